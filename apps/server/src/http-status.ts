@@ -1,0 +1,40 @@
+import type { ErrorCode } from '@paddock/core';
+
+/** The one table from error code to HTTP status. */
+export function httpStatusFor(code: ErrorCode): number {
+  switch (code) {
+    case 'validation_failed':
+    case 'template_invalid':
+    case 'path_outside_sandbox':
+      return 400;
+    case 'unauthenticated':
+      return 401;
+    case 'forbidden':
+    case 'policy_violation':
+      return 403;
+    case 'not_found':
+    case 'sandbox_not_found':
+    case 'template_not_found':
+      return 404;
+    case 'already_exists':
+    case 'conflict':
+    case 'invalid_transition':
+      return 409;
+    case 'expired':
+      return 410;
+    case 'payload_too_large':
+      return 413;
+    case 'rate_limited':
+      return 429;
+    case 'runtime_unavailable':
+      return 503;
+    case 'timeout':
+      return 504;
+    case 'internal':
+      return 500;
+    default: {
+      const unhandled: never = code;
+      return unhandled;
+    }
+  }
+}

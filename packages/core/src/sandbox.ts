@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { Condition } from './conditions.ts';
+import { API_VERSION, ObjectMeta, Timestamp } from './metadata.ts';
+import { SandboxPhase } from './sandbox-lifecycle.ts';
+import { SandboxEnvironment, TemplateRef } from './template.ts';
+
+export const DesiredState = { Running: 'Running', Stopped: 'Stopped' } as const;
+export type DesiredState = (typeof DesiredState)[keyof typeof DesiredState];
+
+/** What a Sandbox may change of its template: only fields the template lists as `overridable`. */
+export const SandboxOverrides = SandboxEnvironment.omit({
+  description: true,
+  image: true,
+  rootfs: true,
+});
+export type SandboxOverrides = z.infer<typeof SandboxOverrides>;
+
+export const SandboxSpec = z.strictObject({
+  templateRef: TemplateRef,
+  overrides: SandboxOverrides.optional(),
+  desiredState: z.enum([DesiredState.Running, DesiredState.Stopped]).default(DesiredState.Running),
+  /** Share with these users (by id); the owner is recorded by the server. */
+  sharedWith: z.array(z.string().min(1)).optional(),
+});
+export type SandboxSpec = z.infer<typeof SandboxSpec>;
+
+export const LimitsMechanism = {
+  CgroupV2: 'cgroup-v2',
+  CgroupV1: 'cgroup-v1',
+  Rlimit: 'rlimit',
+  Kubernetes: 'kubernetes',
+} as const;
+export type LimitsMechanism = (typeof LimitsMechanism)[keyof typeof LimitsMechanism];
+
+export const ForwardedPort = z.strictObject({
+  name: z.string(),
+  port: z.int().min(1).max(65535),
+  protocol: z.enum(['http', 'tcp']),
+  /** The preview path on the server, for http ports. */
+  previewPath: z.string().optional(),
+});
+
+const phases = Object.values(SandboxPhase) as [SandboxPhase, ...SandboxPhase[]];
+
+export const SandboxStatus = z.strictObject({
+  phase: z.enum(phases),
+  observedGeneration: z.int().nonnegative().optional(),
+  conditions: z.array(Condition).default([]),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  /** The template after inheritance and overrides, frozen at admission. */
+  resolved: SandboxEnvironment.optional(),
+  /** Where each resolved field came from: field path → `Kind/name` or `Sandbox/name`. */
+  origins: z.record(z.string(), z.string()).optional(),
+  startupDurationMs: z.number().nonnegative().optional(),
+  startedAt: Timestamp.optional(),
+  expiresAt: Timestamp.optional(),
+  lastActivityAt: Timestamp.optional(),
+  ports: z.array(ForwardedPort).optional(),
+  fromWarmPool: z.boolean().optional(),
+  /** Which mechanism enforced cpu, memory and pids limits. */
+  limits: z
+    .enum([
+      LimitsMechanism.CgroupV2,
+      LimitsMechanism.CgroupV1,
+      LimitsMechanism.Rlimit,
+      LimitsMechanism.Kubernetes,
+    ])
+    .optional(),
+  /** The runtime that holds it (`local`, `kubernetes`) and its opaque handle. */
+  runtime: z.strictObject({ name: z.string(), id: z.string() }).optional(),
+});
+export type SandboxStatus = z.infer<typeof SandboxStatus>;
+
+export const Sandbox = z.strictObject({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal('Sandbox'),
+  metadata: ObjectMeta,
+  spec: SandboxSpec,
+  status: SandboxStatus.optional(),
+});
+export type Sandbox = z.infer<typeof Sandbox>;
