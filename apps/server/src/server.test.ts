@@ -34,19 +34,39 @@ describe('server over a real listener', () => {
     const res = await fetch(`${server.url}/api/v1/schemas/Sandbox`);
     assert.equal(res.status, 200);
     const schema = (await res.json()) as { properties: Record<string, unknown> };
-    assert.deepEqual(Object.keys(schema.properties).sort(), ['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+    assert.deepEqual(Object.keys(schema.properties).sort(), [
+      'apiVersion',
+      'kind',
+      'metadata',
+      'spec',
+      'status',
+    ]);
   });
 
   it('validates a manifest and names every bad field in the error envelope', async () => {
-    const ok = await fetch(`${server.url}/api/v1/validate`, { method: 'POST', body: JSON.stringify(sandboxManifest) });
+    const ok = await fetch(`${server.url}/api/v1/validate`, {
+      method: 'POST',
+      body: JSON.stringify(sandboxManifest),
+    });
     assert.equal(ok.status, 200);
-    const bad = { ...sandboxManifest, spec: { templateRef: { name: 'Bad_Name' }, desiredState: 'Flying' } };
-    const res = await fetch(`${server.url}/api/v1/validate`, { method: 'POST', body: JSON.stringify(bad) });
+    const bad = {
+      ...sandboxManifest,
+      spec: { templateRef: { name: 'Bad_Name' }, desiredState: 'Flying' },
+    };
+    const res = await fetch(`${server.url}/api/v1/validate`, {
+      method: 'POST',
+      body: JSON.stringify(bad),
+    });
     assert.equal(res.status, 400);
-    const body = (await res.json()) as { error: { code: string; requestId: string; details: { issues: Array<{ path: string }> } } };
+    const body = (await res.json()) as {
+      error: { code: string; requestId: string; details: { issues: Array<{ path: string }> } };
+    };
     assert.equal(body.error.code, 'validation_failed');
     assert.ok(body.error.requestId);
-    assert.deepEqual(body.error.details.issues.map((i) => i.path).sort(), ['spec.desiredState', 'spec.templateRef.name']);
+    assert.deepEqual(body.error.details.issues.map((i) => i.path).sort(), [
+      'spec.desiredState',
+      'spec.templateRef.name',
+    ]);
   });
 
   it('rejects malformed JSON and unknown routes without a stack trace', async () => {
@@ -60,7 +80,10 @@ describe('server over a real listener', () => {
   });
 
   it('refuses a body over the limit with 413', async () => {
-    const res = await fetch(`${server.url}/api/v1/validate`, { method: 'POST', body: 'x'.repeat(2 * 1024 * 1024) });
+    const res = await fetch(`${server.url}/api/v1/validate`, {
+      method: 'POST',
+      body: 'x'.repeat(2 * 1024 * 1024),
+    });
     assert.equal(res.status, 413);
   });
 });
@@ -68,21 +91,33 @@ describe('server over a real listener', () => {
 describe('configuration', () => {
   it('prefers flag over env over default', () => {
     assert.equal(resolveConfig({ flags: {}, env: {} }).addr.port, 7070);
-    assert.equal(resolveConfig({ flags: {}, env: { PADDOCK_ADDR: '127.0.0.1:8080' } }).addr.port, 8080);
-    assert.equal(resolveConfig({ flags: { addr: '127.0.0.1:9090' }, env: { PADDOCK_ADDR: '127.0.0.1:8080' } }).addr.port, 9090);
+    assert.equal(
+      resolveConfig({ flags: {}, env: { PADDOCK_ADDR: '127.0.0.1:8080' } }).addr.port,
+      8080,
+    );
+    assert.equal(
+      resolveConfig({ flags: { addr: '127.0.0.1:9090' }, env: { PADDOCK_ADDR: '127.0.0.1:8080' } })
+        .addr.port,
+      9090,
+    );
   });
 
   it('lists every bad value at once', () => {
     assert.throws(
       () => resolveConfig({ flags: { addr: 'nope', home: '' }, env: {} }),
-      (error) => isPaddockError(error, 'validation_failed') && /addr/.test(error.message) && /home/.test(error.message),
+      (error) =>
+        isPaddockError(error, 'validation_failed') &&
+        /addr/.test(error.message) &&
+        /home/.test(error.message),
     );
   });
 
   it('refuses a non-loopback address without auth, saying why', () => {
     const config = resolveConfig({ flags: { addr: '0.0.0.0:7070' }, env: {} });
     assert.throws(() => assertSafeBinding(config), /loopback/);
-    assert.doesNotThrow(() => assertSafeBinding(resolveConfig({ flags: { addr: '[::1]:7070' }, env: {} })));
+    assert.doesNotThrow(() =>
+      assertSafeBinding(resolveConfig({ flags: { addr: '[::1]:7070' }, env: {} })),
+    );
   });
 });
 

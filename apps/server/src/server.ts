@@ -30,7 +30,11 @@ const routes: Route[] = [
     method: 'GET',
     pattern: /^\/api\/v1\/kinds$/,
     handle: () => ({
-      items: KIND_NAMES.map((kind) => ({ kind, plural: KINDS[kind].plural, scope: KINDS[kind].scope })),
+      items: KIND_NAMES.map((kind) => ({
+        kind,
+        plural: KINDS[kind].plural,
+        scope: KINDS[kind].scope,
+      })),
     }),
   },
   {
@@ -54,14 +58,20 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
     if (size > MAX_BODY_BYTES) {
-      throw new PaddockError(ErrorCode.PayloadTooLarge, `request body exceeds ${MAX_BODY_BYTES} bytes`);
+      throw new PaddockError(
+        ErrorCode.PayloadTooLarge,
+        `request body exceeds ${MAX_BODY_BYTES} bytes`,
+      );
     }
     chunks.push(chunk as Buffer);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch (cause) {
-    throw new PaddockError(ErrorCode.ValidationFailed, `request body is not valid JSON: ${(cause as Error).message}`);
+    throw new PaddockError(
+      ErrorCode.ValidationFailed,
+      `request body is not valid JSON: ${(cause as Error).message}`,
+    );
   }
 }
 
@@ -75,25 +85,37 @@ function send(res: ServerResponse, status: number, body: unknown, requestId: str
   res.end(text);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, log: (line: string) => void): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: (line: string) => void,
+): Promise<void> {
   const requestId = randomUUID();
   try {
     const url = new URL(req.url ?? '/', 'http://paddock.invalid');
     const candidates = routes.filter((r) => r.pattern.test(url.pathname));
-    if (candidates.length === 0) throw new PaddockError(ErrorCode.NotFound, `no route for ${url.pathname}`);
+    if (candidates.length === 0)
+      throw new PaddockError(ErrorCode.NotFound, `no route for ${url.pathname}`);
     const route = candidates.find((r) => r.method === req.method);
-    if (!route) throw new PaddockError(ErrorCode.NotFound, `${req.method} is not served on ${url.pathname}`);
+    if (!route)
+      throw new PaddockError(ErrorCode.NotFound, `${req.method} is not served on ${url.pathname}`);
     const match = url.pathname.match(route.pattern) as RegExpMatchArray;
     send(res, 200, await route.handle(match, req), requestId);
   } catch (error) {
-    const known = isPaddockError(error) ? error : new PaddockError(ErrorCode.Internal, 'internal error');
-    if (!isPaddockError(error)) log(`request ${requestId} failed: ${(error as Error).stack ?? String(error)}`);
+    const known = isPaddockError(error)
+      ? error
+      : new PaddockError(ErrorCode.Internal, 'internal error');
+    if (!isPaddockError(error))
+      log(`request ${requestId} failed: ${(error as Error).stack ?? String(error)}`);
     send(res, httpStatusFor(known.code), { error: { ...known.toJSON(), requestId } }, requestId);
   }
 }
 
 /** Starts the HTTP listener. Resolves once it is bound; `url` carries the real port when 0 was asked. */
-export async function startServer(config: ServerConfig, log: (line: string) => void): Promise<RunningServer> {
+export async function startServer(
+  config: ServerConfig,
+  log: (line: string) => void,
+): Promise<RunningServer> {
   const server = createServer((req, res) => void handle(req, res, log));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -29,7 +29,8 @@ function isLabelKey(key: string): boolean {
 
 /** Label key as Kubernetes validates it: optional DNS subdomain prefix, '/', a name of ≤ 63 chars. */
 export const LabelKey = z.string().refine(isLabelKey, {
-  message: 'must be an optional DNS subdomain prefix and "/", then at most 63 alphanumerics, "-", "_" or "."',
+  message:
+    'must be an optional DNS subdomain prefix and "/", then at most 63 alphanumerics, "-", "_" or "."',
 });
 export const LabelValue = z
   .string()

@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 const SRC = import.meta.dirname;
 const ALLOWED_PACKAGES = new Set(['zod']);
 
-const IMPORT = /(?:^|\s)(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]|^import\s+['"]([^'"]+)['"]/gm;
+const IMPORT =
+  /(?:^|\s)(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]|^import\s+['"]([^'"]+)['"]/gm;
 const AMBIENT: Array<[RegExp, string]> = [
   [/\bprocess\s*\./, 'process'],
   [/\brequire\s*\(/, 'require()'],
@@ -39,7 +40,9 @@ describe('packages/core purity', () => {
       'imports "node:fs"',
       'uses Date.now()',
     ]);
-    assert.deepEqual(impurities("export { x } from '../../store/x.ts';"), ['imports "../../store/x.ts"']);
+    assert.deepEqual(impurities("export { x } from '../../store/x.ts';"), [
+      'imports "../../store/x.ts"',
+    ]);
     assert.deepEqual(impurities("import { z } from 'zod';\nimport { a } from './a.ts';"), []);
   });
 
@@ -59,6 +62,9 @@ describe('packages/core purity', () => {
 
   it('has no subdirectories escaping the check', () => {
     const dirs = readdirSync(SRC, { withFileTypes: true }).filter((d) => d.isDirectory());
-    assert.deepEqual(dirs.map((d) => d.name), []);
+    assert.deepEqual(
+      dirs.map((d) => d.name),
+      [],
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Condition } from './conditions.ts';
 import { API_VERSION, ObjectMeta, Timestamp } from './metadata.ts';
-import { SandboxPhase } from './sandbox-lifecycle.ts';
+import { ProvisionFailure, SandboxPhase } from './sandbox-lifecycle.ts';
 import { SandboxEnvironment, TemplateRef } from './template.ts';
 
 export const DesiredState = { Running: 'Running', Stopped: 'Stopped' } as const;
@@ -54,6 +54,11 @@ export const SandboxStatus = z.strictObject({
   origins: z.record(z.string(), z.string()).optional(),
   startupDurationMs: z.number().nonnegative().optional(),
   startedAt: Timestamp.optional(),
+  stoppedAt: Timestamp.optional(),
+  /** Exit code of the main process when it ended the sandbox. */
+  exitCode: z.int().optional(),
+  /** The provisioning step that failed, its exit code and last output. */
+  provisionFailure: ProvisionFailure.optional(),
   expiresAt: Timestamp.optional(),
   lastActivityAt: Timestamp.optional(),
   ports: z.array(ForwardedPort).optional(),

@@ -1,0 +1,152 @@
+import type { LimitsMechanism } from './sandbox.ts';
+import type { SandboxEnvironment } from './template.ts';
+
+/**
+ * The SandboxRuntime seam: what a backend (bubblewrap locally, pods on Kubernetes) must do for one
+ * sandbox. Runtimes report facts (`RuntimeObservation`); they never decide lifecycle phases — the
+ * reconciler does. Every method is safe to retry. Errors are `PaddockError`s: `sandbox_not_found`
+ * for an unknown sandbox, `runtime_unavailable` when the backend cannot run it (missing bwrap or
+ * runsc, no privileges), `path_outside_sandbox` for a files path that leaves the sandbox,
+ * `validation_failed` for bad arguments, `timeout`.
+ *
+ * Streams are Web Streams so the seam is the same in every implementation.
+ */
+export interface SandboxRuntime {
+  /** `local`, `kubernetes`, … */
+  readonly name: string;
+  /** Creates the sandbox and starts it (idempotent: an existing one is left as it is and observed). */
+  provision(request: ProvisionRequest): Promise<RuntimeObservation>;
+  /** What the runtime sees now; `state: 'absent'` when it holds nothing for that sandbox. */
+  observe(ref: SandboxRef): Promise<RuntimeObservation>;
+  /** Stops every process; the workspace is kept. Idempotent. */
+  stop(ref: SandboxRef): Promise<RuntimeObservation>;
+  /** Starts a stopped sandbox again with the same workspace. Idempotent. */
+  start(ref: SandboxRef): Promise<RuntimeObservation>;
+  /** Stops it and deletes all its state, workspace included. Idempotent. */
+  destroy(ref: SandboxRef): Promise<void>;
+  /** Every sandbox this runtime holds (for re-adoption and orphan cleanup). */
+  list(): Promise<SandboxRef[]>;
+  /** Runs a process inside a running sandbox. */
+  exec(ref: SandboxRef, request: ExecRequest): Promise<ProcessHandle>;
+  /** Background processes started with `background: true`, running or finished. */
+  listProcesses(ref: SandboxRef): Promise<ProcessInfo[]>;
+  /** Re-attaches to a background process: its output from the start, then live. */
+  attach(ref: SandboxRef, processId: string): Promise<ProcessHandle>;
+  /** A byte stream to a TCP port inside the sandbox. */
+  connectPort(ref: SandboxRef, port: number): Promise<DuplexStream>;
+  readonly files: SandboxFiles;
+}
+
+/** Identifies a sandbox to a runtime. `uid` guards against a recreated sandbox of the same name. */
+export type SandboxRef = { namespace: string; name: string; uid: string };
+
+export type ProvisionRequest = SandboxRef & {
+  /** The resolved environment (template after inheritance and overrides). */
+  spec: SandboxEnvironment;
+  /** Extra env for every process (for example the gateway URL and run token). */
+  env?: Record<string, string>;
+};
+
+export const RuntimeState = {
+  Absent: 'absent',
+  Running: 'running',
+  Stopped: 'stopped',
+  Failed: 'failed',
+} as const;
+export type RuntimeState = (typeof RuntimeState)[keyof typeof RuntimeState];
+
+export type RuntimeObservation = {
+  state: RuntimeState;
+  /** When the current incarnation started (RFC 3339). */
+  startedAt?: string;
+  /** Which mechanism enforces cpu, memory and pids limits. */
+  limits?: LimitsMechanism;
+  /** Last exec, terminal or port activity (RFC 3339), for idle expiry. */
+  lastActivityAt?: string;
+  /** For `failed`: what happened (an OOM kill, a crash of the sandbox's init). */
+  message?: string;
+};
+
+export type ExecRequest = {
+  command: string[];
+  env?: Record<string, string>;
+  /** Absolute path inside the sandbox; `/workspace` by default. */
+  cwd?: string;
+  /** Allocate a pseudo-terminal (stdout carries both streams; stderr is empty). */
+  tty?: boolean;
+  cols?: number;
+  rows?: number;
+  /** Kill the process after this long; the exit then reports `timedOut`. */
+  timeoutMs?: number;
+  /** Keep running after the caller goes away; listed by listProcesses and re-attachable. */
+  background?: boolean;
+};
+
+export type ExitStatus = {
+  /** The exit code, or null when killed by a signal. */
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+};
+
+export type ProcessHandle = {
+  id: string;
+  stdin: WritableStream<Uint8Array>;
+  stdout: ReadableStream<Uint8Array>;
+  stderr: ReadableStream<Uint8Array>;
+  resize(cols: number, rows: number): Promise<void>;
+  /** Sends a signal by name (`SIGINT`, `SIGTERM`, `SIGKILL`, …). */
+  signal(signal: string): Promise<void>;
+  exit: Promise<ExitStatus>;
+};
+
+export type ProcessInfo = {
+  id: string;
+  command: string[];
+  startedAt: string;
+  running: boolean;
+  exit?: ExitStatus;
+};
+
+export type DuplexStream = {
+  readable: ReadableStream<Uint8Array>;
+  writable: WritableStream<Uint8Array>;
+  close(): Promise<void>;
+};
+
+export type FileType = 'file' | 'directory' | 'symlink' | 'other';
+
+export type FileInfo = {
+  /** Absolute path inside the sandbox. */
+  path: string;
+  name: string;
+  type: FileType;
+  sizeBytes: number;
+  /** Permission bits, e.g. 0o644. */
+  mode: number;
+  modifiedAt: string;
+};
+
+/**
+ * Files inside a sandbox, addressed by absolute paths as the sandbox sees them. Only paths under
+ * the sandbox's writable roots (`/workspace`, `/tmp`, its home) are served; `..` that leaves them,
+ * or a symlink that resolves outside them, is `path_outside_sandbox`.
+ */
+export interface SandboxFiles {
+  read(ref: SandboxRef, path: string): Promise<Uint8Array>;
+  write(
+    ref: SandboxRef,
+    path: string,
+    data: Uint8Array,
+    options?: { mode?: number },
+  ): Promise<void>;
+  list(ref: SandboxRef, path: string): Promise<FileInfo[]>;
+  stat(ref: SandboxRef, path: string): Promise<FileInfo>;
+  mkdir(ref: SandboxRef, path: string): Promise<void>;
+  move(ref: SandboxRef, from: string, to: string): Promise<void>;
+  remove(ref: SandboxRef, path: string, options?: { recursive?: boolean }): Promise<void>;
+  /** Extracts a tar archive into the directory `path`. */
+  upload(ref: SandboxRef, path: string, tar: ReadableStream<Uint8Array>): Promise<void>;
+  /** A tar archive of `path` (a file or a directory). */
+  download(ref: SandboxRef, path: string): Promise<ReadableStream<Uint8Array>>;
+}
