@@ -34,10 +34,14 @@ const SYMBOLS = ['==', '!=', '=', '!', '(', ')', ',', '<', '>'] as const;
 const WORD_END = /[\s=!(),<>]/;
 
 function fail(text: string, problem: string): never {
-  throw new PaddockError(ErrorCode.ValidationFailed, `invalid label selector "${text}": ${problem}`, {
-    selector: text,
-    issues: [{ path: 'labelSelector', message: problem }],
-  });
+  throw new PaddockError(
+    ErrorCode.ValidationFailed,
+    `invalid label selector "${text}": ${problem}`,
+    {
+      selector: text,
+      issues: [{ path: 'labelSelector', message: problem }],
+    },
+  );
 }
 
 function tokenize(text: string): Token[] {
@@ -132,7 +136,8 @@ class Parser {
 
   key(): string {
     const token = this.take();
-    if (token.type !== 'word') fail(this.text, `expected a label key, found ${describeToken(token)}`);
+    if (token.type !== 'word')
+      fail(this.text, `expected a label key, found ${describeToken(token)}`);
     if (!LabelKey.safeParse(token.text).success) {
       fail(this.text, `"${token.text}" is not a valid label key`);
     }
@@ -143,7 +148,8 @@ class Parser {
     const token = this.peek();
     if (token.type === 'end' || (token.type === 'op' && token.text === ',')) return '';
     this.take();
-    if (token.type !== 'word') fail(this.text, `expected a label value, found ${describeToken(token)}`);
+    if (token.type !== 'word')
+      fail(this.text, `expected a label value, found ${describeToken(token)}`);
     return this.value(token.text);
   }
 
@@ -171,12 +177,16 @@ class Parser {
         isExpectingValue = false;
         continue;
       }
-      fail(this.text, `expected a value, "," or ")" in the value set of "${key}", found ${describeToken(token)}`);
+      fail(
+        this.text,
+        `expected a value, "," or ")" in the value set of "${key}", found ${describeToken(token)}`,
+      );
     }
   }
 
   value(text: string): string {
-    if (!LabelValue.safeParse(text).success) fail(this.text, `"${text}" is not a valid label value`);
+    if (!LabelValue.safeParse(text).success)
+      fail(this.text, `"${text}" is not a valid label value`);
     return text;
   }
 }
@@ -198,7 +208,9 @@ export function matchesLabels(
   selector: LabelSelector,
   labels: Readonly<Record<string, string>> | undefined,
 ): boolean {
-  return selector.requirements.every((requirement) => matchesRequirement(requirement, labels ?? {}));
+  return selector.requirements.every((requirement) =>
+    matchesRequirement(requirement, labels ?? {}),
+  );
 }
 
 function matchesRequirement(
@@ -238,6 +250,10 @@ export function formatLabelSelector(selector: LabelSelector): string {
           return key;
         case SelectorOperator.DoesNotExist:
           return `!${key}`;
+        default: {
+          const unknown: never = operator;
+          return unknown;
+        }
       }
     })
     .join(',');
