@@ -80,6 +80,8 @@ export type ExecRequest = {
   timeoutMs?: number;
   /** Keep running after the caller goes away; listed by listProcesses and re-attachable. */
   background?: boolean;
+  /** A stable id for a background process (`main` for the template's command); generated when absent. */
+  processId?: string;
 };
 
 export type ExitStatus = {

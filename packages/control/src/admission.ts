@@ -1,0 +1,145 @@
+import {
+  type AnyTemplate,
+  applyOverrides,
+  effectivePolicy,
+  evaluate,
+  type Origins,
+  type PolicySpec,
+  type PolicyUsage,
+  type ResourceStore,
+  resolveTemplate,
+  type Sandbox,
+  type SandboxEnvironment,
+  SandboxPhase,
+  type TemplateKind,
+} from '@paddock/core';
+
+/** The annotation the server writes with the id of the user who created a sandbox. */
+export const OWNER_ANNOTATION = 'paddock.dev/owner';
+/** The name of the ClusterPolicy and the namespace Policy that govern admission. */
+export const DEFAULT_POLICY_NAME = 'default';
+
+export type AdmissionResult =
+  | { admitted: true; spec: SandboxEnvironment; origins: Origins }
+  | {
+      admitted: false;
+      message: string;
+      violations: Array<{ code: string; field: string; message: string }>;
+    };
+
+/**
+ * Resolves a Sandbox's template chain and overrides, then evaluates governance: every refused
+ * override and every policy violation comes back together. Template errors (a cycle, a missing
+ * template) are thrown as `PaddockError`s for the caller to record.
+ */
+export async function admitSandbox(
+  store: ResourceStore,
+  sandbox: Sandbox,
+): Promise<AdmissionResult> {
+  const namespace = sandbox.metadata.namespace ?? 'default';
+  const templates = await loadTemplates(store, namespace);
+  const lookup = (kind: TemplateKind, ns: string | undefined, name: string) =>
+    templates.find(
+      (t) => t.kind === kind && t.metadata.name === name && t.metadata.namespace === ns,
+    );
+
+  const resolved = resolveTemplate(sandbox.spec.templateRef, {
+    lookup,
+    namespace,
+    referrer: `Sandbox/${sandbox.metadata.name}`,
+  });
+  const applied = applyOverrides(
+    resolved,
+    sandbox.spec.overrides ?? {},
+    `Sandbox/${sandbox.metadata.name}`,
+  );
+
+  const policy = await loadPolicy(store, namespace);
+  const owner = sandbox.metadata.annotations?.[OWNER_ANNOTATION] ?? 'anonymous';
+  const usage = await sandboxUsage(store, namespace, owner, sandbox.metadata.uid);
+  const violations = [
+    ...applied.violations.map((v) => ({
+      code: v.code,
+      field: `spec.overrides.${v.field}`,
+      message: v.message,
+    })),
+    ...evaluate(
+      {
+        kind: 'sandbox',
+        namespace,
+        user: owner,
+        templateRef: sandbox.spec.templateRef,
+        spec: applied.spec,
+      },
+      usage,
+      policy,
+    ),
+  ];
+  if (violations.length > 0) {
+    const codes = [...new Set(violations.map((v) => v.code))].join(', ');
+    return {
+      admitted: false,
+      violations,
+      message: `refused: ${violations.length} violation(s) (${codes}): ${violations.map((v) => v.message).join('; ')}`,
+    };
+  }
+  return { admitted: true, spec: applied.spec, origins: applied.origins };
+}
+
+async function loadTemplates(store: ResourceStore, namespace: string): Promise<AnyTemplate[]> {
+  const [cluster, local] = await Promise.all([
+    store.list('ClusterSandboxTemplate'),
+    store.list('SandboxTemplate', { namespace }),
+  ]);
+  return [...cluster.items, ...local.items];
+}
+
+async function getSpec(
+  store: ResourceStore,
+  kind: 'ClusterPolicy' | 'Policy',
+  namespace: string | undefined,
+): Promise<PolicySpec | undefined> {
+  const { items } = await store.list(kind, namespace === undefined ? {} : { namespace });
+  return items.find((p) => p.metadata.name === DEFAULT_POLICY_NAME)?.spec;
+}
+
+/** The effective policy of a namespace: the cluster default merged with the namespace override. */
+export async function loadPolicy(store: ResourceStore, namespace: string): Promise<PolicySpec> {
+  const [cluster, local] = await Promise.all([
+    getSpec(store, 'ClusterPolicy', undefined),
+    getSpec(store, 'Policy', namespace),
+  ]);
+  return effectivePolicy(cluster, local);
+}
+
+const COUNTED: ReadonlySet<string> = new Set([
+  SandboxPhase.Creating,
+  SandboxPhase.Running,
+  SandboxPhase.Stopped,
+]);
+
+/** Sandboxes that hold resources, not counting the one being admitted. */
+async function sandboxUsage(
+  store: ResourceStore,
+  namespace: string,
+  owner: string,
+  selfUid: string | undefined,
+): Promise<PolicyUsage> {
+  const { items } = await store.list('Sandbox', { namespace });
+  const held = items.filter(
+    (s) =>
+      s.metadata.uid !== selfUid &&
+      !s.metadata.deletionTimestamp &&
+      COUNTED.has(s.status?.phase ?? ''),
+  );
+  return {
+    namespaceSandboxes: held.length,
+    userSandboxes: held.filter(
+      (s) => (s.metadata.annotations?.[OWNER_ANNOTATION] ?? 'anonymous') === owner,
+    ).length,
+    namespaceConcurrentRuns: 0,
+    userConcurrentRuns: 0,
+    userSpentTodayUsd: 0,
+    namespaceSpentTodayUsd: 0,
+  };
+}

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { isPaddockError, type ResourceStore, type Sandbox } from '@paddock/core';
+import { openSqliteStore } from '@paddock/store-sqlite';
+import { MemoryRuntime } from '@paddock/testkit';
+import { MemoryEventRecorder } from './event-recorder.ts';
+import { type SandboxController, startSandboxController } from './sandbox-controller.ts';
+import { sandboxManifest, templateManifest } from './test-harness.ts';
+
+async function waitFor(
+  store: ResourceStore,
+  name: string,
+  predicate: (s: Sandbox | undefined) => boolean,
+) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const current = await store
+      .get('Sandbox', { namespace: 'default', name })
+      .catch((e: unknown) => {
+        if (isPaddockError(e, 'not_found')) return undefined;
+        throw e;
+      });
+    if (predicate(current)) return current;
+    if (Date.now() > deadline)
+      assert.fail(
+        `sandbox ${name} never reached the expected state: ${JSON.stringify(current?.status)}`,
+      );
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('sandbox controller (watch-driven)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'paddock-controller-'));
+  let store: Awaited<ReturnType<typeof openSqliteStore>>;
+  let controller: SandboxController;
+  const runtime = new MemoryRuntime();
+
+  before(async () => {
+    store = await openSqliteStore({ path: join(dir, 'paddock.db') });
+    await store.create(templateManifest('shell', { warmPool: { size: 1 } }));
+    controller = await startSandboxController({
+      store,
+      runtime,
+      events: new MemoryEventRecorder(),
+      resyncMs: 60_000,
+    });
+  });
+  after(async () => {
+    await controller.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reconciles a created sandbox to Running without being asked', async () => {
+    await store.create(sandboxManifest('live'));
+    const s = await waitFor(store, 'live', (x) => x?.status?.phase === 'Running');
+    assert.ok(s?.metadata.finalizers?.includes('paddock.dev/sandbox-runtime'));
+  });
+
+  it('reacts to a spec change and to a delete', async () => {
+    const s = await waitFor(store, 'live', (x) => x?.status?.phase === 'Running');
+    assert.ok(s);
+    await store.update({ ...s, spec: { ...s.spec, desiredState: 'Stopped' } });
+    await waitFor(store, 'live', (x) => x?.status?.phase === 'Stopped');
+    await store.delete('Sandbox', { namespace: 'default', name: 'live' });
+    await waitFor(store, 'live', (x) => x === undefined);
+    const id = s.status?.runtime?.id ?? '';
+    assert.ok(
+      !(await runtime.list()).some((r) => id.includes(`/${r.name}/`)),
+      'runtime state destroyed',
+    );
+  });
+
+  it('keeps the warm pool filled from template changes', async () => {
+    const deadline = Date.now() + 10_000;
+    while ((controller.warmPool.stats()[0]?.ready ?? 0) < 1 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(controller.warmPool.stats()[0]?.ready, 1);
+  });
+});

@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { isPaddockError } from '@paddock/core';
+import {
+  reconcileSandbox,
+  SANDBOX_FINALIZER,
+  START_REQUESTED_ANNOTATION,
+} from './sandbox-reconciler.ts';
+import { createHarness, type Harness, sandboxManifest, templateManifest } from './test-harness.ts';
+
+const clusterPolicy = (spec: Record<string, unknown>) =>
+  ({
+    apiVersion: 'paddock.dev/v1alpha1',
+    kind: 'ClusterPolicy',
+    metadata: { name: 'default' },
+    spec,
+  }) as const;
+
+describe('sandbox reconciler', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await createHarness();
+    await h.apply(
+      templateManifest('shell', {
+        resources: { cpu: '500m', memory: '256Mi' },
+        timeout: '1h',
+        idleTimeout: '10m',
+        files: [{ path: '/workspace/README', content: 'hello' }],
+        init: [{ name: 'setup', command: ['sh', '-c', 'echo ready'] }],
+        overridable: ['env', 'timeout'],
+      }),
+    );
+  });
+  afterEach(() => h.close());
+
+  it('admits, provisions in order and runs a sandbox, recording why at each step', async () => {
+    await h.apply(sandboxManifest('a', { overrides: { env: [{ name: 'X', value: '1' }] } }));
+    h.advance(250);
+    const s = await h.settle('a');
+    assert.equal(s.status?.phase, 'Running');
+    assert.deepEqual(s.metadata.finalizers, [SANDBOX_FINALIZER]);
+    assert.equal(s.status?.resolved?.resources?.cpu, '500m');
+    assert.deepEqual(s.status?.resolved?.env, [{ name: 'X', value: '1' }]);
+    assert.equal(s.status?.origins?.['env.X'], 'Sandbox/a');
+    assert.equal(s.status?.startupDurationMs, 250);
+    assert.equal(s.status?.expiresAt, '2026-01-01T01:00:00.250Z');
+    assert.equal(s.status?.observedGeneration, 1);
+    assert.deepEqual(
+      h.runtime.calls.filter((c) => !c.startsWith('stop')),
+      [
+        'provision default/a',
+        'write default/a /workspace/README',
+        'exec default/a sh -c echo ready',
+      ],
+    );
+    const reasons = h.events.list({ name: 'a' }).map((e) => e.reason);
+    assert.deepEqual(reasons, ['Admitted', 'ProvisionStep', 'ProvisionStep', 'Provisioned']);
+    const ready = s.status?.conditions.find((c) => c.type === 'Ready');
+    assert.equal(ready?.status, 'True');
+  });
+
+  it('rejects a sandbox whose template is missing, naming it', async () => {
+    await h.apply(sandboxManifest('b', { templateRef: { name: 'nope' } }));
+    const s = await h.settle('b');
+    assert.equal(s.status?.phase, 'Error');
+    assert.match(s.status?.message ?? '', /nope/);
+    assert.equal(h.runtime.calls.length, 0);
+  });
+
+  it('rejects every policy violation and refused override at once, touching no runtime', async () => {
+    await h.apply(clusterPolicy({ resources: { maxCpu: '250m' }, maxTimeout: '30m' }));
+    await h.apply(sandboxManifest('c', { overrides: { resources: { memory: '1Gi' } } }));
+    const s = await h.settle('c');
+    assert.equal(s.status?.phase, 'Error');
+    assert.equal(s.status?.reason, 'PolicyViolation');
+    for (const code of ['override_not_allowed', 'cpu_limit_exceeded', 'timeout_exceeded']) {
+      assert.match(s.status?.message ?? '', new RegExp(code));
+    }
+    assert.deepEqual(h.runtime.calls, []);
+  });
+
+  it('counts existing sandboxes against the namespace quota', async () => {
+    await h.apply(clusterPolicy({ sandboxes: { maxPerNamespace: 1 } }));
+    await h.apply(sandboxManifest('q1'));
+    assert.equal((await h.settle('q1')).status?.phase, 'Running');
+    await h.apply(sandboxManifest('q2'));
+    const s = await h.settle('q2');
+    assert.equal(s.status?.phase, 'Error');
+    assert.match(s.status?.message ?? '', /namespace_quota_exceeded/);
+  });
+
+  it('puts a sandbox in Error with the failing step, its exit code and output', async () => {
+    h.runtime.setScript((_, req) =>
+      req.command.includes('echo ready')
+        ? { exitCode: 3, stderr: 'pip: no network' }
+        : { exitCode: 0 },
+    );
+    await h.apply(sandboxManifest('d'));
+    const s = await h.settle('d');
+    assert.equal(s.status?.phase, 'Error');
+    assert.deepEqual(s.status?.provisionFailure, {
+      step: 'init setup',
+      exitCode: 3,
+      output: 'pip: no network',
+    });
+  });
+
+  it('stops and starts with desiredState, keeping the runtime sandbox', async () => {
+    await h.apply(sandboxManifest('e'));
+    let s = await h.settle('e');
+    await h.store.update({ ...s, spec: { ...s.spec, desiredState: 'Stopped' } });
+    s = await h.settle('e');
+    assert.equal(s.status?.phase, 'Stopped');
+    assert.equal(s.status?.reason, 'StoppedByUser');
+    assert.equal(
+      (await h.runtime.observe({ namespace: 'default', name: 'e', uid: s.metadata.uid ?? '' }))
+        .state,
+      'stopped',
+    );
+    await h.store.update({ ...s, spec: { ...s.spec, desiredState: 'Running' } });
+    s = await h.settle('e');
+    assert.equal(s.status?.phase, 'Running');
+    assert.equal(h.runtime.calls.filter((c) => c.startsWith('provision')).length, 1);
+  });
+
+  it('stops a sandbox at its wall-clock timeout and only restarts it when asked', async () => {
+    await h.apply(sandboxManifest('f', { overrides: { timeout: '5m' } }));
+    let s = await h.settle('f');
+    const result = await reconcileSandbox(h, { namespace: 'default', name: 'f' });
+    assert.equal(result.requeueAfterMs, 5 * 60_000, 'asks to be looked at when it expires');
+    h.advance(5 * 60_000);
+    s = await h.settle('f');
+    assert.equal(s.status?.phase, 'Stopped');
+    assert.equal(s.status?.reason, 'TimedOut');
+    s = await h.settle('f');
+    assert.equal(s.status?.phase, 'Stopped', 'a timed-out sandbox stays stopped');
+    h.advance(1000);
+    await h.store.update({
+      ...s,
+      metadata: {
+        ...s.metadata,
+        annotations: {
+          [START_REQUESTED_ANNOTATION]: new Date(
+            Date.parse(s.status?.stoppedAt ?? '') + 1,
+          ).toISOString(),
+        },
+      },
+    });
+    s = await h.settle('f');
+    assert.equal(s.status?.phase, 'Running');
+  });
+
+  it('stops an idle sandbox after its idle timeout', async () => {
+    await h.apply(sandboxManifest('g'));
+    await h.settle('g');
+    h.advance(10 * 60_000 - 1);
+    assert.equal((await h.settle('g')).status?.phase, 'Running');
+    h.advance(1);
+    const s = await h.settle('g');
+    assert.equal(s.status?.phase, 'Stopped');
+    assert.equal(s.status?.reason, 'IdleTimedOut');
+  });
+
+  it('brings back a sandbox whose processes died while it should run (crash, reboot)', async () => {
+    await h.apply(sandboxManifest('r'));
+    const s = await h.settle('r');
+    h.runtime.crash({ namespace: 'default', name: 'r', uid: s.metadata.uid ?? '' });
+    const after = await h.settle('r');
+    assert.equal(after.status?.phase, 'Running');
+    assert.ok(h.events.list({ name: 'r' }).some((e) => e.reason === 'Restarted'));
+    assert.equal(
+      (await h.runtime.observe({ namespace: 'default', name: 'r', uid: s.metadata.uid ?? '' }))
+        .state,
+      'running',
+    );
+  });
+
+  it('marks a sandbox lost when the runtime no longer has it', async () => {
+    await h.apply(sandboxManifest('l'));
+    const s = await h.settle('l');
+    await h.runtime.destroy({ namespace: 'default', name: 'l', uid: s.metadata.uid ?? '' });
+    assert.equal((await h.settle('l')).status?.phase, 'Error');
+  });
+
+  it('stops the sandbox when its main process exits, recording the exit code', async () => {
+    await h.apply(templateManifest('server', { command: ['python3', '-m', 'http.server'] }));
+    await h.apply(sandboxManifest('m', { templateRef: { name: 'server' } }));
+    const s = await h.settle('m');
+    const ref = { namespace: 'default', name: 'm', uid: s.metadata.uid ?? '' };
+    assert.deepEqual(
+      (await h.runtime.listProcesses(ref)).map((p) => p.id),
+      ['main'],
+    );
+    h.runtime.exitProcess(ref, 'main', 2);
+    const after = await h.settle('m');
+    assert.equal(after.status?.phase, 'Stopped');
+    assert.equal(after.status?.exitCode, 2);
+  });
+
+  it('deletes through its finalizer: runtime destroyed first, then the object is gone', async () => {
+    await h.apply(sandboxManifest('z'));
+    await h.settle('z');
+    const deleted = await h.store.delete('Sandbox', { namespace: 'default', name: 'z' });
+    assert.equal(deleted.status, 'terminating');
+    await reconcileSandbox(h, { namespace: 'default', name: 'z' });
+    await assert.rejects(h.store.get('Sandbox', { namespace: 'default', name: 'z' }), (e) =>
+      isPaddockError(e, 'not_found'),
+    );
+    assert.ok(h.runtime.calls.includes('destroy default/z'));
+    assert.deepEqual(await h.runtime.list(), []);
+    assert.deepEqual(
+      await reconcileSandbox(h, { namespace: 'default', name: 'z' }),
+      {},
+      'idempotent once gone',
+    );
+  });
+});

@@ -1,0 +1,359 @@
+import {
+  formatDurationMs,
+  isPaddockError,
+  parseDurationMs,
+  type ResourceStore,
+  RuntimeState,
+  type Sandbox,
+  type SandboxEvent,
+  SandboxPhase,
+  SandboxReason,
+  type SandboxRef,
+  type SandboxRuntime,
+  type SandboxStatus,
+  transitionSandbox,
+} from '@paddock/core';
+import { admitSandbox } from './admission.ts';
+import type { EventRecorder } from './event-recorder.ts';
+import { applyProvisioningSteps, MAIN_PROCESS_ID, startMainProcess } from './provisioning.ts';
+import { refToId, runtimeRefOf } from './runtime-ref.ts';
+import type { WarmPool } from './warm-pool.ts';
+
+/** Held on every Sandbox until its runtime state is destroyed. */
+export const SANDBOX_FINALIZER = 'paddock.dev/sandbox-runtime';
+/** Set (to an RFC 3339 time) to start a sandbox that stopped on its own (timeout, idle, exit). */
+export const START_REQUESTED_ANNOTATION = 'paddock.dev/start-requested-at';
+/** Set (to an RFC 3339 time) to send an errored sandbox back through admission. */
+export const RETRY_REQUESTED_ANNOTATION = 'paddock.dev/retry-requested-at';
+
+export type ReconcileDeps = {
+  store: ResourceStore;
+  runtime: SandboxRuntime;
+  events: EventRecorder;
+  now: () => Date;
+  warmPool?: WarmPool;
+};
+
+/** When to look again without a change (timeouts); absent: only on the next change. */
+export type ReconcileResult = { requeueAfterMs?: number };
+
+type Key = { namespace: string; name: string };
+
+/**
+ * Drives one Sandbox one step towards its spec. Idempotent and safe to retry: every runtime call
+ * is idempotent and every status write is conditional on the version read, so a crash at any line
+ * leaves a state the next pass repairs.
+ */
+export async function reconcileSandbox(deps: ReconcileDeps, key: Key): Promise<ReconcileResult> {
+  let sandbox: Sandbox;
+  try {
+    sandbox = await deps.store.get('Sandbox', key);
+  } catch (error) {
+    if (isPaddockError(error, 'not_found')) return {};
+    throw error;
+  }
+  if (sandbox.metadata.deletionTimestamp) return finalize(deps, sandbox);
+  if (!sandbox.metadata.finalizers?.includes(SANDBOX_FINALIZER)) {
+    sandbox = await deps.store.update({
+      ...sandbox,
+      metadata: {
+        ...sandbox.metadata,
+        finalizers: [...(sandbox.metadata.finalizers ?? []), SANDBOX_FINALIZER],
+      },
+    });
+  }
+  const phase = sandbox.status?.phase ?? SandboxPhase.Pending;
+  switch (phase) {
+    case SandboxPhase.Pending:
+      return admit(deps, sandbox);
+    case SandboxPhase.Creating:
+      return create(deps, sandbox);
+    case SandboxPhase.Running:
+      return running(deps, sandbox);
+    case SandboxPhase.Stopped:
+      return stopped(deps, sandbox);
+    case SandboxPhase.Error:
+      return errored(deps, sandbox);
+    case SandboxPhase.Deleting:
+      return {};
+    default: {
+      const unknown: never = phase;
+      throw new Error(`unhandled phase ${String(unknown)}`);
+    }
+  }
+}
+
+function currentStatus(sandbox: Sandbox): SandboxStatus {
+  return sandbox.status ?? { phase: SandboxPhase.Pending, conditions: [] };
+}
+
+/** Applies events in order, writes the status once, and records one event per transition. */
+async function transition(
+  deps: ReconcileDeps,
+  sandbox: Sandbox,
+  events: SandboxEvent[],
+  patch: Partial<SandboxStatus> = {},
+): Promise<Sandbox> {
+  const now = deps.now();
+  let status: SandboxStatus = { ...currentStatus(sandbox), ...patch };
+  for (const event of events) status = transitionSandbox(status, event, now);
+  const written = await deps.store.updateStatus({
+    ...sandbox,
+    status: { ...status, observedGeneration: sandbox.metadata.generation ?? 1 },
+  });
+  for (const event of events) await recordEvent(deps, sandbox, event, status.message ?? '');
+  return written;
+}
+
+async function recordEvent(
+  deps: ReconcileDeps,
+  sandbox: Sandbox,
+  event: SandboxEvent,
+  message: string,
+) {
+  const warning = [
+    'Rejected',
+    'ProvisionFailed',
+    'RuntimeLost',
+    'TimedOut',
+    'IdleTimedOut',
+  ].includes(event.type);
+  await deps.events.record({
+    kind: 'Sandbox',
+    namespace: sandbox.metadata.namespace,
+    name: sandbox.metadata.name ?? '',
+    uid: sandbox.metadata.uid,
+    type: warning ? 'Warning' : 'Normal',
+    reason: event.type,
+    message,
+    timestamp: deps.now().toISOString(),
+  });
+}
+
+async function note(deps: ReconcileDeps, sandbox: Sandbox, reason: string, message: string) {
+  await deps.events.record({
+    kind: 'Sandbox',
+    namespace: sandbox.metadata.namespace,
+    name: sandbox.metadata.name ?? '',
+    uid: sandbox.metadata.uid,
+    type: 'Normal',
+    reason,
+    message,
+    timestamp: deps.now().toISOString(),
+  });
+}
+
+async function admit(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileResult> {
+  let result: Awaited<ReturnType<typeof admitSandbox>>;
+  try {
+    result = await admitSandbox(deps.store, sandbox);
+  } catch (error) {
+    if (
+      isPaddockError(error) &&
+      (error.code === 'template_invalid' || error.code === 'template_not_found')
+    ) {
+      await transition(deps, sandbox, [{ type: 'Rejected', message: error.message }]);
+      return {};
+    }
+    throw error;
+  }
+  if (!result.admitted) {
+    await transition(deps, sandbox, [{ type: 'Rejected', message: result.message }]);
+    return {};
+  }
+  await transition(deps, sandbox, [{ type: 'Admitted' }], {
+    resolved: result.spec,
+    origins: { ...result.origins },
+  });
+  return { requeueAfterMs: 0 };
+}
+
+async function create(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileResult> {
+  const status = currentStatus(sandbox);
+  const spec = status.resolved ?? {};
+  let fromWarmPool = status.fromWarmPool === true;
+  let current = sandbox;
+  if (!status.runtime) {
+    const claimed = deps.warmPool ? await deps.warmPool.claim(sandbox, spec) : undefined;
+    fromWarmPool = claimed !== undefined;
+    const ref = claimed ?? runtimeRefOf(sandbox);
+    // Record the runtime identity before touching the runtime, so deletion always finds it.
+    current = await deps.store.updateStatus({
+      ...sandbox,
+      status: { ...status, fromWarmPool, runtime: { name: deps.runtime.name, id: refToId(ref) } },
+    });
+  }
+  const ref = runtimeRefOf(current);
+  if (!fromWarmPool) {
+    await deps.runtime.provision({ ...ref, spec });
+    const failure = await applyProvisioningSteps(deps.runtime, ref, spec, (step, message) =>
+      note(deps, current, 'ProvisionStep', `${step}: ${message}`),
+    );
+    if (failure) {
+      await transition(deps, current, [{ type: 'ProvisionFailed', ...failure }]);
+      return {};
+    }
+  }
+  await startMainProcess(deps.runtime, ref, spec);
+  const observation = await deps.runtime.observe(ref);
+  const now = deps.now();
+  const created = Date.parse(current.metadata.creationTimestamp ?? now.toISOString());
+  const timeoutMs = spec.timeout ? parseDurationMs(spec.timeout) : 0;
+  const written = await transition(
+    deps,
+    current,
+    [
+      {
+        type: 'Provisioned',
+        startupDurationMs: Math.max(0, now.getTime() - created),
+        fromWarmPool,
+      },
+    ],
+    {
+      ...(timeoutMs > 0 ? { expiresAt: new Date(now.getTime() + timeoutMs).toISOString() } : {}),
+      ...(observation.limits ? { limits: observation.limits } : {}),
+      lastActivityAt: now.toISOString(),
+    },
+  );
+  return nextDeadline(deps, written);
+}
+
+async function stopRuntime(
+  deps: ReconcileDeps,
+  sandbox: Sandbox,
+  events: SandboxEvent[],
+): Promise<ReconcileResult> {
+  await deps.runtime.stop(runtimeRefOf(sandbox));
+  await transition(deps, sandbox, events);
+  return {};
+}
+
+async function running(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileResult> {
+  const status = currentStatus(sandbox);
+  const ref = runtimeRefOf(sandbox);
+  if (sandbox.spec.desiredState === 'Stopped') {
+    return stopRuntime(deps, sandbox, [{ type: 'StopRequested' }, { type: 'Stopped' }]);
+  }
+  const observation = await deps.runtime.observe(ref);
+  if (observation.state === RuntimeState.Absent) {
+    await transition(deps, sandbox, [
+      { type: 'RuntimeLost', message: 'the runtime no longer holds this sandbox' },
+    ]);
+    return {};
+  }
+  const spec = status.resolved ?? {};
+  if (spec.command) {
+    const main = (await deps.runtime.listProcesses(ref)).find((p) => p.id === MAIN_PROCESS_ID);
+    if (main && !main.running) {
+      await deps.runtime.stop(ref);
+      await transition(deps, sandbox, [
+        { type: 'ProcessExited', exitCode: main.exit?.exitCode ?? -1 },
+      ]);
+      return {};
+    }
+  }
+  if (observation.state !== RuntimeState.Running) {
+    // The sandbox's processes are gone but it should run (a host reboot, a crash): bring it back.
+    await deps.runtime.start(ref);
+    await startMainProcess(deps.runtime, ref, spec);
+    await note(
+      deps,
+      sandbox,
+      'Restarted',
+      `the runtime found it ${observation.state}; started it again`,
+    );
+  }
+  const now = deps.now().getTime();
+  if (status.expiresAt && Date.parse(status.expiresAt) <= now) {
+    return stopRuntime(deps, sandbox, [{ type: 'TimedOut' }]);
+  }
+  const idleMs = spec.idleTimeout ? parseDurationMs(spec.idleTimeout) : 0;
+  const lastActivity = latest(observation.lastActivityAt, status.lastActivityAt, status.startedAt);
+  if (idleMs > 0 && lastActivity !== undefined && lastActivity + idleMs <= now) {
+    return stopRuntime(deps, sandbox, [{ type: 'IdleTimedOut' }]);
+  }
+  let current = sandbox;
+  if (observation.lastActivityAt && observation.lastActivityAt !== status.lastActivityAt) {
+    current = await deps.store.updateStatus({
+      ...sandbox,
+      status: { ...status, lastActivityAt: observation.lastActivityAt },
+    });
+  }
+  return nextDeadline(deps, current);
+}
+
+function latest(...times: Array<string | undefined>): number | undefined {
+  const parsed = times.filter((t): t is string => t !== undefined).map((t) => Date.parse(t));
+  return parsed.length === 0 ? undefined : Math.max(...parsed);
+}
+
+/** How long until the wall-clock or idle timeout may fire. */
+function nextDeadline(deps: ReconcileDeps, sandbox: Sandbox): ReconcileResult {
+  const status = currentStatus(sandbox);
+  const now = deps.now().getTime();
+  const deadlines: number[] = [];
+  if (status.expiresAt) deadlines.push(Date.parse(status.expiresAt));
+  const idle = status.resolved?.idleTimeout ? parseDurationMs(status.resolved.idleTimeout) : 0;
+  const last = latest(status.lastActivityAt, status.startedAt);
+  if (idle > 0 && last !== undefined) deadlines.push(last + idle);
+  if (deadlines.length === 0) return {};
+  return { requeueAfterMs: Math.max(0, Math.min(...deadlines) - now) };
+}
+
+async function stopped(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileResult> {
+  const status = currentStatus(sandbox);
+  if (sandbox.spec.desiredState === 'Stopped') return {};
+  const requested = sandbox.metadata.annotations?.[START_REQUESTED_ANNOTATION];
+  const stoppedByUser = status.reason === SandboxReason.StoppedByUser;
+  const isNewRequest =
+    requested !== undefined &&
+    Date.parse(requested) > Date.parse(status.stoppedAt ?? '1970-01-01T00:00:00Z');
+  if (!stoppedByUser && !isNewRequest) return {};
+  const ref = runtimeRefOf(sandbox);
+  await deps.runtime.start(ref);
+  await startMainProcess(deps.runtime, ref, status.resolved ?? {});
+  const now = deps.now();
+  const timeoutMs = status.resolved?.timeout ? parseDurationMs(status.resolved.timeout) : 0;
+  const written = await transition(
+    deps,
+    sandbox,
+    [{ type: 'StartRequested' }, { type: 'Started' }],
+    {
+      ...(timeoutMs > 0 ? { expiresAt: new Date(now.getTime() + timeoutMs).toISOString() } : {}),
+      lastActivityAt: now.toISOString(),
+    },
+  );
+  if (timeoutMs > 0)
+    await note(deps, written, 'Started', `expires in ${formatDurationMs(timeoutMs)}`);
+  return nextDeadline(deps, written);
+}
+
+async function errored(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileResult> {
+  const requested = sandbox.metadata.annotations?.[RETRY_REQUESTED_ANNOTATION];
+  const since = currentStatus(sandbox).conditions.reduce(
+    (t, c) => Math.max(t, Date.parse(c.lastTransitionTime)),
+    0,
+  );
+  if (requested === undefined || Date.parse(requested) <= since) return {};
+  await transition(deps, sandbox, [{ type: 'RetryRequested' }]);
+  return { requeueAfterMs: 0 };
+}
+
+async function finalize(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileResult> {
+  let current = sandbox;
+  if (currentStatus(current).phase !== SandboxPhase.Deleting) {
+    current = await transition(deps, current, [{ type: 'DeleteRequested' }]);
+  }
+  if (!current.metadata.finalizers?.includes(SANDBOX_FINALIZER)) return {};
+  const ref: SandboxRef = runtimeRefOf(current);
+  await deps.runtime.destroy(ref);
+  await recordEvent(deps, current, { type: 'Deleted' }, 'runtime state destroyed');
+  await deps.store.update({
+    ...current,
+    metadata: {
+      ...current.metadata,
+      finalizers: (current.metadata.finalizers ?? []).filter((f) => f !== SANDBOX_FINALIZER),
+    },
+  });
+  return {};
+}

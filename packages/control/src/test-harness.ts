@@ -1,0 +1,75 @@
+// Shared set-up for the control tests: a real SQLite store in a temp dir, the memory runtime, a
+// clock the test moves by hand.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AnyResource, Sandbox } from '@paddock/core';
+import { openSqliteStore, type SqliteStore } from '@paddock/store-sqlite';
+import { MemoryRuntime } from '@paddock/testkit';
+import { MemoryEventRecorder } from './event-recorder.ts';
+import { type ReconcileDeps, reconcileSandbox } from './sandbox-reconciler.ts';
+
+export type Harness = ReconcileDeps & {
+  store: SqliteStore;
+  runtime: MemoryRuntime;
+  events: MemoryEventRecorder;
+  advance(ms: number): void;
+  /** Reconciles until the reconciler asks for no immediate requeue; returns the sandbox after. */
+  settle(name: string, namespace?: string): Promise<Sandbox>;
+  apply(resource: AnyResource): Promise<void>;
+  close(): Promise<void>;
+};
+
+const v = 'paddock.dev/v1alpha1';
+
+export function sandboxManifest(name: string, spec: Partial<Sandbox['spec']> = {}): Sandbox {
+  return {
+    apiVersion: v,
+    kind: 'Sandbox',
+    metadata: { name, namespace: 'default' },
+    spec: { templateRef: { name: 'shell' }, desiredState: 'Running', ...spec },
+  };
+}
+
+export function templateManifest(name: string, spec: Record<string, unknown> = {}): AnyResource {
+  return {
+    apiVersion: v,
+    kind: 'SandboxTemplate',
+    metadata: { name, namespace: 'default' },
+    spec,
+  } as AnyResource;
+}
+
+export async function createHarness(): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'paddock-control-'));
+  let clock = Date.parse('2026-01-01T00:00:00Z');
+  const now = () => new Date(clock);
+  const store = await openSqliteStore({ path: join(dir, 'paddock.db'), now });
+  const runtime = new MemoryRuntime({ now });
+  const events = new MemoryEventRecorder();
+  const deps: ReconcileDeps = { store, runtime, events, now };
+  const harness: Harness = {
+    ...deps,
+    store,
+    runtime,
+    events,
+    advance: (ms) => {
+      clock += ms;
+    },
+    settle: async (name, namespace = 'default') => {
+      for (let i = 0; i < 20; i++) {
+        const { requeueAfterMs } = await reconcileSandbox(harness, { namespace, name });
+        if (requeueAfterMs !== 0) break;
+      }
+      return store.get('Sandbox', { namespace, name });
+    },
+    apply: async (resource) => {
+      await store.create(resource);
+    },
+    close: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}

@@ -1,0 +1,238 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  type AnyTemplate,
+  type ResourceStore,
+  resolveTemplate,
+  type Sandbox,
+  type SandboxEnvironment,
+  type SandboxRef,
+  type SandboxRuntime,
+  TemplateKind,
+} from '@paddock/core';
+import type { EventRecorder } from './event-recorder.ts';
+import { applyProvisioningSteps } from './provisioning.ts';
+import { idToRef } from './runtime-ref.ts';
+
+/** Runtime namespace holding unclaimed warm sandboxes. */
+export const WARM_POOL_NAMESPACE = 'paddock-warm';
+
+type Pool = {
+  /** `Kind/namespace/name` of the template that declares the pool. */
+  key: string;
+  /** Short hash of key + resolved spec: prefixes every entry's name, so a changed template drains old entries. */
+  tag: string;
+  kind: TemplateKind;
+  namespace: string | undefined;
+  name: string;
+  size: number;
+  spec: SandboxEnvironment;
+};
+
+export type PoolStats = {
+  template: string;
+  desired: number;
+  ready: number;
+  hits: number;
+  misses: number;
+};
+
+export type WarmPoolOptions = {
+  store: ResourceStore;
+  runtime: SandboxRuntime;
+  events: EventRecorder;
+  now: () => Date;
+  log?: (line: string) => void;
+};
+
+/**
+ * Per-template pools of pre-provisioned sandboxes. A Sandbox whose template declares
+ * `warmPool.size` and whose resolved spec equals the template's (no overrides that change it)
+ * claims a ready entry instead of a cold start; the pool then refills in the background.
+ * Unclaimed entries live in the runtime under {@link WARM_POOL_NAMESPACE} and are re-adopted after
+ * a restart (entries no Sandbox references and no pool wants are destroyed).
+ */
+export class WarmPool {
+  readonly #options: WarmPoolOptions;
+  #pools = new Map<string, Pool>();
+  readonly #ready = new Map<string, SandboxRef[]>();
+  readonly #counters = new Map<string, { hits: number; misses: number }>();
+  #syncing: Promise<void> | undefined;
+  #again = false;
+  #closed = false;
+
+  constructor(options: WarmPoolOptions) {
+    this.#options = options;
+  }
+
+  /** Takes a ready entry for this sandbox, or undefined (a cold start follows). */
+  async claim(sandbox: Sandbox, spec: SandboxEnvironment): Promise<SandboxRef | undefined> {
+    const ref = sandbox.spec.templateRef;
+    const kind = ref.kind ?? TemplateKind.SandboxTemplate;
+    const namespace =
+      kind === TemplateKind.ClusterSandboxTemplate ? undefined : sandbox.metadata.namespace;
+    const pool = this.#pools.get(poolKey(kind, namespace, ref.name));
+    if (!pool || !isDeepStrictEqual(pool.spec, spec)) return undefined;
+    const counters = this.#countersFor(pool.key);
+    const entry = this.#ready.get(pool.tag)?.shift();
+    if (entry) counters.hits += 1;
+    else counters.misses += 1;
+    this.scheduleSync();
+    return entry;
+  }
+
+  stats(): PoolStats[] {
+    return [...this.#pools.values()].map((pool) => ({
+      template: pool.key,
+      desired: pool.size,
+      ready: this.#ready.get(pool.tag)?.length ?? 0,
+      ...this.#countersFor(pool.key),
+    }));
+  }
+
+  /** Re-reads templates, adopts or destroys existing entries, and fills every pool. */
+  scheduleSync(): Promise<void> {
+    if (this.#syncing) {
+      this.#again = true;
+      return this.#syncing;
+    }
+    this.#syncing = (async () => {
+      try {
+        do {
+          this.#again = false;
+          await this.#sync();
+        } while (this.#again && !this.#closed);
+      } finally {
+        this.#syncing = undefined;
+      }
+    })();
+    return this.#syncing;
+  }
+
+  /** Stops refilling; ready entries stay for the next process to adopt. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#syncing?.catch(() => {});
+  }
+
+  #countersFor(key: string) {
+    let counters = this.#counters.get(key);
+    if (!counters) {
+      counters = { hits: 0, misses: 0 };
+      this.#counters.set(key, counters);
+    }
+    return counters;
+  }
+
+  async #sync(): Promise<void> {
+    const { store, runtime } = this.#options;
+    this.#pools = await desiredPools(store, this.#options.log);
+    const tags = new Map([...this.#pools.values()].map((p) => [p.tag, p]));
+    const claimed = new Set(
+      (await store.list('Sandbox')).items
+        .map((s) => (s.status?.runtime ? idToRef(s.status.runtime.id) : undefined))
+        .filter((r): r is SandboxRef => r !== undefined && r.namespace === WARM_POOL_NAMESPACE)
+        .map((r) => r.name),
+    );
+    const known = new Set([...this.#ready.values()].flat().map((r) => r.name));
+    for (const ref of await runtime.list()) {
+      if (ref.namespace !== WARM_POOL_NAMESPACE || claimed.has(ref.name) || known.has(ref.name))
+        continue;
+      const tag = ref.name.split('-')[1] ?? '';
+      if (tags.has(tag)) this.#readyFor(tag).push(ref);
+      else await runtime.destroy(ref);
+    }
+    for (const [tag, entries] of this.#ready) {
+      const pool = tags.get(tag);
+      while (entries.length > (pool?.size ?? 0)) await runtime.destroy(entries.pop() as SandboxRef);
+      if (!pool) this.#ready.delete(tag);
+    }
+    for (const pool of this.#pools.values()) {
+      while (!this.#closed && this.#readyFor(pool.tag).length < pool.size) {
+        const entry = await this.#provision(pool);
+        if (!entry) break;
+        this.#readyFor(pool.tag).push(entry);
+      }
+    }
+  }
+
+  #readyFor(tag: string): SandboxRef[] {
+    let entries = this.#ready.get(tag);
+    if (!entries) {
+      entries = [];
+      this.#ready.set(tag, entries);
+    }
+    return entries;
+  }
+
+  async #provision(pool: Pool): Promise<SandboxRef | undefined> {
+    const { runtime, events, now, log } = this.#options;
+    const ref = {
+      namespace: WARM_POOL_NAMESPACE,
+      name: `w-${pool.tag}-${randomUUID().slice(0, 8)}`,
+      uid: randomUUID(),
+    };
+    try {
+      await runtime.provision({ ...ref, spec: pool.spec });
+      const failure = await applyProvisioningSteps(runtime, ref, pool.spec, () => {});
+      if (!failure) return ref;
+      await runtime.destroy(ref);
+      await events.record({
+        kind: pool.kind,
+        namespace: pool.namespace,
+        name: pool.name,
+        uid: undefined,
+        type: 'Warning',
+        reason: 'WarmPoolProvisionFailed',
+        message: `${failure.step} failed (exit ${failure.exitCode ?? '?'}): ${failure.output ?? ''}`,
+        timestamp: now().toISOString(),
+      });
+    } catch (error) {
+      log?.(`warm pool ${pool.key}: ${(error as Error).message}`);
+      await runtime.destroy(ref).catch(() => {});
+    }
+    return undefined;
+  }
+}
+
+function poolKey(kind: TemplateKind, namespace: string | undefined, name: string): string {
+  return `${kind}/${namespace ?? ''}/${name}`;
+}
+
+async function desiredPools(
+  store: ResourceStore,
+  log?: (line: string) => void,
+): Promise<Map<string, Pool>> {
+  const templates: AnyTemplate[] = [
+    ...(await store.list('ClusterSandboxTemplate')).items,
+    ...(await store.list('SandboxTemplate')).items,
+  ];
+  const lookup = (kind: TemplateKind, ns: string | undefined, name: string) =>
+    templates.find(
+      (t) => t.kind === kind && t.metadata.name === name && t.metadata.namespace === ns,
+    );
+  const pools = new Map<string, Pool>();
+  for (const template of templates) {
+    const size = template.spec.warmPool?.size ?? 0;
+    if (size === 0 || template.metadata.deletionTimestamp) continue;
+    const kind = template.kind;
+    const namespace = template.metadata.namespace;
+    const name = template.metadata.name ?? '';
+    try {
+      const { spec } = resolveTemplate(
+        { kind, name },
+        namespace === undefined ? { lookup } : { lookup, namespace },
+      );
+      const key = poolKey(kind, namespace, name);
+      const tag = createHash('sha256')
+        .update(key)
+        .update(JSON.stringify(spec))
+        .digest('hex')
+        .slice(0, 10);
+      pools.set(key, { key, tag, kind, namespace, name, size, spec });
+    } catch (error) {
+      log?.(`warm pool for ${kind}/${name}: ${(error as Error).message}`);
+    }
+  }
+  return pools;
+}

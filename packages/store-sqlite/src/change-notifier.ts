@@ -1,0 +1,70 @@
+/**
+ * Wakes watches when the `changes` table may have grown.
+ *
+ * - Writes through this store call `notify()` right after COMMIT: in-process watches wake at once.
+ * - Writes through any other connection to the same file (another store instance, another
+ *   process) are noticed by polling `PRAGMA data_version`, which changes exactly when another
+ *   connection has committed. One timer per store, running only while a watch is subscribed.
+ */
+export class ChangeNotifier {
+  readonly #listeners = new Set<() => void>();
+  readonly #readDataVersion: () => number;
+  readonly #pollIntervalMs: number;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #dataVersion = 0;
+
+  constructor(readDataVersion: () => number, pollIntervalMs: number) {
+    this.#readDataVersion = readDataVersion;
+    this.#pollIntervalMs = pollIntervalMs;
+  }
+
+  /** Calls `listener` after every possible change until the returned function is called. */
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    if (this.#timer === undefined) {
+      this.#dataVersion = this.#readDataVersion();
+      this.#timer = setInterval(() => this.#poll(), this.#pollIntervalMs);
+    }
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0) this.#stop();
+    };
+  }
+
+  /** Wakes every listener. */
+  notify(): void {
+    for (const listener of [...this.#listeners]) listener();
+  }
+
+  /** Number of subscribed watches (0 means no timer is running). */
+  get size(): number {
+    return this.#listeners.size;
+  }
+
+  /** Stops polling and forgets every listener. */
+  close(): void {
+    this.#listeners.clear();
+    this.#stop();
+  }
+
+  #poll(): void {
+    let version: number;
+    try {
+      version = this.#readDataVersion();
+    } catch {
+      // A failing read (the file is locked for a checkpoint, say): wake the watches, whose own
+      // read reports a lasting failure as an error to their consumer.
+      this.notify();
+      return;
+    }
+    if (version !== this.#dataVersion) {
+      this.#dataVersion = version;
+      this.notify();
+    }
+  }
+
+  #stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}

@@ -1,0 +1,21 @@
+// Public surface of @paddock/testkit: contract suites shared by every implementation of a seam.
+
+export { type ExecScript, MemoryRuntime, type ScriptedResult } from './memory-runtime.ts';
+export {
+  type ContractCase,
+  runStoreContract,
+  type StoreContractOptions,
+  type StoreUnderTest,
+} from './store-contract.ts';
+export {
+  assertRejectsWith,
+  clusterTemplate,
+  EventReader,
+  type FixtureOptions,
+  pause,
+  sandbox,
+  summarize,
+  template,
+  uniqueName,
+  within,
+} from './store-fixtures.ts';
