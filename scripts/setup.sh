@@ -53,6 +53,10 @@ if ! command -v bwrap >/dev/null 2>&1; then
   say "installing bubblewrap"
   apt_install bubblewrap || say "could not install bubblewrap: sandboxes will not start until it is installed (apt-get install bubblewrap)"
 fi
+if ! command -v socat >/dev/null 2>&1; then
+  say "installing socat (port forwarding into local sandboxes)"
+  apt_install socat || say "could not install socat: connecting to sandbox ports stays unavailable (apt-get install socat)"
+fi
 if ! command -v runsc >/dev/null 2>&1 && [ "${PADDOCK_SKIP_RUNSC:-}" != 1 ]; then
   if command -v apt-cache >/dev/null 2>&1 && apt-cache show runsc >/dev/null 2>&1; then
     say "installing runsc (gVisor, optional)"

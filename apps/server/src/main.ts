@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isPaddockError } from '@paddock/core';
 import { assertSafeBinding, resolveConfig } from './config.ts';
+import { startEngine } from './engine.ts';
 import { startServer } from './server.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -15,6 +16,7 @@ async function main(): Promise<number> {
   const config = resolveConfig({ flags: values, env: process.env });
   assertSafeBinding(config);
   mkdirSync(config.home, { recursive: true, mode: 0o700 });
+  const engine = await startEngine(config.home, log);
   const server = await startServer(config, log);
   log(`Paddock listening on ${server.url} (data in ${config.home})`);
   await new Promise<void>((resolve) => {
@@ -23,6 +25,7 @@ async function main(): Promise<number> {
   });
   log('shutting down: finishing in-flight requests');
   await server.close();
+  await engine.close();
   return 0;
 }
 

@@ -1,0 +1,265 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import {
+  ErrorCode,
+  type ExitStatus,
+  PaddockError,
+  type ProcessHandle,
+  type ProcessInfo,
+} from '@paddock/core';
+import type { z } from 'zod';
+import {
+  BackgroundChain,
+  BackgroundExit,
+  type BackgroundLaunch,
+  BackgroundMeta,
+  PROCESS_ID,
+} from './background-files.ts';
+import { HOST_ENV } from './exec.ts';
+import { identify, isAlive } from './process-identity.ts';
+import { signalCommand } from './process-signals.ts';
+
+const SUPERVISOR = fileURLToPath(new URL('./background-supervisor.ts', import.meta.url));
+const POLL_MS = 50;
+
+function readJson<T extends z.ZodType>(path: string, schema: T): z.infer<T> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return schema.parse(JSON.parse(text));
+}
+
+/** Background processes of one sandbox, kept in `procsDir/<id>/`. */
+/** Signals a background process, given its directory and the pid of its host chain. */
+export type BackgroundSignal = (
+  processDir: string,
+  chainPid: number,
+  signal: string,
+) => Promise<void>;
+
+export class BackgroundProcesses {
+  readonly #dir: string;
+  readonly #signal: BackgroundSignal;
+
+  constructor(
+    procsDir: string,
+    signal: BackgroundSignal = (_dir, pid, name) => signalCommand(pid, name),
+  ) {
+    this.#dir = procsDir;
+    this.#signal = signal;
+  }
+
+  /** The directory of a background process (its files: launch, output, exit). */
+  dirOf(id: string): string {
+    return join(this.#dir, id);
+  }
+
+  /** Checks a requested id, or makes one; an id still running is a `conflict`. */
+  allocateId(requested: string | undefined): string {
+    if (requested === undefined) return `p-${randomBytes(6).toString('hex')}`;
+    if (!PROCESS_ID.test(requested)) {
+      throw new PaddockError(
+        ErrorCode.ValidationFailed,
+        `invalid process id ${JSON.stringify(requested)}`,
+        {
+          issues: [{ path: 'processId', message: 'letters, digits, ".", "_" and "-", at most 63' }],
+        },
+      );
+    }
+    const info = this.#info(requested);
+    if (info?.running) {
+      throw new PaddockError(
+        ErrorCode.Conflict,
+        `background process ${requested} is still running`,
+      );
+    }
+    rmSync(join(this.#dir, requested), { recursive: true, force: true });
+    return requested;
+  }
+
+  /** Starts the supervisor of a new background process and returns a handle attached to it. */
+  /** Creates the directory of a new background process (before its launch is known). */
+  prepare(id: string): string {
+    const dir = join(this.#dir, id);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  }
+
+  async start(id: string, command: string[], launch: BackgroundLaunch): Promise<ProcessHandle> {
+    const dir = this.prepare(id);
+    writeFileSync(join(dir, 'launch.json'), JSON.stringify(launch), { mode: 0o600 });
+    writeFileSync(join(dir, 'stdout'), '', { mode: 0o600 });
+    writeFileSync(join(dir, 'stderr'), '', { mode: 0o600 });
+    const supervisor = spawn(process.execPath, ['--no-warnings', SUPERVISOR, dir], {
+      detached: true,
+      stdio: 'ignore',
+      env: HOST_ENV,
+      cwd: '/',
+    });
+    supervisor.unref();
+    const identity = supervisor.pid === undefined ? undefined : identify(supervisor.pid);
+    if (identity === undefined) {
+      throw new PaddockError(
+        ErrorCode.RuntimeUnavailable,
+        'could not start the background supervisor',
+      );
+    }
+    const meta: BackgroundMeta = {
+      id,
+      command,
+      startedAt: new Date().toISOString(),
+      supervisor: identity,
+    };
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta), { mode: 0o600 });
+    return this.attach(id);
+  }
+
+  list(): ProcessInfo[] {
+    if (!existsSync(this.#dir)) return [];
+    const infos: ProcessInfo[] = [];
+    for (const id of readdirSync(this.#dir).sort()) {
+      const info = this.#info(id);
+      if (info) infos.push(info);
+    }
+    return infos.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  }
+
+  #info(id: string): ProcessInfo | undefined {
+    const dir = join(this.#dir, id);
+    const meta = readJson(join(dir, 'meta.json'), BackgroundMeta);
+    if (!meta) return undefined;
+    const exit = readJson(join(dir, 'exit.json'), BackgroundExit);
+    const info: ProcessInfo = {
+      id,
+      command: meta.command,
+      startedAt: meta.startedAt,
+      running: false,
+    };
+    if (exit) info.exit = { exitCode: exit.exitCode, signal: exit.signal, timedOut: exit.timedOut };
+    else info.running = isAlive(meta.supervisor);
+    return info;
+  }
+
+  /** Its output from the start, then live until it ends; a `not_found` error for an unknown id. */
+  attach(id: string): ProcessHandle {
+    const dir = join(this.#dir, id);
+    if (!PROCESS_ID.test(id) || !existsSync(join(dir, 'meta.json'))) {
+      throw new PaddockError(ErrorCode.NotFound, `no background process ${JSON.stringify(id)}`);
+    }
+    const isDone = (): boolean => this.#info(id)?.running !== true;
+    return {
+      id,
+      stdin: new WritableStream<Uint8Array>({
+        write() {
+          throw new PaddockError(ErrorCode.ValidationFailed, 'background processes read no stdin');
+        },
+      }),
+      stdout: followFile(join(dir, 'stdout'), isDone),
+      stderr: followFile(join(dir, 'stderr'), isDone),
+      resize: async () => {},
+      signal: async (signal) => {
+        // Right after start the supervisor may not have spawned the chain yet.
+        for (let attempt = 0; attempt < 200 && !isDone(); attempt += 1) {
+          const chain = readJson(join(dir, 'chain.json'), BackgroundChain);
+          if (chain?.pid) return this.#signal(dir, chain.pid, signal);
+          await sleep(20);
+        }
+      },
+      exit: waitForExit(() => this.#info(id)),
+    };
+  }
+}
+
+/**
+ * An exit status that is polled for only once someone awaits it: a handle whose exit nobody
+ * reads (a main process started and left) must not keep Paddock busy, and one that is awaited
+ * must keep the event loop alive until the process ends. A subclass, because `await` on a plain
+ * promise never calls an overridden `then`.
+ */
+class PolledExit extends Promise<ExitStatus> {
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+  onFirstThen: (() => void) | undefined;
+  // biome-ignore lint/suspicious/noThenProperty: the point of this class is a lazy `then`.
+  override then<A = ExitStatus, B = never>(
+    onFulfilled?: ((value: ExitStatus) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    const start = this.onFirstThen;
+    this.onFirstThen = undefined;
+    start?.();
+    return super.then(onFulfilled, onRejected);
+  }
+}
+
+function waitForExit(info: () => ProcessInfo | undefined): Promise<ExitStatus> {
+  let resolveExit: (status: ExitStatus) => void = () => {};
+  const exit = new PolledExit((resolve) => {
+    resolveExit = resolve;
+  });
+  const check = (): void => {
+    const current = info();
+    if (current === undefined || !current.running) {
+      resolveExit(current?.exit ?? { exitCode: null, signal: null, timedOut: false });
+      return;
+    }
+    setTimeout(check, POLL_MS);
+  };
+  exit.onFirstThen = check;
+  return exit;
+}
+
+/** A file read from its start and followed as it grows, until `isDone` and fully read. */
+function followFile(path: string, isDone: () => boolean): ReadableStream<Uint8Array> {
+  let fd: number | undefined;
+  let offset = 0;
+  let isCancelled = false;
+  const close = (): void => {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      fd ??= openSync(path, 'r');
+      while (!isCancelled) {
+        // Decide "done" before reading, so output written just before the end is not lost.
+        const done = isDone();
+        const buffer = Buffer.allocUnsafe(64 * 1024);
+        const n = readSync(fd, buffer, 0, buffer.length, offset);
+        if (n > 0) {
+          offset += n;
+          controller.enqueue(new Uint8Array(buffer.subarray(0, n)));
+          return;
+        }
+        if (done) {
+          close();
+          controller.close();
+          return;
+        }
+        await sleep(POLL_MS);
+      }
+    },
+    cancel() {
+      isCancelled = true;
+      close();
+    },
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * The bubblewrap command line of one sandbox, built from plain data so that it can be read and
+ * tested without starting anything. The impure parts (scanning the host's `/etc`, opening files)
+ * live in `system-view.ts` and `sandbox-launch.ts`.
+ */
+
+/** The uid and gid of the sandbox user as the sandbox sees them. */
+export const SANDBOX_UID = 1000;
+export const SANDBOX_GID = 1000;
+export const SANDBOX_USER = 'user';
+export const SANDBOX_HOME = '/home/user';
+export const WORKSPACE = '/workspace';
+/** Where the sandbox reaches the host's egress proxy (allowlist egress only). */
+export const EGRESS_DIR = '/run/paddock';
+
+/** One entry of the read-only system view: a bind of a host path, or a symlink made inside. */
+export type ViewEntry =
+  | { kind: 'bind'; source: string; dest: string }
+  | { kind: 'symlink'; target: string; dest: string }
+  | { kind: 'dir'; dest: string };
+
+/** Files Paddock generates for the sandbox's `/etc` (passwd, group, hosts, hostname). */
+export type GeneratedFile = { dest: string; source: string };
+
+export type BwrapPlan = {
+  hostname: string;
+  /** `open` shares the host's network; anything else gets an empty network namespace. */
+  shareNetwork: boolean;
+  /** The read-only system: `/usr` and a filtered `/etc`, or the entries of a directory rootfs. */
+  view: readonly ViewEntry[];
+  generated: readonly GeneratedFile[];
+  /** Host paths (as bwrap sees them) of the writable workspace and home. */
+  workspace: string;
+  home: string;
+  /** A directory holding the egress proxy's socket, bound at `EGRESS_DIR`. */
+  egressDir?: string;
+  /** Size of the `/tmp` tmpfs; unbounded (but charged to the memory limit) when absent. */
+  tmpSizeBytes?: number;
+  /** Kernel refuses nested user namespaces (needs `--unshare-user`; bwrap ≥ 0.8). */
+  disableNestedUserns: boolean;
+  infoFd: number;
+  statusFd: number;
+  /** The idle process that keeps the namespaces alive. */
+  anchor: readonly string[];
+};
+
+/**
+ * The bwrap arguments (without `bwrap` itself) for a sandbox: every namespace new (the network
+ * one unless `shareNetwork`), the sandbox user 1000:1000, no capabilities, its own session, not
+ * tied to its parent's life, a read-only root with the system view, `/proc`, a minimal `/dev`,
+ * tmpfs `/tmp` and `/dev/shm`, and the writable `/workspace` and home.
+ */
+export function buildBwrapArgs(plan: BwrapPlan): string[] {
+  const args = ['--unshare-all', '--unshare-user'];
+  if (plan.shareNetwork) args.push('--share-net');
+  if (plan.disableNestedUserns) args.push('--disable-userns', '--assert-userns-disabled');
+  args.push(
+    '--uid',
+    String(SANDBOX_UID),
+    '--gid',
+    String(SANDBOX_GID),
+    '--hostname',
+    plan.hostname,
+    '--new-session',
+    '--cap-drop',
+    'ALL',
+    '--clearenv',
+    '--info-fd',
+    String(plan.infoFd),
+    '--json-status-fd',
+    String(plan.statusFd),
+  );
+  for (const entry of plan.view) args.push(...viewArgs(entry));
+  for (const file of plan.generated) args.push('--ro-bind', file.source, file.dest);
+  args.push('--symlink', '../proc/self/mounts', '/etc/mtab');
+  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/dev/shm');
+  if (plan.tmpSizeBytes !== undefined) args.push('--size', String(plan.tmpSizeBytes));
+  args.push('--tmpfs', '/tmp');
+  args.push('--bind', plan.workspace, WORKSPACE, '--bind', plan.home, SANDBOX_HOME);
+  if (plan.egressDir !== undefined) args.push('--ro-bind', plan.egressDir, EGRESS_DIR);
+  // Last: nothing but the binds above stays writable, and `/dev` gets no new nodes.
+  args.push('--remount-ro', '/dev', '--remount-ro', '/');
+  args.push('--chdir', WORKSPACE, '--', ...plan.anchor);
+  return args;
+}
+
+function viewArgs(entry: ViewEntry): string[] {
+  switch (entry.kind) {
+    case 'bind':
+      return ['--ro-bind', entry.source, entry.dest];
+    case 'symlink':
+      return ['--symlink', entry.target, entry.dest];
+    case 'dir':
+      return ['--dir', entry.dest];
+  }
+}
+
+/** `/etc/passwd`, `/etc/group`, `/etc/hosts` and `/etc/hostname` for a sandbox. */
+export function generatedEtc(
+  hostname: string,
+): Record<'passwd' | 'group' | 'hosts' | 'hostname', string> {
+  return {
+    passwd: [
+      'root:x:0:0:root:/root:/usr/sbin/nologin',
+      `${SANDBOX_USER}:x:${SANDBOX_UID}:${SANDBOX_GID}:Sandbox user:${SANDBOX_HOME}:/bin/bash`,
+      'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin',
+      '',
+    ].join('\n'),
+    group: ['root:x:0:', `${SANDBOX_USER}:x:${SANDBOX_GID}:`, 'nogroup:x:65534:', ''].join('\n'),
+    hosts: [
+      '127.0.0.1\tlocalhost',
+      '::1\tlocalhost ip6-localhost ip6-loopback',
+      `127.0.1.1\t${hostname}`,
+      '',
+    ].join('\n'),
+    hostname: `${hostname}\n`,
+  };
+}

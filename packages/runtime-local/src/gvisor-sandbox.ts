@@ -1,0 +1,200 @@
+import { execFile, spawn } from 'node:child_process';
+import { chownSync, closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ErrorCode, PaddockError } from '@paddock/core';
+import { generatedEtc, SANDBOX_GID, SANDBOX_UID } from './bwrap-launcher.ts';
+import { HOST_ENV } from './exec.ts';
+import {
+  containerId,
+  ociProcess,
+  readInternalPid,
+  runscDelete,
+  runscExec,
+  runscKill,
+  runscRun,
+  runscState,
+  writeBundle,
+} from './gvisor.ts';
+import type { Argv } from './host-commands.ts';
+import { identify } from './process-identity.ts';
+import { signalName } from './process-signals.ts';
+import { procsFiles } from './sandbox-cgroups.ts';
+import type { Incarnation, SandboxDirs, SandboxState } from './sandbox-state.ts';
+import { hostSystemView, rootfsView } from './system-view.ts';
+
+const run = promisify(execFile);
+
+export function isGvisor(state: SandboxState): boolean {
+  return state.spec.isolation === 'gvisor';
+}
+
+async function runsc(argv: string[], timeoutMs = 30_000): Promise<string> {
+  const [file, ...args] = argv as [string, ...string[]];
+  const { stdout } = await run(file, args, { env: HOST_ENV, timeout: timeoutMs });
+  return stdout;
+}
+
+/**
+ * Starts a gVisor sandbox: writes its bundle, then `runsc run --detach` from a bash that has
+ * joined the sandbox's cgroups (so gVisor's sandbox and gofer processes carry its limits).
+ */
+export async function launchGvisor(
+  dirs: SandboxDirs,
+  state: SandboxState,
+  runscPath: string,
+  egressDir?: string,
+): Promise<Incarnation> {
+  const etc = generatedEtc(state.name);
+  for (const [name, content] of Object.entries(etc))
+    writeFileSync(join(dirs.etc, name), content, { mode: 0o644 });
+  // Without a user namespace, the sandbox user is host uid 1000 to the files it writes.
+  for (const dir of [dirs.workspace, dirs.home]) chownSync(dir, SANDBOX_UID, SANDBOX_GID);
+  const shareNetwork = state.spec.network?.egress === 'open';
+  const rootfs = state.spec.rootfs;
+  writeBundle(dirs.dir, {
+    hostname: state.name,
+    view:
+      rootfs === undefined
+        ? hostSystemView({ shareNetwork })
+        : rootfsView({ scanPath: rootfs, bwrapPath: rootfs, shareNetwork }),
+    generated: Object.keys(etc).map((name) => ({
+      source: join(dirs.etc, name),
+      dest: `/etc/${name}`,
+    })),
+    workspace: dirs.workspace,
+    home: dirs.home,
+    ...(egressDir === undefined ? {} : { egressDir }),
+  });
+  const id = containerId(state.namespace, state.name);
+  await runsc(runscDelete(runscPath, dirs.dir, id)).catch(() => '');
+  const joinCgroups = 'while [ "$1" != -- ]; do echo $$ > "$1"; shift; done; shift; exec "$@"';
+  const argv = runscRun(runscPath, dirs.dir, id, shareNetwork ? 'host' : 'none');
+  // The container keeps runsc's stdio: a log file, never a pipe that would outlive this call.
+  const logPath = join(dirs.logs, 'runsc.log');
+  const log = openSync(logPath, 'w', 0o600);
+  const child = spawn(
+    '/bin/bash',
+    [
+      '--norc',
+      '-c',
+      joinCgroups,
+      'paddock-gvisor',
+      ...procsFiles(state.limits.cgroups),
+      '--',
+      ...argv,
+    ],
+    {
+      env: HOST_ENV,
+      stdio: ['ignore', log, log],
+      cwd: '/',
+    },
+  );
+  closeSync(log);
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('exit', (exitCode) => resolve(exitCode));
+    child.once('error', () => resolve(-1));
+  });
+  if (code !== 0) {
+    const detail = readFileSync(logPath, 'utf8').trim().split('\n').slice(-3).join('\n');
+    throw new PaddockError(
+      ErrorCode.RuntimeUnavailable,
+      `runsc could not start sandbox ${state.namespace}/${state.name}: ${detail}`,
+    );
+  }
+  const pid = Number(JSON.parse(await runsc(runscState(runscPath, dirs.dir, id))).pid);
+  const anchor = identify(pid);
+  if (anchor === undefined) {
+    throw new PaddockError(
+      ErrorCode.RuntimeUnavailable,
+      `runsc sandbox ${state.namespace}/${state.name} exited at once`,
+    );
+  }
+  return { monitor: anchor, anchor, startedAt: new Date().toISOString() };
+}
+
+/** Kills every process of the gVisor sandbox and forgets the container. */
+export async function stopGvisor(
+  dirs: SandboxDirs,
+  state: SandboxState,
+  runscPath: string,
+): Promise<void> {
+  const id = containerId(state.namespace, state.name);
+  await runsc(runscKill(runscPath, dirs.dir, id, 'KILL')).catch(() => '');
+  await runsc(runscDelete(runscPath, dirs.dir, id)).catch(() => '');
+}
+
+export type GvisorExec = {
+  argv: Argv;
+  processFile: string;
+  pidFile: string;
+  signal: (hostPid: number, signal: string) => Promise<void>;
+  /** What kills the process inside at a timeout: `runsc kill --pid=<pid file>`. */
+  killAtTimeout: (bash: string) => { file: string; args: string[] };
+};
+
+/** Signals a `runsc exec` process by the container-internal pid it recorded (waits briefly for it). */
+export async function signalGvisorProcess(
+  dirs: SandboxDirs,
+  state: SandboxState,
+  runscPath: string,
+  pidFile: string,
+  signal: string,
+): Promise<void> {
+  const name = signalName(signal);
+  const id = containerId(state.namespace, state.name);
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const pid = readInternalPid(pidFile);
+    if (pid !== undefined) {
+      await runsc(runscKill(runscPath, dirs.dir, id, name.slice(3), pid)).catch(() => '');
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * A `runsc exec` of `command`: its process description (environment included) goes to a
+ * root-only file rather than the command line; signals go through `runsc kill --pid`.
+ */
+export function gvisorExec(
+  dirs: SandboxDirs,
+  state: SandboxState,
+  runscPath: string,
+  request: {
+    command: readonly string[];
+    env: Record<string, string>;
+    cwd: string;
+    fileDir: string;
+    fileName: string;
+  },
+): GvisorExec {
+  const id = containerId(state.namespace, state.name);
+  const processFile = join(request.fileDir, `${request.fileName}.process.json`);
+  const pidFile = join(request.fileDir, `${request.fileName}.pid`);
+  writeFileSync(
+    processFile,
+    JSON.stringify(ociProcess(request.command, request.env, request.cwd)),
+    { mode: 0o600 },
+  );
+  const [runsc = runscPath, root = ''] = runscKill(runscPath, dirs.dir, id, 'KILL');
+  return {
+    argv: runscExec(runscPath, dirs.dir, id, processFile, pidFile),
+    processFile,
+    pidFile,
+    signal: (_hostPid, signal) => signalGvisorProcess(dirs, state, runscPath, pidFile, signal),
+    killAtTimeout: (bash) => ({
+      file: bash,
+      args: [
+        '--norc',
+        '-c',
+        'pid=$(cat "$1") || exit 1; exec "$2" "$3" kill --pid="$pid" "$4" KILL',
+        'paddock-kill',
+        pidFile,
+        runsc,
+        root,
+        id,
+      ],
+    }),
+  };
+}

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { isPaddockError } from '@paddock/core';
+import { ociConfig } from './gvisor.ts';
+import { findExecutable } from './host-binaries.ts';
+import { createTestWorld, run, sh, skipReason, type TestWorld } from './test-sandboxes.ts';
+
+const gvisorSkip =
+  skipReason ??
+  (findExecutable('runsc') === undefined ? 'runsc (gVisor) is not installed' : undefined);
+
+describe('gVisor OCI config', () => {
+  it('mounts the view read-only and only workspace and home writable, as user 1000', () => {
+    const config = ociConfig({
+      hostname: 'box',
+      view: [
+        { kind: 'bind', source: '/usr', dest: '/usr' },
+        { kind: 'symlink', target: 'usr/bin', dest: '/bin' },
+      ],
+      generated: [{ source: '/state/etc/passwd', dest: '/etc/passwd' }],
+      workspace: '/state/workspace',
+      home: '/state/home',
+    });
+    const mounts = config.mounts as Array<{
+      destination: string;
+      type: string;
+      options?: string[];
+    }>;
+    const writable = mounts
+      .filter((m) => m.type === 'bind' && m.options?.includes('rw'))
+      .map((m) => m.destination);
+    assert.deepEqual(writable, ['/workspace', '/home/user']);
+    assert.ok(mounts.some((m) => m.destination === '/usr' && m.options?.includes('ro')));
+    assert.deepEqual((config.process as { user: unknown }).user, { uid: 1000, gid: 1000 });
+    assert.deepEqual((config.root as { readonly: boolean }).readonly, true);
+    assert.equal(config.hostname, 'box');
+  });
+});
+
+describe('isolation: gvisor', () => {
+  let world: TestWorld | undefined;
+  before(() => {
+    if (skipReason === undefined) world = createTestWorld();
+  });
+  after(async () => {
+    await world?.cleanup();
+  });
+
+  it('is runtime_unavailable when runsc is missing', { skip: skipReason }, async () => {
+    const runtime = world?.reopen({ binaries: { runsc: '/nonexistent/runsc' } });
+    assert.ok(runtime && world);
+    const ref = world.ref();
+    await assert.rejects(
+      runtime.provision({ ...ref, spec: { isolation: 'gvisor' } }),
+      (e) => isPaddockError(e, 'runtime_unavailable') && /runsc/.test(e.message),
+    );
+    assert.deepEqual(await runtime.observe(ref), { state: 'absent' });
+  });
+
+  it('runs commands under runsc, stops and starts with the workspace kept', {
+    skip: gvisorSkip,
+  }, async () => {
+    assert.ok(world);
+    const ref = await world.provision({ isolation: 'gvisor' });
+    const { runtime } = world;
+    assert.deepEqual(await run(runtime, ref, ['echo', 'hi']), {
+      exitCode: 0,
+      signal: null,
+      timedOut: false,
+      stdout: 'hi\n',
+      stderr: '',
+    });
+    const kernel = await sh(
+      runtime,
+      ref,
+      'id -u; hostname; dmesg | head -n 1; echo kept > /workspace/f',
+    );
+    assert.match(kernel.stdout, new RegExp(`^1000\\n${ref.name}\\n.*gVisor`));
+    const timed = await run(runtime, ref, ['sleep', '30'], { timeoutMs: 300 });
+    assert.equal(timed.timedOut, true);
+    assert.equal((await runtime.stop(ref)).state, 'stopped');
+    assert.equal((await runtime.start(ref)).state, 'running');
+    assert.equal((await run(runtime, ref, ['cat', '/workspace/f'])).stdout, 'kept\n');
+    await runtime.destroy(ref);
+    assert.deepEqual(await runtime.observe(ref), { state: 'absent' });
+  });
+});

@@ -1,0 +1,222 @@
+/**
+ * `isolation: gvisor`: the same sandbox (system view, generated /etc, /workspace, home, tmpfs
+ * /tmp, no capabilities, user 1000) as an OCI bundle run by gVisor's `runsc`, whose user-space
+ * kernel stands between the sandbox and the host's. Processes are started with `runsc exec`.
+ *
+ * Differences from bubblewrap sandboxes: gVisor has no user-namespace mapping here, so files
+ * the sandbox writes belong to host uid 1000; a command killed by a signal reports `128 + n`
+ * as its exit code (runsc exec does not tell them apart).
+ */
+import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
+  EGRESS_DIR,
+  SANDBOX_GID,
+  SANDBOX_HOME,
+  SANDBOX_UID,
+  type ViewEntry,
+  WORKSPACE,
+} from './bwrap-launcher.ts';
+import type { Argv } from './host-commands.ts';
+
+export type OciPlan = {
+  hostname: string;
+  view: readonly ViewEntry[];
+  generated: ReadonlyArray<{ source: string; dest: string }>;
+  workspace: string;
+  home: string;
+  egressDir?: string;
+  tmpSizeBytes?: number;
+};
+
+type OciMount = { destination: string; type: string; source: string; options?: string[] };
+
+const NO_CAPABILITIES = {
+  bounding: [],
+  effective: [],
+  permitted: [],
+  inheritable: [],
+  ambient: [],
+};
+
+/** The OCI runtime config of a gVisor sandbox whose root is an empty read-only skeleton. */
+export function ociConfig(plan: OciPlan): Record<string, unknown> {
+  const mounts: OciMount[] = [
+    { destination: '/proc', type: 'proc', source: 'proc' },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=755'] },
+    {
+      destination: '/dev/shm',
+      type: 'tmpfs',
+      source: 'shm',
+      options: ['nosuid', 'nodev', 'mode=1777'],
+    },
+    {
+      destination: '/tmp',
+      type: 'tmpfs',
+      source: 'tmpfs',
+      options: [
+        'nosuid',
+        'nodev',
+        'mode=1777',
+        ...(plan.tmpSizeBytes === undefined ? [] : [`size=${plan.tmpSizeBytes}`]),
+      ],
+    },
+  ];
+  for (const entry of plan.view) {
+    if (entry.kind === 'bind') mounts.push(bind(entry.source, entry.dest, 'ro'));
+  }
+  for (const file of plan.generated) mounts.push(bind(file.source, file.dest, 'ro'));
+  mounts.push(bind(plan.workspace, WORKSPACE, 'rw'), bind(plan.home, SANDBOX_HOME, 'rw'));
+  if (plan.egressDir !== undefined) mounts.push(bind(plan.egressDir, EGRESS_DIR, 'ro'));
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      user: { uid: SANDBOX_UID, gid: SANDBOX_GID },
+      args: ['sleep', 'infinity'],
+      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      cwd: WORKSPACE,
+      noNewPrivileges: true,
+      capabilities: NO_CAPABILITIES,
+    },
+    root: { path: 'rootfs', readonly: true },
+    hostname: plan.hostname,
+    mounts,
+    linux: { namespaces: ['pid', 'ipc', 'uts', 'mount', 'network'].map((type) => ({ type })) },
+  };
+}
+
+function bind(source: string, destination: string, mode: 'ro' | 'rw'): OciMount {
+  return { destination, type: 'bind', source, options: ['rbind', mode, 'nosuid', 'nodev'] };
+}
+
+/** The process of one `runsc exec`: user 1000, no capabilities, the given env and directory. */
+export function ociProcess(
+  command: readonly string[],
+  env: Record<string, string>,
+  cwd: string,
+): Record<string, unknown> {
+  return {
+    user: { uid: SANDBOX_UID, gid: SANDBOX_GID },
+    args: command,
+    env: Object.entries(env).map(([name, value]) => `${name}=${value}`),
+    cwd,
+    noNewPrivileges: true,
+    capabilities: NO_CAPABILITIES,
+  };
+}
+
+/** Paths of a gVisor sandbox's bundle and runsc state under the sandbox directory. */
+export function gvisorPaths(sandboxDir: string): { bundle: string; rootfs: string; state: string } {
+  const bundle = join(sandboxDir, 'gvisor', 'bundle');
+  return { bundle, rootfs: join(bundle, 'rootfs'), state: join(sandboxDir, 'gvisor', 'state') };
+}
+
+/** Writes the bundle: config.json and the root skeleton (mount points and the view's symlinks). */
+export function writeBundle(sandboxDir: string, plan: OciPlan): void {
+  const paths = gvisorPaths(sandboxDir);
+  rmSync(paths.rootfs, { recursive: true, force: true });
+  const config = ociConfig(plan);
+  for (const entry of plan.view) {
+    if (entry.kind === 'dir')
+      mkdirSync(join(paths.rootfs, entry.dest), { recursive: true, mode: 0o755 });
+    if (entry.kind === 'symlink') {
+      mkdirSync(dirname(join(paths.rootfs, entry.dest)), { recursive: true, mode: 0o755 });
+      symlinkSync(entry.target, join(paths.rootfs, entry.dest));
+    }
+  }
+  // A mount point is a directory, or an empty file where a file is bound.
+  for (const mount of config.mounts as OciMount[]) {
+    const point = join(paths.rootfs, mount.destination);
+    if (mount.type === 'bind' && !statSync(mount.source).isDirectory()) {
+      mkdirSync(dirname(point), { recursive: true, mode: 0o755 });
+      writeFileSync(point, '', { mode: 0o644 });
+    } else {
+      mkdirSync(point, { recursive: true, mode: 0o755 });
+    }
+  }
+  mkdirSync(paths.state, { recursive: true, mode: 0o700 });
+  writeFileSync(join(paths.bundle, 'config.json'), JSON.stringify(config, null, 2), {
+    mode: 0o600,
+  });
+}
+
+export function containerId(namespace: string, name: string): string {
+  return `paddock.${namespace}.${name}`;
+}
+
+function runscBase(runsc: string, state: string, network: 'none' | 'host'): string[] {
+  return [runsc, `--root=${state}`, `--network=${network}`];
+}
+
+/** `runsc run --detach`: starts the sandbox and returns once its init runs. */
+export function runscRun(
+  runsc: string,
+  sandboxDir: string,
+  id: string,
+  network: 'none' | 'host',
+): string[] {
+  const paths = gvisorPaths(sandboxDir);
+  return [
+    ...runscBase(runsc, paths.state, network),
+    'run',
+    `--bundle=${paths.bundle}`,
+    '--detach',
+    id,
+  ];
+}
+
+export function runscExec(
+  runsc: string,
+  sandboxDir: string,
+  id: string,
+  processFile: string,
+  pidFile: string,
+): Argv {
+  const paths = gvisorPaths(sandboxDir);
+  return {
+    file: runsc,
+    args: [
+      `--root=${paths.state}`,
+      'exec',
+      `--process=${processFile}`,
+      `--internal-pid-file=${pidFile}`,
+      id,
+    ],
+  };
+}
+
+export function runscKill(
+  runsc: string,
+  sandboxDir: string,
+  id: string,
+  signal: string,
+  pid?: number,
+): string[] {
+  const paths = gvisorPaths(sandboxDir);
+  return [
+    runsc,
+    `--root=${paths.state}`,
+    'kill',
+    ...(pid === undefined ? [] : [`--pid=${pid}`]),
+    id,
+    signal,
+  ];
+}
+
+export function runscDelete(runsc: string, sandboxDir: string, id: string): string[] {
+  return [runsc, `--root=${gvisorPaths(sandboxDir).state}`, 'delete', '--force', id];
+}
+
+export function runscState(runsc: string, sandboxDir: string, id: string): string[] {
+  return [runsc, `--root=${gvisorPaths(sandboxDir).state}`, 'state', id];
+}
+
+/** The container-internal pid runsc exec wrote, once it has. */
+export function readInternalPid(pidFile: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,504 @@
+import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type DuplexStream,
+  ErrorCode,
+  type ExecRequest,
+  PaddockError,
+  type ProcessHandle,
+  type ProcessInfo,
+  type ProvisionRequest,
+  type RuntimeObservation,
+  RuntimeState,
+  type SandboxFiles,
+  type SandboxRef,
+  type SandboxRuntime,
+} from '@paddock/core';
+import { BackgroundProcesses, type BackgroundSignal } from './background-processes.ts';
+import { SANDBOX_UID } from './bwrap-launcher.ts';
+import { type CgroupLayout, detectCgroupLayout } from './cgroup-detect.ts';
+import { EgressManager, type EgressOptions, isAllowlist } from './egress-manager.ts';
+import { HOST_ENV, type PipedOptions, spawnPiped } from './exec.ts';
+import { checkEnv, checkExecRequest } from './exec-request.ts';
+import { sandboxFiles } from './files.ts';
+import { isGvisor, launchGvisor, signalGvisorProcess, stopGvisor } from './gvisor-sandbox.ts';
+import { resolveBinaries } from './host-binaries.ts';
+import type { HostBinaries } from './host-commands.ts';
+import { checkPort, relayCommand, relayStream } from './ports.ts';
+import { type ProcessContext, prepareProcess } from './process-command.ts';
+import { isAlive } from './process-identity.ts';
+import { spawnTty } from './pty.ts';
+import {
+  DEFAULT_LIMITS,
+  type DefaultLimits,
+  resolveLimits,
+  rlimitArgs,
+} from './resource-limits.ts';
+import { createSandboxCgroups, killCgroups, oomKills, removeCgroups } from './sandbox-cgroups.ts';
+import { type LaunchContext, launchSandbox } from './sandbox-launch.ts';
+import { allocateHostUid, checkRootfs, createSandboxDirs, initExit } from './sandbox-setup.ts';
+import {
+  ensureDir,
+  lastActivity,
+  listSandboxDirs,
+  readState,
+  SandboxDirs,
+  type SandboxState,
+  touchActivity,
+  writeState,
+} from './sandbox-state.ts';
+
+export type LimitsPreference = 'auto' | 'cgroup-v2' | 'cgroup-v1' | 'rlimit';
+
+export type LocalRuntimeOptions = {
+  /** Where sandboxes live: `<root>/<namespace>/<name>/` (the server passes `$PADDOCK_HOME/sandboxes`). */
+  root: string;
+  /** Paths of host tools instead of looking them up on PATH (a missing path makes the tool unavailable). */
+  binaries?: Partial<HostBinaries>;
+  /** How to enforce limits; `auto` picks cgroup v2, then v1, then rlimits. */
+  limits?: LimitsPreference;
+  /** Limits for sandboxes whose template sets none. */
+  defaultLimits?: Partial<DefaultLimits>;
+  /** First host uid for sandbox users when running as root; each sandbox gets its own. */
+  hostUidBase?: number;
+  /** The egress proxies of `allowlist` sandboxes: host services they may reach, a decision log. */
+  egress?: EgressOptions;
+};
+
+const DEFAULT_HOST_UID_BASE = 2_000_000_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+/** Creates the local runtime; sandboxes already on disk under `root` are adopted as they are. */
+export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
+  return new LocalRuntime(options);
+}
+
+/**
+ * The SandboxRuntime of one machine: each sandbox is a bubblewrap process tree (see
+ * ARCHITECTURE.md, "Local runtime"). All state lives on disk, validated when read back, so a
+ * new instance on the same root picks up running sandboxes and background processes at once.
+ */
+export class LocalRuntime implements SandboxRuntime {
+  readonly name = 'local';
+  readonly files: SandboxFiles;
+  readonly #root: string;
+  readonly #bin: HostBinaries;
+  readonly #missing: string[];
+  readonly #layout: CgroupLayout | undefined;
+  readonly #defaults: DefaultLimits;
+  readonly #hostUidBase: number;
+  readonly #isPrivileged: boolean;
+  readonly #egress: EgressManager;
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  constructor(options: LocalRuntimeOptions) {
+    this.#root = resolve(options.root);
+    mkdirSync(this.#root, { recursive: true, mode: 0o711 });
+    const { binaries, missing } = resolveBinaries(options.binaries);
+    this.#bin = binaries;
+    this.#missing = missing;
+    this.#isPrivileged = process.getuid?.() === 0;
+    const preference = options.limits ?? 'auto';
+    this.#layout = preference === 'rlimit' ? undefined : detectCgroupLayout(preference);
+    if (preference !== 'auto' && preference !== 'rlimit' && this.#layout === undefined) {
+      throw new PaddockError(
+        ErrorCode.RuntimeUnavailable,
+        `limits through ${preference} are not available here`,
+      );
+    }
+    this.#defaults = { ...DEFAULT_LIMITS, ...options.defaultLimits };
+    this.#hostUidBase = options.hostUidBase ?? DEFAULT_HOST_UID_BASE;
+    this.#egress = new EgressManager(options.egress);
+    this.files = sandboxFiles((ref, command) => this.#execPiped(ref, command));
+  }
+
+  /** Which mechanism new sandboxes get: `cgroup-v2`, `cgroup-v1` or `rlimit`. */
+  get limitsMechanism(): 'cgroup-v2' | 'cgroup-v1' | 'rlimit' {
+    return this.#layout?.mechanism ?? 'rlimit';
+  }
+
+  /** Stops this instance's egress proxies; sandboxes keep running. */
+  async close(): Promise<void> {
+    await this.#egress.closeAll();
+  }
+
+  async provision(request: ProvisionRequest): Promise<RuntimeObservation> {
+    const dirs = new SandboxDirs(this.#root, request);
+    return this.#locked(dirs, async () => {
+      const existing = readState(dirs);
+      if (existing !== undefined) {
+        if (existing.uid !== request.uid) {
+          throw new PaddockError(
+            ErrorCode.Conflict,
+            `sandbox ${request.namespace}/${request.name} exists with another uid; destroy it first`,
+          );
+        }
+        return this.#observe(dirs, existing);
+      }
+      this.#checkAvailable(request.spec);
+      checkEnv(request.env ?? {});
+      const limits = resolveLimits(request.spec.resources, this.#defaults);
+      const state: SandboxState = {
+        version: 1,
+        namespace: request.namespace,
+        name: request.name,
+        uid: request.uid,
+        hostUid: this.#isPrivileged
+          ? allocateHostUid(this.#root, this.#hostUidBase)
+          : (process.getuid?.() ?? 0),
+        spec: request.spec,
+        env: request.env ?? {},
+        createdAt: new Date().toISOString(),
+        limits: { mechanism: this.limitsMechanism, cgroups: [] },
+      };
+      try {
+        createSandboxDirs(dirs, this.#isPrivileged ? state.hostUid : undefined);
+        if (this.#layout) {
+          state.limits.cgroups = createSandboxCgroups(this.#layout, cgroupKey(state), limits);
+        }
+        writeState(dirs, state);
+        await this.#launch(dirs, state);
+      } catch (error) {
+        // A sandbox that could not start leaves nothing behind: provision stays retryable.
+        await this.#remove(dirs, state);
+        throw error;
+      }
+      return this.#observe(dirs, state);
+    });
+  }
+
+  async observe(ref: SandboxRef): Promise<RuntimeObservation> {
+    const dirs = new SandboxDirs(this.#root, ref);
+    const state = readState(dirs);
+    if (state === undefined || state.uid !== ref.uid) return { state: RuntimeState.Absent };
+    return this.#observe(dirs, state);
+  }
+
+  async stop(ref: SandboxRef): Promise<RuntimeObservation> {
+    const dirs = new SandboxDirs(this.#root, ref);
+    return this.#locked(dirs, async () => {
+      const state = this.#state(dirs, ref);
+      await this.#kill(dirs, state);
+      return this.#observe(dirs, state);
+    });
+  }
+
+  async start(ref: SandboxRef): Promise<RuntimeObservation> {
+    const dirs = new SandboxDirs(this.#root, ref);
+    return this.#locked(dirs, async () => {
+      const state = this.#state(dirs, ref);
+      if (state.incarnation && isAlive(state.incarnation.anchor)) return this.#observe(dirs, state);
+      await this.#kill(dirs, state);
+      this.#checkAvailable(state.spec);
+      // A new incarnation starts with no background processes.
+      rmSync(dirs.procs, { recursive: true, force: true });
+      ensureDir(dirs.procs, 0o700);
+      if (this.#layout) {
+        const limits = resolveLimits(state.spec.resources, this.#defaults);
+        state.limits = {
+          mechanism: this.#layout.mechanism,
+          cgroups: createSandboxCgroups(this.#layout, cgroupKey(state), limits),
+        };
+      }
+      await this.#launch(dirs, state);
+      return this.#observe(dirs, state);
+    });
+  }
+
+  async destroy(ref: SandboxRef): Promise<void> {
+    const dirs = new SandboxDirs(this.#root, ref);
+    await this.#locked(dirs, async () => {
+      const state = readState(dirs);
+      if (state === undefined || state.uid !== ref.uid) return;
+      await this.#remove(dirs, state);
+    });
+  }
+
+  async list(): Promise<SandboxRef[]> {
+    const refs: SandboxRef[] = [];
+    for (const entry of listSandboxDirs(this.#root)) {
+      const state = readState(new SandboxDirs(this.#root, entry));
+      if (state) refs.push({ namespace: state.namespace, name: state.name, uid: state.uid });
+    }
+    return refs;
+  }
+
+  async exec(ref: SandboxRef, request: ExecRequest): Promise<ProcessHandle> {
+    const { cwd } = checkExecRequest(request);
+    const { dirs, state } = await this.#running(ref);
+    touchActivity(dirs);
+    const processes = this.#processes(dirs, state);
+    const timeoutMs =
+      request.timeoutMs !== undefined && request.timeoutMs > 0 ? request.timeoutMs : undefined;
+    const tty = request.tty === true;
+    if (request.background) {
+      const id = processes.allocateId(request.processId);
+      const prepared = prepareProcess(
+        this.#processContext(),
+        dirs,
+        state,
+        request.command,
+        cwd,
+        request.env ?? {},
+        {
+          tty,
+          processDir: processes.prepare(id),
+        },
+      );
+      return processes.start(id, request.command, {
+        file: prepared.argv.file,
+        args: prepared.argv.args,
+        env: HOST_ENV,
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        ...(prepared.onTimeout === undefined ? {} : { onTimeout: prepared.onTimeout }),
+      });
+    }
+    const prepared = prepareProcess(
+      this.#processContext(),
+      dirs,
+      state,
+      request.command,
+      cwd,
+      request.env ?? {},
+      { tty },
+    );
+    const options: PipedOptions = {
+      onExit: () => {
+        prepared.cleanup();
+        touchActivity(dirs);
+      },
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(prepared.signal === undefined ? {} : { signalCommand: prepared.signal }),
+    };
+    if (tty) {
+      return spawnTty(prepared.argv, {
+        ...options,
+        ...(request.cols === undefined ? {} : { cols: request.cols }),
+        ...(request.rows === undefined ? {} : { rows: request.rows }),
+      });
+    }
+    return spawnPiped(prepared.argv, options);
+  }
+
+  async listProcesses(ref: SandboxRef): Promise<ProcessInfo[]> {
+    const dirs = new SandboxDirs(this.#root, ref);
+    return this.#processes(dirs, this.#state(dirs, ref)).list();
+  }
+
+  async attach(ref: SandboxRef, processId: string): Promise<ProcessHandle> {
+    const dirs = new SandboxDirs(this.#root, ref);
+    const state = this.#state(dirs, ref);
+    touchActivity(dirs);
+    return this.#processes(dirs, state).attach(processId);
+  }
+
+  async connectPort(ref: SandboxRef, port: number): Promise<DuplexStream> {
+    checkPort(port);
+    const { dirs, state } = await this.#running(ref);
+    touchActivity(dirs);
+    return relayStream(this.#spawnPlain(dirs, state, relayCommand(port)), port);
+  }
+
+  /** A plain exec for the files API: no egress bridge. */
+  async #execPiped(ref: SandboxRef, command: string[]): Promise<ProcessHandle> {
+    const { dirs, state } = await this.#running(ref);
+    return this.#spawnPlain(dirs, state, command);
+  }
+
+  #spawnPlain(dirs: SandboxDirs, state: SandboxState, command: string[]): ProcessHandle {
+    const prepared = prepareProcess(
+      this.#processContext(),
+      dirs,
+      state,
+      command,
+      '/',
+      {},
+      { tty: false, withEgress: false },
+    );
+    return spawnPiped(prepared.argv, {
+      onExit: prepared.cleanup,
+      ...(prepared.signal === undefined ? {} : { signalCommand: prepared.signal }),
+    });
+  }
+
+  #processContext(): ProcessContext {
+    return { bin: this.#bin, defaults: this.#defaults, runsc: () => this.#runsc() };
+  }
+
+  #processes(dirs: SandboxDirs, state: SandboxState): BackgroundProcesses {
+    if (!isGvisor(state)) return new BackgroundProcesses(dirs.procs);
+    const runsc = this.#runsc();
+    const signal: BackgroundSignal = (processDir, _chainPid, name) =>
+      signalGvisorProcess(dirs, state, runsc, join(processDir, 'launch.pid'), name);
+    return new BackgroundProcesses(dirs.procs, signal);
+  }
+
+  /** The host uid that owns the sandbox's files and sockets (1000 under gVisor, which maps none). */
+  #ownerOf(state: SandboxState): number | undefined {
+    if (!this.#isPrivileged) return undefined;
+    return isGvisor(state) ? SANDBOX_UID : state.hostUid;
+  }
+
+  #runsc(): string {
+    if (this.#bin.runsc === undefined) {
+      throw new PaddockError(
+        ErrorCode.RuntimeUnavailable,
+        'isolation "gvisor" needs runsc, which is not installed on this host',
+      );
+    }
+    return this.#bin.runsc;
+  }
+
+  async #running(ref: SandboxRef): Promise<{ dirs: SandboxDirs; state: SandboxState }> {
+    const dirs = new SandboxDirs(this.#root, ref);
+    const state = this.#state(dirs, ref);
+    if (!state.incarnation || !isAlive(state.incarnation.anchor)) {
+      throw new PaddockError(
+        ErrorCode.InvalidTransition,
+        `sandbox ${ref.namespace}/${ref.name} is not running`,
+      );
+    }
+    await this.#egress.ensure(dirs, state, this.#ownerOf(state));
+    return { dirs, state };
+  }
+
+  #state(dirs: SandboxDirs, ref: SandboxRef): SandboxState {
+    const state = readState(dirs);
+    if (state === undefined || state.uid !== ref.uid) {
+      throw new PaddockError(
+        ErrorCode.SandboxNotFound,
+        `sandbox ${ref.namespace}/${ref.name} not found`,
+      );
+    }
+    return state;
+  }
+
+  async #observe(dirs: SandboxDirs, state: SandboxState): Promise<RuntimeObservation> {
+    const activity = lastActivity(dirs);
+    const common = {
+      limits: state.limits.mechanism,
+      ...(activity === undefined ? {} : { lastActivityAt: activity }),
+    };
+    if (state.incarnation && isAlive(state.incarnation.anchor)) {
+      await this.#egress.ensure(dirs, state, this.#ownerOf(state));
+      return { state: RuntimeState.Running, startedAt: state.incarnation.startedAt, ...common };
+    }
+    if (state.incarnation) {
+      const crash = initExit(dirs);
+      if (crash !== undefined) {
+        const oom = oomKills(state.limits.cgroups) > 0 ? ' after an out-of-memory kill' : '';
+        return {
+          state: RuntimeState.Failed,
+          message: `the sandbox's init exited with ${crash}${oom}`,
+          ...common,
+        };
+      }
+    }
+    return { state: RuntimeState.Stopped, ...common };
+  }
+
+  #checkAvailable(spec: ProvisionRequest['spec']): void {
+    if (this.#missing.length > 0) {
+      throw new PaddockError(
+        ErrorCode.RuntimeUnavailable,
+        `the local runtime needs ${this.#missing.join(', ')} on this host`,
+      );
+    }
+    if (!this.#isPrivileged) {
+      // Unprivileged nsenter cannot enter the namespaces bwrap creates under its nested user
+      // namespace, so exec and files would fail: refuse up front.
+      throw new PaddockError(
+        ErrorCode.RuntimeUnavailable,
+        'the local runtime must run as root: entering a sandbox needs privileges over its namespaces',
+      );
+    }
+    const isolation = spec.isolation ?? 'process';
+    if (isolation === 'kata') {
+      throw new PaddockError(
+        ErrorCode.RuntimeUnavailable,
+        'isolation "kata" is not available in the local runtime',
+      );
+    }
+    if (isolation === 'gvisor') this.#runsc();
+    if (spec.rootfs !== undefined) checkRootfs(spec.rootfs, dirname(this.#root));
+  }
+
+  #launchContext(dirs: SandboxDirs, state: SandboxState): LaunchContext {
+    return {
+      bin: this.#bin,
+      isPrivileged: this.#isPrivileged,
+      rlimits:
+        state.limits.mechanism === 'rlimit'
+          ? rlimitArgs(resolveLimits(state.spec.resources, this.#defaults))
+          : [],
+      disableNestedUserns: true,
+      ...(isAllowlist(state) ? { egressDir: dirs.egress } : {}),
+    };
+  }
+
+  async #launch(dirs: SandboxDirs, state: SandboxState): Promise<void> {
+    await this.#egress.ensure(dirs, state, this.#ownerOf(state));
+    state.incarnation = isGvisor(state)
+      ? await launchGvisor(dirs, state, this.#runsc(), isAllowlist(state) ? dirs.egress : undefined)
+      : await launchSandbox(dirs, state, this.#launchContext(dirs, state));
+    writeState(dirs, state);
+  }
+
+  /** Kills every process of the sandbox and forgets its incarnation; the workspace stays. */
+  async #kill(dirs: SandboxDirs, state: SandboxState): Promise<void> {
+    const incarnation = state.incarnation;
+    delete state.incarnation;
+    writeState(dirs, state);
+    await this.#egress.close(dirs);
+    if (isGvisor(state) && this.#bin.runsc !== undefined)
+      await stopGvisor(dirs, state, this.#bin.runsc);
+    if (incarnation) {
+      // pid 1 of the sandbox's pid namespace: the kernel kills every process in it with it.
+      for (const identity of [incarnation.anchor, incarnation.monitor]) {
+        if (isAlive(identity)) {
+          try {
+            process.kill(identity.pid, 'SIGKILL');
+          } catch {}
+        }
+      }
+    }
+    await killCgroups(state.limits.cgroups);
+    const deadline = Date.now() + STOP_TIMEOUT_MS;
+    while (
+      incarnation &&
+      (isAlive(incarnation.anchor) || isAlive(incarnation.monitor)) &&
+      Date.now() < deadline
+    ) {
+      await sleep(10);
+    }
+    rmSync(dirs.run, { recursive: true, force: true });
+  }
+
+  async #remove(dirs: SandboxDirs, state: SandboxState): Promise<void> {
+    await this.#kill(dirs, state);
+    await removeCgroups(state.limits.cgroups);
+    // Every sandbox process is gone, so nothing can swap a path under this recursive delete;
+    // retries cover a supervisor writing its exit status at that moment.
+    rmSync(dirs.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+    try {
+      rmdirSync(dirname(dirs.dir));
+    } catch {}
+  }
+
+  /** Serialises lifecycle operations on one sandbox within this instance. */
+  async #locked<T>(dirs: SandboxDirs, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(dirs.dir) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(fn);
+    this.#locks.set(dirs.dir, next);
+    try {
+      return await next;
+    } finally {
+      if (this.#locks.get(dirs.dir) === next) this.#locks.delete(dirs.dir);
+    }
+  }
+}
+
+function cgroupKey(state: SandboxState): string {
+  return `${state.namespace}.${state.name}`;
+}

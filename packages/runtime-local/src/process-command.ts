@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { egressWrap, isAllowlist } from './egress-manager.ts';
+import { baseEnv } from './exec-request.ts';
+import { gvisorExec, isGvisor } from './gvisor-sandbox.ts';
+import { type Argv, enterCommand, envScript, type HostBinaries } from './host-commands.ts';
+import { type DefaultLimits, resolveLimits, rlimitArgs } from './resource-limits.ts';
+import { ensureDir, type SandboxDirs, type SandboxState } from './sandbox-state.ts';
+
+/** A host command ready to run a process in a sandbox, and what to do around it. */
+export type Prepared = {
+  argv: Argv;
+  /** How to signal the command (default: nsenter's child). */
+  signal?: (hostPid: number, signal: string) => Promise<void>;
+  /** Removes the files written for it, once it has ended. */
+  cleanup: () => void;
+  /** For background processes: what the supervisor runs at the timeout. */
+  onTimeout?: { file: string; args: string[] };
+};
+
+export type ProcessContext = {
+  bin: HostBinaries;
+  defaults: DefaultLimits;
+  /** runsc's path; throws `runtime_unavailable` without it. */
+  runsc: () => string;
+};
+
+/**
+ * The host command that runs `command` in the sandbox with its full environment (base, the
+ * template's, the provision's, egress, the request's): `nsenter` into a bwrap sandbox, or
+ * `runsc exec` into a gVisor one. The environment travels in a root-only file, never argv.
+ */
+export function prepareProcess(
+  context: ProcessContext,
+  dirs: SandboxDirs,
+  state: SandboxState,
+  command: string[],
+  cwd: string,
+  env: Record<string, string>,
+  options: { tty: boolean; withEgress?: boolean; processDir?: string },
+): Prepared {
+  let full: Record<string, string> = {
+    ...baseEnv(state.name, options.tty),
+    ...Object.fromEntries((state.spec.env ?? []).map((e) => [e.name, e.value])),
+    ...state.env,
+  };
+  let argv = command;
+  if (options.withEgress !== false && isAllowlist(state))
+    ({ command: argv, env: full } = egressWrap(command, full));
+  full = { ...full, ...env };
+  ensureDir(dirs.run, 0o700);
+  const fileDir = options.processDir ?? dirs.run;
+  const fileName = options.processDir === undefined ? randomBytes(8).toString('hex') : 'launch';
+  if (isGvisor(state)) {
+    const runsc = context.runsc();
+    const exec = gvisorExec(dirs, state, runsc, {
+      command: argv,
+      env: full,
+      cwd,
+      fileDir,
+      fileName,
+    });
+    return {
+      argv: exec.argv,
+      signal: exec.signal,
+      cleanup: () => {
+        rmSync(exec.processFile, { force: true });
+        rmSync(exec.pidFile, { force: true });
+      },
+      onTimeout: exec.killAtTimeout(context.bin.bash),
+    };
+  }
+  const envFile = join(fileDir, `${fileName}.env`);
+  writeFileSync(envFile, envScript(full), { mode: 0o600 });
+  return {
+    argv: enterCommand({
+      bin: context.bin,
+      anchorPid: state.incarnation?.anchor.pid ?? 0,
+      procs: state.limits.cgroups.map((d) => join(d, 'cgroup.procs')),
+      rlimits:
+        state.limits.mechanism === 'rlimit'
+          ? rlimitArgs(resolveLimits(state.spec.resources, context.defaults))
+          : [],
+      envFile,
+      cwd,
+      command: argv,
+    }),
+    cleanup: () => rmSync(envFile, { force: true }),
+  };
+}

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode, type ExitStatus, PaddockError } from '@paddock/core';
+import { childrenOf } from './process-identity.ts';
+
+/** Checks a signal name (`SIGTERM`, also `TERM`) and returns its canonical form. */
+export function signalName(name: string): NodeJS.Signals {
+  const canonical = name.startsWith('SIG') ? name : `SIG${name}`;
+  if (!Object.hasOwn(constants.signals, canonical)) {
+    throw new PaddockError(ErrorCode.ValidationFailed, `unknown signal ${JSON.stringify(name)}`, {
+      issues: [{ path: 'signal', message: 'must be a signal name such as SIGTERM' }],
+    });
+  }
+  return canonical as NodeJS.Signals;
+}
+
+function isNsenter(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'nsenter';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Signals the process running inside the sandbox: the child that `nsenter` (the spawned host
+ * pid, once the host script has exec'd it) forked into the pid namespace. nsenter forwards no
+ * signals, and signalling it would only orphan the command. Waits briefly for that fork when
+ * called right after spawning.
+ */
+export async function signalCommand(hostPid: number, signal: string): Promise<void> {
+  const name = signalName(signal);
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const [child] = isNsenter(hostPid) ? childrenOf(hostPid) : [];
+    if (child !== undefined) {
+      try {
+        process.kill(child, name);
+      } catch {}
+      return;
+    }
+    try {
+      process.kill(hostPid, 0);
+    } catch {
+      return;
+    }
+    await sleep(20);
+  }
+}
+
+/** Kills the whole process group of a spawned chain (nsenter, the command and its children). */
+export function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {}
+}
+
+export function exitStatusOf(
+  code: number | null,
+  signal: string | null,
+  timedOut: boolean,
+): ExitStatus {
+  return { exitCode: signal === null ? code : null, signal, timedOut };
+}
+
+/** The name of a signal number (node-pty reports numbers). */
+export function signalNameOf(signal: number): string | null {
+  if (signal === 0) return null;
+  const entry = Object.entries(constants.signals).find(([, n]) => n === signal);
+  return entry ? entry[0] : String(signal);
+}

@@ -1,0 +1,160 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode, PaddockError } from '@paddock/core';
+import { buildBwrapArgs, generatedEtc } from './bwrap-launcher.ts';
+import { HOST_ENV } from './exec.ts';
+import {
+  type HostBinaries,
+  launchCommand,
+  STAGED_ROOTFS,
+  STAGED_SANDBOX,
+} from './host-commands.ts';
+import { childrenOf, identify } from './process-identity.ts';
+import { procsFiles } from './sandbox-cgroups.ts';
+import type { Incarnation, SandboxDirs, SandboxState } from './sandbox-state.ts';
+import { hostSystemView, rootfsView } from './system-view.ts';
+
+export type LaunchContext = {
+  bin: HostBinaries;
+  /** Paddock runs as root: bwrap runs as the sandbox's own host uid from a staging namespace. */
+  isPrivileged: boolean;
+  rlimits: readonly string[];
+  /** Whether bwrap may forbid nested user namespaces (`--disable-userns`). */
+  disableNestedUserns: boolean;
+  /** A directory holding the egress proxy's socket, for `allowlist` sandboxes. */
+  egressDir?: string;
+};
+
+const READY_TIMEOUT_MS = 10_000;
+const INFO_FD = 3;
+const STATUS_FD = 4;
+
+function writeGeneratedEtc(dirs: SandboxDirs, hostname: string): void {
+  for (const [name, content] of Object.entries(generatedEtc(hostname))) {
+    writeFileSync(join(dirs.etc, name), content, { mode: 0o644 });
+  }
+}
+
+/** The bwrap argv of a sandbox, with paths as bwrap sees them (staged when privileged). */
+export function sandboxBwrapArgs(
+  dirs: SandboxDirs,
+  state: SandboxState,
+  context: LaunchContext,
+): string[] {
+  const base = context.isPrivileged ? STAGED_SANDBOX : dirs.dir;
+  const shareNetwork = state.spec.network?.egress === 'open';
+  const rootfs = state.spec.rootfs;
+  const view =
+    rootfs === undefined
+      ? hostSystemView({ shareNetwork })
+      : rootfsView({
+          scanPath: rootfs,
+          bwrapPath: context.isPrivileged ? STAGED_ROOTFS : rootfs,
+          shareNetwork,
+        });
+  const etc = ['passwd', 'group', 'hosts', 'hostname'];
+  return buildBwrapArgs({
+    hostname: state.name,
+    shareNetwork,
+    view,
+    generated: etc.map((name) => ({ source: join(base, 'etc', name), dest: `/etc/${name}` })),
+    workspace: join(base, 'workspace'),
+    home: join(base, 'home'),
+    ...(context.egressDir === undefined ? {} : { egressDir: join(base, 'egress') }),
+    disableNestedUserns: context.disableNestedUserns,
+    infoFd: INFO_FD,
+    statusFd: STATUS_FD,
+    anchor: ['sleep', 'infinity'],
+  });
+}
+
+/**
+ * Starts the sandbox's process tree detached from Paddock (own session, output to files, no
+ * parent-death signal) and waits until bwrap has finished setting it up: its init in the new
+ * pid namespace has forked the anchor. Returns the recorded identities.
+ */
+export async function launchSandbox(
+  dirs: SandboxDirs,
+  state: SandboxState,
+  context: LaunchContext,
+): Promise<Incarnation> {
+  writeGeneratedEtc(dirs, state.name);
+  const argv = launchCommand({
+    bin: context.bin,
+    procs: procsFiles(state.limits.cgroups),
+    ...(context.isPrivileged ? { hostUid: state.hostUid } : {}),
+    sandboxDir: dirs.dir,
+    ...(state.spec.rootfs === undefined ? {} : { rootfs: state.spec.rootfs }),
+    rlimits: context.rlimits,
+    bwrapArgs: sandboxBwrapArgs(dirs, state, context),
+  });
+  // bwrap's stderr is a pipe read only while it starts: later writes (the sandbox could reach
+  // its init's descriptors) go nowhere rather than into a host file.
+  const status = openSync(join(dirs.logs, 'bwrap-status.jsonl'), 'w', 0o600);
+  const child = spawn(argv.file, argv.args, {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe', status],
+    env: HOST_ENV,
+    cwd: '/',
+  });
+  closeSync(status);
+  const monitorPid = child.pid;
+  const info = child.stdio[INFO_FD];
+  const stderr = child.stderr;
+  if (monitorPid === undefined || info === null || info === undefined || stderr === null) {
+    throw new PaddockError(ErrorCode.RuntimeUnavailable, `could not start ${argv.file}`);
+  }
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  let text = '';
+  let errors = '';
+  info.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
+  stderr.on('data', (chunk: Buffer) => {
+    errors += chunk.toString('utf8');
+  });
+  for (const stream of [info, stderr]) stream.on('error', () => {});
+  try {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    let anchorPid: number | undefined;
+    while (Date.now() < deadline && !exited) {
+      anchorPid ??= parseChildPid(text);
+      if (anchorPid !== undefined && childrenOf(anchorPid).length > 0) break;
+      await sleep(10);
+    }
+    const monitor = identify(monitorPid);
+    const anchor = anchorPid === undefined ? undefined : identify(anchorPid);
+    if (
+      exited ||
+      monitor === undefined ||
+      anchor === undefined ||
+      anchorPid === undefined ||
+      childrenOf(anchorPid).length === 0
+    ) {
+      try {
+        process.kill(-monitorPid, 'SIGKILL');
+      } catch {}
+      await sleep(20);
+      const detail = errors.trim().split('\n').slice(-5).join('\n');
+      throw new PaddockError(
+        ErrorCode.RuntimeUnavailable,
+        `bubblewrap could not start sandbox ${state.namespace}/${state.name}${detail ? `: ${detail}` : ''}`,
+      );
+    }
+    return { monitor, anchor, startedAt: new Date().toISOString() };
+  } finally {
+    info.destroy();
+    stderr.destroy();
+    child.unref();
+  }
+}
+
+function parseChildPid(text: string): number | undefined {
+  const match = /"child-pid"\s*:\s*(\d+)/.exec(text);
+  return match ? Number(match[1]) : undefined;
+}

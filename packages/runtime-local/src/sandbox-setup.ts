@@ -1,0 +1,69 @@
+import { chownSync, existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { ErrorCode, PaddockError } from '@paddock/core';
+import { ensureDir, listSandboxDirs, readState, SandboxDirs } from './sandbox-state.ts';
+
+/**
+ * A directory rootfs must exist, must not be `/` and must stay apart from Paddock's data
+ * directory: its world-readable files become the sandbox's system.
+ */
+export function checkRootfs(rootfs: string, dataDir: string): void {
+  const overlaps = (a: string, b: string) => {
+    const rel = relative(a, b);
+    return rel === '' || (!rel.startsWith('..') && !rel.startsWith('/'));
+  };
+  if (
+    rootfs === '/' ||
+    overlaps(rootfs, dataDir) ||
+    overlaps(dataDir, rootfs) ||
+    !existsSync(rootfs)
+  ) {
+    const message =
+      'must be an existing directory, not / and not inside the Paddock data directory';
+    throw new PaddockError(ErrorCode.ValidationFailed, `rootfs ${rootfs} ${message}`, {
+      issues: [{ path: 'rootfs', message }],
+    });
+  }
+}
+
+/** The lowest host uid from `base` that no sandbox under `root` holds. */
+export function allocateHostUid(root: string, base: number): number {
+  const used = new Set<number>();
+  for (const entry of listSandboxDirs(root)) {
+    try {
+      const state = readState(new SandboxDirs(root, entry));
+      if (state) used.add(state.hostUid);
+    } catch {}
+  }
+  let uid = base;
+  while (used.has(uid)) uid += 1;
+  return uid;
+}
+
+/**
+ * Creates a sandbox's directories: traversable (0711) but not listable on the way down,
+ * workspace and home private to the sandbox's host uid, runtime files private to root.
+ */
+export function createSandboxDirs(dirs: SandboxDirs, owner: number | undefined): void {
+  ensureDir(dirname(dirs.dir), 0o711);
+  ensureDir(dirs.dir, 0o711);
+  for (const dir of [dirs.workspace, dirs.home]) {
+    ensureDir(dir, 0o700);
+    if (owner !== undefined) chownSync(dir, owner, owner);
+  }
+  ensureDir(dirs.etc, 0o755);
+  ensureDir(dirs.egress, 0o711);
+  for (const dir of [dirs.logs, dirs.procs, dirs.run]) ensureDir(dir, 0o700);
+}
+
+/** The exit of the sandbox's init as bwrap recorded it (`{"exit-code": N}`), if it ended. */
+export function initExit(dirs: SandboxDirs): string | undefined {
+  try {
+    const match = /"exit-code"\s*:\s*(\d+)/.exec(
+      readFileSync(join(dirs.logs, 'bwrap-status.jsonl'), 'utf8'),
+    );
+    return match ? `code ${match[1]}` : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Helpers for this package's tests: a runtime on a temp root, unique sandbox refs, commands run
+ * to completion, and a cleanup that destroys every sandbox the runtime holds. Not exported.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ExecRequest, ExitStatus, SandboxEnvironment, SandboxRef } from '@paddock/core';
+import { findExecutable } from './host-binaries.ts';
+import {
+  createLocalRuntime,
+  type LocalRuntime,
+  type LocalRuntimeOptions,
+} from './local-runtime.ts';
+
+/** Why the real-sandbox tests cannot run here, or undefined when they can. */
+export const skipReason: string | undefined =
+  findExecutable('bwrap') === undefined
+    ? 'bubblewrap (bwrap) is not installed'
+    : process.getuid?.() !== 0
+      ? 'these tests run the runtime as root (per-sandbox host uids, cgroups)'
+      : undefined;
+
+/** Grows a string to 256 MiB by doubling: bounded, so a missing limit cannot hurt the host. */
+export const MEMORY_HOG = `awk 'BEGIN { s = "x"; for (i = 0; i < 28; i++) s = s s; print length(s) }'`;
+/** Starts 200 sleeping processes at once: bounded, unlike a real fork bomb. */
+export const FORK_FLOOD =
+  'i=0; while [ $i -lt 200 ]; do sleep 1 & i=$((i + 1)); done; echo started; wait';
+
+export type TestWorld = {
+  /** The Paddock data dir (parent of the runtime root); holds a fake `paddock.db`. */
+  dataDir: string;
+  root: string;
+  runtime: LocalRuntime;
+  /** A fresh runtime instance on the same root, as after a restart of Paddock. */
+  reopen(options?: Partial<LocalRuntimeOptions>): LocalRuntime;
+  ref(name?: string): SandboxRef;
+  provision(spec?: SandboxEnvironment, name?: string): Promise<SandboxRef>;
+  cleanup(): Promise<void>;
+};
+
+export function createTestWorld(options: Partial<LocalRuntimeOptions> = {}): TestWorld {
+  const dataDir = mkdtempSync(join(tmpdir(), 'paddock-rt-'));
+  const root = join(dataDir, 'sandboxes');
+  const namespace = `t-${randomBytes(4).toString('hex')}`;
+  const runtimes: LocalRuntime[] = [];
+  const open = (extra: Partial<LocalRuntimeOptions> = {}): LocalRuntime => {
+    const runtime = createLocalRuntime({ root, ...options, ...extra });
+    runtimes.push(runtime);
+    return runtime;
+  };
+  const runtime = open();
+  let counter = 0;
+  const world: TestWorld = {
+    dataDir,
+    root,
+    runtime,
+    reopen: open,
+    ref: (name) => {
+      counter += 1;
+      return {
+        namespace,
+        name: name ?? `sb${counter}`,
+        uid: `uid-${randomBytes(4).toString('hex')}`,
+      };
+    },
+    provision: async (spec = {}, name) => {
+      const ref = world.ref(name);
+      await runtime.provision({ ...ref, spec });
+      return ref;
+    },
+    cleanup: async () => {
+      for (const ref of await runtime.list()) await runtime.destroy(ref);
+      for (const r of runtimes) await r.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
+
+export type Completed = ExitStatus & { stdout: string; stderr: string };
+
+async function text(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Runs a command in a sandbox to its end, with `stdin` as its whole input. */
+export async function run(
+  runtime: LocalRuntime,
+  ref: SandboxRef,
+  command: string[],
+  request: Omit<ExecRequest, 'command'> & { stdin?: string } = {},
+): Promise<Completed> {
+  const { stdin, ...rest } = request;
+  const handle = await runtime.exec(ref, { command, ...rest });
+  const writer = handle.stdin.getWriter();
+  if (stdin !== undefined) await writer.write(new TextEncoder().encode(stdin));
+  await writer.close();
+  const [stdout, stderr, exit] = await Promise.all([
+    text(handle.stdout),
+    text(handle.stderr),
+    handle.exit,
+  ]);
+  return { ...exit, stdout, stderr };
+}
+
+/** Runs `sh -c script` in a sandbox to its end. */
+export function sh(
+  runtime: LocalRuntime,
+  ref: SandboxRef,
+  script: string,
+  request: Omit<ExecRequest, 'command'> = {},
+): Promise<Completed> {
+  return run(runtime, ref, ['sh', '-c', script], request);
+}
+
+export { text as readText };
+
+/** Host processes in a sandbox's cgroups, with their command lines. */
+export function processesOf(ref: SandboxRef): Array<{ pid: number; command: string }> {
+  const marker = `/paddock/${ref.namespace}.${ref.name}`;
+  const found: Array<{ pid: number; command: string }> = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cgroups = readFileSync(`/proc/${name}/cgroup`, 'utf8');
+      if (!cgroups.split('\n').some((line) => line.endsWith(marker))) continue;
+      const command = readFileSync(`/proc/${name}/cmdline`, 'utf8')
+        .split('\0')
+        .filter(Boolean)
+        .join(' ');
+      found.push({ pid: Number(name), command });
+    } catch {}
+  }
+  return found;
+}
