@@ -171,37 +171,31 @@ async function admit(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileRe
 async function create(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileResult> {
   const status = currentStatus(sandbox);
   const spec = status.resolved ?? {};
-  let fromWarmPool = status.fromWarmPool === true;
-  let current = sandbox;
-  if (!status.runtime) {
-    const claimed = deps.warmPool ? await deps.warmPool.claim(sandbox, spec) : undefined;
-    fromWarmPool = claimed !== undefined;
-    const ref = claimed ?? runtimeRefOf(sandbox);
-    // Record the runtime identity before touching the runtime, so deletion always finds it.
-    current = await deps.store.updateStatus({
-      ...sandbox,
-      status: { ...status, fromWarmPool, runtime: { name: deps.runtime.name, id: refToId(ref) } },
-    });
-  }
-  const ref = runtimeRefOf(current);
+  // No status write before the runtime work: a cold sandbox's runtime identity is its own, and a
+  // claimed warm entry that a crash leaves unrecorded is re-adopted by the pool on restart.
+  const claimed = status.runtime ? undefined : await deps.warmPool?.claim(sandbox, spec);
+  const fromWarmPool = claimed !== undefined || status.fromWarmPool === true;
+  const ref = claimed ?? runtimeRefOf(sandbox);
   if (!fromWarmPool) {
     await deps.runtime.provision({ ...ref, spec });
     const failure = await applyProvisioningSteps(deps.runtime, ref, spec, (step, message) =>
-      note(deps, current, 'ProvisionStep', `${step}: ${message}`),
+      note(deps, sandbox, 'ProvisionStep', `${step}: ${message}`),
     );
     if (failure) {
-      await transition(deps, current, [{ type: 'ProvisionFailed', ...failure }]);
+      await transition(deps, sandbox, [{ type: 'ProvisionFailed', ...failure }], {
+        runtime: { name: deps.runtime.name, id: refToId(ref) },
+      });
       return {};
     }
   }
   await startMainProcess(deps.runtime, ref, spec);
   const observation = await deps.runtime.observe(ref);
   const now = deps.now();
-  const created = Date.parse(current.metadata.creationTimestamp ?? now.toISOString());
+  const created = Date.parse(sandbox.metadata.creationTimestamp ?? now.toISOString());
   const timeoutMs = spec.timeout ? parseDurationMs(spec.timeout) : 0;
   const written = await transition(
     deps,
-    current,
+    sandbox,
     [
       {
         type: 'Provisioned',
@@ -210,6 +204,7 @@ async function create(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileR
       },
     ],
     {
+      runtime: { name: deps.runtime.name, id: refToId(ref) },
       ...(timeoutMs > 0 ? { expiresAt: new Date(now.getTime() + timeoutMs).toISOString() } : {}),
       ...(observation.limits ? { limits: observation.limits } : {}),
       lastActivityAt: now.toISOString(),

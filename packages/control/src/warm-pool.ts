@@ -57,6 +57,8 @@ export class WarmPool {
   #pools = new Map<string, Pool>();
   readonly #ready = new Map<string, SandboxRef[]>();
   readonly #counters = new Map<string, { hits: number; misses: number }>();
+  /** Claimed entries whose Sandbox has not recorded them yet: never re-adopted meanwhile. */
+  readonly #claimedUnrecorded = new Set<string>();
   #syncing: Promise<void> | undefined;
   #again = false;
   #closed = false;
@@ -75,8 +77,10 @@ export class WarmPool {
     if (!pool || !isDeepStrictEqual(pool.spec, spec)) return undefined;
     const counters = this.#countersFor(pool.key);
     const entry = this.#ready.get(pool.tag)?.shift();
-    if (entry) counters.hits += 1;
-    else counters.misses += 1;
+    if (entry) {
+      counters.hits += 1;
+      this.#claimedUnrecorded.add(entry.name);
+    } else counters.misses += 1;
     this.scheduleSync();
     return entry;
   }
@@ -134,7 +138,12 @@ export class WarmPool {
         .filter((r): r is SandboxRef => r !== undefined && r.namespace === WARM_POOL_NAMESPACE)
         .map((r) => r.name),
     );
-    const known = new Set([...this.#ready.values()].flat().map((r) => r.name));
+    for (const name of this.#claimedUnrecorded)
+      if (claimed.has(name)) this.#claimedUnrecorded.delete(name);
+    const known = new Set([
+      ...[...this.#ready.values()].flat().map((r) => r.name),
+      ...this.#claimedUnrecorded,
+    ]);
     for (const ref of await runtime.list()) {
       if (ref.namespace !== WARM_POOL_NAMESPACE || claimed.has(ref.name) || known.has(ref.name))
         continue;
