@@ -105,38 +105,42 @@ async function transition(
   return written;
 }
 
+const WARNING_EVENTS: ReadonlySet<string> = new Set([
+  'Rejected',
+  'ProvisionFailed',
+  'RuntimeLost',
+  'TimedOut',
+  'IdleTimedOut',
+]);
+
 async function recordEvent(
   deps: ReconcileDeps,
   sandbox: Sandbox,
   event: SandboxEvent,
   message: string,
 ) {
-  const warning = [
-    'Rejected',
-    'ProvisionFailed',
-    'RuntimeLost',
-    'TimedOut',
-    'IdleTimedOut',
-  ].includes(event.type);
-  await deps.events.record({
-    kind: 'Sandbox',
-    namespace: sandbox.metadata.namespace,
-    name: sandbox.metadata.name ?? '',
-    uid: sandbox.metadata.uid,
-    type: warning ? 'Warning' : 'Normal',
-    reason: event.type,
+  await note(
+    deps,
+    sandbox,
+    event.type,
     message,
-    timestamp: deps.now().toISOString(),
-  });
+    WARNING_EVENTS.has(event.type) ? 'Warning' : 'Normal',
+  );
 }
 
-async function note(deps: ReconcileDeps, sandbox: Sandbox, reason: string, message: string) {
+async function note(
+  deps: ReconcileDeps,
+  sandbox: Sandbox,
+  reason: string,
+  message: string,
+  type: 'Normal' | 'Warning' = 'Normal',
+) {
   await deps.events.record({
     kind: 'Sandbox',
     namespace: sandbox.metadata.namespace,
     name: sandbox.metadata.name ?? '',
     uid: sandbox.metadata.uid,
-    type: 'Normal',
+    type,
     reason,
     message,
     timestamp: deps.now().toISOString(),
