@@ -7,7 +7,11 @@ import { isPaddockError, type ResourceStore, type Sandbox } from '@paddock/core'
 import { openSqliteStore } from '@paddock/store-sqlite';
 import { MemoryRuntime } from '@paddock/testkit';
 import { MemoryEventRecorder } from './event-recorder.ts';
-import { type SandboxController, startSandboxController } from './sandbox-controller.ts';
+import {
+  collectOrphans,
+  type SandboxController,
+  startSandboxController,
+} from './sandbox-controller.ts';
 import { sandboxManifest, templateManifest } from './test-harness.ts';
 
 async function waitFor(
@@ -80,5 +84,32 @@ describe('sandbox controller (watch-driven)', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     assert.equal(controller.warmPool.stats()[0]?.ready, 1);
+  });
+});
+
+describe('orphan collection', () => {
+  it('destroys runtime sandboxes no Sandbox owns, and keeps owned ones and warm entries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'paddock-orphans-'));
+    const store = await openSqliteStore({ path: join(dir, 'paddock.db') });
+    try {
+      const runtime = new MemoryRuntime();
+      const owned = await store.create(sandboxManifest('owned'));
+      await runtime.provision({
+        namespace: 'default',
+        name: 'owned',
+        uid: owned.metadata.uid ?? '',
+        spec: {},
+      });
+      await runtime.provision({ namespace: 'default', name: 'stale-uid', uid: 'gone', spec: {} });
+      await runtime.provision({ namespace: 'paddock-warm', name: 'w-abc-1', uid: 'x', spec: {} });
+      assert.equal(await collectOrphans(store, runtime), 1);
+      assert.deepEqual((await runtime.list()).map((r) => `${r.namespace}/${r.name}`).sort(), [
+        'default/owned',
+        'paddock-warm/w-abc-1',
+      ]);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

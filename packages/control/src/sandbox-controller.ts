@@ -1,7 +1,8 @@
 import { isPaddockError, type ResourceStore, type SandboxRuntime } from '@paddock/core';
 import type { EventRecorder } from './event-recorder.ts';
+import { runtimeRefOf } from './runtime-ref.ts';
 import { reconcileSandbox } from './sandbox-reconciler.ts';
-import { WarmPool } from './warm-pool.ts';
+import { WARM_POOL_NAMESPACE, WarmPool } from './warm-pool.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export type SandboxControllerOptions = {
@@ -89,6 +90,7 @@ export async function startSandboxController(
   };
 
   const version = await enqueueAll();
+  await collectOrphans(store, runtime, log);
   const loops = [
     watchSandboxes(version),
     watchTemplates('SandboxTemplate'),
@@ -111,4 +113,33 @@ export async function startSandboxController(
       await warmPool.close();
     },
   };
+}
+
+/**
+ * Destroys runtime sandboxes that no Sandbox owns (left by a crash between a delete and its
+ * cleanup, or by a Sandbox recreated under the same name). Warm-pool entries are the pool's.
+ */
+export async function collectOrphans(
+  store: ResourceStore,
+  runtime: SandboxRuntime,
+  log: (line: string) => void = () => {},
+): Promise<number> {
+  const owned = new Set(
+    (await store.list('Sandbox')).items.map((s) => {
+      const ref = runtimeRefOf(s);
+      return `${ref.namespace}/${ref.name}/${ref.uid}`;
+    }),
+  );
+  let destroyed = 0;
+  for (const ref of await runtime.list()) {
+    if (
+      ref.namespace === WARM_POOL_NAMESPACE ||
+      owned.has(`${ref.namespace}/${ref.name}/${ref.uid}`)
+    )
+      continue;
+    log(`destroying orphaned sandbox ${ref.namespace}/${ref.name}: no Sandbox owns it`);
+    await runtime.destroy(ref);
+    destroyed++;
+  }
+  return destroyed;
 }
