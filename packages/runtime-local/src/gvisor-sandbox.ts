@@ -19,7 +19,7 @@ import {
 import type { Argv } from './host-commands.ts';
 import { identify } from './process-identity.ts';
 import { signalName } from './process-signals.ts';
-import { procsFiles } from './sandbox-cgroups.ts';
+import { cgroupJoinFiles } from './sandbox-cgroups.ts';
 import type { Incarnation, SandboxDirs, SandboxState } from './sandbox-state.ts';
 import { hostSystemView, rootfsView } from './system-view.ts';
 
@@ -68,7 +68,7 @@ export async function launchGvisor(
   });
   const id = containerId(state.namespace, state.name);
   await runsc(runscDelete(runscPath, dirs.dir, id)).catch(() => '');
-  const joinCgroups = 'while [ "$1" != -- ]; do echo $$ > "$1"; shift; done; shift; exec "$@"';
+  const joinCgroups = 'while [ "$1" != -- ]; do echo 0 > "$1"; shift; done; shift; exec "$@"';
   const argv = runscRun(runscPath, dirs.dir, id, shareNetwork ? 'host' : 'none');
   // The container keeps runsc's stdio: a log file, never a pipe that would outlive this call.
   const logPath = join(dirs.logs, 'runsc.log');
@@ -80,7 +80,7 @@ export async function launchGvisor(
       '-c',
       joinCgroups,
       'paddock-gvisor',
-      ...procsFiles(state.limits.cgroups),
+      ...cgroupJoinFiles(state.limits.cgroups, state.limits.mechanism),
       '--',
       ...argv,
     ],

@@ -21,10 +21,14 @@ export type HostBinaries = {
 export type Argv = { file: string; args: string[] };
 
 /** Where the sandbox directory (and a rootfs) appear for bwrap inside the staging namespace. */
-export const STAGED_SANDBOX = '/tmp/sandbox';
-export const STAGED_ROOTFS = '/tmp/rootfs';
+export function stagedPaths(hasRootfs: boolean): { sandbox: string; rootfs: string } {
+  return hasRootfs
+    ? { sandbox: '/tmp/sandbox', rootfs: '/tmp/rootfs' }
+    : { sandbox: '/tmp', rootfs: '/tmp/rootfs' };
+}
 
-const JOIN_CGROUPS = 'while [ "$1" != -- ]; do echo $$ > "$1"; shift; done; shift';
+// `0` is the writer itself: bash is single-threaded, and what it execs and forks stays inside.
+const JOIN_CGROUPS = 'while [ "$1" != -- ]; do echo 0 > "$1"; shift; done; shift';
 
 /**
  * Closes every descriptor but `keep`: whatever Paddock inherited from its own parent without
@@ -41,15 +45,21 @@ function closeFds(keep: readonly number[]): string {
 /**
  * Stages the sandbox directory (and rootfs) in a private mount namespace where bwrap, running
  * as the sandbox's unprivileged host uid, can reach them even when their parents are closed
- * to it (`/root/.paddock`): a tmpfs on `/tmp` with bind mounts of already-open descriptors.
+ * to it (`/root/.paddock`): bind mounts of already-open descriptors, the sandbox directory
+ * straight onto `/tmp`, or (with a rootfs) both under a tmpfs on `/tmp`.
  */
 const STAGE = [
   'set -e',
   'exec 7<"$1"',
-  'if [ -n "$2" ]; then exec 8<"$2"; fi',
-  'mount -t tmpfs -o mode=0755,size=64k paddock-stage /tmp',
-  `mkdir ${STAGED_SANDBOX} && mount --bind /proc/self/fd/7 ${STAGED_SANDBOX}`,
-  `if [ -n "$2" ]; then mkdir ${STAGED_ROOTFS} && mount --rbind /proc/self/fd/8 ${STAGED_ROOTFS}; fi`,
+  'if [ -n "$2" ]; then',
+  '  exec 8<"$2"',
+  '  mount -t tmpfs -o mode=0755,size=64k paddock-stage /tmp',
+  `  mkdir ${stagedPaths(true).sandbox} ${stagedPaths(true).rootfs}`,
+  `  mount --bind /proc/self/fd/7 ${stagedPaths(true).sandbox}`,
+  `  mount --rbind /proc/self/fd/8 ${stagedPaths(true).rootfs}`,
+  'else',
+  `  mount --bind /proc/self/fd/7 ${stagedPaths(false).sandbox}`,
+  'fi',
   'exec 7<&- 8<&-',
   'shift 2',
   'exec "$@"',
@@ -57,7 +67,7 @@ const STAGE = [
 
 export type LaunchOptions = {
   bin: HostBinaries;
-  /** cgroup.procs files to join (none with rlimits). */
+  /** cgroup files to join (`cgroupJoinFiles`; none with rlimits). */
   procs: readonly string[];
   /** The host uid:gid to run bwrap as; undefined when Paddock itself is not root. */
   hostUid?: number;
@@ -111,7 +121,10 @@ export function launchCommand(options: LaunchOptions): Argv {
  * line), changes to the working directory, and execs the command.
  */
 const IN_SANDBOX = [
-  'eval "$(cat <&3)" || exit 126',
+  // The read builtin, not `$(cat <&3)`: no fork and exec of cat on every exec.
+  'env=; while IFS= read -r line <&3 || [ -n "$line" ]; do env="$env$line',
+  '"; line=; done',
+  'eval "$env" || exit 126',
   'exec 3<&-',
   'umask 022',
   'cd -- "$1" || exit 126',

@@ -470,7 +470,7 @@ export class LocalRuntime implements SandboxRuntime {
       (isAlive(incarnation.anchor) || isAlive(incarnation.monitor)) &&
       Date.now() < deadline
     ) {
-      await sleep(10);
+      await sleep(2);
     }
     rmSync(dirs.run, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@ import { baseEnv } from './exec-request.ts';
 import { gvisorExec, isGvisor } from './gvisor-sandbox.ts';
 import { type Argv, enterCommand, envScript, type HostBinaries } from './host-commands.ts';
 import { type DefaultLimits, resolveLimits, rlimitArgs } from './resource-limits.ts';
+import { cgroupJoinFiles } from './sandbox-cgroups.ts';
 import { ensureDir, type SandboxDirs, type SandboxState } from './sandbox-state.ts';
 
 /** A host command ready to run a process in a sandbox, and what to do around it. */
@@ -77,7 +78,7 @@ export function prepareProcess(
     argv: enterCommand({
       bin: context.bin,
       anchorPid: state.incarnation?.anchor.pid ?? 0,
-      procs: state.limits.cgroups.map((d) => join(d, 'cgroup.procs')),
+      procs: cgroupJoinFiles(state.limits.cgroups, state.limits.mechanism),
       rlimits:
         state.limits.mechanism === 'rlimit'
           ? rlimitArgs(resolveLimits(state.spec.resources, context.defaults))

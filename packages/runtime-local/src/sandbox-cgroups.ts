@@ -40,9 +40,16 @@ export function createSandboxCgroups(
   return dirs;
 }
 
-/** The `cgroup.procs` files a process writes its pid into to join the sandbox's cgroups. */
-export function procsFiles(dirs: readonly string[]): string[] {
-  return dirs.map((d) => join(d, 'cgroup.procs'));
+/**
+ * The files a single-threaded process writes `0` (itself) into to join the sandbox's cgroups.
+ * On v1 that is `tasks`: the kernel moves the writing thread without the global threadgroup
+ * lock, whose first write-lock after a quiet spell waits out an RCU grace period (5–15 ms).
+ */
+export function cgroupJoinFiles(
+  dirs: readonly string[],
+  mechanism: 'cgroup-v2' | 'cgroup-v1' | 'rlimit',
+): string[] {
+  return dirs.map((d) => join(d, mechanism === 'cgroup-v1' ? 'tasks' : 'cgroup.procs'));
 }
 
 function pidsIn(dir: string): number[] {
@@ -53,9 +60,14 @@ function pidsIn(dir: string): number[] {
   }
 }
 
+const KILL_TIMEOUT_MS = 2_000;
+/** Killed processes leave their cgroup within a few ms: poll at that pace, not in 20 ms steps. */
+const POLL_MS = 2;
+
 /** Kills every process in the sandbox's cgroups (cgroup.kill on v2, one by one on v1). */
 export async function killCgroups(dirs: readonly string[]): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
+  const deadline = Date.now() + KILL_TIMEOUT_MS;
+  for (;;) {
     let remaining = 0;
     for (const dir of dirs) {
       if (!existsSync(dir)) continue;
@@ -72,8 +84,8 @@ export async function killCgroups(dirs: readonly string[]): Promise<void> {
         } catch {}
       }
     }
-    if (remaining === 0) return;
-    await sleep(20);
+    if (remaining === 0 || Date.now() >= deadline) return;
+    await sleep(POLL_MS);
   }
 }
 
@@ -81,11 +93,13 @@ export async function killCgroups(dirs: readonly string[]): Promise<void> {
 export async function removeCgroups(dirs: readonly string[]): Promise<void> {
   await killCgroups(dirs);
   for (const dir of dirs) {
-    for (let attempt = 0; attempt < 50 && existsSync(dir); attempt += 1) {
+    const deadline = Date.now() + KILL_TIMEOUT_MS;
+    while (existsSync(dir)) {
       try {
         rmdirSync(dir);
       } catch {
-        await sleep(20);
+        if (Date.now() >= deadline) break;
+        await sleep(POLL_MS);
       }
     }
   }

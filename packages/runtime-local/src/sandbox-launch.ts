@@ -5,14 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { buildBwrapArgs, generatedEtc } from './bwrap-launcher.ts';
 import { HOST_ENV } from './exec.ts';
-import {
-  type HostBinaries,
-  launchCommand,
-  STAGED_ROOTFS,
-  STAGED_SANDBOX,
-} from './host-commands.ts';
+import { type HostBinaries, launchCommand, stagedPaths } from './host-commands.ts';
 import { childrenOf, identify } from './process-identity.ts';
-import { procsFiles } from './sandbox-cgroups.ts';
+import { cgroupJoinFiles } from './sandbox-cgroups.ts';
 import type { Incarnation, SandboxDirs, SandboxState } from './sandbox-state.ts';
 import { hostSystemView, rootfsView } from './system-view.ts';
 
@@ -43,15 +38,16 @@ export function sandboxBwrapArgs(
   state: SandboxState,
   context: LaunchContext,
 ): string[] {
-  const base = context.isPrivileged ? STAGED_SANDBOX : dirs.dir;
-  const shareNetwork = state.spec.network?.egress === 'open';
   const rootfs = state.spec.rootfs;
+  const staged = stagedPaths(rootfs !== undefined);
+  const base = context.isPrivileged ? staged.sandbox : dirs.dir;
+  const shareNetwork = state.spec.network?.egress === 'open';
   const view =
     rootfs === undefined
       ? hostSystemView({ shareNetwork })
       : rootfsView({
           scanPath: rootfs,
-          bwrapPath: context.isPrivileged ? STAGED_ROOTFS : rootfs,
+          bwrapPath: context.isPrivileged ? staged.rootfs : rootfs,
           shareNetwork,
         });
   const etc = ['passwd', 'group', 'hosts', 'hostname'];
@@ -83,7 +79,7 @@ export async function launchSandbox(
   writeGeneratedEtc(dirs, state.name);
   const argv = launchCommand({
     bin: context.bin,
-    procs: procsFiles(state.limits.cgroups),
+    procs: cgroupJoinFiles(state.limits.cgroups, state.limits.mechanism),
     ...(context.isPrivileged ? { hostUid: state.hostUid } : {}),
     sandboxDir: dirs.dir,
     ...(state.spec.rootfs === undefined ? {} : { rootfs: state.spec.rootfs }),
@@ -107,13 +103,17 @@ export async function launchSandbox(
     throw new PaddockError(ErrorCode.RuntimeUnavailable, `could not start ${argv.file}`);
   }
   let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
   let text = '';
   let errors = '';
+  // Woken at once by bwrap's info (its child's pid) or exit, instead of a fixed-interval poll.
+  let wake = () => {};
+  child.once('exit', () => {
+    exited = true;
+    wake();
+  });
   info.on('data', (chunk: Buffer) => {
     text += chunk.toString('utf8');
+    wake();
   });
   stderr.on('data', (chunk: Buffer) => {
     errors += chunk.toString('utf8');
@@ -125,7 +125,17 @@ export async function launchSandbox(
     while (Date.now() < deadline && !exited) {
       anchorPid ??= parseChildPid(text);
       if (anchorPid !== undefined && childrenOf(anchorPid).length > 0) break;
-      await sleep(10);
+      // Before the pid, wait for bwrap to speak; after it, its init forks the anchor once its
+      // mounts are done (a few ms), which no descriptor reports: poll that briefly.
+      const waitMs = anchorPid === undefined ? READY_TIMEOUT_MS : 1;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(waitMs, Math.max(0, deadline - Date.now())));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = () => {};
     }
     const monitor = identify(monitorPid);
     const anchor = anchorPid === undefined ? undefined : identify(anchorPid);
