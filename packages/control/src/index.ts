@@ -1,4 +1,5 @@
 export * from './admission.ts';
+export * from './auth/index.ts';
 export * from './event-recorder.ts';
 export * from './provisioning.ts';
 export * from './run-to-completion.ts';

@@ -1,5 +1,7 @@
 // Public surface of @paddock/core: the pure domain of Paddock.
 export * from './agent.ts';
+export * from './api-key.ts';
+export * from './audit.ts';
 export * from './conditions.ts';
 export * from './duration.ts';
 export * from './errors.ts';

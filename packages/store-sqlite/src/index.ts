@@ -14,3 +14,10 @@ export type { SqliteStoreOptions } from './store-options.ts';
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
   return new SqliteStore(options);
 }
+
+export {
+  openSqliteApiKeyStore,
+  SqliteApiKeyStore,
+  SqliteApiKeyStoreOptions,
+} from './api-key-store.ts';
+export { openSqliteAuditLog, SqliteAuditLog, SqliteAuditLogOptions } from './audit-log.ts';

@@ -11,6 +11,10 @@ import { z } from 'zod';
  *   newest `changeRetention` rows. `prev_labels` holds the labels before a MODIFIED, so a watch
  *   with a selector can tell an object entering or leaving it.
  * - `store_state`: the global resourceVersion counter and the newest version pruned from `changes`.
+ * - `audit_log` (migration 2): one row per audit record; `seq` orders records appended in the same
+ *   millisecond; the filterable fields are columns, the whole record is `json`.
+ * - `api_keys` (migration 2): one row per API key, holding the SHA-256 `hash`, never the key;
+ *   `last_used_at` is a column so `touch` need not rewrite `json`.
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -40,6 +44,34 @@ const MIGRATIONS: readonly string[] = [
     compacted_version INTEGER NOT NULL
   );
   INSERT INTO store_state (id, resource_version, compacted_version) VALUES (1, 0, 0);
+  `,
+  `
+  CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    time_ms INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    result TEXT NOT NULL CHECK (result IN ('success', 'failure', 'denied')),
+    target_kind TEXT,
+    target_namespace TEXT,
+    target_name TEXT,
+    target_text TEXT,
+    json TEXT NOT NULL
+  );
+  CREATE INDEX audit_log_by_time ON audit_log (time_ms, seq);
+  CREATE INDEX audit_log_by_actor ON audit_log (actor, time_ms, seq);
+  CREATE INDEX audit_log_by_action ON audit_log (action, time_ms, seq);
+
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),
+    owner_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    json TEXT NOT NULL,
+    last_used_at TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX api_keys_by_owner ON api_keys (owner_id, created_at);
   `,
 ];
 

@@ -1,0 +1,45 @@
+import type { AnyRoute, HttpMethod } from './route.ts';
+import { matchPath } from './route.ts';
+import { resourceRouteList } from './routes-resources.ts';
+import { sandboxRouteList } from './routes-sandbox.ts';
+import { systemRouteList } from './routes-system.ts';
+
+/** Every operation of the REST API: resources of every kind, sandbox subresources, the rest. */
+export const ROUTES: readonly AnyRoute[] = [
+  ...resourceRouteList,
+  ...sandboxRouteList,
+  ...systemRouteList,
+];
+
+const byId = new Map(ROUTES.map((route) => [route.operationId, route]));
+
+export function routeById(operationId: string): AnyRoute | undefined {
+  return byId.get(operationId);
+}
+
+export type RouteMatch = { route: AnyRoute; params: Record<string, string> };
+
+/**
+ * The route for a request. Literal segments win over parameters (`/files/list` is not a file
+ * named `list`), so the most specific template is tried first. `undefined` with `allowed`
+ * non-empty means the path exists but not for this method (405).
+ */
+export function matchRoute(
+  method: string,
+  pathname: string,
+): { match: RouteMatch | undefined; allowed: HttpMethod[] } {
+  const allowed: HttpMethod[] = [];
+  let match: RouteMatch | undefined;
+  for (const route of SPECIFIC_FIRST) {
+    const params = matchPath(route.path, pathname);
+    if (!params) continue;
+    if (route.method === method && !match) match = { route, params };
+    if (!allowed.includes(route.method)) allowed.push(route.method);
+  }
+  return { match, allowed };
+}
+
+const literalSegments = (path: string) => path.split('/').filter((s) => !s.startsWith('{')).length;
+const SPECIFIC_FIRST = [...ROUTES].sort(
+  (a, b) => literalSegments(b.path) - literalSegments(a.path),
+);

@@ -1,0 +1,113 @@
+import { isIP } from 'node:net';
+import type { ApiKeyStore } from '@paddock/core';
+import { API_KEY_PREFIX, hashApiKey, hashesEqual, isApiKeyFormat } from './api-keys.ts';
+import { AuthFailureReason, authFailure } from './auth-failure.ts';
+import type { OidcVerifier } from './oidc.ts';
+import { ANONYMOUS_ADMIN, type Principal, PrincipalVia } from './principal.ts';
+
+export type AuthenticatorOptions = {
+  apiKeys: ApiKeyStore;
+  /** Verifies bearer tokens that are not API keys; without it they are refused. */
+  oidc?: OidcVerifier;
+  /**
+   * Grants `ANONYMOUS_ADMIN` to requests without credentials. The server sets it only when no
+   * auth is configured and it listens on a loopback address (see `isLoopbackAddress`).
+   */
+  allowAnonymousAdmin: boolean;
+  /** The clock for key expiry and last use (tests inject one). */
+  now?: () => Date;
+};
+
+/** What the server knows of the request besides its Authorization header. */
+export type AuthContext = {
+  /** The peer address; when given, anonymous access also requires it to be loopback. */
+  remoteAddress?: string;
+};
+
+export type Authenticator = {
+  authenticate(authorization: string | undefined, context?: AuthContext): Promise<Principal>;
+};
+
+const BEARER = /^bearer[ \t]+([!-~]+)[ \t]*$/i;
+
+/** True for 127.0.0.0/8, ::1, their IPv4-mapped forms and `localhost`. */
+export function isLoopbackAddress(address: string): boolean {
+  const host = address.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost') return true;
+  const v4 = host.startsWith('::ffff:') ? host.slice('::ffff:'.length) : host;
+  if (isIP(v4) === 4) return v4.startsWith('127.');
+  return isIP(host) === 6 && new URL(`http://[${host}]`).hostname === '[::1]';
+}
+
+/**
+ * Turns an Authorization header into a principal:
+ * - `Bearer pdk_…` (scheme case-insensitive) → the API key's owner with the key's roles, after
+ *   a lookup by SHA-256; its last use is recorded. Unknown, revoked or expired → refused.
+ * - any other bearer token → the OIDC verifier when configured, else refused.
+ * - no header → `ANONYMOUS_ADMIN` when allowed (and the peer is loopback, when known), else refused.
+ * - anything else (another scheme, garbage) → refused, even when anonymous access is allowed:
+ *   a credential that was presented must be valid.
+ * Refusals are `unauthenticated` with `details.reason` (`AuthFailureReason`); store failures
+ * pass through with their own codes.
+ */
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const now = options.now ?? (() => new Date());
+
+  async function viaApiKey(key: string): Promise<Principal> {
+    if (!isApiKeyFormat(key)) {
+      throw authFailure(AuthFailureReason.UnknownApiKey, 'the API key is malformed');
+    }
+    const hash = hashApiKey(key);
+    const record = await options.apiKeys.findByHash(hash);
+    if (record === undefined || !hashesEqual(record.hash, hash)) {
+      throw authFailure(AuthFailureReason.UnknownApiKey, 'the API key is not known');
+    }
+    if (record.revokedAt !== undefined) {
+      throw authFailure(AuthFailureReason.RevokedApiKey, `API key ${record.id} has been revoked`);
+    }
+    const at = now();
+    if (record.expiresAt !== undefined && Date.parse(record.expiresAt) <= at.getTime()) {
+      throw authFailure(AuthFailureReason.ExpiredApiKey, `API key ${record.id} has expired`);
+    }
+    await options.apiKeys.touch(record.id, at);
+    return {
+      id: record.ownerId,
+      roles: [...record.roles],
+      via: PrincipalVia.ApiKey,
+      keyId: record.id,
+    };
+  }
+
+  return {
+    async authenticate(authorization, context = {}) {
+      if (authorization === undefined || authorization.trim() === '') {
+        const { remoteAddress } = context;
+        if (!options.allowAnonymousAdmin) {
+          throw authFailure(AuthFailureReason.MissingCredentials, 'authentication is required');
+        }
+        if (remoteAddress !== undefined && !isLoopbackAddress(remoteAddress)) {
+          throw authFailure(
+            AuthFailureReason.NotLoopback,
+            'anonymous access is allowed from loopback addresses only',
+          );
+        }
+        return { ...ANONYMOUS_ADMIN, roles: [...ANONYMOUS_ADMIN.roles] };
+      }
+      const token = BEARER.exec(authorization)?.[1];
+      if (token === undefined) {
+        throw authFailure(
+          AuthFailureReason.MalformedAuthorization,
+          'the Authorization header must be "Bearer <token>"',
+        );
+      }
+      if (token.startsWith(API_KEY_PREFIX)) return viaApiKey(token);
+      if (options.oidc === undefined) {
+        throw authFailure(
+          AuthFailureReason.OidcNotConfigured,
+          'the bearer token is not a Paddock API key, and OIDC is not configured',
+        );
+      }
+      return options.oidc.verify(token);
+    },
+  };
+}

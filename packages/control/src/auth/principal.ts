@@ -1,0 +1,68 @@
+import { ErrorCode, PaddockError, Role } from '@paddock/core';
+
+/** How a principal proved who it is. */
+export const PrincipalVia = { ApiKey: 'api-key', Oidc: 'oidc', Anonymous: 'anonymous' } as const;
+export type PrincipalVia = (typeof PrincipalVia)[keyof typeof PrincipalVia];
+
+/**
+ * The authenticated caller. `id` is the user id that owns sandboxes and API keys (the OIDC
+ * subject, or an API key's owner). `keyId` is the public id of the API key used, when `via` is
+ * `api-key` (for the `apikey.use` audit record).
+ */
+export type Principal = {
+  id: string;
+  roles: Role[];
+  via: PrincipalVia;
+  keyId?: string;
+};
+
+/** The dev-mode principal granted without credentials, only on a loopback address. */
+export const ANONYMOUS_ADMIN: Readonly<Principal> = Object.freeze({
+  id: 'anonymous',
+  roles: [Role.Admin],
+  via: PrincipalVia.Anonymous,
+});
+
+export function isAdmin(principal: Principal): boolean {
+  return principal.roles.includes(Role.Admin);
+}
+
+/**
+ * The visibility rule: admins see everything; a user sees what it owns and what is shared with
+ * it; with neither role, nothing. An object without an owner is visible to admins only (deny by
+ * default).
+ */
+export function canSee(
+  principal: Principal,
+  owner: string | undefined,
+  sharedWith: readonly string[] | undefined,
+): boolean {
+  if (isAdmin(principal)) return true;
+  if (!principal.roles.includes(Role.User)) return false;
+  if (owner !== undefined && owner === principal.id) return true;
+  return sharedWith?.includes(principal.id) ?? false;
+}
+
+/**
+ * Throws `not_found` (never `forbidden`: the caller must not learn that the object exists) when
+ * `principal` cannot see the object named `what` (`sandbox team-a/web`).
+ */
+export function requireVisible(
+  principal: Principal,
+  owner: string | undefined,
+  sharedWith: readonly string[] | undefined,
+  what: string,
+): void {
+  if (!canSee(principal, owner, sharedWith)) {
+    throw new PaddockError(ErrorCode.NotFound, `${what} not found`);
+  }
+}
+
+/** Throws `forbidden` unless `principal` is an admin; `action` names what was refused. */
+export function requireAdmin(principal: Principal, action: string): void {
+  if (!isAdmin(principal)) {
+    throw new PaddockError(ErrorCode.Forbidden, `${action} requires the admin role`, {
+      requiredRole: Role.Admin,
+    });
+  }
+}
