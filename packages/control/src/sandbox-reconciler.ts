@@ -5,6 +5,7 @@ import {
   type ResourceStore,
   RuntimeState,
   type Sandbox,
+  type SandboxEnvironment,
   type SandboxEvent,
   SandboxPhase,
   SandboxReason,
@@ -165,10 +166,20 @@ async function admit(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileRe
     await transition(deps, sandbox, [{ type: 'Rejected', message: result.message }]);
     return {};
   }
-  await transition(deps, sandbox, [{ type: 'Admitted' }], {
-    resolved: result.spec,
-    origins: { ...result.origins },
-  });
+  const admitted = { resolved: result.spec, origins: { ...result.origins } };
+  // A warm entry makes the sandbox ready at once: admission and readiness in one status write.
+  const claimed = await deps.warmPool?.claim(sandbox, result.spec);
+  if (claimed)
+    return markProvisioned(
+      deps,
+      sandbox,
+      claimed,
+      result.spec,
+      true,
+      [{ type: 'Admitted' }],
+      admitted,
+    );
+  await transition(deps, sandbox, [{ type: 'Admitted' }], admitted);
   return { requeueAfterMs: 0 };
 }
 
@@ -192,6 +203,19 @@ async function create(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileR
       return {};
     }
   }
+  return markProvisioned(deps, sandbox, ref, spec, fromWarmPool, []);
+}
+
+/** Starts the main process and records readiness, after `before` events (admission, for a warm claim). */
+async function markProvisioned(
+  deps: ReconcileDeps,
+  sandbox: Sandbox,
+  ref: SandboxRef,
+  spec: SandboxEnvironment,
+  fromWarmPool: boolean,
+  before: SandboxEvent[],
+  patch: Partial<SandboxStatus> = {},
+): Promise<ReconcileResult> {
   await startMainProcess(deps.runtime, ref, spec);
   const observation = await deps.runtime.observe(ref);
   const now = deps.now();
@@ -201,6 +225,7 @@ async function create(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileR
     deps,
     sandbox,
     [
+      ...before,
       {
         type: 'Provisioned',
         startupDurationMs: Math.max(0, now.getTime() - created),
@@ -208,12 +233,14 @@ async function create(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileR
       },
     ],
     {
+      ...patch,
       runtime: { name: deps.runtime.name, id: refToId(ref) },
       ...(timeoutMs > 0 ? { expiresAt: new Date(now.getTime() + timeoutMs).toISOString() } : {}),
       ...(observation.limits ? { limits: observation.limits } : {}),
       lastActivityAt: now.toISOString(),
     },
   );
+  if (fromWarmPool) void deps.warmPool?.scheduleSync().catch(() => {});
   return nextDeadline(deps, written);
 }
 

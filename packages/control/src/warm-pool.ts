@@ -67,7 +67,10 @@ export class WarmPool {
     this.#options = options;
   }
 
-  /** Takes a ready entry for this sandbox, or undefined (a cold start follows). */
+  /**
+   * Takes a ready entry for this sandbox, or undefined (a cold start follows). The caller refills
+   * with `scheduleSync()` once the claim is recorded, so refilling never competes with the claim.
+   */
   async claim(sandbox: Sandbox, spec: SandboxEnvironment): Promise<SandboxRef | undefined> {
     const ref = sandbox.spec.templateRef;
     const kind = ref.kind ?? TemplateKind.SandboxTemplate;
@@ -81,7 +84,6 @@ export class WarmPool {
       counters.hits += 1;
       this.#claimedUnrecorded.add(entry.name);
     } else counters.misses += 1;
-    this.scheduleSync();
     return entry;
   }
 
