@@ -1,0 +1,92 @@
+import type {
+  ApiKeyList,
+  AuditList,
+  CreateApiKeyBody,
+  CreatedApiKey,
+  CurrentUser,
+  UsageReport,
+  WarmPoolList,
+} from '@paddock/api';
+import type { Kind } from '@paddock/core';
+import { type Caller, createCaller } from './call.ts';
+import { type ClientOptions, resolveOptions } from './client-options.ts';
+import type { Operations } from './operations.ts';
+import { type ResourceClient, resourceClient } from './resources.ts';
+import { type SandboxClient, sandboxClient } from './sandboxes.ts';
+import type { RequestOptions } from './transport.ts';
+
+type QueryOf<Id extends keyof Operations> = NonNullable<Operations[Id]['query']>;
+
+/**
+ * A Paddock API client. `call` and `stream` reach every operation by operationId; the
+ * namespaces below are natural names over them. Every failure is a `PaddockError`.
+ */
+export type PaddockClient = Caller & {
+  /** The options as resolved (defaults filled). */
+  readonly baseUrl: URL;
+  readonly namespace: string;
+  sandboxes: SandboxClient;
+  /** CRUD and watch of any kind: `client.resources('Agent').list()`. */
+  resources<K extends Kind>(kind: K): ResourceClient<K>;
+  apiKeys: {
+    /** The secret (`key`) is in this answer only. */
+    create(body: CreateApiKeyBody, options?: RequestOptions): Promise<CreatedApiKey>;
+    list(query?: QueryOf<'listApiKeys'>, options?: RequestOptions): Promise<ApiKeyList>;
+    revoke(id: string, options?: RequestOptions): Promise<Operations['revokeApiKey']['result']>;
+  };
+  audit: {
+    list(query?: QueryOf<'listAuditRecords'>, options?: RequestOptions): Promise<AuditList>;
+  };
+  usage(query?: QueryOf<'getUsage'>, options?: RequestOptions): Promise<UsageReport>;
+  warmPools(options?: RequestOptions): Promise<WarmPoolList>;
+  kinds(options?: RequestOptions): Promise<Operations['listKinds']['result']>;
+  /** Who the server says the caller is. */
+  me(options?: RequestOptions): Promise<CurrentUser>;
+  /** Liveness (`/healthz`). */
+  health(options?: RequestOptions): Promise<Operations['getHealth']['result']>;
+  /** Readiness (`/readyz`); not ready is `runtime_unavailable`. */
+  ready(options?: RequestOptions): Promise<Operations['getReadiness']['result']>;
+  /** The server's OpenAPI 3.1 document. */
+  openapi(options?: RequestOptions): Promise<Record<string, unknown>>;
+};
+
+/**
+ * Creates a client; options are checked at once (`validation_failed` listing each problem).
+ * Works wherever global `fetch`, `ReadableStream` and `TextDecoder` exist (Node 24, browsers).
+ */
+export function createClient(options: ClientOptions): PaddockClient {
+  const resolved = resolveOptions(options);
+  const caller = createCaller(resolved);
+  const { call } = caller;
+  const cache = new Map<Kind, ResourceClient<Kind>>();
+  return {
+    call: caller.call,
+    stream: caller.stream,
+    baseUrl: resolved.baseUrl,
+    namespace: resolved.namespace,
+    sandboxes: sandboxClient(caller, resolved.namespace),
+    resources<K extends Kind>(kind: K): ResourceClient<K> {
+      let found = cache.get(kind);
+      if (!found) {
+        found = resourceClient(caller, kind, resolved.namespace) as ResourceClient<Kind>;
+        cache.set(kind, found);
+      }
+      return found as unknown as ResourceClient<K>;
+    },
+    apiKeys: {
+      create: (body, request) => call('createApiKey', { ...request, body }),
+      list: (query, request) => call('listApiKeys', { ...request, ...(query && { query }) }),
+      revoke: (id, request) => call('revokeApiKey', { ...request, params: { id } }),
+    },
+    audit: {
+      list: (query, request) => call('listAuditRecords', { ...request, ...(query && { query }) }),
+    },
+    usage: (query, request) => call('getUsage', { ...request, ...(query && { query }) }),
+    warmPools: (request) => call('listWarmPools', request),
+    kinds: (request) => call('listKinds', request),
+    me: (request) => call('getCurrentUser', request),
+    health: (request) => call('getHealth', request),
+    ready: (request) => call('getReadiness', request),
+    openapi: (request) => call('getOpenApiDocument', request),
+  };
+}

@@ -1,0 +1,16 @@
+// Public surface of @paddock/client: the typed HTTP client of the Paddock REST API.
+export type { CallArgs, Caller, CallOptions } from './call.ts';
+export { createClient, type PaddockClient } from './client.ts';
+export type { ClientOptions, ReconnectPolicy, TokenSource } from './client-options.ts';
+export type {
+  ClientQuery,
+  DeleteResult,
+  KindInput,
+  OperationId,
+  Operations,
+  OperationTypes,
+  ResourceList,
+} from './operations.ts';
+export type { ListOptions, ResourceClient, ScopeOptions, WatchOptions } from './resources.ts';
+export type { LogsOptions, SandboxClient, SandboxFiles, WaitForOptions } from './sandboxes.ts';
+export { type RequestOptions, requestIdOf } from './transport.ts';

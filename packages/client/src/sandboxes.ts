@@ -1,0 +1,221 @@
+import type {
+  EventList,
+  ExecBody,
+  ExecResult,
+  ExecStreamEvent,
+  FileInfo,
+  FileList,
+  LogLine,
+  PortList,
+  ResourceEvent,
+} from '@paddock/api';
+import { ErrorCode, PaddockError, type Sandbox } from '@paddock/core';
+import type { Caller } from './call.ts';
+import { type ResourceClient, resourceClient, type ScopeOptions } from './resources.ts';
+import type { RequestOptions } from './transport.ts';
+
+export type LogsOptions = ScopeOptions & { tailLines?: number; sinceTime?: string };
+
+export type WaitForOptions = ScopeOptions & {
+  /** Give up with `timeout` after this long; default 60 000. */
+  timeoutMs?: number;
+};
+
+/** Files inside a sandbox, addressed by absolute path; contents travel as raw bytes. */
+export type SandboxFiles = {
+  read(name: string, path: string, options?: ScopeOptions): Promise<Uint8Array>;
+  /** Creates or truncates; strings are written as UTF-8; `mode` is octal text (`644`). */
+  write(
+    name: string,
+    path: string,
+    data: Uint8Array | string | ReadableStream<Uint8Array>,
+    options?: ScopeOptions & { mode?: string },
+  ): Promise<FileInfo>;
+  remove(
+    name: string,
+    path: string,
+    options?: ScopeOptions & { recursive?: boolean },
+  ): Promise<void>;
+  list(name: string, path: string, options?: ScopeOptions): Promise<FileList>;
+  stat(name: string, path: string, options?: ScopeOptions): Promise<FileInfo>;
+  mkdir(name: string, path: string, options?: ScopeOptions): Promise<FileInfo>;
+  move(name: string, from: string, to: string, options?: ScopeOptions): Promise<FileInfo>;
+  /** Extracts a tar archive into the directory `path`. */
+  upload(
+    name: string,
+    path: string,
+    tar: Uint8Array | ReadableStream<Uint8Array>,
+    options?: ScopeOptions,
+  ): Promise<void>;
+  /** A tar archive of the file or directory at `path`. */
+  download(name: string, path: string, options?: ScopeOptions): Promise<Uint8Array>;
+};
+
+/** Sandbox CRUD plus lifecycle, exec, files, ports, logs, events and waiting. */
+export type SandboxClient = ResourceClient<'Sandbox'> & {
+  stop(name: string, options?: ScopeOptions): Promise<Sandbox>;
+  start(name: string, options?: ScopeOptions): Promise<Sandbox>;
+  /** Runs a command to completion; a non-zero exit is a result, not an error. */
+  exec(name: string, body: ExecBody, options?: ScopeOptions): Promise<ExecResult>;
+  /** `started`, `stdout`/`stderr` chunks, then `exit` or `error`. Breaking out kills the process. */
+  execStream(name: string, body: ExecBody, options?: ScopeOptions): AsyncIterable<ExecStreamEvent>;
+  files: SandboxFiles;
+  ports(name: string, options?: ScopeOptions): Promise<PortList>;
+  /** The main process's output as text, or with `follow: true` its lines as they come. */
+  logs(name: string, options: LogsOptions & { follow: true }): AsyncIterable<LogLine>;
+  logs(name: string, options?: LogsOptions & { follow?: false }): Promise<string>;
+  /** The sandbox's events, or with `watch: true` new ones as they happen (until aborted). */
+  events(name: string, options: ScopeOptions & { watch: true }): AsyncIterable<ResourceEvent>;
+  events(name: string, options?: ScopeOptions & { watch?: false }): Promise<EventList>;
+  /**
+   * Resolves with the sandbox once `predicate` holds (checked now and on every change). Throws
+   * `sandbox_not_found` if it is deleted meanwhile, `timeout` when `timeoutMs` passes.
+   */
+  waitFor(
+    name: string,
+    predicate: (sandbox: Sandbox) => boolean,
+    options?: WaitForOptions,
+  ): Promise<Sandbox>;
+};
+
+export function sandboxClient(caller: Caller, defaultNamespace: string): SandboxClient {
+  const crud = resourceClient(caller, 'Sandbox', defaultNamespace);
+  const params = (name: string, options: ScopeOptions | undefined) => ({
+    namespace: options?.namespace ?? defaultNamespace,
+    name,
+  });
+  const request = (options: RequestOptions | undefined): RequestOptions => ({
+    ...(options?.signal && { signal: options.signal }),
+    ...(options?.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+    ...(options?.headers && { headers: options.headers }),
+  });
+  const at = (name: string, path: string, options: ScopeOptions | undefined) => ({
+    ...request(options),
+    params: params(name, options),
+    query: { path },
+  });
+
+  const files: SandboxFiles = {
+    read: (name, path, options) => caller.call('readSandboxFile', at(name, path, options)),
+    write: (name, path, data, options) =>
+      caller.call('writeSandboxFile', {
+        ...request(options),
+        params: params(name, options),
+        query: { path, ...(options?.mode !== undefined && { mode: options.mode }) },
+        body: typeof data === 'string' ? new TextEncoder().encode(data) : data,
+      }),
+    remove: (name, path, options) =>
+      caller.call('deleteSandboxFile', {
+        ...request(options),
+        params: params(name, options),
+        query: { path, ...(options?.recursive !== undefined && { recursive: options.recursive }) },
+      }),
+    list: (name, path, options) => caller.call('listSandboxFiles', at(name, path, options)),
+    stat: (name, path, options) => caller.call('statSandboxFile', at(name, path, options)),
+    mkdir: (name, path, options) =>
+      caller.call('makeSandboxDirectory', {
+        ...request(options),
+        params: params(name, options),
+        body: { path },
+      }),
+    move: (name, from, to, options) =>
+      caller.call('moveSandboxFile', {
+        ...request(options),
+        params: params(name, options),
+        body: { from, to },
+      }),
+    upload: (name, path, tar, options) =>
+      caller.call('uploadSandboxArchive', { ...at(name, path, options), body: tar }),
+    download: (name, path, options) =>
+      caller.call('downloadSandboxArchive', at(name, path, options)),
+  };
+
+  function logs(name: string, options: LogsOptions & { follow: true }): AsyncIterable<LogLine>;
+  function logs(name: string, options?: LogsOptions & { follow?: false }): Promise<string>;
+  function logs(name: string, options?: LogsOptions & { follow?: boolean }) {
+    const query = {
+      ...(options?.tailLines !== undefined && { tailLines: options.tailLines }),
+      ...(options?.sinceTime !== undefined && { sinceTime: options.sinceTime }),
+    };
+    const input = { ...request(options), params: params(name, options) };
+    return options?.follow
+      ? caller.stream('getSandboxLogs', { ...input, query: { ...query, follow: true } })
+      : caller.call('getSandboxLogs', { ...input, query });
+  }
+
+  function events(
+    name: string,
+    options: ScopeOptions & { watch: true },
+  ): AsyncIterable<ResourceEvent>;
+  function events(name: string, options?: ScopeOptions & { watch?: false }): Promise<EventList>;
+  function events(name: string, options?: ScopeOptions & { watch?: boolean }) {
+    const input = { ...request(options), params: params(name, options) };
+    return options?.watch
+      ? caller.stream('listSandboxEvents', { ...input, query: { watch: true } })
+      : caller.call('listSandboxEvents', input);
+  }
+
+  async function waitFor(
+    name: string,
+    predicate: (sandbox: Sandbox) => boolean,
+    options?: WaitForOptions,
+  ): Promise<Sandbox> {
+    const timeoutMs = options?.timeoutMs ?? 60_000;
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), timeoutMs);
+    const signal = options?.signal ? AbortSignal.any([stop.signal, options.signal]) : stop.signal;
+    const timedOut = () =>
+      new PaddockError(
+        ErrorCode.Timeout,
+        `sandbox "${name}" did not reach the awaited state within ${timeoutMs} ms`,
+        { timeoutMs },
+      );
+    const scope = { ...(options?.namespace !== undefined && { namespace: options.namespace }) };
+    try {
+      const current = await crud.get(name, { ...scope, signal });
+      if (predicate(current)) return current;
+      const version = current.metadata.resourceVersion;
+      const changes = crud.watch({
+        ...scope,
+        signal,
+        ...(version && { resourceVersion: version }),
+      });
+      for await (const change of changes) {
+        if (change.object.metadata.name !== name) continue;
+        if (change.type === 'DELETED') {
+          throw new PaddockError(ErrorCode.SandboxNotFound, `sandbox "${name}" was deleted`);
+        }
+        if (predicate(change.object)) return change.object;
+      }
+      throw timedOut();
+    } catch (error) {
+      options?.signal?.throwIfAborted();
+      throw stop.signal.aborted ? timedOut() : error;
+    } finally {
+      clearTimeout(timer);
+      stop.abort();
+    }
+  }
+
+  return {
+    ...crud,
+    stop: (name, options) =>
+      caller.call('stopSandbox', { ...request(options), params: params(name, options) }),
+    start: (name, options) =>
+      caller.call('startSandbox', { ...request(options), params: params(name, options) }),
+    exec: (name, body, options) =>
+      caller.call('execSandbox', { ...request(options), params: params(name, options), body }),
+    execStream: (name, body, options) =>
+      caller.stream('execSandboxStream', {
+        ...request(options),
+        params: params(name, options),
+        body,
+      }),
+    files,
+    ports: (name, options) =>
+      caller.call('listSandboxPorts', { ...request(options), params: params(name, options) }),
+    logs,
+    events,
+    waitFor,
+  };
+}
