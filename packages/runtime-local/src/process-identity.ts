@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 
 /**
  * A process as the host knows it across restarts of Paddock: its pid, when it started (clock
@@ -50,4 +50,20 @@ export function childrenOf(pid: number): number[] {
   } catch {
     return [];
   }
+}
+
+/** Whether bwrap's init has a child that already runs its own program (the anchor has exec'd). */
+export function hasExecdChild(initPid: number): boolean {
+  const exe = (pid: number) => {
+    try {
+      return readlinkSync(`/proc/${pid}/exe`);
+    } catch {
+      return undefined;
+    }
+  };
+  const initExe = exe(initPid);
+  return childrenOf(initPid).some((child) => {
+    const childExe = exe(child);
+    return childExe !== undefined && childExe !== initExe;
+  });
 }

@@ -6,7 +6,7 @@ import { ErrorCode, PaddockError } from '@paddock/core';
 import { buildBwrapArgs, generatedEtc } from './bwrap-launcher.ts';
 import { HOST_ENV } from './exec.ts';
 import { type HostBinaries, launchCommand, stagedPaths } from './host-commands.ts';
-import { childrenOf, identify } from './process-identity.ts';
+import { hasExecdChild, identify } from './process-identity.ts';
 import { cgroupJoinFiles } from './sandbox-cgroups.ts';
 import type { Incarnation, SandboxDirs, SandboxState } from './sandbox-state.ts';
 import { hostSystemView, rootfsView } from './system-view.ts';
@@ -124,9 +124,9 @@ export async function launchSandbox(
     let anchorPid: number | undefined;
     while (Date.now() < deadline && !exited) {
       anchorPid ??= parseChildPid(text);
-      if (anchorPid !== undefined && childrenOf(anchorPid).length > 0) break;
+      if (anchorPid !== undefined && hasExecdChild(anchorPid)) break;
       // Before the pid, wait for bwrap to speak; after it, its init forks the anchor once its
-      // mounts are done (a few ms), which no descriptor reports: poll that briefly.
+      // mounts are done (a few ms) and the anchor execs, which no descriptor reports: poll briefly.
       const waitMs = anchorPid === undefined ? READY_TIMEOUT_MS : 1;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(waitMs, Math.max(0, deadline - Date.now())));
@@ -144,7 +144,7 @@ export async function launchSandbox(
       monitor === undefined ||
       anchor === undefined ||
       anchorPid === undefined ||
-      childrenOf(anchorPid).length === 0
+      !hasExecdChild(anchorPid)
     ) {
       try {
         process.kill(-monitorPid, 'SIGKILL');
