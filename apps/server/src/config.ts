@@ -15,35 +15,110 @@ const Addr = z
     return { host: value.slice(0, colon).replace(/^\[|\]$/g, ''), port };
   });
 
-const ServerConfig = z.strictObject({
-  addr: Addr,
-  home: z.string().min(1, 'must not be empty'),
-});
-export type ServerConfig = z.infer<typeof ServerConfig>;
+const PositiveInt = z.coerce.number().int().positive();
+const CommaList = z
+  .string()
+  .transform((text) => text.split(',').map((part) => part.trim()))
+  .pipe(z.array(z.string().min(1)).min(1));
 
-export type ConfigSources = {
-  flags: { addr?: string | undefined; home?: string | undefined };
-  env: NodeJS.ProcessEnv;
+const ServerConfig = z
+  .strictObject({
+    addr: Addr,
+    home: z.string().min(1, 'must not be empty'),
+    /** `required`: every API route needs a credential; `none`: anonymous admin on loopback only. */
+    auth: z.enum(['none', 'required']).optional(),
+    oidcIssuer: z.url().optional(),
+    oidcAudience: CommaList.optional(),
+    oidcJwksUrl: z.url().optional(),
+    /** A `pdk_…` key installed as an admin key at start when no key exists (else one is printed). */
+    bootstrapAdminKey: z
+      .string()
+      .regex(/^pdk_[A-Za-z0-9_-]{43}$/, 'must be a Paddock API key (pdk_ + 43 characters)')
+      .optional(),
+    maxBodyBytes: PositiveInt.default(1024 * 1024),
+    /** Token bucket per principal: sustained requests per second and burst size. */
+    rateLimitPerSec: z.coerce.number().positive().default(50),
+    rateLimitBurst: PositiveInt.default(100),
+    /** Audit records older than this many days are pruned at start and daily. */
+    auditRetentionDays: PositiveInt.default(90),
+  })
+  .superRefine((config, ctx) => {
+    if ((config.oidcIssuer === undefined) !== (config.oidcAudience === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [config.oidcIssuer === undefined ? 'oidcIssuer' : 'oidcAudience'],
+        message: 'OIDC needs both an issuer and an audience',
+      });
+    }
+  })
+  .transform(({ auth, ...config }) => ({
+    ...config,
+    /** Auth is required when asked for, or implied by OIDC or a bootstrap key. */
+    isAuthRequired:
+      auth === 'required' ||
+      (auth === undefined &&
+        (config.oidcIssuer !== undefined || config.bootstrapAdminKey !== undefined)),
+  }));
+export type ServerConfig = z.output<typeof ServerConfig>;
+
+export type ServerFlags = {
+  addr?: string | undefined;
+  home?: string | undefined;
+  auth?: string | undefined;
+  'oidc-issuer'?: string | undefined;
+  'oidc-audience'?: string | undefined;
+  'oidc-jwks-url'?: string | undefined;
+  'max-body-bytes'?: string | undefined;
+  'rate-limit'?: string | undefined;
+  'rate-burst'?: string | undefined;
+  'audit-retention-days'?: string | undefined;
 };
+
+export type ConfigSources = { flags: ServerFlags; env: NodeJS.ProcessEnv };
 
 /** Resolves configuration once at start: flag > env > default. A bad value fails listing every problem. */
 export function resolveConfig({ flags, env }: ConfigSources): ServerConfig {
   const raw = {
     addr: flags.addr ?? env.PADDOCK_ADDR ?? DEFAULT_ADDR,
     home: flags.home ?? env.PADDOCK_HOME ?? join(homedir(), '.paddock'),
+    auth: flags.auth ?? env.PADDOCK_AUTH,
+    oidcIssuer: flags['oidc-issuer'] ?? env.PADDOCK_OIDC_ISSUER,
+    oidcAudience: flags['oidc-audience'] ?? env.PADDOCK_OIDC_AUDIENCE,
+    oidcJwksUrl: flags['oidc-jwks-url'] ?? env.PADDOCK_OIDC_JWKS_URL,
+    bootstrapAdminKey: env.PADDOCK_BOOTSTRAP_ADMIN_KEY,
+    maxBodyBytes: flags['max-body-bytes'] ?? env.PADDOCK_MAX_BODY_BYTES,
+    rateLimitPerSec: flags['rate-limit'] ?? env.PADDOCK_RATE_LIMIT,
+    rateLimitBurst: flags['rate-burst'] ?? env.PADDOCK_RATE_BURST,
+    auditRetentionDays: flags['audit-retention-days'] ?? env.PADDOCK_AUDIT_RETENTION_DAYS,
   };
-  return parseInput(ServerConfig, raw, 'configuration');
+  const defined = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
+  return parseInput(ServerConfig, defined, 'configuration');
 }
+
+/** The `parseArgs` options matching `ServerFlags`. */
+export const FLAG_OPTIONS = {
+  addr: { type: 'string' },
+  home: { type: 'string' },
+  auth: { type: 'string' },
+  'oidc-issuer': { type: 'string' },
+  'oidc-audience': { type: 'string' },
+  'oidc-jwks-url': { type: 'string' },
+  'max-body-bytes': { type: 'string' },
+  'rate-limit': { type: 'string' },
+  'rate-burst': { type: 'string' },
+  'audit-retention-days': { type: 'string' },
+} as const;
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** Without authentication, only a loopback bind is safe (anonymous admin). */
 export function assertSafeBinding(config: ServerConfig): void {
-  if (!isLoopback(config.addr.host)) {
+  if (!config.isAuthRequired && !isLoopback(config.addr.host)) {
     throw new PaddockError(
       ErrorCode.Forbidden,
-      `refusing to listen on ${config.addr.host}: authentication is not configured, so Paddock only binds to a loopback address (127.0.0.1, ::1, localhost)`,
+      `refusing to listen on ${config.addr.host}: authentication is not configured, so Paddock only binds to a loopback address (127.0.0.1, ::1, localhost); pass --auth required or --oidc-issuer/--oidc-audience to listen elsewhere`,
     );
   }
 }

@@ -4,25 +4,34 @@ import {
   type SandboxController,
   startSandboxController,
 } from '@paddock/control';
-import type { ResourceStore, SandboxRuntime } from '@paddock/core';
+import type { ApiKeyStore, AuditLog, ResourceStore, SandboxRuntime } from '@paddock/core';
 import { createLocalRuntime } from '@paddock/runtime-local';
-import { openSqliteStore } from '@paddock/store-sqlite';
+import { openSqliteApiKeyStore, openSqliteAuditLog, openSqliteStore } from '@paddock/store-sqlite';
+import { ensureBuiltinTemplates } from './builtin-templates.ts';
 
 export type Engine = {
   store: ResourceStore;
+  auditLog: AuditLog;
+  apiKeys: ApiKeyStore;
   runtime: SandboxRuntime;
   controller: SandboxController;
   events: MemoryEventRecorder;
-  /** Stops reconciling and closes the store; sandboxes keep running for the next start to adopt. */
+  /** Stops reconciling and closes the stores; sandboxes keep running for the next start to adopt. */
   close(): Promise<void>;
 };
 
 /**
- * The composition root of one machine: the SQLite store in `<home>/paddock.db`, the bubblewrap
- * runtime under `<home>/sandboxes`, and the reconcilers that drive one with the other.
+ * The composition root of one machine: the SQLite store, audit log and API key table in
+ * `<home>/paddock.db`, the bubblewrap runtime under `<home>/sandboxes`, the built-in templates,
+ * and the reconcilers that drive the runtime from the store.
  */
 export async function startEngine(home: string, log: (line: string) => void): Promise<Engine> {
-  const store = await openSqliteStore({ path: join(home, 'paddock.db') });
+  const path = join(home, 'paddock.db');
+  const store = await openSqliteStore({ path });
+  const auditLog = await openSqliteAuditLog({ path });
+  const apiKeys = await openSqliteApiKeyStore({ path });
+  const created = await ensureBuiltinTemplates(store);
+  if (created.length > 0) log(`created built-in templates: ${created.join(', ')}`);
   const runtime = createLocalRuntime({ root: join(home, 'sandboxes') });
   const events = new MemoryEventRecorder();
   const controller = await startSandboxController({ store, runtime, events, log });
@@ -30,12 +39,14 @@ export async function startEngine(home: string, log: (line: string) => void): Pr
   if (adopted > 0) log(`adopted ${adopted} sandbox(es) from a previous run`);
   return {
     store,
+    auditLog,
+    apiKeys,
     runtime,
     controller,
     events,
     close: async () => {
       await controller.stop();
-      await store.close();
+      await Promise.allSettled([store.close(), auditLog.close(), apiKeys.close()]);
     },
   };
 }

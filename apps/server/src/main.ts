@@ -2,28 +2,43 @@
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isPaddockError } from '@paddock/core';
-import { assertSafeBinding, resolveConfig } from './config.ts';
+import { bootstrapAdminKey } from './bootstrap-key.ts';
+import { assertSafeBinding, FLAG_OPTIONS, resolveConfig } from './config.ts';
 import { startEngine } from './engine.ts';
 import { startServer } from './server.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { addr: { type: 'string' }, home: { type: 'string' } },
-    strict: true,
-  });
+  const { values } = parseArgs({ options: FLAG_OPTIONS, strict: true });
   const config = resolveConfig({ flags: values, env: process.env });
   assertSafeBinding(config);
   mkdirSync(config.home, { recursive: true, mode: 0o700 });
   const engine = await startEngine(config.home, log);
-  const server = await startServer(config, log);
+  if (config.isAuthRequired) {
+    const bootstrap = await bootstrapAdminKey(engine.apiKeys, config.bootstrapAdminKey, new Date());
+    if (bootstrap?.key !== undefined) {
+      log(`created the first admin API key (shown once, store it now):\n\n  ${bootstrap.key}\n`);
+    } else if (bootstrap !== undefined) {
+      log(`installed PADDOCK_BOOTSTRAP_ADMIN_KEY as admin key ${bootstrap.id}`);
+    }
+  }
+  const prune = () =>
+    engine.auditLog
+      .prune(new Date(Date.now() - config.auditRetentionDays * DAY_MS))
+      .catch((error: unknown) => log(`audit prune failed: ${(error as Error).message}`));
+  await prune();
+  const pruneTimer = setInterval(() => void prune(), DAY_MS);
+  pruneTimer.unref();
+  const server = await startServer(config, engine, log);
   log(`Paddock listening on ${server.url} (data in ${config.home})`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
   log('shutting down: finishing in-flight requests');
+  clearInterval(pruneTimer);
   await server.close();
   await engine.close();
   return 0;

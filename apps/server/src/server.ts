@@ -1,122 +1,186 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { httpStatusFor, matchRoute } from '@paddock/api';
 import {
-  ErrorCode,
-  isKind,
-  isPaddockError,
-  KIND_NAMES,
-  KINDS,
-  kindJsonSchema,
-  PaddockError,
-  parseResource,
-} from '@paddock/core';
+  type Authenticator,
+  createAuthenticator,
+  createOidcVerifier,
+  type Principal,
+  PrincipalVia,
+} from '@paddock/control';
+import { ErrorCode, PaddockError } from '@paddock/core';
 import type { ServerConfig } from './config.ts';
-import { httpStatusFor } from './http-status.ts';
+import type { Engine } from './engine.ts';
+import { apiKeyHandlers } from './handlers/api-keys.ts';
+import { auditHandlers } from './handlers/audit.ts';
+import type { ServerDeps } from './handlers/deps.ts';
+import { resourceRouteHandlers } from './handlers/resources.ts';
+import { sandboxHandlers } from './handlers/sandbox.ts';
+import { systemHandlers } from './handlers/system.ts';
+import { appendAudit, auditRecordFor } from './http/audit.ts';
+import { sendError, toPaddockError } from './http/errors.ts';
+import { ServerMetrics } from './http/metrics.ts';
+import { RateLimiter } from './http/rate-limit.ts';
+import { createRequestContext, type RequestContext } from './http/request-context.ts';
+import { type Reply, sendReply } from './http/respond.ts';
+import { parseRouteInput, type RouteHandler } from './http/router.ts';
 
-const MAX_BODY_BYTES = 1024 * 1024;
-
-export type RunningServer = { url: string; close(): Promise<void> };
-
-type Route = {
-  method: string;
-  pattern: RegExp;
-  handle: (match: RegExpMatchArray, req: IncomingMessage) => unknown;
+export type RunningServer = {
+  url: string;
+  metrics: ServerMetrics;
+  /** Stops accepting, lets in-flight requests finish, ends long streams. */
+  close(): Promise<void>;
 };
 
-const routes: Route[] = [
-  { method: 'GET', pattern: /^\/healthz$/, handle: () => ({ status: 'ok' }) },
-  {
-    method: 'GET',
-    pattern: /^\/api\/v1\/kinds$/,
-    handle: () => ({
-      items: KIND_NAMES.map((kind) => ({
-        kind,
-        plural: KINDS[kind].plural,
-        scope: KINDS[kind].scope,
-      })),
-    }),
-  },
-  {
-    method: 'GET',
-    pattern: /^\/api\/v1\/schemas\/([A-Za-z]+)$/,
-    handle: ([, kind]) => {
-      if (!isKind(kind)) throw new PaddockError(ErrorCode.NotFound, `unknown kind "${kind}"`);
-      return kindJsonSchema(kind);
-    },
-  },
-  {
-    method: 'POST',
-    pattern: /^\/api\/v1\/validate$/,
-    handle: async (_match, req) => parseResource(await readJson(req)),
-  },
-];
+const HANDLERS: ReadonlyMap<string, RouteHandler> = new Map(
+  [
+    ...resourceRouteHandlers,
+    ...sandboxHandlers,
+    ...apiKeyHandlers,
+    ...auditHandlers,
+    ...systemHandlers,
+  ].map((h) => [h.route.operationId, h]),
+);
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      throw new PaddockError(
-        ErrorCode.PayloadTooLarge,
-        `request body exceeds ${MAX_BODY_BYTES} bytes`,
-      );
-    }
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch (cause) {
-    throw new PaddockError(
-      ErrorCode.ValidationFailed,
-      `request body is not valid JSON: ${(cause as Error).message}`,
-    );
-  }
+/** Operation ids of the route table that have no handler (the server test checks it is empty). */
+export function unhandledOperations(routes: readonly { operationId: string }[]): string[] {
+  return routes.map((r) => r.operationId).filter((id) => !HANDLERS.has(id));
 }
 
-function send(res: ServerResponse, status: number, body: unknown, requestId: string): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    'x-request-id': requestId,
+function authenticatorFor(config: ServerConfig, engine: Engine): Authenticator {
+  const oidc =
+    config.oidcIssuer !== undefined && config.oidcAudience !== undefined
+      ? createOidcVerifier({
+          issuer: config.oidcIssuer,
+          audience: config.oidcAudience,
+          ...(config.oidcJwksUrl === undefined ? {} : { jwksUrl: config.oidcJwksUrl }),
+        })
+      : undefined;
+  return createAuthenticator({
+    apiKeys: engine.apiKeys,
+    allowAnonymousAdmin: !config.isAuthRequired,
+    ...(oidc === undefined ? {} : { oidc }),
   });
-  res.end(text);
 }
 
-async function handle(
+/** The caller of routes that need no authentication (probes, metrics): no role at all. */
+const NOBODY: Principal = { id: 'anonymous', roles: [], via: PrincipalVia.Anonymous };
+
+type Outcome =
+  | { reply: Reply }
+  | { error: PaddockError; status?: number; headers?: Record<string, string> };
+
+type Pipeline = {
+  deps: ServerDeps;
+  authenticator: Authenticator;
+  limiter: RateLimiter;
+};
+
+async function serve(
+  p: Pipeline,
+  ctx: RequestContext,
   req: IncomingMessage,
   res: ServerResponse,
-  log: (line: string) => void,
-): Promise<void> {
-  const requestId = randomUUID();
-  try {
-    const url = new URL(req.url ?? '/', 'http://paddock.invalid');
-    const candidates = routes.filter((r) => r.pattern.test(url.pathname));
-    if (candidates.length === 0)
-      throw new PaddockError(ErrorCode.NotFound, `no route for ${url.pathname}`);
-    const route = candidates.find((r) => r.method === req.method);
-    if (!route)
-      throw new PaddockError(ErrorCode.NotFound, `${req.method} is not served on ${url.pathname}`);
-    const match = url.pathname.match(route.pattern) as RegExpMatchArray;
-    send(res, 200, await route.handle(match, req), requestId);
-  } catch (error) {
-    const known = isPaddockError(error)
-      ? error
-      : new PaddockError(ErrorCode.Internal, 'internal error');
-    if (!isPaddockError(error))
-      log(`request ${requestId} failed: ${(error as Error).stack ?? String(error)}`);
-    send(res, httpStatusFor(known.code), { error: { ...known.toJSON(), requestId } }, requestId);
+): Promise<Outcome> {
+  const { match, allowed } = matchRoute(ctx.method, ctx.url.pathname);
+  if (match === undefined) {
+    req.resume();
+    if (allowed.length > 0) {
+      const error = new PaddockError(
+        ErrorCode.NotFound,
+        `${ctx.method} is not allowed on ${ctx.url.pathname}`,
+        { allowed },
+      );
+      return { error, status: 405, headers: { allow: allowed.join(', ') } };
+    }
+    return { error: new PaddockError(ErrorCode.NotFound, `no route for ${ctx.url.pathname}`) };
   }
+  const { route, params } = match;
+  ctx.route = route;
+  ctx.params = params;
+  const handler = HANDLERS.get(route.operationId);
+  ctx.audit.action = handler?.action;
+  const kind = route.tags[0];
+  const name = params.name ?? params.id;
+  ctx.audit.target = {
+    ...(kind === undefined ? {} : { kind }),
+    ...(params.namespace === undefined ? {} : { namespace: params.namespace }),
+    ...(name === undefined ? {} : { name }),
+  };
+  if (handler === undefined)
+    throw new PaddockError(ErrorCode.Internal, `no handler for ${route.operationId}`);
+  let principal = NOBODY;
+  if (route.auth === 'required') {
+    const authorization = req.headers.authorization;
+    principal = await p.authenticator.authenticate(authorization, {
+      ...(ctx.remoteAddress === undefined ? {} : { remoteAddress: ctx.remoteAddress }),
+    });
+    ctx.principal = principal;
+    const decision = p.limiter.take(principal.id, Date.now());
+    if (!decision.allowed) {
+      req.resume();
+      const error = new PaddockError(
+        ErrorCode.RateLimited,
+        `rate limit exceeded; retry in ${decision.retryAfterSec}s`,
+        {
+          retryAfterSec: decision.retryAfterSec,
+        },
+      );
+      return { error, headers: { 'retry-after': String(decision.retryAfterSec) } };
+    }
+  }
+  const input = await parseRouteInput(route, params, ctx.url, req, p.deps.config.maxBodyBytes);
+  const reply = await handler.handle({ ctx, principal, req, res, deps: p.deps }, input);
+  return { reply };
 }
 
 /** Starts the HTTP listener. Resolves once it is bound; `url` carries the real port when 0 was asked. */
 export async function startServer(
   config: ServerConfig,
+  engine: Engine,
   log: (line: string) => void,
 ): Promise<RunningServer> {
-  const server = createServer((req, res) => void handle(req, res, log));
+  const metrics = new ServerMetrics();
+  const shutdown = new AbortController();
+  const deps: ServerDeps = { engine, config, metrics, log, shutdown: shutdown.signal };
+  const pipeline: Pipeline = {
+    deps,
+    authenticator: authenticatorFor(config, engine),
+    limiter: new RateLimiter({ ratePerSec: config.rateLimitPerSec, burst: config.rateLimitBurst }),
+  };
+  const inFlight = new Set<Promise<void>>();
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const ctx = createRequestContext(req);
+    let outcome: Outcome;
+    try {
+      outcome = await serve(pipeline, ctx, req, res);
+    } catch (error) {
+      outcome = { error: toPaddockError(error, ctx.requestId, log) };
+    }
+    const status =
+      'reply' in outcome
+        ? outcome.reply.status
+        : (outcome.status ?? httpStatusFor(outcome.error.code));
+    metrics.httpRequests.inc({
+      route: ctx.route?.path ?? 'unmatched',
+      method: ctx.route?.method ?? 'other',
+      status: String(status),
+    });
+    // The audit record is durable before the client hears the answer (streams: after they end).
+    const record = auditRecordFor(ctx, status, 'error' in outcome ? outcome.error : undefined);
+    await appendAudit(engine.auditLog, record, log);
+    if ('reply' in outcome) sendReply(res, outcome.reply, ctx.requestId);
+    else {
+      sendError(res, outcome.error, ctx.requestId, {
+        status,
+        ...(outcome.headers === undefined ? {} : { headers: outcome.headers }),
+      });
+    }
+  };
+  const server = createServer((req, res) => {
+    const done = handle(req, res).finally(() => inFlight.delete(done));
+    inFlight.add(done);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.addr.port, config.addr.host, () => resolve());
@@ -125,10 +189,14 @@ export async function startServer(
   const host = address.includes(':') ? `[${address}]` : address;
   return {
     url: `http://${host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
+    metrics,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      shutdown.abort();
+      server.closeIdleConnections();
+      await Promise.allSettled([...inFlight]);
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }

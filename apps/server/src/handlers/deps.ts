@@ -1,0 +1,25 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Principal } from '@paddock/control';
+import type { ServerConfig } from '../config.ts';
+import type { Engine } from '../engine.ts';
+import type { ServerMetrics } from '../http/metrics.ts';
+import type { RequestContext } from '../http/request-context.ts';
+
+/** What handlers may use: the engine's stores and runtime, the config, metrics, the log. */
+export type ServerDeps = {
+  engine: Engine;
+  config: ServerConfig;
+  metrics: ServerMetrics;
+  log: (line: string) => void;
+  /** Aborted when the server shuts down: long streams (watch, follow) end. */
+  shutdown: AbortSignal;
+};
+
+/** One authenticated request reaching a handler. */
+export type HandlerCall = {
+  ctx: RequestContext;
+  principal: Principal;
+  req: IncomingMessage;
+  res: ServerResponse;
+  deps: ServerDeps;
+};

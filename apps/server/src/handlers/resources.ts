@@ -1,0 +1,242 @@
+import { APPLY_CONTENT_TYPE, RESOURCE_ROUTES } from '@paddock/api';
+import { admitSandbox, isAdmin, OWNER_ANNOTATION, type Principal } from '@paddock/control';
+import {
+  type AnyResource,
+  API_VERSION,
+  ErrorCode,
+  isPaddockError,
+  KIND_NAMES,
+  KINDS,
+  type Kind,
+  PaddockError,
+  Scope,
+} from '@paddock/core';
+import { json, type Reply } from '../http/respond.ts';
+import { on, type RouteHandler } from '../http/router.ts';
+import {
+  isOwnedKind,
+  isVisible,
+  ownerOf,
+  requireVisibleObject,
+  requireWritable,
+} from './access.ts';
+import type { HandlerCall } from './deps.ts';
+import { watchResources } from './watch.ts';
+
+type ListInput = {
+  labelSelector?: string | undefined;
+  limit?: number | undefined;
+  continue?: string | undefined;
+  watch?: boolean | undefined;
+  resourceVersion?: string | undefined;
+};
+
+const actionOf = (kind: Kind, verb: string) => `${kind.toLowerCase()}.${verb}`;
+
+async function list(
+  call: HandlerCall,
+  kind: Kind,
+  namespace: string | undefined,
+  query: ListInput,
+): Promise<Reply> {
+  const { store } = call.deps.engine;
+  const scope = namespace === undefined ? {} : { namespace };
+  if (query.watch) return watchResources(call, kind, { ...scope, ...query });
+  const page = await store.list(kind, {
+    ...scope,
+    ...(query.labelSelector === undefined ? {} : { labelSelector: query.labelSelector }),
+    ...(query.limit === undefined ? {} : { limit: query.limit }),
+    ...(query.continue === undefined ? {} : { continue: query.continue }),
+  });
+  return json({
+    apiVersion: API_VERSION,
+    kind: `${kind}List`,
+    metadata: {
+      resourceVersion: page.resourceVersion,
+      ...(page.continue === undefined ? {} : { continue: page.continue }),
+    },
+    // A page of a user's list may come back shorter than `limit`: filtering follows paging.
+    items: page.items.filter((item) => isVisible(call.principal, item)),
+  });
+}
+
+/** Path namespace wins; a body naming another one is refused. Cluster kinds carry none. */
+function placed(kind: Kind, body: AnyResource, namespace: string | undefined, name?: string) {
+  const issues: Array<{ path: string; message: string }> = [];
+  if (KINDS[kind].scope === Scope.Namespaced) {
+    const given = body.metadata.namespace;
+    if (given !== undefined && given !== namespace) {
+      issues.push({ path: 'metadata.namespace', message: `must be "${namespace}" (the path's)` });
+    }
+  } else if (body.metadata.namespace !== undefined) {
+    issues.push({ path: 'metadata.namespace', message: `${kind} is cluster-scoped` });
+  }
+  if (name !== undefined && body.metadata.name !== undefined && body.metadata.name !== name) {
+    issues.push({ path: 'metadata.name', message: `must be "${name}" (the path's)` });
+  }
+  if (issues.length > 0) {
+    throw new PaddockError(
+      ErrorCode.ValidationFailed,
+      issues.map((i) => `${i.path}: ${i.message}`).join('; '),
+      { issues },
+    );
+  }
+  const metadata = {
+    ...body.metadata,
+    ...(namespace === undefined ? {} : { namespace }),
+    ...(name === undefined ? {} : { name }),
+  };
+  return { ...body, metadata } as AnyResource;
+}
+
+/** Owned kinds record their creator; only an admin may name another owner. */
+function withOwner(principal: Principal, resource: AnyResource, owner?: string): AnyResource {
+  if (!isOwnedKind(resource.kind)) return resource;
+  const requested = ownerOf(resource);
+  const value = owner ?? (isAdmin(principal) && requested !== undefined ? requested : principal.id);
+  const annotations = { ...resource.metadata.annotations, [OWNER_ANNOTATION]: value };
+  return { ...resource, metadata: { ...resource.metadata, annotations } } as AnyResource;
+}
+
+/** Governance as a dry run: a violating Sandbox is refused with every violation, never stored. */
+async function admit(call: HandlerCall, resource: AnyResource): Promise<void> {
+  if (resource.kind !== 'Sandbox') return;
+  const result = await admitSandbox(call.deps.engine.store, resource);
+  if (!result.admitted) {
+    throw new PaddockError(ErrorCode.PolicyViolation, result.message, {
+      violations: result.violations,
+    });
+  }
+}
+
+async function create(call: HandlerCall, kind: Kind, body: AnyResource, namespace?: string) {
+  requireWritable(call.principal, kind);
+  const { status: _status, ...rest } = placed(kind, body, namespace);
+  const resource = withOwner(call.principal, rest as AnyResource);
+  call.ctx.audit.target = {
+    kind,
+    ...(namespace === undefined ? {} : { namespace }),
+    ...(resource.metadata.name === undefined ? {} : { name: resource.metadata.name }),
+  };
+  const started = performance.now();
+  await admit(call, resource);
+  const created = await call.deps.engine.store.create(resource);
+  if (kind === 'Sandbox')
+    call.deps.metrics.createLatency.observe((performance.now() - started) / 1000);
+  call.ctx.audit.target = { ...call.ctx.audit.target, name: created.metadata.name ?? '' };
+  return created;
+}
+
+async function getVisible(
+  call: HandlerCall,
+  kind: Kind,
+  namespace: string | undefined,
+  name: string,
+) {
+  const object = await call.deps.engine.store.get(kind, {
+    ...(namespace === undefined ? {} : { namespace }),
+    name,
+  });
+  requireVisibleObject(call.principal, object);
+  return object;
+}
+
+async function replace(
+  call: HandlerCall,
+  kind: Kind,
+  body: AnyResource,
+  namespace: string | undefined,
+  name: string,
+  current: AnyResource,
+) {
+  requireWritable(call.principal, kind);
+  const { status: _status, ...rest } = placed(kind, body, namespace, name);
+  // The owner never changes through an update: keep the stored one.
+  const resource = isOwnedKind(kind)
+    ? withOwner(call.principal, rest as AnyResource, ownerOf(current) ?? call.principal.id)
+    : (rest as AnyResource);
+  return call.deps.engine.store.update(resource);
+}
+
+function resourceHandlers(kind: Kind): RouteHandler[] {
+  const routes = RESOURCE_ROUTES[kind];
+  const nsOf = (params: { namespace?: string; name?: string }) => params.namespace;
+  const handlers: RouteHandler[] = [
+    on(routes.list, (call, { params, query }) => list(call, kind, nsOf(params), query)),
+    on(
+      routes.create,
+      async (call, { params, body }) =>
+        json(await create(call, kind, body as AnyResource, nsOf(params)), 201),
+      { action: actionOf(kind, 'create') },
+    ),
+    on(routes.get, async (call, { params }) =>
+      json(await getVisible(call, kind, nsOf(params), params.name)),
+    ),
+    on(
+      routes.replace,
+      async (call, { params, body }) => {
+        const current = await getVisible(call, kind, nsOf(params), params.name);
+        return json(
+          await replace(call, kind, body as AnyResource, nsOf(params), params.name, current),
+        );
+      },
+      { action: actionOf(kind, 'update') },
+    ),
+    on(
+      routes.apply,
+      async (call, { params, body }) => {
+        const type = call.req.headers['content-type']?.split(';')[0]?.trim();
+        if (type !== APPLY_CONTENT_TYPE) {
+          throw new PaddockError(
+            ErrorCode.ValidationFailed,
+            `PATCH needs Content-Type: ${APPLY_CONTENT_TYPE}`,
+            {
+              issues: [{ path: '(content-type)', message: `must be ${APPLY_CONTENT_TYPE}` }],
+            },
+          );
+        }
+        const manifest = body as AnyResource;
+        let current: AnyResource;
+        try {
+          current = await getVisible(call, kind, nsOf(params), params.name);
+        } catch (error) {
+          if (!isPaddockError(error, ErrorCode.NotFound)) throw error;
+          const withName = {
+            ...manifest,
+            metadata: { ...manifest.metadata, name: params.name },
+          } as AnyResource;
+          return json(await create(call, kind, withName, nsOf(params)), 201);
+        }
+        const { resourceVersion: _rv, ...metadata } = manifest.metadata;
+        const unconditional = { ...manifest, metadata } as AnyResource;
+        return json(await replace(call, kind, unconditional, nsOf(params), params.name, current));
+      },
+      { action: actionOf(kind, 'apply') },
+    ),
+    on(
+      routes.delete,
+      async (call, { params, query }) => {
+        await getVisible(call, kind, nsOf(params), params.name);
+        if (!isOwnedKind(kind)) requireWritable(call.principal, kind);
+        const key = {
+          ...(nsOf(params) === undefined ? {} : { namespace: nsOf(params) }),
+          name: params.name,
+        };
+        const result = await call.deps.engine.store.delete(
+          kind,
+          key,
+          query.resourceVersion === undefined ? {} : { resourceVersion: query.resourceVersion },
+        );
+        return json(result);
+      },
+      { action: actionOf(kind, 'delete') },
+    ),
+  ];
+  if (routes.listAll) {
+    handlers.push(on(routes.listAll, (call, { query }) => list(call, kind, undefined, query)));
+  }
+  return handlers;
+}
+
+/** CRUD, apply and watch of every kind. */
+export const resourceRouteHandlers: RouteHandler[] = KIND_NAMES.flatMap(resourceHandlers);

@@ -1,0 +1,82 @@
+import { SANDBOX_ROUTES } from '@paddock/api';
+import { START_REQUESTED_ANNOTATION } from '@paddock/control';
+import { isPaddockError, type Sandbox } from '@paddock/core';
+import { json } from '../http/respond.ts';
+import { on, type RouteHandler } from '../http/router.ts';
+import type { HandlerCall } from './deps.ts';
+import { visibleSandbox } from './sandbox-access.ts';
+import { eventHandlers } from './sandbox-events.ts';
+import { execHandlers } from './sandbox-exec.ts';
+import { fileHandlers } from './sandbox-files.ts';
+import { logHandlers } from './sandbox-logs.ts';
+
+type Params = { namespace: string; name: string };
+
+/** Writes a spec change, re-reading and retrying when the reconciler wrote in between. */
+async function updateSpec(call: HandlerCall, params: Params, change: (s: Sandbox) => Sandbox) {
+  for (let attempt = 0; ; attempt++) {
+    const current = await visibleSandbox(call, params);
+    try {
+      return await call.deps.engine.store.update(change(current));
+    } catch (error) {
+      if (!isPaddockError(error, 'conflict') || attempt >= 4) throw error;
+    }
+  }
+}
+
+const lifecycleHandlers: RouteHandler[] = [
+  on(
+    SANDBOX_ROUTES.stop,
+    async (call, { params }) =>
+      json(
+        await updateSpec(call, params, (s) => ({
+          ...s,
+          spec: { ...s.spec, desiredState: 'Stopped' },
+        })),
+      ),
+    { action: 'sandbox.stop' },
+  ),
+  on(
+    SANDBOX_ROUTES.start,
+    async (call, { params }) =>
+      json(
+        await updateSpec(call, params, (s) => ({
+          ...s,
+          metadata: {
+            ...s.metadata,
+            // Also restarts a sandbox its timeout stopped (desiredState alone would not).
+            annotations: {
+              ...s.metadata.annotations,
+              [START_REQUESTED_ANNOTATION]: new Date().toISOString(),
+            },
+          },
+          spec: { ...s.spec, desiredState: 'Running' },
+        })),
+      ),
+    { action: 'sandbox.start' },
+  ),
+  on(SANDBOX_ROUTES.ports, async (call, { params }) => {
+    const sandbox = await visibleSandbox(call, params);
+    if (sandbox.status?.ports) return json({ items: sandbox.status.ports });
+    const base = `/api/v1/namespaces/${params.namespace}/sandboxes/${params.name}/preview`;
+    const items = (sandbox.status?.resolved?.ports ?? []).map((p) => {
+      const protocol = p.protocol ?? 'http';
+      return {
+        name: p.name,
+        port: p.port,
+        protocol,
+        ...(protocol === 'http' ? { previewPath: `${base}/${p.port}/` } : {}),
+      };
+    });
+    return json({ items });
+  }),
+];
+
+/** Every sandbox subresource of the route table. */
+export const sandboxHandlers: RouteHandler[] = [
+  ...lifecycleHandlers,
+  ...execHandlers,
+  ...fileHandlers,
+  ...logHandlers,
+  ...eventHandlers,
+];

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createLocalRuntime } from '@paddock/runtime-local';
+import { API, eventually, hasBwrap } from './test-server.ts';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+type Proc = { child: ChildProcess; url: string; exited: Promise<number | null> };
+
+async function launch(home: string): Promise<Proc> {
+  const child = spawn(process.execPath, [MAIN, '--addr', '127.0.0.1:0'], {
+    env: { ...process.env, PADDOCK_HOME: home },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const found = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
+      if (found) resolve(found);
+    });
+    void exited.then(() => reject(new Error(`server exited early: ${stderr}`)));
+  });
+  return { child, url, exited };
+}
+
+describe('a server killed with SIGKILL mid-work and restarted', {
+  skip: hasBwrap ? false : 'bwrap is not installed (scripts/setup.sh installs it)',
+}, () => {
+  const home = mkdtempSync(join(tmpdir(), 'paddock-restart-'));
+  const procs: Proc[] = [];
+  after(async () => {
+    for (const p of procs)
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    await Promise.all(procs.map((p) => p.exited));
+    const runtime = createLocalRuntime({ root: join(home, 'sandboxes') });
+    for (const ref of await runtime.list()) await runtime.destroy(ref);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('loses no acknowledged resource or audit record, and its sandboxes keep running', async () => {
+    const first = await launch(home);
+    procs.push(first);
+    const call = (url: string, path: string, init: RequestInit = {}) =>
+      fetch(`${url}${path}`, { ...init, headers: { 'content-type': 'application/json' } });
+    const box = '/api/v1/namespaces/default/sandboxes/keeper';
+    const created = await call(first.url, '/api/v1/namespaces/default/sandboxes', {
+      method: 'POST',
+      body: JSON.stringify({
+        apiVersion: API,
+        kind: 'Sandbox',
+        metadata: { name: 'keeper' },
+        spec: { templateRef: { kind: 'ClusterSandboxTemplate', name: 'shell' } },
+      }),
+    });
+    assert.equal(created.status, 201);
+    await eventually(
+      async () => {
+        const s = (await (await call(first.url, box)).json()) as { status?: { phase?: string } };
+        return s.status?.phase === 'Running' ? true : undefined;
+      },
+      60_000,
+      'Running',
+    );
+    // /tmp is a tmpfs of the running sandbox: it survives only if the sandbox was never restarted.
+    const mark = await call(first.url, `${box}/exec`, {
+      method: 'POST',
+      body: JSON.stringify({ command: ['sh', '-c', 'echo alive > /tmp/mark'] }),
+    });
+    assert.equal(mark.status, 200);
+    // Mid-work: many writes in flight; kill as soon as some are acknowledged.
+    const acknowledged: Array<{ name: string; requestId: string }> = [];
+    const writes = Array.from({ length: 30 }, async (_, i) => {
+      const name = `agent-${i}`;
+      try {
+        const res = await call(first.url, '/api/v1/namespaces/default/agents', {
+          method: 'POST',
+          body: JSON.stringify({
+            apiVersion: API,
+            kind: 'Agent',
+            metadata: { name },
+            spec: { harness: { kind: 'builtin' } },
+          }),
+        });
+        if (res.status === 201)
+          acknowledged.push({ name, requestId: res.headers.get('x-request-id') ?? '' });
+        if (acknowledged.length === 10) first.child.kill('SIGKILL');
+      } catch {
+        // The connection died with the server: not acknowledged, nothing promised.
+      }
+    });
+    await Promise.all(writes);
+    if (first.child.exitCode === null) first.child.kill('SIGKILL');
+    await first.exited;
+    assert.ok(acknowledged.length >= 10);
+
+    const second = await launch(home);
+    procs.push(second);
+    for (const { name } of acknowledged) {
+      assert.equal(
+        (await call(second.url, `/api/v1/namespaces/default/agents/${name}`)).status,
+        200,
+        name,
+      );
+    }
+    const audit = (await (
+      await call(second.url, '/api/v1/audit?action=agent.create&limit=1000')
+    ).json()) as { items: Array<{ requestId: string }> };
+    const audited = new Set(audit.items.map((r) => r.requestId));
+    for (const { requestId } of acknowledged)
+      assert.ok(audited.has(requestId), `audit of ${requestId}`);
+    const s = (await (await call(second.url, box)).json()) as { status?: { phase?: string } };
+    assert.equal(s.status?.phase, 'Running');
+    const still = await call(second.url, `${box}/exec`, {
+      method: 'POST',
+      body: JSON.stringify({ command: ['cat', '/tmp/mark'] }),
+    });
+    assert.equal(((await still.json()) as { stdout: string }).stdout, 'alive\n');
+    second.child.kill('SIGTERM');
+    assert.equal(await second.exited, 0, 'SIGTERM exits cleanly');
+    const runtime = createLocalRuntime({ root: join(home, 'sandboxes') });
+    assert.equal((await runtime.list()).length, 1, 'the sandbox outlives a graceful shutdown too');
+  });
+});

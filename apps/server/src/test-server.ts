@@ -1,0 +1,80 @@
+// Test support: a real `paddock up` (engine + HTTP server) on 127.0.0.1:0 with a temp home.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ConfigSources, resolveConfig } from './config.ts';
+import { type Engine, startEngine } from './engine.ts';
+import { type RunningServer, startServer } from './server.ts';
+
+export const hasBwrap = (() => {
+  try {
+    execFileSync('bwrap', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+export type TestServer = {
+  url: string;
+  home: string;
+  engine: Engine;
+  server: RunningServer;
+  logs: string[];
+  call(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  close(): Promise<void>;
+};
+
+export async function startTestServer(
+  flags: ConfigSources['flags'] = {},
+  env: NodeJS.ProcessEnv = {},
+): Promise<TestServer> {
+  const home = mkdtempSync(join(tmpdir(), 'paddock-server-'));
+  const config = resolveConfig({ flags: { addr: '127.0.0.1:0', home, ...flags }, env });
+  const logs: string[] = [];
+  const log = (line: string) => logs.push(line);
+  const engine = await startEngine(home, log);
+  const server = await startServer(config, engine, log);
+  return {
+    url: server.url,
+    home,
+    engine,
+    server,
+    logs,
+    call: (path, { token, headers, ...init } = {}) =>
+      fetch(`${server.url}${path}`, {
+        ...init,
+        headers: {
+          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+          ...(init.body !== undefined && typeof init.body === 'string'
+            ? { 'content-type': 'application/json' }
+            : {}),
+          ...Object.fromEntries(new Headers(headers)),
+        },
+      }),
+    close: async () => {
+      await server.close();
+      for (const ref of await engine.runtime.list()) await engine.runtime.destroy(ref);
+      await engine.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value, failing after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export const API = 'paddock.dev/v1alpha1';
