@@ -35,6 +35,8 @@ describe('sandbox reconciler', () => {
 
   it('admits, provisions in order and runs a sandbox, recording why at each step', async () => {
     await h.apply(sandboxManifest('a', { overrides: { env: [{ name: 'X', value: '1' }] } }));
+    h.advance(1000);
+    await reconcileSandbox(h, { namespace: 'default', name: 'a' });
     h.advance(250);
     const s = await h.settle('a');
     assert.equal(s.status?.phase, 'Running');
@@ -42,8 +44,8 @@ describe('sandbox reconciler', () => {
     assert.equal(s.status?.resolved?.resources?.cpu, '500m');
     assert.deepEqual(s.status?.resolved?.env, [{ name: 'X', value: '1' }]);
     assert.equal(s.status?.origins?.['env.X'], 'Sandbox/a');
-    assert.equal(s.status?.startupDurationMs, 250);
-    assert.equal(s.status?.expiresAt, '2026-01-01T01:00:00.250Z');
+    assert.equal(s.status?.startupDurationMs, 250, 'from admission to ready');
+    assert.equal(s.status?.expiresAt, '2026-01-01T01:00:01.250Z');
     assert.equal(s.status?.observedGeneration, 1);
     assert.deepEqual(
       h.runtime.calls.filter((c) => !c.startsWith('stop')),

@@ -1,4 +1,5 @@
 import {
+  findCondition,
   formatDurationMs,
   isPaddockError,
   parseDurationMs,
@@ -149,6 +150,7 @@ async function note(
 }
 
 async function admit(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileResult> {
+  const admittedAt = deps.now();
   let result: Awaited<ReturnType<typeof admitSandbox>>;
   try {
     result = await admitSandbox(deps.store, sandbox);
@@ -177,6 +179,7 @@ async function admit(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileRe
       result.spec,
       true,
       [{ type: 'Admitted' }],
+      admittedAt,
       admitted,
     );
   await transition(deps, sandbox, [{ type: 'Admitted' }], admitted);
@@ -203,10 +206,27 @@ async function create(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileR
       return {};
     }
   }
-  return markProvisioned(deps, sandbox, ref, spec, fromWarmPool, []);
+  const admitted = findCondition(status.conditions, 'Admitted')?.lastTransitionTime;
+  return markProvisioned(
+    deps,
+    sandbox,
+    ref,
+    spec,
+    fromWarmPool,
+    [],
+    startupOrigin(sandbox, admitted),
+  );
 }
 
-/** Starts the main process and records readiness, after `before` events (admission, for a warm claim). */
+/**
+ * When startup began: admission (conditions carry milliseconds), else creation. Stores keep
+ * creationTimestamp to the second, as Kubernetes does, which is too coarse to time a start by.
+ */
+function startupOrigin(sandbox: Sandbox, admittedAt: string | undefined): Date {
+  return new Date(admittedAt ?? sandbox.metadata.creationTimestamp ?? 0);
+}
+
+/** Starts the main process and records readiness (`before`: admission, for a warm claim; `since`: when startup began). */
 async function markProvisioned(
   deps: ReconcileDeps,
   sandbox: Sandbox,
@@ -214,12 +234,12 @@ async function markProvisioned(
   spec: SandboxEnvironment,
   fromWarmPool: boolean,
   before: SandboxEvent[],
+  since: Date,
   patch: Partial<SandboxStatus> = {},
 ): Promise<ReconcileResult> {
   await startMainProcess(deps.runtime, ref, spec);
   const observation = await deps.runtime.observe(ref);
   const now = deps.now();
-  const created = Date.parse(sandbox.metadata.creationTimestamp ?? now.toISOString());
   const timeoutMs = spec.timeout ? parseDurationMs(spec.timeout) : 0;
   const written = await transition(
     deps,
@@ -228,7 +248,7 @@ async function markProvisioned(
       ...before,
       {
         type: 'Provisioned',
-        startupDurationMs: Math.max(0, now.getTime() - created),
+        startupDurationMs: Math.max(0, now.getTime() - since.getTime()),
         fromWarmPool,
       },
     ],
