@@ -1,224 +1,45 @@
-// npm run bench: Paddock's local engine beside the floor (a bare bwrap call with the same
-// namespaces), measured in the same run. Prints ratios and writes bench/results/latest.json.
-// Goals reported against (not thresholds): cold p50 within 2× the floor, warm claim p50 ≤ 5 ms,
-// per-sandbox idle overhead < 5 MiB.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// npm run bench: Paddock measured beside its floor in the same run, in two parts:
+// - engine: the local engine in process vs a bare bwrap call (bench/engine.ts);
+// - api: the real server under concurrent creates and execs through @paddock/client vs the
+//   same execs through the runtime directly (bench/api-load.ts).
+// PADDOCK_BENCH_ONLY=engine|api runs one part. Prints tables and ratios and merges the results
+// into bench/results/latest.json (engine results at the top level, API results under `api`).
+// Exits non-zero when the API case lost or failed any request.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MemoryEventRecorder, runToCompletion, startSandboxController } from '@paddock/control';
-import type { ResourceStore, Sandbox, SandboxRef } from '@paddock/core';
-import { createLocalRuntime } from '@paddock/runtime-local';
-import { openSqliteStore } from '@paddock/store-sqlite';
-import { floorFirstOutputMs, startIdleFloor } from './floor.ts';
-import { treePssBytes } from './memory.ts';
-import { elapsedMs, fmtBytes, fmtMs, ratio, type Summary, summarize } from './stats.ts';
+import { runApiLoadBench } from './api-load.ts';
+import { runEngineBench } from './engine.ts';
 
-const ROUNDS = Number(process.env.PADDOCK_BENCH_ROUNDS ?? 20);
-const IDLE_SANDBOXES = Number(process.env.PADDOCK_BENCH_IDLE ?? 50);
-const v = 'paddock.dev/v1alpha1';
+const PARTS = ['engine', 'api'] as const;
+const only = process.env.PADDOCK_BENCH_ONLY;
+if (only !== undefined && only !== '' && !PARTS.some((p) => p === only)) {
+  console.error(`PADDOCK_BENCH_ONLY must be one of ${PARTS.join(', ')}, not "${only}"`);
+  process.exit(2);
+}
+const runs = (part: (typeof PARTS)[number]) => only === undefined || only === '' || only === part;
 
-const dir = mkdtempSync(join(tmpdir(), 'paddock-bench-'));
-const root = join(dir, 'sandboxes');
-const store = await openSqliteStore({ path: join(dir, 'paddock.db') });
-const runtime = createLocalRuntime({ root });
-const controller = await startSandboxController({
-  store,
-  runtime,
-  events: new MemoryEventRecorder(),
-});
-const results: Record<string, unknown> = {
-  rounds: ROUNDS,
-  idleSandboxes: IDLE_SANDBOXES,
-  node: process.version,
-};
+const out = join(import.meta.dirname, 'results');
+const file = join(out, 'latest.json');
+const previous: Record<string, unknown> = existsSync(file)
+  ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+  : {};
+let results: Record<string, unknown> = { ...previous, node: process.version };
+let failed = 0;
 
-function progress(line: string) {
-  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}`);
+if (runs('engine')) {
+  const { api } = results;
+  results = { node: process.version, ...(await runEngineBench()), ...(api ? { api } : {}) };
+}
+if (runs('api')) {
+  const api = await runApiLoadBench();
+  results.api = api;
+  failed = api.failures.length;
 }
 
-async function waitForRunning(
-  s: ResourceStore,
-  name: string,
-  fromVersion: string,
-): Promise<Sandbox> {
-  for await (const event of s.watch('Sandbox', {
-    namespace: 'default',
-    resourceVersion: fromVersion,
-  })) {
-    const obj = event.object;
-    if (obj.metadata.name !== name) continue;
-    if (obj.status?.phase === 'Running') return obj;
-    if (obj.status?.phase === 'Error') throw new Error(`${name}: ${obj.status.message}`);
-  }
-  throw new Error('watch ended');
-}
-
-async function removeAndWait(name: string, ref: SandboxRef): Promise<void> {
-  await store.delete('Sandbox', { namespace: 'default', name });
-  for (let i = 0; i < 500; i++) {
-    if (!(await runtime.list()).some((r) => r.name === ref.name && r.namespace === ref.namespace))
-      return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-function refFromStatus(s: Sandbox): SandboxRef {
-  const [namespace = '', name = '', uid = ''] = (s.status?.runtime?.id ?? '').split('/');
-  return { namespace, name, uid };
-}
-
-/** create → Running → `echo hi` → first byte of output, through store, controller and runtime. */
-async function createToFirstOutput(template: string, name: string) {
-  const start = process.hrtime.bigint();
-  const manifest: Sandbox = {
-    apiVersion: v,
-    kind: 'Sandbox',
-    metadata: { name, namespace: 'default' },
-    spec: { templateRef: { name: template }, desiredState: 'Running' },
-  };
-  const created = await store.create(manifest);
-  const running = await waitForRunning(store, name, created.metadata.resourceVersion ?? '0');
-  const runningMs = elapsedMs(start);
-  const ref = refFromStatus(running);
-  const handle = await runtime.exec(ref, { command: ['echo', 'hi'] });
-  await handle.stdin.close();
-  const reader = handle.stdout.getReader();
-  await reader.read();
-  const firstOutputMs = elapsedMs(start);
-  reader.releaseLock();
-  await handle.exit;
-  return { runningMs, firstOutputMs, ref, fromWarmPool: running.status?.fromWarmPool === true };
-}
-
-try {
-  for (const [name, spec] of [
-    ['bench', {}],
-    ['bench-warm', { warmPool: { size: 3 } }],
-  ] as const) {
-    await store.create({
-      apiVersion: v,
-      kind: 'SandboxTemplate',
-      metadata: { name, namespace: 'default' },
-      spec,
-    });
-  }
-
-  // Floor: bare bwrap to first output.
-  const floor: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    progress(`floor ${i + 1}/${ROUNDS}`);
-    floor.push(await floorFirstOutputMs());
-  }
-
-  const cold: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    progress(`cold create ${i + 1}/${ROUNDS}`);
-    const r = await createToFirstOutput('bench', `cold-${i}`);
-    cold.push(r.firstOutputMs);
-    await removeAndWait(`cold-${i}`, r.ref);
-  }
-
-  const warm: number[] = [];
-  const warmClaim: number[] = [];
-  let warmHits = 0;
-  for (let i = 0; i < ROUNDS; i++) {
-    progress(`warm create ${i + 1}/${ROUNDS}`);
-    for (let t = 0; t < 1000 && (controller.warmPool.stats()[0]?.ready ?? 0) < 3; t++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const r = await createToFirstOutput('bench-warm', `warm-${i}`);
-    warm.push(r.firstOutputMs);
-    warmClaim.push(r.runningMs);
-    if (r.fromWarmPool) warmHits++;
-    await removeAndWait(`warm-${i}`, r.ref);
-  }
-
-  // Exec round trip on one running sandbox.
-  const keep = await createToFirstOutput('bench', 'exec-target');
-  const exec: number[] = [];
-  for (let i = 0; i < ROUNDS * 2; i++) {
-    progress(`exec ${i + 1}/${ROUNDS * 2}`);
-    const start = process.hrtime.bigint();
-    await runToCompletion(runtime, keep.ref, { command: ['true'] });
-    exec.push(elapsedMs(start));
-  }
-  await removeAndWait('exec-target', keep.ref);
-  await controller.stop();
-
-  // Idle memory: N sandboxes, PSS of each sandbox's process tree, beside N bare bwraps.
-  const rssBefore = process.memoryUsage().rss;
-  const refs: SandboxRef[] = [];
-  for (let i = 0; i < IDLE_SANDBOXES; i++) {
-    progress(`idle sandboxes ${i + 1}/${IDLE_SANDBOXES}`);
-    const ref = { namespace: 'idle', name: `idle-${i}`, uid: `u${i}` };
-    await runtime.provision({ ...ref, spec: {} });
-    refs.push(ref);
-  }
-  await new Promise((r) => setTimeout(r, 500));
-  const rssGrowth = process.memoryUsage().rss - rssBefore;
-  const paddockPss = refs.map((ref) => {
-    const state = JSON.parse(
-      readFileSync(join(root, ref.namespace, ref.name, 'state.json'), 'utf8'),
-    ) as {
-      incarnation: { monitor: { pid: number } };
-    };
-    return treePssBytes(state.incarnation.monitor.pid);
-  });
-  const bare = startIdleFloor(IDLE_SANDBOXES);
-  await new Promise((r) => setTimeout(r, 500));
-  const floorPss = bare.pids.map((pid) => treePssBytes(pid));
-  bare.stop();
-  for (const ref of refs) await runtime.destroy(ref);
-  progress('');
-
-  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  const perSandbox = sum(paddockPss) / IDLE_SANDBOXES;
-  const perFloor = sum(floorPss) / IDLE_SANDBOXES;
-  const s = {
-    floor: summarize(floor),
-    cold: summarize(cold),
-    warm: summarize(warm),
-    warmClaim: summarize(warmClaim),
-    exec: summarize(exec),
-  };
-  const row = (label: string, x: Summary, against?: Summary) =>
-    `${label.padEnd(34)} p50 ${fmtMs(x.p50).padStart(9)}  p95 ${fmtMs(x.p95).padStart(9)}${
-      against ? `   ${ratio(x.p50, against.p50).toFixed(2)}× floor p50` : ''
-    }`;
-  console.log(`\nPaddock local engine, ${ROUNDS} rounds (node ${process.version})`);
-  console.log(row('floor: bare bwrap → first output', s.floor));
-  console.log(row('cold: create → first output', s.cold, s.floor), '  goal ≤ 2×');
-  console.log(
-    row('warm: create → first output', s.warm, s.floor),
-    `  (${warmHits}/${ROUNDS} from the pool)`,
-  );
-  console.log(row('warm: create → Running (claim)', s.warmClaim), '  goal p50 ≤ 5 ms');
-  console.log(row('exec round trip (true)', s.exec, s.floor));
-  console.log(
-    `idle memory, ${IDLE_SANDBOXES} sandboxes: ${fmtBytes(perSandbox)} PSS each vs floor ${fmtBytes(perFloor)}` +
-      ` → overhead ${fmtBytes(perSandbox - perFloor)} (goal < 5 MiB); control plane RSS +${fmtBytes(rssGrowth / IDLE_SANDBOXES)} per sandbox`,
-  );
-  Object.assign(results, s, {
-    warmHits,
-    ratios: {
-      coldVsFloor: ratio(s.cold.p50, s.floor.p50),
-      warmVsFloor: ratio(s.warm.p50, s.floor.p50),
-      execVsFloor: ratio(s.exec.p50, s.floor.p50),
-    },
-    idleMemory: {
-      perSandboxPssBytes: perSandbox,
-      floorPerSandboxPssBytes: perFloor,
-      overheadBytes: perSandbox - perFloor,
-      controlPlaneRssPerSandboxBytes: rssGrowth / IDLE_SANDBOXES,
-    },
-  });
-  const out = join(import.meta.dirname, 'results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`results: bench/results/latest.json`);
-} finally {
-  await controller.stop().catch(() => {});
-  for (const ref of await runtime.list()) await runtime.destroy(ref).catch(() => {});
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+console.log('results: bench/results/latest.json');
+if (failed > 0) {
+  console.error(`bench: the API load case had ${failed} failure(s)`);
+  process.exitCode = 1;
 }

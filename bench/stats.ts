@@ -3,6 +3,7 @@ export type Summary = {
   n: number;
   p50: number;
   p95: number;
+  p99: number;
   mean: number;
   min: number;
   max: number;
@@ -14,6 +15,7 @@ export function summarize(samples: readonly number[]): Summary {
       n: 0,
       p50: Number.NaN,
       p95: Number.NaN,
+      p99: Number.NaN,
       mean: Number.NaN,
       min: Number.NaN,
       max: Number.NaN,
@@ -25,6 +27,7 @@ export function summarize(samples: readonly number[]): Summary {
     n: sorted.length,
     p50: at(0.5),
     p95: at(0.95),
+    p99: at(0.99),
     mean: sorted.reduce((s, x) => s + x, 0) / sorted.length,
     min: sorted[0] as number,
     max: sorted[sorted.length - 1] as number,
@@ -46,4 +49,9 @@ export function fmtMs(ms: number): string {
 
 export function fmtBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+}
+
+/** Rewrites one status line on a terminal (nothing when stderr is not a TTY). */
+export function progress(line: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}`);
 }

@@ -41,6 +41,8 @@ const ServerConfig = z
     rateLimitBurst: PositiveInt.default(100),
     /** Audit records older than this many days are pruned at start and daily. */
     auditRetentionDays: PositiveInt.default(90),
+    /** How long a dropped terminal keeps its shell (and buffers output) for a reconnect. */
+    terminalReconnectMs: z.coerce.number().int().min(0).default(30_000),
   })
   .superRefine((config, ctx) => {
     if ((config.oidcIssuer === undefined) !== (config.oidcAudience === undefined)) {
@@ -72,6 +74,7 @@ export type ServerFlags = {
   'rate-limit'?: string | undefined;
   'rate-burst'?: string | undefined;
   'audit-retention-days'?: string | undefined;
+  'terminal-reconnect-ms'?: string | undefined;
 };
 
 export type ConfigSources = { flags: ServerFlags; env: NodeJS.ProcessEnv };
@@ -90,6 +93,7 @@ export function resolveConfig({ flags, env }: ConfigSources): ServerConfig {
     rateLimitPerSec: flags['rate-limit'] ?? env.PADDOCK_RATE_LIMIT,
     rateLimitBurst: flags['rate-burst'] ?? env.PADDOCK_RATE_BURST,
     auditRetentionDays: flags['audit-retention-days'] ?? env.PADDOCK_AUDIT_RETENTION_DAYS,
+    terminalReconnectMs: flags['terminal-reconnect-ms'] ?? env.PADDOCK_TERMINAL_RECONNECT_MS,
   };
   const defined = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
   return parseInput(ServerConfig, defined, 'configuration');
@@ -107,6 +111,7 @@ export const FLAG_OPTIONS = {
   'rate-limit': { type: 'string' },
   'rate-burst': { type: 'string' },
   'audit-retention-days': { type: 'string' },
+  'terminal-reconnect-ms': { type: 'string' },
 } as const;
 
 export function isLoopback(host: string): boolean {

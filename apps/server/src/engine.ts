@@ -1,12 +1,13 @@
 import { join } from 'node:path';
-import {
-  MemoryEventRecorder,
-  type SandboxController,
-  startSandboxController,
-} from '@paddock/control';
-import type { ApiKeyStore, AuditLog, ResourceStore, SandboxRuntime } from '@paddock/core';
+import { type SandboxController, startSandboxController } from '@paddock/control';
+import type { ApiKeyStore, AuditLog, EventLog, ResourceStore, SandboxRuntime } from '@paddock/core';
 import { createLocalRuntime } from '@paddock/runtime-local';
-import { openSqliteApiKeyStore, openSqliteAuditLog, openSqliteStore } from '@paddock/store-sqlite';
+import {
+  openSqliteApiKeyStore,
+  openSqliteAuditLog,
+  openSqliteEventLog,
+  openSqliteStore,
+} from '@paddock/store-sqlite';
 import { ensureBuiltinTemplates } from './builtin-templates.ts';
 
 export type Engine = {
@@ -15,25 +16,46 @@ export type Engine = {
   apiKeys: ApiKeyStore;
   runtime: SandboxRuntime;
   controller: SandboxController;
-  events: MemoryEventRecorder;
+  /** The reconcilers' events (Admitted, ProvisionStep, TimedOut, …), kept in `paddock.db`. */
+  events: EventLog;
   /** Stops reconciling and closes the stores; sandboxes keep running for the next start to adopt. */
   close(): Promise<void>;
 };
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export type EngineOptions = {
+  /** Events older than this are pruned at start and daily (default 30); each sandbox name also
+   * keeps only its newest 1 000, so a deleted sandbox's events linger until one of these. */
+  eventRetentionDays?: number;
+};
+
 /**
- * The composition root of one machine: the SQLite store, audit log and API key table in
- * `<home>/paddock.db`, the bubblewrap runtime under `<home>/sandboxes`, the built-in templates,
- * and the reconcilers that drive the runtime from the store.
+ * The composition root of one machine: the SQLite store, audit log, API key table and event log
+ * in `<home>/paddock.db`, the bubblewrap runtime under `<home>/sandboxes`, the built-in
+ * templates, and the reconcilers that drive the runtime from the store.
  */
-export async function startEngine(home: string, log: (line: string) => void): Promise<Engine> {
+export async function startEngine(
+  home: string,
+  log: (line: string) => void,
+  options: EngineOptions = {},
+): Promise<Engine> {
   const path = join(home, 'paddock.db');
   const store = await openSqliteStore({ path });
   const auditLog = await openSqliteAuditLog({ path });
   const apiKeys = await openSqliteApiKeyStore({ path });
+  const events = await openSqliteEventLog({ path });
+  const retentionMs = (options.eventRetentionDays ?? 30) * DAY_MS;
+  const pruneEvents = () =>
+    events
+      .prune(new Date(Date.now() - retentionMs))
+      .catch((error: unknown) => log(`event prune failed: ${(error as Error).message}`));
+  await pruneEvents();
+  const pruneTimer = setInterval(() => void pruneEvents(), DAY_MS);
+  pruneTimer.unref();
   const created = await ensureBuiltinTemplates(store);
   if (created.length > 0) log(`created built-in templates: ${created.join(', ')}`);
   const runtime = createLocalRuntime({ root: join(home, 'sandboxes') });
-  const events = new MemoryEventRecorder();
   const controller = await startSandboxController({ store, runtime, events, log });
   const adopted = (await runtime.list()).length;
   if (adopted > 0) log(`adopted ${adopted} sandbox(es) from a previous run`);
@@ -45,8 +67,9 @@ export async function startEngine(home: string, log: (line: string) => void): Pr
     controller,
     events,
     close: async () => {
+      clearInterval(pruneTimer);
       await controller.stop();
-      await Promise.allSettled([store.close(), auditLog.close(), apiKeys.close()]);
+      await Promise.allSettled([store.close(), auditLog.close(), apiKeys.close(), events.close()]);
     },
   };
 }

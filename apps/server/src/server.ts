@@ -24,6 +24,10 @@ import { RateLimiter } from './http/rate-limit.ts';
 import { createRequestContext, type RequestContext } from './http/request-context.ts';
 import { type Reply, sendReply } from './http/respond.ts';
 import { parseRouteInput, type RouteHandler } from './http/router.ts';
+import { proxyPreviewHttp } from './preview/preview-http.ts';
+import { PREVIEW_TOKEN_PARAM, parsePreviewPath } from './preview/preview-path.ts';
+import { authorizationOf } from './ws/credential.ts';
+import { type Admit, createUpgradeHandler } from './ws/upgrade.ts';
 
 export type RunningServer = {
   url: string;
@@ -76,12 +80,47 @@ type Pipeline = {
   limiter: RateLimiter;
 };
 
+/** Authentication, then the per-principal rate limit. */
+async function admit(
+  p: Pipeline,
+  ctx: RequestContext,
+  authorization: string | undefined,
+): ReturnType<Admit> {
+  const principal = await p.authenticator.authenticate(authorization, {
+    ...(ctx.remoteAddress === undefined ? {} : { remoteAddress: ctx.remoteAddress }),
+  });
+  ctx.principal = principal;
+  const decision = p.limiter.take(principal.id, Date.now());
+  if (decision.allowed) return { principal };
+  const error = new PaddockError(
+    ErrorCode.RateLimited,
+    `rate limit exceeded; retry in ${decision.retryAfterSec}s`,
+    { retryAfterSec: decision.retryAfterSec },
+  );
+  return { error, headers: { 'retry-after': String(decision.retryAfterSec) } };
+}
+
 async function serve(
   p: Pipeline,
   ctx: RequestContext,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<Outcome> {
+  // The preview proxy is outside the route table (any method, any path below the port).
+  const preview = parsePreviewPath(ctx.url);
+  if (preview !== undefined) {
+    const authorization = authorizationOf(req, ctx.url, {
+      queryParam: PREVIEW_TOKEN_PARAM,
+      isUpgrade: false,
+    });
+    const admission = await admit(p, ctx, authorization);
+    if ('error' in admission) {
+      req.resume();
+      return admission;
+    }
+    const call = { ctx, principal: admission.principal, req, res, deps: p.deps };
+    return { reply: await proxyPreviewHttp(call, preview) };
+  }
   const { match, allowed } = matchRoute(ctx.method, ctx.url.pathname);
   if (match === undefined) {
     req.resume();
@@ -111,23 +150,12 @@ async function serve(
     throw new PaddockError(ErrorCode.Internal, `no handler for ${route.operationId}`);
   let principal = NOBODY;
   if (route.auth === 'required') {
-    const authorization = req.headers.authorization;
-    principal = await p.authenticator.authenticate(authorization, {
-      ...(ctx.remoteAddress === undefined ? {} : { remoteAddress: ctx.remoteAddress }),
-    });
-    ctx.principal = principal;
-    const decision = p.limiter.take(principal.id, Date.now());
-    if (!decision.allowed) {
+    const admission = await admit(p, ctx, req.headers.authorization);
+    if ('error' in admission) {
       req.resume();
-      const error = new PaddockError(
-        ErrorCode.RateLimited,
-        `rate limit exceeded; retry in ${decision.retryAfterSec}s`,
-        {
-          retryAfterSec: decision.retryAfterSec,
-        },
-      );
-      return { error, headers: { 'retry-after': String(decision.retryAfterSec) } };
+      return admission;
     }
+    principal = admission.principal;
   }
   const input = await parseRouteInput(route, params, ctx.url, req, p.deps.config.maxBodyBytes);
   const reply = await handler.handle({ ctx, principal, req, res, deps: p.deps }, input);
@@ -177,10 +205,17 @@ export async function startServer(
       });
     }
   };
-  const server = createServer((req, res) => {
+  // Only WebSocket upgrades leave the request pipeline (an `Upgrade: h2c` is a plain request).
+  const shouldUpgradeCallback = (req: IncomingMessage) =>
+    req.headers.upgrade?.toLowerCase() === 'websocket';
+  const server = createServer({ shouldUpgradeCallback }, (req, res) => {
     const done = handle(req, res).finally(() => inFlight.delete(done));
     inFlight.add(done);
   });
+  const upgrades = createUpgradeHandler(deps, (ctx, authorization) =>
+    admit(pipeline, ctx, authorization),
+  );
+  server.on('upgrade', upgrades.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.addr.port, config.addr.host, () => resolve());
@@ -193,6 +228,7 @@ export async function startServer(
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       shutdown.abort();
+      await upgrades.close();
       server.closeIdleConnections();
       await Promise.allSettled([...inFlight]);
       server.closeAllConnections();

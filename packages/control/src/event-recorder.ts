@@ -1,44 +1,62 @@
+import {
+  type EventLog,
+  EventOrder,
+  type EventPage,
+  EventQuery,
+  matchesEventQuery,
+  parseInput,
+  type RecordedEvent,
+  ResourceEvent,
+} from '@paddock/core';
+
+export type {
+  EventLog,
+  EventPage,
+  EventQuery,
+  EventRecorder,
+  RecordedEvent,
+  ResourceEvent,
+} from '@paddock/core';
+
 /**
- * Events about a resource, as Kubernetes Events: what happened, for people reading a timeline.
- * The local implementation keeps them in memory (bounded); the server's persists them.
+ * Keeps the newest `capacity` events in memory (tests and benchmarks; `paddock up` persists them
+ * in SQLite). `query` follows the `EventLog` contract; `list` is its synchronous shorthand.
  */
-export type ResourceEvent = {
-  kind: string;
-  namespace: string | undefined;
-  name: string;
-  uid: string | undefined;
-  type: 'Normal' | 'Warning';
-  /** A short CamelCase reason: `Admitted`, `ProvisionStep`, `Started`, `TimedOut`, … */
-  reason: string;
-  message: string;
-  /** RFC 3339. */
-  timestamp: string;
-};
-
-export interface EventRecorder {
-  record(event: ResourceEvent): void | Promise<void>;
-}
-
-/** Keeps the newest `capacity` events in memory; `list` filters by object. */
-export class MemoryEventRecorder implements EventRecorder {
-  readonly #events: ResourceEvent[] = [];
+export class MemoryEventRecorder implements EventLog {
+  readonly #events: RecordedEvent[] = [];
   readonly #capacity: number;
+  #seq = 0;
 
   constructor(capacity = 10_000) {
     this.#capacity = capacity;
   }
 
   record(event: ResourceEvent): void {
-    this.#events.push(event);
+    const input = parseInput(ResourceEvent, event, 'resource event');
+    this.#events.push({ ...input, seq: ++this.#seq });
     if (this.#events.length > this.#capacity) this.#events.shift();
   }
 
-  list(filter: { kind?: string; namespace?: string; name?: string } = {}): ResourceEvent[] {
-    return this.#events.filter(
+  /** Every kept event about the object, oldest first. */
+  list(filter: { kind?: string; namespace?: string; name?: string } = {}): RecordedEvent[] {
+    const query = parseInput(EventQuery, filter, 'event query');
+    return this.#events.filter((e) => matchesEventQuery(e, query));
+  }
+
+  async query(query: EventQuery = {}): Promise<EventPage> {
+    const parsed = parseInput(EventQuery, query, 'event query');
+    const isNewestFirst = parsed.order === EventOrder.NewestFirst;
+    const after = parsed.continue;
+    const ordered = isNewestFirst ? [...this.#events].reverse() : this.#events;
+    const matching = ordered.filter(
       (e) =>
-        (filter.kind === undefined || e.kind === filter.kind) &&
-        (filter.namespace === undefined || e.namespace === filter.namespace) &&
-        (filter.name === undefined || e.name === filter.name),
+        matchesEventQuery(e, parsed) &&
+        (after === undefined || (isNewestFirst ? e.seq < after : e.seq > after)),
     );
+    const items = matching.slice(0, parsed.limit);
+    const last = items.at(-1);
+    return matching.length > parsed.limit && last !== undefined
+      ? { items, continue: last.seq }
+      : { items };
   }
 }

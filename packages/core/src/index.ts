@@ -11,6 +11,7 @@ export * from './policy.ts';
 export * from './policy-engine.ts';
 export * from './policy-merge.ts';
 export * from './quantity.ts';
+export * from './resource-event.ts';
 export * from './resources.ts';
 export * from './run.ts';
 export * from './run-lifecycle.ts';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -155,7 +156,11 @@ export class LocalRuntime implements SandboxRuntime {
       try {
         createSandboxDirs(dirs, this.#isPrivileged ? state.hostUid : undefined);
         if (this.#layout) {
-          state.limits.cgroups = createSandboxCgroups(this.#layout, cgroupKey(state), limits);
+          state.limits.cgroups = createSandboxCgroups(
+            this.#layout,
+            cgroupKey(this.#root, state),
+            limits,
+          );
         }
         writeState(dirs, state);
         await this.#launch(dirs, state);
@@ -198,7 +203,7 @@ export class LocalRuntime implements SandboxRuntime {
         const limits = resolveLimits(state.spec.resources, this.#defaults);
         state.limits = {
           mechanism: this.#layout.mechanism,
-          cgroups: createSandboxCgroups(this.#layout, cgroupKey(state), limits),
+          cgroups: createSandboxCgroups(this.#layout, cgroupKey(this.#root, state), limits),
         };
       }
       await this.#launch(dirs, state);
@@ -499,6 +504,8 @@ export class LocalRuntime implements SandboxRuntime {
   }
 }
 
-function cgroupKey(state: SandboxState): string {
-  return `${state.namespace}.${state.name}`;
+/** Cgroup directory name: the runtime root's tag keeps two data directories (or test runs) apart. */
+function cgroupKey(root: string, state: SandboxState): string {
+  const tag = createHash('sha256').update(root).digest('hex').slice(0, 8);
+  return `${tag}.${state.namespace}.${state.name}`;
 }

@@ -121,13 +121,14 @@ export { text as readText };
 
 /** Host processes in a sandbox's cgroups, with their command lines. */
 export function processesOf(ref: SandboxRef): Array<{ pid: number; command: string }> {
-  const marker = `/paddock/${ref.namespace}.${ref.name}`;
+  const marker = `.${ref.namespace}.${ref.name}`;
   const found: Array<{ pid: number; command: string }> = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const cgroups = readFileSync(`/proc/${name}/cgroup`, 'utf8');
-      if (!cgroups.split('\n').some((line) => line.endsWith(marker))) continue;
+      if (!cgroups.split('\n').some((line) => line.includes('/paddock/') && line.endsWith(marker)))
+        continue;
       const command = readFileSync(`/proc/${name}/cmdline`, 'utf8')
         .split('\0')
         .filter(Boolean)

@@ -21,3 +21,4 @@ export {
   SqliteApiKeyStoreOptions,
 } from './api-key-store.ts';
 export { openSqliteAuditLog, SqliteAuditLog, SqliteAuditLogOptions } from './audit-log.ts';
+export { openSqliteEventLog, SqliteEventLog, SqliteEventLogOptions } from './event-log.ts';

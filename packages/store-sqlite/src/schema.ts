@@ -15,6 +15,9 @@ import { z } from 'zod';
  *   millisecond; the filterable fields are columns, the whole record is `json`.
  * - `api_keys` (migration 2): one row per API key, holding the SHA-256 `hash`, never the key;
  *   `last_used_at` is a column so `touch` need not rewrite `json`.
+ * - `events` (migration 3): one row per resource event; `seq` (AUTOINCREMENT, so never reused
+ *   even when every row is pruned) is the log order a watch resumes from; `namespace` is '' for
+ *   cluster-scoped kinds; the object and time are columns, the whole event is `json`.
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -72,6 +75,19 @@ const MIGRATIONS: readonly string[] = [
     last_used_at TEXT
   ) WITHOUT ROWID;
   CREATE INDEX api_keys_by_owner ON api_keys (owner_id, created_at);
+  `,
+  `
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    uid TEXT,
+    time_ms INTEGER NOT NULL,
+    json TEXT NOT NULL
+  );
+  CREATE INDEX events_by_object ON events (kind, namespace, name, time_ms);
+  CREATE INDEX events_by_time ON events (time_ms);
   `,
 ];
 

@@ -1,5 +1,10 @@
 // Public surface of @paddock/testkit: contract suites shared by every implementation of a seam.
 
+export {
+  type EventLogUnderTest,
+  resourceEvent,
+  runEventLogContract,
+} from './event-log-contract.ts';
 export { type ExecScript, MemoryRuntime, type ScriptedResult } from './memory-runtime.ts';
 export {
   type ContractCase,

@@ -1,41 +1,81 @@
 import { SANDBOX_ROUTES } from '@paddock/api';
+import {
+  ErrorCode,
+  type EventQuery,
+  MAX_EVENT_PAGE,
+  PaddockError,
+  type RecordedEvent,
+} from '@paddock/core';
 import { json, streamed } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
 import { startSse } from '../http/sse.ts';
-import { pageOf } from './paging.ts';
 import { visibleSandbox } from './sandbox-access.ts';
 
-/** How often `events?watch=true` looks for new events (the recorder has no subscription). */
+/** How often `events?watch=true` looks for new events (the event log has no subscription). */
 const EVENT_POLL_MS = 250;
 
+/** `continue` on the wire: the base64url `seq` of the last event of the previous page. */
+function decodeSeq(token: string): number {
+  const seq = Number(Buffer.from(token, 'base64url').toString('utf8'));
+  if (!Number.isSafeInteger(seq) || seq < 0) {
+    throw new PaddockError(ErrorCode.ValidationFailed, 'invalid continue token', {
+      issues: [{ path: 'query.continue', message: 'is not a token from a previous page' }],
+    });
+  }
+  return seq;
+}
+
+/**
+ * The sandbox's events from the engine's event log, oldest first: those of this incarnation
+ * (its uid), so a sandbox re-created under an old name does not inherit the old timeline.
+ * Watches resume from `Last-Event-ID`, the `seq` of the last event received.
+ */
 export const eventHandlers: RouteHandler[] = [
   on(SANDBOX_ROUTES.events, async (call, { params, query }) => {
-    await visibleSandbox(call, params);
+    const sandbox = await visibleSandbox(call, params);
     const { events } = call.deps.engine;
-    const filter = { kind: 'Sandbox', namespace: params.namespace, name: params.name };
-    const wire = (e: ReturnType<typeof events.list>[number]) => ({
+    const filter: EventQuery = {
+      kind: 'Sandbox',
+      namespace: params.namespace,
+      name: params.name,
+      ...(sandbox.metadata.uid === undefined ? {} : { uid: sandbox.metadata.uid }),
+    };
+    const wire = ({ seq: _, ...e }: RecordedEvent) => ({
       ...e,
       namespace: e.namespace ?? params.namespace,
       uid: e.uid ?? '',
     });
     if (!query.watch) {
-      const page = pageOf(events.list(filter).map(wire), query.limit, query.continue);
-      return json({ kind: 'EventList', ...page });
+      const page = await events.query({
+        ...filter,
+        limit: query.limit ?? MAX_EVENT_PAGE,
+        ...(query.continue === undefined ? {} : { continue: decodeSeq(query.continue) }),
+      });
+      const next = page.continue;
+      const metadata = {
+        resourceVersion: '0',
+        ...(next === undefined
+          ? {}
+          : { continue: Buffer.from(String(next)).toString('base64url') }),
+      };
+      return json({ kind: 'EventList', metadata, items: page.items.map(wire) });
     }
     const sse = startSse(call.res, call.ctx.requestId, call.deps.shutdown);
     const lastId = Number(call.req.headers['last-event-id'] ?? 0);
-    let sent = Number.isInteger(lastId) && lastId > 0 ? lastId : 0;
+    let sent = Number.isSafeInteger(lastId) && lastId > 0 ? lastId : 0;
     let isOpen = true;
     void sse.closed.then(() => {
       isOpen = false;
     });
     while (isOpen) {
-      const all = events.list(filter);
-      for (; sent < all.length; sent++) {
-        const event = all[sent];
-        if (event !== undefined) sse.send({ id: String(sent + 1), data: wire(event) });
+      const page = await events.query({ ...filter, limit: MAX_EVENT_PAGE, continue: sent });
+      for (const event of page.items) {
+        sse.send({ id: String(event.seq), data: wire(event) });
+        sent = event.seq;
       }
-      await new Promise((resolve) => setTimeout(resolve, EVENT_POLL_MS));
+      if (page.continue === undefined) {
+        await new Promise((resolve) => setTimeout(resolve, EVENT_POLL_MS));
+      }
     }
     sse.end();
     return streamed();

@@ -1,0 +1,31 @@
+import type { Principal } from '@paddock/control';
+import { ErrorCode, PaddockError, type SandboxRef } from '@paddock/core';
+import type { Engine } from '../engine.ts';
+import { requireVisibleObject } from '../handlers/access.ts';
+import { runningRef } from '../handlers/sandbox-access.ts';
+import type { PreviewPath } from './preview-path.ts';
+
+/**
+ * The sandbox and port a preview reaches: the sandbox must be visible to the caller (else
+ * `not_found`), the port an http port of its resolved template (else `not_found` naming the
+ * port), and the sandbox Running (else `invalid_transition`, 409).
+ */
+export async function resolvePreviewTarget(
+  engine: Engine,
+  principal: Principal,
+  path: PreviewPath,
+): Promise<SandboxRef> {
+  const sandbox = await engine.store.get('Sandbox', { namespace: path.namespace, name: path.name });
+  requireVisibleObject(principal, sandbox);
+  const http = (sandbox.status?.resolved?.ports ?? []).filter(
+    (p) => (p.protocol ?? 'http') === 'http',
+  );
+  if (!http.some((p) => p.port === path.port)) {
+    throw new PaddockError(
+      ErrorCode.NotFound,
+      `port ${path.port} is not an http port of sandbox ${path.namespace}/${path.name}; its template declares ${http.map((p) => p.port).join(', ') || 'none'}`,
+      { port: path.port, ports: http.map((p) => p.port) },
+    );
+  }
+  return runningRef(sandbox);
+}

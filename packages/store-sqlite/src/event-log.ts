@@ -1,0 +1,145 @@
+import {
+  ErrorCode,
+  type EventLog,
+  EventOrder,
+  type EventPage,
+  EventQuery,
+  PaddockError,
+  parseInput,
+  type RecordedEvent,
+  ResourceEvent,
+} from '@paddock/core';
+import { z } from 'zod';
+import { Connection } from './connection.ts';
+
+/** Options of `openSqliteEventLog`, validated once (`validation_failed` listing every problem). */
+export const SqliteEventLogOptions = z.strictObject({
+  /** The database file, usually the store's own (`paddock.db`); created and migrated if needed. */
+  path: z.string().min(1),
+  /** How long a write waits for another writer's lock before failing with `timeout`. */
+  busyTimeoutMs: z.int().min(0).default(5_000),
+  /** Retention by count: each object (kind, namespace, name) keeps its newest this many events. */
+  maxEventsPerObject: z.int().min(1).default(1_000),
+});
+export type SqliteEventLogOptions = z.input<typeof SqliteEventLogOptions>;
+
+const EventRow = z.object({ seq: z.int().positive(), json: z.string() });
+
+function parseRow(row: unknown): RecordedEvent {
+  const parsed = EventRow.safeParse(row);
+  const event = parsed.success ? safeJson(parsed.data.json) : undefined;
+  const checked = ResourceEvent.safeParse(event);
+  if (!parsed.success || !checked.success) {
+    throw new PaddockError(ErrorCode.Internal, 'a corrupt row in the events table', {
+      seq: parsed.success ? parsed.data.seq : null,
+    });
+  }
+  return { ...checked.data, seq: parsed.data.seq };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Resource events in SQLite (see `EventLog` in @paddock/core for the contract), in the `events`
+ * table of the store's file, so they outlive a restart. Each `record` is one IMMEDIATE
+ * transaction that also trims the object's history to `maxEventsPerObject`; `prune` removes
+ * events by age. History is per name, not per uid: events of a deleted object stay (and count
+ * toward the budget of a new object with the same name) until retention removes them.
+ */
+export class SqliteEventLog implements EventLog {
+  readonly path: string;
+  readonly #connection: Connection;
+  readonly #maxEventsPerObject: number;
+
+  constructor(options: SqliteEventLogOptions) {
+    const resolved = parseInput(SqliteEventLogOptions, options, 'SQLite event log options');
+    this.path = resolved.path;
+    this.#maxEventsPerObject = resolved.maxEventsPerObject;
+    this.#connection = new Connection(resolved.path, resolved.busyTimeoutMs);
+  }
+
+  async record(event: ResourceEvent): Promise<void> {
+    const input = parseInput(ResourceEvent, event, 'resource event');
+    const object = [input.kind, input.namespace ?? '', input.name] as const;
+    const context = { operation: 'record event', object: object.join('/') };
+    this.#connection.write(context, () => {
+      this.#connection
+        .statement(
+          `INSERT INTO events (kind, namespace, name, uid, time_ms, json)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+        )
+        .run(...object, input.uid ?? null, Date.parse(input.timestamp), JSON.stringify(input));
+      this.#connection
+        .statement(
+          `DELETE FROM events WHERE kind = ? AND namespace = ? AND name = ? AND seq <= (
+             SELECT seq FROM events WHERE kind = ? AND namespace = ? AND name = ?
+             ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
+        )
+        .run(...object, ...object, this.#maxEventsPerObject);
+    });
+  }
+
+  async query(query: EventQuery = {}): Promise<EventPage> {
+    const parsed = parseInput(EventQuery, query, 'event query');
+    const isNewestFirst = parsed.order === EventOrder.NewestFirst;
+    const clauses: string[] = [];
+    const params: Array<string | number> = [];
+    const add = (clause: string, value: string | number) => {
+      clauses.push(clause);
+      params.push(value);
+    };
+    if (parsed.kind !== undefined) add('kind = ?', parsed.kind);
+    if (parsed.namespace !== undefined) add('namespace = ?', parsed.namespace);
+    if (parsed.name !== undefined) add('name = ?', parsed.name);
+    if (parsed.uid !== undefined) add('uid = ?', parsed.uid);
+    if (parsed.since !== undefined) add('time_ms >= ?', Date.parse(parsed.since));
+    if (parsed.continue !== undefined) add(isNewestFirst ? 'seq < ?' : 'seq > ?', parsed.continue);
+    const where = clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`;
+    // Only fixed fragments are concatenated; every value is a bound parameter.
+    const sql = `SELECT seq, json FROM events ${where}
+                 ORDER BY seq ${isNewestFirst ? 'DESC' : 'ASC'} LIMIT ?`;
+    const rows = this.#connection.run({ operation: 'query events' }, () =>
+      this.#connection.statement(sql).all(...params, parsed.limit + 1),
+    );
+    const items = rows.slice(0, parsed.limit).map(parseRow);
+    const last = items.at(-1);
+    return rows.length > parsed.limit && last !== undefined
+      ? { items, continue: last.seq }
+      : { items };
+  }
+
+  /** Retention by age: deletes events whose timestamp is before `olderThan`; returns how many. */
+  async prune(olderThan: Date): Promise<number> {
+    const cutoffMs = olderThan.getTime();
+    if (!Number.isFinite(cutoffMs)) {
+      throw new PaddockError(ErrorCode.ValidationFailed, 'prune: olderThan is not a valid date', {
+        issues: [{ path: 'olderThan', message: 'is not a valid date' }],
+      });
+    }
+    return this.#connection.write({ operation: 'prune events' }, () => {
+      const result = this.#connection
+        .statement('DELETE FROM events WHERE time_ms < ?')
+        .run(cutoffMs);
+      return Number(result.changes);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#connection.close();
+  }
+}
+
+/**
+ * Opens the event log in the SQLite file at `options.path` (creating and migrating it when
+ * needed; usually the same file as `openSqliteStore`). Throws `validation_failed` for bad
+ * options, `internal` for an unusable file, `timeout` when another writer holds it too long.
+ */
+export async function openSqliteEventLog(options: SqliteEventLogOptions): Promise<SqliteEventLog> {
+  return new SqliteEventLog(options);
+}
