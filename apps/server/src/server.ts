@@ -126,11 +126,11 @@ async function serve(
     req.resume();
     if (allowed.length > 0) {
       const error = new PaddockError(
-        ErrorCode.NotFound,
+        ErrorCode.MethodNotAllowed,
         `${ctx.method} is not allowed on ${ctx.url.pathname}`,
         { allowed },
       );
-      return { error, status: 405, headers: { allow: allowed.join(', ') } };
+      return { error, headers: { allow: allowed.join(', ') } };
     }
     return { error: new PaddockError(ErrorCode.NotFound, `no route for ${ctx.url.pathname}`) };
   }

@@ -13,6 +13,7 @@ const EXPECTED: Record<ErrorCode, number> = {
   not_found: 404,
   sandbox_not_found: 404,
   template_not_found: 404,
+  method_not_allowed: 405,
   already_exists: 409,
   conflict: 409,
   invalid_transition: 409,

@@ -19,6 +19,8 @@ export function httpStatusFor(code: ErrorCode): number {
     case 'sandbox_not_found':
     case 'template_not_found':
       return 404;
+    case 'method_not_allowed':
+      return 405;
     case 'already_exists':
     case 'conflict':
     case 'invalid_transition':

@@ -19,6 +19,7 @@ const ERROR_RESPONSE_NAMES: Readonly<Record<number, string>> = {
   401: 'Unauthenticated',
   403: 'Forbidden',
   404: 'NotFound',
+  405: 'MethodNotAllowed',
   409: 'Conflict',
   410: 'Expired',
   413: 'PayloadTooLarge',

@@ -12,6 +12,8 @@ export const ErrorCode = {
   NotFound: 'not_found',
   SandboxNotFound: 'sandbox_not_found',
   TemplateNotFound: 'template_not_found',
+  /** The path exists but does not serve this method (`details.allowed` lists those it does). */
+  MethodNotAllowed: 'method_not_allowed',
   /** A resource with that name already exists. */
   AlreadyExists: 'already_exists',
   /** Optimistic concurrency: the resourceVersion given is stale. */

@@ -26,9 +26,8 @@ function describe(error: unknown): string {
 }
 
 /**
- * THE error answer: the envelope, status from `httpStatusFor` (405 is the one status the table
- * has no code for: a known path with the wrong method answers `not_found` with status 405 and
- * `Allow`). A response whose headers are already out (a stream) is just ended.
+ * THE error answer: the envelope, status from `httpStatusFor`. A response whose headers are
+ * already out (a stream) is just ended.
  */
 export function sendError(
   res: ServerResponse,
