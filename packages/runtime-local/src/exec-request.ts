@@ -25,9 +25,9 @@ export function checkExecRequest(request: ExecRequest): { cwd: string } {
   checkEnv(request.env ?? {});
   if (
     request.timeoutMs !== undefined &&
-    (!Number.isFinite(request.timeoutMs) || request.timeoutMs < 0)
+    (!Number.isSafeInteger(request.timeoutMs) || request.timeoutMs < 0)
   ) {
-    throw invalid('timeoutMs', 'must be a non-negative number');
+    throw invalid('timeoutMs', 'must be a non-negative whole number of milliseconds');
   }
   if (request.background && request.tty)
     throw invalid('tty', 'is not available for background processes');

@@ -71,6 +71,11 @@ describe('exec', { skip: skipReason }, () => {
       world.runtime.exec(ref, { command: ['true'], env: { 'BAD-NAME': 'x' } }),
       (e) => isPaddockError(e, 'validation_failed'),
     );
+    await assert.rejects(
+      world.runtime.exec(ref, { command: ['true'], background: true, timeoutMs: 1.5 }),
+      (e) => isPaddockError(e, 'validation_failed') && /timeoutMs/.test(e.message),
+      'a fractional timeout is refused up front, not lost in the background supervisor',
+    );
   });
 
   it('pipes stdin, keeps stderr apart and reports exit codes', async () => {
