@@ -46,7 +46,11 @@ const timer =
             env: launch.env,
             timeout: 10_000,
           });
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // The group already ended on its own: its exit, about to be reported, is the answer.
+        }
       }, launch.timeoutMs);
 writeJson('chain.json', { pid: child.pid ?? null });
 child.on('error', (error) => {
