@@ -1,16 +1,39 @@
 import { spawn } from 'node:child_process';
+import { text } from 'node:stream/consumers';
 import { fileURLToPath } from 'node:url';
+import { createClient } from '@paddock/client';
+import { ErrorCode, PaddockError } from '@paddock/core';
+import { foreignFlags, parseInvocation, resolveSettings } from './cli-options.ts';
+import type { Command, Io } from './command.ts';
+import { applyCommand } from './commands/apply.ts';
+import { getCommand } from './commands/get.ts';
+import { sandboxCommands } from './commands/sandbox.ts';
+import { asPaddockError, exitCodeFor, formatError, shouldColor } from './exit-codes.ts';
 
 const VERSION = '0.1.0';
+
+const COMMANDS: readonly Command[] = [...sandboxCommands, getCommand, applyCommand];
 
 const USAGE = `paddock — run AI agents in isolated sandboxes
 
 Usage:
-  paddock up [--addr HOST:PORT] [--home DIR]   start Paddock on this machine (default 127.0.0.1:7070)
-  paddock version                              print the version
+  paddock up [--addr HOST:PORT] [--home DIR]       start Paddock on this machine (default 127.0.0.1:7070)
+  paddock sandbox list|get|create|delete|exec      manage sandboxes
+  paddock get KIND [NAME]                          list or show resources of any kind
+  paddock apply -f FILE|-                          create or update resources from YAML or JSON
+  paddock version                                  print the version
+
+Global flags:
+  --server URL          the Paddock server (PADDOCK_URL; default http://127.0.0.1:7070)
+  --token TOKEN         API key (PADDOCK_TOKEN)
+  -n, --namespace NS    namespace (PADDOCK_NAMESPACE; default "default")
+  -o, --output FORMAT   table (default), json, yaml or name
+  -h, --help            help on any command: paddock sandbox create --help
 
 Example:
   paddock up --addr 127.0.0.1:7070
+  paddock sandbox create scratch --template python --cluster
+  paddock sandbox exec scratch -- python3 -c 'print(6 * 7)'
 `;
 
 /** `up` runs the server app as a child process (apps never import each other) and forwards signals. */
@@ -25,24 +48,82 @@ function up(args: string[]): Promise<number> {
   });
 }
 
+/** The command whose words start the positionals (`sandbox exec NAME` → `sandbox exec`). */
+function findCommand(positionals: readonly string[]): Command | undefined {
+  return COMMANDS.find((command) => command.path.every((word, i) => positionals[i] === word));
+}
+
+function groupHelp(noun: string): string | undefined {
+  const verbs = COMMANDS.filter((c) => c.path.length > 1 && c.path[0] === noun);
+  if (verbs.length === 0) return undefined;
+  return `Usage: paddock ${noun} ${verbs.map((c) => c.path[1]).join('|')} …\n\n${verbs
+    .map((c) => c.help.split('\n')[0])
+    .join('\n')}\n\nRun paddock ${noun} VERB --help for details and an example.\n`;
+}
+
+async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === 'up') return up(rest);
+  if (first === 'version' || first === '--version') {
+    io.stdout(`paddock ${VERSION} (node ${process.versions.node})\n`);
+    return 0;
+  }
+  const invocation = parseInvocation(argv);
+  const { positionals } = invocation;
+  if (positionals.length === 0 || positionals[0] === 'help') {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const command = findCommand(positionals);
+  if (!command) {
+    const group = positionals.length === 1 && groupHelp(positionals[0] ?? '');
+    if (group && invocation.flags.help) {
+      io.stdout(group);
+      return 0;
+    }
+    throw new PaddockError(
+      ErrorCode.ValidationFailed,
+      `unknown command "${positionals.join(' ')}" (see paddock --help)`,
+      { issues: [{ path: 'COMMAND', message: `unknown: ${positionals.join(' ')}` }] },
+    );
+  }
+  if (invocation.flags.help) {
+    io.stdout(command.help);
+    return 0;
+  }
+  const settings = resolveSettings(invocation.flags, env, [
+    ...invocation.issues,
+    ...foreignFlags(invocation, command.flags, command.path.join(' ')),
+  ]);
+  const client = createClient({
+    baseUrl: settings.server,
+    namespace: settings.namespace,
+    ...(settings.token !== undefined && { token: settings.token }),
+  });
+  return command.run({
+    args: positionals.slice(command.path.length),
+    invocation,
+    settings,
+    client,
+    io,
+  });
+}
+
+/** The one place errors become output and exit codes; commands never exit the process. */
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'up':
-      return up(rest);
-    case 'version':
-    case '--version':
-      process.stdout.write(`paddock ${VERSION} (node ${process.versions.node})\n`);
-      return 0;
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return 0;
-    default:
-      process.stderr.write(`paddock: unknown command "${command}"\n\n${USAGE}`);
-      return 2;
+  const io: Io = {
+    stdout: (chunk) => process.stdout.write(chunk),
+    stderr: (chunk) => process.stderr.write(chunk),
+    isInteractive: process.stderr.isTTY === true,
+    readStdin: () => text(process.stdin),
+    now: () => new Date(),
+  };
+  try {
+    return await run(argv, io, process.env);
+  } catch (thrown) {
+    const error = asPaddockError(thrown);
+    io.stderr(formatError(error, { isColor: shouldColor(process.stderr, process.env) }));
+    return exitCodeFor(error.code);
   }
 }
 

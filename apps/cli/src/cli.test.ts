@@ -1,0 +1,151 @@
+// The real `paddock` CLI, as a child process, against a real `paddock up` (temporary home, random port).
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createClient, type PaddockClient } from '@paddock/client';
+import { exitCodeFor } from './exit-codes.ts';
+
+const hasBwrap = (() => {
+  try {
+    execFileSync('bwrap', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+type Result = { code: number | null; stdout: string; stderr: string };
+
+describe('paddock CLI against a real paddock up', {
+  skip: hasBwrap ? false : 'bwrap is not installed (scripts/setup.sh installs it)',
+  timeout: 120_000,
+}, () => {
+  const home = mkdtempSync(join(tmpdir(), 'paddock-cli-'));
+  let server: ChildProcess;
+  let url: string;
+  let paddock: PaddockClient;
+
+  const cli = (args: string[], stdin = ''): Promise<Result> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [main, '--server', url, ...args], {
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end(stdin);
+    });
+
+  before(async () => {
+    server = spawn(process.execPath, [main, 'up', '--addr', '127.0.0.1:0', '--home', home], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    url = await new Promise<string>((resolve, reject) => {
+      let stderr = '';
+      server.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = stderr.match(/listening on (http:\/\/\S+)/);
+        if (match?.[1]) resolve(match[1]);
+      });
+      server.once('exit', (code) => reject(new Error(`paddock up exited ${code}: ${stderr}`)));
+    });
+    paddock = createClient({ baseUrl: url });
+  });
+
+  after(async () => {
+    await paddock
+      .resources('ClusterPolicy')
+      .delete('default')
+      .catch(() => {});
+    for (const s of (await paddock.sandboxes.list().catch(() => ({ items: [] }))).items) {
+      await paddock.sandboxes.delete(s.metadata.name ?? '').catch(() => {});
+    }
+    for (let i = 0; i < 200 && (await paddock.sandboxes.list()).items.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  const manifests = `apiVersion: paddock.dev/v1alpha1
+kind: SandboxTemplate
+metadata: {name: small}
+spec:
+  inheritsFrom: {kind: ClusterSandboxTemplate, name: python}
+  resources: {cpu: 500m}
+---
+apiVersion: paddock.dev/v1alpha1
+kind: Sandbox
+metadata: {name: box}
+spec: {templateRef: {name: small}}
+`;
+
+  it('applies a template and a sandbox from stdin, then reports them unchanged', async () => {
+    const first = await cli(['apply', '-f', '-'], manifests);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout, 'sandboxtemplate/small created\nsandbox/box created\n');
+    await paddock.sandboxes.waitFor('box', (s) => s.status?.phase === 'Running', {
+      timeoutMs: 30_000,
+    });
+    const again = await cli(['apply', '-f', '-'], manifests);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, 'sandboxtemplate/small unchanged\nsandbox/box unchanged\n');
+  });
+
+  it('lists sandboxes as JSON and as a table', async () => {
+    const json = await cli(['sandbox', 'list', '-o', 'json']);
+    assert.equal(json.code, 0, json.stderr);
+    const list = JSON.parse(json.stdout) as { items: Array<{ metadata: { name: string } }> };
+    assert.deepEqual(
+      list.items.map((s) => s.metadata.name),
+      ['box'],
+    );
+    const table = await cli(['get', 'Sandboxes']);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^NAME\s+PHASE\s+TEMPLATE\s+AGE\nbox\s+Running\s+small\s+\d+s\n$/);
+  });
+
+  it('exec prints the output and exits with the command exit code', async () => {
+    const hi = await cli(['sandbox', 'exec', 'box', '--', 'echo', 'hi']);
+    assert.equal(hi.code, 0, hi.stderr);
+    assert.equal(hi.stdout, 'hi\n');
+    const three = await cli(['sandbox', 'exec', 'box', '--', 'sh', '-c', 'echo oops >&2; exit 3']);
+    assert.equal(three.code, 3);
+    assert.equal(three.stderr, 'oops\n');
+  });
+
+  it('exits with the not_found code and prints the code', async () => {
+    const missing = await cli(['get', 'sandbox', 'missing']);
+    assert.equal(missing.code, exitCodeFor('not_found'));
+    assert.match(missing.stderr, /^paddock: (sandbox_)?not_found: /);
+    assert.match(missing.stderr, /hint: /);
+  });
+
+  it('exits with the policy code when governance refuses a sandbox', async () => {
+    const policy = await cli(
+      ['apply', '-f', '-'],
+      `{"apiVersion": "paddock.dev/v1alpha1", "kind": "ClusterPolicy", "metadata": {"name": "default"},
+        "spec": {"resources": {"maxCpu": "100m"}}}`,
+    );
+    assert.equal(policy.code, 0, policy.stderr);
+    const refused = await cli(['sandbox', 'create', 'too-big', '--template', 'small']);
+    assert.equal(refused.code, exitCodeFor('policy_violation'), refused.stderr);
+    assert.match(refused.stderr, /^paddock: policy_violation: /);
+    assert.match(refused.stderr, /cpu_limit_exceeded/);
+  });
+});

@@ -1,0 +1,75 @@
+import {
+  type AnyResource,
+  ErrorCode,
+  KIND_NAMES,
+  KINDS,
+  type Kind,
+  PaddockError,
+  type Sandbox,
+} from '@paddock/core';
+import type { Command } from '../command.ts';
+import { type Column, formatAge, formatResources } from '../output.ts';
+
+/** A kind named by its kind or its plural, in any case (`sandbox`, `Sandboxes`, `SANDBOX`). */
+export function kindFromWord(word: string): Kind {
+  const lower = word.toLowerCase();
+  const kind = KIND_NAMES.find((k) => k.toLowerCase() === lower || KINDS[k].plural === lower);
+  if (kind) return kind;
+  throw new PaddockError(
+    ErrorCode.ValidationFailed,
+    `unknown kind "${word}" (expected one of ${KIND_NAMES.join(', ')}, or their plurals)`,
+    { issues: [{ path: 'KIND', message: `unknown kind "${word}"` }] },
+  );
+}
+
+export function sandboxColumns(now: Date): Column<Sandbox>[] {
+  return [
+    { header: 'NAME', value: (s) => s.metadata.name ?? '' },
+    { header: 'PHASE', value: (s) => s.status?.phase ?? '' },
+    { header: 'TEMPLATE', value: (s) => s.spec.templateRef.name },
+    { header: 'AGE', value: (s) => formatAge(s.metadata.creationTimestamp, now) },
+  ];
+}
+
+export function genericColumns(now: Date): Column<AnyResource>[] {
+  return [
+    { header: 'NAME', value: (r) => r.metadata.name ?? '' },
+    { header: 'AGE', value: (r) => formatAge(r.metadata.creationTimestamp, now) },
+  ];
+}
+
+export const getCommand: Command = {
+  path: ['get'],
+  flags: [],
+  help: `Usage: paddock get KIND [NAME] [-n NAMESPACE] [-o table|json|yaml|name]
+
+Lists the resources of a kind, or shows one. KIND is a kind or its plural, in any case:
+${KIND_NAMES.join(', ')}.
+
+Example:
+  paddock get sandboxes
+  paddock get clustersandboxtemplate python -o yaml
+`,
+  async run({ args, settings, client, io }) {
+    const [word, name, ...extra] = args;
+    if (word === undefined || extra.length > 0) {
+      throw new PaddockError(ErrorCode.ValidationFailed, 'usage: paddock get KIND [NAME]', {
+        issues: [
+          { path: 'KIND', message: word === undefined ? 'is required' : 'one NAME at most' },
+        ],
+      });
+    }
+    const kind = kindFromWord(word);
+    const resources = client.resources(kind);
+    const scope = { namespace: settings.namespace };
+    const items: AnyResource[] =
+      name === undefined ? (await resources.list(scope)).items : [await resources.get(name, scope)];
+    const now = io.now();
+    const columns =
+      kind === 'Sandbox' ? (sandboxColumns(now) as Column<AnyResource>[]) : genericColumns(now);
+    io.stdout(
+      formatResources(items, { format: settings.output, columns, isList: name === undefined }),
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,201 @@
+import { constants } from 'node:os';
+import { ErrorCode, isErrorCode, PaddockError, SandboxPhase } from '@paddock/core';
+import { OutputFormat } from '../cli-options.ts';
+import type { Command, CommandContext } from '../command.ts';
+import { formatResources } from '../output.ts';
+import { startProgress } from '../progress.ts';
+import { sandboxColumns } from './get.ts';
+
+const CREATE_TIMEOUT_MS = 120_000;
+
+function oneName(args: string[], usage: string): string {
+  const [name, ...extra] = args;
+  if (name === undefined || extra.length > 0) {
+    throw new PaddockError(ErrorCode.ValidationFailed, `usage: ${usage}`, {
+      issues: [{ path: 'NAME', message: name === undefined ? 'is required' : 'exactly one NAME' }],
+    });
+  }
+  return name;
+}
+
+function printSandboxes(
+  context: CommandContext,
+  items: Parameters<typeof formatResources>[0],
+  isList: boolean,
+) {
+  const columns = sandboxColumns(context.io.now());
+  context.io.stdout(
+    formatResources(items as never, { format: context.settings.output, columns, isList }),
+  );
+}
+
+const list: Command = {
+  path: ['sandbox', 'list'],
+  flags: [],
+  help: `Usage: paddock sandbox list [-n NAMESPACE] [-o table|json|yaml|name]
+
+Lists the sandboxes of a namespace: NAME, PHASE, TEMPLATE, AGE.
+
+Example:
+  paddock sandbox list -o json
+`,
+  async run(context) {
+    if (context.args.length > 0) oneName(['', ...context.args], 'paddock sandbox list');
+    const { items } = await context.client.sandboxes.list({
+      namespace: context.settings.namespace,
+    });
+    printSandboxes(context, items, true);
+    return 0;
+  },
+};
+
+const get: Command = {
+  path: ['sandbox', 'get'],
+  flags: [],
+  help: `Usage: paddock sandbox get NAME [-n NAMESPACE] [-o table|json|yaml|name]
+
+Shows one sandbox.
+
+Example:
+  paddock sandbox get scratch -o yaml
+`,
+  async run(context) {
+    const name = oneName(context.args, 'paddock sandbox get NAME');
+    const sandbox = await context.client.sandboxes.get(name, {
+      namespace: context.settings.namespace,
+    });
+    printSandboxes(context, [sandbox], false);
+    return 0;
+  },
+};
+
+const create: Command = {
+  path: ['sandbox', 'create'],
+  flags: ['template', 'cluster'],
+  help: `Usage: paddock sandbox create NAME --template TEMPLATE [--cluster] [-n NAMESPACE] [-o …]
+
+Creates a sandbox from a SandboxTemplate of the namespace (or, with --cluster, a
+ClusterSandboxTemplate) and waits until it is Running (a spinner shows progress on a terminal).
+
+Example:
+  paddock sandbox create scratch --template python --cluster
+`,
+  async run(context) {
+    const { args, invocation, settings, client, io } = context;
+    const name = oneName(args, 'paddock sandbox create NAME --template TEMPLATE');
+    const template = invocation.flags.template;
+    if (template === undefined) {
+      throw new PaddockError(ErrorCode.ValidationFailed, 'sandbox create needs --template', {
+        issues: [{ path: '--template', message: 'is required' }],
+      });
+    }
+    const kind = invocation.flags.cluster ? 'ClusterSandboxTemplate' : 'SandboxTemplate';
+    const scope = { namespace: settings.namespace };
+    await client.sandboxes.create(
+      {
+        apiVersion: 'paddock.dev/v1alpha1',
+        kind: 'Sandbox',
+        metadata: { name },
+        spec: { templateRef: { kind, name: template } },
+      },
+      scope,
+    );
+    const progress = startProgress(io.stderr, io.isInteractive, `sandbox/${name}: Pending`);
+    let sandbox: Awaited<ReturnType<typeof client.sandboxes.get>>;
+    try {
+      sandbox = await client.sandboxes.waitFor(
+        name,
+        (s) => {
+          progress.update(`sandbox/${name}: ${s.status?.phase ?? SandboxPhase.Pending}`);
+          return s.status?.phase === SandboxPhase.Running || s.status?.phase === SandboxPhase.Error;
+        },
+        { ...scope, timeoutMs: CREATE_TIMEOUT_MS },
+      );
+    } finally {
+      progress.stop();
+    }
+    if (sandbox.status?.phase === SandboxPhase.Error) {
+      const why = sandbox.status.message ?? sandbox.status.reason ?? 'unknown reason';
+      throw new PaddockError(ErrorCode.RuntimeUnavailable, `sandbox "${name}" failed: ${why}`, {
+        reason: sandbox.status.reason ?? null,
+      });
+    }
+    if (settings.output === OutputFormat.Table) io.stdout(`sandbox/${name} created\n`);
+    else printSandboxes(context, [sandbox], false);
+    return 0;
+  },
+};
+
+const remove: Command = {
+  path: ['sandbox', 'delete'],
+  flags: [],
+  help: `Usage: paddock sandbox delete NAME [-n NAMESPACE]
+
+Deletes a sandbox: its processes are stopped and its workspace removed.
+
+Example:
+  paddock sandbox delete scratch
+`,
+  async run({ args, settings, client, io }) {
+    const name = oneName(args, 'paddock sandbox delete NAME');
+    await client.sandboxes.delete(name, { namespace: settings.namespace });
+    io.stdout(`sandbox/${name} deleted\n`);
+    return 0;
+  },
+};
+
+/** The exit code a shell would report: the process's own, or 128 + the signal's number. */
+export function shellExitCode(exitCode: number | null, signal: string | null): number {
+  if (exitCode !== null) return exitCode;
+  const number = signal ? constants.signals[signal as keyof typeof constants.signals] : undefined;
+  return number === undefined ? 1 : 128 + number;
+}
+
+const exec: Command = {
+  path: ['sandbox', 'exec'],
+  flags: [],
+  help: `Usage: paddock sandbox exec NAME [-n NAMESPACE] -- COMMAND [ARG…]
+
+Runs a command in a running sandbox (no shell unless you run one), streams its output and exits
+with the command's exit code (128 + N when killed by signal N).
+
+Example:
+  paddock sandbox exec scratch -- sh -c 'ls -la /workspace'
+`,
+  async run({ args, invocation, settings, client, io }) {
+    const name = oneName(args, 'paddock sandbox exec NAME -- COMMAND [ARG…]');
+    const command = invocation.rest ?? [];
+    if (command.length === 0) {
+      throw new PaddockError(ErrorCode.ValidationFailed, 'sandbox exec needs a command after --', {
+        issues: [{ path: '--', message: 'must be followed by a command' }],
+      });
+    }
+    const events = client.sandboxes.execStream(
+      name,
+      { command },
+      { namespace: settings.namespace },
+    );
+    for await (const event of events) {
+      switch (event.type) {
+        case 'started':
+          break;
+        case 'stdout':
+          io.stdout(event.data);
+          break;
+        case 'stderr':
+          io.stderr(event.data);
+          break;
+        case 'exit':
+          return shellExitCode(event.exitCode, event.signal);
+        case 'error':
+          throw new PaddockError(
+            isErrorCode(event.code) ? event.code : ErrorCode.Internal,
+            event.message,
+          );
+      }
+    }
+    throw new PaddockError(ErrorCode.Internal, 'the exec stream ended without an exit status');
+  },
+};
+
+export const sandboxCommands: readonly Command[] = [list, get, create, remove, exec];
