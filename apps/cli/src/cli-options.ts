@@ -20,6 +20,11 @@ const FLAG_SPEC = {
   template: { type: 'string' },
   cluster: { type: 'boolean' },
   filename: { type: 'string', short: 'f' },
+  follow: { type: 'boolean' },
+  role: { type: 'string' },
+  actor: { type: 'string' },
+  action: { type: 'string' },
+  limit: { type: 'string' },
 } as const;
 export type FlagName = keyof typeof FLAG_SPEC;
 

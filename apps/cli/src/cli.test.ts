@@ -129,6 +129,55 @@ spec: {templateRef: {name: small}}
     assert.equal(three.stderr, 'oops\n');
   });
 
+  it('stops and starts a sandbox, after which exec still works', async () => {
+    const stopped = await cli(['sandbox', 'stop', 'box']);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.equal(stopped.stdout, 'sandbox/box stopped\n');
+    assert.equal((await paddock.sandboxes.get('box')).status?.phase, 'Stopped');
+    const started = await cli(['sandbox', 'start', 'box', '-o', 'json']);
+    assert.equal(started.code, 0, started.stderr);
+    assert.equal(JSON.parse(started.stdout).status.phase, 'Running');
+    const hi = await cli(['sandbox', 'exec', 'box', '--', 'echo', 'again']);
+    assert.equal(hi.code, 0, hi.stderr);
+    assert.equal(hi.stdout, 'again\n');
+  });
+
+  it('lists the events of a sandbox as a table', async () => {
+    const events = await cli(['sandbox', 'events', 'box']);
+    assert.equal(events.code, 0, events.stderr);
+    assert.match(events.stdout, /^AGE\s+TYPE\s+REASON\s+MESSAGE\n/);
+    assert.match(events.stdout, /\n\d+s\s+Normal\s+Provisioned\s/);
+  });
+
+  it('creates an API key, printing the secret once, and lists it without the secret', async () => {
+    const created = await cli(['apikey', 'create', 'ci-bot', '--role', 'user']);
+    assert.equal(created.code, 0, created.stderr);
+    const key = created.stdout.trim();
+    assert.match(key, /^pdk_\S+$/);
+    const id = created.stderr.match(/^apikey\/(\S+) created/)?.[1];
+    assert.ok(id, created.stderr);
+    const listed = await cli(['apikey', 'list', '-o', 'json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const list = JSON.parse(listed.stdout) as { items: Array<{ id: string }> };
+    assert.ok(list.items.some((k) => k.id === id));
+    assert.ok(!listed.stdout.includes(key));
+    const badRole = await cli(['apikey', 'create', 'x', '--role', 'root']);
+    assert.equal(badRole.code, exitCodeFor('validation_failed'));
+  });
+
+  it('lists audit records, including the exec', async () => {
+    const audit = await cli(['audit', '--action', 'sandbox.exec', '--limit', '50', '-o', 'json']);
+    assert.equal(audit.code, 0, audit.stderr);
+    const records = JSON.parse(audit.stdout) as { items: Array<{ action: string }> };
+    assert.ok(
+      records.items.some((r) => r.action === 'sandbox.exec'),
+      audit.stdout,
+    );
+    const bad = await cli(['audit', '--limit', 'many']);
+    assert.equal(bad.code, exitCodeFor('validation_failed'));
+    assert.match(bad.stderr, /--limit: must be a number/);
+  });
+
   it('exits with the not_found code and prints the code', async () => {
     const missing = await cli(['get', 'sandbox', 'missing']);
     assert.equal(missing.code, exitCodeFor('not_found'));

@@ -5,22 +5,37 @@ import { createClient } from '@paddock/client';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { foreignFlags, parseInvocation, resolveSettings } from './cli-options.ts';
 import type { Command, Io } from './command.ts';
+import { apikeyCommands } from './commands/apikey.ts';
 import { applyCommand } from './commands/apply.ts';
+import { auditCommand } from './commands/audit.ts';
 import { getCommand } from './commands/get.ts';
 import { sandboxCommands } from './commands/sandbox.ts';
+import { sandboxLogsCommands } from './commands/sandbox-logs.ts';
+import { sandboxPowerCommands } from './commands/sandbox-power.ts';
 import { asPaddockError, exitCodeFor, formatError, shouldColor } from './exit-codes.ts';
 
 const VERSION = '0.1.0';
 
-const COMMANDS: readonly Command[] = [...sandboxCommands, getCommand, applyCommand];
+const COMMANDS: readonly Command[] = [
+  ...sandboxCommands,
+  ...sandboxPowerCommands,
+  ...sandboxLogsCommands,
+  getCommand,
+  applyCommand,
+  ...apikeyCommands,
+  auditCommand,
+];
 
 const USAGE = `paddock — run AI agents in isolated sandboxes
 
 Usage:
   paddock up [--addr HOST:PORT] [--home DIR]       start Paddock on this machine (default 127.0.0.1:7070)
   paddock sandbox list|get|create|delete|exec      manage sandboxes
+  paddock sandbox stop|start|logs|events NAME      stop, start and watch a sandbox
   paddock get KIND [NAME]                          list or show resources of any kind
   paddock apply -f FILE|-                          create or update resources from YAML or JSON
+  paddock apikey create|list|revoke                manage API keys (the secret is shown once)
+  paddock audit [--actor A] [--action X] [--limit N]  who did what, newest first
   paddock version                                  print the version
 
 Global flags:

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { DEFAULT_SERVER, parseInvocation, resolveSettings } from './cli-options.ts';
 import { parseManifests } from './commands/apply.ts';
 import { kindFromWord } from './commands/get.ts';
-import { formatAge, formatResources, formatTable } from './output.ts';
+import { formatAge, formatList, formatResources, formatTable } from './output.ts';
 
 type Row = { kind: string; metadata: { name: string }; phase: string };
 const rows: Row[] = [
@@ -41,6 +41,20 @@ describe('output', () => {
       formatResources([], { format: 'table', columns, isList: true }),
       'No resources found.\n',
     );
+  });
+
+  it('prints lists that are not resources: the answer itself for scripts', () => {
+    const list = { kind: 'ApiKeyList', items: [{ id: 'k1', name: 'ci' }] };
+    const options = {
+      columns: [{ header: 'ID', value: (k: { id: string }) => k.id }],
+      nameOf: (k: { id: string }) => `apikey/${k.id}`,
+      empty: 'No API keys found.\n',
+    };
+    assert.equal(formatList(list, { ...options, format: 'table' }), 'ID\nk1\n');
+    assert.deepEqual(JSON.parse(formatList(list, { ...options, format: 'json' })), list);
+    assert.deepEqual(parse(formatList(list, { ...options, format: 'yaml' })), list);
+    assert.equal(formatList(list, { ...options, format: 'name' }), 'apikey/k1\n');
+    assert.equal(formatList({ items: [] }, { ...options, format: 'table' }), options.empty);
   });
 
   it('prints ages like kubectl', () => {

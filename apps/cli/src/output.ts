@@ -57,3 +57,32 @@ export function formatResources<T extends Named>(
     }
   }
 }
+
+/**
+ * A list that is not a resource kind (API keys, audit records, events): a table for people, the
+ * list as the server answered for `json` and `yaml`, `name` as `noun/id` per line.
+ */
+export function formatList<T>(
+  list: { items: readonly T[] },
+  options: {
+    format: OutputFormat;
+    columns: readonly Column<T>[];
+    nameOf: (item: T) => string;
+    empty: string;
+  },
+): string {
+  switch (options.format) {
+    case OutputFormat.Table:
+      return list.items.length === 0 ? options.empty : formatTable(options.columns, list.items);
+    case OutputFormat.Json:
+      return `${JSON.stringify(list, null, 2)}\n`;
+    case OutputFormat.Yaml:
+      return stringify(list);
+    case OutputFormat.Name:
+      return list.items.map((i) => `${options.nameOf(i)}\n`).join('');
+    default: {
+      const unhandled: never = options.format;
+      throw new Error(`unknown output format ${String(unhandled)}`);
+    }
+  }
+}

@@ -8,7 +8,8 @@ import { sandboxColumns } from './get.ts';
 
 const CREATE_TIMEOUT_MS = 120_000;
 
-function oneName(args: string[], usage: string): string {
+/** The one NAME of a command, or `validation_failed` showing its usage. */
+export function oneName(args: string[], usage: string): string {
   const [name, ...extra] = args;
   if (name === undefined || extra.length > 0) {
     throw new PaddockError(ErrorCode.ValidationFailed, `usage: ${usage}`, {

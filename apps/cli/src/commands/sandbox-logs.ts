@@ -1,0 +1,69 @@
+import type { Operations } from '@paddock/client';
+import type { Command } from '../command.ts';
+import { type Column, formatAge, formatList } from '../output.ts';
+import { oneName } from './sandbox.ts';
+
+type ResourceEvent = Operations['listSandboxEvents']['result']['items'][number];
+
+function eventColumns(now: Date): Column<ResourceEvent>[] {
+  return [
+    { header: 'AGE', value: (e) => formatAge(e.timestamp, now) },
+    { header: 'TYPE', value: (e) => e.type },
+    { header: 'REASON', value: (e) => e.reason },
+    { header: 'MESSAGE', value: (e) => e.message },
+  ];
+}
+
+const withNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+
+const logs: Command = {
+  path: ['sandbox', 'logs'],
+  flags: ['follow'],
+  help: `Usage: paddock sandbox logs NAME [--follow] [-n NAMESPACE]
+
+Prints the output of a sandbox's main process; with --follow, keeps printing new lines (stderr
+lines to stderr) until the process ends or you press Ctrl-C.
+
+Example:
+  paddock sandbox logs scratch --follow
+`,
+  async run({ args, invocation, settings, client, io }) {
+    const name = oneName(args, 'paddock sandbox logs NAME [--follow]');
+    const scope = { namespace: settings.namespace };
+    if (!invocation.flags.follow) {
+      io.stdout(await client.sandboxes.logs(name, scope));
+      return 0;
+    }
+    for await (const line of client.sandboxes.logs(name, { ...scope, follow: true })) {
+      (line.stream === 'stderr' ? io.stderr : io.stdout)(withNewline(line.text));
+    }
+    return 0;
+  },
+};
+
+const events: Command = {
+  path: ['sandbox', 'events'],
+  flags: [],
+  help: `Usage: paddock sandbox events NAME [-n NAMESPACE] [-o table|json|yaml|name]
+
+Lists what happened to a sandbox, oldest first: AGE, TYPE, REASON, MESSAGE.
+
+Example:
+  paddock sandbox events scratch
+`,
+  async run({ args, settings, client, io }) {
+    const name = oneName(args, 'paddock sandbox events NAME');
+    const list = await client.sandboxes.events(name, { namespace: settings.namespace });
+    io.stdout(
+      formatList(list, {
+        format: settings.output,
+        columns: eventColumns(io.now()),
+        nameOf: (e) => `event/${e.reason}`,
+        empty: 'No events found.\n',
+      }),
+    );
+    return 0;
+  },
+};
+
+export const sandboxLogsCommands: readonly Command[] = [logs, events];
