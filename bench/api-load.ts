@@ -9,7 +9,7 @@ import { createClient, type PaddockClient } from '@paddock/client';
 import { runToCompletion } from '@paddock/control';
 import type { SandboxRef } from '@paddock/core';
 import { createLocalRuntime } from '@paddock/runtime-local';
-import { startServerProcess } from './server-process.ts';
+import { startPaddockProcess } from '@paddock/testkit';
 import { elapsedMs, fmtMs, progress, ratio, type Summary, summarize } from './stats.ts';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -127,12 +127,19 @@ export type ApiLoadResults = {
 };
 
 /** Runs the API load case and prints its table; `failures` is empty when nothing was lost. */
+const SERVER_MAIN = join(import.meta.dirname, '..', 'apps', 'server', 'src', 'main.ts');
+
 export async function runApiLoadBench(): Promise<ApiLoadResults> {
   const dir = mkdtempSync(join(tmpdir(), 'paddock-bench-api-'));
   const home = join(dir, 'home');
   const failures: Failure[] = [];
   // The per-principal rate limit (default 50/s, burst 100) would turn load into 429s.
-  const server = await startServerProcess(home, [
+  const server = await startPaddockProcess([
+    SERVER_MAIN,
+    '--addr',
+    '127.0.0.1:0',
+    '--home',
+    home,
     '--rate-limit',
     '100000',
     '--rate-burst',

@@ -1,7 +1,6 @@
 // A journey across apps: the real `paddock up` process, driven only through @paddock/client, the
 // way the CLI and the web UI will drive it. Proves client and server agree on the wire.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,41 +8,22 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createClient, type PaddockClient } from '@paddock/client';
 import { isPaddockError } from '@paddock/core';
-
-const hasBwrap = (() => {
-  try {
-    execFileSync('bwrap', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { bwrapSkipReason, type PaddockProcess, startPaddockProcess } from '@paddock/testkit';
 
 const v = 'paddock.dev/v1alpha1';
 
 describe('sandbox journey through the client', {
-  skip: hasBwrap ? false : 'bwrap is not installed (scripts/setup.sh installs it)',
+  skip: bwrapSkipReason(),
   timeout: 120_000,
 }, () => {
   const home = mkdtempSync(join(tmpdir(), 'paddock-e2e-'));
-  let server: ChildProcess;
+  let server: PaddockProcess;
   let paddock: PaddockClient;
 
   before(async () => {
     const main = fileURLToPath(new URL('../../apps/cli/src/main.ts', import.meta.url));
-    server = spawn(process.execPath, [main, 'up', '--addr', '127.0.0.1:0', '--home', home], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      let stderr = '';
-      server.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const match = stderr.match(/listening on (http:\/\/\S+)/);
-        if (match?.[1]) resolve(match[1]);
-      });
-      server.once('exit', (code) => reject(new Error(`paddock up exited ${code}: ${stderr}`)));
-    });
-    paddock = createClient({ baseUrl: url });
+    server = await startPaddockProcess([main, 'up', '--addr', '127.0.0.1:0', '--home', home]);
+    paddock = createClient({ baseUrl: server.url });
   });
 
   after(async () => {
@@ -54,9 +34,7 @@ describe('sandbox journey through the client', {
     for (let i = 0; i < 200 && (await paddock.sandboxes.list()).items.length > 0; i++) {
       await new Promise((r) => setTimeout(r, 25));
     }
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
+    await server.stop();
     rmSync(home, { recursive: true, force: true });
   });
 

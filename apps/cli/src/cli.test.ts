@@ -1,33 +1,25 @@
 // The real `paddock` CLI, as a child process, against a real `paddock up` (temporary home, random port).
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createClient, type PaddockClient } from '@paddock/client';
+import { bwrapSkipReason, type PaddockProcess, startPaddockProcess } from '@paddock/testkit';
 import { exitCodeFor } from './exit-codes.ts';
-
-const hasBwrap = (() => {
-  try {
-    execFileSync('bwrap', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 type Result = { code: number | null; stdout: string; stderr: string };
 
 describe('paddock CLI against a real paddock up', {
-  skip: hasBwrap ? false : 'bwrap is not installed (scripts/setup.sh installs it)',
+  skip: bwrapSkipReason(),
   timeout: 120_000,
 }, () => {
   const home = mkdtempSync(join(tmpdir(), 'paddock-cli-'));
-  let server: ChildProcess;
+  let server: PaddockProcess;
   let url: string;
   let paddock: PaddockClient;
 
@@ -50,18 +42,8 @@ describe('paddock CLI against a real paddock up', {
     });
 
   before(async () => {
-    server = spawn(process.execPath, [main, 'up', '--addr', '127.0.0.1:0', '--home', home], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      let stderr = '';
-      server.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const match = stderr.match(/listening on (http:\/\/\S+)/);
-        if (match?.[1]) resolve(match[1]);
-      });
-      server.once('exit', (code) => reject(new Error(`paddock up exited ${code}: ${stderr}`)));
-    });
+    server = await startPaddockProcess([main, 'up', '--addr', '127.0.0.1:0', '--home', home]);
+    url = server.url;
     paddock = createClient({ baseUrl: url });
   });
 
@@ -76,9 +58,7 @@ describe('paddock CLI against a real paddock up', {
     for (let i = 0; i < 200 && (await paddock.sandboxes.list()).items.length > 0; i++) {
       await new Promise((r) => setTimeout(r, 25));
     }
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
+    await server.stop();
     rmSync(home, { recursive: true, force: true });
   });
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createLocalRuntime } from '@paddock/runtime-local';
-import { API, eventually, hasBwrap } from './test-server.ts';
+import { bwrapSkipReason } from '@paddock/testkit';
+import { API, eventually } from './test-server.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -33,7 +34,7 @@ async function launch(home: string): Promise<Proc> {
 }
 
 describe('a server killed with SIGKILL mid-work and restarted', {
-  skip: hasBwrap ? false : 'bwrap is not installed (scripts/setup.sh installs it)',
+  skip: bwrapSkipReason(),
 }, () => {
   const home = mkdtempSync(join(tmpdir(), 'paddock-restart-'));
   const procs: Proc[] = [];

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { API, eventually, hasBwrap, startTestServer, type TestServer } from './test-server.ts';
+import { bwrapSkipReason } from '@paddock/testkit';
+import { API, eventually, startTestServer, type TestServer } from './test-server.ts';
 
 describe('sandboxes over HTTP on the real bubblewrap runtime', {
-  skip: hasBwrap ? false : 'bwrap is not installed (scripts/setup.sh installs it)',
+  skip: bwrapSkipReason(),
 }, () => {
   let s: TestServer;
   const base = '/api/v1/namespaces/default/sandboxes/box';

@@ -1,20 +1,10 @@
 // Test support: a real `paddock up` (engine + HTTP server) on 127.0.0.1:0 with a temp home.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ConfigSources, resolveConfig } from './config.ts';
 import { type Engine, startEngine } from './engine.ts';
 import { type RunningServer, startServer } from './server.ts';
-
-export const hasBwrap = (() => {
-  try {
-    execFileSync('bwrap', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 export type TestServer = {
   url: string;

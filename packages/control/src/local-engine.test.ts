@@ -1,7 +1,6 @@
 // The engine of one machine end to end: the reconciler on the real SQLite store and the real
 // bubblewrap runtime. Survives a control-plane restart and a simulated host reboot.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,22 +8,14 @@ import { after, before, describe, it } from 'node:test';
 import type { Sandbox, SandboxRef } from '@paddock/core';
 import { createLocalRuntime, type LocalRuntime } from '@paddock/runtime-local';
 import { openSqliteStore, type SqliteStore } from '@paddock/store-sqlite';
+import { bwrapSkipReason } from '@paddock/testkit';
 import { MemoryEventRecorder } from './event-recorder.ts';
 import { runToCompletion } from './run-to-completion.ts';
 import { reconcileSandbox } from './sandbox-reconciler.ts';
 import { sandboxManifest, templateManifest } from './test-harness.ts';
 
-const hasBwrap = (() => {
-  try {
-    execFileSync('bwrap', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 describe('local engine: reconciler + SQLite + bubblewrap', {
-  skip: hasBwrap ? false : 'bwrap is not installed (scripts/setup.sh installs it)',
+  skip: bwrapSkipReason(),
 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'paddock-engine-'));
   const root = join(dir, 'sandboxes');

@@ -6,6 +6,7 @@ export {
   runEventLogContract,
 } from './event-log-contract.ts';
 export { type ExecScript, MemoryRuntime, type ScriptedResult } from './memory-runtime.ts';
+export { bwrapSkipReason, type PaddockProcess, startPaddockProcess } from './paddock-process.ts';
 export {
   type ContractCase,
   runStoreContract,

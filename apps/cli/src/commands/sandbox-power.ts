@@ -1,12 +1,10 @@
-import { ErrorCode, PaddockError, type Sandbox, SandboxPhase } from '@paddock/core';
+import { SandboxPhase } from '@paddock/core';
 import { OutputFormat } from '../cli-options.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { formatResources } from '../output.ts';
-import { startProgress } from '../progress.ts';
 import { sandboxColumns } from './get.ts';
 import { oneName } from './sandbox.ts';
-
-const WAIT_TIMEOUT_MS = 120_000;
+import { waitForPhase } from './wait-for-phase.ts';
 
 /** Asks for a phase change, waits for `target` (spinner on a terminal) and reports it. */
 async function changePhase(
@@ -19,30 +17,7 @@ async function changePhase(
   const scope = { namespace: settings.namespace };
   const asked = verb === 'stop' ? client.sandboxes.stop : client.sandboxes.start;
   const first = await asked(name, scope);
-  const progress = startProgress(
-    io.stderr,
-    io.isInteractive,
-    `sandbox/${name}: ${first.status?.phase ?? SandboxPhase.Pending}`,
-  );
-  let sandbox: Sandbox;
-  try {
-    sandbox = await client.sandboxes.waitFor(
-      name,
-      (s) => {
-        progress.update(`sandbox/${name}: ${s.status?.phase ?? SandboxPhase.Pending}`);
-        return s.status?.phase === target || s.status?.phase === SandboxPhase.Error;
-      },
-      { ...scope, timeoutMs: WAIT_TIMEOUT_MS },
-    );
-  } finally {
-    progress.stop();
-  }
-  if (sandbox.status?.phase === SandboxPhase.Error) {
-    const why = sandbox.status.message ?? sandbox.status.reason ?? 'unknown reason';
-    throw new PaddockError(ErrorCode.RuntimeUnavailable, `sandbox "${name}" failed: ${why}`, {
-      reason: sandbox.status.reason ?? null,
-    });
-  }
+  const sandbox = await waitForPhase(context, name, target, first.status?.phase);
   if (settings.output === OutputFormat.Table) {
     io.stdout(`sandbox/${name} ${verb === 'stop' ? 'stopped' : 'started'}\n`);
   } else {

@@ -3,10 +3,8 @@ import { ErrorCode, isErrorCode, PaddockError, SandboxPhase } from '@paddock/cor
 import { OutputFormat } from '../cli-options.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { formatResources } from '../output.ts';
-import { startProgress } from '../progress.ts';
 import { sandboxColumns } from './get.ts';
-
-const CREATE_TIMEOUT_MS = 120_000;
+import { waitForPhase } from './wait-for-phase.ts';
 
 /** The one NAME of a command, or `validation_failed` showing its usage. */
 export function oneName(args: string[], usage: string): string {
@@ -101,26 +99,7 @@ Example:
       },
       scope,
     );
-    const progress = startProgress(io.stderr, io.isInteractive, `sandbox/${name}: Pending`);
-    let sandbox: Awaited<ReturnType<typeof client.sandboxes.get>>;
-    try {
-      sandbox = await client.sandboxes.waitFor(
-        name,
-        (s) => {
-          progress.update(`sandbox/${name}: ${s.status?.phase ?? SandboxPhase.Pending}`);
-          return s.status?.phase === SandboxPhase.Running || s.status?.phase === SandboxPhase.Error;
-        },
-        { ...scope, timeoutMs: CREATE_TIMEOUT_MS },
-      );
-    } finally {
-      progress.stop();
-    }
-    if (sandbox.status?.phase === SandboxPhase.Error) {
-      const why = sandbox.status.message ?? sandbox.status.reason ?? 'unknown reason';
-      throw new PaddockError(ErrorCode.RuntimeUnavailable, `sandbox "${name}" failed: ${why}`, {
-        reason: sandbox.status.reason ?? null,
-      });
-    }
+    const sandbox = await waitForPhase(context, name, SandboxPhase.Running);
     if (settings.output === OutputFormat.Table) io.stdout(`sandbox/${name} created\n`);
     else printSandboxes(context, [sandbox], false);
     return 0;

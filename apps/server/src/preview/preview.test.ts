@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { API, eventually, hasBwrap } from '../test-server.ts';
+import { bwrapSkipReason } from '@paddock/testkit';
+import { API, eventually } from '../test-server.ts';
 import { BEARER_PROTOCOL_PREFIX } from '../ws/credential.ts';
 import {
   type AuthWorld,
@@ -34,7 +35,7 @@ function rawGet(base: string, path: string, token: string) {
 }
 
 describe('preview proxy on the real bubblewrap runtime', {
-  skip: hasBwrap ? false : 'bwrap is not installed (scripts/setup.sh installs it)',
+  skip: bwrapSkipReason(),
   timeout: 120_000,
 }, () => {
   let w: AuthWorld;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { eventually, hasBwrap } from '../test-server.ts';
+import { bwrapSkipReason } from '@paddock/testkit';
+import { eventually } from '../test-server.ts';
 import { BEARER_PROTOCOL_PREFIX } from './credential.ts';
 import { TERMINAL_PROTOCOL } from './terminal-protocol.ts';
 import {
@@ -14,7 +15,7 @@ import {
 const RECONNECT_MS = 2000;
 
 describe('WebSocket terminal on the real bubblewrap runtime', {
-  skip: hasBwrap ? false : 'bwrap is not installed (scripts/setup.sh installs it)',
+  skip: bwrapSkipReason(),
   timeout: 120_000,
 }, () => {
   let w: AuthWorld;
