@@ -1,0 +1,66 @@
+/**
+ * The script a scripted LLM server plays: one turn per model request, in order. It speaks the
+ * Anthropic Messages API and the OpenAI Chat Completions API (streaming and not), so tests drive
+ * harnesses, the gateway and external agent CLIs against it with their real client libraries.
+ */
+
+/** A tool call the scripted model makes; `id` is generated when absent. */
+export type ScriptedToolCall = { id?: string; name: string; input: Record<string, unknown> };
+
+/** One model answer. */
+export type ScriptedTurn = {
+  /** Assistant text (streamed in several deltas when the request streams). */
+  text?: string;
+  /** Visible reasoning (Anthropic `thinking` blocks; ignored on the OpenAI side). */
+  thinking?: string;
+  /** Tool calls after the text; several make a parallel tool call. */
+  toolCalls?: ScriptedToolCall[];
+  /** Token counts reported; estimated from the request and answer sizes when absent. */
+  usage?: { inputTokens: number; outputTokens: number; cacheReadTokens?: number };
+  /** Defaults: `tool_use` when there are tool calls, else `end_turn` (OpenAI: `tool_calls` / `stop`). */
+  stopReason?: 'end_turn' | 'tool_use' | 'max_tokens' | 'stop_sequence';
+  /** Answer with a provider-shaped error instead (429 and 5xx let clients test retries). */
+  error?: { status: number; message?: string; retryAfterSeconds?: number };
+  /** Pause between streamed chunks, to cancel a run mid-stream. */
+  chunkDelayMs?: number;
+  /** Start streaming and never finish (until the client goes away). */
+  isHanging?: boolean;
+};
+
+/** A request the server received, as recorded for assertions. */
+export type RecordedRequest = {
+  api: 'anthropic' | 'openai';
+  method: string;
+  path: string;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  body: unknown;
+  model: string | undefined;
+  isStream: boolean;
+};
+
+/** A list of turns played in order, or a function choosing the turn for each request. */
+export type LlmScript =
+  | readonly ScriptedTurn[]
+  | ((request: RecordedRequest, index: number) => ScriptedTurn);
+
+export type ScriptedLlmOptions = {
+  script: LlmScript;
+  /** When set, requests must carry this key (`x-api-key` or `Authorization: Bearer`), else 401. */
+  requireKey?: string;
+  /** Listen address; 127.0.0.1 and a random port by default. */
+  host?: string;
+  port?: number;
+};
+
+export type ScriptedLlm = {
+  /** Base URL without a trailing slash: `${url}/v1/messages`, `${url}/v1/chat/completions`. */
+  url: string;
+  /** Every model request received, in order (count_tokens and models listing excluded). */
+  requests: RecordedRequest[];
+  /** Turns not played yet (list scripts only). */
+  remaining(): number;
+  /** Appends turns to a list script. */
+  push(...turns: ScriptedTurn[]): void;
+  close(): Promise<void>;
+};
