@@ -8,10 +8,10 @@ export const OutputFormat = { Table: 'table', Json: 'json', Yaml: 'yaml', Name: 
 export type OutputFormat = (typeof OutputFormat)[keyof typeof OutputFormat];
 
 /** Flags every command (except `up`) accepts. */
-export const GLOBAL_FLAGS = ['server', 'token', 'namespace', 'output', 'help'] as const;
+export const GLOBAL_FLAGS = ['server', 'token', 'namespace', 'output', 'help', 'context'] as const;
 
 /** Every flag a command may accept; each command names the ones it does in `flags`. */
-const FLAG_SPEC = {
+export const FLAG_SPEC = {
   server: { type: 'string' },
   token: { type: 'string' },
   namespace: { type: 'string', short: 'n' },
@@ -25,6 +25,12 @@ const FLAG_SPEC = {
   actor: { type: 'string' },
   action: { type: 'string' },
   limit: { type: 'string' },
+  local: { type: 'string' },
+  context: { type: 'string' },
+  'token-stdin': { type: 'boolean' },
+  home: { type: 'string' },
+  watch: { type: 'boolean', short: 'w' },
+  'ignore-not-found': { type: 'boolean' },
 } as const;
 export type FlagName = keyof typeof FLAG_SPEC;
 
@@ -106,18 +112,25 @@ export function foreignFlags(
 }
 
 /**
- * Resolves once: flag > environment > default. Throws `validation_failed` naming every problem:
- * `earlier` ones (unknown flags) and each bad value.
+ * Resolves once: flag > environment > context (from the config file) > default. Throws
+ * `validation_failed` naming every problem: `earlier` ones (unknown flags) and each bad value.
  */
 export function resolveSettings(
   flags: Invocation['flags'],
   env: Readonly<Record<string, string | undefined>>,
   earlier: readonly Issue[] = [],
+  context: { server: string; token?: string | undefined; namespace?: string | undefined } = {
+    server: DEFAULT_SERVER,
+  },
 ): Settings {
+  const server = flags.server ?? env.PADDOCK_URL ?? context.server;
+  // A context's key goes only to that context's server, never to one named by flag or env.
+  const token =
+    flags.token ?? env.PADDOCK_TOKEN ?? (server === context.server ? context.token : undefined);
   const result = Settings.safeParse({
-    server: flags.server ?? env.PADDOCK_URL ?? DEFAULT_SERVER,
-    ...((flags.token ?? env.PADDOCK_TOKEN) && { token: flags.token ?? env.PADDOCK_TOKEN }),
-    namespace: flags.namespace ?? env.PADDOCK_NAMESPACE ?? 'default',
+    server,
+    ...(token && { token }),
+    namespace: flags.namespace ?? env.PADDOCK_NAMESPACE ?? context.namespace ?? 'default',
     output: flags.output ?? OutputFormat.Table,
   });
   const issues = [

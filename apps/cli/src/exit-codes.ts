@@ -49,8 +49,14 @@ export function exitCodeFor(code: ErrorCode): ExitCode {
   }
 }
 
-/** What to try next, per code; undefined when the message says it all. */
-export function hintFor(code: ErrorCode): string | undefined {
+/**
+ * What to try next, per code; undefined when the message says it all. `details.url` (the client's,
+ * when it could not connect) names the server in the hint.
+ */
+export function hintFor(
+  code: ErrorCode,
+  details: Readonly<Record<string, unknown>> = {},
+): string | undefined {
   switch (code) {
     case ErrorCode.ValidationFailed:
       return 'see paddock --help, or paddock COMMAND --help';
@@ -69,8 +75,10 @@ export function hintFor(code: ErrorCode): string | undefined {
       return 'your API key does not allow this';
     case ErrorCode.Unauthenticated:
       return 'pass --token or set PADDOCK_TOKEN (paddock login is coming)';
-    case ErrorCode.RuntimeUnavailable:
-      return 'is paddock up running? (--server, PADDOCK_URL)';
+    case ErrorCode.RuntimeUnavailable: {
+      const at = typeof details.url === 'string' ? ` at ${details.url}` : '';
+      return `is paddock up running${at}? (--server, PADDOCK_URL)`;
+    }
     case ErrorCode.Timeout:
       return 'the server may be busy; try again';
     case ErrorCode.RateLimited:
@@ -121,7 +129,7 @@ export function formatError(error: PaddockError, options: { isColor: boolean }):
       lines.push(`  - ${label === undefined ? '' : `${String(label)}: `}${String(record.message)}`);
     }
   }
-  const hint = hintFor(error.code);
+  const hint = hintFor(error.code, error.details);
   if (hint) lines.push(paint('2', `hint: ${hint}`));
   return `${lines.join('\n')}\n`;
 }

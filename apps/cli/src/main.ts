@@ -3,15 +3,26 @@ import { text } from 'node:stream/consumers';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@paddock/client';
 import { ErrorCode, PaddockError } from '@paddock/core';
+import { cliConfigPath, loadCliConfig, selectContext } from './cli-config.ts';
 import { foreignFlags, parseInvocation, resolveSettings } from './cli-options.ts';
 import type { Command, Io } from './command.ts';
 import { apikeyCommands } from './commands/apikey.ts';
 import { applyCommand } from './commands/apply.ts';
 import { auditCommand } from './commands/audit.ts';
+import { completionCommand } from './commands/completion.ts';
+import { contextCommands } from './commands/context.ts';
+import { deleteCommand } from './commands/delete.ts';
+import { doctorCommand } from './commands/doctor.ts';
 import { getCommand } from './commands/get.ts';
+import { loginCommands } from './commands/login.ts';
+import { policyCommands } from './commands/policy.ts';
 import { sandboxCommands } from './commands/sandbox.ts';
+import { sandboxCpCommands } from './commands/sandbox-cp.ts';
 import { sandboxLogsCommands } from './commands/sandbox-logs.ts';
+import { sandboxPortCommands } from './commands/sandbox-port.ts';
 import { sandboxPowerCommands } from './commands/sandbox-power.ts';
+import { sandboxShellCommands } from './commands/sandbox-shell.ts';
+import { templateCommands } from './commands/template.ts';
 import { asPaddockError, exitCodeFor, formatError, shouldColor } from './exit-codes.ts';
 
 const VERSION = '0.1.0';
@@ -20,10 +31,20 @@ const COMMANDS: readonly Command[] = [
   ...sandboxCommands,
   ...sandboxPowerCommands,
   ...sandboxLogsCommands,
+  ...sandboxShellCommands,
+  ...sandboxCpCommands,
+  ...sandboxPortCommands,
   getCommand,
   applyCommand,
+  deleteCommand,
+  ...templateCommands,
+  ...policyCommands,
   ...apikeyCommands,
   auditCommand,
+  ...loginCommands,
+  ...contextCommands,
+  doctorCommand,
+  completionCommand(() => COMMANDS),
 ];
 
 const USAGE = `paddock — run AI agents in isolated sandboxes
@@ -32,17 +53,29 @@ Usage:
   paddock up [--addr HOST:PORT] [--home DIR]       start Paddock on this machine (default 127.0.0.1:7070)
   paddock sandbox list|get|create|delete|exec      manage sandboxes
   paddock sandbox stop|start|logs|events NAME      stop, start and watch a sandbox
+  paddock sandbox shell NAME                       an interactive shell in a sandbox
+  paddock sandbox cp SRC DST                       copy files in or out (NAME:PATH is inside)
+  paddock sandbox port NAME [PORT]                 list ports, or forward one to this machine
   paddock get KIND [NAME]                          list or show resources of any kind
   paddock apply -f FILE|-                          create or update resources from YAML or JSON
+  paddock delete KIND NAME… | -f FILE|-            delete resources (--ignore-not-found)
+  paddock template list|get|resolve [NAME]         templates, and what one gives after inheritance
+  paddock policy [check -f FILE]                   the policy in force, usage, and a dry run
   paddock apikey create|list|revoke                manage API keys (the secret is shown once)
   paddock audit [--actor A] [--action X] [--limit N]  who did what, newest first
+  paddock login [--server URL] [--token-stdin]     check a server and key, save them as the current context
+  paddock logout | context list|use|delete         forget a key; list and switch saved contexts
+  paddock doctor [--home DIR]                      check this machine can run Paddock, with fixes
+  paddock completion bash|zsh|fish                 print a shell completion script
   paddock version                                  print the version
 
 Global flags:
   --server URL          the Paddock server (PADDOCK_URL; default http://127.0.0.1:7070)
   --token TOKEN         API key (PADDOCK_TOKEN)
+  --context NAME        a saved context instead of the current one (paddock context list)
   -n, --namespace NS    namespace (PADDOCK_NAMESPACE; default "default")
   -o, --output FORMAT   table (default), json, yaml or name
+  -w, --watch           on lists: keep printing each change until Ctrl-C
   -h, --help            help on any command: paddock sandbox create --help
 
 Example:
@@ -106,10 +139,15 @@ async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<numb
     io.stdout(command.help);
     return 0;
   }
-  const settings = resolveSettings(invocation.flags, env, [
-    ...invocation.issues,
-    ...foreignFlags(invocation, command.flags, command.path.join(' ')),
-  ]);
+  const context = selectContext(loadCliConfig(cliConfigPath(env)), invocation.flags.context, {
+    isNewAllowed: command.path[0] === 'login',
+  });
+  const settings = resolveSettings(
+    invocation.flags,
+    env,
+    [...invocation.issues, ...foreignFlags(invocation, command.flags, command.path.join(' '))],
+    context,
+  );
   const client = createClient({
     baseUrl: settings.server,
     namespace: settings.namespace,

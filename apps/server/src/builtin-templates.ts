@@ -57,6 +57,8 @@ export const BUILTIN_TEMPLATES: readonly ClusterSandboxTemplate[] = [
     description:
       'For coding agents: more memory and time, no direct network (models are reached through the Paddock gateway)',
     resources: { cpu: '2', memory: '2Gi', pids: 1024 },
+    // No interfaces: the egress proxy reaches the gateway (a host service) and nothing else.
+    network: { egress: 'allowlist', allowedDomains: [] },
     timeout: '4h',
     idleTimeout: '30m',
   }),

@@ -43,6 +43,13 @@ const ServerConfig = z
     auditRetentionDays: PositiveInt.default(90),
     /** How long a dropped terminal keeps its shell (and buffers output) for a reconnect. */
     terminalReconnectMs: z.coerce.number().int().min(0).default(30_000),
+    /** Where the LLM gateway forwards Anthropic Messages calls (without `/v1`). */
+    anthropicBaseUrl: z.url({ protocol: /^https?$/ }).default('https://api.anthropic.com'),
+    /** Where it forwards OpenAI-compatible calls (with `/v1`): OpenAI, LiteLLM, Ollama, vLLM. */
+    openaiBaseUrl: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
+    /** Provider keys, from the environment only (a flag would show in the process list). */
+    anthropicApiKey: z.string().min(1).optional(),
+    openaiApiKey: z.string().min(1).optional(),
   })
   .superRefine((config, ctx) => {
     if ((config.oidcIssuer === undefined) !== (config.oidcAudience === undefined)) {
@@ -75,6 +82,8 @@ export type ServerFlags = {
   'rate-burst'?: string | undefined;
   'audit-retention-days'?: string | undefined;
   'terminal-reconnect-ms'?: string | undefined;
+  'anthropic-base-url'?: string | undefined;
+  'openai-base-url'?: string | undefined;
 };
 
 export type ConfigSources = { flags: ServerFlags; env: NodeJS.ProcessEnv };
@@ -94,6 +103,10 @@ export function resolveConfig({ flags, env }: ConfigSources): ServerConfig {
     rateLimitBurst: flags['rate-burst'] ?? env.PADDOCK_RATE_BURST,
     auditRetentionDays: flags['audit-retention-days'] ?? env.PADDOCK_AUDIT_RETENTION_DAYS,
     terminalReconnectMs: flags['terminal-reconnect-ms'] ?? env.PADDOCK_TERMINAL_RECONNECT_MS,
+    anthropicBaseUrl: flags['anthropic-base-url'] ?? env.PADDOCK_ANTHROPIC_BASE_URL,
+    openaiBaseUrl: flags['openai-base-url'] ?? env.PADDOCK_OPENAI_BASE_URL,
+    anthropicApiKey: env.ANTHROPIC_API_KEY,
+    openaiApiKey: env.OPENAI_API_KEY,
   };
   const defined = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
   return parseInput(ServerConfig, defined, 'configuration');
@@ -111,6 +124,8 @@ export const FLAG_OPTIONS = {
   'rate-limit': { type: 'string' },
   'rate-burst': { type: 'string' },
   'audit-retention-days': { type: 'string' },
+  'anthropic-base-url': { type: 'string' },
+  'openai-base-url': { type: 'string' },
   'terminal-reconnect-ms': { type: 'string' },
 } as const;
 
@@ -126,4 +141,12 @@ export function assertSafeBinding(config: ServerConfig): void {
       `refusing to listen on ${config.addr.host}: authentication is not configured, so Paddock only binds to a loopback address (127.0.0.1, ::1, localhost); pass --auth required or --oidc-issuer/--oidc-audience to listen elsewhere`,
     );
   }
+}
+
+/** The gateway's upstreams: each provider's URL and its key (looked up on every call). */
+export function upstreamsOf(config: ServerConfig) {
+  return {
+    anthropic: { baseUrl: config.anthropicBaseUrl, apiKey: async () => config.anthropicApiKey },
+    openai: { baseUrl: config.openaiBaseUrl, apiKey: async () => config.openaiApiKey },
+  };
 }

@@ -1,14 +1,33 @@
 import { join } from 'node:path';
-import { type SandboxController, startSandboxController } from '@paddock/control';
-import type { ApiKeyStore, AuditLog, EventLog, ResourceStore, SandboxRuntime } from '@paddock/core';
+import {
+  type RunController,
+  type SandboxController,
+  startSandboxController,
+} from '@paddock/control';
+import type {
+  ApiKeyStore,
+  AuditLog,
+  EventLog,
+  ResourceStore,
+  RunEventLog,
+  SandboxRuntime,
+} from '@paddock/core';
 import { createLocalRuntime } from '@paddock/runtime-local';
 import {
   openSqliteApiKeyStore,
   openSqliteAuditLog,
   openSqliteEventLog,
+  openSqliteRunEventLog,
   openSqliteStore,
+  openSqliteUsageLedger,
 } from '@paddock/store-sqlite';
 import { ensureBuiltinTemplates } from './builtin-templates.ts';
+import {
+  harnessToolMounts,
+  listenGateway,
+  startRunServices,
+  type UpstreamSettings,
+} from './run-services.ts';
 
 export type Engine = {
   store: ResourceStore;
@@ -18,6 +37,9 @@ export type Engine = {
   controller: SandboxController;
   /** The reconcilers' events (Admitted, ProvisionStep, TimedOut, …), kept in `paddock.db`. */
   events: EventLog;
+  /** Runs' transcripts, kept in `paddock.db`. */
+  runLog: RunEventLog;
+  runs: RunController;
   /** Stops reconciling and closes the stores; sandboxes keep running for the next start to adopt. */
   close(): Promise<void>;
 };
@@ -28,6 +50,8 @@ export type EngineOptions = {
   /** Events older than this are pruned at start and daily (default 30); each sandbox name also
    * keeps only its newest 1 000, so a deleted sandbox's events linger until one of these. */
   eventRetentionDays?: number;
+  /** Where the gateway forwards model calls, with the provider keys (which never enter a sandbox). */
+  upstreams?: UpstreamSettings;
 };
 
 /**
@@ -55,8 +79,26 @@ export async function startEngine(
   pruneTimer.unref();
   const created = await ensureBuiltinTemplates(store);
   if (created.length > 0) log(`created built-in templates: ${created.join(', ')}`);
-  const runtime = createLocalRuntime({ root: join(home, 'sandboxes') });
+  const runLog = await openSqliteRunEventLog({ path });
+  const ledger = await openSqliteUsageLedger({ path });
+  const gateway = await listenGateway();
+  const runtime = createLocalRuntime({
+    root: join(home, 'sandboxes'),
+    egress: { hostServices: [gateway.hostService] },
+    toolMounts: harnessToolMounts(),
+  });
   const controller = await startSandboxController({ store, runtime, events, log });
+  const runServices = await startRunServices({
+    home,
+    store,
+    runtime,
+    runLog,
+    ledger,
+    events,
+    gateway,
+    upstreams: options.upstreams ?? {},
+    log,
+  });
   const adopted = (await runtime.list()).length;
   if (adopted > 0) log(`adopted ${adopted} sandbox(es) from a previous run`);
   return {
@@ -66,10 +108,20 @@ export async function startEngine(
     runtime,
     controller,
     events,
+    runLog,
+    runs: runServices.runs,
     close: async () => {
       clearInterval(pruneTimer);
+      await runServices.close();
       await controller.stop();
-      await Promise.allSettled([store.close(), auditLog.close(), apiKeys.close(), events.close()]);
+      await Promise.allSettled([
+        store.close(),
+        auditLog.close(),
+        apiKeys.close(),
+        events.close(),
+        runLog.close(),
+        ledger.close(),
+      ]);
     },
   };
 }

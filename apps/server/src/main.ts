@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isPaddockError } from '@paddock/core';
 import { bootstrapAdminKey } from './bootstrap-key.ts';
-import { assertSafeBinding, FLAG_OPTIONS, resolveConfig } from './config.ts';
+import { assertSafeBinding, FLAG_OPTIONS, resolveConfig, upstreamsOf } from './config.ts';
 import { startEngine } from './engine.ts';
 import { startServer } from './server.ts';
 
@@ -15,7 +15,7 @@ async function main(): Promise<number> {
   const config = resolveConfig({ flags: values, env: process.env });
   assertSafeBinding(config);
   mkdirSync(config.home, { recursive: true, mode: 0o700 });
-  const engine = await startEngine(config.home, log);
+  const engine = await startEngine(config.home, log, { upstreams: upstreamsOf(config) });
   if (config.isAuthRequired) {
     const bootstrap = await bootstrapAdminKey(engine.apiKeys, config.bootstrapAdminKey, new Date());
     if (bootstrap?.key !== undefined) {

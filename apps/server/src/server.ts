@@ -14,9 +14,12 @@ import type { Engine } from './engine.ts';
 import { apiKeyHandlers } from './handlers/api-keys.ts';
 import { auditHandlers } from './handlers/audit.ts';
 import type { ServerDeps } from './handlers/deps.ts';
+import { policyHandlers } from './handlers/policy.ts';
 import { resourceRouteHandlers } from './handlers/resources.ts';
+import { runHandlers } from './handlers/runs.ts';
 import { sandboxHandlers } from './handlers/sandbox.ts';
 import { systemHandlers } from './handlers/system.ts';
+import { templateResolveHandlers } from './handlers/template-resolve.ts';
 import { appendAudit, auditRecordFor } from './http/audit.ts';
 import { sendError, toPaddockError } from './http/errors.ts';
 import { ServerMetrics } from './http/metrics.ts';
@@ -43,6 +46,9 @@ const HANDLERS: ReadonlyMap<string, RouteHandler> = new Map(
     ...apiKeyHandlers,
     ...auditHandlers,
     ...systemHandlers,
+    ...templateResolveHandlers,
+    ...policyHandlers,
+    ...runHandlers,
   ].map((h) => [h.route.operationId, h]),
 );
 

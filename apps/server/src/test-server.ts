@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ConfigSources, resolveConfig } from './config.ts';
+import { type ConfigSources, resolveConfig, upstreamsOf } from './config.ts';
 import { type Engine, startEngine } from './engine.ts';
 import { type RunningServer, startServer } from './server.ts';
 
@@ -24,7 +24,7 @@ export async function startTestServer(
   const config = resolveConfig({ flags: { addr: '127.0.0.1:0', home, ...flags }, env });
   const logs: string[] = [];
   const log = (line: string) => logs.push(line);
-  const engine = await startEngine(home, log);
+  const engine = await startEngine(home, log, { upstreams: upstreamsOf(config) });
   const server = await startServer(config, engine, log);
   return {
     url: server.url,

@@ -1,14 +1,18 @@
 import type { AnyRoute, HttpMethod } from './route.ts';
 import { matchPath } from './route.ts';
 import { resourceRouteList } from './routes-resources.ts';
+import { runRouteList } from './routes-runs.ts';
 import { sandboxRouteList } from './routes-sandbox.ts';
 import { systemRouteList } from './routes-system.ts';
+import { templatePolicyRouteList } from './routes-templates-policy.ts';
 
 /** Every operation of the REST API: resources of every kind, sandbox subresources, the rest. */
 export const ROUTES: readonly AnyRoute[] = [
   ...resourceRouteList,
   ...sandboxRouteList,
+  ...runRouteList,
   ...systemRouteList,
+  ...templatePolicyRouteList,
 ];
 
 const byId = new Map(ROUTES.map((route) => [route.operationId, route]));

@@ -1,7 +1,16 @@
 import { z } from 'zod';
 
+// The WebSocket wire contract of the terminal (`/ws/terminal/{namespace}/{name}`) and of port
+// forwarding (`/ws/port-forward/{namespace}/{name}/{port}`), shared by the server and the client.
+
 /** The subprotocol the server selects; clients that send a bearer subprotocol must offer it too. */
 export const TERMINAL_PROTOCOL = 'paddock.terminal.v1';
+
+/** The subprotocol of a port forward: binary frames are the TCP bytes, both ways. */
+export const PORT_FORWARD_PROTOCOL = 'paddock.port-forward.v1';
+
+/** The subprotocol prefix that carries a bearer token (browsers cannot set headers). */
+export const BEARER_PROTOCOL_PREFIX = 'paddock.bearer.';
 
 /** Bytes kept for a detached terminal; older output is dropped. */
 export const TERMINAL_BUFFER_BYTES = 1024 * 1024;
@@ -44,10 +53,21 @@ export const ClientMessage = z.discriminatedUnion('type', [
 export type ClientMessage = z.output<typeof ClientMessage>;
 
 /** A text frame from the server. Binary frames are raw terminal output. */
-export type ServerMessage =
-  | { type: 'session'; id: string; replayedBytes: number; droppedBytes: number }
-  | { type: 'exit'; exitCode: number | null; signal: string | null }
-  | { type: 'error'; code: string; message: string };
+export const ServerMessage = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('session'),
+    id: z.string(),
+    replayedBytes: z.int().nonnegative(),
+    droppedBytes: z.int().nonnegative(),
+  }),
+  z.object({
+    type: z.literal('exit'),
+    exitCode: z.int().nullable(),
+    signal: z.string().nullable(),
+  }),
+  z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
+]);
+export type ServerMessage = z.output<typeof ServerMessage>;
 
 /** WebSocket close codes the server uses besides 1000 (normal) and 1001 (going away). */
 export const TerminalCloseCode = {

@@ -10,8 +10,15 @@ import type {
 import type { Kind } from '@paddock/core';
 import { type Caller, createCaller } from './call.ts';
 import { type ClientOptions, resolveOptions } from './client-options.ts';
+import {
+  type PolicyClient,
+  policyClient,
+  type TemplateClient,
+  templateClient,
+} from './governance.ts';
 import type { Operations } from './operations.ts';
 import { type ResourceClient, resourceClient } from './resources.ts';
+import { type RunClient, runClient } from './runs.ts';
 import { type SandboxClient, sandboxClient } from './sandboxes.ts';
 import type { RequestOptions } from './transport.ts';
 
@@ -26,8 +33,14 @@ export type PaddockClient = Caller & {
   readonly baseUrl: URL;
   readonly namespace: string;
   sandboxes: SandboxClient;
+  /** Runs of agents: CRUD, start, the transcript (paged or followed), messages and cancel. */
+  runs: RunClient;
   /** CRUD and watch of any kind: `client.resources('Agent').list()`. */
   resources<K extends Kind>(kind: K): ResourceClient<K>;
+  /** Templates after inheritance, with provenance. */
+  templates: TemplateClient;
+  /** The effective policy of a namespace and a governance dry run. */
+  policy: PolicyClient;
   apiKeys: {
     /** The secret (`key`) is in this answer only. */
     create(body: CreateApiKeyBody, options?: RequestOptions): Promise<CreatedApiKey>;
@@ -64,7 +77,8 @@ export function createClient(options: ClientOptions): PaddockClient {
     stream: caller.stream,
     baseUrl: resolved.baseUrl,
     namespace: resolved.namespace,
-    sandboxes: sandboxClient(caller, resolved.namespace),
+    sandboxes: sandboxClient(caller, resolved.namespace, resolved),
+    runs: runClient(caller, resolved.namespace, resolved),
     resources<K extends Kind>(kind: K): ResourceClient<K> {
       let found = cache.get(kind);
       if (!found) {
@@ -73,6 +87,8 @@ export function createClient(options: ClientOptions): PaddockClient {
       }
       return found as unknown as ResourceClient<K>;
     },
+    templates: templateClient(caller, resolved.namespace),
+    policy: policyClient(caller, resolved.namespace),
     apiKeys: {
       create: (body, request) => call('createApiKey', { ...request, body }),
       list: (query, request) => call('listApiKeys', { ...request, ...(query && { query }) }),

@@ -2,6 +2,7 @@
 export type { CallArgs, Caller, CallOptions } from './call.ts';
 export { createClient, type PaddockClient } from './client.ts';
 export type { ClientOptions, ReconnectPolicy, TokenSource } from './client-options.ts';
+export type { GovernanceOptions, PolicyClient, TemplateClient } from './governance.ts';
 export type {
   ClientQuery,
   DeleteResult,
@@ -11,6 +12,20 @@ export type {
   OperationTypes,
   ResourceList,
 } from './operations.ts';
+export type { PortForward } from './port-forward.ts';
 export type { ListOptions, ResourceClient, ScopeOptions, WatchOptions } from './resources.ts';
+export {
+  isTerminalRunPhase,
+  type RunClient,
+  type RunEventsOptions,
+  type StartRunOptions,
+} from './runs.ts';
 export type { LogsOptions, SandboxClient, SandboxFiles, WaitForOptions } from './sandboxes.ts';
+export type {
+  Terminal,
+  TerminalEvents,
+  TerminalExit,
+  TerminalSessionInfo,
+  TerminalSize,
+} from './terminal.ts';
 export { type RequestOptions, requestIdOf } from './transport.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ROUTES } from '@paddock/api';
+import { ROUTES, TEMPLATE_POLICY_ROUTES } from '@paddock/api';
 import { OPERATION_ROUTES, SANDBOX_OPERATIONS, SYSTEM_OPERATIONS } from './operations.ts';
 
 describe('operations', () => {
@@ -13,7 +13,11 @@ describe('operations', () => {
   });
 
   it('keys each route by its own operationId', () => {
-    for (const [id, route] of Object.entries({ ...SANDBOX_OPERATIONS, ...SYSTEM_OPERATIONS })) {
+    for (const [id, route] of Object.entries({
+      ...SANDBOX_OPERATIONS,
+      ...SYSTEM_OPERATIONS,
+      ...TEMPLATE_POLICY_ROUTES,
+    })) {
       assert.equal(route.operationId, id);
     }
   });

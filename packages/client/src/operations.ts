@@ -5,6 +5,7 @@ import {
   type NdjsonPayload,
   RESOURCE_ROUTES,
   type Route,
+  RUN_ROUTES,
   type RouteBody,
   type RouteParams,
   type RouteQuery,
@@ -12,6 +13,7 @@ import {
   SANDBOX_ROUTES,
   type SsePayload,
   SYSTEM_ROUTES,
+  TEMPLATE_POLICY_ROUTES,
 } from '@paddock/api';
 import {
   KIND_NAMES,
@@ -79,6 +81,13 @@ export const SANDBOX_OPERATIONS = {
   listSandboxPorts: SANDBOX_ROUTES.ports,
   getSandboxLogs: SANDBOX_ROUTES.logs,
   listSandboxEvents: SANDBOX_ROUTES.events,
+} as const;
+
+/** Run subresources by operationId: the transcript, messages and cancel. */
+export const RUN_OPERATIONS = {
+  listRunEvents: RUN_ROUTES.events,
+  sendRunMessage: RUN_ROUTES.message,
+  cancelRun: RUN_ROUTES.cancel,
 } as const;
 
 /** Audit, usage, keys, the caller, discovery and probes by operationId. */
@@ -165,7 +174,11 @@ type ResourceOperations = {
 type RouteOperations = {
   [Id in keyof typeof SANDBOX_OPERATIONS]: FromRoute<(typeof SANDBOX_OPERATIONS)[Id]>;
 } & {
+  [Id in keyof typeof RUN_OPERATIONS]: FromRoute<(typeof RUN_OPERATIONS)[Id]>;
+} & {
   [Id in keyof typeof SYSTEM_OPERATIONS]: FromRoute<(typeof SYSTEM_OPERATIONS)[Id]>;
+} & {
+  [Id in keyof typeof TEMPLATE_POLICY_ROUTES]: FromRoute<(typeof TEMPLATE_POLICY_ROUTES)[Id]>;
 };
 
 /** Every operation of the REST API by operationId, with its input and output types. */
@@ -184,5 +197,7 @@ function resourceEntries(): [string, AnyRoute][] {
 export const OPERATION_ROUTES: ReadonlyMap<string, AnyRoute> = new Map<string, AnyRoute>([
   ...resourceEntries(),
   ...Object.entries(SANDBOX_OPERATIONS),
+  ...Object.entries(RUN_OPERATIONS),
   ...Object.entries(SYSTEM_OPERATIONS),
+  ...Object.entries(TEMPLATE_POLICY_ROUTES),
 ]);

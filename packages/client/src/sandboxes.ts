@@ -11,8 +11,12 @@ import type {
 } from '@paddock/api';
 import { ErrorCode, PaddockError, type Sandbox } from '@paddock/core';
 import type { Caller } from './call.ts';
+import type { ResolvedOptions } from './client-options.ts';
+import { openPortForward, type PortForward } from './port-forward.ts';
 import { type ResourceClient, resourceClient, type ScopeOptions } from './resources.ts';
+import { openTerminal, type Terminal } from './terminal.ts';
 import type { RequestOptions } from './transport.ts';
+import { explainWith } from './websocket-connect.ts';
 
 export type LogsOptions = ScopeOptions & { tailLines?: number; sinceTime?: string };
 
@@ -61,6 +65,17 @@ export type SandboxClient = ResourceClient<'Sandbox'> & {
   execStream(name: string, body: ExecBody, options?: ScopeOptions): AsyncIterable<ExecStreamEvent>;
   files: SandboxFiles;
   ports(name: string, options?: ScopeOptions): Promise<PortList>;
+  /**
+   * An interactive shell (PTY) in a Running sandbox; resolves once the session is open. Refusals
+   * are the REST errors about the same sandbox (`unauthenticated`, `sandbox_not_found`,
+   * `invalid_transition` when it is not Running).
+   */
+  terminal(name: string, options: ScopeOptions & { cols: number; rows: number }): Promise<Terminal>;
+  /**
+   * One TCP connection to a port the sandbox's template declares. Refusals: as `terminal`, and
+   * `not_found` for an undeclared port, `runtime_unavailable` when nothing listens on it.
+   */
+  portForward(name: string, port: number, options?: ScopeOptions): Promise<PortForward>;
   /** The main process's output as text, or with `follow: true` its lines as they come. */
   logs(name: string, options: LogsOptions & { follow: true }): AsyncIterable<LogLine>;
   logs(name: string, options?: LogsOptions & { follow?: false }): Promise<string>;
@@ -78,7 +93,11 @@ export type SandboxClient = ResourceClient<'Sandbox'> & {
   ): Promise<Sandbox>;
 };
 
-export function sandboxClient(caller: Caller, defaultNamespace: string): SandboxClient {
+export function sandboxClient(
+  caller: Caller,
+  defaultNamespace: string,
+  resolved: ResolvedOptions,
+): SandboxClient {
   const crud = resourceClient(caller, 'Sandbox', defaultNamespace);
   const params = (name: string, options: ScopeOptions | undefined) => ({
     namespace: options?.namespace ?? defaultNamespace,
@@ -197,6 +216,37 @@ export function sandboxClient(caller: Caller, defaultNamespace: string): Sandbox
     }
   }
 
+  /** The REST view of why an upgrade about a sandbox was refused (the socket cannot tell). */
+  const explainRefusal = (name: string, options: ScopeOptions | undefined, port?: number) => () =>
+    explainWith(
+      async () => {
+        const scope = { ...(options?.namespace !== undefined && { namespace: options.namespace }) };
+        const sandbox = await crud.get(name, scope);
+        const phase = sandbox.status?.phase ?? 'Pending';
+        if (phase !== 'Running') {
+          return new PaddockError(
+            ErrorCode.InvalidTransition,
+            `sandbox ${name} is ${phase}, not Running`,
+            { phase },
+          );
+        }
+        const declared = (sandbox.status?.resolved?.ports ?? []).map((p) => p.port);
+        if (port !== undefined && !declared.includes(port)) {
+          return new PaddockError(
+            ErrorCode.NotFound,
+            `port ${port} is not a port of sandbox ${name}; its template declares ${declared.join(', ') || 'none'}`,
+            { port, ports: declared },
+          );
+        }
+        return undefined;
+      },
+      port === undefined
+        ? `the server refused the terminal of sandbox ${name}`
+        : `nothing accepted the connection to port ${port} of sandbox ${name}`,
+    );
+  const wsPath = (kind: string, name: string, options: ScopeOptions | undefined) =>
+    `/ws/${kind}/${encodeURIComponent(options?.namespace ?? defaultNamespace)}/${encodeURIComponent(name)}`;
+
   return {
     ...crud,
     stop: (name, options) =>
@@ -217,5 +267,17 @@ export function sandboxClient(caller: Caller, defaultNamespace: string): Sandbox
     logs,
     events,
     waitFor,
+    terminal: (name, options) =>
+      openTerminal(resolved, {
+        path: wsPath('terminal', name, options),
+        size: { cols: options.cols, rows: options.rows },
+        explain: explainRefusal(name, options),
+      }),
+    portForward: (name, port, options) =>
+      openPortForward(
+        resolved,
+        `${wsPath('port-forward', name, options)}/${port}`,
+        explainRefusal(name, options, port),
+      ),
   };
 }

@@ -3,6 +3,7 @@ export * from './auth/index.ts';
 export * from './event-recorder.ts';
 export * from './provisioning.ts';
 export * from './run-to-completion.ts';
+export * from './runs/index.ts';
 export * from './runtime-ref.ts';
 export * from './sandbox-controller.ts';
 export * from './sandbox-reconciler.ts';

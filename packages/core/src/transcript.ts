@@ -173,20 +173,20 @@ export type TranscriptEvent = z.infer<typeof TranscriptEvent>;
 /** A transcript event as the run's event log stored it: numbered. */
 export type StoredTranscriptEvent = TranscriptEvent & { seq: number };
 
-/** The payload of one event type, without the envelope (`v`, `ts`, `seq`): what a writer fills in. */
-export type TranscriptEventInput<T extends TranscriptEventType = TranscriptEventType> = Omit<
-  Extract<TranscriptEvent, { type: T }>,
-  'v' | 'ts' | 'seq'
->;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** An event without the envelope (`v`, `ts`, `seq`): what a writer fills in. */
+export type TranscriptEventInput<T extends TranscriptEventType = TranscriptEventType> =
+  DistributiveOmit<Extract<TranscriptEvent, { type: T }>, 'v' | 'ts' | 'seq'>;
 
 /** Stamps an event with the version and a time; `now` is the caller's clock (core reads none). */
-export function transcriptEvent<T extends TranscriptEventType>(
-  input: TranscriptEventInput<T>,
+export function transcriptEvent<E extends TranscriptEventInput>(
+  input: E,
   now: Date,
-): Extract<TranscriptEvent, { type: T }> {
-  return { v: TRANSCRIPT_VERSION, ts: now.toISOString(), ...input } as Extract<
+): Extract<TranscriptEvent, { type: E['type'] }> {
+  return { v: TRANSCRIPT_VERSION, ts: now.toISOString(), ...input } as unknown as Extract<
     TranscriptEvent,
-    { type: T }
+    { type: E['type'] }
   >;
 }
 

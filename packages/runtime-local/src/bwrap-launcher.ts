@@ -34,6 +34,8 @@ export type BwrapPlan = {
   home: string;
   /** A directory holding the egress proxy's socket, bound at `EGRESS_DIR`. */
   egressDir?: string;
+  /** Host directories (as bwrap sees them) bound read-only at their `dest` under `/opt/`. */
+  toolMounts?: ReadonlyArray<{ source: string; dest: string }>;
   /** Size of the `/tmp` tmpfs; unbounded (but charged to the memory limit) when absent. */
   tmpSizeBytes?: number;
   /** Kernel refuses nested user namespaces (needs `--unshare-user`; bwrap ≥ 0.8). */
@@ -78,6 +80,7 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
   args.push('--tmpfs', '/tmp');
   args.push('--bind', plan.workspace, WORKSPACE, '--bind', plan.home, SANDBOX_HOME);
   if (plan.egressDir !== undefined) args.push('--ro-bind', plan.egressDir, EGRESS_DIR);
+  for (const mount of plan.toolMounts ?? []) args.push('--ro-bind', mount.source, mount.dest);
   // Last: nothing but the binds above stays writable, and `/dev` gets no new nodes.
   args.push('--remount-ro', '/dev', '--remount-ro', '/');
   args.push('--chdir', WORKSPACE, '--', ...plan.anchor);

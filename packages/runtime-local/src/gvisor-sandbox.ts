@@ -22,6 +22,7 @@ import { signalName } from './process-signals.ts';
 import { cgroupJoinFiles } from './sandbox-cgroups.ts';
 import type { Incarnation, SandboxDirs, SandboxState } from './sandbox-state.ts';
 import { hostSystemView, rootfsView } from './system-view.ts';
+import type { ToolMount } from './tool-mounts.ts';
 
 const run = promisify(execFile);
 
@@ -38,13 +39,15 @@ async function runsc(argv: string[], timeoutMs = 30_000): Promise<string> {
 /**
  * Starts a gVisor sandbox: writes its bundle, then `runsc run --detach` from a bash that has
  * joined the sandbox's cgroups (so gVisor's sandbox and gofer processes carry its limits).
+ * runsc's gofer runs as root, so tool directories are bound straight from their host paths.
  */
 export async function launchGvisor(
   dirs: SandboxDirs,
   state: SandboxState,
   runscPath: string,
-  egressDir?: string,
+  options: { egressDir?: string; toolMounts?: readonly ToolMount[] } = {},
 ): Promise<Incarnation> {
+  const { egressDir } = options;
   const etc = generatedEtc(state.name);
   for (const [name, content] of Object.entries(etc))
     writeFileSync(join(dirs.etc, name), content, { mode: 0o644 });
@@ -57,7 +60,12 @@ export async function launchGvisor(
     view:
       rootfs === undefined
         ? hostSystemView({ shareNetwork })
-        : rootfsView({ scanPath: rootfs, bwrapPath: rootfs, shareNetwork }),
+        : rootfsView({
+            scanPath: rootfs,
+            bwrapPath: rootfs,
+            shareNetwork,
+            toolDests: (options.toolMounts ?? []).map((mount) => mount.dest),
+          }),
     generated: Object.keys(etc).map((name) => ({
       source: join(dirs.etc, name),
       dest: `/etc/${name}`,
@@ -65,6 +73,7 @@ export async function launchGvisor(
     workspace: dirs.workspace,
     home: dirs.home,
     ...(egressDir === undefined ? {} : { egressDir }),
+    toolMounts: options.toolMounts ?? [],
   });
   const id = containerId(state.namespace, state.name);
   await runsc(runscDelete(runscPath, dirs.dir, id)).catch(() => '');

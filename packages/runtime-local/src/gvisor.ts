@@ -26,6 +26,8 @@ export type OciPlan = {
   workspace: string;
   home: string;
   egressDir?: string;
+  /** Host directories bound read-only at their `dest` under `/opt/`. */
+  toolMounts?: ReadonlyArray<{ source: string; dest: string }>;
   tmpSizeBytes?: number;
 };
 
@@ -68,6 +70,7 @@ export function ociConfig(plan: OciPlan): Record<string, unknown> {
   for (const file of plan.generated) mounts.push(bind(file.source, file.dest, 'ro'));
   mounts.push(bind(plan.workspace, WORKSPACE, 'rw'), bind(plan.home, SANDBOX_HOME, 'rw'));
   if (plan.egressDir !== undefined) mounts.push(bind(plan.egressDir, EGRESS_DIR, 'ro'));
+  for (const mount of plan.toolMounts ?? []) mounts.push(bind(mount.source, mount.dest, 'ro'));
   return {
     ociVersion: '1.0.2',
     process: {

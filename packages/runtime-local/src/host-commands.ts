@@ -4,6 +4,7 @@
  * that joins the sandbox's cgroups before anything else runs, so no process escapes its limits.
  */
 import { SANDBOX_GID, SANDBOX_UID } from './bwrap-launcher.ts';
+import { TOOLS_DIR } from './tool-mounts.ts';
 
 export type HostBinaries = {
   /** Runs the host-side scripts (bash: it can close any inherited descriptor). */
@@ -46,22 +47,43 @@ function closeFds(keep: readonly number[]): string {
  * Stages the sandbox directory (and rootfs) in a private mount namespace where bwrap, running
  * as the sandbox's unprivileged host uid, can reach them even when their parents are closed
  * to it (`/root/.paddock`): bind mounts of already-open descriptors, the sandbox directory
- * straight onto `/tmp`, or (with a rootfs) both under a tmpfs on `/tmp`.
+ * straight onto `/tmp`, or (with a rootfs) both under a tmpfs on `/tmp`. Tool directories the
+ * same way, onto their mount points `tools/<i>` inside the staged sandbox directory (the mounts
+ * exist only in this namespace). Every directory is opened before anything is mounted on
+ * `/tmp`, which may hide it. Arguments: sandbox dir, rootfs or '', the number of tool
+ * directories, each of them, then the command. Runs in bash (descriptors above 9).
  */
 const STAGE = [
   'set -e',
-  'exec 7<"$1"',
-  'if [ -n "$2" ]; then',
-  '  exec 8<"$2"',
+  'sandbox=$1 rootfs=$2 tools=$3',
+  'shift 3',
+  'exec 7<"$sandbox"',
+  'fds=',
+  'i=0',
+  'while [ "$i" -lt "$tools" ]; do',
+  '  exec {fd}<"$1"',
+  '  fds="$fds $fd"',
+  '  shift',
+  '  i=$((i + 1))',
+  'done',
+  'if [ -n "$rootfs" ]; then',
+  '  exec 8<"$rootfs"',
   '  mount -t tmpfs -o mode=0755,size=64k paddock-stage /tmp',
   `  mkdir ${stagedPaths(true).sandbox} ${stagedPaths(true).rootfs}`,
   `  mount --bind /proc/self/fd/7 ${stagedPaths(true).sandbox}`,
   `  mount --rbind /proc/self/fd/8 ${stagedPaths(true).rootfs}`,
+  `  staged=${stagedPaths(true).sandbox}`,
   'else',
   `  mount --bind /proc/self/fd/7 ${stagedPaths(false).sandbox}`,
+  `  staged=${stagedPaths(false).sandbox}`,
   'fi',
   'exec 7<&- 8<&-',
-  'shift 2',
+  'i=0',
+  'for fd in $fds; do',
+  `  mount --bind "/proc/self/fd/$fd" "$staged/${TOOLS_DIR}/$i"`,
+  '  exec {fd}<&-',
+  '  i=$((i + 1))',
+  'done',
   'exec "$@"',
 ].join('\n');
 
@@ -73,6 +95,8 @@ export type LaunchOptions = {
   hostUid?: number;
   sandboxDir: string;
   rootfs?: string;
+  /** Host directories to stage at `<sandboxDir>/tools/<i>` (their mount points must exist). */
+  toolSources?: readonly string[];
   rlimits: readonly string[];
   bwrapArgs: readonly string[];
 };
@@ -95,12 +119,15 @@ export function launchCommand(options: LaunchOptions): Argv {
           '--propagation',
           'private',
           '--',
-          bin.sh,
+          bin.bash,
+          '--norc',
           '-c',
           STAGE,
           'paddock-stage',
           options.sandboxDir,
           options.rootfs ?? '',
+          String(options.toolSources?.length ?? 0),
+          ...(options.toolSources ?? []),
           bin.setpriv,
           `--reuid=${options.hostUid}`,
           `--regid=${options.hostUid}`,

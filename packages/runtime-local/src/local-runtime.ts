@@ -49,6 +49,7 @@ import {
   touchActivity,
   writeState,
 } from './sandbox-state.ts';
+import { checkToolMounts, type ToolMount } from './tool-mounts.ts';
 
 export type LimitsPreference = 'auto' | 'cgroup-v2' | 'cgroup-v1' | 'rlimit';
 
@@ -65,6 +66,12 @@ export type LocalRuntimeOptions = {
   hostUidBase?: number;
   /** The egress proxies of `allowlist` sandboxes: host services they may reach, a decision log. */
   egress?: EgressOptions;
+  /**
+   * Host directories bound read-only into every sandbox this runtime starts, at `dest` paths
+   * under `/opt/` (the agent harness, a Node.js install, agent CLIs). Checked at construction:
+   * `validation_failed` naming `toolMounts[i].source` or `toolMounts[i].dest`.
+   */
+  toolMounts?: readonly ToolMount[];
 };
 
 const DEFAULT_HOST_UID_BASE = 2_000_000_000;
@@ -91,10 +98,12 @@ export class LocalRuntime implements SandboxRuntime {
   readonly #hostUidBase: number;
   readonly #isPrivileged: boolean;
   readonly #egress: EgressManager;
+  readonly #toolMounts: readonly ToolMount[];
   readonly #locks = new Map<string, Promise<unknown>>();
 
   constructor(options: LocalRuntimeOptions) {
     this.#root = resolve(options.root);
+    this.#toolMounts = checkToolMounts(options.toolMounts, dirname(this.#root));
     mkdirSync(this.#root, { recursive: true, mode: 0o711 });
     const { binaries, missing } = resolveBinaries(options.binaries);
     this.#bin = binaries;
@@ -439,13 +448,17 @@ export class LocalRuntime implements SandboxRuntime {
           : [],
       disableNestedUserns: true,
       ...(isAllowlist(state) ? { egressDir: dirs.egress } : {}),
+      toolMounts: this.#toolMounts,
     };
   }
 
   async #launch(dirs: SandboxDirs, state: SandboxState): Promise<void> {
     await this.#egress.ensure(dirs, state, this.#ownerOf(state));
     state.incarnation = isGvisor(state)
-      ? await launchGvisor(dirs, state, this.#runsc(), isAllowlist(state) ? dirs.egress : undefined)
+      ? await launchGvisor(dirs, state, this.#runsc(), {
+          ...(isAllowlist(state) ? { egressDir: dirs.egress } : {}),
+          toolMounts: this.#toolMounts,
+        })
       : await launchSandbox(dirs, state, this.#launchContext(dirs, state));
     writeState(dirs, state);
   }

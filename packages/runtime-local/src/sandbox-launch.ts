@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, PaddockError } from '@paddock/core';
@@ -10,6 +10,7 @@ import { hasExecdChild, identify } from './process-identity.ts';
 import { cgroupJoinFiles } from './sandbox-cgroups.ts';
 import type { Incarnation, SandboxDirs, SandboxState } from './sandbox-state.ts';
 import { hostSystemView, rootfsView } from './system-view.ts';
+import { stagedToolPath, TOOLS_DIR, type ToolMount } from './tool-mounts.ts';
 
 export type LaunchContext = {
   bin: HostBinaries;
@@ -20,6 +21,8 @@ export type LaunchContext = {
   disableNestedUserns: boolean;
   /** A directory holding the egress proxy's socket, for `allowlist` sandboxes. */
   egressDir?: string;
+  /** Host directories bound read-only under `/opt/` (checked by `checkToolMounts`). */
+  toolMounts?: readonly ToolMount[];
 };
 
 const READY_TIMEOUT_MS = 10_000;
@@ -30,6 +33,16 @@ function writeGeneratedEtc(dirs: SandboxDirs, hostname: string): void {
   for (const [name, content] of Object.entries(generatedEtc(hostname))) {
     writeFileSync(join(dirs.etc, name), content, { mode: 0o644 });
   }
+}
+
+/** Fresh mount points `tools/<i>` for the staging namespace (on the host, empty directories). */
+function makeToolMountPoints(dirs: SandboxDirs, count: number): void {
+  const tools = join(dirs.dir, TOOLS_DIR);
+  // Only ever empty directories on the host: the staged mounts exist in staging namespaces.
+  rmSync(tools, { recursive: true, force: true });
+  if (count === 0) return;
+  mkdirSync(tools, { mode: 0o711 });
+  for (let i = 0; i < count; i += 1) mkdirSync(stagedToolPath(dirs.dir, i), { mode: 0o711 });
 }
 
 /** The bwrap argv of a sandbox, with paths as bwrap sees them (staged when privileged). */
@@ -49,6 +62,7 @@ export function sandboxBwrapArgs(
           scanPath: rootfs,
           bwrapPath: context.isPrivileged ? staged.rootfs : rootfs,
           shareNetwork,
+          toolDests: (context.toolMounts ?? []).map((mount) => mount.dest),
         });
   const etc = ['passwd', 'group', 'hosts', 'hostname'];
   return buildBwrapArgs({
@@ -59,6 +73,10 @@ export function sandboxBwrapArgs(
     workspace: join(base, 'workspace'),
     home: join(base, 'home'),
     ...(context.egressDir === undefined ? {} : { egressDir: join(base, 'egress') }),
+    toolMounts: (context.toolMounts ?? []).map((mount, i) => ({
+      source: context.isPrivileged ? stagedToolPath(base, i) : mount.source,
+      dest: mount.dest,
+    })),
     disableNestedUserns: context.disableNestedUserns,
     infoFd: INFO_FD,
     statusFd: STATUS_FD,
@@ -77,12 +95,15 @@ export async function launchSandbox(
   context: LaunchContext,
 ): Promise<Incarnation> {
   writeGeneratedEtc(dirs, state.name);
+  const toolSources = (context.toolMounts ?? []).map((mount) => mount.source);
+  makeToolMountPoints(dirs, context.isPrivileged ? toolSources.length : 0);
   const argv = launchCommand({
     bin: context.bin,
     procs: cgroupJoinFiles(state.limits.cgroups, state.limits.mechanism),
     ...(context.isPrivileged ? { hostUid: state.hostUid } : {}),
     sandboxDir: dirs.dir,
     ...(state.spec.rootfs === undefined ? {} : { rootfs: state.spec.rootfs }),
+    toolSources,
     rlimits: context.rlimits,
     bwrapArgs: sandboxBwrapArgs(dirs, state, context),
   });

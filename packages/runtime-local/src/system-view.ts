@@ -144,11 +144,18 @@ export function rootfsView(options: {
   scanPath: string;
   bwrapPath: string;
   shareNetwork: boolean;
+  /** Where tool directories will be mounted (under `/opt/`): the image's `/opt` makes room. */
+  toolDests?: readonly string[];
 }): ViewEntry[] {
   const view: ViewEntry[] = [];
   const top = readdirSync(options.scanPath).sort();
+  const toolDests = options.toolDests ?? [];
   for (const name of top) {
     if (ROOTFS_TOP_LEVEL_HIDDEN.has(name)) continue;
+    if (name === 'opt' && toolDests.length > 0) {
+      view.push(...optWithTools(options.scanPath, options.bwrapPath, toolDests));
+      continue;
+    }
     view.push(entryOf(join(options.scanPath, name), join(options.bwrapPath, name), `/${name}`));
   }
   view.push({ kind: 'dir', dest: '/etc' });
@@ -168,6 +175,27 @@ export function rootfsView(options: {
     );
   }
   return view;
+}
+
+/**
+ * The image's `/opt` when tools are mounted under it: a directory made inside the sandbox (a
+ * read-only bind of the whole `/opt` would leave no room for mount points) holding the image's
+ * entries one by one, except those a tool mount replaces. An `/opt` symlink gives way too.
+ */
+function optWithTools(
+  scanPath: string,
+  bwrapPath: string,
+  toolDests: readonly string[],
+): ViewEntry[] {
+  const entries: ViewEntry[] = [{ kind: 'dir', dest: '/opt' }];
+  const scan = join(scanPath, 'opt');
+  if (!lstatOrUndefined(scan)?.isDirectory()) return entries;
+  const taken = new Set(toolDests.map((dest) => dest.split('/')[2]));
+  for (const name of readdirSync(scan).sort()) {
+    if (taken.has(name)) continue;
+    entries.push(entryOf(join(scan, name), join(bwrapPath, 'opt', name), `/opt/${name}`));
+  }
+  return entries;
 }
 
 function entryOf(scan: string, source: string, dest: string): ViewEntry {

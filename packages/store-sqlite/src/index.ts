@@ -22,3 +22,13 @@ export {
 } from './api-key-store.ts';
 export { openSqliteAuditLog, SqliteAuditLog, SqliteAuditLogOptions } from './audit-log.ts';
 export { openSqliteEventLog, SqliteEventLog, SqliteEventLogOptions } from './event-log.ts';
+export {
+  openSqliteRunEventLog,
+  SqliteRunEventLog,
+  SqliteRunEventLogOptions,
+} from './run-event-log.ts';
+export {
+  openSqliteUsageLedger,
+  SqliteUsageLedger,
+  SqliteUsageLedgerOptions,
+} from './usage-ledger.ts';

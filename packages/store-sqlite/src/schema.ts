@@ -18,6 +18,12 @@ import { z } from 'zod';
  * - `events` (migration 3): one row per resource event; `seq` (AUTOINCREMENT, so never reused
  *   even when every row is pruned) is the log order a watch resumes from; `namespace` is '' for
  *   cluster-scoped kinds; the object and time are columns, the whole event is `json`.
+ * - `llm_calls` (migration 4): one row per model call the LLM gateway handled; the scopes that
+ *   budgets total by (run, user, namespace, agent), the time and the summed amounts are columns,
+ *   the whole record is `json`.
+ * - `run_events` (after `llm_calls`): a run's transcript, numbered per run from 1 without gaps
+ *   (`seq` is assigned under the write lock); `type` and `ts` are columns, the event is `json`.
+ *   `run_cursors`: how far the pump feeding each run has read its source, in bytes.
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -88,6 +94,41 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX events_by_object ON events (kind, namespace, name, time_ms);
   CREATE INDEX events_by_time ON events (time_ms);
+  `,
+  `
+  CREATE TABLE llm_calls (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_uid TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    agent TEXT,
+    time_ms INTEGER NOT NULL,
+    cost_usd REAL NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    json TEXT NOT NULL
+  );
+  CREATE INDEX llm_calls_by_run ON llm_calls (run_uid);
+  CREATE INDEX llm_calls_by_user ON llm_calls (user_id, time_ms);
+  CREATE INDEX llm_calls_by_namespace ON llm_calls (namespace, time_ms);
+  CREATE INDEX llm_calls_by_agent ON llm_calls (namespace, agent, time_ms);
+  `,
+  // run_events: meant to follow migration 4 (llm_calls, being added in parallel); if that one
+  // lands after this, keep llm_calls first and this one next.
+  `
+  CREATE TABLE run_events (
+    run_uid TEXT NOT NULL,
+    seq INTEGER NOT NULL CHECK (seq > 0),
+    type TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (run_uid, seq)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE run_cursors (
+    run_uid TEXT PRIMARY KEY,
+    source_offset INTEGER NOT NULL CHECK (source_offset >= 0)
+  ) WITHOUT ROWID;
   `,
 ];
 

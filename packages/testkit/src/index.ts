@@ -8,6 +8,20 @@ export {
 export { type ExecScript, MemoryRuntime, type ScriptedResult } from './memory-runtime.ts';
 export { bwrapSkipReason, type PaddockProcess, startPaddockProcess } from './paddock-process.ts';
 export {
+  type RunEventLogUnderTest,
+  runEvent,
+  runRunEventLogContract,
+} from './run-event-log-contract.ts';
+export type {
+  LlmScript,
+  RecordedRequest,
+  ScriptedLlm,
+  ScriptedLlmOptions,
+  ScriptedToolCall,
+  ScriptedTurn,
+} from './scripted-llm/script.ts';
+export { startScriptedLlm } from './scripted-llm/server.ts';
+export {
   type ContractCase,
   runStoreContract,
   type StoreContractOptions,
@@ -25,3 +39,8 @@ export {
   uniqueName,
   within,
 } from './store-fixtures.ts';
+export {
+  llmCall,
+  runUsageLedgerContract,
+  type UsageLedgerUnderTest,
+} from './usage-ledger-contract.ts';

@@ -1,43 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import type { KindInput } from '@paddock/client';
-import {
-  type AnyResource,
-  ErrorCode,
-  isPaddockError,
-  type Kind,
-  PaddockError,
-  parseResource,
-} from '@paddock/core';
-import { parseAllDocuments } from 'yaml';
+import { type AnyResource, isPaddockError, type Kind } from '@paddock/core';
 import type { Command } from '../command.ts';
+import { isNotFound, readManifests } from './read-manifests.ts';
 
-/** Every non-empty document of a multi-document YAML (or JSON) text, validated as a resource. */
-export function parseManifests(text: string, source: string): AnyResource[] {
-  const resources: AnyResource[] = [];
-  const documents = parseAllDocuments(text);
-  const list = Array.isArray(documents) ? documents : [documents];
-  list.forEach((document, index) => {
-    const where = `${source} document ${index + 1}`;
-    if (document.errors.length > 0) {
-      throw new PaddockError(
-        ErrorCode.ValidationFailed,
-        `${where}: ${document.errors.map((e) => e.message).join('; ')}`,
-        { issues: document.errors.map((e) => ({ path: where, message: e.message })) },
-      );
-    }
-    const value: unknown = document.toJS();
-    if (value === null || value === undefined) return;
-    try {
-      resources.push(parseResource(value));
-    } catch (error) {
-      if (isPaddockError(error)) {
-        throw new PaddockError(error.code, `${where}: ${error.message}`, error.details);
-      }
-      throw error;
-    }
-  });
-  return resources;
-}
+/** Kept for importers of the older location. */
+export { parseManifests } from './read-manifests.ts';
 
 const comparable = (r: AnyResource) =>
   JSON.stringify([r.metadata.labels, r.metadata.annotations, 'spec' in r ? r.spec : undefined]);
@@ -55,15 +22,9 @@ Example:
   paddock apply -f sandbox.yaml
   cat manifests.yaml | paddock apply -f -
 `,
-  async run({ args, invocation, settings, client, io }) {
-    const file = invocation.flags.filename;
-    if (file === undefined || args.length > 0) {
-      throw new PaddockError(ErrorCode.ValidationFailed, 'usage: paddock apply -f FILE|-', {
-        issues: [{ path: '-f', message: file === undefined ? 'is required' : 'no NAME arguments' }],
-      });
-    }
-    const text = file === '-' ? await io.readStdin() : await readManifestFile(file);
-    const resources = parseManifests(text, file === '-' ? 'stdin' : file);
+  async run(context) {
+    const { settings, client, io } = context;
+    const resources = await readManifests(context, 'apply');
     for (const resource of resources) {
       const kind: Kind = resource.kind;
       const name = resource.metadata.name ?? '';
@@ -85,23 +46,3 @@ Example:
     return 0;
   },
 };
-
-function isNotFound(code: ErrorCode): boolean {
-  return (
-    code === ErrorCode.NotFound ||
-    code === ErrorCode.SandboxNotFound ||
-    code === ErrorCode.TemplateNotFound
-  );
-}
-
-async function readManifestFile(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    throw new PaddockError(
-      ErrorCode.ValidationFailed,
-      `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`,
-      { issues: [{ path: '-f', message: `cannot read ${path}` }] },
-    );
-  }
-}

@@ -9,6 +9,7 @@ import {
 } from '@paddock/core';
 import type { Command } from '../command.ts';
 import { type Column, formatAge, formatResources } from '../output.ts';
+import { printWatch, resourceWatch } from './watch-list.ts';
 
 /** A kind named by its kind or its plural, in any case (`sandbox`, `Sandboxes`, `SANDBOX`). */
 export function kindFromWord(word: string): Kind {
@@ -20,6 +21,13 @@ export function kindFromWord(word: string): Kind {
     `unknown kind "${word}" (expected one of ${KIND_NAMES.join(', ')}, or their plurals)`,
     { issues: [{ path: 'KIND', message: `unknown kind "${word}"` }] },
   );
+}
+
+/** `--watch` on a command given one NAME: only lists are watched. */
+export function watchNeedsList(usage: string): PaddockError {
+  return new PaddockError(ErrorCode.ValidationFailed, `usage: ${usage} (no NAME with --watch)`, {
+    issues: [{ path: '--watch', message: 'watches a list: drop the NAME' }],
+  });
 }
 
 export function sandboxColumns(now: Date): Column<Sandbox>[] {
@@ -40,17 +48,20 @@ export function genericColumns(now: Date): Column<AnyResource>[] {
 
 export const getCommand: Command = {
   path: ['get'],
-  flags: [],
-  help: `Usage: paddock get KIND [NAME] [-n NAMESPACE] [-o table|json|yaml|name]
+  flags: ['watch'],
+  help: `Usage: paddock get KIND [NAME] [-n NAMESPACE] [-o table|json|yaml|name] [-w]
 
 Lists the resources of a kind, or shows one. KIND is a kind or its plural, in any case:
-${KIND_NAMES.join(', ')}.
+${KIND_NAMES.join(', ')}. With --watch (-w) a list keeps printing one line per change
+(-o json: one JSON watch event per line) until Ctrl-C.
 
 Example:
   paddock get sandboxes
   paddock get clustersandboxtemplate python -o yaml
+  paddock get sandboxes --watch
 `,
-  async run({ args, settings, client, io }) {
+  async run(context) {
+    const { args, settings, client, io, invocation } = context;
     const [word, name, ...extra] = args;
     if (word === undefined || extra.length > 0) {
       throw new PaddockError(ErrorCode.ValidationFailed, 'usage: paddock get KIND [NAME]', {
@@ -62,11 +73,18 @@ Example:
     const kind = kindFromWord(word);
     const resources = client.resources(kind);
     const scope = { namespace: settings.namespace };
+    const columnsAt = (now: Date) =>
+      kind === 'Sandbox' ? (sandboxColumns(now) as Column<AnyResource>[]) : genericColumns(now);
+    if (invocation.flags.watch) {
+      if (name !== undefined) throw watchNeedsList('paddock get KIND --watch');
+      const list = await resources.list(scope);
+      const watch = (from: { resourceVersion?: string; signal: AbortSignal }) =>
+        resources.watch({ ...scope, ...from });
+      return printWatch(context, resourceWatch<AnyResource>(list, watch, columnsAt));
+    }
     const items: AnyResource[] =
       name === undefined ? (await resources.list(scope)).items : [await resources.get(name, scope)];
-    const now = io.now();
-    const columns =
-      kind === 'Sandbox' ? (sandboxColumns(now) as Column<AnyResource>[]) : genericColumns(now);
+    const columns = columnsAt(io.now());
     io.stdout(
       formatResources(items, { format: settings.output, columns, isList: name === undefined }),
     );

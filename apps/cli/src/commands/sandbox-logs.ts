@@ -2,6 +2,7 @@ import type { Operations } from '@paddock/client';
 import type { Command } from '../command.ts';
 import { type Column, formatAge, formatList } from '../output.ts';
 import { oneName } from './sandbox.ts';
+import { interruption, printWatch } from './watch-list.ts';
 
 type ResourceEvent = Operations['listSandboxEvents']['result']['items'][number];
 
@@ -34,8 +35,13 @@ Example:
       io.stdout(await client.sandboxes.logs(name, scope));
       return 0;
     }
-    for await (const line of client.sandboxes.logs(name, { ...scope, follow: true })) {
-      (line.stream === 'stderr' ? io.stderr : io.stdout)(withNewline(line.text));
+    const { signal, dispose } = interruption();
+    try {
+      for await (const line of client.sandboxes.logs(name, { ...scope, follow: true, signal })) {
+        (line.stream === 'stderr' ? io.stderr : io.stdout)(withNewline(line.text));
+      }
+    } finally {
+      dispose();
     }
     return 0;
   },
@@ -43,16 +49,29 @@ Example:
 
 const events: Command = {
   path: ['sandbox', 'events'],
-  flags: [],
-  help: `Usage: paddock sandbox events NAME [-n NAMESPACE] [-o table|json|yaml|name]
+  flags: ['watch'],
+  help: `Usage: paddock sandbox events NAME [-n NAMESPACE] [-o table|json|yaml|name] [-w]
 
-Lists what happened to a sandbox, oldest first: AGE, TYPE, REASON, MESSAGE.
+Lists what happened to a sandbox, oldest first: AGE, TYPE, REASON, MESSAGE. With --watch (-w),
+keeps printing new events as they happen (-o json: one JSON object per line) until Ctrl-C.
 
 Example:
   paddock sandbox events scratch
+  paddock sandbox events scratch --watch
 `,
-  async run({ args, settings, client, io }) {
+  async run(context) {
+    const { args, settings, client, io, invocation } = context;
     const name = oneName(args, 'paddock sandbox events NAME');
+    if (invocation.flags.watch) {
+      return printWatch(context, {
+        initial: [],
+        stream: (signal) =>
+          client.sandboxes.events(name, { namespace: settings.namespace, watch: true, signal }),
+        columns: eventColumns,
+        nameOf: (e) => `event/${e.reason}`,
+        minWidths: [4, 7, 12],
+      });
+    }
     const list = await client.sandboxes.events(name, { namespace: settings.namespace });
     io.stdout(
       formatList(list, {

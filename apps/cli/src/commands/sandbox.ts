@@ -5,6 +5,7 @@ import type { Command, CommandContext } from '../command.ts';
 import { formatResources } from '../output.ts';
 import { sandboxColumns } from './get.ts';
 import { waitForPhase } from './wait-for-phase.ts';
+import { printWatch, resourceWatch } from './watch-list.ts';
 
 /** The one NAME of a command, or `validation_failed` showing its usage. */
 export function oneName(args: string[], usage: string): string {
@@ -30,20 +31,27 @@ function printSandboxes(
 
 const list: Command = {
   path: ['sandbox', 'list'],
-  flags: [],
-  help: `Usage: paddock sandbox list [-n NAMESPACE] [-o table|json|yaml|name]
+  flags: ['watch'],
+  help: `Usage: paddock sandbox list [-n NAMESPACE] [-o table|json|yaml|name] [-w]
 
-Lists the sandboxes of a namespace: NAME, PHASE, TEMPLATE, AGE.
+Lists the sandboxes of a namespace: NAME, PHASE, TEMPLATE, AGE. With --watch (-w), keeps
+printing a row per change (-o json: one JSON watch event per line) until Ctrl-C.
 
 Example:
   paddock sandbox list -o json
+  paddock sandbox list --watch
 `,
   async run(context) {
     if (context.args.length > 0) oneName(['', ...context.args], 'paddock sandbox list');
-    const { items } = await context.client.sandboxes.list({
-      namespace: context.settings.namespace,
-    });
-    printSandboxes(context, items, true);
+    const { sandboxes } = context.client;
+    const scope = { namespace: context.settings.namespace };
+    const found = await sandboxes.list(scope);
+    if (context.invocation.flags.watch) {
+      const watch = (from: { resourceVersion?: string; signal: AbortSignal }) =>
+        sandboxes.watch({ ...scope, ...from });
+      return printWatch(context, resourceWatch(found, watch, sandboxColumns));
+    }
+    printSandboxes(context, found.items, true);
     return 0;
   },
 };

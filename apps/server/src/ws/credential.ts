@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { BEARER_PROTOCOL_PREFIX } from '@paddock/api';
 
-/** The WebSocket subprotocol prefix that carries a bearer token (browsers cannot set headers). */
-export const BEARER_PROTOCOL_PREFIX = 'paddock.bearer.';
+export { BEARER_PROTOCOL_PREFIX };
 
 /** Subprotocols a client offered, in order (`Sec-WebSocket-Protocol`, comma-separated). */
 export function offeredProtocols(req: IncomingMessage): string[] {

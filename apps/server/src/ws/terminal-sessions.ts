@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { ExitStatus, ProcessHandle, SandboxRef } from '@paddock/core';
-import { type RawData, WebSocket } from 'ws';
-import { OutputRing } from './output-ring.ts';
 import {
   ClientMessage,
   type ServerMessage,
   TERMINAL_BUFFER_BYTES,
   TerminalCloseCode,
-} from './terminal-protocol.ts';
+} from '@paddock/api';
+import type { ExitStatus, ProcessHandle, SandboxRef } from '@paddock/core';
+import { type RawData, WebSocket } from 'ws';
+import { OutputRing } from './output-ring.ts';
 
 /** Why a terminal session ended (the `terminal.close` audit record says which). */
 export const TerminalEnd = {

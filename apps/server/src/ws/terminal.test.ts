@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { TERMINAL_PROTOCOL } from '@paddock/api';
 import { bwrapSkipReason } from '@paddock/testkit';
 import { eventually } from '../test-server.ts';
 import { BEARER_PROTOCOL_PREFIX } from './credential.ts';
-import { TERMINAL_PROTOCOL } from './terminal-protocol.ts';
 import {
   type AuthWorld,
   openSocket,

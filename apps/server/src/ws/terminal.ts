@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { TerminalQuery } from '@paddock/api';
 import type { Principal } from '@paddock/control';
 import { AuditAction, parseInput } from '@paddock/core';
 import type { WebSocketServer } from 'ws';
@@ -7,7 +8,6 @@ import { requireVisibleObject } from '../handlers/access.ts';
 import type { ServerDeps } from '../handlers/deps.ts';
 import { runningRef } from '../handlers/sandbox-access.ts';
 import type { RequestContext } from '../http/request-context.ts';
-import { TerminalQuery } from './terminal-protocol.ts';
 import { refuseSession, type TerminalSessions } from './terminal-sessions.ts';
 import { upgradeToWebSocket } from './upgrade-socket.ts';
 

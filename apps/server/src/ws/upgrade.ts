@@ -1,6 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { httpStatusFor } from '@paddock/api';
+import {
+  httpStatusFor,
+  PORT_FORWARD_PROTOCOL,
+  TERMINAL_MAX_FRAME_BYTES,
+  TERMINAL_PROTOCOL,
+} from '@paddock/api';
 import type { Principal } from '@paddock/control';
 import { AuditAction, AuditResult, ErrorCode, type ExitStatus, PaddockError } from '@paddock/core';
 import { WebSocketServer } from 'ws';
@@ -11,9 +16,9 @@ import { createRequestContext, type RequestContext } from '../http/request-conte
 import { PREVIEW_TOKEN_PARAM, parsePreviewPath } from '../preview/preview-path.ts';
 import { proxyPreviewUpgrade } from '../preview/preview-websocket.ts';
 import { authorizationOf } from './credential.ts';
+import { matchPortForwardPath, servePortForward } from './port-forward.ts';
 import { refuseUpgrade } from './refuse.ts';
 import { matchTerminalPath, serveTerminal } from './terminal.ts';
-import { TERMINAL_MAX_FRAME_BYTES, TERMINAL_PROTOCOL } from './terminal-protocol.ts';
 import { type TerminalSessionInfo, TerminalSessions } from './terminal-sessions.ts';
 
 /** Authentication and rate limiting of the REST pipeline, for a given `Authorization` value. */
@@ -30,13 +35,16 @@ export type UpgradeHandler = {
 };
 
 const TERMINAL_ROUTE = '/ws/terminal/{namespace}/{name}';
+const PORT_FORWARD_ROUTE = '/ws/port-forward/{namespace}/{name}/{port}';
 const PREVIEW_ROUTE = '/api/v1/namespaces/{namespace}/sandboxes/{name}/preview/{port}/*';
 
 /**
- * Serves HTTP upgrades: the terminal (`/ws/terminal/{ns}/{name}`) and WebSocket previews. Both
+ * Serves HTTP upgrades: the terminal (`/ws/terminal/{ns}/{name}`), port forwards
+ * (`/ws/port-forward/{ns}/{name}/{port}`) and WebSocket previews. All
  * authenticate like REST (the `Authorization` header; for browsers also a `paddock.bearer.<token>`
  * subprotocol or a query parameter) and refuse with the ordinary error envelope before upgrading.
- * Each upgrade attempt gets an audit record (`terminal.open`, `preview`, `auth.failure`).
+ * Each upgrade attempt gets an audit record (`terminal.open`, `port.forward`, `preview`,
+ * `auth.failure`).
  */
 export function createUpgradeHandler(deps: ServerDeps, admit: Admit): UpgradeHandler {
   const audit = (record: Parameters<typeof appendAudit>[1]) =>
@@ -48,7 +56,8 @@ export function createUpgradeHandler(deps: ServerDeps, admit: Admit): UpgradeHan
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: TERMINAL_MAX_FRAME_BYTES,
-    handleProtocols: (offered) => (offered.has(TERMINAL_PROTOCOL) ? TERMINAL_PROTOCOL : false),
+    handleProtocols: (offered) =>
+      [TERMINAL_PROTOCOL, PORT_FORWARD_PROTOCOL].find((p) => offered.has(p)) ?? false,
   });
   const previews = new Set<Duplex>();
 
@@ -61,14 +70,17 @@ export function createUpgradeHandler(deps: ServerDeps, admit: Admit): UpgradeHan
   ) {
     const terminal = matchTerminalPath(ctx.url.pathname);
     if (terminal !== undefined) note.route = TERMINAL_ROUTE;
-    const preview = terminal === undefined ? parsePreviewPath(ctx.url) : undefined;
+    const forward = terminal === undefined ? matchPortForwardPath(ctx.url.pathname) : undefined;
+    if (forward !== undefined) note.route = PORT_FORWARD_ROUTE;
+    const preview =
+      terminal === undefined && forward === undefined ? parsePreviewPath(ctx.url) : undefined;
     if (preview !== undefined) note.route = PREVIEW_ROUTE;
-    if (terminal === undefined && preview === undefined)
+    if (terminal === undefined && forward === undefined && preview === undefined)
       throw new PaddockError(ErrorCode.NotFound, `no WebSocket route for ${ctx.url.pathname}`);
     if (req.headers.upgrade?.toLowerCase() !== 'websocket')
       throw new PaddockError(ErrorCode.ValidationFailed, 'only WebSocket upgrades are served');
     const authorization = authorizationOf(req, ctx.url, {
-      queryParam: terminal !== undefined ? 'token' : PREVIEW_TOKEN_PARAM,
+      queryParam: preview === undefined ? 'token' : PREVIEW_TOKEN_PARAM,
       isUpgrade: true,
     });
     const admission = await admit(ctx, authorization);
@@ -76,6 +88,8 @@ export function createUpgradeHandler(deps: ServerDeps, admit: Admit): UpgradeHan
     const call = { ctx, principal: admission.principal, req, socket, head, deps };
     if (terminal !== undefined)
       return { status: await serveTerminal({ ...call, wss, sessions }, terminal) };
+    if (forward !== undefined)
+      return { status: await servePortForward({ ...call, wss, open: previews }, forward) };
     if (preview !== undefined)
       return { status: await proxyPreviewUpgrade({ ...call, open: previews }, preview) };
     throw new PaddockError(ErrorCode.Internal, 'unreachable');

@@ -51,6 +51,7 @@ export function bridgeCommands(
 /**
  * Environment for processes inside the sandbox: HTTP(S)_PROXY to the HTTP relay, ALL_PROXY to
  * the SOCKS5 relay with remote DNS (`socks5h`), in both cases, and NO_PROXY for loopback.
+ * `NODE_USE_ENV_PROXY` makes Node.js's own `fetch` and `http` honour them too (Node ≥ 24).
  */
 export function proxyEnv(): Record<string, string> {
   const http = `http://${BRIDGE_HOST}:${BRIDGE_HTTP_PORT}`;
@@ -65,6 +66,7 @@ export function proxyEnv(): Record<string, string> {
     https_proxy: http,
     all_proxy: socks,
     no_proxy: noProxy,
+    NODE_USE_ENV_PROXY: '1',
   };
 }
 

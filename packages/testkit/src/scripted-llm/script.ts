@@ -15,7 +15,11 @@ export type ScriptedTurn = {
   thinking?: string;
   /** Tool calls after the text; several make a parallel tool call. */
   toolCalls?: ScriptedToolCall[];
-  /** Token counts reported; estimated from the request and answer sizes when absent. */
+  /**
+   * Token counts reported; estimated from the request and answer sizes when absent.
+   * `inputTokens` excludes cache reads (Anthropic's meaning); OpenAI answers report
+   * `prompt_tokens = inputTokens + cacheReadTokens` with the cache reads as `cached_tokens`.
+   */
   usage?: { inputTokens: number; outputTokens: number; cacheReadTokens?: number };
   /** Defaults: `tool_use` when there are tool calls, else `end_turn` (OpenAI: `tool_calls` / `stop`). */
   stopReason?: 'end_turn' | 'tool_use' | 'max_tokens' | 'stop_sequence';
@@ -29,6 +33,7 @@ export type ScriptedTurn = {
 
 /** A request the server received, as recorded for assertions. */
 export type RecordedRequest = {
+  /** `openai` covers both Chat Completions and the Responses API; `path` tells them apart. */
   api: 'anthropic' | 'openai';
   method: string;
   path: string;
@@ -51,6 +56,8 @@ export type ScriptedLlmOptions = {
   /** Listen address; 127.0.0.1 and a random port by default. */
   host?: string;
   port?: number;
+  /** Model ids `GET /v1/models` lists; a few well-known ids of the asking API by default. */
+  models?: readonly string[];
 };
 
 export type ScriptedLlm = {
@@ -58,9 +65,9 @@ export type ScriptedLlm = {
   url: string;
   /** Every model request received, in order (count_tokens and models listing excluded). */
   requests: RecordedRequest[];
-  /** Turns not played yet (list scripts only). */
+  /** Turns not played yet (list scripts only; `Infinity` for a function script). */
   remaining(): number;
-  /** Appends turns to a list script. */
+  /** Appends turns to a list script; throws `validation_failed` for a function script. */
   push(...turns: ScriptedTurn[]): void;
   close(): Promise<void>;
 };

@@ -1,0 +1,54 @@
+// Privileges and kernel features the local runtime needs: root, user namespaces.
+import { CheckStatus, check, type DoctorCheck } from './check.ts';
+
+/** Reads a small /proc or /sys file; undefined when it does not exist. */
+export type ReadText = (path: string) => string | undefined;
+
+/** The local runtime (bwrap with cgroups and network namespaces) runs as root only. */
+export function checkRoot(uid: number): DoctorCheck {
+  return uid === 0
+    ? check('root', CheckStatus.Ok, 'running as root')
+    : check(
+        'root',
+        CheckStatus.Warn,
+        `running as uid ${uid}: paddock up's local runtime needs root (cgroups, namespaces, sandbox users); the CLI alone does not`,
+        'run paddock up as root (sudo), or use a remote server (--server)',
+      );
+}
+
+/** User namespaces: disabled by sysctl, or unprivileged ones restricted (root is not affected). */
+export function checkUserNamespaces(read: ReadText, uid: number): DoctorCheck {
+  const max = read('/proc/sys/user/max_user_namespaces')?.trim();
+  const clone = read('/proc/sys/kernel/unprivileged_userns_clone')?.trim();
+  const apparmor = read('/proc/sys/kernel/apparmor_restrict_unprivileged_userns')?.trim();
+  if (max === '0') {
+    return check(
+      'userns',
+      CheckStatus.Fail,
+      'user namespaces are disabled (user.max_user_namespaces = 0)',
+      'sysctl -w user.max_user_namespaces=15000',
+    );
+  }
+  const restriction =
+    clone === '0'
+      ? 'kernel.unprivileged_userns_clone = 0'
+      : apparmor === '1'
+        ? 'kernel.apparmor_restrict_unprivileged_userns = 1'
+        : undefined;
+  const limit = max === undefined ? '' : ` (max ${max})`;
+  if (restriction === undefined) {
+    return check('userns', CheckStatus.Ok, `user namespaces enabled${limit}`);
+  }
+  return uid === 0
+    ? check(
+        'userns',
+        CheckStatus.Ok,
+        `enabled for root${limit}; unprivileged ones restricted (${restriction})`,
+      )
+    : check(
+        'userns',
+        CheckStatus.Fail,
+        `unprivileged user namespaces are restricted (${restriction})`,
+        'run as root, or sysctl -w kernel.unprivileged_userns_clone=1 / kernel.apparmor_restrict_unprivileged_userns=0',
+      );
+}

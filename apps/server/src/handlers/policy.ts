@@ -1,0 +1,136 @@
+import { type PolicySource, TEMPLATE_POLICY_ROUTES } from '@paddock/api';
+import { admitSandbox, DEFAULT_POLICY_NAME, isAdmin, OWNER_ANNOTATION } from '@paddock/control';
+import {
+  API_VERSION,
+  ErrorCode,
+  effectivePolicy,
+  PaddockError,
+  POLICY_MERGE_RULES,
+  type PolicySpec,
+  type Sandbox,
+  SandboxPhase,
+} from '@paddock/core';
+import { json } from '../http/respond.ts';
+import { on, type RouteHandler } from '../http/router.ts';
+import type { HandlerCall } from './deps.ts';
+import { usageReport } from './usage.ts';
+
+const CLUSTER: PolicySource = 'ClusterPolicy/default';
+const NAMESPACE: PolicySource = 'Policy/default';
+
+/** Phases in which a sandbox holds resources, as admission counts them. */
+const HOLDING: ReadonlySet<string> = new Set([
+  SandboxPhase.Creating,
+  SandboxPhase.Running,
+  SandboxPhase.Stopped,
+]);
+
+async function defaultSpec(
+  call: HandlerCall,
+  kind: 'ClusterPolicy' | 'Policy',
+  namespace?: string,
+): Promise<PolicySpec | undefined> {
+  const { items } = await call.deps.engine.store.list(
+    kind,
+    namespace === undefined ? {} : { namespace },
+  );
+  return items.find((p) => p.metadata.name === DEFAULT_POLICY_NAME)?.spec;
+}
+
+function fieldsOf(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? Object.fromEntries(Object.entries(value))
+    : {};
+}
+
+/** Field path of every value of `merged` → the policy whose value it is (the namespace's wins). */
+function sourcesOf(merged: PolicySpec, local: PolicySpec | undefined) {
+  const sources: Record<string, PolicySource> = {};
+  for (const key of Object.keys(POLICY_MERGE_RULES) as Array<keyof PolicySpec>) {
+    const value = merged[key];
+    if (value === undefined) continue;
+    if (POLICY_MERGE_RULES[key] === 'override') {
+      sources[key] = local?.[key] === undefined ? CLUSTER : NAMESPACE;
+      continue;
+    }
+    const nested = fieldsOf(local?.[key]);
+    for (const field of Object.keys(fieldsOf(value))) {
+      sources[`${key}.${field}`] = nested[field] === undefined ? CLUSTER : NAMESPACE;
+    }
+  }
+  return sources;
+}
+
+/** Sandboxes held in the namespace and by the caller, and today's spend (the usage report's). */
+async function usageNow(call: HandlerCall, namespace: string) {
+  const { items } = await call.deps.engine.store.list('Sandbox', { namespace });
+  const held = items.filter(
+    (s) => !s.metadata.deletionTimestamp && HOLDING.has(s.status?.phase ?? ''),
+  );
+  const report = await usageReport(call.deps, call.principal, { namespace, groupBy: 'user' });
+  const mine = report.groups?.find((g) => g.key === call.principal.id);
+  return {
+    namespaceSandboxes: held.length,
+    userSandboxes: held.filter(
+      (s) => s.metadata.annotations?.[OWNER_ANNOTATION] === call.principal.id,
+    ).length,
+    namespaceSpentTodayUsd: report.total.costUsd,
+    userSpentTodayUsd: mine?.usage.costUsd ?? 0,
+  };
+}
+
+async function effective(call: HandlerCall, namespace: string) {
+  const [cluster, local] = await Promise.all([
+    defaultSpec(call, 'ClusterPolicy'),
+    defaultSpec(call, 'Policy', namespace),
+  ]);
+  const spec = effectivePolicy(cluster, local);
+  return json({
+    apiVersion: API_VERSION,
+    kind: 'EffectivePolicy',
+    namespace,
+    spec,
+    sources: sourcesOf(spec, local),
+    usage: await usageNow(call, namespace),
+  });
+}
+
+/** Admission without the store write: the sandbox is placed and owned as a create would do. */
+async function check(call: HandlerCall, namespace: string, body: Sandbox) {
+  if (body.metadata.namespace !== undefined && body.metadata.namespace !== namespace) {
+    const message = `must be "${namespace}" (the path's)`;
+    throw new PaddockError(ErrorCode.ValidationFailed, `metadata.namespace: ${message}`, {
+      issues: [{ path: 'metadata.namespace', message }],
+    });
+  }
+  const requested = body.metadata.annotations?.[OWNER_ANNOTATION];
+  const owner = isAdmin(call.principal) && requested !== undefined ? requested : call.principal.id;
+  const { uid: _uid, ...metadata } = body.metadata;
+  const sandbox: Sandbox = {
+    ...body,
+    metadata: {
+      ...metadata,
+      name: metadata.name ?? metadata.generateName ?? 'dry-run',
+      namespace,
+      annotations: { ...metadata.annotations, [OWNER_ANNOTATION]: owner },
+    },
+  };
+  const result = await admitSandbox(call.deps.engine.store, sandbox);
+  return json({
+    apiVersion: API_VERSION,
+    kind: 'PolicyCheckResult',
+    admitted: result.admitted,
+    violations: result.admitted ? [] : result.violations,
+    ...(result.admitted ? { spec: result.spec } : {}),
+  });
+}
+
+/** The effective policy of a namespace, and governance as a dry run. */
+export const policyHandlers: RouteHandler[] = [
+  on(TEMPLATE_POLICY_ROUTES.getEffectivePolicy, (call, { params }) =>
+    effective(call, params.namespace),
+  ),
+  on(TEMPLATE_POLICY_ROUTES.checkSandboxPolicy, (call, { params, body }) =>
+    check(call, params.namespace, body),
+  ),
+];

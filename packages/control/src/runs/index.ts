@@ -1,0 +1,4 @@
+export * from './harness-plan.ts';
+export * from './run-controller.ts';
+export * from './run-pump.ts';
+export * from './run-reconciler.ts';

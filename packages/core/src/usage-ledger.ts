@@ -1,0 +1,81 @@
+/**
+ * The usage ledger: one record per model call the LLM gateway handled, and the totals budgets are
+ * checked against (per run, and per user, agent or namespace since a time). The gateway writes
+ * it; implementations live in @paddock/gateway (memory) and @paddock/store-sqlite.
+ */
+import { z } from 'zod';
+import type { TranscriptEventInput } from './transcript.ts';
+
+const Count = z.int().nonnegative();
+
+/** Who a call was made for: the payload of a run token. */
+export const RunGrant = z.strictObject({
+  runUid: z.string().min(1).max(200),
+  namespace: z.string().min(1).max(253),
+  runName: z.string().min(1).max(253),
+  /** The principal id of the run's owner. */
+  user: z.string().min(1).max(500),
+  /** The Agent the run uses, when it uses one. */
+  agent: z.string().min(1).max(253).optional(),
+});
+export type RunGrant = z.infer<typeof RunGrant>;
+
+/** One model call: the grant's fields, the fields of an `llm.call` transcript event, and when. */
+export const LlmCallRecord = z.strictObject({
+  ...RunGrant.shape,
+  /** When the call started (RFC 3339); daily budgets count calls by this time. */
+  at: z.iso.datetime({ offset: true }),
+  provider: z.string().min(1),
+  model: z.string(),
+  /** The HTTP status the caller got (the gateway's own refusals included). */
+  status: z.int(),
+  isStream: z.boolean(),
+  inputTokens: Count,
+  outputTokens: Count,
+  cacheReadTokens: Count.optional(),
+  cacheWriteTokens: Count.optional(),
+  costUsd: z.number().nonnegative(),
+  latencyMs: z.number().nonnegative(),
+  error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+});
+export type LlmCallRecord = z.infer<typeof LlmCallRecord>;
+
+// The call fields must stay those of the `llm.call` transcript event (a compile-time check).
+type CallFields = Omit<LlmCallRecord, keyof RunGrant | 'at'>;
+type LlmCallEventFields = Omit<TranscriptEventInput<'llm.call'>, 'type'>;
+const sameFields: [CallFields, LlmCallEventFields] extends [LlmCallEventFields, CallFields]
+  ? true
+  : never = true;
+void sameFields;
+
+/** What to total: one run, or a user's, namespace's or agent's calls since a time (inclusive). */
+export type UsageScope =
+  | { runUid: string }
+  | { user: string; since: Date }
+  | { namespace: string; since: Date }
+  | { agent: string; namespace: string; since: Date };
+
+/** Sums over a scope; `calls` counts every recorded call, refused and failed ones included. */
+export type UsageTotals = {
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  calls: number;
+};
+
+export const EMPTY_USAGE_TOTALS: UsageTotals = {
+  costUsd: 0,
+  inputTokens: 0,
+  outputTokens: 0,
+  calls: 0,
+};
+
+/**
+ * Where the gateway records calls. `record` throws `validation_failed` for a record that does not
+ * match {@link LlmCallRecord}; `totals` of a scope with no calls is all zeros. Token totals
+ * count input and output tokens (cache reads and writes are priced into `costUsd` only).
+ */
+export interface UsageLedger {
+  record(call: LlmCallRecord): Promise<void>;
+  totals(scope: UsageScope): Promise<UsageTotals>;
+}

@@ -1,0 +1,83 @@
+import {
+  type BudgetLimit,
+  type LlmCallRecord,
+  PriceTable,
+  parseInput,
+  type RunGrant,
+  type UsageLedger,
+} from '@paddock/core';
+import { z } from 'zod';
+import type { BudgetLimits } from './budget.ts';
+import type { RunTokens } from './run-tokens.ts';
+
+/** The default largest request body: 10 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/**
+ * One provider upstream. `baseUrl` follows each SDK's convention: Anthropic's without `/v1`
+ * (the gateway appends `/v1/messages`), an OpenAI-compatible one with it (the gateway appends
+ * `/chat/completions`). `apiKey` is asked on every call, so a rotated credential takes effect at
+ * once; `undefined` answers 503.
+ */
+export type UpstreamConfig = { baseUrl: string; apiKey: () => Promise<string | undefined> };
+
+export type GatewayOptions = {
+  upstreams: { anthropic?: UpstreamConfig; openai?: UpstreamConfig };
+  /** Prices of models; costs and USD budgets are computed from it. */
+  prices: PriceTable;
+  /** Verifies the run tokens callers present. */
+  tokens: RunTokens;
+  /** Where every metered call is recorded and budget totals are read. */
+  ledger: UsageLedger;
+  /** The limits of a run's calls (from its agent's budget and the effective policy). */
+  limitsFor: (grant: RunGrant) => Promise<BudgetLimits>;
+  /** Whether the run is still going; a finished run's token is refused (401). Default: always. */
+  isActive?: (grant: RunGrant) => Promise<boolean>;
+  /** After each recorded call (the run controller appends an `llm.call` transcript event). */
+  onCall?: (grant: RunGrant, call: LlmCallRecord) => void | Promise<void>;
+  /** After a call was refused over `limit` (the run controller ends the run BudgetExceeded). */
+  onBudgetExceeded?: (grant: RunGrant, limit: BudgetLimit) => void | Promise<void>;
+  /** The clock of `at` and daily budgets. */
+  now?: () => Date;
+  /** Used for upstream requests; the global fetch by default. */
+  fetch?: typeof fetch;
+  /** Where failures the caller cannot see (ledger, hooks) are reported. */
+  log?: (line: string) => void;
+  /** Largest request body accepted (413 past it); 10 MiB by default. */
+  maxBodyBytes?: number;
+};
+
+/** Options after validation, every default filled in. */
+export type ResolvedGatewayOptions = Required<
+  Omit<GatewayOptions, 'isActive' | 'onCall' | 'onBudgetExceeded'>
+> &
+  Pick<GatewayOptions, 'isActive' | 'onCall' | 'onBudgetExceeded'>;
+
+const BaseUrl = z.url({ protocol: /^https?$/ });
+
+const ValidatedOptions = z.object({
+  upstreams: z.object({
+    anthropic: z.object({ baseUrl: BaseUrl }).optional(),
+    openai: z.object({ baseUrl: BaseUrl }).optional(),
+  }),
+  prices: PriceTable,
+  maxBodyBytes: z.int().positive().optional(),
+});
+
+/** Checks the options once; throws `validation_failed` listing every problem. */
+export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayOptions {
+  const checked = parseInput(ValidatedOptions, options, 'gateway options');
+  return {
+    ...options,
+    prices: checked.prices,
+    now: options.now ?? (() => new Date()),
+    fetch: options.fetch ?? fetch,
+    log: options.log ?? (() => {}),
+    maxBodyBytes: checked.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+  };
+}
+
+/** The upstream URL of a route: the base URL without trailing slashes, the path, the query. */
+export function upstreamUrl(baseUrl: string, path: string, search: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}${path}${search}`;
+}

@@ -1,0 +1,114 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode, isPaddockError, PaddockError, type RunGrant } from '@paddock/core';
+import {
+  type GatewayOptions,
+  type ResolvedGatewayOptions,
+  resolveGatewayOptions,
+} from './gateway-options.ts';
+import { presentedToken, readBody, returnedResponseHeaders, sendWhole } from './http-io.ts';
+import { KeyedLock } from './keyed-lock.ts';
+import { meteredCall } from './metered-call.ts';
+import { errorBody, Provider, refusalOf } from './provider-errors.ts';
+import { messageOf } from './relay.ts';
+import { providerOf, resolveRoute } from './routes.ts';
+import { fetchUpstream } from './upstream-fetch.ts';
+
+/**
+ * The LLM gateway as a request handler. The server mounts it under a prefix (`/gateway/`) and
+ * passes the rest of the path (`anthropic/v1/messages`, `openai/v1/chat/completions`, …).
+ */
+export type Gateway = {
+  handle(req: IncomingMessage, res: ServerResponse, subpath: string): Promise<void>;
+};
+
+/**
+ * Creates the gateway. Every answer it gives itself is in the provider's error shape: 401 for a
+ * missing, invalid, expired or finished-run token, 400 for a body that is not JSON or has no
+ * `model`, 402 over a budget (header `x-paddock-budget-limit`), 404/405 for unknown routes,
+ * 413 past `maxBodyBytes`, 502 for an unreachable upstream, 503 without a provider key. Upstream
+ * errors pass through unchanged. Throws `validation_failed` for bad options.
+ */
+export function createGateway(options: GatewayOptions): Gateway {
+  const resolved = resolveGatewayOptions(options);
+  const locks = new KeyedLock();
+
+  return {
+    async handle(req, res, subpath) {
+      const path = subpath.split('?')[0] ?? '';
+      const provider = providerOf(path) ?? Provider.OpenAi;
+      try {
+        const route = resolveRoute(path, req.method ?? 'GET');
+        const grant = await authenticate(resolved, req);
+        const upstream = resolved.upstreams[route.provider];
+        if (upstream === undefined) {
+          throw new PaddockError(
+            ErrorCode.RuntimeUnavailable,
+            `the gateway has no ${route.provider} upstream configured`,
+            { provider: route.provider },
+          );
+        }
+        const ctx = { options: resolved, req, res, route, upstream };
+        if (route.isMetered) {
+          await meteredCall({ ...ctx, grant, locks });
+          return;
+        }
+        const body =
+          route.method === 'POST' ? await readBody(req, resolved.maxBodyBytes) : undefined;
+        const fetched = await fetchUpstream(ctx, body);
+        if (fetched.refusal !== undefined) {
+          const { refusal } = fetched;
+          sendWhole(
+            res,
+            refusal.status,
+            { 'content-type': 'application/json' },
+            errorBody(provider, refusal),
+          );
+          return;
+        }
+        const text = await fetched.response.text();
+        sendWhole(
+          res,
+          fetched.response.status,
+          returnedResponseHeaders(fetched.response.headers),
+          text,
+        );
+      } catch (error) {
+        if (!isPaddockError(error)) resolved.log(`gateway: ${messageOf(error)}`);
+        const refusal = refusalOf(
+          isPaddockError(error) ? error : new PaddockError(ErrorCode.Internal, 'internal'),
+        );
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (refusal.status === 401) headers['www-authenticate'] = 'Bearer';
+        sendWhole(res, refusal.status, headers, errorBody(provider, refusal));
+      }
+    },
+  };
+}
+
+/**
+ * The grant of the caller's run token. Throws `unauthenticated` when there is none, it is not
+ * genuine, it expired, or its run is over.
+ */
+async function authenticate(
+  options: ResolvedGatewayOptions,
+  req: IncomingMessage,
+): Promise<RunGrant> {
+  const token = presentedToken(req.headers);
+  if (token === undefined) {
+    throw new PaddockError(
+      ErrorCode.Unauthenticated,
+      'no run token: send it as x-api-key or Authorization: Bearer',
+    );
+  }
+  const grant = options.tokens.verify(token);
+  if (grant === undefined) {
+    throw new PaddockError(ErrorCode.Unauthenticated, 'the run token is invalid or expired');
+  }
+  if (options.isActive !== undefined && !(await options.isActive(grant))) {
+    throw new PaddockError(
+      ErrorCode.Unauthenticated,
+      `run ${grant.namespace}/${grant.runName} is over; its token no longer works`,
+    );
+  }
+  return grant;
+}

@@ -1,0 +1,193 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import {
+  costUsd,
+  ErrorCode,
+  isPaddockError,
+  type LlmCallRecord,
+  PaddockError,
+  parseInput,
+  priceOf,
+  type RunGrant,
+  type TokenCounts,
+} from '@paddock/core';
+import { z } from 'zod';
+import { BudgetLimits, checkBudget } from './budget.ts';
+import type { ResolvedGatewayOptions, UpstreamConfig } from './gateway-options.ts';
+import { readBody, sendWhole } from './http-io.ts';
+import type { KeyedLock } from './keyed-lock.ts';
+import { errorBody, Provider, type Refusal, refusalOf } from './provider-errors.ts';
+import { CLIENT_CLOSED_STATUS, messageOf, type RelayOutcome, relayResponse } from './relay.ts';
+import type { Route } from './routes.ts';
+import { fetchUpstream } from './upstream-fetch.ts';
+import { UsageMeter } from './usage-meter.ts';
+
+/** The fields of a model request the gateway reads; the rest is forwarded untouched. */
+const ModelRequest = z.looseObject({
+  model: z.string().min(1),
+  stream: z.boolean().optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
+});
+type ModelRequest = z.infer<typeof ModelRequest>;
+
+export type MeteredCallContext = {
+  options: ResolvedGatewayOptions;
+  locks: KeyedLock;
+  req: IncomingMessage;
+  res: ServerResponse;
+  route: Route;
+  grant: RunGrant;
+  upstream: UpstreamConfig;
+};
+
+/**
+ * One model call (Anthropic Messages or OpenAI Chat Completions): parse, check the budgets,
+ * forward with the real key, relay the answer, then record what it used and cost. Every outcome
+ * past authentication is recorded, refusals and failures included.
+ */
+export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
+  const { options, grant, route } = ctx;
+  const at = options.now();
+  const startedMs = performance.now();
+  let model = '';
+  let isStream = false;
+  const meter = new UsageMeter(route.provider);
+  const record = (outcome: RelayOutcome, cost: number) =>
+    recordCall(ctx, {
+      ...grant,
+      at: at.toISOString(),
+      provider: route.provider,
+      model,
+      status: outcome.status,
+      isStream: outcome.isStream,
+      ...meter.counts,
+      costUsd: cost,
+      latencyMs: Math.max(0, performance.now() - startedMs),
+      ...(outcome.error === undefined ? {} : { error: outcome.error }),
+    });
+  const refuse = async (refusal: Refusal) => {
+    sendWhole(ctx.res, refusal.status, jsonHeaders(refusal), errorBody(route.provider, refusal));
+    await record(
+      { status: refusal.status, isStream, error: { code: refusal.type, message: refusal.message } },
+      0,
+    );
+  };
+
+  let release: (() => void) | undefined;
+  try {
+    const raw = await readBody(ctx.req, options.maxBodyBytes);
+    const request = parseRequest(raw);
+    model = request.model;
+    isStream = request.stream === true;
+    const limits = parseInput(BudgetLimits, await options.limitsFor(grant), 'budget limits');
+    // Calls of a run with a run limit go one at a time, so two cannot both pass the check on
+    // the same total; a call in flight can still overshoot by its own cost.
+    if (limits.runUsd !== undefined || limits.runTokens !== undefined) {
+      release = await ctx.locks.acquire(grant.runUid);
+    }
+    const { prices, ledger } = options;
+    const refusal = await checkBudget({ grant, model, limits, ledger, prices, now: at });
+    if (refusal !== undefined) {
+      await refuse(refusal);
+      if (!refusal.isModelUnpriced) {
+        await safely(ctx, 'onBudgetExceeded', () =>
+          options.onBudgetExceeded?.(grant, refusal.limit),
+        );
+      }
+      return;
+    }
+    const isPriced = priceOf(prices, model) !== undefined;
+    const costOf = (counts: TokenCounts) => (isPriced ? costUsd(prices, model, counts) : 0);
+    const { body, dropUsageOnlyChunk } = outgoingBody(route.provider, request, raw);
+    const fetched = await fetchUpstream(ctx, body);
+    if (fetched.refusal !== undefined) {
+      if (fetched.isClientGone) {
+        await record({ status: CLIENT_CLOSED_STATUS, isStream, error: clientGone }, 0);
+      } else {
+        await refuse(fetched.refusal);
+      }
+      return;
+    }
+    const outcome = await relayResponse({
+      response: fetched.response,
+      res: ctx.res,
+      meter,
+      dropUsageOnlyChunk,
+      costOf,
+    });
+    await record(outcome, costOf(meter.counts));
+  } catch (error) {
+    if (!isPaddockError(error)) options.log(`gateway: call failed: ${messageOf(error)}`);
+    if (ctx.res.headersSent) {
+      ctx.res.destroy();
+      return;
+    }
+    await refuse(refusalOf(isPaddockError(error) ? error : internal(error)));
+  } finally {
+    release?.();
+  }
+}
+
+const clientGone = { code: 'client_closed_request', message: 'the caller went away' };
+
+function parseRequest(body: Buffer): ModelRequest {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new PaddockError(ErrorCode.ValidationFailed, 'request body is not JSON', {
+      issues: [{ path: '(root)', message: 'not JSON' }],
+    });
+  }
+  return parseInput(ModelRequest, json, 'request body');
+}
+
+/**
+ * The body sent upstream: the caller's, except that an OpenAI stream that did not ask for usage
+ * gets `stream_options.include_usage` (the only way to meter it) and the extra chunk withheld.
+ */
+function outgoingBody(
+  provider: Provider,
+  request: ModelRequest,
+  raw: Buffer,
+): { body: Buffer | string; dropUsageOnlyChunk: boolean } {
+  const isUsageAsked = request.stream_options?.include_usage === true;
+  if (provider !== Provider.OpenAi || request.stream !== true || isUsageAsked) {
+    return { body: raw, dropUsageOnlyChunk: false };
+  }
+  const streamOptions = { ...(request.stream_options ?? {}), include_usage: true };
+  return {
+    body: JSON.stringify({ ...request, stream_options: streamOptions }),
+    dropUsageOnlyChunk: true,
+  };
+}
+
+function jsonHeaders(refusal: Refusal): Record<string, string> {
+  return { 'content-type': 'application/json', ...refusal.headers };
+}
+
+function internal(error: unknown): PaddockError {
+  return new PaddockError(ErrorCode.Internal, 'internal gateway error', {}, { cause: error });
+}
+
+async function recordCall(ctx: MeteredCallContext, call: LlmCallRecord): Promise<void> {
+  try {
+    await ctx.options.ledger.record(call);
+  } catch (error) {
+    ctx.options.log(`gateway: recording a call of run ${call.runUid} failed: ${messageOf(error)}`);
+  }
+  await safely(ctx, 'onCall', () => ctx.options.onCall?.(ctx.grant, call));
+}
+
+/** Runs a hook; a hook that throws is logged, never turned into the caller's error. */
+async function safely(
+  ctx: MeteredCallContext,
+  name: string,
+  hook: () => void | Promise<void>,
+): Promise<void> {
+  try {
+    await hook();
+  } catch (error) {
+    ctx.options.log(`gateway: ${name} of run ${ctx.grant.runUid} failed: ${messageOf(error)}`);
+  }
+}

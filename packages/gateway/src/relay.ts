@@ -1,0 +1,121 @@
+import type { ServerResponse } from 'node:http';
+import type { TokenCounts } from '@paddock/core';
+import { returnedResponseHeaders, sendWhole, writeWithBackpressure } from './http-io.ts';
+import { upstreamError } from './provider-errors.ts';
+import { type SseEvent, SseParser } from './sse-parser.ts';
+import type { UsageMeter } from './usage-meter.ts';
+
+/** The status recorded for a call whose caller went away before the answer ended (nginx's). */
+export const CLIENT_CLOSED_STATUS = 499;
+
+/** The header carrying a non-streaming call's cost in USD. */
+export const COST_HEADER = 'x-paddock-cost-usd';
+
+/** How a relayed call ended, for the ledger. */
+export type RelayOutcome = {
+  status: number;
+  isStream: boolean;
+  error?: { code: string; message: string };
+};
+
+/**
+ * Passes an upstream answer back to the caller. An event stream is relayed chunk by chunk as it
+ * arrives (with backpressure) while `meter` reads its events on the side; with
+ * `dropUsageOnlyChunk` the final OpenAI chunk the gateway asked for (no choices, only usage) is
+ * withheld. Any other answer is small and read whole, so its cost (`costOf`) can go in a header.
+ */
+export async function relayResponse(input: {
+  response: Response;
+  res: ServerResponse;
+  meter: UsageMeter;
+  dropUsageOnlyChunk: boolean;
+  costOf: (counts: TokenCounts) => number;
+}): Promise<RelayOutcome> {
+  const { response, res, meter } = input;
+  const headers = returnedResponseHeaders(response.headers);
+  const isEventStream = (response.headers.get('content-type') ?? '').includes('text/event-stream');
+  if (!isEventStream || response.body === null || !response.ok) {
+    const text = await response.text();
+    if (!response.ok) {
+      sendWhole(res, response.status, headers, text);
+      return {
+        status: response.status,
+        isStream: false,
+        error: upstreamError(response.status, text),
+      };
+    }
+    meter.readBody(parseJson(text));
+    headers[COST_HEADER] = input.costOf(meter.counts).toFixed(6);
+    sendWhole(res, response.status, headers, text);
+    return { status: response.status, isStream: false };
+  }
+
+  res.writeHead(response.status, headers);
+  res.flushHeaders();
+  const parser = new SseParser();
+  try {
+    for await (const chunk of response.body) {
+      const { events, leftover } = parser.push(chunk);
+      for (const event of events) meter.readEvent(event);
+      const out = input.dropUsageOnlyChunk ? keptText(events, leftover) : chunk;
+      if (out.length > 0 && !(await writeWithBackpressure(res, out))) {
+        return closedByClient();
+      }
+    }
+  } catch (error) {
+    if (res.destroyed) return closedByClient();
+    res.destroy();
+    return {
+      status: response.status,
+      isStream: true,
+      error: { code: 'upstream_stream_error', message: messageOf(error) },
+    };
+  }
+  const rest = parser.end();
+  if (input.dropUsageOnlyChunk && rest !== '') await writeWithBackpressure(res, rest);
+  res.end();
+  const streamError = meter.streamError;
+  return streamError === undefined
+    ? { status: response.status, isStream: true }
+    : { status: response.status, isStream: true, error: streamError };
+}
+
+function closedByClient(): RelayOutcome {
+  return {
+    status: CLIENT_CLOSED_STATUS,
+    isStream: true,
+    error: { code: 'client_closed_request', message: 'the caller went away mid-stream' },
+  };
+}
+
+function keptText(events: SseEvent[], leftover: string): string {
+  let text = '';
+  for (const event of events) if (!isUsageOnlyChunk(event)) text += event.raw;
+  return text + leftover;
+}
+
+/** The final chunk `stream_options.include_usage` adds: no choices, a usage object. */
+function isUsageOnlyChunk(event: SseEvent): boolean {
+  const data = parseJson(event.data);
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    'choices' in data &&
+    Array.isArray(data.choices) &&
+    data.choices.length === 0 &&
+    'usage' in data &&
+    data.usage !== null
+  );
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

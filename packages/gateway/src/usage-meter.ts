@@ -1,0 +1,119 @@
+import type { TokenCounts } from '@paddock/core';
+import { z } from 'zod';
+import { Provider } from './provider-errors.ts';
+import type { SseEvent } from './sse-parser.ts';
+
+const Count = z.number().int().nonnegative().catch(0);
+const OptionalCount = z.number().int().nonnegative().optional().catch(undefined);
+
+const AnthropicUsage = z.object({
+  input_tokens: OptionalCount,
+  output_tokens: OptionalCount,
+  cache_read_input_tokens: z.number().int().nonnegative().nullish().catch(undefined),
+  cache_creation_input_tokens: z.number().int().nonnegative().nullish().catch(undefined),
+});
+type AnthropicUsage = z.infer<typeof AnthropicUsage>;
+
+const OpenAiUsage = z.object({
+  prompt_tokens: Count,
+  completion_tokens: Count,
+  prompt_tokens_details: z.object({ cached_tokens: OptionalCount }).nullish().catch(undefined),
+});
+
+const ErrorShape = z.object({
+  error: z.object({
+    type: z.string().optional(),
+    code: z.string().nullish(),
+    message: z.string().optional(),
+  }),
+});
+
+/**
+ * What a metered call used, read from the provider's answer: a whole JSON body, or the events of
+ * a stream one at a time (so a stream cut short still counts what was seen). Token counts are
+ * normalised: `inputTokens` excludes cached input, which counts as `cacheReadTokens`.
+ */
+export class UsageMeter {
+  readonly #provider: Provider;
+  readonly #counts: TokenCounts = { inputTokens: 0, outputTokens: 0 };
+  #error: { code: string; message: string } | undefined;
+
+  constructor(provider: Provider) {
+    this.#provider = provider;
+  }
+
+  get counts(): TokenCounts {
+    return { ...this.#counts };
+  }
+
+  /** An error the provider reported inside a stream (Anthropic `event: error`). */
+  get streamError(): { code: string; message: string } | undefined {
+    return this.#error;
+  }
+
+  /** Reads `usage` from a non-streaming answer. */
+  readBody(body: unknown): void {
+    if (typeof body !== 'object' || body === null || !('usage' in body)) return;
+    this.#readUsage(body.usage);
+  }
+
+  /** Reads one event of a streaming answer. */
+  readEvent(event: SseEvent): void {
+    if (event.data === '' || event.data === '[DONE]') return;
+    let data: unknown;
+    try {
+      data = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    if (typeof data !== 'object' || data === null) return;
+    const error = ErrorShape.safeParse(data);
+    if (error.success) {
+      const { type, code, message } = error.data.error;
+      this.#error = { code: type ?? code ?? 'stream_error', message: message ?? '' };
+      return;
+    }
+    if (this.#provider === Provider.Anthropic && 'message' in data) {
+      const message = data.message;
+      if (typeof message === 'object' && message !== null && 'usage' in message) {
+        this.#readUsage(message.usage);
+      }
+    }
+    if ('usage' in data && data.usage !== null) this.#readUsage(data.usage);
+  }
+
+  #readUsage(usage: unknown): void {
+    switch (this.#provider) {
+      case Provider.Anthropic: {
+        const parsed = AnthropicUsage.safeParse(usage);
+        if (parsed.success) this.#readAnthropic(parsed.data);
+        return;
+      }
+      case Provider.OpenAi: {
+        const parsed = OpenAiUsage.safeParse(usage);
+        if (!parsed.success) return;
+        const cached = parsed.data.prompt_tokens_details?.cached_tokens ?? 0;
+        this.#counts.inputTokens = Math.max(0, parsed.data.prompt_tokens - cached);
+        this.#counts.outputTokens = parsed.data.completion_tokens;
+        if (cached > 0) this.#counts.cacheReadTokens = cached;
+        return;
+      }
+    }
+  }
+
+  // Anthropic streams report usage twice (message_start, then cumulative in message_delta); a
+  // field present later replaces the earlier value, an absent one keeps it.
+  #readAnthropic(usage: AnthropicUsage): void {
+    if (usage.input_tokens !== undefined) this.#counts.inputTokens = usage.input_tokens;
+    if (usage.output_tokens !== undefined) this.#counts.outputTokens = usage.output_tokens;
+    if (typeof usage.cache_read_input_tokens === 'number' && usage.cache_read_input_tokens > 0) {
+      this.#counts.cacheReadTokens = usage.cache_read_input_tokens;
+    }
+    if (
+      typeof usage.cache_creation_input_tokens === 'number' &&
+      usage.cache_creation_input_tokens > 0
+    ) {
+      this.#counts.cacheWriteTokens = usage.cache_creation_input_tokens;
+    }
+  }
+}
