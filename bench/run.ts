@@ -1,16 +1,20 @@
-// npm run bench: Paddock measured beside its floor in the same run, in two parts:
+// npm run bench: Paddock measured beside its floor in the same run, in three parts:
 // - engine: the local engine in process vs a bare bwrap call (bench/engine.ts);
 // - api: the real server under concurrent creates and execs through @paddock/client vs the
-//   same execs through the runtime directly (bench/api-load.ts).
-// PADDOCK_BENCH_ONLY=engine|api runs one part. Prints tables and ratios and merges the results
-// into bench/results/latest.json (engine results at the top level, API results under `api`).
+//   same execs through the runtime directly (bench/api-load.ts);
+// - harness: the built-in agent harness per turn and at cold start vs direct SDK calls, against
+//   the scripted LLM (bench/harness.ts).
+// PADDOCK_BENCH_ONLY=engine|api|harness runs one part. Prints tables and ratios and merges the
+// results into bench/results/latest.json (engine results at the top level, the others under `api`
+// and `harness`).
 // Exits non-zero when the API case lost or failed any request.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runApiLoadBench } from './api-load.ts';
 import { runEngineBench } from './engine.ts';
+import { runHarnessBench } from './harness.ts';
 
-const PARTS = ['engine', 'api'] as const;
+const PARTS = ['engine', 'api', 'harness'] as const;
 const only = process.env.PADDOCK_BENCH_ONLY;
 if (only !== undefined && only !== '' && !PARTS.some((p) => p === only)) {
   console.error(`PADDOCK_BENCH_ONLY must be one of ${PARTS.join(', ')}, not "${only}"`);
@@ -27,13 +31,21 @@ let results: Record<string, unknown> = { ...previous, node: process.version };
 let failed = 0;
 
 if (runs('engine')) {
-  const { api } = results;
-  results = { node: process.version, ...(await runEngineBench()), ...(api ? { api } : {}) };
+  const { api, harness } = results;
+  results = {
+    node: process.version,
+    ...(await runEngineBench()),
+    ...(api ? { api } : {}),
+    ...(harness ? { harness } : {}),
+  };
 }
 if (runs('api')) {
   const api = await runApiLoadBench();
   results.api = api;
   failed = api.failures.length;
+}
+if (runs('harness')) {
+  results.harness = await runHarnessBench();
 }
 
 mkdirSync(out, { recursive: true });

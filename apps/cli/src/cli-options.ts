@@ -31,6 +31,18 @@ export const FLAG_SPEC = {
   home: { type: 'string' },
   watch: { type: 'boolean', short: 'w' },
   'ignore-not-found': { type: 'boolean' },
+  harness: { type: 'string' },
+  model: { type: 'string' },
+  provider: { type: 'string' },
+  'system-prompt': { type: 'string' },
+  'max-usd': { type: 'string' },
+  'max-turns': { type: 'string' },
+  timeout: { type: 'string' },
+  'agent-file': { type: 'string' },
+  sandbox: { type: 'string' },
+  detach: { type: 'boolean', short: 'd' },
+  interactive: { type: 'boolean', short: 'i' },
+  verbose: { type: 'boolean', short: 'v' },
 } as const;
 export type FlagName = keyof typeof FLAG_SPEC;
 

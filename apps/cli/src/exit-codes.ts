@@ -1,4 +1,4 @@
-import { ErrorCode, isPaddockError, PaddockError } from '@paddock/core';
+import { ErrorCode, isPaddockError, PaddockError, type RunPhase } from '@paddock/core';
 
 /** Process exit codes of `paddock`, one per family of error codes. `sandbox exec` passes through the command's own code. */
 export const ExitCode = {
@@ -12,6 +12,26 @@ export const ExitCode = {
   Unavailable: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/**
+ * The one table run outcome → exit code of `paddock run` (and `paddock run wait`-like follows):
+ * a failed task exits 1 as a failed command does, a budget stop is a refusal (5, like
+ * `budget_exceeded`), a timeout is 7 (like `timeout`), a cancelled run 130 (as after Ctrl-C).
+ */
+export const RUN_EXIT_CODES = {
+  Succeeded: ExitCode.Ok,
+  Failed: 1,
+  BudgetExceeded: ExitCode.Refused,
+  TimedOut: ExitCode.Unavailable,
+  Cancelled: 130,
+} as const satisfies Record<Exclude<RunPhase, 'Pending' | 'Starting' | 'Running'>, number>;
+
+/** The exit code of a run that ended in `phase`; 1 for a phase that is no outcome. */
+export function exitCodeForRun(phase: string): number {
+  return Object.hasOwn(RUN_EXIT_CODES, phase)
+    ? RUN_EXIT_CODES[phase as keyof typeof RUN_EXIT_CODES]
+    : 1;
+}
 
 /** The one table ErrorCode → exit code. */
 export function exitCodeFor(code: ErrorCode): ExitCode {

@@ -6,6 +6,7 @@ import { ErrorCode, PaddockError } from '@paddock/core';
 import { cliConfigPath, loadCliConfig, selectContext } from './cli-config.ts';
 import { foreignFlags, parseInvocation, resolveSettings } from './cli-options.ts';
 import type { Command, Io } from './command.ts';
+import { agentCommands } from './commands/agent.ts';
 import { apikeyCommands } from './commands/apikey.ts';
 import { applyCommand } from './commands/apply.ts';
 import { auditCommand } from './commands/audit.ts';
@@ -16,6 +17,8 @@ import { doctorCommand } from './commands/doctor.ts';
 import { getCommand } from './commands/get.ts';
 import { loginCommands } from './commands/login.ts';
 import { policyCommands } from './commands/policy.ts';
+import { runCommand } from './commands/run.ts';
+import { runVerbCommands } from './commands/run-verbs.ts';
 import { sandboxCommands } from './commands/sandbox.ts';
 import { sandboxCpCommands } from './commands/sandbox-cp.ts';
 import { sandboxLogsCommands } from './commands/sandbox-logs.ts';
@@ -38,6 +41,10 @@ const COMMANDS: readonly Command[] = [
   applyCommand,
   deleteCommand,
   ...templateCommands,
+  ...agentCommands,
+  // The verbs first: `run list` is the list, not a run of an agent named "list".
+  ...runVerbCommands,
+  runCommand,
   ...policyCommands,
   ...apikeyCommands,
   auditCommand,
@@ -60,6 +67,9 @@ Usage:
   paddock apply -f FILE|-                          create or update resources from YAML or JSON
   paddock delete KIND NAME… | -f FILE|-            delete resources (--ignore-not-found)
   paddock template list|get|resolve [NAME]         templates, and what one gives after inheritance
+  paddock agent create|list|get|delete             manage agents (harness, model, budget)
+  paddock run AGENT PROMPT [-i] [-d]               run an agent on a task and follow its transcript
+  paddock run list|get|logs|cancel|send|delete     manage runs; run logs NAME --follow re-attaches
   paddock policy [check -f FILE]                   the policy in force, usage, and a dry run
   paddock apikey create|list|revoke                manage API keys (the secret is shown once)
   paddock audit [--actor A] [--action X] [--limit N]  who did what, newest first

@@ -8,11 +8,12 @@ import { parseArgs } from 'node:util';
 import {
   Budget,
   ErrorCode,
+  type FieldIssue,
+  fieldIssues,
   McpServer,
   PaddockError,
   PriceTable,
   Provider,
-  parseInput,
 } from '@paddock/core';
 import { z } from 'zod';
 import { checkAllowlist } from './tool-allowlist.ts';
@@ -25,68 +26,82 @@ const ListenAddress = z
   .string()
   .regex(/^(?:\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:7070');
 
-export const HarnessConfig = z
-  .strictObject({
-    provider: z.enum([Provider.Anthropic, Provider.OpenAI]),
-    model: z.string().min(1),
-    /** The API's base URL; the SDK's default when absent (inside Paddock: the gateway). */
-    baseUrl: z.url().optional(),
-    /** From `ANTHROPIC_API_KEY` / `OPENAI_API_KEY` only (inside Paddock a per-run gateway token). */
-    apiKey: z.string().min(1, 'is required: set ANTHROPIC_API_KEY or OPENAI_API_KEY'),
-    systemPrompt: z.string().optional(),
-    /** Tool allowlist: built-in names, `mcp__<server>__<tool>`, or prefixes ending in `*`. */
-    tools: z.array(z.string().min(1)).optional(),
-    mcpServers: z.array(McpServer).default([]),
-    budget: Budget.default({}),
-    /** The price table `maxUsd` and the running cost use; the core default when absent. */
-    prices: PriceTable.optional(),
-    mode: z.enum([HarnessMode.Task, HarnessMode.Interactive, HarnessMode.Daemon]).default('task'),
-    /** The first user message; required in task mode. */
-    prompt: z.string().min(1).optional(),
-    /** Where tools run and relative paths resolve. */
-    cwd: z.string().min(1),
-    /** Let file tools reach paths outside `cwd` (the sandbox still confines them). */
-    allowOutsideCwd: z.boolean().default(false),
-    /** `max_tokens` of each model call. */
-    maxOutputTokens: z.int().positive().default(8192),
-    /** A tool output longer than this is cut in the middle for the model. */
-    maxToolOutputChars: z.int().positive().default(30_000),
-    retry: z
-      .strictObject({
-        /** Retries of a model call on 429, 5xx and connection errors (backoff honours `retry-after`). */
-        maxRetries: z.int().nonnegative().max(20).default(4),
-        /** Time limit of one model request, in milliseconds. */
-        requestTimeoutMs: z.int().positive().default(600_000),
-      })
-      .default({ maxRetries: 4, requestTimeoutMs: 600_000 }),
-    /** Daemon mode: where to listen. */
-    listen: ListenAddress.optional(),
-    /** Daemon mode: the bearer token clients must send (from `PADDOCK_AGENT_TOKEN` only). */
-    daemonToken: z.string().min(16, 'must be at least 16 characters').optional(),
-  })
-  .superRefine((config, ctx) => {
-    if (config.mode === HarnessMode.Task && config.prompt === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['prompt'],
-        message: 'is required in task mode (--prompt or the config file)',
+const HarnessConfigFields = z.strictObject({
+  provider: z.enum([Provider.Anthropic, Provider.OpenAI]),
+  model: z.string().min(1),
+  /** The API's base URL; the SDK's default when absent (inside Paddock: the gateway). */
+  baseUrl: z.url().optional(),
+  /** From `ANTHROPIC_API_KEY` / `OPENAI_API_KEY` only (inside Paddock a per-run gateway token). */
+  apiKey: z.string().min(1, 'is required: set ANTHROPIC_API_KEY or OPENAI_API_KEY'),
+  systemPrompt: z.string().optional(),
+  /** Tool allowlist: built-in names, `mcp__<server>__<tool>`, or prefixes ending in `*`. */
+  tools: z.array(z.string().min(1)).optional(),
+  mcpServers: z.array(McpServer).default([]),
+  budget: Budget.default({}),
+  /** The price table `maxUsd` and the running cost use; the core default when absent. */
+  prices: PriceTable.optional(),
+  mode: z.enum([HarnessMode.Task, HarnessMode.Interactive, HarnessMode.Daemon]).default('task'),
+  /** The first user message; required in task mode. */
+  prompt: z.string().min(1).optional(),
+  /**
+   * Interactive mode: read user messages from this directory (one `<name>.json` file each, in
+   * name order) instead of stdin.
+   */
+  inbox: z.string().min(1).optional(),
+  /** Where tools run and relative paths resolve. */
+  cwd: z.string().min(1),
+  /** Let file tools reach paths outside `cwd` (the sandbox still confines them). */
+  allowOutsideCwd: z.boolean().default(false),
+  /** `max_tokens` of each model call. */
+  maxOutputTokens: z.int().positive().default(8192),
+  /** A tool output longer than this is cut in the middle for the model. */
+  maxToolOutputChars: z.int().positive().default(30_000),
+  retry: z
+    .strictObject({
+      /** Retries of a model call on 429, 5xx and connection errors (backoff honours `retry-after`). */
+      maxRetries: z.int().nonnegative().max(20).default(4),
+      /** Time limit of one model request, in milliseconds. */
+      requestTimeoutMs: z.int().positive().default(600_000),
+    })
+    .default({ maxRetries: 4, requestTimeoutMs: 600_000 }),
+  /** Daemon mode: where to listen. */
+  listen: ListenAddress.optional(),
+  /** Daemon mode: the bearer token clients must send (from `PADDOCK_AGENT_TOKEN` only). */
+  daemonToken: z.string().min(16, 'must be at least 16 characters').optional(),
+});
+
+/** What a mode needs beyond the fields: a prompt for a task, an address and a token for a daemon. */
+function modeIssues(config: {
+  mode?: unknown;
+  prompt?: unknown;
+  listen?: unknown;
+  daemonToken?: unknown;
+}): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const mode = config.mode ?? HarnessMode.Task;
+  if (mode === HarnessMode.Task && config.prompt === undefined) {
+    issues.push({
+      path: 'prompt',
+      message: 'is required in task mode (--prompt or the config file)',
+    });
+  }
+  if (mode === HarnessMode.Daemon) {
+    if (config.listen === undefined)
+      issues.push({ path: 'listen', message: 'is required in daemon mode (--listen HOST:PORT)' });
+    if (config.daemonToken === undefined)
+      issues.push({
+        path: 'daemonToken',
+        message: 'is required in daemon mode: set PADDOCK_AGENT_TOKEN',
       });
-    }
-    if (config.mode === HarnessMode.Daemon) {
-      if (config.listen === undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['listen'],
-          message: 'is required in daemon mode (--listen HOST:PORT)',
-        });
-      if (config.daemonToken === undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['daemonToken'],
-          message: 'is required in daemon mode: set PADDOCK_AGENT_TOKEN',
-        });
-    }
-  });
+  }
+  return issues;
+}
+
+export const HarnessConfig = HarnessConfigFields.superRefine((config, ctx) => {
+  for (const issue of modeIssues(config)) {
+    ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message });
+  }
+});
 export type HarnessConfig = z.infer<typeof HarnessConfig>;
 
 const FLAGS = {
@@ -107,11 +122,12 @@ const FLAGS = {
   'max-usd': { type: 'string' },
   timeout: { type: 'string' },
   listen: { type: 'string' },
+  inbox: { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
 export const USAGE = `usage: paddock-agent [--config FILE] [--provider anthropic|openai] [--model ID] [--prompt TEXT]
-  [--mode task|interactive|daemon] [--listen HOST:PORT] [--cwd DIR] [--base-url URL]
+  [--mode task|interactive|daemon] [--inbox DIR] [--listen HOST:PORT] [--cwd DIR] [--base-url URL]
   [--system-prompt TEXT] [--tools bash,read_file,mcp__srv__*] [--allow-outside-cwd]
   [--max-turns N] [--max-tokens N] [--max-usd USD] [--timeout 10m]
   [--max-output-tokens N] [--max-retries N]
@@ -208,6 +224,7 @@ export function resolveConfig(argv: readonly string[], env: NodeJS.ProcessEnv): 
       allowOutsideCwd: flags['allow-outside-cwd'],
       maxOutputTokens: numberFlag(flags['max-output-tokens']),
       listen: flags.listen,
+      inbox: flags.inbox,
       daemonToken: env.PADDOCK_AGENT_TOKEN,
     }),
     budget: {
@@ -224,7 +241,19 @@ export function resolveConfig(argv: readonly string[], env: NodeJS.ProcessEnv): 
       ...definedOnly({ maxRetries: numberFlag(flags['max-retries']) }),
     },
   };
-  const config = parseInput(HarnessConfig, merged, 'harness config');
+  const result = HarnessConfig.safeParse(merged);
+  if (!result.success) {
+    // The mode's needs are checked on the raw values too, so every problem is listed at once.
+    const issues = fieldIssues(result.error);
+    for (const issue of modeIssues(merged)) {
+      if (!issues.some((known) => known.path === issue.path)) issues.push(issue);
+    }
+    const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+    throw new PaddockError(ErrorCode.ValidationFailed, `invalid harness config: ${summary}`, {
+      issues,
+    });
+  }
+  const config = result.data;
   checkAllowlist(config.tools);
   return { isHelp: false, config };
 }

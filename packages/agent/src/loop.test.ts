@@ -32,13 +32,21 @@ async function runTask(script: LlmScript, args: string[] = [], provider: Provide
 
 /** The tool results a request sent back to the model, in order, in either API's shape. */
 function toolResultsSent(body: unknown): Array<{ id: string; text: string }> {
-  const messages = (body as { messages: Array<{ role: string; content: unknown; tool_call_id?: string }> }).messages;
+  const messages = (
+    body as { messages: Array<{ role: string; content: unknown; tool_call_id?: string }> }
+  ).messages;
   const out: Array<{ id: string; text: string }> = [];
   for (const message of messages) {
-    if (message.role === 'tool') out.push({ id: message.tool_call_id ?? '', text: String(message.content) });
+    if (message.role === 'tool')
+      out.push({ id: message.tool_call_id ?? '', text: String(message.content) });
     if (Array.isArray(message.content)) {
-      for (const block of message.content as Array<{ type: string; tool_use_id?: string; content?: unknown }>) {
-        if (block.type === 'tool_result') out.push({ id: block.tool_use_id ?? '', text: String(block.content) });
+      for (const block of message.content as Array<{
+        type: string;
+        tool_use_id?: string;
+        content?: unknown;
+      }>) {
+        if (block.type === 'tool_result')
+          out.push({ id: block.tool_use_id ?? '', text: String(block.content) });
       }
     }
   }
@@ -56,9 +64,16 @@ for (const provider of ['anthropic', 'openai'] as const) {
             {
               id: 'call_wait',
               name: 'bash',
-              input: { command: `while [ ! -f flag-${provider} ]; do sleep 0.02; done; echo saw-flag`, timeoutMs: 60_000 },
+              input: {
+                command: `while [ ! -f flag-${provider} ]; do sleep 0.02; done; echo saw-flag`,
+                timeoutMs: 60_000,
+              },
             },
-            { id: 'call_touch', name: 'bash', input: { command: `touch flag-${provider}; echo touched` } },
+            {
+              id: 'call_touch',
+              name: 'bash',
+              input: { command: `touch flag-${provider}; echo touched` },
+            },
           ],
         },
         { text: 'both done' },
@@ -68,7 +83,10 @@ for (const provider of ['anthropic', 'openai'] as const) {
     );
     assert.equal(code, 0, stderr);
     const sent = toolResultsSent(requests[1]?.body);
-    assert.deepEqual(sent.map((r) => r.id), ['call_wait', 'call_touch']);
+    assert.deepEqual(
+      sent.map((r) => r.id),
+      ['call_wait', 'call_touch'],
+    );
     assert.match(sent[0]?.text ?? '', /saw-flag\nexit code: 0/);
     assert.match(sent[1]?.text ?? '', /touched/);
     assert.equal(ofType(events, 'run.finished')[0]?.usage.toolCalls, 2);
@@ -95,9 +113,21 @@ describe('edit_file', () => {
   test('must match exactly once: 0 and 2 matches are errors naming the count, 1 edits', async () => {
     await writeFile(`${workspace.dir}/e.txt`, 'alpha beta beta\n');
     const { code, events } = await runTask([
-      { toolCalls: [{ name: 'edit_file', input: { path: 'e.txt', old_string: 'gamma', new_string: 'x' } }] },
-      { toolCalls: [{ name: 'edit_file', input: { path: 'e.txt', old_string: 'beta', new_string: 'x' } }] },
-      { toolCalls: [{ name: 'edit_file', input: { path: 'e.txt', old_string: 'alpha', new_string: 'omega' } }] },
+      {
+        toolCalls: [
+          { name: 'edit_file', input: { path: 'e.txt', old_string: 'gamma', new_string: 'x' } },
+        ],
+      },
+      {
+        toolCalls: [
+          { name: 'edit_file', input: { path: 'e.txt', old_string: 'beta', new_string: 'x' } },
+        ],
+      },
+      {
+        toolCalls: [
+          { name: 'edit_file', input: { path: 'e.txt', old_string: 'alpha', new_string: 'omega' } },
+        ],
+      },
       { toolCalls: [{ name: 'read_file', input: { path: 'e.txt' } }] },
       { text: 'edited' },
     ]);
@@ -114,11 +144,16 @@ describe('edit_file', () => {
 
 test('the allowlist hides and refuses a tool it does not name', async () => {
   const { code, events, requests } = await runTask(
-    [{ toolCalls: [{ id: 'b1', name: 'bash', input: { command: 'echo should-not-run' } }] }, { text: 'ok' }],
+    [
+      { toolCalls: [{ id: 'b1', name: 'bash', input: { command: 'echo should-not-run' } }] },
+      { text: 'ok' },
+    ],
     ['--tools', 'read_file,list_dir'],
   );
   assert.equal(code, 0);
-  const offered = (requests[0]?.body as { tools: Array<{ name: string }> }).tools.map((t) => t.name);
+  const offered = (requests[0]?.body as { tools: Array<{ name: string }> }).tools.map(
+    (t) => t.name,
+  );
   assert.deepEqual(offered, ['read_file', 'list_dir']);
   const result = ofType(events, 'tool.result')[0];
   assert.equal(result?.isError, true);
@@ -136,7 +171,11 @@ test('an unknown tool name in the allowlist is a config error naming the entry (
 for (const provider of ['anthropic', 'openai'] as const) {
   test(`a 429 is retried and the run succeeds (${provider})`, async () => {
     const { code, events, requests } = await runTask(
-      [{ error: { status: 429, retryAfterSeconds: 0 } }, { error: { status: 503 } }, { text: 'after retries' }],
+      [
+        { error: { status: 429, retryAfterSeconds: 0 } },
+        { error: { status: 503 } },
+        { text: 'after retries' },
+      ],
       ['--max-retries', '2'],
       provider,
     );
@@ -148,7 +187,11 @@ for (const provider of ['anthropic', 'openai'] as const) {
 
 test('retries are bounded by --max-retries: the run fails naming the status', async () => {
   const { code, events, requests } = await runTask(
-    [{ error: { status: 429, retryAfterSeconds: 0 } }, { error: { status: 429, retryAfterSeconds: 0 } }, { text: 'too late' }],
+    [
+      { error: { status: 429, retryAfterSeconds: 0 } },
+      { error: { status: 429, retryAfterSeconds: 0 } },
+      { text: 'too late' },
+    ],
     ['--max-retries', '1'],
   );
   assert.equal(code, 1);

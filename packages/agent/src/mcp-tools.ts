@@ -72,12 +72,22 @@ async function connectOne(
   }
   const listed: Array<{ name: string; description?: string | undefined; inputSchema: unknown }> =
     [];
-  let cursor: string | undefined;
-  do {
-    const page = await client.listTools(cursor === undefined ? {} : { cursor });
-    listed.push(...page.tools);
-    cursor = page.nextCursor;
-  } while (cursor !== undefined);
+  try {
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor === undefined ? {} : { cursor });
+      listed.push(...page.tools);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw new PaddockError(
+      ErrorCode.RuntimeUnavailable,
+      `MCP server "${server.name}" did not list its tools: ${errorMessage(error)}`,
+      { server: server.name },
+      { cause: error },
+    );
+  }
 
   const tools = listed.map(
     (tool): Tool => ({

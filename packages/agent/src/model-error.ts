@@ -62,6 +62,10 @@ function paddockCode(code: ModelErrorCode): ErrorCode {
 
 const budgetLimits: ReadonlySet<string> = new Set(Object.values(BudgetLimit));
 
+function isBudgetLimit(value: string | undefined): value is BudgetLimit {
+  return value !== undefined && budgetLimits.has(value);
+}
+
 type SdkErrorShape = {
   status?: unknown;
   headers?: unknown;
@@ -112,8 +116,8 @@ export function toModelCallError(error: unknown, signal: AbortSignal): ModelCall
   const type = errorType(shape.error);
   if (status === 402 || type === 'budget_exceeded') {
     const named = header(shape.headers, BUDGET_LIMIT_HEADER);
-    const limit =
-      named !== undefined && budgetLimits.has(named) ? (named as BudgetLimit) : undefined;
+    const limit = isBudgetLimit(named) ? named : undefined;
+    named !== undefined && budgetLimits.has(named) ? (named as BudgetLimit) : undefined;
     return new ModelCallError(ModelErrorCode.BudgetExceeded, message, status, limit, {
       cause: error,
     });

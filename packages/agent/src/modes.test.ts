@@ -1,11 +1,13 @@
 // Modes and cancellation of the real harness process: SIGTERM mid-stream and mid-tool,
 // interactive runs over stdin, and the daemon's authenticated HTTP endpoint.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseTranscriptLine, type TranscriptEvent } from '@paddock/core';
 import { startScriptedLlm } from '@paddock/testkit';
 import { ofType, providerEnv, startAgent, tempWorkspace } from './test-support/agent-process.ts';
+import { isRunning, untilGone } from './test-support/process-state.ts';
 
 let workspace: Awaited<ReturnType<typeof tempWorkspace>>;
 before(async () => {
@@ -13,13 +15,8 @@ before(async () => {
 });
 after(() => workspace.cleanup());
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 test('SIGTERM mid-stream: run.finished cancelled, exit 130', async () => {
@@ -30,7 +27,8 @@ test('SIGTERM mid-stream: run.finished cancelled, exit 130', async () => {
       args: ['--provider', 'anthropic', '--model', 'claude-sonnet-4-6', '--prompt', 'go'],
       env: providerEnv('anthropic', llm.url),
     });
-    await agent.waitFor((e) => e.type === 'message.delta');
+    // The scripted turn sends its first frame and hangs: the stream is open once the request is in.
+    await until(() => llm.requests.length === 1);
     agent.child.kill('SIGTERM');
     const { code, events } = await agent.exited;
     assert.equal(code, 130);
@@ -47,7 +45,10 @@ test('SIGTERM mid-tool kills the tool process group: no orphans', async () => {
     script: [
       {
         toolCalls: [
-          { name: 'bash', input: { command: 'sleep 300 & echo $! > bg.pid; sleep 300; echo never' } },
+          {
+            name: 'bash',
+            input: { command: 'sleep 300 & echo $! > bg.pid; sleep 300; echo never' },
+          },
         ],
       },
     ],
@@ -59,18 +60,19 @@ test('SIGTERM mid-tool kills the tool process group: no orphans', async () => {
       env: providerEnv('openai', llm.url),
     });
     await agent.waitFor((e) => e.type === 'tool.call');
-    let pid = Number.NaN;
-    while (Number.isNaN(pid) || pid === 0) {
-      pid = Number((await readFile(`${workspace.dir}/bg.pid`, 'utf8').catch(() => '')).trim() || Number.NaN);
-      if (Number.isNaN(pid)) await new Promise((r) => setTimeout(r, 20));
+    let pid = 0;
+    while (pid === 0) {
+      pid = Number(await readFile(`${workspace.dir}/bg.pid`, 'utf8').catch(() => '0'));
+      if (pid === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    assert.ok(isAlive(pid));
+    assert.ok(isRunning(pid));
     agent.child.kill('SIGTERM');
     const { code, events } = await agent.exited;
     assert.equal(code, 130);
     assert.equal(events.at(-1)?.type, 'run.finished');
     assert.equal(ofType(events, 'run.finished')[0]?.outcome, 'cancelled');
-    assert.equal(isAlive(pid), false, 'the background process of the tool was killed');
+    await untilGone(pid);
+    assert.equal(isRunning(pid), false, 'the background process of the tool was killed');
   } finally {
     await llm.close();
   }
@@ -87,7 +89,16 @@ test('interactive: the prompt, then two stdin messages, then end', async () => {
   try {
     const agent = startAgent({
       cwd: workspace.dir,
-      args: ['--provider', 'anthropic', '--model', 'claude-haiku-4-5', '--mode', 'interactive', '--prompt', 'first'],
+      args: [
+        '--provider',
+        'anthropic',
+        '--model',
+        'claude-haiku-4-5',
+        '--mode',
+        'interactive',
+        '--prompt',
+        'first',
+      ],
       env: providerEnv('anthropic', llm.url),
     });
     await agent.waitFor((e) => e.type === 'message.assistant' && e.text === 'answer 1');
@@ -107,6 +118,39 @@ test('interactive: the prompt, then two stdin messages, then end', async () => {
     const finished = ofType(events, 'run.finished')[0];
     assert.equal(finished?.outcome, 'succeeded');
     assert.equal(finished?.result, 'answer 3');
+  } finally {
+    await llm.close();
+  }
+});
+
+test('interactive with an inbox directory: messages as files in name order, then end', async () => {
+  const llm = await startScriptedLlm({
+    script: (request) => ({ text: `echo ${JSON.stringify(request.body).match(/"(m\d)"/g)?.at(-1)}` }),
+  });
+  const inbox = join(workspace.dir, 'inbox');
+  try {
+    const agent = startAgent({
+      cwd: workspace.dir,
+      args: ['--provider', 'openai', '--model', 'gpt-4o', '--mode', 'interactive', '--inbox', inbox, '--prompt', 'm0'],
+      env: providerEnv('openai', llm.url),
+    });
+    await agent.waitFor((e) => e.type === 'message.assistant');
+    // Written under a dot name and renamed into place, as the server does; two at once keep order.
+    const put = async (name: string, line: unknown) => {
+      await writeFile(join(inbox, `.${name}`), `${JSON.stringify(line)}\n`);
+      await rename(join(inbox, `.${name}`), join(inbox, `${name}.json`));
+    };
+    await put('002', { type: 'message', text: 'm2' });
+    await put('001', { type: 'message', text: 'm1' });
+    await agent.waitFor((e) => e.type === 'message.assistant' && e.text === 'echo "m2"');
+    await put('003', { type: 'end' });
+    const { code, events } = await agent.exited;
+    assert.equal(code, 0);
+    assert.deepEqual(
+      ofType(events, 'message.user').map((m) => m.text),
+      ['m0', 'm1', 'm2'],
+    );
+    assert.deepEqual(await readdir(inbox), [], 'read messages are removed');
   } finally {
     await llm.close();
   }
@@ -146,14 +190,27 @@ async function readSse(
 
 test('daemon: refuses without the token, accepts messages and streams events with resume', async () => {
   const token = 'daemon-token-0123456789abcdef';
-  const llm = await startScriptedLlm({ script: [{ text: 'hello from the daemon' }, { text: 'second answer' }] });
+  const llm = await startScriptedLlm({
+    script: [{ text: 'hello from the daemon' }, { text: 'second answer' }],
+  });
   try {
     const agent = startAgent({
       cwd: workspace.dir,
-      args: ['--provider', 'openai', '--model', 'gpt-4o-mini', '--mode', 'daemon', '--listen', '127.0.0.1:0'],
+      args: [
+        '--provider',
+        'openai',
+        '--model',
+        'gpt-4o-mini',
+        '--mode',
+        'daemon',
+        '--listen',
+        '127.0.0.1:0',
+      ],
       env: { ...providerEnv('openai', llm.url), PADDOCK_AGENT_TOKEN: token },
     });
-    const listening = await agent.waitFor((e) => e.type === 'log' && e.message.startsWith('listening on '));
+    const listening = await agent.waitFor(
+      (e) => e.type === 'log' && e.message.startsWith('listening on '),
+    );
     assert.equal(listening.type, 'log');
     const url = (listening.raw as { url: string }).url;
     const auth = { authorization: `Bearer ${token}` };
@@ -165,27 +222,52 @@ test('daemon: refuses without the token, accepts messages and streams events wit
       body: JSON.stringify({ text: 'sneaky' }),
     });
     assert.equal(wrong.status, 401);
-    assert.equal(((await wrong.json()) as { error: { code: string } }).error.code, 'unauthenticated');
-    const bad = await fetch(`${url}/messages`, { method: 'POST', headers: auth, body: '{"txt":1}' });
+    assert.equal(
+      ((await wrong.json()) as { error: { code: string } }).error.code,
+      'unauthenticated',
+    );
+    const bad = await fetch(`${url}/messages`, {
+      method: 'POST',
+      headers: auth,
+      body: '{"txt":1}',
+    });
     assert.equal(bad.status, 400);
 
     const events = await fetch(`${url}/events`, { headers: auth });
     assert.equal(events.status, 200);
-    const posted = await fetch(`${url}/messages`, { method: 'POST', headers: auth, body: JSON.stringify({ text: 'hi' }) });
+    const posted = await fetch(`${url}/messages`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ text: 'hi' }),
+    });
     assert.equal(posted.status, 202);
     const seen = await readSse(events, (e) => e.type === 'message.assistant');
     assert.equal(seen[0]?.event.type, 'run.started');
-    assert.deepEqual(seen.map((s) => s.id), seen.map((_, i) => i + 1));
+    assert.deepEqual(
+      seen.map((s) => s.id),
+      seen.map((_, i) => i + 1),
+    );
     const answer = seen.at(-1);
-    assert.equal(answer?.event.type === 'message.assistant' && answer.event.text, 'hello from the daemon');
+    assert.equal(
+      answer?.event.type === 'message.assistant' && answer.event.text,
+      'hello from the daemon',
+    );
 
     // Resume after the answer: only later events arrive.
-    await fetch(`${url}/messages`, { method: 'POST', headers: auth, body: JSON.stringify({ text: 'again' }) });
-    const resumed = await fetch(`${url}/events`, { headers: { ...auth, 'last-event-id': String(answer?.id) } });
+    await fetch(`${url}/messages`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ text: 'again' }),
+    });
+    const resumed = await fetch(`${url}/events`, {
+      headers: { ...auth, 'last-event-id': String(answer?.id) },
+    });
     const later = await readSse(resumed, (e) => e.type === 'message.assistant');
     assert.equal(later[0]?.id, (answer?.id ?? 0) + 1);
     assert.deepEqual(
-      later.filter((s) => s.event.type === 'message.user').map((s) => s.event.type === 'message.user' && s.event.text),
+      later
+        .filter((s) => s.event.type === 'message.user')
+        .map((s) => s.event.type === 'message.user' && s.event.text),
       ['again'],
     );
 

@@ -150,7 +150,8 @@ export function createOpenAiModel(options: ModelClientOptions): ModelClient {
       .sort(([a], [b]) => a - b)
       .map(([index, call]) => ({
         id: call.id || `call_${index}`,
-        name: call.name,
+        // The transcript needs a name; a nameless call is answered as an unknown tool.
+        name: call.name || '(unnamed)',
         input: parseToolArguments(call.args),
         rawArguments: call.args,
       }));

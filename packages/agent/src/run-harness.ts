@@ -15,16 +15,15 @@ import {
   RunOutcome,
   TranscriptEventType,
 } from '@paddock/core';
-import { createAnthropicModel } from './anthropic-model.ts';
 import { BudgetTracker, type Stop } from './budget.ts';
 import { type HarnessConfig, HarnessMode } from './config.ts';
 import { type DaemonServer, startDaemonServer } from './daemon-server.ts';
 import { exitCodeOf } from './exit-codes.ts';
+import { pumpInboxMessages } from './inbox-messages.ts';
 import { AgentSession } from './loop.ts';
-import { connectMcpServers, type McpTools } from './mcp-tools.ts';
+import type { McpTools } from './mcp-tools.ts';
 import { MessageQueue } from './message-queue.ts';
 import type { ModelClient, ModelClientOptions } from './model-client.ts';
-import { createOpenAiModel } from './openai-model.ts';
 import { RunStopper } from './run-stopper.ts';
 import { pumpStdinMessages } from './stdin-messages.ts';
 import { toolAllowlist } from './tool-allowlist.ts';
@@ -63,7 +62,8 @@ export function prepareRun(config: HarnessConfig): PreparedRun {
   return { config, budget, timeoutMs, stopper: new RunStopper() };
 }
 
-export function createModelClient(config: HarnessConfig): ModelClient {
+/** The client of the configured provider (only that provider's SDK is loaded: start-up time). */
+export async function createModelClient(config: HarnessConfig): Promise<ModelClient> {
   const options: ModelClientOptions = {
     model: config.model,
     baseUrl: config.baseUrl,
@@ -73,9 +73,12 @@ export function createModelClient(config: HarnessConfig): ModelClient {
     maxRetries: config.retry.maxRetries,
     requestTimeoutMs: config.retry.requestTimeoutMs,
   };
-  return config.provider === 'anthropic'
-    ? createAnthropicModel(options)
-    : createOpenAiModel(options);
+  if (config.provider === 'anthropic') {
+    const { createAnthropicModel } = await import('./anthropic-model.ts');
+    return createAnthropicModel(options);
+  }
+  const { createOpenAiModel } = await import('./openai-model.ts');
+  return createOpenAiModel(options);
 }
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
@@ -131,15 +134,23 @@ export async function runHarness(run: PreparedRun, io: HarnessIo): Promise<Harne
   let session: AgentSession | undefined;
   let stop: Stop | undefined;
   try {
-    const connecting = connectMcpServers(config.mcpServers, config.cwd);
+    // The MCP SDK loads only when a server is configured (start-up time).
+    const connecting =
+      config.mcpServers.length === 0
+        ? Promise.resolve(undefined)
+        : import('./mcp-tools.ts').then(({ connectMcpServers }) =>
+            connectMcpServers(config.mcpServers, config.cwd),
+          );
     mcp = await untilAborted(connecting, stopper.signal);
-    if (mcp === undefined)
+    if (stopper.stop) {
+      // Stopped while connecting: close whatever connects late.
       void connecting.then(
-        (late) => late.close(),
+        (late) => late?.close(),
         () => undefined,
       );
+    }
     session = new AgentSession({
-      model: createModelClient(config),
+      model: await createModelClient(config),
       tools: [...BUILTIN_TOOLS, ...(mcp?.tools ?? [])],
       allowlist: toolAllowlist(config.tools),
       toolContext: {
@@ -158,7 +169,11 @@ export async function runHarness(run: PreparedRun, io: HarnessIo): Promise<Harne
         queue.close();
         break;
       case HarnessMode.Interactive:
-        void pumpStdinMessages(io.stdin, queue, writer);
+        if (config.inbox !== undefined) {
+          void pumpInboxMessages(config.inbox, queue, writer, stopper.signal);
+        } else {
+          void pumpStdinMessages(io.stdin, queue, writer);
+        }
         break;
       case HarnessMode.Daemon: {
         const [host = '127.0.0.1', port = '0'] = (config.listen ?? '').split(/:(?=\d+$)/);

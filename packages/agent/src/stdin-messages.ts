@@ -1,19 +1,12 @@
 /**
- * An interactive run's input: JSON Lines on stdin, `{"type":"message","text":"…"}` for a user
- * message and `{"type":"end"}` to end the run (EOF ends it too). A bad line is reported as an
- * `error` event and skipped.
+ * An interactive run's input on stdin: JSON Lines (see input-line.ts); `{"type":"end"}` or EOF
+ * ends the run.
  */
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { ErrorCode, fieldIssues, TranscriptEventType } from '@paddock/core';
-import { z } from 'zod';
+import { parseInputLine } from './input-line.ts';
 import type { MessageQueue } from './message-queue.ts';
 import type { TranscriptWriter } from './transcript-writer.ts';
-
-export const StdinLine = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('message'), text: z.string().min(1) }),
-  z.strictObject({ type: z.literal('end') }),
-]);
 
 /** Reads `input` line by line into `queue` until `end` or EOF, then closes the queue. */
 export async function pumpStdinMessages(
@@ -24,32 +17,9 @@ export async function pumpStdinMessages(
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   try {
     for await (const line of lines) {
-      if (line.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        writer.emit({
-          type: TranscriptEventType.Error,
-          code: ErrorCode.ValidationFailed,
-          message: 'stdin line is not JSON',
-        });
-        continue;
-      }
-      const parsed = StdinLine.safeParse(value);
-      if (!parsed.success) {
-        const issues = fieldIssues(parsed.error)
-          .map((i) => `${i.path}: ${i.message}`)
-          .join('; ');
-        writer.emit({
-          type: TranscriptEventType.Error,
-          code: ErrorCode.ValidationFailed,
-          message: `invalid stdin line: ${issues}`,
-        });
-        continue;
-      }
-      if (parsed.data.type === 'end') break;
-      queue.push(parsed.data.text);
+      const parsed = parseInputLine(line, writer);
+      if (parsed?.type === 'end') break;
+      if (parsed) queue.push(parsed.text);
     }
   } finally {
     lines.close();

@@ -25,24 +25,40 @@ for (const provider of ['anthropic', 'openai'] as const) {
             case 0:
               return {
                 text: 'Writing the file.',
-                toolCalls: [{ name: 'write_file', input: { path: 'out/x.txt', content: 'hello\n' } }],
+                toolCalls: [
+                  { name: 'write_file', input: { path: 'out/x.txt', content: 'hello\n' } },
+                ],
               };
             case 1:
               return {
                 toolCalls: [
-                  { name: 'bash', input: { command: 'test -f out/x.txt && echo "check-$((40+2))"' } },
+                  {
+                    name: 'bash',
+                    input: { command: 'test -f out/x.txt && echo "check-$((40+2))"' },
+                  },
                 ],
               };
             default:
               // The next turn is a function of the request: did the command's output reach the model?
-              return { text: body.includes('check-42') ? 'All good: check-42 seen.' : 'tool output missing' };
+              return {
+                text: body.includes('check-42')
+                  ? 'All good: check-42 seen.'
+                  : 'tool output missing',
+              };
           }
         },
       });
       try {
         const agent = startAgent({
           cwd: workspace.dir,
-          args: ['--provider', provider, '--model', MODELS[provider], '--prompt', 'make x.txt and check it'],
+          args: [
+            '--provider',
+            provider,
+            '--model',
+            MODELS[provider],
+            '--prompt',
+            'make x.txt and check it',
+          ],
           env: providerEnv(provider, llm.url),
         });
         const { code, events, stderr } = await agent.exited;

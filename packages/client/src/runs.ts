@@ -1,6 +1,6 @@
 import {
-  type RunEventList,
   RUN_ROUTES,
+  type RunEventList,
   StoredTranscriptEvent as StoredEventSchema,
 } from '@paddock/api';
 import {

@@ -14,7 +14,7 @@ async function start(t: TestContext, options: FixtureOptions) {
 }
 
 const ask = {
-  model: 'claude-sonnet-4-5',
+  model: 'claude-sonnet-4-6',
   max_tokens: 1024,
   messages: [{ role: 'user' as const, content: 'Hi' }],
 };
@@ -132,8 +132,8 @@ describe('gateway, Anthropic Messages API through @anthropic-ai/sdk', () => {
       ],
     });
     const stream = g.client.messages.stream(ask);
-    const firstText = new Promise<void>((resolve) => stream.once('text', () => resolve()));
-    await firstText;
+    // The upstream sends message_start (with the input tokens), then hangs.
+    await new Promise<void>((resolve) => stream.once('streamEvent', () => resolve()));
     stream.abort();
     await assert.rejects(stream.finalMessage());
     const [call] = await g.waitForCalls(1);

@@ -74,6 +74,7 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
   };
 
   let release: (() => void) | undefined;
+  let costOf = (_counts: TokenCounts) => 0;
   try {
     const raw = await readBody(ctx.req, options.maxBodyBytes);
     const request = parseRequest(raw);
@@ -97,7 +98,7 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
       return;
     }
     const isPriced = priceOf(prices, model) !== undefined;
-    const costOf = (counts: TokenCounts) => (isPriced ? costUsd(prices, model, counts) : 0);
+    costOf = (counts: TokenCounts) => (isPriced ? costUsd(prices, model, counts) : 0);
     const { body, dropUsageOnlyChunk } = outgoingBody(route.provider, request, raw);
     const fetched = await fetchUpstream(ctx, body);
     if (fetched.refusal !== undefined) {
@@ -117,6 +118,14 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
     });
     await record(outcome, costOf(meter.counts));
   } catch (error) {
+    if (ctx.res.destroyed && !ctx.res.writableFinished) {
+      // The caller left while the answer was read (the read was aborted with it).
+      await record(
+        { status: CLIENT_CLOSED_STATUS, isStream, error: clientGone },
+        costOf(meter.counts),
+      );
+      return;
+    }
     if (!isPaddockError(error)) options.log(`gateway: call failed: ${messageOf(error)}`);
     if (ctx.res.headersSent) {
       ctx.res.destroy();

@@ -52,6 +52,8 @@ export async function fetchUpstream(
     if (!res.writableFinished) controller.abort();
   };
   res.once('close', onClose);
+  // The caller may have left while this call waited for its run's lock.
+  if (res.closed || res.destroyed) controller.abort();
   const search = new URL(req.url ?? '/', 'http://gateway.invalid').search;
   try {
     const response = await ctx.options.fetch(

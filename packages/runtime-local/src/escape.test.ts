@@ -4,8 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isPaddockError, type SandboxRef } from '@paddock/core';
@@ -25,8 +35,17 @@ describe('escape attempts', { skip: skipReason }, () => {
   let victim: SandboxRef;
   let attacker: SandboxRef;
   let victimWorkspace: string;
+  let toolParent: string;
   before(async () => {
-    world = createTestWorld();
+    // A tool directory beside a secret, behind a parent closed to sandbox uids.
+    toolParent = mkdtempSync(join(tmpdir(), 'paddock-escape-tool-'));
+    mkdirSync(join(toolParent, 'tool'));
+    writeFileSync(join(toolParent, 'tool', 'README'), 'tool-readme');
+    writeFileSync(join(toolParent, 'secret'), 'tool-neighbour-secret');
+    chmodSync(toolParent, 0o700);
+    world = createTestWorld({
+      toolMounts: [{ source: join(toolParent, 'tool'), dest: '/opt/tool' }],
+    });
     writeFileSync(join(world.dataDir, 'paddock.db'), 'SQLite format 3\0 paddock-secret-db');
     victim = await world.provision({}, 'victim');
     attacker = await world.provision({}, 'attacker');
@@ -39,6 +58,7 @@ describe('escape attempts', { skip: skipReason }, () => {
   });
   after(async () => {
     await world?.cleanup();
+    if (toolParent !== undefined) rmSync(toolParent, { recursive: true, force: true });
   });
 
   it('cannot read /etc/shadow, gshadow or sudoers', async () => {
@@ -163,6 +183,23 @@ describe('escape attempts', { skip: skipReason }, () => {
       'touch /workspace/x /tmp/x /home/user/x /dev/shm/x && echo ok',
     );
     assert.equal(allowed.stdout, 'ok\n');
+  });
+
+  it('cannot write through, remount or climb out of a tool mount', async () => {
+    const result = await sh(
+      world.runtime,
+      attacker,
+      [
+        'touch /opt/tool/x 2>/dev/null && echo "wrote x"',
+        'mount -o remount,rw /opt/tool 2>/dev/null && echo remounted',
+        'mount --bind /workspace /opt/tool 2>/dev/null && echo rebound',
+        'cat /opt/tool/../secret /opt/tool/../../secret 2>/dev/null',
+        'ls -a /opt/tool/.. | tr "\\n" " "',
+        'cat /opt/tool/README',
+      ].join('; '),
+    );
+    assert.equal(result.stdout, '. .. tool tool-readme');
+    assert.deepEqual(readdirSync(join(toolParent, 'tool')), ['README']);
   });
 
   it('escapes neither through a symlink in the files API', async () => {

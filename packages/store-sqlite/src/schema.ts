@@ -21,7 +21,7 @@ import { z } from 'zod';
  * - `llm_calls` (migration 4): one row per model call the LLM gateway handled; the scopes that
  *   budgets total by (run, user, namespace, agent), the time and the summed amounts are columns,
  *   the whole record is `json`.
- * - `run_events` (after `llm_calls`): a run's transcript, numbered per run from 1 without gaps
+ * - `run_events` (migration 5): a run's transcript, numbered per run from 1 without gaps
  *   (`seq` is assigned under the write lock); `type` and `ts` are columns, the event is `json`.
  *   `run_cursors`: how far the pump feeding each run has read its source, in bytes.
  */
@@ -113,8 +113,6 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX llm_calls_by_namespace ON llm_calls (namespace, time_ms);
   CREATE INDEX llm_calls_by_agent ON llm_calls (namespace, agent, time_ms);
   `,
-  // run_events: meant to follow migration 4 (llm_calls, being added in parallel); if that one
-  // lands after this, keep llm_calls first and this one next.
   `
   CREATE TABLE run_events (
     run_uid TEXT NOT NULL,

@@ -104,7 +104,9 @@ function scopeClause(scope: UsageScope): { where: string; params: Array<string |
       params: [scope.namespace, scope.agent, sinceMs],
     };
   }
-  if ('user' in scope) return { where: 'user_id = ? AND time_ms >= ?', params: [scope.user, sinceMs] };
+  if ('user' in scope) {
+    return { where: 'user_id = ? AND time_ms >= ?', params: [scope.user, sinceMs] };
+  }
   return { where: 'namespace = ? AND time_ms >= ?', params: [scope.namespace, sinceMs] };
 }
 

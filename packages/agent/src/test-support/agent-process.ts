@@ -18,7 +18,12 @@ export type AgentProcess = {
   /** Resolves with the first event (already seen or later) that matches. */
   waitFor(predicate: (event: TranscriptEvent) => boolean): Promise<TranscriptEvent>;
   /** Resolves when the process has exited, with its code and everything it wrote. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; events: TranscriptEvent[]; stderr: string }>;
+  exited: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    events: TranscriptEvent[];
+    stderr: string;
+  }>;
 };
 
 export type AgentOptions = {
@@ -34,7 +39,10 @@ export function startAgent(options: AgentOptions): AgentProcess {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const events: TranscriptEvent[] = [];
-  const waiters: Array<{ predicate: (event: TranscriptEvent) => boolean; resolve: (event: TranscriptEvent) => void }> = [];
+  const waiters: Array<{
+    predicate: (event: TranscriptEvent) => boolean;
+    resolve: (event: TranscriptEvent) => void;
+  }> = [];
   let stderr = '';
   let parseError: unknown;
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
@@ -90,7 +98,11 @@ export async function tempWorkspace(): Promise<{ dir: string; cleanup(): Promise
 }
 
 /** Environment for a provider pointed at a scripted LLM at `url`. */
-export function providerEnv(provider: 'anthropic' | 'openai', url: string, key = 'test-key'): Record<string, string> {
+export function providerEnv(
+  provider: 'anthropic' | 'openai',
+  url: string,
+  key = 'test-key',
+): Record<string, string> {
   return provider === 'anthropic'
     ? { ANTHROPIC_API_KEY: key, ANTHROPIC_BASE_URL: url }
     : { OPENAI_API_KEY: key, OPENAI_BASE_URL: `${url}/v1` };
@@ -101,5 +113,7 @@ export function ofType<T extends TranscriptEvent['type']>(
   events: readonly TranscriptEvent[],
   type: T,
 ): Extract<TranscriptEvent, { type: T }>[] {
-  return events.filter((event): event is Extract<TranscriptEvent, { type: T }> => event.type === type);
+  return events.filter(
+    (event): event is Extract<TranscriptEvent, { type: T }> => event.type === type,
+  );
 }

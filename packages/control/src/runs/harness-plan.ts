@@ -29,6 +29,12 @@ export const RUN_DIR = '/tmp/.paddock-run';
 export const RUN_INBOX_DIR = `${RUN_DIR}/inbox`;
 const CONFIG_PATH = `${RUN_DIR}/config.json`;
 
+/** The model an agent without one uses, per provider. */
+export const DEFAULT_MODELS: Record<Provider, string> = {
+  anthropic: 'claude-sonnet-4-5',
+  openai: 'gpt-4.1',
+};
+
 /** The environment that points both provider SDKs at the gateway with the run's token. */
 export function gatewayEnv(gateway: GatewayAccess): Record<string, string> {
   return {
@@ -55,7 +61,7 @@ export function planHarness(
     case HarnessKind.Builtin: {
       const config = {
         provider: agent.provider ?? Provider.Anthropic,
-        ...(agent.model === undefined ? {} : { model: agent.model }),
+        model: agent.model ?? DEFAULT_MODELS[agent.provider ?? Provider.Anthropic],
         ...(agent.systemPrompt === undefined ? {} : { systemPrompt: agent.systemPrompt }),
         ...(agent.tools === undefined ? {} : { tools: agent.tools }),
         ...(agent.mcpServers === undefined ? {} : { mcpServers: agent.mcpServers }),
@@ -63,7 +69,7 @@ export function planHarness(
         mode: run.spec.mode,
         prompt: run.spec.prompt,
         cwd: '/workspace',
-        inbox: RUN_INBOX_DIR,
+        ...(run.spec.mode === 'interactive' ? { inbox: RUN_INBOX_DIR } : {}),
       };
       return {
         command: [

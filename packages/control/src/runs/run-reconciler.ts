@@ -409,9 +409,9 @@ function sameUsage(a: RunStatus['usage'], b: RunStatus['usage']): boolean {
 }
 
 /**
- * After the outcome: the harness is told to stop (a cancel, a timeout, a budget), its last
- * output is still pumped into the log, and a sandbox the run created is stopped (its workspace
- * kept for inspection until the run is deleted).
+ * After the outcome: the harness is told to stop (a cancel, a timeout, a budget) and its last
+ * output is still pumped into the log. A sandbox the run created stays up for inspection (files,
+ * terminal) until its template's idle timeout stops it, and is deleted with the run.
  */
 async function settle(deps: RunReconcileDeps, run: Run): Promise<RunReconcileResult> {
   const ref = await sandboxRef(deps, run);
@@ -434,23 +434,7 @@ async function settle(deps: RunReconcileDeps, run: Run): Promise<RunReconcileRes
   if (state && state.exit === undefined && state.error === undefined)
     return { requeueAfterMs: 200 };
   deps.pumps.forget(uid);
-  if (!run.spec.sandbox?.name) await stopOwnedSandbox(deps, run);
   return {};
-}
-
-async function stopOwnedSandbox(deps: RunReconcileDeps, run: Run): Promise<void> {
-  const namespace = run.metadata.namespace ?? 'default';
-  const name = run.status?.sandboxName;
-  if (!name) return;
-  try {
-    const sandbox = await deps.store.get('Sandbox', { namespace, name });
-    const isOwned = sandbox.metadata.ownerReferences?.some((o) => o.uid === run.metadata.uid);
-    if (isOwned && sandbox.spec.desiredState !== 'Stopped') {
-      await deps.store.update({ ...sandbox, spec: { ...sandbox.spec, desiredState: 'Stopped' } });
-    }
-  } catch (error) {
-    if (!isPaddockError(error, 'not_found') && !isPaddockError(error, 'conflict')) throw error;
-  }
 }
 
 /** A deleted run: stop its pump, delete the sandbox it created, drop its log, release the finalizer. */

@@ -142,6 +142,31 @@ describe('scripted LLM server', () => {
     );
   });
 
+  it('answers 500 without retries when a function script throws', async (t) => {
+    const { llm, anthropic } = await start(
+      t,
+      {
+        script: () => {
+          throw new Error('unexpected prompt');
+        },
+      },
+      2,
+    );
+    const error = await anthropic.messages.create(askClaude('hi')).catch((e) => e);
+    assert.ok(error instanceof Anthropic.InternalServerError);
+    assert.match(error.message, /scripted LLM: unexpected prompt/);
+    assert.equal(llm.requests.length, 1);
+  });
+
+  it('describes one model in the shape of the asking API', async (t) => {
+    const { llm, anthropic, openai } = await start(t, { script: [] });
+    const claude = await anthropic.models.retrieve('claude-haiku-4-5');
+    assert.deepEqual([claude.type, claude.id], ['model', 'claude-haiku-4-5']);
+    const gpt = await openai.models.retrieve('gpt-4o');
+    assert.deepEqual([gpt.object, gpt.id], ['model', 'gpt-4o']);
+    assert.equal(llm.requests.length, 0);
+  });
+
   it('plays turns pushed after start, in order', async (t) => {
     const { llm, openai } = await start(t, { script: [] });
     llm.push({ text: 'one' }, { text: 'two' });

@@ -1,0 +1,297 @@
+// Runs end to end: a real server, a real sandbox, the built-in harness inside it, the gateway in
+// front of a scripted Anthropic-compatible model. The provider key must never reach the sandbox.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  bwrapSkipReason,
+  type RecordedRequest,
+  type ScriptedLlm,
+  type ScriptedTurn,
+  startScriptedLlm,
+} from '@paddock/testkit';
+import { API, eventually, startTestServer, type TestServer } from './test-server.ts';
+
+const PROVIDER_KEY = 'sk-ant-real-provider-key-that-must-stay-on-the-host';
+
+/** The text of the last tool result the model was sent (Anthropic message shape). */
+function lastToolResult(request: RecordedRequest): string {
+  const messages = (request.body as { messages: Array<{ content: unknown }> }).messages;
+  const content = messages.at(-1)?.content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .filter((block: { type?: string }) => block.type === 'tool_result')
+    .map((block: { content?: unknown }) =>
+      typeof block.content === 'string' ? block.content : JSON.stringify(block.content),
+    )
+    .join('\n');
+}
+
+type StoredEvent = { seq: number; type: string; [key: string]: unknown };
+// biome-ignore lint/suspicious/noExplicitAny: a Run as JSON, read field by field in assertions.
+type RunJson = any;
+
+describe('runs', { skip: bwrapSkipReason(), timeout: 180_000 }, () => {
+  let llm: ScriptedLlm;
+  let server: TestServer;
+  let turns: Array<(request: RecordedRequest) => ScriptedTurn> = [];
+
+  before(async () => {
+    llm = await startScriptedLlm({
+      requireKey: PROVIDER_KEY,
+      script: (request) => {
+        const next = turns.shift();
+        return next ? next(request) : { error: { status: 500, message: 'script exhausted' } };
+      },
+    });
+    server = await startTestServer(
+      { 'anthropic-base-url': llm.url },
+      { ANTHROPIC_API_KEY: PROVIDER_KEY },
+    );
+  });
+
+  after(async () => {
+    await server?.close();
+    await llm?.close();
+  });
+
+  const createRun = async (
+    name: string,
+    agent: Record<string, unknown>,
+    prompt: string,
+    namespace = 'default',
+  ) => {
+    const res = await server.call(`/api/v1/namespaces/${namespace}/runs`, {
+      method: 'POST',
+      body: JSON.stringify({
+        apiVersion: API,
+        kind: 'Run',
+        metadata: { name },
+        spec: { agent, prompt },
+      }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+  };
+
+  const finished = async (name: string, namespace = 'default') => {
+    let last: RunJson;
+    try {
+      return await eventually<RunJson>(
+        async () => {
+          last = await (await server.call(`/api/v1/namespaces/${namespace}/runs/${name}`)).json();
+          const phase = last.status?.phase as string | undefined;
+          return phase && !['Pending', 'Starting', 'Running'].includes(phase) ? last : undefined;
+        },
+        120_000,
+        `run ${name} to finish`,
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}: ${JSON.stringify(last?.status)}`);
+    }
+  };
+
+  const transcript = async (name: string, namespace = 'default'): Promise<StoredEvent[]> => {
+    const res = await server.call(`/api/v1/namespaces/${namespace}/runs/${name}/events`);
+    assert.equal(res.status, 200);
+    return ((await res.json()) as { items: StoredEvent[] }).items;
+  };
+
+  it('writes a file, runs a test command, reads its output and finishes; the key stays on the host', async () => {
+    turns = [
+      () => ({
+        toolCalls: [
+          { name: 'write_file', input: { path: 'add.sh', content: 'echo $((2 + 3))\n' } },
+        ],
+      }),
+      () => ({
+        toolCalls: [
+          {
+            name: 'bash',
+            input: {
+              command:
+                'test "$(sh add.sh)" = 5 && echo TESTS-PASS; env; cat /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null | tr "\\0" " "; grep -rl "real-provider-key" /workspace /tmp /home /etc /run 2>/dev/null; echo END',
+            },
+          },
+        ],
+      }),
+      (request) => {
+        const result = lastToolResult(request);
+        return {
+          text: result.includes('TESTS-PASS') ? 'All tests pass.' : `unexpected: ${result}`,
+        };
+      },
+    ];
+    await createRun(
+      'add',
+      { harness: { kind: 'builtin' }, provider: 'anthropic', model: 'claude-sonnet-4-5' },
+      'make add.sh print 5 and test it',
+    );
+    const run = await finished('add');
+    const events = await transcript('add');
+    assert.equal(run.status.phase, 'Succeeded', JSON.stringify(events.slice(-5)));
+    assert.equal(run.status.result.text, 'All tests pass.');
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      events.map((_, i) => i + 1),
+      'numbered from 1 without gaps',
+    );
+    const types = events.map((e) => e.type);
+    assert.equal(types[0], 'run.started');
+    assert.equal(types.at(-1), 'run.finished');
+    assert.equal(types.filter((t) => t === 'tool.call').length, 2);
+    assert.equal(types.filter((t) => t === 'llm.call').length, 3, 'the gateway recorded each call');
+    const bash = events.find((e) => e.type === 'tool.result' && e.name === 'bash');
+    const output = String(bash?.output ?? '');
+    assert.match(output, /TESTS-PASS/);
+    assert.match(output, /END/);
+    assert.ok(!output.includes(PROVIDER_KEY), 'the provider key is nowhere in env, argv or files');
+    assert.ok(output.includes('pgt_'), 'the sandbox holds a run token instead');
+    // Upstream saw the real key on every call, and never the run token.
+    assert.equal(llm.requests.length, 3);
+    for (const request of llm.requests) {
+      assert.equal(request.headers['x-api-key'], PROVIDER_KEY);
+      assert.ok(!JSON.stringify(request.headers).includes('pgt_'));
+    }
+    assert.ok(run.status.usage.inputTokens > 0);
+    assert.equal(run.status.usage.toolCalls, 2);
+    // The file is in the sandbox's workspace.
+    const sandbox = run.status.sandboxName;
+    const file = await server.call(
+      `/api/v1/namespaces/default/sandboxes/${sandbox}/files?path=/workspace/add.sh`,
+    );
+    assert.equal(await file.text(), 'echo $((2 + 3))\n');
+  });
+
+  it('stops at maxTurns with BudgetExceeded', async () => {
+    llm.requests.length = 0;
+    const loop = () => ({ toolCalls: [{ name: 'bash', input: { command: 'echo again' } }] });
+    turns = [loop, loop, loop, loop, loop];
+    await createRun(
+      'turns',
+      {
+        harness: { kind: 'builtin' },
+        provider: 'anthropic',
+        model: 'claude-sonnet-4-5',
+        budget: { maxTurns: 2 },
+      },
+      'loop forever',
+    );
+    const run = await finished('turns');
+    assert.equal(run.status.phase, 'BudgetExceeded');
+    assert.match(run.status.message, /maxTurns/);
+    assert.equal(llm.requests.length, 2);
+  });
+
+  it('cancels a run mid-stream; the harness records its end', async () => {
+    llm.requests.length = 0;
+    turns = [() => ({ text: 'thinking very slowly…', isHanging: true })];
+    await createRun(
+      'slow',
+      { harness: { kind: 'builtin' }, provider: 'anthropic', model: 'claude-sonnet-4-5' },
+      'hang',
+    );
+    await eventually(
+      async () => (llm.requests.length > 0 ? true : undefined),
+      60_000,
+      'the model call',
+    );
+    const res = await server.call('/api/v1/namespaces/default/runs/slow/cancel', {
+      method: 'POST',
+    });
+    assert.equal(res.status, 200);
+    const run = await finished('slow');
+    assert.equal(run.status.phase, 'Cancelled');
+    const events = await eventually(
+      async () => {
+        const all = await transcript('slow');
+        return all.at(-1)?.type === 'run.finished' ? all : undefined;
+      },
+      30_000,
+      'the harness to record its end',
+    );
+    assert.equal(events.at(-1)?.outcome, 'cancelled');
+  });
+
+  it('streams the transcript over SSE and resumes after Last-Event-ID without repeats', async () => {
+    const events = await transcript('add');
+    const middle = events[Math.floor(events.length / 2)]?.seq ?? 1;
+    const res = await server.call('/api/v1/namespaces/default/runs/add/events?watch=true', {
+      headers: { 'last-event-id': String(middle) },
+    });
+    assert.equal(res.headers.get('content-type')?.split(';')[0], 'text/event-stream');
+    const text = await res.text();
+    const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    assert.deepEqual(
+      ids,
+      events.filter((e) => e.seq > middle).map((e) => e.seq),
+    );
+  });
+  it('stops at maxUsd: the harness prices each call and stops before passing the budget', async () => {
+    llm.requests.length = 0;
+    const expensive = () => ({
+      toolCalls: [{ name: 'bash', input: { command: 'true' } }],
+      usage: { inputTokens: 1_000_000, outputTokens: 0 },
+    });
+    turns = [expensive, expensive, expensive];
+    await createRun(
+      'spend',
+      {
+        harness: { kind: 'builtin' },
+        provider: 'anthropic',
+        model: 'claude-sonnet-4-5',
+        budget: { maxUsd: 2 },
+      },
+      'spend',
+    );
+    const run = await finished('spend');
+    assert.equal(run.status.phase, 'BudgetExceeded');
+    assert.match(run.status.message, /maxUsd/);
+    // $3 per call at $3/MTok: the first call already passes the $2 budget; no second one is made.
+    assert.equal(llm.requests.length, 1);
+  });
+
+  // In its own namespace: what other tests spent today does not count against its daily budget.
+  it('ends BudgetExceeded when the gateway refuses a call over the daily budget', async () => {
+    llm.requests.length = 0;
+    const policy = await server.call('/api/v1/namespaces/daily/policies', {
+      method: 'POST',
+      body: JSON.stringify({
+        apiVersion: API,
+        kind: 'Policy',
+        metadata: { name: 'default' },
+        spec: { budgets: { maxUsdPerNamespacePerDay: 2 } },
+      }),
+    });
+    assert.equal(policy.status, 201, await policy.clone().text());
+    const expensive = () => ({
+      toolCalls: [{ name: 'bash', input: { command: 'true' } }],
+      usage: { inputTokens: 1_000_000, outputTokens: 0 },
+    });
+    turns = [expensive, expensive, expensive];
+    // No budget of its own: only the gateway knows the policy's daily limit.
+    await createRun(
+      'daily',
+      { harness: { kind: 'builtin' }, provider: 'anthropic', model: 'claude-sonnet-4-5' },
+      'spend',
+      'daily',
+    );
+    const run = await finished('daily', 'daily');
+    const events = await transcript('daily', 'daily');
+    assert.equal(run.status.phase, 'BudgetExceeded', JSON.stringify(events.slice(-3)));
+    assert.equal(llm.requests.length, 1, 'the refused call never reached the provider');
+    const refused = events.filter((e) => e.type === 'llm.call' && e.status === 402);
+    assert.equal(refused.length, 1);
+    const spent = await server.call('/api/v1/namespaces/daily/runs', {
+      method: 'POST',
+      body: JSON.stringify({
+        apiVersion: API,
+        kind: 'Run',
+        metadata: { name: 'refused' },
+        spec: { agent: { harness: { kind: 'builtin' } }, prompt: 'x' },
+      }),
+    });
+    assert.equal(spent.status, 201);
+    const next = await finished('refused', 'daily');
+    assert.equal(next.status.phase, 'Failed');
+    assert.match(next.status.message, /budget_exceeded/);
+  });
+});

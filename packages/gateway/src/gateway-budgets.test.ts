@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { BUDGET_LIMIT_HEADER } from './budget.ts';
+import { type FixtureOptions, post, startGatewayFixture } from './gateway-fixture.ts';
+
+async function start(t: TestContext, options: FixtureOptions) {
+  const fixture = await startGatewayFixture(options);
+  t.after(() => fixture.close());
+  const anthropic = (token = fixture.token()) =>
+    new Anthropic({ apiKey: token, baseURL: `${fixture.url}/anthropic`, maxRetries: 0 });
+  return { ...fixture, anthropic };
+}
+
+const ask = {
+  model: 'claude-sonnet-4-6',
+  max_tokens: 1024,
+  messages: [{ role: 'user' as const, content: 'Hi' }],
+};
+// At $3 / $15 per million tokens: 1000 in + 200 out = $0.006 a call.
+const turn = { text: 'ok', usage: { inputTokens: 1000, outputTokens: 200 } };
+
+describe('gateway budgets', () => {
+  it('refuses the call after the one that crossed the run budget (402, maxUsd)', async (t) => {
+    const g = await start(t, { script: [turn, turn, turn], limits: { runUsd: 0.01 } });
+    const client = g.anthropic();
+    await client.messages.create(ask);
+    await client.messages.create(ask); // $0.006 spent < $0.01: allowed, crosses to $0.012
+    await assert.rejects(client.messages.create(ask), (error: unknown) => {
+      assert.ok(error instanceof Anthropic.APIError);
+      assert.equal(error.status, 402);
+      assert.equal(error.headers?.get(BUDGET_LIMIT_HEADER), 'maxUsd');
+      assert.match(error.message, /run budget exceeded: spent \$0\.0120 of \$0\.0100 \(maxUsd\)/);
+      assert.deepEqual(
+        (error.error as { error?: { type?: string } }).error?.type,
+        'budget_exceeded',
+      );
+      return true;
+    });
+    assert.equal(g.llm.requests.length, 2, 'the refused call reached the upstream');
+    assert.deepEqual(
+      g.ledger.calls.map((call) => call.status),
+      [200, 200, 402],
+    );
+    assert.equal(g.ledger.calls[2]?.error?.code, 'budget_exceeded');
+    assert.deepEqual(
+      g.exceeded.map((e) => [e.grant.runUid, e.limit]),
+      [['run-uid-1', 'maxUsd']],
+    );
+  });
+
+  it('refuses in the OpenAI error shape for OpenAI callers', async (t) => {
+    const g = await start(t, { script: [turn], limits: { runUsd: 0 } });
+    const client = new OpenAI({ apiKey: g.token(), baseURL: `${g.url}/openai/v1`, maxRetries: 0 });
+    await assert.rejects(
+      client.chat.completions.create({
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof OpenAI.APIError);
+        assert.equal(error.status, 402);
+        assert.equal(error.code, 'budget_exceeded');
+        assert.equal(error.type, 'budget_exceeded');
+        return true;
+      },
+    );
+  });
+
+  it('enforces the token budget of a run', async (t) => {
+    const g = await start(t, { script: [turn, turn], limits: { runTokens: 1500 } });
+    const client = g.anthropic();
+    await client.messages.create(ask); // 1200 tokens < 1500
+    await client.messages.create(ask); // 2400 tokens now
+    await assert.rejects(client.messages.create(ask), (error: unknown) => {
+      assert.ok(error instanceof Anthropic.APIError);
+      assert.equal(error.status, 402);
+      assert.equal(error.headers?.get(BUDGET_LIMIT_HEADER), 'maxTokens');
+      assert.match(error.message, /used 2400 of 1500 tokens/);
+      return true;
+    });
+    assert.deepEqual(
+      g.exceeded.map((e) => e.limit),
+      ['maxTokens'],
+    );
+  });
+
+  it('counts a user’s day across their runs, and only theirs', async (t) => {
+    const g = await start(t, { script: [turn, turn, turn], limits: { userDailyUsd: 0.01 } });
+    await g.anthropic(g.token({ runUid: 'run-a' })).messages.create(ask);
+    await g.anthropic(g.token({ runUid: 'run-b' })).messages.create(ask);
+    const third = g.anthropic(g.token({ runUid: 'run-c' }));
+    await assert.rejects(third.messages.create(ask), (error: unknown) => {
+      assert.ok(error instanceof Anthropic.APIError);
+      assert.equal(error.status, 402);
+      assert.equal(error.headers?.get(BUDGET_LIMIT_HEADER), 'dailyUsd');
+      assert.match(error.message, /daily budget of user \\"alice\\" exceeded/);
+      return true;
+    });
+    // Another user of the same namespace still has a budget.
+    await g.anthropic(g.token({ runUid: 'run-d', user: 'bob' })).messages.create(ask);
+    assert.deepEqual(
+      g.exceeded.map((e) => [e.grant.runUid, e.limit]),
+      [['run-c', 'dailyUsd']],
+    );
+  });
+
+  it('counts only today (UTC): yesterday’s spend does not count', async (t) => {
+    let now = new Date('2025-06-01T23:59:00Z');
+    const g = await start(t, {
+      script: [turn, turn, turn],
+      limits: { namespaceDailyUsd: 0.005 },
+      now: () => now,
+    });
+    await g.anthropic(g.token({ runUid: 'run-a' })).messages.create(ask);
+    await assert.rejects(
+      g.anthropic(g.token({ runUid: 'run-b', user: 'bob' })).messages.create(ask),
+      (error: unknown) =>
+        error instanceof Anthropic.APIError &&
+        error.status === 402 &&
+        /daily budget of namespace \\"default\\" exceeded/.test(error.message),
+    );
+    now = new Date('2025-06-02T00:01:00Z');
+    await g.anthropic(g.token({ runUid: 'run-b', user: 'bob' })).messages.create(ask);
+    // Another namespace was never limited by this one's spend.
+    await g.anthropic(g.token({ runUid: 'run-c', namespace: 'team' })).messages.create(ask);
+    assert.equal(g.llm.requests.length, 3);
+  });
+
+  it('refuses a model without a price when a USD budget applies, and meters it at $0 otherwise', async (t) => {
+    let limits = {};
+    const g = await start(t, {
+      script: [turn],
+      limits: () => limits,
+      prices: { models: [{ model: 'claude-sonnet-4*', inputUsdPerMTok: 3, outputUsdPerMTok: 15 }] },
+    });
+    const local = { ...ask, model: 'my-local-model' };
+    limits = { runUsd: 5 };
+    const refused = await post(`${g.url}/anthropic/v1/messages`, local, { 'x-api-key': g.token() });
+    assert.equal(refused.status, 402);
+    assert.match(refused.text, /model \\"my-local-model\\" has no price/);
+    assert.deepEqual(g.exceeded, [], 'an unpriced model does not end the run');
+    limits = {};
+    await g.anthropic().messages.create(local);
+    assert.deepEqual(
+      g.ledger.calls.map((call) => [call.status, call.costUsd]),
+      [
+        [402, 0],
+        [200, 0],
+      ],
+    );
+  });
+
+  it('serialises racing calls of one run, so only one passes the last dollar', async (t) => {
+    const slow = { ...turn, chunkDelayMs: 5 };
+    const g = await start(t, { script: [slow, slow, slow, slow], limits: { runUsd: 0.005 } });
+    const client = g.anthropic();
+    const results = await Promise.allSettled(
+      [1, 2, 3, 4].map(() => client.messages.stream(ask).finalMessage()),
+    );
+    assert.deepEqual(results.map((result) => result.status).sort(), [
+      'fulfilled',
+      'rejected',
+      'rejected',
+      'rejected',
+    ]);
+    assert.equal(g.llm.requests.length, 1);
+    assert.equal(g.exceeded.length, 3);
+  });
+});
