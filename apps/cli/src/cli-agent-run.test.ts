@@ -163,9 +163,7 @@ describe('paddock agent and paddock run against a real paddock up', {
     assert.match(list.stdout, new RegExp(`\\n${name}\\s+helper\\s+Succeeded\\s+1\\s`));
   });
 
-  it('run --interactive sends each stdin line after a turn; end of input detaches', {
-    todo: 'server side of interactive runs not ready (the harness exits 2 without an event)',
-  }, async () => {
+  it('run --interactive sends each stdin line after a turn; end of input detaches', async () => {
     const result = await cli(['run', 'helper', '--interactive', 'first'], 'second\n');
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
     assert.match(result.stdout, /^› first$/m);

@@ -43,6 +43,12 @@ export const FLAG_SPEC = {
   detach: { type: 'boolean', short: 'd' },
   interactive: { type: 'boolean', short: 'i' },
   verbose: { type: 'boolean', short: 'v' },
+  type: { type: 'string' },
+  description: { type: 'string' },
+  'from-env': { type: 'string' },
+  'from-file': { type: 'string' },
+  'value-stdin': { type: 'boolean' },
+  replace: { type: 'boolean' },
 } as const;
 export type FlagName = keyof typeof FLAG_SPEC;
 

@@ -12,6 +12,7 @@ import { applyCommand } from './commands/apply.ts';
 import { auditCommand } from './commands/audit.ts';
 import { completionCommand } from './commands/completion.ts';
 import { contextCommands } from './commands/context.ts';
+import { credentialsCommands } from './commands/credentials.ts';
 import { deleteCommand } from './commands/delete.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { getCommand } from './commands/get.ts';
@@ -47,6 +48,7 @@ const COMMANDS: readonly Command[] = [
   runCommand,
   ...policyCommands,
   ...apikeyCommands,
+  ...credentialsCommands,
   auditCommand,
   ...loginCommands,
   ...contextCommands,
@@ -72,6 +74,7 @@ Usage:
   paddock run list|get|logs|cancel|send|delete     manage runs; run logs NAME --follow re-attaches
   paddock policy [check -f FILE]                   the policy in force, usage, and a dry run
   paddock apikey create|list|revoke                manage API keys (the secret is shown once)
+  paddock credentials create|list|delete|login     named secrets for runs (values are write-only)
   paddock audit [--actor A] [--action X] [--limit N]  who did what, newest first
   paddock login [--server URL] [--token-stdin]     check a server and key, save them as the current context
   paddock logout | context list|use|delete         forget a key; list and switch saved contexts
@@ -97,7 +100,12 @@ Example:
 /** `up` runs the server app as a child process (apps never import each other) and forwards signals. */
 function up(args: string[]): Promise<number> {
   const main = fileURLToPath(import.meta.resolve('@paddock/server/main'));
-  const child = spawn(process.execPath, [main, ...args], { stdio: 'inherit' });
+  // The server's stdin is a pipe from here: if this process dies (even by SIGKILL), the pipe
+  // closes and the server shuts down instead of running on unseen.
+  const child = spawn(process.execPath, [main, ...args], {
+    stdio: ['pipe', 'inherit', 'inherit'],
+    env: { ...process.env, PADDOCK_EXIT_WITH_PARENT: '1' },
+  });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);

@@ -143,7 +143,11 @@ export function assertSafeBinding(config: ServerConfig): void {
   }
 }
 
-/** The gateway's upstreams: each provider's URL and its key (looked up on every call). */
+/**
+ * The gateway's upstreams: each provider's URL and its key from the environment (looked up on
+ * every call). The engine puts the `anthropic` / `openai` credentials of `paddock-system` in
+ * front of these keys (see `withCredentialKeys`).
+ */
 export function upstreamsOf(config: ServerConfig) {
   return {
     anthropic: { baseUrl: config.anthropicBaseUrl, apiKey: async () => config.anthropicApiKey },

@@ -7,6 +7,7 @@ import {
 import type {
   ApiKeyStore,
   AuditLog,
+  CredentialStore,
   EventLog,
   ResourceStore,
   RunEventLog,
@@ -16,12 +17,14 @@ import { createLocalRuntime } from '@paddock/runtime-local';
 import {
   openSqliteApiKeyStore,
   openSqliteAuditLog,
+  openSqliteCredentialStore,
   openSqliteEventLog,
   openSqliteRunEventLog,
   openSqliteStore,
   openSqliteUsageLedger,
 } from '@paddock/store-sqlite';
 import { ensureBuiltinTemplates } from './builtin-templates.ts';
+import { runCredentialSource, withCredentialKeys } from './credential-use.ts';
 import {
   harnessToolMounts,
   listenGateway,
@@ -33,6 +36,8 @@ export type Engine = {
   store: ResourceStore;
   auditLog: AuditLog;
   apiKeys: ApiKeyStore;
+  /** Credentials, encrypted with the key in `<home>/credentials.key`. */
+  credentials: CredentialStore;
   runtime: SandboxRuntime;
   controller: SandboxController;
   /** The reconcilers' events (Admitted, ProvisionStep, TimedOut, …), kept in `paddock.db`. */
@@ -68,6 +73,11 @@ export async function startEngine(
   const store = await openSqliteStore({ path });
   const auditLog = await openSqliteAuditLog({ path });
   const apiKeys = await openSqliteApiKeyStore({ path });
+  const credentials = await openSqliteCredentialStore({
+    path,
+    keyFile: join(home, 'credentials.key'),
+  });
+  const credentialAudit = { auditLog, log };
   const events = await openSqliteEventLog({ path });
   const retentionMs = (options.eventRetentionDays ?? 30) * DAY_MS;
   const pruneEvents = () =>
@@ -96,7 +106,8 @@ export async function startEngine(
     ledger,
     events,
     gateway,
-    upstreams: options.upstreams ?? {},
+    upstreams: withCredentialKeys(options.upstreams ?? {}, credentials, credentialAudit),
+    credentials: runCredentialSource(credentials, credentialAudit),
     log,
   });
   const adopted = (await runtime.list()).length;
@@ -105,6 +116,7 @@ export async function startEngine(
     store,
     auditLog,
     apiKeys,
+    credentials,
     runtime,
     controller,
     events,
@@ -118,6 +130,7 @@ export async function startEngine(
         store.close(),
         auditLog.close(),
         apiKeys.close(),
+        credentials.close(),
         events.close(),
         runLog.close(),
         ledger.close(),

@@ -36,6 +36,11 @@ async function main(): Promise<number> {
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
+    // Started by `paddock up`: its end (a closed stdin pipe) is ours too.
+    if (process.env.PADDOCK_EXIT_WITH_PARENT === '1') {
+      process.stdin.once('close', resolve);
+      process.stdin.resume();
+    }
   });
   log('shutting down: finishing in-flight requests');
   clearInterval(pruneTimer);

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   BUDGET_EXCEEDED_ANNOTATION,
+  type CredentialSource,
   type EventRecorder,
   loadPolicy,
   OWNER_ANNOTATION,
@@ -110,6 +111,8 @@ export type RunServicesOptions = {
   gateway: GatewayListener;
   upstreams: UpstreamSettings;
   prices?: PriceTable;
+  /** The credentials agents declare (see `runCredentialSource`). */
+  credentials?: CredentialSource;
   log: (line: string) => void;
 };
 
@@ -232,6 +235,7 @@ export async function startRunServices(options: RunServicesOptions): Promise<Run
       ]);
       return { userSpentTodayUsd: u.costUsd, namespaceSpentTodayUsd: n.costUsd };
     },
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     log,
   });
   return {

@@ -13,6 +13,7 @@ import type { ServerConfig } from './config.ts';
 import type { Engine } from './engine.ts';
 import { apiKeyHandlers } from './handlers/api-keys.ts';
 import { auditHandlers } from './handlers/audit.ts';
+import { credentialHandlers } from './handlers/credentials.ts';
 import type { ServerDeps } from './handlers/deps.ts';
 import { policyHandlers } from './handlers/policy.ts';
 import { resourceRouteHandlers } from './handlers/resources.ts';
@@ -49,6 +50,7 @@ const HANDLERS: ReadonlyMap<string, RouteHandler> = new Map(
     ...templateResolveHandlers,
     ...policyHandlers,
     ...runHandlers,
+    ...credentialHandlers,
   ].map((h) => [h.route.operationId, h]),
 );
 

@@ -9,6 +9,11 @@ import { EXIT_CONFIG_ERROR } from './exit-codes.ts';
 import { prepareRun, runHarness } from './run-harness.ts';
 import { errorMessage } from './tools/tool.ts';
 
+// `paddock-agent wrap KIND …` runs an external agent CLI instead (wrap/wrap-main.ts; it exits).
+if (process.argv[2] === 'wrap') {
+  await (await import('./wrap/wrap-main.ts')).wrapMain(process.argv.slice(3));
+}
+
 function exitAfterFlush(code: number): void {
   process.stdout.write('', () => process.exit(code));
 }

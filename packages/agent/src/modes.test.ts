@@ -125,23 +125,38 @@ test('interactive: the prompt, then two stdin messages, then end', async () => {
 
 test('interactive with an inbox directory: messages as files in name order, then end', async () => {
   const llm = await startScriptedLlm({
-    script: (request) => ({ text: `echo ${JSON.stringify(request.body).match(/"(m\d)"/g)?.at(-1)}` }),
+    script: (request) => ({
+      text: `echo ${JSON.stringify(request.body)
+        .match(/"(m\d)"/g)
+        ?.at(-1)}`,
+    }),
   });
   const inbox = join(workspace.dir, 'inbox');
   try {
     const agent = startAgent({
       cwd: workspace.dir,
-      args: ['--provider', 'openai', '--model', 'gpt-4o', '--mode', 'interactive', '--inbox', inbox, '--prompt', 'm0'],
+      args: [
+        '--provider',
+        'openai',
+        '--model',
+        'gpt-4o',
+        '--mode',
+        'interactive',
+        '--inbox',
+        inbox,
+        '--prompt',
+        'm0',
+      ],
       env: providerEnv('openai', llm.url),
     });
     await agent.waitFor((e) => e.type === 'message.assistant');
-    // Written under a dot name and renamed into place, as the server does; two at once keep order.
+    // Written under a dot name and renamed into place, as the server does.
     const put = async (name: string, line: unknown) => {
       await writeFile(join(inbox, `.${name}`), `${JSON.stringify(line)}\n`);
       await rename(join(inbox, `.${name}`), join(inbox, `${name}.json`));
     };
-    await put('002', { type: 'message', text: 'm2' });
     await put('001', { type: 'message', text: 'm1' });
+    await put('002', { type: 'message', text: 'm2' });
     await agent.waitFor((e) => e.type === 'message.assistant' && e.text === 'echo "m2"');
     await put('003', { type: 'end' });
     const { code, events } = await agent.exited;

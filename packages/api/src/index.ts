@@ -9,6 +9,7 @@ export * from './list.ts';
 export * from './openapi.ts';
 export * from './route.ts';
 export * from './routes.ts';
+export * from './routes-credentials.ts';
 export * from './routes-resources.ts';
 export * from './routes-runs.ts';
 export * from './routes-sandbox.ts';

@@ -1,5 +1,6 @@
 import type { AnyRoute, HttpMethod } from './route.ts';
 import { matchPath } from './route.ts';
+import { credentialRouteList } from './routes-credentials.ts';
 import { resourceRouteList } from './routes-resources.ts';
 import { runRouteList } from './routes-runs.ts';
 import { sandboxRouteList } from './routes-sandbox.ts';
@@ -13,6 +14,7 @@ export const ROUTES: readonly AnyRoute[] = [
   ...runRouteList,
   ...systemRouteList,
   ...templatePolicyRouteList,
+  ...credentialRouteList,
 ];
 
 const byId = new Map(ROUTES.map((route) => [route.operationId, route]));

@@ -10,6 +10,7 @@ import type {
 import type { Kind } from '@paddock/core';
 import { type Caller, createCaller } from './call.ts';
 import { type ClientOptions, resolveOptions } from './client-options.ts';
+import { type CredentialClient, credentialClient } from './credentials.ts';
 import {
   type PolicyClient,
   policyClient,
@@ -47,6 +48,8 @@ export type PaddockClient = Caller & {
     list(query?: QueryOf<'listApiKeys'>, options?: RequestOptions): Promise<ApiKeyList>;
     revoke(id: string, options?: RequestOptions): Promise<Operations['revokeApiKey']['result']>;
   };
+  /** Named secrets; values are write-only. */
+  credentials: CredentialClient;
   audit: {
     list(query?: QueryOf<'listAuditRecords'>, options?: RequestOptions): Promise<AuditList>;
   };
@@ -94,6 +97,7 @@ export function createClient(options: ClientOptions): PaddockClient {
       list: (query, request) => call('listApiKeys', { ...request, ...(query && { query }) }),
       revoke: (id, request) => call('revokeApiKey', { ...request, params: { id } }),
     },
+    credentials: credentialClient(caller, resolved.namespace),
     audit: {
       list: (query, request) => call('listAuditRecords', { ...request, ...(query && { query }) }),
     },

@@ -1,5 +1,6 @@
 import {
   type AnyRoute,
+  CREDENTIAL_ROUTES,
   type ListMeta,
   type ListQuery,
   type NdjsonPayload,
@@ -106,6 +107,14 @@ export const SYSTEM_OPERATIONS = {
   getMetrics: SYSTEM_ROUTES.metrics,
 } as const;
 
+/** Credentials by operationId: create (write-only values), list, get, delete. */
+export const CREDENTIAL_OPERATIONS = {
+  createCredential: CREDENTIAL_ROUTES.create,
+  listCredentials: CREDENTIAL_ROUTES.list,
+  getCredential: CREDENTIAL_ROUTES.get,
+  deleteCredential: CREDENTIAL_ROUTES.delete,
+} as const;
+
 export type NamespacedKind = {
   [K in Kind]: (typeof KINDS)[K]['scope'] extends typeof Scope.Namespaced ? K : never;
 }[Kind];
@@ -179,6 +188,8 @@ type RouteOperations = {
   [Id in keyof typeof SYSTEM_OPERATIONS]: FromRoute<(typeof SYSTEM_OPERATIONS)[Id]>;
 } & {
   [Id in keyof typeof TEMPLATE_POLICY_ROUTES]: FromRoute<(typeof TEMPLATE_POLICY_ROUTES)[Id]>;
+} & {
+  [Id in keyof typeof CREDENTIAL_OPERATIONS]: FromRoute<(typeof CREDENTIAL_OPERATIONS)[Id]>;
 };
 
 /** Every operation of the REST API by operationId, with its input and output types. */
@@ -200,4 +211,5 @@ export const OPERATION_ROUTES: ReadonlyMap<string, AnyRoute> = new Map<string, A
   ...Object.entries(RUN_OPERATIONS),
   ...Object.entries(SYSTEM_OPERATIONS),
   ...Object.entries(TEMPLATE_POLICY_ROUTES),
+  ...Object.entries(CREDENTIAL_OPERATIONS),
 ]);

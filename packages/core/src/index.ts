@@ -3,6 +3,7 @@ export * from './agent.ts';
 export * from './api-key.ts';
 export * from './audit.ts';
 export * from './conditions.ts';
+export * from './credential.ts';
 export * from './duration.ts';
 export * from './errors.ts';
 export * from './label-selector.ts';

@@ -21,6 +21,11 @@ export {
   SqliteApiKeyStoreOptions,
 } from './api-key-store.ts';
 export { openSqliteAuditLog, SqliteAuditLog, SqliteAuditLogOptions } from './audit-log.ts';
+export {
+  openSqliteCredentialStore,
+  SqliteCredentialStore,
+  SqliteCredentialStoreOptions,
+} from './credential-store.ts';
 export { openSqliteEventLog, SqliteEventLog, SqliteEventLogOptions } from './event-log.ts';
 export {
   openSqliteRunEventLog,

@@ -24,6 +24,8 @@ import { z } from 'zod';
  * - `run_events` (migration 5): a run's transcript, numbered per run from 1 without gaps
  *   (`seq` is assigned under the write lock); `type` and `ts` are columns, the event is `json`.
  *   `run_cursors`: how far the pump feeding each run has read its source, in bytes.
+ * - `credentials` (migration 6): one row per credential; `json` is its description (never the
+ *   value), `ciphertext` its value under AES-256-GCM with the row's `iv` and `tag`.
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -126,6 +128,17 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE run_cursors (
     run_uid TEXT PRIMARY KEY,
     source_offset INTEGER NOT NULL CHECK (source_offset >= 0)
+  ) WITHOUT ROWID;
+  `,
+  `
+  CREATE TABLE credentials (
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    json TEXT NOT NULL,
+    iv BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    tag BLOB NOT NULL,
+    PRIMARY KEY (namespace, name)
   ) WITHOUT ROWID;
   `,
 ];

@@ -8,6 +8,8 @@ export type PaddockProcess = {
   stderr(): string;
   /** SIGTERM (SIGKILL after `graceMs`); resolves with the exit code, null if killed by a signal. */
   stop(graceMs?: number): Promise<number | null>;
+  /** SIGKILL at once, as a crash would; resolves when the process is gone. */
+  kill(): Promise<void>;
 };
 
 /** Spawns `node <argv…>` and waits until it logs `listening on http://…` (throws with its log otherwise). */
@@ -45,6 +47,11 @@ export async function startPaddockProcess(
   return {
     url,
     stderr: () => log,
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
     stop: async (graceMs = 10_000) => {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');

@@ -20,7 +20,7 @@ function terminalSize(): { cols: number; rows: number } {
  * byte, Ctrl-C included, goes to the sandbox), raw output, SIGWINCH as resize. Everything it
  * changes on the process is undone on every way out.
  */
-async function attach(terminal: Terminal, stderr: (text: string) => void): Promise<number> {
+export async function attach(terminal: Terminal, stderr: (text: string) => void): Promise<number> {
   const stdin = process.stdin;
   const isRaw = stdin.isTTY === true;
   const cleanups: Array<() => void> = [];

@@ -1,3 +1,4 @@
+export * from './credential-delivery.ts';
 export * from './harness-plan.ts';
 export * from './run-controller.ts';
 export * from './run-pump.ts';

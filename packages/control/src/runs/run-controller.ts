@@ -14,6 +14,7 @@ export type RunControllerOptions = {
   harness: HarnessPaths;
   gatewayFor: RunReconcileDeps['gatewayFor'];
   spentToday?: RunReconcileDeps['spentToday'];
+  credentials?: RunReconcileDeps['credentials'];
   now?: () => Date;
   /** Every run is looked at again this often, whatever changed (default 30 s). */
   resyncMs?: number;
@@ -59,6 +60,7 @@ export async function startRunController(options: RunControllerOptions): Promise
     spentToday:
       options.spentToday ?? (async () => ({ userSpentTodayUsd: 0, namespaceSpentTodayUsd: 0 })),
     now,
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   };
   const work = new WorkQueue({
     concurrency: 4,

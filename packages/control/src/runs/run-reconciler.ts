@@ -26,6 +26,7 @@ import {
 import { loadPolicy, OWNER_ANNOTATION } from '../admission.ts';
 import type { EventRecorder } from '../event-recorder.ts';
 import { runtimeRefOf } from '../runtime-ref.ts';
+import { type CredentialSource, deliverCredentials } from './credential-delivery.ts';
 import { type GatewayAccess, type HarnessPaths, planHarness, RUN_DIR } from './harness-plan.ts';
 import type { PumpState, RunPumps } from './run-pump.ts';
 
@@ -53,6 +54,8 @@ export type RunReconcileDeps = {
     namespaceSpentTodayUsd: number;
   }>;
   now: () => Date;
+  /** The credentials agents declare (`as: env | file`); none can be delivered when absent. */
+  credentials?: CredentialSource;
 };
 
 export type RunReconcileResult = { requeueAfterMs?: number };
@@ -303,9 +306,16 @@ async function starting(deps: RunReconcileDeps, run: Run): Promise<RunReconcileR
           mode: 0o600,
         });
       }
+      const credentialEnv = await deliverCredentials(
+        deps.credentials,
+        deps.runtime,
+        run,
+        agent,
+        ref,
+      );
       const handle = await deps.runtime.exec(ref, {
         command: plan.command,
-        env: plan.env,
+        env: { ...plan.env, ...credentialEnv },
         cwd: '/workspace',
         background: true,
         processId,

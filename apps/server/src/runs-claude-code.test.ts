@@ -1,0 +1,184 @@
+// The real Claude Code as a run's harness, end to end: a real server, a real sandbox with no
+// network but the gateway, `paddock-agent wrap claude-code` inside it, and a scripted
+// Anthropic-compatible model behind the gateway. Claude Code writes a file with its Write tool,
+// runs a command with its Bash tool and finishes; the mapped transcript, the workspace and what
+// the upstream saw are checked.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { parseTranscriptLine } from '@paddock/core';
+import {
+  bwrapSkipReason,
+  type RecordedRequest,
+  type ScriptedLlm,
+  type ScriptedTurn,
+  startScriptedLlm,
+} from '@paddock/testkit';
+import { API, eventually, startTestServer, type TestServer } from './test-server.ts';
+
+const PROVIDER_KEY = 'sk-ant-real-provider-key-that-must-stay-on-the-host';
+const MODEL = 'claude-sonnet-4-5';
+
+type Block = { type?: string; content?: unknown; text?: string };
+type Message = { role: string; content: string | Block[] };
+
+function messagesOf(request: RecordedRequest): Message[] {
+  return (request.body as { messages: Message[] }).messages;
+}
+
+function toolResults(request: RecordedRequest): string[] {
+  return messagesOf(request).flatMap((message) =>
+    typeof message.content === 'string'
+      ? []
+      : message.content
+          .filter((block) => block.type === 'tool_result')
+          .map((block) =>
+            typeof block.content === 'string' ? block.content : JSON.stringify(block.content),
+          ),
+  );
+}
+
+/** Claude Code's agent loop calls the chosen model with its tools; anything else is a side call. */
+function isAgentTurn(request: RecordedRequest): boolean {
+  const tools = (request.body as { tools?: unknown[] }).tools ?? [];
+  return request.model === MODEL && tools.length > 0;
+}
+
+/** The scripted model: write a file, run a command, then finish on what the command printed. */
+function play(request: RecordedRequest): ScriptedTurn {
+  if (!isAgentTurn(request)) return { text: 'ok' };
+  const results = toolResults(request);
+  switch (results.length) {
+    case 0:
+      return {
+        text: 'I will write the file.',
+        toolCalls: [
+          {
+            name: 'Write',
+            input: { file_path: '/workspace/hello.txt', content: 'hello from claude code\n' },
+          },
+        ],
+      };
+    case 1:
+      return {
+        toolCalls: [
+          {
+            name: 'Bash',
+            input: {
+              command:
+                'cat /workspace/hello.txt && echo BASH-OK; env | grep -q real-provider-key && echo KEY-LEAKED || echo NO-KEY-IN-ENV',
+              description: 'check the file',
+            },
+          },
+        ],
+      };
+    default: {
+      const last = results.at(-1) ?? '';
+      return {
+        text:
+          last.includes('BASH-OK') && last.includes('NO-KEY-IN-ENV')
+            ? 'All done.'
+            : `unexpected: ${last}`,
+      };
+    }
+  }
+}
+
+type StoredEvent = { seq: number; type: string; [key: string]: unknown };
+// biome-ignore lint/suspicious/noExplicitAny: a Run as JSON, read field by field in assertions.
+type RunJson = any;
+
+describe('runs with the claude-code harness', { skip: bwrapSkipReason(), timeout: 240_000 }, () => {
+  let llm: ScriptedLlm;
+  let server: TestServer;
+
+  before(async () => {
+    llm = await startScriptedLlm({ requireKey: PROVIDER_KEY, script: play });
+    server = await startTestServer(
+      { 'anthropic-base-url': llm.url },
+      { ANTHROPIC_API_KEY: PROVIDER_KEY },
+    );
+  });
+
+  after(async () => {
+    await server?.close();
+    await llm?.close();
+  });
+
+  it('runs the real Claude Code in a sandbox through the gateway and maps its transcript', async () => {
+    const created = await server.call('/api/v1/namespaces/default/runs', {
+      method: 'POST',
+      body: JSON.stringify({
+        apiVersion: API,
+        kind: 'Run',
+        metadata: { name: 'claude' },
+        spec: {
+          agent: { harness: { kind: 'claude-code' }, model: MODEL },
+          prompt: 'write hello.txt and check it',
+        },
+      }),
+    });
+    assert.equal(created.status, 201, await created.clone().text());
+
+    let last: RunJson;
+    const run = await eventually<RunJson>(
+      async () => {
+        last = await (await server.call('/api/v1/namespaces/default/runs/claude')).json();
+        const phase = last.status?.phase as string | undefined;
+        return phase && !['Pending', 'Starting', 'Running'].includes(phase) ? last : undefined;
+      },
+      180_000,
+      'the claude-code run to finish',
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(last?.status)}`);
+    });
+    const res = await server.call('/api/v1/namespaces/default/runs/claude/events');
+    const events = ((await res.json()) as { items: StoredEvent[] }).items;
+    const summary = JSON.stringify(events.map((e) => [e.type, e.message ?? e.name ?? '']));
+    assert.equal(run.status.phase, 'Succeeded', `${run.status.message}\n${summary}`);
+    assert.equal(run.status.result.text, 'All done.');
+
+    for (const event of events) parseTranscriptLine(JSON.stringify(event));
+    const types = events.map((e) => e.type);
+    assert.equal(types[0], 'run.started');
+    assert.equal(types.at(-1), 'run.finished');
+    assert.equal(events[0]?.harness, 'claude-code');
+    const calls = events.filter((e) => e.type === 'tool.call').map((e) => e.name);
+    assert.deepEqual(calls, ['Write', 'Bash']);
+    const results = events.filter((e) => e.type === 'tool.result');
+    assert.deepEqual(
+      results.map((e) => [e.name, e.isError]),
+      [
+        ['Write', false],
+        ['Bash', false],
+      ],
+    );
+    assert.match(String(results[1]?.output), /hello from claude code\nBASH-OK\nNO-KEY-IN-ENV/);
+    assert.ok(
+      events.some((e) => e.type === 'message.assistant' && e.text === 'All done.'),
+      summary,
+    );
+    assert.ok(events.some((e) => e.type === 'message.user'));
+    assert.equal(events.at(-1)?.outcome, 'succeeded');
+
+    // The file is in the sandbox's workspace.
+    const file = await server.call(
+      `/api/v1/namespaces/default/sandboxes/${run.status.sandboxName}/files?path=/workspace/hello.txt`,
+    );
+    assert.equal(await file.text(), 'hello from claude code\n');
+
+    // Upstream: only model calls, each with the real key and never the run's token; the three
+    // turns of the agent loop are there (Claude Code may add side calls to a small model).
+    assert.ok(llm.requests.length >= 3, `requests: ${llm.requests.length}`);
+    for (const request of llm.requests) {
+      assert.equal(request.path, '/v1/messages');
+      assert.equal(request.headers['x-api-key'], PROVIDER_KEY);
+      assert.ok(!JSON.stringify(request.headers).includes('pgt_'));
+      assert.ok(!JSON.stringify(request.body).includes(PROVIDER_KEY));
+    }
+    assert.equal(llm.requests.filter(isAgentTurn).length, 3);
+    const llmCalls = events.filter((e) => e.type === 'llm.call');
+    assert.equal(llmCalls.length, llm.requests.length, 'the gateway recorded each call');
+    assert.ok(run.status.usage.inputTokens > 0);
+    assert.equal(run.status.usage.toolCalls, 2);
+  });
+});

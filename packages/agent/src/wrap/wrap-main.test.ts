@@ -1,0 +1,226 @@
+// `paddock-agent wrap` as a real process: plain commands, signals, bad flags, and the real Claude
+// Code (the pinned package) against a scripted Anthropic-compatible model on a local port.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { parseTranscriptLine, type TranscriptEvent } from '@paddock/core';
+import { type RecordedRequest, type ScriptedLlm, startScriptedLlm } from '@paddock/testkit';
+
+const MAIN = join(import.meta.dirname, '..', 'main.ts');
+
+/** Pids of the processes of `group` that have not exited (from /proc; zombies excluded). */
+async function liveMembers(group: number): Promise<number[]> {
+  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  const alive: number[] = [];
+  for (const pid of pids) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === group && state !== 'Z') alive.push(Number(pid));
+  }
+  return alive;
+}
+
+type Wrapped = {
+  events: TranscriptEvent[];
+  waitFor(predicate: (event: TranscriptEvent) => boolean): Promise<void>;
+  signal(name: NodeJS.Signals): void;
+  exited: Promise<{ code: number | null; events: TranscriptEvent[]; stderr: string }>;
+};
+
+function wrap(args: string[], cwd: string, env: Record<string, string> = {}): Wrapped {
+  const child = spawn(process.execPath, [MAIN, 'wrap', ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const events: TranscriptEvent[] = [];
+  const listeners = new Set<() => void>();
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const reader = createInterface({ input: child.stdout });
+  // Every line must be a transcript event: parseTranscriptLine throws otherwise.
+  const lines: string[] = [];
+  reader.on('line', (line) => {
+    lines.push(line);
+    events.push(parseTranscriptLine(line));
+    for (const listener of listeners) listener();
+  });
+  const closed = new Promise<void>((resolve) => reader.once('close', resolve));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve)).then(
+    async (code) => {
+      await closed;
+      return { code, events, stderr };
+    },
+  );
+  return {
+    events,
+    exited,
+    signal: (name) => child.kill(name),
+    waitFor: (predicate) =>
+      new Promise((resolve) => {
+        const check = () => {
+          if (!events.some(predicate)) return;
+          listeners.delete(check);
+          resolve();
+        };
+        listeners.add(check);
+        check();
+      }),
+  };
+}
+
+describe('paddock-agent wrap', { timeout: 120_000 }, () => {
+  let dir: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'paddock-wrap-'));
+  });
+
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs a command: output as deltas, exit 0 succeeds with the output as result', async () => {
+    const { code, events } = await wrap(
+      ['command', '--', 'sh', '-c', 'echo hello; echo "$PADDOCK_PROMPT"'],
+      dir,
+    ).exited;
+    assert.equal(code, 0);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['run.started', 'message.delta', 'run.finished'],
+    );
+    assert.equal(events[0]?.type === 'run.started' && events[0].harness, 'command');
+    const last = events.at(-1);
+    assert.equal(last?.type === 'run.finished' && last.outcome, 'succeeded');
+    assert.equal(last?.type === 'run.finished' && last.result, 'hello');
+  });
+
+  it('passes the prompt to a command and logs its stderr; a failing command fails the run', async () => {
+    const { code, events } = await wrap(
+      [
+        'command',
+        '--prompt',
+        'the task',
+        '--',
+        'sh',
+        '-c',
+        'echo "$PADDOCK_PROMPT"; echo oops >&2; exit 3',
+      ],
+      dir,
+    ).exited;
+    assert.equal(code, 1);
+    assert.ok(events.some((e) => e.type === 'message.delta' && e.text === 'the task\n'));
+    assert.ok(events.some((e) => e.type === 'log' && e.level === 'warn' && e.message === 'oops'));
+    const last = events.at(-1);
+    assert.equal(last?.type === 'run.finished' && last.outcome, 'failed');
+    assert.match(String(last?.type === 'run.finished' && last.message), /exit code 3.*oops/s);
+  });
+
+  it('cancels on SIGTERM: the whole process group ends and the run is cancelled (exit 130)', async () => {
+    const run = wrap(['command', '--', 'sh', '-c', 'echo $$; sleep 300 & sleep 300'], dir);
+    await run.waitFor((e) => e.type === 'message.delta');
+    const first = run.events.find((e) => e.type === 'message.delta');
+    const group = Number(first?.type === 'message.delta' ? first.text.trim() : Number.NaN);
+    assert.ok(group > 0);
+    run.signal('SIGTERM');
+    const { code, events } = await run.exited;
+    assert.equal(code, 130);
+    const last = events.at(-1);
+    assert.equal(last?.type === 'run.finished' && last.outcome, 'cancelled');
+    // Nothing of the command's group is left running (zombies wait for their reaper).
+    let alive = await liveMembers(group);
+    for (let tries = 0; alive.length > 0 && tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      alive = await liveMembers(group);
+    }
+    assert.deepEqual(alive, []);
+  });
+
+  it('refuses bad flags with exit 2 and no transcript', async () => {
+    for (const args of [['nonsense'], ['claude-code'], ['command'], ['codex', '--bogus', 'x']]) {
+      const { code, events, stderr } = await wrap(args, dir).exited;
+      assert.equal(code, 2, args.join(' '));
+      assert.equal(events.length, 0);
+      assert.match(stderr, /usage: paddock-agent wrap/);
+    }
+  });
+
+  it('reports a CLI that is not installed as a failed run', async () => {
+    const { code, events } = await wrap(['command', '--', 'no-such-program-here'], dir).exited;
+    assert.equal(code, 1);
+    assert.ok(events.some((e) => e.type === 'error' && e.code === 'not_found'));
+    assert.equal(events.at(-1)?.type, 'run.finished');
+  });
+
+  describe('claude-code (the real CLI)', () => {
+    const KEY = 'sk-ant-test-key';
+    let llm: ScriptedLlm;
+    let mode: 'write' | 'fail' = 'write';
+
+    const hasToolResult = (request: RecordedRequest) =>
+      JSON.stringify((request.body as { messages: unknown }).messages).includes('"tool_result"');
+
+    before(async () => {
+      llm = await startScriptedLlm({
+        requireKey: KEY,
+        script: (request) => {
+          if (mode === 'fail') return { error: { status: 400, message: 'scripted refusal' } };
+          if (!hasToolResult(request)) {
+            return {
+              thinking: 'A file is needed.',
+              toolCalls: [
+                { name: 'Write', input: { file_path: join(dir, 'out.txt'), content: 'written\n' } },
+              ],
+            };
+          }
+          return { text: 'Wrote out.txt.' };
+        },
+      });
+    });
+
+    after(async () => {
+      await llm?.close();
+    });
+
+    const env = () => ({ ANTHROPIC_BASE_URL: llm.url, ANTHROPIC_API_KEY: KEY });
+
+    it('writes a file with its Write tool; the transcript is mapped', async () => {
+      const { code, events, stderr } = await wrap(
+        ['claude-code', '--prompt', 'write out.txt', '--model', 'claude-sonnet-4-5'],
+        dir,
+        env(),
+      ).exited;
+      assert.equal(code, 0, stderr);
+      assert.equal(await readFile(join(dir, 'out.txt'), 'utf8'), 'written\n');
+      const types = events.map((e) => e.type);
+      assert.equal(types[0], 'run.started');
+      assert.equal(types[1], 'message.user');
+      for (const type of ['thinking', 'tool.call', 'tool.result', 'message.assistant', 'usage']) {
+        assert.ok(types.includes(type as TranscriptEvent['type']), `${type} in ${types.join(' ')}`);
+      }
+      const last = events.at(-1);
+      assert.equal(last?.type === 'run.finished' && last.outcome, 'succeeded');
+      assert.equal(last?.type === 'run.finished' && last.result, 'Wrote out.txt.');
+      assert.equal(last?.type === 'run.finished' && last.usage.toolCalls, 1);
+      // The prompt went to Claude Code on stdin, and on to the model.
+      assert.match(JSON.stringify(llm.requests[0]?.body), /write out\.txt/);
+    });
+
+    it('fails the run when the model refuses', async () => {
+      mode = 'fail';
+      const { code, events } = await wrap(['claude-code', '--prompt', 'anything'], dir, env())
+        .exited;
+      assert.equal(code, 1);
+      const last = events.at(-1);
+      assert.equal(last?.type === 'run.finished' && last.outcome, 'failed');
+      assert.match(String(last?.type === 'run.finished' && last.message), /scripted refusal/);
+    });
+  });
+});
