@@ -64,6 +64,11 @@ if ! command -v runsc >/dev/null 2>&1 && [ "${PADDOCK_SKIP_RUNSC:-}" != 1 ]; the
   fi
 fi
 
+if ! command -v chromium >/dev/null 2>&1 && [ "${PADDOCK_SKIP_CHROMIUM:-}" != 1 ]; then
+  say "installing chromium (the web UI's browser tests drive it headless)"
+  apt_install chromium || say "chromium not installed: the browser tests will be skipped (apt-get install chromium)"
+fi
+
 # npm ci only when the lock file changed since the last install.
 stamp="node_modules/.paddock-setup"
 want="$(node -p 'process.version' ) $(sha256sum package-lock.json | cut -d' ' -f1)"
@@ -71,5 +76,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "installing npm workspaces (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
+fi
+
+# The web UI is built when missing or older than any source that goes into its bundle.
+web_index="apps/web/dist/index.html"
+if [ ! -f "$web_index" ] || [ -n "$(find apps/web/src apps/web/index.html apps/web/vite.config.ts \
+  packages/client/src packages/api/src packages/core/src package-lock.json \
+  -newer "$web_index" -print -quit)" ]; then
+  say "building the web UI"
+  npm run build --silent >/dev/null
 fi
 say "ready"

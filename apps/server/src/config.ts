@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, PaddockError, parseInput } from '@paddock/core';
 import { z } from 'zod';
+import { DEFAULT_WEB_DIR } from './web-ui.ts';
 
 export const DEFAULT_ADDR = '127.0.0.1:7070';
 
@@ -47,6 +48,8 @@ const ServerConfig = z
     anthropicBaseUrl: z.url({ protocol: /^https?$/ }).default('https://api.anthropic.com'),
     /** Where it forwards OpenAI-compatible calls (with `/v1`): OpenAI, LiteLLM, Ollama, vLLM. */
     openaiBaseUrl: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
+    /** The built web UI, served at `/`. */
+    webDir: z.string().min(1).default(DEFAULT_WEB_DIR),
     /** Provider keys, from the environment only (a flag would show in the process list). */
     anthropicApiKey: z.string().min(1).optional(),
     openaiApiKey: z.string().min(1).optional(),
@@ -82,6 +85,7 @@ export type ServerFlags = {
   'rate-burst'?: string | undefined;
   'audit-retention-days'?: string | undefined;
   'terminal-reconnect-ms'?: string | undefined;
+  'web-dir'?: string | undefined;
   'anthropic-base-url'?: string | undefined;
   'openai-base-url'?: string | undefined;
 };
@@ -103,6 +107,7 @@ export function resolveConfig({ flags, env }: ConfigSources): ServerConfig {
     rateLimitBurst: flags['rate-burst'] ?? env.PADDOCK_RATE_BURST,
     auditRetentionDays: flags['audit-retention-days'] ?? env.PADDOCK_AUDIT_RETENTION_DAYS,
     terminalReconnectMs: flags['terminal-reconnect-ms'] ?? env.PADDOCK_TERMINAL_RECONNECT_MS,
+    webDir: flags['web-dir'] ?? env.PADDOCK_WEB_DIR,
     anthropicBaseUrl: flags['anthropic-base-url'] ?? env.PADDOCK_ANTHROPIC_BASE_URL,
     openaiBaseUrl: flags['openai-base-url'] ?? env.PADDOCK_OPENAI_BASE_URL,
     anthropicApiKey: env.ANTHROPIC_API_KEY,
@@ -124,6 +129,7 @@ export const FLAG_OPTIONS = {
   'rate-limit': { type: 'string' },
   'rate-burst': { type: 'string' },
   'audit-retention-days': { type: 'string' },
+  'web-dir': { type: 'string' },
   'anthropic-base-url': { type: 'string' },
   'openai-base-url': { type: 'string' },
   'terminal-reconnect-ms': { type: 'string' },

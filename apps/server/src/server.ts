@@ -30,6 +30,7 @@ import { type Reply, sendReply } from './http/respond.ts';
 import { parseRouteInput, type RouteHandler } from './http/router.ts';
 import { proxyPreviewHttp } from './preview/preview-http.ts';
 import { PREVIEW_TOKEN_PARAM, parsePreviewPath } from './preview/preview-path.ts';
+import { createWebUi } from './web-ui.ts';
 import { authorizationOf } from './ws/credential.ts';
 import { type Admit, createUpgradeHandler } from './ws/upgrade.ts';
 
@@ -185,8 +186,10 @@ export async function startServer(
     limiter: new RateLimiter({ ratePerSec: config.rateLimitPerSec, burst: config.rateLimitBurst }),
   };
   const inFlight = new Set<Promise<void>>();
+  const webUi = createWebUi(config.webDir);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const ctx = createRequestContext(req);
+    if (webUi(req, res, ctx.url.pathname)) return;
     let outcome: Outcome;
     try {
       outcome = await serve(pipeline, ctx, req, res);

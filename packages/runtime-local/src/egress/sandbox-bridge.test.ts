@@ -44,6 +44,7 @@ describe('bridgeCommands and proxyEnv', () => {
       https_proxy: 'http://127.0.0.1:3128',
       all_proxy: 'socks5h://127.0.0.1:1080',
       no_proxy: 'localhost,127.0.0.1',
+      NODE_USE_ENV_PROXY: '1',
     });
   });
 
