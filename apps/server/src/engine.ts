@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   type RunController,
   type SandboxController,
+  type SpentToday,
   startSandboxController,
 } from '@paddock/control';
 import type {
@@ -45,6 +46,8 @@ export type Engine = {
   /** Runs' transcripts, kept in `paddock.db`. */
   runLog: RunEventLog;
   runs: RunController;
+  /** Model spend today per user and namespace (the gateway's ledger), for run admission. */
+  spentToday: SpentToday;
   /** Stops reconciling and closes the stores; sandboxes keep running for the next start to adopt. */
   close(): Promise<void>;
 };
@@ -122,6 +125,7 @@ export async function startEngine(
     events,
     runLog,
     runs: runServices.runs,
+    spentToday: runServices.spentToday,
     close: async () => {
       clearInterval(pruneTimer);
       await runServices.close();

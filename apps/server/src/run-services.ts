@@ -17,6 +17,7 @@ import {
   loadPolicy,
   OWNER_ANNOTATION,
   type RunController,
+  type SpentToday,
   startRunController,
 } from '@paddock/control';
 import {
@@ -116,7 +117,7 @@ export type RunServicesOptions = {
   log: (line: string) => void;
 };
 
-export type RunServices = { runs: RunController; close(): Promise<void> };
+export type RunServices = { runs: RunController; spentToday: SpentToday; close(): Promise<void> };
 
 export async function startRunServices(options: RunServicesOptions): Promise<RunServices> {
   const { store, runLog, ledger, log } = options;
@@ -205,6 +206,14 @@ export async function startRunServices(options: RunServicesOptions): Promise<Run
     void gateway.handle(req, res, url.slice('/gateway/'.length));
   });
 
+  const spentToday: SpentToday = async ({ user, namespace }) => {
+    const since = startOfUtcDay(new Date());
+    const [u, n] = await Promise.all([
+      ledger.totals({ user, since }),
+      ledger.totals({ namespace, since }),
+    ]);
+    return { userSpentTodayUsd: u.costUsd, namespaceSpentTodayUsd: n.costUsd };
+  };
   const runs = await startRunController({
     store,
     runtime: options.runtime,
@@ -227,19 +236,12 @@ export async function startRunServices(options: RunServicesOptions): Promise<Run
         RUN_TOKEN_TTL_MS,
       ),
     }),
-    spentToday: async ({ user, namespace }) => {
-      const since = startOfUtcDay(new Date());
-      const [u, n] = await Promise.all([
-        ledger.totals({ user, since }),
-        ledger.totals({ namespace, since }),
-      ]);
-      return { userSpentTodayUsd: u.costUsd, namespaceSpentTodayUsd: n.costUsd };
-    },
-    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    spentToday,
     log,
   });
   return {
     runs,
+    spentToday,
     close: async () => {
       await runs.stop();
       await new Promise<void>((resolve) => options.gateway.server.close(() => resolve()));

@@ -161,6 +161,25 @@ describe('runs', { skip: bwrapSkipReason(), timeout: 180_000 }, () => {
     assert.equal(await file.text(), 'echo $((2 + 3))\n');
   });
 
+  it('runs a plain command as a harness, its output mapped onto the transcript', async () => {
+    await createRun(
+      'plain',
+      {
+        harness: {
+          kind: 'command',
+          command: ['sh', '-c', 'echo "working on: $PADDOCK_PROMPT"; echo made > made.txt'],
+        },
+      },
+      'the prompt',
+    );
+    const run = await finished('plain');
+    const events = await transcript('plain');
+    assert.equal(run.status.phase, 'Succeeded', JSON.stringify(events));
+    assert.equal(events[0]?.type, 'run.started');
+    assert.equal(events.at(-1)?.type, 'run.finished');
+    assert.match(JSON.stringify(events), /working on: the prompt/);
+  });
+
   it('stops at maxTurns with BudgetExceeded', async () => {
     llm.requests.length = 0;
     const loop = () => ({ toolCalls: [{ name: 'bash', input: { command: 'echo again' } }] });
@@ -289,9 +308,15 @@ describe('runs', { skip: bwrapSkipReason(), timeout: 180_000 }, () => {
         spec: { agent: { harness: { kind: 'builtin' } }, prompt: 'x' },
       }),
     });
-    assert.equal(spent.status, 201);
-    const next = await finished('refused', 'daily');
-    assert.equal(next.status.phase, 'Failed');
-    assert.match(next.status.message, /budget_exceeded/);
+    // The next run is refused at create, with the violation, and never stored.
+    assert.equal(spent.status, 403);
+    const envelope: RunJson = await spent.json();
+    assert.equal(envelope.error.code, 'policy_violation');
+    assert.deepEqual(
+      envelope.error.details.violations.map((v: { code: string }) => v.code),
+      ['budget_exceeded'],
+    );
+    const stored = await server.call('/api/v1/namespaces/daily/runs/refused');
+    assert.equal(stored.status, 404);
   });
 });

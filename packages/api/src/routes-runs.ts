@@ -72,6 +72,18 @@ export const RUN_ROUTES = {
       { status: 202, description: 'Delivered to the harness', content: [json(RunMessageAccepted)] },
     ],
   }),
+  end: defineRoute({
+    operationId: 'endRunInput',
+    method: 'POST',
+    path: `${base}/end`,
+    summary: "End an interactive run's input: the harness finishes its turn and the run succeeds",
+    tags,
+    auth,
+    params,
+    responses: [
+      { status: 202, description: 'Delivered to the harness', content: [json(RunMessageAccepted)] },
+    ],
+  }),
   cancel: defineRoute({
     operationId: 'cancelRun',
     method: 'POST',

@@ -89,6 +89,7 @@ export const RUN_OPERATIONS = {
   listRunEvents: RUN_ROUTES.events,
   sendRunMessage: RUN_ROUTES.message,
   cancelRun: RUN_ROUTES.cancel,
+  endRunInput: RUN_ROUTES.end,
 } as const;
 
 /** Audit, usage, keys, the caller, discovery and probes by operationId. */

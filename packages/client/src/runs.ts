@@ -57,6 +57,8 @@ export type RunClient = ResourceClient<'Run'> & {
   ): AsyncIterable<StoredTranscriptEvent>;
   /** Sends a user message to an interactive run (`invalid_transition` when it takes none). */
   send(name: string, text: string, options?: ScopeOptions): Promise<{ id: string }>;
+  /** Ends an interactive run's input: the harness finishes and the run succeeds. */
+  end(name: string, options?: ScopeOptions): Promise<{ id: string }>;
   /** Cancels a run: it ends `Cancelled` and its harness is stopped. */
   cancel(name: string, options?: ScopeOptions): Promise<Run>;
 };
@@ -187,6 +189,13 @@ export function runClient(
         ...request(options),
         params: params(name, options),
         body: { text },
+      });
+      return { id: accepted.id };
+    },
+    end: async (name, options) => {
+      const accepted = await caller.call('endRunInput', {
+        ...request(options),
+        params: params(name, options),
       });
       return { id: accepted.id };
     },

@@ -21,9 +21,7 @@ export type FollowEnd =
   /** The run is over (`phase` is its outcome). */
   | { type: 'finished'; phase: string }
   /** Ctrl-C or SIGTERM: the run was cancelled when `isCancelledByInterrupt`. */
-  | { type: 'interrupted' }
-  /** Ctrl-D in an interactive run: it still runs, waiting for a message. */
-  | { type: 'detached' };
+  | { type: 'interrupted' };
 
 function activityText(activity: Activity, hasStarted: boolean): string | undefined {
   switch (activity.type) {
@@ -85,7 +83,7 @@ export async function followRun(
   process.on('SIGTERM', interrupt);
   let lines: StdinLines | undefined;
   let hasStarted = false;
-  let isDetached = false;
+  let hasEnded = false;
   try {
     spinner.show(activityText(renderer.activity, hasStarted));
     for await (const event of client.runs.follow(name, { ...scope, signal: stop.signal })) {
@@ -99,12 +97,15 @@ export async function followRun(
         renderer.finished === undefined;
       if (options.isInteractive && isTurnOver) {
         lines ??= openLines(interrupt);
-        const message = await nextMessage(lines, stop.signal, io.stderr);
+        const message = hasEnded ? undefined : await nextMessage(lines, stop.signal, io.stderr);
         if (message === undefined) {
-          isDetached = !stop.signal.aborted;
-          break;
+          if (stop.signal.aborted) break;
+          // End of input: the harness finishes and the run succeeds; keep printing until then.
+          if (!hasEnded) await client.runs.end(name, scope);
+          hasEnded = true;
+        } else {
+          await client.runs.send(name, message, scope);
         }
-        await client.runs.send(name, message, scope);
       }
       spinner.show(activityText(renderer.activity, hasStarted));
     }
@@ -121,12 +122,6 @@ export async function followRun(
       io.stderr(`run/${name} cancelled\n`);
     }
     return { type: 'interrupted' };
-  }
-  if (isDetached) {
-    io.stderr(
-      `run/${name} is still waiting for messages: paddock run send ${name} TEXT, or paddock run cancel ${name}\n`,
-    );
-    return { type: 'detached' };
   }
   const run = await client.runs.get(name, scope);
   const finished = renderer.finished;

@@ -153,8 +153,6 @@ Example:
         return exitCodeForRun(end.phase);
       case 'interrupted':
         return RUN_EXIT_CODES.Cancelled;
-      case 'detached':
-        return 0;
       default: {
         const unhandled: never = end;
         throw new Error(`unknown end ${String(unhandled)}`);

@@ -4,6 +4,7 @@ import type { ServerConfig } from '../config.ts';
 import type { Engine } from '../engine.ts';
 import type { ServerMetrics } from '../http/metrics.ts';
 import type { RequestContext } from '../http/request-context.ts';
+import type { PreviewLinks } from '../preview/preview-links.ts';
 
 /** What handlers may use: the engine's stores and runtime, the config, metrics, the log. */
 export type ServerDeps = {
@@ -13,6 +14,8 @@ export type ServerDeps = {
   log: (line: string) => void;
   /** Aborted when the server shuts down: long streams (watch, follow) end. */
   shutdown: AbortSignal;
+  /** Signed preview URLs on the preview listener (the ports route hands them out). */
+  previews: PreviewLinks;
 };
 
 /** One authenticated request reaching a handler. */

@@ -1,5 +1,11 @@
 import { APPLY_CONTENT_TYPE, RESOURCE_ROUTES } from '@paddock/api';
-import { admitSandbox, isAdmin, OWNER_ANNOTATION, type Principal } from '@paddock/control';
+import {
+  admitSandbox,
+  isAdmin,
+  OWNER_ANNOTATION,
+  type Principal,
+  runViolations,
+} from '@paddock/control';
 import {
   type AnyResource,
   API_VERSION,
@@ -98,14 +104,39 @@ function withOwner(principal: Principal, resource: AnyResource, owner?: string):
   return { ...resource, metadata: { ...resource.metadata, annotations } } as AnyResource;
 }
 
-/** Governance as a dry run: a violating Sandbox is refused with every violation, never stored. */
+/**
+ * Governance as a dry run: a violating Sandbox or Run is refused with every violation, never
+ * stored. A run whose Agent does not exist yet is let through (it may come in the same apply);
+ * its reconciler fails it if the agent is still missing.
+ */
 async function admit(call: HandlerCall, resource: AnyResource): Promise<void> {
-  if (resource.kind !== 'Sandbox') return;
-  const result = await admitSandbox(call.deps.engine.store, resource);
-  if (!result.admitted) {
-    throw new PaddockError(ErrorCode.PolicyViolation, result.message, {
-      violations: result.violations,
-    });
+  const { store } = call.deps.engine;
+  if (resource.kind === 'Sandbox') {
+    const result = await admitSandbox(store, resource);
+    if (!result.admitted) {
+      throw new PaddockError(ErrorCode.PolicyViolation, result.message, {
+        violations: result.violations,
+      });
+    }
+  }
+  if (resource.kind === 'Run') {
+    const namespace = resource.metadata.namespace ?? 'default';
+    const agent =
+      resource.spec.agent ??
+      (resource.spec.agentRef
+        ? (
+            await store
+              .get('Agent', { namespace, name: resource.spec.agentRef.name })
+              .catch(() => undefined)
+          )?.spec
+        : undefined);
+    const violations = await runViolations(store, call.deps.engine.spentToday, resource, agent);
+    if (violations.length > 0) {
+      const codes = [...new Set(violations.map((v) => v.code))].join(', ');
+      throw new PaddockError(ErrorCode.PolicyViolation, `run refused by policy: ${codes}`, {
+        violations,
+      });
+    }
   }
 }
 

@@ -27,6 +27,44 @@ async function visibleRun(
 const phaseOf = (run: Run) => run.status?.phase ?? RunPhase.Pending;
 
 /**
+ * Puts one input line into a Running interactive run's inbox (a file per line in the sandbox,
+ * written under a dot name and renamed, so the harness never reads half of one).
+ */
+async function deliver(
+  call: HandlerCall,
+  params: { namespace: string; name: string },
+  line: { type: 'message'; text: string } | { type: 'end' },
+): Promise<string> {
+  const run = await visibleRun(call, params);
+  if (run.spec.mode !== RunMode.Interactive) {
+    throw new PaddockError(ErrorCode.InvalidTransition, `run ${params.name} is not interactive`, {
+      phase: phaseOf(run),
+    });
+  }
+  if (phaseOf(run) !== RunPhase.Running || !run.status?.sandboxName) {
+    throw new PaddockError(
+      ErrorCode.InvalidTransition,
+      `run ${params.name} is ${phaseOf(run)}, not Running`,
+      { phase: phaseOf(run) },
+    );
+  }
+  const sandbox = await call.deps.engine.store.get('Sandbox', {
+    namespace: params.namespace,
+    name: run.status.sandboxName,
+  });
+  const id = `${Date.now().toString().padStart(15, '0')}-${randomUUID()}`;
+  const ref = runtimeRefOf(sandbox);
+  const { files } = call.deps.engine.runtime;
+  await files.write(
+    ref,
+    `${RUN_INBOX_DIR}/.${id}`,
+    new TextEncoder().encode(`${JSON.stringify(line)}\n`),
+  );
+  await files.move(ref, `${RUN_INBOX_DIR}/.${id}`, `${RUN_INBOX_DIR}/${id}.json`);
+  return id;
+}
+
+/**
  * A run's transcript, its messages and cancel. The transcript stream sends every stored event
  * after `Last-Event-ID` (or `afterSeq`), then each new one as the pump stores it, and ends once
  * the run has an outcome and its harness's last events are in.
@@ -76,32 +114,12 @@ export const runHandlers: RouteHandler[] = [
   }),
 
   on(RUN_ROUTES.message, async (call, { params, body }) => {
-    const run = await visibleRun(call, params);
-    if (run.spec.mode !== RunMode.Interactive) {
-      throw new PaddockError(ErrorCode.InvalidTransition, `run ${params.name} is not interactive`, {
-        phase: phaseOf(run),
-      });
-    }
-    if (phaseOf(run) !== RunPhase.Running || !run.status?.sandboxName) {
-      throw new PaddockError(
-        ErrorCode.InvalidTransition,
-        `run ${params.name} is ${phaseOf(run)}, not Running`,
-        { phase: phaseOf(run) },
-      );
-    }
-    const sandbox = await call.deps.engine.store.get('Sandbox', {
-      namespace: params.namespace,
-      name: run.status.sandboxName,
-    });
-    const id = `${Date.now().toString().padStart(15, '0')}-${randomUUID()}`;
-    const ref = runtimeRefOf(sandbox);
-    const { files } = call.deps.engine.runtime;
-    const message = new TextEncoder().encode(
-      `${JSON.stringify({ type: 'message', text: body.text })}\n`,
-    );
-    // Written under a dot name and renamed, so the harness never reads half a message.
-    await files.write(ref, `${RUN_INBOX_DIR}/.${id}`, message);
-    await files.move(ref, `${RUN_INBOX_DIR}/.${id}`, `${RUN_INBOX_DIR}/${id}.json`);
+    const id = await deliver(call, params, { type: 'message', text: body.text });
+    return json({ accepted: true as const, id }, 202);
+  }),
+
+  on(RUN_ROUTES.end, async (call, { params }) => {
+    const id = await deliver(call, params, { type: 'end' });
     return json({ accepted: true as const, id }, 202);
   }),
 

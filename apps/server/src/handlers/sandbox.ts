@@ -57,15 +57,20 @@ const lifecycleHandlers: RouteHandler[] = [
   ),
   on(SANDBOX_ROUTES.ports, async (call, { params }) => {
     const sandbox = await visibleSandbox(call, params);
-    if (sandbox.status?.ports) return json({ items: sandbox.status.ports });
-    const base = `/api/v1/namespaces/${params.namespace}/sandboxes/${params.name}/preview`;
-    const items = (sandbox.status?.resolved?.ports ?? []).map((p) => {
+    const declared = sandbox.status?.ports ?? sandbox.status?.resolved?.ports ?? [];
+    const nowMs = Date.now();
+    const items = declared.map((p) => {
       const protocol = p.protocol ?? 'http';
+      if (protocol !== 'http') return { name: p.name, port: p.port, protocol };
+      const target = { namespace: params.namespace, name: params.name, port: p.port };
+      const ns = encodeURIComponent(params.namespace);
+      const name = encodeURIComponent(params.name);
       return {
         name: p.name,
         port: p.port,
         protocol,
-        ...(protocol === 'http' ? { previewPath: `${base}/${p.port}/` } : {}),
+        previewPath: `/preview/${ns}/${name}/${p.port}/`,
+        previewUrl: call.deps.previews.urlFor(call.principal, target, call.req.headers.host, nowMs),
       };
     });
     return json({ items });

@@ -83,12 +83,9 @@ export function planHarness(
         files: [{ path: CONFIG_PATH, content: `${JSON.stringify(config, null, 2)}\n` }],
       };
     }
+    // External CLIs (and plain commands) run under `paddock-agent wrap`, which maps their own
+    // output onto transcript events; the prompt goes in a file, never on a command line.
     case HarnessKind.Command:
-      return {
-        command: [...(agent.harness.command ?? [])],
-        env: { ...env, PADDOCK_PROMPT: run.spec.prompt },
-        files: [],
-      };
     case HarnessKind.ClaudeCode:
     case HarnessKind.Codex:
     case HarnessKind.OpenCode:

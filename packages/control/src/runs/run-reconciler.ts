@@ -6,7 +6,6 @@
  */
 import {
   type AgentSpec,
-  evaluate,
   isPaddockError,
   isTerminalRunPhase,
   parseDurationMs,
@@ -23,11 +22,12 @@ import {
   type TemplateRef,
   transitionRun,
 } from '@paddock/core';
-import { loadPolicy, OWNER_ANNOTATION } from '../admission.ts';
+import { OWNER_ANNOTATION } from '../admission.ts';
 import type { EventRecorder } from '../event-recorder.ts';
 import { runtimeRefOf } from '../runtime-ref.ts';
 import { type CredentialSource, deliverCredentials } from './credential-delivery.ts';
 import { type GatewayAccess, type HarnessPaths, planHarness, RUN_DIR } from './harness-plan.ts';
+import { runViolations, type SpentToday } from './run-admission.ts';
 import type { PumpState, RunPumps } from './run-pump.ts';
 
 /** Held on every Run until its harness is stopped, its sandbox released and its log removed. */
@@ -48,11 +48,7 @@ export type RunReconcileDeps = {
   harness: HarnessPaths;
   /** A gateway URL (as sandboxes see it) and a fresh token for the run. */
   gatewayFor: (run: Run, agent: AgentSpec) => GatewayAccess;
-  /** What the user and the namespace spent on models today (UTC), for the daily budgets. */
-  spentToday: (who: { user: string; namespace: string }) => Promise<{
-    userSpentTodayUsd: number;
-    namespaceSpentTodayUsd: number;
-  }>;
+  spentToday: SpentToday;
   now: () => Date;
   /** The credentials agents declare (`as: env | file`); none can be delivered when absent. */
   credentials?: CredentialSource;
@@ -156,40 +152,6 @@ async function agentOf(deps: RunReconcileDeps, run: Run): Promise<AgentSpec> {
   return agent.spec;
 }
 
-/** Governance of a new run: concurrent runs per user and namespace, the run budget. */
-async function runViolations(
-  deps: RunReconcileDeps,
-  run: Run,
-  agent: AgentSpec,
-): Promise<string[]> {
-  const namespace = run.metadata.namespace ?? 'default';
-  const owner = run.metadata.annotations?.[OWNER_ANNOTATION] ?? 'anonymous';
-  const active = (await deps.store.list('Run', { namespace })).items.filter(
-    (r) =>
-      r.metadata.uid !== run.metadata.uid &&
-      !isTerminalRunPhase(r.status?.phase ?? RunPhase.Pending),
-  );
-  const violations = evaluate(
-    {
-      kind: 'run',
-      namespace,
-      user: owner,
-      ...(agent.budget?.maxUsd === undefined ? {} : { maxUsd: agent.budget.maxUsd }),
-    },
-    {
-      namespaceSandboxes: 0,
-      userSandboxes: 0,
-      namespaceConcurrentRuns: active.length,
-      userConcurrentRuns: active.filter(
-        (r) => (r.metadata.annotations?.[OWNER_ANNOTATION] ?? 'anonymous') === owner,
-      ).length,
-      ...(await deps.spentToday({ user: owner, namespace })),
-    },
-    await loadPolicy(deps.store, namespace),
-  );
-  return violations.map((v) => `${v.code}: ${v.message}`);
-}
-
 async function pending(deps: RunReconcileDeps, run: Run): Promise<RunReconcileResult> {
   let agent: AgentSpec;
   try {
@@ -202,11 +164,11 @@ async function pending(deps: RunReconcileDeps, run: Run): Promise<RunReconcileRe
     });
     return {};
   }
-  const refused = await runViolations(deps, run, agent);
+  const refused = await runViolations(deps.store, deps.spentToday, run, agent);
   if (refused.length > 0) {
     await transition(deps, run, {
       type: 'Failed',
-      message: `refused by policy: ${refused.join('; ')}`,
+      message: `refused by policy: ${refused.map((v) => `${v.code}: ${v.message}`).join('; ')}`,
     });
     return {};
   }
