@@ -180,6 +180,63 @@ describe('runs', { skip: bwrapSkipReason(), timeout: 180_000 }, () => {
     assert.match(JSON.stringify(events), /working on: the prompt/);
   });
 
+  it("clones the agent's repos into the workspace before the harness starts", async () => {
+    const git = 'git -c user.email=a@example.com -c user.name=a';
+    const template = await server.call('/api/v1/namespaces/default/sandboxtemplates', {
+      method: 'POST',
+      body: JSON.stringify({
+        apiVersion: API,
+        kind: 'SandboxTemplate',
+        metadata: { name: 'with-origin' },
+        spec: {
+          inheritsFrom: { kind: 'ClusterSandboxTemplate', name: 'agent' },
+          init: [
+            {
+              name: 'origin',
+              command: [
+                'sh',
+                '-c',
+                `git init -q --bare /tmp/origin.git && git clone -q /tmp/origin.git /tmp/w 2>/dev/null && cd /tmp/w && echo from-the-repo > README && ${git} add README && ${git} commit -qm init && git push -q origin HEAD`,
+              ],
+            },
+          ],
+        },
+      }),
+    });
+    assert.equal(template.status, 201, await template.clone().text());
+    const sandbox = await server.call('/api/v1/namespaces/default/sandboxes', {
+      method: 'POST',
+      body: JSON.stringify({
+        apiVersion: API,
+        kind: 'Sandbox',
+        metadata: { name: 'has-origin' },
+        spec: { templateRef: { name: 'with-origin' } },
+      }),
+    });
+    assert.equal(sandbox.status, 201, await sandbox.clone().text());
+    const res = await server.call('/api/v1/namespaces/default/runs', {
+      method: 'POST',
+      body: JSON.stringify({
+        apiVersion: API,
+        kind: 'Run',
+        metadata: { name: 'cloned' },
+        spec: {
+          agent: {
+            harness: { kind: 'command', command: ['cat', 'src/README'] },
+            repos: [{ url: '/tmp/origin.git', path: 'src' }],
+          },
+          prompt: 'read the repo',
+          sandbox: { name: 'has-origin' },
+        },
+      }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const run = await finished('cloned');
+    const events = await transcript('cloned');
+    assert.equal(run.status.phase, 'Succeeded', `${run.status.message} ${JSON.stringify(events)}`);
+    assert.match(JSON.stringify(events), /from-the-repo/);
+  });
+
   it('stops at maxTurns with BudgetExceeded', async () => {
     llm.requests.length = 0;
     const loop = () => ({ toolCalls: [{ name: 'bash', input: { command: 'echo again' } }] });

@@ -1,5 +1,6 @@
 import {
   parseDurationMs,
+  type Repo,
   type SandboxEnvironment,
   type SandboxRef,
   type SandboxRuntime,
@@ -19,6 +20,39 @@ function repoPath(url: string, path: string | undefined): string {
   if (path) return path.startsWith('/') ? path : `/workspace/${path}`;
   const last = url.replace(/\/+$/, '').split('/').pop() ?? 'repo';
   return `/workspace/${last.replace(/\.git$/, '') || 'repo'}`;
+}
+
+/**
+ * Clones each repo into the sandbox's workspace (`path` relative to /workspace, else named after
+ * the URL), recording each; the first failing clone is returned with its exit code and output.
+ */
+export async function cloneRepos(
+  runtime: SandboxRuntime,
+  ref: SandboxRef,
+  repos: readonly Repo[],
+  record: StepRecord,
+): Promise<ProvisionStepFailure | undefined> {
+  for (const repo of repos) {
+    const target = repoPath(repo.url, repo.path);
+    const step = `repo ${repo.url}`;
+    // A repo already cloned there (a retried step) is left as it is.
+    const command = [
+      'sh',
+      '-c',
+      'target="$1"; shift; [ -d "$target/.git" ] && exit 0; exec git clone --quiet "$@" "$target"',
+      'paddock-clone',
+      target,
+      ...(repo.ref ? ['--branch', repo.ref] : []),
+      '--',
+      repo.url,
+    ];
+    const result = await runToCompletion(runtime, ref, { command, cwd: '/workspace' });
+    if (result.exitCode !== 0) {
+      return { step, ...exitCodeOf(result.exitCode), output: tail(result.stderr || result.stdout) };
+    }
+    await record(step, `cloned ${repo.url} into ${target}`);
+  }
+  return undefined;
 }
 
 /**
@@ -47,24 +81,8 @@ export async function applyProvisioningSteps(
     }
     await record(step, `wrote ${file.path}`);
   }
-  for (const repo of spec.repos ?? []) {
-    const target = repoPath(repo.url, repo.path);
-    const step = `repo ${repo.url}`;
-    const command = [
-      'git',
-      'clone',
-      '--quiet',
-      ...(repo.ref ? ['--branch', repo.ref] : []),
-      '--',
-      repo.url,
-      target,
-    ];
-    const result = await runToCompletion(runtime, ref, { command, cwd: '/workspace' });
-    if (result.exitCode !== 0) {
-      return { step, ...exitCodeOf(result.exitCode), output: tail(result.stderr || result.stdout) };
-    }
-    await record(step, `cloned ${repo.url} into ${target}`);
-  }
+  const cloned = await cloneRepos(runtime, ref, spec.repos ?? [], record);
+  if (cloned) return cloned;
   for (const init of spec.init ?? []) {
     const step = `init ${init.name}`;
     const timeoutMs = init.timeout ? parseDurationMs(init.timeout) : 0;

@@ -24,6 +24,7 @@ import {
 } from '@paddock/core';
 import { OWNER_ANNOTATION } from '../admission.ts';
 import type { EventRecorder } from '../event-recorder.ts';
+import { cloneRepos } from '../provisioning.ts';
 import { runtimeRefOf } from '../runtime-ref.ts';
 import { type CredentialSource, deliverCredentials } from './credential-delivery.ts';
 import { type GatewayAccess, type HarnessPaths, planHarness, RUN_DIR } from './harness-plan.ts';
@@ -139,6 +140,20 @@ async function transition(
     timestamp: deps.now().toISOString(),
   });
   return written;
+}
+
+/** Records an event about the run (no phase change). */
+async function note(deps: RunReconcileDeps, run: Run, reason: string, message: string) {
+  await deps.events.record({
+    kind: 'Run',
+    namespace: run.metadata.namespace,
+    name: run.metadata.name ?? '',
+    uid: run.metadata.uid,
+    type: 'Normal',
+    reason,
+    message,
+    timestamp: deps.now().toISOString(),
+  });
 }
 
 /** The agent definition of a run: inline, or the named Agent in the run's namespace. */
@@ -260,6 +275,14 @@ async function starting(deps: RunReconcileDeps, run: Run): Promise<RunReconcileR
   const processes = await deps.runtime.listProcesses(ref);
   if (!processes.some((p) => p.id === processId)) {
     const agent = await agentOf(deps, run);
+    const failed = await cloneRepos(deps.runtime, ref, agent.repos ?? [], (step, message) =>
+      note(deps, run, 'RepoCloned', `${step}: ${message}`),
+    );
+    if (failed) {
+      const detail = failed.output ? `: ${failed.output}` : '';
+      await transition(deps, run, { type: 'Failed', message: `${failed.step} failed${detail}` });
+      return {};
+    }
     const plan = planHarness(run, agent, deps.harness, deps.gatewayFor(run, agent));
     try {
       await deps.runtime.files.mkdir(ref, `${RUN_DIR}/inbox`);
