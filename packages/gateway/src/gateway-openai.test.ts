@@ -145,3 +145,36 @@ describe('gateway, OpenAI Chat Completions through the openai SDK', () => {
 async function waitForRequest(requests: readonly unknown[]): Promise<void> {
   while (requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
 }
+
+describe('gateway, OpenAI Responses API (what Codex speaks) through the openai SDK', () => {
+  it('forwards a streamed response untouched and meters it from response.completed', async (t) => {
+    const usage = { inputTokens: 120, outputTokens: 30, cacheReadTokens: 20 };
+    const g = await start(t, { script: [{ text: 'Hello from Responses.', usage }] });
+    const stream = g.client.responses.stream({ model: 'gpt-4o', input: 'Hi' });
+    const response = await stream.finalResponse();
+    assert.equal(response.output_text, 'Hello from Responses.');
+    const [request] = g.llm.requests;
+    assert.equal(request?.path, '/v1/responses');
+    assert.equal(request?.headers.authorization, `Bearer ${REAL_KEY}`);
+    // Responses streams always report usage: nothing is added to the body.
+    assert.equal((request?.body as { stream_options?: unknown }).stream_options, undefined);
+    const [call] = g.ledger.calls;
+    assert.equal(call?.isStream, true);
+    assert.equal(call?.inputTokens, 120);
+    assert.equal(call?.outputTokens, 30);
+    assert.equal(call?.cacheReadTokens, 20);
+    assert.equal(call?.costUsd, (120 * 2.5 + 30 * 10 + 20 * 1.25) / 1_000_000);
+  });
+
+  it('meters a non-streamed response', async (t) => {
+    const g = await start(t, {
+      script: [{ text: 'Once.', usage: { inputTokens: 10, outputTokens: 5 } }],
+    });
+    const response = await g.client.responses.create({ model: 'gpt-4o', input: 'Hi' });
+    assert.equal(response.output_text, 'Once.');
+    const [call] = g.ledger.calls;
+    assert.equal(call?.isStream, false);
+    assert.equal(call?.inputTokens, 10);
+    assert.equal(call?.outputTokens, 5);
+  });
+});

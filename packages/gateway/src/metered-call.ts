@@ -41,7 +41,7 @@ export type MeteredCallContext = {
 };
 
 /**
- * One model call (Anthropic Messages or OpenAI Chat Completions): parse, check the budgets,
+ * One model call (Anthropic Messages, OpenAI Chat Completions or Responses): parse, check the budgets,
  * forward with the real key, relay the answer, then record what it used and cost. Every outcome
  * past authentication is recorded, refusals and failures included.
  */
@@ -99,7 +99,7 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
     }
     const isPriced = priceOf(prices, model) !== undefined;
     costOf = (counts: TokenCounts) => (isPriced ? costUsd(prices, model, counts) : 0);
-    const { body, dropUsageOnlyChunk } = outgoingBody(route.provider, request, raw);
+    const { body, dropUsageOnlyChunk } = outgoingBody(route, request, raw);
     const fetched = await fetchUpstream(ctx, body);
     if (fetched.refusal !== undefined) {
       if (fetched.isClientGone) {
@@ -156,12 +156,14 @@ function parseRequest(body: Buffer): ModelRequest {
  * gets `stream_options.include_usage` (the only way to meter it) and the extra chunk withheld.
  */
 function outgoingBody(
-  provider: Provider,
+  route: Route,
   request: ModelRequest,
   raw: Buffer,
 ): { body: Buffer | string; dropUsageOnlyChunk: boolean } {
   const isUsageAsked = request.stream_options?.include_usage === true;
-  if (provider !== Provider.OpenAi || request.stream !== true || isUsageAsked) {
+  // Chat Completions streams report usage only when asked; Responses streams always do.
+  const isChat = route.provider === Provider.OpenAi && route.upstreamPath === '/chat/completions';
+  if (!isChat || request.stream !== true || isUsageAsked) {
     return { body: raw, dropUsageOnlyChunk: false };
   }
   const streamOptions = { ...(request.stream_options ?? {}), include_usage: true };

@@ -21,7 +21,8 @@ const MODEL_ID = /^models\/[A-Za-z0-9._:@/-]+$/;
 /**
  * The route of `subpath` (the path under the gateway's mount, without a query):
  * `anthropic/v1/messages` (metered), `anthropic/v1/messages/count_tokens`,
- * `anthropic/v1/models[/id]`, `openai/v1/chat/completions` (metered), `openai/v1/models[/id]`;
+ * `anthropic/v1/models[/id]`, `openai/v1/chat/completions` and `openai/v1/responses` (metered),
+ * `openai/v1/models[/id]`;
  * OpenAI paths also without `v1/`. Throws `not_found` or `method_not_allowed`.
  */
 export function resolveRoute(subpath: string, method: string): Route {
@@ -59,6 +60,7 @@ function match(provider: Provider, rest: string): Route | undefined {
     case Provider.OpenAi: {
       const tail = rest.replace(/^v1\//, '');
       if (tail === 'chat/completions') return post(provider, '/chat/completions', true);
+      if (tail === 'responses') return post(provider, '/responses', true);
       if (tail === 'models' || MODEL_ID.test(tail)) {
         return { provider, upstreamPath: `/${tail}`, method: 'GET', isMetered: false };
       }

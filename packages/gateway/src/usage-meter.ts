@@ -20,6 +20,13 @@ const OpenAiUsage = z.object({
   prompt_tokens_details: z.object({ cached_tokens: OptionalCount }).nullish().catch(undefined),
 });
 
+/** The Responses API's usage (`input_tokens` includes the cached part, like Chat Completions). */
+const ResponsesUsage = z.object({
+  input_tokens: Count,
+  output_tokens: Count,
+  input_tokens_details: z.object({ cached_tokens: OptionalCount }).nullish().catch(undefined),
+});
+
 const ErrorShape = z.object({
   error: z.object({
     type: z.string().optional(),
@@ -80,6 +87,13 @@ export class UsageMeter {
       }
     }
     if ('usage' in data && data.usage !== null) this.#readUsage(data.usage);
+    // Responses API streams: `response.completed` carries the whole response with its usage.
+    if (this.#provider === Provider.OpenAi && 'response' in data) {
+      const response = data.response;
+      if (typeof response === 'object' && response !== null && 'usage' in response) {
+        if (response.usage !== null) this.#readUsage(response.usage);
+      }
+    }
   }
 
   #readUsage(usage: unknown): void {
@@ -90,15 +104,31 @@ export class UsageMeter {
         return;
       }
       case Provider.OpenAi: {
+        const isResponses = typeof usage === 'object' && usage !== null && 'input_tokens' in usage;
+        if (isResponses) {
+          const parsed = ResponsesUsage.safeParse(usage);
+          if (!parsed.success) return;
+          const { input_tokens, output_tokens, input_tokens_details } = parsed.data;
+          this.#setOpenAi(input_tokens, output_tokens, input_tokens_details?.cached_tokens ?? 0);
+          return;
+        }
         const parsed = OpenAiUsage.safeParse(usage);
         if (!parsed.success) return;
-        const cached = parsed.data.prompt_tokens_details?.cached_tokens ?? 0;
-        this.#counts.inputTokens = Math.max(0, parsed.data.prompt_tokens - cached);
-        this.#counts.outputTokens = parsed.data.completion_tokens;
-        if (cached > 0) this.#counts.cacheReadTokens = cached;
+        const { prompt_tokens, completion_tokens, prompt_tokens_details } = parsed.data;
+        this.#setOpenAi(
+          prompt_tokens,
+          completion_tokens,
+          prompt_tokens_details?.cached_tokens ?? 0,
+        );
         return;
       }
     }
+  }
+
+  #setOpenAi(input: number, output: number, cached: number): void {
+    this.#counts.inputTokens = Math.max(0, input - cached);
+    this.#counts.outputTokens = output;
+    if (cached > 0) this.#counts.cacheReadTokens = cached;
   }
 
   // Anthropic streams report usage twice (message_start, then cumulative in message_delta); a
