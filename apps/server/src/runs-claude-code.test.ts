@@ -112,7 +112,13 @@ describe('runs with the claude-code harness', { skip: bwrapSkipReason(), timeout
         kind: 'Run',
         metadata: { name: 'claude' },
         spec: {
-          agent: { harness: { kind: 'claude-code' }, model: MODEL },
+          agent: {
+            harness: { kind: 'claude-code' },
+            model: MODEL,
+            systemPrompt: 'House rule: answer like a lighthouse keeper.',
+            tools: ['Write', 'Bash'],
+            budget: { maxTurns: 10 },
+          },
           prompt: 'write hello.txt and check it',
         },
       }),
@@ -175,7 +181,14 @@ describe('runs with the claude-code harness', { skip: bwrapSkipReason(), timeout
       assert.ok(!JSON.stringify(request.headers).includes('pgt_'));
       assert.ok(!JSON.stringify(request.body).includes(PROVIDER_KEY));
     }
-    assert.equal(llm.requests.filter(isAgentTurn).length, 3);
+    const turns = llm.requests.filter(isAgentTurn);
+    assert.equal(turns.length, 3);
+    // The agent's system prompt and tool allowlist reached Claude Code.
+    assert.match(JSON.stringify(turns[0]?.body), /answer like a lighthouse keeper/);
+    const offered = ((turns[0]?.body as { tools?: Array<{ name: string }> }).tools ?? []).map(
+      (t) => t.name,
+    );
+    assert.deepEqual(offered.sort(), ['Bash', 'Write']);
     const llmCalls = events.filter((e) => e.type === 'llm.call');
     assert.equal(llmCalls.length, llm.requests.length, 'the gateway recorded each call');
     assert.ok(run.status.usage.inputTokens > 0);

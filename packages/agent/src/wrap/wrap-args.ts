@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import { ErrorCode, HarnessKind, PaddockError, parseInput } from '@paddock/core';
 import { z } from 'zod';
 
-export const WRAP_USAGE = `usage: paddock-agent wrap KIND [--prompt TEXT | --prompt-file FILE] [--model MODEL] [-- ARGS...]
+export const WRAP_USAGE = `usage: paddock-agent wrap KIND [--prompt TEXT | --prompt-file FILE] [--model MODEL]
+  [--system-prompt-file FILE] [--max-turns N] [--tools A,B] [-- ARGS...]
   KIND   claude-code | codex | opencode | command
   ARGS   extra arguments for the CLI; for "command", the command and its arguments`;
 
@@ -26,6 +27,13 @@ export const WrapArgs = z
     prompt: z.string().optional(),
     promptFile: z.string().min(1).optional(),
     model: z.string().min(1).optional(),
+    /** Appended to the CLI's own system prompt (Claude Code); read into `systemPrompt`. */
+    systemPromptFile: z.string().min(1).optional(),
+    systemPrompt: z.string().optional(),
+    /** The CLI's own turn limit (Claude Code). */
+    maxTurns: z.coerce.number().int().positive().optional(),
+    /** The only tools the CLI offers its model, by its own names (Claude Code's --tools). */
+    tools: z.array(z.string().min(1)).optional(),
     extraArgs: z.array(z.string()),
   })
   .refine((args) => args.prompt === undefined || args.promptFile === undefined, {
@@ -65,7 +73,9 @@ export function parseWrapArgs(argv: readonly string[]): WrapArgs {
       issues: [{ path: 'kind', message }],
     });
   }
-  const { prompt, model } = parsed.values;
+  const { prompt, model, tools } = parsed.values;
+  const systemPromptFile = parsed.values['system-prompt-file'];
+  const maxTurns = parsed.values['max-turns'];
   return parseInput(
     WrapArgs,
     {
@@ -75,6 +85,9 @@ export function parseWrapArgs(argv: readonly string[]): WrapArgs {
         ? {}
         : { promptFile: parsed.values['prompt-file'] }),
       ...(model === undefined ? {} : { model }),
+      ...(systemPromptFile === undefined ? {} : { systemPromptFile }),
+      ...(maxTurns === undefined ? {} : { maxTurns }),
+      ...(tools === undefined ? {} : { tools: tools.split(',').map((t) => t.trim()) }),
       extraArgs,
     },
     'wrap arguments',
@@ -90,8 +103,25 @@ function parseOwn(own: readonly string[]) {
       prompt: { type: 'string' },
       'prompt-file': { type: 'string' },
       model: { type: 'string' },
+      'system-prompt-file': { type: 'string' },
+      'max-turns': { type: 'string' },
+      tools: { type: 'string' },
     },
   });
+}
+
+/** The system prompt to append, from its file (`not_found` when the file is missing). */
+export async function readSystemPrompt(args: WrapArgs): Promise<string | undefined> {
+  if (args.systemPromptFile === undefined) return undefined;
+  try {
+    return await readFile(args.systemPromptFile, 'utf8');
+  } catch (error) {
+    throw new PaddockError(
+      ErrorCode.NotFound,
+      `cannot read the system prompt file ${args.systemPromptFile}: ${error instanceof Error ? error.message : String(error)}`,
+      { path: args.systemPromptFile },
+    );
+  }
 }
 
 /** The prompt text: inline, or read from its file (`not_found` when the file is missing). */

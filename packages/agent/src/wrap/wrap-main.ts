@@ -8,7 +8,13 @@ import { RunOutcome } from '@paddock/core';
 import { EXIT_CONFIG_ERROR, exitCodeOf } from '../exit-codes.ts';
 import { RunStopper } from '../run-stopper.ts';
 import { errorMessage } from '../tools/tool.ts';
-import { parseWrapArgs, readPrompt, WRAP_USAGE, type WrapArgs } from './wrap-args.ts';
+import {
+  parseWrapArgs,
+  readPrompt,
+  readSystemPrompt,
+  WRAP_USAGE,
+  type WrapArgs,
+} from './wrap-args.ts';
 import { runWrapped } from './wrap-run.ts';
 
 function exitAfterFlush(code: number): Promise<never> {
@@ -27,6 +33,8 @@ export async function wrapMain(argv: readonly string[]): Promise<never> {
   try {
     args = parseWrapArgs(argv);
     prompt = await readPrompt(args);
+    const systemPrompt = await readSystemPrompt(args);
+    if (systemPrompt !== undefined) args = { ...args, systemPrompt };
   } catch (error) {
     process.stderr.write(`paddock-agent wrap: ${errorMessage(error)}\n${WRAP_USAGE}\n`);
     return exitAfterFlush(EXIT_CONFIG_ERROR);

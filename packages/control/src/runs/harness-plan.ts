@@ -88,7 +88,11 @@ export function planHarness(
     case HarnessKind.Command:
     case HarnessKind.ClaudeCode:
     case HarnessKind.Codex:
-    case HarnessKind.OpenCode:
+    case HarnessKind.OpenCode: {
+      const files = [{ path: `${RUN_DIR}/prompt.txt`, content: run.spec.prompt }];
+      if (agent.systemPrompt !== undefined) {
+        files.push({ path: `${RUN_DIR}/system-prompt.txt`, content: agent.systemPrompt });
+      }
       return {
         command: [
           paths.node,
@@ -98,12 +102,20 @@ export function planHarness(
           '--prompt-file',
           `${RUN_DIR}/prompt.txt`,
           ...(agent.model === undefined ? [] : ['--model', agent.model]),
+          ...(agent.systemPrompt === undefined
+            ? []
+            : ['--system-prompt-file', `${RUN_DIR}/system-prompt.txt`]),
+          ...(agent.budget?.maxTurns === undefined
+            ? []
+            : ['--max-turns', String(agent.budget.maxTurns)]),
+          ...(agent.tools === undefined ? [] : ['--tools', agent.tools.join(',')]),
           '--',
           ...(agent.harness.command ?? []),
         ],
         env,
-        files: [{ path: `${RUN_DIR}/prompt.txt`, content: run.spec.prompt }],
+        files,
       };
+    }
     default: {
       const unknown: never = agent.harness.kind;
       throw new Error(`no harness plan for ${String(unknown)}`);
