@@ -1,7 +1,6 @@
 // `paddock agent …` and `paddock run …` as a child process against a real `paddock up`, whose
 // model calls go to the scripted LLM server.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,11 +15,10 @@ import {
   startPaddockProcess,
   startScriptedLlm,
 } from '@paddock/testkit';
+import { runCli } from './test-cli.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 const FAKE_KEY = 'sk-ant-test-cli';
-
-type Result = { code: number | null; stdout: string; stderr: string };
 
 describe('paddock agent and paddock run against a real paddock up', {
   skip: bwrapSkipReason(),
@@ -32,23 +30,7 @@ describe('paddock agent and paddock run against a real paddock up', {
   let url: string;
   let paddock: PaddockClient;
 
-  const cli = (args: string[], stdin = ''): Promise<Result> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [main, '--server', url, ...args], {
-        env: { ...process.env, NO_COLOR: '1' },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(stdin);
-    });
+  const cli = (args: string[], stdin = '') => runCli(['--server', url, ...args], { stdin });
 
   before(async () => {
     llm = await startScriptedLlm({

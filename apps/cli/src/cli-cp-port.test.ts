@@ -18,12 +18,11 @@ import { fileURLToPath } from 'node:url';
 import { createClient, type PaddockClient } from '@paddock/client';
 import { bwrapSkipReason, type PaddockProcess, startPaddockProcess } from '@paddock/testkit';
 import { exitCodeFor } from './exit-codes.ts';
+import { runCli } from './test-cli.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 // Unique per run: cgroups are named by namespace and sandbox on the host.
 const box = `cp-${randomBytes(3).toString('hex')}`;
-
-type Result = { code: number | null; stdout: string; stderr: string };
 
 describe('paddock sandbox cp and port against a real paddock up', {
   skip: bwrapSkipReason(),
@@ -34,23 +33,7 @@ describe('paddock sandbox cp and port against a real paddock up', {
   let server: PaddockProcess;
   let paddock: PaddockClient;
 
-  const cli = (args: string[], stdin = ''): Promise<Result> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [main, '--server', server.url, ...args], {
-        env: { ...process.env, NO_COLOR: '1' },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(stdin);
-    });
+  const cli = (args: string[], stdin = '') => runCli(['--server', server.url, ...args], { stdin });
   const inBox = async (script: string) => {
     const result = await paddock.sandboxes.exec(box, { command: ['sh', '-c', script] });
     assert.equal(result.exitCode, 0, result.stderr);

@@ -1,7 +1,6 @@
 // `paddock credentials …` against a real `paddock up`: create from env, file and stdin, list
 // without values, delete, and a scripted `credentials login claude` saving ~/.claude.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,11 +8,10 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createClient, type PaddockClient } from '@paddock/client';
 import { bwrapSkipReason, type PaddockProcess, startPaddockProcess } from '@paddock/testkit';
+import { runCli } from './test-cli.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 const SECRET = 'cli-secret-value-0123456789';
-
-type Result = { code: number | null; stdout: string; stderr: string };
 
 describe('paddock credentials against a real paddock up', {
   skip: bwrapSkipReason(),
@@ -24,23 +22,8 @@ describe('paddock credentials against a real paddock up', {
   let url: string;
   let paddock: PaddockClient;
 
-  const cli = (args: string[], stdin = '', env: NodeJS.ProcessEnv = {}): Promise<Result> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [main, '--server', url, ...args], {
-        env: { ...process.env, NO_COLOR: '1', ...env },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(stdin);
-    });
+  const cli = (args: string[], stdin = '', env: NodeJS.ProcessEnv = {}) =>
+    runCli(['--server', url, ...args], { stdin, env: { ...process.env, NO_COLOR: '1', ...env } });
 
   before(async () => {
     server = await startPaddockProcess([main, 'up', '--addr', '127.0.0.1:0', '--home', home]);

@@ -1,7 +1,6 @@
 // Every row of the exit-code table reached for real: the `paddock` CLI as a child process against
 // real `paddock up` servers (one open on loopback, one requiring API keys), plus `sandbox logs`.
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,38 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { createClient, type PaddockClient } from '@paddock/client';
 import { bwrapSkipReason, type PaddockProcess, startPaddockProcess } from '@paddock/testkit';
 import { ExitCode } from './exit-codes.ts';
+import { type CliResult, spawnCli } from './test-cli.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 const ADMIN_KEY = `pdk_${'k'.repeat(43)}`;
-
-type Result = { code: number | null; stdout: string; stderr: string };
-
-/** The CLI as a child process, its output collected; `waitFor` resolves once stdout matches. */
-function spawnCli(args: string[], env: NodeJS.ProcessEnv) {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [main, ...args], { env });
-  let stdout = '';
-  let stderr = '';
-  const waiters: Array<() => void> = [];
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    for (const wake of waiters.splice(0)) wake();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const done = new Promise<Result>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-  const waitFor = async (pattern: RegExp): Promise<string> => {
-    while (!pattern.test(stdout)) {
-      if (child.exitCode !== null) throw new Error(`exited early: ${stdout}\n${stderr}`);
-      await new Promise<void>((wake) => waiters.push(wake));
-    }
-    return stdout;
-  };
-  return { child, done, waitFor };
-}
 
 describe('paddock exit codes end to end', { skip: bwrapSkipReason(), timeout: 180_000 }, () => {
   const home = mkdtempSync(join(tmpdir(), 'paddock-exit-'));
@@ -192,7 +163,7 @@ spec: {templateRef: {kind: ClusterSandboxTemplate, name: shell}}
     await paddock.sandboxes.waitFor('talker', (s) => s.status?.phase === 'Running', {
       timeoutMs: 60_000,
     });
-    let logs: Result | undefined;
+    let logs: CliResult | undefined;
     for (let i = 0; i < 200 && !/two\n/.test(logs?.stdout ?? ''); i++) {
       logs = await cli(['sandbox', 'logs', 'talker']);
       assert.equal(logs.code, 0, logs.stderr);

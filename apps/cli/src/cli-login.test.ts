@@ -1,7 +1,6 @@
 // login, logout and contexts: the real CLI as a child process against two real `paddock up`s,
 // one requiring an API key, one anonymous on loopback, with a temporary config file.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,10 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { bwrapSkipReason, type PaddockProcess, startPaddockProcess } from '@paddock/testkit';
 import { exitCodeFor } from './exit-codes.ts';
+import { runCli } from './test-cli.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-
-type Result = { code: number | null; stdout: string; stderr: string };
 
 describe('paddock login and contexts against real servers', {
   skip: bwrapSkipReason(),
@@ -27,21 +25,9 @@ describe('paddock login and contexts against real servers', {
 
   const { PADDOCK_URL: _u, PADDOCK_TOKEN: _t, PADDOCK_NAMESPACE: _n, ...baseEnv } = process.env;
   const cli = (args: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}) =>
-    new Promise<Result>((resolve, reject) => {
-      const child = spawn(process.execPath, [main, ...args], {
-        env: { ...baseEnv, HOME: join(dir, 'home'), NO_COLOR: '1', ...options.env },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(options.stdin ?? '');
+    runCli(args, {
+      ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+      env: { ...baseEnv, HOME: join(dir, 'home'), NO_COLOR: '1', ...options.env },
     });
 
   /** The SandboxTemplate names a server holds, as the CLI sees them. */

@@ -1,6 +1,5 @@
 // `template`, `delete`, `policy` and `--watch` through the real CLI against a real `paddock up`.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,10 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { createClient, type PaddockClient } from '@paddock/client';
 import { bwrapSkipReason, type PaddockProcess, startPaddockProcess } from '@paddock/testkit';
 import { ExitCode } from './exit-codes.ts';
+import { spawnCli } from './test-cli.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-
-type Result = { code: number | null; stdout: string; stderr: string };
 
 const TEMPLATES = `apiVersion: paddock.dev/v1alpha1
 kind: SandboxTemplate
@@ -39,31 +37,7 @@ describe('paddock template, delete, policy and --watch', {
   let server: PaddockProcess;
   let paddock: PaddockClient;
 
-  const start = (args: string[]) => {
-    const child = spawn(process.execPath, [main, '--server', server.url, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    const waiters: Array<() => void> = [];
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      for (const wake of waiters.splice(0)) wake();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const done = new Promise<Result>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-    const waitFor = async (pattern: RegExp) => {
-      while (!pattern.test(stdout)) {
-        if (child.exitCode !== null) throw new Error(`exited early: ${stdout}\n${stderr}`);
-        await new Promise<void>((wake) => waiters.push(wake));
-      }
-      return stdout;
-    };
-    return { child, done, waitFor };
-  };
+  const start = (args: string[]) => spawnCli(['--server', server.url, ...args], env);
   const cli = (args: string[], stdin = '') => {
     const run = start(args);
     run.child.stdin.end(stdin);

@@ -1,6 +1,5 @@
 // The real `paddock` CLI, as a child process, against a real `paddock up` (temporary home, random port).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,10 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { createClient, type PaddockClient } from '@paddock/client';
 import { bwrapSkipReason, type PaddockProcess, startPaddockProcess } from '@paddock/testkit';
 import { exitCodeFor } from './exit-codes.ts';
+import { runCli } from './test-cli.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-
-type Result = { code: number | null; stdout: string; stderr: string };
 
 describe('paddock CLI against a real paddock up', {
   skip: bwrapSkipReason(),
@@ -23,23 +21,7 @@ describe('paddock CLI against a real paddock up', {
   let url: string;
   let paddock: PaddockClient;
 
-  const cli = (args: string[], stdin = ''): Promise<Result> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [main, '--server', url, ...args], {
-        env: { ...process.env, NO_COLOR: '1' },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(stdin);
-    });
+  const cli = (args: string[], stdin = '') => runCli(['--server', url, ...args], { stdin });
 
   before(async () => {
     server = await startPaddockProcess([main, 'up', '--addr', '127.0.0.1:0', '--home', home]);

@@ -63,7 +63,10 @@ const OptionsSchema = z.object({
 /** Checks the options once, listing every problem (`validation_failed`), and fills defaults. */
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
   const parsed = parseInput(OptionsSchema, options, 'client options');
-  const fetchImpl = options.fetch ?? globalThis.fetch;
+  // Browsers refuse a `fetch` called with another `this` ("Illegal invocation"): bind it.
+  const fetchImpl =
+    options.fetch ??
+    (typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : undefined);
   if (typeof fetchImpl !== 'function') {
     throw new PaddockError(ErrorCode.ValidationFailed, 'no fetch: pass options.fetch');
   }
