@@ -130,6 +130,8 @@ export async function startEngine(
       clearInterval(pruneTimer);
       await runServices.close();
       await controller.stop();
+      // The egress proxies of allowlist sandboxes live in this process; the sandboxes do not.
+      await runtime.close();
       await Promise.allSettled([
         store.close(),
         auditLog.close(),

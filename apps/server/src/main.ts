@@ -33,6 +33,7 @@ async function main(): Promise<number> {
   pruneTimer.unref();
   const server = await startServer(config, engine, log);
   log(`Paddock listening on ${server.url} (data in ${config.home})`);
+  log(`previews on ${server.previewUrl}`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
@@ -42,6 +43,8 @@ async function main(): Promise<number> {
       process.stdin.resume();
     }
   });
+  // A stdin still read would keep the process alive after shutdown.
+  process.stdin.destroy();
   log('shutting down: finishing in-flight requests');
   clearInterval(pruneTimer);
   await server.close();

@@ -244,8 +244,10 @@ export async function startRunServices(options: RunServicesOptions): Promise<Run
     spentToday,
     close: async () => {
       await runs.stop();
-      await new Promise<void>((resolve) => options.gateway.server.close(() => resolve()));
+      // Sandboxes keep their SDKs' connections alive: close them, or close() waits for ever.
+      const closed = new Promise<void>((resolve) => options.gateway.server.close(() => resolve()));
       options.gateway.server.closeAllConnections();
+      await closed;
     },
   };
 }

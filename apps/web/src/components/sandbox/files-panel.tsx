@@ -1,0 +1,267 @@
+import type { FileInfo } from '@paddock/api';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type ChangeEvent, type FormEvent, useState } from 'react';
+import { bytes } from '../../lib/format.ts';
+import { useSession } from '../../lib/session.ts';
+import { Empty, QueryView } from '../states.tsx';
+import { FileEditor } from './file-editor.tsx';
+import { MutationError } from './mutation-error.tsx';
+import { crumbsOf, isValidEntryName, joinPath, WORKSPACE } from './sandbox-paths.ts';
+import { saveBytes } from './save-bytes.ts';
+import './files-panel.css';
+
+const byFolderThenName = (a: FileInfo, b: FileInfo) =>
+  Number(b.type === 'directory') - Number(a.type === 'directory') || a.name.localeCompare(b.name);
+
+/** Browse, upload, download, edit, create folders and delete in the sandbox's filesystem. */
+export function FilesPanel({ name }: { name: string }) {
+  const { client, namespace } = useSession();
+  const queryClient = useQueryClient();
+  const [path, setPath] = useState(WORKSPACE);
+  const [editing, setEditing] = useState<FileInfo | undefined>(undefined);
+  const [confirming, setConfirming] = useState<string | undefined>(undefined);
+  const [folderName, setFolderName] = useState('');
+  const [notice, setNotice] = useState('');
+  const listKey = ['Sandbox', namespace, name, 'files', path];
+  const query = useQuery({
+    queryKey: listKey,
+    queryFn: () => client.sandboxes.files.list(name, path),
+  });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: listKey });
+
+  const open = (next: string) => {
+    setPath(next);
+    setEditing(undefined);
+    setConfirming(undefined);
+    setNotice('');
+  };
+
+  const upload = useMutation({
+    mutationFn: async (files: File[]) => {
+      for (const file of files) {
+        const data = new Uint8Array(await file.arrayBuffer());
+        await client.sandboxes.files.write(name, joinPath(path, file.name), data);
+      }
+      return files.map((f) => f.name);
+    },
+    onSuccess: (names) => setNotice(`Uploaded ${names.join(', ')}`),
+    onSettled: refresh,
+  });
+  const mkdir = useMutation({
+    mutationFn: (folder: string) => client.sandboxes.files.mkdir(name, joinPath(path, folder)),
+    onSuccess: (_, folder) => {
+      setFolderName('');
+      setNotice(`Created folder ${folder}`);
+    },
+    onSettled: refresh,
+  });
+  const remove = useMutation({
+    mutationFn: (file: FileInfo) =>
+      client.sandboxes.files.remove(name, file.path, { recursive: file.type === 'directory' }),
+    onSuccess: (_, file) => {
+      setConfirming(undefined);
+      setNotice(`Deleted ${file.name}`);
+      if (editing?.path === file.path) setEditing(undefined);
+    },
+    onSettled: refresh,
+  });
+  const download = useMutation({
+    mutationFn: async (file: FileInfo) => {
+      saveBytes(await client.sandboxes.files.read(name, file.path), file.name);
+      return file.name;
+    },
+    onSuccess: (fileName) => setNotice(`Downloaded ${fileName}`),
+  });
+
+  const onUpload = (event: ChangeEvent<HTMLInputElement>) => {
+    const files = [...(event.target.files ?? [])];
+    event.target.value = '';
+    if (files.length > 0) upload.mutate(files);
+  };
+  const onMkdir = (event: FormEvent) => {
+    event.preventDefault();
+    if (isValidEntryName(folderName)) mkdir.mutate(folderName);
+  };
+  const folderProblem =
+    folderName && !isValidEntryName(folderName) ? 'A folder name cannot contain "/"' : undefined;
+
+  return (
+    <div className="files-panel">
+      <nav aria-label="Folder path" className="crumbs">
+        <ol>
+          {crumbsOf(path).map((crumb, i, all) => (
+            <li key={crumb.path}>
+              {i === all.length - 1 ? (
+                <span aria-current="location">{crumb.label}</span>
+              ) : (
+                <button
+                  type="button"
+                  className="button small ghost"
+                  onClick={() => open(crumb.path)}
+                >
+                  {crumb.label}
+                </button>
+              )}
+            </li>
+          ))}
+        </ol>
+      </nav>
+      <div className="row files-toolbar">
+        <div className="field">
+          <label htmlFor="file-upload">Upload file</label>
+          <input
+            id="file-upload"
+            type="file"
+            multiple
+            onChange={onUpload}
+            disabled={upload.isPending}
+          />
+        </div>
+        <form className="row new-folder" onSubmit={onMkdir}>
+          <div className="field">
+            <label htmlFor="new-folder-name">New folder</label>
+            <input
+              id="new-folder-name"
+              value={folderName}
+              placeholder="folder name"
+              aria-invalid={folderProblem ? true : undefined}
+              aria-describedby={folderProblem ? 'new-folder-problem' : undefined}
+              onChange={(e) => setFolderName(e.target.value)}
+            />
+          </div>
+          <button
+            type="submit"
+            className="button"
+            disabled={!isValidEntryName(folderName) || mkdir.isPending}
+          >
+            Create folder
+          </button>
+          {folderProblem ? (
+            <span id="new-folder-problem" className="form-error small">
+              {folderProblem}
+            </span>
+          ) : null}
+        </form>
+      </div>
+      <p role="status" className="small files-notice">
+        {upload.isPending ? 'Uploading…' : notice}
+      </p>
+      <MutationError error={upload.error ?? mkdir.error ?? remove.error ?? download.error} />
+      <QueryView query={query} what={`Listing ${path}`}>
+        {(list) =>
+          list.items.length === 0 ? (
+            <Empty title="This folder is empty">Upload a file or create a folder.</Empty>
+          ) : (
+            <div className="table-wrap">
+              <table>
+                <caption className="visually-hidden">Files in {path}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Size</th>
+                    <th scope="col">Modified</th>
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {[...list.items].sort(byFolderThenName).map((file) => (
+                    <tr key={file.path}>
+                      <td>
+                        {file.type === 'directory' ? (
+                          <button
+                            type="button"
+                            className="link-button"
+                            onClick={() => open(file.path)}
+                            aria-label={`Open folder ${file.name}`}
+                          >
+                            <span aria-hidden="true">📁 </span>
+                            {file.name}/
+                          </button>
+                        ) : (
+                          <span>{file.name}</span>
+                        )}
+                      </td>
+                      <td>{file.type === 'directory' ? '—' : bytes(file.sizeBytes)}</td>
+                      <td>
+                        <time dateTime={file.modifiedAt}>
+                          {new Date(file.modifiedAt).toLocaleString()}
+                        </time>
+                      </td>
+                      <td>
+                        <div className="row file-actions">
+                          {file.type === 'file' ? (
+                            <>
+                              <button
+                                type="button"
+                                className="button small"
+                                aria-label={`Download ${file.name}`}
+                                onClick={() => download.mutate(file)}
+                              >
+                                Download
+                              </button>
+                              <button
+                                type="button"
+                                className="button small"
+                                aria-label={`Edit ${file.name}`}
+                                onClick={() => setEditing(file)}
+                              >
+                                Edit
+                              </button>
+                            </>
+                          ) : null}
+                          {confirming === file.path ? (
+                            <>
+                              <button
+                                type="button"
+                                className="button small danger"
+                                aria-label={`Confirm delete of ${file.name}`}
+                                disabled={remove.isPending}
+                                onClick={() => remove.mutate(file)}
+                              >
+                                Confirm delete
+                              </button>
+                              <button
+                                type="button"
+                                className="button small ghost"
+                                aria-label={`Keep ${file.name}`}
+                                onClick={() => setConfirming(undefined)}
+                              >
+                                Keep
+                              </button>
+                            </>
+                          ) : (
+                            <button
+                              type="button"
+                              className="button small danger"
+                              aria-label={`Delete ${file.name}`}
+                              onClick={() => setConfirming(file.path)}
+                            >
+                              Delete
+                            </button>
+                          )}
+                        </div>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </QueryView>
+      {editing ? (
+        <FileEditor
+          key={editing.path}
+          sandbox={name}
+          file={editing}
+          onClose={() => {
+            setEditing(undefined);
+            void refresh();
+          }}
+        />
+      ) : null}
+    </div>
+  );
+}
