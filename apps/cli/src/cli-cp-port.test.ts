@@ -134,7 +134,7 @@ describe('paddock sandbox cp and port against a real paddock up', {
     assert.equal(list.code, 0, list.stderr);
     assert.match(
       list.stdout,
-      /^PORT\s+PROTOCOL\s+PREVIEW URL\n8000\s+http\s+http:\/\/\S+\/preview\/8000\//,
+      /^PORT\s+PROTOCOL\s+PREVIEW URL\n8000\s+http\s+http:\/\/8000--\S+\.preview\.localhost:\d+\/\?paddock_preview=/,
     );
 
     const child = spawn(

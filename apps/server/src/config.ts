@@ -25,6 +25,8 @@ const CommaList = z
 const ServerConfig = z
   .strictObject({
     addr: Addr,
+    /** The preview listener (sandbox previews on their own origin); default: the API's host, port 0. */
+    previewAddr: Addr.optional(),
     home: z.string().min(1, 'must not be empty'),
     /** `required`: every API route needs a credential; `none`: anonymous admin on loopback only. */
     auth: z.enum(['none', 'required']).optional(),
@@ -63,8 +65,9 @@ const ServerConfig = z
       });
     }
   })
-  .transform(({ auth, ...config }) => ({
+  .transform(({ auth, previewAddr, ...config }) => ({
     ...config,
+    previewAddr: previewAddr ?? { host: config.addr.host, port: 0 },
     /** Auth is required when asked for, or implied by OIDC or a bootstrap key. */
     isAuthRequired:
       auth === 'required' ||
@@ -75,6 +78,7 @@ export type ServerConfig = z.output<typeof ServerConfig>;
 
 export type ServerFlags = {
   addr?: string | undefined;
+  'preview-addr'?: string | undefined;
   home?: string | undefined;
   auth?: string | undefined;
   'oidc-issuer'?: string | undefined;
@@ -96,6 +100,7 @@ export type ConfigSources = { flags: ServerFlags; env: NodeJS.ProcessEnv };
 export function resolveConfig({ flags, env }: ConfigSources): ServerConfig {
   const raw = {
     addr: flags.addr ?? env.PADDOCK_ADDR ?? DEFAULT_ADDR,
+    previewAddr: flags['preview-addr'] ?? env.PADDOCK_PREVIEW_ADDR,
     home: flags.home ?? env.PADDOCK_HOME ?? join(homedir(), '.paddock'),
     auth: flags.auth ?? env.PADDOCK_AUTH,
     oidcIssuer: flags['oidc-issuer'] ?? env.PADDOCK_OIDC_ISSUER,
@@ -120,6 +125,7 @@ export function resolveConfig({ flags, env }: ConfigSources): ServerConfig {
 /** The `parseArgs` options matching `ServerFlags`. */
 export const FLAG_OPTIONS = {
   addr: { type: 'string' },
+  'preview-addr': { type: 'string' },
   home: { type: 'string' },
   auth: { type: 'string' },
   'oidc-issuer': { type: 'string' },

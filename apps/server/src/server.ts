@@ -28,14 +28,16 @@ import { RateLimiter } from './http/rate-limit.ts';
 import { createRequestContext, type RequestContext } from './http/request-context.ts';
 import { type Reply, sendReply } from './http/respond.ts';
 import { parseRouteInput, type RouteHandler } from './http/router.ts';
-import { proxyPreviewHttp } from './preview/preview-http.ts';
-import { PREVIEW_TOKEN_PARAM, parsePreviewPath } from './preview/preview-path.ts';
+import { PreviewLinks } from './preview/preview-links.ts';
+import { boundAddress, listenPreview, servePreviews } from './preview/preview-server.ts';
+import { PreviewSigner } from './preview/preview-token.ts';
 import { createWebUi } from './web-ui.ts';
-import { authorizationOf } from './ws/credential.ts';
 import { type Admit, createUpgradeHandler } from './ws/upgrade.ts';
 
 export type RunningServer = {
   url: string;
+  /** The preview listener's base URL (sandbox previews have their own origin). */
+  previewUrl: string;
   metrics: ServerMetrics;
   /** Stops accepting, lets in-flight requests finish, ends long streams. */
   close(): Promise<void>;
@@ -76,6 +78,9 @@ function authenticatorFor(config: ServerConfig, engine: Engine): Authenticator {
   });
 }
 
+/** The former preview path on the API's origin: answered with a pointer to the preview origin. */
+const MOVED_PREVIEW = /^\/api\/v1\/namespaces\/[^/]+\/sandboxes\/[^/]+\/preview(\/|$)/;
+
 /** The caller of routes that need no authentication (probes, metrics): no role at all. */
 const NOBODY: Principal = { id: 'anonymous', roles: [], via: PrincipalVia.Anonymous };
 
@@ -115,20 +120,13 @@ async function serve(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<Outcome> {
-  // The preview proxy is outside the route table (any method, any path below the port).
-  const preview = parsePreviewPath(ctx.url);
-  if (preview !== undefined) {
-    const authorization = authorizationOf(req, ctx.url, {
-      queryParam: PREVIEW_TOKEN_PARAM,
-      isUpgrade: false,
-    });
-    const admission = await admit(p, ctx, authorization);
-    if ('error' in admission) {
-      req.resume();
-      return admission;
-    }
-    const call = { ctx, principal: admission.principal, req, res, deps: p.deps };
-    return { reply: await proxyPreviewHttp(call, preview) };
+  if (MOVED_PREVIEW.test(ctx.url.pathname)) {
+    req.resume();
+    const error = new PaddockError(
+      ErrorCode.NotFound,
+      `previews are served on their own origin (${p.deps.previews.origin}), not by the API: GET …/sandboxes/{name}/ports gives each port's previewUrl`,
+    );
+    return { error };
   }
   const { match, allowed } = matchRoute(ctx.method, ctx.url.pathname);
   if (match === undefined) {
@@ -179,12 +177,16 @@ export async function startServer(
 ): Promise<RunningServer> {
   const metrics = new ServerMetrics();
   const shutdown = new AbortController();
-  const deps: ServerDeps = { engine, config, metrics, log, shutdown: shutdown.signal };
+  const signer = new PreviewSigner();
+  const previewServer = await listenPreview(config.previewAddr);
+  const previews = new PreviewLinks(signer, boundAddress(previewServer));
+  const deps: ServerDeps = { engine, config, metrics, log, shutdown: shutdown.signal, previews };
   const pipeline: Pipeline = {
     deps,
     authenticator: authenticatorFor(config, engine),
     limiter: new RateLimiter({ ratePerSec: config.rateLimitPerSec, burst: config.rateLimitBurst }),
   };
+  const closePreviews = servePreviews(previewServer, { deps, signer, limiter: pipeline.limiter });
   const inFlight = new Set<Promise<void>>();
   const webUi = createWebUi(config.webDir);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -230,16 +232,21 @@ export async function startServer(
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.addr.port, config.addr.host, () => resolve());
+  }).catch(async (error: unknown) => {
+    await closePreviews();
+    throw error;
   });
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   return {
     url: `http://${host}:${port}`,
+    previewUrl: previews.origin,
     metrics,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       shutdown.abort();
       await upgrades.close();
+      await closePreviews();
       server.closeIdleConnections();
       await Promise.allSettled([...inFlight]);
       server.closeAllConnections();

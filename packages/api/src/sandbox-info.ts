@@ -2,8 +2,17 @@ import { ForwardedPort, Timestamp } from '@paddock/core';
 import { z } from 'zod';
 import { ListMeta, QueryBoolean } from './list.ts';
 
-/** Forwarded ports of a sandbox; http ports carry their authenticated preview path. */
-export const PortList = z.object({ items: z.array(ForwardedPort) });
+/**
+ * A forwarded port as the ports route answers it. http ports carry `previewUrl`: an absolute URL
+ * on the preview origin (`http://{port}--{name}--{ns}.preview.localhost:{previewPort}/`, or the
+ * path fallback `…/preview/{ns}/{name}/{port}/`) with a signed token that opens it for the caller,
+ * valid for 5 minutes; `previewPath` is the port's path on the preview origin's path fallback.
+ */
+export const PortListItem = ForwardedPort.extend({ previewUrl: z.url().optional() });
+export type PortListItem = z.infer<typeof PortListItem>;
+
+/** Forwarded ports of a sandbox; http ports carry a signed preview URL. */
+export const PortList = z.object({ items: z.array(PortListItem) });
 export type PortList = z.infer<typeof PortList>;
 
 /**

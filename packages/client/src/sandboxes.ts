@@ -64,6 +64,10 @@ export type SandboxClient = ResourceClient<'Sandbox'> & {
   /** `started`, `stdout`/`stderr` chunks, then `exit` or `error`. Breaking out kills the process. */
   execStream(name: string, body: ExecBody, options?: ScopeOptions): AsyncIterable<ExecStreamEvent>;
   files: SandboxFiles;
+  /**
+   * The declared ports. Each http port has `previewUrl`: open it in a browser (it is signed for
+   * this caller, on the preview origin, and expires after 5 minutes: ask again for a fresh one).
+   */
   ports(name: string, options?: ScopeOptions): Promise<PortList>;
   /**
    * An interactive shell (PTY) in a Running sandbox; resolves once the session is open. Refusals

@@ -28,16 +28,15 @@ const LocalAddress = z
   })
   .refine((a) => a.port <= 65535, 'the port must be 0 to 65535');
 
-function portColumns(baseUrl: URL): Column<ForwardedPort>[] {
-  return [
-    { header: 'PORT', value: (p) => String(p.port) },
-    { header: 'PROTOCOL', value: (p) => p.protocol },
-    {
-      header: 'PREVIEW URL',
-      value: (p) => (p.previewPath ? new URL(p.previewPath, baseUrl).toString() : '-'),
-    },
-  ];
-}
+const PORT_COLUMNS: Column<ForwardedPort>[] = [
+  { header: 'PORT', value: (p) => String(p.port) },
+  { header: 'PROTOCOL', value: (p) => p.protocol },
+  {
+    header: 'PREVIEW URL',
+    // Signed and short-lived (5 minutes): open it soon, or list again.
+    value: (p) => p.previewUrl ?? '-',
+  },
+];
 
 /** Listens on `host:port`; when that port is taken and `fallback` allows, on a free one. */
 function listen(server: Server, host: string, port: number, fallback: boolean): Promise<void> {
@@ -122,7 +121,7 @@ Examples:
       io.stdout(
         formatList(ports, {
           format: settings.output,
-          columns: portColumns(client.baseUrl),
+          columns: PORT_COLUMNS,
           nameOf: (p) => `port/${p.port}`,
           empty: `Sandbox ${name} declares no ports.\n`,
         }),

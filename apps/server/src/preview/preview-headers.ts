@@ -29,7 +29,7 @@ function connectionTokens(value: string | undefined): Set<string> {
  * Request headers for the sandbox, from `rawHeaders` (order and repeats kept): minus hop-by-hop
  * headers and those named in `Connection`, minus Paddock's credentials (`Authorization`, the
  * `paddock.bearer.*` subprotocol, `paddock*` cookies), `Host` set to the port, and
- * `X-Forwarded-Prefix` telling the app where it is mounted. For a WebSocket upgrade,
+ * `X-Forwarded-Prefix` telling the app where it is mounted (when not at the root of its host). For a WebSocket upgrade,
  * `Connection: Upgrade` and `Upgrade: websocket` are put back.
  */
 export function upstreamRequestHeaders(
@@ -60,7 +60,8 @@ export function upstreamRequestHeaders(
     }
     out.push([name, value]);
   }
-  out.push(['host', `localhost:${options.port}`], ['x-forwarded-prefix', options.prefix]);
+  out.push(['host', `localhost:${options.port}`]);
+  if (options.prefix !== '') out.push(['x-forwarded-prefix', options.prefix]);
   if (options.remoteAddress !== undefined) out.push(['x-forwarded-for', options.remoteAddress]);
   if (options.isUpgrade) out.push(['connection', 'Upgrade'], ['upgrade', 'websocket']);
   else out.push(['connection', 'close']);

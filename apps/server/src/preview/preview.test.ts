@@ -1,49 +1,43 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { bwrapSkipReason } from '@paddock/testkit';
+import type { WebSocket } from 'ws';
 import { API, eventually } from '../test-server.ts';
-import { BEARER_PROTOCOL_PREFIX } from '../ws/credential.ts';
+import { type AuthWorld, startAuthWorld, uniqueName } from '../ws/test-users.ts';
 import {
-  type AuthWorld,
-  openSocket,
-  startAuthWorld,
-  type TestSocket,
-  uniqueName,
-} from '../ws/test-users.ts';
+  exchangePreviewUrl,
+  type OpenedPreview,
+  previewRequest,
+  previewSocket,
+} from './preview-test-client.ts';
 
 const APP = readFileSync(new URL('./preview-app.py', import.meta.url), 'utf8');
 
-/** A raw GET whose path the client does not normalise (fetch would resolve `..` itself). */
-function rawGet(base: string, path: string, token: string) {
-  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
-    (resolve, reject) => {
-      const req = request(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
-      req.path = path;
-      req.on('response', (res) => {
-        let body = '';
-        res.on('data', (chunk: Buffer) => {
-          body += chunk.toString('utf8');
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      });
-      req.on('error', reject);
-      req.end();
-    },
-  );
-}
+type Port = { port: number; protocol: string; previewPath?: string; previewUrl?: string };
 
-describe('preview proxy on the real bubblewrap runtime', {
+describe('previews on their own origin, on the real bubblewrap runtime', {
   skip: bwrapSkipReason(),
   timeout: 120_000,
 }, () => {
   let w: AuthWorld;
   const web = uniqueName('web');
-  const bobweb = uniqueName('bobweb');
-  const sockets: TestSocket[] = [];
-  const prefix = (name: string, port = 8080) =>
-    `/api/v1/namespaces/default/sandboxes/${name}/preview/${port}`;
+  // Too long for a host label `{port}--{name}--{ns}`: reachable by path only.
+  const bobweb = uniqueName(`bob${'x'.repeat(50)}`);
+  const sockets: WebSocket[] = [];
+  let alice: OpenedPreview;
+  let bob: OpenedPreview;
+
+  const portsOf = async (name: string, token: string) => {
+    const res = await w.s.call(`/api/v1/namespaces/default/sandboxes/${name}/ports`, { token });
+    assert.equal(res.status, 200, await res.clone().text());
+    return ((await res.json()) as { items: Port[] }).items;
+  };
+  const previewUrlOf = async (name: string, token: string, port = 8080) => {
+    const url = (await portsOf(name, token)).find((p) => p.port === port)?.previewUrl;
+    assert.ok(url, `a preview URL for ${name}:${port}`);
+    return url;
+  };
 
   before(async () => {
     w = await startAuthWorld();
@@ -63,6 +57,7 @@ describe('preview proxy on the real bubblewrap runtime', {
           command: ['python3', '/workspace/app.py', '8080'],
           ports: [
             { name: 'web', port: 8080, protocol: 'http' },
+            { name: 'other', port: 8081, protocol: 'http' },
             { name: 'db', port: 5432, protocol: 'tcp' },
           ],
         },
@@ -73,36 +68,68 @@ describe('preview proxy on the real bubblewrap runtime', {
       w.createSandbox(web, w.alice, { kind: 'SandboxTemplate', name: 'web' }),
       w.createSandbox(bobweb, w.bob, { kind: 'SandboxTemplate', name: 'web' }),
     ]);
-    for (const [name, token] of [
-      [web, w.alice],
-      [bobweb, w.bob],
-    ] as const) {
+    alice = await exchangePreviewUrl(await previewUrlOf(web, w.alice));
+    bob = await exchangePreviewUrl(await previewUrlOf(bobweb, w.bob));
+    for (const opened of [alice, bob]) {
       await eventually(
         async () =>
-          (await w.s.call(`${prefix(name)}/`, { token })).status === 200 ? true : undefined,
+          (await previewRequest(opened.base, { headers: { cookie: opened.cookie } })).status === 200
+            ? true
+            : undefined,
         30_000,
-        `the app of ${name} answering`,
+        `the app at ${opened.base} answering`,
       );
     }
   });
   after(async () => {
-    for (const s of sockets) s.ws.terminate();
+    for (const ws of sockets) ws.terminate();
     await w.s.close();
   });
 
-  it('proxies GET and POST to the declared port, without Paddock credentials', async () => {
-    const page = await w.s.call(`${prefix(web)}/index.html`, { token: w.alice });
-    assert.equal(page.status, 200);
-    assert.equal(await page.text(), '<h1>hello from the sandbox</h1>\n');
-    assert.equal(page.headers.get('x-app'), web);
-    const echo = await w.s.call(`${prefix(web)}/echo/a?b=1&paddock_token=${w.alice}`, {
-      method: 'POST',
-      body: 'payload',
-      headers: { cookie: 'paddock_session=secret; app=1', host: 'elsewhere.example' },
+  it('hands out signed URLs on the preview origin, exchanged for a host-only cookie', async () => {
+    const origin = new URL(w.s.server.previewUrl);
+    assert.notEqual(origin.port, new URL(w.s.url).port);
+    const ports = await portsOf(web, w.alice);
+    const url = new URL(ports.find((p) => p.port === 8080)?.previewUrl ?? '');
+    assert.equal(url.host, `8080--${web}--default.preview.localhost:${origin.port}`);
+    assert.equal(url.pathname, '/');
+    assert.ok(url.searchParams.get('paddock_preview'));
+    assert.equal(ports.find((p) => p.port === 5432)?.previewUrl, undefined);
+    assert.equal(alice.base, `http://${url.host}/`);
+    assert.match(
+      alice.setCookie,
+      /^paddock_preview=[^;]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax$/,
+    );
+    assert.match(bob.base, new RegExp(`:${origin.port}/preview/default/${bobweb}/8080/$`));
+    assert.match(bob.setCookie, new RegExp(`; Path=/preview/default/${bobweb}/8080/;`));
+    const forged = `${url.toString().slice(0, -3)}AAA`;
+    assert.equal((await previewRequest(forged)).status, 401);
+    assert.equal((await previewRequest(alice.base)).status, 401, 'no cookie, no preview');
+    const withKey = await previewRequest(alice.base, {
+      headers: { authorization: `Bearer ${w.alice}` },
+    });
+    assert.equal(withKey.status, 401, 'API keys are not credentials on the preview origin');
+    const old = await w.s.call(`/api/v1/namespaces/default/sandboxes/${web}/preview/8080/`, {
       token: w.alice,
     });
-    assert.equal(echo.status, 200);
-    const seen = (await echo.json()) as {
+    assert.equal(old.status, 404);
+    assert.match(await old.text(), /own origin/);
+  });
+
+  it('proxies GET and POST to the declared port, without Paddock credentials', async () => {
+    const page = await previewRequest(`${alice.base}index.html`, {
+      headers: { cookie: alice.cookie },
+    });
+    assert.equal(page.status, 200);
+    assert.equal(page.body, '<h1>hello from the sandbox</h1>\n');
+    assert.equal(page.headers['x-app'], web);
+    const echo = await previewRequest(`${alice.base}echo/a?b=1`, {
+      method: 'POST',
+      body: 'payload',
+      headers: { cookie: `${alice.cookie}; app=1`, authorization: `Bearer ${w.alice}` },
+    });
+    assert.equal(echo.status, 200, echo.body);
+    const seen = JSON.parse(echo.body) as {
       method: string;
       path: string;
       body: string;
@@ -114,66 +141,108 @@ describe('preview proxy on the real bubblewrap runtime', {
     assert.equal(seen.headers.authorization, undefined);
     assert.equal(seen.headers.cookie, 'app=1');
     assert.equal(seen.headers.host, 'localhost:8080');
-    assert.equal(seen.headers['x-forwarded-prefix'], prefix(web));
-    assert.deepEqual(echo.headers.getSetCookie(), ['app=1']);
-    const bare = await w.s.call(`${prefix(web)}?x=1`, { token: w.alice, redirect: 'manual' });
+    assert.equal(seen.headers['x-forwarded-prefix'], undefined);
+    assert.deepEqual(echo.headers['set-cookie'], ['app=1']);
+    const byPath = await previewRequest(`${bob.base}echo/x`, { headers: { cookie: bob.cookie } });
+    assert.equal(byPath.status, 200);
+    const bobSeen = JSON.parse(byPath.body) as { path: string; headers: Record<string, string> };
+    assert.equal(bobSeen.path, '/echo/x');
+    assert.equal(bobSeen.headers['x-forwarded-prefix'], `/preview/default/${bobweb}/8080`);
+    const bare = await previewRequest(bob.base.replace(/\/$/, '?x=1'), {
+      headers: { cookie: bob.cookie },
+    });
     assert.equal(bare.status, 308);
-    assert.equal(bare.headers.get('location'), `${prefix(web)}/?x=1`);
-    const viaQuery = await w.s.call(`${prefix(web)}/index.html?paddock_token=${w.alice}`);
-    assert.equal(viaQuery.status, 200);
+    assert.equal(bare.headers.location, `/preview/default/${bobweb}/8080/?x=1`);
   });
 
-  it('refuses undeclared and tcp ports, strangers, and unauthenticated callers', async () => {
-    const undeclared = await w.s.call(`${prefix(web, 9999)}/`, { token: w.alice });
-    assert.equal(undeclared.status, 404);
-    assert.match(await undeclared.text(), /port 9999 is not an http port/);
-    assert.equal((await w.s.call(`${prefix(web, 5432)}/`, { token: w.alice })).status, 404);
-    assert.equal((await w.s.call(`${prefix(web, 0)}/`, { token: w.alice })).status, 404);
-    assert.equal((await w.s.call(`${prefix(web)}/`)).status, 401);
-    const stranger = await w.s.call(`${prefix(web)}/`, { token: w.bob });
-    assert.equal(stranger.status, 404);
-    assert.equal(stranger.headers.get('x-app'), null);
+  it('opens only the sandbox port a cookie was made for', async () => {
+    const other = alice.base.replace('8080--', '8081--');
+    assert.equal((await previewRequest(other, { headers: { cookie: alice.cookie } })).status, 401);
+    const bobsOnAlice = await previewRequest(alice.base, { headers: { cookie: bob.cookie } });
+    assert.equal(bobsOnAlice.status, 401);
+    assert.equal(bobsOnAlice.headers['x-app'], undefined);
+    const aliceOnBob = await previewRequest(bob.base, { headers: { cookie: alice.cookie } });
+    assert.equal(aliceOnBob.status, 401);
+    // A cookie planted by another preview (same name, wider domain) does not shadow the real one.
+    const both = await previewRequest(alice.base, {
+      headers: { cookie: `${bob.cookie}; ${alice.cookie}` },
+    });
+    assert.equal(both.status, 200);
+    const stranger = await w.s.call(`/api/v1/namespaces/default/sandboxes/${web}/ports`, {
+      token: w.bob,
+    });
+    assert.equal(stranger.status, 404, 'bob cannot get a preview URL for alice sandbox');
+    const otherUrl = await previewUrlOf(web, w.alice, 8081);
+    const opened = await exchangePreviewUrl(otherUrl);
+    const closed = await previewRequest(opened.base, { headers: { cookie: opened.cookie } });
+    assert.equal(closed.status, 404, 'declared, but nothing listens on 8081');
+  });
+
+  it('never serves the API, the UI or an undeclared port on the preview origin', async () => {
+    const origin = w.s.server.previewUrl;
+    for (const path of ['/', '/index.html', '/api/v1/namespaces/default/sandboxes', '/healthz']) {
+      const res = await previewRequest(`${origin}${path}`, {
+        headers: { authorization: `Bearer ${w.admin}` },
+      });
+      assert.equal(res.status, 404, path);
+      assert.match(res.body, /preview origin/);
+    }
+    const terminal = previewSocket(
+      `${origin.replace('http', 'ws')}/ws/terminal/default/${web}`,
+      '',
+    );
+    sockets.push(terminal.ws);
+    assert.equal((await terminal.outcome).status, 404);
+    const undeclared = alice.base.replace('8080--', '9999--');
+    assert.equal(
+      (await previewRequest(undeclared, { headers: { cookie: alice.cookie } })).status,
+      401,
+    );
+    assert.equal((await previewRequest(`${origin}/preview/default/${web}/0/`)).status, 404);
   });
 
   it('keeps traversal attempts inside the sandbox port they name', async () => {
+    const mount = `/preview/default/${bobweb}/8080`;
     const climbs = [
-      `${prefix(web)}/../../../${bobweb}/preview/8080/echo`,
-      `${prefix(web)}/%2e%2e/%2e%2e/%2e%2e/${bobweb}/preview/8080/echo`,
-      `${prefix(web)}/..%2f..%2f..%2f${bobweb}/preview/8080/echo`,
-      `${prefix(web)}/8080/../../../../../../../etc/passwd`,
+      `${mount}/../../../default/${web}/8080/echo`,
+      `${mount}/%2e%2e/%2e%2e/%2e%2e/default/${web}/8080/echo`,
+      `${mount}/..%2f..%2f..%2fdefault/${web}/8080/echo`,
+      `${mount}/../../../../../../../etc/passwd`,
     ];
     for (const path of climbs) {
-      const res = await rawGet(w.s.url, path, w.alice);
-      assert.notEqual(res.headers['x-app'], bobweb, `${path} reached bob's sandbox`);
+      const res = await previewRequest(bob.base, { path, headers: { cookie: bob.cookie } });
+      assert.notEqual(res.headers['x-app'], web, `${path} reached alice's sandbox`);
       assert.doesNotMatch(res.body, /root:x:0:0/, `${path} read a file`);
     }
-    const encoded = await rawGet(w.s.url, climbs[2] ?? '', w.alice);
-    assert.equal(encoded.headers['x-app'], web, 'an encoded climb is only a path for the app');
-    const normalised = await rawGet(w.s.url, climbs[0] ?? '', w.alice);
-    assert.equal(normalised.status, 404, 'the normalised path is bob sandbox, invisible to alice');
+    const cookie = { cookie: bob.cookie };
+    const encoded = await previewRequest(bob.base, { path: climbs[2] ?? '', headers: cookie });
+    assert.equal(encoded.headers['x-app'], bobweb, 'an encoded climb is only a path for the app');
+    const normalised = await previewRequest(bob.base, { path: climbs[0] ?? '', headers: cookie });
+    assert.equal(normalised.status, 401, 'the normalised path is alice sandbox: not bob cookie');
+    const onHost = await previewRequest(alice.base, {
+      path: '/../../../etc/passwd',
+      headers: { cookie: alice.cookie },
+    });
+    assert.equal(onHost.headers['x-app'], web);
+    assert.doesNotMatch(onHost.body, /root:x:0:0/);
   });
 
-  it('proxies WebSocket upgrades, with the bearer subprotocol stripped', async () => {
-    const url = `${w.s.url.replace('http://', 'ws://')}${prefix(web)}/ws?x=1`;
-    const { socket, opened } = openSocket(url, {
-      protocols: [`${BEARER_PROTOCOL_PREFIX}${w.alice}`, 'chat'],
-    });
-    sockets.push(socket);
-    await opened;
-    assert.equal(socket.ws.protocol, 'chat');
-    const reply = new Promise<string>((resolve) =>
-      socket.ws.once('message', (data) => resolve(String(data))),
-    );
-    socket.ws.send('ping');
+  it('proxies WebSocket upgrades with the cookie, stripped before the app', async () => {
+    const url = `${alice.base.replace('http://', 'ws://')}ws?x=1`;
+    const { ws, outcome } = previewSocket(url, alice.cookie, ['chat']);
+    sockets.push(ws);
+    assert.equal((await outcome).status, 101);
+    assert.equal(ws.protocol, 'chat');
+    const reply = new Promise<string>((resolve) => ws.once('message', (d) => resolve(String(d))));
+    ws.send('ping');
     assert.equal(await reply, 'echo:ping');
-    socket.ws.close();
-    assert.equal((await socket.closed).code, 1005);
-    const denied = openSocket(url, { token: w.bob });
-    sockets.push(denied.socket);
-    assert.equal((await denied.refused).status, 404);
-    const closedPort = openSocket(url.replace('/8080/', '/5432/'), { token: w.alice });
-    sockets.push(closedPort.socket);
-    assert.equal((await closedPort.refused).status, 404);
+    ws.close();
+    const denied = previewSocket(url, bob.cookie);
+    sockets.push(denied.ws);
+    assert.equal((await denied.outcome).status, 401);
+    const tcp = previewSocket(url.replace('8080--', '5432--'), alice.cookie);
+    sockets.push(tcp.ws);
+    assert.equal((await tcp.outcome).status, 401);
   });
 
   it('audits previews once per request, with the port', async () => {

@@ -13,8 +13,6 @@ import type { ServerDeps } from '../handlers/deps.ts';
 import { appendAudit, auditRecordFor } from '../http/audit.ts';
 import { toPaddockError } from '../http/errors.ts';
 import { createRequestContext, type RequestContext } from '../http/request-context.ts';
-import { PREVIEW_TOKEN_PARAM, parsePreviewPath } from '../preview/preview-path.ts';
-import { proxyPreviewUpgrade } from '../preview/preview-websocket.ts';
 import { authorizationOf } from './credential.ts';
 import { matchPortForwardPath, servePortForward } from './port-forward.ts';
 import { refuseUpgrade } from './refuse.ts';
@@ -30,21 +28,19 @@ export type Admit = (
 export type UpgradeHandler = {
   /** The `upgrade` listener of the HTTP server. */
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** Ends every terminal and preview connection (server shutdown). */
+  /** Ends every terminal and port-forward connection (server shutdown). */
   close(): Promise<void>;
 };
 
 const TERMINAL_ROUTE = '/ws/terminal/{namespace}/{name}';
 const PORT_FORWARD_ROUTE = '/ws/port-forward/{namespace}/{name}/{port}';
-const PREVIEW_ROUTE = '/api/v1/namespaces/{namespace}/sandboxes/{name}/preview/{port}/*';
 
 /**
- * Serves HTTP upgrades: the terminal (`/ws/terminal/{ns}/{name}`), port forwards
- * (`/ws/port-forward/{ns}/{name}/{port}`) and WebSocket previews. All
+ * Serves HTTP upgrades: the terminal (`/ws/terminal/{ns}/{name}`) and port forwards
+ * (`/ws/port-forward/{ns}/{name}/{port}`); WebSocket previews are the preview listener's. Both
  * authenticate like REST (the `Authorization` header; for browsers also a `paddock.bearer.<token>`
  * subprotocol or a query parameter) and refuse with the ordinary error envelope before upgrading.
- * Each upgrade attempt gets an audit record (`terminal.open`, `port.forward`, `preview`,
- * `auth.failure`).
+ * Each upgrade attempt gets an audit record (`terminal.open`, `port.forward`, `auth.failure`).
  */
 export function createUpgradeHandler(deps: ServerDeps, admit: Admit): UpgradeHandler {
   const audit = (record: Parameters<typeof appendAudit>[1]) =>
@@ -59,7 +55,7 @@ export function createUpgradeHandler(deps: ServerDeps, admit: Admit): UpgradeHan
     handleProtocols: (offered) =>
       [TERMINAL_PROTOCOL, PORT_FORWARD_PROTOCOL].find((p) => offered.has(p)) ?? false,
   });
-  const previews = new Set<Duplex>();
+  const forwards = new Set<Duplex>();
 
   async function route(
     ctx: RequestContext,
@@ -72,15 +68,12 @@ export function createUpgradeHandler(deps: ServerDeps, admit: Admit): UpgradeHan
     if (terminal !== undefined) note.route = TERMINAL_ROUTE;
     const forward = terminal === undefined ? matchPortForwardPath(ctx.url.pathname) : undefined;
     if (forward !== undefined) note.route = PORT_FORWARD_ROUTE;
-    const preview =
-      terminal === undefined && forward === undefined ? parsePreviewPath(ctx.url) : undefined;
-    if (preview !== undefined) note.route = PREVIEW_ROUTE;
-    if (terminal === undefined && forward === undefined && preview === undefined)
+    if (terminal === undefined && forward === undefined)
       throw new PaddockError(ErrorCode.NotFound, `no WebSocket route for ${ctx.url.pathname}`);
     if (req.headers.upgrade?.toLowerCase() !== 'websocket')
       throw new PaddockError(ErrorCode.ValidationFailed, 'only WebSocket upgrades are served');
     const authorization = authorizationOf(req, ctx.url, {
-      queryParam: preview === undefined ? 'token' : PREVIEW_TOKEN_PARAM,
+      queryParam: 'token',
       isUpgrade: true,
     });
     const admission = await admit(ctx, authorization);
@@ -89,9 +82,7 @@ export function createUpgradeHandler(deps: ServerDeps, admit: Admit): UpgradeHan
     if (terminal !== undefined)
       return { status: await serveTerminal({ ...call, wss, sessions }, terminal) };
     if (forward !== undefined)
-      return { status: await servePortForward({ ...call, wss, open: previews }, forward) };
-    if (preview !== undefined)
-      return { status: await proxyPreviewUpgrade({ ...call, open: previews }, preview) };
+      return { status: await servePortForward({ ...call, wss, open: forwards }, forward) };
     throw new PaddockError(ErrorCode.Internal, 'unreachable');
   }
 
@@ -125,7 +116,7 @@ export function createUpgradeHandler(deps: ServerDeps, admit: Admit): UpgradeHan
     handle: (req, socket, head) => void handle(req, socket, head),
     close: async () => {
       await sessions.closeAll();
-      for (const socket of previews) socket.destroy();
+      for (const socket of forwards) socket.destroy();
       wss.close();
     },
   };

@@ -28,7 +28,7 @@ const NO_FIELDS: readonly OverridableField[] = [];
 export function SandboxCreatePage(_props: { params: Record<string, string> }) {
   const { client, namespace } = useSession();
   const queryClient = useQueryClient();
-  const [draft, setDraft] = useState<SandboxDraft>(emptyDraft);
+  const [draft, setDraft] = useState<SandboxDraft>(draftFromQuery);
   const [isNameTouched, setNameTouched] = useState(false);
   const update = useCallback(
     (next: Partial<SandboxDraft>) => setDraft((d) => ({ ...d, ...next })),
@@ -220,4 +220,16 @@ export function SandboxCreatePage(_props: { params: Record<string, string> }) {
       </div>
     </>
   );
+}
+
+/**
+ * The empty form, or one with its template chosen by the link that opened it
+ * (`/sandboxes/new?template=NAME&scope=cluster|namespace`, from a template's page).
+ */
+function draftFromQuery(): SandboxDraft {
+  const query = new URLSearchParams(window.location.search);
+  const name = query.get('template');
+  if (!name) return emptyDraft;
+  const kind = query.get('scope') === 'namespace' ? 'SandboxTemplate' : 'ClusterSandboxTemplate';
+  return { ...emptyDraft, template: `${kind}/${name}` };
 }

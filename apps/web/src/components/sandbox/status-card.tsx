@@ -51,7 +51,8 @@ export function StatusCard({ sandbox }: { sandbox: Sandbox }) {
       {(status?.conditions ?? []).length === 0 ? (
         <p className="muted">No conditions yet.</p>
       ) : (
-        <div className="table-wrap">
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard.
+        <section className="table-wrap" tabIndex={0} aria-label="Conditions">
           <table>
             <caption className="visually-hidden">Conditions</caption>
             <thead>
@@ -87,7 +88,7 @@ export function StatusCard({ sandbox }: { sandbox: Sandbox }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
     </section>
   );
