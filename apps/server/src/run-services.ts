@@ -237,6 +237,7 @@ export async function startRunServices(options: RunServicesOptions): Promise<Run
       ),
     }),
     spentToday,
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     log,
   });
   return {
