@@ -33,6 +33,10 @@ const ServerConfig = z
     oidcIssuer: z.url().optional(),
     oidcAudience: CommaList.optional(),
     oidcJwksUrl: z.url().optional(),
+    /** The public OIDC client of the web UI's "Sign in with SSO" (authorization code + PKCE). */
+    oidcClientId: z.string().min(1, 'must not be empty').optional(),
+    /** The scopes the web UI asks for, space-separated. */
+    oidcScopes: z.string().trim().min(1, 'must not be empty').default('openid profile email'),
     /** A `pdk_…` key installed as an admin key at start when no key exists (else one is printed). */
     bootstrapAdminKey: z
       .string()
@@ -64,6 +68,13 @@ const ServerConfig = z
         message: 'OIDC needs both an issuer and an audience',
       });
     }
+    if (config.oidcClientId !== undefined && config.oidcIssuer === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['oidcClientId'],
+        message: 'an OIDC client id needs --oidc-issuer and --oidc-audience',
+      });
+    }
   })
   .transform(({ auth, previewAddr, ...config }) => ({
     ...config,
@@ -84,6 +95,8 @@ export type ServerFlags = {
   'oidc-issuer'?: string | undefined;
   'oidc-audience'?: string | undefined;
   'oidc-jwks-url'?: string | undefined;
+  'oidc-client-id'?: string | undefined;
+  'oidc-scopes'?: string | undefined;
   'max-body-bytes'?: string | undefined;
   'rate-limit'?: string | undefined;
   'rate-burst'?: string | undefined;
@@ -106,6 +119,8 @@ export function resolveConfig({ flags, env }: ConfigSources): ServerConfig {
     oidcIssuer: flags['oidc-issuer'] ?? env.PADDOCK_OIDC_ISSUER,
     oidcAudience: flags['oidc-audience'] ?? env.PADDOCK_OIDC_AUDIENCE,
     oidcJwksUrl: flags['oidc-jwks-url'] ?? env.PADDOCK_OIDC_JWKS_URL,
+    oidcClientId: flags['oidc-client-id'] ?? env.PADDOCK_OIDC_CLIENT_ID,
+    oidcScopes: flags['oidc-scopes'] ?? env.PADDOCK_OIDC_SCOPES,
     bootstrapAdminKey: env.PADDOCK_BOOTSTRAP_ADMIN_KEY,
     maxBodyBytes: flags['max-body-bytes'] ?? env.PADDOCK_MAX_BODY_BYTES,
     rateLimitPerSec: flags['rate-limit'] ?? env.PADDOCK_RATE_LIMIT,
@@ -131,6 +146,8 @@ export const FLAG_OPTIONS = {
   'oidc-issuer': { type: 'string' },
   'oidc-audience': { type: 'string' },
   'oidc-jwks-url': { type: 'string' },
+  'oidc-client-id': { type: 'string' },
+  'oidc-scopes': { type: 'string' },
   'max-body-bytes': { type: 'string' },
   'rate-limit': { type: 'string' },
   'rate-burst': { type: 'string' },

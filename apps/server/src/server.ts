@@ -188,7 +188,12 @@ export async function startServer(
   };
   const closePreviews = servePreviews(previewServer, { deps, signer, limiter: pipeline.limiter });
   const inFlight = new Set<Promise<void>>();
-  const webUi = createWebUi(config.webDir);
+  // The UI's SSO sign-in reads the provider's discovery document and calls its token endpoint.
+  const oidcOrigins =
+    config.oidcClientId === undefined || config.oidcIssuer === undefined
+      ? []
+      : [new URL(config.oidcIssuer).origin];
+  const webUi = createWebUi(config.webDir, oidcOrigins);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const ctx = createRequestContext(req);
     if (webUi(req, res, ctx.url.pathname)) return;

@@ -26,24 +26,27 @@ const TYPES: Record<string, string> = {
 /** Paths that belong to the API and other listeners' protocols, never to the UI. */
 const NOT_UI = /^\/(api|ws|healthz|readyz|metrics|gateway)(\/|$)/;
 
-const CSP = [
-  "default-src 'self'",
-  "connect-src 'self' ws: wss:",
-  "img-src 'self' data:",
-  "style-src 'self' 'unsafe-inline'",
-  "script-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-].join('; ');
+/** `connectSources`: other origins the UI calls (the OIDC provider, for "Sign in with SSO"). */
+const csp = (connectSources: readonly string[]) =>
+  [
+    "default-src 'self'",
+    ["connect-src 'self' ws: wss:", ...connectSources].join(' '),
+    "img-src 'self' data:",
+    "style-src 'self' 'unsafe-inline'",
+    "script-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ].join('; ');
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Paddock</title></head>
 <body><main><h1>Paddock</h1><p>The web UI is not built. Run <code>./scripts/setup.sh</code>
 (or <code>npm run build</code>) and reload. The API is up at <code>/api/v1</code>.</p></main></body></html>`;
 
 /** A handler answering UI requests; returns false for requests that are not the UI's. */
-export function createWebUi(dir: string) {
+export function createWebUi(dir: string, connectSources: readonly string[] = []) {
   const root = normalize(dir);
+  const CSP = csp(connectSources);
   const index = join(root, 'index.html');
   return (req: IncomingMessage, res: ServerResponse, pathname: string): boolean => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_UI.test(pathname)) return false;

@@ -1,8 +1,9 @@
 import { isPaddockError } from '@paddock/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { type ComponentType, useEffect, useMemo, useState } from 'react';
+import { type ComponentType, lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { Layout } from './components/layout.tsx';
 import { ErrorState, Loading } from './components/states.tsx';
+import { completeSsoSignIn, isSsoCallback } from './lib/oidc.ts';
 import { matchPath, usePathname } from './lib/router.ts';
 import {
   clientFor,
@@ -11,21 +12,48 @@ import {
   SessionContext,
   tokenStore,
 } from './lib/session.ts';
-import { AgentDetailPage } from './pages/agent-detail.tsx';
-import { AgentsPage } from './pages/agents.tsx';
-import { AuditPage } from './pages/audit.tsx';
-import { GovernancePage } from './pages/governance.tsx';
-import { NotFoundPage } from './pages/not-found.tsx';
-import { OverviewPage } from './pages/overview.tsx';
-import { RunDetailPage } from './pages/run-detail.tsx';
-import { RunsPage } from './pages/runs.tsx';
-import { SandboxCreatePage } from './pages/sandbox-create.tsx';
-import { SandboxDetailPage } from './pages/sandbox-detail.tsx';
-import { SandboxesPage } from './pages/sandboxes.tsx';
-import { SettingsPage } from './pages/settings.tsx';
 import { SignIn } from './pages/sign-in.tsx';
-import { TemplateDetailPage } from './pages/template-detail.tsx';
-import { TemplatesPage } from './pages/templates.tsx';
+
+// Pages load on first visit: the terminal, the transcript renderer and the forms stay out of the
+// first download.
+const AgentDetailPage = lazy(() =>
+  import('./pages/agent-detail.tsx').then((m) => ({ default: m.AgentDetailPage })),
+);
+const AgentsPage = lazy(() =>
+  import('./pages/agents.tsx').then((m) => ({ default: m.AgentsPage })),
+);
+const AuditPage = lazy(() => import('./pages/audit.tsx').then((m) => ({ default: m.AuditPage })));
+const GovernancePage = lazy(() =>
+  import('./pages/governance.tsx').then((m) => ({ default: m.GovernancePage })),
+);
+const NotFoundPage = lazy(() =>
+  import('./pages/not-found.tsx').then((m) => ({ default: m.NotFoundPage })),
+);
+const OverviewPage = lazy(() =>
+  import('./pages/overview.tsx').then((m) => ({ default: m.OverviewPage })),
+);
+const RunDetailPage = lazy(() =>
+  import('./pages/run-detail.tsx').then((m) => ({ default: m.RunDetailPage })),
+);
+const RunsPage = lazy(() => import('./pages/runs.tsx').then((m) => ({ default: m.RunsPage })));
+const SandboxCreatePage = lazy(() =>
+  import('./pages/sandbox-create.tsx').then((m) => ({ default: m.SandboxCreatePage })),
+);
+const SandboxDetailPage = lazy(() =>
+  import('./pages/sandbox-detail.tsx').then((m) => ({ default: m.SandboxDetailPage })),
+);
+const SandboxesPage = lazy(() =>
+  import('./pages/sandboxes.tsx').then((m) => ({ default: m.SandboxesPage })),
+);
+const SettingsPage = lazy(() =>
+  import('./pages/settings.tsx').then((m) => ({ default: m.SettingsPage })),
+);
+const TemplateDetailPage = lazy(() =>
+  import('./pages/template-detail.tsx').then((m) => ({ default: m.TemplateDetailPage })),
+);
+const TemplatesPage = lazy(() =>
+  import('./pages/templates.tsx').then((m) => ({ default: m.TemplatesPage })),
+);
 
 type Params = Record<string, string>;
 
@@ -70,7 +98,8 @@ export function App() {
   const [auth, setAuth] = useState<Auth>({ state: 'checking' });
   const [namespace, setNamespaceState] = useState(namespaceStore.get);
 
-  const check = async (token: string | undefined) => {
+  /** `refusal`: what to tell the user when the server refuses this token (SSO sign-ins). */
+  const check = async (token: string | undefined, refusal?: string) => {
     setAuth({ state: 'checking' });
     try {
       const me = await clientFor(token, 'default').me();
@@ -78,14 +107,25 @@ export function App() {
       setAuth({ state: 'signed-in', token, user: { id: me.id, role: me.role, name: me.name } });
     } catch (error) {
       tokenStore.set(undefined);
-      if (isPaddockError(error, 'unauthenticated')) setAuth({ state: 'signed-out' });
-      else setAuth({ state: 'failed', error });
+      if (!isPaddockError(error, 'unauthenticated')) setAuth({ state: 'failed', error });
+      else if (refusal) setAuth({ state: 'signed-out', error: `${refusal} ${error.message}` });
+      else setAuth({ state: 'signed-out' });
     }
+  };
+
+  /** The identity provider's redirect back (`/auth/callback?code&state`): not a page of the app. */
+  const finishSso = async () => {
+    const outcome = await completeSsoSignIn(window.location.search);
+    // The code and state must not stay in the address bar or the history.
+    window.history.replaceState(null, '', outcome.returnTo);
+    if ('failure' in outcome) setAuth({ state: 'signed-out', error: outcome.failure.message });
+    else await check(outcome.idToken, 'The server did not accept the sign-in:');
   };
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: checks the stored token once.
   useEffect(() => {
-    void check(tokenStore.get());
+    if (isSsoCallback(window.location.pathname)) void finishSso();
+    else void check(tokenStore.get());
   }, []);
 
   const session = useMemo<Session | undefined>(() => {
@@ -117,12 +157,19 @@ export function App() {
     );
   }
   if (auth.state === 'signed-out' || !session) {
-    return <SignIn onSignedIn={(token) => void check(token)} />;
+    return (
+      <SignIn
+        onSignedIn={(token) => void check(token)}
+        {...(auth.state === 'signed-out' && auth.error ? { error: auth.error } : {})}
+      />
+    );
   }
   return (
     <SessionContext.Provider value={session}>
       <Layout>
-        <Router />
+        <Suspense fallback={<Loading what="Loading page" />}>
+          <Router />
+        </Suspense>
       </Layout>
     </SessionContext.Provider>
   );

@@ -114,12 +114,18 @@ describe('OpenAPI document', () => {
     assert.deepEqual(collectRefs(create?.requestBody), ['#/components/schemas/SandboxInput']);
   });
 
-  it('lets probes and metrics through without auth, and nothing else', () => {
+  it('lets probes, metrics and sign-in discovery through without auth, and nothing else', () => {
     const open = operations(doc)
       .filter((o) => Array.isArray(o.op.security) && (o.op.security as unknown[]).length === 0)
       .map((o) => o.op.operationId)
       .sort();
-    assert.deepEqual(open, ['getHealth', 'getMetrics', 'getOpenApiDocument', 'getReadiness']);
+    assert.deepEqual(open, [
+      'getAuthConfig',
+      'getHealth',
+      'getMetrics',
+      'getOpenApiDocument',
+      'getReadiness',
+    ]);
   });
 
   it('coerces list query parameters from strings and documents watch streams', () => {

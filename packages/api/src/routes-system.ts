@@ -36,6 +36,25 @@ export const KindInfoList = z.object({
   ),
 });
 
+/**
+ * How a browser may sign in: with an API key always, and through the OIDC provider (authorization
+ * code with PKCE, a public client) when the server has one. Public: no secret is ever in it.
+ */
+export const AuthConfig = z.object({
+  methods: z.array(z.enum(['apikey', 'oidc'])).min(1),
+  oidc: z
+    .object({
+      /** The provider; its endpoints come from `${issuer}/.well-known/openid-configuration`. */
+      issuer: z.url(),
+      /** The public client the UI signs in as (its id tokens carry it as `aud`). */
+      clientId: z.string().min(1),
+      /** Space-separated scopes to ask for, e.g. `openid profile email`. */
+      scopes: z.string().min(1),
+    })
+    .optional(),
+});
+export type AuthConfig = z.infer<typeof AuthConfig>;
+
 /** Audit, usage, warm pools, API keys, the caller, discovery, probes and metrics. */
 export const SYSTEM_ROUTES = {
   listAudit: defineRoute({
@@ -141,6 +160,16 @@ export const SYSTEM_ROUTES = {
         content: [json(z.record(z.string(), z.unknown()))],
       },
     ],
+  }),
+  authConfig: defineRoute({
+    operationId: 'getAuthConfig',
+    method: 'GET',
+    path: '/api/v1/auth/config',
+    summary: 'How to sign in: the methods offered and the public OIDC client, if any',
+    tags: ['Discovery'],
+    auth: 'none',
+    params,
+    responses: [{ status: 200, description: 'Sign-in methods', content: [json(AuthConfig)] }],
   }),
   healthz: defineRoute({
     operationId: 'getHealth',

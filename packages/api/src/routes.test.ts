@@ -109,12 +109,14 @@ describe('route table', () => {
       getHealth: 'GET /healthz',
       getReadiness: 'GET /readyz',
       getMetrics: 'GET /metrics',
+      getAuthConfig: 'GET /api/v1/auth/config',
     };
     for (const [id, line] of Object.entries(expected)) {
       const route = routeById(id);
       assert.equal(route && `${route.method} ${route.path}`, line, id);
     }
-    for (const id of ['getHealth', 'getReadiness', 'getMetrics', 'getOpenApiDocument']) {
+    const open = ['getHealth', 'getReadiness', 'getMetrics', 'getOpenApiDocument', 'getAuthConfig'];
+    for (const id of open) {
       assert.equal(routeById(id)?.auth, 'none', id);
     }
   });

@@ -58,6 +58,8 @@ export type PaddockClient = Caller & {
   kinds(options?: RequestOptions): Promise<Operations['listKinds']['result']>;
   /** Who the server says the caller is. */
   me(options?: RequestOptions): Promise<CurrentUser>;
+  /** How this server signs people in (API keys; OIDC issuer, client id and scopes). No auth needed. */
+  authConfig(options?: RequestOptions): Promise<Operations['getAuthConfig']['result']>;
   /** Liveness (`/healthz`). */
   health(options?: RequestOptions): Promise<Operations['getHealth']['result']>;
   /** Readiness (`/readyz`); not ready is `runtime_unavailable`. */
@@ -105,6 +107,7 @@ export function createClient(options: ClientOptions): PaddockClient {
     warmPools: (request) => call('listWarmPools', request),
     kinds: (request) => call('listKinds', request),
     me: (request) => call('getCurrentUser', request),
+    authConfig: (request) => call('getAuthConfig', request),
     health: (request) => call('getHealth', request),
     ready: (request) => call('getReadiness', request),
     openapi: (request) => call('getOpenApiDocument', request),

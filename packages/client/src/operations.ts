@@ -106,6 +106,7 @@ export const SYSTEM_OPERATIONS = {
   getHealth: SYSTEM_ROUTES.healthz,
   getReadiness: SYSTEM_ROUTES.readyz,
   getMetrics: SYSTEM_ROUTES.metrics,
+  getAuthConfig: SYSTEM_ROUTES.authConfig,
 } as const;
 
 /** Credentials by operationId: create (write-only values), list, get, delete. */

@@ -6,6 +6,13 @@ export {
   runEventLogContract,
 } from './event-log-contract.ts';
 export { type ExecScript, MemoryRuntime, type ScriptedResult } from './memory-runtime.ts';
+export {
+  type OidcTestUser,
+  type RecordedAuthorization,
+  type StandInOidc,
+  type StandInOidcOptions,
+  startStandInOidc,
+} from './oidc-provider.ts';
 export { bwrapSkipReason, type PaddockProcess, startPaddockProcess } from './paddock-process.ts';
 export {
   type RunEventLogUnderTest,

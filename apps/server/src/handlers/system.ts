@@ -56,6 +56,20 @@ export const systemHandlers: RouteHandler[] = [
     openApi ??= buildOpenApiDocument();
     return json(openApi);
   }),
+  on(SYSTEM_ROUTES.authConfig, async ({ deps: { config } }) =>
+    json(
+      config.oidcIssuer !== undefined && config.oidcClientId !== undefined
+        ? {
+            methods: ['apikey', 'oidc'],
+            oidc: {
+              issuer: config.oidcIssuer,
+              clientId: config.oidcClientId,
+              scopes: config.oidcScopes,
+            },
+          }
+        : { methods: ['apikey'] },
+    ),
+  ),
   on(SYSTEM_ROUTES.listKinds, async () =>
     json({
       items: KIND_NAMES.map((kind) => ({
