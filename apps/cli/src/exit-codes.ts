@@ -94,7 +94,7 @@ export function hintFor(
     case ErrorCode.Forbidden:
       return 'your API key does not allow this';
     case ErrorCode.Unauthenticated:
-      return 'pass --token or set PADDOCK_TOKEN (paddock login is coming)';
+      return 'run paddock login --server URL (or pass --token, or set PADDOCK_TOKEN)';
     case ErrorCode.RuntimeUnavailable: {
       const at = typeof details.url === 'string' ? ` at ${details.url}` : '';
       return `is paddock up running${at}? (--server, PADDOCK_URL)`;

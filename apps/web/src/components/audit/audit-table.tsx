@@ -1,12 +1,23 @@
 import type { AuditRecord } from '@paddock/api';
 import { ResultBadge } from './result-badge.tsx';
 
-/** The audit log: TIME, ACTOR, ACTION, TARGET, RESULT, REQUEST; newest first as the API answers. */
-export function AuditTable({ records }: { records: readonly AuditRecord[] }) {
+/**
+ * Audit records as a table: TIME, ACTOR, ACTION, TARGET, RESULT and, unless `isCompact` (the
+ * overview's recent events: time of day only), REQUEST; newest first as the API answers.
+ */
+export function AuditTable({
+  records,
+  caption = 'Audit log',
+  isCompact = false,
+}: {
+  records: readonly AuditRecord[];
+  caption?: string;
+  isCompact?: boolean;
+}) {
   return (
     <div className="table-wrap">
       <table className="audit-table">
-        <caption className="visually-hidden">Audit log</caption>
+        <caption className="visually-hidden">{caption}</caption>
         <thead>
           <tr>
             <th scope="col">Time</th>
@@ -14,14 +25,18 @@ export function AuditTable({ records }: { records: readonly AuditRecord[] }) {
             <th scope="col">Action</th>
             <th scope="col">Target</th>
             <th scope="col">Result</th>
-            <th scope="col">Request</th>
+            {isCompact ? null : <th scope="col">Request</th>}
           </tr>
         </thead>
         <tbody>
           {records.map((record) => (
             <tr key={record.id}>
               <td>
-                <time dateTime={record.time}>{new Date(record.time).toLocaleString()}</time>
+                <time dateTime={record.time}>
+                  {isCompact
+                    ? new Date(record.time).toLocaleTimeString()
+                    : new Date(record.time).toLocaleString()}
+                </time>
               </td>
               <td className="mono small">{record.actor}</td>
               <td className="mono small">{record.action}</td>
@@ -29,12 +44,14 @@ export function AuditTable({ records }: { records: readonly AuditRecord[] }) {
               <td>
                 <ResultBadge result={record.result} code={record.code} />
               </td>
-              <td
-                className="mono small"
-                title={record.sourceIp ? `from ${record.sourceIp}` : undefined}
-              >
-                {record.requestId}
-              </td>
+              {isCompact ? null : (
+                <td
+                  className="mono small"
+                  title={record.sourceIp ? `from ${record.sourceIp}` : undefined}
+                >
+                  {record.requestId}
+                </td>
+              )}
             </tr>
           ))}
         </tbody>
