@@ -21,7 +21,7 @@ import { runHandlers } from './handlers/runs.ts';
 import { sandboxHandlers } from './handlers/sandbox.ts';
 import { systemHandlers } from './handlers/system.ts';
 import { templateResolveHandlers } from './handlers/template-resolve.ts';
-import { appendAudit, auditRecordFor } from './http/audit.ts';
+import { appendAudit, auditRecordFor, KeyUseSampler } from './http/audit.ts';
 import { sendError, toPaddockError } from './http/errors.ts';
 import { ServerMetrics } from './http/metrics.ts';
 import { RateLimiter } from './http/rate-limit.ts';
@@ -193,6 +193,7 @@ export async function startServer(
     config.oidcClientId === undefined || config.oidcIssuer === undefined
       ? []
       : [new URL(config.oidcIssuer).origin];
+  const keyUses = new KeyUseSampler();
   const webUi = createWebUi(config.webDir, oidcOrigins);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const ctx = createRequestContext(req);
@@ -213,7 +214,12 @@ export async function startServer(
       status: String(status),
     });
     // The audit record is durable before the client hears the answer (streams: after they end).
-    const record = auditRecordFor(ctx, status, 'error' in outcome ? outcome.error : undefined);
+    const record = auditRecordFor(
+      ctx,
+      status,
+      'error' in outcome ? outcome.error : undefined,
+      (keyId) => keyUses.isDue(keyId, Date.now()),
+    );
     await appendAudit(engine.auditLog, record, log);
     if ('reply' in outcome) sendReply(res, outcome.reply, ctx.requestId);
     else {

@@ -12,14 +12,40 @@ function resultFor(status: number): AuditResult {
 }
 
 /**
+ * Says when a read made with an API key is worth an `apikey.use` record: the first one of each
+ * key in every window (a minute by default). A browser session polls and watches all the time;
+ * one record a minute shows that and when a key is used without burying everything else.
+ */
+export class KeyUseSampler {
+  readonly #windowMs: number;
+  readonly #last = new Map<string, number>();
+
+  constructor(windowMs = 60_000) {
+    this.#windowMs = windowMs;
+  }
+
+  isDue(keyId: string, nowMs: number): boolean {
+    const last = this.#last.get(keyId);
+    if (last !== undefined && nowMs - last < this.#windowMs) return false;
+    this.#last.set(keyId, nowMs);
+    if (this.#last.size > 10_000) {
+      for (const [id, at] of this.#last) if (nowMs - at >= this.#windowMs) this.#last.delete(id);
+    }
+    return true;
+  }
+}
+
+/**
  * The audit record of a finished request, or undefined when it needs none. Audited: every
  * mutation (any non-read method, matched or not), every request with a handler-declared action
- * (exec, logs of a terminal…), every use of an API key, every authentication failure.
+ * (exec, logs of a terminal…), every authentication failure, and reads made with an API key as
+ * `apikey.use` when `isKeyUseDue` says so (every one by default).
  */
 export function auditRecordFor(
   ctx: RequestContext,
   status: number,
   error: { code: string; message: string } | undefined,
+  isKeyUseDue: (keyId: string) => boolean = () => true,
 ): AuditRecord | undefined {
   const isAuthFailure = error?.code === 'unauthenticated';
   const keyId = ctx.principal?.keyId;
@@ -27,7 +53,9 @@ export function auditRecordFor(
   let action = ctx.audit.action;
   if (isAuthFailure) action = AuditAction.AuthFailure;
   else if (action === undefined && isMutation) action = 'http.unmatched';
-  else if (action === undefined && keyId !== undefined) action = AuditAction.ApiKeyUse;
+  else if (action === undefined && keyId !== undefined && isKeyUseDue(keyId)) {
+    action = AuditAction.ApiKeyUse;
+  }
   if (action === undefined) return undefined;
   const details = {
     ...ctx.audit.details,
