@@ -12,6 +12,25 @@ export const BackgroundLaunch = z.strictObject({
 });
 export type BackgroundLaunch = z.infer<typeof BackgroundLaunch>;
 
+/**
+ * `launch` as the supervisor reads it (`launch.nul`): NUL-terminated fields, the timeout in
+ * milliseconds (empty: none), then three counted lists: the on-timeout argv, the environment
+ * (`NAME=value`), the argv. Throws for a field holding a NUL (it cannot reach exec anyway).
+ */
+export function encodeLaunch(launch: BackgroundLaunch): string {
+  const list = (items: readonly string[]) => [String(items.length), ...items];
+  const fields = [
+    launch.timeoutMs === undefined ? '' : String(launch.timeoutMs),
+    ...list(launch.onTimeout ? [launch.onTimeout.file, ...launch.onTimeout.args] : []),
+    ...list(Object.entries(launch.env).map(([name, value]) => `${name}=${value}`)),
+    ...list([launch.file, ...launch.args]),
+  ];
+  if (fields.some((field) => field.includes('\0'))) {
+    throw new Error('a background launch field holds a NUL byte');
+  }
+  return fields.map((field) => `${field}\0`).join('');
+}
+
 /** Written by the runtime once the supervisor runs. */
 export const BackgroundMeta = z.strictObject({
   id: z.string(),

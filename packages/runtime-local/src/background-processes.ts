@@ -27,13 +27,14 @@ import {
   BackgroundExit,
   type BackgroundLaunch,
   BackgroundMeta,
+  encodeLaunch,
   PROCESS_ID,
 } from './background-files.ts';
 import { HOST_ENV } from './exec.ts';
 import { identify, isAlive } from './process-identity.ts';
 import { signalCommand } from './process-signals.ts';
 
-const SUPERVISOR = fileURLToPath(new URL('./background-supervisor.ts', import.meta.url));
+const SUPERVISOR = fileURLToPath(new URL('./background-supervisor.pl', import.meta.url));
 const POLL_MS = 50;
 
 function readJson<T extends z.ZodType>(path: string, schema: T): z.infer<T> | undefined {
@@ -104,10 +105,10 @@ export class BackgroundProcesses {
 
   async start(id: string, command: string[], launch: BackgroundLaunch): Promise<ProcessHandle> {
     const dir = this.prepare(id);
-    writeFileSync(join(dir, 'launch.json'), JSON.stringify(launch), { mode: 0o600 });
+    writeFileSync(join(dir, 'launch.nul'), encodeLaunch(launch), { mode: 0o600 });
     writeFileSync(join(dir, 'stdout'), '', { mode: 0o600 });
     writeFileSync(join(dir, 'stderr'), '', { mode: 0o600 });
-    const supervisor = spawn(process.execPath, ['--no-warnings', SUPERVISOR, dir], {
+    const supervisor = spawn('perl', [SUPERVISOR, dir], {
       detached: true,
       stdio: 'ignore',
       env: HOST_ENV,
