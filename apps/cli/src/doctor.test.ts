@@ -12,7 +12,13 @@ import { bwrapSkipReason, startPaddockProcess } from '@paddock/testkit';
 import { checkCgroups } from './doctor/cgroup-check.ts';
 import { CheckStatus, type DoctorCheck, formatChecks, hasFailure } from './doctor/check.ts';
 import { checkDataDir } from './doctor/data-dir-check.ts';
-import { checkBwrap, checkRunsc, checkSocat, findExecutable } from './doctor/host-binaries.ts';
+import {
+  checkBwrap,
+  checkPerl,
+  checkRunsc,
+  checkSocat,
+  findExecutable,
+} from './doctor/host-binaries.ts';
 import { checkRoot, checkUserNamespaces } from './doctor/kernel-checks.ts';
 import { checkNodeVersion } from './doctor/node-check.ts';
 import { checkServer } from './doctor/server-check.ts';
@@ -76,6 +82,13 @@ describe('doctor probes', () => {
     const bin = binDir('found', { runsc: 'true', socat: 'true' });
     assert.equal(checkRunsc(bin).status, CheckStatus.Ok);
     assert.equal(checkSocat(bin).status, CheckStatus.Ok);
+  });
+
+  it('perl missing fails with its install command; found passes', () => {
+    const missing = checkPerl('');
+    assert.equal(missing.status, CheckStatus.Fail);
+    assert.equal(missing.fix, 'apt-get install perl-base');
+    assert.equal(checkPerl(binDir('perl', { perl: 'true' })).status, CheckStatus.Ok);
   });
 
   it('root: passes as root, warns with the reason otherwise', () => {
@@ -244,7 +257,18 @@ describe('paddock doctor', { skip: bwrapSkipReason(), timeout: 60_000 }, () => {
       const checks = JSON.parse(result.stdout) as DoctorCheck[];
       assert.deepEqual(
         checks.map((c) => c.name),
-        ['node', 'bubblewrap', 'runsc', 'socat', 'root', 'cgroups', 'userns', 'data dir', 'server'],
+        [
+          'node',
+          'bubblewrap',
+          'runsc',
+          'socat',
+          'perl',
+          'root',
+          'cgroups',
+          'userns',
+          'data dir',
+          'server',
+        ],
       );
       assert.equal(checks.find((c) => c.name === 'server')?.status, CheckStatus.Ok);
       assert.equal(

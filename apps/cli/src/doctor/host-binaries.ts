@@ -91,3 +91,16 @@ export function checkSocat(pathValue: string): DoctorCheck {
         'apt-get install socat',
       );
 }
+
+/** perl (Debian's essential perl-base) supervises background processes: agents' harnesses, main commands. */
+export function checkPerl(pathValue: string): DoctorCheck {
+  const perl = findExecutable('perl', pathValue);
+  return perl
+    ? check('perl', CheckStatus.Ok, perl)
+    : check(
+        'perl',
+        CheckStatus.Fail,
+        'not found: background processes (runs, main commands) cannot start',
+        'apt-get install perl-base',
+      );
+}

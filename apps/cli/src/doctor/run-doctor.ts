@@ -6,7 +6,7 @@ import type { PaddockClient } from '@paddock/client';
 import { checkCgroups } from './cgroup-check.ts';
 import type { DoctorCheck } from './check.ts';
 import { checkDataDir } from './data-dir-check.ts';
-import { checkBwrap, checkRunsc, checkSocat } from './host-binaries.ts';
+import { checkBwrap, checkPerl, checkRunsc, checkSocat } from './host-binaries.ts';
 import { checkRoot, checkUserNamespaces, type ReadText } from './kernel-checks.ts';
 import { checkNodeVersion } from './node-check.ts';
 import { checkServer } from './server-check.ts';
@@ -39,6 +39,7 @@ export async function runDoctor(input: {
     checkBwrap(path),
     checkRunsc(path),
     checkSocat(path),
+    checkPerl(path),
     checkRoot(uid),
     checkCgroups(
       {
