@@ -28,6 +28,19 @@ export const TerminalQuery = z.strictObject({
   session: z.uuid().optional(),
   /** A bearer token, for clients that can set neither a header nor a subprotocol. */
   token: z.string().optional(),
+  /** What to run instead of the login shell: a JSON array of argv, e.g. `["python3","-i"]`. */
+  command: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of strings' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(z.string().min(1)).min(1, 'must not be empty').max(256))
+    .optional(),
 });
 export type TerminalQuery = z.output<typeof TerminalQuery>;
 

@@ -74,7 +74,10 @@ export type SandboxClient = ResourceClient<'Sandbox'> & {
    * are the REST errors about the same sandbox (`unauthenticated`, `sandbox_not_found`,
    * `invalid_transition` when it is not Running).
    */
-  terminal(name: string, options: ScopeOptions & { cols: number; rows: number }): Promise<Terminal>;
+  terminal(
+    name: string,
+    options: ScopeOptions & { cols: number; rows: number; command?: readonly string[] },
+  ): Promise<Terminal>;
   /**
    * One TCP connection to a port the sandbox's template declares. Refusals: as `terminal`, and
    * `not_found` for an undeclared port, `runtime_unavailable` when nothing listens on it.
@@ -275,6 +278,7 @@ export function sandboxClient(
       openTerminal(resolved, {
         path: wsPath('terminal', name, options),
         size: { cols: options.cols, rows: options.rows },
+        ...(options.command === undefined ? {} : { command: options.command }),
         explain: explainRefusal(name, options),
       }),
     portForward: (name, port, options) =>

@@ -58,6 +58,8 @@ export type Terminal = {
 export type TerminalConnectOptions = {
   path: string;
   size: TerminalSize;
+  /** Run this instead of the login shell (a new session only; a re-attach resumes it). */
+  command?: readonly string[];
   explain: ExplainRefusal;
 };
 
@@ -111,7 +113,12 @@ export async function openTerminal(
 
   /** Attaches one socket; resolves with the announced session, rejects if it closes first. */
   const attach = async (isReattach: boolean): Promise<WebSocket> => {
-    const query = isReattach ? { session: sessionId } : size;
+    const query = isReattach
+      ? { session: sessionId }
+      : {
+          ...size,
+          ...(connect.command === undefined ? {} : { command: JSON.stringify(connect.command) }),
+        };
     const socket = await openWebSocket(
       options,
       { path: connect.path, query, protocol: TERMINAL_PROTOCOL },

@@ -76,27 +76,29 @@ export async function attach(terminal: Terminal, stderr: (text: string) => void)
 const shell: Command = {
   path: ['sandbox', 'shell'],
   flags: [],
-  help: `Usage: paddock sandbox shell NAME [-n NAMESPACE]
+  help: `Usage: paddock sandbox shell NAME [-n NAMESPACE] [-- COMMAND ARGS…]
 
 Opens an interactive shell (bash, else sh) on a pseudo-terminal in a running sandbox. Every key,
 Ctrl-C included, goes to the sandbox; the window size follows yours. A dropped connection is
 re-attached within the server's reconnect window (30 s), replaying the output missed. Exits with
 the shell's exit code.
 
+With a command after --, runs it on the terminal instead of the shell (a REPL, an editor, top).
+
 Example:
   paddock sandbox shell scratch
+  paddock sandbox shell scratch -- python3 -q
 `,
   async run({ args, invocation, settings, client, io }) {
     const name = oneName(args, 'paddock sandbox shell NAME');
-    if (invocation.rest !== undefined) {
-      throw new PaddockError(
-        ErrorCode.ValidationFailed,
-        'sandbox shell runs the login shell only; run a command with paddock sandbox exec NAME -- COMMAND',
-        { issues: [{ path: '--', message: 'a command is not supported by the terminal' }] },
-      );
+    if (invocation.rest !== undefined && invocation.rest.length === 0) {
+      throw new PaddockError(ErrorCode.ValidationFailed, 'nothing to run after --', {
+        issues: [{ path: '--', message: 'give a command after --, or leave -- out for a shell' }],
+      });
     }
     const terminal = await client.sandboxes.terminal(name, {
       namespace: settings.namespace,
+      ...(invocation.rest === undefined ? {} : { command: invocation.rest }),
       ...terminalSize(),
     });
     return attach(terminal, io.stderr);

@@ -98,6 +98,20 @@ describe('client terminal against the real server', {
     assert.deepEqual(await terminal.done, { exitCode: 4, signal: null });
   });
 
+  it('runs a command instead of the shell when asked, on the same terminal', async () => {
+    const terminal = await alice().sandboxes.terminal(box, {
+      cols: 80,
+      rows: 24,
+      command: ['sh', '-c', 'test -t 0 && echo on-a-tty; read line; echo "got $line"; exit 6'],
+    });
+    terminals.push(terminal);
+    const output = collect(terminal);
+    await waitFor(output, /^on-a-tty\r?$/m);
+    terminal.write('hello\r');
+    await waitFor(output, /^got hello\r?$/m);
+    assert.deepEqual(await terminal.done, { exitCode: 6, signal: null });
+  });
+
   it('re-attaches after the connection is cut and replays what was missed', async () => {
     const terminal = await alice().sandboxes.terminal(box, { cols: 80, rows: 24 });
     terminals.push(terminal);

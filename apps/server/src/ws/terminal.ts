@@ -78,7 +78,7 @@ export async function serveTerminal(call: TerminalCall, params: TerminalParams):
     return 101;
   }
   const handle = await deps.engine.runtime.exec(ref, {
-    command: [...SHELL_COMMAND],
+    command: query.command ?? [...SHELL_COMMAND],
     tty: true,
     ...(query.cols === undefined ? {} : { cols: query.cols }),
     ...(query.rows === undefined ? {} : { rows: query.rows }),
