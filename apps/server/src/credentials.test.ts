@@ -13,7 +13,8 @@ import {
   type ScriptedTurn,
   startScriptedLlm,
 } from '@paddock/testkit';
-import { API, eventually, startTestServer, type TestServer } from './test-server.ts';
+import { finishedRun, lastToolResult } from './run-test-support.ts';
+import { API, startTestServer, type TestServer } from './test-server.ts';
 
 const STORED_KEY = 'sk-ant-stored-credential-key-that-must-stay-on-the-host';
 const ENV_SECRET = 'env-secret-value-0123456789';
@@ -21,18 +22,6 @@ const FILE_SECRET = 'file-secret-token-0123456789';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers, read field by field in assertions.
 type Json = any;
-
-function lastToolResult(request: RecordedRequest): string {
-  const messages = (request.body as { messages: Array<{ content: unknown }> }).messages;
-  const content = messages.at(-1)?.content;
-  if (!Array.isArray(content)) return '';
-  return content
-    .filter((block: { type?: string }) => block.type === 'tool_result')
-    .map((block: { content?: unknown }) =>
-      typeof block.content === 'string' ? block.content : JSON.stringify(block.content),
-    )
-    .join('\n');
-}
 
 describe('credentials API', () => {
   let server: TestServer;
@@ -120,18 +109,7 @@ describe('credentials in runs', { skip: bwrapSkipReason(), timeout: 180_000 }, (
     assert.equal(res.status, 201, await res.text());
   };
 
-  const finished = async (name: string): Promise<Json> =>
-    eventually<Json>(
-      async () => {
-        const run: Json = await (
-          await server.call(`/api/v1/namespaces/default/runs/${name}`)
-        ).json();
-        const phase = run.status?.phase as string | undefined;
-        return phase && !['Pending', 'Starting', 'Running'].includes(phase) ? run : undefined;
-      },
-      120_000,
-      `run ${name} to finish`,
-    );
+  const finished = (name: string): Promise<Json> => finishedRun(server, name);
 
   it('uses the stored provider key upstream, delivers env and files, and keeps the key out', async () => {
     await createCredential('paddock-system', {

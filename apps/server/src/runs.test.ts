@@ -9,26 +9,10 @@ import {
   type ScriptedTurn,
   startScriptedLlm,
 } from '@paddock/testkit';
+import { finishedRun, lastToolResult, type RunJson, runTranscript } from './run-test-support.ts';
 import { API, eventually, startTestServer, type TestServer } from './test-server.ts';
 
 const PROVIDER_KEY = 'sk-ant-real-provider-key-that-must-stay-on-the-host';
-
-/** The text of the last tool result the model was sent (Anthropic message shape). */
-function lastToolResult(request: RecordedRequest): string {
-  const messages = (request.body as { messages: Array<{ content: unknown }> }).messages;
-  const content = messages.at(-1)?.content;
-  if (!Array.isArray(content)) return '';
-  return content
-    .filter((block: { type?: string }) => block.type === 'tool_result')
-    .map((block: { content?: unknown }) =>
-      typeof block.content === 'string' ? block.content : JSON.stringify(block.content),
-    )
-    .join('\n');
-}
-
-type StoredEvent = { seq: number; type: string; [key: string]: unknown };
-// biome-ignore lint/suspicious/noExplicitAny: a Run as JSON, read field by field in assertions.
-type RunJson = any;
 
 describe('runs', { skip: bwrapSkipReason(), timeout: 180_000 }, () => {
   let llm: ScriptedLlm;
@@ -72,28 +56,10 @@ describe('runs', { skip: bwrapSkipReason(), timeout: 180_000 }, () => {
     assert.equal(res.status, 201, await res.clone().text());
   };
 
-  const finished = async (name: string, namespace = 'default') => {
-    let last: RunJson;
-    try {
-      return await eventually<RunJson>(
-        async () => {
-          last = await (await server.call(`/api/v1/namespaces/${namespace}/runs/${name}`)).json();
-          const phase = last.status?.phase as string | undefined;
-          return phase && !['Pending', 'Starting', 'Running'].includes(phase) ? last : undefined;
-        },
-        120_000,
-        `run ${name} to finish`,
-      );
-    } catch (error) {
-      throw new Error(`${(error as Error).message}: ${JSON.stringify(last?.status)}`);
-    }
-  };
+  const finished = (name: string, namespace = 'default') => finishedRun(server, name, namespace);
 
-  const transcript = async (name: string, namespace = 'default'): Promise<StoredEvent[]> => {
-    const res = await server.call(`/api/v1/namespaces/${namespace}/runs/${name}/events`);
-    assert.equal(res.status, 200);
-    return ((await res.json()) as { items: StoredEvent[] }).items;
-  };
+  const transcript = (name: string, namespace = 'default') =>
+    runTranscript(server, name, namespace);
 
   it('writes a file, runs a test command, reads its output and finishes; the key stays on the host', async () => {
     turns = [
