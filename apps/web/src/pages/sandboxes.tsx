@@ -11,6 +11,7 @@ import { age } from '../lib/format.ts';
 import { useLiveKind } from '../lib/live.ts';
 import { useSession } from '../lib/session.ts';
 import './sandboxes.css';
+import { TableFrame } from '../components/table-frame.tsx';
 
 const templateOf = (s: Sandbox) =>
   `${s.spec.templateRef.kind === 'ClusterSandboxTemplate' ? 'cluster/' : ''}${s.spec.templateRef.name}`;
@@ -97,7 +98,7 @@ export function SandboxesPage(_props: { params: Record<string, string> }) {
               <p className="visually-hidden" role="status" aria-live="polite">
                 {shown.length} of {list.items.length} sandboxes shown
               </p>
-              <div className="table-wrap">
+              <TableFrame label="Sandboxes">
                 <table>
                   <caption className="visually-hidden">Sandboxes</caption>
                   <thead>
@@ -137,7 +138,7 @@ export function SandboxesPage(_props: { params: Record<string, string> }) {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableFrame>
               {shown.length === 0 ? <Empty title="No sandbox matches these filters" /> : null}
             </>
           )

@@ -8,6 +8,7 @@ import { useLiveKind } from '../lib/live.ts';
 import { useSession } from '../lib/session.ts';
 import { templatePath } from './templates.tsx';
 import './templates.css';
+import { TableFrame } from '../components/table-frame.tsx';
 
 type FieldRow = { path: string; value: unknown; from: string | undefined };
 
@@ -123,7 +124,7 @@ function Resolved({ resolved }: { resolved: ResolvedTemplate }) {
       {rows.length === 0 ? (
         <Empty title="No fields set">The sandbox gets the runtime's defaults.</Empty>
       ) : (
-        <div className="table-wrap">
+        <TableFrame label="Resolved fields">
           <table className="template-fields">
             <caption className="visually-hidden">Resolved fields</caption>
             <thead>
@@ -143,7 +144,7 @@ function Resolved({ resolved }: { resolved: ResolvedTemplate }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableFrame>
       )}
     </>
   );

@@ -8,6 +8,7 @@ import { age } from '../lib/format.ts';
 import { useLiveKind } from '../lib/live.ts';
 import { useSession } from '../lib/session.ts';
 import './templates.css';
+import { TableFrame } from '../components/table-frame.tsx';
 
 type Row = { scope: 'cluster' | 'namespace'; template: AnyTemplate };
 
@@ -136,7 +137,7 @@ export function TemplatesPage(_props: { params: Record<string, string> }) {
           </Empty>
         )
       ) : (
-        <div className="table-wrap">
+        <TableFrame label="Templates">
           <table className="templates-table">
             <caption className="visually-hidden">Templates</caption>
             <thead>
@@ -163,7 +164,7 @@ export function TemplatesPage(_props: { params: Record<string, string> }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableFrame>
       )}
     </>
   );

@@ -1,6 +1,7 @@
 import type { Run } from '@paddock/core';
 import { age, usd } from '../../lib/format.ts';
 import { Link } from '../link.tsx';
+import { TableFrame } from '../table-frame.tsx';
 import { RunPhaseBadge } from '../transcript/run-phase-badge.tsx';
 
 /** Runs, newest first: name, agent, phase, turns, tool calls, cost, age. */
@@ -9,7 +10,7 @@ export function RunTable({ runs, caption }: { runs: readonly Run[]; caption: str
     (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
   );
   return (
-    <div className="table-wrap">
+    <TableFrame label={caption}>
       <table>
         <caption className="visually-hidden">{caption}</caption>
         <thead>
@@ -56,6 +57,6 @@ export function RunTable({ runs, caption }: { runs: readonly Run[]; caption: str
           })}
         </tbody>
       </table>
-    </div>
+    </TableFrame>
   );
 }

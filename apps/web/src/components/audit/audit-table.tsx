@@ -1,4 +1,5 @@
 import type { AuditRecord } from '@paddock/api';
+import { TableFrame } from '../table-frame.tsx';
 import { ResultBadge } from './result-badge.tsx';
 
 /**
@@ -15,7 +16,7 @@ export function AuditTable({
   isCompact?: boolean;
 }) {
   return (
-    <div className="table-wrap">
+    <TableFrame label={caption}>
       <table className="audit-table">
         <caption className="visually-hidden">{caption}</caption>
         <thead>
@@ -56,6 +57,6 @@ export function AuditTable({
           ))}
         </tbody>
       </table>
-    </div>
+    </TableFrame>
   );
 }

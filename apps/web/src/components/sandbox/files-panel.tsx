@@ -9,6 +9,7 @@ import { MutationError } from './mutation-error.tsx';
 import { crumbsOf, isValidEntryName, joinPath, WORKSPACE } from './sandbox-paths.ts';
 import { saveBytes } from './save-bytes.ts';
 import './files-panel.css';
+import { TableFrame } from '../table-frame.tsx';
 
 const byFolderThenName = (a: FileInfo, b: FileInfo) =>
   Number(b.type === 'directory') - Number(a.type === 'directory') || a.name.localeCompare(b.name);
@@ -152,7 +153,7 @@ export function FilesPanel({ name }: { name: string }) {
           list.items.length === 0 ? (
             <Empty title="This folder is empty">Upload a file or create a folder.</Empty>
           ) : (
-            <div className="table-wrap">
+            <TableFrame label={`Files in ${path}`}>
               <table>
                 <caption className="visually-hidden">Files in {path}</caption>
                 <thead>
@@ -247,7 +248,7 @@ export function FilesPanel({ name }: { name: string }) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableFrame>
           )
         }
       </QueryView>

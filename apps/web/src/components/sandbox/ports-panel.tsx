@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useSession } from '../../lib/session.ts';
 import { Empty, QueryView } from '../states.tsx';
+import { TableFrame } from '../table-frame.tsx';
 
 type Port = {
   name: string;
@@ -42,7 +43,7 @@ export function PortsPanel({ name, isRunning }: { name: string; isRunning: boole
             {!isRunning ? (
               <p className="muted">The sandbox is not running: previews answer once it runs.</p>
             ) : null}
-            <div className="table-wrap">
+            <TableFrame label="Ports">
               <table>
                 <caption className="visually-hidden">Ports</caption>
                 <thead>
@@ -80,7 +81,7 @@ export function PortsPanel({ name, isRunning }: { name: string; isRunning: boole
                   })}
                 </tbody>
               </table>
-            </div>
+            </TableFrame>
           </>
         )
       }

@@ -1,5 +1,6 @@
 import type { Sandbox } from '@paddock/core';
 import type { ReactNode } from 'react';
+import { TableFrame } from '../table-frame.tsx';
 import { PhaseBadge } from './phase-badge.tsx';
 
 const when = (timestamp: string | undefined) =>
@@ -51,8 +52,7 @@ export function StatusCard({ sandbox }: { sandbox: Sandbox }) {
       {(status?.conditions ?? []).length === 0 ? (
         <p className="muted">No conditions yet.</p>
       ) : (
-        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard.
-        <section className="table-wrap" tabIndex={0} aria-label="Conditions">
+        <TableFrame label="Conditions">
           <table>
             <caption className="visually-hidden">Conditions</caption>
             <thead>
@@ -88,7 +88,7 @@ export function StatusCard({ sandbox }: { sandbox: Sandbox }) {
               ))}
             </tbody>
           </table>
-        </section>
+        </TableFrame>
       )}
     </section>
   );

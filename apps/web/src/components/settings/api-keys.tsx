@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { age } from '../../lib/format.ts';
 import { useSession } from '../../lib/session.ts';
 import { Empty, QueryView } from '../states.tsx';
+import { TableFrame } from '../table-frame.tsx';
 import { CreateApiKey } from './create-api-key.tsx';
 import { MutationError } from './mutation-error.tsx';
 
@@ -71,7 +72,7 @@ export function ApiKeys() {
           list.items.length === 0 ? (
             <Empty title="No API keys yet">Create one below for the CLI, the SDK or CI.</Empty>
           ) : (
-            <div className="table-wrap">
+            <TableFrame label="API keys">
               <table>
                 <caption className="visually-hidden">API keys</caption>
                 <thead>
@@ -120,7 +121,7 @@ export function ApiKeys() {
                   })}
                 </tbody>
               </table>
-            </div>
+            </TableFrame>
           )
         }
       </QueryView>

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { age } from '../../lib/format.ts';
 import { useSession } from '../../lib/session.ts';
 import { Empty, QueryView } from '../states.tsx';
+import { TableFrame } from '../table-frame.tsx';
 import { MutationError } from './mutation-error.tsx';
 
 function DeleteButton({ credential }: { credential: Credential }) {
@@ -142,7 +143,7 @@ export function Credentials() {
           list.items.length === 0 ? (
             <Empty title={`No credentials in ${namespace}`} />
           ) : (
-            <div className="table-wrap">
+            <TableFrame label="Credentials">
               <table>
                 <caption className="visually-hidden">Credentials</caption>
                 <thead>
@@ -172,7 +173,7 @@ export function Credentials() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableFrame>
           )
         }
       </QueryView>

@@ -1,5 +1,6 @@
 import { tokens, usd } from '../../lib/format.ts';
 import { Empty } from '../states.tsx';
+import { TableFrame } from '../table-frame.tsx';
 import type { LlmCall } from './transcript-reducer.ts';
 
 function latency(ms: number): string {
@@ -16,7 +17,7 @@ export function LlmCalls({ calls }: { calls: readonly LlmCall[] }) {
     );
   }
   return (
-    <div className="table-wrap">
+    <TableFrame label="LLM calls">
       <table>
         <caption className="visually-hidden">LLM calls</caption>
         <thead>
@@ -62,6 +63,6 @@ export function LlmCalls({ calls }: { calls: readonly LlmCall[] }) {
           })}
         </tbody>
       </table>
-    </div>
+    </TableFrame>
   );
 }

@@ -1,4 +1,5 @@
 import type { ResolvedTemplate } from '@paddock/api';
+import { TableFrame } from '../../table-frame.tsx';
 
 /**
  * The value at an origin path of a spec: `resources.cpu`, `repos[0]`, or a merge-by-key item
@@ -56,7 +57,7 @@ export function ResolvedTemplateView({
         Inheritance: {resolved.chain.join(' → ')}. Overridable here:{' '}
         {resolved.overridable.length > 0 ? resolved.overridable.join(', ') : 'nothing'}.
       </p>
-      <div className="table-wrap">
+      <TableFrame label="Resolved template fields">
         <table className="resolved-table">
           <caption className="visually-hidden">Resolved template fields</caption>
           <thead>
@@ -97,7 +98,7 @@ export function ResolvedTemplateView({
             })}
           </tbody>
         </table>
-      </div>
+      </TableFrame>
     </>
   );
 }
