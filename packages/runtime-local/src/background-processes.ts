@@ -146,15 +146,21 @@ export class BackgroundProcesses {
     const dir = join(this.#dir, id);
     const meta = readJson(join(dir, 'meta.json'), BackgroundMeta);
     if (!meta) return undefined;
-    const exit = readJson(join(dir, 'exit.json'), BackgroundExit);
+    const readExit = () => readJson(join(dir, 'exit.json'), BackgroundExit);
+    let exit = readExit();
     const info: ProcessInfo = {
       id,
       command: meta.command,
       startedAt: meta.startedAt,
       running: false,
     };
+    if (!exit) {
+      info.running = isAlive(meta.supervisor);
+      // The supervisor writes exit.json and exits at once: it may have done both between the
+      // two reads above.
+      if (!info.running) exit = readExit();
+    }
     if (exit) info.exit = { exitCode: exit.exitCode, signal: exit.signal, timedOut: exit.timedOut };
-    else info.running = isAlive(meta.supervisor);
     return info;
   }
 
