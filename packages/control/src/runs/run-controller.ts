@@ -60,6 +60,7 @@ export async function startRunController(options: RunControllerOptions): Promise
     spentToday:
       options.spentToday ?? (async () => ({ userSpentTodayUsd: 0, namespaceSpentTodayUsd: 0 })),
     now,
+    stopping: new Map(),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   };
   const work = new WorkQueue({

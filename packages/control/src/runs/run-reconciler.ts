@@ -50,12 +50,17 @@ export type RunReconcileDeps = {
   /** A gateway URL (as sandboxes see it) and a fresh token for the run. */
   gatewayFor: (run: Run, agent: AgentSpec) => GatewayAccess;
   spentToday: SpentToday;
+  /** When each finished run's harness was sent SIGTERM (run uid → ms), in this process. */
+  stopping: Map<string, number>;
   now: () => Date;
   /** The credentials agents declare (`as: env | file`); none can be delivered when absent. */
   credentials?: CredentialSource;
 };
 
 export type RunReconcileResult = { requeueAfterMs?: number };
+
+/** How long a harness has between SIGTERM and SIGKILL to record its end. */
+export const STOP_GRACE_MS = 10_000;
 
 type Key = { namespace: string; name: string };
 
@@ -418,13 +423,26 @@ async function settle(deps: RunReconcileDeps, run: Run): Promise<RunReconcileRes
   const uid = run.metadata.uid ?? '';
   if (info?.running) {
     deps.pumps.ensure(`${run.metadata.namespace}/${run.metadata.name}`, uid, ref, processId);
-    const handle = await deps.runtime.attach(ref, processId);
-    void handle.stdout.cancel().catch(() => {});
-    void handle.stderr.cancel().catch(() => {});
-    const sinceMs = deps.now().getTime() - Date.parse(run.status?.completedAt ?? '');
-    await handle.signal(sinceMs > 10_000 ? 'SIGKILL' : 'SIGTERM').catch(() => {});
+    // One SIGTERM, then time to record its own end (a second one makes a harness quit at once),
+    // then SIGKILL.
+    const nowMs = deps.now().getTime();
+    const termedAt = deps.stopping.get(uid);
+    const signal =
+      termedAt === undefined
+        ? 'SIGTERM'
+        : nowMs - termedAt >= STOP_GRACE_MS
+          ? 'SIGKILL'
+          : undefined;
+    if (signal !== undefined) {
+      if (termedAt === undefined) deps.stopping.set(uid, nowMs);
+      const handle = await deps.runtime.attach(ref, processId);
+      void handle.stdout.cancel().catch(() => {});
+      void handle.stderr.cancel().catch(() => {});
+      await handle.signal(signal).catch(() => {});
+    }
     return { requeueAfterMs: 1000 };
   }
+  deps.stopping.delete(uid);
   const state = deps.pumps.state(uid);
   if (state && state.exit === undefined && state.error === undefined)
     return { requeueAfterMs: 200 };
