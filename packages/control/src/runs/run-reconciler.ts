@@ -64,9 +64,9 @@ export const STOP_GRACE_MS = 10_000;
 
 type Key = { namespace: string; name: string };
 
-/** The harness's background process id inside the sandbox. */
+/** The harness's background process id inside the sandbox (process ids are at most 63 long). */
 export function harnessProcessId(run: Run): string {
-  return `run-${run.metadata.name}`;
+  return `run-${run.metadata.name}`.slice(0, 63).replace(/[-.]+$/, '');
 }
 
 /** The name of the sandbox a run creates for itself. */
