@@ -36,7 +36,7 @@ export const TranscriptEventType = {
   Log: 'log',
   /** A failure the harness survived or is about to end on. */
   Error: 'error',
-  /** The run ended; the last event of a transcript. */
+  /** The run ended: the harness's last event (the gateway may still record a call it was serving). */
   RunFinished: 'run.finished',
 } as const;
 export type TranscriptEventType = (typeof TranscriptEventType)[keyof typeof TranscriptEventType];
