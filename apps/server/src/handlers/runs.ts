@@ -87,14 +87,20 @@ export const runHandlers: RouteHandler[] = [
     const abort = new AbortController();
     void sse.closed.then(() => abort.abort());
     // The stream ends once the run is finished and no harness output is still being stored.
+    // Settled: an outcome, the harness's output all stored and sent, and one more quiet poll, so
+    // the gateway's record of a call that ended with the run (it lands just after) is sent too.
     const endWhenSettled = async () => {
+      let quietPolls = 0;
       while (!abort.signal.aborted) {
         const current = await store.get('Run', params).catch(() => undefined);
         if (current === undefined || current.metadata.uid !== uid) break;
+        let isSettled = false;
         if (isTerminalRunPhase(phaseOf(current)) && (await runLog.lastSeq(uid)) === sent) {
           const pump = call.deps.engine.runs.pumpState(uid);
-          if (pump === undefined || pump.exit !== undefined || pump.error !== undefined) break;
+          isSettled = pump === undefined || pump.exit !== undefined || pump.error !== undefined;
         }
+        quietPolls = isSettled ? quietPolls + 1 : 0;
+        if (quietPolls > 1) break;
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
       abort.abort();
