@@ -1,20 +1,23 @@
-// npm run bench: Paddock measured beside its floor in the same run, in three parts:
+// npm run bench: Paddock measured beside its floor in the same run, in four parts:
 // - engine: the local engine in process vs a bare bwrap call (bench/engine.ts);
 // - api: the real server under concurrent creates and execs through @paddock/client vs the
 //   same execs through the runtime directly (bench/api-load.ts);
 // - harness: the built-in agent harness per turn and at cold start vs direct SDK calls, against
-//   the scripted LLM (bench/harness.ts).
-// PADDOCK_BENCH_ONLY=engine|api|harness runs one part. Prints tables and ratios and merges the
-// results into bench/results/latest.json (engine results at the top level, the others under `api`
-// and `harness`).
+//   the scripted LLM (bench/harness.ts);
+// - gateway: streaming model calls through the LLM gateway vs straight to the scripted LLM
+//   (bench/gateway.ts).
+// PADDOCK_BENCH_ONLY=engine|api|harness|gateway runs one part. Prints tables and ratios and merges
+// the results into bench/results/latest.json (engine results at the top level, the others under
+// `api`, `harness` and `gateway`).
 // Exits non-zero when the API case lost or failed any request.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runApiLoadBench } from './api-load.ts';
 import { runEngineBench } from './engine.ts';
+import { runGatewayBench } from './gateway.ts';
 import { runHarnessBench } from './harness.ts';
 
-const PARTS = ['engine', 'api', 'harness'] as const;
+const PARTS = ['engine', 'api', 'harness', 'gateway'] as const;
 const only = process.env.PADDOCK_BENCH_ONLY;
 if (only !== undefined && only !== '' && !PARTS.some((p) => p === only)) {
   console.error(`PADDOCK_BENCH_ONLY must be one of ${PARTS.join(', ')}, not "${only}"`);
@@ -31,12 +34,13 @@ let results: Record<string, unknown> = { ...previous, node: process.version };
 let failed = 0;
 
 if (runs('engine')) {
-  const { api, harness } = results;
+  const { api, harness, gateway } = results;
   results = {
     node: process.version,
     ...(await runEngineBench()),
     ...(api ? { api } : {}),
     ...(harness ? { harness } : {}),
+    ...(gateway ? { gateway } : {}),
   };
 }
 if (runs('api')) {
@@ -46,6 +50,9 @@ if (runs('api')) {
 }
 if (runs('harness')) {
   results.harness = await runHarnessBench();
+}
+if (runs('gateway')) {
+  results.gateway = await runGatewayBench();
 }
 
 mkdirSync(out, { recursive: true });
