@@ -36,8 +36,7 @@ import {
   describeExit,
   type EventMapper,
   type Finish,
-  jsonObject,
-  plainLine,
+  readJsonLine,
   truncate,
   unmapped,
 } from './event-mapper.ts';
@@ -78,12 +77,9 @@ export class ClaudeCodeEvents implements EventMapper {
   }
 
   mapLine(text: string): TranscriptEventInput[] {
-    if (text.trim() === '') return [];
-    const value = jsonObject(text);
-    if (value === undefined) return [plainLine(text)];
-    const parsed = ClaudeCodeLine.safeParse(value);
-    if (!parsed.success) return [unmapped(`claude-code: ${String(value.type)}`, value)];
-    const line = parsed.data;
+    const read = readJsonLine(text, ClaudeCodeLine, 'claude-code');
+    if ('events' in read) return read.events;
+    const { line, value } = read;
     switch (line.type) {
       case 'system':
         return this.#system(line, value);

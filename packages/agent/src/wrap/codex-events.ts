@@ -28,8 +28,7 @@ import {
   describeExit,
   type EventMapper,
   type Finish,
-  jsonObject,
-  plainLine,
+  readJsonLine,
   truncate,
   unmapped,
 } from './event-mapper.ts';
@@ -111,12 +110,9 @@ export class CodexEvents implements EventMapper {
   }
 
   mapLine(text: string): TranscriptEventInput[] {
-    if (text.trim() === '') return [];
-    const value = jsonObject(text);
-    if (value === undefined) return [plainLine(text)];
-    const parsed = Line.safeParse(value);
-    if (!parsed.success) return [unmapped(`codex: ${String(value.type)}`, value)];
-    const line = parsed.data;
+    const read = readJsonLine(text, Line, 'codex');
+    if ('events' in read) return read.events;
+    const { line, value } = read;
     switch (line.type) {
       case 'thread.started':
         return [

@@ -3,6 +3,7 @@
  * transcript events, and once the CLI exited the mapping says how the run ended. The wrapper
  * (wrap-session.ts) stamps and writes the events; mappings stay pure and testable line by line.
  */
+
 import {
   type BudgetLimit,
   type RunOutcome,
@@ -10,6 +11,7 @@ import {
   type TranscriptEventInput,
   TranscriptEventType,
 } from '@paddock/core';
+import type { z } from 'zod';
 
 /** How the CLI's process ended (`code` is null when a signal killed it). */
 export type CliExit = { code: number | null; signal: string | null };
@@ -84,4 +86,22 @@ export function amount(value: unknown): number {
 /** How a CLI exit reads in a message: `exit code 2`, `signal SIGKILL`. */
 export function describeExit(exit: CliExit): string {
   return exit.code === null ? `signal ${exit.signal ?? 'unknown'}` : `exit code ${exit.code}`;
+}
+
+/**
+ * One stdout line of a CLI that writes JSON Lines, read against `schema`: the parsed `line` (and
+ * the raw `value`) when it is one of the CLI's known events, else the `events` to emit instead (none for a blank line, an info
+ * log for plain text, a debug log keeping an unknown event whole).
+ */
+export function readJsonLine<S extends z.ZodType>(
+  text: string,
+  schema: S,
+  cli: string,
+): { line: z.output<S>; value: Record<string, unknown> } | { events: TranscriptEventInput[] } {
+  if (text.trim() === '') return { events: [] };
+  const value = jsonObject(text);
+  if (value === undefined) return { events: [plainLine(text)] };
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) return { events: [unmapped(`${cli}: ${String(value.type)}`, value)] };
+  return { line: parsed.data, value };
 }

@@ -27,10 +27,8 @@ import {
   describeExit,
   type EventMapper,
   type Finish,
-  jsonObject,
-  plainLine,
+  readJsonLine,
   truncate,
-  unmapped,
 } from './event-mapper.ts';
 
 const MAX_TOOL_OUTPUT_CHARS = 64_000;
@@ -97,12 +95,9 @@ export class OpenCodeEvents implements EventMapper {
   }
 
   mapLine(text: string): TranscriptEventInput[] {
-    if (text.trim() === '') return [];
-    const value = jsonObject(text);
-    if (value === undefined) return [plainLine(text)];
-    const parsed = Line.safeParse(value);
-    if (!parsed.success) return [unmapped(`opencode: ${String(value.type)}`, value)];
-    const line = parsed.data;
+    const read = readJsonLine(text, Line, 'opencode');
+    if ('events' in read) return read.events;
+    const { line } = read;
     switch (line.type) {
       case 'step_start':
         if (this.#hasStarted) return [];
