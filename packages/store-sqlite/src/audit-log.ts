@@ -10,6 +10,7 @@ import {
 import { z } from 'zod';
 import { auditQuerySql, encodeAuditCursor } from './audit-query.ts';
 import { Connection } from './connection.ts';
+import { decodeJsonRow } from './json-row.ts';
 
 /** Options of `openSqliteAuditLog`, validated once (`validation_failed` listing every problem). */
 export const SqliteAuditLogOptions = z.strictObject({
@@ -23,23 +24,8 @@ export type SqliteAuditLogOptions = z.input<typeof SqliteAuditLogOptions>;
 const AuditRow = z.object({ seq: z.int(), time_ms: z.int(), json: z.string() });
 
 function parseRow(row: unknown): { record: AuditRecord; seq: number; timeMs: number } {
-  const parsed = AuditRow.safeParse(row);
-  const record = parsed.success ? safeJson(parsed.data.json) : undefined;
-  const checked = AuditRecord.safeParse(record);
-  if (!parsed.success || !checked.success) {
-    throw new PaddockError(ErrorCode.Internal, 'a corrupt row in the audit_log table', {
-      seq: parsed.success ? parsed.data.seq : null,
-    });
-  }
-  return { record: checked.data, seq: parsed.data.seq, timeMs: parsed.data.time_ms };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  const decoded = decodeJsonRow(row, AuditRow, AuditRecord, 'audit_log');
+  return { record: decoded.document, seq: decoded.row.seq, timeMs: decoded.row.time_ms };
 }
 
 /**

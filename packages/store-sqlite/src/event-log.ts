@@ -11,6 +11,7 @@ import {
 } from '@paddock/core';
 import { z } from 'zod';
 import { Connection } from './connection.ts';
+import { decodeJsonRow } from './json-row.ts';
 
 /** Options of `openSqliteEventLog`, validated once (`validation_failed` listing every problem). */
 export const SqliteEventLogOptions = z.strictObject({
@@ -26,23 +27,8 @@ export type SqliteEventLogOptions = z.input<typeof SqliteEventLogOptions>;
 const EventRow = z.object({ seq: z.int().positive(), json: z.string() });
 
 function parseRow(row: unknown): RecordedEvent {
-  const parsed = EventRow.safeParse(row);
-  const event = parsed.success ? safeJson(parsed.data.json) : undefined;
-  const checked = ResourceEvent.safeParse(event);
-  if (!parsed.success || !checked.success) {
-    throw new PaddockError(ErrorCode.Internal, 'a corrupt row in the events table', {
-      seq: parsed.success ? parsed.data.seq : null,
-    });
-  }
-  return { ...checked.data, seq: parsed.data.seq };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  const decoded = decodeJsonRow(row, EventRow, ResourceEvent, 'events');
+  return { ...decoded.document, seq: decoded.row.seq };
 }
 
 /**

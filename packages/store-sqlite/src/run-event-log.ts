@@ -12,6 +12,7 @@ import {
 import { z } from 'zod';
 import { ChangeNotifier } from './change-notifier.ts';
 import { Connection } from './connection.ts';
+import { decodeJsonRow } from './json-row.ts';
 
 /** Options of `openSqliteRunEventLog`, validated once (`validation_failed` listing every problem). */
 export const SqliteRunEventLogOptions = z.strictObject({
@@ -37,23 +38,8 @@ const MaxSeqRow = z.object({ last: z.int().nonnegative() });
 const CursorRow = z.object({ source_offset: z.int().nonnegative() });
 
 function parseRow(row: unknown): StoredTranscriptEvent {
-  const parsed = EventRow.safeParse(row);
-  const event = parsed.success ? safeJson(parsed.data.json) : undefined;
-  const checked = TranscriptEvent.safeParse(event);
-  if (!parsed.success || !checked.success) {
-    throw new PaddockError(ErrorCode.Internal, 'a corrupt row in the run_events table', {
-      seq: parsed.success ? parsed.data.seq : null,
-    });
-  }
-  return { ...checked.data, seq: parsed.data.seq };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  const decoded = decodeJsonRow(row, EventRow, TranscriptEvent, 'run_events');
+  return { ...decoded.document, seq: decoded.row.seq };
 }
 
 /** Validates every event of a batch, so the error names each bad one (`events[2].ts`). */
