@@ -20,10 +20,17 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
   );
 }
 
+/** The error code (`internal` for anything not a PaddockError) and message of a failure. */
+function describeError(error: unknown): { code: string; message: string } {
+  return {
+    code: isPaddockError(error) ? error.code : 'internal',
+    message: error instanceof Error ? error.message : String(error),
+  };
+}
+
 /** A failed request: its code and message, and a retry. The page around it stays usable. */
 export function ErrorState({ error, retry }: { error: unknown; retry?: () => void }) {
-  const code = isPaddockError(error) ? error.code : 'internal';
-  const message = error instanceof Error ? error.message : String(error);
+  const { code, message } = describeError(error);
   return (
     <div className="state error" role="alert">
       <strong>{code}</strong>: {message}
@@ -55,5 +62,28 @@ export function QueryView<T>({
       {query.error ? <ErrorState error={query.error} retry={() => void query.refetch()} /> : null}
       {children(query.data)}
     </>
+  );
+}
+
+/**
+ * A failed action's code and message, announced, next to the control that started it: a
+ * paragraph, or with `isInline` a small span inside a row of buttons. Nothing without an error.
+ */
+export function MutationError({
+  error,
+  id,
+  isInline = false,
+}: {
+  error: unknown;
+  id?: string;
+  isInline?: boolean;
+}) {
+  if (!error) return null;
+  const { code, message } = describeError(error);
+  const Tag = isInline ? 'span' : 'p';
+  return (
+    <Tag className={isInline ? 'form-error small' : 'form-error'} role="alert" id={id}>
+      <strong>{code}</strong>: {message}
+    </Tag>
   );
 }

@@ -16,8 +16,7 @@ import {
 } from '../components/sandbox/create/sandbox-draft.ts';
 import { TemplatePicker } from '../components/sandbox/create/template-picker.tsx';
 import { useDebounced } from '../components/sandbox/create/use-debounced.ts';
-import { MutationError } from '../components/sandbox/mutation-error.tsx';
-import { QueryView } from '../components/states.tsx';
+import { MutationError, QueryView } from '../components/states.tsx';
 import { navigate } from '../lib/router.ts';
 import { useSession } from '../lib/session.ts';
 import './sandbox-create.css';
@@ -180,7 +179,7 @@ export function SandboxCreatePage(_props: { params: Record<string, string> }) {
               {blockedBy ?? 'Ready to create.'}
             </span>
           </div>
-          <MutationError error={create.error} />
+          <MutationError error={create.error} isInline />
           {createViolations.length > 0 ? (
             <ul className="violations">
               {createViolations.map((v) => (

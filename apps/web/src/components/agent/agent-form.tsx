@@ -2,6 +2,7 @@ import { type Agent, HarnessKind, isPaddockError } from '@paddock/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { useSession } from '../../lib/session.ts';
+import { MutationError } from '../states.tsx';
 import {
   type AgentField,
   type AgentFormValues,
@@ -11,7 +12,6 @@ import {
   formFromAgent,
   specFromForm,
 } from './agent-form-model.ts';
-import { MutationError } from './mutation-error.tsx';
 
 /**
  * Creates an agent, or edits one (`agent` given: the name is fixed and the update carries its

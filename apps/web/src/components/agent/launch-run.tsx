@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { navigate } from '../../lib/router.ts';
 import { useSession } from '../../lib/session.ts';
-import { MutationError } from './mutation-error.tsx';
+import { MutationError } from '../states.tsx';
 
 /**
  * Starts a run of an agent: a prompt, a mode, "Start run"; then opens the run's live transcript.

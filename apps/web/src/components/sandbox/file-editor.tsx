@@ -2,8 +2,7 @@ import type { FileInfo } from '@paddock/api';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useSession } from '../../lib/session.ts';
-import { QueryView } from '../states.tsx';
-import { MutationError } from './mutation-error.tsx';
+import { MutationError, QueryView } from '../states.tsx';
 
 /** Files larger than this are not opened for editing. */
 const MAX_EDIT_BYTES = 1024 * 1024;
@@ -91,7 +90,7 @@ export function FileEditor({
                   <span role="status" className="small">
                     {save.isSuccess ? 'Saved' : isDirty ? 'Unsaved changes' : ''}
                   </span>
-                  <MutationError error={save.error} />
+                  <MutationError error={save.error} isInline />
                 </div>
               </form>
             )

@@ -3,9 +3,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ChangeEvent, type FormEvent, useState } from 'react';
 import { bytes } from '../../lib/format.ts';
 import { useSession } from '../../lib/session.ts';
-import { Empty, QueryView } from '../states.tsx';
+import { Empty, MutationError, QueryView } from '../states.tsx';
 import { FileEditor } from './file-editor.tsx';
-import { MutationError } from './mutation-error.tsx';
 import { crumbsOf, isValidEntryName, joinPath, WORKSPACE } from './sandbox-paths.ts';
 import { saveBytes } from './save-bytes.ts';
 import './files-panel.css';
@@ -147,7 +146,10 @@ export function FilesPanel({ name }: { name: string }) {
       <p role="status" className="small files-notice">
         {upload.isPending ? 'Uploading…' : notice}
       </p>
-      <MutationError error={upload.error ?? mkdir.error ?? remove.error ?? download.error} />
+      <MutationError
+        error={upload.error ?? mkdir.error ?? remove.error ?? download.error}
+        isInline
+      />
       <QueryView query={query} what={`Listing ${path}`}>
         {(list) =>
           list.items.length === 0 ? (

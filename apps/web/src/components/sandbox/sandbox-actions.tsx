@@ -2,8 +2,8 @@ import { type Sandbox, SandboxPhase } from '@paddock/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSession } from '../../lib/session.ts';
-import { MutationError } from './mutation-error.tsx';
 import './sandbox-actions.css';
+import { MutationError } from '../states.tsx';
 
 /** Annotation the sandbox reconciler reads to move an errored sandbox back through admission. */
 const RETRY_REQUESTED_ANNOTATION = 'paddock.dev/retry-requested-at';
@@ -127,7 +127,7 @@ export function SandboxActions({
           Delete
         </button>
       )}
-      <MutationError error={mutation.error} />
+      <MutationError error={mutation.error} isInline />
     </div>
   );
 }

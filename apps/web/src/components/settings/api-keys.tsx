@@ -3,10 +3,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { age } from '../../lib/format.ts';
 import { useSession } from '../../lib/session.ts';
-import { Empty, QueryView } from '../states.tsx';
+import { Empty, MutationError, QueryView } from '../states.tsx';
 import { TableFrame } from '../table-frame.tsx';
 import { CreateApiKey } from './create-api-key.tsx';
-import { MutationError } from './mutation-error.tsx';
 
 function status(key: ApiKey, now: number): { text: string; level: string } {
   if (key.revokedAt) return { text: 'revoked', level: 'bad' };

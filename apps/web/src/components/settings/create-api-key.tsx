@@ -2,7 +2,7 @@ import type { CreateApiKeyBody } from '@paddock/api';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSession } from '../../lib/session.ts';
-import { MutationError } from './mutation-error.tsx';
+import { MutationError } from '../states.tsx';
 import { SecretOnce } from './secret-once.tsx';
 
 const EXPIRY = [

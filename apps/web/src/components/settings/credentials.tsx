@@ -3,9 +3,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { age } from '../../lib/format.ts';
 import { useSession } from '../../lib/session.ts';
-import { Empty, QueryView } from '../states.tsx';
+import { Empty, MutationError, QueryView } from '../states.tsx';
 import { TableFrame } from '../table-frame.tsx';
-import { MutationError } from './mutation-error.tsx';
 
 function DeleteButton({ credential }: { credential: Credential }) {
   const { client, namespace } = useSession();

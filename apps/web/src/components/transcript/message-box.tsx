@@ -1,7 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, type KeyboardEvent, useState } from 'react';
 import { useSession } from '../../lib/session.ts';
-import { MutationError } from '../agent/mutation-error.tsx';
+import { MutationError } from '../states.tsx';
 
 /** A message to an interactive run: Enter sends, Shift+Enter starts a new line. */
 export function MessageBox({ runName }: { runName: string }) {
