@@ -204,6 +204,34 @@ describe('runs', { skip: bwrapSkipReason(), timeout: 180_000 }, () => {
     assert.match(JSON.stringify(events), /from-the-repo/);
   });
 
+  it('fails a run whose agent does not exist, and refuses input to a run that takes none', async () => {
+    const res = await server.call('/api/v1/namespaces/default/runs', {
+      method: 'POST',
+      body: JSON.stringify({
+        apiVersion: API,
+        kind: 'Run',
+        metadata: { name: 'orphan' },
+        spec: { agentRef: { name: 'nobody' }, prompt: 'hello' },
+      }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const run = await finished('orphan');
+    assert.equal(run.status.phase, 'Failed');
+    assert.match(run.status.message, /agent nobody not found/);
+    for (const path of ['messages', 'end']) {
+      const refused = await server.call(`/api/v1/namespaces/default/runs/orphan/${path}`, {
+        method: 'POST',
+        ...(path === 'messages' ? { body: JSON.stringify({ text: 'hi' }) } : {}),
+      });
+      assert.equal(refused.status, 409, path);
+      assert.equal(((await refused.json()) as RunJson).error.code, 'invalid_transition');
+    }
+    const cancel = await server.call('/api/v1/namespaces/default/runs/orphan/cancel', {
+      method: 'POST',
+    });
+    assert.equal(cancel.status, 409, 'a finished run cannot be cancelled');
+  });
+
   it('stops at maxTurns with BudgetExceeded', async () => {
     llm.requests.length = 0;
     const loop = () => ({ toolCalls: [{ name: 'bash', input: { command: 'echo again' } }] });
