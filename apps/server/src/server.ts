@@ -186,7 +186,12 @@ export async function startServer(
     authenticator: authenticatorFor(config, engine),
     limiter: new RateLimiter({ ratePerSec: config.rateLimitPerSec, burst: config.rateLimitBurst }),
   };
-  const closePreviews = servePreviews(previewServer, { deps, signer, limiter: pipeline.limiter });
+  const closePreviews = servePreviews(previewServer, {
+    deps,
+    signer,
+    limiter: pipeline.limiter,
+    confirm: (principal) => pipeline.authenticator.confirm(principal),
+  });
   const inFlight = new Set<Promise<void>>();
   // The UI's SSO sign-in reads the provider's discovery document and calls its token endpoint.
   const oidcOrigins =

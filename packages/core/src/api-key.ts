@@ -38,6 +38,7 @@ export type ApiKeyRecord = z.infer<typeof ApiKeyRecord>;
  *   invalid record is `validation_failed`.
  * - `findByHash` returns the record with that hash (revoked and expired ones too: the caller
  *   decides), or `undefined`.
+ * - `findById` is the same by the public `id` (to re-check a key a credential was minted from).
  * - `list` returns every key, or those of `ownerId`, oldest first.
  * - `revoke` sets `revokedAt` (idempotent: an already revoked key keeps its first time) and returns
  *   the record; an unknown `id` is `not_found`.
@@ -47,6 +48,7 @@ export type ApiKeyRecord = z.infer<typeof ApiKeyRecord>;
 export interface ApiKeyStore {
   create(record: ApiKeyRecord): Promise<ApiKeyRecord>;
   findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  findById(id: string): Promise<ApiKeyRecord | undefined>;
   list(ownerId?: string): Promise<ApiKeyRecord[]>;
   revoke(id: string, when?: Date): Promise<ApiKeyRecord>;
   touch(id: string, when: Date): Promise<void>;

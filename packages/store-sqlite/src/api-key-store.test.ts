@@ -49,6 +49,17 @@ describe('SqliteApiKeyStore', () => {
     });
   });
 
+  it('finds a key by its public id, revoked ones too, and nothing by another id', async () => {
+    await withKeys(async (keys) => {
+      await keys.create(keyRecord(1));
+      await keys.create(keyRecord(2));
+      assert.deepEqual(await keys.findById(keyRecord(1).id), keyRecord(1));
+      const revoked = await keys.revoke(keyRecord(2).id);
+      assert.deepEqual(await keys.findById(keyRecord(2).id), revoked);
+      assert.equal(await keys.findById('pdk_missing0'), undefined);
+    });
+  });
+
   it('lists all keys or one owner’s, oldest first', async () => {
     await withKeys(async (keys) => {
       await keys.create(keyRecord(3, 'bob'));

@@ -94,6 +94,13 @@ export class SqliteApiKeyStore implements ApiKeyStore {
     return row === undefined ? undefined : parseRow(row);
   }
 
+  async findById(id: string): Promise<ApiKeyRecord | undefined> {
+    const row = this.#connection.run({ operation: 'find API key', object: id }, () =>
+      this.#connection.statement(`${SELECT} WHERE id = ?`).get(id),
+    );
+    return row === undefined ? undefined : parseRow(row);
+  }
+
   async list(ownerId?: string): Promise<ApiKeyRecord[]> {
     const rows = this.#connection.run({ operation: 'list API keys' }, () =>
       ownerId === undefined

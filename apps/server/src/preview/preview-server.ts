@@ -14,7 +14,11 @@ import { refuseUpgrade } from '../ws/refuse.ts';
 import { proxyPreviewHttp } from './preview-http.ts';
 import type { PreviewAddress } from './preview-links.ts';
 import { type PreviewPath, parsePreviewPath } from './preview-path.ts';
-import { previewPrincipal, previewSessionCookie } from './preview-session.ts';
+import {
+  type ConfirmPrincipal,
+  previewPrincipal,
+  previewSessionCookie,
+} from './preview-session.ts';
 import type { PreviewSigner } from './preview-token.ts';
 import { proxyPreviewUpgrade } from './preview-websocket.ts';
 
@@ -38,20 +42,30 @@ export function boundAddress(server: Server): PreviewAddress {
   return { host: address, port };
 }
 
-type Previews = { deps: ServerDeps; signer: PreviewSigner; limiter: RateLimiter };
+type Previews = {
+  deps: ServerDeps;
+  signer: PreviewSigner;
+  limiter: RateLimiter;
+  /** The API's check of the key a credential was minted with, made on every request. */
+  confirm: ConfirmPrincipal;
+};
 
 /**
  * The preview origin: sandbox ports by host (`{port}--{name}--{ns}.preview.localhost`) or by
  * path (`/preview/{ns}/{name}/{port}/…`), HTTP and WebSocket, and nothing else (`/`, `/api/…`
  * and every other path are 404). Credentials are only preview tokens and the cookie they are
- * exchanged for; API keys are never read here. Returns the shutdown of open connections.
+ * exchanged for, and only while the API key they were minted with is still valid; API keys are
+ * never read here. Returns the shutdown of open connections.
  */
 export function servePreviews(server: Server, previews: Previews): () => Promise<void> {
   const { deps } = previews;
   const inFlight = new Set<Promise<void>>();
   const open = new Set<Duplex>();
 
-  function admit(ctx: RequestContext, req: IncomingMessage): PreviewPath & { who: Principal } {
+  async function admit(
+    ctx: RequestContext,
+    req: IncomingMessage,
+  ): Promise<PreviewPath & { who: Principal }> {
     const path = parsePreviewPath(ctx.url, req.headers.host);
     if (path === undefined) {
       throw new PaddockError(
@@ -62,7 +76,7 @@ export function servePreviews(server: Server, previews: Previews): () => Promise
     ctx.audit.action = AuditAction.Preview;
     ctx.audit.target = { kind: 'Sandbox', namespace: path.namespace, name: path.name };
     ctx.audit.details = { port: path.port };
-    const who = previewPrincipal(req, path, previews.signer, Date.now());
+    const who = await previewPrincipal(req, path, previews.signer, previews.confirm, Date.now());
     ctx.principal = who;
     const decision = previews.limiter.take(who.id, Date.now());
     if (!decision.allowed) {
@@ -92,7 +106,7 @@ export function servePreviews(server: Server, previews: Previews): () => Promise
     const ctx = createRequestContext(req);
     let outcome: { reply: Reply } | { error: PaddockError };
     try {
-      const { who, ...path } = admit(ctx, req);
+      const { who, ...path } = await admit(ctx, req);
       const call = { ctx, principal: who, req, res, deps };
       const isNavigation = ctx.method === 'GET' || ctx.method === 'HEAD';
       if (path.token !== undefined && isNavigation) {
@@ -116,7 +130,7 @@ export function servePreviews(server: Server, previews: Previews): () => Promise
     let status: number;
     let error: PaddockError | undefined;
     try {
-      const { who, ...path } = admit(ctx, req);
+      const { who, ...path } = await admit(ctx, req);
       status = await proxyPreviewUpgrade(
         { ctx, principal: who, req, socket, head, deps, open },
         path,

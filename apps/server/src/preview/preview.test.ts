@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { bwrapSkipReason } from '@paddock/testkit';
 import type { WebSocket } from 'ws';
-import { API, eventually } from '../test-server.ts';
+import { eventually } from '../test-server.ts';
 import { type AuthWorld, startAuthWorld, uniqueName } from '../ws/test-users.ts';
+import {
+  createWebTemplate,
+  previewUrlOf as mintPreviewUrl,
+  portsOf as portsOfSandbox,
+} from './preview-test-app.ts';
 import {
   exchangePreviewUrl,
   type OpenedPreview,
   previewRequest,
   previewSocket,
 } from './preview-test-client.ts';
-
-const APP = readFileSync(new URL('./preview-app.py', import.meta.url), 'utf8');
-
-type Port = { port: number; protocol: string; previewPath?: string; previewUrl?: string };
 
 describe('previews on their own origin, on the real bubblewrap runtime', {
   skip: bwrapSkipReason(),
@@ -28,42 +28,13 @@ describe('previews on their own origin, on the real bubblewrap runtime', {
   let alice: OpenedPreview;
   let bob: OpenedPreview;
 
-  const portsOf = async (name: string, token: string) => {
-    const res = await w.s.call(`/api/v1/namespaces/default/sandboxes/${name}/ports`, { token });
-    assert.equal(res.status, 200, await res.clone().text());
-    return ((await res.json()) as { items: Port[] }).items;
-  };
-  const previewUrlOf = async (name: string, token: string, port = 8080) => {
-    const url = (await portsOf(name, token)).find((p) => p.port === port)?.previewUrl;
-    assert.ok(url, `a preview URL for ${name}:${port}`);
-    return url;
-  };
+  const portsOf = (name: string, token: string) => portsOfSandbox(w, name, token);
+  const previewUrlOf = (name: string, token: string, port = 8080) =>
+    mintPreviewUrl(w, name, token, port);
 
   before(async () => {
     w = await startAuthWorld();
-    const template = await w.s.call('/api/v1/namespaces/default/sandboxtemplates', {
-      method: 'POST',
-      token: w.admin,
-      body: JSON.stringify({
-        apiVersion: API,
-        kind: 'SandboxTemplate',
-        metadata: { name: 'web' },
-        spec: {
-          inheritsFrom: { kind: 'ClusterSandboxTemplate', name: 'python' },
-          files: [
-            { path: '/workspace/app.py', content: APP },
-            { path: '/workspace/index.html', content: '<h1>hello from the sandbox</h1>\n' },
-          ],
-          command: ['python3', '/workspace/app.py', '8080'],
-          ports: [
-            { name: 'web', port: 8080, protocol: 'http' },
-            { name: 'other', port: 8081, protocol: 'http' },
-            { name: 'db', port: 5432, protocol: 'tcp' },
-          ],
-        },
-      }),
-    });
-    assert.equal(template.status, 201, await template.clone().text());
+    await createWebTemplate(w);
     await Promise.all([
       w.createSandbox(web, w.alice, { kind: 'SandboxTemplate', name: 'web' }),
       w.createSandbox(bobweb, w.bob, { kind: 'SandboxTemplate', name: 'web' }),

@@ -102,6 +102,28 @@ describe('API keys', () => {
       await assertRefused(auth.authenticate('Bearer pdk_short'), 'unknown_api_key');
     });
   });
+
+  it('confirms a key principal only while its key is usable, by the same rule', async () => {
+    await withKeys(async (keys) => {
+      let clock = NOW;
+      const auth = createAuthenticator(options(keys, { now: () => clock }));
+      const expiresAt = new Date(NOW.getTime() + 60_000);
+      const issued = await issueApiKey(keys, { ownerId: 'alice', roles: ['user'], expiresAt }, NOW);
+      const alice = await auth.authenticate(`Bearer ${issued.key}`);
+      assert.deepEqual(await auth.confirm(alice), alice);
+      await assertRefused(auth.confirm({ ...alice, id: 'bob' }), 'unknown_api_key');
+      await assertRefused(auth.confirm({ ...alice, keyId: 'pdk_missing0' }), 'unknown_api_key');
+      const { keyId: _, ...keyless } = alice;
+      await assertRefused(auth.confirm(keyless), 'unknown_api_key');
+      clock = expiresAt;
+      await assertRefused(auth.confirm(alice), 'expired_api_key');
+      clock = NOW;
+      await keys.revoke(issued.record.id);
+      await assertRefused(auth.confirm(alice), 'revoked_api_key');
+      const sso = { id: 'carol', roles: ['user' as const], via: 'oidc' as const };
+      assert.deepEqual(await auth.confirm(sso), sso);
+    });
+  });
 });
 
 describe('authenticator', () => {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { ApiKeyStore } from '@paddock/core';
+import type { ApiKeyRecord, ApiKeyStore } from '@paddock/core';
 import { API_KEY_PREFIX, hashApiKey, hashesEqual, isApiKeyFormat } from './api-keys.ts';
 import { AuthFailureReason, authFailure } from './auth-failure.ts';
 import type { OidcVerifier } from './oidc.ts';
@@ -26,6 +26,14 @@ export type AuthContext = {
 
 export type Authenticator = {
   authenticate(authorization: string | undefined, context?: AuthContext): Promise<Principal>;
+  /**
+   * Re-checks a principal this authenticator vouched for earlier and that a credential of ours
+   * carried since (a preview link or cookie): an API key principal holds only while its key
+   * exists, is still its owner's, and is neither revoked nor expired (the rule of `authenticate`,
+   * one lookup by id, no last-use write); it comes back with the key's roles. Other principals
+   * come back as they are. Refusals are `unauthenticated` with `details.reason`.
+   */
+  confirm(principal: Principal): Promise<Principal>;
 };
 
 const BEARER = /^bearer[ \t]+([!-~]+)[ \t]*$/i;
@@ -53,6 +61,22 @@ export function isLoopbackAddress(address: string): boolean {
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const now = options.now ?? (() => new Date());
 
+  /** The principal of a found key, unless it is revoked or expired at `at`. */
+  function usableKey(record: ApiKeyRecord, at: Date): Principal {
+    if (record.revokedAt !== undefined) {
+      throw authFailure(AuthFailureReason.RevokedApiKey, `API key ${record.id} has been revoked`);
+    }
+    if (record.expiresAt !== undefined && Date.parse(record.expiresAt) <= at.getTime()) {
+      throw authFailure(AuthFailureReason.ExpiredApiKey, `API key ${record.id} has expired`);
+    }
+    return {
+      id: record.ownerId,
+      roles: [...record.roles],
+      via: PrincipalVia.ApiKey,
+      keyId: record.id,
+    };
+  }
+
   async function viaApiKey(key: string): Promise<Principal> {
     if (!isApiKeyFormat(key)) {
       throw authFailure(AuthFailureReason.UnknownApiKey, 'the API key is malformed');
@@ -62,20 +86,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     if (record === undefined || !hashesEqual(record.hash, hash)) {
       throw authFailure(AuthFailureReason.UnknownApiKey, 'the API key is not known');
     }
-    if (record.revokedAt !== undefined) {
-      throw authFailure(AuthFailureReason.RevokedApiKey, `API key ${record.id} has been revoked`);
-    }
     const at = now();
-    if (record.expiresAt !== undefined && Date.parse(record.expiresAt) <= at.getTime()) {
-      throw authFailure(AuthFailureReason.ExpiredApiKey, `API key ${record.id} has expired`);
-    }
+    const principal = usableKey(record, at);
     await options.apiKeys.touch(record.id, at);
-    return {
-      id: record.ownerId,
-      roles: [...record.roles],
-      via: PrincipalVia.ApiKey,
-      keyId: record.id,
-    };
+    return principal;
   }
 
   return {
@@ -108,6 +122,19 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         );
       }
       return options.oidc.verify(token);
+    },
+
+    async confirm(principal) {
+      if (principal.via !== PrincipalVia.ApiKey) return principal;
+      const record =
+        principal.keyId === undefined ? undefined : await options.apiKeys.findById(principal.keyId);
+      if (record === undefined || record.ownerId !== principal.id) {
+        throw authFailure(
+          AuthFailureReason.UnknownApiKey,
+          `API key ${principal.keyId ?? '(none)'} is no longer known`,
+        );
+      }
+      return usableKey(record, now());
     },
   };
 }
