@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { Run } from '@paddock/core';
 import {
   bwrapSkipReason,
   type RecordedRequest,
@@ -186,23 +187,28 @@ describe('credentials in runs', { skip: bwrapSkipReason(), timeout: 180_000 }, (
     assert.ok(uses.includes('Credential/default/claude-login'));
   });
 
-  it('fails a run whose declared credential does not exist', async () => {
+  it('refuses a run whose declared credential does not exist; delivery fails one past admission', async () => {
+    const missing: Run = {
+      apiVersion: API,
+      kind: 'Run',
+      metadata: { name: 'missing', namespace: 'default' },
+      spec: {
+        agent: {
+          harness: { kind: 'builtin' },
+          credentials: [{ name: 'nope', as: 'env', env: 'NOPE' }],
+        },
+        prompt: 'x',
+        mode: 'task',
+      },
+    };
     const res = await server.call('/api/v1/namespaces/default/runs', {
       method: 'POST',
-      body: JSON.stringify({
-        apiVersion: API,
-        kind: 'Run',
-        metadata: { name: 'missing' },
-        spec: {
-          agent: {
-            harness: { kind: 'builtin' },
-            credentials: [{ name: 'nope', as: 'env', env: 'NOPE' }],
-          },
-          prompt: 'x',
-        },
-      }),
+      body: JSON.stringify(missing),
     });
-    assert.equal(res.status, 201);
+    assert.equal(res.status, 404, await res.clone().text());
+    const refusal = (await res.json()) as { error: { details: { field: string } } };
+    assert.equal(refusal.error.details.field, 'spec.agent.credentials[0].name');
+    await server.engine.store.create(missing);
     const run = await finished('missing');
     assert.equal(run.status.phase, 'Failed');
     assert.match(run.status.message, /credential default\/nope not found/);

@@ -204,17 +204,24 @@ describe('runs', { skip: bwrapSkipReason(), timeout: 180_000 }, () => {
     assert.match(JSON.stringify(events), /from-the-repo/);
   });
 
-  it('fails a run whose agent does not exist, and refuses input to a run that takes none', async () => {
+  it('refuses a run whose agent does not exist; the reconciler fails one written past admission', async () => {
+    const orphan = {
+      apiVersion: API,
+      kind: 'Run',
+      metadata: { name: 'orphan', namespace: 'default' },
+      spec: { agentRef: { name: 'nobody' }, prompt: 'hello' },
+    } as const;
     const res = await server.call('/api/v1/namespaces/default/runs', {
       method: 'POST',
-      body: JSON.stringify({
-        apiVersion: API,
-        kind: 'Run',
-        metadata: { name: 'orphan' },
-        spec: { agentRef: { name: 'nobody' }, prompt: 'hello' },
-      }),
+      body: JSON.stringify(orphan),
     });
-    assert.equal(res.status, 201, await res.clone().text());
+    assert.equal(res.status, 404, await res.clone().text());
+    const refusal = (await res.json()) as { error: { code: string; details: { field: string } } };
+    assert.equal(refusal.error.code, 'not_found');
+    assert.equal(refusal.error.details.field, 'spec.agentRef.name');
+    assert.equal((await server.call('/api/v1/namespaces/default/runs/orphan')).status, 404);
+    // Straight into the store, as a Kubernetes client could: the reconciler fails it.
+    await server.engine.store.create({ ...orphan, spec: { ...orphan.spec, mode: 'task' } });
     const run = await finished('orphan');
     assert.equal(run.status.phase, 'Failed');
     assert.match(run.status.message, /agent nobody not found/);

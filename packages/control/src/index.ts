@@ -1,3 +1,4 @@
+export * from './access/index.ts';
 export * from './admission.ts';
 export * from './auth/index.ts';
 export * from './event-recorder.ts';

@@ -6,6 +6,22 @@ import { isNotFound, readManifests } from './read-manifests.ts';
 /** Kept for importers of the older location. */
 export { parseManifests } from './read-manifests.ts';
 
+/**
+ * Apply order: what others name comes first (policies and templates, then agents, sandboxes,
+ * runs), since the server refuses a reference to an object that does not exist yet.
+ */
+const APPLY_ORDER: readonly Kind[] = [
+  'ClusterPolicy',
+  'Policy',
+  'ClusterSandboxTemplate',
+  'SandboxTemplate',
+  'Agent',
+  'Sandbox',
+  'Run',
+];
+const byApplyOrder = (a: AnyResource, b: AnyResource) =>
+  APPLY_ORDER.indexOf(a.kind) - APPLY_ORDER.indexOf(b.kind);
+
 const comparable = (r: AnyResource) =>
   JSON.stringify([r.metadata.labels, r.metadata.annotations, 'spec' in r ? r.spec : undefined]);
 
@@ -16,7 +32,8 @@ export const applyCommand: Command = {
 
 Creates or updates every resource of a multi-document YAML (or JSON) file, or of stdin with
 -f -, and prints <kind>/<name> created, configured or unchanged for each. A namespace in the
-manifest wins over -n.
+manifest wins over -n. Policies and templates are applied first, then agents, sandboxes and
+runs, so a run may come before the agent it names in the file.
 
 Example:
   paddock apply -f sandbox.yaml
@@ -25,7 +42,7 @@ Example:
   async run(context) {
     const { settings, client, io } = context;
     const resources = await readManifests(context, 'apply');
-    for (const resource of resources) {
+    for (const resource of [...resources].sort(byApplyOrder)) {
       const kind: Kind = resource.kind;
       const name = resource.metadata.name ?? '';
       const scope = { namespace: resource.metadata.namespace ?? settings.namespace };

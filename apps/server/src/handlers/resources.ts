@@ -1,10 +1,10 @@
 import { APPLY_CONTENT_TYPE, RESOURCE_ROUTES } from '@paddock/api';
 import {
-  admitSandbox,
-  isAdmin,
-  OWNER_ANNOTATION,
-  type Principal,
-  runViolations,
+  admitWrite,
+  isVisible,
+  requireManageable,
+  requireVisibleObject,
+  withOwner,
 } from '@paddock/control';
 import {
   type AnyResource,
@@ -19,13 +19,6 @@ import {
 } from '@paddock/core';
 import { json, type Reply } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
-import {
-  isOwnedKind,
-  isVisible,
-  ownerOf,
-  requireVisibleObject,
-  requireWritable,
-} from './access.ts';
 import type { HandlerCall } from './deps.ts';
 import { watchResources } from './watch.ts';
 
@@ -95,53 +88,13 @@ function placed(kind: Kind, body: AnyResource, namespace: string | undefined, na
   return { ...body, metadata } as AnyResource;
 }
 
-/** Owned kinds record their creator; only an admin may name another owner. */
-function withOwner(principal: Principal, resource: AnyResource, owner?: string): AnyResource {
-  if (!isOwnedKind(resource.kind)) return resource;
-  const requested = ownerOf(resource);
-  const value = owner ?? (isAdmin(principal) && requested !== undefined ? requested : principal.id);
-  const annotations = { ...resource.metadata.annotations, [OWNER_ANNOTATION]: value };
-  return { ...resource, metadata: { ...resource.metadata, annotations } } as AnyResource;
-}
-
-/**
- * Governance as a dry run: a violating Sandbox or Run is refused with every violation, never
- * stored. A run whose Agent does not exist yet is let through (it may come in the same apply);
- * its reconciler fails it if the agent is still missing.
- */
-async function admit(call: HandlerCall, resource: AnyResource): Promise<void> {
-  const { store } = call.deps.engine;
-  if (resource.kind === 'Sandbox') {
-    const result = await admitSandbox(store, resource);
-    if (!result.admitted) {
-      throw new PaddockError(ErrorCode.PolicyViolation, result.message, {
-        violations: result.violations,
-      });
-    }
-  }
-  if (resource.kind === 'Run') {
-    const namespace = resource.metadata.namespace ?? 'default';
-    const agent =
-      resource.spec.agent ??
-      (resource.spec.agentRef
-        ? (
-            await store
-              .get('Agent', { namespace, name: resource.spec.agentRef.name })
-              .catch(() => undefined)
-          )?.spec
-        : undefined);
-    const violations = await runViolations(store, call.deps.engine.spentToday, resource, agent);
-    if (violations.length > 0) {
-      const codes = [...new Set(violations.map((v) => v.code))].join(', ');
-      throw new PaddockError(ErrorCode.PolicyViolation, `run refused by policy: ${codes}`, {
-        violations,
-      });
-    }
-  }
+/** What admission reads: the store, the credentials index, the day's spend. */
+function admissionDeps(call: HandlerCall) {
+  const { store, credentials, spentToday } = call.deps.engine;
+  return { store, credentials, spentToday };
 }
 
 async function create(call: HandlerCall, kind: Kind, body: AnyResource, namespace?: string) {
-  requireWritable(call.principal, kind);
   const { status: _status, ...rest } = placed(kind, body, namespace);
   const resource = withOwner(call.principal, rest as AnyResource);
   call.ctx.audit.target = {
@@ -150,7 +103,7 @@ async function create(call: HandlerCall, kind: Kind, body: AnyResource, namespac
     ...(resource.metadata.name === undefined ? {} : { name: resource.metadata.name }),
   };
   const started = performance.now();
-  await admit(call, resource);
+  await admitWrite(admissionDeps(call), call.principal, resource);
   const created = await call.deps.engine.store.create(resource);
   if (kind === 'Sandbox')
     call.deps.metrics.createLatency.observe((performance.now() - started) / 1000);
@@ -180,12 +133,10 @@ async function replace(
   name: string,
   current: AnyResource,
 ) {
-  requireWritable(call.principal, kind);
   const { status: _status, ...rest } = placed(kind, body, namespace, name);
-  // The owner never changes through an update: keep the stored one.
-  const resource = isOwnedKind(kind)
-    ? withOwner(call.principal, rest as AnyResource, ownerOf(current) ?? call.principal.id)
-    : (rest as AnyResource);
+  // The owner never changes through an update: the stored one is kept.
+  const resource = withOwner(call.principal, rest as AnyResource, current);
+  await admitWrite(admissionDeps(call), call.principal, resource, current);
   return call.deps.engine.store.update(resource);
 }
 
@@ -247,8 +198,7 @@ function resourceHandlers(kind: Kind): RouteHandler[] {
     on(
       routes.delete,
       async (call, { params, query }) => {
-        await getVisible(call, kind, nsOf(params), params.name);
-        if (!isOwnedKind(kind)) requireWritable(call.principal, kind);
+        requireManageable(call.principal, await getVisible(call, kind, nsOf(params), params.name));
         const key = {
           ...(nsOf(params) === undefined ? {} : { namespace: nsOf(params) }),
           name: params.name,

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { RUN_ROUTES } from '@paddock/api';
-import { CANCEL_REQUESTED_ANNOTATION, RUN_INBOX_DIR, runtimeRefOf } from '@paddock/control';
+import {
+  CANCEL_REQUESTED_ANNOTATION,
+  RUN_INBOX_DIR,
+  requireVisibleObject,
+  runtimeRefOf,
+} from '@paddock/control';
 import {
   ErrorCode,
   isTerminalRunPhase,
@@ -12,7 +17,6 @@ import {
 import { json, streamed } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
 import { startSse } from '../http/sse.ts';
-import { requireVisibleObject } from './access.ts';
 import type { HandlerCall } from './deps.ts';
 
 async function visibleRun(

@@ -1,6 +1,5 @@
-import { runtimeRefOf } from '@paddock/control';
+import { requireVisibleObject, runtimeRefOf } from '@paddock/control';
 import { ErrorCode, PaddockError, type Sandbox, type SandboxRef } from '@paddock/core';
-import { requireVisibleObject } from './access.ts';
 import type { HandlerCall } from './deps.ts';
 
 /** The sandbox named by the path, if the caller may see it (else `not_found`). */

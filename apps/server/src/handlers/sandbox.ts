@@ -1,5 +1,5 @@
 import { SANDBOX_ROUTES } from '@paddock/api';
-import { START_REQUESTED_ANNOTATION } from '@paddock/control';
+import { requireManageable, START_REQUESTED_ANNOTATION } from '@paddock/control';
 import { isPaddockError, type Sandbox } from '@paddock/core';
 import { json } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
@@ -12,10 +12,14 @@ import { logHandlers } from './sandbox-logs.ts';
 
 type Params = { namespace: string; name: string };
 
-/** Writes a spec change, re-reading and retrying when the reconciler wrote in between. */
+/**
+ * Writes a spec change (stop, start: the owner's or an admin's), re-reading and retrying when the
+ * reconciler wrote in between.
+ */
 async function updateSpec(call: HandlerCall, params: Params, change: (s: Sandbox) => Sandbox) {
   for (let attempt = 0; ; attempt++) {
     const current = await visibleSandbox(call, params);
+    requireManageable(call.principal, current);
     try {
       return await call.deps.engine.store.update(change(current));
     } catch (error) {

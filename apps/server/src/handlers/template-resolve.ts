@@ -1,4 +1,5 @@
 import { TEMPLATE_POLICY_ROUTES } from '@paddock/api';
+import { isVisible } from '@paddock/control';
 import {
   type AnyTemplate,
   API_VERSION,
@@ -8,7 +9,6 @@ import {
 } from '@paddock/core';
 import { json } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
-import { isVisible } from './access.ts';
 import type { HandlerCall } from './deps.ts';
 
 /** The cluster templates and those of `namespace` (when given) the caller may read, as a lookup. */

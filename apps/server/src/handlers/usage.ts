@@ -1,7 +1,7 @@
 import type { UsageQuery } from '@paddock/api';
 import type { Principal } from '@paddock/control';
+import { isVisible } from '@paddock/control';
 import type { z } from 'zod';
-import { isVisible } from './access.ts';
 import type { ServerDeps } from './deps.ts';
 
 type Totals = {

@@ -1,9 +1,9 @@
 import { toEnvelope } from '@paddock/api';
+import { isVisible } from '@paddock/control';
 import { type Kind, WatchEventType } from '@paddock/core';
 import { toPaddockError } from '../http/errors.ts';
 import { type Reply, streamed } from '../http/respond.ts';
 import { startSse } from '../http/sse.ts';
-import { isVisible } from './access.ts';
 import type { HandlerCall } from './deps.ts';
 
 type WatchQuery = {

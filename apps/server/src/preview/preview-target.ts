@@ -1,7 +1,7 @@
 import type { Principal } from '@paddock/control';
+import { requireVisibleObject } from '@paddock/control';
 import { ErrorCode, PaddockError, type SandboxRef } from '@paddock/core';
 import type { Engine } from '../engine.ts';
-import { requireVisibleObject } from '../handlers/access.ts';
 import { runningRef } from '../handlers/sandbox-access.ts';
 import type { PreviewPath } from './preview-path.ts';
 

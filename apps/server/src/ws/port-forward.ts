@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Principal } from '@paddock/control';
+import { requireVisibleObject } from '@paddock/control';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { createWebSocketStream, type WebSocketServer } from 'ws';
-import { requireVisibleObject } from '../handlers/access.ts';
 import type { ServerDeps } from '../handlers/deps.ts';
 import { runningRef } from '../handlers/sandbox-access.ts';
 import type { RequestContext } from '../http/request-context.ts';

@@ -6,8 +6,10 @@
  */
 import {
   type AgentSpec,
+  ErrorCode,
   isPaddockError,
   isTerminalRunPhase,
+  PaddockError,
   parseDurationMs,
   type ResourceStore,
   type Run,
@@ -22,6 +24,7 @@ import {
   type TemplateRef,
   transitionRun,
 } from '@paddock/core';
+import { isUsableBy, ownerOf } from '../access/ownership.ts';
 import { OWNER_ANNOTATION } from '../admission.ts';
 import type { EventRecorder } from '../event-recorder.ts';
 import { cloneRepos } from '../provisioning.ts';
@@ -161,15 +164,30 @@ async function note(deps: RunReconcileDeps, run: Run, reason: string, message: s
   });
 }
 
-/** The agent definition of a run: inline, or the named Agent in the run's namespace. */
+/**
+ * The agent definition of a run: inline, or the named Agent in the run's namespace when the run's
+ * owner may use it (a run acts as its owner; another user's agent is `not_found`, as at admission).
+ */
 async function agentOf(deps: RunReconcileDeps, run: Run): Promise<AgentSpec> {
   if (run.spec.agent) return run.spec.agent;
-  const name = run.spec.agentRef?.name ?? '';
-  const agent = await deps.store.get('Agent', {
+  const key = {
     namespace: run.metadata.namespace ?? 'default',
-    name,
-  });
+    name: run.spec.agentRef?.name ?? '',
+  };
+  const agent = await deps.store.get('Agent', key);
+  if (!isUsableBy(ownerOf(run), agent)) {
+    throw new PaddockError(ErrorCode.NotFound, `agent ${key.name} not found`);
+  }
   return agent.spec;
+}
+
+/**
+ * Whether the run may work in `sandbox`: a named one its owner may use, or the one it created for
+ * itself (a same-named sandbox of anyone else is never adopted).
+ */
+function mayUse(run: Run, sandbox: Sandbox): boolean {
+  if (run.spec.sandbox?.name) return isUsableBy(ownerOf(run), sandbox);
+  return sandbox.metadata.ownerReferences?.some((o) => o.uid === run.metadata.uid) ?? false;
 }
 
 async function pending(deps: RunReconcileDeps, run: Run): Promise<RunReconcileResult> {
@@ -199,6 +217,11 @@ async function pending(deps: RunReconcileDeps, run: Run): Promise<RunReconcileRe
     sandbox = await deps.store.get('Sandbox', { namespace, name });
   } catch (error) {
     if (!isPaddockError(error, 'not_found')) throw error;
+  }
+  if (sandbox !== undefined && !mayUse(run, sandbox)) {
+    const why = run.spec.sandbox?.name ? 'not found' : "already exists and is not this run's";
+    await transition(deps, run, { type: 'Failed', message: `sandbox ${name} ${why}` });
+    return {};
   }
   if (sandbox === undefined) {
     if (run.spec.sandbox?.name) {

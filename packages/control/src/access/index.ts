@@ -1,0 +1,4 @@
+// Who may see, use and change which object, and the admission of every write.
+export * from './ownership.ts';
+export * from './references.ts';
+export * from './write-admission.ts';
