@@ -23,6 +23,7 @@ import { systemHandlers } from './handlers/system.ts';
 import { templateResolveHandlers } from './handlers/template-resolve.ts';
 import { appendAudit, auditRecordFor, KeyUseSampler } from './http/audit.ts';
 import { sendError, toPaddockError } from './http/errors.ts';
+import { KeyConnections } from './http/key-connections.ts';
 import { ServerMetrics } from './http/metrics.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import { createRequestContext, type RequestContext } from './http/request-context.ts';
@@ -163,6 +164,8 @@ async function serve(
       return admission;
     }
     principal = admission.principal;
+    // Revoking the key ends this request, and the stream it may become, at once.
+    res.once('close', p.deps.keyConnections.bind(principal, req.socket));
   }
   const input = await parseRouteInput(route, params, ctx.url, req, p.deps.config.maxBodyBytes);
   const reply = await handler.handle({ ctx, principal, req, res, deps: p.deps }, input);
@@ -180,7 +183,15 @@ export async function startServer(
   const signer = new PreviewSigner();
   const previewServer = await listenPreview(config.previewAddr);
   const previews = new PreviewLinks(signer, boundAddress(previewServer));
-  const deps: ServerDeps = { engine, config, metrics, log, shutdown: shutdown.signal, previews };
+  const deps: ServerDeps = {
+    engine,
+    config,
+    metrics,
+    log,
+    shutdown: shutdown.signal,
+    previews,
+    keyConnections: new KeyConnections(),
+  };
   const pipeline: Pipeline = {
     deps,
     authenticator: authenticatorFor(config, engine),

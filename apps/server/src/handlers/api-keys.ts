@@ -66,7 +66,7 @@ export const apiKeyHandlers: RouteHandler[] = [
   }),
   on(
     SYSTEM_ROUTES.revokeApiKey,
-    async ({ principal, deps, ctx }, { params }) => {
+    async ({ principal, deps, ctx, req }, { params }) => {
       ctx.audit.target = { kind: 'ApiKey', name: params.id };
       const mine = isAdmin(principal) ? undefined : principal.id;
       const found = (await deps.engine.apiKeys.list(mine)).find((k) => k.id === params.id);
@@ -74,6 +74,8 @@ export const apiKeyHandlers: RouteHandler[] = [
         throw new PaddockError(ErrorCode.NotFound, `API key ${params.id} not found`);
       }
       const revoked = await deps.engine.apiKeys.revoke(params.id, new Date());
+      // Streams, terminals, port forwards and previews it opened end now (not this request).
+      deps.keyConnections.end(params.id, req.socket);
       return json({ apiKey: wireApiKey(revoked), revokedAt: revoked.revokedAt ?? '' });
     },
     { action: 'apikey.revoke' },

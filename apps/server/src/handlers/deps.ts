@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '@paddock/control';
 import type { ServerConfig } from '../config.ts';
 import type { Engine } from '../engine.ts';
+import type { KeyConnections } from '../http/key-connections.ts';
 import type { ServerMetrics } from '../http/metrics.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import type { PreviewLinks } from '../preview/preview-links.ts';
@@ -16,6 +17,8 @@ export type ServerDeps = {
   shutdown: AbortSignal;
   /** Signed preview URLs on the preview listener (the ports route hands them out). */
   previews: PreviewLinks;
+  /** The open connections of each API key, ended when it is revoked. */
+  keyConnections: KeyConnections;
 };
 
 /** One authenticated request reaching a handler. */

@@ -107,6 +107,7 @@ export function servePreviews(server: Server, previews: Previews): () => Promise
     let outcome: { reply: Reply } | { error: PaddockError };
     try {
       const { who, ...path } = await admit(ctx, req);
+      res.once('close', deps.keyConnections.bind(who, req.socket));
       const call = { ctx, principal: who, req, res, deps };
       const isNavigation = ctx.method === 'GET' || ctx.method === 'HEAD';
       if (path.token !== undefined && isNavigation) {
@@ -131,6 +132,7 @@ export function servePreviews(server: Server, previews: Previews): () => Promise
     let error: PaddockError | undefined;
     try {
       const { who, ...path } = await admit(ctx, req);
+      deps.keyConnections.bind(who, socket);
       status = await proxyPreviewUpgrade(
         { ctx, principal: who, req, socket, head, deps, open },
         path,

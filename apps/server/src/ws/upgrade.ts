@@ -78,6 +78,7 @@ export function createUpgradeHandler(deps: ServerDeps, admit: Admit): UpgradeHan
     });
     const admission = await admit(ctx, authorization);
     if ('error' in admission) return admission;
+    deps.keyConnections.bind(admission.principal, socket);
     const call = { ctx, principal: admission.principal, req, socket, head, deps };
     if (terminal !== undefined)
       return { status: await serveTerminal({ ...call, wss, sessions }, terminal) };

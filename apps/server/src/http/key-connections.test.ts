@@ -1,0 +1,93 @@
+// Revoking an API key ends what it opened: event streams and terminals, at once; the same
+// user's other key keeps its own.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { TERMINAL_PROTOCOL } from '@paddock/api';
+import { bwrapSkipReason } from '@paddock/testkit';
+import { eventually } from '../test-server.ts';
+import { type AuthWorld, openSocket, startAuthWorld, uniqueName } from '../ws/test-users.ts';
+
+/** An open event stream: everything it has sent so far, and whether it has ended. */
+async function openStream(url: string, token: string) {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(res.status, 200);
+  const state = { text: '', ended: false };
+  const reader = res.body?.getReader();
+  void (async () => {
+    try {
+      for (;;) {
+        const chunk = await reader?.read();
+        if (chunk === undefined || chunk.done) break;
+        state.text += new TextDecoder().decode(chunk.value);
+      }
+    } catch {
+      // A destroyed connection ends the stream with an error: ended all the same.
+    }
+    state.ended = true;
+  })();
+  await eventually(async () => (state.text.includes('stream open') ? true : undefined));
+  return { state, cancel: () => reader?.cancel().catch(() => {}) };
+}
+
+describe('revoking an API key ends its open connections', {
+  skip: bwrapSkipReason(),
+  timeout: 120_000,
+}, () => {
+  let w: AuthWorld;
+  const box = uniqueName('revoke');
+
+  before(async () => {
+    w = await startAuthWorld();
+    await w.createSandbox(box, w.alice, { kind: 'ClusterSandboxTemplate', name: 'shell' });
+  });
+  after(async () => {
+    await w.s.close();
+  });
+
+  it("ends the revoked key's event stream and terminal; the user's other key keeps its stream", async () => {
+    const second = await w.s.call('/api/v1/apikeys', {
+      method: 'POST',
+      token: w.alice,
+      body: JSON.stringify({ name: 'laptop' }),
+    });
+    assert.equal(second.status, 201);
+    const { key, apiKey } = (await second.json()) as { key: string; apiKey: { id: string } };
+
+    const watch = `${w.s.url}/api/v1/namespaces/default/sandboxes?watch=true`;
+    const doomed = await openStream(watch, key);
+    const kept = await openStream(watch, w.alice);
+    const terminal = openSocket(
+      `${w.s.url.replace('http://', 'ws://')}/ws/terminal/default/${box}`,
+      { token: key, protocols: [TERMINAL_PROTOCOL] },
+    );
+    await terminal.opened;
+    await terminal.socket.waitForMessage('session');
+
+    const revoked = await w.s.call(`/api/v1/apikeys/${apiKey.id}`, {
+      method: 'DELETE',
+      token: w.alice,
+    });
+    assert.equal(revoked.status, 200, await revoked.clone().text());
+
+    await eventually(
+      async () => (doomed.state.ended ? true : undefined),
+      5000,
+      'the stream to end',
+    );
+    await terminal.socket.closed;
+    assert.equal(kept.state.ended, false, 'the other key keeps its stream');
+    // The stream of the other key still delivers.
+    await w.s.call(`/api/v1/namespaces/default/sandboxes/${box}/stop`, {
+      method: 'POST',
+      token: w.alice,
+    });
+    await eventually(
+      async () => (kept.state.text.includes('"Stopped"') ? true : undefined),
+      30_000,
+    );
+    const again = await fetch(watch, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(again.status, 401);
+    await again.body?.cancel();
+    kept.cancel();
+  });
+});
