@@ -178,17 +178,23 @@ function resourceHandlers(kind: Kind): RouteHandler[] {
           );
         }
         const manifest = body as AnyResource;
-        let current: AnyResource;
-        try {
-          current = await getVisible(call, kind, nsOf(params), params.name);
-        } catch (error) {
-          if (!isPaddockError(error, ErrorCode.NotFound)) throw error;
+        const key = {
+          ...(nsOf(params) === undefined ? {} : { namespace: nsOf(params) }),
+          name: params.name,
+        };
+        const current = await call.deps.engine.store.get(kind, key).catch((error: unknown) => {
+          if (isPaddockError(error, ErrorCode.NotFound)) return undefined;
+          throw error;
+        });
+        if (current === undefined) {
           const withName = {
             ...manifest,
             metadata: { ...manifest.metadata, name: params.name },
           } as AnyResource;
           return json(await create(call, kind, withName, nsOf(params)), 201);
         }
+        // Another's object is `not_found`, as for a get: never created over, never revealed.
+        requireVisibleObject(call.principal, current);
         const { resourceVersion: _rv, ...metadata } = manifest.metadata;
         const unconditional = { ...manifest, metadata } as AnyResource;
         return json(await replace(call, kind, unconditional, nsOf(params), params.name, current));
