@@ -33,12 +33,14 @@ describe('exit codes', () => {
     assert.equal(exitCodeFor('unauthenticated'), 6);
     assert.equal(exitCodeFor('runtime_unavailable'), 7);
     assert.equal(exitCodeFor('timeout'), 7);
+    assert.equal(exitCodeFor('insufficient_storage'), 7);
   });
 
   it('has a hint for the codes people hit first, and none that is empty', () => {
     for (const code of Object.values(ErrorCode)) assert.notEqual(hintFor(code), '', code);
     assert.match(hintFor('runtime_unavailable') ?? '', /paddock up.*PADDOCK_URL/);
     assert.match(hintFor('unauthenticated') ?? '', /PADDOCK_TOKEN/);
+    assert.match(hintFor('insufficient_storage') ?? '', /disk is full.*sandbox delete/);
   });
 });
 

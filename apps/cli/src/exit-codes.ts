@@ -59,6 +59,7 @@ export function exitCodeFor(code: ErrorCode): ExitCode {
     case ErrorCode.RuntimeUnavailable:
     case ErrorCode.Timeout:
     case ErrorCode.RateLimited:
+    case ErrorCode.InsufficientStorage:
       return ExitCode.Unavailable;
     case ErrorCode.Internal:
       return ExitCode.Internal;
@@ -103,6 +104,8 @@ export function hintFor(
       return 'the server may be busy; try again';
     case ErrorCode.RateLimited:
       return 'too many requests; wait a moment and retry';
+    case ErrorCode.InsufficientStorage:
+      return "the server's data disk is full: free space (paddock sandbox delete NAME, or rm inside a sandbox), then retry";
     case ErrorCode.Internal:
       return 'this is a bug in Paddock; the server log has the cause';
     case ErrorCode.TemplateInvalid:

@@ -16,6 +16,7 @@ import type {
 } from '@paddock/core';
 import { createLocalRuntime } from '@paddock/runtime-local';
 import {
+  openDiskReserve,
   openSqliteApiKeyStore,
   openSqliteAuditLog,
   openSqliteCredentialStore,
@@ -60,12 +61,17 @@ export type EngineOptions = {
   eventRetentionDays?: number;
   /** Where the gateway forwards model calls, with the provider keys (which never enter a sandbox). */
   upstreams?: UpstreamSettings;
+  /**
+   * Space kept free on the data disk for deletes, stops and exec when sandboxes fill it (default
+   * 16 MiB): the file `paddock.db-reserve` (see docs/server.md, "When the disk is full").
+   */
+  reserveBytes?: number;
 };
 
 /**
  * The composition root of one machine: the SQLite store, audit log, API key table and event log
- * in `<home>/paddock.db`, the bubblewrap runtime under `<home>/sandboxes`, the built-in
- * templates, and the reconcilers that drive the runtime from the store.
+ * in `<home>/paddock.db`, the bubblewrap runtime under `<home>/sandboxes`, the disk reserve both
+ * share, the built-in templates, and the reconcilers that drive the runtime from the store.
  */
 export async function startEngine(
   home: string,
@@ -73,7 +79,16 @@ export async function startEngine(
   options: EngineOptions = {},
 ): Promise<Engine> {
   const path = join(home, 'paddock.db');
-  const store = await openSqliteStore({ path });
+  const storageReserve = openDiskReserve({
+    databasePath: path,
+    ...(options.reserveBytes === undefined ? {} : { sizeBytes: options.reserveBytes }),
+  });
+  if (!storageReserve.isHeld) {
+    log(
+      `the data disk is nearly full: no room yet for the ${storageReserve.sizeBytes}-byte reserve`,
+    );
+  }
+  const store = await openSqliteStore({ path, storageReserve });
   const auditLog = await openSqliteAuditLog({ path });
   const apiKeys = await openSqliteApiKeyStore({ path });
   const credentials = await openSqliteCredentialStore({
@@ -99,6 +114,7 @@ export async function startEngine(
     root: join(home, 'sandboxes'),
     egress: { hostServices: [gateway.hostService] },
     toolMounts: harnessToolMounts(),
+    storageReserve,
   });
   const controller = await startSandboxController({ store, runtime, events, log });
   const runServices = await startRunServices({

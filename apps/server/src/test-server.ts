@@ -16,12 +16,17 @@ export type TestServer = {
   close(): Promise<void>;
 };
 
+/**
+ * Starts a server whose home is `flags.home` when given (left in place at close, e.g. a test's own
+ * mount), else a fresh temp dir removed at close.
+ */
 export async function startTestServer(
   flags: ConfigSources['flags'] = {},
   env: NodeJS.ProcessEnv = {},
 ): Promise<TestServer> {
-  const home = mkdtempSync(join(tmpdir(), 'paddock-server-'));
-  const config = resolveConfig({ flags: { addr: '127.0.0.1:0', home, ...flags }, env });
+  const isOwnHome = flags.home === undefined;
+  const home = flags.home ?? mkdtempSync(join(tmpdir(), 'paddock-server-'));
+  const config = resolveConfig({ flags: { addr: '127.0.0.1:0', ...flags, home }, env });
   const logs: string[] = [];
   const log = (line: string) => logs.push(line);
   const engine = await startEngine(home, log, { upstreams: upstreamsOf(config) });
@@ -47,7 +52,7 @@ export async function startTestServer(
       await server.close();
       for (const ref of await engine.runtime.list()) await engine.runtime.destroy(ref);
       await engine.close();
-      rmSync(home, { recursive: true, force: true });
+      if (isOwnHome) rmSync(home, { recursive: true, force: true });
     },
   };
 }

@@ -22,6 +22,7 @@ const EXPECTED: Record<ErrorCode, number> = {
   rate_limited: 429,
   runtime_unavailable: 503,
   timeout: 504,
+  insufficient_storage: 507,
   internal: 500,
 };
 
@@ -42,7 +43,7 @@ describe('httpStatusFor', () => {
 
   it('covers the statuses the API promises', () => {
     const statuses = new Set(Object.values(ErrorCode).map(httpStatusFor));
-    for (const status of [400, 401, 403, 404, 409, 413, 429, 500]) {
+    for (const status of [400, 401, 403, 404, 409, 413, 429, 500, 507]) {
       assert.ok(statuses.has(status), `no code answers ${status}`);
     }
   });

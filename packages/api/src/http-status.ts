@@ -35,6 +35,8 @@ export function httpStatusFor(code: ErrorCode): number {
       return 503;
     case 'timeout':
       return 504;
+    case 'insufficient_storage':
+      return 507;
     case 'internal':
       return 500;
     default: {

@@ -27,6 +27,7 @@ const ERROR_RESPONSE_NAMES: Readonly<Record<number, string>> = {
   500: 'Internal',
   503: 'Unavailable',
   504: 'Timeout',
+  507: 'InsufficientStorage',
 };
 
 const ERROR_NOTES: Readonly<Record<number, string>> = {
@@ -34,6 +35,7 @@ const ERROR_NOTES: Readonly<Record<number, string>> = {
   403: ' For policy_violation, `details.violations` lists every violation ({code, field, message}).',
   409: ' For conflict, `details.currentResourceVersion` is the version the store holds.',
   410: ' The watch resourceVersion is older than the store keeps: list again, watch from its version.',
+  507: ' The data disk is full: deletes, stops and exec still work; free space and retry.',
 };
 
 /** Codes answered with each status, from the one table. */
@@ -57,6 +59,7 @@ export function errorStatusesFor(route: AnyRoute): number[] {
   if (route.method !== 'GET' && route.auth === 'required') statuses.add(409);
   if (route.query?.shape && 'watch' in route.query.shape) statuses.add(410);
   if (route.body) statuses.add(413);
+  if (route.method !== 'GET' && route.method !== 'DELETE') statuses.add(507);
   if (route.path.includes('/sandboxes/{name}/') || route.operationId === 'getReadiness') {
     statuses.add(503);
     statuses.add(504);

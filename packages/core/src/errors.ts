@@ -32,6 +32,8 @@ export const ErrorCode = {
   Forbidden: 'forbidden',
   RateLimited: 'rate_limited',
   PayloadTooLarge: 'payload_too_large',
+  /** The data disk is full: nothing new is stored until space is freed (deletes still work). */
+  InsufficientStorage: 'insufficient_storage',
   /** The sandbox runtime (bwrap, runsc, a cluster) cannot do what was asked. */
   RuntimeUnavailable: 'runtime_unavailable',
   /** The operation did not finish in its time limit. */

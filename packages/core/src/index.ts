@@ -21,6 +21,7 @@ export * from './run-lifecycle.ts';
 export * from './runtime.ts';
 export * from './sandbox.ts';
 export * from './sandbox-lifecycle.ts';
+export * from './storage-reserve.ts';
 export * from './store.ts';
 export * from './template.ts';
 export * from './template-merge.ts';

@@ -7,7 +7,7 @@ import type { SandboxEnvironment } from './template.ts';
  * reconciler does. Every method is safe to retry. Errors are `PaddockError`s: `sandbox_not_found`
  * for an unknown sandbox, `runtime_unavailable` when the backend cannot run it (missing bwrap or
  * runsc, no privileges), `path_outside_sandbox` for a files path that leaves the sandbox,
- * `validation_failed` for bad arguments, `timeout`.
+ * `validation_failed` for bad arguments, `insufficient_storage` when the disk is full, `timeout`.
  *
  * Streams are Web Streams so the seam is the same in every implementation.
  */

@@ -8,6 +8,7 @@ import {
   type SandboxFiles,
   type SandboxRef,
 } from '@paddock/core';
+import { diskFullFromStderr } from './disk-full.ts';
 import { confinePath, isRoot, WRITABLE_ROOTS } from './sandbox-paths.ts';
 
 /** Runs a command inside the sandbox as the sandbox user (a plain, piped exec). */
@@ -81,6 +82,8 @@ function failure(
   stderr: string,
 ): PaddockError {
   const message = stderr.trim().split('\n').pop() || `${op} ${path} failed`;
+  const diskFull = diskFullFromStderr(stderr, `${op} ${path}`);
+  if (diskFull) return diskFull;
   switch (exitCode) {
     case OUTSIDE:
       return new PaddockError(ErrorCode.PathOutsideSandbox, message, { path });

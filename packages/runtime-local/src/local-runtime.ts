@@ -15,10 +15,12 @@ import {
   type SandboxFiles,
   type SandboxRef,
   type SandboxRuntime,
+  type StorageReserve,
 } from '@paddock/core';
 import { BackgroundProcesses, type BackgroundSignal } from './background-processes.ts';
 import { SANDBOX_UID } from './bwrap-launcher.ts';
 import { type CgroupLayout, detectCgroupLayout } from './cgroup-detect.ts';
+import { guardDiskFull, roomCheckedFiles, translateDiskFull } from './disk-full.ts';
 import { EgressManager, type EgressOptions, isAllowlist } from './egress-manager.ts';
 import { HOST_ENV, type PipedOptions, spawnPiped } from './exec.ts';
 import { checkEnv, checkExecRequest } from './exec-request.ts';
@@ -72,6 +74,12 @@ export type LocalRuntimeOptions = {
    * `validation_failed` naming `toolMounts[i].source` or `toolMounts[i].dest`.
    */
   toolMounts?: readonly ToolMount[];
+  /**
+   * The data disk's reserve (the server passes the store's): new sandboxes and file writes are
+   * refused with `insufficient_storage` while the disk is full; stop, destroy, exec and the other
+   * files operations release it first when the disk is full, so that space can be freed.
+   */
+  storageReserve?: StorageReserve;
 };
 
 const DEFAULT_HOST_UID_BASE = 2_000_000_000;
@@ -99,6 +107,7 @@ export class LocalRuntime implements SandboxRuntime {
   readonly #isPrivileged: boolean;
   readonly #egress: EgressManager;
   readonly #toolMounts: readonly ToolMount[];
+  readonly #reserve: StorageReserve | undefined;
   readonly #locks = new Map<string, Promise<unknown>>();
 
   constructor(options: LocalRuntimeOptions) {
@@ -120,7 +129,9 @@ export class LocalRuntime implements SandboxRuntime {
     this.#defaults = { ...DEFAULT_LIMITS, ...options.defaultLimits };
     this.#hostUidBase = options.hostUidBase ?? DEFAULT_HOST_UID_BASE;
     this.#egress = new EgressManager(options.egress);
-    this.files = sandboxFiles((ref, command) => this.#execPiped(ref, command));
+    this.#reserve = options.storageReserve;
+    const files = sandboxFiles((ref, command) => this.#execPiped(ref, command));
+    this.files = this.#reserve ? roomCheckedFiles(files, this.#reserve) : files;
   }
 
   /** Which mechanism new sandboxes get: `cgroup-v2`, `cgroup-v1` or `rlimit`. */
@@ -135,7 +146,8 @@ export class LocalRuntime implements SandboxRuntime {
 
   async provision(request: ProvisionRequest): Promise<RuntimeObservation> {
     const dirs = new SandboxDirs(this.#root, request);
-    return this.#locked(dirs, async () => {
+    const what = `provision sandbox ${request.namespace}/${request.name}`;
+    return this.#locked(dirs, what, async () => {
       const existing = readState(dirs);
       if (existing !== undefined) {
         if (existing.uid !== request.uid) {
@@ -148,6 +160,7 @@ export class LocalRuntime implements SandboxRuntime {
       }
       this.#checkAvailable(request.spec);
       checkEnv(request.env ?? {});
+      this.#reserve?.checkRoom(what);
       const limits = resolveLimits(request.spec.resources, this.#defaults);
       const state: SandboxState = {
         version: 1,
@@ -191,7 +204,8 @@ export class LocalRuntime implements SandboxRuntime {
 
   async stop(ref: SandboxRef): Promise<RuntimeObservation> {
     const dirs = new SandboxDirs(this.#root, ref);
-    return this.#locked(dirs, async () => {
+    this.#reserve?.makeRoom();
+    return this.#locked(dirs, `stop sandbox ${ref.namespace}/${ref.name}`, async () => {
       const state = this.#state(dirs, ref);
       await this.#kill(dirs, state);
       return this.#observe(dirs, state);
@@ -200,7 +214,7 @@ export class LocalRuntime implements SandboxRuntime {
 
   async start(ref: SandboxRef): Promise<RuntimeObservation> {
     const dirs = new SandboxDirs(this.#root, ref);
-    return this.#locked(dirs, async () => {
+    return this.#locked(dirs, `start sandbox ${ref.namespace}/${ref.name}`, async () => {
       const state = this.#state(dirs, ref);
       if (state.incarnation && isAlive(state.incarnation.anchor)) return this.#observe(dirs, state);
       await this.#kill(dirs, state);
@@ -222,7 +236,8 @@ export class LocalRuntime implements SandboxRuntime {
 
   async destroy(ref: SandboxRef): Promise<void> {
     const dirs = new SandboxDirs(this.#root, ref);
-    await this.#locked(dirs, async () => {
+    this.#reserve?.makeRoom();
+    await this.#locked(dirs, `destroy sandbox ${ref.namespace}/${ref.name}`, async () => {
       const state = readState(dirs);
       if (state === undefined || state.uid !== ref.uid) return;
       await this.#remove(dirs, state);
@@ -239,6 +254,11 @@ export class LocalRuntime implements SandboxRuntime {
   }
 
   async exec(ref: SandboxRef, request: ExecRequest): Promise<ProcessHandle> {
+    const what = `exec in sandbox ${ref.namespace}/${ref.name}`;
+    return guardDiskFull(what, () => this.#exec(ref, request), this.#reserve);
+  }
+
+  async #exec(ref: SandboxRef, request: ExecRequest): Promise<ProcessHandle> {
     const { cwd } = checkExecRequest(request);
     const { dirs, state } = await this.#running(ref);
     touchActivity(dirs);
@@ -309,15 +329,21 @@ export class LocalRuntime implements SandboxRuntime {
 
   async connectPort(ref: SandboxRef, port: number): Promise<DuplexStream> {
     checkPort(port);
-    const { dirs, state } = await this.#running(ref);
-    touchActivity(dirs);
-    return relayStream(this.#spawnPlain(dirs, state, relayCommand(port)), port);
+    return guardDiskFull(`connect to ${ref.namespace}/${ref.name}:${port}`, async () => {
+      const { dirs, state } = await this.#running(ref);
+      touchActivity(dirs);
+      return relayStream(this.#spawnPlain(dirs, state, relayCommand(port)), port);
+    });
   }
 
   /** A plain exec for the files API: no egress bridge. */
   async #execPiped(ref: SandboxRef, command: string[]): Promise<ProcessHandle> {
-    const { dirs, state } = await this.#running(ref);
-    return this.#spawnPlain(dirs, state, command);
+    const what = `files of sandbox ${ref.namespace}/${ref.name}`;
+    return guardDiskFull(
+      what,
+      () => this.#running(ref).then(({ dirs, state }) => this.#spawnPlain(dirs, state, command)),
+      this.#reserve,
+    );
   }
 
   #spawnPlain(dirs: SandboxDirs, state: SandboxState, command: string[]): ProcessHandle {
@@ -504,13 +530,18 @@ export class LocalRuntime implements SandboxRuntime {
     } catch {}
   }
 
-  /** Serialises lifecycle operations on one sandbox within this instance. */
-  async #locked<T>(dirs: SandboxDirs, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Serialises lifecycle operations on one sandbox within this instance; a failure for lack of
+   * disk space leaves as `insufficient_storage` of `what`.
+   */
+  async #locked<T>(dirs: SandboxDirs, what: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.#locks.get(dirs.dir) ?? Promise.resolve();
     const next = previous.catch(() => {}).then(fn);
     this.#locks.set(dirs.dir, next);
     try {
       return await next;
+    } catch (error) {
+      throw translateDiskFull(error, what);
     } finally {
       if (this.#locks.get(dirs.dir) === next) this.#locks.delete(dirs.dir);
     }

@@ -1,20 +1,35 @@
-import { ErrorCode, PaddockError } from '@paddock/core';
+import { diskFullError, ErrorCode, PaddockError } from '@paddock/core';
 
 // Primary SQLite result codes (the low byte of an extended code): https://sqlite.org/rescode.html
 const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;
 const SQLITE_READONLY = 8;
+const SQLITE_IOERR = 10;
 const SQLITE_CORRUPT = 11;
 const SQLITE_FULL = 13;
 const SQLITE_CONSTRAINT = 19;
 const SQLITE_NOTADB = 26;
 
-/** What the store was doing, for the message: `create SandboxTemplate team-a/base`. */
-export type FailureContext = { operation: string; object?: string };
+/** Below this much free space an I/O error is taken for a full disk (ENOSPC on a sync or a map). */
+const FULL_BELOW_BYTES = 1024 * 1024;
+
+/**
+ * What the store was doing, for the message: `create SandboxTemplate team-a/base`; and, asked
+ * only for an I/O error, the free bytes on the database's disk.
+ */
+export type FailureContext = { operation: string; object?: string; freeBytes?: () => number };
 
 function sqliteCode(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || !('errcode' in error)) return undefined;
   return typeof error.errcode === 'number' ? error.errcode : undefined;
+}
+
+function isDiskFull(context: FailureContext): boolean {
+  try {
+    return context.freeBytes !== undefined && context.freeBytes() < FULL_BELOW_BYTES;
+  } catch {
+    return false;
+  }
 }
 
 function describe(context: FailureContext): string {
@@ -28,14 +43,20 @@ function describe(context: FailureContext): string {
  * unchanged; everything else is mapped by SQLite result code:
  * - busy or locked past `busy_timeout` (another writer holds the file) → `timeout`, retryable;
  * - a unique or primary-key constraint → `already_exists`;
- * - anything else (corrupt file, disk full, read-only, a bug) → `internal`, with the cause attached.
+ * - a full disk (SQLITE_FULL, or an I/O error while the disk has next to nothing free) →
+ *   `insufficient_storage`;
+ * - anything else (corrupt file, read-only, a bug) → `internal`, with the cause attached.
  */
 export function toPaddockError(error: unknown, context: FailureContext): PaddockError {
   if (error instanceof PaddockError) return error;
   const code = sqliteCode(error);
   const detail = error instanceof Error ? error.message : String(error);
   const what = describe(context);
-  switch (code === undefined ? undefined : code & 0xff) {
+  const primary = code === undefined ? undefined : code & 0xff;
+  if (primary === SQLITE_FULL || (primary === SQLITE_IOERR && isDiskFull(context))) {
+    return diskFullError(what, {}, { cause: error });
+  }
+  switch (primary) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return new PaddockError(
@@ -53,7 +74,6 @@ export function toPaddockError(error: unknown, context: FailureContext): Paddock
       );
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-    case SQLITE_FULL:
     case SQLITE_READONLY:
       return new PaddockError(
         ErrorCode.Internal,

@@ -26,6 +26,12 @@ export {
   SqliteCredentialStore,
   SqliteCredentialStoreOptions,
 } from './credential-store.ts';
+export {
+  DiskReserve,
+  DiskReserveOptions,
+  openDiskReserve,
+  reservePathFor,
+} from './disk-reserve.ts';
 export { openSqliteEventLog, SqliteEventLog, SqliteEventLogOptions } from './event-log.ts';
 export {
   openSqliteRunEventLog,

@@ -13,6 +13,7 @@ import {
   type ResourceList,
   type ResourceOf,
   type ResourceStore,
+  type StorageReserve,
   type WatchEvent,
   WatchEventType,
   type WatchOptions,
@@ -77,12 +78,14 @@ export class SqliteStore implements ResourceStore {
   readonly #changes: ChangeLog;
   readonly #notifier: ChangeNotifier;
   readonly #now: () => Date;
+  readonly #reserve: StorageReserve | undefined;
   readonly #watches = new Set<{ close(): void }>();
 
   constructor(options: SqliteStoreOptions) {
     const resolved = resolveOptions(options);
     this.path = resolved.path;
     this.#now = resolved.now;
+    this.#reserve = resolved.storageReserve;
     this.#connection = new Connection(resolved.path, resolved.busyTimeoutMs);
     this.#objects = new ObjectTable(this.#connection);
     this.#changes = new ChangeLog(this.#connection, resolved.changeRetention);
@@ -119,6 +122,8 @@ export class SqliteStore implements ResourceStore {
     if (requested === undefined && prefix === undefined) {
       throw invalidField('metadata.name', 'is required (or metadata.generateName)');
     }
+    const named = { kind: input.kind, namespace, name: requested ?? `${prefix ?? ''}*` };
+    this.#reserve?.checkRoom(`create ${describeKey(named)}`);
     const isTaken = (name: string) => this.#objects.has({ kind: input.kind, namespace, name });
     const object = this.#connection.write({ operation: 'create', object: input.kind }, () => {
       const name = requested ?? generateName(prefix ?? '', isTaken);

@@ -1,4 +1,4 @@
-import { parseInput } from '@paddock/core';
+import { parseInput, type StorageReserve } from '@paddock/core';
 import { z } from 'zod';
 
 /** Options of `openSqliteStore`, validated once at open; a bad value fails listing every problem. */
@@ -18,6 +18,20 @@ export const SqliteStoreOptions = z.strictObject({
       'must be a function returning a Date',
     )
     .default(() => () => new Date()),
+  /**
+   * The data disk's reserve (see `DiskReserve`): when given, `create` answers
+   * `insufficient_storage` while the disk is full; updates and deletes still go through.
+   */
+  storageReserve: z
+    .custom<StorageReserve>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        'checkRoom' in value &&
+        typeof value.checkRoom === 'function',
+      'must be a StorageReserve',
+    )
+    .optional(),
 });
 export type SqliteStoreOptions = z.input<typeof SqliteStoreOptions>;
 export type ResolvedSqliteStoreOptions = z.output<typeof SqliteStoreOptions>;

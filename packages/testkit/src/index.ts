@@ -28,6 +28,7 @@ export type {
   ScriptedTurn,
 } from './scripted-llm/script.ts';
 export { startScriptedLlm } from './scripted-llm/server.ts';
+export { mountSmallDisk, type SmallDisk } from './small-disk.ts';
 export {
   type ContractCase,
   runStoreContract,
