@@ -241,6 +241,7 @@ export async function startServer(
     else {
       sendError(res, outcome.error, ctx.requestId, {
         status,
+        req,
         ...(outcome.headers === undefined ? {} : { headers: outcome.headers }),
       });
     }

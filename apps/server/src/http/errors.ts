@@ -1,6 +1,7 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { httpStatusFor, toEnvelope } from '@paddock/api';
 import { ErrorCode, isPaddockError, PaddockError } from '@paddock/core';
+import { endAfterBody, isBodyArriving } from './unread-body.ts';
 
 /**
  * Any thrown value as a `PaddockError`. Unknown errors become `internal` with a fixed message;
@@ -27,13 +28,15 @@ function describe(error: unknown): string {
 
 /**
  * THE error answer: the envelope, status from `httpStatusFor`. A response whose headers are
- * already out (a stream) is just ended.
+ * already out (a stream) is just ended. With `req` whose body is still arriving (a 413, or any
+ * answer given before the body was read), the answer says `Connection: close` and the
+ * connection closes only once the rest of the body has arrived (see `endAfterBody`).
  */
 export function sendError(
   res: ServerResponse,
   error: PaddockError,
   requestId: string,
-  options: { status?: number; headers?: Record<string, string> } = {},
+  options: { status?: number; headers?: Record<string, string>; req?: IncomingMessage } = {},
 ): number {
   const status = options.status ?? httpStatusFor(error.code);
   if (res.headersSent) {
@@ -41,13 +44,18 @@ export function sendError(
     return status;
   }
   const text = JSON.stringify(toEnvelope(error, requestId));
+  const isArriving = options.req !== undefined && isBodyArriving(options.req);
   res.writeHead(status, {
     ...options.headers,
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
     'x-request-id': requestId,
     'cache-control': 'no-store',
+    ...(isArriving ? { connection: 'close' } : {}),
   });
-  res.end(text);
+  if (options.req !== undefined && isArriving) {
+    res.write(text);
+    endAfterBody(options.req, res);
+  } else res.end(text);
   return status;
 }
