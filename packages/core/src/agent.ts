@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DurationString } from './duration.ts';
 import { API_VERSION, ObjectMeta, ResourceName } from './metadata.ts';
 import { QuantityString } from './quantity.ts';
-import { CredentialUse, EnvVar, Repo, TemplateRef } from './template.ts';
+import { CredentialUse, EnvVar, ProgramText, Repo, TemplateRef } from './template.ts';
 
 export const HarnessKind = {
   Builtin: 'builtin',
@@ -20,7 +20,7 @@ export const McpServer = z.discriminatedUnion('transport', [
   z.strictObject({
     name: ResourceName,
     transport: z.literal('stdio'),
-    command: z.array(z.string()).min(1),
+    command: z.array(ProgramText).min(1),
     env: z.array(EnvVar).optional(),
   }),
   z.strictObject({
@@ -52,13 +52,13 @@ export const AgentSpec = z
         HarnessKind.Command,
       ]),
       /** argv for the `command` harness; extra arguments for the others. */
-      command: z.array(z.string()).min(1).optional(),
+      command: z.array(ProgramText).min(1).optional(),
     }),
-    model: z.string().min(1).optional(),
+    model: ProgramText.min(1).optional(),
     provider: z.enum([Provider.Anthropic, Provider.OpenAI]).optional(),
     systemPrompt: z.string().optional(),
     /** Tool names the agent may call; all built-in tools when absent. */
-    tools: z.array(z.string().min(1)).optional(),
+    tools: z.array(ProgramText.min(1)).optional(),
     mcpServers: z.array(McpServer).optional(),
     budget: Budget.optional(),
     repos: z.array(Repo).optional(),

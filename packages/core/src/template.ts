@@ -30,6 +30,18 @@ export type Egress = (typeof Egress)[keyof typeof Egress];
 
 const AbsolutePath = z.string().regex(ABSOLUTE_PATH, 'must be an absolute path');
 
+/** Text handed to a program as an argv word or an environment value, which cannot hold NUL. */
+export const ProgramText = z.string().regex(/^[^\0]*$/, 'must not contain NUL');
+
+const hasControlCharacter = (text: string) =>
+  [...text].some((c) => (c.codePointAt(0) ?? 0) < 0x20 || c === '\u007f');
+
+/** What `git clone` is given: no control characters (a newline in a URL reaches git's helpers). */
+const GitText = z
+  .string()
+  .min(1)
+  .refine((text) => !hasControlCharacter(text), 'must not contain control characters');
+
 /** A domain pattern: `example.com`, or `*.example.com` for every subdomain. */
 export const DomainPattern = z
   .string()
@@ -40,7 +52,7 @@ export const DomainPattern = z
 
 export const EnvVar = z.strictObject({
   name: z.string().regex(ENV_NAME, 'must be a valid environment variable name'),
-  value: z.string(),
+  value: ProgramText,
 });
 export type EnvVar = z.infer<typeof EnvVar>;
 
@@ -81,11 +93,11 @@ export const Mount = z.strictObject({
 export type Mount = z.infer<typeof Mount>;
 
 export const Repo = z.strictObject({
-  url: z.string().min(1),
+  url: GitText,
   /** Branch, tag or commit; the default branch when absent. */
-  ref: z.string().min(1).optional(),
+  ref: GitText.optional(),
   /** Where to clone, relative to /workspace; derived from the URL when absent. */
-  path: z.string().min(1).optional(),
+  path: ProgramText.min(1).optional(),
   credential: ResourceName.optional(),
 });
 export type Repo = z.infer<typeof Repo>;
@@ -104,7 +116,7 @@ export type TemplateFile = z.infer<typeof TemplateFile>;
 export const InitScript = z.strictObject({
   name: ResourceName,
   /** argv, run in /workspace after files are written and repos cloned. */
-  command: z.array(z.string()).min(1),
+  command: z.array(ProgramText).min(1),
   timeout: DurationString.optional(),
 });
 export type InitScript = z.infer<typeof InitScript>;
@@ -156,7 +168,7 @@ export const SandboxEnvironment = z.strictObject({
   /** A directory used as the root filesystem (local runtime); the host system view otherwise. */
   rootfs: AbsolutePath.optional(),
   /** The main process; the sandbox idles when absent. */
-  command: z.array(z.string()).min(1).optional(),
+  command: z.array(ProgramText).min(1).optional(),
   workingDir: AbsolutePath.optional(),
   env: z.array(EnvVar).optional(),
   resources: Resources.optional(),

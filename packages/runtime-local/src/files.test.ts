@@ -116,6 +116,25 @@ describe('files', { skip: skipReason }, () => {
     );
   });
 
+  it('refuses an archive tar cannot extract as validation_failed naming the archive', async () => {
+    const { files } = world.runtime;
+    const notTar = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encode('not a tar archive\n'.repeat(64)));
+        controller.close();
+      },
+    });
+    await assert.rejects(files.upload(ref, '/workspace/not-tar', notTar), (e) => {
+      assert.ok(isPaddockError(e, 'validation_failed'), String(e));
+      assert.match(e.message, /does not look like a tar archive/);
+      assert.deepEqual(
+        (e.details as { issues?: { path: string }[] }).issues?.map((i) => i.path),
+        ['archive'],
+      );
+      return true;
+    });
+  });
+
   it('rejects paths outside the writable roots, lexically and through symlinks', async () => {
     const { files } = world.runtime;
     const outside = (e: unknown) => isPaddockError(e, 'path_outside_sandbox');

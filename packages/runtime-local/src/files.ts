@@ -17,6 +17,7 @@ export type RunInSandbox = (ref: SandboxRef, command: string[]) => Promise<Proce
 const OUTSIDE = 3;
 const MISSING = 4;
 const WRONG_TYPE = 5;
+const BAD_ARCHIVE = 6;
 
 const ROOT_PATTERN = WRITABLE_ROOTS.map((r) => `${r}|${r}/*`).join('|');
 
@@ -58,7 +59,7 @@ const SCRIPTS = {
     else exec rm -f -- "$1"; fi`,
   check: 'follow "$1"; exists "$1"',
   upload: `follow "$1"; mkdir -p -- "$1" || exit ${WRONG_TYPE}; isdir "$1"
-    exec tar -x -f - -C "$1" --no-same-owner --delay-directory-restore`,
+    tar -x -f - -C "$1" --no-same-owner --delay-directory-restore || exit ${BAD_ARCHIVE}`,
   download: 'cd -- "$(dirname -- "$1")" && exec tar -c -f - -- "$(basename -- "$1")"',
 } as const;
 
@@ -72,6 +73,18 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of stream) chunks.push(chunk);
   return Buffer.concat(chunks);
+}
+
+/** tar's first complaint, without its warnings and its closing "Exiting with failure status". */
+function tarReason(stderr: string): string | undefined {
+  return stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .find(
+      (line) =>
+        line !== '' &&
+        !/Removing leading|Exiting with failure status|Error is not recoverable/.test(line),
+    );
 }
 
 /** Translates a file operation's exit code into the error of the files contract. */
@@ -94,6 +107,14 @@ function failure(
         path,
         issues: [{ path: 'path', message }],
       });
+    case BAD_ARCHIVE: {
+      const reason = tarReason(stderr) ?? message;
+      return new PaddockError(
+        ErrorCode.ValidationFailed,
+        `the archive cannot be extracted into ${path}: ${reason}`,
+        { path, issues: [{ path: 'archive', message: reason }] },
+      );
+    }
     default:
       return new PaddockError(ErrorCode.Internal, `${op} ${path} failed: ${message}`, {
         path,

@@ -10,6 +10,7 @@ import {
 } from '@paddock/core';
 import { json } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
+import { credentialValue } from './credential-value.ts';
 import type { HandlerCall } from './deps.ts';
 import { pageOf } from './paging.ts';
 
@@ -61,10 +62,7 @@ export const credentialHandlers: RouteHandler[] = [
           );
         }
       }
-      const value =
-        body.value === undefined
-          ? Buffer.from(body.valueBase64 ?? '', 'base64')
-          : Buffer.from(body.value, 'utf8');
+      const value = credentialValue(body);
       const now = new Date().toISOString();
       const credential = await deps.engine.credentials.put(
         {

@@ -1,7 +1,9 @@
 import { SANDBOX_ROUTES } from '@paddock/api';
 import type { FileInfo } from '@paddock/core';
+import { invalidBody } from '../http/body.ts';
 import { empty, json, streamed } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
+import { inspectTar } from '../tar-archive.ts';
 import type { HandlerCall } from './deps.ts';
 import { provisionedRef, visibleSandbox } from './sandbox-access.ts';
 
@@ -98,6 +100,9 @@ export const fileHandlers: RouteHandler[] = [
     SANDBOX_ROUTES.uploadArchive,
     async (call, { params, query, body }) => {
       const ref = await refFor(call, params, query.path);
+      // Checked whole before extraction starts, so a bad archive leaves nothing half-written.
+      const inspection = inspectTar(body);
+      if ('problem' in inspection) throw invalidBody(inspection.problem);
       await call.deps.engine.runtime.files.upload(ref, query.path, new Blob([body]).stream());
       return empty(204);
     },
