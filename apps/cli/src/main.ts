@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient } from '@paddock/client';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { cliConfigPath, loadCliConfig, selectContext } from './cli-config.ts';
-import { foreignFlags, parseInvocation, resolveSettings } from './cli-options.ts';
+import { foreignFlags, parseInvocation, resolveSettings, usageError } from './cli-options.ts';
 import type { Command, Io } from './command.ts';
 import { agentCommands } from './commands/agent.ts';
 import { apikeyCommands } from './commands/apikey.ts';
@@ -154,6 +154,12 @@ async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<numb
     );
   }
   if (invocation.flags.help) {
+    // Flags are checked before help is shown: a mistyped flag never passes silently.
+    const issues = [
+      ...invocation.issues,
+      ...foreignFlags(invocation, command.flags, command.path.join(' ')),
+    ];
+    if (issues.length > 0) throw usageError(issues);
     io.stdout(command.help);
     return 0;
   }

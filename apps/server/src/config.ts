@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCode, PaddockError, parseInput } from '@paddock/core';
+import { parseArgs } from 'node:util';
+import { ErrorCode, fieldIssues, PaddockError } from '@paddock/core';
 import { z } from 'zod';
 import { DEFAULT_WEB_DIR } from './web-ui.ts';
 
@@ -17,6 +18,13 @@ const Addr = z
   });
 
 const PositiveInt = z.coerce.number().int().positive();
+
+/** Requests per second, as documented: `50/s`, or plain `50`. */
+const RatePerSec = z
+  .string()
+  .regex(/^\s*\d+(\.\d+)?\s*(\/\s*s)?\s*$/, 'must be requests per second, such as 50/s or 50')
+  .transform((text) => Number(text.replace(/\/\s*s\s*$/, '')))
+  .pipe(z.number().positive('must be more than 0 requests per second'));
 const CommaList = z
   .string()
   .transform((text) => text.split(',').map((part) => part.trim()))
@@ -44,7 +52,7 @@ const ServerConfig = z
       .optional(),
     maxBodyBytes: PositiveInt.default(1024 * 1024),
     /** Token bucket per principal: sustained requests per second and burst size. */
-    rateLimitPerSec: z.coerce.number().positive().default(50),
+    rateLimitPerSec: RatePerSec.default(50),
     rateLimitBurst: PositiveInt.default(100),
     /** Audit records older than this many days are pruned at start and daily. */
     auditRetentionDays: PositiveInt.default(90),
@@ -87,57 +95,7 @@ const ServerConfig = z
   }));
 export type ServerConfig = z.output<typeof ServerConfig>;
 
-export type ServerFlags = {
-  addr?: string | undefined;
-  'preview-addr'?: string | undefined;
-  home?: string | undefined;
-  auth?: string | undefined;
-  'oidc-issuer'?: string | undefined;
-  'oidc-audience'?: string | undefined;
-  'oidc-jwks-url'?: string | undefined;
-  'oidc-client-id'?: string | undefined;
-  'oidc-scopes'?: string | undefined;
-  'max-body-bytes'?: string | undefined;
-  'rate-limit'?: string | undefined;
-  'rate-burst'?: string | undefined;
-  'audit-retention-days'?: string | undefined;
-  'terminal-reconnect-ms'?: string | undefined;
-  'web-dir'?: string | undefined;
-  'anthropic-base-url'?: string | undefined;
-  'openai-base-url'?: string | undefined;
-};
-
-export type ConfigSources = { flags: ServerFlags; env: NodeJS.ProcessEnv };
-
-/** Resolves configuration once at start: flag > env > default. A bad value fails listing every problem. */
-export function resolveConfig({ flags, env }: ConfigSources): ServerConfig {
-  const raw = {
-    addr: flags.addr ?? env.PADDOCK_ADDR ?? DEFAULT_ADDR,
-    previewAddr: flags['preview-addr'] ?? env.PADDOCK_PREVIEW_ADDR,
-    home: flags.home ?? env.PADDOCK_HOME ?? join(homedir(), '.paddock'),
-    auth: flags.auth ?? env.PADDOCK_AUTH,
-    oidcIssuer: flags['oidc-issuer'] ?? env.PADDOCK_OIDC_ISSUER,
-    oidcAudience: flags['oidc-audience'] ?? env.PADDOCK_OIDC_AUDIENCE,
-    oidcJwksUrl: flags['oidc-jwks-url'] ?? env.PADDOCK_OIDC_JWKS_URL,
-    oidcClientId: flags['oidc-client-id'] ?? env.PADDOCK_OIDC_CLIENT_ID,
-    oidcScopes: flags['oidc-scopes'] ?? env.PADDOCK_OIDC_SCOPES,
-    bootstrapAdminKey: env.PADDOCK_BOOTSTRAP_ADMIN_KEY,
-    maxBodyBytes: flags['max-body-bytes'] ?? env.PADDOCK_MAX_BODY_BYTES,
-    rateLimitPerSec: flags['rate-limit'] ?? env.PADDOCK_RATE_LIMIT,
-    rateLimitBurst: flags['rate-burst'] ?? env.PADDOCK_RATE_BURST,
-    auditRetentionDays: flags['audit-retention-days'] ?? env.PADDOCK_AUDIT_RETENTION_DAYS,
-    terminalReconnectMs: flags['terminal-reconnect-ms'] ?? env.PADDOCK_TERMINAL_RECONNECT_MS,
-    webDir: flags['web-dir'] ?? env.PADDOCK_WEB_DIR,
-    anthropicBaseUrl: flags['anthropic-base-url'] ?? env.PADDOCK_ANTHROPIC_BASE_URL,
-    openaiBaseUrl: flags['openai-base-url'] ?? env.PADDOCK_OPENAI_BASE_URL,
-    anthropicApiKey: env.ANTHROPIC_API_KEY,
-    openaiApiKey: env.OPENAI_API_KEY,
-  };
-  const defined = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
-  return parseInput(ServerConfig, defined, 'configuration');
-}
-
-/** The `parseArgs` options matching `ServerFlags`. */
+/** The `parseArgs` options of `paddock up`: every flag takes a value. */
 export const FLAG_OPTIONS = {
   addr: { type: 'string' },
   'preview-addr': { type: 'string' },
@@ -157,6 +115,131 @@ export const FLAG_OPTIONS = {
   'openai-base-url': { type: 'string' },
   'terminal-reconnect-ms': { type: 'string' },
 } as const;
+
+export type ServerFlags = { [F in keyof typeof FLAG_OPTIONS]?: string | undefined };
+
+type SettingName = keyof z.input<typeof ServerConfig>;
+type Source = { flag?: keyof typeof FLAG_OPTIONS; env: string };
+
+/**
+ * Where each setting comes from: its flag (provider keys and the bootstrap key have none: a flag
+ * would show in the process list) and its environment variable.
+ */
+export const SETTING_SOURCES = {
+  addr: { flag: 'addr', env: 'PADDOCK_ADDR' },
+  previewAddr: { flag: 'preview-addr', env: 'PADDOCK_PREVIEW_ADDR' },
+  home: { flag: 'home', env: 'PADDOCK_HOME' },
+  auth: { flag: 'auth', env: 'PADDOCK_AUTH' },
+  oidcIssuer: { flag: 'oidc-issuer', env: 'PADDOCK_OIDC_ISSUER' },
+  oidcAudience: { flag: 'oidc-audience', env: 'PADDOCK_OIDC_AUDIENCE' },
+  oidcJwksUrl: { flag: 'oidc-jwks-url', env: 'PADDOCK_OIDC_JWKS_URL' },
+  oidcClientId: { flag: 'oidc-client-id', env: 'PADDOCK_OIDC_CLIENT_ID' },
+  oidcScopes: { flag: 'oidc-scopes', env: 'PADDOCK_OIDC_SCOPES' },
+  bootstrapAdminKey: { env: 'PADDOCK_BOOTSTRAP_ADMIN_KEY' },
+  maxBodyBytes: { flag: 'max-body-bytes', env: 'PADDOCK_MAX_BODY_BYTES' },
+  rateLimitPerSec: { flag: 'rate-limit', env: 'PADDOCK_RATE_LIMIT' },
+  rateLimitBurst: { flag: 'rate-burst', env: 'PADDOCK_RATE_BURST' },
+  auditRetentionDays: { flag: 'audit-retention-days', env: 'PADDOCK_AUDIT_RETENTION_DAYS' },
+  terminalReconnectMs: { flag: 'terminal-reconnect-ms', env: 'PADDOCK_TERMINAL_RECONNECT_MS' },
+  webDir: { flag: 'web-dir', env: 'PADDOCK_WEB_DIR' },
+  anthropicBaseUrl: { flag: 'anthropic-base-url', env: 'PADDOCK_ANTHROPIC_BASE_URL' },
+  openaiBaseUrl: { flag: 'openai-base-url', env: 'PADDOCK_OPENAI_BASE_URL' },
+  anthropicApiKey: { env: 'ANTHROPIC_API_KEY' },
+  openaiApiKey: { env: 'OPENAI_API_KEY' },
+} as const satisfies Record<SettingName, Source>;
+
+const DEFAULTS: Partial<Record<SettingName, () => string>> = {
+  addr: () => DEFAULT_ADDR,
+  home: () => join(homedir(), '.paddock'),
+};
+
+export type ConfigSources = { flags: ServerFlags; env: NodeJS.ProcessEnv };
+
+/**
+ * Resolves configuration once at start: flag > env > default. A bad value fails listing every
+ * problem, each named by where it came from (`--rate-limit`, `PADDOCK_RATE_LIMIT`).
+ */
+export function resolveConfig({ flags, env }: ConfigSources): ServerConfig {
+  const raw: Record<string, string> = {};
+  const origin = new Map<string, string>();
+  for (const [name, source] of Object.entries(SETTING_SOURCES) as [SettingName, Source][]) {
+    const fromFlag = source.flag === undefined ? undefined : flags[source.flag];
+    const value = fromFlag ?? env[source.env] ?? DEFAULTS[name]?.();
+    if (value === undefined) continue;
+    raw[name] = value;
+    origin.set(name, fromFlag === undefined ? source.env : `--${source.flag}`);
+  }
+  const parsed = ServerConfig.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issues = fieldIssues(parsed.error).map(({ path, message }) => {
+    const [name = '', ...rest] = path.split('.');
+    const source: Source | undefined = SETTING_SOURCES[name as SettingName];
+    const where =
+      origin.get(name) ??
+      (source === undefined
+        ? name
+        : [source.flag && `--${source.flag}`, source.env].filter(Boolean).join(' / '));
+    return { path: [where, ...rest].join('.'), message };
+  });
+  const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+  throw new PaddockError(ErrorCode.ValidationFailed, `invalid configuration: ${summary}`, {
+    issues,
+  });
+}
+
+/** What `paddock up --help` prints: every flag with its environment variable. */
+export function serverUsage(): string {
+  const rows = Object.values(SETTING_SOURCES).map(({ flag, env }: Source) =>
+    flag === undefined
+      ? `  ${'(environment only)'.padEnd(26)}${env}`
+      : `  --${flag.padEnd(24)}${env}`,
+  );
+  return `Usage: paddock up [--FLAG VALUE]…
+
+Starts Paddock on this machine. Each setting comes from its flag, else its environment
+variable, else its default (docs/server.md lists them all).
+
+${rows.join('\n')}
+
+Example:
+  paddock up --addr 127.0.0.1:7070 --rate-limit 50/s
+`;
+}
+
+/**
+ * `paddock up`'s arguments as flags, or `help` for `--help` / `-h`. Unknown flags, flags without
+ * a value and stray arguments are `validation_failed`, all named at once.
+ */
+export function parseServerArgs(args: readonly string[]): ServerFlags | 'help' {
+  const { tokens } = parseArgs({
+    args: [...args],
+    options: { ...FLAG_OPTIONS, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  const flags: Record<string, string> = {};
+  const issues: { path: string; message: string }[] = [];
+  let isHelp = false;
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      issues.push({ path: token.value, message: 'paddock up takes no arguments' });
+    } else if (token.kind === 'option' && token.name === 'help') isHelp = true;
+    else if (token.kind === 'option' && !Object.hasOwn(FLAG_OPTIONS, token.name)) {
+      issues.push({ path: token.rawName, message: 'unknown flag of paddock up' });
+    } else if (token.kind === 'option' && token.value === undefined) {
+      issues.push({ path: token.rawName, message: 'needs a value' });
+    } else if (token.kind === 'option' && token.value !== undefined) {
+      flags[token.name] = token.value;
+    }
+  }
+  if (isHelp) return 'help';
+  if (issues.length > 0) {
+    const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+    throw new PaddockError(ErrorCode.ValidationFailed, `invalid arguments: ${summary}`, { issues });
+  }
+  return flags;
+}
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);

@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 import { mkdirSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { isPaddockError } from '@paddock/core';
 import { bootstrapAdminKey } from './bootstrap-key.ts';
-import { assertSafeBinding, FLAG_OPTIONS, resolveConfig, upstreamsOf } from './config.ts';
+import {
+  assertSafeBinding,
+  parseServerArgs,
+  resolveConfig,
+  serverUsage,
+  upstreamsOf,
+} from './config.ts';
 import { startEngine } from './engine.ts';
 import { startServer } from './server.ts';
 
@@ -11,8 +16,12 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: FLAG_OPTIONS, strict: true });
-  const config = resolveConfig({ flags: values, env: process.env });
+  const flags = parseServerArgs(process.argv.slice(2));
+  if (flags === 'help') {
+    process.stdout.write(serverUsage());
+    return 0;
+  }
+  const config = resolveConfig({ flags, env: process.env });
   assertSafeBinding(config);
   mkdirSync(config.home, { recursive: true, mode: 0o700 });
   const engine = await startEngine(config.home, log, { upstreams: upstreamsOf(config) });

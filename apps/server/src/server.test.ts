@@ -62,7 +62,11 @@ describe('configuration', () => {
       (error: unknown) => {
         assert.ok(isPaddockError(error, 'validation_failed'));
         const paths = (error.details.issues as Array<{ path: string }>).map((i) => i.path);
-        assert.deepEqual(paths.sort(), ['addr', 'oidcAudience', 'rateLimitPerSec']);
+        assert.deepEqual(paths.sort(), [
+          '--addr',
+          '--oidc-audience / PADDOCK_OIDC_AUDIENCE',
+          '--rate-limit',
+        ]);
         return true;
       },
     );

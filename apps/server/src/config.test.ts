@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isPaddockError } from '@paddock/core';
+import { type ConfigSources, resolveConfig } from './config.ts';
+
+const resolve = (sources: Partial<ConfigSources>) =>
+  resolveConfig({ flags: {}, env: {}, ...sources });
+
+/** The issues of the `validation_failed` that resolving `sources` throws. */
+function issuesOf(sources: Partial<ConfigSources>): { path: string; message: string }[] {
+  try {
+    resolve(sources);
+  } catch (error) {
+    assert.ok(isPaddockError(error, 'validation_failed'), String(error));
+    return error.details.issues as { path: string; message: string }[];
+  }
+  assert.fail(`accepted ${JSON.stringify(sources)}`);
+}
+
+describe('rate limit: the documented N/s, or plain N', () => {
+  for (const [text, perSec] of [
+    ['50/s', 50],
+    ['50', 50],
+    ['2.5/s', 2.5],
+    [' 10 / s ', 10],
+  ] as const) {
+    it(`--rate-limit ${JSON.stringify(text)} and PADDOCK_RATE_LIMIT=${JSON.stringify(text)} are ${perSec}/s`, () => {
+      assert.equal(resolve({ flags: { 'rate-limit': text } }).rateLimitPerSec, perSec);
+      assert.equal(resolve({ env: { PADDOCK_RATE_LIMIT: text } }).rateLimitPerSec, perSec);
+    });
+  }
+
+  it('defaults to 50/s, burst 100', () => {
+    const config = resolve({});
+    assert.equal(config.rateLimitPerSec, 50);
+    assert.equal(config.rateLimitBurst, 100);
+  });
+
+  for (const junk of ['fast', '50/m', '/s', '0/s', '-5', '5/s/s', '']) {
+    it(`refuses ${JSON.stringify(junk)}, naming the flag or the variable it came from`, () => {
+      const fromFlag = issuesOf({ flags: { 'rate-limit': junk } });
+      assert.deepEqual(
+        fromFlag.map((i) => i.path),
+        ['--rate-limit'],
+      );
+      assert.match(fromFlag[0]?.message ?? '', /requests per second/);
+      const fromEnv = issuesOf({ env: { PADDOCK_RATE_LIMIT: junk } });
+      assert.deepEqual(
+        fromEnv.map((i) => i.path),
+        ['PADDOCK_RATE_LIMIT'],
+      );
+    });
+  }
+
+  it('a flag wins over the environment, and only the flag is blamed', () => {
+    assert.equal(
+      resolve({ flags: { 'rate-limit': '7/s' }, env: { PADDOCK_RATE_LIMIT: 'junk' } })
+        .rateLimitPerSec,
+      7,
+    );
+    assert.deepEqual(
+      issuesOf({ flags: { 'rate-limit': 'junk' }, env: { PADDOCK_RATE_LIMIT: '7' } }).map(
+        (i) => i.path,
+      ),
+      ['--rate-limit'],
+    );
+  });
+});
