@@ -13,8 +13,8 @@ export class KeyConnections {
   bind(principal: Principal, socket: Duplex): () => void {
     const keyId = principal.keyId;
     if (keyId === undefined) return () => {};
-    let sockets = this.#byKey.get(keyId);
-    if (sockets === undefined) this.#byKey.set(keyId, (sockets = new Set()));
+    const sockets = this.#byKey.get(keyId) ?? new Set<Duplex>();
+    this.#byKey.set(keyId, sockets);
     sockets.add(socket);
     const release = () => {
       socket.off('close', release);
