@@ -50,7 +50,7 @@ describe('sign-in configuration', () => {
     assert.equal(config.oidcScopes, 'openid profile email');
     assert.throws(
       () => resolveConfig({ flags: { 'oidc-client-id': 'ui' }, env: {} }),
-      /oidcClientId: an OIDC client id needs --oidc-issuer/,
+      /--oidc-client-id: an OIDC client id needs --oidc-issuer/,
     );
   });
 });
