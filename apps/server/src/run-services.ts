@@ -11,25 +11,19 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  BUDGET_EXCEEDED_ANNOTATION,
   type CredentialSource,
   type EventRecorder,
-  loadPolicy,
-  OWNER_ANNOTATION,
+  grantOf,
   type RunController,
+  runGrantRules,
   type SpentToday,
   startRunController,
 } from '@paddock/control';
 import {
   DEFAULT_PRICE_TABLE,
-  isPaddockError,
-  isTerminalRunPhase,
   type PriceTable,
   type ResourceStore,
-  type Run,
   type RunEventLog,
-  type RunGrant,
-  runBudgetUsd,
   type SandboxRuntime,
   transcriptEvent,
 } from '@paddock/core';
@@ -122,27 +116,7 @@ export type RunServices = { runs: RunController; spentToday: SpentToday; close()
 export async function startRunServices(options: RunServicesOptions): Promise<RunServices> {
   const { store, runLog, ledger, log } = options;
   const tokens = createRunTokens(runTokenSecret(options.home));
-  const runOf = async (grant: RunGrant): Promise<Run | undefined> => {
-    try {
-      const run = await store.get('Run', { namespace: grant.namespace, name: grant.runName });
-      return run.metadata.uid === grant.runUid ? run : undefined;
-    } catch (error) {
-      if (isPaddockError(error, 'not_found')) return undefined;
-      throw error;
-    }
-  };
-  const agentBudget = async (run: Run) => {
-    if (run.spec.agent) return run.spec.agent.budget;
-    if (!run.spec.agentRef) return undefined;
-    return (
-      await store
-        .get('Agent', {
-          namespace: run.metadata.namespace ?? 'default',
-          name: run.spec.agentRef.name,
-        })
-        .catch(() => undefined)
-    )?.spec.budget;
-  };
+  const grants = runGrantRules(store, log);
   const upstreams: { anthropic?: UpstreamConfig; openai?: UpstreamConfig } = {
     ...(options.upstreams.anthropic ? { anthropic: options.upstreams.anthropic } : {}),
     ...(options.upstreams.openai ? { openai: options.upstreams.openai } : {}),
@@ -153,47 +127,15 @@ export async function startRunServices(options: RunServicesOptions): Promise<Run
     tokens,
     ledger,
     log,
-    limitsFor: async (grant) => {
-      const run = await runOf(grant);
-      const budget = run ? await agentBudget(run) : undefined;
-      const policy = await loadPolicy(store, grant.namespace);
-      const runUsd = runBudgetUsd(budget?.maxUsd, policy);
-      return {
-        ...(runUsd === undefined ? {} : { runUsd }),
-        ...(budget?.maxTokens === undefined ? {} : { runTokens: budget.maxTokens }),
-        ...(policy.budgets?.maxUsdPerUserPerDay === undefined
-          ? {}
-          : { userDailyUsd: policy.budgets.maxUsdPerUserPerDay }),
-        ...(policy.budgets?.maxUsdPerNamespacePerDay === undefined
-          ? {}
-          : { namespaceDailyUsd: policy.budgets.maxUsdPerNamespacePerDay }),
-      };
-    },
-    isActive: async (grant) => {
-      const run = await runOf(grant);
-      return run !== undefined && !isTerminalRunPhase(run.status?.phase ?? 'Pending');
-    },
+    limitsFor: grants.limitsFor,
+    isActive: grants.isActive,
     onCall: async (grant, call) => {
       const { runUid: _u, namespace: _n, runName: _r, user: _p, agent: _a, at, ...fields } = call;
       await runLog.append(grant.runUid, [
         transcriptEvent({ type: 'llm.call', ...fields }, new Date(at)),
       ]);
     },
-    onBudgetExceeded: async (grant, limit) => {
-      const run = await runOf(grant);
-      if (!run || run.metadata.annotations?.[BUDGET_EXCEEDED_ANNOTATION]) return;
-      await store
-        .update({
-          ...run,
-          metadata: {
-            ...run.metadata,
-            annotations: { ...run.metadata.annotations, [BUDGET_EXCEEDED_ANNOTATION]: limit },
-          },
-        })
-        .catch((error: unknown) =>
-          log(`run ${grant.runName}: budget annotation: ${(error as Error).message}`),
-        );
-    },
+    onBudgetExceeded: grants.onBudgetExceeded,
   });
   options.gateway.mount((req, res) => {
     const url = req.url ?? '/';
@@ -225,16 +167,7 @@ export async function startRunServices(options: RunServicesOptions): Promise<Run
     },
     gatewayFor: (run) => ({
       baseUrl: GATEWAY_BASE_URL,
-      token: tokens.issue(
-        {
-          runUid: run.metadata.uid ?? '',
-          namespace: run.metadata.namespace ?? 'default',
-          runName: run.metadata.name ?? '',
-          user: run.metadata.annotations?.[OWNER_ANNOTATION] ?? 'anonymous',
-          ...(run.spec.agentRef ? { agent: run.spec.agentRef.name } : {}),
-        },
-        RUN_TOKEN_TTL_MS,
-      ),
+      token: tokens.issue(grantOf(run), RUN_TOKEN_TTL_MS),
     }),
     spentToday,
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),

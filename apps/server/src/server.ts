@@ -14,7 +14,6 @@ import type { Engine } from './engine.ts';
 import { apiKeyHandlers } from './handlers/api-keys.ts';
 import { auditHandlers } from './handlers/audit.ts';
 import { credentialHandlers } from './handlers/credentials.ts';
-import type { ServerDeps } from './handlers/deps.ts';
 import { policyHandlers } from './handlers/policy.ts';
 import { resourceRouteHandlers } from './handlers/resources.ts';
 import { runHandlers } from './handlers/runs.ts';
@@ -32,6 +31,7 @@ import { parseRouteInput, type RouteHandler } from './http/router.ts';
 import { PreviewLinks } from './preview/preview-links.ts';
 import { boundAddress, listenPreview, servePreviews } from './preview/preview-server.ts';
 import { PreviewSigner } from './preview/preview-token.ts';
+import type { ServerDeps } from './server-deps.ts';
 import { createWebUi } from './web-ui.ts';
 import { type Admit, createUpgradeHandler } from './ws/upgrade.ts';
 

@@ -10,8 +10,8 @@ import {
 } from '@paddock/core';
 import { json } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
+import type { HandlerCall } from '../server-deps.ts';
 import { credentialValue } from './credential-value.ts';
-import type { HandlerCall } from './deps.ts';
 import { pageOf } from './paging.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { gauge } from '../http/metrics.ts';
-import type { ServerDeps } from './deps.ts';
+import type { ServerDeps } from '../server-deps.ts';
 
 /** The Prometheus text: server counters plus gauges read at scrape time. */
 export async function renderMetrics(deps: ServerDeps): Promise<string> {

@@ -12,7 +12,7 @@ import {
 } from '@paddock/core';
 import { json } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
-import type { HandlerCall } from './deps.ts';
+import type { HandlerCall } from '../server-deps.ts';
 import { usageReport } from './usage.ts';
 
 const CLUSTER: PolicySource = 'ClusterPolicy/default';

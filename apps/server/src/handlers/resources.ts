@@ -19,7 +19,7 @@ import {
 } from '@paddock/core';
 import { json, type Reply } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
-import type { HandlerCall } from './deps.ts';
+import type { HandlerCall } from '../server-deps.ts';
 import { watchResources } from './watch.ts';
 
 type ListInput = {

@@ -17,7 +17,7 @@ import {
 import { json, streamed } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
 import { startSse } from '../http/sse.ts';
-import type { HandlerCall } from './deps.ts';
+import type { HandlerCall } from '../server-deps.ts';
 
 async function visibleRun(
   call: HandlerCall,

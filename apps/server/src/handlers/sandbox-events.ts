@@ -1,4 +1,5 @@
 import { SANDBOX_ROUTES } from '@paddock/api';
+import { usableSandbox } from '@paddock/control';
 import {
   ErrorCode,
   type EventQuery,
@@ -9,7 +10,6 @@ import {
 import { json, streamed } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
 import { startSse } from '../http/sse.ts';
-import { visibleSandbox } from './sandbox-access.ts';
 
 /** How often `events?watch=true` looks for new events (the event log has no subscription). */
 const EVENT_POLL_MS = 250;
@@ -32,7 +32,7 @@ function decodeSeq(token: string): number {
  */
 export const eventHandlers: RouteHandler[] = [
   on(SANDBOX_ROUTES.events, async (call, { params, query }) => {
-    const sandbox = await visibleSandbox(call, params);
+    const sandbox = await usableSandbox(call.deps.engine.store, call.principal, params);
     const { events } = call.deps.engine;
     const filter: EventQuery = {
       kind: 'Sandbox',

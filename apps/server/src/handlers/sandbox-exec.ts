@@ -1,10 +1,10 @@
 import { type ExecBody, SANDBOX_ROUTES } from '@paddock/api';
+import { runningRef, usableSandbox } from '@paddock/control';
 import type { ExecRequest, ProcessHandle } from '@paddock/core';
 import { toPaddockError } from '../http/errors.ts';
 import { json, streamed } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
-import type { HandlerCall } from './deps.ts';
-import { runningRef, visibleSandbox } from './sandbox-access.ts';
+import type { HandlerCall } from '../server-deps.ts';
 
 /** Buffered exec keeps at most this much of each stream; the rest is dropped (`truncated`). */
 export const MAX_EXEC_OUTPUT_BYTES = 4 * 1024 * 1024;
@@ -50,7 +50,7 @@ async function start(
   params: { namespace: string; name: string },
   body: ExecBody,
 ) {
-  const sandbox = await visibleSandbox(call, params);
+  const sandbox = await usableSandbox(call.deps.engine.store, call.principal, params);
   const ref = runningRef(sandbox);
   call.ctx.audit.details = { program: body.command[0] ?? '' };
   const handle = await call.deps.engine.runtime.exec(ref, execRequest(body));

@@ -1,17 +1,17 @@
 import { SANDBOX_ROUTES } from '@paddock/api';
+import { provisionedRef, usableSandbox } from '@paddock/control';
 import type { FileInfo } from '@paddock/core';
 import { invalidBody } from '../http/body.ts';
 import { empty, json, streamed } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
+import type { HandlerCall } from '../server-deps.ts';
 import { inspectTar } from '../tar-archive.ts';
-import type { HandlerCall } from './deps.ts';
-import { provisionedRef, visibleSandbox } from './sandbox-access.ts';
 
 type Params = { namespace: string; name: string };
 
 async function refFor(call: HandlerCall, params: Params, path: string) {
   call.ctx.audit.details = { path };
-  return provisionedRef(await visibleSandbox(call, params));
+  return provisionedRef(await usableSandbox(call.deps.engine.store, call.principal, params));
 }
 
 const wire = (info: FileInfo) => ({ ...info });

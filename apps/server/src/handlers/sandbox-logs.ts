@@ -1,10 +1,9 @@
 import { SANDBOX_ROUTES } from '@paddock/api';
-import { MAIN_PROCESS_ID, runtimeRefOf } from '@paddock/control';
+import { MAIN_PROCESS_ID, runtimeRefOf, usableSandbox } from '@paddock/control';
 import type { ProcessHandle } from '@paddock/core';
 import { streamed } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
 import { startSse } from '../http/sse.ts';
-import { visibleSandbox } from './sandbox-access.ts';
 
 /** Without `follow`, output is read until the main process is this quiet. */
 const QUIET_MS = 200;
@@ -38,7 +37,7 @@ async function drainNow(stream: ReadableStream<Uint8Array>): Promise<string> {
 
 export const logHandlers: RouteHandler[] = [
   on(SANDBOX_ROUTES.logs, async (call, { params, query }) => {
-    const sandbox = await visibleSandbox(call, params);
+    const sandbox = await usableSandbox(call.deps.engine.store, call.principal, params);
     const handle = await attachMain(call.deps.engine.runtime, runtimeRefOf(sandbox));
     if (!query.follow) {
       let text = '';

@@ -1,10 +1,9 @@
 import { SANDBOX_ROUTES } from '@paddock/api';
-import { requireManageable, START_REQUESTED_ANNOTATION } from '@paddock/control';
+import { requireManageable, START_REQUESTED_ANNOTATION, usableSandbox } from '@paddock/control';
 import { isPaddockError, type Sandbox } from '@paddock/core';
 import { json } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
-import type { HandlerCall } from './deps.ts';
-import { visibleSandbox } from './sandbox-access.ts';
+import type { HandlerCall } from '../server-deps.ts';
 import { eventHandlers } from './sandbox-events.ts';
 import { execHandlers } from './sandbox-exec.ts';
 import { fileHandlers } from './sandbox-files.ts';
@@ -18,7 +17,7 @@ type Params = { namespace: string; name: string };
  */
 async function updateSpec(call: HandlerCall, params: Params, change: (s: Sandbox) => Sandbox) {
   for (let attempt = 0; ; attempt++) {
-    const current = await visibleSandbox(call, params);
+    const current = await usableSandbox(call.deps.engine.store, call.principal, params);
     requireManageable(call.principal, current);
     try {
       return await call.deps.engine.store.update(change(current));
@@ -60,7 +59,7 @@ const lifecycleHandlers: RouteHandler[] = [
     { action: 'sandbox.start' },
   ),
   on(SANDBOX_ROUTES.ports, async (call, { params }) => {
-    const sandbox = await visibleSandbox(call, params);
+    const sandbox = await usableSandbox(call.deps.engine.store, call.principal, params);
     const declared = sandbox.status?.ports ?? sandbox.status?.resolved?.ports ?? [];
     const nowMs = Date.now();
     const items = declared.map((p) => {

@@ -3,7 +3,7 @@ import { isAdmin, PrincipalVia } from '@paddock/control';
 import { API_VERSION, ErrorCode, KIND_NAMES, KINDS, PaddockError, Role } from '@paddock/core';
 import { json, type Reply, streamed } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
-import type { ServerDeps } from './deps.ts';
+import type { ServerDeps } from '../server-deps.ts';
 import { renderMetrics } from './metrics.ts';
 import { usageReport } from './usage.ts';
 

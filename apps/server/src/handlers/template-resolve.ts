@@ -9,7 +9,7 @@ import {
 } from '@paddock/core';
 import { json } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
-import type { HandlerCall } from './deps.ts';
+import type { HandlerCall } from '../server-deps.ts';
 
 /** The cluster templates and those of `namespace` (when given) the caller may read, as a lookup. */
 async function lookupFor(

@@ -2,7 +2,7 @@ import type { UsageQuery } from '@paddock/api';
 import type { Principal } from '@paddock/control';
 import { isVisible } from '@paddock/control';
 import type { z } from 'zod';
-import type { ServerDeps } from './deps.ts';
+import type { ServerDeps } from '../server-deps.ts';
 
 type Totals = {
   inputTokens: number;

@@ -4,7 +4,7 @@ import { type Kind, WatchEventType } from '@paddock/core';
 import { toPaddockError } from '../http/errors.ts';
 import { type Reply, streamed } from '../http/respond.ts';
 import { startSse } from '../http/sse.ts';
-import type { HandlerCall } from './deps.ts';
+import type { HandlerCall } from '../server-deps.ts';
 
 type WatchQuery = {
   namespace?: string;

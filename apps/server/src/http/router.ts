@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AnyRoute, BinaryPayload, JsonPayload, Route } from '@paddock/api';
 import { ErrorCode, PaddockError, parseInput } from '@paddock/core';
 import type { z } from 'zod';
-import type { HandlerCall } from '../handlers/deps.ts';
+import type { HandlerCall } from '../server-deps.ts';
 import { parseJsonBody, readBody } from './body.ts';
 import type { Reply } from './respond.ts';
 

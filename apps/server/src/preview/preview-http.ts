@@ -1,7 +1,7 @@
 import { type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { AuditAction, ErrorCode, PaddockError } from '@paddock/core';
-import type { HandlerCall } from '../handlers/deps.ts';
 import { type Reply, streamed } from '../http/respond.ts';
+import type { HandlerCall } from '../server-deps.ts';
 import { portSocket } from './port-socket.ts';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './preview-headers.ts';
 import type { PreviewPath } from './preview-path.ts';

@@ -1,8 +1,7 @@
 import type { Principal } from '@paddock/control';
-import { requireVisibleObject } from '@paddock/control';
+import { runningRef, usableSandbox } from '@paddock/control';
 import { ErrorCode, PaddockError, type SandboxRef } from '@paddock/core';
 import type { Engine } from '../engine.ts';
-import { runningRef } from '../handlers/sandbox-access.ts';
 import type { PreviewPath } from './preview-path.ts';
 
 /**
@@ -15,8 +14,7 @@ export async function resolvePreviewTarget(
   principal: Principal,
   path: PreviewPath,
 ): Promise<SandboxRef> {
-  const sandbox = await engine.store.get('Sandbox', { namespace: path.namespace, name: path.name });
-  requireVisibleObject(principal, sandbox);
+  const sandbox = await usableSandbox(engine.store, principal, path);
   const http = (sandbox.status?.resolved?.ports ?? []).filter(
     (p) => (p.protocol ?? 'http') === 'http',
   );

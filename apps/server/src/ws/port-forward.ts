@@ -1,13 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Principal } from '@paddock/control';
-import { requireVisibleObject } from '@paddock/control';
+import { runningRef, usableSandbox } from '@paddock/control';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { createWebSocketStream, type WebSocketServer } from 'ws';
-import type { ServerDeps } from '../handlers/deps.ts';
-import { runningRef } from '../handlers/sandbox-access.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { portSocket } from '../preview/port-socket.ts';
+import type { ServerDeps } from '../server-deps.ts';
 import { upgradeToWebSocket } from './upgrade-socket.ts';
 
 /** The audit action of a port forward (one record per connection). */
@@ -63,8 +62,7 @@ export async function servePortForward(
   ctx.audit.action = PORT_FORWARD_ACTION;
   ctx.audit.target = { kind: 'Sandbox', namespace: params.namespace, name: params.name };
   ctx.audit.details = { port: params.port };
-  const sandbox = await deps.engine.store.get('Sandbox', params);
-  requireVisibleObject(call.principal, sandbox);
+  const sandbox = await usableSandbox(deps.engine.store, call.principal, params);
   const declared = (sandbox.status?.resolved?.ports ?? []).map((p) => p.port);
   if (!declared.includes(params.port)) {
     throw new PaddockError(

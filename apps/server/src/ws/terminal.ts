@@ -2,12 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { TerminalQuery } from '@paddock/api';
 import type { Principal } from '@paddock/control';
-import { requireVisibleObject } from '@paddock/control';
+import { runningRef, usableSandbox } from '@paddock/control';
 import { AuditAction, parseInput } from '@paddock/core';
 import type { WebSocketServer } from 'ws';
-import type { ServerDeps } from '../handlers/deps.ts';
-import { runningRef } from '../handlers/sandbox-access.ts';
 import type { RequestContext } from '../http/request-context.ts';
+import type { ServerDeps } from '../server-deps.ts';
 import { refuseSession, type TerminalSessions } from './terminal-sessions.ts';
 import { upgradeToWebSocket } from './upgrade-socket.ts';
 
@@ -61,8 +60,7 @@ export async function serveTerminal(call: TerminalCall, params: TerminalParams):
     'query',
     'query',
   );
-  const sandbox = await deps.engine.store.get('Sandbox', params);
-  requireVisibleObject(call.principal, sandbox);
+  const sandbox = await usableSandbox(deps.engine.store, call.principal, params);
   const ref = runningRef(sandbox);
   if (query.session !== undefined) {
     const found = call.sessions.find(query.session, call.principal.id, ref);

@@ -9,10 +9,10 @@ import {
 import type { Principal } from '@paddock/control';
 import { AuditAction, AuditResult, ErrorCode, type ExitStatus, PaddockError } from '@paddock/core';
 import { WebSocketServer } from 'ws';
-import type { ServerDeps } from '../handlers/deps.ts';
 import { appendAudit, auditRecordFor } from '../http/audit.ts';
 import { toPaddockError } from '../http/errors.ts';
 import { createRequestContext, type RequestContext } from '../http/request-context.ts';
+import type { ServerDeps } from '../server-deps.ts';
 import { authorizationOf } from './credential.ts';
 import { matchPortForwardPath, servePortForward } from './port-forward.ts';
 import { refuseUpgrade } from './refuse.ts';

@@ -3,16 +3,11 @@
  * write it, who it belongs to, what it may name, what it may change, and governance. Every
  * transport (REST, MCP, E2B, the Kubernetes API) admits through here.
  */
-import {
-  type AnyResource,
-  ErrorCode,
-  PaddockError,
-  type ResourceStore,
-  type Run,
-} from '@paddock/core';
+import { type AnyResource, ErrorCode, PaddockError, type Run } from '@paddock/core';
 import { admitSandbox, OWNER_ANNOTATION } from '../admission.ts';
 import { isAdmin, type Principal } from '../auth/principal.ts';
 import { runViolations, type SpentToday } from '../runs/run-admission.ts';
+import { agentOfRun } from '../runs/run-agent.ts';
 import { isOwnedKind, ownerOf, requireManageable, requireWritable } from './ownership.ts';
 import { type ReferenceDeps, requireUsableReferences } from './references.ts';
 
@@ -87,11 +82,7 @@ async function requireGovernance(
     }
   }
   if (resource.kind === 'Run' && isCreate) {
-    const agent =
-      resource.spec.agent ??
-      (resource.spec.agentRef
-        ? await agentSpec(deps.store, resource.metadata.namespace, resource.spec.agentRef.name)
-        : undefined);
+    const agent = await agentOfRun(deps.store, resource);
     const violations = await runViolations(deps.store, deps.spentToday, resource, agent);
     if (violations.length > 0) {
       const codes = [...new Set(violations.map((v) => v.code))].join(', ');
@@ -100,10 +91,6 @@ async function requireGovernance(
       });
     }
   }
-}
-
-async function agentSpec(store: ResourceStore, namespace: string | undefined, name: string) {
-  return (await store.get('Agent', { namespace: namespace ?? 'default', name })).spec;
 }
 
 /**

@@ -6,10 +6,8 @@
  */
 import {
   type AgentSpec,
-  ErrorCode,
   isPaddockError,
   isTerminalRunPhase,
-  PaddockError,
   parseDurationMs,
   type ResourceStore,
   type Run,
@@ -32,6 +30,7 @@ import { runtimeRefOf } from '../runtime-ref.ts';
 import { type CredentialSource, deliverCredentials } from './credential-delivery.ts';
 import { type GatewayAccess, type HarnessPaths, planHarness, RUN_DIR } from './harness-plan.ts';
 import { runViolations, type SpentToday } from './run-admission.ts';
+import { agentOfRun } from './run-agent.ts';
 import type { PumpState, RunPumps } from './run-pump.ts';
 
 /** Held on every Run until its harness is stopped, its sandbox released and its log removed. */
@@ -165,23 +164,6 @@ async function note(deps: RunReconcileDeps, run: Run, reason: string, message: s
 }
 
 /**
- * The agent definition of a run: inline, or the named Agent in the run's namespace when the run's
- * owner may use it (a run acts as its owner; another user's agent is `not_found`, as at admission).
- */
-async function agentOf(deps: RunReconcileDeps, run: Run): Promise<AgentSpec> {
-  if (run.spec.agent) return run.spec.agent;
-  const key = {
-    namespace: run.metadata.namespace ?? 'default',
-    name: run.spec.agentRef?.name ?? '',
-  };
-  const agent = await deps.store.get('Agent', key);
-  if (!isUsableBy(ownerOf(run), agent)) {
-    throw new PaddockError(ErrorCode.NotFound, `agent ${key.name} not found`);
-  }
-  return agent.spec;
-}
-
-/**
  * Whether the run may work in `sandbox`: a named one its owner may use, or the one it created for
  * itself (a same-named sandbox of anyone else is never adopted).
  */
@@ -193,7 +175,7 @@ function mayUse(run: Run, sandbox: Sandbox): boolean {
 async function pending(deps: RunReconcileDeps, run: Run): Promise<RunReconcileResult> {
   let agent: AgentSpec;
   try {
-    agent = await agentOf(deps, run);
+    agent = await agentOfRun(deps.store, run);
   } catch (error) {
     if (!isPaddockError(error, 'not_found')) throw error;
     await transition(deps, run, {
@@ -302,7 +284,7 @@ async function starting(deps: RunReconcileDeps, run: Run): Promise<RunReconcileR
   const processId = harnessProcessId(run);
   const processes = await deps.runtime.listProcesses(ref);
   if (!processes.some((p) => p.id === processId)) {
-    const agent = await agentOf(deps, run);
+    const agent = await agentOfRun(deps.store, run);
     const failed = await cloneRepos(deps.runtime, ref, agent.repos ?? [], (step, message) =>
       note(deps, run, 'RepoCloned', `${step}: ${message}`),
     );
@@ -401,7 +383,7 @@ async function running(deps: RunReconcileDeps, run: Run): Promise<RunReconcileRe
     await transition(deps, run, outcome, { usage: state.usage });
     return {};
   }
-  const agent = await agentOf(deps, run).catch(() => undefined);
+  const agent = await agentOfRun(deps.store, run).catch(() => undefined);
   const timeoutMs = agent?.budget?.timeout ? parseDurationMs(agent.budget.timeout) : 0;
   const startedAt = Date.parse(run.status?.startedAt ?? '');
   if (timeoutMs > 0 && Number.isFinite(startedAt)) {

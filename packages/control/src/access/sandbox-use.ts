@@ -1,14 +1,26 @@
-import { requireVisibleObject, runtimeRefOf } from '@paddock/control';
-import { ErrorCode, PaddockError, type Sandbox, type SandboxRef } from '@paddock/core';
-import type { HandlerCall } from './deps.ts';
+/**
+ * Using a sandbox (exec, files, terminal, ports, previews, logs): who may, and in which phase.
+ * Every surface that reaches into a sandbox goes through here.
+ */
+import {
+  ErrorCode,
+  PaddockError,
+  type ResourceStore,
+  type Sandbox,
+  type SandboxRef,
+} from '@paddock/core';
+import type { Principal } from '../auth/principal.ts';
+import { runtimeRefOf } from '../runtime-ref.ts';
+import { requireVisibleObject } from './ownership.ts';
 
-/** The sandbox named by the path, if the caller may see it (else `not_found`). */
-export async function visibleSandbox(
-  call: HandlerCall,
-  params: { namespace: string; name: string },
+/** The sandbox `key` names, if `principal` may use it (its owner, a user it is shared with, an admin); else `not_found`. */
+export async function usableSandbox(
+  store: ResourceStore,
+  principal: Principal,
+  key: { namespace: string; name: string },
 ): Promise<Sandbox> {
-  const sandbox = await call.deps.engine.store.get('Sandbox', params);
-  requireVisibleObject(call.principal, sandbox);
+  const sandbox = await store.get('Sandbox', key);
+  requireVisibleObject(principal, sandbox);
   return sandbox;
 }
 

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '@paddock/control';
-import type { ServerConfig } from '../config.ts';
-import type { Engine } from '../engine.ts';
-import type { KeyConnections } from '../http/key-connections.ts';
-import type { ServerMetrics } from '../http/metrics.ts';
-import type { RequestContext } from '../http/request-context.ts';
-import type { PreviewLinks } from '../preview/preview-links.ts';
+import type { ServerConfig } from './config.ts';
+import type { Engine } from './engine.ts';
+import type { KeyConnections } from './http/key-connections.ts';
+import type { ServerMetrics } from './http/metrics.ts';
+import type { RequestContext } from './http/request-context.ts';
+import type { PreviewLinks } from './preview/preview-links.ts';
 
 /** What handlers may use: the engine's stores and runtime, the config, metrics, the log. */
 export type ServerDeps = {
