@@ -1,6 +1,6 @@
 import { SYSTEM_ROUTES } from '@paddock/api';
-import { isAdmin, issueApiKey, type Principal } from '@paddock/control';
-import { type ApiKeyRecord, ErrorCode, PaddockError, parseDurationMs, Role } from '@paddock/core';
+import { issueApiKey, keyListOwner, keyToMint, revocableKey } from '@paddock/control';
+import { type ApiKeyRecord, parseDurationMs, Role } from '@paddock/core';
 import { json } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
 import { pageOf } from './paging.ts';
@@ -20,23 +20,12 @@ export function wireApiKey(record: ApiKeyRecord) {
   };
 }
 
-function adminOnly(principal: Principal, what: string): void {
-  if (!isAdmin(principal)) {
-    throw new PaddockError(ErrorCode.Forbidden, `${what} requires the admin role`, {
-      requiredRole: Role.Admin,
-    });
-  }
-}
-
 /** Users manage their own keys; admins anyone's, and only admins mint admin keys. */
 export const apiKeyHandlers: RouteHandler[] = [
   on(
     SYSTEM_ROUTES.createApiKey,
     async ({ principal, deps, ctx }, { body }) => {
-      const owner = body.owner ?? principal.id;
-      if (owner !== principal.id) adminOnly(principal, 'creating a key for another user');
-      const role = body.role ?? (isAdmin(principal) ? Role.Admin : Role.User);
-      if (role === Role.Admin) adminOnly(principal, 'creating an admin key');
+      const { owner, role } = keyToMint(principal, body);
       const now = new Date();
       const expiresAt =
         body.expiresIn === undefined
@@ -58,8 +47,7 @@ export const apiKeyHandlers: RouteHandler[] = [
     { action: 'apikey.create' },
   ),
   on(SYSTEM_ROUTES.listApiKeys, async ({ principal, deps }, { query }) => {
-    const owner = query.owner ?? (isAdmin(principal) ? undefined : principal.id);
-    if (owner !== principal.id) adminOnly(principal, "listing another user's keys");
+    const owner = keyListOwner(principal, query.owner);
     const records = await deps.engine.apiKeys.list(owner);
     const page = pageOf(records.map(wireApiKey), query.limit, query.continue);
     return json({ kind: 'ApiKeyList', ...page });
@@ -68,11 +56,7 @@ export const apiKeyHandlers: RouteHandler[] = [
     SYSTEM_ROUTES.revokeApiKey,
     async ({ principal, deps, ctx, req }, { params }) => {
       ctx.audit.target = { kind: 'ApiKey', name: params.id };
-      const mine = isAdmin(principal) ? undefined : principal.id;
-      const found = (await deps.engine.apiKeys.list(mine)).find((k) => k.id === params.id);
-      if (found === undefined) {
-        throw new PaddockError(ErrorCode.NotFound, `API key ${params.id} not found`);
-      }
+      await revocableKey(deps.engine.apiKeys, principal, params.id);
       const revoked = await deps.engine.apiKeys.revoke(params.id, new Date());
       // Streams, terminals, port forwards and previews it opened end now (not this request).
       deps.keyConnections.end(params.id, req.socket);

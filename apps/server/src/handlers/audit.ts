@@ -1,5 +1,5 @@
 import { SYSTEM_ROUTES } from '@paddock/api';
-import { isAdmin } from '@paddock/control';
+import { auditActorFor } from '@paddock/control';
 import type { AuditRecord, AuditTarget } from '@paddock/core';
 import { json } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
@@ -44,7 +44,7 @@ function wireRecord(record: AuditRecord) {
 /** Admins query every record; users only their own actions. Newest first, paginated. */
 export const auditHandlers: RouteHandler[] = [
   on(SYSTEM_ROUTES.listAudit, async ({ principal, deps }, { query }) => {
-    const actor = isAdmin(principal) ? query.actor : principal.id;
+    const actor = auditActorFor(principal, query.actor);
     const page = await deps.engine.auditLog.query({
       ...(actor === undefined ? {} : { actor }),
       ...(query.action === undefined ? {} : { action: query.action }),

@@ -1,5 +1,5 @@
 import { type PolicySource, TEMPLATE_POLICY_ROUTES } from '@paddock/api';
-import { admitSandbox, DEFAULT_POLICY_NAME, isAdmin, OWNER_ANNOTATION } from '@paddock/control';
+import { admitSandbox, DEFAULT_POLICY_NAME, ownerOf, withOwner } from '@paddock/control';
 import {
   API_VERSION,
   ErrorCode,
@@ -71,9 +71,7 @@ async function usageNow(call: HandlerCall, namespace: string) {
   const mine = report.groups?.find((g) => g.key === call.principal.id);
   return {
     namespaceSandboxes: held.length,
-    userSandboxes: held.filter(
-      (s) => s.metadata.annotations?.[OWNER_ANNOTATION] === call.principal.id,
-    ).length,
+    userSandboxes: held.filter((s) => ownerOf(s) === call.principal.id).length,
     namespaceSpentTodayUsd: report.total.costUsd,
     userSpentTodayUsd: mine?.usage.costUsd ?? 0,
   };
@@ -103,18 +101,12 @@ async function check(call: HandlerCall, namespace: string, body: Sandbox) {
       issues: [{ path: 'metadata.namespace', message }],
     });
   }
-  const requested = body.metadata.annotations?.[OWNER_ANNOTATION];
-  const owner = isAdmin(call.principal) && requested !== undefined ? requested : call.principal.id;
   const { uid: _uid, ...metadata } = body.metadata;
-  const sandbox: Sandbox = {
+  const placed: Sandbox = {
     ...body,
-    metadata: {
-      ...metadata,
-      name: metadata.name ?? metadata.generateName ?? 'dry-run',
-      namespace,
-      annotations: { ...metadata.annotations, [OWNER_ANNOTATION]: owner },
-    },
+    metadata: { ...metadata, name: metadata.name ?? metadata.generateName ?? 'dry-run', namespace },
   };
+  const sandbox = withOwner(call.principal, placed) as Sandbox;
   const result = await admitSandbox(call.deps.engine.store, sandbox);
   return json({
     apiVersion: API_VERSION,
