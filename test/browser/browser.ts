@@ -145,12 +145,14 @@ export async function startBrowserWorld(script: LlmScript): Promise<BrowserWorld
 /** Fails when the page shows an error state, a blank main area, or an unknown page. */
 export async function assertPageRendered(page: Page, what: string): Promise<void> {
   await page.locator('h1').first().waitFor({ timeout: 15_000 });
-  // Let the first queries settle: no spinner left (or give up and judge what is there).
+  // The first queries must settle: a page still loading after 10 s has failed to render.
   await page
     .locator('.state[role="status"]')
     .first()
     .waitFor({ state: 'detached', timeout: 10_000 })
-    .catch(() => {});
+    .catch(() => {
+      throw new Error(`${what} is still loading after 10 s`);
+    });
   const errors = await page.locator('.state.error').allInnerTexts();
   if (errors.length > 0) throw new Error(`${what} shows an error: ${errors.join(' | ')}`);
   const text = (await page.locator('main').first().innerText()).trim();

@@ -64,11 +64,13 @@ describe('the web UI, page by page, in chromium', {
     });
     await w.api.runs.start({ agent: 'helper', prompt: 'what is the answer?', name: 'tour-run' });
     await w.api.sandboxes.waitFor('tour', (s) => s.status?.phase === 'Running');
-    for (let i = 0; i < 600; i++) {
-      const run = await w.api.resources('Run').get('tour-run');
-      if (isTerminalRunPhase(run.status?.phase)) break;
-      await new Promise((r) => setTimeout(r, 100));
+    // The run pages are judged on a finished run with its answer: it must get there.
+    let phase: string | undefined;
+    for (let i = 0; i < 600 && !isTerminalRunPhase(phase); i++) {
+      phase = (await w.api.resources('Run').get('tour-run')).status?.phase;
+      if (!isTerminalRunPhase(phase)) await new Promise((r) => setTimeout(r, 100));
     }
+    assert.equal(phase, 'Succeeded', 'the tour run finished');
   });
   after(async () => {
     await w?.close();
@@ -161,7 +163,15 @@ describe('the web UI, page by page, in chromium', {
       try {
         for (const v of PAGES) {
           if (theme === 'dark' && v.hasDark !== true) continue;
-          await visit(page, v, `desktop-${theme}`).catch(() => {});
+          // A page that did not render is a finding too: axe on a broken page proves nothing.
+          const failed = await visit(page, v, `desktop-${theme}`).then(
+            () => undefined,
+            (error: Error) => error.message.split('\n')[0] ?? 'did not render',
+          );
+          if (failed !== undefined) {
+            found.push(`${v.name} (${theme}): ${failed}`);
+            continue;
+          }
           for (const violation of await seriousA11yViolations(page)) {
             found.push(`${v.name} (${theme}): ${violation}`);
           }
