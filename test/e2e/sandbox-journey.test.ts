@@ -50,7 +50,18 @@ describe('sandbox journey through the client', {
       (s) => s.status?.phase === 'Running',
       { timeoutMs: 30_000 },
     );
-    assert.ok(running.status?.limits);
+    assert.ok(
+      ['cgroup-v2', 'cgroup-v1', 'rlimit'].includes(running.status?.limits ?? ''),
+      `limits applied by ${running.status?.limits}`,
+    );
+    // The template's 1Gi holds, whichever mechanism applied it: 1.5 GiB touched is refused or
+    // killed, 64 MiB is fine.
+    const hog = (mib: number) =>
+      paddock.sandboxes.exec('journey', {
+        command: ['python3', '-c', `x = b"\\x01" * (${mib} << 20); print(len(x) >> 20)`],
+      });
+    assert.equal((await hog(64)).stdout, '64\n');
+    assert.notEqual((await hog(1536)).exitCode, 0, 'over the memory limit');
 
     const result = await paddock.sandboxes.exec('journey', {
       command: ['python3', '-c', 'print(6 * 7)'],

@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bwrapSkipReason } from '@paddock/testkit';
 import { API, eventually, startTestServer, type TestServer } from './test-server.ts';
@@ -106,7 +110,21 @@ describe('sandboxes over HTTP on the real bubblewrap runtime', {
     }
     const tar = await s.call(`${base}/files/archive?path=/workspace`);
     assert.equal(tar.headers.get('content-type'), 'application/x-tar');
-    assert.ok((await tar.arrayBuffer()).byteLength > 512);
+    // The archive holds the workspace's files with their contents.
+    const unpacked = mkdtempSync(join(tmpdir(), 'paddock-archive-'));
+    try {
+      execFileSync('tar', ['-x', '-C', unpacked], { input: Buffer.from(await tar.arrayBuffer()) });
+      const found = execFileSync('find', ['.', '-name', 'b.txt'], {
+        cwd: unpacked,
+        encoding: 'utf8',
+      })
+        .trim()
+        .split('\n')[0];
+      assert.ok(found, 'b.txt is in the archive');
+      assert.equal(readFileSync(join(unpacked, found), 'utf8'), 'hello\n');
+    } finally {
+      rmSync(unpacked, { recursive: true, force: true });
+    }
   });
 
   it("serves the main process's logs", async () => {
@@ -146,6 +164,10 @@ describe('sandboxes over HTTP on the real bubblewrap runtime', {
       body: JSON.stringify({ command: ['true'] }),
     });
     assert.equal(refused.status, 409);
+    assert.equal(
+      ((await refused.json()) as { error: { code: string } }).error.code,
+      'invalid_transition',
+    );
     assert.equal((await s.call(`${base}/start`, { method: 'POST' })).status, 200);
     await waitFor('Running');
     const cat = await s.call(`${base}/exec`, {
@@ -156,7 +178,11 @@ describe('sandboxes over HTTP on the real bubblewrap runtime', {
     const events = (await (await s.call(`${base}/events`)).json()) as {
       items: Array<{ reason: string }>;
     };
-    assert.ok(events.items.length > 0);
+    // One event per step of its life, in order.
+    assert.deepEqual(
+      events.items.map((e) => e.reason),
+      ['Admitted', 'Provisioned', 'StopRequested', 'Stopped', 'StartRequested', 'Started'],
+    );
     const metrics = await (await s.call('/metrics')).text();
     assert.match(metrics, /paddock_sandboxes\{phase="Running"\} 1/);
     assert.match(metrics, /paddock_execs_total\{result="success"\} \d+/);

@@ -98,7 +98,17 @@ describe('WebSocket terminal on the real bubblewrap runtime', {
     const id = String((await first.socket.waitForMessage('session')).id);
     first.socket.send('echo pid=$$\r');
     const pid = /^pid=(\d+)\r?$/m.exec(await first.socket.waitForOutput(/^pid=\d+\r?$/m))?.[1];
-    assert.ok(pid);
+    assert.match(pid ?? '', /^\d+$/);
+    const alive = await w.s.call(`/api/v1/namespaces/default/sandboxes/${box}/exec`, {
+      method: 'POST',
+      token: w.alice,
+      body: JSON.stringify({ command: ['sh', '-c', `test -d /proc/${pid} && echo alive`] }),
+    });
+    assert.equal(
+      ((await alive.json()) as { stdout: string }).stdout,
+      'alive\n',
+      'the shell is seen',
+    );
     first.socket.ws.terminate();
     await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS + 1000));
     const late = open(`?session=${id}`, { token: w.alice });
