@@ -1,31 +1,306 @@
 // Public surface of @paddock/core: the pure domain of Paddock.
-export * from './agent.ts';
-export * from './api-key.ts';
-export * from './audit.ts';
-export * from './conditions.ts';
-export * from './credential.ts';
-export * from './duration.ts';
-export * from './errors.ts';
-export * from './label-selector.ts';
-export * from './metadata.ts';
-export * from './policy.ts';
-export * from './policy-engine.ts';
-export * from './policy-merge.ts';
-export * from './pricing.ts';
-export * from './quantity.ts';
-export * from './resource-event.ts';
-export * from './resources.ts';
-export * from './run.ts';
-export * from './run-event-log.ts';
-export * from './run-lifecycle.ts';
-export * from './runtime.ts';
-export * from './sandbox.ts';
-export * from './sandbox-lifecycle.ts';
-export * from './storage-reserve.ts';
-export * from './store.ts';
-export * from './template.ts';
-export * from './template-merge.ts';
-export * from './template-resolve.ts';
-export * from './transcript.ts';
-export * from './usage-ledger.ts';
-export * from './validation.ts';
+export {
+  Agent,
+  AgentSpec,
+  Budget,
+  HarnessKind,
+  McpServer,
+  Provider,
+} from './agent.ts';
+export {
+  ApiKeyRecord,
+  type ApiKeyStore,
+  Role,
+} from './api-key.ts';
+export {
+  AuditAction,
+  type AuditLog,
+  type AuditPage,
+  AuditQuery,
+  AuditRecord,
+  AuditResult,
+  AuditTarget,
+  MAX_AUDIT_PAGE,
+} from './audit.ts';
+export {
+  Condition,
+  ConditionStatus,
+  type ConditionUpdate,
+  findCondition,
+  isConditionTrue,
+  setCondition,
+} from './conditions.ts';
+export {
+  Credential,
+  CredentialAuditAction,
+  type CredentialInput,
+  type CredentialSecret,
+  type CredentialStore,
+  CredentialType,
+  GATEWAY_CREDENTIALS,
+  MAX_CREDENTIAL_BYTES,
+  SYSTEM_NAMESPACE,
+} from './credential.ts';
+export {
+  DurationString,
+  formatDurationMs,
+  isDuration,
+  parseDurationMs,
+} from './duration.ts';
+export {
+  ErrorCode,
+  type ErrorDetails,
+  isErrorCode,
+  isPaddockError,
+  type JsonValue,
+  PaddockError,
+} from './errors.ts';
+export {
+  formatLabelSelector,
+  type LabelRequirement,
+  type LabelSelector,
+  matchesLabels,
+  parseLabelSelector,
+  SelectorOperator,
+} from './label-selector.ts';
+export {
+  Annotations,
+  API_GROUP,
+  API_VERSION,
+  LabelKey,
+  Labels,
+  LabelValue,
+  NamespaceName,
+  ObjectMeta,
+  OwnerReference,
+  ResourceName,
+  Timestamp,
+} from './metadata.ts';
+export {
+  ClusterPolicy,
+  Policy,
+  PolicySpec,
+} from './policy.ts';
+export {
+  assertAllowed,
+  domainCovered,
+  evaluate,
+  imageRepository,
+  PolicyRequest,
+  PolicyUsage,
+  RunPolicyRequest,
+  runBudgetUsd,
+  SandboxPolicyRequest,
+  Violation,
+  ViolationCode,
+} from './policy-engine.ts';
+export {
+  effectivePolicy,
+  POLICY_MERGE_RULES,
+} from './policy-merge.ts';
+export {
+  costUsd,
+  DEFAULT_PRICE_TABLE,
+  ModelPrice,
+  PriceTable,
+  priceOf,
+  type TokenCounts,
+} from './pricing.ts';
+export {
+  addQuantity,
+  canonicalQuantity,
+  compareQuantity,
+  formatQuantity,
+  isQuantity,
+  parseQuantity,
+  type Quantity,
+  QuantityFormat,
+  QuantityString,
+  quantityEquals,
+  quantityToInteger,
+  quantityToMilli,
+  quantityToNumber,
+} from './quantity.ts';
+export {
+  type EventLog,
+  EventOrder,
+  type EventPage,
+  EventQuery,
+  type EventRecorder,
+  EventType,
+  MAX_EVENT_PAGE,
+  matchesEventQuery,
+  type RecordedEvent,
+  ResourceEvent,
+} from './resource-event.ts';
+export {
+  type AnyResource,
+  isKind,
+  KIND_NAMES,
+  KINDS,
+  type Kind,
+  kindForPlural,
+  kindJsonSchema,
+  parseResource,
+  type ResourceOf,
+  Scope,
+} from './resources.ts';
+export {
+  Run,
+  RunMode,
+  RunSpec,
+  RunStatus,
+  RunUsage,
+} from './run.ts';
+export type {
+  RunEventLog,
+  RunLogCursor,
+} from './run-event-log.ts';
+export {
+  canTransitionRun,
+  initialRunState,
+  isTerminalRunPhase,
+  RunConditionType,
+  type RunEvent,
+  RunEventType,
+  type RunLifecycleState,
+  RunPhase,
+  RunReason,
+  type RunResult,
+  runEventTypes,
+  runPhases,
+  runTransitions,
+  terminalRunPhases,
+  transitionRun,
+} from './run-lifecycle.ts';
+export {
+  type DuplexStream,
+  type ExecRequest,
+  type ExitStatus,
+  type FileInfo,
+  type FileType,
+  type ProcessHandle,
+  type ProcessInfo,
+  type ProvisionRequest,
+  type RuntimeObservation,
+  RuntimeState,
+  type SandboxFiles,
+  type SandboxRef,
+  type SandboxRuntime,
+} from './runtime.ts';
+export {
+  DesiredState,
+  ForwardedPort,
+  LimitsMechanism,
+  Sandbox,
+  SandboxOverrides,
+  SandboxSpec,
+  SandboxStatus,
+} from './sandbox.ts';
+export {
+  canTransitionSandbox,
+  initialSandboxState,
+  isTerminalSandboxPhase,
+  ProvisionFailure,
+  SandboxConditionType,
+  type SandboxEvent,
+  SandboxEventType,
+  type SandboxLifecycleState,
+  SandboxPhase,
+  SandboxReason,
+  sandboxEventTypes,
+  sandboxPhases,
+  sandboxTransitions,
+  terminalSandboxPhases,
+  transitionSandbox,
+} from './sandbox-lifecycle.ts';
+export {
+  diskFullError,
+  type StorageReserve,
+} from './storage-reserve.ts';
+export {
+  type DeleteOptions,
+  type DeleteResult,
+  type ListOptions,
+  type ObjectKey,
+  type ResourceList,
+  type ResourceStore,
+  type WatchEvent,
+  WatchEventType,
+  type WatchOptions,
+} from './store.ts';
+export {
+  type AnyTemplate,
+  ClusterSandboxTemplate,
+  CredentialUse,
+  DomainPattern,
+  Egress,
+  EnvVar,
+  InitScript,
+  Isolation,
+  MERGE_RULES,
+  type MergeRule,
+  Mount,
+  Network,
+  OverridableField,
+  Port,
+  ProgramText,
+  Repo,
+  Resources,
+  SandboxEnvironment,
+  SandboxTemplate,
+  TemplateFile,
+  TemplateKind,
+  TemplateRef,
+  TemplateSpec,
+  TemplateStatus,
+  WarmPool,
+  Workspace,
+} from './template.ts';
+export {
+  emptyMerged,
+  type MergeableSpec,
+  type Merged,
+  type MergeRules,
+  mergeEnvironment,
+  type Origins,
+  sourceLabel,
+} from './template-merge.ts';
+export {
+  type AppliedOverrides,
+  applyOverrides,
+  MAX_INHERITANCE_DEPTH,
+  type OverrideViolation,
+  OverrideViolationCode,
+  type ResolvedTemplate,
+  type ResolveOptions,
+  resolveTemplate,
+  type TemplateLookup,
+} from './template-resolve.ts';
+export {
+  addUsage,
+  BudgetLimit,
+  EMPTY_USAGE,
+  parseTranscriptLine,
+  RunOutcome,
+  type StoredTranscriptEvent,
+  TRANSCRIPT_VERSION,
+  TranscriptEvent,
+  type TranscriptEventInput,
+  TranscriptEventType,
+  transcriptEvent,
+} from './transcript.ts';
+export {
+  EMPTY_USAGE_TOTALS,
+  LlmCallRecord,
+  RunGrant,
+  type UsageLedger,
+  type UsageScope,
+  type UsageTotals,
+} from './usage-ledger.ts';
+export {
+  type FieldIssue,
+  fieldIssues,
+  formatPath,
+  parseInput,
+} from './validation.ts';
