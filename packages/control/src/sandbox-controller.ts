@@ -1,9 +1,9 @@
-import { isPaddockError, type ResourceStore, type SandboxRuntime } from '@paddock/core';
+import type { ResourceStore, SandboxRuntime } from '@paddock/core';
 import type { EventRecorder } from './event-recorder.ts';
+import { ControllerManager } from './kit/manager.ts';
 import { runtimeRefOf } from './runtime-ref.ts';
 import { reconcileSandbox } from './sandbox-reconciler.ts';
 import { WARM_POOL_NAMESPACE, WarmPool } from './warm-pool.ts';
-import { WorkQueue } from './work-queue.ts';
 
 export type SandboxControllerOptions = {
   store: ResourceStore;
@@ -24,92 +24,38 @@ export type SandboxController = {
 };
 
 /**
- * Runs the Sandbox reconciler against a store and a runtime: lists, then watches Sandboxes (and
- * templates, for warm pools), reconciling each changed sandbox through a keyed work queue, with a
- * periodic resync for timeouts and for anything missed. A watch that expires re-lists.
+ * The Sandbox controller, built from the kit: informers on Sandboxes (resynced periodically) and
+ * on both template kinds; the sandbox reconciler behind a keyed work queue, reading the informers'
+ * caches; the warm pools synced whenever a template changes. Runtime sandboxes no Sandbox owns
+ * are destroyed at start.
  */
 export async function startSandboxController(
   options: SandboxControllerOptions,
 ): Promise<SandboxController> {
-  const { store, runtime, events } = options;
+  const { runtime, events } = options;
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => {});
+  const kit = new ControllerManager(options.store, { log });
+  const store = kit.store;
   const warmPool = new WarmPool({ store, runtime, events, now, log });
   const deps = { store, runtime, events, now, warmPool };
-  const queue = new WorkQueue({
-    concurrency: options.concurrency ?? 4,
-    worker: (key) => {
-      const [namespace = '', name = ''] = key.split('/');
-      return reconcileSandbox(deps, { namespace, name });
-    },
-    onError: (key, error) => {
-      if (!isPaddockError(error, 'conflict')) log(`reconcile ${key}: ${(error as Error).message}`);
-    },
-  });
-  const abort = new AbortController();
-
-  const enqueueAll = async () => {
-    const list = await store.list('Sandbox');
-    for (const s of list.items) queue.add(`${s.metadata.namespace}/${s.metadata.name}`);
-    return list.resourceVersion;
-  };
-
-  const watchSandboxes = async (from: string) => {
-    let version = from;
-    while (!abort.signal.aborted) {
-      try {
-        for await (const event of store.watch('Sandbox', {
-          resourceVersion: version,
-          signal: abort.signal,
-        })) {
-          version = event.object.metadata.resourceVersion ?? version;
-          queue.add(`${event.object.metadata.namespace}/${event.object.metadata.name}`);
-        }
-      } catch (error) {
-        if (abort.signal.aborted) return;
-        if (isPaddockError(error, 'expired')) version = await enqueueAll();
-        else {
-          log(`sandbox watch: ${(error as Error).message}`);
-          await new Promise((r) => setTimeout(r, 1000));
-        }
-      }
-    }
-  };
-
-  const watchTemplates = async (kind: 'SandboxTemplate' | 'ClusterSandboxTemplate') => {
-    while (!abort.signal.aborted) {
-      try {
-        for await (const _ of store.watch(kind, { signal: abort.signal }))
-          void warmPool.scheduleSync();
-      } catch (error) {
-        if (abort.signal.aborted) return;
-        log(`${kind} watch: ${(error as Error).message}`);
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-  };
-
-  const version = await enqueueAll();
+  const sandboxes = kit
+    .controller({
+      name: 'sandbox',
+      concurrency: options.concurrency ?? 4,
+      reconcile: (key) => reconcileSandbox(deps, key),
+    })
+    .watch(kit.informer('Sandbox', { resyncMs: options.resyncMs ?? 30_000 }));
+  for (const kind of ['SandboxTemplate', 'ClusterSandboxTemplate'] as const)
+    kit.informer(kind).subscribe(() => void warmPool.scheduleSync());
+  await kit.start();
   await collectOrphans(store, runtime, log);
-  const loops = [
-    watchSandboxes(version),
-    watchTemplates('SandboxTemplate'),
-    watchTemplates('ClusterSandboxTemplate'),
-  ];
-  void warmPool
-    .scheduleSync()
-    .catch((error: unknown) => log(`warm pool: ${(error as Error).message}`));
-  const resync = setInterval(() => void enqueueAll().catch(() => {}), options.resyncMs ?? 30_000);
-  resync.unref();
-
+  void warmPool.scheduleSync();
   return {
     warmPool,
-    idle: () => queue.idle(),
+    idle: () => sandboxes.idle(),
     stop: async () => {
-      abort.abort();
-      clearInterval(resync);
-      await Promise.allSettled(loops);
-      await queue.close();
+      await kit.stop();
       await warmPool.close();
     },
   };

@@ -2,6 +2,7 @@ import {
   findCondition,
   formatDurationMs,
   isPaddockError,
+  type ObjectKey,
   parseDurationMs,
   type ResourceStore,
   RuntimeState,
@@ -13,10 +14,13 @@ import {
   type SandboxRef,
   type SandboxRuntime,
   type SandboxStatus,
-  transitionSandbox,
 } from '@paddock/core';
 import { admitSandbox } from './admission.ts';
 import type { EventRecorder } from './event-recorder.ts';
+import { addFinalizer, hasFinalizer, removeFinalizer } from './kit/finalizers.ts';
+import { StatusWriter } from './kit/status-writer.ts';
+import type { ReconcileResult } from './kit/work-queue.ts';
+import { sandboxLifecycle } from './lifecycles.ts';
 import { applyProvisioningSteps, MAIN_PROCESS_ID, startMainProcess } from './provisioning.ts';
 import { refToId, runtimeRefOf } from './runtime-ref.ts';
 import type { WarmPool } from './warm-pool.ts';
@@ -36,17 +40,24 @@ export type ReconcileDeps = {
   warmPool?: WarmPool;
 };
 
-/** When to look again without a change (timeouts); absent: only on the next change. */
-export type ReconcileResult = { requeueAfterMs?: number };
+type Key = ObjectKey;
 
-type Key = { namespace: string; name: string };
+/** One pass: the deps and the status writer of the Sandbox lifecycle. */
+type Pass = ReconcileDeps & { status: StatusWriter<Sandbox, SandboxStatus, SandboxEvent> };
 
 /**
  * Drives one Sandbox one step towards its spec. Idempotent and safe to retry: every runtime call
  * is idempotent and every status write is conditional on the version read, so a crash at any line
  * leaves a state the next pass repairs.
  */
-export async function reconcileSandbox(deps: ReconcileDeps, key: Key): Promise<ReconcileResult> {
+export async function reconcileSandbox(
+  reconcileDeps: ReconcileDeps,
+  key: Key,
+): Promise<ReconcileResult> {
+  const deps: Pass = {
+    ...reconcileDeps,
+    status: new StatusWriter(sandboxLifecycle, reconcileDeps),
+  };
   let sandbox: Sandbox;
   try {
     sandbox = await deps.store.get('Sandbox', key);
@@ -55,15 +66,7 @@ export async function reconcileSandbox(deps: ReconcileDeps, key: Key): Promise<R
     throw error;
   }
   if (sandbox.metadata.deletionTimestamp) return finalize(deps, sandbox);
-  if (!sandbox.metadata.finalizers?.includes(SANDBOX_FINALIZER)) {
-    sandbox = await deps.store.update({
-      ...sandbox,
-      metadata: {
-        ...sandbox.metadata,
-        finalizers: [...(sandbox.metadata.finalizers ?? []), SANDBOX_FINALIZER],
-      },
-    });
-  }
+  sandbox = await addFinalizer(deps.store, sandbox, SANDBOX_FINALIZER);
   const phase = sandbox.status?.phase ?? SandboxPhase.Pending;
   switch (phase) {
     case SandboxPhase.Pending:
@@ -85,71 +88,7 @@ export async function reconcileSandbox(deps: ReconcileDeps, key: Key): Promise<R
   }
 }
 
-function currentStatus(sandbox: Sandbox): SandboxStatus {
-  return sandbox.status ?? { phase: SandboxPhase.Pending, conditions: [] };
-}
-
-/** Applies events in order, writes the status once, and records one event per transition. */
-async function transition(
-  deps: ReconcileDeps,
-  sandbox: Sandbox,
-  events: SandboxEvent[],
-  patch: Partial<SandboxStatus> = {},
-): Promise<Sandbox> {
-  const now = deps.now();
-  let status: SandboxStatus = { ...currentStatus(sandbox), ...patch };
-  for (const event of events) status = transitionSandbox(status, event, now);
-  const written = await deps.store.updateStatus({
-    ...sandbox,
-    status: { ...status, observedGeneration: sandbox.metadata.generation ?? 1 },
-  });
-  for (const event of events) await recordEvent(deps, sandbox, event, status.message ?? '');
-  return written;
-}
-
-const WARNING_EVENTS: ReadonlySet<string> = new Set([
-  'Rejected',
-  'ProvisionFailed',
-  'RuntimeLost',
-  'TimedOut',
-  'IdleTimedOut',
-]);
-
-async function recordEvent(
-  deps: ReconcileDeps,
-  sandbox: Sandbox,
-  event: SandboxEvent,
-  message: string,
-) {
-  await note(
-    deps,
-    sandbox,
-    event.type,
-    message,
-    WARNING_EVENTS.has(event.type) ? 'Warning' : 'Normal',
-  );
-}
-
-async function note(
-  deps: ReconcileDeps,
-  sandbox: Sandbox,
-  reason: string,
-  message: string,
-  type: 'Normal' | 'Warning' = 'Normal',
-) {
-  await deps.events.record({
-    kind: 'Sandbox',
-    namespace: sandbox.metadata.namespace,
-    name: sandbox.metadata.name ?? '',
-    uid: sandbox.metadata.uid,
-    type,
-    reason,
-    message,
-    timestamp: deps.now().toISOString(),
-  });
-}
-
-async function admit(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileResult> {
+async function admit(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
   const admittedAt = deps.now();
   let result: Awaited<ReturnType<typeof admitSandbox>>;
   try {
@@ -159,13 +98,13 @@ async function admit(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileRe
       isPaddockError(error) &&
       (error.code === 'template_invalid' || error.code === 'template_not_found')
     ) {
-      await transition(deps, sandbox, [{ type: 'Rejected', message: error.message }]);
+      await deps.status.transition(sandbox, [{ type: 'Rejected', message: error.message }]);
       return {};
     }
     throw error;
   }
   if (!result.admitted) {
-    await transition(deps, sandbox, [{ type: 'Rejected', message: result.message }]);
+    await deps.status.transition(sandbox, [{ type: 'Rejected', message: result.message }]);
     return {};
   }
   const admitted = { resolved: result.spec, origins: { ...result.origins } };
@@ -182,12 +121,12 @@ async function admit(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileRe
       admittedAt,
       admitted,
     );
-  await transition(deps, sandbox, [{ type: 'Admitted' }], admitted);
+  await deps.status.transition(sandbox, [{ type: 'Admitted' }], admitted);
   return { requeueAfterMs: 0 };
 }
 
-async function create(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileResult> {
-  const status = currentStatus(sandbox);
+async function create(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
+  const status = deps.status.current(sandbox);
   const spec = status.resolved ?? {};
   // No status write before the runtime work: a cold sandbox's runtime identity is its own, and a
   // claimed warm entry that a crash leaves unrecorded is re-adopted by the pool on restart.
@@ -197,10 +136,10 @@ async function create(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileR
   if (!fromWarmPool) {
     await deps.runtime.provision({ ...ref, spec });
     const failure = await applyProvisioningSteps(deps.runtime, ref, spec, (step, message) =>
-      note(deps, sandbox, 'ProvisionStep', `${step}: ${message}`),
+      deps.status.note(sandbox, 'ProvisionStep', `${step}: ${message}`),
     );
     if (failure) {
-      await transition(deps, sandbox, [{ type: 'ProvisionFailed', ...failure }], {
+      await deps.status.transition(sandbox, [{ type: 'ProvisionFailed', ...failure }], {
         runtime: { name: deps.runtime.name, id: refToId(ref) },
       });
       return {};
@@ -228,7 +167,7 @@ function startupOrigin(sandbox: Sandbox, admittedAt: string | undefined): Date {
 
 /** Starts the main process and records readiness (`before`: admission, for a warm claim; `since`: when startup began). */
 async function markProvisioned(
-  deps: ReconcileDeps,
+  deps: Pass,
   sandbox: Sandbox,
   ref: SandboxRef,
   spec: SandboxEnvironment,
@@ -241,8 +180,7 @@ async function markProvisioned(
   const observation = await deps.runtime.observe(ref);
   const now = deps.now();
   const timeoutMs = spec.timeout ? parseDurationMs(spec.timeout) : 0;
-  const written = await transition(
-    deps,
+  const written = await deps.status.transition(
     sandbox,
     [
       ...before,
@@ -265,24 +203,24 @@ async function markProvisioned(
 }
 
 async function stopRuntime(
-  deps: ReconcileDeps,
+  deps: Pass,
   sandbox: Sandbox,
   events: SandboxEvent[],
 ): Promise<ReconcileResult> {
   await deps.runtime.stop(runtimeRefOf(sandbox));
-  await transition(deps, sandbox, events);
+  await deps.status.transition(sandbox, events);
   return {};
 }
 
-async function running(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileResult> {
-  const status = currentStatus(sandbox);
+async function running(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
+  const status = deps.status.current(sandbox);
   const ref = runtimeRefOf(sandbox);
   if (sandbox.spec.desiredState === 'Stopped') {
     return stopRuntime(deps, sandbox, [{ type: 'StopRequested' }, { type: 'Stopped' }]);
   }
   const observation = await deps.runtime.observe(ref);
   if (observation.state === RuntimeState.Absent) {
-    await transition(deps, sandbox, [
+    await deps.status.transition(sandbox, [
       { type: 'RuntimeLost', message: 'the runtime no longer holds this sandbox' },
     ]);
     return {};
@@ -292,7 +230,7 @@ async function running(deps: ReconcileDeps, sandbox: Sandbox): Promise<Reconcile
     const main = (await deps.runtime.listProcesses(ref)).find((p) => p.id === MAIN_PROCESS_ID);
     if (main && !main.running) {
       await deps.runtime.stop(ref);
-      await transition(deps, sandbox, [
+      await deps.status.transition(sandbox, [
         { type: 'ProcessExited', exitCode: main.exit?.exitCode ?? -1 },
       ]);
       return {};
@@ -302,8 +240,7 @@ async function running(deps: ReconcileDeps, sandbox: Sandbox): Promise<Reconcile
     // The sandbox's processes are gone but it should run (a host reboot, a crash): bring it back.
     await deps.runtime.start(ref);
     await startMainProcess(deps.runtime, ref, spec);
-    await note(
-      deps,
+    await deps.status.note(
       sandbox,
       'Restarted',
       `the runtime found it ${observation.state}; started it again`,
@@ -318,13 +255,9 @@ async function running(deps: ReconcileDeps, sandbox: Sandbox): Promise<Reconcile
   if (idleMs > 0 && lastActivity !== undefined && lastActivity + idleMs <= now) {
     return stopRuntime(deps, sandbox, [{ type: 'IdleTimedOut' }]);
   }
-  let current = sandbox;
-  if (observation.lastActivityAt && observation.lastActivityAt !== status.lastActivityAt) {
-    current = await deps.store.updateStatus({
-      ...sandbox,
-      status: { ...status, lastActivityAt: observation.lastActivityAt },
-    });
-  }
+  const current = observation.lastActivityAt
+    ? await deps.status.patch(sandbox, { lastActivityAt: observation.lastActivityAt })
+    : sandbox;
   return nextDeadline(deps, current);
 }
 
@@ -334,8 +267,8 @@ function latest(...times: Array<string | undefined>): number | undefined {
 }
 
 /** How long until the wall-clock or idle timeout may fire. */
-function nextDeadline(deps: ReconcileDeps, sandbox: Sandbox): ReconcileResult {
-  const status = currentStatus(sandbox);
+function nextDeadline(deps: Pass, sandbox: Sandbox): ReconcileResult {
+  const status = deps.status.current(sandbox);
   const now = deps.now().getTime();
   const deadlines: number[] = [];
   if (status.expiresAt) deadlines.push(Date.parse(status.expiresAt));
@@ -346,8 +279,8 @@ function nextDeadline(deps: ReconcileDeps, sandbox: Sandbox): ReconcileResult {
   return { requeueAfterMs: Math.max(0, Math.min(...deadlines) - now) };
 }
 
-async function stopped(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileResult> {
-  const status = currentStatus(sandbox);
+async function stopped(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
+  const status = deps.status.current(sandbox);
   if (sandbox.spec.desiredState === 'Stopped') return {};
   const requested = sandbox.metadata.annotations?.[START_REQUESTED_ANNOTATION];
   const stoppedByUser = status.reason === SandboxReason.StoppedByUser;
@@ -360,8 +293,7 @@ async function stopped(deps: ReconcileDeps, sandbox: Sandbox): Promise<Reconcile
   await startMainProcess(deps.runtime, ref, status.resolved ?? {});
   const now = deps.now();
   const timeoutMs = status.resolved?.timeout ? parseDurationMs(status.resolved.timeout) : 0;
-  const written = await transition(
-    deps,
+  const written = await deps.status.transition(
     sandbox,
     [{ type: 'StartRequested' }, { type: 'Started' }],
     {
@@ -370,36 +302,29 @@ async function stopped(deps: ReconcileDeps, sandbox: Sandbox): Promise<Reconcile
     },
   );
   if (timeoutMs > 0)
-    await note(deps, written, 'Started', `expires in ${formatDurationMs(timeoutMs)}`);
+    await deps.status.note(written, 'Started', `expires in ${formatDurationMs(timeoutMs)}`);
   return nextDeadline(deps, written);
 }
 
-async function errored(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileResult> {
+async function errored(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
   const requested = sandbox.metadata.annotations?.[RETRY_REQUESTED_ANNOTATION];
-  const since = currentStatus(sandbox).conditions.reduce(
-    (t, c) => Math.max(t, Date.parse(c.lastTransitionTime)),
-    0,
-  );
+  const since = deps.status
+    .current(sandbox)
+    .conditions.reduce((t, c) => Math.max(t, Date.parse(c.lastTransitionTime)), 0);
   if (requested === undefined || Date.parse(requested) <= since) return {};
-  await transition(deps, sandbox, [{ type: 'RetryRequested' }]);
+  await deps.status.transition(sandbox, [{ type: 'RetryRequested' }]);
   return { requeueAfterMs: 0 };
 }
 
-async function finalize(deps: ReconcileDeps, sandbox: Sandbox): Promise<ReconcileResult> {
+async function finalize(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
   let current = sandbox;
-  if (currentStatus(current).phase !== SandboxPhase.Deleting) {
-    current = await transition(deps, current, [{ type: 'DeleteRequested' }]);
+  if (deps.status.current(current).phase !== SandboxPhase.Deleting) {
+    current = await deps.status.transition(current, [{ type: 'DeleteRequested' }]);
   }
-  if (!current.metadata.finalizers?.includes(SANDBOX_FINALIZER)) return {};
+  if (!hasFinalizer(current, SANDBOX_FINALIZER)) return {};
   const ref: SandboxRef = runtimeRefOf(current);
   await deps.runtime.destroy(ref);
-  await recordEvent(deps, current, { type: 'Deleted' }, 'runtime state destroyed');
-  await deps.store.update({
-    ...current,
-    metadata: {
-      ...current.metadata,
-      finalizers: (current.metadata.finalizers ?? []).filter((f) => f !== SANDBOX_FINALIZER),
-    },
-  });
+  await deps.status.note(current, 'Deleted', 'runtime state destroyed');
+  await removeFinalizer(deps.store, current, SANDBOX_FINALIZER);
   return {};
 }

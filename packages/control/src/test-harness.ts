@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AnyResource, Sandbox } from '@paddock/core';
-import { openSqliteStore, type SqliteStore } from '@paddock/store-sqlite';
+import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from '@paddock/store-sqlite';
 import { MemoryRuntime } from '@paddock/testkit';
 import { MemoryEventRecorder } from './event-recorder.ts';
 import { type ReconcileDeps, reconcileSandbox } from './sandbox-reconciler.ts';
@@ -72,4 +72,49 @@ export async function createHarness(): Promise<Harness> {
     },
   };
   return harness;
+}
+
+export type TempStores = {
+  /** The first connection. */
+  store: SqliteStore;
+  /**
+   * Another connection to the same file: its watches learn of the other connections' commits
+   * only when they poll (every `pollIntervalMs`), not at once.
+   */
+  connect(options?: Omit<SqliteStoreOptions, 'path'>): Promise<SqliteStore>;
+  close(): Promise<void>;
+};
+
+/** A real SQLite store in a temp dir, and more connections to it on demand. */
+export async function openTempStores(
+  options: Omit<SqliteStoreOptions, 'path'> = {},
+): Promise<TempStores> {
+  const dir = mkdtempSync(join(tmpdir(), 'paddock-kit-'));
+  const path = join(dir, 'paddock.db');
+  const opened: SqliteStore[] = [];
+  const connect = async (more: Omit<SqliteStoreOptions, 'path'> = {}) => {
+    const store = await openSqliteStore({ ...more, path });
+    opened.push(store);
+    return store;
+  };
+  return {
+    store: await connect(options),
+    connect,
+    close: async () => {
+      await Promise.all(opened.map((store) => store.close()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves once `check` holds; fails naming `what` after 10 s. */
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }

@@ -11,11 +11,15 @@ import {
   TemplateKind,
 } from '@paddock/core';
 import type { EventRecorder } from './event-recorder.ts';
+import { WorkQueue } from './kit/work-queue.ts';
 import { applyProvisioningSteps } from './provisioning.ts';
 import { idToRef } from './runtime-ref.ts';
 
 /** Runtime namespace holding unclaimed warm sandboxes. */
 export const WARM_POOL_NAMESPACE = 'paddock-warm';
+
+/** The pools sync as one: their only work-queue key. */
+const SYNC_KEY = 'pools';
 
 type Pool = {
   /** `Kind/namespace/name` of the template that declares the pool. */
@@ -59,12 +63,21 @@ export class WarmPool {
   readonly #counters = new Map<string, { hits: number; misses: number }>();
   /** Claimed entries whose Sandbox has not recorded them yet: never re-adopted meanwhile. */
   readonly #claimedUnrecorded = new Set<string>();
-  #syncing: Promise<void> | undefined;
-  #again = false;
+  /** Serialises syncs: one at a time, and one more for every burst of requests during one. */
+  readonly #queue: WorkQueue;
   #closed = false;
 
   constructor(options: WarmPoolOptions) {
     this.#options = options;
+    this.#queue = new WorkQueue({
+      concurrency: 1,
+      worker: async () => {
+        await this.#sync();
+        return {};
+      },
+      onError: (_, error, retry) =>
+        options.log?.(`warm pool: ${(error as Error).message} (retrying in ${retry.delayMs} ms)`),
+    });
   }
 
   /**
@@ -96,29 +109,19 @@ export class WarmPool {
     }));
   }
 
-  /** Re-reads templates, adopts or destroys existing entries, and fills every pool. */
+  /**
+   * Re-reads templates, adopts or destroys existing entries, and fills every pool. Resolves when
+   * no sync is queued or running; a failed sync is logged and retried with backoff.
+   */
   scheduleSync(): Promise<void> {
-    if (this.#syncing) {
-      this.#again = true;
-      return this.#syncing;
-    }
-    this.#syncing = (async () => {
-      try {
-        do {
-          this.#again = false;
-          await this.#sync();
-        } while (this.#again && !this.#closed);
-      } finally {
-        this.#syncing = undefined;
-      }
-    })();
-    return this.#syncing;
+    this.#queue.add(SYNC_KEY);
+    return this.#queue.idle();
   }
 
   /** Stops refilling; ready entries stay for the next process to adopt. */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#syncing?.catch(() => {});
+    await this.#queue.close();
   }
 
   #countersFor(key: string) {

@@ -1,7 +1,8 @@
-import type { ResourceStore, RunEventLog, SandboxRuntime } from '@paddock/core';
-import { isPaddockError } from '@paddock/core';
+import type { ResourceStore, RunEventLog, Sandbox, SandboxRuntime } from '@paddock/core';
 import type { EventRecorder } from '../event-recorder.ts';
-import { WorkQueue } from '../work-queue.ts';
+import type { Informer } from '../kit/informer.ts';
+import { ControllerManager } from '../kit/manager.ts';
+import { queueKey } from '../kit/queue-key.ts';
 import type { GatewayAccess, HarnessPaths } from './harness-plan.ts';
 import { type PumpState, RunPumps } from './run-pump.ts';
 import { type RunReconcileDeps, reconcileRun } from './run-reconciler.ts';
@@ -32,25 +33,30 @@ export type RunController = {
 export type { GatewayAccess };
 
 /**
- * Runs the Run reconciler: lists, then watches Runs and the Sandboxes runs own (a run waits on
- * its sandbox), reconciling each through a keyed work queue; transcript pumps wake their run
- * when the harness reports usage, an outcome or its exit.
+ * The Run controller, built from the kit: informers on Runs (resynced periodically) and on
+ * Sandboxes, whose changes wake the runs that own or name them (a run waits on its sandbox); the
+ * run reconciler behind a keyed work queue, reading the informers' caches. Transcript pumps wake
+ * their run when the harness reports usage, an outcome or its exit.
  */
 export async function startRunController(options: RunControllerOptions): Promise<RunController> {
-  const { store } = options;
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => {});
-  const abort = new AbortController();
-  let queue: WorkQueue | undefined;
+  const kit = new ControllerManager(options.store, { log });
+  const runs = kit.informer('Run', { resyncMs: options.resyncMs ?? 30_000 });
+  const controller = kit.controller({
+    name: 'run',
+    concurrency: 4,
+    reconcile: (key) => reconcileRun(deps, key),
+  });
   const pumps = new RunPumps({
     runtime: options.runtime,
     log: options.runLog,
     now,
-    wake: (key) => queue?.add(key),
+    wake: (key) => controller.enqueue(key),
     logLine: log,
   });
   const deps: RunReconcileDeps = {
-    store,
+    store: kit.store,
     runtime: options.runtime,
     runLog: options.runLog,
     pumps,
@@ -63,67 +69,25 @@ export async function startRunController(options: RunControllerOptions): Promise
     stopping: new Map(),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   };
-  const work = new WorkQueue({
-    concurrency: 4,
-    worker: (key) => {
-      const [namespace = '', name = ''] = key.split('/');
-      return reconcileRun(deps, { namespace, name });
-    },
-    onError: (key, error) => {
-      if (!isPaddockError(error, 'conflict'))
-        log(`reconcile run ${key}: ${(error as Error).message}`);
-    },
-  });
-  queue = work;
-
-  const enqueueAll = async () => {
-    const list = await store.list('Run');
-    for (const r of list.items) work.add(`${r.metadata.namespace}/${r.metadata.name}`);
-    return list.resourceVersion;
-  };
-
-  const watch = async (kind: 'Run' | 'Sandbox', from: string | undefined) => {
-    let version = from;
-    while (!abort.signal.aborted) {
-      try {
-        for await (const event of store.watch(kind, {
-          ...(version === undefined ? {} : { resourceVersion: version }),
-          signal: abort.signal,
-        })) {
-          version = event.object.metadata.resourceVersion ?? version;
-          const meta = event.object.metadata;
-          if (kind === 'Run') work.add(`${meta.namespace}/${meta.name}`);
-          else {
-            for (const owner of meta.ownerReferences ?? []) {
-              if (owner.kind === 'Run') work.add(`${meta.namespace}/${owner.name}`);
-            }
-          }
-        }
-      } catch (error) {
-        if (abort.signal.aborted) return;
-        if (isPaddockError(error, 'expired'))
-          version = kind === 'Run' ? await enqueueAll() : undefined;
-        else {
-          log(`${kind} watch (runs): ${(error as Error).message}`);
-          await new Promise((r) => setTimeout(r, 1000));
-        }
-      }
-    }
-  };
-
-  const version = await enqueueAll();
-  const loops = [watch('Run', version), watch('Sandbox', undefined)];
-  const resync = setInterval(() => void enqueueAll().catch(() => {}), options.resyncMs ?? 30_000);
-  resync.unref();
+  controller.watch(runs).watch(kit.informer('Sandbox'), (sandbox) => runsWaitingOn(runs, sandbox));
+  await kit.start();
   return {
     pumpState: (uid) => pumps.state(uid),
-    idle: () => work.idle(),
+    idle: () => controller.idle(),
     stop: async () => {
-      abort.abort();
-      clearInterval(resync);
-      await Promise.allSettled(loops);
-      await work.close();
+      await kit.stop();
       await pumps.close();
     },
   };
+}
+
+/** The runs a change of `sandbox` concerns: those that own it and those that name it. */
+function runsWaitingOn(runs: Informer<'Run'>, sandbox: Sandbox): Set<string> {
+  const { namespace, name, ownerReferences = [] } = sandbox.metadata;
+  const keys = new Set<string>();
+  for (const owner of ownerReferences)
+    if (owner.kind === 'Run') keys.add(queueKey({ namespace, name: owner.name }));
+  for (const run of runs.list({ namespace }))
+    if (run.spec.sandbox?.name === name) keys.add(queueKey(run.metadata));
+  return keys;
 }

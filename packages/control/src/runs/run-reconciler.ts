@@ -8,6 +8,7 @@ import {
   type AgentSpec,
   isPaddockError,
   isTerminalRunPhase,
+  type ObjectKey,
   parseDurationMs,
   type ResourceStore,
   type Run,
@@ -20,11 +21,14 @@ import {
   type SandboxRef,
   type SandboxRuntime,
   type TemplateRef,
-  transitionRun,
 } from '@paddock/core';
 import { isUsableBy, ownerOf } from '../access/ownership.ts';
 import { OWNER_ANNOTATION } from '../admission.ts';
 import type { EventRecorder } from '../event-recorder.ts';
+import { addFinalizer, removeFinalizer } from '../kit/finalizers.ts';
+import { StatusWriter } from '../kit/status-writer.ts';
+import type { ReconcileResult } from '../kit/work-queue.ts';
+import { runLifecycle } from '../lifecycles.ts';
 import { cloneRepos } from '../provisioning.ts';
 import { runtimeRefOf } from '../runtime-ref.ts';
 import { type CredentialSource, deliverCredentials } from './credential-delivery.ts';
@@ -59,12 +63,15 @@ export type RunReconcileDeps = {
   credentials?: CredentialSource;
 };
 
-export type RunReconcileResult = { requeueAfterMs?: number };
+export type RunReconcileResult = ReconcileResult;
 
 /** How long a harness has between SIGTERM and SIGKILL to record its end. */
 export const STOP_GRACE_MS = 10_000;
 
-type Key = { namespace: string; name: string };
+type Key = ObjectKey;
+
+/** One pass: the deps and the status writer of the Run lifecycle. */
+type Pass = RunReconcileDeps & { status: StatusWriter<Run, RunStatus, RunEvent> };
 
 /** The harness's background process id inside the sandbox (process ids are at most 63 long). */
 export function harnessProcessId(run: Run): string {
@@ -76,7 +83,11 @@ export function runSandboxName(run: Run): string {
   return `run-${run.metadata.name}`.slice(0, 63).replace(/-+$/, '');
 }
 
-export async function reconcileRun(deps: RunReconcileDeps, key: Key): Promise<RunReconcileResult> {
+export async function reconcileRun(
+  reconcileDeps: RunReconcileDeps,
+  key: Key,
+): Promise<RunReconcileResult> {
+  const deps: Pass = { ...reconcileDeps, status: new StatusWriter(runLifecycle, reconcileDeps) };
   let run: Run;
   try {
     run = await deps.store.get('Run', key);
@@ -85,25 +96,17 @@ export async function reconcileRun(deps: RunReconcileDeps, key: Key): Promise<Ru
     throw error;
   }
   if (run.metadata.deletionTimestamp) return finalize(deps, run);
-  if (!run.metadata.finalizers?.includes(RUN_FINALIZER)) {
-    run = await deps.store.update({
-      ...run,
-      metadata: {
-        ...run.metadata,
-        finalizers: [...(run.metadata.finalizers ?? []), RUN_FINALIZER],
-      },
-    });
-  }
+  run = await addFinalizer(deps.store, run, RUN_FINALIZER);
   const phase = run.status?.phase ?? RunPhase.Pending;
   if (isTerminalRunPhase(phase)) return settle(deps, run);
   const annotations = run.metadata.annotations ?? {};
   if (annotations[CANCEL_REQUESTED_ANNOTATION]) {
-    await transition(deps, run, { type: 'CancelRequested' });
+    await deps.status.transition(run, [{ type: 'CancelRequested' }]);
     return {};
   }
   const limit = annotations[BUDGET_EXCEEDED_ANNOTATION];
   if (limit && phase !== RunPhase.Pending) {
-    await transition(deps, run, { type: 'BudgetExceeded', limit });
+    await deps.status.transition(run, [{ type: 'BudgetExceeded', limit }]);
     return {};
   }
   switch (phase) {
@@ -118,49 +121,10 @@ export async function reconcileRun(deps: RunReconcileDeps, key: Key): Promise<Ru
   }
 }
 
-function currentStatus(run: Run): RunStatus {
-  return run.status ?? { phase: RunPhase.Pending, conditions: [] };
-}
-
-async function transition(
-  deps: RunReconcileDeps,
-  run: Run,
-  event: RunEvent,
-  patch: Partial<RunStatus> = {},
-): Promise<Run> {
-  const status = transitionRun({ ...currentStatus(run), ...patch }, event, deps.now());
-  const written = await deps.store.updateStatus({
-    ...run,
-    status: { ...status, observedGeneration: run.metadata.generation ?? 1 },
-  });
-  await deps.events.record({
-    kind: 'Run',
-    namespace: run.metadata.namespace,
-    name: run.metadata.name ?? '',
-    uid: run.metadata.uid,
-    type:
-      event.type === 'Failed' || event.type === 'BudgetExceeded' || event.type === 'TimedOut'
-        ? 'Warning'
-        : 'Normal',
-    reason: event.type,
-    message: status.message ?? '',
-    timestamp: deps.now().toISOString(),
-  });
-  return written;
-}
-
-/** Records an event about the run (no phase change). */
-async function note(deps: RunReconcileDeps, run: Run, reason: string, message: string) {
-  await deps.events.record({
-    kind: 'Run',
-    namespace: run.metadata.namespace,
-    name: run.metadata.name ?? '',
-    uid: run.metadata.uid,
-    type: 'Normal',
-    reason,
-    message,
-    timestamp: deps.now().toISOString(),
-  });
+/** Ends the run `Failed` with `message`. */
+async function fail(deps: Pass, run: Run, message: string): Promise<RunReconcileResult> {
+  await deps.status.transition(run, [{ type: 'Failed', message }]);
+  return {};
 }
 
 /**
@@ -172,25 +136,21 @@ function mayUse(run: Run, sandbox: Sandbox): boolean {
   return sandbox.metadata.ownerReferences?.some((o) => o.uid === run.metadata.uid) ?? false;
 }
 
-async function pending(deps: RunReconcileDeps, run: Run): Promise<RunReconcileResult> {
+async function pending(deps: Pass, run: Run): Promise<RunReconcileResult> {
   let agent: AgentSpec;
   try {
     agent = await agentOfRun(deps.store, run);
   } catch (error) {
     if (!isPaddockError(error, 'not_found')) throw error;
-    await transition(deps, run, {
-      type: 'Failed',
-      message: `agent ${run.spec.agentRef?.name} not found`,
-    });
-    return {};
+    return fail(deps, run, `agent ${run.spec.agentRef?.name} not found`);
   }
   const refused = await runViolations(deps.store, deps.spentToday, run, agent);
   if (refused.length > 0) {
-    await transition(deps, run, {
-      type: 'Failed',
-      message: `refused by policy: ${refused.map((v) => `${v.code}: ${v.message}`).join('; ')}`,
-    });
-    return {};
+    return fail(
+      deps,
+      run,
+      `refused by policy: ${refused.map((v) => `${v.code}: ${v.message}`).join('; ')}`,
+    );
   }
   const namespace = run.metadata.namespace ?? 'default';
   const name = run.spec.sandbox?.name ?? runSandboxName(run);
@@ -202,31 +162,26 @@ async function pending(deps: RunReconcileDeps, run: Run): Promise<RunReconcileRe
   }
   if (sandbox !== undefined && !mayUse(run, sandbox)) {
     const why = run.spec.sandbox?.name ? 'not found' : "already exists and is not this run's";
-    await transition(deps, run, { type: 'Failed', message: `sandbox ${name} ${why}` });
-    return {};
+    return fail(deps, run, `sandbox ${name} ${why}`);
   }
   if (sandbox === undefined) {
     if (run.spec.sandbox?.name) {
-      await transition(deps, run, { type: 'Failed', message: `sandbox ${name} not found` });
-      return {};
+      return fail(deps, run, `sandbox ${name} not found`);
     }
+    // Its sandbox's events (the run owns it) wake the run again.
     await createRunSandbox(deps, run, agent, name);
-    return { requeueAfterMs: 100 };
+    return {};
   }
   const phase = sandbox.status?.phase ?? SandboxPhase.Pending;
   if (phase === SandboxPhase.Error) {
-    await transition(deps, run, {
-      type: 'Failed',
-      message: `sandbox ${name} failed: ${sandbox.status?.message ?? 'unknown error'}`,
-    });
-    return {};
+    return fail(deps, run, `sandbox ${name} failed: ${sandbox.status?.message ?? 'unknown error'}`);
   }
-  if (phase !== SandboxPhase.Running) return { requeueAfterMs: 100 };
-  await transition(deps, run, { type: 'SandboxAssigned', sandboxName: name });
+  if (phase !== SandboxPhase.Running) return {}; // the sandbox's next change wakes the run
+  await deps.status.transition(run, [{ type: 'SandboxAssigned', sandboxName: name }]);
   return { requeueAfterMs: 0 };
 }
 
-async function createRunSandbox(deps: RunReconcileDeps, run: Run, agent: AgentSpec, name: string) {
+async function createRunSandbox(deps: Pass, run: Run, agent: AgentSpec, name: string) {
   const owner = run.metadata.annotations?.[OWNER_ANNOTATION];
   try {
     await deps.store.create({
@@ -257,7 +212,7 @@ async function createRunSandbox(deps: RunReconcileDeps, run: Run, agent: AgentSp
   }
 }
 
-async function sandboxRef(deps: RunReconcileDeps, run: Run): Promise<SandboxRef | undefined> {
+async function sandboxRef(deps: Pass, run: Run): Promise<SandboxRef | undefined> {
   const name = run.status?.sandboxName;
   if (!name) return undefined;
   try {
@@ -272,26 +227,21 @@ async function sandboxRef(deps: RunReconcileDeps, run: Run): Promise<SandboxRef 
   }
 }
 
-async function starting(deps: RunReconcileDeps, run: Run): Promise<RunReconcileResult> {
+async function starting(deps: Pass, run: Run): Promise<RunReconcileResult> {
   const ref = await sandboxRef(deps, run);
   if (ref === undefined) {
-    await transition(deps, run, {
-      type: 'Failed',
-      message: `sandbox ${run.status?.sandboxName} is gone`,
-    });
-    return {};
+    return fail(deps, run, `sandbox ${run.status?.sandboxName} is gone`);
   }
   const processId = harnessProcessId(run);
   const processes = await deps.runtime.listProcesses(ref);
   if (!processes.some((p) => p.id === processId)) {
     const agent = await agentOfRun(deps.store, run);
     const failed = await cloneRepos(deps.runtime, ref, agent.repos ?? [], (step, message) =>
-      note(deps, run, 'RepoCloned', `${step}: ${message}`),
+      deps.status.note(run, 'RepoCloned', `${step}: ${message}`),
     );
     if (failed) {
       const detail = failed.output ? `: ${failed.output}` : '';
-      await transition(deps, run, { type: 'Failed', message: `${failed.step} failed${detail}` });
-      return {};
+      return fail(deps, run, `${failed.step} failed${detail}`);
     }
     const plan = planHarness(run, agent, deps.harness, deps.gatewayFor(run, agent));
     try {
@@ -319,14 +269,10 @@ async function starting(deps: RunReconcileDeps, run: Run): Promise<RunReconcileR
       void handle.stderr.cancel().catch(() => {});
     } catch (error) {
       if (!isPaddockError(error)) throw error;
-      await transition(deps, run, {
-        type: 'Failed',
-        message: `the harness did not start: ${error.message}`,
-      });
-      return {};
+      return fail(deps, run, `the harness did not start: ${error.message}`);
     }
   }
-  await transition(deps, run, { type: 'HarnessStarted' });
+  await deps.status.transition(run, [{ type: 'HarnessStarted' }]);
   return { requeueAfterMs: 0 };
 }
 
@@ -367,50 +313,31 @@ function outcomeEvent(state: PumpState): RunEvent | undefined {
   return undefined;
 }
 
-async function running(deps: RunReconcileDeps, run: Run): Promise<RunReconcileResult> {
+async function running(deps: Pass, run: Run): Promise<RunReconcileResult> {
   const ref = await sandboxRef(deps, run);
   if (ref === undefined) {
-    await transition(deps, run, {
-      type: 'Failed',
-      message: `sandbox ${run.status?.sandboxName} is gone`,
-    });
-    return {};
+    return fail(deps, run, `sandbox ${run.status?.sandboxName} is gone`);
   }
   const key = `${run.metadata.namespace}/${run.metadata.name}`;
   const state = deps.pumps.ensure(key, run.metadata.uid ?? '', ref, harnessProcessId(run));
   const outcome = outcomeEvent(state);
   if (outcome) {
-    await transition(deps, run, outcome, { usage: state.usage });
+    await deps.status.transition(run, [outcome], { usage: state.usage });
     return {};
   }
   const agent = await agentOfRun(deps.store, run).catch(() => undefined);
   const timeoutMs = agent?.budget?.timeout ? parseDurationMs(agent.budget.timeout) : 0;
   const startedAt = Date.parse(run.status?.startedAt ?? '');
-  if (timeoutMs > 0 && Number.isFinite(startedAt)) {
-    const left = startedAt + timeoutMs - deps.now().getTime();
-    if (left <= 0) {
-      await transition(deps, run, { type: 'TimedOut' }, { usage: state.usage });
-      return {};
-    }
-    if (!sameUsage(run.status?.usage, state.usage)) {
-      await deps.store.updateStatus({
-        ...run,
-        status: { ...currentStatus(run), usage: state.usage },
-      });
-    }
-    return { requeueAfterMs: left };
+  const leftMs =
+    timeoutMs > 0 && Number.isFinite(startedAt)
+      ? startedAt + timeoutMs - deps.now().getTime()
+      : undefined;
+  if (leftMs !== undefined && leftMs <= 0) {
+    await deps.status.transition(run, [{ type: 'TimedOut' }], { usage: state.usage });
+    return {};
   }
-  if (!sameUsage(run.status?.usage, state.usage)) {
-    await deps.store.updateStatus({
-      ...run,
-      status: { ...currentStatus(run), usage: state.usage },
-    });
-  }
-  return {};
-}
-
-function sameUsage(a: RunStatus['usage'], b: RunStatus['usage']): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  await deps.status.patch(run, { usage: state.usage });
+  return leftMs === undefined ? {} : { requeueAfterMs: leftMs };
 }
 
 /**
@@ -418,7 +345,7 @@ function sameUsage(a: RunStatus['usage'], b: RunStatus['usage']): boolean {
  * output is still pumped into the log. A sandbox the run created stays up for inspection (files,
  * terminal) until its template's idle timeout stops it, and is deleted with the run.
  */
-async function settle(deps: RunReconcileDeps, run: Run): Promise<RunReconcileResult> {
+async function settle(deps: Pass, run: Run): Promise<RunReconcileResult> {
   const ref = await sandboxRef(deps, run);
   if (ref === undefined) return {};
   const processId = harnessProcessId(run);
@@ -449,14 +376,14 @@ async function settle(deps: RunReconcileDeps, run: Run): Promise<RunReconcileRes
   }
   deps.stopping.delete(uid);
   const state = deps.pumps.state(uid);
-  if (state && state.exit === undefined && state.error === undefined)
-    return { requeueAfterMs: 200 };
+  // The pump wakes the run once it has drained the harness's output.
+  if (state && state.exit === undefined && state.error === undefined) return {};
   deps.pumps.forget(uid);
   return {};
 }
 
 /** A deleted run: stop its pump, delete the sandbox it created, drop its log, release the finalizer. */
-async function finalize(deps: RunReconcileDeps, run: Run): Promise<RunReconcileResult> {
+async function finalize(deps: Pass, run: Run): Promise<RunReconcileResult> {
   const uid = run.metadata.uid ?? '';
   await deps.pumps.stop(uid);
   const namespace = run.metadata.namespace ?? 'default';
@@ -484,12 +411,6 @@ async function finalize(deps: RunReconcileDeps, run: Run): Promise<RunReconcileR
     }
   }
   await deps.runLog.remove(uid);
-  await deps.store.update({
-    ...run,
-    metadata: {
-      ...run.metadata,
-      finalizers: (run.metadata.finalizers ?? []).filter((f) => f !== RUN_FINALIZER),
-    },
-  });
+  await removeFinalizer(deps.store, run, RUN_FINALIZER);
   return {};
 }

@@ -1,12 +1,40 @@
+/** When to look at a key again without a change (a timeout); absent: only on the next change. */
+export type ReconcileResult = { requeueAfterMs?: number };
+
+/** Retry delays of a failing key: `baseMs`, doubling with each failure in a row, at most `maxMs`. */
+export type Backoff = { baseMs: number; maxMs: number };
+
+export const DEFAULT_BACKOFF: Backoff = { baseMs: 100, maxMs: 30_000 };
+
+/** How long to wait before the next attempt after `failures` failures in a row (1 or more). */
+export function backoffDelayMs(failures: number, backoff: Backoff = DEFAULT_BACKOFF): number {
+  // The exponent is bounded so that a long run of failures cannot overflow to Infinity.
+  const exponent = Math.min(Math.max(failures, 1) - 1, 30);
+  return Math.min(backoff.maxMs, backoff.baseMs * 2 ** exponent);
+}
+
+/** What a failure is followed by: the failures in a row so far and the wait before the retry. */
+export type Retry = { failures: number; delayMs: number };
+
+export type WorkQueueOptions = {
+  worker: (key: string) => Promise<ReconcileResult>;
+  /** Keys processed at once (default 4); one key is never processed twice at once. */
+  concurrency?: number;
+  backoff?: Backoff;
+  onError?: (key: string, error: unknown, retry: Retry) => void;
+};
+
 /**
  * A keyed work queue as controllers use: a key is processed by one worker at a time, a key added
  * while queued is processed once, a key added while processing is processed again afterwards, and
- * failures retry with exponential backoff. Delayed adds (timeouts) keep the earliest deadline.
+ * failures retry with exponential backoff (capped; reset by a success). `requeueAfterMs` from the
+ * worker adds the key again after that delay; delayed adds keep the earliest deadline.
  */
 export class WorkQueue {
-  readonly #worker: (key: string) => Promise<{ requeueAfterMs?: number }>;
+  readonly #worker: WorkQueueOptions['worker'];
   readonly #concurrency: number;
-  readonly #onError: (key: string, error: unknown) => void;
+  readonly #backoff: Backoff;
+  readonly #onError: NonNullable<WorkQueueOptions['onError']>;
   readonly #queued = new Set<string>();
   readonly #order: string[] = [];
   readonly #active = new Set<string>();
@@ -16,13 +44,10 @@ export class WorkQueue {
   readonly #idleWaiters: Array<() => void> = [];
   #closed = false;
 
-  constructor(options: {
-    worker: (key: string) => Promise<{ requeueAfterMs?: number }>;
-    concurrency?: number;
-    onError?: (key: string, error: unknown) => void;
-  }) {
+  constructor(options: WorkQueueOptions) {
     this.#worker = options.worker;
     this.#concurrency = options.concurrency ?? 4;
+    this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.#onError = options.onError ?? (() => {});
   }
 
@@ -62,6 +87,7 @@ export class WorkQueue {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
+  /** Drops what is queued or delayed and waits for the keys being processed. */
   async close(): Promise<void> {
     this.#closed = true;
     for (const { timer } of this.#timers.values()) clearTimeout(timer);
@@ -91,8 +117,9 @@ export class WorkQueue {
     } catch (error) {
       const failures = (this.#failures.get(key) ?? 0) + 1;
       this.#failures.set(key, failures);
-      this.#onError(key, error);
-      this.addAfter(key, Math.min(30_000, 50 * 2 ** Math.min(failures, 10)));
+      const delayMs = backoffDelayMs(failures, this.#backoff);
+      this.#onError(key, error, { failures, delayMs });
+      this.addAfter(key, delayMs);
     } finally {
       this.#active.delete(key);
       if (this.#dirty.delete(key)) this.add(key);

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Sandbox, SandboxEvent, SandboxStatus } from '@paddock/core';
+import { MemoryEventRecorder } from '../event-recorder.ts';
+import { sandboxLifecycle } from '../lifecycles.ts';
+import {
+  openTempStores,
+  sandboxManifest,
+  type TempStores,
+  templateManifest,
+  waitUntil,
+} from '../test-harness.ts';
+import { ControllerManager } from './manager.ts';
+import { StatusWriter } from './status-writer.ts';
+
+describe('controller kit', () => {
+  let stores: TempStores;
+  let kit: ControllerManager;
+  let events: MemoryEventRecorder;
+  let logs: string[];
+  let status: StatusWriter<Sandbox, SandboxStatus, SandboxEvent>;
+  const phaseOf = async (name: string) =>
+    (await stores.store.get('Sandbox', { namespace: 'default', name })).status?.phase;
+
+  beforeEach(async () => {
+    stores = await openTempStores();
+    logs = [];
+    kit = new ControllerManager(stores.store, { log: (line) => logs.push(line) });
+    events = new MemoryEventRecorder();
+    status = new StatusWriter(sandboxLifecycle, {
+      store: kit.store,
+      events,
+      now: () => new Date(),
+    });
+  });
+  afterEach(async () => {
+    await kit.stop();
+    await stores.close();
+  });
+
+  /** Admits a Pending sandbox: one transition of the object read from the cache. */
+  const admit = async (sandbox: Sandbox) => {
+    if (status.current(sandbox).phase === 'Pending')
+      await status.transition(sandbox, [{ type: 'Admitted' }]);
+    return {};
+  };
+
+  it('reconciles what its informer lists and watches, reading from its cache', async () => {
+    const seen: string[] = [];
+    kit
+      .controller({
+        name: 'test',
+        reconcile: async (key) => {
+          seen.push(key.name);
+          return admit(await kit.store.get('Sandbox', key));
+        },
+      })
+      .watch(kit.informer('Sandbox'));
+    await stores.store.create(sandboxManifest('listed'));
+    await kit.start();
+    await stores.store.create(sandboxManifest('watched'));
+    await waitUntil(async () => (await phaseOf('watched')) === 'Creating', 'the watched one');
+    assert.equal(await phaseOf('listed'), 'Creating');
+    assert.ok(seen.includes('listed') && seen.includes('watched'));
+    assert.deepEqual(
+      events
+        .list()
+        .map((e) => `${e.name} ${e.reason}`)
+        .sort(),
+      ['listed Admitted', 'watched Admitted'],
+    );
+  });
+
+  it('retries a write from a stale read until it lands, recording its event once', async () => {
+    let attempts = 0;
+    const controller = kit
+      .controller({
+        name: 'test',
+        backoff: { baseMs: 1, maxMs: 10 },
+        reconcile: async (key) => {
+          attempts++;
+          const read = await kit.store.get('Sandbox', key);
+          if (attempts === 1) {
+            // Someone else writes between this reconcile's read and its write.
+            const metadata = { ...read.metadata, labels: { changed: 'elsewhere' } };
+            await stores.store.update({ ...read, metadata });
+          }
+          return admit(read);
+        },
+      })
+      .watch(kit.informer('Sandbox'));
+    await stores.store.create(sandboxManifest('raced'));
+    await kit.start();
+    await waitUntil(async () => (await phaseOf('raced')) === 'Creating', 'the retried write');
+    await controller.idle();
+    assert.ok(attempts >= 2, 'the conflict was retried');
+    const raced = await stores.store.get('Sandbox', { namespace: 'default', name: 'raced' });
+    assert.equal(raced.metadata.labels?.changed, 'elsewhere', 'the other write is kept');
+    assert.deepEqual(
+      events.list().map((e) => e.reason),
+      ['Admitted'],
+    );
+    assert.deepEqual(logs, [], 'a conflict is retried quietly');
+  });
+
+  it('maps another kind’s events to the objects they concern', async () => {
+    const seen: string[] = [];
+    kit
+      .controller({
+        name: 'test',
+        reconcile: async (key) => {
+          seen.push(`${key.namespace}/${key.name}`);
+          return {};
+        },
+      })
+      .watch(kit.informer('SandboxTemplate'), (t) => [`default/uses-${t.metadata.name}`]);
+    await kit.start();
+    await stores.store.create(templateManifest('shell'));
+    await waitUntil(() => seen.length > 0, 'the mapped key');
+    assert.deepEqual(seen, ['default/uses-shell']);
+  });
+
+  it('logs a failure other than a conflict and retries it with backoff', async () => {
+    let attempts = 0;
+    kit
+      .controller({
+        name: 'test',
+        backoff: { baseMs: 1, maxMs: 10 },
+        reconcile: async () => {
+          attempts++;
+          if (attempts < 3) throw new Error(`broken ${attempts}`);
+          return {};
+        },
+      })
+      .watch(kit.informer('Sandbox'));
+    await stores.store.create(sandboxManifest('flaky'));
+    await kit.start();
+    await waitUntil(() => attempts === 3, 'the third attempt');
+    assert.deepEqual(logs, [
+      'reconcile test default/flaky: broken 1',
+      'reconcile test default/flaky: broken 2',
+    ]);
+  });
+});

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Sandbox } from '@paddock/core';
+import {
+  openTempStores,
+  sandboxManifest,
+  type TempStores,
+  templateManifest,
+  waitUntil,
+} from '../test-harness.ts';
+import { Informer, type InformerEvent } from './informer.ts';
+
+const names = (items: Sandbox[]) => items.map((s) => s.metadata.name);
+const key = (name: string) => ({ namespace: 'default', name });
+
+describe('informer', () => {
+  let stores: TempStores;
+  let informers: Array<Informer<'Sandbox'>>;
+  const inform = (informer: Informer<'Sandbox'>) => {
+    informers.push(informer);
+    const seen: string[] = [];
+    informer.subscribe((e: InformerEvent<Sandbox>) =>
+      seen.push(`${e.type} ${e.object.metadata.name}`),
+    );
+    return seen;
+  };
+  beforeEach(async () => {
+    stores = await openTempStores();
+    informers = [];
+  });
+  afterEach(async () => {
+    await Promise.all(informers.map((informer) => informer.stop()));
+    await stores.close();
+  });
+
+  it('lists into its cache, then follows the watch from the list version', async () => {
+    const { store } = stores;
+    await store.create(sandboxManifest('before'));
+    const informer = new Informer(store, 'Sandbox');
+    const seen = inform(informer);
+    await informer.start();
+    assert.deepEqual(seen, ['ADDED before'], 'the list, before start() resolves');
+    assert.equal(informer.get(key('before'))?.metadata.name, 'before');
+    const later = await store.create(sandboxManifest('later'));
+    await store.update({ ...later, metadata: { ...later.metadata, labels: { team: 'a' } } });
+    await store.delete('Sandbox', key('before'));
+    await waitUntil(() => seen.length === 4, 'the watch events');
+    assert.deepEqual(seen, ['ADDED before', 'ADDED later', 'MODIFIED later', 'DELETED before']);
+    assert.equal(informer.get(key('before')), undefined);
+    assert.deepEqual(names(informer.list()), ['later']);
+    assert.deepEqual(names(informer.list({ labelSelector: 'team=a' })), ['later']);
+    assert.deepEqual(informer.list({ namespace: 'other' }), []);
+    assert.equal(informer.resourceVersion, (await store.list('Sandbox')).resourceVersion);
+    assert.ok(Object.isFrozen(informer.get(key('later'))?.metadata), 'cached objects are frozen');
+  });
+
+  it('lists again when its watch has expired, and reports what changed meanwhile', async () => {
+    const writer = stores.store;
+    // Commits of `writer` reach this connection's watches only when they poll: not in this test.
+    const watched = await stores.connect({ pollIntervalMs: 60_000 });
+    const kept = await writer.create(sandboxManifest('kept'));
+    await writer.create(sandboxManifest('removed'));
+    await writer.create(sandboxManifest('unchanged'));
+    const informer = new Informer(watched, 'Sandbox');
+    const seen = inform(informer);
+    await informer.start();
+    seen.length = 0;
+    await writer.update({ ...kept, metadata: { ...kept.metadata, labels: { team: 'b' } } });
+    await writer.delete('Sandbox', key('removed'));
+    await writer.create(sandboxManifest('added'));
+    await writer.compact();
+    // A commit through the watched connection wakes its watch, which finds its version expired.
+    await watched.create(templateManifest('wake'));
+    await waitUntil(() => seen.length === 4, 'the relist');
+    assert.deepEqual(seen.sort(), [
+      'ADDED added',
+      'DELETED removed',
+      'MODIFIED kept',
+      'RESYNC unchanged',
+    ]);
+    assert.deepEqual(names(informer.list()), ['added', 'kept', 'unchanged']);
+    assert.equal(informer.get(key('kept'))?.metadata.labels?.team, 'b');
+    await writer.create(sandboxManifest('after'));
+    await watched.create(templateManifest('wake-again'));
+    await waitUntil(() => seen.includes('ADDED after'), 'the watch from the new list');
+  });
+
+  it('hands every cached object to its handlers again at each resync', async () => {
+    await stores.store.create(sandboxManifest('a'));
+    await stores.store.create(sandboxManifest('b'));
+    const informer = new Informer(stores.store, 'Sandbox', { resyncMs: 10 });
+    const seen = inform(informer);
+    await informer.start();
+    await waitUntil(() => seen.filter((e) => e === 'RESYNC a').length >= 2, 'two resyncs');
+    assert.ok(seen.includes('RESYNC b'));
+    await informer.stop();
+    const count = seen.length;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(seen.length, count, 'no resync after stop()');
+  });
+
+  it('takes in its own process’s writes before their watch events, and forgets deletes', async () => {
+    const writer = stores.store;
+    const watched = await stores.connect({ pollIntervalMs: 60_000 });
+    const created = await writer.create(sandboxManifest('a'));
+    const informer = new Informer(watched, 'Sandbox');
+    inform(informer);
+    await informer.start();
+    const updated = await writer.update({
+      ...created,
+      metadata: { ...created.metadata, labels: { v: '2' } },
+    });
+    assert.equal(informer.get(key('a'))?.metadata.labels?.v, undefined, 'not watched yet');
+    informer.observe(updated);
+    assert.equal(
+      informer.get(key('a'))?.metadata.resourceVersion,
+      updated.metadata.resourceVersion,
+    );
+    informer.forget(key('a'));
+    assert.equal(informer.get(key('a')), undefined);
+  });
+});
