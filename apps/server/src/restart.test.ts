@@ -79,7 +79,8 @@ describe('a server killed with SIGKILL mid-work and restarted', {
     assert.equal(mark.status, 200);
     // Mid-work: many writes in flight; kill as soon as some are acknowledged.
     const acknowledged: Array<{ name: string; requestId: string }> = [];
-    const writes = Array.from({ length: 30 }, async (_, i) => {
+    const WRITES = 200;
+    const writes = Array.from({ length: WRITES }, async (_, i) => {
       const name = `agent-${i}`;
       try {
         const res = await call(first.url, '/api/v1/namespaces/default/agents', {
@@ -102,6 +103,7 @@ describe('a server killed with SIGKILL mid-work and restarted', {
     if (first.child.exitCode === null) first.child.kill('SIGKILL');
     await first.exited;
     assert.ok(acknowledged.length >= 10);
+    assert.ok(acknowledged.length < WRITES, 'the kill came while writes were in flight');
 
     const second = await launch(home);
     procs.push(second);
@@ -112,6 +114,12 @@ describe('a server killed with SIGKILL mid-work and restarted', {
         name,
       );
     }
+    // What was not acknowledged is there whole or not at all: the list reads back cleanly.
+    const listed = (await (await call(second.url, '/api/v1/namespaces/default/agents')).json()) as {
+      items: Array<{ metadata: { name: string }; spec: { harness: { kind: string } } }>;
+    };
+    assert.ok(listed.items.length >= acknowledged.length);
+    for (const agent of listed.items) assert.equal(agent.spec.harness.kind, 'builtin');
     const audit = (await (
       await call(second.url, '/api/v1/audit?action=agent.create&limit=1000')
     ).json()) as { items: Array<{ requestId: string }> };
