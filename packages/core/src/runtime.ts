@@ -5,34 +5,57 @@ import type { SandboxEnvironment } from './template.ts';
  * The SandboxRuntime seam: what a backend (bubblewrap locally, pods on Kubernetes) must do for one
  * sandbox. Runtimes report facts (`RuntimeObservation`); they never decide lifecycle phases — the
  * reconciler does. Every method is safe to retry. Errors are `PaddockError`s: `sandbox_not_found`
- * for an unknown sandbox, `runtime_unavailable` when the backend cannot run it (missing bwrap or
- * runsc, no privileges), `path_outside_sandbox` for a files path that leaves the sandbox,
- * `validation_failed` for bad arguments, `insufficient_storage` when the disk is full, `timeout`.
+ * for an unknown sandbox (or one whose uid differs), `runtime_unavailable` when the backend
+ * cannot run it (missing bwrap or runsc, no privileges), `path_outside_sandbox` for a files path
+ * that leaves the sandbox, `validation_failed` for bad arguments, `insufficient_storage` when the
+ * disk is full, `timeout`.
  *
- * Streams are Web Streams so the seam is the same in every implementation.
+ * A stopped sandbox keeps its workspace but serves nothing: `exec`, `connectPort` and every
+ * `files` call throw `invalid_transition` until `start`. That is what E2B (a paused sandbox) and
+ * Daytona (a stopped one) users know — they resume or start it to reach its files — and the only
+ * rule every backend can keep: on Kubernetes a stopped sandbox has no pod to serve its volume, and
+ * the local runtime never opens a sandbox's files from the host, where a planted link could
+ * redirect it. `listProcesses` and `attach` still serve the stopped incarnation's processes.
+ *
+ * The shared contract suite (`runtimeContract` in @paddock/testkit) holds every implementation
+ * to these rules. Streams are Web Streams so the seam is the same in every implementation.
  */
 export interface SandboxRuntime {
   /** `local`, `kubernetes`, … */
   readonly name: string;
-  /** Creates the sandbox and starts it (idempotent: an existing one is left as it is and observed). */
+  /**
+   * Creates the sandbox and starts it (idempotent: an existing one is left as it is and observed).
+   * `conflict` when a sandbox of that name exists with another uid.
+   */
   provision(request: ProvisionRequest): Promise<RuntimeObservation>;
   /** What the runtime sees now; `state: 'absent'` when it holds nothing for that sandbox. */
   observe(ref: SandboxRef): Promise<RuntimeObservation>;
-  /** Stops every process; the workspace is kept. Idempotent. */
+  /**
+   * Stops every process (they are listed ended once it returns); the workspace is kept, `/tmp`
+   * is not. Idempotent.
+   */
   stop(ref: SandboxRef): Promise<RuntimeObservation>;
-  /** Starts a stopped sandbox again with the same workspace. Idempotent. */
+  /** Starts a stopped sandbox again: the same workspace, no background processes. Idempotent. */
   start(ref: SandboxRef): Promise<RuntimeObservation>;
-  /** Stops it and deletes all its state, workspace included. Idempotent. */
+  /**
+   * Stops it and deletes all its state, workspace included: no process, directory, cgroup or
+   * pod of it is left once it returns. Idempotent; an unknown sandbox is a no-op.
+   */
   destroy(ref: SandboxRef): Promise<void>;
   /** Every sandbox this runtime holds (for re-adoption and orphan cleanup). */
   list(): Promise<SandboxRef[]>;
-  /** Runs a process inside a running sandbox. */
+  /**
+   * Runs a process inside a running sandbox. A program that does not exist exits 127; a `cwd`
+   * that does not exist fails the process before it runs. `validation_failed` for an empty
+   * command, a relative cwd, a bad env name, a timeout that is not a whole non-negative number
+   * of milliseconds, or `tty` with `background`.
+   */
   exec(ref: SandboxRef, request: ExecRequest): Promise<ProcessHandle>;
-  /** Background processes started with `background: true`, running or finished. */
+  /** Background processes of the current incarnation (`background: true`), running or ended. */
   listProcesses(ref: SandboxRef): Promise<ProcessInfo[]>;
-  /** Re-attaches to a background process: its output from the start, then live. */
+  /** Re-attaches to a background process: its output from the start, then live (`not_found`). */
   attach(ref: SandboxRef, processId: string): Promise<ProcessHandle>;
-  /** A byte stream to a TCP port inside the sandbox. */
+  /** A byte stream to a TCP port inside the sandbox: `not_found` when nothing listens on it. */
   connectPort(ref: SandboxRef, port: number): Promise<DuplexStream>;
   readonly files: SandboxFiles;
 }
@@ -76,16 +99,22 @@ export type ExecRequest = {
   tty?: boolean;
   cols?: number;
   rows?: number;
-  /** Kill the process after this long; the exit then reports `timedOut`. */
+  /**
+   * Kill the process and its children after this long; the exit is then
+   * `{ exitCode: null, signal: 'SIGKILL', timedOut: true }`.
+   */
   timeoutMs?: number;
   /** Keep running after the caller goes away; listed by listProcesses and re-attachable. */
   background?: boolean;
-  /** A stable id for a background process (`main` for the template's command); generated when absent. */
+  /**
+   * A stable id for a background process (`main` for the template's command); generated when
+   * absent. `conflict` while a process of that id runs; an ended one's id may be used again.
+   */
   processId?: string;
 };
 
 export type ExitStatus = {
-  /** The exit code, or null when killed by a signal. */
+  /** The exit code, or null when killed by a signal (never the shell's `128 + n` for one). */
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
@@ -132,22 +161,31 @@ export type FileInfo = {
 /**
  * Files inside a sandbox, addressed by absolute paths as the sandbox sees them. Only paths under
  * the sandbox's writable roots (`/workspace`, `/tmp`, its home) are served; `..` that leaves them,
- * or a symlink that resolves outside them, is `path_outside_sandbox`.
+ * or a symlink that resolves outside them, is `path_outside_sandbox`; a relative path is
+ * `validation_failed`. A missing path is `not_found`; the wrong kind of entry (reading a
+ * directory, listing a file, removing a non-empty directory without `recursive`, moving or
+ * removing a root) is `validation_failed`. `stat`, `remove` and `move` act on a symlink itself.
  */
 export interface SandboxFiles {
   read(ref: SandboxRef, path: string): Promise<Uint8Array>;
+  /** Creates missing parents; a new file gets mode 0o644 unless told, an existing one keeps its. */
   write(
     ref: SandboxRef,
     path: string,
     data: Uint8Array,
     options?: { mode?: number },
   ): Promise<void>;
+  /** The directory's entries (not their contents), sorted by name. */
   list(ref: SandboxRef, path: string): Promise<FileInfo[]>;
   stat(ref: SandboxRef, path: string): Promise<FileInfo>;
   mkdir(ref: SandboxRef, path: string): Promise<void>;
   move(ref: SandboxRef, from: string, to: string): Promise<void>;
   remove(ref: SandboxRef, path: string, options?: { recursive?: boolean }): Promise<void>;
-  /** Extracts a tar archive into the directory `path`. */
+  /**
+   * Extracts a tar archive into the directory `path` (created if missing). Member names are
+   * relative to it, a leading `/` dropped; a member with `..`, or bytes that are no tar archive,
+   * are `validation_failed`.
+   */
   upload(ref: SandboxRef, path: string, tar: ReadableStream<Uint8Array>): Promise<void>;
   /** A tar archive of `path` (a file or a directory). */
   download(ref: SandboxRef, path: string): Promise<ReadableStream<Uint8Array>>;

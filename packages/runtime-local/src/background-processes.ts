@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  appendFileSync,
   closeSync,
   existsSync,
   mkdirSync,
@@ -32,10 +33,12 @@ import {
 } from './background-files.ts';
 import { HOST_ENV } from './exec.ts';
 import { identify, isAlive } from './process-identity.ts';
-import { signalCommand } from './process-signals.ts';
+import { signalCommand, signalFromCode, signalName } from './process-signals.ts';
 
 const SUPERVISOR = fileURLToPath(new URL('./background-supervisor.pl', import.meta.url));
 const POLL_MS = 50;
+/** A killed process's supervisor records its end within a few ms. */
+const SETTLE_POLL_MS = 2;
 
 function readJson<T extends z.ZodType>(path: string, schema: T): z.infer<T> | undefined {
   let text: string;
@@ -58,13 +61,20 @@ export type BackgroundSignal = (
 export class BackgroundProcesses {
   readonly #dir: string;
   readonly #signal: BackgroundSignal;
+  readonly #reportsSignalsAsCodes: boolean;
 
+  /**
+   * `reportsSignalsAsCodes`: the chain reports a death by signal n as exit code `128 + n`
+   * (runsc exec); the signals sent are then recorded in `<id>/signals` to read such codes back.
+   */
   constructor(
     procsDir: string,
     signal: BackgroundSignal = (_dir, pid, name) => signalCommand(pid, name),
+    options: { reportsSignalsAsCodes?: boolean } = {},
   ) {
     this.#dir = procsDir;
     this.#signal = signal;
+    this.#reportsSignalsAsCodes = options.reportsSignalsAsCodes === true;
   }
 
   /** The directory of a background process (its files: launch, output, exit). */
@@ -132,6 +142,11 @@ export class BackgroundProcesses {
     return this.attach(id);
   }
 
+  /** Waits until every supervisor has recorded its process's end (once killed), up to `deadline`. */
+  async waitForEnd(deadline: number): Promise<void> {
+    while (this.list().some((p) => p.running) && Date.now() < deadline) await sleep(SETTLE_POLL_MS);
+  }
+
   list(): ProcessInfo[] {
     if (!existsSync(this.#dir)) return [];
     const infos: ProcessInfo[] = [];
@@ -160,8 +175,18 @@ export class BackgroundProcesses {
       // two reads above.
       if (!info.running) exit = readExit();
     }
-    if (exit) info.exit = { exitCode: exit.exitCode, signal: exit.signal, timedOut: exit.timedOut };
+    if (exit) info.exit = this.#statusOf(dir, exit);
     return info;
+  }
+
+  #statusOf(dir: string, exit: BackgroundExit): ExitStatus {
+    const status = { exitCode: exit.exitCode, signal: exit.signal, timedOut: exit.timedOut };
+    if (!this.#reportsSignalsAsCodes) return status;
+    let sent: string[] = [];
+    try {
+      sent = readFileSync(join(dir, 'signals'), 'utf8').split('\n');
+    } catch {}
+    return signalFromCode(status, exit.timedOut ? [...sent, 'SIGKILL'] : sent);
   }
 
   /** Its output from the start, then live until it ends; a `not_found` error for an unknown id. */
@@ -182,6 +207,10 @@ export class BackgroundProcesses {
       stderr: followFile(join(dir, 'stderr'), isDone),
       resize: async () => {},
       signal: async (signal) => {
+        const name = signalName(signal);
+        if (this.#reportsSignalsAsCodes && !isDone()) {
+          appendFileSync(join(dir, 'signals'), `${name}\n`, { mode: 0o600 });
+        }
         // Right after start the supervisor may not have spawned the chain yet.
         for (let attempt = 0; attempt < 200 && !isDone(); attempt += 1) {
           const chain = readJson(join(dir, 'chain.json'), BackgroundChain);

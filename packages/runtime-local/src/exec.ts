@@ -3,7 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { ErrorCode, type ExitStatus, PaddockError, type ProcessHandle } from '@paddock/core';
 import type { Argv } from './host-commands.ts';
-import { exitStatusOf, killGroup, signalCommand } from './process-signals.ts';
+import {
+  exitStatusOf,
+  killGroup,
+  signalCommand,
+  signalFromCode,
+  signalName,
+} from './process-signals.ts';
 
 /** The environment of host-side helpers: nothing from Paddock's own environment leaks in. */
 export const HOST_ENV = {
@@ -17,13 +23,46 @@ export type PipedOptions = {
   onExit?: (status: ExitStatus) => void;
   /** How to signal the command, given the spawned host pid (default: nsenter's child). */
   signalCommand?: (hostPid: number, signal: string) => Promise<void>;
+  /** A host command that kills the command and its children inside at the timeout (gVisor). */
+  onTimeout?: { file: string; args: string[] };
+  /** The chain reports a death by signal n as exit code `128 + n` (runsc exec). */
+  reportsSignalsAsCodes?: boolean;
 };
 
-/** Kills the command at its timeout: through the isolation's own signal path, then the group. */
+function runHost(command: { file: string; args: string[] }): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(command.file, command.args, { env: HOST_ENV, stdio: 'ignore', cwd: '/' });
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+}
+
+/** Kills the command at its timeout: through the isolation's own kill path, then the group. */
 export function killAtTimeout(pid: number, options: PipedOptions): void {
-  if (options.signalCommand)
-    void options.signalCommand(pid, 'SIGKILL').finally(() => killGroup(pid));
-  else killGroup(pid);
+  const inside = options.onTimeout
+    ? runHost(options.onTimeout)
+    : options.signalCommand?.(pid, 'SIGKILL');
+  if (inside === undefined) killGroup(pid);
+  else void inside.catch(() => {}).finally(() => killGroup(pid));
+}
+
+/** Signals sent to one process, to read its exit status back (see `signalFromCode`). */
+export class SentSignals {
+  readonly #sent = new Set<string>();
+  readonly #isNeeded: boolean;
+
+  constructor(options: PipedOptions) {
+    this.#isNeeded = options.reportsSignalsAsCodes === true;
+  }
+
+  add(signal: string): void {
+    this.#sent.add(signalName(signal));
+  }
+
+  statusOf(code: number | null, signal: string | null, timedOut: boolean): ExitStatus {
+    const status = exitStatusOf(code, signal, timedOut);
+    return this.#isNeeded ? signalFromCode(status, this.#sent) : status;
+  }
 }
 
 /**
@@ -42,17 +81,19 @@ export function spawnPiped(argv: Argv, options: PipedOptions = {}): ProcessHandl
     throw new PaddockError(ErrorCode.RuntimeUnavailable, `could not start ${argv.file}`);
   }
   let timedOut = false;
+  const sent = new SentSignals(options);
   const timer =
     options.timeoutMs !== undefined && options.timeoutMs > 0
       ? setTimeout(() => {
           timedOut = true;
+          sent.add('SIGKILL');
           killAtTimeout(pid, options);
         }, options.timeoutMs)
       : undefined;
   const exit = new Promise<ExitStatus>((resolve) => {
     child.once('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
-      const status = exitStatusOf(code, signal, timedOut);
+      const status = sent.statusOf(code, signal, timedOut);
       options.onExit?.(status);
       resolve(status);
     });
@@ -65,7 +106,10 @@ export function spawnPiped(argv: Argv, options: PipedOptions = {}): ProcessHandl
     stdout: Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>,
     stderr: Readable.toWeb(child.stderr) as ReadableStream<Uint8Array>,
     resize: async () => {},
-    signal: (signal) => (options.signalCommand ?? signalCommand)(pid, signal),
+    signal: async (signal) => {
+      sent.add(signal);
+      await (options.signalCommand ?? signalCommand)(pid, signal);
+    },
     exit,
   };
 }

@@ -138,7 +138,7 @@ export type GvisorExec = {
   processFile: string;
   pidFile: string;
   signal: (hostPid: number, signal: string) => Promise<void>;
-  /** What kills the process inside at a timeout: `runsc kill --pid=<pid file>`. */
+  /** What kills the process and its process group inside at a timeout (a `runsc exec` of kill). */
   killAtTimeout: (bash: string) => { file: string; args: string[] };
 };
 
@@ -174,6 +174,7 @@ export function gvisorExec(
     command: readonly string[];
     env: Record<string, string>;
     cwd: string;
+    tty: boolean;
     fileDir: string;
     fileName: string;
   },
@@ -183,10 +184,13 @@ export function gvisorExec(
   const pidFile = join(request.fileDir, `${request.fileName}.pid`);
   writeFileSync(
     processFile,
-    JSON.stringify(ociProcess(request.command, request.env, request.cwd)),
+    JSON.stringify(ociProcess(request.command, request.env, request.cwd, request.tty)),
     { mode: 0o600 },
   );
   const [runsc = runscPath, root = ''] = runscKill(runscPath, dirs.dir, id, 'KILL');
+  // runsc exec makes each process lead its own process group; `runsc kill --pid` reaches only
+  // the leader, and a child left alive would hold the output open.
+  const killGroup = 'kill -9 -"$1" "$1"';
   return {
     argv: runscExec(runscPath, dirs.dir, id, processFile, pidFile),
     processFile,
@@ -197,12 +201,14 @@ export function gvisorExec(
       args: [
         '--norc',
         '-c',
-        'pid=$(cat "$1") || exit 1; exec "$2" "$3" kill --pid="$pid" "$4" KILL',
+        'pid=$(cat "$1") || exit 1; exec "$2" "$3" exec --user="$5" --cwd=/ "$4" /bin/sh -c "$6" paddock-kill "$pid"',
         'paddock-kill',
         pidFile,
         runsc,
         root,
         id,
+        `${SANDBOX_UID}:${SANDBOX_GID}`,
+        killGroup,
       ],
     }),
   };

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { isPaddockError } from '@paddock/core';
 import { ociConfig } from './gvisor.ts';
 import { findExecutable } from './host-binaries.ts';
-import { createTestWorld, run, sh, skipReason, type TestWorld } from './test-sandboxes.ts';
+import { createTestWorld, sh, skipReason, type TestWorld } from './test-sandboxes.ts';
 
 const gvisorSkip =
   skipReason ??
@@ -57,31 +57,14 @@ describe('isolation: gvisor', () => {
     assert.deepEqual(await runtime.observe(ref), { state: 'absent' });
   });
 
-  it('runs commands under runsc, stops and starts with the workspace kept', {
+  // The runtime contract runs on gVisor too (runtime-contract.test.ts); this checks the kernel.
+  it("runs under gVisor's kernel as user 1000, on a host named after the sandbox", {
     skip: gvisorSkip,
   }, async () => {
     assert.ok(world);
     const ref = await world.provision({ isolation: 'gvisor' });
-    const { runtime } = world;
-    assert.deepEqual(await run(runtime, ref, ['echo', 'hi']), {
-      exitCode: 0,
-      signal: null,
-      timedOut: false,
-      stdout: 'hi\n',
-      stderr: '',
-    });
-    const kernel = await sh(
-      runtime,
-      ref,
-      'id -u; hostname; dmesg | head -n 1; echo kept > /workspace/f',
-    );
+    const kernel = await sh(world.runtime, ref, 'id -u; hostname; dmesg | head -n 1');
     assert.match(kernel.stdout, new RegExp(`^1000\\n${ref.name}\\n.*gVisor`));
-    const timed = await run(runtime, ref, ['sleep', '30'], { timeoutMs: 300 });
-    assert.equal(timed.timedOut, true);
-    assert.equal((await runtime.stop(ref)).state, 'stopped');
-    assert.equal((await runtime.start(ref)).state, 'running');
-    assert.equal((await run(runtime, ref, ['cat', '/workspace/f'])).stdout, 'kept\n');
-    await runtime.destroy(ref);
-    assert.deepEqual(await runtime.observe(ref), { state: 'absent' });
+    await world.runtime.destroy(ref);
   });
 });

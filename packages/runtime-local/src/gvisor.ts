@@ -4,8 +4,8 @@
  * kernel stands between the sandbox and the host's. Processes are started with `runsc exec`.
  *
  * Differences from bubblewrap sandboxes: gVisor has no user-namespace mapping here, so files
- * the sandbox writes belong to host uid 1000; a command killed by a signal reports `128 + n`
- * as its exit code (runsc exec does not tell them apart).
+ * the sandbox writes belong to host uid 1000; runsc exec reports a death by signal n as the exit
+ * code `128 + n`, so only a signal Paddock sent (or its timeout's SIGKILL) is read back as one.
  */
 import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -97,12 +97,23 @@ export function ociProcess(
   command: readonly string[],
   env: Record<string, string>,
   cwd: string,
+  terminal = false,
 ): Record<string, unknown> {
   return {
+    terminal,
     user: { uid: SANDBOX_UID, gid: SANDBOX_GID },
-    args: command,
+    // Through sh, as in bubblewrap sandboxes: a missing cwd exits 126 and a missing program 127,
+    // where runsc's own failure would be 128.
+    args: [
+      '/bin/sh',
+      '-c',
+      'cd -- "$1" || exit 126; shift; exec "$@"',
+      'paddock-exec',
+      cwd,
+      ...command,
+    ],
     env: Object.entries(env).map(([name, value]) => `${name}=${value}`),
-    cwd,
+    cwd: '/',
     noNewPrivileges: true,
     capabilities: NO_CAPABILITIES,
   };

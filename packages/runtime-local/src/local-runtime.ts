@@ -304,6 +304,8 @@ export class LocalRuntime implements SandboxRuntime {
       },
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(prepared.signal === undefined ? {} : { signalCommand: prepared.signal }),
+      ...(prepared.onTimeout === undefined ? {} : { onTimeout: prepared.onTimeout }),
+      ...(prepared.reportsSignalsAsCodes ? { reportsSignalsAsCodes: true } : {}),
     };
     if (tty) {
       return spawnTty(prepared.argv, {
@@ -371,7 +373,7 @@ export class LocalRuntime implements SandboxRuntime {
     const runsc = this.#runsc();
     const signal: BackgroundSignal = (processDir, _chainPid, name) =>
       signalGvisorProcess(dirs, state, runsc, join(processDir, 'launch.pid'), name);
-    return new BackgroundProcesses(dirs.procs, signal);
+    return new BackgroundProcesses(dirs.procs, signal, { reportsSignalsAsCodes: true });
   }
 
   /** The host uid that owns the sandbox's files and sockets (1000 under gVisor, which maps none). */
@@ -516,6 +518,8 @@ export class LocalRuntime implements SandboxRuntime {
     ) {
       await sleep(2);
     }
+    // Their supervisors outlive them by a moment: once stop returns, nothing is listed running.
+    await new BackgroundProcesses(dirs.procs).waitForEnd(deadline);
     rmSync(dirs.run, { recursive: true, force: true });
   }
 

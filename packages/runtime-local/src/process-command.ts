@@ -16,8 +16,10 @@ export type Prepared = {
   signal?: (hostPid: number, signal: string) => Promise<void>;
   /** Removes the files written for it, once it has ended. */
   cleanup: () => void;
-  /** For background processes: what the supervisor runs at the timeout. */
+  /** What kills the command and its children inside at the timeout (default: the host group). */
   onTimeout?: { file: string; args: string[] };
+  /** The chain reports a death by signal n as exit code `128 + n` (gVisor). */
+  reportsSignalsAsCodes?: boolean;
 };
 
 export type ProcessContext = {
@@ -59,6 +61,7 @@ export function prepareProcess(
       command: argv,
       env: full,
       cwd,
+      tty: options.tty,
       fileDir,
       fileName,
     });
@@ -70,6 +73,7 @@ export function prepareProcess(
         rmSync(exec.pidFile, { force: true });
       },
       onTimeout: exec.killAtTimeout(context.bin.bash),
+      reportsSignalsAsCodes: true,
     };
   }
   const envFile = join(fileDir, `${fileName}.env`);

@@ -63,6 +63,17 @@ export function exitStatusOf(
   return { exitCode: signal === null ? code : null, signal, timedOut };
 }
 
+/**
+ * For chains that report a death by signal n as the exit code `128 + n` (runsc exec): such a
+ * code reads back as signal n when n was sent to the process (`sent`, canonical names).
+ */
+export function signalFromCode(status: ExitStatus, sent: Iterable<string>): ExitStatus {
+  if (status.exitCode === null || status.exitCode <= 128) return status;
+  const name = signalNameOf(status.exitCode - 128);
+  if (name === null || ![...sent].includes(name)) return status;
+  return { exitCode: null, signal: name, timedOut: status.timedOut };
+}
+
 /** The name of a signal number (node-pty reports numbers). */
 export function signalNameOf(signal: number): string | null {
   if (signal === 0) return null;

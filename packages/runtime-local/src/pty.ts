@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { spawn as spawnPty } from '@lydell/node-pty';
 import { ErrorCode, type ExitStatus, PaddockError, type ProcessHandle } from '@paddock/core';
-import { HOST_ENV, killAtTimeout, type PipedOptions } from './exec.ts';
+import { HOST_ENV, killAtTimeout, type PipedOptions, SentSignals } from './exec.ts';
 import type { Argv } from './host-commands.ts';
-import { exitStatusOf, signalCommand, signalNameOf } from './process-signals.ts';
+import { signalCommand, signalNameOf } from './process-signals.ts';
 
 export const DEFAULT_COLS = 80;
 export const DEFAULT_ROWS = 24;
@@ -43,10 +43,12 @@ export function spawnTty(
     encoding: null,
   });
   let timedOut = false;
+  const sent = new SentSignals(options);
   const timer =
     options.timeoutMs !== undefined && options.timeoutMs > 0
       ? setTimeout(() => {
           timedOut = true;
+          sent.add('SIGKILL');
           killAtTimeout(pty.pid, options);
         }, options.timeoutMs)
       : undefined;
@@ -77,7 +79,7 @@ export function spawnTty(
     pty.onExit(({ exitCode, signal }) => {
       if (timer) clearTimeout(timer);
       const name = signalNameOf(signal ?? 0);
-      const status = exitStatusOf(exitCode, name, timedOut);
+      const status = sent.statusOf(exitCode, name, timedOut);
       if (!isClosed) {
         isClosed = true;
         output?.close();
@@ -109,7 +111,10 @@ export function spawnTty(
         pty.resize(newCols, newRows);
       } catch {}
     },
-    signal: (signal) => (options.signalCommand ?? signalCommand)(pty.pid, signal),
+    signal: async (signal) => {
+      sent.add(signal);
+      await (options.signalCommand ?? signalCommand)(pty.pid, signal);
+    },
     exit,
   };
 }

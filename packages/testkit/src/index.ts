@@ -19,6 +19,11 @@ export {
   runEvent,
   runRunEventLogContract,
 } from './run-event-log-contract.ts';
+export {
+  type RuntimeContractOptions,
+  type RuntimeUnderTest,
+  runtimeContract,
+} from './runtime-contract.ts';
 export type {
   LlmScript,
   RecordedRequest,
@@ -47,6 +52,7 @@ export {
   uniqueName,
   within,
 } from './store-fixtures.ts';
+export { decodeTar, encodeTar, type TarEntry } from './tar-archive.ts';
 export {
   llmCall,
   runUsageLedgerContract,

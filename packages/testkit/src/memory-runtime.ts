@@ -1,8 +1,9 @@
+import { constants } from 'node:os';
 import {
+  type DuplexStream,
   ErrorCode,
   type ExecRequest,
   type ExitStatus,
-  type FileInfo,
   PaddockError,
   type ProcessHandle,
   type ProcessInfo,
@@ -13,35 +14,55 @@ import {
   type SandboxRef,
   type SandboxRuntime,
 } from '@paddock/core';
+import { MemoryFileTree } from './memory-files.ts';
+import { collect } from './runtime-fixtures.ts';
 
 /** What a scripted command does in the memory runtime. */
 export type ScriptedResult = { exitCode: number; stdout?: string; stderr?: string };
 export type ExecScript = (ref: SandboxRef, request: ExecRequest) => ScriptedResult;
 
+/** A background process: it runs until signalled, timed out, stopped or ended by `exitProcess`. */
+type MemoryProcess = {
+  info: ProcessInfo;
+  exit: Promise<ExitStatus>;
+  end(status: ExitStatus): void;
+};
+
 type Entry = {
   ref: SandboxRef;
-  request: ProvisionRequest;
   state: 'running' | 'stopped';
-  files: Map<string, Uint8Array>;
-  processes: Map<string, ProcessInfo>;
+  files: MemoryFileTree;
+  processes: Map<string, MemoryProcess>;
   startedAt: string;
+  lastActivityAt?: string;
 };
+
+/** The sandboxes a memory runtime holds; shared by the instances `restarted()` makes. */
+type Shared = { entries: Map<string, Entry>; counter: number };
 
 /**
  * A SandboxRuntime that keeps sandboxes in memory: a faithful fake of the seam for testing the
- * reconcilers' decisions (the real runtimes run the same contract). Commands do not run: `script`
- * decides their exit code and output (success by default). Every call is logged in `calls`.
+ * reconcilers' decisions. It passes the runtime contract except where a command must really run:
+ * `script` decides each foreground command's exit code and output (success by default), and
+ * background processes run until signalled, stopped or ended with `exitProcess`. Files follow the
+ * local runtime's rules. Every lifecycle, exec and write call is logged in `calls`.
  */
 export class MemoryRuntime implements SandboxRuntime {
   readonly name = 'memory';
   readonly calls: string[] = [];
-  readonly #entries = new Map<string, Entry>();
+  readonly #shared: Shared;
   #script: ExecScript;
   #now: () => Date;
 
-  constructor(options: { script?: ExecScript; now?: () => Date } = {}) {
+  constructor(options: { script?: ExecScript; now?: () => Date } = {}, shared?: Shared) {
     this.#script = options.script ?? (() => ({ exitCode: 0 }));
     this.#now = options.now ?? (() => new Date());
+    this.#shared = shared ?? { entries: new Map(), counter: 0 };
+  }
+
+  /** A new instance over the same sandboxes, as after a restart of the control plane. */
+  restarted(): MemoryRuntime {
+    return new MemoryRuntime({ script: this.#script, now: this.#now }, this.#shared);
   }
 
   setScript(script: ExecScript): void {
@@ -50,26 +71,28 @@ export class MemoryRuntime implements SandboxRuntime {
 
   /** Simulates the sandbox's processes dying (a crash or a host reboot): the workspace stays. */
   crash(ref: SandboxRef): void {
-    const entry = this.#get(ref);
-    entry.state = 'stopped';
-    for (const p of entry.processes.values()) p.running = false;
+    this.#halt(this.#get(ref));
   }
 
   /** Simulates a background process exiting on its own. */
   exitProcess(ref: SandboxRef, id: string, exitCode: number): void {
-    const p = this.#get(ref).processes.get(id);
-    if (p) Object.assign(p, { running: false, exit: { exitCode, signal: null, timedOut: false } });
+    this.#get(ref).processes.get(id)?.end({ exitCode, signal: null, timedOut: false });
   }
 
   async provision(request: ProvisionRequest): Promise<RuntimeObservation> {
     this.calls.push(`provision ${request.namespace}/${request.name}`);
-    const key = keyOf(request);
-    if (!this.#entries.has(key)) {
-      this.#entries.set(key, {
+    const existing = this.#shared.entries.get(keyOf(request));
+    if (existing && existing.ref.uid !== request.uid) {
+      throw new PaddockError(
+        ErrorCode.Conflict,
+        `sandbox ${request.namespace}/${request.name} exists with another uid; destroy it first`,
+      );
+    }
+    if (!existing) {
+      this.#shared.entries.set(keyOf(request), {
         ref: { namespace: request.namespace, name: request.name, uid: request.uid },
-        request,
         state: 'running',
-        files: new Map(),
+        files: new MemoryFileTree(this.#now),
         processes: new Map(),
         startedAt: this.#now().toISOString(),
       });
@@ -78,16 +101,19 @@ export class MemoryRuntime implements SandboxRuntime {
   }
 
   async observe(ref: SandboxRef): Promise<RuntimeObservation> {
-    const entry = this.#entries.get(keyOf(ref));
-    if (!entry) return { state: RuntimeState.Absent };
-    return { state: entry.state, startedAt: entry.startedAt, limits: 'rlimit' };
+    const entry = this.#shared.entries.get(keyOf(ref));
+    if (!entry || entry.ref.uid !== ref.uid) return { state: RuntimeState.Absent };
+    return {
+      state: entry.state,
+      ...(entry.state === 'running' ? { startedAt: entry.startedAt } : {}),
+      limits: 'rlimit',
+      ...(entry.lastActivityAt === undefined ? {} : { lastActivityAt: entry.lastActivityAt }),
+    };
   }
 
   async stop(ref: SandboxRef): Promise<RuntimeObservation> {
     this.calls.push(`stop ${ref.namespace}/${ref.name}`);
-    const entry = this.#get(ref);
-    entry.state = 'stopped';
-    for (const p of entry.processes.values()) p.running = false;
+    this.#halt(this.#get(ref));
     return this.observe(ref);
   }
 
@@ -97,112 +123,150 @@ export class MemoryRuntime implements SandboxRuntime {
     if (entry.state !== 'running') {
       entry.state = 'running';
       entry.startedAt = this.#now().toISOString();
+      entry.processes.clear();
     }
     return this.observe(ref);
   }
 
   async destroy(ref: SandboxRef): Promise<void> {
     this.calls.push(`destroy ${ref.namespace}/${ref.name}`);
-    this.#entries.delete(keyOf(ref));
+    const entry = this.#shared.entries.get(keyOf(ref));
+    if (!entry || entry.ref.uid !== ref.uid) return;
+    this.#halt(entry);
+    this.#shared.entries.delete(keyOf(ref));
   }
 
   async list(): Promise<SandboxRef[]> {
-    return [...this.#entries.values()].map((e) => e.ref);
+    return [...this.#shared.entries.values()].map((e) => ({ ...e.ref }));
   }
 
   async exec(ref: SandboxRef, request: ExecRequest): Promise<ProcessHandle> {
-    const entry = this.#get(ref);
-    if (entry.state !== 'running') {
-      throw new PaddockError(ErrorCode.InvalidTransition, `sandbox ${ref.name} is not running`);
-    }
+    const entry = this.#running(ref);
     this.calls.push(`exec ${ref.namespace}/${ref.name} ${request.command.join(' ')}`);
-    const id = request.processId ?? `p${entry.processes.size + 1}`;
-    if (request.background) {
-      entry.processes.set(id, {
-        id,
-        command: request.command,
-        startedAt: this.#now().toISOString(),
-        running: true,
-      });
-      return handle(id, { exitCode: 0 }, new Promise<ExitStatus>(() => {}));
-    }
+    if (request.background) return this.#startBackground(entry, request);
     const result = this.#script(ref, request);
-    return handle(
-      id,
-      result,
-      Promise.resolve({ exitCode: result.exitCode, signal: null, timedOut: false }),
-    );
+    const status = { exitCode: result.exitCode, signal: null, timedOut: false };
+    return handle(`exec-${++this.#shared.counter}`, result, Promise.resolve(status), async (s) => {
+      signalName(s);
+    });
   }
 
   async listProcesses(ref: SandboxRef): Promise<ProcessInfo[]> {
-    return [...this.#get(ref).processes.values()].map((p) => ({ ...p }));
+    return [...this.#get(ref).processes.values()].map((p) => structuredClone(p.info));
   }
 
   async attach(ref: SandboxRef, processId: string): Promise<ProcessHandle> {
-    const p = this.#get(ref).processes.get(processId);
-    if (!p) throw new PaddockError(ErrorCode.NotFound, `no process ${processId}`);
-    return handle(processId, { exitCode: 0 }, new Promise<ExitStatus>(() => {}));
+    const entry = this.#get(ref);
+    const process = entry.processes.get(processId);
+    if (!process) throw new PaddockError(ErrorCode.NotFound, `no background process ${processId}`);
+    this.#touch(entry);
+    return backgroundHandle(processId, process);
   }
 
-  async connectPort(): Promise<never> {
+  async connectPort(ref: SandboxRef, port: number): Promise<DuplexStream> {
+    this.#running(ref);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new PaddockError(ErrorCode.ValidationFailed, `invalid port ${port}`);
+    }
     throw new PaddockError(ErrorCode.RuntimeUnavailable, 'the memory runtime has no network');
   }
 
   readonly files: SandboxFiles = {
-    read: async (ref, path) => {
-      const data = this.#get(ref).files.get(path);
-      if (!data) throw new PaddockError(ErrorCode.NotFound, `${path} does not exist`);
-      return data;
-    },
-    write: async (ref, path, data) => {
+    read: async (ref, path) => this.#files(ref).read(path),
+    write: async (ref, path, data, options) => {
       this.calls.push(`write ${ref.namespace}/${ref.name} ${path}`);
-      this.#get(ref).files.set(path, data);
+      this.#files(ref).write(path, data, options?.mode);
     },
-    list: async (ref, path) =>
-      [...this.#get(ref).files.keys()]
-        .filter((p) => p.startsWith(`${path}/`))
-        .map((p) => this.#info(ref, p)),
-    stat: async (ref, path) => this.#info(ref, path),
-    mkdir: async () => {},
-    move: async (ref, from, to) => {
-      const files = this.#get(ref).files;
-      const data = files.get(from);
-      if (!data) throw new PaddockError(ErrorCode.NotFound, `${from} does not exist`);
-      files.delete(from);
-      files.set(to, data);
+    list: async (ref, path) => this.#files(ref).list(path),
+    stat: async (ref, path) => this.#files(ref).stat(path),
+    mkdir: async (ref, path) => this.#files(ref).mkdir(path),
+    move: async (ref, from, to) => this.#files(ref).move(from, to),
+    remove: async (ref, path, options) =>
+      this.#files(ref).remove(path, options?.recursive === true),
+    upload: async (ref, path, tar) => {
+      const files = this.#files(ref);
+      files.upload(path, await collect(tar));
     },
-    remove: async (ref, path) => {
-      this.#get(ref).files.delete(path);
-    },
-    upload: async () => {
-      throw new PaddockError(
-        ErrorCode.RuntimeUnavailable,
-        'archives are not supported by the memory runtime',
-      );
-    },
-    download: async () => {
-      throw new PaddockError(
-        ErrorCode.RuntimeUnavailable,
-        'archives are not supported by the memory runtime',
-      );
+    download: async (ref, path) => {
+      const archive = this.#files(ref).download(path);
+      return new ReadableStream({
+        start(controller) {
+          controller.enqueue(archive);
+          controller.close();
+        },
+      });
     },
   };
 
-  #info(ref: SandboxRef, path: string): FileInfo {
-    const data = this.#get(ref).files.get(path);
-    if (!data) throw new PaddockError(ErrorCode.NotFound, `${path} does not exist`);
-    return {
-      path,
-      name: path.split('/').pop() ?? path,
-      type: 'file',
-      sizeBytes: data.byteLength,
-      mode: 0o644,
-      modifiedAt: this.#now().toISOString(),
+  #startBackground(entry: Entry, request: ExecRequest): ProcessHandle {
+    const id = request.processId ?? `p-${++this.#shared.counter}`;
+    if (entry.processes.get(id)?.info.running) {
+      throw new PaddockError(ErrorCode.Conflict, `background process ${id} is still running`);
+    }
+    let settle: (status: ExitStatus) => void = () => {};
+    const exit = new Promise<ExitStatus>((resolve) => {
+      settle = resolve;
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const info: ProcessInfo = {
+      id,
+      command: [...request.command],
+      startedAt: this.#now().toISOString(),
+      running: true,
     };
+    const process: MemoryProcess = {
+      info,
+      exit,
+      end: (status) => {
+        if (!info.running) return;
+        clearTimeout(timer);
+        Object.assign(info, { running: false, exit: status });
+        settle(status);
+      },
+    };
+    if (request.timeoutMs !== undefined && request.timeoutMs > 0) {
+      timer = setTimeout(
+        () => process.end({ exitCode: null, signal: 'SIGKILL', timedOut: true }),
+        request.timeoutMs,
+      );
+      timer.unref();
+    }
+    entry.processes.set(id, process);
+    return backgroundHandle(id, process);
+  }
+
+  /** Stops every process; /tmp, a tmpfs, goes with them. */
+  #halt(entry: Entry): void {
+    entry.state = 'stopped';
+    for (const p of entry.processes.values()) {
+      p.end({ exitCode: null, signal: 'SIGKILL', timedOut: false });
+    }
+    entry.files.clearTmp();
+  }
+
+  #touch(entry: Entry): void {
+    entry.lastActivityAt = this.#now().toISOString();
+  }
+
+  #files(ref: SandboxRef): MemoryFileTree {
+    return this.#running(ref).files;
+  }
+
+  /** The rule of the seam: exec, ports and files need a running sandbox. */
+  #running(ref: SandboxRef): Entry {
+    const entry = this.#get(ref);
+    if (entry.state !== 'running') {
+      throw new PaddockError(
+        ErrorCode.InvalidTransition,
+        `sandbox ${ref.namespace}/${ref.name} is not running`,
+      );
+    }
+    this.#touch(entry);
+    return entry;
   }
 
   #get(ref: SandboxRef): Entry {
-    const entry = this.#entries.get(keyOf(ref));
+    const entry = this.#shared.entries.get(keyOf(ref));
     if (!entry || entry.ref.uid !== ref.uid) {
       throw new PaddockError(
         ErrorCode.SandboxNotFound,
@@ -217,6 +281,15 @@ function keyOf(ref: SandboxRef): string {
   return `${ref.namespace}/${ref.name}`;
 }
 
+/** The canonical name of a signal (`TERM` → `SIGTERM`); `validation_failed` for an unknown one. */
+function signalName(signal: string): string {
+  const name = signal.startsWith('SIG') ? signal : `SIG${signal}`;
+  if (!Object.hasOwn(constants.signals, name)) {
+    throw new PaddockError(ErrorCode.ValidationFailed, `unknown signal ${JSON.stringify(signal)}`);
+  }
+  return name;
+}
+
 function streamOf(text: string | undefined): ReadableStream<Uint8Array> {
   return new ReadableStream({
     start(controller) {
@@ -226,14 +299,26 @@ function streamOf(text: string | undefined): ReadableStream<Uint8Array> {
   });
 }
 
-function handle(id: string, result: ScriptedResult, exit: Promise<ExitStatus>): ProcessHandle {
+function handle(
+  id: string,
+  result: ScriptedResult,
+  exit: Promise<ExitStatus>,
+  signal: (name: string) => Promise<void>,
+): ProcessHandle {
   return {
     id,
     stdin: new WritableStream(),
     stdout: streamOf(result.stdout),
     stderr: streamOf(result.stderr),
     resize: async () => {},
-    signal: async () => {},
+    signal,
     exit,
   };
+}
+
+function backgroundHandle(id: string, process: MemoryProcess): ProcessHandle {
+  return handle(id, { exitCode: 0 }, process.exit, async (signal) => {
+    const name = signalName(signal);
+    process.end({ exitCode: null, signal: name, timedOut: false });
+  });
 }

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { ErrorCode, type ExecRequest } from '@paddock/core';
+import type { RuntimeGroup } from './runtime-contract.ts';
+import {
+  collectText,
+  encode,
+  exited,
+  killed,
+  readUntil,
+  runToEnd,
+  shell,
+} from './runtime-fixtures.ts';
+import { assertRejectsWith, pause } from './store-fixtures.ts';
+
+/** Counts processes whose command line is `sleep <seconds>`, from /proc (no ps needed). */
+const countSleeps = (seconds: string) =>
+  `n=0; for f in /proc/[0-9]*/cmdline; do [ "$(tr '\\0' ' ' < "$f" 2>/dev/null)" = "sleep ${seconds} " ] && n=$((n + 1)); done; echo $n`;
+
+/** Foreground exec: argv, env, cwd, stdin, exit codes, signals, timeouts, terminals. */
+export function execCases(group: RuntimeGroup): void {
+  const setup = {
+    env: [{ name: 'FROM_TEMPLATE', value: 'template' }],
+    provisionEnv: { FROM_PROVISION: 'provision' },
+  };
+  group('exec', setup, (test) => {
+    test('runs argv exactly as given, in /workspace unless cwd says otherwise', async ({
+      runtime,
+      shared,
+    }) => {
+      const ref = await shared();
+      const argv = ['printf', '[%s]', 'a b', '', "it's", '$HOME', '*', 'ü\ttab'];
+      assert.equal((await runToEnd(runtime, ref, argv)).stdout, "[a b][][it's][$HOME][*][ü\ttab]");
+      assert.equal((await runToEnd(runtime, ref, ['pwd'])).stdout, '/workspace\n');
+      assert.equal((await runToEnd(runtime, ref, ['pwd'], { cwd: '/tmp' })).stdout, '/tmp\n');
+      const missing = await runToEnd(runtime, ref, ['pwd'], { cwd: '/no/such/dir' });
+      assert.notEqual(missing.exitCode, 0, 'a cwd that does not exist fails the process');
+      assert.equal(missing.stdout, '');
+    });
+
+    test('composes the environment: template, then provision request, then exec request', async ({
+      runtime,
+      shared,
+    }) => {
+      const ref = await shared();
+      const script = 'printf "%s|%s|%s" "$FROM_TEMPLATE" "$FROM_PROVISION" "$EXTRA"';
+      assert.equal((await shell(runtime, ref, script)).stdout, 'template|provision|');
+      const overridden = await shell(runtime, ref, script, {
+        env: { FROM_TEMPLATE: 'request', EXTRA: "it's\nmultiline $HOME" },
+      });
+      assert.equal(overridden.stdout, "request|provision|it's\nmultiline $HOME");
+      assert.equal((await shell(runtime, ref, script)).stdout, 'template|provision|');
+    });
+
+    test('pipes stdin, keeps stdout and stderr apart and reports exit codes', async ({
+      runtime,
+      shared,
+    }) => {
+      const ref = await shared();
+      const result = await runToEnd(
+        runtime,
+        ref,
+        ['sh', '-c', 'tr a-z A-Z; echo oops >&2; exit 3'],
+        {
+          stdin: 'shout\n',
+        },
+      );
+      assert.deepEqual(result, { ...exited(3), stdout: 'SHOUT\n', stderr: 'oops\n' });
+      const big = 'x'.repeat(256 * 1024);
+      const echoed = await runToEnd(runtime, ref, ['wc', '-c'], { stdin: big });
+      assert.equal(echoed.stdout.trim(), String(big.length));
+      assert.equal((await runToEnd(runtime, ref, ['no-such-program'])).exitCode, 127);
+    });
+
+    test('delivers signals and reports a death by signal', async ({ runtime, shared }) => {
+      const ref = await shared();
+      const trapping = await runtime.exec(ref, {
+        command: [
+          'sh',
+          '-c',
+          'trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 0.05; done',
+        ],
+      });
+      const reader = trapping.stdout.getReader();
+      assert.match(await readUntil(reader, /ready/), /ready/);
+      await trapping.signal('SIGTERM');
+      assert.match(await readUntil(reader, /got TERM/), /got TERM/);
+      assert.deepEqual(await trapping.exit, exited(7));
+
+      const sleeper = await runtime.exec(ref, { command: ['sleep', '30'] });
+      await sleeper.signal('KILL');
+      assert.deepEqual(await sleeper.exit, killed('SIGKILL'), 'a bare name means the same signal');
+      await assertRejectsWith(sleeper.signal('SIGNOPE'), ErrorCode.ValidationFailed);
+    });
+
+    test('ends the process and its children at timeoutMs', async ({ runtime, shared }) => {
+      const ref = await shared();
+      const result = await shell(runtime, ref, 'sleep 1771 & sleep 1771; echo never', {
+        timeoutMs: 300,
+      });
+      assert.deepEqual(result, { ...killed('SIGKILL', true), stdout: '', stderr: '' });
+      assert.equal((await shell(runtime, ref, countSleeps('1771'))).stdout, '0\n');
+      const quick = await runToEnd(runtime, ref, ['true'], { timeoutMs: 10_000 });
+      assert.deepEqual(quick, { ...exited(0), stdout: '', stderr: '' });
+    });
+
+    test('runs on a terminal that can be resized', async ({ runtime, shared }) => {
+      const ref = await shared();
+      const handle = await runtime.exec(ref, {
+        command: [
+          'sh',
+          '-c',
+          'stty size; [ -t 0 ] && echo on-tty; read line; stty size; echo "got $line"',
+        ],
+        tty: true,
+        cols: 100,
+        rows: 30,
+      });
+      const reader = handle.stdout.getReader();
+      const first = await readUntil(reader, /on-tty/);
+      assert.match(first, /30 100/);
+      await handle.resize(120, 40);
+      const writer = handle.stdin.getWriter();
+      await writer.write(encode('ping\r'));
+      const rest = await readUntil(reader, /got ping/);
+      assert.match(rest, /40 120/);
+      assert.deepEqual(await handle.exit, exited(0));
+      assert.equal(await collectText(handle.stderr), '', 'a terminal merges both streams');
+    });
+
+    test('refuses malformed requests with validation_failed', async ({ runtime, shared }) => {
+      const ref = await shared();
+      const malformed: ExecRequest[] = [
+        { command: [] },
+        { command: ['pwd'], cwd: 'relative' },
+        { command: ['true'], env: { 'BAD-NAME': 'x' } },
+        { command: ['true'], timeoutMs: -1 },
+        { command: ['true'], timeoutMs: 1.5 },
+        { command: ['true'], background: true, tty: true },
+      ];
+      for (const request of malformed) {
+        await assertRejectsWith(runtime.exec(ref, request), ErrorCode.ValidationFailed, (e) =>
+          assert.ok(e.message.length > 0, JSON.stringify(request)),
+        );
+      }
+    });
+
+    test('records exec activity for idle expiry', async ({ runtime, shared }) => {
+      const ref = await shared();
+      await runToEnd(runtime, ref, ['true']);
+      const first = (await runtime.observe(ref)).lastActivityAt;
+      assert.ok(first !== undefined && !Number.isNaN(Date.parse(first)), String(first));
+      await pause(50);
+      await runToEnd(runtime, ref, ['true']);
+      const second = (await runtime.observe(ref)).lastActivityAt;
+      assert.ok(
+        second !== undefined && Date.parse(second) > Date.parse(first),
+        `${first} → ${second}`,
+      );
+    });
+  });
+}

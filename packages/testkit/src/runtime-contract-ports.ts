@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { type DuplexStream, ErrorCode, isPaddockError } from '@paddock/core';
+import type { RuntimeGroup } from './runtime-contract.ts';
+import { encode, readUntil, startBackground } from './runtime-fixtures.ts';
+import { assertRejectsWith, pause } from './store-fixtures.ts';
+
+/** connectPort: a byte stream to a TCP port inside the sandbox, and nothing else. */
+export function portCases(group: RuntimeGroup): void {
+  group('ports', {}, (test) => {
+    test('connects to a port a process listens on inside the sandbox', async ({
+      runtime,
+      shared,
+    }) => {
+      const ref = await shared();
+      const server = await startBackground(runtime, ref, {
+        command: ['socat', 'TCP-LISTEN:7000,bind=127.0.0.1,fork,reuseaddr', 'PIPE'],
+      });
+      try {
+        let stream: DuplexStream | undefined;
+        // The listener needs a moment to bind; until then the port is not_found.
+        for (let attempt = 0; attempt < 100 && stream === undefined; attempt += 1) {
+          stream = await runtime.connectPort(ref, 7000).catch((error: unknown) => {
+            if (!isPaddockError(error, ErrorCode.NotFound)) throw error;
+            return undefined;
+          });
+          if (stream === undefined) await pause(50);
+        }
+        assert.ok(stream, 'the in-sandbox server accepted a connection');
+        const writer = stream.writable.getWriter();
+        await writer.write(encode('hello\n'));
+        const reader = stream.readable.getReader();
+        assert.equal(await readUntil(reader, /\n/), 'hello\n');
+        reader.releaseLock();
+        writer.releaseLock();
+        await stream.close();
+      } finally {
+        await server.signal('SIGKILL');
+        await server.exit;
+      }
+    });
+
+    test('refuses a port nothing listens on, and invalid ports', async ({ runtime, shared }) => {
+      const ref = await shared();
+      await assertRejectsWith(runtime.connectPort(ref, 7001), ErrorCode.NotFound);
+      for (const port of [0, -1, 65_536, 80.5]) {
+        await assertRejectsWith(runtime.connectPort(ref, port), ErrorCode.ValidationFailed);
+      }
+    });
+  });
+}

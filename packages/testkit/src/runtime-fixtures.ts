@@ -1,0 +1,110 @@
+import type { ExecRequest, ExitStatus, FileInfo, SandboxRef, SandboxRuntime } from '@paddock/core';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export const encode = (text: string): Uint8Array => encoder.encode(text);
+export const decode = (data: Uint8Array): string => decoder.decode(data);
+
+/** A stream that yields `data` once and ends. */
+export function streamOf(data: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      if (data.byteLength > 0) controller.enqueue(data);
+      controller.close();
+    },
+  });
+}
+
+/** Every byte of a stream, to its end. */
+export async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return all;
+}
+
+export async function collectText(stream: ReadableStream<Uint8Array>): Promise<string> {
+  return decode(await collect(stream));
+}
+
+/** Reads until `pattern` matches what was read (or the stream ends); returns all of it. */
+export async function readUntil(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  pattern: RegExp,
+): Promise<string> {
+  let seen = '';
+  while (!pattern.test(seen)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += decoder.decode(value, { stream: true });
+  }
+  return seen;
+}
+
+export type Completed = ExitStatus & { stdout: string; stderr: string };
+
+/** Runs a command to its end, with `stdin` as its whole input. */
+export async function runToEnd(
+  runtime: SandboxRuntime,
+  ref: SandboxRef,
+  command: string[],
+  request: Omit<ExecRequest, 'command'> & { stdin?: string } = {},
+): Promise<Completed> {
+  const { stdin, ...rest } = request;
+  const handle = await runtime.exec(ref, { command, ...rest });
+  const writer = handle.stdin.getWriter();
+  if (stdin !== undefined) await writer.write(encode(stdin));
+  await writer.close();
+  const [stdout, stderr, exit] = await Promise.all([
+    collectText(handle.stdout),
+    collectText(handle.stderr),
+    handle.exit,
+  ]);
+  return { ...exit, stdout, stderr };
+}
+
+/** Runs `sh -c script` to its end. */
+export function shell(
+  runtime: SandboxRuntime,
+  ref: SandboxRef,
+  script: string,
+  request: Omit<ExecRequest, 'command'> = {},
+): Promise<Completed> {
+  return runToEnd(runtime, ref, ['sh', '-c', script], request);
+}
+
+/** Starts a background process and lets go of its output. */
+export async function startBackground(
+  runtime: SandboxRuntime,
+  ref: SandboxRef,
+  request: ExecRequest,
+): Promise<Awaited<ReturnType<SandboxRuntime['exec']>>> {
+  const handle = await runtime.exec(ref, { ...request, background: true });
+  await handle.stdin.close().catch(() => {});
+  await handle.stdout.cancel();
+  await handle.stderr.cancel();
+  return handle;
+}
+
+/** Names, types and paths of a listing, for comparing in one assertion. */
+export function entries(listing: FileInfo[]): Array<[string, string, string]> {
+  return listing.map((f) => [f.name, f.type, f.path]);
+}
+
+export const killed = (signal: string, timedOut = false): ExitStatus => ({
+  exitCode: null,
+  signal,
+  timedOut,
+});
+
+export const exited = (exitCode: number): ExitStatus => ({
+  exitCode,
+  signal: null,
+  timedOut: false,
+});
