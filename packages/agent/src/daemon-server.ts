@@ -9,22 +9,26 @@
  * Errors use Paddock's envelope `{error: {code, message}}`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { ErrorCode, fieldIssues, RunOutcome, TranscriptEventType } from '@paddock/core';
 import {
-  ErrorCode,
-  fieldIssues,
-  RunOutcome,
-  type TranscriptEvent,
-  TranscriptEventType,
-} from '@paddock/core';
+  BodyProblem,
+  closeServer,
+  type EventStream,
+  isBodyProblem,
+  listen,
+  readBody,
+  sendJson,
+  startEventStream,
+} from '@paddock/http';
 import { z } from 'zod';
 import type { MessageQueue } from './message-queue.ts';
 import type { RunStopper } from './run-stopper.ts';
 import type { TranscriptWriter } from './transcript-writer.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
-const KEEPALIVE_MS = 15_000;
+/** How often an idle event stream sends a comment, so proxies keep it open. */
+const HEARTBEAT_MS = 15_000;
 
 const PostMessage = z.strictObject({ text: z.string().min(1) });
 
@@ -43,40 +47,25 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
+/**
+ * Answers in Paddock's envelope. `req` lets an answer given before the body was read (401, 413)
+ * reach the client: the connection closes only once the rest of the body has arrived.
+ */
 function sendError(
+  req: IncomingMessage,
   res: ServerResponse,
   status: number,
   code: string,
   message: string,
   details?: unknown,
 ): void {
-  sendJson(res, status, { error: { code, message, ...(details ? { details } : {}) } });
-}
-
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function sseFrame(event: TranscriptEvent, index: number): string {
-  return `id: ${index}\ndata: ${JSON.stringify(event)}\n\n`;
+  const body = { error: { code, message, ...(details ? { details } : {}) } };
+  if (!sendJson(res, status, body, { req })) res.end();
 }
 
 export async function startDaemonServer(options: DaemonOptions): Promise<DaemonServer> {
   const expected = digest(`Bearer ${options.token}`);
-  const streams = new Set<ServerResponse>();
+  const streams = new Set<EventStream>();
 
   const isAuthorized = (req: IncomingMessage) =>
     timingSafeEqual(digest(req.headers.authorization ?? ''), expected);
@@ -88,37 +77,30 @@ export async function startDaemonServer(options: DaemonOptions): Promise<DaemonS
         0,
     );
     const from = Number.isSafeInteger(lastId) && lastId > 0 ? lastId : 0;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-    });
+    const stream = startEventStream(res, { heartbeatMs: HEARTBEAT_MS });
     const history = options.writer.history;
     for (let i = from; i < history.length; i++) {
       const event = history[i];
-      if (event) res.write(sseFrame(event, i + 1));
+      if (event) stream.send({ id: i + 1, data: JSON.stringify(event) });
     }
     if (options.writer.isFinished) {
-      res.end();
+      stream.end();
       return;
     }
-    streams.add(res);
-    const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
-    keepalive.unref();
+    streams.add(stream);
     const unsubscribe = options.writer.subscribe((event, index) => {
-      res.write(sseFrame(event, index));
-      if (event.type === TranscriptEventType.RunFinished) res.end();
+      stream.send({ id: index, data: JSON.stringify(event) });
+      if (event.type === TranscriptEventType.RunFinished) stream.end();
     });
-    res.on('close', () => {
-      clearInterval(keepalive);
+    void stream.closed.then(() => {
       unsubscribe();
-      streams.delete(res);
+      streams.delete(stream);
     });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!isAuthorized(req)) {
-      sendError(res, 401, ErrorCode.Unauthenticated, 'a valid bearer token is required');
+      sendError(req, res, 401, ErrorCode.Unauthenticated, 'a valid bearer token is required');
       return;
     }
     const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -128,27 +110,23 @@ export async function startDaemonServer(options: DaemonOptions): Promise<DaemonS
         streamEvents(req, res);
         return;
       case 'POST /messages': {
-        const body = await readBody(req);
-        if (body === undefined) {
-          sendError(
-            res,
-            413,
-            ErrorCode.PayloadTooLarge,
-            `the body is larger than ${MAX_BODY_BYTES} bytes`,
-          );
-          return;
-        }
         let value: unknown;
         try {
-          value = JSON.parse(body);
-        } catch {
-          sendError(res, 400, ErrorCode.ValidationFailed, 'the body is not JSON');
+          value = JSON.parse((await readBody(req, MAX_BODY_BYTES)).toString('utf8'));
+        } catch (error) {
+          if (isBodyProblem(error, BodyProblem.TooLarge)) {
+            const message = `the body is larger than ${MAX_BODY_BYTES} bytes`;
+            sendError(req, res, 413, ErrorCode.PayloadTooLarge, message);
+          } else if (error instanceof SyntaxError) {
+            sendError(req, res, 400, ErrorCode.ValidationFailed, 'the body is not JSON');
+          } else throw error;
           return;
         }
         const parsed = PostMessage.safeParse(value);
         if (!parsed.success) {
           const issues = fieldIssues(parsed.error);
           sendError(
+            req,
             res,
             400,
             ErrorCode.ValidationFailed,
@@ -158,11 +136,11 @@ export async function startDaemonServer(options: DaemonOptions): Promise<DaemonS
           return;
         }
         if (options.writer.isFinished || options.stopper.stop) {
-          sendError(res, 409, ErrorCode.Conflict, 'the run has finished');
+          sendError(req, res, 409, ErrorCode.Conflict, 'the run has finished');
           return;
         }
         options.queue.push(parsed.data.text);
-        sendJson(res, 202, { accepted: true });
+        sendJson(res, 202, { accepted: true }, { req });
         return;
       }
       case 'POST /cancel':
@@ -170,35 +148,27 @@ export async function startDaemonServer(options: DaemonOptions): Promise<DaemonS
           outcome: RunOutcome.Cancelled,
           message: 'cancelled through POST /cancel',
         });
-        sendJson(res, 202, { accepted: true });
+        sendJson(res, 202, { accepted: true }, { req });
         return;
       default:
-        sendError(res, 404, ErrorCode.NotFound, `no route ${route}`);
+        sendError(req, res, 404, ErrorCode.NotFound, `no route ${route}`);
     }
   }
 
-  const server: Server = createServer((req, res) => {
+  const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendError(res, 500, ErrorCode.Internal, 'internal error');
-      else res.end();
-      process.stderr.write(`paddock-agent: daemon request failed: ${String(error)}\n`);
+      // A body cut off by the client leaving has nobody to answer.
+      if (!isBodyProblem(error, BodyProblem.CutOff)) {
+        sendError(req, res, 500, ErrorCode.Internal, 'internal error');
+        process.stderr.write(`paddock-agent: daemon request failed: ${String(error)}\n`);
+      }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host}:${address.port}`,
+    url: await listen(server, options.port, options.host),
     async close() {
-      for (const res of streams) res.end();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const stream of streams) stream.end();
+      await closeServer(server);
     },
   };
 }

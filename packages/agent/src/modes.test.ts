@@ -5,6 +5,7 @@ import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseTranscriptLine, type TranscriptEvent } from '@paddock/core';
+import { uploadInPieces } from '@paddock/http';
 import { startScriptedLlm } from '@paddock/testkit';
 import { ofType, providerEnv, startAgent, tempWorkspace } from './test-support/agent-process.ts';
 import { isRunning, untilGone } from './test-support/process-state.ts';
@@ -203,7 +204,9 @@ async function readSse(
   }
 }
 
-test('daemon: refuses without the token, accepts messages and streams events with resume', async () => {
+test('daemon: refuses without the token, accepts messages and streams events with resume', {
+  timeout: 60_000,
+}, async () => {
   const token = 'daemon-token-0123456789abcdef';
   const llm = await startScriptedLlm({
     script: [{ text: 'hello from the daemon' }, { text: 'second answer' }],
@@ -247,6 +250,16 @@ test('daemon: refuses without the token, accepts messages and streams events wit
       body: '{"txt":1}',
     });
     assert.equal(bad.status, 400);
+    for (const [i, isChunked] of [false, true, false, true].entries()) {
+      const tooLarge = await uploadInPieces(`${url}/messages`, {
+        headers: auth,
+        sizeBytes: 4 * 1024 * 1024,
+        isChunked,
+        isReadingLate: i >= 2,
+      });
+      assert.equal(tooLarge.status, 413);
+      assert.equal(JSON.parse(tooLarge.body).error.code, 'payload_too_large');
+    }
 
     const events = await fetch(`${url}/events`, { headers: auth });
     assert.equal(events.status, 200);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
+import { uploadInPieces } from '@paddock/http';
 import OpenAI from 'openai';
 import { type FixtureOptions, GRANT, post, startGatewayFixture } from './gateway-fixture.ts';
 import { createRunTokens } from './run-tokens.ts';
@@ -100,6 +101,67 @@ describe('gateway refusals', () => {
     assert.equal(answer.status, 413);
     assert.equal((answer.json as AnthropicErrorBody).error.type, 'request_too_large');
     assert.equal(g.llm.requests.length, 0);
+  });
+
+  it('answers an over-limit body with its 413 every time, whatever its framing', async (t) => {
+    const g = await start(t, { maxBodyBytes: 64 * 1024 });
+    const headers = { 'content-type': 'application/json', 'x-api-key': g.token() };
+    for (const isChunked of [false, true]) {
+      for (let i = 0; i < 20; i++) {
+        // Half the clients read only once they have sent everything: a reset loses their 413.
+        const answer = await uploadInPieces(`${g.url}/anthropic/v1/messages`, {
+          headers,
+          sizeBytes: 4 * 1024 * 1024,
+          isChunked,
+          isReadingLate: i % 2 === 1,
+        }).catch((error: unknown) => assert.fail(`attempt ${i + 1}: no answer: ${error}`));
+        assert.equal(answer.status, 413, `attempt ${i + 1}: ${answer.body}`);
+        const body = JSON.parse(answer.body) as AnthropicErrorBody;
+        assert.equal(body.error.type, 'request_too_large');
+        assert.equal(answer.headers.connection, 'close');
+      }
+    }
+    assert.equal(g.llm.requests.length, 0);
+    assert.deepEqual(new Set(g.ledger.calls.map((call) => call.status)), new Set([413]));
+  });
+
+  it('records a model call whose caller leaves mid-body as 499', async (t) => {
+    let arrived = () => {};
+    const isArrived = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const isActive = async () => {
+      arrived(); // the gateway checks the run just before it reads the body
+      return true;
+    };
+    const g = await start(t, { isActive });
+    const caller = request(`${g.url}/anthropic/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': g.token(), 'content-length': '100000' },
+    });
+    caller.on('error', () => {}); // the caller's own abort
+    caller.write('{"model":"claude-sonnet-4-6","messages":[');
+    await isArrived;
+    caller.destroy();
+    const [call] = await g.waitForCalls(1);
+    assert.equal(call?.status, 499);
+    assert.equal(call?.error?.code, 'client_closed_request');
+    assert.equal(g.llm.requests.length, 0);
+    assert.deepEqual(g.logs, []);
+  });
+
+  it('answers a refusal given before the body is read (401) every time', async (t) => {
+    const g = await start(t);
+    for (let i = 0; i < 20; i++) {
+      const answer = await uploadInPieces(`${g.url}/openai/v1/chat/completions`, {
+        headers: { authorization: 'Bearer forged' },
+        sizeBytes: 4 * 1024 * 1024,
+        isChunked: i % 4 < 2,
+        isReadingLate: i % 2 === 1,
+      }).catch((error: unknown) => assert.fail(`attempt ${i + 1}: no answer: ${error}`));
+      assert.equal(answer.status, 401, `attempt ${i + 1}: ${answer.body}`);
+      assert.equal((JSON.parse(answer.body) as OpenAiErrorBody).error.code, 'invalid_api_key');
+    }
   });
 
   it('answers 503 when no provider key is configured, and 404 for unknown routes', async (t) => {

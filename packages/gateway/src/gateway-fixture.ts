@@ -1,8 +1,7 @@
 // Test support (not exported): the gateway on a real node:http listener in front of the scripted
 // LLM, recording into a memory ledger. Used by the gateway's *.test.ts files.
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import {
   type BudgetLimit,
   DEFAULT_PRICE_TABLE,
@@ -10,6 +9,7 @@ import {
   type PriceTable,
   type RunGrant,
 } from '@paddock/core';
+import { closeServer, listen } from '@paddock/http';
 import { type LlmScript, type ScriptedLlm, startScriptedLlm, within } from '@paddock/testkit';
 import type { BudgetLimits } from './budget.ts';
 import { createGateway } from './gateway.ts';
@@ -93,7 +93,7 @@ export async function startGatewayFixture(options: FixtureOptions = {}): Promise
     }
     void gateway.handle(req, res, path.slice('/gateway/'.length));
   });
-  const url = await listen(server);
+  const url = await listen(server, 0, '127.0.0.1');
   return {
     url: `${url}/gateway`,
     llm,
@@ -111,21 +111,10 @@ export async function startGatewayFixture(options: FixtureOptions = {}): Promise
       return within(reached, 10_000, `${count} recorded call(s)`);
     },
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
+      await closeServer(server);
       await llm.close();
     },
   };
-}
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return `http://127.0.0.1:${port}`;
 }
 
 /** A raw request to the gateway (for what SDKs never send). */

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, isPaddockError, PaddockError, type RunGrant } from '@paddock/core';
+import { BodyProblem, isBodyProblem } from '@paddock/http';
 import {
   type GatewayOptions,
   type ResolvedGatewayOptions,
   resolveGatewayOptions,
 } from './gateway-options.ts';
-import { presentedToken, readBody, returnedResponseHeaders, sendWhole } from './http-io.ts';
+import { presentedToken, readRequestBody, returnedResponseHeaders, sendAnswer } from './http-io.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { meteredCall } from './metered-call.ts';
 import { errorBody, Provider, refusalOf } from './provider-errors.ts';
@@ -53,33 +54,34 @@ export function createGateway(options: GatewayOptions): Gateway {
           return;
         }
         const body =
-          route.method === 'POST' ? await readBody(req, resolved.maxBodyBytes) : undefined;
+          route.method === 'POST' ? await readRequestBody(req, resolved.maxBodyBytes) : undefined;
         const fetched = await fetchUpstream(ctx, body);
         if (fetched.refusal !== undefined) {
           const { refusal } = fetched;
-          sendWhole(
-            res,
-            refusal.status,
-            { 'content-type': 'application/json' },
-            errorBody(provider, refusal),
-          );
+          const headers = { 'content-type': 'application/json' };
+          sendAnswer(res, { status: refusal.status, headers, body: errorBody(provider, refusal) });
           return;
         }
-        const text = await fetched.response.text();
-        sendWhole(
-          res,
-          fetched.response.status,
-          returnedResponseHeaders(fetched.response.headers),
-          text,
-        );
+        sendAnswer(res, {
+          status: fetched.response.status,
+          headers: returnedResponseHeaders(fetched.response.headers),
+          body: await fetched.response.text(),
+        });
       } catch (error) {
+        // The caller left mid-body: there is nobody to answer.
+        if (isBodyProblem(error, BodyProblem.CutOff)) return;
         if (!isPaddockError(error)) resolved.log(`gateway: ${messageOf(error)}`);
         const refusal = refusalOf(
           isPaddockError(error) ? error : new PaddockError(ErrorCode.Internal, 'internal'),
         );
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (refusal.status === 401) headers['www-authenticate'] = 'Bearer';
-        sendWhole(res, refusal.status, headers, errorBody(provider, refusal));
+        // Refusals often come before the body was read (401, 404): `req` lets it still arrive.
+        sendAnswer(
+          res,
+          { status: refusal.status, headers, body: errorBody(provider, refusal) },
+          req,
+        );
       }
     },
   };

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, PaddockError } from '@paddock/core';
+import { BodyProblem, isBodyProblem, readBody, sendWhole } from '@paddock/http';
 
 /**
  * Headers never forwarded upstream: hop-by-hop headers, the caller's credentials (the run token),
@@ -75,63 +76,31 @@ export function presentedToken(headers: IncomingHttpHeaders): string | undefined
 }
 
 /**
- * The request body, at most `maxBytes`. Throws `payload_too_large` past it (checked against
- * `content-length` first, then while reading).
+ * The request body, at most `maxBytes` (`@paddock/http`'s `readBody`). Throws `payload_too_large`
+ * past it; a body cut off by the caller leaving stays a `BodyReadError` (`cut_off`).
  */
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const tooLarge = () =>
-    new PaddockError(
+export async function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  try {
+    return await readBody(req, maxBytes);
+  } catch (error) {
+    if (!isBodyProblem(error, BodyProblem.TooLarge)) throw error;
+    throw new PaddockError(
       ErrorCode.PayloadTooLarge,
       `request body is larger than the gateway's limit of ${maxBytes} bytes`,
       { maxBytes },
     );
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > maxBytes) throw tooLarge();
-    chunks.push(buffer);
   }
-  return Buffer.concat(chunks);
 }
 
 /**
- * Writes `chunk`, waiting for `drain` when the socket's buffer is full, so a slow caller slows
- * the upstream read instead of growing memory. Resolves false when the caller went away.
+ * Sends a whole answer (a refusal, or a buffered upstream answer) with `@paddock/http`'s
+ * `sendWhole`: given `req` whose body is still arriving, it says `Connection: close` and closes
+ * once the rest has arrived, so the caller reads it. An answer already under way is cut off.
  */
-export async function writeWithBackpressure(
+export function sendAnswer(
   res: ServerResponse,
-  chunk: Uint8Array | string,
-): Promise<boolean> {
-  if (res.destroyed) return false;
-  if (res.write(chunk)) return true;
-  return new Promise((resolve) => {
-    const done = (isOpen: boolean) => () => {
-      res.off('drain', onDrain);
-      res.off('close', onClose);
-      resolve(isOpen);
-    };
-    const onDrain = done(true);
-    const onClose = done(false);
-    res.once('drain', onDrain);
-    res.once('close', onClose);
-  });
-}
-
-/** Sends a whole answer (a refusal, or a buffered upstream answer) unless the caller left. */
-export function sendWhole(
-  res: ServerResponse,
-  status: number,
-  headers: Record<string, string>,
-  body: string,
+  answer: { status: number; headers: Record<string, string>; body: string },
+  req?: IncomingMessage,
 ): void {
-  if (res.headersSent || res.destroyed) {
-    res.destroy();
-    return;
-  }
-  res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
-  res.end(body);
+  if (!sendWhole(res, answer, req === undefined ? {} : { req })) res.destroy();
 }

@@ -11,10 +11,11 @@ import {
   type RunGrant,
   type TokenCounts,
 } from '@paddock/core';
+import { BodyProblem, isBodyProblem } from '@paddock/http';
 import { z } from 'zod';
 import { BudgetLimits, checkBudget } from './budget.ts';
 import type { ResolvedGatewayOptions, UpstreamConfig } from './gateway-options.ts';
-import { readBody, sendWhole } from './http-io.ts';
+import { readRequestBody, sendAnswer } from './http-io.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import { errorBody, Provider, type Refusal, refusalOf } from './provider-errors.ts';
 import { CLIENT_CLOSED_STATUS, messageOf, type RelayOutcome, relayResponse } from './relay.ts';
@@ -66,7 +67,8 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
       ...(outcome.error === undefined ? {} : { error: outcome.error }),
     });
   const refuse = async (refusal: Refusal) => {
-    sendWhole(ctx.res, refusal.status, jsonHeaders(refusal), errorBody(route.provider, refusal));
+    const body = errorBody(route.provider, refusal);
+    sendAnswer(ctx.res, { status: refusal.status, headers: jsonHeaders(refusal), body }, ctx.req);
     await record(
       { status: refusal.status, isStream, error: { code: refusal.type, message: refusal.message } },
       0,
@@ -76,7 +78,7 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
   let release: (() => void) | undefined;
   let costOf = (_counts: TokenCounts) => 0;
   try {
-    const raw = await readBody(ctx.req, options.maxBodyBytes);
+    const raw = await readRequestBody(ctx.req, options.maxBodyBytes);
     const request = parseRequest(raw);
     model = request.model;
     isStream = request.stream === true;
@@ -118,8 +120,9 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
     });
     await record(outcome, costOf(meter.counts));
   } catch (error) {
-    if (ctx.res.destroyed && !ctx.res.writableFinished) {
-      // The caller left while the answer was read (the read was aborted with it).
+    const isCallerGone = ctx.res.destroyed && !ctx.res.writableFinished;
+    if (isCallerGone || isBodyProblem(error, BodyProblem.CutOff)) {
+      // The caller left mid-body, or while the answer was read (the read was aborted with it).
       await record(
         { status: CLIENT_CLOSED_STATUS, isStream, error: clientGone },
         costOf(meter.counts),

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { TokenCounts } from '@paddock/core';
-import { returnedResponseHeaders, sendWhole, writeWithBackpressure } from './http-io.ts';
+import { writeWithBackpressure } from '@paddock/http';
+import { returnedResponseHeaders, sendAnswer } from './http-io.ts';
 import { upstreamError } from './provider-errors.ts';
 import { type SseEvent, SseParser } from './sse-parser.ts';
 import type { UsageMeter } from './usage-meter.ts';
@@ -37,7 +38,7 @@ export async function relayResponse(input: {
   if (!isEventStream || response.body === null || !response.ok) {
     const text = await response.text();
     if (!response.ok) {
-      sendWhole(res, response.status, headers, text);
+      sendAnswer(res, { status: response.status, headers, body: text });
       return {
         status: response.status,
         isStream: false,
@@ -46,7 +47,7 @@ export async function relayResponse(input: {
     }
     meter.readBody(parseJson(text));
     headers[COST_HEADER] = input.costOf(meter.counts).toFixed(6);
-    sendWhole(res, response.status, headers, text);
+    sendAnswer(res, { status: response.status, headers, body: text });
     return { status: response.status, isStream: false };
   }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { httpStatusFor, toEnvelope } from '@paddock/api';
 import { ErrorCode, isPaddockError, PaddockError } from '@paddock/core';
-import { endAfterBody, isBodyArriving } from './unread-body.ts';
+import { sendJson } from '@paddock/http';
 
 /**
  * Any thrown value as a `PaddockError`. Unknown errors become `internal` with a fixed message;
@@ -30,7 +30,7 @@ function describe(error: unknown): string {
  * THE error answer: the envelope, status from `httpStatusFor`. A response whose headers are
  * already out (a stream) is just ended. With `req` whose body is still arriving (a 413, or any
  * answer given before the body was read), the answer says `Connection: close` and the
- * connection closes only once the rest of the body has arrived (see `endAfterBody`).
+ * connection closes only once the rest of the body has arrived (`@paddock/http`'s `sendWhole`).
  */
 export function sendError(
   res: ServerResponse,
@@ -39,23 +39,11 @@ export function sendError(
   options: { status?: number; headers?: Record<string, string>; req?: IncomingMessage } = {},
 ): number {
   const status = options.status ?? httpStatusFor(error.code);
-  if (res.headersSent) {
-    res.end();
-    return status;
-  }
-  const text = JSON.stringify(toEnvelope(error, requestId));
-  const isArriving = options.req !== undefined && isBodyArriving(options.req);
-  res.writeHead(status, {
-    ...options.headers,
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    'x-request-id': requestId,
-    'cache-control': 'no-store',
-    ...(isArriving ? { connection: 'close' } : {}),
+  const headers = { ...options.headers, 'x-request-id': requestId, 'cache-control': 'no-store' };
+  const isSent = sendJson(res, status, toEnvelope(error, requestId), {
+    headers,
+    ...(options.req === undefined ? {} : { req: options.req }),
   });
-  if (options.req !== undefined && isArriving) {
-    res.write(text);
-    endAfterBody(options.req, res);
-  } else res.end(text);
+  if (!isSent) res.end();
   return status;
 }

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { sendJson } from '@paddock/http';
 
 /** What a handler answers. `streamed` means it wrote the response itself (SSE, NDJSON, bytes). */
 export type Reply =
@@ -17,13 +18,7 @@ export function sendReply(res: ServerResponse, reply: Reply, requestId: string):
     res.end();
     return;
   }
-  const text = JSON.stringify(reply.body);
-  res.writeHead(reply.status, {
-    ...reply.headers,
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    'x-request-id': requestId,
-    'cache-control': 'no-store',
+  sendJson(res, reply.status, reply.body, {
+    headers: { ...reply.headers, 'x-request-id': requestId, 'cache-control': 'no-store' },
   });
-  res.end(text);
 }

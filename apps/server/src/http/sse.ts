@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { startEventStream } from '@paddock/http';
 
 /** How often an idle event stream sends a comment, so proxies and clients keep it open. */
 export const HEARTBEAT_MS = 15_000;
@@ -10,38 +11,26 @@ export type SseStream = {
   end(): void;
 };
 
-/** Starts a `text/event-stream` response with a heartbeat comment every `HEARTBEAT_MS`. */
+/**
+ * Starts a `text/event-stream` response (`@paddock/http`'s `startEventStream`) with a heartbeat
+ * comment every `HEARTBEAT_MS`; each event's `data` goes out as JSON.
+ */
 export function startSse(res: ServerResponse, requestId: string, signal: AbortSignal): SseStream {
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-store',
-    connection: 'keep-alive',
-    'x-request-id': requestId,
+  const stream = startEventStream(res, {
+    headers: { 'cache-control': 'no-store', 'x-request-id': requestId },
+    heartbeatMs: HEARTBEAT_MS,
+    signal,
   });
-  res.write(': stream open\n\n');
-  const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
-  let end = () => {};
-  const closed = new Promise<void>((resolve) => {
-    end = resolve;
-  });
-  const finish = () => {
-    clearInterval(heartbeat);
-    end();
-  };
-  res.once('close', finish);
-  signal.addEventListener('abort', finish, { once: true });
+  stream.comment('stream open');
   return {
     send({ id, event, data }) {
-      let text = '';
-      if (id !== undefined) text += `id: ${id}\n`;
-      if (event !== undefined) text += `event: ${event}\n`;
-      text += `data: ${JSON.stringify(data)}\n\n`;
-      res.write(text);
+      stream.send({
+        ...(id === undefined ? {} : { id }),
+        ...(event === undefined ? {} : { event }),
+        data: JSON.stringify(data),
+      });
     },
-    closed,
-    end() {
-      finish();
-      res.end();
-    },
+    closed: stream.closed,
+    end: stream.end,
   };
 }

@@ -1,21 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from '@paddock/http';
 import type { JsonAnswer } from './provider-errors.ts';
 
-/** Reads the whole request body as text. */
-export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-export function sendJson(res: ServerResponse, answer: JsonAnswer): void {
-  const payload = JSON.stringify(answer.body);
-  res.writeHead(answer.status, {
-    ...answer.headers,
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(payload),
-  });
-  res.end(payload);
+/**
+ * Writes `answer` as JSON (`@paddock/http`'s `sendJson`). With `req` whose body is still arriving
+ * (a refusal before reading it), the connection closes once the rest has arrived, so the client
+ * reads the answer. An answer already under way is cut off instead.
+ */
+export function answerJson(req: IncomingMessage, res: ServerResponse, answer: JsonAnswer): void {
+  if (!sendJson(res, answer.status, answer.body, { headers: answer.headers, req })) res.destroy();
 }
 
 /** Lower-cased header names; repeated headers joined as HTTP allows. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { ErrorCode, isPaddockError } from '@paddock/core';
+import { uploadInPieces } from '@paddock/http';
 import OpenAI from 'openai';
 import { z } from 'zod';
 import type { RecordedRequest, ScriptedLlmOptions, ScriptedTurn } from './script.ts';
@@ -200,5 +201,26 @@ describe('scripted LLM server', () => {
     assert.equal(wrongMethod.status, 405);
     assert.equal(llm.requests.length, 0);
     assert.equal(llm.remaining(), 1);
+  });
+
+  it('answers a body past 32 MiB with 413 in the provider shape, before or without reading it', async (t) => {
+    const { llm } = await start(t, { script: [{ text: 'unused' }], requireKey: 'sk-test' });
+    const sizeBytes = 33 * 1024 * 1024;
+    const claude = await uploadInPieces(`${llm.url}/v1/messages`, {
+      headers: { 'x-api-key': 'sk-test' },
+      sizeBytes,
+      isChunked: true,
+      isReadingLate: true,
+    });
+    assert.equal(claude.status, 413);
+    assert.equal(JSON.parse(claude.body).error.type, 'request_too_large');
+    const unauthorized = await uploadInPieces(`${llm.url}/v1/chat/completions`, {
+      sizeBytes,
+      isChunked: false,
+      isReadingLate: true,
+    });
+    assert.equal(unauthorized.status, 401);
+    assert.equal(JSON.parse(unauthorized.body).error.code, 'invalid_api_key');
+    assert.equal(llm.requests.length, 0);
   });
 });

@@ -3,9 +3,9 @@
  * checks the key, records model requests and plays one scripted turn per request.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { BodyProblem, closeServer, isBodyProblem, listen, readBody } from '@paddock/http';
 import { AnthropicCountTokensRequest, anthropicModel, anthropicModelList } from './anthropic.ts';
-import { carriesKey, headerRecord, readBody, sendJson } from './http-io.ts';
+import { answerJson, carriesKey, headerRecord } from './http-io.ts';
 import { randomId } from './ids.ts';
 import { type ModelCall, type ModelRoute, parseModelCall } from './model-call.ts';
 import { openaiModel, openaiModelList } from './openai.ts';
@@ -19,6 +19,9 @@ const defaultModels: Record<ProviderApi, readonly string[]> = {
   anthropic: ['claude-sonnet-4-6', 'claude-haiku-4-5', 'claude-opus-4-6'],
   openai: ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1'],
 };
+
+/** The largest request body taken: the request size limit of Anthropic's Messages API. */
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 type Route = ModelRoute | 'anthropic-count-tokens' | 'models' | 'model';
 
@@ -53,18 +56,18 @@ export async function startScriptedLlm(options: ScriptedLlmOptions): Promise<Scr
     if (match === undefined) {
       const isKnownPath = matches.length > 0;
       const message = `scripted LLM: ${isKnownPath ? 'method not allowed' : 'no route'} for ${req.method} ${path}`;
-      sendJson(res, errorAnswer(api, isKnownPath ? 405 : 404, message));
+      answerJson(req, res, errorAnswer(api, isKnownPath ? 405 : 404, message));
       return;
     }
     if (options.requireKey !== undefined && !carriesKey(req, options.requireKey)) {
       const message = api === 'anthropic' ? 'invalid x-api-key' : 'Incorrect API key provided';
-      sendJson(res, errorAnswer(api, 401, message));
+      answerJson(req, res, errorAnswer(api, 401, message));
       return;
     }
     const models = options.models ?? defaultModels[api];
     switch (match.route) {
       case 'models':
-        sendJson(res, {
+        answerJson(req, res, {
           status: 200,
           headers: {},
           body: api === 'anthropic' ? anthropicModelList(models) : openaiModelList(models),
@@ -72,7 +75,7 @@ export async function startScriptedLlm(options: ScriptedLlmOptions): Promise<Scr
         return;
       case 'model': {
         const id = decodeURIComponent(path.slice('/v1/models/'.length));
-        sendJson(res, {
+        answerJson(req, res, {
           status: 200,
           headers: {},
           body: api === 'anthropic' ? anthropicModel(id) : openaiModel(id),
@@ -84,12 +87,12 @@ export async function startScriptedLlm(options: ScriptedLlmOptions): Promise<Scr
         if (body === undefined) return;
         const parsed = AnthropicCountTokensRequest.safeParse(body.value);
         if (!parsed.success) {
-          sendJson(res, errorAnswer(api, 400, `scripted LLM: ${parsed.error.message}`));
+          answerJson(req, res, errorAnswer(api, 400, `scripted LLM: ${parsed.error.message}`));
           return;
         }
         const { system, messages, tools } = parsed.data;
         const inputTokens = estimateTokens({ system, messages, tools });
-        sendJson(res, { status: 200, headers: {}, body: { input_tokens: inputTokens } });
+        answerJson(req, res, { status: 200, headers: {}, body: { input_tokens: inputTokens } });
         return;
       }
       case 'anthropic-messages':
@@ -99,7 +102,7 @@ export async function startScriptedLlm(options: ScriptedLlmOptions): Promise<Scr
         if (body === undefined) return;
         const parsed = parseModelCall(match.route, body.value);
         if ('problem' in parsed) {
-          sendJson(res, errorAnswer(api, 400, parsed.problem));
+          answerJson(req, res, errorAnswer(api, 400, parsed.problem));
           return;
         }
         await play(req, res, path, body.value, parsed.call);
@@ -129,13 +132,13 @@ export async function startScriptedLlm(options: ScriptedLlmOptions): Promise<Scr
     const turn = turns.take(recorded, index);
     if (turn === undefined) {
       const message = `scripted LLM: no turn left for request #${index + 1} (${call.api} ${path})`;
-      sendJson(res, errorAnswer(call.api, 500, message, { shouldRetry: false }));
+      answerJson(req, res, errorAnswer(call.api, 500, message, { shouldRetry: false }));
       return;
     }
     if (turn.error !== undefined) {
       const { status, retryAfterSeconds } = turn.error;
       const message = turn.error.message ?? `scripted LLM: scripted error ${status}`;
-      sendJson(res, errorAnswer(call.api, status, message, { retryAfterSeconds }));
+      answerJson(req, res, errorAnswer(call.api, status, message, { retryAfterSeconds }));
       return;
     }
     const usage = turnUsage(turn, call.prompt);
@@ -152,7 +155,7 @@ export async function startScriptedLlm(options: ScriptedLlmOptions): Promise<Scr
       } else if (turn.isHanging === true) {
         await waitForAbort(abort.signal);
       } else {
-        sendJson(res, { status: 200, headers: {}, body: call.renderJson(turn, usage) });
+        answerJson(req, res, { status: 200, headers: {}, body: call.renderJson(turn, usage) });
       }
     } finally {
       inFlight.delete(abort);
@@ -161,51 +164,50 @@ export async function startScriptedLlm(options: ScriptedLlmOptions): Promise<Scr
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
+      // A body cut off by the client leaving has nobody to answer.
+      if (isBodyProblem(error, BodyProblem.CutOff)) return;
       const message = `scripted LLM: ${error instanceof Error ? error.message : String(error)}`;
-      if (!res.headersSent) {
-        const path = new URL(req.url ?? '/', 'http://scripted-llm').pathname;
-        sendJson(res, errorAnswer(apiOf(req, path), 500, message, { shouldRetry: false }));
-      } else {
-        res.destroy();
-      }
+      const path = new URL(req.url ?? '/', 'http://scripted-llm').pathname;
+      answerJson(req, res, errorAnswer(apiOf(req, path), 500, message, { shouldRetry: false }));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
 
   return {
-    url: `http://${host}:${address.port}`,
+    url,
     requests,
     remaining: () => turns.remaining(),
     push: (...more) => turns.push(more),
     close: async () => {
       for (const abort of inFlight) abort.abort();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
+      await closeServer(server);
     },
   };
 }
 
-/** Parses the body as JSON, answering 400 in the provider's shape when it is not. */
+/**
+ * Parses the body as JSON, answering in the provider's shape when it cannot: 413 past
+ * `MAX_BODY_BYTES`, 400 when it is not JSON.
+ */
 async function readJson(
   req: IncomingMessage,
   res: ServerResponse,
   api: ProviderApi,
 ): Promise<{ value: unknown } | undefined> {
-  const text = await readBody(req);
+  let text: string;
+  try {
+    text = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
+  } catch (error) {
+    if (!isBodyProblem(error, BodyProblem.TooLarge)) throw error;
+    answerJson(req, res, errorAnswer(api, 413, `scripted LLM: ${error.message}`));
+    return undefined;
+  }
   try {
     return { value: JSON.parse(text) };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    sendJson(res, errorAnswer(api, 400, `scripted LLM: request body is not valid JSON: ${reason}`));
+    const message = `scripted LLM: request body is not valid JSON: ${reason}`;
+    answerJson(req, res, errorAnswer(api, 400, message));
     return undefined;
   }
 }

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startEventStream } from '@paddock/http';
 
 /** One server-sent event; `event` is omitted for OpenAI, whose streams carry only `data:` lines. */
 export type SseFrame = { event?: string; data: string };
@@ -12,36 +13,27 @@ export type SseWriteOptions = {
   signal: AbortSignal;
 };
 
-export function formatFrame(frame: SseFrame): string {
-  const event = frame.event === undefined ? '' : `event: ${frame.event}\n`;
-  return `${event}data: ${frame.data}\n\n`;
-}
-
-/** Streams frames as `text/event-stream`; stops quietly when the client leaves. */
+/** Streams frames as `text/event-stream` (`@paddock/http`); stops quietly when the client leaves. */
 export async function writeSse(
   res: ServerResponse,
   frames: readonly SseFrame[],
   options: SseWriteOptions,
 ): Promise<void> {
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-  });
   const { signal } = options;
+  const stream = startEventStream(res, { signal });
   for (const [index, frame] of frames.entries()) {
-    if (signal.aborted) return;
+    if (!stream.isOpen()) return;
     if (index > 0 && options.chunkDelayMs !== undefined && options.chunkDelayMs > 0) {
       const isInterrupted = await sleep(options.chunkDelayMs, false, { signal }).catch(() => true);
       if (isInterrupted) return;
     }
-    res.write(formatFrame(frame));
+    stream.send(frame);
     if (options.isHanging === true) {
-      await waitForAbort(signal);
+      await stream.closed;
       return;
     }
   }
-  res.end();
+  stream.end();
 }
 
 export function waitForAbort(signal: AbortSignal): Promise<void> {

@@ -1,0 +1,12 @@
+// Public surface of @paddock/http: the HTTP pieces every Paddock listener shares.
+
+export { writeWithBackpressure } from './backpressure.ts';
+export { BodyProblem, BodyReadError, isBodyProblem } from './body-error.ts';
+export { type EventStream, type SseEvent, startEventStream } from './event-stream.ts';
+export { closeServer, listen } from './listen.ts';
+export { type NdjsonStream, startNdjsonStream } from './ndjson-stream.ts';
+export { readBody } from './read-body.ts';
+export { type SendOptions, sendJson, sendWhole, type WholeAnswer } from './send-whole.ts';
+export type { StreamOptions } from './stream-response.ts';
+export { DRAIN_LIMIT_BYTES, DRAIN_TIMEOUT_MS, type DrainLimits } from './unread-body.ts';
+export { type Answer, type Upload, uploadInPieces } from './upload-client.ts';
