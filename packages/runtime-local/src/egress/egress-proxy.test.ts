@@ -23,6 +23,7 @@ import {
   type Upstreams,
   viaProxy,
 } from './egress-test-clients.ts';
+import { withShortSocketPath } from './socket-path.ts';
 
 // The proxy refuses loopback destinations, so the local upstreams are reached the way a sandbox
 // reaches a host service: through hostServices, which pin allowed.test:80/443 to 127.0.0.1.
@@ -366,5 +367,36 @@ describe('startEgressProxy: listing and lifecycle', () => {
       }),
       (error) => isPaddockError(error, ErrorCode.ValidationFailed),
     );
+  });
+});
+
+describe('startEgressProxy in a deep data directory', () => {
+  it('listens and serves when the socket path is longer than a Unix socket address holds', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'paddock-egress-deep-'));
+    const deep = join(dir, 'a'.repeat(60), 'sandboxes', 'default', 'b'.repeat(40), 'egress');
+    const socketPath = join(deep, 'egress.sock');
+    assert.ok(Buffer.byteLength(socketPath) > 108, 'longer than sun_path');
+    const upstreams = await startUpstreams();
+    try {
+      const proxy = await startEgressProxy({
+        socketPath,
+        allowedDomains: [ALLOWED],
+        hostServices: [
+          { host: ALLOWED, port: 80, target: { address: '127.0.0.1', port: upstreams.httpPort } },
+        ],
+      });
+      try {
+        assert.ok((await stat(socketPath)).isSocket(), 'the socket is where it was asked');
+        const res = await withShortSocketPath(socketPath, (path) =>
+          viaProxy(path, `http://${ALLOWED}/hello`),
+        );
+        assert.equal(res.status, 200);
+      } finally {
+        await proxy.close();
+      }
+    } finally {
+      await upstreams.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,6 +5,7 @@ import { ErrorCode, PaddockError } from '@paddock/core';
 import { canonicalHost } from './allowlist.ts';
 import { createDialer, type EgressEvent, type HostService, isPort } from './egress-dialer.ts';
 import { createHttpProxy } from './http-proxy.ts';
+import { withShortSocketPath } from './socket-path.ts';
 import { SOCKS5_VERSION, serveSocks5 } from './socks5.ts';
 
 /** Bounds on what one client may hold. Every field has a default. */
@@ -138,11 +139,13 @@ function validateHostServices(services: readonly HostService[]): void {
 async function listen(server: Server, socketPath: string): Promise<void> {
   try {
     await mkdir(dirname(socketPath), { recursive: true, mode: 0o700 });
-    await listenOnce(server, socketPath).catch(async (error: unknown) => {
-      if (!(await isStaleSocket(socketPath))) throw error;
-      await rm(socketPath, { force: true });
-      await listenOnce(server, socketPath);
-    });
+    await withShortSocketPath(socketPath, (path) =>
+      listenOnce(server, path).catch(async (error: unknown) => {
+        if (!(await isStaleSocket(path))) throw error;
+        await rm(socketPath, { force: true });
+        await listenOnce(server, path);
+      }),
+    );
   } catch (error) {
     throw new PaddockError(
       ErrorCode.RuntimeUnavailable,
