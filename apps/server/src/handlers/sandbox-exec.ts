@@ -1,9 +1,11 @@
 import { type ExecBody, SANDBOX_ROUTES } from '@paddock/api';
 import { runningRef, usableSandbox } from '@paddock/control';
 import type { ExecRequest, ProcessHandle } from '@paddock/core';
+import { startNdjsonStream } from '@paddock/http';
 import { toPaddockError } from '../http/errors.ts';
 import { json, streamed } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
+import { HEARTBEAT_MS } from '../http/sse.ts';
 import type { HandlerCall } from '../server-deps.ts';
 
 /** Buffered exec keeps at most this much of each stream; the rest is dropped (`truncated`). */
@@ -87,12 +89,12 @@ export const execHandlers: RouteHandler[] = [
       const startedMs = performance.now();
       const handle = await start(call, params, body);
       const { res } = call;
-      res.writeHead(200, {
-        'content-type': 'application/x-ndjson',
-        'cache-control': 'no-store',
-        'x-request-id': call.ctx.requestId,
+      // A blank line every 15 s (readers skip it) keeps a quiet command's stream open.
+      const stream = startNdjsonStream(res, {
+        headers: { 'cache-control': 'no-store', 'x-request-id': call.ctx.requestId },
+        heartbeatMs: HEARTBEAT_MS,
       });
-      const line = (value: unknown) => res.write(`${JSON.stringify(value)}\n`);
+      const { line } = stream;
       line({ type: 'started', processId: handle.id });
       // Closing the connection kills the process.
       const kill = () => void handle.signal('SIGKILL').catch(() => {});
@@ -116,7 +118,7 @@ export const execHandlers: RouteHandler[] = [
         line({ type: 'error', code: known.code, message: known.message });
       }
       res.off('close', kill);
-      res.end();
+      stream.end();
       return streamed();
     },
     { action: 'sandbox.exec' },
