@@ -77,8 +77,8 @@ function packageOf(specifier: string): string {
 }
 
 /** Tests, their support files and build configuration may use devDependencies. */
-const isDevFile = (path: string) =>
-  /\.test\.tsx?$|\.config\.ts$|(^|[-/])test-|-fixture\.ts$|test-support/.test(relative(ROOT, path));
+const DEV_FILE = /\.test\.tsx?$|\.config\.ts$|(^|[-/])test-|-fixtures?\.ts$|test-support/;
+const isDevFile = (path: string) => DEV_FILE.test(relative(ROOT, path));
 
 const BUILTINS = new Set(builtinModules);
 

@@ -1,5 +1,6 @@
 // Test support for the browser suite: a real `paddock up` (auth required, the scripted LLM as
 // its Anthropic upstream) and Debian's headless chromium driven by playwright-core.
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type PaddockClient } from '@paddock/client';
 import {
+  eventually,
   type LlmScript,
   type PaddockProcess,
   type ScriptedLlm,
@@ -92,12 +94,14 @@ export async function startBrowserWorld(script: LlmScript): Promise<BrowserWorld
       ANTHROPIC_API_KEY: llmKey,
     },
   });
-  let previewOrigin: string | undefined;
-  for (let i = 0; i < 100 && previewOrigin === undefined; i++) {
-    previewOrigin = /previews on (http:\/\/\S+)/.exec(server.stderr())?.[1];
-    if (previewOrigin === undefined) await new Promise((r) => setTimeout(r, 50));
-  }
-  if (previewOrigin === undefined) throw new Error(`no preview origin in:\n${server.stderr()}`);
+  const previewOrigin = await eventually(
+    () => {
+      const origin = /previews on (http:\/\/\S+)/.exec(server.stderr())?.[1];
+      assert.ok(origin, `not in:\n${server.stderr()}`);
+      return origin;
+    },
+    { what: 'the preview origin in the log', timeoutMs: 5_000 },
+  );
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
   const url = server.url;
   const api = createClient({ baseUrl: url, token: adminKey });
@@ -127,17 +131,18 @@ export async function startBrowserWorld(script: LlmScript): Promise<BrowserWorld
     },
     close: async () => {
       await browser.close();
-      for (const sandbox of (await api.sandboxes.list().catch(() => ({ items: [] }))).items) {
-        await api.sandboxes.delete(sandbox.metadata.name ?? '').catch(() => {});
+      try {
+        for (const sandbox of (await api.sandboxes.list()).items) {
+          await api.sandboxes.delete(sandbox.metadata.name ?? '').catch(() => {});
+        }
+        await eventually(async () => (await api.sandboxes.list()).items.length === 0, {
+          what: 'every sandbox deleted',
+        });
+      } finally {
+        await server.stop();
+        await llm.close();
+        rmSync(home, { recursive: true, force: true });
       }
-      for (let i = 0; i < 100; i++) {
-        const left = await api.sandboxes.list().catch(() => ({ items: [] }));
-        if (left.items.length === 0) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      await server.stop();
-      await llm.close();
-      rmSync(home, { recursive: true, force: true });
     },
   };
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { bwrapSkipReason } from '@paddock/testkit';
+import { bwrapSkipReason, eventually } from '@paddock/testkit';
 import type { Page } from 'playwright-core';
 import {
   type BrowserWorld,
@@ -17,17 +17,6 @@ const API_VERSION = 'paddock.dev/v1alpha1';
 const SITE = '<h1>served from the sandbox</h1>\n';
 const STREAMED =
   'Streaming one word at a time so that the transcript grows visibly until the closing word: done.';
-
-/** Polls `probe` (every 100 ms) until it returns a value; fails naming `what`. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('journeys through the web UI, in chromium', {
   skip: chromiumSkipReason() || bwrapSkipReason(),
@@ -94,7 +83,7 @@ describe('journeys through the web UI, in chromium', {
         .getByLabel('Template', { exact: true })
         .selectOption('ClusterSandboxTemplate/shell');
       const submit = page.getByRole('button', { name: 'Create sandbox' });
-      await until('the create button enabled', async () => (await submit.isEnabled()) || undefined);
+      await eventually(() => submit.isEnabled(), { what: 'the create button enabled' });
       await submit.click();
       await page.waitForURL(/\/sandboxes\/made-in-ui$/);
       await page.goto(`${w.url}/sandboxes`);
@@ -111,10 +100,13 @@ describe('journeys through the web UI, in chromium', {
       await page.getByRole('region', { name: 'Terminal' }).click();
       await page.keyboard.type('echo hi');
       await page.keyboard.press('Enter');
-      await until('a line reading "hi" in the terminal', async () => {
-        const text = await page.locator('.xterm-rows').innerText();
-        return text.split('\n').some((line) => line.trim() === 'hi') || undefined;
-      });
+      await eventually(
+        async () => {
+          const text = await page.locator('.xterm-rows').innerText();
+          return text.split('\n').some((line) => line.trim() === 'hi');
+        },
+        { what: 'a line reading "hi" in the terminal' },
+      );
     });
   });
 
@@ -149,10 +141,13 @@ describe('journeys through the web UI, in chromium', {
         `8000--site--default.preview.localhost:${previewPort}`,
       );
       assert.equal(new URL(preview.url()).search, '', 'the token is gone from the address');
-      await until('the page served by the sandbox', async () => {
-        if ((await preview.locator('h1').count()) === 0) await preview.reload();
-        return (await preview.locator('h1').innerText()) === 'served from the sandbox' || undefined;
-      });
+      await eventually(
+        async () => {
+          if ((await preview.locator('h1').count()) === 0) await preview.reload();
+          return (await preview.locator('h1').innerText()) === 'served from the sandbox';
+        },
+        { what: 'the page served by the sandbox' },
+      );
       const stored = await preview.evaluate(() =>
         (globalThis as unknown as PageGlobals).sessionStorage.getItem('paddock.token'),
       );
@@ -169,14 +164,13 @@ describe('journeys through the web UI, in chromium', {
       await page.waitForURL(/\/runs\/[^/]+$/);
       const transcript = page.getByRole('log', { name: 'Transcript' });
       const seen: string[] = [];
-      await until(
-        'the whole message in the transcript',
+      await eventually(
         async () => {
           const text = await transcript.innerText();
           if (seen.at(-1) !== text) seen.push(text);
-          return text.includes(STREAMED) || undefined;
+          return text.includes(STREAMED);
         },
-        60_000,
+        { what: 'the whole message in the transcript', timeoutMs: 60_000 },
       );
       const partial = seen.find((t) => t.includes('Streaming one') && !t.includes(STREAMED));
       assert.ok(partial, `no partial message was shown before the whole one: ${seen.join(' | ')}`);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isTerminalRunPhase } from '@paddock/client';
-import { bwrapSkipReason } from '@paddock/testkit';
+import { bwrapSkipReason, eventually } from '@paddock/testkit';
 import type { Page } from 'playwright-core';
 import {
   assertPageRendered,
@@ -65,11 +65,13 @@ describe('the web UI, page by page, in chromium', {
     await w.api.runs.start({ agent: 'helper', prompt: 'what is the answer?', name: 'tour-run' });
     await w.api.sandboxes.waitFor('tour', (s) => s.status?.phase === 'Running');
     // The run pages are judged on a finished run with its answer: it must get there.
-    let phase: string | undefined;
-    for (let i = 0; i < 600 && !isTerminalRunPhase(phase); i++) {
-      phase = (await w.api.resources('Run').get('tour-run')).status?.phase;
-      if (!isTerminalRunPhase(phase)) await new Promise((r) => setTimeout(r, 100));
-    }
+    const phase = await eventually(
+      async () => {
+        const phase = (await w.api.resources('Run').get('tour-run')).status?.phase;
+        return isTerminalRunPhase(phase) ? phase : undefined;
+      },
+      { what: 'the tour run finished', timeoutMs: 60_000 },
+    );
     assert.equal(phase, 'Succeeded', 'the tour run finished');
   });
   after(async () => {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient } from '@paddock/client';
 import {
   bwrapSkipReason,
+  eventually,
   type PaddockProcess,
   type ScriptedLlm,
   startPaddockProcess,
@@ -54,10 +55,13 @@ describe('a run across a control-plane crash', {
         .resources('Run')
         .delete('long')
         .catch(() => {});
-      for (let i = 0; i < 100 && (await paddock.sandboxes.list()).items.length > 0; i++) {
-        await new Promise((r) => setTimeout(r, 100));
+      try {
+        await eventually(async () => (await paddock.sandboxes.list()).items.length === 0, {
+          what: "the run's sandbox deleted",
+        });
+      } finally {
+        await server.stop();
       }
-      await server.stop();
     }
     await llm.close();
     rmSync(home, { recursive: true, force: true });
@@ -76,25 +80,24 @@ describe('a run across a control-plane crash', {
       },
     });
     // Crash while the tool runs: the model has answered once, the tool result is not in yet.
-    for (let i = 0; i < 600; i++) {
-      const { items } = await paddock.runs.events('long');
-      if (items.some((e) => e.type === 'tool.call')) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const beforeCrash = (await paddock.runs.events('long')).items;
-    assert.ok(
-      beforeCrash.some((e) => e.type === 'tool.call'),
-      'the harness called its tool',
+    const beforeCrash = await eventually(
+      async () => {
+        const { items } = await paddock.runs.events('long');
+        return items.some((e) => e.type === 'tool.call') ? items : undefined;
+      },
+      { what: 'the harness calling its tool' },
     );
     await server.kill();
 
     server = await start();
     paddock = createClient({ baseUrl: server.url });
-    let run = await paddock.resources('Run').get('long');
-    for (let i = 0; i < 600 && !['Succeeded', 'Failed'].includes(run.status?.phase ?? ''); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      run = await paddock.resources('Run').get('long');
-    }
+    const run = await eventually(
+      async () => {
+        const run = await paddock.resources('Run').get('long');
+        return ['Succeeded', 'Failed'].includes(run.status?.phase ?? '') ? run : undefined;
+      },
+      { what: 'the run finished', timeoutMs: 60_000 },
+    );
     const { items } = await paddock.runs.events('long');
     assert.equal(run.status?.phase, 'Succeeded', JSON.stringify(items.slice(-4)));
     assert.equal(run.status?.result?.text, 'survived');

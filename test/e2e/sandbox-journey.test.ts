@@ -8,7 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createClient, type PaddockClient } from '@paddock/client';
 import { isPaddockError } from '@paddock/core';
-import { bwrapSkipReason, type PaddockProcess, startPaddockProcess } from '@paddock/testkit';
+import {
+  bwrapSkipReason,
+  eventually,
+  type PaddockProcess,
+  startPaddockProcess,
+} from '@paddock/testkit';
 
 const v = 'paddock.dev/v1alpha1';
 
@@ -27,15 +32,18 @@ describe('sandbox journey through the client', {
   });
 
   after(async () => {
-    for (const s of (await paddock.sandboxes.list().catch(() => ({ items: [] }))).items) {
-      await paddock.sandboxes.delete(s.metadata.name ?? '').catch(() => {});
+    try {
+      for (const s of (await paddock.sandboxes.list()).items) {
+        await paddock.sandboxes.delete(s.metadata.name ?? '').catch(() => {});
+      }
+      // Deletion runs through the finalizer: wait until the sandboxes are gone.
+      await eventually(async () => (await paddock.sandboxes.list()).items.length === 0, {
+        what: 'every sandbox deleted',
+      });
+    } finally {
+      await server.stop();
+      rmSync(home, { recursive: true, force: true });
     }
-    // Deletion runs through the finalizer: wait until the sandboxes are gone.
-    for (let i = 0; i < 200 && (await paddock.sandboxes.list()).items.length > 0; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    await server.stop();
-    rmSync(home, { recursive: true, force: true });
   });
 
   it('creates a sandbox from a built-in template, runs a command, moves files and stops it', async () => {

@@ -15,6 +15,7 @@ import {
   startPaddockProcess,
   startScriptedLlm,
 } from '@paddock/testkit';
+import { deleteAllSandboxes } from './test-cleanup.ts';
 import { runCli } from './test-cli.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -48,15 +49,13 @@ describe('paddock agent and paddock run against a real paddock up', {
     for (const run of (await paddock.runs.list().catch(() => ({ items: [] }))).items) {
       await paddock.runs.cancel(run.metadata.name ?? '').catch(() => {});
     }
-    for (const s of (await paddock.sandboxes.list().catch(() => ({ items: [] }))).items) {
-      await paddock.sandboxes.delete(s.metadata.name ?? '').catch(() => {});
+    try {
+      await deleteAllSandboxes(paddock);
+    } finally {
+      await server.stop();
+      await llm.close();
+      rmSync(home, { recursive: true, force: true });
     }
-    for (let i = 0; i < 200 && (await paddock.sandboxes.list()).items.length > 0; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    await server.stop();
-    await llm.close();
-    rmSync(home, { recursive: true, force: true });
   });
 
   it('agent create, list, get and delete', async () => {

@@ -16,8 +16,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createClient, type PaddockClient } from '@paddock/client';
-import { bwrapSkipReason, type PaddockProcess, startPaddockProcess } from '@paddock/testkit';
+import {
+  bwrapSkipReason,
+  eventually,
+  type PaddockProcess,
+  startPaddockProcess,
+} from '@paddock/testkit';
 import { exitCodeFor } from './exit-codes.ts';
+import { deleteAllSandboxes } from './test-cleanup.ts';
 import { runCli } from './test-cli.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -66,13 +72,13 @@ describe('paddock sandbox cp and port against a real paddock up', {
   });
 
   after(async () => {
-    await paddock.sandboxes.delete(box).catch(() => {});
-    for (let i = 0; i < 200 && (await paddock.sandboxes.list()).items.length > 0; i++) {
-      await new Promise((r) => setTimeout(r, 25));
+    try {
+      await deleteAllSandboxes(paddock);
+    } finally {
+      await server.stop();
+      rmSync(home, { recursive: true, force: true });
+      rmSync(work, { recursive: true, force: true });
     }
-    await server.stop();
-    rmSync(home, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
   });
 
   it('copies a file up and down, keeping its mode', async () => {
@@ -158,13 +164,15 @@ describe('paddock sandbox cp and port against a real paddock up', {
         child.on('close', () => reject(new Error(`exited early: ${stderr}`)));
       });
       // The app may still be starting: a refused connection is retried.
-      let body = '';
-      for (let i = 0; i < 100 && body === ''; i++) {
-        body = await fetch(`http://${address}/hello.txt`)
-          .then((r) => (r.ok ? r.text() : ''))
-          .catch(() => '');
-        if (body === '') await new Promise((r) => setTimeout(r, 100));
-      }
+      const body = await eventually(
+        async () => {
+          const res = await fetch(`http://${address}/hello.txt`);
+          const text = await res.text();
+          assert.equal(res.status, 200, text);
+          return text;
+        },
+        { what: `hello.txt through ${address}`, timeoutMs: 10_000 },
+      );
       assert.equal(body, 'hello through the port\n');
       assert.equal(await (await fetch(`http://${address}/hello.txt`)).text(), body);
     } finally {

@@ -9,9 +9,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createClient, type PaddockClient } from '@paddock/client';
-import { bwrapSkipReason, type PaddockProcess, startPaddockProcess } from '@paddock/testkit';
+import {
+  bwrapSkipReason,
+  eventually,
+  type PaddockProcess,
+  startPaddockProcess,
+} from '@paddock/testkit';
 import { ExitCode } from './exit-codes.ts';
-import { type CliResult, spawnCli } from './test-cli.ts';
+import { deleteAllSandboxes } from './test-cleanup.ts';
+import { spawnCli } from './test-cli.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 const ADMIN_KEY = `pdk_${'k'.repeat(43)}`;
@@ -46,15 +52,13 @@ describe('paddock exit codes end to end', { skip: bwrapSkipReason(), timeout: 18
       .resources('ClusterPolicy')
       .delete('default')
       .catch(() => {});
-    for (const s of (await paddock.sandboxes.list().catch(() => ({ items: [] }))).items) {
-      await paddock.sandboxes.delete(s.metadata.name ?? '').catch(() => {});
+    try {
+      await deleteAllSandboxes(paddock);
+    } finally {
+      await Promise.all([server.stop(), locked.stop()]);
+      rmSync(home, { recursive: true, force: true });
+      rmSync(lockedHome, { recursive: true, force: true });
     }
-    for (let i = 0; i < 400 && (await paddock.sandboxes.list()).items.length > 0; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    await Promise.all([server.stop(), locked.stop()]);
-    rmSync(home, { recursive: true, force: true });
-    rmSync(lockedHome, { recursive: true, force: true });
   });
 
   it('2: a bad flag', async () => {
@@ -163,12 +167,15 @@ spec: {templateRef: {kind: ClusterSandboxTemplate, name: shell}}
     await paddock.sandboxes.waitFor('talker', (s) => s.status?.phase === 'Running', {
       timeoutMs: 60_000,
     });
-    let logs: CliResult | undefined;
-    for (let i = 0; i < 200 && !/two\n/.test(logs?.stdout ?? ''); i++) {
-      logs = await cli(['sandbox', 'logs', 'talker']);
-      assert.equal(logs.code, 0, logs.stderr);
-    }
-    assert.equal(logs?.stdout, 'one\ntwo\n');
+    const logs = await eventually(
+      async () => {
+        const logs = await cli(['sandbox', 'logs', 'talker']);
+        return logs.code !== 0 || /two\n/.test(logs.stdout) ? logs : undefined;
+      },
+      { what: 'both lines in the logs' },
+    );
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.equal(logs.stdout, 'one\ntwo\n');
 
     const follow = spawnCli(['--server', server.url, 'sandbox', 'logs', 'talker', '--follow'], env);
     await follow.waitFor(/two\n/);

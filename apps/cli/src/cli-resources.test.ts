@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient, type PaddockClient } from '@paddock/client';
 import { bwrapSkipReason, type PaddockProcess, startPaddockProcess } from '@paddock/testkit';
 import { ExitCode } from './exit-codes.ts';
+import { deleteAllSandboxes } from './test-cleanup.ts';
 import { spawnCli } from './test-cli.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -52,14 +53,12 @@ describe('paddock template, delete, policy and --watch', {
   });
 
   after(async () => {
-    for (const s of (await paddock.sandboxes.list().catch(() => ({ items: [] }))).items) {
-      await paddock.sandboxes.delete(s.metadata.name ?? '').catch(() => {});
+    try {
+      await deleteAllSandboxes(paddock);
+    } finally {
+      await server.stop();
+      rmSync(home, { recursive: true, force: true });
     }
-    for (let i = 0; i < 400 && (await paddock.sandboxes.list()).items.length > 0; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    await server.stop();
-    rmSync(home, { recursive: true, force: true });
   });
 
   it('lists cluster and namespaced templates, or only cluster ones', async () => {

@@ -8,20 +8,27 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type IPty, spawn } from '@lydell/node-pty';
 import { createClient, type PaddockClient } from '@paddock/client';
-import { bwrapSkipReason, type PaddockProcess, startPaddockProcess } from '@paddock/testkit';
+import {
+  bwrapSkipReason,
+  eventually,
+  type PaddockProcess,
+  startPaddockProcess,
+} from '@paddock/testkit';
+import { deleteAllSandboxes } from './test-cleanup.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 // Unique per run: cgroups are named by namespace and sandbox on the host.
 const box = `term-${randomBytes(3).toString('hex')}`;
 
-/** Polls until `pattern` is in the output; fails naming what was seen. */
-async function waitFor(output: () => string, pattern: RegExp, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pattern.test(output())) {
-    if (Date.now() > deadline)
-      assert.fail(`${pattern} not in the terminal: ${JSON.stringify(output().slice(-400))}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Resolves once `pattern` is in the output; a timeout names what was seen. */
+async function waitFor(output: () => string, pattern: RegExp): Promise<void> {
+  await eventually(
+    () => {
+      assert.match(output(), pattern, `not in ${JSON.stringify(output().slice(-400))}`);
+      return true;
+    },
+    { what: `${pattern} in the terminal`, timeoutMs: 20_000 },
+  );
 }
 
 describe('paddock sandbox shell on a pseudo-terminal', {
@@ -49,12 +56,12 @@ describe('paddock sandbox shell on a pseudo-terminal', {
 
   after(async () => {
     for (const pty of ptys) pty.kill();
-    await paddock.sandboxes.delete(box).catch(() => {});
-    for (let i = 0; i < 200 && (await paddock.sandboxes.list()).items.length > 0; i++) {
-      await new Promise((r) => setTimeout(r, 25));
+    try {
+      await deleteAllSandboxes(paddock);
+    } finally {
+      await server.stop();
+      rmSync(home, { recursive: true, force: true });
     }
-    await server.stop();
-    rmSync(home, { recursive: true, force: true });
   });
 
   it('types into the shell, follows resizes, passes Ctrl-C, exits with the shell code', async () => {
@@ -80,12 +87,14 @@ describe('paddock sandbox shell on a pseudo-terminal', {
     await waitFor(output, /^24 80\r?$/m);
     pty.resize(132, 41);
     // The resize reaches the sandbox asynchronously (SIGWINCH → CLI → server): ask until it shows.
-    const deadline = Date.now() + 20_000;
-    while (!/^41 132\r?$/m.test(text)) {
-      assert.ok(Date.now() < deadline, `no resize in ${JSON.stringify(text.slice(-300))}`);
-      pty.write('stty size\r');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await eventually(
+      () => {
+        if (/^41 132\r?$/m.test(text)) return true;
+        pty.write('stty size\r');
+        assert.fail(`no resize in ${JSON.stringify(text.slice(-300))}`);
+      },
+      { what: 'the new size from stty', timeoutMs: 20_000, intervalMs: 200 },
+    );
 
     pty.write('echo sl""eeping; sleep 30; echo sl""ept\r');
     await waitFor(output, /^sleeping\r?$/m);

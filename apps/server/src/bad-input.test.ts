@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { bwrapSkipReason } from '@paddock/testkit';
-import { API, eventually, startTestServer, type TestServer } from './test-server.ts';
+import { bwrapSkipReason, eventually } from '@paddock/testkit';
+import { API, startTestServer, type TestServer } from './test-server.ts';
 
 type Envelope = {
   error: {
@@ -60,10 +60,9 @@ describe('bad client input is 400 validation_failed naming the field, never 500'
     await eventually(
       async () => {
         const body = (await (await s.call(SANDBOX)).json()) as { status?: { phase?: string } };
-        return body.status?.phase === 'Running' ? true : undefined;
+        return body.status?.phase === 'Running';
       },
-      60_000,
-      'sandbox Running',
+      { timeoutMs: 60_000, what: 'sandbox Running' },
     );
   });
   after(() => s.close());

@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { bwrapSkipReason, mountSmallDisk, type SmallDisk } from '@paddock/testkit';
-import { API, eventually, startTestServer, type TestServer } from './test-server.ts';
+import { bwrapSkipReason, eventually, mountSmallDisk, type SmallDisk } from '@paddock/testkit';
+import { API, startTestServer, type TestServer } from './test-server.ts';
 
 /** Deletes the filler files from the host, so that cleanup can run whatever the test left. */
 function freeFromHost(home: string): void {
@@ -49,11 +49,10 @@ describe('a full data disk', { skip: bwrapSkipReason() }, () => {
       }
     ).status?.phase;
   const waitFor = (name: string, phase: string) =>
-    eventually(
-      async () => ((await phaseOf(name)) === phase ? phase : undefined),
-      60_000,
-      `${name} ${phase}`,
-    );
+    eventually(async () => ((await phaseOf(name)) === phase ? phase : undefined), {
+      timeoutMs: 60_000,
+      what: `${name} ${phase}`,
+    });
   const exec = async (name: string, command: string[]) => {
     const res = await server().call(`${sandboxes}/${name}/exec`, {
       method: 'POST',
@@ -127,11 +126,10 @@ describe('a full data disk', { skip: bwrapSkipReason() }, () => {
     await waitFor('filler', 'Stopped');
     const del = await server().call(`${sandboxes}/after`, { method: 'DELETE' });
     assert.ok(del.status < 300, await del.text());
-    await eventually(
-      async () => ((await server().call(`${sandboxes}/after`)).status === 404 ? true : undefined),
-      60_000,
-      'after deleted',
-    );
+    await eventually(async () => (await server().call(`${sandboxes}/after`)).status === 404, {
+      timeoutMs: 60_000,
+      what: 'after deleted',
+    });
     // Their audit records were committed on the full disk too (the store drew on its reserve).
     const audit = await server().call('/api/v1/audit?limit=20');
     type Item = { action: string; result: string; code?: string; target: string };

@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { eventually } from '@paddock/testkit';
 import { resolveConfig } from './config.ts';
 import { type Engine, startEngine } from './engine.ts';
 import { type RunningServer, startServer } from './server.ts';
-import { API, eventually } from './test-server.ts';
+import { API } from './test-server.ts';
 
 type Up = { engine: Engine; server: RunningServer };
 type EventList = {
@@ -64,8 +65,7 @@ describe('sandbox events kept in paddock.db', () => {
         const page = await list(first.server.url);
         return page.items.some((e) => e.reason === 'Admitted') ? page : undefined;
       },
-      30_000,
-      'an Admitted event',
+      { timeoutMs: 30_000, what: 'an Admitted event' },
     );
     assert.ok(before.items.every((e) => e.uid === metadata.uid && e.name === 'ev'));
 

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createLocalRuntime } from '@paddock/runtime-local';
-import { bwrapSkipReason } from '@paddock/testkit';
-import { API, eventually } from './test-server.ts';
+import { bwrapSkipReason, eventually } from '@paddock/testkit';
+import { API } from './test-server.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -66,10 +66,9 @@ describe('a server killed with SIGKILL mid-work and restarted', {
     await eventually(
       async () => {
         const s = (await (await call(first.url, box)).json()) as { status?: { phase?: string } };
-        return s.status?.phase === 'Running' ? true : undefined;
+        return s.status?.phase === 'Running';
       },
-      60_000,
-      'Running',
+      { timeoutMs: 60_000, what: 'Running' },
     );
     // /tmp is a tmpfs of the running sandbox: it survives only if the sandbox was never restarted.
     const mark = await call(first.url, `${box}/exec`, {

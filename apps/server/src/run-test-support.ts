@@ -1,7 +1,8 @@
 // Test support for runs: waiting for a run's outcome, reading its transcript, and what the model
 // was told of its last tool call.
-import type { RecordedRequest } from '@paddock/testkit';
-import { eventually, type TestServer } from './test-server.ts';
+import assert from 'node:assert/strict';
+import { eventually, type RecordedRequest } from '@paddock/testkit';
+import type { TestServer } from './test-server.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: a Run as JSON, read field by field in assertions.
 export type RunJson = any;
@@ -14,21 +15,18 @@ export async function finishedRun(
   server: TestServer,
   name: string,
   namespace = 'default',
+  timeoutMs = 120_000,
 ): Promise<RunJson> {
-  let last: RunJson;
-  try {
-    return await eventually<RunJson>(
-      async () => {
-        last = await (await server.call(`/api/v1/namespaces/${namespace}/runs/${name}`)).json();
-        const phase = last.status?.phase as string | undefined;
-        return phase && !ACTIVE.includes(phase) ? last : undefined;
-      },
-      120_000,
-      `run ${name} to finish`,
-    );
-  } catch (error) {
-    throw new Error(`${(error as Error).message}: ${JSON.stringify(last?.status)}`);
-  }
+  return eventually<RunJson>(
+    async () => {
+      const res = await server.call(`/api/v1/namespaces/${namespace}/runs/${name}`);
+      const run: RunJson = await res.json();
+      const phase = run.status?.phase as string | undefined;
+      assert.ok(phase && !ACTIVE.includes(phase), `status ${JSON.stringify(run.status)}`);
+      return run;
+    },
+    { timeoutMs, what: `run ${name} to finish` },
+  );
 }
 
 /** The run's stored transcript (first page). */

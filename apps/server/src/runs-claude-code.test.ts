@@ -13,7 +13,8 @@ import {
   type ScriptedTurn,
   startScriptedLlm,
 } from '@paddock/testkit';
-import { API, eventually, startTestServer, type TestServer } from './test-server.ts';
+import { finishedRun, type StoredEvent } from './run-test-support.ts';
+import { API, startTestServer, type TestServer } from './test-server.ts';
 
 const PROVIDER_KEY = 'sk-ant-real-provider-key-that-must-stay-on-the-host';
 const MODEL = 'claude-sonnet-4-5';
@@ -83,10 +84,6 @@ function play(request: RecordedRequest): ScriptedTurn {
   }
 }
 
-type StoredEvent = { seq: number; type: string; [key: string]: unknown };
-// biome-ignore lint/suspicious/noExplicitAny: a Run as JSON, read field by field in assertions.
-type RunJson = any;
-
 describe('runs with the claude-code harness', { skip: bwrapSkipReason(), timeout: 240_000 }, () => {
   let llm: ScriptedLlm;
   let server: TestServer;
@@ -125,18 +122,7 @@ describe('runs with the claude-code harness', { skip: bwrapSkipReason(), timeout
     });
     assert.equal(created.status, 201, await created.clone().text());
 
-    let last: RunJson;
-    const run = await eventually<RunJson>(
-      async () => {
-        last = await (await server.call('/api/v1/namespaces/default/runs/claude')).json();
-        const phase = last.status?.phase as string | undefined;
-        return phase && !['Pending', 'Starting', 'Running'].includes(phase) ? last : undefined;
-      },
-      180_000,
-      'the claude-code run to finish',
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}: ${JSON.stringify(last?.status)}`);
-    });
+    const run = await finishedRun(server, 'claude', 'default', 180_000);
     const res = await server.call('/api/v1/namespaces/default/runs/claude/events');
     const events = ((await res.json()) as { items: StoredEvent[] }).items;
     const summary = JSON.stringify(events.map((e) => [e.type, e.message ?? e.name ?? '']));

@@ -4,13 +4,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   bwrapSkipReason,
+  eventually,
   type RecordedRequest,
   type ScriptedLlm,
   type ScriptedTurn,
   startScriptedLlm,
 } from '@paddock/testkit';
 import { finishedRun, lastToolResult, type RunJson, runTranscript } from './run-test-support.ts';
-import { API, eventually, startTestServer, type TestServer } from './test-server.ts';
+import { API, startTestServer, type TestServer } from './test-server.ts';
 
 const PROVIDER_KEY = 'sk-ant-real-provider-key-that-must-stay-on-the-host';
 
@@ -267,11 +268,7 @@ describe('runs', { skip: bwrapSkipReason(), timeout: 180_000 }, () => {
       { harness: { kind: 'builtin' }, provider: 'anthropic', model: 'claude-sonnet-4-5' },
       'hang',
     );
-    await eventually(
-      async () => (llm.requests.length > 0 ? true : undefined),
-      60_000,
-      'the model call',
-    );
+    await eventually(() => llm.requests.length > 0, { timeoutMs: 60_000, what: 'the model call' });
     const res = await server.call('/api/v1/namespaces/default/runs/slow/cancel', {
       method: 'POST',
     });
@@ -285,8 +282,7 @@ describe('runs', { skip: bwrapSkipReason(), timeout: 180_000 }, () => {
         const all = (await transcript('slow')).filter((e) => e.type !== 'llm.call');
         return all.at(-1)?.type === 'run.finished' ? all : undefined;
       },
-      30_000,
-      'the harness to record its end',
+      { timeoutMs: 30_000, what: 'the harness to record its end' },
     );
     assert.equal(events.at(-1)?.outcome, 'cancelled');
   });

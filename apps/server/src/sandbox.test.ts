@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { bwrapSkipReason } from '@paddock/testkit';
-import { API, eventually, startTestServer, type TestServer } from './test-server.ts';
+import { bwrapSkipReason, eventually } from '@paddock/testkit';
+import { API, startTestServer, type TestServer } from './test-server.ts';
 
 describe('sandboxes over HTTP on the real bubblewrap runtime', {
   skip: bwrapSkipReason(),
@@ -15,11 +15,10 @@ describe('sandboxes over HTTP on the real bubblewrap runtime', {
   const phaseOf = async () =>
     ((await (await s.call(base)).json()) as { status?: { phase?: string } }).status?.phase;
   const waitFor = (phase: string) =>
-    eventually(
-      async () => ((await phaseOf()) === phase ? phase : undefined),
-      60_000,
-      `phase ${phase}`,
-    );
+    eventually(async () => ((await phaseOf()) === phase ? phase : undefined), {
+      timeoutMs: 60_000,
+      what: `phase ${phase}`,
+    });
 
   before(async () => {
     s = await startTestServer();
@@ -147,8 +146,7 @@ describe('sandboxes over HTTP on the real bubblewrap runtime', {
         const got = await (await s.call(logs)).text();
         return got.includes('two') ? got : undefined;
       },
-      60_000,
-      'logs',
+      { timeoutMs: 60_000, what: 'logs' },
     );
     assert.equal(text, 'one\ntwo\n');
     assert.equal(await (await s.call(`${logs}?tailLines=1`)).text(), 'two\n');

@@ -201,6 +201,7 @@ describe('REST server (anonymous admin on loopback)', () => {
     assert.equal((await s.call(collection, { method: 'POST', body: agent('w1') })).status, 201);
     const watch = await s.call(`${collection}?watch=true`);
     const creating = (async () => {
+      // Lets the watch reach its wait first: the writes must arrive as live events.
       await new Promise((resolve) => setTimeout(resolve, 100));
       await s.call(collection, { method: 'POST', body: agent('w2') });
       await s.call(`${collection}/w1`, { method: 'DELETE' });

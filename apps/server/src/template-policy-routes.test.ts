@@ -1,8 +1,8 @@
 // Template resolution, the effective policy and the policy dry run over raw HTTP against a real server.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { bwrapSkipReason } from '@paddock/testkit';
-import { API, eventually, startTestServer, type TestServer } from './test-server.ts';
+import { bwrapSkipReason, eventually } from '@paddock/testkit';
+import { API, startTestServer, type TestServer } from './test-server.ts';
 
 type ErrorBody = { error: { code: string; details: Record<string, unknown> } };
 
@@ -203,12 +203,17 @@ describe('effective policy usage on the real runtime', { skip: bwrapSkipReason()
       }),
     });
     assert.equal(res.status, 201, await res.text());
-    const usage = await eventually(async () => {
-      const body = (await (await s.call('/api/v1/namespaces/default/policy/effective')).json()) as {
-        usage: { namespaceSandboxes: number; userSandboxes: number };
-      };
-      return body.usage.namespaceSandboxes > 0 ? body.usage : undefined;
-    }, 60_000);
+    const usage = await eventually(
+      async () => {
+        const body = (await (
+          await s.call('/api/v1/namespaces/default/policy/effective')
+        ).json()) as {
+          usage: { namespaceSandboxes: number; userSandboxes: number };
+        };
+        return body.usage.namespaceSandboxes > 0 ? body.usage : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the sandbox counted in the usage' },
+    );
     assert.deepEqual(usage, { namespaceSandboxes: 1, userSandboxes: 1, ...zeroSpend });
   });
 });

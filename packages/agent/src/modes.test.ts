@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseTranscriptLine, type TranscriptEvent } from '@paddock/core';
 import { uploadInPieces } from '@paddock/http';
-import { startScriptedLlm } from '@paddock/testkit';
+import { eventually, startScriptedLlm } from '@paddock/testkit';
 import { ofType, providerEnv, startAgent, tempWorkspace } from './test-support/agent-process.ts';
 import { isRunning, untilGone } from './test-support/process-state.ts';
 
@@ -15,10 +15,6 @@ before(async () => {
   workspace = await tempWorkspace();
 });
 after(() => workspace.cleanup());
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
-}
 
 test('SIGTERM mid-stream: run.finished cancelled, exit 130', async () => {
   const llm = await startScriptedLlm({ script: [{ text: 'streaming forever', isHanging: true }] });
@@ -29,7 +25,7 @@ test('SIGTERM mid-stream: run.finished cancelled, exit 130', async () => {
       env: providerEnv('anthropic', llm.url),
     });
     // The scripted turn sends its first frame and hangs: the stream is open once the request is in.
-    await until(() => llm.requests.length === 1);
+    await eventually(() => llm.requests.length === 1, { what: 'the model call', intervalMs: 10 });
     agent.child.kill('SIGTERM');
     const { code, events } = await agent.exited;
     assert.equal(code, 130);
@@ -61,11 +57,10 @@ test('SIGTERM mid-tool kills the tool process group: no orphans', async () => {
       env: providerEnv('openai', llm.url),
     });
     await agent.waitFor((e) => e.type === 'tool.call');
-    let pid = 0;
-    while (pid === 0) {
-      pid = Number(await readFile(`${workspace.dir}/bg.pid`, 'utf8').catch(() => '0'));
-      if (pid === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    const pid = await eventually(
+      async () => Number(await readFile(`${workspace.dir}/bg.pid`, 'utf8')) || false,
+      { what: 'the background pid in bg.pid', intervalMs: 10 },
+    );
     assert.ok(isRunning(pid));
     agent.child.kill('SIGTERM');
     const { code, events } = await agent.exited;

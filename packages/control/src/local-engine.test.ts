@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Sandbox, SandboxRef } from '@paddock/core';
 import { createLocalRuntime, type LocalRuntime } from '@paddock/runtime-local';
 import { openSqliteStore, type SqliteStore } from '@paddock/store-sqlite';
-import { bwrapSkipReason } from '@paddock/testkit';
+import { bwrapSkipReason, eventually } from '@paddock/testkit';
 import { MemoryEventRecorder } from './event-recorder.ts';
 import { runToCompletion } from './run-to-completion.ts';
 import { reconcileSandbox } from './sandbox-reconciler.ts';
@@ -116,8 +116,9 @@ describe('local engine: reconciler + SQLite + bubblewrap', {
         process.kill(pid, 'SIGKILL');
       } catch {}
     }
-    await new Promise((r) => setTimeout(r, 100));
-    assert.notEqual((await runtime.observe(refOf(s))).state, 'running');
+    await eventually(async () => (await runtime.observe(refOf(s))).state !== 'running', {
+      what: 'the sandbox seen down',
+    });
     runtime = createLocalRuntime({ root });
     const back = await settle('box');
     assert.equal(back.status?.phase, 'Running');

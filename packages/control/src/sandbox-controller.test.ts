@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isPaddockError, type ResourceStore, type Sandbox } from '@paddock/core';
 import { openSqliteStore } from '@paddock/store-sqlite';
-import { MemoryRuntime } from '@paddock/testkit';
+import { eventually, MemoryRuntime } from '@paddock/testkit';
 import { MemoryEventRecorder } from './event-recorder.ts';
 import {
   collectOrphans,
@@ -14,26 +14,34 @@ import {
 } from './sandbox-controller.ts';
 import { sandboxManifest, templateManifest } from './test-harness.ts';
 
-async function waitFor(
-  store: ResourceStore,
-  name: string,
-  predicate: (s: Sandbox | undefined) => boolean,
-) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const current = await store
-      .get('Sandbox', { namespace: 'default', name })
-      .catch((e: unknown) => {
-        if (isPaddockError(e, 'not_found')) return undefined;
+const at = (name: string) => ({ namespace: 'default', name });
+
+/** The sandbox once its phase is `phase`; a timeout names its last status. */
+function phaseReached(store: ResourceStore, name: string, phase: string): Promise<Sandbox> {
+  return eventually(
+    async () => {
+      const s = await store.get('Sandbox', at(name));
+      assert.equal(s.status?.phase, phase, `status ${JSON.stringify(s.status)}`);
+      return s;
+    },
+    { what: `sandbox ${name} ${phase}`, intervalMs: 5 },
+  );
+}
+
+/** Resolves once the sandbox is gone from the store. */
+function gone(store: ResourceStore, name: string): Promise<true> {
+  return eventually(
+    async () => {
+      try {
+        await store.get('Sandbox', at(name));
+        return false;
+      } catch (e) {
+        if (isPaddockError(e, 'not_found')) return true;
         throw e;
-      });
-    if (predicate(current)) return current;
-    if (Date.now() > deadline)
-      assert.fail(
-        `sandbox ${name} never reached the expected state: ${JSON.stringify(current?.status)}`,
-      );
-    await new Promise((r) => setTimeout(r, 10));
-  }
+      }
+    },
+    { what: `sandbox ${name} deleted`, intervalMs: 5 },
+  );
 }
 
 describe('sandbox controller (watch-driven)', () => {
@@ -60,17 +68,16 @@ describe('sandbox controller (watch-driven)', () => {
 
   it('reconciles a created sandbox to Running without being asked', async () => {
     await store.create(sandboxManifest('live'));
-    const s = await waitFor(store, 'live', (x) => x?.status?.phase === 'Running');
-    assert.ok(s?.metadata.finalizers?.includes('paddock.dev/sandbox-runtime'));
+    const s = await phaseReached(store, 'live', 'Running');
+    assert.ok(s.metadata.finalizers?.includes('paddock.dev/sandbox-runtime'));
   });
 
   it('reacts to a spec change and to a delete', async () => {
-    const s = await waitFor(store, 'live', (x) => x?.status?.phase === 'Running');
-    assert.ok(s);
+    const s = await phaseReached(store, 'live', 'Running');
     await store.update({ ...s, spec: { ...s.spec, desiredState: 'Stopped' } });
-    await waitFor(store, 'live', (x) => x?.status?.phase === 'Stopped');
+    await phaseReached(store, 'live', 'Stopped');
     await store.delete('Sandbox', { namespace: 'default', name: 'live' });
-    await waitFor(store, 'live', (x) => x === undefined);
+    await gone(store, 'live');
     const id = s.status?.runtime?.id ?? '';
     assert.ok(
       !(await runtime.list()).some((r) => id.includes(`/${r.name}/`)),
@@ -79,11 +86,10 @@ describe('sandbox controller (watch-driven)', () => {
   });
 
   it('keeps the warm pool filled from template changes', async () => {
-    const deadline = Date.now() + 10_000;
-    while ((controller.warmPool.stats()[0]?.ready ?? 0) < 1 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    assert.equal(controller.warmPool.stats()[0]?.ready, 1);
+    await eventually(() => controller.warmPool.stats()[0]?.ready === 1, {
+      what: 'one ready sandbox in the warm pool',
+      intervalMs: 5,
+    });
   });
 });
 

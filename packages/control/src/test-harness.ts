@@ -106,15 +106,3 @@ export async function openTempStores(
     },
   };
 }
-
-/** Resolves once `check` holds; fails naming `what` after 10 s. */
-export async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { within } from '@paddock/testkit';
+import { eventually } from '@paddock/testkit';
 import OpenAI from 'openai';
 import { type FixtureOptions, REAL_KEY, startGatewayFixture } from './gateway-fixture.ts';
 
@@ -133,7 +133,11 @@ describe('gateway, OpenAI Chat Completions through the openai SDK', () => {
       { model: 'gpt-4o', messages: hello },
       { signal: abort.signal, maxRetries: 0 },
     );
-    await within(waitForRequest(g.llm.requests), 10_000, 'the upstream request');
+    await eventually(() => g.llm.requests.length > 0, {
+      what: 'the upstream request',
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     abort.abort();
     await assert.rejects(pending);
     const [call] = await g.waitForCalls(1);
@@ -141,10 +145,6 @@ describe('gateway, OpenAI Chat Completions through the openai SDK', () => {
     assert.equal(call?.error?.code, 'client_closed_request');
   });
 });
-
-async function waitForRequest(requests: readonly unknown[]): Promise<void> {
-  while (requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-}
 
 describe('gateway, OpenAI Responses API (what Codex speaks) through the openai SDK', () => {
   it('forwards a streamed response untouched and meters it from response.completed', async (t) => {

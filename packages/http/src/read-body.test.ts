@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { eventually, within } from '@paddock/testkit';
 import { BodyProblem, BodyReadError, isBodyProblem } from './body-error.ts';
 import { type Listener, startListener } from './listener.fixture.ts';
 import { readBody } from './read-body.ts';
@@ -97,18 +98,24 @@ describe('readBody', () => {
         () => assert.fail('no answer was expected'),
         () => undefined,
       );
-      await until(() => seen[0] !== undefined && seen[0].req.socket.bytesRead > LIMIT_BYTES / 4);
+      await eventually(() => (seen[0]?.req.socket.bytesRead ?? 0) > LIMIT_BYTES / 4, {
+        what: 'a quarter of the body read',
+        intervalMs: 5,
+      });
       request.destroy();
       await failed;
       const [first] = seen;
       assert.ok(first !== undefined);
-      const outcome = await within(first.outcome);
+      const outcome = await within(first.outcome, 5_000, 'the read to end');
       assert.ok(outcome instanceof BodyReadError, String(outcome));
       assert.equal(outcome.problem, BodyProblem.CutOff);
       for (const event of ['data', 'end', 'error', 'close']) {
         assert.equal(first.req.listenerCount(event), 0, `a '${event}' listener was left`);
       }
-      await until(async () => (await connections(listener)) === 0);
+      await eventually(async () => (await connections(listener)) === 0, {
+        what: 'no connection left',
+        intervalMs: 5,
+      });
     });
   }
 });
@@ -129,8 +136,12 @@ describe('readBody after the client left', () => {
     upload.answer.catch(() => {});
     const req = await request;
     upload.request.destroy();
-    await until(() => req.destroyed);
-    const outcome = await within(readBody(req, LIMIT_BYTES).catch((error: unknown) => error));
+    await eventually(() => req.destroyed, { what: 'the request destroyed', intervalMs: 5 });
+    const outcome = await within(
+      readBody(req, LIMIT_BYTES).catch((error: unknown) => error),
+      5_000,
+      'the read to end',
+    );
     assert.ok(isBodyProblem(outcome, BodyProblem.CutOff), String(outcome));
   });
 });
@@ -139,22 +150,4 @@ function connections(listener: Listener): Promise<number> {
   return new Promise((resolve, reject) =>
     listener.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
   );
-}
-
-/** `promise`, failing after 5 s: a read that never ends is a leak. */
-function within<T>(promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('not settled in 5 s')), 5_000);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Resolves once `condition` holds; fails after 5 s. */
-async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`not reached in 5 s: ${condition}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
+import { eventually } from '@paddock/testkit';
 import { type Handler, startListener } from './listener.fixture.ts';
 import { readBody } from './read-body.ts';
 import { sendJson, sendWhole } from './send-whole.ts';
@@ -89,7 +90,11 @@ describe('sendWhole', () => {
     assert.equal((await answer).status, 413);
     request.destroy();
     const { req, res } = await seen;
-    await eventually(() => res.writableEnded, 'the answer ended at once, not after the timeout');
+    await eventually(() => res.writableEnded, {
+      what: 'the answer ended at once, not after the timeout',
+      timeoutMs: 5_000,
+      intervalMs: 5,
+    });
     for (const event of ['data', 'end', 'error', 'close']) {
       assert.equal(req.listenerCount(event), 0, `a '${event}' listener was left`);
     }
@@ -121,12 +126,4 @@ function earlyAnswer(limits: DrainLimits) {
     resolve({ req, res });
   };
   return { seen, handler };
-}
-
-async function eventually(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`not within 5 s: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { isPaddockError } from '@paddock/core';
+import { eventually } from '@paddock/testkit';
 import { SandboxDirs } from './sandbox-state.ts';
 import {
   createTestWorld,
@@ -41,11 +42,10 @@ describe('local runtime lifecycle', { skip: skipReason }, () => {
     await sh(world.runtime, ref, 'echo survived > /workspace/f');
     const state = JSON.parse(readFileSync(new SandboxDirs(world.root, ref).state, 'utf8'));
     process.kill(state.incarnation.anchor.pid, 'SIGKILL');
-    for (let i = 0; i < 100 && (await world.runtime.observe(ref)).state === 'running'; i += 1) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const observed = await world.runtime.observe(ref);
-    assert.notEqual(observed.state, 'running');
+    await eventually(async () => (await world.runtime.observe(ref)).state !== 'running', {
+      what: 'the sandbox observed down',
+      intervalMs: 10,
+    });
     assert.equal((await world.runtime.start(ref)).state, 'running');
     assert.equal((await run(world.runtime, ref, ['cat', '/workspace/f'])).stdout, 'survived\n');
   });

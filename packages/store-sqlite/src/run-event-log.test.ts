@@ -48,7 +48,7 @@ function appender(path: string, tag: string, batches: number, startAt: number): 
     import { openSqliteRunEventLog } from ${JSON.stringify(INDEX_URL)};
     const log = await openSqliteRunEventLog({ path: ${JSON.stringify(path)} });
     const event = (message) => ({ v: 1, ts: new Date().toISOString(), type: 'log', level: 'info', message });
-    await new Promise((resolve) => setTimeout(resolve, ${startAt} - Date.now()));
+    await new Promise((resolve) => setTimeout(resolve, ${startAt} - Date.now())); // all start together
     for (let i = 0; i < ${batches}; i += 1) {
       await log.append('run', [event('${tag}' + i + 'a'), event('${tag}' + i + 'b')], { sourceOffset: i });
     }

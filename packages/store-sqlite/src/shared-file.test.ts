@@ -32,7 +32,7 @@ function incrementer(path: string, times: number, startAt: number): Promise<unkn
     const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
     const store = await openSqliteStore({ path: ${JSON.stringify(path)} });
     const key = { namespace: 'ns', name: 'counter' };
-    await sleep(${startAt} - Date.now());
+    await sleep(${startAt} - Date.now()); // all start together
     for (let i = 0; i < ${times}; i += 1) {
       for (;;) {
         const t = await store.get('SandboxTemplate', key);

@@ -5,6 +5,7 @@ export {
   resourceEvent,
   runEventLogContract,
 } from './event-log-contract.ts';
+export { type EventuallyOptions, eventually } from './eventually.ts';
 export { type ExecScript, MemoryRuntime, type ScriptedResult } from './memory-runtime.ts';
 export {
   type OidcTestUser,

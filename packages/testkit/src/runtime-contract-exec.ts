@@ -149,7 +149,7 @@ export function execCases(group: RuntimeGroup): void {
       await runToEnd(runtime, ref, ['true']);
       const first = (await runtime.observe(ref)).lastActivityAt;
       assert.ok(first !== undefined && !Number.isNaN(Date.parse(first)), String(first));
-      await pause(50);
+      await pause(50); // the clock moves on between the two execs
       await runToEnd(runtime, ref, ['true']);
       const second = (await runtime.observe(ref)).lastActivityAt;
       assert.ok(

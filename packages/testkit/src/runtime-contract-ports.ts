@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { type DuplexStream, ErrorCode, isPaddockError } from '@paddock/core';
+import { ErrorCode } from '@paddock/core';
+import { eventually } from './eventually.ts';
 import type { RuntimeGroup } from './runtime-contract.ts';
 import { encode, readUntil, startBackground } from './runtime-fixtures.ts';
-import { assertRejectsWith, pause } from './store-fixtures.ts';
+import { assertRejectsWith } from './store-fixtures.ts';
 
 /** connectPort: a byte stream to a TCP port inside the sandbox, and nothing else. */
 export function portCases(group: RuntimeGroup): void {
@@ -16,16 +17,11 @@ export function portCases(group: RuntimeGroup): void {
         command: ['socat', 'TCP-LISTEN:7000,bind=127.0.0.1,fork,reuseaddr', 'PIPE'],
       });
       try {
-        let stream: DuplexStream | undefined;
         // The listener needs a moment to bind; until then the port is not_found.
-        for (let attempt = 0; attempt < 100 && stream === undefined; attempt += 1) {
-          stream = await runtime.connectPort(ref, 7000).catch((error: unknown) => {
-            if (!isPaddockError(error, ErrorCode.NotFound)) throw error;
-            return undefined;
-          });
-          if (stream === undefined) await pause(50);
-        }
-        assert.ok(stream, 'the in-sandbox server accepted a connection');
+        const stream = await eventually(() => runtime.connectPort(ref, 7000), {
+          what: 'the in-sandbox server accepting a connection',
+          timeoutMs: 10_000,
+        });
         const writer = stream.writable.getWriter();
         await writer.write(encode('hello\n'));
         const reader = stream.readable.getReader();

@@ -2,7 +2,8 @@
 // the objects they act on. Alice owns a Running sandbox shared with carol, an agent, a finished
 // run and a credential; admins made the templates and policies; bob owns nothing of hers.
 import assert from 'node:assert/strict';
-import { API, eventually } from '../test-server.ts';
+import { eventually } from '@paddock/testkit';
+import { API } from '../test-server.ts';
 import { type AuthWorld, startAuthWorld, uniqueName } from '../ws/test-users.ts';
 
 /** Who calls: alice (the owner), bob (another user), carol (alice's sandbox is shared with her). */
@@ -201,16 +202,15 @@ export async function startAuthzWorld(): Promise<AuthzWorld> {
 type Call = AuthzWorld['call'];
 
 export async function waitForPhase(call: Call, sandbox: string, phase: string): Promise<void> {
-  await eventually(
+  const got = await eventually(
     async () => {
       const res = await call('admin', `${nsPath('sandboxes')}/${sandbox}`);
       const got = ((await res.json()) as JsonValue).status?.phase;
-      assert.ok(got !== 'Error', `sandbox ${sandbox} is in Error`);
-      return got === phase ? got : undefined;
+      return got === phase || got === 'Error' ? got : undefined;
     },
-    60_000,
-    `sandbox ${sandbox} ${phase}`,
+    { timeoutMs: 60_000, what: `sandbox ${sandbox} ${phase}` },
   );
+  assert.equal(got, phase, `sandbox ${sandbox} is in Error`);
 }
 
 const ACTIVE_RUN_PHASES = ['Pending', 'Starting', 'Running'];
@@ -223,8 +223,7 @@ export async function waitForRunEnd(call: Call, run: string): Promise<JsonValue>
       const phase = got.status?.phase;
       return phase !== undefined && !ACTIVE_RUN_PHASES.includes(phase) ? got : undefined;
     },
-    60_000,
-    `run ${run} to end`,
+    { timeoutMs: 60_000, what: `run ${run} to end` },
   );
 }
 
@@ -237,9 +236,8 @@ async function waitForPort(call: Call, sandbox: string): Promise<void> {
         method: 'POST',
         body: { command: ['python3', '-c', probe] },
       });
-      return ((await res.json()) as JsonValue).exitCode === 0 ? true : undefined;
+      return ((await res.json()) as JsonValue).exitCode === 0;
     },
-    30_000,
-    `port ${BOX_PORT} listening in ${sandbox}`,
+    { timeoutMs: 30_000, what: `port ${BOX_PORT} listening in ${sandbox}` },
   );
 }

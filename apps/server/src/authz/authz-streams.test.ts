@@ -18,7 +18,7 @@ import {
 } from './authz-fixtures.ts';
 import { currentManifest, freshSandbox } from './authz-fresh.ts';
 import { type Expect, type Outcome, STREAM_MATRIX } from './authz-matrix.ts';
-import { openSse, type SseStream } from './authz-sse.ts';
+import { openSse, type SseStream } from './authz-sse-fixture.ts';
 
 /** The handshake's outcome: 101 when the socket opened (then closed at once). */
 async function handshake(fx: AuthzWorld, role: Role, path: string, protocol: string) {

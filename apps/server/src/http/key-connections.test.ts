@@ -3,8 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TERMINAL_PROTOCOL } from '@paddock/api';
-import { bwrapSkipReason } from '@paddock/testkit';
-import { eventually } from '../test-server.ts';
+import { bwrapSkipReason, eventually } from '@paddock/testkit';
 import { type AuthWorld, openSocket, startAuthWorld, uniqueName } from '../ws/test-users.ts';
 
 /** An open event stream: everything it has sent so far, and whether it has ended. */
@@ -25,7 +24,7 @@ async function openStream(url: string, token: string) {
     }
     state.ended = true;
   })();
-  await eventually(async () => (state.text.includes('stream open') ? true : undefined));
+  await eventually(() => state.text.includes('stream open'), { what: 'the stream open' });
   return { state, cancel: () => reader?.cancel().catch(() => {}) };
 }
 
@@ -69,11 +68,7 @@ describe('revoking an API key ends its open connections', {
     });
     assert.equal(revoked.status, 200, await revoked.clone().text());
 
-    await eventually(
-      async () => (doomed.state.ended ? true : undefined),
-      5000,
-      'the stream to end',
-    );
+    await eventually(() => doomed.state.ended, { timeoutMs: 5000, what: 'the stream to end' });
     await terminal.socket.closed;
     assert.equal(kept.state.ended, false, 'the other key keeps its stream');
     // The stream of the other key still delivers.
@@ -81,10 +76,7 @@ describe('revoking an API key ends its open connections', {
       method: 'POST',
       token: w.alice,
     });
-    await eventually(
-      async () => (kept.state.text.includes('"Stopped"') ? true : undefined),
-      30_000,
-    );
+    await eventually(() => kept.state.text.includes('"Stopped"'), { what: 'the Stopped event' });
     const again = await fetch(watch, { headers: { authorization: `Bearer ${key}` } });
     assert.equal(again.status, 401);
     await again.body?.cancel();

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { bwrapSkipReason } from '@paddock/testkit';
+import { bwrapSkipReason, eventually } from '@paddock/testkit';
 import type { WebSocket } from 'ws';
-import { eventually } from '../test-server.ts';
 import { type AuthWorld, startAuthWorld, uniqueName } from '../ws/test-users.ts';
 import { createWebTemplate, previewUrlOf } from './preview-test-app.ts';
 import {
@@ -71,11 +70,10 @@ describe('preview links and cookies end with the API key or the share they came 
     await createWebTemplate(w);
     await w.createSandbox(web, w.alice, { kind: 'SandboxTemplate', name: 'web' });
     kept = await exchangePreviewUrl(await previewUrlOf(w, web, w.alice));
-    await eventually(
-      async () => ((await get(kept)).status === 200 ? true : undefined),
-      30_000,
-      `the app at ${kept.base} answering`,
-    );
+    await eventually(async () => (await get(kept)).status === 200, {
+      timeoutMs: 30_000,
+      what: `the app at ${kept.base} answering`,
+    });
   });
   after(async () => {
     for (const ws of sockets) ws.terminate();

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { bwrapSkipReason } from '@paddock/testkit';
+import { bwrapSkipReason, eventually } from '@paddock/testkit';
 import type { WebSocket } from 'ws';
-import { eventually } from '../test-server.ts';
 import { type AuthWorld, startAuthWorld, uniqueName } from '../ws/test-users.ts';
 import {
   createWebTemplate,
@@ -44,11 +43,9 @@ describe('previews on their own origin, on the real bubblewrap runtime', {
     for (const opened of [alice, bob]) {
       await eventually(
         async () =>
-          (await previewRequest(opened.base, { headers: { cookie: opened.cookie } })).status === 200
-            ? true
-            : undefined,
-        30_000,
-        `the app at ${opened.base} answering`,
+          (await previewRequest(opened.base, { headers: { cookie: opened.cookie } })).status ===
+          200,
+        { timeoutMs: 30_000, what: `the app at ${opened.base} answering` },
       );
     }
   });

@@ -5,8 +5,8 @@ import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from '@paddock/client';
 import { isPaddockError } from '@paddock/core';
-import { bwrapSkipReason } from '@paddock/testkit';
-import { API, eventually } from '../test-server.ts';
+import { bwrapSkipReason, eventually } from '@paddock/testkit';
+import { API } from '../test-server.ts';
 import { type AuthWorld, startAuthWorld, uniqueName } from './test-users.ts';
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -77,16 +77,18 @@ describe('port forward on the real bubblewrap runtime', {
 
   it('carries raw TCP both ways to a declared port, and audits it', async () => {
     const alice = createClient({ baseUrl: w.s.url, token: w.alice });
-    const response = await eventually(async () => {
-      const forward = await alice.sandboxes.portForward(box, 7000).catch(() => undefined);
-      if (forward === undefined) return undefined;
-      const writer = forward.writable.getWriter();
-      await writer.write(new TextEncoder().encode('GET /hello.txt HTTP/1.0\r\n\r\n'));
-      writer.releaseLock();
-      const text = await new Response(forward.readable).text();
-      forward.close();
-      return text.length > 0 ? text : undefined;
-    });
+    const response = await eventually(
+      async () => {
+        const forward = await alice.sandboxes.portForward(box, 7000);
+        const writer = forward.writable.getWriter();
+        await writer.write(new TextEncoder().encode('GET /hello.txt HTTP/1.0\r\n\r\n'));
+        writer.releaseLock();
+        const text = await new Response(forward.readable).text();
+        forward.close();
+        return text.length > 0 ? text : undefined;
+      },
+      { what: 'an answer through port 7000' },
+    );
     assert.match(response, /^HTTP\/1\.0 200 /);
     assert.match(response, /\r\n\r\nforwarded\n$/);
     const audit = await w.s.call('/api/v1/audit?action=port.forward', { token: w.admin });

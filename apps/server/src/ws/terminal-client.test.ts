@@ -5,8 +5,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createClient, type Terminal } from '@paddock/client';
 import { isPaddockError } from '@paddock/core';
-import { bwrapSkipReason } from '@paddock/testkit';
-import { eventually } from '../test-server.ts';
+import { bwrapSkipReason, eventually } from '@paddock/testkit';
 import { type AuthWorld, startAuthWorld, uniqueName } from './test-users.ts';
 
 /** A TCP relay to `target`; `cut()` destroys every connection as a network failure would. */
@@ -51,9 +50,11 @@ function collect(terminal: Terminal): () => string {
 
 const waitFor = (output: () => string, pattern: RegExp) =>
   eventually(
-    async () => (pattern.test(output()) ? true : undefined),
-    15_000,
-    `${pattern} in ${JSON.stringify(output().slice(-300))}`,
+    () => {
+      assert.match(output(), pattern, `not in ${JSON.stringify(output().slice(-300))}`);
+      return true;
+    },
+    { timeoutMs: 15_000, what: `${pattern} in the terminal` },
   );
 
 describe('client terminal against the real server', {

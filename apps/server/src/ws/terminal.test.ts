@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TERMINAL_PROTOCOL } from '@paddock/api';
-import { bwrapSkipReason } from '@paddock/testkit';
-import { eventually } from '../test-server.ts';
+import { bwrapSkipReason, eventually } from '@paddock/testkit';
 import { BEARER_PROTOCOL_PREFIX } from './credential.ts';
 import {
   type AuthWorld,
@@ -72,6 +71,7 @@ describe('WebSocket terminal on the real bubblewrap runtime', {
     await first.socket.waitForOutput(/la""ter/);
     first.socket.ws.terminate();
     await first.socket.closed;
+    // Detached while `sleep 1` runs: "later" is printed to no one and must come back as replay.
     await new Promise((resolve) => setTimeout(resolve, 1300));
     const second = open(`?session=${id}`, { token: w.alice });
     await second.opened;
@@ -110,6 +110,7 @@ describe('WebSocket terminal on the real bubblewrap runtime', {
       'the shell is seen',
     );
     first.socket.ws.terminate();
+    // Waits out the reconnect window: nothing observable announces its end.
     await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS + 1000));
     const late = open(`?session=${id}`, { token: w.alice });
     await late.opened;
@@ -126,10 +127,9 @@ describe('WebSocket terminal on the real bubblewrap runtime', {
             command: ['sh', '-c', `test -d /proc/${pid} && echo alive || echo gone`],
           }),
         });
-        return ((await res.json()) as { stdout: string }).stdout === 'gone\n' ? true : undefined;
+        return ((await res.json()) as { stdout: string }).stdout === 'gone\n';
       },
-      5000,
-      `shell ${pid} gone`,
+      { timeoutMs: 5000, what: `shell ${pid} gone` },
     );
     const audit = (await (
       await w.s.call('/api/v1/audit?action=terminal.close', { token: w.admin })
@@ -195,7 +195,10 @@ describe('WebSocket terminal on the real bubblewrap runtime', {
     assert.equal(opening?.actor, 'alice');
     assert.equal(opening?.result, 'success');
     assert.equal(opening?.target, `Sandbox/default/${box}`);
-    const closing = await eventually(() => query('terminal.close'), 5000, 'terminal.close');
+    const closing = await eventually(() => query('terminal.close'), {
+      timeoutMs: 5000,
+      what: 'terminal.close',
+    });
     assert.equal(closing.actor, 'alice');
     const denied = (await (
       await w.s.call('/api/v1/audit?action=auth.failure', { token: w.admin })
@@ -217,8 +220,7 @@ describe('WebSocket terminal on the real bubblewrap runtime', {
         const phase = ((await got.json()) as { status?: { phase?: string } }).status?.phase;
         return phase === 'Stopped' ? phase : undefined;
       },
-      60_000,
-      'Stopped',
+      { timeoutMs: 60_000, what: 'Stopped' },
     );
     const refused = open('', { token: w.alice });
     assert.deepEqual(

@@ -2,10 +2,11 @@
 // sandboxes owned by them on the real runtime.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { eventually } from '@paddock/testkit';
 import { WebSocket } from 'ws';
 import { bootstrapAdminKey } from '../bootstrap-key.ts';
 import type { ServerFlags } from '../config.ts';
-import { API, eventually, startTestServer, type TestServer } from '../test-server.ts';
+import { API, startTestServer, type TestServer } from '../test-server.ts';
 
 export type AuthWorld = {
   s: TestServer;
@@ -56,16 +57,15 @@ export async function startAuthWorld(flags: ServerFlags = {}): Promise<AuthWorld
         }),
       });
       assert.equal(res.status, 201, await res.clone().text());
-      await eventually(
+      const phase = await eventually(
         async () => {
           const got = await s.call(`/api/v1/namespaces/default/sandboxes/${name}`, { token });
           const phase = ((await got.json()) as { status?: { phase?: string } }).status?.phase;
-          assert.notEqual(phase, 'Failed');
-          return phase === 'Running' ? phase : undefined;
+          return phase === 'Running' || phase === 'Failed' ? phase : undefined;
         },
-        60_000,
-        `sandbox ${name} Running`,
+        { timeoutMs: 60_000, what: `sandbox ${name} Running` },
       );
+      assert.equal(phase, 'Running');
     },
   };
   return world;
@@ -129,12 +129,17 @@ export function openSocket(url: string, options: { token?: string; protocols?: s
     send: (data) => ws.send(Buffer.from(data), { binary: true }),
     waitForOutput: (pattern, timeoutMs = 15_000) =>
       eventually(
-        async () => (pattern.test(text) ? text : undefined),
-        timeoutMs,
-        `${pattern} in terminal output ${JSON.stringify(text.slice(-300))}`,
+        () => {
+          assert.match(text, pattern, `not in terminal output ${JSON.stringify(text.slice(-300))}`);
+          return text;
+        },
+        { timeoutMs, what: `${pattern} in the terminal output` },
       ),
     waitForMessage: (type, timeoutMs = 15_000) =>
-      eventually(async () => messages.find((m) => m.type === type), timeoutMs, `a ${type} message`),
+      eventually(() => messages.find((m) => m.type === type), {
+        timeoutMs,
+        what: `a ${type} message`,
+      }),
   };
   // Rejects when the handshake is refused, so a refusal fails a test instead of hanging it.
   const opened = new Promise<void>((resolve, reject) => {

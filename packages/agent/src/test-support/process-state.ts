@@ -1,5 +1,6 @@
 /** Test support: whether a process is still running (a zombie counts as gone). */
 import { readFileSync } from 'node:fs';
+import { eventually } from '@paddock/testkit';
 
 export function isRunning(pid: number): boolean {
   try {
@@ -14,5 +15,5 @@ export function isRunning(pid: number): boolean {
 
 /** Resolves once `pid` is no longer running (SIGKILL is delivered asynchronously). */
 export async function untilGone(pid: number): Promise<void> {
-  while (isRunning(pid)) await new Promise((resolve) => setTimeout(resolve, 10));
+  await eventually(() => !isRunning(pid), { what: `process ${pid} gone`, intervalMs: 10 });
 }

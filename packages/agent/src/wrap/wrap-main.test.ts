@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { parseTranscriptLine, type TranscriptEvent } from '@paddock/core';
-import { type RecordedRequest, type ScriptedLlm, startScriptedLlm } from '@paddock/testkit';
+import {
+  eventually,
+  type RecordedRequest,
+  type ScriptedLlm,
+  startScriptedLlm,
+} from '@paddock/testkit';
 
 const MAIN = join(import.meta.dirname, '..', 'main.ts');
 
@@ -135,12 +140,13 @@ describe('paddock-agent wrap', { timeout: 120_000 }, () => {
     const last = events.at(-1);
     assert.equal(last?.type === 'run.finished' && last.outcome, 'cancelled');
     // Nothing of the command's group is left running (zombies wait for their reaper).
-    let alive = await liveMembers(group);
-    for (let tries = 0; alive.length > 0 && tries < 100; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      alive = await liveMembers(group);
-    }
-    assert.deepEqual(alive, []);
+    await eventually(
+      async () => {
+        assert.deepEqual(await liveMembers(group), [], 'members of the group still alive');
+        return true;
+      },
+      { what: `process group ${group} gone`, timeoutMs: 10_000 },
+    );
   });
 
   it('refuses bad flags with exit 2 and no transcript', async () => {

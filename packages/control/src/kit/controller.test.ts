@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Sandbox, SandboxEvent, SandboxStatus } from '@paddock/core';
+import { eventually } from '@paddock/testkit';
 import { MemoryEventRecorder } from '../event-recorder.ts';
 import { sandboxLifecycle } from '../lifecycles.ts';
 import {
@@ -8,7 +9,6 @@ import {
   sandboxManifest,
   type TempStores,
   templateManifest,
-  waitUntil,
 } from '../test-harness.ts';
 import { ControllerManager } from './manager.ts';
 import { StatusWriter } from './status-writer.ts';
@@ -59,7 +59,10 @@ describe('controller kit', () => {
     await stores.store.create(sandboxManifest('listed'));
     await kit.start();
     await stores.store.create(sandboxManifest('watched'));
-    await waitUntil(async () => (await phaseOf('watched')) === 'Creating', 'the watched one');
+    await eventually(async () => (await phaseOf('watched')) === 'Creating', {
+      what: 'the watched one',
+      intervalMs: 5,
+    });
     assert.equal(await phaseOf('listed'), 'Creating');
     assert.ok(seen.includes('listed') && seen.includes('watched'));
     assert.deepEqual(
@@ -91,7 +94,10 @@ describe('controller kit', () => {
       .watch(kit.informer('Sandbox'));
     await stores.store.create(sandboxManifest('raced'));
     await kit.start();
-    await waitUntil(async () => (await phaseOf('raced')) === 'Creating', 'the retried write');
+    await eventually(async () => (await phaseOf('raced')) === 'Creating', {
+      what: 'the retried write',
+      intervalMs: 5,
+    });
     await controller.idle();
     assert.ok(attempts >= 2, 'the conflict was retried');
     const raced = await stores.store.get('Sandbox', { namespace: 'default', name: 'raced' });
@@ -116,7 +122,7 @@ describe('controller kit', () => {
       .watch(kit.informer('SandboxTemplate'), (t) => [`default/uses-${t.metadata.name}`]);
     await kit.start();
     await stores.store.create(templateManifest('shell'));
-    await waitUntil(() => seen.length > 0, 'the mapped key');
+    await eventually(() => seen.length > 0, { what: 'the mapped key', intervalMs: 5 });
     assert.deepEqual(seen, ['default/uses-shell']);
   });
 
@@ -135,7 +141,7 @@ describe('controller kit', () => {
       .watch(kit.informer('Sandbox'));
     await stores.store.create(sandboxManifest('flaky'));
     await kit.start();
-    await waitUntil(() => attempts === 3, 'the third attempt');
+    await eventually(() => attempts === 3, { what: 'the third attempt', intervalMs: 5 });
     assert.deepEqual(logs, [
       'reconcile test default/flaky: broken 1',
       'reconcile test default/flaky: broken 2',

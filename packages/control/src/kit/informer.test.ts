@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Sandbox } from '@paddock/core';
+import { eventually } from '@paddock/testkit';
 import {
   openTempStores,
   sandboxManifest,
   type TempStores,
   templateManifest,
-  waitUntil,
 } from '../test-harness.ts';
 import { Informer, type InformerEvent } from './informer.ts';
 
@@ -44,7 +44,7 @@ describe('informer', () => {
     const later = await store.create(sandboxManifest('later'));
     await store.update({ ...later, metadata: { ...later.metadata, labels: { team: 'a' } } });
     await store.delete('Sandbox', key('before'));
-    await waitUntil(() => seen.length === 4, 'the watch events');
+    await eventually(() => seen.length === 4, { what: 'the watch events', intervalMs: 5 });
     assert.deepEqual(seen, ['ADDED before', 'ADDED later', 'MODIFIED later', 'DELETED before']);
     assert.equal(informer.get(key('before')), undefined);
     assert.deepEqual(names(informer.list()), ['later']);
@@ -71,7 +71,7 @@ describe('informer', () => {
     await writer.compact();
     // A commit through the watched connection wakes its watch, which finds its version expired.
     await watched.create(templateManifest('wake'));
-    await waitUntil(() => seen.length === 4, 'the relist');
+    await eventually(() => seen.length === 4, { what: 'the relist', intervalMs: 5 });
     assert.deepEqual(seen.sort(), [
       'ADDED added',
       'DELETED removed',
@@ -82,7 +82,10 @@ describe('informer', () => {
     assert.equal(informer.get(key('kept'))?.metadata.labels?.team, 'b');
     await writer.create(sandboxManifest('after'));
     await watched.create(templateManifest('wake-again'));
-    await waitUntil(() => seen.includes('ADDED after'), 'the watch from the new list');
+    await eventually(() => seen.includes('ADDED after'), {
+      what: 'the watch from the new list',
+      intervalMs: 5,
+    });
   });
 
   it('hands every cached object to its handlers again at each resync', async () => {
@@ -91,10 +94,14 @@ describe('informer', () => {
     const informer = new Informer(stores.store, 'Sandbox', { resyncMs: 10 });
     const seen = inform(informer);
     await informer.start();
-    await waitUntil(() => seen.filter((e) => e === 'RESYNC a').length >= 2, 'two resyncs');
+    await eventually(() => seen.filter((e) => e === 'RESYNC a').length >= 2, {
+      what: 'two resyncs',
+      intervalMs: 5,
+    });
     assert.ok(seen.includes('RESYNC b'));
     await informer.stop();
     const count = seen.length;
+    // Three resync periods pass: none may fire after stop().
     await new Promise((resolve) => setTimeout(resolve, 30));
     assert.equal(seen.length, count, 'no resync after stop()');
   });

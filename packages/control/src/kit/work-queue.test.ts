@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { eventually } from '@paddock/testkit';
 import { backoffDelayMs, type Retry, WorkQueue } from './work-queue.ts';
 
 describe('work queue', () => {
@@ -12,7 +13,7 @@ describe('work queue', () => {
       worker: async (key) => {
         if (key === 'a') maxActiveForA = Math.max(maxActiveForA, ++active);
         seen.push(key);
-        await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, 5)); // busy while the next adds arrive
         if (key === 'a') active--;
         return {};
       },
@@ -32,13 +33,12 @@ describe('work queue', () => {
       worker: async () => {
         runs++;
         if (runs === 1) queue.add('k');
-        await new Promise((r) => setTimeout(r, 1));
+        await new Promise((r) => setTimeout(r, 1)); // still busy when the key changes
         return {};
       },
     });
     queue.add('k');
-    await queue.idle();
-    await new Promise((r) => setTimeout(r, 5));
+    await eventually(() => runs === 2, { what: 'the second run', intervalMs: 5 });
     await queue.idle();
     assert.equal(runs, 2);
     await queue.close();
@@ -56,9 +56,7 @@ describe('work queue', () => {
       onError: (_, e) => errors.push((e as Error).message),
     });
     queue.add('x');
-    const deadline = Date.now() + 5000;
-    while (attempts < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    assert.equal(attempts, 3);
+    await eventually(() => attempts === 3, { what: 'the third attempt', intervalMs: 5 });
     assert.deepEqual(errors, ['fail 1', 'fail 2']);
     await queue.close();
   });
@@ -73,9 +71,11 @@ describe('work queue', () => {
     });
     queue.add('t');
     queue.addAfter('t', 10_000);
-    const deadline = Date.now() + 5000;
-    while (times.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    assert.equal(times.length, 2, 'the 20 ms requeue fired, not the 10 s one');
+    await eventually(() => times.length === 2, {
+      what: 'the 20 ms requeue (not the 10 s one)',
+      timeoutMs: 5000,
+      intervalMs: 5,
+    });
     await queue.close();
   });
 
@@ -98,8 +98,7 @@ describe('work queue', () => {
       onError: (_, _e, retry) => retries.push(retry),
     });
     queue.add('k');
-    const deadline = Date.now() + 5000;
-    while (attempts < 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await eventually(() => attempts === 7, { what: 'the seventh attempt', intervalMs: 5 });
     assert.deepEqual(
       retries.map((r) => r.delayMs),
       [1, 2, 4, 8, 8, 8],
@@ -111,7 +110,7 @@ describe('work queue', () => {
     attempts = 0;
     retries.length = 0;
     queue.add('k');
-    while (retries.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await eventually(() => retries.length > 0, { what: 'the next failure', intervalMs: 5 });
     assert.equal(retries[0]?.delayMs, 1, 'the success reset the failure count');
     await queue.close();
   });
@@ -123,7 +122,7 @@ describe('work queue', () => {
       concurrency: 2,
       worker: async () => {
         most = Math.max(most, ++active);
-        await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, 5)); // busy while the other keys are taken up
         active--;
         return {};
       },

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { eventually } from '../eventually.ts';
 import { within } from '../store-fixtures.ts';
 import type { ScriptedLlm } from './script.ts';
 import { startScriptedLlm } from './server.ts';
@@ -41,10 +41,6 @@ async function drain(reader: ReadableStreamDefaultReader<string>): Promise<strin
   }
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await sleep(5);
-}
-
 describe('scripted LLM streams', () => {
   it('hangs after the first event until the client goes away', async (t) => {
     const llm = await startScriptedLlm({ script: [{ text: 'never sent', isHanging: true }] });
@@ -73,11 +69,11 @@ describe('scripted LLM streams', () => {
     const plain = client.chat.completions
       .create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })
       .catch((error) => error);
-    await within(
-      until(() => llm.requests.length === 2),
-      10_000,
-      'the plain request',
-    );
+    await eventually(() => llm.requests.length === 2, {
+      what: 'the plain request',
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     await within(llm.close(), 10_000, 'close() with open requests');
     const rest = await drain(reader);
     assert.doesNotMatch(rest, /message_stop|never/);

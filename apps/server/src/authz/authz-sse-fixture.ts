@@ -1,5 +1,6 @@
 // Test support: a server-sent event stream read in the background, as a caller.
-import { eventually } from '../test-server.ts';
+
+import { eventually } from '@paddock/testkit';
 import type { AuthzWorld, JsonValue, Role } from './authz-fixtures.ts';
 
 export type SseStream = {
@@ -30,7 +31,7 @@ export async function openSse(fx: AuthzWorld, role: Role, path: string): Promise
     code: undefined,
     events,
     waitFor: (match, what) =>
-      eventually(async () => events.find(match), 30_000, `${what} on ${path} as ${role}`),
+      eventually(() => events.find(match), { what: `${what} on ${path} as ${role}` }),
     close: () => abort.abort(),
   };
   const isSse = res.headers.get('content-type')?.startsWith('text/event-stream') ?? false;
