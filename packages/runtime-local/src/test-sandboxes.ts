@@ -2,7 +2,7 @@
  * Helpers for this package's tests: a runtime on a temp root, unique sandbox refs, commands run
  * to completion, and a cleanup that destroys every sandbox the runtime holds. Not exported.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,8 +45,11 @@ export function createTestWorld(options: Partial<LocalRuntimeOptions> = {}): Tes
   const root = join(dataDir, 'sandboxes');
   const namespace = `t-${randomBytes(4).toString('hex')}`;
   const runtimes: LocalRuntime[] = [];
+  // Host uids of their own: runtimes of test files running side by side (each with its own
+  // root) would otherwise hand out the same uids, and a leftover check by uid would see the other's.
+  const hostUidBase = 2_000_000_000 + randomInt(0, 100_000) * 1000;
   const open = (extra: Partial<LocalRuntimeOptions> = {}): LocalRuntime => {
-    const runtime = createLocalRuntime({ root, ...options, ...extra });
+    const runtime = createLocalRuntime({ root, hostUidBase, ...options, ...extra });
     runtimes.push(runtime);
     return runtime;
   };
