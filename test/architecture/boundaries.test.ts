@@ -77,7 +77,7 @@ function packageOf(specifier: string): string {
 }
 
 /** Tests, their support files and build configuration may use devDependencies. */
-const DEV_FILE = /\.test\.tsx?$|\.config\.ts$|(^|[-/])test-|-fixtures?\.ts$|test-support/;
+const DEV_FILE = /\.test\.tsx?$|\.config\.ts$|(^|[-/])test-|[.-]fixtures?\.ts$|test-support/;
 const isDevFile = (path: string) => DEV_FILE.test(relative(ROOT, path));
 
 const BUILTINS = new Set(builtinModules);

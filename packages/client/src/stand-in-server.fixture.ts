@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { httpStatusFor, matchRoute, toEnvelope } from '@paddock/api';
 import { API_VERSION, type PaddockError } from '@paddock/core';
+import { readBody } from '@paddock/http';
 
 export type Recorded = {
   method: string;
@@ -25,8 +26,7 @@ export type StandIn = {
 export async function startStandIn(handlers: Record<string, Handler>): Promise<StandIn> {
   const requests: Recorded[] = [];
   const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = await readBody(req, 64 * 1024 * 1024);
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const { match } = matchRoute(req.method ?? 'GET', url.pathname);
     const handler = match && handlers[match.route.operationId];
@@ -35,7 +35,7 @@ export async function startStandIn(handlers: Record<string, Handler>): Promise<S
       url,
       params: match?.params ?? {},
       headers: req.headers,
-      body: Buffer.concat(chunks),
+      body,
     };
     requests.push(recorded);
     if (!handler) {

@@ -10,6 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody, sendJson as sendWholeJson } from '@paddock/http';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 
 export type OidcTestUser = {
@@ -67,12 +68,7 @@ const CORS = {
 };
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, {
-    ...CORS,
-    'content-type': 'application/json',
-    'cache-control': 'no-store',
-  });
-  res.end(JSON.stringify(body));
+  sendWholeJson(res, status, body, { headers: { ...CORS, 'cache-control': 'no-store' } });
 }
 
 /** RFC 6749 §5.2 error answer of the token endpoint. */
@@ -80,10 +76,9 @@ function tokenError(res: ServerResponse, error: string, description: string, sta
   sendJson(res, status, { error, error_description: description });
 }
 
+/** A token request's form body (a few hundred bytes; 64 KiB is plenty). */
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  return new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8'));
 }
 
 const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
