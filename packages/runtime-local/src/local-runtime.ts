@@ -28,6 +28,7 @@ import { sandboxFiles } from './files.ts';
 import { isGvisor, launchGvisor, signalGvisorProcess, stopGvisor } from './gvisor-sandbox.ts';
 import { resolveBinaries } from './host-binaries.ts';
 import type { HostBinaries } from './host-commands.ts';
+import { claimHostUid, HOST_UID_CLAIMS_DIR, releaseHostUid } from './host-uid-claims.ts';
 import { checkPort, relayCommand, relayStream } from './ports.ts';
 import { type ProcessContext, prepareProcess } from './process-command.ts';
 import { isAlive } from './process-identity.ts';
@@ -40,7 +41,7 @@ import {
 } from './resource-limits.ts';
 import { createSandboxCgroups, killCgroups, oomKills, removeCgroups } from './sandbox-cgroups.ts';
 import { type LaunchContext, launchSandbox } from './sandbox-launch.ts';
-import { allocateHostUid, checkRootfs, createSandboxDirs, initExit } from './sandbox-setup.ts';
+import { checkRootfs, createSandboxDirs, initExit } from './sandbox-setup.ts';
 import {
   ensureDir,
   lastActivity,
@@ -66,6 +67,8 @@ export type LocalRuntimeOptions = {
   defaultLimits?: Partial<DefaultLimits>;
   /** First host uid for sandbox users when running as root; each sandbox gets its own. */
   hostUidBase?: number;
+  /** Where host uids are claimed host-wide (`/run/paddock/host-uids`; see `claimHostUid`). */
+  hostUidClaimsDir?: string;
   /** The egress proxies of `allowlist` sandboxes: host services they may reach, a decision log. */
   egress?: EgressOptions;
   /**
@@ -104,6 +107,7 @@ export class LocalRuntime implements SandboxRuntime {
   readonly #layout: CgroupLayout | undefined;
   readonly #defaults: DefaultLimits;
   readonly #hostUidBase: number;
+  readonly #hostUidClaimsDir: string;
   readonly #isPrivileged: boolean;
   readonly #egress: EgressManager;
   readonly #toolMounts: readonly ToolMount[];
@@ -128,6 +132,7 @@ export class LocalRuntime implements SandboxRuntime {
     }
     this.#defaults = { ...DEFAULT_LIMITS, ...options.defaultLimits };
     this.#hostUidBase = options.hostUidBase ?? DEFAULT_HOST_UID_BASE;
+    this.#hostUidClaimsDir = options.hostUidClaimsDir ?? HOST_UID_CLAIMS_DIR;
     this.#egress = new EgressManager(options.egress);
     this.#reserve = options.storageReserve;
     const files = sandboxFiles((ref, command) => this.#execPiped(ref, command));
@@ -168,7 +173,7 @@ export class LocalRuntime implements SandboxRuntime {
         name: request.name,
         uid: request.uid,
         hostUid: this.#isPrivileged
-          ? allocateHostUid(this.#root, this.#hostUidBase)
+          ? claimHostUid(this.#root, this.#hostUidBase, this.#hostUidClaimsDir)
           : (process.getuid?.() ?? 0),
         spec: request.spec,
         env: request.env ?? {},
@@ -532,6 +537,7 @@ export class LocalRuntime implements SandboxRuntime {
     try {
       rmdirSync(dirname(dirs.dir));
     } catch {}
+    if (this.#isPrivileged) releaseHostUid(this.#root, state.hostUid, this.#hostUidClaimsDir);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { chownSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { ErrorCode, PaddockError } from '@paddock/core';
-import { ensureDir, listSandboxDirs, readState, SandboxDirs } from './sandbox-state.ts';
+import { ensureDir, type SandboxDirs } from './sandbox-state.ts';
 
 /**
  * A directory rootfs must exist, must not be `/` and must stay apart from Paddock's data
@@ -24,20 +24,6 @@ export function checkRootfs(rootfs: string, dataDir: string): void {
       issues: [{ path: 'rootfs', message }],
     });
   }
-}
-
-/** The lowest host uid from `base` that no sandbox under `root` holds. */
-export function allocateHostUid(root: string, base: number): number {
-  const used = new Set<number>();
-  for (const entry of listSandboxDirs(root)) {
-    try {
-      const state = readState(new SandboxDirs(root, entry));
-      if (state) used.add(state.hostUid);
-    } catch {}
-  }
-  let uid = base;
-  while (used.has(uid)) uid += 1;
-  return uid;
 }
 
 /**

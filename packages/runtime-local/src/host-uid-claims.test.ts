@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { claimHostUid, releaseHostUid } from './host-uid-claims.ts';
+import { readState, SandboxDirs } from './sandbox-state.ts';
+import { createTestWorld, skipReason, type TestWorld } from './test-sandboxes.ts';
+
+const BASE = 2_120_000_000;
+
+describe('host uid claims', () => {
+  let dir: string;
+  let claims: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'paddock-uid-claims-'));
+    claims = join(dir, 'claims');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('gives two runtimes different uids, and a released one to the next claimant', () => {
+    const a = join(dir, 'a');
+    const b = join(dir, 'b');
+    mkdirSync(a);
+    mkdirSync(b);
+    assert.equal(claimHostUid(a, BASE, claims), BASE);
+    assert.equal(claimHostUid(b, BASE, claims), BASE + 1, 'not the uid a claimed');
+    assert.equal(readFileSync(join(claims, String(BASE)), 'utf8'), a);
+    releaseHostUid(b, BASE, claims);
+    assert.ok(existsSync(join(claims, String(BASE))), "b cannot release a's claim");
+    releaseHostUid(a, BASE, claims);
+    assert.equal(claimHostUid(b, BASE, claims), BASE);
+  });
+
+  it('takes over a claim whose runtime no longer holds the uid', () => {
+    writeFileSync(join(claims, String(BASE + 10)), join(dir, 'gone'));
+    assert.equal(claimHostUid(join(dir, 'c'), BASE + 10, claims), BASE + 10);
+    assert.equal(readFileSync(join(claims, String(BASE + 10)), 'utf8'), join(dir, 'c'));
+  });
+});
+
+describe('host uid claims across two real runtimes', { skip: skipReason }, () => {
+  let claims: string;
+  const worlds: TestWorld[] = [];
+  before(() => {
+    claims = mkdtempSync(join(tmpdir(), 'paddock-uid-claims-'));
+  });
+  after(async () => {
+    for (const w of worlds) await w.cleanup();
+    rmSync(claims, { recursive: true, force: true });
+  });
+
+  it('never runs two sandboxes of two data directories as one host uid', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('host uids are per sandbox only as root');
+    const options = { hostUidBase: BASE + 100, hostUidClaimsDir: claims };
+    const first = createTestWorld(options);
+    const second = createTestWorld(options);
+    worlds.push(first, second);
+    const hostUid = async (w: TestWorld) => {
+      const ref = await w.provision();
+      return readState(new SandboxDirs(w.root, ref))?.hostUid;
+    };
+    const [a, b] = [await hostUid(first), await hostUid(second)];
+    assert.equal(a, BASE + 100);
+    assert.equal(b, BASE + 101);
+    // Destroying gives the uid back.
+    for (const ref of await first.runtime.list()) await first.runtime.destroy(ref);
+    assert.ok(!existsSync(join(claims, String(BASE + 100))));
+  });
+});
