@@ -66,12 +66,16 @@ export type BrowserWorld = {
   llm: ScriptedLlm;
   browser: Browser;
   server: PaddockProcess;
-  /** A fresh context (its own storage), signed in as the admin unless `signedIn` is false. */
+  /**
+   * A fresh context (its own storage), signed in with `key` (the admin's by default) unless
+   * `signedIn` is false.
+   */
   newPage(options?: {
     viewport?: { width: number; height: number };
     theme?: Theme;
     namespace?: string;
     signedIn?: boolean;
+    key?: string;
   }): Promise<{ context: BrowserContext; page: Page }>;
   close(): Promise<void>;
 };
@@ -114,10 +118,16 @@ export async function startBrowserWorld(script: LlmScript): Promise<BrowserWorld
     llm,
     browser,
     server,
-    newPage: async ({ viewport = DESKTOP, theme = 'light', namespace, signedIn = true } = {}) => {
+    newPage: async ({
+      viewport = DESKTOP,
+      theme = 'light',
+      namespace,
+      signedIn = true,
+      key = adminKey,
+    } = {}) => {
       const context = await browser.newContext({ viewport, colorScheme: theme });
       // Storage of the UI's origin only: previews are another origin and must never see the key.
-      const seed = { origin: new URL(url).origin, key: signedIn ? adminKey : '', theme, namespace };
+      const seed = { origin: new URL(url).origin, key: signedIn ? key : '', theme, namespace };
       await context.addInitScript((s) => {
         const g = globalThis as unknown as PageGlobals;
         if (g.location.origin !== s.origin) return;

@@ -10,6 +10,7 @@ import {
   type BrowserWorld,
   chromiumSkipReason,
   type PageGlobals,
+  screenshot,
   startBrowserWorld,
 } from './browser.ts';
 
@@ -90,6 +91,31 @@ describe('journeys through the web UI, in chromium', {
       const table = page.getByRole('table', { name: 'Sandboxes' });
       const row = table.getByRole('row').filter({ hasText: 'made-in-ui' });
       await row.getByText('Running').waitFor({ timeout: 60_000 });
+    });
+  });
+
+  it('shows a user a sandbox shared with it, whose it is, and no stop or delete', async () => {
+    const { key } = await w.api.apiKeys.create({ name: 'bob', owner: 'bob', role: 'user' });
+    await w.api.sandboxes.create({
+      apiVersion: 'paddock.dev/v1alpha1',
+      kind: 'Sandbox',
+      metadata: { name: 'alices-box', annotations: { 'paddock.dev/owner': 'alice' } },
+      spec: { templateRef: { kind: 'ClusterSandboxTemplate', name: 'shell' }, sharedWith: ['bob'] },
+    });
+    await withPage(
+      async (page) => {
+        await page.goto(`${w.url}/sandboxes/alices-box`);
+        await page.getByText('Shared with you by alice').first().waitFor();
+        assert.equal(await page.getByRole('button', { name: 'Stop' }).count(), 0);
+        assert.equal(await page.getByRole('button', { name: 'Delete' }).count(), 0);
+        await screenshot(page, 'journey-shared-sandbox');
+      },
+      { key },
+    );
+    // The admin still manages it.
+    await withPage(async (page) => {
+      await page.goto(`${w.url}/sandboxes/alices-box`);
+      await page.getByRole('button', { name: 'Delete' }).first().waitFor();
     });
   });
 

@@ -1,10 +1,12 @@
 import { type Sandbox, SandboxPhase } from '@paddock/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSession } from '../../lib/session.ts';
 import './sandbox-actions.css';
 import { MutationError } from '../states.tsx';
 
+/** Who created the sandbox (set by the server). */
+const OWNER_ANNOTATION = 'paddock.dev/owner';
 /** Annotation the sandbox reconciler reads to move an errored sandbox back through admission. */
 const RETRY_REQUESTED_ANNOTATION = 'paddock.dev/retry-requested-at';
 
@@ -58,6 +60,17 @@ export function SandboxActions({
     },
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['Sandbox', namespace] }),
   });
+
+  // A user it is shared with may use it, not stop, start or delete it: say whose it is instead.
+  const me = useQuery({ queryKey: ['me'], queryFn: ({ signal }) => client.me({ signal }) });
+  const owner = sandbox.metadata.annotations?.[OWNER_ANNOTATION];
+  if (me.data !== undefined && me.data.role !== 'admin' && owner !== me.data.id) {
+    return (
+      <div className="sandbox-actions">
+        <span className="muted small">Shared with you by {owner ?? 'another user'}</span>
+      </div>
+    );
+  }
 
   const size = compact ? 'button small' : 'button';
   const busy = mutation.isPending;
