@@ -26,6 +26,7 @@ import { isUsableBy, ownerOf } from '../access/ownership.ts';
 import { OWNER_ANNOTATION } from '../admission.ts';
 import type { EventRecorder } from '../event-recorder.ts';
 import { addFinalizer, removeFinalizer } from '../kit/finalizers.ts';
+import { queueKey } from '../kit/queue-key.ts';
 import { StatusWriter } from '../kit/status-writer.ts';
 import type { ReconcileResult } from '../kit/work-queue.ts';
 import { runLifecycle } from '../lifecycles.ts';
@@ -318,8 +319,12 @@ async function running(deps: Pass, run: Run): Promise<RunReconcileResult> {
   if (ref === undefined) {
     return fail(deps, run, `sandbox ${run.status?.sandboxName} is gone`);
   }
-  const key = `${run.metadata.namespace}/${run.metadata.name}`;
-  const state = deps.pumps.ensure(key, run.metadata.uid ?? '', ref, harnessProcessId(run));
+  const state = deps.pumps.ensure(
+    queueKey(run.metadata),
+    run.metadata.uid ?? '',
+    ref,
+    harnessProcessId(run),
+  );
   const outcome = outcomeEvent(state);
   if (outcome) {
     await deps.status.transition(run, [outcome], { usage: state.usage });
@@ -354,7 +359,7 @@ async function settle(deps: Pass, run: Run): Promise<RunReconcileResult> {
   );
   const uid = run.metadata.uid ?? '';
   if (info?.running) {
-    deps.pumps.ensure(`${run.metadata.namespace}/${run.metadata.name}`, uid, ref, processId);
+    deps.pumps.ensure(queueKey(run.metadata), uid, ref, processId);
     // One SIGTERM, then time to record its own end (a second one makes a harness quit at once),
     // then SIGKILL.
     const nowMs = deps.now().getTime();
