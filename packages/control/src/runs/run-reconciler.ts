@@ -9,6 +9,7 @@ import {
   isPaddockError,
   isTerminalRunPhase,
   type ObjectKey,
+  type ProcessHandle,
   parseDurationMs,
   type ResourceStore,
   type Run,
@@ -266,8 +267,7 @@ async function starting(deps: Pass, run: Run): Promise<RunReconcileResult> {
         background: true,
         processId,
       });
-      void handle.stdout.cancel().catch(() => {});
-      void handle.stderr.cancel().catch(() => {});
+      ignoreOutput(handle);
     } catch (error) {
       if (!isPaddockError(error)) throw error;
       return fail(deps, run, `the harness did not start: ${error.message}`);
@@ -373,8 +373,7 @@ async function settle(deps: Pass, run: Run): Promise<RunReconcileResult> {
     if (signal !== undefined) {
       if (termedAt === undefined) deps.stopping.set(uid, nowMs);
       const handle = await deps.runtime.attach(ref, processId);
-      void handle.stdout.cancel().catch(() => {});
-      void handle.stderr.cancel().catch(() => {});
+      ignoreOutput(handle);
       await handle.signal(signal).catch(() => {});
     }
     return { requeueAfterMs: 1000 };
@@ -385,6 +384,12 @@ async function settle(deps: Pass, run: Run): Promise<RunReconcileResult> {
   if (state && state.exit === undefined && state.error === undefined) return {};
   deps.pumps.forget(uid);
   return {};
+}
+
+/** The harness's output reaches the run through its transcript, never through this handle. */
+function ignoreOutput(handle: ProcessHandle): void {
+  void handle.stdout.cancel().catch(() => {});
+  void handle.stderr.cancel().catch(() => {});
 }
 
 /** A deleted run: stop its pump, delete the sandbox it created, drop its log, release the finalizer. */
@@ -409,8 +414,7 @@ async function finalize(deps: Pass, run: Run): Promise<RunReconcileResult> {
     if (ref) {
       const handle = await deps.runtime.attach(ref, harnessProcessId(run)).catch(() => undefined);
       if (handle) {
-        void handle.stdout.cancel().catch(() => {});
-        void handle.stderr.cancel().catch(() => {});
+        ignoreOutput(handle);
         await handle.signal('SIGKILL').catch(() => {});
       }
     }
