@@ -10,7 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readBody, sendJson as sendWholeJson } from '@paddock/http';
+import { readBody, sendJson } from '@paddock/http';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 
 export type OidcTestUser = {
@@ -67,13 +67,12 @@ const CORS = {
   'access-control-max-age': '600',
 };
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  sendWholeJson(res, status, body, { headers: { ...CORS, 'cache-control': 'no-store' } });
-}
+/** Every JSON answer's headers. */
+const JSON_ANSWER = { headers: { ...CORS, 'cache-control': 'no-store' } };
 
 /** RFC 6749 §5.2 error answer of the token endpoint. */
 function tokenError(res: ServerResponse, error: string, description: string, status = 400): void {
-  sendJson(res, status, { error, error_description: description });
+  sendJson(res, status, { error, error_description: description }, JSON_ANSWER);
 }
 
 /** A token request's form body (a few hundred bytes; 64 KiB is plenty). */
@@ -215,13 +214,18 @@ export async function startStandInOidc(options: StandInOidcOptions): Promise<Sta
         .setExpirationTime(`${tokenTtlSec}s`)
         .sign(privateKey);
     const nonce = pending.nonce === undefined ? {} : { nonce: pending.nonce };
-    sendJson(res, 200, {
-      token_type: 'Bearer',
-      expires_in: tokenTtlSec,
-      scope: pending.scope,
-      access_token: await sign({ scope: pending.scope, client_id: pending.clientId }),
-      id_token: await sign({ ...profile, ...nonce, azp: pending.clientId }),
-    });
+    sendJson(
+      res,
+      200,
+      {
+        token_type: 'Bearer',
+        expires_in: tokenTtlSec,
+        scope: pending.scope,
+        access_token: await sign({ scope: pending.scope, client_id: pending.clientId }),
+        id_token: await sign({ ...profile, ...nonce, azp: pending.clientId }),
+      },
+      JSON_ANSWER,
+    );
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -231,22 +235,21 @@ export async function startStandInOidc(options: StandInOidcOptions): Promise<Sta
       res.writeHead(204, CORS);
       res.end();
     } else if (route === 'GET /.well-known/openid-configuration') {
-      sendJson(res, 200, discovery());
+      sendJson(res, 200, discovery(), JSON_ANSWER);
     } else if (route === 'GET /jwks') {
-      sendJson(res, 200, { keys: [jwk] });
+      sendJson(res, 200, { keys: [jwk] }, JSON_ANSWER);
     } else if (route === 'GET /authorize') {
       authorize(url, res);
     } else if (route === 'POST /token') {
       await token(req, res);
     } else {
-      sendJson(res, 404, { error: 'not_found', error_description: route });
+      sendJson(res, 404, { error: 'not_found', error_description: route }, JSON_ANSWER);
     }
   }
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) sendJson(res, 500, { error: 'server_error' });
-      else res.end();
+      if (!sendJson(res, 500, { error: 'server_error' }, JSON_ANSWER)) res.end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
