@@ -8,5 +8,5 @@ export { type NdjsonStream, startNdjsonStream } from './ndjson-stream.ts';
 export { readBody } from './read-body.ts';
 export { type SendOptions, sendJson, sendWhole, type WholeAnswer } from './send-whole.ts';
 export type { StreamOptions } from './stream-response.ts';
-export { DRAIN_LIMIT_BYTES, DRAIN_TIMEOUT_MS, type DrainLimits } from './unread-body.ts';
+export type { DrainLimits } from './unread-body.ts';
 export { type Answer, type Upload, uploadInPieces } from './upload-client.ts';
