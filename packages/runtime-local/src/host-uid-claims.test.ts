@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { claimHostUid, releaseHostUid } from './host-uid-claims.ts';
+import { claimHostUid, prepareClaimsDir, releaseHostUid } from './host-uid-claims.ts';
 import { readState, SandboxDirs } from './sandbox-state.ts';
 import { createTestWorld, skipReason, type TestWorld } from './test-sandboxes.ts';
 
@@ -15,6 +15,7 @@ describe('host uid claims', () => {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'paddock-uid-claims-'));
     claims = join(dir, 'claims');
+    prepareClaimsDir(claims);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -36,6 +37,12 @@ describe('host uid claims', () => {
     writeFileSync(join(claims, String(BASE + 10)), join(dir, 'gone'));
     assert.equal(claimHostUid(join(dir, 'c'), BASE + 10, claims), BASE + 10);
     assert.equal(readFileSync(join(claims, String(BASE + 10)), 'utf8'), join(dir, 'c'));
+  });
+
+  it('without a claims directory, hands out uids unique under its root unclaimed', () => {
+    const missing = join(dir, 'no-claims');
+    assert.equal(claimHostUid(join(dir, 'd'), BASE + 20, missing), BASE + 20);
+    assert.ok(!existsSync(missing), 'nothing is created per claim');
   });
 });
 

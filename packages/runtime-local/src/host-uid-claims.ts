@@ -5,7 +5,8 @@
  * reach each other's files wherever a path is visible to both. A claim is a file named by the uid
  * in `claimsDir` (root-only, on the tmpfs `/run`), created exclusively and holding the runtime
  * root that owns it; a claim whose root no longer holds a sandbox with that uid is stale and taken
- * over. Without a usable claims directory the runtime falls back to uids unique under its root.
+ * over. Without a usable claims directory (see `prepareClaimsDir`) the runtime falls back to uids
+ * unique under its root.
  */
 import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,13 +35,11 @@ function holderOf(path: string): string | undefined {
   }
 }
 
-function isClaimsDirUsable(claimsDir: string): boolean {
+/** Creates `claimsDir` (root-only) once per runtime; where it cannot be, claims are skipped. */
+export function prepareClaimsDir(claimsDir = HOST_UID_CLAIMS_DIR): void {
   try {
     mkdirSync(claimsDir, { recursive: true, mode: 0o700 });
-    return true;
-  } catch {
-    return false;
-  }
+  } catch {}
 }
 
 /** A claim may be that young before its sandbox's state names the uid. */
@@ -64,15 +63,14 @@ function isStale(path: string, root: string, uid: number): boolean {
  */
 export function claimHostUid(root: string, base: number, claimsDir = HOST_UID_CLAIMS_DIR): number {
   const ours = uidsUnder(root);
-  const canClaim = isClaimsDirUsable(claimsDir);
   for (let uid = base; ; uid++) {
     if (ours.has(uid)) continue;
-    if (!canClaim) return uid;
     const path = join(claimsDir, String(uid));
     try {
       writeFileSync(path, root, { flag: 'wx', mode: 0o600 });
       return uid;
     } catch (error) {
+      // No usable claims directory (or another failure): unique under our root only.
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return uid;
     }
     if (isStale(path, root, uid)) {

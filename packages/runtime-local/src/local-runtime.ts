@@ -28,7 +28,12 @@ import { sandboxFiles } from './files.ts';
 import { isGvisor, launchGvisor, signalGvisorProcess, stopGvisor } from './gvisor-sandbox.ts';
 import { resolveBinaries } from './host-binaries.ts';
 import type { HostBinaries } from './host-commands.ts';
-import { claimHostUid, HOST_UID_CLAIMS_DIR, releaseHostUid } from './host-uid-claims.ts';
+import {
+  claimHostUid,
+  HOST_UID_CLAIMS_DIR,
+  prepareClaimsDir,
+  releaseHostUid,
+} from './host-uid-claims.ts';
 import { checkPort, relayCommand, relayStream } from './ports.ts';
 import { type ProcessContext, prepareProcess } from './process-command.ts';
 import { isAlive } from './process-identity.ts';
@@ -133,6 +138,7 @@ export class LocalRuntime implements SandboxRuntime {
     this.#defaults = { ...DEFAULT_LIMITS, ...options.defaultLimits };
     this.#hostUidBase = options.hostUidBase ?? DEFAULT_HOST_UID_BASE;
     this.#hostUidClaimsDir = options.hostUidClaimsDir ?? HOST_UID_CLAIMS_DIR;
+    if (this.#isPrivileged) prepareClaimsDir(this.#hostUidClaimsDir);
     this.#egress = new EgressManager(options.egress);
     this.#reserve = options.storageReserve;
     const files = sandboxFiles((ref, command) => this.#execPiped(ref, command));
