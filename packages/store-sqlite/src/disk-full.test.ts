@@ -15,6 +15,7 @@ import { after, describe, it } from 'node:test';
 import { diskFullError, isPaddockError, type StorageReserve } from '@paddock/core';
 import { clusterTemplate, mountSmallDisk } from '@paddock/testkit';
 import { Connection } from './connection.ts';
+import { toPaddockError } from './errors.ts';
 import { DiskReserve, openDiskReserve, openSqliteStore, reservePathFor } from './index.ts';
 
 const dirs: string[] = [];
@@ -108,6 +109,37 @@ describe('a full disk in the SQLite store', () => {
       assert.deepEqual((await store.list('ClusterSandboxTemplate')).items, []);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('an I/O error from SQLite', () => {
+  // SQLITE_IOERR_WRITE: what an ENOSPC on a sync or a memory map comes back as, not SQLITE_FULL.
+  const ioError = Object.assign(new Error('disk I/O error'), { errcode: 10 | (3 << 8) });
+  const MIB = 1024 * 1024;
+
+  it('is insufficient_storage while the disk has next to nothing free', () => {
+    const error = toPaddockError(ioError, { operation: 'commit', freeBytes: () => 4096 });
+    assert.ok(isPaddockError(error, 'insufficient_storage'), error.message);
+    assert.match(error.message, /^commit: the data disk is full/);
+    assert.equal(error.cause, ioError);
+  });
+
+  it('stays internal when the disk has room, or its free space cannot be read', () => {
+    const cases = [
+      { operation: 'commit', freeBytes: () => 64 * MIB },
+      {
+        operation: 'commit',
+        freeBytes: () => {
+          throw new Error('statfs failed');
+        },
+      },
+      { operation: 'commit' },
+    ];
+    for (const context of cases) {
+      const error = toPaddockError(ioError, context);
+      assert.ok(isPaddockError(error, 'internal'), error.message);
+      assert.equal(error.cause, ioError);
     }
   });
 });
