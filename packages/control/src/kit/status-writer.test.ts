@@ -95,6 +95,17 @@ describe('status writer', () => {
     assert.equal((await box()).status?.phase ?? 'Pending', 'Pending');
   });
 
+  it('refuses to write from an object with no version read, and records nothing', async () => {
+    const read = await box();
+    const { resourceVersion: _, ...metadata } = read.metadata;
+    await assert.rejects(
+      status.transition({ ...read, metadata }, [{ type: 'Admitted' }]),
+      /a status write needs the version read/,
+    );
+    assert.deepEqual(reasons(), []);
+    assert.equal((await box()).metadata.resourceVersion, read.metadata.resourceVersion);
+  });
+
   it('writes nothing for a transition the lifecycle refuses', async () => {
     const s = await box();
     await assert.rejects(status.transition(s, [{ type: 'Started' }]), (e) =>
