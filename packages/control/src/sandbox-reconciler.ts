@@ -40,8 +40,6 @@ export type ReconcileDeps = {
   warmPool?: WarmPool;
 };
 
-type Key = ObjectKey;
-
 /** One pass: the deps and the status writer of the Sandbox lifecycle. */
 type Pass = ReconcileDeps & { status: StatusWriter<Sandbox, SandboxStatus, SandboxEvent> };
 
@@ -52,7 +50,7 @@ type Pass = ReconcileDeps & { status: StatusWriter<Sandbox, SandboxStatus, Sandb
  */
 export async function reconcileSandbox(
   reconcileDeps: ReconcileDeps,
-  key: Key,
+  key: ObjectKey,
 ): Promise<ReconcileResult> {
   const deps: Pass = {
     ...reconcileDeps,
@@ -179,7 +177,6 @@ async function markProvisioned(
   await startMainProcess(deps.runtime, ref, spec);
   const observation = await deps.runtime.observe(ref);
   const now = deps.now();
-  const timeoutMs = spec.timeout ? parseDurationMs(spec.timeout) : 0;
   const written = await deps.status.transition(
     sandbox,
     [
@@ -193,13 +190,23 @@ async function markProvisioned(
     {
       ...patch,
       runtime: { name: deps.runtime.name, id: refToId(ref) },
-      ...(timeoutMs > 0 ? { expiresAt: new Date(now.getTime() + timeoutMs).toISOString() } : {}),
+      ...expiry(spec, now),
       ...(observation.limits ? { limits: observation.limits } : {}),
       lastActivityAt: now.toISOString(),
     },
   );
   if (fromWarmPool) void deps.warmPool?.scheduleSync().catch(() => {});
   return nextDeadline(deps, written);
+}
+
+function timeoutMsOf(spec: SandboxEnvironment): number {
+  return spec.timeout ? parseDurationMs(spec.timeout) : 0;
+}
+
+/** When a sandbox started `now` reaches its wall-clock timeout; nothing when it has none. */
+function expiry(spec: SandboxEnvironment, now: Date): Pick<SandboxStatus, 'expiresAt'> {
+  const timeoutMs = timeoutMsOf(spec);
+  return timeoutMs > 0 ? { expiresAt: new Date(now.getTime() + timeoutMs).toISOString() } : {};
 }
 
 async function stopRuntime(
@@ -290,16 +297,14 @@ async function stopped(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
   if (!stoppedByUser && !isNewRequest) return {};
   const ref = runtimeRefOf(sandbox);
   await deps.runtime.start(ref);
-  await startMainProcess(deps.runtime, ref, status.resolved ?? {});
+  const spec = status.resolved ?? {};
+  await startMainProcess(deps.runtime, ref, spec);
   const now = deps.now();
-  const timeoutMs = status.resolved?.timeout ? parseDurationMs(status.resolved.timeout) : 0;
+  const timeoutMs = timeoutMsOf(spec);
   const written = await deps.status.transition(
     sandbox,
     [{ type: 'StartRequested' }, { type: 'Started' }],
-    {
-      ...(timeoutMs > 0 ? { expiresAt: new Date(now.getTime() + timeoutMs).toISOString() } : {}),
-      lastActivityAt: now.toISOString(),
-    },
+    { ...expiry(spec, now), lastActivityAt: now.toISOString() },
   );
   if (timeoutMs > 0)
     await deps.status.note(written, 'Started', `expires in ${formatDurationMs(timeoutMs)}`);
