@@ -36,7 +36,7 @@ export function sendWhole(
     'content-length': Buffer.byteLength(answer.body),
     ...(isArriving ? { connection: 'close' } : {}),
   });
-  if (req !== undefined && isArriving) {
+  if (isArriving) {
     res.write(answer.body);
     endAfterBody(req, res, options.drainLimits);
   } else res.end(answer.body);
