@@ -15,8 +15,11 @@ import { diskFullError, parseInput, type StorageReserve } from '@paddock/core';
 import { z } from 'zod';
 
 const MIB = 1024 * 1024;
-/** With less than this free, the disk counts as full: `makeRoom` releases the reserve. */
-const FULL_BELOW_BYTES = MIB;
+/**
+ * With less than this free, the disk counts as full: `makeRoom` releases the reserve, and an
+ * I/O error from SQLite is taken for a full disk (see `toPaddockError`).
+ */
+export const FULL_BELOW_BYTES = MIB;
 
 /** The reserve file of the database at `databasePath`: `paddock.db-reserve` beside `paddock.db`. */
 export function reservePathFor(databasePath: string): string {

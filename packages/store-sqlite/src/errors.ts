@@ -1,4 +1,5 @@
 import { diskFullError, ErrorCode, PaddockError } from '@paddock/core';
+import { FULL_BELOW_BYTES } from './disk-reserve.ts';
 
 // Primary SQLite result codes (the low byte of an extended code): https://sqlite.org/rescode.html
 const SQLITE_BUSY = 5;
@@ -9,9 +10,6 @@ const SQLITE_CORRUPT = 11;
 const SQLITE_FULL = 13;
 const SQLITE_CONSTRAINT = 19;
 const SQLITE_NOTADB = 26;
-
-/** Below this much free space an I/O error is taken for a full disk (ENOSPC on a sync or a map). */
-const FULL_BELOW_BYTES = 1024 * 1024;
 
 /**
  * What the store was doing, for the message: `create SandboxTemplate team-a/base`; and, asked
@@ -24,6 +22,7 @@ function sqliteCode(error: unknown): number | undefined {
   return typeof error.errcode === 'number' ? error.errcode : undefined;
 }
 
+/** Whether an I/O error is a full disk's (an ENOSPC on a sync or a memory map). */
 function isDiskFull(context: FailureContext): boolean {
   try {
     return context.freeBytes !== undefined && context.freeBytes() < FULL_BELOW_BYTES;
