@@ -13,6 +13,7 @@ export {
 } from './access/credential-access.ts';
 export {
   describeObject,
+  describeResource,
   isOwnedKind,
   isUsableBy,
   isVisible,
@@ -104,6 +105,7 @@ export {
   type RecordedEvent,
   type ResourceEvent,
 } from './event-recorder.ts';
+export { findObject } from './find-object.ts';
 // The controller kit (src/kit/): what every controller is built from.
 export { CachedStore } from './kit/cached-store.ts';
 export { Controller, type ControllerOptions } from './kit/controller.ts';

@@ -1,6 +1,7 @@
 import { APPLY_CONTENT_TYPE, RESOURCE_ROUTES } from '@paddock/api';
 import {
   admitWrite,
+  findObject,
   isVisible,
   requireManageable,
   requireVisibleObject,
@@ -10,7 +11,6 @@ import {
   type AnyResource,
   API_VERSION,
   ErrorCode,
-  isPaddockError,
   KIND_NAMES,
   KINDS,
   type Kind,
@@ -182,10 +182,7 @@ function resourceHandlers(kind: Kind): RouteHandler[] {
           ...(nsOf(params) === undefined ? {} : { namespace: nsOf(params) }),
           name: params.name,
         };
-        const current = await call.deps.engine.store.get(kind, key).catch((error: unknown) => {
-          if (isPaddockError(error, ErrorCode.NotFound)) return undefined;
-          throw error;
-        });
+        const current = await findObject(call.deps.engine.store, kind, key);
         if (current === undefined) {
           const withName = {
             ...manifest,

@@ -25,6 +25,15 @@ export function isCredentialVisible(principal: Principal, credential: Credential
   return canSee(principal, credential.owner, undefined);
 }
 
+/** The credential `name` of `namespace`, if there is one (its record, never its value). */
+async function credentialNamed(
+  credentials: Pick<CredentialStore, 'list'>,
+  namespace: string,
+  name: string,
+): Promise<Credential | undefined> {
+  return (await credentials.list(namespace)).find((c) => c.name === name);
+}
+
 /** The credential, when the caller may see it; else `not_found`. */
 export async function visibleCredential(
   credentials: Pick<CredentialStore, 'list'>,
@@ -32,7 +41,7 @@ export async function visibleCredential(
   namespace: string,
   name: string,
 ): Promise<Credential> {
-  const found = (await credentials.list(namespace)).find((c) => c.name === name);
+  const found = await credentialNamed(credentials, namespace, name);
   if (found === undefined || !isCredentialVisible(principal, found)) {
     throw new PaddockError(ErrorCode.NotFound, `credential ${namespace}/${name} not found`, {
       namespace,
@@ -55,7 +64,7 @@ export async function requireCredentialPut(
 ): Promise<void> {
   requireCredentialWriter(principal, namespace);
   if (!replace) return;
-  const existing = (await credentials.list(namespace)).find((c) => c.name === name);
+  const existing = await credentialNamed(credentials, namespace, name);
   if (existing !== undefined && !isCredentialVisible(principal, existing)) {
     throw new PaddockError(
       ErrorCode.AlreadyExists,

@@ -39,6 +39,11 @@ export function describeObject(kind: Kind, namespace: string | undefined, name: 
     : `${kind} ${name}`;
 }
 
+/** `Sandbox default/web` of a stored or submitted object. */
+export function describeResource(resource: AnyResource): string {
+  return describeObject(resource.kind, resource.metadata.namespace, resource.metadata.name ?? '');
+}
+
 const hasRole = (principal: Principal) => isAdmin(principal) || principal.roles.includes(Role.User);
 
 /** Owned kinds follow the visibility rule; templates and policies are readable by any role. */
@@ -47,17 +52,11 @@ export function isVisible(principal: Principal, resource: AnyResource): boolean 
   return canSee(principal, ownerOf(resource), sharedWithOf(resource));
 }
 
-function notFound(resource: AnyResource): PaddockError {
-  const { namespace, name = '' } = resource.metadata;
-  return new PaddockError(
-    ErrorCode.NotFound,
-    `${describeObject(resource.kind, namespace, name)} not found`,
-  );
-}
-
 /** `not_found` unless the caller may see the object. */
 export function requireVisibleObject(principal: Principal, resource: AnyResource): void {
-  if (!isVisible(principal, resource)) throw notFound(resource);
+  if (!isVisible(principal, resource)) {
+    throw new PaddockError(ErrorCode.NotFound, `${describeResource(resource)} not found`);
+  }
 }
 
 /** Writing templates and policies needs the admin role; owned kinds need any role. */
@@ -78,10 +77,9 @@ export function requireManageable(principal: Principal, resource: AnyResource): 
   requireWritable(principal, resource.kind);
   if (!isOwnedKind(resource.kind) || isAdmin(principal)) return;
   if (ownerOf(resource) !== principal.id) {
-    const { namespace, name = '' } = resource.metadata;
     throw new PaddockError(
       ErrorCode.Forbidden,
-      `${describeObject(resource.kind, namespace, name)} is shared with you: you may use it, but only its owner or an admin may change, stop or delete it`,
+      `${describeResource(resource)} is shared with you: you may use it, but only its owner or an admin may change, stop or delete it`,
       { owner: ownerOf(resource) ?? '' },
     );
   }

@@ -13,8 +13,10 @@ import {
   type ResourceStore,
   type SandboxOverrides,
 } from '@paddock/core';
-import { canSee, type Principal } from '../auth/principal.ts';
-import { describeObject, isUsableBy, isVisible, ownerOf } from './ownership.ts';
+import type { Principal } from '../auth/principal.ts';
+import { findObject } from '../find-object.ts';
+import { isCredentialVisible } from './credential-access.ts';
+import { describeObject, describeResource, isUsableBy, isVisible, ownerOf } from './ownership.ts';
 
 export type ReferenceDeps = {
   store: ResourceStore;
@@ -95,14 +97,9 @@ function missing(reference: Reference, what: string): PaddockError {
 }
 
 function notUsable(resource: AnyResource, reference: Reference, what: string, owner: string) {
-  const self = describeObject(
-    resource.kind,
-    resource.metadata.namespace,
-    resource.metadata.name ?? '',
-  );
   return new PaddockError(
     ErrorCode.Forbidden,
-    `${reference.field}: ${self} acts as its owner "${owner}", who may not use ${what}; name its owner in the paddock.dev/owner annotation`,
+    `${reference.field}: ${describeResource(resource)} acts as its owner "${owner}", who may not use ${what}; name its owner in the paddock.dev/owner annotation`,
     { field: reference.field, kind: reference.kind, name: reference.name, owner },
   );
 }
@@ -126,19 +123,14 @@ export async function requireUsableReferences(
       credentials ??= await deps.credentials.list(namespace);
       const found = credentials.find((c) => c.name === reference.name);
       const what = `credential ${namespace}/${reference.name}`;
-      if (found === undefined || !canSee(principal, found.owner, undefined)) {
+      if (found === undefined || !isCredentialVisible(principal, found)) {
         throw missing(reference, what);
       }
       if (found.owner !== owner) throw notUsable(resource, reference, what, owner);
       continue;
     }
     const what = describeObject(reference.kind, namespace, reference.name);
-    const found = await deps.store
-      .get(reference.kind, { namespace, name: reference.name })
-      .catch((error: unknown) => {
-        if (error instanceof PaddockError && error.code === ErrorCode.NotFound) return undefined;
-        throw error;
-      });
+    const found = await findObject(deps.store, reference.kind, { namespace, name: reference.name });
     if (found === undefined || !isVisible(principal, found)) throw missing(reference, what);
     if (!isUsableBy(ownerOf(resource), found)) throw notUsable(resource, reference, what, owner);
   }

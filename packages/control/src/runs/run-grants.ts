@@ -6,7 +6,6 @@
  */
 import {
   type BudgetLimit,
-  isPaddockError,
   isTerminalRunPhase,
   type ResourceStore,
   type Run,
@@ -14,6 +13,7 @@ import {
   runBudgetUsd,
 } from '@paddock/core';
 import { loadPolicy, OWNER_ANNOTATION } from '../admission.ts';
+import { findObject } from '../find-object.ts';
 import { agentOfRun } from './run-agent.ts';
 import { BUDGET_EXCEEDED_ANNOTATION } from './run-reconciler.ts';
 
@@ -45,13 +45,8 @@ export type RunGrantRules = {
 export function runGrantRules(store: ResourceStore, log: (line: string) => void): RunGrantRules {
   /** The granted run, only while it is the same object (a re-created name is another run). */
   const runOf = async (grant: RunGrant): Promise<Run | undefined> => {
-    try {
-      const run = await store.get('Run', { namespace: grant.namespace, name: grant.runName });
-      return run.metadata.uid === grant.runUid ? run : undefined;
-    } catch (error) {
-      if (isPaddockError(error, 'not_found')) return undefined;
-      throw error;
-    }
+    const run = await findObject(store, 'Run', { namespace: grant.namespace, name: grant.runName });
+    return run?.metadata.uid === grant.runUid ? run : undefined;
   };
   return {
     async limitsFor(grant) {
