@@ -6,7 +6,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExecRequest, ExitStatus, SandboxEnvironment, SandboxRef } from '@paddock/core';
+import type { SandboxEnvironment, SandboxRef } from '@paddock/core';
 import { findExecutable } from './host-binaries.ts';
 import {
   createLocalRuntime,
@@ -82,45 +82,12 @@ export function createTestWorld(options: Partial<LocalRuntimeOptions> = {}): Tes
   return world;
 }
 
-export type Completed = ExitStatus & { stdout: string; stderr: string };
-
-async function text(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Runs a command in a sandbox to its end, with `stdin` as its whole input. */
-export async function run(
-  runtime: LocalRuntime,
-  ref: SandboxRef,
-  command: string[],
-  request: Omit<ExecRequest, 'command'> & { stdin?: string } = {},
-): Promise<Completed> {
-  const { stdin, ...rest } = request;
-  const handle = await runtime.exec(ref, { command, ...rest });
-  const writer = handle.stdin.getWriter();
-  if (stdin !== undefined) await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
-  const [stdout, stderr, exit] = await Promise.all([
-    text(handle.stdout),
-    text(handle.stderr),
-    handle.exit,
-  ]);
-  return { ...exit, stdout, stderr };
-}
-
-/** Runs `sh -c script` in a sandbox to its end. */
-export function sh(
-  runtime: LocalRuntime,
-  ref: SandboxRef,
-  script: string,
-  request: Omit<ExecRequest, 'command'> = {},
-): Promise<Completed> {
-  return run(runtime, ref, ['sh', '-c', script], request);
-}
-
-export { text as readText };
+export {
+  type Completed,
+  collectText as readText,
+  runToEnd as run,
+  shell as sh,
+} from '@paddock/testkit';
 
 /** Host processes in a sandbox's cgroups, with their command lines. */
 export function processesOf(ref: SandboxRef): Array<{ pid: number; command: string }> {

@@ -25,6 +25,7 @@ export {
   type RuntimeUnderTest,
   runtimeContract,
 } from './runtime-contract.ts';
+export { type Completed, collectText, runToEnd, shell } from './runtime-fixtures.ts';
 export type {
   LlmScript,
   RecordedRequest,
