@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isPaddockError } from '@paddock/core';
-import { type ConfigSources, resolveConfig } from './config.ts';
+import { type ConfigSources, parseServerArgs, resolveConfig } from './config.ts';
 
 const resolve = (sources: Partial<ConfigSources>) =>
   resolveConfig({ flags: {}, env: {}, ...sources });
@@ -64,5 +64,50 @@ describe('rate limit: the documented N/s, or plain N', () => {
       ),
       ['--rate-limit'],
     );
+  });
+});
+
+describe('a setting that is missing', () => {
+  it('is named by its flag and its variable, since neither was given', () => {
+    assert.deepEqual(issuesOf({ env: { PADDOCK_OIDC_AUDIENCE: 'paddock' } }), [
+      {
+        path: '--oidc-issuer / PADDOCK_OIDC_ISSUER',
+        message: 'OIDC needs both an issuer and an audience',
+      },
+    ]);
+  });
+});
+
+describe('paddock up arguments', () => {
+  /** The issues of the `validation_failed` that parsing `args` throws. */
+  function argIssuesOf(args: string[]): { path: string; message: string }[] {
+    try {
+      parseServerArgs(args);
+    } catch (error) {
+      assert.ok(isPaddockError(error, 'validation_failed'), String(error));
+      assert.match(error.message, /^invalid arguments: /);
+      return error.details.issues as { path: string; message: string }[];
+    }
+    assert.fail(`accepted ${JSON.stringify(args)}`);
+  }
+
+  it('are the flags given, in either spelling', () => {
+    assert.deepEqual(parseServerArgs(['--addr', '127.0.0.1:7070', '--rate-limit=50/s']), {
+      addr: '127.0.0.1:7070',
+      'rate-limit': '50/s',
+    });
+  });
+
+  it('are help for --help or -h, whatever else is there', () => {
+    assert.equal(parseServerArgs(['--help']), 'help');
+    assert.equal(parseServerArgs(['-h', '--nonsense']), 'help');
+  });
+
+  it('refuse an unknown flag, a flag without a value and a stray argument, all at once', () => {
+    assert.deepEqual(argIssuesOf(['--nonsense', 'stray', '--addr']), [
+      { path: '--nonsense', message: 'unknown flag of paddock up' },
+      { path: 'stray', message: 'paddock up takes no arguments' },
+      { path: '--addr', message: 'needs a value' },
+    ]);
   });
 });
