@@ -1,10 +1,51 @@
 // Revoking an API key ends what it opened: event streams and terminals, at once; the same
 // user's other key keeps its own.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { TERMINAL_PROTOCOL } from '@paddock/api';
+import { type Principal, PrincipalVia } from '@paddock/control';
+import { Role } from '@paddock/core';
 import { bwrapSkipReason, eventually } from '@paddock/testkit';
 import { type AuthWorld, openSocket, startAuthWorld, uniqueName } from '../ws/test-users.ts';
+import { KeyConnections } from './key-connections.ts';
+
+const viaKey = (keyId: string): Principal => ({
+  id: 'alice',
+  roles: [Role.User],
+  via: PrincipalVia.ApiKey,
+  keyId,
+});
+
+describe('KeyConnections', () => {
+  it('ends only the sockets still bound to the key, sparing the revoking one', async () => {
+    const connections = new KeyConnections();
+    const [done, closed, open, spare, other] = Array.from({ length: 5 }, () => new PassThrough());
+    connections.bind(viaKey('k1'), done)();
+    connections.bind(viaKey('k1'), closed);
+    connections.bind(viaKey('k1'), open);
+    connections.bind(viaKey('k1'), spare);
+    connections.bind(viaKey('k2'), other);
+    closed.destroy();
+    await once(closed, 'close');
+
+    assert.equal(connections.end('k1', spare), 1);
+    assert.equal(open.destroyed, true);
+    assert.equal(spare.destroyed, false);
+    assert.equal(other.destroyed, false);
+    assert.equal(done.destroyed, false, 'a released socket is not ended');
+    assert.equal(done.listenerCount('close'), 0, 'release removes its close listener');
+  });
+
+  it('does not track principals without a key', () => {
+    const connections = new KeyConnections();
+    const socket = new PassThrough();
+    connections.bind({ id: 'bob', roles: [Role.User], via: PrincipalVia.Oidc }, socket);
+    assert.equal(socket.listenerCount('close'), 0);
+    assert.equal(connections.end('k1'), 0);
+  });
+});
 
 /** An open event stream: everything it has sent so far, and whether it has ended. */
 async function openStream(url: string, token: string) {
