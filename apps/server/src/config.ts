@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ErrorCode, fieldIssues, PaddockError } from '@paddock/core';
+import { ErrorCode, type FieldIssue, fieldIssues, PaddockError } from '@paddock/core';
 import { z } from 'zod';
 import { DEFAULT_WEB_DIR } from './web-ui.ts';
 
@@ -155,6 +155,12 @@ const DEFAULTS: Partial<Record<SettingName, () => string>> = {
 
 export type ConfigSources = { flags: ServerFlags; env: NodeJS.ProcessEnv };
 
+/** `validation_failed` naming every issue: `invalid {what}: --rate-limit: …; PADDOCK_HOME: …`. */
+function invalid(what: string, issues: FieldIssue[]): PaddockError {
+  const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+  return new PaddockError(ErrorCode.ValidationFailed, `invalid ${what}: ${summary}`, { issues });
+}
+
 /**
  * Resolves configuration once at start: flag > env > default. A bad value fails listing every
  * problem, each named by where it came from (`--rate-limit`, `PADDOCK_RATE_LIMIT`).
@@ -181,10 +187,7 @@ export function resolveConfig({ flags, env }: ConfigSources): ServerConfig {
         : [source.flag && `--${source.flag}`, source.env].filter(Boolean).join(' / '));
     return { path: [where, ...rest].join('.'), message };
   });
-  const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-  throw new PaddockError(ErrorCode.ValidationFailed, `invalid configuration: ${summary}`, {
-    issues,
-  });
+  throw invalid('configuration', issues);
 }
 
 /** What `paddock up --help` prints: every flag with its environment variable. */
@@ -219,7 +222,7 @@ export function parseServerArgs(args: readonly string[]): ServerFlags | 'help' {
     tokens: true,
   });
   const flags: Record<string, string> = {};
-  const issues: { path: string; message: string }[] = [];
+  const issues: FieldIssue[] = [];
   let isHelp = false;
   for (const token of tokens) {
     if (token.kind === 'positional') {
@@ -234,10 +237,7 @@ export function parseServerArgs(args: readonly string[]): ServerFlags | 'help' {
     }
   }
   if (isHelp) return 'help';
-  if (issues.length > 0) {
-    const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-    throw new PaddockError(ErrorCode.ValidationFailed, `invalid arguments: ${summary}`, { issues });
-  }
+  if (issues.length > 0) throw invalid('arguments', issues);
   return flags;
 }
 
