@@ -41,10 +41,10 @@ export function templateManifest(name: string, spec: Record<string, unknown> = {
 }
 
 export async function createHarness(): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'paddock-control-'));
   let clock = Date.parse('2026-01-01T00:00:00Z');
   const now = () => new Date(clock);
-  const store = await openSqliteStore({ path: join(dir, 'paddock.db'), now });
+  const stores = await openTempStores({ now });
+  const store = stores.store;
   const runtime = new MemoryRuntime({ now });
   const events = new MemoryEventRecorder();
   const deps: ReconcileDeps = { store, runtime, events, now };
@@ -66,10 +66,7 @@ export async function createHarness(): Promise<Harness> {
     apply: async (resource) => {
       await store.create(resource);
     },
-    close: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close: () => stores.close(),
   };
   return harness;
 }
