@@ -70,8 +70,6 @@ export type RunReconcileResult = ReconcileResult;
 /** How long a harness has between SIGTERM and SIGKILL to record its end. */
 export const STOP_GRACE_MS = 10_000;
 
-type Key = ObjectKey;
-
 /** One pass: the deps and the status writer of the Run lifecycle. */
 type Pass = RunReconcileDeps & { status: StatusWriter<Run, RunStatus, RunEvent> };
 
@@ -87,7 +85,7 @@ export function runSandboxName(run: Run): string {
 
 export async function reconcileRun(
   reconcileDeps: RunReconcileDeps,
-  key: Key,
+  key: ObjectKey,
 ): Promise<RunReconcileResult> {
   const deps: Pass = { ...reconcileDeps, status: new StatusWriter(runLifecycle, reconcileDeps) };
   let run: Run;
