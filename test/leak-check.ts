@@ -15,15 +15,10 @@ export function leftoversOf(dir: string): {
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
-    const read = (file: string) => {
-      try {
-        return readFileSync(`/proc/${pid}/${file}`, 'utf8');
-      } catch {
-        return ''; // gone meanwhile, or not ours to read
-      }
-    };
-    const command = read('cmdline').replaceAll('\0', ' ').trim();
-    if (command.includes(dir) || read('environ').includes(dir)) processes.push({ pid, command });
+    const command = read(`/proc/${pid}/cmdline`).replaceAll('\0', ' ').trim();
+    if (command.includes(dir) || read(`/proc/${pid}/environ`).includes(dir)) {
+      processes.push({ pid, command });
+    }
   }
   const mounts = read('/proc/self/mounts')
     .split('\n')
@@ -32,6 +27,7 @@ export function leftoversOf(dir: string): {
   return { processes, mounts };
 }
 
+/** A file's text; empty when it is gone meanwhile (a process that ended) or not ours to read. */
 function read(path: string): string {
   try {
     return readFileSync(path, 'utf8');
