@@ -17,7 +17,7 @@ type Params = { namespace: string; name: string };
  */
 async function updateSpec(call: HandlerCall, params: Params, change: (s: Sandbox) => Sandbox) {
   for (let attempt = 0; ; attempt++) {
-    const current = await usableSandbox(call.deps.engine.store, call.principal, params);
+    const current = await call.deps.engine.store.get('Sandbox', params);
     requireManageable(call.principal, current);
     try {
       return await call.deps.engine.store.update(change(current));
