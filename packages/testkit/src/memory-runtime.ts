@@ -15,7 +15,7 @@ import {
   type SandboxRuntime,
 } from '@paddock/core';
 import { MemoryFileTree } from './memory-files.ts';
-import { collect } from './runtime-fixtures.ts';
+import { collect, encode, streamOf } from './runtime-fixtures.ts';
 
 /** What a scripted command does in the memory runtime. */
 export type ScriptedResult = { exitCode: number; stdout?: string; stderr?: string };
@@ -187,15 +187,7 @@ export class MemoryRuntime implements SandboxRuntime {
       const files = this.#files(ref);
       files.upload(path, await collect(tar));
     },
-    download: async (ref, path) => {
-      const archive = this.#files(ref).download(path);
-      return new ReadableStream({
-        start(controller) {
-          controller.enqueue(archive);
-          controller.close();
-        },
-      });
-    },
+    download: async (ref, path) => streamOf(this.#files(ref).download(path)),
   };
 
   #startBackground(entry: Entry, request: ExecRequest): ProcessHandle {
@@ -290,15 +282,6 @@ function signalName(signal: string): string {
   return name;
 }
 
-function streamOf(text: string | undefined): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(controller) {
-      if (text) controller.enqueue(new TextEncoder().encode(text));
-      controller.close();
-    },
-  });
-}
-
 function handle(
   id: string,
   result: ScriptedResult,
@@ -308,8 +291,8 @@ function handle(
   return {
     id,
     stdin: new WritableStream(),
-    stdout: streamOf(result.stdout),
-    stderr: streamOf(result.stderr),
+    stdout: streamOf(encode(result.stdout ?? '')),
+    stderr: streamOf(encode(result.stderr ?? '')),
     resize: async () => {},
     signal,
     exit,
