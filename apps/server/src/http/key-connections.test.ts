@@ -39,6 +39,22 @@ describe('KeyConnections', () => {
     assert.equal(done.listenerCount('close'), 0, 'release removes its close listener');
   });
 
+  it('keeps a socket bound twice (pipelined requests) until both binds are released', () => {
+    const connections = new KeyConnections();
+    const released = new PassThrough();
+    connections.bind(viaKey('k1'), released)();
+    connections.bind(viaKey('k1'), released)();
+    assert.equal(released.listenerCount('close'), 0);
+    const socket = new PassThrough();
+    const releaseFirst = connections.bind(viaKey('k1'), socket);
+    connections.bind(viaKey('k1'), socket);
+    releaseFirst();
+    releaseFirst();
+    assert.equal(connections.end('k1'), 1);
+    assert.equal(socket.destroyed, true, 'the second bind still held it');
+    assert.equal(released.destroyed, false);
+  });
+
   it('does not track principals without a key', () => {
     const connections = new KeyConnections();
     const socket = new PassThrough();

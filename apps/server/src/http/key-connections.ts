@@ -7,18 +7,30 @@ import type { Principal } from '@paddock/control';
  * connection happens to close. Principals without a key (OIDC, anonymous) are not tracked.
  */
 export class KeyConnections {
-  readonly #byKey = new Map<string, Set<Duplex>>();
+  /** Per key, each socket with the number of its binds not yet released. */
+  readonly #byKey = new Map<string, Map<Duplex, number>>();
 
-  /** Tracks `socket` as opened by `principal` until it closes or `release` is called. */
+  /**
+   * Tracks `socket` as opened by `principal` until it closes or the returned release is called.
+   * A socket bound more than once (pipelined requests) stays tracked until every bind is released.
+   */
   bind(principal: Principal, socket: Duplex): () => void {
     const keyId = principal.keyId;
     if (keyId === undefined) return () => {};
-    const sockets = this.#byKey.get(keyId) ?? new Set<Duplex>();
-    this.#byKey.set(keyId, sockets);
-    sockets.add(socket);
+    let sockets = this.#byKey.get(keyId);
+    if (sockets === undefined) {
+      sockets = new Map();
+      this.#byKey.set(keyId, sockets);
+    }
+    sockets.set(socket, (sockets.get(socket) ?? 0) + 1);
+    let isReleased = false;
     const release = () => {
+      if (isReleased) return;
+      isReleased = true;
       socket.off('close', release);
-      sockets.delete(socket);
+      const binds = (sockets.get(socket) ?? 1) - 1;
+      if (binds > 0) sockets.set(socket, binds);
+      else sockets.delete(socket);
       if (sockets.size === 0 && this.#byKey.get(keyId) === sockets) this.#byKey.delete(keyId);
     };
     socket.once('close', release);
@@ -27,7 +39,7 @@ export class KeyConnections {
 
   /** Destroys every connection `keyId` opened, except `spare` (the revoking request's own). */
   end(keyId: string, spare?: Duplex): number {
-    const sockets = [...(this.#byKey.get(keyId) ?? [])].filter((s) => s !== spare);
+    const sockets = [...(this.#byKey.get(keyId)?.keys() ?? [])].filter((s) => s !== spare);
     for (const socket of sockets) socket.destroy();
     return sockets.length;
   }
