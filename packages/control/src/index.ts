@@ -14,19 +14,14 @@ export {
 export {
   describeObject,
   describeResource,
-  isOwnedKind,
-  isUsableBy,
   isVisible,
   ownerOf,
   requireManageable,
   requireVisibleObject,
   requireWritable,
-  sharedWithOf,
 } from './access/ownership.ts';
 export {
-  type Reference,
   type ReferenceDeps,
-  referencesOf,
   requireUsableReferences,
 } from './access/references.ts';
 export {
@@ -191,7 +186,6 @@ export {
   harnessProcessId,
   RUN_FINALIZER,
   type RunReconcileDeps,
-  type RunReconcileResult,
   reconcileRun,
   runSandboxName,
   STOP_GRACE_MS,

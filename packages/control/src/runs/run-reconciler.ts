@@ -65,8 +65,6 @@ export type RunReconcileDeps = {
   credentials?: CredentialSource;
 };
 
-export type RunReconcileResult = ReconcileResult;
-
 /** How long a harness has between SIGTERM and SIGKILL to record its end. */
 export const STOP_GRACE_MS = 10_000;
 
@@ -86,7 +84,7 @@ export function runSandboxName(run: Run): string {
 export async function reconcileRun(
   reconcileDeps: RunReconcileDeps,
   key: ObjectKey,
-): Promise<RunReconcileResult> {
+): Promise<ReconcileResult> {
   const deps: Pass = { ...reconcileDeps, status: new StatusWriter(runLifecycle, reconcileDeps) };
   let run: Run;
   try {
@@ -122,7 +120,7 @@ export async function reconcileRun(
 }
 
 /** Ends the run `Failed` with `message`. */
-async function fail(deps: Pass, run: Run, message: string): Promise<RunReconcileResult> {
+async function fail(deps: Pass, run: Run, message: string): Promise<ReconcileResult> {
   await deps.status.transition(run, [{ type: 'Failed', message }]);
   return {};
 }
@@ -136,7 +134,7 @@ function mayUse(run: Run, sandbox: Sandbox): boolean {
   return sandbox.metadata.ownerReferences?.some((o) => o.uid === run.metadata.uid) ?? false;
 }
 
-async function pending(deps: Pass, run: Run): Promise<RunReconcileResult> {
+async function pending(deps: Pass, run: Run): Promise<ReconcileResult> {
   let agent: AgentSpec;
   try {
     agent = await agentOfRun(deps.store, run);
@@ -227,7 +225,7 @@ async function sandboxRef(deps: Pass, run: Run): Promise<SandboxRef | undefined>
   }
 }
 
-async function starting(deps: Pass, run: Run): Promise<RunReconcileResult> {
+async function starting(deps: Pass, run: Run): Promise<ReconcileResult> {
   const ref = await sandboxRef(deps, run);
   if (ref === undefined) {
     return fail(deps, run, `sandbox ${run.status?.sandboxName} is gone`);
@@ -312,7 +310,7 @@ function outcomeEvent(state: PumpState): RunEvent | undefined {
   return undefined;
 }
 
-async function running(deps: Pass, run: Run): Promise<RunReconcileResult> {
+async function running(deps: Pass, run: Run): Promise<ReconcileResult> {
   const ref = await sandboxRef(deps, run);
   if (ref === undefined) {
     return fail(deps, run, `sandbox ${run.status?.sandboxName} is gone`);
@@ -348,7 +346,7 @@ async function running(deps: Pass, run: Run): Promise<RunReconcileResult> {
  * output is still pumped into the log. A sandbox the run created stays up for inspection (files,
  * terminal) until its template's idle timeout stops it, and is deleted with the run.
  */
-async function settle(deps: Pass, run: Run): Promise<RunReconcileResult> {
+async function settle(deps: Pass, run: Run): Promise<ReconcileResult> {
   const ref = await sandboxRef(deps, run);
   if (ref === undefined) return {};
   const processId = harnessProcessId(run);
@@ -391,7 +389,7 @@ function ignoreOutput(handle: ProcessHandle): void {
 }
 
 /** A deleted run: stop its pump, delete the sandbox it created, drop its log, release the finalizer. */
-async function finalize(deps: Pass, run: Run): Promise<RunReconcileResult> {
+async function finalize(deps: Pass, run: Run): Promise<ReconcileResult> {
   const uid = run.metadata.uid ?? '';
   await deps.pumps.stop(uid);
   const namespace = run.metadata.namespace ?? 'default';
