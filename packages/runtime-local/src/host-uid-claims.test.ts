@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -37,6 +45,19 @@ describe('host uid claims', () => {
     writeFileSync(join(claims, String(BASE + 10)), join(dir, 'gone'));
     assert.equal(claimHostUid(join(dir, 'c'), BASE + 10, claims), BASE + 10);
     assert.equal(readFileSync(join(claims, String(BASE + 10)), 'utf8'), join(dir, 'c'));
+  });
+
+  it("respects another live runtime's young claim, and takes over an old one its sandboxes do not hold", () => {
+    const other = join(dir, 'other');
+    mkdirSync(other);
+    const claim = (uid: number) => join(claims, String(uid));
+    writeFileSync(claim(BASE + 30), other);
+    writeFileSync(claim(BASE + 31), other);
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(claim(BASE + 31), old, old);
+    assert.equal(claimHostUid(join(dir, 'e'), BASE + 30, claims), BASE + 31);
+    assert.equal(readFileSync(claim(BASE + 30), 'utf8'), other, 'the young claim stays');
+    assert.equal(readFileSync(claim(BASE + 31), 'utf8'), join(dir, 'e'));
   });
 
   it('without a claims directory, hands out uids unique under its root unclaimed', () => {

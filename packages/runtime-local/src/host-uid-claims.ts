@@ -48,13 +48,19 @@ const CLAIM_GRACE_MS = 60_000;
 /**
  * Whether the claim at `path` may be taken over: ours but unheld (a destroy that did not
  * release), its runtime's directory gone, or old enough that its sandbox would hold it by now.
+ * `uidsOf` is `uidsUnder`, read once per other runtime however many of its claims are passed.
  */
-function isStale(path: string, root: string, uid: number): boolean {
+function isStale(
+  path: string,
+  root: string,
+  uid: number,
+  uidsOf: (root: string) => Set<number>,
+): boolean {
   const holder = holderOf(path);
   if (holder === undefined) return false;
   if (holder === root || !existsSync(holder)) return true;
   const ageMs = Date.now() - (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-  return ageMs > CLAIM_GRACE_MS && !uidsUnder(holder).has(uid);
+  return ageMs > CLAIM_GRACE_MS && !uidsOf(holder).has(uid);
 }
 
 /**
@@ -63,6 +69,12 @@ function isStale(path: string, root: string, uid: number): boolean {
  */
 export function claimHostUid(root: string, base: number, claimsDir = HOST_UID_CLAIMS_DIR): number {
   const ours = uidsUnder(root);
+  const theirs = new Map<string, Set<number>>();
+  const uidsOf = (holder: string): Set<number> => {
+    const uids = theirs.get(holder) ?? uidsUnder(holder);
+    theirs.set(holder, uids);
+    return uids;
+  };
   for (let uid = base; ; uid++) {
     if (ours.has(uid)) continue;
     const path = join(claimsDir, String(uid));
@@ -73,7 +85,7 @@ export function claimHostUid(root: string, base: number, claimsDir = HOST_UID_CL
       // No usable claims directory (or another failure): unique under our root only.
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return uid;
     }
-    if (isStale(path, root, uid)) {
+    if (isStale(path, root, uid, uidsOf)) {
       writeFileSync(path, root, { mode: 0o600 });
       return uid;
     }
