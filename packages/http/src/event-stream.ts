@@ -1,19 +1,15 @@
 import type { ServerResponse } from 'node:http';
-import { type StreamOptions, startStream } from './stream-response.ts';
+import { type ResponseStream, type StreamOptions, startStream } from './stream-response.ts';
 
 /** One server-sent event; `data` is text (JSON already encoded), split into `data:` lines. */
 export type SseEvent = { id?: string | number; event?: string; data: string };
 
 /** An open `text/event-stream` response. */
-export type EventStream = {
+export type EventStream = Omit<ResponseStream, 'write'> & {
   /** Writes one event unless the stream is over; false when it was not written. */
   send(event: SseEvent): boolean;
   /** Writes a comment line (`: text`), which clients ignore. */
   comment(text: string): boolean;
-  /** Resolves when the client goes away, `signal` aborts or `end()` is called. */
-  closed: Promise<void>;
-  isOpen(): boolean;
-  end(): void;
 };
 
 /** The wire text of one event, ending with its blank line. */
@@ -31,12 +27,10 @@ export function formatSseEvent(event: SseEvent): string {
  */
 export function startEventStream(res: ServerResponse, options: StreamOptions = {}): EventStream {
   const format = { contentType: 'text/event-stream; charset=utf-8', heartbeat: ': heartbeat\n\n' };
-  const stream = startStream(res, format, options);
+  const { write, ...stream } = startStream(res, format, options);
   return {
-    send: (event) => stream.write(formatSseEvent(event)),
-    comment: (text) => stream.write(`: ${text}\n\n`),
-    closed: stream.closed,
-    isOpen: stream.isOpen,
-    end: stream.end,
+    ...stream,
+    send: (event) => write(formatSseEvent(event)),
+    comment: (text) => write(`: ${text}\n\n`),
   };
 }

@@ -1,14 +1,10 @@
 import type { ServerResponse } from 'node:http';
-import { type StreamOptions, startStream } from './stream-response.ts';
+import { type ResponseStream, type StreamOptions, startStream } from './stream-response.ts';
 
 /** An open `application/x-ndjson` response: one JSON value a line. */
-export type NdjsonStream = {
+export type NdjsonStream = Omit<ResponseStream, 'write'> & {
   /** Writes `value` as one line unless the stream is over; false when it was not written. */
   line(value: unknown): boolean;
-  /** Resolves when the client goes away, `signal` aborts or `end()` is called. */
-  closed: Promise<void>;
-  isOpen(): boolean;
-  end(): void;
 };
 
 /**
@@ -16,15 +12,7 @@ export type NdjsonStream = {
  * readers skip) goes out at that interval, so a quiet stream is not cut by a proxy.
  */
 export function startNdjsonStream(res: ServerResponse, options: StreamOptions = {}): NdjsonStream {
-  const stream = startStream(
-    res,
-    { contentType: 'application/x-ndjson', heartbeat: '\n' },
-    options,
-  );
-  return {
-    line: (value) => stream.write(`${JSON.stringify(value)}\n`),
-    closed: stream.closed,
-    isOpen: stream.isOpen,
-    end: stream.end,
-  };
+  const format = { contentType: 'application/x-ndjson', heartbeat: '\n' };
+  const { write, ...stream } = startStream(res, format, options);
+  return { ...stream, line: (value) => write(`${JSON.stringify(value)}\n`) };
 }
