@@ -16,10 +16,8 @@ export function streamOf(data: Uint8Array): ReadableStream<Uint8Array> {
   });
 }
 
-/** Every byte of a stream, to its end. */
-export async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
+/** `chunks` one after another, in one array. */
+export function concat(chunks: readonly Uint8Array[]): Uint8Array {
   const all = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
   let offset = 0;
   for (const chunk of chunks) {
@@ -27,6 +25,13 @@ export async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8
     offset += chunk.byteLength;
   }
   return all;
+}
+
+/** Every byte of a stream, to its end. */
+export async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return concat(chunks);
 }
 
 export async function collectText(stream: ReadableStream<Uint8Array>): Promise<string> {

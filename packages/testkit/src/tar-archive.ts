@@ -4,6 +4,8 @@
  * can serve `upload` and `download`.
  */
 
+import { concat } from './runtime-fixtures.ts';
+
 export type TarEntry =
   | { path: string; type: 'file'; data: Uint8Array; mode?: number }
   | { path: string; type: 'directory'; mode?: number }
@@ -51,14 +53,7 @@ export function encodeTar(entries: readonly TarEntry[]): Uint8Array {
     parts.push(new Uint8Array(padding));
   }
   parts.push(new Uint8Array(BLOCK * 2));
-  const total = parts.reduce((n, part) => n + part.byteLength, 0);
-  const archive = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    archive.set(part, offset);
-    offset += part.byteLength;
-  }
-  return archive;
+  return concat(parts);
 }
 
 function text(block: Uint8Array, offset: number, width: number): string {
