@@ -189,6 +189,25 @@ describe('the SQLite store on a disk that fills up', () => {
 });
 
 describe('DiskReserve', () => {
+  it('makeRoom hands the reserve back only once the disk is full', (t) => {
+    const disk = mountSmallDisk(8);
+    if ('skip' in disk) return t.skip(disk.skip);
+    try {
+      const reserve = openDiskReserve({
+        databasePath: join(disk.dir, 'paddock.db'),
+        sizeBytes: 1024 * 1024,
+      });
+      assert.equal(reserve.isHeld, true);
+      fillDisk(join(disk.dir, 'filler'));
+      assert.equal(reserve.isHeld, true, 'filling the disk left the reserve alone');
+      reserve.makeRoom();
+      assert.equal(reserve.isHeld, false);
+      assert.ok(reserve.freeBytes() >= 1024 * 1024, `${reserve.freeBytes()} bytes free`);
+    } finally {
+      disk.unmount();
+    }
+  });
+
   it('sets the reserve aside, keeps it while there is room, and releases it on request', () => {
     const path = tempPath();
     const reserve = new DiskReserve({ databasePath: path, sizeBytes: 1024 * 1024 });
