@@ -1,10 +1,11 @@
 // Test fixture (not exported): a stand-in Paddock server on 127.0.0.1:0 that routes with the
 // api's real route table and answers errors with the real envelope and status table.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { httpStatusFor, matchRoute, toEnvelope } from '@paddock/api';
 import { API_VERSION, type PaddockError } from '@paddock/core';
-import { readBody } from '@paddock/http';
+import { closeServer, listen, readBody, sendJson } from '@paddock/http';
+
+export { sendJson };
 
 export type Recorded = {
   method: string;
@@ -14,7 +15,7 @@ export type Recorded = {
   body: Buffer;
 };
 
-export type Handler = (request: Recorded, response: ServerResponse) => void | Promise<void>;
+export type Handler = (request: Recorded, response: ServerResponse) => unknown;
 
 export type StandIn = {
   baseUrl: string;
@@ -39,41 +40,21 @@ export async function startStandIn(handlers: Record<string, Handler>): Promise<S
     };
     requests.push(recorded);
     if (!handler) {
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          error: { code: 'not_found', message: 'no route', details: {}, requestId: 'r0' },
-        }),
-      );
+      sendJson(res, 404, {
+        error: { code: 'not_found', message: 'no route', details: {}, requestId: 'r0' },
+      });
       return;
     }
     await handler(recorded, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
+  const baseUrl = await listen(server, 0, '127.0.0.1');
+  return { baseUrl, requests, close: () => closeServer(server) };
 }
 
 /** Answers as the real server's error handler does: envelope, status table, x-request-id. */
 export function sendError(res: ServerResponse, error: PaddockError, requestId = 'req-1'): void {
-  res.writeHead(httpStatusFor(error.code), {
-    'content-type': 'application/json',
-    'x-request-id': requestId,
-  });
-  res.end(JSON.stringify(toEnvelope(error, requestId)));
+  const headers = { 'x-request-id': requestId };
+  sendJson(res, httpStatusFor(error.code), toEnvelope(error, requestId), { headers });
 }
 
 /** A valid Sandbox as the server would return it. */
