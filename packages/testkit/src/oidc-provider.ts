@@ -9,8 +9,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readBody, sendJson } from '@paddock/http';
+import { closeServer, listen, readBody, sendJson } from '@paddock/http';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 
 export type OidcTestUser = {
@@ -252,8 +251,7 @@ export async function startStandInOidc(options: StandInOidcOptions): Promise<Sta
       if (!sendJson(res, 500, { error: 'server_error' }, JSON_ANSWER)) res.end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  issuer = await listen(server, 0, '127.0.0.1');
 
   return {
     issuer,
@@ -265,9 +263,6 @@ export async function startStandInOidc(options: StandInOidcOptions): Promise<Sta
     denyNext: () => {
       isDenyingNext = true;
     },
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => closeServer(server),
   };
 }
