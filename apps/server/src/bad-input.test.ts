@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { bwrapSkipReason, eventually } from '@paddock/testkit';
-import { API, startTestServer, type TestServer } from './test-server.ts';
+import { bwrapSkipReason } from '@paddock/testkit';
+import { API, createRunningSandbox, startTestServer, type TestServer } from './test-server.ts';
 
 type Envelope = {
   error: {
@@ -47,23 +47,7 @@ describe('bad client input is 400 validation_failed naming the field, never 500'
   let s: TestServer;
   before(async () => {
     s = await startTestServer();
-    const res = await s.call('/api/v1/namespaces/default/sandboxes', {
-      method: 'POST',
-      body: JSON.stringify({
-        apiVersion: API,
-        kind: 'Sandbox',
-        metadata: { name: 'box' },
-        spec: { templateRef: { kind: 'ClusterSandboxTemplate', name: 'shell' } },
-      }),
-    });
-    assert.equal(res.status, 201, await res.text());
-    await eventually(
-      async () => {
-        const body = (await (await s.call(SANDBOX)).json()) as { status?: { phase?: string } };
-        return body.status?.phase === 'Running';
-      },
-      { timeoutMs: 60_000, what: 'sandbox Running' },
-    );
+    await createRunningSandbox(s, 'box');
   });
   after(() => s.close());
 

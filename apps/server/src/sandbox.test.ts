@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bwrapSkipReason, eventually } from '@paddock/testkit';
-import { API, startTestServer, type TestServer } from './test-server.ts';
+import { API, createRunningSandbox, startTestServer, type TestServer } from './test-server.ts';
 
 describe('sandboxes over HTTP on the real bubblewrap runtime', {
   skip: bwrapSkipReason(),
@@ -22,17 +22,7 @@ describe('sandboxes over HTTP on the real bubblewrap runtime', {
 
   before(async () => {
     s = await startTestServer();
-    const res = await s.call('/api/v1/namespaces/default/sandboxes', {
-      method: 'POST',
-      body: JSON.stringify({
-        apiVersion: API,
-        kind: 'Sandbox',
-        metadata: { name: 'box' },
-        spec: { templateRef: { kind: 'ClusterSandboxTemplate', name: 'shell' } },
-      }),
-    });
-    assert.equal(res.status, 201, await res.text());
-    await waitFor('Running');
+    await createRunningSandbox(s, 'box');
   });
   after(() => s.close());
 

@@ -1,7 +1,9 @@
 // Test support: a real `paddock up` (engine + HTTP server) on 127.0.0.1:0 with a temp home.
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '@paddock/testkit';
 import { type ConfigSources, resolveConfig, upstreamsOf } from './config.ts';
 import { type Engine, startEngine } from './engine.ts';
 import { type RunningServer, startServer } from './server.ts';
@@ -58,3 +60,38 @@ export async function startTestServer(
 }
 
 export const API = 'paddock.dev/v1alpha1';
+
+/**
+ * Creates sandbox `name` in `default` from `template` (the `shell` cluster template unless told)
+ * as `token`, and waits until it is Running; a sandbox that ends in Error fails at once.
+ */
+export async function createRunningSandbox(
+  s: TestServer,
+  name: string,
+  options: {
+    template?: { kind: 'ClusterSandboxTemplate' | 'SandboxTemplate'; name: string };
+    token?: string;
+  } = {},
+): Promise<void> {
+  const token = options.token === undefined ? {} : { token: options.token };
+  const res = await s.call('/api/v1/namespaces/default/sandboxes', {
+    method: 'POST',
+    ...token,
+    body: JSON.stringify({
+      apiVersion: API,
+      kind: 'Sandbox',
+      metadata: { name },
+      spec: { templateRef: options.template ?? { kind: 'ClusterSandboxTemplate', name: 'shell' } },
+    }),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  const phase = await eventually(
+    async () => {
+      const got = await s.call(`/api/v1/namespaces/default/sandboxes/${name}`, token);
+      const phase = ((await got.json()) as { status?: { phase?: string } }).status?.phase;
+      return phase === 'Running' || phase === 'Error' ? phase : undefined;
+    },
+    { timeoutMs: 60_000, what: `sandbox ${name} Running` },
+  );
+  assert.equal(phase, 'Running', `sandbox ${name}`);
+}

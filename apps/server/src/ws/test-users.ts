@@ -6,7 +6,7 @@ import { eventually } from '@paddock/testkit';
 import { WebSocket } from 'ws';
 import { bootstrapAdminKey } from '../bootstrap-key.ts';
 import type { ServerFlags } from '../config.ts';
-import { API, startTestServer, type TestServer } from '../test-server.ts';
+import { createRunningSandbox, startTestServer, type TestServer } from '../test-server.ts';
 
 export type AuthWorld = {
   s: TestServer;
@@ -45,28 +45,7 @@ export async function startAuthWorld(flags: ServerFlags = {}): Promise<AuthWorld
     admin,
     alice: await keyFor('alice'),
     bob: await keyFor('bob'),
-    createSandbox: async (name, token, template) => {
-      const res = await s.call('/api/v1/namespaces/default/sandboxes', {
-        method: 'POST',
-        token,
-        body: JSON.stringify({
-          apiVersion: API,
-          kind: 'Sandbox',
-          metadata: { name },
-          spec: { templateRef: template },
-        }),
-      });
-      assert.equal(res.status, 201, await res.clone().text());
-      const phase = await eventually(
-        async () => {
-          const got = await s.call(`/api/v1/namespaces/default/sandboxes/${name}`, { token });
-          const phase = ((await got.json()) as { status?: { phase?: string } }).status?.phase;
-          return phase === 'Running' || phase === 'Failed' ? phase : undefined;
-        },
-        { timeoutMs: 60_000, what: `sandbox ${name} Running` },
-      );
-      assert.equal(phase, 'Running');
-    },
+    createSandbox: (name, token, template) => createRunningSandbox(s, name, { token, template }),
   };
   return world;
 }
