@@ -22,6 +22,7 @@ export {
   type StartRunOptions,
 } from './runs.ts';
 export type { LogsOptions, SandboxClient, SandboxFiles, WaitForOptions } from './sandboxes.ts';
+export { parseSse, type SseMessage } from './sse.ts';
 export type {
   Terminal,
   TerminalEvents,

@@ -1,5 +1,6 @@
 // Test support: a server-sent event stream read in the background, as a caller.
 
+import { parseSse } from '@paddock/client';
 import { eventually } from '@paddock/testkit';
 import type { AuthzWorld, JsonValue, Role } from './authz-fixtures.ts';
 
@@ -40,23 +41,10 @@ export async function openSse(fx: AuthzWorld, role: Role, path: string): Promise
     stream.code = text.startsWith('{') ? JSON.parse(text).error?.code : undefined;
     return stream;
   }
+  const body = res.body;
   void (async () => {
-    const decoder = new TextDecoder();
-    let pending = '';
     try {
-      for await (const chunk of res.body as ReadableStream<Uint8Array>) {
-        pending += decoder.decode(chunk, { stream: true });
-        const blocks = pending.split('\n\n');
-        pending = blocks.pop() ?? '';
-        for (const block of blocks) {
-          const data = block
-            .split('\n')
-            .filter((line) => line.startsWith('data:'))
-            .map((line) => line.slice(5).trimStart())
-            .join('\n');
-          if (data !== '') events.push(JSON.parse(data));
-        }
-      }
+      for await (const message of parseSse(body)) events.push(JSON.parse(message.data));
     } catch {
       // Aborted by `close`.
     }
