@@ -189,7 +189,11 @@ async function markProvisioned(
     ],
     {
       ...patch,
-      runtime: { name: deps.runtime.name, id: refToId(ref) },
+      runtime: {
+        name: deps.runtime.name,
+        id: refToId(ref),
+        ...(observation.rootless === undefined ? {} : { rootless: observation.rootless }),
+      },
       ...expiry(spec, now),
       ...(observation.limits ? { limits: observation.limits } : {}),
       lastActivityAt: now.toISOString(),

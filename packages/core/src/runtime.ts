@@ -84,6 +84,8 @@ export type RuntimeObservation = {
   startedAt?: string;
   /** Which mechanism enforces cpu, memory and pids limits. */
   limits?: LimitsMechanism;
+  /** The runtime runs without root (local: the sandbox user maps to Paddock's own uid). */
+  rootless?: boolean;
   /** Last exec, terminal or port activity (RFC 3339), for idle expiry. */
   lastActivityAt?: string;
   /** For `failed`: what happened (an OOM kill, a crash of the sandbox's init). */

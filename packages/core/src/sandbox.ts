@@ -72,8 +72,13 @@ export const SandboxStatus = z.strictObject({
       LimitsMechanism.Kubernetes,
     ])
     .optional(),
-  /** The runtime that holds it (`local`, `kubernetes`) and its opaque handle. */
-  runtime: z.strictObject({ name: z.string(), id: z.string() }).optional(),
+  /**
+   * The runtime that holds it (`local`, `kubernetes`), its opaque handle, and whether that runtime
+   * runs without root (the local one: sandbox users map to Paddock's own uid; see docs/rootless.md).
+   */
+  runtime: z
+    .strictObject({ name: z.string(), id: z.string(), rootless: z.boolean().optional() })
+    .optional(),
 });
 export type SandboxStatus = z.infer<typeof SandboxStatus>;
 

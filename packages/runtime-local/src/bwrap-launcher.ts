@@ -38,8 +38,19 @@ export type BwrapPlan = {
   toolMounts?: ReadonlyArray<{ source: string; dest: string }>;
   /** Size of the `/tmp` tmpfs; unbounded (but charged to the memory limit) when absent. */
   tmpSizeBytes?: number;
-  /** Kernel refuses nested user namespaces (needs `--unshare-user`; bwrap ≥ 0.8). */
+  /**
+   * Kernel refuses nested user namespaces (needs `--unshare-user`; bwrap ≥ 0.8). bwrap does it
+   * from a second user namespace, which an unprivileged Paddock could not enter (see `hasDevpts`).
+   */
   disableNestedUserns: boolean;
+  /**
+   * `/dev` with a private devpts (`--dev`; the default), or, when false, a tmpfs with the basic
+   * devices bound from the host and no `/dev/pts`. Mounting devpts makes bwrap map uid 0 first and
+   * switch to the sandbox user in a second, nested user namespace; the sandbox's other namespaces
+   * then belong to the first one, which no process stays in, so an unprivileged Paddock (which can
+   * enter them only through a user namespace it joins) could not enter the sandbox.
+   */
+  hasDevpts?: boolean;
   infoFd: number;
   statusFd: number;
   /** The idle process that keeps the namespaces alive. */
@@ -75,7 +86,7 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
   for (const entry of plan.view) args.push(...viewArgs(entry));
   for (const file of plan.generated) args.push('--ro-bind', file.source, file.dest);
   args.push('--symlink', '../proc/self/mounts', '/etc/mtab');
-  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/dev/shm');
+  args.push('--proc', '/proc', ...devArgs(plan.hasDevpts ?? true), '--tmpfs', '/dev/shm');
   if (plan.tmpSizeBytes !== undefined) args.push('--size', String(plan.tmpSizeBytes));
   args.push('--tmpfs', '/tmp');
   args.push('--bind', plan.workspace, WORKSPACE, '--bind', plan.home, SANDBOX_HOME);
@@ -84,6 +95,24 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
   // Last: nothing but the binds above stays writable, and `/dev` gets no new nodes.
   args.push('--remount-ro', '/dev', '--remount-ro', '/');
   args.push('--chdir', WORKSPACE, '--', ...plan.anchor);
+  return args;
+}
+
+/** The devices `--dev` provides, bound from the host when there is no devpts. */
+const BASIC_DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
+/** The symlinks `--dev` makes, but `ptmx` (no devpts) and `core` (no `/proc/kcore` to read). */
+const DEV_SYMLINKS: ReadonlyArray<[string, string]> = [
+  ['/proc/self/fd', '/dev/fd'],
+  ['/proc/self/fd/0', '/dev/stdin'],
+  ['/proc/self/fd/1', '/dev/stdout'],
+  ['/proc/self/fd/2', '/dev/stderr'],
+];
+
+function devArgs(hasDevpts: boolean): string[] {
+  if (hasDevpts) return ['--dev', '/dev'];
+  const args = ['--tmpfs', '/dev'];
+  for (const name of BASIC_DEVICES) args.push('--dev-bind-try', `/dev/${name}`, `/dev/${name}`);
+  for (const [target, dest] of DEV_SYMLINKS) args.push('--symlink', target, dest);
   return args;
 }
 

@@ -35,6 +35,7 @@ import {
   releaseHostUid,
 } from './host-uid-claims.ts';
 import { checkPort, relayCommand, relayStream } from './ports.ts';
+import { rootlessProblem } from './rootless.ts';
 import { type ProcessContext, prepareProcess } from './process-command.ts';
 import { isAlive } from './process-identity.ts';
 import { spawnTty } from './pty.ts';
@@ -118,6 +119,8 @@ export class LocalRuntime implements SandboxRuntime {
   readonly #toolMounts: readonly ToolMount[];
   readonly #reserve: StorageReserve | undefined;
   readonly #locks = new Map<string, Promise<unknown>>();
+  /** Why rootless sandboxes cannot start here, probed once on the first provision or start. */
+  #rootlessProblem: { problem: string | undefined } | undefined;
 
   constructor(options: LocalRuntimeOptions) {
     this.#root = resolve(options.root);
@@ -143,6 +146,14 @@ export class LocalRuntime implements SandboxRuntime {
     this.#reserve = options.storageReserve;
     const files = sandboxFiles((ref, command) => this.#execPiped(ref, command));
     this.files = this.#reserve ? roomCheckedFiles(files, this.#reserve) : files;
+  }
+
+  /**
+   * Whether Paddock runs without root: sandbox users then map to Paddock's own uid, limits come
+   * from a delegated cgroup v2 subtree or rlimits, and sandboxes have no `/dev/pts`.
+   */
+  get isRootless(): boolean {
+    return !this.#isPrivileged;
   }
 
   /** Which mechanism new sandboxes get: `cgroup-v2`, `cgroup-v1` or `rlimit`. */
@@ -431,6 +442,7 @@ export class LocalRuntime implements SandboxRuntime {
     const activity = lastActivity(dirs);
     const common = {
       limits: state.limits.mechanism,
+      rootless: !this.#isPrivileged,
       ...(activity === undefined ? {} : { lastActivityAt: activity }),
     };
     if (state.incarnation && isAlive(state.incarnation.anchor)) {
@@ -459,14 +471,17 @@ export class LocalRuntime implements SandboxRuntime {
       );
     }
     if (!this.#isPrivileged) {
-      // Unprivileged nsenter cannot enter the namespaces bwrap creates under its nested user
-      // namespace, so exec and files would fail: refuse up front.
-      throw new PaddockError(
-        ErrorCode.RuntimeUnavailable,
-        'the local runtime must run as root: entering a sandbox needs privileges over its namespaces',
-      );
+      this.#rootlessProblem ??= { problem: rootlessProblem(this.#bin.bwrap) };
+      const { problem } = this.#rootlessProblem;
+      if (problem !== undefined) throw new PaddockError(ErrorCode.RuntimeUnavailable, problem);
     }
     const isolation = spec.isolation ?? 'process';
+    if (isolation === 'gvisor' && !this.#isPrivileged) {
+      throw new PaddockError(
+        ErrorCode.RuntimeUnavailable,
+        'isolation "gvisor" needs Paddock to run as root (rootless Paddock runs bubblewrap only)',
+      );
+    }
     if (isolation === 'kata') {
       throw new PaddockError(
         ErrorCode.RuntimeUnavailable,
@@ -485,7 +500,9 @@ export class LocalRuntime implements SandboxRuntime {
         state.limits.mechanism === 'rlimit'
           ? rlimitArgs(resolveLimits(state.spec.resources, this.#defaults))
           : [],
-      disableNestedUserns: true,
+      // Rootless, bwrap would forbid them from a second user namespace Paddock cannot enter:
+      // the seccomp filter refuses new namespaces instead.
+      disableNestedUserns: this.#isPrivileged,
       ...(isAllowlist(state) ? { egressDir: dirs.egress } : {}),
       toolMounts: this.#toolMounts,
     };

@@ -78,6 +78,8 @@ export function sandboxBwrapArgs(
       dest: mount.dest,
     })),
     disableNestedUserns: context.disableNestedUserns,
+    // Rootless, a devpts would cost a second user namespace that Paddock could not enter.
+    hasDevpts: context.isPrivileged,
     infoFd: INFO_FD,
     statusFd: STATUS_FD,
     anchor: ['sleep', 'infinity'],
