@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /** The controllers Paddock limits sandboxes with. */
@@ -108,19 +116,69 @@ function words(path: string): string[] {
   }
 }
 
+/** Whether this process may write `path` (root may write any cgroup file; a user, delegated ones). */
+function isWritable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** This process and its ancestors: `paddock up` and the server it starts. */
+function ownLineage(): Set<number> {
+  const pids = new Set<number>();
+  for (let pid = process.pid; pid > 1 && !pids.has(pid); ) {
+    pids.add(pid);
+    const parent = /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    pid = Number(parent ?? 0);
+  }
+  return pids;
+}
+
+/** The leaf that Paddock's own processes move to, so that `dir` may have controlled children. */
+export const HOST_LEAF = 'paddock-host';
+
 /**
- * cgroup v2 is usable when the memory, cpu and pids controllers are delegated to the current
- * cgroup and can be enabled for a `paddock` child (the no-internal-processes rule allows that
- * only in the root cgroup or where the subtree already has them enabled).
+ * Moves the processes of `dir` into its leaf `paddock-host` when all of them are Paddock's own
+ * (this process and its ancestors): a cgroup that holds processes cannot enable controllers for
+ * its children (the root cgroup aside). Another process in `dir` is not Paddock's to move.
+ */
+function vacate(dir: string): boolean {
+  const pids = words(join(dir, 'cgroup.procs')).map(Number);
+  const ours = ownLineage();
+  if (!pids.every((pid) => ours.has(pid))) return false;
+  const leaf = join(dir, HOST_LEAF);
+  mkdirSync(leaf, { recursive: true });
+  for (const pid of pids) writeFileSync(join(leaf, 'cgroup.procs'), String(pid));
+  return true;
+}
+
+/**
+ * cgroup v2 is usable when the memory, cpu and pids controllers are available in the current
+ * cgroup and this process may manage its subtree: as root, or as a user the cgroup was delegated
+ * to (its `cgroup.procs` and `cgroup.subtree_control` writable, as systemd's `Delegate=yes` or
+ * `systemd-run --user --scope -p Delegate=yes` make them). Sandboxes' cgroups go under
+ * `<cgroup>/paddock/`; when the current cgroup holds Paddock's processes, they move to
+ * `<cgroup>/paddock-host/` first (see `vacate`).
  */
 function tryV2(dir: string): CgroupLayout | undefined {
   const available = words(join(dir, 'cgroup.controllers'));
   if (!CONTROLLERS.every((c) => available.includes(c))) return undefined;
+  const subtree = join(dir, 'cgroup.subtree_control');
+  if (![dir, subtree, join(dir, 'cgroup.procs')].every(isWritable)) return undefined;
   const enable = CONTROLLERS.map((c) => `+${c}`).join(' ');
   try {
-    const enabled = words(join(dir, 'cgroup.subtree_control'));
-    if (!CONTROLLERS.every((c) => enabled.includes(c)))
-      writeFileSync(join(dir, 'cgroup.subtree_control'), enable);
+    if (!CONTROLLERS.every((c) => words(subtree).includes(c))) {
+      try {
+        writeFileSync(subtree, enable);
+      } catch (error) {
+        const isBusy = (error as NodeJS.ErrnoException).code === 'EBUSY';
+        if (!isBusy || !vacate(dir)) return undefined;
+        writeFileSync(subtree, enable);
+      }
+    }
     const base = join(dir, 'paddock');
     mkdirSync(base, { recursive: true });
     writeFileSync(join(base, 'cgroup.subtree_control'), enable);
