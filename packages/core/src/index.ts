@@ -77,6 +77,12 @@ export {
   Timestamp,
 } from './metadata.ts';
 export {
+  allowedRootOf,
+  hostPathProblem,
+  isPathWithin,
+  mountPathProblem,
+} from './mount-paths.ts';
+export {
   ClusterPolicy,
   Policy,
   PolicySpec,

@@ -287,6 +287,40 @@ describe('evaluate: egress', () => {
   });
 });
 
+describe('evaluate: host paths', () => {
+  const mount = (hostPath: string, name = 'data') => ({
+    name,
+    mountPath: `/mnt/${name}`,
+    hostPath,
+  });
+
+  it('allows a host path at or below an allowed root, on a path boundary only', () => {
+    const policy: PolicySpec = { allowedHostPaths: ['/srv/shared', '/data/models'] };
+    const spec = {
+      mounts: [mount('/srv/shared', 'a'), mount('/data/models/llama', 'b')],
+    };
+    assert.deepEqual(codes(sandbox(spec), policy), []);
+    assert.deepEqual(only(sandbox({ mounts: [mount('/srv/sharedevil')] }), policy), {
+      code: ViolationCode.HostPathNotAllowed,
+      field: 'spec.mounts[0].hostPath',
+      message:
+        'host path /srv/sharedevil is not under an allowed host path (allowed: /srv/shared, /data/models)',
+    });
+  });
+
+  it('allows no host path when the policy lists none or leaves the field unset', () => {
+    const spec = { mounts: [{ name: 'c', mountPath: '/c', credential: 'x' }, mount('/srv')] };
+    for (const policy of [{}, { allowedHostPaths: [] }] satisfies PolicySpec[]) {
+      const found = evaluate(sandbox(spec), NO_USAGE, policy);
+      assert.deepEqual(
+        found.map((v) => `${v.code}@${v.field}`),
+        ['host_path_not_allowed@spec.mounts[1].hostPath'],
+      );
+      assert.match(found[0]?.message ?? '', /\(allowed: none\)$/);
+    }
+  });
+});
+
 describe('evaluate: sandbox quotas', () => {
   const policy: PolicySpec = { sandboxes: { maxPerNamespace: 3, maxPerUser: 2 } };
 
@@ -376,6 +410,7 @@ const STRICT: PolicySpec = {
   allowedTemplates: ['base'],
   approvedImageRegistries: ['ghcr.io/acme'],
   allowedEgressDomains: ['*.example.com'],
+  allowedHostPaths: ['/srv/shared'],
   budgets: { maxUsdPerRun: 1, maxUsdPerUserPerDay: 5, maxUsdPerNamespacePerDay: 50 },
   runs: { maxConcurrentPerNamespace: 1, maxConcurrentPerUser: 1 },
 };
@@ -393,6 +428,7 @@ const GREEDY = sandbox(
     resources: { cpu: '2', memory: '2Gi', storage: '2Gi' },
     timeout: '0',
     network: { egress: 'open', allowedDomains: ['evil.com'] },
+    mounts: [{ name: 'root', mountPath: '/mnt/root', hostPath: '/root' }],
   },
   { name: 'other' },
 );
@@ -409,6 +445,7 @@ describe('evaluate: many violations at once', () => {
       'idle_timeout_exceeded',
       'egress_domain_not_allowed',
       'egress_domain_not_allowed',
+      'host_path_not_allowed',
       'namespace_quota_exceeded',
       'user_quota_exceeded',
     ]);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDurationMs } from './duration.ts';
 import { ErrorCode, PaddockError } from './errors.ts';
+import { allowedRootOf } from './mount-paths.ts';
 import type { PolicySpec } from './policy.ts';
 import { compareQuantity, parseQuantity } from './quantity.ts';
 import { Egress, SandboxEnvironment, TemplateKind, TemplateRef } from './template.ts';
@@ -19,6 +20,7 @@ export const ViolationCode = {
   EgressDomainNotAllowed: 'egress_domain_not_allowed',
   BudgetExceeded: 'budget_exceeded',
   ConcurrentRunsExceeded: 'concurrent_runs_exceeded',
+  HostPathNotAllowed: 'host_path_not_allowed',
 } as const;
 export type ViolationCode = (typeof ViolationCode)[keyof typeof ViolationCode];
 
@@ -86,6 +88,9 @@ export type PolicyUsage = z.infer<typeof PolicyUsage>;
  * - egress: `open` violates a set `allowedEgressDomains`; unless egress is `none`, each requested
  *   domain must be covered by a policy pattern (`*.example.com` covers `a.example.com` and
  *   `*.a.example.com`, not `example.com`).
+ * - host paths: every `mounts[i].hostPath` must lie within a root of `allowedHostPaths`
+ *   (lexically, on path boundaries); absent or empty allows none. Symlinks are resolved where
+ *   the directory is, by the runtime.
  * - quotas: one more sandbox must not take the namespace or user count past its maximum.
  *
  * Run rules: one more run must not take concurrent runs past the namespace or user maximum; an
@@ -107,6 +112,7 @@ export function evaluate(
         ...checkTimeout('timeout', request.spec.timeout, policy.maxTimeout),
         ...checkTimeout('idleTimeout', request.spec.idleTimeout, policy.maxIdleTimeout),
         ...checkEgress(request.spec.network ?? {}, policy.allowedEgressDomains),
+        ...checkHostPaths(request.spec.mounts ?? [], policy.allowedHostPaths ?? []),
         ...checkSandboxQuotas(request, usage, policy.sandboxes ?? {}),
       ];
     case 'run':
@@ -312,6 +318,23 @@ function checkEgress(
     );
   });
   return found;
+}
+
+function checkHostPaths(
+  mounts: NonNullable<SandboxEnvironment['mounts']>,
+  allowed: readonly string[],
+): Violation[] {
+  return mounts.flatMap((mount, index) =>
+    mount.hostPath === undefined || allowedRootOf(mount.hostPath, allowed) !== undefined
+      ? []
+      : [
+          violation(
+            ViolationCode.HostPathNotAllowed,
+            `spec.mounts[${index}].hostPath`,
+            `host path ${mount.hostPath} is not under an allowed host path (allowed: ${listed(allowed)})`,
+          ),
+        ],
+  );
 }
 
 /** A violation when one more would take `current` past `max`. */

@@ -14,6 +14,7 @@ const CLUSTER: PolicySpec = {
   allowedTemplates: ['base', 'python-*'],
   approvedImageRegistries: ['ghcr.io/acme', 'docker.io/library'],
   allowedEgressDomains: ['*.github.com', 'pypi.org'],
+  allowedHostPaths: ['/srv/shared'],
   budgets: { maxUsdPerRun: 5, maxUsdPerUserPerDay: 50, maxUsdPerNamespacePerDay: 500 },
   runs: { maxConcurrentPerNamespace: 20, maxConcurrentPerUser: 4 },
 };
@@ -25,6 +26,7 @@ const NAMESPACE: PolicySpec = {
   allowedTemplates: ['ClusterSandboxTemplate/*'],
   approvedImageRegistries: ['registry.internal'],
   allowedEgressDomains: ['api.anthropic.com'],
+  allowedHostPaths: ['/data/team'],
   budgets: { maxUsdPerRun: 1, maxUsdPerUserPerDay: 10, maxUsdPerNamespacePerDay: 100 },
   runs: { maxConcurrentPerNamespace: 3, maxConcurrentPerUser: 1 },
 };

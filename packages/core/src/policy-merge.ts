@@ -14,6 +14,7 @@ export const POLICY_MERGE_RULES = {
   allowedTemplates: 'override',
   approvedImageRegistries: 'override',
   allowedEgressDomains: 'override',
+  allowedHostPaths: 'override',
   budgets: 'merge-fields',
   runs: 'merge-fields',
 } as const satisfies Record<keyof PolicySpec, 'override' | 'merge-fields'>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DurationString } from './duration.ts';
 import { API_VERSION, ObjectMeta } from './metadata.ts';
+import { isNormalisedPath } from './mount-paths.ts';
 import { QuantityString } from './quantity.ts';
 import { DomainPattern } from './template.ts';
 
@@ -35,6 +36,20 @@ export const PolicySpec = z.strictObject({
   allowedTemplates: z.array(z.string().min(1)).optional(),
   /** Image registry prefixes images must come from, e.g. `ghcr.io/acme`, `docker.io/library`. */
   approvedImageRegistries: z.array(z.string().min(1)).optional(),
+  /**
+   * Host directories whose contents template `hostPath` mounts may expose (a mount of the
+   * directory itself or of anything below it). Unlike the other fields, absent means none: a
+   * host mount is refused unless a root here holds it. The local runtime checks it again with
+   * symlinks resolved when the sandbox starts.
+   */
+  allowedHostPaths: z
+    .array(
+      z
+        .string()
+        .refine(isNormalisedPath, 'must be a normalised absolute path')
+        .refine((path) => path !== '/', 'must not be the host root'),
+    )
+    .optional(),
   /** Domains an allowlist sandbox may reach (`*.example.com` for subdomains); open egress is refused when set. */
   allowedEgressDomains: z.array(DomainPattern).optional(),
   budgets: z

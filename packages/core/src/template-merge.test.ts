@@ -40,8 +40,13 @@ function specArb(unique: boolean): fc.Arbitrary<MergeableSpec> {
   const argv = fc.array(one('sh', '-c', 'make'), { minLength: 1, maxLength: 3 });
   const envVar = fc.record({ name: one('A', 'B', 'HOME'), value: one('1', '2') }, all);
   const mount = fc.record(
-    { name: one('m1', 'm2'), mountPath: one('/a', '/b'), readOnly: fc.boolean() },
-    req('name', 'mountPath'),
+    {
+      name: one('m1', 'm2'),
+      mountPath: one('/a', '/b'),
+      hostPath: one('/srv/a', '/srv/b'),
+      readOnly: fc.boolean(),
+    },
+    req('name', 'mountPath', 'hostPath'),
   );
   const repo = fc.record({ url: one('u1', 'u2', 'u3'), ref: one('main', 'dev') }, req('url'));
   const file = fc.record(

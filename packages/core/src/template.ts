@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DurationString } from './duration.ts';
 import { API_VERSION, ObjectMeta, ResourceName } from './metadata.ts';
+import { hostPathProblem, mountPathProblem } from './mount-paths.ts';
 import { QuantityString } from './quantity.ts';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -82,14 +83,40 @@ export const Workspace = z.strictObject({
   size: QuantityString.optional(),
 });
 
-export const Mount = z.strictObject({
-  name: ResourceName,
-  mountPath: AbsolutePath,
-  /** Exactly one source: a named credential's files, or a host path (admin templates only). */
-  credential: ResourceName.optional(),
-  hostPath: AbsolutePath.optional(),
-  readOnly: z.boolean().optional(),
-});
+/**
+ * A directory mounted into the sandbox at `mountPath` (never over the system, `/workspace`,
+ * `/home/user` or `/tmp`; see `mountPathProblem`). Exactly one source: a named credential's
+ * files, or a host directory (admin templates only, under a root the policy's `allowedHostPaths`
+ * lists). `readOnly` makes the mount read-only; host mounts are writable otherwise.
+ */
+export const Mount = z
+  .strictObject({
+    name: ResourceName,
+    mountPath: AbsolutePath,
+    credential: ResourceName.optional(),
+    hostPath: AbsolutePath.optional(),
+    readOnly: z.boolean().optional(),
+  })
+  .superRefine((mount, ctx) => {
+    // A path that is not absolute is already reported by its field's own check.
+    const pathProblem = mount.mountPath.startsWith('/')
+      ? mountPathProblem(mount.mountPath)
+      : undefined;
+    if (pathProblem !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['mountPath'], message: pathProblem });
+    const hostProblem = mount.hostPath?.startsWith('/')
+      ? hostPathProblem(mount.hostPath)
+      : undefined;
+    if (hostProblem !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['hostPath'], message: hostProblem });
+    if ((mount.credential === undefined) === (mount.hostPath === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: mount.hostPath === undefined ? ['hostPath'] : ['credential'],
+        message: 'a mount needs exactly one source: credential or hostPath',
+      });
+    }
+  });
 export type Mount = z.infer<typeof Mount>;
 
 export const Repo = z.strictObject({
