@@ -1,8 +1,10 @@
 import {
+  ChangeFeed,
   type EventLog,
   EventOrder,
   type EventPage,
   EventQuery,
+  followEventLog,
   matchesEventQuery,
   parseInput,
   type RecordedEvent,
@@ -20,11 +22,13 @@ export type {
 
 /**
  * Keeps the newest `capacity` events in memory (tests and benchmarks; `paddock up` persists them
- * in SQLite). `query` follows the `EventLog` contract; `list` is its synchronous shorthand.
+ * in SQLite). `query` and `follow` keep the `EventLog` contract (a follower wakes inside
+ * `record`); `list` is the synchronous shorthand of `query`.
  */
 export class MemoryEventRecorder implements EventLog {
   readonly #events: RecordedEvent[] = [];
   readonly #capacity: number;
+  readonly #feed = new ChangeFeed();
   #seq = 0;
 
   constructor(capacity = 10_000) {
@@ -35,6 +39,12 @@ export class MemoryEventRecorder implements EventLog {
     const input = parseInput(ResourceEvent, event, 'resource event');
     this.#events.push({ ...input, seq: ++this.#seq });
     if (this.#events.length > this.#capacity) this.#events.shift();
+    this.#feed.notify();
+  }
+
+  follow(query: EventQuery, signal: AbortSignal): AsyncIterable<RecordedEvent> {
+    const feed = { subscribe: (listener: () => void) => this.#feed.subscribe(listener) };
+    return followEventLog(this, { ...feed, isOpen: () => true }, query, signal);
   }
 
   /** Every kept event about the object, oldest first. */

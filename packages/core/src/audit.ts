@@ -93,10 +93,14 @@ export type AuditPage = {
  * - `query` returns matching records newest first, in pages of `limit`; a bad filter or a
  *   forged `continue` token is `validation_failed`.
  * - `prune` deletes records older than `olderThan` (the retention setting) and returns how many.
+ * - `follow` yields every record appended after it was called, in append order, each as soon as
+ *   its `append` commits (pushed, never polled), until `signal` aborts or the log closes (the
+ *   iterator then ends without an error).
  */
 export interface AuditLog {
   append(record: AuditRecord): Promise<void>;
   query(query?: AuditQuery): Promise<AuditPage>;
   prune(olderThan: Date): Promise<number>;
+  follow(signal: AbortSignal): AsyncIterable<AuditRecord>;
   close(): Promise<void>;
 }

@@ -22,6 +22,7 @@ export {
   AuditTarget,
   MAX_AUDIT_PAGE,
 } from './audit.ts';
+export { ChangeFeed, type FollowSource, followLog, type LogPage } from './change-feed.ts';
 export {
   Condition,
   ConditionStatus,
@@ -134,6 +135,7 @@ export {
   EventQuery,
   type EventRecorder,
   EventType,
+  followEventLog,
   MAX_EVENT_PAGE,
   matchesEventQuery,
   type RecordedEvent,

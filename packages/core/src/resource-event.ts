@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { type FollowSource, followLog } from './change-feed.ts';
+import { ErrorCode, PaddockError } from './errors.ts';
 import { Timestamp } from './metadata.ts';
+import { parseInput } from './validation.ts';
 
 /** Whether an event reports ordinary progress or something a person should look at. */
 export const EventType = { Normal: 'Normal', Warning: 'Warning' } as const;
@@ -77,6 +80,41 @@ export interface EventRecorder {
  */
 export interface EventLog extends EventRecorder {
   query(query?: EventQuery): Promise<EventPage>;
+  /**
+   * The events matching `query`'s filters after `query.continue` (from the oldest kept one when
+   * absent), oldest first, then each new one as soon as its `record` commits (pushed, never
+   * polled), until `signal` aborts; the iterator then ends without an error, as it does when the
+   * log closes. `limit` is the size of each read; `order` must be oldest-first. A bad query is
+   * `validation_failed` on the first `next()`.
+   */
+  follow(query: EventQuery, signal: AbortSignal): AsyncIterable<RecordedEvent>;
+}
+
+/**
+ * `EventLog.follow` for a log that can `query` and has a feed woken after each commit: both
+ * implementations (memory, SQLite) follow the same way, so they cannot drift apart.
+ */
+export async function* followEventLog(
+  log: Pick<EventLog, 'query'>,
+  feed: Omit<FollowSource<RecordedEvent>, 'read'>,
+  query: EventQuery,
+  signal: AbortSignal,
+): AsyncGenerator<RecordedEvent, void, undefined> {
+  const { continue: after = 0, ...filters } = parseInput(EventQuery, query, 'event follow query');
+  if (filters.order !== EventOrder.OldestFirst) {
+    throw new PaddockError(ErrorCode.ValidationFailed, 'invalid event follow query: order', {
+      issues: [{ path: 'order', message: `must be ${EventOrder.OldestFirst}` }],
+    });
+  }
+  const read = async (position: number) => {
+    const page = await log.query({ ...filters, continue: position });
+    return {
+      items: page.items,
+      next: page.items.at(-1)?.seq ?? position,
+      hasMore: page.continue !== undefined,
+    };
+  };
+  yield* followLog({ ...feed, read }, after, signal);
 }
 
 /** Whether `event` matches the object and time filters of a parsed `query` (not the cursor). */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import { type AuditRecord, ErrorCode } from '@paddock/core';
-import { assertRejectsWith } from '@paddock/testkit';
+import { assertRejectsWith, isSettledThisTurn, within, withoutTimers } from '@paddock/testkit';
 import { openSqliteAuditLog, openSqliteStore, type SqliteAuditLog } from './index.ts';
 
 const dirs: string[] = [];
@@ -169,6 +169,46 @@ describe('SqliteAuditLog', () => {
       assert.deepEqual(page.items[0]?.details, { note: 'durable' });
     } finally {
       await reopened.close();
+    }
+  });
+
+  it('follows the records appended after the call, each pushed within its commit turn', async () => {
+    await withLog(async (log) => {
+      await log.append(record(1));
+      const controller = new AbortController();
+      await withoutTimers(async () => {
+        const iterator = log.follow(controller.signal)[Symbol.asyncIterator]();
+        const pending = iterator.next();
+        assert.equal(await isSettledThisTurn(pending), false, 'a-1 came before the follow');
+        // Append order, not time order: a record with an early time still comes next.
+        await log.append(record(0, { id: 'early' }));
+        assert.equal(await isSettledThisTurn(pending), true, 'woken by the append');
+        assert.equal((await pending).value?.id, 'early');
+        await log.append(record(2));
+        assert.equal((await iterator.next()).value?.id, 'a-2');
+        const ending = iterator.next();
+        controller.abort();
+        assert.equal((await ending).done, true);
+      });
+    });
+  });
+
+  it('follows appends of another connection (the poll); close ends a follow', async () => {
+    const path = tempPath();
+    const log = await openSqliteAuditLog({ path, pollIntervalMs: 5 });
+    const other = await openSqliteAuditLog({ path });
+    try {
+      const iterator = log.follow(new AbortController().signal)[Symbol.asyncIterator]();
+      const pending = iterator.next();
+      await other.append(record(1));
+      const first = await within(pending, 10_000, 'a record appended by another connection');
+      assert.equal(first.value?.id, 'a-1');
+      const waiting = iterator.next();
+      await log.close();
+      assert.equal((await within(waiting, 10_000, 'close to end the follow')).done, true);
+    } finally {
+      await log.close();
+      await other.close();
     }
   });
 

@@ -4,11 +4,13 @@ import {
   type AuditQuery,
   AuditRecord,
   ErrorCode,
+  followLog,
   PaddockError,
   parseInput,
 } from '@paddock/core';
 import { z } from 'zod';
 import { auditQuerySql, encodeAuditCursor } from './audit-query.ts';
+import { ChangeNotifier } from './change-notifier.ts';
 import { Connection } from './connection.ts';
 import { decodeJsonRow } from './json-row.ts';
 
@@ -18,10 +20,16 @@ export const SqliteAuditLogOptions = z.strictObject({
   path: z.string().min(1),
   /** How long an append waits for another writer's lock before failing with `timeout`. */
   busyTimeoutMs: z.int().min(0).default(5_000),
+  /** How often a `follow` checks for records appended by other connections (other processes). */
+  pollIntervalMs: z.int().min(1).max(60_000).default(100),
 });
 export type SqliteAuditLogOptions = z.input<typeof SqliteAuditLogOptions>;
 
 const AuditRow = z.object({ seq: z.int(), time_ms: z.int(), json: z.string() });
+const FollowRow = z.object({ seq: z.int(), json: z.string() });
+const MaxSeqRow = z.object({ last: z.int() });
+/** Records read per step of a `follow`. */
+const FOLLOW_PAGE = 1_000;
 
 function parseRow(row: unknown): { record: AuditRecord; seq: number; timeMs: number } {
   const decoded = decodeJsonRow(row, AuditRow, AuditRecord, 'audit_log');
@@ -32,16 +40,23 @@ function parseRow(row: unknown): { record: AuditRecord; seq: number; timeMs: num
  * The audit log in SQLite (see `AuditLog` in @paddock/core for the contract), in the `audit_log`
  * table of the store's file. Each append is one IMMEDIATE transaction on a WAL connection with
  * `synchronous = FULL`: when `append` resolves the record survives a crash. Queries page newest
- * first by `(time, seq)`, so records in the same millisecond keep their append order.
+ * first by `(time, seq)`, so records in the same millisecond keep their append order. A `follow`
+ * reads by `seq` (append order) and wakes right after each append through this log commits;
+ * other connections' commits are noticed by polling `PRAGMA data_version` while someone follows.
  */
 export class SqliteAuditLog implements AuditLog {
   readonly path: string;
   readonly #connection: Connection;
+  readonly #notifier: ChangeNotifier;
 
   constructor(options: SqliteAuditLogOptions) {
     const resolved = parseInput(SqliteAuditLogOptions, options, 'SQLite audit log options');
     this.path = resolved.path;
     this.#connection = new Connection(resolved.path, resolved.busyTimeoutMs);
+    this.#notifier = new ChangeNotifier(
+      () => this.#connection.dataVersion(),
+      resolved.pollIntervalMs,
+    );
   }
 
   async append(record: AuditRecord): Promise<void> {
@@ -69,6 +84,7 @@ export class SqliteAuditLog implements AuditLog {
           JSON.stringify(input),
         );
     });
+    this.#notifier.notify();
   }
 
   async query(query: AuditQuery = {}): Promise<AuditPage> {
@@ -100,8 +116,44 @@ export class SqliteAuditLog implements AuditLog {
     });
   }
 
+  follow(signal: AbortSignal): AsyncIterable<AuditRecord> {
+    // From now: the position is the last record at the call, read before anything can be missed.
+    const start = this.#connection.isOpen
+      ? this.#connection.run({ operation: 'follow audit log' }, () =>
+          MaxSeqRow.parse(
+            this.#connection.statement('SELECT coalesce(max(seq), 0) AS last FROM audit_log').get(),
+          ),
+        ).last
+      : 0;
+    const source = {
+      read: async (after: number) => this.#readAfter(after),
+      subscribe: (listener: () => void) => this.#notifier.subscribe(listener),
+      isOpen: () => this.#connection.isOpen,
+    };
+    return followLog(source, start, signal);
+  }
+
+  /** Closes the file; every `follow` in progress ends. */
   async close(): Promise<void> {
+    if (!this.#connection.isOpen) return;
     this.#connection.close();
+    // Wake the followers so they see the closed connection and end, then stop the poll timer.
+    this.#notifier.notify();
+    this.#notifier.close();
+  }
+
+  #readAfter(after: number) {
+    const rows = this.#connection.run({ operation: 'follow audit log' }, () =>
+      this.#connection
+        .statement('SELECT seq, json FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?')
+        .all(after, FOLLOW_PAGE),
+    );
+    const decoded = rows.map((row) => decodeJsonRow(row, FollowRow, AuditRecord, 'audit_log'));
+    return {
+      items: decoded.map((row) => row.document),
+      next: decoded.at(-1)?.row.seq ?? after,
+      hasMore: rows.length === FOLLOW_PAGE,
+    };
   }
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import { ErrorCode } from '@paddock/core';
-import { assertRejectsWith, resourceEvent, runEventLogContract } from '@paddock/testkit';
+import { assertRejectsWith, resourceEvent, runEventLogContract, within } from '@paddock/testkit';
 import { openSqliteEventLog, openSqliteStore, type SqliteEventLogOptions } from './index.ts';
 
 const dirs: string[] = [];
@@ -113,6 +113,28 @@ describe('SqliteEventLog', () => {
     } finally {
       await log.close();
       await store.close();
+    }
+  });
+
+  it('follows records of another connection (the poll), and ends every follow at close', async () => {
+    const path = tempPath();
+    const log = await openSqliteEventLog({ path, pollIntervalMs: 5 });
+    const other = await openSqliteEventLog({ path });
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    try {
+      const iterator = log.follow({}, new AbortController().signal)[Symbol.asyncIterator]();
+      const pending = iterator.next();
+      await other.record(resourceEvent(1));
+      const first = await within(pending, 10_000, 'an event recorded by another connection');
+      assert.equal(first.value?.reason, 'Step1');
+      const waiting = iterator.next();
+      await log.close();
+      assert.equal((await within(waiting, 10_000, 'close to end the follow')).done, true);
+      assert.equal(timers(), before, 'the poll timer stops with the last follower');
+    } finally {
+      await log.close();
+      await other.close();
     }
   });
 

@@ -4,12 +4,14 @@ import {
   EventOrder,
   type EventPage,
   EventQuery,
+  followEventLog,
   PaddockError,
   parseInput,
   type RecordedEvent,
   ResourceEvent,
 } from '@paddock/core';
 import { z } from 'zod';
+import { ChangeNotifier } from './change-notifier.ts';
 import { Connection } from './connection.ts';
 import { decodeJsonRow } from './json-row.ts';
 
@@ -21,6 +23,8 @@ export const SqliteEventLogOptions = z.strictObject({
   busyTimeoutMs: z.int().min(0).default(5_000),
   /** Retention by count: each object (kind, namespace, name) keeps its newest this many events. */
   maxEventsPerObject: z.int().min(1).default(1_000),
+  /** How often a `follow` checks for events recorded by other connections (other processes). */
+  pollIntervalMs: z.int().min(1).max(60_000).default(100),
 });
 export type SqliteEventLogOptions = z.input<typeof SqliteEventLogOptions>;
 
@@ -36,18 +40,25 @@ function parseRow(row: unknown): RecordedEvent {
  * table of the store's file, so they outlive a restart. Each `record` is one IMMEDIATE
  * transaction that also trims the object's history to `maxEventsPerObject`; `prune` removes
  * events by age. History is per name, not per uid: events of a deleted object stay (and count
- * toward the budget of a new object with the same name) until retention removes them.
+ * toward the budget of a new object with the same name) until retention removes them. A
+ * `follow` wakes right after each `record` through this log commits; other connections' commits
+ * are noticed by polling `PRAGMA data_version` (one timer per log, only while someone follows).
  */
 export class SqliteEventLog implements EventLog {
   readonly path: string;
   readonly #connection: Connection;
   readonly #maxEventsPerObject: number;
+  readonly #notifier: ChangeNotifier;
 
   constructor(options: SqliteEventLogOptions) {
     const resolved = parseInput(SqliteEventLogOptions, options, 'SQLite event log options');
     this.path = resolved.path;
     this.#maxEventsPerObject = resolved.maxEventsPerObject;
     this.#connection = new Connection(resolved.path, resolved.busyTimeoutMs);
+    this.#notifier = new ChangeNotifier(
+      () => this.#connection.dataVersion(),
+      resolved.pollIntervalMs,
+    );
   }
 
   async record(event: ResourceEvent): Promise<void> {
@@ -69,6 +80,7 @@ export class SqliteEventLog implements EventLog {
         )
         .run(...object, ...object, this.#maxEventsPerObject);
     });
+    this.#notifier.notify();
   }
 
   async query(query: EventQuery = {}): Promise<EventPage> {
@@ -100,6 +112,14 @@ export class SqliteEventLog implements EventLog {
       : { items };
   }
 
+  follow(query: EventQuery, signal: AbortSignal): AsyncIterable<RecordedEvent> {
+    const feed = {
+      subscribe: (listener: () => void) => this.#notifier.subscribe(listener),
+      isOpen: () => this.#connection.isOpen,
+    };
+    return followEventLog(this, feed, query, signal);
+  }
+
   /** Retention by age: deletes events whose timestamp is before `olderThan`; returns how many. */
   async prune(olderThan: Date): Promise<number> {
     const cutoffMs = olderThan.getTime();
@@ -116,8 +136,13 @@ export class SqliteEventLog implements EventLog {
     });
   }
 
+  /** Closes the file; every `follow` in progress ends. */
   async close(): Promise<void> {
+    if (!this.#connection.isOpen) return;
     this.#connection.close();
+    // Wake the followers so they see the closed connection and end, then stop the poll timer.
+    this.#notifier.notify();
+    this.#notifier.close();
   }
 }
 

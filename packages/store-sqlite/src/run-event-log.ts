@@ -2,6 +2,7 @@ import {
   ErrorCode,
   type FieldIssue,
   fieldIssues,
+  followLog,
   PaddockError,
   parseInput,
   type RunEventLog,
@@ -36,6 +37,8 @@ const ReadOptions = z.strictObject({
 const EventRow = z.object({ seq: z.int().positive(), json: z.string() });
 const MaxSeqRow = z.object({ last: z.int().nonnegative() });
 const CursorRow = z.object({ source_offset: z.int().nonnegative() });
+/** Events read per step of a `follow`. */
+const FOLLOW_PAGE = 1_000;
 
 function parseRow(row: unknown): StoredTranscriptEvent {
   const decoded = decodeJsonRow(row, EventRow, TranscriptEvent, 'run_events');
@@ -167,39 +170,20 @@ export class SqliteRunEventLog implements RunEventLog {
     signal: AbortSignal,
   ): AsyncIterable<StoredTranscriptEvent> {
     const uid = parseInput(RunUid, runUid, 'run uid', 'runUid');
-    let last = parseInput(Seq, afterSeq, 'follow position', 'afterSeq');
-    if (signal.aborted || !this.#connection.isOpen) return;
-    let hasNews = true;
-    let wake: (() => void) | undefined;
-    const onChange = () => {
-      hasNews = true;
-      wake?.();
+    const after = parseInput(Seq, afterSeq, 'follow position', 'afterSeq');
+    const source = {
+      read: async (position: number) => {
+        const items = this.#read(uid, position, FOLLOW_PAGE);
+        return {
+          items,
+          next: items.at(-1)?.seq ?? position,
+          hasMore: items.length === FOLLOW_PAGE,
+        };
+      },
+      subscribe: (listener: () => void) => this.#notifier.subscribe(listener),
+      isOpen: () => this.#connection.isOpen,
     };
-    const unsubscribe = this.#notifier.subscribe(onChange);
-    signal.addEventListener('abort', onChange);
-    try {
-      while (!signal.aborted && this.#connection.isOpen) {
-        if (!hasNews) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          wake = undefined;
-          continue;
-        }
-        hasNews = false;
-        const page = this.#read(uid, last, 1_000);
-        // A full page may have more behind it: read again before sleeping.
-        if (page.length === 1_000) hasNews = true;
-        for (const event of page) {
-          if (signal.aborted) return;
-          last = event.seq;
-          yield event;
-        }
-      }
-    } finally {
-      signal.removeEventListener('abort', onChange);
-      unsubscribe();
-    }
+    yield* followLog(source, after, signal);
   }
 
   async remove(runUid: string): Promise<void> {

@@ -8,10 +8,13 @@ import { ErrorCode } from '@paddock/core';
 import {
   assertRejectsWith,
   EventReader,
+  isSettledThisTurn,
   pause,
   runStoreContract,
+  summarize,
   template,
   within,
+  withoutTimers,
 } from '@paddock/testkit';
 import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from './index.ts';
 
@@ -111,6 +114,39 @@ describe('SqliteStore', { timeout: 60_000 }, () => {
         'DELETED ns/gone',
       ]);
       await replay.close();
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('resumes a watch after a restart with exactly the later changes, then pushes new ones', async () => {
+    const path = tempPath();
+    const first = await openSqliteStore({ path });
+    const a = await first.create(template('ns', 'a'));
+    const seen = await first.create(template('ns', 'b'));
+    await first.update({ ...a, spec: { description: 'a2' } });
+    await first.delete('SandboxTemplate', { namespace: 'ns', name: 'b' });
+    await first.close();
+    const second = await openSqliteStore({ path });
+    const controller = new AbortController();
+    try {
+      await withoutTimers(async () => {
+        const watch = new EventReader(
+          second.watch('SandboxTemplate', {
+            resourceVersion: seen.metadata.resourceVersion ?? '',
+            signal: controller.signal,
+          }),
+        );
+        assert.deepEqual(await watch.take(2), ['MODIFIED ns/a', 'DELETED ns/b']);
+        // Caught up and waiting: the next commit wakes it before the event loop turns.
+        const pending = watch.next();
+        assert.equal(await isSettledThisTurn(pending), false, 'nothing new yet');
+        await second.create(template('ns', 'c'));
+        assert.equal(await isSettledThisTurn(pending), true, 'woken by the commit');
+        assert.equal(summarize(await pending), 'ADDED ns/c');
+        controller.abort();
+        await watch.close();
+      });
     } finally {
       await second.close();
     }

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ErrorCode, type EventLog, type EventQuery, type ResourceEvent } from '@paddock/core';
-import { assertRejectsWith } from './store-fixtures.ts';
+import {
+  ErrorCode,
+  type EventLog,
+  type EventQuery,
+  type RecordedEvent,
+  type ResourceEvent,
+} from '@paddock/core';
+import { isSettledThisTurn, withoutTimers } from './push-probe.ts';
+import { assertRejectsWith, within } from './store-fixtures.ts';
 
 /** A fresh, empty event log for one case; `cleanup` closes it and removes what it made. */
 export type EventLogUnderTest = { log: EventLog; cleanup(): Promise<void> };
@@ -28,7 +35,8 @@ const reasons = (page: { items: ResourceEvent[] }) => page.items.map((e) => e.re
 /**
  * The EventLog contract (see `EventLog` in @paddock/core): recorded events come back unchanged in
  * `seq` order, filtered, paged with `continue` without gaps or repeats, in both orders; invalid
- * events and queries are `validation_failed`. Retention is each implementation's own test.
+ * events and queries are `validation_failed`; a follower is woken by an in-process `record`
+ * within the same turn, with no timer. Retention is each implementation's own test.
  */
 export function runEventLogContract(name: string, open: () => Promise<EventLogUnderTest>): void {
   const withLog = (body: (log: EventLog) => Promise<void>) => async () => {
@@ -128,6 +136,63 @@ export function runEventLogContract(name: string, open: () => Promise<EventLogUn
         assert.deepEqual(reasons(await log.query({ continue: last.seq })), []);
         await log.record(resourceEvent(2));
         assert.deepEqual(reasons(await log.query({ continue: last.seq })), ['Step2']);
+      }),
+    );
+
+    it(
+      'follows: matching events after continue, then each record, pushed within its turn',
+      withLog(async (log) => {
+        await log.record(resourceEvent(1));
+        await log.record(resourceEvent(2, { name: 'other' }));
+        await log.record(resourceEvent(3));
+        const first = (await log.query()).items[0];
+        assert.ok(first);
+        const controller = new AbortController();
+        await withoutTimers(async () => {
+          const iterator = log
+            .follow({ name: 'box', continue: first.seq }, controller.signal)
+            [Symbol.asyncIterator]();
+          const next = async (): Promise<RecordedEvent> => {
+            const result = await iterator.next();
+            assert.equal(result.done, false, 'follow ended while an event was expected');
+            return result.value as RecordedEvent;
+          };
+          assert.equal((await next()).reason, 'Step3');
+          // Waiting now: a record wakes the follower before the event loop turns, no timer needed.
+          const pending = next();
+          assert.equal(await isSettledThisTurn(pending), false, 'nothing new yet');
+          await log.record(resourceEvent(4, { name: 'other' }));
+          await log.record(resourceEvent(5));
+          assert.equal(await isSettledThisTurn(pending), true, 'woken by the record');
+          assert.equal((await pending).reason, 'Step5');
+          const ending = iterator.next();
+          controller.abort();
+          assert.equal((await ending).done, true);
+          assert.equal((await iterator.next()).done, true);
+        });
+      }),
+    );
+
+    it(
+      'follow with an aborted signal ends at once; a newest-first follow is validation_failed',
+      withLog(async (log) => {
+        await log.record(resourceEvent(1));
+        const aborted = new AbortController();
+        aborted.abort();
+        const seen: string[] = [];
+        for await (const event of log.follow({}, aborted.signal)) seen.push(event.reason);
+        assert.deepEqual(seen, []);
+        const live = new AbortController();
+        const backwards = log.follow({ order: 'newest-first' }, live.signal);
+        await assertRejectsWith(
+          within(backwards[Symbol.asyncIterator]().next(), 10_000, 'a refused follow'),
+          ErrorCode.ValidationFailed,
+          (error) =>
+            assert.deepEqual(error.details.issues, [
+              { path: 'order', message: 'must be oldest-first' },
+            ]),
+        );
+        live.abort();
       }),
     );
 

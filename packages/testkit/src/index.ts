@@ -15,6 +15,7 @@ export {
   startStandInOidc,
 } from './oidc-provider.ts';
 export { bwrapSkipReason, type PaddockProcess, startPaddockProcess } from './paddock-process.ts';
+export { isSettledThisTurn, withoutTimers } from './push-probe.ts';
 export {
   type RunEventLogUnderTest,
   runEvent,
