@@ -36,6 +36,8 @@ export type BwrapPlan = {
   egressDir?: string;
   /** Host directories (as bwrap sees them) bound read-only at their `dest` under `/opt/`. */
   toolMounts?: ReadonlyArray<{ source: string; dest: string }>;
+  /** Template host mounts (`host-mounts.ts`; sources as bwrap sees them), after the tools. */
+  hostMounts?: ReadonlyArray<{ source: string; dest: string; readOnly: boolean }>;
   /** Size of the `/tmp` tmpfs; unbounded (but charged to the memory limit) when absent. */
   tmpSizeBytes?: number;
   /**
@@ -53,6 +55,8 @@ export type BwrapPlan = {
   hasDevpts?: boolean;
   infoFd: number;
   statusFd: number;
+  /** A descriptor bwrap reads the seccomp program from (`seccomp.ts`), applied to the sandbox. */
+  seccompFd?: number;
   /** The idle process that keeps the namespaces alive. */
   anchor: readonly string[];
 };
@@ -83,6 +87,7 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
     '--json-status-fd',
     String(plan.statusFd),
   );
+  if (plan.seccompFd !== undefined) args.push('--seccomp', String(plan.seccompFd));
   for (const entry of plan.view) args.push(...viewArgs(entry));
   for (const file of plan.generated) args.push('--ro-bind', file.source, file.dest);
   args.push('--symlink', '../proc/self/mounts', '/etc/mtab');
@@ -92,6 +97,8 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
   args.push('--bind', plan.workspace, WORKSPACE, '--bind', plan.home, SANDBOX_HOME);
   if (plan.egressDir !== undefined) args.push('--ro-bind', plan.egressDir, EGRESS_DIR);
   for (const mount of plan.toolMounts ?? []) args.push('--ro-bind', mount.source, mount.dest);
+  for (const mount of plan.hostMounts ?? [])
+    args.push(mount.readOnly ? '--ro-bind' : '--bind', mount.source, mount.dest);
   // Last: nothing but the binds above stays writable, and `/dev` gets no new nodes.
   args.push('--remount-ro', '/dev', '--remount-ro', '/');
   args.push('--chdir', WORKSPACE, '--', ...plan.anchor);

@@ -28,6 +28,7 @@ import { sandboxFiles } from './files.ts';
 import { isGvisor, launchGvisor, signalGvisorProcess, stopGvisor } from './gvisor-sandbox.ts';
 import { resolveBinaries } from './host-binaries.ts';
 import type { HostBinaries } from './host-commands.ts';
+import { resolveHostMounts } from './host-mounts.ts';
 import {
   claimHostUid,
   HOST_UID_CLAIMS_DIR,
@@ -35,16 +36,11 @@ import {
   releaseHostUid,
 } from './host-uid-claims.ts';
 import { checkPort, relayCommand, relayStream } from './ports.ts';
-import { rootlessProblem } from './rootless.ts';
 import { type ProcessContext, prepareProcess } from './process-command.ts';
 import { isAlive } from './process-identity.ts';
 import { spawnTty } from './pty.ts';
-import {
-  DEFAULT_LIMITS,
-  type DefaultLimits,
-  resolveLimits,
-  rlimitArgs,
-} from './resource-limits.ts';
+import { DEFAULT_LIMITS, type DefaultLimits, resolveLimits, rlimitsOf } from './resource-limits.ts';
+import { rootlessProblem } from './rootless.ts';
 import { createSandboxCgroups, killCgroups, oomKills, removeCgroups } from './sandbox-cgroups.ts';
 import { type LaunchContext, launchSandbox } from './sandbox-launch.ts';
 import { checkRootfs, createSandboxDirs, initExit } from './sandbox-setup.ts';
@@ -58,6 +54,7 @@ import {
   touchActivity,
   writeState,
 } from './sandbox-state.ts';
+import { writeSeccompProgram } from './seccomp.ts';
 import { checkToolMounts, type ToolMount } from './tool-mounts.ts';
 
 export type LimitsPreference = 'auto' | 'cgroup-v2' | 'cgroup-v1' | 'rlimit';
@@ -118,6 +115,8 @@ export class LocalRuntime implements SandboxRuntime {
   readonly #egress: EgressManager;
   readonly #toolMounts: readonly ToolMount[];
   readonly #reserve: StorageReserve | undefined;
+  /** The compiled seccomp filter every sandbox process runs under (`seccomp.ts`). */
+  readonly #seccompFile: string;
   readonly #locks = new Map<string, Promise<unknown>>();
   /** Why rootless sandboxes cannot start here, probed once on the first provision or start. */
   #rootlessProblem: { problem: string | undefined } | undefined;
@@ -144,6 +143,7 @@ export class LocalRuntime implements SandboxRuntime {
     if (this.#isPrivileged) prepareClaimsDir(this.#hostUidClaimsDir);
     this.#egress = new EgressManager(options.egress);
     this.#reserve = options.storageReserve;
+    this.#seccompFile = writeSeccompProgram(this.#root);
     const files = sandboxFiles((ref, command) => this.#execPiped(ref, command));
     this.files = this.#reserve ? roomCheckedFiles(files, this.#reserve) : files;
   }
@@ -193,6 +193,9 @@ export class LocalRuntime implements SandboxRuntime {
           ? claimHostUid(this.#root, this.#hostUidBase, this.#hostUidClaimsDir)
           : (process.getuid?.() ?? 0),
         spec: request.spec,
+        ...(request.allowedHostPaths === undefined
+          ? {}
+          : { allowedHostPaths: [...request.allowedHostPaths] }),
         env: request.env ?? {},
         createdAt: new Date().toISOString(),
         limits: { mechanism: this.limitsMechanism, cgroups: [] },
@@ -387,7 +390,13 @@ export class LocalRuntime implements SandboxRuntime {
   }
 
   #processContext(): ProcessContext {
-    return { bin: this.#bin, defaults: this.#defaults, runsc: () => this.#runsc() };
+    return {
+      bin: this.#bin,
+      isPrivileged: this.#isPrivileged,
+      seccompFile: this.#seccompFile,
+      defaults: this.#defaults,
+      runsc: () => this.#runsc(),
+    };
   }
 
   #processes(dirs: SandboxDirs, state: SandboxState): BackgroundProcesses {
@@ -498,24 +507,33 @@ export class LocalRuntime implements SandboxRuntime {
       isPrivileged: this.#isPrivileged,
       rlimits:
         state.limits.mechanism === 'rlimit'
-          ? rlimitArgs(resolveLimits(state.spec.resources, this.#defaults))
+          ? rlimitsOf(resolveLimits(state.spec.resources, this.#defaults))
           : [],
       // Rootless, bwrap would forbid them from a second user namespace Paddock cannot enter:
       // the seccomp filter refuses new namespaces instead.
       disableNestedUserns: this.#isPrivileged,
       ...(isAllowlist(state) ? { egressDir: dirs.egress } : {}),
       toolMounts: this.#toolMounts,
+      seccompFile: this.#seccompFile,
     };
   }
 
   async #launch(dirs: SandboxDirs, state: SandboxState): Promise<void> {
+    // Resolved at every start: a symlink changed since provision is judged as it is now.
+    const hostMounts = resolveHostMounts(
+      state.spec.mounts,
+      state.allowedHostPaths,
+      this.#toolMounts,
+      dirname(this.#root),
+    );
     await this.#egress.ensure(dirs, state, this.#ownerOf(state));
     state.incarnation = isGvisor(state)
       ? await launchGvisor(dirs, state, this.#runsc(), {
           ...(isAllowlist(state) ? { egressDir: dirs.egress } : {}),
           toolMounts: this.#toolMounts,
+          hostMounts,
         })
-      : await launchSandbox(dirs, state, this.#launchContext(dirs, state));
+      : await launchSandbox(dirs, state, { ...this.#launchContext(dirs, state), hostMounts });
     writeState(dirs, state);
   }
 

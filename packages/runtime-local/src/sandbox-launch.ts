@@ -6,7 +6,9 @@ import { ErrorCode, PaddockError } from '@paddock/core';
 import { buildBwrapArgs, generatedEtc } from './bwrap-launcher.ts';
 import { HOST_ENV } from './exec.ts';
 import { type HostBinaries, launchCommand, stagedPaths } from './host-commands.ts';
+import type { HostMount } from './host-mounts.ts';
 import { hasExecdChild, identify } from './process-identity.ts';
+import type { Rlimit } from './resource-limits.ts';
 import { cgroupJoinFiles } from './sandbox-cgroups.ts';
 import type { Incarnation, SandboxDirs, SandboxState } from './sandbox-state.ts';
 import { hostSystemView, rootfsView } from './system-view.ts';
@@ -16,18 +18,23 @@ export type LaunchContext = {
   bin: HostBinaries;
   /** Paddock runs as root: bwrap runs as the sandbox's own host uid from a staging namespace. */
   isPrivileged: boolean;
-  rlimits: readonly string[];
+  rlimits: readonly Rlimit[];
   /** Whether bwrap may forbid nested user namespaces (`--disable-userns`). */
   disableNestedUserns: boolean;
   /** A directory holding the egress proxy's socket, for `allowlist` sandboxes. */
   egressDir?: string;
   /** Host directories bound read-only under `/opt/` (checked by `checkToolMounts`). */
   toolMounts?: readonly ToolMount[];
+  /** Template host mounts, resolved (`resolveHostMounts`); staged after the tools. */
+  hostMounts?: readonly HostMount[];
+  /** The compiled seccomp program (`writeSeccompProgram`), handed to bwrap on a descriptor. */
+  seccompFile?: string;
 };
 
 const READY_TIMEOUT_MS = 10_000;
 const INFO_FD = 3;
 const STATUS_FD = 4;
+const SECCOMP_FD = 5;
 
 function writeGeneratedEtc(dirs: SandboxDirs, hostname: string): void {
   for (const [name, content] of Object.entries(generatedEtc(hostname))) {
@@ -77,11 +84,18 @@ export function sandboxBwrapArgs(
       source: context.isPrivileged ? stagedToolPath(base, i) : mount.source,
       dest: mount.dest,
     })),
+    hostMounts: (context.hostMounts ?? []).map((mount, i) => ({
+      ...mount,
+      source: context.isPrivileged
+        ? stagedToolPath(base, (context.toolMounts ?? []).length + i)
+        : mount.source,
+    })),
     disableNestedUserns: context.disableNestedUserns,
     // Rootless, a devpts would cost a second user namespace that Paddock could not enter.
     hasDevpts: context.isPrivileged,
     infoFd: INFO_FD,
     statusFd: STATUS_FD,
+    ...(context.seccompFile === undefined ? {} : { seccompFd: SECCOMP_FD }),
     anchor: ['sleep', 'infinity'],
   });
 }
@@ -97,7 +111,10 @@ export async function launchSandbox(
   context: LaunchContext,
 ): Promise<Incarnation> {
   writeGeneratedEtc(dirs, state.name);
-  const toolSources = (context.toolMounts ?? []).map((mount) => mount.source);
+  // Host mounts are staged like tool directories, at the indexes after them.
+  const toolSources = [...(context.toolMounts ?? []), ...(context.hostMounts ?? [])].map(
+    (mount) => mount.source,
+  );
   makeToolMountPoints(dirs, context.isPrivileged ? toolSources.length : 0);
   const argv = launchCommand({
     bin: context.bin,
@@ -107,18 +124,23 @@ export async function launchSandbox(
     ...(state.spec.rootfs === undefined ? {} : { rootfs: state.spec.rootfs }),
     toolSources,
     rlimits: context.rlimits,
+    keep:
+      context.seccompFile === undefined ? [INFO_FD, STATUS_FD] : [INFO_FD, STATUS_FD, SECCOMP_FD],
     bwrapArgs: sandboxBwrapArgs(dirs, state, context),
   });
   // bwrap's stderr is a pipe read only while it starts: later writes (the sandbox could reach
   // its init's descriptors) go nowhere rather than into a host file.
   const status = openSync(join(dirs.logs, 'bwrap-status.jsonl'), 'w', 0o600);
+  // Opened here, as root: bwrap runs as the sandbox's host uid, which may not reach the file.
+  const seccomp = context.seccompFile === undefined ? 'ignore' : openSync(context.seccompFile, 'r');
   const child = spawn(argv.file, argv.args, {
     detached: true,
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe', status],
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe', status, seccomp],
     env: HOST_ENV,
     cwd: '/',
   });
   closeSync(status);
+  if (seccomp !== 'ignore') closeSync(seccomp);
   const monitorPid = child.pid;
   const info = child.stdio[INFO_FD];
   const stderr = child.stderr;
