@@ -54,7 +54,7 @@ export const BackgroundExit = z.strictObject({
 });
 export type BackgroundExit = z.infer<typeof BackgroundExit>;
 
-/** The pid of the host chain (nsenter), for signals. */
+/** The pid of the host chain (the host helper), for signals. */
 export const BackgroundChain = z.strictObject({ pid: z.int().positive().nullable() });
 
 export const PROCESS_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;

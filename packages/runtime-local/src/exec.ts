@@ -21,7 +21,7 @@ export type PipedOptions = {
   timeoutMs?: number;
   /** Called once the process has ended (to record activity, remove files). */
   onExit?: (status: ExitStatus) => void;
-  /** How to signal the command, given the spawned host pid (default: nsenter's child). */
+  /** How to signal the command, given the spawned host pid (default: the host helper's child). */
   signalCommand?: (hostPid: number, signal: string) => Promise<void>;
   /** A host command that kills the command and its children inside at the timeout (gVisor). */
   onTimeout?: { file: string; args: string[] };

@@ -43,13 +43,8 @@ export function resolveBinaries(overrides: Partial<HostBinaries> = {}): Resolved
   };
   const binaries: HostBinaries = {
     bash: find('bash', 'bash'),
-    sh: find('sh', 'sh'),
+    perl: find('perl', 'perl'),
     bwrap: find('bwrap', 'bwrap'),
-    nsenter: find('nsenter', 'nsenter'),
-    setpriv: find('setpriv', 'setpriv'),
-    unshare: find('unshare', 'unshare'),
-    mount: find('mount', 'mount'),
-    prlimit: find('prlimit', 'prlimit'),
   };
   const runsc =
     overrides.runsc === undefined ? findExecutable('runsc') : findExecutable(overrides.runsc);

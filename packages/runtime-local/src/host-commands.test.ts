@@ -1,36 +1,87 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { describe, it } from 'node:test';
+import { chmodSync, closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { isPaddockError } from '@paddock/core';
-import { enterCommand, envScript, type HostBinaries, launchCommand } from './host-commands.ts';
+import {
+  enterCommand,
+  envFileContent,
+  type HostBinaries,
+  type LaunchOptions,
+  launchCommand,
+} from './host-commands.ts';
 import { confinePath } from './sandbox-paths.ts';
 
-const bin: HostBinaries = {
-  bash: '/bin/bash',
-  sh: '/bin/sh',
-  bwrap: '/usr/bin/bwrap',
-  nsenter: '/usr/bin/nsenter',
-  setpriv: '/usr/bin/setpriv',
-  unshare: '/usr/bin/unshare',
-  mount: '/bin/mount',
-  prlimit: '/usr/bin/prlimit',
-};
+const bin: HostBinaries = { bash: '/bin/bash', perl: '/usr/bin/perl', bwrap: '/usr/bin/bwrap' };
+const isRoot = process.getuid?.() === 0;
+const scratch = mkdtempSync(join(tmpdir(), 'paddock-host-commands-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Runs a launch command line with `tail` in place of bwrap; stdout, or the failure's stderr. */
+function launch(options: Partial<LaunchOptions>, tail: string[]): string {
+  const argv = launchCommand({
+    bin: { ...bin, bwrap: tail[0] ?? '/bin/sh' },
+    procs: [],
+    sandboxDir: scratch,
+    rlimits: [],
+    keep: [],
+    bwrapArgs: tail.slice(1),
+    ...options,
+  });
+  return execFileSync(argv.file, argv.args, { encoding: 'utf8', cwd: '/' });
+}
 
 describe('host commands', () => {
-  it('quotes any environment value so the sandbox shell reads it back unchanged', () => {
-    const env = { A: "it's", B: 'line1\nline2', C: '$HOME `id` $(id) \\ "q"', D: '' };
-    const out = execFileSync(
-      '/bin/sh',
-      ['-c', `eval "$1"; printf '%s|' "$A" "$B" "$C" "$D"`, 'sh', envScript(env)],
-      {
-        encoding: 'utf8',
-      },
+  it('writes the environment as NUL-ended pairs, any value kept unchanged', () => {
+    const env = { A: "it's", B: 'line1\nline2', C: '$HOME `id` $(id) \\ "q" a=b', D: '' };
+    const pairs = envFileContent(env).split('\0');
+    assert.equal(pairs.pop(), '');
+    assert.deepEqual(
+      Object.fromEntries(
+        pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]),
+      ),
+      env,
     );
-    assert.equal(out, `it's|line1\nline2|$HOME \`id\` $(id) \\ "q"||`);
   });
 
-  it('enters every namespace of the anchor as 1000:1000 with no new privileges, env kept off argv', () => {
-    const argv = enterCommand({
+  it('applies rlimits and closes every descriptor it was not told to keep, then execs', () => {
+    const fd = openSync(join(scratch, 'inherited'), 'w');
+    try {
+      const out = launch({ rlimits: [{ resource: 6, value: 77 }] }, [
+        '/bin/bash',
+        '-c',
+        'ulimit -u; ls /proc/self/fd | sort -n | tr "\\n" " "',
+        'sh',
+      ]);
+      const [nproc, fds] = out.split('\n');
+      assert.equal(nproc, '77');
+      // 0, 1, 2 and the descriptor `ls` opens on /proc/self/fd: the inherited one is gone.
+      assert.ok(!fds?.split(' ').includes(String(fd)), fds);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('as root, stages the sandbox directory on /tmp and drops to the host uid with no groups', {
+    skip: isRoot ? false : 'needs root',
+  }, () => {
+    // Its parent stays closed (0700, root's): only the staging reaches it.
+    const dir = mkdtempSync(join(scratch, 'box-'));
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'marker'), '');
+    const out = launch({ sandboxDir: dir, hostUid: 2_000_000_123 }, [
+      '/bin/sh',
+      '-c',
+      'id -u; id -g; id -G; ls /tmp',
+      'sh',
+    ]);
+    assert.deepEqual(out.trim().split('\n'), ['2000000123', '2000000123', '2000000123', 'marker']);
+  });
+
+  it('enters as the sandbox user only when privileged, with the seccomp program when given', () => {
+    const common = {
       bin,
       anchorPid: 42,
       procs: ['/cg/memory/x/cgroup.procs'],
@@ -38,56 +89,20 @@ describe('host commands', () => {
       envFile: '/state/run/e.env',
       cwd: '/workspace',
       command: ['echo', 'hi'],
-    });
-    assert.equal(argv.file, '/bin/bash');
-    const args = argv.args;
-    const nsenter = args.indexOf('/usr/bin/nsenter');
-    assert.ok(nsenter > args.indexOf('--no-new-privs'));
-    assert.deepEqual(args.slice(nsenter, nsenter + 17), [
-      '/usr/bin/nsenter',
-      '-t',
-      '42',
-      '-U',
-      '-m',
-      '-u',
-      '-i',
-      '-n',
-      '-p',
-      '-C',
-      '-r',
-      '-w',
-      '-S',
-      '1000',
-      '-G',
-      '1000',
-      '--',
-    ]);
-    assert.deepEqual(args.slice(-4), ['paddock-exec', '/workspace', 'echo', 'hi']);
-    assert.ok(args.includes('/cg/memory/x/cgroup.procs'));
-  });
-
-  it('drops to the sandbox host uid after staging when privileged', () => {
-    const argv = launchCommand({
-      bin,
-      procs: [],
-      hostUid: 2_000_000_001,
-      sandboxDir: '/data/sandboxes/ns/sb',
-      rlimits: ['--nproc=5'],
-      bwrapArgs: ['--unshare-all', '--', 'sleep', 'infinity'],
-    });
-    const args = argv.args;
-    assert.ok(args.indexOf('/usr/bin/unshare') < args.indexOf('/usr/bin/setpriv'));
-    assert.ok(args.includes('--reuid=2000000001') && args.includes('--clear-groups'));
-    assert.ok(args.indexOf('/usr/bin/setpriv') < args.indexOf('/usr/bin/prlimit'));
-    assert.ok(args.indexOf('/usr/bin/prlimit') < args.indexOf('/usr/bin/bwrap'));
-    const unprivileged = launchCommand({
-      bin,
-      procs: [],
-      sandboxDir: '/d',
-      rlimits: [],
-      bwrapArgs: ['x'],
-    });
-    assert.ok(!unprivileged.args.includes('/usr/bin/setpriv'));
+    };
+    const root = enterCommand({ ...common, isPrivileged: true, seccompFile: '/s/filter.bpf' });
+    assert.equal(root.file, '/usr/bin/perl');
+    assert.deepEqual(root.args.slice(-3), ['--', 'echo', 'hi']);
+    for (const word of [
+      'enter',
+      'pid=42',
+      'cgroup=/cg/memory/x/cgroup.procs',
+      'env=/state/run/e.env',
+    ])
+      assert.ok(root.args.includes(word), word);
+    assert.ok(root.args.includes('user=1000:1000') && root.args.includes('seccomp=/s/filter.bpf'));
+    const rootless = enterCommand({ ...common, isPrivileged: false });
+    assert.ok(!rootless.args.some((a) => a.startsWith('user=') || a.startsWith('seccomp=')));
   });
 });
 

@@ -4,15 +4,15 @@ import { join } from 'node:path';
 import { egressWrap, isAllowlist } from './egress-manager.ts';
 import { baseEnv } from './exec-request.ts';
 import { gvisorExec, isGvisor } from './gvisor-sandbox.ts';
-import { type Argv, enterCommand, envScript, type HostBinaries } from './host-commands.ts';
-import { type DefaultLimits, resolveLimits, rlimitArgs } from './resource-limits.ts';
+import { type Argv, enterCommand, envFileContent, type HostBinaries } from './host-commands.ts';
+import { type DefaultLimits, resolveLimits, rlimitsOf } from './resource-limits.ts';
 import { cgroupJoinFiles } from './sandbox-cgroups.ts';
 import { ensureDir, type SandboxDirs, type SandboxState } from './sandbox-state.ts';
 
 /** A host command ready to run a process in a sandbox, and what to do around it. */
 export type Prepared = {
   argv: Argv;
-  /** How to signal the command (default: nsenter's child). */
+  /** How to signal the command (default: the host helper's child). */
   signal?: (hostPid: number, signal: string) => Promise<void>;
   /** Removes the files written for it, once it has ended. */
   cleanup: () => void;
@@ -24,6 +24,10 @@ export type Prepared = {
 
 export type ProcessContext = {
   bin: HostBinaries;
+  /** Paddock runs as root (exec'd commands become the sandbox user inside). */
+  isPrivileged: boolean;
+  /** The compiled seccomp program every exec'd command runs under. */
+  seccompFile?: string;
   defaults: DefaultLimits;
   /** runsc's path; throws `runtime_unavailable` without it. */
   runsc: () => string;
@@ -31,7 +35,7 @@ export type ProcessContext = {
 
 /**
  * The host command that runs `command` in the sandbox with its full environment (base, the
- * template's, the provision's, egress, the request's): `nsenter` into a bwrap sandbox, or
+ * template's, the provision's, egress, the request's): the host helper into a bwrap sandbox, or
  * `runsc exec` into a gVisor one. The environment travels in a root-only file, never argv.
  */
 export function prepareProcess(
@@ -77,7 +81,7 @@ export function prepareProcess(
     };
   }
   const envFile = join(fileDir, `${fileName}.env`);
-  writeFileSync(envFile, envScript(full), { mode: 0o600 });
+  writeFileSync(envFile, envFileContent(full), { mode: 0o600 });
   return {
     argv: enterCommand({
       bin: context.bin,
@@ -85,10 +89,12 @@ export function prepareProcess(
       procs: cgroupJoinFiles(state.limits.cgroups, state.limits.mechanism),
       rlimits:
         state.limits.mechanism === 'rlimit'
-          ? rlimitArgs(resolveLimits(state.spec.resources, context.defaults))
+          ? rlimitsOf(resolveLimits(state.spec.resources, context.defaults))
           : [],
       envFile,
       cwd,
+      isPrivileged: context.isPrivileged,
+      ...(context.seccompFile === undefined ? {} : { seccompFile: context.seccompFile }),
       command: argv,
     }),
     cleanup: () => rmSync(envFile, { force: true }),

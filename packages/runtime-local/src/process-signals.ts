@@ -15,24 +15,25 @@ export function signalName(name: string): NodeJS.Signals {
   return canonical as NodeJS.Signals;
 }
 
-function isNsenter(pid: number): boolean {
+/** Whether `pid` is the host side of an exec that has entered the sandbox (see host-helper.pl). */
+function hasEntered(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'nsenter';
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'paddock-enter';
   } catch {
     return false;
   }
 }
 
 /**
- * Signals the process running inside the sandbox: the child that `nsenter` (the spawned host
- * pid, once the host script has exec'd it) forked into the pid namespace. nsenter forwards no
- * signals, and signalling it would only orphan the command. Waits briefly for that fork when
+ * Signals the process running inside the sandbox: the child that the host helper (the spawned
+ * host pid) forked into the pid namespace. The helper forwards no signals, and signalling it
+ * would only orphan the command. Waits briefly for that fork when
  * called right after spawning.
  */
 export async function signalCommand(hostPid: number, signal: string): Promise<void> {
   const name = signalName(signal);
   for (let attempt = 0; attempt < 100; attempt += 1) {
-    const [child] = isNsenter(hostPid) ? childrenOf(hostPid) : [];
+    const [child] = hasEntered(hostPid) ? childrenOf(hostPid) : [];
     if (child !== undefined) {
       try {
         process.kill(child, name);
@@ -48,7 +49,7 @@ export async function signalCommand(hostPid: number, signal: string): Promise<vo
   }
 }
 
-/** Kills the whole process group of a spawned chain (nsenter, the command and its children). */
+/** Kills the whole process group of a spawned chain (the host helper, the command and its children). */
 export function killGroup(pgid: number): void {
   try {
     process.kill(-pgid, 'SIGKILL');

@@ -8,7 +8,7 @@ import {
   cpuQuotaUs,
   DEFAULT_LIMITS,
   resolveLimits,
-  rlimitArgs,
+  rlimitsOf,
 } from './resource-limits.ts';
 
 describe('resolveLimits', () => {
@@ -54,7 +54,10 @@ describe('resolveLimits', () => {
     assert.ok(
       !cgroupV2Settings({ memoryBytes: 1, pids: 1 }, false).some((s) => s.controller === 'cpu'),
     );
-    assert.deepEqual(rlimitArgs(limits), ['--data=1048576', '--nproc=10']);
+    assert.deepEqual(rlimitsOf(limits), [
+      { resource: 2, value: 1048576 },
+      { resource: 6, value: 10 },
+    ]);
   });
 });
 

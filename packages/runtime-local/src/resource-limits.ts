@@ -94,11 +94,20 @@ export function cgroupV2Settings(limits: SandboxLimits, hasSwap: boolean): Cgrou
   return settings;
 }
 
+/** One resource limit, soft and hard alike (`RLIMIT_*` numbers are the same on x86-64 and arm64). */
+export type Rlimit = { resource: number; value: number };
+
+const RLIMIT_DATA = 2;
+const RLIMIT_NPROC = 6;
+
 /**
- * `prlimit` options for when no cgroup can be used: the data segment bounds each process's
- * memory (not their sum) and the process count is per host uid (each sandbox has its own
- * uid when Paddock runs as root). No CPU quota exists as an rlimit.
+ * The rlimits for when no cgroup can be used: the data segment bounds each process's memory (not
+ * their sum) and the process count is per host uid (each sandbox has its own uid when Paddock
+ * runs as root). No CPU quota exists as an rlimit.
  */
-export function rlimitArgs(limits: SandboxLimits): string[] {
-  return [`--data=${limits.memoryBytes}`, `--nproc=${limits.pids}`];
+export function rlimitsOf(limits: SandboxLimits): Rlimit[] {
+  return [
+    { resource: RLIMIT_DATA, value: limits.memoryBytes },
+    { resource: RLIMIT_NPROC, value: limits.pids },
+  ];
 }

@@ -1,0 +1,183 @@
+# The host side of starting and entering a sandbox, in one short-lived process (see
+# host-commands.ts, which builds its command lines). One perl start replaces a chain of bash,
+# unshare, mount, setpriv, prlimit, nsenter and sh: every step is a system call here.
+#
+#   perl host-helper.pl NUMBERS launch OPTION... -- bwrap ARG...
+#   perl host-helper.pl NUMBERS enter OPTION... -- COMMAND ARG...
+#
+# NUMBERS: the host's system call numbers, `name=nr,...` (host-commands.ts knows the tables).
+# OPTIONs are `key=value` words:
+#   keep=N          a descriptor to keep open besides 0, 1 and 2 (repeatable)
+#   cgroup=FILE     a cgroup.procs file to join before anything else runs (repeatable)
+#   rlimit=R:S:H    resource number R limited to soft S, hard H (repeatable)
+# launch (the spawned pid ends as bwrap's: everything execs):
+#   uid=N           stage the directories in a private mount namespace, then become N:N with no
+#                   supplementary groups (Paddock runs as root)
+#   sandbox=DIR, rootfs=DIR, tool=DIR (repeatable): what to stage (see `stagedPaths`)
+# enter (forks once, for the pid namespace, and mirrors the command's exit like nsenter):
+#   pid=N           the sandbox's anchor: its namespaces, root and working directory are joined
+#   env=FILE        NUL-separated NAME=value pairs, read then removed (secrets never in argv)
+#   cwd=DIR         the working directory inside
+#   user=UID:GID    become this user inside; absent: keep the mapped credentials (rootless)
+#   seccomp=FILE    a compiled seccomp program installed right before the command runs
+# No `use strict` or `%!`: each module loaded is paid on every start and every exec.
+
+my %NR = map { split /=/, $_, 2 } split /,/, shift @ARGV;
+my $mode = shift @ARGV;
+my (%opt, @keep, @cgroups, @rlimits, @tools);
+while (@ARGV) {
+  my $word = shift @ARGV;
+  last if $word eq '--';
+  my ($key, $value) = split /=/, $word, 2;
+  if ($key eq 'keep') { push @keep, $value }
+  elsif ($key eq 'cgroup') { push @cgroups, $value }
+  elsif ($key eq 'rlimit') { push @rlimits, $value }
+  elsif ($key eq 'tool') { push @tools, $value }
+  else { $opt{$key} = $value }
+}
+my @command = @ARGV;
+my $self = $mode eq 'enter' ? 'paddock-enter' : 'paddock-launch';
+
+sub fail { print STDERR "$self: @_\n"; exit 126 }
+# syscall() may write through string arguments, so it gets copies (numbers stay numbers).
+sub call {
+  my ($name, @args) = @_;
+  my $r = syscall($NR{$name}, @args);
+  fail("$name: $!") if $r == -1;
+  $r;
+}
+
+# Nothing Paddock inherited without close-on-exec reaches a sandbox (a directory descriptor there
+# would be a way out).
+my %kept = map { $_ => 1 } (0, 1, 2, @keep);
+opendir(my $fds, '/proc/self/fd') or fail("/proc/self/fd: $!");
+my @open = grep { /^\d+$/ && !$kept{$_} } readdir $fds;
+my $own = fileno $fds;
+closedir $fds;
+for my $fd (@open) { syscall($NR{close}, $fd + 0) if $fd != $own }
+
+# The cgroups first, so no process of the chain escapes its limits.
+for my $file (@cgroups) {
+  open(my $fh, '>', $file) or fail("$file: $!");
+  print $fh "0" or fail("$file: $!");
+  close $fh or fail("$file: $!");
+}
+for (@rlimits) {
+  my ($resource, $soft, $hard) = split /:/;
+  call('prlimit64', 0, $resource + 0, pack('QQ', $soft, $hard), 0);
+}
+
+if ($mode eq 'launch') {
+  stage() if defined $opt{uid};
+  exec { $command[0] } @command or fail("$command[0]: $!");
+}
+elsif ($mode eq 'enter') {
+  enter();
+}
+fail("unknown mode $mode");
+
+sub dir_fd {
+  my $path = shift;
+  sysopen(my $fh, $path, 0) or fail("$path: $!");
+  $fh;
+}
+
+sub bind_fd {
+  my ($fh, $target, $flags) = @_;
+  call('mount', '/proc/self/fd/' . fileno($fh), $target, 0, 4096 | $flags, 0);
+}
+
+# The sandbox directory (and rootfs, and tool directories) mounted where bwrap, running as the
+# sandbox's unprivileged host uid, can reach them even when their parents are closed to it
+# (`/root/.paddock`): every directory is opened before anything is mounted on /tmp.
+sub stage {
+  call('unshare', 0x20000);
+  call('mount', 0, '/', 0, 16384 | 262144, 0);
+  # Opened in the new namespace (a bind from a mount of another one is refused).
+  my $sandbox = dir_fd($opt{sandbox});
+  my $rootfs = defined $opt{rootfs} ? dir_fd($opt{rootfs}) : undef;
+  my @toolfds = map { dir_fd($_) } @tools;
+  my $staged = '/tmp';
+  if ($rootfs) {
+    call('mount', 'paddock-stage', '/tmp', 'tmpfs', 0, 'mode=0755,size=64k');
+    mkdir $_ or fail("$_: $!") for '/tmp/sandbox', '/tmp/rootfs';
+    bind_fd($sandbox, '/tmp/sandbox', 0);
+    bind_fd($rootfs, '/tmp/rootfs', 16384);
+    $staged = '/tmp/sandbox';
+  } else {
+    bind_fd($sandbox, '/tmp', 0);
+  }
+  for my $i (0 .. $#toolfds) { bind_fd($toolfds[$i], "$staged/tools/$i", 0) }
+  close $_ for $sandbox, grep { defined } $rootfs, @toolfds;
+  call('setgroups', 0, 0);
+  call('setresgid', $opt{uid} + 0, $opt{uid} + 0, $opt{uid} + 0);
+  call('setresuid', $opt{uid} + 0, $opt{uid} + 0, $opt{uid} + 0);
+}
+
+sub enter {
+  my %env;
+  if (defined $opt{env}) {
+    open(my $fh, '<', $opt{env}) or fail("$opt{env}: $!");
+    unlink $opt{env};
+    local $/ = "\0";
+    while (my $pair = <$fh>) {
+      chomp $pair;
+      my ($name, $value) = split /=/, $pair, 2;
+      $env{$name} = $value;
+    }
+    close $fh;
+  }
+  # Read on the host side: the path is a host path, gone once the root is the sandbox's.
+  my $program;
+  if (defined $opt{seccomp}) {
+    open(my $fh, '<:raw', $opt{seccomp}) or fail("$opt{seccomp}: $!");
+    local $/;
+    $program = <$fh>;
+    close $fh;
+  }
+  my $pid = $opt{pid};
+  my %ns = map { $_ => dir_fd("/proc/$pid/ns/$_") } qw(user ipc uts net pid mnt cgroup);
+  my $root = dir_fd("/proc/$pid/root");
+  my @others = map { $ns{$_} } qw(ipc uts net cgroup pid mnt);
+  # As root, join the sandbox's user namespace last (its nested one, under --disable-userns,
+  # owns none of the others); unprivileged, first: it is what gives the rights to join the rest.
+  my @order = defined $opt{user} ? (@others, $ns{user}) : ($ns{user}, @others);
+  # Root's own groups must not follow it in (inside, setgroups is denied to a namespace an
+  # unprivileged uid made).
+  call('setgroups', 0, 0) if defined $opt{user};
+  call('setns', fileno($_), 0) for @order;
+  $0 = $self;
+  close $_ for values %ns;
+  my $child = fork;
+  fail("fork: $!") unless defined $child;
+  if ($child == 0) {
+    chdir $root or fail("chdir: $!");
+    chroot '.' or fail("chroot: $!");
+    close $root;
+    if (defined $opt{user}) {
+      my ($uid, $gid) = split /:/, $opt{user};
+      call('setresgid', $gid + 0, $gid + 0, $gid + 0);
+      call('setresuid', $uid + 0, $uid + 0, $uid + 0);
+    }
+    umask 022;
+    chdir $opt{cwd} // '/' or fail("cd $opt{cwd}: $!");
+    call('prctl', 38, 1, 0, 0, 0);
+    call('seccomp', 1, 0, pack('S x![P] P', length($program) / 8, $program)) if defined $program;
+    %ENV = %env;
+    exec { $command[0] } @command;
+    my $missing = $! + 0 == 2;    # ENOENT
+    print STDERR "$command[0]: $!\n";
+    exit($missing ? 127 : 126);
+  }
+  close $root;
+  waitpid($child, 0);
+  my $status = $?;
+  if ($status & 127) {
+    # Die of the same signal, as nsenter does, so the caller sees the command's own end.
+    my $signal = $status & 127;
+    $SIG{$_} = 'DEFAULT' for keys %SIG;
+    kill $signal, $$;
+    exit 128 + $signal;
+  }
+  exit($status >> 8);
+}
