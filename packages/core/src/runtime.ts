@@ -68,6 +68,12 @@ export type ProvisionRequest = SandboxRef & {
   spec: SandboxEnvironment;
   /** Extra env for every process (for example the gateway URL and run token). */
   env?: Record<string, string>;
+  /**
+   * The host directories `hostPath` mounts must lie in once symlinks are resolved: the
+   * effective policy's `allowedHostPaths` the sandbox was admitted under. None when absent, so a
+   * spec with host mounts is refused (`policy_violation`, `host_path_not_allowed`).
+   */
+  allowedHostPaths?: readonly string[];
 };
 
 export const RuntimeState = {

@@ -17,6 +17,7 @@ import {
   writeBundle,
 } from './gvisor.ts';
 import type { Argv } from './host-commands.ts';
+import type { HostMount } from './host-mounts.ts';
 import { identify } from './process-identity.ts';
 import { signalName } from './process-signals.ts';
 import { cgroupJoinFiles } from './sandbox-cgroups.ts';
@@ -45,7 +46,11 @@ export async function launchGvisor(
   dirs: SandboxDirs,
   state: SandboxState,
   runscPath: string,
-  options: { egressDir?: string; toolMounts?: readonly ToolMount[] } = {},
+  options: {
+    egressDir?: string;
+    toolMounts?: readonly ToolMount[];
+    hostMounts?: readonly HostMount[];
+  } = {},
 ): Promise<Incarnation> {
   const { egressDir } = options;
   const etc = generatedEtc(state.name);
@@ -74,6 +79,7 @@ export async function launchGvisor(
     home: dirs.home,
     ...(egressDir === undefined ? {} : { egressDir }),
     toolMounts: options.toolMounts ?? [],
+    hostMounts: options.hostMounts ?? [],
   });
   const id = containerId(state.namespace, state.name);
   await runsc(runscDelete(runscPath, dirs.dir, id)).catch(() => '');

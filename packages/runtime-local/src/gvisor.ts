@@ -28,6 +28,8 @@ export type OciPlan = {
   egressDir?: string;
   /** Host directories bound read-only at their `dest` under `/opt/`. */
   toolMounts?: ReadonlyArray<{ source: string; dest: string }>;
+  /** Template host mounts (`host-mounts.ts`), read-only or writable. */
+  hostMounts?: ReadonlyArray<{ source: string; dest: string; readOnly: boolean }>;
   tmpSizeBytes?: number;
 };
 
@@ -71,6 +73,8 @@ export function ociConfig(plan: OciPlan): Record<string, unknown> {
   mounts.push(bind(plan.workspace, WORKSPACE, 'rw'), bind(plan.home, SANDBOX_HOME, 'rw'));
   if (plan.egressDir !== undefined) mounts.push(bind(plan.egressDir, EGRESS_DIR, 'ro'));
   for (const mount of plan.toolMounts ?? []) mounts.push(bind(mount.source, mount.dest, 'ro'));
+  for (const mount of plan.hostMounts ?? [])
+    mounts.push(bind(mount.source, mount.dest, mount.readOnly ? 'ro' : 'rw'));
   return {
     ociVersion: '1.0.2',
     process: {

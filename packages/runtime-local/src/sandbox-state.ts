@@ -44,6 +44,8 @@ export const SandboxState = z.strictObject({
   /** The host uid (and gid) the sandbox user maps to. */
   hostUid: z.int().nonnegative(),
   spec: SandboxEnvironment,
+  /** The roots `hostPath` mounts must resolve inside, from the provision request (none when absent). */
+  allowedHostPaths: z.array(z.string()).optional(),
   /** Extra env for every process, from the provision request. */
   env: z.record(z.string(), z.string()),
   createdAt: z.string(),
