@@ -17,6 +17,7 @@ import {
 } from '@paddock/core';
 import { admitSandbox } from './admission.ts';
 import type { EventRecorder } from './event-recorder.ts';
+import { provisionRefusal, provisionRequestOf } from './host-mount-provision.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from './kit/finalizers.ts';
 import { StatusWriter } from './kit/status-writer.ts';
 import type { ReconcileResult } from './kit/work-queue.ts';
@@ -132,7 +133,16 @@ async function create(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
   const fromWarmPool = claimed !== undefined || status.fromWarmPool === true;
   const ref = claimed ?? runtimeRefOf(sandbox);
   if (!fromWarmPool) {
-    await deps.runtime.provision({ ...ref, spec });
+    try {
+      await deps.runtime.provision(await provisionRequestOf(deps.store, sandbox, ref, spec));
+    } catch (error) {
+      const refusal = provisionRefusal(error);
+      if (refusal === undefined) throw error;
+      await deps.status.transition(sandbox, [{ type: 'ProvisionFailed', ...refusal }], {
+        runtime: { name: deps.runtime.name, id: refToId(ref) },
+      });
+      return {};
+    }
     const failure = await applyProvisioningSteps(deps.runtime, ref, spec, (step, message) =>
       deps.status.note(sandbox, 'ProvisionStep', `${step}: ${message}`),
     );

@@ -11,6 +11,7 @@ import {
   TemplateKind,
 } from '@paddock/core';
 import type { EventRecorder } from './event-recorder.ts';
+import { hasHostMounts } from './host-mount-provision.ts';
 import { WorkQueue } from './kit/work-queue.ts';
 import { applyProvisioningSteps } from './provisioning.ts';
 import { idToRef } from './runtime-ref.ts';
@@ -237,6 +238,11 @@ async function desiredPools(
         { kind, name },
         namespace === undefined ? { lookup } : { lookup, namespace },
       );
+      // Host mounts are judged against the claiming sandbox's namespace policy: never pooled.
+      if (hasHostMounts(spec)) {
+        log?.(`warm pool for ${kind}/${name}: templates with host mounts are not pooled`);
+        continue;
+      }
       const key = poolKey(kind, namespace, name);
       const tag = createHash('sha256')
         .update(key)
