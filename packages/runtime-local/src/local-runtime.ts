@@ -39,7 +39,12 @@ import { checkPort, relayCommand, relayStream } from './ports.ts';
 import { type ProcessContext, prepareProcess } from './process-command.ts';
 import { isAlive } from './process-identity.ts';
 import { spawnTty } from './pty.ts';
-import { DEFAULT_LIMITS, type DefaultLimits, resolveLimits, rlimitsOf } from './resource-limits.ts';
+import {
+  DEFAULT_LIMITS,
+  type DefaultLimits,
+  launchRlimitsOf,
+  resolveLimits,
+} from './resource-limits.ts';
 import { rootlessProblem } from './rootless.ts';
 import { createSandboxCgroups, killCgroups, oomKills, removeCgroups } from './sandbox-cgroups.ts';
 import { type LaunchContext, launchSandbox } from './sandbox-launch.ts';
@@ -55,6 +60,14 @@ import {
   writeState,
 } from './sandbox-state.ts';
 import { writeSeccompProgram } from './seccomp.ts';
+import {
+  checkSameWorkspaceSize,
+  checkWorkspaceVolume,
+  hasWorkspaceSize,
+  mountWorkspaceVolume,
+  unmountWorkspaceVolume,
+  workspaceLimit,
+} from './workspace-volume.ts';
 import { checkToolMounts, type ToolMount } from './tool-mounts.ts';
 
 export type LimitsPreference = 'auto' | 'cgroup-v2' | 'cgroup-v1' | 'rlimit';
@@ -178,6 +191,7 @@ export class LocalRuntime implements SandboxRuntime {
             `sandbox ${request.namespace}/${request.name} exists with another uid; destroy it first`,
           );
         }
+        checkSameWorkspaceSize(existing.spec, request.spec);
         return this.#observe(dirs, existing);
       }
       this.#checkAvailable(request.spec);
@@ -499,6 +513,7 @@ export class LocalRuntime implements SandboxRuntime {
     }
     if (isolation === 'gvisor') this.#runsc();
     if (spec.rootfs !== undefined) checkRootfs(spec.rootfs, dirname(this.#root));
+    checkWorkspaceVolume(workspaceLimit(spec), this.#isPrivileged);
   }
 
   #launchContext(dirs: SandboxDirs, state: SandboxState): LaunchContext {
@@ -507,7 +522,10 @@ export class LocalRuntime implements SandboxRuntime {
       isPrivileged: this.#isPrivileged,
       rlimits:
         state.limits.mechanism === 'rlimit'
-          ? rlimitsOf(resolveLimits(state.spec.resources, this.#defaults))
+          ? launchRlimitsOf(
+              resolveLimits(state.spec.resources, this.#defaults),
+              !this.#isPrivileged,
+            )
           : [],
       // Rootless, bwrap would forbid them from a second user namespace Paddock cannot enter:
       // the seccomp filter refuses new namespaces instead.
@@ -527,6 +545,10 @@ export class LocalRuntime implements SandboxRuntime {
       dirname(this.#root),
     );
     await this.#egress.ensure(dirs, state, this.#ownerOf(state));
+    const workspaceSize = workspaceLimit(state.spec);
+    if (workspaceSize !== undefined) {
+      await mountWorkspaceVolume(dirs, workspaceSize, this.#ownerOf(state) ?? state.hostUid);
+    }
     state.incarnation = isGvisor(state)
       ? await launchGvisor(dirs, state, this.#runsc(), {
           ...(isAllowlist(state) ? { egressDir: dirs.egress } : {}),
@@ -567,6 +589,7 @@ export class LocalRuntime implements SandboxRuntime {
     // Their supervisors outlive them by a moment: once stop returns, nothing is listed running.
     await new BackgroundProcesses(dirs.procs).waitForEnd(deadline);
     rmSync(dirs.run, { recursive: true, force: true });
+    if (hasWorkspaceSize(state.spec)) await unmountWorkspaceVolume(dirs);
   }
 
   async #remove(dirs: SandboxDirs, state: SandboxState): Promise<void> {
