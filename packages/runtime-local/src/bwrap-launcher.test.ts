@@ -70,6 +70,30 @@ describe('buildBwrapArgs', () => {
     assert.deepEqual(valuesOf(args, '--chdir'), ['/workspace']);
   });
 
+  it('binds template host mounts after the tools, read-only or writable, before the remounts', () => {
+    const args = buildBwrapArgs({
+      ...plan,
+      toolMounts: [{ source: '/s/tools/0', dest: '/opt/tool' }],
+      hostMounts: [
+        { source: '/s/tools/1', dest: '/models', readOnly: true },
+        { source: '/s/tools/2', dest: '/workspace/out', readOnly: false },
+      ],
+    });
+    const tool = args.indexOf('/s/tools/0');
+    assert.deepEqual(args.slice(tool - 1, tool + 8), [
+      '--ro-bind',
+      '/s/tools/0',
+      '/opt/tool',
+      '--ro-bind',
+      '/s/tools/1',
+      '/models',
+      '--bind',
+      '/s/tools/2',
+      '/workspace/out',
+    ]);
+    assert.ok(args.indexOf('--remount-ro') > args.indexOf('/workspace/out'));
+  });
+
   it('shares the network only for open egress and binds the egress socket directory', () => {
     assert.ok(buildBwrapArgs({ ...plan, shareNetwork: true }).includes('--share-net'));
     const args = buildBwrapArgs({ ...plan, egressDir: '/s/egress', tmpSizeBytes: 1024 });

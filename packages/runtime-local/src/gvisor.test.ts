@@ -35,6 +35,32 @@ describe('gVisor OCI config', () => {
     assert.deepEqual((config.root as { readonly: boolean }).readonly, true);
     assert.equal(config.hostname, 'box');
   });
+
+  it('binds template host mounts read-only or writable as they ask', () => {
+    const config = ociConfig({
+      hostname: 'box',
+      view: [],
+      generated: [],
+      workspace: '/state/workspace',
+      home: '/state/home',
+      hostMounts: [
+        { source: '/srv/models', dest: '/models', readOnly: true },
+        { source: '/srv/out', dest: '/workspace/out', readOnly: false },
+      ],
+    });
+    const mounts = config.mounts as Array<{
+      destination: string;
+      source: string;
+      options?: string[];
+    }>;
+    const modes = mounts
+      .filter((m) => m.source.startsWith('/srv/'))
+      .map((m) => `${m.destination}:${m.options?.includes('rw') ? 'rw' : 'ro'}`);
+    assert.deepEqual(modes, ['/models:ro', '/workspace/out:rw']);
+    // After the workspace's own bind, so the nested one sits on it.
+    const order = mounts.map((m) => m.destination);
+    assert.ok(order.indexOf('/workspace/out') > order.indexOf('/workspace'));
+  });
 });
 
 describe('isolation: gvisor', () => {
