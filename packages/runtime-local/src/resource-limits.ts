@@ -111,3 +111,15 @@ export function rlimitsOf(limits: SandboxLimits): Rlimit[] {
     { resource: RLIMIT_NPROC, value: limits.pids },
   ];
 }
+
+/**
+ * The rlimits bwrap starts with. Rootless, without the process count: the kernel counts processes
+ * per user namespace and uid, and at each level above against the limit the namespace's creator
+ * had, so a count on bwrap itself would cover every process of Paddock's uid (a sandbox would not
+ * even start while Paddock runs more processes than its limit). Set on each entered process
+ * instead, it counts the sandbox's own.
+ */
+export function launchRlimitsOf(limits: SandboxLimits, isRootless: boolean): Rlimit[] {
+  const all = rlimitsOf(limits);
+  return isRootless ? all.filter((r) => r.resource !== RLIMIT_NPROC) : all;
+}

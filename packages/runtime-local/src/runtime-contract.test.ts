@@ -1,7 +1,9 @@
 // The SandboxRuntime contract on the local runtime: bubblewrap, and gVisor's runsc where installed.
+// It runs as whoever runs it: as root, and rootless (runtime-contract-rootless.test.ts re-runs this
+// file as an unprivileged user when the run is root's).
 import { type RuntimeUnderTest, runtimeContract } from '@paddock/testkit';
 import { findExecutable } from './host-binaries.ts';
-import { createTestWorld, skipReason } from './test-sandboxes.ts';
+import { anyUserSkipReason, createTestWorld } from './test-sandboxes.ts';
 import { localTraces } from './test-traces.ts';
 
 async function localRuntime(): Promise<RuntimeUnderTest> {
@@ -14,12 +16,15 @@ async function localRuntime(): Promise<RuntimeUnderTest> {
   };
 }
 
-runtimeContract('local, bubblewrap', localRuntime, {
-  ...(skipReason === undefined ? {} : { unavailable: skipReason }),
+const rootless = process.getuid?.() !== 0;
+
+runtimeContract(rootless ? 'local, bubblewrap, rootless' : 'local, bubblewrap', localRuntime, {
+  ...(anyUserSkipReason === undefined ? {} : { unavailable: anyUserSkipReason }),
 });
 
 const gvisorUnavailable =
-  skipReason ??
+  anyUserSkipReason ??
+  (rootless ? 'gVisor needs Paddock to run as root' : undefined) ??
   (findExecutable('runsc') === undefined ? 'runsc (gVisor) is not installed' : undefined);
 
 runtimeContract('local, gVisor', localRuntime, {

@@ -13,14 +13,34 @@ import {
   type LocalRuntime,
   type LocalRuntimeOptions,
 } from './local-runtime.ts';
+import { rootlessProblem } from './rootless.ts';
+
+const bwrap = findExecutable('bwrap');
 
 /** Why the real-sandbox tests cannot run here, or undefined when they can. */
 export const skipReason: string | undefined =
-  findExecutable('bwrap') === undefined
+  bwrap === undefined
     ? 'bubblewrap (bwrap) is not installed'
     : process.getuid?.() !== 0
       ? 'these tests run the runtime as root (per-sandbox host uids, cgroups)'
       : undefined;
+
+/**
+ * Why tests that hold as root and rootless alike (the runtime contract) cannot run here: as
+ * root, as `skipReason`; unprivileged, when bwrap cannot make user namespaces for this user.
+ */
+export const anyUserSkipReason: string | undefined =
+  bwrap === undefined
+    ? 'bubblewrap (bwrap) is not installed'
+    : process.getuid?.() === 0
+      ? undefined
+      : rootlessProblem(bwrap);
+
+/** Why rootless-only tests cannot run in this process (as root, they run through a child). */
+export const rootlessSkipReason: string | undefined =
+  process.getuid?.() === 0
+    ? 'runs as an unprivileged user: runtime-contract-rootless.test.ts starts it as one'
+    : anyUserSkipReason;
 
 /** Grows a string to 256 MiB by doubling: bounded, so a missing limit cannot hurt the host. */
 export const MEMORY_HOG = `awk 'BEGIN { s = "x"; for (i = 0; i < 28; i++) s = s s; print length(s) }'`;

@@ -46,7 +46,9 @@ export function localTraces(root: string): (ref: SandboxRef) => Promise<string[]
     for (const cgroup of seen?.cgroups ?? []) {
       if (existsSync(cgroup)) traces.push(`cgroup ${cgroup}`);
     }
-    traces.push(...processesOf(dirs.dir, seen?.hostUid));
+    // Rootless, every sandbox runs as our own uid: only command lines tell its processes apart.
+    const hostUid = seen?.hostUid === process.getuid?.() ? undefined : seen?.hostUid;
+    traces.push(...processesOf(dirs.dir, hostUid));
     return traces;
   };
 }
