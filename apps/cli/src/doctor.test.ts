@@ -91,11 +91,16 @@ describe('doctor probes', () => {
     assert.equal(checkPerl(binDir('perl', { perl: 'true' })).status, CheckStatus.Ok);
   });
 
-  it('root: passes as root, warns with the reason otherwise', () => {
-    assert.equal(checkRoot(0).status, CheckStatus.Ok);
+  it('root: says whether paddock up runs its sandboxes as root or rootless', () => {
+    const root = checkRoot(0);
+    assert.equal(root.status, CheckStatus.Ok);
+    assert.match(root.detail, /^running as root: each sandbox runs as a host uid of its own/);
     const user = checkRoot(1000);
-    assert.equal(user.status, CheckStatus.Warn);
-    assert.match(user.detail, /needs root/);
+    assert.equal(user.status, CheckStatus.Ok);
+    assert.match(
+      user.detail,
+      /^rootless \(uid 1000\): sandboxes run as uid 1000 .*without \/dev\/pts/,
+    );
   });
 
   it('user namespaces: disabled fails; unprivileged restrictions fail only for non-root', () => {
@@ -141,6 +146,23 @@ describe('doctor probes', () => {
         result.detail,
         /^cgroup v2 \(\/sys\/fs\/cgroup\/system\.slice\/paddock\.service\): memory, cpu and pids/,
       );
+    });
+
+    it('v2 as a user: applies only where the subtree is delegated (its files writable)', () => {
+      const dir =
+        '/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/app.slice/paddock.scope';
+      const input = { mountinfo: v2Mount, procCgroup: `0::${dir.slice(14)}\n`, uid: 1000 };
+      const read = controllers(dir, 'cpu memory pids');
+      const delegated = checkCgroups(input, read, (path) => path.startsWith(`${dir}/`));
+      assert.equal(delegated.status, CheckStatus.Ok, delegated.detail);
+      assert.match(delegated.detail, /^cgroup v2 .*paddock\.scope\): memory, cpu and pids/);
+      const notDelegated = checkCgroups(input, read, () => false);
+      assert.equal(notDelegated.status, CheckStatus.Warn);
+      assert.match(
+        notDelegated.detail,
+        /is not delegated to uid 1000: limits fall back to rlimits/,
+      );
+      assert.match(notDelegated.fix ?? '', /Delegate=yes/);
     });
 
     it('v2 without delegation and no v1: warns that rlimits apply', () => {

@@ -35,26 +35,55 @@ function v2Dir(mounts: Mount[], procCgroup: string): string | undefined {
   return join(mount.mountPoint, mount.root === '/' ? path : path.slice(mount.root.length));
 }
 
+/** Whether this process may write a path (a cgroup file); root may write any. */
+export type IsWritable = (path: string) => boolean;
+
+/** What rlimits hold when no cgroup applies. */
+const RLIMITS = 'rlimits (memory per process, pids per sandbox, no cpu limit)';
+
 /**
  * Reports which of the memory, cpu and pids limits will apply: all through cgroup v2 when this
- * process's cgroup has them delegated, else those whose v1 hierarchy is mounted (written as root),
- * the rest falling back to rlimits. Reads only; creates no cgroup.
+ * process's cgroup has them available and is this user's to manage (root, or a subtree delegated
+ * to it: writable `cgroup.procs` and `cgroup.subtree_control`), else those whose v1 hierarchy is
+ * mounted (written as root), the rest falling back to rlimits. Reads only; creates no cgroup.
  */
 export function checkCgroups(
   input: { mountinfo: string; procCgroup: string; uid: number },
   read: ReadText,
+  isWritable: IsWritable = () => input.uid === 0,
 ): DoctorCheck {
   const mounts = parseCgroupMounts(input.mountinfo);
   const fix =
-    'delegate memory, cpu and pids to paddock on cgroup v2 (systemd: Delegate=yes), or mount the cgroup v1 controllers';
+    input.uid === 0
+      ? 'delegate memory, cpu and pids to paddock on cgroup v2 (systemd: Delegate=yes), or mount the cgroup v1 controllers'
+      : 'run paddock up in a delegated cgroup: systemd-run --user --scope -p Delegate=yes paddock up';
   const dir = v2Dir(mounts, input.procCgroup);
   const delegated =
     dir === undefined ? [] : (read(join(dir, 'cgroup.controllers')) ?? '').split(/\s+/);
   if (dir !== undefined && CONTROLLERS.every((c) => delegated.includes(c))) {
+    const files = ['cgroup.procs', 'cgroup.subtree_control'].map((f) => join(dir, f));
+    if (files.every(isWritable)) {
+      return check(
+        'cgroups',
+        CheckStatus.Ok,
+        `cgroup v2 (${dir}): memory, cpu and pids limits apply`,
+      );
+    }
+    if (input.uid !== 0) {
+      return check(
+        'cgroups',
+        CheckStatus.Warn,
+        `cgroup v2 (${dir}) is not delegated to uid ${input.uid}: limits fall back to ${RLIMITS}`,
+        fix,
+      );
+    }
+  }
+  if (input.uid !== 0) {
     return check(
       'cgroups',
-      CheckStatus.Ok,
-      `cgroup v2 (${dir}): memory, cpu and pids limits apply`,
+      CheckStatus.Warn,
+      `no cgroup v2 subtree delegated to uid ${input.uid}: limits fall back to ${RLIMITS}`,
+      fix,
     );
   }
   const v1 = CONTROLLERS.filter((c) =>
@@ -67,14 +96,6 @@ export function checkCgroups(
       CheckStatus.Warn,
       'no usable cgroup controllers: memory, cpu and pids limits fall back to rlimits (no cpu limit)',
       fix,
-    );
-  }
-  if (input.uid !== 0) {
-    return check(
-      'cgroups',
-      CheckStatus.Warn,
-      `cgroup v1 (${v1.join(', ')} mounted) is writable by root only: limits fall back to rlimits`,
-      'run paddock up as root',
     );
   }
   return missing.length === 0

@@ -1,18 +1,21 @@
-// Privileges and kernel features the local runtime needs: root, user namespaces.
+// Privileges and kernel features the local runtime needs: root or rootless, user namespaces.
 import { CheckStatus, check, type DoctorCheck } from './check.ts';
 
 /** Reads a small /proc or /sys file; undefined when it does not exist. */
 export type ReadText = (path: string) => string | undefined;
 
-/** The local runtime (bwrap with cgroups and network namespaces) runs as root only. */
+/**
+ * Whether `paddock up` would run its sandboxes as root or rootless: as root each sandbox user maps
+ * to a host uid of its own; otherwise (docs/rootless.md) all map to this uid, through unprivileged
+ * user namespaces (see the userns check), without `/dev/pts` inside, and without gVisor.
+ */
 export function checkRoot(uid: number): DoctorCheck {
   return uid === 0
-    ? check('root', CheckStatus.Ok, 'running as root')
+    ? check('root', CheckStatus.Ok, 'running as root: each sandbox runs as a host uid of its own')
     : check(
         'root',
-        CheckStatus.Warn,
-        `running as uid ${uid}: paddock up's local runtime needs root (cgroups, namespaces, sandbox users); the CLI alone does not`,
-        'run paddock up as root (sudo), or use a remote server (--server)',
+        CheckStatus.Ok,
+        `rootless (uid ${uid}): sandboxes run as uid ${uid} in unprivileged user namespaces, without /dev/pts; gVisor needs root`,
       );
 }
 

@@ -1,5 +1,5 @@
 // Every doctor check, in the order they print.
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { PaddockClient } from '@paddock/client';
@@ -18,6 +18,16 @@ export const readText: ReadText = (path) => {
     return undefined;
   }
 };
+
+/** Whether this process may write `path` (for the cgroup files a delegated subtree opens). */
+function isWritable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The server's data directory as `paddock up` would pick it: --home > PADDOCK_HOME > ~/.paddock. */
 export function dataDir(
@@ -48,6 +58,7 @@ export async function runDoctor(input: {
         uid,
       },
       readText,
+      isWritable,
     ),
     checkUserNamespaces(readText, uid),
     checkDataDir(dataDir(input.home, input.env)),
