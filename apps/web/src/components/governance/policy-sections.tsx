@@ -126,6 +126,9 @@ export function PolicySections({
         <Field label="Egress domains" policy={policy} path="allowedEgressDomains">
           <List items={spec.allowedEgressDomains} empty="any domain (open egress allowed)" />
         </Field>
+        <Field label="Host paths" policy={policy} path="allowedHostPaths">
+          <List items={spec.allowedHostPaths} empty="none (no host mounts)" />
+        </Field>
       </Section>
       <Section id="policy-budgets" title="Budgets">
         <Field label="Per run" policy={policy} path="budgets.maxUsdPerRun">
