@@ -106,6 +106,15 @@ describe('warm pool', () => {
     assert.deepEqual(await warmEntries(), []);
   });
 
+  it('does not pool a template with host mounts: each namespace policy judges them', async () => {
+    const t = await h.store.get('SandboxTemplate', { namespace: 'default', name: 'shell' });
+    const mounts = [{ name: 'data', mountPath: '/data', hostPath: '/srv/data' }];
+    await h.store.update({ ...t, spec: { ...t.spec, mounts } });
+    await pool.scheduleSync();
+    assert.deepEqual(await warmEntries(), []);
+    assert.deepEqual(pool.stats(), []);
+  });
+
   it('does not keep a failed entry, and records why', async () => {
     const runtime = new MemoryRuntime({ script: () => ({ exitCode: 1, stderr: 'boom' }) });
     const failing = new WarmPool({ ...h, runtime });
