@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { ErrorCode, type ExitStatus, PaddockError, type ProcessHandle } from '@paddock/core';
+import type { HelperPool } from './helper-pool.ts';
 import type { Argv } from './host-commands.ts';
 import {
   exitStatusOf,
@@ -27,6 +28,8 @@ export type PipedOptions = {
   onTimeout?: { file: string; args: string[] };
   /** The chain reports a death by signal n as exit code `128 + n` (runsc exec). */
   reportsSignalsAsCodes?: boolean;
+  /** Helpers started ahead of need, to run `argv` when it is the host helper's. */
+  helpers?: HelperPool;
 };
 
 function runHost(command: { file: string; args: string[] }): Promise<void> {
@@ -70,12 +73,18 @@ export class SentSignals {
  * chain leads its own process group, so a timeout kills the command and everything it forked.
  */
 export function spawnPiped(argv: Argv, options: PipedOptions = {}): ProcessHandle {
-  const child = spawn(argv.file, argv.args, {
-    env: HOST_ENV,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    detached: true,
-    cwd: '/',
-  });
+  const child = options.helpers?.serves(argv)
+    ? options.helpers.take(argv)
+    : spawn(argv.file, argv.args, {
+        env: HOST_ENV,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+        cwd: '/',
+      });
+  const { stdin, stdout, stderr } = child;
+  if (stdin === null || stdout === null || stderr === null) {
+    throw new PaddockError(ErrorCode.RuntimeUnavailable, `could not start ${argv.file}`);
+  }
   const pid = child.pid;
   if (pid === undefined) {
     throw new PaddockError(ErrorCode.RuntimeUnavailable, `could not start ${argv.file}`);
@@ -99,12 +108,12 @@ export function spawnPiped(argv: Argv, options: PipedOptions = {}): ProcessHandl
     });
   });
   // A write after the command exited is not an error worth crashing Paddock for.
-  child.stdin.on('error', () => {});
+  stdin.on('error', () => {});
   return {
     id: randomUUID(),
-    stdin: Writable.toWeb(child.stdin) as WritableStream<Uint8Array>,
-    stdout: Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>,
-    stderr: Readable.toWeb(child.stderr) as ReadableStream<Uint8Array>,
+    stdin: Writable.toWeb(stdin) as WritableStream<Uint8Array>,
+    stdout: Readable.toWeb(stdout) as ReadableStream<Uint8Array>,
+    stderr: Readable.toWeb(stderr) as ReadableStream<Uint8Array>,
     resize: async () => {},
     signal: async (signal) => {
       sent.add(signal);

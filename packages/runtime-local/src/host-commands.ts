@@ -20,7 +20,8 @@ export type HostBinaries = {
 
 export type Argv = { file: string; args: string[] };
 
-const HELPER = fileURLToPath(new URL('./host-helper.pl', import.meta.url));
+/** The helper script; `HelperPool` starts it ahead of need. */
+export const HOST_HELPER = fileURLToPath(new URL('./host-helper.pl', import.meta.url));
 
 /** The system calls `host-helper.pl` makes, by number, for the host's architecture. */
 const SYSCALLS: Record<string, Record<string, number>> = {
@@ -66,7 +67,7 @@ export function stagedPaths(hasRootfs: boolean): { sandbox: string; rootfs: stri
 }
 
 function helper(bin: HostBinaries, mode: 'launch' | 'enter', options: string[], tail: string[]) {
-  return { file: bin.perl, args: [HELPER, syscallTable(), mode, ...options, '--', ...tail] };
+  return { file: bin.perl, args: [HOST_HELPER, syscallTable(), mode, ...options, '--', ...tail] };
 }
 
 function common(procs: readonly string[], rlimits: readonly Rlimit[]): string[] {

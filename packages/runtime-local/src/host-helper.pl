@@ -4,6 +4,7 @@
 #
 #   perl host-helper.pl NUMBERS launch OPTION... -- bwrap ARG...
 #   perl host-helper.pl NUMBERS enter OPTION... -- COMMAND ARG...
+#   perl host-helper.pl -r     (the same words, NUL-ended, read from descriptor 3)
 #
 # NUMBERS: the host's system call numbers, `name=nr,...` (host-commands.ts knows the tables).
 # OPTIONs are `key=value` words:
@@ -22,6 +23,15 @@
 #   seccomp=FILE    a compiled seccomp program installed right before the command runs
 # No `use strict` or `%!`: each module loaded is paid on every start and every exec.
 
+# `-r`: started ahead of need (see helper-pool.ts); the words arrive NUL-ended on descriptor 3,
+# closed by the writer, so the wait costs nothing when they come.
+if (@ARGV == 1 && $ARGV[0] eq '-r') {
+  open(my $request, '<&=', 3) or exit 126;
+  local $/ = "\0";
+  @ARGV = map { chomp; $_ } <$request>;
+  close $request;
+  exit 0 unless @ARGV;    # the pool closed without a request
+}
 my %NR = map { split /=/, $_, 2 } split /,/, shift @ARGV;
 my $mode = shift @ARGV;
 my (%opt, @keep, @cgroups, @rlimits, @tools);
@@ -98,14 +108,15 @@ sub stage {
   my $rootfs = defined $opt{rootfs} ? dir_fd($opt{rootfs}) : undef;
   my @toolfds = map { dir_fd($_) } @tools;
   my $staged = '/tmp';
+  # The sandbox directory recursively (16384, MS_REC): a size-limited workspace is a mount in it.
   if ($rootfs) {
     call('mount', 'paddock-stage', '/tmp', 'tmpfs', 0, 'mode=0755,size=64k');
     mkdir $_ or fail("$_: $!") for '/tmp/sandbox', '/tmp/rootfs';
-    bind_fd($sandbox, '/tmp/sandbox', 0);
+    bind_fd($sandbox, '/tmp/sandbox', 16384);
     bind_fd($rootfs, '/tmp/rootfs', 16384);
     $staged = '/tmp/sandbox';
   } else {
-    bind_fd($sandbox, '/tmp', 0);
+    bind_fd($sandbox, '/tmp', 16384);
   }
   for my $i (0 .. $#toolfds) { bind_fd($toolfds[$i], "$staged/tools/$i", 0) }
   close $_ for $sandbox, grep { defined } $rootfs, @toolfds;

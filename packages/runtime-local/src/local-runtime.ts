@@ -26,8 +26,9 @@ import { HOST_ENV, type PipedOptions, spawnPiped } from './exec.ts';
 import { checkEnv, checkExecRequest } from './exec-request.ts';
 import { sandboxFiles } from './files.ts';
 import { isGvisor, launchGvisor, signalGvisorProcess, stopGvisor } from './gvisor-sandbox.ts';
+import { HelperPool } from './helper-pool.ts';
 import { resolveBinaries } from './host-binaries.ts';
-import type { HostBinaries } from './host-commands.ts';
+import { HOST_HELPER, type HostBinaries } from './host-commands.ts';
 import { resolveHostMounts } from './host-mounts.ts';
 import {
   claimHostUid,
@@ -47,6 +48,7 @@ import {
 } from './resource-limits.ts';
 import { rootlessProblem } from './rootless.ts';
 import { createSandboxCgroups, killCgroups, oomKills, removeCgroups } from './sandbox-cgroups.ts';
+import { checkHostname, rewriteHostFiles, setUtsName } from './sandbox-hostname.ts';
 import { type LaunchContext, launchSandbox } from './sandbox-launch.ts';
 import { checkRootfs, createSandboxDirs, initExit } from './sandbox-setup.ts';
 import {
@@ -60,6 +62,7 @@ import {
   writeState,
 } from './sandbox-state.ts';
 import { writeSeccompProgram } from './seccomp.ts';
+import { checkToolMounts, type ToolMount } from './tool-mounts.ts';
 import {
   checkSameWorkspaceSize,
   checkWorkspaceVolume,
@@ -68,7 +71,6 @@ import {
   unmountWorkspaceVolume,
   workspaceLimit,
 } from './workspace-volume.ts';
-import { checkToolMounts, type ToolMount } from './tool-mounts.ts';
 
 export type LimitsPreference = 'auto' | 'cgroup-v2' | 'cgroup-v1' | 'rlimit';
 
@@ -131,6 +133,7 @@ export class LocalRuntime implements SandboxRuntime {
   /** The compiled seccomp filter every sandbox process runs under (`seccomp.ts`). */
   readonly #seccompFile: string;
   readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #helpers: HelperPool;
   /** Why rootless sandboxes cannot start here, probed once on the first provision or start. */
   #rootlessProblem: { problem: string | undefined } | undefined;
 
@@ -140,6 +143,7 @@ export class LocalRuntime implements SandboxRuntime {
     mkdirSync(this.#root, { recursive: true, mode: 0o711 });
     const { binaries, missing } = resolveBinaries(options.binaries);
     this.#bin = binaries;
+    this.#helpers = new HelperPool(binaries.perl, HOST_HELPER);
     this.#missing = missing;
     this.#isPrivileged = process.getuid?.() === 0;
     const preference = options.limits ?? 'auto';
@@ -176,6 +180,7 @@ export class LocalRuntime implements SandboxRuntime {
 
   /** Stops this instance's egress proxies; sandboxes keep running. */
   async close(): Promise<void> {
+    this.#helpers.close();
     await this.#egress.closeAll();
   }
 
@@ -283,6 +288,27 @@ export class LocalRuntime implements SandboxRuntime {
     });
   }
 
+  /**
+   * Gives the sandbox another host name (UTS name, `/etc/hostname`, `/etc/hosts`, `$HOSTNAME`),
+   * kept across restarts: a claimed warm sandbox takes its claimant's name. A stopped sandbox
+   * takes it at its next start. `validation_failed` for a name that is not a DNS label.
+   */
+  async setHostname(ref: SandboxRef, hostname: string): Promise<void> {
+    checkHostname(hostname);
+    const dirs = new SandboxDirs(this.#root, ref);
+    await this.#locked(dirs, `rename sandbox ${ref.namespace}/${ref.name}`, async () => {
+      const state = this.#state(dirs, ref);
+      if (hostname === state.name) delete state.hostname;
+      else state.hostname = hostname;
+      writeState(dirs, state);
+      const anchor = state.incarnation?.anchor;
+      if (anchor === undefined || !isAlive(anchor)) return;
+      rewriteHostFiles(dirs, hostname);
+      // gVisor's kernel keeps the name it started with until its next start.
+      if (!isGvisor(state)) await setUtsName(this.#bin.perl, anchor.pid, hostname);
+    });
+  }
+
   async list(): Promise<SandboxRef[]> {
     const refs: SandboxRef[] = [];
     for (const entry of listSandboxDirs(this.#root)) {
@@ -353,7 +379,7 @@ export class LocalRuntime implements SandboxRuntime {
         ...(request.rows === undefined ? {} : { rows: request.rows }),
       });
     }
-    return spawnPiped(prepared.argv, options);
+    return spawnPiped(prepared.argv, { ...options, helpers: this.#helpers });
   }
 
   async listProcesses(ref: SandboxRef): Promise<ProcessInfo[]> {
@@ -398,6 +424,7 @@ export class LocalRuntime implements SandboxRuntime {
       { tty: false, withEgress: false },
     );
     return spawnPiped(prepared.argv, {
+      helpers: this.#helpers,
       onExit: prepared.cleanup,
       ...(prepared.signal === undefined ? {} : { signalCommand: prepared.signal }),
     });

@@ -1,0 +1,85 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { HOST_ENV } from './exec.ts';
+import type { Argv } from './host-commands.ts';
+
+/** How many started helpers wait for a request. */
+const IDLE = 2;
+
+/**
+ * Host helpers (`host-helper.pl -r`) started ahead of need, so that an exec pays for neither
+ * Node's fork of itself nor perl's start: a taken helper reads its words from descriptor 3 and
+ * runs exactly as if it had been spawned with them, with its own stdin, stdout and stderr pipes
+ * and its own process group. Idle helpers keep nothing alive (they are unreferenced, and end on
+ * their own when Paddock does: their request pipe closes).
+ */
+export class HelperPool {
+  readonly #perl: string;
+  readonly #script: string;
+  readonly #idle: ChildProcess[] = [];
+  #isClosed = false;
+
+  constructor(perl: string, script: string) {
+    this.#perl = perl;
+    this.#script = script;
+  }
+
+  /** Whether `argv` runs the helper script, so a pooled helper can run it instead. */
+  serves(argv: Argv): boolean {
+    return argv.file === this.#perl && argv.args[0] === this.#script;
+  }
+
+  /** A helper running `argv` (which `serves` accepted), its stdio piped like `spawn`'s. */
+  take(argv: Argv): ChildProcess {
+    let child = this.#idle.shift();
+    while (child !== undefined && (child.exitCode !== null || child.signalCode !== null))
+      child = this.#idle.shift();
+    child ??= this.#start();
+    const request = child.stdio[3] as Writable;
+    request.end(`${argv.args.slice(1).join('\0')}\0`);
+    setRef(child, true);
+    setImmediate(() => this.#fill());
+    return child;
+  }
+
+  /** Ends the idle helpers; later takes start helpers on demand. */
+  close(): void {
+    this.#isClosed = true;
+    for (const child of this.#idle.splice(0)) (child.stdio[3] as Writable).end();
+  }
+
+  #fill(): void {
+    while (!this.#isClosed && this.#idle.length < IDLE) {
+      const child = this.#start();
+      setRef(child, false);
+      this.#idle.push(child);
+    }
+  }
+
+  #start(): ChildProcess {
+    const child = spawn(this.#perl, [this.#script, '-r'], {
+      env: HOST_ENV,
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      detached: true,
+      cwd: '/',
+    });
+    // A helper that failed to start reports it through the exec that takes it.
+    child.on('error', () => {});
+    (child.stdio[3] as Writable).on('error', () => {});
+    return child;
+  }
+}
+
+/** Whether the helper (its process and its pipes) keeps Paddock's event loop alive. */
+function setRef(child: ChildProcess, isRef: boolean): void {
+  const handles: Array<{ ref?: () => void; unref?: () => void } | null> = [
+    child,
+    ...(child.stdio as Array<Readable | Writable | null>).map(
+      (stream) => stream as unknown as { ref?: () => void; unref?: () => void } | null,
+    ),
+  ];
+  for (const handle of handles) {
+    if (isRef) handle?.ref?.();
+    else handle?.unref?.();
+  }
+}
