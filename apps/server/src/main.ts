@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { mkdirSync } from 'node:fs';
-import { isPaddockError } from '@paddock/core';
+import { ErrorCode, isPaddockError, PaddockError } from '@paddock/core';
 import { bootstrapAdminKey } from './bootstrap-key.ts';
 import {
   assertSafeBinding,
@@ -40,7 +40,12 @@ async function main(): Promise<number> {
   await prune();
   const pruneTimer = setInterval(() => void prune(), DAY_MS);
   pruneTimer.unref();
-  const server = await startServer(config, engine, log);
+  const server = await startServer(config, engine, log).catch(async (error: unknown) => {
+    // Nothing may keep a server that cannot listen alive: its reconcilers and stores end here.
+    clearInterval(pruneTimer);
+    await engine.close();
+    throw addressInUse(error) ?? error;
+  });
   log(`Paddock listening on ${server.url} (data in ${config.home})`);
   log(`previews on ${server.previewUrl}`);
   await new Promise<void>((resolve) => {
@@ -59,6 +64,20 @@ async function main(): Promise<number> {
   await server.close();
   await engine.close();
   return 0;
+}
+
+/**
+ * A listen address another process holds (another `paddock up`, whatever its home): a clear
+ * error rather than a stack, since two servers never share a port.
+ */
+function addressInUse(error: unknown): PaddockError | undefined {
+  const listen = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (listen.code !== 'EADDRINUSE') return undefined;
+  const where = `${listen.address ?? ''}:${listen.port ?? ''}`;
+  return new PaddockError(
+    ErrorCode.Conflict,
+    `${where} is already in use (by another paddock up?): pass --addr (or --preview-addr) with another port, or port 0 for a free one`,
+  );
 }
 
 main().then(
