@@ -49,6 +49,20 @@ describe('buildBwrapArgs', () => {
     assert.deepEqual(args.slice(-3), ['--', 'sleep', 'infinity']);
   });
 
+  it("rootless: /dev from the host's basic devices without devpts, and no --disable-userns", () => {
+    const args = buildBwrapArgs({ ...plan, hasDevpts: false, disableNestedUserns: false });
+    assert.ok(!args.includes('--dev'), 'a devpts would need a second user namespace');
+    assert.ok(!args.includes('--disable-userns') && !args.includes('--assert-userns-disabled'));
+    assert.deepEqual(valuesOf(args, '--tmpfs').slice(0, 2), ['/dev', '/dev/shm']);
+    assert.deepEqual(
+      valuesOf(args, '--dev-bind-try'),
+      ['null', 'zero', 'full', 'random', 'urandom', 'tty'].map((d) => `/dev/${d}`),
+    );
+    assert.ok(!args.some((a) => a.includes('pts') || a.includes('ptmx')));
+    assert.ok(args.indexOf('--remount-ro') > args.lastIndexOf('--dev-bind-try'));
+    assert.ok(buildBwrapArgs(plan).includes('--dev'), 'as root: --dev, with its devpts');
+  });
+
   it('mounts the view read-only and only workspace, home and tmpfs writable', () => {
     const args = buildBwrapArgs(plan);
     assert.deepEqual(valuesOf(args, '--bind'), ['/s/workspace', '/s/home']);
