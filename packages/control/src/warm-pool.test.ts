@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Sandbox } from '@paddock/core';
 import { MemoryRuntime } from '@paddock/testkit';
+import { idToRef } from './runtime-ref.ts';
 import { reconcileSandbox } from './sandbox-reconciler.ts';
 import { createHarness, type Harness, sandboxManifest, templateManifest } from './test-harness.ts';
 import { WARM_POOL_NAMESPACE, WarmPool } from './warm-pool.ts';
@@ -53,9 +54,32 @@ describe('warm pool', () => {
     const claimedName = s.status?.runtime?.id.split('/')[1] ?? '';
     assert.ok(before.includes(claimedName), 'the sandbox runs in a pre-provisioned entry');
     assert.ok(!h.runtime.calls.includes('provision default/a'), 'no cold provisioning');
+    const ref = idToRef(s.status?.runtime?.id ?? '');
+    assert.ok(ref !== undefined);
+    assert.equal(h.runtime.hostnameOf(ref), 'a', "the entry answers to its claimant's name");
     await pool.scheduleSync();
     assert.equal(pool.stats()[0]?.ready, 2, 'refilled');
     assert.equal(pool.stats()[0]?.hits, 1);
+  });
+
+  it('hands out no entry it cannot rename: a cold start follows and the entry is destroyed', async () => {
+    const before = await warmEntries();
+    const runtime = h.runtime;
+    runtime.setHostname = async () => {
+      throw new Error('no uts namespace');
+    };
+    await h.apply(sandboxManifest('b'));
+    const s = await settle('b');
+    assert.equal(s.status?.phase, 'Running');
+    assert.equal(s.status?.fromWarmPool, false);
+    assert.ok(runtime.calls.includes('provision default/b'), 'a cold start');
+    const destroyed = before.filter((name) =>
+      runtime.calls.includes(`destroy ${WARM_POOL_NAMESPACE}/${name}`),
+    );
+    // Admission and creation each tried one: each was destroyed, none handed out.
+    assert.ok(destroyed.length >= 1, 'the entries that could not be renamed are destroyed');
+    assert.match(s.status?.runtime?.id ?? '', /^default\/b\//);
+    assert.equal(pool.stats()[0]?.hits, 0);
   });
 
   it('falls back to a cold start when the pool is empty or the spec differs', async () => {

@@ -94,10 +94,27 @@ export class WarmPool {
     if (!pool || !isDeepStrictEqual(pool.spec, spec)) return undefined;
     const counters = this.#countersFor(pool.key);
     const entry = this.#ready.get(pool.tag)?.shift();
-    if (entry) {
-      counters.hits += 1;
-      this.#claimedUnrecorded.add(entry.name);
-    } else counters.misses += 1;
+    if (!entry) {
+      counters.misses += 1;
+      return undefined;
+    }
+    // Marked claimed before renaming, so that a sync meanwhile does not re-pool it.
+    this.#claimedUnrecorded.add(entry.name);
+    // The entry answers to its claimant's name from now on, not to its pool name.
+    const hostname = sandbox.metadata.name;
+    if (hostname !== undefined && this.#options.runtime.setHostname !== undefined) {
+      try {
+        await this.#options.runtime.setHostname(entry, hostname);
+      } catch (error) {
+        // An entry that cannot be renamed is not handed out: a cold start follows.
+        this.#options.log?.(`warm pool: renaming ${entry.name}: ${(error as Error).message}`);
+        await this.#options.runtime.destroy(entry).catch(() => {});
+        this.#claimedUnrecorded.delete(entry.name);
+        counters.misses += 1;
+        return undefined;
+      }
+    }
+    counters.hits += 1;
     return entry;
   }
 

@@ -42,6 +42,14 @@ export interface SandboxRuntime {
    * pod of it is left once it returns. Idempotent; an unknown sandbox is a no-op.
    */
   destroy(ref: SandboxRef): Promise<void>;
+  /**
+   * Optional: gives the sandbox another host name (what `hostname`, `/etc/hostname`,
+   * `/etc/hosts` and `$HOSTNAME` say inside), kept across restarts; a stopped sandbox takes it at
+   * its next start. The warm pool calls it when a Sandbox claims a pre-provisioned entry, so the
+   * claimed sandbox answers to the claimant's name. `validation_failed` for a name that is not a
+   * DNS label. A runtime without it keeps the name the sandbox was provisioned with.
+   */
+  setHostname?(ref: SandboxRef, hostname: string): Promise<void>;
   /** Every sandbox this runtime holds (for re-adoption and orphan cleanup). */
   list(): Promise<SandboxRef[]>;
   /**

@@ -21,7 +21,12 @@ import type { HostMount } from './host-mounts.ts';
 import { identify } from './process-identity.ts';
 import { signalName } from './process-signals.ts';
 import { cgroupJoinFiles } from './sandbox-cgroups.ts';
-import type { Incarnation, SandboxDirs, SandboxState } from './sandbox-state.ts';
+import {
+  hostnameOf,
+  type Incarnation,
+  type SandboxDirs,
+  type SandboxState,
+} from './sandbox-state.ts';
 import { hostSystemView, rootfsView } from './system-view.ts';
 import type { ToolMount } from './tool-mounts.ts';
 
@@ -53,7 +58,7 @@ export async function launchGvisor(
   } = {},
 ): Promise<Incarnation> {
   const { egressDir } = options;
-  const etc = generatedEtc(state.name);
+  const etc = generatedEtc(hostnameOf(state));
   for (const [name, content] of Object.entries(etc))
     writeFileSync(join(dirs.etc, name), content, { mode: 0o644 });
   // Without a user namespace, the sandbox user is host uid 1000 to the files it writes.
@@ -61,7 +66,7 @@ export async function launchGvisor(
   const shareNetwork = state.spec.network?.egress === 'open';
   const rootfs = state.spec.rootfs;
   writeBundle(dirs.dir, {
-    hostname: state.name,
+    hostname: hostnameOf(state),
     view:
       rootfs === undefined
         ? hostSystemView({ shareNetwork })

@@ -49,7 +49,7 @@ import {
 import { rootlessProblem } from './rootless.ts';
 import { createSandboxCgroups, killCgroups, oomKills, removeCgroups } from './sandbox-cgroups.ts';
 import { checkHostname, rewriteHostFiles, setUtsName } from './sandbox-hostname.ts';
-import { type LaunchContext, launchSandbox } from './sandbox-launch.ts';
+import { LAUNCH_STDIO, type LaunchContext, launchSandbox } from './sandbox-launch.ts';
 import { checkRootfs, createSandboxDirs, initExit } from './sandbox-setup.ts';
 import {
   ensureDir,
@@ -133,7 +133,9 @@ export class LocalRuntime implements SandboxRuntime {
   /** The compiled seccomp filter every sandbox process runs under (`seccomp.ts`). */
   readonly #seccompFile: string;
   readonly #locks = new Map<string, Promise<unknown>>();
+  /** Host helpers started ahead of need: for execs, and for sandbox starts. */
   readonly #helpers: HelperPool;
+  readonly #launchers: HelperPool;
   /** Why rootless sandboxes cannot start here, probed once on the first provision or start. */
   #rootlessProblem: { problem: string | undefined } | undefined;
 
@@ -143,7 +145,8 @@ export class LocalRuntime implements SandboxRuntime {
     mkdirSync(this.#root, { recursive: true, mode: 0o711 });
     const { binaries, missing } = resolveBinaries(options.binaries);
     this.#bin = binaries;
-    this.#helpers = new HelperPool(binaries.perl, HOST_HELPER);
+    this.#helpers = new HelperPool(binaries.perl, HOST_HELPER, ['pipe', 'pipe', 'pipe']);
+    this.#launchers = new HelperPool(binaries.perl, HOST_HELPER, LAUNCH_STDIO);
     this.#missing = missing;
     this.#isPrivileged = process.getuid?.() === 0;
     const preference = options.limits ?? 'auto';
@@ -181,6 +184,7 @@ export class LocalRuntime implements SandboxRuntime {
   /** Stops this instance's egress proxies; sandboxes keep running. */
   async close(): Promise<void> {
     this.#helpers.close();
+    this.#launchers.close();
     await this.#egress.closeAll();
   }
 
@@ -560,6 +564,7 @@ export class LocalRuntime implements SandboxRuntime {
       ...(isAllowlist(state) ? { egressDir: dirs.egress } : {}),
       toolMounts: this.#toolMounts,
       seccompFile: this.#seccompFile,
+      launchers: this.#launchers,
     };
   }
 

@@ -7,7 +7,7 @@ import { gvisorExec, isGvisor } from './gvisor-sandbox.ts';
 import { type Argv, enterCommand, envFileContent, type HostBinaries } from './host-commands.ts';
 import { type DefaultLimits, resolveLimits, rlimitsOf } from './resource-limits.ts';
 import { cgroupJoinFiles } from './sandbox-cgroups.ts';
-import { ensureDir, type SandboxDirs, type SandboxState } from './sandbox-state.ts';
+import { ensureDir, hostnameOf, type SandboxDirs, type SandboxState } from './sandbox-state.ts';
 
 /** A host command ready to run a process in a sandbox, and what to do around it. */
 export type Prepared = {
@@ -48,7 +48,7 @@ export function prepareProcess(
   options: { tty: boolean; withEgress?: boolean; processDir?: string },
 ): Prepared {
   let full: Record<string, string> = {
-    ...baseEnv(state.name, options.tty),
+    ...baseEnv(hostnameOf(state), options.tty),
     ...Object.fromEntries((state.spec.env ?? []).map((e) => [e.name, e.value])),
     ...state.env,
   };

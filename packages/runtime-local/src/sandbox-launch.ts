@@ -1,16 +1,22 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { buildBwrapArgs, generatedEtc } from './bwrap-launcher.ts';
 import { HOST_ENV } from './exec.ts';
+import type { HelperPool, HelperStdio } from './helper-pool.ts';
 import { type HostBinaries, launchCommand, stagedPaths } from './host-commands.ts';
 import type { HostMount } from './host-mounts.ts';
 import { hasExecdChild, identify } from './process-identity.ts';
 import type { Rlimit } from './resource-limits.ts';
 import { cgroupJoinFiles } from './sandbox-cgroups.ts';
-import type { Incarnation, SandboxDirs, SandboxState } from './sandbox-state.ts';
+import {
+  hostnameOf,
+  type Incarnation,
+  type SandboxDirs,
+  type SandboxState,
+} from './sandbox-state.ts';
 import { hostSystemView, rootfsView } from './system-view.ts';
 import { stagedToolPath, TOOLS_DIR, type ToolMount } from './tool-mounts.ts';
 
@@ -29,7 +35,12 @@ export type LaunchContext = {
   hostMounts?: readonly HostMount[];
   /** The compiled seccomp program (`writeSeccompProgram`), handed to bwrap on a descriptor. */
   seccompFile?: string;
+  /** Launch helpers started ahead of need (`LAUNCH_STDIO`); spawned on demand without. */
+  launchers?: HelperPool;
 };
+
+/** A launch's descriptors: bwrap's stderr, read while it starts, and its info descriptor. */
+export const LAUNCH_STDIO: HelperStdio = ['ignore', 'ignore', 'pipe', 'pipe'];
 
 const READY_TIMEOUT_MS = 10_000;
 const INFO_FD = 3;
@@ -73,7 +84,7 @@ export function sandboxBwrapArgs(
         });
   const etc = ['passwd', 'group', 'hosts', 'hostname'];
   return buildBwrapArgs({
-    hostname: state.name,
+    hostname: hostnameOf(state),
     shareNetwork,
     view,
     generated: etc.map((name) => ({ source: join(base, 'etc', name), dest: `/etc/${name}` })),
@@ -110,7 +121,7 @@ export async function launchSandbox(
   state: SandboxState,
   context: LaunchContext,
 ): Promise<Incarnation> {
-  writeGeneratedEtc(dirs, state.name);
+  writeGeneratedEtc(dirs, hostnameOf(state));
   // Host mounts are staged like tool directories, at the indexes after them.
   const toolSources = [...(context.toolMounts ?? []), ...(context.hostMounts ?? [])].map(
     (mount) => mount.source,
@@ -126,21 +137,20 @@ export async function launchSandbox(
     rlimits: context.rlimits,
     keep:
       context.seccompFile === undefined ? [INFO_FD, STATUS_FD] : [INFO_FD, STATUS_FD, SECCOMP_FD],
+    // Opened by the helper, as root: bwrap runs as the sandbox's host uid, which may not reach
+    // them. bwrap's stderr is a pipe read only while it starts: later writes (the sandbox could
+    // reach its init's descriptors) go nowhere rather than into a host file.
+    files: [
+      { fd: STATUS_FD, mode: 'w', path: join(dirs.logs, 'bwrap-status.jsonl') },
+      ...(context.seccompFile === undefined
+        ? []
+        : [{ fd: SECCOMP_FD, mode: 'r' as const, path: context.seccompFile }]),
+    ],
     bwrapArgs: sandboxBwrapArgs(dirs, state, context),
   });
-  // bwrap's stderr is a pipe read only while it starts: later writes (the sandbox could reach
-  // its init's descriptors) go nowhere rather than into a host file.
-  const status = openSync(join(dirs.logs, 'bwrap-status.jsonl'), 'w', 0o600);
-  // Opened here, as root: bwrap runs as the sandbox's host uid, which may not reach the file.
-  const seccomp = context.seccompFile === undefined ? 'ignore' : openSync(context.seccompFile, 'r');
-  const child = spawn(argv.file, argv.args, {
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe', status, seccomp],
-    env: HOST_ENV,
-    cwd: '/',
-  });
-  closeSync(status);
-  if (seccomp !== 'ignore') closeSync(seccomp);
+  const child = context.launchers?.serves(argv)
+    ? context.launchers.take(argv)
+    : spawn(argv.file, argv.args, { detached: true, stdio: LAUNCH_STDIO, env: HOST_ENV, cwd: '/' });
   const monitorPid = child.pid;
   const info = child.stdio[INFO_FD];
   const stderr = child.stderr;

@@ -55,8 +55,15 @@ export const SandboxState = z.strictObject({
   }),
   /** Present while it should be running; removed by `stop`. */
   incarnation: Incarnation.optional(),
+  /** Its host name when not its name: a claimed warm sandbox answers to its claimant's. */
+  hostname: z.string().optional(),
 });
 export type SandboxState = z.infer<typeof SandboxState>;
+
+/** The sandbox's host name (UTS name, `/etc/hostname`, `$HOSTNAME`). */
+export function hostnameOf(state: SandboxState): string {
+  return state.hostname ?? state.name;
+}
 export type SandboxSpec = Environment;
 
 /** The on-disk layout of one sandbox under the runtime's root: `<root>/<namespace>/<name>/`. */

@@ -35,6 +35,7 @@ type Entry = {
   processes: Map<string, MemoryProcess>;
   startedAt: string;
   lastActivityAt?: string;
+  hostname?: string;
 };
 
 /** The sandboxes a memory runtime holds; shared by the instances `restarted()` makes. */
@@ -138,6 +139,17 @@ export class MemoryRuntime implements SandboxRuntime {
 
   async list(): Promise<SandboxRef[]> {
     return [...this.#shared.entries.values()].map((e) => ({ ...e.ref }));
+  }
+
+  async setHostname(ref: SandboxRef, hostname: string): Promise<void> {
+    this.calls.push(`hostname ${ref.namespace}/${ref.name} ${hostname}`);
+    this.#get(ref).hostname = hostname;
+  }
+
+  /** The sandbox's host name: its name unless `setHostname` gave it another. */
+  hostnameOf(ref: SandboxRef): string {
+    const entry = this.#get(ref);
+    return entry.hostname ?? entry.ref.name;
   }
 
   async exec(ref: SandboxRef, request: ExecRequest): Promise<ProcessHandle> {

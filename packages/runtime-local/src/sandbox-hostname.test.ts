@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { isPaddockError, type SandboxRef } from '@paddock/core';
+import { createTestWorld, sh, skipReason, type TestWorld } from './test-sandboxes.ts';
+
+const SHOW =
+  'hostname; cat /etc/hostname; grep -c "127.0.1.1.claimant$" /etc/hosts; echo "$HOSTNAME"';
+
+describe('renaming a sandbox host', { skip: skipReason }, () => {
+  let world: TestWorld;
+  let warm: SandboxRef;
+  before(async () => {
+    world = createTestWorld();
+    warm = await world.provision({}, 'w-pool-entry');
+  });
+  after(async () => {
+    await world?.cleanup();
+  });
+
+  it('gives a running sandbox the new name everywhere, kept across a restart', async () => {
+    assert.match((await sh(world.runtime, warm, 'hostname')).stdout, /^w-pool-entry\n$/);
+    await world.runtime.setHostname(warm, 'claimant');
+    const expected = 'claimant\nclaimant\n1\nclaimant\n';
+    assert.equal((await sh(world.runtime, warm, SHOW)).stdout, expected);
+    await world.runtime.stop(warm);
+    await world.runtime.start(warm);
+    assert.equal((await sh(world.runtime, warm, SHOW)).stdout, expected);
+  });
+
+  it('cannot be renamed from inside, nor to a name that is not a DNS label', async () => {
+    const inside = await sh(world.runtime, warm, 'hostname evil; hostname');
+    assert.match(inside.stderr, /must be root|Operation not permitted/);
+    assert.equal(inside.stdout, 'claimant\n');
+    await assert.rejects(world.runtime.setHostname(warm, 'Bad_Name'), (e) =>
+      isPaddockError(e, 'validation_failed'),
+    );
+  });
+});
