@@ -6,22 +6,27 @@ import type { Argv } from './host-commands.ts';
 /** How many started helpers wait for a request. */
 const IDLE = 2;
 
+/** The descriptors a pooled helper starts with: the last is where its request arrives. */
+export type HelperStdio = Array<'pipe' | 'ignore'>;
+
 /**
- * Host helpers (`host-helper.pl -r`) started ahead of need, so that an exec pays for neither
- * Node's fork of itself nor perl's start: a taken helper reads its words from descriptor 3 and
- * runs exactly as if it had been spawned with them, with its own stdin, stdout and stderr pipes
- * and its own process group. Idle helpers keep nothing alive (they are unreferenced, and end on
+ * Host helpers (`host-helper.pl -r FD`) started ahead of need, so that a launch or an exec pays
+ * for neither Node's fork of itself nor perl's start: a taken helper reads its words from its
+ * last descriptor and runs exactly as if it had been spawned with them, with the other
+ * descriptors of `stdio` and its own process group. Idle helpers keep nothing alive (they are unreferenced, and end on
  * their own when Paddock does: their request pipe closes).
  */
 export class HelperPool {
   readonly #perl: string;
   readonly #script: string;
+  readonly #stdio: HelperStdio;
   readonly #idle: ChildProcess[] = [];
   #isClosed = false;
 
-  constructor(perl: string, script: string) {
+  constructor(perl: string, script: string, stdio: HelperStdio) {
     this.#perl = perl;
     this.#script = script;
+    this.#stdio = [...stdio, 'pipe'];
   }
 
   /** Whether `argv` runs the helper script, so a pooled helper can run it instead. */
@@ -35,7 +40,7 @@ export class HelperPool {
     while (child !== undefined && (child.exitCode !== null || child.signalCode !== null))
       child = this.#idle.shift();
     child ??= this.#start();
-    const request = child.stdio[3] as Writable;
+    const request = this.#request(child);
     request.end(`${argv.args.slice(1).join('\0')}\0`);
     setRef(child, true);
     setImmediate(() => this.#fill());
@@ -45,7 +50,11 @@ export class HelperPool {
   /** Ends the idle helpers; later takes start helpers on demand. */
   close(): void {
     this.#isClosed = true;
-    for (const child of this.#idle.splice(0)) (child.stdio[3] as Writable).end();
+    for (const child of this.#idle.splice(0)) this.#request(child).end();
+  }
+
+  #request(child: ChildProcess): Writable {
+    return child.stdio[this.#stdio.length - 1] as Writable;
   }
 
   #fill(): void {
@@ -57,15 +66,15 @@ export class HelperPool {
   }
 
   #start(): ChildProcess {
-    const child = spawn(this.#perl, [this.#script, '-r'], {
+    const child = spawn(this.#perl, [this.#script, '-r', String(this.#stdio.length - 1)], {
       env: HOST_ENV,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      stdio: this.#stdio,
       detached: true,
       cwd: '/',
     });
     // A helper that failed to start reports it through the exec that takes it.
     child.on('error', () => {});
-    (child.stdio[3] as Writable).on('error', () => {});
+    this.#request(child).on('error', () => {});
     return child;
   }
 }

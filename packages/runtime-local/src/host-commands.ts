@@ -27,6 +27,7 @@ export const HOST_HELPER = fileURLToPath(new URL('./host-helper.pl', import.meta
 const SYSCALLS: Record<string, Record<string, number>> = {
   x64: {
     close: 3,
+    dup3: 292,
     mount: 165,
     unshare: 272,
     setns: 308,
@@ -39,6 +40,7 @@ const SYSCALLS: Record<string, Record<string, number>> = {
   },
   arm64: {
     close: 57,
+    dup3: 24,
     mount: 40,
     unshare: 97,
     setns: 268,
@@ -90,6 +92,8 @@ export type LaunchOptions = {
   rlimits: readonly Rlimit[];
   /** Descriptors bwrap reads (its info and status descriptors, a seccomp program). */
   keep: readonly number[];
+  /** Files the helper opens as these descriptors, for bwrap (`r`: read, `w`: created 0600). */
+  files?: ReadonlyArray<{ fd: number; mode: 'r' | 'w'; path: string }>;
   bwrapArgs: readonly string[];
 };
 
@@ -116,6 +120,7 @@ export function launchCommand(options: LaunchOptions): Argv {
     'launch',
     [
       ...options.keep.map((fd) => `keep=${fd}`),
+      ...(options.files ?? []).map((file) => `file=${file.fd}:${file.mode}:${file.path}`),
       ...common(options.procs, options.rlimits),
       ...staging,
     ],

@@ -4,13 +4,15 @@
 #
 #   perl host-helper.pl NUMBERS launch OPTION... -- bwrap ARG...
 #   perl host-helper.pl NUMBERS enter OPTION... -- COMMAND ARG...
-#   perl host-helper.pl -r     (the same words, NUL-ended, read from descriptor 3)
+#   perl host-helper.pl -r FD  (the same words, NUL-ended, read from descriptor FD)
 #
 # NUMBERS: the host's system call numbers, `name=nr,...` (host-commands.ts knows the tables).
 # OPTIONs are `key=value` words:
 #   keep=N          a descriptor to keep open besides 0, 1 and 2 (repeatable)
 #   cgroup=FILE     a cgroup.procs file to join before anything else runs (repeatable)
 #   rlimit=R:S:H    resource number R limited to soft S, hard H (repeatable)
+#   file=FD:r:PATH, file=FD:w:PATH   PATH opened (w: created or truncated, 0600) as descriptor
+#                   FD, which stays open for what runs next (repeatable)
 # launch (the spawned pid ends as bwrap's: everything execs):
 #   uid=N           stage the directories in a private mount namespace, then become N:N with no
 #                   supplementary groups (Paddock runs as root)
@@ -23,10 +25,10 @@
 #   seccomp=FILE    a compiled seccomp program installed right before the command runs
 # No `use strict` or `%!`: each module loaded is paid on every start and every exec.
 
-# `-r`: started ahead of need (see helper-pool.ts); the words arrive NUL-ended on descriptor 3,
-# closed by the writer, so the wait costs nothing when they come.
-if (@ARGV == 1 && $ARGV[0] eq '-r') {
-  open(my $request, '<&=', 3) or exit 126;
+# `-r FD`: started ahead of need (see helper-pool.ts); the words arrive NUL-ended on descriptor
+# FD, closed by the writer, so the wait costs nothing when they come.
+if (@ARGV == 2 && $ARGV[0] eq '-r') {
+  open(my $request, '<&=', $ARGV[1]) or exit 126;
   local $/ = "\0";
   @ARGV = map { chomp; $_ } <$request>;
   close $request;
@@ -34,7 +36,7 @@ if (@ARGV == 1 && $ARGV[0] eq '-r') {
 }
 my %NR = map { split /=/, $_, 2 } split /,/, shift @ARGV;
 my $mode = shift @ARGV;
-my (%opt, @keep, @cgroups, @rlimits, @tools);
+my (%opt, @keep, @cgroups, @rlimits, @tools, @files);
 while (@ARGV) {
   my $word = shift @ARGV;
   last if $word eq '--';
@@ -43,6 +45,7 @@ while (@ARGV) {
   elsif ($key eq 'cgroup') { push @cgroups, $value }
   elsif ($key eq 'rlimit') { push @rlimits, $value }
   elsif ($key eq 'tool') { push @tools, $value }
+  elsif ($key eq 'file') { push @files, $value }
   else { $opt{$key} = $value }
 }
 my @command = @ARGV;
@@ -65,6 +68,21 @@ my @open = grep { /^\d+$/ && !$kept{$_} } readdir $fds;
 my $own = fileno $fds;
 closedir $fds;
 for my $fd (@open) { syscall($NR{close}, $fd + 0) if $fd != $own }
+
+my @held;
+for (@files) {
+  my ($fd, $how, $path) = split /:/, $_, 3;
+  my $fh;
+  if ($how eq 'w') { sysopen($fh, $path, 01 | 0100 | 01000, 0600) or fail("$path: $!") }
+  else { sysopen($fh, $path, 0) or fail("$path: $!") }
+  if (fileno($fh) == $fd) {
+    fcntl($fh, 2, 0) or fail("$path: $!");    # F_SETFD: no close-on-exec
+    push @held, $fh;
+  } else {
+    call('dup3', fileno($fh), $fd + 0, 0);    # the copy is open across exec
+    close $fh;
+  }
+}
 
 # The cgroups first, so no process of the chain escapes its limits.
 for my $file (@cgroups) {
