@@ -190,6 +190,7 @@ export {
   type ProcessHandle,
   type ProcessInfo,
   type ProvisionRequest,
+  type ReadOnlyFiles,
   type RuntimeObservation,
   RuntimeState,
   type SandboxFiles,

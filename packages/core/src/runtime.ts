@@ -82,6 +82,28 @@ export type ProvisionRequest = SandboxRef & {
    * spec with host mounts is refused (`policy_violation`, `host_path_not_allowed`).
    */
   allowedHostPaths?: readonly string[];
+  /** Directories of files bound read-only into the sandbox (credentials' files). */
+  readOnlyFiles?: readonly ReadOnlyFiles[];
+};
+
+/**
+ * A directory of files the sandbox can read but not change, chmod or remove (a CLI's login
+ * directory from a `files` credential): the local runtime keeps them outside the sandbox, owned
+ * by root, and binds them read-only; on Kubernetes they are a Secret volume. They stay the same
+ * for the sandbox's life. `validation_failed` naming `readOnlyFiles[i]…` for a `mountPath` that is
+ * not absolute or would cover `/`, `/proc`, `/dev` or a whole writable root, or a file `path`
+ * that is not relative or holds `..`.
+ */
+export type ReadOnlyFiles = {
+  /** Absolute path of the directory inside the sandbox. */
+  mountPath: string;
+  files: ReadonlyArray<{
+    /** Relative to `mountPath` (`config.json`, `sub/key`). */
+    path: string;
+    content: Uint8Array;
+    /** Permission bits: an execute bit is kept, write bits never are. */
+    mode?: number;
+  }>;
 };
 
 export const RuntimeState = {

@@ -22,6 +22,7 @@ import { SANDBOX_UID } from './bwrap-launcher.ts';
 import { type CgroupLayout, detectCgroupLayout } from './cgroup-detect.ts';
 import { guardDiskFull, roomCheckedFiles, translateDiskFull } from './disk-full.ts';
 import { EgressManager, type EgressOptions, isAllowlist } from './egress-manager.ts';
+import { EtcView } from './etc-view.ts';
 import { HOST_ENV, type PipedOptions, spawnPiped } from './exec.ts';
 import { checkEnv, checkExecRequest } from './exec-request.ts';
 import { sandboxFiles } from './files.ts';
@@ -40,6 +41,7 @@ import { checkPort, relayCommand, relayStream } from './ports.ts';
 import { type ProcessContext, prepareProcess } from './process-command.ts';
 import { isAlive } from './process-identity.ts';
 import { spawnTty } from './pty.ts';
+import { checkReadOnlyFiles, readOnlyFileMounts, writeReadOnlyFiles } from './readonly-files.ts';
 import {
   DEFAULT_LIMITS,
   type DefaultLimits,
@@ -136,6 +138,7 @@ export class LocalRuntime implements SandboxRuntime {
   /** Host helpers started ahead of need: for execs, and for sandbox starts. */
   readonly #helpers: HelperPool;
   readonly #launchers: HelperPool;
+  readonly #etcView: EtcView;
   /** Why rootless sandboxes cannot start here, probed once on the first provision or start. */
   #rootlessProblem: { problem: string | undefined } | undefined;
 
@@ -146,6 +149,7 @@ export class LocalRuntime implements SandboxRuntime {
     const { binaries, missing } = resolveBinaries(options.binaries);
     this.#bin = binaries;
     this.#helpers = new HelperPool(binaries.perl, HOST_HELPER, ['pipe', 'pipe', 'pipe']);
+    this.#etcView = new EtcView(this.#root);
     this.#launchers = new HelperPool(binaries.perl, HOST_HELPER, LAUNCH_STDIO);
     this.#missing = missing;
     this.#isPrivileged = process.getuid?.() === 0;
@@ -205,6 +209,7 @@ export class LocalRuntime implements SandboxRuntime {
       }
       this.#checkAvailable(request.spec);
       checkEnv(request.env ?? {});
+      checkReadOnlyFiles(request.readOnlyFiles ?? []);
       this.#reserve?.checkRoom(what);
       const limits = resolveLimits(request.spec.resources, this.#defaults);
       const state: SandboxState = {
@@ -225,6 +230,10 @@ export class LocalRuntime implements SandboxRuntime {
       };
       try {
         createSandboxDirs(dirs, this.#isPrivileged ? state.hostUid : undefined);
+        if (request.readOnlyFiles?.length) {
+          const group = this.#ownerOf(state);
+          state.readOnlyMounts = writeReadOnlyFiles(dirs, request.readOnlyFiles, group);
+        }
         if (this.#layout) {
           state.limits.cgroups = createSandboxCgroups(
             this.#layout,
@@ -565,17 +574,21 @@ export class LocalRuntime implements SandboxRuntime {
       toolMounts: this.#toolMounts,
       seccompFile: this.#seccompFile,
       launchers: this.#launchers,
+      ...(state.spec.rootfs === undefined ? { etcView: this.#etcView.current() } : {}),
     };
   }
 
   async #launch(dirs: SandboxDirs, state: SandboxState): Promise<void> {
     // Resolved at every start: a symlink changed since provision is judged as it is now.
-    const hostMounts = resolveHostMounts(
-      state.spec.mounts,
-      state.allowedHostPaths,
-      this.#toolMounts,
-      dirname(this.#root),
-    );
+    const hostMounts = [
+      ...resolveHostMounts(
+        state.spec.mounts,
+        state.allowedHostPaths,
+        this.#toolMounts,
+        dirname(this.#root),
+      ),
+      ...readOnlyFileMounts(dirs, state.readOnlyMounts),
+    ];
     await this.#egress.ensure(dirs, state, this.#ownerOf(state));
     const workspaceSize = workspaceLimit(state.spec);
     if (workspaceSize !== undefined) {

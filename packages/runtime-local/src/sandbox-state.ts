@@ -55,6 +55,8 @@ export const SandboxState = z.strictObject({
   }),
   /** Present while it should be running; removed by `stop`. */
   incarnation: Incarnation.optional(),
+  /** Mount paths of its read-only files, `readonly/<i>` in order (`readonly-files.ts`). */
+  readOnlyMounts: z.array(z.string()).optional(),
   /** Its host name when not its name: a claimed warm sandbox answers to its claimant's. */
   hostname: z.string().optional(),
 });

@@ -8,6 +8,7 @@ import {
   type ProcessHandle,
   type ProcessInfo,
   type ProvisionRequest,
+  type ReadOnlyFiles,
   type RuntimeObservation,
   RuntimeState,
   type SandboxFiles,
@@ -36,6 +37,7 @@ type Entry = {
   startedAt: string;
   lastActivityAt?: string;
   hostname?: string;
+  readOnlyFiles: readonly ReadOnlyFiles[];
 };
 
 /** The sandboxes a memory runtime holds; shared by the instances `restarted()` makes. */
@@ -96,6 +98,7 @@ export class MemoryRuntime implements SandboxRuntime {
         files: new MemoryFileTree(this.#now),
         processes: new Map(),
         startedAt: this.#now().toISOString(),
+        readOnlyFiles: request.readOnlyFiles ?? [],
       });
     }
     return this.observe(request);
@@ -144,6 +147,11 @@ export class MemoryRuntime implements SandboxRuntime {
   async setHostname(ref: SandboxRef, hostname: string): Promise<void> {
     this.calls.push(`hostname ${ref.namespace}/${ref.name} ${hostname}`);
     this.#get(ref).hostname = hostname;
+  }
+
+  /** The read-only files it was provisioned with. */
+  readOnlyFilesOf(ref: SandboxRef): readonly ReadOnlyFiles[] {
+    return this.#get(ref).readOnlyFiles;
   }
 
   /** The sandbox's host name: its name unless `setHostname` gave it another. */
