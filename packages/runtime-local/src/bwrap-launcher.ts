@@ -90,7 +90,9 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
   if (plan.seccompFd !== undefined) args.push('--seccomp', String(plan.seccompFd));
   for (const entry of plan.view) args.push(...viewArgs(entry));
   for (const file of plan.generated) args.push('--ro-bind', file.source, file.dest);
-  args.push('--symlink', '../proc/self/mounts', '/etc/mtab');
+  // A whole `/etc` (an `EtcView`) brings its own mtab: it is read-only by then.
+  if (!plan.view.some((entry) => entry.kind === 'bind' && entry.dest === '/etc'))
+    args.push('--symlink', '../proc/self/mounts', '/etc/mtab');
   args.push('--proc', '/proc', ...devArgs(plan.hasDevpts ?? true), '--tmpfs', '/dev/shm');
   if (plan.tmpSizeBytes !== undefined) args.push('--size', String(plan.tmpSizeBytes));
   args.push('--tmpfs', '/tmp');

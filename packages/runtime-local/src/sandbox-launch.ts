@@ -35,6 +35,8 @@ export type LaunchContext = {
   hostMounts?: readonly HostMount[];
   /** The compiled seccomp program (`writeSeccompProgram`), handed to bwrap on a descriptor. */
   seccompFile?: string;
+  /** The host's `/etc` entries copied for binding whole (`EtcView`), without a rootfs. */
+  etcView?: string;
   /** Launch helpers started ahead of need (`LAUNCH_STDIO`); spawned on demand without. */
   launchers?: HelperPool;
 };
@@ -73,9 +75,15 @@ export function sandboxBwrapArgs(
   const staged = stagedPaths(rootfs !== undefined);
   const base = context.isPrivileged ? staged.sandbox : dirs.dir;
   const shareNetwork = state.spec.network?.egress === 'open';
+  // Staged like tool directories, after them and the host mounts.
+  const etcIndex = (context.toolMounts ?? []).length + (context.hostMounts ?? []).length;
+  const etcView =
+    context.etcView === undefined || !context.isPrivileged
+      ? context.etcView
+      : stagedToolPath(base, etcIndex);
   const view =
     rootfs === undefined
-      ? hostSystemView({ shareNetwork })
+      ? hostSystemView({ shareNetwork, ...(etcView === undefined ? {} : { etcView }) })
       : rootfsView({
           scanPath: rootfs,
           bwrapPath: context.isPrivileged ? staged.rootfs : rootfs,
@@ -123,9 +131,10 @@ export async function launchSandbox(
 ): Promise<Incarnation> {
   writeGeneratedEtc(dirs, hostnameOf(state));
   // Host mounts are staged like tool directories, at the indexes after them.
-  const toolSources = [...(context.toolMounts ?? []), ...(context.hostMounts ?? [])].map(
-    (mount) => mount.source,
-  );
+  const toolSources = [
+    ...[...(context.toolMounts ?? []), ...(context.hostMounts ?? [])].map((mount) => mount.source),
+    ...(context.etcView === undefined || state.spec.rootfs !== undefined ? [] : [context.etcView]),
+  ];
   makeToolMountPoints(dirs, context.isPrivileged ? toolSources.length : 0);
   const argv = launchCommand({
     bin: context.bin,

@@ -10,7 +10,7 @@ const HOST_TOP_LEVEL = ['usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']
  * CA certificates, name service and locale settings, alternatives. Never shadow, gshadow,
  * sudoers, ssh keys or the host's passwd (Paddock generates its own passwd and group).
  */
-const HOST_ETC = [
+export const HOST_ETC = [
   'alternatives',
   'bash.bashrc',
   'ca-certificates',
@@ -110,7 +110,12 @@ function withParents(entries: ViewEntry[], root: string): ViewEntry[] {
  * it, and a filtered `/etc`. `resolv.conf` only when the sandbox shares the host's network.
  * Host `/etc` entries are admin-owned, so binds may follow their symlinks.
  */
-export function hostSystemView(options: { shareNetwork: boolean; hostRoot?: string }): ViewEntry[] {
+export function hostSystemView(options: {
+  shareNetwork: boolean;
+  hostRoot?: string;
+  /** A copy of the `/etc` entries (`EtcView`) to bind whole instead of entry by entry. */
+  etcView?: string;
+}): ViewEntry[] {
   const root = options.hostRoot ?? '/';
   const view: ViewEntry[] = [];
   for (const name of HOST_TOP_LEVEL) {
@@ -119,6 +124,20 @@ export function hostSystemView(options: { shareNetwork: boolean; hostRoot?: stri
     if (stat?.isSymbolicLink())
       view.push({ kind: 'symlink', target: readlinkSync(path), dest: `/${name}` });
     else if (stat?.isDirectory()) view.push({ kind: 'bind', source: path, dest: `/${name}` });
+  }
+  if (options.etcView !== undefined) {
+    view.push({ kind: 'bind', source: options.etcView, dest: '/etc' });
+    if (options.shareNetwork && lstatOrUndefined(join(root, 'etc', 'resolv.conf')) !== undefined)
+      view.push({
+        kind: 'bind',
+        source: join(root, 'etc', 'resolv.conf'),
+        dest: '/etc/resolv.conf',
+      });
+    view.push(
+      { kind: 'dir', dest: '/var' },
+      { kind: 'symlink', target: '../tmp', dest: '/var/tmp' },
+    );
+    return view;
   }
   view.push({ kind: 'dir', dest: '/etc' });
   const etc = HOST_ETC.concat(options.shareNetwork ? ['resolv.conf'] : []);

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { HOST_ETC } from './system-view.ts';
+
+/** Files a sandbox gets from Paddock instead of the host: empty here, bound over by bwrap. */
+const GENERATED = ['passwd', 'group', 'hosts', 'hostname', 'resolv.conf'];
+
+/**
+ * The host `/etc` entries a sandbox sees (`HOST_ETC`), copied once into one directory that
+ * bwrap binds whole: one mount instead of one per entry (each costs bwrap a remount and a read
+ * of its mount table), the larger part of a sandbox's start. A copy is named by the state of the
+ * host entries it was made from (their inode, size and change time), so a host change (new CA
+ * certificates, a new linker cache) gives new sandboxes a new copy, and running sandboxes keep
+ * the one they were started with. Placeholders stand for Paddock's generated files.
+ */
+export class EtcView {
+  readonly #dir: string;
+  readonly #hostRoot: string;
+
+  constructor(runtimeRoot: string, hostRoot = '/') {
+    this.#dir = join(runtimeRoot, '.system');
+    this.#hostRoot = hostRoot;
+  }
+
+  /** The directory for a sandbox starting now, made if the host changed since the last one. */
+  current(): string {
+    const stamp = createHash('sha256');
+    const present: string[] = [];
+    for (const name of HOST_ETC) {
+      try {
+        const stat = lstatSync(join(this.#hostRoot, 'etc', name));
+        stamp.update(`${name} ${stat.ino} ${stat.size} ${stat.ctimeMs}\n`);
+        present.push(name);
+      } catch {}
+    }
+    const dir = join(this.#dir, `etc-${stamp.digest('hex').slice(0, 16)}`);
+    if (!existsSync(dir)) this.#make(dir, present);
+    return dir;
+  }
+
+  #make(dir: string, names: readonly string[]): void {
+    mkdirSync(this.#dir, { recursive: true, mode: 0o711 });
+    const tmp = `${dir}.${process.pid}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { mode: 0o755 });
+    for (const name of names) {
+      // Symlinks as they are: inside, they resolve against the sandbox's own /usr and /etc.
+      mkdirSync(dirname(join(tmp, name)), { recursive: true, mode: 0o755 });
+      cpSync(join(this.#hostRoot, 'etc', name), join(tmp, name), {
+        recursive: true,
+        verbatimSymlinks: true,
+        preserveTimestamps: true,
+      });
+    }
+    for (const name of GENERATED) writeFileSync(join(tmp, name), '', { mode: 0o644 });
+    symlinkSync('../proc/self/mounts', join(tmp, 'mtab'));
+    try {
+      renameSync(tmp, dir);
+    } catch (error) {
+      // Another runtime on the same root made it first: theirs is the same copy.
+      rmSync(tmp, { recursive: true, force: true });
+      if (!existsSync(dir)) throw error;
+    }
+  }
+}
