@@ -37,6 +37,7 @@ const SYSCALLS: Record<string, Record<string, number>> = {
     prlimit64: 302,
     prctl: 157,
     seccomp: 317,
+    sethostname: 170,
   },
   arm64: {
     close: 57,
@@ -50,6 +51,7 @@ const SYSCALLS: Record<string, Record<string, number>> = {
     prlimit64: 261,
     prctl: 167,
     seccomp: 277,
+    sethostname: 161,
   },
 };
 
@@ -68,7 +70,12 @@ export function stagedPaths(hasRootfs: boolean): { sandbox: string; rootfs: stri
     : { sandbox: '/tmp', rootfs: '/tmp/rootfs' };
 }
 
-function helper(bin: HostBinaries, mode: 'launch' | 'enter', options: string[], tail: string[]) {
+function helper(
+  bin: HostBinaries,
+  mode: 'launch' | 'enter' | 'hostname',
+  options: string[],
+  tail: string[],
+) {
   return { file: bin.perl, args: [HOST_HELPER, syscallTable(), mode, ...options, '--', ...tail] };
 }
 
@@ -171,4 +178,9 @@ export function envFileContent(env: Readonly<Record<string, string>>): string {
   return Object.entries(env)
     .map(([name, value]) => `${name}=${value}\0`)
     .join('');
+}
+
+/** Sets the UTS name of a running sandbox from the host, through its anchor's namespace. */
+export function hostnameCommand(bin: HostBinaries, anchorPid: number, hostname: string): Argv {
+  return helper(bin, 'hostname', [`pid=${anchorPid}`, `name=${hostname}`], []);
 }

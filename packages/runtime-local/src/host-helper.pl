@@ -23,6 +23,7 @@
 #   cwd=DIR         the working directory inside
 #   user=UID:GID    become this user inside; absent: keep the mapped credentials (rootless)
 #   seccomp=FILE    a compiled seccomp program installed right before the command runs
+# hostname: pid=N name=NAME   the UTS name of the sandbox whose anchor is N (as root)
 # No `use strict` or `%!`: each module loaded is paid on every start and every exec.
 
 # `-r FD`: started ahead of need (see helper-pool.ts); the words arrive NUL-ended on descriptor
@@ -101,6 +102,13 @@ if ($mode eq 'launch') {
 }
 elsif ($mode eq 'enter') {
   enter();
+}
+elsif ($mode eq 'hostname') {
+  # The sandbox's own sethostname is refused by its seccomp filter: its name is set from here.
+  my $uts = dir_fd("/proc/$opt{pid}/ns/uts");
+  call('setns', fileno($uts), 0x04000000);
+  call('sethostname', $opt{name}, length $opt{name});
+  exit 0;
 }
 fail("unknown mode $mode");
 

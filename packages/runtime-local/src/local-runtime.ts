@@ -29,7 +29,7 @@ import { sandboxFiles } from './files.ts';
 import { isGvisor, launchGvisor, signalGvisorProcess, stopGvisor } from './gvisor-sandbox.ts';
 import { HelperPool } from './helper-pool.ts';
 import { resolveBinaries } from './host-binaries.ts';
-import { HOST_HELPER, type HostBinaries } from './host-commands.ts';
+import { HOST_HELPER, type HostBinaries, hostnameCommand } from './host-commands.ts';
 import { resolveHostMounts } from './host-mounts.ts';
 import {
   claimHostUid,
@@ -318,7 +318,10 @@ export class LocalRuntime implements SandboxRuntime {
       if (anchor === undefined || !isAlive(anchor)) return;
       rewriteHostFiles(dirs, hostname);
       // gVisor's kernel keeps the name it started with until its next start.
-      if (!isGvisor(state)) await setUtsName(this.#bin.perl, anchor.pid, hostname);
+      if (!isGvisor(state)) {
+        const argv = hostnameCommand(this.#bin, anchor.pid, hostname);
+        await setUtsName(spawnPiped(argv, { helpers: this.#helpers }));
+      }
     });
   }
 
