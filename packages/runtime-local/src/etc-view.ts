@@ -4,6 +4,7 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
+  realpathSync,
   renameSync,
   rmSync,
   symlinkSync,
@@ -28,7 +29,8 @@ export class EtcView {
   readonly #hostRoot: string;
 
   constructor(runtimeRoot: string, hostRoot = '/') {
-    this.#dir = join(runtimeRoot, '.system');
+    // Resolved: the launch binds the copy only if it is still exactly this path.
+    this.#dir = join(realpathSync(runtimeRoot), '.system');
     this.#hostRoot = hostRoot;
   }
 

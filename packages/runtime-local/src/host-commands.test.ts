@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -78,6 +87,24 @@ describe('host commands', () => {
       'sh',
     ]);
     assert.deepEqual(out.trim().split('\n'), ['2000000123', '2000000123', '2000000123', 'marker']);
+  });
+
+  it('as root, refuses a staged directory that is no longer the path that was checked', {
+    skip: isRoot ? false : 'needs root',
+  }, () => {
+    const dir = mkdtempSync(join(scratch, 'box-'));
+    chmodSync(dir, 0o755);
+    mkdirSync(join(dir, 'tools', '0'), { recursive: true });
+    const checked = mkdtempSync(join(scratch, 'allowed-'));
+    // Swapped for a link to elsewhere after the check: the launch must not follow it.
+    rmSync(checked, { recursive: true });
+    symlinkSync(mkdtempSync(join(scratch, 'elsewhere-')), checked);
+    assert.throws(
+      () =>
+        launch({ sandboxDir: dir, hostUid: 2_000_000_123, toolSources: [checked] }, ['/bin/true']),
+      (error: Error & { stderr?: string }) =>
+        /changed since it was checked/.test(error.stderr ?? ''),
+    );
   });
 
   it('enters as the sandbox user only when privileged, with the seccomp program when given', () => {

@@ -132,7 +132,14 @@ sub stage {
   # Opened in the new namespace (a bind from a mount of another one is refused).
   my $sandbox = dir_fd($opt{sandbox});
   my $rootfs = defined $opt{rootfs} ? dir_fd($opt{rootfs}) : undef;
-  my @toolfds = map { dir_fd($_) } @tools;
+  # Bound through the descriptor, which must still be the path that was checked (resolved, under
+  # an allowed root): a directory swapped for a symlink since then is refused, not followed.
+  my @toolfds = map {
+    my $fh = dir_fd($_);
+    my $opened = readlink('/proc/self/fd/' . fileno($fh));
+    fail("$_ changed since it was checked (now $opened)") if $opened ne $_;
+    $fh;
+  } @tools;
   my $staged = '/tmp';
   # The sandbox directory recursively (16384, MS_REC): a size-limited workspace is a mount in it.
   if ($rootfs) {

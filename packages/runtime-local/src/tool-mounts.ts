@@ -3,7 +3,7 @@
  * read-only into every sandbox under `/opt/`, so a sandbox can run them without a copy. The
  * sandbox sees nothing of the host but these directories; the paths above them stay hidden.
  */
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve } from 'node:path';
 import { ErrorCode, type FieldIssue, PaddockError, parseInput } from '@paddock/core';
 import { z } from 'zod';
@@ -61,7 +61,7 @@ function sourceProblem(source: string, dataDir: string): string | undefined {
  * Checks the runtime's tool mounts once, at construction: every `dest` absolute, normalised,
  * under `/opt/` and apart from the others; every `source` an existing directory that is neither
  * `/` nor overlapping `dataDir` (other sandboxes' files live there). Returns them with absolute
- * sources. Throws `validation_failed` naming each bad field (`toolMounts[1].dest`).
+ * sources, symlinks resolved. Throws `validation_failed` naming each bad field (`toolMounts[1].dest`).
  */
 export function checkToolMounts(
   mounts: readonly ToolMount[] | undefined,
@@ -103,5 +103,6 @@ export function checkToolMounts(
       issues,
     });
   }
-  return parsed.map((mount) => ({ source: resolve(mount.source), dest: mount.dest }));
+  // Resolved: the launch binds the directory only if it is still exactly this path.
+  return parsed.map((mount) => ({ source: realpathSync(mount.source), dest: mount.dest }));
 }
