@@ -106,6 +106,9 @@ elsif ($mode eq 'enter') {
 elsif ($mode eq 'hostname') {
   # The sandbox's own sethostname is refused by its seccomp filter: its name is set from here.
   my $uts = dir_fd("/proc/$opt{pid}/ns/uts");
+  # Unprivileged, the rights over it come from the sandbox's user namespace (Paddock's own).
+  my $user = dir_fd("/proc/$opt{pid}/ns/user");
+  call('setns', fileno($user), 0x10000000) if $> != 0;
   call('setns', fileno($uts), 0x04000000);
   call('sethostname', $opt{name}, length $opt{name});
   exit 0;

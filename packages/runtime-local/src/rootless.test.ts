@@ -34,6 +34,13 @@ describe('rootless runtime', { skip: rootlessSkipReason ?? false }, () => {
     assert.notEqual(observed.limits, 'cgroup-v1');
   });
 
+  it('renames a running sandbox host (a claimed warm sandbox) without root', async () => {
+    const ref = await world.provision();
+    await world.runtime.setHostname(ref, 'claimed-name');
+    const inside = await sh(world.runtime, ref, 'hostname; cat /etc/hostname');
+    assert.equal(inside.stdout, 'claimed-name\nclaimed-name\n');
+  });
+
   it("runs the sandbox user as Paddock's own uid, which owns the sandbox's files", async () => {
     const ref = await world.provision();
     const inside = await sh(world.runtime, ref, 'id -u; touch /workspace/made-inside');
