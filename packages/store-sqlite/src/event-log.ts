@@ -120,6 +120,11 @@ export class SqliteEventLog implements EventLog {
     return followEventLog(this, feed, query, signal);
   }
 
+  /** Number of follows in progress (each holds one subscription to this log's commits). */
+  get followers(): number {
+    return this.#notifier.size;
+  }
+
   /** Retention by age: deletes events whose timestamp is before `olderThan`; returns how many. */
   async prune(olderThan: Date): Promise<number> {
     const cutoffMs = olderThan.getTime();

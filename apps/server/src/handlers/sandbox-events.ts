@@ -11,9 +11,6 @@ import { json, streamed } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
 import { startSse } from '../http/sse.ts';
 
-/** How often `events?watch=true` looks for new events (the event log has no subscription). */
-const EVENT_POLL_MS = 250;
-
 /** `continue` on the wire: the base64url `seq` of the last event of the previous page. */
 function decodeSeq(token: string): number {
   const seq = Number(Buffer.from(token, 'base64url').toString('utf8'));
@@ -28,7 +25,8 @@ function decodeSeq(token: string): number {
 /**
  * The sandbox's events from the engine's event log, oldest first: those of this incarnation
  * (its uid), so a sandbox re-created under an old name does not inherit the old timeline.
- * Watches resume from `Last-Event-ID`, the `seq` of the last event received.
+ * Watches follow the log (each event is pushed as its record commits) and resume from
+ * `Last-Event-ID`, the `seq` of the last event received.
  */
 export const eventHandlers: RouteHandler[] = [
   on(SANDBOX_ROUTES.events, async (call, { params, query }) => {
@@ -62,22 +60,17 @@ export const eventHandlers: RouteHandler[] = [
     }
     const sse = startSse(call.res, call.ctx.requestId, call.deps.shutdown);
     const lastId = Number(call.req.headers['last-event-id'] ?? 0);
-    let sent = Number.isSafeInteger(lastId) && lastId > 0 ? lastId : 0;
-    let isOpen = true;
-    void sse.closed.then(() => {
-      isOpen = false;
-    });
-    while (isOpen) {
-      const page = await events.query({ ...filter, limit: MAX_EVENT_PAGE, continue: sent });
-      for (const event of page.items) {
+    const after = Number.isSafeInteger(lastId) && lastId > 0 ? lastId : 0;
+    const abort = new AbortController();
+    void sse.closed.then(() => abort.abort());
+    try {
+      for await (const event of events.follow({ ...filter, continue: after }, abort.signal)) {
         sse.send({ id: String(event.seq), data: wire(event) });
-        sent = event.seq;
       }
-      if (page.continue === undefined) {
-        await new Promise((resolve) => setTimeout(resolve, EVENT_POLL_MS));
-      }
+    } finally {
+      abort.abort();
+      sse.end();
     }
-    sse.end();
     return streamed();
   }),
 ];
