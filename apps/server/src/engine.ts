@@ -30,6 +30,7 @@ import { runCredentialSource, withCredentialKeys } from './credential-use.ts';
 import {
   harnessToolMounts,
   listenGateway,
+  type RunWriters,
   startRunServices,
   type UpstreamSettings,
 } from './run-services.ts';
@@ -47,6 +48,8 @@ export type Engine = {
   /** Runs' transcripts, kept in `paddock.db`. */
   runLog: RunEventLog;
   runs: RunController;
+  /** What may still append to a run's transcript in this process (see `RunWriters`). */
+  runWriters: RunWriters;
   /** Model spend today per user and namespace (the gateway's ledger), for run admission. */
   spentToday: SpentToday;
   /** Stops reconciling and closes the stores; sandboxes keep running for the next start to adopt. */
@@ -141,6 +144,7 @@ export async function startEngine(
     events,
     runLog,
     runs: runServices.runs,
+    runWriters: runServices.writers,
     spentToday: runServices.spentToday,
     close: async () => {
       clearInterval(pruneTimer);

@@ -111,7 +111,22 @@ export type RunServicesOptions = {
   log: (line: string) => void;
 };
 
-export type RunServices = { runs: RunController; spentToday: SpentToday; close(): Promise<void> };
+/**
+ * Whether anything in this process may still append to a run's transcript (its harness's output
+ * not yet drained, a model call of it not yet recorded by the gateway), and a feed woken
+ * whenever that may have changed. A run's event stream ends only once nothing writes.
+ */
+export type RunWriters = {
+  isWriting(runUid: string): boolean;
+  subscribe(listener: () => void): () => void;
+};
+
+export type RunServices = {
+  runs: RunController;
+  writers: RunWriters;
+  spentToday: SpentToday;
+  close(): Promise<void>;
+};
 
 export async function startRunServices(options: RunServicesOptions): Promise<RunServices> {
   const { store, runLog, ledger, log } = options;
@@ -173,8 +188,24 @@ export async function startRunServices(options: RunServicesOptions): Promise<Run
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     log,
   });
+  const writers: RunWriters = {
+    isWriting: (uid) => {
+      const pump = runs.pumpState(uid);
+      const isPumping = pump !== undefined && pump.exit === undefined && pump.error === undefined;
+      return isPumping || gateway.callsInFlight(uid) > 0;
+    },
+    subscribe: (listener) => {
+      const offPumps = runs.subscribePumps(listener);
+      const offGateway = gateway.subscribe(listener);
+      return () => {
+        offPumps();
+        offGateway();
+      };
+    },
+  };
   return {
     runs,
+    writers,
     spentToday,
     close: async () => {
       await runs.stop();

@@ -287,6 +287,37 @@ describe('runs', { skip: bwrapSkipReason(), timeout: 180_000 }, () => {
     assert.equal(events.at(-1)?.outcome, 'cancelled');
   });
 
+  it('streams a live run and ends right after everything is written, its last model call too', async () => {
+    llm.requests.length = 0;
+    turns = [() => ({ text: 'thinking very slowly…', isHanging: true })];
+    await createRun(
+      'live',
+      { harness: { kind: 'builtin' }, provider: 'anthropic', model: 'claude-sonnet-4-5' },
+      'hang',
+    );
+    const res = await server.call('/api/v1/namespaces/default/runs/live/events?watch=true');
+    assert.equal(res.status, 200);
+    const streamed = res.text(); // resolves when the server ends the stream
+    await eventually(() => llm.requests.length > 0, { timeoutMs: 60_000, what: 'the model call' });
+    const cancelled = await server.call('/api/v1/namespaces/default/runs/live/cancel', {
+      method: 'POST',
+    });
+    assert.equal(cancelled.status, 200);
+    const text = await streamed;
+    // Everything stored was sent before the end: the harness's run.finished and the call the
+    // gateway was serving when the run was cancelled (recorded once its caller went away).
+    const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    const events = await transcript('live');
+    assert.deepEqual(
+      ids,
+      events.map((e) => e.seq),
+    );
+    const types = events.map((e) => e.type);
+    assert.ok(types.includes('run.finished'), types.join(', '));
+    assert.ok(types.includes('llm.call'), types.join(', '));
+    assert.equal((await finished('live')).status.phase, 'Cancelled');
+  });
+
   it('streams the transcript over SSE and resumes after Last-Event-ID without repeats', async () => {
     const events = await transcript('add');
     const middle = events[Math.floor(events.length / 2)]?.seq ?? 1;

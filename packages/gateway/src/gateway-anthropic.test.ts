@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { costUsd, DEFAULT_PRICE_TABLE } from '@paddock/core';
-import { type FixtureOptions, REAL_KEY, startGatewayFixture } from './gateway-fixture.ts';
+import { type FixtureOptions, GRANT, REAL_KEY, startGatewayFixture } from './gateway-fixture.ts';
 import { CLIENT_CLOSED_STATUS, COST_HEADER } from './relay.ts';
 
 async function start(t: TestContext, options: FixtureOptions) {
@@ -143,6 +143,32 @@ describe('gateway, Anthropic Messages API through @anthropic-ai/sdk', () => {
     assert.equal(call.inputTokens, 77);
     assert.equal(call.isStream, true);
     assert.ok(call.costUsd > 0);
+  });
+
+  it("counts a run's calls in flight until each is recorded, telling subscribers", async (t) => {
+    const g = await start(t, { script: [{ text: 'word '.repeat(50), isHanging: true }] });
+    const { gateway } = g;
+    // [calls in flight, calls recorded] at each notification.
+    const seen: Array<[number, number]> = [];
+    const off = gateway.subscribe(() =>
+      seen.push([gateway.callsInFlight(GRANT.runUid), g.calls.length]),
+    );
+    t.after(off);
+    const stream = g.client.messages.stream(ask);
+    await new Promise<void>((resolve) => stream.once('streamEvent', () => resolve()));
+    assert.equal(gateway.callsInFlight(GRANT.runUid), 1);
+    assert.equal(gateway.callsInFlight('another-run'), 0);
+    stream.abort();
+    await assert.rejects(stream.finalMessage());
+    await g.waitForCalls(1);
+    await new Promise<void>((resolve) =>
+      seen.length >= 2 ? resolve() : gateway.subscribe(resolve),
+    );
+    // Out of flight only once recorded: a stream that waits for it misses no event.
+    assert.deepEqual(seen, [
+      [1, 0],
+      [0, 1],
+    ]);
   });
 
   it('forwards count_tokens and model listing without metering them', async (t) => {

@@ -12,7 +12,7 @@ import {
 import { closeServer, listen } from '@paddock/http';
 import { type LlmScript, type ScriptedLlm, startScriptedLlm, within } from '@paddock/testkit';
 import type { BudgetLimits } from './budget.ts';
-import { createGateway } from './gateway.ts';
+import { createGateway, type Gateway } from './gateway.ts';
 import type { GatewayOptions } from './gateway-options.ts';
 import { createMemoryLedger, type MemoryLedger } from './memory-ledger.ts';
 import { createRunTokens, type RunTokens } from './run-tokens.ts';
@@ -31,6 +31,7 @@ export const GRANT: RunGrant = {
 export type GatewayFixture = {
   /** The gateway's mount: `${url}/anthropic`, `${url}/openai/v1`. */
   url: string;
+  gateway: Gateway;
   llm: ScriptedLlm;
   ledger: MemoryLedger;
   tokens: RunTokens;
@@ -96,6 +97,7 @@ export async function startGatewayFixture(options: FixtureOptions = {}): Promise
   const url = await listen(server, 0, '127.0.0.1');
   return {
     url: `${url}/gateway`,
+    gateway,
     llm,
     ledger,
     tokens,

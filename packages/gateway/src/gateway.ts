@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode, isPaddockError, PaddockError, type RunGrant } from '@paddock/core';
+import { ChangeFeed, ErrorCode, isPaddockError, PaddockError, type RunGrant } from '@paddock/core';
 import { BodyProblem, isBodyProblem } from '@paddock/http';
 import {
   type GatewayOptions,
@@ -20,6 +20,10 @@ import { fetchUpstream } from './upstream-fetch.ts';
  */
 export type Gateway = {
   handle(req: IncomingMessage, res: ServerResponse, subpath: string): Promise<void>;
+  /** The run's metered calls in flight: begun and not yet recorded (`onCall` not yet done). */
+  callsInFlight(runUid: string): number;
+  /** Calls `listener` (synchronously) when a metered call begins and once it is recorded. */
+  subscribe(listener: () => void): () => void;
 };
 
 /**
@@ -32,8 +36,25 @@ export type Gateway = {
 export function createGateway(options: GatewayOptions): Gateway {
   const resolved = resolveGatewayOptions(options);
   const locks = new KeyedLock();
+  const inFlight = new Map<string, number>();
+  const feed = new ChangeFeed();
+  const metered = async (ctx: Parameters<typeof meteredCall>[0]) => {
+    const { runUid } = ctx.grant;
+    inFlight.set(runUid, (inFlight.get(runUid) ?? 0) + 1);
+    feed.notify();
+    try {
+      await meteredCall(ctx);
+    } finally {
+      const left = (inFlight.get(runUid) ?? 1) - 1;
+      if (left === 0) inFlight.delete(runUid);
+      else inFlight.set(runUid, left);
+      feed.notify();
+    }
+  };
 
   return {
+    callsInFlight: (runUid) => inFlight.get(runUid) ?? 0,
+    subscribe: (listener) => feed.subscribe(listener),
     async handle(req, res, subpath) {
       const path = subpath.split('?')[0] ?? '';
       const provider = providerOf(path) ?? Provider.OpenAi;
@@ -50,7 +71,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         }
         const ctx = { options: resolved, req, res, route, upstream };
         if (route.isMetered) {
-          await meteredCall({ ...ctx, grant, locks });
+          await metered({ ...ctx, grant, locks });
           return;
         }
         const body =

@@ -7,6 +7,7 @@ import {
   runtimeRefOf,
 } from '@paddock/control';
 import {
+  ChangeFeed,
   ErrorCode,
   isTerminalRunPhase,
   PaddockError,
@@ -18,6 +19,7 @@ import { json, streamed } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
 import { startSse } from '../http/sse.ts';
 import type { HandlerCall } from '../server-deps.ts';
+import { runSettled } from './run-settled.ts';
 
 async function visibleRun(
   call: HandlerCall,
@@ -70,8 +72,9 @@ async function deliver(
 
 /**
  * A run's transcript, its messages and cancel. The transcript stream sends every stored event
- * after `Last-Event-ID` (or `afterSeq`), then each new one as the pump stores it, and ends once
- * the run has an outcome and its harness's last events are in.
+ * after `Last-Event-ID` (or `afterSeq`), then each new one as soon as it is stored (pushed by
+ * the log, never polled), and ends right after the last one once the run is settled (see
+ * `runSettled`).
  */
 export const runHandlers: RouteHandler[] = [
   on(RUN_ROUTES.events, async (call, { params, query }) => {
@@ -90,31 +93,26 @@ export const runHandlers: RouteHandler[] = [
     const sse = startSse(call.res, call.ctx.requestId, call.deps.shutdown);
     const abort = new AbortController();
     void sse.closed.then(() => abort.abort());
-    // The stream ends once the run is finished and no harness output is still being stored.
-    // Settled: an outcome, the harness's output all stored and sent, and one more quiet poll, so
-    // the gateway's record of a call that ended with the run (it lands just after) is sent too.
-    const endWhenSettled = async () => {
-      let quietPolls = 0;
-      while (!abort.signal.aborted) {
-        const current = await store.get('Run', params).catch(() => undefined);
-        if (current === undefined || current.metadata.uid !== uid) break;
-        let isSettled = false;
-        if (isTerminalRunPhase(phaseOf(current)) && (await runLog.lastSeq(uid)) === sent) {
-          const pump = call.deps.engine.runs.pumpState(uid);
-          isSettled = pump === undefined || pump.exit !== undefined || pump.error !== undefined;
-        }
-        quietPolls = isSettled ? quietPolls + 1 : 0;
-        if (quietPolls > 1) break;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-      abort.abort();
-    };
     let sent = after;
-    void endWhenSettled();
+    const progress = new ChangeFeed();
+    // The stream ends once the run is settled: an outcome, nothing still writing its transcript
+    // (the harness's output drained, the gateway's last call recorded), every event sent.
+    void runSettled({
+      store,
+      runLog,
+      writers: call.deps.engine.runWriters,
+      run,
+      sent: () => sent,
+      subscribeSent: (listener) => progress.subscribe(listener),
+      signal: abort.signal,
+    })
+      .catch((error: unknown) => call.deps.log(`run ${uid} event stream: ${String(error)}`))
+      .finally(() => abort.abort());
     try {
       for await (const event of runLog.follow(uid, after, abort.signal)) {
         sse.send({ id: String(event.seq), event: event.type, data: event });
         sent = event.seq;
+        progress.notify();
       }
     } finally {
       abort.abort();

@@ -25,6 +25,11 @@ export type RunControllerOptions = {
 export type RunController = {
   /** What the transcript pump of a run has seen; undefined when none runs in this process. */
   pumpState(runUid: string): PumpState | undefined;
+  /**
+   * Calls `listener` (synchronously) whenever a transcript pump starts, changes or ends, until
+   * the returned function is called: a stream waiting for a run to settle re-reads `pumpState`.
+   */
+  subscribePumps(listener: () => void): () => void;
   /** Resolves when no reconcile is queued or running. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -73,6 +78,7 @@ export async function startRunController(options: RunControllerOptions): Promise
   await kit.start();
   return {
     pumpState: (uid) => pumps.state(uid),
+    subscribePumps: (listener) => pumps.subscribe(listener),
     idle: () => controller.idle(),
     stop: async () => {
       await kit.stop();

@@ -5,6 +5,7 @@
  * to know in memory: running usage, the harness's own outcome, its exit.
  */
 import {
+  ChangeFeed,
   EMPTY_USAGE,
   type ExitStatus,
   isPaddockError,
@@ -49,6 +50,7 @@ const MAX_LINE_BYTES = 4 * 1024 * 1024;
 export class RunPumps {
   readonly #pumps = new Map<string, Pump>();
   readonly #options: RunPumpsOptions;
+  readonly #feed = new ChangeFeed();
 
   constructor(options: RunPumpsOptions) {
     this.#options = options;
@@ -57,6 +59,14 @@ export class RunPumps {
   /** What the pump of `runUid` has seen, or undefined when none runs. */
   state(runUid: string): PumpState | undefined {
     return this.#pumps.get(runUid)?.state;
+  }
+
+  /**
+   * Calls `listener` (synchronously) whenever a pump starts, sees something the reconciler acts
+   * on, ends (the harness's exit or an error) or is dropped, until the returned function is called.
+   */
+  subscribe(listener: () => void): () => void {
+    return this.#feed.subscribe(listener);
   }
 
   /** Starts pumping the harness `processId` of run `runUid` unless a pump already runs. */
@@ -72,8 +82,9 @@ export class RunPumps {
     pump.done = this.#run(runKey, runUid, ref, processId, pump).catch((error: unknown) => {
       pump.state.error = (error as Error).message;
       this.#options.logLine?.(`run ${runKey}: transcript pump: ${(error as Error).message}`);
-      this.#options.wake(runKey);
+      this.#changed(runKey);
     });
+    this.#feed.notify();
     return pump.state;
   }
 
@@ -84,21 +95,30 @@ export class RunPumps {
     pump.abort.abort();
     await pump.done;
     this.#pumps.delete(runUid);
+    this.#feed.notify();
   }
 
   /** Forgets a finished pump so memory does not grow with finished runs. */
   forget(runUid: string): void {
     const pump = this.#pumps.get(runUid);
-    if (pump?.state.exit !== undefined || pump?.state.error !== undefined)
+    if (pump?.state.exit !== undefined || pump?.state.error !== undefined) {
       this.#pumps.delete(runUid);
+      this.#feed.notify();
+    }
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.#pumps.keys()].map((uid) => this.stop(uid)));
   }
 
+  /** Wakes the run's reconciler and every subscriber. */
+  #changed(runKey: string): void {
+    this.#options.wake(runKey);
+    this.#feed.notify();
+  }
+
   async #run(runKey: string, runUid: string, ref: SandboxRef, processId: string, pump: Pump) {
-    const { log, runtime, wake } = this.#options;
+    const { log, runtime } = this.#options;
     // What was stored before a restart still counts: the totals and the outcome.
     for (let after = 0; ; ) {
       const page = await log.read(runUid, { afterSeq: after, limit: 1000 });
@@ -113,7 +133,7 @@ export class RunPumps {
     } catch (error) {
       if (isPaddockError(error)) {
         pump.state.error = `the harness process is gone: ${error.message}`;
-        wake(runKey);
+        this.#changed(runKey);
         return;
       }
       throw error;
@@ -154,14 +174,14 @@ export class RunPumps {
         const stored = await log.append(runUid, events, { sourceOffset: offset });
         let isNotable = false;
         for (const event of stored) isNotable = this.#observe(pump.state, event) || isNotable;
-        if (isNotable) wake(runKey);
+        if (isNotable) this.#changed(runKey);
       }
     } finally {
       pump.abort.signal.removeEventListener('abort', onAbort);
     }
     if (pump.abort.signal.aborted) return;
     pump.state.exit = await handle.exit;
-    wake(runKey);
+    this.#changed(runKey);
   }
 
   /** A line that is not a transcript event is kept as a warning, never dropped. */
