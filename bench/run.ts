@@ -5,10 +5,11 @@
 // - harness: the built-in agent harness per turn and at cold start vs direct SDK calls, against
 //   the scripted LLM (bench/harness.ts);
 // - gateway: streaming model calls through the LLM gateway vs straight to the scripted LLM
-//   (bench/gateway.ts).
-// PADDOCK_BENCH_ONLY=engine|api|harness|gateway runs one part. Prints tables and ratios and merges
-// the results into bench/results/latest.json (engine results at the top level, the others under
-// `api`, `harness` and `gateway`).
+//   (bench/gateway.ts);
+// - push: commit → wake of in-process watches and log follows (bench/push.ts).
+// PADDOCK_BENCH_ONLY=engine|api|harness|gateway|push runs one part. Prints tables and ratios and
+// merges the results into bench/results/latest.json (engine results at the top level, the others
+// under `api`, `harness`, `gateway` and `push`).
 // Exits non-zero when the API case lost or failed any request.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,8 +17,9 @@ import { runApiLoadBench } from './api-load.ts';
 import { runEngineBench } from './engine.ts';
 import { runGatewayBench } from './gateway.ts';
 import { runHarnessBench } from './harness.ts';
+import { runPushBench } from './push.ts';
 
-const PARTS = ['engine', 'api', 'harness', 'gateway'] as const;
+const PARTS = ['engine', 'api', 'harness', 'gateway', 'push'] as const;
 const only = process.env.PADDOCK_BENCH_ONLY;
 if (only !== undefined && only !== '' && !PARTS.some((p) => p === only)) {
   console.error(`PADDOCK_BENCH_ONLY must be one of ${PARTS.join(', ')}, not "${only}"`);
@@ -41,6 +43,7 @@ if (runs('engine')) {
     ...(api ? { api } : {}),
     ...(harness ? { harness } : {}),
     ...(gateway ? { gateway } : {}),
+    ...(results.push ? { push: results.push } : {}),
   };
 }
 if (runs('api')) {
@@ -53,6 +56,9 @@ if (runs('harness')) {
 }
 if (runs('gateway')) {
   results.gateway = await runGatewayBench();
+}
+if (runs('push')) {
+  results.push = await runPushBench();
 }
 
 mkdirSync(out, { recursive: true });
