@@ -36,7 +36,7 @@ function fakeHost(): string {
 describe('etc view', () => {
   it('copies only the allowed entries, links as they are, with placeholders for Paddock’s files', () => {
     const host = fakeHost();
-    const dir = new EtcView(mkdtempSync(join(scratch, 'root-')), host).current();
+    const dir = new EtcView(join(mkdtempSync(join(scratch, 'root-')), 'etc'), host).current();
     assert.equal(readFileSync(join(dir, 'ssl', 'certs', 'ca.pem'), 'utf8'), 'ca');
     assert.equal(readFileSync(join(dir, 'ld.so.cache'), 'utf8'), 'cache-1');
     assert.equal(readlinkSync(join(dir, 'localtime')), '/usr/share/zoneinfo/UTC');
@@ -49,7 +49,7 @@ describe('etc view', () => {
 
   it('is made once, and anew when a host entry changes, leaving the old copy as it was', () => {
     const host = fakeHost();
-    const view = new EtcView(mkdtempSync(join(scratch, 'root-')), host);
+    const view = new EtcView(join(mkdtempSync(join(scratch, 'root-')), 'etc'), host);
     const first = view.current();
     assert.equal(view.current(), first);
     // Replaced the way package managers do: a new file renamed over the old one.

@@ -13,6 +13,9 @@ import {
 import { dirname, join } from 'node:path';
 import { HOST_ETC } from './system-view.ts';
 
+/** Where Paddock as root keeps the copies: host-wide, gone at reboot (as the host uid claims). */
+export const SHARED_ETC_VIEWS = '/run/paddock/etc';
+
 /** Files a sandbox gets from Paddock instead of the host: empty here, bound over by bwrap. */
 const GENERATED = ['passwd', 'group', 'hosts', 'hostname', 'resolv.conf'];
 
@@ -28,9 +31,14 @@ export class EtcView {
   readonly #dir: string;
   readonly #hostRoot: string;
 
-  constructor(runtimeRoot: string, hostRoot = '/') {
+  /**
+   * `dir` holds the copies; one per host is enough (Paddock as root keeps them in
+   * `SHARED_ETC_VIEWS`, so every runtime root and test run shares them).
+   */
+  constructor(dir: string, hostRoot = '/') {
+    mkdirSync(dir, { recursive: true, mode: 0o711 });
     // Resolved: the launch binds the copy only if it is still exactly this path.
-    this.#dir = join(realpathSync(runtimeRoot), '.system');
+    this.#dir = realpathSync(dir);
     this.#hostRoot = hostRoot;
   }
 
@@ -51,7 +59,6 @@ export class EtcView {
   }
 
   #make(dir: string, names: readonly string[]): void {
-    mkdirSync(this.#dir, { recursive: true, mode: 0o711 });
     const tmp = `${dir}.${process.pid}.tmp`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { mode: 0o755 });

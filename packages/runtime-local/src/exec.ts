@@ -102,6 +102,7 @@ export function spawnPiped(argv: Argv, options: PipedOptions = {}): ProcessHandl
   const exit = new Promise<ExitStatus>((resolve) => {
     child.once('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
+      options.helpers?.refill();
       const status = sent.statusOf(code, signal, timedOut);
       options.onExit?.(status);
       resolve(status);

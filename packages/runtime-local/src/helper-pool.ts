@@ -43,8 +43,15 @@ export class HelperPool {
     const request = this.#request(child);
     request.end(`${argv.args.slice(1).join('\0')}\0`);
     setRef(child, true);
-    setImmediate(() => this.#fill());
     return child;
+  }
+
+  /**
+   * Starts helpers up to the pool's size, soon: called once the operation that took one is done,
+   * since a start blocks Paddock for as long as Node's fork of itself takes.
+   */
+  refill(): void {
+    setImmediate(() => this.#fill());
   }
 
   /** Ends the idle helpers; later takes start helpers on demand. */

@@ -10,6 +10,7 @@ import {
   type ProcessHandle,
   type ProcessInfo,
   type ProvisionRequest,
+  type ReadOnlyFiles,
   type RuntimeObservation,
   RuntimeState,
   type SandboxFiles,
@@ -22,14 +23,14 @@ import { SANDBOX_UID } from './bwrap-launcher.ts';
 import { type CgroupLayout, detectCgroupLayout } from './cgroup-detect.ts';
 import { guardDiskFull, roomCheckedFiles, translateDiskFull } from './disk-full.ts';
 import { EgressManager, type EgressOptions, isAllowlist } from './egress-manager.ts';
-import { EtcView } from './etc-view.ts';
+import { EtcView, SHARED_ETC_VIEWS } from './etc-view.ts';
 import { HOST_ENV, type PipedOptions, spawnPiped } from './exec.ts';
 import { checkEnv, checkExecRequest } from './exec-request.ts';
 import { sandboxFiles } from './files.ts';
 import { isGvisor, launchGvisor, signalGvisorProcess, stopGvisor } from './gvisor-sandbox.ts';
 import { HelperPool } from './helper-pool.ts';
 import { resolveBinaries } from './host-binaries.ts';
-import { HOST_HELPER, type HostBinaries, hostnameCommand } from './host-commands.ts';
+import { bindCommand, HOST_HELPER, type HostBinaries, hostnameCommand } from './host-commands.ts';
 import { resolveHostMounts } from './host-mounts.ts';
 import {
   claimHostUid,
@@ -41,7 +42,14 @@ import { checkPort, relayCommand, relayStream } from './ports.ts';
 import { type ProcessContext, prepareProcess } from './process-command.ts';
 import { isAlive } from './process-identity.ts';
 import { spawnTty } from './pty.ts';
-import { checkReadOnlyFiles, readOnlyFileMounts, writeReadOnlyFiles } from './readonly-files.ts';
+import {
+  checkLaterBind,
+  checkReadOnlyFiles,
+  commitLaterBind,
+  readOnlyFileMounts,
+  stageLaterBind,
+  writeReadOnlyFiles,
+} from './readonly-files.ts';
 import {
   DEFAULT_LIMITS,
   type DefaultLimits,
@@ -50,7 +58,7 @@ import {
 } from './resource-limits.ts';
 import { rootlessProblem } from './rootless.ts';
 import { createSandboxCgroups, killCgroups, oomKills, removeCgroups } from './sandbox-cgroups.ts';
-import { checkHostname, rewriteHostFiles, setUtsName } from './sandbox-hostname.ts';
+import { checkHostname, rewriteHostFiles, runHostHelper, setUtsName } from './sandbox-hostname.ts';
 import { LAUNCH_STDIO, type LaunchContext, launchSandbox } from './sandbox-launch.ts';
 import { checkRootfs, createSandboxDirs, initExit } from './sandbox-setup.ts';
 import {
@@ -149,7 +157,9 @@ export class LocalRuntime implements SandboxRuntime {
     const { binaries, missing } = resolveBinaries(options.binaries);
     this.#bin = binaries;
     this.#helpers = new HelperPool(binaries.perl, HOST_HELPER, ['pipe', 'pipe', 'pipe']);
-    this.#etcView = new EtcView(this.#root);
+    this.#etcView = new EtcView(
+      process.getuid?.() === 0 ? SHARED_ETC_VIEWS : join(this.#root, '.system', 'etc'),
+    );
     this.#launchers = new HelperPool(binaries.perl, HOST_HELPER, LAUNCH_STDIO);
     this.#missing = missing;
     this.#isPrivileged = process.getuid?.() === 0;
@@ -322,6 +332,56 @@ export class LocalRuntime implements SandboxRuntime {
         const argv = hostnameCommand(this.#bin, anchor.pid, hostname);
         await setUtsName(spawnPiped(argv, { helpers: this.#helpers }));
       }
+    });
+  }
+
+  /**
+   * Makes `files` read-only at `files.mountPath` in the sandbox, kept across restarts (see
+   * `SandboxRuntime.bindReadOnlyFiles`): written root-owned beside the provision-time ones, then,
+   * when the sandbox runs, attached into it by a host helper (`bindCommand`); a second bind of the
+   * same path replaces the first. `runtime_unavailable` for a running gVisor sandbox (runsc has
+   * no live bind: it takes them at its next start) and a running rootless one (the helper needs
+   * root to reach both mount namespaces).
+   */
+  async bindReadOnlyFiles(ref: SandboxRef, files: ReadOnlyFiles): Promise<void> {
+    const dirs = new SandboxDirs(this.#root, ref);
+    const what = `bind read-only files into sandbox ${ref.namespace}/${ref.name}`;
+    await this.#locked(dirs, what, async () => {
+      const state = this.#state(dirs, ref);
+      const recorded = state.readOnlyMounts ?? [];
+      checkLaterBind(files, recorded);
+      const existing = recorded.indexOf(files.mountPath);
+      const index = existing === -1 ? recorded.length : existing;
+      const anchor = state.incarnation?.anchor;
+      const isRunning = anchor !== undefined && isAlive(anchor);
+      if (isRunning && isGvisor(state)) {
+        throw new PaddockError(
+          ErrorCode.RuntimeUnavailable,
+          `${what}: a running gVisor sandbox cannot take read-only files (runsc has no live bind); they can be given at provision, or bound while it is stopped`,
+        );
+      }
+      if (isRunning && !this.#isPrivileged) {
+        throw new PaddockError(
+          ErrorCode.RuntimeUnavailable,
+          `${what}: a running sandbox takes read-only files only when Paddock runs as root; rootless, give them at provision or bind them while it is stopped`,
+        );
+      }
+      const owner = this.#ownerOf(state);
+      const staged = stageLaterBind(dirs, index, files, owner);
+      if (isRunning) {
+        const argv = bindCommand(this.#bin, {
+          anchorPid: anchor.pid,
+          source: staged,
+          dest: files.mountPath,
+          ...(owner === undefined ? {} : { owner: { uid: owner, gid: owner } }),
+          replace: existing !== -1,
+        });
+        await runHostHelper(spawnPiped(argv, { helpers: this.#helpers }), what);
+      }
+      commitLaterBind(dirs, index);
+      state.readOnlyMounts = recorded.with?.(index, files.mountPath) ?? recorded;
+      if (existing === -1) state.readOnlyMounts = [...recorded, files.mountPath];
+      writeState(dirs, state);
     });
   }
 

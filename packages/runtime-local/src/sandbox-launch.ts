@@ -225,6 +225,7 @@ export async function launchSandbox(
     info.destroy();
     stderr.destroy();
     child.unref();
+    context.launchers?.refill();
   }
 }
 
