@@ -12,6 +12,10 @@ export type SandboxControllerOptions = {
   now?: () => Date;
   /** Every sandbox is looked at again this often, whatever changed (default 30 s). */
   resyncMs?: number;
+  /**
+   * Sandboxes reconciled at once (default 32). Provisioning runs external processes, so many
+   * sandboxes provision in parallel; one sandbox is never reconciled twice at once.
+   */
   concurrency?: number;
   log?: (line: string) => void;
 };
@@ -42,7 +46,7 @@ export async function startSandboxController(
   const sandboxes = kit
     .controller({
       name: 'sandbox',
-      concurrency: options.concurrency ?? 4,
+      concurrency: options.concurrency ?? 32,
       reconcile: (key) => reconcileSandbox(deps, key),
     })
     .watch(kit.informer('Sandbox', { resyncMs: options.resyncMs ?? 30_000 }));
