@@ -74,7 +74,7 @@ export async function runSettled(options: RunSettledOptions): Promise<void> {
     if (isWatchLost || current === undefined || current.metadata.uid !== uid) return true;
     if (!isTerminalRunPhase(current.status?.phase ?? RunPhase.Pending)) return false;
     if (writers.isWriting(uid)) return false;
-    return (await runLog.lastSeq(uid)) === options.sent();
+    return (await runLog.lastSeq(uid)) <= options.sent();
   };
   try {
     while (!signal.aborted) {
