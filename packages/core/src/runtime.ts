@@ -50,6 +50,17 @@ export interface SandboxRuntime {
    * DNS label. A runtime without it keeps the name the sandbox was provisioned with.
    */
   setHostname?(ref: SandboxRef, hostname: string): Promise<void>;
+  /**
+   * Optional: makes `files` readable and unchangeable at `files.mountPath` in the sandbox, as
+   * `ProvisionRequest.readOnlyFiles` does at provision, kept for the sandbox's life (across
+   * restarts). A running sandbox sees them at once; a stopped one at its next start. Binding a
+   * `mountPath` that is already bound replaces its files. `validation_failed` naming
+   * `files.mountPath` or `files.files[i].path` (the rules of `ReadOnlyFiles`, and a mount path
+   * inside or around another one); `runtime_unavailable` when the backend cannot attach files to
+   * a running sandbox (say why); `sandbox_not_found`. A runtime without it delivers no read-only
+   * files after provision: callers must not fall back to copying them in.
+   */
+  bindReadOnlyFiles?(ref: SandboxRef, files: ReadOnlyFiles): Promise<void>;
   /** Every sandbox this runtime holds (for re-adoption and orphan cleanup). */
   list(): Promise<SandboxRef[]>;
   /**
@@ -89,8 +100,8 @@ export type ProvisionRequest = SandboxRef & {
 /**
  * A directory of files the sandbox can read but not change, chmod or remove (a CLI's login
  * directory from a `files` credential): the local runtime keeps them outside the sandbox, owned
- * by root, and binds them read-only; on Kubernetes they are a Secret volume. They stay the same
- * for the sandbox's life. `validation_failed` naming `readOnlyFiles[i]…` for a `mountPath` that is
+ * by root, and binds them read-only; on Kubernetes they are a Secret volume. They stay for the
+ * sandbox's life (`SandboxRuntime.bindReadOnlyFiles` adds or replaces one later). `validation_failed` naming `readOnlyFiles[i]…` for a `mountPath` that is
  * not absolute or would cover `/`, `/proc`, `/dev` or a whole writable root, or a file `path`
  * that is not relative or holds `..`.
  */

@@ -38,6 +38,14 @@ const SYSCALLS: Record<string, Record<string, number>> = {
     prctl: 157,
     seccomp: 317,
     sethostname: 170,
+    fchdir: 81,
+    umount2: 166,
+    mkdirat: 258,
+    fchownat: 260,
+    open_tree: 428,
+    move_mount: 429,
+    openat2: 437,
+    mount_setattr: 442,
   },
   arm64: {
     close: 57,
@@ -52,6 +60,14 @@ const SYSCALLS: Record<string, Record<string, number>> = {
     prctl: 167,
     seccomp: 277,
     sethostname: 161,
+    fchdir: 50,
+    umount2: 39,
+    mkdirat: 34,
+    fchownat: 54,
+    open_tree: 428,
+    move_mount: 429,
+    openat2: 437,
+    mount_setattr: 442,
   },
 };
 
@@ -72,7 +88,7 @@ export function stagedPaths(hasRootfs: boolean): { sandbox: string; rootfs: stri
 
 function helper(
   bin: HostBinaries,
-  mode: 'launch' | 'enter' | 'hostname',
+  mode: 'launch' | 'enter' | 'hostname' | 'bind',
   options: string[],
   tail: string[],
 ) {
@@ -183,4 +199,36 @@ export function envFileContent(env: Readonly<Record<string, string>>): string {
 /** Sets the UTS name of a running sandbox from the host, through its anchor's namespace. */
 export function hostnameCommand(bin: HostBinaries, anchorPid: number, hostname: string): Argv {
   return helper(bin, 'hostname', [`pid=${anchorPid}`, `name=${hostname}`], []);
+}
+
+export type BindOptions = {
+  anchorPid: number;
+  /** The host directory to attach (root-owned, `readonly-files.ts`). */
+  source: string;
+  /** Where inside the sandbox; a symlink on the way is refused. */
+  dest: string;
+  /** Who owns the directories made on the way (the sandbox user's host uid and gid). */
+  owner?: { uid: number; gid: number };
+  /** Something this runtime bound is at `dest` already: detach it first. */
+  replace: boolean;
+};
+
+/**
+ * Attaches a host directory read-only (nosuid, nodev) at `dest` in a running sandbox, through
+ * its anchor's mount namespace, with the new mount API (a detached copy moved in): no process
+ * of the sandbox takes part.
+ */
+export function bindCommand(bin: HostBinaries, options: BindOptions): Argv {
+  return helper(
+    bin,
+    'bind',
+    [
+      `pid=${options.anchorPid}`,
+      `src=${options.source}`,
+      `dest=${options.dest}`,
+      ...(options.owner === undefined ? [] : [`owner=${options.owner.uid}:${options.owner.gid}`]),
+      ...(options.replace ? ['replace=1'] : []),
+    ],
+    [],
+  );
 }

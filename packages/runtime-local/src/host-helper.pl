@@ -24,6 +24,11 @@
 #   user=UID:GID    become this user inside; absent: keep the mapped credentials (rootless)
 #   seccomp=FILE    a compiled seccomp program installed right before the command runs
 # hostname: pid=N name=NAME   the UTS name of the sandbox whose anchor is N (as root)
+# bind: pid=N src=DIR dest=PATH [owner=UID:GID] [replace=1]   (as root) a copy of the host
+#   directory DIR, read-only, nosuid, nodev and private, attached at PATH inside the running
+#   sandbox whose anchor is N. PATH is walked from the sandbox's root without following any
+#   symlink (one planted there is refused, never followed); missing directories are made, owned
+#   by UID:GID. replace=1: what is mounted at PATH is detached first (a previous bind).
 # No `use strict` or `%!`: each module loaded is paid on every start and every exec.
 
 # `-r FD`: started ahead of need (see helper-pool.ts); the words arrive NUL-ended on descriptor
@@ -50,7 +55,7 @@ while (@ARGV) {
   else { $opt{$key} = $value }
 }
 my @command = @ARGV;
-my $self = $mode eq 'enter' ? 'paddock-enter' : 'paddock-launch';
+my $self = $mode eq 'enter' ? 'paddock-enter' : $mode eq 'bind' ? 'paddock-bind' : 'paddock-launch';
 
 sub fail { print STDERR "$self: @_\n"; exit 126 }
 # syscall() may write through string arguments, so it gets copies (numbers stay numbers).
@@ -111,6 +116,10 @@ elsif ($mode eq 'hostname') {
   call('setns', fileno($user), 0x10000000) if $> != 0;
   call('setns', fileno($uts), 0x04000000);
   call('sethostname', $opt{name}, length $opt{name});
+  exit 0;
+}
+elsif ($mode eq 'bind') {
+  bind_readonly();
   exit 0;
 }
 fail("unknown mode $mode");
@@ -227,4 +236,53 @@ sub enter {
     exit 128 + $signal;
   }
   exit($status >> 8);
+}
+
+# The directory NAME under the directory descriptor DIR, made (owned by `owner`) when missing.
+sub child_dir {
+  my ($dir, $name) = @_;
+  # open_how for openat2: O_PATH | O_CLOEXEC, with RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS:
+  # a symlink is an error (ELOOP), never followed.
+  my $NO_LINKS = pack('QQQ', 010000000 | 02000000, 0, 0x02 | 0x04);
+  my $fd = syscall($NR{openat2}, $dir, $name, $NO_LINKS, 24);
+  if ($fd == -1 && $! + 0 == 2) {    # ENOENT
+    my $made = syscall($NR{mkdirat}, $dir, $name, 0755);
+    fail("$opt{dest}: cannot make $name: $!") if $made == -1 && $! + 0 != 17;    # EEXIST
+    $fd = syscall($NR{openat2}, $dir, $name, $NO_LINKS, 24);
+    if ($fd != -1 && $made != -1 && defined $opt{owner}) {
+      my ($uid, $gid) = split /:/, $opt{owner};
+      call('fchownat', $fd, '', $uid + 0, $gid + 0, 0x1000);    # AT_EMPTY_PATH
+    }
+  }
+  fail("$opt{dest}: $name is a symbolic link") if $fd == -1 && $! + 0 == 40;    # ELOOP
+  fail("$opt{dest}: $name: $!") if $fd == -1;
+  open(my $fh, '<&=', $fd) or fail("$opt{dest}: $name: $!");
+  fail("$opt{dest}: $name is not a directory") unless -d $fh;
+  $fh;
+}
+
+sub bind_readonly {
+  # OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC: a detached copy, seen by nobody yet.
+  my $tree = call('open_tree', -100, $opt{src}, 1 | 0x8000 | 02000000);
+  # MOUNT_ATTR_RDONLY | NOSUID | NODEV, and MS_PRIVATE: no peer of the host's mount.
+  call('mount_setattr', $tree, '', 0x1000 | 0x8000, pack('QQQQ', 1 | 2 | 4, 0, 1 << 18, 0), 32);
+  my $ns = dir_fd("/proc/$opt{pid}/ns/mnt");
+  my $root = dir_fd("/proc/$opt{pid}/root");
+  call('setns', fileno($ns), 0x20000);
+  chdir $root or fail("chdir: $!");
+  chroot '.' or fail("chroot: $!");
+  my @parts = grep { length } split m{/}, $opt{dest};
+  my $last = pop @parts;
+  fail("$opt{dest}: not a mount path") unless defined $last;
+  my $dir = dir_fd('/');
+  $dir = child_dir(fileno($dir), $_) for @parts;
+  if ($opt{replace}) {
+    # One component, not followed, relative to the directory found without symlinks.
+    call('fchdir', fileno($dir));
+    my $r = syscall($NR{umount2}, $last, 2 | 8);    # MNT_DETACH | UMOUNT_NOFOLLOW
+    fail("$opt{dest}: cannot detach the previous files: $!") if $r == -1 && $! + 0 != 22;
+  }
+  my $target = child_dir(fileno($dir), $last);
+  # MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH: onto exactly the directory checked.
+  call('move_mount', $tree, '', fileno($target), '', 0x04 | 0x40);
 }

@@ -31,6 +31,7 @@ import { isGvisor, launchGvisor, signalGvisorProcess, stopGvisor } from './gviso
 import { HelperPool } from './helper-pool.ts';
 import { resolveBinaries } from './host-binaries.ts';
 import { bindCommand, HOST_HELPER, type HostBinaries, hostnameCommand } from './host-commands.ts';
+import { runHostHelper } from './host-helper-run.ts';
 import { resolveHostMounts } from './host-mounts.ts';
 import {
   claimHostUid,
@@ -58,7 +59,7 @@ import {
 } from './resource-limits.ts';
 import { rootlessProblem } from './rootless.ts';
 import { createSandboxCgroups, killCgroups, oomKills, removeCgroups } from './sandbox-cgroups.ts';
-import { checkHostname, rewriteHostFiles, runHostHelper, setUtsName } from './sandbox-hostname.ts';
+import { checkHostname, rewriteHostFiles, setUtsName } from './sandbox-hostname.ts';
 import { LAUNCH_STDIO, type LaunchContext, launchSandbox } from './sandbox-launch.ts';
 import { checkRootfs, createSandboxDirs, initExit } from './sandbox-setup.ts';
 import {
@@ -379,8 +380,9 @@ export class LocalRuntime implements SandboxRuntime {
         await runHostHelper(spawnPiped(argv, { helpers: this.#helpers }), what);
       }
       commitLaterBind(dirs, index);
-      state.readOnlyMounts = recorded.with?.(index, files.mountPath) ?? recorded;
-      if (existing === -1) state.readOnlyMounts = [...recorded, files.mountPath];
+      const mounts = [...recorded];
+      mounts[index] = files.mountPath;
+      state.readOnlyMounts = mounts;
       writeState(dirs, state);
     });
   }
