@@ -27,6 +27,16 @@ export type AdmissionResult =
       violations: Array<{ code: string; field: string; message: string }>;
     };
 
+export type AdmissionOptions = {
+  /**
+   * Where the sandboxes that hold quota are counted (default: `store`). A controller's informer
+   * cache answers without reading and decoding every stored Sandbox on each admission; a count
+   * from it may trail the store by a moment, as any count checked at create may, and the
+   * reconciler's own admission counts again.
+   */
+  sandboxes?: ResourceStore;
+};
+
 /**
  * Resolves a Sandbox's template chain and overrides, then evaluates governance: every refused
  * override and every policy violation comes back together. Template errors (a cycle, a missing
@@ -35,6 +45,7 @@ export type AdmissionResult =
 export async function admitSandbox(
   store: ResourceStore,
   sandbox: Sandbox,
+  options: AdmissionOptions = {},
 ): Promise<AdmissionResult> {
   const namespace = sandbox.metadata.namespace ?? 'default';
   const templates = await loadTemplates(store, namespace);
@@ -56,7 +67,12 @@ export async function admitSandbox(
 
   const policy = await loadPolicy(store, namespace);
   const owner = sandbox.metadata.annotations?.[OWNER_ANNOTATION] ?? 'anonymous';
-  const usage = await sandboxUsage(store, namespace, owner, sandbox.metadata.uid);
+  const usage = await sandboxUsage(
+    options.sandboxes ?? store,
+    namespace,
+    owner,
+    sandbox.metadata.uid,
+  );
   const violations = [
     ...applied.violations.map((v) => ({
       code: v.code,

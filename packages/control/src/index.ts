@@ -35,6 +35,7 @@ export {
   withOwner,
 } from './access/write-admission.ts';
 export {
+  type AdmissionOptions,
   type AdmissionResult,
   admitSandbox,
   DEFAULT_POLICY_NAME,

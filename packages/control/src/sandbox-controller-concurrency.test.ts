@@ -1,4 +1,3 @@
-import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProvisionRequest, RuntimeObservation } from '@paddock/core';
 import { eventually, MemoryRuntime } from '@paddock/testkit';

@@ -22,6 +22,11 @@ export type SandboxControllerOptions = {
 
 export type SandboxController = {
   warmPool: WarmPool;
+  /**
+   * The store as the controller reads it: Sandboxes and templates from its informers' caches
+   * (every object in memory, with the controller's own writes at once), the rest from the store.
+   */
+  cache: ResourceStore;
   /** Resolves when no reconcile is queued or running. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -57,6 +62,7 @@ export async function startSandboxController(
   void warmPool.scheduleSync();
   return {
     warmPool,
+    cache: store,
     idle: () => sandboxes.idle(),
     stop: async () => {
       await kit.stop();

@@ -107,7 +107,8 @@ async function check(call: HandlerCall, namespace: string, body: Sandbox) {
     metadata: { ...metadata, name: metadata.name ?? metadata.generateName ?? 'dry-run', namespace },
   };
   const sandbox = withOwner(call.principal, placed) as Sandbox;
-  const result = await admitSandbox(call.deps.engine.store, sandbox);
+  const { store, controller } = call.deps.engine;
+  const result = await admitSandbox(store, sandbox, { sandboxes: controller.cache });
   return json({
     apiVersion: API_VERSION,
     kind: 'PolicyCheckResult',

@@ -88,10 +88,13 @@ function placed(kind: Kind, body: AnyResource, namespace: string | undefined, na
   return { ...body, metadata } as AnyResource;
 }
 
-/** What admission reads: the store, the credentials index, the day's spend. */
+/**
+ * What admission reads: the store, the credentials index, the day's spend, and the controller's
+ * cache to count the sandboxes holding quota (a list of the store would decode every Sandbox).
+ */
 function admissionDeps(call: HandlerCall) {
-  const { store, credentials, spentToday } = call.deps.engine;
-  return { store, credentials, spentToday };
+  const { store, credentials, spentToday, controller } = call.deps.engine;
+  return { store, credentials, spentToday, sandboxCache: controller.cache };
 }
 
 async function create(call: HandlerCall, kind: Kind, body: AnyResource, namespace?: string) {

@@ -3,7 +3,13 @@
  * write it, who it belongs to, what it may name, what it may change, and governance. Every
  * transport (REST, MCP, E2B, the Kubernetes API) admits through here.
  */
-import { type AnyResource, ErrorCode, PaddockError, type Run } from '@paddock/core';
+import {
+  type AnyResource,
+  ErrorCode,
+  PaddockError,
+  type ResourceStore,
+  type Run,
+} from '@paddock/core';
 import { admitSandbox, OWNER_ANNOTATION } from '../admission.ts';
 import { isAdmin, type Principal } from '../auth/principal.ts';
 import { runViolations, type SpentToday } from '../runs/run-admission.ts';
@@ -11,7 +17,11 @@ import { agentOfRun } from '../runs/run-agent.ts';
 import { isOwnedKind, ownerOf, requireManageable, requireWritable } from './ownership.ts';
 import { type ReferenceDeps, requireUsableReferences } from './references.ts';
 
-export type WriteAdmissionDeps = ReferenceDeps & { spentToday: SpentToday };
+export type WriteAdmissionDeps = ReferenceDeps & {
+  spentToday: SpentToday;
+  /** Where sandboxes holding quota are counted (see `AdmissionOptions`); default `store`. */
+  sandboxCache?: ResourceStore;
+};
 
 /**
  * The object as it will be stored: owned kinds record their owner — the caller, or on create the
@@ -74,7 +84,11 @@ async function requireGovernance(
   isCreate: boolean,
 ): Promise<void> {
   if (resource.kind === 'Sandbox') {
-    const result = await admitSandbox(deps.store, resource);
+    const result = await admitSandbox(
+      deps.store,
+      resource,
+      deps.sandboxCache === undefined ? {} : { sandboxes: deps.sandboxCache },
+    );
     if (!result.admitted) {
       throw new PaddockError(ErrorCode.PolicyViolation, result.message, {
         violations: result.violations,
