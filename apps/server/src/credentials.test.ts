@@ -137,7 +137,7 @@ describe('credentials in runs', { skip: bwrapSkipReason(), timeout: 180_000 }, (
             name: 'bash',
             input: {
               command:
-                'echo "ENV=$MY_TOKEN"; cat /home/user/.claude/.credentials.json; (echo x > /home/user/.claude/.credentials.json) 2>/dev/null && echo WROTE || echo READONLY; cat /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null | tr "\\0" " "; grep -rl "stored-cred""ential-key" /workspace /tmp /home /etc /run 2>/dev/null; echo END',
+                'echo "ENV=$MY_TOKEN"; cat /home/user/.claude/.credentials.json; (echo x > /home/user/.claude/.credentials.json) 2>/dev/null && echo WROTE || echo READONLY; (chmod -R u+w /home/user/.claude || rm -rf /home/user/.claude || mv /home/user/.claude /tmp/moved || umount /home/user/.claude) 2>/dev/null && echo CHANGED || echo UNCHANGEABLE; cat /home/user/.claude/.credentials.json; cat /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null | tr "\\0" " "; grep -rl "stored-cred""ential-key" /workspace /tmp /home /etc /run 2>/dev/null; echo END',
             },
           },
         ],
@@ -170,7 +170,18 @@ describe('credentials in runs', { skip: bwrapSkipReason(), timeout: 180_000 }, (
     const output = String(run.status.result.text);
     assert.match(output, new RegExp(`ENV=${ENV_SECRET}`));
     assert.ok(output.includes(FILE_SECRET), 'the login file is in place');
-    assert.match(output, /READONLY/);
+    // Whole lines: the script's own text comes back too, in the dump of command lines.
+    const lines = output.split('\n');
+    assert.ok(lines.includes('READONLY') && !lines.includes('WROTE'), output);
+    assert.ok(
+      lines.includes('UNCHANGEABLE') && !lines.includes('CHANGED'),
+      'chmod, rm, mv and umount of the bound files all fail',
+    );
+    assert.equal(
+      lines.filter((line) => line.includes(FILE_SECRET)).length,
+      2,
+      'read before and after',
+    );
     assert.match(output, /END/);
     assert.ok(!output.includes(STORED_KEY), 'the provider key is nowhere in the sandbox');
     assert.ok(!output.includes('stored-credential-key'), 'no file in the sandbox holds the key');

@@ -149,7 +149,17 @@ export class MemoryRuntime implements SandboxRuntime {
     this.#get(ref).hostname = hostname;
   }
 
-  /** The read-only files it was provisioned with. */
+  /** Records them, replacing an entry of the same mount path (as the local runtime does). */
+  async bindReadOnlyFiles(ref: SandboxRef, files: ReadOnlyFiles): Promise<void> {
+    this.calls.push(`bind ${ref.namespace}/${ref.name} ${files.mountPath}`);
+    const entry = this.#get(ref);
+    entry.readOnlyFiles = [
+      ...entry.readOnlyFiles.filter((other) => other.mountPath !== files.mountPath),
+      files,
+    ];
+  }
+
+  /** The read-only files it was provisioned with, then bound. */
   readOnlyFilesOf(ref: SandboxRef): readonly ReadOnlyFiles[] {
     return this.#get(ref).readOnlyFiles;
   }

@@ -1,7 +1,9 @@
 /**
  * Credentials an agent declares, delivered into its run's sandbox just before the harness starts:
  * `as: env` becomes an environment variable of the harness process (never argv), `as: file`
- * extracts a `files` credential's directory at `mountPath` and removes its write permissions.
+ * binds a `files` credential's directory read-only at `mountPath` (the runtime keeps the files
+ * outside the sandbox, owned by root: the sandbox can read them, not change, chmod or remove
+ * them); a second run in the same sandbox replaces them.
  * `as: gateway` needs nothing here: the gateway injects provider keys on its side.
  */
 import {
@@ -9,12 +11,14 @@ import {
   type CredentialSecret,
   CredentialType,
   ErrorCode,
+  isPaddockError,
   PaddockError,
   type Run,
   type SandboxRef,
   type SandboxRuntime,
 } from '@paddock/core';
 import { OWNER_ANNOTATION } from '../admission.ts';
+import { filesOfArchive } from './credential-files.ts';
 
 /**
  * Looks up a credential for a run (and audits the use). `undefined` when there is none the run's
@@ -29,31 +33,6 @@ export type CredentialSource = (request: {
   use: 'env' | 'file';
 }) => Promise<CredentialSecret | undefined>;
 
-/** Where `files` credentials are unpacked before they are moved to their mountPath. */
-const STAGING_DIR = '/tmp/.paddock-credentials';
-
-/**
- * Moves the one top-level directory of the unpacked archive (`$1`) to the mount path (`$2`),
- * replacing what a previous attempt left there, and makes it read-only.
- */
-const PLACE_SCRIPT = `set -e
-set -- "$1" "$2" "$(find "$1" -mindepth 1 -maxdepth 1)"
-if [ -z "$3" ] || [ ! -d "$3" ] || [ "$(find "$1" -mindepth 1 -maxdepth 1 | wc -l)" -ne 1 ]; then
-  echo "the archive must hold exactly one directory" >&2; exit 3
-fi
-if [ -e "$2" ]; then chmod -R u+w "$2"; rm -rf "$2"; fi
-mkdir -p "$(dirname "$2")"
-mv "$3" "$2"
-rm -rf "$1"
-chmod -R a-w "$2"`;
-
-async function drain(stream: ReadableStream<Uint8Array>): Promise<string> {
-  let text = '';
-  const decoder = new TextDecoder();
-  for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
-  return text;
-}
-
 function unusable(name: string, namespace: string, why: string): PaddockError {
   return new PaddockError(ErrorCode.ValidationFailed, `credential ${namespace}/${name}: ${why}`, {
     namespace,
@@ -61,37 +40,33 @@ function unusable(name: string, namespace: string, why: string): PaddockError {
   });
 }
 
-async function placeFiles(
+/**
+ * Binds a `files` credential read-only at `mountPath` (`SandboxRuntime.bindReadOnlyFiles`):
+ * never a copy the sandbox user would own. A runtime without the call fails the delivery
+ * (`runtime_unavailable`) rather than copying the files in.
+ */
+async function bindFiles(
   runtime: SandboxRuntime,
   ref: SandboxRef,
   name: string,
   secret: CredentialSecret,
   mountPath: string,
 ): Promise<void> {
-  const staging = `${STAGING_DIR}/${name}`;
-  const value = secret.value;
-  await runtime.files.remove(ref, staging, { recursive: true }).catch(() => {});
-  await runtime.files.upload(
-    ref,
-    staging,
-    new ReadableStream({
-      start(controller) {
-        controller.enqueue(value);
-        controller.close();
-      },
-    }),
-  );
-  const handle = await runtime.exec(ref, {
-    command: ['/bin/sh', '-c', PLACE_SCRIPT, 'paddock-credential', staging, mountPath],
-  });
-  const [, stderr, exit] = await Promise.all([
-    drain(handle.stdout),
-    drain(handle.stderr),
-    handle.exit,
-  ]);
-  if (exit.exitCode !== 0) {
-    const { namespace } = secret.credential;
-    throw unusable(name, namespace, `cannot place it at ${mountPath}: ${stderr.trim()}`);
+  const { namespace } = secret.credential;
+  if (runtime.bindReadOnlyFiles === undefined) {
+    throw new PaddockError(
+      ErrorCode.RuntimeUnavailable,
+      `credential ${namespace}/${name}: the ${runtime.name} runtime cannot bind read-only files into a sandbox, which as: file needs`,
+      { namespace, name },
+    );
+  }
+  const read = filesOfArchive(secret.value);
+  if ('problem' in read) throw unusable(name, namespace, `its archive ${read.problem}`);
+  try {
+    await runtime.bindReadOnlyFiles(ref, { mountPath, files: read.files });
+  } catch (error) {
+    if (!isPaddockError(error, 'validation_failed')) throw error;
+    throw unusable(name, namespace, `cannot bind it at ${mountPath}: ${error.message}`);
   }
 }
 
@@ -99,7 +74,8 @@ async function placeFiles(
  * Delivers `agent.credentials` into the run's sandbox at `ref` and returns the environment they
  * add to the harness. A declared credential that is missing (or not the run owner's), of the
  * wrong type, or without its `env` / `mountPath` fails with `not_found` / `validation_failed`,
- * which fails the run with that message.
+ * and a runtime that cannot bind read-only files with `runtime_unavailable`: each fails the run
+ * with that message.
  */
 export async function deliverCredentials(
   source: CredentialSource | undefined,
@@ -141,7 +117,7 @@ export async function deliverCredentials(
       if (type !== CredentialType.Files) {
         throw unusable(use.name, namespace, `as: file needs a files credential, not ${type}`);
       }
-      await placeFiles(runtime, ref, use.name, secret, use.mountPath);
+      await bindFiles(runtime, ref, use.name, secret, use.mountPath);
     }
   }
   return env;
