@@ -12,7 +12,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
@@ -31,12 +31,12 @@ import {
   encodeLaunch,
   PROCESS_ID,
 } from './background-files.ts';
+import { DirChanges } from './dir-changes.ts';
 import { HOST_ENV } from './exec.ts';
 import { identify, isAlive } from './process-identity.ts';
 import { signalCommand, signalFromCode, signalName } from './process-signals.ts';
 
 const SUPERVISOR = fileURLToPath(new URL('./background-supervisor.pl', import.meta.url));
-const POLL_MS = 50;
 /** A killed process's supervisor records its end within a few ms. */
 const SETTLE_POLL_MS = 2;
 
@@ -218,7 +218,7 @@ export class BackgroundProcesses {
           await sleep(20);
         }
       },
-      exit: waitForExit(() => this.#info(id)),
+      exit: waitForExit(dir, () => this.#info(id)),
     };
   }
 }
@@ -246,20 +246,26 @@ class PolledExit extends Promise<ExitStatus> {
   }
 }
 
-function waitForExit(info: () => ProcessInfo | undefined): Promise<ExitStatus> {
+function waitForExit(dir: string, info: () => ProcessInfo | undefined): Promise<ExitStatus> {
   let resolveExit: (status: ExitStatus) => void = () => {};
   const exit = new PolledExit((resolve) => {
     resolveExit = resolve;
   });
-  const check = (): void => {
-    const current = info();
-    if (current === undefined || !current.running) {
-      resolveExit(current?.exit ?? { exitCode: null, signal: null, timedOut: false });
-      return;
-    }
-    setTimeout(check, POLL_MS);
+  exit.onFirstThen = () => {
+    const changes = new DirChanges(dir);
+    changes.start();
+    void (async () => {
+      for (;;) {
+        const current = info();
+        if (current === undefined || !current.running) {
+          changes.close();
+          resolveExit(current?.exit ?? { exitCode: null, signal: null, timedOut: false });
+          return;
+        }
+        await changes.changed();
+      }
+    })();
   };
-  exit.onFirstThen = check;
   return exit;
 }
 
@@ -268,12 +274,17 @@ function followFile(path: string, isDone: () => boolean): ReadableStream<Uint8Ar
   let fd: number | undefined;
   let offset = 0;
   let isCancelled = false;
+  // Output and the exit status are files of the same directory: any of them wakes the reader.
+  const changes = new DirChanges(dirname(path));
   const close = (): void => {
+    changes.close();
     if (fd !== undefined) closeSync(fd);
     fd = undefined;
   };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
+      // Watching before reading: a write after the read below wakes the wait after it.
+      changes.start();
       fd ??= openSync(path, 'r');
       while (!isCancelled) {
         // Decide "done" before reading, so output written just before the end is not lost.
@@ -290,7 +301,7 @@ function followFile(path: string, isDone: () => boolean): ReadableStream<Uint8Ar
           controller.close();
           return;
         }
-        await sleep(POLL_MS);
+        await changes.changed();
       }
     },
     cancel() {
