@@ -77,14 +77,20 @@ export function withCredentialKeys(
 }
 
 /**
- * What the run controller delivers into runs' sandboxes: a credential of the run's namespace,
- * only when the run's owner created it (so a user's run cannot read another user's secrets).
+ * What the run controller delivers into runs' sandboxes, and the sandbox controller binds for
+ * template credential mounts: a credential of the run's (sandbox's) namespace, only when its
+ * owner created it (so a user's run or sandbox cannot read another user's secrets).
  */
 export function runCredentialSource(credentials: CredentialStore, audit: Audit): CredentialSource {
-  return async ({ namespace, name, owner, runName, use }) => {
+  return async ({ namespace, name, owner, runName, sandboxName, use }) => {
     const secret = await credentials.get(namespace, name);
     if (secret === undefined || secret.credential.owner !== owner) return undefined;
-    await auditUse(audit, owner, { kind: 'Credential', namespace, name }, { run: runName, use });
+    const details = {
+      ...(runName === undefined ? {} : { run: runName }),
+      ...(sandboxName === undefined ? {} : { sandbox: sandboxName }),
+      use,
+    };
+    await auditUse(audit, owner, { kind: 'Credential', namespace, name }, details);
     return secret;
   };
 }

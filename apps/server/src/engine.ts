@@ -119,7 +119,14 @@ export async function startEngine(
     toolMounts: harnessToolMounts(),
     storageReserve,
   });
-  const controller = await startSandboxController({ store, runtime, events, log });
+  const credentialSource = runCredentialSource(credentials, credentialAudit);
+  const controller = await startSandboxController({
+    store,
+    runtime,
+    events,
+    log,
+    credentials: credentialSource,
+  });
   const runServices = await startRunServices({
     home,
     store,
@@ -129,7 +136,7 @@ export async function startEngine(
     events,
     gateway,
     upstreams: withCredentialKeys(options.upstreams ?? {}, credentials, credentialAudit),
-    credentials: runCredentialSource(credentials, credentialAudit),
+    credentials: credentialSource,
     log,
   });
   const adopted = (await runtime.list()).length;

@@ -12,26 +12,36 @@ import {
   type SandboxRef,
 } from '@paddock/core';
 import { loadPolicy } from './admission.ts';
+import { credentialMountFiles, hasCredentialMounts } from './credential-mounts.ts';
+import type { CredentialSource } from './runs/credential-delivery.ts';
 
 export function hasHostMounts(spec: SandboxEnvironment): boolean {
   return spec.mounts?.some((mount) => mount.hostPath !== undefined) ?? false;
 }
 
-/** The provision request of a sandbox: with the roots its host mounts must resolve inside, if any. */
+/**
+ * The provision request of a sandbox: with the roots its host mounts must resolve inside, and
+ * the read-only files of its credential mounts (`credentialMountFiles`), if any.
+ */
 export async function provisionRequestOf(
   store: ResourceStore,
   sandbox: Sandbox,
   ref: SandboxRef,
   spec: SandboxEnvironment,
+  credentials?: CredentialSource,
 ): Promise<ProvisionRequest> {
-  if (!hasHostMounts(spec)) return { ...ref, spec };
+  const request: ProvisionRequest = { ...ref, spec };
+  if (hasCredentialMounts(spec)) {
+    request.readOnlyFiles = await credentialMountFiles(credentials, sandbox, spec);
+  }
+  if (!hasHostMounts(spec)) return request;
   const policy = await loadPolicy(store, sandbox.metadata.namespace ?? 'default');
-  return { ...ref, spec, allowedHostPaths: policy.allowedHostPaths ?? [] };
+  return { ...request, allowedHostPaths: policy.allowedHostPaths ?? [] };
 }
 
 /**
- * A provision the runtime refused for what the spec asks (a host path that resolves outside the
- * allowed roots, a missing directory): a failed `mounts` step, which retrying would not change.
+ * A provision refused for what the spec asks (a host path that resolves outside the allowed
+ * roots, a missing directory, a credential mount whose credential is missing): a failed `mounts` step, which retrying would not change.
  * Undefined for any other error, which the work queue retries.
  */
 export function provisionRefusal(error: unknown): { step: string; output: string } | undefined {

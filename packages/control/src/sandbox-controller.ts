@@ -1,6 +1,7 @@
 import type { ResourceStore, SandboxRuntime } from '@paddock/core';
 import type { EventRecorder } from './event-recorder.ts';
 import { ControllerManager } from './kit/manager.ts';
+import type { CredentialSource } from './runs/credential-delivery.ts';
 import { runtimeRefOf } from './runtime-ref.ts';
 import { reconcileSandbox } from './sandbox-reconciler.ts';
 import { WARM_POOL_NAMESPACE, WarmPool } from './warm-pool.ts';
@@ -18,6 +19,8 @@ export type SandboxControllerOptions = {
    */
   concurrency?: number;
   log?: (line: string) => void;
+  /** Where template `mounts[].credential` are read (none: such sandboxes fail to provision). */
+  credentials?: CredentialSource;
 };
 
 export type SandboxController = {
@@ -47,7 +50,14 @@ export async function startSandboxController(
   const kit = new ControllerManager(options.store, { log });
   const store = kit.store;
   const warmPool = new WarmPool({ store, runtime, events, now, log });
-  const deps = { store, runtime, events, now, warmPool };
+  const deps = {
+    store,
+    runtime,
+    events,
+    now,
+    warmPool,
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+  };
   const sandboxes = kit
     .controller({
       name: 'sandbox',

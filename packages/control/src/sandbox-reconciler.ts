@@ -23,6 +23,7 @@ import { StatusWriter } from './kit/status-writer.ts';
 import type { ReconcileResult } from './kit/work-queue.ts';
 import { sandboxLifecycle } from './lifecycles.ts';
 import { applyProvisioningSteps, MAIN_PROCESS_ID, startMainProcess } from './provisioning.ts';
+import type { CredentialSource } from './runs/credential-delivery.ts';
 import { refToId, runtimeRefOf } from './runtime-ref.ts';
 import type { WarmPool } from './warm-pool.ts';
 
@@ -39,6 +40,8 @@ export type ReconcileDeps = {
   events: EventRecorder;
   now: () => Date;
   warmPool?: WarmPool;
+  /** Where template `mounts[].credential` are read, with the sandbox owner's rights. */
+  credentials?: CredentialSource;
 };
 
 /** One pass: the deps and the status writer of the Sandbox lifecycle. */
@@ -134,7 +137,8 @@ async function create(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
   const ref = claimed ?? runtimeRefOf(sandbox);
   if (!fromWarmPool) {
     try {
-      await deps.runtime.provision(await provisionRequestOf(deps.store, sandbox, ref, spec));
+      const request = await provisionRequestOf(deps.store, sandbox, ref, spec, deps.credentials);
+      await deps.runtime.provision(request);
     } catch (error) {
       const refusal = provisionRefusal(error);
       if (refusal === undefined) throw error;

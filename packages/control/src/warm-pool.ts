@@ -10,6 +10,7 @@ import {
   type SandboxRuntime,
   TemplateKind,
 } from '@paddock/core';
+import { hasCredentialMounts } from './credential-mounts.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import { hasHostMounts } from './host-mount-provision.ts';
 import { WorkQueue } from './kit/work-queue.ts';
@@ -258,6 +259,11 @@ async function desiredPools(
       // Host mounts are judged against the claiming sandbox's namespace policy: never pooled.
       if (hasHostMounts(spec)) {
         log?.(`warm pool for ${kind}/${name}: templates with host mounts are not pooled`);
+        continue;
+      }
+      // A credential mount is the claimant's owner's credential: never pooled either.
+      if (hasCredentialMounts(spec)) {
+        log?.(`warm pool for ${kind}/${name}: templates with credential mounts are not pooled`);
         continue;
       }
       const key = poolKey(kind, namespace, name);

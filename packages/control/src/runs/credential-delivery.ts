@@ -21,15 +21,17 @@ import { OWNER_ANNOTATION } from '../admission.ts';
 import { filesOfArchive } from './credential-files.ts';
 
 /**
- * Looks up a credential for a run (and audits the use). `undefined` when there is none the run's
- * owner may use in the run's namespace.
+ * Looks up a credential for a run or a sandbox's template mount (and audits the use).
+ * `undefined` when there is none the owner may use in that namespace.
  */
 export type CredentialSource = (request: {
   namespace: string;
   name: string;
-  /** The run's owner (its creator). */
+  /** The run's (or sandbox's) owner: its creator. */
   owner: string;
-  runName: string;
+  /** The run it is for, or the sandbox whose template mounts it. */
+  runName?: string;
+  sandboxName?: string;
   use: 'env' | 'file';
 }) => Promise<CredentialSecret | undefined>;
 
