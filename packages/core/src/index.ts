@@ -264,6 +264,7 @@ export {
   TemplateSpec,
   TemplateStatus,
   WarmPool,
+  WORKSPACE_SIZE_BOUNDS,
   Workspace,
 } from './template.ts';
 export {

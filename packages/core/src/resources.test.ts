@@ -88,6 +88,21 @@ describe('resource schemas', () => {
     assert.ok(run.kind === 'Run' && run.spec.mode === 'task');
   });
 
+  it('refuse a workspace size outside 16Mi..16Ti, naming the field, and accept one inside', () => {
+    const template = (spec: object) => ({ ...valid.SandboxTemplate, spec });
+    assert.deepEqual(
+      issuePaths(() =>
+        parseResource(template({ workspace: { size: '1Ki' }, resources: { storage: '17Ti' } })),
+      ),
+      ['spec.resources.storage', 'spec.workspace.size'],
+    );
+    assert.deepEqual(
+      issuePaths(() => parseResource(template({ workspace: { size: 'big' } }))),
+      ['spec.workspace.size'],
+    );
+    assert.equal(parseResource(template({ workspace: { size: '16Mi' } })).kind, 'SandboxTemplate');
+  });
+
   it('name every invalid field at once', () => {
     const bad = {
       ...valid.SandboxTemplate,

@@ -24,16 +24,13 @@ import {
   parseQuantity,
   quantityToInteger,
   type SandboxEnvironment,
+  WORKSPACE_SIZE_BOUNDS,
 } from '@paddock/core';
 import { findExecutable } from './host-binaries.ts';
 import type { SandboxDirs } from './sandbox-state.ts';
 
 const run = promisify(execFile);
 
-/** The smallest workspace size: room for an empty file system and some files. */
-export const MIN_WORKSPACE_BYTES = 16 * 1024 ** 2;
-/** The largest: the image is sparse, but ext4's metadata still grows with it. */
-export const MAX_WORKSPACE_BYTES = 16 * 1024 ** 4;
 const LOOP_CONTROL = '/dev/loop-control';
 const IMAGE = 'workspace.img';
 
@@ -71,7 +68,8 @@ export function workspaceLimit(spec: SandboxEnvironment): WorkspaceLimit | undef
         `must be a quantity of bytes such as 512Mi or 10Gi, not ${JSON.stringify(value)}`,
       );
     }
-    if (bytes < BigInt(MIN_WORKSPACE_BYTES) || bytes > BigInt(MAX_WORKSPACE_BYTES)) {
+    // Admission refuses these too (core's schema); a state written before it is checked here.
+    if (bytes < WORKSPACE_SIZE_BOUNDS.min || bytes > WORKSPACE_SIZE_BOUNDS.max) {
       throw invalid(field, `must be between 16Mi and 16Ti, not ${value}`);
     }
     candidates.push({ bytes: Number(bytes), field });
