@@ -101,7 +101,7 @@ describe('host commands', () => {
     symlinkSync(mkdtempSync(join(scratch, 'elsewhere-')), checked);
     assert.throws(
       () =>
-        launch({ sandboxDir: dir, hostUid: 2_000_000_123, toolSources: [checked] }, ['/bin/true']),
+        launch({ sandboxDir: dir, hostUid: 2_000_000_123, stagedDirs: [checked] }, ['/bin/true']),
       (error: Error & { stderr?: string }) =>
         /changed since it was checked/.test(error.stderr ?? ''),
     );

@@ -110,8 +110,8 @@ export type LaunchOptions = {
   hostUid?: number;
   sandboxDir: string;
   rootfs?: string;
-  /** Host directories to stage at `<sandboxDir>/tools/<i>` (their mount points must exist). */
-  toolSources?: readonly string[];
+  /** Host directories (tools, host mounts, the /etc copy) to stage at `<sandboxDir>/tools/<i>`. */
+  stagedDirs?: readonly string[];
   rlimits: readonly Rlimit[];
   /** Descriptors bwrap reads (its info and status descriptors, a seccomp program). */
   keep: readonly number[];
@@ -136,7 +136,7 @@ export function launchCommand(options: LaunchOptions): Argv {
           `uid=${options.hostUid}`,
           `sandbox=${options.sandboxDir}`,
           ...(options.rootfs === undefined ? [] : [`rootfs=${options.rootfs}`]),
-          ...(options.toolSources ?? []).map((source) => `tool=${source}`),
+          ...(options.stagedDirs ?? []).map((source) => `dir=${source}`),
         ];
   return helper(
     options.bin,

@@ -16,7 +16,8 @@
 # launch (the spawned pid ends as bwrap's: everything execs):
 #   uid=N           stage the directories in a private mount namespace, then become N:N with no
 #                   supplementary groups (Paddock runs as root)
-#   sandbox=DIR, rootfs=DIR, tool=DIR (repeatable): what to stage (see `stagedPaths`)
+#   sandbox=DIR, rootfs=DIR, dir=DIR (repeatable: tool directories, host mounts, the /etc
+#                   copy, each onto `tools/<i>` of the staged sandbox): what to stage
 # enter (forks once, for the pid namespace, and mirrors the command's exit like nsenter):
 #   pid=N           the sandbox's anchor: its namespaces, root and working directory are joined
 #   env=FILE        NUL-separated NAME=value pairs, read then removed (secrets never in argv)
@@ -42,7 +43,7 @@ if (@ARGV == 2 && $ARGV[0] eq '-r') {
 }
 my %NR = map { split /=/, $_, 2 } split /,/, shift @ARGV;
 my $mode = shift @ARGV;
-my (%opt, @keep, @cgroups, @rlimits, @tools, @files);
+my (%opt, @keep, @cgroups, @rlimits, @dirs, @files);
 while (@ARGV) {
   my $word = shift @ARGV;
   last if $word eq '--';
@@ -50,7 +51,7 @@ while (@ARGV) {
   if ($key eq 'keep') { push @keep, $value }
   elsif ($key eq 'cgroup') { push @cgroups, $value }
   elsif ($key eq 'rlimit') { push @rlimits, $value }
-  elsif ($key eq 'tool') { push @tools, $value }
+  elsif ($key eq 'dir') { push @dirs, $value }
   elsif ($key eq 'file') { push @files, $value }
   else { $opt{$key} = $value }
 }
@@ -146,12 +147,12 @@ sub stage {
   my $rootfs = defined $opt{rootfs} ? dir_fd($opt{rootfs}) : undef;
   # Bound through the descriptor, which must still be the path that was checked (resolved, under
   # an allowed root): a directory swapped for a symlink since then is refused, not followed.
-  my @toolfds = map {
+  my @dirfds = map {
     my $fh = dir_fd($_);
     my $opened = readlink('/proc/self/fd/' . fileno($fh));
     fail("$_ changed since it was checked (now $opened)") if $opened ne $_;
     $fh;
-  } @tools;
+  } @dirs;
   my $staged = '/tmp';
   # The sandbox directory recursively (16384, MS_REC): a size-limited workspace is a mount in it.
   if ($rootfs) {
@@ -163,8 +164,8 @@ sub stage {
   } else {
     bind_fd($sandbox, '/tmp', 16384);
   }
-  for my $i (0 .. $#toolfds) { bind_fd($toolfds[$i], "$staged/tools/$i", 0) }
-  close $_ for $sandbox, grep { defined } $rootfs, @toolfds;
+  for my $i (0 .. $#dirfds) { bind_fd($dirfds[$i], "$staged/tools/$i", 0) }
+  close $_ for $sandbox, grep { defined } $rootfs, @dirfds;
   call('setgroups', 0, 0);
   call('setresgid', $opt{uid} + 0, $opt{uid} + 0, $opt{uid} + 0);
   call('setresuid', $opt{uid} + 0, $opt{uid} + 0, $opt{uid} + 0);

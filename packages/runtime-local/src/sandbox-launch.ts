@@ -131,18 +131,18 @@ export async function launchSandbox(
 ): Promise<Incarnation> {
   writeGeneratedEtc(dirs, hostnameOf(state));
   // Host mounts are staged like tool directories, at the indexes after them.
-  const toolSources = [
+  const stagedDirs = [
     ...[...(context.toolMounts ?? []), ...(context.hostMounts ?? [])].map((mount) => mount.source),
     ...(context.etcView === undefined || state.spec.rootfs !== undefined ? [] : [context.etcView]),
   ];
-  makeToolMountPoints(dirs, context.isPrivileged ? toolSources.length : 0);
+  makeToolMountPoints(dirs, context.isPrivileged ? stagedDirs.length : 0);
   const argv = launchCommand({
     bin: context.bin,
     procs: cgroupJoinFiles(state.limits.cgroups, state.limits.mechanism),
     ...(context.isPrivileged ? { hostUid: state.hostUid } : {}),
     sandboxDir: dirs.dir,
     ...(state.spec.rootfs === undefined ? {} : { rootfs: state.spec.rootfs }),
-    toolSources,
+    stagedDirs,
     rlimits: context.rlimits,
     keep:
       context.seccompFile === undefined ? [INFO_FD, STATUS_FD] : [INFO_FD, STATUS_FD, SECCOMP_FD],

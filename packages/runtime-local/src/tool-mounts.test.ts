@@ -150,15 +150,15 @@ describe('tool mounts: command lines', () => {
       rlimits: [],
       keep: [],
       bwrapArgs: ['--unshare-all'],
-      toolSources: ['/root/node', '/work/agent'],
+      stagedDirs: ['/root/node', '/work/agent'],
     };
     const privileged = launchCommand({ ...common, hostUid: 2_000_000_000 }).args;
     assert.deepEqual(
-      privileged.filter((a) => /^(uid|sandbox|rootfs|tool)=/.test(a)),
-      ['uid=2000000000', 'sandbox=/data/sandboxes/ns/box', 'tool=/root/node', 'tool=/work/agent'],
+      privileged.filter((a) => /^(uid|sandbox|rootfs|dir)=/.test(a)),
+      ['uid=2000000000', 'sandbox=/data/sandboxes/ns/box', 'dir=/root/node', 'dir=/work/agent'],
     );
     const plain = launchCommand(common).args;
-    assert.ok(!plain.some((a) => /^(uid|sandbox|tool)=/.test(a)));
+    assert.ok(!plain.some((a) => /^(uid|sandbox|dir)=/.test(a)));
   });
 
   it("makes room in a rootfs's /opt: its entries one by one, minus those a tool replaces", () => {
