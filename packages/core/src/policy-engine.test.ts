@@ -503,6 +503,11 @@ describe('evaluate: properties', () => {
     fc.integer({ min: 0, max: 4096 }).map((n) => `${n}Mi`),
     fc.integer({ min: 0, max: 64 }).map((n) => `${n}Gi`),
   );
+  // A workspace is 16Mi at least (admission refuses smaller).
+  const workspaceSize = fc.oneof(
+    fc.integer({ min: 16, max: 4096 }).map((n) => `${n}Mi`),
+    fc.integer({ min: 1, max: 64 }).map((n) => `${n}Gi`),
+  );
   const duration = fc.oneof(
     fc.constant('0'),
     fc.integer({ min: 1, max: 5000 }).map((n) => `${n}s`),
@@ -557,8 +562,11 @@ describe('evaluate: properties', () => {
       spec: fc.record(
         {
           image: fc.constantFrom('ubuntu', 'ghcr.io/acme/x:1', 'evil.io/x@sha256:00', 'acme/tool'),
-          resources: fc.record({ cpu: quantity, memory: quantity, storage: quantity }, optional),
-          workspace: fc.record({ size: quantity }, optional),
+          resources: fc.record(
+            { cpu: quantity, memory: quantity, storage: workspaceSize },
+            optional,
+          ),
+          workspace: fc.record({ size: workspaceSize }, optional),
           timeout: duration,
           idleTimeout: duration,
           network: fc.record(

@@ -31,6 +31,8 @@ const json = (value: unknown) => JSON.stringify(value);
 const byName = (value: { name: string }) => value.name;
 const duration = fc.constantFrom('0', '30s', '5m', '1h');
 const quantity = fc.constantFrom('500m', '1', '2', '512Mi', '2Gi');
+/** A workspace is 16Mi at least (admission refuses smaller). */
+const workspaceSize = fc.constantFrom('16Mi', '512Mi', '2Gi', '10Gi');
 const one = fc.constantFrom;
 
 function specArb(unique: boolean): fc.Arbitrary<MergeableSpec> {
@@ -59,7 +61,7 @@ function specArb(unique: boolean): fc.Arbitrary<MergeableSpec> {
     { name: one('web', 'api'), port: one(80, 8080), protocol: one('http', 'tcp') },
     req('name', 'port'),
   );
-  const resources = { cpu: quantity, memory: quantity, storage: quantity, pids: one(64, 128) };
+  const resources = { cpu: quantity, memory: quantity, storage: workspaceSize, pids: one(64, 128) };
   const network = {
     egress: one('none', 'allowlist', 'open'),
     allowedDomains: list(one('a.com', '*.b.org', 'c.io'), json),
@@ -78,7 +80,7 @@ function specArb(unique: boolean): fc.Arbitrary<MergeableSpec> {
       idleTimeout: duration,
       isolation: one('process', 'gvisor', 'kata'),
       network: fc.record(network, opt),
-      workspace: fc.record({ size: quantity }, opt),
+      workspace: fc.record({ size: workspaceSize }, opt),
       mounts: list(mount, byName),
       repos: list(repo, json),
       files: list(file, (f) => f.path),
