@@ -210,9 +210,9 @@ describe('seccomp program', () => {
  */
 const PERL_PROBE = String.raw`
 use strict;
-my ($file, $prctl, @probes) = @ARGV;
-open(my $f, '<:raw', $file) or die "open: $!";
-my $prog = do { local $/; <$f> };
+my ($prctl, @probes) = @ARGV;
+binmode STDIN;
+my $prog = do { local $/; <STDIN> };
 syscall($prctl, 38, 1, 0, 0, 0) == 0 or die "no_new_privs: $!";
 my $fprog = pack('S x6 P', length($prog) / 8, $prog);
 syscall($prctl, 22, 2, $fprog, 0, 0) == 0 or die "seccomp: $!";
@@ -267,11 +267,11 @@ describe('seccomp program on the kernel', { skip: perlSkip }, () => {
         'perl',
         '-e',
         PERL_PROBE,
-        writeSeccompProgram(dir),
         String(prctl),
         ...probes,
       ],
-      { encoding: 'utf8' },
+      // On stdin: the test's own directory may be closed to nobody.
+      { encoding: 'utf8', input: readFileSync(writeSeccompProgram(dir)) },
     );
     assert.equal(result.status, 0, result.stderr);
     const errnos = Object.fromEntries(
