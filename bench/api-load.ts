@@ -1,24 +1,46 @@
-// The API load case (issue 4): the real server as a child process, driven through
-// @paddock/client with concurrent creates and execs; beside it the floor, the same execs through
-// the local runtime in process (no HTTP, no store, no auth). Every request must succeed and
-// every sandbox must be Running and listed: failures are collected, printed and counted.
-import { mkdtempSync, rmSync } from 'node:fs';
+// The API load case (issue 4, issue 15): the real server as a child process, driven through
+// @paddock/client, each measurement beside its floor taken in the same run:
+// - cold creates (create → Running, `shell`) at each concurrency vs bare bwrap sandboxes spawned
+//   to readiness at the same concurrency (bench/floor.ts floorSpawnRate);
+// - warm-pool claims (create → Running from a pool filled beforehand; the pool refills behind
+//   the claims, on the same cores, as it would in service);
+// - create → Running one at a time over HTTP vs the same through store + controller + runtime
+//   in process (no HTTP, no auth, no client);
+// - concurrent execs vs the same execs through the local runtime in process.
+// Every request must succeed and every sandbox must be Running and listed: failures are
+// collected, printed and counted. PADDOCK_BENCH_CPU_PROF=<dir> runs the server under --cpu-prof.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type PaddockClient } from '@paddock/client';
-import { runToCompletion } from '@paddock/control';
-import type { SandboxRef } from '@paddock/core';
+import { MemoryEventRecorder, runToCompletion, startSandboxController } from '@paddock/control';
+import type { ResourceStore, Sandbox, SandboxRef } from '@paddock/core';
 import { createLocalRuntime } from '@paddock/runtime-local';
+import { openSqliteStore } from '@paddock/store-sqlite';
 import { startPaddockProcess } from '@paddock/testkit';
+import { BUILTIN_TEMPLATES } from '../apps/server/src/builtin-templates.ts';
+import { floorSpawnRate } from './floor.ts';
 import { elapsedMs, fmtMs, progress, ratio, type Summary, summarize } from './stats.ts';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const CREATES = env('PADDOCK_BENCH_API_CREATES', 20);
-const CREATE_CONCURRENCY = env('PADDOCK_BENCH_API_CREATE_CONCURRENCY', 10);
+const CREATES = env('PADDOCK_BENCH_API_CREATES', 200);
+const CREATE_CONCURRENCIES = (process.env.PADDOCK_BENCH_API_CREATE_CONCURRENCY ?? '10,50')
+  .split(',')
+  .map(Number);
+const CLAIMS = env('PADDOCK_BENCH_API_CLAIMS', 200);
+const CLAIM_CONCURRENCY = env('PADDOCK_BENCH_API_CLAIM_CONCURRENCY', 10);
+const LATENCY_ROUNDS = env('PADDOCK_BENCH_API_LATENCY_ROUNDS', 20);
 const EXECS = env('PADDOCK_BENCH_API_EXECS', 200);
 const EXEC_CONCURRENCY = env('PADDOCK_BENCH_API_EXEC_CONCURRENCY', 20);
-const EXEC_SANDBOXES = Math.min(CREATES, env('PADDOCK_BENCH_API_EXEC_SANDBOXES', 4));
+const EXEC_SANDBOXES = env('PADDOCK_BENCH_API_EXEC_SANDBOXES', 4);
 const API_VERSION = 'paddock.dev/v1alpha1';
+// A template's warm pool holds at most 100: the claims share as many templates as they need.
+const WARM_POOL_MAX = 100;
+const WARM_TEMPLATES = Array.from(
+  { length: Math.ceil(CLAIMS / WARM_POOL_MAX) },
+  (_, i) => `bench-warm-${i}`,
+);
+const WARM_POOL_SIZE = Math.ceil(CLAIMS / WARM_TEMPLATES.length);
 
 export type Failure = { op: string; target: string; error: string };
 
@@ -113,28 +135,144 @@ async function runtimeFloor(dir: string, failures: Failure[]): Promise<Phase> {
   }
 }
 
+/** Creates a sandbox from `template` and waits for Running; anything else throws. */
+async function createRunning(
+  client: PaddockClient,
+  name: string,
+  templateRef: { kind: 'ClusterSandboxTemplate' | 'SandboxTemplate'; name: string },
+): Promise<Sandbox> {
+  await client.sandboxes.create({
+    apiVersion: API_VERSION,
+    kind: 'Sandbox',
+    metadata: { name },
+    spec: { templateRef },
+  });
+  const done = await client.sandboxes.waitFor(
+    name,
+    (s) => s.status?.phase === 'Running' || s.status?.phase === 'Error',
+    { timeoutMs: 120_000 },
+  );
+  if (done.status?.phase !== 'Running') {
+    throw new Error(`${name} ended ${done.status?.phase}: ${done.status?.message ?? ''}`);
+  }
+  return done;
+}
+
+/** Ready warm-pool entries of the SandboxTemplate `template` (metrics label kind/namespace/name). */
+async function warmReady(url: string, template: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('paddock_warm_pool_ready{') && l.includes(`/${template}"`));
+  return Number(line?.split(' ').at(-1) ?? 0);
+}
+
+const SHELL = BUILTIN_TEMPLATES.find((t) => t.metadata.name === 'shell');
+
+/**
+ * The in-process path: create → Running through store + controller + runtime in this process,
+ * one at a time, with the server's `shell` template; the same rounds as over HTTP.
+ */
+async function inProcessCreateToRunning(dir: string, failures: Failure[]): Promise<Summary> {
+  const root = join(dir, 'in-process');
+  mkdirSync(root, { recursive: true });
+  const store = await openSqliteStore({ path: join(root, 'paddock.db') });
+  const runtime = createLocalRuntime({ root: join(root, 'sandboxes') });
+  const controller = await startSandboxController({
+    store,
+    runtime,
+    events: new MemoryEventRecorder(),
+  });
+  const samples: number[] = [];
+  try {
+    if (SHELL) await store.create(SHELL);
+    for (let i = 0; i < LATENCY_ROUNDS; i++) {
+      progress(`in-process create → Running ${i + 1}/${LATENCY_ROUNDS}`);
+      const name = `inproc-${i}`;
+      const start = process.hrtime.bigint();
+      try {
+        const manifest: Sandbox = {
+          apiVersion: API_VERSION,
+          kind: 'Sandbox',
+          metadata: { name, namespace: 'default' },
+          spec: {
+            templateRef: { kind: 'ClusterSandboxTemplate', name: 'shell' },
+            desiredState: 'Running',
+          },
+        };
+        const created = await store.create(manifest);
+        await untilRunning(store, name, created.metadata.resourceVersion ?? '0');
+        samples.push(elapsedMs(start));
+      } catch (error) {
+        failures.push({ op: 'in-process create', target: name, error: (error as Error).message });
+      }
+    }
+    return summarize(samples);
+  } finally {
+    await controller.stop();
+    for (const ref of await runtime.list()) await runtime.destroy(ref).catch(() => {});
+    await runtime.close();
+    await store.close();
+  }
+}
+
+async function untilRunning(store: ResourceStore, name: string, from: string): Promise<void> {
+  for await (const event of store.watch('Sandbox', {
+    namespace: 'default',
+    resourceVersion: from,
+  })) {
+    const phase = event.object.status?.phase;
+    if (event.object.metadata.name !== name) continue;
+    if (phase === 'Running') return;
+    if (phase === 'Error') throw new Error(`${name}: ${event.object.status?.message}`);
+  }
+  throw new Error('watch ended');
+}
+
+type ColdRound = {
+  concurrency: number;
+  /** Bare bwrap sandboxes spawned to readiness per second at this concurrency. */
+  floorPerSec: number;
+  floorLatency: Summary;
+  createToRunning: Phase;
+  /** API creates/s over the floor's spawns/s (goal ≥ 0.8). */
+  vsFloor: number;
+};
+
 export type ApiLoadResults = {
   creates: number;
-  createConcurrency: number;
+  cold: ColdRound[];
+  claims: number;
+  claimConcurrency: number;
+  warmPoolSize: number;
+  warmClaims: Phase & { fromPool: number };
+  latencyRounds: number;
+  httpCreateToRunning: Summary;
+  inProcessCreateToRunning: Summary;
   execs: number;
   execConcurrency: number;
   execSandboxes: number;
-  createToRunning: Phase;
   exec: Phase;
   runtimeExecFloor: Phase;
-  ratios: { execP50VsFloor: number; execThroughputFloorVsApi: number };
+  ratios: {
+    httpVsInProcessP50: number;
+    execP50VsFloor: number;
+    execThroughputFloorVsApi: number;
+  };
   failures: Failure[];
 };
 
-/** Runs the API load case and prints its table; `failures` is empty when nothing was lost. */
 const SERVER_MAIN = join(import.meta.dirname, '..', 'apps', 'server', 'src', 'main.ts');
 
+/** Runs the API load case and prints its table; `failures` is empty when nothing was lost. */
 export async function runApiLoadBench(): Promise<ApiLoadResults> {
   const dir = mkdtempSync(join(tmpdir(), 'paddock-bench-api-'));
   const home = join(dir, 'home');
   const failures: Failure[] = [];
+  const profileDir = process.env.PADDOCK_BENCH_CPU_PROF;
   // The per-principal rate limit (default 50/s, burst 100) would turn load into 429s.
   const server = await startPaddockProcess([
+    ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
     SERVER_MAIN,
     '--addr',
     '127.0.0.1:0',
@@ -149,44 +287,118 @@ export async function runApiLoadBench(): Promise<ApiLoadResults> {
     throw error;
   });
   const client = createClient({ baseUrl: server.url, timeoutMs: 120_000 });
-  const names = Array.from({ length: CREATES }, (_, i) => `load-${i}`);
+  const shell = { kind: 'ClusterSandboxTemplate', name: 'shell' } as const;
+  const live = new Set<string>();
+  const settle = async () => {
+    await deleteAll(client, [...live], failures);
+    live.clear();
+  };
   try {
-    const createToRunning = await runPool(
-      CREATES,
-      CREATE_CONCURRENCY,
-      'api create → Running',
-      async (i) => {
-        const name = names[i] as string;
-        await client.sandboxes.create({
-          apiVersion: API_VERSION,
-          kind: 'Sandbox',
-          metadata: { name },
-          spec: { templateRef: { kind: 'ClusterSandboxTemplate', name: 'shell' } },
-        });
-        const done = await client.sandboxes.waitFor(
-          name,
-          (s) => s.status?.phase === 'Running' || s.status?.phase === 'Error',
-          { timeoutMs: 120_000 },
-        );
-        if (done.status?.phase !== 'Running') {
-          throw new Error(`${name} ended ${done.status?.phase}: ${done.status?.message ?? ''}`);
+    // Cold creates beside the floor at the same concurrency, each round cleaned up before the next.
+    const cold: ColdRound[] = [];
+    for (const concurrency of CREATE_CONCURRENCIES) {
+      progress(`floor: ${CREATES} bare bwrap spawns at concurrency ${concurrency}`);
+      const floor = await floorSpawnRate(CREATES, concurrency);
+      const names = Array.from({ length: CREATES }, (_, i) => `cold-${concurrency}-${i}`);
+      for (const name of names) live.add(name);
+      const createToRunning = await runPool(
+        CREATES,
+        concurrency,
+        `api create → Running (c=${concurrency})`,
+        async (i) => void (await createRunning(client, names[i] as string, shell)),
+        failures,
+      );
+      const listed = await listAll(client);
+      for (const name of names) {
+        const phase = listed.get(name);
+        if (phase !== 'Running') {
+          failures.push({
+            op: 'list',
+            target: name,
+            error: `listed as ${phase ?? 'missing (lost)'}`,
+          });
         }
+      }
+      cold.push({
+        concurrency,
+        floorPerSec: floor.perSec,
+        floorLatency: summarize(floor.latenciesMs),
+        createToRunning,
+        vsFloor: ratio(createToRunning.opsPerSec, floor.perSec),
+      });
+      console.log(
+        `cold c=${concurrency}: ${createToRunning.opsPerSec.toFixed(1)} creates/s (p50 ${fmtMs(createToRunning.latency.p50)}) vs floor ${floor.perSec.toFixed(1)}/s`,
+      );
+      progress('deleting');
+      const deleteStart = process.hrtime.bigint();
+      await settle();
+      console.log(`  deleted ${names.length} in ${fmtMs(elapsedMs(deleteStart))}`);
+    }
+
+    // Warm-pool claims: pools as big as the claims, filled before the first claim.
+    for (const name of WARM_TEMPLATES) {
+      await client.resources('SandboxTemplate').create({
+        apiVersion: API_VERSION,
+        kind: 'SandboxTemplate',
+        metadata: { name },
+        spec: { inheritsFrom: shell, warmPool: { size: WARM_POOL_SIZE } },
+      });
+    }
+    const fillDeadline = Date.now() + 300_000;
+    for (;;) {
+      let ready = 0;
+      for (const name of WARM_TEMPLATES) ready += await warmReady(server.url, name);
+      progress(`filling the warm pools ${ready}/${WARM_POOL_SIZE * WARM_TEMPLATES.length}`);
+      if (ready >= WARM_POOL_SIZE * WARM_TEMPLATES.length) break;
+      if (Date.now() > fillDeadline) {
+        failures.push({ op: 'warm pool', target: 'fill', error: `only ${ready} ready` });
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    let fromPool = 0;
+    const claimNames = Array.from({ length: CLAIMS }, (_, i) => `claim-${i}`);
+    for (const name of claimNames) live.add(name);
+    const claims = await runPool(
+      CLAIMS,
+      CLAIM_CONCURRENCY,
+      'api warm claim → Running',
+      async (i) => {
+        const name = claimNames[i] as string;
+        const template = WARM_TEMPLATES[i % WARM_TEMPLATES.length] as string;
+        const s = await createRunning(client, name, { kind: 'SandboxTemplate', name: template });
+        if (s.status?.fromWarmPool === true) fromPool++;
+        else throw new Error(`${name} was not served from the warm pool`);
       },
       failures,
     );
-    const listed = await listAll(client);
-    for (const name of names) {
-      const phase = listed.get(name);
-      if (phase !== 'Running') {
-        failures.push({
-          op: 'list',
-          target: name,
-          error: `listed as ${phase ?? 'missing (lost)'}`,
-        });
+    // Without its template the pool drains instead of refilling while the claims are deleted.
+    for (const name of WARM_TEMPLATES) await client.resources('SandboxTemplate').delete(name);
+    await settle();
+
+    // One at a time: HTTP vs in process.
+    const http: number[] = [];
+    for (let i = 0; i < LATENCY_ROUNDS; i++) {
+      progress(`http create → Running ${i + 1}/${LATENCY_ROUNDS}`);
+      const name = `seq-${i}`;
+      live.add(name);
+      const start = process.hrtime.bigint();
+      try {
+        await createRunning(client, name, shell);
+        http.push(elapsedMs(start));
+      } catch (error) {
+        failures.push({ op: 'http create', target: name, error: (error as Error).message });
       }
     }
+    await settle();
+    const inProcess = await inProcessCreateToRunning(dir, failures);
 
-    const targets = names.slice(0, EXEC_SANDBOXES);
+    // Execs on a few sandboxes, beside the same execs through the runtime in process.
+    const targets = Array.from({ length: EXEC_SANDBOXES }, (_, i) => `exec-${i}`);
+    for (const name of targets) {
+      live.add(name);
+      await createRunning(client, name, shell);
+    }
     const exec = await runPool(
       EXECS,
       EXEC_CONCURRENCY,
@@ -202,19 +414,33 @@ export async function runApiLoadBench(): Promise<ApiLoadResults> {
       },
       failures,
     );
+    await settle();
     const runtimeExecFloor = await runtimeFloor(dir, failures);
     progress('');
 
+    const httpSummary = summarize(http);
     const row = (label: string, p: Phase) =>
-      `${label.padEnd(36)} ${p.opsPerSec.toFixed(1).padStart(7)} ops/s  p50 ${fmtMs(p.latency.p50).padStart(9)}  p95 ${fmtMs(p.latency.p95).padStart(9)}  p99 ${fmtMs(p.latency.p99).padStart(9)}`;
+      `${label.padEnd(40)} ${p.opsPerSec.toFixed(1).padStart(7)} ops/s  p50 ${fmtMs(p.latency.p50).padStart(9)}  p95 ${fmtMs(p.latency.p95).padStart(9)}  p99 ${fmtMs(p.latency.p99).padStart(9)}`;
+    console.log(`\nPaddock API load (${CREATES} creates per round, ${CLAIMS} claims)`);
+    for (const c of cold) {
+      console.log(
+        `${`floor: bare bwrap → ready (c=${c.concurrency})`.padEnd(40)} ${c.floorPerSec.toFixed(1).padStart(7)} /s     p50 ${fmtMs(c.floorLatency.p50).padStart(9)}`,
+      );
+      console.log(row(`create → Running (HTTP, c=${c.concurrency})`, c.createToRunning));
+      console.log(`  creates/s vs floor: ${c.vsFloor.toFixed(2)}× (goal ≥ 0.8×)`);
+    }
     console.log(
-      `\nPaddock API load: ${CREATES} creates at concurrency ${CREATE_CONCURRENCY}, ` +
-        `${EXECS} execs at concurrency ${EXEC_CONCURRENCY} on ${EXEC_SANDBOXES} sandboxes`,
+      row(`warm claim → Running (c=${CLAIM_CONCURRENCY})`, claims),
+      ` ${fromPool}/${CLAIMS} from the pool (goal ≥ 300/s)`,
     );
-    console.log(row('create → Running (HTTP, shell)', createToRunning));
-    console.log(row('exec echo (HTTP, buffered)', exec));
+    const httpVsInProcessP50 = ratio(httpSummary.p50, inProcess.p50);
+    console.log(
+      `create → Running one at a time: HTTP p50 ${fmtMs(httpSummary.p50)}, in process p50 ${fmtMs(inProcess.p50)} → ${httpVsInProcessP50.toFixed(2)}× (goal ≤ 1.5×)`,
+    );
+    console.log(row(`exec echo (HTTP, c=${EXEC_CONCURRENCY})`, exec));
     console.log(row('exec echo (runtime in process, floor)', runtimeExecFloor));
     const ratios = {
+      httpVsInProcessP50,
       execP50VsFloor: ratio(exec.latency.p50, runtimeExecFloor.latency.p50),
       execThroughputFloorVsApi: ratio(runtimeExecFloor.opsPerSec, exec.opsPerSec),
     };
@@ -224,11 +450,17 @@ export async function runApiLoadBench(): Promise<ApiLoadResults> {
     );
     return {
       creates: CREATES,
-      createConcurrency: CREATE_CONCURRENCY,
+      cold,
+      claims: CLAIMS,
+      claimConcurrency: CLAIM_CONCURRENCY,
+      warmPoolSize: WARM_POOL_SIZE * WARM_TEMPLATES.length,
+      warmClaims: { ...claims, fromPool },
+      latencyRounds: LATENCY_ROUNDS,
+      httpCreateToRunning: httpSummary,
+      inProcessCreateToRunning: inProcess,
       execs: EXECS,
       execConcurrency: EXEC_CONCURRENCY,
       execSandboxes: EXEC_SANDBOXES,
-      createToRunning,
       exec,
       runtimeExecFloor,
       ratios,
@@ -236,16 +468,20 @@ export async function runApiLoadBench(): Promise<ApiLoadResults> {
     };
   } finally {
     progress('cleaning up');
-    await deleteAll(client, names, failures).catch((error: unknown) => {
+    await settle().catch((error: unknown) => {
       failures.push({ op: 'cleanup', target: 'all', error: (error as Error).message });
     });
     await server.stop();
-    // The server leaves sandboxes running on SIGTERM by design: destroy any the deletes missed.
+    // The server leaves sandboxes running on SIGTERM by design: destroy any the deletes missed
+    // (warm-pool entries included: the server keeps its pool across restarts).
     const runtime = createLocalRuntime({ root: join(home, 'sandboxes') });
     for (const ref of await runtime.list()) {
-      failures.push({ op: 'cleanup', target: ref.name, error: 'still running after delete' });
+      if (ref.namespace !== 'paddock-warm') {
+        failures.push({ op: 'cleanup', target: ref.name, error: 'still running after delete' });
+      }
       await runtime.destroy(ref).catch(() => {});
     }
+    await runtime.close();
     rmSync(dir, { recursive: true, force: true });
     progress('');
     if (failures.length > 0) {

@@ -64,3 +64,51 @@ export function startIdleFloor(n: number): { pids: number[]; stop(): void } {
     },
   };
 }
+
+/**
+ * The spawn-rate floor: `count` bare sandboxes started at most `concurrency` at a time, each
+ * counted once it is ready (its shell has printed a line, then it idles as `sleep infinity`);
+ * all are killed at the end. Returns sandboxes ready per second and each one's time to ready.
+ */
+export async function floorSpawnRate(
+  count: number,
+  concurrency: number,
+): Promise<{ perSec: number; latenciesMs: number[] }> {
+  const started: number[] = [];
+  const latenciesMs: number[] = [];
+  let next = 0;
+  const start = process.hrtime.bigint();
+  const one = (i: number) =>
+    new Promise<void>((resolve, reject) => {
+      const opStart = process.hrtime.bigint();
+      const child = spawn(
+        'bwrap',
+        floorArgs(`spawn-${i}`, ['/bin/sh', '-c', 'echo ready; exec sleep infinity']),
+        { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
+      );
+      if (child.pid !== undefined) started.push(child.pid);
+      child.once('error', reject);
+      child.stdout.once('data', () => {
+        latenciesMs.push(elapsedMs(opStart));
+        child.stdout.destroy();
+        child.unref();
+        resolve();
+      });
+    });
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, count) }, async () => {
+        for (let i = next++; i < count; i = next++) await one(i);
+      }),
+    );
+    return { perSec: (count / elapsedMs(start)) * 1000, latenciesMs };
+  } finally {
+    for (const pid of started) {
+      for (const p of processTree(pid).reverse()) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {}
+      }
+    }
+  }
+}

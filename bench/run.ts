@@ -6,20 +6,23 @@
 //   the scripted LLM (bench/harness.ts);
 // - gateway: streaming model calls through the LLM gateway vs straight to the scripted LLM
 //   (bench/gateway.ts);
-// - push: commit → wake of in-process watches and log follows (bench/push.ts).
-// PADDOCK_BENCH_ONLY=engine|api|harness|gateway|push runs one part. Prints tables and ratios and
-// merges the results into bench/results/latest.json (engine results at the top level, the others
-// under `api`, `harness`, `gateway` and `push`).
-// Exits non-zero when the API case lost or failed any request.
+// - push: commit → wake of in-process watches and log follows (bench/push.ts);
+// - memory: N idle sandboxes through the server (PSS, server RSS per sandbox, get/list at 5 vs
+//   at N) beside N bare bwrap sandboxes (bench/density.ts).
+// PADDOCK_BENCH_ONLY=engine|api|harness|gateway|push|memory runs one part. Prints tables and
+// ratios and merges the results into bench/results/latest.json (engine results at the top level,
+// the others under `api`, `harness`, `gateway`, `push` and `memory`).
+// Exits non-zero when the API or memory case lost or failed any request.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runApiLoadBench } from './api-load.ts';
+import { runDensityBench } from './density.ts';
 import { runEngineBench } from './engine.ts';
 import { runGatewayBench } from './gateway.ts';
 import { runHarnessBench } from './harness.ts';
 import { runPushBench } from './push.ts';
 
-const PARTS = ['engine', 'api', 'harness', 'gateway', 'push'] as const;
+const PARTS = ['engine', 'api', 'harness', 'gateway', 'push', 'memory'] as const;
 const only = process.env.PADDOCK_BENCH_ONLY;
 if (only !== undefined && only !== '' && !PARTS.some((p) => p === only)) {
   console.error(`PADDOCK_BENCH_ONLY must be one of ${PARTS.join(', ')}, not "${only}"`);
@@ -44,12 +47,13 @@ if (runs('engine')) {
     ...(harness ? { harness } : {}),
     ...(gateway ? { gateway } : {}),
     ...(results.push ? { push: results.push } : {}),
+    ...(results.memory ? { memory: results.memory } : {}),
   };
 }
 if (runs('api')) {
   const api = await runApiLoadBench();
   results.api = api;
-  failed = api.failures.length;
+  failed += api.failures.length;
 }
 if (runs('harness')) {
   results.harness = await runHarnessBench();
@@ -60,11 +64,16 @@ if (runs('gateway')) {
 if (runs('push')) {
   results.push = await runPushBench();
 }
+if (runs('memory')) {
+  const memory = await runDensityBench();
+  results.memory = memory;
+  failed += memory.failures.length;
+}
 
 mkdirSync(out, { recursive: true });
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 console.log('results: bench/results/latest.json');
 if (failed > 0) {
-  console.error(`bench: the API load case had ${failed} failure(s)`);
+  console.error(`bench: the API and memory cases had ${failed} failure(s)`);
   process.exitCode = 1;
 }

@@ -4,6 +4,8 @@ import { execFileSync, spawn } from 'node:child_process';
 
 export type PaddockProcess = {
   url: string;
+  /** The process id (to read its memory from /proc, say). */
+  pid: number;
   /** Everything the process wrote to stderr so far (its log), for failure reports. */
   stderr(): string;
   /** SIGTERM (SIGKILL after `graceMs`); resolves with the exit code, null if killed by a signal. */
@@ -46,6 +48,7 @@ export async function startPaddockProcess(
   });
   return {
     url,
+    pid: child.pid ?? 0,
     stderr: () => log,
     kill: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
