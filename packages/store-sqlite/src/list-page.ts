@@ -11,7 +11,8 @@ import { type ContinueToken, decodeContinue, encodeContinue } from './continue-t
 import { invalidField, rowNamespace } from './object-key.ts';
 import type { ObjectTable, PageCursor } from './object-table.ts';
 
-// Scan at least this many rows per step when a selector filters a page.
+// Scan at least this many rows per step when a selector filters a page (without one, a page
+// reads its own rows and one more: every row read is decoded and validated).
 const MIN_SCAN = 64;
 
 /** A list request, validated. `limit` 0 means all items (as in Kubernetes). */
@@ -50,7 +51,8 @@ export function readPage<K extends Kind>(
   const { kind, namespace, selector, limit, token } = query;
   const resourceVersion = token?.resourceVersion ?? currentVersion;
   const items: ResourceOf<K>[] = [];
-  const batch = limit === 0 ? undefined : Math.max(limit + 1, MIN_SCAN);
+  const isFiltered = selector.requirements.length > 0;
+  const batch = limit === 0 ? undefined : isFiltered ? Math.max(limit + 1, MIN_SCAN) : limit + 1;
   let cursor: PageCursor | undefined = token;
   for (;;) {
     const rows = objects.scan(kind, namespace, cursor, batch);
