@@ -64,39 +64,82 @@ function isStale(
 }
 
 /**
+ * The host uids one runtime claims and gives back. The uids its own sandboxes hold are read from
+ * their state once, at the first claim, then kept; the search for a free uid resumes where the
+ * last one ended (or at the lowest given back), so a claim costs a few system calls however many
+ * sandboxes the root holds.
+ */
+export class HostUidClaims {
+  readonly #root: string;
+  readonly #base: number;
+  readonly #claimsDir: string;
+  #ours: Set<number> | undefined;
+  #next: number;
+
+  constructor(root: string, base: number, claimsDir = HOST_UID_CLAIMS_DIR) {
+    this.#root = root;
+    this.#base = base;
+    this.#claimsDir = claimsDir;
+    this.#next = base;
+  }
+
+  /** A host uid that no sandbox under the root holds and no other runtime has claimed. */
+  claim(): number {
+    this.#ours ??= uidsUnder(this.#root);
+    const ours = this.#ours;
+    const theirs = new Map<string, Set<number>>();
+    const uidsOf = (holder: string): Set<number> => {
+      const uids = theirs.get(holder) ?? uidsUnder(holder);
+      theirs.set(holder, uids);
+      return uids;
+    };
+    for (let uid = Math.max(this.#next, this.#base); ; uid++) {
+      if (ours.has(uid)) continue;
+      if (this.#take(uid, uidsOf)) {
+        ours.add(uid);
+        this.#next = uid + 1;
+        return uid;
+      }
+    }
+  }
+
+  /** Gives `uid` back once the root's sandbox that held it is destroyed. */
+  release(uid: number): void {
+    this.#ours?.delete(uid);
+    this.#next = Math.min(this.#next, uid);
+    const path = join(this.#claimsDir, String(uid));
+    if (holderOf(path) !== this.#root) return;
+    try {
+      unlinkSync(path);
+    } catch {}
+  }
+
+  #take(uid: number, uidsOf: (root: string) => Set<number>): boolean {
+    const path = join(this.#claimsDir, String(uid));
+    try {
+      writeFileSync(path, this.#root, { flag: 'wx', mode: 0o600 });
+      return true;
+    } catch (error) {
+      // No usable claims directory (or another failure): unique under our root only.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return true;
+    }
+    if (isStale(path, this.#root, uid, uidsOf)) {
+      writeFileSync(path, this.#root, { mode: 0o600 });
+      return true;
+    }
+    return false;
+  }
+}
+
+/**
  * The lowest host uid from `base` that no sandbox under `root` holds and no other runtime has
  * claimed, claimed for `root`.
  */
 export function claimHostUid(root: string, base: number, claimsDir = HOST_UID_CLAIMS_DIR): number {
-  const ours = uidsUnder(root);
-  const theirs = new Map<string, Set<number>>();
-  const uidsOf = (holder: string): Set<number> => {
-    const uids = theirs.get(holder) ?? uidsUnder(holder);
-    theirs.set(holder, uids);
-    return uids;
-  };
-  for (let uid = base; ; uid++) {
-    if (ours.has(uid)) continue;
-    const path = join(claimsDir, String(uid));
-    try {
-      writeFileSync(path, root, { flag: 'wx', mode: 0o600 });
-      return uid;
-    } catch (error) {
-      // No usable claims directory (or another failure): unique under our root only.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return uid;
-    }
-    if (isStale(path, root, uid, uidsOf)) {
-      writeFileSync(path, root, { mode: 0o600 });
-      return uid;
-    }
-  }
+  return new HostUidClaims(root, base, claimsDir).claim();
 }
 
 /** Gives `uid` back once `root`'s sandbox that held it is destroyed. */
 export function releaseHostUid(root: string, uid: number, claimsDir = HOST_UID_CLAIMS_DIR): void {
-  const path = join(claimsDir, String(uid));
-  if (holderOf(path) !== root) return;
-  try {
-    unlinkSync(path);
-  } catch {}
+  new HostUidClaims(root, uid, claimsDir).release(uid);
 }

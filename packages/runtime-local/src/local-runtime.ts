@@ -33,12 +33,7 @@ import { resolveBinaries } from './host-binaries.ts';
 import { bindCommand, HOST_HELPER, type HostBinaries, hostnameCommand } from './host-commands.ts';
 import { runHostHelper } from './host-helper-run.ts';
 import { resolveHostMounts } from './host-mounts.ts';
-import {
-  claimHostUid,
-  HOST_UID_CLAIMS_DIR,
-  prepareClaimsDir,
-  releaseHostUid,
-} from './host-uid-claims.ts';
+import { HOST_UID_CLAIMS_DIR, HostUidClaims, prepareClaimsDir } from './host-uid-claims.ts';
 import { checkPort, relayCommand, relayStream } from './ports.ts';
 import { type ProcessContext, prepareProcess } from './process-command.ts';
 import { isAlive } from './process-identity.ts';
@@ -96,7 +91,7 @@ export type LocalRuntimeOptions = {
   defaultLimits?: Partial<DefaultLimits>;
   /** First host uid for sandbox users when running as root; each sandbox gets its own. */
   hostUidBase?: number;
-  /** Where host uids are claimed host-wide (`/run/paddock/host-uids`; see `claimHostUid`). */
+  /** Where host uids are claimed host-wide (`/run/paddock/host-uids`; see `HostUidClaims`). */
   hostUidClaimsDir?: string;
   /** The egress proxies of `allowlist` sandboxes: host services they may reach, a decision log. */
   egress?: EgressOptions;
@@ -135,8 +130,7 @@ export class LocalRuntime implements SandboxRuntime {
   readonly #missing: string[];
   readonly #layout: CgroupLayout | undefined;
   readonly #defaults: DefaultLimits;
-  readonly #hostUidBase: number;
-  readonly #hostUidClaimsDir: string;
+  readonly #hostUids: HostUidClaims;
   readonly #isPrivileged: boolean;
   readonly #egress: EgressManager;
   readonly #toolMounts: readonly ToolMount[];
@@ -173,9 +167,13 @@ export class LocalRuntime implements SandboxRuntime {
       );
     }
     this.#defaults = { ...DEFAULT_LIMITS, ...options.defaultLimits };
-    this.#hostUidBase = options.hostUidBase ?? DEFAULT_HOST_UID_BASE;
-    this.#hostUidClaimsDir = options.hostUidClaimsDir ?? HOST_UID_CLAIMS_DIR;
-    if (this.#isPrivileged) prepareClaimsDir(this.#hostUidClaimsDir);
+    const claimsDir = options.hostUidClaimsDir ?? HOST_UID_CLAIMS_DIR;
+    this.#hostUids = new HostUidClaims(
+      this.#root,
+      options.hostUidBase ?? DEFAULT_HOST_UID_BASE,
+      claimsDir,
+    );
+    if (this.#isPrivileged) prepareClaimsDir(claimsDir);
     this.#egress = new EgressManager(options.egress);
     this.#reserve = options.storageReserve;
     this.#seccompFile = writeSeccompProgram(this.#root);
@@ -228,9 +226,7 @@ export class LocalRuntime implements SandboxRuntime {
         namespace: request.namespace,
         name: request.name,
         uid: request.uid,
-        hostUid: this.#isPrivileged
-          ? claimHostUid(this.#root, this.#hostUidBase, this.#hostUidClaimsDir)
-          : (process.getuid?.() ?? 0),
+        hostUid: this.#isPrivileged ? this.#hostUids.claim() : (process.getuid?.() ?? 0),
         spec: request.spec,
         ...(request.allowedHostPaths === undefined
           ? {}
@@ -711,7 +707,7 @@ export class LocalRuntime implements SandboxRuntime {
     try {
       rmdirSync(dirname(dirs.dir));
     } catch {}
-    if (this.#isPrivileged) releaseHostUid(this.#root, state.hostUid, this.#hostUidClaimsDir);
+    if (this.#isPrivileged) this.#hostUids.release(state.hostUid);
   }
 
   /**
