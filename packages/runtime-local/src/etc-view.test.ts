@@ -43,8 +43,10 @@ describe('etc view', () => {
     assert.equal(readlinkSync(join(dir, 'mtab')), '../proc/self/mounts');
     for (const secret of ['shadow', 'ssl/private'])
       assert.ok(!existsSync(join(dir, secret)), secret);
-    // The host's passwd never: an empty file for bwrap to bind Paddock's over.
-    assert.equal(readFileSync(join(dir, 'passwd'), 'utf8'), '');
+    // The host's passwd never: Paddock's, and a placeholder for each sandbox's hostname.
+    assert.match(readFileSync(join(dir, 'passwd'), 'utf8'), /^user:x:1000:1000:/m);
+    assert.doesNotMatch(readFileSync(join(dir, 'passwd'), 'utf8'), /root:x:0:0$/m);
+    assert.equal(readFileSync(join(dir, 'hostname'), 'utf8'), '');
   });
 
   it('is made once, and anew when a host entry changes, leaving the old copy as it was', () => {

@@ -11,13 +11,16 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { generatedEtc } from './bwrap-launcher.ts';
 import { HOST_ETC } from './system-view.ts';
 
 /** Where Paddock as root keeps the copies: host-wide, gone at reboot (as the host uid claims). */
 export const SHARED_ETC_VIEWS = '/run/paddock/etc';
 
-/** Files a sandbox gets from Paddock instead of the host: empty here, bound over by bwrap. */
-const GENERATED = ['passwd', 'group', 'hosts', 'hostname', 'resolv.conf'];
+/** Paddock's passwd and group, the same in every sandbox: written into the copy. */
+const SHARED = generatedEtc('localhost');
+/** Files each sandbox gets from Paddock instead of the host: empty here, bound over by bwrap. */
+const PLACEHOLDERS = ['hosts', 'hostname', 'resolv.conf'];
 
 /**
  * The host `/etc` entries a sandbox sees (`HOST_ETC`), copied once into one directory that
@@ -25,7 +28,8 @@ const GENERATED = ['passwd', 'group', 'hosts', 'hostname', 'resolv.conf'];
  * of its mount table), the larger part of a sandbox's start. A copy is named by the state of the
  * host entries it was made from (their inode, size and change time), so a host change (new CA
  * certificates, a new linker cache) gives new sandboxes a new copy, and running sandboxes keep
- * the one they were started with. Placeholders stand for Paddock's generated files.
+ * the one they were started with. Paddock's passwd and group are in it (the same everywhere);
+ * placeholders stand for each sandbox's hosts and hostname.
  */
 export class EtcView {
   readonly #dir: string;
@@ -44,7 +48,8 @@ export class EtcView {
 
   /** The directory for a sandbox starting now, made if the host changed since the last one. */
   current(): string {
-    const stamp = createHash('sha256');
+    // Paddock's own files are part of what a copy is made from.
+    const stamp = createHash('sha256').update(SHARED.passwd).update(SHARED.group);
     const present: string[] = [];
     for (const name of HOST_ETC) {
       try {
@@ -71,7 +76,9 @@ export class EtcView {
         preserveTimestamps: true,
       });
     }
-    for (const name of GENERATED) writeFileSync(join(tmp, name), '', { mode: 0o644 });
+    writeFileSync(join(tmp, 'passwd'), SHARED.passwd, { mode: 0o644 });
+    writeFileSync(join(tmp, 'group'), SHARED.group, { mode: 0o644 });
+    for (const name of PLACEHOLDERS) writeFileSync(join(tmp, name), '', { mode: 0o644 });
     symlinkSync('../proc/self/mounts', join(tmp, 'mtab'));
     try {
       renameSync(tmp, dir);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, PaddockError } from '@paddock/core';
@@ -49,20 +49,37 @@ const INFO_FD = 3;
 const STATUS_FD = 4;
 const SECCOMP_FD = 5;
 
-function writeGeneratedEtc(dirs: SandboxDirs, hostname: string): void {
-  for (const [name, content] of Object.entries(generatedEtc(hostname))) {
-    writeFileSync(join(dirs.etc, name), content, { mode: 0o644 });
+/**
+ * The generated `/etc` files a sandbox binds from its own directory: its host name's, and with
+ * no `/etc` copy to carry them (a rootfs), passwd and group too.
+ */
+function sandboxEtcFiles(hasEtcView: boolean): Array<keyof ReturnType<typeof generatedEtc>> {
+  return hasEtcView ? ['hosts', 'hostname'] : ['passwd', 'group', 'hosts', 'hostname'];
+}
+
+function writeGeneratedEtc(dirs: SandboxDirs, hostname: string, hasEtcView: boolean): void {
+  const etc = generatedEtc(hostname);
+  for (const name of sandboxEtcFiles(hasEtcView)) {
+    writeFileSync(join(dirs.etc, name), etc[name], { mode: 0o644 });
   }
 }
 
-/** Fresh mount points `tools/<i>` for the staging namespace (on the host, empty directories). */
+/**
+ * Mount points `tools/<i>` for the staging namespace, exactly `count` of them: only ever empty
+ * directories on the host (the staged mounts exist in staging namespaces), so those of the last
+ * start are kept.
+ */
 function makeToolMountPoints(dirs: SandboxDirs, count: number): void {
   const tools = join(dirs.dir, TOOLS_DIR);
-  // Only ever empty directories on the host: the staged mounts exist in staging namespaces.
-  rmSync(tools, { recursive: true, force: true });
-  if (count === 0) return;
-  mkdirSync(tools, { mode: 0o711 });
-  for (let i = 0; i < count; i += 1) mkdirSync(stagedToolPath(dirs.dir, i), { mode: 0o711 });
+  if (count === 0) {
+    rmSync(tools, { recursive: true, force: true });
+    return;
+  }
+  mkdirSync(tools, { recursive: true, mode: 0o711 });
+  const present = new Set(readdirSync(tools));
+  for (let i = 0; i < count; i += 1)
+    if (!present.delete(String(i))) mkdirSync(stagedToolPath(dirs.dir, i), { mode: 0o711 });
+  for (const extra of present) rmSync(join(tools, extra), { recursive: true, force: true });
 }
 
 /** The bwrap argv of a sandbox, with paths as bwrap sees them (staged when privileged). */
@@ -90,7 +107,7 @@ export function sandboxBwrapArgs(
           shareNetwork,
           toolDests: (context.toolMounts ?? []).map((mount) => mount.dest),
         });
-  const etc = ['passwd', 'group', 'hosts', 'hostname'];
+  const etc = sandboxEtcFiles(rootfs === undefined && etcView !== undefined);
   return buildBwrapArgs({
     hostname: hostnameOf(state),
     shareNetwork,
@@ -129,7 +146,11 @@ export async function launchSandbox(
   state: SandboxState,
   context: LaunchContext,
 ): Promise<Incarnation> {
-  writeGeneratedEtc(dirs, hostnameOf(state));
+  writeGeneratedEtc(
+    dirs,
+    hostnameOf(state),
+    state.spec.rootfs === undefined && context.etcView !== undefined,
+  );
   // Host mounts are staged like tool directories, at the indexes after them.
   const stagedDirs = [
     ...[...(context.toolMounts ?? []), ...(context.hostMounts ?? [])].map((mount) => mount.source),

@@ -18,8 +18,10 @@ function processesOf(dir: string, hostUid: number | undefined): string[] {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
       const detail = `uid ${uid}, ${/^State:\s+(.*)$/m.exec(status)?.[1]}, parent ${/^PPid:\s+(\d+)/m.exec(status)?.[1]}`;
-      // A zombie handed to pid 1 is dead and waits for init (slow to reap on some hosts).
-      if (/^State:\s+Z/m.test(status) && /^PPid:\s+1$/m.test(status)) continue;
+      // A zombie is dead: handed to pid 1 it waits for init (slow to reap on some hosts); one of
+      // this process's own children (bwrap, spawned by the runtime) is reaped on its next turn.
+      const parent = Number(/^PPid:\s+(\d+)$/m.exec(status)?.[1]);
+      if (/^State:\s+Z/m.test(status) && (parent === 1 || parent === process.pid)) continue;
       if (command.includes(`${dir}/`) || (hostUid !== undefined && Number(uid) === hostUid)) {
         found.push(`process ${pid} (${detail}): ${command.slice(0, 120)}`);
       }
