@@ -5,6 +5,7 @@
 #   perl host-helper.pl NUMBERS launch OPTION... -- bwrap ARG...
 #   perl host-helper.pl NUMBERS enter OPTION... -- COMMAND ARG...
 #   perl host-helper.pl -r FD  (the same words, NUL-ended, read from descriptor FD)
+#   perl host-helper.pl -z     (the launcher: launch requests on stdin, see below)
 #
 # NUMBERS: the host's system call numbers, `name=nr,...` (host-commands.ts knows the tables).
 # OPTIONs are `key=value` words:
@@ -41,6 +42,111 @@ if (@ARGV == 2 && $ARGV[0] eq '-r') {
   close $request;
   exit 0 unless @ARGV;    # the pool closed without a request
 }
+# `-z`: the launcher (see launcher.ts), started once, small, so that starting a sandbox costs a
+# fork of it rather than a fork of Paddock (which copies all of Paddock's memory map). Requests
+# on stdin: `ID\0COUNT\0` then COUNT words, each NUL-ended: a `launch` command line whose bwrap
+# has `--info-fd 3`. For each, a watcher process starts bwrap (`launched` below falls through to
+# the launch itself, with bwrap's stderr and info descriptor on pipes to the watcher), waits
+# until the sandbox's init has forked and exec'd its anchor, and answers one line on stdout:
+# `ID ok MONITOR INIT`, or `ID err MESSAGE` after killing what it started. Ends with its stdin.
+if (@ARGV == 1 && $ARGV[0] eq '-z') {
+  $0 = 'paddock-launcher';
+  $SIG{CHLD} = 'IGNORE';    # watchers end on their own; nothing waits for them
+  local $/ = "\0";
+  while (defined(my $id = <STDIN>)) {
+    chomp $id;
+    chomp(my $count = <STDIN> // 0);
+    my @words;
+    for (1 .. $count) { my $w = <STDIN>; chomp $w; push @words, $w }
+    my $watcher = fork;
+    next if !defined $watcher || $watcher > 0;
+    $SIG{CHLD} = 'DEFAULT';
+    launched($id, @words) and last;    # only the bwrap side gets here
+  }
+  exit 0 unless @ARGV && $ARGV[0] ne '-z';
+}
+
+sub answer { my $line = join(' ', @_); $line =~ s/\n/ | /g; syswrite(STDOUT, "$line\n"); }
+
+# In a watcher: forks the launch and watches it. Returns true in the launch's own process, with
+# @ARGV set to its words; the watcher itself answers and exits.
+sub launched {
+  my ($id, @words) = @_;
+  pipe(my $info_r, my $info_w) or do { answer($id, 'err', "pipe: $!"); exit 0 };
+  pipe(my $err_r, my $err_w) or do { answer($id, 'err', "pipe: $!"); exit 0 };
+  my $monitor = fork;
+  if (!defined $monitor) { answer($id, 'err', "fork: $!"); exit 0 }
+  if ($monitor == 0) {
+    close $info_r;
+    close $err_r;
+    open(STDIN, '<', '/dev/null');
+    open(STDOUT, '>', '/dev/null');
+    open(STDERR, '>&', $err_w);
+    close $err_w;
+    # Its own session, as Paddock's detached spawn gave it; bwrap's info descriptor is 3.
+    syscall($1 + 0, 0) if $words[0] =~ /(?:^|,)setsid=(\d+)/;
+    if (fileno($info_w) != 3) {
+      my ($dup3) = $words[0] =~ /(?:^|,)dup3=(\d+)/;
+      syscall($dup3 + 0, fileno($info_w), 3, 0);
+      close $info_w;
+    } else {
+      fcntl($info_w, 2, 0);
+      $main::info_w = $info_w;
+    }
+    @ARGV = @words;
+    return 1;
+  }
+  close $info_w;
+  close $err_w;
+  # bwrap writes its init's pid on the info descriptor; the anchor is up once the init has forked
+  # a child that exec'd (another executable than the init's).
+  my ($info, $errors, $init) = ('', '');
+  my $deadline = time + 10;
+  my ($rin, $ein) = ('', '');
+  vec($rin, fileno($info_r), 1) = 1;
+  vec($rin, fileno($err_r), 1) = 1;
+  my ($info_open, $err_open) = (1, 1);
+  while (time < $deadline) {
+    if (!defined $init) {
+      my $rout = $rin;
+      last unless $info_open || $err_open;
+      select($rout, undef, undef, 0.5) > 0 or next;
+      for ([ $info_r, \$info, \$info_open ], [ $err_r, \$errors, \$err_open ]) {
+        my ($fh, $text, $open) = @$_;
+        next unless $$open && vec($rout, fileno($fh), 1);
+        my $n = sysread($fh, my $chunk, 4096);
+        if ($n) { $$text .= $chunk } else { $$open = 0; vec($rin, fileno($fh), 1) = 0 }
+      }
+      ($init) = $info =~ /"child-pid"\s*:\s*(\d+)/;
+      next;
+    }
+    last if waitpid($monitor, 1) == $monitor;    # WNOHANG: bwrap ended
+    my $init_exe = readlink("/proc/$init/exe");
+    if (open(my $c, '<', "/proc/$init/task/$init/children")) {
+      my @children = split ' ', (<$c> // '');
+      close $c;
+      for (@children) {
+        my $exe = readlink("/proc/$_/exe");
+        if (defined $exe && defined $init_exe && $exe ne $init_exe) {
+          answer($id, 'ok', $monitor, $init);
+          exit 0;
+        }
+      }
+    }
+    select(undef, undef, undef, 0.001);
+  }
+  # Whatever bwrap said before it failed.
+  while ($err_open) {
+    my $n = sysread($err_r, my $chunk, 4096);
+    if ($n) { $errors .= $chunk } else { $err_open = 0 }
+    last if length($errors) > 65536;
+  }
+  kill 'KILL', -$monitor;
+  my @last = grep { length } split /\n/, $errors;
+  answer($id, 'err', join("\n", @last[ ($#last > 4 ? $#last - 4 : 0) .. $#last ]) || 'bwrap exited');
+  exit 0;
+}
+
 my %NR = map { split /=/, $_, 2 } split /,/, shift @ARGV;
 my $mode = shift @ARGV;
 my (%opt, @keep, @cgroups, @rlimits, @dirs, @files);

@@ -34,6 +34,7 @@ import { bindCommand, HOST_HELPER, type HostBinaries, hostnameCommand } from './
 import { runHostHelper } from './host-helper-run.ts';
 import { resolveHostMounts } from './host-mounts.ts';
 import { HOST_UID_CLAIMS_DIR, HostUidClaims, prepareClaimsDir } from './host-uid-claims.ts';
+import { Launcher } from './launcher.ts';
 import { checkPort, relayCommand, relayStream } from './ports.ts';
 import { type ProcessContext, prepareProcess } from './process-command.ts';
 import { isAlive } from './process-identity.ts';
@@ -55,7 +56,7 @@ import {
 import { rootlessProblem } from './rootless.ts';
 import { createSandboxCgroups, killCgroups, oomKills, removeCgroups } from './sandbox-cgroups.ts';
 import { checkHostname, rewriteHostFiles, setUtsName } from './sandbox-hostname.ts';
-import { LAUNCH_STDIO, type LaunchContext, launchSandbox } from './sandbox-launch.ts';
+import { type LaunchContext, launchSandbox } from './sandbox-launch.ts';
 import { checkRootfs, createSandboxDirs, initExit } from './sandbox-setup.ts';
 import {
   ensureDir,
@@ -138,9 +139,9 @@ export class LocalRuntime implements SandboxRuntime {
   /** The compiled seccomp filter every sandbox process runs under (`seccomp.ts`). */
   readonly #seccompFile: string;
   readonly #locks = new Map<string, Promise<unknown>>();
-  /** Host helpers started ahead of need: for execs, and for sandbox starts. */
+  /** Host helpers started ahead of need, for execs; the launcher starts sandboxes. */
   readonly #helpers: HelperPool;
-  readonly #launchers: HelperPool;
+  readonly #launcher: Launcher;
   readonly #etcView: EtcView;
   /** Why rootless sandboxes cannot start here, probed once on the first provision or start. */
   #rootlessProblem: { problem: string | undefined } | undefined;
@@ -155,7 +156,7 @@ export class LocalRuntime implements SandboxRuntime {
     this.#etcView = new EtcView(
       process.getuid?.() === 0 ? SHARED_ETC_VIEWS : join(this.#root, '.system', 'etc'),
     );
-    this.#launchers = new HelperPool(binaries.perl, HOST_HELPER, LAUNCH_STDIO);
+    this.#launcher = new Launcher(binaries.perl, HOST_HELPER);
     this.#missing = missing;
     this.#isPrivileged = process.getuid?.() === 0;
     const preference = options.limits ?? 'auto';
@@ -197,7 +198,7 @@ export class LocalRuntime implements SandboxRuntime {
   /** Stops this instance's egress proxies; sandboxes keep running. */
   async close(): Promise<void> {
     this.#helpers.close();
-    this.#launchers.close();
+    this.#launcher.close();
     await this.#egress.closeAll();
   }
 
@@ -634,7 +635,7 @@ export class LocalRuntime implements SandboxRuntime {
       ...(isAllowlist(state) ? { egressDir: dirs.egress } : {}),
       toolMounts: this.#toolMounts,
       seccompFile: this.#seccompFile,
-      launchers: this.#launchers,
+      launcher: this.#launcher,
       ...(state.spec.rootfs === undefined ? { etcView: this.#etcView.current() } : {}),
     };
   }

@@ -1,14 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { buildBwrapArgs, generatedEtc } from './bwrap-launcher.ts';
-import { HOST_ENV } from './exec.ts';
-import type { HelperPool, HelperStdio } from './helper-pool.ts';
 import { type HostBinaries, launchCommand, stagedPaths } from './host-commands.ts';
 import type { HostMount } from './host-mounts.ts';
-import { hasExecdChild, identify } from './process-identity.ts';
+import type { Launcher } from './launcher.ts';
+import { identify } from './process-identity.ts';
 import type { Rlimit } from './resource-limits.ts';
 import { cgroupJoinFiles } from './sandbox-cgroups.ts';
 import {
@@ -37,14 +34,10 @@ export type LaunchContext = {
   seccompFile?: string;
   /** The host's `/etc` entries copied for binding whole (`EtcView`), without a rootfs. */
   etcView?: string;
-  /** Launch helpers started ahead of need (`LAUNCH_STDIO`); spawned on demand without. */
-  launchers?: HelperPool;
+  /** Starts bwrap and waits for the sandbox's anchor (`Launcher`). */
+  launcher: Launcher;
 };
 
-/** A launch's descriptors: bwrap's stderr, read while it starts, and its info descriptor. */
-export const LAUNCH_STDIO: HelperStdio = ['ignore', 'ignore', 'pipe', 'pipe'];
-
-const READY_TIMEOUT_MS = 10_000;
 const INFO_FD = 3;
 const STATUS_FD = 4;
 const SECCOMP_FD = 5;
@@ -168,8 +161,8 @@ export async function launchSandbox(
     keep:
       context.seccompFile === undefined ? [INFO_FD, STATUS_FD] : [INFO_FD, STATUS_FD, SECCOMP_FD],
     // Opened by the helper, as root: bwrap runs as the sandbox's host uid, which may not reach
-    // them. bwrap's stderr is a pipe read only while it starts: later writes (the sandbox could
-    // reach its init's descriptors) go nowhere rather than into a host file.
+    // them. bwrap's stderr is a pipe the launcher reads only while it starts: later writes (the
+    // sandbox could reach its init's descriptors) go nowhere rather than into a host file.
     files: [
       { fd: STATUS_FD, mode: 'w', path: join(dirs.logs, 'bwrap-status.jsonl') },
       ...(context.seccompFile === undefined
@@ -178,79 +171,12 @@ export async function launchSandbox(
     ],
     bwrapArgs: sandboxBwrapArgs(dirs, state, context),
   });
-  const child = context.launchers?.serves(argv)
-    ? context.launchers.take(argv)
-    : spawn(argv.file, argv.args, { detached: true, stdio: LAUNCH_STDIO, env: HOST_ENV, cwd: '/' });
-  const monitorPid = child.pid;
-  const info = child.stdio[INFO_FD];
-  const stderr = child.stderr;
-  if (monitorPid === undefined || info === null || info === undefined || stderr === null) {
-    throw new PaddockError(ErrorCode.RuntimeUnavailable, `could not start ${argv.file}`);
+  const what = `bubblewrap could not start sandbox ${state.namespace}/${state.name}`;
+  const { monitorPid, initPid } = await context.launcher.launch(argv, what);
+  const monitor = identify(monitorPid);
+  const anchor = identify(initPid);
+  if (monitor === undefined || anchor === undefined) {
+    throw new PaddockError(ErrorCode.RuntimeUnavailable, `${what}: it ended as it started`);
   }
-  let exited = false;
-  let text = '';
-  let errors = '';
-  // Woken at once by bwrap's info (its child's pid) or exit, instead of a fixed-interval poll.
-  let wake = () => {};
-  child.once('exit', () => {
-    exited = true;
-    wake();
-  });
-  info.on('data', (chunk: Buffer) => {
-    text += chunk.toString('utf8');
-    wake();
-  });
-  stderr.on('data', (chunk: Buffer) => {
-    errors += chunk.toString('utf8');
-  });
-  for (const stream of [info, stderr]) stream.on('error', () => {});
-  try {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    let anchorPid: number | undefined;
-    while (Date.now() < deadline && !exited) {
-      anchorPid ??= parseChildPid(text);
-      if (anchorPid !== undefined && hasExecdChild(anchorPid)) break;
-      // Before the pid, wait for bwrap to speak; after it, its init forks the anchor once its
-      // mounts are done (a few ms) and the anchor execs, which no descriptor reports: poll briefly.
-      const waitMs = anchorPid === undefined ? READY_TIMEOUT_MS : 1;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(waitMs, Math.max(0, deadline - Date.now())));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = () => {};
-    }
-    const monitor = identify(monitorPid);
-    const anchor = anchorPid === undefined ? undefined : identify(anchorPid);
-    if (
-      exited ||
-      monitor === undefined ||
-      anchor === undefined ||
-      anchorPid === undefined ||
-      !hasExecdChild(anchorPid)
-    ) {
-      try {
-        process.kill(-monitorPid, 'SIGKILL');
-      } catch {}
-      await sleep(20);
-      const detail = errors.trim().split('\n').slice(-5).join('\n');
-      throw new PaddockError(
-        ErrorCode.RuntimeUnavailable,
-        `bubblewrap could not start sandbox ${state.namespace}/${state.name}${detail ? `: ${detail}` : ''}`,
-      );
-    }
-    return { monitor, anchor, startedAt: new Date().toISOString() };
-  } finally {
-    info.destroy();
-    stderr.destroy();
-    child.unref();
-    context.launchers?.refill();
-  }
-}
-
-function parseChildPid(text: string): number | undefined {
-  const match = /"child-pid"\s*:\s*(\d+)/.exec(text);
-  return match ? Number(match[1]) : undefined;
+  return { monitor, anchor, startedAt: new Date().toISOString() };
 }

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { after, describe, it } from 'node:test';
+import { isPaddockError } from '@paddock/core';
+import { HOST_HELPER, type HostBinaries, launchCommand } from './host-commands.ts';
+import { Launcher } from './launcher.ts';
+import { identify, isAlive } from './process-identity.ts';
+import { skipReason } from './test-sandboxes.ts';
+
+const bin: HostBinaries = { bash: '/bin/bash', perl: '/usr/bin/perl', bwrap: '/usr/bin/bwrap' };
+
+/** A bare sandbox whose anchor idles, reporting on `--info-fd 3` as the runtime's do. */
+function sandboxArgv(extra: string[] = []) {
+  const usr = ['--ro-bind', '/usr', '/usr'];
+  for (const dir of ['bin', 'lib', 'lib64']) {
+    if (existsSync(`/${dir}`)) usr.push('--symlink', `usr/${dir}`, `/${dir}`);
+  }
+  return launchCommand({
+    bin,
+    procs: [],
+    sandboxDir: '/',
+    rlimits: [],
+    keep: [3],
+    bwrapArgs: [
+      '--unshare-all',
+      '--new-session',
+      '--info-fd',
+      '3',
+      ...usr,
+      '--proc',
+      '/proc',
+      ...extra,
+      '--',
+      'sleep',
+      'infinity',
+    ],
+  });
+}
+
+describe('launcher', { skip: skipReason ?? false }, () => {
+  const launcher = new Launcher(bin.perl, HOST_HELPER);
+  after(() => launcher.close());
+
+  it('answers with bwrap and its init once the anchor runs, concurrently', async () => {
+    const started = await Promise.all([1, 2, 3].map(() => launcher.launch(sandboxArgv(), 'test')));
+    try {
+      for (const { monitorPid, initPid } of started) {
+        const init = identify(initPid);
+        assert.ok(init !== undefined && isAlive(init));
+        // The init has forked the anchor, which runs sleep.
+        const children = readFileSync(`/proc/${initPid}/task/${initPid}/children`, 'utf8').trim();
+        assert.notEqual(children, '');
+        assert.ok(identify(monitorPid) !== undefined);
+      }
+    } finally {
+      for (const { monitorPid } of started) process.kill(-monitorPid, 'SIGKILL');
+    }
+  });
+
+  it('rejects with what bwrap said when it cannot start, and keeps serving', async () => {
+    await assert.rejects(
+      launcher.launch(sandboxArgv(['--ro-bind', '/no/such/dir', '/x']), 'sandbox t/x'),
+      (error) =>
+        isPaddockError(error, 'runtime_unavailable') &&
+        /^sandbox t\/x: .*\/no\/such\/dir/.test(error.message),
+    );
+    const again = await launcher.launch(sandboxArgv(), 'test');
+    process.kill(-again.monitorPid, 'SIGKILL');
+  });
+});

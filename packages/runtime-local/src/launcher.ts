@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { ErrorCode, PaddockError } from '@paddock/core';
+import { HOST_ENV } from './exec.ts';
+import type { Argv } from './host-commands.ts';
+
+/** What the launcher says of a started sandbox: bwrap's pid and its init's (in the host's view). */
+export type Launched = { monitorPid: number; initPid: number };
+
+type Pending = { resolve: (launched: Launched) => void; reject: (error: Error) => void };
+
+/**
+ * Starts sandboxes through one small, long-lived host helper (`host-helper.pl -z`) that forks
+ * for each: Node's own spawn forks Paddock itself, whose cost grows with its memory (15 ms at
+ * 370 MB here) and blocks every request meanwhile; the launcher's fork costs a fraction of a
+ * millisecond. The helper also waits for the sandbox to be up, so nothing polls on this side.
+ * Started on the first launch and again after it ends; it ends with Paddock (its stdin closes).
+ */
+export class Launcher {
+  readonly #perl: string;
+  readonly #script: string;
+  readonly #pending = new Map<string, Pending>();
+  #child: ChildProcess | undefined;
+  #nextId = 0;
+
+  constructor(perl: string, script: string) {
+    this.#perl = perl;
+    this.#script = script;
+  }
+
+  /** Whether `argv` runs the helper script, so the launcher can run it instead. */
+  serves(argv: Argv): boolean {
+    return argv.file === this.#perl && argv.args[0] === this.#script;
+  }
+
+  /**
+   * Runs the launch command line `argv` (whose bwrap reports on `--info-fd 3`) and resolves once
+   * the sandbox's anchor runs; rejects with bwrap's last words when it could not start.
+   */
+  launch(argv: Argv, what: string): Promise<Launched> {
+    const child = this.#running();
+    const id = String(++this.#nextId);
+    const words = argv.args.slice(1);
+    const launched = new Promise<Launched>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+    }).catch((error: Error) => {
+      throw new PaddockError(ErrorCode.RuntimeUnavailable, `${what}: ${error.message}`);
+    });
+    setRef(child, true);
+    child.stdin?.write(`${id}\0${words.length}\0${words.map((w) => `${w}\0`).join('')}`);
+    return launched;
+  }
+
+  /** Ends the launcher; sandboxes it started run on. */
+  close(): void {
+    this.#child?.stdin?.end();
+    this.#child = undefined;
+  }
+
+  #running(): ChildProcess {
+    if (this.#child !== undefined && this.#child.exitCode === null) return this.#child;
+    const child = spawn(this.#perl, [this.#script, '-z'], {
+      env: HOST_ENV,
+      stdio: ['pipe', 'pipe', 'ignore'],
+      cwd: '/',
+    });
+    this.#child = child;
+    child.on('error', () => {});
+    child.stdin?.on('error', () => {});
+    child.once('exit', () => {
+      if (this.#child === child) this.#child = undefined;
+      this.#failAll('the launcher ended');
+    });
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on('line', (line) => this.#answer(line));
+    this.#unrefWhenIdle(child);
+    return child;
+  }
+
+  #answer(line: string): void {
+    const [id = '', outcome, ...rest] = line.split(' ');
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return;
+    this.#pending.delete(id);
+    if (outcome === 'ok') {
+      pending.resolve({ monitorPid: Number(rest[0]), initPid: Number(rest[1]) });
+    } else {
+      pending.reject(new Error(rest.join(' ') || 'bwrap exited'));
+    }
+    if (this.#child !== undefined) this.#unrefWhenIdle(this.#child);
+  }
+
+  /** An idle launcher keeps nothing alive. */
+  #unrefWhenIdle(child: ChildProcess): void {
+    if (this.#pending.size === 0) setRef(child, false);
+  }
+
+  #failAll(why: string): void {
+    for (const [id, pending] of this.#pending) {
+      this.#pending.delete(id);
+      pending.reject(new Error(why));
+    }
+  }
+}
+
+/** Whether the launcher (its process and pipes) keeps Paddock's event loop alive. */
+function setRef(child: ChildProcess, isRef: boolean): void {
+  for (const handle of [child, child.stdin, child.stdout] as Array<{
+    ref?: () => void;
+    unref?: () => void;
+  } | null>) {
+    if (isRef) handle?.ref?.();
+    else handle?.unref?.();
+  }
+}
