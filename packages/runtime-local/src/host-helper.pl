@@ -44,26 +44,56 @@ if (@ARGV == 2 && $ARGV[0] eq '-r') {
 }
 # `-z`: the launcher (see launcher.ts), started once, small, so that starting a sandbox costs a
 # fork of it rather than a fork of Paddock (which copies all of Paddock's memory map). Requests
-# on stdin: `ID\0COUNT\0` then COUNT words, each NUL-ended: a `launch` command line whose bwrap
-# has `--info-fd 3`. For each, a watcher process starts bwrap (`launched` below falls through to
-# the launch itself, with bwrap's stderr and info descriptor on pipes to the watcher), waits
-# until the sandbox's init has forked and exec'd its anchor, and answers one line on stdout:
-# `ID ok MONITOR INIT`, or `ID err MESSAGE` after killing what it started. Ends with its stdin.
+# on stdin: `ID\0KIND\0COUNT\0` then COUNT words, each NUL-ended; each gets a watcher process
+# and one answer line on stdout. KIND `launch`: a `launch` command line whose bwrap has
+# `--info-fd 3`; the watcher starts it (with bwrap's stderr and info descriptor on pipes to it),
+# waits until the sandbox's init has forked and exec'd its anchor, and answers
+# `ID ok MONITOR INIT`, or `ID err MESSAGE` after killing what it started. KIND `run`: a
+# hostname or bind command line, answered `ID ok` or `ID err WHAT-IT-SAID` once it ended.
+# The launcher ends with its stdin.
 if (@ARGV == 1 && $ARGV[0] eq '-z') {
   $0 = 'paddock-launcher';
   $SIG{CHLD} = 'IGNORE';    # watchers end on their own; nothing waits for them
   local $/ = "\0";
   while (defined(my $id = <STDIN>)) {
     chomp $id;
+    chomp(my $kind = <STDIN> // '');
     chomp(my $count = <STDIN> // 0);
     my @words;
     for (1 .. $count) { my $w = <STDIN>; chomp $w; push @words, $w }
     my $watcher = fork;
     next if !defined $watcher || $watcher > 0;
     $SIG{CHLD} = 'DEFAULT';
-    launched($id, @words) and last;    # only the bwrap side gets here
+    # Only the side that runs the words gets past these.
+    ($kind eq 'launch' ? launched($id, @words) : ran($id, @words)) and last;
   }
   exit 0 unless @ARGV && $ARGV[0] ne '-z';
+}
+
+# In a watcher: forks the helper for `words` (a mode that prints only on failure: hostname,
+# bind) and answers `ID ok` or `ID err WHAT-IT-SAID`. Returns true in the helper's own process.
+sub ran {
+  my ($id, @words) = @_;
+  pipe(my $out_r, my $out_w) or do { answer($id, 'err', "pipe: $!"); exit 0 };
+  my $child = fork;
+  if (!defined $child) { answer($id, 'err', "fork: $!"); exit 0 }
+  if ($child == 0) {
+    close $out_r;
+    open(STDIN, '<', '/dev/null');
+    open(STDOUT, '>&', $out_w);
+    open(STDERR, '>&', $out_w);
+    close $out_w;
+    @ARGV = @words;
+    return 1;
+  }
+  close $out_w;
+  my $said = '';
+  while (sysread($out_r, my $chunk, 4096)) { $said .= $chunk if length($said) < 65536 }
+  waitpid($child, 0);
+  my $status = $?;
+  $said =~ s/\s+$//;
+  answer($id, $status == 0 ? 'ok' : ('err', $said || "exit " . ($status >> 8)));
+  exit 0;
 }
 
 sub answer { my $line = join(' ', @_); $line =~ s/\n/ | /g; syswrite(STDOUT, "$line\n"); }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { isPaddockError } from '@paddock/core';
-import { HOST_HELPER, type HostBinaries, launchCommand } from './host-commands.ts';
+import { HOST_HELPER, type HostBinaries, hostnameCommand, launchCommand } from './host-commands.ts';
 import { Launcher } from './launcher.ts';
 import { identify, isAlive } from './process-identity.ts';
 import { skipReason } from './test-sandboxes.ts';
@@ -66,5 +66,22 @@ describe('launcher', { skip: skipReason ?? false }, () => {
     );
     const again = await launcher.launch(sandboxArgv(), 'test');
     process.kill(-again.monitorPid, 'SIGKILL');
+  });
+
+  it('runs a one-shot helper command and rejects with what it said when it fails', async () => {
+    const started = await launcher.launch(sandboxArgv(), 'test');
+    try {
+      await launcher.run(hostnameCommand(bin, started.initPid, 'renamed'), 'rename');
+      const gone = 2 ** 22 + 1; // above pid_max: never a process
+      await assert.rejects(
+        launcher.run(hostnameCommand(bin, gone, 'renamed'), 'rename'),
+        (error) =>
+          isPaddockError(error, 'runtime_unavailable') &&
+          error.message.startsWith('rename: ') &&
+          error.message.includes(`/proc/${gone}/ns/uts`),
+      );
+    } finally {
+      process.kill(-started.monitorPid, 'SIGKILL');
+    }
   });
 });

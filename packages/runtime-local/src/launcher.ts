@@ -7,11 +7,11 @@ import type { Argv } from './host-commands.ts';
 /** What the launcher says of a started sandbox: bwrap's pid and its init's (in the host's view). */
 export type Launched = { monitorPid: number; initPid: number };
 
-type Pending = { resolve: (launched: Launched) => void; reject: (error: Error) => void };
+type Pending = { resolve: (words: string[]) => void; reject: (error: Error) => void };
 
 /**
- * Starts sandboxes through one small, long-lived host helper (`host-helper.pl -z`) that forks
- * for each: Node's own spawn forks Paddock itself, whose cost grows with its memory (15 ms at
+ * Starts sandboxes (and runs the helper's other one-shot commands: hostname, bind) through one
+ * small, long-lived host helper (`host-helper.pl -z`) that forks for each: Node's own spawn forks Paddock itself, whose cost grows with its memory (15 ms at
  * 370 MB here) and blocks every request meanwhile; the launcher's fork costs a fraction of a
  * millisecond. The helper also waits for the sandbox to be up, so nothing polls on this side.
  * Started on the first launch and again after it ends; it ends with Paddock (its stdin closes).
@@ -37,18 +37,31 @@ export class Launcher {
    * Runs the launch command line `argv` (whose bwrap reports on `--info-fd 3`) and resolves once
    * the sandbox's anchor runs; rejects with bwrap's last words when it could not start.
    */
-  launch(argv: Argv, what: string): Promise<Launched> {
+  async launch(argv: Argv, what: string): Promise<Launched> {
+    const [monitorPid, initPid] = await this.#request('launch', argv, what);
+    return { monitorPid: Number(monitorPid), initPid: Number(initPid) };
+  }
+
+  /**
+   * Runs a helper command line that prints nothing unless it fails (`hostnameCommand`,
+   * `bindCommand`); rejects with what it said, as `runtime_unavailable` of `what`.
+   */
+  async run(argv: Argv, what: string): Promise<void> {
+    await this.#request('run', argv, what);
+  }
+
+  #request(kind: 'launch' | 'run', argv: Argv, what: string): Promise<string[]> {
     const child = this.#running();
     const id = String(++this.#nextId);
     const words = argv.args.slice(1);
-    const launched = new Promise<Launched>((resolve, reject) => {
+    const answered = new Promise<string[]>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
     }).catch((error: Error) => {
       throw new PaddockError(ErrorCode.RuntimeUnavailable, `${what}: ${error.message}`);
     });
     setRef(child, true);
-    child.stdin?.write(`${id}\0${words.length}\0${words.map((w) => `${w}\0`).join('')}`);
-    return launched;
+    child.stdin?.write(`${id}\0${kind}\0${words.length}\0${words.map((w) => `${w}\0`).join('')}`);
+    return answered;
   }
 
   /** Ends the launcher; sandboxes it started run on. */
@@ -83,7 +96,7 @@ export class Launcher {
     if (pending === undefined) return;
     this.#pending.delete(id);
     if (outcome === 'ok') {
-      pending.resolve({ monitorPid: Number(rest[0]), initPid: Number(rest[1]) });
+      pending.resolve(rest);
     } else {
       pending.reject(new Error(rest.join(' ') || 'bwrap exited'));
     }

@@ -31,7 +31,6 @@ import { isGvisor, launchGvisor, signalGvisorProcess, stopGvisor } from './gviso
 import { HelperPool } from './helper-pool.ts';
 import { resolveBinaries } from './host-binaries.ts';
 import { bindCommand, HOST_HELPER, type HostBinaries, hostnameCommand } from './host-commands.ts';
-import { runHostHelper } from './host-helper-run.ts';
 import { resolveHostMounts } from './host-mounts.ts';
 import { HOST_UID_CLAIMS_DIR, HostUidClaims, prepareClaimsDir } from './host-uid-claims.ts';
 import { Launcher } from './launcher.ts';
@@ -55,7 +54,7 @@ import {
 } from './resource-limits.ts';
 import { rootlessProblem } from './rootless.ts';
 import { createSandboxCgroups, killCgroups, oomKills, removeCgroups } from './sandbox-cgroups.ts';
-import { checkHostname, rewriteHostFiles, setUtsName } from './sandbox-hostname.ts';
+import { checkHostname, rewriteHostFiles } from './sandbox-hostname.ts';
 import { type LaunchContext, launchSandbox } from './sandbox-launch.ts';
 import { checkRootfs, createSandboxDirs, initExit } from './sandbox-setup.ts';
 import {
@@ -328,7 +327,7 @@ export class LocalRuntime implements SandboxRuntime {
       // gVisor's kernel keeps the name it started with until its next start.
       if (!isGvisor(state)) {
         const argv = hostnameCommand(this.#bin, anchor.pid, hostname);
-        await setUtsName(spawnPiped(argv, { helpers: this.#helpers }));
+        await this.#launcher.run(argv, "cannot set the sandbox's host name");
       }
     });
   }
@@ -374,7 +373,7 @@ export class LocalRuntime implements SandboxRuntime {
           ...(owner === undefined ? {} : { owner: { uid: owner, gid: owner } }),
           replace: existing !== -1,
         });
-        await runHostHelper(spawnPiped(argv, { helpers: this.#helpers }), what);
+        await this.#launcher.run(argv, what);
       }
       commitLaterBind(dirs, index);
       const mounts = [...recorded];

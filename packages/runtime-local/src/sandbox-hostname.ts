@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCode, PaddockError, type ProcessHandle, ResourceName } from '@paddock/core';
+import { ErrorCode, PaddockError, ResourceName } from '@paddock/core';
 import { generatedEtc } from './bwrap-launcher.ts';
 import type { SandboxDirs } from './sandbox-state.ts';
 
@@ -29,21 +29,5 @@ export function rewriteHostFiles(dirs: SandboxDirs, hostname: string): void {
   const etc = generatedEtc(hostname);
   for (const name of ['hostname', 'hosts'] as const) {
     writeFileSync(join(dirs.etc, name), etc[name], { mode: 0o644 });
-  }
-}
-
-/** Waits for the host helper setting a sandbox's UTS name (`hostnameCommand`) to succeed. */
-export async function setUtsName(helper: ProcessHandle): Promise<void> {
-  await helper.stdin.close();
-  const [status, detail] = await Promise.all([
-    helper.exit,
-    new Response(helper.stderr).text(),
-    new Response(helper.stdout).arrayBuffer(),
-  ]);
-  if (status.exitCode !== 0) {
-    throw new PaddockError(
-      ErrorCode.RuntimeUnavailable,
-      `cannot set the sandbox's host name: ${detail.trim() || `exit ${status.exitCode}`}`,
-    );
   }
 }
