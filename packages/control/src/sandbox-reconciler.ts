@@ -213,7 +213,7 @@ async function markProvisioned(
       lastActivityAt: now.toISOString(),
     },
   );
-  if (fromWarmPool) void deps.warmPool?.scheduleSync().catch(() => {});
+  if (fromWarmPool) deps.warmPool?.claimRecorded(ref);
   return nextDeadline(deps, written);
 }
 

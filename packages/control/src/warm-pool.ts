@@ -22,6 +22,12 @@ export const WARM_POOL_NAMESPACE = 'paddock-warm';
 
 /** The pools sync as one: their only work-queue key. */
 const SYNC_KEY = 'pools';
+const REFILL_KEY = 'refill';
+/**
+ * How long after a claim the pools refill: a burst of claims is followed by one refill pass, and
+ * a claimant's first commands (an exec right after Running) do not compete with a new start.
+ */
+export const REFILL_DELAY_MS = 100;
 
 type Pool = {
   /** `Kind/namespace/name` of the template that declares the pool. */
@@ -68,13 +74,15 @@ export class WarmPool {
   /** Serialises syncs: one at a time, and one more for every burst of requests during one. */
   readonly #queue: WorkQueue;
   #closed = false;
+  #refillTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: WarmPoolOptions) {
     this.#options = options;
     this.#queue = new WorkQueue({
       concurrency: 1,
-      worker: async () => {
-        await this.#sync();
+      worker: async (key) => {
+        if (key === REFILL_KEY) await this.#fill();
+        else await this.#sync();
         return {};
       },
       onError: (_, error, retry) =>
@@ -83,8 +91,8 @@ export class WarmPool {
   }
 
   /**
-   * Takes a ready entry for this sandbox, or undefined (a cold start follows). The caller refills
-   * with `scheduleSync()` once the claim is recorded, so refilling never competes with the claim.
+   * Takes a ready entry for this sandbox, or undefined (a cold start follows). The caller calls
+   * `claimRecorded` once the claim is recorded, which schedules the refill.
    */
   async claim(sandbox: Sandbox, spec: SandboxEnvironment): Promise<SandboxRef | undefined> {
     const ref = sandbox.spec.templateRef;
@@ -137,9 +145,25 @@ export class WarmPool {
     return this.#queue.idle();
   }
 
+  /**
+   * A claimed entry is now recorded as its Sandbox's: the pools refill `REFILL_DELAY_MS` later
+   * (starting entries up to each pool's size; not the full sync's listing of every Sandbox and
+   * runtime entry, which a claim does not need).
+   */
+  claimRecorded(entry: SandboxRef): void {
+    this.#claimedUnrecorded.delete(entry.name);
+    if (this.#refillTimer !== undefined || this.#closed) return;
+    this.#refillTimer = setTimeout(() => {
+      this.#refillTimer = undefined;
+      this.#queue.add(REFILL_KEY);
+    }, REFILL_DELAY_MS);
+  }
+
   /** Stops refilling; ready entries stay for the next process to adopt. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#refillTimer);
+    this.#refillTimer = undefined;
     await this.#queue.close();
   }
 
@@ -180,6 +204,11 @@ export class WarmPool {
       while (entries.length > (pool?.size ?? 0)) await runtime.destroy(entries.pop() as SandboxRef);
       if (!pool) this.#ready.delete(tag);
     }
+    await this.#fill();
+  }
+
+  /** Starts entries until every pool holds its size. */
+  async #fill(): Promise<void> {
     for (const pool of this.#pools.values()) {
       while (!this.#closed && this.#readyFor(pool.tag).length < pool.size) {
         const entry = await this.#provision(pool);
