@@ -208,6 +208,7 @@ export {
   reconcileSandbox,
   SANDBOX_FINALIZER,
   START_REQUESTED_ANNOTATION,
+  withSandboxFinalizer,
 } from './sandbox-reconciler.ts';
 export {
   type PoolStats,

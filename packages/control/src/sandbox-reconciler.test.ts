@@ -5,6 +5,7 @@ import {
   reconcileSandbox,
   SANDBOX_FINALIZER,
   START_REQUESTED_ANNOTATION,
+  withSandboxFinalizer,
 } from './sandbox-reconciler.ts';
 import { createHarness, type Harness, sandboxManifest, templateManifest } from './test-harness.ts';
 
@@ -59,6 +60,23 @@ describe('sandbox reconciler', () => {
     assert.deepEqual(reasons, ['Admitted', 'ProvisionStep', 'ProvisionStep', 'Provisioned']);
     const ready = s.status?.conditions.find((c) => c.type === 'Ready');
     assert.equal(ready?.status, 'True');
+  });
+
+  it('needs no write of its own for the finalizer of a Sandbox created with it', async () => {
+    const created = await h.store.create(withSandboxFinalizer(sandboxManifest('pre')));
+    assert.deepEqual(created.metadata.finalizers, [SANDBOX_FINALIZER]);
+    assert.deepEqual(withSandboxFinalizer(created), created, 'added once');
+    const before = Number(created.metadata.resourceVersion);
+    await reconcileSandbox(h, { namespace: 'default', name: 'pre' });
+    const after = await h.store.get('Sandbox', { namespace: 'default', name: 'pre' });
+    // Without the finalizer at create, the first pass writes it first: one version more.
+    const plain = await h.store.create(sandboxManifest('plain'));
+    await reconcileSandbox(h, { namespace: 'default', name: 'plain' });
+    const plainAfter = await h.store.get('Sandbox', { namespace: 'default', name: 'plain' });
+    assert.ok(
+      Number(after.metadata.resourceVersion) - before <
+        Number(plainAfter.metadata.resourceVersion) - Number(plain.metadata.resourceVersion),
+    );
   });
 
   it('rejects a sandbox whose template is missing, naming it', async () => {

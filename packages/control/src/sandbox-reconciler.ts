@@ -1,4 +1,5 @@
 import {
+  type AnyResource,
   findCondition,
   formatDurationMs,
   isPaddockError,
@@ -29,6 +30,16 @@ import type { WarmPool } from './warm-pool.ts';
 
 /** Held on every Sandbox until its runtime state is destroyed. */
 export const SANDBOX_FINALIZER = 'paddock.dev/sandbox-runtime';
+
+/**
+ * A Sandbox as it is created: with the controller's finalizer already (as a mutating admission
+ * would set it), so the controller's first pass need not write it in a second commit.
+ */
+export function withSandboxFinalizer<T extends AnyResource>(resource: T): T {
+  if (resource.kind !== 'Sandbox' || hasFinalizer(resource, SANDBOX_FINALIZER)) return resource;
+  const finalizers = [...(resource.metadata.finalizers ?? []), SANDBOX_FINALIZER];
+  return { ...resource, metadata: { ...resource.metadata, finalizers } };
+}
 /** Set (to an RFC 3339 time) to start a sandbox that stopped on its own (timeout, idle, exit). */
 export const START_REQUESTED_ANNOTATION = 'paddock.dev/start-requested-at';
 /** Set (to an RFC 3339 time) to send an errored sandbox back through admission. */

@@ -6,6 +6,7 @@ import {
   requireManageable,
   requireVisibleObject,
   withOwner,
+  withSandboxFinalizer,
 } from '@paddock/control';
 import {
   type AnyResource,
@@ -99,7 +100,7 @@ function admissionDeps(call: HandlerCall) {
 
 async function create(call: HandlerCall, kind: Kind, body: AnyResource, namespace?: string) {
   const { status: _status, ...rest } = placed(kind, body, namespace);
-  const resource = withOwner(call.principal, rest as AnyResource);
+  const resource = withSandboxFinalizer(withOwner(call.principal, rest as AnyResource));
   call.ctx.audit.target = {
     kind,
     ...(namespace === undefined ? {} : { namespace }),
