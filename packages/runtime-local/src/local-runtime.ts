@@ -58,7 +58,6 @@ import { checkHostname, rewriteHostFiles } from './sandbox-hostname.ts';
 import { type LaunchContext, launchSandbox } from './sandbox-launch.ts';
 import { checkRootfs, createSandboxDirs, initExit } from './sandbox-setup.ts';
 import {
-  ensureDir,
   lastActivity,
   listSandboxDirs,
   readState,
@@ -285,7 +284,6 @@ export class LocalRuntime implements SandboxRuntime {
       this.#checkAvailable(state.spec);
       // A new incarnation starts with no background processes.
       rmSync(dirs.procs, { recursive: true, force: true });
-      ensureDir(dirs.procs, 0o700);
       if (this.#layout) {
         const limits = resolveLimits(state.spec.resources, this.#defaults);
         state.limits = {

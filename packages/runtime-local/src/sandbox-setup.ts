@@ -39,7 +39,8 @@ export function createSandboxDirs(dirs: SandboxDirs, owner: number | undefined):
   }
   ensureDir(dirs.etc, 0o755);
   ensureDir(dirs.egress, 0o711);
-  for (const dir of [dirs.logs, dirs.procs, dirs.run]) ensureDir(dir, 0o700);
+  // `procs` and `run` are made when a process first needs them: a start pays for fewer mkdirs.
+  ensureDir(dirs.logs, 0o700);
 }
 
 /** The exit of the sandbox's init as bwrap recorded it (`{"exit-code": N}`), if it ended. */
