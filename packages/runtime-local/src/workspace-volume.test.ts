@@ -134,7 +134,9 @@ describe('a size-limited workspace', { skip: skipReason }, () => {
     } finally {
       rmSync(emptyRootfs, { recursive: true, force: true });
     }
-    const leaked = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(world.root));
+    const leaked = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(world.root));
     assert.deepEqual(leaked, []);
     await assert.rejects(
       world.runtime.provision({ ...world.ref(), spec: { workspace: { size: '1Ki' } } }),
