@@ -135,7 +135,7 @@ sub launched {
   my ($rin, $ein) = ('', '');
   vec($rin, fileno($info_r), 1) = 1;
   vec($rin, fileno($err_r), 1) = 1;
-  my ($info_open, $err_open) = (1, 1);
+  my ($info_open, $err_open, $polls) = (1, 1, 0);
   while (time < $deadline) {
     if (!defined $init) {
       my $rout = $rin;
@@ -163,7 +163,8 @@ sub launched {
         }
       }
     }
-    select(undef, undef, undef, 0.001);
+    # The anchor execs within a few ms of the init's pid: look often at first, then every ms.
+    select(undef, undef, undef, ++$polls < 50 ? 0.0002 : 0.001);
   }
   # Whatever bwrap said before it failed.
   while ($err_open) {
