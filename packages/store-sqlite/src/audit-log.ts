@@ -64,7 +64,7 @@ export class SqliteAuditLog implements AuditLog {
     const { target } = input;
     const isText = typeof target === 'string';
     const context = { operation: 'append audit record', object: input.id };
-    this.#connection.write(context, () => {
+    await this.#connection.writeSoon(context, () => {
       this.#connection
         .statement(
           `INSERT INTO audit_log (id, time_ms, actor, action, result, target_kind,

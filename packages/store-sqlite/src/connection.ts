@@ -8,6 +8,13 @@ import { configureConnection, migrate } from './schema.ts';
 
 const DataVersionRow = z.object({ data_version: z.int() });
 
+type QueuedWrite = {
+  context: FailureContext;
+  body: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+};
+
 /**
  * One SQLite connection: prepared statements cached by SQL text, and transactions whose failures
  * leave through `toPaddockError`. Writes take the write lock up front (BEGIN IMMEDIATE), so a
@@ -20,6 +27,8 @@ export class Connection {
   readonly #db: DatabaseSync;
   readonly #path: string;
   readonly #statements = new Map<string, StatementSync>();
+  readonly #queued: QueuedWrite[] = [];
+  #commits = 0;
   #isOpen = true;
 
   constructor(path: string, busyTimeoutMs: number) {
@@ -50,6 +59,25 @@ export class Connection {
   /** Runs `body` in a write transaction; commits when it returns, rolls back when it throws. */
   write<R>(context: FailureContext, body: () => R): R {
     return this.#retryOnFullDisk(() => this.#transaction('BEGIN IMMEDIATE', context, body));
+  }
+
+  /**
+   * Runs `body` in a write transaction shared with every other `writeSoon` of this turn of the
+   * event loop: one commit (one fsync) for all of them, each isolated by a savepoint, so one that
+   * throws (a conflict, say) is undone alone and rejects alone. Resolves once its commit is
+   * durable. Under load this is what keeps commits off the critical path: writes issued by many
+   * callbacks of one turn land together.
+   */
+  writeSoon<R>(context: FailureContext, body: () => R): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.#queued.push({ context, body, resolve, reject } as QueuedWrite);
+      if (this.#queued.length === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  /** Number of write transactions committed (for tests of `writeSoon`). */
+  get commits(): number {
+    return this.#commits;
   }
 
   /** Runs `body` in a read transaction: every statement sees the same snapshot. */
@@ -85,12 +113,48 @@ export class Connection {
     this.#db.close();
   }
 
+  #flush(): void {
+    const batch = this.#queued.splice(0);
+    const context = { operation: `${batch.length} writes` };
+    let outcomes: Array<{ value: unknown } | { error: PaddockError }>;
+    try {
+      outcomes = this.#retryOnFullDisk(() =>
+        this.#transaction('BEGIN IMMEDIATE', context, () =>
+          batch.map((write) => {
+            this.#db.exec('SAVEPOINT write');
+            try {
+              const value = write.body();
+              this.#db.exec('RELEASE write');
+              return { value };
+            } catch (error) {
+              this.#db.exec('ROLLBACK TO write');
+              this.#db.exec('RELEASE write');
+              const failure = this.#failure(error, write.context);
+              // A full disk fails the whole batch, which runs once more after the reserve is freed.
+              if (isPaddockError(failure, ErrorCode.InsufficientStorage)) throw failure;
+              return { error: failure };
+            }
+          }),
+        ),
+      );
+    } catch (error) {
+      for (const write of batch) write.reject(this.#failure(error, write.context));
+      return;
+    }
+    batch.forEach((write, i) => {
+      const outcome = outcomes[i];
+      if (outcome !== undefined && 'error' in outcome) write.reject(outcome.error);
+      else write.resolve(outcome?.value);
+    });
+  }
+
   #transaction<R>(begin: string, context: FailureContext, body: () => R): R {
     this.#checkOpen(context);
     try {
       this.#db.exec(begin);
       const result = body();
       this.#db.exec('COMMIT');
+      if (begin !== 'BEGIN') this.#commits += 1;
       return result;
     } catch (error) {
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK');

@@ -65,7 +65,7 @@ export class SqliteEventLog implements EventLog {
     const input = parseInput(ResourceEvent, event, 'resource event');
     const object = [input.kind, input.namespace ?? '', input.name] as const;
     const context = { operation: 'record event', object: object.join('/') };
-    this.#connection.write(context, () => {
+    await this.#connection.writeSoon(context, () => {
       this.#connection
         .statement(
           `INSERT INTO events (kind, namespace, name, uid, time_ms, json)

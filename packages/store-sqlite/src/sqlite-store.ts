@@ -125,23 +125,30 @@ export class SqliteStore implements ResourceStore {
     const named = { kind: input.kind, namespace, name: requested ?? `${prefix ?? ''}*` };
     this.#reserve?.checkRoom(`create ${describeKey(named)}`);
     const isTaken = (name: string) => this.#objects.has({ kind: input.kind, namespace, name });
-    const object = this.#connection.write({ operation: 'create', object: input.kind }, () => {
-      const name = requested ?? generateName(prefix ?? '', isTaken);
-      const key = { kind: input.kind, namespace, name };
-      if (isTaken(name)) {
-        throw new PaddockError(ErrorCode.AlreadyExists, `${describeKey(key)} already exists`, key);
-      }
-      const version = this.#changes.nextVersion();
-      const created = createdObject(input, {
-        name,
-        namespace,
-        uid: randomUUID(),
-        resourceVersion: String(version),
-        creationTimestamp: toTimestamp(this.#now()),
-      });
-      this.#apply(WatchEventType.Added, key, version, created, undefined);
-      return created;
-    });
+    const object = await this.#connection.writeSoon(
+      { operation: 'create', object: input.kind },
+      () => {
+        const name = requested ?? generateName(prefix ?? '', isTaken);
+        const key = { kind: input.kind, namespace, name };
+        if (isTaken(name)) {
+          throw new PaddockError(
+            ErrorCode.AlreadyExists,
+            `${describeKey(key)} already exists`,
+            key,
+          );
+        }
+        const version = this.#changes.nextVersion();
+        const created = createdObject(input, {
+          name,
+          namespace,
+          uid: randomUUID(),
+          resourceVersion: String(version),
+          creationTimestamp: toTimestamp(this.#now()),
+        });
+        this.#apply(WatchEventType.Added, key, version, created, undefined);
+        return created;
+      },
+    );
     this.#notifier.notify();
     // `object` is `resource` validated and completed by the store: the caller's kind, so its type.
     return object as T;
@@ -151,7 +158,7 @@ export class SqliteStore implements ResourceStore {
     const input = parseResource(resource);
     const key = this.#keyOf(input);
     const what = describeKey(key);
-    const object = this.#connection.write({ operation: 'update', object: what }, () => {
+    const object = await this.#connection.writeSoon({ operation: 'update', object: what }, () => {
       const stored = this.#require(key);
       checkPreconditions(stored, input.metadata, what);
       const next = updatedObject(stored, input, what);
@@ -170,16 +177,19 @@ export class SqliteStore implements ResourceStore {
     const input = parseResource(resource);
     const key = this.#keyOf(input);
     const what = describeKey(key);
-    const object = this.#connection.write({ operation: 'updateStatus', object: what }, () => {
-      const stored = this.#require(key);
-      checkPreconditions(stored, input.metadata, what);
-      const next = statusUpdatedObject(stored, input);
-      if (isUnchanged(stored, next)) return stored;
-      const version = this.#changes.nextVersion();
-      const written = atVersion(next, String(version));
-      this.#apply(WatchEventType.Modified, key, version, written, stored);
-      return written;
-    });
+    const object = await this.#connection.writeSoon(
+      { operation: 'updateStatus', object: what },
+      () => {
+        const stored = this.#require(key);
+        checkPreconditions(stored, input.metadata, what);
+        const next = statusUpdatedObject(stored, input);
+        if (isUnchanged(stored, next)) return stored;
+        const version = this.#changes.nextVersion();
+        const written = atVersion(next, String(version));
+        this.#apply(WatchEventType.Modified, key, version, written, stored);
+        return written;
+      },
+    );
     this.#notifier.notify();
     return object as T;
   }
@@ -191,7 +201,7 @@ export class SqliteStore implements ResourceStore {
   ): Promise<DeleteResult<ResourceOf<K>>> {
     const at = { ...rowKey(checkKind(kind), key), kind };
     const what = describeKey(at);
-    const result = this.#connection.write(
+    const result = await this.#connection.writeSoon(
       { operation: 'delete', object: what },
       (): DeleteResult<ResourceOf<K>> => {
         const stored = this.#require(at);

@@ -30,7 +30,8 @@ function describe(error: unknown): string {
  * THE error answer: the envelope, status from `httpStatusFor`. A response whose headers are
  * already out (a stream) is just ended. With `req` whose body is still arriving (a 413, or any
  * answer given before the body was read), the answer says `Connection: close` and the
- * connection closes only once the rest of the body has arrived (`@paddock/http`'s `sendWhole`).
+ * connection closes only once the rest of the body has arrived (`@paddock/http`'s `sendWhole`);
+ * a 413 closes it in any case.
  */
 export function sendError(
   res: ServerResponse,
@@ -39,7 +40,14 @@ export function sendError(
   options: { status?: number; headers?: Record<string, string>; req?: IncomingMessage } = {},
 ): number {
   const status = options.status ?? httpStatusFor(error.code);
-  const headers = { ...options.headers, 'x-request-id': requestId, 'cache-control': 'no-store' };
+  const headers: Record<string, string> = {
+    ...options.headers,
+    'x-request-id': requestId,
+    'cache-control': 'no-store',
+  };
+  // A body refused as too large was never read: the connection is not reused, whether or not
+  // the rest of it happened to arrive before the answer.
+  if (error.code === ErrorCode.PayloadTooLarge) headers.connection = 'close';
   const isSent = sendJson(res, status, toEnvelope(error, requestId), {
     headers,
     ...(options.req === undefined ? {} : { req: options.req }),
