@@ -37,8 +37,12 @@ describe('sandbox reconciler', () => {
   it('admits, provisions in order and runs a sandbox, recording why at each step', async () => {
     await h.apply(sandboxManifest('a', { overrides: { env: [{ name: 'X', value: '1' }] } }));
     h.advance(1000);
-    await reconcileSandbox(h, { namespace: 'default', name: 'a' });
-    h.advance(250);
+    // The sandbox takes 250 ms to start, from its admission on.
+    const provision = h.runtime.provision.bind(h.runtime);
+    h.runtime.provision = async (request) => {
+      h.advance(250);
+      return provision(request);
+    };
     const s = await h.settle('a');
     assert.equal(s.status?.phase, 'Running');
     assert.deepEqual(s.metadata.finalizers, [SANDBOX_FINALIZER]);

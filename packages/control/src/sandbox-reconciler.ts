@@ -134,8 +134,68 @@ async function admit(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
       admittedAt,
       admitted,
     );
-  await deps.status.transition(sandbox, [{ type: 'Admitted' }], admitted);
-  return { requeueAfterMs: 0 };
+  // The sandbox starts while its admission is recorded (the status says Creating meanwhile): the
+  // commit costs the start nothing. A failed write leaves a started sandbox that the next pass,
+  // admitting again, finds already provisioned (provisioning is idempotent).
+  const ref = runtimeRefOf(sandbox);
+  const [written, started] = await Promise.allSettled([
+    deps.status.transition(sandbox, [{ type: 'Admitted' }], admitted),
+    startCold(deps, sandbox, ref, result.spec),
+  ]);
+  if (written.status === 'rejected') throw written.reason;
+  if (started.status === 'rejected') throw started.reason;
+  return provisioned(deps, written.value, ref, result.spec, started.value);
+}
+
+/** Starts a cold sandbox in the runtime: the refusal to record, or undefined once it runs. */
+async function startCold(
+  deps: Pass,
+  sandbox: Sandbox,
+  ref: SandboxRef,
+  spec: SandboxEnvironment,
+): Promise<SandboxEvent | undefined> {
+  try {
+    const request = await provisionRequestOf(deps.store, sandbox, ref, spec, deps.credentials);
+    await deps.runtime.provision(request);
+    return undefined;
+  } catch (error) {
+    const refusal = provisionRefusal(error);
+    if (refusal === undefined) throw error;
+    return { type: 'ProvisionFailed', ...refusal };
+  }
+}
+
+/**
+ * After a cold start (`failure`: its refusal): runs the template's provisioning steps and marks
+ * the sandbox ready, or records why it failed.
+ */
+async function provisioned(
+  deps: Pass,
+  sandbox: Sandbox,
+  ref: SandboxRef,
+  spec: SandboxEnvironment,
+  failure: SandboxEvent | undefined,
+): Promise<ReconcileResult> {
+  const runtime = { runtime: { name: deps.runtime.name, id: refToId(ref) } };
+  const failed =
+    failure ??
+    (await applyProvisioningSteps(deps.runtime, ref, spec, (step, message) =>
+      deps.status.note(sandbox, 'ProvisionStep', `${step}: ${message}`),
+    ).then((step) => (step ? ({ type: 'ProvisionFailed', ...step } as const) : undefined)));
+  if (failed) {
+    await deps.status.transition(sandbox, [failed], runtime);
+    return {};
+  }
+  const admitted = findCondition(deps.status.current(sandbox).conditions, 'Admitted');
+  return markProvisioned(
+    deps,
+    sandbox,
+    ref,
+    spec,
+    false,
+    [],
+    startupOrigin(sandbox, admitted?.lastTransitionTime),
+  );
 }
 
 async function create(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
@@ -145,36 +205,17 @@ async function create(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
   // claimed warm entry that a crash leaves unrecorded is re-adopted by the pool on restart.
   const claimed = status.runtime ? undefined : await deps.warmPool?.claim(sandbox, spec);
   const fromWarmPool = claimed !== undefined || status.fromWarmPool === true;
-  const ref = claimed ?? runtimeRefOf(sandbox);
   if (!fromWarmPool) {
-    try {
-      const request = await provisionRequestOf(deps.store, sandbox, ref, spec, deps.credentials);
-      await deps.runtime.provision(request);
-    } catch (error) {
-      const refusal = provisionRefusal(error);
-      if (refusal === undefined) throw error;
-      await deps.status.transition(sandbox, [{ type: 'ProvisionFailed', ...refusal }], {
-        runtime: { name: deps.runtime.name, id: refToId(ref) },
-      });
-      return {};
-    }
-    const failure = await applyProvisioningSteps(deps.runtime, ref, spec, (step, message) =>
-      deps.status.note(sandbox, 'ProvisionStep', `${step}: ${message}`),
-    );
-    if (failure) {
-      await deps.status.transition(sandbox, [{ type: 'ProvisionFailed', ...failure }], {
-        runtime: { name: deps.runtime.name, id: refToId(ref) },
-      });
-      return {};
-    }
+    const ref = runtimeRefOf(sandbox);
+    return provisioned(deps, sandbox, ref, spec, await startCold(deps, sandbox, ref, spec));
   }
   const admitted = findCondition(status.conditions, 'Admitted')?.lastTransitionTime;
   return markProvisioned(
     deps,
     sandbox,
-    ref,
+    claimed ?? runtimeRefOf(sandbox),
     spec,
-    fromWarmPool,
+    true,
     [],
     startupOrigin(sandbox, admitted),
   );
