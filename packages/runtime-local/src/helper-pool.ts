@@ -6,27 +6,25 @@ import type { Argv } from './host-commands.ts';
 /** How many started helpers wait for a request. */
 const IDLE = 2;
 
-/** The descriptors a pooled helper starts with: the last is where its request arrives. */
-export type HelperStdio = Array<'pipe' | 'ignore'>;
+/** Where a pooled helper's request arrives (its stdin, stdout and stderr are the exec's). */
+const REQUEST_FD = 3;
 
 /**
- * Host helpers (`host-helper.pl -r FD`) started ahead of need, so that a launch or an exec pays
- * for neither Node's fork of itself nor perl's start: a taken helper reads its words from its
- * last descriptor and runs exactly as if it had been spawned with them, with the other
- * descriptors of `stdio` and its own process group. Idle helpers keep nothing alive (they are unreferenced, and end on
+ * Host helpers (`host-helper.pl -r 3`) started ahead of need, so that an exec pays for neither
+ * Node's fork of itself nor perl's start: a taken helper reads its words from descriptor 3 and
+ * runs exactly as if it had been spawned with them, with its own stdin, stdout and stderr pipes
+ * and its own process group. Idle helpers keep nothing alive (they are unreferenced, and end on
  * their own when Paddock does: their request pipe closes).
  */
 export class HelperPool {
   readonly #perl: string;
   readonly #script: string;
-  readonly #stdio: HelperStdio;
   readonly #idle: ChildProcess[] = [];
   #isClosed = false;
 
-  constructor(perl: string, script: string, stdio: HelperStdio) {
+  constructor(perl: string, script: string) {
     this.#perl = perl;
     this.#script = script;
-    this.#stdio = [...stdio, 'pipe'];
   }
 
   /** Whether `argv` runs the helper script, so a pooled helper can run it instead. */
@@ -61,7 +59,7 @@ export class HelperPool {
   }
 
   #request(child: ChildProcess): Writable {
-    return child.stdio[this.#stdio.length - 1] as Writable;
+    return child.stdio[REQUEST_FD] as Writable;
   }
 
   #fill(): void {
@@ -73,9 +71,9 @@ export class HelperPool {
   }
 
   #start(): ChildProcess {
-    const child = spawn(this.#perl, [this.#script, '-r', String(this.#stdio.length - 1)], {
+    const child = spawn(this.#perl, [this.#script, '-r', String(REQUEST_FD)], {
       env: HOST_ENV,
-      stdio: this.#stdio,
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
       detached: true,
       cwd: '/',
     });

@@ -1,9 +1,10 @@
 /**
- * The host-side command lines that start a sandbox and enter it. Pure: paths of binaries and
- * files come in, argv goes out. Both run `host-helper.pl`, one perl process that joins the
- * sandbox's cgroups before anything else runs (so no process escapes its limits), then does with
- * system calls what a chain of bash, unshare, mount, setpriv, prlimit, nsenter and sh did with a
- * process each: a sandbox starts and an exec enters it with one program start on the host.
+ * The host-side command lines that start a sandbox, enter it, rename its host and bind files
+ * into it. Pure: paths of binaries and files come in, argv goes out. All run `host-helper.pl`,
+ * one perl process that joins the sandbox's cgroups before anything else runs (so no process
+ * escapes its limits), then does with system calls what a chain of bash, unshare, mount,
+ * setpriv, prlimit, nsenter and sh did with a process each. The launcher (`launcher.ts`) and the
+ * exec helpers (`helper-pool.ts`) run these command lines in helpers started ahead of need.
  */
 import { fileURLToPath } from 'node:url';
 import { SANDBOX_GID, SANDBOX_UID } from './bwrap-launcher.ts';

@@ -150,7 +150,7 @@ export class LocalRuntime implements SandboxRuntime {
     mkdirSync(this.#root, { recursive: true, mode: 0o711 });
     const { binaries, missing } = resolveBinaries(options.binaries);
     this.#bin = binaries;
-    this.#helpers = new HelperPool(binaries.perl, HOST_HELPER, ['pipe', 'pipe', 'pipe']);
+    this.#helpers = new HelperPool(binaries.perl, HOST_HELPER);
     this.#etcView = new EtcView(
       process.getuid?.() === 0 ? SHARED_ETC_VIEWS : join(this.#root, '.system', 'etc'),
     );
