@@ -316,17 +316,24 @@ export class LocalRuntime implements SandboxRuntime {
     const dirs = new SandboxDirs(this.#root, ref);
     await this.#locked(dirs, `rename sandbox ${ref.namespace}/${ref.name}`, async () => {
       const state = this.#state(dirs, ref);
+      const anchor = state.incarnation?.anchor;
+      const isRunning = anchor !== undefined && isAlive(anchor);
+      // gVisor's kernel keeps the name it started with until its next start. The UTS name is set
+      // while the files below are written: both are done before this returns.
+      const utsName =
+        isRunning && !isGvisor(state)
+          ? this.#launcher.run(
+              hostnameCommand(this.#bin, anchor.pid, hostname),
+              "cannot set the sandbox's host name",
+            )
+          : undefined;
+      // Awaited below; a write failing first must not leave its rejection unhandled.
+      utsName?.catch(() => {});
       if (hostname === state.name) delete state.hostname;
       else state.hostname = hostname;
       writeState(dirs, state);
-      const anchor = state.incarnation?.anchor;
-      if (anchor === undefined || !isAlive(anchor)) return;
-      rewriteHostFiles(dirs, hostname);
-      // gVisor's kernel keeps the name it started with until its next start.
-      if (!isGvisor(state)) {
-        const argv = hostnameCommand(this.#bin, anchor.pid, hostname);
-        await this.#launcher.run(argv, "cannot set the sandbox's host name");
-      }
+      if (isRunning) rewriteHostFiles(dirs, hostname);
+      await utsName;
     });
   }
 
