@@ -1,7 +1,9 @@
 // The test runner's global set-up: every test file of the run gets one temporary directory of its
 // own run (TMPDIR), so every sandbox, server and mount a test makes names it. After the run, any
 // process still naming it (in its command line or environment) or a mount below it is a leak: it
-// is reported, killed, and fails the run.
+// is reported, killed, and fails the run. So is a sandbox's process (bwrap, the host helper, a
+// sandbox's anchor) started during the run and still alive: sandboxes are started with a minimal
+// environment and staged paths, so they need not name the directory.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +29,37 @@ export function leftoversOf(dir: string): {
   return { processes, mounts };
 }
 
+/** What a process of a sandbox, or of the host side that starts and enters one, runs. */
+const SANDBOX_PROCESS =
+  /^(\S*\/)?(bwrap|perl \S*host-helper\.pl|sleep infinity|paddock-(launcher|enter|launch|bind))(\s|$)/;
+
+/** The start of `pid` in clock ticks since boot, and whether it is a zombie (gone already). */
+function startOf(pid: number): { ticks: number; isZombie: boolean } | undefined {
+  const stat = read(`/proc/${pid}/stat`);
+  if (stat === '') return undefined;
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { ticks: Number(rest[19]), isZombie: rest[0] === 'Z' || rest[0] === 'X' };
+}
+
+/** Now, in clock ticks since boot (as `startOf` counts; Linux counts 100 a second). */
+export function ticksSinceBoot(): number {
+  return Math.floor(Number(read('/proc/uptime').split(' ')[0]) * 100);
+}
+
+/** Sandbox processes (`SANDBOX_PROCESS`) that started at or after `sinceTicks` and still run. */
+export function sandboxProcessesSince(sinceTicks: number): Array<{ pid: number; command: string }> {
+  const found: Array<{ pid: number; command: string }> = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    const start = startOf(pid);
+    if (start === undefined || start.isZombie || start.ticks < sinceTicks) continue;
+    const command = read(`/proc/${pid}/cmdline`).replaceAll('\0', ' ').trim();
+    if (SANDBOX_PROCESS.test(command)) found.push({ pid, command });
+  }
+  return found;
+}
+
 /** A file's text; empty when it is gone meanwhile (a process that ended) or not ours to read. */
 function read(path: string): string {
   try {
@@ -38,16 +71,24 @@ function read(path: string): string {
 
 export async function globalSetup(): Promise<void> {
   process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'paddock-test-run-'));
+  process.env.PADDOCK_TEST_RUN_STARTED = String(ticksSinceBoot());
 }
 
 export async function globalTeardown(): Promise<void> {
   const dir = process.env.TMPDIR ?? '';
   if (!dir.includes('paddock-test-run-')) return;
   // Sandboxes a test destroyed may take a moment to be reaped.
-  let found = leftoversOf(dir);
+  const since = Number(process.env.PADDOCK_TEST_RUN_STARTED ?? Number.POSITIVE_INFINITY);
+  const leftovers = () => {
+    const named = leftoversOf(dir);
+    const pids = new Set(named.processes.map((p) => p.pid));
+    const started = sandboxProcessesSince(since).filter((p) => !pids.has(p.pid));
+    return { processes: [...named.processes, ...started], mounts: named.mounts };
+  };
+  let found = leftovers();
   for (let i = 0; i < 50 && (found.processes.length > 0 || found.mounts.length > 0); i++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    found = leftoversOf(dir);
+    found = leftovers();
   }
   if (found.processes.length > 0 || found.mounts.length > 0) {
     process.stderr.write(

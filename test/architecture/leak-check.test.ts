@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { leftoversOf } from '../leak-check.ts';
+import { leftoversOf, sandboxProcessesSince, ticksSinceBoot } from '../leak-check.ts';
 
 it('finds processes that name the directory, by command line or environment', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'paddock-leak-probe-'));
@@ -25,4 +25,21 @@ it('finds processes that name the directory, by command line or environment', as
   }
   assert.deepEqual(leftoversOf(dir), { processes: [], mounts: [] });
   rmSync(dir, { recursive: true, force: true });
+});
+
+it('finds a sandbox process started since the run began, whatever it names, and not one before', async () => {
+  const since = ticksSinceBoot();
+  const anchor = spawn('sleep', ['infinity'], { stdio: 'ignore', env: {} });
+  const other = spawn('sleep', ['300'], { stdio: 'ignore' });
+  try {
+    const found = sandboxProcessesSince(since).map((p) => p.pid);
+    assert.ok(found.includes(anchor.pid ?? -1), 'a sandbox anchor, named nowhere');
+    assert.ok(!found.includes(other.pid ?? -1), 'not a process of another shape');
+    assert.ok(!sandboxProcessesSince(ticksSinceBoot() + 1000).some((p) => p.pid === anchor.pid));
+  } finally {
+    anchor.kill('SIGKILL');
+    other.kill('SIGKILL');
+    await Promise.all([once(anchor, 'exit'), once(other, 'exit')]);
+  }
+  assert.ok(!sandboxProcessesSince(since).some((p) => p.pid === anchor.pid), 'gone once ended');
 });

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { isPaddockError } from '@paddock/core';
+import { eventually } from '@paddock/testkit';
 import { HOST_HELPER, type HostBinaries, hostnameCommand, launchCommand } from './host-commands.ts';
-import { Launcher } from './launcher.ts';
+import { type Launched, Launcher } from './launcher.ts';
 import { identify, isAlive } from './process-identity.ts';
 import { skipReason } from './test-sandboxes.ts';
 
@@ -37,6 +38,18 @@ function sandboxArgv(extra: string[] = []) {
   });
 }
 
+/**
+ * Ends a sandbox the launcher started: its init (pid 1 of its pid namespace: the kernel ends every
+ * process in it) and bwrap. The init leads a session of its own (`--new-session`), so killing
+ * bwrap's process group alone would leave the sandbox running.
+ */
+async function stop({ monitorPid, initPid }: Launched): Promise<void> {
+  const init = identify(initPid);
+  process.kill(initPid, 'SIGKILL');
+  process.kill(-monitorPid, 'SIGKILL');
+  await eventually(() => init === undefined || !isAlive(init), { what: 'the sandbox ended' });
+}
+
 describe('launcher', { skip: skipReason ?? false }, () => {
   const launcher = new Launcher(bin.perl, HOST_HELPER);
   after(() => launcher.close());
@@ -53,7 +66,7 @@ describe('launcher', { skip: skipReason ?? false }, () => {
         assert.ok(identify(monitorPid) !== undefined);
       }
     } finally {
-      for (const { monitorPid } of started) process.kill(-monitorPid, 'SIGKILL');
+      for (const launched of started) await stop(launched);
     }
   });
 
@@ -65,7 +78,7 @@ describe('launcher', { skip: skipReason ?? false }, () => {
         /^sandbox t\/x: .*\/no\/such\/dir/.test(error.message),
     );
     const again = await launcher.launch(sandboxArgv(), 'test');
-    process.kill(-again.monitorPid, 'SIGKILL');
+    await stop(again);
   });
 
   it('runs a one-shot helper command and rejects with what it said when it fails', async () => {
@@ -81,7 +94,7 @@ describe('launcher', { skip: skipReason ?? false }, () => {
           error.message.includes(`/proc/${gone}/ns/uts`),
       );
     } finally {
-      process.kill(-started.monitorPid, 'SIGKILL');
+      await stop(started);
     }
   });
 });

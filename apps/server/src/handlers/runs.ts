@@ -20,6 +20,7 @@ import { on, type RouteHandler } from '../http/router.ts';
 import { startSse } from '../http/sse.ts';
 import type { HandlerCall } from '../server-deps.ts';
 import { runSettled } from './run-settled.ts';
+import { updateRetrying } from './update-retrying.ts';
 
 async function visibleRun(
   call: HandlerCall,
@@ -132,24 +133,31 @@ export const runHandlers: RouteHandler[] = [
   }),
 
   on(RUN_ROUTES.cancel, async (call, { params }) => {
-    const run = await visibleRun(call, params);
-    if (isTerminalRunPhase(phaseOf(run))) {
-      throw new PaddockError(
-        ErrorCode.InvalidTransition,
-        `run ${params.name} already ended ${phaseOf(run)}`,
-        { phase: phaseOf(run) },
-      );
-    }
-    const updated = await call.deps.engine.store.update({
-      ...run,
-      metadata: {
-        ...run.metadata,
-        annotations: {
-          ...run.metadata.annotations,
-          [CANCEL_REQUESTED_ANNOTATION]: new Date().toISOString(),
-        },
+    // The run's controller writes its status meanwhile: a conflict is read again, not an error.
+    const updated = await updateRetrying(
+      async () => {
+        const run = await visibleRun(call, params);
+        if (isTerminalRunPhase(phaseOf(run))) {
+          throw new PaddockError(
+            ErrorCode.InvalidTransition,
+            `run ${params.name} already ended ${phaseOf(run)}`,
+            { phase: phaseOf(run) },
+          );
+        }
+        return run;
       },
-    });
+      (run) =>
+        call.deps.engine.store.update({
+          ...run,
+          metadata: {
+            ...run.metadata,
+            annotations: {
+              ...run.metadata.annotations,
+              [CANCEL_REQUESTED_ANNOTATION]: new Date().toISOString(),
+            },
+          },
+        }),
+    );
     return json(updated);
   }),
 ];

@@ -1,6 +1,6 @@
 import { SANDBOX_ROUTES } from '@paddock/api';
 import { requireManageable, START_REQUESTED_ANNOTATION, usableSandbox } from '@paddock/control';
-import { isPaddockError, type Sandbox } from '@paddock/core';
+import type { Sandbox } from '@paddock/core';
 import { json } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
 import type { HandlerCall } from '../server-deps.ts';
@@ -8,6 +8,7 @@ import { eventHandlers } from './sandbox-events.ts';
 import { execHandlers } from './sandbox-exec.ts';
 import { fileHandlers } from './sandbox-files.ts';
 import { logHandlers } from './sandbox-logs.ts';
+import { updateRetrying } from './update-retrying.ts';
 
 type Params = { namespace: string; name: string };
 
@@ -15,16 +16,15 @@ type Params = { namespace: string; name: string };
  * Writes a spec change (stop, start: the owner's or an admin's), re-reading and retrying when the
  * reconciler wrote in between.
  */
-async function updateSpec(call: HandlerCall, params: Params, change: (s: Sandbox) => Sandbox) {
-  for (let attempt = 0; ; attempt++) {
-    const current = await call.deps.engine.store.get('Sandbox', params);
-    requireManageable(call.principal, current);
-    try {
-      return await call.deps.engine.store.update(change(current));
-    } catch (error) {
-      if (!isPaddockError(error, 'conflict') || attempt >= 4) throw error;
-    }
-  }
+function updateSpec(call: HandlerCall, params: Params, change: (s: Sandbox) => Sandbox) {
+  return updateRetrying(
+    async () => {
+      const current = await call.deps.engine.store.get('Sandbox', params);
+      requireManageable(call.principal, current);
+      return current;
+    },
+    (current) => call.deps.engine.store.update(change(current)),
+  );
 }
 
 const lifecycleHandlers: RouteHandler[] = [
