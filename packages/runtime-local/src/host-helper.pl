@@ -113,16 +113,12 @@ sub launched {
     open(STDOUT, '>', '/dev/null');
     open(STDERR, '>&', $err_w);
     close $err_w;
-    # Its own session, as Paddock's detached spawn gave it; bwrap's info descriptor is 3.
-    syscall($1 + 0, 0) if $words[0] =~ /(?:^|,)setsid=(\d+)/;
-    if (fileno($info_w) != 3) {
-      my ($dup3) = $words[0] =~ /(?:^|,)dup3=(\d+)/;
-      syscall($dup3 + 0, fileno($info_w), 3, 0);
-      close $info_w;
-    } else {
-      fcntl($info_w, 2, 0);
-      $main::info_w = $info_w;
-    }
+    # Its own session, as Paddock's detached spawn gave it; bwrap's info descriptor is 3 (the
+    # info pipe's read end, closed above, held 3: the write end is never 3 itself).
+    my %nr = map { split /=/, $_, 2 } split /,/, $words[0];
+    syscall($nr{setsid} + 0, 0);
+    syscall($nr{dup3} + 0, fileno($info_w), 3, 0);
+    close $info_w;
     @ARGV = @words;
     return 1;
   }

@@ -28,11 +28,6 @@ export class Launcher {
     this.#script = script;
   }
 
-  /** Whether `argv` runs the helper script, so the launcher can run it instead. */
-  serves(argv: Argv): boolean {
-    return argv.file === this.#perl && argv.args[0] === this.#script;
-  }
-
   /**
    * Runs the launch command line `argv` (whose bwrap reports on `--info-fd 3`) and resolves once
    * the sandbox's anchor runs; rejects with bwrap's last words when it could not start.
