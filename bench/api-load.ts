@@ -17,9 +17,9 @@ import { MemoryEventRecorder, runToCompletion, startSandboxController } from '@p
 import type { ResourceStore, Sandbox, SandboxRef } from '@paddock/core';
 import { createLocalRuntime } from '@paddock/runtime-local';
 import { openSqliteStore } from '@paddock/store-sqlite';
-import { startPaddockProcess } from '@paddock/testkit';
 import { BUILTIN_TEMPLATES } from '../apps/server/src/builtin-templates.ts';
 import { floorSpawnRate } from './floor.ts';
+import { startBenchServer } from './server.ts';
 import { elapsedMs, fmtMs, progress, ratio, type Summary, summarize } from './stats.ts';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -262,30 +262,17 @@ export type ApiLoadResults = {
   failures: Failure[];
 };
 
-const SERVER_MAIN = join(import.meta.dirname, '..', 'apps', 'server', 'src', 'main.ts');
-
 /** Runs the API load case and prints its table; `failures` is empty when nothing was lost. */
 export async function runApiLoadBench(): Promise<ApiLoadResults> {
   const dir = mkdtempSync(join(tmpdir(), 'paddock-bench-api-'));
   const home = join(dir, 'home');
   const failures: Failure[] = [];
-  const profileDir = process.env.PADDOCK_BENCH_CPU_PROF;
-  // The per-principal rate limit (default 50/s, burst 100) would turn load into 429s.
-  const server = await startPaddockProcess([
-    ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
-    SERVER_MAIN,
-    '--addr',
-    '127.0.0.1:0',
-    '--home',
-    home,
-    '--rate-limit',
-    '100000',
-    '--rate-burst',
-    '100000',
-  ]).catch((error: unknown) => {
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  });
+  const server = await startBenchServer(home, process.env.PADDOCK_BENCH_CPU_PROF).catch(
+    (error: unknown) => {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    },
+  );
   const client = createClient({ baseUrl: server.url, timeoutMs: 120_000 });
   const shell = { kind: 'ClusterSandboxTemplate', name: 'shell' } as const;
   const live = new Set<string>();

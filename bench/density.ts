@@ -10,17 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type PaddockClient } from '@paddock/client';
 import { createLocalRuntime } from '@paddock/runtime-local';
-import { startPaddockProcess } from '@paddock/testkit';
 import type { Failure } from './api-load.ts';
 import { startIdleFloor } from './floor.ts';
 import { treePssBytes } from './memory.ts';
+import { startBenchServer } from './server.ts';
 import { elapsedMs, fmtBytes, fmtMs, progress, ratio, type Summary, summarize } from './stats.ts';
 
 const IDLE = Number(process.env.PADDOCK_BENCH_IDLE_API ?? 500);
 const BASE = 5;
 const CONCURRENCY = Number(process.env.PADDOCK_BENCH_IDLE_API_CONCURRENCY ?? 20);
 const READS = Number(process.env.PADDOCK_BENCH_READS ?? 50);
-const SERVER_MAIN = join(import.meta.dirname, '..', 'apps', 'server', 'src', 'main.ts');
 
 type Reads = { get: Summary; page: Summary; list: Summary };
 
@@ -92,17 +91,7 @@ export async function runDensityBench(): Promise<DensityResults> {
   const dir = mkdtempSync(join(tmpdir(), 'paddock-bench-density-'));
   const home = join(dir, 'home');
   const failures: Failure[] = [];
-  const server = await startPaddockProcess([
-    SERVER_MAIN,
-    '--addr',
-    '127.0.0.1:0',
-    '--home',
-    home,
-    '--rate-limit',
-    '100000',
-    '--rate-burst',
-    '100000',
-  ]);
+  const server = await startBenchServer(home);
   const client = createClient({ baseUrl: server.url, timeoutMs: 120_000 });
   const names = Array.from({ length: IDLE }, (_, i) => `idle-${String(i).padStart(4, '0')}`);
   try {
