@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { isPaddockError } from '@paddock/core';
 import { eventually } from '@paddock/testkit';
@@ -96,5 +96,32 @@ describe('launcher', { skip: skipReason ?? false }, () => {
     } finally {
       await stop(started);
     }
+  });
+
+  it('starts again after its helper ended', async () => {
+    await stop(await launcher.launch(sandboxArgv(), 'test'));
+    const helpers = readdirSync('/proc').filter((pid) => {
+      try {
+        return (
+          readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('paddock-launcher') &&
+          /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ===
+            String(process.pid)
+        );
+      } catch {
+        return false;
+      }
+    });
+    assert.equal(helpers.length, 1, 'one launcher helper, a child of this process');
+    const pid = Number(helpers[0]);
+    process.kill(pid, 'SIGKILL');
+    await eventually(
+      () =>
+        !existsSync(`/proc/${pid}/comm`) ||
+        /Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] ?? ''),
+      {
+        what: 'the launcher helper gone',
+      },
+    );
+    await stop(await launcher.launch(sandboxArgv(), 'test'));
   });
 });

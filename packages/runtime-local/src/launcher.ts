@@ -66,7 +66,7 @@ export class Launcher {
   }
 
   #running(): ChildProcess {
-    if (this.#child !== undefined && this.#child.exitCode === null) return this.#child;
+    if (this.#child !== undefined) return this.#child;
     const child = spawn(this.#perl, [this.#script, '-z'], {
       env: HOST_ENV,
       stdio: ['pipe', 'pipe', 'ignore'],
