@@ -158,8 +158,8 @@ export async function launchSandbox(
     ...(state.spec.rootfs === undefined ? {} : { rootfs: state.spec.rootfs }),
     stagedDirs,
     rlimits: context.rlimits,
-    keep:
-      context.seccompFile === undefined ? [INFO_FD, STATUS_FD] : [INFO_FD, STATUS_FD, SECCOMP_FD],
+    // The launcher's pipe for bwrap's info; the files below are opened after the others close.
+    keep: [INFO_FD],
     // Opened by the helper, as root: bwrap runs as the sandbox's host uid, which may not reach
     // them. bwrap's stderr is a pipe the launcher reads only while it starts: later writes (the
     // sandbox could reach its init's descriptors) go nowhere rather than into a host file.
