@@ -27,7 +27,7 @@ const REFILL_KEY = 'refill';
  * How long after a claim the pools refill: a burst of claims is followed by one refill pass, and
  * a claimant's first commands (an exec right after Running) do not compete with a new start.
  */
-export const REFILL_DELAY_MS = 100;
+const REFILL_DELAY_MS = 100;
 
 type Pool = {
   /** `Kind/namespace/name` of the template that declares the pool. */
