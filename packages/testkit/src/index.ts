@@ -6,6 +6,12 @@ export {
   runEventLogContract,
 } from './event-log-contract.ts';
 export { type EventuallyOptions, eventually } from './eventually.ts';
+export {
+  fullClusterSkipReason,
+  type KubeTestServer,
+  kubeSkipReason,
+  startKubeTestServer,
+} from './kube-server.ts';
 export { type ExecScript, MemoryRuntime, type ScriptedResult } from './memory-runtime.ts';
 export {
   type OidcTestUser,
