@@ -1,1 +1,6 @@
-export {};
+// Public surface of @paddock/kube: Paddock on Kubernetes.
+
+export { kubeError } from './client/errors.ts';
+export { KubeClient, type KubeClientOptions, type RawWatchEvent } from './client/kube-client.ts';
+export { type CustomResourceDefinition, crdFor, paddockCrds } from './crds/crds.ts';
+export { installCrds } from './crds/install.ts';
