@@ -64,6 +64,11 @@ if ! command -v runsc >/dev/null 2>&1 && [ "${PADDOCK_SKIP_RUNSC:-}" != 1 ]; the
   fi
 fi
 
+if ! command -v xz >/dev/null 2>&1; then
+  say "installing xz-utils (unpacks the Kubernetes API server the tests start, when one is given)"
+  apt_install xz-utils || say "xz not installed: the Kubernetes tests will be skipped (apt-get install xz-utils)"
+fi
+
 if ! command -v chromium >/dev/null 2>&1 && [ "${PADDOCK_SKIP_CHROMIUM:-}" != 1 ]; then
   say "installing chromium (the web UI's browser tests drive it headless)"
   apt_install chromium || say "chromium not installed: the browser tests will be skipped (apt-get install chromium)"
