@@ -104,7 +104,7 @@ export {
 export { findObject } from './find-object.ts';
 // The controller kit (src/kit/): what every controller is built from.
 export { CachedStore } from './kit/cached-store.ts';
-export { Controller, type ControllerOptions } from './kit/controller.ts';
+export { Controller, type ControllerOptions, type ReconcileOutcome } from './kit/controller.ts';
 export { addFinalizer, hasFinalizer, removeFinalizer } from './kit/finalizers.ts';
 export {
   Informer,

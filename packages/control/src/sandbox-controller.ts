@@ -1,5 +1,6 @@
 import type { ResourceStore, SandboxRuntime } from '@paddock/core';
 import type { EventRecorder } from './event-recorder.ts';
+import type { ReconcileOutcome } from './kit/controller.ts';
 import { ControllerManager } from './kit/manager.ts';
 import type { CredentialSource } from './runs/credential-delivery.ts';
 import { runtimeRefOf } from './runtime-ref.ts';
@@ -21,6 +22,8 @@ export type SandboxControllerOptions = {
   log?: (line: string) => void;
   /** Where template `mounts[].credential` are read (none: such sandboxes fail to provision). */
   credentials?: CredentialSource;
+  /** Told of every reconcile once it ends (metrics). */
+  onReconcile?: (outcome: ReconcileOutcome) => void;
 };
 
 export type SandboxController = {
@@ -32,6 +35,8 @@ export type SandboxController = {
   cache: ResourceStore;
   /** Resolves when no reconcile is queued or running. */
   idle(): Promise<void>;
+  /** Keys waiting for a reconcile, per controller (metrics). */
+  queueDepths(): Array<{ controller: string; depth: number }>;
   stop(): Promise<void>;
 };
 
@@ -47,7 +52,10 @@ export async function startSandboxController(
   const { runtime, events } = options;
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => {});
-  const kit = new ControllerManager(options.store, { log });
+  const kit = new ControllerManager(options.store, {
+    log,
+    ...(options.onReconcile === undefined ? {} : { onReconcile: options.onReconcile }),
+  });
   const store = kit.store;
   const warmPool = new WarmPool({ store, runtime, events, now, log });
   const deps = {
@@ -74,6 +82,7 @@ export async function startSandboxController(
     warmPool,
     cache: store,
     idle: () => sandboxes.idle(),
+    queueDepths: () => kit.queueDepths(),
     stop: async () => {
       await kit.stop();
       await warmPool.close();

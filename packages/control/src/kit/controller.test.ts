@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Sandbox, SandboxEvent, SandboxStatus } from '@paddock/core';
+import {
+  ErrorCode,
+  PaddockError,
+  type Sandbox,
+  type SandboxEvent,
+  type SandboxStatus,
+} from '@paddock/core';
 import { eventually } from '@paddock/testkit';
 import { MemoryEventRecorder } from '../event-recorder.ts';
 import { sandboxLifecycle } from '../lifecycles.ts';
@@ -10,6 +16,7 @@ import {
   type TempStores,
   templateManifest,
 } from '../test-harness.ts';
+import type { ReconcileOutcome } from './controller.ts';
 import { ControllerManager } from './manager.ts';
 import { StatusWriter } from './status-writer.ts';
 
@@ -146,5 +153,46 @@ describe('controller kit', () => {
       'reconcile test default/flaky: broken 1',
       'reconcile test default/flaky: broken 2',
     ]);
+  });
+
+  it('reports each reconcile’s outcome and duration, and the keys waiting', async () => {
+    const outcomes: ReconcileOutcome[] = [];
+    let attempts = 0;
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const observed = new ControllerManager(stores.store, { onReconcile: (o) => outcomes.push(o) });
+    try {
+      observed
+        .controller({
+          name: 'metered',
+          concurrency: 1,
+          backoff: { baseMs: 1, maxMs: 10 },
+          reconcile: async (key) => {
+            attempts++;
+            if (key.name === 'first') await held;
+            if (attempts === 2) throw new PaddockError(ErrorCode.Conflict, 'stale');
+            if (attempts === 3) throw new Error('broken');
+            return {};
+          },
+        })
+        .watch(observed.informer('Sandbox'));
+      await stores.store.create(sandboxManifest('first'));
+      await stores.store.create(sandboxManifest('second'));
+      await observed.start();
+      // One runs (held), the other waits for the only worker.
+      assert.deepEqual(observed.queueDepths(), [{ controller: 'metered', depth: 1 }]);
+      release();
+      await eventually(() => outcomes.length === 4, { what: 'four reconciles', intervalMs: 5 });
+      assert.deepEqual(
+        outcomes.map((o) => `${o.controller} ${o.result}`),
+        ['metered success', 'metered conflict', 'metered error', 'metered success'],
+      );
+      assert.ok(outcomes.every((o) => o.durationMs >= 0 && Number.isFinite(o.durationMs)));
+      assert.deepEqual(observed.queueDepths(), [{ controller: 'metered', depth: 0 }]);
+    } finally {
+      await observed.stop();
+    }
   });
 });

@@ -12,6 +12,15 @@ export type ControllerOptions = {
   concurrency?: number;
   backoff?: Backoff;
   log?: (line: string) => void;
+  /** Told of every reconcile once it ends: for metrics. */
+  onReconcile?: (outcome: ReconcileOutcome) => void;
+};
+
+/** How one reconcile ended: `conflict` is a write from a stale read, retried at once. */
+export type ReconcileOutcome = {
+  controller: string;
+  result: 'success' | 'error' | 'conflict';
+  durationMs: number;
 };
 
 /**
@@ -26,8 +35,29 @@ export class Controller {
   constructor(options: ControllerOptions) {
     this.name = options.name;
     const log = options.log ?? (() => {});
+    const onReconcile = options.onReconcile;
+    const reconcile =
+      onReconcile === undefined
+        ? (key: string) => options.reconcile(objectKeyOf(key))
+        : async (key: string) => {
+            const started = performance.now();
+            const report = (result: ReconcileOutcome['result']) =>
+              onReconcile({
+                controller: this.name,
+                result,
+                durationMs: performance.now() - started,
+              });
+            try {
+              const outcome = await options.reconcile(objectKeyOf(key));
+              report('success');
+              return outcome;
+            } catch (error) {
+              report(isPaddockError(error, 'conflict') ? 'conflict' : 'error');
+              throw error;
+            }
+          };
     this.#queue = new WorkQueue({
-      worker: (key) => options.reconcile(objectKeyOf(key)),
+      worker: reconcile,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
       onError: (key, error) => {
@@ -54,6 +84,11 @@ export class Controller {
   /** Reconciles an object soon (something outside the store changed: a process exited, say). */
   enqueue(key: string): void {
     this.#queue.add(key);
+  }
+
+  /** Keys waiting for a reconcile. */
+  get depth(): number {
+    return this.#queue.depth;
   }
 
   /** Resolves when no reconcile is queued or running. */

@@ -1,6 +1,6 @@
 import type { Kind, ResourceStore } from '@paddock/core';
 import { CachedStore } from './cached-store.ts';
-import { Controller, type ControllerOptions } from './controller.ts';
+import { Controller, type ControllerOptions, type ReconcileOutcome } from './controller.ts';
 import { Informer, type InformerOptions } from './informer.ts';
 
 /**
@@ -13,12 +13,20 @@ export class ControllerManager {
   readonly store: ResourceStore;
   readonly #source: ResourceStore;
   readonly #log: (line: string) => void;
+  readonly #onReconcile: ((outcome: ReconcileOutcome) => void) | undefined;
   readonly #informers = new Map<Kind, Informer<Kind>>();
   readonly #controllers: Controller[] = [];
 
-  constructor(store: ResourceStore, options: { log?: (line: string) => void } = {}) {
+  constructor(
+    store: ResourceStore,
+    options: {
+      log?: (line: string) => void;
+      onReconcile?: (outcome: ReconcileOutcome) => void;
+    } = {},
+  ) {
     this.#source = store;
     this.#log = options.log ?? (() => {});
+    this.#onReconcile = options.onReconcile;
     this.store = new CachedStore(store, (kind) => this.#informers.get(kind));
   }
 
@@ -32,10 +40,19 @@ export class ControllerManager {
     return informer;
   }
 
-  controller(options: Omit<ControllerOptions, 'log'>): Controller {
-    const controller = new Controller({ ...options, log: this.#log });
+  controller(options: Omit<ControllerOptions, 'log' | 'onReconcile'>): Controller {
+    const controller = new Controller({
+      ...options,
+      log: this.#log,
+      ...(this.#onReconcile === undefined ? {} : { onReconcile: this.#onReconcile }),
+    });
     this.#controllers.push(controller);
     return controller;
+  }
+
+  /** Keys waiting for a reconcile, per controller. */
+  queueDepths(): Array<{ controller: string; depth: number }> {
+    return this.#controllers.map((c) => ({ controller: c.name, depth: c.depth }));
   }
 
   /** Lists every kind (resolving once all caches are filled), then watches in the background. */

@@ -81,6 +81,11 @@ export class WorkQueue {
     this.#timers.set(key, { at, timer });
   }
 
+  /** Keys waiting for a worker (not those running or waiting for a retry or requeue). */
+  get depth(): number {
+    return this.#queued.size;
+  }
+
   /** Resolves when nothing is queued or running (timers may still be pending). */
   idle(): Promise<void> {
     if (this.#queued.size === 0 && this.#active.size === 0) return Promise.resolve();
