@@ -149,6 +149,7 @@ export {
   type Kind,
   kindForPlural,
   kindJsonSchema,
+  type PrinterColumn,
   parseResource,
   type ResourceOf,
   Scope,
