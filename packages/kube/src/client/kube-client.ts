@@ -1,6 +1,5 @@
-import type { IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent, type AgentOptions, request as httpsRequest, type RequestOptions } from 'node:https';
-import { createInterface } from 'node:readline';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { kubeError } from './errors.ts';
@@ -33,6 +32,16 @@ export type RawWatchEvent = {
   object: Record<string, unknown>;
 };
 
+/**
+ * What a client has sent: every HTTP request (retries included) by verb, a watch counted once per
+ * stream it opens (`WATCH`), and how many of them were retries.
+ */
+export type KubeClientStats = {
+  requests: number;
+  retries: number;
+  byVerb: Record<string, number>;
+};
+
 const RETRIED = new Set([429, 500, 502, 503, 504]);
 
 /**
@@ -44,7 +53,9 @@ const RETRIED = new Set([429, 500, 502, 503, 504]);
 export class KubeClient {
   readonly server: string;
   readonly #config: KubeConfig;
-  readonly #agent: Agent;
+  readonly #agent: Agent | HttpAgent;
+  readonly #isPlainHttp: boolean;
+  readonly #stats: KubeClientStats = { requests: 0, retries: 0, byVerb: {} };
   readonly #limit: TokenBucket;
   readonly #attempts: number;
   readonly #backoffMs: number;
@@ -60,7 +71,11 @@ export class KubeClient {
     }
     this.server = cluster.server.replace(/\/+$/, '');
     this.#config = config;
-    this.#agent = new Agent({ ...tls, keepAlive: true, maxSockets: 64 });
+    // Plain http only for a stand-in on the loopback interface in tests; clusters speak https.
+    this.#isPlainHttp = this.server.startsWith('http:');
+    this.#agent = this.#isPlainHttp
+      ? new HttpAgent({ keepAlive: true, maxSockets: 64 })
+      : new Agent({ ...tls, keepAlive: true, maxSockets: 64 });
     this.#limit = new TokenBucket(options.qps ?? 50, options.burst ?? 100);
     this.#attempts = options.attempts ?? 8;
     this.#backoffMs = options.backoffMs ?? 50;
@@ -125,6 +140,7 @@ export class KubeClient {
     const body = init.body === undefined ? undefined : JSON.stringify(init.body);
     for (let attempt = 1; ; attempt++) {
       await this.#limit.take(init.signal);
+      this.#count(method, attempt);
       let response: { status: number; headers: IncomingMessage['headers']; text: string };
       try {
         response = await this.#send(method, path, init, body);
@@ -163,6 +179,7 @@ export class KubeClient {
     let response: IncomingMessage;
     for (let attempt = 1; ; attempt++) {
       await this.#limit.take(signal);
+      this.#count('WATCH', attempt);
       try {
         response = await this.#open(
           'GET',
@@ -190,18 +207,27 @@ export class KubeClient {
       }
       throw kubeError(status, text, `watch ${path}`);
     }
-    const lines = createInterface({ input: response, crlfDelay: Number.POSITIVE_INFINITY });
     const stop = () => response.destroy();
     signal.addEventListener('abort', stop, { once: true });
     try {
-      for await (const line of lines) {
-        if (line === '') continue;
-        const event = JSON.parse(line) as RawWatchEvent;
-        if (event.type === 'ERROR') {
-          const code = Number(event.object.code ?? 500);
-          throw kubeError(code, JSON.stringify(event.object), `watch ${path}`);
+      // Lines are split here rather than by readline, whose iterator never ends when the
+      // response is destroyed (an abort) instead of ending.
+      let pending = '';
+      for await (const chunk of response as AsyncIterable<Buffer>) {
+        pending += chunk.toString('utf8');
+        let newline = pending.indexOf('\n');
+        while (newline !== -1) {
+          const line = pending.slice(0, newline).trim();
+          pending = pending.slice(newline + 1);
+          newline = pending.indexOf('\n');
+          if (line === '') continue;
+          const event = JSON.parse(line) as RawWatchEvent;
+          if (event.type === 'ERROR') {
+            const code = Number(event.object.code ?? 500);
+            throw kubeError(code, JSON.stringify(event.object), `watch ${path}`);
+          }
+          yield event;
         }
-        yield event;
       }
     } catch (error) {
       if (signal.aborted) return;
@@ -212,9 +238,13 @@ export class KubeClient {
       );
     } finally {
       signal.removeEventListener('abort', stop);
-      lines.close();
       response.destroy();
     }
+  }
+
+  /** Counts of what this client has sent so far (a copy). */
+  get stats(): KubeClientStats {
+    return { ...this.#stats, byVerb: { ...this.#stats.byVerb } };
   }
 
   /** Closes the idle connections; requests in flight finish. */
@@ -255,8 +285,9 @@ export class KubeClient {
       headers['Content-Type'] = init.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(body));
     }
+    const send = this.#isPlainHttp ? httpRequest : httpsRequest;
     return new Promise((resolve, reject) => {
-      const req = httpsRequest(url, { method, headers, agent: this.#agent, signal: init.signal });
+      const req = send(url, { method, headers, agent: this.#agent, signal: init.signal });
       req.once('response', resolve);
       req.once('error', reject);
       req.end(body);
@@ -278,6 +309,12 @@ export class KubeClient {
     }
     this.#headers = { value, until: now + 10_000 };
     return value;
+  }
+
+  #count(verb: string, attempt: number): void {
+    this.#stats.requests++;
+    if (attempt > 1) this.#stats.retries++;
+    this.#stats.byVerb[verb] = (this.#stats.byVerb[verb] ?? 0) + 1;
   }
 
   async #backoff(
