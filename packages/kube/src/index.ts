@@ -41,6 +41,95 @@ export {
   type ReconcileReport,
   verbOf,
 } from './metrics/controller-metrics.ts';
+export {
+  AGENT_SERVICE_ACCOUNT,
+  type AgentNamespaceObjects,
+  agentNamespaceName,
+  agentNamespaceObjects,
+} from './objects/agent-namespace.ts';
+export { DENIED_IPV4, DENIED_IPV6, METADATA_ADDRESSES } from './objects/cidrs.ts';
+export {
+  type CiliumNetworkPolicy,
+  fqdnSelector,
+  sandboxCiliumPolicy,
+} from './objects/cilium-policy.ts';
+export {
+  egressProxyEnv,
+  egressProxyName,
+  egressProxyNetworkPolicy,
+  egressProxyPod,
+  egressProxyService,
+  usesEgressProxy,
+} from './objects/egress-proxy.ts';
+export {
+  Component,
+  type ControllerReference,
+  environmentHash,
+  type Instance,
+  instanceSelector,
+  type LabelKeys,
+  labelKeys,
+  resolvedEnvironment,
+  sandboxInstance,
+  sandboxOwnerReference,
+  templateLabel,
+  templateOwnerReference,
+} from './objects/labels.ts';
+export { dnsLabel, labelValue, objectName, serviceName } from './objects/names.ts';
+export {
+  networkPolicyName,
+  parseServiceRef,
+  sandboxNetworkPolicy,
+} from './objects/network-policy.ts';
+export {
+  DEFAULT_OBJECT_OPTIONS,
+  type ObjectOptions,
+  type ObjectOptionsInput,
+  type PodPeer,
+  resolveObjectOptions,
+  type ServiceEndpoint,
+} from './objects/options.ts';
+export {
+  checkPodSecurity,
+  PodSecurityLevel,
+  PodSecurityRule,
+  type PodSecurityViolation,
+} from './objects/pod-security.ts';
+export { portServiceName, portServices } from './objects/port-services.ts';
+export { sandboxResources, workspaceSize } from './objects/resources.ts';
+export {
+  type EgressProxyObjects,
+  type InstanceObjects,
+  instanceObjects,
+  type SandboxObjects,
+  sandboxObjects,
+} from './objects/sandbox-objects.ts';
+export {
+  credentialSecretName,
+  MAIN_CONTAINER,
+  START_GATE_PATH,
+  sandboxPod,
+} from './objects/sandbox-pod.ts';
+export { sandboxServiceAccount, serviceAccountName } from './objects/service-account.ts';
+export {
+  filesConfigMap,
+  filesConfigMapName,
+  splitTemplateFiles,
+  WRITABLE_PATHS,
+} from './objects/template-files.ts';
+export {
+  type ClaimPatch,
+  claimPatch,
+  MERGE_PATCH_CONTENT_TYPE,
+  planWarmPool,
+  type WarmPoolMember,
+  type WarmPoolPlan,
+  warmInstance,
+  warmPoolMember,
+  warmPoolObjects,
+  warmPoolSelector,
+} from './objects/warm-pool.ts';
+export { workspaceClaim, workspaceClaimName } from './objects/workspace-claim.ts';
 export { KubeStore } from './store/kube-store.ts';
 // Test support: CRDs standing in for Lease and Event on the test API server (never on a cluster).
 export {
