@@ -1,4 +1,4 @@
-import { gauge } from '../http/metrics.ts';
+import { gauge } from '@paddock/http';
 import type { ServerDeps } from '../server-deps.ts';
 
 /** The Prometheus text: server counters plus gauges read at scrape time. */
