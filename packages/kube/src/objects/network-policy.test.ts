@@ -148,7 +148,7 @@ describe('sandboxCiliumPolicy (allowlist with Cilium)', () => {
     validateObject(ciliumPolicy);
     assert.deepEqual(
       ciliumPolicy.spec.endpointSelector.matchLabels,
-      networkPolicy.spec?.podSelector.matchLabels,
+      networkPolicy.spec?.podSelector?.matchLabels,
     );
   });
 
