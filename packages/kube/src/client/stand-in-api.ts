@@ -1,0 +1,75 @@
+// Test support (not exported): a stand-in Kubernetes API server on the loopback interface (plain
+// http, port 0) that answers each request with the next scripted answer, and a kubeconfig for it.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export type Answer = (request: IncomingMessage, response: ServerResponse) => void;
+
+export type StandInApi = {
+  kubeconfig: string;
+  /** Answers for the next requests, in order; 200 `{}` when none is left. */
+  answers: Answer[];
+  /** `METHOD url authorization` of every request received. */
+  seen: string[];
+  close(): Promise<void>;
+};
+
+/** An answer with a Kubernetes `Status` body of `code`. */
+export function status(code: number, headers: Record<string, string> = {}): Answer {
+  return (_request, response) => {
+    response.writeHead(code, { 'Content-Type': 'application/json', ...headers });
+    response.end(
+      JSON.stringify({ kind: 'Status', code, reason: 'StandIn', message: `HTTP ${code}` }),
+    );
+  };
+}
+
+/** A 200 answer with `body` as JSON. */
+export function json(body: unknown): Answer {
+  return (_request, response) => {
+    response.writeHead(200, { 'Content-Type': 'application/json' });
+    response.end(JSON.stringify(body));
+  };
+}
+
+/** A watch stream of `events`; it ends after them unless `keepOpen`. */
+export function stream(events: unknown[], keepOpen = false): Answer {
+  return (_request, response) => {
+    response.writeHead(200, { 'Content-Type': 'application/json' });
+    for (const event of events) response.write(`${JSON.stringify(event)}\n`);
+    if (!keepOpen) response.end();
+  };
+}
+
+export async function startStandInApi(): Promise<StandInApi> {
+  const api: StandInApi = { kubeconfig: '', answers: [], seen: [], close: async () => {} };
+  const server = createServer((request, response) => {
+    api.seen.push(`${request.method} ${request.url} ${request.headers.authorization ?? ''}`);
+    (api.answers.shift() ?? json({}))(request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const dir = mkdtempSync(join(tmpdir(), 'paddock-kubeconfig-'));
+  api.kubeconfig = join(dir, 'kubeconfig');
+  const cluster = { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true };
+  writeFileSync(
+    api.kubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'stand-in', cluster }],
+      users: [{ name: 'tester', user: { token: 'stand-in-token' } }],
+      contexts: [{ name: 'stand-in', context: { cluster: 'stand-in', user: 'tester' } }],
+      'current-context': 'stand-in',
+    }),
+  );
+  api.close = async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return api;
+}
