@@ -66,6 +66,10 @@ type Target<K extends Kind = Kind> = {
  *   version (the controller kit's informer does). A watch from now first lists one item to learn
  *   the current version; writes this store issues after `watch()` returned wait for that, so the
  *   watch sees them.
+ * - Where Kubernetes differs from the SQLite store: marking an object with finalizers for deletion
+ *   bumps its generation (the API does); a paged list follows the API's storage-key order
+ *   (`namespace/name`: a namespace that is a prefix of another may sort after it), one whole list
+ *   is sorted by namespace, then name; on a cluster, objects go only into namespaces that exist.
  * - `close()` ends the watches; the client belongs to the caller.
  */
 export class KubeStore implements ResourceStore {
