@@ -1,0 +1,82 @@
+/**
+ * Where each kind of object a sandbox owns lives in the Kubernetes API: the one table from
+ * `apiVersion`/`kind` to REST paths (core kinds under `/api/v1`, the others under
+ * `/apis/<group>/<version>`). Every kind here is namespaced.
+ */
+import { ErrorCode, PaddockError } from '@paddock/core';
+
+/** A kind the pod runtime writes, reads or deletes. */
+export type ApiResource = {
+  apiVersion: string;
+  kind: string;
+  /** The resource's plural name in its paths. */
+  plural: string;
+};
+
+/** Every kind of object of a sandbox instance, in the order provision applies them. */
+export const INSTANCE_RESOURCES = [
+  { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts' },
+  { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' },
+  { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' },
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies' },
+  { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', plural: 'ciliumnetworkpolicies' },
+  { apiVersion: 'v1', kind: 'Service', plural: 'services' },
+  { apiVersion: 'v1', kind: 'Pod', plural: 'pods' },
+] as const satisfies readonly ApiResource[];
+
+export type InstanceKind = (typeof INSTANCE_RESOURCES)[number]['kind'];
+
+/** The group-version prefix of an `apiVersion`: `/api/v1` for the core group, else `/apis/…`. */
+export function groupVersionPath(apiVersion: string): string {
+  return apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+}
+
+/** The table's entry for `apiVersion`/`kind`; `validation_failed` for a kind it does not hold. */
+export function apiResource(apiVersion: string, kind: string): ApiResource {
+  const found = INSTANCE_RESOURCES.find((r) => r.apiVersion === apiVersion && r.kind === kind);
+  if (found === undefined) {
+    throw new PaddockError(
+      ErrorCode.ValidationFailed,
+      `the pod runtime does not write ${kind} (${apiVersion})`,
+      { issues: [{ path: 'kind', message: `unknown kind ${apiVersion}/${kind}` }] },
+    );
+  }
+  return found;
+}
+
+/**
+ * The path of the collection of `resource` in `namespace` (across every namespace when absent),
+ * or of the object `name` in it.
+ */
+export function resourcePath(
+  resource: Pick<ApiResource, 'apiVersion' | 'plural'>,
+  namespace: string | undefined,
+  name?: string,
+): string {
+  let path = groupVersionPath(resource.apiVersion);
+  if (namespace !== undefined) path += `/namespaces/${encodeURIComponent(namespace)}`;
+  path += `/${resource.plural}`;
+  if (name !== undefined) path += `/${encodeURIComponent(name)}`;
+  return path;
+}
+
+/** A built object: enough to address it. */
+export type AddressedObject = {
+  apiVersion: string;
+  kind: string;
+  metadata?: { name?: string; namespace?: string };
+};
+
+/** The path of one built object (its kind, namespace and name). */
+export function objectPath(object: AddressedObject): string {
+  const name = object.metadata?.name;
+  const namespace = object.metadata?.namespace;
+  if (name === undefined || namespace === undefined) {
+    throw new PaddockError(
+      ErrorCode.Internal,
+      `${object.kind} without a name or namespace cannot be applied`,
+    );
+  }
+  return resourcePath(apiResource(object.apiVersion, object.kind), namespace, name);
+}
