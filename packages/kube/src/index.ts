@@ -130,6 +130,24 @@ export {
   warmPoolSelector,
 } from './objects/warm-pool.ts';
 export { workspaceClaim, workspaceClaimName } from './objects/workspace-claim.ts';
+export {
+  type AddressedObject,
+  type ApiResource,
+  apiResource,
+  groupVersionPath,
+  INSTANCE_RESOURCES,
+  objectPath,
+  resourcePath,
+} from './runtime/api-paths.ts';
+export {
+  instanceFromRef,
+  instanceName,
+  ownerRefOf,
+  sandboxOwnerUid,
+} from './runtime/instance-ref.ts';
+export { observePod, podFailure } from './runtime/pod-observation.ts';
+export { PodRuntime, type PodRuntimeOptions } from './runtime/pod-runtime.ts';
+export { type RuntimeStateData, stateName } from './runtime/runtime-state.ts';
 export { KubeStore } from './store/kube-store.ts';
 // Test support: CRDs standing in for Lease and Event on the test API server (never on a cluster).
 export {
