@@ -60,6 +60,7 @@ const USAGE = `paddock — run AI agents in isolated sandboxes
 
 Usage:
   paddock up [--addr HOST:PORT] [--home DIR]       start Paddock on this machine (default 127.0.0.1:7070)
+  paddock controller --kubeconfig FILE|--in-cluster run the reconcilers on a Kubernetes cluster
   paddock sandbox list|get|create|delete|exec      manage sandboxes
   paddock sandbox stop|start|logs|events NAME      stop, start and watch a sandbox
   paddock sandbox shell NAME                       an interactive shell in a sandbox
@@ -97,11 +98,17 @@ Example:
   paddock sandbox exec scratch -- python3 -c 'print(6 * 7)'
 `;
 
-/** `up` runs the server app as a child process (apps never import each other) and forwards signals. */
-function up(args: string[]): Promise<number> {
-  const main = fileURLToPath(import.meta.resolve('@paddock/server/main'));
-  // The server's stdin is a pipe from here: if this process dies (even by SIGKILL), the pipe
-  // closes and the server shuts down instead of running on unseen.
+/**
+ * `up` and `controller` run their app (the server, the Kubernetes controller) as a child process
+ * (apps never import each other) and forward signals.
+ */
+function runApp(
+  app: '@paddock/server/main' | '@paddock/controller/main',
+  args: string[],
+): Promise<number> {
+  const main = fileURLToPath(import.meta.resolve(app));
+  // The app's stdin is a pipe from here: if this process dies (even by SIGKILL), the pipe
+  // closes and the app shuts down instead of running on unseen.
   const child = spawn(process.execPath, [main, ...args], {
     stdio: ['pipe', 'inherit', 'inherit'],
     env: { ...process.env, PADDOCK_EXIT_WITH_PARENT: '1' },
@@ -129,7 +136,8 @@ function groupHelp(noun: string): string | undefined {
 
 async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<number> {
   const [first, ...rest] = argv;
-  if (first === 'up') return up(rest);
+  if (first === 'up') return runApp('@paddock/server/main', rest);
+  if (first === 'controller') return runApp('@paddock/controller/main', rest);
   if (first === 'version' || first === '--version') {
     io.stdout(`paddock ${VERSION} (node ${process.versions.node})\n`);
     return 0;

@@ -2,6 +2,7 @@
 
 export { kubeError } from './client/errors.ts';
 export {
+  type ApiRequest,
   KubeClient,
   type KubeClientOptions,
   type KubeClientStats,

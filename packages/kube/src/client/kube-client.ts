@@ -26,6 +26,9 @@ export type RequestInit = {
   signal?: AbortSignal;
 };
 
+/** One attempt of a request, as `KubeClient.onRequest` is told of it. */
+export type ApiRequest = { method: string; path: string; status: number; watch?: boolean };
+
 /** One event of a watch stream as the API server sends it (ERROR carries a `Status`). */
 export type RawWatchEvent = {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -129,6 +132,12 @@ export class KubeClient {
   }
 
   /**
+   * Told of every attempt's answer (status 0: none came), watches included: for metrics. Called
+   * synchronously; it must not throw.
+   */
+  onRequest: ((report: ApiRequest) => void) | undefined;
+
+  /**
    * Sends one request and returns its JSON answer. Retries 429 and 5xx answers and failed
    * connections; any other error answer is a `PaddockError` (see `kubeError`).
    */
@@ -144,7 +153,9 @@ export class KubeClient {
       let response: { status: number; headers: IncomingMessage['headers']; text: string };
       try {
         response = await this.#send(method, path, init, body);
+        this.onRequest?.({ method, path, status: response.status });
       } catch (error) {
+        this.onRequest?.({ method, path, status: 0 });
         if (init.signal?.aborted || attempt >= this.#attempts) {
           throw new PaddockError(
             ErrorCode.RuntimeUnavailable,
@@ -189,6 +200,7 @@ export class KubeClient {
         );
       } catch (error) {
         if (signal.aborted) return;
+        this.onRequest?.({ method: 'GET', path, status: 0, watch: true });
         if (attempt >= this.#attempts) {
           throw new PaddockError(
             ErrorCode.RuntimeUnavailable,
@@ -199,6 +211,7 @@ export class KubeClient {
         continue;
       }
       const status = response.statusCode ?? 0;
+      this.onRequest?.({ method: 'GET', path, status, watch: true });
       if (status < 300) break;
       const text = await readAll(response);
       if (RETRIED.has(status) && attempt < this.#attempts) {

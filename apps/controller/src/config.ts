@@ -1,0 +1,174 @@
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { ErrorCode, fieldIssues, isDuration, PaddockError, parseDurationMs } from '@paddock/core';
+import { z } from 'zod';
+
+const Addr = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be HOST:PORT, e.g. 0.0.0.0:8080')
+  .transform((value) => {
+    const colon = value.lastIndexOf(':');
+    return {
+      host: value.slice(0, colon).replace(/^\[|\]$/g, ''),
+      port: Number(value.slice(colon + 1)),
+    };
+  })
+  .refine(({ port }) => port <= 65535, 'port must be 0-65535');
+
+/** A duration (`10s`, `1500ms`, `2m`), in milliseconds. */
+const Duration = z
+  .string()
+  .refine(isDuration, 'must be a duration such as 10s, 1500ms or 2m')
+  .transform((text) => parseDurationMs(text))
+  .pipe(z.number().positive('must be more than 0'));
+
+const ControllerConfig = z
+  .strictObject({
+    /** A kubeconfig file (its current context), or the pod's service account with `inCluster`. */
+    kubeconfig: z.string().min(1, 'must not be empty').optional(),
+    inCluster: z.boolean().default(false),
+    /** Where the leader-election Lease lives. */
+    namespace: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name (a DNS label)')
+      .default('paddock-system'),
+    /** This candidate's name in the Lease: the pod's name in a cluster. */
+    identity: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(128)
+      .default(`${hostname()}-${process.pid}`),
+    /** Where `/metrics`, `/healthz` and `/readyz` are served. */
+    metricsAddr: Addr.default({ host: '127.0.0.1', port: 9464 }),
+    /**
+     * Leader election, as client-go's: a dead leader's Lease is taken over after at most about
+     * the lease duration plus two retry periods with jitter (about 13.6 s with these defaults).
+     */
+    leaseDurationMs: Duration.refine((ms) => ms % 1000 === 0, 'must be whole seconds').default(
+      10_000,
+    ),
+    renewDeadlineMs: Duration.default(7_000),
+    retryPeriodMs: Duration.default(1_500),
+    /** Apply Paddock's CRDs at start (needs the right to; `paddock install` normally does it). */
+    installCrds: z.boolean().default(false),
+  })
+  .superRefine((config, ctx) => {
+    if (config.inCluster && config.kubeconfig !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kubeconfig'],
+        message: 'give --kubeconfig or --in-cluster, not both',
+      });
+    }
+    if (!(config.renewDeadlineMs < config.leaseDurationMs)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['renewDeadlineMs'],
+        message: 'the renew deadline must be shorter than the lease duration',
+      });
+    }
+    if (!(config.renewDeadlineMs > 1.2 * config.retryPeriodMs)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retryPeriodMs'],
+        message: 'the retry period must be under the renew deadline divided by 1.2',
+      });
+    }
+  });
+export type ControllerConfig = z.output<typeof ControllerConfig>;
+
+const FLAGS = {
+  kubeconfig: { type: 'string' },
+  'in-cluster': { type: 'boolean' },
+  namespace: { type: 'string' },
+  identity: { type: 'string' },
+  'metrics-addr': { type: 'string' },
+  'lease-duration': { type: 'string' },
+  'renew-deadline': { type: 'string' },
+  'retry-period': { type: 'string' },
+  'install-crds': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function controllerUsage(): string {
+  return `Usage: paddock controller (--kubeconfig FILE | --in-cluster) [flags]
+
+Runs Paddock's reconcilers on a Kubernetes cluster whose API serves Paddock's CRDs. Several may
+run at once: one leads (a coordination.k8s.io Lease), the others wait to take over.
+
+  --kubeconfig FILE        a kubeconfig (its current context); default $KUBECONFIG, then ~/.kube/config
+  --in-cluster             use the pod's service account
+  --namespace NS           the namespace of the leader-election Lease (default paddock-system)
+  --identity NAME          this candidate's name in the Lease (default HOST-PID; the pod name in a cluster)
+  --metrics-addr HOST:PORT /metrics, /healthz and /readyz (default 127.0.0.1:9464)
+  --lease-duration 10s     how long a leader's Lease holds without renewal (whole seconds)
+  --renew-deadline 7s      how long a leader keeps trying to renew before it steps down
+  --retry-period 1500ms    how often candidates try and leaders renew
+  --install-crds           apply Paddock's CRDs at start
+
+Environment: PADDOCK_CONTROLLER_IDENTITY, PADDOCK_CONTROLLER_NAMESPACE (the pod's name and
+namespace, from the downward API), KUBECONFIG.
+`;
+}
+
+/**
+ * The controller's settings from its command line and environment (flag > variable > default);
+ * every bad value is reported at once as `validation_failed` naming its flag.
+ */
+export function resolveControllerConfig(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  home: string,
+): ControllerConfig | 'help' {
+  let values: { [K in keyof typeof FLAGS]?: string | boolean | undefined };
+  try {
+    values = parseArgs({ args: [...argv], options: FLAGS, strict: true }).values;
+  } catch (error) {
+    throw new PaddockError(ErrorCode.ValidationFailed, (error as Error).message);
+  }
+  if (values.help === true) return 'help';
+  const str = (name: keyof typeof FLAGS) => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const inCluster = values['in-cluster'] === true;
+  const kubeconfig =
+    str('kubeconfig') ??
+    (inCluster ? undefined : env.KUBECONFIG?.split(':')[0] || `${home}/.kube/config`);
+  const input = dropUndefined({
+    kubeconfig,
+    inCluster,
+    namespace: str('namespace') ?? env.PADDOCK_CONTROLLER_NAMESPACE,
+    identity: str('identity') ?? env.PADDOCK_CONTROLLER_IDENTITY,
+    metricsAddr: str('metrics-addr'),
+    leaseDurationMs: str('lease-duration'),
+    renewDeadlineMs: str('renew-deadline'),
+    retryPeriodMs: str('retry-period'),
+    installCrds: values['install-crds'] === true,
+  });
+  const parsed = ControllerConfig.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = fieldIssues(parsed.error).map((issue) => ({
+    ...issue,
+    path: FLAG_OF[issue.path] ?? issue.path,
+  }));
+  throw new PaddockError(
+    ErrorCode.ValidationFailed,
+    `invalid controller settings: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    { issues },
+  );
+}
+
+const FLAG_OF: Record<string, string> = {
+  kubeconfig: '--kubeconfig',
+  namespace: '--namespace',
+  identity: '--identity',
+  metricsAddr: '--metrics-addr',
+  leaseDurationMs: '--lease-duration',
+  renewDeadlineMs: '--renew-deadline',
+  retryPeriodMs: '--retry-period',
+};
+
+function dropUndefined<T extends Record<string, unknown>>(input: T): Partial<T> {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
