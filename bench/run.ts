@@ -8,11 +8,13 @@
 //   (bench/gateway.ts);
 // - push: commit → wake of in-process watches and log follows (bench/push.ts);
 // - memory: N idle sandboxes through the server (PSS, server RSS per sandbox, get/list at 5 vs
-//   at N) beside N bare bwrap sandboxes (bench/density.ts).
-// PADDOCK_BENCH_ONLY=engine|api|harness|gateway|push|memory runs one part. Prints tables and
+//   at N) beside N bare bwrap sandboxes (bench/density.ts);
+// - kube: the control plane on a Kubernetes API server beside SQLite (reconcile throughput, watch
+//   latency, warm claims) and the leader takeover time (bench/kube.ts); skipped without a server.
+// PADDOCK_BENCH_ONLY=engine|api|harness|gateway|push|memory|kube runs one part. Prints tables and
 // ratios and merges the results into bench/results/latest.json (engine results at the top level,
-// the others under `api`, `harness`, `gateway`, `push` and `memory`).
-// Exits non-zero when the API or memory case lost or failed any request.
+// the others under `api`, `harness`, `gateway`, `push`, `memory` and `kube`).
+// Exits non-zero when the API, memory or kube case lost or failed any request.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runApiLoadBench } from './api-load.ts';
@@ -20,9 +22,10 @@ import { runDensityBench } from './density.ts';
 import { runEngineBench } from './engine.ts';
 import { runGatewayBench } from './gateway.ts';
 import { runHarnessBench } from './harness.ts';
+import { runKubeBench } from './kube.ts';
 import { runPushBench } from './push.ts';
 
-const PARTS = ['engine', 'api', 'harness', 'gateway', 'push', 'memory'] as const;
+const PARTS = ['engine', 'api', 'harness', 'gateway', 'push', 'memory', 'kube'] as const;
 const only = process.env.PADDOCK_BENCH_ONLY;
 if (only !== undefined && only !== '' && !PARTS.some((p) => p === only)) {
   console.error(`PADDOCK_BENCH_ONLY must be one of ${PARTS.join(', ')}, not "${only}"`);
@@ -48,6 +51,7 @@ if (runs('engine')) {
     ...(gateway ? { gateway } : {}),
     ...(results.push ? { push: results.push } : {}),
     ...(results.memory ? { memory: results.memory } : {}),
+    ...(results.kube ? { kube: results.kube } : {}),
   };
 }
 if (runs('api')) {
@@ -69,11 +73,16 @@ if (runs('memory')) {
   results.memory = memory;
   failed += memory.failures.length;
 }
+if (runs('kube')) {
+  const kube = await runKubeBench();
+  results.kube = kube;
+  failed += kube.failures.length;
+}
 
 mkdirSync(out, { recursive: true });
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 console.log('results: bench/results/latest.json');
 if (failed > 0) {
-  console.error(`bench: the API and memory cases had ${failed} failure(s)`);
+  console.error(`bench: the API, memory and kube cases had ${failed} failure(s)`);
   process.exitCode = 1;
 }
