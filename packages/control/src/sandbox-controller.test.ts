@@ -118,4 +118,34 @@ describe('orphan collection', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a runtime that cannot list its sandboxes delays collection, not the controller', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'paddock-orphans-'));
+    const store = await openSqliteStore({ path: join(dir, 'paddock.db') });
+    const logs: string[] = [];
+    const runtime = new MemoryRuntime();
+    runtime.list = async () => {
+      throw new Error('the cluster serves no pods');
+    };
+    let started: SandboxController | undefined;
+    try {
+      await store.create(templateManifest('shell'));
+      started = await startSandboxController({
+        store,
+        runtime,
+        events: new MemoryEventRecorder(),
+        log: (line) => logs.push(line),
+      });
+      await store.create(sandboxManifest('still-served'));
+      await phaseReached(store, 'still-served', 'Running');
+      assert.ok(
+        logs.includes('collecting orphaned sandboxes: the cluster serves no pods'),
+        logs.join('\n'),
+      );
+    } finally {
+      await started?.stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

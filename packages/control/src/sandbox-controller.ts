@@ -76,7 +76,12 @@ export async function startSandboxController(
   for (const kind of ['SandboxTemplate', 'ClusterSandboxTemplate'] as const)
     kit.informer(kind).subscribe(() => void warmPool.scheduleSync());
   await kit.start();
-  await collectOrphans(store, runtime, log);
+  try {
+    await collectOrphans(store, runtime, log);
+  } catch (error) {
+    // Orphans wait for the next start; the Sandboxes are reconciled (and report) meanwhile.
+    log(`collecting orphaned sandboxes: ${(error as Error).message}`);
+  }
   void warmPool.scheduleSync();
   return {
     warmPool,
