@@ -33,7 +33,7 @@ async function main(): Promise<number> {
     log,
   });
   log(
-    `paddock controller ${config.identity} on ${client.server}; metrics on ${controller.metricsUrl}/metrics`,
+    `paddock controller ${config.identity} for ${client.server}: metrics listening on ${controller.metricsUrl}`,
   );
   const stopped = new Promise<'stopped'>((resolve) => {
     process.once('SIGTERM', () => resolve('stopped'));

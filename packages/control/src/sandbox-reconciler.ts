@@ -1,5 +1,6 @@
 import {
   type AnyResource,
+  EventType,
   findCondition,
   formatDurationMs,
   isPaddockError,
@@ -160,8 +161,12 @@ async function startCold(
     return undefined;
   } catch (error) {
     const refusal = provisionRefusal(error);
-    if (refusal === undefined) throw error;
-    return { type: 'ProvisionFailed', ...refusal };
+    if (refusal !== undefined) return { type: 'ProvisionFailed', ...refusal };
+    if (isPaddockError(error, 'runtime_unavailable')) {
+      // Retried with backoff (the runtime may come back); said on the sandbox's timeline meanwhile.
+      await deps.status.note(sandbox, 'RuntimeUnavailable', error.message, EventType.Warning);
+    }
+    throw error;
   }
 }
 

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { isPaddockError } from '@paddock/core';
+import {
+  installCoreApiTestCrds,
+  installCrds,
+  KubeClient,
+  type KubeEvent,
+  KubeStore,
+  paddockCrds,
+} from '@paddock/kube';
+import {
+  eventually,
+  type KubeTestServer,
+  kubeSkipReason,
+  startKubeTestServer,
+  startPaddockProcess,
+  uniqueName,
+} from '@paddock/testkit';
+import { LEASE_NAME } from './kube-controller.ts';
+
+const cli = fileURLToPath(new URL('../../cli/bin/paddock.js', import.meta.url));
+
+describe('paddock controller, the command', () => {
+  it('prints its usage', () => {
+    const run = spawnSync(process.execPath, [cli, 'controller', '--help'], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^Usage: paddock controller \(--kubeconfig FILE \| --in-cluster\)/);
+  });
+
+  it('refuses bad settings, naming each flag, before it connects', () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        cli,
+        'controller',
+        '--kubeconfig',
+        'k',
+        '--in-cluster',
+        '--lease-duration',
+        '1500ms',
+        '--metrics-addr',
+        'nowhere',
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /--kubeconfig: give --kubeconfig or --in-cluster, not both/);
+    assert.match(run.stderr, /--lease-duration: must be whole seconds/);
+    assert.match(run.stderr, /--metrics-addr: must be HOST:PORT/);
+    assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+  });
+});
+
+describe('paddock controller on a real API server', { skip: kubeSkipReason ?? false }, () => {
+  let server: KubeTestServer;
+  let client: KubeClient;
+  let store: KubeStore;
+  before(async () => {
+    server = await startKubeTestServer();
+    client = await KubeClient.fromKubeconfig(server.kubeconfig);
+    await installCrds(client, paddockCrds());
+    await installCoreApiTestCrds(client, server);
+    store = new KubeStore(client);
+  });
+  after(async () => {
+    await store?.close();
+    client?.close();
+    await server?.stop();
+  });
+
+  it('leads, reports a server without pods on the Sandbox, and hands its Lease back on SIGTERM', async () => {
+    const namespace = uniqueName('proc');
+    const lease = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${LEASE_NAME}`;
+    const controller = await startPaddockProcess([
+      cli,
+      'controller',
+      '--kubeconfig',
+      server.kubeconfig,
+      '--namespace',
+      namespace,
+      '--identity',
+      'proc-1',
+      '--metrics-addr',
+      '127.0.0.1:0',
+    ]);
+    try {
+      await eventually(
+        async () => {
+          const held = await client
+            .request<{ spec?: { holderIdentity?: string } }>('GET', lease)
+            .catch(() => undefined);
+          return held?.spec?.holderIdentity === 'proc-1';
+        },
+        { what: 'proc-1 holding the Lease' },
+      );
+      assert.equal((await fetch(`${controller.url}/readyz`)).status, 200);
+      await store.create({
+        apiVersion: 'paddock.dev/v1alpha1',
+        kind: 'SandboxTemplate',
+        metadata: { name: 'shell', namespace },
+        spec: {},
+      });
+      await store.create({
+        apiVersion: 'paddock.dev/v1alpha1',
+        kind: 'Sandbox',
+        metadata: { name: 'box', namespace },
+        spec: { templateRef: { name: 'shell' }, desiredState: 'Running' },
+      });
+      // This server serves CRDs alone: the pod runtime says what is missing, on the Sandbox's
+      // timeline, and the controller keeps retrying.
+      const warning = await eventually(
+        async () => {
+          const list = await client.request<{ items: KubeEvent[] }>(
+            'GET',
+            `/apis/events.k8s.io/v1/namespaces/${namespace}/events`,
+          );
+          return list.items.find((e) => e.reason === 'RuntimeUnavailable');
+        },
+        { what: 'a RuntimeUnavailable Event', timeoutMs: 20_000 },
+      );
+      assert.equal(warning.type, 'Warning');
+      assert.equal(warning.regarding?.name, 'box');
+      assert.match(warning.note ?? '', /does not serve pods \(v1\)/);
+      assert.equal(
+        (await store.get('Sandbox', { namespace, name: 'box' })).status?.phase,
+        'Creating',
+      );
+      await store.delete('Sandbox', { namespace, name: 'box' });
+      await eventually(
+        async () => {
+          try {
+            await store.get('Sandbox', { namespace, name: 'box' });
+            return false;
+          } catch (error) {
+            return isPaddockError(error, 'not_found');
+          }
+        },
+        { what: 'the Sandbox finalized and gone' },
+      );
+    } finally {
+      assert.equal(await controller.stop(), 0, controller.stderr());
+    }
+    const released = await client.request<{ spec?: { holderIdentity?: string } }>('GET', lease);
+    assert.ok(!released.spec?.holderIdentity, 'the Lease is handed back');
+  });
+});
