@@ -41,9 +41,9 @@ export type SandboxController = {
 };
 
 /**
- * The Sandbox controller, built from the kit: informers on Sandboxes (resynced periodically) and
- * on both template kinds; the sandbox reconciler behind a keyed work queue, reading the informers'
- * caches; the warm pools synced whenever a template changes. Runtime sandboxes no Sandbox owns
+ * The Sandbox controller, built from the kit: informers on Sandboxes (resynced periodically), on
+ * both template kinds and on both policy kinds; the sandbox reconciler behind a keyed work queue,
+ * reading the informers' caches; the warm pools synced whenever a template changes. Runtime sandboxes no Sandbox owns
  * are destroyed at start.
  */
 export async function startSandboxController(
@@ -75,6 +75,9 @@ export async function startSandboxController(
     .watch(kit.informer('Sandbox', { resyncMs: options.resyncMs ?? 30_000 }));
   for (const kind of ['SandboxTemplate', 'ClusterSandboxTemplate'] as const)
     kit.informer(kind).subscribe(() => void warmPool.scheduleSync());
+  // Admission reads the policies from these caches: no request to the store per sandbox.
+  kit.informer('Policy');
+  kit.informer('ClusterPolicy');
   await kit.start();
   try {
     await collectOrphans(store, runtime, log);
