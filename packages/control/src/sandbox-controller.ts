@@ -43,8 +43,8 @@ export type SandboxController = {
 /**
  * The Sandbox controller, built from the kit: informers on Sandboxes (resynced periodically), on
  * both template kinds and on both policy kinds; the sandbox reconciler behind a keyed work queue,
- * reading the informers' caches; the warm pools synced whenever a template changes. Runtime sandboxes no Sandbox owns
- * are destroyed at start.
+ * reading the informers' caches; the warm pools synced whenever a template changes. Runtime
+ * sandboxes no Sandbox owns are destroyed at start.
  */
 export async function startSandboxController(
   options: SandboxControllerOptions,
