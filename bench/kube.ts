@@ -2,10 +2,10 @@
 // Sandbox controller in process, on the in-memory runtime (no pods: the store, its watches and
 // the reconcilers are what is timed), on a KubeStore against a Kubernetes API server and on
 // SQLite in a temp dir (the cases: bench/control-plane.ts). The Kubernetes controller has a client
-// of its own at KubeClient's defaults (50 qps, burst 100), as the controller Deployment does;
+// of its own at `paddock controller`'s default limit (200 qps, burst 400), as in a cluster;
 // the throughput round at the highest concurrency runs once more with that client unlimited, to
 // tell the client's rate limit from the server. Beside them, a leader's death: how long until a
-// waiting candidate takes the Lease over, with client-go's default election timings.
+// waiting candidate takes the Lease over, with `paddock controller`'s default election timings.
 // Needs an API server (PADDOCK_TEST_KUBECONFIG, or the test API server of the development tree,
 // started and discarded here); skipped, with the reason, without one. On a cluster named by
 // PADDOCK_TEST_KUBECONFIG the objects stay behind in `default` (names `bench-<id>-…`).
@@ -26,6 +26,11 @@ import {
 } from '@paddock/kube';
 import { openSqliteStore } from '@paddock/store-sqlite';
 import { kubeSkipReason, startKubeTestServer } from '@paddock/testkit';
+import {
+  DEFAULT_ELECTION,
+  DEFAULT_KUBE_BURST,
+  DEFAULT_KUBE_QPS,
+} from '../apps/controller/src/config.ts';
 import {
   type ControlPlaneOptions,
   type ControlPlaneResult,
@@ -100,7 +105,7 @@ export async function runKubeBench(): Promise<KubeBenchResult> {
 }
 
 type KubeSide = {
-  /** The controller on a client with KubeClient's defaults (50 qps, burst 100). */
+  /** The controller on a client with `paddock controller`'s default limit. */
   result: ControlPlaneResult;
   requests: KubeClientStats;
   /** The throughput rounds again with the controller's client unlimited: the server's share. */
@@ -115,9 +120,12 @@ async function measureKubeSide(
 ): Promise<KubeSide> {
   const unlimited = { qps: 10_000, burst: 10_000 };
   // The bench writes as many users would (no client-side limit); the controller has a client of
-  // its own with KubeClient's defaults, as the controller Deployment does.
+  // its own with `paddock controller`'s default limit, as in a cluster.
   const users = await KubeClient.fromKubeconfig(server.kubeconfig, unlimited);
-  const controllerClient = await KubeClient.fromKubeconfig(server.kubeconfig);
+  const controllerClient = await KubeClient.fromKubeconfig(server.kubeconfig, {
+    qps: DEFAULT_KUBE_QPS,
+    burst: DEFAULT_KUBE_BURST,
+  });
   const unlimitedClient = await KubeClient.fromKubeconfig(server.kubeconfig, unlimited);
   const userStore = new KubeStore(users);
   const controllerStore = new KubeStore(controllerClient);
@@ -130,7 +138,11 @@ async function measureKubeSide(
     // The takeover waits out a lease (~15 s) doing next to nothing: it runs beside the
     // control-plane cases, which start once its first leader (a child process) holds the Lease.
     const lease = `${options.prefix}-takeover`;
-    const takeoverDone = measureTakeover({ kubeconfig: server.kubeconfig, name: lease }).then(
+    const takeoverDone = measureTakeover({
+      kubeconfig: server.kubeconfig,
+      name: lease,
+      ...DEFAULT_ELECTION,
+    }).then(
       (measured) => {
         takeover = measured;
       },
@@ -276,7 +288,7 @@ function print(sqlite: ControlPlaneResult, side: KubeSide, full: boolean): void 
       .join(', ');
   console.log(
     `kube controller: ${requests.requests} API requests (${verbs}; ${requests.retries} retried) ` +
-      `at KubeClient's default limit (50 qps, burst 100); per Sandbox ${perSandbox}`,
+      `at the controller's default limit (${DEFAULT_KUBE_QPS} qps, burst ${DEFAULT_KUBE_BURST}); per Sandbox ${perSandbox}`,
   );
   console.log(`reconciles: sqlite ${counts(sqlite)}; kube ${counts(kube)}`);
   if (takeover !== undefined) {

@@ -22,6 +22,20 @@ const Duration = z
   .transform((text) => parseDurationMs(text))
   .pipe(z.number().positive('must be more than 0'));
 
+/**
+ * Leader election defaults: a dead leader's Lease is taken over after at most about the lease
+ * duration plus two retry periods with client-go's jitter (about 13.6 s).
+ */
+export const DEFAULT_ELECTION = {
+  leaseDurationMs: 10_000,
+  renewDeadlineMs: 7_000,
+  retryPeriodMs: 1_500,
+} as const;
+
+/** The controller's default limit on its Kubernetes API requests: see `kubeQps`. */
+export const DEFAULT_KUBE_QPS = 200;
+export const DEFAULT_KUBE_BURST = 400;
+
 const ControllerConfig = z
   .strictObject({
     /** A kubeconfig file (its current context), or the pod's service account with `inCluster`. */
@@ -49,6 +63,16 @@ const ControllerConfig = z
     ),
     renewDeadlineMs: Duration.default(7_000),
     retryPeriodMs: Duration.default(1_500),
+    /**
+     * The client-side limit on Kubernetes API requests (sustained per second, and burst): each
+     * sandbox costs about three requests from create to Running.
+     */
+    kubeQps: z.coerce.number().positive('must be more than 0').default(DEFAULT_KUBE_QPS),
+    kubeBurst: z.coerce
+      .number()
+      .int()
+      .positive('must be a whole number above 0')
+      .default(DEFAULT_KUBE_BURST),
     /** Apply Paddock's CRDs at start (needs the right to; `paddock install` normally does it). */
     installCrds: z.boolean().default(false),
   })
@@ -86,6 +110,8 @@ const FLAGS = {
   'lease-duration': { type: 'string' },
   'renew-deadline': { type: 'string' },
   'retry-period': { type: 'string' },
+  'kube-qps': { type: 'string' },
+  'kube-burst': { type: 'string' },
   'install-crds': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -104,6 +130,8 @@ run at once: one leads (a coordination.k8s.io Lease), the others wait to take ov
   --lease-duration 10s     how long a leader's Lease holds without renewal (whole seconds)
   --renew-deadline 7s      how long a leader keeps trying to renew before it steps down
   --retry-period 1500ms    how often candidates try and leaders renew
+  --kube-qps 200           Kubernetes API requests per second, sustained (client-side limit)
+  --kube-burst 400         and in a burst
   --install-crds           apply Paddock's CRDs at start
 
 Environment: PADDOCK_CONTROLLER_IDENTITY, PADDOCK_CONTROLLER_NAMESPACE (the pod's name and
@@ -144,6 +172,8 @@ export function resolveControllerConfig(
     leaseDurationMs: str('lease-duration'),
     renewDeadlineMs: str('renew-deadline'),
     retryPeriodMs: str('retry-period'),
+    kubeQps: str('kube-qps'),
+    kubeBurst: str('kube-burst'),
     installCrds: values['install-crds'] === true,
   });
   const parsed = ControllerConfig.safeParse(input);
@@ -167,6 +197,8 @@ const FLAG_OF: Record<string, string> = {
   leaseDurationMs: '--lease-duration',
   renewDeadlineMs: '--renew-deadline',
   retryPeriodMs: '--retry-period',
+  kubeQps: '--kube-qps',
+  kubeBurst: '--kube-burst',
 };
 
 function dropUndefined<T extends Record<string, unknown>>(input: T): Partial<T> {

@@ -13,10 +13,15 @@ async function main(): Promise<number> {
     process.stdout.write(controllerUsage());
     return 0;
   }
+  const clientOptions = {
+    userAgent: 'paddock-controller',
+    qps: config.kubeQps,
+    burst: config.kubeBurst,
+  };
   const client =
     config.kubeconfig === undefined
-      ? await KubeClient.inCluster({ userAgent: 'paddock-controller' })
-      : await KubeClient.fromKubeconfig(config.kubeconfig, { userAgent: 'paddock-controller' });
+      ? await KubeClient.inCluster(clientOptions)
+      : await KubeClient.fromKubeconfig(config.kubeconfig, clientOptions);
   if (config.installCrds) {
     log('applying Paddock CRDs');
     await installCrds(client, paddockCrds());
