@@ -1,5 +1,5 @@
 import type { LimitsMechanism } from './sandbox.ts';
-import type { SandboxEnvironment } from './template.ts';
+import type { SandboxEnvironment, TemplateKind } from './template.ts';
 
 /**
  * The SandboxRuntime seam: what a backend (bubblewrap locally, pods on Kubernetes) must do for one
@@ -51,6 +51,16 @@ export interface SandboxRuntime {
    */
   setHostname?(ref: SandboxRef, hostname: string): Promise<void>;
   /**
+   * Optional: hands a warm-pool entry (provisioned with `ProvisionRequest.warmPool`) to the
+   * Sandbox `claimant` and returns the ref the runtime knows the sandbox by from then on: every
+   * later call (and `list`) uses that ref, never the entry's. Atomic: of two claims of one entry,
+   * one wins and the other gets `conflict`; `sandbox_not_found` when the entry is gone;
+   * `validation_failed` when the entry cannot serve that claimant (another namespace). A runtime
+   * that must move an entry to its Sandbox (new owner, namespace) implements it; a runtime
+   * without it keeps the entry's ref, renamed with `setHostname` when it has that.
+   */
+  claim?(entry: SandboxRef, claimant: SandboxRef): Promise<SandboxRef>;
+  /**
    * Optional: makes `files` readable and unchangeable at `files.mountPath` in the sandbox, as
    * `ProvisionRequest.readOnlyFiles` does at provision, kept for the sandbox's life (across
    * restarts). A running sandbox sees them at once; a stopped one at its next start. Binding a
@@ -95,6 +105,16 @@ export type ProvisionRequest = SandboxRef & {
   allowedHostPaths?: readonly string[];
   /** Directories of files bound read-only into the sandbox (credentials' files). */
   readOnlyFiles?: readonly ReadOnlyFiles[];
+  /**
+   * Set when the request provisions an unclaimed warm-pool entry of this template's pool (no
+   * Sandbox exists for it yet; `claim` hands it to one later). A runtime may keep the entry
+   * where the template lives and tie it to the template (on Kubernetes: its namespace and owner);
+   * `runtime_unavailable` when it cannot hold entries of such a template (say why).
+   */
+  warmPool?: {
+    /** The template declaring the pool (`namespace` absent for a `ClusterSandboxTemplate`). */
+    template: { kind: TemplateKind; name: string; namespace?: string; uid: string };
+  };
 };
 
 /**
