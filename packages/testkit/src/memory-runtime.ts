@@ -40,6 +40,18 @@ type Entry = {
   readOnlyFiles: readonly ReadOnlyFiles[];
 };
 
+/** What the memory runtime is made with (its `restarted()` twin keeps them). */
+export type MemoryRuntimeOptions = {
+  script?: ExecScript;
+  now?: () => Date;
+  /**
+   * Implements `claim` as the Kubernetes runtime does: a claimed warm entry moves to its
+   * claimant's namespace and uid, keeping its name (and answers to the claimant's name). Off by
+   * default: the runtime then has no `claim`, as the local runtime.
+   */
+  claims?: boolean;
+};
+
 /** The sandboxes a memory runtime holds; shared by the instances `restarted()` makes. */
 type Shared = { entries: Map<string, Entry>; counter: number };
 
@@ -48,24 +60,34 @@ type Shared = { entries: Map<string, Entry>; counter: number };
  * reconcilers' decisions. It passes the runtime contract except where a command must really run:
  * `script` decides each foreground command's exit code and output (success by default), and
  * background processes run until signalled, stopped or ended with `exitProcess`. Files follow the
- * local runtime's rules. Every lifecycle, exec and write call is logged in `calls`.
+ * local runtime's rules. Every lifecycle, exec and write call is logged in `calls`. Provision
+ * requests of warm-pool entries are kept in `warmTemplates` (by `namespace/name`).
  */
 export class MemoryRuntime implements SandboxRuntime {
   readonly name = 'memory';
   readonly calls: string[] = [];
+  readonly warmTemplates = new Map<string, NonNullable<ProvisionRequest['warmPool']>['template']>();
+  /** Present with `claims: true` only. */
+  readonly claim?: (entry: SandboxRef, claimant: SandboxRef) => Promise<SandboxRef>;
   readonly #shared: Shared;
+  readonly #claims: boolean;
   #script: ExecScript;
   #now: () => Date;
 
-  constructor(options: { script?: ExecScript; now?: () => Date } = {}, shared?: Shared) {
+  constructor(options: MemoryRuntimeOptions = {}, shared?: Shared) {
     this.#script = options.script ?? (() => ({ exitCode: 0 }));
     this.#now = options.now ?? (() => new Date());
+    this.#claims = options.claims === true;
     this.#shared = shared ?? { entries: new Map(), counter: 0 };
+    if (this.#claims) this.claim = (entry, claimant) => this.#claim(entry, claimant);
   }
 
   /** A new instance over the same sandboxes, as after a restart of the control plane. */
   restarted(): MemoryRuntime {
-    return new MemoryRuntime({ script: this.#script, now: this.#now }, this.#shared);
+    return new MemoryRuntime(
+      { script: this.#script, now: this.#now, claims: this.#claims },
+      this.#shared,
+    );
   }
 
   setScript(script: ExecScript): void {
@@ -91,6 +113,8 @@ export class MemoryRuntime implements SandboxRuntime {
         `sandbox ${request.namespace}/${request.name} exists with another uid; destroy it first`,
       );
     }
+    if (request.warmPool !== undefined)
+      this.warmTemplates.set(keyOf(request), request.warmPool.template);
     if (!existing) {
       this.#shared.entries.set(keyOf(request), {
         ref: { namespace: request.namespace, name: request.name, uid: request.uid },
@@ -147,6 +171,26 @@ export class MemoryRuntime implements SandboxRuntime {
   async setHostname(ref: SandboxRef, hostname: string): Promise<void> {
     this.calls.push(`hostname ${ref.namespace}/${ref.name} ${hostname}`);
     this.#get(ref).hostname = hostname;
+  }
+
+  /**
+   * `claim` with `claims: true`: the entry becomes `claimant.namespace/<entry name>` of the
+   * claimant's uid. `conflict` when a sandbox of that name is there already.
+   */
+  async #claim(entry: SandboxRef, claimant: SandboxRef): Promise<SandboxRef> {
+    this.calls.push(
+      `claim ${entry.namespace}/${entry.name} ${claimant.namespace}/${claimant.name}`,
+    );
+    const held = this.#get(entry);
+    const claimed = { namespace: claimant.namespace, name: entry.name, uid: claimant.uid };
+    if (this.#shared.entries.has(keyOf(claimed))) {
+      throw new PaddockError(ErrorCode.Conflict, `sandbox ${keyOf(claimed)} exists already`);
+    }
+    this.#shared.entries.delete(keyOf(entry));
+    held.ref = claimed;
+    held.hostname = claimant.name;
+    this.#shared.entries.set(keyOf(claimed), held);
+    return { ...claimed };
   }
 
   /** Records them, replacing an entry of the same mount path (as the local runtime does). */
