@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Sandbox } from '@paddock/core';
 import { eventually, MemoryRuntime } from '@paddock/testkit';
 import { idToRef } from './runtime-ref.ts';
+import { collectOrphans } from './sandbox-controller.ts';
 import { reconcileSandbox } from './sandbox-reconciler.ts';
 import { createHarness, type Harness, sandboxManifest, templateManifest } from './test-harness.ts';
 import { WARM_POOL_NAMESPACE, WarmPool } from './warm-pool.ts';
@@ -152,5 +153,127 @@ describe('warm pool', () => {
         .some((e) => e.reason === 'WarmPoolProvisionFailed' && e.message.includes('boom')),
     );
     await failing.close();
+  });
+});
+
+describe('warm pool on a runtime that claims entries itself (as on Kubernetes)', () => {
+  let h: Harness;
+  let runtime: MemoryRuntime;
+  let deps: Harness;
+  let pool: WarmPool;
+  const settle = async (name: string): Promise<Sandbox> => {
+    for (let i = 0; i < 10; i++) {
+      const r = await reconcileSandbox({ ...deps, warmPool: pool }, { namespace: 'default', name });
+      if (r.requeueAfterMs !== 0) break;
+    }
+    return h.store.get('Sandbox', { namespace: 'default', name });
+  };
+  const warmEntries = async () =>
+    (await runtime.list()).filter((r) => r.namespace === WARM_POOL_NAMESPACE).map((r) => r.name);
+
+  beforeEach(async () => {
+    h = await createHarness();
+    runtime = new MemoryRuntime({ claims: true, now: h.now });
+    deps = { ...h, runtime };
+    await h.apply(
+      templateManifest('shell', {
+        init: [{ name: 'deps', command: ['true'] }],
+        warmPool: { size: 2 },
+      }),
+    );
+    pool = new WarmPool(deps);
+    await pool.scheduleSync();
+  });
+  afterEach(async () => {
+    await pool.close();
+    await h.close();
+  });
+
+  it("names the pool's template in every entry's provision request", async () => {
+    const template = await h.store.get('SandboxTemplate', { namespace: 'default', name: 'shell' });
+    const requested = [...runtime.warmTemplates.values()];
+    assert.equal(requested.length, 2);
+    for (const t of requested) {
+      assert.deepEqual(t, {
+        kind: 'SandboxTemplate',
+        name: 'shell',
+        namespace: 'default',
+        uid: template.metadata.uid,
+      });
+    }
+  });
+
+  it('records the ref the runtime returns, refills, keeps it from orphan collection, and destroys it with its Sandbox', async () => {
+    const before = await warmEntries();
+    await h.apply(sandboxManifest('a'));
+    const s = await settle('a');
+    assert.equal(s.status?.phase, 'Running');
+    assert.equal(s.status?.fromWarmPool, true);
+    const ref = idToRef(s.status?.runtime?.id ?? '');
+    assert.ok(ref !== undefined);
+    assert.equal(ref.namespace, 'default', "the claimed sandbox lives in its Sandbox's namespace");
+    assert.equal(ref.uid, s.metadata.uid, "and is the Sandbox's");
+    assert.ok(before.includes(ref.name), 'it is a pre-provisioned entry');
+    assert.ok(!runtime.calls.some((c) => c.startsWith('hostname ')), 'claim, not setHostname');
+    assert.ok(!runtime.calls.includes('provision default/a'), 'no cold provisioning');
+    assert.equal((await runtime.observe(ref)).state, 'running');
+    await eventually(() => pool.stats()[0]?.ready === 2, { what: 'the pool refilled' });
+    assert.equal(pool.stats()[0]?.hits, 1);
+
+    assert.equal(await collectOrphans(h.store, runtime), 0, 'the claimed sandbox is owned');
+    assert.equal((await runtime.observe(ref)).state, 'running');
+
+    await h.store.delete('Sandbox', { namespace: 'default', name: 'a' });
+    await reconcileSandbox({ ...deps, warmPool: pool }, { namespace: 'default', name: 'a' });
+    assert.equal((await runtime.observe(ref)).state, 'absent', 'destroyed by its recorded ref');
+  });
+
+  it('re-adopts unclaimed entries after a restart, leaving the claimed one alone', async () => {
+    await h.apply(sandboxManifest('a'));
+    const s = await settle('a');
+    await pool.scheduleSync();
+    const entries = (await warmEntries()).sort();
+    assert.equal(entries.length, 2, 'the claimed entry left the pool');
+    const restartedRuntime = runtime.restarted();
+    const restarted = new WarmPool({ ...deps, runtime: restartedRuntime });
+    await restarted.scheduleSync();
+    assert.equal(restarted.stats()[0]?.ready, 2);
+    assert.deepEqual((await warmEntries()).sort(), entries, 'nothing provisioned or destroyed');
+    const ref = idToRef(s.status?.runtime?.id ?? '');
+    assert.ok(ref !== undefined);
+    assert.equal((await restartedRuntime.observe(ref)).state, 'running');
+    await restarted.close();
+  });
+
+  it('starts cold when the runtime refuses the claim, destroying the entry', async () => {
+    const before = await warmEntries();
+    // Something holds the name each entry would take in the Sandbox's namespace: claims conflict.
+    for (const name of before)
+      await runtime.provision({ namespace: 'default', name, uid: 'squatter', spec: {} });
+    await h.apply(sandboxManifest('b'));
+    const s = await settle('b');
+    assert.equal(s.status?.phase, 'Running');
+    assert.equal(s.status?.fromWarmPool, false);
+    assert.match(s.status?.runtime?.id ?? '', /^default\/b\//);
+    assert.ok(
+      before.some((name) => runtime.calls.includes(`destroy ${WARM_POOL_NAMESPACE}/${name}`)),
+      'the entry that could not be claimed is destroyed',
+    );
+    assert.equal(pool.stats()[0]?.hits, 0);
+  });
+
+  it('hands out no entry the runtime no longer holds', async () => {
+    for (const name of await warmEntries()) {
+      const [ref] = (await runtime.list()).filter((r) => r.name === name);
+      if (ref !== undefined) await runtime.destroy(ref);
+    }
+    const calls = runtime.calls.length;
+    await pool.scheduleSync();
+    assert.equal(pool.stats()[0]?.ready, 2, 'refilled with new entries');
+    assert.equal(
+      runtime.calls.slice(calls).filter((c) => c.startsWith('provision ')).length,
+      2,
+      'two new entries provisioned',
+    );
   });
 });

@@ -37,6 +37,8 @@ type Pool = {
   kind: TemplateKind;
   namespace: string | undefined;
   name: string;
+  /** The template's uid: the runtime may tie entries to it (on Kubernetes, their owner). */
+  uid: string;
   size: number;
   spec: SandboxEnvironment;
 };
@@ -61,8 +63,11 @@ export type WarmPoolOptions = {
  * Per-template pools of pre-provisioned sandboxes. A Sandbox whose template declares
  * `warmPool.size` and whose resolved spec equals the template's (no overrides that change it)
  * claims a ready entry instead of a cold start; the pool then refills in the background.
- * Unclaimed entries live in the runtime under {@link WARM_POOL_NAMESPACE} and are re-adopted after
- * a restart (entries no Sandbox references and no pool wants are destroyed).
+ * Unclaimed entries are known to the runtime under {@link WARM_POOL_NAMESPACE} (their provision
+ * requests name the template in `warmPool`) and are re-adopted after a restart (entries no Sandbox
+ * references and no pool wants are destroyed). A runtime with `claim` hands an entry over itself
+ * and names the ref the Sandbox records; one without keeps the entry's ref, renamed with
+ * `setHostname`.
  */
 export class WarmPool {
   readonly #options: WarmPoolOptions;
@@ -91,8 +96,9 @@ export class WarmPool {
   }
 
   /**
-   * Takes a ready entry for this sandbox, or undefined (a cold start follows). The caller calls
-   * `claimRecorded` once the claim is recorded, which schedules the refill.
+   * Takes a ready entry for this sandbox and returns the ref to record as its runtime identity, or
+   * undefined (a cold start follows). The caller calls `claimRecorded` with that ref once it is
+   * recorded, which schedules the refill.
    */
   async claim(sandbox: Sandbox, spec: SandboxEnvironment): Promise<SandboxRef | undefined> {
     const ref = sandbox.spec.templateRef;
@@ -107,23 +113,38 @@ export class WarmPool {
       counters.misses += 1;
       return undefined;
     }
-    // Marked claimed before renaming, so that a sync meanwhile does not re-pool it.
+    // Marked claimed before handing over, so that a sync meanwhile does not re-pool it.
     this.#claimedUnrecorded.add(entry.name);
-    // The entry answers to its claimant's name from now on, not to its pool name.
-    const hostname = sandbox.metadata.name;
-    if (hostname !== undefined && this.#options.runtime.setHostname !== undefined) {
-      try {
-        await this.#options.runtime.setHostname(entry, hostname);
-      } catch (error) {
-        // An entry that cannot be renamed is not handed out: a cold start follows.
-        this.#options.log?.(`warm pool: renaming ${entry.name}: ${(error as Error).message}`);
-        await this.#options.runtime.destroy(entry).catch(() => {});
-        this.#claimedUnrecorded.delete(entry.name);
-        counters.misses += 1;
-        return undefined;
-      }
+    let claimed: SandboxRef;
+    try {
+      claimed = await this.#handOver(entry, sandbox);
+    } catch (error) {
+      // An entry that cannot be handed over is not: a cold start follows.
+      this.#options.log?.(`warm pool: claiming ${entry.name}: ${(error as Error).message}`);
+      await this.#options.runtime.destroy(entry).catch(() => {});
+      this.#claimedUnrecorded.delete(entry.name);
+      counters.misses += 1;
+      return undefined;
+    }
+    if (claimed.namespace !== WARM_POOL_NAMESPACE || claimed.name !== entry.name) {
+      // Known by another ref from now on: a sync never sees the entry's ref again.
+      this.#claimedUnrecorded.delete(entry.name);
+      if (claimed.namespace === WARM_POOL_NAMESPACE) this.#claimedUnrecorded.add(claimed.name);
     }
     counters.hits += 1;
+    return claimed;
+  }
+
+  /** Gives the entry to the sandbox: the runtime's `claim`, else a rename to its name. */
+  async #handOver(entry: SandboxRef, sandbox: Sandbox): Promise<SandboxRef> {
+    const { runtime } = this.#options;
+    const { namespace, name, uid } = sandbox.metadata;
+    if (runtime.claim !== undefined) {
+      return runtime.claim(entry, { namespace: namespace ?? '', name: name ?? '', uid: uid ?? '' });
+    }
+    // The entry answers to its claimant's name from now on, not to its pool name.
+    if (name !== undefined && runtime.setHostname !== undefined)
+      await runtime.setHostname(entry, name);
     return entry;
   }
 
@@ -146,7 +167,8 @@ export class WarmPool {
   }
 
   /**
-   * A claimed entry is now recorded as its Sandbox's: the pools refill `REFILL_DELAY_MS` later
+   * A claimed entry (`entry`: the ref `claim` returned) is now recorded as its Sandbox's: the
+   * pools refill `REFILL_DELAY_MS` later
    * (starting entries up to each pool's size; not the full sync's listing of every Sandbox and
    * runtime entry, which a claim does not need).
    */
@@ -188,11 +210,20 @@ export class WarmPool {
     );
     for (const name of this.#claimedUnrecorded)
       if (claimed.has(name)) this.#claimedUnrecorded.delete(name);
+    const listed = await runtime.list();
+    // An entry the runtime no longer holds (on Kubernetes: evicted, or collected with its
+    // template) is not handed out.
+    const held = new Set(listed.map((r) => `${r.namespace}/${r.name}/${r.uid}`));
+    for (const [tag, entries] of this.#ready)
+      this.#ready.set(
+        tag,
+        entries.filter((r) => held.has(`${r.namespace}/${r.name}/${r.uid}`)),
+      );
     const known = new Set([
       ...[...this.#ready.values()].flat().map((r) => r.name),
       ...this.#claimedUnrecorded,
     ]);
-    for (const ref of await runtime.list()) {
+    for (const ref of listed) {
       if (ref.namespace !== WARM_POOL_NAMESPACE || claimed.has(ref.name) || known.has(ref.name))
         continue;
       const tag = ref.name.split('-')[1] ?? '';
@@ -235,7 +266,13 @@ export class WarmPool {
       uid: randomUUID(),
     };
     try {
-      await runtime.provision({ ...ref, spec: pool.spec });
+      const template = {
+        kind: pool.kind,
+        name: pool.name,
+        uid: pool.uid,
+        ...(pool.namespace === undefined ? {} : { namespace: pool.namespace }),
+      };
+      await runtime.provision({ ...ref, spec: pool.spec, warmPool: { template } });
       const failure = await applyProvisioningSteps(runtime, ref, pool.spec, () => {});
       if (!failure) return ref;
       await runtime.destroy(ref);
@@ -301,7 +338,8 @@ async function desiredPools(
         .update(JSON.stringify(spec))
         .digest('hex')
         .slice(0, 10);
-      pools.set(key, { key, tag, kind, namespace, name, size, spec });
+      const uid = template.metadata.uid ?? '';
+      pools.set(key, { key, tag, kind, namespace, name, uid, size, spec });
     } catch (error) {
       log?.(`warm pool for ${kind}/${name}: ${(error as Error).message}`);
     }
