@@ -11,7 +11,7 @@ import {
   startKubeTestServer,
 } from '@paddock/testkit';
 import type { KubeClient } from '../client/kube-client.ts';
-import { prepareServer, storeUnderTest } from './store-under-test.ts';
+import { prepareServer, storeUnderTest } from './test-stores.ts';
 
 const skip = kubeSkipReason ?? false;
 const isWholeCluster = process.env.PADDOCK_TEST_KUBECONFIG !== undefined;

@@ -11,7 +11,7 @@ import {
 } from '@paddock/testkit';
 import type { KubeClient } from '../client/kube-client.ts';
 import { KubeStore } from './kube-store.ts';
-import { prepareServer, storeUnderTest } from './store-under-test.ts';
+import { prepareServer, storeUnderTest } from './test-stores.ts';
 
 const skip = kubeSkipReason ?? false;
 let server: KubeTestServer | undefined;
