@@ -23,21 +23,24 @@ export function instanceName(ref: Pick<SandboxRef, 'name'>): string {
 /**
  * The instance of `ref`, labelled as `sandboxInstance` labels the instance of the Sandbox it
  * names: the same function builds both, from a Sandbox holding only what it reads.
+ * `sandboxName` is the Sandbox's name when the ref names a claimed warm instance (whose name is
+ * the instance's, not the Sandbox's).
  */
 export function instanceFromRef(
   ref: SandboxRef,
   environment: SandboxEnvironment,
   templateRef: TemplateRef,
   options: ObjectOptions,
+  sandboxName: string = ref.name,
 ): Instance {
   const sandbox: Sandbox = {
     apiVersion: API_VERSION,
     kind: 'Sandbox',
-    metadata: { name: ref.name, namespace: ref.namespace, uid: ref.uid },
+    metadata: { name: sandboxName, namespace: ref.namespace, uid: ref.uid },
     spec: { templateRef, desiredState: 'Running' },
     status: { phase: 'Creating', conditions: [], resolved: environment },
   };
-  return sandboxInstance(sandbox, options);
+  return sandboxInstance(sandbox, options, instanceName(ref));
 }
 
 /** An object's metadata, as far as ownership goes. */

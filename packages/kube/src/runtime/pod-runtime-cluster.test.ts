@@ -1,14 +1,21 @@
 /**
  * The pod runtime's whole lifecycle on a real cluster (PADDOCK_TEST_KUBECONFIG; skipped
  * otherwise): provision → the pod Ready and every object present, owned by its Sandbox → stop
- * keeps the workspace claim → start makes the pod again → destroy leaves nothing. The cluster
+ * keeps the workspace claim → start makes the pod again → destroy leaves nothing; a warm-pool entry
+ * Ready in its template's namespace → claimed by a Sandbox → destroyed. The cluster
  * needs a default StorageClass and a network plugin; the image (PADDOCK_TEST_SANDBOX_IMAGE,
  * default debian:bookworm-slim) must run `sleep infinity` as uid 1000 on a read-only root.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { API_VERSION, isPaddockError, type Sandbox, type SandboxRef } from '@paddock/core';
+import {
+  API_VERSION,
+  isPaddockError,
+  type Sandbox,
+  type SandboxRef,
+  type SandboxTemplate,
+} from '@paddock/core';
 import {
   eventually,
   fullClusterSkipReason,
@@ -139,5 +146,70 @@ describe('PodRuntime on a whole cluster', { skip: fullClusterSkipReason, timeout
     assert.deepEqual(await runtime.observe(ref), { state: 'absent' });
     await runtime.destroy(ref);
     await store.delete('Sandbox', { namespace, name: 'box' });
+  });
+
+  it("holds a warm-pool entry in its template's namespace, hands it to a Sandbox, destroys it", async () => {
+    const template = await store.create<SandboxTemplate>({
+      apiVersion: API_VERSION,
+      kind: 'SandboxTemplate',
+      metadata: { name: 'warm', namespace },
+      spec: { image: IMAGE, warmPool: { size: 1 } },
+    });
+    const entry: SandboxRef = {
+      namespace: 'paddock-warm',
+      name: 'w-0a1b2c3d4e-5f6a7b8c',
+      uid: randomUUID(),
+    };
+    const warmPool = {
+      template: {
+        kind: 'SandboxTemplate' as const,
+        name: 'warm',
+        namespace,
+        uid: template.metadata.uid ?? '',
+      },
+    };
+    const provisioned = await runtime.provision({ ...entry, spec: { image: IMAGE }, warmPool });
+    assert.equal(provisioned.state, 'running', provisioned.message);
+    const instance = `warm-warm-${entry.name}`;
+    const pod = await client.request<KubeItem>(
+      'GET',
+      `/api/v1/namespaces/${namespace}/pods/${instance}`,
+    );
+    assert.equal(pod.metadata?.ownerReferences?.[0]?.kind, 'SandboxTemplate');
+    assert.equal(pod.metadata?.labels?.['paddock.dev/warm-pool'], 'warm');
+    assert.ok((await runtime.list()).some((r) => r.name === entry.name && r.uid === entry.uid));
+
+    const sandbox = await store.create<Sandbox>({
+      apiVersion: API_VERSION,
+      kind: 'Sandbox',
+      metadata: { name: 'claimer', namespace },
+      spec: { templateRef: { name: 'warm' }, desiredState: 'Running' },
+    });
+    const claimant: SandboxRef = { namespace, name: 'claimer', uid: sandbox.metadata.uid ?? '' };
+    const claimed = await runtime.claim(entry, claimant);
+    assert.deepEqual(claimed, { namespace, name: instance, uid: claimant.uid });
+    for (const object of await objectsOf(instance)) {
+      assert.equal(object.owner, claimant.uid, `${object.id} is owned by the Sandbox`);
+    }
+    const after = await client.request<KubeItem>(
+      'GET',
+      `/api/v1/namespaces/${namespace}/pods/${instance}`,
+    );
+    assert.equal(
+      after.metadata?.labels?.['paddock.dev/warm-pool'],
+      undefined,
+      'the warm label is gone',
+    );
+    assert.equal((await runtime.observe(claimed)).state, 'running');
+    assert.ok((await runtime.list()).some((r) => r.name === instance && r.uid === claimant.uid));
+
+    await runtime.destroy(claimed);
+    await eventually(async () => (await objectsOf(instance)).length === 0, {
+      what: 'every object of the claimed instance gone',
+      timeoutMs: 120_000,
+      intervalMs: 500,
+    });
+    await store.delete('Sandbox', { namespace, name: 'claimer' });
+    await store.delete('SandboxTemplate', { namespace, name: 'warm' });
   });
 });

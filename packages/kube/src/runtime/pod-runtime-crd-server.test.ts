@@ -1,7 +1,8 @@
 /**
  * The pod runtime on the test API server, which serves CRDs alone (no core/v1): what a user of
  * such a server sees is a clear `runtime_unavailable` naming what is missing, before anything
- * is written; destroy stays a no-op. The parts not built yet say so, whatever the server.
+ * is written; destroy stays a no-op. The parts not built yet say so, whatever the server, and so
+ * does a warm-pool entry of a cluster template, which has no namespace to wait in.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -71,14 +72,28 @@ describe('PodRuntime on a server of CRDs alone', { skip: kubeSkipReason }, () =>
     );
   });
 
-  it("refuses the generic warm pool's entries, which no Sandbox would own", async () => {
+  it("refuses the generic warm pool's entries where it cannot hold them", async (t) => {
     const warm = { namespace: 'paddock-warm', name: 'w-abc-1234', uid: 'made-up' };
+    const clusterTemplate = { kind: 'ClusterSandboxTemplate' as const, name: 'shell', uid: 'c' };
     await assert.rejects(
-      runtime.provision({ ...warm, spec: {} }),
-      unavailable(/generic warm pool.*warmPoolObjects and claimPatch/),
+      runtime.provision({ ...warm, spec: {}, warmPool: { template: clusterTemplate } }),
+      unavailable(/cluster-scoped template has none/),
     );
-    await assert.rejects(runtime.start(warm), unavailable(/generic warm pool/));
-    assert.deepEqual(await runtime.observe(warm), { state: 'absent' });
+    await assert.rejects(runtime.start(warm), (error) =>
+      isPaddockError(error, 'validation_failed'),
+    );
+    if (server.full) return t.skip('a whole cluster serves core/v1');
+    const template = {
+      kind: 'SandboxTemplate' as const,
+      name: 'shell',
+      namespace: 'team-a',
+      uid: 't',
+    };
+    await assert.rejects(
+      runtime.provision({ ...warm, spec: {}, warmPool: { template } }),
+      unavailable(/does not serve pods \(v1\)/),
+    );
+    await assert.rejects(runtime.observe(warm), unavailable(/does not serve pods \(v1\)/));
     await runtime.destroy(warm);
   });
 });

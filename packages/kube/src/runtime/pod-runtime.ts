@@ -6,18 +6,17 @@
  * the rest; `destroy` deletes every object of the instance. Processes, ports and files are the
  * next step (`not-built.ts`).
  *
- * Warm pools: the control plane's generic pool provisions entries in the runtime namespace
- * `paddock-warm` with made-up uids. On Kubernetes no Sandbox owns them (the garbage collector
- * would delete objects owned by a Sandbox that does not exist), and a claimed pod cannot move into
- * its Sandbox's namespace, so this runtime refuses them (`runtime_unavailable`); warm pools on
- * Kubernetes are built from the builders' `warmPoolObjects` and `claimPatch` instead.
+ * Warm pools: the control plane's generic pool provisions entries under the runtime namespace
+ * `paddock-warm`, naming their template. Here an entry is a warm instance in the template's
+ * namespace, owned by the template (`warm-entry.ts`); `claim` re-owns it by the claimant Sandbox,
+ * pod first with a compare-and-swap, and returns the ref `<namespace>/<instance>/<Sandbox uid>`
+ * that every later call uses. Entries of a ClusterSandboxTemplate are refused.
  */
 import {
   ErrorCode,
   PaddockError,
   type ProvisionRequest,
   type RuntimeObservation,
-  RuntimeState,
   type SandboxEnvironment,
   type SandboxFiles,
   type SandboxRef,
@@ -50,9 +49,8 @@ import {
   stateName,
   stoppedAnnotation,
 } from './runtime-state.ts';
-
-/** The control plane's generic warm-pool namespace (`WARM_POOL_NAMESPACE` of @paddock/control). */
-const GENERIC_WARM_NAMESPACE = 'paddock-warm';
+import { WarmEntries } from './warm-entries.ts';
+import { refOfOwned, WARM_NAMESPACE } from './warm-entry.ts';
 
 const POD = apiResource('v1', 'Pod');
 const CONFIG_MAP = apiResource('v1', 'ConfigMap');
@@ -88,6 +86,7 @@ export class PodRuntime implements SandboxRuntime {
   readonly #resolveServices: PodRuntimeOptions['resolveServices'];
   readonly #readyTimeoutMs: number;
   readonly #goneTimeoutMs: number;
+  readonly #warm: WarmEntries;
 
   constructor(client: KubeClient, options: PodRuntimeOptions = {}) {
     this.#client = client;
@@ -97,6 +96,15 @@ export class PodRuntime implements SandboxRuntime {
     this.#resolveServices = options.resolveServices;
     this.#readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
     this.#goneTimeoutMs = options.goneTimeoutMs ?? 60_000;
+    this.#warm = new WarmEntries({
+      client,
+      api: this.#api,
+      discovery: this.#discovery,
+      options: this.#options,
+      services: (namespace, environment) => this.#services(namespace, environment),
+      readyTimeoutMs: this.#readyTimeoutMs,
+      goneTimeoutMs: this.#goneTimeoutMs,
+    });
   }
 
   /**
@@ -105,8 +113,12 @@ export class PodRuntime implements SandboxRuntime {
    * pod of this uid is only waited for, a sandbox stopped on purpose stays stopped. `conflict` for
    * a sandbox of that name with another uid; `sandbox_not_found` when no Sandbox of this uid
    * exists to own the objects; `runtime_unavailable` when the server cannot run pods.
+   * A warm-pool entry (`request.warmPool`) is provisioned in its template's namespace, owned by
+   * the template (`WarmEntries.provision`).
    */
   async provision(request: ProvisionRequest): Promise<RuntimeObservation> {
+    if (request.warmPool !== undefined)
+      return this.#warm.provision({ ...request, warmPool: request.warmPool });
     refuseWarm(request);
     const env = request.env ?? {};
     const readOnlyFiles = request.readOnlyFiles ?? [];
@@ -142,7 +154,7 @@ export class PodRuntime implements SandboxRuntime {
 
   /** The sandbox's pod (Ready, failing, on its way) or its kept workspace; `absent` otherwise. */
   async observe(ref: SandboxRef): Promise<RuntimeObservation> {
-    if (ref.namespace === GENERIC_WARM_NAMESPACE) return { state: RuntimeState.Absent };
+    if (ref.namespace === WARM_NAMESPACE) return this.#warm.observe(ref);
     await this.#discovery.require([POD, CLAIM]);
     const pod = await this.#api.get<Pod>(POD, ref.namespace, instanceName(ref));
     if (pod !== undefined && sandboxOwnerUid(pod) === ref.uid) return observePod(pod, true);
@@ -174,11 +186,19 @@ export class PodRuntime implements SandboxRuntime {
     if (state === undefined) throw notFound(ref);
     const data = readState(state);
     const name = instanceName(ref);
+    // A claimed warm instance is named after its entry, not after its Sandbox.
+    const sandboxName = ownerRefOf(state)?.name ?? ref.name;
     const current = await this.#api.get<Pod>(POD, ref.namespace, name);
     if (current?.metadata?.deletionTimestamp !== undefined) {
       await this.#untilGone(ref.namespace, name);
     }
-    const instance = instanceFromRef(ref, data.environment, data.templateRef, this.#options);
+    const instance = instanceFromRef(
+      ref,
+      data.environment,
+      data.templateRef,
+      this.#options,
+      sandboxName,
+    );
     const services = await this.#services(ref.namespace, data.environment);
     const objects = instanceObjects(instance, data.environment, this.#options, services);
     for (const pod of instancePods(objects, data.inputs)) {
@@ -199,7 +219,7 @@ export class PodRuntime implements SandboxRuntime {
    * its pods are gone. Idempotent; nothing to delete is no error.
    */
   async destroy(ref: SandboxRef): Promise<void> {
-    if (ref.namespace === GENERIC_WARM_NAMESPACE) return;
+    if (ref.namespace === WARM_NAMESPACE) return this.#warm.destroy(ref);
     let pods: KubeItem[] = [];
     for (const resource of [...INSTANCE_RESOURCES].reverse()) {
       if (!(await this.#discovery.isServed(resource))) continue;
@@ -217,7 +237,28 @@ export class PodRuntime implements SandboxRuntime {
     for (const pod of pods) await this.#untilGone(ref.namespace, pod.metadata?.name ?? '');
   }
 
-  /** Every sandbox with a pod or a workspace claim that a Sandbox owns. */
+  /**
+   * Hands a warm-pool entry to the Sandbox `claimant` (same namespace; `validation_failed`
+   * otherwise): every object of the entry is re-owned by the Sandbox and loses the pool's labels,
+   * the pod first with a compare-and-swap (`conflict` when another claim won), and the Sandbox's
+   * port Services are made. Returns `<namespace>/<instance>/<claimant uid>`, the ref every later
+   * call uses. `sandbox_not_found` when the entry has no unclaimed pod.
+   */
+  async claim(entry: SandboxRef, claimant: SandboxRef): Promise<SandboxRef> {
+    if (entry.namespace !== WARM_NAMESPACE) {
+      throw new PaddockError(
+        ErrorCode.ValidationFailed,
+        `${entry.namespace}/${entry.name} is no warm-pool entry (namespace ${WARM_NAMESPACE})`,
+      );
+    }
+    return this.#warm.claim(entry, claimant);
+  }
+
+  /**
+   * Every sandbox with a pod or a workspace claim that a Sandbox owns (by the ref `refOfOwned`
+   * names: a claimed warm instance by its instance name), and every unclaimed warm-pool entry
+   * (`paddock-warm/<entry>/<entry uid>`).
+   */
   async list(): Promise<SandboxRef[]> {
     await this.#discovery.require([POD, CLAIM]);
     const keys = labelKeys(this.#options);
@@ -229,7 +270,7 @@ export class PodRuntime implements SandboxRuntime {
     ];
     const refs = new Map<string, SandboxRef>();
     for (const item of items) {
-      const ref = ownerRefOf(item);
+      const ref = refOfOwned(item, this.#options);
       if (ref !== undefined) refs.set(`${ref.namespace}/${ref.name}/${ref.uid}`, ref);
     }
     return [...refs.values()];
@@ -342,11 +383,12 @@ export class PodRuntime implements SandboxRuntime {
   }
 }
 
+/** Warm-pool entries are provisioned with their template, claimed, destroyed; nothing else. */
 function refuseWarm(ref: SandboxRef): void {
-  if (ref.namespace !== GENERIC_WARM_NAMESPACE) return;
+  if (ref.namespace !== WARM_NAMESPACE) return;
   throw new PaddockError(
-    ErrorCode.RuntimeUnavailable,
-    `the Kubernetes runtime does not hold the generic warm pool's entries (namespace ${GENERIC_WARM_NAMESPACE}): no Sandbox would own their objects, and a claimed pod cannot move into its Sandbox's namespace; warm pools on Kubernetes are made by the controller from warmPoolObjects and claimPatch`,
+    ErrorCode.ValidationFailed,
+    `${ref.namespace}/${ref.name} is a warm-pool entry: it is provisioned with its template (warmPool), claimed by a Sandbox or destroyed, never stopped or started`,
   );
 }
 

@@ -1,0 +1,291 @@
+/**
+ * The pod runtime's warm-pool paths against a stand-in API server that keeps objects: provision of
+ * an entry in its template's namespace, owned by the template; list naming it as the pool does;
+ * claim re-owning every object (the pod by compare-and-swap) and the ref every call uses after;
+ * destroy by the entry's labels; and the refusals (cluster templates, another namespace, a lost
+ * race). The stand-in makes every pod Ready at once and has no garbage collector.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { API_VERSION, type SandboxRef } from '@paddock/core';
+import { assertRejectsWith } from '@paddock/testkit';
+import { KubeClient } from '../client/kube-client.ts';
+import { type Answer, type StandInApi, startStandInApi } from '../client/stand-in-api.ts';
+import type { KubeItem } from './object-api.ts';
+import { PodRuntime } from './pod-runtime.ts';
+
+type Stored = KubeItem & {
+  metadata: NonNullable<KubeItem['metadata']> & { resourceVersion?: string };
+  [key: string]: unknown;
+};
+
+const DISCOVERY: Record<string, string[]> = {
+  '/api/v1': [
+    'pods',
+    'configmaps',
+    'persistentvolumeclaims',
+    'secrets',
+    'serviceaccounts',
+    'services',
+  ],
+  '/apis/networking.k8s.io/v1': ['networkpolicies'],
+};
+
+/** A store of objects behind the stand-in API: get, list by labels, apply, merge patch, delete. */
+class FakeCluster {
+  readonly objects = new Map<string, Stored>();
+  #version = 1;
+
+  put(path: string, object: Stored): void {
+    this.objects.set(path, object);
+  }
+
+  answer: Answer = (request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    request.on('end', () => {
+      const [code, reply] = this.#reply(request, body);
+      response.writeHead(code, { 'Content-Type': 'application/json' });
+      response.end(JSON.stringify(reply));
+    });
+  };
+
+  #reply(request: IncomingMessage, body: string): [number, unknown] {
+    const status = (code: number, reason: string): [number, unknown] => [
+      code,
+      { kind: 'Status', code, reason, message: reason },
+    ];
+    const url = new URL(request.url ?? '/', 'http://stand-in');
+    const path = url.pathname;
+    const discovered = DISCOVERY[path];
+    if (request.method === 'GET' && discovered !== undefined)
+      return [200, { resources: discovered.map((name) => ({ name })) }];
+    if (path.startsWith('/apis/cilium.io')) return status(404, 'NotFound');
+    const existing = this.objects.get(path);
+    switch (request.method) {
+      case 'GET': {
+        if (existing !== undefined) return [200, existing];
+        const items = this.#list(path, url.searchParams);
+        if (items === undefined) return status(404, 'NotFound');
+        return [200, { metadata: { resourceVersion: '1' }, items }];
+      }
+      case 'PATCH': {
+        const patch = JSON.parse(body) as Stored;
+        const apply = request.headers['content-type']?.includes('apply-patch') === true;
+        if (!apply && existing === undefined) return status(404, 'NotFound');
+        const precondition = patch.metadata?.resourceVersion;
+        if (
+          !apply &&
+          precondition !== undefined &&
+          precondition !== existing?.metadata.resourceVersion
+        )
+          return status(409, 'Conflict');
+        const merged = (apply ? { ...patch } : merge(existing, patch)) as Stored;
+        merged.metadata.uid = existing?.metadata.uid ?? randomUUID();
+        merged.metadata.resourceVersion = String(++this.#version);
+        if (merged.kind === 'Pod')
+          merged.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
+        this.objects.set(path, merged);
+        return [200, merged];
+      }
+      case 'DELETE':
+        this.objects.delete(path);
+        return [200, { kind: 'Status', status: 'Success' }];
+      default:
+        return status(405, 'MethodNotAllowed');
+    }
+  }
+
+  /** The items of a collection path (`…/namespaces/<ns>/<plural>` or `…/<plural>`), if it is one. */
+  #list(path: string, query: URLSearchParams): Stored[] | undefined {
+    const match = /^(.*?)(?:\/namespaces\/([^/]+))?\/([a-z]+)$/.exec(path);
+    if (match === null) return undefined;
+    const [, group, namespace, plural] = match;
+    const labels = (query.get('labelSelector') ?? '').split(',').filter((t) => t !== '');
+    const name = query.get('fieldSelector')?.replace('metadata.name=', '');
+    return [...this.objects.entries()]
+      .filter(([key]) => {
+        const parts = /^(.*?)\/namespaces\/([^/]+)\/([a-z]+)\/[^/]+$/.exec(key);
+        return (
+          parts !== null &&
+          parts[1] === group &&
+          parts[3] === plural &&
+          (namespace === undefined || parts[2] === namespace)
+        );
+      })
+      .map(([, object]) => object)
+      .filter((object) => name === undefined || object.metadata.name === name)
+      .filter((object) =>
+        labels.every((term) => {
+          const [key = '', value] = term.split('=');
+          const actual = object.metadata.labels?.[key];
+          return value === undefined ? actual !== undefined : actual === value;
+        }),
+      );
+  }
+}
+
+/** A JSON merge patch (RFC 7386): `null` removes, objects merge, anything else replaces. */
+function merge(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const result: Record<string, unknown> =
+    target !== null && typeof target === 'object' && !Array.isArray(target)
+      ? { ...(target as Record<string, unknown>) }
+      : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else result[key] = merge(result[key], value);
+  }
+  return result;
+}
+
+const TEMPLATE_PATH = '/apis/paddock.dev/v1alpha1/namespaces/team/sandboxtemplates/shell';
+const template = { kind: 'SandboxTemplate' as const, name: 'shell', namespace: 'team', uid: 't-1' };
+const spec = { image: 'registry.example/agent:1', ports: [{ name: 'web', port: 8080 }] };
+
+describe('PodRuntime warm-pool entries (stand-in server)', () => {
+  let api: StandInApi;
+  let client: KubeClient;
+  let cluster: FakeCluster;
+  let runtime: PodRuntime;
+  const entry: SandboxRef = { namespace: 'paddock-warm', name: 'w-0a1b2c3d4e-5f6a7b8c', uid: '' };
+  const claimant: SandboxRef = { namespace: 'team', name: 'box', uid: 'sandbox-uid-1' };
+
+  before(async () => {
+    api = await startStandInApi();
+    client = await KubeClient.fromKubeconfig(api.kubeconfig);
+  });
+  beforeEach(() => {
+    cluster = new FakeCluster();
+    cluster.put(TEMPLATE_PATH, {
+      apiVersion: API_VERSION,
+      kind: 'SandboxTemplate',
+      metadata: { name: 'shell', namespace: 'team', uid: 't-1' },
+    });
+    api.answers = Array.from({ length: 10_000 }, () => cluster.answer);
+    entry.uid = randomUUID();
+    runtime = new PodRuntime(client, { readyTimeoutMs: 2000, goneTimeoutMs: 2000 });
+  });
+  after(async () => {
+    client.close();
+    await api.close();
+  });
+
+  const objectsIn = (namespace: string) =>
+    [...cluster.objects.values()].filter(
+      (o) => o.metadata.namespace === namespace && o.kind !== 'SandboxTemplate',
+    );
+  const provisionEntry = () => runtime.provision({ ...entry, spec, warmPool: { template } });
+
+  it("provisions an entry in its template's namespace, owned by the template, listed as the pool's", async () => {
+    const observed = await provisionEntry();
+    assert.equal(observed.state, 'running');
+    const objects = objectsIn('team');
+    assert.ok(objects.length >= 5, 'the instance and its state');
+    for (const object of objects) {
+      assert.deepEqual(
+        object.metadata.ownerReferences?.map((o) => `${o.kind}/${o.name}/${o.uid}`),
+        ['SandboxTemplate/shell/t-1'],
+        `${object.kind} ${object.metadata.name} is owned by the template`,
+      );
+      assert.equal(object.metadata.labels?.['paddock.dev/warm-pool'], 'shell');
+      assert.equal(object.metadata.labels?.['paddock.dev/warm-entry'], entry.name);
+    }
+    const pod = objects.find((o) => o.kind === 'Pod');
+    assert.equal(pod?.metadata.name, `shell-warm-${entry.name}`);
+    assert.ok(
+      !objects.some((o) => o.kind === 'Service'),
+      'no port Service before a Sandbox claims it',
+    );
+    assert.deepEqual(await runtime.list(), [entry]);
+    assert.equal((await runtime.observe(entry)).state, 'running');
+    const writes = api.seen.filter((line) => line.startsWith('PATCH')).length;
+    assert.equal((await provisionEntry()).state, 'running', 'provision is idempotent');
+    assert.equal(api.seen.filter((line) => line.startsWith('PATCH')).length, writes);
+  });
+
+  it('claims an entry for a Sandbox: every object re-owned, the pool labels gone, known by the new ref', async () => {
+    await provisionEntry();
+    const claimed = await runtime.claim(entry, claimant);
+    const instance = `shell-warm-${entry.name}`;
+    assert.deepEqual(claimed, { namespace: 'team', name: instance, uid: claimant.uid });
+    for (const object of objectsIn('team')) {
+      const what = `${object.kind} ${object.metadata.name}`;
+      assert.deepEqual(
+        object.metadata.ownerReferences?.map((o) => `${o.kind}/${o.name}/${o.uid}`),
+        [`Sandbox/box/${claimant.uid}`],
+        `${what} is owned by the Sandbox`,
+      );
+      assert.equal(object.metadata.labels?.['paddock.dev/warm-pool'], undefined, what);
+      assert.equal(object.metadata.labels?.['paddock.dev/warm-entry'], undefined, what);
+      assert.equal(object.metadata.labels?.['paddock.dev/sandbox'], 'box', what);
+    }
+    const service = objectsIn('team').find((o) => o.kind === 'Service');
+    assert.equal(service?.metadata.name, 'box-web', "the Sandbox's port Service");
+    assert.deepEqual(await runtime.list(), [claimed], 'listed by the claimed ref, not the entry');
+    assert.equal((await runtime.observe(claimed)).state, 'running');
+    assert.deepEqual(await runtime.observe(entry), { state: 'absent' });
+    await assertRejectsWith(runtime.claim(entry, claimant), 'sandbox_not_found');
+
+    assert.equal((await runtime.stop(claimed)).state, 'stopped');
+    assert.equal((await runtime.start(claimed)).state, 'running');
+    const pod = cluster.objects.get(`/api/v1/namespaces/team/pods/${instance}`);
+    assert.equal(pod?.metadata.labels?.['paddock.dev/sandbox'], 'box', 'started as the claimant');
+    assert.equal(pod?.metadata.ownerReferences?.[0]?.name, 'box');
+
+    await runtime.destroy(claimed);
+    assert.deepEqual(objectsIn('team'), [], 'nothing of the sandbox is left');
+  });
+
+  it('lets one claim win: the pod is swapped on its resourceVersion', async () => {
+    await provisionEntry();
+    const path = `/api/v1/namespaces/team/pods/shell-warm-${entry.name}`;
+    const pod = cluster.objects.get(path);
+    assert.ok(pod !== undefined);
+    // Another writer changes the pod between the claim's read and its patch.
+    const answers = api.answers;
+    let reads = 0;
+    api.answers = Array.from({ length: 100 }, () => (request, response) => {
+      if (request.method === 'GET' && (request.url ?? '').includes('pods?') && ++reads === 1) {
+        response.on('finish', () => {
+          pod.metadata.resourceVersion = 'changed';
+        });
+      }
+      cluster.answer(request, response);
+    });
+    await assertRejectsWith(runtime.claim(entry, claimant), 'conflict');
+    api.answers = answers;
+    assert.equal(pod.metadata.labels?.['paddock.dev/warm-entry'], entry.name, 'still unclaimed');
+  });
+
+  it('destroys an unclaimed entry by its labels', async () => {
+    await provisionEntry();
+    await runtime.destroy(entry);
+    assert.deepEqual(objectsIn('team'), [], 'nothing of the entry is left');
+    assert.deepEqual(await runtime.list(), []);
+    await runtime.destroy(entry);
+  });
+
+  it('refuses entries of a cluster template, of a template that is gone, and claims across namespaces', async () => {
+    const cluster = { kind: 'ClusterSandboxTemplate' as const, name: 'shell', uid: 'c-1' };
+    await assertRejectsWith(
+      runtime.provision({ ...entry, spec, warmPool: { template: cluster } }),
+      'runtime_unavailable',
+      (error) => assert.match(error.message, /cluster-scoped template has none/),
+    );
+    await assertRejectsWith(
+      runtime.provision({ ...entry, spec, warmPool: { template: { ...template, uid: 'old' } } }),
+      'template_not_found',
+    );
+    await provisionEntry();
+    await assertRejectsWith(
+      runtime.claim(entry, { ...claimant, namespace: 'elsewhere' }),
+      'validation_failed',
+    );
+    await assertRejectsWith(runtime.stop(entry), 'validation_failed');
+  });
+});
