@@ -21,6 +21,11 @@ export {
   startStandInOidc,
 } from './oidc-provider.ts';
 export { bwrapSkipReason, type PaddockProcess, startPaddockProcess } from './paddock-process.ts';
+export {
+  type PostgresTestServer,
+  postgresSkipReason,
+  startPostgres,
+} from './postgres-server.ts';
 export { isSettledThisTurn, withoutTimers } from './push-probe.ts';
 export {
   type RunEventLogUnderTest,

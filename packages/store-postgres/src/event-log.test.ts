@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ErrorCode } from '@paddock/core';
+import {
+  assertRejectsWith,
+  type PostgresTestServer,
+  postgresSkipReason,
+  resourceEvent,
+  runEventLogContract,
+  startPostgres,
+  within,
+} from '@paddock/testkit';
+import { openPostgresEventLog } from './index.ts';
+
+let server: PostgresTestServer | undefined;
+before(async () => {
+  if (postgresSkipReason === undefined) server = await startPostgres();
+});
+after(async () => {
+  await server?.stop();
+});
+
+async function freshUrl(): Promise<string> {
+  assert.ok(server, 'the PostgreSQL server');
+  return server.createDatabase();
+}
+
+describe('PostgreSQL event log', { skip: postgresSkipReason }, () => {
+  runEventLogContract('postgres', async () => {
+    const log = await openPostgresEventLog({ url: await freshUrl() });
+    return { log, cleanup: () => log.close() };
+  });
+
+  it('keeps events across close and reopen, and never reuses a seq', async () => {
+    const url = await freshUrl();
+    const first = await openPostgresEventLog({ url });
+    await first.record(resourceEvent(1));
+    await first.record(resourceEvent(2));
+    const last = (await first.query()).items.at(-1)?.seq ?? 0;
+    await first.close();
+    const second = await openPostgresEventLog({ url });
+    try {
+      assert.equal(await second.prune(new Date('2030-01-01T00:00:00Z')), 2);
+      await second.record(resourceEvent(3));
+      const page = await second.query({ continue: last });
+      assert.deepEqual(
+        page.items.map((e) => e.reason),
+        ['Step3'],
+      );
+      assert.equal(page.items[0]?.seq, last + 1);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('keeps the newest maxEventsPerObject events of each object, others untouched', async () => {
+    const log = await openPostgresEventLog({ url: await freshUrl(), maxEventsPerObject: 3 });
+    try {
+      for (let n = 1; n <= 6; n++) await log.record(resourceEvent(n));
+      await log.record(resourceEvent(7, { name: 'other' }));
+      await log.record(resourceEvent(8, { namespace: 'team' }));
+      const of = async (query: Parameters<typeof log.query>[0]) =>
+        (await log.query(query)).items.map((e) => e.reason);
+      assert.deepEqual(await of({ kind: 'Sandbox', namespace: 'default', name: 'box' }), [
+        'Step4',
+        'Step5',
+        'Step6',
+      ]);
+      assert.deepEqual(await of({ name: 'other' }), ['Step7']);
+      assert.deepEqual(await of({ namespace: 'team' }), ['Step8']);
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('wakes a follower on another replica at the commit (LISTEN/NOTIFY), without polling', async () => {
+    const url = await freshUrl();
+    const reader = await openPostgresEventLog({ url });
+    const writer = await openPostgresEventLog({ url });
+    try {
+      const iterator = reader.follow({}, new AbortController().signal)[Symbol.asyncIterator]();
+      const pending = iterator.next();
+      await writer.record(resourceEvent(1));
+      const first = await within(pending, 10_000, 'an event recorded by another replica');
+      assert.equal(first.value?.reason, 'Step1');
+      const waiting = iterator.next();
+      await reader.close();
+      assert.equal((await within(waiting, 10_000, 'close to end the follow')).done, true);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+
+  it('reports a corrupt row as internal instead of returning it', async () => {
+    assert.ok(server);
+    const url = await freshUrl();
+    const log = await openPostgresEventLog({ url });
+    try {
+      await log.record(resourceEvent(1));
+      await server.sql(
+        new URL(url).pathname.slice(1),
+        `UPDATE events SET json = '{"kind":"Sandbox"}'`,
+      );
+      await assertRejectsWith(log.query(), ErrorCode.Internal);
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('refuses bad options, listing each problem', async () => {
+    await assertRejectsWith(
+      openPostgresEventLog({ url: 'mysql://x', maxEventsPerObject: 0 }),
+      ErrorCode.ValidationFailed,
+      (error) => assert.match(error.message, /url.*maxEventsPerObject/),
+    );
+  });
+
+  it('is runtime_unavailable when the server cannot be reached', async () => {
+    await assertRejectsWith(
+      openPostgresEventLog({ url: 'postgres://paddock@127.0.0.1:1/none', connectTimeoutMs: 2_000 }),
+      ErrorCode.RuntimeUnavailable,
+    );
+  });
+});

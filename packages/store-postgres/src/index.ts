@@ -1,0 +1,8 @@
+// Public surface of @paddock/store-postgres: the logs a cluster's server replicas share.
+
+export {
+  openPostgresDatabase,
+  PostgresDatabase,
+  PostgresDatabaseOptions,
+} from './database.ts';
+export { openPostgresEventLog, PostgresEventLog, PostgresEventLogOptions } from './event-log.ts';
