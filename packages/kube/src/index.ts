@@ -20,6 +20,49 @@ export {
   truncateNote,
 } from './events/kube-event-recorder.ts';
 export {
+  type ApplyOptions,
+  applyCrds,
+  applyInstall,
+  applyObject,
+  detectCapabilities,
+  formatMs,
+  releaseObjects,
+  uninstall,
+} from './install/applier.ts';
+export { CHART_DIR, chartFiles } from './install/helm-chart.ts';
+export {
+  INSTALL_KINDS,
+  type InstallKind,
+  installKind,
+  objectPathOf,
+} from './install/install-kinds.ts';
+export {
+  INSTALL_FIELD_MANAGER,
+  type KubeObject as InstalledObject,
+  releaseSelector,
+} from './install/install-meta.ts';
+export {
+  CONTROLLER_LEASE,
+  CONTROLLER_PERMISSIONS,
+  type Permission,
+  PermissionSource,
+} from './install/rbac.ts';
+export {
+  type ClusterCapabilities,
+  type InstallManifest,
+  installManifest,
+  manifestYaml,
+  NO_CAPABILITIES,
+  renderInstall,
+} from './install/render.ts';
+export {
+  defaultValues,
+  InstallValues,
+  type InstallValuesInput,
+  PrometheusOperatorMode,
+  resolveValues,
+} from './install/values.ts';
+export {
   LEADER_ELECTION_DEFAULTS,
   type LeaderCallbacks,
   type LeaderElectionOptions,

@@ -1,0 +1,213 @@
+/**
+ * The controller's and the server's Deployments, PodDisruptionBudgets and Services. Both run the
+ * one Paddock image, non-root with a read-only root filesystem, every capability dropped, seccomp
+ * `RuntimeDefault`, no privilege escalation (Pod Security "restricted"), probed on `/healthz`
+ * (liveness) and `/readyz` (readiness). Values are placed, never computed on, so the Helm chart
+ * generated from these functions gives the same objects for the same values.
+ */
+import {
+  InstallComponent,
+  type KubeObject,
+  meta,
+  resourceName,
+  selectorLabels,
+} from './install-meta.ts';
+import type { InstallValues } from './values.ts';
+
+/** The uid and gid Paddock's processes run as (the image's `nonroot` user). */
+export const PADDOCK_UID = 65532;
+
+type Workload = {
+  component: InstallComponent;
+  suffix: string;
+  replicas: number;
+  command: string[];
+  port: { name: string; containerPort: number };
+  env: Array<Record<string, unknown>>;
+  envFrom?: Array<Record<string, unknown>>;
+  resources: InstallValues['controller']['resources'];
+  nodeSelector: Record<string, string>;
+  tolerations: Array<Record<string, unknown>>;
+};
+
+function deployment(values: InstallValues, w: Workload): KubeObject {
+  const probe = (path: string, periodSeconds: number) => ({
+    httpGet: { path, port: w.port.name },
+    periodSeconds,
+    timeoutSeconds: 2,
+    failureThreshold: 3,
+  });
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta(values, w.suffix, w.component),
+    spec: {
+      replicas: w.replicas,
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: selectorLabels(values, w.component) },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: meta(values, w.suffix, w.component).labels },
+        spec: {
+          serviceAccountName: resourceName(values, w.suffix),
+          // Both talk to the API server with their service account's token.
+          automountServiceAccountToken: true,
+          enableServiceLinks: false,
+          imagePullSecrets: values.image.pullSecrets,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: PADDOCK_UID,
+            runAsGroup: PADDOCK_UID,
+            fsGroup: PADDOCK_UID,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          nodeSelector: w.nodeSelector,
+          tolerations: w.tolerations,
+          // Replicas on different nodes where there are several.
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: 'kubernetes.io/hostname',
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: selectorLabels(values, w.component) },
+            },
+          ],
+          terminationGracePeriodSeconds: 30,
+          containers: [
+            {
+              name: w.suffix,
+              image: `${values.image.repository}:${values.image.tag}`,
+              imagePullPolicy: values.image.pullPolicy,
+              command: w.command,
+              env: w.env,
+              ...(w.envFrom === undefined ? {} : { envFrom: w.envFrom }),
+              ports: [{ ...w.port, protocol: 'TCP' }],
+              livenessProbe: probe('/healthz', 10),
+              readinessProbe: probe('/readyz', 5),
+              resources: w.resources,
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: PADDOCK_UID,
+                runAsGroup: PADDOCK_UID,
+                privileged: false,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            },
+          ],
+          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }],
+        },
+      },
+    },
+  };
+}
+
+/** At most one pod of a component away at a time during a voluntary disruption (a drain). */
+function disruptionBudget(
+  values: InstallValues,
+  component: InstallComponent,
+  suffix: string,
+): KubeObject {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: meta(values, suffix, component),
+    spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(values, component) } },
+  };
+}
+
+/** `paddock controller` in the cluster: its identity and namespace from the downward API. */
+export function controllerWorkload(values: InstallValues) {
+  const c = values.controller;
+  const deploy = deployment(values, {
+    component: InstallComponent.Controller,
+    suffix: 'controller',
+    replicas: c.replicas,
+    command: [
+      'paddock',
+      'controller',
+      '--in-cluster',
+      `--metrics-addr=0.0.0.0:${c.metricsPort}`,
+      `--lease-duration=${c.leaseDuration}`,
+      `--renew-deadline=${c.renewDeadline}`,
+      `--retry-period=${c.retryPeriod}`,
+      `--kube-qps=${c.kubeQps}`,
+      `--kube-burst=${c.kubeBurst}`,
+      ...c.extraArgs,
+    ],
+    port: { name: 'metrics', containerPort: c.metricsPort },
+    env: [
+      {
+        name: 'PADDOCK_CONTROLLER_IDENTITY',
+        valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } },
+      },
+      {
+        name: 'PADDOCK_CONTROLLER_NAMESPACE',
+        valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } },
+      },
+    ],
+    resources: c.resources,
+    nodeSelector: c.nodeSelector,
+    tolerations: c.tolerations,
+  });
+  const metricsService: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(values, 'controller-metrics', InstallComponent.Controller),
+    spec: {
+      type: 'ClusterIP',
+      selector: selectorLabels(values, InstallComponent.Controller),
+      ports: [{ name: 'metrics', port: c.metricsPort, targetPort: 'metrics', protocol: 'TCP' }],
+    },
+  };
+  return {
+    deployment: deploy,
+    disruptionBudget: disruptionBudget(values, InstallComponent.Controller, 'controller'),
+    metricsService,
+  };
+}
+
+/**
+ * `paddock server --in-cluster` (its Kubernetes mode is being built): the API, web UI, gateway
+ * and `/metrics` on one port; provider keys from an optional Secret.
+ */
+export function serverWorkload(values: InstallValues) {
+  const s = values.server;
+  const deploy = deployment(values, {
+    component: InstallComponent.Server,
+    suffix: 'server',
+    replicas: s.replicas,
+    command: [
+      'paddock',
+      'server',
+      '--in-cluster',
+      `--addr=0.0.0.0:${s.port}`,
+      '--auth=required',
+      ...s.extraArgs,
+    ],
+    port: { name: 'http', containerPort: s.port },
+    env: [],
+    envFrom: [{ secretRef: { name: s.envSecret, optional: true } }],
+    resources: s.resources,
+    nodeSelector: s.nodeSelector,
+    tolerations: s.tolerations,
+  });
+  const service: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(values, 'server', InstallComponent.Server),
+    spec: {
+      type: values.service.type,
+      selector: selectorLabels(values, InstallComponent.Server),
+      ports: [{ name: 'http', port: values.service.port, targetPort: 'http', protocol: 'TCP' }],
+    },
+  };
+  return {
+    deployment: deploy,
+    disruptionBudget: disruptionBudget(values, InstallComponent.Server, 'server'),
+    service,
+  };
+}
