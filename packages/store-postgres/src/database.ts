@@ -62,7 +62,12 @@ export class PostgresDatabase {
       application_name: 'paddock',
       types,
     };
-    this.#pool = new pg.Pool({ ...config, max: options.poolSize, idleTimeoutMillis: 30_000 });
+    this.#pool = new pg.Pool({
+      ...config,
+      max: options.poolSize,
+      idleTimeoutMillis: 30_000,
+      allowExitOnIdle: true,
+    });
     // An idle connection the server closes (a restart) is reported here; the pool drops it.
     this.#pool.on('error', () => {});
     this.listener = new ChangeListener(config, randomUUID());

@@ -6,3 +6,8 @@ export {
   PostgresDatabaseOptions,
 } from './database.ts';
 export { openPostgresEventLog, PostgresEventLog, PostgresEventLogOptions } from './event-log.ts';
+export {
+  openPostgresRunEventLog,
+  PostgresRunEventLog,
+  PostgresRunEventLogOptions,
+} from './run-event-log.ts';
