@@ -26,6 +26,7 @@ export {
   applyObject,
   detectCapabilities,
   formatMs,
+  pruneRelease,
   releaseObjects,
   uninstall,
 } from './install/applier.ts';

@@ -126,7 +126,7 @@ export async function applyInstall(
       applyObject(client, object, options),
     );
   }
-  if (options.prune) await prune(client, manifest.objects, release, options);
+  if (options.prune) await pruneRelease(client, manifest.objects, release, options);
   if (options.isWaiting ?? true) {
     for (const deployment of manifest.objects.filter((o) => o.kind === 'Deployment')) {
       await waitAvailable(client, deployment, options);
@@ -170,7 +170,8 @@ export async function releaseObjects(
 const keyOf = (kind: string, namespace: string | undefined, name: string) =>
   `${kind}/${namespace ?? ''}/${name}`;
 
-async function prune(
+/** Deletes the release's objects that `objects` no longer holds (never a Namespace). */
+export async function pruneRelease(
   client: KubeClient,
   objects: readonly KubeObject[],
   release: string,
