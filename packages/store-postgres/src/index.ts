@@ -11,3 +11,8 @@ export {
   PostgresRunEventLog,
   PostgresRunEventLogOptions,
 } from './run-event-log.ts';
+export {
+  openPostgresUsageLedger,
+  PostgresUsageLedger,
+  PostgresUsageLedgerOptions,
+} from './usage-ledger.ts';

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ErrorCode } from '@paddock/core';
+import {
+  assertRejectsWith,
+  llmCall,
+  type PostgresTestServer,
+  postgresSkipReason,
+  runUsageLedgerContract,
+  startPostgres,
+} from '@paddock/testkit';
+import { openPostgresDatabase, openPostgresUsageLedger } from './index.ts';
+
+let server: PostgresTestServer | undefined;
+before(async () => {
+  if (postgresSkipReason === undefined) server = await startPostgres();
+});
+after(async () => {
+  await server?.stop();
+});
+
+async function freshUrl(): Promise<string> {
+  assert.ok(server, 'the PostgreSQL server');
+  return server.createDatabase();
+}
+
+describe('PostgreSQL usage ledger', { skip: postgresSkipReason }, () => {
+  runUsageLedgerContract('postgres', async () => {
+    const ledger = await openPostgresUsageLedger({ url: await freshUrl() });
+    return { ledger, cleanup: () => ledger.close() };
+  });
+
+  it('totals exactly what concurrent replicas recorded, in exact decimals', async () => {
+    const url = await freshUrl();
+    const replicas = await Promise.all([1, 2, 3, 4].map(() => openPostgresUsageLedger({ url })));
+    try {
+      await Promise.all(
+        replicas.map(async (ledger, r) => {
+          await Promise.all(
+            Array.from({ length: 25 }, (_, i) =>
+              ledger.record(llmCall(i, { costUsd: 0.1, runName: `r${r}` })),
+            ),
+          );
+        }),
+      );
+      const [first] = replicas;
+      assert.ok(first);
+      assert.deepEqual(await first.totals({ runUid: 'run-1' }), {
+        costUsd: 10,
+        inputTokens: 100 * 100,
+        outputTokens: 100 * 10,
+        calls: 100,
+      });
+    } finally {
+      for (const ledger of replicas) await ledger.close();
+    }
+  });
+
+  it('shares one database with other logs; closing the ledger leaves a shared database open', async () => {
+    const database = await openPostgresDatabase({ url: await freshUrl() });
+    try {
+      const ledger = await openPostgresUsageLedger({ database });
+      await ledger.record(llmCall(1, { costUsd: 0.125 }));
+      await ledger.close();
+      await assertRejectsWith(ledger.totals({ runUid: 'run-1' }), ErrorCode.Internal);
+      const again = await openPostgresUsageLedger({ database });
+      assert.equal((await again.totals({ runUid: 'run-1' })).costUsd, 0.125);
+      await again.close();
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('refuses both url and database, or neither', async () => {
+    await assertRejectsWith(openPostgresUsageLedger({}), ErrorCode.ValidationFailed);
+  });
+});
