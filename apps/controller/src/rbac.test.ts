@@ -1,0 +1,214 @@
+// The controller's RBAC (paddock install's ClusterRole and Role, compiled from
+// CONTROLLER_PERMISSIONS) against the requests the controller really makes: every request of two
+// candidates is recorded (KubeClient.onRequest) while they elect a leader, reconcile a Sandbox to
+// Running with its Events, stop and start it twice (repeats: an Event series), delete it through
+// the finalizer, and hand the Lease over; each is
+// mapped to (verb, group, resource) and the set must equal the table's `controller` rows. The
+// pod runtime's rows come from its own table (INSTANCE_RESOURCES): the test server serves no pods.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { isPaddockError } from '@paddock/core';
+import {
+  type ApiRequest,
+  CONTROLLER_LEASE,
+  CONTROLLER_PERMISSIONS,
+  INSTANCE_RESOURCES,
+  installCoreApiTestCrds,
+  installCrds,
+  KubeClient,
+  KubeStore,
+  PermissionSource,
+  paddockCrds,
+} from '@paddock/kube';
+import {
+  eventually,
+  type KubeTestServer,
+  kubeSkipReason,
+  MemoryRuntime,
+  startKubeTestServer,
+  uniqueName,
+} from '@paddock/testkit';
+import { LEASE_NAME, startKubeController } from './kube-controller.ts';
+
+type Access = { verb: string; group: string; resource: string; namespace?: string; name?: string };
+
+/** What RBAC checks for a request: its verb, group, resource (with subresource), namespace, name. */
+function accessOf(request: ApiRequest): Access | 'discovery' {
+  const parts = request.path.split('?')[0]?.split('/').filter(Boolean) ?? [];
+  const [root, ...rest] = parts;
+  const afterVersion = root === 'api' ? rest.slice(1) : rest.slice(2);
+  const group = root === 'api' ? '' : (rest[0] ?? '');
+  if (afterVersion.length === 0) return 'discovery';
+  let namespace: string | undefined;
+  let tail = afterVersion;
+  if (tail[0] === 'namespaces' && tail.length > 2) {
+    namespace = tail[1];
+    tail = tail.slice(2);
+  }
+  const [plural = '', name, subresource] = tail;
+  const method = request.method.toUpperCase();
+  const verb =
+    request.watch === true
+      ? 'watch'
+      : method === 'GET'
+        ? name === undefined
+          ? 'list'
+          : 'get'
+        : method === 'POST'
+          ? 'create'
+          : method === 'PUT'
+            ? 'update'
+            : method === 'PATCH'
+              ? 'patch'
+              : name === undefined
+                ? 'deletecollection'
+                : 'delete';
+  return {
+    verb,
+    group,
+    resource: subresource === undefined ? plural : `${plural}/${subresource}`,
+    ...(namespace === undefined ? {} : { namespace }),
+    ...(name === undefined ? {} : { name }),
+  };
+}
+
+describe("the controller's RBAC is exactly what it uses", { skip: kubeSkipReason ?? false }, () => {
+  let server: KubeTestServer;
+  let admin: KubeClient;
+  let store: KubeStore;
+  const recorded: ApiRequest[] = [];
+  const clients: KubeClient[] = [];
+
+  before(async () => {
+    server = await startKubeTestServer();
+    admin = await KubeClient.fromKubeconfig(server.kubeconfig);
+    await installCrds(admin, paddockCrds());
+    await installCoreApiTestCrds(admin, server);
+    store = new KubeStore(admin);
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await store?.close();
+    admin?.close();
+    await server?.stop();
+  });
+
+  /** A client whose every request is recorded, whoever else listens (the metrics). */
+  async function recordingClient(): Promise<KubeClient> {
+    const client = await KubeClient.fromKubeconfig(server.kubeconfig);
+    clients.push(client);
+    let listener: KubeClient['onRequest'];
+    Object.defineProperty(client, 'onRequest', {
+      get: () => (request: ApiRequest) => {
+        recorded.push(request);
+        listener?.(request);
+      },
+      set: (next: KubeClient['onRequest']) => {
+        listener = next;
+      },
+    });
+    return client;
+  }
+
+  it('names the Lease paddock controller elects on', () => {
+    assert.equal(CONTROLLER_LEASE, LEASE_NAME);
+  });
+
+  it('records the scenarios and compares them with the table', async () => {
+    const namespace = uniqueName('rbac');
+    const runtime = new MemoryRuntime();
+    const start = async (identity: string, own: MemoryRuntime) =>
+      startKubeController({
+        client: await recordingClient(),
+        runtime: own,
+        identity,
+        namespace,
+        leaseDurationMs: 2_000,
+        renewDeadlineMs: 1_500,
+        retryPeriodMs: 250,
+        metricsAddr: { host: '127.0.0.1', port: 0 },
+        log: () => {},
+      });
+    const a = await start('rbac-a', runtime);
+    await eventually(() => a.isLeader(), { what: 'a leads' });
+    const b = await start('rbac-b', runtime.restarted());
+    try {
+      await store.create({
+        apiVersion: 'paddock.dev/v1alpha1',
+        kind: 'SandboxTemplate',
+        metadata: { name: 'shell', namespace },
+        spec: {},
+      } as never);
+      await store.create({
+        apiVersion: 'paddock.dev/v1alpha1',
+        kind: 'Sandbox',
+        metadata: { name: 'box', namespace },
+        spec: { templateRef: { name: 'shell' }, desiredState: 'Running' },
+      } as never);
+      await eventually(
+        async () =>
+          (await store.get('Sandbox', { namespace, name: 'box' })).status?.phase === 'Running',
+        { what: 'Running', timeoutMs: 20_000 },
+      );
+      // Stopped and started twice: the second round's Events repeat the first's (a series).
+      for (const desiredState of ['Stopped', 'Running', 'Stopped', 'Running'] as const) {
+        const current = await store.get('Sandbox', { namespace, name: 'box' });
+        await store.update({ ...current, spec: { ...current.spec, desiredState } });
+        await eventually(
+          async () =>
+            (await store.get('Sandbox', { namespace, name: 'box' })).status?.phase === desiredState,
+          { what: desiredState, timeoutMs: 20_000 },
+        );
+      }
+      await store.delete('Sandbox', { namespace, name: 'box' });
+      await eventually(
+        async () => {
+          try {
+            await store.get('Sandbox', { namespace, name: 'box' });
+            return false;
+          } catch (error) {
+            return isPaddockError(error, 'not_found');
+          }
+        },
+        { what: 'the Sandbox gone', timeoutMs: 20_000 },
+      );
+      // A clean stop hands the Lease to the standby, which takes it (its update of the Lease).
+      await a.stop();
+      await eventually(() => b.isLeader(), { what: 'b leads', timeoutMs: 20_000 });
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+
+    const used = new Set<string>();
+    for (const request of recorded) {
+      const access = accessOf(request);
+      if (access === 'discovery') continue;
+      used.add(`${access.verb} ${access.group}/${access.resource}`);
+      // Leases only in the controller's namespace, and by name except when created.
+      if (access.resource === 'leases') {
+        assert.equal(access.namespace, namespace, request.path);
+        if (access.verb !== 'create' && access.verb !== 'watch') {
+          assert.equal(access.name, CONTROLLER_LEASE, request.path);
+        }
+      }
+    }
+    const granted = new Set(
+      CONTROLLER_PERMISSIONS.filter((p) => p.source === PermissionSource.Controller).flatMap((p) =>
+        p.verbs.map((verb) => `${verb} ${p.group}/${p.resource}`),
+      ),
+    );
+    assert.deepEqual([...used].sort(), [...granted].sort());
+  });
+
+  it("grants the pod runtime's kinds from its own table, nothing else", () => {
+    const rows = CONTROLLER_PERMISSIONS.filter((p) => p.source === PermissionSource.PodRuntime);
+    assert.deepEqual(
+      rows.map((p) => `${p.group}/${p.resource}`).sort(),
+      INSTANCE_RESOURCES.map(
+        (r) => `${r.apiVersion.includes('/') ? r.apiVersion.split('/')[0] : ''}/${r.plural}`,
+      ).sort(),
+    );
+    for (const row of rows) assert.ok(!row.verbs.includes('update'), row.resource);
+  });
+});
