@@ -1,5 +1,6 @@
 // Public surface of @paddock/testkit: contract suites shared by every implementation of a seam.
 
+export { type AuditLogUnderTest, auditRecord, runAuditLogContract } from './audit-log-contract.ts';
 export {
   type EventLogUnderTest,
   resourceEvent,
