@@ -49,6 +49,11 @@ export const FLAG_SPEC = {
   'from-file': { type: 'string' },
   'value-stdin': { type: 'boolean' },
   replace: { type: 'boolean' },
+  values: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  'dry-run': { type: 'boolean' },
+  kubeconfig: { type: 'string' },
+  purge: { type: 'boolean' },
 } as const;
 export type FlagName = keyof typeof FLAG_SPEC;
 
@@ -69,7 +74,13 @@ export type Invocation = {
   positionals: string[];
   /** Words after `--` (the argv of `sandbox exec`). */
   rest: string[] | undefined;
-  flags: { [K in FlagName]?: (typeof FLAG_SPEC)[K]['type'] extends 'string' ? string : boolean };
+  flags: {
+    [K in FlagName]?: (typeof FLAG_SPEC)[K] extends { multiple: true }
+      ? string[]
+      : (typeof FLAG_SPEC)[K]['type'] extends 'string'
+        ? string
+        : boolean;
+  };
   /** Names of flags given, as typed (`--template`), to check against the command's own. */
   given: Array<{ name: FlagName; raw: string }>;
   /** Unknown flags, missing values: reported together with every other problem. */
@@ -97,7 +108,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   });
   const issues: Issue[] = [];
   const given: Invocation['given'] = [];
-  const flags: Record<string, string | boolean> = {};
+  const flags: Record<string, string | string[] | boolean> = {};
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
     if (!Object.hasOwn(FLAG_SPEC, token.name)) {
@@ -112,7 +123,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
       issues.push({ path: token.rawName, message: 'takes no value' });
     } else {
       given.push({ name, raw: token.rawName });
-      flags[name] = values[name] as string | boolean;
+      flags[name] = values[name] as string | string[] | boolean;
     }
   }
   return { positionals, rest, flags, given, issues };

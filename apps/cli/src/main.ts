@@ -16,6 +16,7 @@ import { credentialsCommands } from './commands/credentials.ts';
 import { deleteCommand } from './commands/delete.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { getCommand } from './commands/get.ts';
+import { installCommands } from './commands/install.ts';
 import { loginCommands } from './commands/login.ts';
 import { policyCommands } from './commands/policy.ts';
 import { runCommand } from './commands/run.ts';
@@ -53,6 +54,7 @@ const COMMANDS: readonly Command[] = [
   ...loginCommands,
   ...contextCommands,
   doctorCommand,
+  ...installCommands,
   completionCommand(() => COMMANDS),
 ];
 
@@ -61,6 +63,8 @@ const USAGE = `paddock — run AI agents in isolated sandboxes
 Usage:
   paddock up [--addr HOST:PORT] [--home DIR]       start Paddock on this machine (default 127.0.0.1:7070)
   paddock controller --kubeconfig FILE|--in-cluster run the reconcilers on a Kubernetes cluster
+  paddock install [--values FILE] [--set K=V] [--dry-run]  install Paddock on a cluster (upgrade: install upgrade)
+  paddock uninstall [--purge]                      remove it (CRDs and data stay unless --purge)
   paddock sandbox list|get|create|delete|exec      manage sandboxes
   paddock sandbox stop|start|logs|events NAME      stop, start and watch a sandbox
   paddock sandbox shell NAME                       an interactive shell in a sandbox
