@@ -1,5 +1,6 @@
 // Public surface of @paddock/store-postgres: the logs a cluster's server replicas share.
 
+export { openPostgresAuditLog, PostgresAuditLog, PostgresAuditLogOptions } from './audit-log.ts';
 export {
   openPostgresDatabase,
   PostgresDatabase,

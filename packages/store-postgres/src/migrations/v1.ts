@@ -13,9 +13,6 @@
  * - `llm_calls`: one row per model call; the scopes budgets total by, the time and the amounts
  *   are columns (`cost_usd` exact decimal, so sums are too).
  * - `audit_log`: one row per audit record; the filterable fields are columns.
- * - `api_keys`: one row per API key, holding its SHA-256 `hash`, never the key.
- * - `credentials`: one row per credential; `json` describes it (never the value), `ciphertext`
- *   is the value under AES-256-GCM with the row's `iv` and `tag`.
  * Whole documents are kept as `json` text (not jsonb: text keeps any JSON string unchanged).
  */
 export const v1 = `
@@ -85,24 +82,4 @@ CREATE TABLE IF NOT EXISTS audit_log (
 CREATE INDEX IF NOT EXISTS audit_log_by_time ON audit_log (time_ms, seq);
 CREATE INDEX IF NOT EXISTS audit_log_by_actor ON audit_log (actor, time_ms, seq);
 CREATE INDEX IF NOT EXISTS audit_log_by_action ON audit_log (action, time_ms, seq);
-
-CREATE TABLE IF NOT EXISTS api_keys (
-  id text PRIMARY KEY,
-  hash text NOT NULL UNIQUE CHECK (length(hash) = 64),
-  owner_id text NOT NULL,
-  created_at text NOT NULL,
-  json text NOT NULL,
-  last_used_at text
-);
-CREATE INDEX IF NOT EXISTS api_keys_by_owner ON api_keys (owner_id, created_at);
-
-CREATE TABLE IF NOT EXISTS credentials (
-  namespace text NOT NULL,
-  name text NOT NULL,
-  json text NOT NULL,
-  iv bytea NOT NULL,
-  ciphertext bytea NOT NULL,
-  tag bytea NOT NULL,
-  PRIMARY KEY (namespace, name)
-);
 `;
