@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian machine: Node.js >= 24, bubblewrap
-# (runsc when the distribution has it), and the npm workspaces.
+# (runsc when the distribution has it), PostgreSQL for its store's tests, and the npm workspaces.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/node-env.sh"
 cd "$paddock_root"
@@ -62,6 +62,12 @@ if ! command -v runsc >/dev/null 2>&1 && [ "${PADDOCK_SKIP_RUNSC:-}" != 1 ]; the
     say "installing runsc (gVisor, optional)"
     apt_install runsc || say "runsc not installed: isolation 'gvisor' stays unavailable"
   fi
+fi
+
+# Debian keeps initdb and pg_ctl in /usr/lib/postgresql/<version>/bin, off PATH.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  say "installing postgresql (the PostgreSQL store's tests start a server of their own)"
+  apt_install postgresql || say "postgresql not installed: the PostgreSQL store's tests will be skipped (apt-get install postgresql)"
 fi
 
 if ! command -v xz >/dev/null 2>&1; then
