@@ -31,6 +31,7 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 const PLACEHOLDERS: Record<string, string> = {
   'HOST:PORT': '127.0.0.1:0',
   DIR: scratch,
+  FILE: join(scratch, 'kubeconfig'),
   URL: 'https://idp.example/realm',
   N: '7',
   'N/s': '7/s',

@@ -63,6 +63,7 @@ const USAGE = `paddock — run AI agents in isolated sandboxes
 Usage:
   paddock up [--addr HOST:PORT] [--home DIR]       start Paddock on this machine (default 127.0.0.1:7070)
   paddock controller --kubeconfig FILE|--in-cluster run the reconcilers on a Kubernetes cluster
+  paddock server --kubeconfig FILE|--in-cluster     the API, web UI and gateway for a cluster
   paddock install [--values FILE] [--set K=V] [--dry-run]  install Paddock on a cluster (upgrade: install upgrade)
   paddock uninstall [--purge]                      remove it (CRDs and data stay unless --purge)
   paddock sandbox list|get|create|delete|exec      manage sandboxes
@@ -142,6 +143,20 @@ async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<numb
   const [first, ...rest] = argv;
   if (first === 'up') return runApp('@paddock/server/main', rest);
   if (first === 'controller') return runApp('@paddock/controller/main', rest);
+  if (first === 'server') {
+    const isHelp = rest.includes('--help') || rest.includes('-h');
+    const namesCluster =
+      rest.some((arg) => /^--(kubeconfig|in-cluster)(=|$)/.test(arg)) ||
+      env.PADDOCK_KUBECONFIG !== undefined ||
+      env.PADDOCK_IN_CLUSTER === 'true';
+    if (!isHelp && !namesCluster) {
+      io.stderr(
+        'paddock server: give --kubeconfig FILE or --in-cluster (paddock up runs Paddock on this machine)\n',
+      );
+      return 2;
+    }
+    return runApp('@paddock/server/main', rest);
+  }
   if (first === 'version' || first === '--version') {
     io.stdout(`paddock ${VERSION} (node ${process.versions.node})\n`);
     return 0;

@@ -64,6 +64,15 @@ const ServerConfig = z
     openaiBaseUrl: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
     /** The built web UI, served at `/`. */
     webDir: z.string().min(1).default(DEFAULT_WEB_DIR),
+    /**
+     * Run on a Kubernetes cluster (`paddock server`): a kubeconfig file (its current context), or
+     * the pod's service account with `inCluster` (a kubeconfig given wins). Neither: this machine.
+     */
+    kubeconfig: z.string().min(1, 'must not be empty').optional(),
+    inCluster: z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .transform((value) => value === 'true')
+      .default(false),
     /** Provider keys, from the environment only (a flag would show in the process list). */
     anthropicApiKey: z.string().min(1).optional(),
     openaiApiKey: z.string().min(1).optional(),
@@ -114,6 +123,8 @@ export const FLAG_OPTIONS = {
   'anthropic-base-url': { type: 'string' },
   'openai-base-url': { type: 'string' },
   'terminal-reconnect-ms': { type: 'string' },
+  kubeconfig: { type: 'string' },
+  'in-cluster': { type: 'string' },
 } as const;
 
 export type ServerFlags = { [F in keyof typeof FLAG_OPTIONS]?: string | undefined };
@@ -144,6 +155,8 @@ export const SETTING_SOURCES = {
   webDir: { flag: 'web-dir', env: 'PADDOCK_WEB_DIR' },
   anthropicBaseUrl: { flag: 'anthropic-base-url', env: 'PADDOCK_ANTHROPIC_BASE_URL' },
   openaiBaseUrl: { flag: 'openai-base-url', env: 'PADDOCK_OPENAI_BASE_URL' },
+  kubeconfig: { flag: 'kubeconfig', env: 'PADDOCK_KUBECONFIG' },
+  inCluster: { flag: 'in-cluster', env: 'PADDOCK_IN_CLUSTER' },
   anthropicApiKey: { env: 'ANTHROPIC_API_KEY' },
   openaiApiKey: { env: 'OPENAI_API_KEY' },
 } as const satisfies Record<SettingName, Source>;
@@ -230,6 +243,12 @@ export function parseServerArgs(args: readonly string[]): ServerFlags | 'help' {
     } else if (token.kind === 'option' && token.name === 'help') isHelp = true;
     else if (token.kind === 'option' && !Object.hasOwn(FLAG_OPTIONS, token.name)) {
       issues.push({ path: token.rawName, message: 'unknown flag of paddock up' });
+    } else if (
+      token.kind === 'option' &&
+      token.name === 'in-cluster' &&
+      token.value === undefined
+    ) {
+      flags[token.name] = 'true';
     } else if (token.kind === 'option' && token.value === undefined) {
       issues.push({ path: token.rawName, message: 'needs a value' });
     } else if (token.kind === 'option' && token.value !== undefined) {

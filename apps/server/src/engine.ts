@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import {
+  type CredentialSource,
   type RunController,
-  type SandboxController,
   type SpentToday,
   startSandboxController,
 } from '@paddock/control';
@@ -13,7 +13,9 @@ import type {
   ResourceStore,
   RunEventLog,
   SandboxRuntime,
+  StorageReserve,
 } from '@paddock/core';
+import type { KubeClient } from '@paddock/kube';
 import { createLocalRuntime } from '@paddock/runtime-local';
 import {
   openDiskReserve,
@@ -26,8 +28,10 @@ import {
   openSqliteUsageLedger,
 } from '@paddock/store-sqlite';
 import { ensureBuiltinTemplates } from './builtin-templates.ts';
+import { openClusterBackend, type SandboxesView } from './cluster-backend.ts';
 import { runCredentialSource, withCredentialKeys } from './credential-use.ts';
 import {
+  type GatewayListener,
   harnessToolMounts,
   listenGateway,
   type RunWriters,
@@ -42,7 +46,8 @@ export type Engine = {
   /** Credentials, encrypted with the key in `<home>/credentials.key`. */
   credentials: CredentialStore;
   runtime: SandboxRuntime;
-  controller: SandboxController;
+  /** The sandbox reconcilers (on one machine) or what the server reads of them (a cluster's). */
+  controller: SandboxesView;
   /** The reconcilers' events (Admitted, ProvisionStep, TimedOut, …), kept in `paddock.db`. */
   events: EventLog;
   /** Runs' transcripts, kept in `paddock.db`. */
@@ -69,6 +74,12 @@ export type EngineOptions = {
    * 16 MiB): the file `paddock.db-reserve` (see docs/server.md, "When the disk is full").
    */
   reserveBytes?: number;
+  /**
+   * Run on this Kubernetes cluster (`paddock server --kubeconfig|--in-cluster`): resources in its
+   * API, sandboxes as pods, timelines from its Events; `paddock controller` reconciles them. The
+   * server's own records (audit, API keys, credentials, transcripts, usage) stay in `home`.
+   */
+  cluster?: { client: KubeClient };
 };
 
 /**
@@ -91,7 +102,6 @@ export async function startEngine(
       `the data disk is nearly full: no room yet for the ${storageReserve.sizeBytes}-byte reserve`,
     );
   }
-  const store = await openSqliteStore({ path, storageReserve });
   const auditLog = await openSqliteAuditLog({ path });
   const apiKeys = await openSqliteApiKeyStore({ path });
   const credentials = await openSqliteCredentialStore({
@@ -99,34 +109,18 @@ export async function startEngine(
     keyFile: join(home, 'credentials.key'),
   });
   const credentialAudit = { auditLog, log };
-  const events = await openSqliteEventLog({ path });
-  const retentionMs = (options.eventRetentionDays ?? 30) * DAY_MS;
-  const pruneEvents = () =>
-    events
-      .prune(new Date(Date.now() - retentionMs))
-      .catch((error: unknown) => log(`event prune failed: ${(error as Error).message}`));
-  await pruneEvents();
-  const pruneTimer = setInterval(() => void pruneEvents(), DAY_MS);
-  pruneTimer.unref();
-  const created = await ensureBuiltinTemplates(store);
-  if (created.length > 0) log(`created built-in templates: ${created.join(', ')}`);
+  const credentialSource = runCredentialSource(credentials, credentialAudit);
   const runLog = await openSqliteRunEventLog({ path });
   const ledger = await openSqliteUsageLedger({ path });
   const gateway = await listenGateway();
-  const runtime = createLocalRuntime({
-    root: join(home, 'sandboxes'),
-    egress: { hostServices: [gateway.hostService] },
-    toolMounts: harnessToolMounts(),
-    storageReserve,
-  });
-  const credentialSource = runCredentialSource(credentials, credentialAudit);
-  const controller = await startSandboxController({
-    store,
-    runtime,
-    events,
-    log,
-    credentials: credentialSource,
-  });
+  const backend =
+    options.cluster === undefined
+      ? await openLocalBackend(home, path, storageReserve, gateway, credentialSource, log, options)
+      : await openClusterBackend(options.cluster.client, log);
+  const { store, runtime, events } = backend;
+  const created = await ensureBuiltinTemplates(store);
+  if (created.length > 0) log(`created built-in templates: ${created.join(', ')}`);
+  const controller = backend.sandboxes;
   const runServices = await startRunServices({
     home,
     store,
@@ -139,8 +133,10 @@ export async function startEngine(
     credentials: credentialSource,
     log,
   });
-  const adopted = (await runtime.list()).length;
-  if (adopted > 0) log(`adopted ${adopted} sandbox(es) from a previous run`);
+  if (options.cluster === undefined) {
+    const adopted = (await runtime.list()).length;
+    if (adopted > 0) log(`adopted ${adopted} sandbox(es) from a previous run`);
+  }
   return {
     store,
     auditLog,
@@ -154,20 +150,60 @@ export async function startEngine(
     runWriters: runServices.writers,
     spentToday: runServices.spentToday,
     close: async () => {
-      clearInterval(pruneTimer);
       await runServices.close();
-      await controller.stop();
-      // The egress proxies of allowlist sandboxes live in this process; the sandboxes do not.
-      await runtime.close();
+      await backend.close();
       await Promise.allSettled([
-        store.close(),
         auditLog.close(),
         apiKeys.close(),
         credentials.close(),
-        events.close(),
         runLog.close(),
         ledger.close(),
       ]);
+    },
+  };
+}
+
+/**
+ * One machine's resources and sandboxes: the SQLite store and event log in `paddock.db`, the
+ * bubblewrap runtime under `<home>/sandboxes`, and the reconcilers that drive it.
+ */
+async function openLocalBackend(
+  home: string,
+  path: string,
+  storageReserve: StorageReserve,
+  gateway: GatewayListener,
+  credentials: CredentialSource,
+  log: (line: string) => void,
+  options: EngineOptions,
+) {
+  const store = await openSqliteStore({ path, storageReserve });
+  const events = await openSqliteEventLog({ path });
+  const retentionMs = (options.eventRetentionDays ?? 30) * DAY_MS;
+  const pruneEvents = () =>
+    events
+      .prune(new Date(Date.now() - retentionMs))
+      .catch((error: unknown) => log(`event prune failed: ${(error as Error).message}`));
+  await pruneEvents();
+  const pruneTimer = setInterval(() => void pruneEvents(), DAY_MS);
+  pruneTimer.unref();
+  const runtime = createLocalRuntime({
+    root: join(home, 'sandboxes'),
+    egress: { hostServices: [gateway.hostService] },
+    toolMounts: harnessToolMounts(),
+    storageReserve,
+  });
+  const sandboxes = await startSandboxController({ store, runtime, events, log, credentials });
+  return {
+    store,
+    runtime,
+    events,
+    sandboxes,
+    close: async () => {
+      clearInterval(pruneTimer);
+      await sandboxes.stop();
+      // The egress proxies of allowlist sandboxes live in this process; the sandboxes do not.
+      await runtime.close();
+      await Promise.allSettled([store.close(), events.close()]);
     },
   };
 }

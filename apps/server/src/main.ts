@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { mkdirSync } from 'node:fs';
 import { ErrorCode, isPaddockError, PaddockError } from '@paddock/core';
+import { KubeClient } from '@paddock/kube';
 import { bootstrapAdminKey } from './bootstrap-key.ts';
 import {
   assertSafeBinding,
@@ -24,7 +25,16 @@ async function main(): Promise<number> {
   const config = resolveConfig({ flags, env: process.env });
   assertSafeBinding(config);
   mkdirSync(config.home, { recursive: true, mode: 0o700 });
-  const engine = await startEngine(config.home, log, { upstreams: upstreamsOf(config) });
+  const client =
+    config.kubeconfig !== undefined
+      ? await KubeClient.fromKubeconfig(config.kubeconfig, { userAgent: 'paddock-server' })
+      : config.inCluster
+        ? await KubeClient.inCluster({ userAgent: 'paddock-server' })
+        : undefined;
+  const engine = await startEngine(config.home, log, {
+    upstreams: upstreamsOf(config),
+    ...(client === undefined ? {} : { cluster: { client } }),
+  });
   if (config.isAuthRequired) {
     const bootstrap = await bootstrapAdminKey(engine.apiKeys, config.bootstrapAdminKey, new Date());
     if (bootstrap?.key !== undefined) {
@@ -46,7 +56,9 @@ async function main(): Promise<number> {
     await engine.close();
     throw addressInUse(error) ?? error;
   });
-  log(`Paddock listening on ${server.url} (data in ${config.home})`);
+  log(
+    `Paddock listening on ${server.url} (data in ${config.home}${client === undefined ? '' : `; resources and sandboxes in the cluster at ${client.server}`})`,
+  );
   log(`previews on ${server.previewUrl}`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
@@ -63,6 +75,7 @@ async function main(): Promise<number> {
   clearInterval(pruneTimer);
   await server.close();
   await engine.close();
+  client?.close();
   return 0;
 }
 
