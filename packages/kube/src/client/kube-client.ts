@@ -45,6 +45,16 @@ export type KubeClientStats = {
   byVerb: Record<string, number>;
 };
 
+/** What a WebSocket upgrade needs to authenticate as the client's requests do. */
+export type UpgradeOptions = {
+  /** `wss://…` (`ws://…` for a plain-http stand-in), with the query. */
+  url: string;
+  /** Authorization (and impersonation) headers and User-Agent. */
+  headers: Record<string, string>;
+  /** CA, client certificate and key, server name: those of every request. */
+  tls: AgentOptions;
+};
+
 const RETRIED = new Set([429, 500, 502, 503, 504]);
 
 /**
@@ -57,6 +67,7 @@ export class KubeClient {
   readonly server: string;
   readonly #config: KubeConfig;
   readonly #agent: Agent | HttpAgent;
+  readonly #tls: AgentOptions;
   readonly #isPlainHttp: boolean;
   readonly #stats: KubeClientStats = { requests: 0, retries: 0, byVerb: {} };
   readonly #limit: TokenBucket;
@@ -74,6 +85,7 @@ export class KubeClient {
     }
     this.server = cluster.server.replace(/\/+$/, '');
     this.#config = config;
+    this.#tls = tls;
     // Plain http only for a stand-in on the loopback interface in tests; clusters speak https.
     this.#isPlainHttp = this.server.startsWith('http:');
     this.#agent = this.#isPlainHttp
@@ -253,6 +265,20 @@ export class KubeClient {
       signal.removeEventListener('abort', stop);
       response.destroy();
     }
+  }
+
+  /**
+   * What a WebSocket upgrade of `path` (pods/exec, pods/portforward) needs to authenticate exactly
+   * as `request` does. Takes a token of the rate limit; counted as a `CONNECT`.
+   */
+  async upgradeOptions(path: string, query: URLSearchParams): Promise<UpgradeOptions> {
+    await this.#limit.take(undefined);
+    this.#count('CONNECT', 1);
+    const url = new URL(this.server + path);
+    url.search = query.toString();
+    url.protocol = this.#isPlainHttp ? 'ws:' : 'wss:';
+    const headers = { ...(await this.#authHeaders()), 'User-Agent': this.#userAgent };
+    return { url: url.toString(), headers, tls: { ...this.#tls } };
   }
 
   /** Counts of what this client has sent so far (a copy). */
