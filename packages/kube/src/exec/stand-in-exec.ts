@@ -1,0 +1,149 @@
+// Test support: one pods/exec session of the stand-in API server, run for real on this machine.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import type WebSocket from 'ws';
+import {
+  type ChannelProtocol,
+  decodeMessage,
+  ExecChannel,
+  encodeData,
+} from './channel-protocol.ts';
+import { exitStatusJson, internalErrorJson } from './stand-in-status.ts';
+
+export type ExecParams = {
+  command: string[];
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+};
+
+/** What the session started, so the stand-in can kill what is left when it closes. */
+export type ExecProcess = { pid: number; kill(): void };
+
+type Terminal = {
+  pid: number;
+  onData(listener: (data: string | Buffer) => void): void;
+  onExit(listener: (event: { exitCode: number; signal?: number }) => void): void;
+  write(data: string | Buffer): void;
+  resize(cols: number, rows: number): void;
+  pause(): void;
+  resume(): void;
+  kill(signal?: string): void;
+};
+
+/**
+ * Serves one exec as the API server's WebSocket translator does: an empty message on the lowest
+ * writable channel first, stdout and stderr as they come (the process waits while the client is
+ * slow), stdin until the client closes it (v5), resizes on channel 4, then the final Status on
+ * channel 3 and a close. A process runs as runc runs one: a new session (`detached`). The client
+ * going away does not stop it (as in Kubernetes); the stand-in kills what is left when it closes.
+ */
+export async function serveExec(
+  socket: WebSocket,
+  protocol: ChannelProtocol,
+  params: ExecParams,
+  started: (process: ExecProcess) => void,
+): Promise<void> {
+  const first = params.stdout
+    ? ExecChannel.Stdout
+    : params.stderr
+      ? ExecChannel.Stderr
+      : ExecChannel.Error;
+  socket.send(encodeData(first, new Uint8Array(0)));
+  const finish = (status: string) => {
+    if (socket.readyState !== socket.OPEN) return;
+    socket.send(encodeData(ExecChannel.Error, Buffer.from(status)), () => socket.close(1000));
+  };
+  const [program = '', ...args] = params.command;
+  if (params.tty) {
+    const { spawn: spawnPty } = await import('@lydell/node-pty');
+    const terminal: Terminal = spawnPty(program, args, {
+      cols: 80,
+      rows: 24,
+      env: process.env,
+      encoding: null,
+    }) as Terminal;
+    started({ pid: terminal.pid, kill: () => killGroup(terminal.pid) });
+    terminal.onData((data) => {
+      terminal.pause();
+      send(socket, ExecChannel.Stdout, Buffer.from(data), () => terminal.resume());
+    });
+    terminal.onExit(({ exitCode, signal }) => {
+      // node-pty reports the exit before the last output is read: let it drain.
+      setTimeout(() => finish(exitStatusJson(signal ? 128 + signal : exitCode)), 50);
+    });
+    socket.on('message', (message: Buffer) => {
+      const decoded = decodeMessage(message, protocol);
+      if (decoded?.kind !== 'data') return;
+      if (decoded.channel === ExecChannel.Stdin) terminal.write(Buffer.from(decoded.data));
+      if (decoded.channel === ExecChannel.Resize) {
+        const size = JSON.parse(Buffer.from(decoded.data).toString('utf8'));
+        terminal.resize(size.Width, size.Height);
+      }
+    });
+    return;
+  }
+  const child = spawn(program, args, { stdio: 'pipe', detached: true });
+  child.once('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') return finish(internalErrorJson(error.message));
+    // What containerd says of a program that is not there.
+    finish(
+      internalErrorJson(
+        `error executing command in container: failed to exec in container: failed to start exec "stand-in": OCI runtime exec failed: exec failed: unable to start container process: exec: ${JSON.stringify(program)}: executable file not found in $PATH: unknown`,
+      ),
+    );
+  });
+  if (child.pid === undefined) return;
+  started({ pid: child.pid, kill: () => killGroup(child.pid ?? 0) });
+  pipeOut(child, socket, params);
+  socket.on('message', (message: Buffer) => {
+    const decoded = decodeMessage(message, protocol);
+    if (decoded === undefined || decoded.channel !== ExecChannel.Stdin || !params.stdin) return;
+    if (decoded.kind === 'close') {
+      child.stdin?.end();
+    } else if (child.stdin?.writable && child.stdin.write(decoded.data) === false) {
+      socket.pause();
+      child.stdin.once('drain', () => socket.resume());
+    }
+  });
+  child.stdin?.on('error', () => {});
+  if (!params.stdin) child.stdin?.end();
+  child.once('close', (code, signal) => {
+    const number = signal === null ? (code ?? 0) : 128 + constants.signals[signal];
+    finish(exitStatusJson(number));
+  });
+}
+
+function pipeOut(child: ChildProcess, socket: WebSocket, params: ExecParams): void {
+  const streams = [
+    [child.stdout, ExecChannel.Stdout, params.stdout],
+    [child.stderr, ExecChannel.Stderr, params.stderr],
+  ] as const;
+  for (const [stream, channel, isWanted] of streams) {
+    stream?.on('data', (data: Buffer) => {
+      if (!isWanted) return;
+      stream.pause();
+      send(socket, channel, data, () => stream.resume());
+    });
+  }
+}
+
+/** Sends and calls `then` once the socket has taken the bytes: the process waits meanwhile. */
+function send(socket: WebSocket, channel: number, data: Buffer, then: () => void): void {
+  if (socket.readyState !== socket.OPEN) {
+    then();
+    return;
+  }
+  socket.send(encodeData(channel, data), () => then());
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
+}

@@ -1,0 +1,153 @@
+// Test support (exported for the pod runtime's tests): a stand-in Kubernetes API server on the
+// loopback interface (plain http, port 0) that serves pods/exec and pods/portforward over
+// WebSocket with Kubernetes' subprotocols, running commands on this machine and forwarding to
+// local ports; and a kubeconfig for it.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocketServer } from 'ws';
+import { ChannelProtocol } from './channel-protocol.ts';
+import { type ExecProcess, serveExec } from './stand-in-exec.ts';
+import { servePortForward } from './stand-in-port-forward.ts';
+import { errorAnswerJson } from './stand-in-status.ts';
+
+export type StandInPod = { namespace: string; name: string; containers: string[] };
+
+export type PodStandInOptions = {
+  pods: StandInPod[];
+  /** The subprotocols it accepts for exec, best first (default v5 then v4; kubelets before 1.30: v4). */
+  execProtocols?: ChannelProtocol[];
+};
+
+export type PodStandIn = {
+  kubeconfig: string;
+  /** The subprotocol of every session, in order (`exec v5.channel.k8s.io`, `portforward …`). */
+  sessions: string[];
+  /** Processes started by exec and still running. */
+  running(): number[];
+  close(): Promise<void>;
+};
+
+const TOKEN = 'pod-stand-in-token';
+const PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|portforward)$/;
+
+export async function startPodStandIn(options: PodStandInOptions): Promise<PodStandIn> {
+  const execProtocols = options.execProtocols ?? [ChannelProtocol.V5, ChannelProtocol.V4];
+  const processes = new Map<number, ExecProcess>();
+  const sessions: string[] = [];
+  // A real server picks among the offered subprotocols itself; ws would otherwise pick the first.
+  const chosen = new WeakMap<IncomingMessage, ChannelProtocol>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    handleProtocols: (_offered, request) => chosen.get(request) ?? false,
+  });
+  const server = createServer((_request, response) => {
+    response.writeHead(400, { 'Content-Type': 'application/json' });
+    response.end(errorAnswerJson(400, 'BadRequest', 'Upgrade request required'));
+  });
+  server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+    const refuse = (code: number, reason: string, message: string) => {
+      const body = errorAnswerJson(code, reason, message);
+      socket.end(
+        `HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    };
+    if (request.headers.authorization !== `Bearer ${TOKEN}`) {
+      return refuse(401, 'Unauthorized', 'Unauthorized');
+    }
+    const url = new URL(request.url ?? '/', 'http://stand-in');
+    const match = PATH.exec(url.pathname);
+    if (!match) return refuse(404, 'NotFound', 'the server could not find the requested resource');
+    const [, namespace = '', name = '', subresource] = match.map((part) =>
+      decodeURIComponent(part),
+    );
+    const pod = options.pods.find((p) => p.namespace === namespace && p.name === name);
+    if (!pod) return refuse(404, 'NotFound', `pods "${name}" not found`);
+    const offered = (request.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim());
+    const accepted = subresource === 'exec' ? execProtocols : [ChannelProtocol.V4];
+    const protocol = accepted.find((p) => offered.includes(p));
+    if (!protocol) return refuse(400, 'BadRequest', 'no supported subprotocol');
+    chosen.set(request, protocol);
+    if (subresource === 'exec') {
+      const container = url.searchParams.get('container') ?? '';
+      if (!pod.containers.includes(container)) {
+        return refuse(400, 'BadRequest', `container ${container} is not valid for pod ${name}`);
+      }
+      const flag = (key: string) => url.searchParams.get(key) === 'true';
+      const params = {
+        command: url.searchParams.getAll('command'),
+        stdin: flag('stdin'),
+        stdout: flag('stdout'),
+        stderr: flag('stderr'),
+        tty: flag('tty'),
+      };
+      if (params.command.length === 0)
+        return refuse(400, 'BadRequest', 'you must specify at least 1 command');
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        sessions.push(`exec ${protocol}`);
+        void serveExec(ws, protocol, params, (started) => {
+          processes.set(started.pid, started);
+        });
+      });
+      return;
+    }
+    const ports = url.searchParams
+      .getAll('ports')
+      .flatMap((value) => value.split(','))
+      .map(Number);
+    if (ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+      return refuse(400, 'BadRequest', 'invalid ports');
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      sessions.push(`portforward ${protocol}`);
+      servePortForward(ws, protocol, `${name}_${namespace}`, ports);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const dir = mkdtempSync(join(tmpdir(), 'paddock-pod-stand-in-'));
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'stand-in',
+          cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true },
+        },
+      ],
+      users: [{ name: 'tester', user: { token: TOKEN } }],
+      contexts: [{ name: 'stand-in', context: { cluster: 'stand-in', user: 'tester' } }],
+      'current-context': 'stand-in',
+    }),
+  );
+  return {
+    kubeconfig,
+    sessions,
+    running: () => [...processes.keys()].filter(isAlive),
+    close: async () => {
+      for (const started of processes.values()) started.kill();
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
