@@ -113,13 +113,27 @@ export const CONTROLLER_PERMISSIONS: readonly Permission[] = [
   ),
 ];
 
-/** The server's permissions (its Kubernetes mode is being built; see docs/kubernetes.md). */
+/**
+ * The server's permissions: the API's reads and writes of every Paddock kind, the status of Runs
+ * (its run reconcilers), timelines (it reads Events and records its own), and what its pod
+ * runtime does in sandboxes (exec, port-forward, logs). Not yet checked against recorded calls,
+ * as the controller's are.
+ */
 export const SERVER_PERMISSIONS: readonly Permission[] = [
   ...Object.values(KINDS).map(
     (k): Permission => ({
       group: API_GROUP,
       resource: k.plural,
       verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+      scope: 'cluster',
+      source: PermissionSource.Controller,
+    }),
+  ),
+  ...Object.values(KINDS).map(
+    (k): Permission => ({
+      group: API_GROUP,
+      resource: `${k.plural}/status`,
+      verbs: ['get', 'update', 'patch'],
       scope: 'cluster',
       source: PermissionSource.Controller,
     }),
@@ -145,7 +159,7 @@ export const SERVER_PERMISSIONS: readonly Permission[] = [
   {
     group: 'events.k8s.io',
     resource: 'events',
-    verbs: ['list', 'watch'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch'],
     scope: 'cluster',
     source: PermissionSource.Controller,
   },
