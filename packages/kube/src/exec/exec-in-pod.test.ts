@@ -160,6 +160,45 @@ describe('execInPod against the stand-in API server (v5)', () => {
     await readText(bare.stdout);
   });
 
+  it('asks for the streams it uses and sends its frames byte for byte', async () => {
+    const first = fixture.standIn.frames.length;
+    const piped = await toEnd(
+      await execInPod(fixture.client, { ...POD, command: ['cat'], wrap: false }),
+      'ab',
+    );
+    assert.equal(piped.stdout, 'ab');
+    const url = new URL(fixture.standIn.requests.at(-1) ?? '', 'http://stand-in');
+    assert.equal(url.pathname, '/api/v1/namespaces/team-a/pods/box/exec');
+    assert.equal(
+      url.search,
+      '?command=cat&container=main&stdin=true&stdout=true&stderr=true&tty=false',
+    );
+    assert.deepEqual(fixture.standIn.frames.slice(first), [
+      Buffer.from([0x00, 0x61, 0x62]),
+      Buffer.from([0xff, 0x00]),
+    ]);
+
+    const second = fixture.standIn.frames.length;
+    const handle = await execInPod(fixture.client, {
+      ...POD,
+      command: ['sh', '-c', 'read x'],
+      wrap: false,
+      tty: true,
+      cols: 100,
+      rows: 30,
+    });
+    await handle.resize(120, 50);
+    const terminal = await toEnd(handle, '\n');
+    assert.equal(terminal.exit.exitCode, 0);
+    const query = new URL(fixture.standIn.requests.at(-1) ?? '', 'http://stand-in').searchParams;
+    assert.equal(query.get('stderr'), 'false', 'a terminal has no stderr');
+    assert.equal(query.get('tty'), 'true');
+    assert.deepEqual(
+      fixture.standIn.frames.slice(second).map((frame) => frame.toString('latin1')),
+      ['\x04{"Width":100,"Height":30}', '\x04{"Width":120,"Height":50}', '\x00\n', '\xff\x00'],
+    );
+  });
+
   it('refuses bad requests before connecting', async () => {
     const before = fixture.standIn.sessions.length;
     for (const request of [

@@ -25,6 +25,10 @@ export type PodStandIn = {
   kubeconfig: string;
   /** The subprotocol of every session, in order (`exec v5.channel.k8s.io`, `portforward …`). */
   sessions: string[];
+  /** The path and query of every upgrade request, in order. */
+  requests: string[];
+  /** Every message clients sent, as sent, in order. */
+  frames: Buffer[];
   /** Processes started by exec and still running. */
   running(): number[];
   close(): Promise<void>;
@@ -37,6 +41,8 @@ export async function startPodStandIn(options: PodStandInOptions): Promise<PodSt
   const execProtocols = options.execProtocols ?? [ChannelProtocol.V5, ChannelProtocol.V4];
   const processes = new Map<number, ExecProcess>();
   const sessions: string[] = [];
+  const requests: string[] = [];
+  const frames: Buffer[] = [];
   // A real server picks among the offered subprotocols itself; ws would otherwise pick the first.
   const chosen = new WeakMap<IncomingMessage, ChannelProtocol>();
   const wss = new WebSocketServer({
@@ -48,7 +54,11 @@ export async function startPodStandIn(options: PodStandInOptions): Promise<PodSt
     response.writeHead(400, { 'Content-Type': 'application/json' });
     response.end(errorAnswerJson(400, 'BadRequest', 'Upgrade request required'));
   });
+  wss.on('connection', (ws) => {
+    ws.on('message', (message: Buffer) => frames.push(Buffer.from(message)));
+  });
   server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+    requests.push(request.url ?? '');
     const refuse = (code: number, reason: string, message: string) => {
       const body = errorAnswerJson(code, reason, message);
       socket.end(
@@ -89,6 +99,7 @@ export async function startPodStandIn(options: PodStandInOptions): Promise<PodSt
       if (params.command.length === 0)
         return refuse(400, 'BadRequest', 'you must specify at least 1 command');
       wss.handleUpgrade(request, socket, head, (ws) => {
+        wss.emit('connection', ws, request);
         sessions.push(`exec ${protocol}`);
         void serveExec(ws, protocol, params, (started) => {
           processes.set(started.pid, started);
@@ -104,6 +115,7 @@ export async function startPodStandIn(options: PodStandInOptions): Promise<PodSt
       return refuse(400, 'BadRequest', 'invalid ports');
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
+      wss.emit('connection', ws, request);
       sessions.push(`portforward ${protocol}`);
       servePortForward(ws, protocol, `${name}_${namespace}`, ports);
     });
@@ -131,6 +143,8 @@ export async function startPodStandIn(options: PodStandInOptions): Promise<PodSt
   return {
     kubeconfig,
     sessions,
+    requests,
+    frames,
     running: () => [...processes.keys()].filter(isAlive),
     close: async () => {
       for (const started of processes.values()) started.kill();
