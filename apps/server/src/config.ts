@@ -69,6 +69,14 @@ const ServerConfig = z
      * the pod's service account with `inCluster` (a kubeconfig given wins). Neither: this machine.
      */
     kubeconfig: z.string().min(1, 'must not be empty').optional(),
+    /**
+     * Where audit, run transcripts and usage live: `postgres://…` for several replicas sharing
+     * one database; SQLite in `home` when absent.
+     */
+    database: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL')
+      .optional(),
     inCluster: z
       .enum(['true', 'false'], { message: 'must be true or false' })
       .transform((value) => value === 'true')
@@ -125,6 +133,7 @@ export const FLAG_OPTIONS = {
   'terminal-reconnect-ms': { type: 'string' },
   kubeconfig: { type: 'string' },
   'in-cluster': { type: 'string' },
+  database: { type: 'string' },
 } as const;
 
 export type ServerFlags = { [F in keyof typeof FLAG_OPTIONS]?: string | undefined };
@@ -157,6 +166,7 @@ export const SETTING_SOURCES = {
   openaiBaseUrl: { flag: 'openai-base-url', env: 'PADDOCK_OPENAI_BASE_URL' },
   kubeconfig: { flag: 'kubeconfig', env: 'PADDOCK_KUBECONFIG' },
   inCluster: { flag: 'in-cluster', env: 'PADDOCK_IN_CLUSTER' },
+  database: { flag: 'database', env: 'PADDOCK_DATABASE' },
   anthropicApiKey: { env: 'ANTHROPIC_API_KEY' },
   openaiApiKey: { env: 'OPENAI_API_KEY' },
 } as const satisfies Record<SettingName, Source>;

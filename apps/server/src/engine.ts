@@ -18,6 +18,14 @@ import type {
 import type { KubeClient } from '@paddock/kube';
 import { createLocalRuntime } from '@paddock/runtime-local';
 import {
+  openPostgresAuditLog,
+  openPostgresDatabase,
+  openPostgresEventLog,
+  openPostgresRunEventLog,
+  openPostgresUsageLedger,
+  type PostgresDatabase,
+} from '@paddock/store-postgres';
+import {
   openDiskReserve,
   openSqliteApiKeyStore,
   openSqliteAuditLog,
@@ -80,6 +88,11 @@ export type EngineOptions = {
    * server's own records (audit, API keys, credentials, transcripts, usage) stay in `home`.
    */
   cluster?: { client: KubeClient };
+  /**
+   * A PostgreSQL URL: audit, run transcripts and usage (and, on one machine, resource events)
+   * in that database, shared by every replica; API keys and credentials stay in `home`.
+   */
+  database?: string;
 };
 
 /**
@@ -102,7 +115,14 @@ export async function startEngine(
       `the data disk is nearly full: no room yet for the ${storageReserve.sizeBytes}-byte reserve`,
     );
   }
-  const auditLog = await openSqliteAuditLog({ path });
+  const shared =
+    options.database === undefined
+      ? undefined
+      : await openPostgresDatabase({ url: options.database });
+  const auditLog =
+    shared === undefined
+      ? await openSqliteAuditLog({ path })
+      : await openPostgresAuditLog({ database: shared });
   const apiKeys = await openSqliteApiKeyStore({ path });
   const credentials = await openSqliteCredentialStore({
     path,
@@ -110,12 +130,21 @@ export async function startEngine(
   });
   const credentialAudit = { auditLog, log };
   const credentialSource = runCredentialSource(credentials, credentialAudit);
-  const runLog = await openSqliteRunEventLog({ path });
-  const ledger = await openSqliteUsageLedger({ path });
+  const runLog =
+    shared === undefined
+      ? await openSqliteRunEventLog({ path })
+      : await openPostgresRunEventLog({ database: shared });
+  const ledger =
+    shared === undefined
+      ? await openSqliteUsageLedger({ path })
+      : await openPostgresUsageLedger({ database: shared });
   const gateway = await listenGateway();
   const backend =
     options.cluster === undefined
-      ? await openLocalBackend(home, path, storageReserve, gateway, credentialSource, log, options)
+      ? await openLocalBackend(home, path, storageReserve, gateway, credentialSource, log, {
+          ...options,
+          ...(shared === undefined ? {} : { events: shared }),
+        })
       : await openClusterBackend(options.cluster.client, log);
   const { store, runtime, events } = backend;
   const created = await ensureBuiltinTemplates(store);
@@ -159,6 +188,7 @@ export async function startEngine(
         runLog.close(),
         ledger.close(),
       ]);
+      await shared?.close();
     },
   };
 }
@@ -174,10 +204,13 @@ async function openLocalBackend(
   gateway: GatewayListener,
   credentials: CredentialSource,
   log: (line: string) => void,
-  options: EngineOptions,
+  options: EngineOptions & { events?: PostgresDatabase },
 ) {
   const store = await openSqliteStore({ path, storageReserve });
-  const events = await openSqliteEventLog({ path });
+  const events =
+    options.events === undefined
+      ? await openSqliteEventLog({ path })
+      : await openPostgresEventLog({ database: options.events });
   const retentionMs = (options.eventRetentionDays ?? 30) * DAY_MS;
   const pruneEvents = () =>
     events

@@ -34,6 +34,7 @@ async function main(): Promise<number> {
   const engine = await startEngine(config.home, log, {
     upstreams: upstreamsOf(config),
     ...(client === undefined ? {} : { cluster: { client } }),
+    ...(config.database === undefined ? {} : { database: config.database }),
   });
   if (config.isAuthRequired) {
     const bootstrap = await bootstrapAdminKey(engine.apiKeys, config.bootstrapAdminKey, new Date());

@@ -26,6 +26,7 @@ import {
   type RunEventLog,
   type SandboxRuntime,
   transcriptEvent,
+  type UsageLedger,
 } from '@paddock/core';
 import {
   createGateway,
@@ -34,7 +35,6 @@ import {
   type UpstreamConfig,
 } from '@paddock/gateway';
 import type { HostService } from '@paddock/runtime-local';
-import type { SqliteUsageLedger } from '@paddock/store-sqlite';
 
 /** The name and port sandboxes use for the gateway (through their egress proxy). */
 export const GATEWAY_HOST = 'gateway.paddock.internal';
@@ -101,7 +101,7 @@ export type RunServicesOptions = {
   store: ResourceStore;
   runtime: SandboxRuntime;
   runLog: RunEventLog;
-  ledger: SqliteUsageLedger;
+  ledger: UsageLedger;
   events: EventRecorder;
   gateway: GatewayListener;
   upstreams: UpstreamSettings;
