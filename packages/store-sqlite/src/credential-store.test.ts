@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
-import { type CredentialInput, ErrorCode } from '@paddock/core';
-import { assertRejectsWith } from '@paddock/testkit';
+import { ErrorCode } from '@paddock/core';
+import { assertRejectsWith, credentialInput, runCredentialStoreContract } from '@paddock/testkit';
 import { openSqliteCredentialStore, type SqliteCredentialStore } from './index.ts';
 
 const dirs: string[] = [];
@@ -34,65 +34,22 @@ async function withStore(
   }
 }
 
-function credential(name: string, namespace = 'default'): CredentialInput {
-  return {
-    name,
-    namespace,
-    type: 'apiKey',
-    description: 'the provider key',
-    owner: 'alice',
-    createdAt: '2025-01-01T00:00:00.000Z',
-    updatedAt: '2025-01-01T00:00:00.000Z',
-  };
-}
-
 const bytes = (text: string) => new TextEncoder().encode(text);
-const text = (value: Uint8Array) => new TextDecoder().decode(value);
+
+runCredentialStoreContract('SQLite', async () => {
+  const dir = tempDir();
+  const store = await openSqliteCredentialStore({
+    path: join(dir, 'paddock.db'),
+    keyFile: join(dir, 'credentials.key'),
+  });
+  return { store, cleanup: () => store.close() };
+});
 
 describe('SQLite credential store', () => {
-  it('round-trips a value, lists without values, deletes', async () => {
-    await withStore(async (store, { keyFile }) => {
+  it('makes a private key file of 32 bytes', async () => {
+    await withStore(async (_store, { keyFile }) => {
       assert.equal(statSync(keyFile).mode & 0o777, 0o600, 'the key file is private');
       assert.equal(readFileSync(keyFile).length, 32);
-      const stored = await store.put(credential('anthropic'), bytes(SECRET));
-      assert.equal(stored.description, 'the provider key');
-      const got = await store.get('default', 'anthropic');
-      assert.equal(text(got?.value ?? new Uint8Array()), SECRET);
-      assert.deepEqual(got?.credential, stored);
-      assert.equal(await store.get('other', 'anthropic'), undefined);
-      const listed = await store.list('default');
-      assert.deepEqual(listed, [stored]);
-      assert.ok(!JSON.stringify(listed).includes(SECRET));
-      assert.deepEqual(await store.delete('default', 'anthropic'), stored);
-      assert.deepEqual(await store.list(), []);
-      await assertRejectsWith(store.delete('default', 'anthropic'), ErrorCode.NotFound);
-    });
-  });
-
-  it('refuses a second put of a name unless replacing, keeping createdAt', async () => {
-    await withStore(async (store) => {
-      await store.put(credential('k'), bytes('one'));
-      await assertRejectsWith(store.put(credential('k'), bytes('two')), ErrorCode.AlreadyExists);
-      const replaced = await store.put(
-        { ...credential('k'), createdAt: '2025-06-01T00:00:00.000Z' },
-        bytes('two'),
-        { replace: true },
-      );
-      assert.equal(replaced.createdAt, '2025-01-01T00:00:00.000Z');
-      assert.equal(text((await store.get('default', 'k'))?.value ?? new Uint8Array()), 'two');
-    });
-  });
-
-  it('refuses invalid credentials and empty values', async () => {
-    await withStore(async (store) => {
-      await assertRejectsWith(
-        store.put({ ...credential('k'), name: 'Not A Name' }, bytes('x')),
-        ErrorCode.ValidationFailed,
-      );
-      await assertRejectsWith(
-        store.put(credential('k'), new Uint8Array()),
-        ErrorCode.ValidationFailed,
-      );
     });
   });
 
@@ -100,8 +57,8 @@ describe('SQLite credential store', () => {
     const dir = tempDir();
     const path = join(dir, 'paddock.db');
     const store = await openSqliteCredentialStore({ path, keyFile: join(dir, 'credentials.key') });
-    await store.put(credential('anthropic'), bytes(SECRET));
-    await store.put({ ...credential('login'), type: 'files' }, bytes(`${SECRET}-files`));
+    await store.put(credentialInput('anthropic'), bytes(SECRET));
+    await store.put({ ...credentialInput('login'), type: 'files' }, bytes(`${SECRET}-files`));
     // Before close the value may only be in the WAL; check every file, then again after close.
     const scan = () => {
       for (const file of readdirSync(dir)) {
@@ -119,7 +76,7 @@ describe('SQLite credential store', () => {
     const dir = tempDir();
     const path = join(dir, 'paddock.db');
     const first = await openSqliteCredentialStore({ path, keyFile: join(dir, 'a.key') });
-    await first.put(credential('anthropic'), bytes(SECRET));
+    await first.put(credentialInput('anthropic'), bytes(SECRET));
     await first.close();
     const second = await openSqliteCredentialStore({ path, keyFile: join(dir, 'b.key') });
     try {
@@ -145,8 +102,8 @@ describe('SQLite credential store', () => {
 
   it('refuses a tampered ciphertext and a ciphertext moved to another row', async () => {
     await withStore(async (store, { path }) => {
-      await store.put(credential('a'), bytes(`${SECRET}-a`));
-      await store.put(credential('b'), bytes(`${SECRET}-b`));
+      await store.put(credentialInput('a'), bytes(`${SECRET}-a`));
+      await store.put(credentialInput('b'), bytes(`${SECRET}-b`));
       const db = new DatabaseSync(path);
       try {
         // Move b's ciphertext, IV and tag into a's row.

@@ -2,6 +2,11 @@
 
 export { type AuditLogUnderTest, auditRecord, runAuditLogContract } from './audit-log-contract.ts';
 export {
+  type CredentialStoreUnderTest,
+  credentialInput,
+  runCredentialStoreContract,
+} from './credential-store-contract.ts';
+export {
   type EventLogUnderTest,
   resourceEvent,
   runEventLogContract,
