@@ -10,6 +10,10 @@ export {
 } from './client/kube-client.ts';
 export { type CustomResourceDefinition, crdFor, paddockCrds } from './crds/crds.ts';
 export { installCrds } from './crds/install.ts';
+export {
+  KubeCredentialStore,
+  type KubeCredentialStoreOptions,
+} from './credentials/kube-credential-store.ts';
 export { KubeEventLog } from './events/kube-event-log.ts';
 export {
   type EventOutcome,

@@ -10,8 +10,10 @@ export type Answer = (request: IncomingMessage, response: ServerResponse) => voi
 
 export type StandInApi = {
   kubeconfig: string;
-  /** Answers for the next requests, in order; 200 `{}` when none is left. */
+  /** Answers for the next requests, in order; `fallback` when none is left. */
   answers: Answer[];
+  /** The answer once `answers` is empty (default 200 `{}`), e.g. `StandInObjects.answer`. */
+  fallback?: Answer;
   /** `METHOD url authorization` of every request received. */
   seen: string[];
   close(): Promise<void>;
@@ -48,7 +50,7 @@ export async function startStandInApi(): Promise<StandInApi> {
   const api: StandInApi = { kubeconfig: '', answers: [], seen: [], close: async () => {} };
   const server = createServer((request, response) => {
     api.seen.push(`${request.method} ${request.url} ${request.headers.authorization ?? ''}`);
-    (api.answers.shift() ?? json({}))(request, response);
+    (api.answers.shift() ?? api.fallback ?? json({}))(request, response);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
