@@ -7,6 +7,7 @@ export {
   type KubeClientOptions,
   type KubeClientStats,
   type RawWatchEvent,
+  type UpgradeOptions,
 } from './client/kube-client.ts';
 export { type CustomResourceDefinition, crdFor, paddockCrds } from './crds/crds.ts';
 export { installCrds } from './crds/install.ts';
@@ -24,6 +25,27 @@ export {
   REPORTING_CONTROLLER,
   truncateNote,
 } from './events/kube-event-recorder.ts';
+export {
+  type ChannelMessage,
+  ChannelProtocol,
+  decodeMessage,
+  ExecChannel,
+  encodeClose,
+  encodeData,
+  encodeResize,
+} from './exec/channel-protocol.ts';
+export { execInPod, type PodExecRequest, type PodTarget } from './exec/exec-in-pod.ts';
+export { exitCodeOf } from './exec/exec-status.ts';
+export { signalCommand, wrapCommand } from './exec/exec-wrapper.ts';
+export { type PodFilesOptions, podFiles, type RunInPod } from './exec/pod-files.ts';
+export { forwardPort, type PodPort } from './exec/port-forward.ts';
+// Test support: a stand-in API server serving pods/exec and pods/portforward on this machine.
+export {
+  type PodStandIn,
+  type PodStandInOptions,
+  type StandInPod,
+  startPodStandIn,
+} from './exec/stand-in-pods.ts';
 export {
   type ApplyOptions,
   applyCrds,
