@@ -1,7 +1,14 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ErrorCode, type FieldIssue, fieldIssues, PaddockError } from '@paddock/core';
+import {
+  ErrorCode,
+  type FieldIssue,
+  fieldIssues,
+  NamespaceName,
+  PaddockError,
+  SYSTEM_NAMESPACE,
+} from '@paddock/core';
 import { z } from 'zod';
 import { DEFAULT_WEB_DIR } from './web-ui.ts';
 
@@ -81,6 +88,8 @@ const ServerConfig = z
       .enum(['true', 'false'], { message: 'must be true or false' })
       .transform((value) => value === 'true')
       .default(false),
+    /** On a cluster: the namespace whose Secrets hold the credentials (the server's own). */
+    credentialsNamespace: NamespaceName.default(SYSTEM_NAMESPACE),
     /** Provider keys, from the environment only (a flag would show in the process list). */
     anthropicApiKey: z.string().min(1).optional(),
     openaiApiKey: z.string().min(1).optional(),
@@ -134,6 +143,7 @@ export const FLAG_OPTIONS = {
   kubeconfig: { type: 'string' },
   'in-cluster': { type: 'string' },
   database: { type: 'string' },
+  'credentials-namespace': { type: 'string' },
 } as const;
 
 export type ServerFlags = { [F in keyof typeof FLAG_OPTIONS]?: string | undefined };
@@ -167,6 +177,7 @@ export const SETTING_SOURCES = {
   kubeconfig: { flag: 'kubeconfig', env: 'PADDOCK_KUBECONFIG' },
   inCluster: { flag: 'in-cluster', env: 'PADDOCK_IN_CLUSTER' },
   database: { flag: 'database', env: 'PADDOCK_DATABASE' },
+  credentialsNamespace: { flag: 'credentials-namespace', env: 'PADDOCK_CREDENTIALS_NAMESPACE' },
   anthropicApiKey: { env: 'ANTHROPIC_API_KEY' },
   openaiApiKey: { env: 'OPENAI_API_KEY' },
 } as const satisfies Record<SettingName, Source>;

@@ -15,7 +15,7 @@ import type {
   SandboxRuntime,
   StorageReserve,
 } from '@paddock/core';
-import type { KubeClient } from '@paddock/kube';
+import { type KubeClient, KubeCredentialStore } from '@paddock/kube';
 import { createLocalRuntime } from '@paddock/runtime-local';
 import {
   openPostgresAuditLog,
@@ -51,7 +51,10 @@ export type Engine = {
   store: ResourceStore;
   auditLog: AuditLog;
   apiKeys: ApiKeyStore;
-  /** Credentials, encrypted with the key in `<home>/credentials.key`. */
+  /**
+   * Credentials: encrypted with the key in `<home>/credentials.key` on one machine, Secrets of
+   * the server's namespace on a cluster.
+   */
   credentials: CredentialStore;
   runtime: SandboxRuntime;
   /** The sandbox reconcilers (on one machine) or what the server reads of them (a cluster's). */
@@ -84,13 +87,16 @@ export type EngineOptions = {
   reserveBytes?: number;
   /**
    * Run on this Kubernetes cluster (`paddock server --kubeconfig|--in-cluster`): resources in its
-   * API, sandboxes as pods, timelines from its Events; `paddock controller` reconciles them. The
-   * server's own records (audit, API keys, credentials, transcripts, usage) stay in `home`.
+   * API, sandboxes as pods, timelines from its Events; `paddock controller` reconciles them.
+   * Credentials are Secrets of `credentialsNamespace` (default `paddock-system`), read and
+   * written only when one is used; the server's other records (audit, API keys, transcripts,
+   * usage) stay in `home`.
    */
-  cluster?: { client: KubeClient };
+  cluster?: { client: KubeClient; credentialsNamespace?: string };
   /**
    * A PostgreSQL URL: audit, run transcripts and usage (and, on one machine, resource events)
-   * in that database, shared by every replica; API keys and credentials stay in `home`.
+   * in that database, shared by every replica; API keys (and, on one machine, credentials) stay
+   * in `home`.
    */
   database?: string;
 };
@@ -124,10 +130,14 @@ export async function startEngine(
       ? await openSqliteAuditLog({ path })
       : await openPostgresAuditLog({ database: shared });
   const apiKeys = await openSqliteApiKeyStore({ path });
-  const credentials = await openSqliteCredentialStore({
-    path,
-    keyFile: join(home, 'credentials.key'),
-  });
+  const credentials =
+    options.cluster === undefined
+      ? await openSqliteCredentialStore({ path, keyFile: join(home, 'credentials.key') })
+      : new KubeCredentialStore(options.cluster.client, {
+          ...(options.cluster.credentialsNamespace === undefined
+            ? {}
+            : { namespace: options.cluster.credentialsNamespace }),
+        });
   const credentialAudit = { auditLog, log };
   const credentialSource = runCredentialSource(credentials, credentialAudit);
   const runLog =

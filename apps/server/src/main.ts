@@ -33,7 +33,9 @@ async function main(): Promise<number> {
         : undefined;
   const engine = await startEngine(config.home, log, {
     upstreams: upstreamsOf(config),
-    ...(client === undefined ? {} : { cluster: { client } }),
+    ...(client === undefined
+      ? {}
+      : { cluster: { client, credentialsNamespace: config.credentialsNamespace } }),
     ...(config.database === undefined ? {} : { database: config.database }),
   });
   if (config.isAuthRequired) {
