@@ -3,8 +3,8 @@
  * instance the object builders make (pod, workspace claim, service account, policies, egress
  * proxy, port Services), owned by its Sandbox, plus the request's Secrets and a state ConfigMap
  * (`runtime-state.ts`) from which `start` makes the pod again. `stop` deletes the pods and keeps
- * the rest; `destroy` deletes every object of the instance. Processes, ports and files are the
- * next step (`not-built.ts`).
+ * the rest; `destroy` deletes every object of the instance. Processes, ports and files go through
+ * the API server's exec and port-forward subresources (`pod-sessions.ts`).
  *
  * Warm pools: the control plane's generic pool provisions entries under the runtime namespace
  * `paddock-warm`, naming their template. Here an entry is a warm instance in the template's
@@ -13,8 +13,12 @@
  * that every later call uses. Entries of a ClusterSandboxTemplate are refused.
  */
 import {
+  type DuplexStream,
   ErrorCode,
+  type ExecRequest,
   PaddockError,
+  type ProcessHandle,
+  type ProcessInfo,
   type ProvisionRequest,
   type RuntimeObservation,
   type SandboxEnvironment,
@@ -32,13 +36,14 @@ import {
   type ServiceEndpoint,
 } from '../objects/options.ts';
 import { instanceObjects } from '../objects/sandbox-objects.ts';
+import { ActivityLog } from './activity.ts';
 import { ApiDiscovery } from './api-discovery.ts';
 import { apiResource, INSTANCE_RESOURCES } from './api-paths.ts';
 import { instancePods, provisionPlan } from './instance-plan.ts';
 import { instanceFromRef, instanceName, ownerRefOf, sandboxOwnerUid } from './instance-ref.ts';
-import { notBuilt, unbuiltFiles } from './not-built.ts';
 import { type KubeItem, ObjectApi } from './object-api.ts';
 import { isPodReady, observePod, podFailure } from './pod-observation.ts';
+import { PodSessions } from './pod-sessions.ts';
 import { waitForPod } from './pod-wait.ts';
 import { checkInputs, runtimeInputs } from './runtime-inputs.ts';
 import {
@@ -78,7 +83,7 @@ export type PodRuntimeOptions = {
 
 export class PodRuntime implements SandboxRuntime {
   readonly name = 'kubernetes';
-  readonly files: SandboxFiles = unbuiltFiles;
+  readonly files: SandboxFiles;
   readonly #client: KubeClient;
   readonly #api: ObjectApi;
   readonly #discovery: ApiDiscovery;
@@ -87,6 +92,8 @@ export class PodRuntime implements SandboxRuntime {
   readonly #readyTimeoutMs: number;
   readonly #goneTimeoutMs: number;
   readonly #warm: WarmEntries;
+  readonly #activity: ActivityLog;
+  readonly #sessions: PodSessions;
 
   constructor(client: KubeClient, options: PodRuntimeOptions = {}) {
     this.#client = client;
@@ -105,6 +112,9 @@ export class PodRuntime implements SandboxRuntime {
       readyTimeoutMs: this.#readyTimeoutMs,
       goneTimeoutMs: this.#goneTimeoutMs,
     });
+    this.#activity = new ActivityLog(this.#api, this.#options.labelPrefix);
+    this.#sessions = new PodSessions(client, this.#api, this.#discovery, this.#activity);
+    this.files = this.#sessions.files;
   }
 
   /**
@@ -157,7 +167,11 @@ export class PodRuntime implements SandboxRuntime {
     if (ref.namespace === WARM_NAMESPACE) return this.#warm.observe(ref);
     await this.#discovery.require([POD, CLAIM]);
     const pod = await this.#api.get<Pod>(POD, ref.namespace, instanceName(ref));
-    if (pod !== undefined && sandboxOwnerUid(pod) === ref.uid) return observePod(pod, true);
+    if (pod !== undefined && sandboxOwnerUid(pod) === ref.uid) {
+      const observed = observePod(pod, true);
+      const lastActivityAt = await this.#activity.last(ref);
+      return lastActivityAt === undefined ? observed : { ...observed, lastActivityAt };
+    }
     const claims = await this.#owned(CLAIM, ref, Component.Workspace);
     return observePod(undefined, claims.length > 0);
   }
@@ -169,6 +183,7 @@ export class PodRuntime implements SandboxRuntime {
     const state = await this.#state(ref);
     const pods = await this.#owned(POD, ref);
     if (state === undefined && pods.length === 0) throw notFound(ref);
+    if (pods.length > 0) await this.#sessions.recordForStop(ref);
     if (state !== undefined) {
       await this.#api.mergePatch(CONFIG_MAP, ref.namespace, stateName(instanceName(ref)), {
         metadata: { annotations: { [stoppedAnnotation(this.#options)]: 'true' } },
@@ -211,7 +226,9 @@ export class PodRuntime implements SandboxRuntime {
     await this.#api.mergePatch(CONFIG_MAP, ref.namespace, stateName(name), {
       metadata: { annotations: { [stoppedAnnotation(this.#options)]: null } },
     });
-    return this.#untilReady(ref);
+    const observed = await this.#untilReady(ref);
+    await this.#sessions.forgetStopped(ref);
+    return observed;
   }
 
   /**
@@ -276,20 +293,26 @@ export class PodRuntime implements SandboxRuntime {
     return [...refs.values()];
   }
 
-  async exec(): Promise<never> {
-    throw notBuilt('exec');
+  /**
+   * Runs a process in the sandbox's main container (`pod-sessions.ts`): `invalid_transition` when
+   * stopped, `sandbox_not_found` when unknown, `validation_failed` for a bad request.
+   */
+  exec(ref: SandboxRef, request: ExecRequest): Promise<ProcessHandle> {
+    return this.#sessions.exec(ref, request);
   }
 
-  async listProcesses(): Promise<never> {
-    throw notBuilt('listing processes');
+  /** Background processes (the main container as `main` once its gate is open). */
+  listProcesses(ref: SandboxRef): Promise<ProcessInfo[]> {
+    return this.#sessions.listProcesses(ref);
   }
 
-  async attach(): Promise<never> {
-    throw notBuilt('attaching to processes');
+  attach(ref: SandboxRef, processId: string): Promise<ProcessHandle> {
+    return this.#sessions.attach(ref, processId);
   }
 
-  async connectPort(): Promise<never> {
-    throw notBuilt('connecting to ports');
+  /** `pods/portforward` after a probe of the pod's listening sockets (`not_found`). */
+  connectPort(ref: SandboxRef, port: number): Promise<DuplexStream> {
+    return this.#sessions.connectPort(ref, port);
   }
 
   /** The Sandbox's template, read from the Sandbox; `sandbox_not_found` unless it has this uid. */
