@@ -76,8 +76,12 @@ function packageOf(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
 }
 
-/** Tests, their support files and build configuration may use devDependencies. */
-const DEV_FILE = /\.test\.tsx?$|\.config\.ts$|(^|[-/])test-|[.-]fixtures?\.ts$|test-support/;
+/**
+ * Tests, their support files (stand-ins of services the tests cannot reach, too) and build
+ * configuration may use devDependencies.
+ */
+const DEV_FILE =
+  /\.test\.tsx?$|\.config\.ts$|(^|[-/])test-|[.-]fixtures?\.ts$|test-support|(^|\/)stand-in-/;
 const isDevFile = (path: string) => DEV_FILE.test(relative(ROOT, path));
 
 const BUILTINS = new Set(builtinModules);
