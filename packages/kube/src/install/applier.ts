@@ -178,8 +178,10 @@ export async function pruneRelease(
   options: ApplyOptions,
 ): Promise<void> {
   const kept = new Set(objects.map((o) => keyOf(o.kind, o.metadata.namespace, o.metadata.name)));
-  // Never a Namespace: deleting one deletes the data in it.
-  const kinds = INSTALL_KINDS.filter((k) => k.kind !== 'Namespace');
+  // Never a Namespace (deleting one deletes the data in it), nor the server's data volume.
+  const kinds = INSTALL_KINDS.filter(
+    (k) => k.kind !== 'Namespace' && k.kind !== 'PersistentVolumeClaim',
+  );
   for (const found of (await releaseObjects(client, release, kinds)).reverse()) {
     if (kept.has(keyOf(found.kind.kind, found.namespace, found.name))) continue;
     await step(options.log, `pruned ${found.kind.kind} ${found.name}`, () =>
@@ -209,7 +211,10 @@ export async function uninstall(
   crds: readonly CustomResourceDefinition[],
   options: ApplyOptions & { purge?: boolean },
 ): Promise<void> {
-  const kinds = INSTALL_KINDS.filter((k) => options.purge || k.kind !== 'Namespace');
+  // The server's data volume is data: kept, like the Namespace, unless purging.
+  const kinds = INSTALL_KINDS.filter(
+    (k) => options.purge || (k.kind !== 'Namespace' && k.kind !== 'PersistentVolumeClaim'),
+  );
   for (const found of (await releaseObjects(client, release, kinds)).reverse()) {
     await step(options.log, `deleted ${found.kind.kind} ${found.name}`, () =>
       deleteObject(client, kindPath(found.kind, found.namespace, found.name), options),

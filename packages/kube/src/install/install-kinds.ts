@@ -36,6 +36,12 @@ export const INSTALL_KINDS = [
   },
   { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', isNamespaced: true },
   { apiVersion: 'v1', kind: 'Service', plural: 'services', isNamespaced: true },
+  {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    plural: 'persistentvolumeclaims',
+    isNamespaced: true,
+  },
   { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', isNamespaced: true },
   {
     apiVersion: 'policy/v1',

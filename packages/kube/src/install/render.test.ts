@@ -17,7 +17,13 @@ import {
   Role,
   RoleBinding,
 } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { ConfigMap, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
+import {
+  ConfigMap,
+  Namespace,
+  PersistentVolumeClaim,
+  Service,
+  ServiceAccount,
+} from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
 import { checkPodSecurity } from '../objects/pod-security.ts';
 import { DASHBOARD_METRICS } from './dashboard.ts';
@@ -35,6 +41,7 @@ const VALIDATORS: Record<string, Validator> = {
   Role: (o) => new Role(o),
   RoleBinding: (o) => new RoleBinding(o),
   ConfigMap: (o) => new ConfigMap(o),
+  PersistentVolumeClaim: (o) => new PersistentVolumeClaim(o),
   Service: (o) => new Service(o),
   Deployment: (o) => new Deployment(o),
   PodDisruptionBudget: (o) => new PodDisruptionBudget(o),

@@ -66,6 +66,7 @@ export function renderCandidates(values: InstallValues): RenderedObject[] {
     when(dashboardConfigMap(values), 'monitoring.dashboard.enabled'),
     always(controller.metricsService),
     when(server.service, 'server.enabled'),
+    when(server.dataClaim, 'server.enabled'),
     always(controller.deployment),
     when(server.deployment, 'server.enabled'),
     always(controller.disruptionBudget),

@@ -80,8 +80,17 @@ export const InstallValues = z.strictObject({
   server: z
     .strictObject({
       enabled: z.boolean().default(true),
-      replicas: Replicas.default(2),
+      /**
+       * One by default: API keys and, without a PostgreSQL database, audit, transcripts and
+       * usage are in SQLite on the server's volume.
+       */
+      replicas: Replicas.default(1),
       port: Port.default(7070),
+      /** The server's data volume (a PersistentVolumeClaim of the cluster's default class). */
+      dataSize: z
+        .string()
+        .regex(/^[0-9]+(Ki|Mi|Gi|Ti)$/, 'must be a size such as 10Gi')
+        .default('10Gi'),
       /** A Secret whose keys become the server's environment (provider keys); optional. */
       envSecret: DnsLabel.default('paddock-server-env'),
       resources: Resources.default({

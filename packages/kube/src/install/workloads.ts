@@ -28,6 +28,9 @@ type Workload = {
   resources: InstallValues['controller']['resources'];
   nodeSelector: Record<string, string>;
   tolerations: Array<Record<string, unknown>>;
+  /** Its own volumes beside /tmp, and whether it must stop before its next starts (a RWO volume). */
+  volumes?: Array<{ name: string; mountPath: string; claimName: string }>;
+  isRecreated?: boolean;
 };
 
 function deployment(values: InstallValues, w: Workload): KubeObject {
@@ -45,7 +48,9 @@ function deployment(values: InstallValues, w: Workload): KubeObject {
       replicas: w.replicas,
       revisionHistoryLimit: 5,
       selector: { matchLabels: selectorLabels(values, w.component) },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      strategy: w.isRecreated
+        ? { type: 'Recreate' }
+        : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
         metadata: { labels: meta(values, w.suffix, w.component).labels },
         spec: {
@@ -95,10 +100,19 @@ function deployment(values: InstallValues, w: Workload): KubeObject {
                 capabilities: { drop: ['ALL'] },
                 seccompProfile: { type: 'RuntimeDefault' },
               },
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+              volumeMounts: [
+                { name: 'tmp', mountPath: '/tmp' },
+                ...(w.volumes ?? []).map((v) => ({ name: v.name, mountPath: v.mountPath })),
+              ],
             },
           ],
-          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }],
+          volumes: [
+            { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
+            ...(w.volumes ?? []).map((v) => ({
+              name: v.name,
+              persistentVolumeClaim: { claimName: v.claimName },
+            })),
+          ],
         },
       },
     },
@@ -170,9 +184,13 @@ export function controllerWorkload(values: InstallValues) {
   };
 }
 
+/** Where the server keeps its SQLite records (audit, API keys, transcripts, usage). */
+const SERVER_HOME = '/var/lib/paddock';
+
 /**
- * `paddock server --in-cluster` (its Kubernetes mode is being built): the API, web UI, gateway
- * and `/metrics` on one port; provider keys from an optional Secret.
+ * `paddock server --in-cluster`: the API, web UI, gateway and `/metrics` on one port; its home
+ * on a PersistentVolumeClaim; credentials as Secrets of its own namespace; provider keys (and
+ * `PADDOCK_DATABASE`, a PostgreSQL URL) from an optional Secret.
  */
 export function serverWorkload(values: InstallValues) {
   const s = values.server;
@@ -186,10 +204,20 @@ export function serverWorkload(values: InstallValues) {
       '--in-cluster',
       `--addr=0.0.0.0:${s.port}`,
       '--auth=required',
+      `--home=${SERVER_HOME}`,
       ...s.extraArgs,
     ],
     port: { name: 'http', containerPort: s.port },
-    env: [],
+    env: [
+      {
+        name: 'PADDOCK_CREDENTIALS_NAMESPACE',
+        valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+      },
+    ],
+    volumes: [
+      { name: 'data', mountPath: SERVER_HOME, claimName: resourceName(values, 'server-data') },
+    ],
+    isRecreated: true,
     envFrom: [{ secretRef: { name: s.envSecret, optional: true } }],
     resources: s.resources,
     nodeSelector: s.nodeSelector,
@@ -205,9 +233,19 @@ export function serverWorkload(values: InstallValues) {
       ports: [{ name: 'http', port: values.service.port, targetPort: 'http', protocol: 'TCP' }],
     },
   };
+  const dataClaim: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: meta(values, 'server-data', InstallComponent.Server),
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: s.dataSize } },
+    },
+  };
   return {
     deployment: deploy,
     disruptionBudget: disruptionBudget(values, InstallComponent.Server, 'server'),
     service,
+    dataClaim,
   };
 }
