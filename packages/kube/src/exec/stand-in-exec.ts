@@ -16,6 +16,8 @@ export type ExecParams = {
   stdout: boolean;
   stderr: boolean;
   tty: boolean;
+  /** The process's environment (default this process's). */
+  env?: NodeJS.ProcessEnv;
 };
 
 /** What the session started, so the stand-in can kill what is left when it closes. */
@@ -61,7 +63,7 @@ export async function serveExec(
     const terminal: Terminal = spawnPty(program, args, {
       cols: 80,
       rows: 24,
-      env: process.env,
+      env: params.env ?? process.env,
       encoding: null,
     }) as Terminal;
     started({ pid: terminal.pid, kill: () => killGroup(terminal.pid) });
@@ -84,7 +86,11 @@ export async function serveExec(
     });
     return;
   }
-  const child = spawn(program, args, { stdio: 'pipe', detached: true });
+  const child = spawn(program, args, {
+    stdio: 'pipe',
+    detached: true,
+    env: params.env ?? process.env,
+  });
   child.once('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') return finish(internalErrorJson(error.message));
     // What containerd says of a program that is not there.

@@ -3,7 +3,7 @@
 // WebSocket with Kubernetes' subprotocols, running commands on this machine and forwarding to
 // local ports; and a kubeconfig for it.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +13,22 @@ import { type ExecProcess, serveExec } from './stand-in-exec.ts';
 import { servePortForward } from './stand-in-port-forward.ts';
 import { errorAnswerJson } from './stand-in-status.ts';
 
-export type StandInPod = { namespace: string; name: string; containers: string[] };
+export type StandInPod = {
+  namespace: string;
+  name: string;
+  containers: string[];
+  /**
+   * How a command runs "in" the pod (default: as given, with this process's environment), e.g.
+   * under bubblewrap with the pod's directories bound at its paths and the container's env.
+   */
+  run?: (command: string[]) => { command: string[]; env?: NodeJS.ProcessEnv };
+};
 
 export type PodStandInOptions = {
-  pods: StandInPod[];
+  /** The pods it serves, or a lookup asked at each request (pods that come and go). */
+  pods: StandInPod[] | ((namespace: string, name: string) => StandInPod | undefined);
+  /** Answers every request that is no upgrade (default 400), e.g. an object store. */
+  fallback?: (request: IncomingMessage, response: ServerResponse) => void;
   /** The subprotocols it accepts for exec, best first (default v5 then v4; kubelets before 1.30: v4). */
   execProtocols?: ChannelProtocol[];
 };
@@ -50,7 +62,8 @@ export async function startPodStandIn(options: PodStandInOptions): Promise<PodSt
     perMessageDeflate: false,
     handleProtocols: (_offered, request) => chosen.get(request) ?? false,
   });
-  const server = createServer((_request, response) => {
+  const server = createServer((request, response) => {
+    if (options.fallback !== undefined) return options.fallback(request, response);
     response.writeHead(400, { 'Content-Type': 'application/json' });
     response.end(errorAnswerJson(400, 'BadRequest', 'Upgrade request required'));
   });
@@ -74,7 +87,11 @@ export async function startPodStandIn(options: PodStandInOptions): Promise<PodSt
     const [, namespace = '', name = '', subresource] = match.map((part) =>
       decodeURIComponent(part),
     );
-    const pod = options.pods.find((p) => p.namespace === namespace && p.name === name);
+    const pods = options.pods;
+    const pod =
+      typeof pods === 'function'
+        ? pods(namespace, name)
+        : pods.find((p) => p.namespace === namespace && p.name === name);
     if (!pod) return refuse(404, 'NotFound', `pods "${name}" not found`);
     const offered = (request.headers['sec-websocket-protocol'] ?? '')
       .split(',')
@@ -89,14 +106,17 @@ export async function startPodStandIn(options: PodStandInOptions): Promise<PodSt
         return refuse(400, 'BadRequest', `container ${container} is not valid for pod ${name}`);
       }
       const flag = (key: string) => url.searchParams.get(key) === 'true';
+      const command = url.searchParams.getAll('command');
+      const inPod = command.length === 0 ? undefined : pod.run?.(command);
       const params = {
-        command: url.searchParams.getAll('command'),
+        command: inPod?.command ?? command,
+        ...(inPod?.env === undefined ? {} : { env: inPod.env }),
         stdin: flag('stdin'),
         stdout: flag('stdout'),
         stderr: flag('stderr'),
         tty: flag('tty'),
       };
-      if (params.command.length === 0)
+      if (command.length === 0)
         return refuse(400, 'BadRequest', 'you must specify at least 1 command');
       wss.handleUpgrade(request, socket, head, (ws) => {
         wss.emit('connection', ws, request);

@@ -59,7 +59,7 @@ const START = [
 const FIELDS = [
   'p() { if [ -e "$1" ]; then cat "$1"; fi; }',
   'row() {',
-  '  d=$1; id=${d##*/}; s=$(p "$d/supervisor")',
+  '  d=$1; id=$(basename "$d"); s=$(p "$d/supervisor")',
   '  alive=0; if [ ! -e "$d/exit" ] && [ -n "$s" ] && kill -0 "$s" 2>/dev/null; then alive=1; fi',
   '  to=0; if [ -e "$d/timedout" ]; then to=1; fi',
   `  printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' "$id" "$(p "$d/started")" "$(p "$d/exit")" "$(p "$d/signal")" "$to" "$alive" "$(p "$d/command")"`,

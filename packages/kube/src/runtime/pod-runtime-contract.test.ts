@@ -1,0 +1,53 @@
+/**
+ * The SandboxRuntime contract on PodRuntime against the combined stand-in (`stand-in-cluster.ts`):
+ * an object store behind a loopback API server that also serves pods/exec and pods/portforward for
+ * real, each pod a temporary directory bound at /workspace, /tmp, /home/user and /run/paddock of a
+ * bubblewrap mount namespace on this machine. What it shows: the runtime's protocol, its shell
+ * scripts and paths, the exec wrapper, the supervisor, the probe and the forward. What it cannot
+ * show (skipped below, each with its reason): isolation and images (commands run as this
+ * machine's root over its /usr, in its pid and network namespaces), and scheduling (pods are
+ * Ready at once).
+ */
+import { spawnSync } from 'node:child_process';
+import { type RuntimeUnderTest, runtimeContract } from '@paddock/testkit';
+import { KubeClient } from '../client/kube-client.ts';
+import { PodRuntime } from './pod-runtime.ts';
+import { SandboxOwners } from './sandbox-owners.ts';
+import { startStandInCluster } from './stand-in-cluster.ts';
+
+const hasBwrap = spawnSync('bwrap', ['--ro-bind', '/', '/', 'true']).status === 0;
+const hasSocat = spawnSync('socat', ['-V']).status === 0;
+
+async function standInRuntime(): Promise<RuntimeUnderTest> {
+  const cluster = await startStandInCluster();
+  const client = await KubeClient.fromKubeconfig(cluster.kubeconfig);
+  const owners = new SandboxOwners(client);
+  const make = () =>
+    owners.wrap(new PodRuntime(client, { readyTimeoutMs: 10_000, goneTimeoutMs: 10_000 }));
+  const runtime = make();
+  return {
+    runtime,
+    restart: make,
+    traces: async (ref) =>
+      [...cluster.objects.values()]
+        .filter(
+          (o) => o.metadata.namespace === ref.namespace && o.metadata.name?.startsWith(ref.name),
+        )
+        .filter((o) => o.kind !== 'Sandbox' && o.kind !== 'Namespace')
+        .map((o) => `${o.kind} ${o.metadata.name}`),
+    cleanup: async () => {
+      for (const ref of await runtime.list()) await runtime.destroy(ref);
+      client.close();
+      await cluster.close();
+    },
+  };
+}
+
+runtimeContract('kubernetes, stand-in pods', standInRuntime, {
+  ...(hasBwrap ? {} : { unavailable: 'the stand-in pods need bubblewrap (bwrap) on this machine' }),
+  skip: {
+    ...(hasSocat
+      ? {}
+      : { 'connects to a port a process listens on inside the sandbox': 'socat is not installed' }),
+  },
+});
