@@ -9,8 +9,15 @@
  * Ready at once).
  */
 import { spawnSync } from 'node:child_process';
-import { type RuntimeUnderTest, runtimeContract } from '@paddock/testkit';
+import {
+  fullClusterSkipReason,
+  type RuntimeUnderTest,
+  runtimeContract,
+  startKubeTestServer,
+} from '@paddock/testkit';
 import { KubeClient } from '../client/kube-client.ts';
+import { paddockCrds } from '../crds/crds.ts';
+import { installCrds } from '../crds/install.ts';
 import { PodRuntime } from './pod-runtime.ts';
 import { SandboxOwners } from './sandbox-owners.ts';
 import { startStandInCluster } from './stand-in-cluster.ts';
@@ -49,5 +56,57 @@ runtimeContract('kubernetes, stand-in pods', standInRuntime, {
     ...(hasSocat
       ? {}
       : { 'connects to a port a process listens on inside the sandbox': 'socat is not installed' }),
+  },
+});
+
+/**
+ * On a whole cluster (PADDOCK_TEST_KUBECONFIG): pods of PADDOCK_TEST_SANDBOX_IMAGE (default
+ * debian:bookworm-slim: a POSIX shell, GNU coreutils and tar, util-linux's setsid), each owned by
+ * a Sandbox made for it (the CRDs are installed first).
+ */
+const IMAGE = process.env.PADDOCK_TEST_SANDBOX_IMAGE;
+
+async function clusterRuntime(): Promise<RuntimeUnderTest> {
+  const server = await startKubeTestServer();
+  const client = await KubeClient.fromKubeconfig(server.kubeconfig);
+  await installCrds(client, paddockCrds());
+  const owners = new SandboxOwners(client);
+  const make = () => owners.wrap(new PodRuntime(client, { readyTimeoutMs: 300_000 }));
+  const runtime = make();
+  return {
+    runtime,
+    restart: make,
+    traces: async (ref) => {
+      const path = `/api/v1/namespaces/${ref.namespace}/pods`;
+      const pods = await client.request<{ items?: Array<{ metadata?: { name?: string } }> }>(
+        'GET',
+        path,
+      );
+      return (pods.items ?? [])
+        .map((p) => p.metadata?.name ?? '')
+        .filter((name) => name.startsWith(ref.name));
+    },
+    cleanup: async () => {
+      for (const ref of await runtime.list()) await runtime.destroy(ref);
+      for (const namespace of owners.namespaces) {
+        await client.request('DELETE', `/api/v1/namespaces/${namespace}`).catch(() => {});
+      }
+      client.close();
+      await server.stop();
+    },
+  };
+}
+
+runtimeContract('kubernetes, whole cluster', clusterRuntime, {
+  ...(fullClusterSkipReason === undefined ? {} : { unavailable: fullClusterSkipReason }),
+  timeoutMs: 600_000,
+  spec: { image: IMAGE ?? 'debian:bookworm-slim' },
+  skip: {
+    ...(IMAGE === undefined
+      ? {
+          'connects to a port a process listens on inside the sandbox':
+            'the default image has no socat: set PADDOCK_TEST_SANDBOX_IMAGE to one with it',
+        }
+      : {}),
   },
 });
