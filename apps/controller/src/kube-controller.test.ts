@@ -121,6 +121,12 @@ describe('the Kubernetes controller on a real API server', {
     assert.equal((await fetch(`${b.metricsUrl}/readyz`)).status, 200, 'a standby is ready');
 
     const created = await createSandbox(namespace, 'box');
+    await store.create({
+      apiVersion,
+      kind: 'SandboxTemplate',
+      metadata: { name: 'pooled', namespace },
+      spec: { warmPool: { size: 1 } },
+    } as AnyResource);
     const running = await eventually(
       async () => {
         const s = await store.get('Sandbox', { namespace, name: 'box' });
@@ -164,6 +170,15 @@ describe('the Kubernetes controller on a real API server', {
     );
     assert.match(metrics, /^paddock_kube_api_requests_total\{verb="watch",code="200"\} [1-9]/m);
     assert.match(metrics, /^paddock_controller_events_total\{outcome="created"\} [1-9]/m);
+    await eventually(
+      async () =>
+        /^paddock_warm_pool_ready\{template="SandboxTemplate\/[^"]+\/pooled"\} 1$/m.test(
+          await metricsOf(a),
+        ),
+      { what: 'the warm pool of the leader ready, in its metrics' },
+    );
+    // The pool's template goes, so that the next case's controllers keep no pool of it.
+    await store.delete('SandboxTemplate', { namespace, name: 'pooled' });
     assert.match(await metricsOf(b), /^paddock_controller_leader 0$/m);
     assert.doesNotMatch(await metricsOf(b), /paddock_controller_reconciles_total\{/);
   });

@@ -72,6 +72,14 @@ export async function startKubeController(options: KubeControllerOptions): Promi
     eventQueueDepth: () => events.depth,
   });
   client.onRequest = metrics.onApiRequest;
+  // The warm pools live here on a cluster (the server reports none): their gauges too.
+  const pools = () => sandboxes?.warmPool.stats() ?? [];
+  registry.gauge('paddock_warm_pool_ready', 'Ready warm-pool entries by template', () =>
+    pools().map((p) => [{ template: p.template }, p.ready]),
+  );
+  registry.gauge('paddock_warm_pool_desired', 'Warm-pool size by template', () =>
+    pools().map((p) => [{ template: p.template }, p.desired]),
+  );
 
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];

@@ -1,4 +1,6 @@
-import { gauge } from '@paddock/http';
+import { loadPolicy } from '@paddock/control';
+import { gauge, type MetricLabels } from '@paddock/http';
+import type { Engine } from '../engine.ts';
 import type { ServerDeps } from '../server-deps.ts';
 
 /** The Prometheus text: server counters plus gauges read at scrape time. */
@@ -31,9 +33,46 @@ export async function renderMetrics(deps: ServerDeps): Promise<string> {
       'Creates that found no ready warm-pool entry, by template',
       pools.map((p) => [{ template: p.template }, p.misses]),
     ),
+    ...(await budgetGauges(engine)),
     metrics.execs.render(),
     metrics.httpRequests.render(),
     metrics.createLatency.render(),
   ];
   return `${sections.join('\n')}\n`;
+}
+
+/**
+ * Today's model spend beside the daily budget of each namespace whose effective policy sets one
+ * (the namespaces with a Policy, and, under a cluster-wide budget, those with Runs), so an alert
+ * can fire before runs are refused for `budget_exceeded`. The label is `paddock_namespace`:
+ * Prometheus gives `namespace` to the scraped pod's own.
+ */
+async function budgetGauges(engine: Engine): Promise<string[]> {
+  const namespaces = new Set<string>();
+  for (const kind of ['Policy', 'Run'] as const) {
+    for (const item of (await engine.store.list(kind)).items) {
+      if (item.metadata.namespace !== undefined) namespaces.add(item.metadata.namespace);
+    }
+  }
+  const spent: Array<[MetricLabels, number]> = [];
+  const limits: Array<[MetricLabels, number]> = [];
+  for (const namespace of [...namespaces].sort()) {
+    const limit = (await loadPolicy(engine.store, namespace)).budgets?.maxUsdPerNamespacePerDay;
+    if (limit === undefined) continue;
+    const today = await engine.spentToday({ user: '', namespace });
+    spent.push([{ paddock_namespace: namespace }, today.namespaceSpentTodayUsd]);
+    limits.push([{ paddock_namespace: namespace }, limit]);
+  }
+  return [
+    gauge(
+      'paddock_budget_namespace_spent_today_usd',
+      'Model spend today (UTC) of each namespace with a daily budget',
+      spent,
+    ),
+    gauge(
+      'paddock_budget_namespace_daily_limit_usd',
+      'The daily budget (maxUsdPerNamespacePerDay) of each namespace that has one',
+      limits,
+    ),
+  ];
 }

@@ -89,6 +89,14 @@ export function prometheusRule(values: InstallValues): KubeObject {
               'The warm pool of template {{ $labels.template }} has no ready entry: creates start cold.',
             ),
             rule(
+              'PaddockBudgetNearLimit',
+              `max by (paddock_namespace) (paddock_budget_namespace_spent_today_usd{${ns}}) / max by (paddock_namespace) (paddock_budget_namespace_daily_limit_usd{${ns}}) > ${m.budgetNearRatio}`,
+              '5m',
+              'warning',
+              'A namespace is near its daily model budget',
+              'Namespace {{ $labels.paddock_namespace }} has spent {{ $value | humanizePercentage }} of its daily budget: runs are refused past it.',
+            ),
+            rule(
               'PaddockWorkspaceVolumeAlmostFull',
               `kubelet_volume_stats_used_bytes{persistentvolumeclaim=~".+-workspace"} / kubelet_volume_stats_capacity_bytes{persistentvolumeclaim=~".+-workspace"} > ${m.volumeFullRatio}`,
               '5m',

@@ -157,6 +157,7 @@ describe('paddock install renders', () => {
       'PaddockControllerDown',
       'PaddockSandboxesStuckCreating',
       'PaddockWarmPoolEmpty',
+      'PaddockBudgetNearLimit',
       'PaddockWorkspaceVolumeAlmostFull',
     ]) {
       assert.ok(alerts.includes(alert), alert);

@@ -139,6 +139,8 @@ export const InstallValues = z.strictObject({
       stuckCreatingFor: Duration.default('10m'),
       warmPoolEmptyFor: Duration.default('5m'),
       volumeFullRatio: z.number().gt(0).lt(1).default(0.9),
+      /** A namespace's spend today past this share of its daily budget alerts. */
+      budgetNearRatio: z.number().gt(0).lt(1).default(0.8),
       dashboard: z
         .strictObject({
           enabled: z.boolean().default(true),

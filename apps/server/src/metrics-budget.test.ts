@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { API, startTestServer, type TestServer } from './test-server.ts';
+
+describe('/metrics: daily budgets beside today’s spend', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(() => s.close());
+
+  it('reports each namespace whose policy sets a daily budget, and no other', async () => {
+    await s.engine.store.create({
+      apiVersion: API,
+      kind: 'Policy',
+      metadata: { name: 'default', namespace: 'team' },
+      spec: { budgets: { maxUsdPerNamespacePerDay: 10 } },
+    });
+    await s.engine.store.create({
+      apiVersion: API,
+      kind: 'Policy',
+      metadata: { name: 'default', namespace: 'free' },
+      spec: { budgets: { maxUsdPerRun: 1 } },
+    });
+    const metrics = await (await s.call('/metrics')).text();
+    assert.match(
+      metrics,
+      /^paddock_budget_namespace_daily_limit_usd\{paddock_namespace="team"\} 10$/m,
+    );
+    assert.match(
+      metrics,
+      /^paddock_budget_namespace_spent_today_usd\{paddock_namespace="team"\} 0$/m,
+    );
+    assert.doesNotMatch(metrics, /paddock_namespace="free"/);
+  });
+});
