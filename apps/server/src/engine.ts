@@ -102,9 +102,12 @@ export type EngineOptions = {
 };
 
 /**
- * The composition root of one machine: the SQLite store, audit log, API key table and event log
- * in `<home>/paddock.db`, the bubblewrap runtime under `<home>/sandboxes`, the disk reserve both
- * share, the built-in templates, and the reconcilers that drive the runtime from the store.
+ * The server's composition root. On one machine: the SQLite store and event log in
+ * `<home>/paddock.db`, the bubblewrap runtime under `<home>/sandboxes` and the reconcilers that
+ * drive it. On a cluster (`cluster`): the Kubernetes store, pods, Events and Secrets, reconciled
+ * by `paddock controller`. Either way: the audit log, API keys, run transcripts and usage in
+ * `paddock.db` (or PostgreSQL with `database`), the disk reserve, the built-in templates, the
+ * gateway and the run reconcilers.
  */
 export async function startEngine(
   home: string,
