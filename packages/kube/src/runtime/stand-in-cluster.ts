@@ -214,7 +214,7 @@ function list(
   path: string,
   query: URLSearchParams,
 ): Stored[] | undefined {
-  const match = /^(.*?)(?:\/namespaces\/([^/]+))?\/([a-z]+)$/.exec(path);
+  const match = /^(\/api\/v1|\/apis\/[^/]+\/[^/]+)(?:\/namespaces\/([^/]+))?\/([a-z]+)$/.exec(path);
   if (match === null) return undefined;
   const [, group, namespace, plural] = match;
   const labels = (query.get('labelSelector') ?? '').split(',').filter((t) => t !== '');
