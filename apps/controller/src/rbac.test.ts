@@ -13,6 +13,7 @@ import {
   CONTROLLER_LEASE,
   CONTROLLER_PERMISSIONS,
   INSTANCE_RESOURCES,
+  INSTANCE_SUBRESOURCES,
   installCoreApiTestCrds,
   installCrds,
   KubeClient,
@@ -205,9 +206,12 @@ describe("the controller's RBAC is exactly what it uses", { skip: kubeSkipReason
     const rows = CONTROLLER_PERMISSIONS.filter((p) => p.source === PermissionSource.PodRuntime);
     assert.deepEqual(
       rows.map((p) => `${p.group}/${p.resource}`).sort(),
-      INSTANCE_RESOURCES.map(
-        (r) => `${r.apiVersion.includes('/') ? r.apiVersion.split('/')[0] : ''}/${r.plural}`,
-      ).sort(),
+      [
+        ...INSTANCE_RESOURCES.map(
+          (r) => `${r.apiVersion.includes('/') ? r.apiVersion.split('/')[0] : ''}/${r.plural}`,
+        ),
+        ...INSTANCE_SUBRESOURCES.map((r) => `/${r.resource}`),
+      ].sort(),
     );
     for (const row of rows) assert.ok(!row.verbs.includes('update'), row.resource);
   });

@@ -208,6 +208,7 @@ export {
   apiResource,
   groupVersionPath,
   INSTANCE_RESOURCES,
+  INSTANCE_SUBRESOURCES,
   objectPath,
   resourcePath,
 } from './runtime/api-paths.ts';

@@ -6,7 +6,7 @@
  * the pod runtime's own table of the kinds it writes (`INSTANCE_RESOURCES`).
  */
 import { API_GROUP, KINDS } from '@paddock/core';
-import { INSTANCE_RESOURCES } from '../runtime/api-paths.ts';
+import { INSTANCE_RESOURCES, INSTANCE_SUBRESOURCES } from '../runtime/api-paths.ts';
 import { InstallComponent, type KubeObject, meta, resourceName } from './install-meta.ts';
 import type { InstallValues } from './values.ts';
 
@@ -107,6 +107,16 @@ export const CONTROLLER_PERMISSIONS: readonly Permission[] = [
       group: groupOf(r.apiVersion),
       resource: r.plural,
       verbs: r.kind === 'Pod' ? [...INSTANCE_VERBS, 'watch'] : INSTANCE_VERBS,
+      scope: 'cluster',
+      source: PermissionSource.PodRuntime,
+    }),
+  ),
+  // The controller opens a sandbox's start gate and reads its processes through exec.
+  ...INSTANCE_SUBRESOURCES.map(
+    (r): Permission => ({
+      group: '',
+      resource: r.resource,
+      verbs: [...r.verbs],
       scope: 'cluster',
       source: PermissionSource.PodRuntime,
     }),

@@ -27,6 +27,17 @@ export const INSTANCE_RESOURCES = [
 
 export type InstanceKind = (typeof INSTANCE_RESOURCES)[number]['kind'];
 
+/**
+ * The pod subresources the runtime uses and how: exec (the main process's gate, processes,
+ * files; a WebSocket upgrade is authorized as `get` by older API servers, `create` by newer),
+ * the main process's log; port-forward (`connectPort`).
+ */
+export const INSTANCE_SUBRESOURCES = [
+  { resource: 'pods/exec', verbs: ['get', 'create'] },
+  { resource: 'pods/log', verbs: ['get'] },
+  { resource: 'pods/portforward', verbs: ['get', 'create'] },
+] as const;
+
 /** The group-version prefix of an `apiVersion`: `/api/v1` for the core group, else `/apis/…`. */
 export function groupVersionPath(apiVersion: string): string {
   return apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
