@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { decodeBase64Url, encodeBase64Url } from './base64url.ts';
+import { ErrorCode, PaddockError } from './errors.ts';
 
 /**
  * Well-known audit actions. The set is open (any dotted lowercase name is accepted, e.g.
@@ -78,6 +80,40 @@ export const AuditQuery = z.strictObject({
   continue: z.string().min(1).optional(),
 });
 export type AuditQuery = z.input<typeof AuditQuery>;
+
+/**
+ * What an audit `continue` token carries: where the next page starts, strictly older than the
+ * last record returned (`timeMs`, then the log's own `seq`). Each store turns it into its SQL.
+ */
+export const AuditCursor = z.strictObject({
+  v: z.literal(1),
+  timeMs: z.int(),
+  seq: z.int().positive(),
+});
+export type AuditCursor = z.infer<typeof AuditCursor>;
+
+/** Encodes a cursor as an opaque base64url `continue` token. */
+export function encodeAuditCursor(cursor: AuditCursor): string {
+  return encodeBase64Url(new TextEncoder().encode(JSON.stringify(cursor)));
+}
+
+/** Decodes a `continue` token; anything but a token of a previous audit page is `validation_failed`. */
+export function decodeAuditCursor(text: string): AuditCursor {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(decodeBase64Url(text)));
+  } catch {
+    value = undefined;
+  }
+  const result = AuditCursor.safeParse(value);
+  if (!result.success) {
+    const message = 'is not a continue token from a previous audit query';
+    throw new PaddockError(ErrorCode.ValidationFailed, `invalid continue token: ${message}`, {
+      issues: [{ path: 'continue', message }],
+    });
+  }
+  return result.data;
+}
 
 export type AuditPage = {
   /** Newest first. */

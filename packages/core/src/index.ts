@@ -14,12 +14,15 @@ export {
 } from './api-key.ts';
 export {
   AuditAction,
+  AuditCursor,
   type AuditLog,
   type AuditPage,
   AuditQuery,
   AuditRecord,
   AuditResult,
   AuditTarget,
+  decodeAuditCursor,
+  encodeAuditCursor,
   MAX_AUDIT_PAGE,
 } from './audit.ts';
 export { ChangeFeed, type FollowSource, followLog, type LogPage } from './change-feed.ts';

@@ -4,12 +4,13 @@ import {
   type AuditQuery,
   AuditRecord,
   ErrorCode,
+  encodeAuditCursor,
   followLog,
   PaddockError,
   parseInput,
 } from '@paddock/core';
 import { z } from 'zod';
-import { auditQuerySql, encodeAuditCursor } from './audit-query.ts';
+import { auditQuerySql } from './audit-query.ts';
 import { Channel } from './change-listener.ts';
 import { CommitTail } from './commit-tail.ts';
 import { databaseOf, hasOneSource, SOURCE_SHAPE } from './database.ts';

@@ -4,12 +4,13 @@ import {
   type AuditQuery,
   AuditRecord,
   ErrorCode,
+  encodeAuditCursor,
   followLog,
   PaddockError,
   parseInput,
 } from '@paddock/core';
 import { z } from 'zod';
-import { auditQuerySql, encodeAuditCursor } from './audit-query.ts';
+import { auditQuerySql } from './audit-query.ts';
 import { ChangeNotifier } from './change-notifier.ts';
 import { Connection } from './connection.ts';
 import { decodeJsonRow } from './json-row.ts';

@@ -1,34 +1,4 @@
-import { AuditQuery, ErrorCode, PaddockError, parseInput } from '@paddock/core';
-import { z } from 'zod';
-
-/** Where the next page starts: strictly older than the last record returned. */
-const AuditCursor = z.strictObject({
-  v: z.literal(1),
-  timeMs: z.int(),
-  seq: z.int().positive(),
-});
-export type AuditCursor = z.infer<typeof AuditCursor>;
-
-export function encodeAuditCursor(cursor: AuditCursor): string {
-  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
-}
-
-function decodeAuditCursor(text: string): AuditCursor {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    value = undefined;
-  }
-  const result = AuditCursor.safeParse(value);
-  if (!result.success) {
-    const message = 'is not a continue token from a previous audit query';
-    throw new PaddockError(ErrorCode.ValidationFailed, `invalid continue token: ${message}`, {
-      issues: [{ path: 'continue', message }],
-    });
-  }
-  return result.data;
-}
+import { AuditQuery, decodeAuditCursor, parseInput } from '@paddock/core';
 
 /** A parsed query as SQL: a WHERE clause (possibly empty), its parameters and the page size. */
 export type AuditSql = { where: string; params: Array<string | number>; limit: number };
