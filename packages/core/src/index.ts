@@ -59,6 +59,7 @@ export {
   type JsonValue,
   PaddockError,
 } from './errors.ts';
+export { decodeJsonRow } from './json-row.ts';
 export {
   formatLabelSelector,
   type LabelRequirement,

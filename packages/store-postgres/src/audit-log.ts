@@ -3,6 +3,7 @@ import {
   type AuditPage,
   type AuditQuery,
   AuditRecord,
+  decodeJsonRow,
   ErrorCode,
   encodeAuditCursor,
   followLog,
@@ -14,7 +15,6 @@ import { auditQuerySql } from './audit-query.ts';
 import { Channel } from './change-listener.ts';
 import { CommitTail } from './commit-tail.ts';
 import { databaseOf, hasOneSource, SOURCE_SHAPE } from './database.ts';
-import { decodeJsonRow } from './json-row.ts';
 import { LogHandle } from './log-handle.ts';
 
 /** Options of `openPostgresAuditLog`, validated once (`validation_failed` listing every problem). */

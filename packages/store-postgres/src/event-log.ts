@@ -1,4 +1,5 @@
 import {
+  decodeJsonRow,
   ErrorCode,
   type EventLog,
   EventOrder,
@@ -15,7 +16,6 @@ import { z } from 'zod';
 import { Channel } from './change-listener.ts';
 import { CommitTail } from './commit-tail.ts';
 import { databaseOf, hasOneSource, SOURCE_SHAPE } from './database.ts';
-import { decodeJsonRow } from './json-row.ts';
 import { LogHandle } from './log-handle.ts';
 
 /** Options of `openPostgresEventLog`, validated once (`validation_failed` listing every problem). */

@@ -3,6 +3,7 @@ import {
   type AuditPage,
   type AuditQuery,
   AuditRecord,
+  decodeJsonRow,
   ErrorCode,
   encodeAuditCursor,
   followLog,
@@ -13,7 +14,6 @@ import { z } from 'zod';
 import { auditQuerySql } from './audit-query.ts';
 import { ChangeNotifier } from './change-notifier.ts';
 import { Connection } from './connection.ts';
-import { decodeJsonRow } from './json-row.ts';
 
 /** Options of `openSqliteAuditLog`, validated once (`validation_failed` listing every problem). */
 export const SqliteAuditLogOptions = z.strictObject({

@@ -1,4 +1,5 @@
 import {
+  decodeJsonRow,
   ErrorCode,
   type EventLog,
   EventOrder,
@@ -13,7 +14,6 @@ import {
 import { z } from 'zod';
 import { ChangeNotifier } from './change-notifier.ts';
 import { Connection } from './connection.ts';
-import { decodeJsonRow } from './json-row.ts';
 
 /** Options of `openSqliteEventLog`, validated once (`validation_failed` listing every problem). */
 export const SqliteEventLogOptions = z.strictObject({

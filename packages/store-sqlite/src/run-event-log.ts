@@ -1,4 +1,5 @@
 import {
+  decodeJsonRow,
   ErrorCode,
   type FieldIssue,
   fieldIssues,
@@ -13,7 +14,6 @@ import {
 import { z } from 'zod';
 import { ChangeNotifier } from './change-notifier.ts';
 import { Connection } from './connection.ts';
-import { decodeJsonRow } from './json-row.ts';
 
 /** Options of `openSqliteRunEventLog`, validated once (`validation_failed` listing every problem). */
 export const SqliteRunEventLogOptions = z.strictObject({

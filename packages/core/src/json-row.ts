@@ -1,10 +1,11 @@
-import { ErrorCode, PaddockError } from '@paddock/core';
 import type { z } from 'zod';
+import { ErrorCode, PaddockError } from './errors.ts';
 
 /**
- * A row that holds a JSON document in `json` beside its `seq`, read back: the row checked with
- * `rowSchema` and the document with `documentSchema`. A row that fails either check is a corrupt
- * row: `internal`, naming the table and the row's `seq`.
+ * A store's row that holds a JSON document in `json` beside its `seq`, read back: the row checked
+ * with `rowSchema` and the document with `documentSchema`. A row that fails either check is a
+ * corrupt row: `internal`, naming the table and the row's `seq`. Shared by the SQL stores
+ * (SQLite, PostgreSQL), which hold the same documents.
  */
 export function decodeJsonRow<
   R extends z.ZodType<{ seq: number; json: string }>,
