@@ -165,8 +165,9 @@ export {
   RunStatus,
   RunUsage,
 } from './run.ts';
-export type {
-  RunEventLog,
+export {
+  type RunEventLog,
+  RunEventReadOptions,
   RunLogCursor,
 } from './run-event-log.ts';
 export {
@@ -296,6 +297,7 @@ export {
   addUsage,
   BudgetLimit,
   EMPTY_USAGE,
+  parseTranscriptEvents,
   parseTranscriptLine,
   RunOutcome,
   type StoredTranscriptEvent,

@@ -4,6 +4,7 @@
  * and a restarted control plane never stores one twice. Implementations: SQLite locally (the
  * Kubernetes backend keeps the same SQL log beside its API server).
  */
+import { z } from 'zod';
 import type { StoredTranscriptEvent, TranscriptEvent } from './transcript.ts';
 
 /**
@@ -11,7 +12,14 @@ import type { StoredTranscriptEvent, TranscriptEvent } from './transcript.ts';
  * bytes. Stored in the same transaction as the events it produced, so a pump restarted after a
  * crash resumes exactly after the last stored event: no event lost, none duplicated.
  */
-export type RunLogCursor = { sourceOffset: number };
+export const RunLogCursor = z.strictObject({ sourceOffset: z.int().nonnegative() });
+export type RunLogCursor = z.infer<typeof RunLogCursor>;
+
+/** The options of `RunEventLog.read`, with their defaults. */
+export const RunEventReadOptions = z.strictObject({
+  afterSeq: z.int().nonnegative().default(0),
+  limit: z.int().min(1).max(1_000).default(1_000),
+});
 
 export interface RunEventLog {
   /**

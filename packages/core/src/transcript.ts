@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { ErrorCode, PaddockError } from './errors.ts';
 import { RunUsage } from './run.ts';
-import { parseInput } from './validation.ts';
+import { type FieldIssue, fieldIssues, parseInput } from './validation.ts';
 
 /** The schema version written in every event's `v`. */
 export const TRANSCRIPT_VERSION = 1;
@@ -214,6 +214,32 @@ export function parseTranscriptLine(line: string): TranscriptEvent {
     }
   }
   return parseInput(TranscriptEvent, value, 'transcript event');
+}
+
+/**
+ * Validates a batch of events (what a `RunEventLog.append` is given): `validation_failed` naming
+ * each bad one (`events[2].ts`), or every event parsed.
+ */
+export function parseTranscriptEvents(events: unknown): TranscriptEvent[] {
+  if (!Array.isArray(events)) {
+    throw new PaddockError(ErrorCode.ValidationFailed, 'invalid run events: not an array', {
+      issues: [{ path: 'events', message: 'must be an array' }],
+    });
+  }
+  const parsed: TranscriptEvent[] = [];
+  const issues: FieldIssue[] = [];
+  events.forEach((event: unknown, index) => {
+    const result = TranscriptEvent.safeParse(event);
+    if (result.success) parsed.push(result.data);
+    else issues.push(...fieldIssues(result.error, `events[${index}]`));
+  });
+  if (issues.length > 0) {
+    const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+    throw new PaddockError(ErrorCode.ValidationFailed, `invalid run events: ${summary}`, {
+      issues,
+    });
+  }
+  return parsed;
 }
 
 /** Zero usage: where a run's totals start. */

@@ -1,13 +1,13 @@
 import {
   decodeJsonRow,
   ErrorCode,
-  type FieldIssue,
-  fieldIssues,
   followLog,
   PaddockError,
   parseInput,
+  parseTranscriptEvents,
   type RunEventLog,
-  type RunLogCursor,
+  RunEventReadOptions,
+  RunLogCursor,
   type StoredTranscriptEvent,
   TranscriptEvent,
 } from '@paddock/core';
@@ -23,11 +23,6 @@ export type PostgresRunEventLogOptions = z.input<typeof PostgresRunEventLogOptio
 
 const RunUid = z.string().min(1).max(256);
 const Seq = z.int().nonnegative();
-const Cursor = z.strictObject({ sourceOffset: z.int().nonnegative() });
-const ReadOptions = z.strictObject({
-  afterSeq: Seq.default(0),
-  limit: z.int().min(1).max(1_000).default(1_000),
-});
 
 const EventRow = z.object({ seq: z.int().positive(), json: z.string() });
 const HeadRow = z.object({ last_seq: z.int().nonnegative(), source_offset: z.int().nonnegative() });
@@ -37,29 +32,6 @@ const FOLLOW_PAGE = 1_000;
 function parseRow(row: unknown): StoredTranscriptEvent {
   const decoded = decodeJsonRow(row, EventRow, TranscriptEvent, 'run_events');
   return { ...decoded.document, seq: decoded.row.seq };
-}
-
-/** Validates every event of a batch, so the error names each bad one (`events[2].ts`). */
-function parseEvents(events: unknown): TranscriptEvent[] {
-  if (!Array.isArray(events)) {
-    throw new PaddockError(ErrorCode.ValidationFailed, 'invalid run events: not an array', {
-      issues: [{ path: 'events', message: 'must be an array' }],
-    });
-  }
-  const parsed: TranscriptEvent[] = [];
-  const issues: FieldIssue[] = [];
-  events.forEach((event: unknown, index) => {
-    const result = TranscriptEvent.safeParse(event);
-    if (result.success) parsed.push(result.data);
-    else issues.push(...fieldIssues(result.error, `events[${index}]`));
-  });
-  if (issues.length > 0) {
-    const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-    throw new PaddockError(ErrorCode.ValidationFailed, `invalid run events: ${summary}`, {
-      issues,
-    });
-  }
-  return parsed;
 }
 
 /**
@@ -87,9 +59,11 @@ export class PostgresRunEventLog implements RunEventLog {
     cursor?: RunLogCursor,
   ): Promise<StoredTranscriptEvent[]> {
     const uid = parseInput(RunUid, runUid, 'run uid', 'runUid');
-    const parsed = parseEvents(events);
+    const parsed = parseTranscriptEvents(events);
     const position =
-      cursor === undefined ? undefined : parseInput(Cursor, cursor, 'run log cursor', 'cursor');
+      cursor === undefined
+        ? undefined
+        : parseInput(RunLogCursor, cursor, 'run log cursor', 'cursor');
     if (parsed.length === 0 && position === undefined) return [];
     this.#handle.assertOpen('append run events');
     const { database } = this.#handle;
@@ -138,7 +112,7 @@ export class PostgresRunEventLog implements RunEventLog {
     options: { afterSeq?: number; limit?: number } = {},
   ): Promise<StoredTranscriptEvent[]> {
     const uid = parseInput(RunUid, runUid, 'run uid', 'runUid');
-    const { afterSeq, limit } = parseInput(ReadOptions, options, 'run event read options');
+    const { afterSeq, limit } = parseInput(RunEventReadOptions, options, 'run event read options');
     return this.#read(uid, afterSeq, limit);
   }
 
