@@ -313,7 +313,10 @@ export {
   RunGrant,
   type UsageLedger,
   type UsageScope,
+  type UsageScopeField,
+  type UsageScopeTerms,
   type UsageTotals,
+  usageScopeTerms,
 } from './usage-ledger.ts';
 export {
   type FieldIssue,

@@ -4,6 +4,7 @@
  * it; implementations live in @paddock/gateway (memory) and @paddock/store-sqlite.
  */
 import { z } from 'zod';
+import { ErrorCode, PaddockError } from './errors.ts';
 import type { TranscriptEventInput } from './transcript.ts';
 
 const Count = z.int().nonnegative();
@@ -54,6 +55,37 @@ export type UsageScope =
   | { user: string; since: Date }
   | { namespace: string; since: Date }
   | { agent: string; namespace: string; since: Date };
+
+/** The fields of a call that a scope compares, named as in {@link LlmCallRecord}. */
+export type UsageScopeField = 'runUid' | 'user' | 'namespace' | 'agent';
+
+/** A scope as conditions on a call: each field equal to its value, and the call at or after `sinceMs`. */
+export type UsageScopeTerms = { equal: Array<[UsageScopeField, string]>; sinceMs?: number };
+
+/**
+ * The conditions of `scope` (a run's calls have no time bound), in a fixed order, for a ledger to
+ * turn into its query. Throws `validation_failed` when `since` is not a valid date.
+ */
+export function usageScopeTerms(scope: UsageScope): UsageScopeTerms {
+  if ('runUid' in scope) return { equal: [['runUid', scope.runUid]] };
+  const sinceMs = scope.since.getTime();
+  if (!Number.isFinite(sinceMs)) {
+    throw new PaddockError(ErrorCode.ValidationFailed, 'usage totals: since is not a valid date', {
+      issues: [{ path: 'since', message: 'is not a valid date' }],
+    });
+  }
+  if ('agent' in scope) {
+    return {
+      equal: [
+        ['namespace', scope.namespace],
+        ['agent', scope.agent],
+      ],
+      sinceMs,
+    };
+  }
+  if ('user' in scope) return { equal: [['user', scope.user]], sinceMs };
+  return { equal: [['namespace', scope.namespace]], sinceMs };
+}
 
 /** Sums over a scope; `calls` counts every recorded call, refused and failed ones included. */
 export type UsageTotals = {

@@ -5,7 +5,9 @@ import {
   parseInput,
   type UsageLedger,
   type UsageScope,
+  type UsageScopeField,
   type UsageTotals,
+  usageScopeTerms,
 } from '@paddock/core';
 import { z } from 'zod';
 import { databaseOf, hasOneSource, SOURCE_SHAPE } from './database.ts';
@@ -89,24 +91,23 @@ export class PostgresUsageLedger implements UsageLedger {
   }
 }
 
+/** The column of each field a usage scope compares. */
+const COLUMN = {
+  runUid: 'run_uid',
+  user: 'user_id',
+  namespace: 'namespace',
+  agent: 'agent',
+} as const satisfies Record<UsageScopeField, string>;
+
 function scopeClause(scope: UsageScope): { where: string; params: Array<string | number> } {
-  if ('runUid' in scope) return { where: 'run_uid = $1', params: [scope.runUid] };
-  const sinceMs = scope.since.getTime();
-  if (!Number.isFinite(sinceMs)) {
-    throw new PaddockError(ErrorCode.ValidationFailed, 'usage totals: since is not a valid date', {
-      issues: [{ path: 'since', message: 'is not a valid date' }],
-    });
+  const { equal, sinceMs } = usageScopeTerms(scope);
+  const clauses = equal.map(([field], i) => `${COLUMN[field]} = $${i + 1}`);
+  const params: Array<string | number> = equal.map(([, value]) => value);
+  if (sinceMs !== undefined) {
+    params.push(sinceMs);
+    clauses.push(`time_ms >= $${params.length}`);
   }
-  if ('agent' in scope) {
-    return {
-      where: 'namespace = $1 AND agent = $2 AND time_ms >= $3',
-      params: [scope.namespace, scope.agent, sinceMs],
-    };
-  }
-  if ('user' in scope) {
-    return { where: 'user_id = $1 AND time_ms >= $2', params: [scope.user, sinceMs] };
-  }
-  return { where: 'namespace = $1 AND time_ms >= $2', params: [scope.namespace, sinceMs] };
+  return { where: clauses.join(' AND '), params };
 }
 
 /**

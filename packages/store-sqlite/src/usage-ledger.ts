@@ -5,7 +5,9 @@ import {
   parseInput,
   type UsageLedger,
   type UsageScope,
+  type UsageScopeField,
   type UsageTotals,
+  usageScopeTerms,
 } from '@paddock/core';
 import { z } from 'zod';
 import { Connection } from './connection.ts';
@@ -90,24 +92,23 @@ export class SqliteUsageLedger implements UsageLedger {
   }
 }
 
+/** The column of each field a usage scope compares. */
+const COLUMN = {
+  runUid: 'run_uid',
+  user: 'user_id',
+  namespace: 'namespace',
+  agent: 'agent',
+} as const satisfies Record<UsageScopeField, string>;
+
 function scopeClause(scope: UsageScope): { where: string; params: Array<string | number> } {
-  if ('runUid' in scope) return { where: 'run_uid = ?', params: [scope.runUid] };
-  const sinceMs = scope.since.getTime();
-  if (!Number.isFinite(sinceMs)) {
-    throw new PaddockError(ErrorCode.ValidationFailed, 'usage totals: since is not a valid date', {
-      issues: [{ path: 'since', message: 'is not a valid date' }],
-    });
+  const { equal, sinceMs } = usageScopeTerms(scope);
+  const clauses = equal.map(([field]) => `${COLUMN[field]} = ?`);
+  const params: Array<string | number> = equal.map(([, value]) => value);
+  if (sinceMs !== undefined) {
+    clauses.push('time_ms >= ?');
+    params.push(sinceMs);
   }
-  if ('agent' in scope) {
-    return {
-      where: 'namespace = ? AND agent = ? AND time_ms >= ?',
-      params: [scope.namespace, scope.agent, sinceMs],
-    };
-  }
-  if ('user' in scope) {
-    return { where: 'user_id = ? AND time_ms >= ?', params: [scope.user, sinceMs] };
-  }
-  return { where: 'namespace = ? AND time_ms >= ?', params: [scope.namespace, sinceMs] };
+  return { where: clauses.join(' AND '), params };
 }
 
 /**
