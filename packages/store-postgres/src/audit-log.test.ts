@@ -1,47 +1,22 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ErrorCode } from '@paddock/core';
 import {
   assertRejectsWith,
   auditRecord,
-  type PostgresTestServer,
   postgresSkipReason,
   runAuditLogContract,
-  startPostgres,
 } from '@paddock/testkit';
-import { openPostgresAuditLog, type PostgresAuditLog } from './index.ts';
+import { openPostgresAuditLog } from './index.ts';
+import { logReplicas, postgresForFile } from './test-database.ts';
 
-let server: PostgresTestServer | undefined;
-before(async () => {
-  if (postgresSkipReason === undefined) server = await startPostgres();
-});
-after(async () => {
-  await server?.stop();
-});
-
-async function freshUrl(): Promise<string> {
-  assert.ok(server, 'the PostgreSQL server');
-  return server.createDatabase();
-}
+const { freshUrl, sql } = postgresForFile();
 
 describe('PostgreSQL audit log', { skip: postgresSkipReason }, () => {
   // `connect` opens another replica: its own pool and LISTEN connection on the same database.
   runAuditLogContract('postgres', async () => {
     const url = await freshUrl();
-    const handles: PostgresAuditLog[] = [await openPostgresAuditLog({ url })];
-    const [log] = handles;
-    assert.ok(log);
-    return {
-      log,
-      connect: async () => {
-        const handle = await openPostgresAuditLog({ url });
-        handles.push(handle);
-        return handle;
-      },
-      cleanup: async () => {
-        for (const handle of handles) await handle.close();
-      },
-    };
+    return logReplicas(() => openPostgresAuditLog({ url }));
   });
 
   it('keeps appended records across a reopen', async () => {
@@ -64,15 +39,11 @@ describe('PostgreSQL audit log', { skip: postgresSkipReason }, () => {
   });
 
   it('reports a corrupt row as internal instead of returning it', async () => {
-    assert.ok(server);
     const url = await freshUrl();
     const log = await openPostgresAuditLog({ url });
     try {
       await log.append(auditRecord(1));
-      await server.sql(
-        new URL(url).pathname.slice(1),
-        `UPDATE audit_log SET json = '{"id":"a-1"}'`,
-      );
+      await sql(url, `UPDATE audit_log SET json = '{"id":"a-1"}'`);
       await assertRejectsWith(log.query(), ErrorCode.Internal);
     } finally {
       await log.close();

@@ -1,29 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ErrorCode } from '@paddock/core';
 import {
   assertRejectsWith,
-  type PostgresTestServer,
   postgresSkipReason,
   resourceEvent,
   runEventLogContract,
-  startPostgres,
   within,
 } from '@paddock/testkit';
 import { openPostgresEventLog } from './index.ts';
+import { postgresForFile } from './test-database.ts';
 
-let server: PostgresTestServer | undefined;
-before(async () => {
-  if (postgresSkipReason === undefined) server = await startPostgres();
-});
-after(async () => {
-  await server?.stop();
-});
-
-async function freshUrl(): Promise<string> {
-  assert.ok(server, 'the PostgreSQL server');
-  return server.createDatabase();
-}
+const { freshUrl, sql } = postgresForFile();
 
 describe('PostgreSQL event log', { skip: postgresSkipReason }, () => {
   runEventLogContract('postgres', async () => {
@@ -93,15 +81,11 @@ describe('PostgreSQL event log', { skip: postgresSkipReason }, () => {
   });
 
   it('reports a corrupt row as internal instead of returning it', async () => {
-    assert.ok(server);
     const url = await freshUrl();
     const log = await openPostgresEventLog({ url });
     try {
       await log.record(resourceEvent(1));
-      await server.sql(
-        new URL(url).pathname.slice(1),
-        `UPDATE events SET json = '{"kind":"Sandbox"}'`,
-      );
+      await sql(url, `UPDATE events SET json = '{"kind":"Sandbox"}'`);
       await assertRejectsWith(log.query(), ErrorCode.Internal);
     } finally {
       await log.close();

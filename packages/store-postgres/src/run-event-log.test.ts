@@ -1,50 +1,23 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ErrorCode } from '@paddock/core';
 import {
   assertRejectsWith,
-  type PostgresTestServer,
   postgresSkipReason,
   runEvent,
   runRunEventLogContract,
-  startPostgres,
   within,
 } from '@paddock/testkit';
-import { openPostgresRunEventLog, type PostgresRunEventLog } from './index.ts';
+import { openPostgresRunEventLog } from './index.ts';
+import { logReplicas, postgresForFile } from './test-database.ts';
 
-let server: PostgresTestServer | undefined;
-before(async () => {
-  if (postgresSkipReason === undefined) server = await startPostgres();
-});
-after(async () => {
-  await server?.stop();
-});
-
-async function freshUrl(): Promise<string> {
-  assert.ok(server, 'the PostgreSQL server');
-  return server.createDatabase();
-}
-
-const databaseName = (url: string) => new URL(url).pathname.slice(1);
+const { freshUrl, sql } = postgresForFile();
 
 describe('PostgreSQL run event log', { skip: postgresSkipReason, timeout: 60_000 }, () => {
   // `connect` opens another replica: its own pool and LISTEN connection on the same database.
   runRunEventLogContract('postgres', async () => {
     const url = await freshUrl();
-    const handles: PostgresRunEventLog[] = [await openPostgresRunEventLog({ url })];
-    const [log] = handles;
-    assert.ok(log);
-    return {
-      log,
-      connect: async () => {
-        const handle = await openPostgresRunEventLog({ url });
-        handles.push(handle);
-        return handle;
-      },
-      cleanup: async () => {
-        for (const handle of handles) await handle.close();
-      },
-    };
+    return logReplicas(() => openPostgresRunEventLog({ url }));
   });
 
   it('numbers appends of three replicas without gaps, each batch contiguous, followed by a fourth', async () => {
@@ -90,13 +63,12 @@ describe('PostgreSQL run event log', { skip: postgresSkipReason, timeout: 60_000
   });
 
   it('rolls back the events and the cursor together when the transaction fails', async () => {
-    assert.ok(server);
     const url = await freshUrl();
     const log = await openPostgresRunEventLog({ url });
     try {
       await log.append('run', [runEvent(1)], { sourceOffset: 5 });
-      await server.sql(
-        databaseName(url),
+      await sql(
+        url,
         `CREATE FUNCTION fail_third() RETURNS trigger LANGUAGE plpgsql AS $$
            BEGIN IF NEW.seq = 3 THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$;
          CREATE TRIGGER fail_third BEFORE INSERT ON run_events FOR EACH ROW EXECUTE FUNCTION fail_third();`,
@@ -125,12 +97,11 @@ describe('PostgreSQL run event log', { skip: postgresSkipReason, timeout: 60_000
   });
 
   it('reports a corrupt row as internal instead of returning it', async () => {
-    assert.ok(server);
     const url = await freshUrl();
     const log = await openPostgresRunEventLog({ url });
     try {
       await log.append('run', [runEvent(1)]);
-      await server.sql(databaseName(url), `UPDATE run_events SET json = '{"type":"log"}'`);
+      await sql(url, `UPDATE run_events SET json = '{"type":"log"}'`);
       await assertRejectsWith(log.read('run'), ErrorCode.Internal);
     } finally {
       await log.close();

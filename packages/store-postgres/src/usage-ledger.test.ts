@@ -1,28 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ErrorCode } from '@paddock/core';
 import {
   assertRejectsWith,
   llmCall,
-  type PostgresTestServer,
   postgresSkipReason,
   runUsageLedgerContract,
-  startPostgres,
 } from '@paddock/testkit';
 import { openPostgresDatabase, openPostgresUsageLedger } from './index.ts';
+import { postgresForFile } from './test-database.ts';
 
-let server: PostgresTestServer | undefined;
-before(async () => {
-  if (postgresSkipReason === undefined) server = await startPostgres();
-});
-after(async () => {
-  await server?.stop();
-});
-
-async function freshUrl(): Promise<string> {
-  assert.ok(server, 'the PostgreSQL server');
-  return server.createDatabase();
-}
+const { freshUrl } = postgresForFile();
 
 describe('PostgreSQL usage ledger', { skip: postgresSkipReason }, () => {
   runUsageLedgerContract('postgres', async () => {
