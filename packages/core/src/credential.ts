@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ErrorCode, PaddockError } from './errors.ts';
 import { NamespaceName, ResourceName, Timestamp } from './metadata.ts';
 
 /**
@@ -19,6 +20,17 @@ export const GATEWAY_CREDENTIALS = { anthropic: 'anthropic', openai: 'openai' } 
 
 /** Largest value a credential may hold (a login directory's tar archive included). */
 export const MAX_CREDENTIAL_BYTES = 512 * 1024;
+
+/** Checks a value to store: 1 to {@link MAX_CREDENTIAL_BYTES} bytes, else `validation_failed`. */
+export function assertCredentialValue(value: Uint8Array): void {
+  if (value.byteLength === 0 || value.byteLength > MAX_CREDENTIAL_BYTES) {
+    throw new PaddockError(
+      ErrorCode.ValidationFailed,
+      `a credential value must hold 1 to ${MAX_CREDENTIAL_BYTES} bytes (got ${value.byteLength})`,
+      { issues: [{ path: 'value', message: 'empty or too large' }] },
+    );
+  }
+}
 
 /**
  * A stored credential as the API shows it: its name, kind and who made it — never its value.

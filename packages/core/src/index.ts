@@ -35,6 +35,7 @@ export {
   setCondition,
 } from './conditions.ts';
 export {
+  assertCredentialValue,
   Credential,
   CredentialAuditAction,
   type CredentialInput,

@@ -1,12 +1,12 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
+  assertCredentialValue,
   Credential,
   type CredentialInput,
   type CredentialSecret,
   type CredentialStore,
   ErrorCode,
-  MAX_CREDENTIAL_BYTES,
   PaddockError,
   parseInput,
 } from '@paddock/core';
@@ -113,13 +113,7 @@ export class SqliteCredentialStore implements CredentialStore {
     options: { replace?: boolean } = {},
   ): Promise<Credential> {
     const parsed = parseInput(Credential, input, 'credential');
-    if (value.byteLength === 0 || value.byteLength > MAX_CREDENTIAL_BYTES) {
-      throw new PaddockError(
-        ErrorCode.ValidationFailed,
-        `a credential value must hold 1 to ${MAX_CREDENTIAL_BYTES} bytes (got ${value.byteLength})`,
-        { issues: [{ path: 'value', message: 'empty or too large' }] },
-      );
-    }
+    assertCredentialValue(value);
     const what = describeRow(parsed.namespace, parsed.name);
     return this.#connection.write({ operation: 'store', object: what }, () => {
       const existing = this.#connection

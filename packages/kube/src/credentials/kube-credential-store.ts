@@ -1,11 +1,11 @@
 import {
+  assertCredentialValue,
   Credential,
   type CredentialInput,
   type CredentialSecret,
   type CredentialStore,
   ErrorCode,
   isPaddockError,
-  MAX_CREDENTIAL_BYTES,
   PaddockError,
   parseInput,
   ResourceName,
@@ -75,13 +75,7 @@ export class KubeCredentialStore implements CredentialStore {
     options: { replace?: boolean } = {},
   ): Promise<Credential> {
     const parsed = parseInput(Credential, input, 'credential');
-    if (value.byteLength === 0 || value.byteLength > MAX_CREDENTIAL_BYTES) {
-      throw new PaddockError(
-        ErrorCode.ValidationFailed,
-        `a credential value must hold 1 to ${MAX_CREDENTIAL_BYTES} bytes (got ${value.byteLength})`,
-        { issues: [{ path: 'value', message: 'empty or too large' }] },
-      );
-    }
+    assertCredentialValue(value);
     const { namespace, name } = parsed;
     const alreadyExists = () =>
       new PaddockError(ErrorCode.AlreadyExists, `${what(namespace, name)} already exists`, {
