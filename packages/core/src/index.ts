@@ -194,6 +194,7 @@ export {
   type ExitStatus,
   type FileInfo,
   type FileType,
+  fileModeOctal,
   type ProcessHandle,
   type ProcessInfo,
   type ProvisionRequest,

@@ -1,3 +1,4 @@
+import { ErrorCode, PaddockError } from './errors.ts';
 import type { LimitsMechanism } from './sandbox.ts';
 import type { SandboxEnvironment, TemplateKind } from './template.ts';
 
@@ -226,6 +227,20 @@ export type FileInfo = {
   mode: number;
   modifiedAt: string;
 };
+
+/**
+ * The `mode` of a `SandboxFiles.write` checked (permission bits 0 to 0o7777, else
+ * `validation_failed`) and written in octal, as chmod takes it; `''` when none was given.
+ */
+export function fileModeOctal(mode: number | undefined): string {
+  if (mode === undefined) return '';
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
+    throw new PaddockError(ErrorCode.ValidationFailed, `invalid file mode ${mode}`, {
+      issues: [{ path: 'mode', message: 'must be permission bits from 0 to 0o7777' }],
+    });
+  }
+  return mode.toString(8);
+}
 
 /**
  * Files inside a sandbox, addressed by absolute paths as the sandbox sees them. Only paths under

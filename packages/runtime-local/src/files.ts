@@ -3,6 +3,7 @@ import {
   ErrorCode,
   type FileInfo,
   type FileType,
+  fileModeOctal,
   PaddockError,
   type ProcessHandle,
   type SandboxFiles,
@@ -147,16 +148,6 @@ function fileType(letter: string): FileType {
   return 'other';
 }
 
-function checkMode(mode: number | undefined): string {
-  if (mode === undefined) return '';
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
-    throw new PaddockError(ErrorCode.ValidationFailed, `invalid file mode ${mode}`, {
-      issues: [{ path: 'mode', message: 'must be permission bits from 0 to 0o7777' }],
-    });
-  }
-  return mode.toString(8);
-}
-
 /**
  * The files API of a sandbox, performed inside it as the sandbox user (like `kubectl cp`):
  * Paddock never opens a sandbox's files on the host as root, where a link planted by the
@@ -195,7 +186,7 @@ export function sandboxFiles(run: RunInSandbox): SandboxFiles {
       new Uint8Array(await perform(ref, 'read', path, [confinePath(path)])),
     write: async (ref, path, data, options) => {
       const target = confinePath(path);
-      await perform(ref, 'write', path, [target, checkMode(options?.mode)], data);
+      await perform(ref, 'write', path, [target, fileModeOctal(options?.mode)], data);
     },
     list: async (ref, path) => {
       const dir = confinePath(path);

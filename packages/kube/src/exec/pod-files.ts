@@ -3,6 +3,7 @@ import {
   ErrorCode,
   type FileInfo,
   type FileType,
+  fileModeOctal,
   PaddockError,
   type ProcessHandle,
   type SandboxFiles,
@@ -71,7 +72,7 @@ export function podFiles(options: PodFilesOptions): SandboxFiles {
     read: async (ref, path) => new Uint8Array(await perform(ref, 'read', path, [confine(path)])),
     write: async (ref, path, data, writeOptions) => {
       const target = confine(path);
-      await perform(ref, 'write', path, [target, modeArg(writeOptions?.mode)], data);
+      await perform(ref, 'write', path, [target, fileModeOctal(writeOptions?.mode)], data);
     },
     list: async (ref, path) => {
       const dir = confine(path);
@@ -153,16 +154,6 @@ function fileType(mode: number): FileType {
     default:
       return 'other';
   }
-}
-
-function modeArg(mode: number | undefined): string {
-  if (mode === undefined) return '';
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
-    throw new PaddockError(ErrorCode.ValidationFailed, `invalid file mode ${mode}`, {
-      issues: [{ path: 'mode', message: 'must be permission bits from 0 to 0o7777' }],
-    });
-  }
-  return mode.toString(8);
 }
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
