@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { isPaddockError } from '@paddock/core';
 import {
   type ApiRequest,
+  accessOf,
   CONTROLLER_LEASE,
   CONTROLLER_PERMISSIONS,
   INSTANCE_RESOURCES,
@@ -30,48 +31,6 @@ import {
   uniqueName,
 } from '@paddock/testkit';
 import { LEASE_NAME, startKubeController } from './kube-controller.ts';
-
-type Access = { verb: string; group: string; resource: string; namespace?: string; name?: string };
-
-/** What RBAC checks for a request: its verb, group, resource (with subresource), namespace, name. */
-function accessOf(request: ApiRequest): Access | 'discovery' {
-  const parts = request.path.split('?')[0]?.split('/').filter(Boolean) ?? [];
-  const [root, ...rest] = parts;
-  const afterVersion = root === 'api' ? rest.slice(1) : rest.slice(2);
-  const group = root === 'api' ? '' : (rest[0] ?? '');
-  if (afterVersion.length === 0) return 'discovery';
-  let namespace: string | undefined;
-  let tail = afterVersion;
-  if (tail[0] === 'namespaces' && tail.length > 2) {
-    namespace = tail[1];
-    tail = tail.slice(2);
-  }
-  const [plural = '', name, subresource] = tail;
-  const method = request.method.toUpperCase();
-  const verb =
-    request.watch === true
-      ? 'watch'
-      : method === 'GET'
-        ? name === undefined
-          ? 'list'
-          : 'get'
-        : method === 'POST'
-          ? 'create'
-          : method === 'PUT'
-            ? 'update'
-            : method === 'PATCH'
-              ? 'patch'
-              : name === undefined
-                ? 'deletecollection'
-                : 'delete';
-  return {
-    verb,
-    group,
-    resource: subresource === undefined ? plural : `${plural}/${subresource}`,
-    ...(namespace === undefined ? {} : { namespace }),
-    ...(name === undefined ? {} : { name }),
-  };
-}
 
 describe("the controller's RBAC is exactly what it uses", { skip: kubeSkipReason ?? false }, () => {
   let server: KubeTestServer;

@@ -70,10 +70,13 @@ export {
   releaseSelector,
 } from './install/install-meta.ts';
 export {
+  type Access,
+  accessOf,
   CONTROLLER_LEASE,
   CONTROLLER_PERMISSIONS,
   type Permission,
   PermissionSource,
+  SERVER_PERMISSIONS,
 } from './install/rbac.ts';
 export {
   type ClusterCapabilities,

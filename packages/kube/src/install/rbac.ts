@@ -6,6 +6,7 @@
  * the pod runtime's own table of the kinds it writes (`INSTANCE_RESOURCES`).
  */
 import { API_GROUP, KINDS } from '@paddock/core';
+import type { ApiRequest } from '../client/kube-client.ts';
 import { INSTANCE_RESOURCES, INSTANCE_SUBRESOURCES } from '../runtime/api-paths.ts';
 import { InstallComponent, type KubeObject, meta, resourceName } from './install-meta.ts';
 import type { InstallValues } from './values.ts';
@@ -271,4 +272,52 @@ export function rbacObjects(values: InstallValues) {
   const [controller, server] = WHO.map((who) => rbacFor(values, who));
   if (controller === undefined || server === undefined) throw new Error('unreachable');
   return { controller, server };
+}
+
+export type Access = {
+  verb: string;
+  group: string;
+  resource: string;
+  namespace?: string;
+  name?: string;
+};
+
+/** What RBAC checks for a request: its verb, group, resource (with subresource), namespace, name. */
+export function accessOf(request: ApiRequest): Access | 'discovery' {
+  const parts = request.path.split('?')[0]?.split('/').filter(Boolean) ?? [];
+  const [root, ...rest] = parts;
+  const afterVersion = root === 'api' ? rest.slice(1) : rest.slice(2);
+  const group = root === 'api' ? '' : (rest[0] ?? '');
+  if (afterVersion.length === 0) return 'discovery';
+  let namespace: string | undefined;
+  let tail = afterVersion;
+  if (tail[0] === 'namespaces' && tail.length > 2) {
+    namespace = tail[1];
+    tail = tail.slice(2);
+  }
+  const [plural = '', name, subresource] = tail;
+  const method = request.method.toUpperCase();
+  const verb =
+    request.watch === true
+      ? 'watch'
+      : method === 'GET'
+        ? name === undefined
+          ? 'list'
+          : 'get'
+        : method === 'POST'
+          ? 'create'
+          : method === 'PUT'
+            ? 'update'
+            : method === 'PATCH'
+              ? 'patch'
+              : name === undefined
+                ? 'deletecollection'
+                : 'delete';
+  return {
+    verb,
+    group,
+    resource: subresource === undefined ? plural : `${plural}/${subresource}`,
+    ...(namespace === undefined ? {} : { namespace }),
+    ...(name === undefined ? {} : { name }),
+  };
 }
