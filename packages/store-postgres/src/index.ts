@@ -1,5 +1,11 @@
-// Public surface of @paddock/store-postgres: the logs a cluster's server replicas share.
+// Public surface of @paddock/store-postgres: the logs and API keys a cluster's server replicas
+// share.
 
+export {
+  openPostgresApiKeyStore,
+  PostgresApiKeyStore,
+  PostgresApiKeyStoreOptions,
+} from './api-key-store.ts';
 export { openPostgresAuditLog, PostgresAuditLog, PostgresAuditLogOptions } from './audit-log.ts';
 export {
   openPostgresDatabase,

@@ -1,9 +1,10 @@
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { z } from 'zod';
 import { v1 } from './migrations/v1.ts';
+import { v2 } from './migrations/v2.ts';
 
 /** The migrations, one file per version: `MIGRATIONS[i]` takes the schema from `i` to `i + 1`. */
-const MIGRATIONS: readonly string[] = [v1];
+const MIGRATIONS: readonly string[] = [v1, v2];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

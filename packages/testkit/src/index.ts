@@ -1,5 +1,10 @@
 // Public surface of @paddock/testkit: contract suites shared by every implementation of a seam.
 
+export {
+  type ApiKeyStoreUnderTest,
+  apiKeyRecord,
+  runApiKeyStoreContract,
+} from './api-key-store-contract.ts';
 export { type AuditLogUnderTest, auditRecord, runAuditLogContract } from './audit-log-contract.ts';
 export {
   type CredentialStoreUnderTest,
