@@ -18,6 +18,7 @@ import type {
 import { type KubeClient, KubeCredentialStore } from '@paddock/kube';
 import { createLocalRuntime } from '@paddock/runtime-local';
 import {
+  openPostgresApiKeyStore,
   openPostgresAuditLog,
   openPostgresDatabase,
   openPostgresEventLog,
@@ -90,13 +91,14 @@ export type EngineOptions = {
    * API, sandboxes as pods, timelines from its Events; `paddock controller` reconciles them.
    * Credentials are Secrets of `credentialsNamespace` (default `paddock-system`), read and
    * written only when one is used; the server's other records (audit, API keys, transcripts,
-   * usage) stay in `home`.
+   * usage) stay in `home`, or go to `database`.
    */
   cluster?: { client: KubeClient; credentialsNamespace?: string };
   /**
-   * A PostgreSQL URL: audit, run transcripts and usage (and, on one machine, resource events)
-   * in that database, shared by every replica; API keys (and, on one machine, credentials) stay
-   * in `home`.
+   * A PostgreSQL URL: audit, API keys, run transcripts and usage (and, on one machine, resource
+   * events) in that database, shared by every replica. On a cluster that leaves nothing in
+   * `home` a second replica lacks (credentials are Secrets); on one machine, credentials and
+   * resources stay in `home`. Each replica still runs the run reconcilers (no leader election).
    */
   database?: string;
 };
@@ -132,7 +134,10 @@ export async function startEngine(
     shared === undefined
       ? await openSqliteAuditLog({ path })
       : await openPostgresAuditLog({ database: shared });
-  const apiKeys = await openSqliteApiKeyStore({ path });
+  const apiKeys =
+    shared === undefined
+      ? await openSqliteApiKeyStore({ path })
+      : await openPostgresApiKeyStore({ database: shared });
   const credentials =
     options.cluster === undefined
       ? await openSqliteCredentialStore({ path, keyFile: join(home, 'credentials.key') })
