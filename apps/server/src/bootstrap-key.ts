@@ -1,5 +1,5 @@
 import { apiKeyId, hashApiKey, issueApiKey } from '@paddock/control';
-import type { ApiKeyStore } from '@paddock/core';
+import { type ApiKeyStore, isPaddockError } from '@paddock/core';
 
 /** The owner of the bootstrap key. */
 export const BOOTSTRAP_ADMIN = 'admin';
@@ -17,14 +17,20 @@ export async function bootstrapAdminKey(
   if ((await apiKeys.list()).length > 0) return undefined;
   if (given !== undefined) {
     const id = apiKeyId(given);
-    await apiKeys.create({
-      id,
-      hash: hashApiKey(given),
-      ownerId: BOOTSTRAP_ADMIN,
-      roles: ['admin'],
-      name: 'bootstrap',
-      createdAt: now.toISOString(),
-    });
+    try {
+      await apiKeys.create({
+        id,
+        hash: hashApiKey(given),
+        ownerId: BOOTSTRAP_ADMIN,
+        roles: ['admin'],
+        name: 'bootstrap',
+        createdAt: now.toISOString(),
+      });
+    } catch (error) {
+      // Another replica sharing the database installed the same key first.
+      if (isPaddockError(error, 'already_exists')) return undefined;
+      throw error;
+    }
     return { key: undefined, id };
   }
   const { key, record } = await issueApiKey(

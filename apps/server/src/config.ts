@@ -77,8 +77,8 @@ const ServerConfig = z
      */
     kubeconfig: z.string().min(1, 'must not be empty').optional(),
     /**
-     * Where audit, run transcripts and usage live: `postgres://…` for several replicas sharing
-     * one database; SQLite in `home` when absent.
+     * Where audit, API keys, run transcripts and usage live: `postgres://…` for several
+     * replicas sharing one database; SQLite in `home` when absent.
      */
     database: z
       .string()
