@@ -96,7 +96,10 @@ describe('paddock controller on a real API server', { skip: kubeSkipReason ?? fa
         },
         { what: 'proc-1 holding the Lease' },
       );
-      assert.equal((await fetch(`${controller.url}/readyz`)).status, 200);
+      // Ready once it leads with its caches filled (503 "starting" until then).
+      await eventually(async () => (await fetch(`${controller.url}/readyz`)).status === 200, {
+        what: 'the leader ready',
+      });
       await store.create({
         apiVersion: 'paddock.dev/v1alpha1',
         kind: 'SandboxTemplate',
