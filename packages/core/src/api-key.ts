@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ErrorCode, PaddockError } from './errors.ts';
 
 /**
  * Roles of a caller. `admin` sees and touches everything; `user` sees its own sandboxes and those
@@ -30,6 +31,45 @@ export const ApiKeyRecord = z.strictObject({
   revokedAt: Timestamp.optional(),
 });
 export type ApiKeyRecord = z.infer<typeof ApiKeyRecord>;
+
+const ApiKeyRow = z.object({
+  id: z.string(),
+  json: z.string(),
+  last_used_at: z.string().nullable(),
+});
+
+/**
+ * An `api_keys` row of a SQL store read back: the record from its `json` column plus the
+ * `last_used_at` column. A row that fails the check is `internal`, naming the row's `id`.
+ * Shared by the SQL stores (SQLite, PostgreSQL), which hold the same table.
+ */
+export function decodeApiKeyRow(row: unknown): ApiKeyRecord {
+  const parsed = ApiKeyRow.safeParse(row);
+  let value: unknown;
+  if (parsed.success) {
+    try {
+      const stored: unknown = JSON.parse(parsed.data.json);
+      const lastUsedAt = parsed.data.last_used_at;
+      value = lastUsedAt === null ? stored : { ...Object(stored), lastUsedAt };
+    } catch {
+      value = undefined;
+    }
+  }
+  const checked = ApiKeyRecord.safeParse(value);
+  if (!parsed.success || !checked.success) {
+    const id = parsed.success ? parsed.data.id : null;
+    throw new PaddockError(ErrorCode.Internal, `a corrupt row in the api_keys table (${id})`, {
+      id,
+    });
+  }
+  return checked.data;
+}
+
+/** The record as an `api_keys` row's `json` column holds it: without `lastUsedAt`, which has its own column. */
+export function apiKeyRowJson(record: ApiKeyRecord): string {
+  const { lastUsedAt: _, ...rest } = record;
+  return JSON.stringify(rest);
+}
 
 /**
  * Where API keys live (SQLite locally). Implementations validate records with `ApiKeyRecord`

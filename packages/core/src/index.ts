@@ -10,6 +10,8 @@ export {
 export {
   ApiKeyRecord,
   type ApiKeyStore,
+  apiKeyRowJson,
+  decodeApiKeyRow,
   Role,
 } from './api-key.ts';
 export {

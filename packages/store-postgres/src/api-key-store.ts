@@ -1,4 +1,12 @@
-import { ApiKeyRecord, type ApiKeyStore, ErrorCode, PaddockError, parseInput } from '@paddock/core';
+import {
+  ApiKeyRecord,
+  type ApiKeyStore,
+  apiKeyRowJson,
+  decodeApiKeyRow,
+  ErrorCode,
+  PaddockError,
+  parseInput,
+} from '@paddock/core';
 import { z } from 'zod';
 import { databaseOf, hasOneSource, SOURCE_SHAPE } from './database.ts';
 import type { FailureContext } from './errors.ts';
@@ -18,36 +26,6 @@ export const PostgresApiKeyStoreOptions = z
   })
   .refine(...hasOneSource);
 export type PostgresApiKeyStoreOptions = z.input<typeof PostgresApiKeyStoreOptions>;
-
-const KeyRow = z.object({ id: z.string(), json: z.string(), last_used_at: z.string().nullable() });
-
-function parseRow(row: unknown): ApiKeyRecord {
-  const parsed = KeyRow.safeParse(row);
-  let value: unknown;
-  if (parsed.success) {
-    try {
-      const stored: unknown = JSON.parse(parsed.data.json);
-      const lastUsedAt = parsed.data.last_used_at;
-      value = lastUsedAt === null ? stored : { ...Object(stored), lastUsedAt };
-    } catch {
-      value = undefined;
-    }
-  }
-  const checked = ApiKeyRecord.safeParse(value);
-  if (!parsed.success || !checked.success) {
-    const id = parsed.success ? parsed.data.id : null;
-    throw new PaddockError(ErrorCode.Internal, `a corrupt row in the api_keys table (${id})`, {
-      id,
-    });
-  }
-  return checked.data;
-}
-
-/** The record as the `json` column holds it: without `lastUsedAt`, which has its own column. */
-function storedJson(record: ApiKeyRecord): string {
-  const { lastUsedAt: _, ...rest } = record;
-  return JSON.stringify(rest);
-}
 
 const SELECT = 'SELECT id, json, last_used_at FROM api_keys';
 
@@ -79,7 +57,7 @@ export class PostgresApiKeyStore implements ApiKeyStore {
         input.hash,
         input.ownerId,
         input.createdAt,
-        storedJson(input),
+        apiKeyRowJson(input),
         input.lastUsedAt ?? null,
       ],
     );
@@ -103,7 +81,7 @@ export class PostgresApiKeyStore implements ApiKeyStore {
         : `${SELECT} WHERE owner_id = $1 ORDER BY created_at, id`,
       ownerId === undefined ? [] : [ownerId],
     );
-    return rows.map(parseRow);
+    return rows.map(decodeApiKeyRow);
   }
 
   async revoke(id: string, when: Date = this.#now()): Promise<ApiKeyRecord> {
@@ -115,10 +93,10 @@ export class PostgresApiKeyStore implements ApiKeyStore {
       if (row === undefined) {
         throw new PaddockError(ErrorCode.NotFound, `API key ${id} not found`, { id });
       }
-      const record = parseRow(row);
+      const record = decodeApiKeyRow(row);
       if (record.revokedAt !== undefined) return record;
       const revoked = { ...record, revokedAt: when.toISOString() };
-      await tx.query('UPDATE api_keys SET json = $1 WHERE id = $2', [storedJson(revoked), id]);
+      await tx.query('UPDATE api_keys SET json = $1 WHERE id = $2', [apiKeyRowJson(revoked), id]);
       return revoked;
     });
   }
@@ -144,7 +122,7 @@ export class PostgresApiKeyStore implements ApiKeyStore {
   ): Promise<ApiKeyRecord | undefined> {
     this.#handle.assertOpen(context.operation);
     const [row] = await this.#handle.database.query(context, sql, [key]);
-    return row === undefined ? undefined : parseRow(row);
+    return row === undefined ? undefined : decodeApiKeyRow(row);
   }
 }
 

@@ -1,4 +1,12 @@
-import { ApiKeyRecord, type ApiKeyStore, ErrorCode, PaddockError, parseInput } from '@paddock/core';
+import {
+  ApiKeyRecord,
+  type ApiKeyStore,
+  apiKeyRowJson,
+  decodeApiKeyRow,
+  ErrorCode,
+  PaddockError,
+  parseInput,
+} from '@paddock/core';
 import { z } from 'zod';
 import { Connection } from './connection.ts';
 
@@ -17,36 +25,6 @@ export const SqliteApiKeyStoreOptions = z.strictObject({
     .default(() => () => new Date()),
 });
 export type SqliteApiKeyStoreOptions = z.input<typeof SqliteApiKeyStoreOptions>;
-
-const KeyRow = z.object({ id: z.string(), json: z.string(), last_used_at: z.string().nullable() });
-
-function parseRow(row: unknown): ApiKeyRecord {
-  const parsed = KeyRow.safeParse(row);
-  let value: unknown;
-  if (parsed.success) {
-    try {
-      const stored: unknown = JSON.parse(parsed.data.json);
-      const lastUsedAt = parsed.data.last_used_at;
-      value = lastUsedAt === null ? stored : { ...Object(stored), lastUsedAt };
-    } catch {
-      value = undefined;
-    }
-  }
-  const checked = ApiKeyRecord.safeParse(value);
-  if (!parsed.success || !checked.success) {
-    const id = parsed.success ? parsed.data.id : null;
-    throw new PaddockError(ErrorCode.Internal, `a corrupt row in the api_keys table (${id})`, {
-      id,
-    });
-  }
-  return checked.data;
-}
-
-/** The record as the `json` column holds it: without `lastUsedAt`, which has its own column. */
-function storedJson(record: ApiKeyRecord): string {
-  const { lastUsedAt: _, ...rest } = record;
-  return JSON.stringify(rest);
-}
 
 const SELECT = 'SELECT id, json, last_used_at FROM api_keys';
 
@@ -80,7 +58,7 @@ export class SqliteApiKeyStore implements ApiKeyStore {
           input.hash,
           input.ownerId,
           input.createdAt,
-          storedJson(input),
+          apiKeyRowJson(input),
           input.lastUsedAt ?? null,
         );
     });
@@ -91,14 +69,14 @@ export class SqliteApiKeyStore implements ApiKeyStore {
     const row = this.#connection.run({ operation: 'find API key' }, () =>
       this.#connection.statement(`${SELECT} WHERE hash = ?`).get(hash),
     );
-    return row === undefined ? undefined : parseRow(row);
+    return row === undefined ? undefined : decodeApiKeyRow(row);
   }
 
   async findById(id: string): Promise<ApiKeyRecord | undefined> {
     const row = this.#connection.run({ operation: 'find API key', object: id }, () =>
       this.#connection.statement(`${SELECT} WHERE id = ?`).get(id),
     );
-    return row === undefined ? undefined : parseRow(row);
+    return row === undefined ? undefined : decodeApiKeyRow(row);
   }
 
   async list(ownerId?: string): Promise<ApiKeyRecord[]> {
@@ -109,7 +87,7 @@ export class SqliteApiKeyStore implements ApiKeyStore {
             .statement(`${SELECT} WHERE owner_id = ? ORDER BY created_at, id`)
             .all(ownerId),
     );
-    return rows.map(parseRow);
+    return rows.map(decodeApiKeyRow);
   }
 
   async revoke(id: string, when: Date = this.#now()): Promise<ApiKeyRecord> {
@@ -118,12 +96,12 @@ export class SqliteApiKeyStore implements ApiKeyStore {
       if (row === undefined) {
         throw new PaddockError(ErrorCode.NotFound, `API key ${id} not found`, { id });
       }
-      const record = parseRow(row);
+      const record = decodeApiKeyRow(row);
       if (record.revokedAt !== undefined) return record;
       const revoked = { ...record, revokedAt: when.toISOString() };
       this.#connection
         .statement('UPDATE api_keys SET json = ? WHERE id = ?')
-        .run(storedJson(revoked), id);
+        .run(apiKeyRowJson(revoked), id);
       return revoked;
     });
   }
