@@ -11,11 +11,17 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { claimHostUid, prepareClaimsDir, releaseHostUid } from './host-uid-claims.ts';
+import { HostUidClaims, prepareClaimsDir } from './host-uid-claims.ts';
 import { readState, SandboxDirs } from './sandbox-state.ts';
 import { createTestWorld, skipReason, type TestWorld } from './test-sandboxes.ts';
 
 const BASE = 2_120_000_000;
+
+/** One claim by a runtime fresh on `root` (it reads its sandboxes' uids anew). */
+const claimHostUid = (root: string, base: number, claimsDir: string) =>
+  new HostUidClaims(root, base, claimsDir).claim();
+const releaseHostUid = (root: string, uid: number, claimsDir: string) =>
+  new HostUidClaims(root, uid, claimsDir).release(uid);
 
 describe('host uid claims', () => {
   let dir: string;
@@ -39,6 +45,17 @@ describe('host uid claims', () => {
     assert.ok(existsSync(join(claims, String(BASE))), "b cannot release a's claim");
     releaseHostUid(a, BASE, claims);
     assert.equal(claimHostUid(b, BASE, claims), BASE);
+  });
+
+  it('resumes after its last claim, and goes back to the lowest uid it gives back', () => {
+    const root = join(dir, 'f');
+    mkdirSync(root);
+    const uids = new HostUidClaims(root, BASE + 40, claims);
+    assert.deepEqual([uids.claim(), uids.claim(), uids.claim()], [BASE + 40, BASE + 41, BASE + 42]);
+    uids.release(BASE + 41);
+    assert.ok(!existsSync(join(claims, String(BASE + 41))), 'the claim file is removed');
+    assert.equal(uids.claim(), BASE + 41);
+    assert.equal(uids.claim(), BASE + 43, 'past the uids it holds');
   });
 
   it('takes over a claim whose runtime no longer holds the uid', () => {

@@ -71,14 +71,12 @@ function isStale(
  */
 export class HostUidClaims {
   readonly #root: string;
-  readonly #base: number;
   readonly #claimsDir: string;
   #ours: Set<number> | undefined;
   #next: number;
 
   constructor(root: string, base: number, claimsDir = HOST_UID_CLAIMS_DIR) {
     this.#root = root;
-    this.#base = base;
     this.#claimsDir = claimsDir;
     this.#next = base;
   }
@@ -93,7 +91,7 @@ export class HostUidClaims {
       theirs.set(holder, uids);
       return uids;
     };
-    for (let uid = Math.max(this.#next, this.#base); ; uid++) {
+    for (let uid = this.#next; ; uid++) {
       if (ours.has(uid)) continue;
       if (this.#take(uid, uidsOf)) {
         ours.add(uid);
@@ -129,17 +127,4 @@ export class HostUidClaims {
     }
     return false;
   }
-}
-
-/**
- * The lowest host uid from `base` that no sandbox under `root` holds and no other runtime has
- * claimed, claimed for `root`.
- */
-export function claimHostUid(root: string, base: number, claimsDir = HOST_UID_CLAIMS_DIR): number {
-  return new HostUidClaims(root, base, claimsDir).claim();
-}
-
-/** Gives `uid` back once `root`'s sandbox that held it is destroyed. */
-export function releaseHostUid(root: string, uid: number, claimsDir = HOST_UID_CLAIMS_DIR): void {
-  new HostUidClaims(root, uid, claimsDir).release(uid);
 }
