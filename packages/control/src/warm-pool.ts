@@ -126,11 +126,9 @@ export class WarmPool {
       counters.misses += 1;
       return undefined;
     }
-    if (claimed.namespace !== WARM_POOL_NAMESPACE || claimed.name !== entry.name) {
-      // Known by another ref from now on: a sync never sees the entry's ref again.
-      this.#claimedUnrecorded.delete(entry.name);
-      if (claimed.namespace === WARM_POOL_NAMESPACE) this.#claimedUnrecorded.add(claimed.name);
-    }
+    // Known by the claimed ref from now on (a sync never sees another entry ref again).
+    this.#claimedUnrecorded.delete(entry.name);
+    if (claimed.namespace === WARM_POOL_NAMESPACE) this.#claimedUnrecorded.add(claimed.name);
     counters.hits += 1;
     return claimed;
   }
