@@ -36,7 +36,8 @@ const range = (from: number, to: number) =>
 /**
  * The RunEventLog contract (see `RunEventLog` in @paddock/core): numbering from 1 without gaps,
  * all-or-nothing batches, the cursor stored with its events, reads paged by `afterSeq`/`limit`,
- * `follow` catching up then waiting for appends (from any connection) until aborted, `remove`.
+ * `follow` catching up then waiting for appends (from any connection) until aborted or closed,
+ * `remove`.
  */
 export function runRunEventLogContract(
   name: string,
@@ -167,10 +168,19 @@ export function runRunEventLogContract(
     );
 
     it(
-      'gives appends through two connections distinct, contiguous seqs',
+      'gives appends through two connections distinct, contiguous seqs, followed in order from a third',
       withLog(async ({ log, connect }) => {
         const other = connect === undefined ? log : await connect();
+        const reader = connect === undefined ? log : await connect();
         const batches = 20;
+        const controller = new AbortController();
+        const followed: number[] = [];
+        const following = (async () => {
+          for await (const event of reader.follow('run', 0, controller.signal)) {
+            followed.push(event.seq);
+            if (followed.length === 4 * batches) controller.abort();
+          }
+        })();
         const appendAll = (handle: RunEventLog, tag: string) =>
           Promise.all(
             range(1, batches).map((i) =>
@@ -189,6 +199,18 @@ export function runRunEventLogContract(
         assert.deepEqual(seqs(stored), range(1, 4 * batches));
         const bySeq = new Map([...fromA, ...fromB].flat().map((e) => [e.seq, e]));
         for (const event of stored) assert.deepEqual(event, bySeq.get(event.seq));
+        await within(following, 10_000, 'the follower to see every append');
+        assert.deepEqual(followed, seqs(stored));
+      }),
+    );
+
+    it(
+      'ends a follow when the log is closed',
+      withLog(async ({ log }) => {
+        const iterator = log.follow('run', 0, new AbortController().signal)[Symbol.asyncIterator]();
+        const pending = within(iterator.next(), 10_000, 'follow to end');
+        await log.close();
+        assert.equal((await pending).done, true);
       }),
     );
 
