@@ -3,6 +3,7 @@
  * table the applier, `upgrade`'s prune and `uninstall` read.
  */
 import { ErrorCode, PaddockError } from '@paddock/core';
+import { resourcePath } from '../runtime/api-paths.ts';
 import type { KubeObject } from './install-meta.ts';
 
 export type InstallKind = {
@@ -83,16 +84,9 @@ export function installKind(object: Pick<KubeObject, 'apiVersion' | 'kind'>): In
   return found;
 }
 
-export function groupVersionPath(apiVersion: string): string {
-  return apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-}
-
 /** The collection of a kind (every namespace when `namespace` is undefined), or one object. */
 export function kindPath(kind: InstallKind, namespace?: string, name?: string): string {
-  let path = groupVersionPath(kind.apiVersion);
-  if (kind.isNamespaced && namespace !== undefined) path += `/namespaces/${namespace}`;
-  path += `/${kind.plural}`;
-  return name === undefined ? path : `${path}/${encodeURIComponent(name)}`;
+  return resourcePath(kind, kind.isNamespaced ? namespace : undefined, name);
 }
 
 export function objectPathOf(object: KubeObject): string {

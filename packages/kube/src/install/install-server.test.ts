@@ -15,6 +15,7 @@ import { KubeClient } from '../client/kube-client.ts';
 import type { CustomResourceDefinition } from '../crds/crds.ts';
 import { paddockCrds } from '../crds/crds.ts';
 import { installCrds } from '../crds/install.ts';
+import { groupVersionPath } from '../runtime/api-paths.ts';
 import {
   applyCrds,
   applyObject,
@@ -23,7 +24,7 @@ import {
   releaseObjects,
   uninstall,
 } from './applier.ts';
-import { groupVersionPath, INSTALL_KINDS } from './install-kinds.ts';
+import { INSTALL_KINDS } from './install-kinds.ts';
 import { INSTALL_FIELD_MANAGER } from './install-meta.ts';
 import { renderInstall } from './render.ts';
 import { resolveValues } from './values.ts';
