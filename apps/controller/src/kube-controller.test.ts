@@ -2,23 +2,16 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { SANDBOX_FINALIZER } from '@paddock/control';
 import { type AnyResource, isPaddockError, type Sandbox } from '@paddock/core';
-import {
-  installCoreApiTestCrds,
-  installCrds,
-  KubeClient,
-  type KubeEvent,
-  KubeStore,
-  paddockCrds,
-} from '@paddock/kube';
+import { CONTROLLER_LEASE, KubeClient, type KubeEvent, type KubeStore } from '@paddock/kube';
 import {
   eventually,
   type KubeTestServer,
   kubeSkipReason,
   MemoryRuntime,
-  startKubeTestServer,
   uniqueName,
 } from '@paddock/testkit';
-import { type KubeController, LEASE_NAME, startKubeController } from './kube-controller.ts';
+import { type KubeController, startKubeController } from './kube-controller.ts';
+import { startTestCluster, type TestCluster } from './test-cluster.ts';
 
 const apiVersion = 'paddock.dev/v1alpha1' as const;
 const quiet = () => {};
@@ -26,6 +19,7 @@ const quiet = () => {};
 describe('the Kubernetes controller on a real API server', {
   skip: kubeSkipReason ?? false,
 }, () => {
+  let cluster: TestCluster;
   let server: KubeTestServer;
   let client: KubeClient;
   let store: KubeStore;
@@ -33,11 +27,8 @@ describe('the Kubernetes controller on a real API server', {
   const clients: KubeClient[] = [];
 
   before(async () => {
-    server = await startKubeTestServer();
-    client = await KubeClient.fromKubeconfig(server.kubeconfig);
-    await installCrds(client, paddockCrds());
-    await installCoreApiTestCrds(client, server);
-    store = new KubeStore(client);
+    cluster = await startTestCluster();
+    ({ server, client, store } = cluster);
   });
   // Controllers reconcile every namespace: each case's must be gone before the next starts.
   afterEach(async () => {
@@ -45,9 +36,7 @@ describe('the Kubernetes controller on a real API server', {
   });
   after(async () => {
     for (const c of clients) c.close();
-    await store?.close();
-    client?.close();
-    await server?.stop();
+    await cluster?.stop();
   });
 
   /** A candidate with its own client, as another process would have, and short lease times. */
@@ -82,7 +71,7 @@ describe('the Kubernetes controller on a real API server', {
     try {
       const lease = await client.request<{ spec?: { holderIdentity?: string } }>(
         'GET',
-        `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${LEASE_NAME}`,
+        `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${CONTROLLER_LEASE}`,
       );
       return lease.spec?.holderIdentity;
     } catch (error) {

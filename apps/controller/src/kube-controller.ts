@@ -3,15 +3,13 @@ import { type SandboxController, startSandboxController } from '@paddock/control
 import type { SandboxRuntime } from '@paddock/core';
 import { closeServer, listen, MetricsRegistry } from '@paddock/http';
 import {
+  CONTROLLER_LEASE,
   ControllerMetrics,
   type KubeClient,
   KubeEventRecorder,
   KubeStore,
   LeaderElector,
 } from '@paddock/kube';
-
-/** The Lease the controllers elect their leader by. */
-export const LEASE_NAME = 'paddock-controller';
 
 export type KubeControllerOptions = {
   client: KubeClient;
@@ -104,7 +102,7 @@ export async function startKubeController(options: KubeControllerOptions): Promi
     {
       client,
       namespace: options.namespace,
-      name: LEASE_NAME,
+      name: CONTROLLER_LEASE,
       identity,
       leaseDurationMs: options.leaseDurationMs,
       renewDeadlineMs: options.renewDeadlineMs,

@@ -3,23 +3,15 @@ import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isPaddockError } from '@paddock/core';
-import {
-  installCoreApiTestCrds,
-  installCrds,
-  KubeClient,
-  type KubeEvent,
-  KubeStore,
-  paddockCrds,
-} from '@paddock/kube';
+import { CONTROLLER_LEASE, type KubeClient, type KubeEvent, type KubeStore } from '@paddock/kube';
 import {
   eventually,
   type KubeTestServer,
   kubeSkipReason,
-  startKubeTestServer,
   startPaddockProcess,
   uniqueName,
 } from '@paddock/testkit';
-import { LEASE_NAME } from './kube-controller.ts';
+import { startTestCluster, type TestCluster } from './test-cluster.ts';
 
 const cli = fileURLToPath(new URL('../../cli/bin/paddock.js', import.meta.url));
 
@@ -55,25 +47,19 @@ describe('paddock controller, the command', () => {
 });
 
 describe('paddock controller on a real API server', { skip: kubeSkipReason ?? false }, () => {
+  let cluster: TestCluster;
   let server: KubeTestServer;
   let client: KubeClient;
   let store: KubeStore;
   before(async () => {
-    server = await startKubeTestServer();
-    client = await KubeClient.fromKubeconfig(server.kubeconfig);
-    await installCrds(client, paddockCrds());
-    await installCoreApiTestCrds(client, server);
-    store = new KubeStore(client);
+    cluster = await startTestCluster();
+    ({ server, client, store } = cluster);
   });
-  after(async () => {
-    await store?.close();
-    client?.close();
-    await server?.stop();
-  });
+  after(() => cluster?.stop());
 
   it('leads, reports a server without pods on the Sandbox, and hands its Lease back on SIGTERM', async () => {
     const namespace = uniqueName('proc');
-    const lease = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${LEASE_NAME}`;
+    const lease = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${CONTROLLER_LEASE}`;
     const controller = await startPaddockProcess([
       cli,
       'controller',

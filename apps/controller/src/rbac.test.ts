@@ -15,42 +15,34 @@ import {
   CONTROLLER_PERMISSIONS,
   INSTANCE_RESOURCES,
   INSTANCE_SUBRESOURCES,
-  installCoreApiTestCrds,
-  installCrds,
   KubeClient,
-  KubeStore,
+  type KubeStore,
   PermissionSource,
-  paddockCrds,
 } from '@paddock/kube';
 import {
   eventually,
   type KubeTestServer,
   kubeSkipReason,
   MemoryRuntime,
-  startKubeTestServer,
   uniqueName,
 } from '@paddock/testkit';
-import { LEASE_NAME, startKubeController } from './kube-controller.ts';
+import { startKubeController } from './kube-controller.ts';
+import { startTestCluster, type TestCluster } from './test-cluster.ts';
 
 describe("the controller's RBAC is exactly what it uses", { skip: kubeSkipReason ?? false }, () => {
+  let cluster: TestCluster;
   let server: KubeTestServer;
-  let admin: KubeClient;
   let store: KubeStore;
   const recorded: ApiRequest[] = [];
   const clients: KubeClient[] = [];
 
   before(async () => {
-    server = await startKubeTestServer();
-    admin = await KubeClient.fromKubeconfig(server.kubeconfig);
-    await installCrds(admin, paddockCrds());
-    await installCoreApiTestCrds(admin, server);
-    store = new KubeStore(admin);
+    cluster = await startTestCluster();
+    ({ server, store } = cluster);
   });
   after(async () => {
     for (const c of clients) c.close();
-    await store?.close();
-    admin?.close();
-    await server?.stop();
+    await cluster?.stop();
   });
 
   /** A client whose every request is recorded, whoever else listens (the metrics). */
@@ -69,10 +61,6 @@ describe("the controller's RBAC is exactly what it uses", { skip: kubeSkipReason
     });
     return client;
   }
-
-  it('names the Lease paddock controller elects on', () => {
-    assert.equal(CONTROLLER_LEASE, LEASE_NAME);
-  });
 
   it('records the scenarios and compares them with the table', async () => {
     const namespace = uniqueName('rbac');

@@ -1,0 +1,46 @@
+// The API server the controller's tests share: Paddock's CRDs and the core-API stand-ins installed.
+import {
+  installCoreApiTestCrds,
+  installCrds,
+  KubeClient,
+  KubeStore,
+  paddockCrds,
+} from '@paddock/kube';
+import { type KubeTestServer, startKubeTestServer } from '@paddock/testkit';
+
+export type TestCluster = {
+  server: KubeTestServer;
+  /** An admin client on `server`. */
+  client: KubeClient;
+  /** A store on `client`. */
+  store: KubeStore;
+  /** Closes the store and the client and stops the server. */
+  stop(): Promise<void>;
+};
+
+/** Starts a test API server (see `startKubeTestServer`) ready for the controller. */
+export async function startTestCluster(): Promise<TestCluster> {
+  const server = await startKubeTestServer();
+  let client: KubeClient | undefined;
+  try {
+    client = await KubeClient.fromKubeconfig(server.kubeconfig);
+    await installCrds(client, paddockCrds());
+    await installCoreApiTestCrds(client, server);
+  } catch (error) {
+    client?.close();
+    await server.stop();
+    throw error;
+  }
+  const store = new KubeStore(client);
+  const admin = client;
+  return {
+    server,
+    client,
+    store,
+    stop: async () => {
+      await store.close();
+      admin.close();
+      await server.stop();
+    },
+  };
+}
