@@ -10,8 +10,16 @@ import {
 import { isSettledThisTurn, withoutTimers } from './push-probe.ts';
 import { assertRejectsWith, within } from './store-fixtures.ts';
 
-/** A fresh, empty event log for one case; `cleanup` closes it and removes what it made. */
-export type EventLogUnderTest = { log: EventLog; cleanup(): Promise<void> };
+/**
+ * A fresh, empty event log for one case. `connect`, when the log keeps its events past `close`
+ * (a file, a database), opens another handle onto what `log` stores; without it the case across
+ * a reopen is skipped. `cleanup` closes every handle and removes what the case made.
+ */
+export type EventLogUnderTest = {
+  log: EventLog;
+  connect?(): Promise<EventLog>;
+  cleanup(): Promise<void>;
+};
 
 const T0 = Date.parse('2025-01-01T00:00:00Z');
 
@@ -36,7 +44,8 @@ const reasons = (page: { items: ResourceEvent[] }) => page.items.map((e) => e.re
  * The EventLog contract (see `EventLog` in @paddock/core): recorded events come back unchanged in
  * `seq` order, filtered, paged with `continue` without gaps or repeats, in both orders; invalid
  * events and queries are `validation_failed`; a follower is woken by an in-process `record`
- * within the same turn, with no timer. Retention is each implementation's own test.
+ * within the same turn, with no timer; a durable log keeps its events and its `seq` across a
+ * reopen. Retention is each implementation's own test.
  */
 export function runEventLogContract(name: string, open: () => Promise<EventLogUnderTest>): void {
   const withLog = (body: (log: EventLog) => Promise<void>) => async () => {
@@ -49,6 +58,31 @@ export function runEventLogContract(name: string, open: () => Promise<EventLogUn
   };
 
   describe(`EventLog contract: ${name}`, () => {
+    it('keeps events across close and reopen, and never reuses a seq', async (t) => {
+      const { log, connect, cleanup } = await open();
+      try {
+        if (connect === undefined) {
+          t.skip('the log keeps nothing past close');
+          return;
+        }
+        await log.record(resourceEvent(1));
+        await log.record(resourceEvent(2));
+        const last = (await log.query()).items.at(-1)?.seq ?? 0;
+        await log.close();
+        const reopened = await connect();
+        assert.deepEqual(reasons(await reopened.query()), ['Step1', 'Step2']);
+        // Even with every row pruned, the next event continues the sequence, so a watcher that
+        // resumes after `last` sees it.
+        assert.equal(await reopened.prune(new Date('2030-01-01T00:00:00Z')), 2);
+        await reopened.record(resourceEvent(3));
+        const page = await reopened.query({ continue: last });
+        assert.deepEqual(reasons(page), ['Step3']);
+        assert.equal(page.items[0]?.seq, last + 1);
+      } finally {
+        await cleanup();
+      }
+    });
+
     it(
       'returns recorded events unchanged, oldest first, with increasing seq',
       withLog(async (log) => {
