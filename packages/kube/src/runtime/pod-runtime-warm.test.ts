@@ -7,141 +7,25 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { API_VERSION, type SandboxRef } from '@paddock/core';
 import { assertRejectsWith } from '@paddock/testkit';
 import { KubeClient } from '../client/kube-client.ts';
-import { type Answer, type StandInApi, startStandInApi } from '../client/stand-in-api.ts';
-import type { KubeItem } from './object-api.ts';
+import { type StandInApi, startStandInApi } from '../client/stand-in-api.ts';
 import { PodRuntime } from './pod-runtime.ts';
+import { StandInStore } from './stand-in-store.ts';
 
-type Stored = KubeItem & {
-  metadata: NonNullable<KubeItem['metadata']> & { resourceVersion?: string };
-  [key: string]: unknown;
-};
-
-const DISCOVERY: Record<string, string[]> = {
-  '/api/v1': [
-    'pods',
-    'configmaps',
-    'persistentvolumeclaims',
-    'secrets',
-    'serviceaccounts',
-    'services',
-  ],
-  '/apis/networking.k8s.io/v1': ['networkpolicies'],
-};
-
-/** A store of objects behind the stand-in API: get, list by labels, apply, merge patch, delete. */
-class FakeCluster {
-  readonly objects = new Map<string, Stored>();
-  #version = 1;
-
-  put(path: string, object: Stored): void {
-    this.objects.set(path, object);
-  }
-
-  answer: Answer = (request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => {
-      body += chunk.toString();
-    });
-    request.on('end', () => {
-      const [code, reply] = this.#reply(request, body);
-      response.writeHead(code, { 'Content-Type': 'application/json' });
-      response.end(JSON.stringify(reply));
-    });
-  };
-
-  #reply(request: IncomingMessage, body: string): [number, unknown] {
-    const status = (code: number, reason: string): [number, unknown] => [
-      code,
-      { kind: 'Status', code, reason, message: reason },
-    ];
-    const url = new URL(request.url ?? '/', 'http://stand-in');
-    const path = url.pathname;
-    const discovered = DISCOVERY[path];
-    if (request.method === 'GET' && discovered !== undefined)
-      return [200, { resources: discovered.map((name) => ({ name })) }];
-    if (path.startsWith('/apis/cilium.io')) return status(404, 'NotFound');
-    const existing = this.objects.get(path);
-    switch (request.method) {
-      case 'GET': {
-        if (existing !== undefined) return [200, existing];
-        const items = this.#list(path, url.searchParams);
-        if (items === undefined) return status(404, 'NotFound');
-        return [200, { metadata: { resourceVersion: '1' }, items }];
-      }
-      case 'PATCH': {
-        const patch = JSON.parse(body) as Stored;
-        const apply = request.headers['content-type']?.includes('apply-patch') === true;
-        if (!apply && existing === undefined) return status(404, 'NotFound');
-        const precondition = patch.metadata?.resourceVersion;
-        if (
-          !apply &&
-          precondition !== undefined &&
-          precondition !== existing?.metadata.resourceVersion
-        )
-          return status(409, 'Conflict');
-        const merged = (apply ? { ...patch } : merge(existing, patch)) as Stored;
-        merged.metadata.uid = existing?.metadata.uid ?? randomUUID();
-        merged.metadata.resourceVersion = String(++this.#version);
-        if (merged.kind === 'Pod')
-          merged.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
-        this.objects.set(path, merged);
-        return [200, merged];
-      }
-      case 'DELETE':
-        this.objects.delete(path);
-        return [200, { kind: 'Status', status: 'Success' }];
-      default:
-        return status(405, 'MethodNotAllowed');
-    }
-  }
-
-  /** The items of a collection path (`…/namespaces/<ns>/<plural>` or `…/<plural>`), if it is one. */
-  #list(path: string, query: URLSearchParams): Stored[] | undefined {
-    const match = /^(.*?)(?:\/namespaces\/([^/]+))?\/([a-z]+)$/.exec(path);
-    if (match === null) return undefined;
-    const [, group, namespace, plural] = match;
-    const labels = (query.get('labelSelector') ?? '').split(',').filter((t) => t !== '');
-    const name = query.get('fieldSelector')?.replace('metadata.name=', '');
-    return [...this.objects.entries()]
-      .filter(([key]) => {
-        const parts = /^(.*?)\/namespaces\/([^/]+)\/([a-z]+)\/[^/]+$/.exec(key);
-        return (
-          parts !== null &&
-          parts[1] === group &&
-          parts[3] === plural &&
-          (namespace === undefined || parts[2] === namespace)
-        );
-      })
-      .map(([, object]) => object)
-      .filter((object) => name === undefined || object.metadata.name === name)
-      .filter((object) =>
-        labels.every((term) => {
-          const [key = '', value] = term.split('=');
-          const actual = object.metadata.labels?.[key];
-          return value === undefined ? actual !== undefined : actual === value;
-        }),
-      );
-  }
-}
-
-/** A JSON merge patch (RFC 7386): `null` removes, objects merge, anything else replaces. */
-function merge(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const result: Record<string, unknown> =
-    target !== null && typeof target === 'object' && !Array.isArray(target)
-      ? { ...(target as Record<string, unknown>) }
-      : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete result[key];
-    else result[key] = merge(result[key], value);
-  }
-  return result;
-}
+/** The store's pods are Running and Ready at once. */
+const newCluster = () =>
+  new StandInStore({
+    withStatus: (object) =>
+      object.kind === 'Pod'
+        ? {
+            ...object,
+            status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+          }
+        : object,
+  });
 
 const TEMPLATE_PATH = '/apis/paddock.dev/v1alpha1/namespaces/team/sandboxtemplates/shell';
 const template = { kind: 'SandboxTemplate' as const, name: 'shell', namespace: 'team', uid: 't-1' };
@@ -150,7 +34,7 @@ const spec = { image: 'registry.example/agent:1', ports: [{ name: 'web', port: 8
 describe('PodRuntime warm-pool entries (stand-in server)', () => {
   let api: StandInApi;
   let client: KubeClient;
-  let cluster: FakeCluster;
+  let cluster: StandInStore;
   let runtime: PodRuntime;
   const entry: SandboxRef = { namespace: 'paddock-warm', name: 'w-0a1b2c3d4e-5f6a7b8c', uid: '' };
   const claimant: SandboxRef = { namespace: 'team', name: 'box', uid: 'sandbox-uid-1' };
@@ -160,8 +44,8 @@ describe('PodRuntime warm-pool entries (stand-in server)', () => {
     client = await KubeClient.fromKubeconfig(api.kubeconfig);
   });
   beforeEach(() => {
-    cluster = new FakeCluster();
-    cluster.put(TEMPLATE_PATH, {
+    cluster = newCluster();
+    cluster.objects.set(TEMPLATE_PATH, {
       apiVersion: API_VERSION,
       kind: 'SandboxTemplate',
       metadata: { name: 'shell', namespace: 'team', uid: 't-1' },
