@@ -8,7 +8,7 @@ import {
   startSandboxController,
 } from '@paddock/control';
 import { API_VERSION, type ResourceStore, type Sandbox } from '@paddock/core';
-import { MemoryRuntime } from '@paddock/testkit';
+import { eventually, MemoryRuntime } from '@paddock/testkit';
 import { ReconcileProbe } from './reconcile-probe.ts';
 import { SandboxWaiter } from './sandbox-waiter.ts';
 import { progress, type Summary, summarize } from './stats.ts';
@@ -302,10 +302,9 @@ async function poolReady(
   timeoutMs: number,
 ): Promise<void> {
   const key = `SandboxTemplate/${namespace}/${name}`;
-  const deadline = performance.now() + timeoutMs;
   // The pool lives in the controller, not in the store: nothing to watch, so look every 5 ms.
-  while ((controller.warmPool.stats().find((s) => s.template === key)?.ready ?? 0) < size) {
-    if (performance.now() > deadline) throw new Error(`warm pool ${key}: not ready in time`);
-    await settle(5);
-  }
+  await eventually(
+    () => (controller.warmPool.stats().find((s) => s.template === key)?.ready ?? 0) >= size,
+    { what: `warm pool ${key} ready`, timeoutMs, intervalMs: 5 },
+  );
 }

@@ -25,7 +25,7 @@ import {
   type TakeoverMeasurement,
 } from '@paddock/kube';
 import { openSqliteStore } from '@paddock/store-sqlite';
-import { kubeSkipReason, startKubeTestServer } from '@paddock/testkit';
+import { eventually, kubeSkipReason, startKubeTestServer } from '@paddock/testkit';
 import {
   DEFAULT_ELECTION,
   DEFAULT_KUBE_BURST,
@@ -176,15 +176,13 @@ async function measureKubeSide(
 /** Resolves once the Lease `name` in `default` has a holder. */
 async function leaseHeld(client: KubeClient, name: string): Promise<void> {
   const path = `/apis/coordination.k8s.io/v1/namespaces/default/leases/${name}`;
-  const deadline = performance.now() + 30_000;
-  for (;;) {
-    const lease = await client
-      .request<{ spec?: { holderIdentity?: string } }>('GET', path)
-      .catch(() => undefined);
-    if ((lease?.spec?.holderIdentity ?? '') !== '') return;
-    if (performance.now() > deadline) throw new Error(`lease ${name}: no holder after 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await eventually(
+    async () => {
+      const lease = await client.request<{ spec?: { holderIdentity?: string } }>('GET', path);
+      return (lease.spec?.holderIdentity ?? '') !== '';
+    },
+    { what: `a holder of lease ${name}`, intervalMs: 50 },
+  );
 }
 
 function withoutFailures<T extends { failures: string[] }>(result: T) {

@@ -1,9 +1,11 @@
+import type { ReconcileOutcome } from '@paddock/control';
+
 /** The start of the next `sandbox` reconcile, read from the controller's `onReconcile` hook. */
 export class ReconcileProbe {
   readonly counts: Record<string, number> = {};
   #waiter: ((startedAt: number) => void) | undefined;
 
-  onReconcile = (outcome: { controller: string; result: string; durationMs: number }): void => {
+  onReconcile = (outcome: ReconcileOutcome): void => {
     if (outcome.controller !== 'sandbox') return;
     this.counts[outcome.result] = (this.counts[outcome.result] ?? 0) + 1;
     if (this.#waiter === undefined) return;
