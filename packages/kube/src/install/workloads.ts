@@ -5,6 +5,7 @@
  * (liveness) and `/readyz` (readiness). Values are placed, never computed on, so the Helm chart
  * generated from these functions gives the same objects for the same values.
  */
+import { containerSecurityContext, podSecurityContext } from '../objects/hardening.ts';
 import {
   InstallComponent,
   type KubeObject,
@@ -15,7 +16,7 @@ import {
 import type { InstallValues } from './values.ts';
 
 /** The uid and gid Paddock's processes run as (the image's `nonroot` user). */
-export const PADDOCK_UID = 65532;
+const PADDOCK_UID = 65532;
 
 type Workload = {
   component: InstallComponent;
@@ -59,13 +60,7 @@ function deployment(values: InstallValues, w: Workload): KubeObject {
           automountServiceAccountToken: true,
           enableServiceLinks: false,
           imagePullSecrets: values.image.pullSecrets,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: PADDOCK_UID,
-            runAsGroup: PADDOCK_UID,
-            fsGroup: PADDOCK_UID,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
+          securityContext: podSecurityContext(PADDOCK_UID),
           nodeSelector: w.nodeSelector,
           tolerations: w.tolerations,
           // Replicas on different nodes where there are several.
@@ -90,16 +85,7 @@ function deployment(values: InstallValues, w: Workload): KubeObject {
               livenessProbe: probe('/healthz', 10),
               readinessProbe: probe('/readyz', 5),
               resources: w.resources,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: PADDOCK_UID,
-                runAsGroup: PADDOCK_UID,
-                privileged: false,
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
+              securityContext: containerSecurityContext(PADDOCK_UID),
               volumeMounts: [
                 { name: 'tmp', mountPath: '/tmp' },
                 ...(w.volumes ?? []).map((v) => ({ name: v.name, mountPath: v.mountPath })),

@@ -79,7 +79,7 @@ export function egressProxyPod(
           ],
           ports: [{ containerPort: port, protocol: 'TCP', name: 'proxy' }],
           resources: { requests: { ...amounts }, limits: { ...amounts } },
-          securityContext: containerSecurityContext(options),
+          securityContext: containerSecurityContext(options.sandboxUid),
           volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
         },
       ],

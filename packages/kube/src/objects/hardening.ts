@@ -7,21 +7,20 @@
 import type { PodSecurityContext, PodSpec, SecurityContext } from './kube-types.ts';
 import type { ObjectOptions } from './options.ts';
 
-export function podSecurityContext(options: ObjectOptions): PodSecurityContext {
-  const uid = options.sandboxUid;
+/** The pod-level security context of a pod whose processes run as `uid` (and its group). */
+export function podSecurityContext(uid: number): PodSecurityContext {
   return {
     runAsNonRoot: true,
     runAsUser: uid,
     runAsGroup: uid,
-    // The workspace volume is made writable for the sandbox's group.
+    // Mounted volumes are made writable for the group.
     fsGroup: uid,
-    fsGroupChangePolicy: 'OnRootMismatch',
     seccompProfile: { type: 'RuntimeDefault' },
   };
 }
 
-export function containerSecurityContext(options: ObjectOptions): SecurityContext {
-  const uid = options.sandboxUid;
+/** The container-level security context of a container running as `uid` (and its group). */
+export function containerSecurityContext(uid: number): SecurityContext {
   return {
     runAsNonRoot: true,
     runAsUser: uid,
@@ -58,6 +57,10 @@ export function hardenedPodSpec(
     hostPID: false,
     hostIPC: false,
     shareProcessNamespace: false,
-    securityContext: podSecurityContext(options),
+    // Only a volume whose root is not yet the sandbox's group is walked to change owners.
+    securityContext: {
+      ...podSecurityContext(options.sandboxUid),
+      fsGroupChangePolicy: 'OnRootMismatch',
+    },
   };
 }

@@ -119,7 +119,7 @@ export function sandboxPod(
     workingDir: environment.workingDir ?? WORKSPACE_PATH,
     env: containerEnv(instance, environment, options),
     resources: sandboxResources(environment, options),
-    securityContext: containerSecurityContext(options),
+    securityContext: containerSecurityContext(options.sandboxUid),
     volumeMounts: [
       { name: 'workspace', mountPath: WORKSPACE_PATH },
       { name: 'home', mountPath: HOME_PATH },
