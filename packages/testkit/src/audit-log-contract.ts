@@ -38,7 +38,8 @@ const ids = (items: AuditRecord[]) => items.map((item) => item.id);
  * The AuditLog contract (see `AuditLog` in @paddock/core): records come back unchanged, newest
  * first by time (append order within one instant), filtered, paged with continue tokens without
  * gaps or repeats; `prune` by age; invalid records, duplicate ids, bad queries and forged tokens
- * refused; `follow` pushed within the append's turn, across connections, ended by `close`.
+ * refused; `follow` pushed within the append's turn, across connections, ended by `close`; records
+ * kept across a reopen.
  */
 export function runAuditLogContract(name: string, open: () => Promise<AuditLogUnderTest>): void {
   const withLog = (body: (subject: AuditLogUnderTest) => Promise<void>) => async () => {
@@ -51,6 +52,24 @@ export function runAuditLogContract(name: string, open: () => Promise<AuditLogUn
   };
 
   describe(`AuditLog contract: ${name}`, { timeout: 30_000 }, () => {
+    it('keeps appended records across a close and reopen', async (t) => {
+      const { log, connect, cleanup } = await open();
+      try {
+        if (connect === undefined) {
+          t.skip('the log keeps nothing past close');
+          return;
+        }
+        await log.append(auditRecord(1));
+        await log.append(auditRecord(2, { details: { note: 'durable' } }));
+        await log.close();
+        const page = await (await connect()).query();
+        assert.deepEqual(ids(page.items), ['a-2', 'a-1']);
+        assert.deepEqual(page.items[0]?.details, { note: 'durable' });
+      } finally {
+        await cleanup();
+      }
+    });
+
     it(
       'returns appended records newest first, unchanged',
       withLog(async ({ log }) => {
