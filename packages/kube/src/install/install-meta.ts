@@ -3,6 +3,7 @@
  * suffix), its labels (the selector `upgrade` prunes by and `uninstall` deletes by), and the
  * condition it is rendered on (`when`), which the Helm chart turns into `{{ if }}`.
  */
+import { COMPONENT, MANAGED_BY, PART_OF } from '../objects/labels.ts';
 import type { InstallValues } from './values.ts';
 
 /** The field manager of every server-side apply of `paddock install`. */
@@ -10,8 +11,7 @@ export const INSTALL_FIELD_MANAGER = 'paddock-install';
 /** `app.kubernetes.io/managed-by` of installed objects (sandbox objects say `paddock`). */
 export const INSTALL_MANAGED_BY = 'paddock-install';
 
-export const MANAGED_BY = 'app.kubernetes.io/managed-by';
-export const INSTANCE = 'app.kubernetes.io/instance';
+const INSTANCE = 'app.kubernetes.io/instance';
 
 /** The parts of Paddock an object belongs to: `app.kubernetes.io/component`. */
 export const InstallComponent = {
@@ -63,7 +63,7 @@ export function selectorLabels(
   return {
     'app.kubernetes.io/name': 'paddock',
     [INSTANCE]: values.name,
-    'app.kubernetes.io/component': component,
+    [COMPONENT]: component,
   };
 }
 
@@ -73,7 +73,7 @@ export function installLabels(
 ): Record<string, string> {
   return {
     ...selectorLabels(values, component),
-    'app.kubernetes.io/part-of': 'paddock',
+    [PART_OF]: 'paddock',
     [MANAGED_BY]: INSTALL_MANAGED_BY,
   };
 }
