@@ -3,7 +3,6 @@
 // is `expired`; it lists again, tells its handlers what changed, and watches on.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +14,7 @@ import {
   type KubeTestServer,
   kubeSkipReason,
   startKubeTestServer,
+  startTcpGate,
   uniqueName,
 } from '@paddock/testkit';
 import { parse, stringify } from 'yaml';
@@ -45,7 +45,7 @@ describe('an informer on the Kubernetes store across a 410 Gone', { skip }, () =
 
   it('lists again and reports what changed while it could not watch', async () => {
     const namespace = uniqueName('relist');
-    const gate = await tcpGate(new URL(direct.server));
+    const gate = await startTcpGate(new URL(direct.server));
     const kubeconfig = join(dir, 'kubeconfig');
     const config = parse(readFileSync(server.kubeconfig, 'utf8')) as {
       clusters: Array<{ cluster: { server: string } }>;
@@ -118,48 +118,4 @@ async function compactedPast(client: KubeClient, version: string): Promise<void>
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`etcd was not compacted past ${version} within 20 s`);
-}
-
-/**
- * A TCP relay to `target` that can be closed (every connection through it dropped, new ones
- * refused) and opened again on the same port.
- */
-async function tcpGate(target: URL) {
-  const sockets = new Set<Socket>();
-  let isOpen = true;
-  const relay = createServer((inbound) => {
-    if (!isOpen) {
-      inbound.destroy();
-      return;
-    }
-    const outbound = createConnection(Number(target.port), target.hostname);
-    for (const socket of [inbound, outbound]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {});
-    }
-    inbound.pipe(outbound).pipe(inbound);
-  });
-  relay.listen(0, '127.0.0.1');
-  await new Promise((resolve) => relay.once('listening', resolve));
-  const address = relay.address();
-  if (address === null || typeof address === 'string') throw new Error('relay: no port');
-  const dropAll = () => {
-    for (const socket of sockets) socket.destroy();
-  };
-  return {
-    port: address.port,
-    close: () => {
-      isOpen = false;
-      dropAll();
-    },
-    open: () => {
-      isOpen = true;
-    },
-    stop: async () => {
-      isOpen = false;
-      dropAll();
-      await new Promise((resolve) => relay.close(resolve));
-    },
-  };
 }

@@ -78,6 +78,7 @@ export {
   within,
 } from './store-fixtures.ts';
 export { decodeTar, encodeTar, type TarEntry } from './tar-archive.ts';
+export { startTcpGate, type TcpGate } from './tcp-gate.ts';
 export {
   llmCall,
   runUsageLedgerContract,

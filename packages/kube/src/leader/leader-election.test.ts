@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type KubeTestServer, kubeSkipReason, startKubeTestServer } from '@paddock/testkit';
+import {
+  type KubeTestServer,
+  kubeSkipReason,
+  startKubeTestServer,
+  startTcpGate,
+} from '@paddock/testkit';
 import { parse, stringify } from 'yaml';
 import { KubeClient } from '../client/kube-client.ts';
 import { installCoreApiTestCrds } from '../testing/core-api-crds.ts';
@@ -162,7 +166,7 @@ describe('leader election through a Lease', { skip: kubeSkipReason ?? false }, (
 
   it('gives leadership up when renewing fails past the renew deadline', async () => {
     // a reaches the API server through a proxy that is then cut: every renew fails.
-    const proxy = await tcpProxy(new URL(client.server));
+    const proxy = await startTcpGate(new URL(client.server));
     const dir = mkdtempSync(join(tmpdir(), 'leader-'));
     const kubeconfig = join(dir, 'kubeconfig');
     const config = parse(readFileSync(server.kubeconfig, 'utf8')) as {
@@ -176,7 +180,7 @@ describe('leader election through a Lease', { skip: kubeSkipReason ?? false }, (
       await a.started;
       const signal = await a.leadSignal;
       const cutAt = performance.now();
-      await proxy.cut();
+      await proxy.stop();
       await a.done;
       const stoppedAfter = performance.now() - cutAt;
       console.log(
@@ -189,7 +193,7 @@ describe('leader election through a Lease', { skip: kubeSkipReason ?? false }, (
       assert.equal((await lease('unreachable')).spec?.holderIdentity, 'a');
     } finally {
       proxied.close();
-      await proxy.cut();
+      await proxy.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -203,28 +207,3 @@ describe('leader election through a Lease', { skip: kubeSkipReason ?? false }, (
     assert.equal(measured.leaseTransitions, 1);
   });
 });
-
-/** A TCP proxy to `target`; `cut` closes it and every connection through it. */
-async function tcpProxy(target: URL): Promise<{ port: number; cut(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const proxy = createServer((inbound) => {
-    const outbound = createConnection(Number(target.port), target.hostname);
-    for (const socket of [inbound, outbound]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {});
-    }
-    inbound.pipe(outbound).pipe(inbound);
-  });
-  proxy.listen(0, '127.0.0.1');
-  await new Promise((resolve) => proxy.once('listening', resolve));
-  const address = proxy.address();
-  if (address === null || typeof address === 'string') throw new Error('proxy: no port');
-  return {
-    port: address.port,
-    cut: async () => {
-      for (const socket of sockets) socket.destroy();
-      if (proxy.listening) await new Promise((resolve) => proxy.close(resolve));
-    },
-  };
-}
