@@ -89,13 +89,11 @@ function convert(input: Node, path: string, context: Context): JSONSchemaProps {
   if (typeof ref === 'string') {
     if (context.refs.includes(ref)) return widen(path, `recursive $ref ${ref}`, context);
     const { $ref: _, ...siblings } = input;
-    const target =
-      ref === '#' ? context.root : context.defs[ref.replace(/^#\/(\$defs|definitions)\//, '')];
-    if (typeof target !== 'object' || target === null)
-      throw new Error(`${path}: unresolved $ref ${ref}`);
+    const target = refTarget(ref, context);
+    if (target === undefined) throw new Error(`${path}: unresolved $ref ${ref}`);
     context.refs.push(ref);
     try {
-      return convert({ ...(target as Node), ...siblings }, path, context);
+      return convert({ ...target, ...siblings }, path, context);
     } finally {
       context.refs.pop();
     }
@@ -364,14 +362,19 @@ function widen(path: string, why: string, context: Context): JSONSchemaProps {
   return { [PRESERVE]: true };
 }
 
-function resolve(node: Node, context: Context): Node {
-  if (typeof node.$ref !== 'string') return node;
-  const { $ref, ...siblings } = node;
+/** What `ref` (`#` or `#/$defs/<name>`) points at; `undefined` when it points at nothing. */
+function refTarget(ref: string, context: Context): Node | undefined {
   const target =
-    $ref === '#' ? context.root : context.defs[$ref.replace(/^#\/(\$defs|definitions)\//, '')];
-  return typeof target === 'object' && target !== null && !context.refs.includes($ref)
-    ? { ...(target as Node), ...siblings }
-    : node;
+    ref === '#' ? context.root : context.defs[ref.replace(/^#\/(\$defs|definitions)\//, '')];
+  return typeof target === 'object' && target !== null ? (target as Node) : undefined;
+}
+
+/** A union branch with its `$ref` inlined (left as is when recursive or unresolved). */
+function resolve(node: Node, context: Context): Node {
+  if (typeof node.$ref !== 'string' || context.refs.includes(node.$ref)) return node;
+  const { $ref, ...siblings } = node;
+  const target = refTarget($ref, context);
+  return target === undefined ? node : { ...target, ...siblings };
 }
 
 function valuesOf(input: Node): unknown[] | undefined {
