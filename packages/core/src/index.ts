@@ -62,6 +62,12 @@ export {
   type JsonValue,
   PaddockError,
 } from './errors.ts';
+export {
+  COMMON_FILE_SCRIPTS,
+  FileExit,
+  fileFailure,
+  fileGuards,
+} from './file-scripts.ts';
 export { decodeJsonRow } from './json-row.ts';
 export {
   formatLabelSelector,

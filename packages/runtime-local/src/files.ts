@@ -1,8 +1,12 @@
 import { posix } from 'node:path';
 import {
+  COMMON_FILE_SCRIPTS,
   ErrorCode,
+  FileExit,
   type FileInfo,
   type FileType,
+  fileFailure,
+  fileGuards,
   fileModeOctal,
   PaddockError,
   type ProcessHandle,
@@ -15,52 +19,18 @@ import { confinePath, isRoot, WRITABLE_ROOTS } from './sandbox-paths.ts';
 /** Runs a command inside the sandbox as the sandbox user (a plain, piped exec). */
 export type RunInSandbox = (ref: SandboxRef, command: string[]) => Promise<ProcessHandle>;
 
-const OUTSIDE = 3;
-const MISSING = 4;
-const WRONG_TYPE = 5;
-const BAD_ARCHIVE = 6;
-
-const ROOT_PATTERN = WRITABLE_ROOTS.map((r) => `${r}|${r}/*`).join('|');
-
-/**
- * Shell functions every file operation starts with. They run inside the sandbox as the sandbox
- * user, so a symlink swapped in at the worst moment can only reach what that user may reach
- * anyway; they exist to keep the API's answers inside the writable roots.
- * - `follow P`: P with every symlink resolved must stay inside the roots.
- * - `nofollow P`: P's directory resolved, plus its own name, must (P itself may be a link).
- */
-const PRELUDE = `
-inside() { case "$1" in ${ROOT_PATTERN}) return 0;; esac; return 1; }
-outside() { echo "$1 resolves to $2, outside the sandbox's writable directories" >&2; exit ${OUTSIDE}; }
-follow() { r=$(realpath -m -- "$1") || exit ${OUTSIDE}; inside "$r" || outside "$1" "$r"; }
-nofollow() {
-  d=$(realpath -m -- "$(dirname -- "$1")") || exit ${OUTSIDE}
-  r="\${d%/}/$(basename -- "$1")"; inside "$r" || outside "$1" "$r"
-}
-exists() { [ -e "$1" ] || [ -L "$1" ] || { echo "$1 does not exist" >&2; exit ${MISSING}; }; }
-isdir() { [ -d "$1" ] || { echo "$1 is not a directory" >&2; exit ${WRONG_TYPE}; }; }
-notdir() { [ ! -d "$1" ] || { echo "$1 is a directory" >&2; exit ${WRONG_TYPE}; }; }
-`;
+const PRELUDE = fileGuards(WRITABLE_ROOTS);
 
 const FIND_FORMAT = `'%y\\0%s\\0%m\\0%T@\\0%f\\0'`;
 
+const { WrongType, BadArchive } = FileExit;
+
 const SCRIPTS = {
-  read: 'follow "$1"; exists "$1"; notdir "$1"; exec cat -- "$1"',
-  write: `follow "$1"; notdir "$1"; mkdir -p -- "$(dirname -- "$1")" && cat > "$1" || exit ${WRONG_TYPE}
-    if [ -n "$2" ]; then chmod "$2" -- "$1"; fi`,
+  ...COMMON_FILE_SCRIPTS,
   list: `follow "$1"; exists "$1"; isdir "$1"; exec find "$1/" -mindepth 1 -maxdepth 1 -printf ${FIND_FORMAT}`,
   stat: `nofollow "$1"; exists "$1"; exec find "$1" -maxdepth 0 -printf ${FIND_FORMAT}`,
-  mkdir: `follow "$1"; mkdir -p -- "$1" 2>/dev/null || { echo "$1 is not a directory" >&2; exit ${WRONG_TYPE}; }`,
-  move: `nofollow "$1"; nofollow "$2"; exists "$1"; mkdir -p -- "$(dirname -- "$2")"
-    mv -T -- "$1" "$2" || exit ${WRONG_TYPE}`,
-  remove: `nofollow "$1"; exists "$1"
-    if [ -d "$1" ] && [ ! -L "$1" ]; then
-      if [ "$2" = recursive ]; then exec rm -rf -- "$1"; fi
-      rmdir -- "$1" 2>/dev/null || { echo "$1 is a directory that is not empty" >&2; exit ${WRONG_TYPE}; }
-    else exec rm -f -- "$1"; fi`,
-  check: 'follow "$1"; exists "$1"',
-  upload: `follow "$1"; mkdir -p -- "$1" || exit ${WRONG_TYPE}; isdir "$1"
-    tar -x -f - -C "$1" --no-same-owner --delay-directory-restore || exit ${BAD_ARCHIVE}`,
+  upload: `follow "$1"; mkdir -p -- "$1" || exit ${WrongType}; isdir "$1"
+    tar -x -f - -C "$1" --no-same-owner --delay-directory-restore || exit ${BadArchive}`,
   download: 'cd -- "$(dirname -- "$1")" && exec tar -c -f - -- "$(basename -- "$1")"',
 } as const;
 
@@ -76,18 +46,6 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** tar's first complaint, without its warnings and its closing "Exiting with failure status". */
-function tarReason(stderr: string): string | undefined {
-  return stderr
-    .split('\n')
-    .map((line) => line.trim())
-    .find(
-      (line) =>
-        line !== '' &&
-        !/Removing leading|Exiting with failure status|Error is not recoverable/.test(line),
-    );
-}
-
 /** Translates a file operation's exit code into the error of the files contract. */
 function failure(
   op: Operation,
@@ -95,33 +53,7 @@ function failure(
   exitCode: number | null,
   stderr: string,
 ): PaddockError {
-  const message = stderr.trim().split('\n').pop() || `${op} ${path} failed`;
-  const diskFull = diskFullFromStderr(stderr, `${op} ${path}`);
-  if (diskFull) return diskFull;
-  switch (exitCode) {
-    case OUTSIDE:
-      return new PaddockError(ErrorCode.PathOutsideSandbox, message, { path });
-    case MISSING:
-      return new PaddockError(ErrorCode.NotFound, message, { path });
-    case WRONG_TYPE:
-      return new PaddockError(ErrorCode.ValidationFailed, message, {
-        path,
-        issues: [{ path: 'path', message }],
-      });
-    case BAD_ARCHIVE: {
-      const reason = tarReason(stderr) ?? message;
-      return new PaddockError(
-        ErrorCode.ValidationFailed,
-        `the archive cannot be extracted into ${path}: ${reason}`,
-        { path, issues: [{ path: 'archive', message: reason }] },
-      );
-    }
-    default:
-      return new PaddockError(ErrorCode.Internal, `${op} ${path} failed: ${message}`, {
-        path,
-        exitCode,
-      });
-  }
+  return diskFullFromStderr(stderr, `${op} ${path}`) ?? fileFailure(op, path, exitCode, stderr);
 }
 
 function parseFindOutput(text: string, dir: string | undefined, path: string): FileInfo[] {

@@ -34,13 +34,3 @@ export function isWithin(path: string, roots: readonly string[]): boolean {
 export function isRoot(path: string, roots: readonly string[]): boolean {
   return roots.includes(path);
 }
-
-/** `roots` as a `case` pattern of sh: each root and everything below it, quoted. */
-export function rootPattern(roots: readonly string[]): string {
-  return roots
-    .map((root) => {
-      const quoted = `'${root.replaceAll("'", `'\\''`)}'`;
-      return `${quoted}|${quoted}/*`;
-    })
-    .join('|');
-}

@@ -1,0 +1,118 @@
+/**
+ * The shell side of the files API, shared by the runtimes that perform file operations inside the
+ * sandbox as its user (local: bwrap; Kubernetes: pods/exec): the guards every script starts with,
+ * the scripts that are the same everywhere, and the exit codes they fail with turned into the
+ * errors of the files contract. Pure: text in, text out.
+ */
+import { ErrorCode, PaddockError } from './errors.ts';
+
+/** Exit codes the scripts say what went wrong with. */
+export const FileExit = {
+  Outside: 3,
+  Missing: 4,
+  WrongType: 5,
+  BadArchive: 6,
+  Unsupported: 7,
+} as const;
+
+/** `roots` as a `case` pattern of sh: each root and everything below it, quoted. */
+function rootPattern(roots: readonly string[]): string {
+  return roots
+    .map((root) => {
+      const quoted = `'${root.replaceAll("'", `'\\''`)}'`;
+      return `${quoted}|${quoted}/*`;
+    })
+    .join('|');
+}
+
+/**
+ * Shell functions every file operation starts with (POSIX sh, GNU `realpath -m`). They run as the
+ * sandbox user, so a symlink swapped in at the worst moment can reach only what that user may
+ * anyway; they keep the API's answers inside `roots`.
+ * - `follow P`: P with every symlink resolved must stay inside the roots.
+ * - `nofollow P`: P's directory resolved, plus its own name, must (P itself may be a link).
+ */
+export function fileGuards(roots: readonly string[]): string {
+  const { Outside, Missing, WrongType } = FileExit;
+  return `inside() { case "$1" in ${rootPattern(roots)}) return 0;; esac; return 1; }
+outside() { echo "$1 resolves to $2, outside the sandbox's writable directories" >&2; exit ${Outside}; }
+follow() { r=$(realpath -m -- "$1") || exit ${Outside}; inside "$r" || outside "$1" "$r"; }
+nofollow() {
+  d=$(realpath -m -- "$(dirname -- "$1")") || exit ${Outside}
+  r="\${d%/}/$(basename -- "$1")"; inside "$r" || outside "$1" "$r"
+}
+exists() { [ -e "$1" ] || [ -L "$1" ] || { echo "$1 does not exist" >&2; exit ${Missing}; }; }
+isdir() { [ -d "$1" ] || { echo "$1 is not a directory" >&2; exit ${WrongType}; }; }
+notdir() { [ ! -d "$1" ] || { echo "$1 is a directory" >&2; exit ${WrongType}; }; }
+`;
+}
+
+const { WrongType, BadArchive } = FileExit;
+
+/** The operations whose script is the same in every runtime (after `fileGuards`). */
+export const COMMON_FILE_SCRIPTS = {
+  read: 'follow "$1"; exists "$1"; notdir "$1"; exec cat -- "$1"',
+  write: `follow "$1"; notdir "$1"; mkdir -p -- "$(dirname -- "$1")" && cat > "$1" || exit ${WrongType}
+    if [ -n "$2" ]; then chmod "$2" -- "$1"; fi`,
+  mkdir: `follow "$1"; mkdir -p -- "$1" 2>/dev/null || { echo "$1 is not a directory" >&2; exit ${WrongType}; }`,
+  move: `nofollow "$1"; nofollow "$2"; exists "$1"; mkdir -p -- "$(dirname -- "$2")"
+    mv -T -- "$1" "$2" || exit ${WrongType}`,
+  remove: `nofollow "$1"; exists "$1"
+    if [ -d "$1" ] && [ ! -L "$1" ]; then
+      if [ "$2" = recursive ]; then exec rm -rf -- "$1"; fi
+      rmdir -- "$1" 2>/dev/null || { echo "$1 is a directory that is not empty" >&2; exit ${WrongType}; }
+    else exec rm -f -- "$1"; fi`,
+  check: 'follow "$1"; exists "$1"',
+} as const;
+
+/** tar's first complaint, without its warnings and its closing "Exiting with failure status". */
+function tarReason(stderr: string): string | undefined {
+  return stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .find(
+      (line) =>
+        line !== '' &&
+        !/Removing leading|Exiting with failure status|Error is not recoverable/.test(line),
+    );
+}
+
+/**
+ * An operation's exit code as the error of the files contract: `path_outside_sandbox`,
+ * `not_found`, `validation_failed` (wrong type, bad archive), `runtime_unavailable` (the image
+ * lacks a tool), else `internal`. A full disk is the caller's to recognise first.
+ */
+export function fileFailure(
+  op: string,
+  path: string,
+  exitCode: number | null,
+  stderr: string,
+): PaddockError {
+  const message = stderr.trim().split('\n').pop() || `${op} ${path} failed`;
+  switch (exitCode) {
+    case FileExit.Outside:
+      return new PaddockError(ErrorCode.PathOutsideSandbox, message, { path });
+    case FileExit.Missing:
+      return new PaddockError(ErrorCode.NotFound, message, { path });
+    case FileExit.WrongType:
+      return new PaddockError(ErrorCode.ValidationFailed, message, {
+        path,
+        issues: [{ path: 'path', message }],
+      });
+    case BadArchive: {
+      const reason = tarReason(stderr) ?? message;
+      return new PaddockError(
+        ErrorCode.ValidationFailed,
+        `the archive cannot be extracted into ${path}: ${reason}`,
+        { path, issues: [{ path: 'archive', message: reason }] },
+      );
+    }
+    case FileExit.Unsupported:
+      return new PaddockError(ErrorCode.RuntimeUnavailable, message, { path });
+    default:
+      return new PaddockError(ErrorCode.Internal, `${op} ${path} failed: ${message}`, {
+        path,
+        exitCode,
+      });
+  }
+}
