@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { type SandboxController, startSandboxController } from '@paddock/control';
 import type { SandboxRuntime } from '@paddock/core';
 import { closeServer, listen, MetricsRegistry } from '@paddock/http';
@@ -56,7 +56,6 @@ export async function startKubeController(options: KubeControllerOptions): Promi
   const registry = new MetricsRegistry();
   const store = new KubeStore(client);
   let sandboxes: SandboxController | undefined;
-  let elector: LeaderElector | undefined;
   const events: KubeEventRecorder = new KubeEventRecorder({
     client,
     instance: identity,
@@ -65,7 +64,7 @@ export async function startKubeController(options: KubeControllerOptions): Promi
   });
   const metrics = new ControllerMetrics(registry, {
     controllers: ['sandbox'],
-    isLeader: () => elector?.isLeader ?? false,
+    isLeader: () => elector.isLeader,
     queueDepths: () => sandboxes?.queueDepths() ?? [],
     eventQueueDepth: () => events.depth,
   });
@@ -79,26 +78,8 @@ export async function startKubeController(options: KubeControllerOptions): Promi
     pools().map((p) => [{ template: p.template }, p.desired]),
   );
 
-  const server = createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
-    const answer = (status: number, body: string, type = 'text/plain; charset=utf-8') => {
-      response.writeHead(status, { 'content-type': type });
-      response.end(body);
-    };
-    if (request.method !== 'GET') return answer(405, 'only GET\n');
-    if (path === '/metrics') return answer(200, registry.render(), 'text/plain; version=0.0.4');
-    if (path === '/healthz') return answer(200, 'ok\n');
-    // Ready: leading with its caches filled, or waiting to lead (a standby is healthy too).
-    if (path === '/readyz') {
-      const isReady = elector !== undefined && (!elector.isLeader || sandboxes !== undefined);
-      return answer(isReady ? 200 : 503, isReady ? 'ok\n' : 'starting\n');
-    }
-    return answer(404, 'not found\n');
-  });
-  const metricsUrl = await listen(server, options.metricsAddr.port, options.metricsAddr.host);
-
   const stopping = new AbortController();
-  elector = new LeaderElector(
+  const elector = new LeaderElector(
     {
       client,
       namespace: options.namespace,
@@ -130,10 +111,28 @@ export async function startKubeController(options: KubeControllerOptions): Promi
       onNewLeader: (holder) => log(`leader: ${holder === '' ? '(none)' : holder}`),
     },
   );
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    const answer = (status: number, body: string, type = 'text/plain; charset=utf-8') => {
+      response.writeHead(status, { 'content-type': type });
+      response.end(body);
+    };
+    if (request.method !== 'GET') return answer(405, 'only GET\n');
+    if (path === '/metrics') return answer(200, registry.render(), 'text/plain; version=0.0.4');
+    if (path === '/healthz') return answer(200, 'ok\n');
+    // Ready: leading with its caches filled, or waiting to lead (a standby is healthy too).
+    if (path === '/readyz') {
+      const isReady = !elector.isLeader || sandboxes !== undefined;
+      return answer(isReady ? 200 : 503, isReady ? 'ok\n' : 'starting\n');
+    }
+    return answer(404, 'not found\n');
+  });
+  const metricsUrl = await listen(server, options.metricsAddr.port, options.metricsAddr.host);
+
   const ended = elector.run(stopping.signal);
   return {
     metricsUrl,
-    isLeader: () => elector?.isLeader ?? false,
+    isLeader: () => elector.isLeader,
     sandboxes: () => sandboxes,
     ended,
     stop: async () => {
@@ -141,7 +140,7 @@ export async function startKubeController(options: KubeControllerOptions): Promi
       await ended;
       await events.close();
       await store.close();
-      await closeServer(server as Server);
+      await closeServer(server);
     },
   };
 }
