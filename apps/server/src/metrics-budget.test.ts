@@ -33,4 +33,41 @@ describe('/metrics: daily budgets beside today’s spend', () => {
     );
     assert.doesNotMatch(metrics, /paddock_namespace="free"/);
   });
+
+  it('under a cluster-wide budget, also reports the namespaces that have Runs', async () => {
+    await s.engine.store.create({
+      apiVersion: API,
+      kind: 'ClusterPolicy',
+      metadata: { name: 'default' },
+      spec: { budgets: { maxUsdPerNamespacePerDay: 5 } },
+    });
+    await s.engine.store.create({
+      apiVersion: API,
+      kind: 'Run',
+      metadata: { name: 'r1', namespace: 'runs-only' },
+      spec: { agentRef: { name: 'helper' }, prompt: 'hello', mode: 'task' },
+    });
+    // A Policy not named `default` counts its namespace in, but sets nothing.
+    await s.engine.store.create({
+      apiVersion: API,
+      kind: 'Policy',
+      metadata: { name: 'other', namespace: 'named' },
+      spec: { budgets: { maxUsdPerNamespacePerDay: 99 } },
+    });
+    const metrics = await (await s.call('/metrics')).text();
+    for (const [namespace, limit] of [
+      ['runs-only', 5],
+      ['named', 5],
+      ['free', 5],
+      ['team', 10],
+    ] as const) {
+      assert.match(
+        metrics,
+        new RegExp(
+          `^paddock_budget_namespace_daily_limit_usd\\{paddock_namespace="${namespace}"\\} ${limit}$`,
+          'm',
+        ),
+      );
+    }
+  });
 });

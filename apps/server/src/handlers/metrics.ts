@@ -1,4 +1,5 @@
-import { loadPolicy } from '@paddock/control';
+import { DEFAULT_POLICY_NAME } from '@paddock/control';
+import { effectivePolicy, type PolicySpec } from '@paddock/core';
 import { gauge, type MetricLabels } from '@paddock/http';
 import type { Engine } from '../engine.ts';
 import type { ServerDeps } from '../server-deps.ts';
@@ -48,16 +49,32 @@ export async function renderMetrics(deps: ServerDeps): Promise<string> {
  * Prometheus gives `namespace` to the scraped pod's own.
  */
 async function budgetGauges(engine: Engine): Promise<string[]> {
-  const namespaces = new Set<string>();
-  for (const kind of ['Policy', 'Run'] as const) {
-    for (const item of (await engine.store.list(kind)).items) {
-      if (item.metadata.namespace !== undefined) namespaces.add(item.metadata.namespace);
+  const { store } = engine;
+  const [clusterPolicies, policies] = await Promise.all([
+    store.list('ClusterPolicy'),
+    store.list('Policy'),
+  ]);
+  const cluster = clusterPolicies.items.find((p) => p.metadata.name === DEFAULT_POLICY_NAME)?.spec;
+  const local = new Map<string, PolicySpec | undefined>();
+  for (const policy of policies.items) {
+    const { name, namespace } = policy.metadata;
+    if (namespace === undefined) continue;
+    if (name === DEFAULT_POLICY_NAME) local.set(namespace, policy.spec);
+    else if (!local.has(namespace)) local.set(namespace, undefined);
+  }
+  const dailyLimit = (namespace: string) =>
+    effectivePolicy(cluster, local.get(namespace)).budgets?.maxUsdPerNamespacePerDay;
+  const namespaces = new Set(local.keys());
+  // A namespace without a Policy has a budget only from the cluster's: list Runs only then.
+  if (effectivePolicy(cluster, undefined).budgets?.maxUsdPerNamespacePerDay !== undefined) {
+    for (const run of (await store.list('Run')).items) {
+      if (run.metadata.namespace !== undefined) namespaces.add(run.metadata.namespace);
     }
   }
   const spent: Array<[MetricLabels, number]> = [];
   const limits: Array<[MetricLabels, number]> = [];
   for (const namespace of [...namespaces].sort()) {
-    const limit = (await loadPolicy(engine.store, namespace)).budgets?.maxUsdPerNamespacePerDay;
+    const limit = dailyLimit(namespace);
     if (limit === undefined) continue;
     const today = await engine.spentToday({ user: '', namespace });
     spent.push([{ paddock_namespace: namespace }, today.namespaceSpentTodayUsd]);
