@@ -66,6 +66,18 @@ describe('paddock install --dry-run', () => {
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--values: /);
   });
+
+  it('refuses positional arguments, before reading values or a cluster', async () => {
+    for (const argv of [
+      ['install', '--dry-run', 'extra'],
+      ['uninstall', 'extra'],
+    ]) {
+      const { code, stdout, stderr } = await runCli(argv);
+      assert.equal(code, 2, stderr);
+      assert.equal(stdout, '');
+      assert.match(stderr, /extra: paddock (un)?install takes no arguments/);
+    }
+  });
 });
 
 describe('paddock uninstall on a real API server', { skip: kubeSkipReason ?? false }, () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { ErrorCode, isDuration, PaddockError, parseDurationMs } from '@paddock/core';
+import { isDuration, parseDurationMs } from '@paddock/core';
 import {
   applyInstall,
   detectCapabilities,
@@ -18,8 +18,14 @@ import type { Command, CommandContext } from '../command.ts';
 
 const FLAGS = ['values', 'set', 'dry-run', 'kubeconfig', 'timeout'] as const;
 
-/** The values from `--values FILE` and every `--set path=value`, each bad one named. */
-function valuesOf({ invocation }: CommandContext, command: string): InstallValues {
+/**
+ * The values from `--values FILE` and every `--set path=value`, each bad one named; the commands
+ * take no positional arguments.
+ */
+function valuesOf({ args, invocation }: CommandContext, command: string): InstallValues {
+  if (args.length > 0) {
+    throw usageError([{ path: args[0] ?? '', message: `${command} takes no arguments` }]);
+  }
   const { flags } = invocation;
   if (invocation.given.some((g) => g.name === 'namespace')) {
     throw usageError([
@@ -57,9 +63,6 @@ function client({ invocation }: CommandContext): Promise<KubeClient> {
 
 /** Install or upgrade: the dry run prints the YAML; otherwise apply and wait, step by step. */
 async function install(context: CommandContext, command: string, isUpgrade: boolean) {
-  if (context.args.length > 0) {
-    throw usageError([{ path: context.args[0] ?? '', message: `${command} takes no arguments` }]);
-  }
   const values = valuesOf(context, command);
   const { io } = context;
   if (context.invocation.flags['dry-run']) {
@@ -147,9 +150,6 @@ Example:
   paddock uninstall --purge
 `,
   async run(context) {
-    if (context.args.length > 0) {
-      throw new PaddockError(ErrorCode.ValidationFailed, 'paddock uninstall takes no arguments');
-    }
     const values = valuesOf(context, 'paddock uninstall');
     const kube = await client(context);
     const started = performance.now();
