@@ -10,14 +10,20 @@ import {
 import { isSettledThisTurn, withoutTimers } from './push-probe.ts';
 import { assertRejectsWith, within } from './store-fixtures.ts';
 
+/** An event log that keeps its events in storage (a file, a database): pruned by age, closed. */
+type DurableEventLog = EventLog & {
+  prune(olderThan: Date): Promise<number>;
+  close(): Promise<void>;
+};
+
 /**
- * A fresh, empty event log for one case. `connect`, when the log keeps its events past `close`
- * (a file, a database), opens another handle onto what `log` stores; without it the case across
- * a reopen is skipped. `cleanup` closes every handle and removes what the case made.
+ * A fresh, empty event log for one case. `connect`, when the log keeps its events past `close`,
+ * opens another handle onto what `log` stores; without it the case across a reopen is skipped.
+ * `cleanup` closes every handle and removes what the case made.
  */
 export type EventLogUnderTest = {
   log: EventLog;
-  connect?(): Promise<EventLog>;
+  connect?(): Promise<DurableEventLog>;
   cleanup(): Promise<void>;
 };
 
@@ -59,16 +65,17 @@ export function runEventLogContract(name: string, open: () => Promise<EventLogUn
 
   describe(`EventLog contract: ${name}`, () => {
     it('keeps events across close and reopen, and never reuses a seq', async (t) => {
-      const { log, connect, cleanup } = await open();
+      const { connect, cleanup } = await open();
       try {
         if (connect === undefined) {
           t.skip('the log keeps nothing past close');
           return;
         }
-        await log.record(resourceEvent(1));
-        await log.record(resourceEvent(2));
-        const last = (await log.query()).items.at(-1)?.seq ?? 0;
-        await log.close();
+        const first = await connect();
+        await first.record(resourceEvent(1));
+        await first.record(resourceEvent(2));
+        const last = (await first.query()).items.at(-1)?.seq ?? 0;
+        await first.close();
         const reopened = await connect();
         assert.deepEqual(reasons(await reopened.query()), ['Step1', 'Step2']);
         // Even with every row pruned, the next event continues the sequence, so a watcher that

@@ -12,10 +12,11 @@ import { assertRejectsWith, within } from './store-fixtures.ts';
  * A fresh, empty run event log for one case. `connect`, when the implementation has more than
  * one connection to the same storage (a second handle on the same file, say), opens another
  * handle onto what `log` stores; without it the cases across connections use `log` twice.
- * `cleanup` closes every handle and removes what the case made.
+ * `log` closes (ending its follows) and `cleanup` closes every handle again and removes what the
+ * case made.
  */
 export type RunEventLogUnderTest = {
-  log: RunEventLog;
+  log: RunEventLog & { close(): Promise<void> };
   connect?(): Promise<RunEventLog>;
   cleanup(): Promise<void>;
 };
