@@ -11,7 +11,7 @@ import {
   uniqueName,
 } from '@paddock/testkit';
 import { type KubeController, startKubeController } from './kube-controller.ts';
-import { startTestCluster, type TestCluster } from './test-cluster.ts';
+import { isSandboxGone, startTestCluster, type TestCluster } from './test-cluster.ts';
 
 const apiVersion = 'paddock.dev/v1alpha1' as const;
 const quiet = () => {};
@@ -195,17 +195,10 @@ describe('the Kubernetes controller on a real API server', {
 
     // The new leader deletes through the finalizer: the runtime's sandbox, then the object.
     await store.delete('Sandbox', { namespace, name: 'kept' });
-    await eventually(
-      async () => {
-        try {
-          await store.get('Sandbox', { namespace, name: 'kept' });
-          return false;
-        } catch (error) {
-          return isPaddockError(error, 'not_found');
-        }
-      },
-      { what: 'the Sandbox gone', timeoutMs: 20_000 },
-    );
+    await eventually(() => isSandboxGone(store, { namespace, name: 'kept' }), {
+      what: 'the Sandbox gone',
+      timeoutMs: 20_000,
+    });
     assert.deepEqual(
       (await runtime.list()).map((ref) => `${ref.namespace}/${ref.name}`),
       [],

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { isPaddockError } from '@paddock/core';
 import { CONTROLLER_LEASE, type KubeClient, type KubeEvent, type KubeStore } from '@paddock/kube';
 import {
   eventually,
@@ -11,7 +10,7 @@ import {
   startPaddockProcess,
   uniqueName,
 } from '@paddock/testkit';
-import { startTestCluster, type TestCluster } from './test-cluster.ts';
+import { isSandboxGone, startTestCluster, type TestCluster } from './test-cluster.ts';
 
 const cli = fileURLToPath(new URL('../../cli/bin/paddock.js', import.meta.url));
 
@@ -118,17 +117,9 @@ describe('paddock controller on a real API server', { skip: kubeSkipReason ?? fa
         'Creating',
       );
       await store.delete('Sandbox', { namespace, name: 'box' });
-      await eventually(
-        async () => {
-          try {
-            await store.get('Sandbox', { namespace, name: 'box' });
-            return false;
-          } catch (error) {
-            return isPaddockError(error, 'not_found');
-          }
-        },
-        { what: 'the Sandbox finalized and gone' },
-      );
+      await eventually(() => isSandboxGone(store, { namespace, name: 'box' }), {
+        what: 'the Sandbox finalized and gone',
+      });
     } finally {
       assert.equal(await controller.stop(), 0, controller.stderr());
     }

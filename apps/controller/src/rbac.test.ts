@@ -7,7 +7,6 @@
 // pod runtime's rows come from its own table (INSTANCE_RESOURCES): the test server serves no pods.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { isPaddockError } from '@paddock/core';
 import {
   type ApiRequest,
   accessOf,
@@ -27,7 +26,7 @@ import {
   uniqueName,
 } from '@paddock/testkit';
 import { startKubeController } from './kube-controller.ts';
-import { startTestCluster, type TestCluster } from './test-cluster.ts';
+import { isSandboxGone, startTestCluster, type TestCluster } from './test-cluster.ts';
 
 describe("the controller's RBAC is exactly what it uses", { skip: kubeSkipReason ?? false }, () => {
   let cluster: TestCluster;
@@ -109,17 +108,10 @@ describe("the controller's RBAC is exactly what it uses", { skip: kubeSkipReason
         );
       }
       await store.delete('Sandbox', { namespace, name: 'box' });
-      await eventually(
-        async () => {
-          try {
-            await store.get('Sandbox', { namespace, name: 'box' });
-            return false;
-          } catch (error) {
-            return isPaddockError(error, 'not_found');
-          }
-        },
-        { what: 'the Sandbox gone', timeoutMs: 20_000 },
-      );
+      await eventually(() => isSandboxGone(store, { namespace, name: 'box' }), {
+        what: 'the Sandbox gone',
+        timeoutMs: 20_000,
+      });
       // A clean stop hands the Lease to the standby, which takes it (its update of the Lease).
       await a.stop();
       await eventually(() => b.isLeader(), { what: 'b leads', timeoutMs: 20_000 });

@@ -1,4 +1,5 @@
 // The API server the controller's tests share: Paddock's CRDs and the core-API stand-ins installed.
+import { isPaddockError } from '@paddock/core';
 import {
   installCoreApiTestCrds,
   installCrds,
@@ -43,4 +44,17 @@ export async function startTestCluster(): Promise<TestCluster> {
       await server.stop();
     },
   };
+}
+
+/** Whether the Sandbox `ref` is gone: `store` answers `not_found` (its finalizer has run). */
+export async function isSandboxGone(
+  store: KubeStore,
+  ref: { namespace: string; name: string },
+): Promise<boolean> {
+  try {
+    await store.get('Sandbox', ref);
+    return false;
+  } catch (error) {
+    return isPaddockError(error, 'not_found');
+  }
 }
