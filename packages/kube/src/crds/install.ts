@@ -1,7 +1,23 @@
 import type { KubeClient } from '../client/kube-client.ts';
 import type { CustomResourceDefinition } from './crds.ts';
 
-const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+/** The path of the CustomResourceDefinitions collection. */
+export const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+
+/** Whether the CRD `name` has condition Established=True (its resources can be served). */
+export async function isEstablished(
+  client: KubeClient,
+  name: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const current = await client.request<{
+    status?: { conditions?: Array<{ type: string; status: string }> };
+  }>('GET', `${CRDS}/${name}`, signal === undefined ? {} : { signal });
+  return (
+    current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ??
+    false
+  );
+}
 
 /**
  * Applies `crds` (server-side apply, field manager `paddock`, forced: Paddock owns its CRDs) and
@@ -24,14 +40,7 @@ export async function installCrds(
     ),
   );
   for (const crd of crds) {
-    for (;;) {
-      const current = await client.request<{
-        status?: { conditions?: Array<{ type: string; status: string }> };
-      }>('GET', `${CRDS}/${crd.metadata.name}`, signal === undefined ? {} : { signal });
-      const established = current.status?.conditions?.some(
-        (c) => c.type === 'Established' && c.status === 'True',
-      );
-      if (established) break;
+    while (!(await isEstablished(client, crd.metadata.name, signal))) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const spec = crd.spec as {

@@ -7,12 +7,12 @@
 import { ErrorCode, isPaddockError, PaddockError } from '@paddock/core';
 import type { KubeClient } from '../client/kube-client.ts';
 import type { CustomResourceDefinition } from '../crds/crds.ts';
+import { CRDS, isEstablished } from '../crds/install.ts';
 import { INSTALL_KINDS, type InstallKind, kindPath, objectPathOf } from './install-kinds.ts';
 import { INSTALL_FIELD_MANAGER, type KubeObject, releaseSelector } from './install-meta.ts';
 import { MONITORING_API } from './monitoring.ts';
 import type { ClusterCapabilities, InstallManifest } from './render.ts';
 
-const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 const APPLY = 'application/apply-patch+yaml';
 
 export type ApplyOptions = {
@@ -84,14 +84,9 @@ export async function applyCrds(
   if (options.isDryRun) return;
   await step(options.log, 'CRDs established', async () => {
     for (const crd of crds) {
-      await until(options, `CRD ${crd.metadata.name} Established`, async () => {
-        const current = await client.request<{
-          status?: { conditions?: Array<{ type: string; status: string }> };
-        }>('GET', `${CRDS}/${crd.metadata.name}`);
-        return current.status?.conditions?.some(
-          (c) => c.type === 'Established' && c.status === 'True',
-        );
-      });
+      await until(options, `CRD ${crd.metadata.name} Established`, () =>
+        isEstablished(client, crd.metadata.name),
+      );
     }
   });
 }
@@ -267,7 +262,7 @@ async function waitAvailable(client: KubeClient, deployment: KubeObject, options
 async function until(
   options: ApplyOptions,
   what: string,
-  check: () => Promise<boolean | undefined>,
+  check: () => Promise<boolean>,
 ): Promise<void> {
   const deadline = performance.now() + (options.timeoutMs ?? 300_000);
   for (let delayMs = 50; ; delayMs = Math.min(delayMs * 2, 2000)) {
