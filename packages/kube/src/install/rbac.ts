@@ -11,7 +11,7 @@ import { INSTANCE_RESOURCES, INSTANCE_SUBRESOURCES } from '../runtime/api-paths.
 import { InstallComponent, type KubeObject, meta, resourceName } from './install-meta.ts';
 import type { InstallValues } from './values.ts';
 
-/** The controller's leader-election Lease (`paddock controller`'s `LEASE_NAME`). */
+/** The Lease `paddock controller` elects its leader on. */
 export const CONTROLLER_LEASE = 'paddock-controller';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
