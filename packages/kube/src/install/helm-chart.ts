@@ -45,7 +45,7 @@ export function symbolicValues(): InstallValues {
 
 /** Values placed whole (maps, lists of objects) rather than walked into. */
 function isOpaque(path: string): boolean {
-  return /(^|\.)(nodeSelector|annotations)$/.test(path);
+  return /(^|\.)(nodeSelector|annotations|sandboxNamespaceLabels)$/.test(path);
 }
 
 function goString(text: string): string {

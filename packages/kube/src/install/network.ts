@@ -1,8 +1,12 @@
 /**
  * Network policies for Paddock itself, and the optional Ingress: the controller may reach the
  * API server and nothing else (and be scraped on its metrics port); the server accepts traffic
- * on its port only. The sandboxes' own policies are the pod runtime's (objects/network-policy.ts).
+ * on its port, and on its gateway port only from the sandbox pods of runs (Paddock's sandbox
+ * pods labelled `RUN_LABEL`, in the namespaces `networkPolicy.sandboxNamespaceLabels` selects).
+ * The sandboxes' own policies are the pod runtime's (objects/network-policy.ts): a run's allows
+ * egress to this port.
  */
+import { COMPONENT, Component, MANAGED_BY, RUN_LABEL } from '../objects/labels.ts';
 import {
   InstallComponent,
   type KubeObject,
@@ -39,7 +43,30 @@ export function networkPolicies(values: InstallValues) {
       ingress: [{ ports: [{ protocol: 'TCP', port: values.server.port }] }],
     },
   };
-  return { controller, server };
+  const gateway: KubeObject = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta(values, 'gateway', InstallComponent.Server),
+    spec: {
+      podSelector: { matchLabels: selectorLabels(values, InstallComponent.Server) },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: values.networkPolicy.sandboxNamespaceLabels },
+              podSelector: {
+                matchLabels: { [MANAGED_BY]: 'paddock', [COMPONENT]: Component.Sandbox },
+                matchExpressions: [{ key: RUN_LABEL, operator: 'Exists' }],
+              },
+            },
+          ],
+          ports: [{ protocol: 'TCP', port: values.server.gatewayPort }],
+        },
+      ],
+    },
+  };
+  return { controller, server, gateway };
 }
 
 export function ingress(values: InstallValues): KubeObject {

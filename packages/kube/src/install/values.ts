@@ -86,6 +86,11 @@ export const InstallValues = z.strictObject({
        */
       replicas: Replicas.default(1),
       port: Port.default(7070),
+      /**
+       * The LLM gateway's port (`--gateway-addr`), behind the Service `<name>-gateway`: only the
+       * sandbox pods of runs may reach it (`networkPolicy.sandboxNamespaceLabels`).
+       */
+      gatewayPort: Port.default(8081),
       /** The server's data volume (a PersistentVolumeClaim of the cluster's default class). */
       dataSize: z
         .string()
@@ -125,6 +130,11 @@ export const InstallValues = z.strictObject({
       /** Where the API server is: the controller may reach these, on these ports, and no more. */
       apiServerCidrs: z.array(Cidr).min(1).default(['0.0.0.0/0']),
       apiServerPorts: z.array(Port).min(1).default([443, 6443]),
+      /**
+       * Labels of the namespaces whose run sandbox pods may reach the gateway (empty: every
+       * namespace; pods must still be Paddock's sandbox pods labelled with a run).
+       */
+      sandboxNamespaceLabels: Labels.default({}),
     })
     .prefault({}),
   monitoring: z

@@ -24,6 +24,8 @@ type Workload = {
   replicas: number;
   command: string[];
   port: { name: string; containerPort: number };
+  /** Ports beside the probed one. */
+  extraPorts?: Array<{ name: string; containerPort: number }>;
   env: Array<Record<string, unknown>>;
   envFrom?: Array<Record<string, unknown>>;
   resources: InstallValues['controller']['resources'];
@@ -81,7 +83,7 @@ function deployment(values: InstallValues, w: Workload): KubeObject {
               command: w.command,
               env: w.env,
               ...(w.envFrom === undefined ? {} : { envFrom: w.envFrom }),
-              ports: [{ ...w.port, protocol: 'TCP' }],
+              ports: [w.port, ...(w.extraPorts ?? [])].map((p) => ({ ...p, protocol: 'TCP' })),
               livenessProbe: probe('/healthz', 10),
               readinessProbe: probe('/readyz', 5),
               resources: w.resources,
@@ -174,7 +176,15 @@ export function controllerWorkload(values: InstallValues) {
 const SERVER_HOME = '/var/lib/paddock';
 
 /**
- * `paddock server --in-cluster`: the API, web UI, gateway and `/metrics` on one port; its home
+ * The gateway's URL as sandbox pods reach it: its Service's DNS name in the server's namespace.
+ */
+export function gatewayUrl(values: InstallValues): string {
+  return `http://${resourceName(values, 'gateway')}.${values.namespace}.svc:${values.server.gatewayPort}`;
+}
+
+/**
+ * `paddock server --in-cluster`: the API, web UI and `/metrics` on one port, the LLM gateway on
+ * another (its own Service, which only run sandbox pods may reach: `network.ts`); its home
  * on a PersistentVolumeClaim; credentials as Secrets of its own namespace; provider keys (and
  * `PADDOCK_DATABASE`, a PostgreSQL URL) from an optional Secret.
  */
@@ -189,11 +199,14 @@ export function serverWorkload(values: InstallValues) {
       'server',
       '--in-cluster',
       `--addr=0.0.0.0:${s.port}`,
+      `--gateway-addr=0.0.0.0:${s.gatewayPort}`,
+      `--gateway-url=${gatewayUrl(values)}`,
       '--auth=required',
       `--home=${SERVER_HOME}`,
       ...s.extraArgs,
     ],
     port: { name: 'http', containerPort: s.port },
+    extraPorts: [{ name: 'gateway', containerPort: s.gatewayPort }],
     env: [
       {
         name: 'PADDOCK_CREDENTIALS_NAMESPACE',
@@ -219,6 +232,16 @@ export function serverWorkload(values: InstallValues) {
       ports: [{ name: 'http', port: values.service.port, targetPort: 'http', protocol: 'TCP' }],
     },
   };
+  const gatewayService: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(values, 'gateway', InstallComponent.Server),
+    spec: {
+      type: 'ClusterIP',
+      selector: selectorLabels(values, InstallComponent.Server),
+      ports: [{ name: 'gateway', port: s.gatewayPort, targetPort: 'gateway', protocol: 'TCP' }],
+    },
+  };
   const dataClaim: KubeObject = {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
@@ -232,6 +255,7 @@ export function serverWorkload(values: InstallValues) {
     deployment: deploy,
     disruptionBudget: disruptionBudget(values, InstallComponent.Server, 'server'),
     service,
+    gatewayService,
     dataClaim,
   };
 }

@@ -34,6 +34,12 @@ export type Component = (typeof Component)[keyof typeof Component];
 export const MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const COMPONENT = 'app.kubernetes.io/component';
 export const PART_OF = 'app.kubernetes.io/part-of';
+/**
+ * The label the run controller sets on the Sandbox it makes for a Run (the Run's name). Copied
+ * onto that Sandbox's pod, and only onto it, so policies can select the pods of runs: the LLM
+ * gateway admits no other.
+ */
+export const RUN_LABEL = 'paddock.dev/run';
 
 /** Paddock's own label keys under the configured prefix. */
 export function labelKeys(options: Pick<ObjectOptions, 'labelPrefix'>) {
@@ -74,6 +80,8 @@ export type Instance = {
   namespace: string;
   owner: ControllerReference;
   labels: Readonly<Record<string, string>>;
+  /** The Run whose Sandbox this is (its `RUN_LABEL`): only its sandbox pod carries the label. */
+  run?: string;
 };
 
 /** The label value naming a template: `<name>` or, for a cluster template, `cluster.<name>`. */
@@ -151,7 +159,9 @@ export function sandboxInstance(
   const keys = labelKeys(options);
   const owner = sandboxOwnerReference(sandbox);
   const name = instanceName ?? dnsLabel(owner.name);
+  const run = sandbox.metadata.labels?.[RUN_LABEL];
   return {
+    ...(run === undefined || run === '' ? {} : { run }),
     name,
     namespace: required(sandbox.metadata.namespace, 'metadata.namespace', 'Sandbox'),
     owner,

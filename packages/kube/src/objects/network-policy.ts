@@ -8,7 +8,10 @@
  *   (`egress-proxy.ts`);
  * - `open`: DNS, those services, and the public internet: every address but the metadata
  *   services, loopback, link-local and private ranges (`cidrs.ts`).
- * Policies only add what they allow, so this one and the Cilium one combine as a union.
+ * The sandbox pod of a run (`instance.run`) may also reach DNS and the LLM gateway
+ * (`options.gateway`, the server pods' gateway port), whatever its egress: that is how its
+ * harness reaches models. Policies only add what they allow, so this one and the Cilium one
+ * combine as a union.
  */
 
 import { Egress, type SandboxEnvironment } from '@paddock/core';
@@ -24,6 +27,18 @@ export function networkPolicyName(instance: Instance): string {
 }
 
 function egressRules(
+  instance: Instance,
+  environment: SandboxEnvironment,
+  options: ObjectOptions,
+  services: readonly ServiceEndpoint[],
+): NetworkPolicyEgressRule[] {
+  const rules = egressModeRules(instance, environment, options, services);
+  if (instance.run === undefined || options.gateway === undefined) return rules;
+  const hasDns = (environment.network?.egress ?? Egress.None) !== Egress.None;
+  return [...(hasDns ? [] : [dnsRule(options.dns)]), ...rules, ...serviceRules([options.gateway])];
+}
+
+function egressModeRules(
   instance: Instance,
   environment: SandboxEnvironment,
   options: ObjectOptions,

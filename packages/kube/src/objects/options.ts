@@ -54,8 +54,14 @@ export type ObjectOptions = {
   dns: PodPeer;
   /** The Paddock server pods: the only ingress a sandbox accepts (preview proxy, ports). */
   controlPlane: PodPeer;
-  /** Services every `allowlist` and `open` sandbox may reach (the LLM gateway). */
+  /** Services every `allowlist` and `open` sandbox may reach. */
   alwaysAllowedServices: readonly ServiceEndpoint[];
+  /**
+   * The LLM gateway: the server pods' gateway port (`paddock server --gateway-addr`). The sandbox
+   * pod of a run (one labelled `RUN_LABEL`) may reach it and DNS whatever its egress, as a local
+   * run's sandbox reaches the gateway host service; no other sandbox pod may. None: not even runs.
+   */
+  gateway?: ServiceEndpoint;
   /** Quota of an agent namespace whose Agent sets none. */
   defaultAgentQuota: { cpu: string; memory: string; pods: number };
 };
@@ -86,6 +92,12 @@ export const DEFAULT_OBJECT_OPTIONS: ObjectOptions = {
     podLabels: { 'app.kubernetes.io/name': 'paddock', 'app.kubernetes.io/component': 'server' },
   },
   alwaysAllowedServices: [],
+  gateway: {
+    name: 'paddock-gateway',
+    namespace: 'paddock-system',
+    podLabels: { 'app.kubernetes.io/name': 'paddock', 'app.kubernetes.io/component': 'server' },
+    ports: [{ port: 8081 }],
+  },
   defaultAgentQuota: { cpu: '8', memory: '16Gi', pods: 20 },
 };
 

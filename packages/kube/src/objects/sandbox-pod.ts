@@ -15,6 +15,7 @@
  *   read-only; `mounts[].hostPath` → refused (Pod Security forbids hostPath volumes);
  * - `ports` → containerPorts (Services: `port-services.ts`);
  * - `network` → proxy variables when an egress proxy pod carries `allowlist` egress;
+ * - the Sandbox's `RUN_LABEL` (a run's sandbox) → the same label on the pod alone;
  * - `repos`, `init`, `credentials`, `timeout`, `idleTimeout` → the runtime and reconciler.
  */
 
@@ -28,7 +29,7 @@ import {
 import { egressProxyEnv, usesEgressProxy } from './egress-proxy.ts';
 import { containerSecurityContext, hardenedPodSpec } from './hardening.ts';
 import type { Container, EnvVar, Pod, Volume, VolumeMount } from './kube-types.ts';
-import { Component, type Instance, instanceMeta, labelKeys } from './labels.ts';
+import { Component, type Instance, instanceMeta, labelKeys, RUN_LABEL } from './labels.ts';
 import { objectName } from './names.ts';
 import type { ObjectOptions } from './options.ts';
 import { sandboxResources } from './resources.ts';
@@ -136,7 +137,11 @@ export function sandboxPod(
     container.ports = ports.map((p) => ({ containerPort: p.port, protocol: 'TCP' }));
   }
   const pids = environment.resources?.pids;
-  const metadata = instanceMeta(instance, instance.name, Component.Sandbox);
+  const meta = instanceMeta(instance, instance.name, Component.Sandbox);
+  const metadata =
+    instance.run === undefined
+      ? meta
+      : { ...meta, labels: { ...meta.labels, [RUN_LABEL]: instance.run } };
   const runtimeClass = runtimeClassName(environment, options);
   return {
     apiVersion: 'v1',

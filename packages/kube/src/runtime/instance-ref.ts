@@ -11,7 +11,7 @@ import {
   type SandboxRef,
   type TemplateRef,
 } from '@paddock/core';
-import { type Instance, sandboxInstance } from '../objects/labels.ts';
+import { type Instance, RUN_LABEL, sandboxInstance } from '../objects/labels.ts';
 import { dnsLabel } from '../objects/names.ts';
 import type { ObjectOptions } from '../objects/options.ts';
 
@@ -24,7 +24,7 @@ export function instanceName(ref: Pick<SandboxRef, 'name'>): string {
  * The instance of `ref`, labelled as `sandboxInstance` labels the instance of the Sandbox it
  * names: the same function builds both, from a Sandbox holding only what it reads.
  * `sandboxName` is the Sandbox's name when the ref names a claimed warm instance (whose name is
- * the instance's, not the Sandbox's).
+ * the instance's, not the Sandbox's). `run` is the Sandbox's `RUN_LABEL`, when a Run made it.
  */
 export function instanceFromRef(
   ref: SandboxRef,
@@ -32,11 +32,17 @@ export function instanceFromRef(
   templateRef: TemplateRef,
   options: ObjectOptions,
   sandboxName: string = ref.name,
+  run?: string,
 ): Instance {
   const sandbox: Sandbox = {
     apiVersion: API_VERSION,
     kind: 'Sandbox',
-    metadata: { name: sandboxName, namespace: ref.namespace, uid: ref.uid },
+    metadata: {
+      name: sandboxName,
+      namespace: ref.namespace,
+      uid: ref.uid,
+      ...(run === undefined ? {} : { labels: { [RUN_LABEL]: run } }),
+    },
     spec: { templateRef, desiredState: 'Running' },
     status: { phase: 'Creating', conditions: [], resolved: environment },
   };

@@ -29,7 +29,7 @@ import {
 } from '@paddock/core';
 import type { KubeClient } from '../client/kube-client.ts';
 import type { ConfigMap, Pod } from '../objects/kube-types.ts';
-import { COMPONENT, Component, labelKeys, MANAGED_BY } from '../objects/labels.ts';
+import { COMPONENT, Component, labelKeys, MANAGED_BY, RUN_LABEL } from '../objects/labels.ts';
 import {
   type ObjectOptions,
   resolveObjectOptions,
@@ -145,12 +145,24 @@ export class PodRuntime implements SandboxRuntime {
       this.#checkOwner(state, request);
       if (isStopped(state, this.#options)) return this.observe(request);
     }
-    const templateRef = await this.#sandboxTemplate(request);
-    const instance = instanceFromRef(request, request.spec, templateRef, this.#options);
+    const { templateRef, run } = await this.#sandboxOf(request);
+    const instance = instanceFromRef(
+      request,
+      request.spec,
+      templateRef,
+      this.#options,
+      request.name,
+      run,
+    );
     const services = await this.#services(request.namespace, request.spec);
     const objects = instanceObjects(instance, request.spec, this.#options, services);
     const { secrets, layout } = runtimeInputs(instance, request.spec, env, readOnlyFiles);
-    const data: RuntimeStateData = { environment: request.spec, templateRef, inputs: layout };
+    const data: RuntimeStateData = {
+      environment: request.spec,
+      templateRef,
+      inputs: layout,
+      ...(run === undefined ? {} : { run }),
+    };
     const plan = provisionPlan(objects, request.spec, this.#options, {
       state: stateConfigMap(instance, data),
       secrets,
@@ -213,6 +225,7 @@ export class PodRuntime implements SandboxRuntime {
       data.templateRef,
       this.#options,
       sandboxName,
+      data.run,
     );
     const services = await this.#services(ref.namespace, data.environment);
     const objects = instanceObjects(instance, data.environment, this.#options, services);
@@ -315,8 +328,11 @@ export class PodRuntime implements SandboxRuntime {
     return this.#sessions.connectPort(ref, port);
   }
 
-  /** The Sandbox's template, read from the Sandbox; `sandbox_not_found` unless it has this uid. */
-  async #sandboxTemplate(ref: SandboxRef): Promise<TemplateRef> {
+  /**
+   * The Sandbox's template and the Run that made it (its `RUN_LABEL`), read from the Sandbox;
+   * `sandbox_not_found` unless it has this uid.
+   */
+  async #sandboxOf(ref: SandboxRef): Promise<{ templateRef: TemplateRef; run?: string }> {
     const sandbox = await this.#api.get<KubeItem & { spec?: { templateRef?: unknown } }>(
       SANDBOXES,
       ref.namespace,
@@ -329,7 +345,8 @@ export class PodRuntime implements SandboxRuntime {
         `Sandbox ${ref.namespace}/${ref.name} with uid ${ref.uid} does not exist: the objects it would own would be garbage-collected`,
       );
     }
-    return templateRef.data;
+    const run = sandbox.metadata?.labels?.[RUN_LABEL];
+    return { templateRef: templateRef.data, ...(run ? { run } : {}) };
   }
 
   async #services(

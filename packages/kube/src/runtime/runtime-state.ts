@@ -22,6 +22,8 @@ export const RuntimeStateData = z.strictObject({
   environment: SandboxEnvironment,
   templateRef: TemplateRef,
   inputs: InputsLayout,
+  /** The Sandbox's `RUN_LABEL` at provision (a Run's sandbox). */
+  run: z.string().min(1).optional(),
 });
 export type RuntimeStateData = z.infer<typeof RuntimeStateData>;
 
