@@ -10,6 +10,8 @@ import {
 } from '@paddock/control';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import type { ServerConfig } from './config.ts';
+import { openAccessTokens } from './e2b/e2b-sandboxes.ts';
+import { createE2bSurface, isE2bPath } from './e2b/e2b-server.ts';
 import type { Engine } from './engine.ts';
 import { apiKeyHandlers } from './handlers/api-keys.ts';
 import { auditHandlers } from './handlers/audit.ts';
@@ -211,8 +213,15 @@ export async function startServer(
       : [new URL(config.oidcIssuer).origin];
   const keyUses = new KeyUseSampler();
   const webUi = createWebUi(config.webDir, oidcOrigins);
+  const e2b = createE2bSurface({
+    deps,
+    services: { tokens: openAccessTokens(config.home) },
+    admit: (ctx, authorization) => admit(pipeline, ctx, authorization),
+    keyUses,
+  });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const ctx = createRequestContext(req);
+    if (isE2bPath(ctx.url.pathname)) return e2b(ctx, req, res);
     if (webUi(req, res, ctx.url.pathname)) return;
     let outcome: Outcome;
     try {

@@ -12,7 +12,7 @@ export const CurrentUser = z.object({
   email: z.string().optional(),
   role: Role,
   /** How the request was authenticated. */
-  authMethod: z.enum(['apikey', 'oidc', 'anonymous']),
+  authMethod: z.enum(['apikey', 'oidc', 'anonymous', 'sandbox-token']),
   /** Groups from the OIDC token, if any. */
   groups: z.array(z.string()).optional(),
 });

@@ -11,6 +11,7 @@ const AUTH_METHOD = {
   [PrincipalVia.ApiKey]: 'apikey',
   [PrincipalVia.Oidc]: 'oidc',
   [PrincipalVia.Anonymous]: 'anonymous',
+  [PrincipalVia.SandboxToken]: 'sandbox-token',
 } as const;
 
 let openApi: Record<string, unknown> | undefined;

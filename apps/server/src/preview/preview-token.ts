@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Principal } from '@paddock/control';
+import { type Principal, PrincipalVia } from '@paddock/control';
 import { Role } from '@paddock/core';
 import { z } from 'zod';
 
@@ -25,7 +25,7 @@ const Claims = z.strictObject({
   use: z.enum([PreviewUse.Exchange, PreviewUse.Session]),
   sub: z.string().min(1),
   roles: z.array(z.enum(Role)),
-  via: z.enum(['api-key', 'oidc', 'anonymous']),
+  via: z.enum(PrincipalVia),
   kid: z.string().optional(),
   ns: z.string().min(1),
   name: z.string().min(1),

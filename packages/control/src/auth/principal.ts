@@ -1,7 +1,13 @@
 import { ErrorCode, PaddockError, Role } from '@paddock/core';
 
 /** How a principal proved who it is. */
-export const PrincipalVia = { ApiKey: 'api-key', Oidc: 'oidc', Anonymous: 'anonymous' } as const;
+export const PrincipalVia = {
+  ApiKey: 'api-key',
+  Oidc: 'oidc',
+  Anonymous: 'anonymous',
+  /** A sandbox's own access token (E2B's envd calls): it acts for the sandbox's owner. */
+  SandboxToken: 'sandbox-token',
+} as const;
 export type PrincipalVia = (typeof PrincipalVia)[keyof typeof PrincipalVia];
 
 /**

@@ -7,6 +7,7 @@ const AUTH_METHOD = {
   apikey: 'API key',
   oidc: 'OIDC (single sign-on)',
   anonymous: 'anonymous (dev mode)',
+  'sandbox-token': "a sandbox's access token",
 } as const;
 const THEMES: ReadonlyArray<{ value: Theme; label: string }> = [
   { value: 'system', label: 'System' },
