@@ -44,3 +44,38 @@ describe('sandbox admission', () => {
     ]);
   });
 });
+
+describe('sandbox admission of a shutdown time', () => {
+  let stores: TempStores;
+  before(async () => {
+    stores = await openTempStores();
+    await stores.store.create(templateManifest('shell'));
+    await stores.store.create({
+      apiVersion: 'paddock.dev/v1alpha1',
+      kind: 'ClusterPolicy',
+      metadata: { name: 'default' },
+      spec: { maxTimeout: '1h' },
+    });
+  });
+  after(() => stores.close());
+
+  const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+
+  it('admits a template without a timeout under a maxTimeout when the shutdown time is within it', async () => {
+    assert.equal((await admitSandbox(stores.store, sandboxManifest('none'))).admitted, false);
+    const within = sandboxManifest('within', { shutdownTime: inMinutes(30) });
+    assert.equal((await admitSandbox(stores.store, within)).admitted, true);
+  });
+
+  it('refuses a shutdown time past maxTimeout, naming spec.shutdownTime', async () => {
+    const result = await admitSandbox(
+      stores.store,
+      sandboxManifest('late', { shutdownTime: inMinutes(90) }),
+    );
+    assert.equal(result.admitted, false);
+    assert.deepEqual(
+      result.admitted ? [] : result.violations.map((v) => [v.code, v.field]),
+      [['timeout_exceeded', 'spec.shutdownTime']],
+    );
+  });
+});

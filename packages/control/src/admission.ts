@@ -6,12 +6,14 @@ import {
   type Origins,
   type PolicySpec,
   type PolicyUsage,
+  parseDurationMs,
   type ResourceStore,
   resolveTemplate,
   type Sandbox,
   type SandboxEnvironment,
   SandboxPhase,
   type TemplateKind,
+  ViolationCode,
 } from '@paddock/core';
 
 /** The annotation the server writes with the id of the user who created a sandbox. */
@@ -85,10 +87,14 @@ export async function admitSandbox(
         namespace,
         user: owner,
         templateRef: sandbox.spec.templateRef,
-        spec: applied.spec,
+        spec: { ...applied.spec, ...lifetimeOf(sandbox, applied.spec.timeout) },
       },
       usage,
       policy,
+    ).map((v) =>
+      v.code === ViolationCode.TimeoutExceeded && sandbox.spec.shutdownTime !== undefined
+        ? { ...v, field: 'spec.shutdownTime' }
+        : v,
     ),
   ];
   if (violations.length > 0) {
@@ -100,6 +106,22 @@ export async function admitSandbox(
     };
   }
   return { admitted: true, spec: applied.spec, origins: applied.origins };
+}
+
+/**
+ * The lifetime the policy's `maxTimeout` is checked against: the template's `timeout`, or the
+ * time from the sandbox's creation to its `shutdownTime` when that is sooner (or there is no
+ * timeout).
+ */
+function lifetimeOf(sandbox: Sandbox, timeout: string | undefined): { timeout?: string } {
+  const { shutdownTime } = sandbox.spec;
+  if (shutdownTime === undefined) return {};
+  const created = sandbox.metadata.creationTimestamp;
+  const fromMs = created === undefined ? Date.now() : Date.parse(created);
+  const untilShutdownMs = Math.max(1, Date.parse(shutdownTime) - fromMs);
+  const timeoutMs = timeout === undefined ? 0 : parseDurationMs(timeout);
+  if (timeoutMs !== 0 && timeoutMs <= untilShutdownMs) return {};
+  return { timeout: `${Math.ceil(untilShutdownMs / 1000)}s` };
 }
 
 async function loadTemplates(store: ResourceStore, namespace: string): Promise<AnyTemplate[]> {

@@ -174,6 +174,41 @@ describe('sandbox reconciler', () => {
     assert.equal(s.status?.phase, 'Running');
   });
 
+  it('stops a sandbox at its shutdownTime, which an update moves, before its template timeout', async () => {
+    const at = (ms: number) => new Date(h.now().getTime() + ms).toISOString();
+    await h.apply(sandboxManifest('st', { shutdownTime: at(2 * 60_000) }));
+    let s = await h.settle('st');
+    const result = await reconcileSandbox(h, { namespace: 'default', name: 'st' });
+    assert.equal(result.requeueAfterMs, 2 * 60_000, 'the shutdown time comes before the 1h timeout');
+    await h.store.update({ ...s, spec: { ...s.spec, shutdownTime: at(3 * 60_000) } });
+    h.advance(2 * 60_000);
+    s = await h.settle('st');
+    assert.equal(s.status?.phase, 'Running', 'the moved shutdown time has not come');
+    h.advance(60_000);
+    s = await h.settle('st');
+    assert.equal(s.status?.phase, 'Stopped');
+    assert.equal(s.status?.reason, 'TimedOut');
+  });
+
+  it('deletes a sandbox at its shutdownTime when its shutdownPolicy says Delete', async () => {
+    const shutdownTime = new Date(h.now().getTime() + 60_000).toISOString();
+    await h.apply(sandboxManifest('sd', { shutdownTime, shutdownPolicy: 'Delete' }));
+    const s = await h.settle('sd');
+    assert.equal(s.status?.phase, 'Running');
+    h.advance(60_000);
+    const deleting = await h.settle('sd');
+    assert.ok(deleting.metadata.deletionTimestamp, 'deleted at its shutdown time');
+    await h.settle('sd').catch(() => undefined); // the finalizer: the runtime lets it go
+    await assert.rejects(
+      h.store.get('Sandbox', { namespace: 'default', name: 'sd' }),
+      (e: unknown) => isPaddockError(e, 'not_found'),
+    );
+    assert.ok(
+      h.runtime.calls.includes(`destroy default/sd`),
+      `the runtime destroyed it: ${h.runtime.calls.join(', ')}`,
+    );
+  });
+
   it('stops an idle sandbox after its idle timeout', async () => {
     await h.apply(sandboxManifest('g'));
     await h.settle('g');

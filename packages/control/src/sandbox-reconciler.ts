@@ -329,7 +329,19 @@ async function running(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
     );
   }
   const now = deps.now().getTime();
-  if (status.expiresAt && Date.parse(status.expiresAt) <= now) {
+  const shutdownAt = shutdownTimeOf(sandbox);
+  if (shutdownAt !== undefined && shutdownAt <= now && sandbox.spec.shutdownPolicy === 'Delete') {
+    const { namespace, name } = sandbox.metadata;
+    await deps.store.delete('Sandbox', {
+      ...(namespace === undefined ? {} : { namespace }),
+      name: name ?? '',
+    });
+    return {};
+  }
+  if (
+    (status.expiresAt && Date.parse(status.expiresAt) <= now) ||
+    (shutdownAt !== undefined && shutdownAt <= now)
+  ) {
     return stopRuntime(deps, sandbox, [{ type: 'TimedOut' }]);
   }
   const idleMs = spec.idleTimeout ? parseDurationMs(spec.idleTimeout) : 0;
@@ -343,6 +355,13 @@ async function running(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
   return nextDeadline(deps, current);
 }
 
+/** The spec's `shutdownTime` in epoch milliseconds, when it has one. */
+function shutdownTimeOf(sandbox: Sandbox): number | undefined {
+  return sandbox.spec.shutdownTime === undefined
+    ? undefined
+    : Date.parse(sandbox.spec.shutdownTime);
+}
+
 function latest(...times: Array<string | undefined>): number | undefined {
   const parsed = times.filter((t): t is string => t !== undefined).map((t) => Date.parse(t));
   return parsed.length === 0 ? undefined : Math.max(...parsed);
@@ -354,6 +373,8 @@ function nextDeadline(deps: Pass, sandbox: Sandbox): ReconcileResult {
   const now = deps.now().getTime();
   const deadlines: number[] = [];
   if (status.expiresAt) deadlines.push(Date.parse(status.expiresAt));
+  const shutdownAt = shutdownTimeOf(sandbox);
+  if (shutdownAt !== undefined) deadlines.push(shutdownAt);
   const idle = status.resolved?.idleTimeout ? parseDurationMs(status.resolved.idleTimeout) : 0;
   const last = latest(status.lastActivityAt, status.startedAt);
   if (idle > 0 && last !== undefined) deadlines.push(last + idle);

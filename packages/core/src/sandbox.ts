@@ -21,6 +21,14 @@ export const SandboxSpec = z.strictObject({
   desiredState: z.enum([DesiredState.Running, DesiredState.Stopped]).default(DesiredState.Running),
   /** Share with these users (by id); the owner is recorded by the server. */
   sharedWith: z.array(z.string().min(1)).optional(),
+  /**
+   * When a running sandbox ends, whatever its template's `timeout` says (the earlier of the two
+   * wins); an update moves it (E2B's "set timeout"). Counted against the policy's `maxTimeout`
+   * from the sandbox's creation.
+   */
+  shutdownTime: Timestamp.optional(),
+  /** What happens at `shutdownTime`: `Stop` keeps the workspace (the default); `Delete` removes the sandbox. */
+  shutdownPolicy: z.enum(['Stop', 'Delete']).optional(),
 });
 export type SandboxSpec = z.infer<typeof SandboxSpec>;
 
