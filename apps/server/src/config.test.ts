@@ -111,3 +111,51 @@ describe('paddock up arguments', () => {
     ]);
   });
 });
+
+describe('the gateway runs are handed', () => {
+  it('on one machine: loopback, a free port, and the host service the local runtime offers', () => {
+    const { gateway } = resolve({});
+    assert.deepEqual(gateway, {
+      addr: { host: '127.0.0.1', port: 0 },
+      url: 'http://gateway.paddock.internal',
+    });
+  });
+
+  it('on a cluster: every interface on 8081, and the Service in the server namespace', () => {
+    const inCluster = resolve({ flags: { 'in-cluster': 'true' } }).gateway;
+    assert.deepEqual(inCluster, {
+      addr: { host: '0.0.0.0', port: 8081 },
+      url: 'http://paddock-gateway.paddock-system.svc:8081',
+    });
+    const elsewhere = resolve({
+      flags: { kubeconfig: '/k', 'credentials-namespace': 'ops', 'gateway-addr': '0.0.0.0:9000' },
+    }).gateway;
+    assert.deepEqual(elsewhere, {
+      addr: { host: '0.0.0.0', port: 9000 },
+      url: 'http://paddock-gateway.ops.svc:9000',
+    });
+  });
+
+  it('follows --gateway-url and PADDOCK_GATEWAY_URL, the flag first', () => {
+    const url = 'http://llm.paddock-system.svc.cluster.local:8081/';
+    assert.equal(
+      resolve({ flags: { 'in-cluster': 'true', 'gateway-url': url } }).gateway.url,
+      'http://llm.paddock-system.svc.cluster.local:8081',
+    );
+    assert.equal(
+      resolve({
+        flags: { 'gateway-url': 'http://a:1' },
+        env: { PADDOCK_GATEWAY_URL: 'http://b:2' },
+      }).gateway.url,
+      'http://a:1',
+    );
+  });
+
+  it('refuses an address or URL that is none, naming where each came from', () => {
+    const issues = issuesOf({
+      flags: { 'gateway-addr': 'nowhere' },
+      env: { PADDOCK_GATEWAY_URL: 'ftp://x' },
+    });
+    assert.deepEqual(issues.map((i) => i.path).sort(), ['--gateway-addr', 'PADDOCK_GATEWAY_URL']);
+  });
+});

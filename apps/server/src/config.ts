@@ -10,6 +10,7 @@ import {
   SYSTEM_NAMESPACE,
 } from '@paddock/core';
 import { z } from 'zod';
+import { LOCAL_GATEWAY } from './run-services.ts';
 import { DEFAULT_WEB_DIR } from './web-ui.ts';
 
 export const DEFAULT_ADDR = '127.0.0.1:7070';
@@ -90,6 +91,18 @@ const ServerConfig = z
       .default(false),
     /** On a cluster: the namespace whose Secrets hold the credentials (the server's own). */
     credentialsNamespace: NamespaceName.default(SYSTEM_NAMESPACE),
+    /**
+     * The LLM gateway's listener. Default: loopback, any free port, on one machine (sandboxes
+     * reach it through their egress proxy); `0.0.0.0:8081` on a cluster, where sandbox pods reach
+     * it through the Service `paddock-gateway` (`paddock install` renders it).
+     */
+    gatewayAddr: Addr.optional(),
+    /**
+     * The gateway's URL as sandboxes reach it, handed to every run. Default: the host service
+     * `http://gateway.paddock.internal` on one machine; on a cluster
+     * `http://paddock-gateway.<credentials namespace>.svc:<gateway port>`.
+     */
+    gatewayUrl: z.url({ protocol: /^https?$/ }).optional(),
     /** Provider keys, from the environment only (a flag would show in the process list). */
     anthropicApiKey: z.string().min(1).optional(),
     openaiApiKey: z.string().min(1).optional(),
@@ -110,9 +123,10 @@ const ServerConfig = z
       });
     }
   })
-  .transform(({ auth, previewAddr, ...config }) => ({
+  .transform(({ auth, previewAddr, gatewayAddr, gatewayUrl, ...config }) => ({
     ...config,
     previewAddr: previewAddr ?? { host: config.addr.host, port: 0 },
+    gateway: gatewaySettings(config, gatewayAddr, gatewayUrl),
     /** Auth is required when asked for, or implied by OIDC or a bootstrap key. */
     isAuthRequired:
       auth === 'required' ||
@@ -120,6 +134,28 @@ const ServerConfig = z
         (config.oidcIssuer !== undefined || config.bootstrapAdminKey !== undefined)),
   }));
 export type ServerConfig = z.output<typeof ServerConfig>;
+
+/** Where the gateway of a cluster's server listens unless `--gateway-addr` says otherwise. */
+export const CLUSTER_GATEWAY_PORT = 8081;
+
+/**
+ * The gateway's listener and the URL runs are given: defaults by where sandboxes run (loopback
+ * and the host service on one machine; every interface and the Service's DNS name on a cluster).
+ */
+function gatewaySettings(
+  config: { kubeconfig?: string | undefined; inCluster: boolean; credentialsNamespace: string },
+  addr: { host: string; port: number } | undefined,
+  url: string | undefined,
+) {
+  const isCluster = config.kubeconfig !== undefined || config.inCluster;
+  const listen =
+    addr ?? (isCluster ? { host: '0.0.0.0', port: CLUSTER_GATEWAY_PORT } : LOCAL_GATEWAY.addr);
+  const clusterUrl = `http://paddock-gateway.${config.credentialsNamespace}.svc:${listen.port}`;
+  return {
+    addr: listen,
+    url: (url ?? (isCluster ? clusterUrl : LOCAL_GATEWAY.url)).replace(/\/+$/, ''),
+  };
+}
 
 /** The `parseArgs` options of `paddock up`: every flag takes a value. */
 export const FLAG_OPTIONS = {
@@ -144,6 +180,8 @@ export const FLAG_OPTIONS = {
   'in-cluster': { type: 'string' },
   database: { type: 'string' },
   'credentials-namespace': { type: 'string' },
+  'gateway-addr': { type: 'string' },
+  'gateway-url': { type: 'string' },
 } as const;
 
 export type ServerFlags = { [F in keyof typeof FLAG_OPTIONS]?: string | undefined };
@@ -178,6 +216,8 @@ export const SETTING_SOURCES = {
   inCluster: { flag: 'in-cluster', env: 'PADDOCK_IN_CLUSTER' },
   database: { flag: 'database', env: 'PADDOCK_DATABASE' },
   credentialsNamespace: { flag: 'credentials-namespace', env: 'PADDOCK_CREDENTIALS_NAMESPACE' },
+  gatewayAddr: { flag: 'gateway-addr', env: 'PADDOCK_GATEWAY_ADDR' },
+  gatewayUrl: { flag: 'gateway-url', env: 'PADDOCK_GATEWAY_URL' },
   anthropicApiKey: { env: 'ANTHROPIC_API_KEY' },
   openaiApiKey: { env: 'OPENAI_API_KEY' },
 } as const satisfies Record<SettingName, Source>;

@@ -41,6 +41,7 @@ import { openClusterBackend, type SandboxesView } from './cluster-backend.ts';
 import { runCredentialSource, withCredentialKeys } from './credential-use.ts';
 import {
   type GatewayListener,
+  type GatewaySettings,
   harnessToolMounts,
   listenGateway,
   type RunWriters,
@@ -101,6 +102,11 @@ export type EngineOptions = {
    * resources stay in `home`. Each replica still runs the run reconcilers (no leader election).
    */
   database?: string;
+  /**
+   * Where the LLM gateway listens and the URL runs reach it at (default: loopback, through the
+   * local runtime's host service). The engine hands runs this URL whatever runtime is below.
+   */
+  gateway?: GatewaySettings;
 };
 
 /**
@@ -156,7 +162,7 @@ export async function startEngine(
     shared === undefined
       ? await openSqliteUsageLedger({ path })
       : await openPostgresUsageLedger({ database: shared });
-  const gateway = await listenGateway();
+  const gateway = await listenGateway(options.gateway);
   const backend =
     options.cluster === undefined
       ? await openLocalBackend(home, path, storageReserve, gateway, credentialSource, log, {

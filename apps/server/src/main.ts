@@ -33,6 +33,7 @@ async function main(): Promise<number> {
         : undefined;
   const engine = await startEngine(config.home, log, {
     upstreams: upstreamsOf(config),
+    gateway: config.gateway,
     ...(client === undefined
       ? {}
       : { cluster: { client, credentialsNamespace: config.credentialsNamespace } }),

@@ -1,13 +1,15 @@
 /**
- * The composition of agents and runs on one machine: the run event log and the usage ledger in
- * `paddock.db`, the LLM gateway on its own loopback listener (sandboxes reach it as the host
- * service `gateway.paddock.internal`, and nothing else of Paddock), run tokens signed with a key
- * kept in the data directory, the harness mounted read-only into sandboxes, and the run controller.
+ * The composition of agents and runs: the run event log and the usage ledger, the LLM gateway on
+ * its own listener (on one machine a loopback one, which sandboxes reach as the host service
+ * `gateway.paddock.internal` and nothing else of Paddock; on a cluster one that sandbox pods of
+ * runs reach through a Service), run tokens signed with a key kept in the data directory, the
+ * harness mounted read-only into sandboxes, and the run controller. Runs are handed the URL the
+ * configuration names, whichever runtime is below.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -36,9 +38,10 @@ import {
 } from '@paddock/gateway';
 import type { HostService } from '@paddock/runtime-local';
 
-/** The name and port sandboxes use for the gateway (through their egress proxy). */
+/** The name and port local sandboxes use for the gateway (through their egress proxy). */
 export const GATEWAY_HOST = 'gateway.paddock.internal';
-const GATEWAY_BASE_URL = `http://${GATEWAY_HOST}/gateway`;
+/** The path the gateway's routes live under, after its URL. */
+const GATEWAY_PATH = '/gateway';
 const RUN_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Where the harness lives inside every sandbox (see `toolMounts`). */
@@ -49,29 +52,60 @@ export type UpstreamSettings = {
   openai?: { baseUrl: string; apiKey: () => Promise<string | undefined> };
 };
 
+/**
+ * Where the gateway listens (`addr`) and the URL sandboxes reach it at (`url`, without the
+ * gateway's path): both from the server's configuration (`--gateway-addr`, `--gateway-url`).
+ */
+export type GatewaySettings = { addr: { host: string; port: number }; url: string };
+
+/** One machine's: loopback, a free port, reached through the host service. */
+export const LOCAL_GATEWAY: GatewaySettings = {
+  addr: { host: '127.0.0.1', port: 0 },
+  url: `http://${GATEWAY_HOST}`,
+};
+
 /** The gateway's own listener, started before the runtime so its port can be a host service. */
 export type GatewayListener = {
   server: Server;
+  /** What a local runtime offers its sandboxes: `GATEWAY_HOST`:80 to the listener's port. */
   hostService: HostService;
+  /** The base URL runs are given: the configured URL and the gateway's path. */
+  baseUrl: string;
   /** Serves requests with `handler` from now on (503 until then). */
   mount(handler: RequestListener): void;
 };
 
-export async function listenGateway(): Promise<GatewayListener> {
+export async function listenGateway(
+  settings: GatewaySettings = LOCAL_GATEWAY,
+): Promise<GatewayListener> {
   let handler: RequestListener | undefined;
   const server = createServer((req, res) => {
     if (handler) handler(req, res);
     else res.writeHead(503).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.addr.port, settings.addr.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const { port } = server.address() as AddressInfo;
   return {
     server,
-    hostService: { host: GATEWAY_HOST, port: 80, target: { address: '127.0.0.1', port } },
+    hostService: { host: GATEWAY_HOST, port: 80, target: { address: dialable(settings), port } },
+    baseUrl: `${settings.url.replace(/\/+$/, '')}${GATEWAY_PATH}`,
     mount: (h) => {
       handler = h;
     },
   };
+}
+
+/** The address this machine reaches the listener at: loopback for a wildcard bind. */
+function dialable(settings: GatewaySettings): string {
+  const { host } = settings.addr;
+  const isWildcard = host === '0.0.0.0' || host === '::' || isIP(host) === 0;
+  return isWildcard ? (host === '::' ? '::1' : '127.0.0.1') : host;
 }
 
 /** Host directories bound read-only into every sandbox: the Node.js and the harness's packages. */
@@ -154,13 +188,13 @@ export async function startRunServices(options: RunServicesOptions): Promise<Run
   });
   options.gateway.mount((req, res) => {
     const url = req.url ?? '/';
-    if (!url.startsWith('/gateway/')) {
+    if (!url.startsWith(`${GATEWAY_PATH}/`)) {
       res
         .writeHead(404, { 'content-type': 'application/json' })
         .end('{"error":{"message":"not found"}}');
       return;
     }
-    void gateway.handle(req, res, url.slice('/gateway/'.length));
+    void gateway.handle(req, res, url.slice(GATEWAY_PATH.length + 1));
   });
 
   const spentToday: SpentToday = async ({ user, namespace }) => {
@@ -181,7 +215,7 @@ export async function startRunServices(options: RunServicesOptions): Promise<Run
       agentMain: `${HARNESS_ROOT}/app/packages/agent/src/main.ts`,
     },
     gatewayFor: (run) => ({
-      baseUrl: GATEWAY_BASE_URL,
+      baseUrl: options.gateway.baseUrl,
       token: tokens.issue(grantOf(run), RUN_TOKEN_TTL_MS),
     }),
     spentToday,
