@@ -52,6 +52,15 @@ export const BUILTIN_TEMPLATES: readonly ClusterSandboxTemplate[] = [
     env: [{ name: 'NODE_ENV', value: 'development' }],
     resources: { cpu: '2', memory: '1Gi', pids: 512 },
   }),
+  template('base', {
+    description:
+      "E2B's default template, laid out like E2B's: user `user` with home /home/user, bash and python3 from the host's system view; no network unless asked (allowInternetAccess) and the policy allows",
+    workingDir: '/home/user',
+    resources: { cpu: '2', memory: '512Mi', pids: 512 },
+    network: { egress: 'none' },
+    env: [{ name: 'PYTHONUNBUFFERED', value: '1' }],
+    overridable: [...OVERRIDABLE, 'network'],
+  }),
   template('agent', {
     inheritsFrom: { kind: 'ClusterSandboxTemplate', name: 'shell' },
     description:

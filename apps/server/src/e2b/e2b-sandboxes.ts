@@ -9,6 +9,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sandbox } from '@paddock/core';
 
+/** The envd version Paddock's envd reports: the SDK enables its features by it. */
+export const ENVD_VERSION = '0.6.4';
+
 /** The namespace the E2B surface creates and finds sandboxes in. */
 export const E2B_NAMESPACE = 'default';
 

@@ -44,8 +44,7 @@ import { PROCESS_RPCS } from './envd-process.ts';
 
 export const E2B_PREFIX = '/e2b';
 
-/** The envd version Paddock's envd reports: the SDK enables its features by it. */
-export const ENVD_VERSION = '0.6.4';
+export { ENVD_VERSION } from './e2b-sandboxes.ts';
 
 /** Whether a request is the E2B surface's. */
 export function isE2bPath(pathname: string): boolean {

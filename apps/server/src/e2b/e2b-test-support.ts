@@ -3,8 +3,7 @@
 import { Sandbox } from 'e2b';
 import { createRunningSandbox } from '../test-server.ts';
 import { type AuthWorld, startAuthWorld, uniqueName } from '../ws/test-users.ts';
-import { E2B_NAMESPACE, openAccessTokens } from './e2b-sandboxes.ts';
-import { ENVD_VERSION } from './e2b-server.ts';
+import { E2B_NAMESPACE, ENVD_VERSION, openAccessTokens } from './e2b-sandboxes.ts';
 
 export type E2bWorld = AuthWorld & {
   /** The SDK's connection options for a user's API key (what `E2B_API_URL`, … would give). */

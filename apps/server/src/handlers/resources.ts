@@ -98,7 +98,13 @@ function admissionDeps(call: HandlerCall) {
   return { store, credentials, spentToday, sandboxCache: controller.cache };
 }
 
-async function create(call: HandlerCall, kind: Kind, body: AnyResource, namespace?: string) {
+/** Creates an object as the REST API does: placed, owned, admitted, then stored. */
+export async function createResource(
+  call: HandlerCall,
+  kind: Kind,
+  body: AnyResource,
+  namespace?: string,
+) {
   const { status: _status, ...rest } = placed(kind, body, namespace);
   const resource = withSandboxFinalizer(withOwner(call.principal, rest as AnyResource));
   call.ctx.audit.target = {
@@ -129,7 +135,8 @@ async function getVisible(
   return object;
 }
 
-async function replace(
+/** Replaces an object as the REST API does: its owner kept, the change admitted, then stored. */
+export async function replaceResource(
   call: HandlerCall,
   kind: Kind,
   body: AnyResource,
@@ -152,7 +159,7 @@ function resourceHandlers(kind: Kind): RouteHandler[] {
     on(
       routes.create,
       async (call, { params, body }) =>
-        json(await create(call, kind, body as AnyResource, nsOf(params)), 201),
+        json(await createResource(call, kind, body as AnyResource, nsOf(params)), 201),
       { action: actionOf(kind, 'create') },
     ),
     on(routes.get, async (call, { params }) =>
@@ -163,7 +170,14 @@ function resourceHandlers(kind: Kind): RouteHandler[] {
       async (call, { params, body }) => {
         const current = await getVisible(call, kind, nsOf(params), params.name);
         return json(
-          await replace(call, kind, body as AnyResource, nsOf(params), params.name, current),
+          await replaceResource(
+            call,
+            kind,
+            body as AnyResource,
+            nsOf(params),
+            params.name,
+            current,
+          ),
         );
       },
       { action: actionOf(kind, 'update') },
@@ -192,13 +206,15 @@ function resourceHandlers(kind: Kind): RouteHandler[] {
             ...manifest,
             metadata: { ...manifest.metadata, name: params.name },
           } as AnyResource;
-          return json(await create(call, kind, withName, nsOf(params)), 201);
+          return json(await createResource(call, kind, withName, nsOf(params)), 201);
         }
         // Another's object is `not_found`, as for a get: never created over, never revealed.
         requireVisibleObject(call.principal, current);
         const { resourceVersion: _rv, ...metadata } = manifest.metadata;
         const unconditional = { ...manifest, metadata } as AnyResource;
-        return json(await replace(call, kind, unconditional, nsOf(params), params.name, current));
+        return json(
+          await replaceResource(call, kind, unconditional, nsOf(params), params.name, current),
+        );
       },
       { action: actionOf(kind, 'apply') },
     ),

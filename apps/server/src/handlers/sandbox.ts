@@ -16,7 +16,11 @@ type Params = { namespace: string; name: string };
  * Writes a spec change (stop, start: the owner's or an admin's), re-reading and retrying when the
  * reconciler wrote in between.
  */
-function updateSpec(call: HandlerCall, params: Params, change: (s: Sandbox) => Sandbox) {
+export function updateSandboxSpec(
+  call: HandlerCall,
+  params: Params,
+  change: (s: Sandbox) => Sandbox,
+) {
   return updateRetrying(
     async () => {
       const current = await call.deps.engine.store.get('Sandbox', params);
@@ -27,35 +31,34 @@ function updateSpec(call: HandlerCall, params: Params, change: (s: Sandbox) => S
   );
 }
 
+/** The sandbox asked to stop (its workspace kept). */
+export const stopRequested = (s: Sandbox): Sandbox => ({
+  ...s,
+  spec: { ...s.spec, desiredState: 'Stopped' },
+});
+
+/** The sandbox asked to run again, also after its timeout stopped it (desiredState alone would not). */
+export const startRequested = (s: Sandbox): Sandbox => ({
+  ...s,
+  metadata: {
+    ...s.metadata,
+    annotations: {
+      ...s.metadata.annotations,
+      [START_REQUESTED_ANNOTATION]: new Date().toISOString(),
+    },
+  },
+  spec: { ...s.spec, desiredState: 'Running' },
+});
+
 const lifecycleHandlers: RouteHandler[] = [
   on(
     SANDBOX_ROUTES.stop,
-    async (call, { params }) =>
-      json(
-        await updateSpec(call, params, (s) => ({
-          ...s,
-          spec: { ...s.spec, desiredState: 'Stopped' },
-        })),
-      ),
+    async (call, { params }) => json(await updateSandboxSpec(call, params, stopRequested)),
     { action: 'sandbox.stop' },
   ),
   on(
     SANDBOX_ROUTES.start,
-    async (call, { params }) =>
-      json(
-        await updateSpec(call, params, (s) => ({
-          ...s,
-          metadata: {
-            ...s.metadata,
-            // Also restarts a sandbox its timeout stopped (desiredState alone would not).
-            annotations: {
-              ...s.metadata.annotations,
-              [START_REQUESTED_ANNOTATION]: new Date().toISOString(),
-            },
-          },
-          spec: { ...s.spec, desiredState: 'Running' },
-        })),
-      ),
+    async (call, { params }) => json(await updateSandboxSpec(call, params, startRequested)),
     { action: 'sandbox.start' },
   ),
   on(SANDBOX_ROUTES.ports, async (call, { params }) => {
