@@ -8,7 +8,7 @@
  */
 import { posix } from 'node:path';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { constants, gunzip, gzip } from 'node:zlib';
 import { ErrorCode, isPaddockError, PaddockError } from '@paddock/core';
 import { invalidBody, readBody } from '../http/body.ts';
 import { json, type Reply, streamed } from '../http/respond.ts';
@@ -18,6 +18,11 @@ import { requireSandboxUser, resolveEnvdPath } from './envd-filesystem-entry.ts'
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
+
+/** Smaller downloads go uncompressed: gzip's framing would outweigh what it saves. */
+const GZIP_MIN_BYTES = 1024;
+/** Larger downloads are compressed at gzip's fastest level (every `fetch` asks for gzip). */
+const GZIP_FAST_ABOVE_BYTES = 1024 * 1024;
 
 /** What an upload answers for each file written (envd's `EntryInfo` of `/files`). */
 type WriteInfo = { name: string; type: 'file'; path: string };
@@ -57,8 +62,13 @@ async function download(call: EnvdCall): Promise<Reply> {
   const path = resolveEnvdPath(given);
   call.ctx.audit.details = { path };
   const bytes = await refusingOutside(() => call.deps.engine.runtime.files.read(call.ref, path));
-  const isGzip = acceptsGzip(call.req.headers['accept-encoding']) && bytes.byteLength > 0;
-  const body = isGzip ? await gzipAsync(bytes) : bytes;
+  const isGzip =
+    acceptsGzip(call.req.headers['accept-encoding']) && bytes.byteLength >= GZIP_MIN_BYTES;
+  const level =
+    bytes.byteLength > GZIP_FAST_ABOVE_BYTES
+      ? constants.Z_BEST_SPEED
+      : constants.Z_DEFAULT_COMPRESSION;
+  const body = isGzip ? await gzipAsync(bytes, { level }) : bytes;
   call.res.writeHead(200, {
     'content-type': 'application/octet-stream',
     'content-length': body.byteLength,
