@@ -30,6 +30,7 @@ const ListDirRequest = z.object({
   depth: z.number().int().min(0).default(0),
 });
 const MoveRequest = z.object({ source: z.string(), destination: z.string() });
+
 /** Bytes-order comparison, as envd's (Go's) directory walk sorts names. */
 const byName = (a: { name: string }, b: { name: string }) =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
@@ -39,13 +40,15 @@ function limiter(limit: number) {
   let running = 0;
   const waiting: Array<() => void> = [];
   return async <T>(task: () => Promise<T>): Promise<T> => {
+    // A finished task hands its slot to the next waiting one, so `running` never passes `limit`.
     if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
+    else running++;
     try {
       return await task();
     } finally {
-      running--;
-      waiting.shift()?.();
+      const next = waiting.shift();
+      if (next === undefined) running--;
+      else next();
     }
   };
 }
