@@ -11,7 +11,7 @@ import {
 import { ErrorCode, PaddockError } from '@paddock/core';
 import type { ServerConfig } from './config.ts';
 import { openAccessTokens } from './e2b/e2b-sandboxes.ts';
-import { createE2bSurface, isE2bPath } from './e2b/e2b-server.ts';
+import { createE2bSurface, isE2bRequest } from './e2b/e2b-server.ts';
 import type { Engine } from './engine.ts';
 import { apiKeyHandlers } from './handlers/api-keys.ts';
 import { auditHandlers } from './handlers/audit.ts';
@@ -221,7 +221,7 @@ export async function startServer(
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const ctx = createRequestContext(req);
-    if (isE2bPath(ctx.url.pathname)) return e2b(ctx, req, res);
+    if (isE2bRequest(ctx.url)) return e2b(ctx, req, res);
     if (webUi(req, res, ctx.url.pathname)) return;
     let outcome: Outcome;
     try {

@@ -37,7 +37,7 @@ import type {
   EnvdRpc,
   EnvdUser,
 } from './e2b-call.ts';
-import { isSecure, keyOfSandboxId } from './e2b-sandboxes.ts';
+import { E2B_NAMESPACE, isSecure, keyOfSandboxId } from './e2b-sandboxes.ts';
 import { ENVD_HTTP_ROUTES } from './envd-files.ts';
 import { FILESYSTEM_RPCS } from './envd-filesystem.ts';
 import { PROCESS_RPCS } from './envd-process.ts';
@@ -46,9 +46,26 @@ export const E2B_PREFIX = '/e2b';
 
 export { ENVD_VERSION } from './e2b-sandboxes.ts';
 
-/** Whether a request is the E2B surface's. */
-export function isE2bPath(pathname: string): boolean {
-  return pathname === E2B_PREFIX || pathname.startsWith(`${E2B_PREFIX}/`);
+/**
+ * Whether a request is the E2B surface's: under `/e2b`, or a signed file URL of the SDK's
+ * `downloadUrl`/`uploadUrl`, which it builds on the origin's root (`/files?…&signature=…`).
+ */
+export function isE2bRequest(url: URL): boolean {
+  const { pathname } = url;
+  if (pathname === E2B_PREFIX || pathname.startsWith(`${E2B_PREFIX}/`)) return true;
+  return pathname === SIGNED_FILES_PATH && url.searchParams.has('signature');
+}
+
+const SIGNED_FILES_PATH = '/files';
+
+/**
+ * The sandbox whose access token signed a root `/files` URL (it carries no sandbox id): each
+ * running E2B sandbox's token is tried, so only a genuine signature finds one.
+ */
+async function signerOf(deps: ServerDeps, tokens: E2bServices['tokens'], ctx: RequestContext) {
+  const operation = ctx.method === 'GET' ? 'read' : 'write';
+  const { items } = await deps.engine.store.list('Sandbox', { namespace: E2B_NAMESPACE });
+  return items.find((s) => isSecure(s) && isValidSignature(ctx.url, operation, tokens.tokenFor(s)));
 }
 
 const ENVD_RPCS: ReadonlyMap<string, EnvdRpc> = new Map(
@@ -143,14 +160,16 @@ export function createE2bSurface(options: E2bSurfaceOptions) {
   const { deps } = options;
   const log = deps.log;
   return async (ctx: RequestContext, req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = ctx.url.pathname.slice(E2B_PREFIX.length) || '/';
-    const sandboxId = headerOf(req, 'e2b-sandbox-id');
+    const isSignedUrl = !ctx.url.pathname.startsWith(E2B_PREFIX);
+    const path = isSignedUrl ? SIGNED_FILES_PATH : ctx.url.pathname.slice(E2B_PREFIX.length) || '/';
+    let sandboxId = headerOf(req, 'e2b-sandbox-id');
     let outcome: Outcome;
     try {
-      outcome =
-        sandboxId === undefined
-          ? await serveControl(options, ctx, req, res, path)
-          : await serveEnvd(options, ctx, req, res, path, sandboxId);
+      const signer = isSignedUrl ? await signerOf(deps, options.services.tokens, ctx) : undefined;
+      if (signer !== undefined) sandboxId = signer.metadata.name;
+      if (isSignedUrl && signer === undefined) outcome = refuseSignature(ctx, req, res);
+      else if (sandboxId === undefined) outcome = await serveControl(options, ctx, req, res, path);
+      else outcome = await serveEnvd(options, ctx, req, res, path, sandboxId);
     } catch (error) {
       const known = toPaddockError(error, ctx.requestId, log);
       const status = e2bStatusFor(known);
@@ -170,6 +189,14 @@ export function createE2bSurface(options: E2bSurfaceOptions) {
       log,
     );
   };
+}
+
+/** A signed file URL that no running sandbox's token signed (or whose signature expired). */
+function refuseSignature(ctx: RequestContext, req: IncomingMessage, res: ServerResponse): Outcome {
+  req.resume();
+  const message = 'the signature of this file URL is invalid or expired';
+  sendE2bError(res, 401, message, ctx.requestId);
+  return { status: 401, error: { code: ErrorCode.Unauthenticated, message } };
 }
 
 function headerOf(req: IncomingMessage, name: string): string | undefined {
