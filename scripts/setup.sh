@@ -57,6 +57,11 @@ if ! command -v socat >/dev/null 2>&1; then
   say "installing socat (port forwarding into local sandboxes)"
   apt_install socat || say "could not install socat: connecting to sandbox ports stays unavailable (apt-get install socat)"
 fi
+# Sandboxes see the host's /usr: the built-in `base` template (E2B's) promises python3 in it.
+if [ ! -x /usr/bin/python3 ]; then
+  say "installing python3 (the base template's sandboxes run it from the host's /usr)"
+  apt_install python3 || say "python3 not installed: sandboxes of the base template have no python3 (apt-get install python3)"
+fi
 if ! command -v runsc >/dev/null 2>&1 && [ "${PADDOCK_SKIP_RUNSC:-}" != 1 ]; then
   if command -v apt-cache >/dev/null 2>&1 && apt-cache show runsc >/dev/null 2>&1; then
     say "installing runsc (gVisor, optional)"
