@@ -89,7 +89,7 @@ export class ProcessEventStream {
           this.finish(
             new ConnectError(
               ConnectCode.DeadlineExceeded,
-              `the command ran past its timeout of ${deadlineMs} ms and was killed`,
+              `the call ran past its timeout of ${deadlineMs} ms`,
             ),
           );
         }, deadlineMs),

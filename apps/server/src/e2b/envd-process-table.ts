@@ -32,7 +32,7 @@ export type E2bProcess = { pid: number; tag?: string; config: ProcessConfig };
 const FIRST_PID = 1000;
 const MAX_PID = 0xffff_ffff;
 
-/** The runs `exec "$@"` so the recorded command carries E2B's metadata in `$0`. */
+/** Runs `exec "$@"`, so the recorded command carries E2B's metadata in `$0`. */
 const WRAPPER = ['/bin/sh', '-c', 'exec "$@"'] as const;
 const MARKER = 'e2b-process:';
 

@@ -29,7 +29,12 @@ describe('envd process service through the e2b SDK', {
   });
 
   /** A raw Connect streaming call (what the SDK cannot say, such as a tag). */
-  const rawStream = async (rpc: string, body: Record<string, unknown>, token: string) => {
+  const rawStream = async (
+    rpc: string,
+    body: Record<string, unknown>,
+    token: string,
+    headers: Record<string, string> = {},
+  ) => {
     const json = Buffer.from(JSON.stringify(body));
     const frame = Buffer.alloc(5 + json.length);
     frame.writeUInt32BE(json.length, 1);
@@ -41,6 +46,7 @@ describe('envd process service through the e2b SDK', {
         'content-type': 'application/connect+json',
         'e2b-sandbox-id': sbx.sandboxId,
         'x-access-token': token,
+        ...headers,
       },
       body: frame,
       signal: controller.signal,
@@ -245,6 +251,33 @@ describe('envd process service through the e2b SDK', {
     assert.deepEqual(message, { event: { start: { pid: tagged.pid } } });
     byTag.abort();
     await sbx.commands.kill(tagged.pid);
+  });
+
+  it('sends keepalives as often as asked, then the output and the end', async () => {
+    const token = await tokenOf(sbx.sandboxId);
+    const { res } = await rawStream(
+      'Start',
+      { process: { cmd: '/bin/sh', args: ['-c', 'sleep 1.6; echo done'] }, stdin: false },
+      token,
+      { 'keepalive-ping-interval': '1' },
+    );
+    const body = Buffer.from(await res.arrayBuffer());
+    const frames: Array<{ flags: number; message: unknown }> = [];
+    for (let at = 0; at < body.length; ) {
+      const length = body.readUInt32BE(at + 1);
+      const message = JSON.parse(body.subarray(at + 5, at + 5 + length).toString());
+      frames.push({ flags: body[at] ?? 0, message });
+      at += 5 + length;
+    }
+    const events = frames.map((f) => Object.keys((f.message as { event?: object }).event ?? {})[0]);
+    assert.deepEqual(events, ['start', 'keepalive', 'data', 'end', undefined]);
+    assert.deepEqual(frames[2]?.message, {
+      event: { data: { stdout: Buffer.from('done\n').toString('base64') } },
+    });
+    assert.deepEqual(frames[3]?.message, {
+      event: { end: { exitCode: 0, exited: true, status: 'exit status 0' } },
+    });
+    assert.deepEqual(frames[4], { flags: 2, message: {} });
   });
 
   it('refuses root, and another sandbox’s access token', async () => {
