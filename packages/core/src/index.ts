@@ -179,6 +179,7 @@ export {
   RunEventReadOptions,
   RunLogCursor,
 } from './run-event-log.ts';
+export { RUN_LABEL } from './run-label.ts';
 export {
   canTransitionRun,
   initialRunState,

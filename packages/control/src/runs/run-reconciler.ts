@@ -12,6 +12,7 @@ import {
   type ProcessHandle,
   parseDurationMs,
   type ResourceStore,
+  RUN_LABEL,
   type Run,
   type RunEvent,
   type RunEventLog,
@@ -188,7 +189,7 @@ async function createRunSandbox(deps: Pass, run: Run, agent: AgentSpec, name: st
       metadata: {
         name,
         namespace: run.metadata.namespace ?? 'default',
-        labels: { 'paddock.dev/run': run.metadata.name ?? '' },
+        labels: { [RUN_LABEL]: run.metadata.name ?? '' },
         ...(owner === undefined ? {} : { annotations: { [OWNER_ANNOTATION]: owner } }),
         ownerReferences: [
           {
@@ -395,7 +396,7 @@ async function finalize(deps: Pass, run: Run): Promise<ReconcileResult> {
   const namespace = run.metadata.namespace ?? 'default';
   const owned = await deps.store.list('Sandbox', {
     namespace,
-    labelSelector: `paddock.dev/run=${run.metadata.name}`,
+    labelSelector: `${RUN_LABEL}=${run.metadata.name}`,
   });
   for (const sandbox of owned.items) {
     if (!sandbox.metadata.ownerReferences?.some((o) => o.uid === uid)) continue;

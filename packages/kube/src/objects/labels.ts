@@ -10,6 +10,7 @@ import {
   API_VERSION,
   ErrorCode,
   PaddockError,
+  RUN_LABEL,
   type Sandbox,
   type SandboxEnvironment,
   TemplateKind,
@@ -35,11 +36,11 @@ export const MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const COMPONENT = 'app.kubernetes.io/component';
 export const PART_OF = 'app.kubernetes.io/part-of';
 /**
- * The label the run controller sets on the Sandbox it makes for a Run (the Run's name). Copied
- * onto that Sandbox's pod, and only onto it, so policies can select the pods of runs: the LLM
- * gateway admits no other.
+ * The label the run controller sets on the Sandbox it makes for a Run (the Run's name), from
+ * core. Copied onto that Sandbox's pod, and only onto it, so policies can select the pods of
+ * runs: the LLM gateway admits no other.
  */
-export const RUN_LABEL = 'paddock.dev/run';
+export { RUN_LABEL };
 
 /** Paddock's own label keys under the configured prefix. */
 export function labelKeys(options: Pick<ObjectOptions, 'labelPrefix'>) {
