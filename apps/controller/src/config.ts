@@ -1,6 +1,15 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ErrorCode, fieldIssues, isDuration, PaddockError, parseDurationMs } from '@paddock/core';
+import {
+  ErrorCode,
+  fieldIssues,
+  isDuration,
+  LabelKey,
+  LabelValue,
+  PaddockError,
+  parseDurationMs,
+} from '@paddock/core';
+import { type ObjectOptionsInput, resolveObjectOptions } from '@paddock/kube';
 import { z } from 'zod';
 
 const Addr = z
@@ -22,6 +31,32 @@ const Duration = z
   .transform((text) => parseDurationMs(text))
   .pipe(z.number().positive('must be more than 0'));
 
+const NamespaceName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name (a DNS label)');
+
+/** Pod labels as `KEY=VALUE,KEY=VALUE`: at least one, so that they never select every pod. */
+const PodLabels = z.string().transform((text, ctx) => {
+  const labels: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const equals = pair.indexOf('=');
+    const key = pair.slice(0, equals);
+    const value = pair.slice(equals + 1);
+    if (equals === -1 || !LabelKey.safeParse(key).success || !LabelValue.safeParse(value).success) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(pair)} is not a label KEY=VALUE (give KEY=VALUE,KEY=VALUE)`,
+      });
+    } else labels[key] = value;
+  }
+  return labels;
+});
+
+/** The sandbox pods' view of the cluster when no flag says otherwise (the pod runtime's). */
+const OBJECT_DEFAULTS = resolveObjectOptions();
+const DEFAULT_GATEWAY_SERVICE = OBJECT_DEFAULTS.gateway?.name ?? 'paddock-gateway';
+const DEFAULT_GATEWAY_PORT = OBJECT_DEFAULTS.gateway?.ports[0]?.port ?? 8081;
+
 /**
  * Leader election defaults: a dead leader's Lease is taken over after at most about the lease
  * duration plus two retry periods with client-go's jitter (about 13.6 s).
@@ -42,10 +77,7 @@ const ControllerConfig = z
     kubeconfig: z.string().min(1, 'must not be empty').optional(),
     inCluster: z.boolean().default(false),
     /** Where the leader-election Lease lives. */
-    namespace: z
-      .string()
-      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name (a DNS label)')
-      .default('paddock-system'),
+    namespace: NamespaceName.default('paddock-system'),
     /** This candidate's name in the Lease: the pod's name in a cluster. */
     identity: z
       .string()
@@ -75,6 +107,27 @@ const ControllerConfig = z
       .default(DEFAULT_KUBE_BURST),
     /** Apply Paddock's CRDs at start (needs the right to; `paddock install` normally does it). */
     installCrds: z.boolean().default(false),
+    /**
+     * Where the Paddock server pods run, and their labels: the only pods a sandbox pod accepts
+     * connections from (the preview proxy, forwarded ports), and the pods of the LLM gateway.
+     */
+    serverNamespace: NamespaceName.default(OBJECT_DEFAULTS.controlPlane.namespace),
+    serverLabels: PodLabels.default({ ...OBJECT_DEFAULTS.controlPlane.podLabels }),
+    /**
+     * The LLM gateway: its Service (in `serverNamespace`) and the server pods' gateway port
+     * (`paddock server --gateway-addr`), which the sandbox pod of a run, and no other, may reach.
+     */
+    gatewayService: z
+      .string()
+      .max(63)
+      .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, 'must be a Service name (a DNS label)')
+      .default(DEFAULT_GATEWAY_SERVICE),
+    gatewayPort: z.coerce
+      .number({ error: 'must be a port, 1-65535' })
+      .int('must be a port, 1-65535')
+      .min(1, 'must be a port, 1-65535')
+      .max(65535, 'must be a port, 1-65535')
+      .default(DEFAULT_GATEWAY_PORT),
   })
   .superRefine((config, ctx) => {
     if (config.inCluster && config.kubeconfig !== undefined) {
@@ -113,6 +166,10 @@ const FLAGS = {
   'kube-qps': { type: 'string' },
   'kube-burst': { type: 'string' },
   'install-crds': { type: 'boolean' },
+  'server-namespace': { type: 'string' },
+  'server-labels': { type: 'string' },
+  'gateway-service': { type: 'string' },
+  'gateway-port': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -133,9 +190,17 @@ run at once: one leads (a coordination.k8s.io Lease), the others wait to take ov
   --kube-qps 200           Kubernetes API requests per second, sustained (client-side limit)
   --kube-burst 400         and in a burst
   --install-crds           apply Paddock's CRDs at start
+  --server-namespace NS    where the Paddock server pods run (default paddock-system)
+  --server-labels K=V,...  their labels (default app.kubernetes.io/name=paddock,
+                           app.kubernetes.io/component=server): sandbox pods accept connections
+                           from these pods alone, and the sandbox pod of a run reaches the
+                           gateway on them
+  --gateway-service NAME   the gateway's Service, in --server-namespace (default paddock-gateway)
+  --gateway-port PORT      the server pods' gateway port, as its --gateway-addr (default 8081)
 
 Environment: PADDOCK_CONTROLLER_IDENTITY, PADDOCK_CONTROLLER_NAMESPACE (the pod's name and
-namespace, from the downward API), KUBECONFIG.
+namespace, from the downward API), PADDOCK_SERVER_NAMESPACE, PADDOCK_SERVER_LABELS,
+PADDOCK_GATEWAY_SERVICE, PADDOCK_GATEWAY_PORT (as their flags), KUBECONFIG.
 `;
 }
 
@@ -175,6 +240,10 @@ export function resolveControllerConfig(
     kubeQps: str('kube-qps'),
     kubeBurst: str('kube-burst'),
     installCrds: values['install-crds'] === true,
+    serverNamespace: str('server-namespace') ?? env.PADDOCK_SERVER_NAMESPACE,
+    serverLabels: str('server-labels') ?? env.PADDOCK_SERVER_LABELS,
+    gatewayService: str('gateway-service') ?? env.PADDOCK_GATEWAY_SERVICE,
+    gatewayPort: str('gateway-port') ?? env.PADDOCK_GATEWAY_PORT,
   });
   const parsed = ControllerConfig.safeParse(input);
   if (parsed.success) return parsed.data;
@@ -199,7 +268,25 @@ const FLAG_OF: Record<string, string> = {
   retryPeriodMs: '--retry-period',
   kubeQps: '--kube-qps',
   kubeBurst: '--kube-burst',
+  serverNamespace: '--server-namespace',
+  serverLabels: '--server-labels',
+  gatewayService: '--gateway-service',
+  gatewayPort: '--gateway-port',
 };
+
+/**
+ * What the pod runtime's objects need to know of the server from the settings: the pods sandbox
+ * pods accept connections from, and the gateway the sandbox pod of a run may reach.
+ */
+export function serverObjectOptions(
+  config: ControllerConfig,
+): Required<Pick<ObjectOptionsInput, 'controlPlane' | 'gateway'>> {
+  const server = { namespace: config.serverNamespace, podLabels: config.serverLabels };
+  return {
+    controlPlane: server,
+    gateway: { ...server, name: config.gatewayService, ports: [{ port: config.gatewayPort }] },
+  };
+}
 
 function dropUndefined<T extends Record<string, unknown>>(input: T): Partial<T> {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -1,8 +1,14 @@
 #!/usr/bin/env node
 import { homedir } from 'node:os';
 import { ErrorCode, isPaddockError } from '@paddock/core';
-import { installCrds, KubeClient, PodRuntime, paddockCrds } from '@paddock/kube';
-import { controllerUsage, resolveControllerConfig } from './config.ts';
+import {
+  installCrds,
+  KubeClient,
+  PodRuntime,
+  paddockCrds,
+  resolveObjectOptions,
+} from '@paddock/kube';
+import { controllerUsage, resolveControllerConfig, serverObjectOptions } from './config.ts';
 import { startKubeController } from './kube-controller.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -28,7 +34,9 @@ async function main(): Promise<number> {
   }
   const controller = await startKubeController({
     client,
-    runtime: new PodRuntime(client),
+    runtime: new PodRuntime(client, {
+      objects: resolveObjectOptions(serverObjectOptions(config)),
+    }),
     identity: config.identity,
     namespace: config.namespace,
     leaseDurationMs: config.leaseDurationMs,

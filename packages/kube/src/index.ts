@@ -31,6 +31,7 @@ export { InstallValues, resolveValues } from './install/values.ts';
 export { LeaderElector, runLeaderElection } from './leader/leader-election.ts';
 export { measureTakeover, type TakeoverMeasurement } from './leader/takeover-measure.ts';
 export { ControllerMetrics } from './metrics/controller-metrics.ts';
+export { type ObjectOptionsInput, resolveObjectOptions } from './objects/options.ts';
 export { checkPodSecurity } from './objects/pod-security.ts';
 export { INSTANCE_RESOURCES, INSTANCE_SUBRESOURCES } from './runtime/api-paths.ts';
 export { PodRuntime } from './runtime/pod-runtime.ts';

@@ -1,6 +1,7 @@
 // The gateway on a cluster: `paddock install` renders a Service for the server's gateway port
 // and a NetworkPolicy that admits, on that port only, Paddock's sandbox pods labelled with a run
-// (in the namespaces the values select); the server is told that Service's URL. The policy is
+// (in the namespaces the values select); the server is told that Service's URL, and the
+// controller its namespace, pods and port (for the run pods' egress rule). The policy is
 // read by a small evaluator of NetworkPolicy ingress semantics, and validated offline against
 // the official schemas.
 import assert from 'node:assert/strict';
@@ -161,5 +162,51 @@ describe('paddock install: the gateway', () => {
         .map((o) => o.kind);
     assert.deepEqual(names(['networkPolicy.enabled=false']), ['Service']);
     assert.deepEqual(names(['server.enabled=false']), []);
+  });
+
+  it("tells the controller the server pods and the gateway's Service and port, from the same values", () => {
+    const chosen = resolveValues({ sets: ['name=pd', 'namespace=ops', 'server.gatewayPort=9091'] });
+    const objects = renderInstall(chosen);
+    const controller = objects.find(
+      (o) => o.kind === 'Deployment' && o.metadata.name === 'pd-controller',
+    );
+    // biome-ignore lint/suspicious/noExplicitAny: a rendered Deployment read field by field.
+    const command: string[] = (controller as any).spec.template.spec.containers[0].command;
+    const arg = (flag: string) => {
+      const found = command.filter((a) => a.startsWith(`--${flag}=`));
+      assert.equal(found.length, 1, `one --${flag}`);
+      return found[0]?.slice(flag.length + 3);
+    };
+    const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'pd-gateway');
+    assert.ok(service, 'the Service pd-gateway');
+    const spec = service.spec as {
+      selector: Record<string, string>;
+      ports: Array<{ port: number }>;
+    };
+    assert.equal(arg('server-namespace'), 'ops');
+    assert.equal(arg('server-namespace'), service.metadata.namespace);
+    const labels = Object.fromEntries(
+      (arg('server-labels') ?? '').split(',').map((pair) => pair.split('=') as [string, string]),
+    );
+    assert.deepEqual(labels, {
+      'app.kubernetes.io/name': 'paddock',
+      'app.kubernetes.io/instance': 'pd',
+      'app.kubernetes.io/component': 'server',
+    });
+    assert.deepEqual(labels, spec.selector, "the gateway Service's pods");
+    assert.equal(arg('gateway-service'), 'pd-gateway');
+    assert.equal(arg('gateway-port'), '9091');
+    assert.deepEqual(
+      spec.ports.map((p) => p.port),
+      [9091],
+    );
+    // The server listens for the gateway where the controller lets runs reach it.
+    const server = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'pd-server');
+    // biome-ignore lint/suspicious/noExplicitAny: a rendered Deployment read field by field.
+    const serverPod = (server as any).spec.template;
+    assert.ok(serverPod.spec.containers[0].command.includes('--gateway-addr=0.0.0.0:9091'));
+    for (const [key, value] of Object.entries(labels)) {
+      assert.equal(serverPod.metadata.labels[key], value, `server pods labelled ${key}`);
+    }
   });
 });

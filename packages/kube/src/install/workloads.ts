@@ -121,9 +121,16 @@ function disruptionBudget(
   };
 }
 
-/** `paddock controller` in the cluster: its identity and namespace from the downward API. */
+/**
+ * `paddock controller` in the cluster: its identity and namespace from the downward API; the
+ * server pods (which sandbox pods accept connections from) and the gateway (which the sandbox pod
+ * of a run may reach) from the same values as the server's Deployment and gateway Service.
+ */
 export function controllerWorkload(values: InstallValues) {
   const c = values.controller;
+  const serverLabels = Object.entries(selectorLabels(values, InstallComponent.Server))
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
   const deploy = deployment(values, {
     component: InstallComponent.Controller,
     suffix: 'controller',
@@ -138,6 +145,10 @@ export function controllerWorkload(values: InstallValues) {
       `--retry-period=${c.retryPeriod}`,
       `--kube-qps=${c.kubeQps}`,
       `--kube-burst=${c.kubeBurst}`,
+      `--server-namespace=${values.namespace}`,
+      `--server-labels=${serverLabels}`,
+      `--gateway-service=${resourceName(values, 'gateway')}`,
+      `--gateway-port=${values.server.gatewayPort}`,
       ...c.extraArgs,
     ],
     port: { name: 'metrics', containerPort: c.metricsPort },
