@@ -31,7 +31,10 @@ export async function startTestServer(
   const config = resolveConfig({ flags: { addr: '127.0.0.1:0', ...flags, home }, env });
   const logs: string[] = [];
   const log = (line: string) => logs.push(line);
-  const engine = await startEngine(home, log, { upstreams: upstreamsOf(config) });
+  const engine = await startEngine(home, log, {
+    upstreams: upstreamsOf(config),
+    gateway: config.gateway,
+  });
   const server = await startServer(config, engine, log);
   return {
     url: server.url,
