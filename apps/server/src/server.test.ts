@@ -93,6 +93,7 @@ describe('REST server (anonymous admin on loopback)', () => {
     const list = (await res.json()) as { items: Array<{ metadata: { name: string } }> };
     assert.deepEqual(list.items.map((t) => t.metadata.name).sort(), [
       'agent',
+      'base',
       'node',
       'python',
       'shell',
