@@ -1,5 +1,6 @@
 // envd's process service, driven by the official `e2b` SDK against a real server and sandbox.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { bwrapSkipReason, eventually } from '@paddock/testkit';
 import {
@@ -10,6 +11,7 @@ import {
   SandboxError,
   TimeoutError,
 } from 'e2b';
+import { startTestServer, type TestServer } from '../test-server.ts';
 import { E2B_NAMESPACE, ENVD_VERSION, openAccessTokens } from './e2b-sandboxes.ts';
 import { type E2bWorld, startE2bWorld } from './e2b-test-support.ts';
 
@@ -312,5 +314,57 @@ describe('envd process service through the e2b SDK', {
     const error = await handle.wait().catch((e) => e);
     assert.ok(error instanceof TimeoutError, String(error));
     assert.match(error.message, /sandbox was killed/);
+  });
+});
+
+describe('envd processes across a restart of the server', {
+  skip: bwrapSkipReason(),
+  timeout: 120_000,
+}, () => {
+  it('keeps background commands and their recorded config (the tag rides with it), never reusing a pid', async () => {
+    const w = await startE2bWorld();
+    const { home } = w.s;
+    let second: TestServer | undefined;
+    try {
+      const sbx = await w.restSandbox(w.alice);
+      const token = openAccessTokens(home).tokenFor(
+        await w.s.engine.store.get('Sandbox', { namespace: E2B_NAMESPACE, name: sbx.sandboxId }),
+      );
+      const handle = await sbx.commands.run('echo before; sleep 60', {
+        background: true,
+        envs: { KEPT: 'yes' },
+        timeoutMs: 0,
+      });
+      await handle.disconnect();
+      // The first server goes away without touching its sandboxes, as a crash or an upgrade would.
+      await w.s.server.close();
+      await w.s.engine.close();
+      second = await startTestServer({ home, auth: 'required' });
+      const Ctor = Sandbox as unknown as new (o: Record<string, unknown>) => Sandbox;
+      const base = `${second.url}/e2b`;
+      const again = new Ctor({
+        apiUrl: base,
+        sandboxUrl: base,
+        apiKey: w.alice,
+        sandboxId: sbx.sandboxId,
+        envdVersion: ENVD_VERSION,
+        envdAccessToken: token,
+      });
+      const listed = (await again.commands.list()).find((p) => p.pid === handle.pid);
+      assert.deepEqual(listed?.envs, { KEPT: 'yes' });
+      const reconnected = await again.commands.connect(handle.pid);
+      const next = await again.commands.run('echo after');
+      assert.ok(next.stdout === 'after\n');
+      const later = await again.commands.run('sleep 30', { background: true });
+      assert.ok(later.pid > handle.pid);
+      await later.kill();
+      await reconnected.kill();
+      const ended = await reconnected.wait().catch((e) => e);
+      assert.ok(ended instanceof CommandExitError, String(ended));
+      assert.equal(ended.stdout, 'before\n');
+    } finally {
+      await second?.close();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

@@ -6,17 +6,16 @@
  * Paddock sandboxes run one unprivileged user: a `Start` as `root` is `permission_denied`.
  */
 import { posix } from 'node:path';
-import { AuditAction, type ExitStatus, type ProcessHandle } from '@paddock/core';
+import { AuditAction } from '@paddock/core';
 import { z } from 'zod';
 import { ConnectCode, ConnectError } from './connect.ts';
 import type { EnvdCall, EnvdRpc } from './e2b-call.ts';
-import { deadlineMsOf, ProcessEventStream } from './envd-process-stream.ts';
+import { deadlineMsOf, follow, followLive, ProcessEventStream } from './envd-process-stream.ts';
 import {
   backgroundCommand,
   type E2bProcess,
   e2bProcessOf,
   LiveProcess,
-  OutputKind,
   processTableOf,
 } from './envd-process-table.ts';
 
@@ -104,92 +103,6 @@ async function find(
   if (found?.process === undefined)
     throw new ConnectError(ConnectCode.NotFound, `${describe(selector)} not found`);
   return { kind: 'background', process: found.process, isRunning: found.info.running };
-}
-
-/** Whether the sandbox went away (deleted, stopped) while its process ran. */
-async function isSandboxGone(call: EnvdCall): Promise<boolean> {
-  const { namespace, name } = call.sandbox.metadata;
-  try {
-    const sandbox = await call.deps.engine.store.get('Sandbox', {
-      namespace: namespace ?? '',
-      name: name ?? '',
-    });
-    if (sandbox.metadata.uid !== call.ref.uid) return true;
-    if (sandbox.metadata.deletionTimestamp !== undefined) return true;
-    if (sandbox.spec.desiredState === 'Stopped') return true;
-  } catch {
-    return true;
-  }
-  const observed = await call.deps.engine.runtime.observe(call.ref).catch(() => undefined);
-  return observed?.state !== 'running';
-}
-
-/**
- * Ends the stream with the exit: as E2B's proxy does when the sandbox is gone (the connection
- * dropped, which the SDK turns into "the sandbox was killed" after its health check), with
- * `deadline_exceeded` when the process ran past the call's timeout, else with the end event.
- */
-async function endWith(
-  call: EnvdCall,
-  events: ProcessEventStream,
-  exit: ExitStatus,
-): Promise<void> {
-  if (events.isFinished) return;
-  if (await isSandboxGone(call)) {
-    events.finish();
-    call.res.destroy();
-    return;
-  }
-  if (exit.timedOut && deadlineMsOf(call.req) !== undefined) {
-    events.finish(
-      new ConnectError(ConnectCode.DeadlineExceeded, 'the command ran past its timeout'),
-    );
-    return;
-  }
-  events.ended(exit);
-}
-
-/** Relays a runtime process handle's output and exit; stops reading when the stream finishes. */
-async function follow(
-  call: EnvdCall,
-  events: ProcessEventStream,
-  handle: ProcessHandle,
-): Promise<void> {
-  const pump = async (readable: ReadableStream<Uint8Array>, kind: OutputKind) => {
-    const reader = readable.getReader();
-    void events.finished.then(() => reader.cancel().catch(() => {}));
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done || events.isFinished) return;
-      events.output(kind, value);
-    }
-  };
-  void Promise.all([pump(handle.stdout, OutputKind.Stdout), pump(handle.stderr, OutputKind.Stderr)])
-    .then(async () => {
-      if (!events.isFinished) await endWith(call, events, await handle.exit);
-    })
-    .catch((error: unknown) => {
-      call.deps.log(`envd: following process ${handle.id}: ${String(error)}`);
-      events.finish(new ConnectError(ConnectCode.Internal, 'lost the process output'));
-    });
-  await events.drain();
-}
-
-/** Relays a live process to the stream until it ends or the stream finishes. */
-async function followLive(
-  call: EnvdCall,
-  events: ProcessEventStream,
-  process: LiveProcess,
-): Promise<void> {
-  const unsubscribe = process.subscribe({
-    output: (kind, data) => events.output(kind, data),
-    end: (exit) => void endWith(call, events, exit),
-  });
-  try {
-    await events.drain();
-  } finally {
-    unsubscribe();
-  }
 }
 
 async function start(
