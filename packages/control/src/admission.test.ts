@@ -73,9 +73,8 @@ describe('sandbox admission of a shutdown time', () => {
       sandboxManifest('late', { shutdownTime: inMinutes(90) }),
     );
     assert.equal(result.admitted, false);
-    assert.deepEqual(
-      result.admitted ? [] : result.violations.map((v) => [v.code, v.field]),
-      [['timeout_exceeded', 'spec.shutdownTime']],
-    );
+    assert.deepEqual(result.admitted ? [] : result.violations.map((v) => [v.code, v.field]), [
+      ['timeout_exceeded', 'spec.shutdownTime'],
+    ]);
   });
 });

@@ -179,7 +179,11 @@ describe('sandbox reconciler', () => {
     await h.apply(sandboxManifest('st', { shutdownTime: at(2 * 60_000) }));
     let s = await h.settle('st');
     const result = await reconcileSandbox(h, { namespace: 'default', name: 'st' });
-    assert.equal(result.requeueAfterMs, 2 * 60_000, 'the shutdown time comes before the 1h timeout');
+    assert.equal(
+      result.requeueAfterMs,
+      2 * 60_000,
+      'the shutdown time comes before the 1h timeout',
+    );
     await h.store.update({ ...s, spec: { ...s.spec, shutdownTime: at(3 * 60_000) } });
     h.advance(2 * 60_000);
     s = await h.settle('st');

@@ -42,16 +42,22 @@ export type EnvdCall = HandlerCall & {
   e2b: E2bServices;
 };
 
-/** A Connect RPC of envd: unary (a JSON answer) or server-streaming (messages on `stream`). */
+/**
+ * A Connect RPC of envd: unary (a JSON answer) or server-streaming (messages on `stream`). Every
+ * call is a POST, so only a call with an `action` gets an audit record (reads have none), and
+ * not one that is `quiet` (a terminal's keystrokes and resizes: its start is recorded).
+ */
 export type EnvdRpc =
   | {
       kind: 'unary';
       action?: string;
+      quiet?: boolean;
       handle(call: EnvdCall, message: Record<string, unknown>): Promise<unknown>;
     }
   | {
       kind: 'stream';
       action?: string;
+      quiet?: boolean;
       handle(
         call: EnvdCall,
         message: Record<string, unknown>,

@@ -153,7 +153,12 @@ export type E2bSurfaceOptions = {
   keyUses: KeyUseSampler;
 };
 
-type Outcome = { status: number; error?: { code: string; message: string } };
+type Outcome = {
+  status: number;
+  error?: { code: string; message: string };
+  /** An envd read or keystroke: no audit record (see `EnvdRpc`). */
+  isUnaudited?: boolean;
+};
 
 /** Serves one request of the E2B surface, audit record included. */
 export function createE2bSurface(options: E2bSurfaceOptions) {
@@ -181,6 +186,7 @@ export function createE2bSurface(options: E2bSurfaceOptions) {
       method: ctx.method,
       status: String(outcome.status),
     });
+    if (outcome.isUnaudited) return;
     await appendAudit(
       deps.engine.auditLog,
       auditRecordFor(ctx, outcome.status, outcome.error, (keyId) =>
@@ -428,6 +434,17 @@ async function serveEnvd(
     return { status: reply.status };
   }
   ctx.audit.action = rpc.action;
+  const isUnaudited = rpc.action === undefined || rpc.quiet === true;
+  return { ...(await callRpc(call, rpc, fail)), isUnaudited };
+}
+
+/** Runs an RPC that passed the checks: its answer, or its error as Connect says it. */
+async function callRpc(
+  call: EnvdCall,
+  rpc: EnvdRpc,
+  fail: (error: ConnectError) => Outcome,
+): Promise<Outcome> {
+  const { req, res, deps } = call;
   try {
     const message = await readConnectRequest(req, deps.config.maxBodyBytes);
     if (rpc.kind === 'unary') {

@@ -286,6 +286,7 @@ export const PROCESS_RPCS: Readonly<Record<string, EnvdRpc>> = {
   'process.Process/SendInput': {
     kind: 'unary',
     action: 'sandbox.process.input',
+    quiet: true,
     handle: sendInput,
   },
   'process.Process/CloseStdin': {
@@ -298,5 +299,10 @@ export const PROCESS_RPCS: Readonly<Record<string, EnvdRpc>> = {
     action: 'sandbox.process.signal',
     handle: sendSignal,
   },
-  'process.Process/Update': { kind: 'unary', action: 'sandbox.process.resize', handle: update },
+  'process.Process/Update': {
+    kind: 'unary',
+    action: 'sandbox.process.resize',
+    quiet: true,
+    handle: update,
+  },
 };
