@@ -1,4 +1,4 @@
-// npm run bench: Paddock measured beside its floor in the same run, in four parts:
+// npm run bench: Paddock measured beside its floor in the same run, in these parts:
 // - engine: the local engine in process vs a bare bwrap call (bench/engine.ts);
 // - api: the real server under concurrent creates and execs through @paddock/client vs the
 //   same execs through the runtime directly (bench/api-load.ts);
@@ -10,22 +10,25 @@
 // - memory: N idle sandboxes through the server (PSS, server RSS per sandbox, get/list at 5 vs
 //   at N) beside N bare bwrap sandboxes (bench/density.ts);
 // - kube: the control plane on a Kubernetes API server beside SQLite (reconcile throughput, watch
-//   latency, warm claims) and the leader takeover time (bench/kube.ts); skipped without a server.
-// PADDOCK_BENCH_ONLY=engine|api|harness|gateway|push|memory|kube runs one part. Prints tables and
-// ratios and merges the results into bench/results/latest.json (engine results at the top level,
-// the others under `api`, `harness`, `gateway`, `push`, `memory` and `kube`).
-// Exits non-zero when the API, memory or kube case lost or failed any request.
+//   latency, warm claims) and the leader takeover time (bench/kube.ts); skipped without a server;
+// - e2b: create → first output of a command through the official `e2b` SDK vs the same journey
+//   through @paddock/client (bench/e2b.ts).
+// PADDOCK_BENCH_ONLY=engine|api|harness|gateway|push|memory|kube|e2b runs one part. Prints tables
+// and ratios and merges the results into bench/results/latest.json (engine results at the top
+// level, the others under `api`, `harness`, `gateway`, `push`, `memory`, `kube` and `e2b`).
+// Exits non-zero when the API, memory, kube or e2b case lost or failed any request.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runApiLoadBench } from './api-load.ts';
 import { runDensityBench } from './density.ts';
+import { runE2bBench } from './e2b.ts';
 import { runEngineBench } from './engine.ts';
 import { runGatewayBench } from './gateway.ts';
 import { runHarnessBench } from './harness.ts';
 import { runKubeBench } from './kube.ts';
 import { runPushBench } from './push.ts';
 
-const PARTS = ['engine', 'api', 'harness', 'gateway', 'push', 'memory', 'kube'] as const;
+const PARTS = ['engine', 'api', 'harness', 'gateway', 'push', 'memory', 'kube', 'e2b'] as const;
 const only = process.env.PADDOCK_BENCH_ONLY;
 if (only !== undefined && only !== '' && !PARTS.some((p) => p === only)) {
   console.error(`PADDOCK_BENCH_ONLY must be one of ${PARTS.join(', ')}, not "${only}"`);
@@ -52,6 +55,7 @@ if (runs('engine')) {
     ...(results.push ? { push: results.push } : {}),
     ...(results.memory ? { memory: results.memory } : {}),
     ...(results.kube ? { kube: results.kube } : {}),
+    ...(results.e2b ? { e2b: results.e2b } : {}),
   };
 }
 if (runs('api')) {
@@ -78,11 +82,16 @@ if (runs('kube')) {
   results.kube = kube;
   failed += kube.failures.length;
 }
+if (runs('e2b')) {
+  const e2b = await runE2bBench();
+  results.e2b = e2b;
+  failed += e2b.failures.length;
+}
 
 mkdirSync(out, { recursive: true });
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 console.log('results: bench/results/latest.json');
 if (failed > 0) {
-  console.error(`bench: the API, memory and kube cases had ${failed} failure(s)`);
+  console.error(`bench: the API, memory, kube and e2b cases had ${failed} failure(s)`);
   process.exitCode = 1;
 }
