@@ -1,0 +1,29 @@
+/**
+ * The Paddock MCP server: tools, resources and prompts over the REST API as one caller. The
+ * transports (stdio in the CLI, streamable HTTP at `/mcp` on the server) give it a client that
+ * speaks for their caller; nothing here holds a rule of its own.
+ */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { PaddockClient } from '@paddock/client';
+import { registerTools } from './tool.ts';
+import { ALL_TOOLS } from './tools/index.ts';
+
+export type PaddockMcpOptions = {
+  /** The REST API, authenticated as the caller. */
+  client: PaddockClient;
+  /** The server's version, as the MCP handshake reports it. */
+  version?: string;
+};
+
+export function createPaddockMcpServer(options: PaddockMcpOptions): McpServer {
+  const server = new McpServer(
+    { name: 'paddock', title: 'Paddock', version: options.version ?? '0.1.0' },
+    {
+      capabilities: { tools: { listChanged: false } },
+      instructions:
+        'Paddock runs sandboxes (isolated Linux environments) and AI agents in them. List or create a sandbox, then run commands and move files in it; start runs of agents and follow their events. Every call acts as you, with your rights.',
+    },
+  );
+  registerTools(server, ALL_TOOLS, options.client);
+  return server;
+}
