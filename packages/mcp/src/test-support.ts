@@ -25,12 +25,17 @@ export type McpWorld = {
   close(): Promise<void>;
 };
 
-export async function startMcpWorld(): Promise<McpWorld> {
+export type McpWorldOptions = {
+  /** Extra environment of `paddock up`, e.g. `PADDOCK_ANTHROPIC_BASE_URL` of a scripted model. */
+  env?: Record<string, string>;
+};
+
+export async function startMcpWorld(options: McpWorldOptions = {}): Promise<McpWorld> {
   const home = mkdtempSync(join(tmpdir(), 'paddock-mcp-'));
   const admin = `pdk_${randomBytes(32).toString('base64url')}`;
   const server = await startPaddockProcess(
     [SERVER_MAIN, '--addr', '127.0.0.1:0', '--home', home, '--auth', 'required'],
-    { env: { ...process.env, PADDOCK_BOOTSTRAP_ADMIN_KEY: admin } },
+    { env: { ...process.env, ...options.env, PADDOCK_BOOTSTRAP_ADMIN_KEY: admin } },
   );
   const api = (key: string) => createClient({ baseUrl: server.url, token: key, timeoutMs: 60_000 });
   const keyFor = async (owner: string) =>
