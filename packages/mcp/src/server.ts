@@ -5,6 +5,8 @@
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { PaddockClient } from '@paddock/client';
+import { registerPrompts } from './prompts.ts';
+import { registerResources } from './resources.ts';
 import { registerTools } from './tool.ts';
 import { ALL_TOOLS } from './tools/index.ts';
 
@@ -25,5 +27,7 @@ export function createPaddockMcpServer(options: PaddockMcpOptions): McpServer {
     },
   );
   registerTools(server, ALL_TOOLS, options.client);
+  registerResources(server, options.client);
+  registerPrompts(server);
   return server;
 }
