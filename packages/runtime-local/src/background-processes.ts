@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   appendFileSync,
@@ -14,7 +13,6 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import {
   ErrorCode,
   type ExitStatus,
@@ -32,11 +30,9 @@ import {
   PROCESS_ID,
 } from './background-files.ts';
 import { DirChanges } from './dir-changes.ts';
-import { HOST_ENV } from './exec.ts';
-import { identify, isAlive } from './process-identity.ts';
+import { isAlive, type ProcessIdentity } from './process-identity.ts';
 import { signalCommand, signalFromCode, signalName } from './process-signals.ts';
 
-const SUPERVISOR = fileURLToPath(new URL('./background-supervisor.pl', import.meta.url));
 /** A killed process's supervisor records its end within a few ms. */
 const SETTLE_POLL_MS = 2;
 
@@ -50,7 +46,6 @@ function readJson<T extends z.ZodType>(path: string, schema: T): z.infer<T> | un
   return schema.parse(JSON.parse(text));
 }
 
-/** Background processes of one sandbox, kept in `procsDir/<id>/`. */
 /** Signals a background process, given its directory and the pid of its host chain. */
 export type BackgroundSignal = (
   processDir: string,
@@ -58,6 +53,13 @@ export type BackgroundSignal = (
   signal: string,
 ) => Promise<void>;
 
+/**
+ * Starts the detached supervisor of the process whose directory (`launch.nul`, `stdout`,
+ * `stderr`) is ready, and resolves with its identity once it runs the chain.
+ */
+export type Supervise = (processDir: string) => Promise<ProcessIdentity>;
+
+/** Background processes of one sandbox, kept in `procsDir/<id>/`. */
 export class BackgroundProcesses {
   readonly #dir: string;
   readonly #signal: BackgroundSignal;
@@ -105,7 +107,6 @@ export class BackgroundProcesses {
     return requested;
   }
 
-  /** Starts the supervisor of a new background process and returns a handle attached to it. */
   /** Creates the directory of a new background process (before its launch is known). */
   prepare(id: string): string {
     const dir = join(this.#dir, id);
@@ -113,30 +114,26 @@ export class BackgroundProcesses {
     return dir;
   }
 
-  async start(id: string, command: string[], launch: BackgroundLaunch): Promise<ProcessHandle> {
+  /**
+   * Starts a new background process through `supervise` (which starts its detached supervisor)
+   * and returns a handle attached to it.
+   */
+  async start(
+    id: string,
+    command: string[],
+    launch: BackgroundLaunch,
+    supervise: Supervise,
+  ): Promise<ProcessHandle> {
     const dir = this.prepare(id);
     writeFileSync(join(dir, 'launch.nul'), encodeLaunch(launch), { mode: 0o600 });
     writeFileSync(join(dir, 'stdout'), '', { mode: 0o600 });
     writeFileSync(join(dir, 'stderr'), '', { mode: 0o600 });
-    const supervisor = spawn('perl', [SUPERVISOR, dir], {
-      detached: true,
-      stdio: 'ignore',
-      env: HOST_ENV,
-      cwd: '/',
-    });
-    supervisor.unref();
-    const identity = supervisor.pid === undefined ? undefined : identify(supervisor.pid);
-    if (identity === undefined) {
-      throw new PaddockError(
-        ErrorCode.RuntimeUnavailable,
-        'could not start the background supervisor',
-      );
-    }
+    const supervisor = await supervise(dir);
     const meta: BackgroundMeta = {
       id,
       command,
       startedAt: new Date().toISOString(),
-      supervisor: identity,
+      supervisor,
     };
     writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta), { mode: 0o600 });
     return this.attach(id);

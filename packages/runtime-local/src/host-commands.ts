@@ -235,3 +235,24 @@ export function bindCommand(bin: HostBinaries, options: BindOptions): Argv {
     [],
   );
 }
+
+/**
+ * The launcher's request to supervise the background process of `processDir` (its `launch.nul`,
+ * see background-supervisor.pl). `isHelperChain`: the chain is this helper's own command line
+ * (`enterCommand`), which the supervisor's fork runs without starting perl again.
+ */
+export function superviseCommand(
+  bin: HostBinaries,
+  processDir: string,
+  isHelperChain: boolean,
+): Argv {
+  return {
+    file: bin.perl,
+    args: [HOST_HELPER, syscallTable(), processDir, isHelperChain ? '1' : '0'],
+  };
+}
+
+/** Whether `argv` runs the host helper with `bin`'s perl (see `superviseCommand`). */
+export function isHelperCommand(bin: HostBinaries, argv: Argv): boolean {
+  return argv.file === bin.perl && argv.args[0] === HOST_HELPER;
+}

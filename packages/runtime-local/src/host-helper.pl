@@ -50,8 +50,12 @@ if (@ARGV == 2 && $ARGV[0] eq '-r') {
 # waits until the sandbox's init has forked and exec'd its anchor, and answers
 # `ID ok MONITOR INIT`, or `ID err MESSAGE` after killing what it started. KIND `run`: a
 # hostname or bind command line, answered `ID ok` or `ID err WHAT-IT-SAID` once it ended.
-# The launcher ends with its stdin.
+# KIND `supervise`: a spare supervisor (background-supervisor.pl, compiled here once) takes the
+# background process, answered `ID ok PID START-TICKS`. The launcher ends with its stdin, and
+# its spare supervisors with it.
 if (@ARGV == 1 && $ARGV[0] eq '-z') {
+  my $supervisor = __FILE__ =~ s{[^/]*$}{background-supervisor.pl}r;
+  require $supervisor;
   $0 = 'paddock-launcher';
   $SIG{CHLD} = 'IGNORE';    # watchers end on their own; nothing waits for them
   local $/ = "\0";
@@ -61,6 +65,7 @@ if (@ARGV == 1 && $ARGV[0] eq '-z') {
     chomp(my $count = <STDIN> // 0);
     my @words;
     for (1 .. $count) { my $w = <STDIN>; chomp $w; push @words, $w }
+    if ($kind eq 'supervise') { supervise_request($id, @words) and last; next }
     my $watcher = fork;
     next if !defined $watcher || $watcher > 0;
     $SIG{CHLD} = 'DEFAULT';

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { HOST_ENV } from './exec.ts';
 import type { Argv } from './host-commands.ts';
+import { currentBootId, type ProcessIdentity } from './process-identity.ts';
 
 /** What the launcher says of a started sandbox: bwrap's pid and its init's (in the host's view). */
 export type Launched = { monitorPid: number; initPid: number };
@@ -10,10 +11,11 @@ export type Launched = { monitorPid: number; initPid: number };
 type Pending = { resolve: (words: string[]) => void; reject: (error: Error) => void };
 
 /**
- * Starts sandboxes (and runs the helper's other one-shot commands: hostname, bind) through one
- * small, long-lived host helper (`host-helper.pl -z`) that forks for each: Node's own spawn forks Paddock itself, whose cost grows with its memory (15 ms at
- * 370 MB here) and blocks every request meanwhile; the launcher's fork costs a fraction of a
- * millisecond. The helper also waits for the sandbox to be up, so nothing polls on this side.
+ * Starts sandboxes, runs the helper's other one-shot commands (hostname, bind) and starts the
+ * supervisors of background processes through one small, long-lived host helper
+ * (`host-helper.pl -z`) that forks for each: Node's own spawn forks Paddock itself, whose cost
+ * grows with its memory (15 ms at 370 MB here) and blocks every request meanwhile; the
+ * launcher's fork costs a fraction of a millisecond. The helper also waits for the sandbox to be up, so nothing polls on this side.
  * Started on the first launch and again after it ends; it ends with Paddock (its stdin closes).
  */
 export class Launcher {
@@ -45,7 +47,17 @@ export class Launcher {
     await this.#request('run', argv, what);
   }
 
-  #request(kind: 'launch' | 'run', argv: Argv, what: string): Promise<string[]> {
+  /**
+   * Starts the detached supervisor of a background process (`superviseCommand`): a fork of the
+   * launcher, which leaves its session and pipes, so it outlives the launcher and Paddock.
+   * Resolves with the supervisor's identity once it has started the process's chain.
+   */
+  async supervise(argv: Argv, what: string): Promise<ProcessIdentity> {
+    const [pid = '', startTicks = ''] = await this.#request('supervise', argv, what);
+    return { pid: Number(pid), startTicks, bootId: currentBootId() };
+  }
+
+  #request(kind: 'launch' | 'run' | 'supervise', argv: Argv, what: string): Promise<string[]> {
     const child = this.#running();
     const id = String(++this.#nextId);
     const words = argv.args.slice(1);

@@ -30,7 +30,14 @@ import { sandboxFiles } from './files.ts';
 import { isGvisor, launchGvisor, signalGvisorProcess, stopGvisor } from './gvisor-sandbox.ts';
 import { HelperPool } from './helper-pool.ts';
 import { resolveBinaries } from './host-binaries.ts';
-import { bindCommand, HOST_HELPER, type HostBinaries, hostnameCommand } from './host-commands.ts';
+import {
+  bindCommand,
+  HOST_HELPER,
+  type HostBinaries,
+  hostnameCommand,
+  isHelperCommand,
+  superviseCommand,
+} from './host-commands.ts';
 import { resolveHostMounts } from './host-mounts.ts';
 import { HOST_UID_CLAIMS_DIR, HostUidClaims, prepareClaimsDir } from './host-uid-claims.ts';
 import { Launcher } from './launcher.ts';
@@ -424,13 +431,23 @@ export class LocalRuntime implements SandboxRuntime {
           processDir: processes.prepare(id),
         },
       );
-      return processes.start(id, request.command, {
-        file: prepared.argv.file,
-        args: prepared.argv.args,
-        env: HOST_ENV,
-        ...(timeoutMs === undefined ? {} : { timeoutMs }),
-        ...(prepared.onTimeout === undefined ? {} : { onTimeout: prepared.onTimeout }),
-      });
+      const isHelperChain = isHelperCommand(this.#bin, prepared.argv);
+      return processes.start(
+        id,
+        request.command,
+        {
+          file: prepared.argv.file,
+          args: prepared.argv.args,
+          env: HOST_ENV,
+          ...(timeoutMs === undefined ? {} : { timeoutMs }),
+          ...(prepared.onTimeout === undefined ? {} : { onTimeout: prepared.onTimeout }),
+        },
+        (processDir) =>
+          this.#launcher.supervise(
+            superviseCommand(this.#bin, processDir, isHelperChain),
+            `exec in sandbox ${ref.namespace}/${ref.name}`,
+          ),
+      );
     }
     const prepared = prepareProcess(
       this.#processContext(),
