@@ -82,6 +82,19 @@ export async function runEngineBench(): Promise<Record<string, unknown>> {
     return { runningMs, firstOutputMs, ref, fromWarmPool: running.status?.fromWarmPool === true };
   }
 
+  /** `echo hi` on a running sandbox → its first byte of output, in the foreground or background. */
+  async function execFirstOutputMs(ref: SandboxRef, isBackground: boolean): Promise<number> {
+    const start = process.hrtime.bigint();
+    const handle = await runtime.exec(ref, { command: ['echo', 'hi'], background: isBackground });
+    if (!isBackground) await handle.stdin.close();
+    const reader = handle.stdout.getReader();
+    await reader.read();
+    const took = elapsedMs(start);
+    await reader.cancel();
+    await handle.exit;
+    return took;
+  }
+
   try {
     for (const [name, spec] of [
       ['bench', {}],
@@ -134,6 +147,15 @@ export async function runEngineBench(): Promise<Record<string, unknown>> {
       await runToCompletion(runtime, keep.ref, { command: ['true'] });
       exec.push(elapsedMs(start));
     }
+    // First output of `echo hi` on the same running sandbox: a foreground exec beside a
+    // background one (detached supervisor, output through files), alternating.
+    const foreground: number[] = [];
+    const background: number[] = [];
+    for (let i = 0; i < ROUNDS * 2; i++) {
+      progress(`exec first output ${i + 1}/${ROUNDS * 2}`);
+      foreground.push(await execFirstOutputMs(keep.ref, false));
+      background.push(await execFirstOutputMs(keep.ref, true));
+    }
     await removeAndWait('exec-target', keep.ref);
     await controller.stop();
 
@@ -172,6 +194,8 @@ export async function runEngineBench(): Promise<Record<string, unknown>> {
       warm: summarize(warm),
       warmClaim: summarize(warmClaim),
       exec: summarize(exec),
+      foreground: summarize(foreground),
+      background: summarize(background),
     };
     const row = (label: string, x: Summary, against?: Summary) =>
       `${label.padEnd(34)} p50 ${fmtMs(x.p50).padStart(9)}  p95 ${fmtMs(x.p95).padStart(9)}${
@@ -186,6 +210,11 @@ export async function runEngineBench(): Promise<Record<string, unknown>> {
     );
     console.log(row('warm: create → Running (claim)', s.warmClaim), '  goal p50 ≤ 5 ms');
     console.log(row('exec round trip (true)', s.exec, s.floor));
+    console.log(row('exec → first output', s.foreground, s.floor));
+    console.log(
+      row('background exec → first output', s.background, s.floor),
+      `  ${ratio(s.background.p50, s.foreground.p50).toFixed(2)}× foreground p50 (goal ≤ 1.5×)`,
+    );
     console.log(
       `idle memory, ${IDLE_SANDBOXES} sandboxes: ${fmtBytes(perSandbox)} PSS each vs floor ${fmtBytes(perFloor)}` +
         ` → overhead ${fmtBytes(perSandbox - perFloor)} (goal < 5 MiB); control plane RSS +${fmtBytes(rssGrowth / IDLE_SANDBOXES)} per sandbox`,
@@ -199,6 +228,9 @@ export async function runEngineBench(): Promise<Record<string, unknown>> {
         coldVsFloor: ratio(s.cold.p50, s.floor.p50),
         warmVsFloor: ratio(s.warm.p50, s.floor.p50),
         execVsFloor: ratio(s.exec.p50, s.floor.p50),
+        foregroundVsFloor: ratio(s.foreground.p50, s.floor.p50),
+        backgroundVsFloor: ratio(s.background.p50, s.floor.p50),
+        backgroundVsForeground: ratio(s.background.p50, s.foreground.p50),
       },
       idleMemory: {
         perSandboxPssBytes: perSandbox,

@@ -28,11 +28,14 @@ my $setsid;    # the system call's number, from the first request
 sub supervise_request {
   my ($id, $numbers, $dir, $in_process) = @_;
   ($setsid) = $numbers =~ /(?:^|,)setsid=(\d+)/;
-  fork_spares() and return 1;
   my $handed;
-  while (!$handed && (my $spare = shift @spares)) {
+  # A spare that died fails the write (EPIPE): the next one, forked anew once none is left.
+  for (1 .. 2 * $SPARES + 1) {
+    last if $handed;
+    fork_spares() and return 1 unless @spares;
+    my $spare = shift @spares or last;
     my ($pid, $ticks, $job) = @$spare;
-    local $SIG{PIPE} = 'IGNORE';    # a spare that died: EPIPE, and the next one
+    local $SIG{PIPE} = 'IGNORE';
     $handed = syswrite($job, "$dir\0$in_process\0") && [ $pid, $ticks ];
     close $job;
   }
