@@ -30,6 +30,7 @@ import { RateLimiter } from './http/rate-limit.ts';
 import { createRequestContext, type RequestContext } from './http/request-context.ts';
 import { type Reply, sendReply } from './http/respond.ts';
 import { parseRouteInput, type RouteHandler } from './http/router.ts';
+import { createMcpSurface, isMcpRequest } from './mcp/mcp-server.ts';
 import { PreviewLinks } from './preview/preview-links.ts';
 import { boundAddress, listenPreview, servePreviews } from './preview/preview-server.ts';
 import { PreviewSigner } from './preview/preview-token.ts';
@@ -219,9 +220,11 @@ export async function startServer(
     admit: (ctx, authorization) => admit(pipeline, ctx, authorization),
     keyUses,
   });
+  const mcp = createMcpSurface({ deps, admit: (ctx, auth) => admit(pipeline, ctx, auth) });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const ctx = createRequestContext(req);
     if (isE2bRequest(ctx.url)) return e2b(ctx, req, res);
+    if (isMcpRequest(ctx.url)) return mcp(ctx, req, res);
     if (webUi(req, res, ctx.url.pathname)) return;
     let outcome: Outcome;
     try {

@@ -11,10 +11,18 @@ import { type McpWorld, startMcpWorld } from './test-support.ts';
 
 const API = 'paddock.dev/v1alpha1';
 
-function textOf(contents: ReadonlyArray<{ text?: unknown }>): string {
-  const text = contents[0]?.text;
-  assert.equal(typeof text, 'string', 'a text resource');
-  return text as string;
+type Contents = ReadonlyArray<{ uri: string; text: string } | { uri: string; blob: string }>;
+
+function textOf(contents: Contents): string {
+  const first = contents[0];
+  assert.ok(first !== undefined && 'text' in first, 'a text resource');
+  return first.text;
+}
+
+function blobOf(contents: Contents): string {
+  const first = contents[0];
+  assert.ok(first !== undefined && 'blob' in first, 'a blob resource');
+  return first.blob;
 }
 
 describe('resources through the MCP SDK client', {
@@ -69,7 +77,7 @@ describe('resources through the MCP SDK client', {
     const blob = await alice.readResource({
       uri: 'paddock://sandboxes/default/files/files/workspace/blob.bin',
     });
-    assert.equal(blob.contents[0]?.blob, Buffer.from([0, 255, 1]).toString('base64'));
+    assert.equal(blobOf(blob.contents), Buffer.from([0, 255, 1]).toString('base64'));
 
     const dir = await alice.readResource({
       uri: 'paddock://sandboxes/default/files/files/workspace/notes',
