@@ -1,4 +1,510 @@
 /** Tools over agents and runs: list and create agents, start runs, status, events since a cursor, messages, cancel. */
-import type { PaddockTool } from '../tool.ts';
+import { isTerminalRunPhase, type PaddockClient } from '@paddock/client';
+import {
+  type Agent,
+  Budget,
+  CredentialUse,
+  HarnessKind,
+  McpServer,
+  Provider,
+  Repo,
+  type Run,
+  RunMode,
+  RunPhase,
+  type StoredTranscriptEvent,
+  TranscriptEventType,
+} from '@paddock/core';
+import { z } from 'zod';
+import { defineTool, type PaddockTool, type ToolContext } from '../tool.ts';
 
-export const runTools: PaddockTool[] = [];
+const Namespace = z
+  .string()
+  .min(1)
+  .optional()
+  .describe('The namespace; the default one of this connection (usually "default") when absent');
+
+const scope = (namespace: string | undefined) => (namespace === undefined ? {} : { namespace });
+
+const Paging = {
+  limit: z.int().min(1).max(500).optional(),
+  continue: z.string().optional().describe('The token a previous call returned'),
+};
+
+const paging = (input: { limit?: number | undefined; continue?: string | undefined }) => ({
+  ...(input.limit === undefined ? {} : { limit: input.limit }),
+  ...(input.continue === undefined ? {} : { continue: input.continue }),
+});
+
+const AgentSummary = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  harness: z.string().describe('builtin, claude-code, codex, opencode or command'),
+  provider: z.string().optional(),
+  model: z.string().optional(),
+  template: z.string().optional().describe('Kind/name of the template its sandboxes come from'),
+  budget: Budget.optional(),
+  runs: z.int().optional().describe('How many runs it has had'),
+  lastRunAt: z.string().optional(),
+});
+
+const AgentDetail = AgentSummary.extend({
+  systemPrompt: z.string().optional(),
+  tools: z.array(z.string()).optional().describe('Tool allowlist; all built-in tools when absent'),
+  mcpServers: z.array(z.string()).optional().describe('Names of its MCP servers'),
+  repos: z.array(z.string()).optional().describe('URLs cloned into /workspace'),
+  credentials: z.array(z.string()).optional().describe('Names of the credentials it uses'),
+  command: z.array(z.string()).optional(),
+});
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function summarizeAgent(agent: Agent): z.input<typeof AgentSummary> {
+  const { spec, status, metadata } = agent;
+  const ref = spec.templateRef;
+  return {
+    namespace: metadata.namespace ?? 'default',
+    name: metadata.name ?? '',
+    harness: spec.harness.kind,
+    ...optional('provider', spec.provider),
+    ...optional('model', spec.model),
+    ...optional('template', ref && `${ref.kind ?? 'SandboxTemplate'}/${ref.name}`),
+    ...optional('budget', spec.budget),
+    ...optional('runs', status?.runs),
+    ...optional('lastRunAt', status?.lastRunAt),
+  };
+}
+
+function describeAgent(agent: Agent): z.input<typeof AgentDetail> {
+  const { spec } = agent;
+  return {
+    ...summarizeAgent(agent),
+    ...optional('systemPrompt', spec.systemPrompt),
+    ...optional('tools', spec.tools),
+    ...optional(
+      'mcpServers',
+      spec.mcpServers?.map((s) => s.name),
+    ),
+    ...optional(
+      'repos',
+      spec.repos?.map((r) => r.url),
+    ),
+    ...optional(
+      'credentials',
+      spec.credentials?.map((c) => c.name),
+    ),
+    ...optional('command', spec.harness.command),
+  };
+}
+
+const Usage = z.object({
+  inputTokens: z.int(),
+  outputTokens: z.int(),
+  costUsd: z.number(),
+  turns: z.int(),
+  toolCalls: z.int(),
+});
+
+const RunSummary = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  agent: z.string().describe('The agent\'s name, or "(inline)"'),
+  mode: z.string().describe('task or interactive'),
+  phase: z
+    .string()
+    .describe(
+      'Pending, Starting, Running, Succeeded, Failed, Cancelled, BudgetExceeded or TimedOut',
+    ),
+  isFinished: z.boolean().describe('Whether the phase is an outcome (no further change)'),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  sandbox: z.string().optional().describe('The sandbox the run works in'),
+  createdAt: z.string().optional(),
+  startedAt: z.string().optional(),
+  completedAt: z.string().optional(),
+  usage: Usage.optional().describe('Tokens, cost in USD, turns and tool calls so far'),
+  result: z.string().optional().describe("The task's final answer, once Succeeded"),
+  exitCode: z.int().optional(),
+});
+
+function summarizeRun(run: Run): z.input<typeof RunSummary> {
+  const status = run.status;
+  const phase = status?.phase ?? RunPhase.Pending;
+  return {
+    namespace: run.metadata.namespace ?? 'default',
+    name: run.metadata.name ?? '',
+    agent: run.spec.agentRef?.name ?? '(inline)',
+    mode: run.spec.mode,
+    phase,
+    isFinished: isTerminalRunPhase(phase),
+    ...optional('reason', status?.reason),
+    ...optional('message', status?.message),
+    ...optional('sandbox', status?.sandboxName),
+    ...optional('createdAt', run.metadata.creationTimestamp),
+    ...optional('startedAt', status?.startedAt),
+    ...optional('completedAt', status?.completedAt),
+    ...optional('usage', status?.usage),
+    ...optional('result', status?.result?.text),
+    ...optional('exitCode', status?.result?.exitCode),
+  };
+}
+
+/** Whether run_start stops waiting: the harness runs, or the run already has its outcome. */
+const hasStarted = (run: Run) =>
+  run.status?.phase === RunPhase.Running || isTerminalRunPhase(run.status?.phase);
+
+/**
+ * Follows a run until it is Running or finished, reporting each phase as progress; after
+ * `timeoutMs` the run as it is then (a model polls run_status from there).
+ */
+async function untilStarted(
+  client: PaddockClient,
+  created: Run,
+  timeoutMs: number,
+  { signal, progress }: ToolContext,
+): Promise<Run> {
+  const name = created.metadata.name ?? '';
+  const namespace = scope(created.metadata.namespace);
+  let current = created;
+  let step = 0;
+  let reported: string | undefined;
+  const report = async (run: Run) => {
+    const phase = run.status?.phase ?? RunPhase.Pending;
+    if (phase === reported) return;
+    reported = phase;
+    await progress(++step, undefined, `run ${name}: ${phase}`);
+  };
+  await report(current);
+  if (hasStarted(current)) return current;
+  const stop = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+  const version = created.metadata.resourceVersion;
+  try {
+    const changes = client.runs.watch({
+      ...namespace,
+      signal: stop,
+      ...(version === undefined ? {} : { resourceVersion: version }),
+    });
+    for await (const change of changes) {
+      if (change.object.metadata.name !== name || change.type === 'DELETED') continue;
+      current = change.object;
+      await report(current);
+      if (hasStarted(current)) return current;
+    }
+  } catch (error) {
+    signal.throwIfAborted();
+    if (!stop.aborted) throw error;
+  }
+  signal.throwIfAborted();
+  return client.runs.get(name, { ...namespace, signal });
+}
+
+const TranscriptEventOut = z.looseObject({
+  seq: z.int(),
+  type: z.string(),
+  ts: z.string(),
+});
+
+/** Longest text of one transcript field a model is given; the rest is cut with a note. */
+const MAX_FIELD_CHARS = 4000;
+
+function clip(value: unknown): unknown {
+  if (typeof value !== 'string' || value.length <= MAX_FIELD_CHARS) return value;
+  return `${value.slice(0, MAX_FIELD_CHARS)}… [${value.length - MAX_FIELD_CHARS} more characters]`;
+}
+
+/** An event for a model: its fields as stored, long texts cut, the version dropped. */
+function presentEvent(event: StoredTranscriptEvent): z.input<typeof TranscriptEventOut> {
+  const { v: _v, seq, type, ts, ...rest } = event;
+  const fields = Object.entries(rest).map(([key, value]) => [key, clip(value)]);
+  return { seq, type, ts, ...Object.fromEntries(fields) };
+}
+
+export const runTools: PaddockTool[] = [
+  defineTool({
+    name: 'agent_list',
+    title: 'List agents',
+    description:
+      'Lists the agents (reusable agent definitions) you can use: harness, provider, model, template, budget and how many runs each has had. Use it to pick an agent for run_start. Returns up to `limit` agents and a `continue` token when there are more.',
+    input: z.object({ namespace: Namespace, ...Paging }),
+    output: z.object({ items: z.array(AgentSummary), continue: z.string().optional() }),
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    handle: async (input, { client, signal }) => {
+      const list = await client
+        .resources('Agent')
+        .list({ ...scope(input.namespace), ...paging(input), signal });
+      return {
+        items: list.items.map(summarizeAgent),
+        ...optional('continue', list.metadata.continue),
+      };
+    },
+  }),
+  defineTool({
+    name: 'agent_get',
+    title: 'Get an agent',
+    description:
+      'Describes one agent: harness, provider and model, system prompt, tool allowlist, MCP server names, budget, repos, credential names and template. Use it before starting a run to know what the agent will do and what it may spend.',
+    input: z.object({ name: z.string().min(1), namespace: Namespace }),
+    output: AgentDetail,
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    handle: async (input, { client, signal }) =>
+      describeAgent(
+        await client.resources('Agent').get(input.name, { ...scope(input.namespace), signal }),
+      ),
+  }),
+  defineTool({
+    name: 'agent_create',
+    title: 'Create an agent',
+    description:
+      'Creates an agent: a reusable definition of an AI agent that run_start gives tasks to. `harness` is builtin (the Paddock agent, the usual choice), claude-code, codex, opencode or command (argv in `command`). The model is reached through the Paddock gateway, so no API key goes into the agent. Returns the agent as stored; `already_exists` when the name is taken.',
+    input: z.object({
+      name: z.string().min(1).describe('A DNS-style name: lowercase letters, digits and -'),
+      namespace: Namespace,
+      harness: z.enum([
+        HarnessKind.Builtin,
+        HarnessKind.ClaudeCode,
+        HarnessKind.Codex,
+        HarnessKind.OpenCode,
+        HarnessKind.Command,
+      ]),
+      command: z
+        .array(z.string())
+        .min(1)
+        .optional()
+        .describe('argv for the command harness; extra arguments for the others'),
+      provider: z.enum([Provider.Anthropic, Provider.OpenAI]).optional(),
+      model: z.string().min(1).optional().describe('e.g. claude-sonnet-4-5'),
+      systemPrompt: z.string().optional(),
+      tools: z
+        .array(z.string().min(1))
+        .optional()
+        .describe('Tool names the agent may call; all built-in tools when absent'),
+      mcpServers: z.array(McpServer).optional(),
+      budget: Budget.optional().describe(
+        'Per-run limits: maxUsd, maxTurns, maxTokens, timeout (e.g. "20m")',
+      ),
+      repos: z.array(Repo).optional().describe('Git repositories cloned into /workspace'),
+      credentials: z.array(CredentialUse).optional(),
+      template: z
+        .object({
+          name: z.string().min(1),
+          cluster: z.boolean().optional().describe('A ClusterSandboxTemplate'),
+        })
+        .optional()
+        .describe("The template of the agent's sandboxes; the built-in agent template when absent"),
+    }),
+    output: AgentDetail,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+    handle: async (input, { client, signal }) => {
+      const { template } = input;
+      const agent = await client.resources('Agent').create(
+        {
+          apiVersion: 'paddock.dev/v1alpha1',
+          kind: 'Agent',
+          metadata: { name: input.name, ...scope(input.namespace) },
+          spec: {
+            harness: { kind: input.harness, ...optional('command', input.command) },
+            ...optional('provider', input.provider),
+            ...optional('model', input.model),
+            ...optional('systemPrompt', input.systemPrompt),
+            ...optional('tools', input.tools),
+            ...optional('mcpServers', input.mcpServers),
+            ...optional('budget', input.budget),
+            ...optional('repos', input.repos),
+            ...optional('credentials', input.credentials),
+            ...optional(
+              'templateRef',
+              template && {
+                kind: template.cluster ? 'ClusterSandboxTemplate' : 'SandboxTemplate',
+                name: template.name,
+              },
+            ),
+          },
+        },
+        { signal },
+      );
+      return describeAgent(agent);
+    },
+  }),
+  defineTool({
+    name: 'run_list',
+    title: 'List runs',
+    description:
+      'Lists the runs you can see with their agent, phase, usage and cost. Use it to find a run to follow or to see what is still going on. Returns up to `limit` runs and a `continue` token when there are more.',
+    input: z.object({
+      namespace: Namespace,
+      agent: z.string().min(1).optional().describe("Only this agent's runs (within this page)"),
+      ...Paging,
+    }),
+    output: z.object({ items: z.array(RunSummary), continue: z.string().optional() }),
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    handle: async (input, { client, signal }) => {
+      const list = await client.runs.list({ ...scope(input.namespace), ...paging(input), signal });
+      return {
+        items: list.items
+          .filter((run) => input.agent === undefined || run.spec.agentRef?.name === input.agent)
+          .map(summarizeRun),
+        ...optional('continue', list.metadata.continue),
+      };
+    },
+  }),
+  defineTool({
+    name: 'run_start',
+    title: 'Start a run',
+    description:
+      'Gives a task to an agent: creates a Run with the prompt, in a new sandbox from the agent\'s template (or an existing sandbox, or a new one from another template), then waits until the harness is Running or the run already finished, reporting each phase as progress. mode "interactive" keeps the run open for run_send_message. Returns the run\'s status; follow it with run_events (cursor 0 first) and run_status. A refusal by policy is `policy_violation` with every violation.',
+    input: z.object({
+      agent: z.string().min(1).describe("An agent's name (see agent_list)"),
+      prompt: z.string().min(1).describe('The task, or the first message of an interactive run'),
+      namespace: Namespace,
+      mode: z.enum([RunMode.Task, RunMode.Interactive]).optional().describe('task (the default)'),
+      name: z.string().min(1).optional().describe("The run's name; generated when absent"),
+      sandbox: z.string().min(1).optional().describe('Run in this existing sandbox'),
+      template: z
+        .object({ name: z.string().min(1), cluster: z.boolean().optional() })
+        .optional()
+        .describe("Run in a new sandbox from this template instead of the agent's"),
+      waitSeconds: z
+        .int()
+        .min(0)
+        .max(600)
+        .optional()
+        .describe('How long to wait for Running (default 120; 0 returns at once)'),
+    }),
+    output: RunSummary,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+    handle: async (input, context) => {
+      const { client, signal } = context;
+      const { template } = input;
+      const run = await client.runs.start({
+        agent: input.agent,
+        prompt: input.prompt,
+        ...scope(input.namespace),
+        ...optional('mode', input.mode),
+        ...optional('name', input.name),
+        ...optional(
+          'sandbox',
+          input.sandbox !== undefined
+            ? { name: input.sandbox }
+            : template && {
+                templateRef: {
+                  kind: template.cluster ? 'ClusterSandboxTemplate' : 'SandboxTemplate',
+                  name: template.name,
+                } as const,
+              },
+        ),
+        signal,
+      });
+      const waitMs = (input.waitSeconds ?? 120) * 1000;
+      return summarizeRun(waitMs > 0 ? await untilStarted(client, run, waitMs, context) : run);
+    },
+  }),
+  defineTool({
+    name: 'run_status',
+    title: 'Run status',
+    description:
+      "Tells a run's phase, why it ended when it did not succeed (reason, message), its usage so far (tokens, cost in USD, turns, tool calls), its sandbox and, once Succeeded, the final answer. Use it to check on a run; run_events gives what it did.",
+    input: z.object({ name: z.string().min(1), namespace: Namespace }),
+    output: RunSummary,
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    handle: async (input, { client, signal }) =>
+      summarizeRun(await client.runs.get(input.name, { ...scope(input.namespace), signal })),
+  }),
+  defineTool({
+    name: 'run_events',
+    title: 'Run events',
+    description:
+      "Reads a run's transcript after a cursor: the prompt and messages, assistant text, tool calls and results, model calls, usage, errors and run.finished, each numbered by `seq`. Start with `after: 0`, then pass the `nextCursor` you got back to read only what is new. With `waitSeconds`, waits that long for a new event when there is none yet. Long texts are cut. `isFinished` tells that the run has ended and every event was read.",
+    input: z.object({
+      name: z.string().min(1),
+      namespace: Namespace,
+      after: z.int().min(0).optional().describe('The cursor: events with a larger seq (0 = all)'),
+      limit: z.int().min(1).max(1000).optional().describe('At most this many events (default 200)'),
+      waitSeconds: z.int().min(0).max(60).optional().describe('Wait for a new event (default 0)'),
+      includeDeltas: z
+        .boolean()
+        .optional()
+        .describe('Also the streaming pieces of assistant text (message.delta); off by default'),
+    }),
+    output: z.object({
+      events: z.array(TranscriptEventOut),
+      nextCursor: z.int().describe('Pass as `after` to read what follows'),
+      phase: z.string().describe("The run's phase when the events were read"),
+      isFinished: z.boolean(),
+      hasMore: z.boolean().describe('More events are stored already: call again at once'),
+    }),
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    handle: async (input, { client, signal }) => {
+      const after = input.after ?? 0;
+      const limit = input.limit ?? 200;
+      const options = { ...scope(input.namespace), afterSeq: after, limit, signal };
+      let page = await client.runs.events(input.name, options);
+      const waitMs = (input.waitSeconds ?? 0) * 1000;
+      if (page.items.length === 0 && waitMs > 0 && !isTerminalRunPhase(page.phase)) {
+        const stop = AbortSignal.any([signal, AbortSignal.timeout(waitMs)]);
+        const stream = client.runs.follow(input.name, {
+          ...scope(input.namespace),
+          afterSeq: after,
+          signal: stop,
+        });
+        for await (const _event of stream) break;
+        signal.throwIfAborted();
+        page = await client.runs.events(input.name, options);
+      }
+      const nextCursor = page.items.at(-1)?.seq ?? after;
+      const hasMore = page.items.length === limit;
+      return {
+        events: page.items
+          .filter((e) => input.includeDeltas || e.type !== TranscriptEventType.AssistantDelta)
+          .map(presentEvent),
+        nextCursor,
+        phase: page.phase,
+        isFinished: isTerminalRunPhase(page.phase) && !hasMore,
+        hasMore,
+      };
+    },
+  }),
+  defineTool({
+    name: 'run_send_message',
+    title: 'Send a message to a run',
+    description:
+      'Sends a user message to a Running interactive run (started with mode "interactive"); the agent answers in its transcript (read it with run_events). With `endInput: true` (and no text, or after the text) the run\'s input ends: the agent finishes and the run succeeds. `invalid_transition` when the run takes no messages (a task run, or not Running).',
+    input: z
+      .object({
+        name: z.string().min(1),
+        namespace: Namespace,
+        text: z.string().min(1).optional(),
+        endInput: z.boolean().optional().describe('End the conversation after this message'),
+      })
+      .refine((input) => input.text !== undefined || input.endInput === true, {
+        message: 'give a text, or endInput: true',
+        path: ['text'],
+      }),
+    output: z.object({
+      accepted: z.boolean(),
+      messageId: z.string().optional(),
+      ended: z.boolean(),
+    }),
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+    handle: async (input, { client, signal }) => {
+      const options = { ...scope(input.namespace), signal };
+      const sent =
+        input.text === undefined
+          ? undefined
+          : await client.runs.send(input.name, input.text, options);
+      if (input.endInput) await client.runs.end(input.name, options);
+      return { accepted: true, ...optional('messageId', sent?.id), ended: input.endInput === true };
+    },
+  }),
+  defineTool({
+    name: 'run_cancel',
+    title: 'Cancel a run',
+    description:
+      "Cancels a run: it ends Cancelled and its agent is stopped (its sandbox stays for inspection). Use it when a run is stuck, going the wrong way or no longer needed. Returns the run's status.",
+    input: z.object({ name: z.string().min(1), namespace: Namespace }),
+    output: RunSummary,
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+    handle: async (input, { client, signal }) =>
+      summarizeRun(await client.runs.cancel(input.name, { ...scope(input.namespace), signal })),
+  }),
+];
