@@ -18,6 +18,7 @@ import { doctorCommand } from './commands/doctor.ts';
 import { getCommand } from './commands/get.ts';
 import { installCommands } from './commands/install.ts';
 import { loginCommands } from './commands/login.ts';
+import { mcpServeCommand } from './commands/mcp.ts';
 import { policyCommands } from './commands/policy.ts';
 import { runCommand } from './commands/run.ts';
 import { runVerbCommands } from './commands/run-verbs.ts';
@@ -54,6 +55,7 @@ const COMMANDS: readonly Command[] = [
   ...loginCommands,
   ...contextCommands,
   doctorCommand,
+  mcpServeCommand,
   ...installCommands,
   completionCommand(() => COMMANDS),
 ];
@@ -85,6 +87,7 @@ Usage:
   paddock login [--server URL] [--token-stdin]     check a server and key, save them as the current context
   paddock logout | context list|use|delete         forget a key; list and switch saved contexts
   paddock doctor [--home DIR]                      check this machine can run Paddock, with fixes
+  paddock mcp serve                                Paddock as an MCP server over stdio (for agents and IDEs)
   paddock completion bash|zsh|fish                 print a shell completion script
   paddock version                                  print the version
 
