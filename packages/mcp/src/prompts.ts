@@ -17,6 +17,7 @@ export const PROMPT_TOOLS = {
     'sandbox_create',
     'sandbox_exec',
     'sandbox_list_files',
+    'sandbox_read_file',
   ],
 } as const;
 
@@ -53,7 +54,7 @@ export function debugFailedRunPrompt(args: { namespace: string; run: string }): 
           '',
           'Work through it with the Paddock tools:',
           `1. Call run_status with {"namespace": "${namespace}", "name": "${run}"}: its phase (Failed, Cancelled, BudgetExceeded, TimedOut), reason, message, usage and the sandbox it ran in.`,
-          `2. Call run_events with the same arguments (and afterSeq to page on) to read the transcript; the last error, tool.result and run.finished events usually say what went wrong. The whole transcript is also the resource ${transcript}.`,
+          `2. Call run_events with the same arguments (and `after`, the last seq you saw, to page on) to read the transcript; the last error, tool.result and run.finished events usually say what went wrong. The whole transcript is also the resource ${transcript}.`,
           "3. If the run had a sandbox, call sandbox_logs on it for the harness's own output, and sandbox_exec (read-only commands such as `ls`, `cat`, `git status`) to inspect what the agent left behind.",
           "4. If the cause looks like the agent's configuration (model, budget, tools, credentials), call agent_get on the run's agent.",
           '',
@@ -79,8 +80,8 @@ export function createSandboxForRepoPrompt(args: {
           'Steps, with the Paddock tools:',
           `1. Call template_resolve for "${template}" (template_list if it is not found, then pick the closest and say so) and check that it has git and network egress that reaches the repository's host.`,
           `2. Call sandbox_create from that template with a short name derived from the repository (lowercase letters, digits and dashes). It reports progress and returns once the sandbox is Running; if it ends in Error, report its reason and message and stop.`,
-          `3. Call sandbox_exec to clone it: ["git", "clone", "--depth", "1", "${repo}", "/workspace/repo"] with a timeout of a few minutes.`,
-          '4. Call sandbox_list_files on /workspace/repo and read the README and the build files (package.json, pyproject.toml, go.mod, Makefile…) with sandbox_exec or the sandbox files resource to find how to install dependencies; run that install with sandbox_exec.',
+          `3. Call sandbox_exec to clone it: command ["git", "clone", "--depth", "1", "${repo}", "/workspace/repo"] with timeoutMs 300000.`,
+          '4. Call sandbox_list_files on /workspace/repo and read the README and the build files (package.json, pyproject.toml, go.mod, Makefile…) with sandbox_read_file to find how to install dependencies; run that install with sandbox_exec.',
           '',
           "Answer with the sandbox's namespace and name, what was installed, and the commands to build and test the project in it.",
         ].join('\n'),
