@@ -54,7 +54,7 @@ export function debugFailedRunPrompt(args: { namespace: string; run: string }): 
           '',
           'Work through it with the Paddock tools:',
           `1. Call run_status with {"namespace": "${namespace}", "name": "${run}"}: its phase (Failed, Cancelled, BudgetExceeded, TimedOut), reason, message, usage and the sandbox it ran in.`,
-          `2. Call run_events with the same arguments (and `after`, the last seq you saw, to page on) to read the transcript; the last error, tool.result and run.finished events usually say what went wrong. The whole transcript is also the resource ${transcript}.`,
+          `2. Call run_events with the same arguments (and "after", the last seq you saw, to page on) to read the transcript; the last error, tool.result and run.finished events usually say what went wrong. The whole transcript is also the resource ${transcript}.`,
           "3. If the run had a sandbox, call sandbox_logs on it for the harness's own output, and sandbox_exec (read-only commands such as `ls`, `cat`, `git status`) to inspect what the agent left behind.",
           "4. If the cause looks like the agent's configuration (model, budget, tools, credentials), call agent_get on the run's agent.",
           '',
