@@ -192,6 +192,17 @@ describe('agent and run tools through the MCP SDK client', {
       [],
     );
 
+    type Report = {
+      total: { runs: number; costUsd: number };
+      groups?: Array<{ key: string; usage: { runs: number } }>;
+    };
+    const spent = ok<Report>(await call(alice, 'usage', {}));
+    assert.equal(spent.total.runs, 1);
+    assert.ok(spent.total.costUsd > 0, 'the gateway metered the model call');
+    assert.equal(ok<Report>(await call(bob, 'usage', {})).total.runs, 0, "not another user's");
+    const byUser = ok<Report>(await call(await w.connect(w.admin), 'usage', { groupBy: 'user' }));
+    assert.equal(byUser.groups?.find((g) => g.key === 'alice')?.usage.runs, 1);
+
     const message = await call(alice, 'run_send_message', { name: 'hello', text: 'more?' });
     assert.equal(errorCode(message), 'invalid_transition');
   });
