@@ -82,7 +82,9 @@ export function createMcpSurface(options: McpSurfaceOptions) {
     const mcp = createPaddockMcpServer({ client });
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => sessions.add(id, session),
+      // A session opened while the server shuts down ends at once (closeAll has run).
+      onsessioninitialized: (id) =>
+        deps.shutdown.aborted ? void session.close() : sessions.add(id, session),
       maxRequestBodySize: deps.config.maxBodyBytes,
     });
     const session: Session = {
@@ -98,7 +100,7 @@ export function createMcpSurface(options: McpSurfaceOptions) {
     return session;
   };
 
-  return async (ctx: RequestContext, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const serve = async (ctx: RequestContext, req: IncomingMessage, res: ServerResponse) => {
     // Only refusals are audited here; what a session does is audited by the REST API it calls.
     ctx.audit.action = 'mcp.session';
     let admission: Awaited<ReturnType<Admit>>;
@@ -145,5 +147,15 @@ export function createMcpSurface(options: McpSurfaceOptions) {
     await session.transport.handleRequest(req, res);
     // Anything but an initialize (which the transport answered with an error) opens no session.
     if (session.transport.sessionId === undefined) await session.close();
+  };
+
+  return async (ctx: RequestContext, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      await serve(ctx, req, res);
+    } catch (error) {
+      const failure = toPaddockError(error, ctx.requestId, deps.log);
+      if (res.headersSent) res.destroy();
+      else await refuse(ctx, req, res, failure);
+    }
   };
 }
