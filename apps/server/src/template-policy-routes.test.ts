@@ -23,7 +23,7 @@ describe('template and policy routes', () => {
       post('/api/v1/clustersandboxtemplates', {
         apiVersion: API,
         kind: 'ClusterSandboxTemplate',
-        metadata: { name: 'base' },
+        metadata: { name: 'org-base' },
         spec: {
           env: [{ name: 'A', value: 'from-base' }],
           resources: { cpu: '1', memory: '256Mi' },
@@ -36,7 +36,7 @@ describe('template and policy routes', () => {
         kind: 'SandboxTemplate',
         metadata: { name: 'child' },
         spec: {
-          inheritsFrom: { kind: 'ClusterSandboxTemplate', name: 'base' },
+          inheritsFrom: { kind: 'ClusterSandboxTemplate', name: 'org-base' },
           env: [{ name: 'B', value: 'from-child' }],
           resources: { cpu: '500m' },
         },
@@ -85,20 +85,20 @@ describe('template and policy routes', () => {
     ]);
     assert.deepEqual(resolved.spec.resources, { cpu: '500m', memory: '256Mi' });
     assert.equal(resolved.origins['resources.cpu'], 'SandboxTemplate/child');
-    assert.equal(resolved.origins['resources.memory'], 'ClusterSandboxTemplate/base');
-    assert.equal(resolved.origins['env.A'], 'ClusterSandboxTemplate/base');
+    assert.equal(resolved.origins['resources.memory'], 'ClusterSandboxTemplate/org-base');
+    assert.equal(resolved.origins['env.A'], 'ClusterSandboxTemplate/org-base');
     assert.equal(resolved.origins['env.B'], 'SandboxTemplate/child');
-    assert.equal(resolved.origins.timeout, 'ClusterSandboxTemplate/base');
-    assert.deepEqual(resolved.chain, ['ClusterSandboxTemplate/base', 'SandboxTemplate/child']);
+    assert.equal(resolved.origins.timeout, 'ClusterSandboxTemplate/org-base');
+    assert.deepEqual(resolved.chain, ['ClusterSandboxTemplate/org-base', 'SandboxTemplate/child']);
     assert.deepEqual(resolved.overridable, ['env']);
   });
 
   it('resolves a cluster template', async () => {
     const resolved = await getJson<{ template: unknown; chain: string[] }>(
-      '/api/v1/clustersandboxtemplates/base/resolved',
+      '/api/v1/clustersandboxtemplates/org-base/resolved',
     );
-    assert.deepEqual(resolved.template, { kind: 'ClusterSandboxTemplate', name: 'base' });
-    assert.deepEqual(resolved.chain, ['ClusterSandboxTemplate/base']);
+    assert.deepEqual(resolved.template, { kind: 'ClusterSandboxTemplate', name: 'org-base' });
+    assert.deepEqual(resolved.chain, ['ClusterSandboxTemplate/org-base']);
   });
 
   it('answers template_not_found and template_invalid with core details', async () => {
@@ -174,7 +174,7 @@ describe('template and policy routes', () => {
 
     const allowed = await post('/api/v1/namespaces/other/policy/check', {
       ...sandbox,
-      spec: { templateRef: { kind: 'ClusterSandboxTemplate', name: 'base' } },
+      spec: { templateRef: { kind: 'ClusterSandboxTemplate', name: 'org-base' } },
     });
     const ok = (await allowed.json()) as { admitted: boolean; spec: { timeout: string } };
     assert.equal(ok.admitted, true);
