@@ -63,8 +63,8 @@ describe('paddock mcp serve over stdio', { timeout: 120_000 }, () => {
     const client = new Client({ name: 'paddock-test', version: '0.0.0' });
     await client.connect(transport);
     try {
-      // Before tools/list: the SDK's client checks a tool error's structuredContent against the
-      // tool's output schema once it has listed the tools.
+      // Listed first, as real clients do: the client then checks results against the schemas.
+      await client.listTools();
       const refused = await client.callTool({
         name: 'sandbox_delete',
         arguments: { name: 'not-there' },

@@ -1,3 +1,11 @@
 export { createPaddockMcpServer, type PaddockMcpOptions } from './server.ts';
-export { defineTool, type PaddockTool, type ToolContext, toolError } from './tool.ts';
+export {
+  defineTool,
+  ERROR_META_KEY,
+  type PaddockTool,
+  type ToolContext,
+  type ToolErrorInfo,
+  toolError,
+  toolErrorOf,
+} from './tool.ts';
 export { ALL_TOOLS } from './tools/index.ts';

@@ -13,6 +13,7 @@ import {
   startScriptedLlm,
 } from '@paddock/testkit';
 import { type McpWorld, startMcpWorld } from './test-support.ts';
+import { toolErrorOf } from './tool.ts';
 
 const PROVIDER_KEY = 'sk-ant-mcp-run-tools-test-key';
 
@@ -62,7 +63,7 @@ const structured = <T>(result: ToolResult) => result.structuredContent as T;
 
 function errorCode(result: ToolResult): string | undefined {
   assert.equal(result.isError, true, JSON.stringify(result.structuredContent));
-  return (result.structuredContent as { error: { code: string } }).error.code;
+  return toolErrorOf(result)?.code;
 }
 
 function ok<T>(result: ToolResult): T {

@@ -5,6 +5,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import { bwrapSkipReason } from '@paddock/testkit';
 import { type McpWorld, startMcpWorld } from './test-support.ts';
+import { toolErrorOf } from './tool.ts';
 
 type Outcome = {
   isError: boolean;
@@ -30,7 +31,7 @@ async function call(
   return {
     isError: result.isError === true,
     text: content.map((c) => c.text ?? '').join(''),
-    data: result.structuredContent,
+    data: result.isError ? { error: toolErrorOf(result) } : result.structuredContent,
     progress,
   };
 }

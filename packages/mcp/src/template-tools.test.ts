@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { bwrapSkipReason } from '@paddock/testkit';
 import { type McpWorld, startMcpWorld } from './test-support.ts';
+import { toolErrorOf } from './tool.ts';
 
 type Outcome = {
   isError: boolean;
@@ -17,7 +18,7 @@ async function call(client: Client, name: string, args: Record<string, unknown>)
   return {
     isError: result.isError === true,
     text: content.map((c) => c.text ?? '').join(''),
-    data: result.structuredContent,
+    data: result.isError ? { error: toolErrorOf(result) } : result.structuredContent,
   };
 }
 

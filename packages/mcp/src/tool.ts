@@ -72,7 +72,16 @@ function progressOf(extra: Extra): ToolContext['progress'] {
   };
 }
 
-/** A failure as a tool error: `code: message` for the model, and the code in structured form. */
+/** Where a tool error's Paddock error (`{code, message, violations?}`) rides, in `_meta`. */
+export const ERROR_META_KEY = 'paddock.dev/error';
+
+export type ToolErrorInfo = { code: string; message: string; violations?: unknown[] };
+
+/**
+ * A failure as a tool error: `code: message` for the model, and the code in `_meta` for programs
+ * (not in `structuredContent`, which clients check against the tool's output schema even on an
+ * error).
+ */
 export function toolError(error: unknown): CallToolResult {
   const code = isPaddockError(error) ? error.code : 'internal';
   const message = isPaddockError(error)
@@ -82,11 +91,22 @@ export function toolError(error: unknown): CallToolResult {
       : 'internal error';
   const details = isPaddockError(error) ? error.details : undefined;
   const violations = Array.isArray(details?.violations) ? details.violations : undefined;
+  const info: ToolErrorInfo = { code, message, ...(violations ? { violations } : {}) };
   return {
     isError: true,
     content: [{ type: 'text', text: `${code}: ${message}` }],
-    structuredContent: { error: { code, message, ...(violations ? { violations } : {}) } },
+    _meta: { [ERROR_META_KEY]: info },
   };
+}
+
+/** The Paddock error of a tool result, when it is one. */
+export function toolErrorOf(result: {
+  isError?: unknown;
+  _meta?: unknown;
+}): ToolErrorInfo | undefined {
+  if (result.isError !== true) return undefined;
+  const meta = result._meta as Record<string, unknown> | undefined;
+  return meta?.[ERROR_META_KEY] as ToolErrorInfo | undefined;
 }
 
 /** Registers tools on a server; each call gets the client `clientFor` gives for its session. */

@@ -5,6 +5,7 @@ import {
   StreamableHTTPClientTransport,
   StreamableHTTPError,
 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { toolErrorOf } from '@paddock/mcp';
 import { eventually } from '@paddock/testkit';
 import { startTestServer, type TestServer } from '../test-server.ts';
 import { type AuthWorld, startAuthWorld } from '../ws/test-users.ts';
@@ -65,15 +66,13 @@ describe('MCP over streamable HTTP at /mcp (auth required)', { timeout: 60_000 }
 
   it("calls the REST API with the caller's rights, audited as the caller", async () => {
     const { client } = await connectAs(w.alice);
+    await client.listTools(); // a client that listed the tools checks results against their schemas
     const refused = await client.callTool({
       name: 'sandbox_delete',
       arguments: { name: 'not-there' },
     });
     assert.equal(refused.isError, true);
-    assert.equal(
-      (refused.structuredContent as { error: { code: string } }).error.code,
-      'not_found',
-    );
+    assert.equal(toolErrorOf(refused)?.code, 'not_found');
     const records = await eventually(
       async () => {
         const res = await w.s.call('/api/v1/audit?limit=50', { token: w.admin });
