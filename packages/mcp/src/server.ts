@@ -21,7 +21,8 @@ export function createPaddockMcpServer(options: PaddockMcpOptions): McpServer {
   const server = new McpServer(
     { name: 'paddock', title: 'Paddock', version: options.version ?? '0.1.0' },
     {
-      capabilities: { tools: { listChanged: false } },
+      // logging: clients may set a level (logging/setLevel); nothing is logged to them yet.
+      capabilities: { tools: { listChanged: false }, logging: {} },
       instructions:
         'Paddock runs sandboxes (isolated Linux environments) and AI agents in them. List or create a sandbox, then run commands and move files in it; start runs of agents and follow their events. Every call acts as you, with your rights.',
     },
