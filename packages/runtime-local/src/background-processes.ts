@@ -54,8 +54,8 @@ export type BackgroundSignal = (
 ) => Promise<void>;
 
 /**
- * Starts the detached supervisor of the process whose directory (`launch.nul`, `stdout`,
- * `stderr`) is ready, and resolves with its identity once it runs the chain.
+ * Starts the detached supervisor of the process whose directory (its `launch.nul`) is ready, and
+ * resolves with the supervisor's identity once it has the process.
  */
 export type Supervise = (processDir: string) => Promise<ProcessIdentity>;
 
@@ -125,9 +125,8 @@ export class BackgroundProcesses {
     supervise: Supervise,
   ): Promise<ProcessHandle> {
     const dir = this.prepare(id);
+    // `stdout` and `stderr` are made by the process's chain (a reader waits for them).
     writeFileSync(join(dir, 'launch.nul'), encodeLaunch(launch), { mode: 0o600 });
-    writeFileSync(join(dir, 'stdout'), '', { mode: 0o600 });
-    writeFileSync(join(dir, 'stderr'), '', { mode: 0o600 });
     const supervisor = await supervise(dir);
     const meta: BackgroundMeta = {
       id,
@@ -282,12 +281,12 @@ function followFile(path: string, isDone: () => boolean): ReadableStream<Uint8Ar
     async pull(controller) {
       // Watching before reading: a write after the read below wakes the wait after it.
       changes.start();
-      fd ??= openSync(path, 'r');
       while (!isCancelled) {
         // Decide "done" before reading, so output written just before the end is not lost.
         const done = isDone();
+        fd ??= openIfMade(path);
         const buffer = Buffer.allocUnsafe(64 * 1024);
-        const n = readSync(fd, buffer, 0, buffer.length, offset);
+        const n = fd === undefined ? 0 : readSync(fd, buffer, 0, buffer.length, offset);
         if (n > 0) {
           offset += n;
           controller.enqueue(new Uint8Array(buffer.subarray(0, n)));
@@ -306,4 +305,14 @@ function followFile(path: string, isDone: () => boolean): ReadableStream<Uint8Ar
       close();
     },
   });
+}
+
+/** The file opened for reading, or undefined while it is not made yet. */
+function openIfMade(path: string): number | undefined {
+  try {
+    return openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }

@@ -1,71 +1,86 @@
 # The supervisors of background processes, kept ready by the launcher (`host-helper.pl -z`, see
 # launcher.ts), which loads this file once. A spare supervisor is a fork of the launcher that has
 # left its session and pipes (so the process it runs outlives the launcher and the Paddock
-# instance that started it) and has forked the process that will run the chain; both wait on a
-# pipe. A `supervise` request hands the process directory to a spare and forks another, so no
-# fork and no perl compile is on the process's path (starting a supervisor of its own took a
-# fork of Node and two perl compiles: about 30 ms). The chain is the host chain recorded in
-# <dir>/launch.nul, run with its output appended to <dir>/stdout and <dir>/stderr; a chain that
-# is this helper's own `enter` runs in the forked process itself, already compiled. The
-# supervisor enforces the timeout and writes the exit status to <dir>/exit.json (atomically)
-# when the chain ends.
+# instance that started it) with its chain already started: `host-helper.pl -s`, compiled and
+# waiting on a pipe like the exec helpers of helper-pool.ts. A `supervise` request hands the
+# process to a spare and its chain at once (a spare is forked again a moment later, off the
+# process's path), so neither a fork nor a perl start is on it, where starting a supervisor of
+# its own took a fork of Node and two perl starts (about 30 ms). The chain runs the host chain
+# with its output appended to <dir>/stdout and <dir>/stderr; the supervisor enforces the timeout
+# recorded in <dir>/launch.nul and writes the exit status to <dir>/exit.json (atomically) when
+# the chain ends.
 #
 # launch.nul holds NUL-terminated fields: the timeout in milliseconds (empty: none), then three
 # counted lists: the on-timeout argv, the environment (NAME=value), the argv to run.
 #
-# Request words: NUMBERS DIR INPROCESS. INPROCESS 1: the argv is `perl host-helper.pl WORDS...`,
-# whose WORDS the chain runs without a new perl. Answer: `ID ok PID START-TICKS` (the
-# supervisor's identity, as /proc/PID/stat has it), or `ID err MESSAGE`.
+# Request words: NUMBERS DIR INPROCESS WORD... INPROCESS 1: the WORDs are the host helper's own
+# (what follows `perl host-helper.pl`), run by the chain itself; 0: an argv the chain execs.
+# Answer: `ID ok PID START-TICKS` (the supervisor's identity, as /proc/PID/stat has it), or
+# `ID err MESSAGE`.
 # No `use strict`: see host-helper.pl (the launcher's start is on a sandbox start's path).
 
 my $SPARES = 2;
-my @spares;    # [pid, start ticks, job pipe] of each waiting supervisor
+my @spares;    # [pid, start ticks, job pipe, go pipe] of each waiting supervisor
 my $setsid;    # the system call's number, from the first request
+my $refill_at = 0;    # when to fork the spares it lacks (uptime, seconds)
+my $HELPER = __FILE__ =~ s{[^/]*$}{host-helper.pl}r;
 
-# In the launcher: hands the request to a spare supervisor and answers for it, then forks
-# spares up to $SPARES. Returns true only in a chain's own process that runs this helper's words
-# (@ARGV set to them).
+# In the launcher: hands the request to a spare supervisor (DIR) and to its chain (DIR,
+# INPROCESS, the chain's words), and answers for it; forks a spare first only when none is left.
 sub supervise_request {
-  my ($id, $numbers, $dir, $in_process) = @_;
+  my ($id, $numbers, $dir, $in_process, @words) = @_;
   ($setsid) = $numbers =~ /(?:^|,)setsid=(\d+)/;
   my $handed;
   # A spare that died fails the write (EPIPE): the next one, forked anew once none is left.
   for (1 .. 2 * $SPARES + 1) {
     last if $handed;
-    fork_spares() and return 1 unless @spares;
+    fork_spares(1) unless @spares;
     my $spare = shift @spares or last;
-    my ($pid, $ticks, $job) = @$spare;
+    my ($pid, $ticks, $job, $go) = @$spare;
     local $SIG{PIPE} = 'IGNORE';
-    $handed = syswrite($job, "$dir\0$in_process\0") && [ $pid, $ticks ];
-    close $job;
+    # A chain that died after its supervisor took the job is reaped and recorded by it.
+    $handed = syswrite($job, "$dir\0") && [ $pid, $ticks ];
+    syswrite($go, join('', map { "$_\0" } $dir, $in_process, scalar(@words), @words)) if $handed;
+    close $_ for $job, $go;
   }
+  $refill_at = uptime() + 0.02;
   if ($handed) { answer($id, 'ok', @$handed) }
   else { answer($id, 'err', "no supervisor could start: $!") }
-  return fork_spares();
 }
 
+# How long the launcher lets a process it just handed over start before it forks the spares it
+# lacks (see next_request), in seconds; undef when it lacks none.
+sub spares_due {
+  return undef unless defined $setsid && @spares < $SPARES;
+  my $left = $refill_at - uptime();
+  return $left > 0 ? $left : 0;
+}
+
+# Forks spares up to `want` (all of them by default).
 sub fork_spares {
-  while (@spares < $SPARES) {
-    pipe(my $job_r, my $job_w) or return 0;
+  my $want = shift // $SPARES;
+  while (@spares < $want) {
+    pipe(my $job_r, my $job_w) or return;
+    pipe(my $go_r, my $go_w) or return;
     my $pid = fork;
-    return 0 unless defined $pid;
+    return unless defined $pid;
     if ($pid == 0) {
-      # Only the launcher may hold a spare's job pipe: its end is the spare's end.
-      close $_->[2] for @spares;
+      # Only the launcher may hold a spare's pipes: their end is the spare's end.
+      close $_ for map { @$_[ 2, 3 ] } @spares;
       @spares = ();
-      close $job_w;
-      return spare($job_r);
+      close $_ for $job_w, $go_w;
+      spare($job_r, $go_r);
     }
-    close $job_r;
-    push @spares, [ $pid, start_ticks($pid), $job_w ];
+    close $_ for $job_r, $go_r;
+    push @spares, [ $pid, start_ticks($pid), $job_w, $go_w ];
   }
-  return 0;
 }
 
-# A spare supervisor: waits for its process directory, then supervises. Returns true only in
-# its chain's process (see `chain`).
+# A spare supervisor: starts its chain (`host-helper.pl -s`: a perl of its own, compiled while
+# it waits, not a fork sharing the launcher's pages), waits for its process directory, then
+# supervises. Never returns.
 sub spare {
-  my ($job) = @_;
+  my ($job, $go) = @_;
   $0 = 'paddock-supervisor';
   syscall($setsid + 0);
   open(STDIN, '<', '/dev/null');
@@ -74,40 +89,36 @@ sub spare {
   $SIG{$_} = sub { } for qw(HUP INT TERM);
   pipe(my $woke_r, my $woke_w) or exit 0;
   $SIG{CHLD} = sub { syswrite($woke_w, 'x') };
-  pipe(my $go_r, my $go_w) or exit 0;
   my $pid = fork;
   exit 0 unless defined $pid;
   if ($pid == 0) {
     $SIG{$_} = 'DEFAULT' for qw(HUP INT TERM CHLD);
-    close $_ for $woke_r, $woke_w, $go_w, $job;
+    close $_ for $woke_r, $woke_w, $job;
     syscall($setsid + 0);    # its own group: a timeout kills everything it started
-    return chain($go_r);
+    fcntl($go, 2, 0);        # F_SETFD: open across exec
+    exec { $^X } $^X, $HELPER, '-s', fileno($go);
+    exit 127;
   }
-  close $go_r;
+  close $go;
   # Idle until the job, or the end of the launcher (EOF) or of the chain (then of no use).
   my ($request, $rin) = ('', '');
   vec($rin, fileno($job), 1) = 1;
   vec($rin, fileno($woke_r), 1) = 1;
-  while ($request !~ /\0.*\0/s) {
+  while ($request !~ /\0/) {
     my $rout = $rin;
     next if select($rout, undef, undef, undef) < 0;
     last if vec($rout, fileno($woke_r), 1);
     sysread($job, $request, 4096, length $request) or last;
   }
-  if ($request !~ /\0.*\0/s) {
-    # Its chain is told so by the end of its pipe, and reaped here (an orphan may stay a zombie).
-    close $go_w;
+  if ($request !~ /\0/) {
+    # Its idle chain is ended and reaped here (an orphan may stay a zombie).
+    kill 'KILL', $pid;
     waitpid($pid, 0);
     exit 0;
   }
   close $job;
   my ($dir) = split /\0/, $request;
   $0 = "paddock-supervisor $dir";
-  {
-    local $SIG{PIPE} = 'IGNORE';    # a chain that died meanwhile: its status is recorded below
-    syswrite($go_w, $request);
-    close $go_w;
-  }
   write_json($dir, 'chain.json', "{\"pid\":$pid}");
   my ($timeout_ms, $on_timeout) = eval { read_launch($dir) };
   my ($status, $timed_out) = wait_chain($pid, $timeout_ms // '', $on_timeout // [], $woke_r);
@@ -119,31 +130,6 @@ sub spare {
   write_json($dir, 'exit.json',
     "{\"exitCode\":$code,\"signal\":$signal_json,\"timedOut\":$timed,\"finishedAt\":$finished}");
   exit 0;
-}
-
-# The process that runs a spare supervisor's chain: waits for the request, then runs it with its
-# output in the process directory. Returns true when it runs this helper's words (@ARGV).
-sub chain {
-  my ($go) = @_;
-  my $request = '';
-  1 while sysread($go, $request, 4096, length $request);
-  my ($dir, $in_process) = split /\0/, $request;
-  exit 0 unless defined $in_process;    # the supervisor ended without a job
-  $0 = 'paddock-chain';
-  open(STDIN, '<', '/dev/null');
-  open(STDOUT, '>>', "$dir/stdout") or exit 127;
-  open(STDERR, '>>', "$dir/stderr") or exit 127;
-  my (undef, undef, $env, $argv) = eval { read_launch($dir) };
-  if (!$argv) { print STDERR "paddock-supervisor: $@"; exit 127 }
-  %ENV = %$env;
-  chdir '/';
-  if ($in_process eq '1') {
-    @ARGV = @$argv[ 2 .. $#$argv ];
-    return 1;
-  }
-  exec { $argv->[0] } @$argv;
-  print STDERR "cannot run $argv->[0]: $!\n";
-  exit 127;
 }
 
 sub read_launch {

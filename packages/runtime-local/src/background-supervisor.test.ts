@@ -64,7 +64,7 @@ describe('spare supervisors', { skip: skipReason ?? false }, () => {
     writeFileSync(join(processDir, 'stdout'), '');
     writeFileSync(join(processDir, 'stderr'), '');
     const supervisor = await launcher.supervise(
-      superviseCommand(bin, processDir, false),
+      superviseCommand(bin, processDir, { file, args }),
       'background',
     );
     assert.ok(supervisor.pid > 0);

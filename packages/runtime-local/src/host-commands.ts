@@ -237,22 +237,21 @@ export function bindCommand(bin: HostBinaries, options: BindOptions): Argv {
 }
 
 /**
- * The launcher's request to supervise the background process of `processDir` (its `launch.nul`,
- * see background-supervisor.pl). `isHelperChain`: the chain is this helper's own command line
- * (`enterCommand`), which the supervisor's fork runs without starting perl again.
+ * The launcher's request to supervise the background process of `processDir` (whose
+ * `launch.nul` holds its timeout, see background-supervisor.pl) that runs `chain`: the host
+ * helper's own command line (`enterCommand`) runs in the spare's helper itself, any other is
+ * exec'd by it.
  */
-export function superviseCommand(
-  bin: HostBinaries,
-  processDir: string,
-  isHelperChain: boolean,
-): Argv {
+export function superviseCommand(bin: HostBinaries, processDir: string, chain: Argv): Argv {
+  const isHelper = chain.file === bin.perl && chain.args[0] === HOST_HELPER;
   return {
     file: bin.perl,
-    args: [HOST_HELPER, syscallTable(), processDir, isHelperChain ? '1' : '0'],
+    args: [
+      HOST_HELPER,
+      syscallTable(),
+      processDir,
+      isHelper ? '1' : '0',
+      ...(isHelper ? chain.args.slice(1) : [chain.file, ...chain.args]),
+    ],
   };
-}
-
-/** Whether `argv` runs the host helper with `bin`'s perl (see `superviseCommand`). */
-export function isHelperCommand(bin: HostBinaries, argv: Argv): boolean {
-  return argv.file === bin.perl && argv.args[0] === HOST_HELPER;
 }

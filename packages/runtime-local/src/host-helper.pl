@@ -6,6 +6,7 @@
 #   perl host-helper.pl NUMBERS enter OPTION... -- COMMAND ARG...
 #   perl host-helper.pl -r FD  (the same words, NUL-ended, read from descriptor FD)
 #   perl host-helper.pl -z     (the launcher: launch requests on stdin, see below)
+#   perl host-helper.pl -s FD  (a background process's chain, see below)
 #
 # NUMBERS: the host's system call numbers, `name=nr,...` (host-commands.ts knows the tables).
 # OPTIONs are `key=value` words:
@@ -42,6 +43,27 @@ if (@ARGV == 2 && $ARGV[0] eq '-r') {
   close $request;
   exit 0 unless @ARGV;    # the pool closed without a request
 }
+# `-s FD`: the chain of a spare supervisor (background-supervisor.pl), started ahead of need:
+# DIR, INPROCESS, COUNT and COUNT words arrive NUL-ended on descriptor FD. Output goes to DIR's
+# `stdout` and `stderr`; INPROCESS 1: the words are this helper's, else an argv to exec.
+if (@ARGV == 2 && $ARGV[0] eq '-s') {
+  open(my $request, '<&=', $ARGV[1]) or exit 126;
+  local $/ = "\0";
+  my @head = map { my $w = <$request>; defined $w ? ($w =~ s/\0$//r) : () } 1 .. 3;
+  exit 0 unless @head == 3;    # the supervisor or the launcher ended without a job
+  my ($dir, $in_process, $count) = @head;
+  @ARGV = map { my $w = <$request>; $w =~ s/\0$//r } 1 .. $count;
+  close $request;
+  open(STDIN, '<', '/dev/null');
+  # O_WRONLY | O_APPEND | O_CREAT, private.
+  sysopen(STDOUT, "$dir/stdout", 01 | 02000 | 0100, 0600) or exit 127;
+  sysopen(STDERR, "$dir/stderr", 01 | 02000 | 0100, 0600) or exit 127;
+  if ($in_process ne '1') {
+    exec { $ARGV[0] } @ARGV;
+    print STDERR "cannot run $ARGV[0]: $!\n";
+    exit 127;
+  }
+}
 # `-z`: the launcher (see launcher.ts), started once, small, so that starting a sandbox costs a
 # fork of it rather than a fork of Paddock (which copies all of Paddock's memory map). Requests
 # on stdin: `ID\0KIND\0COUNT\0` then COUNT words, each NUL-ended; each gets a watcher process
@@ -58,14 +80,9 @@ if (@ARGV == 1 && $ARGV[0] eq '-z') {
   require $supervisor;
   $0 = 'paddock-launcher';
   $SIG{CHLD} = 'IGNORE';    # watchers end on their own; nothing waits for them
-  local $/ = "\0";
-  while (defined(my $id = <STDIN>)) {
-    chomp $id;
-    chomp(my $kind = <STDIN> // '');
-    chomp(my $count = <STDIN> // 0);
-    my @words;
-    for (1 .. $count) { my $w = <STDIN>; chomp $w; push @words, $w }
-    if ($kind eq 'supervise') { supervise_request($id, @words) and last; next }
+  my $buffer = '';
+  while (my ($id, $kind, $count, @words) = next_request(\$buffer)) {
+    if ($kind eq 'supervise') { supervise_request($id, @words); next }
     my $watcher = fork;
     next if !defined $watcher || $watcher > 0;
     $SIG{CHLD} = 'DEFAULT';
@@ -73,6 +90,33 @@ if (@ARGV == 1 && $ARGV[0] eq '-z') {
     ($kind eq 'launch' ? launched($id, @words) : ran($id, @words)) and last;
   }
   exit 0 unless @ARGV && $ARGV[0] ne '-z';
+}
+
+# The launcher's next request from stdin (ID, KIND, COUNT, then COUNT words), or none at its
+# end. While it waits, it forks the spare supervisors it lacks once they are due (not right
+# after a hand-over: a fork competes with the process just started).
+sub next_request {
+  my ($buffer) = @_;
+  while (1) {
+    my @fields = split /\0/, $$buffer, -1;    # the last one is what follows the last NUL
+    if (@fields > 3 && $fields[2] =~ /^\d+$/ && $#fields >= 3 + $fields[2]) {
+      my @request = splice(@fields, 0, 3 + $fields[2]);
+      $$buffer = join("\0", @fields);
+      return @request;
+    }
+    my $due = spares_due();
+    if (defined $due) {
+      my $rin = '';
+      vec($rin, 0, 1) = 1;
+      my $ready = select($rin, undef, undef, $due);
+      next if $ready < 0;
+      if ($ready == 0) {
+        fork_spares();
+        next;
+      }
+    }
+    sysread(STDIN, $$buffer, 65536, length $$buffer) or return ();
+  }
 }
 
 # In a watcher: forks the helper for `words` (a mode that prints only on failure: hostname,

@@ -35,7 +35,6 @@ import {
   HOST_HELPER,
   type HostBinaries,
   hostnameCommand,
-  isHelperCommand,
   superviseCommand,
 } from './host-commands.ts';
 import { resolveHostMounts } from './host-mounts.ts';
@@ -431,7 +430,6 @@ export class LocalRuntime implements SandboxRuntime {
           processDir: processes.prepare(id),
         },
       );
-      const isHelperChain = isHelperCommand(this.#bin, prepared.argv);
       return processes.start(
         id,
         request.command,
@@ -444,7 +442,7 @@ export class LocalRuntime implements SandboxRuntime {
         },
         (processDir) =>
           this.#launcher.supervise(
-            superviseCommand(this.#bin, processDir, isHelperChain),
+            superviseCommand(this.#bin, processDir, prepared.argv),
             `exec in sandbox ${ref.namespace}/${ref.name}`,
           ),
       );
