@@ -264,6 +264,7 @@ export {
   EnvVar,
   InitScript,
   Isolation,
+  McpToolset,
   MERGE_RULES,
   type MergeRule,
   Mount,

@@ -182,6 +182,14 @@ export const Port = z.strictObject({
 });
 export type Port = z.infer<typeof Port>;
 
+/**
+ * The MCP toolsets a template can give its sandboxes' runs: `paddock-readonly` is Paddock's own
+ * read-only tools, reached through the egress path with the run's token and confined to the
+ * run's namespace (the run's environment carries `PADDOCK_MCP_URL`).
+ */
+export const McpToolset = { PaddockReadonly: 'paddock-readonly' } as const;
+export type McpToolset = (typeof McpToolset)[keyof typeof McpToolset];
+
 export const WarmPool = z.strictObject({ size: z.int().min(0).max(100) });
 
 /** The fields of a template spec that a Sandbox may be allowed to override. */
@@ -229,6 +237,8 @@ export const SandboxEnvironment = z.strictObject({
   init: z.array(InitScript).optional(),
   credentials: z.array(CredentialUse).optional(),
   ports: z.array(Port).optional(),
+  /** An MCP toolset runs in these sandboxes get (opt-in; none by default). */
+  mcp: z.enum([McpToolset.PaddockReadonly]).optional(),
 });
 export type SandboxEnvironment = z.infer<typeof SandboxEnvironment>;
 
@@ -310,5 +320,6 @@ export const MERGE_RULES = {
   init: byName,
   credentials: byName,
   ports: byName,
+  mcp: override,
   overridable: override,
 } as const satisfies Record<keyof Omit<TemplateSpec, 'inheritsFrom' | 'warmPool'>, MergeRule>;
