@@ -2,6 +2,7 @@
 // a spare that died, or whose chain died, is skipped and replaced; closing the launcher ends every
 // spare. The runtime contract covers what a background process does once started.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -13,14 +14,16 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
 import { eventually } from '@paddock/testkit';
 import { encodeLaunch } from './background-files.ts';
 import { HOST_ENV } from './exec.ts';
 import { HOST_HELPER, type HostBinaries, superviseCommand } from './host-commands.ts';
 import { Launcher } from './launcher.ts';
 import { childrenOf, isAlive } from './process-identity.ts';
-import { skipReason } from './test-sandboxes.ts';
+import { SandboxDirs } from './sandbox-state.ts';
+import { createTestWorld, readText, skipReason, type TestWorld } from './test-sandboxes.ts';
 
 const bin: HostBinaries = { bash: '/bin/bash', perl: '/usr/bin/perl', bwrap: '/usr/bin/bwrap' };
 
@@ -119,5 +122,56 @@ describe('spare supervisors', { skip: skipReason ?? false }, () => {
         processes.every((p) => commandOf(p) === '' || !readdirSync('/proc').includes(String(p))),
       { what: 'the spares and their chains ended' },
     );
+  });
+});
+
+describe('a background process when Paddock is killed', { skip: skipReason ?? false }, () => {
+  let world: TestWorld;
+  before(() => {
+    world = createTestWorld();
+  });
+  after(async () => {
+    await world?.cleanup();
+  });
+
+  it('runs on to its end, and a new instance replays its output and its exit', {
+    timeout: 60_000,
+  }, async () => {
+    const ref = await world.provision();
+    // Another Paddock (a Node process of its own, its launcher a child of it) starts the process,
+    // then is killed with its whole process group: its supervisor left that group.
+    const runtimeUrl = new URL('./local-runtime.ts', import.meta.url).href;
+    const script = `
+      import { createLocalRuntime } from ${JSON.stringify(runtimeUrl)};
+      const runtime = createLocalRuntime({ root: ${JSON.stringify(world.root)} });
+      const handle = await runtime.exec(${JSON.stringify(ref)}, {
+        command: ['sh', '-c', 'echo early; until [ -e /workspace/go ]; do sleep 0.01; done; echo late; exit 7'],
+        background: true,
+        processId: 'survivor',
+      });
+      await handle.stdout.getReader().read();
+      console.log('started');
+      setInterval(() => {}, 1000);
+    `;
+    const paddock = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
+    const lines = createInterface({ input: paddock.stdout });
+    const [line] = await Promise.race([
+      new Promise<string[]>((resolve) => lines.once('line', (l) => resolve([l]))),
+      new Promise<string[]>((resolve) => paddock.once('exit', () => resolve(['exited']))),
+    ]);
+    assert.equal(line, 'started');
+    const ended = new Promise((resolve) => paddock.once('exit', resolve));
+    process.kill(-(paddock.pid ?? 0), 'SIGKILL');
+    await ended;
+
+    const [running] = await world.runtime.listProcesses(ref);
+    assert.equal(running?.running, true, 'the process outlived the Paddock that started it');
+    writeFileSync(join(new SandboxDirs(world.root, ref).workspace, 'go'), '');
+    const handle = await world.runtime.attach(ref, 'survivor');
+    assert.equal(await readText(handle.stdout), 'early\nlate\n');
+    assert.deepEqual(await handle.exit, { exitCode: 7, signal: null, timedOut: false });
   });
 });
