@@ -70,6 +70,12 @@ export type Engine = {
   runWriters: RunWriters;
   /** Model spend today per user and namespace (the gateway's ledger), for run admission. */
   spentToday: SpentToday;
+  /**
+   * Present only on a cluster (`paddock server --kubeconfig|--in-cluster`): the client of its
+   * Kubernetes API, for the admins' read-only views of core objects (pods, services, events,
+   * logs, namespaces). Everything else reaches the cluster through `store` and `runtime`.
+   */
+  cluster?: { kube: KubeClient };
   /** Stops reconciling and closes the stores; sandboxes keep running for the next start to adopt. */
   close(): Promise<void>;
 };
@@ -202,6 +208,7 @@ export async function startEngine(
     runs: runServices.runs,
     runWriters: runServices.writers,
     spentToday: runServices.spentToday,
+    ...(options.cluster === undefined ? {} : { cluster: { kube: options.cluster.client } }),
     close: async () => {
       await runServices.close();
       await backend.close();

@@ -15,6 +15,7 @@ import { createE2bSurface, isE2bRequest } from './e2b/e2b-server.ts';
 import type { Engine } from './engine.ts';
 import { apiKeyHandlers } from './handlers/api-keys.ts';
 import { auditHandlers } from './handlers/audit.ts';
+import { clusterHandlers } from './handlers/cluster.ts';
 import { credentialHandlers } from './handlers/credentials.ts';
 import { policyHandlers } from './handlers/policy.ts';
 import { resourceRouteHandlers } from './handlers/resources.ts';
@@ -58,6 +59,7 @@ const HANDLERS: ReadonlyMap<string, RouteHandler> = new Map(
     ...policyHandlers,
     ...runHandlers,
     ...credentialHandlers,
+    ...clusterHandlers,
   ].map((h) => [h.route.operationId, h]),
 );
 

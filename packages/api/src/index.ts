@@ -93,6 +93,23 @@ export {
   routeById,
 } from './routes.ts';
 export {
+  CLUSTER_ROUTES,
+  ClusterContainer,
+  ClusterEvent,
+  ClusterEventList,
+  ClusterInfo,
+  ClusterListQuery,
+  ClusterNamespace,
+  ClusterNamespaceList,
+  ClusterPod,
+  ClusterPodList,
+  ClusterPodLogsQuery,
+  ClusterPodParams,
+  ClusterService,
+  ClusterServiceList,
+  clusterRouteList,
+} from './routes-cluster.ts';
+export {
   CREDENTIAL_ROUTES,
   CreateCredentialBody,
   CredentialList,

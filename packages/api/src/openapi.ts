@@ -60,7 +60,9 @@ export function errorStatusesFor(route: AnyRoute): number[] {
   if (route.query?.shape && 'watch' in route.query.shape) statuses.add(410);
   if (route.body) statuses.add(413);
   if (route.method !== 'GET' && route.method !== 'DELETE') statuses.add(507);
-  if (route.path.includes('/sandboxes/{name}/') || route.operationId === 'getReadiness') {
+  const isRuntimeBacked =
+    route.path.includes('/sandboxes/{name}/') || route.path.startsWith('/api/v1/cluster/');
+  if (isRuntimeBacked || route.operationId === 'getReadiness') {
     statuses.add(503);
     statuses.add(504);
   }

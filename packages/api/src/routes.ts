@@ -1,5 +1,6 @@
 import type { AnyRoute, HttpMethod } from './route.ts';
 import { matchPath } from './route.ts';
+import { clusterRouteList } from './routes-cluster.ts';
 import { credentialRouteList } from './routes-credentials.ts';
 import { resourceRouteList } from './routes-resources.ts';
 import { runRouteList } from './routes-runs.ts';
@@ -15,6 +16,7 @@ export const ROUTES: readonly AnyRoute[] = [
   ...systemRouteList,
   ...templatePolicyRouteList,
   ...credentialRouteList,
+  ...clusterRouteList,
 ];
 
 const byId = new Map(ROUTES.map((route) => [route.operationId, route]));

@@ -10,6 +10,7 @@ import type {
 import type { Kind } from '@paddock/core';
 import { type Caller, createCaller } from './call.ts';
 import { type ClientOptions, resolveOptions } from './client-options.ts';
+import { type ClusterClient, clusterClient } from './cluster.ts';
 import { type CredentialClient, credentialClient } from './credentials.ts';
 import {
   type PolicyClient,
@@ -50,6 +51,8 @@ export type PaddockClient = Caller & {
   };
   /** Named secrets; values are write-only. */
   credentials: CredentialClient;
+  /** Read-only views of the Kubernetes cluster the server runs on (admins only). */
+  cluster: ClusterClient;
   audit: {
     list(query?: QueryOf<'listAuditRecords'>, options?: RequestOptions): Promise<AuditList>;
   };
@@ -100,6 +103,7 @@ export function createClient(options: ClientOptions): PaddockClient {
       revoke: (id, request) => call('revokeApiKey', { ...request, params: { id } }),
     },
     credentials: credentialClient(caller, resolved.namespace),
+    cluster: clusterClient(caller),
     audit: {
       list: (query, request) => call('listAuditRecords', { ...request, ...(query && { query }) }),
     },

@@ -2,6 +2,7 @@
 export type { CallArgs, Caller, CallOptions } from './call.ts';
 export { createClient, type PaddockClient } from './client.ts';
 export type { ClientOptions, ReconnectPolicy, TokenSource } from './client-options.ts';
+export type { ClusterClient, ClusterListOptions, ClusterPodLogsOptions } from './cluster.ts';
 export type { CredentialClient } from './credentials.ts';
 export type { GovernanceOptions, PolicyClient, TemplateClient } from './governance.ts';
 export type {

@@ -1,5 +1,6 @@
 import {
   type AnyRoute,
+  CLUSTER_ROUTES,
   CREDENTIAL_ROUTES,
   type ListMeta,
   type ListQuery,
@@ -192,6 +193,8 @@ type RouteOperations = {
   [Id in keyof typeof TEMPLATE_POLICY_ROUTES]: FromRoute<(typeof TEMPLATE_POLICY_ROUTES)[Id]>;
 } & {
   [Id in keyof typeof CREDENTIAL_OPERATIONS]: FromRoute<(typeof CREDENTIAL_OPERATIONS)[Id]>;
+} & {
+  [Id in keyof typeof CLUSTER_ROUTES]: FromRoute<(typeof CLUSTER_ROUTES)[Id]>;
 };
 
 /** Every operation of the REST API by operationId, with its input and output types. */
@@ -214,4 +217,5 @@ export const OPERATION_ROUTES: ReadonlyMap<string, AnyRoute> = new Map<string, A
   ...Object.entries(SYSTEM_OPERATIONS),
   ...Object.entries(TEMPLATE_POLICY_ROUTES),
   ...Object.entries(CREDENTIAL_OPERATIONS),
+  ...Object.entries(CLUSTER_ROUTES),
 ]);

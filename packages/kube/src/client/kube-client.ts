@@ -23,6 +23,8 @@ export type RequestInit = {
   body?: unknown;
   /** Default `application/json`; patches name theirs (`application/merge-patch+json`, …). */
   contentType?: string;
+  /** `text`: the answer's body as is (a pod's log), not parsed as JSON. Default `json`. */
+  responseType?: 'json' | 'text';
   signal?: AbortSignal;
 };
 
@@ -178,6 +180,7 @@ export class KubeClient {
         continue;
       }
       if (response.status < 300) {
+        if (init.responseType === 'text') return response.text as T;
         return (response.text === '' ? {} : JSON.parse(response.text)) as T;
       }
       if (RETRIED.has(response.status) && attempt < this.#attempts) {
@@ -317,7 +320,7 @@ export class KubeClient {
     }
     const headers: Record<string, string> = {
       ...(await this.#authHeaders()),
-      Accept: 'application/json',
+      Accept: init.responseType === 'text' ? 'text/plain, application/json' : 'application/json',
       'User-Agent': this.#userAgent,
     };
     if (body !== undefined) {

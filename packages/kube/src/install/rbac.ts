@@ -126,9 +126,10 @@ export const CONTROLLER_PERMISSIONS: readonly Permission[] = [
 
 /**
  * The server's permissions: the API's reads and writes of every Paddock kind, the status of Runs
- * (its run reconcilers), timelines (it reads Events and records its own), and what its pod
- * runtime does in sandboxes (exec, port-forward, logs). Not yet checked against recorded calls,
- * as the controller's are.
+ * (its run reconcilers), timelines (it reads Events and records its own), what its pod runtime
+ * does in sandboxes (exec, port-forward, logs), and the admins' read-only cluster views
+ * (namespaces, pods, services, Events, pod logs). Checked against the calls the server makes
+ * (`cluster-rbac.test.ts`, `cluster-views.test.ts` of the server).
  */
 export const SERVER_PERMISSIONS: readonly Permission[] = [
   ...Object.values(KINDS).map(
@@ -158,6 +159,15 @@ export const SERVER_PERMISSIONS: readonly Permission[] = [
       source: PermissionSource.Controller,
     }),
   ),
+  // The admins' read-only cluster views (`/api/v1/cluster/…`) list namespaces; their pods,
+  // services, Events and pod logs are read through the rows above.
+  {
+    group: '',
+    resource: 'namespaces',
+    verbs: ['list'],
+    scope: 'cluster',
+    source: PermissionSource.Controller,
+  },
   ...['pods/exec', 'pods/portforward'].map(
     (resource): Permission => ({
       group: '',
