@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   type CredentialSource,
   type RunController,
+  type RunTokenVerifier,
   type SpentToday,
   startSandboxController,
 } from '@paddock/control';
@@ -66,6 +67,10 @@ export type Engine = {
   /** Runs' transcripts, kept in `paddock.db`. */
   runLog: RunEventLog;
   runs: RunController;
+  /** Run tokens as API credentials (read-only in the run's namespace; see `requireInScope`). */
+  runTokens: RunTokenVerifier;
+  /** The gateway's listener, where the server mounts the MCP endpoint runs reach. */
+  gateway: GatewayListener;
   /** What may still append to a run's transcript in this process (see `RunWriters`). */
   runWriters: RunWriters;
   /** Model spend today per user and namespace (the gateway's ledger), for run admission. */
@@ -206,6 +211,8 @@ export async function startEngine(
     events,
     runLog,
     runs: runServices.runs,
+    runTokens: runServices.runTokens,
+    gateway,
     runWriters: runServices.writers,
     spentToday: runServices.spentToday,
     ...(options.cluster === undefined ? {} : { cluster: { kube: options.cluster.client } }),

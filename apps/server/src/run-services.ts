@@ -4,7 +4,9 @@
  * `gateway.paddock.internal` and nothing else of Paddock; on a cluster one that sandbox pods of
  * runs reach through a Service), run tokens signed with a key kept in the data directory, the
  * harness mounted read-only into sandboxes, and the run controller. Runs are handed the URL the
- * configuration names, whichever runtime is below.
+ * configuration names, whichever runtime is below. The same listener serves Paddock's read-only
+ * MCP endpoint (`/mcp`, mounted by the server) to runs whose template opts in: sandboxes reach
+ * it only the way they reach the gateway, with the run's token.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,14 +19,18 @@ import {
   type EventRecorder,
   grantOf,
   type RunController,
+  type RunTokenVerifier,
   runGrantRules,
   type SpentToday,
   startRunController,
 } from '@paddock/control';
 import {
   DEFAULT_PRICE_TABLE,
+  isPaddockError,
+  McpToolset,
   type PriceTable,
   type ResourceStore,
+  type Run,
   type RunEventLog,
   type SandboxRuntime,
   transcriptEvent,
@@ -33,6 +39,7 @@ import {
 import {
   createGateway,
   createRunTokens,
+  RUN_TOKEN_PREFIX,
   startOfUtcDay,
   type UpstreamConfig,
 } from '@paddock/gateway';
@@ -42,6 +49,8 @@ import type { HostService } from '@paddock/runtime-local';
 export const GATEWAY_HOST = 'gateway.paddock.internal';
 /** The path the gateway's routes live under, after its URL. */
 const GATEWAY_PATH = '/gateway';
+/** The path of Paddock's read-only MCP endpoint on the gateway's listener (see `mountMcp`). */
+export const GATEWAY_MCP_PATH = '/mcp';
 const RUN_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Where the harness lives inside every sandbox (see `toolMounts`). */
@@ -71,16 +80,28 @@ export type GatewayListener = {
   hostService: HostService;
   /** The base URL runs are given: the configured URL and the gateway's path. */
   baseUrl: string;
+  /** The URL of the read-only MCP endpoint as sandboxes see it: the configured URL and `/mcp`. */
+  mcpUrl: string;
   /** Serves requests with `handler` from now on (503 until then). */
   mount(handler: RequestListener): void;
+  /**
+   * Serves `GATEWAY_MCP_PATH` with `handler` from now on (503 until then): the server's MCP
+   * surface for run tokens, reached by sandboxes the way they reach the gateway.
+   */
+  mountMcp(handler: RequestListener): void;
+  /** The address this machine reaches the listener at (for the server to dial its own API). */
+  dialAddress: string;
 };
 
 export async function listenGateway(
   settings: GatewaySettings = LOCAL_GATEWAY,
 ): Promise<GatewayListener> {
   let handler: RequestListener | undefined;
+  let mcpHandler: RequestListener | undefined;
   const server = createServer((req, res) => {
-    if (handler) handler(req, res);
+    const path = (req.url ?? '/').split('?')[0];
+    const chosen = path === GATEWAY_MCP_PATH ? mcpHandler : handler;
+    if (chosen) chosen(req, res);
     else res.writeHead(503).end();
   });
   await new Promise<void>((resolve, reject) => {
@@ -95,9 +116,14 @@ export async function listenGateway(
     server,
     hostService: { host: GATEWAY_HOST, port: 80, target: { address: dialable(settings), port } },
     baseUrl: `${settings.url.replace(/\/+$/, '')}${GATEWAY_PATH}`,
+    mcpUrl: `${settings.url.replace(/\/+$/, '')}${GATEWAY_MCP_PATH}`,
     mount: (h) => {
       handler = h;
     },
+    mountMcp: (h) => {
+      mcpHandler = h;
+    },
+    dialAddress: dialable(settings),
   };
 }
 
@@ -119,6 +145,22 @@ export function harnessToolMounts(): Array<{ source: string; dest: string }> {
     { source: join(root, 'packages'), dest: `${HARNESS_ROOT}/app/packages` },
     { source: join(root, 'node_modules'), dest: `${HARNESS_ROOT}/app/node_modules` },
   ];
+}
+
+/** The MCP toolset the resolved template of `run`'s sandbox opts into, if any. */
+async function toolsetOf(store: ResourceStore, run: Run): Promise<McpToolset | undefined> {
+  const name = run.status?.sandboxName;
+  if (name === undefined) return undefined;
+  try {
+    const sandbox = await store.get('Sandbox', {
+      namespace: run.metadata.namespace ?? 'default',
+      name,
+    });
+    return sandbox.status?.resolved?.mcp;
+  } catch (error) {
+    if (isPaddockError(error, 'not_found')) return undefined;
+    throw error;
+  }
 }
 
 /** The secret run tokens are signed with: kept in the data directory (0600), made once. */
@@ -157,6 +199,8 @@ export type RunWriters = {
 
 export type RunServices = {
   runs: RunController;
+  /** Checks run tokens for the API's authenticator: genuine, unexpired, and of a run still going. */
+  runTokens: RunTokenVerifier;
   writers: RunWriters;
   spentToday: SpentToday;
   close(): Promise<void>;
@@ -214,9 +258,12 @@ export async function startRunServices(options: RunServicesOptions): Promise<Run
       node: `${HARNESS_ROOT}/node/bin/node`,
       agentMain: `${HARNESS_ROOT}/app/packages/agent/src/main.ts`,
     },
-    gatewayFor: (run) => ({
+    gatewayFor: async (run) => ({
       baseUrl: options.gateway.baseUrl,
       token: tokens.issue(grantOf(run), RUN_TOKEN_TTL_MS),
+      ...((await toolsetOf(store, run)) === McpToolset.PaddockReadonly
+        ? { mcpUrl: options.gateway.mcpUrl }
+        : {}),
     }),
     spentToday,
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
@@ -237,8 +284,16 @@ export async function startRunServices(options: RunServicesOptions): Promise<Run
       };
     },
   };
+  const runTokens: RunTokenVerifier = {
+    prefix: RUN_TOKEN_PREFIX,
+    verify: async (token) => {
+      const grant = tokens.verify(token);
+      return grant !== undefined && (await grants.isActive(grant)) ? grant : undefined;
+    },
+  };
   return {
     runs,
+    runTokens,
     writers,
     spentToday,
     close: async () => {

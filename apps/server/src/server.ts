@@ -7,6 +7,8 @@ import {
   createOidcVerifier,
   type Principal,
   PrincipalVia,
+  RequestChannel,
+  requireInScope,
 } from '@paddock/control';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import type { ServerConfig } from './config.ts';
@@ -79,6 +81,7 @@ function authenticatorFor(config: ServerConfig, engine: Engine): Authenticator {
       : undefined;
   return createAuthenticator({
     apiKeys: engine.apiKeys,
+    runTokens: engine.runTokens,
     allowAnonymousAdmin: !config.isAuthRequired,
     ...(oidc === undefined ? {} : { oidc }),
   });
@@ -169,12 +172,45 @@ async function serve(
       return admission;
     }
     principal = admission.principal;
+    try {
+      requireInScope(principal, {
+        channel: RequestChannel.Api,
+        method: ctx.method,
+        namespace: params.namespace,
+        operation: route.operationId,
+      });
+    } catch (error) {
+      req.resume();
+      throw error;
+    }
     // Revoking the key ends this request, and the stream it may become, at once.
     res.once('close', p.deps.keyConnections.bind(principal, req.socket));
   }
   const input = await parseRouteInput(route, params, ctx.url, req, p.deps.config.maxBodyBytes);
   const reply = await handler.handle({ ctx, principal, req, res, deps: p.deps }, input);
   return { reply };
+}
+
+/** A wildcard bind address as this machine dials it (loopback), bracketed when IPv6. */
+function dialHost(address: string): string {
+  if (address === '0.0.0.0') return '127.0.0.1';
+  if (address === '::') return '[::1]';
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+/**
+ * `/mcp` for runs, on the gateway's listener (which their sandboxes reach through the egress
+ * path, and nothing else of Paddock): run tokens only, the read-only tools, each tool calling
+ * this server's API at `apiUrl` with the run's token.
+ */
+function mountRunMcp(p: Pipeline, apiUrl: string): void {
+  const runMcp = createMcpSurface({
+    deps: p.deps,
+    admit: (ctx, auth) => admit(p, ctx, auth),
+    apiUrl: () => apiUrl,
+    isRunTokenOnly: true,
+  });
+  p.deps.engine.gateway.mountMcp((req, res) => void runMcp(createRequestContext(req), req, res));
 }
 
 /** Starts the HTTP listener. Resolves once it is bound; `url` carries the real port when 0 was asked. */
@@ -280,6 +316,7 @@ export async function startServer(
   });
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
+  mountRunMcp(pipeline, `http://${dialHost(address)}:${port}`);
   return {
     url: `http://${host}:${port}`,
     previewUrl: previews.origin,

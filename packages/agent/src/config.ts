@@ -37,6 +37,11 @@ const HarnessConfigFields = z.strictObject({
   /** Tool allowlist: built-in names, `mcp__<server>__<tool>`, or prefixes ending in `*`. */
   tools: z.array(z.string().min(1)).optional(),
   mcpServers: z.array(McpServer).default([]),
+  /**
+   * Paddock's read-only MCP server, connected as `paddock` (from `PADDOCK_MCP_URL` and
+   * `PADDOCK_MCP_TOKEN` only, which Paddock sets for runs whose template opts in).
+   */
+  paddockMcp: z.strictObject({ url: z.url(), token: z.string().min(1) }).optional(),
   budget: Budget.default({}),
   /** The price table `maxUsd` and the running cost use; the core default when absent. */
   prices: PriceTable.optional(),
@@ -131,7 +136,8 @@ export const USAGE = `usage: paddock-agent [--config FILE] [--provider anthropic
   [--system-prompt TEXT] [--tools bash,read_file,mcp__srv__*] [--allow-outside-cwd]
   [--max-turns N] [--max-tokens N] [--max-usd USD] [--timeout 10m]
   [--max-output-tokens N] [--max-retries N]
-env: ANTHROPIC_API_KEY / OPENAI_API_KEY, ANTHROPIC_BASE_URL / OPENAI_BASE_URL, PADDOCK_AGENT_TOKEN (daemon)`;
+env: ANTHROPIC_API_KEY / OPENAI_API_KEY, ANTHROPIC_BASE_URL / OPENAI_BASE_URL, PADDOCK_AGENT_TOKEN (daemon),
+  PADDOCK_MCP_URL and PADDOCK_MCP_TOKEN (Paddock's read-only MCP server, connected as "paddock")`;
 
 function invalid(message: string, path: string): PaddockError {
   return new PaddockError(
@@ -179,6 +185,13 @@ function objectAt(record: Record<string, unknown>, key: string): Record<string, 
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value } : {};
 }
 
+/** Paddock's MCP server when `PADDOCK_MCP_URL` is set (its token is required then). */
+function paddockMcpOf(env: NodeJS.ProcessEnv): Record<string, unknown> | undefined {
+  const url = env.PADDOCK_MCP_URL;
+  if (url === undefined || url === '') return undefined;
+  return { url, token: env.PADDOCK_MCP_TOKEN ?? '' };
+}
+
 export type ParsedCommandLine = { isHelp: true } | { isHelp: false; config: HarnessConfig };
 
 /**
@@ -202,7 +215,7 @@ export function resolveConfig(argv: readonly string[], env: NodeJS.ProcessEnv): 
   const provider = flags.provider ?? file.provider;
   const keyVar = provider === Provider.OpenAI ? 'OPENAI_API_KEY' : 'ANTHROPIC_API_KEY';
   const urlVar = provider === Provider.OpenAI ? 'OPENAI_BASE_URL' : 'ANTHROPIC_BASE_URL';
-  for (const secret of ['apiKey', 'daemonToken']) {
+  for (const secret of ['apiKey', 'daemonToken', 'paddockMcp']) {
     if (secret in file)
       throw invalid('must come from the environment, not the config file', secret);
   }
@@ -226,6 +239,7 @@ export function resolveConfig(argv: readonly string[], env: NodeJS.ProcessEnv): 
       listen: flags.listen,
       inbox: flags.inbox,
       daemonToken: env.PADDOCK_AGENT_TOKEN,
+      paddockMcp: paddockMcpOf(env),
     }),
     budget: {
       ...objectAt(file, 'budget'),

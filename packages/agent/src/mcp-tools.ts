@@ -30,7 +30,31 @@ export function mcpToolName(server: string, tool: string): string {
   return `${MCP_PREFIX}${server}__${tool}`.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 128);
 }
 
-function transportFor(server: McpServer, cwd: string): Transport {
+/** The name the harness gives Paddock's own MCP server (its tools are `mcp__paddock__…`). */
+export const PADDOCK_MCP_SERVER = 'paddock';
+
+/** A server to connect: one an agent declares, or Paddock's own with the run's token. */
+export type McpConnection =
+  | McpServer
+  | { name: string; transport: 'http'; url: string; bearerToken: string };
+
+/**
+ * The agent's servers and, when `paddock` is given (`PADDOCK_MCP_URL`), Paddock's read-only
+ * server as `paddock`; a server the agent itself names `paddock` wins.
+ */
+export function mcpConnections(
+  servers: readonly McpServer[],
+  paddock: { url: string; token: string } | undefined,
+): McpConnection[] {
+  if (paddock === undefined || servers.some((s) => s.name === PADDOCK_MCP_SERVER))
+    return [...servers];
+  return [
+    ...servers,
+    { name: PADDOCK_MCP_SERVER, transport: 'http', url: paddock.url, bearerToken: paddock.token },
+  ];
+}
+
+function transportFor(server: McpConnection, cwd: string): Transport {
   switch (server.transport) {
     case 'stdio': {
       const [command = '', ...args] = server.command;
@@ -38,8 +62,14 @@ function transportFor(server: McpServer, cwd: string): Transport {
       for (const variable of server.env ?? []) env[variable.name] = variable.value;
       return new StdioClientTransport({ command, args, env, cwd, stderr: 'inherit' });
     }
-    case 'http':
-      return new StreamableHTTPClientTransport(new URL(server.url));
+    case 'http': {
+      const headers =
+        'bearerToken' in server ? { authorization: `Bearer ${server.bearerToken}` } : undefined;
+      return new StreamableHTTPClientTransport(
+        new URL(server.url),
+        headers === undefined ? undefined : { requestInit: { headers } },
+      );
+    }
   }
 }
 
@@ -56,7 +86,7 @@ function describeContent(content: readonly Content[], structured: unknown): stri
 }
 
 async function connectOne(
-  server: McpServer,
+  server: McpConnection,
   cwd: string,
 ): Promise<{ client: Client; tools: Tool[] }> {
   const client = new Client({ name: 'paddock-agent', version: '0.1.0' });
@@ -130,7 +160,7 @@ async function connectOne(
 
 /** Connects every server; if one fails, the ones already connected are closed and the error thrown. */
 export async function connectMcpServers(
-  servers: readonly McpServer[],
+  servers: readonly McpConnection[],
   cwd: string,
 ): Promise<McpTools> {
   const clients: Client[] = [];

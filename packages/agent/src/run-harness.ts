@@ -136,10 +136,10 @@ export async function runHarness(run: PreparedRun, io: HarnessIo): Promise<Harne
   try {
     // The MCP SDK loads only when a server is configured (start-up time).
     const connecting =
-      config.mcpServers.length === 0
+      config.mcpServers.length === 0 && config.paddockMcp === undefined
         ? Promise.resolve(undefined)
-        : import('./mcp-tools.ts').then(({ connectMcpServers }) =>
-            connectMcpServers(config.mcpServers, config.cwd),
+        : import('./mcp-tools.ts').then(({ connectMcpServers, mcpConnections }) =>
+            connectMcpServers(mcpConnections(config.mcpServers, config.paddockMcp), config.cwd),
           );
     mcp = await untilAborted(connecting, stopper.signal);
     if (stopper.stop) {

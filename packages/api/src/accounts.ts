@@ -12,7 +12,9 @@ export const CurrentUser = z.object({
   email: z.string().optional(),
   role: Role,
   /** How the request was authenticated. */
-  authMethod: z.enum(['apikey', 'oidc', 'anonymous', 'sandbox-token']),
+  authMethod: z.enum(['apikey', 'oidc', 'anonymous', 'sandbox-token', 'run-token']),
+  /** Present when the credential is confined (a run's token): read-only, one namespace. */
+  scope: z.object({ namespace: z.string(), access: z.literal('read') }).optional(),
   /** Groups from the OIDC token, if any. */
   groups: z.array(z.string()).optional(),
 });

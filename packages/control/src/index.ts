@@ -76,6 +76,7 @@ export {
   type AuthenticatorOptions,
   createAuthenticator,
   isLoopbackAddress,
+  type RunTokenVerifier,
 } from './auth/authenticator.ts';
 export {
   createOidcVerifier,
@@ -88,10 +89,16 @@ export {
   canSee,
   isAdmin,
   type Principal,
+  type PrincipalScope,
   PrincipalVia,
   requireAdmin,
   requireVisible,
 } from './auth/principal.ts';
+export {
+  RequestChannel,
+  requireInScope,
+  type ScopedRequest,
+} from './auth/principal-scope.ts';
 export {
   type EventLog,
   type EventPage,

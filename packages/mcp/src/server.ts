@@ -15,7 +15,17 @@ export type PaddockMcpOptions = {
   client: PaddockClient;
   /** The server's version, as the MCP handshake reports it. */
   version?: string;
+  /**
+   * Only the tools that change nothing (`readOnlyHint: true`): the toolset a run reaches from
+   * inside its sandbox. Its token is read-only anyway; this keeps the write tools out of sight.
+   */
+  readOnly?: boolean;
 };
+
+const INSTRUCTIONS =
+  'Paddock runs sandboxes (isolated Linux environments) and AI agents in them. List or create a sandbox, then run commands and move files in it; start runs of agents and follow their events. Every call acts as you, with your rights.';
+const READ_ONLY_INSTRUCTIONS =
+  'Paddock runs sandboxes (isolated Linux environments) and AI agents in them; you are one of its runs. These tools only read, and only your own namespace: list and inspect sandboxes, templates, agents, runs and their events, the effective policy. Every call acts as your run’s owner.';
 
 export function createPaddockMcpServer(options: PaddockMcpOptions): McpServer {
   const server = new McpServer(
@@ -23,11 +33,11 @@ export function createPaddockMcpServer(options: PaddockMcpOptions): McpServer {
     {
       // logging: clients may set a level (logging/setLevel); nothing is logged to them yet.
       capabilities: { tools: { listChanged: false }, logging: {} },
-      instructions:
-        'Paddock runs sandboxes (isolated Linux environments) and AI agents in them. List or create a sandbox, then run commands and move files in it; start runs of agents and follow their events. Every call acts as you, with your rights.',
+      instructions: options.readOnly ? READ_ONLY_INSTRUCTIONS : INSTRUCTIONS,
     },
   );
-  registerTools(server, ALL_TOOLS, options.client);
+  const tools = options.readOnly ? ALL_TOOLS.filter((t) => t.annotations.readOnlyHint) : ALL_TOOLS;
+  registerTools(server, tools, options.client);
   registerResources(server, options.client);
   registerPrompts(server);
   return server;

@@ -9,7 +9,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { httpStatusFor } from '@paddock/api';
-import { ownerOf, type Principal, PrincipalVia, runningRef } from '@paddock/control';
+import {
+  ownerOf,
+  type Principal,
+  PrincipalVia,
+  RequestChannel,
+  requireInScope,
+  runningRef,
+} from '@paddock/control';
 import { ErrorCode, isPaddockError, PaddockError, Role, type Sandbox } from '@paddock/core';
 import { sendJson } from '@paddock/http';
 import { appendAudit, auditRecordFor, type KeyUseSampler } from '../http/audit.ts';
@@ -248,6 +255,16 @@ async function serveControl(
     const status = httpStatusFor(admission.error.code);
     sendE2bError(res, status, admission.error.message, ctx.requestId, admission.headers);
     return { status, error: admission.error };
+  }
+  try {
+    requireInScope(admission.principal, {
+      channel: RequestChannel.E2b,
+      method: ctx.method,
+      namespace: undefined,
+    });
+  } catch (error) {
+    req.resume();
+    throw error;
   }
   // Revoking the key ends this request at once, as on the REST API.
   res.once('close', options.deps.keyConnections.bind(admission.principal, req.socket));

@@ -12,7 +12,8 @@ const AUTH_METHOD = {
   [PrincipalVia.Oidc]: 'oidc',
   [PrincipalVia.Anonymous]: 'anonymous',
   [PrincipalVia.SandboxToken]: 'sandbox-token',
-} as const;
+  [PrincipalVia.RunToken]: 'run-token',
+} as const satisfies Record<PrincipalVia, string>;
 
 let openApi: Record<string, unknown> | undefined;
 
@@ -86,6 +87,9 @@ export const systemHandlers: RouteHandler[] = [
       id: principal.id,
       role: isAdmin(principal) ? Role.Admin : Role.User,
       authMethod: AUTH_METHOD[principal.via],
+      ...(principal.scope === undefined
+        ? {}
+        : { scope: { namespace: principal.scope.namespace, access: 'read' as const } }),
     }),
   ),
   on(SYSTEM_ROUTES.usage, async ({ deps, principal }, { query }) =>

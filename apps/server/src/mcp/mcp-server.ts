@@ -3,7 +3,8 @@
  * named by `Mcp-Session-Id`). Each request is authenticated and rate limited like the REST API's;
  * a session belongs to the caller that opened it. Its tools call the REST API of this same server
  * through `@paddock/client` with the caller's own credentials, so every rule and every audit
- * record is the API's: this file only authenticates, keeps sessions and relays.
+ * record is the API's: this file only authenticates, keeps sessions and relays. A scoped caller
+ * (a run's token, also served on the gateway's listener for sandboxes) gets the read-only tools.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -29,6 +30,17 @@ export type McpSurfaceOptions = {
   deps: ServerDeps;
   admit: Admit;
   idleTimeoutMs?: number;
+  /**
+   * The REST API's URL, when requests arrive on another listener (the gateway's); by default
+   * the address and port each request came in on.
+   */
+  apiUrl?: () => string;
+  /**
+   * Admits run tokens only (the gateway's listener, which sandboxes reach: a sandbox's egress
+   * comes from this machine, so its credential-less request must not pass as the dev-mode
+   * anonymous admin, and a user's key has no business there).
+   */
+  isRunTokenOnly?: boolean;
 };
 
 type Session = McpSessionEntry & {
@@ -78,8 +90,14 @@ export function createMcpSurface(options: McpSurfaceOptions) {
 
   /** A new session's server and transport; it joins the table once its initialize is answered. */
   const open = async (principal: Principal, token: string | undefined, req: IncomingMessage) => {
-    const client = createClient({ baseUrl: selfUrl(req), token: () => session.token });
-    const mcp = createPaddockMcpServer({ client });
+    // A scoped caller (a run's token) gets the read-only tools, its namespace as their default.
+    const { scope } = principal;
+    const client = createClient({
+      baseUrl: options.apiUrl?.() ?? selfUrl(req),
+      token: () => session.token,
+      ...(scope === undefined ? {} : { namespace: scope.namespace }),
+    });
+    const mcp = createPaddockMcpServer({ client, readOnly: scope !== undefined });
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       // A session opened while the server shuts down ends at once (closeAll has run).
@@ -111,6 +129,13 @@ export function createMcpSurface(options: McpSurfaceOptions) {
     }
     if ('error' in admission) return refuse(ctx, req, res, admission.error, admission.headers);
     const { principal } = admission;
+    if (options.isRunTokenOnly && principal.via !== PrincipalVia.RunToken) {
+      const error = new PaddockError(
+        ErrorCode.Forbidden,
+        `${MCP_PATH} on the gateway serves runs only: authenticate with the run's token (PADDOCK_MCP_TOKEN)`,
+      );
+      return refuse(ctx, req, res, error);
+    }
     if (isForeignAnonymous(principal, req)) {
       const error = new PaddockError(
         ErrorCode.Forbidden,

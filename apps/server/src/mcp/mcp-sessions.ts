@@ -83,9 +83,15 @@ export class McpSessions<S extends McpSessionEntry = McpSessionEntry> {
 }
 
 /**
- * The same caller: the same user by the same means, and with an API key the same key (an OIDC
- * session goes on with a refreshed token of the same subject).
+ * The same caller: the same user by the same means, with an API key the same key (an OIDC
+ * session goes on with a refreshed token of the same subject), with a run's token the same run.
  */
 export function isSameCaller(a: Principal, b: Principal): boolean {
-  return a.id === b.id && a.via === b.via && a.keyId === b.keyId;
+  return (
+    a.id === b.id &&
+    a.via === b.via &&
+    a.keyId === b.keyId &&
+    a.scope?.namespace === b.scope?.namespace &&
+    a.scope?.run === b.scope?.run
+  );
 }

@@ -6,7 +6,7 @@ import {
   TERMINAL_MAX_FRAME_BYTES,
   TERMINAL_PROTOCOL,
 } from '@paddock/api';
-import type { Principal } from '@paddock/control';
+import { type Principal, RequestChannel, requireInScope } from '@paddock/control';
 import { AuditAction, AuditResult, ErrorCode, type ExitStatus, PaddockError } from '@paddock/core';
 import { WebSocketServer } from 'ws';
 import { appendAudit, auditRecordFor } from '../http/audit.ts';
@@ -78,6 +78,11 @@ export function createUpgradeHandler(deps: ServerDeps, admit: Admit): UpgradeHan
     });
     const admission = await admit(ctx, authorization);
     if ('error' in admission) return admission;
+    requireInScope(admission.principal, {
+      channel: RequestChannel.Terminal,
+      method: ctx.method,
+      namespace: (terminal ?? forward)?.namespace,
+    });
     deps.keyConnections.bind(admission.principal, socket);
     const call = { ctx, principal: admission.principal, req, socket, head, deps };
     if (terminal !== undefined)

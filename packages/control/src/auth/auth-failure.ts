@@ -10,6 +10,8 @@ export const AuthFailureReason = {
   UnknownApiKey: 'unknown_api_key',
   RevokedApiKey: 'revoked_api_key',
   ExpiredApiKey: 'expired_api_key',
+  /** A run token that is forged, expired, or of a run that has finished. */
+  InvalidRunToken: 'invalid_run_token',
   OidcNotConfigured: 'oidc_not_configured',
   MalformedToken: 'malformed_token',
   UnsupportedAlgorithm: 'unsupported_algorithm',

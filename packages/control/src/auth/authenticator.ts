@@ -1,12 +1,32 @@
 import { isIP } from 'node:net';
-import type { ApiKeyRecord, ApiKeyStore } from '@paddock/core';
+import {
+  type ApiKeyRecord,
+  type ApiKeyStore,
+  ErrorCode,
+  PaddockError,
+  Role,
+  type RunGrant,
+} from '@paddock/core';
 import { API_KEY_PREFIX, hashApiKey, hashesEqual, isApiKeyFormat } from './api-keys.ts';
 import { AuthFailureReason, authFailure } from './auth-failure.ts';
 import type { OidcVerifier } from './oidc.ts';
 import { ANONYMOUS_ADMIN, type Principal, PrincipalVia } from './principal.ts';
 
+/**
+ * Checks run tokens (the tokens runs reach the LLM gateway with), which the gateway issues: the
+ * authenticator knows them by `prefix` and trusts `verify`'s grant.
+ */
+export type RunTokenVerifier = {
+  /** What every run token starts with. */
+  prefix: string;
+  /** The grant of a genuine, unexpired token of a run that is still going; else undefined. */
+  verify(token: string): Promise<RunGrant | undefined>;
+};
+
 export type AuthenticatorOptions = {
   apiKeys: ApiKeyStore;
+  /** Accepts run tokens as their run's owner, scoped read-only to its namespace; else refused. */
+  runTokens?: RunTokenVerifier;
   /** Verifies bearer tokens that are not API keys; without it they are refused. */
   oidc?: OidcVerifier;
   /**
@@ -31,7 +51,8 @@ export type Authenticator = {
    * carried since (a preview link or cookie): an API key principal holds only while its key
    * exists, is still its owner's, and is neither revoked nor expired (the rule of `authenticate`,
    * one lookup by id, no last-use write); it comes back with the key's roles. Other principals
-   * come back as they are. Refusals are `unauthenticated` with `details.reason`.
+   * come back as they are, except a run token's, which is `forbidden` (previews are out of
+   * its scope). Refusals are `unauthenticated` with `details.reason`.
    */
   confirm(principal: Principal): Promise<Principal>;
 };
@@ -51,6 +72,9 @@ export function isLoopbackAddress(address: string): boolean {
  * Turns an Authorization header into a principal:
  * - `Bearer pdk_…` (scheme case-insensitive) → the API key's owner with the key's roles, after
  *   a lookup by SHA-256; its last use is recorded. Unknown, revoked or expired → refused.
+ * - a run token (`runTokens.prefix`) → the run's owner with the user role only (whatever its
+ *   own roles), scoped to the run's namespace (`scope`, see `requireInScope`). Forged, expired
+ *   or of a finished run → refused.
  * - any other bearer token → the OIDC verifier when configured, else refused.
  * - no header → `ANONYMOUS_ADMIN` when allowed (and the peer is loopback, when known), else refused.
  * - anything else (another scheme, garbage) → refused, even when anonymous access is allowed:
@@ -92,6 +116,22 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return principal;
   }
 
+  async function viaRunToken(verifier: RunTokenVerifier, token: string): Promise<Principal> {
+    const grant = await verifier.verify(token);
+    if (grant === undefined) {
+      throw authFailure(
+        AuthFailureReason.InvalidRunToken,
+        'the run token is not valid (forged, expired, or its run has finished)',
+      );
+    }
+    return {
+      id: grant.user,
+      roles: [Role.User],
+      via: PrincipalVia.RunToken,
+      scope: { namespace: grant.namespace, run: `${grant.namespace}/${grant.runName}` },
+    };
+  }
+
   return {
     async authenticate(authorization, context = {}) {
       if (authorization === undefined || authorization.trim() === '') {
@@ -115,6 +155,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         );
       }
       if (token.startsWith(API_KEY_PREFIX)) return viaApiKey(token);
+      const { runTokens } = options;
+      if (runTokens !== undefined && token.startsWith(runTokens.prefix)) {
+        return viaRunToken(runTokens, token);
+      }
       if (options.oidc === undefined) {
         throw authFailure(
           AuthFailureReason.OidcNotConfigured,
@@ -125,6 +169,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     },
 
     async confirm(principal) {
+      // A preview credential carries no scope: a run token's principal must not get that far.
+      if (principal.via === PrincipalVia.RunToken) {
+        throw new PaddockError(ErrorCode.Forbidden, 'a run token may not open previews', {
+          via: principal.via,
+        });
+      }
       if (principal.via !== PrincipalVia.ApiKey) return principal;
       const record =
         principal.keyId === undefined ? undefined : await options.apiKeys.findById(principal.keyId);

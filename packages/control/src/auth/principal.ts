@@ -7,19 +7,32 @@ export const PrincipalVia = {
   Anonymous: 'anonymous',
   /** A sandbox's own access token (E2B's envd calls): it acts for the sandbox's owner. */
   SandboxToken: 'sandbox-token',
+  /**
+   * A run's own token (the one its harness reaches the LLM gateway with): it acts for the run's
+   * owner with a user's rights, scoped read-only to the run's namespace (`scope`).
+   */
+  RunToken: 'run-token',
 } as const;
 export type PrincipalVia = (typeof PrincipalVia)[keyof typeof PrincipalVia];
 
 /**
+ * What a scoped principal is confined to: reading the objects of one namespace (see
+ * `requireInScope`). `run` names the run whose token it is, for messages and the audit log.
+ */
+export type PrincipalScope = { namespace: string; run?: string };
+
+/**
  * The authenticated caller. `id` is the user id that owns sandboxes and API keys (the OIDC
  * subject, or an API key's owner). `keyId` is the public id of the API key used, when `via` is
- * `api-key` (for the `apikey.use` audit record).
+ * `api-key` (for the `apikey.use` audit record). `scope`, when present, narrows what the
+ * principal may do below its roles: read-only, one namespace (a run's token).
  */
 export type Principal = {
   id: string;
   roles: Role[];
   via: PrincipalVia;
   keyId?: string;
+  scope?: PrincipalScope;
 };
 
 /** The dev-mode principal granted without credentials, only on a loopback address. */

@@ -13,8 +13,12 @@ export type HarnessPaths = {
   agentMain: string;
 };
 
-/** How the harness reaches models: the gateway's base URL as the sandbox sees it, and the run's token. */
-export type GatewayAccess = { baseUrl: string; token: string };
+/**
+ * How the harness reaches models: the gateway's base URL as the sandbox sees it, and the run's
+ * token; `mcpUrl` is Paddock's read-only MCP endpoint, for runs whose sandbox's template opts in
+ * (`mcp: paddock-readonly`), reached with the same token.
+ */
+export type GatewayAccess = { baseUrl: string; token: string; mcpUrl?: string };
 
 export type HarnessPlan = {
   command: string[];
@@ -42,6 +46,9 @@ export function gatewayEnv(gateway: GatewayAccess): Record<string, string> {
     ANTHROPIC_API_KEY: gateway.token,
     OPENAI_BASE_URL: `${gateway.baseUrl}/openai/v1`,
     OPENAI_API_KEY: gateway.token,
+    ...(gateway.mcpUrl === undefined
+      ? {}
+      : { PADDOCK_MCP_URL: gateway.mcpUrl, PADDOCK_MCP_TOKEN: gateway.token }),
   };
 }
 

@@ -57,7 +57,7 @@ export type RunReconcileDeps = {
   events: EventRecorder;
   harness: HarnessPaths;
   /** A gateway URL (as sandboxes see it) and a fresh token for the run. */
-  gatewayFor: (run: Run, agent: AgentSpec) => GatewayAccess;
+  gatewayFor: (run: Run, agent: AgentSpec) => GatewayAccess | Promise<GatewayAccess>;
   spentToday: SpentToday;
   /** When each finished run's harness was sent SIGTERM (run uid → ms), in this process. */
   stopping: Map<string, number>;
@@ -242,7 +242,7 @@ async function starting(deps: Pass, run: Run): Promise<ReconcileResult> {
       const detail = failed.output ? `: ${failed.output}` : '';
       return fail(deps, run, `${failed.step} failed${detail}`);
     }
-    const plan = planHarness(run, agent, deps.harness, deps.gatewayFor(run, agent));
+    const plan = planHarness(run, agent, deps.harness, await deps.gatewayFor(run, agent));
     try {
       await deps.runtime.files.mkdir(ref, `${RUN_DIR}/inbox`);
       for (const file of plan.files) {

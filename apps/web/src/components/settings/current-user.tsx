@@ -1,3 +1,4 @@
+import type { CurrentUser as CurrentUserInfo } from '@paddock/api';
 import { useQuery } from '@tanstack/react-query';
 import { useSession } from '../../lib/session.ts';
 import { type Theme, useTheme } from '../../lib/theme.ts';
@@ -8,7 +9,8 @@ const AUTH_METHOD = {
   oidc: 'OIDC (single sign-on)',
   anonymous: 'anonymous (dev mode)',
   'sandbox-token': "a sandbox's access token",
-} as const;
+  'run-token': "a run's token (read-only, one namespace)",
+} as const satisfies Record<CurrentUserInfo['authMethod'], string>;
 const THEMES: ReadonlyArray<{ value: Theme; label: string }> = [
   { value: 'system', label: 'System' },
   { value: 'light', label: 'Light' },
@@ -49,6 +51,12 @@ export function CurrentUser() {
             <dt>Signed in with</dt>
             <dd>{AUTH_METHOD[user.authMethod]}</dd>
           </div>
+          {user.scope ? (
+            <div>
+              <dt>Scope</dt>
+              <dd>read-only in namespace {user.scope.namespace}</dd>
+            </div>
+          ) : null}
           {user.groups && user.groups.length > 0 ? (
             <div>
               <dt>Groups</dt>
