@@ -1,6 +1,12 @@
 // Public surface of @paddock/kube: Paddock on Kubernetes.
 
 export { type ApiRequest, KubeClient, type KubeClientStats } from './client/kube-client.ts';
+// Test support: a stand-in API server for core reads (namespaces, pods, services, events, logs).
+export {
+  type CoreApiObject,
+  type CoreApiStandIn,
+  startCoreApiStandIn,
+} from './client/stand-in-core-api.ts';
 export { crdFor, paddockCrds } from './crds/crds.ts';
 export { installCrds } from './crds/install.ts';
 export { KubeCredentialStore } from './credentials/kube-credential-store.ts';

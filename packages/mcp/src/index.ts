@@ -8,4 +8,5 @@ export {
   toolError,
   toolErrorOf,
 } from './tool.ts';
-export { ALL_TOOLS } from './tools/index.ts';
+export { hasKubernetesBackend } from './tools/cluster.ts';
+export { ALL_TOOLS, toolsFor } from './tools/index.ts';

@@ -8,7 +8,7 @@ import type { PaddockClient } from '@paddock/client';
 import { registerPrompts } from './prompts.ts';
 import { registerResources } from './resources.ts';
 import { registerTools } from './tool.ts';
-import { ALL_TOOLS } from './tools/index.ts';
+import { ALL_TOOLS, toolsFor } from './tools/index.ts';
 
 export type PaddockMcpOptions = {
   /** The REST API, authenticated as the caller. */
@@ -20,6 +20,8 @@ export type PaddockMcpOptions = {
    * inside its sandbox. Its token is read-only anyway; this keeps the write tools out of sight.
    */
   readOnly?: boolean;
+  /** The Paddock server runs on Kubernetes: offer the read-only cluster tools (admins') too. */
+  hasKubernetes?: boolean;
 };
 
 const INSTRUCTIONS =
@@ -36,7 +38,10 @@ export function createPaddockMcpServer(options: PaddockMcpOptions): McpServer {
       instructions: options.readOnly ? READ_ONLY_INSTRUCTIONS : INSTRUCTIONS,
     },
   );
-  const tools = options.readOnly ? ALL_TOOLS.filter((t) => t.annotations.readOnlyHint) : ALL_TOOLS;
+  // A run's read-only toolset never holds the cluster tools: they are the admins'.
+  const tools = options.readOnly
+    ? ALL_TOOLS.filter((t) => t.annotations.readOnlyHint)
+    : toolsFor({ hasKubernetes: options.hasKubernetes === true });
   registerTools(server, tools, options.client);
   registerResources(server, options.client);
   registerPrompts(server);

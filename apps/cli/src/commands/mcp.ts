@@ -1,5 +1,5 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { createPaddockMcpServer } from '@paddock/mcp';
+import { createPaddockMcpServer, hasKubernetesBackend } from '@paddock/mcp';
 import type { Command } from '../command.ts';
 import { oneName } from './sandbox.ts';
 
@@ -9,7 +9,8 @@ export const mcpServeCommand: Command = {
   help: `Usage: paddock mcp serve [--server URL] [--token TOKEN] [--context NAME] [-n NS]
 
 Serves Paddock as an MCP server (Model Context Protocol) over stdio, for an agent or IDE that
-starts it as a child process: tools over sandboxes, templates, agents, runs and governance, the
+starts it as a child process: tools over sandboxes, templates, agents, runs and governance (and,
+on a server that runs on Kubernetes, read-only cluster tools for admins), the
 files of sandboxes and the transcripts of runs as resources, and prompts for common tasks. Every
 call goes to the REST API of the current context's server (or --server, PADDOCK_URL) with its
 key (--token, PADDOCK_TOKEN), so it has exactly that key's rights and is audited as its owner.
@@ -21,7 +22,9 @@ Example (an MCP client's configuration):
 `,
   async run({ args, settings, client, io }) {
     if (args.length > 0) oneName(['', ...args], 'paddock mcp serve');
-    const server = createPaddockMcpServer({ client });
+    // The read-only cluster tools only where the server says it runs on Kubernetes.
+    const hasKubernetes = await hasKubernetesBackend(client);
+    const server = createPaddockMcpServer({ client, hasKubernetes });
     const transport = new StdioServerTransport(process.stdin, process.stdout);
     const closed = new Promise<void>((resolve) => {
       transport.onclose = resolve;

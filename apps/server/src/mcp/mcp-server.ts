@@ -97,7 +97,11 @@ export function createMcpSurface(options: McpSurfaceOptions) {
       token: () => session.token,
       ...(scope === undefined ? {} : { namespace: scope.namespace }),
     });
-    const mcp = createPaddockMcpServer({ client, readOnly: scope !== undefined });
+    const mcp = createPaddockMcpServer({
+      client,
+      readOnly: scope !== undefined,
+      hasKubernetes: deps.engine.cluster !== undefined,
+    });
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       // A session opened while the server shuts down ends at once (closeAll has run).

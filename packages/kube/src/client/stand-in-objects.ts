@@ -3,6 +3,8 @@
 // AlreadyExists), get, list by label selector with `limit` and `continue`, update with optimistic
 // concurrency on resourceVersion (409 Conflict), delete with preconditions, 404 NotFound. Only
 // the collections it is told to serve exist; any other path is 404, as on a server without them.
+// Collections are namespaced (`/api/v1/secrets` serves `/api/v1/namespaces/<ns>/secrets`) unless
+// named cluster-scoped (`/api/v1/namespaces` itself); lists answer `<Kind>List` when told the kind.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Answer } from './stand-in-api.ts';
@@ -27,33 +29,54 @@ const status = (code: number, reason: string, message = reason): Reply => [
   { apiVersion: 'v1', kind: 'Status', status: 'Failure', code, reason, message },
 ];
 
-/** `a=b`, `a` (exists) and `!a` terms of a label selector, as the API server reads them. */
+/** `a=b`, `a==b`, `a!=b`, `a` (exists) and `!a` terms of a label selector, as the API server reads them. */
 function matches(selector: string, labels: Record<string, string> = {}): boolean {
   return selector
     .split(',')
     .filter((term) => term !== '')
     .every((term) => {
       if (term.startsWith('!')) return labels[term.slice(1)] === undefined;
-      const [key = '', value] = term.split('=');
+      const unequal = /^([^!=]+)!=(.*)$/.exec(term);
+      if (unequal !== null) return labels[unequal[1] ?? ''] !== unequal[2];
+      const [key = '', value] = term.split(/==?/);
       return value === undefined ? labels[key] !== undefined : labels[key] === value;
     });
 }
+
+export type StandInObjectsOptions = {
+  /** Collections served at their own path, outside any namespace (`/api/v1/namespaces`). */
+  clusterScoped?: string[];
+  /** The kind of each collection's items (`/api/v1/pods` → `Pod`): lists answer `PodList`. */
+  kinds?: Record<string, string>;
+};
+
+type Served = { pattern: RegExp; collection: string };
 
 export class StandInObjects {
   /** Objects by path (`/api/v1/namespaces/<ns>/<plural>/<name>`). */
   readonly objects = new Map<string, StoredObject>();
   /** Every request as `METHOD path`, in order. */
   readonly requests: string[] = [];
-  readonly #collections: RegExp[];
+  readonly #collections: Served[];
+  readonly #kinds: Record<string, string>;
   #version = 1;
 
   /** Serves the namespaced collections named like `/api/v1/secrets` (in every namespace). */
-  constructor(collections: string[]) {
-    this.#collections = collections.map((collection) => {
+  constructor(collections: string[], options: StandInObjectsOptions = {}) {
+    this.#kinds = options.kinds ?? {};
+    const namespaced = collections.map((collection): Served => {
       const slash = collection.lastIndexOf('/');
       const [prefix, plural] = [collection.slice(0, slash), collection.slice(slash + 1)];
-      return new RegExp(`^${prefix}/namespaces/([a-z0-9-]+)/${plural}(?:/([^/]+))?$`);
+      const pattern = new RegExp(`^${prefix}/namespaces/([a-z0-9-]+)/${plural}(?:/([^/]+))?$`);
+      return { pattern, collection };
     });
+    const cluster = (options.clusterScoped ?? []).map(
+      (collection): Served => ({
+        pattern: new RegExp(`^${collection}()(?:/([^/]+))?$`),
+        collection,
+      }),
+    );
+    this.#collections = [...namespaced, ...cluster];
   }
 
   answer: Answer = (request, response) => {
@@ -71,17 +94,20 @@ export class StandInObjects {
   #reply(request: IncomingMessage, body: string): Reply {
     const url = new URL(request.url ?? '/', 'http://stand-in');
     this.requests.push(`${request.method} ${url.pathname}`);
-    const served = this.#collections
-      .map((pattern) => pattern.exec(url.pathname))
-      .find((match) => match !== null);
-    if (served === undefined || served === null)
-      return status(404, 'NotFound', '404 page not found');
+    let served: RegExpExecArray | null = null;
+    let kind: string | undefined;
+    for (const entry of this.#collections) {
+      served = entry.pattern.exec(url.pathname);
+      kind = this.#kinds[entry.collection];
+      if (served !== null) break;
+    }
+    if (served === null) return status(404, 'NotFound', '404 page not found');
     const [, namespace = '', name] = served;
     const collection = name === undefined ? url.pathname : url.pathname.replace(/\/[^/]+$/, '');
     const existing = this.objects.get(url.pathname);
     switch (`${request.method} ${name === undefined ? 'collection' : 'object'}`) {
       case 'GET collection':
-        return this.#list(collection, url.searchParams);
+        return this.#list(collection, url.searchParams, kind);
       case 'GET object':
         return existing === undefined ? status(404, 'NotFound') : [200, existing];
       case 'POST collection': {
@@ -131,7 +157,7 @@ export class StandInObjects {
       ...object,
       metadata: {
         ...object.metadata,
-        namespace,
+        ...(namespace === '' ? {} : { namespace }),
         uid: existing?.metadata.uid ?? randomUUID(),
         creationTimestamp: existing?.metadata.creationTimestamp ?? new Date().toISOString(),
         resourceVersion: String(++this.#version),
@@ -141,12 +167,14 @@ export class StandInObjects {
     return [existing === undefined ? 201 : 200, stored];
   }
 
-  #list(collection: string, query: URLSearchParams): Reply {
+  #list(collection: string, query: URLSearchParams, kind: string | undefined): Reply {
     const selector = query.get('labelSelector') ?? '';
     const all = [...this.objects.entries()]
       .filter(
         ([path, object]) =>
-          path.startsWith(`${collection}/`) && matches(selector, object.metadata.labels),
+          path.startsWith(`${collection}/`) &&
+          !path.slice(collection.length + 1).includes('/') &&
+          matches(selector, object.metadata.labels),
       )
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, object]) => object);
@@ -157,8 +185,10 @@ export class StandInObjects {
     return [
       200,
       {
-        apiVersion: 'v1',
-        kind: 'List',
+        apiVersion: collection.startsWith('/api/')
+          ? 'v1'
+          : collection.split('/').slice(2, 4).join('/'),
+        kind: kind === undefined ? 'List' : `${kind}List`,
         metadata: {
           resourceVersion: String(this.#version),
           ...(next === undefined ? {} : { continue: next }),

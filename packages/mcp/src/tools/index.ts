@@ -1,5 +1,6 @@
 /** Every tool of the Paddock MCP server. */
 import type { PaddockTool } from '../tool.ts';
+import { clusterTools } from './cluster.ts';
 import { governanceTools } from './governance.ts';
 import { runTools } from './runs.ts';
 import { sandboxTools } from './sandboxes.ts';
@@ -13,3 +14,11 @@ export const ALL_TOOLS: readonly PaddockTool[] = [
   ...governanceTools,
   ...systemTools,
 ];
+
+/**
+ * The tools a server offers: every tool, plus the read-only cluster tools where the Paddock
+ * server runs on Kubernetes (`hasKubernetes`: the engine's backend, or `hasKubernetesBackend`).
+ */
+export function toolsFor(options: { hasKubernetes: boolean }): readonly PaddockTool[] {
+  return options.hasKubernetes ? [...ALL_TOOLS, ...clusterTools] : ALL_TOOLS;
+}
