@@ -1,0 +1,51 @@
+// Public surface of the GitOps repository part: the repository, its layout and Argo CD objects,
+// agent namespaces, custom apps, catalog state, infra overrides and snapshots.
+export {
+  AGENT_SERVICE_ACCOUNT,
+  AgentSpec,
+  type AgentSpecInput,
+  agentManifests,
+  type KubeManifest,
+  RESERVED_NAMESPACES,
+} from './agent-namespace.ts';
+export {
+  ARGOCD_API_VERSION,
+  type ArgoObject,
+  agentsApplicationSet,
+  appProject,
+  appsApplicationSet,
+  bootstrapObjects,
+  catalogApplicationSet,
+  DEFAULT_REPO_SETTINGS,
+  PART_LABEL,
+  type RepoSettings,
+  SYNC_WAVE_ANNOTATION,
+  TIER_LABEL,
+} from './argocd-objects.ts';
+export {
+  type CatalogEntryInput,
+  CatalogEntryState,
+  catalogChangeMessage,
+} from './catalog-state.ts';
+export {
+  type CommandResult,
+  type CommandRunner,
+  type GitAuthor,
+  runGit,
+} from './command-runner.ts';
+export { type CustomApp, CustomAppInput } from './custom-app.ts';
+export { deepMerge, isYamlMap, type YamlMap, type YamlValue } from './deep-merge.ts';
+export {
+  type CommitInfo,
+  type CommitResult,
+  GitopsRepo,
+  type GitopsRepoOptions,
+} from './gitops-repo.ts';
+export {
+  INFRA_COMPONENTS,
+  InfraComponent,
+  infraDefaults,
+  isInfraComponent,
+} from './infra-defaults.ts';
+export { applicationName, Layout } from './layout.ts';
+export { type SnapshotInfo, Snapshots, type SnapshotsOptions } from './snapshots.ts';

@@ -1,0 +1,46 @@
+import type { YamlMap } from './deep-merge.ts';
+
+/** The infrastructure a cluster runs below the catalog; each may be overridden in `infra/<name>.yaml`. */
+export const InfraComponent = {
+  Cilium: 'cilium',
+  ArgoCd: 'argocd',
+  Paddock: 'paddock',
+} as const;
+export type InfraComponent = (typeof InfraComponent)[keyof typeof InfraComponent];
+
+export const INFRA_COMPONENTS: readonly InfraComponent[] = Object.values(InfraComponent);
+
+export function isInfraComponent(value: string): value is InfraComponent {
+  return (INFRA_COMPONENTS as readonly string[]).includes(value);
+}
+
+/**
+ * The compiled-in Helm values of each infrastructure component, before `infra/<name>.yaml`:
+ * Cilium as kube-proxy replacement with Hubble; Argo CD with progressive syncs (the catalog
+ * rolls out tier by tier) and the stricter git-file globbing; Paddock's install values.
+ */
+export function infraDefaults(component: InfraComponent): YamlMap {
+  switch (component) {
+    case InfraComponent.Cilium:
+      return {
+        kubeProxyReplacement: true,
+        ipam: { mode: 'kubernetes' },
+        operator: { replicas: 1 },
+        hubble: { enabled: true, relay: { enabled: true }, ui: { enabled: true } },
+      };
+    case InfraComponent.ArgoCd:
+      return {
+        dex: { enabled: false },
+        configs: {
+          params: {
+            'server.insecure': true,
+            'applicationsetcontroller.enable.progressive.syncs': true,
+            'applicationsetcontroller.enable.new.git.file.globbing': true,
+          },
+          cm: { 'timeout.reconciliation': '60s' },
+        },
+      };
+    case InfraComponent.Paddock:
+      return { name: 'paddock', namespace: 'paddock-system' };
+  }
+}
