@@ -126,7 +126,6 @@ export class Snapshots {
       );
     }
     const bundle = join(dir, BUNDLE);
-    await this.#git(['bundle', 'verify', '--quiet', bundle], { cwd: this.#options.clusterDir });
     if (!existsSync(join(this.#repoPath, '.git'))) {
       await mkdir(this.#repoPath, { recursive: true });
       await this.#git(['init', '--quiet', `--initial-branch=${info.branch}`]);
