@@ -14,7 +14,7 @@ import {
   type ScriptedTurn,
   startScriptedLlm,
 } from '@paddock/testkit';
-import { finishedRun, lastToolResult, runTranscript } from '../run-test-support.ts';
+import { finishedRun, lastToolResult, type RunJson, runTranscript } from '../run-test-support.ts';
 import { API, startTestServer, type TestServer } from '../test-server.ts';
 
 const PROVIDER_KEY = 'sk-ant-provider-key-for-the-run-mcp-test';
@@ -141,7 +141,7 @@ describe('the read-only MCP toolset inside a sandbox', {
     seen.length = 0;
     await startRun('reader', 'team-a', { name: 'with-mcp' });
     const echoed = lastToolResult(await waitForRequest(2));
-    const run = await (await server.call('/api/v1/namespaces/team-a/runs/reader')).json();
+    const run: RunJson = await (await server.call('/api/v1/namespaces/team-a/runs/reader')).json();
     const sandboxName: string = run.status.sandboxName;
 
     const offered = offeredTools(seen[0] as RecordedRequest);
@@ -166,7 +166,7 @@ describe('the read-only MCP toolset inside a sandbox', {
     const asRun = { token: runToken };
     const mine = await server.call('/api/v1/namespaces/team-a/sandboxes', asRun);
     assert.equal(mine.status, 200, await mine.clone().text());
-    const me = await (await server.call('/api/v1/users/me', asRun)).json();
+    const me: RunJson = await (await server.call('/api/v1/users/me', asRun)).json();
     assert.equal(me.authMethod, 'run-token');
     assert.deepEqual(me.scope, { namespace: 'team-a', access: 'read' });
     const refusals: Array<[string, RequestInit & { token: string }, RegExp]> = [
@@ -199,7 +199,7 @@ describe('the read-only MCP toolset inside a sandbox', {
     ];
     for (const [path, init, words] of refusals) {
       const res = await server.call(path, init);
-      const body = await res.json();
+      const body: RunJson = await res.json();
       assert.equal(res.status, 403, `${init.method ?? 'GET'} ${path}: ${JSON.stringify(body)}`);
       assert.equal(body.error.code, 'forbidden');
       assert.match(body.error.message, /read-only in namespace team-a/);
