@@ -1,8 +1,8 @@
 /**
  * Profiles: named lists of catalog entries compiled into the CLI. `--profile a,b` is the union of
- * the lists, resolved through `enable`, so every dependency comes along. Profiles name only
- * entries that run without anything from the user (no `prerequisites`), except that LiteLLM's
- * Secrets are asked for by `paddock cluster create`.
+ * the lists, resolved through `enable`, so every dependency comes along. Profiles leave out the
+ * entries that need an image or account of the user's own (Guardrails AI, NeMo Guardrails); the
+ * Secrets LiteLLM, Langfuse and Temporal read are listed in their `prerequisites`.
  */
 import { ErrorCode, PaddockError } from '@paddock/core';
 import type { Catalog } from './catalog-graph.ts';
