@@ -54,7 +54,7 @@ describe('agent namespace manifests', () => {
   });
 
   it('the quota bounds requests, limits and pods', () => {
-    assert.deepEqual((manifests['resourcequota.yaml'] as { spec: unknown }).spec, {
+    assert.deepEqual((manifests['resourcequota.yaml'] as unknown as { spec: unknown }).spec, {
       hard: {
         'requests.cpu': '2',
         'requests.memory': '4Gi',
@@ -66,9 +66,11 @@ describe('agent namespace manifests', () => {
   });
 
   it('denies all traffic by default and allows only what is granted', () => {
-    const deny = manifests['networkpolicy-default-deny.yaml'] as { spec: Record<string, unknown> };
+    const deny = manifests['networkpolicy-default-deny.yaml'] as unknown as {
+      spec: Record<string, unknown>;
+    };
     assert.deepEqual(deny.spec, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-    const granted = manifests['networkpolicy-granted.yaml'] as {
+    const granted = manifests['networkpolicy-granted.yaml'] as unknown as {
       spec: { egress: Array<{ to: unknown[] }>; ingress: Array<{ from: unknown[] }> };
     };
     const targets = JSON.stringify(granted.spec.egress);
@@ -77,8 +79,9 @@ describe('agent namespace manifests', () => {
     }
     assert.ok(JSON.stringify(granted.spec.ingress).includes('"paddock-system"'));
     const closed = agentManifests(AgentSpec.parse({ name: 'closed', egress: { dns: false } }));
-    const closedEgress = (closed['networkpolicy-granted.yaml'] as { spec: { egress: unknown[] } })
-      .spec.egress;
+    const closedEgress = (
+      closed['networkpolicy-granted.yaml'] as unknown as { spec: { egress: unknown[] } }
+    ).spec.egress;
     // Only the namespace's own pods.
     assert.deepEqual(closedEgress, [{ to: [{ podSelector: {} }] }]);
   });

@@ -84,8 +84,16 @@ const namespaceSelector = (name: string) => ({
   namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
 });
 
+/** The files of an agent namespace's folder, `agents/<name>/`. */
+export type AgentManifestFile =
+  | 'namespace.yaml'
+  | 'resourcequota.yaml'
+  | 'networkpolicy-default-deny.yaml'
+  | 'networkpolicy-granted.yaml'
+  | 'serviceaccount.yaml';
+
 /** The manifests of an agent namespace, keyed by their file name in `agents/<name>/`. */
-export function agentManifests(spec: AgentSpec): Record<string, KubeManifest> {
+export function agentManifests(spec: AgentSpec): Record<AgentManifestFile, KubeManifest> {
   const namespace = spec.name;
   const meta = (name: string) => ({ name, namespace, labels: LABELS });
   const egress: Array<Record<string, unknown>> = [];

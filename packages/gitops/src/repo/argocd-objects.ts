@@ -2,7 +2,13 @@
 // whose git file generators read apps/coordinates, catalog and agents. Shapes follow Argo CD's
 // CRDs (argoproj.io/v1alpha1); templates use Go templates with missingkey=error, so a file that
 // lacks a field fails loudly instead of rendering "<no value>".
-import { agentManifestsDir, appValuesFile, catalogValuesFile, Layout } from './layout.ts';
+import {
+  agentManifestsDir,
+  appValuesFile,
+  catalogValuesFile,
+  infraFile,
+  Layout,
+} from './layout.ts';
 
 export const ARGOCD_API_VERSION = 'argoproj.io/v1alpha1';
 /** The label every generated Application carries, naming the part of the repository it comes from. */
@@ -30,7 +36,7 @@ export const DEFAULT_REPO_SETTINGS: Omit<RepoSettings, 'repoURL'> = {
   revision: 'main',
   argocdNamespace: 'argocd',
   project: 'paddock',
-  catalogTiers: [0, 1, 2, 3, 4],
+  catalogTiers: [0, 1, 2, 3],
 };
 
 export type ArgoObject = {
@@ -156,11 +162,17 @@ export function catalogApplicationSet(settings: RepoSettings): ArgoObject {
         sources: [
           {
             repoURL: '{{ .repoURL }}',
+            // A chart from a Helm repository, or the folder of one in a git repository (empty is absent).
             chart: '{{ .chart }}',
+            path: '{{ .chartPath }}',
             targetRevision: '{{ .targetRevision }}',
             helm: {
               releaseName: '{{ .name }}',
-              valueFiles: [`$values/${catalogValuesFile('{{ .name }}')}`],
+              // The entry's values, then the user's overrides: Helm merges maps, replaces the rest.
+              valueFiles: [
+                `$values/${catalogValuesFile('{{ .name }}')}`,
+                `$values/${infraFile('{{ .name }}')}`,
+              ],
               ignoreMissingValueFiles: true,
             },
           },

@@ -1,43 +1,63 @@
-// The catalog's state as the repository holds it: one `catalog/<name>.yaml` per entry. The
-// catalog part (src/catalog) owns the entries and their dependency resolution; this is the
-// structural shape the repository writes and reads back, field for field the issue's list.
+// The catalog's state as the repository holds it: one `catalog/<name>.yaml` per entry, its Helm
+// values in `catalog/values/<name>.yaml`. The catalog part (src/catalog) owns the entries and
+// their dependency resolution; this maps its entries to the files the catalog ApplicationSet reads
+// and back.
 import { z } from 'zod';
-import { NAME_MAX_LENGTH, NAME_PATTERN } from './layout.ts';
+import { CatalogEntry, GITOPS_REPOSITORY } from '../catalog/index.ts';
 
-const Name = z.string().max(NAME_MAX_LENGTH).regex(NAME_PATTERN, 'must be a DNS-1123 label');
-
-export const CatalogEntryState = z.object({
-  name: Name,
-  category: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a label value'),
+/**
+ * The file `catalog/<name>.yaml`: the entry's fields, except that a chart in a git repository
+ * is `chartPath` (Argo CD's git generator reserves `path` for the file's own path) and both
+ * `chart` and `chartPath` are always present, one empty (the templates fail on a missing key).
+ */
+export const CatalogFile = z.object({
+  name: z.string(),
+  category: z.string(),
   description: z.string(),
-  repoURL: z.string().min(1),
-  chart: z.string().min(1),
-  targetRevision: z.string().min(1),
-  namespace: Name,
+  repoURL: z.string(),
+  chart: z.string(),
+  chartPath: z.string(),
+  targetRevision: z.string(),
+  namespace: z.string(),
   enabled: z.boolean(),
-  /** Rollout order: lower tiers are Healthy before higher ones start (the sync wave). */
-  tier: z.number().int().min(0).max(99),
-  dependsOn: z.array(Name),
-  /** Helm values, written to `catalog/values/<name>.yaml` when given. */
-  values: z.record(z.string(), z.unknown()).optional(),
+  tier: z.number(),
+  dependsOn: z.array(z.string()),
+  prerequisites: z.array(z.string()).default([]),
 });
-export type CatalogEntryState = z.infer<typeof CatalogEntryState>;
-export type CatalogEntryInput = z.input<typeof CatalogEntryState>;
+export type CatalogFile = z.infer<typeof CatalogFile>;
 
-/** The catalog file's fields, in the order they are written. */
-export function catalogFileContent(entry: CatalogEntryState): Record<string, unknown> {
+/** The file of an entry; `gitops:self` becomes the URL Argo CD reaches this repository at. */
+export function catalogFileContent(entry: CatalogEntry, repoURL: string): CatalogFile {
   return {
     name: entry.name,
     category: entry.category,
     description: entry.description,
-    repoURL: entry.repoURL,
-    chart: entry.chart,
+    repoURL: entry.repoURL === GITOPS_REPOSITORY ? repoURL : entry.repoURL,
+    chart: entry.chart ?? '',
+    chartPath: entry.path ?? '',
     targetRevision: entry.targetRevision,
     namespace: entry.namespace,
     enabled: entry.enabled,
     tier: entry.tier,
     dependsOn: entry.dependsOn,
+    prerequisites: entry.prerequisites,
   };
+}
+
+/** The entry a file and its values hold (the inverse of `catalogFileContent`). */
+export function catalogEntryOf(
+  file: CatalogFile,
+  values: Record<string, unknown>,
+  repoURL: string,
+): CatalogEntry {
+  const { chart, chartPath, repoURL: url, ...rest } = file;
+  return CatalogEntry.parse({
+    ...rest,
+    repoURL: url === repoURL ? GITOPS_REPOSITORY : url,
+    ...(chart === '' ? {} : { chart }),
+    ...(chartPath === '' ? {} : { path: chartPath }),
+    values,
+  });
 }
 
 /**
@@ -45,8 +65,8 @@ export function catalogFileContent(entry: CatalogEntryState): Record<string, unk
  * and otherwise changed (`catalog: enable litellm, postgresql; disable ollama`).
  */
 export function catalogChangeMessage(
-  before: ReadonlyMap<string, CatalogEntryState>,
-  after: ReadonlyMap<string, CatalogEntryState>,
+  before: ReadonlyMap<string, CatalogEntry>,
+  after: ReadonlyMap<string, CatalogEntry>,
 ): string {
   const enabled: string[] = [];
   const disabled: string[] = [];

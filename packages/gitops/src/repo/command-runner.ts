@@ -3,16 +3,21 @@ import { PaddockError } from '@paddock/core';
 /** What one external command printed and how it ended. */
 export type CommandResult = { stdout: string; stderr: string; exitCode: number };
 
+/** One run of git: its arguments, folder and the variables added to the environment. */
+export type GitInvocation = {
+  tool: 'git';
+  args: readonly string[];
+  cwd?: string;
+  env?: Readonly<Record<string, string>>;
+};
+
 /**
- * The least the repository needs from the runner of external tools: run `argv` (the tool first)
- * in `cwd` with `env` added to the environment, and report its output and exit code. A missing
- * tool is the runner's error to raise; a non-zero exit is returned, not thrown.
+ * The least the repository needs from the runner of external tools: run git (argv, cwd, env) and
+ * report its output and exit code whatever the code. The cluster part's runner (`tryRun` of its
+ * ToolRunner, which raises the missing-tool error with its install hint) fits as it is.
  */
 export type CommandRunner = {
-  run(
-    argv: readonly string[],
-    options: { cwd?: string; env?: Readonly<Record<string, string>> },
-  ): Promise<CommandResult>;
+  tryRun(invocation: GitInvocation): Promise<CommandResult>;
 };
 
 /** Who the repository's commits are by, unless the caller says otherwise. */
@@ -33,7 +38,6 @@ export async function runGit(
 ): Promise<CommandResult> {
   const author = options.author ?? DEFAULT_AUTHOR;
   const argv = [
-    'git',
     '-c',
     `user.name=${author.name}`,
     '-c',
@@ -50,7 +54,9 @@ export async function runGit(
     'init.defaultBranch=main',
     ...args,
   ];
-  const result = await runner.run(argv, {
+  const result = await runner.tryRun({
+    tool: 'git',
+    args: argv,
     cwd: dir,
     env: { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
   });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isPaddockError } from '@paddock/core';
 import { parse } from 'yaml';
-import type { CatalogEntryInput } from './catalog-state.ts';
+import type { CatalogEntryInput } from '../catalog/index.ts';
 import { runGit } from './command-runner.ts';
 import { GitopsRepo } from './gitops-repo.ts';
 import { spawnRunner } from './spawn-runner.ts';
@@ -22,7 +22,7 @@ function entry(
 ): CatalogEntryInput {
   return {
     name,
-    category: 'llm',
+    category: 'llm-gateway',
     description: `${name} entry`,
     repoURL: 'https://example.com/charts',
     chart: name,
@@ -180,24 +180,23 @@ describe('GitopsRepo', () => {
     assert.equal((await repo.log(1))[0]?.subject, 'catalog: enable litellm (+ postgresql)');
     assert.deepEqual(parse(read('catalog/litellm.yaml')), {
       name: 'litellm',
-      category: 'llm',
+      category: 'llm-gateway',
       description: 'litellm entry',
       repoURL: 'https://example.com/charts',
       chart: 'litellm',
+      chartPath: '',
       targetRevision: '1.0.0',
       namespace: 'litellm',
       enabled: true,
       tier: 2,
       dependsOn: ['postgresql'],
+      prerequisites: [],
     });
     assert.deepEqual(parse(read('catalog/values/ollama.yaml')), { gpu: { enabled: false } });
+    // Read back, the entries are what was written (defaults of the catalog's type filled in).
     assert.deepEqual(
-      (await repo.readCatalog()).map((e) => [e.name, e.enabled]),
-      [
-        ['litellm', true],
-        ['ollama', false],
-        ['postgresql', true],
-      ],
+      await repo.readCatalog(),
+      [entries[0], entries[2], entries[1]].map((e) => ({ values: {}, prerequisites: [], ...e })),
     );
     assert.equal((await repo.writeCatalog(entries)).committed, false);
     assert.equal(await commitCount(), before + 1);
@@ -207,6 +206,28 @@ describe('GitopsRepo', () => {
     assert.equal(existsSync(join(repo.dir, 'catalog/postgresql.yaml')), false);
     assert.equal(existsSync(join(repo.dir, 'catalog/values/ollama.yaml')), false);
     assert.throws(() => repo.writeCatalog([entry('a', true), entry('a', false)]));
+  });
+
+  it('writes a chart in a git repository as chartPath, and gitops:self as the repository URL', async () => {
+    const paddock: CatalogEntryInput = {
+      ...entry('paddock', true, 3),
+      category: 'platform',
+      repoURL: 'gitops:self',
+      chart: undefined,
+      path: 'charts/paddock',
+      targetRevision: '0.1.0',
+    };
+    delete paddock.chart;
+    await repo.writeCatalog([paddock]);
+    const file = parse(read('catalog/paddock.yaml'));
+    assert.equal(file.repoURL, REPO_URL);
+    assert.equal(file.chart, '');
+    assert.equal(file.chartPath, 'charts/paddock');
+    assert.equal('path' in file, false);
+    const [back] = await repo.readCatalog();
+    assert.equal(back?.repoURL, 'gitops:self');
+    assert.equal(back?.path, 'charts/paddock');
+    assert.equal(back?.chart, undefined);
   });
 
   it('writes an agent namespace with its manifests, and removes it', async () => {

@@ -6,6 +6,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PaddockError } from '@paddock/core';
 import { parse, stringify } from 'yaml';
+import { CatalogEntry, type CatalogEntryInput } from '../catalog/index.ts';
 import { AgentSpec, type AgentSpecInput, agentManifests } from './agent-namespace.ts';
 import {
   type ArgoObject,
@@ -15,15 +16,15 @@ import {
   type RepoSettings,
 } from './argocd-objects.ts';
 import {
-  type CatalogEntryInput,
-  CatalogEntryState,
+  CatalogFile,
   catalogChangeMessage,
+  catalogEntryOf,
   catalogFileContent,
 } from './catalog-state.ts';
 import { type CommandRunner, type GitAuthor, runGit } from './command-runner.ts';
 import { type CustomApp, CustomAppFile, type CustomAppInput, customAppFile } from './custom-app.ts';
 import { deepMerge, isYamlMap, type YamlMap, type YamlValue } from './deep-merge.ts';
-import { type InfraComponent, infraDefaults } from './infra-defaults.ts';
+import { type InfraComponent, infraDefaults, isInfraComponent } from './infra-defaults.ts';
 import {
   agentFile,
   agentManifestsDir,
@@ -210,7 +211,7 @@ export class GitopsRepo {
     entries: readonly CatalogEntryInput[],
     options: { message?: string } = {},
   ): Promise<CommitResult> {
-    const parsed = entries.map((entry) => CatalogEntryState.parse(entry));
+    const parsed = entries.map((entry) => CatalogEntry.parse(entry));
     const after = new Map(parsed.map((entry) => [entry.name, entry]));
     if (after.size !== parsed.length) {
       throw new PaddockError('validation_failed', 'catalog entries must have distinct names');
@@ -219,10 +220,13 @@ export class GitopsRepo {
       const before = new Map((await this.readCatalog()).map((entry) => [entry.name, entry]));
       const changes: Change[] = [];
       for (const entry of parsed) {
-        changes.push({ path: catalogFile(entry.name), content: toYaml(catalogFileContent(entry)) });
+        changes.push({
+          path: catalogFile(entry.name),
+          content: toYaml(catalogFileContent(entry, this.settings.repoURL)),
+        });
         changes.push({
           path: catalogValuesFile(entry.name),
-          content: entry.values === undefined ? null : toYaml(entry.values),
+          content: Object.keys(entry.values).length === 0 ? null : toYaml(entry.values),
         });
       }
       for (const name of before.keys()) {
@@ -236,17 +240,14 @@ export class GitopsRepo {
     });
   }
 
-  async readCatalog(): Promise<CatalogEntryState[]> {
+  /** The catalog's entries as the repository holds them (`gitops:self` restored). */
+  async readCatalog(): Promise<CatalogEntry[]> {
     const names = await this.#yamlNames(Layout.catalog);
     return Promise.all(
       names.map(async (name) => {
-        const entry = CatalogEntryState.parse(
-          parse((await this.#readText(catalogFile(name))) ?? ''),
-        );
-        const values = await this.#readText(catalogValuesFile(name));
-        return values === undefined
-          ? entry
-          : { ...entry, values: asMap(parse(values), catalogValuesFile(name)) };
+        const file = CatalogFile.parse(parse((await this.#readText(catalogFile(name))) ?? ''));
+        const values = await this.#readMap(catalogValuesFile(name));
+        return catalogEntryOf(file, values, this.settings.repoURL);
       }),
     );
   }
@@ -301,8 +302,13 @@ export class GitopsRepo {
 
   // Infra ------------------------------------------------------------------------------------
 
-  /** Replaces `infra/<component>.yaml`, the overrides of a component (`{}` removes the file). */
-  setInfra(component: InfraComponent, overrides: YamlMap): Promise<CommitResult> {
+  /**
+   * Replaces `infra/<component>.yaml`, the overrides of an infrastructure component (cilium,
+   * argocd, paddock) or of a catalog entry's values (Argo CD passes it after the entry's values,
+   * and Helm merges value files the same way). `{}` removes the file.
+   */
+  setInfra(component: InfraComponent | string, overrides: YamlMap): Promise<CommitResult> {
+    checkName(component, 'infra component');
     return this.#serial(() =>
       this.#commit(
         [
@@ -319,14 +325,18 @@ export class GitopsRepo {
   }
 
   /** The overrides in `infra/<component>.yaml` (`{}` when there are none). */
-  infraOverrides(component: InfraComponent): Promise<YamlMap> {
+  infraOverrides(component: InfraComponent | string): Promise<YamlMap> {
+    checkName(component, 'infra component');
     return this.#readMap(infraFile(component));
   }
 
-  /** A component's values: its overrides deep-merged over `defaults` (the compiled-in ones). */
+  /**
+   * A component's values: its overrides deep-merged over `defaults` (the compiled-in ones of an
+   * infrastructure component; pass a catalog entry's values for an entry).
+   */
   async infraValues(
-    component: InfraComponent,
-    defaults: YamlMap = infraDefaults(component),
+    component: InfraComponent | string,
+    defaults: YamlMap = isInfraComponent(component) ? infraDefaults(component) : {},
   ): Promise<YamlMap> {
     return deepMerge(defaults, await this.infraOverrides(component)) as YamlMap;
   }

@@ -2,6 +2,7 @@
 // agent namespaces, custom apps, catalog state, infra overrides and snapshots.
 export {
   AGENT_SERVICE_ACCOUNT,
+  type AgentManifestFile,
   AgentSpec,
   type AgentSpecInput,
   agentManifests,
@@ -22,15 +23,12 @@ export {
   SYNC_WAVE_ANNOTATION,
   TIER_LABEL,
 } from './argocd-objects.ts';
-export {
-  type CatalogEntryInput,
-  CatalogEntryState,
-  catalogChangeMessage,
-} from './catalog-state.ts';
+export { CatalogFile, catalogChangeMessage } from './catalog-state.ts';
 export {
   type CommandResult,
   type CommandRunner,
   type GitAuthor,
+  type GitInvocation,
   runGit,
 } from './command-runner.ts';
 export { type CustomApp, CustomAppInput } from './custom-app.ts';

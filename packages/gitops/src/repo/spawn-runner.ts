@@ -4,13 +4,11 @@ import { spawn } from 'node:child_process';
 import type { CommandResult, CommandRunner } from './command-runner.ts';
 
 export const spawnRunner: CommandRunner = {
-  run(argv, options) {
-    const [command, ...args] = argv;
-    if (command === undefined) return Promise.reject(new Error('empty argv'));
+  tryRun({ tool, args, cwd, env }) {
     return new Promise<CommandResult>((resolve, reject) => {
-      const child = spawn(command, args, {
-        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-        env: { ...process.env, ...options.env },
+      const child = spawn(tool, args, {
+        ...(cwd === undefined ? {} : { cwd }),
+        env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const stdout: Buffer[] = [];
