@@ -45,10 +45,10 @@ history of the cluster). You may edit it by hand too: commit, and Argo CD rolls 
 |---|---|---|
 | \`apps/coordinates/<name>.yaml\` | a custom app: \`name\`, \`enabled\`, \`namespace\`, \`source\` (\`repoURL\`, \`chart\` or \`path\` of a Helm chart, \`targetRevision\`) | ApplicationSet \`paddock-apps\` (Applications \`app-<name>\`), only \`enabled: true\` |
 | \`apps/values/<name>.yaml\` | the Helm values of that app | (the same Application) |
-| \`catalog/<name>.yaml\` | a catalog entry: \`name, category, description, repoURL, chart, targetRevision, namespace, enabled, tier, dependsOn\` | ApplicationSet \`paddock-catalog\` (Applications \`catalog-<name>\`), only \`enabled: true\`, tier by tier (sync wave = tier) |
+| \`catalog/<name>.yaml\` | a catalog entry: \`name, category, description, repoURL, chart\` (or \`chartPath\` of a chart in a git repository), \`targetRevision, namespace, enabled, tier, dependsOn, prerequisites\` | ApplicationSet \`paddock-catalog\` (Applications \`catalog-<name>\`), only \`enabled: true\`, tier by tier (sync wave = tier) |
 | \`catalog/values/<name>.yaml\` | Helm values of a catalog entry (optional) | (the same Application) |
 | \`agents/<name>.yaml\` | an agent namespace: quota (cpu, memory, pods) and network grants | ApplicationSet \`paddock-agents\` (Applications \`agent-<name>\`) |
 | \`agents/<name>/\` | its manifests: Namespace, ResourceQuota, NetworkPolicies (default deny + grants), ServiceAccount | (the same Application) |
-| \`infra/<component>.yaml\` | overrides of Cilium, Argo CD and Paddock values, deep-merged over Paddock's defaults (maps merge; lists and scalars replace) | \`paddock cluster upgrade <component>\` |
+| \`infra/<component>.yaml\` | overrides of Cilium, Argo CD and Paddock values, or of a catalog entry's values, deep-merged over Paddock's defaults (maps merge; lists and scalars replace) | \`paddock cluster upgrade <component>\`; for a catalog entry, its Application (a second value file) |
 | \`bootstrap/\` | the AppProject and ApplicationSets above | \`paddock cluster create\` / \`--existing\` |
 `;
