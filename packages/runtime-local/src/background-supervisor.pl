@@ -170,9 +170,20 @@ sub wait_chain {
     sysread($woke, my $drain, 64) if select($rout, undef, undef, $left) > 0;
   }
   system { $on_timeout->[0] } @$on_timeout if @$on_timeout;
+  # The command inside leads a group of its own (host-helper.pl's enter): that group first,
+  # then the chain's; a child not yet in its own group is in the chain's.
+  for my $child (children_of($pid)) { kill 'KILL', -$child or kill 'KILL', $child }
   kill 'KILL', -$pid;
   while (waitpid($pid, 0) != $pid) { last unless $! + 0 == 4 }
   return ($?, 1);
+}
+
+sub children_of {
+  my ($pid) = @_;
+  open(my $fh, '<', "/proc/$pid/task/$pid/children") or return ();
+  my @children = split ' ', (<$fh> // '');
+  close $fh;
+  return @children;
 }
 
 sub start_ticks {

@@ -40,13 +40,20 @@ function runHost(command: { file: string; args: string[] }): Promise<void> {
   });
 }
 
-/** Kills the command at its timeout: through the isolation's own kill path, then the group. */
-export function killAtTimeout(pid: number, options: PipedOptions): void {
+/**
+ * Kills the command at its timeout: the command's own group inside (through the isolation's
+ * kill path), then the chain's group on the host while the chain is still `isRunning` (the
+ * spawned pid not yet reaped: a pid reaped may be another process's already).
+ */
+export function killAtTimeout(pid: number, options: PipedOptions, isRunning: () => boolean): void {
   const inside = options.onTimeout
     ? runHost(options.onTimeout)
-    : options.signalCommand?.(pid, 'SIGKILL');
-  if (inside === undefined) killGroup(pid);
-  else void inside.catch(() => {}).finally(() => killGroup(pid));
+    : (options.signalCommand ?? signalCommand)(pid, 'SIGKILL');
+  void inside
+    .catch(() => {})
+    .finally(() => {
+      if (isRunning()) killGroup(pid);
+    });
 }
 
 /** Signals sent to one process, to read its exit status back (see `signalFromCode`). */
@@ -91,12 +98,14 @@ export function spawnPiped(argv: Argv, options: PipedOptions = {}): ProcessHandl
   }
   let timedOut = false;
   const sent = new SentSignals(options);
+  // Node reaps the chain and sets these in the same tick: until then its pid is still its own.
+  const isRunning = () => child.exitCode === null && child.signalCode === null;
   const timer =
     options.timeoutMs !== undefined && options.timeoutMs > 0
       ? setTimeout(() => {
           timedOut = true;
           sent.add('SIGKILL');
-          killAtTimeout(pid, options);
+          killAtTimeout(pid, options, isRunning);
         }, options.timeoutMs)
       : undefined;
   const exit = new Promise<ExitStatus>((resolve) => {
@@ -118,7 +127,8 @@ export function spawnPiped(argv: Argv, options: PipedOptions = {}): ProcessHandl
     resize: async () => {},
     signal: async (signal) => {
       sent.add(signal);
-      await (options.signalCommand ?? signalCommand)(pid, signal);
+      // Once the chain has ended, its pid (and its child's) may be another process's.
+      if (isRunning()) await (options.signalCommand ?? signalCommand)(pid, signal);
     },
     exit,
   };

@@ -153,7 +153,14 @@ export type GvisorExec = {
   killAtTimeout: (bash: string) => { file: string; args: string[] };
 };
 
-/** Signals a `runsc exec` process by the container-internal pid it recorded (waits briefly for it). */
+/** Signals the group led by $2 (runsc exec makes each exec'd process lead one), else $2 alone. */
+const SIGNAL_GROUP = 'kill -s "$1" -- -"$2" 2>/dev/null || kill -s "$1" "$2"';
+
+/**
+ * Signals a `runsc exec` process and everything it started (its process group, through a `runsc
+ * exec` of kill), by the container-internal pid it recorded (waits briefly for it); `runsc kill
+ * --pid`, which reaches the process alone, when that exec cannot run.
+ */
 export async function signalGvisorProcess(
   dirs: SandboxDirs,
   state: SandboxState,
@@ -163,10 +170,15 @@ export async function signalGvisorProcess(
 ): Promise<void> {
   const name = signalName(signal);
   const id = containerId(state.namespace, state.name);
+  const [runscFile = runscPath, root = ''] = runscKill(runscPath, dirs.dir, id, 'KILL');
   for (let attempt = 0; attempt < 100; attempt += 1) {
     const pid = readInternalPid(pidFile);
     if (pid !== undefined) {
-      await runsc(runscKill(runscPath, dirs.dir, id, name.slice(3), pid)).catch(() => '');
+      const user = `--user=${SANDBOX_UID}:${SANDBOX_GID}`;
+      const group = [runscFile, root, 'exec', user, '--cwd=/', id, '/bin/sh', '-c', SIGNAL_GROUP];
+      await runsc([...group, 'paddock-signal', name.slice(3), String(pid)]).catch(() =>
+        runsc(runscKill(runscPath, dirs.dir, id, name.slice(3), pid)).catch(() => ''),
+      );
       return;
     }
     await new Promise((r) => setTimeout(r, 20));

@@ -390,6 +390,14 @@ sub enter {
   my $child = fork;
   fail("fork: $!") unless defined $child;
   if ($child == 0) {
+    # The command leads a process group of its own (its pid, which the sandbox sees too), so a
+    # signal to that group reaches the command and all it starts, and nothing of the host side.
+    setpgrp(0, 0);
+    if (-t STDIN) {
+      # On a terminal, that group is the foreground one (TIOCSPGRP), or reading it would stop.
+      local $SIG{TTOU} = 'IGNORE';
+      ioctl(STDIN, 0x5410, pack('i', getpgrp()));
+    }
     chdir $root or fail("chdir: $!");
     chroot '.' or fail("chroot: $!");
     close $root;
@@ -408,6 +416,7 @@ sub enter {
     print STDERR "$command[0]: $!\n";
     exit($missing ? 127 : 126);
   }
+  setpgrp($child, $child);    # also from here: a signal right after the fork finds the group
   close $root;
   waitpid($child, 0);
   my $status = $?;

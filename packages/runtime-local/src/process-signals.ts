@@ -25,19 +25,18 @@ function hasEntered(pid: number): boolean {
 }
 
 /**
- * Signals the process running inside the sandbox: the child that the host helper (the spawned
- * host pid) forked into the pid namespace. The helper forwards no signals, and signalling it
- * would only orphan the command. Waits briefly for that fork when
- * called right after spawning.
+ * Signals the command running inside the sandbox and everything it started: the process group
+ * led by the child that the host helper (the spawned host pid) forked into the pid namespace
+ * (see host-helper.pl's enter), never the helper's own group or anything beyond the command.
+ * The helper forwards no signals, and signalling it would only orphan the command. Waits briefly
+ * for that fork when called right after spawning.
  */
 export async function signalCommand(hostPid: number, signal: string): Promise<void> {
   const name = signalName(signal);
   for (let attempt = 0; attempt < 100; attempt += 1) {
     const [child] = hasEntered(hostPid) ? childrenOf(hostPid) : [];
     if (child !== undefined) {
-      try {
-        process.kill(child, name);
-      } catch {}
+      signalGroupOf(child, name);
       return;
     }
     try {
@@ -47,6 +46,20 @@ export async function signalCommand(hostPid: number, signal: string): Promise<vo
     }
     await sleep(20);
   }
+}
+
+/**
+ * Signals the group `leader` leads; a child of the helper that leads none yet has not run the
+ * command (it makes its group before anything else), so signalling it alone reaches all of it.
+ */
+function signalGroupOf(leader: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(-leader, name);
+    return;
+  } catch {}
+  try {
+    process.kill(leader, name);
+  } catch {}
 }
 
 /** Kills the whole process group of a spawned chain (the host helper, the command and its children). */

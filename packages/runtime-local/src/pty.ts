@@ -43,13 +43,15 @@ export function spawnTty(
     encoding: null,
   });
   let timedOut = false;
+  let hasExited = false;
+  const isRunning = () => !hasExited;
   const sent = new SentSignals(options);
   const timer =
     options.timeoutMs !== undefined && options.timeoutMs > 0
       ? setTimeout(() => {
           timedOut = true;
           sent.add('SIGKILL');
-          killAtTimeout(pty.pid, options);
+          killAtTimeout(pty.pid, options, isRunning);
         }, options.timeoutMs)
       : undefined;
 
@@ -77,6 +79,7 @@ export function spawnTty(
   });
   const exit = new Promise<ExitStatus>((resolve) => {
     pty.onExit(({ exitCode, signal }) => {
+      hasExited = true;
       if (timer) clearTimeout(timer);
       const name = signalNameOf(signal ?? 0);
       const status = sent.statusOf(exitCode, name, timedOut);
@@ -113,7 +116,8 @@ export function spawnTty(
     },
     signal: async (signal) => {
       sent.add(signal);
-      await (options.signalCommand ?? signalCommand)(pty.pid, signal);
+      // Once the chain has ended, its pid (and its child's) may be another process's.
+      if (isRunning()) await (options.signalCommand ?? signalCommand)(pty.pid, signal);
     },
     exit,
   };

@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
-import { ErrorCode, type ExecRequest } from '@paddock/core';
+import {
+  ErrorCode,
+  type ExecRequest,
+  RuntimeState,
+  type SandboxRef,
+  type SandboxRuntime,
+} from '@paddock/core';
+import { eventually } from './eventually.ts';
 import type { RuntimeGroup } from './runtime-contract.ts';
 import {
   collectText,
+  decode,
   encode,
   exited,
   killed,
@@ -15,6 +23,43 @@ import { assertRejectsWith, pause } from './store-fixtures.ts';
 /** Counts processes whose command line is `sleep <seconds>`, from /proc (no ps needed). */
 const countSleeps = (seconds: string) =>
   `n=0; for f in /proc/[0-9]*/cmdline; do [ "$(tr '\\0' ' ' < "$f" 2>/dev/null)" = "sleep ${seconds} " ] && n=$((n + 1)); done; echo $n`;
+
+/** How many `sleep <seconds>` run in the sandbox, as a number. */
+async function sleeps(runtime: SandboxRuntime, ref: SandboxRef, seconds: string): Promise<number> {
+  return Number((await shell(runtime, ref, countSleeps(seconds))).stdout);
+}
+
+/**
+ * Processes a kill must not reach: another exec of the same sandbox and one of another sandbox.
+ * `assertUntouched` checks they run on and the sandbox still serves execs and files.
+ */
+async function startBystanders(runtime: SandboxRuntime, ref: SandboxRef, other: SandboxRef) {
+  const near = await runtime.exec(ref, { command: ['sleep', '1881'] });
+  const far = await runtime.exec(other, { command: ['sleep', '1882'] });
+  await eventually(
+    async () =>
+      (await sleeps(runtime, ref, '1881')) === 1 && (await sleeps(runtime, other, '1882')) === 1,
+    { what: 'the bystanders to run', timeoutMs: 10_000 },
+  );
+  return {
+    async assertUntouched(): Promise<void> {
+      assert.equal(await sleeps(runtime, ref, '1881'), 1, 'another exec of the sandbox runs on');
+      assert.equal(await sleeps(runtime, other, '1882'), 1, 'another sandbox runs on');
+      assert.equal((await runtime.observe(ref)).state, RuntimeState.Running);
+      await runtime.files.write(ref, '/workspace/after-kill.txt', encode('still here'));
+      assert.equal(
+        decode(await runtime.files.read(ref, '/workspace/after-kill.txt')),
+        'still here',
+      );
+    },
+    async end(): Promise<void> {
+      for (const handle of [near, far]) {
+        await handle.signal('SIGKILL');
+        await handle.exit;
+      }
+    },
+  };
+}
 
 /** Foreground exec: argv, env, cwd, stdin, exit codes, signals, timeouts, terminals. */
 export function execCases(group: RuntimeGroup): void {
@@ -101,6 +146,57 @@ export function execCases(group: RuntimeGroup): void {
       assert.equal((await shell(runtime, ref, countSleeps('1771'))).stdout, '0\n');
       const quick = await runToEnd(runtime, ref, ['true'], { timeoutMs: 10_000 });
       assert.deepEqual(quick, { ...exited(0), stdout: '', stderr: '' });
+    });
+
+    test('SIGKILL ends the process and every process it started, nothing else', async ({
+      runtime,
+      shared,
+      fresh,
+    }) => {
+      const ref = await shared();
+      const bystanders = await startBystanders(runtime, ref, await fresh());
+      try {
+        const handle = await runtime.exec(ref, {
+          command: ['sh', '-c', 'sleep 1880 & sleep 1880; echo never'],
+        });
+        await eventually(async () => (await sleeps(runtime, ref, '1880')) === 2, {
+          what: 'both sleeps to start',
+          timeoutMs: 10_000,
+        });
+        await handle.signal('SIGKILL');
+        assert.deepEqual(await handle.exit, killed('SIGKILL'));
+        // A sleep that outlives this wait would run for half an hour.
+        await eventually(async () => (await sleeps(runtime, ref, '1880')) === 0, {
+          what: 'no sleep 1880 left in the sandbox',
+          timeoutMs: 3_000,
+        });
+        assert.equal(await collectText(handle.stdout), '');
+        await bystanders.assertUntouched();
+      } finally {
+        await bystanders.end();
+      }
+    });
+
+    test('a timeout ends every process the command started, nothing else', async ({
+      runtime,
+      shared,
+      fresh,
+    }) => {
+      const ref = await shared();
+      const bystanders = await startBystanders(runtime, ref, await fresh());
+      try {
+        const result = await shell(runtime, ref, 'sleep 1779 & sleep 1779; echo never', {
+          timeoutMs: 500,
+        });
+        assert.deepEqual(result, { ...killed('SIGKILL', true), stdout: '', stderr: '' });
+        await eventually(async () => (await sleeps(runtime, ref, '1779')) === 0, {
+          what: 'no sleep 1779 left in the sandbox',
+          timeoutMs: 3_000,
+        });
+        await bystanders.assertUntouched();
+      } finally {
+        await bystanders.end();
+      }
     });
 
     test('runs on a terminal that can be resized', async ({ runtime, shared }) => {
