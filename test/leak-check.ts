@@ -2,8 +2,9 @@
 // own run (TMPDIR), so every sandbox, server and mount a test makes names it. After the run, any
 // process still naming it (in its command line or environment) or a mount below it is a leak: it
 // is reported, killed, and fails the run. So is a sandbox's process (bwrap, the host helper, a
-// sandbox's anchor) started during the run and still alive: sandboxes are started with a minimal
-// environment and staged paths, so they need not name the directory.
+// sandbox's anchor) started during the run, still alive, and descending from a process that names
+// it: sandboxes are started with a minimal environment and staged paths, so they need not name
+// the directory themselves. Processes of another run on the same machine are left alone.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,8 +47,27 @@ export function ticksSinceBoot(): number {
   return Math.floor(Number(read('/proc/uptime').split(' ')[0]) * 100);
 }
 
-/** Sandbox processes (`SANDBOX_PROCESS`) that started at or after `sinceTicks` and still run. */
-export function sandboxProcessesSince(sinceTicks: number): Array<{ pid: number; command: string }> {
+/** Whether `pid` or one of its ancestors names `dir` (in its command line or environment). */
+function isUnder(pid: number, dir: string): boolean {
+  for (let at = pid, hops = 0; at > 1 && hops < 64; hops++) {
+    const command = read(`/proc/${at}/cmdline`);
+    if (command.includes(dir) || read(`/proc/${at}/environ`).includes(dir)) return true;
+    const parent = /^PPid:\s*(\d+)/m.exec(read(`/proc/${at}/status`))?.[1];
+    at = Number(parent ?? 0);
+  }
+  return false;
+}
+
+/**
+ * Sandbox processes (`SANDBOX_PROCESS`) that started at or after `sinceTicks`, still run, and
+ * belong to this run: they or an ancestor name `dir` (a sandbox's bwrap binds paths below it;
+ * its processes descend from that bwrap). Another run's sandboxes, started meanwhile on the same
+ * machine, are not this run's to report or kill.
+ */
+export function sandboxProcessesSince(
+  sinceTicks: number,
+  dir: string,
+): Array<{ pid: number; command: string }> {
   const found: Array<{ pid: number; command: string }> = [];
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
@@ -55,7 +75,7 @@ export function sandboxProcessesSince(sinceTicks: number): Array<{ pid: number; 
     const start = startOf(pid);
     if (start === undefined || start.isZombie || start.ticks < sinceTicks) continue;
     const command = read(`/proc/${pid}/cmdline`).replaceAll('\0', ' ').trim();
-    if (SANDBOX_PROCESS.test(command)) found.push({ pid, command });
+    if (SANDBOX_PROCESS.test(command) && isUnder(pid, dir)) found.push({ pid, command });
   }
   return found;
 }
@@ -82,7 +102,7 @@ export async function globalTeardown(): Promise<void> {
   const leftovers = () => {
     const named = leftoversOf(dir);
     const pids = new Set(named.processes.map((p) => p.pid));
-    const started = sandboxProcessesSince(since).filter((p) => !pids.has(p.pid));
+    const started = sandboxProcessesSince(since, dir).filter((p) => !pids.has(p.pid));
     return { processes: [...named.processes, ...started], mounts: named.mounts };
   };
   let found = leftovers();

@@ -27,19 +27,33 @@ it('finds processes that name the directory, by command line or environment', as
   rmSync(dir, { recursive: true, force: true });
 });
 
-it('finds a sandbox process started since the run began, whatever it names, and not one before', async () => {
+it("finds this run's sandbox processes started since it began, and not another run's", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'paddock-leak-probe-'));
   const since = ticksSinceBoot();
-  const anchor = spawn('sleep', ['infinity'], { stdio: 'ignore', env: {} });
-  const other = spawn('sleep', ['300'], { stdio: 'ignore' });
+  // A process naming the run's directory starts a sandbox anchor that names nothing.
+  const parent = spawn(
+    process.execPath,
+    [
+      '-e',
+      "const c = require('node:child_process').spawn('sleep', ['infinity'], { stdio: 'ignore', env: {} }); console.log(c.pid); setTimeout(() => {}, 30_000)",
+      dir,
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const [line] = (await once(parent.stdout, 'data')) as [Buffer];
+  const anchor = Number(line.toString().trim());
+  // Another run's anchor: started meanwhile, descending from nothing that names the directory.
+  const others = spawn('sleep', ['infinity'], { stdio: 'ignore', env: {} });
   try {
-    const found = sandboxProcessesSince(since).map((p) => p.pid);
-    assert.ok(found.includes(anchor.pid ?? -1), 'a sandbox anchor, named nowhere');
-    assert.ok(!found.includes(other.pid ?? -1), 'not a process of another shape');
-    assert.ok(!sandboxProcessesSince(ticksSinceBoot() + 1000).some((p) => p.pid === anchor.pid));
+    const found = sandboxProcessesSince(since, dir).map((p) => p.pid);
+    assert.ok(found.includes(anchor), "this run's anchor, named nowhere itself");
+    assert.ok(!found.includes(others.pid ?? -1), "not another run's");
+    assert.ok(!sandboxProcessesSince(ticksSinceBoot() + 1000, dir).some((p) => p.pid === anchor));
   } finally {
-    anchor.kill('SIGKILL');
-    other.kill('SIGKILL');
-    await Promise.all([once(anchor, 'exit'), once(other, 'exit')]);
+    process.kill(anchor, 'SIGKILL');
+    parent.kill('SIGKILL');
+    others.kill('SIGKILL');
+    await Promise.all([once(parent, 'exit'), once(others, 'exit')]);
   }
-  assert.ok(!sandboxProcessesSince(since).some((p) => p.pid === anchor.pid), 'gone once ended');
+  rmSync(dir, { recursive: true, force: true });
 });
