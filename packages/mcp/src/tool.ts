@@ -14,7 +14,7 @@ import type {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { PaddockClient } from '@paddock/client';
 import { isPaddockError } from '@paddock/core';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** What a tool's handler gets besides its input. */
 export type ToolContext = {
@@ -144,3 +144,14 @@ export function registerTools(
     );
   }
 }
+
+/** A tool's optional `namespace` input. */
+export const NamespaceInput = z
+  .string()
+  .min(1)
+  .optional()
+  .describe('The namespace; the default one of this connection (usually "default") when absent');
+
+/** The client's scope option for an optional namespace (the connection's default when absent). */
+export const scopeOf = (namespace: string | undefined) =>
+  namespace === undefined ? {} : { namespace };

@@ -1,13 +1,7 @@
 /** Tools over governance: the effective policy, usage, audit records, credential names. */
 import { PolicySpec } from '@paddock/core';
 import { z } from 'zod';
-import { defineTool, type PaddockTool } from '../tool.ts';
-
-const Namespace = z
-  .string()
-  .min(1)
-  .optional()
-  .describe('The namespace; the default one of this connection (usually "default") when absent');
+import { defineTool, NamespaceInput, type PaddockTool } from '../tool.ts';
 
 const Timestamp = z.iso.datetime({ offset: true });
 
@@ -28,7 +22,7 @@ export const governanceTools: PaddockTool[] = [
     title: 'Effective policy',
     description:
       "Tells the governance limits in force in a namespace: the cluster default merged with the namespace's override (sandbox counts, cpu/memory/storage caps, timeouts, allowed templates, approved image registries, egress domains, run budgets, concurrent runs), which of the two set each field, and what is already held or spent today. Use it before creating sandboxes or runs to stay within the limits; an absent field sets no limit.",
-    input: z.object({ namespace: Namespace }),
+    input: z.object({ namespace: NamespaceInput }),
     output: z.object({
       namespace: z.string(),
       limits: PolicySpec,
@@ -149,7 +143,7 @@ export const governanceTools: PaddockTool[] = [
     description:
       'Lists the credentials (named secrets: provider API keys, env values, login directories) of a namespace by name and type, never their values. Admins see all; users their own. Use it to name a credential in an agent (agent_create `credentials`) or a repo.',
     input: z.object({
-      namespace: Namespace,
+      namespace: NamespaceInput,
       limit: z.int().min(1).max(1000).optional(),
       continue: z.string().min(1).optional().describe('The token a previous call returned'),
     }),

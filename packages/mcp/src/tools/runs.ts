@@ -15,15 +15,13 @@ import {
   TranscriptEventType,
 } from '@paddock/core';
 import { z } from 'zod';
-import { defineTool, type PaddockTool, type ToolContext } from '../tool.ts';
-
-const Namespace = z
-  .string()
-  .min(1)
-  .optional()
-  .describe('The namespace; the default one of this connection (usually "default") when absent');
-
-const scope = (namespace: string | undefined) => (namespace === undefined ? {} : { namespace });
+import {
+  defineTool,
+  NamespaceInput,
+  type PaddockTool,
+  scopeOf,
+  type ToolContext,
+} from '../tool.ts';
 
 const Paging = {
   limit: z.int().min(1).max(500).optional(),
@@ -165,7 +163,7 @@ async function untilStarted(
   { signal, progress }: ToolContext,
 ): Promise<Run> {
   const name = created.metadata.name ?? '';
-  const namespace = scope(created.metadata.namespace);
+  const namespace = scopeOf(created.metadata.namespace);
   let current = created;
   let step = 0;
   let reported: string | undefined;
@@ -226,13 +224,13 @@ export const runTools: PaddockTool[] = [
     title: 'List agents',
     description:
       'Lists the agents (reusable agent definitions) you can use: harness, provider, model, template, budget and how many runs each has had. Use it to pick an agent for run_start. Returns up to `limit` agents and a `continue` token when there are more.',
-    input: z.object({ namespace: Namespace, ...Paging }),
+    input: z.object({ namespace: NamespaceInput, ...Paging }),
     output: z.object({ items: z.array(AgentSummary), continue: z.string().optional() }),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
     handle: async (input, { client, signal }) => {
       const list = await client
         .resources('Agent')
-        .list({ ...scope(input.namespace), ...paging(input), signal });
+        .list({ ...scopeOf(input.namespace), ...paging(input), signal });
       return {
         items: list.items.map(summarizeAgent),
         ...optional('continue', list.metadata.continue),
@@ -244,12 +242,12 @@ export const runTools: PaddockTool[] = [
     title: 'Get an agent',
     description:
       'Describes one agent: harness, provider and model, system prompt, tool allowlist, MCP server names, budget, repos, credential names and template. Use it before starting a run to know what the agent will do and what it may spend.',
-    input: z.object({ name: z.string().min(1), namespace: Namespace }),
+    input: z.object({ name: z.string().min(1), namespace: NamespaceInput }),
     output: AgentDetail,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
     handle: async (input, { client, signal }) =>
       describeAgent(
-        await client.resources('Agent').get(input.name, { ...scope(input.namespace), signal }),
+        await client.resources('Agent').get(input.name, { ...scopeOf(input.namespace), signal }),
       ),
   }),
   defineTool({
@@ -259,7 +257,7 @@ export const runTools: PaddockTool[] = [
       'Creates an agent: a reusable definition of an AI agent that run_start gives tasks to. `harness` is builtin (the Paddock agent, the usual choice), claude-code, codex, opencode or command (argv in `command`). The model is reached through the Paddock gateway, so no API key goes into the agent. Returns the agent as stored; `already_exists` when the name is taken.',
     input: z.object({
       name: z.string().min(1).describe('A DNS-style name: lowercase letters, digits and -'),
-      namespace: Namespace,
+      namespace: NamespaceInput,
       harness: z.enum([
         HarnessKind.Builtin,
         HarnessKind.ClaudeCode,
@@ -301,7 +299,7 @@ export const runTools: PaddockTool[] = [
         {
           apiVersion: 'paddock.dev/v1alpha1',
           kind: 'Agent',
-          metadata: { name: input.name, ...scope(input.namespace) },
+          metadata: { name: input.name, ...scopeOf(input.namespace) },
           spec: {
             harness: { kind: input.harness, ...optional('command', input.command) },
             ...optional('provider', input.provider),
@@ -332,14 +330,18 @@ export const runTools: PaddockTool[] = [
     description:
       'Lists the runs you can see with their agent, phase, usage and cost. Use it to find a run to follow or to see what is still going on. Returns up to `limit` runs and a `continue` token when there are more.',
     input: z.object({
-      namespace: Namespace,
+      namespace: NamespaceInput,
       agent: z.string().min(1).optional().describe("Only this agent's runs (within this page)"),
       ...Paging,
     }),
     output: z.object({ items: z.array(RunSummary), continue: z.string().optional() }),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
     handle: async (input, { client, signal }) => {
-      const list = await client.runs.list({ ...scope(input.namespace), ...paging(input), signal });
+      const list = await client.runs.list({
+        ...scopeOf(input.namespace),
+        ...paging(input),
+        signal,
+      });
       return {
         items: list.items
           .filter((run) => input.agent === undefined || run.spec.agentRef?.name === input.agent)
@@ -356,7 +358,7 @@ export const runTools: PaddockTool[] = [
     input: z.object({
       agent: z.string().min(1).describe("An agent's name (see agent_list)"),
       prompt: z.string().min(1).describe('The task, or the first message of an interactive run'),
-      namespace: Namespace,
+      namespace: NamespaceInput,
       mode: z.enum([RunMode.Task, RunMode.Interactive]).optional().describe('task (the default)'),
       name: z.string().min(1).optional().describe("The run's name; generated when absent"),
       sandbox: z.string().min(1).optional().describe('Run in this existing sandbox'),
@@ -379,7 +381,7 @@ export const runTools: PaddockTool[] = [
       const run = await client.runs.start({
         agent: input.agent,
         prompt: input.prompt,
-        ...scope(input.namespace),
+        ...scopeOf(input.namespace),
         ...optional('mode', input.mode),
         ...optional('name', input.name),
         ...optional(
@@ -404,11 +406,11 @@ export const runTools: PaddockTool[] = [
     title: 'Run status',
     description:
       "Tells a run's phase, why it ended when it did not succeed (reason, message), its usage so far (tokens, cost in USD, turns, tool calls), its sandbox and, once Succeeded, the final answer. Use it to check on a run; run_events gives what it did.",
-    input: z.object({ name: z.string().min(1), namespace: Namespace }),
+    input: z.object({ name: z.string().min(1), namespace: NamespaceInput }),
     output: RunSummary,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
     handle: async (input, { client, signal }) =>
-      summarizeRun(await client.runs.get(input.name, { ...scope(input.namespace), signal })),
+      summarizeRun(await client.runs.get(input.name, { ...scopeOf(input.namespace), signal })),
   }),
   defineTool({
     name: 'run_events',
@@ -417,7 +419,7 @@ export const runTools: PaddockTool[] = [
       "Reads a run's transcript after a cursor: the prompt and messages, assistant text, tool calls and results, model calls, usage, errors and run.finished, each numbered by `seq`. Start with `after: 0`, then pass the `nextCursor` you got back to read only what is new. With `waitSeconds`, waits that long for a new event when there is none yet. Long texts are cut. `isFinished` tells that the run has ended and every event was read.",
     input: z.object({
       name: z.string().min(1),
-      namespace: Namespace,
+      namespace: NamespaceInput,
       after: z.int().min(0).optional().describe('The cursor: events with a larger seq (0 = all)'),
       limit: z.int().min(1).max(1000).optional().describe('At most this many events (default 200)'),
       waitSeconds: z.int().min(0).max(60).optional().describe('Wait for a new event (default 0)'),
@@ -437,13 +439,13 @@ export const runTools: PaddockTool[] = [
     handle: async (input, { client, signal }) => {
       const after = input.after ?? 0;
       const limit = input.limit ?? 200;
-      const options = { ...scope(input.namespace), afterSeq: after, limit, signal };
+      const options = { ...scopeOf(input.namespace), afterSeq: after, limit, signal };
       let page = await client.runs.events(input.name, options);
       const waitMs = (input.waitSeconds ?? 0) * 1000;
       if (page.items.length === 0 && waitMs > 0 && !isTerminalRunPhase(page.phase)) {
         const stop = AbortSignal.any([signal, AbortSignal.timeout(waitMs)]);
         const stream = client.runs.follow(input.name, {
-          ...scope(input.namespace),
+          ...scopeOf(input.namespace),
           afterSeq: after,
           signal: stop,
         });
@@ -472,7 +474,7 @@ export const runTools: PaddockTool[] = [
     input: z
       .object({
         name: z.string().min(1),
-        namespace: Namespace,
+        namespace: NamespaceInput,
         text: z.string().min(1).optional(),
         endInput: z.boolean().optional().describe('End the conversation after this message'),
       })
@@ -487,7 +489,7 @@ export const runTools: PaddockTool[] = [
     }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
     handle: async (input, { client, signal }) => {
-      const options = { ...scope(input.namespace), signal };
+      const options = { ...scopeOf(input.namespace), signal };
       const sent =
         input.text === undefined
           ? undefined
@@ -501,10 +503,10 @@ export const runTools: PaddockTool[] = [
     title: 'Cancel a run',
     description:
       "Cancels a run: it ends Cancelled and its agent is stopped (its sandbox stays for inspection). Use it when a run is stuck, going the wrong way or no longer needed. Returns the run's status.",
-    input: z.object({ name: z.string().min(1), namespace: Namespace }),
+    input: z.object({ name: z.string().min(1), namespace: NamespaceInput }),
     output: RunSummary,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
     handle: async (input, { client, signal }) =>
-      summarizeRun(await client.runs.cancel(input.name, { ...scope(input.namespace), signal })),
+      summarizeRun(await client.runs.cancel(input.name, { ...scopeOf(input.namespace), signal })),
   }),
 ];

@@ -11,14 +11,14 @@ import {
   SandboxReason,
 } from '@paddock/core';
 import { z } from 'zod';
-import { defineTool, type PaddockTool, type ToolContext } from '../tool.ts';
+import {
+  defineTool,
+  NamespaceInput,
+  type PaddockTool,
+  scopeOf,
+  type ToolContext,
+} from '../tool.ts';
 import { findTemplate, TemplateKindInput } from './templates.ts';
-
-const Namespace = z
-  .string()
-  .min(1)
-  .optional()
-  .describe('The namespace; the default one of this connection (usually "default") when absent');
 
 const SandboxName = z.string().min(1).describe('The sandbox name');
 const AbsolutePath = z.string().regex(/^\/[^\0]*$/, 'must be an absolute path');
@@ -52,7 +52,6 @@ export function summarize(sandbox: Sandbox): SandboxSummary {
   };
 }
 
-const scope = (namespace: string | undefined) => (namespace === undefined ? {} : { namespace });
 const defined = <T extends Record<string, unknown>>(value: T) =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
     [K in keyof T]: Exclude<T[K], undefined>;
@@ -103,7 +102,7 @@ async function settle(
       }
       return phase === target || phase === SandboxPhase.Error;
     },
-    { ...scope(namespace), signal, timeoutMs: WAIT_TIMEOUT_MS },
+    { ...scopeOf(namespace), signal, timeoutMs: WAIT_TIMEOUT_MS },
   );
   await Promise.all(reports);
   if (sandbox.status?.phase === SandboxPhase.Error) throw failureOf(sandbox);
@@ -135,7 +134,7 @@ const lifecycleTools = [
         .min(1)
         .optional()
         .describe('Name of the new sandbox; generated from the template name when absent'),
-      namespace: Namespace,
+      namespace: NamespaceInput,
       env: EnvMap.optional().describe('Extra environment variables'),
       command: z
         .array(z.string())
@@ -154,7 +153,7 @@ const lifecycleTools = [
     handle: async (input, context) => {
       const { client, signal } = context;
       const templateRef = await findTemplate(client, input.template, input.templateKind, {
-        ...scope(input.namespace),
+        ...scopeOf(input.namespace),
         signal,
       });
       const env = input.env && Object.entries(input.env).map(([name, value]) => ({ name, value }));
@@ -180,7 +179,7 @@ const lifecycleTools = [
             ...(Object.keys(overrides).length === 0 ? {} : { overrides }),
           },
         },
-        { ...scope(input.namespace), signal },
+        { ...scopeOf(input.namespace), signal },
       );
       const name = created.metadata.name ?? '';
       return summarize(await settle(client, name, input.namespace, SandboxPhase.Running, context));
@@ -191,12 +190,12 @@ const lifecycleTools = [
     title: 'Stop a sandbox',
     description:
       'Stops a sandbox: its processes end, its workspace (files) is kept, and sandbox_start runs it again. Waits until it is Stopped, reporting progress. Use it to free resources without losing files. Returns the sandbox summary; stopping a stopped sandbox does nothing.',
-    input: z.object({ name: SandboxName, namespace: Namespace }),
+    input: z.object({ name: SandboxName, namespace: NamespaceInput }),
     output: SandboxSummary,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     handle: async (input, context) => {
       await context.client.sandboxes.stop(input.name, {
-        ...scope(input.namespace),
+        ...scopeOf(input.namespace),
         signal: context.signal,
       });
       return summarize(
@@ -209,12 +208,12 @@ const lifecycleTools = [
     title: 'Start a sandbox',
     description:
       'Starts a stopped sandbox again with the same workspace (background processes do not come back) and waits until it is Running, reporting progress. Returns the sandbox summary; starting a running sandbox does nothing.',
-    input: z.object({ name: SandboxName, namespace: Namespace }),
+    input: z.object({ name: SandboxName, namespace: NamespaceInput }),
     output: SandboxSummary,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     handle: async (input, context) => {
       await context.client.sandboxes.start(input.name, {
-        ...scope(input.namespace),
+        ...scopeOf(input.namespace),
         signal: context.signal,
       });
       return summarize(
@@ -227,7 +226,7 @@ const lifecycleTools = [
     title: 'Delete a sandbox',
     description:
       'Deletes a sandbox and its workspace for good: every file in it is lost. Use sandbox_stop instead to keep the files. Returns "deleted", or "terminating" while the runtime is still tearing it down.',
-    input: z.object({ name: SandboxName, namespace: Namespace }),
+    input: z.object({ name: SandboxName, namespace: NamespaceInput }),
     output: z.object({
       namespace: z.string(),
       name: z.string(),
@@ -236,7 +235,7 @@ const lifecycleTools = [
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
     handle: async (input, { client, signal }) => {
       const result = await client.sandboxes.delete(input.name, {
-        ...scope(input.namespace),
+        ...scopeOf(input.namespace),
         signal,
       });
       return {
@@ -260,7 +259,7 @@ const execTool = defineTool({
     'Runs a command in a Running sandbox and waits for it to end. `command` is an argv array (run as is) or a string (run through `sh -c`, so pipes and && work). Output is streamed as progress notifications while it runs; cancelling the call kills the process; `timeoutMs` (default 60 s) kills it too and sets timedOut. Returns exitCode (null when killed by a signal), signal, timedOut, and stdout/stderr (long output keeps its head and tail, with truncated set).',
   input: z.object({
     name: SandboxName,
-    namespace: Namespace,
+    namespace: NamespaceInput,
     command: z
       .union([z.array(z.string()).min(1), z.string().min(1)])
       .describe('argv like ["ls","-la"], or a shell command line like "ls -la | head"'),
@@ -301,7 +300,7 @@ const execTool = defineTool({
     const out = { stdout: '', stderr: '' };
     let chunks = 0;
     const events = client.sandboxes.execStream(input.name, body, {
-      ...scope(input.namespace),
+      ...scopeOf(input.namespace),
       signal,
     });
     for await (const event of events) {
@@ -371,7 +370,7 @@ const fileTools = [
       'Reads a file in a Running sandbox. Text comes back as UTF-8 (encoding "utf8"); a binary file comes back as base64 (encoding "base64"). At most maxBytes are returned (from the start of the file), with truncated set when the file is longer. Use sandbox_list_files to find files.',
     input: z.object({
       name: SandboxName,
-      namespace: Namespace,
+      namespace: NamespaceInput,
       path: AbsolutePath.describe('Absolute path, e.g. /workspace/README.md'),
       maxBytes: z.int().min(1).max(5_000_000).default(DEFAULT_READ_BYTES),
     }),
@@ -385,7 +384,7 @@ const fileTools = [
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
     handle: async (input, { client, signal }) => {
       const bytes = await client.sandboxes.files.read(input.name, input.path, {
-        ...scope(input.namespace),
+        ...scopeOf(input.namespace),
         signal,
       });
       const isCut = bytes.byteLength > input.maxBytes;
@@ -408,7 +407,7 @@ const fileTools = [
       'Writes a file in a Running sandbox, creating missing parent directories and replacing any existing content. `content` is UTF-8 text, or base64 with encoding "base64" for binary data. Returns the path, size and permission bits written.',
     input: z.object({
       name: SandboxName,
-      namespace: Namespace,
+      namespace: NamespaceInput,
       path: AbsolutePath.describe('Absolute path, e.g. /workspace/main.py'),
       content: z.string(),
       encoding: z.enum(['utf8', 'base64']).default('utf8'),
@@ -426,7 +425,7 @@ const fileTools = [
           ? new Uint8Array(Buffer.from(input.content, 'base64'))
           : input.content;
       const info = await client.sandboxes.files.write(input.name, input.path, data, {
-        ...scope(input.namespace),
+        ...scopeOf(input.namespace),
         ...(input.mode === undefined ? {} : { mode: input.mode }),
         signal,
       });
@@ -440,14 +439,14 @@ const fileTools = [
       'Lists a directory of a Running sandbox (not recursive): each entry’s name, type (file, directory, symlink), size, permissions and modification time. Use it to explore the workspace before reading files. Returns at most 1000 entries, with truncated set when there were more.',
     input: z.object({
       name: SandboxName,
-      namespace: Namespace,
+      namespace: NamespaceInput,
       path: AbsolutePath.default('/workspace').describe('Directory; /workspace when absent'),
     }),
     output: z.object({ path: z.string(), items: z.array(FileEntry), truncated: z.boolean() }),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
     handle: async (input, { client, signal }) => {
       const list = await client.sandboxes.files.list(input.name, input.path, {
-        ...scope(input.namespace),
+        ...scopeOf(input.namespace),
         signal,
       });
       return {
@@ -469,7 +468,7 @@ const observeTools = [
       'Gives a browser URL for each http port a sandbox declares (from its template), so a person can open a web app running in it. Each URL is signed for you and valid for 5 minutes: call again for a fresh one. tcp ports are listed without a URL. Returns the ports, or only `port` when given (not_found if it is not declared).',
     input: z.object({
       name: SandboxName,
-      namespace: Namespace,
+      namespace: NamespaceInput,
       port: z.int().min(1).max(65535).optional(),
     }),
     output: z.object({
@@ -484,7 +483,10 @@ const observeTools = [
     }),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
     handle: async (input, { client, signal }) => {
-      const ports = await client.sandboxes.ports(input.name, { ...scope(input.namespace), signal });
+      const ports = await client.sandboxes.ports(input.name, {
+        ...scopeOf(input.namespace),
+        signal,
+      });
       const items = ports.items
         .filter((p) => input.port === undefined || p.port === input.port)
         .map((p) => ({
@@ -510,14 +512,14 @@ const observeTools = [
       'Reads the output (stdout and stderr) of the sandbox’s main process, the command its template or sandbox_create gave it; not the output of sandbox_exec commands. Use it to see why a server in a sandbox failed or what it printed. Returns the last `tailLines` lines.',
     input: z.object({
       name: SandboxName,
-      namespace: Namespace,
+      namespace: NamespaceInput,
       tailLines: z.int().min(1).max(10_000).default(200),
     }),
     output: z.object({ text: z.string(), truncated: z.boolean() }),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
     handle: async (input, { client, signal }) => {
       const text = await client.sandboxes.logs(input.name, {
-        ...scope(input.namespace),
+        ...scopeOf(input.namespace),
         tailLines: input.tailLines,
         signal,
       });
@@ -532,7 +534,7 @@ const observeTools = [
       'Lists what happened to a sandbox, oldest first: admission, each provisioning step, start, stop, timeouts, failures (Warning). Use it to find out why a sandbox is in Error or stopped. Returns the last `limit` events with type (Normal or Warning), reason, message and time.',
     input: z.object({
       name: SandboxName,
-      namespace: Namespace,
+      namespace: NamespaceInput,
       limit: z.int().min(1).max(1000).default(100),
     }),
     output: z.object({
@@ -548,7 +550,7 @@ const observeTools = [
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
     handle: async (input, { client, signal }) => {
       const events = await client.sandboxes.events(input.name, {
-        ...scope(input.namespace),
+        ...scopeOf(input.namespace),
         signal,
       });
       return {
@@ -567,7 +569,7 @@ export const sandboxTools: PaddockTool[] = [
     description:
       'Lists the sandboxes you can see (yours and those shared with you), with their phase and template. Use it to find a sandbox before working in it. Returns up to `limit` sandboxes and a `continue` token when there are more.',
     input: z.object({
-      namespace: Namespace,
+      namespace: NamespaceInput,
       labelSelector: z.string().optional().describe('Kubernetes label selector, e.g. "app=web"'),
       limit: z.int().min(1).max(500).optional(),
       continue: z.string().optional().describe('The token a previous call returned'),
@@ -576,7 +578,7 @@ export const sandboxTools: PaddockTool[] = [
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
     handle: async (input, { client, signal }) => {
       const list = await client.sandboxes.list({
-        ...scope(input.namespace),
+        ...scopeOf(input.namespace),
         ...(input.labelSelector === undefined ? {} : { labelSelector: input.labelSelector }),
         ...(input.limit === undefined ? {} : { limit: input.limit }),
         ...(input.continue === undefined ? {} : { continue: input.continue }),
@@ -593,11 +595,11 @@ export const sandboxTools: PaddockTool[] = [
     title: 'Get a sandbox',
     description:
       "Tells one sandbox's phase, template, timestamps and, when it failed, why (reason, message). Use it to check whether a sandbox is Running before exec or file calls.",
-    input: z.object({ name: z.string().min(1), namespace: Namespace }),
+    input: z.object({ name: z.string().min(1), namespace: NamespaceInput }),
     output: SandboxSummary,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
     handle: async (input, { client, signal }) =>
-      summarize(await client.sandboxes.get(input.name, { ...scope(input.namespace), signal })),
+      summarize(await client.sandboxes.get(input.name, { ...scopeOf(input.namespace), signal })),
   }),
   ...lifecycleTools,
   execTool,

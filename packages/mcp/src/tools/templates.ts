@@ -10,13 +10,7 @@ import {
   TemplateSpec,
 } from '@paddock/core';
 import { z } from 'zod';
-import { defineTool, type PaddockTool } from '../tool.ts';
-
-const Namespace = z
-  .string()
-  .min(1)
-  .optional()
-  .describe('The namespace; the default one of this connection (usually "default") when absent');
+import { defineTool, NamespaceInput, type PaddockTool } from '../tool.ts';
 
 const Kind = z.enum([TemplateKind.SandboxTemplate, TemplateKind.ClusterSandboxTemplate]);
 
@@ -89,7 +83,7 @@ function summarize(template: AnyTemplate) {
 const NameInput = {
   name: z.string().min(1).describe('Template name, e.g. "python"'),
   kind: TemplateKindInput,
-  namespace: Namespace,
+  namespace: NamespaceInput,
 };
 
 export const templateTools: PaddockTool[] = [
@@ -99,7 +93,7 @@ export const templateTools: PaddockTool[] = [
     description:
       'Lists the sandbox templates you can create sandboxes from: the cluster-wide ones (built-ins such as shell, python, node) and the namespace’s own. Use it to choose a template for sandbox_create. Returns each template’s kind, name, description, parent and the fields a sandbox may override (as declared on the template itself; template_resolve gives them after inheritance).',
     input: z.object({
-      namespace: Namespace,
+      namespace: NamespaceInput,
       scope: z
         .enum(['all', 'cluster', 'namespace'])
         .default('all')
