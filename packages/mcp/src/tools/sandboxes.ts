@@ -182,6 +182,8 @@ const lifecycleTools = [
         { ...scopeOf(input.namespace), signal },
       );
       const name = created.metadata.name ?? '';
+      // Said before waiting: a sandbox may be Running by the time the wait first looks.
+      await context.progress(0, undefined, `sandbox ${name}: created`);
       return summarize(await settle(client, name, input.namespace, SandboxPhase.Running, context));
     },
   }),
