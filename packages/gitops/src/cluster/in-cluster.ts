@@ -1,0 +1,155 @@
+/**
+ * What Paddock puts into a cluster after Cilium and Argo CD run (or onto a cluster you already
+ * have): the git server and Argo CD's repository, the repository's AppProjects and
+ * ApplicationSets, and Paddock itself through `paddock install`'s applier. Kinds the API server
+ * does not serve are skipped with the reason, so the same code runs against a CRD-only test server.
+ */
+import { Buffer } from 'node:buffer';
+import { ErrorCode, isPaddockError } from '@paddock/core';
+import {
+  applyInstall,
+  detectCapabilities,
+  installManifest,
+  type KubeClient,
+  resolveValues,
+} from '@paddock/kube';
+import { ARGOCD_NAMESPACE } from './bootstrap-plan.ts';
+import { gitServerObjects, repositorySecret } from './git-server.ts';
+import type { GitopsRepository } from './gitops-repository.ts';
+import { type ApplyOutcome, applyServed, Discovery, type KubeObject } from './kube-objects.ts';
+import { type Progress, step } from './steps.ts';
+
+export type BootstrapReport = {
+  outcomes: ApplyOutcome[];
+  paddockVersion: string;
+  argocdAdminPassword?: string;
+};
+
+function summary(outcomes: readonly ApplyOutcome[]): string {
+  const applied = outcomes.filter((o) => o.result === 'applied').length;
+  const skipped = outcomes.filter((o) => o.result === 'skipped');
+  return `${applied} applied${skipped.length > 0 ? `, ${skipped.length} skipped` : ''}`;
+}
+
+function reportSkips(progress: Progress, outcomes: readonly ApplyOutcome[]) {
+  for (const o of outcomes) {
+    if (o.result === 'skipped')
+      progress({ type: 'skipped', step: `apply ${o.object}`, reason: o.reason });
+  }
+}
+
+/** Paddock by `paddock install`'s applier: the CRDs and every object of a kind the server serves. */
+export async function installPaddock(
+  kube: KubeClient,
+  options: {
+    sets?: readonly string[];
+    discovery: Discovery;
+    progress: Progress;
+    timeoutMs?: number;
+  },
+): Promise<{ version: string; outcomes: ApplyOutcome[] }> {
+  const values = resolveValues({ sets: options.sets ?? [] });
+  const manifest = installManifest(values, await detectCapabilities(kube));
+  const served: KubeObject[] = [];
+  const outcomes: ApplyOutcome[] = [];
+  for (const object of manifest.objects) {
+    const path = await options.discovery.pathOf(object);
+    const name = `${object.kind} ${object.metadata.name}`;
+    if (typeof path === 'string') {
+      served.push(object);
+      outcomes.push({ object: name, result: 'applied' });
+    } else {
+      outcomes.push({ object: name, result: 'skipped', reason: path.reason });
+    }
+  }
+  const isComplete = served.length === manifest.objects.length;
+  await applyInstall(kube, { crds: manifest.crds, objects: served }, values.name, {
+    log: () => {},
+    isWaiting: isComplete,
+    prune: true,
+    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+  });
+  reportSkips(options.progress, outcomes);
+  return { version: values.image.tag, outcomes };
+}
+
+/** Argo CD's initial admin password, when the server serves Secrets and Argo CD made it. */
+async function argocdAdminPassword(kube: KubeClient): Promise<string | undefined> {
+  try {
+    const secret = await kube.request<{ data?: { password?: string } }>(
+      'GET',
+      `/api/v1/namespaces/${ARGOCD_NAMESPACE}/secrets/argocd-initial-admin-secret`,
+    );
+    const encoded = secret.data?.password;
+    return encoded === undefined ? undefined : Buffer.from(encoded, 'base64').toString('utf8');
+  } catch (error) {
+    if (isPaddockError(error, ErrorCode.NotFound)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The in-cluster half of a bootstrap, each part a step: the repository's server (unless
+ * `repoURL` names one elsewhere) and Argo CD's repository Secret, the repository's Argo CD
+ * objects, then Paddock.
+ */
+export async function bootstrapInCluster(
+  kube: KubeClient,
+  options: {
+    repository: GitopsRepository;
+    repositoryDir: string;
+    repoURL: string;
+    isServingRepository: boolean;
+    progress: Progress;
+    paddockSets?: readonly string[];
+    timeoutMs?: number;
+  },
+): Promise<BootstrapReport> {
+  const { progress } = options;
+  const discovery = new Discovery(kube);
+  const outcomes: ApplyOutcome[] = [];
+  const apply = async (objects: KubeObject[]) => {
+    const done = await applyServed(kube, objects, { discovery });
+    reportSkips(progress, done);
+    outcomes.push(...done);
+    return done;
+  };
+  await step(
+    progress,
+    options.isServingRepository
+      ? 'serve the gitops repository to the cluster'
+      : 'register the gitops repository with argo cd',
+    () =>
+      apply([
+        ...(options.isServingRepository ? gitServerObjects() : []),
+        repositorySecret(options.repoURL),
+      ]),
+    summary,
+  );
+  await step(
+    progress,
+    'apply the repository’s appprojects and applicationsets',
+    async () =>
+      apply(await options.repository.bootstrapObjects(options.repositoryDir, options.repoURL)),
+    summary,
+  );
+  const paddock = await step(
+    progress,
+    'install paddock',
+    () =>
+      installPaddock(kube, {
+        discovery,
+        progress,
+        ...(options.paddockSets && { sets: options.paddockSets }),
+        ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+      }),
+    (r) => `version ${r.version}, ${summary(r.outcomes)}`,
+  );
+  outcomes.push(...paddock.outcomes);
+  const password = await argocdAdminPassword(kube).catch(() => undefined);
+  return {
+    outcomes,
+    paddockVersion: paddock.version,
+    ...(password !== undefined && { argocdAdminPassword: password }),
+  };
+}
