@@ -50,6 +50,21 @@ export function gitServerObjects(): KubeObject[] {
       },
     },
     {
+      // Only Argo CD's repo server reads the repository.
+      apiVersion: 'cilium.io/v2',
+      kind: 'CiliumNetworkPolicy',
+      metadata: meta,
+      spec: {
+        endpointSelector: { matchLabels: { 'app.kubernetes.io/name': 'paddock-gitops' } },
+        ingress: [
+          {
+            fromEndpoints: [{ matchLabels: { 'app.kubernetes.io/name': 'argocd-repo-server' } }],
+            toPorts: [{ ports: [{ port: '9418', protocol: 'TCP' }] }],
+          },
+        ],
+      },
+    },
+    {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: meta,

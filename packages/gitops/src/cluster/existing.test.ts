@@ -1,0 +1,230 @@
+// --existing, doctor and sync against the real test API server (CRDs only) with Argo CD's,
+// Cilium's and prometheus-operator's upstream CRDs: what it serves is applied server-side and
+// accepted; what needs core/v1, apps/v1 or a running Argo CD is skipped with the reason.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ErrorCode, isPaddockError } from '@paddock/core';
+import type { KubeClient } from '@paddock/kube';
+import type { KubeTestServer } from '@paddock/testkit';
+import { checkCluster } from './doctor.ts';
+import { bootstrapExisting } from './existing.ts';
+import { gitServerObjects } from './git-server.ts';
+import { applyServed, FIELD_MANAGER } from './kube-objects.ts';
+import { readSession } from './session.ts';
+import type { StepEvent } from './steps.ts';
+import { SYNC_OPERATION, syncApplications } from './sync.ts';
+import { startUpstreamKube, upstreamSkipReason } from './test-kube.ts';
+import { RecordingRunner } from './tool-runner.ts';
+
+const APPS = '/apis/argoproj.io/v1alpha1/namespaces/argocd/applications';
+type Listed = {
+  items: Array<{
+    metadata: { name: string; managedFields?: Array<{ manager: string }> };
+    spec?: Record<string, unknown>;
+  }>;
+};
+
+function application(name: string, wave: number) {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: {
+      name,
+      namespace: 'argocd',
+      annotations: { 'argocd.argoproj.io/sync-wave': String(wave) },
+    },
+    spec: {
+      project: 'paddock',
+      source: { repoURL: 'https://example.com/repo.git', path: name, targetRevision: 'HEAD' },
+      destination: { server: 'https://kubernetes.default.svc', namespace: name },
+    },
+  };
+}
+
+describe('an existing cluster', { skip: upstreamSkipReason ?? false }, () => {
+  const home = mkdtempSync(join(tmpdir(), 'cluster-existing-'));
+  let server: KubeTestServer;
+  let client: KubeClient;
+  const events: StepEvent[] = [];
+  const runner = new RecordingRunner();
+
+  before(async () => {
+    ({ server, client } = await startUpstreamKube());
+  });
+  after(async () => {
+    client?.close();
+    await server?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('bootstraps the repository’s AppProject and ApplicationSets and Paddock; skips what it cannot with why', async () => {
+    const session = await bootstrapExisting(
+      { home, runner, progress: (e) => events.push(e), version: '0.1.0' },
+      {
+        name: 'edge',
+        kubeconfig: server.kubeconfig,
+        repoURL: 'https://git.example.com/team/gitops.git',
+        timeoutMs: 30_000,
+      },
+    );
+    assert.equal(session.mode, 'existing');
+    assert.equal(session.state, 'running');
+    assert.deepEqual(readSession(home, 'edge'), session);
+    // Argo CD's kinds are served: no helm. Only git, for the repository.
+    assert.deepEqual(
+      runner.lines.map((l) => l.split(' ')[1]),
+      ['--version', 'init', 'add', '-c'],
+    );
+    const skipped = events.flatMap((e) => (e.type === 'skipped' ? [`${e.step}: ${e.reason}`] : []));
+    assert.ok(
+      skipped.includes('install argo cd: the cluster already serves Argo CD’s kinds'),
+      skipped.join('\n'),
+    );
+    assert.ok(
+      skipped.some((s) =>
+        /^apply Deployment paddock-server: the API server does not serve Deployment \(apps\/v1\)$/.test(
+          s,
+        ),
+      ),
+      skipped.join('\n'),
+    );
+
+    const sets = await client.request<Listed>(
+      'GET',
+      '/apis/argoproj.io/v1alpha1/namespaces/argocd/applicationsets',
+    );
+    assert.deepEqual(sets.items.map((s) => s.metadata.name).sort(), [
+      'paddock-agents',
+      'paddock-catalog',
+    ]);
+    for (const set of sets.items) {
+      assert.ok(
+        set.metadata.managedFields?.some((f) => f.manager === FIELD_MANAGER),
+        'applied server-side as paddock-cluster',
+      );
+      const generators = set.spec?.generators as Array<{ git: { repoURL: string } }>;
+      assert.equal(generators[0]?.git.repoURL, 'https://git.example.com/team/gitops.git');
+    }
+    await client.request('GET', '/apis/argoproj.io/v1alpha1/namespaces/argocd/appprojects/paddock');
+    // Paddock's CRDs and its monitoring objects (prometheus-operator's kinds are served).
+    await client.request(
+      'GET',
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/sandboxes.paddock.dev',
+    );
+    const monitors = await client.request<Listed>(
+      'GET',
+      '/apis/monitoring.coreos.com/v1/servicemonitors',
+    );
+    assert.ok(monitors.items.length > 0, 'ServiceMonitors accepted');
+  });
+
+  it('the git server’s CiliumNetworkPolicy is accepted; its core and apps objects are skipped', async () => {
+    const outcomes = await applyServed(client, gitServerObjects());
+    assert.deepEqual(
+      outcomes.map((o) => `${o.object}: ${o.result}`),
+      [
+        'Namespace argocd: skipped',
+        'Deployment paddock-gitops in argocd: skipped',
+        'CiliumNetworkPolicy paddock-gitops in argocd: applied',
+        'Service paddock-gitops in argocd: skipped',
+      ],
+    );
+    await client.request(
+      'GET',
+      '/apis/cilium.io/v2/namespaces/argocd/ciliumnetworkpolicies/paddock-gitops',
+    );
+  });
+
+  it('doctor: checks needing core/v1 or apps/v1 are skipped with why; apps report sync and health', async () => {
+    await client.request('POST', APPS, { body: application('healthy', 0) });
+    await client.request('PATCH', `${APPS}/healthy`, {
+      body: { status: { sync: { status: 'Synced' }, health: { status: 'Healthy' } } },
+      contentType: 'application/merge-patch+json',
+    });
+    await client.request('POST', APPS, { body: application('drifting', 1) });
+    const checks = await checkCluster(client);
+    const by = new Map(checks.map((c) => [c.name, c]));
+    assert.deepEqual(by.get('nodes Ready'), {
+      name: 'nodes Ready',
+      status: 'skipped',
+      detail: 'the API server does not serve nodes (core/v1)',
+    });
+    assert.equal(by.get('cilium')?.status, 'skipped');
+    assert.equal(by.get('argocd server')?.detail, 'the API server does not serve apps/v1');
+    assert.equal(by.get('app healthy')?.status, 'ok');
+    assert.equal(by.get('app drifting')?.status, 'fail');
+    assert.match(by.get('app drifting')?.fix ?? '', /Argo CD has not reconciled it yet/);
+    assert.equal(by.get('agent namespaces')?.status, 'skipped');
+    const none = await checkCluster({
+      skipped: 'no cluster: paddock cluster create NAME makes one',
+    });
+    assert.ok(none.every((c) => c.status === 'skipped' && c.detail.startsWith('no cluster')));
+  });
+
+  it('sync: sets operation tier by tier, the next tier only once the previous finished', async () => {
+    // A stand-in for Argo CD's application controller: performs each requested operation.
+    const seen: string[] = [];
+    let isRunning = true;
+    const controller = (async () => {
+      while (isRunning) {
+        const apps = await client.request<{
+          items: Array<{ metadata: { name: string }; operation?: unknown }>;
+        }>('GET', APPS);
+        for (const app of apps.items.filter((a) => a.operation !== undefined)) {
+          const others = apps.items
+            .filter((a) => a !== app && a.operation !== undefined)
+            .map((a) => a.metadata.name);
+          seen.push(`${app.metadata.name}${others.length ? ` while ${others.join(',')}` : ''}`);
+          assert.deepEqual(app.operation, SYNC_OPERATION);
+          await client.request('PATCH', `${APPS}/${app.metadata.name}`, {
+            body: {
+              operation: null,
+              status: {
+                operationState: {
+                  phase: 'Succeeded',
+                  operation: SYNC_OPERATION,
+                  startedAt: new Date().toISOString(),
+                },
+              },
+            },
+            contentType: 'application/merge-patch+json',
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    try {
+      const result = await syncApplications(client, { progress: () => {}, timeoutMs: 20_000 });
+      assert.deepEqual(result, [
+        { tier: 0, application: 'healthy', phase: 'Succeeded' },
+        { tier: 1, application: 'drifting', phase: 'Succeeded' },
+      ]);
+      assert.deepEqual(seen, ['healthy', 'drifting']);
+    } finally {
+      isRunning = false;
+      await controller;
+    }
+  });
+
+  it('sync without a running Argo CD times out naming the application; a pending operation is not replaced', async () => {
+    await assert.rejects(
+      syncApplications(client, { progress: () => {}, timeoutMs: 300, names: ['healthy'] }),
+      (e) => isPaddockError(e, ErrorCode.Timeout) && e.message.includes('healthy'),
+    );
+    const events: StepEvent[] = [];
+    const result = await syncApplications(client, {
+      progress: (e) => events.push(e),
+      isWaiting: false,
+      names: ['healthy'],
+    });
+    assert.deepEqual(result, [{ tier: 0, application: 'healthy', phase: 'Requested' }]);
+    assert.ok(
+      events.some(
+        (e) => e.type === 'skipped' && e.reason === 'another operation is already in progress',
+      ),
+    );
+  });
+});

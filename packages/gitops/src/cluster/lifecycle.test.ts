@@ -1,0 +1,268 @@
+// The lifecycle with a recording runner (no k3d, helm or container engine here): the exact k3d,
+// docker, helm and git invocations of create, start, stop, upgrade and delete; the in-cluster half
+// against the real test API server with the upstream CRDs installed.
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ErrorCode, isPaddockError } from '@paddock/core';
+import type { KubeClient } from '@paddock/kube';
+import type { KubeTestServer } from '@paddock/testkit';
+import { chooseHostPorts } from './host-ports.ts';
+import {
+  type ClusterEnv,
+  createCluster,
+  deleteCluster,
+  startCluster,
+  stopCluster,
+  upgradeCluster,
+} from './lifecycle.ts';
+import { readSession } from './session.ts';
+import type { StepEvent } from './steps.ts';
+import { startUpstreamKube, upstreamSkipReason } from './test-kube.ts';
+import { processRunner, RecordingRunner, type ScriptRule } from './tool-runner.ts';
+
+const HEALTHY_MACHINE: ScriptRule[] = [
+  { tool: 'docker', prefix: ['info'], answer: { stdout: '28.1.1\n' } },
+  { tool: 'k3d', prefix: ['version'], answer: { stdout: 'k3d version v5.8.3\n' } },
+];
+
+describe('create without a container engine', () => {
+  const home = mkdtempSync(join(tmpdir(), 'cluster-noengine-'));
+  after(() => rmSync(home, { recursive: true, force: true }));
+  const env = (runner: ClusterEnv['runner']): ClusterEnv => ({
+    home,
+    runner,
+    progress: () => {},
+    version: '0.1.0',
+  });
+
+  it('fails fast with doctor’s explanation when docker does not answer, before running k3d', async () => {
+    const runner = new RecordingRunner([
+      {
+        tool: 'docker',
+        prefix: ['info'],
+        answer: {
+          exitCode: 1,
+          stderr:
+            'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+        },
+      },
+    ]);
+    await assert.rejects(
+      createCluster(env(runner), { name: 'dev' }),
+      (e) =>
+        isPaddockError(e, ErrorCode.RuntimeUnavailable) &&
+        /container engine +no container engine answers: Cannot connect to the Docker daemon/.test(
+          e.message,
+        ) &&
+        /fix: start Docker/.test(e.message),
+    );
+    assert.deepEqual(runner.lines, [
+      'k3d version',
+      'docker --version',
+      'helm version --short',
+      'git --version',
+      'docker info --format {{.ServerVersion}}',
+    ]);
+    assert.equal(
+      existsSync(join(home, 'clusters', 'dev')),
+      false,
+      'no session for a cluster never started',
+    );
+  });
+
+  it('names each missing tool with its install hint', async () => {
+    const runner = new RecordingRunner([], { missing: ['k3d', 'docker'] });
+    await assert.rejects(createCluster(env(runner), { name: 'dev' }), (e) => {
+      assert.ok(isPaddockError(e, ErrorCode.RuntimeUnavailable));
+      assert.match(e.message, /tool k3d +not found on PATH\n +fix: install k3d \(https:\/\/k3d.io/);
+      assert.match(e.message, /tool docker +not found on PATH\n +fix: install Docker Engine/);
+      assert.match(e.message, /docker is not installed/);
+      assert.doesNotMatch(e.message, /tool helm/);
+      return true;
+    });
+  });
+
+  it('with the real runner on a machine without a container engine: fails within seconds', async (t) => {
+    const probe = await processRunner()
+      .tryRun({ tool: 'docker', args: ['info'], timeoutMs: 15_000 })
+      .catch(() => ({ exitCode: 127 }));
+    if (probe.exitCode === 0) {
+      t.skip('a container engine runs here');
+      return;
+    }
+    const started = performance.now();
+    await assert.rejects(createCluster(env(processRunner()), { name: 'dev' }), /container engine/);
+    assert.ok(performance.now() - started < 30_000);
+  });
+});
+
+describe('create, start, stop, upgrade and delete', { skip: upstreamSkipReason ?? false }, () => {
+  const home = mkdtempSync(join(tmpdir(), 'cluster-life-'));
+  let server: KubeTestServer;
+  let client: KubeClient;
+  const events: StepEvent[] = [];
+  let runner: RecordingRunner;
+  let env: ClusterEnv;
+
+  before(async () => {
+    ({ server, client } = await startUpstreamKube());
+    runner = new RecordingRunner([
+      ...HEALTHY_MACHINE,
+      // k3d writes the cluster's kubeconfig: here, the test API server's.
+      {
+        tool: 'k3d',
+        prefix: ['kubeconfig', 'write'],
+        answer: (i) => {
+          copyFileSync(server.kubeconfig, i.args[4] ?? '');
+          return {};
+        },
+      },
+    ]);
+    env = { home, runner, progress: (e) => events.push(e), version: '0.1.0' };
+  });
+  after(async () => {
+    client?.close();
+    await server?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('creates: the exact k3d, docker, helm and git invocations, then the in-cluster objects', async () => {
+    const ports = await chooseHostPorts({ wanted: { api: 26550, http: 28080, https: 28443 } });
+    const session = await createCluster(env, { name: 'dev', ports, timeoutMs: 30_000 });
+    const dir = join(home, 'clusters', 'dev');
+    const kubeconfig = join(dir, 'kubeconfig');
+    const k3s = (flag: string) => `--k3s-arg ${flag}@server:*`;
+    assert.deepEqual(runner.lines, [
+      'k3d version',
+      'docker --version',
+      'helm version --short',
+      'git --version',
+      'docker info --format {{.ServerVersion}}',
+      'git init --initial-branch=main',
+      'git add --all',
+      'git -c user.name=paddock -c user.email=paddock@localhost commit --message cluster dev: initial repository',
+      [
+        'k3d cluster create dev --servers 1 --agents 0 --image rancher/k3s:v1.34.2-k3s1',
+        `--api-port 127.0.0.1:${ports.api}`,
+        `--port 127.0.0.1:${ports.http}:80@loadbalancer --port 127.0.0.1:${ports.https}:443@loadbalancer`,
+        k3s('--flannel-backend=none'),
+        k3s('--disable-kube-proxy'),
+        k3s('--disable-network-policy'),
+        k3s('--disable=traefik'),
+        k3s('--disable=servicelb'),
+        `--volume ${dir}/gitops:/var/lib/paddock/gitops@server:0`,
+        '--kubeconfig-update-default=false --kubeconfig-switch-context=false --wait --timeout 300s',
+      ].join(' '),
+      `k3d kubeconfig write dev --output ${kubeconfig} --overwrite`,
+      'docker exec k3d-dev-server-0 sh -c mount bpffs /sys/fs/bpf -t bpf && mount --make-shared /sys/fs/bpf',
+      'docker exec k3d-dev-server-0 sh -c mkdir -p /run/cilium/cgroupv2 && mount -t cgroup2 none /run/cilium/cgroupv2 && mount --make-shared /run/cilium/cgroupv2/',
+      [
+        'helm upgrade --install cilium cilium --repo https://helm.cilium.io/ --version 1.19.5',
+        `--namespace kube-system --create-namespace --kubeconfig ${kubeconfig}`,
+        '--set kubeProxyReplacement=true --set k8sServiceHost=k3d-dev-server-0 --set k8sServicePort=6443',
+        '--set ipam.mode=kubernetes --set operator.replicas=1',
+        '--set hubble.enabled=true --set hubble.relay.enabled=true --set hubble.ui.enabled=true',
+        '--wait --timeout 10m',
+      ].join(' '),
+      [
+        'helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 9.5.4',
+        `--namespace argocd --create-namespace --kubeconfig ${kubeconfig}`,
+        '--set dex.enabled=false --set configs.params.server\\.insecure=true --set applicationSet.replicas=1',
+        '--wait --timeout 10m',
+      ].join(' '),
+    ]);
+    assert.equal(session.state, 'running');
+    assert.deepEqual(session.ports, ports);
+    assert.deepEqual(readSession(home, 'dev'), session);
+    assert.deepEqual(session.bootstrap, {
+      version: '0.1.0',
+      cilium: '1.19.5',
+      argocd: '9.5.4',
+      paddock: '0.1.0',
+    });
+    assert.equal(session.urls.api, `https://127.0.0.1:${ports.api}`);
+
+    // The repository's Argo CD objects reached the API server; core/v1 and apps/v1 were skipped.
+    const sets = await client.request<{ items: Array<{ metadata: { name: string } }> }>(
+      'GET',
+      '/apis/argoproj.io/v1alpha1/namespaces/argocd/applicationsets',
+    );
+    assert.deepEqual(sets.items.map((s) => s.metadata.name).sort(), [
+      'paddock-agents',
+      'paddock-catalog',
+    ]);
+    await client.request('GET', '/apis/argoproj.io/v1alpha1/namespaces/argocd/appprojects/paddock');
+    const skipped = events
+      .filter((e) => e.type === 'skipped')
+      .map((e) => (e.type === 'skipped' ? `${e.step}: ${e.reason}` : ''));
+    assert.ok(
+      skipped.includes(
+        'apply Deployment paddock-gitops in argocd: the API server does not serve Deployment (apps/v1)',
+      ),
+      skipped.join('\n'),
+    );
+    assert.ok(
+      skipped.includes(
+        'apply Secret paddock-gitops-repository in argocd: the API server does not serve Secret (v1)',
+      ),
+    );
+    // Every step reported with its duration.
+    const done = events.filter((e) => e.type === 'done').map((e) => e.step);
+    for (const name of [
+      'check tools and container engine',
+      'choose host ports',
+      'create the k3d cluster',
+      'install cilium 1.19.5 with hubble',
+      'install argo cd (chart 9.5.4)',
+      'install paddock',
+    ]) {
+      assert.ok(done.includes(name), `${name} in ${done.join(', ')}`);
+    }
+  });
+
+  it('refuses to create a cluster that exists', async () => {
+    await assert.rejects(createCluster(env, { name: 'dev' }), (e) =>
+      isPaddockError(e, ErrorCode.AlreadyExists),
+    );
+  });
+
+  it('stops and starts through k3d, recording the state', async () => {
+    runner.invocations.length = 0;
+    assert.equal((await stopCluster(env, 'dev')).state, 'stopped');
+    assert.equal(readSession(home, 'dev').state, 'stopped');
+    assert.equal((await startCluster(env, 'dev')).state, 'running');
+    assert.deepEqual(runner.lines, [
+      'k3d cluster stop dev',
+      'k3d cluster start dev --wait --timeout 300s',
+    ]);
+  });
+
+  it('upgrades cilium and argocd with helm at the pinned versions, paddock with its applier', async () => {
+    runner.invocations.length = 0;
+    const kubeconfig = join(home, 'clusters', 'dev', 'kubeconfig');
+    const session = await upgradeCluster(env, 'dev', ['cilium', 'argocd', 'paddock']);
+    assert.deepEqual(
+      runner.lines.map((l) => l.split(' --set ')[0]),
+      [
+        `helm upgrade --install cilium cilium --repo https://helm.cilium.io/ --version 1.19.5 --namespace kube-system --create-namespace --kubeconfig ${kubeconfig}`,
+        `helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 9.5.4 --namespace argocd --create-namespace --kubeconfig ${kubeconfig}`,
+      ],
+    );
+    assert.equal(session.bootstrap.paddock, '0.1.0');
+    runner.invocations.length = 0;
+    await upgradeCluster(env, 'dev', ['argocd']);
+    assert.equal(runner.lines.length, 1);
+    assert.match(runner.lines[0] ?? '', /^helm upgrade --install argocd argo-cd /);
+  });
+
+  it('deletes the k3d cluster and the cluster’s folder', async () => {
+    runner.invocations.length = 0;
+    await deleteCluster(env, 'dev');
+    assert.deepEqual(runner.lines, ['k3d cluster delete dev']);
+    assert.equal(existsSync(join(home, 'clusters', 'dev')), false);
+    await assert.rejects(deleteCluster(env, 'dev'), (e) => isPaddockError(e, ErrorCode.NotFound));
+  });
+});
