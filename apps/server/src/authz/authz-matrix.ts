@@ -52,6 +52,16 @@ const adminOnly = (status: 200 | 201): Row => ({
     anonymous: UNAUTHENTICATED,
   },
 });
+/** The cluster views: users are refused; an admin reaches them, on a server without Kubernetes to say so. */
+const clusterView = (): Row => ({
+  expect: {
+    owner: FORBIDDEN,
+    other: FORBIDDEN,
+    shared: FORBIDDEN,
+    admin: { status: 503, code: 'runtime_unavailable' },
+    anonymous: UNAUTHENTICATED,
+  },
+});
 /** Using alice's sandbox: she, carol (shared with) and admins; bob does not see it. */
 const use = (status: 101 | 200 | 201 | 204): Row => ({
   expect: {
@@ -188,6 +198,14 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Row>> = {
   getHealth: open(200),
   getReadiness: open(200),
   getMetrics: open(200),
+
+  // Views of the cluster: admins only; this server runs on no cluster, so an admin hears that.
+  getClusterInfo: anyone(200),
+  listClusterNamespaces: clusterView(),
+  listClusterPods: clusterView(),
+  listClusterServices: clusterView(),
+  listClusterEvents: clusterView(),
+  getClusterPodLogs: clusterView(),
 };
 
 /**

@@ -245,4 +245,10 @@ export const AUTHZ_REQUESTS: Readonly<Record<string, Request>> = {
   getHealth: NONE,
   getReadiness: NONE,
   getMetrics: NONE,
+  getClusterInfo: NONE,
+  listClusterNamespaces: NONE,
+  listClusterPods: NONE,
+  listClusterServices: NONE,
+  listClusterEvents: NONE,
+  getClusterPodLogs: named(() => 'some-pod'),
 };
