@@ -54,6 +54,9 @@ export const FLAG_SPEC = {
   'dry-run': { type: 'boolean' },
   kubeconfig: { type: 'string' },
   purge: { type: 'boolean' },
+  existing: { type: 'boolean' },
+  'repo-url': { type: 'string' },
+  'cluster-name': { type: 'string' },
 } as const;
 export type FlagName = keyof typeof FLAG_SPEC;
 

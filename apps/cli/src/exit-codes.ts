@@ -72,12 +72,14 @@ export function exitCodeFor(code: ErrorCode): ExitCode {
 
 /**
  * What to try next, per code; undefined when the message says it all. `details.url` (the client's,
- * when it could not connect) names the server in the hint.
+ * when it could not connect) names the server in the hint; `details.hint` (an error that knows
+ * better, such as a missing tool's install hint) replaces the code's.
  */
 export function hintFor(
   code: ErrorCode,
   details: Readonly<Record<string, unknown>> = {},
 ): string | undefined {
+  if (typeof details.hint === 'string') return details.hint;
   switch (code) {
     case ErrorCode.ValidationFailed:
       return 'see paddock --help, or paddock COMMAND --help';

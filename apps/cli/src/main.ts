@@ -8,8 +8,10 @@ import { foreignFlags, parseInvocation, resolveSettings, usageError } from './cl
 import type { Command, Io } from './command.ts';
 import { agentCommands } from './commands/agent.ts';
 import { apikeyCommands } from './commands/apikey.ts';
+import { appCommands } from './commands/app.ts';
 import { applyCommand } from './commands/apply.ts';
 import { auditCommand } from './commands/audit.ts';
+import { clusterCommands } from './commands/cluster.ts';
 import { completionCommand } from './commands/completion.ts';
 import { contextCommands } from './commands/context.ts';
 import { credentialsCommands } from './commands/credentials.ts';
@@ -57,6 +59,8 @@ const COMMANDS: readonly Command[] = [
   doctorCommand,
   mcpServeCommand,
   ...installCommands,
+  ...clusterCommands,
+  ...appCommands,
   completionCommand(() => COMMANDS),
 ];
 
@@ -68,6 +72,8 @@ Usage:
   paddock server --kubeconfig FILE|--in-cluster     the API, web UI and gateway for a cluster
   paddock install [--values FILE] [--set K=V] [--dry-run]  install Paddock on a cluster (upgrade: install upgrade)
   paddock uninstall [--purge]                      remove it (CRDs and data stay unless --purge)
+  paddock cluster create|delete|start|stop|list|info|doctor|upgrade|sync  a GitOps-managed cluster for agents (k3d, Cilium, Argo CD)
+  paddock app status|sync [NAME]                   the cluster's Argo CD Applications
   paddock sandbox list|get|create|delete|exec      manage sandboxes
   paddock sandbox stop|start|logs|events NAME      stop, start and watch a sandbox
   paddock sandbox shell NAME                       an interactive shell in a sandbox
@@ -137,7 +143,7 @@ function findCommand(positionals: readonly string[]): Command | undefined {
 function groupHelp(noun: string): string | undefined {
   const verbs = COMMANDS.filter((c) => c.path.length > 1 && c.path[0] === noun);
   if (verbs.length === 0) return undefined;
-  return `Usage: paddock ${noun} ${verbs.map((c) => c.path[1]).join('|')} …\n\n${verbs
+  return `Usage: paddock ${noun} ${[...new Set(verbs.map((c) => c.path[1]))].join('|')} …\n\n${verbs
     .map((c) => c.help.split('\n')[0])
     .join('\n')}\n\nRun paddock ${noun} VERB --help for details and an example.\n`;
 }

@@ -95,7 +95,10 @@ export async function preflight(runner: ToolRunner): Promise<ClusterCheck[]> {
     throw new PaddockError(
       ErrorCode.RuntimeUnavailable,
       `cannot create a k3d cluster on this machine:\n${formatClusterChecks(failed)}(paddock cluster doctor runs every check)`,
-      { checks: failed.map((c) => ({ name: c.name, detail: c.detail, fix: c.fix ?? '' })) },
+      {
+        checks: failed.map((c) => ({ name: c.name, detail: c.detail, fix: c.fix ?? '' })),
+        hint: 'paddock cluster doctor runs every check; paddock cluster create NAME --existing bootstraps a cluster you already have',
+      },
     );
   }
   return checks;

@@ -95,10 +95,10 @@ export function processRunner(): ToolRunner {
       }, invocation.timeoutMs ?? 600_000);
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
       });
-      child.stderr.on('data', (chunk: Buffer) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
       });
       child.on('error', (error: NodeJS.ErrnoException) => {

@@ -1,0 +1,140 @@
+// paddock cluster … and paddock app … through the real CLI: lists and info from session.yaml in
+// table, json and yaml; create where no container engine runs fails at once with doctor's
+// explanation; doctor skips the cluster checks without a cluster; commands waiting for another
+// part of issue 20 say so.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { processRunner, type Session, writeSession } from '@paddock/gitops';
+import { parse } from 'yaml';
+import { runCli } from '../test-cli.ts';
+
+const home = mkdtempSync(join(tmpdir(), 'cli-cluster-'));
+const env = { ...process.env, NO_COLOR: '1', PADDOCK_HOME: home };
+const session: Session = {
+  apiVersion: 'paddock.dev/v1alpha1',
+  kind: 'ClusterSession',
+  name: 'dev',
+  mode: 'k3d',
+  state: 'stopped',
+  createdAt: '2026-12-06T10:00:00.000Z',
+  updatedAt: '2026-12-06T10:05:00.000Z',
+  nodeCount: 1,
+  kubeconfig: join(home, 'clusters', 'dev', 'kubeconfig'),
+  ports: { api: 6551, http: 8080, https: 8443 },
+  urls: { api: 'https://127.0.0.1:6551', argocd: 'http://argocd.localhost:8080' },
+  credentials: { argocdAdminPassword: 'pw' },
+  bootstrap: { version: '0.1.0', cilium: '1.19.5', argocd: '9.5.4', paddock: '0.1.0' },
+};
+
+describe('paddock cluster', () => {
+  after(() => rmSync(home, { recursive: true, force: true }));
+
+  it('list says there is none, then lists sessions as a table, json and yaml', async () => {
+    const empty = await runCli(['cluster', 'list'], { env });
+    assert.equal(empty.code, 0, empty.stderr);
+    assert.equal(empty.stdout, 'No clusters (paddock cluster create makes one).\n');
+    writeSession(home, session);
+    const table = await runCli(['cluster', 'list'], { env });
+    assert.match(
+      table.stdout,
+      /^NAME +STATE +MODE +NODES +API +ARGO CD +CREATED\ndev +stopped +k3d +1 +https:\/\/127\.0\.0\.1:6551 /,
+    );
+    const json = JSON.parse((await runCli(['cluster', 'list', '-o', 'json'], { env })).stdout);
+    assert.deepEqual(json, { items: [session] });
+    assert.deepEqual(parse((await runCli(['cluster', 'list', '-o', 'yaml'], { env })).stdout), {
+      items: [session],
+    });
+  });
+
+  it('info prints the session; -o yaml the whole of it', async () => {
+    const info = await runCli(['cluster', 'info', 'dev'], { env });
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stdout, /^state: +stopped$/m);
+    assert.match(info.stdout, /^ports: +api 6551, http 8080, https 8443$/m);
+    assert.doesNotMatch(info.stdout, /pw/);
+    assert.deepEqual(
+      parse((await runCli(['cluster', 'info', 'dev', '-o', 'yaml'], { env })).stdout),
+      session,
+    );
+    const missing = await runCli(['cluster', 'info', 'nope'], { env });
+    assert.equal(missing.code === 0, false);
+    assert.match(missing.stderr, /no cluster named "nope"/);
+  });
+
+  it('create fails at once with doctor’s explanation where no container engine runs', async (t) => {
+    const probe = await processRunner()
+      .tryRun({ tool: 'docker', args: ['info'], timeoutMs: 15_000 })
+      .catch(() => ({ exitCode: 127 }));
+    if (probe.exitCode === 0) {
+      t.skip('a container engine runs here');
+      return;
+    }
+    const result = await runCli(['cluster', 'create', 'fresh'], { env });
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /cannot create a k3d cluster on this machine:/);
+    assert.match(
+      result.stderr,
+      /FAIL container engine +(docker is not installed|no container engine answers)/,
+    );
+    assert.match(result.stderr, /fix: .*--existing/);
+    assert.match(result.stderr, /hint: paddock cluster doctor runs every check/);
+  });
+
+  it('doctor reports the machine and skips the cluster checks, saying why', async () => {
+    const result = await runCli(['cluster', 'doctor', 'ghost'], { env });
+    assert.match(result.stdout, /^(ok {2}|FAIL) tool k3d /m);
+    assert.match(
+      result.stdout,
+      /^skip nodes Ready +skipped: no cluster named ghost \(paddock cluster create ghost\)$/m,
+    );
+    assert.match(result.stdout, /^skip agent namespaces +skipped: no cluster named ghost/m);
+    const stopped = await runCli(['cluster', 'doctor', 'dev'], { env });
+    assert.match(
+      stopped.stdout,
+      /skip cilium +skipped: cluster dev is stopped \(paddock cluster start dev\)/,
+    );
+  });
+
+  it('refuses flags of --existing without it, and unknown upgrade targets', async () => {
+    const create = await runCli(
+      ['cluster', 'create', 'x', '--repo-url', 'https://example.com/r.git'],
+      { env },
+    );
+    assert.match(create.stderr, /--repo-url: only with --existing/);
+    const upgrade = await runCli(['cluster', 'upgrade', 'dev', 'traefik'], { env });
+    assert.match(upgrade.stderr, /traefik: not one of cilium, argocd, paddock/);
+  });
+
+  it('commands waiting for another part of issue 20 say so', async () => {
+    for (const args of [
+      ['app', 'enable', 'litellm'],
+      ['cluster', 'agent', 'create', 'team-a'],
+      ['cluster', 'snapshot', 'list'],
+    ]) {
+      const result = await runCli(args, { env });
+      assert.notEqual(result.code, 0);
+      assert.match(
+        result.stderr,
+        new RegExp(`paddock ${args.slice(0, -1).join(' ')}|paddock ${args.join(' ')}`),
+      );
+      assert.match(result.stderr, /is not available yet: it needs .*\(issue 20\)/);
+    }
+  });
+
+  it('help: the group lists each verb once; each command has an example', async () => {
+    const group = await runCli(['cluster', '--help'], { env });
+    assert.match(
+      group.stdout,
+      /^Usage: paddock cluster create\|delete\|start\|stop\|list\|info\|doctor\|upgrade\|sync\|agent\|snapshot …/,
+    );
+    const help = await runCli(['cluster', 'create', '--help'], { env });
+    assert.match(
+      help.stdout,
+      /flannel, kube-proxy, the network policy controller, traefik and servicelb/,
+    );
+    assert.match(help.stdout, /Example:\n {2}paddock cluster create\n/);
+  });
+});
