@@ -49,7 +49,7 @@ describe('an existing cluster', { skip: upstreamSkipReason ?? false }, () => {
   let server: KubeTestServer;
   let client: KubeClient;
   const events: StepEvent[] = [];
-  const runner = new RecordingRunner();
+  const runner = new RecordingRunner([], { passThrough: ['git'] });
 
   before(async () => {
     ({ server, client } = await startUpstreamKube());
@@ -75,8 +75,15 @@ describe('an existing cluster', { skip: upstreamSkipReason ?? false }, () => {
     assert.deepEqual(readSession(home, 'edge'), session);
     // Argo CD's kinds are served: no helm. Only git, for the repository.
     assert.deepEqual(
-      runner.lines.map((l) => l.split(' ')[1]),
-      ['--version', 'init', 'add', '-c'],
+      runner.lines.map((l) => l.replace(/^git (-c \S+ )*/, 'git ')),
+      [
+        'git --version',
+        'git init --quiet --initial-branch=main',
+        'git add --all',
+        'git diff --cached --quiet',
+        'git commit --quiet --no-verify -m init: gitops repository',
+        'git rev-parse HEAD',
+      ],
     );
     const skipped = events.flatMap((e) => (e.type === 'skipped' ? [`${e.step}: ${e.reason}`] : []));
     assert.ok(
@@ -98,6 +105,7 @@ describe('an existing cluster', { skip: upstreamSkipReason ?? false }, () => {
     );
     assert.deepEqual(sets.items.map((s) => s.metadata.name).sort(), [
       'paddock-agents',
+      'paddock-apps',
       'paddock-catalog',
     ]);
     for (const set of sets.items) {

@@ -12,7 +12,7 @@ import { KubeClient } from '@paddock/kube';
 import { BOOTSTRAP_VERSIONS, helmArgocd } from './bootstrap-plan.ts';
 import { checkTools } from './doctor.ts';
 import { IN_CLUSTER_REPO_URL } from './git-server.ts';
-import { initialRepository } from './gitops-repository.ts';
+import { gitopsRepository } from './gitops-repository.ts';
 import { bootstrapInCluster } from './in-cluster.ts';
 import { Discovery } from './kube-objects.ts';
 import { type ClusterEnv, repositoryDir } from './lifecycle.ts';
@@ -78,12 +78,15 @@ export async function bootstrapExisting(
     bootstrap: { version: env.version },
   };
   writeSession(home, session);
-  const repository = env.repository ?? initialRepository(env.runner);
+  const repository = env.repository ?? gitopsRepository(env.runner);
   const repoDir = repositoryDir(home, name);
   try {
     session = { ...session, nodeCount: (await nodeCount(kube)) ?? 0 };
     await step(progress, 'create the gitops repository', () =>
-      repository.ensure(repoDir, { cluster: name }),
+      repository.ensure(repoDir, {
+        cluster: name,
+        repoURL: options.repoURL ?? IN_CLUSTER_REPO_URL,
+      }),
     );
     const discovery = new Discovery(kube);
     if ((await discovery.resource('argoproj.io/v1alpha1', 'Application')) !== undefined) {

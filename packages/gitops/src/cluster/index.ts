@@ -21,7 +21,7 @@ export {
 } from './doctor.ts';
 export { bootstrapExisting } from './existing.ts';
 export { gitServerObjects, IN_CLUSTER_REPO_URL, repositorySecret } from './git-server.ts';
-export { type GitopsRepository, initialRepository } from './gitops-repository.ts';
+export { type GitopsRepository, gitopsRepository } from './gitops-repository.ts';
 export { chooseHostPorts, DEFAULT_PORTS, type HostPorts, isPortFree } from './host-ports.ts';
 export { type ApplyOutcome, applyServed, Discovery, type KubeObject } from './kube-objects.ts';
 export {

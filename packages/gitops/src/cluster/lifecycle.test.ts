@@ -23,6 +23,12 @@ import type { StepEvent } from './steps.ts';
 import { startUpstreamKube, upstreamSkipReason } from './test-kube.ts';
 import { processRunner, RecordingRunner, type ScriptRule } from './tool-runner.ts';
 
+// git as the repository runs it: independent of the user's configuration.
+const GIT = [
+  'git -c user.name=paddock -c user.email=paddock@localhost -c commit.gpgsign=false -c tag.gpgsign=false',
+  '-c core.hooksPath=/dev/null -c core.autocrlf=false -c init.defaultBranch=main',
+].join(' ');
+
 const HEALTHY_MACHINE: ScriptRule[] = [
   { tool: 'docker', prefix: ['info'], answer: { stdout: '28.1.1\n' } },
   { tool: 'k3d', prefix: ['version'], answer: { stdout: 'k3d version v5.8.3\n' } },
@@ -109,18 +115,21 @@ describe('create, start, stop, upgrade and delete', { skip: upstreamSkipReason ?
 
   before(async () => {
     ({ server, client } = await startUpstreamKube());
-    runner = new RecordingRunner([
-      ...HEALTHY_MACHINE,
-      // k3d writes the cluster's kubeconfig: here, the test API server's.
-      {
-        tool: 'k3d',
-        prefix: ['kubeconfig', 'write'],
-        answer: (i) => {
-          copyFileSync(server.kubeconfig, i.args[4] ?? '');
-          return {};
+    runner = new RecordingRunner(
+      [
+        ...HEALTHY_MACHINE,
+        // k3d writes the cluster's kubeconfig: here, the test API server's.
+        {
+          tool: 'k3d',
+          prefix: ['kubeconfig', 'write'],
+          answer: (i) => {
+            copyFileSync(server.kubeconfig, i.args[4] ?? '');
+            return {};
+          },
         },
-      },
-    ]);
+      ],
+      { passThrough: ['git'] },
+    );
     env = { home, runner, progress: (e) => events.push(e), version: '0.1.0' };
   });
   after(async () => {
@@ -141,9 +150,13 @@ describe('create, start, stop, upgrade and delete', { skip: upstreamSkipReason ?
       'helm version --short',
       'git --version',
       'docker info --format {{.ServerVersion}}',
-      'git init --initial-branch=main',
-      'git add --all',
-      'git -c user.name=paddock -c user.email=paddock@localhost commit --message cluster dev: initial repository',
+      ...[
+        'init --quiet --initial-branch=main',
+        'add --all',
+        'diff --cached --quiet',
+        'commit --quiet --no-verify -m init: gitops repository',
+        'rev-parse HEAD',
+      ].map((args) => `${GIT} ${args}`),
       [
         'k3d cluster create dev --servers 1 --agents 0 --image rancher/k3s:v1.34.2-k3s1',
         `--api-port 127.0.0.1:${ports.api}`,
@@ -192,6 +205,7 @@ describe('create, start, stop, upgrade and delete', { skip: upstreamSkipReason ?
     );
     assert.deepEqual(sets.items.map((s) => s.metadata.name).sort(), [
       'paddock-agents',
+      'paddock-apps',
       'paddock-catalog',
     ]);
     await client.request('GET', '/apis/argoproj.io/v1alpha1/namespaces/argocd/appprojects/paddock');

@@ -28,7 +28,7 @@ import {
   formatClusterChecks,
 } from './doctor.ts';
 import { IN_CLUSTER_REPO_URL } from './git-server.ts';
-import { type GitopsRepository, initialRepository } from './gitops-repository.ts';
+import { type GitopsRepository, gitopsRepository } from './gitops-repository.ts';
 import { chooseHostPorts, DEFAULT_PORTS, type HostPorts } from './host-ports.ts';
 import { bootstrapInCluster, installPaddock } from './in-cluster.ts';
 import { Discovery } from './kube-objects.ts';
@@ -51,7 +51,7 @@ export type ClusterEnv = {
   home: string;
   runner: ToolRunner;
   progress: Progress;
-  /** The GitOps repository (src/repo); default the stand-in `initialRepository`. */
+  /** The GitOps repository (default src/repo's, its git run by `runner`). */
   repository?: GitopsRepository;
   /** Opens a client for a kubeconfig (default `KubeClient.fromKubeconfig`). */
   connect?: (kubeconfig: string) => Promise<KubeClient>;
@@ -63,7 +63,7 @@ export type ClusterEnv = {
 const connectDefault = (kubeconfig: string) =>
   KubeClient.fromKubeconfig(kubeconfig, { userAgent: 'paddock-cluster' });
 const nowOf = (env: ClusterEnv) => (env.now ?? (() => new Date()))().toISOString();
-const repositoryOf = (env: ClusterEnv) => env.repository ?? initialRepository(env.runner);
+const repositoryOf = (env: ClusterEnv) => env.repository ?? gitopsRepository(env.runner);
 
 export function repositoryDir(home: string, name: string): string {
   return join(clusterDir(home, name), 'gitops');
@@ -186,7 +186,7 @@ export async function createCluster(env: ClusterEnv, options: CreateOptions): Pr
   const repoDir = repositoryDir(home, name);
   try {
     await step(progress, 'create the gitops repository', () =>
-      repository.ensure(repoDir, { cluster: name }),
+      repository.ensure(repoDir, { cluster: name, repoURL: IN_CLUSTER_REPO_URL }),
     );
     await step(progress, 'create the k3d cluster', () =>
       runCommand(env, k3dCreate({ name, ports, repositoryDir: repoDir })),

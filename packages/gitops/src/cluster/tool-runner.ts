@@ -140,18 +140,25 @@ export type ScriptRule = {
 
 /**
  * Records every invocation in order and answers from the script: the first rule whose tool and
- * argv prefix match; an invocation no rule matches answers exit 0 with no output. Tools in
- * `missing` fail as a missing program would.
+ * argv prefix match; an invocation no rule matches answers exit 0 with no output, unless its tool
+ * is in `passThrough` (then the real program runs, still recorded). Tools in `missing` fail as a
+ * missing program would.
  */
 export class RecordingRunner implements ToolRunner {
   readonly invocations: ToolInvocation[] = [];
   readonly #rules: ScriptRule[];
   readonly #missing: ReadonlySet<Tool>;
+  readonly #passThrough: ReadonlySet<Tool>;
+  readonly #real = processRunner();
   readonly run: (invocation: ToolInvocation) => Promise<ToolResult>;
 
-  constructor(rules: ScriptRule[] = [], options: { missing?: readonly Tool[] } = {}) {
+  constructor(
+    rules: ScriptRule[] = [],
+    options: { missing?: readonly Tool[]; passThrough?: readonly Tool[] } = {},
+  ) {
     this.#rules = rules;
     this.#missing = new Set(options.missing ?? []);
+    this.#passThrough = new Set(options.passThrough ?? []);
     this.run = checked(this);
   }
 
@@ -168,6 +175,9 @@ export class RecordingRunner implements ToolRunner {
         r.tool === invocation.tool &&
         (r.prefix ?? []).every((word, index) => invocation.args[index] === word),
     );
+    if (rule === undefined && this.#passThrough.has(invocation.tool)) {
+      return this.#real.tryRun(invocation);
+    }
     const answer =
       rule === undefined
         ? {}
