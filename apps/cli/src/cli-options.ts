@@ -57,6 +57,8 @@ export const FLAG_SPEC = {
   existing: { type: 'boolean' },
   'repo-url': { type: 'string' },
   'cluster-name': { type: 'string' },
+  profile: { type: 'string' },
+  force: { type: 'boolean' },
 } as const;
 export type FlagName = keyof typeof FLAG_SPEC;
 

@@ -1,13 +1,24 @@
-import { ARGOCD_NAMESPACE, type Session, syncApplications } from '@paddock/gitops';
+import {
+  ARGOCD_NAMESPACE,
+  type Catalog,
+  CustomAppInput,
+  catalogOf,
+  DEFAULT_CATALOG,
+  disable,
+  enable,
+  type GitopsRepo,
+  parseProfiles,
+  profileEntries,
+  type Session,
+  syncApplications,
+} from '@paddock/gitops';
 import { KubeClient } from '@paddock/kube';
 import { usageError } from '../cli-options.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { formatList } from '../output.ts';
-import { pending, REPO_API } from './cluster.ts';
+import { pending } from './cluster.ts';
+import { repoOf, setsOf, valuesFileOf } from './cluster-repo.ts';
 import { clusterEnv, targetCluster, timeoutMsOf } from './cluster-support.ts';
-
-const CATALOG_API =
-  "the catalog's API (src/catalog of @paddock/gitops) and the GitOps repository's";
 
 type Application = {
   metadata: { name: string; annotations?: Record<string, string> };
@@ -112,29 +123,206 @@ Example:
     }),
 };
 
+const catalogOfRepo = async (repo: GitopsRepo): Promise<Catalog> => {
+  const entries = await repo.readCatalog();
+  return entries.length === 0 ? DEFAULT_CATALOG : catalogOf(entries);
+};
+
+function commitLine(result: { committed: boolean; message: string; sha: string }): string {
+  return result.committed
+    ? `${result.message} (commit ${result.sha.slice(0, 12)})\n`
+    : 'nothing to change\n';
+}
+
+type AppRow = {
+  name: string;
+  source: 'catalog' | 'custom';
+  category: string;
+  tier: string;
+  enabled: boolean;
+  namespace: string;
+  chart: string;
+};
+
+const listCommand: Command = {
+  path: ['app', 'list'],
+  flags: ['home', 'cluster-name'],
+  help: `Usage: paddock app list [--cluster-name CLUSTER] [-o table|json|yaml|name]
+
+The catalog's entries (enabled or not) and the custom apps of the cluster's GitOps repository.
+
+Example:
+  paddock app list
+`,
+  async run(context) {
+    const repo = repoOf(context);
+    const catalog = await catalogOfRepo(repo);
+    const items: AppRow[] = [
+      ...catalog.entries.map((e) => ({
+        name: e.name,
+        source: 'catalog' as const,
+        category: e.category,
+        tier: String(e.tier),
+        enabled: e.enabled,
+        namespace: e.namespace,
+        chart: `${e.chart ?? ''}@${e.targetRevision}`,
+      })),
+      ...(await repo.listApps()).map((a) => ({
+        name: a.name,
+        source: 'custom' as const,
+        category: '',
+        tier: '',
+        enabled: a.enabled,
+        namespace: a.namespace,
+        chart: `${a.source.chart || a.source.path}@${a.source.targetRevision}`,
+      })),
+    ];
+    context.io.stdout(
+      formatList(
+        { items },
+        {
+          format: context.settings.output,
+          nameOf: (a) => `app/${a.name}`,
+          empty: 'No apps.\n',
+          columns: [
+            { header: 'NAME', value: (a) => a.name },
+            { header: 'SOURCE', value: (a) => a.source },
+            { header: 'CATEGORY', value: (a) => a.category },
+            { header: 'TIER', value: (a) => a.tier },
+            { header: 'ENABLED', value: (a) => String(a.enabled) },
+            { header: 'NAMESPACE', value: (a) => a.namespace },
+            { header: 'CHART', value: (a) => a.chart },
+          ],
+        },
+      ),
+    );
+    return 0;
+  },
+};
+
+const enableCommand: Command = {
+  path: ['app', 'enable'],
+  flags: ['home', 'cluster-name', 'profile'],
+  help: `Usage: paddock app enable [NAME…] [--profile P[,P…]] [--cluster-name CLUSTER]
+
+Enables catalog entries, what they depend on (transitively) and the entries of the profiles
+(agent-minimal, agent-dev, agent-safe, agent-full, rag; a list is their union) in one commit;
+Argo CD rolls them out tier by tier. A custom app's name enables that app.
+
+Example:
+  paddock app enable --profile agent-minimal
+  paddock app enable litellm langfuse
+`,
+  async run(context) {
+    const repo = repoOf(context);
+    const catalog = await catalogOfRepo(repo);
+    const profiles =
+      context.invocation.flags.profile === undefined
+        ? []
+        : parseProfiles(context.invocation.flags.profile);
+    const custom = context.args.filter((n) => !catalog.byName.has(n));
+    const names = [
+      ...context.args.filter((n) => catalog.byName.has(n)),
+      ...profileEntries(profiles),
+    ];
+    if (names.length === 0 && custom.length === 0)
+      throw usageError([{ path: 'NAME', message: 'name an app or give --profile' }]);
+    for (const name of custom) context.io.stdout(commitLine(await repo.enableApp(name)));
+    if (names.length > 0) {
+      const result = enable(catalog, names);
+      const asked = [...new Set(names)];
+      const pulled = result.enabled.filter((n) => !asked.includes(n));
+      const message = `catalog: enable ${profiles.length > 0 ? `profile ${profiles.join(',')}` : asked.join(', ')}${pulled.length > 0 ? ` (+ ${pulled.join(', ')})` : ''}`;
+      context.io.stdout(commitLine(await repo.writeCatalog(result.catalog.entries, { message })));
+    }
+    return 0;
+  },
+};
+
+const disableCommand: Command = {
+  path: ['app', 'disable'],
+  flags: ['home', 'cluster-name', 'force'],
+  help: `Usage: paddock app disable NAME… [--force] [--cluster-name CLUSTER]
+
+Disables catalog entries (or custom apps) in one commit; Argo CD removes them. Refused while an
+enabled entry depends on one, naming it, unless --force.
+
+Example:
+  paddock app disable langfuse
+`,
+  async run(context) {
+    if (context.args.length === 0)
+      throw usageError([{ path: 'NAME', message: 'name at least one app' }]);
+    const repo = repoOf(context);
+    const catalog = await catalogOfRepo(repo);
+    const custom = context.args.filter((n) => !catalog.byName.has(n));
+    const names = context.args.filter((n) => catalog.byName.has(n));
+    for (const name of custom) context.io.stdout(commitLine(await repo.disableApp(name)));
+    if (names.length > 0) {
+      const result = disable(catalog, names, { force: context.invocation.flags.force === true });
+      context.io.stdout(
+        commitLine(
+          await repo.writeCatalog(result.catalog.entries, {
+            message: `catalog: disable ${names.join(', ')}`,
+          }),
+        ),
+      );
+    }
+    return 0;
+  },
+};
+
+const addCommand: Command = {
+  path: ['app', 'add'],
+  flags: ['home', 'cluster-name', 'set', 'values'],
+  help: `Usage: paddock app add NAME --set repoURL=URL (--set chart=CHART | --set path=DIR) --set targetRevision=REV [--set namespace=NS] [--values FILE]
+
+Adds a custom app to the repository in one commit: apps/coordinates/NAME.yaml (where its chart
+is) and apps/values/NAME.yaml (its Helm values, from --values). Argo CD deploys it.
+
+Example:
+  paddock app add podinfo --set repoURL=https://stefanprodan.github.io/podinfo --set chart=podinfo --set targetRevision=6.9.2
+`,
+  async run(context) {
+    if (context.args.length !== 1)
+      throw usageError([{ path: 'NAME', message: 'takes exactly one NAME' }]);
+    const input = CustomAppInput.safeParse({ ...setsOf(context), name: context.args[0] });
+    if (!input.success) {
+      throw usageError(
+        input.error.issues.map((i) => ({ path: `--set ${i.path.join('.')}`, message: i.message })),
+      );
+    }
+    context.io.stdout(commitLine(await repoOf(context).addApp(input.data, valuesFileOf(context))));
+    return 0;
+  },
+};
+
+const removeCommand: Command = {
+  path: ['app', 'remove'],
+  flags: ['home', 'cluster-name'],
+  help: `Usage: paddock app remove NAME [--cluster-name CLUSTER]
+
+Removes a custom app from the repository in one commit; Argo CD deletes it.
+
+Example:
+  paddock app remove podinfo
+`,
+  async run(context) {
+    if (context.args.length !== 1)
+      throw usageError([{ path: 'NAME', message: 'takes exactly one NAME' }]);
+    context.io.stdout(commitLine(await repoOf(context).removeApp(context.args[0] ?? '')));
+    return 0;
+  },
+};
+
 export const appCommands: readonly Command[] = [
   statusCommand,
   syncCommand,
-  pending(
-    ['app', 'add'],
-    REPO_API,
-    'NAME --values FILE',
-    'Adds a custom app (apps/coordinates/NAME.yaml and apps/values/NAME.yaml) in one commit.',
-  ),
-  pending(['app', 'remove'], REPO_API, 'NAME', 'Removes a custom app in one commit.'),
-  pending(['app', 'list'], CATALOG_API, '', 'Lists the catalog and custom apps, enabled or not.'),
-  pending(
-    ['app', 'enable'],
-    CATALOG_API,
-    'NAME… [--profile P]',
-    'Enables catalog entries and their dependencies in one commit.',
-  ),
-  pending(
-    ['app', 'disable'],
-    CATALOG_API,
-    'NAME… [--force]',
-    'Disables catalog entries (refused while dependents are enabled).',
-  ),
+  listCommand,
+  enableCommand,
+  disableCommand,
+  addCommand,
+  removeCommand,
   pending(
     ['app', 'diff'],
     "Argo CD's API server (managed resources), not reached by this CLI yet",

@@ -24,6 +24,7 @@ import { stringify } from 'yaml';
 import { OutputFormat, usageError } from '../cli-options.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { formatList } from '../output.ts';
+import { clusterRepoCommands } from './cluster-agent.ts';
 import { clusterEnv, homeOf, nameArg, notYet, timeoutMsOf } from './cluster-support.ts';
 
 function printSession(context: CommandContext, session: Session) {
@@ -394,8 +395,6 @@ Example:
   },
 };
 
-const REPO_API = "the GitOps repository's API (src/repo of @paddock/gitops)";
-
 function pending(path: string[], needs: string, usage: string, what: string): Command {
   return {
     path,
@@ -424,38 +423,7 @@ export const clusterCommands: readonly Command[] = [
   doctorCommand,
   upgradeCommand,
   syncCommand,
-  pending(
-    ['cluster', 'agent', 'create'],
-    REPO_API,
-    'NAME',
-    'Writes an agent namespace (ResourceQuota, NetworkPolicy, ServiceAccount) to the repository.',
-  ),
-  pending(
-    ['cluster', 'agent', 'list'],
-    REPO_API,
-    '',
-    'Lists the agent namespaces the repository holds.',
-  ),
-  pending(
-    ['cluster', 'agent', 'delete'],
-    REPO_API,
-    'NAME',
-    'Removes an agent namespace from the repository.',
-  ),
-  pending(
-    ['cluster', 'snapshot', 'capture'],
-    REPO_API,
-    'NAME',
-    'Captures the session and the repository.',
-  ),
-  pending(['cluster', 'snapshot', 'list'], REPO_API, '', 'Lists the snapshots.'),
-  pending(
-    ['cluster', 'snapshot', 'restore'],
-    REPO_API,
-    'NAME',
-    'Restores a snapshot byte for byte.',
-  ),
-  pending(['cluster', 'snapshot', 'delete'], REPO_API, 'NAME', 'Deletes a snapshot.'),
+  ...clusterRepoCommands,
 ];
 
-export { pending, REPO_API };
+export { pending };
