@@ -1,16 +1,20 @@
 import { ErrorCode, PaddockError } from '@paddock/core';
 import {
+  applyProfiles,
   bootstrapExisting,
   CheckStatus,
   type ClusterCheck,
+  catalogOf,
   checkCluster,
   checkContainerEngine,
   checkTools,
   clusterInfo,
   createCluster,
+  DEFAULT_CATALOG,
   deleteCluster,
   formatClusterChecks,
   listClusters,
+  parseProfiles,
   readSession,
   type Session,
   startCluster,
@@ -25,6 +29,7 @@ import { OutputFormat, usageError } from '../cli-options.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { formatList } from '../output.ts';
 import { clusterRepoCommands } from './cluster-agent.ts';
+import { repoOf } from './cluster-repo.ts';
 import { clusterEnv, homeOf, nameArg, notYet, timeoutMsOf } from './cluster-support.ts';
 
 function printSession(context: CommandContext, session: Session) {
@@ -89,8 +94,8 @@ function printSession(context: CommandContext, session: Session) {
 
 const createCommand: Command = {
   path: ['cluster', 'create'],
-  flags: ['existing', 'kubeconfig', 'repo-url', 'timeout', 'home'],
-  help: `Usage: paddock cluster create [NAME] [--existing [--kubeconfig FILE] [--repo-url URL]] [--timeout 10m]
+  flags: ['existing', 'kubeconfig', 'repo-url', 'timeout', 'home', 'profile'],
+  help: `Usage: paddock cluster create [NAME] [--profile P[,P…]] [--existing [--kubeconfig FILE] [--repo-url URL]] [--timeout 10m]
 
 Creates a local Kubernetes cluster for agents, managed through a git repository Argo CD watches
 (NAME defaults to paddock). Step by step, each with its duration:
@@ -102,7 +107,9 @@ Creates a local Kubernetes cluster for agents, managed through a git repository 
      disabled; the repository mounted into the node;
   5. Cilium as the CNI and kube-proxy replacement, with Hubble (Helm);
   6. Argo CD (Helm), the in-cluster git server and the repository's AppProject and ApplicationSets;
-  7. Paddock, as paddock install does.
+  7. Paddock, as paddock install does;
+  8. with --profile (agent-minimal, agent-dev, agent-safe, agent-full, rag; a list is their
+     union), the profiles' catalog entries enabled in one commit, which Argo CD rolls out.
 State, URLs, ports and credentials go to $PADDOCK_HOME/clusters/NAME/session.yaml.
 
 --existing bootstraps a cluster you already have instead (the --kubeconfig one, default
@@ -112,6 +119,7 @@ cluster reaches and give --repo-url.
 
 Example:
   paddock cluster create
+  paddock cluster create --profile agent-dev
   paddock cluster create lab --existing --kubeconfig ~/.kube/lab --repo-url https://git.example.com/lab/gitops.git
 `,
   async run(context) {
@@ -119,6 +127,7 @@ Example:
     const { flags } = context.invocation;
     const env = clusterEnv(context);
     const timeoutMs = timeoutMsOf(context, 600_000);
+    const profiles = flags.profile === undefined ? [] : parseProfiles(flags.profile);
     const started = performance.now();
     let session: Session;
     if (flags.existing) {
@@ -137,6 +146,18 @@ Example:
         .map((f) => ({ path: `--${f}`, message: 'only with --existing' }));
       if (issues.length > 0) throw usageError(issues);
       session = await createCluster(env, { name, timeoutMs });
+    }
+    if (profiles.length > 0) {
+      const repo = repoOf(context, session);
+      const catalog = await repo.readCatalog();
+      const result = applyProfiles(
+        catalog.length === 0 ? DEFAULT_CATALOG : catalogOf(catalog),
+        profiles,
+      );
+      const commit = await repo.writeCatalog(result.catalog.entries, {
+        message: `catalog: enable profile ${profiles.join(',')} (${result.enabled.join(', ')})`,
+      });
+      context.io.stdout(`✓ ${commit.message}\n`);
     }
     context.io.stdout(
       `cluster ${name} ready in ${((performance.now() - started) / 1000).toFixed(1)} s\n\n`,
