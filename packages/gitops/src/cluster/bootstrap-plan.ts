@@ -193,6 +193,15 @@ export function helmCilium(options: {
       'hubble.enabled=true',
       'hubble.relay.enabled=true',
       'hubble.ui.enabled=true',
+      // Cilium's ingress controller on the node's port 80, where k3d's load balancer forwards.
+      'ingressController.enabled=true',
+      'ingressController.default=true',
+      'ingressController.loadbalancerMode=shared',
+      'ingressController.hostNetwork.enabled=true',
+      'ingressController.hostNetwork.sharedListenerPort=80',
+      'hubble.ui.ingress.enabled=true',
+      'hubble.ui.ingress.className=cilium',
+      'hubble.ui.ingress.hosts[0]=hubble.localhost',
     ],
   });
 }
@@ -210,6 +219,9 @@ export function helmArgocd(options: { kubeconfig: string; version?: string }): C
       'dex.enabled=false',
       'configs.params.server\\.insecure=true',
       'applicationSet.replicas=1',
+      'server.ingress.enabled=true',
+      'server.ingress.ingressClassName=cilium',
+      'server.ingress.hostname=argocd.localhost',
     ],
   });
 }
