@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, isPaddockError } from '@paddock/core';
 import type { KubeClient } from '@paddock/kube';
-import type { KubeTestServer } from '@paddock/testkit';
+import { type KubeTestServer, kubeSkipReason, startKubeTestServer } from '@paddock/testkit';
 import { checkCluster } from './doctor.ts';
 import { bootstrapExisting } from './existing.ts';
 import { gitServerObjects } from './git-server.ts';
@@ -232,6 +232,42 @@ describe('an existing cluster', { skip: upstreamSkipReason ?? false }, () => {
     assert.ok(
       events.some(
         (e) => e.type === 'skipped' && e.reason === 'another operation is already in progress',
+      ),
+    );
+  });
+});
+
+describe('an existing cluster without Argo CD', { skip: kubeSkipReason ?? false }, () => {
+  const home = mkdtempSync(join(tmpdir(), 'cluster-existing-bare-'));
+  let server: KubeTestServer;
+  after(async () => {
+    await server?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('installs Argo CD with helm; what needs Argo CD’s kinds is skipped with why', async () => {
+    server = await startKubeTestServer();
+    const runner = new RecordingRunner([], { passThrough: ['git'] });
+    const events: StepEvent[] = [];
+    const session = await bootstrapExisting(
+      { home, runner, progress: (e) => events.push(e), version: '0.1.0' },
+      { name: 'bare', kubeconfig: server.kubeconfig, timeoutMs: 30_000 },
+    );
+    const helm = runner.lines.filter((l) => l.startsWith('helm '));
+    assert.deepEqual(helm, [
+      `helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 9.5.4 --namespace argocd --create-namespace --kubeconfig ${server.kubeconfig} --set dex.enabled=false --set configs.params.server\\.insecure=true --set applicationSet.replicas=1 --set server.ingress.enabled=true --set server.ingress.ingressClassName=cilium --set server.ingress.hostname=argocd.localhost --wait --timeout 10m`,
+    ]);
+    assert.equal(session.bootstrap.argocd, '9.5.4');
+    const skipped = events.flatMap((e) => (e.type === 'skipped' ? [`${e.step}: ${e.reason}`] : []));
+    assert.ok(
+      skipped.includes(
+        'apply AppProject paddock in argocd: the API server does not serve AppProject (argoproj.io/v1alpha1)',
+      ),
+      skipped.join('\n'),
+    );
+    assert.ok(
+      skipped.some((s) =>
+        s.startsWith('serve the gitops repository: a cluster paddock did not create cannot mount'),
       ),
     );
   });
