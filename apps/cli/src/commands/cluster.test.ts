@@ -3,10 +3,11 @@
 // explanation; doctor skips the cluster checks without a cluster; commands waiting for another
 // part of issue 20 say so.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import {
   GitopsRepo,
   processRunner,
@@ -14,9 +15,12 @@ import {
   type Session,
   writeSession,
 } from '@paddock/gitops';
+import { installCrds, KubeClient } from '@paddock/kube';
+import { type KubeTestServer, kubeSkipReason, startKubeTestServer } from '@paddock/testkit';
 import { parse } from 'yaml';
 import { runCli } from '../test-cli.ts';
 
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const home = mkdtempSync(join(tmpdir(), 'cli-cluster-'));
 const env = { ...process.env, NO_COLOR: '1', PADDOCK_HOME: home };
 const session: Session = {
@@ -205,5 +209,68 @@ describe('paddock cluster', () => {
       /flannel, kube-proxy, the network policy controller, traefik and servicelb/,
     );
     assert.match(help.stdout, /Example:\n {2}paddock cluster create\n/);
+  });
+});
+
+describe('paddock cluster create --existing', { skip: kubeSkipReason ?? false }, () => {
+  const home = mkdtempSync(join(tmpdir(), 'cli-cluster-existing-'));
+  let server: KubeTestServer;
+  after(async () => {
+    await server?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('bootstraps the API server step by step, each with its duration, and records the session', async (t) => {
+    const crds = join(
+      process.env.PADDOCK_KUBE_SERVER ?? join(ROOT, '..', 'shared', 'kube'),
+      'crds',
+      'argo-cd',
+    );
+    if (!existsSync(crds)) {
+      t.skip(`no Argo CD CRDs at ${crds}`);
+      return;
+    }
+    server = await startKubeTestServer();
+    const client = await KubeClient.fromKubeconfig(server.kubeconfig);
+    try {
+      await installCrds(
+        client,
+        readdirSync(crds).map((f) => parse(readFileSync(join(crds, f), 'utf8'))),
+      );
+    } finally {
+      client.close();
+    }
+    const env = { ...process.env, NO_COLOR: '1', PADDOCK_HOME: home };
+    const result = await runCli(
+      [
+        'cluster',
+        'create',
+        'edge',
+        '--existing',
+        '--kubeconfig',
+        server.kubeconfig,
+        '--repo-url',
+        'https://git.example.com/g.git',
+      ],
+      { env },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^✓ check tools \(\d+(\.\d)? m?s\)$/m);
+    assert.match(
+      result.stdout,
+      /^- install argo cd: skipped \(the cluster already serves Argo CD’s kinds\)$/m,
+    );
+    assert.match(
+      result.stdout,
+      /^✓ apply the repository’s appprojects and applicationsets \([\d.]+ m?s\): 4 applied$/m,
+    );
+    assert.match(result.stdout, /^✓ install paddock \([\d.]+ m?s\): version 0\.1\.0, /m);
+    assert.match(result.stdout, /^cluster edge ready in [\d.]+ s$/m);
+    assert.match(result.stdout, /^mode: +existing$/m);
+    const listed = JSON.parse((await runCli(['cluster', 'list', '-o', 'json'], { env })).stdout);
+    assert.deepEqual(
+      listed.items.map((s: Session) => [s.name, s.state, s.mode]),
+      [['edge', 'running', 'existing']],
+    );
   });
 });
