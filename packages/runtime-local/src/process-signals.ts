@@ -25,7 +25,7 @@ function hasEntered(pid: number): boolean {
 }
 
 /**
- * Signals the command running inside the sandbox and everything it started: the process group
+ * Signals the command running inside the sandbox; SIGKILL also everything it started: the process group
  * led by the child that the host helper (the spawned host pid) forked into the pid namespace
  * (see host-helper.pl's enter), never the helper's own group or anything beyond the command.
  * The helper forwards no signals, and signalling it would only orphan the command. Waits briefly
@@ -36,7 +36,11 @@ export async function signalCommand(hostPid: number, signal: string): Promise<vo
   for (let attempt = 0; attempt < 100; attempt += 1) {
     const [child] = hasEntered(hostPid) ? childrenOf(hostPid) : [];
     if (child !== undefined) {
-      signalGroupOf(child, name);
+      // SIGKILL ends the whole tree (nothing can clean up after it); a signal the command may
+      // handle (SIGTERM, SIGINT…) is its own to pass on, as a shell's `kill PID` is: a harness
+      // told to stop records its end before it exits.
+      if (name === 'SIGKILL') signalGroupOf(child, name);
+      else signalProcess(child, name);
       return;
     }
     try {
@@ -59,6 +63,12 @@ function signalGroupOf(leader: number, name: NodeJS.Signals): void {
   } catch {}
   try {
     process.kill(leader, name);
+  } catch {}
+}
+
+function signalProcess(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
   } catch {}
 }
 
