@@ -40,6 +40,14 @@ export {
   type GitopsRepoOptions,
 } from './gitops-repo.ts';
 export {
+  type AppChange,
+  AppHistory,
+  type AppHistoryOptions,
+  type AppRef,
+  appPaths,
+  type RollbackResult,
+} from './history.ts';
+export {
   INFRA_COMPONENTS,
   InfraComponent,
   infraDefaults,
