@@ -24,6 +24,8 @@ export {
   formatMs,
   uninstall,
 } from './install/applier.ts';
+// The Helm chart charts/paddock, rendered from the same code (the GitOps repository copies it).
+export { CHART_VERSION, chartFiles } from './install/helm-chart.ts';
 export {
   type Access,
   accessOf,

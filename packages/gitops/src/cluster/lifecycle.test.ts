@@ -2,13 +2,21 @@
 // docker, helm and git invocations of create, start, stop, upgrade and delete; the in-cluster half
 // against the real test API server with the upstream CRDs installed.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, isPaddockError } from '@paddock/core';
 import type { KubeClient } from '@paddock/kube';
 import type { KubeTestServer } from '@paddock/testkit';
+import { runGit } from '../repo/index.ts';
 import { chooseHostPorts } from './host-ports.ts';
 import {
   type ClusterEnv,
@@ -262,11 +270,29 @@ describe('create, start, stop, upgrade and delete', { skip: upstreamSkipReason ?
   });
 
   it('upgrades cilium and argocd with helm at the pinned versions, paddock with its applier', async () => {
+    // An older Paddock chart in the repository (create wrote this CLI's): upgrade replaces it.
+    const repoDir = join(home, 'clusters', 'dev', 'gitops');
+    const chartYaml = join(repoDir, 'charts', 'paddock', 'Chart.yaml');
+    writeFileSync(
+      chartYaml,
+      readFileSync(chartYaml, 'utf8').replace(/^version: .*$/m, 'version: 0.0.1'),
+    );
+    await runGit(processRunner(), repoDir, ['commit', '--quiet', '-am', 'older chart']);
     runner.invocations.length = 0;
     const kubeconfig = join(home, 'clusters', 'dev', 'kubeconfig');
     const session = await upgradeCluster(env, 'dev', ['cilium', 'argocd', 'paddock']);
+    const commits = runner.lines.filter((l) => l.startsWith(`${GIT} commit `));
+    assert.deepEqual(commits, [
+      `${GIT} commit --quiet --no-verify -m paddock: chart 0.1.0 (paddock 0.1.0) at charts/paddock`,
+    ]);
+    assert.match(readFileSync(chartYaml, 'utf8'), /^version: 0\.1\.0$/m);
+    assert.ok(
+      events.some(
+        (e) => e.type === 'done' && e.step === 'update the paddock chart in the gitops repository',
+      ),
+    );
     assert.deepEqual(
-      runner.lines.map((l) => l.split(' --set ')[0]),
+      runner.lines.filter((l) => !l.startsWith(GIT)).map((l) => l.split(' --set ')[0]),
       [
         `helm upgrade --install cilium cilium --repo https://helm.cilium.io/ --version 1.19.5 --namespace kube-system --create-namespace --kubeconfig ${kubeconfig}`,
         `helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 9.5.4 --namespace argocd --create-namespace --kubeconfig ${kubeconfig}`,

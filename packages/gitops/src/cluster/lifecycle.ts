@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { KubeClient } from '@paddock/kube';
+import { GitopsRepo } from '../repo/index.ts';
 import {
   BOOTSTRAP_VERSIONS,
   type Command,
@@ -298,8 +299,9 @@ export type UpgradeTarget = (typeof UpgradeTarget)[keyof typeof UpgradeTarget];
 
 /**
  * Moves the components named (default all three) to this CLI's versions: Cilium and Argo CD by
- * `helm upgrade --install` at the pinned chart versions, Paddock by `paddock install`'s applier
- * (pruning what the new version no longer renders).
+ * `helm upgrade --install` at the pinned chart versions, Paddock by writing this CLI's chart to
+ * the GitOps repository (one commit, which the catalog's `paddock` entry deploys) and by
+ * `paddock install`'s applier (pruning what the new version no longer renders).
  */
 export async function upgradeCluster(
   env: ClusterEnv,
@@ -345,6 +347,26 @@ export async function upgradeCluster(
         };
         break;
       case UpgradeTarget.Paddock: {
+        // The chart the catalog's `paddock` entry deploys from the repository: this CLI's.
+        const repository = new GitopsRepo({
+          dir: repositoryDir(env.home, name),
+          runner: env.runner,
+          settings: { repoURL: session.urls.repository ?? IN_CLUSTER_REPO_URL },
+        });
+        if (repository.isInitialized()) {
+          await step(
+            env.progress,
+            'update the paddock chart in the gitops repository',
+            () => repository.upgradePaddockChart(),
+            (r) => (r.committed ? r.message : 'up to date'),
+          );
+        } else {
+          env.progress({
+            type: 'skipped',
+            step: 'update the paddock chart in the gitops repository',
+            reason: 'the cluster has no gitops repository on this machine',
+          });
+        }
         const kube = await (env.connect ?? connectDefault)(kubeconfig);
         try {
           const result = await step(env.progress, 'upgrade paddock', () =>

@@ -1,7 +1,9 @@
 // An agent namespace: what `paddock cluster agent create` asks for (quota and network grants) and
-// the manifests written for it: Namespace, ResourceQuota (requests, limits, pods), a default-deny
-// NetworkPolicy plus one allowing what is granted, and the agents' ServiceAccount.
-import { compareQuantity, parseQuantity, QuantityString } from '@paddock/core';
+// the manifests written for it: Namespace, ResourceQuota (requests, limits, pods), a LimitRange
+// (per-container defaults, so pods that name no resources are admitted under the quota), a
+// default-deny NetworkPolicy plus one allowing what is granted, the agents' ServiceAccount, and
+// on a cluster running Cilium a CiliumNetworkPolicy (DNS through Cilium's proxy, domain grants).
+import { compareQuantity, parseQuantity, type Quantity, QuantityString } from '@paddock/core';
 import { z } from 'zod';
 import { NAME_MAX_LENGTH, NAME_PATTERN } from './layout.ts';
 
@@ -16,6 +18,15 @@ export const RESERVED_NAMESPACES: readonly string[] = [
   'argocd',
   'paddock-system',
 ];
+
+/** A domain (`api.openai.com`) or every subdomain of one (`*.anthropic.com`). */
+const Fqdn = z
+  .string()
+  .max(253)
+  .regex(
+    /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/,
+    'must be a lowercase domain name, optionally starting with *.',
+  );
 
 const Cidr = z
   .string()
@@ -41,14 +52,39 @@ export const AgentSpec = z
         cidrs: z.array(Cidr).default([]),
         /** The public internet: 0.0.0.0/0 and ::/0 except private and link-local ranges. */
         internet: z.boolean().default(false),
+        /**
+         * Domains the agents may reach on TCP 443 (`api.openai.com`, `*.anthropic.com`): only
+         * Cilium can enforce these (Kubernetes NetworkPolicies name no domains), so they need
+         * `cilium: true` and `dns: true`.
+         */
+        fqdns: z.array(Fqdn).default([]),
       })
       .strict()
-      .default({ dns: true, namespaces: [], cidrs: [], internet: false }),
+      .default({ dns: true, namespaces: [], cidrs: [], internet: false, fqdns: [] }),
     /** Namespaces whose pods may connect into this one. */
     ingressFromNamespaces: z.array(Name).default([]),
+    /**
+     * The cluster runs Cilium (a `paddock cluster create` cluster does): write a
+     * CiliumNetworkPolicy too, which sends DNS through Cilium's proxy and grants `egress.fqdns`.
+     */
+    cilium: z.boolean().default(false),
   })
   .strict()
   .superRefine((spec, ctx) => {
+    if (spec.egress.fqdns.length > 0 && !spec.cilium) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['egress', 'fqdns'],
+        message: 'domain grants need Cilium (cilium: true): NetworkPolicies cannot name domains',
+      });
+    }
+    if (spec.egress.fqdns.length > 0 && !spec.egress.dns) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['egress', 'fqdns'],
+        message: 'domain grants need egress.dns: Cilium learns their addresses from DNS answers',
+      });
+    }
     for (const [request, limit, field] of [
       [spec.requestsCpu, spec.cpu, 'requestsCpu'],
       [spec.requestsMemory, spec.memory, 'requestsMemory'],
@@ -88,12 +124,114 @@ const namespaceSelector = (name: string) => ({
 export type AgentManifestFile =
   | 'namespace.yaml'
   | 'resourcequota.yaml'
+  | 'limitrange.yaml'
   | 'networkpolicy-default-deny.yaml'
   | 'networkpolicy-granted.yaml'
-  | 'serviceaccount.yaml';
+  | 'serviceaccount.yaml'
+  | 'ciliumnetworkpolicy.yaml';
+
+/** The manifests of an agent namespace; the CiliumNetworkPolicy only with `cilium: true`. */
+export type AgentManifests = Record<
+  Exclude<AgentManifestFile, 'ciliumnetworkpolicy.yaml'>,
+  KubeManifest
+> & { 'ciliumnetworkpolicy.yaml'?: KubeManifest };
+
+/** `quantity × 10^scale / parts`, rounded down: a quota's share in whole units of 10^-scale. */
+function share(quantity: Quantity, scale: number, parts: number): bigint {
+  const exponent = quantity.exponent + scale;
+  const scaled =
+    exponent >= 0
+      ? quantity.mantissa * 10n ** BigInt(exponent)
+      : quantity.mantissa / 10n ** BigInt(-exponent);
+  return scaled / BigInt(parts);
+}
+
+const MEBIBYTE = 1024n * 1024n;
+const max1 = (value: bigint) => (value < 1n ? 1n : value);
+
+/**
+ * A container's share of the namespace when each of its `pods` pods runs one container: CPU in
+ * millicores and memory in MiB, rounded down, at least 1m and 1Mi.
+ */
+function containerShare(cpu: string, memory: string, pods: number) {
+  return {
+    cpu: `${max1(share(parseQuantity(cpu), 3, pods))}m`,
+    memory: `${max1(share(parseQuantity(memory), 0, pods) / MEBIBYTE)}Mi`,
+  };
+}
+
+/**
+ * The LimitRange of an agent namespace: a container that names no resources gets requests and
+ * limits of its share of the quota (quota ÷ pods), so the ResourceQuota, which refuses pods
+ * without requests and limits, admits it; no container may ask for more than the whole quota.
+ */
+export function agentLimitRange(spec: AgentSpec): KubeManifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'LimitRange',
+    metadata: { name: 'agent-defaults', namespace: spec.name, labels: LABELS },
+    spec: {
+      limits: [
+        {
+          type: 'Container',
+          default: containerShare(spec.cpu, spec.memory, spec.pods),
+          defaultRequest: containerShare(
+            spec.requestsCpu ?? spec.cpu,
+            spec.requestsMemory ?? spec.memory,
+            spec.pods,
+          ),
+          max: { cpu: spec.cpu, memory: spec.memory },
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * The CiliumNetworkPolicy of an agent namespace (cilium.io/v2): DNS to kube-dns through Cilium's
+ * DNS proxy (so Cilium learns the addresses of the domains asked for, and Hubble shows the
+ * queries), and egress to `egress.fqdns` on TCP 443. Cilium allows the union of its policies and
+ * the NetworkPolicies, so everything else stays as those grant it.
+ */
+export function agentCiliumPolicy(spec: AgentSpec): KubeManifest {
+  const egress: Array<Record<string, unknown>> = [];
+  if (spec.egress.dns) {
+    egress.push({
+      toEndpoints: [
+        {
+          matchLabels: {
+            'k8s:io.kubernetes.pod.namespace': 'kube-system',
+            'k8s:k8s-app': 'kube-dns',
+          },
+        },
+      ],
+      toPorts: [
+        { ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } },
+      ],
+    });
+  }
+  if (spec.egress.fqdns.length > 0) {
+    egress.push({
+      toFQDNs: spec.egress.fqdns.map((fqdn) =>
+        fqdn.includes('*') ? { matchPattern: fqdn } : { matchName: fqdn },
+      ),
+      toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }],
+    });
+  }
+  return {
+    apiVersion: 'cilium.io/v2',
+    kind: 'CiliumNetworkPolicy',
+    metadata: { name: 'granted-fqdns', namespace: spec.name, labels: LABELS },
+    spec: {
+      description: `Paddock agent namespace ${spec.name}: DNS through Cilium's proxy and the domains granted`,
+      endpointSelector: {},
+      egress,
+    },
+  };
+}
 
 /** The manifests of an agent namespace, keyed by their file name in `agents/<name>/`. */
-export function agentManifests(spec: AgentSpec): Record<AgentManifestFile, KubeManifest> {
+export function agentManifests(spec: AgentSpec): AgentManifests {
   const namespace = spec.name;
   const meta = (name: string) => ({ name, namespace, labels: LABELS });
   const egress: Array<Record<string, unknown>> = [];
@@ -148,6 +286,7 @@ export function agentManifests(spec: AgentSpec): Record<AgentManifestFile, KubeM
         },
       },
     },
+    'limitrange.yaml': agentLimitRange(spec),
     'networkpolicy-default-deny.yaml': {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
@@ -166,5 +305,46 @@ export function agentManifests(spec: AgentSpec): Record<AgentManifestFile, KubeM
       metadata: meta(AGENT_SERVICE_ACCOUNT),
       automountServiceAccountToken: false,
     },
+    ...(spec.cilium && { 'ciliumnetworkpolicy.yaml': agentCiliumPolicy(spec) }),
   };
+}
+
+/**
+ * What an update asks for: `changes` over the current spec, `egress` merged key by key (so
+ * `egress.fqdns` alone keeps the namespaces granted). Parse the result with AgentSpec.
+ */
+export function mergeAgentChanges(
+  before: AgentSpec,
+  changes: Omit<AgentSpecInput, 'name'>,
+): AgentSpecInput {
+  const egress = changes.egress;
+  return {
+    ...before,
+    ...changes,
+    egress:
+      typeof egress === 'object' && egress !== null && !Array.isArray(egress)
+        ? { ...before.egress, ...egress }
+        : (egress ?? before.egress),
+    name: before.name,
+  };
+}
+
+/**
+ * The commit message of an agent namespace's update: the fields that changed with their new
+ * values (`agents: update team-a (cpu 8, egress.fqdns [api.openai.com])`).
+ */
+export function agentUpdateMessage(before: AgentSpec, after: AgentSpec): string {
+  const show = (value: unknown) =>
+    Array.isArray(value) ? `[${value.join(', ')}]` : String(value ?? 'unset');
+  const changed: string[] = [];
+  const compare = (a: Record<string, unknown>, b: Record<string, unknown>, prefix: string) => {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (key === 'egress' && prefix === '') continue;
+      if (JSON.stringify(a[key]) !== JSON.stringify(b[key]))
+        changed.push(`${prefix}${key} ${show(b[key])}`);
+    }
+  };
+  compare(before, after, '');
+  compare(before.egress, after.egress, 'egress.');
+  return `agents: update ${after.name} (${changed.length > 0 ? changed.join(', ') : 'no change'})`;
 }

@@ -240,6 +240,7 @@ describe('GitopsRepo', () => {
     assert.equal(result.message, 'agents: add team-a (cpu 2, memory 4Gi, pods 10)');
     assert.deepEqual((await git('show', '--name-only', '--format=', 'HEAD')).trim().split('\n'), [
       'agents/team-a.yaml',
+      'agents/team-a/limitrange.yaml',
       'agents/team-a/namespace.yaml',
       'agents/team-a/networkpolicy-default-deny.yaml',
       'agents/team-a/networkpolicy-granted.yaml',
@@ -266,6 +267,44 @@ describe('GitopsRepo', () => {
     assert.equal(existsSync(join(repo.dir, 'agents/team-a')), false);
     assert.equal((await repo.log(1))[0]?.subject, 'agents: remove team-a');
     assert.equal((await git('status', '--porcelain')).trim(), '');
+  });
+
+  it('updates an agent namespace in one commit: quota, egress, its cilium policy', async () => {
+    await repo.addAgent('team-u', { cpu: '2', memory: '4Gi', egress: { namespaces: ['litellm'] } });
+    const count = await commitCount();
+    const result = await repo.updateAgent('team-u', {
+      cpu: '8',
+      memory: '16Gi',
+      cilium: true,
+      egress: { fqdns: ['api.openai.com'] },
+    });
+    assert.equal(
+      result.message,
+      'agents: update team-u (cpu 8, memory 16Gi, cilium true, egress.fqdns [api.openai.com])',
+    );
+    assert.equal(await commitCount(), count + 1, 'one commit, no remove and add');
+    assert.deepEqual((await git('show', '--name-status', '--format=', 'HEAD')).trim().split('\n'), [
+      'M\tagents/team-u.yaml',
+      'A\tagents/team-u/ciliumnetworkpolicy.yaml',
+      'M\tagents/team-u/limitrange.yaml',
+      'M\tagents/team-u/resourcequota.yaml',
+    ]);
+    assert.equal(parse(read('agents/team-u/resourcequota.yaml')).spec.hard['limits.cpu'], '8');
+    const [agent] = (await repo.listAgents()).filter((a) => a.name === 'team-u');
+    assert.deepEqual(agent?.egress.namespaces, ['litellm'], 'egress merged, not replaced');
+    // Nothing changed: no commit. Cilium off again: its policy goes with the same commit.
+    assert.equal((await repo.updateAgent('team-u', { cpu: '8' })).committed, false);
+    await repo.updateAgent('team-u', { cilium: false, egress: { fqdns: [] } });
+    assert.equal(existsSync(join(repo.dir, 'agents/team-u/ciliumnetworkpolicy.yaml')), false);
+    assert.equal(await commitCount(), count + 2);
+    await assert.rejects(repo.updateAgent('team-u', { cpu: 'lots' }), (error) =>
+      isPaddockError(error, 'validation_failed'),
+    );
+    await assert.rejects(repo.updateAgent('team-z', { cpu: '1' }), (error) =>
+      isPaddockError(error, 'not_found'),
+    );
+    assert.equal(await commitCount(), count + 2);
+    await repo.removeAgent('team-u');
   });
 
   it('deep-merges infra overrides over the compiled-in defaults', async () => {

@@ -7,7 +7,13 @@ import { dirname, join } from 'node:path';
 import { PaddockError } from '@paddock/core';
 import { parse, stringify } from 'yaml';
 import { CatalogEntry, type CatalogEntryInput } from '../catalog/index.ts';
-import { AgentSpec, type AgentSpecInput, agentManifests } from './agent-namespace.ts';
+import {
+  AgentSpec,
+  type AgentSpecInput,
+  agentManifests,
+  agentUpdateMessage,
+  mergeAgentChanges,
+} from './agent-namespace.ts';
 import {
   type ArgoObject,
   bootstrapFile,
@@ -38,6 +44,7 @@ import {
   NAME_PATTERN,
   README,
 } from './layout.ts';
+import { paddockChartChanges, paddockChartPath, paddockChartVersion } from './paddock-chart.ts';
 
 export type GitopsRepoOptions = {
   /** The repository's folder (created by `init`). */
@@ -101,6 +108,10 @@ export class GitopsRepo {
         await mkdir(this.dir, { recursive: true });
         await this.#git(['init', '--quiet', `--initial-branch=${BRANCH}`]);
       }
+      // Paddock's chart, which the catalog's `paddock` entry deploys from here; an existing
+      // repository gets it only when missing (`upgradePaddockChart` moves it to a new version).
+      const chartPath = paddockChartPath(await this.readCatalog());
+      const hasChart = !isNew && existsSync(this.#path(`${chartPath}/Chart.yaml`));
       const changes: Change[] = [
         { path: Layout.readme, content: README },
         ...KEEP_DIRS.map((dir) => ({ path: `${dir}/.gitkeep`, content: '' })),
@@ -108,6 +119,7 @@ export class GitopsRepo {
           path: bootstrapFile(object),
           content: toYaml(object),
         })),
+        ...(hasChart ? [] : paddockChartChanges(chartPath)),
       ];
       return this.#commit(
         changes,
@@ -115,6 +127,21 @@ export class GitopsRepo {
         {
           requireClean: !isNew,
         },
+      );
+    });
+  }
+
+  /**
+   * Writes this CLI's Paddock chart at the path of the catalog's `paddock` entry, replacing what
+   * was there (files the new chart lacks are removed): one commit, none when it is up to date.
+   */
+  upgradePaddockChart(): Promise<CommitResult> {
+    return this.#serial(async () => {
+      const chartPath = paddockChartPath(await this.readCatalog());
+      const version = paddockChartVersion();
+      return this.#commit(
+        paddockChartChanges(chartPath),
+        `paddock: chart ${version.chart} (paddock ${version.app}) at ${chartPath}`,
       );
     });
   }
@@ -263,15 +290,44 @@ export class GitopsRepo {
           name,
         });
       }
-      const manifests = Object.entries(agentManifests(agent)).map(([file, manifest]) => ({
-        path: `${agentManifestsDir(name)}/${file}`,
-        content: toYaml(manifest),
-      }));
       return this.#commit(
-        [{ path: agentFile(name), content: toYaml(agent) }, ...manifests],
+        [{ path: agentFile(name), content: toYaml(agent) }, ...this.#agentManifestChanges(agent)],
         `agents: add ${name} (cpu ${agent.cpu}, memory ${agent.memory}, pods ${agent.pods})`,
       );
     });
+  }
+
+  /**
+   * Changes an agent namespace in one commit: `changes` over its current spec (`egress` merged
+   * key by key), its manifests rewritten (files no longer produced removed). No commit when
+   * nothing changed.
+   */
+  updateAgent(name: string, changes: Omit<AgentSpecInput, 'name'>): Promise<CommitResult> {
+    return this.#serial(async () => {
+      const before = await this.#readAgent(name);
+      const parsed = AgentSpec.safeParse(mergeAgentChanges(before, changes));
+      if (!parsed.success) {
+        throw new PaddockError('validation_failed', `agent namespace ${name}: invalid update`, {
+          issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+        });
+      }
+      const after = parsed.data;
+      return this.#commit(
+        [
+          { path: agentFile(name), content: toYaml(after) },
+          { path: agentManifestsDir(name), content: null },
+          ...this.#agentManifestChanges(after),
+        ],
+        agentUpdateMessage(before, after),
+      );
+    });
+  }
+
+  #agentManifestChanges(agent: AgentSpec): Change[] {
+    return Object.entries(agentManifests(agent)).map(([file, manifest]) => ({
+      path: `${agentManifestsDir(agent.name)}/${file}`,
+      content: toYaml(manifest),
+    }));
   }
 
   removeAgent(name: string): Promise<CommitResult> {

@@ -3,10 +3,15 @@
 export {
   AGENT_SERVICE_ACCOUNT,
   type AgentManifestFile,
+  type AgentManifests,
   AgentSpec,
   type AgentSpecInput,
+  agentCiliumPolicy,
+  agentLimitRange,
   agentManifests,
+  agentUpdateMessage,
   type KubeManifest,
+  mergeAgentChanges,
   RESERVED_NAMESPACES,
 } from './agent-namespace.ts';
 export {
@@ -54,4 +59,11 @@ export {
   isInfraComponent,
 } from './infra-defaults.ts';
 export { applicationName, Layout } from './layout.ts';
+export {
+  PADDOCK_CHART_PATH,
+  paddockChartChanges,
+  paddockChartFiles,
+  paddockChartPath,
+  paddockChartVersion,
+} from './paddock-chart.ts';
 export { type SnapshotInfo, Snapshots, type SnapshotsOptions } from './snapshots.ts';
