@@ -1,4 +1,4 @@
-import { AgentSpec } from '@paddock/gitops';
+import { AgentSpec, ClusterMode, mergeAgentChanges } from '@paddock/gitops';
 import { usageError } from '../cli-options.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { formatList } from '../output.ts';
@@ -20,40 +20,91 @@ const QUANTITIES = ['cpu', 'memory', 'requestsCpu', 'requestsMemory'];
 
 const CLUSTER_FLAG = `The cluster is --cluster-name, else PADDOCK_CLUSTER, else the only one there is.`;
 
+/** `--set` pairs of an agent namespace: quantities as strings (`cpu=2` reads as the number 2). */
+function agentSets(context: CommandContext): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(setsOf(context)).map(([key, value]) => [
+      key,
+      QUANTITIES.includes(key) && typeof value === 'number' ? String(value) : value,
+    ]),
+  );
+}
+
+function invalidSets(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>) {
+  return usageError(
+    issues.map((i) => ({
+      path: i.path.length > 0 ? `--set ${i.path.join('.')}` : 'NAME',
+      message: i.message,
+    })),
+  );
+}
+
+const KEYS = `Keys: cpu (default 4), memory (8Gi), requestsCpu, requestsMemory, pods (20) — each container
+that names no resources gets its share (quota ÷ pods) from a LimitRange; egress.dns (true),
+egress.namespaces ([]), egress.cidrs ([]), egress.internet (false), egress.fqdns ([], domains on
+TCP 443 such as api.openai.com or *.anthropic.com: Cilium only), ingressFromNamespaces ([]),
+cilium (true on a cluster paddock created, which runs Cilium; false with --existing): also a
+CiliumNetworkPolicy sending DNS through Cilium's proxy and granting egress.fqdns.`;
+
 const agentCreate: Command = {
   path: ['cluster', 'agent', 'create'],
   flags: ['home', 'cluster-name', 'set'],
   help: `Usage: paddock cluster agent create NAME [--set KEY=VALUE]… [--cluster-name CLUSTER]
 
 Writes an agent namespace to the cluster's GitOps repository in one commit: the Namespace, a
-ResourceQuota (requests, limits, pods), NetworkPolicies (deny by default; DNS, the namespaces and
-CIDRs allowed) and a ServiceAccount; Argo CD creates them. Keys: cpu (default 4), memory (8Gi),
-requestsCpu, requestsMemory, pods (20), egress.dns (true), egress.namespaces ([]), egress.cidrs
-([]), egress.internet (false), ingressFromNamespaces ([]). ${CLUSTER_FLAG}
+ResourceQuota (requests, limits, pods), a LimitRange, NetworkPolicies (deny by default; DNS, the
+namespaces and CIDRs allowed), a ServiceAccount and, with Cilium, a CiliumNetworkPolicy; Argo CD
+creates them. ${KEYS} ${CLUSTER_FLAG}
 
 Example:
   paddock cluster agent create team-a --set cpu=8 --set memory=16Gi --set egress.namespaces=[litellm,observability]
 `,
   async run(context) {
     const name = oneName(context, 'paddock cluster agent create');
-    // Quantities are strings (`cpu=2` reads as the number 2).
-    const sets = Object.fromEntries(
-      Object.entries(setsOf(context)).map(([key, value]) => [
-        key,
-        QUANTITIES.includes(key) && typeof value === 'number' ? String(value) : value,
-      ]),
-    );
-    const spec = AgentSpec.safeParse({ ...sets, name });
-    if (!spec.success) {
-      throw usageError(
-        spec.error.issues.map((i) => ({
-          path: i.path.length > 0 ? `--set ${i.path.join('.')}` : 'NAME',
-          message: i.message,
-        })),
-      );
-    }
-    const result = await repoOf(context).addAgent(name, spec.data);
+    const session = targetCluster(context);
+    const spec = AgentSpec.safeParse({
+      cilium: session.mode === ClusterMode.K3d,
+      ...agentSets(context),
+      name,
+    });
+    if (!spec.success) throw invalidSets(spec.error.issues);
+    const result = await repoOf(context, session).addAgent(name, spec.data);
     context.io.stdout(`${result.message} (commit ${result.sha.slice(0, 12)})\n`);
+    return 0;
+  },
+};
+
+const agentUpdate: Command = {
+  path: ['cluster', 'agent', 'update'],
+  flags: ['home', 'cluster-name', 'set'],
+  help: `Usage: paddock cluster agent update NAME --set KEY=VALUE… [--cluster-name CLUSTER]
+
+Changes an agent namespace's quota or grants in one commit (its manifests rewritten in place, the
+namespace never removed): the keys given replace the current ones; egress keys are replaced one
+by one (egress.fqdns alone keeps egress.namespaces). ${KEYS} ${CLUSTER_FLAG}
+
+Example:
+  paddock cluster agent update team-a --set cpu=8 --set 'egress.fqdns=[api.openai.com,*.anthropic.com]'
+`,
+  async run(context) {
+    const name = oneName(context, 'paddock cluster agent update');
+    const changes = agentSets(context);
+    if (Object.keys(changes).length === 0) {
+      throw usageError([{ path: '--set', message: 'give at least one KEY=VALUE to change' }]);
+    }
+    const repo = repoOf(context);
+    const current = (await repo.listAgents()).find((agent) => agent.name === name);
+    if (current !== undefined) {
+      const spec = AgentSpec.safeParse(mergeAgentChanges(current, changes));
+      if (!spec.success) throw invalidSets(spec.error.issues);
+    }
+    // A missing namespace is the repository's not_found.
+    const result = await repo.updateAgent(name, changes);
+    context.io.stdout(
+      result.committed
+        ? `${result.message} (commit ${result.sha.slice(0, 12)})\n`
+        : `agent namespace ${name} unchanged\n`,
+    );
     return 0;
   },
 };
@@ -215,6 +266,7 @@ Example:
 
 export const clusterRepoCommands: readonly Command[] = [
   agentCreate,
+  agentUpdate,
   agentList,
   agentDelete,
   snapshotCapture,
