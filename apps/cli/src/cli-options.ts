@@ -59,6 +59,10 @@ export const FLAG_SPEC = {
   'cluster-name': { type: 'string' },
   profile: { type: 'string' },
   force: { type: 'boolean' },
+  to: { type: 'string' },
+  sync: { type: 'boolean' },
+  tail: { type: 'string' },
+  container: { type: 'string', short: 'c' },
 } as const;
 export type FlagName = keyof typeof FLAG_SPEC;
 

@@ -1,12 +1,8 @@
 import {
   ARGOCD_NAMESPACE,
-  type Catalog,
   CustomAppInput,
-  catalogOf,
-  DEFAULT_CATALOG,
   disable,
   enable,
-  type GitopsRepo,
   parseProfiles,
   profileEntries,
   type Session,
@@ -16,7 +12,8 @@ import { KubeClient } from '@paddock/kube';
 import { usageError } from '../cli-options.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { formatList } from '../output.ts';
-import { pending } from './cluster.ts';
+import { appHistoryCommands } from './app-history.ts';
+import { catalogOfRepo, commitLine } from './app-support.ts';
 import { repoOf, setsOf, valuesFileOf } from './cluster-repo.ts';
 import { clusterEnv, targetCluster, timeoutMsOf } from './cluster-support.ts';
 
@@ -122,17 +119,6 @@ Example:
       return 0;
     }),
 };
-
-const catalogOfRepo = async (repo: GitopsRepo): Promise<Catalog> => {
-  const entries = await repo.readCatalog();
-  return entries.length === 0 ? DEFAULT_CATALOG : catalogOf(entries);
-};
-
-function commitLine(result: { committed: boolean; message: string; sha: string }): string {
-  return result.committed
-    ? `${result.message} (commit ${result.sha.slice(0, 12)})\n`
-    : 'nothing to change\n';
-}
 
 type AppRow = {
   name: string;
@@ -323,22 +309,5 @@ export const appCommands: readonly Command[] = [
   disableCommand,
   addCommand,
   removeCommand,
-  pending(
-    ['app', 'diff'],
-    "Argo CD's API server (managed resources), not reached by this CLI yet",
-    'NAME',
-    'Shows what a sync would change.',
-  ),
-  pending(
-    ['app', 'logs'],
-    'pod logs of an Application’s resources, not wired yet',
-    'NAME',
-    "Prints the logs of an Application's pods.",
-  ),
-  pending(
-    ['app', 'rollback'],
-    "Argo CD's rollback (automated sync must be off for it), not wired yet",
-    'NAME [REVISION]',
-    'Rolls an Application back to an earlier revision.',
-  ),
+  ...appHistoryCommands,
 ];

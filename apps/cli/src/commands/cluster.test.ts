@@ -1,7 +1,6 @@
 // paddock cluster … and paddock app … through the real CLI: lists and info from session.yaml in
 // table, json and yaml; create where no container engine runs fails at once with doctor's
-// explanation; doctor skips the cluster checks without a cluster; commands waiting for another
-// part of issue 20 say so.
+// explanation; doctor skips the cluster checks without a cluster (app diff|logs|rollback: app.test.ts).
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -178,23 +177,6 @@ describe('paddock cluster', () => {
     );
     const subjects = (await repo.log()).map((c) => c.subject);
     assert.equal(subjects[0]?.startsWith('catalog: enable'), true, subjects.join('\n'));
-  });
-
-  it('commands waiting for another part of issue 20 say so', async () => {
-    for (const args of [
-      ['app', 'diff', 'litellm'],
-      ['app', 'logs', 'litellm'],
-      ['app', 'rollback', 'litellm'],
-    ]) {
-      const result = await runCli(args, { env });
-      assert.notEqual(result.code, 0);
-      assert.match(
-        result.stderr,
-        new RegExp(
-          `paddock ${args.slice(0, 2).join(' ')} is not available yet: it needs .*\\(issue 20\\)`,
-        ),
-      );
-    }
   });
 
   it('help: the group lists each verb once; each command has an example', async () => {
