@@ -67,6 +67,9 @@ describe('WebSocket terminal on the real bubblewrap runtime', {
     const first = open('', { token: w.alice });
     await first.opened;
     const id = String((await first.socket.waitForMessage('session')).id);
+    // Typed only once the shell prompts: typed ahead, the line is echoed by the terminal and then
+    // again by readline with its prompt, a second echo that could land after the detach.
+    await first.socket.waitForOutput(/\$ $/m);
     first.socket.send('sleep 1; echo la""ter\r');
     await first.socket.waitForOutput(/la""ter/);
     first.socket.ws.terminate();
