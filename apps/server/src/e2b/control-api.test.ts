@@ -164,6 +164,24 @@ describe('the E2B control API through the official SDK', () => {
     assert.equal(await Sandbox.kill(sbx.sandboxId, w.opts(w.alice)), false);
   });
 
+  it('refuses secure: false on a server that authenticates (envd would need no credential)', async () => {
+    // The SDK 2.x always asks for a secure sandbox; older clients and raw callers may not.
+    const res = await fetch(`${w.s.url}/e2b/v2/sandboxes`, {
+      method: 'POST',
+      headers: { 'x-api-key': w.alice, 'content-type': 'application/json' },
+      body: JSON.stringify({ templateID: 'base', secure: false }),
+    });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { code: number; message: string };
+    assert.equal(body.code, 400);
+    assert.match(body.message, /secure is not supported by Paddock/);
+    const { items } = await w.s.engine.store.list('Sandbox', { namespace: 'default' });
+    assert.ok(
+      !items.some((s) => s.metadata.annotations?.['paddock.dev/e2b-secure'] === 'false'),
+      'no insecure sandbox was made',
+    );
+  });
+
   it('answers calls Paddock does not offer with an E2B error saying so', async () => {
     const sbx = await Sandbox.create('base', w.opts(w.alice));
     try {

@@ -6,7 +6,12 @@
  * pause on timeout); E2B's "paused" is Paddock's Stopped (the workspace kept, processes not).
  */
 import { randomBytes } from 'node:crypto';
-import { findObject, requireManageable, requireVisibleObject } from '@paddock/control';
+import {
+  findObject,
+  PrincipalVia,
+  requireManageable,
+  requireVisibleObject,
+} from '@paddock/control';
 import {
   API_VERSION,
   ErrorCode,
@@ -137,6 +142,13 @@ async function createSandbox(call: ControlCall): Promise<Reply> {
   }
   if (body.autoResume?.enabled === true) {
     throw unsupported('autoResume', 'a paused sandbox resumes on connect, not on traffic');
+  }
+  if (body.secure === false && call.principal.via !== PrincipalVia.Anonymous) {
+    // Without the token, anyone who reaches the server and knows the id could run code in it.
+    throw unsupported(
+      'secure',
+      'false is refused on a server that authenticates its callers: envd calls would need no credential at all',
+    );
   }
   const templateRef = await templateRefOf(call, body.templateID);
   const network = networkOf(body);
