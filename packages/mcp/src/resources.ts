@@ -192,6 +192,15 @@ function newestFirst<T extends { metadata: { creationTimestamp?: string | undefi
 }
 
 /** Registers the resource templates on `server`; their reads and lists go through `client`. */
+/** A read whose Paddock error becomes the resource error MCP clients understand. */
+async function translated<T>(read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (error) {
+    throw resourceError(error);
+  }
+}
+
 export function registerResources(server: McpServer, client: PaddockClient): void {
   server.registerResource(
     'sandbox_files',
@@ -222,13 +231,7 @@ export function registerResources(server: McpServer, client: PaddockClient): voi
       description:
         'A file or directory inside a sandbox, by absolute path (paddock://sandboxes/default/web/files/workspace/app.py is /workspace/app.py). A file reads as its text (or base64 when binary, up to 1 MiB); a directory reads as a JSON listing whose entries carry their own URIs.',
     },
-    async (uri, variables, extra) => {
-      try {
-        return await readSandboxPath(client, uri, variables, extra.signal);
-      } catch (error) {
-        throw resourceError(error);
-      }
-    },
+    (uri, variables, extra) => translated(readSandboxPath(client, uri, variables, extra.signal)),
   );
   server.registerResource(
     'run_transcript',
@@ -253,13 +256,7 @@ export function registerResources(server: McpServer, client: PaddockClient): voi
       description:
         "A run's transcript as JSON Lines: a first line with the run and its phase, then one event a line (prompt, assistant messages, tool calls and results, model calls, usage, errors, run.finished) in order.",
     },
-    async (uri, variables, extra) => {
-      try {
-        return await readTranscript(client, uri, variables, extra.signal);
-      } catch (error) {
-        throw resourceError(error);
-      }
-    },
+    (uri, variables, extra) => translated(readTranscript(client, uri, variables, extra.signal)),
   );
   watchForListChanges(server, client);
 }

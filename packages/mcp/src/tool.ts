@@ -155,3 +155,10 @@ export const NamespaceInput = z
 /** The client's scope option for an optional namespace (the connection's default when absent). */
 export const scopeOf = (namespace: string | undefined) =>
   namespace === undefined ? {} : { namespace };
+
+/** The annotations of a tool that only reads. */
+export const READ_ONLY = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+} as const;

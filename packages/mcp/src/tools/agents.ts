@@ -9,7 +9,7 @@ import {
   Repo,
 } from '@paddock/core';
 import { z } from 'zod';
-import { defineTool, NamespaceInput, type PaddockTool, scopeOf } from '../tool.ts';
+import { defineTool, NamespaceInput, type PaddockTool, READ_ONLY, scopeOf } from '../tool.ts';
 import { optional } from './optional-fields.ts';
 import { Paging, paging } from './paging.ts';
 
@@ -80,7 +80,7 @@ export const agentTools: PaddockTool[] = [
       'Lists the agents (reusable agent definitions) you can use: harness, provider, model, template, budget and how many runs each has had. Use it to pick an agent for run_start. Returns up to `limit` agents and a `continue` token when there are more.',
     input: z.object({ namespace: NamespaceInput, ...Paging }),
     output: z.object({ items: z.array(AgentSummary), continue: z.string().optional() }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) => {
       const list = await client
         .resources('Agent')
@@ -98,7 +98,7 @@ export const agentTools: PaddockTool[] = [
       'Describes one agent: harness, provider and model, system prompt, tool allowlist, MCP server names, budget, repos, credential names and template. Use it before starting a run to know what the agent will do and what it may spend.',
     input: z.object({ name: z.string().min(1), namespace: NamespaceInput }),
     output: AgentDetail,
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) =>
       describeAgent(
         await client.resources('Agent').get(input.name, { ...scopeOf(input.namespace), signal }),

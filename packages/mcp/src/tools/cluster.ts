@@ -14,9 +14,7 @@ import {
 import type { PaddockClient } from '@paddock/client';
 import { NamespaceName } from '@paddock/core';
 import { z } from 'zod';
-import { defineTool, type PaddockTool } from '../tool.ts';
-
-const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true } as const;
+import { defineTool, type PaddockTool, READ_ONLY } from '../tool.ts';
 
 /**
  * Whether the server behind `client` runs on Kubernetes (`GET /api/v1/cluster`), for a transport
@@ -75,7 +73,7 @@ export const clusterTools: PaddockTool[] = [
       "Lists the namespaces of the Kubernetes cluster Paddock runs on, with their phase (Active, Terminating), labels and age. Use it to find where things run (Paddock's own `paddock-system`, agents' `agent-<name>` namespaces) before looking at pods, services or events. Admins only.",
     input: z.object(page),
     output: z.object({ items: z.array(ClusterNamespace), continue: more }),
-    annotations: readOnly,
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) =>
       withMore(await client.cluster.namespaces(listArgs(input, signal))),
   }),
@@ -86,7 +84,7 @@ export const clusterTools: PaddockTool[] = [
       "Lists the pods of a Kubernetes namespace, summarised: phase and the status `kubectl get pods` shows (CrashLoopBackOff, ImagePullBackOff, Pending, …), ready containers, restarts, node, pod and host IPs, each container's state with its reason, message and exit code, conditions that fail (e.g. Unschedulable), owner and age. Use it to see why a sandbox or service is not running; then cluster_events and cluster_pod_logs for details. Admins only.",
     input: z.object(inNamespace),
     output: z.object({ items: z.array(ClusterPod), continue: more }),
-    annotations: readOnly,
+    annotations: READ_ONLY,
     handle: async ({ namespace, ...input }, { client, signal }) =>
       withMore(await client.cluster.pods(namespace, listArgs(input, signal))),
   }),
@@ -97,7 +95,7 @@ export const clusterTools: PaddockTool[] = [
       'Lists the Services of a Kubernetes namespace: type, cluster IP, external and load-balancer addresses, ports (port → targetPort, nodePort) and pod selector. Use it to find how a workload is reached inside the cluster. Admins only.',
     input: z.object(inNamespace),
     output: z.object({ items: z.array(ClusterService), continue: more }),
-    annotations: readOnly,
+    annotations: READ_ONLY,
     handle: async ({ namespace, ...input }, { client, signal }) =>
       withMore(await client.cluster.services(namespace, listArgs(input, signal))),
   }),
@@ -108,7 +106,7 @@ export const clusterTools: PaddockTool[] = [
       'Lists the Kubernetes Events of a namespace, newest first: type (Normal, Warning), reason (FailedScheduling, BackOff, Pulled, …), message, the object concerned (`Pod/web-0`), how many times it happened, first and last time, and who reported it. Use it to explain a pod stuck Pending or restarting. Admins only.',
     input: z.object(inNamespace),
     output: z.object({ items: z.array(ClusterEvent), continue: more }),
-    annotations: readOnly,
+    annotations: READ_ONLY,
     handle: async ({ namespace, ...input }, { client, signal }) =>
       withMore(await client.cluster.events(namespace, listArgs(input, signal))),
   }),
@@ -135,7 +133,7 @@ export const clusterTools: PaddockTool[] = [
       container: z.string().optional(),
       log: z.string(),
     }),
-    annotations: readOnly,
+    annotations: READ_ONLY,
     handle: async ({ namespace, pod, container, tailLines, previous }, { client, signal }) => {
       const log = await client.cluster.podLogs(namespace, pod, {
         signal,

@@ -1,7 +1,7 @@
 /** Tools over governance: the effective policy, usage, audit records, credential names. */
 import { PolicySpec } from '@paddock/core';
 import { z } from 'zod';
-import { defineTool, NamespaceInput, type PaddockTool } from '../tool.ts';
+import { defineTool, NamespaceInput, type PaddockTool, READ_ONLY } from '../tool.ts';
 
 const Timestamp = z.iso.datetime({ offset: true });
 
@@ -36,7 +36,7 @@ export const governanceTools: PaddockTool[] = [
         userSpentTodayUsd: z.number(),
       }),
     }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) => {
       const policy = await client.policy.effective({
         ...optional('namespace', input.namespace),
@@ -67,7 +67,7 @@ export const governanceTools: PaddockTool[] = [
       total: UsageTotals,
       groups: z.array(z.object({ key: z.string(), usage: UsageTotals })).optional(),
     }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) =>
       client.usage(
         {
@@ -109,7 +109,7 @@ export const governanceTools: PaddockTool[] = [
       ),
       continue: z.string().optional(),
     }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) => {
       const query = {
         ...optional('actor', input.actor),
@@ -160,7 +160,7 @@ export const governanceTools: PaddockTool[] = [
       ),
       continue: z.string().optional(),
     }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) => {
       const list = await client.credentials.list(
         { ...optional('limit', input.limit), ...optional('continue', input.continue) },

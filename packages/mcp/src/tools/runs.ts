@@ -12,6 +12,7 @@ import {
   defineTool,
   NamespaceInput,
   type PaddockTool,
+  READ_ONLY,
   scopeOf,
   type ToolContext,
 } from '../tool.ts';
@@ -152,7 +153,7 @@ export const runTools: PaddockTool[] = [
       ...Paging,
     }),
     output: z.object({ items: z.array(RunSummary), continue: z.string().optional() }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) => {
       const list = await client.runs.list({
         ...scopeOf(input.namespace),
@@ -225,7 +226,7 @@ export const runTools: PaddockTool[] = [
       "Tells a run's phase, why it ended when it did not succeed (reason, message), its usage so far (tokens, cost in USD, turns, tool calls), its sandbox and, once Succeeded, the final answer. Use it to check on a run; run_events gives what it did.",
     input: z.object({ name: z.string().min(1), namespace: NamespaceInput }),
     output: RunSummary,
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) =>
       summarizeRun(await client.runs.get(input.name, { ...scopeOf(input.namespace), signal })),
   }),
@@ -252,7 +253,7 @@ export const runTools: PaddockTool[] = [
       isFinished: z.boolean(),
       hasMore: z.boolean().describe('More events are stored already: call again at once'),
     }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) => {
       const after = input.after ?? 0;
       const limit = input.limit ?? 200;

@@ -1,6 +1,6 @@
 /** Tools over the files of a sandbox: read, write, list. */
 import { z } from 'zod';
-import { defineTool, NamespaceInput, type PaddockTool, scopeOf } from '../tool.ts';
+import { defineTool, NamespaceInput, type PaddockTool, READ_ONLY, scopeOf } from '../tool.ts';
 import { AbsolutePath, SandboxName } from './sandbox-inputs.ts';
 
 /** Bytes of a file sandbox_read_file returns by default. */
@@ -46,7 +46,7 @@ export const sandboxFileTools: PaddockTool[] = [
       sizeBytes: z.int().describe('Size of the whole file'),
       truncated: z.boolean(),
     }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) => {
       const bytes = await client.sandboxes.files.read(input.name, input.path, {
         ...scopeOf(input.namespace),
@@ -108,7 +108,7 @@ export const sandboxFileTools: PaddockTool[] = [
       path: AbsolutePath.default('/workspace').describe('Directory; /workspace when absent'),
     }),
     output: z.object({ path: z.string(), items: z.array(FileEntry), truncated: z.boolean() }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) => {
       const list = await client.sandboxes.files.list(input.name, input.path, {
         ...scopeOf(input.namespace),

@@ -1,7 +1,7 @@
 /** Tools that look at a sandbox from outside: preview URLs, logs, events. */
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { z } from 'zod';
-import { defineTool, NamespaceInput, type PaddockTool, scopeOf } from '../tool.ts';
+import { defineTool, NamespaceInput, type PaddockTool, READ_ONLY, scopeOf } from '../tool.ts';
 import { clip, DEFAULT_OUTPUT_CHARS } from './output-clip.ts';
 import { SandboxName } from './sandbox-inputs.ts';
 
@@ -26,7 +26,7 @@ export const sandboxObserveTools: PaddockTool[] = [
         }),
       ),
     }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) => {
       const ports = await client.sandboxes.ports(input.name, {
         ...scopeOf(input.namespace),
@@ -61,7 +61,7 @@ export const sandboxObserveTools: PaddockTool[] = [
       tailLines: z.int().min(1).max(10_000).default(200),
     }),
     output: z.object({ text: z.string(), truncated: z.boolean() }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) => {
       const text = await client.sandboxes.logs(input.name, {
         ...scopeOf(input.namespace),
@@ -92,7 +92,7 @@ export const sandboxObserveTools: PaddockTool[] = [
         }),
       ),
     }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) => {
       const events = await client.sandboxes.events(input.name, {
         ...scopeOf(input.namespace),

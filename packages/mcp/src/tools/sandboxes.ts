@@ -13,6 +13,7 @@ import {
   defineTool,
   NamespaceInput,
   type PaddockTool,
+  READ_ONLY,
   scopeOf,
   type ToolContext,
 } from '../tool.ts';
@@ -113,7 +114,7 @@ export const sandboxTools: PaddockTool[] = [
       continue: z.string().optional().describe('The token a previous call returned'),
     }),
     output: z.object({ items: z.array(SandboxSummary), continue: z.string().optional() }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) => {
       const list = await client.sandboxes.list({
         ...scopeOf(input.namespace),
@@ -135,7 +136,7 @@ export const sandboxTools: PaddockTool[] = [
       "Tells one sandbox's phase, template, timestamps and, when it failed, why (reason, message). Use it to check whether a sandbox is Running before exec or file calls.",
     input: z.object({ name: z.string().min(1), namespace: NamespaceInput }),
     output: SandboxSummary,
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) =>
       summarize(await client.sandboxes.get(input.name, { ...scopeOf(input.namespace), signal })),
   }),

@@ -1,7 +1,7 @@
 /** Tools about Paddock itself: who am I, health, doctor. */
 import { isPaddockError, PolicySpec } from '@paddock/core';
 import { z } from 'zod';
-import { defineTool, type PaddockTool } from '../tool.ts';
+import { defineTool, type PaddockTool, READ_ONLY } from '../tool.ts';
 
 const optional = <K extends string, V>(key: K, value: V | undefined) =>
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
@@ -39,7 +39,7 @@ export const systemTools: PaddockTool[] = [
       groups: z.array(z.string()).optional(),
       namespace: z.string().describe('The default namespace of this connection'),
     }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (_input, { client, signal }) => {
       const me = await client.me({ signal });
       return {
@@ -69,7 +69,7 @@ export const systemTools: PaddockTool[] = [
       limits: PolicySpec.optional().describe('The effective policy of the namespace'),
       problems: z.array(z.string()),
     }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (_input, { client, signal }) => {
       const [health, ready, openapi, auth, policy] = await Promise.all([
         probe(() => client.health({ signal })),

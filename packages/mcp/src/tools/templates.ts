@@ -10,7 +10,7 @@ import {
   TemplateSpec,
 } from '@paddock/core';
 import { z } from 'zod';
-import { defineTool, NamespaceInput, type PaddockTool } from '../tool.ts';
+import { defineTool, NamespaceInput, type PaddockTool, READ_ONLY } from '../tool.ts';
 
 const Kind = z.enum([TemplateKind.SandboxTemplate, TemplateKind.ClusterSandboxTemplate]);
 
@@ -100,7 +100,7 @@ export const templateTools: PaddockTool[] = [
         .describe('cluster: ClusterSandboxTemplates; namespace: SandboxTemplates; all: both'),
     }),
     output: z.object({ items: z.array(TemplateSummary) }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) => {
       const ns = input.namespace === undefined ? {} : { namespace: input.namespace };
       const [cluster, namespaced] = await Promise.all([
@@ -123,7 +123,7 @@ export const templateTools: PaddockTool[] = [
       'Shows one template as written: its own fields and its parent (inheritsFrom), not what it inherits. Use template_resolve to see the environment a sandbox would get. Returns the summary and the template’s spec.',
     input: z.object(NameInput),
     output: TemplateSummary.extend({ spec: TemplateSpec }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) => {
       const ns = input.namespace === undefined ? {} : { namespace: input.namespace };
       const ref = await findTemplate(client, input.name, input.kind, { ...ns, signal });
@@ -144,7 +144,7 @@ export const templateTools: PaddockTool[] = [
       origins: z.record(z.string(), z.string()).describe('Field path → Kind/name that set it'),
       chain: z.array(z.string()).describe('Kind/name of each template merged, root first'),
     }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    annotations: READ_ONLY,
     handle: async (input, { client, signal }) => {
       const ns = input.namespace === undefined ? {} : { namespace: input.namespace };
       const ref = await findTemplate(client, input.name, input.kind, { ...ns, signal });
