@@ -8,8 +8,6 @@
  * MCP endpoint (`/mcp`, mounted by the server) to runs whose template opts in: sandboxes reach
  * it only the way they reach the gateway, with the run's token.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { type AddressInfo, isIP } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -44,6 +42,7 @@ import {
   type UpstreamConfig,
 } from '@paddock/gateway';
 import type { HostService } from '@paddock/runtime-local';
+import { readOrCreateSecret } from './secret-file.ts';
 
 /** The name and port local sandboxes use for the gateway (through their egress proxy). */
 export const GATEWAY_HOST = 'gateway.paddock.internal';
@@ -163,15 +162,6 @@ async function toolsetOf(store: ResourceStore, run: Run): Promise<McpToolset | u
   }
 }
 
-/** The secret run tokens are signed with: kept in the data directory (0600), made once. */
-function runTokenSecret(home: string): Uint8Array {
-  const path = join(home, 'gateway.key');
-  if (existsSync(path)) return readFileSync(path);
-  const secret = randomBytes(32);
-  writeFileSync(path, secret, { mode: 0o600, flag: 'wx' });
-  return secret;
-}
-
 export type RunServicesOptions = {
   home: string;
   store: ResourceStore;
@@ -208,7 +198,7 @@ export type RunServices = {
 
 export async function startRunServices(options: RunServicesOptions): Promise<RunServices> {
   const { store, runLog, ledger, log } = options;
-  const tokens = createRunTokens(runTokenSecret(options.home));
+  const tokens = createRunTokens(readOrCreateSecret(join(options.home, 'gateway.key')));
   const grants = runGrantRules(store, log);
   const upstreams: { anthropic?: UpstreamConfig; openai?: UpstreamConfig } = {
     ...(options.upstreams.anthropic ? { anthropic: options.upstreams.anthropic } : {}),

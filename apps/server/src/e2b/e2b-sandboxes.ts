@@ -4,10 +4,10 @@
  * data directory, so the token a create returned still opens the sandbox after a server restart
  * and never opens a sandbox recreated under the same name.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import type { Sandbox } from '@paddock/core';
+import { readOrCreateSecret } from '../secret-file.ts';
 
 /** The envd version Paddock's envd reports: the SDK enables its features by it. */
 export const ENVD_VERSION = '0.6.4';
@@ -78,16 +78,7 @@ export class AccessTokens {
   }
 }
 
-/** The key of the access tokens: kept in the data directory (0600), made once. */
+/** The key of the access tokens: `e2b.key` in the data directory. */
 export function openAccessTokens(home: string): AccessTokens {
-  const path = join(home, 'e2b.key');
-  if (existsSync(path)) return new AccessTokens(readFileSync(path));
-  const key = randomBytes(32);
-  try {
-    writeFileSync(path, key, { mode: 0o600, flag: 'wx' });
-    return new AccessTokens(key);
-  } catch {
-    // Another process made it first.
-    return new AccessTokens(readFileSync(path));
-  }
+  return new AccessTokens(readOrCreateSecret(join(home, 'e2b.key')));
 }
