@@ -320,6 +320,13 @@ export {
   transcriptEvent,
 } from './transcript.ts';
 export {
+  UsageCell,
+  type UsageCellQuery,
+  type UsageCellReader,
+  usageCellWindow,
+  usageHourOf,
+} from './usage-cells.ts';
+export {
   EMPTY_USAGE_TOTALS,
   LlmCallRecord,
   RunGrant,

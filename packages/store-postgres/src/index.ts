@@ -19,6 +19,11 @@ export {
   PostgresRunEventLogOptions,
 } from './run-event-log.ts';
 export {
+  openPostgresUsageCells,
+  PostgresUsageCells,
+  PostgresUsageCellsOptions,
+} from './usage-cells.ts';
+export {
   openPostgresUsageLedger,
   PostgresUsageLedger,
   PostgresUsageLedgerOptions,

@@ -39,6 +39,11 @@ export {
   SqliteRunEventLogOptions,
 } from './run-event-log.ts';
 export {
+  openSqliteUsageCells,
+  SqliteUsageCells,
+  SqliteUsageCellsOptions,
+} from './usage-cells.ts';
+export {
   openSqliteUsageLedger,
   SqliteUsageLedger,
   SqliteUsageLedgerOptions,

@@ -79,6 +79,7 @@ export {
 } from './store-fixtures.ts';
 export { decodeTar, encodeTar, type TarEntry } from './tar-archive.ts';
 export { startTcpGate, type TcpGate } from './tcp-gate.ts';
+export { runUsageCellsContract, type UsageCellsUnderTest } from './usage-cells-contract.ts';
 export {
   llmCall,
   runUsageLedgerContract,
