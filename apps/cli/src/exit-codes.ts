@@ -50,6 +50,7 @@ export function exitCodeFor(code: ErrorCode): ExitCode {
     case ErrorCode.Conflict:
     case ErrorCode.Expired:
     case ErrorCode.InvalidTransition:
+    case ErrorCode.SandboxPaused:
       return ExitCode.Conflict;
     case ErrorCode.PolicyViolation:
     case ErrorCode.Forbidden:
@@ -106,6 +107,8 @@ export function hintFor(
       return 'the server may be busy; try again';
     case ErrorCode.RateLimited:
       return 'too many requests; wait a moment and retry';
+    case ErrorCode.SandboxPaused:
+      return 'resume it with paddock sandbox resume NAME (or pass --auto-resume to exec)';
     case ErrorCode.InsufficientStorage:
       return "the server's data disk is full: free space (paddock sandbox delete NAME, or rm inside a sandbox), then retry";
     case ErrorCode.Internal:

@@ -17,6 +17,7 @@ const EXPECTED: Record<ErrorCode, number> = {
   already_exists: 409,
   conflict: 409,
   invalid_transition: 409,
+  sandbox_paused: 409,
   expired: 410,
   payload_too_large: 413,
   rate_limited: 429,

@@ -24,6 +24,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case 'already_exists':
     case 'conflict':
     case 'invalid_transition':
+    case 'sandbox_paused':
       return 409;
     case 'expired':
       return 410;

@@ -213,15 +213,82 @@ describe('sandbox reconciler', () => {
     );
   });
 
-  it('stops an idle sandbox after its idle timeout', async () => {
+  it('pauses an idle sandbox after its idle timeout, warning a minute before, and wakes it on request', async () => {
     await h.apply(sandboxManifest('g'));
     await h.settle('g');
+    const first = await reconcileSandbox(h, { namespace: 'default', name: 'g' });
+    assert.equal(first.requeueAfterMs, 9 * 60_000, 'looked at again when the warning is due');
+    h.advance(9 * 60_000);
+    let s = await h.settle('g');
+    assert.equal(s.status?.phase, 'Running');
+    const warnings = () => h.events.list({ name: 'g' }).filter((e) => e.reason === 'IdleSoon');
+    assert.equal(warnings().length, 1);
+    assert.equal(warnings()[0]?.type, 'Warning');
+    assert.match(warnings()[0]?.message ?? '', /pauses in 60s/);
+    const again = await reconcileSandbox(h, { namespace: 'default', name: 'g' });
+    assert.equal(again.requeueAfterMs, 60_000, 'then when it expires');
+    assert.equal(warnings().length, 1, 'one warning per idle spell');
+    h.advance(60_000);
+    s = await h.settle('g');
+    assert.equal(s.status?.phase, 'Paused');
+    assert.equal(s.status?.reason, 'IdlePaused');
+    assert.equal(s.status?.pauseMechanism, 'in-memory');
+    assert.equal(s.spec.desiredState, 'Running', 'the controller never writes spec');
+    s = await h.settle('g');
+    assert.equal(s.status?.phase, 'Paused', 'an idle-paused sandbox waits for a wake');
+    h.advance(1000);
+    await h.store.update({
+      ...s,
+      metadata: {
+        ...s.metadata,
+        annotations: { [START_REQUESTED_ANNOTATION]: h.now().toISOString() },
+      },
+    });
+    s = await h.settle('g');
+    assert.equal(s.status?.phase, 'Running');
+    assert.equal(s.status?.lastActivityAt, h.now().toISOString(), 'the idle clock starts again');
+    assert.deepEqual(
+      h.runtime.calls.filter((c) => /^(pause|resume|stop) /.test(c)),
+      ['pause default/g', 'resume default/g'],
+    );
+  });
+
+  it('stops an idle sandbox whose template says idleAction Stop', async () => {
+    await h.apply(templateManifest('stopper', { idleTimeout: '10m', idleAction: 'Stop' }));
+    await h.apply(sandboxManifest('gs', { templateRef: { name: 'stopper' } }));
+    await h.settle('gs');
     h.advance(10 * 60_000 - 1);
-    assert.equal((await h.settle('g')).status?.phase, 'Running');
+    assert.equal((await h.settle('gs')).status?.phase, 'Running');
     h.advance(1);
-    const s = await h.settle('g');
+    const s = await h.settle('gs');
     assert.equal(s.status?.phase, 'Stopped');
     assert.equal(s.status?.reason, 'IdleTimedOut');
+  });
+
+  it('pauses and resumes with desiredState, keeping its processes', async () => {
+    await h.apply(sandboxManifest('p'));
+    let s = await h.settle('p');
+    const ref = { namespace: 'default', name: 'p', uid: s.metadata.uid ?? '' };
+    await h.runtime.exec(ref, { command: ['sleep', '600'], background: true, processId: 'keeper' });
+    await h.store.update({ ...s, spec: { ...s.spec, desiredState: 'Paused' } });
+    s = await h.settle('p');
+    assert.equal(s.status?.phase, 'Paused');
+    assert.equal(s.status?.reason, 'PausedByUser');
+    assert.equal(s.status?.pausedAt, h.now().toISOString());
+    assert.equal((await h.runtime.observe(ref)).state, 'paused');
+    assert.equal(s.status?.conditions.find((c) => c.type === 'Ready')?.status, 'False');
+    await h.store.update({ ...s, spec: { ...s.spec, desiredState: 'Running' } });
+    s = await h.settle('p');
+    assert.equal(s.status?.phase, 'Running');
+    assert.equal((await h.runtime.listProcesses(ref))[0]?.running, true, 'no restart');
+    const reasons = h.events.list({ name: 'p' }).map((e) => e.reason);
+    assert.deepEqual(reasons.slice(-4), ['PauseRequested', 'Paused', 'ResumeRequested', 'Resumed']);
+    await h.store.update({ ...s, spec: { ...s.spec, desiredState: 'Paused' } });
+    s = await h.settle('p');
+    await h.store.update({ ...s, spec: { ...s.spec, desiredState: 'Stopped' } });
+    s = await h.settle('p');
+    assert.equal(s.status?.phase, 'Stopped', 'a paused sandbox stops when asked');
+    assert.equal((await h.runtime.listProcesses(ref))[0]?.running, false);
   });
 
   it('brings back a sandbox whose processes died while it should run (crash, reboot)', async () => {

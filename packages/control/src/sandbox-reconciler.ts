@@ -27,6 +27,15 @@ import { sandboxLifecycle } from './lifecycles.ts';
 import { applyProvisioningSteps, MAIN_PROCESS_ID, startMainProcess } from './provisioning.ts';
 import type { CredentialSource } from './runs/credential-delivery.ts';
 import { refToId, runtimeRefOf } from './runtime-ref.ts';
+import {
+  canPause,
+  expireIdle,
+  idleDeadlines,
+  isStartRequestedAfter,
+  pauseSandbox,
+  reconcilePaused,
+  resumeSandbox,
+} from './sandbox-pause.ts';
 import type { WarmPool } from './warm-pool.ts';
 
 /** Held on every Sandbox until its runtime state is destroyed. */
@@ -41,8 +50,7 @@ export function withSandboxFinalizer<T extends AnyResource>(resource: T): T {
   const finalizers = [...(resource.metadata.finalizers ?? []), SANDBOX_FINALIZER];
   return { ...resource, metadata: { ...resource.metadata, finalizers } };
 }
-/** Set (to an RFC 3339 time) to start a sandbox that stopped on its own (timeout, idle, exit). */
-export const START_REQUESTED_ANNOTATION = 'paddock.dev/start-requested-at';
+export { START_REQUESTED_ANNOTATION } from './sandbox-pause.ts';
 /** Set (to an RFC 3339 time) to send an errored sandbox back through admission. */
 export const RETRY_REQUESTED_ANNOTATION = 'paddock.dev/retry-requested-at';
 
@@ -91,6 +99,13 @@ export async function reconcileSandbox(
       return running(deps, sandbox);
     case SandboxPhase.Stopped:
       return stopped(deps, sandbox);
+    case SandboxPhase.Paused:
+      return reconcilePaused(
+        deps,
+        sandbox,
+        (events) => stopRuntime(deps, sandbox, events),
+        (resumed) => nextDeadline(deps, resumed),
+      );
     case SandboxPhase.Error:
       return errored(deps, sandbox);
     case SandboxPhase.Deleting:
@@ -300,7 +315,19 @@ async function running(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
   if (sandbox.spec.desiredState === 'Stopped') {
     return stopRuntime(deps, sandbox, [{ type: 'StopRequested' }, { type: 'Stopped' }]);
   }
+  if (sandbox.spec.desiredState === 'Paused') {
+    if (canPause(deps.runtime)) {
+      await pauseSandbox(deps, sandbox, 'user');
+      return {};
+    }
+    const why = `runtime ${deps.runtime.name} cannot pause sandboxes; it keeps running`;
+    await deps.status.note(sandbox, 'PauseUnsupported', why, EventType.Warning);
+  }
   const observation = await deps.runtime.observe(ref);
+  if (observation.state === RuntimeState.Paused) {
+    // Frozen outside a recorded pause (a crash before the status write): it should run.
+    return nextDeadline(deps, await resumeSandbox(deps, sandbox));
+  }
   if (observation.state === RuntimeState.Absent) {
     await deps.status.transition(sandbox, [
       { type: 'RuntimeLost', message: 'the runtime no longer holds this sandbox' },
@@ -344,14 +371,15 @@ async function running(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
   ) {
     return stopRuntime(deps, sandbox, [{ type: 'TimedOut' }]);
   }
-  const idleMs = spec.idleTimeout ? parseDurationMs(spec.idleTimeout) : 0;
   const lastActivity = latest(observation.lastActivityAt, status.lastActivityAt, status.startedAt);
-  if (idleMs > 0 && lastActivity !== undefined && lastActivity + idleMs <= now) {
-    return stopRuntime(deps, sandbox, [{ type: 'IdleTimedOut' }]);
-  }
-  const current = observation.lastActivityAt
+  let current = observation.lastActivityAt
     ? await deps.status.patch(sandbox, { lastActivityAt: observation.lastActivityAt })
     : sandbox;
+  const idle = await expireIdle(deps, current, lastActivity, () =>
+    stopRuntime(deps, current, [{ type: 'IdleTimedOut' }]),
+  );
+  if (idle?.outcome === 'expired') return {};
+  if (idle?.outcome === 'warned') current = idle.sandbox;
   return nextDeadline(deps, current);
 }
 
@@ -375,22 +403,22 @@ function nextDeadline(deps: Pass, sandbox: Sandbox): ReconcileResult {
   if (status.expiresAt) deadlines.push(Date.parse(status.expiresAt));
   const shutdownAt = shutdownTimeOf(sandbox);
   if (shutdownAt !== undefined) deadlines.push(shutdownAt);
-  const idle = status.resolved?.idleTimeout ? parseDurationMs(status.resolved.idleTimeout) : 0;
-  const last = latest(status.lastActivityAt, status.startedAt);
-  if (idle > 0 && last !== undefined) deadlines.push(last + idle);
+  const idle = idleDeadlines(status, latest(status.lastActivityAt, status.startedAt));
+  if (idle) {
+    const warned =
+      status.idleWarningAt !== undefined && Date.parse(status.idleWarningAt) >= idle.warnAt;
+    deadlines.push(warned || now >= idle.warnAt ? idle.expireAt : idle.warnAt);
+  }
   if (deadlines.length === 0) return {};
   return { requeueAfterMs: Math.max(0, Math.min(...deadlines) - now) };
 }
 
 async function stopped(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
   const status = deps.status.current(sandbox);
-  if (sandbox.spec.desiredState === 'Stopped') return {};
-  const requested = sandbox.metadata.annotations?.[START_REQUESTED_ANNOTATION];
+  // A stopped sandbox asked to pause stays stopped: there is nothing to freeze.
+  if (sandbox.spec.desiredState !== 'Running') return {};
   const stoppedByUser = status.reason === SandboxReason.StoppedByUser;
-  const isNewRequest =
-    requested !== undefined &&
-    Date.parse(requested) > Date.parse(status.stoppedAt ?? '1970-01-01T00:00:00Z');
-  if (!stoppedByUser && !isNewRequest) return {};
+  if (!stoppedByUser && !isStartRequestedAfter(sandbox, status.stoppedAt)) return {};
   const ref = runtimeRefOf(sandbox);
   await deps.runtime.start(ref);
   const spec = status.resolved ?? {};

@@ -26,6 +26,11 @@ export const ErrorCode = {
   TemplateInvalid: 'template_invalid',
   /** A lifecycle event that the current phase does not accept. */
   InvalidTransition: 'invalid_transition',
+  /**
+   * The sandbox is paused (its processes frozen): resume it first, or ask for `autoResume`.
+   * `details.phase` is `Paused`.
+   */
+  SandboxPaused: 'sandbox_paused',
   /** A path in the files API points outside the sandbox. */
   PathOutsideSandbox: 'path_outside_sandbox',
   Unauthenticated: 'unauthenticated',

@@ -204,6 +204,8 @@ export {
   type FileInfo,
   type FileType,
   fileModeOctal,
+  PauseMechanism,
+  type PauseResult,
   type ProcessHandle,
   type ProcessInfo,
   type ProvisionRequest,

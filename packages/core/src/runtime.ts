@@ -1,6 +1,8 @@
 import { ErrorCode, PaddockError } from './errors.ts';
 import type { LimitsMechanism } from './sandbox.ts';
+import type { SnapshotRef, SnapshotStorage } from './sandbox-snapshot.ts';
 import type { SandboxEnvironment, TemplateKind } from './template.ts';
+import type { VolumeStorage } from './volume.ts';
 
 /**
  * The SandboxRuntime seam: what a backend (bubblewrap locally, pods on Kubernetes) must do for one
@@ -72,6 +74,27 @@ export interface SandboxRuntime {
    * files after provision: callers must not fall back to copying them in.
    */
   bindReadOnlyFiles?(ref: SandboxRef, files: ReadOnlyFiles): Promise<void>;
+  /**
+   * Optional: freezes every process of a running sandbox in place (memory kept, no CPU used) and
+   * says how (`PauseMechanism`); the sandbox observes `paused` until `resume`. While paused,
+   * `exec`, `connectPort` and `files` throw `sandbox_paused`; `stop` and `destroy` still work.
+   * Idempotent (pausing a paused sandbox answers the mechanism it holds). `invalid_transition`
+   * when it is not running; `runtime_unavailable` when this backend cannot pause it (say why).
+   * A runtime without it cannot pause: the reconciler stops idle sandboxes instead.
+   */
+  pause?(ref: SandboxRef): Promise<PauseResult>;
+  /** Optional (with `pause`): thaws a paused sandbox; its processes go on where they were. Idempotent. */
+  resume?(ref: SandboxRef): Promise<RuntimeObservation>;
+  /**
+   * Optional: workspace snapshots that outlive their sandboxes (`SnapshotStorage`), which
+   * `ProvisionRequest.fromSnapshot` starts sandboxes from. A runtime without it takes none.
+   */
+  readonly snapshots?: SnapshotStorage;
+  /**
+   * Optional: volumes that outlive sandboxes (`VolumeStorage`), mounted by `spec.volumes`. A
+   * runtime without it mounts none: the controller refuses sandboxes that name volumes.
+   */
+  readonly volumes?: VolumeStorage;
   /** Every sandbox this runtime holds (for re-adoption and orphan cleanup). */
   list(): Promise<SandboxRef[]>;
   /**
@@ -107,6 +130,11 @@ export type ProvisionRequest = SandboxRef & {
   /** Directories of files bound read-only into the sandbox (credentials' files). */
   readOnlyFiles?: readonly ReadOnlyFiles[];
   /**
+   * Seed the new workspace with this snapshot's copy (`SnapshotStorage`); `not_found` when the
+   * runtime holds no such snapshot. Ignored when the sandbox exists already.
+   */
+  fromSnapshot?: SnapshotRef;
+  /**
    * Set when the request provisions an unclaimed warm-pool entry of this template's pool (no
    * Sandbox exists for it yet; `claim` hands it to one later). A runtime may keep the entry
    * where the template lives and tie it to the template (on Kubernetes: its namespace and owner);
@@ -141,10 +169,28 @@ export type ReadOnlyFiles = {
 export const RuntimeState = {
   Absent: 'absent',
   Running: 'running',
+  /** Its processes are frozen by `pause`. */
+  Paused: 'paused',
   Stopped: 'stopped',
   Failed: 'failed',
 } as const;
 export type RuntimeState = (typeof RuntimeState)[keyof typeof RuntimeState];
+
+/**
+ * How a paused sandbox is held: the cgroup v2 freezer (`cgroup.freeze`), the cgroup v1 freezer
+ * (`freezer.state`), SIGSTOP/SIGCONT of each of its processes where no freezer is delegated (a
+ * process that handles SIGCONT sees it), gVisor's `runsc pause`, or an in-memory stand-in.
+ */
+export const PauseMechanism = {
+  CgroupV2: 'cgroup-v2-freezer',
+  CgroupV1: 'cgroup-v1-freezer',
+  Signals: 'sigstop',
+  Gvisor: 'runsc-pause',
+  InMemory: 'in-memory',
+} as const;
+export type PauseMechanism = (typeof PauseMechanism)[keyof typeof PauseMechanism];
+
+export type PauseResult = RuntimeObservation & { mechanism: PauseMechanism };
 
 export type RuntimeObservation = {
   state: RuntimeState;

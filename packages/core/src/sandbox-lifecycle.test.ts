@@ -22,7 +22,15 @@ const t0 = new Date('2025-01-01T00:00:00.000Z');
 const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
 
 // Written out by hand, not derived from the module: a table entry gained or lost fails a test.
-const PHASES: SandboxPhase[] = ['Pending', 'Creating', 'Running', 'Stopped', 'Deleting', 'Error'];
+const PHASES: SandboxPhase[] = [
+  'Pending',
+  'Creating',
+  'Running',
+  'Stopped',
+  'Paused',
+  'Deleting',
+  'Error',
+];
 const SAMPLE: { [E in SandboxEventType]: Extract<SandboxEvent, { type: E }> } = {
   Admitted: { type: 'Admitted' },
   Rejected: { type: 'Rejected', message: 'cpu_limit_exceeded: 8 > 4' },
@@ -32,6 +40,11 @@ const SAMPLE: { [E in SandboxEventType]: Extract<SandboxEvent, { type: E }> } = 
   Stopped: { type: 'Stopped' },
   StartRequested: { type: 'StartRequested' },
   Started: { type: 'Started' },
+  PauseRequested: { type: 'PauseRequested' },
+  Paused: { type: 'Paused', mechanism: 'cgroup-v1-freezer' },
+  IdlePaused: { type: 'IdlePaused', mechanism: 'sigstop' },
+  ResumeRequested: { type: 'ResumeRequested' },
+  Resumed: { type: 'Resumed' },
   TimedOut: { type: 'TimedOut' },
   IdleTimedOut: { type: 'IdleTimedOut' },
   ProcessExited: { type: 'ProcessExited', exitCode: 3 },
@@ -51,6 +64,10 @@ const EXPECTED: Array<[SandboxPhase, SandboxEventType, SandboxPhase]> = [
   ['Creating', 'DeleteRequested', 'Deleting'],
   ['Running', 'StopRequested', 'Running'],
   ['Running', 'StartRequested', 'Running'],
+  ['Running', 'PauseRequested', 'Running'],
+  ['Running', 'Paused', 'Paused'],
+  ['Running', 'IdlePaused', 'Paused'],
+  ['Running', 'ResumeRequested', 'Running'],
   ['Running', 'Stopped', 'Stopped'],
   ['Running', 'TimedOut', 'Stopped'],
   ['Running', 'IdleTimedOut', 'Stopped'],
@@ -62,6 +79,14 @@ const EXPECTED: Array<[SandboxPhase, SandboxEventType, SandboxPhase]> = [
   ['Stopped', 'Started', 'Running'],
   ['Stopped', 'RuntimeLost', 'Error'],
   ['Stopped', 'DeleteRequested', 'Deleting'],
+  ['Paused', 'PauseRequested', 'Paused'],
+  ['Paused', 'ResumeRequested', 'Paused'],
+  ['Paused', 'Resumed', 'Running'],
+  ['Paused', 'StopRequested', 'Paused'],
+  ['Paused', 'Stopped', 'Stopped'],
+  ['Paused', 'TimedOut', 'Stopped'],
+  ['Paused', 'RuntimeLost', 'Error'],
+  ['Paused', 'DeleteRequested', 'Deleting'],
   ['Error', 'RetryRequested', 'Pending'],
   ['Error', 'DeleteRequested', 'Deleting'],
   ['Deleting', 'DeleteRequested', 'Deleting'],
@@ -75,6 +100,7 @@ const PATHS: { [P in SandboxPhase]: SandboxEventType[] } = {
   Creating: ['Admitted'],
   Running: ['Admitted', 'Provisioned'],
   Stopped: ['Admitted', 'Provisioned', 'Stopped'],
+  Paused: ['Admitted', 'Provisioned', 'Paused'],
   Error: ['Admitted', 'ProvisionFailed'],
   Deleting: ['Admitted', 'DeleteRequested'],
 };
@@ -227,7 +253,33 @@ describe('sandbox transitions set status and conditions', () => {
     assert.equal(condition(running, 'Ready')?.lastTransitionTime, at(21).toISOString());
   });
 
+  it('pause: Pausing while Running, then Paused with when and how; resume: Running again', () => {
+    const pausing = apply(reach('Running'), 'PauseRequested', 10);
+    assert.equal(pausing.reason, 'Pausing');
+    assert.equal(condition(pausing, 'Ready')?.status, 'False');
+    const paused = apply(pausing, 'Paused', 11);
+    assert.equal(paused.phase, 'Paused');
+    assert.equal(paused.reason, 'PausedByUser');
+    assert.equal(paused.message, 'paused (cgroup-v1-freezer)');
+    assert.equal(paused.pausedAt, at(11).toISOString());
+    assert.equal(paused.pauseMechanism, 'cgroup-v1-freezer');
+    const resuming = apply(paused, 'ResumeRequested', 20);
+    assert.equal(resuming.reason, 'Resuming');
+    const running = apply(resuming, 'Resumed', 21);
+    assert.equal(running.phase, 'Running');
+    assert.equal(running.reason, 'Ready');
+    assert.equal(condition(running, 'Ready')?.status, 'True');
+    // Resuming is no restart: startedAt stays the first start's.
+    assert.equal(running.startedAt, reach('Running').startedAt);
+    const idle = apply(reach('Running'), 'IdlePaused', 30);
+    assert.equal(idle.reason, 'IdlePaused');
+    assert.equal(idle.message, 'paused: idle timeout reached (sigstop)');
+  });
+
   it('idempotent repeats change nothing, not even the reason', () => {
+    const paused = reach('Paused');
+    assert.deepEqual(apply(paused, 'PauseRequested', 40), paused);
+    assert.deepEqual(apply(reach('Running'), 'ResumeRequested', 40), reach('Running'));
     const timedOut = apply(reach('Running'), 'TimedOut');
     assert.deepEqual(apply(timedOut, 'StopRequested', 40), timedOut);
     const running = reach('Running');

@@ -1,6 +1,6 @@
 /**
- * The Sandbox lifecycle: `Pending → Creating → Running ⇄ Stopped → Deleting`, with `Error` as a
- * sink. Runtimes report facts; the reconciler turns them into {@link SandboxEvent}s and applies
+ * The Sandbox lifecycle: `Pending → Creating → Running ⇄ Stopped → Deleting`, `Running ⇄ Paused`,
+ * with `Error` as a sink. Runtimes report facts; the reconciler turns them into {@link SandboxEvent}s and applies
  * them with {@link transitionSandbox}, which owns `phase`, `conditions` and the few status fields
  * below. Every allowed move is a row of {@link sandboxTransitions}; anything else is an error.
  */
@@ -17,6 +17,11 @@ export const SandboxPhase = {
   Running: 'Running',
   /** Processes stopped; the workspace is kept and the sandbox can start again. */
   Stopped: 'Stopped',
+  /**
+   * Processes frozen in place (memory kept, no CPU used); exec, files and ports refuse with
+   * `sandbox_paused` until it resumes.
+   */
+  Paused: 'Paused',
   /** Being destroyed (deletionTimestamp set). Terminal: only deletion events are accepted. */
   Deleting: 'Deleting',
   /** Refused or broken. Leaves only by deletion or an explicit retry (back to `Pending`). */
@@ -48,6 +53,16 @@ export type SandboxEvent =
   | { type: 'StartRequested' }
   /** The runtime reports the sandbox running again after a requested start. */
   | { type: 'Started' }
+  /** The reconciler asked the runtime to pause (spec.desiredState is `Paused`). */
+  | { type: 'PauseRequested' }
+  /** The runtime froze the sandbox's processes, by `mechanism` (a `PauseMechanism`). */
+  | { type: 'Paused'; mechanism: string }
+  /** The idle timeout passed; the reconciler paused the sandbox (by `mechanism`). */
+  | { type: 'IdlePaused'; mechanism: string }
+  /** The reconciler asked the runtime to resume a paused sandbox. */
+  | { type: 'ResumeRequested' }
+  /** The runtime thawed the sandbox's processes: they go on where they were. */
+  | { type: 'Resumed' }
   /** The wall-clock timeout passed; the reconciler stopped the sandbox. */
   | { type: 'TimedOut' }
   /** The idle timeout passed; the reconciler stopped the sandbox. */
@@ -72,6 +87,11 @@ export const SandboxEventType = {
   Stopped: 'Stopped',
   StartRequested: 'StartRequested',
   Started: 'Started',
+  PauseRequested: 'PauseRequested',
+  Paused: 'Paused',
+  IdlePaused: 'IdlePaused',
+  ResumeRequested: 'ResumeRequested',
+  Resumed: 'Resumed',
   TimedOut: 'TimedOut',
   IdleTimedOut: 'IdleTimedOut',
   ProcessExited: 'ProcessExited',
@@ -87,9 +107,9 @@ export const sandboxEventTypes: readonly SandboxEventType[] = Object.values(Sand
 
 /**
  * `(phase, event) → phase`. A pair that is absent is an invalid transition. Self-transitions are
- * listed explicitly; three of them are idempotent repeats that change nothing:
- * `StopRequested` while `Stopped`, `StartRequested` while `Running`, `DeleteRequested` while
- * `Deleting`. The others (`StopRequested` while `Running`, `StartRequested` while `Stopped`,
+ * listed explicitly; these are idempotent repeats that change nothing:
+ * `StopRequested` while `Stopped`, `StartRequested` and `ResumeRequested` while `Running`,
+ * `PauseRequested` while `Paused`, `DeleteRequested` while `Deleting`. The others (`StopRequested` while `Running`, `StartRequested` while `Stopped`,
  * `Deleted` while `Deleting`) update conditions without changing the phase.
  */
 export const sandboxTransitions = {
@@ -103,6 +123,10 @@ export const sandboxTransitions = {
   Running: {
     StopRequested: 'Running',
     StartRequested: 'Running',
+    PauseRequested: 'Running',
+    Paused: 'Paused',
+    IdlePaused: 'Paused',
+    ResumeRequested: 'Running',
     Stopped: 'Stopped',
     TimedOut: 'Stopped',
     IdleTimedOut: 'Stopped',
@@ -114,6 +138,16 @@ export const sandboxTransitions = {
     StopRequested: 'Stopped',
     StartRequested: 'Stopped',
     Started: 'Running',
+    RuntimeLost: 'Error',
+    DeleteRequested: 'Deleting',
+  },
+  Paused: {
+    PauseRequested: 'Paused',
+    ResumeRequested: 'Paused',
+    Resumed: 'Running',
+    StopRequested: 'Paused',
+    Stopped: 'Stopped',
+    TimedOut: 'Stopped',
     RuntimeLost: 'Error',
     DeleteRequested: 'Deleting',
   },
@@ -154,6 +188,14 @@ export const SandboxReason = {
   Stopping: 'Stopping',
   /** A start was requested and is in progress. */
   Starting: 'Starting',
+  /** A pause was requested and is in progress. */
+  Pausing: 'Pausing',
+  /** Paused because its desired state is `Paused`; `pauseMechanism` says how. */
+  PausedByUser: 'PausedByUser',
+  /** Paused because it was idle longer than its idle timeout; the next request wakes it. */
+  IdlePaused: 'IdlePaused',
+  /** A resume was requested and is in progress. */
+  Resuming: 'Resuming',
   /** Stopped because its desired state is `Stopped`. */
   StoppedByUser: 'StoppedByUser',
   /** Stopped because the wall-clock timeout passed. */
@@ -198,6 +240,9 @@ export type SandboxLifecycleState = {
   /** When it last became `Running`. */
   startedAt?: string | undefined;
   stoppedAt?: string | undefined;
+  /** When it was last paused, and how (a `PauseMechanism`). */
+  pausedAt?: string | undefined;
+  pauseMechanism?: string | undefined;
   exitCode?: number | undefined;
   provisionFailure?: ProvisionFailure | undefined;
 };
@@ -295,12 +340,29 @@ function applyEvent<S extends SandboxLifecycleState>(
     }
     case 'StopRequested':
       if (from === SandboxPhase.Stopped) return s; // idempotent repeat
+      if (from === SandboxPhase.Paused) return update(s, now, R.Stopping, 'stopping', {});
       return update(s, now, R.Stopping, 'stopping', { Ready: False });
     case 'StartRequested':
       if (from === SandboxPhase.Running) return s; // idempotent repeat
       return update(s, now, R.Starting, 'starting', { Ready: False });
     case 'Started':
       return update({ ...s, startedAt: at }, now, R.Ready, 'running', { Ready: True });
+    case 'PauseRequested':
+      if (from === SandboxPhase.Paused) return s; // idempotent repeat
+      return update(s, now, R.Pausing, 'pausing', { Ready: False });
+    case 'Paused':
+    case 'IdlePaused': {
+      const isIdle = event.type === 'IdlePaused';
+      const next = { ...s, pausedAt: at, pauseMechanism: event.mechanism };
+      const why = isIdle ? 'paused: idle timeout reached' : 'paused';
+      const reason = isIdle ? R.IdlePaused : R.PausedByUser;
+      return update(next, now, reason, `${why} (${event.mechanism})`, { Ready: False });
+    }
+    case 'ResumeRequested':
+      if (from === SandboxPhase.Running) return s; // idempotent repeat
+      return update(s, now, R.Resuming, 'resuming', { Ready: False });
+    case 'Resumed':
+      return update(s, now, R.Ready, 'running', { Ready: True });
     case 'Stopped':
       return stop(R.StoppedByUser, 'stopped');
     case 'TimedOut':

@@ -4,7 +4,8 @@ import { API_VERSION, ObjectMeta, Timestamp } from './metadata.ts';
 import { ProvisionFailure, SandboxPhase } from './sandbox-lifecycle.ts';
 import { SandboxEnvironment, TemplateRef } from './template.ts';
 
-export const DesiredState = { Running: 'Running', Stopped: 'Stopped' } as const;
+/** `Paused` freezes the processes in place (memory kept); `Stopped` ends them (workspace kept). */
+export const DesiredState = { Running: 'Running', Stopped: 'Stopped', Paused: 'Paused' } as const;
 export type DesiredState = (typeof DesiredState)[keyof typeof DesiredState];
 
 /** What a Sandbox may change of its template: only fields the template lists as `overridable`. */
@@ -18,7 +19,9 @@ export type SandboxOverrides = z.infer<typeof SandboxOverrides>;
 export const SandboxSpec = z.strictObject({
   templateRef: TemplateRef,
   overrides: SandboxOverrides.optional(),
-  desiredState: z.enum([DesiredState.Running, DesiredState.Stopped]).default(DesiredState.Running),
+  desiredState: z
+    .enum([DesiredState.Running, DesiredState.Stopped, DesiredState.Paused])
+    .default(DesiredState.Running),
   /** Share with these users (by id); the owner is recorded by the server. */
   sharedWith: z.array(z.string().min(1)).optional(),
   /**
@@ -69,6 +72,12 @@ export const SandboxStatus = z.strictObject({
   provisionFailure: ProvisionFailure.optional(),
   expiresAt: Timestamp.optional(),
   lastActivityAt: Timestamp.optional(),
+  /** When the last idle warning was given (one per idle spell: none since the last activity). */
+  idleWarningAt: Timestamp.optional(),
+  /** When it was last paused. */
+  pausedAt: Timestamp.optional(),
+  /** How the runtime holds a paused sandbox (`PauseMechanism`); kept after a resume. */
+  pauseMechanism: z.string().optional(),
   ports: z.array(ForwardedPort).optional(),
   fromWarmPool: z.boolean().optional(),
   /** Which mechanism enforced cpu, memory and pids limits. */

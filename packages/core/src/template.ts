@@ -200,6 +200,7 @@ export const OverridableField = z.enum([
   'resources',
   'timeout',
   'idleTimeout',
+  'idleAction',
   'network',
   'repos',
   'files',
@@ -226,8 +227,14 @@ export const SandboxEnvironment = z.strictObject({
   resources: Resources.optional(),
   /** Wall-clock lifetime; `0` means no limit. */
   timeout: DurationString.optional(),
-  /** Stop after this long without exec, terminal or preview activity; `0` means never. */
+  /** Pause (or stop) after this long without exec, terminal or preview activity; `0` means never. */
   idleTimeout: DurationString.optional(),
+  /**
+   * What an idle timeout does: `Pause` freezes the processes (memory kept; the default where the
+   * runtime can pause), `Stop` ends them (the workspace kept). Either wakes on the next exec,
+   * terminal or preview request.
+   */
+  idleAction: z.enum(['Pause', 'Stop']).optional(),
   isolation: z.enum([Isolation.Process, Isolation.Gvisor, Isolation.Kata]).optional(),
   network: Network.optional(),
   workspace: Workspace.optional(),
@@ -308,6 +315,7 @@ export const MERGE_RULES = {
   },
   timeout: override,
   idleTimeout: override,
+  idleAction: override,
   isolation: override,
   network: {
     rule: 'merge-fields',

@@ -5,6 +5,8 @@ import {
   type ExecRequest,
   type ExitStatus,
   PaddockError,
+  PauseMechanism,
+  type PauseResult,
   type ProcessHandle,
   type ProcessInfo,
   type ProvisionRequest,
@@ -31,7 +33,7 @@ type MemoryProcess = {
 
 type Entry = {
   ref: SandboxRef;
-  state: 'running' | 'stopped';
+  state: 'running' | 'paused' | 'stopped';
   files: MemoryFileTree;
   processes: Map<string, MemoryProcess>;
   startedAt: string;
@@ -133,7 +135,7 @@ export class MemoryRuntime implements SandboxRuntime {
     if (!entry || entry.ref.uid !== ref.uid) return { state: RuntimeState.Absent };
     return {
       state: entry.state,
-      ...(entry.state === 'running' ? { startedAt: entry.startedAt } : {}),
+      ...(entry.state === 'stopped' ? {} : { startedAt: entry.startedAt }),
       limits: 'rlimit',
       ...(entry.lastActivityAt === undefined ? {} : { lastActivityAt: entry.lastActivityAt }),
     };
@@ -153,6 +155,27 @@ export class MemoryRuntime implements SandboxRuntime {
       entry.startedAt = this.#now().toISOString();
       entry.processes.clear();
     }
+    return this.observe(ref);
+  }
+
+  /** Marks it paused: exec, files and ports refuse with `sandbox_paused`; processes stay. */
+  async pause(ref: SandboxRef): Promise<PauseResult> {
+    this.calls.push(`pause ${ref.namespace}/${ref.name}`);
+    const entry = this.#get(ref);
+    if (entry.state === 'stopped') {
+      throw new PaddockError(
+        ErrorCode.InvalidTransition,
+        `sandbox ${ref.namespace}/${ref.name} is not running`,
+      );
+    }
+    entry.state = 'paused';
+    return { ...(await this.observe(ref)), mechanism: PauseMechanism.InMemory };
+  }
+
+  async resume(ref: SandboxRef): Promise<RuntimeObservation> {
+    this.calls.push(`resume ${ref.namespace}/${ref.name}`);
+    const entry = this.#get(ref);
+    if (entry.state === 'paused') entry.state = 'running';
     return this.observe(ref);
   }
 
@@ -321,6 +344,13 @@ export class MemoryRuntime implements SandboxRuntime {
   /** The rule of the seam: exec, ports and files need a running sandbox. */
   #running(ref: SandboxRef): Entry {
     const entry = this.#get(ref);
+    if (entry.state === 'paused') {
+      throw new PaddockError(
+        ErrorCode.SandboxPaused,
+        `sandbox ${ref.namespace}/${ref.name} is paused; resume it first`,
+        { phase: 'Paused' },
+      );
+    }
     if (entry.state !== 'running') {
       throw new PaddockError(
         ErrorCode.InvalidTransition,

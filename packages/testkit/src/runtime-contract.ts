@@ -5,6 +5,7 @@ import type { EnvVar, SandboxEnvironment, SandboxRef, SandboxRuntime } from '@pa
 import { execCases } from './runtime-contract-exec.ts';
 import { filesCases } from './runtime-contract-files.ts';
 import { lifecycleCases } from './runtime-contract-lifecycle.ts';
+import { pauseCases } from './runtime-contract-pause.ts';
 import { portCases } from './runtime-contract-ports.ts';
 import { processCases } from './runtime-contract-processes.ts';
 
@@ -152,6 +153,7 @@ export function runtimeContract(
     processCases(group);
     filesCases(group);
     portCases(group);
+    pauseCases(group);
     it('the skip map names only existing cases and groups', () => {
       assert.deepEqual(
         Object.keys(skip).filter((title) => !titles.has(title)),

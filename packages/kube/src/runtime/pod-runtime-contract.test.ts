@@ -50,9 +50,13 @@ async function standInRuntime(): Promise<RuntimeUnderTest> {
   };
 }
 
+const NO_POD_PAUSE =
+  'the pod runtime cannot pause: Kubernetes has no freeze of a running pod (idle sandboxes stop instead)';
+
 runtimeContract('kubernetes, stand-in pods', standInRuntime, {
   ...(hasBwrap ? {} : { unavailable: 'the stand-in pods need bubblewrap (bwrap) on this machine' }),
   skip: {
+    'pause and resume': NO_POD_PAUSE,
     ...(hasSocat
       ? {}
       : { 'connects to a port a process listens on inside the sandbox': 'socat is not installed' }),
@@ -102,6 +106,7 @@ runtimeContract('kubernetes, whole cluster', clusterRuntime, {
   timeoutMs: 600_000,
   spec: { image: IMAGE ?? 'debian:bookworm-slim' },
   skip: {
+    'pause and resume': NO_POD_PAUSE,
     ...(IMAGE === undefined
       ? {
           'connects to a port a process listens on inside the sandbox':
