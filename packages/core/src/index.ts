@@ -331,12 +331,17 @@ export {
 export {
   EMPTY_USAGE_TOTALS,
   LlmCallRecord,
+  type ReserveOutcome,
   RunGrant,
+  type UsageCap,
   type UsageLedger,
+  UsageMetric,
+  UsageReservation,
   type UsageScope,
   type UsageScopeField,
   type UsageScopeTerms,
   type UsageTotals,
+  usageAmount,
   usageScopeTerms,
 } from './usage-ledger.ts';
 export {

@@ -102,12 +102,57 @@ export const EMPTY_USAGE_TOTALS: UsageTotals = {
   calls: 0,
 };
 
+/** What a cap counts: USD, or input + output tokens. */
+export const UsageMetric = { CostUsd: 'costUsd', Tokens: 'tokens' } as const;
+export type UsageMetric = (typeof UsageMetric)[keyof typeof UsageMetric];
+
+/** One limit of a reservation: in `scope`, what was spent plus what is held must stay below `max`. */
+export type UsageCap = { scope: UsageScope; metric: UsageMetric; max: number };
+
+/**
+ * A hold on budget while one call is in flight: the call's grant, when it started (daily scopes
+ * count it by this time, as they count its record), an estimate of what it will cost, and when the
+ * hold lapses if it is never settled (its process died).
+ */
+export const UsageReservation = z.strictObject({
+  ...RunGrant.shape,
+  id: z.string().min(1).max(200),
+  at: z.iso.datetime({ offset: true }),
+  costUsd: z.number().nonnegative(),
+  tokens: Count,
+  expiresAt: z.iso.datetime({ offset: true }),
+});
+export type UsageReservation = z.infer<typeof UsageReservation>;
+
+/**
+ * The answer to a reservation: admitted (the hold is stored), or refused by `caps[cap]`, with
+ * what its scope had spent (recorded calls) and held (other live reservations) at that moment.
+ */
+export type ReserveOutcome =
+  | { isAdmitted: true }
+  | { isAdmitted: false; cap: number; spent: number; held: number };
+
+/** The amount of `metric` in totals. */
+export function usageAmount(totals: UsageTotals, metric: UsageMetric): number {
+  return metric === UsageMetric.CostUsd ? totals.costUsd : totals.inputTokens + totals.outputTokens;
+}
+
 /**
  * Where the gateway records calls. `record` throws `validation_failed` for a record that does not
  * match {@link LlmCallRecord}; `totals` of a scope with no calls is all zeros. Token totals
  * count input and output tokens (cache reads and writes are priced into `costUsd` only).
+ *
+ * Budgets are checked and charged atomically with reservations: `reserve` checks every cap
+ * against recorded plus held amounts (holds past `expiresAt`, measured at the new reservation's
+ * `at`, no longer count) and stores the hold, all in one transaction, so concurrent callers,
+ * in this process or another sharing the ledger, each see the others' calls in flight; `settle`
+ * replaces the hold with the call's record in one transaction (with no hold left, it records);
+ * `release` drops a hold. `totals` counts recorded calls only.
  */
 export interface UsageLedger {
   record(call: LlmCallRecord): Promise<void>;
   totals(scope: UsageScope): Promise<UsageTotals>;
+  reserve(reservation: UsageReservation, caps: readonly UsageCap[]): Promise<ReserveOutcome>;
+  settle(reservationId: string, call: LlmCallRecord): Promise<void>;
+  release(reservationId: string): Promise<void>;
 }

@@ -1,7 +1,6 @@
-import { runUsageLedgerContract } from '@paddock/testkit';
+import { runUsageLedgerContract, runUsageReservationContract } from '@paddock/testkit';
 import { createMemoryLedger } from './memory-ledger.ts';
 
-runUsageLedgerContract('memory', async () => ({
-  ledger: createMemoryLedger(),
-  cleanup: async () => {},
-}));
+const open = async () => ({ ledger: createMemoryLedger(), cleanup: async () => {} });
+runUsageLedgerContract('memory', open);
+runUsageReservationContract('memory', open);

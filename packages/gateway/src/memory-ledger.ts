@@ -3,19 +3,25 @@ import {
   LlmCallRecord,
   PaddockError,
   parseInput,
+  type RunGrant,
   type UsageLedger,
+  UsageMetric,
+  UsageReservation,
   type UsageScope,
   type UsageTotals,
+  usageAmount,
 } from '@paddock/core';
 
 /** A usage ledger kept in memory (tests, and a gateway without a database); lost on restart. */
 export type MemoryLedger = UsageLedger & {
   /** Every call recorded, oldest first. */
   readonly calls: readonly LlmCallRecord[];
+  /** The holds of calls in flight, by id. */
+  readonly reservations: ReadonlyMap<string, UsageReservation>;
 };
 
-/** Whether `call` falls in `scope`: the same run, or the same user/namespace/agent since a time. */
-export function isInScope(call: LlmCallRecord, scope: UsageScope): boolean {
+/** Whether a call (or a hold) falls in `scope`: the same run, or the same user/namespace/agent since a time. */
+export function isInScope(call: RunGrant & { at: string }, scope: UsageScope): boolean {
   if ('runUid' in scope) return call.runUid === scope.runUid;
   if (Date.parse(call.at) < scope.since.getTime()) return false;
   if ('agent' in scope) return call.agent === scope.agent && call.namespace === scope.namespace;
@@ -23,32 +29,64 @@ export function isInScope(call: LlmCallRecord, scope: UsageScope): boolean {
   return call.namespace === scope.namespace;
 }
 
+function checkSince(scope: UsageScope): void {
+  if ('since' in scope && !Number.isFinite(scope.since.getTime())) {
+    throw new PaddockError(ErrorCode.ValidationFailed, 'usage totals: since is not a valid date', {
+      issues: [{ path: 'since', message: 'is not a valid date' }],
+    });
+  }
+}
+
 export function createMemoryLedger(): MemoryLedger {
   const calls: LlmCallRecord[] = [];
+  const reservations = new Map<string, UsageReservation>();
+  const totalsOf = (scope: UsageScope): UsageTotals => {
+    checkSince(scope);
+    const totals: UsageTotals = { costUsd: 0, inputTokens: 0, outputTokens: 0, calls: 0 };
+    for (const call of calls) {
+      if (!isInScope(call, scope)) continue;
+      totals.costUsd += call.costUsd;
+      totals.inputTokens += call.inputTokens;
+      totals.outputTokens += call.outputTokens;
+      totals.calls += 1;
+    }
+    return totals;
+  };
   return {
     calls,
+    reservations,
     async record(call) {
       calls.push(parseInput(LlmCallRecord, call, 'LLM call record'));
     },
     async totals(scope) {
-      if ('since' in scope && !Number.isFinite(scope.since.getTime())) {
-        throw new PaddockError(
-          ErrorCode.ValidationFailed,
-          'usage totals: since is not a valid date',
-          {
-            issues: [{ path: 'since', message: 'is not a valid date' }],
-          },
-        );
+      return totalsOf(scope);
+    },
+    // Everything below runs without an await in between: atomic within this process.
+    async reserve(reservation, caps) {
+      const hold = parseInput(UsageReservation, reservation, 'usage reservation');
+      const nowMs = Date.parse(hold.at);
+      for (const [id, other] of reservations) {
+        if (Date.parse(other.expiresAt) <= nowMs) reservations.delete(id);
       }
-      const totals: UsageTotals = { costUsd: 0, inputTokens: 0, outputTokens: 0, calls: 0 };
-      for (const call of calls) {
-        if (!isInScope(call, scope)) continue;
-        totals.costUsd += call.costUsd;
-        totals.inputTokens += call.inputTokens;
-        totals.outputTokens += call.outputTokens;
-        totals.calls += 1;
+      for (const [cap, { scope, metric, max }] of caps.entries()) {
+        const spent = usageAmount(totalsOf(scope), metric);
+        let held = 0;
+        for (const other of reservations.values()) {
+          if (!isInScope(other, scope)) continue;
+          held += metric === UsageMetric.CostUsd ? other.costUsd : other.tokens;
+        }
+        if (spent + held >= max) return { isAdmitted: false, cap, spent, held };
       }
-      return totals;
+      reservations.set(hold.id, hold);
+      return { isAdmitted: true };
+    },
+    async settle(reservationId, call) {
+      const parsed = parseInput(LlmCallRecord, call, 'LLM call record');
+      reservations.delete(reservationId);
+      calls.push(parsed);
+    },
+    async release(reservationId) {
+      reservations.delete(reservationId);
     },
   };
 }

@@ -6,9 +6,10 @@ import {
   llmCall,
   postgresSkipReason,
   runUsageLedgerContract,
+  runUsageReservationContract,
 } from '@paddock/testkit';
 import { openPostgresDatabase, openPostgresUsageLedger } from './index.ts';
-import { postgresForFile } from './test-database.ts';
+import { logReplicas, postgresForFile } from './test-database.ts';
 
 const { freshUrl } = postgresForFile();
 
@@ -16,6 +17,12 @@ describe('PostgreSQL usage ledger', { skip: postgresSkipReason }, () => {
   runUsageLedgerContract('postgres', async () => {
     const ledger = await openPostgresUsageLedger({ url: await freshUrl() });
     return { ledger, cleanup: () => ledger.close() };
+  });
+
+  runUsageReservationContract('postgres, replicas on one database', async () => {
+    const url = await freshUrl();
+    const { log, connect, cleanup } = await logReplicas(() => openPostgresUsageLedger({ url }));
+    return { ledger: log, connect, cleanup };
   });
 
   it('totals exactly what concurrent replicas recorded, in exact decimals', async () => {

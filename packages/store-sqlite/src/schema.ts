@@ -26,6 +26,9 @@ import { z } from 'zod';
  *   `run_cursors`: how far the pump feeding each run has read its source, in bytes.
  * - `credentials` (migration 6): one row per credential; `json` is its description (never the
  *   value), `ciphertext` its value under AES-256-GCM with the row's `iv` and `tag`.
+ * - `llm_reservations` (migration 7): the budget held by each model call in flight (see
+ *   `UsageLedger.reserve`), in the scope columns of `llm_calls`, until settled, released or
+ *   `expires_ms`.
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -140,6 +143,20 @@ const MIGRATIONS: readonly string[] = [
     tag BLOB NOT NULL,
     PRIMARY KEY (namespace, name)
   ) WITHOUT ROWID;
+  `,
+  `
+  CREATE TABLE llm_reservations (
+    id TEXT PRIMARY KEY,
+    run_uid TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    agent TEXT,
+    time_ms INTEGER NOT NULL,
+    cost_usd REAL NOT NULL,
+    tokens INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX llm_reservations_by_expiry ON llm_reservations (expires_ms);
   `,
 ];
 

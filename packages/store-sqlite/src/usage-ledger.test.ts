@@ -4,8 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ErrorCode } from '@paddock/core';
-import { assertRejectsWith, llmCall, runUsageLedgerContract } from '@paddock/testkit';
-import { openSqliteStore, openSqliteUsageLedger } from './index.ts';
+import {
+  assertRejectsWith,
+  llmCall,
+  runUsageLedgerContract,
+  runUsageReservationContract,
+  usageReservation,
+} from '@paddock/testkit';
+import { openSqliteStore, openSqliteUsageLedger, type SqliteUsageLedger } from './index.ts';
 
 const dirs: string[] = [];
 after(() => {
@@ -21,6 +27,22 @@ function tempPath(): string {
 runUsageLedgerContract('sqlite', async () => {
   const ledger = await openSqliteUsageLedger({ path: tempPath() });
   return { ledger, cleanup: () => ledger.close() };
+});
+
+runUsageReservationContract('sqlite, connections on one file', async () => {
+  const path = tempPath();
+  const handles = [await openSqliteUsageLedger({ path })];
+  return {
+    ledger: handles[0] as SqliteUsageLedger,
+    connect: async () => {
+      const handle = await openSqliteUsageLedger({ path });
+      handles.push(handle);
+      return handle;
+    },
+    cleanup: async () => {
+      for (const handle of handles) await handle.close();
+    },
+  };
 });
 
 describe('SqliteUsageLedger', () => {
@@ -39,6 +61,30 @@ describe('SqliteUsageLedger', () => {
     } finally {
       await second.close();
       await store.close();
+    }
+  });
+
+  it('keeps settled calls and holds of calls in flight across a restart', async () => {
+    const path = tempPath();
+    const cap = { scope: { runUid: 'run-1' }, metric: 'costUsd', max: 1.5 } as const;
+    const first = await openSqliteUsageLedger({ path });
+    assert.equal((await first.reserve(usageReservation('a', 0), [cap])).isAdmitted, true);
+    await first.settle('a', llmCall(0, { costUsd: 0.75 }));
+    assert.equal((await first.reserve(usageReservation('b', 1), [cap])).isAdmitted, true);
+    await first.close();
+    const second = await openSqliteUsageLedger({ path });
+    try {
+      assert.equal((await second.totals({ runUid: 'run-1' })).costUsd, 0.75);
+      // The hold of the call in flight when the process stopped counts until it lapses.
+      assert.deepEqual(await second.reserve(usageReservation('c', 2), [cap]), {
+        isAdmitted: false,
+        cap: 0,
+        spent: 0.75,
+        held: 1,
+      });
+      assert.equal((await second.reserve(usageReservation('d', 61), [cap])).isAdmitted, true);
+    } finally {
+      await second.close();
     }
   });
 

@@ -3,7 +3,11 @@ import {
   LlmCallRecord,
   PaddockError,
   parseInput,
+  type ReserveOutcome,
+  type UsageCap,
   type UsageLedger,
+  UsageMetric,
+  UsageReservation,
   type UsageScope,
   type UsageScopeField,
   type UsageTotals,
@@ -21,6 +25,8 @@ export const SqliteUsageLedgerOptions = z.strictObject({
 });
 export type SqliteUsageLedgerOptions = z.input<typeof SqliteUsageLedgerOptions>;
 
+const AmountsRow = z.object({ spent: z.number(), held: z.number() });
+
 const TotalsRow = z.object({
   cost_usd: z.number().nullable(),
   input_tokens: z.number().nullable(),
@@ -31,7 +37,11 @@ const TotalsRow = z.object({
 /**
  * The gateway's usage ledger in SQLite (see `UsageLedger` in @paddock/core), in the `llm_calls`
  * table of the store's file, so budgets survive a restart. `totals` sums indexed columns; the
- * whole record is kept as `json` for the run's trace.
+ * whole record is kept as `json` for the run's trace. Holds of calls in flight are rows of
+ * `llm_reservations`: `reserve` checks and inserts under the file's write lock (BEGIN IMMEDIATE),
+ * so every connection to the file, in any process, sees one order; `settle` swaps the hold for
+ * the record in one transaction. Holds are committed without an fsync (a hold lost to a power
+ * cut would only have lapsed); records are durable when `record` or `settle` resolves.
  */
 export class SqliteUsageLedger implements UsageLedger {
   readonly path: string;
@@ -46,24 +56,107 @@ export class SqliteUsageLedger implements UsageLedger {
   async record(call: LlmCallRecord): Promise<void> {
     const input = parseInput(LlmCallRecord, call, 'LLM call record');
     this.#connection.run({ operation: 'record LLM call', object: input.runUid }, () =>
-      this.#connection
-        .statement(
-          `INSERT INTO llm_calls (run_uid, namespace, user_id, agent, time_ms, cost_usd,
+      this.#insert(input),
+    );
+  }
+
+  #insert(input: LlmCallRecord): void {
+    this.#connection
+      .statement(
+        `INSERT INTO llm_calls (run_uid, namespace, user_id, agent, time_ms, cost_usd,
              input_tokens, output_tokens, json)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          input.runUid,
-          input.namespace,
-          input.user,
-          input.agent ?? null,
-          Date.parse(input.at),
-          input.costUsd,
-          input.inputTokens,
-          input.outputTokens,
-          JSON.stringify(input),
-        ),
+      )
+      .run(
+        input.runUid,
+        input.namespace,
+        input.user,
+        input.agent ?? null,
+        Date.parse(input.at),
+        input.costUsd,
+        input.inputTokens,
+        input.outputTokens,
+        JSON.stringify(input),
+      );
+  }
+
+  async reserve(reservation: UsageReservation, caps: readonly UsageCap[]): Promise<ReserveOutcome> {
+    const hold = parseInput(UsageReservation, reservation, 'usage reservation');
+    const checks = caps.map((cap) => ({ ...cap, ...scopeClause(cap.scope) }));
+    const atMs = Date.parse(hold.at);
+    return this.#withoutSync(() =>
+      this.#connection.write({ operation: 'reserve LLM budget', object: hold.runUid }, () => {
+        this.#connection.statement('DELETE FROM llm_reservations WHERE expires_ms <= ?').run(atMs);
+        for (const [cap, { metric, max, where, params }] of checks.entries()) {
+          const isUsd = metric === UsageMetric.CostUsd;
+          const spent = isUsd ? 'cost_usd' : 'input_tokens + output_tokens';
+          const held = isUsd ? 'cost_usd' : 'tokens';
+          // Only fixed fragments are concatenated; every value is a bound parameter.
+          const row = this.#connection
+            .statement(
+              `SELECT (SELECT coalesce(sum(${spent}), 0) FROM llm_calls WHERE ${where}) AS spent,
+                      (SELECT coalesce(sum(${held}), 0) FROM llm_reservations WHERE ${where}) AS held`,
+            )
+            .get(...params, ...params);
+          const amounts = AmountsRow.safeParse(row);
+          if (!amounts.success) {
+            throw new PaddockError(
+              ErrorCode.Internal,
+              'an unreadable total of the llm_calls table',
+            );
+          }
+          if (amounts.data.spent + amounts.data.held >= max) {
+            return { isAdmitted: false, cap, ...amounts.data };
+          }
+        }
+        this.#connection
+          .statement(
+            `INSERT OR REPLACE INTO llm_reservations (id, run_uid, namespace, user_id, agent,
+               time_ms, cost_usd, tokens, expires_ms)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            hold.id,
+            hold.runUid,
+            hold.namespace,
+            hold.user,
+            hold.agent ?? null,
+            atMs,
+            hold.costUsd,
+            hold.tokens,
+            Date.parse(hold.expiresAt),
+          );
+        return { isAdmitted: true };
+      }),
     );
+  }
+
+  async settle(reservationId: string, call: LlmCallRecord): Promise<void> {
+    const input = parseInput(LlmCallRecord, call, 'LLM call record');
+    this.#connection.write({ operation: 'settle LLM call', object: input.runUid }, () => {
+      this.#connection.statement('DELETE FROM llm_reservations WHERE id = ?').run(reservationId);
+      this.#insert(input);
+    });
+  }
+
+  async release(reservationId: string): Promise<void> {
+    this.#withoutSync(() =>
+      this.#connection.run({ operation: 'release LLM budget' }, () =>
+        this.#connection.statement('DELETE FROM llm_reservations WHERE id = ?').run(reservationId),
+      ),
+    );
+  }
+
+  /** Runs `body` with commits that skip the fsync (WAL stays consistent; see the class). */
+  #withoutSync<R>(body: () => R): R {
+    this.#connection.run({ operation: 'set synchronous' }, () =>
+      this.#connection.statement('PRAGMA synchronous = NORMAL').run(),
+    );
+    try {
+      return body();
+    } finally {
+      if (this.#connection.isOpen) this.#connection.statement('PRAGMA synchronous = FULL').run();
+    }
   }
 
   async totals(scope: UsageScope): Promise<UsageTotals> {

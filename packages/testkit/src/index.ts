@@ -85,3 +85,4 @@ export {
   runUsageLedgerContract,
   type UsageLedgerUnderTest,
 } from './usage-ledger-contract.ts';
+export { runUsageReservationContract, usageReservation } from './usage-reservation-contract.ts';

@@ -3,8 +3,17 @@ import { describe, it } from 'node:test';
 import { ErrorCode, type LlmCallRecord, type UsageLedger } from '@paddock/core';
 import { assertRejectsWith } from './store-fixtures.ts';
 
-/** A fresh, empty usage ledger for one case; `cleanup` closes it and removes what it made. */
-export type UsageLedgerUnderTest = { ledger: UsageLedger; cleanup(): Promise<void> };
+/**
+ * A fresh, empty usage ledger for one case. `connect`, when the implementation has more than one
+ * connection to the same storage (another handle on the same file, another replica on the same
+ * database), opens another handle onto what `ledger` stores. `cleanup` closes every handle and
+ * removes what the case made.
+ */
+export type UsageLedgerUnderTest = {
+  ledger: UsageLedger;
+  connect?(): Promise<UsageLedger>;
+  cleanup(): Promise<void>;
+};
 
 const T0 = Date.parse('2025-03-01T00:00:00Z');
 
