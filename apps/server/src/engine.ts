@@ -15,6 +15,7 @@ import type {
   RunEventLog,
   SandboxRuntime,
   StorageReserve,
+  UsageCellReader,
 } from '@paddock/core';
 import { type KubeClient, KubeCredentialStore } from '@paddock/kube';
 import { createLocalRuntime } from '@paddock/runtime-local';
@@ -24,6 +25,7 @@ import {
   openPostgresDatabase,
   openPostgresEventLog,
   openPostgresRunEventLog,
+  openPostgresUsageCells,
   openPostgresUsageLedger,
   type PostgresDatabase,
 } from '@paddock/store-postgres';
@@ -35,6 +37,7 @@ import {
   openSqliteEventLog,
   openSqliteRunEventLog,
   openSqliteStore,
+  openSqliteUsageCells,
   openSqliteUsageLedger,
 } from '@paddock/store-sqlite';
 import { ensureBuiltinTemplates } from './builtin-templates.ts';
@@ -75,6 +78,8 @@ export type Engine = {
   runWriters: RunWriters;
   /** Model spend today per user and namespace (the gateway's ledger), for run admission. */
   spentToday: SpentToday;
+  /** The gateway's ledger read as cells (calls summed per hour, namespace, user, agent, model). */
+  usage: UsageCellReader & { close(): Promise<void> };
   /**
    * Present only on a cluster (`paddock server --kubeconfig|--in-cluster`): the client of its
    * Kubernetes API, for the admins' read-only views of core objects (pods, services, events,
@@ -173,6 +178,10 @@ export async function startEngine(
     shared === undefined
       ? await openSqliteUsageLedger({ path })
       : await openPostgresUsageLedger({ database: shared });
+  const usage =
+    shared === undefined
+      ? await openSqliteUsageCells({ path })
+      : await openPostgresUsageCells({ database: shared });
   const gateway = await listenGateway(options.gateway);
   const backend =
     options.cluster === undefined
@@ -215,6 +224,7 @@ export async function startEngine(
     gateway,
     runWriters: runServices.writers,
     spentToday: runServices.spentToday,
+    usage,
     ...(options.cluster === undefined ? {} : { cluster: { kube: options.cluster.client } }),
     close: async () => {
       await runServices.close();
@@ -225,6 +235,7 @@ export async function startEngine(
         credentials.close(),
         runLog.close(),
         ledger.close(),
+        usage.close(),
       ]);
       await shared?.close();
     },

@@ -181,6 +181,12 @@ export {
   TerminalSignal,
 } from './terminal-protocol.ts';
 export {
+  MAX_USAGE_WINDOW_DAYS,
+  ModelUsage,
+  UsageBudget,
+  UsageBudgetScope,
+  UsageDay,
+  UsageGroup,
   UsageGroupBy,
   UsageQuery,
   UsageReport,

@@ -1,8 +1,7 @@
-import { DEFAULT_POLICY_NAME } from '@paddock/control';
-import { effectivePolicy, type PolicySpec } from '@paddock/core';
 import { gauge, type MetricLabels } from '@paddock/http';
 import type { Engine } from '../engine.ts';
 import type { ServerDeps } from '../server-deps.ts';
+import { readDailyBudgets } from './daily-budgets.ts';
 
 /** The Prometheus text: server counters plus gauges read at scrape time. */
 export async function renderMetrics(deps: ServerDeps): Promise<string> {
@@ -44,41 +43,17 @@ export async function renderMetrics(deps: ServerDeps): Promise<string> {
 
 /**
  * Today's model spend beside the daily budget of each namespace whose effective policy sets one
- * (the namespaces with a Policy, and, under a cluster-wide budget, those with Runs), so an alert
- * can fire before runs are refused for `budget_exceeded`. The label is `paddock_namespace`:
- * Prometheus gives `namespace` to the scraped pod's own.
+ * (see `readDailyBudgets`), so an alert can fire before runs are refused for `budget_exceeded`.
+ * The label is `paddock_namespace`: Prometheus gives `namespace` to the scraped pod's own.
  */
 async function budgetGauges(engine: Engine): Promise<string[]> {
-  const { store } = engine;
-  const [clusterPolicies, policies] = await Promise.all([
-    store.list('ClusterPolicy'),
-    store.list('Policy'),
-  ]);
-  const cluster = clusterPolicies.items.find((p) => p.metadata.name === DEFAULT_POLICY_NAME)?.spec;
-  const local = new Map<string, PolicySpec | undefined>();
-  for (const policy of policies.items) {
-    const { name, namespace } = policy.metadata;
-    if (namespace === undefined) continue;
-    if (name === DEFAULT_POLICY_NAME) local.set(namespace, policy.spec);
-    else if (!local.has(namespace)) local.set(namespace, undefined);
-  }
-  const dailyLimit = (namespace: string) =>
-    effectivePolicy(cluster, local.get(namespace)).budgets?.maxUsdPerNamespacePerDay;
-  const namespaces = new Set(local.keys());
-  // A namespace without a Policy has a budget only from the cluster's: list Runs only then.
-  if (effectivePolicy(cluster, undefined).budgets?.maxUsdPerNamespacePerDay !== undefined) {
-    for (const run of (await store.list('Run')).items) {
-      if (run.metadata.namespace !== undefined) namespaces.add(run.metadata.namespace);
-    }
-  }
+  const { namespaces } = await readDailyBudgets(engine.store);
   const spent: Array<[MetricLabels, number]> = [];
   const limits: Array<[MetricLabels, number]> = [];
-  for (const namespace of [...namespaces].sort()) {
-    const limit = dailyLimit(namespace);
-    if (limit === undefined) continue;
+  for (const { namespace, limitUsd } of namespaces) {
     const today = await engine.spentToday({ user: '', namespace });
     spent.push([{ paddock_namespace: namespace }, today.namespaceSpentTodayUsd]);
-    limits.push([{ paddock_namespace: namespace }, limit]);
+    limits.push([{ paddock_namespace: namespace }, limitUsd]);
   }
   return [
     gauge(
