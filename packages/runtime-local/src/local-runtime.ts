@@ -7,6 +7,7 @@ import {
   ErrorCode,
   type ExecRequest,
   PaddockError,
+  type PauseResult,
   type ProcessHandle,
   type ProcessInfo,
   type ProvisionRequest,
@@ -60,6 +61,14 @@ import {
 } from './resource-limits.ts';
 import { rootlessProblem } from './rootless.ts';
 import { createSandboxCgroups, killCgroups, oomKills, removeCgroups } from './sandbox-cgroups.ts';
+import {
+  type FreezeTarget,
+  freezeSandbox,
+  pausedError,
+  readPause,
+  removeFreezerCgroup,
+  thawSandbox,
+} from './sandbox-freezer.ts';
 import { checkHostname, rewriteHostFiles } from './sandbox-hostname.ts';
 import { type LaunchContext, launchSandbox } from './sandbox-launch.ts';
 import { checkRootfs, createSandboxDirs, initExit } from './sandbox-setup.ts';
@@ -300,6 +309,40 @@ export class LocalRuntime implements SandboxRuntime {
       await this.#launch(dirs, state);
       return this.#observe(dirs, state);
     });
+  }
+
+  /**
+   * Freezes every process in place (`sandbox-freezer.ts` picks runsc, the cgroup v2 or v1
+   * freezer, else SIGSTOP); exec, files and ports answer `sandbox_paused` until `resume`.
+   */
+  async pause(ref: SandboxRef): Promise<PauseResult> {
+    const dirs = new SandboxDirs(this.#root, ref);
+    return this.#locked(dirs, `pause sandbox ${ref.namespace}/${ref.name}`, async () => {
+      const state = this.#state(dirs, ref);
+      if (!state.incarnation || !isAlive(state.incarnation.anchor)) {
+        throw new PaddockError(
+          ErrorCode.InvalidTransition,
+          `sandbox ${ref.namespace}/${ref.name} is not running`,
+        );
+      }
+      const { mechanism } = await freezeSandbox(this.#freezeTarget(dirs, state));
+      return { ...(await this.#observe(dirs, state)), mechanism };
+    });
+  }
+
+  /** Thaws a paused sandbox: its processes go on where they were. Idempotent. */
+  async resume(ref: SandboxRef): Promise<RuntimeObservation> {
+    const dirs = new SandboxDirs(this.#root, ref);
+    return this.#locked(dirs, `resume sandbox ${ref.namespace}/${ref.name}`, async () => {
+      const state = this.#state(dirs, ref);
+      await thawSandbox(this.#freezeTarget(dirs, state));
+      return this.#observe(dirs, state);
+    });
+  }
+
+  #freezeTarget(dirs: SandboxDirs, state: SandboxState): FreezeTarget {
+    const runsc = isGvisor(state) ? this.#bin.runsc : undefined;
+    return { dirs, state, cgroupKey: cgroupKey(this.#root, state), runsc };
   }
 
   async destroy(ref: SandboxRef): Promise<void> {
@@ -567,6 +610,7 @@ export class LocalRuntime implements SandboxRuntime {
         `sandbox ${ref.namespace}/${ref.name} is not running`,
       );
     }
+    if (readPause(dirs) !== undefined) throw pausedError(ref.namespace, ref.name);
     await this.#egress.ensure(dirs, state, this.#ownerOf(state));
     return { dirs, state };
   }
@@ -590,6 +634,9 @@ export class LocalRuntime implements SandboxRuntime {
       ...(activity === undefined ? {} : { lastActivityAt: activity }),
     };
     if (state.incarnation && isAlive(state.incarnation.anchor)) {
+      const { startedAt } = state.incarnation;
+      if (readPause(dirs) !== undefined)
+        return { state: RuntimeState.Paused, startedAt, ...common };
       await this.#egress.ensure(dirs, state, this.#ownerOf(state));
       return { state: RuntimeState.Running, startedAt: state.incarnation.startedAt, ...common };
     }
@@ -687,6 +734,8 @@ export class LocalRuntime implements SandboxRuntime {
 
   /** Kills every process of the sandbox and forgets its incarnation; the workspace stays. */
   async #kill(dirs: SandboxDirs, state: SandboxState): Promise<void> {
+    // A frozen process holds even SIGKILL (cgroup v1, SIGSTOP aside) until it is thawed.
+    await thawSandbox(this.#freezeTarget(dirs, state));
     const incarnation = state.incarnation;
     delete state.incarnation;
     writeState(dirs, state);
@@ -714,6 +763,7 @@ export class LocalRuntime implements SandboxRuntime {
     }
     // Their supervisors outlive them by a moment: once stop returns, nothing is listed running.
     await new BackgroundProcesses(dirs.procs).waitForEnd(deadline);
+    removeFreezerCgroup(cgroupKey(this.#root, state));
     rmSync(dirs.run, { recursive: true, force: true });
     if (hasWorkspaceSize(state.spec)) await unmountWorkspaceVolume(dirs);
   }
