@@ -9,7 +9,12 @@ import {
   PaddockError,
   parseDurationMs,
 } from '@paddock/core';
-import { type ObjectOptionsInput, resolveObjectOptions } from '@paddock/kube';
+import {
+  DEFAULT_HARNESS,
+  HarnessCli,
+  type ObjectOptionsInput,
+  resolveObjectOptions,
+} from '@paddock/kube';
 import { z } from 'zod';
 
 const Addr = z
@@ -128,6 +133,23 @@ const ControllerConfig = z
       .min(1, 'must be a port, 1-65535')
       .max(65535, 'must be a port, 1-65535')
       .default(DEFAULT_GATEWAY_PORT),
+    /**
+     * Paddock's own image, whose init container copies the run harness into every sandbox pod
+     * (`paddock install` sets it to the controller's image); none: pods get no harness.
+     */
+    harnessImage: z.string().min(1, 'must not be empty').optional(),
+    harnessPullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
+    /** The external CLIs copied with it (`claude-code,codex,opencode`; empty: none). */
+    harnessClis: z
+      .string()
+      .transform((text) => text.split(',').filter((c) => c !== ''))
+      .pipe(z.array(z.enum(Object.values(HarnessCli))))
+      .default([...DEFAULT_HARNESS.clis]),
+    /** The size limit of the harness's emptyDir in each sandbox pod. */
+    harnessSize: z
+      .string()
+      .regex(/^[0-9]+(Mi|Gi)$/, 'must be a size such as 1Gi or 1500Mi')
+      .default(DEFAULT_HARNESS.size),
   })
   .superRefine((config, ctx) => {
     if (config.inCluster && config.kubeconfig !== undefined) {
@@ -170,6 +192,10 @@ const FLAGS = {
   'server-labels': { type: 'string' },
   'gateway-service': { type: 'string' },
   'gateway-port': { type: 'string' },
+  'harness-image': { type: 'string' },
+  'harness-pull-policy': { type: 'string' },
+  'harness-clis': { type: 'string' },
+  'harness-size': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -197,10 +223,19 @@ run at once: one leads (a coordination.k8s.io Lease), the others wait to take ov
                            gateway on them
   --gateway-service NAME   the gateway's Service, in --server-namespace (default paddock-gateway)
   --gateway-port PORT      the server pods' gateway port, as its --gateway-addr (default 8081)
+  --harness-image IMAGE    Paddock's image: an init container of it copies the run harness into
+                           every sandbox pod (paddock install sets it); none: no harness in pods
+  --harness-pull-policy P  its pull policy (default IfNotPresent)
+  --harness-clis LIST      external CLIs copied with it: claude-code,codex,opencode (default
+                           claude-code; Codex and OpenCode add about 800 MiB)
+  --harness-size SIZE      the harness emptyDir's size limit (default 1Gi; 2Gi with every CLI)
+
+Subcommand: paddock controller copy-harness --to DIR [--clis LIST] copies the harness (this
+process's Node.js and paddock-agent with its packages) into DIR: the init container runs it.
 
 Environment: PADDOCK_CONTROLLER_IDENTITY, PADDOCK_CONTROLLER_NAMESPACE (the pod's name and
 namespace, from the downward API), PADDOCK_SERVER_NAMESPACE, PADDOCK_SERVER_LABELS,
-PADDOCK_GATEWAY_SERVICE, PADDOCK_GATEWAY_PORT (as their flags), KUBECONFIG.
+PADDOCK_GATEWAY_SERVICE, PADDOCK_GATEWAY_PORT, PADDOCK_HARNESS_IMAGE (as their flags), KUBECONFIG.
 `;
 }
 
@@ -244,6 +279,10 @@ export function resolveControllerConfig(
     serverLabels: str('server-labels') ?? env.PADDOCK_SERVER_LABELS,
     gatewayService: str('gateway-service') ?? env.PADDOCK_GATEWAY_SERVICE,
     gatewayPort: str('gateway-port') ?? env.PADDOCK_GATEWAY_PORT,
+    harnessImage: str('harness-image') ?? env.PADDOCK_HARNESS_IMAGE,
+    harnessPullPolicy: str('harness-pull-policy'),
+    harnessClis: str('harness-clis'),
+    harnessSize: str('harness-size'),
   });
   const parsed = ControllerConfig.safeParse(input);
   if (parsed.success) return parsed.data;
@@ -272,6 +311,10 @@ const FLAG_OF: Record<string, string> = {
   serverLabels: '--server-labels',
   gatewayService: '--gateway-service',
   gatewayPort: '--gateway-port',
+  harnessImage: '--harness-image',
+  harnessPullPolicy: '--harness-pull-policy',
+  harnessClis: '--harness-clis',
+  harnessSize: '--harness-size',
 };
 
 /**
@@ -285,6 +328,22 @@ export function serverObjectOptions(
   return {
     controlPlane: server,
     gateway: { ...server, name: config.gatewayService, ports: [{ port: config.gatewayPort }] },
+  };
+}
+
+/** How sandbox pods get the run harness from the settings (nothing without `--harness-image`). */
+export function harnessObjectOptions(
+  config: ControllerConfig,
+): Pick<ObjectOptionsInput, 'harness'> {
+  if (config.harnessImage === undefined) return {};
+  return {
+    harness: {
+      ...DEFAULT_HARNESS,
+      image: config.harnessImage,
+      pullPolicy: config.harnessPullPolicy,
+      clis: config.harnessClis,
+      size: config.harnessSize,
+    },
   };
 }
 

@@ -8,12 +8,27 @@ import {
   paddockCrds,
   resolveObjectOptions,
 } from '@paddock/kube';
-import { controllerUsage, resolveControllerConfig, serverObjectOptions } from './config.ts';
+import {
+  controllerUsage,
+  harnessObjectOptions,
+  resolveControllerConfig,
+  serverObjectOptions,
+} from './config.ts';
+import { copyHarness, parseCopyArgs } from './harness-copy.ts';
 import { startKubeController } from './kube-controller.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(): Promise<number> {
+  // The init container of a sandbox pod (Paddock's image): the run harness into its emptyDir.
+  if (process.argv[2] === 'copy-harness') {
+    const { to, clis } = parseCopyArgs(process.argv.slice(3));
+    const copied = copyHarness(to, clis);
+    log(
+      `copied the harness to ${to}: ${copied.packages} packages, ${copied.files} files, ${copied.bytes} bytes`,
+    );
+    return 0;
+  }
   const config = resolveControllerConfig(process.argv.slice(2), process.env, homedir());
   if (config === 'help') {
     process.stdout.write(controllerUsage());
@@ -35,7 +50,10 @@ async function main(): Promise<number> {
   const controller = await startKubeController({
     client,
     runtime: new PodRuntime(client, {
-      objects: resolveObjectOptions(serverObjectOptions(config)),
+      objects: resolveObjectOptions({
+        ...serverObjectOptions(config),
+        ...harnessObjectOptions(config),
+      }),
     }),
     identity: config.identity,
     namespace: config.namespace,

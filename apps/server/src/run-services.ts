@@ -16,6 +16,7 @@ import {
   type CredentialSource,
   type EventRecorder,
   grantOf,
+  type HarnessPaths,
   type RunController,
   type RunTokenVerifier,
   runGrantRules,
@@ -41,6 +42,7 @@ import {
   startOfUtcDay,
   type UpstreamConfig,
 } from '@paddock/gateway';
+import { HARNESS_LAYOUT, HARNESS_PATH, SANDBOX_HARNESS_PATHS } from '@paddock/kube';
 import type { HostService } from '@paddock/runtime-local';
 import { readOrCreateSecret } from './secret-file.ts';
 
@@ -52,8 +54,14 @@ const GATEWAY_PATH = '/gateway';
 export const GATEWAY_MCP_PATH = '/mcp';
 const RUN_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
-/** Where the harness lives inside every sandbox (see `toolMounts`). */
-const HARNESS_ROOT = '/opt/paddock';
+/**
+ * Where the harness lives inside every sandbox, laid out alike on both runtimes: bound from this
+ * machine by the local runtime (`harnessToolMounts`), copied into a pod's emptyDir by an init
+ * container of Paddock's image on a cluster (`@paddock/kube`'s `HARNESS_LAYOUT`).
+ */
+const HARNESS_ROOT = HARNESS_PATH;
+/** The harness every run starts, whichever runtime is below. */
+export const RUN_HARNESS: HarnessPaths = SANDBOX_HARNESS_PATHS;
 
 export type UpstreamSettings = {
   anthropic?: { baseUrl: string; apiKey: () => Promise<string | undefined> };
@@ -140,9 +148,9 @@ export function harnessToolMounts(): Array<{ source: string; dest: string }> {
   const root = dirname(dirname(dirname(dirname(agentEntry))));
   const nodeHome = dirname(dirname(process.execPath));
   return [
-    { source: nodeHome, dest: `${HARNESS_ROOT}/node` },
-    { source: join(root, 'packages'), dest: `${HARNESS_ROOT}/app/packages` },
-    { source: join(root, 'node_modules'), dest: `${HARNESS_ROOT}/app/node_modules` },
+    { source: nodeHome, dest: `${HARNESS_ROOT}/${dirname(dirname(HARNESS_LAYOUT.node))}` },
+    { source: join(root, 'packages'), dest: `${HARNESS_ROOT}/${HARNESS_LAYOUT.packages}` },
+    { source: join(root, 'node_modules'), dest: `${HARNESS_ROOT}/${HARNESS_LAYOUT.nodeModules}` },
   ];
 }
 
@@ -244,10 +252,7 @@ export async function startRunServices(options: RunServicesOptions): Promise<Run
     runtime: options.runtime,
     runLog,
     events: options.events,
-    harness: {
-      node: `${HARNESS_ROOT}/node/bin/node`,
-      agentMain: `${HARNESS_ROOT}/app/packages/agent/src/main.ts`,
-    },
+    harness: RUN_HARNESS,
     gatewayFor: async (run) => ({
       baseUrl: options.gateway.baseUrl,
       token: tokens.issue(grantOf(run), RUN_TOKEN_TTL_MS),

@@ -39,6 +39,14 @@ export { InstallValues, resolveValues } from './install/values.ts';
 export { LeaderElector, runLeaderElection } from './leader/leader-election.ts';
 export { measureTakeover, type TakeoverMeasurement } from './leader/takeover-measure.ts';
 export { ControllerMetrics } from './metrics/controller-metrics.ts';
+export {
+  DEFAULT_HARNESS,
+  HARNESS_LAYOUT,
+  HARNESS_PATH,
+  HarnessCli,
+  type HarnessOptions,
+  SANDBOX_HARNESS_PATHS,
+} from './objects/harness.ts';
 export { type ObjectOptionsInput, resolveObjectOptions } from './objects/options.ts';
 export { checkPodSecurity } from './objects/pod-security.ts';
 export { INSTANCE_RESOURCES, INSTANCE_SUBRESOURCES } from './runtime/api-paths.ts';

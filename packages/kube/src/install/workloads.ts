@@ -124,7 +124,8 @@ function disruptionBudget(
 /**
  * `paddock controller` in the cluster: its identity and namespace from the downward API; the
  * server pods (which sandbox pods accept connections from) and the gateway (which the sandbox pod
- * of a run may reach) from the same values as the server's Deployment and gateway Service.
+ * of a run may reach) from the same values as the server's Deployment and gateway Service; its
+ * own image as the one whose init container copies the run harness into sandbox pods.
  */
 export function controllerWorkload(values: InstallValues) {
   const c = values.controller;
@@ -149,6 +150,9 @@ export function controllerWorkload(values: InstallValues) {
       `--server-labels=${serverLabels}`,
       `--gateway-service=${resourceName(values, 'gateway')}`,
       `--gateway-port=${values.server.gatewayPort}`,
+      // Sandbox pods get the run harness from an init container of this same image.
+      `--harness-image=${values.image.repository}:${values.image.tag}`,
+      `--harness-pull-policy=${values.image.pullPolicy}`,
       ...c.extraArgs,
     ],
     port: { name: 'metrics', containerPort: c.metricsPort },

@@ -1,3 +1,5 @@
+import type { HarnessOptions } from './harness.ts';
+
 /**
  * What the controller knows about its cluster and hands to every object builder. Builders are
  * pure: every fact they need (images, class names, where DNS runs, whether Cilium is installed)
@@ -64,6 +66,11 @@ export type ObjectOptions = {
   gateway?: ServiceEndpoint;
   /** Quota of an agent namespace whose Agent sets none. */
   defaultAgentQuota: { cpu: string; memory: string; pods: number };
+  /**
+   * How sandbox pods get the run harness (`harness.ts`): an init container of Paddock's image.
+   * None: no harness in pods (runs cannot start their harness there).
+   */
+  harness?: HarnessOptions;
 };
 
 /** Every option is optional on input; nested objects are replaced whole, not merged. */

@@ -10,6 +10,7 @@ import {
   parseQuantity,
   type SandboxEnvironment,
 } from '@paddock/core';
+import { withHarnessStorage } from './harness.ts';
 import type { ResourceRequirements } from './kube-types.ts';
 import type { ObjectOptions } from './options.ts';
 
@@ -18,7 +19,7 @@ const EPHEMERAL_HEADROOM = '256Mi';
 
 /**
  * cpu and memory from `resources` (the options' defaults when absent), ephemeral storage from
- * the /tmp and home sizes. Quantities are written in canonical form (`0.5` → `500m`).
+ * the /tmp and home sizes (and the harness's emptyDir, when pods get one). Quantities are written in canonical form (`0.5` → `500m`).
  */
 export function sandboxResources(
   environment: SandboxEnvironment,
@@ -28,10 +29,13 @@ export function sandboxResources(
   const memory = canonicalQuantity(
     environment.resources?.memory ?? options.defaultResources.memory,
   );
-  const ephemeral = formatQuantity(
-    [options.homeSize, EPHEMERAL_HEADROOM]
-      .map(parseQuantity)
-      .reduce(addQuantity, parseQuantity(options.tmpSize)),
+  const ephemeral = withHarnessStorage(
+    formatQuantity(
+      [options.homeSize, EPHEMERAL_HEADROOM]
+        .map(parseQuantity)
+        .reduce(addQuantity, parseQuantity(options.tmpSize)),
+    ),
+    options.harness,
   );
   const amounts = { cpu, memory, 'ephemeral-storage': ephemeral };
   return { requests: { ...amounts }, limits: { ...amounts } };

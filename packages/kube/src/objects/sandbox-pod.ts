@@ -16,6 +16,8 @@
  * - `ports` → containerPorts (Services: `port-services.ts`);
  * - `network` → proxy variables when an egress proxy pod carries `allowlist` egress;
  * - the Sandbox's `RUN_LABEL` (a run's sandbox) → the same label on the pod alone;
+ * - `options.harness` → the run harness, copied by an init container of Paddock's image into an
+ *   emptyDir mounted read-only at `HARNESS_PATH` (`harness.ts`);
  * - `repos`, `init`, `credentials`, `timeout`, `idleTimeout` → the runtime and reconciler.
  */
 
@@ -28,6 +30,7 @@ import {
 } from '@paddock/core';
 import { egressProxyEnv, usesEgressProxy } from './egress-proxy.ts';
 import { containerSecurityContext, hardenedPodSpec } from './hardening.ts';
+import { harnessParts } from './harness.ts';
 import type { Container, EnvVar, Pod, Volume, VolumeMount } from './kube-types.ts';
 import { Component, type Instance, instanceMeta, labelKeys, RUN_LABEL } from './labels.ts';
 import { objectName } from './names.ts';
@@ -112,6 +115,8 @@ export function sandboxPod(
 ): Pod {
   const files = filesVolume(instance, environment.files);
   const mounts = mountVolumes(instance, environment.mounts);
+  const harness =
+    options.harness === undefined ? undefined : harnessParts(options.harness, options.sandboxUid);
   const container: Container = {
     name: MAIN_CONTAINER,
     image: environment.image ?? options.defaultImage,
@@ -128,6 +133,7 @@ export function sandboxPod(
       { name: 'run', mountPath: RUN_PATH },
       ...files.mounts,
       ...mounts.volumeMounts,
+      ...(harness === undefined ? [] : [harness.mount]),
     ],
     stdin: false,
     tty: false,
@@ -155,6 +161,7 @@ export function sandboxPod(
       ...(runtimeClass === undefined ? {} : { runtimeClassName: runtimeClass }),
       restartPolicy: 'Never',
       terminationGracePeriodSeconds: 10,
+      ...(harness === undefined ? {} : { initContainers: [harness.initContainer] }),
       containers: [container],
       volumes: [
         { name: 'workspace', persistentVolumeClaim: { claimName: workspaceClaimName(instance) } },
@@ -163,6 +170,7 @@ export function sandboxPod(
         { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
         ...files.volumes,
         ...mounts.volumes,
+        ...(harness === undefined ? [] : [harness.volume]),
       ],
     },
   };
