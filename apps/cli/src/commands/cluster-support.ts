@@ -37,6 +37,13 @@ export function clusterEnv(context: CommandContext): ClusterEnv {
         spinner = startProgress(io.stderr, io.isInteractive, `${event.step}…`);
         return;
       }
+      if (event.type === 'progress') {
+        // The step goes on: its spinner stops for the line and starts again after it.
+        spinner?.stop();
+        io.stdout(`${formatStep(event)}\n`);
+        spinner = startProgress(io.stderr, io.isInteractive, `${event.step}…`);
+        return;
+      }
       if (event.type !== 'skipped') {
         spinner?.stop();
         spinner = undefined;

@@ -12,6 +12,7 @@ import {
   processRunner,
   repositoryDir,
   type Session,
+  startArgoCdStandIn,
   writeSession,
 } from '@paddock/gitops';
 import { installCrds, KubeClient } from '@paddock/kube';
@@ -223,19 +224,28 @@ describe('paddock cluster create --existing', { skip: kubeSkipReason ?? false },
       client.close();
     }
     const env = { ...process.env, NO_COLOR: '1', PADDOCK_HOME: home };
-    const result = await runCli(
-      [
-        'cluster',
-        'create',
-        'edge',
-        '--existing',
-        '--kubeconfig',
-        server.kubeconfig,
-        '--repo-url',
-        'https://git.example.com/g.git',
-      ],
-      { env },
-    );
+    // Argo CD deploys Paddock from the repository: a stand-in for its controllers does it here.
+    const argoClient = await KubeClient.fromKubeconfig(server.kubeconfig);
+    const argocd = startArgoCdStandIn(argoClient, join(home, 'clusters', 'edge', 'gitops'));
+    let result: Awaited<ReturnType<typeof runCli>>;
+    try {
+      result = await runCli(
+        [
+          'cluster',
+          'create',
+          'edge',
+          '--existing',
+          '--kubeconfig',
+          server.kubeconfig,
+          '--repo-url',
+          'https://git.example.com/g.git',
+        ],
+        { env },
+      );
+    } finally {
+      await argocd.stop();
+      argoClient.close();
+    }
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^✓ check tools \(\d+(\.\d)? m?s\)$/m);
     assert.match(
@@ -246,7 +256,15 @@ describe('paddock cluster create --existing', { skip: kubeSkipReason ?? false },
       result.stdout,
       /^✓ apply the repository’s appprojects and applicationsets \([\d.]+ m?s\): 4 applied$/m,
     );
-    assert.match(result.stdout, /^✓ install paddock \([\d.]+ m?s\): version 0\.1\.0, /m);
+    assert.match(
+      result.stdout,
+      /^ {2}… wait for argo cd to deploy paddock \(application catalog-paddock\): Synced\/Healthy$/m,
+    );
+    assert.match(
+      result.stdout,
+      /^✓ wait for argo cd to deploy paddock \(application catalog-paddock\) \([\d.]+ m?s\)$/m,
+    );
+    assert.doesNotMatch(result.stdout, /install paddock/);
     assert.match(result.stdout, /^cluster edge ready in [\d.]+ s$/m);
     assert.match(result.stdout, /^mode: +existing$/m);
     const listed = JSON.parse((await runCli(['cluster', 'list', '-o', 'json'], { env })).stdout);

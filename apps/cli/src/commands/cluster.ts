@@ -107,7 +107,10 @@ Creates a local Kubernetes cluster for agents, managed through a git repository 
      disabled; the repository mounted into the node;
   5. Cilium as the CNI and kube-proxy replacement, with Hubble (Helm);
   6. Argo CD (Helm), the in-cluster git server and the repository's AppProject and ApplicationSets;
-  7. Paddock, as paddock install does;
+  7. Paddock, deployed by Argo CD from the chart in the repository (the catalog's paddock entry,
+     enabled by default): create waits until Application catalog-paddock is Synced and Healthy,
+     printing each state it passes; only when that entry is disabled does paddock install's
+     applier install Paddock instead (one owner, never both);
   8. with --profile (agent-minimal, agent-dev, agent-safe, agent-full, rag; a list is their
      union), the profiles' catalog entries enabled in one commit, which Argo CD rolls out.
 State, URLs, ports and credentials go to $PADDOCK_HOME/clusters/NAME/session.yaml.
@@ -115,7 +118,8 @@ State, URLs, ports and credentials go to $PADDOCK_HOME/clusters/NAME/session.yam
 --existing bootstraps a cluster you already have instead (the --kubeconfig one, default
 $KUBECONFIG, then ~/.kube/config): Argo CD unless it is there, the repository's Argo CD objects
 and Paddock. That cluster cannot mount this machine's repository: push it to a git server the
-cluster reaches and give --repo-url.
+cluster reaches and give --repo-url (then Argo CD deploys Paddock from it; without --repo-url the
+new repository's catalog disables the paddock entry and paddock install installs Paddock).
 
 Example:
   paddock cluster create
@@ -341,8 +345,10 @@ const upgradeCommand: Command = {
   help: `Usage: paddock cluster upgrade [NAME] [cilium|argocd|paddock]…
 
 Moves the cluster's Cilium and Argo CD to the chart versions this CLI pins (helm upgrade) and
-Paddock to this CLI's version (as paddock install upgrade does); all three unless named. On a
-cluster bootstrapped with --existing only Paddock is upgraded.
+Paddock to this CLI's version: its chart in the GitOps repository is replaced in one commit,
+which Argo CD deploys (paddock app sync paddock does it at once); only when the catalog's paddock
+entry is disabled does paddock install's applier upgrade it instead. All three unless named. On
+a cluster bootstrapped with --existing only Paddock is upgraded.
 
 Example:
   paddock cluster upgrade

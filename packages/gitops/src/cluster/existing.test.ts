@@ -7,13 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, isPaddockError } from '@paddock/core';
-import type { KubeClient } from '@paddock/kube';
+import { KubeClient } from '@paddock/kube';
 import { type KubeTestServer, kubeSkipReason, startKubeTestServer } from '@paddock/testkit';
+import { startArgoCdStandIn } from './argocd-stand-in.ts';
 import { checkCluster } from './doctor.ts';
 import { bootstrapExisting } from './existing.ts';
 import { gitServerObjects } from './git-server.ts';
 import { applyServed, FIELD_MANAGER } from './kube-objects.ts';
-import { readSession } from './session.ts';
+import { waitForPaddockApplication } from './paddock-rollout.ts';
+import { readSession, type Session } from './session.ts';
 import type { StepEvent } from './steps.ts';
 import { SYNC_OPERATION, syncApplications } from './sync.ts';
 import { startUpstreamKube, upstreamSkipReason } from './test-kube.ts';
@@ -60,16 +62,22 @@ describe('an existing cluster', { skip: upstreamSkipReason ?? false }, () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('bootstraps the repository’s AppProject and ApplicationSets and Paddock; skips what it cannot with why', async () => {
-    const session = await bootstrapExisting(
-      { home, runner, progress: (e) => events.push(e), version: '0.1.0' },
-      {
-        name: 'edge',
-        kubeconfig: server.kubeconfig,
-        repoURL: 'https://git.example.com/team/gitops.git',
-        timeoutMs: 30_000,
-      },
-    );
+  it('bootstraps the repository’s AppProject and ApplicationSets; Argo CD deploys Paddock; skips what it cannot with why', async () => {
+    const argocd = startArgoCdStandIn(client, join(home, 'clusters', 'edge', 'gitops'));
+    let session: Session;
+    try {
+      session = await bootstrapExisting(
+        { home, runner, progress: (e) => events.push(e), version: '0.1.0' },
+        {
+          name: 'edge',
+          kubeconfig: server.kubeconfig,
+          repoURL: 'https://git.example.com/team/gitops.git',
+          timeoutMs: 30_000,
+        },
+      );
+    } finally {
+      await argocd.stop();
+    }
     assert.equal(session.mode, 'existing');
     assert.equal(session.state, 'running');
     assert.deepEqual(readSession(home, 'edge'), session);
@@ -83,19 +91,24 @@ describe('an existing cluster', { skip: upstreamSkipReason ?? false }, () => {
         'git diff --cached --quiet',
         'git commit --quiet --no-verify -m init: gitops repository',
         'git rev-parse HEAD',
+        'git status --porcelain --untracked-files=all',
+        'git add --all',
+        'git diff --cached --quiet',
+        'git commit --quiet --no-verify -m catalog: the compiled-in catalog (paddock enabled: argo cd deploys it from this repository)',
+        'git rev-parse HEAD',
       ],
+    );
+    assert.deepEqual(argocd.generated, ['catalog-paddock']);
+    assert.ok(
+      events.some(
+        (e) =>
+          e.type === 'done' &&
+          e.step === 'wait for argo cd to deploy paddock (application catalog-paddock)',
+      ),
     );
     const skipped = events.flatMap((e) => (e.type === 'skipped' ? [`${e.step}: ${e.reason}`] : []));
     assert.ok(
       skipped.includes('install argo cd: the cluster already serves Argo CD’s kinds'),
-      skipped.join('\n'),
-    );
-    assert.ok(
-      skipped.some((s) =>
-        /^apply Deployment paddock-server: the API server does not serve Deployment \(apps\/v1\)$/.test(
-          s,
-        ),
-      ),
       skipped.join('\n'),
     );
 
@@ -117,16 +130,82 @@ describe('an existing cluster', { skip: upstreamSkipReason ?? false }, () => {
       assert.equal(generators[0]?.git.repoURL, 'https://git.example.com/team/gitops.git');
     }
     await client.request('GET', '/apis/argoproj.io/v1alpha1/namespaces/argocd/appprojects/paddock');
-    // Paddock's CRDs and its monitoring objects (prometheus-operator's kinds are served).
-    await client.request(
-      'GET',
-      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/sandboxes.paddock.dev',
+    // Argo CD owns Paddock: paddock install applied nothing (no CRDs, no monitoring objects).
+    await assert.rejects(
+      client.request(
+        'GET',
+        '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/sandboxes.paddock.dev',
+      ),
+      (e) => isPaddockError(e, ErrorCode.NotFound),
     );
     const monitors = await client.request<Listed>(
       'GET',
       '/apis/monitoring.coreos.com/v1/servicemonitors',
     );
-    assert.ok(monitors.items.length > 0, 'ServiceMonitors accepted');
+    assert.equal(monitors.items.length, 0);
+    // The Application the stand-in made would join the doctor and sync cases below.
+    await client.request('DELETE', `${APPS}/catalog-paddock`);
+  });
+
+  it('waits for the Paddock Application, reporting each state; times out naming the last one', async () => {
+    const step = 'wait';
+    const states: string[] = [];
+    let seen: () => void = () => {};
+    const listed = new Promise<void>((resolve) => {
+      seen = resolve;
+    });
+    const waiting = waitForPaddockApplication(client, {
+      step,
+      timeoutMs: 20_000,
+      progress: (e) => {
+        if (e.type !== 'progress') return;
+        states.push(e.detail);
+        seen();
+      },
+    });
+    await listed;
+    await client.request('POST', APPS, { body: application('catalog-paddock', 3) });
+    for (const [sync, health] of [
+      ['OutOfSync', 'Missing'],
+      ['Synced', 'Progressing'],
+      ['Synced', 'Healthy'],
+    ]) {
+      await client.request('PATCH', `${APPS}/catalog-paddock`, {
+        body: { status: { sync: { status: sync }, health: { status: health } } },
+        contentType: 'application/merge-patch+json',
+      });
+    }
+    assert.equal(await waiting, 'Synced/Healthy');
+    assert.deepEqual(states, [
+      'not generated yet',
+      'Unknown/Unknown',
+      'OutOfSync/Missing',
+      'Synced/Progressing',
+      'Synced/Healthy',
+    ]);
+    await client.request('PATCH', `${APPS}/catalog-paddock`, {
+      body: {
+        status: {
+          health: { status: 'Degraded' },
+          operationState: {
+            phase: 'Failed',
+            message: 'one or more objects failed to apply',
+            operation: SYNC_OPERATION,
+            startedAt: new Date().toISOString(),
+          },
+        },
+      },
+      contentType: 'application/merge-patch+json',
+    });
+    await assert.rejects(
+      waitForPaddockApplication(client, { step, timeoutMs: 300, progress: () => {} }),
+      (e) =>
+        isPaddockError(e, ErrorCode.Timeout) &&
+        e.message.includes(
+          'Application catalog-paddock is Synced/Degraded (one or more objects failed to apply)',
+        ),
+    );
+    await client.request('DELETE', `${APPS}/catalog-paddock`);
   });
 
   it('the git server’s CiliumNetworkPolicy is accepted; its core and apps objects are skipped', async () => {
@@ -258,6 +337,26 @@ describe('an existing cluster without Argo CD', { skip: kubeSkipReason ?? false 
       `helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 9.5.4 --namespace argocd --create-namespace --kubeconfig ${server.kubeconfig} --set dex.enabled=false --set configs.params.server\\.insecure=true --set applicationSet.replicas=1 --set server.ingress.enabled=true --set server.ingress.ingressClassName=cilium --set server.ingress.hostname=argocd.localhost --wait --timeout 10m`,
     ]);
     assert.equal(session.bootstrap.argocd, '9.5.4');
+    // No repository Argo CD reaches: the catalog disables paddock, and paddock install owns it.
+    assert.ok(
+      runner.lines.some((l) =>
+        l.endsWith(
+          'commit --quiet --no-verify -m catalog: the compiled-in catalog (paddock disabled: paddock install installs it)',
+        ),
+      ),
+      runner.lines.join('\n'),
+    );
+    assert.ok(events.some((e) => e.type === 'done' && e.step === 'install paddock'));
+    assert.ok(!events.some((e) => e.step.startsWith('wait for argo cd')));
+    const kube = await KubeClient.fromKubeconfig(server.kubeconfig);
+    try {
+      await kube.request(
+        'GET',
+        '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/sandboxes.paddock.dev',
+      );
+    } finally {
+      kube.close();
+    }
     const skipped = events.flatMap((e) => (e.type === 'skipped' ? [`${e.step}: ${e.reason}`] : []));
     assert.ok(
       skipped.includes(

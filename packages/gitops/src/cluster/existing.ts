@@ -86,6 +86,8 @@ export async function bootstrapExisting(
       repository.ensure(repoDir, {
         cluster: name,
         repoURL: options.repoURL ?? IN_CLUSTER_REPO_URL,
+        // Argo CD deploys Paddock only from a repository it reaches; else paddock install does.
+        paddock: { enabled: options.repoURL !== undefined },
       }),
     );
     const discovery = new Discovery(kube);

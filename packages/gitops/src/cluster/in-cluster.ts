@@ -1,7 +1,8 @@
 /**
  * What Paddock puts into a cluster after Cilium and Argo CD run (or onto a cluster you already
  * have): the git server and Argo CD's repository, the repository's AppProjects and
- * ApplicationSets, and Paddock itself through `paddock install`'s applier. Kinds the API server
+ * ApplicationSets, and Paddock itself (deployed by Argo CD from the repository, or by
+ * `paddock install`'s applier when the catalog's `paddock` entry is disabled). Kinds the API server
  * does not serve are skipped with the reason, so the same code runs against a CRD-only test server.
  */
 import { Buffer } from 'node:buffer';
@@ -13,10 +14,12 @@ import {
   type KubeClient,
   resolveValues,
 } from '@paddock/kube';
+import { paddockChartVersion } from '../repo/index.ts';
 import { ARGOCD_NAMESPACE } from './bootstrap-plan.ts';
 import { gitServerObjects, repositorySecret } from './git-server.ts';
 import type { GitopsRepository } from './gitops-repository.ts';
 import { type ApplyOutcome, applyServed, Discovery, type KubeObject } from './kube-objects.ts';
+import { PADDOCK_APPLICATION, waitForPaddockApplication } from './paddock-rollout.ts';
 import { type Progress, step } from './steps.ts';
 
 export type BootstrapReport = {
@@ -91,7 +94,9 @@ async function argocdAdminPassword(kube: KubeClient): Promise<string | undefined
 /**
  * The in-cluster half of a bootstrap, each part a step: the repository's server (unless
  * `repoURL` names one elsewhere) and Argo CD's repository Secret, the repository's Argo CD
- * objects, then Paddock.
+ * objects, then Paddock from its one owner: when the repository's catalog enables the `paddock`
+ * entry, Argo CD (waiting until its Application is Synced and Healthy); else `paddock install`'s
+ * applier (with `paddockSets`).
  */
 export async function bootstrapInCluster(
   kube: KubeClient,
@@ -133,23 +138,47 @@ export async function bootstrapInCluster(
       apply(await options.repository.bootstrapObjects(options.repositoryDir, options.repoURL)),
     summary,
   );
-  const paddock = await step(
-    progress,
-    'install paddock',
-    () =>
-      installPaddock(kube, {
-        discovery,
-        progress,
-        ...(options.paddockSets && { sets: options.paddockSets }),
-        ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
-      }),
-    (r) => `version ${r.version}, ${summary(r.outcomes)}`,
-  );
-  outcomes.push(...paddock.outcomes);
+  let paddockVersion: string;
+  if (await options.repository.isPaddockEnabled(options.repositoryDir, options.repoURL)) {
+    // Argo CD owns Paddock: it deploys the chart the repository holds, and nothing else applies it.
+    const name = `wait for argo cd to deploy paddock (application ${PADDOCK_APPLICATION})`;
+    if ((await discovery.resource('argoproj.io/v1alpha1', 'Application')) === undefined) {
+      progress({
+        type: 'skipped',
+        step: name,
+        reason: 'the API server does not serve Application (argoproj.io/v1alpha1): no Argo CD runs',
+      });
+    } else {
+      await step(progress, name, () =>
+        waitForPaddockApplication(kube, {
+          progress,
+          step: name,
+          ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+        }),
+      );
+    }
+    paddockVersion = paddockChartVersion().app;
+  } else {
+    const paddock = await step(
+      progress,
+      'install paddock',
+      () =>
+        installPaddock(kube, {
+          discovery,
+          progress,
+          ...(options.paddockSets && { sets: options.paddockSets }),
+          ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+        }),
+      (r) =>
+        `version ${r.version}, ${summary(r.outcomes)} (the catalog's paddock entry is disabled: paddock install owns paddock)`,
+    );
+    outcomes.push(...paddock.outcomes);
+    paddockVersion = paddock.version;
+  }
   const password = await argocdAdminPassword(kube).catch(() => undefined);
   return {
     outcomes,
-    paddockVersion: paddock.version,
+    paddockVersion,
     ...(password !== undefined && { argocdAdminPassword: password }),
   };
 }

@@ -1,5 +1,7 @@
 // The cluster lifecycle of @paddock/gitops: the runner of external tools, session.yaml,
 // create/delete/start/stop/list/info/upgrade, --existing, doctor and sync.
+
+export { type ArgoCdStandIn, startArgoCdStandIn } from './argocd-stand-in.ts';
 export {
   ARGOCD_NAMESPACE,
   ARGOCD_REPO,
@@ -21,7 +23,12 @@ export {
 } from './doctor.ts';
 export { bootstrapExisting } from './existing.ts';
 export { gitServerObjects, IN_CLUSTER_REPO_URL, repositorySecret } from './git-server.ts';
-export { type GitopsRepository, gitopsRepository } from './gitops-repository.ts';
+export {
+  defaultCatalogMessage,
+  type GitopsRepository,
+  gitopsRepository,
+  type PaddockEntryChoice,
+} from './gitops-repository.ts';
 export { chooseHostPorts, DEFAULT_PORTS, type HostPorts, isPortFree } from './host-ports.ts';
 export { type ApplyOutcome, applyServed, Discovery, type KubeObject } from './kube-objects.ts';
 export {
@@ -38,6 +45,12 @@ export {
   UpgradeTarget,
   upgradeCluster,
 } from './lifecycle.ts';
+export {
+  applicationState,
+  isSyncedAndHealthy,
+  PADDOCK_APPLICATION,
+  waitForPaddockApplication,
+} from './paddock-rollout.ts';
 export {
   ClusterMode,
   ClusterName,

@@ -1,6 +1,7 @@
 // The lifecycle with a recording runner (no k3d, helm or container engine here): the exact k3d,
 // docker, helm and git invocations of create, start, stop, upgrade and delete; the in-cluster half
-// against the real test API server with the upstream CRDs installed.
+// against the real test API server with the upstream CRDs installed, and a stand-in for Argo CD's
+// controllers deploying Paddock from the repository (its one owner).
 import assert from 'node:assert/strict';
 import {
   copyFileSync,
@@ -16,7 +17,9 @@ import { after, before, describe, it } from 'node:test';
 import { ErrorCode, isPaddockError } from '@paddock/core';
 import type { KubeClient } from '@paddock/kube';
 import type { KubeTestServer } from '@paddock/testkit';
+import { parse } from 'yaml';
 import { runGit } from '../repo/index.ts';
+import { startArgoCdStandIn } from './argocd-stand-in.ts';
 import { chooseHostPorts } from './host-ports.ts';
 import {
   type ClusterEnv,
@@ -26,7 +29,7 @@ import {
   stopCluster,
   upgradeCluster,
 } from './lifecycle.ts';
-import { readSession } from './session.ts';
+import { readSession, type Session } from './session.ts';
 import type { StepEvent } from './steps.ts';
 import { startUpstreamKube, upstreamSkipReason } from './test-kube.ts';
 import { processRunner, RecordingRunner, type ScriptRule } from './tool-runner.ts';
@@ -148,8 +151,14 @@ describe('create, start, stop, upgrade and delete', { skip: upstreamSkipReason ?
 
   it('creates: the exact k3d, docker, helm and git invocations, then the in-cluster objects', async () => {
     const ports = await chooseHostPorts({ wanted: { api: 26550, http: 28080, https: 28443 } });
-    const session = await createCluster(env, { name: 'dev', ports, timeoutMs: 30_000 });
     const dir = join(home, 'clusters', 'dev');
+    const argocd = startArgoCdStandIn(client, join(dir, 'gitops'));
+    let session: Session;
+    try {
+      session = await createCluster(env, { name: 'dev', ports, timeoutMs: 30_000 });
+    } finally {
+      await argocd.stop();
+    }
     const kubeconfig = join(dir, 'kubeconfig');
     const k3s = (flag: string) => `--k3s-arg ${flag}@server:*`;
     assert.deepEqual(runner.lines, [
@@ -163,6 +172,11 @@ describe('create, start, stop, upgrade and delete', { skip: upstreamSkipReason ?
         'add --all',
         'diff --cached --quiet',
         'commit --quiet --no-verify -m init: gitops repository',
+        'rev-parse HEAD',
+        'status --porcelain --untracked-files=all',
+        'add --all',
+        'diff --cached --quiet',
+        'commit --quiet --no-verify -m catalog: the compiled-in catalog (paddock enabled: argo cd deploys it from this repository)',
         'rev-parse HEAD',
       ].map((args) => `${GIT} ${args}`),
       [
@@ -240,16 +254,47 @@ describe('create, start, stop, upgrade and delete', { skip: upstreamSkipReason ?
     );
     // Every step reported with its duration.
     const done = events.filter((e) => e.type === 'done').map((e) => e.step);
+    const wait = 'wait for argo cd to deploy paddock (application catalog-paddock)';
     for (const name of [
       'check tools and container engine',
       'choose host ports',
       'create the k3d cluster',
       'install cilium 1.19.5 with hubble',
       'install argo cd (chart 9.5.4)',
-      'install paddock',
+      wait,
     ]) {
       assert.ok(done.includes(name), `${name} in ${done.join(', ')}`);
     }
+    // One owner: Argo CD deployed Paddock from the repository (waited on, each state shown);
+    // paddock install applied nothing (its CRDs would be on the server).
+    assert.ok(argocd.generated.includes('catalog-paddock'), argocd.generated.join(', '));
+    assert.ok(!done.includes('install paddock'));
+    const states = events.flatMap((e) =>
+      e.type === 'progress' && e.step === wait ? [e.detail] : [],
+    );
+    assert.equal(states.at(-1), 'Synced/Healthy');
+    await assert.rejects(
+      client.request(
+        'GET',
+        '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/sandboxes.paddock.dev',
+      ),
+      (e) => isPaddockError(e, ErrorCode.NotFound),
+    );
+    // The catalog Argo CD reads: paddock enabled, its ingress on Cilium's class.
+    assert.match(
+      readFileSync(join(dir, 'gitops', 'catalog', 'paddock.yaml'), 'utf8'),
+      /^enabled: true$/m,
+    );
+    assert.deepEqual(
+      parse(readFileSync(join(dir, 'gitops', 'catalog', 'values', 'paddock.yaml'), 'utf8')),
+      {
+        ingress: { enabled: true, className: 'cilium', host: 'paddock.localhost' },
+      },
+    );
+    assert.match(
+      readFileSync(join(dir, 'gitops', 'catalog', 'litellm.yaml'), 'utf8'),
+      /^enabled: false$/m,
+    );
   });
 
   it('refuses to create a cluster that exists', async () => {
@@ -269,7 +314,7 @@ describe('create, start, stop, upgrade and delete', { skip: upstreamSkipReason ?
     ]);
   });
 
-  it('upgrades cilium and argocd with helm at the pinned versions, paddock with its applier', async () => {
+  it('upgrades cilium and argocd with helm at the pinned versions, paddock by a commit argo cd deploys', async () => {
     // An older Paddock chart in the repository (create wrote this CLI's): upgrade replaces it.
     const repoDir = join(home, 'clusters', 'dev', 'gitops');
     const chartYaml = join(repoDir, 'charts', 'paddock', 'Chart.yaml');
@@ -299,6 +344,24 @@ describe('create, start, stop, upgrade and delete', { skip: upstreamSkipReason ?
       ],
     );
     assert.equal(session.bootstrap.paddock, '0.1.0');
+    assert.ok(
+      events.some(
+        (e) =>
+          e.type === 'skipped' &&
+          e.step === 'upgrade paddock' &&
+          e.reason.startsWith(
+            'Argo CD deploys it from the repository (application catalog-paddock)',
+          ),
+      ),
+    );
+    await assert.rejects(
+      client.request(
+        'GET',
+        '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/sandboxes.paddock.dev',
+      ),
+      (e) => isPaddockError(e, ErrorCode.NotFound),
+      'paddock install stays out while Argo CD owns paddock',
+    );
     runner.invocations.length = 0;
     await upgradeCluster(env, 'dev', ['argocd']);
     assert.equal(runner.lines.length, 1);

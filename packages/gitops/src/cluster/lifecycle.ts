@@ -1,6 +1,6 @@
 /**
  * The cluster lifecycle behind `paddock cluster`: create (k3d, Cilium, Argo CD, the GitOps
- * repository, Paddock), delete, start, stop, list, info and upgrade. External programs run
+ * repository, Paddock deployed by Argo CD from it), delete, start, stop, list, info and upgrade. External programs run
  * through the ToolRunner; the cluster's state lives in session.yaml; every step is reported to
  * `progress` with its duration.
  */
@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { KubeClient } from '@paddock/kube';
-import { GitopsRepo } from '../repo/index.ts';
+import { GitopsRepo, paddockChartVersion } from '../repo/index.ts';
 import {
   BOOTSTRAP_VERSIONS,
   type Command,
@@ -33,6 +33,7 @@ import { type GitopsRepository, gitopsRepository } from './gitops-repository.ts'
 import { chooseHostPorts, DEFAULT_PORTS, type HostPorts } from './host-ports.ts';
 import { bootstrapInCluster, installPaddock } from './in-cluster.ts';
 import { Discovery } from './kube-objects.ts';
+import { PADDOCK_APPLICATION } from './paddock-rollout.ts';
 import {
   ClusterMode,
   ClusterState,
@@ -124,7 +125,12 @@ function urlsOf(ports: HostPorts) {
   };
 }
 
-/** The values `paddock install` gets inside a k3d cluster: its Ingress on Cilium's class. */
+/** Paddock's values inside a k3d cluster: its Ingress on Cilium's class. */
+export const PADDOCK_K3D_VALUES = {
+  ingress: { enabled: true, className: 'cilium', host: 'paddock.localhost' },
+};
+
+/** The same values as `paddock install --set`s, for when the catalog's paddock entry is disabled. */
 export const PADDOCK_SETS = [
   'ingress.enabled=true',
   'ingress.className=cilium',
@@ -187,7 +193,11 @@ export async function createCluster(env: ClusterEnv, options: CreateOptions): Pr
   const repoDir = repositoryDir(home, name);
   try {
     await step(progress, 'create the gitops repository', () =>
-      repository.ensure(repoDir, { cluster: name, repoURL: IN_CLUSTER_REPO_URL }),
+      repository.ensure(repoDir, {
+        cluster: name,
+        repoURL: IN_CLUSTER_REPO_URL,
+        paddock: { enabled: true, values: PADDOCK_K3D_VALUES },
+      }),
     );
     await step(progress, 'create the k3d cluster', () =>
       runCommand(env, k3dCreate({ name, ports, repositoryDir: repoDir })),
@@ -300,8 +310,9 @@ export type UpgradeTarget = (typeof UpgradeTarget)[keyof typeof UpgradeTarget];
 /**
  * Moves the components named (default all three) to this CLI's versions: Cilium and Argo CD by
  * `helm upgrade --install` at the pinned chart versions, Paddock by writing this CLI's chart to
- * the GitOps repository (one commit, which the catalog's `paddock` entry deploys) and by
- * `paddock install`'s applier (pruning what the new version no longer renders).
+ * the GitOps repository (one commit), which Argo CD then deploys when the catalog's `paddock`
+ * entry is enabled; only when it is disabled does `paddock install`'s applier run (pruning what
+ * the new version no longer renders).
  */
 export async function upgradeCluster(
   env: ClusterEnv,
@@ -353,7 +364,8 @@ export async function upgradeCluster(
           runner: env.runner,
           settings: { repoURL: session.urls.repository ?? IN_CLUSTER_REPO_URL },
         });
-        if (repository.isInitialized()) {
+        const isInitialized = repository.isInitialized();
+        if (isInitialized) {
           await step(
             env.progress,
             'update the paddock chart in the gitops repository',
@@ -366,6 +378,22 @@ export async function upgradeCluster(
             step: 'update the paddock chart in the gitops repository',
             reason: 'the cluster has no gitops repository on this machine',
           });
+        }
+        const isArgocdOwner =
+          isInitialized &&
+          (await repository.readCatalog()).some((e) => e.name === 'paddock' && e.enabled);
+        if (isArgocdOwner) {
+          // One owner: Argo CD deploys the chart just committed; paddock install stays out.
+          env.progress({
+            type: 'skipped',
+            step: 'upgrade paddock',
+            reason: `Argo CD deploys it from the repository (application ${PADDOCK_APPLICATION}) when it next polls; paddock app sync paddock does it now`,
+          });
+          session = {
+            ...session,
+            bootstrap: { ...session.bootstrap, paddock: paddockChartVersion().app },
+          };
+          break;
         }
         const kube = await (env.connect ?? connectDefault)(kubeconfig);
         try {

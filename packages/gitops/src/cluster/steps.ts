@@ -4,6 +4,8 @@ export type StepEvent =
   | { type: 'start'; step: string }
   | { type: 'done'; step: string; durationMs: number; detail?: string }
   | { type: 'skipped'; step: string; reason: string }
+  /** Something a running step observed (a state it waits on changed). */
+  | { type: 'progress'; step: string; detail: string }
   | { type: 'failed'; step: string; durationMs: number; error: string };
 
 export type Progress = (event: StepEvent) => void;
@@ -12,7 +14,10 @@ export function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** One line for people: `✓ step (1.2 s)`, `- step: skipped (why)`, `✗ step (0.1 s): error`. */
+/**
+ * One line for people: `✓ step (1.2 s)`, `- step: skipped (why)`, `  … step: what it sees`,
+ * `✗ step (0.1 s): error`.
+ */
 export function formatStep(event: StepEvent): string | undefined {
   switch (event.type) {
     case 'start':
@@ -21,6 +26,8 @@ export function formatStep(event: StepEvent): string | undefined {
       return `✓ ${event.step} (${formatDuration(event.durationMs)})${event.detail ? `: ${event.detail}` : ''}`;
     case 'skipped':
       return `- ${event.step}: skipped (${event.reason})`;
+    case 'progress':
+      return `  … ${event.step}: ${event.detail}`;
     case 'failed':
       return `✗ ${event.step} (${formatDuration(event.durationMs)}): ${event.error}`;
     default: {
