@@ -2,8 +2,9 @@
  * The pod runtime's warm-pool paths against a stand-in API server that keeps objects: provision of
  * an entry in its template's namespace, owned by the template; list naming it as the pool does;
  * claim re-owning every object (the pod by compare-and-swap) and the ref every call uses after;
- * destroy by the entry's labels; and the refusals (cluster templates, another namespace, a lost
- * race). The stand-in makes every pod Ready at once and has no garbage collector.
+ * destroy by the entry's labels; a Run's Sandbox claiming one gets its run label and the gateway;
+ * and the refusals (cluster templates, another namespace, a lost race, a Sandbox that is gone).
+ * The stand-in makes every pod Ready at once and has no garbage collector.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +13,8 @@ import { API_VERSION, type SandboxRef } from '@paddock/core';
 import { assertRejectsWith } from '@paddock/testkit';
 import { KubeClient } from '../client/kube-client.ts';
 import { type StandInApi, startStandInApi } from '../client/stand-in-api.ts';
+import { RUN_LABEL } from '../objects/labels.ts';
+import { DEFAULT_OBJECT_OPTIONS } from '../objects/options.ts';
 import { PodRuntime } from './pod-runtime.ts';
 import { StandInStore } from './stand-in-store.ts';
 
@@ -28,7 +31,9 @@ const newCluster = () =>
   });
 
 const TEMPLATE_PATH = '/apis/paddock.dev/v1alpha1/namespaces/team/sandboxtemplates/shell';
+const SANDBOX_PATH = '/apis/paddock.dev/v1alpha1/namespaces/team/sandboxes/box';
 const template = { kind: 'SandboxTemplate' as const, name: 'shell', namespace: 'team', uid: 't-1' };
+const GATEWAY_PORT = DEFAULT_OBJECT_OPTIONS.gateway?.ports[0]?.port;
 const spec = { image: 'registry.example/agent:1', ports: [{ name: 'web', port: 8080 }] };
 
 describe('PodRuntime warm-pool entries (stand-in server)', () => {
@@ -50,6 +55,7 @@ describe('PodRuntime warm-pool entries (stand-in server)', () => {
       kind: 'SandboxTemplate',
       metadata: { name: 'shell', namespace: 'team', uid: 't-1' },
     });
+    cluster.objects.set(SANDBOX_PATH, claimantSandbox({}));
     api.answers = Array.from({ length: 10_000 }, () => cluster.answer);
     entry.uid = randomUUID();
     runtime = new PodRuntime(client, { readyTimeoutMs: 2000, goneTimeoutMs: 2000 });
@@ -59,9 +65,17 @@ describe('PodRuntime warm-pool entries (stand-in server)', () => {
     await api.close();
   });
 
+  /** The claimant's Sandbox in the API, with `labels` (a Run's: `paddock.dev/run`). */
+  const claimantSandbox = (labels: Record<string, string>) => ({
+    apiVersion: API_VERSION,
+    kind: 'Sandbox',
+    metadata: { name: 'box', namespace: 'team', uid: claimant.uid, labels },
+    spec: { templateRef: { kind: 'SandboxTemplate', name: 'shell' } },
+  });
   const objectsIn = (namespace: string) =>
     [...cluster.objects.values()].filter(
-      (o) => o.metadata.namespace === namespace && o.kind !== 'SandboxTemplate',
+      (o) =>
+        o.metadata.namespace === namespace && o.kind !== 'SandboxTemplate' && o.kind !== 'Sandbox',
     );
   const provisionEntry = () => runtime.provision({ ...entry, spec, warmPool: { template } });
 
@@ -123,6 +137,43 @@ describe('PodRuntime warm-pool entries (stand-in server)', () => {
 
     await runtime.destroy(claimed);
     assert.deepEqual(objectsIn('team'), [], 'nothing of the sandbox is left');
+  });
+
+  it("gives a Run's Sandbox its run label and the gateway, kept across stop and start", async () => {
+    cluster.objects.set(SANDBOX_PATH, claimantSandbox({ [RUN_LABEL]: 'fix-bug' }));
+    await provisionEntry();
+    const instance = `shell-warm-${entry.name}`;
+    const podPath = `/api/v1/namespaces/team/pods/${instance}`;
+    const policyPath = `/apis/networking.k8s.io/v1/namespaces/team/networkpolicies/${instance}`;
+    const reachesGateway = () =>
+      JSON.stringify(cluster.objects.get(policyPath)?.spec).includes(`"port":${GATEWAY_PORT}`);
+    assert.equal(reachesGateway(), false, 'a warm pod reaches no gateway');
+
+    const claimed = await runtime.claim(entry, claimant);
+    assert.equal(cluster.objects.get(podPath)?.metadata.labels?.[RUN_LABEL], 'fix-bug');
+    assert.equal(reachesGateway(), true, "the claimed pod's policy lets it reach the gateway");
+    for (const object of objectsIn('team').filter((o) => o.kind !== 'Pod')) {
+      const what = `${object.kind} ${object.metadata.name}`;
+      assert.equal(object.metadata.labels?.[RUN_LABEL], undefined, `${what}: the pod alone`);
+    }
+
+    await runtime.stop(claimed);
+    await runtime.start(claimed);
+    assert.equal(cluster.objects.get(podPath)?.metadata.labels?.[RUN_LABEL], 'fix-bug');
+    assert.equal(reachesGateway(), true);
+    await runtime.destroy(claimed);
+  });
+
+  it('claims for a Sandbox of no run without the label, and for none that is gone', async () => {
+    await provisionEntry();
+    await assertRejectsWith(
+      runtime.claim(entry, { ...claimant, uid: 'another-uid' }),
+      'sandbox_not_found',
+    );
+    const claimed = await runtime.claim(entry, claimant);
+    const pod = cluster.objects.get(`/api/v1/namespaces/team/pods/${claimed.name}`);
+    assert.equal(pod?.metadata.labels?.[RUN_LABEL], undefined);
+    await runtime.destroy(claimed);
   });
 
   it('lets one claim win: the pod is swapped on its resourceVersion', async () => {

@@ -271,8 +271,10 @@ export class PodRuntime implements SandboxRuntime {
    * Hands a warm-pool entry to the Sandbox `claimant` (same namespace; `validation_failed`
    * otherwise): every object of the entry is re-owned by the Sandbox and loses the pool's labels,
    * the pod first with a compare-and-swap (`conflict` when another claim won), and the Sandbox's
-   * port Services are made. Returns `<namespace>/<instance>/<claimant uid>`, the ref every later
-   * call uses. `sandbox_not_found` when the entry has no unclaimed pod.
+   * port Services are made; a Run's Sandbox also gets its `RUN_LABEL` on the pod and the gateway
+   * in its NetworkPolicy, as a cold one does. Returns `<namespace>/<instance>/<claimant uid>`, the
+   * ref every later call uses. `sandbox_not_found` when the entry has no unclaimed pod, or the
+   * claimant Sandbox (with that uid) does not exist.
    */
   async claim(entry: SandboxRef, claimant: SandboxRef): Promise<SandboxRef> {
     if (entry.namespace !== WARM_NAMESPACE) {
@@ -281,7 +283,8 @@ export class PodRuntime implements SandboxRuntime {
         `${entry.namespace}/${entry.name} is no warm-pool entry (namespace ${WARM_NAMESPACE})`,
       );
     }
-    return this.#warm.claim(entry, claimant);
+    // The claimant's run label, read as provision reads it: a Sandbox that is gone claims nothing.
+    return this.#warm.claim(entry, claimant, async () => (await this.#sandboxOf(claimant)).run);
   }
 
   /**

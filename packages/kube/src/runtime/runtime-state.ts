@@ -50,6 +50,11 @@ export function stateConfigMap(instance: Instance, data: RuntimeStateData): Conf
   };
 }
 
+/** A merge patch of the state ConfigMap that replaces its data with `data`. */
+export function stateDataPatch(data: RuntimeStateData): { data: Record<string, string> } {
+  return { data: { [KEY]: JSON.stringify(data) } };
+}
+
 /** The state a ConfigMap holds; `internal` when it does not parse (written by another version). */
 export function readState(configMap: ConfigMap): RuntimeStateData {
   const text = configMap.data?.[KEY];

@@ -14,7 +14,7 @@ import {
 } from '@paddock/core';
 import type { KubeClient } from '../client/kube-client.ts';
 import type { ConfigMap, Pod } from '../objects/kube-types.ts';
-import { COMPONENT, Component, labelKeys } from '../objects/labels.ts';
+import { COMPONENT, Component, labelKeys, RUN_LABEL } from '../objects/labels.ts';
 import type { ObjectOptions, ServiceEndpoint } from '../objects/options.ts';
 import { portServices } from '../objects/port-services.ts';
 import { instanceObjects } from '../objects/sandbox-objects.ts';
@@ -26,7 +26,13 @@ import type { KubeItem, ObjectApi } from './object-api.ts';
 import { isPodReady, observePod, podFailure } from './pod-observation.ts';
 import { waitForPod } from './pod-wait.ts';
 import { checkInputs, runtimeInputs } from './runtime-inputs.ts';
-import { type RuntimeStateData, readState, stateConfigMap, stateName } from './runtime-state.ts';
+import {
+  type RuntimeStateData,
+  readState,
+  stateConfigMap,
+  stateDataPatch,
+  stateName,
+} from './runtime-state.ts';
 import {
   entryClaimPatch,
   entryInstance,
@@ -134,9 +140,16 @@ export class WarmEntries {
   /**
    * Hands the entry to `claimant`: the sandbox pod's claim patch first, a compare-and-swap on its
    * resourceVersion (`conflict` for the loser), then every other object of the entry, then the
-   * claimant's port Services. Returns `<namespace>/<instance>/<claimant uid>`.
+   * claimant's port Services. The Sandbox of a Run (`runOf`: its `RUN_LABEL`) gets what a cold
+   * one gets: the label on the pod (in the same compare-and-swap), the NetworkPolicy that lets it
+   * reach the gateway, and the run in the state, so `start` keeps both. Returns
+   * `<namespace>/<instance>/<claimant uid>`.
    */
-  async claim(entry: SandboxRef, claimant: SandboxRef): Promise<SandboxRef> {
+  async claim(
+    entry: SandboxRef,
+    claimant: SandboxRef,
+    runOf: () => Promise<string | undefined>,
+  ): Promise<SandboxRef> {
     const { api, discovery, options } = this.#deps;
     await discovery.require([POD, CONFIG_MAP]);
     const pod = await this.#pod(entry);
@@ -162,9 +175,12 @@ export class WarmEntries {
       );
     }
     const data = readState(state);
+    const run = await runOf();
     const selector = entrySelector(entry, options);
     const patch = (rv?: string) => entryClaimPatch(claimant, data.templateRef, options, rv);
-    await api.mergePatch(POD, namespace, instance, patch(pod.metadata?.resourceVersion));
+    const podPatch = patch(pod.metadata?.resourceVersion);
+    if (run !== undefined) podPatch.metadata.labels[RUN_LABEL] = run;
+    await api.mergePatch(POD, namespace, instance, podPatch);
     const rest = await Promise.all(
       INSTANCE_RESOURCES.map(async (resource) =>
         (await discovery.isServed(resource))
@@ -186,7 +202,19 @@ export class WarmEntries {
       data.templateRef,
       options,
       claimant.name,
+      run,
     );
+    if (run !== undefined) {
+      const services = await this.#deps.services(namespace, data.environment);
+      const objects = instanceObjects(claimedInstance, data.environment, options, services);
+      await api.apply(objects.networkPolicy);
+      await api.mergePatch(
+        CONFIG_MAP,
+        namespace,
+        stateName(instance),
+        stateDataPatch({ ...data, run }),
+      );
+    }
     for (const service of portServices(claimedInstance, claimant.name, data.environment, options))
       await api.apply(service);
     return claimed;
