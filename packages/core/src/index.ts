@@ -243,6 +243,21 @@ export {
   transitionSandbox,
 } from './sandbox-lifecycle.ts';
 export {
+  SandboxSnapshot,
+  SandboxSnapshotSpec,
+  SandboxSnapshotStatus,
+  type SnapshotCapture,
+  SnapshotConsistency,
+  SnapshotContent,
+  type SnapshotEvent,
+  SnapshotPhase,
+  SnapshotReason,
+  type SnapshotRef,
+  SnapshotRetention,
+  type SnapshotStorage,
+  transitionSnapshot,
+} from './sandbox-snapshot.ts';
+export {
   diskFullError,
   type StorageReserve,
 } from './storage-reserve.ts';
@@ -350,3 +365,18 @@ export {
   formatPath,
   parseInput,
 } from './validation.ts';
+export {
+  transitionVolume,
+  VOLUME_SIZE_BOUNDS,
+  Volume,
+  type VolumeEvent,
+  VolumeMount,
+  type VolumeObservation,
+  VolumePhase,
+  VolumeReason,
+  type VolumeRef,
+  VolumeSpec,
+  VolumeStatus,
+  type VolumeStorage,
+  volumeSizeBytes,
+} from './volume.ts';

@@ -52,6 +52,13 @@ const valid = {
     spec: { agentRef: { name: 'coder' }, prompt: 'fix the tests' },
   },
   Policy: { apiVersion: v, kind: 'Policy', metadata: meta, spec: { maxTimeout: '2h' } },
+  SandboxSnapshot: {
+    apiVersion: v,
+    kind: 'SandboxSnapshot',
+    metadata: meta,
+    spec: { sandboxRef: { name: 'web' }, retention: { ttl: '7d', keepLast: 3 } },
+  },
+  Volume: { apiVersion: v, kind: 'Volume', metadata: meta, spec: { size: '1Gi' } },
   ClusterPolicy: {
     apiVersion: v,
     kind: 'ClusterPolicy',

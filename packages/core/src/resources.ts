@@ -5,8 +5,10 @@ import { API_VERSION } from './metadata.ts';
 import { ClusterPolicy, Policy } from './policy.ts';
 import { Run } from './run.ts';
 import { Sandbox } from './sandbox.ts';
+import { SandboxSnapshot } from './sandbox-snapshot.ts';
 import { ClusterSandboxTemplate, SandboxTemplate } from './template.ts';
 import { parseInput } from './validation.ts';
+import { Volume } from './volume.ts';
 
 export const Scope = { Cluster: 'Cluster', Namespaced: 'Namespaced' } as const;
 export type Scope = (typeof Scope)[keyof typeof Scope];
@@ -220,6 +222,65 @@ export const KINDS = {
         jsonPath: '.status.usage.costUsd',
         description: 'Spend so far in US dollars',
         priority: 1,
+      },
+      age,
+    ],
+  },
+  SandboxSnapshot: {
+    schema: SandboxSnapshot,
+    plural: 'sandboxsnapshots',
+    scope: Scope.Namespaced,
+    shortNames: ['sbxsnap'],
+    printerColumns: [
+      phase,
+      {
+        name: 'Sandbox',
+        type: 'string',
+        jsonPath: '.spec.sandboxRef.name',
+        description: 'The sandbox it copies',
+      },
+      {
+        name: 'Size',
+        type: 'integer',
+        jsonPath: '.status.sizeBytes',
+        description: 'Bytes the copy takes',
+      },
+      {
+        name: 'Contents',
+        type: 'string',
+        jsonPath: '.status.contents',
+        description: 'What it holds (workspace, memory)',
+        priority: 1,
+      },
+      {
+        name: 'Expires',
+        type: 'date',
+        jsonPath: '.status.expiresAt',
+        description: 'When retention deletes it',
+        priority: 1,
+      },
+      age,
+    ],
+  },
+  Volume: {
+    schema: Volume,
+    plural: 'volumes',
+    scope: Scope.Namespaced,
+    shortNames: ['pdvol'],
+    printerColumns: [
+      phase,
+      { name: 'Size', type: 'string', jsonPath: '.spec.size', description: 'Capacity' },
+      {
+        name: 'Used',
+        type: 'integer',
+        jsonPath: '.status.usedBytes',
+        description: 'Bytes stored',
+      },
+      {
+        name: 'Mounted-By',
+        type: 'string',
+        jsonPath: '.status.mountedBy',
+        description: 'Sandboxes that mount it',
       },
       age,
     ],

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { Condition } from './conditions.ts';
-import { API_VERSION, ObjectMeta, Timestamp } from './metadata.ts';
+import { API_VERSION, ObjectMeta, ResourceName, Timestamp } from './metadata.ts';
 import { ProvisionFailure, SandboxPhase } from './sandbox-lifecycle.ts';
 import { SandboxEnvironment, TemplateRef } from './template.ts';
+import { VolumeMount } from './volume.ts';
 
 /** `Paused` freezes the processes in place (memory kept); `Stopped` ends them (workspace kept). */
 export const DesiredState = { Running: 'Running', Stopped: 'Stopped', Paused: 'Paused' } as const;
@@ -13,6 +14,7 @@ export const SandboxOverrides = SandboxEnvironment.omit({
   description: true,
   image: true,
   rootfs: true,
+  volumes: true,
 });
 export type SandboxOverrides = z.infer<typeof SandboxOverrides>;
 
@@ -30,6 +32,13 @@ export const SandboxSpec = z.strictObject({
    * from the sandbox's creation.
    */
   shutdownTime: Timestamp.optional(),
+  /**
+   * Start from this SandboxSnapshot's workspace (same namespace; the caller must be able to read
+   * it) instead of an empty one. Only at creation: a warm-pool entry is never used for it.
+   */
+  fromSnapshot: z.strictObject({ name: ResourceName }).optional(),
+  /** Volumes of the sandbox's namespace to mount, merged by name over the template's. */
+  volumes: z.array(VolumeMount).optional(),
   /** What happens at `shutdownTime`: `Stop` keeps the workspace (the default); `Delete` removes the sandbox. */
   shutdownPolicy: z.enum(['Stop', 'Delete']).optional(),
 });

@@ -61,6 +61,14 @@ function specArb(unique: boolean): fc.Arbitrary<MergeableSpec> {
     { name: one('web', 'api'), port: one(80, 8080), protocol: one('http', 'tcp') },
     req('name', 'port'),
   );
+  const volume = fc.record(
+    {
+      name: one('cache', 'data'),
+      mountPath: one('/mnt/a', '/workspace/b'),
+      readOnly: fc.boolean(),
+    },
+    req('name', 'mountPath'),
+  );
   const resources = { cpu: quantity, memory: quantity, storage: workspaceSize, pids: one(64, 128) };
   const network = {
     egress: one('none', 'allowlist', 'open'),
@@ -87,6 +95,7 @@ function specArb(unique: boolean): fc.Arbitrary<MergeableSpec> {
       init: list(init, byName),
       credentials: list(credential, byName),
       ports: list(port, byName),
+      volumes: list(volume, byName),
       overridable: fc.uniqueArray(one('env', 'resources', 'timeout'), { maxLength: 3 }),
     },
     opt,
@@ -367,7 +376,7 @@ describe('merge invariants (fast-check)', () => {
 
   it('merge-by-key fields: keys of the result are the union, child values win, parent order first', () => {
     const fields = keyedFields.map(([field]) => field).sort();
-    assert.deepEqual(fields, ['credentials', 'env', 'files', 'init', 'mounts', 'ports']);
+    assert.deepEqual(fields, ['credentials', 'env', 'files', 'init', 'mounts', 'ports', 'volumes']);
     fc.assert(
       fc.property(uniqueSpec, uniqueSpec, (a, b) => {
         const { spec } = mergeEnvironment(from(a, BASE), b, PY);

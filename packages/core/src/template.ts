@@ -3,6 +3,7 @@ import { DurationString } from './duration.ts';
 import { API_VERSION, ObjectMeta, ResourceName } from './metadata.ts';
 import { hostPathProblem, mountPathProblem } from './mount-paths.ts';
 import { parseQuantity, QuantityString, quantityToInteger } from './quantity.ts';
+import { VolumeMount } from './volume.ts';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ABSOLUTE_PATH = /^\/[^\0]*$/;
@@ -244,6 +245,8 @@ export const SandboxEnvironment = z.strictObject({
   init: z.array(InitScript).optional(),
   credentials: z.array(CredentialUse).optional(),
   ports: z.array(Port).optional(),
+  /** Volumes (of the sandbox's namespace) every sandbox of the template mounts. */
+  volumes: z.array(VolumeMount).optional(),
   /** An MCP toolset runs in these sandboxes get (opt-in; none by default). */
   mcp: z.enum([McpToolset.PaddockReadonly]).optional(),
 });
@@ -329,5 +332,6 @@ export const MERGE_RULES = {
   credentials: byName,
   ports: byName,
   mcp: override,
+  volumes: byName,
   overridable: override,
 } as const satisfies Record<keyof Omit<TemplateSpec, 'inheritsFrom' | 'warmPool'>, MergeRule>;

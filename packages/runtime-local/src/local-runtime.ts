@@ -82,7 +82,9 @@ import {
   writeState,
 } from './sandbox-state.ts';
 import { writeSeccompProgram } from './seccomp.ts';
+import { LocalSnapshots } from './snapshot-store.ts';
 import { checkToolMounts, type ToolMount } from './tool-mounts.ts';
+import { LocalVolumes } from './volume-store.ts';
 import {
   checkSameWorkspaceSize,
   checkWorkspaceVolume,
@@ -139,6 +141,10 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
 export class LocalRuntime implements SandboxRuntime {
   readonly name = 'local';
   readonly files: SandboxFiles;
+  /** Workspace snapshots under `<root>/.snapshots/` (`snapshot-store.ts`). */
+  readonly snapshots: LocalSnapshots;
+  /** Volumes under `<root>/.volumes/` (`volume-store.ts`). */
+  readonly volumes: LocalVolumes;
   readonly #root: string;
   readonly #bin: HostBinaries;
   readonly #missing: string[];
@@ -193,6 +199,19 @@ export class LocalRuntime implements SandboxRuntime {
     this.#seccompFile = writeSeccompProgram(this.#root);
     const files = sandboxFiles((ref, command) => this.#execPiped(ref, command));
     this.files = this.#reserve ? roomCheckedFiles(files, this.#reserve) : files;
+    this.snapshots = new LocalSnapshots({
+      root: this.#root,
+      withSandbox: (ref, what, fn) => {
+        const dirs = new SandboxDirs(this.#root, ref);
+        return this.#locked(dirs, what, () => {
+          const state = this.#state(dirs, ref);
+          const anchor = state.incarnation?.anchor;
+          return fn(dirs, state, anchor !== undefined && isAlive(anchor));
+        });
+      },
+      ownerOf: (state) => this.#ownerOf(state),
+    });
+    this.volumes = new LocalVolumes(this.#root, this.#isPrivileged);
   }
 
   /**
@@ -263,6 +282,7 @@ export class LocalRuntime implements SandboxRuntime {
           );
         }
         writeState(dirs, state);
+        if (request.fromSnapshot) await this.snapshots.seed(request.fromSnapshot, dirs, state);
         await this.#launch(dirs, state);
       } catch (error) {
         // A sandbox that could not start leaves nothing behind: provision stays retryable.
@@ -717,6 +737,12 @@ export class LocalRuntime implements SandboxRuntime {
       ),
       ...readOnlyFileMounts(dirs, state.readOnlyMounts),
     ];
+    if (state.spec.volumes?.length) {
+      const taken = [...hostMounts, ...this.#toolMounts].map((mount) => mount.dest);
+      hostMounts.push(
+        ...(await this.volumes.mountsFor(state.namespace, state.spec.volumes, taken)),
+      );
+    }
     await this.#egress.ensure(dirs, state, this.#ownerOf(state));
     const workspaceSize = workspaceLimit(state.spec);
     if (workspaceSize !== undefined) {

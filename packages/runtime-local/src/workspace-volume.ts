@@ -135,7 +135,7 @@ function mountPoints(): Set<string> {
   return points;
 }
 
-export function isWorkspaceMounted(dirs: SandboxDirs): boolean {
+export function isWorkspaceMounted(dirs: Pick<SandboxDirs, 'workspace'>): boolean {
   return mountPoints().has(dirs.workspace);
 }
 
@@ -145,7 +145,7 @@ export function isWorkspaceMounted(dirs: SandboxDirs): boolean {
  * a workspace is never resized.
  */
 export async function mountWorkspaceVolume(
-  dirs: SandboxDirs,
+  dirs: Pick<SandboxDirs, 'dir' | 'workspace'>,
   limit: WorkspaceLimit,
   owner: number,
 ): Promise<void> {
@@ -184,7 +184,7 @@ export async function mountWorkspaceVolume(
 }
 
 /** Unmounts the workspace image, if mounted (lazily when still busy). Idempotent. */
-export async function unmountWorkspaceVolume(dirs: SandboxDirs): Promise<void> {
+export async function unmountWorkspaceVolume(dirs: Pick<SandboxDirs, 'workspace'>): Promise<void> {
   if (!isWorkspaceMounted(dirs)) return;
   const umount = findExecutable('umount') ?? 'umount';
   try {

@@ -161,6 +161,24 @@ const VALID: Record<Kind, Record<string, unknown>> = {
       budgets: { maxUsdPerUserPerDay: 50, maxUsdPerNamespacePerDay: 200 },
     },
   },
+  SandboxSnapshot: {
+    metadata: { name: 'before-refactor', namespace: NS },
+    spec: { sandboxRef: { name: 'web' }, retention: { ttl: '7d', keepLast: 3 } },
+    status: {
+      phase: 'Ready',
+      conditions: [],
+      sizeBytes: 4096,
+      contents: ['workspace'],
+      consistency: 'frozen',
+      createdAt: at,
+      source: { uid: 'u-1', templateRef: { name: 'python' }, runtime: 'local' },
+    },
+  },
+  Volume: {
+    metadata: { name: 'cache', namespace: NS },
+    spec: { size: '1Gi' },
+    status: { phase: 'Available', conditions: [], usedBytes: 0, mountedBy: ['web'] },
+  },
 };
 
 function manifest(kind: Kind, overrides: (object: Loose) => void = () => {}) {
