@@ -6,7 +6,8 @@ const ABSOLUTE_PATH = /^\/[^\0]*$/;
 /**
  * Body of `exec`: an argv (no shell unless you run one), extra env, the working directory
  * (`/workspace` by default), text to write to stdin before closing it, and a time limit after
- * which the process is killed and the result reports `timedOut`.
+ * which the process is killed and the result reports `timedOut`. A sandbox its idle timeout put
+ * to sleep is woken first; one paused on purpose answers `sandbox_paused` unless `autoResume`.
  */
 export const ExecBody = z.strictObject({
   command: z.array(z.string()).min(1, 'must name a program'),
@@ -20,6 +21,8 @@ export const ExecBody = z.strictObject({
     .min(1)
     .max(24 * 60 * 60 * 1000)
     .optional(),
+  /** Resume the sandbox first when it is paused (the caller must be able to manage it). */
+  autoResume: z.boolean().optional(),
 });
 export type ExecBody = z.infer<typeof ExecBody>;
 

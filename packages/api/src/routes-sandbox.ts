@@ -55,6 +55,30 @@ export const SANDBOX_ROUTES = {
     params,
     responses: [{ status: 200, description: 'The sandbox', content: [json(Sandbox)] }],
   }),
+  pause: defineRoute({
+    operationId: 'pauseSandbox',
+    method: 'POST',
+    path: `${base}/pause`,
+    summary: 'Pause a sandbox (desiredState Paused): its processes frozen in place, memory kept',
+    description:
+      'While paused, exec, files, terminals and ports answer 409 `sandbox_paused` (an exec with ' +
+      '`autoResume: true` resumes it first). `status.pauseMechanism` says how the runtime holds it; ' +
+      'a runtime that cannot pause answers 503 `runtime_unavailable`.',
+    tags,
+    auth,
+    params,
+    responses: [{ status: 200, description: 'The sandbox', content: [json(Sandbox)] }],
+  }),
+  resume: defineRoute({
+    operationId: 'resumeSandbox',
+    method: 'POST',
+    path: `${base}/resume`,
+    summary: 'Resume a paused sandbox (desiredState Running): its processes go on where they were',
+    tags,
+    auth,
+    params,
+    responses: [{ status: 200, description: 'The sandbox', content: [json(Sandbox)] }],
+  }),
   exec: defineRoute({
     operationId: 'execSandbox',
     method: 'POST',

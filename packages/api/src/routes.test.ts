@@ -84,6 +84,8 @@ describe('route table', () => {
     const expected: Record<string, string> = {
       stopSandbox: `POST ${base}/stop`,
       startSandbox: `POST ${base}/start`,
+      pauseSandbox: `POST ${base}/pause`,
+      resumeSandbox: `POST ${base}/resume`,
       execSandbox: `POST ${base}/exec`,
       execSandboxStream: `POST ${base}/exec/stream`,
       readSandboxFile: `GET ${base}/files`,

@@ -69,6 +69,8 @@ type FromRoute<R> = {
 export const SANDBOX_OPERATIONS = {
   stopSandbox: SANDBOX_ROUTES.stop,
   startSandbox: SANDBOX_ROUTES.start,
+  pauseSandbox: SANDBOX_ROUTES.pause,
+  resumeSandbox: SANDBOX_ROUTES.resume,
   execSandbox: SANDBOX_ROUTES.exec,
   execSandboxStream: SANDBOX_ROUTES.execStream,
   readSandboxFile: SANDBOX_ROUTES.readFile,

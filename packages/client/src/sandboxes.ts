@@ -59,6 +59,10 @@ export type SandboxFiles = {
 export type SandboxClient = ResourceClient<'Sandbox'> & {
   stop(name: string, options?: ScopeOptions): Promise<Sandbox>;
   start(name: string, options?: ScopeOptions): Promise<Sandbox>;
+  /** Asks for `desiredState: Paused` (processes frozen, memory kept); `runtime_unavailable` where it cannot. */
+  pause(name: string, options?: ScopeOptions): Promise<Sandbox>;
+  /** Asks a paused sandbox to run again: its processes go on where they were. */
+  resume(name: string, options?: ScopeOptions): Promise<Sandbox>;
   /** Runs a command to completion; a non-zero exit is a result, not an error. */
   exec(name: string, body: ExecBody, options?: ScopeOptions): Promise<ExecResult>;
   /** `started`, `stdout`/`stderr` chunks, then `exit` or `error`. Breaking out kills the process. */
@@ -260,6 +264,10 @@ export function sandboxClient(
       caller.call('stopSandbox', { ...request(options), params: params(name, options) }),
     start: (name, options) =>
       caller.call('startSandbox', { ...request(options), params: params(name, options) }),
+    pause: (name, options) =>
+      caller.call('pauseSandbox', { ...request(options), params: params(name, options) }),
+    resume: (name, options) =>
+      caller.call('resumeSandbox', { ...request(options), params: params(name, options) }),
     exec: (name, body, options) =>
       caller.call('execSandbox', { ...request(options), params: params(name, options), body }),
     execStream: (name, body, options) =>

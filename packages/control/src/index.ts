@@ -30,6 +30,12 @@ export {
   usableSandbox,
 } from './access/sandbox-use.ts';
 export {
+  isIdleAsleep,
+  readySandbox,
+  WAKE_TIMEOUT_MS,
+  type WakeOptions,
+} from './access/sandbox-wake.ts';
+export {
   admitWrite,
   type WriteAdmissionDeps,
   withOwner,
@@ -217,6 +223,7 @@ export {
   START_REQUESTED_ANNOTATION,
   withSandboxFinalizer,
 } from './sandbox-reconciler.ts';
+export { canPause } from './sandbox-pause.ts';
 export {
   type PoolStats,
   WARM_POOL_NAMESPACE,

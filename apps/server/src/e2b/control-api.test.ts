@@ -115,9 +115,11 @@ describe('the E2B control API through the official SDK', () => {
     );
   });
 
-  it('pauses a sandbox (stops it, keeping its files) and connect resumes it', async () => {
+  it('pauses a sandbox (its processes and memory kept) and connect resumes it', async () => {
     const sbx = await Sandbox.create('base', { ...w.opts(w.alice), timeoutMs: 600_000 });
     try {
+      // /tmp is a tmpfs: a stop would lose it, a pause keeps it.
+      await sbx.files.write('/tmp/kept.txt', 'kept');
       assert.equal(await sbx.pause(), true);
       assert.equal((await sbx.getInfo()).state, 'paused');
       assert.equal(await Sandbox.pause(sbx.sandboxId, w.opts(w.alice)), false, 'already paused');
@@ -125,6 +127,7 @@ describe('the E2B control API through the official SDK', () => {
       assert.equal(again.sandboxId, sbx.sandboxId);
       assert.equal((await again.getInfo()).state, 'running');
       assert.equal(await again.isRunning(), true);
+      assert.equal(await again.files.read('/tmp/kept.txt'), 'kept');
     } finally {
       await sbx.kill();
     }

@@ -3,10 +3,13 @@
  * Paddock's services: an E2B sandbox is a Sandbox in the E2B namespace, created, admitted and
  * changed by the same functions as the REST API's, so ownership, roles and policy hold alike.
  * E2B's timeout is the Sandbox's `shutdownTime` (`Delete` at it, or `Stop` when the SDK asks to
- * pause on timeout); E2B's "paused" is Paddock's Stopped (the workspace kept, processes not).
+ * pause on timeout). E2B's pause is Paddock's pause (`desiredState: Paused`: processes frozen,
+ * memory kept) where the runtime can pause, else a stop (the workspace kept, processes not); E2B's
+ * "paused" state is either of them, and connect or resume runs the sandbox again.
  */
 import { randomBytes } from 'node:crypto';
 import {
+  canPause,
   findObject,
   PrincipalVia,
   requireManageable,
@@ -25,7 +28,12 @@ import {
 } from '@paddock/core';
 import { z } from 'zod';
 import { createResource, replaceResource } from '../handlers/resources.ts';
-import { startRequested, stopRequested, updateSandboxSpec } from '../handlers/sandbox.ts';
+import {
+  pauseRequested,
+  startRequested,
+  stopRequested,
+  updateSandboxSpec,
+} from '../handlers/sandbox.ts';
 import { updateRetrying } from '../handlers/update-retrying.ts';
 import { parseJsonBody, readBody } from '../http/body.ts';
 import { empty, json, type Reply } from '../http/respond.ts';
@@ -183,7 +191,11 @@ async function createSandbox(call: ControlCall): Promise<Reply> {
  * Waits until the sandbox reaches `phase`, pushed by the store's watch. A sandbox that ends in
  * Error instead is reported with its reason; one deleted meanwhile is `not_found`.
  */
-async function settle(call: ControlCall, sandbox: Sandbox, phase: 'Running' | 'Stopped') {
+async function settle(
+  call: ControlCall,
+  sandbox: Sandbox,
+  phase: 'Running' | 'Stopped' | 'Paused',
+) {
   const isThere = (s: Sandbox) =>
     s.status?.phase === phase && s.metadata.deletionTimestamp === undefined;
   const failed = (s: Sandbox) =>
@@ -247,11 +259,11 @@ async function visibleSandbox(call: ControlCall): Promise<Sandbox> {
   return sandbox;
 }
 
-/** E2B's state of a Sandbox: `running`, `paused` (Stopped), or none (failed, being deleted). */
+/** E2B's state of a Sandbox: `running`, `paused` (Paused or Stopped), or none (failed, being deleted). */
 function stateOf(sandbox: Sandbox): 'running' | 'paused' | undefined {
   if (sandbox.metadata.deletionTimestamp !== undefined) return undefined;
   const phase = sandbox.status?.phase ?? 'Pending';
-  if (phase === 'Stopped') return 'paused';
+  if (phase === 'Stopped' || phase === 'Paused') return 'paused';
   if (phase === 'Pending' || phase === 'Creating' || phase === 'Running') return 'running';
   return undefined;
 }
@@ -482,11 +494,15 @@ async function connectSandbox(call: ControlCall, isResumeOnly: boolean): Promise
   return json(sandboxOf(call, running), wasPaused ? 201 : 200);
 }
 
-/** Pause: Paddock stops the sandbox (its workspace kept; processes and memory are not). */
+/**
+ * Pause: Paddock pauses the sandbox (processes frozen, memory kept) where its runtime can; else it
+ * stops it (the workspace kept; processes and memory are not, so `memory: true` is refused).
+ */
 async function pauseSandbox(call: ControlCall): Promise<Reply> {
   const { memory } = await readBodyAs(call, Pause, 'pause');
-  if (memory === true)
-    throw unsupported('memory', 'a paused sandbox keeps its files, not its processes and memory');
+  const isPausable = canPause(call.deps.engine.runtime);
+  if (memory === true && !isPausable)
+    throw unsupported('memory', 'this runtime cannot pause: a paused sandbox keeps its files only');
   const sandbox = await visibleSandbox(call);
   if (stateOf(sandbox) === 'paused') {
     throw new PaddockError(
@@ -495,6 +511,10 @@ async function pauseSandbox(call: ControlCall): Promise<Reply> {
     );
   }
   const key = { namespace: E2B_NAMESPACE, name: sandboxIdOf(sandbox) };
+  if (isPausable) {
+    await settle(call, await updateSandboxSpec(call, key, pauseRequested), 'Paused');
+    return empty(204);
+  }
   const stopping = await updateSandboxSpec(call, key, stopRequested);
   await settle(call, stopping, 'Stopped');
   return empty(204);

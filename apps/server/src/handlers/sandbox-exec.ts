@@ -1,5 +1,5 @@
 import { type ExecBody, SANDBOX_ROUTES } from '@paddock/api';
-import { runningRef, usableSandbox } from '@paddock/control';
+import { readySandbox } from '@paddock/control';
 import type { ExecRequest, ProcessHandle } from '@paddock/core';
 import { startNdjsonStream } from '@paddock/http';
 import { toPaddockError } from '../http/errors.ts';
@@ -52,8 +52,10 @@ async function start(
   params: { namespace: string; name: string },
   body: ExecBody,
 ) {
-  const sandbox = await usableSandbox(call.deps.engine.store, call.principal, params);
-  const ref = runningRef(sandbox);
+  const { ref } = await readySandbox(call.deps.engine.store, call.principal, params, {
+    ...(body.autoResume === true ? { autoResume: true } : {}),
+    signal: call.deps.shutdown,
+  });
   call.ctx.audit.details = { program: body.command[0] ?? '' };
   const handle = await call.deps.engine.runtime.exec(ref, execRequest(body));
   return handle;

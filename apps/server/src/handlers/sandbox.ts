@@ -1,6 +1,11 @@
 import { SANDBOX_ROUTES } from '@paddock/api';
-import { requireManageable, START_REQUESTED_ANNOTATION, usableSandbox } from '@paddock/control';
-import type { Sandbox } from '@paddock/core';
+import {
+  canPause,
+  requireManageable,
+  START_REQUESTED_ANNOTATION,
+  usableSandbox,
+} from '@paddock/control';
+import { ErrorCode, PaddockError, type Sandbox } from '@paddock/core';
 import { json } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
 import type { HandlerCall } from '../server-deps.ts';
@@ -50,7 +55,37 @@ export const startRequested = (s: Sandbox): Sandbox => ({
   spec: { ...s.spec, desiredState: 'Running' },
 });
 
+/** The sandbox asked to pause: its processes frozen in place, memory kept. */
+export const pauseRequested = (s: Sandbox): Sandbox => ({
+  ...s,
+  spec: { ...s.spec, desiredState: 'Paused' },
+});
+
+/** Refuses a pause up front where the runtime cannot pause (the reconciler would only warn). */
+export function requirePausable(call: HandlerCall): void {
+  const { runtime } = call.deps.engine;
+  if (!canPause(runtime)) {
+    throw new PaddockError(
+      ErrorCode.RuntimeUnavailable,
+      `the ${runtime.name} runtime cannot pause sandboxes; stop it instead (its workspace is kept)`,
+    );
+  }
+}
+
 const lifecycleHandlers: RouteHandler[] = [
+  on(
+    SANDBOX_ROUTES.pause,
+    async (call, { params }) => {
+      requirePausable(call);
+      return json(await updateSandboxSpec(call, params, pauseRequested));
+    },
+    { action: 'sandbox.pause' },
+  ),
+  on(
+    SANDBOX_ROUTES.resume,
+    async (call, { params }) => json(await updateSandboxSpec(call, params, startRequested)),
+    { action: 'sandbox.resume' },
+  ),
   on(
     SANDBOX_ROUTES.stop,
     async (call, { params }) => json(await updateSandboxSpec(call, params, stopRequested)),

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Principal } from '@paddock/control';
-import { runningRef, usableSandbox } from '@paddock/control';
+import { readySandbox, usableSandbox } from '@paddock/control';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { createWebSocketStream, type WebSocketServer } from 'ws';
 import type { RequestContext } from '../http/request-context.ts';
@@ -71,7 +71,7 @@ export async function servePortForward(
       { port: params.port, ports: declared },
     );
   }
-  const ref = runningRef(sandbox);
+  const { ref } = await readySandbox(deps.engine.store, call.principal, params);
   const upstream = portSocket(await deps.engine.runtime.connectPort(ref, params.port));
   const ws = await upgradeToWebSocket(call.wss, call.req, call.socket, call.head);
   if (ws === undefined) {

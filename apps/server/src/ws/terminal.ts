@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { TerminalQuery } from '@paddock/api';
 import type { Principal } from '@paddock/control';
-import { runningRef, usableSandbox } from '@paddock/control';
+import { readySandbox } from '@paddock/control';
 import { AuditAction, parseInput } from '@paddock/core';
 import type { WebSocketServer } from 'ws';
 import type { RequestContext } from '../http/request-context.ts';
@@ -60,8 +60,8 @@ export async function serveTerminal(call: TerminalCall, params: TerminalParams):
     'query',
     'query',
   );
-  const sandbox = await usableSandbox(deps.engine.store, call.principal, params);
-  const ref = runningRef(sandbox);
+  // A sandbox its idle timeout put to sleep wakes for a terminal.
+  const { ref } = await readySandbox(deps.engine.store, call.principal, params);
   if (query.session !== undefined) {
     const found = call.sessions.find(query.session, call.principal.id, ref);
     ctx.audit.details = { sessionId: query.session, reattach: true };

@@ -24,9 +24,19 @@ export async function usableSandbox(
   return sandbox;
 }
 
-/** The runtime handle of a Running sandbox; any other phase is `invalid_transition` (409). */
+/**
+ * The runtime handle of a Running sandbox; a Paused one is `sandbox_paused`, any other phase
+ * `invalid_transition` (both 409). `readySandbox` wakes a sleeping one first.
+ */
 export function runningRef(sandbox: Sandbox): SandboxRef {
   const phase = sandbox.status?.phase ?? 'Pending';
+  if (phase === 'Paused' && sandbox.metadata.deletionTimestamp === undefined) {
+    throw new PaddockError(
+      ErrorCode.SandboxPaused,
+      `sandbox ${sandbox.metadata.namespace}/${sandbox.metadata.name} is paused; resume it (or ask for autoResume)`,
+      { phase },
+    );
+  }
   if (phase !== 'Running' || sandbox.metadata.deletionTimestamp !== undefined) {
     throw new PaddockError(
       ErrorCode.InvalidTransition,
