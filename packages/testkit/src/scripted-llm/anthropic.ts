@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { jsonPieces, textPieces } from './chunking.ts';
 import { randomId } from './ids.ts';
-import type { ScriptedTurn } from './script.ts';
+import { jsonInput, type ScriptedTurn } from './script.ts';
 import type { SseFrame } from './sse-writer.ts';
 import type { TurnUsage } from './usage.ts';
 
@@ -47,7 +47,7 @@ function contentBlocks(turn: ScriptedTurn): ContentBlock[] {
   if (turn.text !== undefined) blocks.push({ type: 'text', text: turn.text });
   for (const call of turn.toolCalls ?? []) {
     const id = call.id ?? randomId('toolu_');
-    blocks.push({ type: 'tool_use', id, name: call.name, input: call.input });
+    blocks.push({ type: 'tool_use', id, name: call.name, input: jsonInput(call) });
   }
   return blocks;
 }

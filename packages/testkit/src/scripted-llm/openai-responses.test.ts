@@ -116,4 +116,30 @@ describe('scripted LLM, OpenAI Responses API', () => {
     assert.equal(response.incomplete_details?.reason, 'max_output_tokens');
     assert.equal(response.output_text, 'cut sho');
   });
+
+  it('calls a freeform (custom) tool with its raw input, streamed and not', async (t) => {
+    const patch = '*** Begin Patch\n*** Add File: a.txt\n+hello\n*** End Patch\n';
+    const { llm, client } = await start(t, {
+      script: [
+        { toolCalls: [{ id: 'call_patch', name: 'apply_patch', input: patch }] },
+        { toolCalls: [{ name: 'apply_patch', input: patch }] },
+      ],
+    });
+    const tools: OpenAI.Responses.Tool[] = [{ type: 'custom', name: 'apply_patch' }];
+    const deltas: string[] = [];
+    const stream = client.responses.stream({ model: 'gpt-5.5', input: 'Patch', tools });
+    stream.on('response.custom_tool_call_input.delta', (event) => deltas.push(event.delta));
+    const streamed = await stream.finalResponse();
+    assert.ok(deltas.length > 1);
+    assert.equal(deltas.join(''), patch);
+    assert.deepEqual(
+      streamed.output.map((item) => item.type === 'custom_tool_call' && [item.call_id, item.input]),
+      [['call_patch', patch]],
+    );
+    const whole = await client.responses.create({ model: 'gpt-5.5', input: 'Patch', tools });
+    const item = whole.output[0];
+    assert.equal(item?.type, 'custom_tool_call');
+    assert.equal(item?.type === 'custom_tool_call' && item.input, patch);
+    assert.equal(llm.requests.length, 2);
+  });
 });

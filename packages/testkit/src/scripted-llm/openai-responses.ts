@@ -1,7 +1,7 @@
 /**
  * The OpenAI Responses API side (`POST /v1/responses`, used by Codex): request schema, the JSON
- * answer and the SSE event stream (`response.created`, output items with text, reasoning summary
- * and function call argument deltas, `response.completed` with usage).
+ * answer and the SSE event stream (`response.created`, output items with text, reasoning summary,
+ * function call argument and custom (freeform) tool input deltas, `response.completed` with usage).
  */
 import { z } from 'zod';
 import { jsonPieces, textPieces } from './chunking.ts';
@@ -35,6 +35,14 @@ type OutputItem =
       name: string;
       arguments: string;
       status: 'completed';
+    }
+  | {
+      type: 'custom_tool_call';
+      id: string;
+      call_id: string;
+      name: string;
+      input: string;
+      status: 'completed';
     };
 
 function outputItems(turn: ScriptedTurn): OutputItem[] {
@@ -53,14 +61,26 @@ function outputItems(turn: ScriptedTurn): OutputItem[] {
     });
   }
   for (const call of turn.toolCalls ?? []) {
-    items.push({
-      type: 'function_call',
-      id: randomId('fc_'),
-      call_id: call.id ?? randomId('call_'),
-      name: call.name,
-      arguments: JSON.stringify(call.input),
-      status: 'completed',
-    });
+    const callId = call.id ?? randomId('call_');
+    items.push(
+      typeof call.input === 'string'
+        ? {
+            type: 'custom_tool_call',
+            id: randomId('ctc_'),
+            call_id: callId,
+            name: call.name,
+            input: call.input,
+            status: 'completed',
+          }
+        : {
+            type: 'function_call',
+            id: randomId('fc_'),
+            call_id: callId,
+            name: call.name,
+            arguments: JSON.stringify(call.input),
+            status: 'completed',
+          },
+    );
   }
   return items;
 }
@@ -159,6 +179,15 @@ function itemEvents(item: OutputItem, outputIndex: number): Record<string, unkno
         })),
         { type: 'response.function_call_arguments.done', ...at, arguments: item.arguments },
       ];
+    case 'custom_tool_call':
+      return [
+        ...jsonPieces(item.input).map((delta) => ({
+          type: 'response.custom_tool_call_input.delta',
+          ...at,
+          delta,
+        })),
+        { type: 'response.custom_tool_call_input.done', ...at, input: item.input },
+      ];
   }
 }
 
@@ -170,6 +199,8 @@ function startedItem(item: OutputItem): OutputItem {
       return { ...item, content: [] };
     case 'function_call':
       return { ...item, arguments: '' };
+    case 'custom_tool_call':
+      return { ...item, input: '' };
   }
 }
 

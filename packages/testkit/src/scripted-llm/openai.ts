@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { jsonPieces, textPieces } from './chunking.ts';
 import { randomId } from './ids.ts';
-import type { ScriptedTurn } from './script.ts';
+import { jsonInput, type ScriptedTurn } from './script.ts';
 import type { SseFrame } from './sse-writer.ts';
 import type { TurnUsage } from './usage.ts';
 
@@ -41,7 +41,7 @@ function toolCalls(turn: ScriptedTurn): ToolCall[] {
   return (turn.toolCalls ?? []).map((call) => ({
     id: call.id ?? randomId('call_'),
     type: 'function',
-    function: { name: call.name, arguments: JSON.stringify(call.input) },
+    function: { name: call.name, arguments: JSON.stringify(jsonInput(call)) },
   }));
 }
 

@@ -1,11 +1,25 @@
 /**
  * The script a scripted LLM server plays: one turn per model request, in order. It speaks the
- * Anthropic Messages API and the OpenAI Chat Completions API (streaming and not), so tests drive
- * harnesses, the gateway and external agent CLIs against it with their real client libraries.
+ * Anthropic Messages API, the OpenAI Chat Completions API and the OpenAI Responses API (streaming
+ * and not), so tests drive harnesses, the gateway and external agent CLIs against it with their
+ * real client libraries.
  */
 
-/** A tool call the scripted model makes; `id` is generated when absent. */
-export type ScriptedToolCall = { id?: string; name: string; input: Record<string, unknown> };
+/**
+ * A tool call the scripted model makes; `id` is generated when absent. A string `input` calls a
+ * freeform tool (the Responses API's `custom_tool_call`, e.g. Codex's `apply_patch`); the APIs
+ * without freeform tools get it as `{ input: "…" }`.
+ */
+export type ScriptedToolCall = {
+  id?: string;
+  name: string;
+  input: Record<string, unknown> | string;
+};
+
+/** The JSON arguments of a call, for the APIs whose tools all take JSON. */
+export function jsonInput(call: ScriptedToolCall): Record<string, unknown> {
+  return typeof call.input === 'string' ? { input: call.input } : call.input;
+}
 
 /** One model answer. */
 export type ScriptedTurn = {
