@@ -33,6 +33,7 @@ import { RateLimiter } from './http/rate-limit.ts';
 import { createRequestContext, type RequestContext } from './http/request-context.ts';
 import { type Reply, sendReply } from './http/respond.ts';
 import { parseRouteInput, type RouteHandler } from './http/router.ts';
+import { watchRunOutcomes } from './http/run-outcomes.ts';
 import { createMcpSurface, isMcpRequest } from './mcp/mcp-server.ts';
 import { PreviewLinks } from './preview/preview-links.ts';
 import { boundAddress, listenPreview, servePreviews } from './preview/preview-server.ts';
@@ -233,6 +234,7 @@ export async function startServer(
     previews,
     keyConnections: new KeyConnections(),
   };
+  const stopRunOutcomes = await watchRunOutcomes(engine.store, metrics.runsFinished, log);
   const pipeline: Pipeline = {
     deps,
     authenticator: authenticatorFor(config, engine),
@@ -324,6 +326,7 @@ export async function startServer(
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       shutdown.abort();
+      await stopRunOutcomes();
       await upgrades.close();
       await closePreviews();
       server.closeIdleConnections();

@@ -17,6 +17,12 @@ export { podFiles } from './exec/pod-files.ts';
 export { forwardPort } from './exec/port-forward.ts';
 // Test support: a stand-in API server serving pods/exec and pods/portforward on this machine.
 export { startPodStandIn } from './exec/stand-in-pods.ts';
+// Alert rules and dashboards: shared by the cluster install and one machine's deploy/monitoring/.
+export {
+  type AlertRule,
+  runFailureRule,
+  serverAlertRules,
+} from './install/alert-rules.ts';
 export {
   applyInstall,
   applyObject,
@@ -24,8 +30,16 @@ export {
   formatMs,
   uninstall,
 } from './install/applier.ts';
+export { serverPanels } from './install/dashboard.ts';
 // The Helm chart charts/paddock, rendered from the same code (the GitOps repository copies it).
 export { CHART_VERSION, chartFiles } from './install/helm-chart.ts';
+export {
+  LOCAL_MONITORING_DIR,
+  localAlertRules,
+  localDashboard,
+  localMonitoringFiles,
+  localRuleFile,
+} from './install/local-monitoring.ts';
 export {
   type Access,
   accessOf,

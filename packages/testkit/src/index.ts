@@ -37,6 +37,11 @@ export {
   postgresSkipReason,
   startPostgres,
 } from './postgres-server.ts';
+export {
+  exposedSeriesNames,
+  promqlSeriesNames,
+  SYNTHETIC_SERIES,
+} from './prometheus-names.ts';
 export { isSettledThisTurn, withoutTimers } from './push-probe.ts';
 export {
   type RunEventLogUnderTest,

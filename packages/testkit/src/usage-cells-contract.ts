@@ -26,7 +26,8 @@ export function runUsageCellsContract(
   open: () => Promise<UsageCellsUnderTest>,
 ): void {
   const withReader =
-    (body: (ledger: Pick<UsageLedger, 'record'>, reader: UsageCellReader) => Promise<void>) => async () => {
+    (body: (ledger: Pick<UsageLedger, 'record'>, reader: UsageCellReader) => Promise<void>) =>
+    async () => {
       const subject = await open();
       try {
         await body(subject.ledger, subject.reader);

@@ -1,3 +1,4 @@
+import { statfs } from 'node:fs/promises';
 import { gauge, type MetricLabels } from '@paddock/http';
 import type { Engine } from '../engine.ts';
 import type { ServerDeps } from '../server-deps.ts';
@@ -11,8 +12,18 @@ export async function renderMetrics(deps: ServerDeps): Promise<string> {
     const phase = sandbox.status?.phase ?? 'Pending';
     byPhase.set(phase, (byPhase.get(phase) ?? 0) + 1);
   }
+  const runsByPhase = new Map<string, number>();
+  for (const run of (await engine.store.list('Run')).items) {
+    const phase = run.status?.phase ?? 'Pending';
+    runsByPhase.set(phase, (runsByPhase.get(phase) ?? 0) + 1);
+  }
   const pools = engine.controller.warmPool.stats();
   const sections = [
+    gauge(
+      'paddock_runs',
+      'Runs by phase',
+      [...runsByPhase].map(([phase, n]) => [{ phase }, n]),
+    ),
     gauge(
       'paddock_sandboxes',
       'Sandboxes by phase',
@@ -34,6 +45,8 @@ export async function renderMetrics(deps: ServerDeps): Promise<string> {
       pools.map((p) => [{ template: p.template }, p.misses]),
     ),
     ...(await budgetGauges(engine)),
+    ...(await homeDiskGauges(deps.config.home)),
+    metrics.runsFinished.render(),
     metrics.execs.render(),
     metrics.httpRequests.render(),
     metrics.createLatency.render(),
@@ -65,6 +78,26 @@ async function budgetGauges(engine: Engine): Promise<string[]> {
       'paddock_budget_namespace_daily_limit_usd',
       'The daily budget (maxUsdPerNamespacePerDay) of each namespace that has one',
       limits,
+    ),
+  ];
+}
+
+/**
+ * The size and the space available (to the server's user) of the filesystem holding the data
+ * directory (`PADDOCK_HOME`): the database, the sandboxes' workspaces and the logs live there.
+ */
+async function homeDiskGauges(home: string): Promise<string[]> {
+  const stats = await statfs(home);
+  return [
+    gauge(
+      'paddock_home_filesystem_size_bytes',
+      'Size of the filesystem holding the data directory',
+      [[{}, stats.blocks * stats.bsize]],
+    ),
+    gauge(
+      'paddock_home_filesystem_avail_bytes',
+      'Space available to the server on the filesystem holding the data directory',
+      [[{}, stats.bavail * stats.bsize]],
     ),
   ];
 }

@@ -4,6 +4,7 @@
  * dashboard ConfigMap. Every expression uses metrics that exist: the controller's
  * (`metrics/controller-metrics.ts`), the server's (`/metrics`), and the kubelet's volume stats.
  */
+import { alertRule, runFailureRule, serverAlertRules } from './alert-rules.ts';
 import { paddockDashboard } from './dashboard.ts';
 import { InstallComponent, type KubeObject, meta, selectorLabels } from './install-meta.ts';
 import type { InstallValues } from './values.ts';
@@ -41,20 +42,6 @@ export function prometheusRule(values: InstallValues): KubeObject {
   const m = values.monitoring;
   const ns = `namespace="${values.namespace}"`;
   const metadata = meta(values, 'alerts', InstallComponent.Monitoring);
-  const rule = (
-    alert: string,
-    expr: string,
-    forDuration: string,
-    severity: string,
-    summary: string,
-    description: string,
-  ) => ({
-    alert,
-    expr,
-    for: forDuration,
-    labels: { severity },
-    annotations: { summary, description },
-  });
   return {
     apiVersion: MONITORING_API,
     kind: 'PrometheusRule',
@@ -64,7 +51,7 @@ export function prometheusRule(values: InstallValues): KubeObject {
         {
           name: 'paddock',
           rules: [
-            rule(
+            alertRule(
               'PaddockControllerDown',
               `absent(paddock_controller_leader{${ns}}) or sum(paddock_controller_leader{${ns}}) < 1`,
               '5m',
@@ -72,31 +59,9 @@ export function prometheusRule(values: InstallValues): KubeObject {
               'No Paddock controller leads',
               'No paddock controller reports leading (paddock_controller_leader): sandboxes are not reconciled.',
             ),
-            rule(
-              'PaddockSandboxesStuckCreating',
-              `max(paddock_sandboxes{${ns},phase="Creating"}) > 0`,
-              m.stuckCreatingFor,
-              'warning',
-              'Sandboxes stay in Creating',
-              'Some sandboxes have been Creating for a long time: see the Warning events of their Sandbox (kubectl get events).',
-            ),
-            rule(
-              'PaddockWarmPoolEmpty',
-              `max by (template) (paddock_warm_pool_ready{${ns}}) == 0`,
-              m.warmPoolEmptyFor,
-              'warning',
-              'A warm pool has no ready sandbox',
-              'The warm pool of template {{ $labels.template }} has no ready entry: creates start cold.',
-            ),
-            rule(
-              'PaddockBudgetNearLimit',
-              `max by (paddock_namespace) (paddock_budget_namespace_spent_today_usd{${ns}}) / max by (paddock_namespace) (paddock_budget_namespace_daily_limit_usd{${ns}}) > ${m.budgetNearRatio}`,
-              '5m',
-              'warning',
-              'A namespace is near its daily model budget',
-              'Namespace {{ $labels.paddock_namespace }} has spent {{ $value | humanizePercentage }} of its daily budget: runs are refused past it.',
-            ),
-            rule(
+            ...serverAlertRules(ns, m),
+            runFailureRule(ns),
+            alertRule(
               'PaddockWorkspaceVolumeAlmostFull',
               `kubelet_volume_stats_used_bytes{persistentvolumeclaim=~".+-workspace"} / kubelet_volume_stats_capacity_bytes{persistentvolumeclaim=~".+-workspace"} > ${m.volumeFullRatio}`,
               '5m',
