@@ -1,9 +1,15 @@
 import {
   BudgetLimit,
+  costUsd,
+  ErrorCode,
+  PaddockError,
   type PriceTable,
   priceOf,
   type RunGrant,
+  type TokenCounts,
+  type UsageCap,
   type UsageLedger,
+  UsageMetric,
 } from '@paddock/core';
 import { z } from 'zod';
 import type { Refusal } from './provider-errors.ts';
@@ -48,70 +54,130 @@ function refuse(limit: BudgetLimit, message: string, isModelUnpriced = false): B
   };
 }
 
+/** How long a hold lasts when its call is never settled (the process died mid-call). */
+export const HOLD_TTL_MS = 30 * 60_000;
+
+/** The output tokens a call is expected to use, at most (its own limit when lower). */
+export const OUTPUT_ESTIMATE_TOKENS = 4096;
+
+/** Request bytes per input token: the estimate's rule of thumb. */
+const BYTES_PER_TOKEN = 4;
+
+const OUTPUT_LIMIT_FIELDS = ['max_tokens', 'max_completion_tokens', 'max_output_tokens'] as const;
+
 /**
- * Whether a call of `grant` for `model` may go ahead: a refusal when the run, the user's day or
- * the namespace's day has already spent at least its limit, when the run's tokens reached
- * `runTokens`, or when the model has no price while a USD limit applies (the call could not be
- * counted). `undefined` lets the call through.
+ * What a call is expected to use before it is made, for its hold: its body at 4 bytes a token
+ * in, and its own output limit (`max_tokens`, `max_completion_tokens` or `max_output_tokens`),
+ * at most {@link OUTPUT_ESTIMATE_TOKENS}, out.
  */
-export async function checkBudget(input: {
+export function estimateCall(request: Record<string, unknown>, bodyBytes: number): TokenCounts {
+  let outputTokens = OUTPUT_ESTIMATE_TOKENS;
+  for (const field of OUTPUT_LIMIT_FIELDS) {
+    const asked = request[field];
+    if (typeof asked === 'number' && Number.isInteger(asked) && asked >= 0) {
+      outputTokens = Math.min(asked, OUTPUT_ESTIMATE_TOKENS);
+      break;
+    }
+  }
+  return { inputTokens: Math.ceil(bodyBytes / BYTES_PER_TOKEN), outputTokens };
+}
+
+/** A cap of the ledger with the limit it enforces and how a refusal by it reads. */
+type NamedCap = UsageCap & { limit: BudgetLimit; refusal(spent: number, held: number): string };
+
+function capsOf(grant: RunGrant, limits: BudgetLimits, now: Date): NamedCap[] {
+  const since = startOfUtcDay(now);
+  const heldUsd = (held: number) => (held > 0 ? ` (+ ${usd(held)} held by calls in flight)` : '');
+  const caps: NamedCap[] = [];
+  if (limits.runUsd !== undefined) {
+    const max = limits.runUsd;
+    caps.push({
+      scope: { runUid: grant.runUid },
+      metric: UsageMetric.CostUsd,
+      max,
+      limit: BudgetLimit.MaxUsd,
+      refusal: (spent, held) =>
+        `run budget exceeded: spent ${usd(spent)}${heldUsd(held)} of ${usd(max)} (maxUsd)`,
+    });
+  }
+  if (limits.runTokens !== undefined) {
+    const max = limits.runTokens;
+    caps.push({
+      scope: { runUid: grant.runUid },
+      metric: UsageMetric.Tokens,
+      max,
+      limit: BudgetLimit.MaxTokens,
+      refusal: (spent, held) =>
+        `run token budget exceeded: used ${spent}${held > 0 ? ` (+ ${held} held by calls in flight)` : ''} of ${max} tokens (maxTokens)`,
+    });
+  }
+  if (limits.userDailyUsd !== undefined) {
+    const max = limits.userDailyUsd;
+    caps.push({
+      scope: { user: grant.user, since },
+      metric: UsageMetric.CostUsd,
+      max,
+      limit: BudgetLimit.DailyUsd,
+      refusal: (spent, held) =>
+        `daily budget of user "${grant.user}" exceeded: spent ${usd(spent)}${heldUsd(held)} of ${usd(max)} today (UTC) (dailyUsd)`,
+    });
+  }
+  if (limits.namespaceDailyUsd !== undefined) {
+    const max = limits.namespaceDailyUsd;
+    caps.push({
+      scope: { namespace: grant.namespace, since },
+      metric: UsageMetric.CostUsd,
+      max,
+      limit: BudgetLimit.DailyUsd,
+      refusal: (spent, held) =>
+        `daily budget of namespace "${grant.namespace}" exceeded: spent ${usd(spent)}${heldUsd(held)} of ${usd(max)} today (UTC) (dailyUsd)`,
+    });
+  }
+  return caps;
+}
+
+/**
+ * Checks and charges a call of `grant` for `model` in one step: a refusal when the run, the
+ * user's day or the namespace's day has already spent, with what calls in flight hold, at least
+ * its limit, when the run's tokens (spent and held) reached `runTokens`, or when the model has
+ * no price while a USD limit applies (the call could not be counted); otherwise the call's hold
+ * (`estimate` at the model's price) is stored under `id` and must be settled with its record or
+ * released. No limit: nothing is held (`isHeld` false).
+ */
+export async function reserveBudget(input: {
+  id: string;
   grant: RunGrant;
   model: string;
+  estimate: TokenCounts;
   limits: BudgetLimits;
   ledger: UsageLedger;
   prices: PriceTable;
   now: Date;
-}): Promise<BudgetRefusal | undefined> {
-  const { grant, model, limits, ledger } = input;
-  const usdLimits: Array<[BudgetLimit, number | undefined]> = [
-    [BudgetLimit.MaxUsd, limits.runUsd],
-    [BudgetLimit.DailyUsd, limits.userDailyUsd],
-    [BudgetLimit.DailyUsd, limits.namespaceDailyUsd],
-  ];
-  const firstUsd = usdLimits.find(([, amount]) => amount !== undefined);
-  if (firstUsd !== undefined && priceOf(input.prices, model) === undefined) {
-    return refuse(
-      firstUsd[0],
-      `model "${model}" has no price in the gateway's price table, and a USD budget (${firstUsd[0]}) applies`,
-      true,
-    );
+}): Promise<{ refusal: BudgetRefusal } | { isHeld: boolean }> {
+  const { grant, model, limits, prices, now } = input;
+  const caps = capsOf(grant, limits, now);
+  const isPriced = priceOf(prices, model) !== undefined;
+  const firstUsd = caps.find((cap) => cap.metric === UsageMetric.CostUsd);
+  if (firstUsd !== undefined && !isPriced) {
+    const message = `model "${model}" has no price in the gateway's price table, and a USD budget (${firstUsd.limit}) applies`;
+    return { refusal: refuse(firstUsd.limit, message, true) };
   }
-
-  if (limits.runUsd !== undefined || limits.runTokens !== undefined) {
-    const run = await ledger.totals({ runUid: grant.runUid });
-    if (limits.runUsd !== undefined && run.costUsd >= limits.runUsd) {
-      return refuse(
-        BudgetLimit.MaxUsd,
-        `run budget exceeded: spent ${usd(run.costUsd)} of ${usd(limits.runUsd)} (maxUsd)`,
-      );
-    }
-    const tokens = run.inputTokens + run.outputTokens;
-    if (limits.runTokens !== undefined && tokens >= limits.runTokens) {
-      return refuse(
-        BudgetLimit.MaxTokens,
-        `run token budget exceeded: used ${tokens} of ${limits.runTokens} tokens (maxTokens)`,
-      );
-    }
+  if (caps.length === 0) return { isHeld: false };
+  const outcome = await input.ledger.reserve(
+    {
+      ...grant,
+      id: input.id,
+      at: now.toISOString(),
+      costUsd: isPriced ? costUsd(prices, model, input.estimate) : 0,
+      tokens: input.estimate.inputTokens + input.estimate.outputTokens,
+      expiresAt: new Date(now.getTime() + HOLD_TTL_MS).toISOString(),
+    },
+    caps,
+  );
+  if (outcome.isAdmitted) return { isHeld: true };
+  const cap = caps[outcome.cap];
+  if (cap === undefined) {
+    throw new PaddockError(ErrorCode.Internal, 'the ledger refused a call by an unknown cap');
   }
-
-  const since = startOfUtcDay(input.now);
-  if (limits.userDailyUsd !== undefined) {
-    const day = await ledger.totals({ user: grant.user, since });
-    if (day.costUsd >= limits.userDailyUsd) {
-      return refuse(
-        BudgetLimit.DailyUsd,
-        `daily budget of user "${grant.user}" exceeded: spent ${usd(day.costUsd)} of ${usd(limits.userDailyUsd)} today (UTC) (dailyUsd)`,
-      );
-    }
-  }
-  if (limits.namespaceDailyUsd !== undefined) {
-    const day = await ledger.totals({ namespace: grant.namespace, since });
-    if (day.costUsd >= limits.namespaceDailyUsd) {
-      return refuse(
-        BudgetLimit.DailyUsd,
-        `daily budget of namespace "${grant.namespace}" exceeded: spent ${usd(day.costUsd)} of ${usd(limits.namespaceDailyUsd)} today (UTC) (dailyUsd)`,
-      );
-    }
-  }
-  return undefined;
+  return { refusal: refuse(cap.limit, cap.refusal(outcome.spent, outcome.held)) };
 }

@@ -4,7 +4,10 @@ export {
   BUDGET_LIMIT_HEADER,
   BudgetLimits,
   type BudgetRefusal,
-  checkBudget,
+  estimateCall,
+  HOLD_TTL_MS,
+  OUTPUT_ESTIMATE_TOKENS,
+  reserveBudget,
   startOfUtcDay,
 } from './budget.ts';
 export { createGateway, type Gateway } from './gateway.ts';

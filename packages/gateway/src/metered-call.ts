@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import {
@@ -13,7 +14,7 @@ import {
 } from '@paddock/core';
 import { BodyProblem, isBodyProblem } from '@paddock/http';
 import { z } from 'zod';
-import { BudgetLimits, checkBudget } from './budget.ts';
+import { BudgetLimits, estimateCall, reserveBudget } from './budget.ts';
 import type { ResolvedGatewayOptions, UpstreamConfig } from './gateway-options.ts';
 import { readRequestBody, sendAnswer } from './http-io.ts';
 import type { KeyedLock } from './keyed-lock.ts';
@@ -44,7 +45,9 @@ export type MeteredCallContext = {
 /**
  * One model call (Anthropic Messages, OpenAI Chat Completions or Responses): parse, check the budgets,
  * forward with the real key, relay the answer, then record what it used and cost. Every outcome
- * past authentication is recorded, refusals and failures included.
+ * past authentication is recorded, refusals and failures included. Under a limit the check and the
+ * charge are one step: the call holds its estimate in the ledger before it is forwarded, and its
+ * record replaces the hold (a call that ends unrecorded releases it).
  */
 export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
   const { options, grant, route } = ctx;
@@ -53,8 +56,9 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
   let model = '';
   let isStream = false;
   const meter = new UsageMeter(route.provider);
+  const hold = { id: randomUUID(), isHeld: false };
   const record = (outcome: RelayOutcome, cost: number) =>
-    recordCall(ctx, {
+    recordCall(ctx, hold, {
       ...grant,
       at: at.toISOString(),
       provider: route.provider,
@@ -83,14 +87,25 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
     model = request.model;
     isStream = request.stream === true;
     const limits = parseInput(BudgetLimits, await options.limitsFor(grant), 'budget limits');
-    // Calls of a run with a run limit go one at a time, so two cannot both pass the check on
-    // the same total; a call in flight can still overshoot by its own cost.
+    // Calls of a run with a run limit go one at a time, so the run's next call is checked
+    // against the last one's actual cost, not its estimate (holds cover other processes).
     if (limits.runUsd !== undefined || limits.runTokens !== undefined) {
       release = await ctx.locks.acquire(grant.runUid);
     }
     const { prices, ledger } = options;
-    const refusal = await checkBudget({ grant, model, limits, ledger, prices, now: at });
-    if (refusal !== undefined) {
+    const estimate = estimateCall(request, raw.length);
+    const reserved = await reserveBudget({
+      id: hold.id,
+      grant,
+      model,
+      estimate,
+      limits,
+      ledger,
+      prices,
+      now: at,
+    });
+    if ('refusal' in reserved) {
+      const { refusal } = reserved;
       await refuse(refusal);
       if (!refusal.isModelUnpriced) {
         await safely(ctx, 'onBudgetExceeded', () =>
@@ -99,6 +114,7 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
       }
       return;
     }
+    hold.isHeld = reserved.isHeld;
     const isPriced = priceOf(prices, model) !== undefined;
     costOf = (counts: TokenCounts) => (isPriced ? costUsd(prices, model, counts) : 0);
     const { body, dropUsageOnlyChunk } = outgoingBody(route, request, raw);
@@ -136,6 +152,7 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
     }
     await refuse(refusalOf(isPaddockError(error) ? error : internal(error)));
   } finally {
+    if (hold.isHeld) await releaseHold(ctx, hold.id);
     release?.();
   }
 }
@@ -184,13 +201,32 @@ function internal(error: unknown): PaddockError {
   return new PaddockError(ErrorCode.Internal, 'internal gateway error', {}, { cause: error });
 }
 
-async function recordCall(ctx: MeteredCallContext, call: LlmCallRecord): Promise<void> {
+/** Records the call, in place of its hold when it has one (a failed settle releases the hold). */
+async function recordCall(
+  ctx: MeteredCallContext,
+  hold: { id: string; isHeld: boolean },
+  call: LlmCallRecord,
+): Promise<void> {
+  const isHeld = hold.isHeld;
+  hold.isHeld = false;
   try {
-    await ctx.options.ledger.record(call);
+    if (isHeld) await ctx.options.ledger.settle(hold.id, call);
+    else await ctx.options.ledger.record(call);
   } catch (error) {
     ctx.options.log(`gateway: recording a call of run ${call.runUid} failed: ${messageOf(error)}`);
+    if (isHeld) await releaseHold(ctx, hold.id);
   }
   await safely(ctx, 'onCall', () => ctx.options.onCall?.(ctx.grant, call));
+}
+
+async function releaseHold(ctx: MeteredCallContext, id: string): Promise<void> {
+  try {
+    await ctx.options.ledger.release(id);
+  } catch (error) {
+    ctx.options.log(
+      `gateway: releasing a hold of run ${ctx.grant.runUid} failed: ${messageOf(error)}`,
+    );
+  }
 }
 
 /** Runs a hook; a hook that throws is logged, never turned into the caller's error. */
