@@ -3,7 +3,12 @@
 // Argo CD last synced (or, without a cluster, the work tree with the last commit); logs are read
 // from the app's pods through the Kubernetes API.
 import { ErrorCode, isPaddockError, PaddockError } from '@paddock/core';
-import { ARGOCD_NAMESPACE, type Session, syncApplications } from '@paddock/gitops';
+import {
+  ARGOCD_NAMESPACE,
+  catalogRollbackCheck,
+  type Session,
+  syncApplications,
+} from '@paddock/gitops';
 import type { KubeClient } from '@paddock/kube';
 import { usageError } from '../cli-options.ts';
 import type { Command, CommandContext } from '../command.ts';
@@ -120,14 +125,16 @@ Example:
 
 const rollbackCommand: Command = {
   path: ['app', 'rollback'],
-  flags: ['home', 'cluster-name', 'to', 'sync', 'timeout'],
-  help: `Usage: paddock app rollback NAME [--to REV] [--sync] [--cluster-name CLUSTER] [--timeout 5m]
+  flags: ['home', 'cluster-name', 'to', 'sync', 'timeout', 'force'],
+  help: `Usage: paddock app rollback NAME [--to REV] [--sync] [--force] [--cluster-name CLUSTER] [--timeout 5m]
 
 Rolls an app (a custom app or a catalog entry) back in the GitOps repository: its files
 (apps/coordinates and apps/values, or catalog/, catalog/values and infra/) are restored to their
 state before its last change, or at commit REV with --to, as exactly one new commit
 ("apps: roll back NAME to REV (subject of REV)"). Nothing else in the repository changes. Refused
-when the app has no earlier state or the repository has uncommitted changes. Argo CD then syncs
+when the app has no earlier state or the repository has uncommitted changes, and, for a catalog
+entry, when the restored state would leave an enabled entry with a disabled dependency (the error
+names it; --force rolls back anyway and lists what is left without). Argo CD then syncs
 the repository's new state when it next polls it; --sync asks it to at once (as paddock app sync).
 
 Example:
@@ -150,8 +157,21 @@ Example:
         { hint: `without --sync the rollback is committed and Argo CD syncs it once it runs` },
       );
     }
-    const result = await historyOf(repo).revert(app, to);
     const { io } = context;
+    const check =
+      app.kind === 'catalog'
+        ? catalogRollbackCheck({
+            name,
+            current: await repo.readCatalog(),
+            repoURL: repo.settings.repoURL,
+            force: context.invocation.flags.force === true,
+            onForced: (problems) =>
+              io.stderr(
+                `warning: --force: ${problems.map((p) => `${p.name} stays enabled without ${p.missing.join(', ')}`).join('; ')}\n`,
+              ),
+          })
+        : undefined;
+    const result = await historyOf(repo).revert(app, to, check ? { check } : {});
     io.stdout(`${result.message} (commit ${result.sha.slice(0, 12)})\n`);
     io.stdout(`restored: ${result.files.join(', ')}\n`);
     if (!sync) {

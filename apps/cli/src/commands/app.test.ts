@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
+  DEFAULT_CATALOG,
   GitopsRepo,
   processRunner,
   repositoryDir,
@@ -166,6 +167,44 @@ describe('paddock app rollback', () => {
     assert.match(to.stdout, /^apps: roll back my-api to [0-9a-f]+ \(apps: set values of my-api\)/m);
     assert.equal(await commits(repo), count + 1);
     assert.deepEqual(await repo.appValues('my-api'), { replicas: 3 });
+  });
+});
+
+describe('paddock app rollback of a catalog entry', () => {
+  it('refuses a state that leaves an enabled entry with a disabled dependency, naming it; --force goes on', async () => {
+    // The URL the repository was written with: the paddock entry's chart is this repository's.
+    const session = sessionOf('cat', 'stopped', join(home, 'none'));
+    writeSession(home, {
+      ...session,
+      urls: { ...session.urls, repository: 'git://example/gitops' },
+    });
+    const repo = await repoFor('cat');
+    const catalog = DEFAULT_CATALOG.entries;
+    const set = (on: string[], message: string) =>
+      repo.writeCatalog(
+        catalog.map((e) => ({ ...e, enabled: on.includes(e.name) })),
+        { message },
+      );
+    await set([], 'catalog: all off');
+    await set(['cloudnative-pg', 'postgresql', 'valkey', 'litellm'], 'catalog: enable litellm');
+    await set(['cloudnative-pg', 'postgresql', 'valkey'], 'catalog: disable litellm');
+    await set(['cloudnative-pg', 'postgresql'], 'catalog: disable valkey');
+    const count = await commits(repo);
+    const refused = await cli('app', 'rollback', 'litellm', '--cluster-name', 'cat');
+    assert.notEqual(refused.code, 0);
+    assert.match(
+      refused.stderr,
+      /rolling back catalog entry litellm to [0-9a-f]+ \(catalog: enable litellm\) would leave litellm enabled without valkey \(disabled\): enable valkey first, or use --force/,
+    );
+    assert.equal(await commits(repo), count, 'a refusal commits nothing');
+    const forced = await cli('app', 'rollback', 'litellm', '--force', '--cluster-name', 'cat');
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stderr, /^warning: --force: litellm stays enabled without valkey$/m);
+    assert.match(
+      forced.stdout,
+      /^catalog: roll back litellm to [0-9a-f]+ \(catalog: enable litellm\)/m,
+    );
+    assert.equal(await commits(repo), count + 1);
   });
 });
 

@@ -10,6 +10,12 @@ export {
 } from './catalog-entry.ts';
 export { type Catalog, catalogOf, findCycle, parseCatalog, withEntries } from './catalog-graph.ts';
 export {
+  type DependencyProblem,
+  dependencyProblems,
+  describeProblems,
+  newDependencyProblems,
+} from './dependency-problems.ts';
+export {
   type DisableResult,
   dependencyClosure,
   disable,

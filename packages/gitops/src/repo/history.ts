@@ -32,6 +32,12 @@ export type RollbackResult = {
   files: string[];
 };
 
+/** Sees the files a rollback to `to` would restore (undefined: removed); throws to refuse it. */
+export type RollbackCheck = (
+  restored: ReadonlyMap<string, string | undefined>,
+  to: AppChange,
+) => void | Promise<void>;
+
 export type AppHistoryOptions = {
   /** The repository's folder. */
   dir: string;
@@ -170,9 +176,14 @@ export class AppHistory {
    * `apps: roll back my-api to 1a2b3c4 (apps: set values of my-api)` (`catalog:` for a catalog
    * entry). Refused when the work tree has uncommitted changes, when the app has no earlier state
    * (at most one change, or none of its files at `rev`) and when its files at `rev` are those of
-   * HEAD already.
+   * HEAD already. `check` sees the files as the rollback would restore them (path → content,
+   * undefined for a file it removes) before anything is written, and refuses by throwing.
    */
-  async revert(app: AppRef, rev?: string): Promise<RollbackResult> {
+  async revert(
+    app: AppRef,
+    rev?: string,
+    options: { check?: RollbackCheck } = {},
+  ): Promise<RollbackResult> {
     const paths = appPaths(app);
     await this.#requireClean();
     const what = describeApp(app);
@@ -201,6 +212,7 @@ export class AppHistory {
         { name: app.name, files: paths },
       );
     }
+    await options.check?.(new Map(paths.map((path, i) => [path, contents[i]])), to);
     for (const [index, path] of paths.entries()) {
       const file = join(this.dir, path);
       const content = contents[index];

@@ -28,6 +28,7 @@ export {
   SYNC_WAVE_ANNOTATION,
   TIER_LABEL,
 } from './argocd-objects.ts';
+export { catalogRollbackCheck } from './catalog-rollback.ts';
 export { CatalogFile, catalogChangeMessage } from './catalog-state.ts';
 export {
   type CommandResult,
@@ -50,6 +51,7 @@ export {
   type AppHistoryOptions,
   type AppRef,
   appPaths,
+  type RollbackCheck,
   type RollbackResult,
 } from './history.ts';
 export {
