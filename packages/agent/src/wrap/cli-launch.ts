@@ -2,10 +2,11 @@
  * What `paddock-agent wrap` starts for each kind: the program, its arguments and the environment
  * it adds to the wrapper's own (which already holds the gateway's URLs and the run's token). Every
  * CLI gets its prompt on stdin, so a prompt is never limited by the size of an argument, never
- * read as a flag, and never visible in the process list.
+ * read as a flag, and never visible in the process list. An interactive Claude Code run keeps its
+ * stdin open for stream-json user messages (see wrap-input.ts).
  */
-import { fileURLToPath } from 'node:url';
-import { HarnessKind } from '@paddock/core';
+import { HarnessKind, Provider } from '@paddock/core';
+import { locateCli, type MissingCli } from './cli-path.ts';
 import type { WrapArgs } from './wrap-args.ts';
 
 export type CliLaunch = {
@@ -13,14 +14,13 @@ export type CliLaunch = {
   args: string[];
   /** Added to the wrapper's environment. */
   env: Record<string, string>;
-  /** Written to the CLI's stdin, which is then closed (none: stdin is empty). */
+  /**
+   * Written to the CLI's stdin, which is then closed (none: stdin is empty), unless
+   * `isStreamingInput`: then stdin stays open for the run's later messages.
+   */
   stdin?: string;
+  isStreamingInput?: boolean;
 };
-
-/** Where the pinned Claude Code package's entry point is (a dependency of this package). */
-export function claudeCodeCli(): string {
-  return fileURLToPath(import.meta.resolve('@anthropic-ai/claude-code/cli.js'));
-}
 
 /** Quiet, unattended Claude Code: no telemetry, no update checks, no permission prompts. */
 export const CLAUDE_CODE_ENV: Record<string, string> = {
@@ -33,22 +33,84 @@ export const CLAUDE_CODE_ENV: Record<string, string> = {
   IS_SANDBOX: '1',
 };
 
+/** The name Codex knows the gateway by (a `model_providers` entry given with `-c`). */
+const CODEX_PROVIDER = 'paddock';
+
+/** One stream-json user message for Claude Code's stdin (`--input-format stream-json`). */
+export function claudeCodeUserLine(text: string): string {
+  const message = { role: 'user', content: [{ type: 'text', text }] };
+  return `${JSON.stringify({ type: 'user', message })}\n`;
+}
+
+/** A TOML string for Codex's `-c key=value` (a JSON string is a valid TOML basic string). */
+function toml(value: string): string {
+  return JSON.stringify(value);
+}
+
+/** Codex pointed at the gateway: a Responses API provider at `OPENAI_BASE_URL`, keyed by the token. */
+function codexProvider(baseUrl: string | undefined): string[] {
+  if (baseUrl === undefined) return [];
+  const key = `model_providers.${CODEX_PROVIDER}`;
+  return [
+    ['model_provider', toml(CODEX_PROVIDER)],
+    [`${key}.name`, toml('Paddock gateway')],
+    [`${key}.base_url`, toml(baseUrl)],
+    [`${key}.env_key`, toml('OPENAI_API_KEY')],
+    [`${key}.wire_api`, toml('responses')],
+  ].flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+}
+
+/** OpenCode's config: both providers pointed at the gateway, no updates, no sharing. */
+function openCodeConfig(
+  args: WrapArgs,
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, unknown> {
+  const anthropic = env.ANTHROPIC_BASE_URL;
+  const openai = env.OPENAI_BASE_URL;
+  return {
+    autoupdate: false,
+    share: 'disabled',
+    provider: {
+      ...(anthropic === undefined
+        ? {}
+        : { anthropic: { options: { baseURL: `${anthropic}/v1` } } }),
+      ...(openai === undefined ? {} : { openai: { options: { baseURL: openai } } }),
+    },
+    ...(args.systemPromptFile === undefined ? {} : { instructions: [args.systemPromptFile] }),
+  };
+}
+
 /**
- * The launch of `args.kind`. `env` is the wrapper's environment (read for the gateway's URLs).
+ * The launch of `args.kind`, or why its CLI cannot start (not installed). `env` is the wrapper's
+ * environment (read for the gateway's URLs and the CLI overrides).
  */
 export function cliLaunch(
   args: WrapArgs,
   prompt: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
-): CliLaunch {
+): CliLaunch | MissingCli {
   const model = args.model;
+  if (args.kind === HarnessKind.Command) {
+    const [command = '', ...rest] = args.extraArgs;
+    const env = {
+      ...(prompt === undefined ? {} : { PADDOCK_PROMPT: prompt }),
+      ...(args.inbox === undefined ? {} : { PADDOCK_INBOX: args.inbox }),
+    };
+    return { command, args: rest, env };
+  }
+  const cli = locateCli(args.kind, env);
+  if ('reason' in cli) return cli;
+  const program = (cliArgs: string[]) =>
+    cli.isNodeScript
+      ? { command: process.execPath, args: [cli.path, ...cliArgs] }
+      : { command: cli.path, args: cliArgs };
   switch (args.kind) {
-    case HarnessKind.ClaudeCode:
+    case HarnessKind.ClaudeCode: {
+      const isInteractive = args.inbox !== undefined;
       return {
-        command: process.execPath,
-        args: [
-          claudeCodeCli(),
+        ...program([
           '-p',
+          ...(isInteractive ? ['--input-format', 'stream-json'] : []),
           '--output-format',
           'stream-json',
           '--verbose',
@@ -58,56 +120,46 @@ export function cliLaunch(
           ...(args.maxTurns === undefined ? [] : ['--max-turns', String(args.maxTurns)]),
           ...(args.tools === undefined ? [] : ['--tools', args.tools.join(',')]),
           ...args.extraArgs,
-        ],
+        ]),
         env: CLAUDE_CODE_ENV,
-        stdin: prompt ?? '',
+        ...(isInteractive
+          ? { stdin: claudeCodeUserLine(prompt ?? ''), isStreamingInput: true }
+          : { stdin: prompt ?? '' }),
       };
+    }
     case HarnessKind.Codex:
       return {
-        command: 'codex',
-        args: [
+        ...program([
           'exec',
           '--json',
           '--skip-git-repo-check',
           // The Paddock sandbox is the boundary; Codex's own sandbox cannot nest inside it.
           '--dangerously-bypass-approvals-and-sandbox',
+          ...codexProvider(env.OPENAI_BASE_URL),
+          ...(args.systemPrompt === undefined
+            ? []
+            : ['-c', `developer_instructions=${toml(args.systemPrompt)}`]),
           ...(model === undefined ? [] : ['--model', model]),
           ...args.extraArgs,
           '-',
-        ],
+        ]),
         env: {},
         stdin: prompt ?? '',
       };
     case HarnessKind.OpenCode: {
-      const baseUrl = env.ANTHROPIC_BASE_URL;
-      const config = {
-        autoupdate: false,
-        share: 'disabled',
-        ...(baseUrl === undefined
-          ? {}
-          : { provider: { anthropic: { options: { baseURL: `${baseUrl}/v1` } } } }),
-      };
+      const provider = args.provider ?? Provider.Anthropic;
       return {
-        command: 'opencode',
-        args: [
+        ...program([
           'run',
           '--format',
           'json',
           ...(model === undefined
             ? []
-            : ['--model', model.includes('/') ? model : `anthropic/${model}`]),
+            : ['--model', model.includes('/') ? model : `${provider}/${model}`]),
           ...args.extraArgs,
-        ],
-        env: { OPENCODE_CONFIG_CONTENT: JSON.stringify(config) },
+        ]),
+        env: { OPENCODE_CONFIG_CONTENT: JSON.stringify(openCodeConfig(args, env)) },
         stdin: prompt ?? '',
-      };
-    }
-    case HarnessKind.Command: {
-      const [command = '', ...rest] = args.extraArgs;
-      return {
-        command,
-        args: rest,
-        env: prompt === undefined ? {} : { PADDOCK_PROMPT: prompt },
       };
     }
   }

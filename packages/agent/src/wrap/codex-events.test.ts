@@ -1,20 +1,17 @@
-// Codex's `exec --json` lines (shapes from its documented JSONL schema) mapped line by line.
+// Codex's `exec --json` lines mapped line by line: recorded runs of the real Codex 0.171.0
+// (fixtures/, its workspace path replaced by /workspace), and hand-written lines for the items
+// those runs did not produce.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { TranscriptEvent, transcriptEvent } from '@paddock/core';
 import { CodexEvents } from './codex-events.ts';
 
-const SAMPLE = [
-  '{"type":"thread.started","thread_id":"0199a213-81c0-7800-8aa1-bbab2a035a53"}',
-  '{"type":"turn.started"}',
-  '{"type":"item.completed","item":{"id":"item_0","type":"reasoning","text":"**Looking at the repo**"}}',
-  '{"type":"item.started","item":{"id":"item_1","type":"command_execution","command":"bash -lc ls","aggregated_output":"","exit_code":null,"status":"in_progress"}}',
-  '{"type":"item.updated","item":{"id":"item_1","type":"command_execution","command":"bash -lc ls","aggregated_output":"a.txt","status":"in_progress"}}',
-  '{"type":"item.completed","item":{"id":"item_1","type":"command_execution","command":"bash -lc ls","aggregated_output":"a.txt\\n","exit_code":0,"status":"completed"}}',
-  '{"type":"item.completed","item":{"id":"item_2","type":"file_change","changes":[{"path":"b.txt","kind":"add"}],"status":"completed"}}',
-  '{"type":"item.completed","item":{"id":"item_3","type":"agent_message","text":"Added b.txt."}}',
-  '{"type":"turn.completed","usage":{"input_tokens":1200,"cached_input_tokens":200,"output_tokens":345}}',
-];
+function fixture(name: string): string[] {
+  const text = readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
+  return text.split('\n').filter((line) => line !== '');
+}
 
 function mapAll(mapper: CodexEvents, lines: readonly string[]) {
   const events = lines.flatMap((line) => mapper.mapLine(line));
@@ -23,15 +20,16 @@ function mapAll(mapper: CodexEvents, lines: readonly string[]) {
 }
 
 describe('CodexEvents', () => {
-  it('maps a run: start, reasoning, a command, a patch, the answer, usage, success', () => {
+  it('maps a real run: reasoning, a patch, a command, the answer, usage, success', () => {
     const mapper = new CodexEvents();
-    const events = mapAll(mapper, SAMPLE);
+    const events = mapAll(mapper, fixture('codex-0.171.0-task.jsonl'));
     assert.deepEqual(
       events.map((e) => e.type),
       [
         'run.started',
         'log',
         'thinking',
+        'message.assistant',
         'tool.call',
         'tool.result',
         'tool.call',
@@ -40,33 +38,67 @@ describe('CodexEvents', () => {
         'usage',
       ],
     );
-    assert.deepEqual(events[3], {
-      type: 'tool.call',
-      id: 'item_1',
-      name: 'shell',
-      input: { command: 'bash -lc ls' },
-    });
+    assert.deepEqual(events[2], { type: 'thinking', text: 'I should write the file first.' });
     assert.deepEqual(events[4], {
-      type: 'tool.result',
-      id: 'item_1',
-      name: 'shell',
-      output: 'a.txt\n',
-      isError: false,
+      type: 'tool.call',
+      id: 'item_2',
+      name: 'apply_patch',
+      input: { changes: [{ path: '/workspace/hello.txt', kind: 'add' }] },
     });
-    assert.deepEqual(events[6], {
+    assert.deepEqual(events[5], {
       type: 'tool.result',
       id: 'item_2',
       name: 'apply_patch',
-      output: 'add b.txt',
+      output: 'add /workspace/hello.txt',
       isError: false,
     });
-    const usage = { inputTokens: 1200, outputTokens: 345, costUsd: 0, turns: 1, toolCalls: 2 };
-    assert.deepEqual(events[8], { type: 'usage', usage });
+    assert.deepEqual(events[6], {
+      type: 'tool.call',
+      id: 'item_3',
+      name: 'shell',
+      input: { command: "/bin/bash -lc 'cat hello.txt && echo RUN-OK'" },
+    });
+    assert.deepEqual(events[7], {
+      type: 'tool.result',
+      id: 'item_3',
+      name: 'shell',
+      output: 'hello from codex\nRUN-OK\n',
+      isError: false,
+    });
+    const usage = { inputTokens: 27908, outputTokens: 59, costUsd: 0, turns: 1, toolCalls: 2 };
+    assert.deepEqual(events[9], { type: 'usage', usage });
     assert.deepEqual(mapper.finish({ code: 0, signal: null }), {
       outcome: 'succeeded',
-      result: 'Added b.txt.',
+      result: 'All done.',
       usage,
     });
+  });
+
+  it('maps a real failed run: its warnings as logs, the failed turn as the reason', () => {
+    const mapper = new CodexEvents();
+    const events = mapAll(mapper, fixture('codex-0.171.0-failed.jsonl'));
+    assert.deepEqual(
+      events.map((e) => [e.type, e.type === 'log' ? e.level : '']),
+      [
+        ['run.started', ''],
+        ['log', 'info'],
+        ['log', 'warn'],
+        ['log', 'warn'],
+        ['error', ''],
+      ],
+    );
+    assert.match(String(events[2]?.type === 'log' && events[2].message), /Model metadata/);
+    const finish = mapper.finish({ code: 1, signal: null });
+    assert.equal(finish.outcome, 'failed');
+    assert.match(String(finish.message), /scripted: bad request for the fixture/);
+  });
+
+  it('ends budget_exceeded when the gateway refused a call over budget', () => {
+    const mapper = new CodexEvents();
+    mapAll(mapper, [
+      '{"type":"turn.failed","error":{"message":"{\\"error\\":{\\"type\\":\\"budget_exceeded\\",\\"message\\":\\"over\\"}}"}}',
+    ]);
+    assert.equal(mapper.finish({ code: 1, signal: null }).outcome, 'budget_exceeded');
   });
 
   it('maps MCP calls and failed commands', () => {

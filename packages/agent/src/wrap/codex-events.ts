@@ -1,17 +1,18 @@
 /**
- * Codex's `codex exec --json` lines mapped onto the transcript (from the documented JSONL schema
- * of codex-rs/exec; not yet run against the real CLI here):
+ * Codex's `codex exec --json` lines mapped onto the transcript (as Codex 0.171.0 prints them: see
+ * the recorded runs in fixtures/, and runs-codex.test.ts for the real CLI in a sandbox):
  *
  * | Codex line | transcript |
  * |---|---|
  * | `thread.started` | `run.started` and a `log` with the thread id |
  * | `turn.started`, `item.updated` | nothing (progress only) |
  * | `turn.completed` | `usage` (tokens summed over turns; Codex reports no cost) |
- * | `turn.failed` | `error`; the run fails with its message |
+ * | `turn.failed` | `error`; the run fails with its message (`budget_exceeded` when the gateway refused a call over budget) |
  * | `error` | `log` warn (Codex also reports retries this way); fails the run only with a non-zero exit |
  * | `item.started` command_execution / mcp_tool_call / web_search | `tool.call` |
  * | `item.completed` command_execution / mcp_tool_call / web_search / file_change | `tool.result` (after its `tool.call`) |
  * | `item.completed` agent_message / reasoning | `message.assistant` / `thinking` |
+ * | `item.completed` error (a warning Codex survived, e.g. unknown model metadata) | `log` warn |
  * | anything else | `log` with `raw` |
  */
 import {
@@ -63,6 +64,7 @@ const Item = z.discriminatedUnion('type', [
     status: z.string(),
   }),
   z.looseObject({ type: z.literal('web_search'), id: z.string(), query: z.string() }),
+  z.looseObject({ type: z.literal('error'), id: z.string(), message: z.string() }),
 ]);
 type Item = z.infer<typeof Item>;
 
@@ -163,7 +165,10 @@ export class CodexEvents implements EventMapper {
   finish(exit: CliExit): Finish {
     const usage = this.#usage;
     if (this.#failure !== undefined) {
-      return { outcome: RunOutcome.Failed, message: truncate(this.#failure, 2_000), usage };
+      // The gateway refuses a call over budget with an error of type budget_exceeded (HTTP 402).
+      const isBudget = /budget_exceeded/.test(this.#failure);
+      const outcome = isBudget ? RunOutcome.BudgetExceeded : RunOutcome.Failed;
+      return { outcome, message: truncate(this.#failure, 2_000), usage };
     }
     if (exit.code !== 0) {
       const why = this.#lastError === undefined ? '' : `: ${truncate(this.#lastError, 2_000)}`;
@@ -226,6 +231,8 @@ export class CodexEvents implements EventMapper {
         return [{ type: TranscriptEventType.AssistantMessage, text: item.text }];
       case 'reasoning':
         return [{ type: TranscriptEventType.Thinking, text: item.text }];
+      case 'error':
+        return [{ type: TranscriptEventType.Log, level: 'warn', message: item.message }];
       case 'command_execution':
         return result(
           'shell',

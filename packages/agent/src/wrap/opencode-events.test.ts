@@ -1,17 +1,17 @@
-// OpenCode's `run --format json` lines (shapes from its run command) mapped line by line.
+// OpenCode's `run --format json` lines mapped line by line: recorded runs of the real OpenCode
+// 1.18.33 (fixtures/, its workspace path and the gateway's address replaced), and hand-written
+// lines for what those runs did not produce.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { TranscriptEvent, transcriptEvent } from '@paddock/core';
 import { OpenCodeEvents } from './opencode-events.ts';
 
-const SAMPLE = [
-  '{"type":"step_start","timestamp":1767036059338,"sessionID":"ses_4947","part":{"id":"prt_1","sessionID":"ses_4947","messageID":"msg_1","type":"step-start","snapshot":"abc"}}',
-  '{"type":"tool_use","timestamp":1767036060000,"sessionID":"ses_4947","part":{"id":"prt_2","sessionID":"ses_4947","messageID":"msg_1","type":"tool","callID":"call_1","tool":"bash","state":{"status":"completed","input":{"command":"ls"},"output":"a.txt\\n","title":"ls","metadata":{},"time":{"start":1767036059400,"end":1767036059450}}}}',
-  '{"type":"step_finish","timestamp":1767036060100,"sessionID":"ses_4947","part":{"type":"step-finish","reason":"tool-calls","cost":0.01,"tokens":{"input":100,"output":20,"reasoning":5,"cache":{"read":50,"write":0}}}}',
-  '{"type":"step_start","timestamp":1767036060200,"sessionID":"ses_4947","part":{"type":"step-start"}}',
-  '{"type":"text","timestamp":1767036061000,"sessionID":"ses_4947","part":{"id":"prt_3","type":"text","text":"There is a.txt.","time":{"start":1,"end":2}}}',
-  '{"type":"step_finish","timestamp":1767036061100,"sessionID":"ses_4947","part":{"type":"step-finish","reason":"stop","cost":0.02,"tokens":{"input":200,"output":10,"reasoning":0,"cache":{"read":0,"write":0}}}}',
-];
+function fixture(name: string): string[] {
+  const text = readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
+  return text.split('\n').filter((line) => line !== '');
+}
 
 function mapAll(mapper: OpenCodeEvents, lines: readonly string[]) {
   const events = lines.flatMap((line) => mapper.mapLine(line));
@@ -20,40 +20,71 @@ function mapAll(mapper: OpenCodeEvents, lines: readonly string[]) {
 }
 
 describe('OpenCodeEvents', () => {
-  it('maps a run: start, a tool, steps with usage, the answer, success', () => {
+  it('maps a real run: start, a write, a command, steps with usage, the answer, success', () => {
     const mapper = new OpenCodeEvents();
-    const events = mapAll(mapper, SAMPLE);
+    const events = mapAll(mapper, fixture('opencode-1.18.33-task.jsonl'));
     assert.deepEqual(
       events.map((e) => e.type),
-      ['run.started', 'log', 'tool.call', 'tool.result', 'usage', 'message.assistant', 'usage'],
+      [
+        'run.started',
+        'log',
+        'message.assistant',
+        'tool.call',
+        'tool.result',
+        'usage',
+        'tool.call',
+        'tool.result',
+        'usage',
+        'message.assistant',
+        'usage',
+      ],
     );
-    assert.deepEqual(events[2], {
-      type: 'tool.call',
-      id: 'call_1',
-      name: 'bash',
-      input: { command: 'ls' },
-    });
     assert.deepEqual(events[3], {
-      type: 'tool.result',
-      id: 'call_1',
-      name: 'bash',
-      output: 'a.txt\n',
-      isError: false,
-      durationMs: 50,
+      type: 'tool.call',
+      id: 'toolu_VYIugrJ13FHn4yzBLJ1Eh0mK',
+      name: 'write',
+      input: { filePath: '/workspace/hello.txt', content: 'hello from opencode\n' },
     });
-    const usage = { inputTokens: 350, outputTokens: 35, costUsd: 0.03, turns: 2, toolCalls: 1 };
+    assert.deepEqual(events[4], {
+      type: 'tool.result',
+      id: 'toolu_VYIugrJ13FHn4yzBLJ1Eh0mK',
+      name: 'write',
+      output: 'Wrote file successfully.',
+      isError: false,
+      durationMs: 54,
+    });
+    assert.deepEqual(events[7], {
+      type: 'tool.result',
+      id: 'toolu_ys3qrF4bXxzczRhnRNSlaASz',
+      name: 'bash',
+      output: 'hello from opencode\nRUN-OK\n',
+      isError: false,
+      durationMs: 419,
+    });
     const last = events.at(-1);
     assert.equal(last?.type, 'usage');
-    assert.deepEqual(
-      last?.type === 'usage' && {
-        ...last.usage,
-        costUsd: Math.round(last.usage.costUsd * 100) / 100,
-      },
-      usage,
-    );
+    const usage = last?.type === 'usage' ? last.usage : undefined;
+    assert.deepEqual(usage && { ...usage, costUsd: Math.round(usage.costUsd * 1e6) / 1e6 }, {
+      inputTokens: 23084,
+      outputTokens: 53,
+      costUsd: 0.070047,
+      turns: 3,
+      toolCalls: 2,
+    });
     const finish = mapper.finish({ code: 0, signal: null });
     assert.equal(finish.outcome, 'succeeded');
-    assert.equal(finish.result, 'There is a.txt.');
+    assert.equal(finish.result, 'All done.');
+  });
+
+  it('maps a real failed run: the provider error is the reason', () => {
+    const mapper = new OpenCodeEvents();
+    const events = mapAll(mapper, fixture('opencode-1.18.33-failed.jsonl'));
+    assert.deepEqual(events, [
+      { type: 'error', code: 'APIError', message: 'scripted: bad request for the fixture' },
+    ]);
+    const finish = mapper.finish({ code: 1, signal: null });
+    assert.equal(finish.outcome, 'failed');
+    assert.equal(finish.message, 'scripted: bad request for the fixture');
   });
 
   it('maps a failed tool and an error event; the error fails the run', () => {

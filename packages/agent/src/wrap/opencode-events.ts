@@ -1,6 +1,7 @@
 /**
- * OpenCode's `opencode run --format json` lines mapped onto the transcript (from the event shapes
- * its `run` command writes; not yet run against the real CLI here):
+ * OpenCode's `opencode run --format json` lines mapped onto the transcript (as OpenCode 1.18.33
+ * prints them: see the recorded runs in fixtures/, and runs-opencode.test.ts for the real CLI in a
+ * sandbox):
  *
  * | OpenCode line | transcript |
  * |---|---|
@@ -9,7 +10,7 @@
  * | `reasoning` | `thinking` |
  * | `tool_use` (completed or error) | `tool.call` then `tool.result` |
  * | `step_finish` | `usage` (tokens and cost summed over steps) |
- * | `error` | `error`; the run fails with its message |
+ * | `error` | `error`; the run fails with its message (`budget_exceeded` when the gateway refused a call over budget) |
  * | anything else | `log` with `raw` |
  */
 import {
@@ -88,6 +89,7 @@ export class OpenCodeEvents implements EventMapper {
   #usage: RunUsage = EMPTY_USAGE;
   #lastText: string | undefined;
   #failure: string | undefined;
+  #isBudgetFailure = false;
   #calls = 0;
 
   get usage(): RunUsage {
@@ -153,6 +155,8 @@ export class OpenCodeEvents implements EventMapper {
         const error = line.error;
         const message = error?.data?.message ?? error?.message ?? error?.name ?? 'error';
         this.#failure = message;
+        // The gateway refuses a call over budget with an error of type budget_exceeded (402).
+        this.#isBudgetFailure = /budget_exceeded/.test(JSON.stringify(error ?? {}));
         return [
           { type: TranscriptEventType.Error, code: error?.name ?? 'opencode_error', message },
         ];
@@ -163,7 +167,8 @@ export class OpenCodeEvents implements EventMapper {
   finish(exit: CliExit): Finish {
     const usage = this.#usage;
     if (this.#failure !== undefined) {
-      return { outcome: RunOutcome.Failed, message: truncate(this.#failure, 2_000), usage };
+      const outcome = this.#isBudgetFailure ? RunOutcome.BudgetExceeded : RunOutcome.Failed;
+      return { outcome, message: truncate(this.#failure, 2_000), usage };
     }
     if (exit.code !== 0) {
       return {

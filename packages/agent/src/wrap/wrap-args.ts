@@ -5,12 +5,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ErrorCode, HarnessKind, PaddockError, parseInput } from '@paddock/core';
+import { ErrorCode, HarnessKind, PaddockError, Provider, parseInput } from '@paddock/core';
 import { z } from 'zod';
 
 export const WRAP_USAGE = `usage: paddock-agent wrap KIND [--prompt TEXT | --prompt-file FILE] [--model MODEL]
-  [--system-prompt-file FILE] [--max-turns N] [--tools A,B] [-- ARGS...]
+  [--provider anthropic|openai] [--system-prompt-file FILE] [--max-turns N] [--tools A,B]
+  [--inbox DIR] [-- ARGS...]
   KIND   claude-code | codex | opencode | command
+  DIR    an interactive run's inbox: later user messages, one JSON file each
   ARGS   extra arguments for the CLI; for "command", the command and its arguments`;
 
 export const WrapKind = z.enum([
@@ -27,6 +29,8 @@ export const WrapArgs = z
     prompt: z.string().optional(),
     promptFile: z.string().min(1).optional(),
     model: z.string().min(1).optional(),
+    /** The provider of a model named without one (OpenCode's `provider/model`). */
+    provider: z.enum([Provider.Anthropic, Provider.OpenAI]).optional(),
     /** Appended to the CLI's own system prompt (Claude Code); read into `systemPrompt`. */
     systemPromptFile: z.string().min(1).optional(),
     systemPrompt: z.string().optional(),
@@ -34,6 +38,8 @@ export const WrapArgs = z
     maxTurns: z.coerce.number().int().positive().optional(),
     /** The only tools the CLI offers its model, by its own names (Claude Code's --tools). */
     tools: z.array(z.string().min(1)).optional(),
+    /** An interactive run's inbox directory (see inbox-messages.ts); a task run has none. */
+    inbox: z.string().min(1).optional(),
     extraArgs: z.array(z.string()),
   })
   .refine((args) => args.prompt === undefined || args.promptFile === undefined, {
@@ -73,7 +79,7 @@ export function parseWrapArgs(argv: readonly string[]): WrapArgs {
       issues: [{ path: 'kind', message }],
     });
   }
-  const { prompt, model, tools } = parsed.values;
+  const { prompt, model, provider, tools, inbox } = parsed.values;
   const systemPromptFile = parsed.values['system-prompt-file'];
   const maxTurns = parsed.values['max-turns'];
   return parseInput(
@@ -85,6 +91,8 @@ export function parseWrapArgs(argv: readonly string[]): WrapArgs {
         ? {}
         : { promptFile: parsed.values['prompt-file'] }),
       ...(model === undefined ? {} : { model }),
+      ...(provider === undefined ? {} : { provider }),
+      ...(inbox === undefined ? {} : { inbox }),
       ...(systemPromptFile === undefined ? {} : { systemPromptFile }),
       ...(maxTurns === undefined ? {} : { maxTurns }),
       ...(tools === undefined ? {} : { tools: tools.split(',').map((t) => t.trim()) }),
@@ -103,6 +111,8 @@ function parseOwn(own: readonly string[]) {
       prompt: { type: 'string' },
       'prompt-file': { type: 'string' },
       model: { type: 'string' },
+      provider: { type: 'string' },
+      inbox: { type: 'string' },
       'system-prompt-file': { type: 'string' },
       'max-turns': { type: 'string' },
       tools: { type: 'string' },

@@ -1,8 +1,9 @@
-// `paddock-agent wrap` as a real process: plain commands, signals, bad flags, and the real Claude
-// Code (the pinned package) against a scripted Anthropic-compatible model on a local port.
+// `paddock-agent wrap` as a real process: plain commands, signals, bad flags, a CLI that is not
+// installed, and the real Claude Code (the pinned package, in task and interactive mode) against a
+// scripted Anthropic-compatible model on a local port.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -165,10 +166,49 @@ describe('paddock-agent wrap', { timeout: 120_000 }, () => {
     assert.equal(events.at(-1)?.type, 'run.finished');
   });
 
+  it('fails a run whose CLI is not installed, naming what is missing', async () => {
+    const { code, events } = await wrap(['codex', '--prompt', 'hello'], dir, {
+      PADDOCK_CODEX_BIN: join(dir, 'no-such-codex'),
+    }).exited;
+    assert.equal(code, 1);
+    const error = events.find((e) => e.type === 'error');
+    assert.equal(error?.type === 'error' && error.code, 'runtime_unavailable');
+    const last = events.at(-1);
+    assert.equal(last?.type === 'run.finished' && last.outcome, 'failed');
+    assert.match(
+      String(last?.type === 'run.finished' && last.message),
+      /the codex CLI is not installed: PADDOCK_CODEX_BIN names .*no-such-codex, which is not an executable file/,
+    );
+  });
+
+  it('refuses an interactive run of a CLI that takes no messages mid-run', async () => {
+    const { code, events } = await wrap(
+      ['opencode', '--prompt', 'hello', '--inbox', join(dir, 'inbox-unused')],
+      dir,
+    ).exited;
+    assert.equal(code, 1);
+    const last = events.at(-1);
+    assert.equal(last?.type === 'run.finished' && last.outcome, 'failed');
+    assert.match(String(last?.type === 'run.finished' && last.message), /no messages mid-run/);
+  });
+
   describe('claude-code (the real CLI)', () => {
     const KEY = 'sk-ant-test-key';
     let llm: ScriptedLlm;
-    let mode: 'write' | 'fail' = 'write';
+    let mode: 'write' | 'fail' | 'chat' = 'write';
+
+    /** The last text the user wrote (Claude Code adds `<system-reminder>` blocks around it). */
+    const lastUserText = (request: RecordedRequest): string => {
+      type Message = { role: string; content: string | Array<{ type: string; text?: string }> };
+      const messages = (request.body as { messages: Message[] }).messages;
+      const texts = messages
+        .filter((m) => m.role === 'user')
+        .flatMap((m) =>
+          typeof m.content === 'string' ? [m.content] : m.content.map((b) => b.text ?? ''),
+        )
+        .filter((text) => text !== '' && !text.startsWith('<'));
+      return texts.at(-1) ?? '';
+    };
 
     const hasToolResult = (request: RecordedRequest) =>
       JSON.stringify((request.body as { messages: unknown }).messages).includes('"tool_result"');
@@ -178,6 +218,7 @@ describe('paddock-agent wrap', { timeout: 120_000 }, () => {
         requireKey: KEY,
         script: (request) => {
           if (mode === 'fail') return { error: { status: 400, message: 'scripted refusal' } };
+          if (mode === 'chat') return { text: `echo: ${lastUserText(request)}` };
           if (!hasToolResult(request)) {
             return {
               thinking: 'A file is needed.',
@@ -227,6 +268,41 @@ describe('paddock-agent wrap', { timeout: 120_000 }, () => {
       const last = events.at(-1);
       assert.equal(last?.type === 'run.finished' && last.outcome, 'failed');
       assert.match(String(last?.type === 'run.finished' && last.message), /scripted refusal/);
+    });
+
+    it('interactive: a message from the inbox reaches the model mid-run; end ends the run', async () => {
+      mode = 'chat';
+      const inbox = join(dir, 'inbox');
+      await mkdir(inbox, { recursive: true });
+      const send = async (name: string, line: object) => {
+        await writeFile(join(inbox, `.${name}`), `${JSON.stringify(line)}\n`);
+        await rename(join(inbox, `.${name}`), join(inbox, `${name}.json`));
+      };
+      const before = llm.requests.length;
+      const run = wrap(
+        ['claude-code', '--prompt', 'first', '--model', 'claude-sonnet-4-5', '--inbox', inbox],
+        dir,
+        env(),
+      );
+      await run.waitFor((e) => e.type === 'message.assistant' && e.text === 'echo: first');
+      await send('1', { type: 'message', text: 'second' });
+      await run.waitFor((e) => e.type === 'message.assistant' && e.text === 'echo: second');
+      await send('2', { type: 'end' });
+      const { code, events, stderr } = await run.exited;
+      assert.equal(code, 0, stderr);
+      assert.equal(events[0]?.type === 'run.started' && events[0].mode, 'interactive');
+      assert.deepEqual(
+        events
+          .filter((e) => e.type === 'message.user')
+          .map((e) => e.type === 'message.user' && e.text),
+        ['first', 'second'],
+      );
+      const last = events.at(-1);
+      assert.equal(last?.type === 'run.finished' && last.outcome, 'succeeded');
+      assert.equal(last?.type === 'run.finished' && last.result, 'echo: second');
+      // The model saw the second message after its first answer, in one conversation.
+      const seen = llm.requests.slice(before).map((r) => JSON.stringify(r.body));
+      assert.ok(seen.some((body) => /echo: first/.test(body) && /second/.test(body)));
     });
   });
 });

@@ -1,6 +1,8 @@
 /**
  * Runs one external CLI under a {@link WrapSession}: starts it in its own process group with the
- * prompt on stdin, maps its stdout and stderr line by line, and ends the transcript once it exited.
+ * prompt on stdin (an interactive run's later messages follow there, see wrap-input.ts), maps its
+ * stdout and stderr line by line, and ends the transcript once it exited. A CLI that is not
+ * installed, or a kind that takes no messages mid-run asked to, fails the run saying so.
  * A stop request (the stopper) sends SIGTERM to the whole group, then SIGKILL after a grace
  * period; `kill` sends SIGKILL at once. Leftover processes of the group are killed after the CLI
  * exits, so nothing outlives the run.
@@ -8,15 +10,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { ErrorCode, HarnessKind, type RunOutcome } from '@paddock/core';
+import { ErrorCode, HarnessKind, RunOutcome } from '@paddock/core';
 import type { RunStopper } from '../run-stopper.ts';
 import { ClaudeCodeEvents } from './claude-code-events.ts';
-import { cliLaunch } from './cli-launch.ts';
+import { claudeCodeUserLine, cliLaunch } from './cli-launch.ts';
 import { CodexEvents } from './codex-events.ts';
 import { CommandEvents } from './command-events.ts';
 import type { CliExit, EventMapper } from './event-mapper.ts';
 import { OpenCodeEvents } from './opencode-events.ts';
 import type { WrapArgs, WrapKind } from './wrap-args.ts';
+import { forwardInbox } from './wrap-input.ts';
 import { WrapSession } from './wrap-session.ts';
 
 /** Between SIGTERM and SIGKILL when a run is stopped. */
@@ -56,6 +59,12 @@ const providers: Record<WrapKind, string | undefined> = {
   command: undefined,
 };
 
+/**
+ * The kinds whose CLI takes no user messages mid-run. Claude Code reads them on stdin; a command
+ * is told the inbox's path (`PADDOCK_INBOX`) and reads it itself.
+ */
+const taskOnlyKinds: ReadonlySet<WrapKind> = new Set([HarnessKind.Codex, HarnessKind.OpenCode]);
+
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
   try {
@@ -78,14 +87,28 @@ export async function runWrapped(
   io: WrapIo,
 ): Promise<RunOutcome> {
   const env = io.env ?? process.env;
-  const provider = providers[args.kind];
+  const provider = providers[args.kind] ?? args.provider;
+  const isInteractive = args.inbox !== undefined;
   const session = new WrapSession(io.write, mapperFor(args.kind), {
     harness: args.kind,
     ...(args.model === undefined ? {} : { model: args.model }),
     ...(provider === undefined ? {} : { provider }),
     ...(prompt === undefined || args.kind === HarnessKind.Command ? {} : { prompt }),
+    ...(isInteractive ? { mode: 'interactive' } : {}),
   });
+  if (isInteractive && taskOnlyKinds.has(args.kind)) {
+    const message = `the ${args.kind} harness takes no messages mid-run: run it in task mode`;
+    session.error(ErrorCode.ValidationFailed, message);
+    return session.finish({ code: null, signal: null }, { outcome: RunOutcome.Failed, message });
+  }
   const launch = cliLaunch(args, prompt, env);
+  if ('reason' in launch) {
+    session.error(ErrorCode.RuntimeUnavailable, launch.reason);
+    return session.finish(
+      { code: null, signal: null },
+      { outcome: RunOutcome.Failed, message: launch.reason },
+    );
+  }
   let child: ChildProcess;
   try {
     child = spawn(launch.command, launch.args, {
@@ -106,11 +129,24 @@ export async function runWrapped(
       resolve({ code: null, signal: null });
     });
   });
+  const inputDone = new AbortController();
+  let forwarding: Promise<void> | undefined;
   if (child.stdin) {
     child.stdin.on('error', () => {
       // The CLI closed its stdin early: it did not want the prompt there.
     });
-    child.stdin.end(launch.stdin);
+    if (launch.isStreamingInput === true && args.inbox !== undefined) {
+      child.stdin.write(launch.stdin ?? '');
+      forwarding = forwardInbox(
+        args.inbox,
+        child.stdin,
+        session,
+        claudeCodeUserLine,
+        inputDone.signal,
+      );
+    } else {
+      child.stdin.end(launch.stdin);
+    }
   }
   const drained = Promise.all([
     child.stdout ? lines(child.stdout, (line) => session.stdout(line)) : undefined,
@@ -130,6 +166,8 @@ export async function runWrapped(
   else io.kill?.addEventListener('abort', onKill, { once: true });
 
   const exit = await exited;
+  inputDone.abort();
+  await forwarding;
   clearTimeout(graceTimer);
   io.stopper.signal.removeEventListener('abort', onStop);
   io.kill?.removeEventListener('abort', onKill);

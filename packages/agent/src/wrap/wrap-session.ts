@@ -22,6 +22,8 @@ export type SessionStart = {
   provider?: string;
   /** Shown as the first `message.user`. */
   prompt?: string;
+  /** The run's mode in `run.started` (`task` unless said). */
+  mode?: string;
 };
 
 export class WrapSession {
@@ -60,6 +62,16 @@ export class WrapSession {
         ? `stderr: more than ${MAX_STDERR_LINES} lines; the rest is not logged`
         : truncate(line, MAX_STDERR_LINE_CHARS);
     this.#emit({ type: TranscriptEventType.Log, level: 'warn', message });
+  }
+
+  /** A user message the wrapper passed on to the CLI (an interactive run's later input). */
+  userMessage(text: string): void {
+    this.#emit({ type: TranscriptEventType.UserMessage, text });
+  }
+
+  /** The transcript's writer, for input readers that report their own errors. */
+  get writer(): TranscriptWriter {
+    return this.#writer;
   }
 
   /** A failure of the wrapper itself (the CLI could not start, …), as an `error` event. */
@@ -107,11 +119,12 @@ export class WrapSession {
         return;
       }
       this.#hasStarted = true;
-      const { model, provider } = this.#start;
+      const { model, provider, mode } = this.#start;
       this.#writer.emit({
         ...(model === undefined ? {} : { model }),
         ...(provider === undefined ? {} : { provider }),
         ...event,
+        ...(mode === undefined ? {} : { mode }),
       });
       this.#promptMessage();
       return;
@@ -128,7 +141,7 @@ export class WrapSession {
       harness,
       ...(model === undefined ? {} : { model }),
       ...(provider === undefined ? {} : { provider }),
-      mode: 'task',
+      mode: this.#start.mode ?? 'task',
     });
   }
 
