@@ -78,7 +78,7 @@ function packageDir(name: string, from: string): string | undefined {
 
 function notInstalled(cli: ExternalCli, detail: string): MissingCli {
   return {
-    reason: `the ${cli} CLI is not installed: ${detail} (install ${CLI_PACKAGE[cli]} with the harness, or set ${CLI_OVERRIDE_ENV[cli]})`,
+    reason: `the ${cli} CLI is not installed: ${detail} (it comes with the harness from ${CLI_PACKAGE[cli]}; a cluster copies it only when the controller's --harness-clis lists ${cli}; ${CLI_OVERRIDE_ENV[cli]} may name another build)`,
   };
 }
 
