@@ -109,6 +109,8 @@ export function planHarness(
           '--prompt-file',
           `${RUN_DIR}/prompt.txt`,
           ...(agent.model === undefined ? [] : ['--model', agent.model]),
+          ...(agent.provider === undefined ? [] : ['--provider', agent.provider]),
+          ...(run.spec.mode === 'interactive' ? ['--inbox', RUN_INBOX_DIR] : []),
           ...(agent.systemPrompt === undefined
             ? []
             : ['--system-prompt-file', `${RUN_DIR}/system-prompt.txt`]),
