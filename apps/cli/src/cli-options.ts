@@ -56,6 +56,10 @@ export const FLAG_SPEC = {
   purge: { type: 'boolean' },
   existing: { type: 'boolean' },
   'repo-url': { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  'group-by': { type: 'string' },
+  user: { type: 'string' },
   'cluster-name': { type: 'string' },
   profile: { type: 'string' },
   force: { type: 'boolean' },
@@ -63,6 +67,7 @@ export const FLAG_SPEC = {
   sync: { type: 'boolean' },
   tail: { type: 'string' },
   container: { type: 'string', short: 'c' },
+  'auto-resume': { type: 'boolean' },
 } as const;
 export type FlagName = keyof typeof FLAG_SPEC;
 

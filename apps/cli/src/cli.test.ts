@@ -103,6 +103,24 @@ spec: {templateRef: {name: small}}
     assert.equal(hi.stdout, 'again\n');
   });
 
+  it('pauses and resumes a sandbox; a paused one refuses exec unless --auto-resume', async () => {
+    await cli(['sandbox', 'exec', 'box', '--', 'sh', '-c', 'echo kept > /tmp/kept']);
+    const paused = await cli(['sandbox', 'pause', 'box']);
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.match(paused.stdout, /^sandbox\/box paused \(\S+\)\n$/);
+    const refused = await cli(['sandbox', 'exec', 'box', '--', 'true']);
+    assert.equal(refused.code, exitCodeFor('sandbox_paused'));
+    assert.match(refused.stderr, /paused/);
+    assert.match(refused.stderr, /paddock sandbox resume/);
+    const woken = await cli(['sandbox', 'exec', 'box', '--auto-resume', '--', 'cat', '/tmp/kept']);
+    assert.equal(woken.code, 0, woken.stderr);
+    assert.equal(woken.stdout, 'kept\n', 'its /tmp outlived the pause');
+    await cli(['sandbox', 'pause', 'box']);
+    const resumed = await cli(['sandbox', 'resume', 'box']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(resumed.stdout, 'sandbox/box resumed\n');
+  });
+
   it('lists the events of a sandbox as a table', async () => {
     const events = await cli(['sandbox', 'events', 'box']);
     assert.equal(events.code, 0, events.stderr);

@@ -74,6 +74,8 @@ describe('paddock completion', () => {
       'get',
       'list',
       'logs',
+      'pause',
+      'resume',
       'start',
       'stop',
     ]) {

@@ -141,11 +141,12 @@ export function shellExitCode(exitCode: number | null, signal: string | null): n
 
 const exec: Command = {
   path: ['sandbox', 'exec'],
-  flags: [],
-  help: `Usage: paddock sandbox exec NAME [-n NAMESPACE] -- COMMAND [ARG…]
+  flags: ['auto-resume'],
+  help: `Usage: paddock sandbox exec NAME [-n NAMESPACE] [--auto-resume] -- COMMAND [ARG…]
 
 Runs a command in a running sandbox (no shell unless you run one), streams its output and exits
-with the command's exit code (128 + N when killed by signal N).
+with the command's exit code (128 + N when killed by signal N). A sandbox its idle timeout put to
+sleep wakes first; a paused one is refused unless --auto-resume resumes it.
 
 Example:
   paddock sandbox exec scratch -- sh -c 'ls -la /workspace'
@@ -160,7 +161,7 @@ Example:
     }
     const events = client.sandboxes.execStream(
       name,
-      { command },
+      { command, ...(invocation.flags['auto-resume'] === true ? { autoResume: true } : {}) },
       { namespace: settings.namespace },
     );
     for await (const event of events) {
