@@ -105,7 +105,19 @@ export async function admitSandbox(
       message: `refused: ${violations.length} violation(s) (${codes}): ${violations.map((v) => v.message).join('; ')}`,
     };
   }
-  return { admitted: true, spec: applied.spec, origins: applied.origins };
+  return {
+    admitted: true,
+    spec: withSandboxVolumes(applied.spec, sandbox),
+    origins: applied.origins,
+  };
+}
+
+/** The sandbox's own `spec.volumes` merged by name over its template's (the sandbox's win). */
+function withSandboxVolumes(spec: SandboxEnvironment, sandbox: Sandbox): SandboxEnvironment {
+  const own = sandbox.spec.volumes ?? [];
+  if (own.length === 0) return spec;
+  const names = new Set(own.map((v) => v.name));
+  return { ...spec, volumes: [...(spec.volumes ?? []).filter((v) => !names.has(v.name)), ...own] };
 }
 
 /**

@@ -14,14 +14,16 @@ import {
 import { loadPolicy } from './admission.ts';
 import { credentialMountFiles, hasCredentialMounts } from './credential-mounts.ts';
 import type { CredentialSource } from './runs/credential-delivery.ts';
+import { requireMountableVolumes, snapshotToStartFrom } from './storage/provision-storage.ts';
 
 export function hasHostMounts(spec: SandboxEnvironment): boolean {
   return spec.mounts?.some((mount) => mount.hostPath !== undefined) ?? false;
 }
 
 /**
- * The provision request of a sandbox: with the roots its host mounts must resolve inside, and
- * the read-only files of its credential mounts (`credentialMountFiles`), if any.
+ * The provision request of a sandbox: with the roots its host mounts must resolve inside, the
+ * read-only files of its credential mounts (`credentialMountFiles`), and the snapshot it starts
+ * from, if any; its volumes checked (`provision-storage.ts`).
  */
 export async function provisionRequestOf(
   store: ResourceStore,
@@ -31,6 +33,9 @@ export async function provisionRequestOf(
   credentials?: CredentialSource,
 ): Promise<ProvisionRequest> {
   const request: ProvisionRequest = { ...ref, spec };
+  const fromSnapshot = await snapshotToStartFrom(store, sandbox);
+  if (fromSnapshot !== undefined) request.fromSnapshot = fromSnapshot;
+  await requireMountableVolumes(store, sandbox, spec);
   if (hasCredentialMounts(spec)) {
     request.readOnlyFiles = await credentialMountFiles(credentials, sandbox, spec);
   }
@@ -47,5 +52,6 @@ export async function provisionRequestOf(
 export function provisionRefusal(error: unknown): { step: string; output: string } | undefined {
   if (!isPaddockError(error)) return undefined;
   if (error.code !== 'policy_violation' && error.code !== 'validation_failed') return undefined;
-  return { step: 'mounts', output: error.message };
+  const step = error.details.step;
+  return { step: typeof step === 'string' ? step : 'mounts', output: error.message };
 }

@@ -11,6 +11,7 @@ export {
   requireCredentialWriter,
   visibleCredential,
 } from './access/credential-access.ts';
+export { admitDelete } from './access/delete-admission.ts';
 export {
   describeObject,
   describeResource,
@@ -215,6 +216,7 @@ export {
   type SandboxControllerOptions,
   startSandboxController,
 } from './sandbox-controller.ts';
+export { canPause } from './sandbox-pause.ts';
 export {
   RETRY_REQUESTED_ANNOTATION,
   type ReconcileDeps,
@@ -223,7 +225,27 @@ export {
   START_REQUESTED_ANNOTATION,
   withSandboxFinalizer,
 } from './sandbox-reconciler.ts';
-export { canPause } from './sandbox-pause.ts';
+// Snapshots and volumes (src/storage/): their reconcilers and controllers.
+export {
+  reconcileSnapshot,
+  SNAPSHOT_FINALIZER,
+  type SnapshotReconcileDeps,
+  snapshotRefOf,
+} from './storage/snapshot-reconciler.ts';
+export {
+  collectOrphanSnapshots,
+  type StorageControllerDeps,
+  type StorageControllers,
+  watchStorage,
+} from './storage/storage-controllers.ts';
+export {
+  reconcileVolume,
+  sandboxesMounting,
+  VOLUME_FINALIZER,
+  type VolumeReconcileDeps,
+  volumeRefOf,
+  volumesOf,
+} from './storage/volume-reconciler.ts';
 export {
   type PoolStats,
   WARM_POOL_NAMESPACE,

@@ -5,6 +5,7 @@ import { ControllerManager } from './kit/manager.ts';
 import type { CredentialSource } from './runs/credential-delivery.ts';
 import { runtimeRefOf } from './runtime-ref.ts';
 import { reconcileSandbox } from './sandbox-reconciler.ts';
+import { collectOrphanSnapshots, watchStorage } from './storage/storage-controllers.ts';
 import { WARM_POOL_NAMESPACE, WarmPool } from './warm-pool.ts';
 
 export type SandboxControllerOptions = {
@@ -73,6 +74,8 @@ export async function startSandboxController(
       reconcile: (key) => reconcileSandbox(deps, key),
     })
     .watch(kit.informer('Sandbox', { resyncMs: options.resyncMs ?? 30_000 }));
+  // Snapshots and volumes: their controllers run wherever sandboxes are reconciled.
+  watchStorage(kit, { runtime, events, now }, sandboxes);
   for (const kind of ['SandboxTemplate', 'ClusterSandboxTemplate'] as const)
     kit.informer(kind).subscribe(() => void warmPool.scheduleSync());
   // Admission reads the policies from these caches: no request to the store per sandbox.
@@ -85,6 +88,9 @@ export async function startSandboxController(
     // Orphans wait for the next start; the Sandboxes are reconciled (and report) meanwhile.
     log(`collecting orphaned sandboxes: ${(error as Error).message}`);
   }
+  await collectOrphanSnapshots(store, runtime, log).catch((error: unknown) =>
+    log(`collecting orphaned snapshots: ${(error as Error).message}`),
+  );
   void warmPool.scheduleSync();
   return {
     warmPool,

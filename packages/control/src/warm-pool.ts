@@ -101,6 +101,8 @@ export class WarmPool {
    * recorded, which schedules the refill.
    */
   async claim(sandbox: Sandbox, spec: SandboxEnvironment): Promise<SandboxRef | undefined> {
+    // A sandbox made from a snapshot starts from its copy, never from a pooled empty workspace.
+    if (sandbox.spec.fromSnapshot !== undefined) return undefined;
     const ref = sandbox.spec.templateRef;
     const kind = ref.kind ?? TemplateKind.SandboxTemplate;
     const namespace =

@@ -1,5 +1,5 @@
 /**
- * Who may see, use and change which object. Sandboxes, Agents and Runs are owned (the server
+ * Who may see, use and change which object. Sandboxes, Agents, Runs, SandboxSnapshots and Volumes are owned (the server
  * records the creator in `paddock.dev/owner`); templates and policies are admin-written config.
  * - see: admins all; a user what it owns and the sandboxes shared with it;
  * - use (exec, files, terminal, ports, logs, a run inside it): whoever may see;
@@ -18,7 +18,13 @@ import {
 import { OWNER_ANNOTATION } from '../admission.ts';
 import { canSee, isAdmin, type Principal, requireAdmin } from '../auth/principal.ts';
 
-const OWNED_KINDS: ReadonlySet<Kind> = new Set<Kind>(['Sandbox', 'Agent', 'Run']);
+const OWNED_KINDS: ReadonlySet<Kind> = new Set<Kind>([
+  'Sandbox',
+  'Agent',
+  'Run',
+  'SandboxSnapshot',
+  'Volume',
+]);
 
 export function isOwnedKind(kind: Kind): boolean {
   return OWNED_KINDS.has(kind);

@@ -1,6 +1,7 @@
 /**
  * The objects a request names inside its body — a Run's sandbox and agent, the credentials of an
- * Agent (or of a Run's inline agent) and of a Sandbox's overrides — each checked with the
+ * Agent (or of a Run's inline agent) and of a Sandbox's overrides, a Sandbox's snapshot and
+ * volumes, a SandboxSnapshot's sandbox — each checked with the
  * caller's rights, and with the rights of the owner the object will act as.
  */
 import {
@@ -24,7 +25,11 @@ export type ReferenceDeps = {
 };
 
 /** One object named in a body, and the field that names it. */
-export type Reference = { kind: 'Agent' | 'Sandbox' | 'Credential'; name: string; field: string };
+export type Reference = {
+  kind: 'Agent' | 'Sandbox' | 'Credential' | 'SandboxSnapshot' | 'Volume';
+  name: string;
+  field: string;
+};
 
 function agentCredentials(agent: AgentSpec, at: string): Reference[] {
   return [
@@ -82,7 +87,31 @@ export function referencesOf(resource: AnyResource): Reference[] {
     case 'Agent':
       return agentCredentials(resource.spec, 'spec');
     case 'Sandbox':
-      return overrideCredentials(resource.spec.overrides);
+      return [
+        ...overrideCredentials(resource.spec.overrides),
+        ...(resource.spec.fromSnapshot
+          ? [
+              {
+                kind: 'SandboxSnapshot' as const,
+                name: resource.spec.fromSnapshot.name,
+                field: 'spec.fromSnapshot.name',
+              },
+            ]
+          : []),
+        ...(resource.spec.volumes ?? []).map((volume, i) => ({
+          kind: 'Volume' as const,
+          name: volume.name,
+          field: `spec.volumes[${i}].name`,
+        })),
+      ];
+    case 'SandboxSnapshot':
+      return [
+        {
+          kind: 'Sandbox' as const,
+          name: resource.spec.sandboxRef.name,
+          field: 'spec.sandboxRef.name',
+        },
+      ];
     default:
       return [];
   }
@@ -133,5 +162,10 @@ export async function requireUsableReferences(
     const found = await findObject(deps.store, reference.kind, { namespace, name: reference.name });
     if (found === undefined || !isVisible(principal, found)) throw missing(reference, what);
     if (!isUsableBy(ownerOf(resource), found)) throw notUsable(resource, reference, what, owner);
+    if (reference.kind === 'Volume' && found.metadata.deletionTimestamp) {
+      throw new PaddockError(ErrorCode.Conflict, `${reference.field}: ${what} is being deleted`, {
+        field: reference.field,
+      });
+    }
   }
 }
