@@ -94,6 +94,19 @@ describe('journeys through the web UI, in chromium', {
     });
   });
 
+  it('pauses the sandbox from its page and resumes it', async () => {
+    await withPage(async (page) => {
+      await page.goto(`${w.url}/sandboxes/made-in-ui`);
+      const header = page.locator('.page-header');
+      await page.getByRole('button', { name: 'Pause' }).click({ timeout: 60_000 });
+      await header.getByText('Paused', { exact: true }).waitFor({ timeout: 30_000 });
+      await screenshot(page, 'journey-sandbox-paused');
+      await page.getByRole('button', { name: 'Resume' }).click();
+      await header.getByText('Running', { exact: true }).waitFor({ timeout: 30_000 });
+      assert.equal((await w.api.sandboxes.get('made-in-ui')).status?.phase, 'Running');
+    });
+  });
+
   it('shows a user a sandbox shared with it, whose it is, and no stop or delete', async () => {
     const { key } = await w.api.apiKeys.create({ name: 'bob', owner: 'bob', role: 'user' });
     await w.api.sandboxes.create({

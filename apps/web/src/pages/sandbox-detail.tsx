@@ -85,7 +85,8 @@ export function SandboxDetailPage({ params }: { params: Record<string, string> }
                       <FilesPanel name={name} />
                     ) : (
                       <Empty title="Files are available while the sandbox runs">
-                        Start the sandbox to browse its workspace.
+                        {phase === SandboxPhase.Paused ? 'Resume' : 'Start'} the sandbox to browse
+                        its workspace.
                       </Empty>
                     );
                   case 'ports':

@@ -5,6 +5,7 @@ const TONE: Record<SandboxPhase, '' | 'ok' | 'warn' | 'bad'> = {
   Creating: 'warn',
   Running: 'ok',
   Stopped: '',
+  Paused: '',
   Deleting: 'warn',
   Error: 'bad',
 };

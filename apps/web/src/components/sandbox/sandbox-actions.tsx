@@ -10,10 +10,11 @@ const OWNER_ANNOTATION = 'paddock.dev/owner';
 /** Annotation the sandbox reconciler reads to move an errored sandbox back through admission. */
 const RETRY_REQUESTED_ANNOTATION = 'paddock.dev/retry-requested-at';
 
-type Action = 'stop' | 'start' | 'delete' | 'retry';
+type Action = 'stop' | 'start' | 'pause' | 'resume' | 'delete' | 'retry';
 
 /**
- * Stop, Start, Retry (for Error) and Delete (with an inline confirm) of one sandbox. A failed
+ * Pause or Resume, Stop or Start, Retry (for Error) and Delete (with an inline confirm) of one
+ * sandbox. A failed
  * action shows its code and message beside the buttons; `onDeleted` runs after a delete.
  */
 export function SandboxActions({
@@ -39,6 +40,10 @@ export function SandboxActions({
           return void (await client.sandboxes.stop(name));
         case 'start':
           return void (await client.sandboxes.start(name));
+        case 'pause':
+          return void (await client.sandboxes.pause(name));
+        case 'resume':
+          return void (await client.sandboxes.resume(name));
         case 'delete':
           return void (await client.sandboxes.delete(name));
         case 'retry': {
@@ -74,7 +79,10 @@ export function SandboxActions({
 
   const size = compact ? 'button small' : 'button';
   const busy = mutation.isPending;
-  const wantsRunning = (sandbox.spec.desiredState ?? 'Running') === 'Running';
+  const desired = sandbox.spec.desiredState ?? 'Running';
+  // Paused on purpose, or by its idle timeout (its desired state still Running).
+  const isPaused = desired === 'Paused' || phase === SandboxPhase.Paused;
+  const wantsRunning = desired === 'Running' && !isPaused;
   return (
     <div className="sandbox-actions">
       {phase === SandboxPhase.Error ? (
@@ -88,7 +96,28 @@ export function SandboxActions({
           Retry
         </button>
       ) : null}
-      {wantsRunning ? (
+      {isPaused ? (
+        <button
+          type="button"
+          className={size}
+          disabled={busy || isDeleting}
+          aria-label={compact ? `Resume ${name}` : undefined}
+          onClick={() => mutation.mutate('resume')}
+        >
+          Resume
+        </button>
+      ) : wantsRunning && phase === SandboxPhase.Running ? (
+        <button
+          type="button"
+          className={size}
+          disabled={busy || isDeleting}
+          aria-label={compact ? `Pause ${name}` : undefined}
+          onClick={() => mutation.mutate('pause')}
+        >
+          Pause
+        </button>
+      ) : null}
+      {wantsRunning || isPaused ? (
         <button
           type="button"
           className={size}
