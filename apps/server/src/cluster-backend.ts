@@ -1,13 +1,22 @@
 import { hostname } from 'node:os';
-import { ControllerManager, type SandboxController } from '@paddock/control';
-import type { EventLog, ResourceStore, SandboxRuntime } from '@paddock/core';
+import { ControllerManager, type RunController, type SandboxController } from '@paddock/control';
+import {
+  ErrorCode,
+  type EventLog,
+  isPaddockError,
+  type ResourceStore,
+  type SandboxRuntime,
+} from '@paddock/core';
 import {
   type KubeClient,
   KubeEventLog,
   KubeEventRecorder,
   KubeStore,
   PodRuntime,
+  readOrCreateSharedKey,
 } from '@paddock/kube';
+import { electRunController } from './elected-runs.ts';
+import { localServerKeys, SERVER_KEYS, type ServerKeys } from './server-keys.ts';
 
 /** What the engine reads sandboxes through: the controller's cache and its warm pools' counts. */
 export type SandboxesView = Pick<SandboxController, 'cache' | 'idle' | 'stop'> & {
@@ -62,4 +71,42 @@ export async function openClusterBackend(
       await store.close();
     },
   };
+}
+
+/**
+ * The server's keys as Secrets of `namespace` (`SERVER_KEYS`: made by the first replica, read by
+ * every other), so that all replicas sign and verify run tokens and E2B access tokens alike. An
+ * API server that serves no Secrets at all (the test API server of CRDs) leaves them files of
+ * `home`, as on one machine, which holds for one replica only; it is logged.
+ */
+export async function clusterServerKeys(
+  client: KubeClient,
+  namespace: string,
+  home: string,
+  log: (line: string) => void,
+): Promise<ServerKeys> {
+  try {
+    const [gateway, e2b] = await Promise.all([
+      readOrCreateSharedKey(client, namespace, SERVER_KEYS.gateway.secret),
+      readOrCreateSharedKey(client, namespace, SERVER_KEYS.e2b.secret),
+    ]);
+    return { gateway, e2b };
+  } catch (error) {
+    if (!isPaddockError(error, ErrorCode.RuntimeUnavailable)) throw error;
+    log(`${error.message}: the server's keys stay in ${home} (one replica only)`);
+    return localServerKeys(home);
+  }
+}
+
+/**
+ * How the server runs its run reconcilers on a cluster: only while it holds the Lease of the
+ * run reconcilers in `namespace` (`elected-runs.ts`), so several replicas start each harness once.
+ */
+export function clusterRunHost(
+  client: KubeClient,
+  namespace: string,
+  log: (line: string) => void,
+): (start: () => Promise<RunController>) => RunController {
+  const identity = `${hostname()}-${process.pid}`.slice(0, 128);
+  return (start) => electRunController({ client, namespace, identity, log }, start);
 }

@@ -6,16 +6,17 @@ import {
   type SpentToday,
   startSandboxController,
 } from '@paddock/control';
-import type {
-  ApiKeyStore,
-  AuditLog,
-  CredentialStore,
-  EventLog,
-  ResourceStore,
-  RunEventLog,
-  SandboxRuntime,
-  StorageReserve,
-  UsageCellReader,
+import {
+  type ApiKeyStore,
+  type AuditLog,
+  type CredentialStore,
+  type EventLog,
+  type ResourceStore,
+  type RunEventLog,
+  type SandboxRuntime,
+  type StorageReserve,
+  SYSTEM_NAMESPACE,
+  type UsageCellReader,
 } from '@paddock/core';
 import { type KubeClient, KubeCredentialStore } from '@paddock/kube';
 import { createLocalRuntime } from '@paddock/runtime-local';
@@ -41,7 +42,12 @@ import {
   openSqliteUsageLedger,
 } from '@paddock/store-sqlite';
 import { ensureBuiltinTemplates } from './builtin-templates.ts';
-import { openClusterBackend, type SandboxesView } from './cluster-backend.ts';
+import {
+  clusterRunHost,
+  clusterServerKeys,
+  openClusterBackend,
+  type SandboxesView,
+} from './cluster-backend.ts';
 import { runCredentialSource, withCredentialKeys } from './credential-use.ts';
 import {
   type GatewayListener,
@@ -52,6 +58,7 @@ import {
   startRunServices,
   type UpstreamSettings,
 } from './run-services.ts';
+import { localServerKeys, type ServerKeys } from './server-keys.ts';
 
 export type Engine = {
   store: ResourceStore;
@@ -74,6 +81,8 @@ export type Engine = {
   runTokens: RunTokenVerifier;
   /** The gateway's listener, where the server mounts the MCP endpoint runs reach. */
   gateway: GatewayListener;
+  /** The keys of run tokens and E2B access tokens: files of `home`, or a cluster's Secrets. */
+  keys: ServerKeys;
   /** What may still append to a run's transcript in this process (see `RunWriters`). */
   runWriters: RunWriters;
   /** Model spend today per user and namespace (the gateway's ledger), for run admission. */
@@ -107,15 +116,17 @@ export type EngineOptions = {
    * Run on this Kubernetes cluster (`paddock server --kubeconfig|--in-cluster`): resources in its
    * API, sandboxes as pods, timelines from its Events; `paddock controller` reconciles them.
    * Credentials are Secrets of `credentialsNamespace` (default `paddock-system`), read and
-   * written only when one is used; the server's other records (audit, API keys, transcripts,
-   * usage) stay in `home`, or go to `database`.
+   * written only when one is used; so are the server's keys, and the Lease of the run
+   * reconcilers; the server's other records (audit, API keys, transcripts, usage) stay in
+   * `home`, or go to `database`.
    */
   cluster?: { client: KubeClient; credentialsNamespace?: string };
   /**
    * A PostgreSQL URL: audit, API keys, run transcripts and usage (and, on one machine, resource
    * events) in that database, shared by every replica. On a cluster that leaves nothing in
    * `home` a second replica lacks (credentials are Secrets); on one machine, credentials and
-   * resources stay in `home`. Each replica still runs the run reconcilers (no leader election).
+   * resources stay in `home`. On a cluster, the replicas share the server's keys (Secrets) and
+   * elect the one that runs the run reconcilers (a Lease).
    */
   database?: string;
   /**
@@ -194,6 +205,12 @@ export async function startEngine(
   const created = await ensureBuiltinTemplates(store);
   if (created.length > 0) log(`created built-in templates: ${created.join(', ')}`);
   const controller = backend.sandboxes;
+  // On a cluster every replica reads the same keys, and one at a time runs the run reconcilers.
+  const serverNamespace = options.cluster?.credentialsNamespace ?? SYSTEM_NAMESPACE;
+  const keys =
+    options.cluster === undefined
+      ? localServerKeys(home)
+      : await clusterServerKeys(options.cluster.client, serverNamespace, home, log);
   const runServices = await startRunServices({
     home,
     store,
@@ -202,6 +219,10 @@ export async function startEngine(
     ledger,
     events,
     gateway,
+    gatewayKey: keys.gateway,
+    ...(options.cluster === undefined
+      ? {}
+      : { hostRuns: clusterRunHost(options.cluster.client, serverNamespace, log) }),
     upstreams: withCredentialKeys(options.upstreams ?? {}, credentials, credentialAudit),
     credentials: credentialSource,
     log,
@@ -222,6 +243,7 @@ export async function startEngine(
     runs: runServices.runs,
     runTokens: runServices.runTokens,
     gateway,
+    keys,
     runWriters: runServices.writers,
     spentToday: runServices.spentToday,
     usage,

@@ -44,7 +44,6 @@ import {
 } from '@paddock/gateway';
 import { HARNESS_LAYOUT, HARNESS_PATH, SANDBOX_HARNESS_PATHS } from '@paddock/kube';
 import type { HostService } from '@paddock/runtime-local';
-import { readOrCreateSecret } from './secret-file.ts';
 
 /** The name and port local sandboxes use for the gateway (through their egress proxy). */
 export const GATEWAY_HOST = 'gateway.paddock.internal';
@@ -182,6 +181,13 @@ export type RunServicesOptions = {
   prices?: PriceTable;
   /** The credentials agents declare (see `runCredentialSource`). */
   credentials?: CredentialSource;
+  /** The key run tokens are signed with: the same on every replica (`server-keys.ts`). */
+  gatewayKey: Uint8Array;
+  /**
+   * Runs the run controller `start` makes, and stops it (default: at once, for good). On a
+   * cluster: only while this replica leads the election of the run reconcilers.
+   */
+  hostRuns?: (start: () => Promise<RunController>) => RunController | Promise<RunController>;
   log: (line: string) => void;
 };
 
@@ -206,7 +212,7 @@ export type RunServices = {
 
 export async function startRunServices(options: RunServicesOptions): Promise<RunServices> {
   const { store, runLog, ledger, log } = options;
-  const tokens = createRunTokens(readOrCreateSecret(join(options.home, 'gateway.key')));
+  const tokens = createRunTokens(options.gatewayKey);
   const grants = runGrantRules(store, log);
   const upstreams: { anthropic?: UpstreamConfig; openai?: UpstreamConfig } = {
     ...(options.upstreams.anthropic ? { anthropic: options.upstreams.anthropic } : {}),
@@ -247,23 +253,25 @@ export async function startRunServices(options: RunServicesOptions): Promise<Run
     ]);
     return { userSpentTodayUsd: u.costUsd, namespaceSpentTodayUsd: n.costUsd };
   };
-  const runs = await startRunController({
-    store,
-    runtime: options.runtime,
-    runLog,
-    events: options.events,
-    harness: RUN_HARNESS,
-    gatewayFor: async (run) => ({
-      baseUrl: options.gateway.baseUrl,
-      token: tokens.issue(grantOf(run), RUN_TOKEN_TTL_MS),
-      ...((await toolsetOf(store, run)) === McpToolset.PaddockReadonly
-        ? { mcpUrl: options.gateway.mcpUrl }
-        : {}),
-    }),
-    spentToday,
-    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-    log,
-  });
+  const startRuns = () =>
+    startRunController({
+      store,
+      runtime: options.runtime,
+      runLog,
+      events: options.events,
+      harness: RUN_HARNESS,
+      gatewayFor: async (run) => ({
+        baseUrl: options.gateway.baseUrl,
+        token: tokens.issue(grantOf(run), RUN_TOKEN_TTL_MS),
+        ...((await toolsetOf(store, run)) === McpToolset.PaddockReadonly
+          ? { mcpUrl: options.gateway.mcpUrl }
+          : {}),
+      }),
+      spentToday,
+      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      log,
+    });
+  const runs = await (options.hostRuns ?? ((start) => start()))(startRuns);
   const writers: RunWriters = {
     isWriting: (uid) => {
       const pump = runs.pumpState(uid);

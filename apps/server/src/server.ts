@@ -12,7 +12,7 @@ import {
 } from '@paddock/control';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import type { ServerConfig } from './config.ts';
-import { openAccessTokens } from './e2b/e2b-sandboxes.ts';
+import { AccessTokens } from './e2b/e2b-sandboxes.ts';
 import { createE2bSurface, isE2bRequest } from './e2b/e2b-server.ts';
 import type { Engine } from './engine.ts';
 import { apiKeyHandlers } from './handlers/api-keys.ts';
@@ -256,7 +256,7 @@ export async function startServer(
   const webUi = createWebUi(config.webDir, oidcOrigins);
   const e2b = createE2bSurface({
     deps,
-    services: { tokens: openAccessTokens(config.home) },
+    services: { tokens: new AccessTokens(engine.keys.e2b) },
     admit: (ctx, authorization) => admit(pipeline, ctx, authorization),
     keyUses,
   });

@@ -10,6 +10,7 @@ export {
 export { crdFor, paddockCrds } from './crds/crds.ts';
 export { installCrds } from './crds/install.ts';
 export { KubeCredentialStore } from './credentials/kube-credential-store.ts';
+export { readOrCreateSharedKey } from './credentials/shared-key.ts';
 export { KubeEventLog } from './events/kube-event-log.ts';
 export { type KubeEvent, KubeEventRecorder } from './events/kube-event-recorder.ts';
 export { execInPod } from './exec/exec-in-pod.ts';
@@ -47,6 +48,7 @@ export {
   CONTROLLER_PERMISSIONS,
   PermissionSource,
   SERVER_PERMISSIONS,
+  SERVER_RUNS_LEASE,
 } from './install/rbac.ts';
 export { installManifest, manifestYaml, renderInstall } from './install/render.ts';
 export { InstallValues, resolveValues } from './install/values.ts';

@@ -13,6 +13,8 @@ import type { InstallValues } from './values.ts';
 
 /** The Lease `paddock controller` elects its leader on. */
 export const CONTROLLER_LEASE = 'paddock-controller';
+/** The Lease of the server replicas' election of the one that runs the run reconcilers. */
+export const SERVER_RUNS_LEASE = 'paddock-server-runs';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
 
@@ -127,7 +129,8 @@ export const CONTROLLER_PERMISSIONS: readonly Permission[] = [
 /**
  * The server's permissions: the API's reads and writes of every Paddock kind, the status of Runs
  * (its run reconcilers), timelines (it reads Events and records its own), what its pod runtime
- * does in sandboxes (exec, port-forward, logs), and the admins' read-only cluster views
+ * does in sandboxes (exec, port-forward, logs), its keys (Secrets), the election of its run
+ * reconcilers (a Lease), and the admins' read-only cluster views
  * (namespaces, pods, services, Events, pod logs). Checked against the calls the server makes
  * (`cluster-rbac.test.ts`, `cluster-views.test.ts` of the server).
  */
@@ -184,12 +187,29 @@ export const SERVER_PERMISSIONS: readonly Permission[] = [
     scope: 'cluster',
     source: PermissionSource.Controller,
   },
-  // Named credentials are Secrets in Paddock's own namespace.
+  // Named credentials and the server's keys are Secrets in Paddock's own namespace.
   {
     group: '',
     resource: 'secrets',
     verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
     scope: 'namespace',
+    source: PermissionSource.Controller,
+  },
+  // The replicas elect the one that runs the run reconcilers: the Lease is created once…
+  {
+    group: 'coordination.k8s.io',
+    resource: 'leases',
+    verbs: ['create'],
+    scope: 'namespace',
+    source: PermissionSource.Controller,
+  },
+  // …then read, renewed and watched by its name.
+  {
+    group: 'coordination.k8s.io',
+    resource: 'leases',
+    verbs: ['get', 'update', 'watch'],
+    scope: 'namespace',
+    resourceNames: [SERVER_RUNS_LEASE],
     source: PermissionSource.Controller,
   },
 ];
