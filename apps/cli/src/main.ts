@@ -31,6 +31,7 @@ import { sandboxPortCommands } from './commands/sandbox-port.ts';
 import { sandboxPowerCommands } from './commands/sandbox-power.ts';
 import { sandboxShellCommands } from './commands/sandbox-shell.ts';
 import { templateCommands } from './commands/template.ts';
+import { usageCommand } from './commands/usage.ts';
 import { asPaddockError, exitCodeFor, formatError, shouldColor } from './exit-codes.ts';
 
 const VERSION = '0.1.0';
@@ -54,6 +55,7 @@ const COMMANDS: readonly Command[] = [
   ...apikeyCommands,
   ...credentialsCommands,
   auditCommand,
+  usageCommand,
   ...loginCommands,
   ...contextCommands,
   doctorCommand,
@@ -90,6 +92,7 @@ Usage:
   paddock apikey create|list|revoke                manage API keys (the secret is shown once)
   paddock credentials create|list|delete|login     named secrets for runs (values are write-only)
   paddock audit [--actor A] [--action X] [--limit N]  who did what, newest first
+  paddock usage [--since T] [--group-by KEY]     model cost, tokens and runs by day, namespace, user, agent or model
   paddock login [--server URL] [--token-stdin]     check a server and key, save them as the current context
   paddock logout | context list|use|delete         forget a key; list and switch saved contexts
   paddock doctor [--home DIR]                      check this machine can run Paddock, with fixes
