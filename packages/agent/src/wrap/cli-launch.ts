@@ -33,6 +33,19 @@ export const CLAUDE_CODE_ENV: Record<string, string> = {
   IS_SANDBOX: '1',
 };
 
+/**
+ * Unattended OpenCode in a sandbox: nothing fetched from the internet (its model catalogue, default
+ * plugins, language servers, updates), which a sandbox's egress would refuse after a wait.
+ */
+export const OPENCODE_ENV: Record<string, string> = {
+  OPENCODE_DISABLE_AUTOUPDATE: '1',
+  OPENCODE_DISABLE_DEFAULT_PLUGINS: '1',
+  OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
+  OPENCODE_DISABLE_MODELS_FETCH: '1',
+  OPENCODE_DISABLE_SHARE: '1',
+  OPENCODE_PURE: '1',
+};
+
 /** The name Codex knows the gateway by (a `model_providers` entry given with `-c`). */
 const CODEX_PROVIDER = 'paddock';
 
@@ -158,7 +171,10 @@ export function cliLaunch(
             : ['--model', model.includes('/') ? model : `${provider}/${model}`]),
           ...args.extraArgs,
         ]),
-        env: { OPENCODE_CONFIG_CONTENT: JSON.stringify(openCodeConfig(args, env)) },
+        env: {
+          ...OPENCODE_ENV,
+          OPENCODE_CONFIG_CONTENT: JSON.stringify(openCodeConfig(args, env)),
+        },
         stdin: prompt ?? '',
       };
     }
