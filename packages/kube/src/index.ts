@@ -66,6 +66,7 @@ export {
 export { type ObjectOptionsInput, resolveObjectOptions } from './objects/options.ts';
 export { checkPodSecurity } from './objects/pod-security.ts';
 export { INSTANCE_RESOURCES, INSTANCE_SUBRESOURCES } from './runtime/api-paths.ts';
+export { followPodLog } from './runtime/pod-log.ts';
 export { PodRuntime } from './runtime/pod-runtime.ts';
 export { KubeStore } from './store/kube-store.ts';
 // Test support: CRDs standing in for Lease and Event on the test API server (never on a cluster).

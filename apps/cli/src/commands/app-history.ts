@@ -1,7 +1,6 @@
-// `paddock app diff|rollback|logs`, GitOps-native: a rollback is one commit of the GitOps
-// repository that Argo CD then syncs; a diff compares the repository's HEAD with the revision
-// Argo CD last synced (or, without a cluster, the work tree with the last commit); logs are read
-// from the app's pods through the Kubernetes API.
+// `paddock app diff|rollback`, GitOps-native: a rollback is one commit of the GitOps repository
+// that Argo CD then syncs; a diff compares the repository's HEAD with the revision Argo CD last
+// synced (or, without a cluster, the work tree with the last commit). `app logs`: app-logs.ts.
 import { ErrorCode, isPaddockError, PaddockError } from '@paddock/core';
 import {
   ARGOCD_NAMESPACE,
@@ -9,7 +8,6 @@ import {
   type Session,
   syncApplications,
 } from '@paddock/gitops';
-import type { KubeClient } from '@paddock/kube';
 import { usageError } from '../cli-options.ts';
 import type { Command, CommandContext } from '../command.ts';
 import {
@@ -22,11 +20,7 @@ import {
 import { repoOf } from './cluster-repo.ts';
 import { clusterEnv, targetCluster, timeoutMsOf } from './cluster-support.ts';
 
-const INSTANCE_LABEL = 'app.kubernetes.io/instance';
-/** The most of one container's log printed (the API server's own `limitBytes`). */
-const MAX_LOG_BYTES = 10 * 1024 * 1024;
-
-function oneName({ args }: CommandContext, usage: string): string {
+export function oneName({ args }: CommandContext, usage: string): string {
   if (args.length !== 1) throw usageError([{ path: 'NAME', message: `usage: ${usage}` }]);
   return args[0] ?? '';
 }
@@ -199,109 +193,4 @@ Example:
   },
 };
 
-type Pod = {
-  metadata: { name: string };
-  spec?: { containers?: Array<{ name: string }> };
-  status?: { phase?: string };
-};
-
-async function podsOf(kube: KubeClient, namespace: string, app: ResolvedApp) {
-  // Helm's instance label is the release name (the app's name in the ApplicationSets); Argo CD's
-  // label tracking, where it is on, writes the Application's name there instead.
-  for (const value of [app.name, app.application]) {
-    const selector = `${INSTANCE_LABEL}=${value}`;
-    const list = await kube.request<{ items?: Pod[] }>(
-      'GET',
-      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
-      { query: { labelSelector: selector } },
-    );
-    const pods = (list.items ?? []).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
-    if (pods.length > 0) return pods;
-  }
-  return [];
-}
-
-function tailOf({ invocation }: CommandContext): number | undefined {
-  const text = invocation.flags.tail;
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text)) {
-    throw usageError([{ path: '--tail', message: 'must be a number of lines (0 or more)' }]);
-  }
-  return Number(text);
-}
-
-const logsCommand: Command = {
-  path: ['app', 'logs'],
-  flags: ['home', 'cluster-name', 'tail', 'container'],
-  help: `Usage: paddock app logs NAME [--tail N] [--container C] [--cluster-name CLUSTER]
-
-Prints the logs of an app's pods (a custom app or a catalog entry), each line prefixed with
-[pod/container]: the pods in the app's namespace labelled app.kubernetes.io/instance=NAME (the
-Helm release; else =the Application's name, as Argo CD's label tracking writes it), every
-container unless --container, the last N lines of each with --tail. Read through the Kubernetes
-API of the running cluster.
-
-Example:
-  paddock app logs litellm --tail 100
-  paddock app logs my-api -c api
-`,
-  async run(context) {
-    const name = oneName(context, 'paddock app logs NAME [--tail N] [--container C]');
-    const tail = tailOf(context);
-    const container = context.invocation.flags.container;
-    const session = targetCluster(context);
-    const app = await resolveApp(repoOf(context, session), name);
-    const namespace = app.namespace;
-    if (namespace === undefined) {
-      throw new PaddockError(
-        ErrorCode.NotFound,
-        `app ${name} is not in the repository's HEAD (removed): it has no pods`,
-        { hint: `paddock app rollback ${name} brings it back` },
-      );
-    }
-    return withRunningCluster(session, 'paddock app logs', async (kube) => {
-      const pods = await podsOf(kube, namespace, app);
-      if (pods.length === 0) {
-        throw new PaddockError(
-          ErrorCode.NotFound,
-          `no pods of ${name} in namespace ${namespace} (labelled ${INSTANCE_LABEL}=${app.name} or =${app.application})`,
-          { hint: `paddock app status ${app.application} shows whether Argo CD has synced it` },
-        );
-      }
-      const targets = pods.flatMap((pod) =>
-        (pod.spec?.containers ?? [])
-          .map((c) => c.name)
-          .filter((c) => container === undefined || c === container)
-          .map((c) => ({ pod: pod.metadata.name, container: c })),
-      );
-      if (targets.length === 0) {
-        const all = [
-          ...new Set(pods.flatMap((p) => (p.spec?.containers ?? []).map((c) => c.name))),
-        ];
-        throw usageError([
-          {
-            path: '--container',
-            message: `${container}: no pod of ${name} has it (containers: ${all.join(', ')})`,
-          },
-        ]);
-      }
-      for (const target of targets) {
-        const text = await kube.request<string>(
-          'GET',
-          `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(target.pod)}/log`,
-          {
-            query: { container: target.container, tailLines: tail, limitBytes: MAX_LOG_BYTES },
-            responseType: 'text',
-          },
-        );
-        const prefix = `[${target.pod}/${target.container}] `;
-        const lines = text.split('\n');
-        if (lines.at(-1) === '') lines.pop();
-        context.io.stdout(lines.map((line) => `${prefix}${line}\n`).join(''));
-      }
-      return 0;
-    });
-  },
-};
-
-export const appHistoryCommands: readonly Command[] = [diffCommand, logsCommand, rollbackCommand];
+export const appHistoryCommands: readonly Command[] = [diffCommand, rollbackCommand];

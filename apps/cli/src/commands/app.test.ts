@@ -20,7 +20,7 @@ import {
 import { type CoreApiStandIn, installCrds, KubeClient, startCoreApiStandIn } from '@paddock/kube';
 import { kubeSkipReason, startKubeTestServer } from '@paddock/testkit';
 import { parse } from 'yaml';
-import { runCli } from '../test-cli.ts';
+import { runCli, spawnCli } from '../test-cli.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const home = mkdtempSync(join(tmpdir(), 'cli-app-'));
@@ -305,6 +305,50 @@ describe('paddock app logs and diff against the core API stand-in', () => {
     );
     assert.equal(tail.code, 0, tail.stderr);
     assert.equal(tail.stdout, '[my-api-7d9f-a/api] a3\n[my-api-7d9f-b/api] b2\n');
+  });
+
+  it('--follow streams new lines of every container as they come; Ctrl-C ends it, streams closed', async () => {
+    const run = spawnCli(
+      ['app', 'logs', 'my-api', '--follow', '--tail', '1', '-c', 'api', '--cluster-name', 'core'],
+      env,
+    );
+    try {
+      await run.waitFor(/\[my-api-7d9f-b\/api\] b2\n/);
+      await run.waitFor(/\[my-api-7d9f-a\/api\] a3\n/);
+      assert.equal(core.openFollows(), 2, 'one follow=true stream per container');
+      core.appendLog('apis', 'my-api-7d9f-b', 'api', 'b3\nb4 part');
+      core.appendLog('apis', 'my-api-7d9f-a', 'api', 'a4\n');
+      core.appendLog('apis', 'my-api-7d9f-b', 'api', 'ial\n');
+      await run.waitFor(/\[my-api-7d9f-b\/api\] b4 partial\n/);
+      await run.waitFor(/\[my-api-7d9f-a\/api\] a4\n/);
+      run.child.kill('SIGINT');
+      // The CLI exits on its own only once it closed both streams (an open socket keeps it alive).
+      const result = await run.done;
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(
+        result.stdout
+          .split('\n')
+          .filter((l) => l !== '')
+          .sort(),
+        [
+          '[my-api-7d9f-a/api] a3',
+          '[my-api-7d9f-a/api] a4',
+          '[my-api-7d9f-b/api] b2',
+          '[my-api-7d9f-b/api] b3',
+          '[my-api-7d9f-b/api] b4 partial',
+        ],
+      );
+      assert.ok(
+        core.requests.some((r) => /\/pods\/my-api-7d9f-a\/log\?.*follow=true/.test(r)),
+        core.requests.join('\n'),
+      );
+      for (let i = 0; core.openFollows() > 0 && i < 100; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.equal(core.openFollows(), 0, 'the stand-in saw both streams closed');
+    } finally {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    }
   });
 
   it('says what is wrong: no such container, no pods, a bad --tail, a stopped cluster', async () => {

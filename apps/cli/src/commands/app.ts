@@ -13,6 +13,7 @@ import { usageError } from '../cli-options.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { formatList } from '../output.ts';
 import { appHistoryCommands } from './app-history.ts';
+import { logsCommand } from './app-logs.ts';
 import { catalogOfRepo, commitLine } from './app-support.ts';
 import { repoOf, setsOf, valuesFileOf } from './cluster-repo.ts';
 import { clusterEnv, targetCluster, timeoutMsOf } from './cluster-support.ts';
@@ -310,4 +311,5 @@ export const appCommands: readonly Command[] = [
   addCommand,
   removeCommand,
   ...appHistoryCommands,
+  logsCommand,
 ];

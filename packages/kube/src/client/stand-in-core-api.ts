@@ -4,8 +4,10 @@
 // kubeconfig and a bearer token. Objects are added as the API server would hold them, each
 // validated first against the official schema (kubernetes-models), so fixtures cannot drift
 // from the wire format. Lists take a label selector, `limit` and `continue`; a pod's log takes
-// `container` (required when the pod has several, as on a real server), `tailLines` and
-// `limitBytes`, and answers `text/plain`. Errors are Kubernetes `Status` objects.
+// `container` (required when the pod has several, as on a real server), `tailLines`,
+// `limitBytes` and `follow=true` (the response stays open and carries what `appendLog` adds
+// until the client goes or the stand-in closes), and answers `text/plain`. Errors are
+// Kubernetes `Status` objects.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type StandInApi, startStandInApi } from './stand-in-api.ts';
 import { StandInObjects, type StoredObject } from './stand-in-objects.ts';
@@ -18,6 +20,10 @@ export type CoreApiStandIn = {
   add(...objects: CoreApiObject[]): Promise<void>;
   /** The log of a pod's container, as the kubelet would keep it. */
   setLog(namespace: string, pod: string, container: string, text: string): void;
+  /** Adds to a container's log, and sends it to every `follow=true` reader of that log. */
+  appendLog(namespace: string, pod: string, container: string, text: string): void;
+  /** How many `follow=true` responses are open now (a client that went closes its own). */
+  openFollows(): number;
   /** `METHOD path?query` of every request, in order. */
   requests: string[];
   close(): Promise<void>;
@@ -71,6 +77,7 @@ export async function startCoreApiStandIn(): Promise<CoreApiStandIn> {
     },
   );
   const logs = new Map<string, string>();
+  const followers = new Set<{ key: string; response: ServerResponse }>();
   const requests: string[] = [];
 
   const serveLog = (request: IncomingMessage, response: ServerResponse, match: string[]) => {
@@ -111,7 +118,15 @@ export async function startCoreApiStandIn(): Promise<CoreApiStandIn> {
     const limit = url.searchParams.get('limitBytes');
     if (limit !== null) text = Buffer.from(text).subarray(0, Number(limit)).toString('utf8');
     response.writeHead(200, { 'Content-Type': 'text/plain' });
-    response.end(text);
+    if (url.searchParams.get('follow') !== 'true') {
+      response.end(text);
+      return;
+    }
+    response.write(text);
+    const key = `${namespace}/${name}/${container}`;
+    const follower = { key, response };
+    followers.add(follower);
+    response.once('close', () => followers.delete(follower));
   };
 
   api.fallback = (request, response) => {
@@ -161,6 +176,15 @@ export async function startCoreApiStandIn(): Promise<CoreApiStandIn> {
       }
     },
     setLog: (namespace, pod, container, text) => logs.set(`${namespace}/${pod}/${container}`, text),
-    close: () => api.close(),
+    appendLog: (namespace, pod, container, text) => {
+      const key = `${namespace}/${pod}/${container}`;
+      logs.set(key, (logs.get(key) ?? '') + text);
+      for (const follower of followers) if (follower.key === key) follower.response.write(text);
+    },
+    openFollows: () => followers.size,
+    close: () => {
+      for (const follower of followers) follower.response.end();
+      return api.close();
+    },
   };
 }
