@@ -3,17 +3,20 @@
 // Anthropic-compatible model behind the gateway. Claude Code writes a file with its Write tool,
 // runs a command with its Bash tool and finishes; the mapped transcript, the workspace and what
 // the upstream saw are checked.
+// An interactive run takes a user message mid-run through the run's message API: it reaches
+// Claude Code (stream-json on its stdin) and the model sees it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseTranscriptLine } from '@paddock/core';
 import {
   bwrapSkipReason,
+  eventually,
   type RecordedRequest,
   type ScriptedLlm,
   type ScriptedTurn,
   startScriptedLlm,
 } from '@paddock/testkit';
-import { finishedRun, type StoredEvent } from './run-test-support.ts';
+import { finishedRun, runTranscript, type StoredEvent } from './run-test-support.ts';
 import { API, startTestServer, type TestServer } from './test-server.ts';
 
 const PROVIDER_KEY = 'sk-ant-real-provider-key-that-must-stay-on-the-host';
@@ -44,9 +47,30 @@ function isAgentTurn(request: RecordedRequest): boolean {
   return request.model === MODEL && tools.length > 0;
 }
 
-/** The scripted model: write a file, run a command, then finish on what the command printed. */
+/** What the user wrote last (Claude Code wraps its own `<system-reminder>` blocks around it). */
+function lastUserText(request: RecordedRequest): string {
+  const texts = messagesOf(request)
+    .filter((message) => message.role === 'user')
+    .flatMap((message) =>
+      typeof message.content === 'string'
+        ? [message.content]
+        : message.content.map((block) => block.text ?? ''),
+    )
+    .filter((text) => text !== '' && !text.startsWith('<'));
+  return texts.at(-1) ?? '';
+}
+
+const CHAT = 'let us chat';
+
+/**
+ * The scripted model: write a file, run a command, then finish on what the command printed; in a
+ * chat (the interactive run), echo what the user wrote last.
+ */
 function play(request: RecordedRequest): ScriptedTurn {
   if (!isAgentTurn(request)) return { text: 'ok' };
+  if (JSON.stringify(messagesOf(request)).includes(CHAT)) {
+    return { text: `echo: ${lastUserText(request)}` };
+  }
   const results = toolResults(request);
   switch (results.length) {
     case 0:
@@ -181,5 +205,63 @@ describe('runs with the claude-code harness', { skip: bwrapSkipReason(), timeout
     assert.equal(llmCalls.length, llm.requests.length, 'the gateway recorded each call');
     assert.ok(run.status.usage.inputTokens > 0);
     assert.equal(run.status.usage.toolCalls, 2);
+  });
+
+  it('passes a user message to an interactive run mid-run; the model sees it', async () => {
+    const base = '/api/v1/namespaces/default/runs';
+    const created = await server.call(base, {
+      method: 'POST',
+      body: JSON.stringify({
+        apiVersion: API,
+        kind: 'Run',
+        metadata: { name: 'claude-chat' },
+        spec: {
+          agent: { harness: { kind: 'claude-code' }, model: MODEL, tools: ['Bash'] },
+          prompt: CHAT,
+          mode: 'interactive',
+        },
+      }),
+    });
+    assert.equal(created.status, 201, await created.clone().text());
+    const answered = (text: string) =>
+      eventually(
+        async () => {
+          const events = await runTranscript(server, 'claude-chat');
+          assert.ok(
+            events.some((e) => e.type === 'message.assistant' && e.text === text),
+            `no "${text}" yet: ${JSON.stringify(events.map((e) => [e.type, e.text ?? e.message]))}`,
+          );
+          return true;
+        },
+        { timeoutMs: 90_000, what: `the answer "${text}"` },
+      );
+    await answered(`echo: ${CHAT}`);
+    const before = llm.requests.length;
+
+    const sent = await server.call(`${base}/claude-chat/messages`, {
+      method: 'POST',
+      body: JSON.stringify({ text: 'and a second thing' }),
+    });
+    assert.equal(sent.status, 202, await sent.clone().text());
+    await answered('echo: and a second thing');
+    const ended = await server.call(`${base}/claude-chat/end`, { method: 'POST' });
+    assert.equal(ended.status, 202, await ended.clone().text());
+
+    const run = await finishedRun(server, 'claude-chat', 'default', 90_000);
+    const events = await runTranscript(server, 'claude-chat');
+    assert.equal(run.status.phase, 'Succeeded', run.status.message);
+    assert.equal(run.status.result.text, 'echo: and a second thing');
+    const started = events.find((e) => e.type === 'run.started');
+    assert.equal(started?.mode, 'interactive');
+    assert.deepEqual(
+      events.filter((e) => e.type === 'message.user').map((e) => e.text),
+      [CHAT, 'and a second thing'],
+    );
+    // The model got the message after its first answer, in the same conversation.
+    const later = llm.requests.slice(before).filter(isAgentTurn);
+    assert.ok(later.length > 0);
+    const seen = JSON.stringify(later[0]?.body);
+    assert.match(seen, new RegExp(`echo: ${CHAT}`));
+    assert.match(seen, /and a second thing/);
   });
 });
