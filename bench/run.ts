@@ -12,8 +12,10 @@
 // - kube: the control plane on a Kubernetes API server beside SQLite (reconcile throughput, watch
 //   latency, warm claims) and the leader takeover time (bench/kube.ts); skipped without a server;
 // - e2b: create → first output of a command through the official `e2b` SDK vs the same journey
-//   through @paddock/client (bench/e2b.ts).
-// PADDOCK_BENCH_ONLY=engine|api|harness|gateway|push|memory|kube|e2b runs one part. Prints tables
+//   through @paddock/client (bench/e2b.ts);
+// - pause: pause and resume of a local sandbox by the memory it holds vs the bare freezer
+//   (bench/pause.ts).
+// PADDOCK_BENCH_ONLY=engine|api|harness|gateway|push|memory|kube|e2b|pause runs one part. Prints tables
 // and ratios and merges the results into bench/results/latest.json (engine results at the top
 // level, the others under `api`, `harness`, `gateway`, `push`, `memory`, `kube` and `e2b`).
 // Exits non-zero when the API, memory, kube or e2b case lost or failed any request.
@@ -26,9 +28,20 @@ import { runEngineBench } from './engine.ts';
 import { runGatewayBench } from './gateway.ts';
 import { runHarnessBench } from './harness.ts';
 import { runKubeBench } from './kube.ts';
+import { runPauseBench } from './pause.ts';
 import { runPushBench } from './push.ts';
 
-const PARTS = ['engine', 'api', 'harness', 'gateway', 'push', 'memory', 'kube', 'e2b'] as const;
+const PARTS = [
+  'engine',
+  'api',
+  'harness',
+  'gateway',
+  'push',
+  'memory',
+  'kube',
+  'e2b',
+  'pause',
+] as const;
 const only = process.env.PADDOCK_BENCH_ONLY;
 if (only !== undefined && only !== '' && !PARTS.some((p) => p === only)) {
   console.error(`PADDOCK_BENCH_ONLY must be one of ${PARTS.join(', ')}, not "${only}"`);
@@ -56,6 +69,7 @@ if (runs('engine')) {
     ...(results.memory ? { memory: results.memory } : {}),
     ...(results.kube ? { kube: results.kube } : {}),
     ...(results.e2b ? { e2b: results.e2b } : {}),
+    ...(results.pause ? { pause: results.pause } : {}),
   };
 }
 if (runs('api')) {
@@ -86,6 +100,9 @@ if (runs('e2b')) {
   const e2b = await runE2bBench();
   results.e2b = e2b;
   failed += e2b.failures.length;
+}
+if (runs('pause')) {
+  results.pause = await runPauseBench();
 }
 
 mkdirSync(out, { recursive: true });
