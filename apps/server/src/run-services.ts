@@ -38,6 +38,7 @@ import {
 import {
   createGateway,
   createRunTokens,
+  type Gateway,
   RUN_TOKEN_PREFIX,
   startOfUtcDay,
   type UpstreamConfig,
@@ -269,6 +270,7 @@ export async function startRunServices(options: RunServicesOptions): Promise<Run
       }),
       spentToday,
       ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      othersWritten: (uid, signal) => callsRecorded(gateway, uid, signal),
       log,
     });
   const runs = await (options.hostRuns ?? ((start) => start()))(startRuns);
@@ -307,4 +309,19 @@ export async function startRunServices(options: RunServicesOptions): Promise<Run
       await closed;
     },
   };
+}
+
+/** Resolves once the gateway has recorded every call of run `uid` it serves, or `signal` aborts. */
+function callsRecorded(gateway: Gateway, uid: string, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const check = () => {
+      if (!signal.aborted && gateway.callsInFlight(uid) > 0) return;
+      off();
+      signal.removeEventListener('abort', check);
+      resolve();
+    };
+    const off = gateway.subscribe(check);
+    signal.addEventListener('abort', check);
+    check();
+  });
 }

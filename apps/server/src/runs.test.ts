@@ -312,14 +312,18 @@ describe('runs', { skip: bwrapSkipReason(), timeout: 180_000 }, () => {
       ids,
       events.map((e) => e.seq),
     );
+    // The call is written before run.finished, which is the last event.
     const types = events.map((e) => e.type);
-    assert.ok(types.includes('run.finished'), types.join(', '));
+    assert.equal(types.at(-1), 'run.finished', types.join(', '));
     assert.ok(types.includes('llm.call'), types.join(', '));
     assert.equal((await finished('live')).status.phase, 'Cancelled');
   });
 
   it('streams the transcript over SSE and resumes after Last-Event-ID without repeats', async () => {
     const events = await transcript('add');
+    const types = events.map((e) => e.type);
+    assert.equal(types.at(-1), 'run.finished', types.join(', '));
+    assert.ok(types.includes('llm.call'), types.join(', '));
     const middle = events[Math.floor(events.length / 2)]?.seq ?? 1;
     const res = await server.call('/api/v1/namespaces/default/runs/add/events?watch=true', {
       headers: { 'last-event-id': String(middle) },

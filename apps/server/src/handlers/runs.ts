@@ -89,8 +89,10 @@ export const runHandlers: RouteHandler[] = [
       });
       return json({ items, phase: phaseOf(run) });
     }
-    const header = Number(call.req.headers['last-event-id'] ?? Number.NaN);
-    const after = Number.isSafeInteger(header) && header >= 0 ? header : (query.afterSeq ?? 0);
+    // An id the stream sent is a decimal seq; anything else (`1e3`, `0x10`, …) resumes nothing.
+    const raw = call.req.headers['last-event-id'];
+    const header = typeof raw === 'string' ? raw.trim() : '';
+    const after = /^\d{1,15}$/.test(header) ? Number(header) : (query.afterSeq ?? 0);
     const sse = startSse(call.res, call.ctx.requestId, call.deps.shutdown);
     const abort = new AbortController();
     void sse.closed.then(() => abort.abort());

@@ -4,7 +4,7 @@ import type { Informer } from '../kit/informer.ts';
 import { ControllerManager } from '../kit/manager.ts';
 import { queueKey } from '../kit/queue-key.ts';
 import type { GatewayAccess, HarnessPaths } from './harness-plan.ts';
-import { type PumpState, RunPumps } from './run-pump.ts';
+import { type PumpState, RunPumps, type RunPumpsOptions } from './run-pump.ts';
 import { type RunReconcileDeps, reconcileRun } from './run-reconciler.ts';
 
 export type RunControllerOptions = {
@@ -16,6 +16,8 @@ export type RunControllerOptions = {
   gatewayFor: RunReconcileDeps['gatewayFor'];
   spentToday?: RunReconcileDeps['spentToday'];
   credentials?: RunReconcileDeps['credentials'];
+  /** See `RunPumpsOptions.othersWritten`: the gateway's calls of a run, all recorded. */
+  othersWritten?: RunPumpsOptions['othersWritten'];
   now?: () => Date;
   /** Every run is looked at again this often, whatever changed (default 30 s). */
   resyncMs?: number;
@@ -58,6 +60,7 @@ export async function startRunController(options: RunControllerOptions): Promise
     log: options.runLog,
     now,
     wake: (key) => controller.enqueue(key),
+    ...(options.othersWritten === undefined ? {} : { othersWritten: options.othersWritten }),
     logLine: log,
   });
   const deps: RunReconcileDeps = {

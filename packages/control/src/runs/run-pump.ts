@@ -41,8 +41,17 @@ export type RunPumpsOptions = {
   now: () => Date;
   /** Called when something the reconciler acts on changed (usage, outcome, exit). */
   wake: (runKey: string) => void;
+  /**
+   * Resolves once nothing else in this process is about to append to the run's transcript (the
+   * gateway has recorded every model call of the run it serves), or when `signal` aborts. The
+   * harness's `run.finished` is stored only after it, so the last `llm.call` comes before it.
+   */
+  othersWritten?: (runUid: string, signal: AbortSignal) => Promise<void>;
   logLine?: (line: string) => void;
 };
+
+/** The longest `run.finished` waits for other writers (a call the gateway never finishes). */
+const OTHERS_WRITTEN_TIMEOUT_MS = 30_000;
 
 /** Most bytes of one transcript line; a longer line is cut and stored as a warning. */
 const MAX_LINE_BYTES = 4 * 1024 * 1024;
@@ -169,6 +178,9 @@ export class RunPumps {
           consumed = pending.length;
         }
         if (events.length === 0) continue;
+        if (events.some((event) => event.type === TranscriptEventType.RunFinished)) {
+          await this.#othersWritten(runKey, runUid, pump.abort.signal);
+        }
         offset += consumed;
         pending = pending.subarray(consumed);
         const stored = await log.append(runUid, events, { sourceOffset: offset });
@@ -182,6 +194,19 @@ export class RunPumps {
     if (pump.abort.signal.aborted) return;
     pump.state.exit = await handle.exit;
     this.#changed(runKey);
+  }
+
+  /** Waits for the run's other writers (bounded, so a stuck one cannot hold the outcome back). */
+  async #othersWritten(runKey: string, runUid: string, signal: AbortSignal): Promise<void> {
+    const wait = this.#options.othersWritten;
+    if (wait === undefined) return;
+    const timeout = AbortSignal.timeout(OTHERS_WRITTEN_TIMEOUT_MS);
+    await wait(runUid, AbortSignal.any([signal, timeout]));
+    if (timeout.aborted && !signal.aborted) {
+      this.#options.logLine?.(
+        `run ${runKey}: a model call was still in flight ${OTHERS_WRITTEN_TIMEOUT_MS} ms after run.finished`,
+      );
+    }
   }
 
   /** A line that is not a transcript event is kept as a warning, never dropped. */
