@@ -251,6 +251,7 @@ describe('runs with the claude-code harness', { skip: bwrapSkipReason(), timeout
     const events = await runTranscript(server, 'claude-chat');
     assert.equal(run.status.phase, 'Succeeded', run.status.message);
     assert.equal(run.status.result.text, 'echo: and a second thing');
+    assert.equal(run.status.usage.turns, 2, 'one turn per answer, summed');
     const started = events.find((e) => e.type === 'run.started');
     assert.equal(started?.mode, 'interactive');
     assert.deepEqual(

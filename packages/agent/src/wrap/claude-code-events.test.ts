@@ -123,6 +123,21 @@ describe('ClaudeCodeEvents', () => {
     assert.deepEqual(events, [{ type: 'message.delta', text: 'Hel' }]);
   });
 
+  it('sums the results of an interactive run, one per answer; the last one ends the run', () => {
+    const mapper = new ClaudeCodeEvents();
+    mapAll(mapper, [
+      '{"type":"result","subtype":"success","is_error":false,"num_turns":1,"result":"one","total_cost_usd":0.1,"usage":{"input_tokens":100,"output_tokens":10}}',
+      '{"type":"result","subtype":"success","is_error":false,"num_turns":2,"result":"two","total_cost_usd":0.3,"usage":{"input_tokens":200,"output_tokens":20}}',
+    ]);
+    const usage = { inputTokens: 300, outputTokens: 30, costUsd: 0.3, turns: 3, toolCalls: 0 };
+    assert.deepEqual(mapper.usage, usage);
+    assert.deepEqual(mapper.finish({ code: 0, signal: null }), {
+      outcome: 'succeeded',
+      result: 'two',
+      usage,
+    });
+  });
+
   it('maps how a run ends: max turns, spending limit, errors, the gateway budget, no result', () => {
     const end = (line: string, code = 1) => {
       const mapper = new ClaudeCodeEvents();

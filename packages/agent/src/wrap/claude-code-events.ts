@@ -9,7 +9,7 @@
  * | `user` tool_result blocks | `tool.result` (then `usage` with running totals) |
  * | `user` text | `message.user` |
  * | `stream_event` text deltas (`--include-partial-messages`) | `message.delta`; other stream events are dropped |
- * | `result` | `usage`, and the run's end: `success` → succeeded, `error_max_turns` → budget_exceeded (maxTurns), `error_max_budget_usd` → budget_exceeded (maxUsd), anything else → failed |
+ * | `result` | `usage` (an interactive run's results, one per answer, are summed), and the run's end (the last result's): `success` → succeeded, `error_max_turns` → budget_exceeded (maxTurns), `error_max_budget_usd` → budget_exceeded (maxUsd), anything else → failed |
  * | anything else | `log` with `raw` |
  */
 import {
@@ -52,16 +52,22 @@ export class ClaudeCodeEvents implements EventMapper {
   readonly #responses = new Map<string, ApiUsage>();
   #toolCalls = 0;
   #result: ResultLine | undefined;
+  /**
+   * The token and turn counts of the results before the last: an interactive run has one result
+   * per answer, each counting that answer alone (its `total_cost_usd` is the session's).
+   */
+  #earlier = { inputTokens: 0, outputTokens: 0, turns: 0 };
   #lastReported = '';
 
   get usage(): RunUsage {
     const result = this.#result;
     if (result?.usage) {
+      const earlier = this.#earlier;
       return {
-        inputTokens: inputTokensOf(result.usage),
-        outputTokens: count(result.usage.output_tokens),
+        inputTokens: earlier.inputTokens + inputTokensOf(result.usage),
+        outputTokens: earlier.outputTokens + count(result.usage.output_tokens),
         costUsd: amount(result.total_cost_usd),
-        turns: count(result.num_turns) || this.#responses.size,
+        turns: earlier.turns + (count(result.num_turns) || this.#responses.size),
         toolCalls: this.#toolCalls,
       };
     }
@@ -88,6 +94,10 @@ export class ClaudeCodeEvents implements EventMapper {
       case 'user':
         return this.#user(line);
       case 'result':
+        if (this.#result?.usage) {
+          const { inputTokens, outputTokens, turns } = this.usage;
+          this.#earlier = { inputTokens, outputTokens, turns };
+        }
         this.#result = line;
         return [this.#usageEvent()].filter((event) => event !== undefined);
       case 'stream_event': {
