@@ -51,6 +51,7 @@ const SettingsPage = lazy(() =>
 const TemplateDetailPage = lazy(() =>
   import('./pages/template-detail.tsx').then((m) => ({ default: m.TemplateDetailPage })),
 );
+const UsagePage = lazy(() => import('./pages/usage.tsx').then((m) => ({ default: m.UsagePage })));
 const TemplatesPage = lazy(() =>
   import('./pages/templates.tsx').then((m) => ({ default: m.TemplatesPage })),
 );
@@ -70,6 +71,7 @@ const ROUTES: ReadonlyArray<{ pattern: string; page: ComponentType<{ params: Par
   { pattern: '/runs', page: RunsPage },
   { pattern: '/runs/:name', page: RunDetailPage },
   { pattern: '/governance', page: GovernancePage },
+  { pattern: '/usage', page: UsagePage },
   { pattern: '/audit', page: AuditPage },
   { pattern: '/settings', page: SettingsPage },
 ];

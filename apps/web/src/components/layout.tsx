@@ -11,6 +11,7 @@ export const NAV: ReadonlyArray<{ path: string; label: string }> = [
   { path: '/agents', label: 'Agents' },
   { path: '/runs', label: 'Runs' },
   { path: '/governance', label: 'Governance' },
+  { path: '/usage', label: 'Usage' },
   { path: '/audit', label: 'Audit' },
   { path: '/settings', label: 'Settings' },
 ];
