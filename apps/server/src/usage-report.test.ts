@@ -42,6 +42,7 @@ describe('usage report', { skip: bwrapSkipReason(), timeout: 180_000 }, () => {
   let llm: ScriptedLlm;
   let server: TestServer;
   let turn = 0;
+  const startedMs = Date.now();
 
   before(async () => {
     llm = await startScriptedLlm({
@@ -133,6 +134,10 @@ describe('usage report', { skip: bwrapSkipReason(), timeout: 180_000 }, () => {
     const r = await report(window(7));
     assert.deepEqual(pick(r.total), sum(rows));
     assert.equal(r.total.runs, 3);
+    // Sandbox time counts up to now, though the window runs to the end of today.
+    const elapsedSeconds = (Date.now() - startedMs) / 1000;
+    assert.ok(r.total.sandboxSeconds > 0);
+    assert.ok(r.total.sandboxSeconds <= 3 * elapsedSeconds, `${r.total.sandboxSeconds} s`);
     assert.equal(r.days.length, 7);
     assert.deepEqual(r.days.at(-1).usage, sum(rows));
     assert.ok(r.days.slice(0, -1).every((d: { usage: Totals }) => d.usage.calls === 0));

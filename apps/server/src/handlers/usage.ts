@@ -124,9 +124,11 @@ export async function usageReport(
   for (const sandbox of (await deps.engine.store.list('Sandbox', scope)).items) {
     if (!inScope(sandbox) || sandbox.status?.startedAt === undefined) continue;
     const start = Math.max(sinceMs, Date.parse(sandbox.status.startedAt));
+    // A window may end in the future (the rest of today): running time counts up to now.
+    const windowEnd = Math.min(untilMs, nowMs);
     const stoppedAt =
-      sandbox.status.phase === 'Running' ? untilMs : Date.parse(sandbox.status.stoppedAt ?? '');
-    const end = Math.min(untilMs, Number.isNaN(stoppedAt) ? untilMs : stoppedAt);
+      sandbox.status.phase === 'Running' ? windowEnd : Date.parse(sandbox.status.stoppedAt ?? '');
+    const end = Math.min(windowEnd, Number.isNaN(stoppedAt) ? windowEnd : stoppedAt);
     if (end <= start) continue;
     const seconds = (end - start) / 1000;
     total.sandboxSeconds += seconds;
