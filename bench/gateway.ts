@@ -1,7 +1,9 @@
 // The LLM gateway beside its floor, against the scripted LLM server: the same streaming Messages
 // call made with @anthropic-ai/sdk straight to the model server (floor) and through the gateway
-// (run token checked, budget totals read, the real key injected, the stream relayed and metered,
-// the call recorded in the SQLite ledger with an fsync) — sequential latency, then throughput at
+// (run token checked, the budget held in the ledger, the real key injected, the stream relayed
+// and metered, the call recorded) — once with the in-memory ledger (the gateway's own work) and
+// once with the SQLite ledger of `paddock up` (plus its durable commit, an fsync per call):
+// sequential latency, the time added at p50 against the goal of 1 ms, then throughput at
 // concurrency 10. Reported against, not thresholds.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,8 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
-import { DEFAULT_PRICE_TABLE } from '@paddock/core';
-import { createGateway, createRunTokens } from '@paddock/gateway';
+import { DEFAULT_PRICE_TABLE, type UsageLedger } from '@paddock/core';
+import { createGateway, createMemoryLedger, createRunTokens } from '@paddock/gateway';
 import { openSqliteUsageLedger } from '@paddock/store-sqlite';
 import { startScriptedLlm } from '@paddock/testkit';
 import { elapsedMs, fmtMs, progress, ratio, type Summary, summarize } from './stats.ts';
@@ -20,6 +22,8 @@ const CALLS = Number(process.env.PADDOCK_BENCH_ROUNDS ?? 20) * 10;
 const CONCURRENCY = 10;
 const KEY = 'sk-bench-upstream-key';
 const MODEL = 'claude-sonnet-4-6';
+/** The goal for what the gateway adds to a call at p50, in ms. */
+const GOAL_ADDED_MS = 1;
 
 async function call(client: Anthropic): Promise<void> {
   const stream = await client.messages.create({
@@ -58,6 +62,34 @@ async function throughput(client: Anthropic): Promise<number> {
   return (CALLS / elapsedMs(start)) * 1000;
 }
 
+async function startGateway(
+  llmUrl: string,
+  ledger: UsageLedger,
+  tokens: ReturnType<typeof createRunTokens>,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const gateway = createGateway({
+    upstreams: { anthropic: { baseUrl: llmUrl, apiKey: async () => KEY } },
+    prices: DEFAULT_PRICE_TABLE,
+    tokens,
+    ledger,
+    // A run budget: the gateway holds the call's estimate and serialises the run's calls, as in
+    // a real run.
+    limitsFor: async () => ({ runUsd: 1_000_000 }),
+  });
+  const server = createServer((req, res) => {
+    void gateway.handle(req, res, (req.url ?? '/').replace(/^\/gateway\//, ''));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/gateway/anthropic`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 export async function runGatewayBench(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'paddock-bench-gateway-'));
   const llm = await startScriptedLlm({
@@ -69,48 +101,53 @@ export async function runGatewayBench(): Promise<Record<string, unknown>> {
   });
   const ledger = await openSqliteUsageLedger({ path: join(dir, 'paddock.db') });
   const tokens = createRunTokens(randomBytes(32));
-  const gateway = createGateway({
-    upstreams: { anthropic: { baseUrl: llm.url, apiKey: async () => KEY } },
-    prices: DEFAULT_PRICE_TABLE,
-    tokens,
-    ledger,
-    // A run budget: the gateway reads the run's total and serialises its calls, as in a real run.
-    limitsFor: async () => ({ runUsd: 1_000_000 }),
-  });
-  const server = createServer((req, res) => {
-    void gateway.handle(req, res, (req.url ?? '/').replace(/^\/gateway\//, ''));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const inMemory = await startGateway(llm.url, createMemoryLedger(), tokens);
+  const durable = await startGateway(llm.url, ledger, tokens);
   try {
     const direct = new Anthropic({ apiKey: KEY, baseURL: llm.url, maxRetries: 0 });
     const grant = { runUid: 'bench', namespace: 'default', runName: 'bench', user: 'bench' };
-    const viaGateway = new Anthropic({
-      apiKey: tokens.issue(grant, 3_600_000),
-      baseURL: `http://127.0.0.1:${port}/gateway/anthropic`,
-      maxRetries: 0,
-    });
+    const token = tokens.issue(grant, 3_600_000);
+    const viaMemory = new Anthropic({ apiKey: token, baseURL: inMemory.url, maxRetries: 0 });
+    const viaSqlite = new Anthropic({ apiKey: token, baseURL: durable.url, maxRetries: 0 });
     await call(direct);
-    await call(viaGateway);
+    await call(viaMemory);
+    await call(viaSqlite);
     const floor = await sequential(direct, 'gateway bench: direct');
-    const gated = await sequential(viaGateway, 'gateway bench: through the gateway');
+    const memory = await sequential(viaMemory, 'gateway bench: through the gateway (memory)');
+    const gated = await sequential(viaSqlite, 'gateway bench: through the gateway (sqlite)');
     const floorRate = await throughput(direct);
-    const gatedRate = await throughput(viaGateway);
+    const gatedRate = await throughput(viaSqlite);
     progress('');
     const row = (label: string, x: Summary, against?: Summary) =>
-      `${label.padEnd(40)} p50 ${fmtMs(x.p50).padStart(9)}  p95 ${fmtMs(x.p95).padStart(9)}${
-        against ? `   ${ratio(x.p50, against.p50).toFixed(2)}× floor p50` : ''
+      `${label.padEnd(44)} p50 ${fmtMs(x.p50).padStart(9)}  p95 ${fmtMs(x.p95).padStart(9)}${
+        against
+          ? `   ${ratio(x.p50, against.p50).toFixed(2)}× floor p50, +${fmtMs(x.p50 - against.p50)}`
+          : ''
       }`;
+    const addedMemory = memory.p50 - floor.p50;
+    const addedSqlite = gated.p50 - floor.p50;
     console.log(`\nLLM gateway vs a direct SDK call, ${CALLS} streaming calls (scripted LLM)`);
     console.log(row('direct to the model server (floor)', floor));
-    console.log(row('through the gateway (metered, recorded)', gated, floor));
+    console.log(row('gateway, memory ledger (its own work)', memory, floor));
+    console.log(row('gateway, sqlite ledger (+ durable record)', gated, floor));
+    console.log(
+      `added per call at p50: ${fmtMs(addedMemory)} (memory ledger), ${fmtMs(addedSqlite)} (sqlite ledger); goal ≤ ${fmtMs(GOAL_ADDED_MS)}`,
+    );
     console.log(
       `throughput at concurrency ${CONCURRENCY}: direct ${floorRate.toFixed(1)}/s, gateway ${gatedRate.toFixed(1)}/s (one run: its calls go one at a time) = ${ratio(gatedRate, floorRate).toFixed(2)}× floor`,
     );
-    return { floor, gateway: gated, ratio: ratio(gated.p50, floor.p50), floorRate, gatedRate };
+    return {
+      floor,
+      gatewayMemoryLedger: memory,
+      gateway: gated,
+      ratio: ratio(gated.p50, floor.p50),
+      addedMsP50: { memoryLedger: addedMemory, sqliteLedger: addedSqlite, goal: GOAL_ADDED_MS },
+      floorRate,
+      gatedRate,
+    };
   } finally {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await inMemory.close();
+    await durable.close();
     await ledger.close();
     await llm.close();
     rmSync(dir, { recursive: true, force: true });

@@ -19,6 +19,8 @@ import { elapsedMs, fmtMs, progress, ratio, type Summary, summarize } from './st
 const ROUNDS = Number(process.env.PADDOCK_BENCH_ROUNDS ?? 20);
 const COLD_ROUNDS = Math.max(3, Math.ceil(ROUNDS / 4));
 const TURNS = 10;
+/** The goal for what the harness adds to a turn at p50, in ms. */
+const GOAL_ADDED_MS = 2;
 const MODELS = { anthropic: 'claude-sonnet-4-6', openai: 'gpt-4o' } as const;
 type Provider = keyof typeof MODELS;
 const ROOT = join(import.meta.dirname, '..');
@@ -152,7 +154,10 @@ export async function runHarnessBench(): Promise<Record<string, unknown>> {
   const llm = await startScriptedLlm({ script: scriptTurn });
   const oneTurn = await startScriptedLlm({ script: () => ({ text: 'Hello there.' }) });
   try {
-    const perTurn: Record<string, { harness: Summary; floor: Summary; ratio: number }> = {};
+    const perTurn: Record<
+      string,
+      { harness: Summary; floor: Summary; ratio: number; addedMsP50: number }
+    > = {};
     for (const provider of ['anthropic', 'openai'] as const) {
       const floor = provider === 'anthropic' ? anthropicFloor : openaiFloor;
       await harnessRun(provider, llm.url, cwd, TURNS); // warm-up: module and connection setup
@@ -170,7 +175,12 @@ export async function runHarnessBench(): Promise<Record<string, unknown>> {
       }
       const h = summarize(harness);
       const f = summarize(direct);
-      perTurn[provider] = { harness: h, floor: f, ratio: ratio(h.p50, f.p50) };
+      perTurn[provider] = {
+        harness: h,
+        floor: f,
+        ratio: ratio(h.p50, f.p50),
+        addedMsP50: h.p50 - f.p50,
+      };
     }
 
     const env = { ANTHROPIC_API_KEY: 'bench', ANTHROPIC_BASE_URL: oneTurn.url };
@@ -204,10 +214,20 @@ export async function runHarnessBench(): Promise<Record<string, unknown>> {
     for (const [provider, r] of Object.entries(perTurn)) {
       console.log(row(`${provider}: SDK direct, per turn (floor)`, r.floor));
       console.log(row(`${provider}: harness, per turn`, r.harness, r.floor));
+      console.log(
+        `${provider}: added per turn at p50 ${fmtMs(r.harness.p50 - r.floor.p50)}; goal ≤ ${fmtMs(GOAL_ADDED_MS)}`,
+      );
     }
     console.log(row('cold: node + one SDK call (floor)', cold.floor));
     console.log(row('cold: paddock-agent one-turn task', cold.harness, cold.floor));
-    return { rounds: ROUNDS, turns: TURNS, coldRounds: COLD_ROUNDS, perTurn, coldStart: cold };
+    return {
+      rounds: ROUNDS,
+      turns: TURNS,
+      coldRounds: COLD_ROUNDS,
+      goalAddedMsPerTurn: GOAL_ADDED_MS,
+      perTurn,
+      coldStart: cold,
+    };
   } finally {
     await llm.close();
     await oneTurn.close();
