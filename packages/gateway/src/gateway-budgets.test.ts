@@ -152,6 +152,43 @@ describe('gateway budgets', () => {
     );
   });
 
+  it('counts what a call in flight holds, and gives it back when the call ends', async (t) => {
+    const hanging = { text: 'thinking…', isHanging: true };
+    const g = await start(t, { script: [hanging, turn], limits: { namespaceDailyUsd: 0.01 } });
+    const holder = new AbortController();
+    const first = g
+      .anthropic(g.token({ runUid: 'run-a' }))
+      .messages.create({ ...ask, stream: true }, { signal: holder.signal });
+    const stream = await first;
+    // Its hold: the body at 4 bytes a token and max_tokens 1024 at $15 / MTok, over $0.01.
+    const other = g.anthropic(g.token({ runUid: 'run-b', user: 'bob' }));
+    await assert.rejects(other.messages.create(ask), (error: unknown) => {
+      assert.ok(error instanceof Anthropic.APIError);
+      assert.equal(error.status, 402);
+      assert.match(
+        error.message,
+        /spent \$0\.0000 \(\+ \$0\.015\d held by calls in flight\) of \$0\.0100 today/,
+      );
+      return true;
+    });
+    holder.abort();
+    // The SDK ends the iteration or throws its abort error; either way the caller is gone.
+    await (async () => {
+      for await (const _ of stream);
+    })().catch(() => {});
+    await g.waitForCalls(2);
+    assert.equal(g.ledger.reservations.size, 0, 'the hold went with its call');
+    await other.messages.create(ask);
+    assert.deepEqual(
+      g.ledger.calls.map((call) => [call.runUid, call.status]),
+      [
+        ['run-b', 402],
+        ['run-a', 499],
+        ['run-b', 200],
+      ],
+    );
+  });
+
   it('serialises racing calls of one run, so only one passes the last dollar', async (t) => {
     const slow = { ...turn, chunkDelayMs: 5 };
     const g = await start(t, { script: [slow, slow, slow, slow], limits: { runUsd: 0.005 } });
