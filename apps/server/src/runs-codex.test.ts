@@ -202,4 +202,26 @@ describe('runs with the codex harness', { skip: bwrapSkipReason(), timeout: 240_
     assert.ok(events.some((e) => e.type === 'error' && e.code === 'runtime_unavailable'));
     assert.equal(llm.requests.length, before);
   });
+
+  it('ends budget_exceeded when the gateway refuses a call over the run budget', async () => {
+    // The first call costs more than the whole budget: the gateway refuses the second (402).
+    await startRun('codex-budget', {
+      harness: { kind: 'codex' },
+      provider: 'openai',
+      model: MODEL,
+      budget: { maxUsd: 0.0001 },
+    });
+    const run = await finishedRun(server, 'codex-budget', 'default', 120_000);
+    const events = await runTranscript(server, 'codex-budget');
+    const summary = JSON.stringify(events.map((e) => [e.type, e.message ?? e.name ?? '']));
+    assert.equal(run.status.phase, 'BudgetExceeded', `${run.status.message}\n${summary}`);
+    assert.match(String(run.status.message), /budget/, summary);
+    // Codex retries a 402 as it would a 5xx: the run ends at the first refusal all the same.
+    const refused = events.filter((e) => e.type === 'llm.call' && e.status === 402);
+    assert.ok(refused.length >= 1, summary);
+    assert.ok(
+      events.some((e) => e.type === 'log' && /402 Payment Required/.test(String(e.message))),
+      summary,
+    );
+  });
 });
