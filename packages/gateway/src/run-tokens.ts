@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { ErrorCode, PaddockError, parseInput, RunGrant } from '@paddock/core';
 import { z } from 'zod';
 
@@ -7,6 +7,9 @@ export const RUN_TOKEN_PREFIX = 'pgt_';
 
 /** The shortest secret accepted, in bytes. */
 export const MIN_SECRET_BYTES = 32;
+
+/** How many verified tokens are remembered (about one per active run). */
+const GENUINE_TOKENS_KEPT = 1024;
 
 const Payload = z.strictObject({ grant: RunGrant, expMs: z.int().positive() });
 
@@ -35,9 +38,12 @@ export function createRunTokens(secret: Uint8Array, options: { now?: () => Date 
       { issues: [{ path: 'secret', message: `shorter than ${MIN_SECRET_BYTES} bytes` }] },
     );
   }
-  const key = Buffer.from(secret);
+  const key = createSecretKey(Buffer.from(secret));
   const now = options.now ?? (() => new Date());
   const mac = (payload: string) => createHmac('sha256', key).update(payload).digest();
+  // Tokens already proven genuine (a run presents the same one on every call): only the expiry
+  // is read again. The oldest entry goes first past the bound.
+  const genuine = new Map<string, z.infer<typeof Payload>>();
 
   return {
     issue(grant, ttlMs) {
@@ -55,6 +61,8 @@ export function createRunTokens(secret: Uint8Array, options: { now?: () => Date 
     },
 
     verify(token) {
+      const known = genuine.get(token);
+      if (known !== undefined) return known.expMs > now().getTime() ? known.grant : undefined;
       if (!token.startsWith(RUN_TOKEN_PREFIX)) return undefined;
       const [encoded, signature, extra] = token.slice(RUN_TOKEN_PREFIX.length).split('.');
       if (encoded === undefined || signature === undefined || extra !== undefined) return undefined;
@@ -63,6 +71,8 @@ export function createRunTokens(secret: Uint8Array, options: { now?: () => Date 
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
       const payload = Payload.safeParse(parseJson(Buffer.from(encoded, 'base64url').toString()));
       if (!payload.success || payload.data.expMs <= now().getTime()) return undefined;
+      if (genuine.size >= GENUINE_TOKENS_KEPT) genuine.delete(genuine.keys().next().value ?? '');
+      genuine.set(token, payload.data);
       return payload.data.grant;
     },
   };
