@@ -68,6 +68,13 @@ export const FLAG_SPEC = {
   tail: { type: 'string' },
   container: { type: 'string', short: 'c' },
   'auto-resume': { type: 'boolean' },
+  count: { type: 'string' },
+  size: { type: 'string' },
+  ttl: { type: 'string' },
+  'keep-last': { type: 'string' },
+  snapshot: { type: 'string' },
+  'from-snapshot': { type: 'string' },
+  volume: { type: 'string', multiple: true },
 } as const;
 export type FlagName = keyof typeof FLAG_SPEC;
 

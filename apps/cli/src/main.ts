@@ -26,11 +26,14 @@ import { runCommand } from './commands/run.ts';
 import { runVerbCommands } from './commands/run-verbs.ts';
 import { sandboxCommands } from './commands/sandbox.ts';
 import { sandboxCpCommands } from './commands/sandbox-cp.ts';
+import { sandboxForkCommands } from './commands/sandbox-fork.ts';
 import { sandboxLogsCommands } from './commands/sandbox-logs.ts';
 import { sandboxPortCommands } from './commands/sandbox-port.ts';
 import { sandboxPowerCommands } from './commands/sandbox-power.ts';
 import { sandboxShellCommands } from './commands/sandbox-shell.ts';
+import { snapshotCommands } from './commands/snapshot.ts';
 import { templateCommands } from './commands/template.ts';
+import { volumeCommands } from './commands/volume.ts';
 import { usageCommand } from './commands/usage.ts';
 import { asPaddockError, exitCodeFor, formatError, shouldColor } from './exit-codes.ts';
 
@@ -43,6 +46,9 @@ const COMMANDS: readonly Command[] = [
   ...sandboxShellCommands,
   ...sandboxCpCommands,
   ...sandboxPortCommands,
+  ...sandboxForkCommands,
+  ...snapshotCommands,
+  ...volumeCommands,
   getCommand,
   applyCommand,
   deleteCommand,

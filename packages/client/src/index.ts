@@ -22,6 +22,12 @@ export {
   type RunEventsOptions,
   type StartRunOptions,
 } from './runs.ts';
+export {
+  type ForkOptions,
+  type ForkResult,
+  forkSandbox,
+  MAX_FORK_COUNT,
+} from './sandbox-fork.ts';
 export type { LogsOptions, SandboxClient, SandboxFiles, WaitForOptions } from './sandboxes.ts';
 export { parseSse, type SseMessage } from './sse.ts';
 export type {

@@ -4,6 +4,7 @@ import { OutputFormat } from '../cli-options.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { formatResources } from '../output.ts';
 import { sandboxColumns } from './get.ts';
+import { volumeMount } from './storage-flags.ts';
 import { waitForPhase } from './wait-for-phase.ts';
 import { printWatch, resourceWatch } from './watch-list.ts';
 
@@ -78,32 +79,48 @@ Example:
 
 const create: Command = {
   path: ['sandbox', 'create'],
-  flags: ['template', 'cluster'],
+  flags: ['template', 'cluster', 'from-snapshot', 'volume'],
   help: `Usage: paddock sandbox create NAME --template TEMPLATE [--cluster] [-n NAMESPACE] [-o …]
+       [--from-snapshot SNAPSHOT] [--volume NAME:PATH[:ro]]...
 
 Creates a sandbox from a SandboxTemplate of the namespace (or, with --cluster, a
 ClusterSandboxTemplate) and waits until it is Running (a spinner shows progress on a terminal).
+--from-snapshot starts its workspace from a snapshot (the template defaults to the snapshot's
+sandbox's); --volume mounts a volume of the namespace at PATH, read-only with :ro.
 
 Example:
   paddock sandbox create scratch --template python --cluster
+  paddock sandbox create retry --from-snapshot before-refactor --volume pip-cache:/cache
 `,
   async run(context) {
     const { args, invocation, settings, client, io } = context;
     const name = oneName(args, 'paddock sandbox create NAME --template TEMPLATE');
-    const template = invocation.flags.template;
+    const fromSnapshot = invocation.flags['from-snapshot'];
+    const scope = { namespace: settings.namespace };
+    const source =
+      fromSnapshot === undefined || invocation.flags.template !== undefined
+        ? undefined
+        : (await client.resources('SandboxSnapshot').get(fromSnapshot, scope)).status?.source;
+    const template = invocation.flags.template ?? source?.templateRef.name;
     if (template === undefined) {
       throw new PaddockError(ErrorCode.ValidationFailed, 'sandbox create needs --template', {
         issues: [{ path: '--template', message: 'is required' }],
       });
     }
-    const kind = invocation.flags.cluster ? 'ClusterSandboxTemplate' : 'SandboxTemplate';
-    const scope = { namespace: settings.namespace };
+    const kind =
+      source?.templateRef.kind ??
+      (invocation.flags.cluster ? 'ClusterSandboxTemplate' : 'SandboxTemplate');
+    const volumes = (invocation.flags.volume ?? []).map(volumeMount);
     await client.sandboxes.create(
       {
         apiVersion: 'paddock.dev/v1alpha1',
         kind: 'Sandbox',
         metadata: { name },
-        spec: { templateRef: { kind, name: template } },
+        spec: {
+          templateRef: { kind, name: template },
+          ...(fromSnapshot === undefined ? {} : { fromSnapshot: { name: fromSnapshot } }),
+          ...(volumes.length === 0 ? {} : { volumes }),
+        },
       },
       scope,
     );

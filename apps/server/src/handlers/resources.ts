@@ -1,5 +1,6 @@
 import { APPLY_CONTENT_TYPE, RESOURCE_ROUTES } from '@paddock/api';
 import {
+  admitDelete,
   admitWrite,
   findObject,
   isVisible,
@@ -221,7 +222,9 @@ function resourceHandlers(kind: Kind): RouteHandler[] {
     on(
       routes.delete,
       async (call, { params, query }) => {
-        requireManageable(call.principal, await getVisible(call, kind, nsOf(params), params.name));
+        const current = await getVisible(call, kind, nsOf(params), params.name);
+        requireManageable(call.principal, current);
+        await admitDelete(call.deps.engine.store, current);
         const key = {
           ...(nsOf(params) === undefined ? {} : { namespace: nsOf(params) }),
           name: params.name,
