@@ -181,6 +181,18 @@ describe('paddock-agent wrap', { timeout: 120_000 }, () => {
     );
   });
 
+  it("tells a command of an interactive run its inbox's path", async () => {
+    const inbox = join(dir, 'command-inbox');
+    const { code, events } = await wrap(
+      ['command', '--inbox', inbox, '--', 'sh', '-c', 'echo "$PADDOCK_INBOX"'],
+      dir,
+    ).exited;
+    assert.equal(code, 0);
+    assert.equal(events[0]?.type === 'run.started' && events[0].mode, 'interactive');
+    const last = events.at(-1);
+    assert.equal(last?.type === 'run.finished' && last.result, inbox);
+  });
+
   it('refuses an interactive run of a CLI that takes no messages mid-run', async () => {
     const { code, events } = await wrap(
       ['opencode', '--prompt', 'hello', '--inbox', join(dir, 'inbox-unused')],
