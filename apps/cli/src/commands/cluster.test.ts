@@ -3,6 +3,7 @@
 // explanation; doctor skips the cluster checks without a cluster (app diff|logs|rollback: app.test.ts).
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -116,6 +117,46 @@ describe('paddock cluster', () => {
     assert.match(create.stderr, /--repo-url: only with --existing/);
     const upgrade = await runCli(['cluster', 'upgrade', 'dev', 'traefik'], { env });
     assert.match(upgrade.stderr, /traefik: not one of cilium, argocd, paddock/);
+  });
+
+  it('host ports on the command line: each checked, naming its flag; a taken one is refused, not moved', async () => {
+    const bad = await runCli(
+      ['cluster', 'create', 'x', '--http-port', '0', '--https-port', '65536', '--api-port', 'x1'],
+      { env },
+    );
+    assert.notEqual(bad.code, 0);
+    for (const flag of ['--api-port', '--http-port', '--https-port']) {
+      assert.match(bad.stderr, new RegExp(`${flag}: must be a port number from 1 to 65535`));
+    }
+    const existing = await runCli(['cluster', 'create', 'x', '--existing', '--api-port', '7443'], {
+      env,
+    });
+    assert.match(existing.stderr, /--api-port: not with --existing/);
+    // A port a listener holds, and one the stopped cluster dev recorded (8443).
+    const held = createServer();
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = held.address() as AddressInfo;
+      const taken = await runCli(
+        ['cluster', 'create', 'x', '--http-port', String(port), '--https-port', '8443'],
+        { env },
+      );
+      assert.notEqual(taken.code, 0);
+      assert.match(
+        taken.stderr,
+        new RegExp(
+          `--http-port: port ${port} is taken: something listens on 127\\.0\\.0\\.1:${port}; --https-port: port 8443 is taken: cluster dev recorded it`,
+        ),
+      );
+      assert.doesNotMatch(
+        taken.stderr,
+        /container engine/,
+        'refused before the machine is checked',
+      );
+      assert.equal(existsSync(join(home, 'clusters', 'x')), false);
+    } finally {
+      await new Promise((resolve) => held.close(resolve));
+    }
   });
 
   it('agent namespaces, the catalog and snapshots go through the repository, one commit each', async () => {

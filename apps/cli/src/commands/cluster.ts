@@ -1,20 +1,14 @@
 import { ErrorCode, PaddockError } from '@paddock/core';
 import {
-  applyProfiles,
-  bootstrapExisting,
   CheckStatus,
   type ClusterCheck,
-  catalogOf,
   checkCluster,
   checkContainerEngine,
   checkTools,
   clusterInfo,
-  createCluster,
-  DEFAULT_CATALOG,
   deleteCluster,
   formatClusterChecks,
   listClusters,
-  parseProfiles,
   readSession,
   type Session,
   startCluster,
@@ -24,152 +18,13 @@ import {
   upgradeCluster,
 } from '@paddock/gitops';
 import { KubeClient } from '@paddock/kube';
-import { stringify } from 'yaml';
-import { OutputFormat, usageError } from '../cli-options.ts';
-import type { Command, CommandContext } from '../command.ts';
+import { usageError } from '../cli-options.ts';
+import type { Command } from '../command.ts';
 import { formatList } from '../output.ts';
 import { clusterRepoCommands } from './cluster-agent.ts';
-import { repoOf } from './cluster-repo.ts';
+import { createCommand } from './cluster-create.ts';
+import { printSession } from './cluster-print.ts';
 import { clusterEnv, homeOf, nameArg, notYet, timeoutMsOf } from './cluster-support.ts';
-
-function printSession(context: CommandContext, session: Session) {
-  const format = context.settings.output;
-  if (format === OutputFormat.Json) {
-    context.io.stdout(`${JSON.stringify(session, null, 2)}\n`);
-    return;
-  }
-  if (format === OutputFormat.Yaml) {
-    context.io.stdout(stringify(session));
-    return;
-  }
-  if (format === OutputFormat.Name) {
-    context.io.stdout(`cluster/${session.name}\n`);
-    return;
-  }
-  const { urls, ports, bootstrap } = session;
-  const rows: Array<[string, string | undefined]> = [
-    ['name', session.name],
-    ['state', session.error ? `${session.state}: ${session.error}` : session.state],
-    ['mode', session.mode],
-    ['nodes', String(session.nodeCount)],
-    ['kubeconfig', session.kubeconfig],
-    ['api', urls.api],
-    ['argo cd', urls.argocd],
-    ['hubble', urls.hubble],
-    ['paddock', urls.paddock],
-    ['repository', urls.repository],
-    [
-      'ports',
-      ports.api === undefined
-        ? undefined
-        : `api ${ports.api}, http ${ports.http}, https ${ports.https}`,
-    ],
-    [
-      'versions',
-      [
-        `bootstrap ${bootstrap.version}`,
-        bootstrap.cilium && `cilium ${bootstrap.cilium}`,
-        bootstrap.argocd && `argo-cd chart ${bootstrap.argocd}`,
-        bootstrap.paddock && `paddock ${bootstrap.paddock}`,
-      ]
-        .filter(Boolean)
-        .join(', '),
-    ],
-    [
-      'argo cd login',
-      session.credentials.argocdAdminPassword
-        ? 'admin (password: paddock cluster info -o yaml)'
-        : undefined,
-    ],
-  ];
-  const shown = rows.filter((r): r is [string, string] => r[1] !== undefined);
-  const width = Math.max(...shown.map(([k]) => k.length));
-  context.io.stdout(
-    shown
-      .map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${v}`)
-      .join('\n')
-      .concat('\n'),
-  );
-}
-
-const createCommand: Command = {
-  path: ['cluster', 'create'],
-  flags: ['existing', 'kubeconfig', 'repo-url', 'timeout', 'home', 'profile'],
-  help: `Usage: paddock cluster create [NAME] [--profile P[,P…]] [--existing [--kubeconfig FILE] [--repo-url URL]] [--timeout 10m]
-
-Creates a local Kubernetes cluster for agents, managed through a git repository Argo CD watches
-(NAME defaults to paddock). Step by step, each with its duration:
-  1. checks k3d, docker, helm and git are installed and a container engine runs (fails at once
-     with the fix when not: paddock cluster doctor explains each check);
-  2. chooses host ports: 6550 (API), 8080 (HTTP), 8443 (HTTPS), or the next free ones;
-  3. creates the GitOps repository $PADDOCK_HOME/clusters/NAME/gitops (a git repository);
-  4. k3d: one server; flannel, kube-proxy, the network policy controller, traefik and servicelb
-     disabled; the repository mounted into the node;
-  5. Cilium as the CNI and kube-proxy replacement, with Hubble (Helm);
-  6. Argo CD (Helm), the in-cluster git server and the repository's AppProject and ApplicationSets;
-  7. Paddock, deployed by Argo CD from the chart in the repository (the catalog's paddock entry,
-     enabled by default): create waits until Application catalog-paddock is Synced and Healthy,
-     printing each state it passes; only when that entry is disabled does paddock install's
-     applier install Paddock instead (one owner, never both);
-  8. with --profile (agent-minimal, agent-dev, agent-safe, agent-full, rag; a list is their
-     union), the profiles' catalog entries enabled in one commit, which Argo CD rolls out.
-State, URLs, ports and credentials go to $PADDOCK_HOME/clusters/NAME/session.yaml.
-
---existing bootstraps a cluster you already have instead (the --kubeconfig one, default
-$KUBECONFIG, then ~/.kube/config): Argo CD unless it is there, the repository's Argo CD objects
-and Paddock. That cluster cannot mount this machine's repository: push it to a git server the
-cluster reaches and give --repo-url (then Argo CD deploys Paddock from it; without --repo-url the
-new repository's catalog disables the paddock entry and paddock install installs Paddock).
-
-Example:
-  paddock cluster create
-  paddock cluster create --profile agent-dev
-  paddock cluster create lab --existing --kubeconfig ~/.kube/lab --repo-url https://git.example.com/lab/gitops.git
-`,
-  async run(context) {
-    const name = nameArg(context, 'paddock cluster create');
-    const { flags } = context.invocation;
-    const env = clusterEnv(context);
-    const timeoutMs = timeoutMsOf(context, 600_000);
-    const profiles = flags.profile === undefined ? [] : parseProfiles(flags.profile);
-    const started = performance.now();
-    let session: Session;
-    if (flags.existing) {
-      const kubeconfig =
-        flags.kubeconfig ??
-        (process.env.KUBECONFIG?.split(':')[0] || `${process.env.HOME}/.kube/config`);
-      session = await bootstrapExisting(env, {
-        name,
-        kubeconfig,
-        timeoutMs,
-        ...(flags['repo-url'] !== undefined && { repoURL: flags['repo-url'] }),
-      });
-    } else {
-      const issues = (['kubeconfig', 'repo-url'] as const)
-        .filter((f) => flags[f] !== undefined)
-        .map((f) => ({ path: `--${f}`, message: 'only with --existing' }));
-      if (issues.length > 0) throw usageError(issues);
-      session = await createCluster(env, { name, timeoutMs });
-    }
-    if (profiles.length > 0) {
-      const repo = repoOf(context, session);
-      const catalog = await repo.readCatalog();
-      const result = applyProfiles(
-        catalog.length === 0 ? DEFAULT_CATALOG : catalogOf(catalog),
-        profiles,
-      );
-      const commit = await repo.writeCatalog(result.catalog.entries, {
-        message: `catalog: enable profile ${profiles.join(',')} (${result.enabled.join(', ')})`,
-      });
-      context.io.stdout(`✓ ${commit.message}\n`);
-    }
-    context.io.stdout(
-      `cluster ${name} ready in ${((performance.now() - started) / 1000).toFixed(1)} s\n\n`,
-    );
-    printSession(context, session);
-    return 0;
-  },
-};
 
 const deleteCommand: Command = {
   path: ['cluster', 'delete'],

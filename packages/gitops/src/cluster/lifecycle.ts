@@ -139,7 +139,10 @@ export const PADDOCK_SETS = [
 
 export type CreateOptions = {
   name: string;
-  /** Host ports wanted (default 6550, 8080, 8443); the next free ones when taken. */
+  /**
+   * Host ports given explicitly: used as they are, or refused (`validation_failed` naming each
+   * one's flag) when taken. Those not given: 6550, 8080, 8443, or the next free ones.
+   */
   ports?: Partial<HostPorts>;
   timeoutMs?: number;
 };
@@ -155,20 +158,33 @@ export async function createCluster(env: ClusterEnv, options: CreateOptions): Pr
       `cluster "${name}" exists (${previous.state}); paddock cluster delete ${name} first`,
     );
   }
+  // The ports asked for are the user's input: checked before the machine is.
+  const takenBy = new Map(
+    listSessions(home)
+      .filter((s) => s.name !== name)
+      .flatMap((s) =>
+        [s.ports.api, s.ports.http, s.ports.https].flatMap((p) =>
+          p === undefined ? [] : [[p, s.name] as const],
+        ),
+      ),
+  );
+  const ports = await step(
+    progress,
+    'choose host ports',
+    () =>
+      chooseHostPorts({
+        wanted: DEFAULT_PORTS,
+        fixed: options.ports ?? {},
+        taken: takenBy.keys(),
+        takenBy,
+      }),
+    (p) => `api ${p.api}, http ${p.http}, https ${p.https}`,
+  );
   await step(
     progress,
     'check tools and container engine',
     () => preflight(env.runner),
     (c) => `${c.length} checks ok`,
-  );
-  const taken = listSessions(home)
-    .filter((s) => s.name !== name)
-    .flatMap((s) => [s.ports.api, s.ports.http, s.ports.https].filter((p) => p !== undefined));
-  const ports = await step(
-    progress,
-    'choose host ports',
-    () => chooseHostPorts({ wanted: { ...DEFAULT_PORTS, ...options.ports }, taken }),
-    (p) => `api ${p.api}, http ${p.http}, https ${p.https}`,
   );
   const kubeconfig = kubeconfigPath(home, name);
   const createdAt = previous?.createdAt ?? nowOf(env);
