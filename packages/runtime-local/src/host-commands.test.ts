@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
-  mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -73,20 +73,33 @@ describe('host commands', () => {
     }
   });
 
-  it('as root, stages the sandbox directory on /tmp and drops to the host uid with no groups', {
+  it('as root, stages the sandbox directory under /tmp and drops to the host uid with no groups', {
     skip: isRoot ? false : 'needs root',
   }, () => {
     // Its parent stays closed (0700, root's): only the staging reaches it.
     const dir = mkdtempSync(join(scratch, 'box-'));
     chmodSync(dir, 0o755);
     writeFileSync(join(dir, 'marker'), '');
-    const out = launch({ sandboxDir: dir, hostUid: 2_000_000_123 }, [
+    const tool = mkdtempSync(join(scratch, 'tool-'));
+    chmodSync(tool, 0o755);
+    writeFileSync(join(tool, 'tool-file'), '');
+    const out = launch({ sandboxDir: dir, hostUid: 2_000_000_123, stagedDirs: [tool] }, [
       '/bin/sh',
       '-c',
-      'id -u; id -g; id -G; ls /tmp',
+      'id -u; id -g; id -G; ls /tmp/sandbox; ls /tmp/tools/0; ls -A /tmp',
       'sh',
     ]);
-    assert.deepEqual(out.trim().split('\n'), ['2000000123', '2000000123', '2000000123', 'marker']);
+    // The mount points are on a tmpfs of the staging namespace: none is made in the directory.
+    assert.deepEqual(out.trim().split('\n'), [
+      '2000000123',
+      '2000000123',
+      '2000000123',
+      'marker',
+      'tool-file',
+      'sandbox',
+      'tools',
+    ]);
+    assert.deepEqual(readdirSync(dir), ['marker']);
   });
 
   it('as root, refuses a staged directory that is no longer the path that was checked', {
@@ -94,7 +107,6 @@ describe('host commands', () => {
   }, () => {
     const dir = mkdtempSync(join(scratch, 'box-'));
     chmodSync(dir, 0o755);
-    mkdirSync(join(dir, 'tools', '0'), { recursive: true });
     const checked = mkdtempSync(join(scratch, 'allowed-'));
     // Swapped for a link to elsewhere after the check: the launch must not follow it.
     rmSync(checked, { recursive: true });

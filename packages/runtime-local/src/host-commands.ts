@@ -82,12 +82,16 @@ function syscallTable(): string {
     .join(',');
 }
 
-/** Where the sandbox directory (and a rootfs) appear for bwrap inside the staging namespace. */
-export function stagedPaths(hasRootfs: boolean): { sandbox: string; rootfs: string } {
-  return hasRootfs
-    ? { sandbox: '/tmp/sandbox', rootfs: '/tmp/rootfs' }
-    : { sandbox: '/tmp', rootfs: '/tmp/rootfs' };
-}
+/**
+ * Where the sandbox directory, a rootfs and the staged directories (`dir=`, by index) appear for
+ * bwrap inside the staging namespace: on a tmpfs of that namespace, so a start makes no mount
+ * point on the host's disk.
+ */
+export const STAGED = {
+  sandbox: '/tmp/sandbox',
+  rootfs: '/tmp/rootfs',
+  dir: (index: number): string => `/tmp/tools/${index}`,
+} as const;
 
 function helper(
   bin: HostBinaries,
@@ -113,7 +117,7 @@ export type LaunchOptions = {
   hostUid?: number;
   sandboxDir: string;
   rootfs?: string;
-  /** Host directories (tools, host mounts, the /etc copy) to stage at `<sandboxDir>/tools/<i>`. */
+  /** Host directories (tools, host mounts, the /etc copy) to stage, at `STAGED.dir(i)`. */
   stagedDirs?: readonly string[];
   rlimits: readonly Rlimit[];
   /** Descriptors bwrap reads (its info and status descriptors, a seccomp program). */

@@ -19,7 +19,8 @@
 #   uid=N           stage the directories in a private mount namespace, then become N:N with no
 #                   supplementary groups (Paddock runs as root)
 #   sandbox=DIR, rootfs=DIR, dir=DIR (repeatable: tool directories, host mounts, the /etc
-#                   copy, each onto `tools/<i>` of the staged sandbox): what to stage
+#                   copy): what to stage, on a tmpfs at /tmp, at /tmp/sandbox, /tmp/rootfs and
+#                   /tmp/tools/<i>
 # enter (forks once, for the pid namespace, and mirrors the command's exit like nsenter):
 #   pid=N           the sandbox's anchor: its namespaces, root and working directory are joined
 #   env=FILE        NUL-separated NAME=value pairs, read then removed (secrets never in argv)
@@ -335,18 +336,14 @@ sub stage {
     fail("$_ changed since it was checked (now $opened)") if $opened ne $_;
     $fh;
   } @dirs;
-  my $staged = '/tmp';
+  # Mount points on a tmpfs of this namespace alone: a start makes none on the host's disk.
+  call('mount', 'paddock-stage', '/tmp', 'tmpfs', 0, 'mode=0755,size=64k');
+  my @points = ('/tmp/sandbox', $rootfs ? '/tmp/rootfs' : (), @dirfds ? '/tmp/tools' : ());
+  mkdir $_ or fail("$_: $!") for @points, map { "/tmp/tools/$_" } 0 .. $#dirfds;
   # The sandbox directory recursively (16384, MS_REC): a size-limited workspace is a mount in it.
-  if ($rootfs) {
-    call('mount', 'paddock-stage', '/tmp', 'tmpfs', 0, 'mode=0755,size=64k');
-    mkdir $_ or fail("$_: $!") for '/tmp/sandbox', '/tmp/rootfs';
-    bind_fd($sandbox, '/tmp/sandbox', 16384);
-    bind_fd($rootfs, '/tmp/rootfs', 16384);
-    $staged = '/tmp/sandbox';
-  } else {
-    bind_fd($sandbox, '/tmp', 16384);
-  }
-  for my $i (0 .. $#dirfds) { bind_fd($dirfds[$i], "$staged/tools/$i", 0) }
+  bind_fd($sandbox, '/tmp/sandbox', 16384);
+  bind_fd($rootfs, '/tmp/rootfs', 16384) if $rootfs;
+  for my $i (0 .. $#dirfds) { bind_fd($dirfds[$i], "/tmp/tools/$i", 0) }
   close $_ for $sandbox, grep { defined } $rootfs, @dirfds;
   call('setgroups', 0, 0);
   call('setresgid', $opt{uid} + 0, $opt{uid} + 0, $opt{uid} + 0);

@@ -1,8 +1,8 @@
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { buildBwrapArgs, generatedEtc } from './bwrap-launcher.ts';
-import { type HostBinaries, launchCommand, stagedPaths } from './host-commands.ts';
+import { type HostBinaries, launchCommand, STAGED } from './host-commands.ts';
 import type { HostMount } from './host-mounts.ts';
 import type { Launcher } from './launcher.ts';
 import { identify } from './process-identity.ts';
@@ -15,7 +15,7 @@ import {
   type SandboxState,
 } from './sandbox-state.ts';
 import { hostSystemView, rootfsView } from './system-view.ts';
-import { stagedToolPath, TOOLS_DIR, type ToolMount } from './tool-mounts.ts';
+import type { ToolMount } from './tool-mounts.ts';
 
 export type LaunchContext = {
   bin: HostBinaries;
@@ -57,24 +57,6 @@ function writeGeneratedEtc(dirs: SandboxDirs, hostname: string, hasEtcView: bool
   }
 }
 
-/**
- * Mount points `tools/<i>` for the staging namespace, exactly `count` of them: only ever empty
- * directories on the host (the staged mounts exist in staging namespaces), so those of the last
- * start are kept.
- */
-function makeToolMountPoints(dirs: SandboxDirs, count: number): void {
-  const tools = join(dirs.dir, TOOLS_DIR);
-  if (count === 0) {
-    rmSync(tools, { recursive: true, force: true });
-    return;
-  }
-  mkdirSync(tools, { recursive: true, mode: 0o711 });
-  const present = new Set(readdirSync(tools));
-  for (let i = 0; i < count; i += 1)
-    if (!present.delete(String(i))) mkdirSync(stagedToolPath(dirs.dir, i), { mode: 0o711 });
-  for (const extra of present) rmSync(join(tools, extra), { recursive: true, force: true });
-}
-
 /** The bwrap argv of a sandbox, with paths as bwrap sees them (staged when privileged). */
 export function sandboxBwrapArgs(
   dirs: SandboxDirs,
@@ -82,21 +64,18 @@ export function sandboxBwrapArgs(
   context: LaunchContext,
 ): string[] {
   const rootfs = state.spec.rootfs;
-  const staged = stagedPaths(rootfs !== undefined);
-  const base = context.isPrivileged ? staged.sandbox : dirs.dir;
+  const base = context.isPrivileged ? STAGED.sandbox : dirs.dir;
   const shareNetwork = state.spec.network?.egress === 'open';
   // Staged like tool directories, after them and the host mounts.
   const etcIndex = (context.toolMounts ?? []).length + (context.hostMounts ?? []).length;
   const etcView =
-    context.etcView === undefined || !context.isPrivileged
-      ? context.etcView
-      : stagedToolPath(base, etcIndex);
+    context.etcView === undefined || !context.isPrivileged ? context.etcView : STAGED.dir(etcIndex);
   const view =
     rootfs === undefined
       ? hostSystemView({ shareNetwork, ...(etcView === undefined ? {} : { etcView }) })
       : rootfsView({
           scanPath: rootfs,
-          bwrapPath: context.isPrivileged ? staged.rootfs : rootfs,
+          bwrapPath: context.isPrivileged ? STAGED.rootfs : rootfs,
           shareNetwork,
           toolDests: (context.toolMounts ?? []).map((mount) => mount.dest),
         });
@@ -110,13 +89,13 @@ export function sandboxBwrapArgs(
     home: join(base, 'home'),
     ...(context.egressDir === undefined ? {} : { egressDir: join(base, 'egress') }),
     toolMounts: (context.toolMounts ?? []).map((mount, i) => ({
-      source: context.isPrivileged ? stagedToolPath(base, i) : mount.source,
+      source: context.isPrivileged ? STAGED.dir(i) : mount.source,
       dest: mount.dest,
     })),
     hostMounts: (context.hostMounts ?? []).map((mount, i) => ({
       ...mount,
       source: context.isPrivileged
-        ? stagedToolPath(base, (context.toolMounts ?? []).length + i)
+        ? STAGED.dir((context.toolMounts ?? []).length + i)
         : mount.source,
     })),
     disableNestedUserns: context.disableNestedUserns,
@@ -149,7 +128,6 @@ export async function launchSandbox(
     ...[...(context.toolMounts ?? []), ...(context.hostMounts ?? [])].map((mount) => mount.source),
     ...(context.etcView === undefined || state.spec.rootfs !== undefined ? [] : [context.etcView]),
   ];
-  makeToolMountPoints(dirs, context.isPrivileged ? stagedDirs.length : 0);
   const argv = launchCommand({
     bin: context.bin,
     procs: cgroupJoinFiles(state.limits.cgroups, state.limits.mechanism),

@@ -4,7 +4,7 @@
  * sandbox sees nothing of the host but these directories; the paths above them stay hidden.
  */
 import { realpathSync, statSync } from 'node:fs';
-import { join, posix, relative, resolve } from 'node:path';
+import { posix, relative, resolve } from 'node:path';
 import { ErrorCode, type FieldIssue, PaddockError, parseInput } from '@paddock/core';
 import { z } from 'zod';
 
@@ -13,14 +13,6 @@ export type ToolMount = { source: string; dest: string };
 
 /** Where tool mounts may appear inside a sandbox. */
 export const TOOL_MOUNT_ROOT = '/opt';
-
-/** The directory of a sandbox's state where the staging namespace mounts its tool directories. */
-export const TOOLS_DIR = 'tools';
-
-/** Where tool mount `index` is staged under a sandbox directory (as the host or bwrap sees it). */
-export function stagedToolPath(sandboxDir: string, index: number): string {
-  return join(sandboxDir, TOOLS_DIR, String(index));
-}
 
 function isDirectory(path: string): boolean {
   try {

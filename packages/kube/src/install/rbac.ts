@@ -53,8 +53,9 @@ const plural = (kind: keyof typeof KINDS) => KINDS[kind].plural;
 
 /** Every permission the controller needs, each once. */
 export const CONTROLLER_PERMISSIONS: readonly Permission[] = [
-  // The sandbox controller: its informers list and watch, it writes finalizers and status.
-  ...[plural('Sandbox')].map(
+  // The sandbox, snapshot and volume controllers: their informers list and watch, they write
+  // finalizers and status (and retention deletes snapshots).
+  ...[plural('Sandbox'), plural('SandboxSnapshot'), plural('Volume')].map(
     (resource): Permission => ({
       group: API_GROUP,
       resource,
@@ -63,10 +64,19 @@ export const CONTROLLER_PERMISSIONS: readonly Permission[] = [
       source: PermissionSource.Controller,
     }),
   ),
+  ...(['Sandbox', 'SandboxSnapshot', 'Volume'] as const).map(
+    (kind): Permission => ({
+      group: API_GROUP,
+      resource: `${plural(kind)}/status`,
+      verbs: ['update'],
+      scope: 'cluster',
+      source: PermissionSource.Controller,
+    }),
+  ),
   {
     group: API_GROUP,
-    resource: `${plural('Sandbox')}/status`,
-    verbs: ['update'],
+    resource: plural('SandboxSnapshot'),
+    verbs: ['delete'],
     scope: 'cluster',
     source: PermissionSource.Controller,
   },
