@@ -37,15 +37,24 @@ async function call(client: Anthropic): Promise<void> {
   }
 }
 
-async function sequential(client: Anthropic, label: string): Promise<Summary> {
+/**
+ * Sequential calls: their latencies, and the process's CPU time per call (client, gateway and
+ * model server share this process), which a busy machine inflates far less than wall time.
+ */
+async function sequential(
+  client: Anthropic,
+  label: string,
+): Promise<Summary & { cpuMsPerCall: number }> {
   const samples: number[] = [];
+  const cpu = process.cpuUsage();
   for (let i = 0; i < CALLS; i++) {
     progress(`${label} ${i + 1}/${CALLS}`);
     const start = process.hrtime.bigint();
     await call(client);
     samples.push(elapsedMs(start));
   }
-  return summarize(samples);
+  const used = process.cpuUsage(cpu);
+  return { ...summarize(samples), cpuMsPerCall: (used.user + used.system) / 1000 / CALLS };
 }
 
 async function throughput(client: Anthropic): Promise<number> {
@@ -133,6 +142,11 @@ export async function runGatewayBench(): Promise<Record<string, unknown>> {
     console.log(
       `added per call at p50: ${fmtMs(addedMemory)} (memory ledger), ${fmtMs(addedSqlite)} (sqlite ledger); goal ≤ ${fmtMs(GOAL_ADDED_MS)}`,
     );
+    const cpuMemory = memory.cpuMsPerCall - floor.cpuMsPerCall;
+    const cpuSqlite = gated.cpuMsPerCall - floor.cpuMsPerCall;
+    console.log(
+      `CPU time added per call: ${fmtMs(cpuMemory)} (memory ledger), ${fmtMs(cpuSqlite)} (sqlite ledger), beside ${fmtMs(floor.cpuMsPerCall)} for a direct call`,
+    );
     console.log(
       `throughput at concurrency ${CONCURRENCY}: direct ${floorRate.toFixed(1)}/s, gateway ${gatedRate.toFixed(1)}/s (one run: its calls go one at a time) = ${ratio(gatedRate, floorRate).toFixed(2)}× floor`,
     );
@@ -142,6 +156,10 @@ export async function runGatewayBench(): Promise<Record<string, unknown>> {
       gateway: gated,
       ratio: ratio(gated.p50, floor.p50),
       addedMsP50: { memoryLedger: addedMemory, sqliteLedger: addedSqlite, goal: GOAL_ADDED_MS },
+      addedCpuMsPerCall: {
+        memoryLedger: memory.cpuMsPerCall - floor.cpuMsPerCall,
+        sqliteLedger: gated.cpuMsPerCall - floor.cpuMsPerCall,
+      },
       floorRate,
       gatedRate,
     };
