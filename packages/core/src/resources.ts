@@ -246,10 +246,10 @@ export const KINDS = {
         description: 'Bytes the copy takes',
       },
       {
-        name: 'Contents',
+        name: 'Consistency',
         type: 'string',
-        jsonPath: '.status.contents',
-        description: 'What it holds (workspace, memory)',
+        jsonPath: '.status.consistency',
+        description: 'How the copy was held still (frozen, stopped, live)',
         priority: 1,
       },
       {
@@ -277,10 +277,10 @@ export const KINDS = {
         description: 'Bytes stored',
       },
       {
-        name: 'Mounted-By',
+        name: 'In-Use',
         type: 'string',
-        jsonPath: '.status.mountedBy',
-        description: 'Sandboxes that mount it',
+        jsonPath: '.status.conditions[?(@.type=="InUse")].message',
+        description: 'The sandboxes that mount it',
       },
       age,
     ],
