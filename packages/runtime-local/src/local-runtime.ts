@@ -269,7 +269,8 @@ export class LocalRuntime implements SandboxRuntime {
         limits: { mechanism: this.limitsMechanism, cgroups: [] },
       };
       try {
-        createSandboxDirs(dirs, this.#isPrivileged ? state.hostUid : undefined);
+        const owner = this.#isPrivileged ? state.hostUid : undefined;
+        createSandboxDirs(dirs, owner, isAllowlist(state));
         if (request.readOnlyFiles?.length) {
           const group = this.#ownerOf(state);
           state.readOnlyMounts = writeReadOnlyFiles(dirs, request.readOnlyFiles, group);

@@ -1,5 +1,5 @@
 import { chownSync, existsSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { ensureDir, type SandboxDirs } from './sandbox-state.ts';
 
@@ -28,17 +28,22 @@ export function checkRootfs(rootfs: string, dataDir: string): void {
 
 /**
  * Creates a sandbox's directories: traversable (0711) but not listable on the way down,
- * workspace and home private to the sandbox's host uid, runtime files private to root.
+ * workspace and home private to the sandbox's host uid, runtime files private to root; the
+ * egress proxy's directory only for a sandbox that has one (`hasEgress`).
  */
-export function createSandboxDirs(dirs: SandboxDirs, owner: number | undefined): void {
-  ensureDir(dirname(dirs.dir), 0o711);
+export function createSandboxDirs(
+  dirs: SandboxDirs,
+  owner: number | undefined,
+  hasEgress: boolean,
+): void {
+  // The namespace directory too, with the same mode.
   ensureDir(dirs.dir, 0o711);
   for (const dir of [dirs.workspace, dirs.home]) {
     ensureDir(dir, 0o700);
     if (owner !== undefined) chownSync(dir, owner, owner);
   }
   ensureDir(dirs.etc, 0o755);
-  ensureDir(dirs.egress, 0o711);
+  if (hasEgress) ensureDir(dirs.egress, 0o711);
   // `procs` and `run` are made when a process first needs them: a start pays for fewer mkdirs.
   ensureDir(dirs.logs, 0o700);
 }
