@@ -80,8 +80,13 @@ export class SentSignals {
  * chain leads its own process group, so a timeout kills the command and everything it forked.
  */
 export function spawnPiped(argv: Argv, options: PipedOptions = {}): ProcessHandle {
-  const child = options.helpers?.serves(argv)
-    ? options.helpers.take(argv)
+  const pool = options.helpers?.serves(argv) ? options.helpers : undefined;
+  if (pool === undefined && argv.requestWords !== undefined) {
+    // They would have to go in argv: a bug of the caller, never a request's fault.
+    throw new PaddockError(ErrorCode.Internal, `${argv.file}: request words need a pooled helper`);
+  }
+  const child = pool
+    ? pool.take(argv)
     : spawn(argv.file, argv.args, {
         env: HOST_ENV,
         stdio: ['pipe', 'pipe', 'pipe'],

@@ -39,7 +39,8 @@ export class HelperPool {
       child = this.#idle.shift();
     child ??= this.#start();
     const request = this.#request(child);
-    request.end(`${argv.args.slice(1).join('\0')}\0`);
+    const words = [...argv.args.slice(1), ...(argv.requestWords ?? [])];
+    request.end(`${words.join('\0')}\0`);
     setRef(child, true);
     return child;
   }

@@ -125,7 +125,7 @@ describe('host commands', () => {
       anchorPid: 42,
       procs: ['/cg/memory/x/cgroup.procs'],
       rlimits: [],
-      envFile: '/state/run/e.env',
+      env: { file: '/state/run/e.env' },
       cwd: '/workspace',
       command: ['echo', 'hi'],
     };
@@ -142,6 +142,45 @@ describe('host commands', () => {
     assert.ok(root.args.includes('user=1000:1000') && root.args.includes('seccomp=/s/filter.bpf'));
     const rootless = enterCommand({ ...common, isPrivileged: false });
     assert.ok(!rootless.args.some((a) => a.startsWith('user=') || a.startsWith('seccomp=')));
+    assert.equal(root.requestWords, undefined);
+  });
+
+  it('puts an environment given as pairs in request words, never in argv', () => {
+    const argv = enterCommand({
+      bin,
+      anchorPid: 42,
+      procs: [],
+      rlimits: [],
+      env: { pairs: { TOKEN: 'secret=1', EMPTY: '' } },
+      cwd: '/workspace',
+      isPrivileged: true,
+      command: ['echo', 'hi'],
+    });
+    assert.ok(argv.args.includes('envwords=2'));
+    assert.ok(!argv.args.some((a) => a.includes('secret')));
+    assert.deepEqual(argv.requestWords, ['TOKEN=secret=1', 'EMPTY=']);
+  });
+
+  it('refuses environment words that came in argv rather than on a request descriptor', () => {
+    const argv = enterCommand({
+      bin,
+      anchorPid: 42,
+      procs: [],
+      rlimits: [],
+      env: { pairs: { TOKEN: 'x' } },
+      cwd: '/',
+      isPrivileged: false,
+      command: ['/bin/true'],
+    });
+    assert.throws(
+      () =>
+        execFileSync(argv.file, [...argv.args, ...(argv.requestWords ?? [])], {
+          encoding: 'utf8',
+          stdio: 'pipe',
+        }),
+      (error: Error & { status?: number; stderr?: string }) =>
+        error.status === 126 && /only on a request descriptor/.test(error.stderr ?? ''),
+    );
   });
 });
 

@@ -19,7 +19,12 @@ export type HostBinaries = {
   runsc?: string;
 };
 
-export type Argv = { file: string; args: string[] };
+/**
+ * A host command line. `requestWords` follow `args` on a pooled helper's request descriptor
+ * (`HelperPool`) and never reach argv, which other host users can read: only a pooled helper
+ * runs an `Argv` that has them.
+ */
+export type Argv = { file: string; args: string[]; requestWords?: readonly string[] };
 
 /** The helper script; `HelperPool` starts it ahead of need. */
 export const HOST_HELPER = fileURLToPath(new URL('./host-helper.pl', import.meta.url));
@@ -163,8 +168,11 @@ export type EnterOptions = {
   anchorPid: number;
   procs: readonly string[];
   rlimits: readonly Rlimit[];
-  /** The environment (`envFileContent`), read and removed by the helper. */
-  envFile: string;
+  /**
+   * The environment: a file (`envFileContent`) the helper reads and removes, or its pairs as
+   * `requestWords` (for a pooled helper: no file to write on the path of the exec).
+   */
+  env: { file: string } | { pairs: Readonly<Record<string, string>> };
   cwd: string;
   /** Paddock runs as root: become the sandbox user inside; otherwise keep the mapped uid. */
   isPrivileged: boolean;
@@ -181,25 +189,31 @@ export type EnterOptions = {
  * environment. The helper mirrors its child's exit status, as nsenter does.
  */
 export function enterCommand(options: EnterOptions): Argv {
-  return helper(
+  const pairs = 'pairs' in options.env ? envPairs(options.env.pairs) : undefined;
+  const argv = helper(
     options.bin,
     'enter',
     [
       ...common(options.procs, options.rlimits),
       `pid=${options.anchorPid}`,
-      `env=${options.envFile}`,
+      'file' in options.env ? `env=${options.env.file}` : `envwords=${pairs?.length ?? 0}`,
       `cwd=${options.cwd}`,
       ...(options.isPrivileged ? [`user=${SANDBOX_UID}:${SANDBOX_GID}`] : []),
       ...(options.seccompFile === undefined ? [] : [`seccomp=${options.seccompFile}`]),
     ],
     [...options.command],
   );
+  return pairs === undefined ? argv : { ...argv, requestWords: pairs };
+}
+
+function envPairs(env: Readonly<Record<string, string>>): string[] {
+  return Object.entries(env).map(([name, value]) => `${name}=${value}`);
 }
 
 /** The environment file `enterCommand` reads: `NAME=value` pairs, each ended by a NUL. */
 export function envFileContent(env: Readonly<Record<string, string>>): string {
-  return Object.entries(env)
-    .map(([name, value]) => `${name}=${value}\0`)
+  return envPairs(env)
+    .map((pair) => `${pair}\0`)
     .join('');
 }
 

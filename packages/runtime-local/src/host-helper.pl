@@ -24,6 +24,8 @@
 # enter (forks once, for the pid namespace, and mirrors the command's exit like nsenter):
 #   pid=N           the sandbox's anchor: its namespaces, root and working directory are joined
 #   env=FILE        NUL-separated NAME=value pairs, read then removed (secrets never in argv)
+#   envwords=N      instead, the last N words are the NAME=value pairs (`-r` only: a request
+#                   descriptor, never argv)
 #   cwd=DIR         the working directory inside
 #   user=UID:GID    become this user inside; absent: keep the mapped credentials (rootless)
 #   seccomp=FILE    a compiled seccomp program installed right before the command runs
@@ -37,12 +39,14 @@
 
 # `-r FD`: started ahead of need (see helper-pool.ts); the words arrive NUL-ended on descriptor
 # FD, closed by the writer, so the wait costs nothing when they come.
+my $is_request;
 if (@ARGV == 2 && $ARGV[0] eq '-r') {
   open(my $request, '<&=', $ARGV[1]) or exit 126;
   local $/ = "\0";
   @ARGV = map { chomp; $_ } <$request>;
   close $request;
   exit 0 unless @ARGV;    # the pool closed without a request
+  $is_request = 1;
 }
 # `-s FD`: the chain of a spare supervisor (background-supervisor.pl), started ahead of need:
 # DIR, INPROCESS, COUNT and COUNT words arrive NUL-ended on descriptor FD. Output goes to DIR's
@@ -238,6 +242,14 @@ while (@ARGV) {
   elsif ($key eq 'file') { push @files, $value }
   else { $opt{$key} = $value }
 }
+# `envwords=N`: the last N words are the environment's pairs; only words that came on a request
+# descriptor may carry it (never argv, which other host users can read).
+my @env_words;
+if (defined $opt{envwords}) {
+  print STDERR "paddock-enter: envwords= only on a request descriptor\n" and exit 126
+    unless $is_request && $opt{envwords} =~ /^\d+$/ && $opt{envwords} <= @ARGV;
+  @env_words = splice(@ARGV, @ARGV - $opt{envwords});
+}
 my @command = @ARGV;
 my $self = $mode eq 'enter' ? 'paddock-enter' : $mode eq 'bind' ? 'paddock-bind' : 'paddock-launch';
 
@@ -351,7 +363,7 @@ sub stage {
 }
 
 sub enter {
-  my %env;
+  my %env = map { split /=/, $_, 2 } @env_words;
   if (defined $opt{env}) {
     open(my $fh, '<', $opt{env}) or fail("$opt{env}: $!");
     unlink $opt{env};

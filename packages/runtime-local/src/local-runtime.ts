@@ -518,7 +518,7 @@ export class LocalRuntime implements SandboxRuntime {
       request.command,
       cwd,
       request.env ?? {},
-      { tty },
+      { tty, isPooled: !tty },
     );
     const options: PipedOptions = {
       onExit: () => {
@@ -579,7 +579,7 @@ export class LocalRuntime implements SandboxRuntime {
       command,
       '/',
       {},
-      { tty: false, withEgress: false },
+      { tty: false, withEgress: false, isPooled: true },
     );
     return spawnPiped(prepared.argv, {
       helpers: this.#helpers,

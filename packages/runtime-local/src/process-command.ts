@@ -45,7 +45,16 @@ export function prepareProcess(
   command: string[],
   cwd: string,
   env: Record<string, string>,
-  options: { tty: boolean; withEgress?: boolean; processDir?: string },
+  options: {
+    tty: boolean;
+    withEgress?: boolean;
+    processDir?: string;
+    /**
+     * The command runs on a pooled helper (`spawnPiped` with `helpers`): its environment goes
+     * on the helper's request descriptor, so no file is written and removed on its path.
+     */
+    isPooled?: boolean;
+  },
 ): Prepared {
   let full: Record<string, string> = {
     ...baseEnv(hostnameOf(state), options.tty),
@@ -56,6 +65,22 @@ export function prepareProcess(
   if (options.withEgress !== false && isAllowlist(state))
     ({ command: argv, env: full } = egressWrap(command, full));
   full = { ...full, ...env };
+  const common = {
+    bin: context.bin,
+    anchorPid: state.incarnation?.anchor.pid ?? 0,
+    procs: cgroupJoinFiles(state.limits.cgroups, state.limits.mechanism),
+    rlimits:
+      state.limits.mechanism === 'rlimit'
+        ? rlimitsOf(resolveLimits(state.spec.resources, context.defaults))
+        : [],
+    cwd,
+    isPrivileged: context.isPrivileged,
+    ...(context.seccompFile === undefined ? {} : { seccompFile: context.seccompFile }),
+    command: argv,
+  };
+  if (options.isPooled === true && !isGvisor(state)) {
+    return { argv: enterCommand({ ...common, env: { pairs: full } }), cleanup: () => {} };
+  }
   ensureDir(dirs.run, 0o700);
   const fileDir = options.processDir ?? dirs.run;
   const fileName = options.processDir === undefined ? randomBytes(8).toString('hex') : 'launch';
@@ -83,20 +108,7 @@ export function prepareProcess(
   const envFile = join(fileDir, `${fileName}.env`);
   writeFileSync(envFile, envFileContent(full), { mode: 0o600 });
   return {
-    argv: enterCommand({
-      bin: context.bin,
-      anchorPid: state.incarnation?.anchor.pid ?? 0,
-      procs: cgroupJoinFiles(state.limits.cgroups, state.limits.mechanism),
-      rlimits:
-        state.limits.mechanism === 'rlimit'
-          ? rlimitsOf(resolveLimits(state.spec.resources, context.defaults))
-          : [],
-      envFile,
-      cwd,
-      isPrivileged: context.isPrivileged,
-      ...(context.seccompFile === undefined ? {} : { seccompFile: context.seccompFile }),
-      command: argv,
-    }),
+    argv: enterCommand({ ...common, env: { file: envFile } }),
     cleanup: () => rmSync(envFile, { force: true }),
   };
 }
