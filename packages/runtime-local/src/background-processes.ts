@@ -138,9 +138,19 @@ export class BackgroundProcesses {
     return this.attach(id);
   }
 
-  /** Waits until every supervisor has recorded its process's end (once killed), up to `deadline`. */
+  /**
+   * Waits until every supervisor has recorded its process's end and exited (once killed), up to
+   * `deadline`: one that wrote its exit status is still there for a moment after.
+   */
   async waitForEnd(deadline: number): Promise<void> {
-    while (this.list().some((p) => p.running) && Date.now() < deadline) await sleep(SETTLE_POLL_MS);
+    while (this.#supervisors().some(isAlive) && Date.now() < deadline) await sleep(SETTLE_POLL_MS);
+  }
+
+  #supervisors(): ProcessIdentity[] {
+    if (!existsSync(this.#dir)) return [];
+    return readdirSync(this.#dir).flatMap(
+      (id) => readJson(join(this.#dir, id, 'meta.json'), BackgroundMeta)?.supervisor ?? [],
+    );
   }
 
   list(): ProcessInfo[] {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -800,7 +801,8 @@ export class LocalRuntime implements SandboxRuntime {
     await removeCgroups(state.limits.cgroups);
     // Every sandbox process is gone, so nothing can swap a path under this recursive delete;
     // retries cover a supervisor writing its exit status at that moment.
-    rmSync(dirs.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+    // Off the event loop: a workspace of many files takes a while to delete.
+    await rm(dirs.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     try {
       rmdirSync(dirname(dirs.dir));
     } catch {}
