@@ -154,6 +154,7 @@ function helmCondition(condition: Condition, kind: string): string {
     const mode = '$.Values.monitoring.prometheusOperator';
     return `(or (eq ${mode} "enabled") (and (eq ${mode} "auto") ($.Capabilities.APIVersions.Has "monitoring.coreos.com/v1/${kind}")))`;
   }
+  if (condition.startsWith('!')) return `(not $.Values.${condition.slice(1)})`;
   return `$.Values.${condition}`;
 }
 

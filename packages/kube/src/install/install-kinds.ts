@@ -36,6 +36,7 @@ export const INSTALL_KINDS = [
     isNamespaced: true,
   },
   { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', isNamespaced: true },
+  { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', isNamespaced: true },
   { apiVersion: 'v1', kind: 'Service', plural: 'services', isNamespaced: true },
   {
     apiVersion: 'v1',

@@ -37,8 +37,10 @@ export type KubeObject = {
 
 /**
  * When an object is rendered: every condition must hold. A value path names a boolean value
- * (`ingress.enabled`); `prometheus-operator` holds when `monitoring.prometheusOperator` is
- * `enabled`, or `auto` and the cluster serves the object's kind.
+ * (`ingress.enabled`), or a string value that holds when it is not empty (`server.databaseUrl`,
+ * as Helm's `if` reads a string); `!` before one holds when it does not; `prometheus-operator`
+ * holds when `monitoring.prometheusOperator` is `enabled`, or `auto` and the cluster serves the
+ * object's kind.
  */
 export const BOOLEAN_VALUES = [
   'createNamespace',
@@ -47,7 +49,9 @@ export const BOOLEAN_VALUES = [
   'networkPolicy.enabled',
   'monitoring.dashboard.enabled',
 ] as const;
-export type Condition = (typeof BOOLEAN_VALUES)[number] | 'prometheus-operator';
+export const STRING_VALUES = ['server.databaseUrl'] as const;
+type ValueCondition = (typeof BOOLEAN_VALUES)[number] | (typeof STRING_VALUES)[number];
+export type Condition = ValueCondition | `!${ValueCondition}` | 'prometheus-operator';
 
 export type RenderedObject = { object: KubeObject; when: readonly Condition[] };
 

@@ -21,6 +21,7 @@ import {
   ConfigMap,
   Namespace,
   PersistentVolumeClaim,
+  Secret,
   Service,
   ServiceAccount,
 } from 'kubernetes-models/v1';
@@ -41,6 +42,7 @@ const VALIDATORS: Record<string, Validator> = {
   Role: (o) => new Role(o),
   RoleBinding: (o) => new RoleBinding(o),
   ConfigMap: (o) => new ConfigMap(o),
+  Secret: (o) => new Secret(o),
   PersistentVolumeClaim: (o) => new PersistentVolumeClaim(o),
   Service: (o) => new Service(o),
   Deployment: (o) => new Deployment(o),
@@ -70,9 +72,14 @@ const EVERYTHING = resolveValues({
     'controller.nodeSelector={kubernetes.io/os: linux}',
   ],
 });
+const DATABASE_URL = 'postgres://paddock:secret@db.example:5432/paddock';
+const REPLICAS = resolveValues({
+  sets: ['server.replicas=3', `server.databaseUrl=${DATABASE_URL}`],
+});
 const VALUE_SETS = {
   defaults: defaultValues(),
   everything: EVERYTHING,
+  'postgres replicas': REPLICAS,
   'controller only': resolveValues({
     sets: ['server.enabled=false', 'networkPolicy.enabled=false', 'createNamespace=false'],
   }),
@@ -177,6 +184,78 @@ describe('paddock install renders', () => {
     const firstOther = docs.findIndex((d) => d.kind !== 'CustomResourceDefinition');
     assert.ok(firstOther > 0);
     assert.ok(docs.slice(firstOther).every((d) => d.kind !== 'CustomResourceDefinition'));
+  });
+});
+
+describe('paddock install: server replicas', () => {
+  type Spec = {
+    replicas: number;
+    strategy: { type: string };
+    template: {
+      spec: {
+        containers: Array<{ env: Array<Record<string, unknown>>; volumeMounts: object[] }>;
+        volumes: Array<Record<string, unknown>>;
+      };
+    };
+  };
+  const server = (objects: KubeObject[]) => {
+    const found = objects.filter(
+      (o) => o.kind === 'Deployment' && o.metadata.name === 'paddock-server',
+    );
+    assert.equal(found.length, 1, 'one server Deployment');
+    return found[0]?.spec as Spec;
+  };
+
+  it('refuses more than one replica without a PostgreSQL URL, naming both fields', () => {
+    assert.throws(
+      () => resolveValues({ sets: ['server.replicas=2'] }),
+      (e) =>
+        isPaddockError(e, 'validation_failed') &&
+        e.message.includes(
+          'server.replicas: 2 replicas need server.databaseUrl (a postgres:// URL)',
+        ),
+    );
+    assert.throws(
+      () => resolveValues({ sets: ['server.databaseUrl=mysql://db/paddock'] }),
+      /server\.databaseUrl: must be a postgres:\/\/ URL/,
+    );
+    assert.equal(
+      resolveValues({ sets: ['server.replicas=2', 'server.enabled=false'] }).server.replicas,
+      2,
+    );
+  });
+
+  it('one replica by default: SQLite on the data claim, stopped before the next starts', () => {
+    const objects = renderInstall(defaultValues());
+    const spec = server(objects);
+    assert.equal(spec.replicas, 1);
+    assert.equal(spec.strategy.type, 'Recreate');
+    const data = spec.template.spec.volumes.find((v) => v.name === 'data');
+    assert.deepEqual(data?.persistentVolumeClaim, { claimName: 'paddock-server-data' });
+    assert.ok(objects.some((o) => o.kind === 'PersistentVolumeClaim'));
+    assert.ok(!objects.some((o) => o.kind === 'Secret'));
+  });
+
+  it('with a PostgreSQL URL: the replicas roll, their home an emptyDir, the URL from a Secret', () => {
+    const objects = renderInstall(REPLICAS);
+    const spec = server(objects);
+    assert.equal(spec.replicas, 3);
+    assert.equal(spec.strategy.type, 'RollingUpdate');
+    const data = spec.template.spec.volumes.find((v) => v.name === 'data');
+    assert.deepEqual(data?.emptyDir, { sizeLimit: '1Gi' });
+    assert.ok(!objects.some((o) => o.kind === 'PersistentVolumeClaim'), 'no data claim');
+    const env = spec.template.spec.containers[0]?.env.find((e) => e.name === 'PADDOCK_DATABASE');
+    assert.deepEqual(env?.valueFrom, {
+      secretKeyRef: { name: 'paddock-server-database', key: 'url' },
+    });
+    const secret = objects.find((o) => o.kind === 'Secret');
+    assert.equal(secret?.metadata.name, 'paddock-server-database');
+    assert.deepEqual(secret?.stringData, { url: DATABASE_URL });
+    const order = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+    assert.ok(
+      order.indexOf('Secret/paddock-server-database') < order.indexOf('Deployment/paddock-server'),
+      'the Secret before the Deployment that reads it',
+    );
   });
 });
 

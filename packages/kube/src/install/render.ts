@@ -12,6 +12,7 @@ import {
   installLabels,
   type KubeObject,
   type RenderedObject,
+  STRING_VALUES,
 } from './install-meta.ts';
 import { dashboardConfigMap, prometheusRule, serviceMonitors } from './monitoring.ts';
 import { ingress, networkPolicies } from './network.ts';
@@ -67,9 +68,9 @@ export function renderCandidates(values: InstallValues): RenderedObject[] {
     always(controller.metricsService),
     when(server.service, 'server.enabled'),
     when(server.gatewayService, 'server.enabled'),
-    when(server.dataClaim, 'server.enabled'),
+    when(server.dataClaim, 'server.enabled', '!server.databaseUrl'),
     always(controller.deployment),
-    when(server.deployment, 'server.enabled'),
+    when(server.deployment, 'server.enabled', '!server.databaseUrl'),
     always(controller.disruptionBudget),
     when(server.disruptionBudget, 'server.enabled'),
     when(policies.controller, 'networkPolicy.enabled'),
@@ -79,6 +80,10 @@ export function renderCandidates(values: InstallValues): RenderedObject[] {
     when(monitors.controller, 'prometheus-operator'),
     when(monitors.server, 'prometheus-operator', 'server.enabled'),
     when(prometheusRule(values), 'prometheus-operator'),
+    // With PostgreSQL, replicas: the database URL's Secret, and the Deployment without the
+    // volume (last, so that the chart's earlier files keep their names).
+    when(server.databaseSecret, 'server.enabled', 'server.databaseUrl'),
+    when(server.sharedDeployment, 'server.enabled', 'server.databaseUrl'),
   ];
 }
 
@@ -96,10 +101,17 @@ export function holds(
       (mode === PrometheusOperatorMode.Auto && capabilities.monitoringKinds.has(kind))
     );
   }
-  if (!BOOLEAN_VALUES.includes(condition)) throw new Error(`unknown condition ${condition}`);
+  if (condition.startsWith('!')) {
+    return !holds(condition.slice(1) as Condition, values, kind, capabilities);
+  }
+  const path = condition as (typeof BOOLEAN_VALUES)[number] | (typeof STRING_VALUES)[number];
+  const isString = (STRING_VALUES as readonly string[]).includes(path);
+  if (!isString && !(BOOLEAN_VALUES as readonly string[]).includes(path)) {
+    throw new Error(`unknown condition ${condition}`);
+  }
   let node: unknown = values;
-  for (const key of condition.split('.')) node = (node as Record<string, unknown>)[key];
-  return node === true;
+  for (const key of path.split('.')) node = (node as Record<string, unknown>)[key];
+  return isString ? typeof node === 'string' && node !== '' : node === true;
 }
 
 /** The objects (CRDs apart) the values render on such a cluster, in apply order. */

@@ -43,124 +43,147 @@ export const PrometheusOperatorMode = {
 export type PrometheusOperatorMode =
   (typeof PrometheusOperatorMode)[keyof typeof PrometheusOperatorMode];
 
-export const InstallValues = z.strictObject({
-  /** The release: prefix of every object's name, and its `app.kubernetes.io/instance` label. */
-  name: DnsLabel.max(40).default('paddock'),
-  /** Where the controller, the server and their objects live (the Lease too). */
-  namespace: DnsLabel.default('paddock-system'),
-  /** Render the Namespace (labelled to enforce Pod Security "restricted"). */
-  createNamespace: z.boolean().default(true),
-  /** The one Paddock image: it runs `paddock controller` and `paddock server`. */
-  image: z
-    .strictObject({
-      repository: z.string().min(1, 'must not be empty').default('paddock/paddock'),
-      tag: z.string().min(1, 'must not be empty').default('0.1.0'),
-      pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
-      pullSecrets: z.array(z.strictObject({ name: DnsLabel })).default([]),
-    })
-    .prefault({}),
-  controller: z
-    .strictObject({
-      replicas: Replicas.default(2),
-      /** Where `/metrics`, `/healthz` and `/readyz` listen in the pod. */
-      metricsPort: Port.default(9464),
-      leaseDuration: Duration.default('10s'),
-      renewDeadline: Duration.default('7s'),
-      retryPeriod: Duration.default('1500ms'),
-      kubeQps: z.number().positive().default(200),
-      kubeBurst: z.number().int().positive().default(400),
-      resources: Resources.default({
-        requests: { cpu: '100m', memory: '128Mi' },
-        limits: { cpu: '1', memory: '512Mi' },
-      }),
-      extraArgs: z.array(z.string()).default([]),
-      ...Scheduling,
-    })
-    .prefault({}),
-  server: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      /**
-       * One by default: API keys and, without a PostgreSQL database, audit, transcripts and
-       * usage are in SQLite on the server's volume.
-       */
-      replicas: Replicas.default(1),
-      port: Port.default(7070),
-      /**
-       * The LLM gateway's port (`--gateway-addr`), behind the Service `<name>-gateway`: only the
-       * sandbox pods of runs may reach it (`networkPolicy.sandboxNamespaceLabels`).
-       */
-      gatewayPort: Port.default(8081),
-      /** The server's data volume (a PersistentVolumeClaim of the cluster's default class). */
-      dataSize: z
-        .string()
-        .regex(/^[0-9]+(Ki|Mi|Gi|Ti)$/, 'must be a size such as 10Gi')
-        .default('10Gi'),
-      /** A Secret whose keys become the server's environment (provider keys); optional. */
-      envSecret: DnsLabel.default('paddock-server-env'),
-      resources: Resources.default({
-        requests: { cpu: '200m', memory: '256Mi' },
-        limits: { cpu: '2', memory: '1Gi' },
-      }),
-      extraArgs: z.array(z.string()).default([]),
-      ...Scheduling,
-    })
-    .prefault({}),
-  service: z
-    .strictObject({
-      type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('ClusterIP'),
-      port: Port.default(80),
-    })
-    .prefault({}),
-  ingress: z
-    .strictObject({
-      enabled: z.boolean().default(false),
-      className: z.string().min(1, 'must not be empty').default('nginx'),
-      host: z
-        .string()
-        .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS name')
-        .default('paddock.example.com'),
-      tlsSecret: DnsLabel.default('paddock-tls'),
-      annotations: Labels.default({}),
-    })
-    .prefault({}),
-  networkPolicy: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      /** Where the API server is: the controller may reach these, on these ports, and no more. */
-      apiServerCidrs: z.array(Cidr).min(1).default(['0.0.0.0/0']),
-      apiServerPorts: z.array(Port).min(1).default([443, 6443]),
-      /**
-       * Labels of the namespaces whose run sandbox pods may reach the gateway (empty: every
-       * namespace; pods must still be Paddock's sandbox pods labelled with a run).
-       */
-      sandboxNamespaceLabels: Labels.default({}),
-    })
-    .prefault({}),
-  monitoring: z
-    .strictObject({
-      prometheusOperator: z
-        .enum(Object.values(PrometheusOperatorMode))
-        .default(PrometheusOperatorMode.Auto),
-      /** Labels a Prometheus selects ServiceMonitors and rules by (`release: …`). */
-      labels: Labels.default({}),
-      scrapeInterval: Duration.default('30s'),
-      /** Alert thresholds. */
-      stuckCreatingFor: Duration.default('10m'),
-      warmPoolEmptyFor: Duration.default('5m'),
-      volumeFullRatio: z.number().gt(0).lt(1).default(0.9),
-      /** A namespace's spend today past this share of its daily budget alerts. */
-      budgetNearRatio: z.number().gt(0).lt(1).default(0.8),
-      dashboard: z
-        .strictObject({
-          enabled: z.boolean().default(true),
-          /** Labels Grafana's dashboard sidecar picks ConfigMaps by. */
-          labels: Labels.default({ grafana_dashboard: '1' }),
-        })
-        .prefault({}),
-    })
-    .prefault({}),
-});
+export const InstallValues = z
+  .strictObject({
+    /** The release: prefix of every object's name, and its `app.kubernetes.io/instance` label. */
+    name: DnsLabel.max(40).default('paddock'),
+    /** Where the controller, the server and their objects live (the Lease too). */
+    namespace: DnsLabel.default('paddock-system'),
+    /** Render the Namespace (labelled to enforce Pod Security "restricted"). */
+    createNamespace: z.boolean().default(true),
+    /** The one Paddock image: it runs `paddock controller` and `paddock server`. */
+    image: z
+      .strictObject({
+        repository: z.string().min(1, 'must not be empty').default('paddock/paddock'),
+        tag: z.string().min(1, 'must not be empty').default('0.1.0'),
+        pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
+        pullSecrets: z.array(z.strictObject({ name: DnsLabel })).default([]),
+      })
+      .prefault({}),
+    controller: z
+      .strictObject({
+        replicas: Replicas.default(2),
+        /** Where `/metrics`, `/healthz` and `/readyz` listen in the pod. */
+        metricsPort: Port.default(9464),
+        leaseDuration: Duration.default('10s'),
+        renewDeadline: Duration.default('7s'),
+        retryPeriod: Duration.default('1500ms'),
+        kubeQps: z.number().positive().default(200),
+        kubeBurst: z.number().int().positive().default(400),
+        resources: Resources.default({
+          requests: { cpu: '100m', memory: '128Mi' },
+          limits: { cpu: '1', memory: '512Mi' },
+        }),
+        extraArgs: z.array(z.string()).default([]),
+        ...Scheduling,
+      })
+      .prefault({}),
+    server: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /**
+         * One by default: without a PostgreSQL database (`databaseUrl`), API keys, audit,
+         * transcripts and usage are in SQLite on the server's volume, which one replica mounts.
+         * More need `databaseUrl`: the replicas then share it, the keys (Secrets) and the
+         * election of the run reconcilers (a Lease).
+         */
+        replicas: Replicas.default(1),
+        /**
+         * A PostgreSQL URL (`postgres://user:password@host:5432/db`) for the server's records,
+         * kept in the Secret `<name>-server-database`; empty: SQLite on the server's volume.
+         */
+        databaseUrl: z
+          .string()
+          .refine(
+            (url) => url === '' || /^postgres(ql)?:\/\/\S+$/.test(url),
+            'must be a postgres:// URL (or empty for SQLite on the server volume)',
+          )
+          .default(''),
+        port: Port.default(7070),
+        /**
+         * The LLM gateway's port (`--gateway-addr`), behind the Service `<name>-gateway`: only the
+         * sandbox pods of runs may reach it (`networkPolicy.sandboxNamespaceLabels`).
+         */
+        gatewayPort: Port.default(8081),
+        /** The server's data volume (a PersistentVolumeClaim of the cluster's default class). */
+        dataSize: z
+          .string()
+          .regex(/^[0-9]+(Ki|Mi|Gi|Ti)$/, 'must be a size such as 10Gi')
+          .default('10Gi'),
+        /** A Secret whose keys become the server's environment (provider keys); optional. */
+        envSecret: DnsLabel.default('paddock-server-env'),
+        resources: Resources.default({
+          requests: { cpu: '200m', memory: '256Mi' },
+          limits: { cpu: '2', memory: '1Gi' },
+        }),
+        extraArgs: z.array(z.string()).default([]),
+        ...Scheduling,
+      })
+      .prefault({}),
+    service: z
+      .strictObject({
+        type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('ClusterIP'),
+        port: Port.default(80),
+      })
+      .prefault({}),
+    ingress: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        className: z.string().min(1, 'must not be empty').default('nginx'),
+        host: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS name')
+          .default('paddock.example.com'),
+        tlsSecret: DnsLabel.default('paddock-tls'),
+        annotations: Labels.default({}),
+      })
+      .prefault({}),
+    networkPolicy: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** Where the API server is: the controller may reach these, on these ports, and no more. */
+        apiServerCidrs: z.array(Cidr).min(1).default(['0.0.0.0/0']),
+        apiServerPorts: z.array(Port).min(1).default([443, 6443]),
+        /**
+         * Labels of the namespaces whose run sandbox pods may reach the gateway (empty: every
+         * namespace; pods must still be Paddock's sandbox pods labelled with a run).
+         */
+        sandboxNamespaceLabels: Labels.default({}),
+      })
+      .prefault({}),
+    monitoring: z
+      .strictObject({
+        prometheusOperator: z
+          .enum(Object.values(PrometheusOperatorMode))
+          .default(PrometheusOperatorMode.Auto),
+        /** Labels a Prometheus selects ServiceMonitors and rules by (`release: …`). */
+        labels: Labels.default({}),
+        scrapeInterval: Duration.default('30s'),
+        /** Alert thresholds. */
+        stuckCreatingFor: Duration.default('10m'),
+        warmPoolEmptyFor: Duration.default('5m'),
+        volumeFullRatio: z.number().gt(0).lt(1).default(0.9),
+        /** A namespace's spend today past this share of its daily budget alerts. */
+        budgetNearRatio: z.number().gt(0).lt(1).default(0.8),
+        dashboard: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            /** Labels Grafana's dashboard sidecar picks ConfigMaps by. */
+            labels: Labels.default({ grafana_dashboard: '1' }),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+  })
+  .superRefine((values, ctx) => {
+    if (values.server.enabled && values.server.replicas > 1 && values.server.databaseUrl === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['server', 'replicas'],
+        message: `${values.server.replicas} replicas need server.databaseUrl (a postgres:// URL): without it the server keeps its records in SQLite on a volume that one replica mounts`,
+      });
+    }
+  });
 export type InstallValues = z.output<typeof InstallValues>;
 export type InstallValuesInput = z.input<typeof InstallValues>;
 

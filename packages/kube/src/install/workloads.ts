@@ -31,8 +31,13 @@ type Workload = {
   resources: InstallValues['controller']['resources'];
   nodeSelector: Record<string, string>;
   tolerations: Array<Record<string, unknown>>;
-  /** Its own volumes beside /tmp, and whether it must stop before its next starts (a RWO volume). */
-  volumes?: Array<{ name: string; mountPath: string; claimName: string }>;
+  /**
+   * Its own volumes beside /tmp (a claim, or an emptyDir of that size), and whether it must stop
+   * before its next starts (a RWO volume).
+   */
+  volumes?: Array<
+    { name: string; mountPath: string } & ({ claimName: string } | { emptyDirSize: string })
+  >;
   isRecreated?: boolean;
 };
 
@@ -96,10 +101,11 @@ function deployment(values: InstallValues, w: Workload): KubeObject {
           ],
           volumes: [
             { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
-            ...(w.volumes ?? []).map((v) => ({
-              name: v.name,
-              persistentVolumeClaim: { claimName: v.claimName },
-            })),
+            ...(w.volumes ?? []).map((v) =>
+              'claimName' in v
+                ? { name: v.name, persistentVolumeClaim: { claimName: v.claimName } }
+                : { name: v.name, emptyDir: { sizeLimit: v.emptyDirSize } },
+            ),
           ],
         },
       },
@@ -200,12 +206,13 @@ export function gatewayUrl(values: InstallValues): string {
 /**
  * `paddock server --in-cluster`: the API, web UI and `/metrics` on one port, the LLM gateway on
  * another (its own Service, which only run sandbox pods may reach: `network.ts`); its home
- * on a PersistentVolumeClaim; credentials as Secrets of its own namespace; provider keys (and
- * `PADDOCK_DATABASE`, a PostgreSQL URL) from an optional Secret.
+ * on a PersistentVolumeClaim, or with `databaseUrl` (`sharedDeployment`, replicas allowed) an
+ * emptyDir and `PADDOCK_DATABASE` from the Secret `databaseSecret`; credentials as Secrets of
+ * its own namespace; provider keys from an optional Secret.
  */
 export function serverWorkload(values: InstallValues) {
   const s = values.server;
-  const deploy = deployment(values, {
+  const base = {
     component: InstallComponent.Server,
     suffix: 'server',
     replicas: s.replicas,
@@ -222,21 +229,45 @@ export function serverWorkload(values: InstallValues) {
     ],
     port: { name: 'http', containerPort: s.port },
     extraPorts: [{ name: 'gateway', containerPort: s.gatewayPort }],
-    env: [
-      {
-        name: 'PADDOCK_CREDENTIALS_NAMESPACE',
-        valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
-      },
-    ],
-    volumes: [
-      { name: 'data', mountPath: SERVER_HOME, claimName: resourceName(values, 'server-data') },
-    ],
-    isRecreated: true,
     envFrom: [{ secretRef: { name: s.envSecret, optional: true } }],
     resources: s.resources,
     nodeSelector: s.nodeSelector,
     tolerations: s.tolerations,
+  };
+  const credentialsNamespace = {
+    name: 'PADDOCK_CREDENTIALS_NAMESPACE',
+    valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+  };
+  // SQLite on a ReadWriteOnce volume: one replica, stopped before the next starts.
+  const deploy = deployment(values, {
+    ...base,
+    env: [credentialsNamespace],
+    volumes: [
+      { name: 'data', mountPath: SERVER_HOME, claimName: resourceName(values, 'server-data') },
+    ],
+    isRecreated: true,
   });
+  // PostgreSQL (`databaseUrl`): every record in the database, the keys and credentials in
+  // Secrets, so a replica's home holds nothing another needs (an emptyDir), and replicas roll.
+  const databaseSecretName = resourceName(values, 'server-database');
+  const sharedDeployment = deployment(values, {
+    ...base,
+    env: [
+      credentialsNamespace,
+      {
+        name: 'PADDOCK_DATABASE',
+        valueFrom: { secretKeyRef: { name: databaseSecretName, key: 'url' } },
+      },
+    ],
+    volumes: [{ name: 'data', mountPath: SERVER_HOME, emptyDirSize: '1Gi' }],
+  });
+  const databaseSecret: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: meta(values, 'server-database', InstallComponent.Server),
+    type: 'Opaque',
+    stringData: { url: s.databaseUrl },
+  };
   const service: KubeObject = {
     apiVersion: 'v1',
     kind: 'Service',
@@ -268,6 +299,8 @@ export function serverWorkload(values: InstallValues) {
   };
   return {
     deployment: deploy,
+    sharedDeployment,
+    databaseSecret,
     disruptionBudget: disruptionBudget(values, InstallComponent.Server, 'server'),
     service,
     gatewayService,
