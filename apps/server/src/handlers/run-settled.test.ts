@@ -74,6 +74,7 @@ describe('runSettled', () => {
         writers,
         run,
         sent: () => sent,
+        isFinishedSent: () => false,
         subscribeSent: (listener) => progress.subscribe(listener),
         signal: controller.signal,
       });
@@ -93,6 +94,34 @@ describe('runSettled', () => {
     });
   });
 
+  it('settles right after run.finished once the run has its outcome, the harness still exiting', async () => {
+    const uid = run.metadata.uid ?? '';
+    const writers = new FakeWriters();
+    writers.writing.add(uid);
+    await runLog.append(uid, [log('one'), log('run.finished stands here')]);
+    let isFinishedSent = false;
+    const progress = new ChangeFeed();
+    const controller = new AbortController();
+    await withoutTimers(async () => {
+      const settled = runSettled({
+        store,
+        runLog,
+        writers,
+        run,
+        sent: () => 2,
+        isFinishedSent: () => isFinishedSent,
+        subscribeSent: (listener) => progress.subscribe(listener),
+        signal: controller.signal,
+      });
+      await store.updateStatus({ ...run, status: { phase: 'Succeeded', conditions: [] } });
+      assert.equal(await isSettledThisTurn(settled), false, 'the last event sent is not the end');
+      isFinishedSent = true;
+      progress.notify();
+      assert.equal(await isSettledThisTurn(settled), true, 'run.finished was the last event');
+      controller.abort();
+    });
+  });
+
   it('settles as soon as the run gets its outcome, when nothing else is left', async () => {
     const uid = run.metadata.uid ?? '';
     await runLog.append(uid, [log('one')]);
@@ -104,6 +133,7 @@ describe('runSettled', () => {
         writers: new FakeWriters(),
         run,
         sent: () => 1,
+        isFinishedSent: () => false,
         subscribeSent: () => () => {},
         signal: controller.signal,
       });
@@ -124,6 +154,7 @@ describe('runSettled', () => {
       writers,
       run,
       sent: () => 0,
+      isFinishedSent: () => false,
       subscribeSent: () => () => {},
     };
     await withoutTimers(async () => {

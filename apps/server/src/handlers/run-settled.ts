@@ -16,6 +16,8 @@ export type RunSettledOptions = {
   run: Run;
   /** The `seq` of the last event the stream has sent. */
   sent(): number;
+  /** Whether the last event the stream sent is the harness's `run.finished`. */
+  isFinishedSent(): boolean;
   /** Subscribes to "the stream sent an event". */
   subscribeSent(listener: () => void): () => void;
   signal: AbortSignal;
@@ -23,8 +25,10 @@ export type RunSettledOptions = {
 
 /**
  * Resolves once a run's transcript stream has nothing left to send: the run has an outcome (or
- * is gone, or was replaced under its name), nothing in this process still writes its transcript
- * (`RunWriters`), and every stored event was sent. Nothing is polled: the check runs again only
+ * is gone, or was replaced under its name), and either the last event sent is `run.finished`
+ * (stored only after every model call of the run, so nothing belongs after it; a harness slow to
+ * exit does not hold the stream open) or nothing in this process still writes its transcript
+ * (`RunWriters`) and every stored event was sent. Nothing is polled: the check runs again only
  * when something it reads changes (a watch on the Run, the writers' feed, the stream's own
  * progress). Also resolves when `signal` aborts; either way it leaves no listener or watch
  * behind. Rejects when the transcript cannot be read.
@@ -73,8 +77,9 @@ export async function runSettled(options: RunSettledOptions): Promise<void> {
   const isSettled = async (): Promise<boolean> => {
     if (isWatchLost || current === undefined || current.metadata.uid !== uid) return true;
     if (!isTerminalRunPhase(current.status?.phase ?? RunPhase.Pending)) return false;
-    if (writers.isWriting(uid)) return false;
-    return (await runLog.lastSeq(uid)) <= options.sent();
+    const isAllSent = (await runLog.lastSeq(uid)) <= options.sent();
+    if (isAllSent && options.isFinishedSent()) return true;
+    return isAllSent && !writers.isWriting(uid);
   };
   try {
     while (!signal.aborted) {

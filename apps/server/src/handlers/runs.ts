@@ -14,6 +14,7 @@ import {
   type Run,
   RunMode,
   RunPhase,
+  TranscriptEventType,
 } from '@paddock/core';
 import { json, streamed } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
@@ -97,6 +98,7 @@ export const runHandlers: RouteHandler[] = [
     const abort = new AbortController();
     void sse.closed.then(() => abort.abort());
     let sent = after;
+    let isFinishedSent = false;
     const progress = new ChangeFeed();
     // The stream ends once the run is settled: an outcome, nothing still writing its transcript
     // (the harness's output drained, the gateway's last call recorded), every event sent.
@@ -106,6 +108,7 @@ export const runHandlers: RouteHandler[] = [
       writers: call.deps.engine.runWriters,
       run,
       sent: () => sent,
+      isFinishedSent: () => isFinishedSent,
       subscribeSent: (listener) => progress.subscribe(listener),
       signal: abort.signal,
     })
@@ -115,6 +118,7 @@ export const runHandlers: RouteHandler[] = [
       for await (const event of runLog.follow(uid, after, abort.signal)) {
         sse.send({ id: String(event.seq), event: event.type, data: event });
         sent = event.seq;
+        isFinishedSent = event.type === TranscriptEventType.RunFinished;
         progress.notify();
       }
     } finally {
