@@ -13,7 +13,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type PaddockClient } from '@paddock/client';
-import { MemoryEventRecorder, runToCompletion, startSandboxController } from '@paddock/control';
+import {
+  MemoryEventRecorder,
+  runToCompletion,
+  startSandboxController,
+  withSandboxFinalizer,
+} from '@paddock/control';
 import type { ResourceStore, Sandbox, SandboxRef } from '@paddock/core';
 import { createLocalRuntime } from '@paddock/runtime-local';
 import { openSqliteStore } from '@paddock/store-sqlite';
@@ -191,7 +196,8 @@ async function inProcessCreateToRunning(dir: string, failures: Failure[]): Promi
       const name = `inproc-${i}`;
       const start = process.hrtime.bigint();
       try {
-        const manifest: Sandbox = {
+        // With the controller's finalizer, as the server's create sets it: the same commits.
+        const manifest: Sandbox = withSandboxFinalizer({
           apiVersion: API_VERSION,
           kind: 'Sandbox',
           metadata: { name, namespace: 'default' },
@@ -199,7 +205,7 @@ async function inProcessCreateToRunning(dir: string, failures: Failure[]): Promi
             templateRef: { kind: 'ClusterSandboxTemplate', name: 'shell' },
             desiredState: 'Running',
           },
-        };
+        });
         const created = await store.create(manifest);
         await untilRunning(store, name, created.metadata.resourceVersion ?? '0');
         samples.push(elapsedMs(start));

@@ -4,7 +4,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryEventRecorder, runToCompletion, startSandboxController } from '@paddock/control';
+import {
+  MemoryEventRecorder,
+  runToCompletion,
+  startSandboxController,
+  withSandboxFinalizer,
+} from '@paddock/control';
 import type { ResourceStore, Sandbox, SandboxRef } from '@paddock/core';
 import { createLocalRuntime } from '@paddock/runtime-local';
 import { openSqliteStore } from '@paddock/store-sqlite';
@@ -62,12 +67,13 @@ export async function runEngineBench(): Promise<Record<string, unknown>> {
   /** create → Running → `echo hi` → first byte of output, through store, controller and runtime. */
   async function createToFirstOutput(template: string, name: string) {
     const start = process.hrtime.bigint();
-    const manifest: Sandbox = {
+    // With the controller's finalizer, as the server's create sets it (one commit, not two).
+    const manifest: Sandbox = withSandboxFinalizer({
       apiVersion: v,
       kind: 'Sandbox',
       metadata: { name, namespace: 'default' },
       spec: { templateRef: { name: template }, desiredState: 'Running' },
-    };
+    });
     const created = await store.create(manifest);
     const running = await waitForRunning(store, name, created.metadata.resourceVersion ?? '0');
     const runningMs = elapsedMs(start);
