@@ -95,6 +95,36 @@ describe('the election of the run reconcilers among server replicas', {
     assert.deepEqual([...running], [], 'a stopped replica runs nothing');
   });
 
+  it('starts them again when a start fails, rather than lead without them', async () => {
+    const running = new Set<string>();
+    const client = await KubeClient.fromKubeconfig(kube.kubeconfig);
+    clients.push(client);
+    let attempts = 0;
+    const start = fakeRuns(running, 'c');
+    const replica = electRunController(
+      {
+        client,
+        namespace: uniqueName('runs'),
+        identity: 'c',
+        leaseDurationMs: 2_000,
+        renewDeadlineMs: 1_500,
+        retryPeriodMs: 500,
+        log: () => {},
+      },
+      async () => {
+        attempts++;
+        if (attempts === 1) throw new Error('the store is not ready');
+        return start();
+      },
+    );
+    try {
+      await eventually(async () => running.has('c'), { what: 'started on the second try' });
+      assert.equal(attempts, 2);
+    } finally {
+      await replica.stop();
+    }
+  });
+
   it("is granted by the server's role: its Lease, by name", () => {
     const leases = SERVER_PERMISSIONS.filter((p) => p.resource === 'leases');
     assert.deepEqual(

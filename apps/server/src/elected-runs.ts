@@ -67,7 +67,8 @@ export function electRunController(
       {
         onStartedLeading: async (signal) => {
           options.log(`run reconcilers: ${options.identity} leads (${RUNS_LEASE})`);
-          const controller = await start();
+          const controller = await startUntilDone(start, signal, options);
+          if (controller === undefined) return;
           current = controller;
           unsubscribe = controller.subscribePumps(notify);
           notify();
@@ -109,4 +110,24 @@ export function electRunController(
       await terms;
     },
   };
+}
+
+/**
+ * `start`, again after a retry period while it fails (a leader without its reconcilers would
+ * hold every run up); undefined when leadership ends first.
+ */
+async function startUntilDone(
+  start: () => Promise<RunController>,
+  signal: AbortSignal,
+  options: Pick<ElectedRunsOptions, 'log' | 'retryPeriodMs'>,
+): Promise<RunController | undefined> {
+  while (!signal.aborted) {
+    try {
+      return await start();
+    } catch (error) {
+      options.log(`run reconcilers: start failed, retrying: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, options.retryPeriodMs ?? 2_000));
+    }
+  }
+  return undefined;
 }
