@@ -45,6 +45,12 @@ const SandboxDetailPage = lazy(() =>
 const SandboxesPage = lazy(() =>
   import('./pages/sandboxes.tsx').then((m) => ({ default: m.SandboxesPage })),
 );
+const SnapshotsPage = lazy(() =>
+  import('./pages/snapshots.tsx').then((m) => ({ default: m.SnapshotsPage })),
+);
+const VolumesPage = lazy(() =>
+  import('./pages/volumes.tsx').then((m) => ({ default: m.VolumesPage })),
+);
 const SettingsPage = lazy(() =>
   import('./pages/settings.tsx').then((m) => ({ default: m.SettingsPage })),
 );
@@ -64,6 +70,8 @@ const ROUTES: ReadonlyArray<{ pattern: string; page: ComponentType<{ params: Par
   { pattern: '/sandboxes', page: SandboxesPage },
   { pattern: '/sandboxes/new', page: SandboxCreatePage },
   { pattern: '/sandboxes/:name', page: SandboxDetailPage },
+  { pattern: '/snapshots', page: SnapshotsPage },
+  { pattern: '/volumes', page: VolumesPage },
   { pattern: '/templates', page: TemplatesPage },
   { pattern: '/templates/:scope/:name', page: TemplateDetailPage },
   { pattern: '/agents', page: AgentsPage },

@@ -7,6 +7,8 @@ import { Link } from './link.tsx';
 export const NAV: ReadonlyArray<{ path: string; label: string }> = [
   { path: '/', label: 'Overview' },
   { path: '/sandboxes', label: 'Sandboxes' },
+  { path: '/snapshots', label: 'Snapshots' },
+  { path: '/volumes', label: 'Volumes' },
   { path: '/templates', label: 'Templates' },
   { path: '/agents', label: 'Agents' },
   { path: '/runs', label: 'Runs' },

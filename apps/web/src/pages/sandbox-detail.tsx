@@ -10,6 +10,7 @@ import { PhaseBadge } from '../components/sandbox/phase-badge.tsx';
 import { PortsPanel } from '../components/sandbox/ports-panel.tsx';
 import { SandboxActions } from '../components/sandbox/sandbox-actions.tsx';
 import { SandboxTabs } from '../components/sandbox/sandbox-tabs.tsx';
+import { SnapshotActions } from '../components/sandbox/snapshot-actions.tsx';
 import { StatusCard } from '../components/sandbox/status-card.tsx';
 import { TerminalPanel } from '../components/sandbox/terminal-panel.tsx';
 import { Empty, QueryView } from '../components/states.tsx';
@@ -60,6 +61,7 @@ export function SandboxDetailPage({ params }: { params: Record<string, string> }
           <>
             <PhaseBadge phase={phase} />
             <SandboxActions sandbox={sandbox} onDeleted={() => navigate('/sandboxes')} />
+            <SnapshotActions sandbox={sandbox} />
           </>
         ) : null}
       </PageHeader>
