@@ -4,7 +4,8 @@
 // Running with its Events, stop and start it twice (repeats: an Event series), delete it through
 // the finalizer, and hand the Lease over; each is
 // mapped to (verb, group, resource) and the set must equal the table's `controller` rows. The
-// pod runtime's rows come from its own table (INSTANCE_RESOURCES): the test server serves no pods.
+// pod runtime's rows come from its own tables (INSTANCE_RESOURCES, OWNER_KINDS): the test server
+// serves no pods, so it never gets as far as reading a Sandbox.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -16,6 +17,7 @@ import {
   INSTANCE_SUBRESOURCES,
   KubeClient,
   type KubeStore,
+  OWNER_KINDS,
   PermissionSource,
 } from '@paddock/kube';
 import {
@@ -150,8 +152,13 @@ describe("the controller's RBAC is exactly what it uses", { skip: kubeSkipReason
           (r) => `${r.apiVersion.includes('/') ? r.apiVersion.split('/')[0] : ''}/${r.plural}`,
         ),
         ...INSTANCE_SUBRESOURCES.map((r) => `/${r.resource}`),
+        ...OWNER_KINDS.map((r) => `${r.apiVersion.split('/')[0]}/${r.plural}`),
       ].sort(),
     );
     for (const row of rows) assert.ok(!row.verbs.includes('update'), row.resource);
+    // Paddock's kinds it only reads: the owners it checks before writing.
+    for (const row of rows.filter((r) => r.group === 'paddock.dev')) {
+      assert.deepEqual(row.verbs, ['get'], row.resource);
+    }
   });
 });

@@ -65,7 +65,7 @@ export {
 } from './objects/harness.ts';
 export { type ObjectOptionsInput, resolveObjectOptions } from './objects/options.ts';
 export { checkPodSecurity } from './objects/pod-security.ts';
-export { INSTANCE_RESOURCES, INSTANCE_SUBRESOURCES } from './runtime/api-paths.ts';
+export { INSTANCE_RESOURCES, INSTANCE_SUBRESOURCES, OWNER_KINDS } from './runtime/api-paths.ts';
 export { followPodLog } from './runtime/pod-log.ts';
 export { PodRuntime } from './runtime/pod-runtime.ts';
 export { KubeStore } from './store/kube-store.ts';

@@ -7,7 +7,7 @@
  */
 import { API_GROUP, KINDS } from '@paddock/core';
 import type { ApiRequest } from '../client/kube-client.ts';
-import { INSTANCE_RESOURCES, INSTANCE_SUBRESOURCES } from '../runtime/api-paths.ts';
+import { INSTANCE_RESOURCES, INSTANCE_SUBRESOURCES, OWNER_KINDS } from '../runtime/api-paths.ts';
 import { InstallComponent, type KubeObject, meta, resourceName } from './install-meta.ts';
 import type { InstallValues } from './values.ts';
 
@@ -130,6 +130,16 @@ export const CONTROLLER_PERMISSIONS: readonly Permission[] = [
       group: '',
       resource: r.resource,
       verbs: [...r.verbs],
+      scope: 'cluster',
+      source: PermissionSource.PodRuntime,
+    }),
+  ),
+  // It reads the owner of what it writes: the Sandbox, a warm entry's SandboxTemplate.
+  ...OWNER_KINDS.map(
+    (r): Permission => ({
+      group: groupOf(r.apiVersion),
+      resource: r.plural,
+      verbs: ['get'],
       scope: 'cluster',
       source: PermissionSource.PodRuntime,
     }),

@@ -38,6 +38,16 @@ export const INSTANCE_SUBRESOURCES = [
   { resource: 'pods/portforward', verbs: ['get', 'create'] },
 ] as const;
 
+/**
+ * Paddock's kinds the runtime reads (`get`) before it writes objects they will own, since objects
+ * of an owner that does not exist are garbage-collected: the Sandbox (provision, a warm claim)
+ * and a warm entry's SandboxTemplate.
+ */
+export const OWNER_KINDS = [
+  { apiVersion: 'paddock.dev/v1alpha1', kind: 'Sandbox', plural: 'sandboxes' },
+  { apiVersion: 'paddock.dev/v1alpha1', kind: 'SandboxTemplate', plural: 'sandboxtemplates' },
+] as const;
+
 /** The group-version prefix of an `apiVersion`: `/api/v1` for the core group, else `/apis/…`. */
 export function groupVersionPath(apiVersion: string): string {
   return apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
