@@ -14,8 +14,10 @@
 // - e2b: create → first output of a command through the official `e2b` SDK vs the same journey
 //   through @paddock/client (bench/e2b.ts);
 // - pause: pause and resume of a local sandbox by the memory it holds vs the bare freezer
-//   (bench/pause.ts).
-// PADDOCK_BENCH_ONLY=engine|api|harness|gateway|push|memory|kube|e2b|pause runs one part. Prints tables
+//   (bench/pause.ts);
+// - snapshots: snapshot and fork of a local sandbox by workspace size vs a bare cp -a
+//   (bench/snapshots.ts).
+// PADDOCK_BENCH_ONLY=engine|api|harness|gateway|push|memory|kube|e2b|pause|snapshots runs one part. Prints tables
 // and ratios and merges the results into bench/results/latest.json (engine results at the top
 // level, the others under `api`, `harness`, `gateway`, `push`, `memory`, `kube` and `e2b`).
 // Exits non-zero when the API, memory, kube or e2b case lost or failed any request.
@@ -30,6 +32,7 @@ import { runHarnessBench } from './harness.ts';
 import { runKubeBench } from './kube.ts';
 import { runPauseBench } from './pause.ts';
 import { runPushBench } from './push.ts';
+import { runSnapshotBench } from './snapshots.ts';
 
 const PARTS = [
   'engine',
@@ -41,6 +44,7 @@ const PARTS = [
   'kube',
   'e2b',
   'pause',
+  'snapshots',
 ] as const;
 const only = process.env.PADDOCK_BENCH_ONLY;
 if (only !== undefined && only !== '' && !PARTS.some((p) => p === only)) {
@@ -70,6 +74,7 @@ if (runs('engine')) {
     ...(results.kube ? { kube: results.kube } : {}),
     ...(results.e2b ? { e2b: results.e2b } : {}),
     ...(results.pause ? { pause: results.pause } : {}),
+    ...(results.snapshots ? { snapshots: results.snapshots } : {}),
   };
 }
 if (runs('api')) {
@@ -103,6 +108,9 @@ if (runs('e2b')) {
 }
 if (runs('pause')) {
   results.pause = await runPauseBench();
+}
+if (runs('snapshots')) {
+  results.snapshots = await runSnapshotBench();
 }
 
 mkdirSync(out, { recursive: true });
