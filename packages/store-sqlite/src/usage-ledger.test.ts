@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { ErrorCode } from '@paddock/core';
 import {
   assertRejectsWith,
@@ -12,6 +15,35 @@ import {
   usageReservation,
 } from '@paddock/testkit';
 import { openSqliteStore, openSqliteUsageLedger, type SqliteUsageLedger } from './index.ts';
+
+const execFileAsync = promisify(execFile);
+const INDEX_URL = new URL('./index.ts', import.meta.url).href;
+
+/**
+ * A child process that reserves $1 holds for `count` runs of namespace `team` under a $`max`
+ * daily cap of the namespace, starting at `startAt` (epoch ms, so the children overlap), and
+ * prints how many were admitted.
+ */
+async function reserver(path: string, name: string, count: number, max: number, startAt: number) {
+  const script = `
+    import { openSqliteUsageLedger } from ${JSON.stringify(INDEX_URL)};
+    const ledger = await openSqliteUsageLedger({ path: ${JSON.stringify(path)} });
+    await new Promise((resolve) => setTimeout(resolve, ${startAt} - Date.now()));
+    const now = new Date();
+    const cap = { scope: { namespace: 'team', since: new Date(0) }, metric: 'costUsd', max: ${max} };
+    let admitted = 0;
+    for (let i = 0; i < ${count}; i += 1) {
+      const hold = { id: '${name}-' + i, runUid: '${name}-' + i, namespace: 'team', runName: 'r',
+        user: 'u', at: now.toISOString(), costUsd: 1, tokens: 0,
+        expiresAt: new Date(now.getTime() + 600000).toISOString() };
+      if ((await ledger.reserve(hold, [cap])).isAdmitted) admitted += 1;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await ledger.close();
+    process.stdout.write(String(admitted));`;
+  const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script]);
+  return Number(stdout);
+}
 
 const dirs: string[] = [];
 after(() => {
@@ -86,6 +118,31 @@ describe('SqliteUsageLedger', () => {
     } finally {
       await second.close();
     }
+  });
+
+  it('admits exactly what fits when processes reserve on one file at once', async () => {
+    const path = tempPath();
+    await (await openSqliteUsageLedger({ path })).close();
+    // Earlier calls of the namespace at $0, so every check sums many rows: without one
+    // transaction around check and insert, the processes' checks and inserts would interleave.
+    const db = new DatabaseSync(path);
+    db.exec('BEGIN');
+    const insert = db.prepare(
+      `INSERT INTO llm_calls (run_uid, namespace, user_id, agent, time_ms, cost_usd, input_tokens,
+         output_tokens, json) VALUES ('old', 'team', 'u', NULL, ?, 0, 0, 0, '{}')`,
+    );
+    for (let i = 0; i < 100_000; i += 1) insert.run(i);
+    db.exec('COMMIT');
+    db.close();
+    const startAt = Date.now() + 1_000;
+    const admitted = await Promise.all(
+      ['a', 'b', 'c'].map((name) => reserver(path, name, 20, 30, startAt)),
+    );
+    assert.equal(
+      admitted.reduce((sum, n) => sum + n, 0),
+      30,
+      `admitted per process: ${admitted.join(', ')}`,
+    );
   });
 
   it('refuses bad options and use after close', async () => {
