@@ -68,6 +68,13 @@ export { checkPodSecurity } from './objects/pod-security.ts';
 export { INSTANCE_RESOURCES, INSTANCE_SUBRESOURCES, OWNER_KINDS } from './runtime/api-paths.ts';
 export { followPodLog } from './runtime/pod-log.ts';
 export { PodRuntime } from './runtime/pod-runtime.ts';
+// Test support: pods as bubblewrap namespaces of this machine behind a stand-in API server.
+export {
+  type StandInCluster,
+  type StandInClusterOptions,
+  startStandInCluster,
+} from './runtime/stand-in-cluster.ts';
+export type { StandInImage } from './runtime/stand-in-pod-host.ts';
 export { KubeStore } from './store/kube-store.ts';
 // Test support: CRDs standing in for Lease and Event on the test API server (never on a cluster).
 export { coreApiTestCrds, installCoreApiTestCrds } from './testing/core-api-crds.ts';

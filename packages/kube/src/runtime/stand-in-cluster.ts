@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { type PodStandIn, startPodStandIn } from '../exec/stand-in-pods.ts';
 import type { Pod } from '../objects/kube-types.ts';
 import { MAIN_CONTAINER } from '../objects/sandbox-pod.ts';
-import { StandInPodHost } from './stand-in-pod-host.ts';
+import { type StandInImage, StandInPodHost } from './stand-in-pod-host.ts';
 import { StandInStore, type Stored } from './stand-in-store.ts';
 
 const LOG_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/;
@@ -23,9 +23,18 @@ export type StandInCluster = {
   close(): Promise<void>;
 };
 
-export async function startStandInCluster(): Promise<StandInCluster> {
-  const root = mkdtempSync(join(tmpdir(), 'paddock-stand-in-pods-'));
-  const pods = new StandInPodHost(root);
+export type StandInClusterOptions = {
+  /** What init containers' images stand for on this machine (none: such a pod never starts). */
+  images?: Readonly<Record<string, StandInImage>>;
+  /** Where the pods' directories go (default: the system's temporary directory). */
+  tmpdir?: string;
+};
+
+export async function startStandInCluster(
+  options: StandInClusterOptions = {},
+): Promise<StandInCluster> {
+  const root = mkdtempSync(join(options.tmpdir ?? tmpdir(), 'paddock-stand-in-pods-'));
+  const pods = new StandInPodHost(root, options.images);
   const envOf = (pod: Pod): Record<string, string> => {
     const container = pod.spec?.containers.find((c) => c.name === MAIN_CONTAINER);
     const env: Record<string, string> = {};

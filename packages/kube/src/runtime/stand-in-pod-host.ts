@@ -4,8 +4,11 @@
 // with the container's env. Every command of the pod (its main container, each exec) runs in such
 // a namespace, as root, in this machine's pid and network namespaces: no isolation, no image, no
 // limits; what it shows is the runtime's protocol, scripts and paths. Deleting a pod kills every
-// process that carries its marker variable, as the kubelet kills a pod's containers.
-import { type ChildProcess, spawn } from 'node:child_process';
+// process that carries its marker variable, as the kubelet kills a pod's containers. Its other
+// emptyDir volumes are directories bound where its containers mount them (read-only if so); its
+// init containers run first, one after another, when `images` says what their image stands for
+// on this machine (host directories seen read-only, and how its command runs here).
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
   lstatSync,
   mkdirSync,
@@ -32,15 +35,30 @@ type HostedPod = {
   env: Record<string, string>;
   main: MainState;
   child?: ChildProcess;
+  /** The main container's mounts of the pod's other emptyDirs: [directory, path, read-only]. */
+  binds: Array<[string, string, boolean]>;
 };
+
+/** What an init container's image stands for here: directories it sees, how its command runs. */
+export type StandInImage = {
+  /** Host directories bound read-only at their own paths. */
+  binds: readonly string[];
+  command(argv: readonly string[]): string[];
+};
+
+const OWN_VOLUMES = new Set(['workspace', 'tmp', 'home', 'run']);
+
+type Mounted = { volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }> };
 
 export class StandInPodHost {
   readonly #root: string;
+  readonly #images: Readonly<Record<string, StandInImage>>;
   readonly #pods = new Map<string, HostedPod>();
   #counter = 0;
 
-  constructor(root: string) {
+  constructor(root: string, images: Readonly<Record<string, StandInImage>> = {}) {
     this.#root = root;
+    this.#images = images;
   }
 
   /** Makes the pod's directories and starts its main container's command. */
@@ -55,14 +73,31 @@ export class StandInPodHost {
       pod.metadata?.namespace ?? '',
       claim?.claimName ?? `pod-${this.#counter}`,
     );
+    const volumes = (pod.spec?.volumes ?? []).filter(
+      (v) => v.emptyDir !== undefined && !OWN_VOLUMES.has(v.name),
+    );
+    for (const volume of volumes) mkdirSync(join(dir, `volume-${volume.name}`));
+    const bindsOf = (container: Mounted | undefined): Array<[string, string, boolean]> =>
+      (container?.volumeMounts ?? [])
+        .filter((m) => volumes.some((v) => v.name === m.name))
+        .map((m) => [join(dir, `volume-${m.name}`), m.mountPath, m.readOnly === true]);
+    const container = pod.spec?.containers.find((c) => c.name === MAIN_CONTAINER);
     const hosted: HostedPod = {
       dir,
       workspace,
       env: { PATH, HOSTNAME: pod.metadata?.name ?? '', ...env, [MARKER]: dir },
       main: { state: 'running', startedAt: new Date().toISOString() },
+      binds: bindsOf(container),
     };
     this.#pods.set(key, hosted);
-    const container = pod.spec?.containers.find((c) => c.name === MAIN_CONTAINER);
+    for (const init of pod.spec?.initContainers ?? []) {
+      const exitCode = this.#runInit(hosted, init, bindsOf(init));
+      if (exitCode !== 0) {
+        const at = new Date().toISOString();
+        hosted.main = { state: 'terminated', startedAt: at, finishedAt: at, exitCode };
+        return;
+      }
+    }
     const command = [...(container?.command ?? []), ...(container?.args ?? [])];
     if (command.length === 0) return;
     const log = openSync(join(dir, 'main.log'), 'a');
@@ -85,6 +120,28 @@ export class StandInPodHost {
         exitCode,
       };
     });
+  }
+
+  /** Runs an init container to its end (its image as `images` says); its exit code. */
+  #runInit(
+    hosted: HostedPod,
+    init: { image?: string; command?: string[]; args?: string[] },
+    binds: Array<[string, string, boolean]>,
+  ): number {
+    const image = this.#images[init.image ?? ''];
+    if (image === undefined) return 127;
+    const args = ['--ro-bind', '/usr', '/usr', '--ro-bind', '/etc', '/etc', ...topLevelBinds()];
+    args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+    for (const path of image.binds) args.push('--ro-bind', path, path);
+    for (const [source, at, isReadOnly] of binds) {
+      args.push(isReadOnly ? '--ro-bind' : '--bind', source, at);
+    }
+    const argv = image.command([...(init.command ?? []), ...(init.args ?? [])]);
+    const result = spawnSync('bwrap', [...args, '--chdir', '/', '--', ...argv], {
+      env: hosted.env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    return result.status ?? 1;
   }
 
   /** Kills every process of the pod and removes its directories. */
@@ -167,16 +224,8 @@ export class StandInPodHost {
     return dir;
   }
 
-  #bwrapArgs({ dir, workspace }: HostedPod, cwd: string): string[] {
-    const args = ['--ro-bind', '/usr', '/usr', '--ro-bind', '/etc', '/etc'];
-    for (const top of ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']) {
-      const path = `/${top}`;
-      try {
-        const stat = lstatSync(path);
-        if (stat.isSymbolicLink()) args.push('--symlink', readlinkSync(path), path);
-        else if (stat.isDirectory()) args.push('--ro-bind', path, path);
-      } catch {}
-    }
+  #bwrapArgs({ dir, workspace, binds: volumes }: HostedPod, cwd: string): string[] {
+    const args = ['--ro-bind', '/usr', '/usr', '--ro-bind', '/etc', '/etc', ...topLevelBinds()];
     args.push('--proc', '/proc', '--dev', '/dev');
     args.push('--bind', workspace, '/workspace');
     const binds: Array<[string, string]> = [
@@ -185,10 +234,27 @@ export class StandInPodHost {
       ['run', '/run/paddock'],
     ];
     for (const [sub, at] of binds) args.push('--bind', join(dir, sub), at);
+    for (const [source, at, isReadOnly] of volumes) {
+      args.push(isReadOnly ? '--ro-bind' : '--bind', source, at);
+    }
     // Each exec is a session leader, as runc makes it: its group is its tree.
     args.push('--new-session', '--chdir', cwd, '--');
     return args;
   }
+}
+
+/** This machine's /bin, /lib… as a container sees them: symbolic links kept, directories bound. */
+function topLevelBinds(): string[] {
+  const args: string[] = [];
+  for (const top of ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']) {
+    const path = `/${top}`;
+    try {
+      const stat = lstatSync(path);
+      if (stat.isSymbolicLink()) args.push('--symlink', readlinkSync(path), path);
+      else if (stat.isDirectory()) args.push('--ro-bind', path, path);
+    } catch {}
+  }
+  return args;
 }
 
 function keyOf(pod: Pod): string {
