@@ -74,8 +74,9 @@ export class UsageMeter {
       return;
     }
     if (typeof data !== 'object' || data === null) return;
-    const error = ErrorShape.safeParse(data);
-    if (error.success) {
+    // Most events are deltas: only those with an `error` field are checked against its shape.
+    const error = 'error' in data ? ErrorShape.safeParse(data) : undefined;
+    if (error?.success) {
       const { type, code, message } = error.data.error;
       this.#error = { code: type ?? code ?? 'stream_error', message: message ?? '' };
       return;
