@@ -2,10 +2,9 @@
 // repository that Argo CD watches. Every mutation writes the work tree and makes exactly one
 // commit, or none when nothing changed; mutations of one GitopsRepo run one at a time.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { PaddockError } from '@paddock/core';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { CatalogEntry, type CatalogEntryInput } from '../catalog/index.ts';
 import {
   AgentSpec,
@@ -27,9 +26,9 @@ import {
   catalogEntryOf,
   catalogFileContent,
 } from './catalog-state.ts';
-import { type CommandRunner, type GitAuthor, runGit } from './command-runner.ts';
+import type { CommandRunner, GitAuthor } from './command-runner.ts';
 import { type CustomApp, CustomAppFile, type CustomAppInput, customAppFile } from './custom-app.ts';
-import { deepMerge, isYamlMap, type YamlMap, type YamlValue } from './deep-merge.ts';
+import { deepMerge, type YamlMap } from './deep-merge.ts';
 import { type InfraComponent, infraDefaults, isInfraComponent } from './infra-defaults.ts';
 import {
   agentFile,
@@ -45,6 +44,9 @@ import {
   README,
 } from './layout.ts';
 import { paddockChartChanges, paddockChartPath, paddockChartVersion } from './paddock-chart.ts';
+import { type Change, type CommitResult, toYaml, WorkTree } from './work-tree.ts';
+
+export { type CommitResult, toYaml } from './work-tree.ts';
 
 export type GitopsRepoOptions = {
   /** The repository's folder (created by `init`). */
@@ -56,13 +58,7 @@ export type GitopsRepoOptions = {
   author?: GitAuthor;
 };
 
-/** What a mutation did: the commit it made, or `committed: false` when nothing changed. */
-export type CommitResult = { committed: boolean; message: string; sha: string };
-
 export type CommitInfo = { sha: string; subject: string };
-
-/** A file change of one mutation: new content, or `null` to delete the file (or folder). */
-type Change = { path: string; content: string | null };
 
 const BRANCH = 'main';
 const KEEP_DIRS = [
@@ -76,15 +72,16 @@ const KEEP_DIRS = [
 export class GitopsRepo {
   readonly dir: string;
   readonly settings: RepoSettings;
-  readonly #runner: CommandRunner;
-  readonly #author: GitAuthor | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #tree: WorkTree;
 
   constructor(options: GitopsRepoOptions) {
     this.dir = options.dir;
     this.settings = { ...DEFAULT_REPO_SETTINGS, ...options.settings };
-    this.#runner = options.runner;
-    this.#author = options.author;
+    this.#tree = new WorkTree({
+      dir: options.dir,
+      runner: options.runner,
+      ...(options.author === undefined ? {} : { author: options.author }),
+    });
   }
 
   /** The AppProject and ApplicationSets watching this repository, for the cluster part to apply. */
@@ -94,7 +91,7 @@ export class GitopsRepo {
 
   /** Whether the folder holds a git repository already. */
   isInitialized(): boolean {
-    return existsSync(join(this.dir, '.git'));
+    return this.#tree.isInitialized();
   }
 
   /**
@@ -102,16 +99,16 @@ export class GitopsRepo {
    * it exists, brings README and `bootstrap/` up to date (a commit only if they changed).
    */
   init(): Promise<CommitResult> {
-    return this.#serial(async () => {
+    return this.#tree.serial(async () => {
       const isNew = !this.isInitialized();
       if (isNew) {
         await mkdir(this.dir, { recursive: true });
-        await this.#git(['init', '--quiet', `--initial-branch=${BRANCH}`]);
+        await this.#tree.git(['init', '--quiet', `--initial-branch=${BRANCH}`]);
       }
       // Paddock's chart, which the catalog's `paddock` entry deploys from here; an existing
       // repository gets it only when missing (`upgradePaddockChart` moves it to a new version).
       const chartPath = paddockChartPath(await this.readCatalog());
-      const hasChart = !isNew && existsSync(this.#path(`${chartPath}/Chart.yaml`));
+      const hasChart = !isNew && existsSync(this.#tree.path(`${chartPath}/Chart.yaml`));
       const changes: Change[] = [
         { path: Layout.readme, content: README },
         ...KEEP_DIRS.map((dir) => ({ path: `${dir}/.gitkeep`, content: '' })),
@@ -121,7 +118,7 @@ export class GitopsRepo {
         })),
         ...(hasChart ? [] : paddockChartChanges(chartPath)),
       ];
-      return this.#commit(
+      return this.#tree.commit(
         changes,
         isNew ? 'init: gitops repository' : 'bootstrap: update argo cd objects',
         {
@@ -136,10 +133,10 @@ export class GitopsRepo {
    * was there (files the new chart lacks are removed): one commit, none when it is up to date.
    */
   upgradePaddockChart(): Promise<CommitResult> {
-    return this.#serial(async () => {
+    return this.#tree.serial(async () => {
       const chartPath = paddockChartPath(await this.readCatalog());
       const version = paddockChartVersion();
-      return this.#commit(
+      return this.#tree.commit(
         paddockChartChanges(chartPath),
         `paddock: chart ${version.chart} (paddock ${version.app}) at ${chartPath}`,
       );
@@ -151,13 +148,13 @@ export class GitopsRepo {
   /** Adds a custom app (`apps: add <name>`), with its Helm values (empty unless given). */
   addApp(input: CustomAppInput, values: YamlMap = {}): Promise<CommitResult> {
     const app = customAppFile(input);
-    return this.#serial(async () => {
-      if (existsSync(this.#path(appCoordinatesFile(app.name)))) {
+    return this.#tree.serial(async () => {
+      if (existsSync(this.#tree.path(appCoordinatesFile(app.name)))) {
         throw new PaddockError('already_exists', `app ${app.name} exists already`, {
           name: app.name,
         });
       }
-      return this.#commit(
+      return this.#tree.commit(
         [
           { path: appCoordinatesFile(app.name), content: toYaml(app) },
           { path: appValuesFile(app.name), content: toYaml(values) },
@@ -168,9 +165,9 @@ export class GitopsRepo {
   }
 
   removeApp(name: string): Promise<CommitResult> {
-    return this.#serial(async () => {
+    return this.#tree.serial(async () => {
       await this.#readApp(name);
-      return this.#commit(
+      return this.#tree.commit(
         [
           { path: appCoordinatesFile(name), content: null },
           { path: appValuesFile(name), content: null },
@@ -190,9 +187,9 @@ export class GitopsRepo {
 
   /** Replaces a custom app's Helm values (`apps: set values of <name>`). */
   setAppValues(name: string, values: YamlMap): Promise<CommitResult> {
-    return this.#serial(async () => {
+    return this.#tree.serial(async () => {
       await this.#readApp(name);
-      return this.#commit(
+      return this.#tree.commit(
         [{ path: appValuesFile(name), content: toYaml(values) }],
         `apps: set values of ${name}`,
       );
@@ -200,19 +197,19 @@ export class GitopsRepo {
   }
 
   async listApps(): Promise<CustomApp[]> {
-    const names = await this.#yamlNames(Layout.appCoordinates);
+    const names = await this.#tree.yamlNames(Layout.appCoordinates);
     return Promise.all(names.map((name) => this.#readApp(name)));
   }
 
   async appValues(name: string): Promise<YamlMap> {
     await this.#readApp(name);
-    return this.#readMap(appValuesFile(name));
+    return this.#tree.readMap(appValuesFile(name));
   }
 
   #setAppEnabled(name: string, enabled: boolean): Promise<CommitResult> {
-    return this.#serial(async () => {
+    return this.#tree.serial(async () => {
       const app = await this.#readApp(name);
-      return this.#commit(
+      return this.#tree.commit(
         [{ path: appCoordinatesFile(name), content: toYaml({ ...app, enabled }) }],
         `apps: ${enabled ? 'enable' : 'disable'} ${name}`,
       );
@@ -221,7 +218,7 @@ export class GitopsRepo {
 
   async #readApp(name: string): Promise<CustomApp> {
     checkName(name, 'app');
-    const text = await this.#readText(appCoordinatesFile(name));
+    const text = await this.#tree.readText(appCoordinatesFile(name));
     if (text === undefined) throw new PaddockError('not_found', `no app ${name}`, { name });
     return CustomAppFile.parse(parse(text));
   }
@@ -243,7 +240,7 @@ export class GitopsRepo {
     if (after.size !== parsed.length) {
       throw new PaddockError('validation_failed', 'catalog entries must have distinct names');
     }
-    return this.#serial(async () => {
+    return this.#tree.serial(async () => {
       const before = new Map((await this.readCatalog()).map((entry) => [entry.name, entry]));
       const changes: Change[] = [];
       for (const entry of parsed) {
@@ -263,17 +260,17 @@ export class GitopsRepo {
           { path: catalogValuesFile(name), content: null },
         );
       }
-      return this.#commit(changes, options.message ?? catalogChangeMessage(before, after));
+      return this.#tree.commit(changes, options.message ?? catalogChangeMessage(before, after));
     });
   }
 
   /** The catalog's entries as the repository holds them (`gitops:self` restored). */
   async readCatalog(): Promise<CatalogEntry[]> {
-    const names = await this.#yamlNames(Layout.catalog);
+    const names = await this.#tree.yamlNames(Layout.catalog);
     return Promise.all(
       names.map(async (name) => {
-        const file = CatalogFile.parse(parse((await this.#readText(catalogFile(name))) ?? ''));
-        const values = await this.#readMap(catalogValuesFile(name));
+        const file = CatalogFile.parse(parse((await this.#tree.readText(catalogFile(name))) ?? ''));
+        const values = await this.#tree.readMap(catalogValuesFile(name));
         return catalogEntryOf(file, values, this.settings.repoURL);
       }),
     );
@@ -284,13 +281,13 @@ export class GitopsRepo {
   /** Writes an agent namespace: `agents/<name>.yaml` and its manifests under `agents/<name>/`. */
   addAgent(name: string, spec: Omit<AgentSpecInput, 'name'> = {}): Promise<CommitResult> {
     const agent = AgentSpec.parse({ ...spec, name });
-    return this.#serial(async () => {
-      if (existsSync(this.#path(agentFile(name)))) {
+    return this.#tree.serial(async () => {
+      if (existsSync(this.#tree.path(agentFile(name)))) {
         throw new PaddockError('already_exists', `agent namespace ${name} exists already`, {
           name,
         });
       }
-      return this.#commit(
+      return this.#tree.commit(
         [{ path: agentFile(name), content: toYaml(agent) }, ...this.#agentManifestChanges(agent)],
         `agents: add ${name} (cpu ${agent.cpu}, memory ${agent.memory}, pods ${agent.pods})`,
       );
@@ -303,7 +300,7 @@ export class GitopsRepo {
    * nothing changed.
    */
   updateAgent(name: string, changes: Omit<AgentSpecInput, 'name'>): Promise<CommitResult> {
-    return this.#serial(async () => {
+    return this.#tree.serial(async () => {
       const before = await this.#readAgent(name);
       const parsed = AgentSpec.safeParse(mergeAgentChanges(before, changes));
       if (!parsed.success) {
@@ -312,7 +309,7 @@ export class GitopsRepo {
         });
       }
       const after = parsed.data;
-      return this.#commit(
+      return this.#tree.commit(
         [
           { path: agentFile(name), content: toYaml(after) },
           { path: agentManifestsDir(name), content: null },
@@ -331,9 +328,9 @@ export class GitopsRepo {
   }
 
   removeAgent(name: string): Promise<CommitResult> {
-    return this.#serial(async () => {
+    return this.#tree.serial(async () => {
       await this.#readAgent(name);
-      return this.#commit(
+      return this.#tree.commit(
         [
           { path: agentFile(name), content: null },
           { path: agentManifestsDir(name), content: null },
@@ -344,13 +341,13 @@ export class GitopsRepo {
   }
 
   async listAgents(): Promise<AgentSpec[]> {
-    const names = await this.#yamlNames(Layout.agents);
+    const names = await this.#tree.yamlNames(Layout.agents);
     return Promise.all(names.map((name) => this.#readAgent(name)));
   }
 
   async #readAgent(name: string): Promise<AgentSpec> {
     checkName(name, 'agent namespace');
-    const text = await this.#readText(agentFile(name));
+    const text = await this.#tree.readText(agentFile(name));
     if (text === undefined)
       throw new PaddockError('not_found', `no agent namespace ${name}`, { name });
     return AgentSpec.parse(parse(text));
@@ -365,8 +362,8 @@ export class GitopsRepo {
    */
   setInfra(component: InfraComponent | string, overrides: YamlMap): Promise<CommitResult> {
     checkName(component, 'infra component');
-    return this.#serial(() =>
-      this.#commit(
+    return this.#tree.serial(() =>
+      this.#tree.commit(
         [
           {
             path: infraFile(component),
@@ -383,7 +380,7 @@ export class GitopsRepo {
   /** The overrides in `infra/<component>.yaml` (`{}` when there are none). */
   infraOverrides(component: InfraComponent | string): Promise<YamlMap> {
     checkName(component, 'infra component');
-    return this.#readMap(infraFile(component));
+    return this.#tree.readMap(infraFile(component));
   }
 
   /**
@@ -399,13 +396,13 @@ export class GitopsRepo {
 
   // History ----------------------------------------------------------------------------------
 
-  async head(): Promise<string> {
-    return (await this.#git(['rev-parse', 'HEAD'])).stdout.trim();
+  head(): Promise<string> {
+    return this.#tree.head();
   }
 
   /** The commits, newest first. */
   async log(limit = 100): Promise<CommitInfo[]> {
-    const { stdout } = await this.#git(['log', `--max-count=${limit}`, '--format=%H%x09%s']);
+    const { stdout } = await this.#tree.git(['log', `--max-count=${limit}`, '--format=%H%x09%s']);
     return stdout
       .split('\n')
       .filter((line) => line !== '')
@@ -413,91 +410,6 @@ export class GitopsRepo {
         const tab = line.indexOf('\t');
         return { sha: line.slice(0, tab), subject: line.slice(tab + 1) };
       });
-  }
-
-  // Internals --------------------------------------------------------------------------------
-
-  /** Runs mutations one after another, whether the one before succeeded or not. */
-  #serial<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.#queue.then(work, work);
-    this.#queue = next.catch(() => undefined);
-    return next;
-  }
-
-  /**
-   * Writes `changes`, stages everything and commits with `message` when anything differs. A work
-   * tree with uncommitted edits of someone else is refused first, so a commit holds one change.
-   */
-  async #commit(
-    changes: readonly Change[],
-    message: string,
-    options: { requireClean?: boolean } = {},
-  ): Promise<CommitResult> {
-    if (options.requireClean ?? true) await this.#requireClean();
-    for (const change of changes) {
-      const file = this.#path(change.path);
-      if (change.content === null) {
-        await rm(file, { recursive: true, force: true });
-      } else {
-        await mkdir(dirname(file), { recursive: true });
-        await writeFile(file, change.content);
-      }
-    }
-    await this.#git(['add', '--all']);
-    const staged = await this.#git(['diff', '--cached', '--quiet'], { allowFailure: true });
-    if (staged.exitCode === 0) {
-      return { committed: false, message, sha: await this.head() };
-    }
-    await this.#git(['commit', '--quiet', '--no-verify', '-m', message]);
-    return { committed: true, message, sha: await this.head() };
-  }
-
-  async #requireClean(): Promise<void> {
-    if (!this.isInitialized()) {
-      throw new PaddockError('not_found', `no GitOps repository in ${this.dir}: run init first`);
-    }
-    const { stdout } = await this.#git(['status', '--porcelain', '--untracked-files=all']);
-    if (stdout.trim() !== '') {
-      throw new PaddockError(
-        'conflict',
-        'the GitOps repository has uncommitted changes: commit or discard them first',
-        { status: stdout.trim().split('\n') },
-      );
-    }
-  }
-
-  #git(args: readonly string[], options: { allowFailure?: boolean } = {}) {
-    return runGit(this.#runner, this.dir, args, {
-      ...(this.#author === undefined ? {} : { author: this.#author }),
-      ...options,
-    });
-  }
-
-  #path(relative: string): string {
-    return join(this.dir, relative);
-  }
-
-  async #readText(relative: string): Promise<string | undefined> {
-    try {
-      return await readFile(this.#path(relative), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-  }
-
-  async #readMap(relative: string): Promise<YamlMap> {
-    const text = await this.#readText(relative);
-    return text === undefined ? {} : asMap(parse(text), relative);
-  }
-
-  /** The names of the `*.yaml` files directly in `dir`, sorted. */
-  async #yamlNames(dir: string): Promise<string[]> {
-    const entries = await readdir(this.#path(dir), { withFileTypes: true }).catch(() => []);
-    return entries
-      .filter((entry) => entry.isFile() && entry.name.endsWith('.yaml'))
-      .map((entry) => entry.name.slice(0, -'.yaml'.length))
-      .sort();
   }
 }
 
@@ -508,16 +420,4 @@ function checkName(name: string, what: string): void {
       `${what} name ${JSON.stringify(name)} must be a DNS-1123 label`,
     );
   }
-}
-
-/** A YAML document that must be a map; an empty document is `{}`. */
-function asMap(value: unknown, file: string): YamlMap {
-  if (value === null || value === undefined) return {};
-  if (!isYamlMap(value)) throw new PaddockError('validation_failed', `${file} must hold a map`);
-  return value as YamlMap;
-}
-
-/** YAML as the repository writes it: block style, no line folding, stable across runs. */
-export function toYaml(value: unknown): string {
-  return stringify(value as YamlValue, { lineWidth: 0 });
 }
