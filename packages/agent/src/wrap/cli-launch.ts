@@ -3,7 +3,8 @@
  * it adds to the wrapper's own (which already holds the gateway's URLs and the run's token). Every
  * CLI gets its prompt on stdin, so a prompt is never limited by the size of an argument, never
  * read as a flag, and never visible in the process list. An interactive Claude Code run keeps its
- * stdin open for stream-json user messages (see wrap-input.ts).
+ * stdin open for stream-json user messages (see wrap-input.ts); Codex and OpenCode take each later
+ * message in a process of its own that resumes their session (see wrap-resume.ts).
  */
 import { HarnessKind, Provider } from '@paddock/core';
 import { locateCli, type MissingCli } from './cli-path.ts';
@@ -95,12 +96,14 @@ function openCodeConfig(
 
 /**
  * The launch of `args.kind`, or why its CLI cannot start (not installed). `env` is the wrapper's
- * environment (read for the gateway's URLs and the CLI overrides).
+ * environment (read for the gateway's URLs and the CLI overrides). With `resume`, Codex and
+ * OpenCode continue that session of theirs with `prompt` as the next user message.
  */
 export function cliLaunch(
   args: WrapArgs,
   prompt: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
+  resume?: string,
 ): CliLaunch | MissingCli {
   const model = args.model;
   if (args.kind === HarnessKind.Command) {
@@ -154,6 +157,7 @@ export function cliLaunch(
             : ['-c', `developer_instructions=${toml(args.systemPrompt)}`]),
           ...(model === undefined ? [] : ['--model', model]),
           ...args.extraArgs,
+          ...(resume === undefined ? [] : ['resume', resume]),
           '-',
         ]),
         env: {},
@@ -169,6 +173,7 @@ export function cliLaunch(
           ...(model === undefined
             ? []
             : ['--model', model.includes('/') ? model : `${provider}/${model}`]),
+          ...(resume === undefined ? [] : ['--session', resume]),
           ...args.extraArgs,
         ]),
         env: {

@@ -93,6 +93,27 @@ describe('CodexEvents', () => {
     assert.match(String(finish.message), /scripted: bad request for the fixture/);
   });
 
+  it('continues a resumed thread: no second run.started, usage as the thread totals', () => {
+    const mapper = new CodexEvents();
+    const turn = (text: string, input: number) => [
+      '{"type":"thread.started","thread_id":"01a24e0d-8b3f-7582-8730-599748229220"}',
+      '{"type":"turn.started"}',
+      `{"type":"item.completed","item":{"id":"item_0","type":"agent_message","text":"${text}"}}`,
+      `{"type":"turn.completed","usage":{"input_tokens":${input},"cached_input_tokens":0,"output_tokens":3}}`,
+    ];
+    const events = mapAll(mapper, [...turn('echo: one', 9124), ...turn('echo: two', 18323)]);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['run.started', 'log', 'message.assistant', 'usage', 'message.assistant', 'usage'],
+    );
+    assert.equal(mapper.sessionId, '01a24e0d-8b3f-7582-8730-599748229220');
+    assert.deepEqual(mapper.finish({ code: 0, signal: null }), {
+      outcome: 'succeeded',
+      result: 'echo: two',
+      usage: { inputTokens: 18323, outputTokens: 3, costUsd: 0, turns: 2, toolCalls: 0 },
+    });
+  });
+
   it('ends budget_exceeded when the gateway refused a call over budget', () => {
     const mapper = new CodexEvents();
     mapAll(mapper, [

@@ -4,9 +4,9 @@
  *
  * | Codex line | transcript |
  * |---|---|
- * | `thread.started` | `run.started` and a `log` with the thread id |
+ * | `thread.started` | `run.started` and a `log` with the thread id (a resumed thread: nothing) |
  * | `turn.started`, `item.updated` | nothing (progress only) |
- * | `turn.completed` | `usage` (tokens summed over turns; Codex reports no cost) |
+ * | `turn.completed` | `usage` (Codex reports the thread's token totals, no cost) |
  * | `turn.failed` | `error`; the run fails with its message (`budget_exceeded` when the gateway refused a call over budget) |
  * | `error` | `log` warn (Codex also reports retries this way); fails the run only with a non-zero exit |
  * | `item.started` command_execution / mcp_tool_call / web_search | `tool.call` |
@@ -106,9 +106,15 @@ export class CodexEvents implements EventMapper {
   #lastMessage: string | undefined;
   #failure: string | undefined;
   #lastError: string | undefined;
+  #threadId: string | undefined;
 
   get usage(): RunUsage {
     return this.#usage;
+  }
+
+  /** The thread Codex started (`codex exec resume` continues it). */
+  get sessionId(): string | undefined {
+    return this.#threadId;
   }
 
   mapLine(text: string): TranscriptEventInput[] {
@@ -117,6 +123,8 @@ export class CodexEvents implements EventMapper {
     const { line, value } = read;
     switch (line.type) {
       case 'thread.started':
+        if (this.#threadId !== undefined) return [];
+        this.#threadId = line.thread_id ?? '';
         return [
           {
             type: TranscriptEventType.RunStarted,
@@ -135,11 +143,12 @@ export class CodexEvents implements EventMapper {
       case 'item.updated':
         return [];
       case 'turn.completed': {
+        // The thread's totals (a resumed thread's include its earlier turns).
         const usage = line.usage;
         this.#usage = {
           ...this.#usage,
-          inputTokens: this.#usage.inputTokens + count(usage?.input_tokens),
-          outputTokens: this.#usage.outputTokens + count(usage?.output_tokens),
+          inputTokens: count(usage?.input_tokens),
+          outputTokens: count(usage?.output_tokens),
           turns: this.#usage.turns + 1,
         };
         return [{ type: TranscriptEventType.Usage, usage: this.#usage }];

@@ -32,6 +32,8 @@ export type EventMapper = {
   finish(exit: CliExit): Finish;
   /** Usage seen so far (for a run cancelled before the CLI reported its totals). */
   readonly usage: RunUsage;
+  /** The CLI's own session id once it said it, for a CLI that can resume a session. */
+  readonly sessionId?: string | undefined;
 };
 
 /** Longest text kept in a `log` event for a line the mapping did not understand. */

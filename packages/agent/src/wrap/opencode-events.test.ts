@@ -74,6 +74,7 @@ describe('OpenCodeEvents', () => {
     const finish = mapper.finish({ code: 0, signal: null });
     assert.equal(finish.outcome, 'succeeded');
     assert.equal(finish.result, 'All done.');
+    assert.equal(mapper.sessionId, 'ses_db206ea80ffeqGjPhugWwRM2IA');
   });
 
   it('maps a real failed run: the provider error is the reason', () => {

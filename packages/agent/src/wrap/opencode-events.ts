@@ -91,9 +91,15 @@ export class OpenCodeEvents implements EventMapper {
   #failure: string | undefined;
   #isBudgetFailure = false;
   #calls = 0;
+  #sessionId: string | undefined;
 
   get usage(): RunUsage {
     return this.#usage;
+  }
+
+  /** OpenCode's session (`opencode run --session` continues it). */
+  get sessionId(): string | undefined {
+    return this.#sessionId;
   }
 
   mapLine(text: string): TranscriptEventInput[] {
@@ -104,6 +110,7 @@ export class OpenCodeEvents implements EventMapper {
       case 'step_start':
         if (this.#hasStarted) return [];
         this.#hasStarted = true;
+        this.#sessionId = line.sessionID;
         return [
           { type: TranscriptEventType.RunStarted, harness: 'opencode', mode: 'task' },
           {

@@ -1,6 +1,6 @@
 // `paddock-agent wrap` as a real process: plain commands, signals, bad flags, a CLI that is not
-// installed, and the real Claude Code (the pinned package, in task and interactive mode) against a
-// scripted Anthropic-compatible model on a local port.
+// installed, the real Claude Code (the pinned package, in task and interactive mode) and the real
+// Codex and OpenCode in interactive mode, against a scripted model on a local port.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -193,17 +193,6 @@ describe('paddock-agent wrap', { timeout: 120_000 }, () => {
     assert.equal(last?.type === 'run.finished' && last.result, inbox);
   });
 
-  it('refuses an interactive run of a CLI that takes no messages mid-run', async () => {
-    const { code, events } = await wrap(
-      ['opencode', '--prompt', 'hello', '--inbox', join(dir, 'inbox-unused')],
-      dir,
-    ).exited;
-    assert.equal(code, 1);
-    const last = events.at(-1);
-    assert.equal(last?.type === 'run.finished' && last.outcome, 'failed');
-    assert.match(String(last?.type === 'run.finished' && last.message), /no messages mid-run/);
-  });
-
   describe('claude-code (the real CLI)', () => {
     const KEY = 'sk-ant-test-key';
     let llm: ScriptedLlm;
@@ -315,6 +304,99 @@ describe('paddock-agent wrap', { timeout: 120_000 }, () => {
       // The model saw the second message after its first answer, in one conversation.
       const seen = llm.requests.slice(before).map((r) => JSON.stringify(r.body));
       assert.ok(seen.some((body) => /echo: first/.test(body) && /second/.test(body)));
+    });
+  });
+
+  describe('codex and opencode (the real CLIs), interactive', () => {
+    const KEY = 'sk-test-key';
+    let llm: ScriptedLlm;
+
+    type Part = { type?: string; text?: string };
+    type Turn = { role?: string; content?: string | Part[] };
+    /** What the user wrote last, in either API's shape (CLI context blocks start with `<`). */
+    const lastUserText = (request: RecordedRequest): string => {
+      const body = request.body as { messages?: Turn[]; input?: Turn[] };
+      const texts = (body.messages ?? body.input ?? [])
+        .filter((turn) => turn.role === 'user')
+        .flatMap((turn) =>
+          typeof turn.content === 'string'
+            ? [turn.content]
+            : (turn.content ?? []).map((part) => part.text ?? ''),
+        )
+        .map((text) => text.trim())
+        .filter((text) => text !== '' && !text.startsWith('<'));
+      return texts.at(-1) ?? '';
+    };
+
+    before(async () => {
+      llm = await startScriptedLlm({
+        requireKey: KEY,
+        script: (request) => {
+          // OpenCode names its session with a call that offers no tools.
+          const tools = (request.body as { tools?: unknown[] }).tools ?? [];
+          if (tools.length === 0) return { text: 'A title' };
+          return { text: `echo: ${lastUserText(request)}` };
+        },
+      });
+    });
+
+    after(async () => {
+      await llm?.close();
+    });
+
+    const converse = async (kind: string, model: string, env: Record<string, string>) => {
+      const inbox = join(dir, `${kind}-inbox`);
+      await mkdir(inbox, { recursive: true });
+      const send = async (name: string, line: object) => {
+        await writeFile(join(inbox, `.${name}`), `${JSON.stringify(line)}\n`);
+        await rename(join(inbox, `.${name}`), join(inbox, `${name}.json`));
+      };
+      const before = llm.requests.length;
+      // As a sandbox's egress does, refuse the internet (OpenCode would wait on an npm install).
+      const offline = {
+        HTTP_PROXY: 'http://127.0.0.1:9',
+        HTTPS_PROXY: 'http://127.0.0.1:9',
+        NO_PROXY: '127.0.0.1,localhost',
+      };
+      const run = wrap([kind, '--prompt', 'first', '--model', model, '--inbox', inbox], dir, {
+        ...offline,
+        ...env,
+      });
+      await run.waitFor((e) => e.type === 'message.assistant' && e.text === 'echo: first');
+      await send('1', { type: 'message', text: 'second' });
+      await run.waitFor((e) => e.type === 'message.assistant' && e.text === 'echo: second');
+      await send('2', { type: 'end' });
+      const { code, events, stderr } = await run.exited;
+      assert.equal(code, 0, stderr);
+      const started = events.filter((e) => e.type === 'run.started');
+      assert.equal(started.length, 1);
+      assert.equal(started[0]?.type === 'run.started' && started[0].mode, 'interactive');
+      assert.deepEqual(
+        events
+          .filter((e) => e.type === 'message.user')
+          .map((e) => e.type === 'message.user' && e.text),
+        ['first', 'second'],
+      );
+      const last = events.at(-1);
+      assert.equal(last?.type === 'run.finished' && last.outcome, 'succeeded');
+      assert.equal(last?.type === 'run.finished' && last.result, 'echo: second');
+      // The second process resumed the session: the model saw the first exchange too.
+      const seen = llm.requests.slice(before).map((r) => JSON.stringify(r.body));
+      assert.ok(seen.some((body) => /echo: first/.test(body) && /second/.test(body)));
+    };
+
+    it('codex: each later message resumes its thread (codex exec resume)', async () => {
+      await converse('codex', 'gpt-5.5', {
+        OPENAI_BASE_URL: `${llm.url}/v1`,
+        OPENAI_API_KEY: KEY,
+      });
+    });
+
+    it('opencode: each later message continues its session (opencode run --session)', async () => {
+      await converse('opencode', 'claude-sonnet-4-5', {
+        ANTHROPIC_BASE_URL: llm.url,
+        ANTHROPIC_API_KEY: KEY,
+      });
     });
   });
 });

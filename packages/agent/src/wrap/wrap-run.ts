@@ -1,31 +1,22 @@
 /**
- * Runs one external CLI under a {@link WrapSession}: starts it in its own process group with the
- * prompt on stdin (an interactive run's later messages follow there, see wrap-input.ts), maps its
- * stdout and stderr line by line, and ends the transcript once it exited. A CLI that is not
- * installed, or a kind that takes no messages mid-run asked to, fails the run saying so.
- * A stop request (the stopper) sends SIGTERM to the whole group, then SIGKILL after a grace
- * period; `kill` sends SIGKILL at once. Leftover processes of the group are killed after the CLI
- * exits, so nothing outlives the run.
+ * Runs one external CLI under a {@link WrapSession} (see wrap-process.ts for its process) and ends
+ * the transcript once it is done. An interactive run's later messages reach Claude Code on its
+ * stdin (wrap-input.ts) and Codex and OpenCode in a process of their own each, resuming their
+ * session (wrap-resume.ts); a command reads the inbox itself. A CLI that is not installed fails
+ * the run saying so.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import { ErrorCode, HarnessKind, RunOutcome } from '@paddock/core';
 import type { RunStopper } from '../run-stopper.ts';
 import { ClaudeCodeEvents } from './claude-code-events.ts';
 import { claudeCodeUserLine, cliLaunch } from './cli-launch.ts';
 import { CodexEvents } from './codex-events.ts';
 import { CommandEvents } from './command-events.ts';
-import type { CliExit, EventMapper } from './event-mapper.ts';
+import type { EventMapper } from './event-mapper.ts';
 import { OpenCodeEvents } from './opencode-events.ts';
 import type { WrapArgs, WrapKind } from './wrap-args.ts';
-import { forwardInbox } from './wrap-input.ts';
+import { type ProcessIo, runCliProcess } from './wrap-process.ts';
+import { resumeSteps } from './wrap-resume.ts';
 import { WrapSession } from './wrap-session.ts';
-
-/** Between SIGTERM and SIGKILL when a run is stopped. */
-const STOP_GRACE_MS = 10_000;
-/** How long the output pipes may stay open after the CLI exited (a child that left the group). */
-const DRAIN_MS = 5_000;
 
 export type WrapIo = {
   /** Gets each transcript line, newline included. */
@@ -59,26 +50,8 @@ const providers: Record<WrapKind, string | undefined> = {
   command: undefined,
 };
 
-/**
- * The kinds whose CLI takes no user messages mid-run. Claude Code reads them on stdin; a command
- * is told the inbox's path (`PADDOCK_INBOX`) and reads it itself.
- */
-const taskOnlyKinds: ReadonlySet<WrapKind> = new Set([HarnessKind.Codex, HarnessKind.OpenCode]);
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // The group is gone already.
-  }
-}
-
-function lines(stream: Readable, onLine: (line: string) => void): Promise<void> {
-  const reader = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  reader.on('line', onLine);
-  return new Promise((resolve) => reader.once('close', resolve));
-}
+/** The kinds that take an interactive run's later messages in a process of their own each. */
+const resumingKinds: ReadonlySet<WrapKind> = new Set([HarnessKind.Codex, HarnessKind.OpenCode]);
 
 /** Runs the CLI of `args` to its end; returns the run's outcome (written as `run.finished`). */
 export async function runWrapped(
@@ -89,18 +62,14 @@ export async function runWrapped(
   const env = io.env ?? process.env;
   const provider = providers[args.kind] ?? args.provider;
   const isInteractive = args.inbox !== undefined;
-  const session = new WrapSession(io.write, mapperFor(args.kind), {
+  const mapper = mapperFor(args.kind);
+  const session = new WrapSession(io.write, mapper, {
     harness: args.kind,
     ...(args.model === undefined ? {} : { model: args.model }),
     ...(provider === undefined ? {} : { provider }),
     ...(prompt === undefined || args.kind === HarnessKind.Command ? {} : { prompt }),
     ...(isInteractive ? { mode: 'interactive' } : {}),
   });
-  if (isInteractive && taskOnlyKinds.has(args.kind)) {
-    const message = `the ${args.kind} harness takes no messages mid-run: run it in task mode`;
-    session.error(ErrorCode.ValidationFailed, message);
-    return session.finish({ code: null, signal: null }, { outcome: RunOutcome.Failed, message });
-  }
   const launch = cliLaunch(args, prompt, env);
   if ('reason' in launch) {
     session.error(ErrorCode.RuntimeUnavailable, launch.reason);
@@ -109,78 +78,31 @@ export async function runWrapped(
       { outcome: RunOutcome.Failed, message: launch.reason },
     );
   }
-  let child: ChildProcess;
-  try {
-    child = spawn(launch.command, launch.args, {
-      cwd: io.cwd ?? process.cwd(),
-      env: { ...env, ...launch.env },
-      stdio: [launch.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      detached: true,
-    });
-  } catch (error) {
-    session.error(ErrorCode.Internal, `cannot start ${launch.command}: ${String(error)}`);
-    return session.finish({ code: null, signal: null });
-  }
-  const exited = new Promise<CliExit>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      const code = error.code === 'ENOENT' ? ErrorCode.NotFound : ErrorCode.Internal;
-      session.error(code, `cannot start ${launch.command}: ${error.message}`);
-      resolve({ code: null, signal: null });
-    });
-  });
-  const inputDone = new AbortController();
-  let forwarding: Promise<void> | undefined;
-  if (child.stdin) {
-    child.stdin.on('error', () => {
-      // The CLI closed its stdin early: it did not want the prompt there.
-    });
-    if (launch.isStreamingInput === true && args.inbox !== undefined) {
-      child.stdin.write(launch.stdin ?? '');
-      forwarding = forwardInbox(
-        args.inbox,
-        child.stdin,
-        session,
-        claudeCodeUserLine,
-        inputDone.signal,
-      );
-    } else {
-      child.stdin.end(launch.stdin);
-    }
-  }
-  const drained = Promise.all([
-    child.stdout ? lines(child.stdout, (line) => session.stdout(line)) : undefined,
-    child.stderr ? lines(child.stderr, (line) => session.stderr(line)) : undefined,
-  ]);
-
-  let graceTimer: NodeJS.Timeout | undefined;
-  const onStop = () => {
-    signalGroup(child, 'SIGTERM');
-    graceTimer = setTimeout(() => signalGroup(child, 'SIGKILL'), STOP_GRACE_MS);
-    graceTimer.unref();
+  const processIo: ProcessIo = {
+    stopper: io.stopper,
+    ...(io.kill === undefined ? {} : { kill: io.kill }),
+    env,
+    cwd: io.cwd ?? process.cwd(),
   };
-  const onKill = () => signalGroup(child, 'SIGKILL');
-  if (io.stopper.signal.aborted) onStop();
-  else io.stopper.signal.addEventListener('abort', onStop, { once: true });
-  if (io.kill?.aborted) onKill();
-  else io.kill?.addEventListener('abort', onKill, { once: true });
-
-  const exit = await exited;
-  inputDone.abort();
-  await forwarding;
-  clearTimeout(graceTimer);
-  io.stopper.signal.removeEventListener('abort', onStop);
-  io.kill?.removeEventListener('abort', onKill);
-  signalGroup(child, 'SIGKILL');
-  let drainTimer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    drained,
-    new Promise<void>((resolve) => {
-      drainTimer = setTimeout(resolve, DRAIN_MS);
-    }),
-  ]);
-  clearTimeout(drainTimer);
-  child.stdout?.destroy();
-  child.stderr?.destroy();
+  const inbox = args.inbox;
+  let exit = await runCliProcess(
+    launch,
+    session,
+    processIo,
+    inbox === undefined ? undefined : { inbox, line: claudeCodeUserLine },
+  );
+  if (inbox !== undefined && resumingKinds.has(args.kind)) {
+    exit = await resumeSteps(
+      {
+        inbox,
+        session,
+        mapper,
+        launch: (text, sessionId) => cliLaunch(args, text, env, sessionId),
+        run: (next) => runCliProcess(next, session, processIo),
+        stop: io.stopper.signal,
+      },
+      exit,
+    );
+  }
   return session.finish(exit, io.stopper.stop);
 }
