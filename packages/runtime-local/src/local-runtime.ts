@@ -761,12 +761,14 @@ export class LocalRuntime implements SandboxRuntime {
   }
 
   /** Kills every process of the sandbox and forgets its incarnation; the workspace stays. */
-  async #kill(dirs: SandboxDirs, state: SandboxState): Promise<void> {
+  async #kill(dirs: SandboxDirs, state: SandboxState, isRemoving = false): Promise<void> {
     // A frozen process holds even SIGKILL (cgroup v1, SIGSTOP aside) until it is thawed.
     await thawSandbox(this.#freezeTarget(dirs, state));
     const incarnation = state.incarnation;
     delete state.incarnation;
-    writeState(dirs, state);
+    // Before a removal, the state is deleted next: a crash in between leaves an incarnation
+    // whose processes are gone, which the retried removal finds as such.
+    if (!isRemoving) writeState(dirs, state);
     await this.#egress.close(dirs);
     if (isGvisor(state) && this.#bin.runsc !== undefined)
       await stopGvisor(dirs, state, this.#bin.runsc);
@@ -797,7 +799,7 @@ export class LocalRuntime implements SandboxRuntime {
   }
 
   async #remove(dirs: SandboxDirs, state: SandboxState): Promise<void> {
-    await this.#kill(dirs, state);
+    await this.#kill(dirs, state, true);
     await removeCgroups(state.limits.cgroups);
     // Every sandbox process is gone, so nothing can swap a path under this recursive delete;
     // retries cover a supervisor writing its exit status at that moment.
