@@ -7,12 +7,17 @@ import { readFileSync, readlinkSync } from 'node:fs';
  */
 export type ProcessIdentity = { pid: number; startTicks: string; bootId: string };
 
+let bootId: string | undefined;
+
+/** This boot's id, read once: it cannot change while this process runs. */
 export function currentBootId(): string {
+  if (bootId !== undefined) return bootId;
   try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   } catch {
-    return 'unknown';
+    bootId = 'unknown';
   }
+  return bootId;
 }
 
 /** The start time of `pid` in clock ticks since boot, or undefined when it does not exist. */
