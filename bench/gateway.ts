@@ -3,8 +3,8 @@
 // (run token checked, the budget held in the ledger, the real key injected, the stream relayed
 // and metered, the call recorded) — once with the in-memory ledger (the gateway's own work) and
 // once with the SQLite ledger of `paddock up` (plus its durable commit, an fsync per call):
-// sequential latency, the time added at p50 against the goal of 1 ms, then throughput at
-// concurrency 10. Reported against, not thresholds.
+// sequential latency (the three interleaved call by call), the time added at p50 against the goal
+// of 1 ms, then throughput at concurrency 10. Reported against, not thresholds.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -37,24 +37,39 @@ async function call(client: Anthropic): Promise<void> {
   }
 }
 
+type Sampled = Summary & { cpuMsPerCall: number };
+
 /**
- * Sequential calls: their latencies, and the process's CPU time per call (client, gateway and
- * model server share this process), which a busy machine inflates far less than wall time.
+ * Sequential calls, interleaved: one call of each client per round, so a machine busy with
+ * other work slows every client alike. Returns each client's latencies and CPU time per call
+ * (client, gateway and model server share this process; CPU time is inflated far less than wall
+ * time by a busy machine), and per client after the first, the p50 of its paired differences
+ * from the first's call of the same round.
  */
-async function sequential(
-  client: Anthropic,
-  label: string,
-): Promise<Summary & { cpuMsPerCall: number }> {
-  const samples: number[] = [];
-  const cpu = process.cpuUsage();
+async function interleaved(
+  clients: readonly Anthropic[],
+): Promise<{ summaries: Sampled[]; pairedP50: number[] }> {
+  const samples = clients.map(() => [] as number[]);
+  const cpuUs = clients.map(() => 0);
   for (let i = 0; i < CALLS; i++) {
-    progress(`${label} ${i + 1}/${CALLS}`);
-    const start = process.hrtime.bigint();
-    await call(client);
-    samples.push(elapsedMs(start));
+    progress(`gateway bench: round ${i + 1}/${CALLS}`);
+    for (const [c, client] of clients.entries()) {
+      const cpu = process.cpuUsage();
+      const start = process.hrtime.bigint();
+      await call(client);
+      samples[c]?.push(elapsedMs(start));
+      const used = process.cpuUsage(cpu);
+      cpuUs[c] = (cpuUs[c] ?? 0) + used.user + used.system;
+    }
   }
-  const used = process.cpuUsage(cpu);
-  return { ...summarize(samples), cpuMsPerCall: (used.user + used.system) / 1000 / CALLS };
+  const first = samples[0] ?? [];
+  return {
+    summaries: samples.map((s, c) => ({
+      ...summarize(s),
+      cpuMsPerCall: (cpuUs[c] ?? 0) / 1000 / CALLS,
+    })),
+    pairedP50: samples.slice(1).map((s) => summarize(s.map((ms, i) => ms - (first[i] ?? 0))).p50),
+  };
 }
 
 async function throughput(client: Anthropic): Promise<number> {
@@ -121,9 +136,9 @@ export async function runGatewayBench(): Promise<Record<string, unknown>> {
     await call(direct);
     await call(viaMemory);
     await call(viaSqlite);
-    const floor = await sequential(direct, 'gateway bench: direct');
-    const memory = await sequential(viaMemory, 'gateway bench: through the gateway (memory)');
-    const gated = await sequential(viaSqlite, 'gateway bench: through the gateway (sqlite)');
+    const { summaries, pairedP50 } = await interleaved([direct, viaMemory, viaSqlite]);
+    const [floor, memory, gated] = summaries as [Sampled, Sampled, Sampled];
+    const [pairedMemory = Number.NaN, pairedSqlite = Number.NaN] = pairedP50;
     const floorRate = await throughput(direct);
     const gatedRate = await throughput(viaSqlite);
     progress('');
@@ -140,7 +155,7 @@ export async function runGatewayBench(): Promise<Record<string, unknown>> {
     console.log(row('gateway, memory ledger (its own work)', memory, floor));
     console.log(row('gateway, sqlite ledger (+ durable record)', gated, floor));
     console.log(
-      `added per call at p50: ${fmtMs(addedMemory)} (memory ledger), ${fmtMs(addedSqlite)} (sqlite ledger); goal ≤ ${fmtMs(GOAL_ADDED_MS)}`,
+      `added per call at p50: ${fmtMs(addedMemory)} (memory ledger), ${fmtMs(addedSqlite)} (sqlite ledger); p50 of the same round's differences: ${fmtMs(pairedMemory)}, ${fmtMs(pairedSqlite)}; goal ≤ ${fmtMs(GOAL_ADDED_MS)}`,
     );
     const cpuMemory = memory.cpuMsPerCall - floor.cpuMsPerCall;
     const cpuSqlite = gated.cpuMsPerCall - floor.cpuMsPerCall;
@@ -156,6 +171,7 @@ export async function runGatewayBench(): Promise<Record<string, unknown>> {
       gateway: gated,
       ratio: ratio(gated.p50, floor.p50),
       addedMsP50: { memoryLedger: addedMemory, sqliteLedger: addedSqlite, goal: GOAL_ADDED_MS },
+      pairedAddedMsP50: { memoryLedger: pairedMemory, sqliteLedger: pairedSqlite },
       addedCpuMsPerCall: {
         memoryLedger: memory.cpuMsPerCall - floor.cpuMsPerCall,
         sqliteLedger: gated.cpuMsPerCall - floor.cpuMsPerCall,
