@@ -195,6 +195,24 @@ describe('usage report', { skip: bwrapSkipReason(), timeout: 180_000 }, () => {
     assert.deepEqual(pick(r.total), sum(rows));
   });
 
+  it('shows a user only their own calls, and no namespace budget', async () => {
+    const created = await server.call('/api/v1/apikeys', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'alice', owner: 'alice', role: 'user' }),
+    });
+    assert.equal(created.status, 201, await created.clone().text());
+    const { key } = (await created.json()) as { key: string };
+    const owner = ledgerRows()[0]?.user_id ?? '';
+    for (const query of [window(1), `${window(1)}&user=${encodeURIComponent(owner)}`]) {
+      const res = await server.call(`/api/v1/usage?${query}&groupBy=user`, { token: key });
+      assert.equal(res.status, 200, await res.clone().text());
+      const r = (await res.json()) as { total: Totals; groups: unknown[]; budgets: unknown[] };
+      assert.deepEqual(pick(r.total), { costUsd: 0, inputTokens: 0, outputTokens: 0, calls: 0 });
+      assert.deepEqual(r.groups, []);
+      assert.deepEqual(r.budgets, []);
+    }
+  });
+
   it('refuses a window whose until is not after since, naming the field', async () => {
     const since = new Date().toISOString();
     const until = new Date(Date.now() - 3_600_000).toISOString();
