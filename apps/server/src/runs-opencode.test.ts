@@ -2,12 +2,15 @@
 // real server, a real sandbox with no network but the gateway, `paddock-agent wrap opencode`
 // inside it, and a scripted Anthropic-compatible model behind the gateway. OpenCode writes a file
 // with its write tool, runs a command with its bash tool and answers; the workspace, the mapped
-// transcript, what the upstream saw and what the gateway metered are checked.
+// transcript, what the upstream saw and what the gateway metered are checked. The run is
+// interactive: a later message through the run's message API continues OpenCode's session in a
+// second process, and the model sees the whole conversation.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseTranscriptLine } from '@paddock/core';
 import {
   bwrapSkipReason,
+  eventually,
   type RecordedRequest,
   type ScriptedLlm,
   type ScriptedTurn,
@@ -41,9 +44,21 @@ function isAgentTurn(request: RecordedRequest): boolean {
   return ((request.body as { tools?: unknown[] }).tools ?? []).length > 0;
 }
 
-/** The scripted model: write a file, run a command, then finish on what the command printed. */
+const LATER = 'and now say bye';
+
+/** Whether the last message is the user's later one (not a tool result). */
+function isLaterMessage(request: RecordedRequest): boolean {
+  const last = (request.body as { messages: Message[] }).messages.at(-1);
+  return last?.role === 'user' && JSON.stringify(last.content).includes(LATER);
+}
+
+/**
+ * The scripted model: write a file, run a command, then finish on what the command printed; to
+ * the later message, say bye.
+ */
 function play(request: RecordedRequest): ScriptedTurn {
   if (!isAgentTurn(request)) return { text: 'Hello file', usage: USAGE };
+  if (isLaterMessage(request)) return { text: 'Bye.', usage: USAGE };
   const results = toolResults(request);
   switch (results.length) {
     case 0:
@@ -97,7 +112,8 @@ describe('runs with the opencode harness', { skip: bwrapSkipReason(), timeout: 2
   });
 
   it('runs the real OpenCode in a sandbox through the gateway and maps its transcript', async () => {
-    const created = await server.call('/api/v1/namespaces/default/runs', {
+    const base = '/api/v1/namespaces/default/runs';
+    const created = await server.call(base, {
       method: 'POST',
       body: JSON.stringify({
         apiVersion: API,
@@ -111,22 +127,51 @@ describe('runs with the opencode harness', { skip: bwrapSkipReason(), timeout: 2
             systemPrompt: 'House rule: answer like a lighthouse keeper.',
           },
           prompt: 'write hello.txt, then check it with a command',
+          mode: 'interactive',
         },
       }),
     });
     assert.equal(created.status, 201, await created.clone().text());
+    const answered = (text: string) =>
+      eventually(
+        async () => {
+          const events = await runTranscript(server, 'opencode');
+          const summary = JSON.stringify(events.map((e) => [e.type, e.message ?? e.name ?? '']));
+          assert.ok(
+            events.some((e) => e.type === 'message.assistant' && e.text === text),
+            `no "${text}" yet: ${summary}`,
+          );
+          return true;
+        },
+        { timeoutMs: 150_000, what: `the answer "${text}"` },
+      );
+    await answered('All done.');
+    const sent = await server.call(`${base}/opencode/messages`, {
+      method: 'POST',
+      body: JSON.stringify({ text: LATER }),
+    });
+    assert.equal(sent.status, 202, await sent.clone().text());
+    await answered('Bye.');
+    const ended = await server.call(`${base}/opencode/end`, { method: 'POST' });
+    assert.equal(ended.status, 202, await ended.clone().text());
 
-    const run = await finishedRun(server, 'opencode', 'default', 180_000);
+    const run = await finishedRun(server, 'opencode', 'default', 60_000);
     const events = await runTranscript(server, 'opencode');
     const summary = JSON.stringify(events.map((e) => [e.type, e.message ?? e.name ?? '']));
     assert.equal(run.status.phase, 'Succeeded', `${run.status.message}\n${summary}`);
-    assert.equal(run.status.result.text, 'All done.');
+    assert.equal(run.status.result.text, 'Bye.');
     for (const event of events) parseTranscriptLine(JSON.stringify(event));
 
     const own = events.filter((e) => e.type !== 'llm.call');
     assert.equal(own[0]?.type, 'run.started');
     assert.equal(own[0]?.harness, 'opencode');
     assert.equal(own[0]?.provider, 'anthropic');
+    assert.equal(own[0]?.mode, 'interactive');
+    assert.equal(own.filter((e) => e.type === 'run.started').length, 1);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'message.user').map((e) => e.text),
+      ['write hello.txt, then check it with a command', LATER],
+    );
     assert.equal(own.at(-1)?.type, 'run.finished');
     assert.equal(own.at(-1)?.outcome, 'succeeded');
     assert.deepEqual(
@@ -161,9 +206,13 @@ describe('runs with the opencode harness', { skip: bwrapSkipReason(), timeout: 2
       assert.ok(!JSON.stringify(request.headers).includes('pgt_'));
     }
     const turns = llm.requests.filter(isAgentTurn);
-    assert.equal(turns.length, 3);
+    assert.equal(turns.length, 4);
     assert.ok(turns.every((request) => request.model === MODEL));
     assert.match(JSON.stringify(turns[0]?.body), /answer like a lighthouse keeper/);
+    // The second process continued the session: the model saw the first exchange too.
+    const later = JSON.stringify(turns[3]?.body);
+    assert.match(later, /All done\./);
+    assert.match(later, /hello from opencode/);
 
     // The gateway metered every call, side calls included.
     const calls = events.filter((e) => e.type === 'llm.call');
@@ -175,6 +224,6 @@ describe('runs with the opencode harness', { skip: bwrapSkipReason(), timeout: 2
       assert.equal(call.outputTokens, USAGE.outputTokens);
     }
     assert.equal(run.status.usage.toolCalls, 2);
-    assert.equal(run.status.usage.turns, 3);
+    assert.equal(run.status.usage.turns, 4);
   });
 });
