@@ -332,11 +332,32 @@ describe('paddock-agent wrap', { timeout: 120_000 }, () => {
       assert.ok(seen.some((body) => /echo: first/.test(body) && /second/.test(body)));
     };
 
+    const codexEnv = () => ({ OPENAI_BASE_URL: `${llm.url}/v1`, OPENAI_API_KEY: KEY });
+
     it('codex: each later message resumes its thread (codex exec resume)', async () => {
-      await converse('codex', 'gpt-5.5', {
-        OPENAI_BASE_URL: `${llm.url}/v1`,
-        OPENAI_API_KEY: KEY,
-      });
+      await converse('codex', 'gpt-5.5', codexEnv());
+    });
+
+    it('codex: SIGTERM between messages cancels the run', async () => {
+      const inbox = join(dir, 'codex-cancel-inbox');
+      const run = wrap(
+        ['codex', '--prompt', 'first', '--model', 'gpt-5.5', '--inbox', inbox],
+        dir,
+        {
+          HTTP_PROXY: 'http://127.0.0.1:9',
+          HTTPS_PROXY: 'http://127.0.0.1:9',
+          NO_PROXY: '127.0.0.1,localhost',
+          ...codexEnv(),
+        },
+      );
+      await run.waitFor((e) => e.type === 'message.assistant' && e.text === 'echo: first');
+      // Its usage is the first process's last line: the wrapper waits (or is about to) for a message.
+      await run.waitFor((e) => e.type === 'usage');
+      run.signal('SIGTERM');
+      const { code, events } = await run.exited;
+      assert.equal(code, 130);
+      const last = events.at(-1);
+      assert.equal(last?.type === 'run.finished' && last.outcome, 'cancelled');
     });
   });
 });
