@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { isPaddockError } from '@paddock/core';
+import { runToCompletion } from './run-to-completion.ts';
 import {
   reconcileSandbox,
   SANDBOX_FINALIZER,
@@ -251,6 +252,24 @@ describe('sandbox reconciler', () => {
       h.runtime.calls.filter((c) => /^(pause|resume|stop) /.test(c)),
       ['pause default/g', 'resume default/g'],
     );
+  });
+
+  it('writes exec activity into the status once it is a second newer than the status says', async () => {
+    await h.apply(sandboxManifest('act'));
+    let s = await h.settle('act');
+    const ready = s.status?.lastActivityAt;
+    const ref = { namespace: 'default', name: 'act', uid: s.metadata.uid ?? '' };
+    const key = { namespace: 'default', name: 'act' };
+    h.advance(999);
+    await runToCompletion(h.runtime, ref, { command: ['true'] });
+    await reconcileSandbox(h, key);
+    s = await h.store.get('Sandbox', key);
+    assert.equal(s.status?.lastActivityAt, ready, 'no commit for an exec within the second');
+    h.advance(1);
+    await runToCompletion(h.runtime, ref, { command: ['true'] });
+    await reconcileSandbox(h, key);
+    s = await h.store.get('Sandbox', key);
+    assert.equal(s.status?.lastActivityAt, h.now().toISOString());
   });
 
   it('stops an idle sandbox whose template says idleAction Stop', async () => {

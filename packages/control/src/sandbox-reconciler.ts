@@ -372,9 +372,12 @@ async function running(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
     return stopRuntime(deps, sandbox, [{ type: 'TimedOut' }]);
   }
   const lastActivity = latest(observation.lastActivityAt, status.lastActivityAt, status.startedAt);
-  let current = observation.lastActivityAt
-    ? await deps.status.patch(sandbox, { lastActivityAt: observation.lastActivityAt })
-    : sandbox;
+  const observed = latest(observation.lastActivityAt);
+  const recorded = latest(status.lastActivityAt);
+  let current =
+    observed !== undefined && (recorded === undefined || observed - recorded >= ACTIVITY_WRITE_MS)
+      ? await deps.status.patch(sandbox, { lastActivityAt: observation.lastActivityAt })
+      : sandbox;
   const idle = await expireIdle(deps, current, lastActivity, () =>
     stopRuntime(deps, current, [{ type: 'IdleTimedOut' }]),
   );
@@ -382,6 +385,13 @@ async function running(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
   if (idle?.outcome === 'warned') current = idle.sandbox;
   return nextDeadline(deps, current);
 }
+
+/**
+ * Exec activity goes into the status once it is this much newer than what the status holds: the
+ * pass that follows readiness (or a write) commits nothing for an exec made meanwhile, and the
+ * idle clock, which reads the runtime's own record too, loses nothing by it.
+ */
+const ACTIVITY_WRITE_MS = 1000;
 
 /** The spec's `shutdownTime` in epoch milliseconds, when it has one. */
 function shutdownTimeOf(sandbox: Sandbox): number | undefined {
