@@ -234,7 +234,6 @@ export async function startServer(
     previews,
     keyConnections: new KeyConnections(),
   };
-  const stopRunOutcomes = await watchRunOutcomes(engine.store, metrics.runsFinished, log);
   const pipeline: Pipeline = {
     deps,
     authenticator: authenticatorFor(config, engine),
@@ -319,6 +318,8 @@ export async function startServer(
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   mountRunMcp(pipeline, `http://${dialHost(address)}:${port}`);
+  // Started once the listener is bound, so a failed start leaves no watch behind.
+  const stopRunOutcomes = await watchRunOutcomes(engine.store, metrics.runsFinished, log);
   return {
     url: `http://${host}:${port}`,
     previewUrl: previews.origin,
