@@ -10,7 +10,7 @@ import {
   describeProblems,
   newDependencyProblems,
 } from '../catalog/index.ts';
-import { CatalogFile, catalogEntryOf } from './catalog-state.ts';
+import { readCatalogEntry } from './catalog-state.ts';
 import type { RollbackCheck } from './history.ts';
 import { catalogFile, catalogValuesFile } from './layout.ts';
 
@@ -23,7 +23,7 @@ function restoredEntry(
   const text = restored.get(catalogFile(name));
   if (text === undefined) return undefined;
   const values = parse(restored.get(catalogValuesFile(name)) ?? '') ?? {};
-  return catalogEntryOf(CatalogFile.parse(parse(text)), values, repoURL);
+  return readCatalogEntry(`${catalogFile(name)} at the revision restored`, text, values, repoURL);
 }
 
 /**

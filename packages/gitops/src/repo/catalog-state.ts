@@ -2,6 +2,8 @@
 // values in `catalog/values/<name>.yaml`. The catalog part (src/catalog) owns the entries and
 // their dependency resolution; this maps its entries to the files the catalog ApplicationSet reads
 // and back.
+import { ErrorCode, PaddockError } from '@paddock/core';
+import { parse } from 'yaml';
 import { z } from 'zod';
 import { CatalogEntry, GITOPS_REPOSITORY } from '../catalog/index.ts';
 
@@ -58,6 +60,40 @@ export function catalogEntryOf(
     ...(chartPath === '' ? {} : { path: chartPath }),
     values,
   });
+}
+
+/**
+ * The entry `catalog/<name>.yaml` holds (its text) with its values: a file that is not YAML, or
+ * not an entry, is `validation_failed` naming the file and each field wrong, never a bare parse
+ * error (the files are meant to be edited by hand too).
+ */
+export function readCatalogEntry(
+  path: string,
+  text: string,
+  values: Record<string, unknown>,
+  repoURL: string,
+): CatalogEntry {
+  let document: unknown;
+  try {
+    document = parse(text);
+  } catch (error) {
+    throw new PaddockError(
+      ErrorCode.ValidationFailed,
+      `${path} is not YAML: ${(error as Error).message}`,
+      { file: path },
+    );
+  }
+  try {
+    return catalogEntryOf(CatalogFile.parse(document), values, repoURL);
+  } catch (error) {
+    if (!(error instanceof z.ZodError)) throw error;
+    const issues = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    throw new PaddockError(
+      ErrorCode.ValidationFailed,
+      `${path} is not a catalog entry: ${issues.map((i) => `${i.path || '(file)'}: ${i.message}`).join('; ')}`,
+      { file: path, issues },
+    );
+  }
 }
 
 /**

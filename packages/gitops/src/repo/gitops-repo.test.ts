@@ -230,6 +230,29 @@ describe('GitopsRepo', () => {
     assert.equal(back?.chart, undefined);
   });
 
+  it('reads a hand-edited catalog file that is not an entry as validation_failed naming the file and field', async () => {
+    const path = join(repo.dir, 'catalog/paddock.yaml');
+    const good = read('catalog/paddock.yaml');
+    try {
+      writeFileSync(path, good.replace(/^tier: .*$/m, 'tier: high'));
+      await assert.rejects(
+        repo.readCatalog(),
+        (e) =>
+          isPaddockError(e, 'validation_failed') &&
+          /^catalog\/paddock\.yaml is not a catalog entry: tier: /.test(e.message),
+      );
+      writeFileSync(path, 'name: [unclosed');
+      await assert.rejects(
+        repo.readCatalog(),
+        (e) =>
+          isPaddockError(e, 'validation_failed') &&
+          /^catalog\/paddock\.yaml is not YAML: /.test(e.message),
+      );
+    } finally {
+      writeFileSync(path, good);
+    }
+  });
+
   it('writes an agent namespace with its manifests, and removes it', async () => {
     const result = await repo.addAgent('team-a', {
       cpu: '2',

@@ -20,12 +20,7 @@ import {
   DEFAULT_REPO_SETTINGS,
   type RepoSettings,
 } from './argocd-objects.ts';
-import {
-  CatalogFile,
-  catalogChangeMessage,
-  catalogEntryOf,
-  catalogFileContent,
-} from './catalog-state.ts';
+import { catalogChangeMessage, catalogFileContent, readCatalogEntry } from './catalog-state.ts';
 import type { CommandRunner, GitAuthor } from './command-runner.ts';
 import { type CustomApp, CustomAppFile, type CustomAppInput, customAppFile } from './custom-app.ts';
 import { deepMerge, type YamlMap } from './deep-merge.ts';
@@ -269,9 +264,9 @@ export class GitopsRepo {
     const names = await this.#tree.yamlNames(Layout.catalog);
     return Promise.all(
       names.map(async (name) => {
-        const file = CatalogFile.parse(parse((await this.#tree.readText(catalogFile(name))) ?? ''));
+        const text = (await this.#tree.readText(catalogFile(name))) ?? '';
         const values = await this.#tree.readMap(catalogValuesFile(name));
-        return catalogEntryOf(file, values, this.settings.repoURL);
+        return readCatalogEntry(catalogFile(name), text, values, this.settings.repoURL);
       }),
     );
   }
