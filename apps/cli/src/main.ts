@@ -33,8 +33,8 @@ import { sandboxPowerCommands } from './commands/sandbox-power.ts';
 import { sandboxShellCommands } from './commands/sandbox-shell.ts';
 import { snapshotCommands } from './commands/snapshot.ts';
 import { templateCommands } from './commands/template.ts';
-import { volumeCommands } from './commands/volume.ts';
 import { usageCommand } from './commands/usage.ts';
+import { volumeCommands } from './commands/volume.ts';
 import { asPaddockError, exitCodeFor, formatError, shouldColor } from './exit-codes.ts';
 
 const VERSION = '0.1.0';
