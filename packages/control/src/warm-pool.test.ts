@@ -142,6 +142,15 @@ describe('warm pool', () => {
     assert.deepEqual(pool.stats(), []);
   });
 
+  it('does not pool a template with volumes: they belong to the claimant namespace', async () => {
+    const t = await h.store.get('SandboxTemplate', { namespace: 'default', name: 'shell' });
+    const volumes = [{ name: 'cache', mountPath: '/cache' }];
+    await h.store.update({ ...t, spec: { ...t.spec, mounts: [], volumes } });
+    await pool.scheduleSync();
+    assert.deepEqual(await warmEntries(), []);
+    assert.deepEqual(pool.stats(), []);
+  });
+
   it('does not keep a failed entry, and records why', async () => {
     const runtime = new MemoryRuntime({ script: () => ({ exitCode: 1, stderr: 'boom' }) });
     const failing = new WarmPool({ ...h, runtime });

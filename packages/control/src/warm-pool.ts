@@ -332,6 +332,11 @@ async function desiredPools(
         log?.(`warm pool for ${kind}/${name}: templates with credential mounts are not pooled`);
         continue;
       }
+      // Volumes are the claimant's namespace's (and owner's): never pooled.
+      if (spec.volumes?.length) {
+        log?.(`warm pool for ${kind}/${name}: templates with volumes are not pooled`);
+        continue;
+      }
       const key = poolKey(kind, namespace, name);
       const tag = createHash('sha256')
         .update(key)
