@@ -150,6 +150,13 @@ describe('snapshots, forks and volumes on the local engine', { skip: bwrapSkipRe
       ],
       [snapshot('steal-ws', 'fork-a'), 'spec.sandboxRef.name'],
     ];
+    // A volume of another namespace cannot even be named: the reference is read in the sandbox's.
+    await create(alice, volume('mine'));
+    const elsewhere = sandbox('other-ns', { volumes: [{ name: 'mine', mountPath: '/data' }] });
+    await assert.rejects(
+      create(alice, { ...elsewhere, metadata: { name: 'other-ns', namespace: 'team-b' } }),
+      (e) => isPaddockError(e, 'not_found') && e.details.field === 'spec.volumes[0].name',
+    );
     for (const [resource, field] of cases) {
       const principal = resource.metadata.name === 'steal-vol' ? alice : bob;
       await assert.rejects(
