@@ -19,7 +19,7 @@ import {
   renameSync,
   rmSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   ErrorCode,
@@ -195,6 +195,10 @@ export class LocalSnapshots implements SnapshotStorage {
         recursive: true,
         mode: 0o711,
       });
+      // A copy a crash left half-made is never finished: started again from nothing.
+      for (const stale of readdirSync(dirname(dir)))
+        if (stale.startsWith(`${snapshot.name}.partial-`))
+          rmSync(join(dirname(dir), stale), { recursive: true, force: true });
       const partial = `${dir}.partial-${randomBytes(4).toString('hex')}`;
       mkdirSync(partial, { mode: 0o711 });
       const workspace = join(partial, 'workspace');

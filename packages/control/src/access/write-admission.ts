@@ -16,6 +16,7 @@ import { runViolations, type SpentToday } from '../runs/run-admission.ts';
 import { agentOfRun } from '../runs/run-agent.ts';
 import { isOwnedKind, ownerOf, requireManageable, requireWritable } from './ownership.ts';
 import { type ReferenceDeps, requireUsableReferences } from './references.ts';
+import { requireVolumeSizeUnchanged } from './volume-admission.ts';
 
 export type WriteAdmissionDeps = ReferenceDeps & {
   spentToday: SpentToday;
@@ -123,6 +124,7 @@ export async function admitWrite(
   if (current === undefined) requireWritable(principal, resource.kind);
   else requireManageable(principal, current);
   if (current !== undefined && resource.kind === 'Run') requireRunSpecUnchanged(resource, current);
+  if (current !== undefined) requireVolumeSizeUnchanged(resource, current);
   requireNoHostPaths(principal, resource);
   await requireUsableReferences(deps, principal, resource);
   await requireGovernance(deps, resource, current === undefined);

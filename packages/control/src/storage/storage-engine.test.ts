@@ -186,7 +186,12 @@ describe('snapshots, forks and volumes on the local engine', { skip: bwrapSkipRe
 
   it('mounts a volume read-only in one sandbox and read-write in another; refuses its deletion while mounted', async () => {
     await create(alice, volume('cache', '16Mi'));
-    await phaseOf('Volume', 'cache');
+    const available = await phaseOf('Volume', 'cache');
+    const resized = { ...available, spec: { size: '32Mi' } };
+    await assert.rejects(
+      admitWrite(deps(), alice, resized, available),
+      (e) => isPaddockError(e, 'validation_failed') && /spec\.size/.test(e.message),
+    );
     await create(alice, sandbox('vol-rw', { volumes: [{ name: 'cache', mountPath: '/cache' }] }));
     await create(
       alice,
