@@ -34,6 +34,7 @@ import { createRequestContext, type RequestContext } from './http/request-contex
 import { type Reply, sendReply } from './http/respond.ts';
 import { parseRouteInput, type RouteHandler } from './http/router.ts';
 import { watchRunOutcomes } from './http/run-outcomes.ts';
+import { createKubeSurface, isKubeRequest } from './kube-api/kube-api-server.ts';
 import { createMcpSurface, isMcpRequest } from './mcp/mcp-server.ts';
 import { PreviewLinks } from './preview/preview-links.ts';
 import { boundAddress, listenPreview, servePreviews } from './preview/preview-server.ts';
@@ -260,10 +261,16 @@ export async function startServer(
     keyUses,
   });
   const mcp = createMcpSurface({ deps, admit: (ctx, auth) => admit(pipeline, ctx, auth) });
+  const kube = createKubeSurface({
+    deps,
+    admit: (ctx, auth) => admit(pipeline, ctx, auth),
+    keyUses,
+  });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const ctx = createRequestContext(req);
     if (isE2bRequest(ctx.url)) return e2b(ctx, req, res);
     if (isMcpRequest(ctx.url)) return mcp(ctx, req, res);
+    if (isKubeRequest(ctx.url)) return kube(ctx, req, res);
     if (webUi(req, res, ctx.url.pathname)) return;
     let outcome: Outcome;
     try {

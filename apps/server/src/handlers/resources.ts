@@ -99,12 +99,16 @@ function admissionDeps(call: HandlerCall) {
   return { store, credentials, spentToday, sandboxCache: controller.cache };
 }
 
+/** `isDryRun`: placed, owned and admitted, not stored (the Kubernetes API's `dryRun=All`). */
+export type WriteOptions = { isDryRun?: boolean };
+
 /** Creates an object as the REST API does: placed, owned, admitted, then stored. */
 export async function createResource(
   call: HandlerCall,
   kind: Kind,
   body: AnyResource,
   namespace?: string,
+  options: WriteOptions = {},
 ) {
   const { status: _status, ...rest } = placed(kind, body, namespace);
   const resource = withSandboxFinalizer(withOwner(call.principal, rest as AnyResource));
@@ -115,6 +119,7 @@ export async function createResource(
   };
   const started = performance.now();
   await admitWrite(admissionDeps(call), call.principal, resource);
+  if (options.isDryRun) return resource;
   const created = await call.deps.engine.store.create(resource);
   if (kind === 'Sandbox')
     call.deps.metrics.createLatency.observe((performance.now() - started) / 1000);
@@ -122,7 +127,8 @@ export async function createResource(
   return created;
 }
 
-async function getVisible(
+/** The object, when the caller may see it; `not_found` otherwise (as if it did not exist). */
+export async function getVisible(
   call: HandlerCall,
   kind: Kind,
   namespace: string | undefined,
@@ -144,12 +150,34 @@ export async function replaceResource(
   namespace: string | undefined,
   name: string,
   current: AnyResource,
+  options: WriteOptions = {},
 ) {
   const { status: _status, ...rest } = placed(kind, body, namespace, name);
   // The owner never changes through an update: the stored one is kept.
   const resource = withOwner(call.principal, rest as AnyResource, current);
   await admitWrite(admissionDeps(call), call.principal, resource, current);
+  if (options.isDryRun) return { ...resource, status: current.status } as AnyResource;
   return call.deps.engine.store.update(resource);
+}
+
+/** Deletes an object as the REST API does: visible, manageable, admitted, then deleted. */
+export async function deleteResource(
+  call: HandlerCall,
+  kind: Kind,
+  namespace: string | undefined,
+  name: string,
+  options: WriteOptions & { resourceVersion?: string | undefined } = {},
+) {
+  const current = await getVisible(call, kind, namespace, name);
+  requireManageable(call.principal, current);
+  await admitDelete(call.deps.engine.store, current);
+  if (options.isDryRun) return { status: 'deleted' as const, object: current };
+  const key = { ...(namespace === undefined ? {} : { namespace }), name };
+  return call.deps.engine.store.delete(
+    kind,
+    key,
+    options.resourceVersion === undefined ? {} : { resourceVersion: options.resourceVersion },
+  );
 }
 
 function resourceHandlers(kind: Kind): RouteHandler[] {
@@ -221,21 +249,12 @@ function resourceHandlers(kind: Kind): RouteHandler[] {
     ),
     on(
       routes.delete,
-      async (call, { params, query }) => {
-        const current = await getVisible(call, kind, nsOf(params), params.name);
-        requireManageable(call.principal, current);
-        await admitDelete(call.deps.engine.store, current);
-        const key = {
-          ...(nsOf(params) === undefined ? {} : { namespace: nsOf(params) }),
-          name: params.name,
-        };
-        const result = await call.deps.engine.store.delete(
-          kind,
-          key,
-          query.resourceVersion === undefined ? {} : { resourceVersion: query.resourceVersion },
-        );
-        return json(result);
-      },
+      async (call, { params, query }) =>
+        json(
+          await deleteResource(call, kind, nsOf(params), params.name, {
+            resourceVersion: query.resourceVersion,
+          }),
+        ),
       { action: actionOf(kind, 'delete') },
     ),
   ];
