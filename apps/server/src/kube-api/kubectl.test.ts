@@ -11,8 +11,6 @@ import { kubectl, kubectlSkipReason, writeKubeconfig } from './kube-test-support
 
 type ManagedEntry = { manager: string; fieldsV1: Record<string, Record<string, unknown>> };
 
-type ManagedEntry = { manager: string; fieldsV1: Record<string, Record<string, unknown>> };
-
 const EXAMPLES = new URL('../../../../examples/manifests/', import.meta.url).pathname;
 
 describe('kubectl against paddock up', { skip: kubectlSkipReason ?? false }, () => {
