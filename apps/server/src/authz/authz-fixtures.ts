@@ -47,6 +47,9 @@ export type AuthzWorld = {
   run: string;
   /** Alice's credential in `default`. */
   credential: string;
+  /** Alice's volume (unbounded) and a snapshot of her sandbox, never shared. */
+  volume: string;
+  snapshot: string;
   /** The id of an API key of alice's. */
   aliceKeyId: string;
   /** Admin-made objects nothing else depends on, for reads and writes of config kinds. */
@@ -171,6 +174,16 @@ export async function startAuthzWorld(): Promise<AuthzWorld> {
       sandbox: { templateRef: shell },
     }),
   });
+  const volume = uniqueName('authz-vol');
+  await json('owner', nsPath('volumes'), 201, {
+    method: 'POST',
+    body: manifest('Volume', volume, {}),
+  });
+  const snapshot = uniqueName('authz-snap');
+  await json('owner', nsPath('sandboxsnapshots'), 201, {
+    method: 'POST',
+    body: manifest('SandboxSnapshot', snapshot, { sandboxRef: { name: box } }),
+  });
   const credential = uniqueName('authz-cred');
   await json('owner', nsPath('credentials'), 201, {
     method: 'POST',
@@ -192,6 +205,8 @@ export async function startAuthzWorld(): Promise<AuthzWorld> {
     agent,
     run,
     credential,
+    volume,
+    snapshot,
     aliceKeyId: key.apiKey.id,
     config,
     archive,

@@ -34,6 +34,26 @@ export async function freshAgent(fx: AuthzWorld, role: Role): Promise<string> {
   return name;
 }
 
+/** Alice's volume, for a case that deletes it. */
+export async function freshVolume(fx: AuthzWorld, role: Role): Promise<string> {
+  const name = uniqueName(`authz-${role}`);
+  await fx.json('owner', nsPath('volumes'), 201, {
+    method: 'POST',
+    body: manifest('Volume', name, {}),
+  });
+  return name;
+}
+
+/** Alice's snapshot of her main sandbox, for a case that deletes it. */
+export async function freshSnapshot(fx: AuthzWorld, role: Role): Promise<string> {
+  const name = uniqueName(`authz-${role}`);
+  await fx.json('owner', nsPath('sandboxsnapshots'), 201, {
+    method: 'POST',
+    body: manifest('SandboxSnapshot', name, { sandboxRef: { name: fx.box } }),
+  });
+  return name;
+}
+
 /** Alice's run of `script` in her main sandbox. */
 export async function freshRun(fx: AuthzWorld, role: Role, script: string): Promise<string> {
   const name = uniqueName(`authz-${role}`);

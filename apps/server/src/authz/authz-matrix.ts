@@ -174,6 +174,31 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Row>> = {
   endRunInput: ownerOnly(WRONG_STATE),
   cancelRun: ownerOnly(ok(200)),
 
+  // Alice's volume and snapshot: never shared. A snapshot names a sandbox: carol may snapshot
+  // the one shared with her; an admin, acting as itself, may not use alice's (forbidden).
+  listVolume: anyone(200, SEEN_BY_OWNER),
+  listVolumeForAllNamespaces: anyone(200, SEEN_BY_OWNER),
+  createVolume: anyone(201),
+  getVolume: ownerOnly(ok(200)),
+  replaceVolume: ownerOnly(ok(200)),
+  applyVolume: ownerOnly(ok(200)),
+  deleteVolume: ownerOnly(ok(200)),
+  listSandboxSnapshot: anyone(200, SEEN_BY_OWNER),
+  listSandboxSnapshotForAllNamespaces: anyone(200, SEEN_BY_OWNER),
+  createSandboxSnapshot: {
+    expect: {
+      owner: ok(201),
+      other: NOT_FOUND,
+      shared: ok(201),
+      admin: FORBIDDEN,
+      anonymous: UNAUTHENTICATED,
+    },
+  },
+  getSandboxSnapshot: ownerOnly(ok(200)),
+  replaceSandboxSnapshot: ownerOnly(ok(200)),
+  applySandboxSnapshot: ownerOnly(ok(200)),
+  deleteSandboxSnapshot: ownerOnly(ok(200)),
+
   // Credentials: anyone stores their own in `default`; `paddock-system` holds the gateway's keys.
   createCredential: anyone(201),
   'createCredential:paddock-system': adminOnly(201),

@@ -21,6 +21,8 @@ import {
   freshKey,
   freshRun,
   freshSandbox,
+  freshSnapshot,
+  freshVolume,
 } from './authz-fresh.ts';
 
 export type CallSpec = {
@@ -78,7 +80,7 @@ function configRequests(kind: ConfigKind, plural: string, name: (fx: AuthzWorld)
 
 /** CRUD of an owned kind on alice's `name`; `fresh` makes one of alice's per caller to delete. */
 function ownedRequests(
-  kind: 'Sandbox' | 'Agent' | 'Run',
+  kind: 'Sandbox' | 'Agent' | 'Run' | 'Volume' | 'SandboxSnapshot',
   plural: string,
   name: (fx: AuthzWorld) => string,
   createSpec: () => unknown,
@@ -201,6 +203,26 @@ export const AUTHZ_REQUESTS: Readonly<Record<string, Request>> = {
     (fx, role) => freshRun(fx, role, 'true'),
   ),
   listRunEvents: named((fx) => fx.run),
+  ...ownedRequests(
+    'Volume',
+    'volumes',
+    (fx) => fx.volume,
+    () => ({}),
+    freshVolume,
+  ),
+  ...ownedRequests(
+    'SandboxSnapshot',
+    'sandboxsnapshots',
+    (fx) => fx.snapshot,
+    () => ({}),
+    freshSnapshot,
+  ),
+  // A snapshot of alice's sandbox: each caller with its own rights on the sandbox it names.
+  createSandboxSnapshot: fixed((fx, role) => ({
+    body: manifest('SandboxSnapshot', uniqueName(`authz-${role}`), {
+      sandboxRef: { name: fx.box },
+    }),
+  })),
   sendRunMessage: fixed((fx) => ({ params: { name: fx.run }, body: { text: 'hi' } })),
   endRunInput: named((fx) => fx.run),
   cancelRun: {
