@@ -3,7 +3,14 @@
  * `metadata.managedFields` (their annotation hidden); in, a body checked to be a Paddock object
  * of the path's kind, `managedFields` dropped (the server keeps them), the stored annotation kept.
  */
-import { type AnyResource, API_VERSION, ErrorCode, type Kind, PaddockError } from '@paddock/core';
+import {
+  type AnyResource,
+  API_VERSION,
+  ErrorCode,
+  type Kind,
+  PaddockError,
+  parseResource,
+} from '@paddock/core';
 import { parse as parseYaml } from 'yaml';
 import { invalidBody, parseJsonBody } from '../http/body.ts';
 import { MANAGED_FIELDS_ANNOTATION, managedFieldsOf } from './managed-fields.ts';
@@ -79,10 +86,11 @@ export function fromKube(
       ? annotations
       : { ...annotations, [MANAGED_FIELDS_ANNOTATION]: managedAnnotation };
   const { annotations: _a, ...rest } = metadata;
-  return {
+  // Parsed with the kind's schema, as the REST routes parse their bodies: errors name the field.
+  return parseResource({
     ...body,
     apiVersion: API_VERSION,
     kind,
     metadata: { ...rest, ...(Object.keys(kept).length > 0 ? { annotations: kept } : {}) },
-  } as AnyResource;
+  });
 }
