@@ -1,7 +1,7 @@
 // What the `paddock app …` verbs share: the catalog as the repository holds it, the app a NAME
 // is (a custom app or a catalog entry, with its namespace and Application), a commit's line, and
 // a Kubernetes client for a running cluster (a clear error for one that is not).
-import { ErrorCode, PaddockError } from '@paddock/core';
+import { ErrorCode, isPaddockError, PaddockError } from '@paddock/core';
 import {
   AppHistory,
   type AppRef,
@@ -64,6 +64,31 @@ export async function resolveApp(repo: GitopsRepo, name: string): Promise<Resolv
     name,
     hint: 'paddock app list shows the catalog and the custom apps',
   });
+}
+
+/**
+ * The Application each NAME means: that of a custom app or catalog entry (`litellm` →
+ * `catalog-litellm`, `my-api` → `app-my-api`), else NAME itself (an Application's own name, such
+ * as `agent-team-a`).
+ */
+export async function applicationNamesOf(
+  repo: GitopsRepo,
+  names: readonly string[],
+): Promise<string[]> {
+  return Promise.all(
+    names.map(async (name) => {
+      try {
+        return (await resolveApp(repo, name)).application;
+      } catch (error) {
+        if (
+          isPaddockError(error, ErrorCode.NotFound) ||
+          isPaddockError(error, ErrorCode.ValidationFailed)
+        )
+          return name;
+        throw error;
+      }
+    }),
+  );
 }
 
 /** Why a cluster's API cannot be asked (stopped, still being created), or undefined when it can. */

@@ -440,5 +440,21 @@ describe('paddock app diff against an Application', { skip: kubeSkipReason ?? fa
     assert.match(result.stdout, /^-replicas: 1$/m);
     assert.match(result.stdout, /^\+replicas: 2$/m);
     assert.doesNotMatch(result.stdout, /agents\//);
+    // status and sync take an app's name for its Application (my-api → app-my-api).
+    const status = await cli(
+      'app',
+      'status',
+      'my-api',
+      'ghost',
+      '-o',
+      'name',
+      '--cluster-name',
+      'argo',
+    );
+    assert.match(status.stderr, /ghost: no such Application on the cluster \(looked for ghost\)/);
+    assert.doesNotMatch(status.stderr, /my-api/);
+    const sync = await cli('app', 'sync', 'my-api', '--timeout', '1s', '--cluster-name', 'argo');
+    assert.notEqual(sync.code, 0);
+    assert.match(sync.stderr, /Argo CD did not finish syncing app-my-api in time/);
   });
 });

@@ -14,7 +14,7 @@ import type { Command, CommandContext } from '../command.ts';
 import { formatList } from '../output.ts';
 import { appHistoryCommands } from './app-history.ts';
 import { logsCommand } from './app-logs.ts';
-import { catalogOfRepo, commitLine } from './app-support.ts';
+import { applicationNamesOf, catalogOfRepo, commitLine } from './app-support.ts';
 import { repoOf, setsOf, valuesFileOf } from './cluster-repo.ts';
 import { clusterEnv, targetCluster, timeoutMsOf } from './cluster-support.ts';
 
@@ -49,27 +49,34 @@ const statusCommand: Command = {
   flags: ['home', 'cluster-name'],
   help: `Usage: paddock app status [NAME…] [--cluster-name CLUSTER] [-o table|json|yaml|name]
 
-What Argo CD reports for the cluster's Applications (all, or those named): sync status, health,
-the last operation, the tier (sync wave) and the namespace. The cluster is --cluster-name, else
-PADDOCK_CLUSTER, else the only one there is.
+What Argo CD reports for the cluster's Applications (all, or those named: an app or catalog
+entry by its name, litellm for catalog-litellm, or an Application by its own): sync status,
+health, the last operation, the tier (sync wave) and the namespace. The cluster is
+--cluster-name, else PADDOCK_CLUSTER, else the only one there is.
 
 Example:
   paddock app status
   paddock app status litellm -o yaml
 `,
   run: (context) =>
-    withCluster(context, async (kube) => {
+    withCluster(context, async (kube, session) => {
+      const names = await applicationNamesOf(repoOf(context, session), context.args);
       const list = await kube.request<{ items?: Application[] }>(
         'GET',
         `/apis/argoproj.io/v1alpha1/namespaces/${ARGOCD_NAMESPACE}/applications`,
       );
       const items = (list.items ?? []).filter(
-        (a) => context.args.length === 0 || context.args.includes(a.metadata.name),
+        (a) => names.length === 0 || names.includes(a.metadata.name),
       );
-      const missing = context.args.filter((n) => !items.some((a) => a.metadata.name === n));
+      const missing = context.args.filter(
+        (_, i) => !items.some((a) => a.metadata.name === names[i]),
+      );
       if (missing.length > 0)
         throw usageError(
-          missing.map((n) => ({ path: n, message: 'no such Application on the cluster' })),
+          missing.map((n) => ({
+            path: n,
+            message: `no such Application on the cluster (looked for ${names[context.args.indexOf(n)]})`,
+          })),
         );
       context.io.stdout(
         formatList(
@@ -101,21 +108,28 @@ const syncCommand: Command = {
   flags: ['home', 'cluster-name', 'timeout'],
   help: `Usage: paddock app sync NAME… [--cluster-name CLUSTER] [--timeout 5m]
 
-Asks Argo CD to sync the named Applications now, lower tiers first, waiting for each tier
+Asks Argo CD to sync the named Applications now (an app or catalog entry by its name, litellm
+for catalog-litellm, or an Application by its own), lower tiers first, waiting for each tier
 (paddock cluster sync does every Application).
 
 Example:
   paddock app sync litellm langfuse
 `,
   run: (context) =>
-    withCluster(context, async (kube) => {
+    withCluster(context, async (kube, session) => {
       if (context.args.length === 0)
         throw usageError([{ path: 'NAME', message: 'name at least one Application' }]);
+      const names = await applicationNamesOf(repoOf(context, session), context.args);
       const result = await syncApplications(kube, {
         progress: clusterEnv(context).progress,
-        names: context.args,
+        names,
         timeoutMs: timeoutMsOf(context, 300_000),
       });
+      const missing = names.filter((n) => !result.some((r) => r.application === n));
+      if (missing.length > 0)
+        throw usageError(
+          missing.map((n) => ({ path: n, message: 'no such Application on the cluster' })),
+        );
       context.io.stdout(result.map((r) => `${r.application}: ${r.phase}\n`).join(''));
       return 0;
     }),
