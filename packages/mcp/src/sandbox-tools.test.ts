@@ -140,6 +140,8 @@ describe('sandbox tools through the MCP SDK client', {
       ['sandbox_get', target],
       ['sandbox_stop', target],
       ['sandbox_start', target],
+      ['sandbox_pause', target],
+      ['sandbox_resume', target],
       ['sandbox_delete', target],
       ['sandbox_exec', { ...target, command: 'echo pwned > /workspace/pwned' }],
       ['sandbox_read_file', { ...target, path: '/etc/hostname' }],
@@ -383,6 +385,17 @@ describe('sandbox tools through the MCP SDK client', {
     const last = ok(await call(alice, 'sandbox_events', { name: 'work', limit: 1 }));
     assert.equal(last.items.length, 1);
     assert.deepEqual(last.items[0], events.items.at(-1));
+  });
+
+  it('pauses and resumes a sandbox, waiting for each; exec is refused while it is paused', async () => {
+    const paused = await call(alice, 'sandbox_pause', { name: 'alices' });
+    assert.equal(ok(paused).phase, 'Paused');
+    assert.match(paused.progress.at(-1)?.message ?? '', /Paused/);
+    const refused = await call(alice, 'sandbox_exec', { name: 'alices', command: 'true' });
+    assert.match(failed(refused, 'sandbox_paused'), /^sandbox_paused: /);
+    const resumed = await call(alice, 'sandbox_resume', { name: 'alices' });
+    assert.equal(ok(resumed).phase, 'Running');
+    assert.equal(ok(await call(alice, 'sandbox_resume', { name: 'alices' })).phase, 'Running');
   });
 
   it('stops and starts a sandbox, waiting for each, and keeps its files', async () => {

@@ -243,6 +243,42 @@ export const sandboxTools: PaddockTool[] = [
     },
   }),
   defineTool({
+    name: 'sandbox_pause',
+    title: 'Pause a sandbox',
+    description:
+      'Pauses a sandbox: its processes are frozen where they are (memory kept, no CPU used) until sandbox_resume, and exec, files and previews are refused meanwhile. Waits until it is Paused, reporting progress. Use it to keep a sandbox with its running state around cheaply; the Kubernetes runtime cannot pause (runtime_unavailable). Returns the sandbox summary.',
+    input: z.object({ name: SandboxName, namespace: NamespaceInput }),
+    output: SandboxSummary,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+    handle: async (input, context) => {
+      await context.client.sandboxes.pause(input.name, {
+        ...scopeOf(input.namespace),
+        signal: context.signal,
+      });
+      return summarize(
+        await settle(context.client, input.name, input.namespace, SandboxPhase.Paused, context),
+      );
+    },
+  }),
+  defineTool({
+    name: 'sandbox_resume',
+    title: 'Resume a sandbox',
+    description:
+      'Resumes a paused sandbox: its processes go on where they were. Waits until it is Running, reporting progress. Returns the sandbox summary; resuming a running sandbox does nothing.',
+    input: z.object({ name: SandboxName, namespace: NamespaceInput }),
+    output: SandboxSummary,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+    handle: async (input, context) => {
+      await context.client.sandboxes.resume(input.name, {
+        ...scopeOf(input.namespace),
+        signal: context.signal,
+      });
+      return summarize(
+        await settle(context.client, input.name, input.namespace, SandboxPhase.Running, context),
+      );
+    },
+  }),
+  defineTool({
     name: 'sandbox_delete',
     title: 'Delete a sandbox',
     description:
