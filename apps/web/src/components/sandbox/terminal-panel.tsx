@@ -19,7 +19,7 @@ type Connection =
 function describe(connection: Connection, name: string): string {
   switch (connection.state) {
     case 'not-running':
-      return 'Not connected: the sandbox is not running. Start it to open a terminal.';
+      return 'Not connected: the sandbox is not running. Start (or resume) it to open a terminal.';
     case 'connecting':
       return 'Connecting…';
     case 'connected':
