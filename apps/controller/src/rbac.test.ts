@@ -8,6 +8,7 @@
 // serves no pods, so it never gets as far as reading a Sandbox.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { isPaddockError, type SnapshotStorage } from '@paddock/core';
 import {
   type ApiRequest,
   accessOf,
@@ -29,6 +30,20 @@ import {
 } from '@paddock/testkit';
 import { startKubeController } from './kube-controller.ts';
 import { isSandboxGone, startTestCluster, type TestCluster } from './test-cluster.ts';
+
+/** Whether the object is gone from the store. */
+async function isGone(
+  store: KubeStore,
+  kind: 'SandboxSnapshot' | 'Volume',
+  key: { namespace: string; name: string },
+): Promise<boolean> {
+  try {
+    await store.get(kind, key);
+    return false;
+  } catch (error) {
+    return isPaddockError(error, 'not_found');
+  }
+}
 
 describe("the controller's RBAC is exactly what it uses", { skip: kubeSkipReason ?? false }, () => {
   let cluster: TestCluster;
@@ -65,7 +80,18 @@ describe("the controller's RBAC is exactly what it uses", { skip: kubeSkipReason
 
   it('records the scenarios and compares them with the table', async () => {
     const namespace = uniqueName('rbac');
-    const runtime = new MemoryRuntime();
+    // The memory runtime with snapshots (a fake of the real interface): captures succeed at once.
+    const snapshots: SnapshotStorage = {
+      capture: async () => ({
+        sizeBytes: 0,
+        contents: ['workspace'],
+        consistency: 'stopped',
+        capturedAt: new Date().toISOString(),
+      }),
+      remove: async () => {},
+      list: async () => [],
+    };
+    const runtime = Object.assign(new MemoryRuntime(), { snapshots });
     const start = async (identity: string, own: MemoryRuntime) =>
       startKubeController({
         client: await recordingClient(),
@@ -99,6 +125,47 @@ describe("the controller's RBAC is exactly what it uses", { skip: kubeSkipReason
           (await store.get('Sandbox', { namespace, name: 'box' })).status?.phase === 'Running',
         { what: 'Running', timeoutMs: 20_000 },
       );
+      // A volume (the memory runtime has none: Failed) and two snapshots of the box, the second
+      // keeping only itself (retention deletes the first), then both deleted: finalizers, status.
+      await store.create({
+        apiVersion: 'paddock.dev/v1alpha1',
+        kind: 'Volume',
+        metadata: { name: 'vol', namespace },
+        spec: {},
+      } as never);
+      await eventually(
+        async () =>
+          (await store.get('Volume', { namespace, name: 'vol' })).status?.phase === 'Failed',
+        { what: 'the volume Failed', timeoutMs: 20_000 },
+      );
+      for (const name of ['snap-1', 'snap-2']) {
+        await store.create({
+          apiVersion: 'paddock.dev/v1alpha1',
+          kind: 'SandboxSnapshot',
+          metadata: { name, namespace },
+          spec: { sandboxRef: { name: 'box' }, retention: { keepLast: 1 } },
+        } as never);
+        await eventually(
+          async () =>
+            (await store.get('SandboxSnapshot', { namespace, name })).status?.phase === 'Ready',
+          { what: `${name} Ready`, timeoutMs: 20_000 },
+        );
+      }
+      await eventually(() => isGone(store, 'SandboxSnapshot', { namespace, name: 'snap-1' }), {
+        what: 'snap-1 deleted by retention',
+        timeoutMs: 20_000,
+      });
+      await store.delete('SandboxSnapshot', { namespace, name: 'snap-2' });
+      await store.delete('Volume', { namespace, name: 'vol' });
+      for (const [kind, name] of [
+        ['SandboxSnapshot', 'snap-2'],
+        ['Volume', 'vol'],
+      ] as const) {
+        await eventually(() => isGone(store, kind, { namespace, name }), {
+          what: `${kind} ${name} gone`,
+          timeoutMs: 20_000,
+        });
+      }
       // Stopped and started twice: the second round's Events repeat the first's (a series).
       for (const desiredState of ['Stopped', 'Running', 'Stopped', 'Running'] as const) {
         const current = await store.get('Sandbox', { namespace, name: 'box' });

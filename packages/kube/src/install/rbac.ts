@@ -76,7 +76,8 @@ export const CONTROLLER_PERMISSIONS: readonly Permission[] = [
   {
     group: API_GROUP,
     resource: plural('SandboxSnapshot'),
-    verbs: ['delete'],
+    // A delete reads the object first (its version is the delete's precondition).
+    verbs: ['get', 'delete'],
     scope: 'cluster',
     source: PermissionSource.Controller,
   },
