@@ -19,6 +19,7 @@ import { deleteCommand } from './commands/delete.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { getCommand } from './commands/get.ts';
 import { installCommands } from './commands/install.ts';
+import { kubeconfigCommand } from './commands/kubeconfig.ts';
 import { loginCommands } from './commands/login.ts';
 import { mcpServeCommand } from './commands/mcp.ts';
 import { policyCommands } from './commands/policy.ts';
@@ -64,6 +65,7 @@ const COMMANDS: readonly Command[] = [
   usageCommand,
   ...loginCommands,
   ...contextCommands,
+  kubeconfigCommand,
   doctorCommand,
   mcpServeCommand,
   ...installCommands,
@@ -101,6 +103,7 @@ Usage:
   paddock usage [--since T] [--group-by KEY]     model cost, tokens and runs by day, namespace, user, agent or model
   paddock login [--server URL] [--token-stdin]     check a server and key, save them as the current context
   paddock logout | context list|use|delete         forget a key; list and switch saved contexts
+  paddock kubeconfig                               a kubeconfig for kubectl and k9s against this server
   paddock doctor [--home DIR]                      check this machine can run Paddock, with fixes
   paddock mcp serve                                Paddock as an MCP server over stdio (for agents and IDEs)
   paddock completion bash|zsh|fish                 print a shell completion script
