@@ -16,7 +16,9 @@
 // - pause: pause and resume of a local sandbox by the memory it holds vs the bare freezer
 //   (bench/pause.ts);
 // - snapshots: snapshot and fork of a local sandbox by workspace size vs a bare cp -a
-//   (bench/snapshots.ts).
+//   (bench/snapshots.ts);
+// - kube-api: list and watch latency through paddock up's Kubernetes API beside its REST API
+//   (bench/kube-api.ts).
 // PADDOCK_BENCH_ONLY=engine|api|harness|gateway|push|memory|kube|e2b|pause|snapshots runs one part. Prints tables
 // and ratios and merges the results into bench/results/latest.json (engine results at the top
 // level, the others under `api`, `harness`, `gateway`, `push`, `memory`, `kube` and `e2b`).
@@ -30,6 +32,7 @@ import { runEngineBench } from './engine.ts';
 import { runGatewayBench } from './gateway.ts';
 import { runHarnessBench } from './harness.ts';
 import { runKubeBench } from './kube.ts';
+import { runKubeApiBench } from './kube-api.ts';
 import { runPauseBench } from './pause.ts';
 import { runPushBench } from './push.ts';
 import { runSnapshotBench } from './snapshots.ts';
@@ -45,6 +48,7 @@ const PARTS = [
   'e2b',
   'pause',
   'snapshots',
+  'kube-api',
 ] as const;
 const only = process.env.PADDOCK_BENCH_ONLY;
 if (only !== undefined && only !== '' && !PARTS.some((p) => p === only)) {
@@ -75,6 +79,7 @@ if (runs('engine')) {
     ...(results.e2b ? { e2b: results.e2b } : {}),
     ...(results.pause ? { pause: results.pause } : {}),
     ...(results.snapshots ? { snapshots: results.snapshots } : {}),
+    ...(results['kube-api'] ? { 'kube-api': results['kube-api'] } : {}),
   };
 }
 if (runs('api')) {
@@ -111,6 +116,11 @@ if (runs('pause')) {
 }
 if (runs('snapshots')) {
   results.snapshots = await runSnapshotBench();
+}
+if (runs('kube-api')) {
+  const kubeApi = await runKubeApiBench();
+  results['kube-api'] = kubeApi;
+  failed += kubeApi.failures.length;
 }
 
 mkdirSync(out, { recursive: true });
