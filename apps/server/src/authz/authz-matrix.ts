@@ -139,6 +139,8 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Row>> = {
   deleteSandbox: manage(200),
   stopSandbox: manage(200),
   startSandbox: manage(200),
+  pauseSandbox: manage(200),
+  resumeSandbox: manage(200),
   execSandbox: use(200),
   execSandboxStream: use(200),
   readSandboxFile: use(200),

@@ -149,6 +149,8 @@ export const AUTHZ_REQUESTS: Readonly<Record<string, Request>> = {
   ),
   stopSandbox: onFreshSandbox,
   startSandbox: onFreshSandbox,
+  pauseSandbox: onFreshSandbox,
+  resumeSandbox: onFreshSandbox,
   execSandbox: onBox({ body: { command: ['true'] } }),
   execSandboxStream: onBox({ body: { command: ['true'] } }),
   readSandboxFile: onBox({ query: { path: SECRET_PATH } }),

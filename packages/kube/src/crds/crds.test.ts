@@ -281,7 +281,7 @@ describe('the CRDs on a real API server', { skip: kubeSkipReason ?? false }, () 
   it('refuses a value outside an enum', async () => {
     await assertRejected(
       manifest('Sandbox', (o) => {
-        o.spec.desiredState = 'Paused';
+        o.spec.desiredState = 'Sleeping';
         delete o.status;
       }),
       'spec.desiredState',
