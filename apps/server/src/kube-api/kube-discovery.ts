@@ -49,13 +49,12 @@ export function versionInfo() {
   };
 }
 
+/**
+ * `/api`: no core versions, so no client asks for `/api/v1` (the REST API's prefix): this
+ * surface serves no pods, namespaces or events.
+ */
 export function coreVersions() {
-  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
-}
-
-/** `/api/v1`: the core group serves nothing here (no pods, no namespaces). */
-export function coreResources() {
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'v1', resources: [] };
+  return { kind: 'APIVersions', versions: [], serverAddressByClientCIDRs: [] };
 }
 
 function group() {
