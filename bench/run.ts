@@ -19,7 +19,7 @@
 //   (bench/snapshots.ts);
 // - kube-api: list and watch latency through paddock up's Kubernetes API beside its REST API
 //   (bench/kube-api.ts).
-// PADDOCK_BENCH_ONLY=engine|api|harness|gateway|push|memory|kube|e2b|pause|snapshots runs one part. Prints tables
+// PADDOCK_BENCH_ONLY=engine|api|harness|gateway|push|memory|kube|e2b|pause|snapshots|kube-api runs one part. Prints tables
 // and ratios and merges the results into bench/results/latest.json (engine results at the top
 // level, the others under `api`, `harness`, `gateway`, `push`, `memory`, `kube` and `e2b`).
 // Exits non-zero when the API, memory, kube or e2b case lost or failed any request.
