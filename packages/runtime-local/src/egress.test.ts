@@ -55,6 +55,42 @@ describe('egress: allowlist', { skip: skipReason }, () => {
     assert.ok(events.some((e) => e.outcome !== 'allowed'));
   });
 
+  it('a signal reaches every process the command started, not the relays it is still using', async () => {
+    // A sandbox of its own: the relays this command uses are the ones it started.
+    const fresh = await world.provision({
+      network: { egress: 'allowlist', allowedDomains: ['example.com'] },
+    });
+    // The command (a harness told to stop, say) makes one more request through the relays once
+    // its process group has had SIGTERM.
+    const script = [
+      'sleep 601 >/dev/null 2>&1 &',
+      "trap 'curl -sS --max-time 10 http://gateway.paddock.internal/; exit 0' TERM",
+      'echo ready',
+      'wait',
+    ].join('\n');
+    const handle = await world.runtime.exec(fresh, { command: ['sh', '-c', script] });
+    await handle.stdin.close();
+    const reader = handle.stdout.getReader();
+    let output = '';
+    const decoder = new TextDecoder();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      output += decoder.decode(chunk.value);
+      if (output === 'ready\n') await handle.signal('SIGTERM');
+    }
+    assert.equal(output, 'ready\nfrom-the-gateway\n');
+    assert.equal((await handle.exit).exitCode, 0);
+    // Its child had it too (the relays, in sessions of their own, did not).
+    let sleeping = '';
+    for (let i = 0; i < 50; i++) {
+      // `60[1]`: the pattern does not match the command line of the grep that looks for it.
+      sleeping = (await sh(world.runtime, fresh, 'grep -la 60[1] /proc/[0-9]*/cmdline; true'))
+        .stdout;
+      if (sleeping === '') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(sleeping, '');
+  });
+
   it('has no other way out: no interfaces but loopback, no direct connection to the host', async () => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;

@@ -25,22 +25,20 @@ function hasEntered(pid: number): boolean {
 }
 
 /**
- * Signals the command running inside the sandbox; SIGKILL also everything it started: the process group
+ * Signals the command running inside the sandbox and everything it started: the process group
  * led by the child that the host helper (the spawned host pid) forked into the pid namespace
- * (see host-helper.pl's enter), never the helper's own group or anything beyond the command.
- * The helper forwards no signals, and signalling it would only orphan the command. Waits briefly
- * for that fork when called right after spawning.
+ * (see host-helper.pl's enter), never the helper's own group or anything beyond the command,
+ * as a terminal's Ctrl-C does. The egress relays a command of an `allowlist` sandbox starts run
+ * in sessions of their own (`withEgressBridge`), so a harness told to stop still reaches the
+ * gateway while it records its end. The helper forwards no signals, and signalling it would
+ * only orphan the command. Waits briefly for that fork when called right after spawning.
  */
 export async function signalCommand(hostPid: number, signal: string): Promise<void> {
   const name = signalName(signal);
   for (let attempt = 0; attempt < 100; attempt += 1) {
     const [child] = hasEntered(hostPid) ? childrenOf(hostPid) : [];
     if (child !== undefined) {
-      // SIGKILL ends the whole tree (nothing can clean up after it); a signal the command may
-      // handle (SIGTERM, SIGINT…) is its own to pass on, as a shell's `kill PID` is: a harness
-      // told to stop records its end before it exits.
-      if (name === 'SIGKILL') signalGroupOf(child, name);
-      else signalProcess(child, name);
+      signalGroupOf(child, name);
       return;
     }
     try {
@@ -63,12 +61,6 @@ function signalGroupOf(leader: number, name: NodeJS.Signals): void {
   } catch {}
   try {
     process.kill(leader, name);
-  } catch {}
-}
-
-function signalProcess(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
   } catch {}
 }
 

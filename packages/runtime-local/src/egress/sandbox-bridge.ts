@@ -80,9 +80,15 @@ export function withEgressBridge(
   socketPathInSandbox: string = SANDBOX_EGRESS_SOCKET,
   options: BridgeOptions = {},
 ): string[] {
-  const start = bridgeCommands(socketPathInSandbox, options).map(
-    (command) => `${command.map(shellQuote).join(' ')} </dev/null >/dev/null 2>&1 &`,
-  );
+  // Each relay in a session of its own where setsid exists: the relays serve every process of
+  // the sandbox, so a signal to the command's process group (a run told to stop) must not end
+  // them under a request the command is still making.
+  const start = [
+    'own=; command -v setsid >/dev/null 2>&1 && own=setsid',
+    ...bridgeCommands(socketPathInSandbox, options).map(
+      (command) => `$own ${command.map(shellQuote).join(' ')} </dev/null >/dev/null 2>&1 &`,
+    ),
+  ];
   const listening = [BRIDGE_HTTP_PORT, BRIDGE_SOCKS_PORT].map(
     (port) => `grep -q ' ${procNetTcpAddress(port)} 00000000:0000 0A ' /proc/net/tcp`,
   );
