@@ -28,6 +28,9 @@ export type ApplyOptions = {
 };
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const isMap = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isEmptyMap = (value: unknown) => isMap(value) && Object.keys(value).length === 0;
 
 /**
  * The object `manifest` applied over `current` (undefined: a create) makes, and its managers.
@@ -81,7 +84,10 @@ export function applyManifest(
   }
   for (const key of applied) {
     const path = parseFieldKey(key);
-    setAtPath(object, path, valueAtPath(manifest, path));
+    const value = valueAtPath(manifest, path);
+    // An empty map in a manifest asks for the map, not for emptying what others set in it.
+    if (isEmptyMap(value) && isMap(valueAtPath(object, path))) continue;
+    setAtPath(object, path, value);
   }
   const entry: ManagedFieldsEntry = {
     manager: options.manager,

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type AnyResource, isPaddockError } from '@paddock/core';
+import {
+  fieldsOf,
+  fromFieldsV1,
+  recordUpdate,
+  toFieldsV1,
+  withManagedFields,
+} from './managed-fields.ts';
+import { applyManifest } from './server-side-apply.ts';
+
+const API = 'paddock.dev/v1alpha1';
+const NOW = Date.parse('2026-01-02T03:04:05.678Z');
+const options = (manager: string, isForced = false) => ({
+  manager,
+  isForced,
+  apiVersion: API,
+  nowMs: NOW,
+});
+
+const manifest = (spec: Record<string, unknown>, labels?: Record<string, string>) => ({
+  apiVersion: API,
+  kind: 'SandboxTemplate',
+  metadata: { name: 't', ...(labels === undefined ? {} : { labels }) },
+  spec,
+});
+
+/** The stored object an apply makes, as the store would keep it. */
+function stored(result: ReturnType<typeof applyManifest>): AnyResource {
+  return withManagedFields(result.object as AnyResource, result.entries);
+}
+
+describe('server-side apply', () => {
+  it('owns the leaves a manifest sets, lists whole, and round-trips FieldsV1', () => {
+    const fields = fieldsOf(
+      manifest({ env: [{ name: 'A' }], network: { egress: 'none' } }, { a: 'b' }),
+    );
+    assert.deepEqual([...fields].sort(), [
+      '["metadata","labels","a"]',
+      '["spec","env"]',
+      '["spec","network","egress"]',
+    ]);
+    const v1 = toFieldsV1(fields);
+    assert.deepEqual(v1, {
+      'f:metadata': { 'f:labels': { 'f:a': {} } },
+      'f:spec': { 'f:env': {}, 'f:network': { 'f:egress': {} } },
+    });
+    assert.deepEqual(fromFieldsV1(v1), fields);
+  });
+
+  it('conflicts on a field another manager owns with another value, shares an equal one, forces', () => {
+    const first = stored(
+      applyManifest(undefined, manifest({ description: 'a', timeout: '1h' }), options('alpha')),
+    );
+    assert.throws(
+      () => applyManifest(first, manifest({ description: 'b', timeout: '1h' }), options('beta')),
+      (error) =>
+        isPaddockError(error, 'conflict') &&
+        /conflict with "alpha": \.spec\.description/.test(error.message) &&
+        JSON.stringify(error.details.conflicts).includes('"field":".spec.description"'),
+    );
+    const shared = applyManifest(first, manifest({ timeout: '1h' }), options('beta'));
+    assert.deepEqual(
+      shared.entries.map((e) => e.manager),
+      ['alpha', 'beta'],
+    );
+    const forced = applyManifest(first, manifest({ description: 'b' }), options('beta', true));
+    assert.equal((forced.object.spec as { description: string }).description, 'b');
+    const alpha = forced.entries.find((e) => e.manager === 'alpha');
+    assert.deepEqual(
+      alpha?.fieldsV1,
+      { 'f:spec': { 'f:timeout': {} } },
+      'alpha lost only the forced field',
+    );
+    assert.equal(forced.entries.find((e) => e.manager === 'beta')?.time, '2026-01-02T03:04:05Z');
+  });
+
+  it('removes a field its manager stops setting, unless another manager owns it', () => {
+    const first = stored(
+      applyManifest(undefined, manifest({ description: 'a', timeout: '1h' }), options('alpha')),
+    );
+    const both = stored(applyManifest(first, manifest({ timeout: '1h' }), options('beta')));
+    const dropped = applyManifest(both, manifest({}), options('alpha'));
+    assert.deepEqual(
+      dropped.object.spec,
+      { timeout: '1h' },
+      'description gone, timeout kept by beta',
+    );
+  });
+
+  it('an update takes the fields it changes from other managers', () => {
+    const first = stored(
+      applyManifest(undefined, manifest({ description: 'a', timeout: '1h' }), options('alpha')),
+    );
+    const next = { ...first, spec: { description: 'edited', timeout: '1h' } } as AnyResource;
+    const entries = recordUpdate(first, next, 'kubectl-edit', API, NOW);
+    assert.deepEqual(
+      entries.map((e) => [e.manager, e.operation, e.fieldsV1]),
+      [
+        ['alpha', 'Apply', { 'f:spec': { 'f:timeout': {} } }],
+        ['kubectl-edit', 'Update', { 'f:spec': { 'f:description': {} } }],
+      ],
+    );
+  });
+});
