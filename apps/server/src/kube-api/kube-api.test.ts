@@ -275,6 +275,19 @@ describe('the Kubernetes API of paddock up', () => {
     };
     assert.deepEqual([added.type, added.object.metadata.name], ['ADDED', 'w1']);
     assert.equal((JSON.parse(await reader.next()) as { type: string }).type, 'BOOKMARK');
+    const watchList = await kube(
+      `${SANDBOXES}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&fieldSelector=metadata.name%3Dw1`,
+      admin,
+      { signal: abort.signal },
+    );
+    const listed = lines(watchList);
+    assert.equal((JSON.parse(await listed.next()) as { type: string }).type, 'ADDED');
+    const end = JSON.parse(await listed.next()) as {
+      type: string;
+      object: { metadata: { annotations?: Record<string, string> } };
+    };
+    assert.equal(end.type, 'BOOKMARK');
+    assert.equal(end.object.metadata.annotations?.['k8s.io/initial-events-end'], 'true');
     await kube(`${SANDBOXES}/w1`, admin, {
       method: 'PATCH',
       headers: { 'content-type': 'application/merge-patch+json' },

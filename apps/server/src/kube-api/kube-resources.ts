@@ -56,6 +56,7 @@ async function list(v: VerbCall): Promise<KubeReply> {
       fields,
       resourceVersion: query.get('resourceVersion') ?? undefined,
       isBookmarkAllowed: query.get('allowWatchBookmarks') === 'true',
+      isInitialEventsAsked: query.get('sendInitialEvents') === 'true',
       timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
       present: (object) =>
         isTable ? toTable(path.kind, [toKube(object)], include) : toKube(object),

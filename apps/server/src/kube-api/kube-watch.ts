@@ -20,6 +20,8 @@ export type WatchRequest = {
   fields: FieldRequirement[];
   resourceVersion: string | undefined;
   isBookmarkAllowed: boolean;
+  /** `sendInitialEvents=true` (client-go's watch-list): the objects first, then a bookmark saying so. */
+  isInitialEventsAsked: boolean;
   timeoutMs: number | undefined;
   /** Shapes each object as the client asked (the object, or a one-row Table). */
   present: (object: AnyResource) => unknown;
@@ -55,25 +57,29 @@ export async function serveWatch(call: HandlerCall, request: WatchRequest): Prom
   const shows = (object: AnyResource) =>
     isVisible(call.principal, object) && matchesFields(object, fields);
   let lastVersion = request.resourceVersion;
-  const bookmark = () => {
+  const bookmark = (isInitialEnd = false) => {
     if (request.isBookmarkAllowed && lastVersion !== undefined) {
-      const object = { kind, apiVersion: API_VERSION, metadata: { resourceVersion: lastVersion } };
-      writeLine(res, { type: 'BOOKMARK', object });
+      const metadata = {
+        resourceVersion: lastVersion,
+        ...(isInitialEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}),
+      };
+      writeLine(res, { type: 'BOOKMARK', object: { kind, apiVersion: API_VERSION, metadata } });
     }
   };
-  const bookmarks = setInterval(bookmark, BOOKMARK_INTERVAL_MS).unref();
+  const bookmarks = setInterval(() => bookmark(), BOOKMARK_INTERVAL_MS).unref();
   try {
-    if (lastVersion === undefined || lastVersion === '' || lastVersion === '0') {
+    const isFromNow = lastVersion === undefined || lastVersion === '' || lastVersion === '0';
+    if (isFromNow || request.isInitialEventsAsked) {
       const page = await store.list(kind, filter);
       for (const object of page.items) {
         if (shows(object)) writeLine(res, { type: 'ADDED', object: present(object) });
       }
       lastVersion = page.resourceVersion;
-      bookmark();
+      bookmark(request.isInitialEventsAsked);
     }
     for await (const event of store.watch(kind, {
       ...filter,
-      resourceVersion: lastVersion,
+      ...(lastVersion === undefined ? {} : { resourceVersion: lastVersion }),
       signal: abort.signal,
     })) {
       lastVersion = event.object.metadata.resourceVersion ?? lastVersion;
