@@ -51,6 +51,10 @@ describe('kubectl against paddock up', { skip: kubectlSkipReason ?? false }, () 
       /DESIRED/,
       'priority columns only in wide',
     );
+    const cluster = await k(['get', 'csbxt', 'shell']);
+    assert.match(cluster.stdout, /^shell\s/m, 'a cluster-scoped kind by its short name');
+    const everywhere = await k(['get', 'sbx', '-A']);
+    assert.match(everywhere.stdout, /^default\s+scratch\s/m, 'a namespaced kind across namespaces');
     const all = await k(['get', 'paddock']);
     assert.match(all.stdout, /agent\.paddock\.dev\/helper\s+builtin\s+claude-sonnet-4-5/);
     const described = await k(['describe', 'sandbox', 'scratch']);
