@@ -64,6 +64,24 @@ describe('kubectl against paddock up', { skip: kubectlSkipReason ?? false }, () 
     assert.match(described.stdout, /Template Ref:\s+Name:\s+workbench/);
   });
 
+  it('applies client-side too (create, then a merge patch of the change)', async () => {
+    const template = (description: string) =>
+      JSON.stringify({
+        apiVersion: API,
+        kind: 'SandboxTemplate',
+        metadata: { name: 'client-side' },
+        spec: { description },
+      });
+    const created = await k(['apply', '-f', '-'], template('one'));
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /created/);
+    const changed = await k(['apply', '-f', '-'], template('two'));
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.match(changed.stdout, /configured/);
+    const read = await k(['get', 'sbxt', 'client-side', '-o', 'jsonpath={.spec.description}']);
+    assert.equal(read.stdout, 'two');
+  });
+
   it('explains sandbox.spec from the OpenAPI document', async () => {
     const explained = await k(['explain', 'sandbox.spec']);
     assert.equal(explained.code, 0, explained.stderr);
