@@ -47,7 +47,7 @@ export class SqliteApiKeyStore implements ApiKeyStore {
 
   async create(record: ApiKeyRecord): Promise<ApiKeyRecord> {
     const input = parseInput(ApiKeyRecord, record, 'API key record');
-    this.#connection.write({ operation: 'create API key', object: input.id }, () => {
+    await this.#connection.write({ operation: 'create API key', object: input.id }, () => {
       this.#connection
         .statement(
           `INSERT INTO api_keys (id, hash, owner_id, created_at, json, last_used_at)
@@ -107,7 +107,8 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   }
 
   async touch(id: string, when: Date): Promise<void> {
-    this.#connection.write({ operation: 'record API key use', object: id }, () => {
+    // A last-used time lost to power loss is harmless: no sync awaited.
+    this.#connection.writeWithoutSync({ operation: 'record API key use', object: id }, () => {
       this.#connection
         .statement('UPDATE api_keys SET last_used_at = ? WHERE id = ?')
         .run(when.toISOString(), id);

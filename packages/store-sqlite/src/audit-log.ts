@@ -39,8 +39,9 @@ function parseRow(row: unknown): { record: AuditRecord; seq: number; timeMs: num
 
 /**
  * The audit log in SQLite (see `AuditLog` in @paddock/core for the contract), in the `audit_log`
- * table of the store's file. Each append is one IMMEDIATE transaction on a WAL connection with
- * `synchronous = FULL`: when `append` resolves the record survives a crash. Queries page newest
+ * table of the store's file. Each append commits in an IMMEDIATE transaction (shared with the
+ * other writes of its event-loop turn) and resolves only after the group commit has synced the WAL
+ * (see `Connection`): when `append` resolves the record survives a crash, power loss included. Queries page newest
  * first by `(time, seq)`, so records in the same millisecond keep their append order. A `follow`
  * reads by `seq` (append order) and wakes right after each append through this log commits;
  * other connections' commits are noticed by polling `PRAGMA data_version` while someone follows.

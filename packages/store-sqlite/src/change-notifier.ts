@@ -1,7 +1,10 @@
 /**
  * Wakes watches when the `changes` table may have grown.
  *
- * - Writes through this store call `notify()` right after COMMIT: in-process watches wake at once.
+ * - Writes through this store call `notify()` once their commit is durable (the connection's group
+ *   commit): in-process watches wake at once. (A woken watch reads every committed row, so it may
+ *   see another batch still syncing: that write survives a process crash, only power loss can
+ *   undo it, and level-based reconcilers then converge on what the file holds.)
  * - Writes through any other connection to the same file (another store instance, another
  *   process) are noticed by polling `PRAGMA data_version`, which changes exactly when another
  *   connection has committed. One timer per store, running only while a watch is subscribed.

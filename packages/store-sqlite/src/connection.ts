@@ -4,6 +4,7 @@ import { ErrorCode, isPaddockError, PaddockError } from '@paddock/core';
 import { z } from 'zod';
 import { freeBytesAt, releaseReserve } from './disk-reserve.ts';
 import { type FailureContext, toPaddockError } from './errors.ts';
+import { acquireGroupCommit, type GroupCommit, type WalSyncFactory } from './group-commit.ts';
 import { configureConnection, migrate } from './schema.ts';
 
 const DataVersionRow = z.object({ data_version: z.int() });
@@ -22,16 +23,24 @@ type QueuedWrite = {
  * several statements run in a deferred transaction, which in WAL mode is a consistent snapshot.
  * A statement or transaction that fails for lack of disk space releases the reserve file beside
  * the database, when there is one (see `DiskReserve`), and runs once more.
+ *
+ * Durability is a group commit (`group-commit.ts`): COMMIT itself does not sync (`synchronous =
+ * NORMAL`), and `write` and `writeSoon` resolve only after an fdatasync of the WAL that started
+ * after their commit, shared by every connection of this process to the file. Until then the
+ * commit is visible to readers but not acknowledged; a process crash keeps it (it is in the OS's
+ * page cache), only power loss or an OS crash before the sync can lose it.
  */
 export class Connection {
   readonly #db: DatabaseSync;
   readonly #path: string;
   readonly #statements = new Map<string, StatementSync>();
   readonly #queued: QueuedWrite[] = [];
+  readonly #group: GroupCommit;
+  readonly #releaseGroup: () => void;
   #commits = 0;
   #isOpen = true;
 
-  constructor(path: string, busyTimeoutMs: number) {
+  constructor(path: string, busyTimeoutMs: number, walSync?: WalSyncFactory) {
     const context = { operation: `open ${path}` };
     this.#path = path;
     let db: DatabaseSync | undefined;
@@ -44,6 +53,9 @@ export class Connection {
       throw this.#failure(error, context);
     }
     this.#db = db;
+    const { group, release } = acquireGroupCommit(path, walSync);
+    this.#group = group;
+    this.#releaseGroup = release;
   }
 
   /** The prepared statement for `sql`, prepared once per connection. */
@@ -56,8 +68,25 @@ export class Connection {
     return statement;
   }
 
-  /** Runs `body` in a write transaction; commits when it returns, rolls back when it throws. */
-  write<R>(context: FailureContext, body: () => R): R {
+  /**
+   * Runs `body` in a write transaction now; commits when it returns, rolls back when it throws.
+   * Resolves once the commit is durable (see the class); rejects with the body's failure.
+   */
+  write<R>(context: FailureContext, body: () => R): Promise<R> {
+    let result: R;
+    try {
+      result = this.writeWithoutSync(context, body);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#durable(context).then(() => result);
+  }
+
+  /**
+   * `write` for what may be lost to power loss (never to a process crash): commits without
+   * waiting for a sync, e.g. budget holds that would only have lapsed.
+   */
+  writeWithoutSync<R>(context: FailureContext, body: () => R): R {
     return this.#retryOnFullDisk(() => this.#transaction('BEGIN IMMEDIATE', context, body));
   }
 
@@ -78,6 +107,11 @@ export class Connection {
   /** Number of write transactions committed (for tests of `writeSoon`). */
   get commits(): number {
     return this.#commits;
+  }
+
+  /** Number of WAL syncs started by this connection's group commit (for tests). */
+  get syncs(): number {
+    return this.#group.syncs;
   }
 
   /** Runs `body` in a read transaction: every statement sees the same snapshot. */
@@ -111,6 +145,7 @@ export class Connection {
     this.#isOpen = false;
     this.#statements.clear();
     this.#db.close();
+    this.#releaseGroup();
   }
 
   #flush(): void {
@@ -141,10 +176,25 @@ export class Connection {
       for (const write of batch) write.reject(this.#failure(error, write.context));
       return;
     }
+    // The batch settles together, once its commit is durable (failed writes reject then too).
+    const isAnyCommitted = outcomes.some((outcome) => !('error' in outcome));
+    const durable = isAnyCommitted ? this.#durable(context) : Promise.resolve();
     batch.forEach((write, i) => {
       const outcome = outcomes[i];
-      if (outcome !== undefined && 'error' in outcome) write.reject(outcome.error);
-      else write.resolve(outcome?.value);
+      if (outcome !== undefined && 'error' in outcome) {
+        const reject = () => write.reject(outcome.error);
+        durable.then(reject, reject);
+      } else durable.then(() => write.resolve(outcome?.value), write.reject);
+    });
+  }
+
+  /** After a commit: resolves once it is durable; a failed sync becomes `internal`. */
+  #durable(context: FailureContext): Promise<void> {
+    return this.#group.durable().catch((error: unknown) => {
+      throw new PaddockError(
+        ErrorCode.Internal,
+        `${context.operation}: committed, but syncing the write-ahead log failed: ${String(error)}`,
+      );
     });
   }
 

@@ -47,7 +47,7 @@ function cappedConnection(path: string): Connection {
 }
 
 function insertBlob(connection: Connection): void {
-  connection.write({ operation: 'insert', object: 'filler' }, () =>
+  connection.writeWithoutSync({ operation: 'insert', object: 'filler' }, () =>
     connection.statement('INSERT INTO filler (b) VALUES (?)').run(new Uint8Array(256 * 1024)),
   );
 }

@@ -75,7 +75,8 @@ export class SqliteRunEventLog implements RunEventLog {
         ? undefined
         : parseInput(RunLogCursor, cursor, 'run log cursor', 'cursor');
     if (parsed.length === 0 && position === undefined) return [];
-    const stored = this.#connection.write({ operation: 'append run events', object: uid }, () => {
+    const context = { operation: 'append run events', object: uid };
+    const stored = await this.#connection.write(context, () => {
       let seq = this.#lastSeq(uid);
       const insert = this.#connection.statement(
         'INSERT INTO run_events (run_uid, seq, type, ts, json) VALUES (?, ?, ?, ?, ?)',
@@ -162,7 +163,7 @@ export class SqliteRunEventLog implements RunEventLog {
 
   async remove(runUid: string): Promise<void> {
     const uid = parseInput(RunUid, runUid, 'run uid', 'runUid');
-    this.#connection.write({ operation: 'remove run events', object: uid }, () => {
+    await this.#connection.write({ operation: 'remove run events', object: uid }, () => {
       this.#connection.statement('DELETE FROM run_events WHERE run_uid = ?').run(uid);
       this.#connection.statement('DELETE FROM run_cursors WHERE run_uid = ?').run(uid);
     });

@@ -171,13 +171,15 @@ function userVersion(db: DatabaseSync): number {
 
 /**
  * Sets the connection's pragmas: WAL so readers never block the writer, a busy timeout so
- * concurrent writers (other stores on the same file) wait instead of failing, full sync so an
- * acknowledged write survives power loss.
+ * concurrent writers (other stores on the same file) wait instead of failing, and `synchronous =
+ * NORMAL`: COMMIT does not fsync on the event loop (the WAL never corrupts in this mode; SQLite
+ * still syncs at checkpoints). An acknowledged write survives power loss because the connection
+ * acknowledges it only after its group commit has synced the WAL (`group-commit.ts`).
  */
 export function configureConnection(db: DatabaseSync, busyTimeoutMs: number): void {
   db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
   db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = FULL');
+  db.exec('PRAGMA synchronous = NORMAL');
 }
 
 /**

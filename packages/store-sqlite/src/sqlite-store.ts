@@ -86,7 +86,7 @@ export class SqliteStore implements ResourceStore {
     this.path = resolved.path;
     this.#now = resolved.now;
     this.#reserve = resolved.storageReserve;
-    this.#connection = new Connection(resolved.path, resolved.busyTimeoutMs);
+    this.#connection = new Connection(resolved.path, resolved.busyTimeoutMs, resolved.walSync);
     this.#objects = new ObjectTable(this.#connection);
     this.#changes = new ChangeLog(this.#connection, resolved.changeRetention);
     this.#notifier = new ChangeNotifier(
@@ -255,7 +255,7 @@ export class SqliteStore implements ResourceStore {
    * `expired`. Retention does this continuously; call this to reclaim space or in tests.
    */
   async compact(retain = 0): Promise<void> {
-    this.#connection.write({ operation: 'compact' }, () => this.#changes.compact(retain));
+    await this.#connection.write({ operation: 'compact' }, () => this.#changes.compact(retain));
   }
 
   /** Ends every watch, stops polling and closes the file. Idempotent. */

@@ -1,5 +1,6 @@
 import { parseInput, type StorageReserve } from '@paddock/core';
 import { z } from 'zod';
+import type { WalSyncFactory } from './group-commit.ts';
 
 /** Options of `openSqliteStore`, validated once at open; a bad value fails listing every problem. */
 export const SqliteStoreOptions = z.strictObject({
@@ -31,6 +32,14 @@ export const SqliteStoreOptions = z.strictObject({
         typeof value.checkRoom === 'function',
       'must be a StorageReserve',
     )
+    .optional(),
+  /**
+   * The sync primitive of the group commit (see `WalSync`), made once for the WAL's path. The
+   * default fdatasyncs the `-wal` file, shared with the file's other connections in this process;
+   * tests inject a slow or counting fake.
+   */
+  walSync: z
+    .custom<WalSyncFactory>((value) => typeof value === 'function', 'must be a function')
     .optional(),
 });
 export type SqliteStoreOptions = z.input<typeof SqliteStoreOptions>;

@@ -40,8 +40,9 @@ const TotalsRow = z.object({
  * whole record is kept as `json` for the run's trace. Holds of calls in flight are rows of
  * `llm_reservations`: `reserve` checks and inserts under the file's write lock (BEGIN IMMEDIATE),
  * so every connection to the file, in any process, sees one order; `settle` swaps the hold for
- * the record in one transaction. Holds are committed without an fsync (a hold lost to a power
- * cut would only have lapsed); records are durable when `record` or `settle` resolves.
+ * the record in one transaction. Holds are committed without waiting for a sync (a hold lost to
+ * a power cut would only have lapsed); records are durable when `record` or `settle` resolves
+ * (the connection's group commit, see `Connection`).
  */
 export class SqliteUsageLedger implements UsageLedger {
   readonly path: string;
@@ -55,7 +56,7 @@ export class SqliteUsageLedger implements UsageLedger {
 
   async record(call: LlmCallRecord): Promise<void> {
     const input = parseInput(LlmCallRecord, call, 'LLM call record');
-    this.#connection.run({ operation: 'record LLM call', object: input.runUid }, () =>
+    await this.#connection.write({ operation: 'record LLM call', object: input.runUid }, () =>
       this.#insert(input),
     );
   }
@@ -84,8 +85,9 @@ export class SqliteUsageLedger implements UsageLedger {
     const hold = parseInput(UsageReservation, reservation, 'usage reservation');
     const checks = caps.map((cap) => ({ ...cap, ...scopeClause(cap.scope) }));
     const atMs = Date.parse(hold.at);
-    return this.#withoutSync(() =>
-      this.#connection.write({ operation: 'reserve LLM budget', object: hold.runUid }, () => {
+    return this.#connection.writeWithoutSync(
+      { operation: 'reserve LLM budget', object: hold.runUid },
+      () => {
         this.#connection.statement('DELETE FROM llm_reservations WHERE expires_ms <= ?').run(atMs);
         for (const [cap, { metric, max, where, params }] of checks.entries()) {
           const isUsd = metric === UsageMetric.CostUsd;
@@ -127,36 +129,22 @@ export class SqliteUsageLedger implements UsageLedger {
             Date.parse(hold.expiresAt),
           );
         return { isAdmitted: true };
-      }),
+      },
     );
   }
 
   async settle(reservationId: string, call: LlmCallRecord): Promise<void> {
     const input = parseInput(LlmCallRecord, call, 'LLM call record');
-    this.#connection.write({ operation: 'settle LLM call', object: input.runUid }, () => {
+    await this.#connection.write({ operation: 'settle LLM call', object: input.runUid }, () => {
       this.#connection.statement('DELETE FROM llm_reservations WHERE id = ?').run(reservationId);
       this.#insert(input);
     });
   }
 
   async release(reservationId: string): Promise<void> {
-    this.#withoutSync(() =>
-      this.#connection.run({ operation: 'release LLM budget' }, () =>
-        this.#connection.statement('DELETE FROM llm_reservations WHERE id = ?').run(reservationId),
-      ),
+    this.#connection.run({ operation: 'release LLM budget' }, () =>
+      this.#connection.statement('DELETE FROM llm_reservations WHERE id = ?').run(reservationId),
     );
-  }
-
-  /** Runs `body` with commits that skip the fsync (WAL stays consistent; see the class). */
-  #withoutSync<R>(body: () => R): R {
-    this.#connection.run({ operation: 'set synchronous' }, () =>
-      this.#connection.statement('PRAGMA synchronous = NORMAL').run(),
-    );
-    try {
-      return body();
-    } finally {
-      if (this.#connection.isOpen) this.#connection.statement('PRAGMA synchronous = FULL').run();
-    }
   }
 
   async totals(scope: UsageScope): Promise<UsageTotals> {
