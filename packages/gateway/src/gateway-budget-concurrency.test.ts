@@ -49,6 +49,7 @@ describe('gateway budgets under concurrency', () => {
     t.after(() => llm.close());
     const tokens = createRunTokens(randomBytes(32));
     const exceeded: Array<{ grant: RunGrant; limit: BudgetLimit }> = [];
+    const handling: Array<Promise<unknown>> = [];
     const gateways = await Promise.all(
       [0, 1].map(async () => {
         const ledger = await openSqliteUsageLedger({ path });
@@ -64,7 +65,7 @@ describe('gateway budgets under concurrency', () => {
           },
         });
         const server = createServer((req, res) => {
-          void gateway.handle(req, res, (req.url ?? '/').replace(/^\/gateway\//, ''));
+          handling.push(gateway.handle(req, res, (req.url ?? '/').replace(/^\/gateway\//, '')));
         });
         const url = await listen(server, 0, '127.0.0.1');
         t.after(async () => {
@@ -99,6 +100,8 @@ describe('gateway budgets under concurrency', () => {
       }),
     );
 
+    // A call's record and callbacks come after its answer (the record waits for its WAL sync).
+    await Promise.all(handling);
     // Every run ended refused by the daily budget, and was told so once.
     assert.deepEqual(
       runs.map((run) => [run.status, run.limit]),
