@@ -11,6 +11,7 @@ import {
 } from '@paddock/core';
 import { z } from 'zod';
 import { LOCAL_GATEWAY } from './run-services.ts';
+import { checkTlsPair, pemFile } from './tls-files.ts';
 import { DEFAULT_WEB_DIR } from './web-ui.ts';
 
 export const DEFAULT_ADDR = '127.0.0.1:7070';
@@ -103,6 +104,12 @@ const ServerConfig = z
      * `http://paddock-gateway.<credentials namespace>.svc:<gateway port>`.
      */
     gatewayUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /**
+     * The API listener's certificate (chain) and private key, PEM files: given both, it serves
+     * https (REST, web UI, terminal, SSE, /mcp, /e2b, the Kubernetes API). Both or neither.
+     */
+    tlsCert: pemFile('certificate').optional(),
+    tlsKey: pemFile('private key').optional(),
     /** Provider keys, from the environment only (a flag would show in the process list). */
     anthropicApiKey: z.string().min(1).optional(),
     openaiApiKey: z.string().min(1).optional(),
@@ -122,9 +129,17 @@ const ServerConfig = z
         message: 'an OIDC client id needs --oidc-issuer and --oidc-audience',
       });
     }
+    checkTlsPair(config.tlsCert, config.tlsKey, (path, message) =>
+      ctx.addIssue({ code: 'custom', path: [path], message }),
+    );
   })
-  .transform(({ auth, previewAddr, gatewayAddr, gatewayUrl, ...config }) => ({
+  .transform(({ auth, previewAddr, gatewayAddr, gatewayUrl, tlsCert, tlsKey, ...config }) => ({
     ...config,
+    /** The API listener's certificate and key when it serves https. */
+    tls:
+      tlsCert === undefined || tlsKey === undefined
+        ? undefined
+        : { cert: tlsCert.pem, key: tlsKey.pem, certPath: tlsCert.path },
     previewAddr: previewAddr ?? { host: config.addr.host, port: 0 },
     gateway: gatewaySettings(config, gatewayAddr, gatewayUrl),
     /** Auth is required when asked for, or implied by OIDC or a bootstrap key. */
@@ -182,6 +197,8 @@ export const FLAG_OPTIONS = {
   'credentials-namespace': { type: 'string' },
   'gateway-addr': { type: 'string' },
   'gateway-url': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
 } as const;
 
 export type ServerFlags = { [F in keyof typeof FLAG_OPTIONS]?: string | undefined };
@@ -218,6 +235,8 @@ export const SETTING_SOURCES = {
   credentialsNamespace: { flag: 'credentials-namespace', env: 'PADDOCK_CREDENTIALS_NAMESPACE' },
   gatewayAddr: { flag: 'gateway-addr', env: 'PADDOCK_GATEWAY_ADDR' },
   gatewayUrl: { flag: 'gateway-url', env: 'PADDOCK_GATEWAY_URL' },
+  tlsCert: { flag: 'tls-cert', env: 'PADDOCK_TLS_CERT' },
+  tlsKey: { flag: 'tls-key', env: 'PADDOCK_TLS_KEY' },
   anthropicApiKey: { env: 'ANTHROPIC_API_KEY' },
   openaiApiKey: { env: 'OPENAI_API_KEY' },
 } as const satisfies Record<SettingName, Source>;

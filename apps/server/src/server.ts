@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { httpStatusFor, matchRoute } from '@paddock/api';
 import {
@@ -34,6 +35,7 @@ import { createRequestContext, type RequestContext } from './http/request-contex
 import { type Reply, sendReply } from './http/respond.ts';
 import { parseRouteInput, type RouteHandler } from './http/router.ts';
 import { watchRunOutcomes } from './http/run-outcomes.ts';
+import { createSelfFetch } from './http/self-fetch.ts';
 import { createKubeSurface, isKubeRequest } from './kube-api/kube-api-server.ts';
 import { createMcpSurface, isMcpRequest } from './mcp/mcp-server.ts';
 import { PreviewLinks } from './preview/preview-links.ts';
@@ -205,12 +207,13 @@ function dialHost(address: string): string {
  * path, and nothing else of Paddock): run tokens only, the read-only tools, each tool calling
  * this server's API at `apiUrl` with the run's token.
  */
-function mountRunMcp(p: Pipeline, apiUrl: string): void {
+function mountRunMcp(p: Pipeline, apiUrl: string, selfFetch: typeof fetch | undefined): void {
   const runMcp = createMcpSurface({
     deps: p.deps,
     admit: (ctx, auth) => admit(p, ctx, auth),
     apiUrl: () => apiUrl,
     isRunTokenOnly: true,
+    ...(selfFetch === undefined ? {} : { selfFetch }),
   });
   p.deps.engine.gateway.mountMcp((req, res) => void runMcp(createRequestContext(req), req, res));
 }
@@ -260,7 +263,13 @@ export async function startServer(
     admit: (ctx, authorization) => admit(pipeline, ctx, authorization),
     keyUses,
   });
-  const mcp = createMcpSurface({ deps, admit: (ctx, auth) => admit(pipeline, ctx, auth) });
+  // With TLS, the MCP surface's tools reach this server's REST API over its own certificate.
+  const self = config.tls === undefined ? undefined : createSelfFetch(config.tls.cert);
+  const mcp = createMcpSurface({
+    deps,
+    admit: (ctx, auth) => admit(pipeline, ctx, auth),
+    ...(self === undefined ? {} : { selfFetch: self.fetch }),
+  });
   const kube = createKubeSurface({
     deps,
     admit: (ctx, auth) => admit(pipeline, ctx, auth),
@@ -307,10 +316,18 @@ export async function startServer(
   // Only WebSocket upgrades leave the request pipeline (an `Upgrade: h2c` is a plain request).
   const shouldUpgradeCallback = (req: IncomingMessage) =>
     req.headers.upgrade?.toLowerCase() === 'websocket';
-  const server = createServer({ shouldUpgradeCallback }, (req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     const done = handle(req, res).finally(() => inFlight.delete(done));
     inFlight.add(done);
-  });
+  };
+  const server =
+    config.tls === undefined
+      ? createServer({ shouldUpgradeCallback }, listener)
+      : createHttpsServer(
+          { shouldUpgradeCallback, cert: config.tls.cert, key: config.tls.key },
+          listener,
+        );
+  const scheme = config.tls === undefined ? 'http' : 'https';
   const upgrades = createUpgradeHandler(deps, (ctx, authorization) =>
     admit(pipeline, ctx, authorization),
   );
@@ -320,15 +337,16 @@ export async function startServer(
     server.listen(config.addr.port, config.addr.host, () => resolve());
   }).catch(async (error: unknown) => {
     await closePreviews();
+    await self?.close();
     throw error;
   });
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
-  mountRunMcp(pipeline, `http://${dialHost(address)}:${port}`);
+  mountRunMcp(pipeline, `${scheme}://${dialHost(address)}:${port}`, self?.fetch);
   // Started once the listener is bound, so a failed start leaves no watch behind.
   const stopRunOutcomes = await watchRunOutcomes(engine.store, metrics.runsFinished, log);
   return {
-    url: `http://${host}:${port}`,
+    url: `${scheme}://${host}:${port}`,
     previewUrl: previews.origin,
     metrics,
     close: async () => {
@@ -341,6 +359,7 @@ export async function startServer(
       await Promise.allSettled([...inFlight]);
       server.closeAllConnections();
       await closed;
+      await self?.close();
     },
   };
 }

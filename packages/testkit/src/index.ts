@@ -84,6 +84,11 @@ export {
 } from './store-fixtures.ts';
 export { decodeTar, encodeTar, type TarEntry } from './tar-archive.ts';
 export { startTcpGate, type TcpGate } from './tcp-gate.ts';
+export {
+  makeTestCertificates,
+  opensslSkipReason,
+  type TestCertificates,
+} from './tls-certificates.ts';
 export { runUsageCellsContract, type UsageCellsUnderTest } from './usage-cells-contract.ts';
 export {
   llmCall,

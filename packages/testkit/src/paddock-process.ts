@@ -14,7 +14,7 @@ export type PaddockProcess = {
   kill(): Promise<void>;
 };
 
-/** Spawns `node <argv…>` and waits until it logs `listening on http://…` (throws with its log otherwise). */
+/** Spawns `node <argv…>` and waits until it logs `listening on http(s)://…` (throws with its log otherwise). */
 export async function startPaddockProcess(
   argv: readonly string[],
   options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
@@ -35,7 +35,7 @@ export async function startPaddockProcess(
     }, timeoutMs);
     child.stderr.on('data', (chunk: Buffer) => {
       log += chunk.toString();
-      const found = /listening on (http:\/\/\S+)/.exec(log)?.[1];
+      const found = /listening on (https?:\/\/\S+)/.exec(log)?.[1];
       if (found !== undefined) {
         clearTimeout(timer);
         resolve(found);

@@ -41,6 +41,8 @@ export type McpSurfaceOptions = {
    * anonymous admin, and a user's key has no business there).
    */
   isRunTokenOnly?: boolean;
+  /** The `fetch` of its calls to the REST API: one that trusts this server's own certificate. */
+  selfFetch?: typeof fetch;
 };
 
 type Session = McpSessionEntry & {
@@ -52,11 +54,12 @@ type Session = McpSessionEntry & {
 const SESSION_HEADER = 'mcp-session-id';
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-/** This server as its own client sees it: the address and port the request came in on. */
+/** This server as its own client sees it: the scheme, address and port the request came in on. */
 function selfUrl(req: IncomingMessage): string {
   const address = req.socket.localAddress ?? '127.0.0.1';
   const host = address.includes(':') ? `[${address}]` : address;
-  return `http://${host}:${req.socket.localPort}`;
+  const scheme = 'encrypted' in req.socket && req.socket.encrypted === true ? 'https' : 'http';
+  return `${scheme}://${host}:${req.socket.localPort}`;
 }
 
 /**
@@ -95,6 +98,7 @@ export function createMcpSurface(options: McpSurfaceOptions) {
     const client = createClient({
       baseUrl: options.apiUrl?.() ?? selfUrl(req),
       token: () => session.token,
+      ...(options.selfFetch === undefined ? {} : { fetch: options.selfFetch }),
       ...(scope === undefined ? {} : { namespace: scope.namespace }),
     });
     const mcp = createPaddockMcpServer({

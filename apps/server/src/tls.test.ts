@@ -1,0 +1,107 @@
+// The API listener over TLS (--tls-cert, --tls-key): REST through @paddock/client, and /mcp,
+// whose tools call this server's REST API over its own certificate; bad TLS settings name
+// their flag or variable.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { createClient } from '@paddock/client';
+import { isPaddockError } from '@paddock/core';
+import { makeTestCertificates, opensslSkipReason, type TestCertificates } from '@paddock/testkit';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { bootstrapAdminKey } from './bootstrap-key.ts';
+import { resolveConfig } from './config.ts';
+import { startTestServer, type TestServer } from './test-server.ts';
+
+describe('TLS on the API listener', { skip: opensslSkipReason ?? false }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'paddock-tls-'));
+  let certs: TestCertificates;
+  let s: TestServer;
+  let admin = '';
+
+  before(async () => {
+    certs = makeTestCertificates(dir);
+    s = await startTestServer({
+      auth: 'required',
+      'tls-cert': certs.certFile,
+      'tls-key': certs.keyFile,
+    });
+    admin = (await bootstrapAdminKey(s.engine.apiKeys, undefined, new Date()))?.key ?? '';
+  });
+  after(async () => {
+    await s?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("/mcp's tools reach the REST API over the server's own TLS", async () => {
+    // Only this test's client trusts the CA: the server's own calls must bring their own trust.
+    const dispatcher = new Agent({ connect: { ca: certs.caPem } });
+    const trusting = ((url: string | URL, init?: RequestInit) =>
+      undiciFetch(url, { ...(init as object), dispatcher })) as unknown as typeof fetch;
+    const transport = new StreamableHTTPClientTransport(new URL('/mcp', s.url), {
+      requestInit: { headers: { authorization: `Bearer ${admin}` } },
+      fetch: trusting,
+    });
+    const client = new Client({ name: 'paddock-tls-test', version: '0.0.0' });
+    await client.connect(transport);
+    try {
+      const listed = await client.callTool({ name: 'sandbox_list', arguments: {} });
+      assert.equal(listed.isError ?? false, false, JSON.stringify(listed.content));
+    } finally {
+      await client.close();
+      await dispatcher.close();
+    }
+  });
+
+  it('serves https only: a client that does not trust the CA is refused, one that does is served', async () => {
+    assert.match(s.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const untrusted = createClient({ baseUrl: s.url, token: admin });
+    await assert.rejects(untrusted.sandboxes.list({ namespace: 'default' }));
+    // From here on this process trusts the test CA, as NODE_EXTRA_CA_CERTS would make it.
+    setDefaultCACertificates([...getCACertificates('default'), certs.caPem]);
+    const paddock = createClient({ baseUrl: s.url, token: admin });
+    assert.deepEqual((await paddock.sandboxes.list({ namespace: 'default' })).items, []);
+    const plain = await fetch(s.url.replace('https:', 'http:')).catch((error: Error) => error);
+    assert.ok(plain instanceof Error, 'plain http is not answered');
+  });
+
+  it('names the flag or variable of a missing, unreadable, non-PEM or mismatched file', () => {
+    const problem = (flags: Record<string, string>, env: NodeJS.ProcessEnv = {}) => {
+      try {
+        resolveConfig({ flags: { home: dir, ...flags }, env });
+      } catch (error) {
+        assert.ok(isPaddockError(error));
+        return error.message;
+      }
+      return assert.fail('resolved');
+    };
+    assert.match(
+      problem({ 'tls-cert': certs.certFile }),
+      /--tls-key \/ PADDOCK_TLS_KEY: .*private key/,
+    );
+    assert.match(
+      problem({}, { PADDOCK_TLS_KEY: certs.keyFile }),
+      /--tls-cert \/ PADDOCK_TLS_CERT: .*certificate/,
+    );
+    const absent = join(dir, 'absent.pem');
+    assert.match(
+      problem({ 'tls-cert': absent, 'tls-key': certs.keyFile }),
+      /--tls-cert: cannot read .*absent\.pem/,
+    );
+    const notPem = join(dir, 'not.pem');
+    writeFileSync(notPem, 'hello');
+    assert.match(
+      problem({ 'tls-cert': certs.certFile }, { PADDOCK_TLS_KEY: notPem }),
+      /PADDOCK_TLS_KEY: .*holds no PEM private key/,
+    );
+    const caKey = join(dir, 'ca.key');
+    assert.match(
+      problem({ 'tls-cert': certs.certFile, 'tls-key': caKey }),
+      /--tls-key: .*ca\.key is not the private key of .*server\.pem/,
+    );
+  });
+});
