@@ -11,7 +11,6 @@ import {
 } from '@paddock/core';
 import { z } from 'zod';
 import { LOCAL_GATEWAY } from './run-services.ts';
-import { checkTlsPair, pemFile } from './tls-files.ts';
 import { DEFAULT_WEB_DIR } from './web-ui.ts';
 
 export const DEFAULT_ADDR = '127.0.0.1:7070';
@@ -108,8 +107,8 @@ const ServerConfig = z
      * The API listener's certificate (chain) and private key, PEM files: given both, it serves
      * https (REST, web UI, terminal, SSE, /mcp, /e2b, the Kubernetes API). Both or neither.
      */
-    tlsCert: pemFile('certificate').optional(),
-    tlsKey: pemFile('private key').optional(),
+    tlsCert: z.string().min(1, 'must not be empty').optional(),
+    tlsKey: z.string().min(1, 'must not be empty').optional(),
     /** Provider keys, from the environment only (a flag would show in the process list). */
     anthropicApiKey: z.string().min(1).optional(),
     openaiApiKey: z.string().min(1).optional(),
@@ -129,17 +128,24 @@ const ServerConfig = z
         message: 'an OIDC client id needs --oidc-issuer and --oidc-audience',
       });
     }
-    checkTlsPair(config.tlsCert, config.tlsKey, (path, message) =>
-      ctx.addIssue({ code: 'custom', path: [path], message }),
-    );
+    if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [config.tlsCert === undefined ? 'tlsCert' : 'tlsKey'],
+        message:
+          config.tlsCert === undefined
+            ? 'a TLS key needs its certificate too'
+            : 'a TLS certificate needs its private key too',
+      });
+    }
   })
   .transform(({ auth, previewAddr, gatewayAddr, gatewayUrl, tlsCert, tlsKey, ...config }) => ({
     ...config,
-    /** The API listener's certificate and key when it serves https. */
+    /** The API listener's certificate and key files when it serves https (`readTlsFiles`). */
     tls:
       tlsCert === undefined || tlsKey === undefined
         ? undefined
-        : { cert: tlsCert.pem, key: tlsKey.pem, certPath: tlsCert.path },
+        : { certFile: tlsCert, keyFile: tlsKey },
     previewAddr: previewAddr ?? { host: config.addr.host, port: 0 },
     gateway: gatewaySettings(config, gatewayAddr, gatewayUrl),
     /** Auth is required when asked for, or implied by OIDC or a bootstrap key. */

@@ -12,6 +12,7 @@ import {
 } from './config.ts';
 import { startEngine } from './engine.ts';
 import { startServer } from './server.ts';
+import { readTlsFiles } from './tls-files.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -24,6 +25,8 @@ async function main(): Promise<number> {
   }
   const config = resolveConfig({ flags, env: process.env });
   assertSafeBinding(config);
+  // Bad TLS files fail here, before anything starts (the server reads them again to listen).
+  readTlsFiles(config.tls);
   mkdirSync(config.home, { recursive: true, mode: 0o700 });
   const client =
     config.kubeconfig !== undefined

@@ -42,6 +42,7 @@ import { PreviewLinks } from './preview/preview-links.ts';
 import { boundAddress, listenPreview, servePreviews } from './preview/preview-server.ts';
 import { PreviewSigner } from './preview/preview-token.ts';
 import type { ServerDeps } from './server-deps.ts';
+import { readTlsFiles } from './tls-files.ts';
 import { createWebUi } from './web-ui.ts';
 import { type Admit, createUpgradeHandler } from './ws/upgrade.ts';
 
@@ -224,6 +225,7 @@ export async function startServer(
   engine: Engine,
   log: (line: string) => void,
 ): Promise<RunningServer> {
+  const tls = readTlsFiles(config.tls);
   const metrics = new ServerMetrics();
   const shutdown = new AbortController();
   const signer = new PreviewSigner();
@@ -264,7 +266,7 @@ export async function startServer(
     keyUses,
   });
   // With TLS, the MCP surface's tools reach this server's REST API over its own certificate.
-  const self = config.tls === undefined ? undefined : createSelfFetch(config.tls.cert);
+  const self = tls === undefined ? undefined : createSelfFetch(tls.cert);
   const mcp = createMcpSurface({
     deps,
     admit: (ctx, auth) => admit(pipeline, ctx, auth),
@@ -321,13 +323,10 @@ export async function startServer(
     inFlight.add(done);
   };
   const server =
-    config.tls === undefined
+    tls === undefined
       ? createServer({ shouldUpgradeCallback }, listener)
-      : createHttpsServer(
-          { shouldUpgradeCallback, cert: config.tls.cert, key: config.tls.key },
-          listener,
-        );
-  const scheme = config.tls === undefined ? 'http' : 'https';
+      : createHttpsServer({ shouldUpgradeCallback, ...tls }, listener);
+  const scheme = tls === undefined ? 'http' : 'https';
   const upgrades = createUpgradeHandler(deps, (ctx, authorization) =>
     admit(pipeline, ctx, authorization),
   );

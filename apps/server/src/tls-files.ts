@@ -1,67 +1,67 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { z } from 'zod';
+import { ErrorCode, type FieldIssue, PaddockError } from '@paddock/core';
 
-/** A PEM file read at start: its path and its text. */
-export type PemFile = { path: string; pem: string };
+/** Where the API listener's certificate (chain) and private key are: PEM files. */
+export type TlsFiles = { certFile: string; keyFile: string };
 
-const MARKERS = {
-  certificate: /-----BEGIN CERTIFICATE-----/,
-  'private key': /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/,
-} as const;
+/** Their contents, checked: the key belongs to the certificate. */
+export type TlsMaterial = { cert: string; key: string };
 
-/** A path to a PEM file holding a `what`; unreadable or not PEM is an issue naming the file. */
-export function pemFile(what: keyof typeof MARKERS) {
-  return z
-    .string()
-    .min(1, 'must not be empty')
-    .transform((path, ctx): PemFile => {
-      let pem: string;
-      try {
-        pem = readFileSync(path, 'utf8');
-      } catch (cause) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `cannot read ${path}: ${(cause as Error).message}`,
-        });
-        return z.NEVER;
-      }
-      if (!MARKERS[what].test(pem)) {
-        ctx.addIssue({ code: 'custom', message: `${path} holds no PEM ${what}` });
-        return z.NEVER;
-      }
-      return { path, pem };
-    });
+const CERT = { name: '--tls-cert / PADDOCK_TLS_CERT', marker: /-----BEGIN CERTIFICATE-----/ };
+const KEY = {
+  name: '--tls-key / PADDOCK_TLS_KEY',
+  marker: /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/,
+};
+
+function readPem(
+  path: string,
+  what: typeof CERT | typeof KEY,
+  issues: FieldIssue[],
+): string | undefined {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (cause) {
+    issues.push({ path: what.name, message: `cannot read ${path}: ${(cause as Error).message}` });
+    return undefined;
+  }
+  if (what.marker.test(pem)) return pem;
+  const kind = what === CERT ? 'certificate' : 'private key';
+  issues.push({ path: what.name, message: `${path} holds no PEM ${kind}` });
+  return undefined;
 }
 
 /**
- * Both files or neither; a key that does not belong to the certificate (or PEM that OpenSSL
- * refuses) is an issue on whichever it blames.
+ * Reads and checks the TLS files at start: each readable PEM, the key the certificate's. Every
+ * problem at once as `validation_failed`, each named by its flag and variable.
  */
-export function checkTlsPair(
-  cert: PemFile | undefined,
-  key: PemFile | undefined,
-  addIssue: (path: 'tlsCert' | 'tlsKey', message: string) => void,
-): void {
-  if (cert === undefined && key === undefined) return;
-  if (cert === undefined) {
-    addIssue('tlsCert', 'a TLS key needs its certificate too (--tls-cert)');
-    return;
+export function readTlsFiles(files: TlsFiles | undefined): TlsMaterial | undefined {
+  if (files === undefined) return undefined;
+  const issues: FieldIssue[] = [];
+  const cert = readPem(files.certFile, CERT, issues);
+  const key = readPem(files.keyFile, KEY, issues);
+  if (cert !== undefined && key !== undefined) {
+    try {
+      createSecureContext({ cert, key });
+    } catch (cause) {
+      const message = (cause as Error).message;
+      issues.push(
+        /mismatch/i.test(message)
+          ? {
+              path: KEY.name,
+              message: `${files.keyFile} is not the private key of ${files.certFile}`,
+            }
+          : {
+              path: CERT.name,
+              message: `OpenSSL refuses ${files.certFile} or ${files.keyFile}: ${message}`,
+            },
+      );
+    }
   }
-  if (key === undefined) {
-    addIssue('tlsKey', 'a TLS certificate needs its private key too (--tls-key)');
-    return;
-  }
-  try {
-    createSecureContext({ cert: cert.pem, key: key.pem });
-  } catch (cause) {
-    const message = (cause as Error).message;
-    const isKeyFault = /key|PEM|decoder/i.test(message) && !/certificate/i.test(message);
-    addIssue(
-      /mismatch/i.test(message) || isKeyFault ? 'tlsKey' : 'tlsCert',
-      /mismatch/i.test(message)
-        ? `${key.path} is not the private key of ${cert.path}`
-        : `OpenSSL refuses it: ${message}`,
-    );
-  }
+  if (issues.length === 0 && cert !== undefined && key !== undefined) return { cert, key };
+  const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+  throw new PaddockError(ErrorCode.ValidationFailed, `invalid configuration: ${summary}`, {
+    issues,
+  });
 }

@@ -16,6 +16,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { bootstrapAdminKey } from './bootstrap-key.ts';
 import { resolveConfig } from './config.ts';
 import { startTestServer, type TestServer } from './test-server.ts';
+import { readTlsFiles } from './tls-files.ts';
 
 describe('TLS on the API listener', { skip: opensslSkipReason ?? false }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'paddock-tls-'));
@@ -72,7 +73,7 @@ describe('TLS on the API listener', { skip: opensslSkipReason ?? false }, () => 
   it('names the flag or variable of a missing, unreadable, non-PEM or mismatched file', () => {
     const problem = (flags: Record<string, string>, env: NodeJS.ProcessEnv = {}) => {
       try {
-        resolveConfig({ flags: { home: dir, ...flags }, env });
+        readTlsFiles(resolveConfig({ flags: { home: dir, ...flags }, env }).tls);
       } catch (error) {
         assert.ok(isPaddockError(error));
         return error.message;
@@ -88,20 +89,14 @@ describe('TLS on the API listener', { skip: opensslSkipReason ?? false }, () => 
       /--tls-cert \/ PADDOCK_TLS_CERT: .*certificate/,
     );
     const absent = join(dir, 'absent.pem');
-    assert.match(
-      problem({ 'tls-cert': absent, 'tls-key': certs.keyFile }),
-      /--tls-cert: cannot read .*absent\.pem/,
-    );
     const notPem = join(dir, 'not.pem');
     writeFileSync(notPem, 'hello');
+    const both = problem({ 'tls-cert': absent, 'tls-key': notPem });
+    assert.match(both, /--tls-cert \/ PADDOCK_TLS_CERT: cannot read .*absent\.pem/);
+    assert.match(both, /--tls-key \/ PADDOCK_TLS_KEY: .*not\.pem holds no PEM private key/);
     assert.match(
-      problem({ 'tls-cert': certs.certFile }, { PADDOCK_TLS_KEY: notPem }),
-      /PADDOCK_TLS_KEY: .*holds no PEM private key/,
-    );
-    const caKey = join(dir, 'ca.key');
-    assert.match(
-      problem({ 'tls-cert': certs.certFile, 'tls-key': caKey }),
-      /--tls-key: .*ca\.key is not the private key of .*server\.pem/,
+      problem({ 'tls-cert': certs.certFile, 'tls-key': join(dir, 'ca.key') }),
+      /--tls-key \/ PADDOCK_TLS_KEY: .*ca\.key is not the private key of .*server\.pem/,
     );
   });
 });
