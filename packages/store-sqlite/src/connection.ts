@@ -92,10 +92,10 @@ export class Connection {
 
   /**
    * Runs `body` in a write transaction shared with every other `writeSoon` of this turn of the
-   * event loop: one commit (one fsync) for all of them, each isolated by a savepoint, so one that
-   * throws (a conflict, say) is undone alone and rejects alone. Resolves once its commit is
-   * durable. Under load this is what keeps commits off the critical path: writes issued by many
-   * callbacks of one turn land together.
+   * event loop: one commit for all of them, each isolated by a savepoint, so one that throws (a
+   * conflict, say) is undone alone and rejects alone. Resolves once its commit is durable (the
+   * group commit); the batch's failures reject then too. Under load this keeps commits few:
+   * writes issued by many callbacks of one turn land together.
    */
   writeSoon<R>(context: FailureContext, body: () => R): Promise<R> {
     return new Promise<R>((resolve, reject) => {
