@@ -1,9 +1,6 @@
 // Test support: a kubeconfig for a test server and the real kubectl (skipped where absent).
 import { execFile, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export const kubectlSkipReason: string | undefined =
@@ -63,67 +60,4 @@ export function kubectl(
     if (options.input !== undefined) child.stdin?.end(options.input);
     else child.stdin?.end();
   });
-}
-
-export type TlsProxy = { url: string; caPem: string; close(): Promise<void> };
-
-/**
- * A TLS front for `target` (as the proxy or ingress before a server that requires keys): a
- * self-signed certificate for 127.0.0.1 made with openssl in `dir`, every request and its
- * streamed answer passed through. kubectl sends bearer tokens only over TLS.
- */
-export async function startTlsProxy(dir: string, target: string): Promise<TlsProxy> {
-  const key = join(dir, 'tls.key');
-  const cert = join(dir, 'tls.crt');
-  const args = [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-    '-days',
-    '1',
-    '-subj',
-    '/CN=paddock-test',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-  ];
-  const openssl = spawnSync('openssl', args, { encoding: 'utf8' });
-  if (openssl.status !== 0) throw new Error(`openssl: ${openssl.stderr}`);
-  const caPem = readFileSync(cert, 'utf8');
-  const upstream = new URL(target);
-  const server = createHttpsServer({ key: readFileSync(key), cert: caPem }, (req, res) => {
-    const forward = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forward.on('error', () => res.destroy());
-    res.on('close', () => forward.destroy());
-    req.pipe(forward);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `https://127.0.0.1:${port}`,
-    caPem,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
 }

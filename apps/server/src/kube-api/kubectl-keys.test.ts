@@ -1,28 +1,32 @@
-// kubectl with API keys, through the TLS front a server that requires keys sits behind (kubectl
-// sends a bearer token only over TLS): each user sees and changes only what the REST API lets it.
+// kubectl with API keys against the server's own TLS (--tls-cert, --tls-key; kubectl sends a
+// bearer token only over TLS): each user sees and changes only what the REST API lets it.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
+import { makeTestCertificates, opensslSkipReason } from '@paddock/testkit';
 import { bootstrapAdminKey } from '../bootstrap-key.ts';
 import { API, startTestServer, type TestServer } from '../test-server.ts';
-import {
-  kubectl,
-  kubectlSkipReason,
-  startTlsProxy,
-  type TlsProxy,
-  writeKubeconfig,
-} from './kube-test-support.ts';
+import { kubectl, kubectlSkipReason, writeKubeconfig } from './kube-test-support.ts';
 
-describe('kubectl with API keys', { skip: kubectlSkipReason ?? false }, () => {
+describe('kubectl with API keys', { skip: kubectlSkipReason ?? opensslSkipReason ?? false }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'paddock-kubectl-keys-'));
   let s: TestServer;
-  let proxy: TlsProxy;
   const configs: Record<string, string> = {};
   const as = (who: string, args: string[], input?: string) =>
     kubectl(configs[who] ?? '', args, input === undefined ? {} : { input });
 
   before(async () => {
-    s = await startTestServer({ auth: 'required' });
-    proxy = await startTlsProxy(s.home, s.url);
+    const certs = makeTestCertificates(dir);
+    // This process calls REST too: it trusts the test CA, as NODE_EXTRA_CA_CERTS would make it.
+    setDefaultCACertificates([...getCACertificates('default'), certs.caPem]);
+    s = await startTestServer({
+      auth: 'required',
+      'tls-cert': certs.certFile,
+      'tls-key': certs.keyFile,
+    });
     const admin = (await bootstrapAdminKey(s.engine.apiKeys, undefined, new Date()))?.key ?? '';
     const keyOf = async (owner: string) => {
       const res = await s.call('/api/v1/apikeys', {
@@ -37,12 +41,12 @@ describe('kubectl with API keys', { skip: kubectlSkipReason ?? false }, () => {
       ['bob', await keyOf('bob')],
       ['nobody', 'pdk_not-a-key'],
     ] as const) {
-      configs[who] = writeKubeconfig(s.home, proxy.url, key, who, proxy.caPem);
+      configs[who] = writeKubeconfig(s.home, s.url, key, who, certs.caPem);
     }
   });
   after(async () => {
-    await proxy.close();
-    await s.close();
+    await s?.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("another user's sandbox is NotFound through kubectl as through REST; no key is Unauthorized", async () => {
