@@ -50,7 +50,8 @@ export const kubeconfigCommand: Command = {
 Prints a kubeconfig for the current context (or the one named): the server's URL, its API key as
 the bearer token and the namespace, so kubectl, k9s and Kubernetes client libraries work against
 paddock up. An https server's CA comes from NODE_EXTRA_CA_CERTS when set. kubectl sends a token
-only over https: against an http server (dev mode on loopback) it connects without one.
+only over https: against an http server (dev mode on loopback) it connects without one; serve
+https with paddock up --tls-cert FILE --tls-key FILE.
 
 Example:
   paddock kubeconfig > ~/.kube/paddock
@@ -65,7 +66,7 @@ Example:
     io.stdout(stringify(kubeconfigFor(settings.server, settings.token, settings.namespace)));
     if (settings.token !== undefined && settings.server.startsWith('http:')) {
       io.stderr(
-        'note: kubectl sends the token only over https; against this http server it connects without it (enough for paddock up in dev mode on loopback)\n',
+        'note: kubectl sends the token only over https; against this http server it connects without it (enough for paddock up in dev mode on loopback; paddock up --tls-cert FILE --tls-key FILE serves https)\n',
       );
     }
     return 0;
