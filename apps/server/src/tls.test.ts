@@ -13,6 +13,7 @@ import { createClient } from '@paddock/client';
 import { isPaddockError } from '@paddock/core';
 import { makeTestCertificates, opensslSkipReason, type TestCertificates } from '@paddock/testkit';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { WebSocket } from 'ws';
 import { bootstrapAdminKey } from './bootstrap-key.ts';
 import { resolveConfig } from './config.ts';
 import { startTestServer, type TestServer } from './test-server.ts';
@@ -68,6 +69,23 @@ describe('TLS on the API listener', { skip: opensslSkipReason ?? false }, () => 
     assert.deepEqual((await paddock.sandboxes.list({ namespace: 'default' })).items, []);
     const plain = await fetch(s.url.replace('https:', 'http:')).catch((error: Error) => error);
     assert.ok(plain instanceof Error, 'plain http is not answered');
+  });
+
+  it('upgrades WebSockets (the terminal) over TLS: wss reaches the terminal route', async () => {
+    const socket = new WebSocket(`${s.url.replace('https:', 'wss:')}/ws/terminal/default/absent`, {
+      ca: certs.caPem,
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      socket.once('unexpected-response', (_req, res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      socket.once('open', () => resolve(101));
+      socket.once('error', reject);
+    });
+    socket.terminate();
+    assert.equal(status, 404, 'the route answered: the sandbox does not exist');
   });
 
   it('names the flag or variable of a missing, unreadable, non-PEM or mismatched file', () => {
