@@ -9,6 +9,7 @@ import {
   runApiKeyStoreContract,
 } from '@paddock/testkit';
 import { openPostgresApiKeyStore, openPostgresDatabase } from './index.ts';
+import { SCHEMA_VERSION } from './schema.ts';
 import { postgresForFile } from './test-database.ts';
 
 const { freshUrl, sql } = postgresForFile();
@@ -102,7 +103,7 @@ describe('PostgreSQL API key store', { skip: postgresSkipReason }, () => {
     }
   });
 
-  it('migrates a version 1 database to version 2 at open', async () => {
+  it('migrates a version 1 database to the latest version at open', async () => {
     const url = await freshUrl();
     const old = await openPostgresDatabase({ url });
     await old.close();
@@ -112,7 +113,10 @@ describe('PostgreSQL API key store', { skip: postgresSkipReason }, () => {
     try {
       await keys.create(apiKeyRecord(1));
       assert.deepEqual(await keys.list(), [apiKeyRecord(1)]);
-      assert.equal((await sql(url, 'SELECT version FROM schema_version')).trim(), '2');
+      assert.equal(
+        (await sql(url, 'SELECT version FROM schema_version')).trim(),
+        `${SCHEMA_VERSION}`,
+      );
     } finally {
       await keys.close();
     }
