@@ -4,18 +4,17 @@
 // argument parser (`--help` after it: flags are checked, nothing needs a server). A documented
 // flag that does not exist fails this test.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../../apps/cli/src/cli.ts';
 import { parseServerArgs, resolveConfig, SETTING_SOURCES } from '../../apps/server/src/config.ts';
 import { codeSpans, prose, shellBlocks, tableAfter } from './markdown.ts';
 import { type ShellCommand, shellCommands, shellWords } from './shell-commands.ts';
 
 const DOCS_DIR = fileURLToPath(new URL('../../docs/', import.meta.url));
-const CLI_MAIN = fileURLToPath(new URL('../../apps/cli/src/main.ts', import.meta.url));
 const docs = readdirSync(DOCS_DIR)
   .filter((file) => file.endsWith('.md'))
   .map((file) => ({ file, text: readFileSync(join(DOCS_DIR, file), 'utf8') }));
@@ -86,22 +85,22 @@ function settingsTable(): { row: string; settings: Setting[] }[] {
 }
 
 /** Runs the real CLI with `args`; resolves with its exit code and output. */
-function runCli(args: readonly string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], {
-      env: { ...process.env, NO_COLOR: '1', PADDOCK_CONFIG: join(scratch, 'cli.yaml') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, output }));
-  });
+/** Runs `paddock ARGS` in this process with the real CLI; its output is collected, not printed. */
+async function runDocumented(args: readonly string[]): Promise<{ code: number; output: string }> {
+  let output = '';
+  const collect = (chunk: string) => {
+    output += chunk;
+  };
+  const io = {
+    stdout: collect,
+    stderr: collect,
+    isInteractive: false,
+    readStdin: async () => '',
+    now: () => new Date(),
+  };
+  const env = { ...process.env, NO_COLOR: '1', PADDOCK_CONFIG: join(scratch, 'cli.yaml') };
+  const code = await runCli([...args], io, env);
+  return { code, output };
 }
 
 /** `paddock …` invocations in the docs' shell code blocks, each with where it was found. */
@@ -236,20 +235,16 @@ describe('docs: every paddock command line in a code block parses with the real 
 
   it('each is a known command with known flags (run with --help)', async () => {
     const failures: string[] = [];
-    const queue = [...invocations];
-    const worker = async () => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        const args = next.command.argv.slice(1);
-        const dashes = args.indexOf('--');
-        const withHelp =
-          dashes === -1
-            ? [...args, '--help']
-            : [...args.slice(0, dashes), '--help', ...args.slice(dashes)];
-        const { code, output } = await runCli(withHelp);
-        if (code !== 0) failures.push(`${next.where}: paddock ${args.join(' ')}\n${output}`);
-      }
-    };
-    await Promise.all([worker(), worker()]);
+    for (const { where, command } of invocations) {
+      const args = command.argv.slice(1);
+      const dashes = args.indexOf('--');
+      const withHelp =
+        dashes === -1
+          ? [...args, '--help']
+          : [...args.slice(0, dashes), '--help', ...args.slice(dashes)];
+      const { code, output } = await runDocumented(withHelp);
+      if (code !== 0) failures.push(`${where}: paddock ${args.join(' ')}\n${output}`);
+    }
     assert.deepEqual(failures, []);
   });
 });
