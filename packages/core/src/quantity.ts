@@ -308,3 +308,20 @@ export const QuantityString = z
       ctx.addIssue({ code: 'custom', message, input: text });
     }
   });
+
+/** The sizes storage may have (a size-limited workspace, a volume): 16Mi to 16Ti. */
+export const STORAGE_SIZE_BOUNDS = { min: 16n * 1024n ** 2n, max: 16n * 1024n ** 4n } as const;
+
+/** A storage size: a quantity between 16Mi and 16Ti, refused at admission otherwise. */
+export const StorageSize = QuantityString.refine(
+  (text) => {
+    let bytes: bigint;
+    try {
+      bytes = quantityToInteger(parseQuantity(text));
+    } catch {
+      return true; // QuantityString reports it
+    }
+    return bytes >= STORAGE_SIZE_BOUNDS.min && bytes <= STORAGE_SIZE_BOUNDS.max;
+  },
+  { message: 'must be between 16Mi and 16Ti' },
+);

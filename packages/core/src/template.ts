@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DurationString } from './duration.ts';
 import { API_VERSION, ObjectMeta, ResourceName } from './metadata.ts';
 import { hostPathProblem, mountPathProblem } from './mount-paths.ts';
-import { parseQuantity, QuantityString, quantityToInteger } from './quantity.ts';
+import { QuantityString, STORAGE_SIZE_BOUNDS, StorageSize } from './quantity.ts';
 import { VolumeMount } from './volume.ts';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -59,21 +59,7 @@ export const EnvVar = z.strictObject({
 export type EnvVar = z.infer<typeof EnvVar>;
 
 /** The sizes a size-limited workspace may have (`workspace.size`, `resources.storage`). */
-export const WORKSPACE_SIZE_BOUNDS = { min: 16n * 1024n ** 2n, max: 16n * 1024n ** 4n } as const;
-
-/** A workspace size: a quantity between 16Mi and 16Ti, refused at admission otherwise. */
-const WorkspaceSize = QuantityString.refine(
-  (text) => {
-    let bytes: bigint;
-    try {
-      bytes = quantityToInteger(parseQuantity(text));
-    } catch {
-      return true; // QuantityString reports it
-    }
-    return bytes >= WORKSPACE_SIZE_BOUNDS.min && bytes <= WORKSPACE_SIZE_BOUNDS.max;
-  },
-  { message: 'must be between 16Mi and 16Ti' },
-);
+export const WORKSPACE_SIZE_BOUNDS = STORAGE_SIZE_BOUNDS;
 
 export const Resources = z.strictObject({
   /** CPU as a Kubernetes quantity: `500m`, `2`. */
@@ -81,7 +67,7 @@ export const Resources = z.strictObject({
   /** Memory limit: `512Mi`, `2Gi`. */
   memory: QuantityString.optional(),
   /** Workspace storage limit. */
-  storage: WorkspaceSize.optional(),
+  storage: StorageSize.optional(),
   /** Maximum number of processes. */
   pids: z.int().positive().optional(),
 });
@@ -98,7 +84,7 @@ export type Network = z.infer<typeof Network>;
 
 export const Workspace = z.strictObject({
   /** Size of the workspace volume (a quantity). */
-  size: WorkspaceSize.optional(),
+  size: StorageSize.optional(),
 });
 
 /**

@@ -10,7 +10,7 @@ import { Condition, ConditionStatus, setCondition } from './conditions.ts';
 import { ErrorCode, PaddockError } from './errors.ts';
 import { API_VERSION, ObjectMeta, ResourceName } from './metadata.ts';
 import { mountPathProblem } from './mount-paths.ts';
-import { parseQuantity, QuantityString, quantityToInteger } from './quantity.ts';
+import { parseQuantity, quantityToInteger, STORAGE_SIZE_BOUNDS, StorageSize } from './quantity.ts';
 
 export const VolumePhase = {
   Pending: 'Pending',
@@ -30,27 +30,14 @@ export const VolumeReason = {
 export type VolumeReason = (typeof VolumeReason)[keyof typeof VolumeReason];
 
 /** The sizes a volume may have: as a workspace's, 16Mi to 16Ti. */
-export const VOLUME_SIZE_BOUNDS = { min: 16n * 1024n ** 2n, max: 16n * 1024n ** 4n } as const;
-
-const VolumeSize = QuantityString.refine(
-  (text) => {
-    let bytes: bigint;
-    try {
-      bytes = quantityToInteger(parseQuantity(text));
-    } catch {
-      return true; // QuantityString reports it
-    }
-    return bytes >= VOLUME_SIZE_BOUNDS.min && bytes <= VOLUME_SIZE_BOUNDS.max;
-  },
-  { message: 'must be between 16Mi and 16Ti' },
-);
+export const VOLUME_SIZE_BOUNDS = STORAGE_SIZE_BOUNDS;
 
 export const VolumeSpec = z.strictObject({
   /**
    * Capacity (`1Gi`): writes past it fail with ENOSPC inside the sandboxes, where the runtime can
    * enforce it (locally: as root, with loop devices). Unbounded when absent. Fixed at creation.
    */
-  size: VolumeSize.optional(),
+  size: StorageSize.optional(),
 });
 export type VolumeSpec = z.infer<typeof VolumeSpec>;
 
