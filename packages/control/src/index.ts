@@ -33,6 +33,7 @@ export {
 export {
   isIdleAsleep,
   readySandbox,
+  readyWorkspace,
   WAKE_TIMEOUT_MS,
   type WakeOptions,
 } from './access/sandbox-wake.ts';

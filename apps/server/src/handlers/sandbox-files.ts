@@ -1,5 +1,5 @@
 import { SANDBOX_ROUTES } from '@paddock/api';
-import { provisionedRef, usableSandbox } from '@paddock/control';
+import { readyWorkspace } from '@paddock/control';
 import type { FileInfo } from '@paddock/core';
 import { invalidBody } from '../http/body.ts';
 import { empty, json, streamed } from '../http/respond.ts';
@@ -9,9 +9,15 @@ import { inspectTar } from '../tar-archive.ts';
 
 type Params = { namespace: string; name: string };
 
+/** The sandbox's handle; one its idle timeout put to sleep is woken and the request held meanwhile. */
 async function refFor(call: HandlerCall, params: Params, path: string) {
   call.ctx.audit.details = { path };
-  return provisionedRef(await usableSandbox(call.deps.engine.store, call.principal, params));
+  const { engine } = call.deps;
+  return (
+    await readyWorkspace(engine.store, call.principal, params, {
+      signal: call.deps.shutdown,
+    })
+  ).ref;
 }
 
 const wire = (info: FileInfo) => ({ ...info });

@@ -9,7 +9,7 @@ import { ANONYMOUS_ADMIN, type Principal } from '../auth/principal.ts';
 import { MemoryEventRecorder } from '../event-recorder.ts';
 import { type SandboxController, startSandboxController } from '../sandbox-controller.ts';
 import { sandboxManifest, templateManifest } from '../test-harness.ts';
-import { readySandbox } from './sandbox-wake.ts';
+import { readySandbox, readyWorkspace } from './sandbox-wake.ts';
 
 const at = (name: string) => ({ namespace: 'default', name });
 
@@ -82,5 +82,30 @@ describe('readySandbox: waking a sleeping sandbox for a request', () => {
     });
     assert.equal(sandbox.status?.phase, 'Running');
     assert.equal(sandbox.spec.desiredState, 'Running');
+  });
+
+  for (const [template, phase] of [
+    ['nap', 'Paused'],
+    ['doze', 'Stopped'],
+  ] as const) {
+    it(`wakes a sandbox its idle timeout left ${phase} for its files too`, async () => {
+      const name = `${template}-files`;
+      await store.create(sandboxManifest(name, { templateRef: { name: template } }));
+      await reached(name, phase);
+      const { sandbox, ref } = await readyWorkspace(store, ANONYMOUS_ADMIN, at(name));
+      assert.equal(sandbox.status?.phase, 'Running');
+      assert.equal((await runtime.observe(ref)).state, 'running');
+    });
+  }
+
+  it('serves the files of a sandbox stopped on purpose without starting it', async () => {
+    await store.create(sandboxManifest('shelved'));
+    const running = await reached('shelved', 'Running');
+    await store.update({ ...running, spec: { ...running.spec, desiredState: 'Stopped' } });
+    await reached('shelved', 'Stopped', 'StoppedByUser');
+    const { sandbox, ref } = await readyWorkspace(store, ANONYMOUS_ADMIN, at('shelved'));
+    assert.equal(sandbox.status?.phase, 'Stopped');
+    assert.equal((await runtime.observe(ref)).state, 'stopped');
+    assert.equal((await store.get('Sandbox', at('shelved'))).spec.desiredState, 'Stopped');
   });
 });

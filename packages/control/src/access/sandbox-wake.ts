@@ -1,6 +1,6 @@
 /**
- * Reaching a sandbox that sleeps: an exec, a terminal or a preview request to a sandbox its idle
- * timeout paused (or stopped) wakes it and waits until it runs, so the request is held, not
+ * Reaching a sandbox that sleeps: an exec, a terminal, a preview or a files request to a sandbox
+ * its idle timeout paused (or stopped) wakes it and waits until it runs, so the request is held, not
  * failed. A sandbox paused on purpose (`desiredState: Paused`) stays paused: such a request gets
  * `sandbox_paused` unless the caller asks for `autoResume` and may manage the sandbox.
  */
@@ -16,7 +16,7 @@ import {
 import type { Principal } from '../auth/principal.ts';
 import { START_REQUESTED_ANNOTATION } from '../sandbox-pause.ts';
 import { requireManageable } from './ownership.ts';
-import { runningRef, usableSandbox } from './sandbox-use.ts';
+import { provisionedRef, runningRef, usableSandbox } from './sandbox-use.ts';
 
 /** How long a woken sandbox is waited for before the request fails with `timeout`. */
 export const WAKE_TIMEOUT_MS = 60_000;
@@ -51,17 +51,39 @@ export async function readySandbox(
   key: { namespace: string; name: string },
   options: WakeOptions = {},
 ): Promise<{ sandbox: Sandbox; ref: SandboxRef }> {
-  const sandbox = await usableSandbox(store, principal, key);
-  if (sandbox.metadata.deletionTimestamp === undefined) {
-    const isPausedOnPurpose =
-      sandbox.status?.phase === 'Paused' && sandbox.spec.desiredState === 'Paused';
-    if (isIdleAsleep(sandbox) || (isPausedOnPurpose && options.autoResume === true)) {
-      if (isPausedOnPurpose) requireManageable(principal, sandbox);
-      const awake = await wake(store, sandbox, options);
-      return { sandbox: awake, ref: runningRef(awake) };
-    }
-  }
+  const sandbox = await awakeSandbox(store, principal, key, options);
   return { sandbox, ref: runningRef(sandbox) };
+}
+
+/**
+ * The runtime handle of the sandbox `key` names for its files: as {@link readySandbox} (a sandbox
+ * asleep is woken and waited for), except that one stopped on purpose serves its workspace as
+ * it is, without starting.
+ */
+export async function readyWorkspace(
+  store: ResourceStore,
+  principal: Principal,
+  key: { namespace: string; name: string },
+  options: WakeOptions = {},
+): Promise<{ sandbox: Sandbox; ref: SandboxRef }> {
+  const sandbox = await awakeSandbox(store, principal, key, options);
+  return { sandbox, ref: provisionedRef(sandbox) };
+}
+
+/** The sandbox, woken (or resumed, with `autoResume`) and waited for when it sleeps. */
+async function awakeSandbox(
+  store: ResourceStore,
+  principal: Principal,
+  key: { namespace: string; name: string },
+  options: WakeOptions,
+): Promise<Sandbox> {
+  const sandbox = await usableSandbox(store, principal, key);
+  if (sandbox.metadata.deletionTimestamp !== undefined) return sandbox;
+  const isPausedOnPurpose =
+    sandbox.status?.phase === 'Paused' && sandbox.spec.desiredState === 'Paused';
+  if (!isIdleAsleep(sandbox) && !(isPausedOnPurpose && options.autoResume === true)) return sandbox;
+  if (isPausedOnPurpose) requireManageable(principal, sandbox);
+  return wake(store, sandbox, options);
 }
 
 /** Asks the sandbox to run (a start request, and `desiredState: Running`) and waits until it does. */
