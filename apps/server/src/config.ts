@@ -11,6 +11,7 @@ import {
 } from '@paddock/core';
 import { z } from 'zod';
 import { LOCAL_GATEWAY } from './run-services.ts';
+import { selfSignedFiles } from './tls-files.ts';
 import { DEFAULT_WEB_DIR } from './web-ui.ts';
 
 export const DEFAULT_ADDR = '127.0.0.1:7070';
@@ -109,6 +110,14 @@ const ServerConfig = z
      */
     tlsCert: z.string().min(1, 'must not be empty').optional(),
     tlsKey: z.string().min(1, 'must not be empty').optional(),
+    /**
+     * Serve https with a certificate made by `openssl` into `home/tls/` on first start (a
+     * certificate given with `tlsCert` and `tlsKey` wins).
+     */
+    tlsSelfSigned: z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .transform((value) => value === 'true')
+      .default(false),
     /** Provider keys, from the environment only (a flag would show in the process list). */
     anthropicApiKey: z.string().min(1).optional(),
     openaiApiKey: z.string().min(1).optional(),
@@ -143,9 +152,11 @@ const ServerConfig = z
     ...config,
     /** The API listener's certificate and key files when it serves https (`readTlsFiles`). */
     tls:
-      tlsCert === undefined || tlsKey === undefined
-        ? undefined
-        : { certFile: tlsCert, keyFile: tlsKey },
+      tlsCert !== undefined && tlsKey !== undefined
+        ? { certFile: tlsCert, keyFile: tlsKey, isSelfSigned: false }
+        : config.tlsSelfSigned
+          ? selfSignedFiles(config.home)
+          : undefined,
     previewAddr: previewAddr ?? { host: config.addr.host, port: 0 },
     gateway: gatewaySettings(config, gatewayAddr, gatewayUrl),
     /** Auth is required when asked for, or implied by OIDC or a bootstrap key. */
@@ -205,6 +216,7 @@ export const FLAG_OPTIONS = {
   'gateway-url': { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
+  'tls-self-signed': { type: 'string' },
 } as const;
 
 export type ServerFlags = { [F in keyof typeof FLAG_OPTIONS]?: string | undefined };
@@ -243,6 +255,7 @@ export const SETTING_SOURCES = {
   gatewayUrl: { flag: 'gateway-url', env: 'PADDOCK_GATEWAY_URL' },
   tlsCert: { flag: 'tls-cert', env: 'PADDOCK_TLS_CERT' },
   tlsKey: { flag: 'tls-key', env: 'PADDOCK_TLS_KEY' },
+  tlsSelfSigned: { flag: 'tls-self-signed', env: 'PADDOCK_TLS_SELF_SIGNED' },
   anthropicApiKey: { env: 'ANTHROPIC_API_KEY' },
   openaiApiKey: { env: 'OPENAI_API_KEY' },
 } as const satisfies Record<SettingName, Source>;
@@ -331,7 +344,7 @@ export function parseServerArgs(args: readonly string[]): ServerFlags | 'help' {
       issues.push({ path: token.rawName, message: 'unknown flag of paddock up' });
     } else if (
       token.kind === 'option' &&
-      token.name === 'in-cluster' &&
+      (token.name === 'in-cluster' || token.name === 'tls-self-signed') &&
       token.value === undefined
     ) {
       flags[token.name] = 'true';

@@ -26,7 +26,7 @@ async function main(): Promise<number> {
   const config = resolveConfig({ flags, env: process.env });
   assertSafeBinding(config);
   // Bad TLS files fail here, before anything starts (the server reads them again to listen).
-  readTlsFiles(config.tls);
+  readTlsFiles(config.tls, config.addr.host);
   mkdirSync(config.home, { recursive: true, mode: 0o700 });
   const client =
     config.kubeconfig !== undefined

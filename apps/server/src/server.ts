@@ -225,7 +225,7 @@ export async function startServer(
   engine: Engine,
   log: (line: string) => void,
 ): Promise<RunningServer> {
-  const tls = readTlsFiles(config.tls);
+  const tls = readTlsFiles(config.tls, config.addr.host);
   const metrics = new ServerMetrics();
   const shutdown = new AbortController();
   const signer = new PreviewSigner();

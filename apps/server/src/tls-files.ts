@@ -1,9 +1,48 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { ErrorCode, type FieldIssue, PaddockError } from '@paddock/core';
 
-/** Where the API listener's certificate (chain) and private key are: PEM files. */
-export type TlsFiles = { certFile: string; keyFile: string };
+/**
+ * Where the API listener's certificate (chain) and private key are: PEM files, given or (with
+ * `--tls-self-signed`) made on first start.
+ */
+export type TlsFiles = { certFile: string; keyFile: string; isSelfSigned: boolean };
+
+/** Where `--tls-self-signed` keeps its certificate: `home/tls/`. */
+export function selfSignedFiles(home: string): TlsFiles {
+  const dir = join(home, 'tls');
+  return { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem'), isSelfSigned: true };
+}
+
+/**
+ * Makes the self-signed certificate with openssl unless it exists: for localhost, 127.0.0.1,
+ * ::1 and the listen host (a name or an address; not a wildcard), valid ten years.
+ */
+function makeSelfSigned(files: TlsFiles, listenHost: string): void {
+  if (existsSync(files.certFile) && existsSync(files.keyFile)) return;
+  const names = new Set(['DNS:localhost', 'IP:127.0.0.1', 'IP:::1']);
+  if (listenHost !== '0.0.0.0' && listenHost !== '::') {
+    names.add(`${isIP(listenHost) === 0 ? 'DNS' : 'IP'}:${listenHost}`);
+  }
+  mkdirSync(join(files.certFile, '..'), { recursive: true, mode: 0o700 });
+  const run = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+      .concat(['-days', '3650', '-subj', '/CN=paddock'])
+      .concat(['-addext', `subjectAltName=${[...names].join(',')}`])
+      .concat(['-keyout', files.keyFile, '-out', files.certFile]),
+    { encoding: 'utf8' },
+  );
+  if (run.error !== undefined || run.status !== 0) {
+    throw new PaddockError(
+      ErrorCode.RuntimeUnavailable,
+      `--tls-self-signed: openssl could not make a certificate (${run.error?.message ?? run.stderr.trim()}): install openssl, or give --tls-cert and --tls-key`,
+    );
+  }
+}
 
 /** Their contents, checked: the key belongs to the certificate. */
 export type TlsMaterial = { cert: string; key: string };
@@ -33,11 +72,16 @@ function readPem(
 }
 
 /**
- * Reads and checks the TLS files at start: each readable PEM, the key the certificate's. Every
- * problem at once as `validation_failed`, each named by its flag and variable.
+ * Reads and checks the TLS files at start (making the self-signed ones first when asked): each
+ * readable PEM, the key the certificate's. Every problem at once as `validation_failed`, each
+ * named by its flag and variable.
  */
-export function readTlsFiles(files: TlsFiles | undefined): TlsMaterial | undefined {
+export function readTlsFiles(
+  files: TlsFiles | undefined,
+  listenHost: string,
+): TlsMaterial | undefined {
   if (files === undefined) return undefined;
+  if (files.isSelfSigned) makeSelfSigned(files, listenHost);
   const issues: FieldIssue[] = [];
   const cert = readPem(files.certFile, CERT, issues);
   const key = readPem(files.keyFile, KEY, issues);

@@ -2,7 +2,7 @@
 // whose tools call this server's REST API over its own certificate; bad TLS settings name
 // their flag or variable.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,7 +15,7 @@ import { makeTestCertificates, opensslSkipReason, type TestCertificates } from '
 import { Agent, fetch as undiciFetch } from 'undici';
 import { WebSocket } from 'ws';
 import { bootstrapAdminKey } from './bootstrap-key.ts';
-import { resolveConfig } from './config.ts';
+import { parseServerArgs, resolveConfig } from './config.ts';
 import { startTestServer, type TestServer } from './test-server.ts';
 import { readTlsFiles } from './tls-files.ts';
 
@@ -88,10 +88,30 @@ describe('TLS on the API listener', { skip: opensslSkipReason ?? false }, () => 
     assert.equal(status, 404, 'the route answered: the sandbox does not exist');
   });
 
+  it('--tls-self-signed makes a certificate into the home and serves https with it (a given one wins)', async () => {
+    assert.deepEqual(parseServerArgs(['--tls-self-signed']), { 'tls-self-signed': 'true' });
+    const own = await startTestServer({ 'tls-self-signed': 'true' });
+    try {
+      assert.match(own.url, /^https:/);
+      const ca = readFileSync(join(own.home, 'tls', 'cert.pem'), 'utf8');
+      const dispatcher = new Agent({ connect: { ca } });
+      const res = await undiciFetch(`${own.url}/healthz`, { dispatcher });
+      assert.equal(res.status, 200);
+      await dispatcher.close();
+    } finally {
+      await own.close();
+    }
+    const given = resolveConfig({
+      flags: { home: dir, 'tls-self-signed': 'true', 'tls-cert': 'a.pem', 'tls-key': 'b.pem' },
+      env: {},
+    });
+    assert.deepEqual(given.tls, { certFile: 'a.pem', keyFile: 'b.pem', isSelfSigned: false });
+  });
+
   it('names the flag or variable of a missing, unreadable, non-PEM or mismatched file', () => {
     const problem = (flags: Record<string, string>, env: NodeJS.ProcessEnv = {}) => {
       try {
-        readTlsFiles(resolveConfig({ flags: { home: dir, ...flags }, env }).tls);
+        readTlsFiles(resolveConfig({ flags: { home: dir, ...flags }, env }).tls, '127.0.0.1');
       } catch (error) {
         assert.ok(isPaddockError(error));
         return error.message;
