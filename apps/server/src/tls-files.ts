@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { ErrorCode, type FieldIssue, PaddockError } from '@paddock/core';
 
@@ -27,7 +27,7 @@ function makeSelfSigned(files: TlsFiles, listenHost: string): void {
   if (listenHost !== '0.0.0.0' && listenHost !== '::') {
     names.add(`${isIP(listenHost) === 0 ? 'DNS' : 'IP'}:${listenHost}`);
   }
-  mkdirSync(join(files.certFile, '..'), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(files.certFile), { recursive: true, mode: 0o700 });
   const run = spawnSync(
     'openssl',
     ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
