@@ -69,13 +69,15 @@ export function isStartRequestedAfter(sandbox: Sandbox, since: string | undefine
 /**
  * One pass over a Paused sandbox: stop it when asked, resume it when its desired state is
  * Running again (a user pause) or a wake was asked for (an idle pause), keep it frozen otherwise.
- * `stop` stops it through the reconciler; `ran` is what a resumed sandbox's pass returns.
+ * `stop` stops it through the reconciler; `ran` is what a resumed sandbox's pass returns, `held`
+ * what a pass that keeps it frozen returns (when to look again: its wall-clock deadline).
  */
 export async function reconcilePaused(
   deps: PauseDeps,
   sandbox: Sandbox,
   stop: (events: SandboxEvent[]) => Promise<unknown>,
   ran: (resumed: Sandbox) => { requeueAfterMs?: number },
+  held: () => { requeueAfterMs?: number } = () => ({}),
 ): Promise<{ requeueAfterMs?: number }> {
   const status = deps.status.current(sandbox);
   if (sandbox.spec.desiredState === 'Stopped') {
@@ -108,7 +110,7 @@ export async function reconcilePaused(
   if (wantsRunning) return ran(await resumeSandbox(deps, sandbox));
   // Re-freeze a sandbox the runtime holds running (a crash between thaw and status write).
   if (observation.state === RuntimeState.Running) await deps.runtime.pause?.(ref);
-  return {};
+  return held();
 }
 
 /** When the idle timeout warning and expiry come, from the last activity (epoch ms). */

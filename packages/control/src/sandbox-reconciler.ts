@@ -100,11 +100,14 @@ export async function reconcileSandbox(
     case SandboxPhase.Stopped:
       return stopped(deps, sandbox);
     case SandboxPhase.Paused:
+      // The wall clock runs on while it is paused: at its deadline it stops (or goes) frozen.
+      if (await expireWallClock(deps, sandbox)) return {};
       return reconcilePaused(
         deps,
         sandbox,
         (events) => stopRuntime(deps, sandbox, events),
         (resumed) => nextDeadline(deps, resumed),
+        () => untilDeadline(deps, wallClockDeadlines(deps, sandbox)),
       );
     case SandboxPhase.Error:
       return errored(deps, sandbox);
@@ -355,22 +358,7 @@ async function running(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
       `the runtime found it ${observation.state}; started it again`,
     );
   }
-  const now = deps.now().getTime();
-  const shutdownAt = shutdownTimeOf(sandbox);
-  if (shutdownAt !== undefined && shutdownAt <= now && sandbox.spec.shutdownPolicy === 'Delete') {
-    const { namespace, name } = sandbox.metadata;
-    await deps.store.delete('Sandbox', {
-      ...(namespace === undefined ? {} : { namespace }),
-      name: name ?? '',
-    });
-    return {};
-  }
-  if (
-    (status.expiresAt && Date.parse(status.expiresAt) <= now) ||
-    (shutdownAt !== undefined && shutdownAt <= now)
-  ) {
-    return stopRuntime(deps, sandbox, [{ type: 'TimedOut' }]);
-  }
+  if (await expireWallClock(deps, sandbox)) return {};
   const lastActivity = latest(observation.lastActivityAt, status.lastActivityAt, status.startedAt);
   const observed = latest(observation.lastActivityAt);
   const recorded = latest(status.lastActivityAt);
@@ -393,6 +381,33 @@ async function running(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
  */
 const ACTIVITY_WRITE_MS = 1000;
 
+/**
+ * At its wall-clock timeout (`status.expiresAt`) or `spec.shutdownTime`, whichever comes first:
+ * deletes the sandbox (`shutdownPolicy: Delete`, at its shutdown time) or stops it (`TimedOut`).
+ * Whether it was due.
+ */
+async function expireWallClock(deps: Pass, sandbox: Sandbox): Promise<boolean> {
+  const status = deps.status.current(sandbox);
+  const now = deps.now().getTime();
+  const shutdownAt = shutdownTimeOf(sandbox);
+  if (shutdownAt !== undefined && shutdownAt <= now && sandbox.spec.shutdownPolicy === 'Delete') {
+    const { namespace, name } = sandbox.metadata;
+    await deps.store.delete('Sandbox', {
+      ...(namespace === undefined ? {} : { namespace }),
+      name: name ?? '',
+    });
+    return true;
+  }
+  if (
+    (status.expiresAt && Date.parse(status.expiresAt) <= now) ||
+    (shutdownAt !== undefined && shutdownAt <= now)
+  ) {
+    await stopRuntime(deps, sandbox, [{ type: 'TimedOut' }]);
+    return true;
+  }
+  return false;
+}
+
 /** The spec's `shutdownTime` in epoch milliseconds, when it has one. */
 function shutdownTimeOf(sandbox: Sandbox): number | undefined {
   return sandbox.spec.shutdownTime === undefined
@@ -405,22 +420,34 @@ function latest(...times: Array<string | undefined>): number | undefined {
   return parsed.length === 0 ? undefined : Math.max(...parsed);
 }
 
-/** How long until the wall-clock or idle timeout may fire. */
-function nextDeadline(deps: Pass, sandbox: Sandbox): ReconcileResult {
+/** When the wall-clock timeout and the shutdown time come (epoch ms), those the sandbox has. */
+function wallClockDeadlines(deps: Pass, sandbox: Sandbox): number[] {
   const status = deps.status.current(sandbox);
-  const now = deps.now().getTime();
   const deadlines: number[] = [];
   if (status.expiresAt) deadlines.push(Date.parse(status.expiresAt));
   const shutdownAt = shutdownTimeOf(sandbox);
   if (shutdownAt !== undefined) deadlines.push(shutdownAt);
+  return deadlines;
+}
+
+/** A pass again at the earliest of `deadlines` (epoch ms); none without one. */
+function untilDeadline(deps: Pass, deadlines: number[]): ReconcileResult {
+  if (deadlines.length === 0) return {};
+  return { requeueAfterMs: Math.max(0, Math.min(...deadlines) - deps.now().getTime()) };
+}
+
+/** How long until the wall-clock or idle timeout may fire. */
+function nextDeadline(deps: Pass, sandbox: Sandbox): ReconcileResult {
+  const status = deps.status.current(sandbox);
+  const now = deps.now().getTime();
+  const deadlines = wallClockDeadlines(deps, sandbox);
   const idle = idleDeadlines(status, latest(status.lastActivityAt, status.startedAt));
   if (idle) {
     const warned =
       status.idleWarningAt !== undefined && Date.parse(status.idleWarningAt) >= idle.warnAt;
     deadlines.push(warned || now >= idle.warnAt ? idle.expireAt : idle.warnAt);
   }
-  if (deadlines.length === 0) return {};
-  return { requeueAfterMs: Math.max(0, Math.min(...deadlines) - now) };
+  return untilDeadline(deps, deadlines);
 }
 
 async function stopped(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
