@@ -112,3 +112,55 @@ describe('a paused sandbox expires on the real clock, under the controller', () 
     assert.equal(stopped.status?.reason, 'TimedOut');
   });
 });
+
+describe('desiredState: Paused on a runtime that cannot pause', () => {
+  let h: Harness;
+  let deps: Harness;
+  beforeEach(async () => {
+    h = await createHarness();
+    // The memory runtime without pause and resume, as the Kubernetes pod runtime is.
+    const runtime = new Proxy(h.runtime, {
+      get: (target, key) => {
+        if (key === 'pause' || key === 'resume') return undefined;
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    deps = { ...h, runtime };
+    await h.apply(templateManifest('shell'));
+  });
+  afterEach(() => h.close());
+
+  const settle = async (name: string) => {
+    for (let i = 0; i < 20; i++) {
+      const { requeueAfterMs } = await reconcileSandbox(deps, { namespace: 'default', name });
+      if (requeueAfterMs !== 0) break;
+    }
+    return h.store.get('Sandbox', { namespace: 'default', name });
+  };
+  const warnings = (name: string) =>
+    h.events.list({ name }).filter((e) => e.reason === 'PauseUnsupported');
+
+  it('warns once per generation, however many passes, and keeps it running', async () => {
+    await h.apply(sandboxManifest('k'));
+    let s = await settle('k');
+    s = await h.store.update({ ...s, spec: { ...s.spec, desiredState: 'Paused' } });
+    for (let pass = 0; pass < 5; pass++) s = await settle('k');
+    assert.equal(s.status?.phase, 'Running');
+    assert.equal(warnings('k').length, 1, 'one event for the generation that asked');
+    assert.equal(warnings('k')[0]?.type, 'Warning');
+    assert.match(warnings('k')[0]?.message ?? '', /cannot pause/);
+
+    s = await h.store.update({ ...s, spec: { ...s.spec, desiredState: 'Running' } });
+    s = await settle('k');
+    s = await h.store.update({ ...s, spec: { ...s.spec, desiredState: 'Paused' } });
+    for (let pass = 0; pass < 3; pass++) s = await settle('k');
+    assert.equal(warnings('k').length, 2, 'asked again: said again, once');
+  });
+
+  it('warns once for a sandbox created paused', async () => {
+    await h.apply(sandboxManifest('born', { desiredState: 'Paused' }));
+    for (let pass = 0; pass < 3; pass++) await settle('born');
+    assert.equal(warnings('born').length, 1);
+  });
+});

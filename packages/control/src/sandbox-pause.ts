@@ -32,6 +32,20 @@ export function canPause(runtime: SandboxRuntime): boolean {
   return runtime.pause !== undefined && runtime.resume !== undefined;
 }
 
+/**
+ * Says, once per generation, that the runtime cannot honour `desiredState: Paused` (the sandbox
+ * keeps running): records the generation in the status, then a Warning event `PauseUnsupported`.
+ * Whether it wrote (the next pass reads the sandbox again); nothing when that generation was told.
+ */
+export async function warnPauseUnsupported(deps: PauseDeps, sandbox: Sandbox): Promise<boolean> {
+  const generation = sandbox.metadata.generation ?? 1;
+  if (deps.status.current(sandbox).pauseUnsupportedGeneration === generation) return false;
+  const written = await deps.status.patch(sandbox, { pauseUnsupportedGeneration: generation });
+  const why = `runtime ${deps.runtime.name} cannot pause sandboxes; it keeps running`;
+  await deps.status.note(written, 'PauseUnsupported', why, EventType.Warning);
+  return true;
+}
+
 /** Freezes a running sandbox and records `Paused` (asked for) or `IdlePaused` (idle expiry). */
 export async function pauseSandbox(
   deps: PauseDeps,

@@ -35,6 +35,7 @@ import {
   pauseSandbox,
   reconcilePaused,
   resumeSandbox,
+  warnPauseUnsupported,
 } from './sandbox-pause.ts';
 import type { WarmPool } from './warm-pool.ts';
 
@@ -323,8 +324,7 @@ async function running(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
       await pauseSandbox(deps, sandbox, 'user');
       return {};
     }
-    const why = `runtime ${deps.runtime.name} cannot pause sandboxes; it keeps running`;
-    await deps.status.note(sandbox, 'PauseUnsupported', why, EventType.Warning);
+    if (await warnPauseUnsupported(deps, sandbox)) return { requeueAfterMs: 0 };
   }
   const observation = await deps.runtime.observe(ref);
   if (observation.state === RuntimeState.Paused) {

@@ -87,6 +87,11 @@ export const SandboxStatus = z.strictObject({
   pausedAt: Timestamp.optional(),
   /** How the runtime holds a paused sandbox (`PauseMechanism`); kept after a resume. */
   pauseMechanism: z.string().optional(),
+  /**
+   * The last generation whose `desiredState: Paused` the runtime could not honour (it cannot
+   * pause; the sandbox kept running): its `PauseUnsupported` warning was given, once.
+   */
+  pauseUnsupportedGeneration: z.int().nonnegative().optional(),
   ports: z.array(ForwardedPort).optional(),
   fromWarmPool: z.boolean().optional(),
   /** Which mechanism enforced cpu, memory and pids limits. */
