@@ -199,8 +199,9 @@ const upgradeCommand: Command = {
   flags: ['home'],
   help: `Usage: paddock cluster upgrade [NAME] [cilium|argocd|paddock]…
 
-Moves the cluster's Cilium and Argo CD to the chart versions this CLI pins (helm upgrade) and
-Paddock to this CLI's version: its chart in the GitOps repository is replaced in one commit,
+Moves the cluster's Cilium and Argo CD to the chart versions this CLI pins (helm upgrade, with
+the compiled-in values and the GitOps repository's infra/cilium.yaml or infra/argocd.yaml merged
+over them: edit one, commit, upgrade to apply it) and Paddock to this CLI's version: its chart in the GitOps repository is replaced in one commit,
 which Argo CD deploys (paddock app sync paddock does it at once); only when the catalog's paddock
 entry is disabled does paddock install's applier upgrade it instead. All three unless named. On
 a cluster bootstrapped with --existing only Paddock is upgraded.

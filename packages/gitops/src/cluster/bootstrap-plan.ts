@@ -1,8 +1,9 @@
 /**
  * The exact commands a k3d cluster is created, upgraded, started, stopped and deleted with: one
- * place that says which k3d flags, Helm charts, versions and values Paddock bootstraps. Pure:
- * argv arrays in, no I/O.
+ * place that says which k3d flags, Helm charts, versions and compiled-in values Paddock
+ * bootstraps. Pure: argv arrays and values out, no I/O.
  */
+import { deepMerge, InfraComponent, infraDefaults, type YamlMap } from '../repo/index.ts';
 import type { HostPorts } from './host-ports.ts';
 import type { Tool } from './tool-runner.ts';
 
@@ -141,7 +142,7 @@ function helmUpgradeInstall(options: {
   version: string;
   namespace: string;
   kubeconfig: string;
-  values: string[];
+  valuesFile: string;
 }): Command {
   return {
     tool: 'helm',
@@ -159,7 +160,8 @@ function helmUpgradeInstall(options: {
       '--create-namespace',
       '--kubeconfig',
       options.kubeconfig,
-      ...options.values.flatMap((v) => ['--set', v]),
+      '--values',
+      options.valuesFile,
       '--wait',
       '--timeout',
       '10m',
@@ -169,12 +171,48 @@ function helmUpgradeInstall(options: {
 }
 
 /**
- * Cilium as the CNI and kube-proxy replacement (it talks to the API server directly: the node's
- * 6443, as there is no kube-proxy to reach the Service), with Hubble, its relay and UI.
+ * Cilium's compiled-in values (infraDefaults' cilium, then what the k3d cluster needs): the CNI
+ * and kube-proxy replacement (it talks to the API server directly: the node's 6443, as there is
+ * no kube-proxy to reach the Service), with Hubble, its relay and UI, and Cilium's ingress
+ * controller on the node's port 80, where k3d's load balancer forwards.
+ */
+export function ciliumValues(name: string): YamlMap {
+  return deepMerge(infraDefaults(InfraComponent.Cilium), {
+    k8sServiceHost: serverNode(name),
+    k8sServicePort: 6443,
+    ingressController: {
+      enabled: true,
+      default: true,
+      loadbalancerMode: 'shared',
+      hostNetwork: { enabled: true, sharedListenerPort: 80 },
+    },
+    hubble: {
+      ui: { ingress: { enabled: true, className: 'cilium', hosts: ['hubble.localhost'] } },
+    },
+  }) as YamlMap;
+}
+
+/**
+ * Argo CD's compiled-in values (infraDefaults' argocd, progressive syncs on so the catalog's
+ * RollingSync rolls out tier by tier), with one ApplicationSet controller and the server behind
+ * an Ingress on Cilium's class.
+ */
+export function argocdValues(): YamlMap {
+  return deepMerge(infraDefaults(InfraComponent.ArgoCd), {
+    applicationSet: { replicas: 1 },
+    server: {
+      ingress: { enabled: true, ingressClassName: 'cilium', hostname: 'argocd.localhost' },
+    },
+  }) as YamlMap;
+}
+
+/**
+ * `helm upgrade --install` of Cilium with `valuesFile`: ciliumValues with the repository's
+ * `infra/cilium.yaml` merged over them.
  */
 export function helmCilium(options: {
-  name: string;
   kubeconfig: string;
+  valuesFile: string;
   version?: string;
 }): Command {
   return helmUpgradeInstall({
@@ -184,30 +222,19 @@ export function helmCilium(options: {
     version: options.version ?? BOOTSTRAP_VERSIONS.cilium,
     namespace: CILIUM_NAMESPACE,
     kubeconfig: options.kubeconfig,
-    values: [
-      'kubeProxyReplacement=true',
-      `k8sServiceHost=${serverNode(options.name)}`,
-      'k8sServicePort=6443',
-      'ipam.mode=kubernetes',
-      'operator.replicas=1',
-      'hubble.enabled=true',
-      'hubble.relay.enabled=true',
-      'hubble.ui.enabled=true',
-      // Cilium's ingress controller on the node's port 80, where k3d's load balancer forwards.
-      'ingressController.enabled=true',
-      'ingressController.default=true',
-      'ingressController.loadbalancerMode=shared',
-      'ingressController.hostNetwork.enabled=true',
-      'ingressController.hostNetwork.sharedListenerPort=80',
-      'hubble.ui.ingress.enabled=true',
-      'hubble.ui.ingress.className=cilium',
-      'hubble.ui.ingress.hosts[0]=hubble.localhost',
-    ],
+    valuesFile: options.valuesFile,
   });
 }
 
-/** Argo CD, its ApplicationSet controller included, without Dex (the admin login is enough). */
-export function helmArgocd(options: { kubeconfig: string; version?: string }): Command {
+/**
+ * `helm upgrade --install` of Argo CD, its ApplicationSet controller included, with `valuesFile`:
+ * argocdValues with the repository's `infra/argocd.yaml` merged over them.
+ */
+export function helmArgocd(options: {
+  kubeconfig: string;
+  valuesFile: string;
+  version?: string;
+}): Command {
   return helmUpgradeInstall({
     release: 'argocd',
     chart: 'argo-cd',
@@ -215,13 +242,6 @@ export function helmArgocd(options: { kubeconfig: string; version?: string }): C
     version: options.version ?? BOOTSTRAP_VERSIONS.argocd,
     namespace: ARGOCD_NAMESPACE,
     kubeconfig: options.kubeconfig,
-    values: [
-      'dex.enabled=false',
-      'configs.params.server\\.insecure=true',
-      'applicationSet.replicas=1',
-      'server.ingress.enabled=true',
-      'server.ingress.ingressClassName=cilium',
-      'server.ingress.hostname=argocd.localhost',
-    ],
+    valuesFile: options.valuesFile,
   });
 }

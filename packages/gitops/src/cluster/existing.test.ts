@@ -2,13 +2,14 @@
 // Cilium's and prometheus-operator's upstream CRDs: what it serves is applied server-side and
 // accepted; what needs core/v1, apps/v1 or a running Argo CD is skipped with the reason.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, isPaddockError } from '@paddock/core';
 import { KubeClient } from '@paddock/kube';
 import { type KubeTestServer, kubeSkipReason, startKubeTestServer } from '@paddock/testkit';
+import { parse } from 'yaml';
 import { startArgoCdStandIn } from './argocd-stand-in.ts';
 import { checkCluster } from './doctor.ts';
 import { bootstrapExisting } from './existing.ts';
@@ -333,9 +334,13 @@ describe('an existing cluster without Argo CD', { skip: kubeSkipReason ?? false 
       { name: 'bare', kubeconfig: server.kubeconfig, timeoutMs: 30_000 },
     );
     const helm = runner.lines.filter((l) => l.startsWith('helm '));
+    const valuesFile = join(home, 'clusters', 'bare', 'argocd-values.yaml');
     assert.deepEqual(helm, [
-      `helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 9.5.4 --namespace argocd --create-namespace --kubeconfig ${server.kubeconfig} --set dex.enabled=false --set configs.params.server\\.insecure=true --set applicationSet.replicas=1 --set server.ingress.enabled=true --set server.ingress.ingressClassName=cilium --set server.ingress.hostname=argocd.localhost --wait --timeout 10m`,
+      `helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 9.5.4 --namespace argocd --create-namespace --kubeconfig ${server.kubeconfig} --values ${valuesFile} --wait --timeout 10m`,
     ]);
+    // The compiled-in values (the repository has no infra/argocd.yaml).
+    const values = parse(readFileSync(valuesFile, 'utf8'));
+    assert.equal(values.dex.enabled, false);
     assert.equal(session.bootstrap.argocd, '9.5.4');
     // No repository Argo CD reaches: the catalog disables paddock, and paddock install owns it.
     assert.ok(

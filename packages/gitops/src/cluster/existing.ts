@@ -9,10 +9,12 @@
 import { isAbsolute, resolve } from 'node:path';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { KubeClient } from '@paddock/kube';
-import { BOOTSTRAP_VERSIONS, helmArgocd } from './bootstrap-plan.ts';
+import { InfraComponent } from '../repo/index.ts';
+import { BOOTSTRAP_VERSIONS } from './bootstrap-plan.ts';
 import { checkTools } from './doctor.ts';
 import { IN_CLUSTER_REPO_URL } from './git-server.ts';
 import { gitopsRepository } from './gitops-repository.ts';
+import { helmInstall } from './helm-values.ts';
 import { bootstrapInCluster } from './in-cluster.ts';
 import { Discovery } from './kube-objects.ts';
 import { type ClusterEnv, repositoryDir } from './lifecycle.ts';
@@ -98,9 +100,19 @@ export async function bootstrapExisting(
         reason: 'the cluster already serves Argo CD’s kinds',
       });
     } else {
-      await step(progress, `install argo cd (chart ${BOOTSTRAP_VERSIONS.argocd})`, () =>
-        env.runner.run({ tool: 'helm', args: helmArgocd({ kubeconfig }).args, timeoutMs: 660_000 }),
-      );
+      await step(progress, `install argo cd (chart ${BOOTSTRAP_VERSIONS.argocd})`, async () => {
+        // The compiled-in values with the repository's infra/argocd.yaml merged over them.
+        const command = await helmInstall({
+          home,
+          name,
+          component: InfraComponent.ArgoCd,
+          repository,
+          repositoryDir: repoDir,
+          repoURL: options.repoURL ?? IN_CLUSTER_REPO_URL,
+          kubeconfig,
+        });
+        return env.runner.run({ tool: 'helm', args: command.args, timeoutMs: 660_000 });
+      });
       session = {
         ...session,
         bootstrap: { ...session.bootstrap, argocd: BOOTSTRAP_VERSIONS.argocd },

@@ -3,7 +3,7 @@
  * implementation over src/repo's GitopsRepo (git run through the cluster's ToolRunner).
  */
 import { CATALOG_ENTRIES } from '../catalog/index.ts';
-import { GitopsRepo, type YamlMap } from '../repo/index.ts';
+import { GitopsRepo, type InfraComponent, type YamlMap } from '../repo/index.ts';
 import type { KubeObject } from './kube-objects.ts';
 import type { ToolRunner } from './tool-runner.ts';
 
@@ -29,6 +29,17 @@ export type GitopsRepository = {
   bootstrapObjects(dir: string, repoURL: string): Promise<KubeObject[]>;
   /** Whether the repository's catalog enables its `paddock` entry (then Argo CD owns Paddock). */
   isPaddockEnabled(dir: string, repoURL: string): Promise<boolean>;
+  /**
+   * `defaults` with the repository's `infra/<component>.yaml` deep-merged over them (maps merge,
+   * the rest replaces); `defaults` alone when `dir` holds no such file (or no repository).
+   * `validation_failed` naming the file when it is not a YAML map.
+   */
+  infraValues(
+    dir: string,
+    repoURL: string,
+    component: InfraComponent,
+    defaults: YamlMap,
+  ): Promise<YamlMap>;
 };
 
 /** The commit message of the compiled-in catalog written into a new repository. */
@@ -64,6 +75,9 @@ export function gitopsRepository(runner: ToolRunner): GitopsRepository {
     async isPaddockEnabled(dir, repoURL) {
       const catalog = await open(dir, repoURL).readCatalog();
       return catalog.some((entry) => entry.name === 'paddock' && entry.enabled);
+    },
+    async infraValues(dir, repoURL, component, defaults) {
+      return open(dir, repoURL).infraValues(component, defaults);
     },
   };
 }

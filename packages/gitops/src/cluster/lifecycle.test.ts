@@ -9,6 +9,7 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ import { ErrorCode, isPaddockError } from '@paddock/core';
 import type { KubeClient } from '@paddock/kube';
 import type { KubeTestServer } from '@paddock/testkit';
 import { parse } from 'yaml';
-import { runGit } from '../repo/index.ts';
+import { GitopsRepo, runGit, type YamlMap } from '../repo/index.ts';
 import { startArgoCdStandIn } from './argocd-stand-in.ts';
 import { chooseHostPorts } from './host-ports.ts';
 import {
@@ -123,6 +124,8 @@ describe('create, start, stop, upgrade and delete', { skip: upstreamSkipReason ?
   const events: StepEvent[] = [];
   let runner: RecordingRunner;
   let env: ClusterEnv;
+  // The values file each helm release was given, read when helm ran (a later run rewrites it).
+  const helmValues: Array<{ release: string; file: string; values: YamlMap }> = [];
 
   before(async () => {
     ({ server, client } = await startUpstreamKube());
@@ -135,6 +138,16 @@ describe('create, start, stop, upgrade and delete', { skip: upstreamSkipReason ?
           prefix: ['kubeconfig', 'write'],
           answer: (i) => {
             copyFileSync(server.kubeconfig, i.args[4] ?? '');
+            return {};
+          },
+        },
+        {
+          tool: 'helm',
+          prefix: ['upgrade', '--install'],
+          answer: (i) => {
+            const file = i.args[i.args.indexOf('--values') + 1] ?? '';
+            const values = parse(readFileSync(file, 'utf8')) as YamlMap;
+            helmValues.push({ release: i.args[2] ?? '', file, values });
             return {};
           },
         },
@@ -197,25 +210,64 @@ describe('create, start, stop, upgrade and delete', { skip: upstreamSkipReason ?
       [
         'helm upgrade --install cilium cilium --repo https://helm.cilium.io/ --version 1.19.5',
         `--namespace kube-system --create-namespace --kubeconfig ${kubeconfig}`,
-        '--set kubeProxyReplacement=true --set k8sServiceHost=k3d-dev-server-0 --set k8sServicePort=6443',
-        '--set ipam.mode=kubernetes --set operator.replicas=1',
-        '--set hubble.enabled=true --set hubble.relay.enabled=true --set hubble.ui.enabled=true',
-        '--set ingressController.enabled=true --set ingressController.default=true',
-        '--set ingressController.loadbalancerMode=shared --set ingressController.hostNetwork.enabled=true',
-        '--set ingressController.hostNetwork.sharedListenerPort=80',
-        '--set hubble.ui.ingress.enabled=true --set hubble.ui.ingress.className=cilium',
-        '--set hubble.ui.ingress.hosts[0]=hubble.localhost',
-        '--wait --timeout 10m',
+        `--values ${dir}/cilium-values.yaml --wait --timeout 10m`,
       ].join(' '),
       [
         'helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 9.5.4',
         `--namespace argocd --create-namespace --kubeconfig ${kubeconfig}`,
-        '--set dex.enabled=false --set configs.params.server\\.insecure=true --set applicationSet.replicas=1',
-        '--set server.ingress.enabled=true --set server.ingress.ingressClassName=cilium',
-        '--set server.ingress.hostname=argocd.localhost',
-        '--wait --timeout 10m',
+        `--values ${dir}/argocd-values.yaml --wait --timeout 10m`,
       ].join(' '),
     ]);
+    // The values helm was given: the compiled-in ones (no infra/ overrides yet), in files only
+    // their owner reads.
+    assert.deepEqual(helmValues, [
+      {
+        release: 'cilium',
+        file: join(dir, 'cilium-values.yaml'),
+        values: {
+          kubeProxyReplacement: true,
+          ipam: { mode: 'kubernetes' },
+          operator: { replicas: 1 },
+          hubble: {
+            enabled: true,
+            relay: { enabled: true },
+            ui: {
+              enabled: true,
+              ingress: { enabled: true, className: 'cilium', hosts: ['hubble.localhost'] },
+            },
+          },
+          k8sServiceHost: 'k3d-dev-server-0',
+          k8sServicePort: 6443,
+          ingressController: {
+            enabled: true,
+            default: true,
+            loadbalancerMode: 'shared',
+            hostNetwork: { enabled: true, sharedListenerPort: 80 },
+          },
+        },
+      },
+      {
+        release: 'argocd',
+        file: join(dir, 'argocd-values.yaml'),
+        values: {
+          dex: { enabled: false },
+          configs: {
+            params: {
+              'server.insecure': true,
+              // The catalog's RollingSync (tier by tier) needs Argo CD's progressive syncs on.
+              'applicationsetcontroller.enable.progressive.syncs': true,
+              'applicationsetcontroller.enable.new.git.file.globbing': true,
+            },
+            cm: { 'timeout.reconciliation': '60s' },
+          },
+          applicationSet: { replicas: 1 },
+          server: {
+            ingress: { enabled: true, ingressClassName: 'cilium', hostname: 'argocd.localhost' },
+          },
+        },
+      },
+    ]);
+    for (const { file } of helmValues) assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.equal(session.state, 'running');
     assert.deepEqual(session.ports, ports);
     assert.deepEqual(readSession(home, 'dev'), session);
@@ -336,11 +388,12 @@ describe('create, start, stop, upgrade and delete', { skip: upstreamSkipReason ?
         (e) => e.type === 'done' && e.step === 'update the paddock chart in the gitops repository',
       ),
     );
+    const dir = join(home, 'clusters', 'dev');
     assert.deepEqual(
-      runner.lines.filter((l) => !l.startsWith(GIT)).map((l) => l.split(' --set ')[0]),
+      runner.lines.filter((l) => !l.startsWith(GIT)),
       [
-        `helm upgrade --install cilium cilium --repo https://helm.cilium.io/ --version 1.19.5 --namespace kube-system --create-namespace --kubeconfig ${kubeconfig}`,
-        `helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 9.5.4 --namespace argocd --create-namespace --kubeconfig ${kubeconfig}`,
+        `helm upgrade --install cilium cilium --repo https://helm.cilium.io/ --version 1.19.5 --namespace kube-system --create-namespace --kubeconfig ${kubeconfig} --values ${dir}/cilium-values.yaml --wait --timeout 10m`,
+        `helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 9.5.4 --namespace argocd --create-namespace --kubeconfig ${kubeconfig} --values ${dir}/argocd-values.yaml --wait --timeout 10m`,
       ],
     );
     assert.equal(session.bootstrap.paddock, '0.1.0');
@@ -366,6 +419,68 @@ describe('create, start, stop, upgrade and delete', { skip: upstreamSkipReason ?
     await upgradeCluster(env, 'dev', ['argocd']);
     assert.equal(runner.lines.length, 1);
     assert.match(runner.lines[0] ?? '', /^helm upgrade --install argocd argo-cd /);
+  });
+
+  it('upgrades cilium and argocd with the infra/ overrides merged over the compiled-in values', async () => {
+    const repo = new GitopsRepo({
+      dir: join(home, 'clusters', 'dev', 'gitops'),
+      runner: processRunner(),
+      settings: { repoURL: 'git://example.invalid/gitops' },
+    });
+    const valuesOf = async (target: 'cilium' | 'argocd') => {
+      helmValues.length = 0;
+      await upgradeCluster(env, 'dev', [target]);
+      assert.deepEqual(
+        helmValues.map((v) => v.release),
+        [target],
+      );
+      return helmValues[0]?.values ?? {};
+    };
+    type Hubble = { enabled: boolean; relay: { enabled: boolean }; ui: { enabled: boolean } };
+    await repo.setInfra('cilium', { hubble: { relay: { enabled: false } } });
+    const cilium = await valuesOf('cilium');
+    assert.equal((cilium.hubble as Hubble).relay.enabled, false);
+    // Everything else stays as compiled in.
+    assert.equal((cilium.hubble as Hubble).ui.enabled, true);
+    assert.equal(cilium.k8sServiceHost, 'k3d-dev-server-0');
+    assert.equal(cilium.kubeProxyReplacement, true);
+
+    // Edited and committed again: the next upgrade passes the new value.
+    await repo.setInfra('cilium', { hubble: { relay: { enabled: true }, ui: { enabled: false } } });
+    const edited = await valuesOf('cilium');
+    assert.equal((edited.hubble as Hubble).relay.enabled, true);
+    assert.equal((edited.hubble as Hubble).ui.enabled, false);
+
+    // Argo CD: a parameter added, a list replaced; progressive syncs stay on.
+    await repo.setInfra('argocd', {
+      configs: { params: { 'server.log.level': 'debug' } },
+      global: { tolerations: [{ operator: 'Exists' }] },
+    });
+    const argocd = await valuesOf('argocd');
+    assert.deepEqual((argocd.configs as YamlMap).params, {
+      'server.insecure': true,
+      'applicationsetcontroller.enable.progressive.syncs': true,
+      'applicationsetcontroller.enable.new.git.file.globbing': true,
+      'server.log.level': 'debug',
+    });
+    assert.deepEqual(argocd.global, { tolerations: [{ operator: 'Exists' }] });
+
+    // An override that is not a map: refused naming the file, before helm runs.
+    writeFileSync(join(repo.dir, 'infra', 'argocd.yaml'), '- not a map\n');
+    helmValues.length = 0;
+    await assert.rejects(
+      upgradeCluster(env, 'dev', ['argocd']),
+      (e) => isPaddockError(e, ErrorCode.ValidationFailed) && /infra\/argocd\.yaml/.test(e.message),
+    );
+    assert.deepEqual(helmValues, []);
+    writeFileSync(join(repo.dir, 'infra', 'argocd.yaml'), 'configs: [unclosed\n');
+    await assert.rejects(
+      upgradeCluster(env, 'dev', ['argocd']),
+      (e) =>
+        isPaddockError(e, ErrorCode.ValidationFailed) &&
+        /^infra\/argocd\.yaml is not valid YAML/.test(e.message),
+    );
+    await runGit(processRunner(), repo.dir, ['checkout', '--', 'infra/argocd.yaml']);
   });
 
   it('deletes the k3d cluster and the cluster’s folder', async () => {

@@ -8,13 +8,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { KubeClient } from '@paddock/kube';
-import { GitopsRepo, paddockChartVersion } from '../repo/index.ts';
+import { GitopsRepo, InfraComponent, paddockChartVersion } from '../repo/index.ts';
 import {
   BOOTSTRAP_VERSIONS,
   type Command,
   ciliumNodeMounts,
-  helmArgocd,
-  helmCilium,
   k3dCreate,
   k3dDelete,
   k3dKubeconfigWrite,
@@ -30,6 +28,7 @@ import {
 } from './doctor.ts';
 import { IN_CLUSTER_REPO_URL } from './git-server.ts';
 import { type GitopsRepository, gitopsRepository } from './gitops-repository.ts';
+import { type HelmComponent, helmInstall } from './helm-values.ts';
 import { chooseHostPorts, DEFAULT_PORTS, type HostPorts } from './host-ports.ts';
 import { bootstrapInCluster, installPaddock } from './in-cluster.ts';
 import { Discovery } from './kube-objects.ts';
@@ -224,15 +223,26 @@ export async function createCluster(env: ClusterEnv, options: CreateOptions): Pr
     await step(progress, 'prepare the node for cilium', async () => {
       for (const command of ciliumNodeMounts(name)) await runCommand(env, command);
     });
-    await step(progress, `install cilium ${BOOTSTRAP_VERSIONS.cilium} with hubble`, () =>
-      runCommand(env, helmCilium({ name, kubeconfig })),
+    // Cilium's and Argo CD's values: the compiled-in ones with the repository's infra/ overrides.
+    const helm = (component: HelmComponent) =>
+      helmInstall({
+        home,
+        name,
+        component,
+        repository,
+        repositoryDir: repoDir,
+        repoURL: IN_CLUSTER_REPO_URL,
+        kubeconfig,
+      });
+    await step(progress, `install cilium ${BOOTSTRAP_VERSIONS.cilium} with hubble`, async () =>
+      runCommand(env, await helm(InfraComponent.Cilium)),
     );
     session = {
       ...session,
       bootstrap: { ...session.bootstrap, cilium: BOOTSTRAP_VERSIONS.cilium },
     };
-    await step(progress, `install argo cd (chart ${BOOTSTRAP_VERSIONS.argocd})`, () =>
-      runCommand(env, helmArgocd({ kubeconfig })),
+    await step(progress, `install argo cd (chart ${BOOTSTRAP_VERSIONS.argocd})`, async () =>
+      runCommand(env, await helm(InfraComponent.ArgoCd)),
     );
     session = {
       ...session,
@@ -325,8 +335,9 @@ export type UpgradeTarget = (typeof UpgradeTarget)[keyof typeof UpgradeTarget];
 
 /**
  * Moves the components named (default all three) to this CLI's versions: Cilium and Argo CD by
- * `helm upgrade --install` at the pinned chart versions, Paddock by writing this CLI's chart to
- * the GitOps repository (one commit), which Argo CD then deploys when the catalog's `paddock`
+ * `helm upgrade --install` at the pinned chart versions, with the compiled-in values and the
+ * repository's `infra/cilium.yaml` or `infra/argocd.yaml` merged over them (helm-values.ts),
+ * Paddock by writing this CLI's chart to the GitOps repository (one commit), which Argo CD then deploys when the catalog's `paddock`
  * entry is enabled; only when it is disabled does `paddock install`'s applier run (pruning what
  * the new version no longer renders).
  */
@@ -337,6 +348,16 @@ export async function upgradeCluster(
 ): Promise<Session> {
   let session = readSession(env.home, name);
   const { kubeconfig } = session;
+  const helm = (component: HelmComponent) =>
+    helmInstall({
+      home: env.home,
+      name,
+      component,
+      repository: repositoryOf(env),
+      repositoryDir: repositoryDir(env.home, name),
+      repoURL: session.urls.repository ?? IN_CLUSTER_REPO_URL,
+      kubeconfig,
+    });
   for (const target of targets) {
     switch (target) {
       case UpgradeTarget.Cilium:
@@ -348,8 +369,8 @@ export async function upgradeCluster(
           });
           break;
         }
-        await step(env.progress, `upgrade cilium to ${BOOTSTRAP_VERSIONS.cilium}`, () =>
-          runCommand(env, helmCilium({ name, kubeconfig })),
+        await step(env.progress, `upgrade cilium to ${BOOTSTRAP_VERSIONS.cilium}`, async () =>
+          runCommand(env, await helm(InfraComponent.Cilium)),
         );
         session = {
           ...session,
@@ -365,8 +386,10 @@ export async function upgradeCluster(
           });
           break;
         }
-        await step(env.progress, `upgrade argo cd to chart ${BOOTSTRAP_VERSIONS.argocd}`, () =>
-          runCommand(env, helmArgocd({ kubeconfig })),
+        await step(
+          env.progress,
+          `upgrade argo cd to chart ${BOOTSTRAP_VERSIONS.argocd}`,
+          async () => runCommand(env, await helm(InfraComponent.ArgoCd)),
         );
         session = {
           ...session,

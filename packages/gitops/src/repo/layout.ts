@@ -49,6 +49,6 @@ history of the cluster). You may edit it by hand too: commit, and Argo CD rolls 
 | \`catalog/values/<name>.yaml\` | Helm values of a catalog entry (optional) | (the same Application) |
 | \`agents/<name>.yaml\` | an agent namespace: quota (cpu, memory, pods) and network grants | ApplicationSet \`paddock-agents\` (Applications \`agent-<name>\`) |
 | \`agents/<name>/\` | its manifests: Namespace, ResourceQuota, NetworkPolicies (default deny + grants), ServiceAccount | (the same Application) |
-| \`infra/<component>.yaml\` | overrides of Cilium, Argo CD and Paddock values, or of a catalog entry's values, deep-merged over Paddock's defaults (maps merge; lists and scalars replace) | \`paddock cluster upgrade <component>\`; for a catalog entry, its Application (a second value file) |
+| \`infra/<component>.yaml\` | overrides deep-merged over Paddock's defaults (maps merge; lists and scalars replace): \`cilium.yaml\` and \`argocd.yaml\` of their Helm values, \`<entry>.yaml\` of a catalog entry's values (Paddock's included) | Cilium and Argo CD: \`paddock cluster create\` and \`paddock cluster upgrade\` (Helm, given the merged values); a catalog entry: its Application (a second value file) |
 | \`bootstrap/\` | the AppProject and ApplicationSets above | \`paddock cluster create\` / \`--existing\` |
 `;

@@ -106,9 +106,20 @@ export class WorkTree {
     }
   }
 
+  /** The YAML map in `relative` (`{}` when absent or empty); `validation_failed` naming it if bad. */
   async readMap(relative: string): Promise<YamlMap> {
     const text = await this.readText(relative);
-    return text === undefined ? {} : asMap(parse(text), relative);
+    if (text === undefined) return {};
+    let value: unknown;
+    try {
+      value = parse(text);
+    } catch (error) {
+      throw new PaddockError(
+        'validation_failed',
+        `${relative} is not valid YAML: ${(error as Error).message}`,
+      );
+    }
+    return asMap(value, relative);
   }
 
   /** The names of the `*.yaml` files directly in `dir`, sorted. */
