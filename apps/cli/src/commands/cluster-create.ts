@@ -58,8 +58,8 @@ Creates a local Kubernetes cluster for agents, managed through a git repository 
   4. k3d: one server; flannel, kube-proxy, the network policy controller, traefik and servicelb
      disabled; the repository mounted into the node;
   5. Cilium as the CNI and kube-proxy replacement, with Hubble (Helm);
-  6. Argo CD (Helm), the in-cluster git server and the repository's AppProject and
-     ApplicationSets; Helm gets the compiled-in values with the repository's infra/cilium.yaml
+  6. Argo CD (Helm) with its progressive syncs on (the catalog rolls out tier by tier), the
+     in-cluster git server and the repository's AppProject and ApplicationSets; Helm gets the compiled-in values with the repository's infra/cilium.yaml
      or infra/argocd.yaml merged over them (written to $PADDOCK_HOME/clusters/NAME/cilium-values.yaml
      and argocd-values.yaml);
   7. Paddock, deployed by Argo CD from the chart in the repository (the catalog's paddock entry,

@@ -338,8 +338,9 @@ describe('an existing cluster without Argo CD', { skip: kubeSkipReason ?? false 
     assert.deepEqual(helm, [
       `helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 9.5.4 --namespace argocd --create-namespace --kubeconfig ${server.kubeconfig} --values ${valuesFile} --wait --timeout 10m`,
     ]);
-    // The compiled-in values (the repository has no infra/argocd.yaml).
+    // The compiled-in values (the repository has no infra/argocd.yaml): progressive syncs on.
     const values = parse(readFileSync(valuesFile, 'utf8'));
+    assert.equal(values.configs.params['applicationsetcontroller.enable.progressive.syncs'], true);
     assert.equal(values.dex.enabled, false);
     assert.equal(session.bootstrap.argocd, '9.5.4');
     // No repository Argo CD reaches: the catalog disables paddock, and paddock install owns it.

@@ -15,7 +15,8 @@ export function isInfraComponent(value: string): value is InfraComponent {
 }
 
 /**
- * The compiled-in Helm values of each infrastructure component, before `infra/<name>.yaml`:
+ * The compiled-in Helm values of each infrastructure component, before `infra/<name>.yaml`
+ * (bootstrap-plan adds what a k3d cluster needs to Cilium's and Argo CD's):
  * Cilium as kube-proxy replacement with Hubble; Argo CD with progressive syncs (the catalog
  * rolls out tier by tier) and the stricter git-file globbing; Paddock's install values.
  */
@@ -32,6 +33,8 @@ export function infraDefaults(component: InfraComponent): YamlMap {
       return {
         dex: { enabled: false },
         configs: {
+          // argocd-cmd-params-cm, read by the argo-cd chart 9.5.4's ApplicationSet controller
+          // (ARGOCD_APPLICATIONSET_CONTROLLER_ENABLE_PROGRESSIVE_SYNCS, …_NEW_GIT_FILE_GLOBBING).
           params: {
             'server.insecure': true,
             'applicationsetcontroller.enable.progressive.syncs': true,
