@@ -52,6 +52,16 @@ export async function serveExec(
     : params.stderr
       ? ExecChannel.Stderr
       : ExecChannel.Error;
+  // The client may send (a terminal's first resize, stdin) before the process exists: hold its
+  // messages until a handler is attached, as the API server does, instead of dropping them.
+  const early: Buffer[] = [];
+  const hold = (message: Buffer) => void early.push(message);
+  socket.on('message', hold);
+  const listen = (handler: (message: Buffer) => void) => {
+    socket.off('message', hold);
+    for (const message of early.splice(0)) handler(message);
+    socket.on('message', handler);
+  };
   socket.send(encodeData(first, new Uint8Array(0)));
   const finish = (status: string) => {
     if (socket.readyState !== socket.OPEN) return;
@@ -75,7 +85,7 @@ export async function serveExec(
       // node-pty reports the exit before the last output is read: let it drain.
       setTimeout(() => finish(exitStatusJson(signal ? 128 + signal : exitCode)), 50);
     });
-    socket.on('message', (message: Buffer) => {
+    listen((message) => {
       const decoded = decodeMessage(message, protocol);
       if (decoded?.kind !== 'data') return;
       if (decoded.channel === ExecChannel.Stdin) terminal.write(Buffer.from(decoded.data));
@@ -103,7 +113,7 @@ export async function serveExec(
   if (child.pid === undefined) return;
   started({ pid: child.pid, kill: () => killGroup(child.pid ?? 0) });
   pipeOut(child, socket, params);
-  socket.on('message', (message: Buffer) => {
+  listen((message) => {
     const decoded = decodeMessage(message, protocol);
     if (decoded === undefined || decoded.channel !== ExecChannel.Stdin || !params.stdin) return;
     if (decoded.kind === 'close') {
