@@ -340,6 +340,7 @@ export {
   UsageCell,
   type UsageCellQuery,
   type UsageCellReader,
+  usageCellOfRow,
   usageCellWindow,
   usageHourOf,
 } from './usage-cells.ts';

@@ -59,3 +59,38 @@ export function usageCellWindow(query: UsageCellQuery): { sinceMs: number; until
 export function usageHourOf(timeMs: number): string {
   return new Date(timeMs).toISOString().slice(0, 13);
 }
+
+/** A row of the ledgers' cell query (`llm_calls` summed per hour, namespace, user, agent, model). */
+const CellRow = z.object({
+  hour: z.string(),
+  namespace: z.string(),
+  user_id: z.string(),
+  agent: z.string().nullable(),
+  provider: z.string().nullable(),
+  model: z.string().nullable(),
+  cost_usd: z.number(),
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  calls: z.number(),
+});
+
+/** A cell from one row of a ledger's cell query; an unreadable row is `internal`. */
+export function usageCellOfRow(row: unknown): UsageCell {
+  const parsed = CellRow.safeParse(row);
+  if (!parsed.success) {
+    throw new PaddockError(ErrorCode.Internal, 'an unreadable cell of the llm_calls table');
+  }
+  const r = parsed.data;
+  return UsageCell.parse({
+    hour: r.hour,
+    namespace: r.namespace,
+    user: r.user_id,
+    ...(r.agent === null ? {} : { agent: r.agent }),
+    provider: r.provider ?? '',
+    model: r.model ?? '',
+    costUsd: r.cost_usd,
+    inputTokens: r.input_tokens,
+    outputTokens: r.output_tokens,
+    calls: r.calls,
+  });
+}

@@ -1,10 +1,9 @@
 import {
-  ErrorCode,
-  PaddockError,
   parseInput,
-  UsageCell,
+  type UsageCell,
   type UsageCellQuery,
   type UsageCellReader,
+  usageCellOfRow,
   usageCellWindow,
 } from '@paddock/core';
 import { z } from 'zod';
@@ -14,19 +13,6 @@ import { LogHandle } from './log-handle.ts';
 /** Options of `openPostgresUsageCells`, validated once (`validation_failed` listing every problem). */
 export const PostgresUsageCellsOptions = z.strictObject(SOURCE_SHAPE).refine(...hasOneSource);
 export type PostgresUsageCellsOptions = z.input<typeof PostgresUsageCellsOptions>;
-
-const CellRow = z.object({
-  hour: z.string(),
-  namespace: z.string(),
-  user_id: z.string(),
-  agent: z.string().nullable(),
-  provider: z.string().nullable(),
-  model: z.string().nullable(),
-  cost_usd: z.number(),
-  input_tokens: z.number(),
-  output_tokens: z.number(),
-  calls: z.number(),
-});
 
 /**
  * Cells of the `llm_calls` table the PostgreSQL usage ledger writes (see `UsageCellReader` in
@@ -65,25 +51,7 @@ export class PostgresUsageCells implements UsageCellReader {
        ORDER BY 1, namespace, user_id, coalesce(agent, ''), 5, 6`,
       params,
     );
-    return rows.map((row) => {
-      const parsed = CellRow.safeParse(row);
-      if (!parsed.success) {
-        throw new PaddockError(ErrorCode.Internal, 'an unreadable cell of the llm_calls table');
-      }
-      const r = parsed.data;
-      return UsageCell.parse({
-        hour: r.hour,
-        namespace: r.namespace,
-        user: r.user_id,
-        ...(r.agent === null ? {} : { agent: r.agent }),
-        provider: r.provider ?? '',
-        model: r.model ?? '',
-        costUsd: r.cost_usd,
-        inputTokens: r.input_tokens,
-        outputTokens: r.output_tokens,
-        calls: r.calls,
-      });
-    });
+    return rows.map(usageCellOfRow);
   }
 
   /** Closes the database when the reader opened it. */

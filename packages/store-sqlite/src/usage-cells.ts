@@ -1,10 +1,9 @@
 import {
-  ErrorCode,
-  PaddockError,
   parseInput,
-  UsageCell,
+  type UsageCell,
   type UsageCellQuery,
   type UsageCellReader,
+  usageCellOfRow,
   usageCellWindow,
 } from '@paddock/core';
 import { z } from 'zod';
@@ -17,19 +16,6 @@ export const SqliteUsageCellsOptions = z.strictObject({
   busyTimeoutMs: z.int().min(0).default(5_000),
 });
 export type SqliteUsageCellsOptions = z.input<typeof SqliteUsageCellsOptions>;
-
-const CellRow = z.object({
-  hour: z.string(),
-  namespace: z.string(),
-  user_id: z.string(),
-  agent: z.string().nullable(),
-  provider: z.string().nullable(),
-  model: z.string().nullable(),
-  cost_usd: z.number(),
-  input_tokens: z.number(),
-  output_tokens: z.number(),
-  calls: z.number(),
-});
 
 /**
  * Cells of the `llm_calls` table the SQLite usage ledger writes (see `UsageCellReader` in
@@ -67,25 +53,7 @@ export class SqliteUsageCells implements UsageCellReader {
     const rows = this.#connection.run({ operation: 'read usage cells' }, () =>
       this.#connection.statement(sql).all(...params),
     );
-    return rows.map((row) => {
-      const parsed = CellRow.safeParse(row);
-      if (!parsed.success) {
-        throw new PaddockError(ErrorCode.Internal, 'an unreadable cell of the llm_calls table');
-      }
-      const r = parsed.data;
-      return UsageCell.parse({
-        hour: r.hour,
-        namespace: r.namespace,
-        user: r.user_id,
-        ...(r.agent === null ? {} : { agent: r.agent }),
-        provider: r.provider ?? '',
-        model: r.model ?? '',
-        costUsd: r.cost_usd,
-        inputTokens: r.input_tokens,
-        outputTokens: r.output_tokens,
-        calls: r.calls,
-      });
-    });
+    return rows.map(usageCellOfRow);
   }
 
   async close(): Promise<void> {
