@@ -217,7 +217,7 @@ export {
   type SandboxControllerOptions,
   startSandboxController,
 } from './sandbox-controller.ts';
-export { canPause } from './sandbox-pause.ts';
+export { canPause, withStartRequest } from './sandbox-pause.ts';
 export {
   RETRY_REQUESTED_ANNOTATION,
   type ReconcileDeps,

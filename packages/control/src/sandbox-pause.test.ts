@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { isPaddockError, type Sandbox } from '@paddock/core';
+import { isPaddockError, type Sandbox, type SandboxStatus } from '@paddock/core';
 import { eventually, MemoryRuntime } from '@paddock/testkit';
 import { MemoryEventRecorder } from './event-recorder.ts';
 import { startSandboxController } from './sandbox-controller.ts';
+import {
+  isStartRequestedAfter,
+  START_REQUESTED_ANNOTATION,
+  withStartRequest,
+} from './sandbox-pause.ts';
 import { reconcileSandbox } from './sandbox-reconciler.ts';
 import {
   createHarness,
@@ -162,5 +167,32 @@ describe('desiredState: Paused on a runtime that cannot pause', () => {
     await h.apply(sandboxManifest('born', { desiredState: 'Paused' }));
     for (let pass = 0; pass < 3; pass++) await settle('born');
     assert.equal(warnings('born').length, 1);
+  });
+});
+
+describe('a start request', () => {
+  const asleep = (status: Partial<SandboxStatus>): Sandbox =>
+    ({
+      ...sandboxManifest('sleeper'),
+      status: { phase: 'Stopped', conditions: [], ...status },
+    }) as Sandbox;
+  const stampOf = (sandbox: Sandbox) =>
+    Date.parse(sandbox.metadata.annotations?.[START_REQUESTED_ANNOTATION] ?? '');
+
+  it('is stamped after the stop it answers, even in the same millisecond or on a clock behind', () => {
+    const stoppedAt = '2026-12-07T10:00:00.500Z';
+    for (const now of ['2026-12-07T10:00:00.500Z', '2026-12-07T09:59:59.000Z']) {
+      const asked = withStartRequest(asleep({ stoppedAt }), new Date(now));
+      assert.equal(asked.spec.desiredState, 'Running');
+      assert.ok(isStartRequestedAfter(asked, stoppedAt), now);
+    }
+  });
+
+  it('is stamped after a pause too, and at the clock once the clock has moved on', () => {
+    const pausedAt = '2026-12-07T10:00:00.500Z';
+    const paused = asleep({ phase: 'Paused', pausedAt });
+    assert.ok(isStartRequestedAfter(withStartRequest(paused, new Date(pausedAt)), pausedAt));
+    const later = new Date('2026-12-07T10:05:00.000Z');
+    assert.equal(stampOf(withStartRequest(paused, later)), later.getTime());
   });
 });

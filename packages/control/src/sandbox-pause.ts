@@ -21,6 +21,28 @@ import { runtimeRefOf } from './runtime-ref.ts';
 /** Set (to an RFC 3339 time) to start a sandbox that stopped on its own (timeout, idle, exit). */
 export const START_REQUESTED_ANNOTATION = 'paddock.dev/start-requested-at';
 
+/**
+ * The sandbox asked to run (`desiredState: Running`) with a start request stamped after its last
+ * stop or pause, also when the clock has not moved past it (the same millisecond, another
+ * replica's clock): a request the reconciler would read as older than the stop is never lost.
+ */
+export function withStartRequest(sandbox: Sandbox, now: Date = new Date()): Sandbox {
+  const status = sandbox.status;
+  const slept = Math.max(
+    Date.parse(status?.stoppedAt ?? '') || 0,
+    Date.parse(status?.pausedAt ?? '') || 0,
+  );
+  const stamp = new Date(Math.max(now.getTime(), slept + 1)).toISOString();
+  return {
+    ...sandbox,
+    metadata: {
+      ...sandbox.metadata,
+      annotations: { ...sandbox.metadata.annotations, [START_REQUESTED_ANNOTATION]: stamp },
+    },
+    spec: { ...sandbox.spec, desiredState: 'Running' },
+  };
+}
+
 export type PauseDeps = {
   runtime: SandboxRuntime;
   now: () => Date;

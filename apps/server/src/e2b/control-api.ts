@@ -14,6 +14,7 @@ import {
   PrincipalVia,
   requireManageable,
   requireVisibleObject,
+  withStartRequest,
 } from '@paddock/control';
 import {
   API_VERSION,
@@ -28,12 +29,7 @@ import {
 } from '@paddock/core';
 import { z } from 'zod';
 import { createResource, replaceResource } from '../handlers/resources.ts';
-import {
-  pauseRequested,
-  startRequested,
-  stopRequested,
-  updateSandboxSpec,
-} from '../handlers/sandbox.ts';
+import { pauseRequested, stopRequested, updateSandboxSpec } from '../handlers/sandbox.ts';
 import { updateRetrying } from '../handlers/update-retrying.ts';
 import { parseJsonBody, readBody } from '../http/body.ts';
 import { empty, json, type Reply } from '../http/respond.ts';
@@ -489,7 +485,7 @@ async function connectSandbox(call: ControlCall, isResumeOnly: boolean): Promise
     if (current === undefined || current < wanted)
       sandbox = await moveShutdown(call, sandbox, wanted);
   }
-  if (wasPaused) sandbox = await updateSandboxSpec(call, key, startRequested);
+  if (wasPaused) sandbox = await updateSandboxSpec(call, key, withStartRequest);
   const running = await settle(call, sandbox, 'Running');
   return json(sandboxOf(call, running), wasPaused ? 201 : 200);
 }

@@ -1,10 +1,5 @@
 import { SANDBOX_ROUTES } from '@paddock/api';
-import {
-  canPause,
-  requireManageable,
-  START_REQUESTED_ANNOTATION,
-  usableSandbox,
-} from '@paddock/control';
+import { canPause, requireManageable, usableSandbox, withStartRequest } from '@paddock/control';
 import { ErrorCode, PaddockError, type Sandbox } from '@paddock/core';
 import { json } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
@@ -42,19 +37,6 @@ export const stopRequested = (s: Sandbox): Sandbox => ({
   spec: { ...s.spec, desiredState: 'Stopped' },
 });
 
-/** The sandbox asked to run again, also after its timeout stopped it (desiredState alone would not). */
-export const startRequested = (s: Sandbox): Sandbox => ({
-  ...s,
-  metadata: {
-    ...s.metadata,
-    annotations: {
-      ...s.metadata.annotations,
-      [START_REQUESTED_ANNOTATION]: new Date().toISOString(),
-    },
-  },
-  spec: { ...s.spec, desiredState: 'Running' },
-});
-
 /** The sandbox asked to pause: its processes frozen in place, memory kept. */
 export const pauseRequested = (s: Sandbox): Sandbox => ({
   ...s,
@@ -83,7 +65,7 @@ const lifecycleHandlers: RouteHandler[] = [
   ),
   on(
     SANDBOX_ROUTES.resume,
-    async (call, { params }) => json(await updateSandboxSpec(call, params, startRequested)),
+    async (call, { params }) => json(await updateSandboxSpec(call, params, withStartRequest)),
     { action: 'sandbox.resume' },
   ),
   on(
@@ -93,7 +75,7 @@ const lifecycleHandlers: RouteHandler[] = [
   ),
   on(
     SANDBOX_ROUTES.start,
-    async (call, { params }) => json(await updateSandboxSpec(call, params, startRequested)),
+    async (call, { params }) => json(await updateSandboxSpec(call, params, withStartRequest)),
     { action: 'sandbox.start' },
   ),
   on(SANDBOX_ROUTES.ports, async (call, { params }) => {

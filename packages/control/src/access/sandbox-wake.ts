@@ -14,7 +14,7 @@ import {
   type SandboxRef,
 } from '@paddock/core';
 import type { Principal } from '../auth/principal.ts';
-import { START_REQUESTED_ANNOTATION } from '../sandbox-pause.ts';
+import { withStartRequest } from '../sandbox-pause.ts';
 import { requireManageable } from './ownership.ts';
 import { provisionedRef, runningRef, usableSandbox } from './sandbox-use.ts';
 
@@ -96,17 +96,7 @@ async function wake(
   let current = sandbox;
   for (let attempt = 0; ; attempt++) {
     try {
-      current = await store.update({
-        ...current,
-        metadata: {
-          ...current.metadata,
-          annotations: {
-            ...current.metadata.annotations,
-            [START_REQUESTED_ANNOTATION]: new Date().toISOString(),
-          },
-        },
-        spec: { ...current.spec, desiredState: 'Running' },
-      });
+      current = await store.update(withStartRequest(current));
       break;
     } catch (error) {
       if (!isPaddockError(error, ErrorCode.Conflict) || attempt >= 5) throw error;

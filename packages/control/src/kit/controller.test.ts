@@ -54,7 +54,7 @@ describe('controller kit', () => {
 
   it('reconciles what its informer lists and watches, reading from its cache', async () => {
     const seen: string[] = [];
-    kit
+    const controller = kit
       .controller({
         name: 'test',
         reconcile: async (key) => {
@@ -70,6 +70,7 @@ describe('controller kit', () => {
       what: 'the watched one',
       intervalMs: 5,
     });
+    await controller.idle(); // its event is recorded after the write that made it Creating
     assert.equal(await phaseOf('listed'), 'Creating');
     assert.ok(seen.includes('listed') && seen.includes('watched'));
     assert.deepEqual(

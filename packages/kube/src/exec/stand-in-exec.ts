@@ -70,9 +70,12 @@ export async function serveExec(
   const [program = '', ...args] = params.command;
   if (params.tty) {
     const { spawn: spawnPty } = await import('@lydell/node-pty');
+    // A client sends the terminal's size first: start the terminal at it, so the program never
+    // sees a default size (resizing after the start races the program's first look at it).
+    const size = (await firstResize(socket, early, protocol)) ?? { Width: 80, Height: 24 };
     const terminal: Terminal = spawnPty(program, args, {
-      cols: 80,
-      rows: 24,
+      cols: size.Width,
+      rows: size.Height,
       env: params.env ?? process.env,
       encoding: null,
     }) as Terminal;
@@ -128,6 +131,41 @@ export async function serveExec(
   child.once('close', (code, signal) => {
     const number = signal === null ? (code ?? 0) : 128 + constants.signals[signal];
     finish(exitStatusJson(number));
+  });
+}
+
+type Size = { Width: number; Height: number };
+
+/** The size in the first resize message the client sent, waiting up to a second for it. */
+async function firstResize(
+  socket: WebSocket,
+  early: Buffer[],
+  protocol: ChannelProtocol,
+): Promise<Size | undefined> {
+  const sizeIn = (message: Buffer): Size | undefined => {
+    const decoded = decodeMessage(message, protocol);
+    if (decoded?.kind !== 'data' || decoded.channel !== ExecChannel.Resize) return undefined;
+    return JSON.parse(Buffer.from(decoded.data).toString('utf8'));
+  };
+  for (const message of early) {
+    const size = sizeIn(message);
+    if (size) return size;
+  }
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done(undefined), 1000);
+    const onMessage = (message: Buffer) => {
+      const size = sizeIn(message);
+      if (size) done(size);
+    };
+    const done = (size: Size | undefined) => {
+      clearTimeout(timer);
+      socket.off('message', onMessage);
+      socket.off('close', onClose);
+      resolve(size);
+    };
+    const onClose = () => done(undefined);
+    socket.on('message', onMessage);
+    socket.on('close', onClose);
   });
 }
 

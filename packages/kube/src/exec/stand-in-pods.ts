@@ -8,10 +8,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { ChannelProtocol } from './channel-protocol.ts';
+import { ChannelProtocol, ExecChannel, encodeData } from './channel-protocol.ts';
 import { type ExecProcess, serveExec } from './stand-in-exec.ts';
 import { servePortForward } from './stand-in-port-forward.ts';
-import { errorAnswerJson } from './stand-in-status.ts';
+import { errorAnswerJson, internalErrorJson } from './stand-in-status.ts';
 
 export type StandInPod = {
   namespace: string;
@@ -121,8 +121,14 @@ export async function startPodStandIn(options: PodStandInOptions): Promise<PodSt
       wss.handleUpgrade(request, socket, head, (ws) => {
         wss.emit('connection', ws, request);
         sessions.push(`exec ${protocol}`);
-        void serveExec(ws, protocol, params, (started) => {
+        serveExec(ws, protocol, params, (started) => {
           processes.set(started.pid, started);
+        }).catch((error: Error) => {
+          // What the API server does when the runtime fails: a Failure Status, then a close.
+          ws.send(
+            encodeData(ExecChannel.Error, Buffer.from(internalErrorJson(error.message))),
+            () => ws.close(1000),
+          );
         });
       });
       return;
