@@ -271,19 +271,18 @@ export class LocalRuntime implements SandboxRuntime {
       };
       try {
         const owner = this.#isPrivileged ? state.hostUid : undefined;
-        createSandboxDirs(dirs, owner, isAllowlist(state));
+        const layout = this.#layout;
+        // Off the event loop and side by side (`sandbox-setup.ts`, `sandbox-cgroups.ts`).
+        const [, cgroups] = await Promise.all([
+          createSandboxDirs(dirs, owner, isAllowlist(state)),
+          layout ? createSandboxCgroups(layout, cgroupKey(this.#root, state), limits) : [],
+        ]);
+        state.limits.cgroups = cgroups;
         if (request.readOnlyFiles?.length) {
           const group = this.#ownerOf(state);
           state.readOnlyMounts = writeReadOnlyFiles(dirs, request.readOnlyFiles, group);
         }
-        if (this.#layout) {
-          state.limits.cgroups = createSandboxCgroups(
-            this.#layout,
-            cgroupKey(this.#root, state),
-            limits,
-          );
-        }
-        writeState(dirs, state);
+        await writeState(dirs, state);
         if (request.fromSnapshot) await this.snapshots.seed(request.fromSnapshot, dirs, state);
         await this.#launch(dirs, state);
       } catch (error) {
@@ -325,7 +324,7 @@ export class LocalRuntime implements SandboxRuntime {
         const limits = resolveLimits(state.spec.resources, this.#defaults);
         state.limits = {
           mechanism: this.#layout.mechanism,
-          cgroups: createSandboxCgroups(this.#layout, cgroupKey(this.#root, state), limits),
+          cgroups: await createSandboxCgroups(this.#layout, cgroupKey(this.#root, state), limits),
         };
       }
       await this.#launch(dirs, state);
@@ -402,7 +401,7 @@ export class LocalRuntime implements SandboxRuntime {
       utsName?.catch(() => {});
       if (hostname === state.name) delete state.hostname;
       else state.hostname = hostname;
-      writeState(dirs, state);
+      await writeState(dirs, state);
       if (isRunning) rewriteHostFiles(dirs, hostname);
       await utsName;
     });
@@ -455,7 +454,7 @@ export class LocalRuntime implements SandboxRuntime {
       const mounts = [...recorded];
       mounts[index] = files.mountPath;
       state.readOnlyMounts = mounts;
-      writeState(dirs, state);
+      await writeState(dirs, state);
     });
   }
 
@@ -757,7 +756,7 @@ export class LocalRuntime implements SandboxRuntime {
           hostMounts,
         })
       : await launchSandbox(dirs, state, { ...this.#launchContext(dirs, state), hostMounts });
-    writeState(dirs, state);
+    await writeState(dirs, state);
   }
 
   /** Kills every process of the sandbox and forgets its incarnation; the workspace stays. */
@@ -768,7 +767,7 @@ export class LocalRuntime implements SandboxRuntime {
     delete state.incarnation;
     // Before a removal, the state is deleted next: a crash in between leaves an incarnation
     // whose processes are gone, which the retried removal finds as such.
-    if (!isRemoving) writeState(dirs, state);
+    if (!isRemoving) await writeState(dirs, state);
     await this.#egress.close(dirs);
     if (isGvisor(state) && this.#bin.runsc !== undefined)
       await stopGvisor(dirs, state, this.#bin.runsc);

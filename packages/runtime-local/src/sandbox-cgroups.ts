@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type CgroupLayout, CONTROLLERS } from './cgroup-detect.ts';
@@ -10,34 +11,44 @@ export function sandboxCgroupDirs(layout: CgroupLayout, key: string): string[] {
   return [...new Set(CONTROLLERS.map((c) => join(layout.bases[c], key)))];
 }
 
-/** Creates the sandbox's cgroups and writes its limits; returns their directories. */
-export function createSandboxCgroups(
+/**
+ * Creates the sandbox's cgroups and writes its limits; returns their directories. Off the event
+ * loop: creating a memory cgroup takes the kernel a while.
+ */
+export async function createSandboxCgroups(
   layout: CgroupLayout,
   key: string,
   limits: SandboxLimits,
-): string[] {
+): Promise<string[]> {
   const dirs = sandboxCgroupDirs(layout, key);
-  for (const dir of dirs) mkdirSync(dir, { recursive: true });
+  await Promise.all(dirs.map((dir) => mkdir(dir, { recursive: true })));
   if (layout.mechanism === 'cgroup-v2') {
     const [dir] = dirs as [string];
-    const hasSwap = existsSync(join(dir, 'memory.swap.max'));
-    for (const s of cgroupV2Settings(limits, hasSwap)) writeFileSync(join(dir, s.file), s.value);
+    const hasSwap = await exists(join(dir, 'memory.swap.max'));
+    for (const s of cgroupV2Settings(limits, hasSwap)) await writeFile(join(dir, s.file), s.value);
     return dirs;
   }
   const memoryDir = join(layout.bases.memory, key);
-  const hasMemsw = existsSync(join(memoryDir, 'memory.memsw.limit_in_bytes'));
+  const hasMemsw = await exists(join(memoryDir, 'memory.memsw.limit_in_bytes'));
   // Lowering a limit below the current memory+swap limit needs the memory+swap one first.
   for (const s of cgroupV1Settings(limits, hasMemsw)) {
     const path = join(layout.bases[s.controller], key, s.file);
     try {
-      writeFileSync(path, s.value);
+      await writeFile(path, s.value);
     } catch (error) {
       if (s.file !== 'memory.limit_in_bytes' || !hasMemsw) throw error;
-      writeFileSync(join(memoryDir, 'memory.memsw.limit_in_bytes'), s.value);
-      writeFileSync(path, s.value);
+      await writeFile(join(memoryDir, 'memory.memsw.limit_in_bytes'), s.value);
+      await writeFile(path, s.value);
     }
   }
   return dirs;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { buildBwrapArgs, generatedEtc } from './bwrap-launcher.ts';
@@ -50,11 +50,17 @@ function sandboxEtcFiles(hasEtcView: boolean): Array<keyof ReturnType<typeof gen
   return hasEtcView ? ['hosts', 'hostname'] : ['passwd', 'group', 'hosts', 'hostname'];
 }
 
-function writeGeneratedEtc(dirs: SandboxDirs, hostname: string, hasEtcView: boolean): void {
+async function writeGeneratedEtc(
+  dirs: SandboxDirs,
+  hostname: string,
+  hasEtcView: boolean,
+): Promise<void> {
   const etc = generatedEtc(hostname);
-  for (const name of sandboxEtcFiles(hasEtcView)) {
-    writeFileSync(join(dirs.etc, name), etc[name], { mode: 0o644 });
-  }
+  await Promise.all(
+    sandboxEtcFiles(hasEtcView).map((name) =>
+      writeFile(join(dirs.etc, name), etc[name], { mode: 0o644 }),
+    ),
+  );
 }
 
 /** The bwrap argv of a sandbox, with paths as bwrap sees them (staged when privileged). */
@@ -118,7 +124,7 @@ export async function launchSandbox(
   state: SandboxState,
   context: LaunchContext,
 ): Promise<Incarnation> {
-  writeGeneratedEtc(
+  await writeGeneratedEtc(
     dirs,
     hostnameOf(state),
     state.spec.rootfs === undefined && context.etcView !== undefined,

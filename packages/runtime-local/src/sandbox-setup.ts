@@ -1,7 +1,8 @@
-import { chownSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { chown } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ErrorCode, PaddockError } from '@paddock/core';
-import { ensureDir, type SandboxDirs } from './sandbox-state.ts';
+import { makeDir, type SandboxDirs } from './sandbox-state.ts';
 
 /**
  * A directory rootfs must exist, must not be `/` and must stay apart from Paddock's data
@@ -29,23 +30,28 @@ export function checkRootfs(rootfs: string, dataDir: string): void {
 /**
  * Creates a sandbox's directories: traversable (0711) but not listable on the way down,
  * workspace and home private to the sandbox's host uid, runtime files private to root; the
- * egress proxy's directory only for a sandbox that has one (`hasEgress`).
+ * egress proxy's directory only for a sandbox that has one (`hasEgress`). Off the event loop and
+ * side by side: on a busy disk each mkdir waits for the journal.
  */
-export function createSandboxDirs(
+export async function createSandboxDirs(
   dirs: SandboxDirs,
   owner: number | undefined,
   hasEgress: boolean,
-): void {
+): Promise<void> {
   // The namespace directory too, with the same mode.
-  ensureDir(dirs.dir, 0o711);
-  for (const dir of [dirs.workspace, dirs.home]) {
-    ensureDir(dir, 0o700);
-    if (owner !== undefined) chownSync(dir, owner, owner);
-  }
-  ensureDir(dirs.etc, 0o755);
-  if (hasEgress) ensureDir(dirs.egress, 0o711);
+  await makeDir(dirs.dir, 0o711);
+  const owned = async (dir: string) => {
+    await makeDir(dir, 0o700);
+    if (owner !== undefined) await chown(dir, owner, owner);
+  };
   // `procs` and `run` are made when a process first needs them: a start pays for fewer mkdirs.
-  ensureDir(dirs.logs, 0o700);
+  await Promise.all([
+    owned(dirs.workspace),
+    owned(dirs.home),
+    makeDir(dirs.etc, 0o755),
+    hasEgress ? makeDir(dirs.egress, 0o711) : undefined,
+    makeDir(dirs.logs, 0o700),
+  ]);
 }
 
 /** The exit of the sandbox's init as bwrap recorded it (`{"exit-code": N}`), if it ended. */

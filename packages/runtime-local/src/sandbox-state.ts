@@ -9,6 +9,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type SandboxEnvironment as Environment,
@@ -143,8 +144,14 @@ export function writeFileAtomic(path: string, data: string): void {
   renameSync(temp, path);
 }
 
-export function writeState(dirs: SandboxDirs, state: SandboxState): void {
-  writeFileAtomic(dirs.state, `${JSON.stringify(state, null, 2)}\n`);
+/**
+ * Replaces `state.json` atomically, off the event loop: on a busy disk a create's writes and
+ * renames wait for the journal, which the event loop must not.
+ */
+export async function writeState(dirs: SandboxDirs, state: SandboxState): Promise<void> {
+  const temp = `${dirs.state}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  await rename(temp, dirs.state);
 }
 
 export function touchActivity(dirs: SandboxDirs): void {
@@ -180,4 +187,9 @@ export function listSandboxDirs(root: string): Array<{ namespace: string; name: 
 
 export function ensureDir(path: string, mode: number): void {
   mkdirSync(path, { recursive: true, mode });
+}
+
+/** `ensureDir` off the event loop. */
+export async function makeDir(path: string, mode: number): Promise<void> {
+  await mkdir(path, { recursive: true, mode });
 }
