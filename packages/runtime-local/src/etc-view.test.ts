@@ -51,7 +51,8 @@ describe('etc view', () => {
 
   it('is made once, and anew when a host entry changes, leaving the old copy as it was', () => {
     const host = fakeHost();
-    const view = new EtcView(join(mkdtempSync(join(scratch, 'root-')), 'etc'), host);
+    // Looked at on every start (0 ms between looks), so the change below shows at once.
+    const view = new EtcView(join(mkdtempSync(join(scratch, 'root-')), 'etc'), host, 0);
     const first = view.current();
     assert.equal(view.current(), first);
     // Replaced the way package managers do: a new file renamed over the old one.
@@ -64,6 +65,16 @@ describe('etc view', () => {
     const second = view.current();
     assert.notEqual(second, first);
     assert.equal(readFileSync(join(second, 'ld.so.cache'), 'utf8'), 'cache-2');
+    assert.equal(readFileSync(join(first, 'ld.so.cache'), 'utf8'), 'cache-1');
+  });
+
+  it('looks at the host again only once its recheck interval has passed', () => {
+    const host = fakeHost();
+    const view = new EtcView(join(mkdtempSync(join(scratch, 'root-')), 'etc'), host, 3_600_000);
+    const first = view.current();
+    rmSync(join(host, 'etc', 'ld.so.cache'));
+    writeFileSync(join(host, 'etc', 'ld.so.cache'), 'cache-2');
+    assert.equal(view.current(), first);
     assert.equal(readFileSync(join(first, 'ld.so.cache'), 'utf8'), 'cache-1');
   });
 

@@ -29,25 +29,38 @@ const PLACEHOLDERS = ['hosts', 'hostname', 'resolv.conf'];
  * host entries it was made from (their inode, size and change time), so a host change (new CA
  * certificates, a new linker cache) gives new sandboxes a new copy, and running sandboxes keep
  * the one they were started with. Paddock's passwd and group are in it (the same everywhere);
- * placeholders stand for each sandbox's hosts and hostname.
+ * placeholders stand for each sandbox's hosts and hostname. The host entries are looked at
+ * again at most every `recheckMs` (a second by default), not at every start (a stat of each,
+ * three dozen system calls): a host change reaches the sandboxes started a second later.
  */
 export class EtcView {
   readonly #dir: string;
   readonly #hostRoot: string;
+  readonly #recheckMs: number;
+  #last: { dir: string; atMs: number } | undefined;
 
   /**
    * `dir` holds the copies; one per host is enough (Paddock as root keeps them in
    * `SHARED_ETC_VIEWS`, so every runtime root and test run shares them).
    */
-  constructor(dir: string, hostRoot = '/') {
+  constructor(dir: string, hostRoot = '/', recheckMs = 1000) {
     mkdirSync(dir, { recursive: true, mode: 0o711 });
     // Resolved: the launch binds the copy only if it is still exactly this path.
     this.#dir = realpathSync(dir);
     this.#hostRoot = hostRoot;
+    this.#recheckMs = recheckMs;
   }
 
-  /** The directory for a sandbox starting now, made if the host changed since the last one. */
+  /** The directory for a sandbox starting now, made if the host changed since the last look. */
   current(): string {
+    const now = performance.now();
+    if (this.#last !== undefined && now - this.#last.atMs < this.#recheckMs) return this.#last.dir;
+    const dir = this.#stamped();
+    this.#last = { dir, atMs: now };
+    return dir;
+  }
+
+  #stamped(): string {
     // Paddock's own files are part of what a copy is made from.
     const stamp = createHash('sha256').update(SHARED.passwd).update(SHARED.group);
     const present: string[] = [];
