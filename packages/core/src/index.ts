@@ -337,6 +337,14 @@ export {
   transcriptEvent,
 } from './transcript.ts';
 export {
+  DAY_MS,
+  type UsageBucket,
+  UsageBucketScope,
+  usageBucketRange,
+  usageBucketsOf,
+  utcDayMs,
+} from './usage-buckets.ts';
+export {
   UsageCell,
   type UsageCellQuery,
   type UsageCellReader,

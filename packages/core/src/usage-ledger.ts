@@ -147,7 +147,14 @@ export function usageAmount(totals: UsageTotals, metric: UsageMetric): number {
  * `at`, no longer count) and stores the hold, all in one transaction, so concurrent callers,
  * in this process or another sharing the ledger, each see the others' calls in flight; `settle`
  * replaces the hold with the call's record in one transaction (with no hold left, it records);
- * `release` drops a hold. `totals` counts recorded calls only.
+ * `release` drops a hold. `totals` counts recorded calls only. A check costs the same however
+ * many calls its scope holds (running totals per scope and UTC day, see `usage-buckets.ts`).
+ *
+ * `record` and `settle` resolve once the record is committed: every later `reserve` and `totals`,
+ * on any handle, counts it, and a crash of the process keeps it. `durable` resolves once every
+ * record committed before it was called also survives power loss (SQLite syncs its write-ahead
+ * log then, shared with other writes; PostgreSQL commits durably, so at once), so a caller can
+ * let the next call of a run go at the commit and still wait for durability off that path.
  */
 export interface UsageLedger {
   record(call: LlmCallRecord): Promise<void>;
@@ -155,4 +162,5 @@ export interface UsageLedger {
   reserve(reservation: UsageReservation, caps: readonly UsageCap[]): Promise<ReserveOutcome>;
   settle(reservationId: string, call: LlmCallRecord): Promise<void>;
   release(reservationId: string): Promise<void>;
+  durable(): Promise<void>;
 }

@@ -10,6 +10,8 @@ import {
   type UsageScope,
   type UsageTotals,
   usageAmount,
+  usageBucketRange,
+  usageBucketsOf,
 } from '@paddock/core';
 
 /** A usage ledger kept in memory (tests, and a gateway without a database); lost on restart. */
@@ -40,23 +42,41 @@ function checkSince(scope: UsageScope): void {
 export function createMemoryLedger(): MemoryLedger {
   const calls: LlmCallRecord[] = [];
   const reservations = new Map<string, UsageReservation>();
+  // Running totals: scope and key → UTC day → totals (see usage-buckets.ts in @paddock/core).
+  const buckets = new Map<string, Map<number, UsageTotals>>();
+  const add = (call: LlmCallRecord) => {
+    calls.push(call);
+    for (const { scope, key, dayMs } of usageBucketsOf(call, Date.parse(call.at))) {
+      const bucketKey = `${scope}\0${key}`;
+      const days = buckets.get(bucketKey) ?? new Map<number, UsageTotals>();
+      buckets.set(bucketKey, days);
+      const totals = days.get(dayMs) ?? { costUsd: 0, inputTokens: 0, outputTokens: 0, calls: 0 };
+      days.set(dayMs, addTo(totals, call));
+    }
+  };
   const totalsOf = (scope: UsageScope): UsageTotals => {
     checkSince(scope);
     const totals: UsageTotals = { costUsd: 0, inputTokens: 0, outputTokens: 0, calls: 0 };
-    for (const call of calls) {
-      if (!isInScope(call, scope)) continue;
-      totals.costUsd += call.costUsd;
-      totals.inputTokens += call.inputTokens;
-      totals.outputTokens += call.outputTokens;
-      totals.calls += 1;
+    const range = usageBucketRange(scope);
+    if (range !== undefined) {
+      const days = buckets.get(`${range.scope}\0${range.key}`) ?? new Map<number, UsageTotals>();
+      for (const [dayMs, day] of days) {
+        if (range.sinceDayMs !== undefined && dayMs < range.sinceDayMs) continue;
+        totals.costUsd += day.costUsd;
+        totals.inputTokens += day.inputTokens;
+        totals.outputTokens += day.outputTokens;
+        totals.calls += day.calls;
+      }
+      return totals;
     }
+    for (const call of calls) if (isInScope(call, scope)) addTo(totals, call);
     return totals;
   };
   return {
     calls,
     reservations,
     async record(call) {
-      calls.push(parseInput(LlmCallRecord, call, 'LLM call record'));
+      add(parseInput(LlmCallRecord, call, 'LLM call record'));
     },
     async totals(scope) {
       return totalsOf(scope);
@@ -83,10 +103,20 @@ export function createMemoryLedger(): MemoryLedger {
     async settle(reservationId, call) {
       const parsed = parseInput(LlmCallRecord, call, 'LLM call record');
       reservations.delete(reservationId);
-      calls.push(parsed);
+      add(parsed);
     },
     async release(reservationId) {
       reservations.delete(reservationId);
     },
+    // Nothing here survives the process: there is nothing to wait for.
+    async durable() {},
   };
+}
+
+function addTo(totals: UsageTotals, call: LlmCallRecord): UsageTotals {
+  totals.costUsd += call.costUsd;
+  totals.inputTokens += call.inputTokens;
+  totals.outputTokens += call.outputTokens;
+  totals.calls += 1;
+  return totals;
 }

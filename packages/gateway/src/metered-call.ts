@@ -57,8 +57,10 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
   let isStream = false;
   const meter = new UsageMeter(route.provider);
   const hold = { id: randomUUID(), isHeld: false };
+  // The run's lock, while this call holds it: let go once the call's record is committed.
+  let release: (() => void) | undefined;
   const record = (outcome: RelayOutcome, cost: number) =>
-    recordCall(ctx, hold, {
+    recordCall(ctx, hold, () => release?.(), {
       ...grant,
       at: at.toISOString(),
       provider: route.provider,
@@ -79,7 +81,6 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
     );
   };
 
-  let release: (() => void) | undefined;
   let costOf = (_counts: TokenCounts) => 0;
   try {
     const raw = await readRequestBody(ctx.req, options.maxBodyBytes);
@@ -201,21 +202,30 @@ function internal(error: unknown): PaddockError {
   return new PaddockError(ErrorCode.Internal, 'internal gateway error', {}, { cause: error });
 }
 
-/** Records the call, in place of its hold when it has one (a failed settle releases the hold). */
+/**
+ * Records the call, in place of its hold when it has one (a failed settle releases the hold).
+ * `committed` runs once the record counts for budgets, so the run's next call can go on; the
+ * call stays in flight (`onCall` waits) until the record is durable.
+ */
 async function recordCall(
   ctx: MeteredCallContext,
   hold: { id: string; isHeld: boolean },
+  committed: () => void,
   call: LlmCallRecord,
 ): Promise<void> {
   const isHeld = hold.isHeld;
   hold.isHeld = false;
+  const { ledger } = ctx.options;
   try {
-    if (isHeld) await ctx.options.ledger.settle(hold.id, call);
-    else await ctx.options.ledger.record(call);
+    if (isHeld) await ledger.settle(hold.id, call);
+    else await ledger.record(call);
+    committed();
+    await ledger.durable();
   } catch (error) {
     ctx.options.log(`gateway: recording a call of run ${call.runUid} failed: ${messageOf(error)}`);
     if (isHeld) await releaseHold(ctx, hold.id);
   }
+  committed();
   await safely(ctx, 'onCall', () => ctx.options.onCall?.(ctx.grant, call));
 }
 

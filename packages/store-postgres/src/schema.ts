@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { v1 } from './migrations/v1.ts';
 import { v2 } from './migrations/v2.ts';
 import { v3 } from './migrations/v3.ts';
+import { v4 } from './migrations/v4.ts';
 
 /** The migrations, one file per version: `MIGRATIONS[i]` takes the schema from `i` to `i + 1`. */
-const MIGRATIONS: readonly string[] = [v1, v2, v3];
+const MIGRATIONS: readonly string[] = [v1, v2, v3, v4];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

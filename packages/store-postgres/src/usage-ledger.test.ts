@@ -11,7 +11,7 @@ import {
 import { openPostgresDatabase, openPostgresUsageLedger } from './index.ts';
 import { logReplicas, postgresForFile } from './test-database.ts';
 
-const { freshUrl } = postgresForFile();
+const { freshUrl, sql } = postgresForFile();
 
 describe('PostgreSQL usage ledger', { skip: postgresSkipReason }, () => {
   runUsageLedgerContract('postgres', async () => {
@@ -48,6 +48,33 @@ describe('PostgreSQL usage ledger', { skip: postgresSkipReason }, () => {
       });
     } finally {
       for (const ledger of replicas) await ledger.close();
+    }
+  });
+
+  it('fills the running totals from the calls of a database written before they existed', async () => {
+    const url = await freshUrl();
+    const first = await openPostgresUsageLedger({ url });
+    await first.record(llmCall(-1, { costUsd: 0.5 }));
+    await first.record(llmCall(1, { agent: undefined, costUsd: 0.25 }));
+    await first.record(llmCall(24 * 60, { runUid: 'run-2', user: 'bob', costUsd: 2 }));
+    await first.close();
+    // Back to the schema before the totals (version 3), with the calls it had.
+    await sql(url, 'DROP TABLE llm_usage_totals; UPDATE schema_version SET version = 3');
+    const T0 = new Date('2025-03-01T00:00:00Z');
+    const ledger = await openPostgresUsageLedger({ url });
+    try {
+      assert.deepEqual(await ledger.totals({ runUid: 'run-1' }), {
+        costUsd: 0.75,
+        inputTokens: 200,
+        outputTokens: 20,
+        calls: 2,
+      });
+      assert.equal((await ledger.totals({ user: 'alice', since: T0 })).costUsd, 0.25);
+      assert.equal((await ledger.totals({ namespace: 'default', since: T0 })).costUsd, 2.25);
+      const agentDay = { agent: 'coder', namespace: 'default', since: T0 };
+      assert.equal((await ledger.totals(agentDay)).costUsd, 2);
+    } finally {
+      await ledger.close();
     }
   });
 

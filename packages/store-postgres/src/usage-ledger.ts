@@ -12,6 +12,8 @@ import {
   type UsageScope,
   type UsageScopeField,
   type UsageTotals,
+  usageBucketRange,
+  usageBucketsOf,
   usageScopeTerms,
 } from '@paddock/core';
 import { z } from 'zod';
@@ -33,13 +35,15 @@ const TotalsRow = z.object({
 
 /**
  * The gateway's usage ledger in PostgreSQL (see `UsageLedger` in @paddock/core), shared by every
- * replica, so a budget counts the calls of all of them. A `record` is one INSERT (atomic and
- * durable when it resolves); `totals` sums in one statement, so it sees each call whole or not
- * at all. `cost_usd` is an exact decimal: totals do not drift with the order of the calls.
- * `reserve` runs in one transaction holding an advisory lock per scope the hold belongs to (its
- * run, user, namespace, agent; taken in one order, so two never deadlock): reservations that
- * share a scope, on any replica, check and insert one after another; `settle` swaps the hold
- * for the record in one transaction.
+ * replica, so a budget counts the calls of all of them. A `record` is one statement (atomic and
+ * durable when it resolves) that inserts the call and adds it to its scopes' running totals of
+ * the day (`llm_usage_totals`, rows updated in one order, so concurrent records never deadlock);
+ * `totals` and the checks of `reserve` read those totals, so they cost the same however many
+ * calls a scope holds. `cost_usd` is an exact decimal: totals do not drift with the order of the
+ * calls. `reserve` runs in one transaction holding an advisory lock per scope the hold belongs to
+ * (its run, user, namespace, agent; taken in one order, so two never deadlock): reservations
+ * that share a scope, on any replica, check and insert one after another; `settle` swaps the hold
+ * for the record in one statement.
  */
 export class PostgresUsageLedger implements UsageLedger {
   readonly #handle: LogHandle;
@@ -51,16 +55,17 @@ export class PostgresUsageLedger implements UsageLedger {
   async record(call: LlmCallRecord): Promise<void> {
     const input = parseInput(LlmCallRecord, call, 'LLM call record');
     this.#handle.assertOpen('record LLM call');
+    const { sql, params } = recordStatement(input);
     await this.#handle.database.query(
       { operation: 'record LLM call', object: input.runUid },
-      INSERT_CALL,
-      callParams(input),
+      sql,
+      params,
     );
   }
 
   async reserve(reservation: UsageReservation, caps: readonly UsageCap[]): Promise<ReserveOutcome> {
     const hold = parseInput(UsageReservation, reservation, 'usage reservation');
-    const checks = caps.map((cap) => ({ ...cap, ...scopeClause(cap.scope) }));
+    const checks = caps.map((cap) => ({ ...cap, query: amountsQuery(cap) }));
     const atMs = Date.parse(hold.at);
     this.#handle.assertOpen('reserve LLM budget');
     const context = { operation: 'reserve LLM budget', object: hold.runUid };
@@ -69,16 +74,8 @@ export class PostgresUsageLedger implements UsageLedger {
         await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
       }
       await tx.query('DELETE FROM llm_reservations WHERE expires_ms <= $1', [atMs]);
-      for (const [cap, { metric, max, where, params }] of checks.entries()) {
-        const isUsd = metric === UsageMetric.CostUsd;
-        const spent = isUsd ? 'cost_usd' : 'input_tokens + output_tokens';
-        const held = isUsd ? 'cost_usd' : 'tokens';
-        // Only fixed fragments are concatenated; every value is a bound parameter.
-        const [row] = await tx.query(
-          `SELECT (SELECT coalesce(sum(${spent}), 0) FROM llm_calls WHERE ${where}) AS spent,
-                  (SELECT coalesce(sum(${held}), 0) FROM llm_reservations WHERE ${where}) AS held`,
-          params,
-        );
+      for (const [cap, { max, query }] of checks.entries()) {
+        const [row] = await tx.query(query.sql, query.params);
         const amounts = AmountsRow.safeParse(row);
         if (!amounts.success) {
           throw new PaddockError(ErrorCode.Internal, 'an unreadable total of the llm_calls table');
@@ -112,11 +109,12 @@ export class PostgresUsageLedger implements UsageLedger {
   async settle(reservationId: string, call: LlmCallRecord): Promise<void> {
     const input = parseInput(LlmCallRecord, call, 'LLM call record');
     this.#handle.assertOpen('settle LLM call');
-    const context = { operation: 'settle LLM call', object: input.runUid };
-    await this.#handle.database.transaction(context, async (tx) => {
-      await tx.query('DELETE FROM llm_reservations WHERE id = $1', [reservationId]);
-      await tx.query(INSERT_CALL, callParams(input));
-    });
+    const { sql, params } = recordStatement(input, reservationId);
+    await this.#handle.database.query(
+      { operation: 'settle LLM call', object: input.runUid },
+      sql,
+      params,
+    );
   }
 
   async release(reservationId: string): Promise<void> {
@@ -129,18 +127,18 @@ export class PostgresUsageLedger implements UsageLedger {
   }
 
   async totals(scope: UsageScope): Promise<UsageTotals> {
-    const { where, params } = scopeClause(scope);
+    const range = usageBucketRange(scope);
+    const sums = `coalesce(sum(cost_usd), 0) AS cost_usd,
+                  coalesce(sum(input_tokens), 0) AS input_tokens,
+                  coalesce(sum(output_tokens), 0) AS output_tokens`;
+    const { where, params } = range === undefined ? scopeClause(scope) : bucketClause(range);
     this.#handle.assertOpen('total LLM calls');
     // Only fixed fragments are concatenated; every value is a bound parameter.
-    const [row] = await this.#handle.database.query(
-      { operation: 'total LLM calls' },
-      `SELECT coalesce(sum(cost_usd), 0) AS cost_usd,
-              coalesce(sum(input_tokens), 0) AS input_tokens,
-              coalesce(sum(output_tokens), 0) AS output_tokens,
-              count(*) AS calls
-       FROM llm_calls WHERE ${where}`,
-      params,
-    );
+    const sql =
+      range === undefined
+        ? `SELECT ${sums}, count(*) AS calls FROM llm_calls WHERE ${where}`
+        : `SELECT ${sums}, coalesce(sum(calls), 0) AS calls FROM llm_usage_totals WHERE ${where}`;
+    const [row] = await this.#handle.database.query({ operation: 'total LLM calls' }, sql, params);
     const parsed = TotalsRow.safeParse(row);
     if (!parsed.success) {
       throw new PaddockError(ErrorCode.Internal, 'an unreadable total of the llm_calls table');
@@ -153,29 +151,57 @@ export class PostgresUsageLedger implements UsageLedger {
     };
   }
 
+  /** A commit is durable in PostgreSQL: every record resolved is already. */
+  async durable(): Promise<void> {}
+
   /** Closes the database when the ledger opened it. */
   async close(): Promise<void> {
     await this.#handle.close();
   }
 }
 
-const INSERT_CALL = `INSERT INTO llm_calls (run_uid, namespace, user_id, agent, time_ms, cost_usd,
-    input_tokens, output_tokens, json)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
-
-function callParams(input: LlmCallRecord): unknown[] {
-  return [
+/**
+ * One statement that inserts the call, adds it to its scopes' totals of its day (in the order of
+ * `usageBucketsOf`, so concurrent records lock those rows in one order) and, when settling,
+ * deletes the call's hold: atomic without a transaction's round trips.
+ */
+function recordStatement(input: LlmCallRecord, reservationId?: string): Query {
+  const atMs = Date.parse(input.at);
+  const params: unknown[] = [
     input.runUid,
     input.namespace,
     input.user,
     input.agent ?? null,
-    Date.parse(input.at),
+    atMs,
     // Decimal text: the number as JavaScript prints it, stored exactly.
     String(input.costUsd),
     input.inputTokens,
     input.outputTokens,
     JSON.stringify(input),
   ];
+  const rows = usageBucketsOf(input, atMs).map(({ scope, key, dayMs }) => {
+    params.push(scope, key, dayMs);
+    const n = params.length;
+    return `($${n - 2}, $${n - 1}, $${n}::bigint, $6::numeric, $7::bigint, $8::bigint, 1)`;
+  });
+  let hold = '';
+  if (reservationId !== undefined) {
+    params.push(reservationId);
+    hold = `held AS (DELETE FROM llm_reservations WHERE id = $${params.length}),`;
+  }
+  return {
+    sql: `WITH ${hold} call AS (
+        INSERT INTO llm_calls (run_uid, namespace, user_id, agent, time_ms, cost_usd,
+          input_tokens, output_tokens, json)
+        VALUES ($1, $2, $3, $4, $5, $6::numeric, $7::bigint, $8::bigint, $9))
+      INSERT INTO llm_usage_totals AS t (scope, key, day_ms, cost_usd, input_tokens,
+        output_tokens, calls)
+      VALUES ${rows.join(', ')}
+      ON CONFLICT (scope, key, day_ms) DO UPDATE SET cost_usd = t.cost_usd + EXCLUDED.cost_usd,
+        input_tokens = t.input_tokens + EXCLUDED.input_tokens,
+        output_tokens = t.output_tokens + EXCLUDED.output_tokens, calls = t.calls + 1`,
+    params,
+  };
 }
 
 /** The advisory lock keys of every scope a hold belongs to or a cap checks, sorted. */
@@ -203,15 +229,53 @@ const COLUMN = {
   agent: 'agent',
 } as const satisfies Record<UsageScopeField, string>;
 
-function scopeClause(scope: UsageScope): { where: string; params: Array<string | number> } {
+type Query = { sql: string; params: unknown[] };
+
+/** The conditions of `scope` on `llm_calls` and `llm_reservations` (the same columns). */
+function scopeClause(scope: UsageScope, first = 1): { where: string; params: unknown[] } {
   const { equal, sinceMs } = usageScopeTerms(scope);
-  const clauses = equal.map(([field], i) => `${COLUMN[field]} = $${i + 1}`);
-  const params: Array<string | number> = equal.map(([, value]) => value);
+  const clauses = equal.map(([field], i) => `${COLUMN[field]} = $${first + i}`);
+  const params: unknown[] = equal.map(([, value]) => value);
   if (sinceMs !== undefined) {
     params.push(sinceMs);
-    clauses.push(`time_ms >= $${params.length}`);
+    clauses.push(`time_ms >= $${first + params.length - 1}`);
   }
   return { where: clauses.join(' AND '), params };
+}
+
+/** The conditions picking the buckets of a range on `llm_usage_totals`. */
+function bucketClause(
+  range: NonNullable<ReturnType<typeof usageBucketRange>>,
+  first = 1,
+): { where: string; params: unknown[] } {
+  const where = `scope = $${first} AND key = $${first + 1}`;
+  if (range.sinceDayMs === undefined) return { where, params: [range.scope, range.key] };
+  return {
+    where: `${where} AND day_ms >= $${first + 2}`,
+    params: [range.scope, range.key, range.sinceDayMs],
+  };
+}
+
+/**
+ * What `cap`'s scope has spent (from the running totals when they cover it) and what calls in
+ * flight of it hold, in one statement: one snapshot, so a call settling meanwhile is counted
+ * once, as its hold or as its record.
+ */
+function amountsQuery(cap: UsageCap): Query {
+  const isUsd = cap.metric === UsageMetric.CostUsd;
+  const range = usageBucketRange(cap.scope);
+  const spent = range === undefined ? scopeClause(cap.scope) : bucketClause(range);
+  const held = scopeClause(cap.scope, spent.params.length + 1);
+  const table = range === undefined ? 'llm_calls' : 'llm_usage_totals';
+  const amount = isUsd ? 'cost_usd' : 'input_tokens + output_tokens';
+  const heldAmount = isUsd ? 'cost_usd' : 'tokens';
+  // Only fixed fragments are concatenated; every value is a bound parameter.
+  return {
+    sql: `SELECT (SELECT coalesce(sum(${amount}), 0) FROM ${table} WHERE ${spent.where}) AS spent,
+                 (SELECT coalesce(sum(${heldAmount}), 0) FROM llm_reservations
+                  WHERE ${held.where}) AS held`,
+    params: [...spent.params, ...held.params],
+  };
 }
 
 /**

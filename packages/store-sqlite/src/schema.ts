@@ -29,6 +29,10 @@ import { z } from 'zod';
  * - `llm_reservations` (migration 7): the budget held by each model call in flight (see
  *   `UsageLedger.reserve`), in the scope columns of `llm_calls`, until settled, released or
  *   `expires_ms`.
+ * - `llm_usage_totals` (migration 8): running totals of `llm_calls` per scope (`run`, `user`,
+ *   `namespace`, `agent` keyed `namespace/agent`) and UTC day (`day_ms`, its midnight), updated
+ *   in the transaction of each call's record, so a budget check reads a few rows (see
+ *   `usage-buckets.ts` in @paddock/core); filled from the calls already recorded.
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -157,6 +161,37 @@ const MIGRATIONS: readonly string[] = [
     expires_ms INTEGER NOT NULL
   ) WITHOUT ROWID;
   CREATE INDEX llm_reservations_by_expiry ON llm_reservations (expires_ms);
+  `,
+  `
+  CREATE TABLE llm_usage_totals (
+    scope TEXT NOT NULL CHECK (scope IN ('run', 'user', 'namespace', 'agent')),
+    key TEXT NOT NULL,
+    day_ms INTEGER NOT NULL,
+    cost_usd REAL NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    calls INTEGER NOT NULL,
+    PRIMARY KEY (scope, key, day_ms)
+  ) WITHOUT ROWID;
+  WITH calls AS (
+    SELECT run_uid, user_id, namespace, agent, cost_usd, input_tokens, output_tokens,
+      time_ms - ((time_ms % 86400000) + 86400000) % 86400000 AS day_ms
+    FROM llm_calls
+  )
+  INSERT INTO llm_usage_totals
+    SELECT 'run', run_uid, day_ms, sum(cost_usd), sum(input_tokens), sum(output_tokens), count(*)
+      FROM calls GROUP BY run_uid, day_ms
+    UNION ALL
+    SELECT 'user', user_id, day_ms, sum(cost_usd), sum(input_tokens), sum(output_tokens), count(*)
+      FROM calls GROUP BY user_id, day_ms
+    UNION ALL
+    SELECT 'namespace', namespace, day_ms, sum(cost_usd), sum(input_tokens), sum(output_tokens),
+        count(*)
+      FROM calls GROUP BY namespace, day_ms
+    UNION ALL
+    SELECT 'agent', namespace || '/' || agent, day_ms, sum(cost_usd), sum(input_tokens),
+        sum(output_tokens), count(*)
+      FROM calls WHERE agent IS NOT NULL GROUP BY namespace, agent, day_ms;
   `,
 ];
 

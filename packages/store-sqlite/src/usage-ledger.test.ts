@@ -120,20 +120,50 @@ describe('SqliteUsageLedger', () => {
     }
   });
 
+  it('fills the running totals from the calls of a file written before they existed', async () => {
+    const path = tempPath();
+    const first = await openSqliteUsageLedger({ path });
+    await first.record(llmCall(-1, { costUsd: 0.5 }));
+    await first.record(llmCall(1, { agent: undefined, costUsd: 0.25 }));
+    await first.record(llmCall(24 * 60, { runUid: 'run-2', user: 'bob', costUsd: 2 }));
+    await first.close();
+    // Back to the schema before the totals (version 7), with the calls it had.
+    const db = new DatabaseSync(path);
+    db.exec('DROP TABLE llm_usage_totals; PRAGMA user_version = 7');
+    db.close();
+    const T0 = new Date('2025-03-01T00:00:00Z');
+    const ledger = await openSqliteUsageLedger({ path });
+    try {
+      assert.deepEqual(await ledger.totals({ runUid: 'run-1' }), {
+        costUsd: 0.75,
+        inputTokens: 200,
+        outputTokens: 20,
+        calls: 2,
+      });
+      assert.equal((await ledger.totals({ user: 'alice', since: T0 })).costUsd, 0.25);
+      assert.equal((await ledger.totals({ namespace: 'default', since: T0 })).costUsd, 2.25);
+      const agentDay = { agent: 'coder', namespace: 'default', since: T0 };
+      assert.equal((await ledger.totals(agentDay)).costUsd, 2);
+      // A check reads the same totals.
+      const cap = {
+        scope: { namespace: 'default', since: T0 },
+        metric: 'costUsd',
+        max: 2.25,
+      } as const;
+      assert.deepEqual(await ledger.reserve(usageReservation('a', 2), [cap]), {
+        isAdmitted: false,
+        cap: 0,
+        spent: 2.25,
+        held: 0,
+      });
+    } finally {
+      await ledger.close();
+    }
+  });
+
   it('admits exactly what fits when processes reserve on one file at once', async () => {
     const path = tempPath();
     await (await openSqliteUsageLedger({ path })).close();
-    // Earlier calls of the namespace at $0, so every check sums many rows: without one
-    // transaction around check and insert, the processes' checks and inserts would interleave.
-    const db = new DatabaseSync(path);
-    db.exec('BEGIN');
-    const insert = db.prepare(
-      `INSERT INTO llm_calls (run_uid, namespace, user_id, agent, time_ms, cost_usd, input_tokens,
-         output_tokens, json) VALUES ('old', 'team', 'u', NULL, ?, 0, 0, 0, '{}')`,
-    );
-    for (let i = 0; i < 100_000; i += 1) insert.run(i);
-    db.exec('COMMIT');
-    db.close();
     const startAt = Date.now() + 1_000;
     const admitted = await Promise.all(
       ['a', 'b', 'c'].map((name) => reserver(path, name, 20, 30, startAt)),

@@ -11,10 +11,13 @@ import {
   type UsageScope,
   type UsageScopeField,
   type UsageTotals,
+  usageBucketRange,
+  usageBucketsOf,
   usageScopeTerms,
 } from '@paddock/core';
 import { z } from 'zod';
 import { Connection } from './connection.ts';
+import { acquireGroupCommit, type GroupCommit } from './group-commit.ts';
 
 /** Options of `openSqliteUsageLedger`, validated once (`validation_failed` listing every problem). */
 export const SqliteUsageLedgerOptions = z.strictObject({
@@ -31,37 +34,46 @@ const TotalsRow = z.object({
   cost_usd: z.number().nullable(),
   input_tokens: z.number().nullable(),
   output_tokens: z.number().nullable(),
-  calls: z.number(),
+  calls: z.number().nullable(),
 });
 
 /**
  * The gateway's usage ledger in SQLite (see `UsageLedger` in @paddock/core), in the `llm_calls`
- * table of the store's file, so budgets survive a restart. `totals` sums indexed columns; the
- * whole record is kept as `json` for the run's trace. Holds of calls in flight are rows of
- * `llm_reservations`: `reserve` checks and inserts under the file's write lock (BEGIN IMMEDIATE),
- * so every connection to the file, in any process, sees one order; `settle` swaps the hold for
- * the record in one transaction. Holds are committed without waiting for a sync (a hold lost to
- * a power cut would only have lapsed); records are durable when `record` or `settle` resolves
- * (the connection's group commit, see `Connection`).
+ * table of the store's file, so budgets survive a restart; the whole record is kept as `json`
+ * for the run's trace. Each record also adds to its scopes' running totals of the day
+ * (`llm_usage_totals`) in the same transaction, so `reserve` and `totals` read a few rows, not
+ * every call of a scope. Holds of calls in flight are rows of `llm_reservations`: `reserve`
+ * checks and inserts under the file's write lock (BEGIN IMMEDIATE), so every connection to the
+ * file, in any process, sees one order; `settle` swaps the hold for the record in one
+ * transaction. Nothing here waits for a sync: commits are visible to every connection at once
+ * and survive a process crash; `durable` waits for the WAL sync (the group commit the store
+ * shares, see `Connection`) that makes them survive power loss too.
  */
 export class SqliteUsageLedger implements UsageLedger {
   readonly path: string;
   readonly #connection: Connection;
+  readonly #group: GroupCommit;
+  readonly #releaseGroup: () => void;
 
   constructor(options: SqliteUsageLedgerOptions) {
     const resolved = parseInput(SqliteUsageLedgerOptions, options, 'SQLite usage ledger options');
     this.path = resolved.path;
     this.#connection = new Connection(resolved.path, resolved.busyTimeoutMs);
+    const { group, release } = acquireGroupCommit(resolved.path);
+    this.#group = group;
+    this.#releaseGroup = release;
   }
 
   async record(call: LlmCallRecord): Promise<void> {
     const input = parseInput(LlmCallRecord, call, 'LLM call record');
-    await this.#connection.write({ operation: 'record LLM call', object: input.runUid }, () =>
+    this.#connection.writeWithoutSync({ operation: 'record LLM call', object: input.runUid }, () =>
       this.#insert(input),
     );
   }
 
+  /** Inserts the call and adds it to its scopes' totals of its day (inside a transaction). */
   #insert(input: LlmCallRecord): void {
+    const atMs = Date.parse(input.at);
     this.#connection
       .statement(
         `INSERT INTO llm_calls (run_uid, namespace, user_id, agent, time_ms, cost_usd,
@@ -73,33 +85,37 @@ export class SqliteUsageLedger implements UsageLedger {
         input.namespace,
         input.user,
         input.agent ?? null,
-        Date.parse(input.at),
+        atMs,
         input.costUsd,
         input.inputTokens,
         input.outputTokens,
         JSON.stringify(input),
       );
+    const add = this.#connection.statement(
+      `INSERT INTO llm_usage_totals (scope, key, day_ms, cost_usd, input_tokens, output_tokens,
+         calls)
+       VALUES (?, ?, ?, ?, ?, ?, 1)
+       ON CONFLICT (scope, key, day_ms) DO UPDATE SET cost_usd = cost_usd + excluded.cost_usd,
+         input_tokens = input_tokens + excluded.input_tokens,
+         output_tokens = output_tokens + excluded.output_tokens, calls = calls + 1`,
+    );
+    for (const { scope, key, dayMs } of usageBucketsOf(input, atMs)) {
+      add.run(scope, key, dayMs, input.costUsd, input.inputTokens, input.outputTokens);
+    }
   }
 
   async reserve(reservation: UsageReservation, caps: readonly UsageCap[]): Promise<ReserveOutcome> {
     const hold = parseInput(UsageReservation, reservation, 'usage reservation');
-    const checks = caps.map((cap) => ({ ...cap, ...scopeClause(cap.scope) }));
+    const checks = caps.map((cap) => ({ ...cap, spent: spentSql(cap), held: heldSql(cap) }));
     const atMs = Date.parse(hold.at);
     return this.#connection.writeWithoutSync(
       { operation: 'reserve LLM budget', object: hold.runUid },
       () => {
         this.#connection.statement('DELETE FROM llm_reservations WHERE expires_ms <= ?').run(atMs);
-        for (const [cap, { metric, max, where, params }] of checks.entries()) {
-          const isUsd = metric === UsageMetric.CostUsd;
-          const spent = isUsd ? 'cost_usd' : 'input_tokens + output_tokens';
-          const held = isUsd ? 'cost_usd' : 'tokens';
-          // Only fixed fragments are concatenated; every value is a bound parameter.
+        for (const [cap, { max, spent, held }] of checks.entries()) {
           const row = this.#connection
-            .statement(
-              `SELECT (SELECT coalesce(sum(${spent}), 0) FROM llm_calls WHERE ${where}) AS spent,
-                      (SELECT coalesce(sum(${held}), 0) FROM llm_reservations WHERE ${where}) AS held`,
-            )
-            .get(...params, ...params);
+            .statement(`SELECT (${spent.sql}) AS spent, (${held.sql}) AS held`)
+            .get(...spent.params, ...held.params);
           const amounts = AmountsRow.safeParse(row);
           if (!amounts.success) {
             throw new PaddockError(
@@ -135,10 +151,13 @@ export class SqliteUsageLedger implements UsageLedger {
 
   async settle(reservationId: string, call: LlmCallRecord): Promise<void> {
     const input = parseInput(LlmCallRecord, call, 'LLM call record');
-    await this.#connection.write({ operation: 'settle LLM call', object: input.runUid }, () => {
-      this.#connection.statement('DELETE FROM llm_reservations WHERE id = ?').run(reservationId);
-      this.#insert(input);
-    });
+    this.#connection.writeWithoutSync(
+      { operation: 'settle LLM call', object: input.runUid },
+      () => {
+        this.#connection.statement('DELETE FROM llm_reservations WHERE id = ?').run(reservationId);
+        this.#insert(input);
+      },
+    );
   }
 
   async release(reservationId: string): Promise<void> {
@@ -148,11 +167,21 @@ export class SqliteUsageLedger implements UsageLedger {
   }
 
   async totals(scope: UsageScope): Promise<UsageTotals> {
-    const { where, params } = scopeClause(scope);
-    // Only fixed fragments are concatenated; every value is a bound parameter.
-    const sql = `SELECT SUM(cost_usd) AS cost_usd, SUM(input_tokens) AS input_tokens,
-                   SUM(output_tokens) AS output_tokens, COUNT(*) AS calls
-                 FROM llm_calls WHERE ${where}`;
+    const range = usageBucketRange(scope);
+    const sums = `SUM(cost_usd) AS cost_usd, SUM(input_tokens) AS input_tokens,
+                  SUM(output_tokens) AS output_tokens`;
+    let sql: string;
+    let params: Array<string | number>;
+    if (range === undefined) {
+      const clause = scopeClause(scope);
+      // Only fixed fragments are concatenated; every value is a bound parameter.
+      sql = `SELECT ${sums}, COUNT(*) AS calls FROM llm_calls WHERE ${clause.where}`;
+      params = clause.params;
+    } else {
+      const clause = bucketClause(range);
+      sql = `SELECT ${sums}, SUM(calls) AS calls FROM llm_usage_totals WHERE ${clause.where}`;
+      params = clause.params;
+    }
     const row = this.#connection.run({ operation: 'total LLM calls' }, () =>
       this.#connection.statement(sql).get(...params),
     );
@@ -164,12 +193,25 @@ export class SqliteUsageLedger implements UsageLedger {
       costUsd: parsed.data.cost_usd ?? 0,
       inputTokens: parsed.data.input_tokens ?? 0,
       outputTokens: parsed.data.output_tokens ?? 0,
-      calls: parsed.data.calls,
+      calls: parsed.data.calls ?? 0,
     };
   }
 
+  async durable(): Promise<void> {
+    try {
+      await this.#group.durable();
+    } catch (error) {
+      throw new PaddockError(
+        ErrorCode.Internal,
+        `LLM calls are committed, but syncing the write-ahead log failed: ${String(error)}`,
+      );
+    }
+  }
+
   async close(): Promise<void> {
+    if (!this.#connection.isOpen) return;
     this.#connection.close();
+    this.#releaseGroup();
   }
 }
 
@@ -181,7 +223,10 @@ const COLUMN = {
   agent: 'agent',
 } as const satisfies Record<UsageScopeField, string>;
 
-function scopeClause(scope: UsageScope): { where: string; params: Array<string | number> } {
+type Clause = { where: string; params: Array<string | number> };
+
+/** The conditions of `scope` on `llm_calls` and `llm_reservations` (the same columns). */
+function scopeClause(scope: UsageScope): Clause {
   const { equal, sinceMs } = usageScopeTerms(scope);
   const clauses = equal.map(([field]) => `${COLUMN[field]} = ?`);
   const params: Array<string | number> = equal.map(([, value]) => value);
@@ -190,6 +235,36 @@ function scopeClause(scope: UsageScope): { where: string; params: Array<string |
     params.push(sinceMs);
   }
   return { where: clauses.join(' AND '), params };
+}
+
+/** The conditions picking the buckets of a range on `llm_usage_totals`. */
+function bucketClause(range: NonNullable<ReturnType<typeof usageBucketRange>>): Clause {
+  if (range.sinceDayMs === undefined) {
+    return { where: 'scope = ? AND key = ?', params: [range.scope, range.key] };
+  }
+  return {
+    where: 'scope = ? AND key = ? AND day_ms >= ?',
+    params: [range.scope, range.key, range.sinceDayMs],
+  };
+}
+
+type Query = { sql: string; params: Array<string | number> };
+
+/** What `cap`'s scope has spent of its metric: from the running totals when they cover it. */
+function spentSql(cap: UsageCap): Query {
+  const amount = cap.metric === UsageMetric.CostUsd ? 'cost_usd' : 'input_tokens + output_tokens';
+  const range = usageBucketRange(cap.scope);
+  // Only fixed fragments are concatenated; every value is a bound parameter.
+  const { where, params } = range === undefined ? scopeClause(cap.scope) : bucketClause(range);
+  const table = range === undefined ? 'llm_calls' : 'llm_usage_totals';
+  return { sql: `SELECT coalesce(sum(${amount}), 0) FROM ${table} WHERE ${where}`, params };
+}
+
+/** What calls in flight of `cap`'s scope hold of its metric. */
+function heldSql(cap: UsageCap): Query {
+  const amount = cap.metric === UsageMetric.CostUsd ? 'cost_usd' : 'tokens';
+  const { where, params } = scopeClause(cap.scope);
+  return { sql: `SELECT coalesce(sum(${amount}), 0) FROM llm_reservations WHERE ${where}`, params };
 }
 
 /**

@@ -129,6 +129,58 @@ export function runUsageLedgerContract(
     );
 
     it(
+      'totals whole UTC days and any other since alike, across days, durable when asked',
+      withLedger(async (ledger) => {
+        const day = 24 * 60;
+        await ledger.record(llmCall(-1, { costUsd: 1 }));
+        await ledger.record(llmCall(0, { costUsd: 2, inputTokens: 5 }));
+        await ledger.record(llmCall(day - 2, { agent: undefined, costUsd: 4 }));
+        await ledger.record(llmCall(day, { runUid: 'run-2', costUsd: 8 }));
+        await ledger.record(llmCall(2 * day + 5, { costUsd: 16, outputTokens: 7 }));
+        await ledger.durable();
+        const totals = (scope: Parameters<UsageLedger['totals']>[0]) => ledger.totals(scope);
+        // From a midnight (a whole day and those after it) and from a minute before it, when
+        // no call falls in that minute: the same totals.
+        for (const [midnight, cost] of [
+          [0, 2 + 4 + 8 + 16],
+          [day, 8 + 16],
+          [2 * day, 16],
+          [3 * day, 0],
+        ] as const) {
+          const fromMidnight = await totals({ user: 'alice', since: at(midnight) });
+          assert.equal(fromMidnight.costUsd, cost, `since minute ${midnight}`);
+          if (midnight > 0) {
+            assert.deepEqual(
+              await totals({ user: 'alice', since: at(midnight - 1) }),
+              fromMidnight,
+            );
+          }
+        }
+        assert.deepEqual(await totals({ namespace: 'default', since: at(0) }), {
+          costUsd: 30,
+          inputTokens: 5 + 300,
+          outputTokens: 37,
+          calls: 4,
+        });
+        assert.equal(
+          (await totals({ agent: 'coder', namespace: 'default', since: at(0) })).costUsd,
+          26,
+        );
+        assert.equal(
+          (await totals({ agent: 'coder', namespace: 'default', since: at(day) })).calls,
+          2,
+        );
+        // A run counts every day it called on.
+        assert.deepEqual(await totals({ runUid: 'run-1' }), {
+          costUsd: 23,
+          inputTokens: 5 + 300,
+          outputTokens: 37,
+          calls: 4,
+        });
+      }),
+    );
+
+    it(
       'refuses a record that breaks the schema and an invalid since',
       withLedger(async (ledger) => {
         await assertRejectsWith(
