@@ -69,6 +69,8 @@ export {
   gitopsRepository,
   gitServerObjects,
   type HostPorts,
+  handOverToArgoCd,
+  handOverToInstall,
   helmArgocd,
   helmCilium,
   IN_CLUSTER_REPO_URL,

@@ -34,6 +34,7 @@ export {
 export { serverPanels } from './install/dashboard.ts';
 // The Helm chart charts/paddock, rendered from the same code (the GitOps repository copies it).
 export { CHART_VERSION, chartFiles } from './install/helm-chart.ts';
+export { INSTALL_FIELD_MANAGER } from './install/install-meta.ts';
 export {
   LOCAL_MONITORING_DIR,
   localAlertRules,

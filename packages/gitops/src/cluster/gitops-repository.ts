@@ -30,6 +30,11 @@ export type GitopsRepository = {
   /** Whether the repository's catalog enables its `paddock` entry (then Argo CD owns Paddock). */
   isPaddockEnabled(dir: string, repoURL: string): Promise<boolean>;
   /**
+   * The values Paddock is deployed with by either owner: the `paddock` entry's values with
+   * `infra/paddock.yaml` deep-merged over them (`{}` when `dir` holds no repository).
+   */
+  paddockValues(dir: string, repoURL: string): Promise<YamlMap>;
+  /**
    * `defaults` with the repository's `infra/<component>.yaml` deep-merged over them (maps merge,
    * the rest replaces); `defaults` alone when `dir` holds no such file (or no repository).
    * `validation_failed` naming the file when it is not a YAML map.
@@ -75,6 +80,9 @@ export function gitopsRepository(runner: ToolRunner): GitopsRepository {
     async isPaddockEnabled(dir, repoURL) {
       const catalog = await open(dir, repoURL).readCatalog();
       return catalog.some((entry) => entry.name === 'paddock' && entry.enabled);
+    },
+    async paddockValues(dir, repoURL) {
+      return open(dir, repoURL).paddockValues();
     },
     async infraValues(dir, repoURL, component, defaults) {
       return open(dir, repoURL).infraValues(component, defaults);

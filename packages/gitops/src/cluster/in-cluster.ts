@@ -6,15 +6,17 @@
  * does not serve are skipped with the reason, so the same code runs against a CRD-only test server.
  */
 import { Buffer } from 'node:buffer';
-import { ErrorCode, isPaddockError } from '@paddock/core';
+import { ErrorCode, isPaddockError, PaddockError } from '@paddock/core';
 import {
   applyInstall,
   detectCapabilities,
+  type InstallValues,
   installManifest,
   type KubeClient,
   resolveValues,
 } from '@paddock/kube';
-import { paddockChartVersion } from '../repo/index.ts';
+import { stringify } from 'yaml';
+import { paddockChartVersion, type YamlMap } from '../repo/index.ts';
 import { ARGOCD_NAMESPACE } from './bootstrap-plan.ts';
 import { gitServerObjects, repositorySecret } from './git-server.ts';
 import type { GitopsRepository } from './gitops-repository.ts';
@@ -41,17 +43,42 @@ function reportSkips(progress: Progress, outcomes: readonly ApplyOutcome[]) {
   }
 }
 
-/** Paddock by `paddock install`'s applier: the CRDs and every object of a kind the server serves. */
+/**
+ * The install values of `values` (the repository's `paddockValues`: the catalog entry's values
+ * with `infra/paddock.yaml` over them) and `sets`; `validation_failed` naming the files when
+ * they hold a value Paddock's chart does not take.
+ */
+export function paddockInstallValues(
+  values: YamlMap = {},
+  sets: readonly string[] = [],
+): InstallValues {
+  try {
+    return resolveValues({ fileText: stringify(values), sets });
+  } catch (error) {
+    if (!isPaddockError(error, ErrorCode.ValidationFailed)) throw error;
+    throw new PaddockError(
+      ErrorCode.ValidationFailed,
+      `Paddock's values (catalog/values/paddock.yaml with infra/paddock.yaml over it): ${error.message}`,
+      error.details,
+    );
+  }
+}
+
+/**
+ * Paddock by `paddock install`'s applier: the CRDs and every object of a kind the server serves,
+ * rendered with `values` (see `paddockInstallValues`), as Argo CD renders the repository's chart.
+ */
 export async function installPaddock(
   kube: KubeClient,
   options: {
+    values?: YamlMap;
     sets?: readonly string[];
     discovery: Discovery;
     progress: Progress;
     timeoutMs?: number;
   },
 ): Promise<{ version: string; outcomes: ApplyOutcome[] }> {
-  const values = resolveValues({ sets: options.sets ?? [] });
+  const values = paddockInstallValues(options.values, options.sets);
   const manifest = installManifest(values, await detectCapabilities(kube));
   const served: KubeObject[] = [];
   const outcomes: ApplyOutcome[] = [];
@@ -96,7 +123,7 @@ async function argocdAdminPassword(kube: KubeClient): Promise<string | undefined
  * `repoURL` names one elsewhere) and Argo CD's repository Secret, the repository's Argo CD
  * objects, then Paddock from its one owner: when the repository's catalog enables the `paddock`
  * entry, Argo CD (waiting until its Application is Synced and Healthy); else `paddock install`'s
- * applier (with `paddockSets`).
+ * applier, with the same values Argo CD would use (the entry's and `infra/paddock.yaml`).
  */
 export async function bootstrapInCluster(
   kube: KubeClient,
@@ -106,7 +133,6 @@ export async function bootstrapInCluster(
     repoURL: string;
     isServingRepository: boolean;
     progress: Progress;
-    paddockSets?: readonly string[];
     timeoutMs?: number;
   },
 ): Promise<BootstrapReport> {
@@ -162,11 +188,11 @@ export async function bootstrapInCluster(
     const paddock = await step(
       progress,
       'install paddock',
-      () =>
+      async () =>
         installPaddock(kube, {
           discovery,
           progress,
-          ...(options.paddockSets && { sets: options.paddockSets }),
+          values: await options.repository.paddockValues(options.repositoryDir, options.repoURL),
           ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
         }),
       (r) =>

@@ -46,6 +46,15 @@ export {
   upgradeCluster,
 } from './lifecycle.ts';
 export {
+  ARGOCD_MANAGER,
+  type HandoverOptions,
+  handOverToArgoCd,
+  handOverToInstall,
+  INSTALL_MANAGER,
+  type Release,
+  releaseFields,
+} from './paddock-handover.ts';
+export {
   applicationState,
   isSyncedAndHealthy,
   PADDOCK_APPLICATION,

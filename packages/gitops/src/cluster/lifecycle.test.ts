@@ -258,7 +258,10 @@ describe('create, start, stop, upgrade and delete', { skip: upstreamSkipReason ?
               'applicationsetcontroller.enable.progressive.syncs': true,
               'applicationsetcontroller.enable.new.git.file.globbing': true,
             },
-            cm: { 'timeout.reconciliation': '60s' },
+            cm: {
+              'timeout.reconciliation': '60s',
+              'application.resourceTrackingMethod': 'annotation',
+            },
           },
           applicationSet: { replicas: 1 },
           server: {

@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { KubeClient } from '@paddock/kube';
-import { GitopsRepo, InfraComponent, paddockChartVersion } from '../repo/index.ts';
+import { InfraComponent } from '../repo/index.ts';
 import {
   BOOTSTRAP_VERSIONS,
   type Command,
@@ -30,9 +30,8 @@ import { IN_CLUSTER_REPO_URL } from './git-server.ts';
 import { type GitopsRepository, gitopsRepository } from './gitops-repository.ts';
 import { type HelmComponent, helmInstall } from './helm-values.ts';
 import { chooseHostPorts, DEFAULT_PORTS, type HostPorts } from './host-ports.ts';
-import { bootstrapInCluster, installPaddock } from './in-cluster.ts';
-import { Discovery } from './kube-objects.ts';
-import { PADDOCK_APPLICATION } from './paddock-rollout.ts';
+import { bootstrapInCluster } from './in-cluster.ts';
+import { upgradePaddock } from './paddock-upgrade.ts';
 import {
   ClusterMode,
   ClusterState,
@@ -124,17 +123,13 @@ function urlsOf(ports: HostPorts) {
   };
 }
 
-/** Paddock's values inside a k3d cluster: its Ingress on Cilium's class. */
+/**
+ * Paddock's values inside a k3d cluster: its Ingress on Cilium's class. They go into the
+ * `paddock` catalog entry's values, which either owner deploys Paddock with.
+ */
 export const PADDOCK_K3D_VALUES = {
   ingress: { enabled: true, className: 'cilium', host: 'paddock.localhost' },
 };
-
-/** The same values as `paddock install --set`s, for when the catalog's paddock entry is disabled. */
-export const PADDOCK_SETS = [
-  'ingress.enabled=true',
-  'ingress.className=cilium',
-  'ingress.host=paddock.localhost',
-];
 
 export type CreateOptions = {
   name: string;
@@ -257,7 +252,6 @@ export async function createCluster(env: ClusterEnv, options: CreateOptions): Pr
         repoURL: IN_CLUSTER_REPO_URL,
         isServingRepository: true,
         progress,
-        paddockSets: PADDOCK_SETS,
         ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
       });
       session = {
@@ -337,9 +331,7 @@ export type UpgradeTarget = (typeof UpgradeTarget)[keyof typeof UpgradeTarget];
  * Moves the components named (default all three) to this CLI's versions: Cilium and Argo CD by
  * `helm upgrade --install` at the pinned chart versions, with the compiled-in values and the
  * repository's `infra/cilium.yaml` or `infra/argocd.yaml` merged over them (helm-values.ts),
- * Paddock by writing this CLI's chart to the GitOps repository (one commit), which Argo CD then deploys when the catalog's `paddock`
- * entry is enabled; only when it is disabled does `paddock install`'s applier run (pruning what
- * the new version no longer renders).
+ * Paddock through its owner (paddock-upgrade.ts).
  */
 export async function upgradeCluster(
   env: ClusterEnv,
@@ -397,56 +389,15 @@ export async function upgradeCluster(
         };
         break;
       case UpgradeTarget.Paddock: {
-        // The chart the catalog's `paddock` entry deploys from the repository: this CLI's.
-        const repository = new GitopsRepo({
-          dir: repositoryDir(env.home, name),
+        const paddock = await upgradePaddock({
           runner: env.runner,
-          settings: { repoURL: session.urls.repository ?? IN_CLUSTER_REPO_URL },
+          progress: env.progress,
+          repositoryDir: repositoryDir(env.home, name),
+          repoURL: session.urls.repository ?? IN_CLUSTER_REPO_URL,
+          fallbackValues: session.mode === ClusterMode.K3d ? PADDOCK_K3D_VALUES : {},
+          connect: () => (env.connect ?? connectDefault)(kubeconfig),
         });
-        const isInitialized = repository.isInitialized();
-        if (isInitialized) {
-          await step(
-            env.progress,
-            'update the paddock chart in the gitops repository',
-            () => repository.upgradePaddockChart(),
-            (r) => (r.committed ? r.message : 'up to date'),
-          );
-        } else {
-          env.progress({
-            type: 'skipped',
-            step: 'update the paddock chart in the gitops repository',
-            reason: 'the cluster has no gitops repository on this machine',
-          });
-        }
-        const isArgocdOwner =
-          isInitialized &&
-          (await repository.readCatalog()).some((e) => e.name === 'paddock' && e.enabled);
-        if (isArgocdOwner) {
-          // One owner: Argo CD deploys the chart just committed; paddock install stays out.
-          env.progress({
-            type: 'skipped',
-            step: 'upgrade paddock',
-            reason: `Argo CD deploys it from the repository (application ${PADDOCK_APPLICATION}) when it next polls; paddock app sync paddock does it now`,
-          });
-          session = {
-            ...session,
-            bootstrap: { ...session.bootstrap, paddock: paddockChartVersion().app },
-          };
-          break;
-        }
-        const kube = await (env.connect ?? connectDefault)(kubeconfig);
-        try {
-          const result = await step(env.progress, 'upgrade paddock', () =>
-            installPaddock(kube, {
-              discovery: new Discovery(kube),
-              progress: env.progress,
-              ...(session.mode === ClusterMode.K3d && { sets: PADDOCK_SETS }),
-            }),
-          );
-          session = { ...session, bootstrap: { ...session.bootstrap, paddock: result.version } };
-        } finally {
-          kube.close();
-        }
+        session = { ...session, bootstrap: { ...session.bootstrap, paddock } };
         break;
       }
       default: {

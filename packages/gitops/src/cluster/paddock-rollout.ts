@@ -14,10 +14,12 @@ import type { Progress } from './steps.ts';
 /** The Application Argo CD deploys Paddock with. */
 export const PADDOCK_APPLICATION = applicationName.catalog('paddock');
 
-const APPLICATIONS = `/apis/argoproj.io/v1alpha1/namespaces/${ARGOCD_NAMESPACE}/applications`;
+/** Argo CD's Applications. */
+export const APPLICATIONS = `/apis/argoproj.io/v1alpha1/namespaces/${ARGOCD_NAMESPACE}/applications`;
 
-type Application = {
+export type Application = {
   metadata: { name: string; resourceVersion?: string };
+  spec?: { syncPolicy?: { syncOptions?: string[] } };
   status?: {
     sync?: { status?: string };
     health?: { status?: string; message?: string };
@@ -39,6 +41,46 @@ export function isSyncedAndHealthy(app: Application | undefined): boolean {
 }
 
 /**
+ * Calls `isDone` with the Application `name` (undefined while there is none) now and at each
+ * change (one list, then a watch; no polling), until it returns true or `signal` aborts.
+ */
+export async function watchApplication(
+  kube: KubeClient,
+  name: string,
+  signal: AbortSignal,
+  isDone: (app: Application | undefined) => boolean,
+): Promise<boolean> {
+  const query = { fieldSelector: `metadata.name=${name}` };
+  try {
+    for (;;) {
+      const list = await kube.request<{
+        metadata?: { resourceVersion?: string };
+        items?: Application[];
+      }>('GET', APPLICATIONS, { query, signal });
+      if (isDone(list.items?.[0])) return true;
+      try {
+        for await (const event of kube.watch(
+          APPLICATIONS,
+          { ...query, resourceVersion: list.metadata?.resourceVersion },
+          signal,
+        )) {
+          if (event.type === 'BOOKMARK') continue;
+          const app = event.type === 'DELETED' ? undefined : (event.object as Application);
+          if (isDone(app)) return true;
+        }
+      } catch (error) {
+        // A watch too old to resume: list again.
+        if (!isPaddockError(error, ErrorCode.Expired)) throw error;
+      }
+      if (signal.aborted) return false;
+    }
+  } catch (error) {
+    if (signal.aborted) return false;
+    throw error;
+  }
+}
+
+/**
  * Waits until Argo CD reports `catalog-paddock` Synced and Healthy, telling `progress` (as step
  * `step`) each state it passes through, and returns that last state. `timeout` naming the last
  * state when `timeoutMs` (default 10 minutes) runs out.
@@ -48,41 +90,19 @@ export async function waitForPaddockApplication(
   options: { progress: Progress; step: string; timeoutMs?: number },
 ): Promise<string> {
   const timeoutMs = options.timeoutMs ?? 600_000;
-  const signal = AbortSignal.timeout(timeoutMs);
-  const query = { fieldSelector: `metadata.name=${PADDOCK_APPLICATION}` };
   let last: string | undefined;
-  const report = (app: Application | undefined) => {
-    const state = applicationState(app);
-    if (state !== last) options.progress({ type: 'progress', step: options.step, detail: state });
-    last = state;
-    return isSyncedAndHealthy(app);
-  };
-  try {
-    for (;;) {
-      const list = await kube.request<{
-        metadata?: { resourceVersion?: string };
-        items?: Application[];
-      }>('GET', APPLICATIONS, { query, signal });
-      if (report(list.items?.[0])) return last ?? '';
-      try {
-        for await (const event of kube.watch(
-          APPLICATIONS,
-          { ...query, resourceVersion: list.metadata?.resourceVersion },
-          signal,
-        )) {
-          if (event.type === 'BOOKMARK') continue;
-          const app = event.type === 'DELETED' ? undefined : (event.object as Application);
-          if (report(app)) return last ?? '';
-        }
-      } catch (error) {
-        // A watch too old to resume: list again.
-        if (!isPaddockError(error, ErrorCode.Expired)) throw error;
-      }
-      if (signal.aborted) break;
-    }
-  } catch (error) {
-    if (!signal.aborted) throw error;
-  }
+  const isDone = await watchApplication(
+    kube,
+    PADDOCK_APPLICATION,
+    AbortSignal.timeout(timeoutMs),
+    (app) => {
+      const state = applicationState(app);
+      if (state !== last) options.progress({ type: 'progress', step: options.step, detail: state });
+      last = state;
+      return isSyncedAndHealthy(app);
+    },
+  );
+  if (isDone) return last ?? '';
   throw new PaddockError(
     ErrorCode.Timeout,
     `Argo CD did not deploy Paddock within ${Math.round(timeoutMs / 1000)} s: Application ${PADDOCK_APPLICATION} is ${last ?? 'not generated yet'}`,

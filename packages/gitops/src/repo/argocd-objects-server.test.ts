@@ -11,7 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { installCrds, KubeClient } from '@paddock/kube';
 import { type KubeTestServer, kubeSkipReason, startKubeTestServer } from '@paddock/testkit';
 import { parse } from 'yaml';
-import { type ArgoObject, SYNC_WAVE_ANNOTATION, TIER_LABEL } from './argocd-objects.ts';
+import { CATALOG_ENTRIES } from '../catalog/index.ts';
+import {
+  type ArgoObject,
+  KEEP_ON_DELETE,
+  SYNC_WAVE_ANNOTATION,
+  TIER_LABEL,
+} from './argocd-objects.ts';
 import { GitopsRepo } from './gitops-repo.ts';
 import { spawnRunner } from './spawn-runner.ts';
 
@@ -33,16 +39,22 @@ const PLURALS = {
   Application: 'applications',
 };
 
-/** Renders `{{ .a.b }}` references of a template with `params` (what the git generator gives). */
+/**
+ * Renders `{{ .a.b }}` references and `{{ ne .a "text" }}` comparisons of a template with
+ * `params` (what the git generator gives).
+ */
 function render(template: unknown, params: Record<string, unknown>): unknown {
   if (typeof template === 'string') {
-    return template.replace(/\{\{ \.([\w.]+) \}\}/g, (_, path: string) => {
-      const value = path
-        .split('.')
-        .reduce<unknown>((at, key) => (at as Record<string, unknown>)[key], params);
-      assert.notEqual(value, undefined, `missing key ${path}`);
-      return String(value);
-    });
+    return template.replace(
+      /\{\{ (ne )?\.([\w.]+)(?: "([^"]*)")? \}\}/g,
+      (_, ne: string | undefined, path: string, literal: string | undefined) => {
+        const value = path
+          .split('.')
+          .reduce<unknown>((at, key) => (at as Record<string, unknown>)[key], params);
+        assert.notEqual(value, undefined, `missing key ${path}`);
+        return ne === undefined ? String(value) : String(String(value) !== literal);
+      },
+    );
   }
   if (Array.isArray(template)) return template.map((item) => render(item, params));
   if (typeof template === 'object' && template !== null) {
@@ -176,8 +188,17 @@ describe('Argo CD objects on a real API server', { skip: skip ?? false }, () => 
     }
     const litellm = applications[2] as {
       metadata: { labels: Record<string, string>; annotations: Record<string, string> };
-      spec: { sources: Array<{ helm?: { valueFiles: string[] } }> };
+      spec: {
+        sources: Array<{ helm?: { valueFiles: string[] } }>;
+        syncPolicy: { syncOptions: string[] };
+      };
     };
+    // A disabled entry's objects go with its Application; Paddock's stay for paddock install.
+    assert.ok(litellm.spec.syncPolicy.syncOptions.includes('Delete=true'));
+    await repo.writeCatalog(CATALOG_ENTRIES);
+    const paddock = generated(catalog, 'catalog/paddock.yaml') as typeof litellm;
+    await apply(paddock as never);
+    assert.ok(paddock.spec.syncPolicy.syncOptions.includes(KEEP_ON_DELETE));
     assert.equal(litellm.metadata.labels[TIER_LABEL], '2');
     assert.equal(litellm.metadata.annotations[SYNC_WAVE_ANNOTATION], '2');
     assert.deepEqual(litellm.spec.sources[0]?.helm?.valueFiles, [

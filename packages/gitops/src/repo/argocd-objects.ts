@@ -49,6 +49,14 @@ export type ArgoObject = {
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'paddock' };
 const SYNC_OPTIONS = ['CreateNamespace=true', 'ServerSideApply=true'];
 const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+/** The sync option that keeps an Application's objects when Argo CD deletes the Application. */
+export const KEEP_ON_DELETE = 'Delete=false';
+/**
+ * A catalog Application's objects go with it when its entry is disabled, except Paddock's: those
+ * are handed to `paddock install` instead (`Delete=false`), so disabling the entry never takes
+ * Paddock down. (Argo CD never deletes CRDs with an Application anyway.)
+ */
+const CATALOG_DELETE_OPTION = 'Delete={{ ne .name "paddock" }}';
 const RETRY = { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } };
 
 export function appProject(settings: RepoSettings): ArgoObject {
@@ -181,7 +189,7 @@ export function catalogApplicationSet(settings: RepoSettings): ArgoObject {
         destination: { server: IN_CLUSTER, namespace: '{{ .namespace }}' },
         syncPolicy: {
           automated: { prune: true, selfHeal: true },
-          syncOptions: SYNC_OPTIONS,
+          syncOptions: [...SYNC_OPTIONS, CATALOG_DELETE_OPTION],
           retry: RETRY,
         },
       },

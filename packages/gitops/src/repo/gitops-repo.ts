@@ -389,6 +389,16 @@ export class GitopsRepo {
     return deepMerge(defaults, await this.infraOverrides(component)) as YamlMap;
   }
 
+  /**
+   * The Helm values Paddock is deployed with, whoever deploys it: the `paddock` catalog entry's
+   * values (`catalog/values/paddock.yaml`) with `infra/paddock.yaml` deep-merged over them, as
+   * Argo CD passes the two files to Helm in that order; `paddock install`'s applier gets the same.
+   */
+  async paddockValues(): Promise<YamlMap> {
+    const entry = (await this.readCatalog()).find((e) => e.name === 'paddock');
+    return this.infraValues('paddock', (entry?.values ?? {}) as YamlMap);
+  }
+
   // History ----------------------------------------------------------------------------------
 
   head(): Promise<string> {

@@ -23,6 +23,7 @@ export {
   bootstrapObjects,
   catalogApplicationSet,
   DEFAULT_REPO_SETTINGS,
+  KEEP_ON_DELETE,
   PART_LABEL,
   type RepoSettings,
   SYNC_WAVE_ANNOTATION,

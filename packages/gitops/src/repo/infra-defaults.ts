@@ -40,7 +40,13 @@ export function infraDefaults(component: InfraComponent): YamlMap {
             'applicationsetcontroller.enable.progressive.syncs': true,
             'applicationsetcontroller.enable.new.git.file.globbing': true,
           },
-          cm: { 'timeout.reconciliation': '60s' },
+          cm: {
+            'timeout.reconciliation': '60s',
+            // Argo CD tracks what it deploys by an annotation (its 3.x default, pinned here):
+            // label tracking would rewrite `app.kubernetes.io/instance`, a selector label of
+            // Paddock's Deployments, so objects `paddock install` made could not be adopted.
+            'application.resourceTrackingMethod': 'annotation',
+          },
         },
       };
     case InfraComponent.Paddock:
