@@ -14,6 +14,7 @@ import type { Command, CommandContext } from '../command.ts';
 import { formatList } from '../output.ts';
 import { appHistoryCommands } from './app-history.ts';
 import { logsCommand } from './app-logs.ts';
+import { commitWithHandover, paddockChange } from './app-paddock.ts';
 import { applicationNamesOf, catalogOfRepo, commitLine } from './app-support.ts';
 import { repoOf, setsOf, valuesFileOf } from './cluster-repo.ts';
 import { clusterEnv, targetCluster, timeoutMsOf } from './cluster-support.ts';
@@ -203,19 +204,24 @@ Example:
 
 const enableCommand: Command = {
   path: ['app', 'enable'],
-  flags: ['home', 'cluster-name', 'profile'],
-  help: `Usage: paddock app enable [NAME…] [--profile P[,P…]] [--cluster-name CLUSTER]
+  flags: ['home', 'cluster-name', 'profile', 'timeout'],
+  help: `Usage: paddock app enable [NAME…] [--profile P[,P…]] [--cluster-name CLUSTER] [--timeout 10m]
 
 Enables catalog entries, what they depend on (transitively) and the entries of the profiles
 (agent-minimal, agent-dev, agent-safe, agent-full, rag; a list is their union) in one commit;
 Argo CD rolls them out tier by tier. A custom app's name enables that app.
+
+Enabling the paddock entry where paddock install installed Paddock hands it to Argo CD on the
+running cluster: Argo CD adopts the same objects in place (no downtime), then paddock install's
+field manager lets go of them (--timeout bounds the wait for Argo CD, default 10m).
 
 Example:
   paddock app enable --profile agent-minimal
   paddock app enable litellm langfuse
 `,
   async run(context) {
-    const repo = repoOf(context);
+    const session = targetCluster(context);
+    const repo = repoOf(context, session);
     const catalog = await catalogOfRepo(repo);
     const profiles =
       context.invocation.flags.profile === undefined
@@ -234,7 +240,16 @@ Example:
       const asked = [...new Set(names)];
       const pulled = result.enabled.filter((n) => !asked.includes(n));
       const message = `catalog: enable ${profiles.length > 0 ? `profile ${profiles.join(',')}` : asked.join(', ')}${pulled.length > 0 ? ` (+ ${pulled.join(', ')})` : ''}`;
-      context.io.stdout(commitLine(await repo.writeCatalog(result.catalog.entries, { message })));
+      // Naming paddock again finishes a handover that waited for a stopped cluster.
+      const change =
+        paddockChange(catalog.entries, result.catalog.entries) ??
+        (asked.includes('paddock') ? 'enable' : undefined);
+      await commitWithHandover(context, {
+        repo,
+        session,
+        change,
+        commit: () => repo.writeCatalog(result.catalog.entries, { message }),
+      });
     }
     return 0;
   },
@@ -242,11 +257,15 @@ Example:
 
 const disableCommand: Command = {
   path: ['app', 'disable'],
-  flags: ['home', 'cluster-name', 'force'],
-  help: `Usage: paddock app disable NAME… [--force] [--cluster-name CLUSTER]
+  flags: ['home', 'cluster-name', 'force', 'timeout'],
+  help: `Usage: paddock app disable NAME… [--force] [--cluster-name CLUSTER] [--timeout 10m]
 
 Disables catalog entries (or custom apps) in one commit; Argo CD removes them. Refused while an
 enabled entry depends on one, naming it, unless --force.
+
+Disabling the paddock entry hands Paddock to paddock install on the running cluster: paddock
+install applies over Argo CD's objects, the entry is disabled, Argo CD deletes its Application
+but keeps the objects (no downtime), then its field manager lets go of them.
 
 Example:
   paddock app disable langfuse
@@ -254,20 +273,23 @@ Example:
   async run(context) {
     if (context.args.length === 0)
       throw usageError([{ path: 'NAME', message: 'name at least one app' }]);
-    const repo = repoOf(context);
+    const session = targetCluster(context);
+    const repo = repoOf(context, session);
     const catalog = await catalogOfRepo(repo);
     const custom = context.args.filter((n) => !catalog.byName.has(n));
     const names = context.args.filter((n) => catalog.byName.has(n));
     for (const name of custom) context.io.stdout(commitLine(await repo.disableApp(name)));
     if (names.length > 0) {
       const result = disable(catalog, names, { force: context.invocation.flags.force === true });
-      context.io.stdout(
-        commitLine(
-          await repo.writeCatalog(result.catalog.entries, {
+      await commitWithHandover(context, {
+        repo,
+        session,
+        change: paddockChange(catalog.entries, result.catalog.entries),
+        commit: () =>
+          repo.writeCatalog(result.catalog.entries, {
             message: `catalog: disable ${names.join(', ')}`,
           }),
-        ),
-      );
+      });
     }
     return 0;
   },
