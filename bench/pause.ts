@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SandboxRef } from '@paddock/core';
 import { createLocalRuntime, type LocalRuntime } from '@paddock/runtime-local';
+import { runCheckpointBench } from './pause-checkpoint.ts';
 import { elapsedMs, fmtMs, progress, ratio, summarize } from './stats.ts';
 
 const ROUNDS = Number(process.env.PADDOCK_BENCH_PAUSE_ROUNDS ?? 7);
@@ -178,5 +179,6 @@ export async function runPauseBench(): Promise<Record<string, unknown>> {
       ].join(' '),
     );
   }
-  return { rounds: ROUNDS, rows };
+  const checkpoint = await runCheckpointBench();
+  return { rounds: ROUNDS, rows, ...(checkpoint === undefined ? {} : { checkpoint }) };
 }

@@ -179,13 +179,15 @@ export type RuntimeState = (typeof RuntimeState)[keyof typeof RuntimeState];
 /**
  * How a paused sandbox is held: the cgroup v2 freezer (`cgroup.freeze`), the cgroup v1 freezer
  * (`freezer.state`), SIGSTOP/SIGCONT of each of its processes where no freezer is delegated (a
- * process that handles SIGCONT sees it), gVisor's `runsc pause`, or an in-memory stand-in.
+ * process that handles SIGCONT sees it), gVisor's `runsc pause`, a checkpoint image on disk
+ * (`runsc checkpoint`: its processes survive a restart of the host), or an in-memory stand-in.
  */
 export const PauseMechanism = {
   CgroupV2: 'cgroup-v2-freezer',
   CgroupV1: 'cgroup-v1-freezer',
   Signals: 'sigstop',
   Gvisor: 'runsc-pause',
+  Checkpoint: 'checkpoint',
   InMemory: 'in-memory',
 } as const;
 export type PauseMechanism = (typeof PauseMechanism)[keyof typeof PauseMechanism];

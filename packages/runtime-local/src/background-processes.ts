@@ -30,6 +30,7 @@ import {
   PROCESS_ID,
 } from './background-files.ts';
 import { DirChanges } from './dir-changes.ts';
+import { HELD_FILE } from './gvisor-checkpoint.ts';
 import { isAlive, type ProcessIdentity } from './process-identity.ts';
 import { signalCommand, signalFromCode, signalName } from './process-signals.ts';
 
@@ -175,6 +176,8 @@ export class BackgroundProcesses {
       startedAt: meta.startedAt,
       running: false,
     };
+    // A gVisor checkpoint holds it: it runs on after the restore (`gvisor-checkpoint.ts`).
+    if (existsSync(join(dir, HELD_FILE))) return { ...info, running: true };
     if (!exit) {
       info.running = isAlive(meta.supervisor);
       // The supervisor writes exit.json and exits at once: it may have done both between the

@@ -1,13 +1,25 @@
 import { execFile, spawn } from 'node:child_process';
-import { chownSync, closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { generatedEtc, SANDBOX_GID, SANDBOX_UID } from './bwrap-launcher.ts';
 import { HOST_ENV } from './exec.ts';
 import {
   containerId,
+  gvisorPaths,
+  HELD_FILE,
   ociProcess,
+  PROCS_DIR,
   readInternalPid,
   runscDelete,
   runscExec,
@@ -65,7 +77,11 @@ export async function launchGvisor(
   for (const dir of [dirs.workspace, dirs.home]) chownSync(dir, SANDBOX_UID, SANDBOX_GID);
   const shareNetwork = state.spec.network?.egress === 'open';
   const rootfs = state.spec.rootfs;
+  // Root's, passable by the sandbox user: it opens its processes' output files there.
+  mkdirSync(dirs.procs, { recursive: true, mode: 0o711 });
+  chmodSync(dirs.procs, 0o711);
   writeBundle(dirs.dir, {
+    procsDir: dirs.procs,
     hostname: hostnameOf(state),
     view:
       rootfs === undefined
@@ -88,8 +104,24 @@ export async function launchGvisor(
   });
   const id = containerId(state.namespace, state.name);
   await runsc(runscDelete(runscPath, dirs.dir, id)).catch(() => '');
-  const joinCgroups = 'while [ "$1" != -- ]; do echo 0 > "$1"; shift; done; shift; exec "$@"';
   const argv = runscRun(runscPath, dirs.dir, id, shareNetwork ? 'host' : 'none');
+  return startInCgroups(dirs, state, runscPath, argv, 'start');
+}
+
+/**
+ * Runs `argv` (a detaching `runsc run` or `runsc restore`) from a bash that has joined the
+ * sandbox's cgroups, so gVisor's sandbox and gofer processes carry its limits, and returns the
+ * incarnation: the sandbox process runsc reports.
+ */
+export async function startInCgroups(
+  dirs: SandboxDirs,
+  state: SandboxState,
+  runscPath: string,
+  argv: readonly string[],
+  verb: 'start' | 'restore',
+): Promise<Incarnation> {
+  const id = containerId(state.namespace, state.name);
+  const joinCgroups = 'while [ "$1" != -- ]; do echo 0 > "$1"; shift; done; shift; exec "$@"';
   // The container keeps runsc's stdio: a log file, never a pipe that would outlive this call.
   const logPath = join(dirs.logs, 'runsc.log');
   const log = openSync(logPath, 'w', 0o600);
@@ -119,7 +151,7 @@ export async function launchGvisor(
     const detail = readFileSync(logPath, 'utf8').trim().split('\n').slice(-3).join('\n');
     throw new PaddockError(
       ErrorCode.RuntimeUnavailable,
-      `runsc could not start sandbox ${state.namespace}/${state.name}: ${detail}`,
+      `runsc could not ${verb} sandbox ${state.namespace}/${state.name}: ${detail}`,
     );
   }
   const pid = Number(JSON.parse(await runsc(runscState(runscPath, dirs.dir, id))).pid);
@@ -186,6 +218,41 @@ export async function signalGvisorProcess(
 }
 
 /**
+ * Where a background process (its directory under `procs/`) writes its output inside the
+ * sandbox, having made its `stdout` and `stderr` there the sandbox user's (the directory stays
+ * root's, so the sandbox can write those two files and nothing else of it); undefined for a
+ * foreground exec, or a sandbox started before its bundle bound `procs/`.
+ */
+function backgroundOutput(dirs: SandboxDirs, fileDir: string): string | undefined {
+  if (dirname(fileDir) !== dirs.procs) return undefined;
+  if (!existsSync(join(gvisorPaths(dirs.dir).rootfs, PROCS_DIR))) return undefined;
+  chmodSync(fileDir, 0o711);
+  for (const name of ['stdout', 'stderr']) {
+    closeSync(openSync(join(fileDir, name), 'a', 0o600));
+    chownSync(join(fileDir, name), SANDBOX_UID, SANDBOX_GID);
+  }
+  return `${PROCS_DIR}/${basename(fileDir)}`;
+}
+
+/**
+ * `runsc exec` hands its stdio to the sandbox, which takes them over (their owner becomes the
+ * overflow uid 65534): a background process's `runsc exec` gets a pipe and a file of its own,
+ * whose words (runsc's errors) are added to the process's stderr once it ends, unless a
+ * checkpoint ended it (`HELD_FILE`: the process runs on after the restore).
+ */
+function apartFromOutput(exec: Argv, processDir: string): Argv {
+  const script = [
+    'dir=$1; shift; : | "$@" >"$dir/runsc.out" 2>&1; code=$?',
+    `[ -e "$dir/${HELD_FILE}" ] || cat -- "$dir/runsc.out" >&2`,
+    'rm -f -- "$dir/runsc.out"; exit "$code"',
+  ].join('; ');
+  return {
+    file: '/bin/sh',
+    args: ['-c', script, 'paddock-runsc', processDir, exec.file, ...exec.args],
+  };
+}
+
+/**
  * A `runsc exec` of `command`: its process description (environment included) goes to a
  * root-only file rather than the command line; signals go through `runsc kill --pid`.
  */
@@ -205,17 +272,19 @@ export function gvisorExec(
   const id = containerId(state.namespace, state.name);
   const processFile = join(request.fileDir, `${request.fileName}.process.json`);
   const pidFile = join(request.fileDir, `${request.fileName}.pid`);
+  const outputDir = backgroundOutput(dirs, request.fileDir);
   writeFileSync(
     processFile,
-    JSON.stringify(ociProcess(request.command, request.env, request.cwd, request.tty)),
+    JSON.stringify(ociProcess(request.command, request.env, request.cwd, request.tty, outputDir)),
     { mode: 0o600 },
   );
   const [runsc = runscPath, root = ''] = runscKill(runscPath, dirs.dir, id, 'KILL');
   // runsc exec makes each process lead its own process group; `runsc kill --pid` reaches only
   // the leader, and a child left alive would hold the output open.
   const killGroup = 'kill -9 -"$1" "$1"';
+  const exec = runscExec(runscPath, dirs.dir, id, processFile, pidFile);
   return {
-    argv: runscExec(runscPath, dirs.dir, id, processFile, pidFile),
+    argv: outputDir === undefined ? exec : apartFromOutput(exec, request.fileDir),
     processFile,
     pidFile,
     signal: (_hostPid, signal) => signalGvisorProcess(dirs, state, runscPath, pidFile, signal),

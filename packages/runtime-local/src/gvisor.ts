@@ -30,8 +30,19 @@ export type OciPlan = {
   toolMounts?: ReadonlyArray<{ source: string; dest: string }>;
   /** Template host mounts (`host-mounts.ts`), read-only or writable. */
   hostMounts?: ReadonlyArray<{ source: string; dest: string; readOnly: boolean }>;
+  /**
+   * The sandbox's `procs/` directory, bound writable at `PROCS_DIR`: background processes write
+   * their output there through gVisor's gofer, so it goes on after a checkpoint and restore.
+   */
+  procsDir?: string;
   tmpSizeBytes?: number;
 };
+
+/** Where a gVisor sandbox sees its `procs/` (output files only: the directories are root's). */
+export const PROCS_DIR = '/run/paddock-procs';
+
+/** Beside a background process's records while a checkpoint image holds it: its in-sandbox pid. */
+export const HELD_FILE = 'held.json';
 
 type OciMount = { destination: string; type: string; source: string; options?: string[] };
 
@@ -75,6 +86,7 @@ export function ociConfig(plan: OciPlan): Record<string, unknown> {
   for (const mount of plan.toolMounts ?? []) mounts.push(bind(mount.source, mount.dest, 'ro'));
   for (const mount of plan.hostMounts ?? [])
     mounts.push(bind(mount.source, mount.dest, mount.readOnly ? 'ro' : 'rw'));
+  if (plan.procsDir !== undefined) mounts.push(bind(plan.procsDir, PROCS_DIR, 'rw'));
   return {
     ociVersion: '1.0.2',
     process: {
@@ -96,13 +108,20 @@ function bind(source: string, destination: string, mode: 'ro' | 'rw'): OciMount 
   return { destination, type: 'bind', source, options: ['rbind', mode, 'nosuid', 'nodev'] };
 }
 
-/** The process of one `runsc exec`: user 1000, no capabilities, the given env and directory. */
+/**
+ * The process of one `runsc exec`: user 1000, no capabilities, the given env and directory.
+ * With `outputDir` (a path inside the sandbox), its stdout and stderr are appended to the files
+ * there, opened inside the sandbox rather than handed in by runsc: a restored sandbox has no
+ * descriptors of the host's, and those files are still there after a restore.
+ */
 export function ociProcess(
   command: readonly string[],
   env: Record<string, string>,
   cwd: string,
   terminal = false,
+  outputDir?: string,
 ): Record<string, unknown> {
+  const redirect = 'exec >>"$1/stdout" 2>>"$1/stderr" </dev/null; shift; ';
   return {
     terminal,
     user: { uid: SANDBOX_UID, gid: SANDBOX_GID },
@@ -111,8 +130,9 @@ export function ociProcess(
     args: [
       '/bin/sh',
       '-c',
-      'cd -- "$1" || exit 126; shift; exec "$@"',
+      `${outputDir === undefined ? '' : redirect}cd -- "$1" || exit 126; shift; exec "$@"`,
       'paddock-exec',
+      ...(outputDir === undefined ? [] : [outputDir]),
       cwd,
       ...command,
     ],
@@ -123,10 +143,23 @@ export function ociProcess(
   };
 }
 
-/** Paths of a gVisor sandbox's bundle and runsc state under the sandbox directory. */
-export function gvisorPaths(sandboxDir: string): { bundle: string; rootfs: string; state: string } {
+/**
+ * Paths of a gVisor sandbox's bundle, runsc state and checkpoint image under the sandbox
+ * directory (so the image goes with the sandbox when it is deleted).
+ */
+export function gvisorPaths(sandboxDir: string): {
+  bundle: string;
+  rootfs: string;
+  state: string;
+  image: string;
+} {
   const bundle = join(sandboxDir, 'gvisor', 'bundle');
-  return { bundle, rootfs: join(bundle, 'rootfs'), state: join(sandboxDir, 'gvisor', 'state') };
+  return {
+    bundle,
+    rootfs: join(bundle, 'rootfs'),
+    state: join(sandboxDir, 'gvisor', 'state'),
+    image: join(sandboxDir, 'gvisor', 'checkpoint'),
+  };
 }
 
 /** Writes the bundle: config.json and the root skeleton (mount points and the view's symlinks). */
@@ -181,6 +214,43 @@ export function runscRun(
     '--detach',
     id,
   ];
+}
+
+/** `runsc checkpoint`: saves the sandbox's memory and processes to `image`, then ends it. */
+export function runscCheckpoint(runsc: string, sandboxDir: string, id: string): string[] {
+  const paths = gvisorPaths(sandboxDir);
+  return [runsc, `--root=${paths.state}`, 'checkpoint', `--image-path=${paths.image}`, id];
+}
+
+/** `runsc restore --detach`: starts the sandbox again from its checkpoint image. */
+export function runscRestore(
+  runsc: string,
+  sandboxDir: string,
+  id: string,
+  network: 'none' | 'host',
+): string[] {
+  const paths = gvisorPaths(sandboxDir);
+  return [
+    ...runscBase(runsc, paths.state, network),
+    'restore',
+    `--image-path=${paths.image}`,
+    `--bundle=${paths.bundle}`,
+    '--detach',
+    id,
+  ];
+}
+
+/** `runsc ps --format=json`: the pids of the sandbox's processes, as its kernel numbers them. */
+export function runscPs(runsc: string, sandboxDir: string, id: string): string[] {
+  return [runsc, `--root=${gvisorPaths(sandboxDir).state}`, 'ps', '--format=json', id];
+}
+
+/**
+ * `runsc wait --pid`: waits for a process of the sandbox (any, not only one this runsc started)
+ * and prints `{"id":…,"exitStatus":N}` (128 + n for a death by signal n).
+ */
+export function runscWait(runsc: string, sandboxDir: string, id: string, pid: number): string[] {
+  return [runsc, `--root=${gvisorPaths(sandboxDir).state}`, 'wait', `--pid=${pid}`, id];
 }
 
 export function runscExec(

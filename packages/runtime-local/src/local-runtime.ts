@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,6 +33,7 @@ import { isGvisor, launchGvisor, signalGvisorProcess, stopGvisor } from './gviso
 import { HelperPool } from './helper-pool.ts';
 import { resolveBinaries } from './host-binaries.ts';
 import {
+  type Argv,
   bindCommand,
   HOST_HELPER,
   type HostBinaries,
@@ -65,6 +66,7 @@ import { createSandboxCgroups, killCgroups, oomKills, removeCgroups } from './sa
 import {
   type FreezeTarget,
   freezeSandbox,
+  isHeldOnDisk,
   pausedError,
   readPause,
   removeFreezerCgroup,
@@ -172,11 +174,11 @@ export class LocalRuntime implements SandboxRuntime {
     mkdirSync(this.#root, { recursive: true, mode: 0o711 });
     const { binaries, missing } = resolveBinaries(options.binaries);
     this.#bin = binaries;
-    this.#helpers = new HelperPool(binaries.perl, HOST_HELPER);
+    this.#launcher = new Launcher(binaries.perl, HOST_HELPER);
+    this.#helpers = new HelperPool(binaries.perl, HOST_HELPER, this.#launcher);
     this.#etcView = new EtcView(
       process.getuid?.() === 0 ? SHARED_ETC_VIEWS : join(this.#root, '.system', 'etc'),
     );
-    this.#launcher = new Launcher(binaries.perl, HOST_HELPER);
     this.#missing = missing;
     this.#isPrivileged = process.getuid?.() === 0;
     const preference = options.limits ?? 'auto';
@@ -340,7 +342,8 @@ export class LocalRuntime implements SandboxRuntime {
     const dirs = new SandboxDirs(this.#root, ref);
     return this.#locked(dirs, `pause sandbox ${ref.namespace}/${ref.name}`, async () => {
       const state = this.#state(dirs, ref);
-      if (!state.incarnation || !isAlive(state.incarnation.anchor)) {
+      const isRunning = state.incarnation !== undefined && isAlive(state.incarnation.anchor);
+      if (!isRunning && !isHeldOnDisk(dirs)) {
         throw new PaddockError(
           ErrorCode.InvalidTransition,
           `sandbox ${ref.namespace}/${ref.name} is not running`,
@@ -363,7 +366,30 @@ export class LocalRuntime implements SandboxRuntime {
 
   #freezeTarget(dirs: SandboxDirs, state: SandboxState): FreezeTarget {
     const runsc = isGvisor(state) ? this.#bin.runsc : undefined;
-    return { dirs, state, cgroupKey: cgroupKey(this.#root, state), runsc };
+    const what = `restore sandbox ${state.namespace}/${state.name}`;
+    // A checkpointed gVisor sandbox's restore (`gvisor-checkpoint.ts`): its host side as a start
+    // makes it (a host restart took its cgroups and mounts), a supervisor per restored process.
+    const restore = {
+      prepare: () => this.#prepareRestore(dirs, state),
+      supervise: (dir: string, chain: Argv) =>
+        this.#launcher.supervise(superviseCommand(this.#bin, dir, chain), what),
+    };
+    return { dirs, state, cgroupKey: cgroupKey(this.#root, state), runsc, restore };
+  }
+
+  async #prepareRestore(dirs: SandboxDirs, state: SandboxState): Promise<void> {
+    if (this.#layout && !state.limits.cgroups.every((dir) => existsSync(dir))) {
+      const limits = resolveLimits(state.spec.resources, this.#defaults);
+      const key = cgroupKey(this.#root, state);
+      const cgroups = await createSandboxCgroups(this.#layout, key, limits);
+      state.limits = { mechanism: this.#layout.mechanism, cgroups };
+    }
+    const size = workspaceLimit(state.spec);
+    if (size !== undefined)
+      await mountWorkspaceVolume(dirs, size, this.#ownerOf(state) ?? state.hostUid);
+    if (state.spec.volumes?.length)
+      await this.volumes.mountsFor(state.namespace, state.spec.volumes, []);
+    await this.#egress.ensure(dirs, state, this.#ownerOf(state));
   }
 
   async destroy(ref: SandboxRef): Promise<void> {
@@ -625,13 +651,13 @@ export class LocalRuntime implements SandboxRuntime {
   async #running(ref: SandboxRef): Promise<{ dirs: SandboxDirs; state: SandboxState }> {
     const dirs = new SandboxDirs(this.#root, ref);
     const state = this.#state(dirs, ref);
+    if (readPause(dirs) !== undefined) throw pausedError(ref.namespace, ref.name);
     if (!state.incarnation || !isAlive(state.incarnation.anchor)) {
       throw new PaddockError(
         ErrorCode.InvalidTransition,
         `sandbox ${ref.namespace}/${ref.name} is not running`,
       );
     }
-    if (readPause(dirs) !== undefined) throw pausedError(ref.namespace, ref.name);
     await this.#egress.ensure(dirs, state, this.#ownerOf(state));
     return { dirs, state };
   }
@@ -654,6 +680,9 @@ export class LocalRuntime implements SandboxRuntime {
       rootless: !this.#isPrivileged,
       ...(activity === undefined ? {} : { lastActivityAt: activity }),
     };
+    const { startedAt } = state.incarnation ?? {};
+    if (startedAt && isHeldOnDisk(dirs))
+      return { state: RuntimeState.Paused, startedAt, ...common };
     if (state.incarnation && isAlive(state.incarnation.anchor)) {
       const { startedAt } = state.incarnation;
       if (readPause(dirs) !== undefined)
@@ -762,7 +791,7 @@ export class LocalRuntime implements SandboxRuntime {
   /** Kills every process of the sandbox and forgets its incarnation; the workspace stays. */
   async #kill(dirs: SandboxDirs, state: SandboxState, isRemoving = false): Promise<void> {
     // A frozen process holds even SIGKILL (cgroup v1, SIGSTOP aside) until it is thawed.
-    await thawSandbox(this.#freezeTarget(dirs, state));
+    await thawSandbox(this.#freezeTarget(dirs, state), { isEnding: true });
     const incarnation = state.incarnation;
     delete state.incarnation;
     // Before a removal, the state is deleted next: a crash in between leaves an incarnation

@@ -1,7 +1,8 @@
 /**
  * Pausing a local sandbox: every process frozen in place, memory kept, no CPU used. The first
  * mechanism this host offers wins:
- * - gVisor: `runsc pause` (the sentry stops its tasks);
+ * - gVisor: `runsc checkpoint` to an image on disk (`gvisor-checkpoint.ts`), which survives a
+ *   restart of Paddock or of the host; `runsc pause` (the sentry stops its tasks) where it cannot;
  * - cgroup v2: the sandbox's own cgroup's `cgroup.freeze`;
  * - cgroup v1: a cgroup of its own in the `freezer` hierarchy (as root), `freezer.state` FROZEN;
  * - otherwise (rootless without a delegated freezer): SIGSTOP to each process of the sandbox's
@@ -29,6 +30,14 @@ import { z } from 'zod';
 import { cgroupDir, parseProcCgroup } from './cgroup-detect.ts';
 import { HOST_ENV } from './exec.ts';
 import { containerId, gvisorPaths } from './gvisor.ts';
+import {
+  canCheckpoint,
+  checkpointGvisor,
+  discardCheckpoint,
+  hasImage,
+  type RestoreHooks,
+  restoreGvisor,
+} from './gvisor-checkpoint.ts';
 import type { SandboxDirs, SandboxState } from './sandbox-state.ts';
 
 const run = promisify(execFile);
@@ -41,9 +50,12 @@ const PauseRecord = z.strictObject({
     PauseMechanism.CgroupV1,
     PauseMechanism.Signals,
     PauseMechanism.Gvisor,
+    PauseMechanism.Checkpoint,
   ]),
   /** The freezer cgroup (v1: made for the pause; v2: the sandbox's own). */
   cgroup: z.string().optional(),
+  /** The background processes a checkpoint image holds (their ids). */
+  held: z.array(z.string()).optional(),
   pausedAt: z.string(),
 });
 export type PauseRecord = z.infer<typeof PauseRecord>;
@@ -56,6 +68,8 @@ export type FreezeTarget = {
   cgroupKey: string;
   /** runsc, for a gVisor sandbox. */
   runsc: string | undefined;
+  /** What restoring a checkpointed gVisor sandbox needs of the runtime. */
+  restore?: RestoreHooks;
 };
 
 const recordPath = (dirs: SandboxDirs) => join(dirs.dir, 'paused.json');
@@ -67,6 +81,14 @@ export function readPause(dirs: SandboxDirs): PauseRecord | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether the sandbox is paused to disk (a checkpoint image holds it, no process of it runs):
+ * paused although its init is gone, after a restart of Paddock or of the host too.
+ */
+export function isHeldOnDisk(dirs: SandboxDirs): boolean {
+  return readPause(dirs)?.mechanism === PauseMechanism.Checkpoint && hasImage(dirs);
 }
 
 /** The error every call that needs a running sandbox gets while it is paused. */
@@ -91,11 +113,29 @@ export async function freezeSandbox(target: FreezeTarget): Promise<PauseRecord> 
 /**
  * Thaws a paused sandbox and forgets the pause (a no-op when it is not paused). The v1 freezer
  * cgroup is removed once empty (after a stop); while processes live in it, it stays, thawed.
+ * A checkpointed sandbox is restored from its image, or, `isEnding` (it is stopped next), its
+ * image is removed instead.
  */
-export async function thawSandbox(target: FreezeTarget): Promise<void> {
+export async function thawSandbox(
+  target: FreezeTarget,
+  options: { isEnding?: boolean } = {},
+): Promise<void> {
   const record = readPause(target.dirs);
   if (record === undefined) return;
   switch (record.mechanism) {
+    case PauseMechanism.Checkpoint:
+      if (options.isEnding || target.runsc === undefined || target.restore === undefined) {
+        discardCheckpoint(target.dirs, record.held ?? []);
+      } else {
+        await restoreGvisor(
+          target.dirs,
+          target.state,
+          target.runsc,
+          record.held ?? [],
+          target.restore,
+        );
+      }
+      break;
     case PauseMechanism.Gvisor:
       await runsc(target, 'resume').catch(() => {});
       break;
@@ -128,8 +168,15 @@ export function removeFreezerCgroup(cgroupKey: string): void {
 async function freezeBy(target: FreezeTarget, pausedAt: string): Promise<PauseRecord> {
   const { state } = target;
   if (state.spec.isolation === 'gvisor' && target.runsc !== undefined) {
-    await runsc(target, 'pause');
-    return { mechanism: PauseMechanism.Gvisor, pausedAt };
+    if (!canCheckpoint(target.dirs, state)) {
+      await runsc(target, 'pause');
+      return { mechanism: PauseMechanism.Gvisor, pausedAt };
+    }
+    // Paused by `runsc pause` when runsc could not write the image.
+    const held = await checkpointGvisor(target.dirs, state, target.runsc);
+    return held === undefined
+      ? { mechanism: PauseMechanism.Gvisor, pausedAt }
+      : { mechanism: PauseMechanism.Checkpoint, held, pausedAt };
   }
   const [v2] = state.limits.mechanism === 'cgroup-v2' ? state.limits.cgroups : [];
   if (v2 !== undefined && existsSync(join(v2, 'cgroup.freeze'))) {

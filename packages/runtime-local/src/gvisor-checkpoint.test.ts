@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isPaddockError, type ProcessHandle, type SandboxRef } from '@paddock/core';
+import { gvisorPaths } from './gvisor.ts';
+import { findExecutable } from './host-binaries.ts';
+import { SandboxDirs } from './sandbox-state.ts';
+import { createTestWorld, sh, skipReason, type TestWorld } from './test-sandboxes.ts';
+
+const gvisorSkip =
+  skipReason ??
+  (findExecutable('runsc') === undefined ? 'runsc (gVisor) is not installed' : undefined);
+
+/** Counts in a shell variable (memory only), one line per step: `<pid> <n>`. */
+const COUNTER = 'i=0; while :; do i=$((i + 1)); echo "$$ $i"; sleep 0.05; done';
+
+function outputOf(world: TestWorld, ref: SandboxRef, id: string): string[] {
+  const file = join(new SandboxDirs(world.root, ref).procs, id, 'stdout');
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean);
+}
+
+async function linesBeyond(world: TestWorld, ref: SandboxRef, id: string, count: number) {
+  for (let i = 0; i < 400; i += 1) {
+    const lines = outputOf(world, ref, id);
+    if (lines.length > count) return lines;
+    await sleep(25);
+  }
+  throw new Error(`${id} wrote no more than ${count} lines`);
+}
+
+describe('gVisor checkpoint to disk', { skip: gvisorSkip }, () => {
+  let world: TestWorld;
+  before(() => {
+    world = createTestWorld();
+  });
+  after(async () => {
+    await world.cleanup();
+  });
+
+  it('keeps a process and its memory across pause, a new runtime and resume', async () => {
+    const ref = await world.provision({ isolation: 'gvisor' });
+    const dirs = new SandboxDirs(world.root, ref);
+    const counter = await world.runtime.exec(ref, {
+      command: ['sh', '-c', COUNTER],
+      background: true,
+      processId: 'counter',
+    });
+    await counter.stdout.cancel();
+    await linesBeyond(world, ref, 'counter', 3);
+
+    const paused = await world.runtime.pause?.(ref);
+    assert.equal(paused?.mechanism, 'checkpoint');
+    assert.equal(paused?.state, 'paused');
+    assert.ok(existsSync(join(gvisorPaths(dirs.dir).image, 'checkpoint.img')), 'the image');
+    const atPause = outputOf(world, ref, 'counter');
+    await assert.rejects(sh(world.runtime, ref, 'true'), (e) =>
+      isPaddockError(e, 'sandbox_paused'),
+    );
+
+    // Paddock restarts (a new runtime on the same root); a host restart takes the cgroups too.
+    const state = JSON.parse(readFileSync(dirs.state, 'utf8')) as { limits: { cgroups: string[] } };
+    for (const dir of state.limits.cgroups) rmdirSync(dir);
+    const restarted = world.reopen();
+    assert.equal((await restarted.observe(ref)).state, 'paused');
+    const listed = await restarted.listProcesses(ref);
+    assert.deepEqual(
+      listed.map((p) => [p.id, p.running]),
+      [['counter', true]],
+      'held by the image, it still runs',
+    );
+    assert.deepEqual(outputOf(world, ref, 'counter'), atPause, 'nothing ran while on disk');
+
+    const resumed = await restarted.resume?.(ref);
+    assert.equal(resumed?.state, 'running');
+    assert.ok(!existsSync(gvisorPaths(dirs.dir).image), 'the image is removed once restored');
+    const lines = await linesBeyond(world, ref, 'counter', atPause.length + 3);
+    const steps = lines.map((line) => line.split(' '));
+    const pids = new Set(steps.map(([pid]) => pid));
+    assert.equal(pids.size, 1, `one process all along: ${[...pids].join(', ')}`);
+    steps.forEach(([, n], i) => {
+      assert.equal(Number(n), i + 1, 'the count goes on from memory, never from 1');
+    });
+    assert.equal((await sh(restarted, ref, 'echo ok')).stdout, 'ok\n');
+
+    // Followed anew after the restore: its end is read back as the signal that ended it.
+    const handle: ProcessHandle = await restarted.attach(ref, 'counter');
+    await handle.stdout.cancel();
+    await handle.stderr.cancel();
+    await handle.signal('SIGTERM');
+    assert.deepEqual(await handle.exit, { exitCode: null, signal: 'SIGTERM', timedOut: false });
+  });
+
+  it('removes the image when a paused sandbox is stopped or deleted', async () => {
+    const ref = await world.provision({ isolation: 'gvisor' });
+    const dirs = new SandboxDirs(world.root, ref);
+    const image = join(gvisorPaths(dirs.dir).image, 'checkpoint.img');
+    const sleeper = await world.runtime.exec(ref, {
+      command: ['sleep', '1000'],
+      background: true,
+      processId: 'sleeper',
+    });
+    await sleeper.stdout.cancel();
+    assert.equal((await world.runtime.pause?.(ref))?.mechanism, 'checkpoint');
+    assert.ok(existsSync(image));
+
+    assert.equal((await world.runtime.stop(ref)).state, 'stopped');
+    assert.ok(!existsSync(image), 'a stop drops the image');
+    const [ended] = await world.runtime.listProcesses(ref);
+    assert.equal(ended?.running, false);
+    assert.equal(ended?.exit?.signal, 'SIGKILL');
+
+    await world.runtime.start(ref);
+    assert.equal((await world.runtime.pause?.(ref))?.mechanism, 'checkpoint');
+    await world.runtime.destroy(ref);
+    assert.ok(!existsSync(dirs.dir), 'a delete takes the image with the sandbox');
+    assert.deepEqual(await world.runtime.observe(ref), { state: 'absent' });
+  });
+
+  it('pauses a sandbox on the host network with runsc pause (runsc cannot save its sockets)', async () => {
+    const ref = await world.provision({ isolation: 'gvisor', network: { egress: 'open' } });
+    assert.equal((await world.runtime.pause?.(ref))?.mechanism, 'runsc-pause');
+    await world.runtime.resume?.(ref);
+    assert.equal((await sh(world.runtime, ref, 'echo ok')).stdout, 'ok\n');
+    await world.runtime.destroy(ref);
+  });
+});

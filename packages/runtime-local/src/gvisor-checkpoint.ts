@@ -1,0 +1,221 @@
+/**
+ * Pausing a gVisor sandbox to disk: `runsc checkpoint` saves its kernel, memory and processes to
+ * an image under the sandbox directory and ends it; `runsc restore` starts it again from there,
+ * its processes where they were with the pids they had. The image outlives Paddock and the host,
+ * so a sandbox paused this way resumes with its processes after either restarts.
+ *
+ * Paddock follows a background process through the host-side `runsc exec` that started it, which
+ * ends at the checkpoint. So the processes running at that moment are marked held (`held.json`
+ * beside their records, with their in-sandbox pid): they read as running while the image holds
+ * them, the end their supervisors recorded at the checkpoint is dropped, and after the restore a
+ * new supervisor follows each through `runsc wait --pid`. Their output goes on: under gVisor a
+ * background process writes it into its record's directory from inside the sandbox
+ * (`PROCS_DIR`), not through descriptors of the host's, which a restored sandbox no longer has.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { z } from 'zod';
+import { BackgroundMeta } from './background-files.ts';
+import { HOST_ENV } from './exec.ts';
+import {
+  containerId,
+  gvisorPaths,
+  HELD_FILE,
+  PROCS_DIR,
+  readInternalPid,
+  runscCheckpoint,
+  runscDelete,
+  runscPs,
+  runscRestore,
+  runscWait,
+} from './gvisor.ts';
+import { startInCgroups } from './gvisor-sandbox.ts';
+
+export { HELD_FILE };
+
+import type { Argv } from './host-commands.ts';
+import { isAlive, type ProcessIdentity } from './process-identity.ts';
+import { type SandboxDirs, type SandboxState, writeState } from './sandbox-state.ts';
+
+const run = promisify(execFile);
+
+const Held = z.strictObject({ pid: z.int().positive() });
+
+/** How long a checkpoint or restore may take: the image is as large as the sandbox's memory. */
+const IMAGE_TIMEOUT_MS = 300_000;
+const SUPERVISOR_END_MS = 10_000;
+
+/** What a restore needs from the runtime besides the sandbox's own state. */
+export type RestoreHooks = {
+  /** Readies the host side of the sandbox as a start would (cgroups, mounts a host restart took). */
+  prepare: () => Promise<void>;
+  /** Starts the detached supervisor of a restored process, running `chain`. */
+  supervise: (processDir: string, chain: Argv) => Promise<ProcessIdentity>;
+};
+
+/**
+ * Whether a gVisor sandbox can be checkpointed: not on the host's network (runsc cannot save
+ * host sockets), and started with its background output inside (`PROCS_DIR` in its bundle).
+ */
+export function canCheckpoint(dirs: SandboxDirs, state: SandboxState): boolean {
+  return (
+    state.spec.network?.egress !== 'open' &&
+    existsSync(join(gvisorPaths(dirs.dir).rootfs, PROCS_DIR))
+  );
+}
+
+/** Whether the sandbox's checkpoint image is on disk. */
+export function hasImage(dirs: SandboxDirs): boolean {
+  return existsSync(join(gvisorPaths(dirs.dir).image, 'checkpoint.img'));
+}
+
+async function runsc(argv: readonly string[], timeoutMs = 30_000): Promise<string> {
+  const [file, ...args] = argv as [string, ...string[]];
+  const { stdout } = await run(file, args, { env: HOST_ENV, timeout: timeoutMs });
+  return stdout;
+}
+
+/**
+ * Pauses the sandbox (`runsc pause`, so no process ends between the count and the image), marks
+ * its running background processes held, and checkpoints it. The held processes' ids; undefined
+ * when runsc could not checkpoint it, which leaves it paused by `runsc pause` instead.
+ */
+export async function checkpointGvisor(
+  dirs: SandboxDirs,
+  state: SandboxState,
+  runscPath: string,
+): Promise<string[] | undefined> {
+  const id = containerId(state.namespace, state.name);
+  const { image } = gvisorPaths(dirs.dir);
+  await runsc([runscPath, `--root=${gvisorPaths(dirs.dir).state}`, 'pause', id]);
+  let held: string[] = [];
+  try {
+    const pids = new Set(
+      z.array(z.int()).parse(JSON.parse(await runsc(runscPs(runscPath, dirs.dir, id)))),
+    );
+    held = markHeld(dirs, pids);
+    rmSync(image, { recursive: true, force: true });
+    mkdirSync(image, { recursive: true, mode: 0o700 });
+    await runsc(runscCheckpoint(runscPath, dirs.dir, id), IMAGE_TIMEOUT_MS);
+  } catch {
+    for (const processId of held) rmSync(join(dirs.procs, processId, HELD_FILE), { force: true });
+    rmSync(image, { recursive: true, force: true });
+    return undefined;
+  }
+  // A sandbox paused before its checkpoint is still there, paused: it goes now. That ends each
+  // held process's `runsc exec`, which its supervisor takes for the process's end: once the
+  // supervisor is gone, that record goes too.
+  await runsc(runscDelete(runscPath, dirs.dir, id)).catch(() => '');
+  const deadline = Date.now() + SUPERVISOR_END_MS;
+  for (const processId of held) {
+    const supervisor = readMeta(dirs, processId)?.supervisor;
+    while (supervisor !== undefined && isAlive(supervisor) && Date.now() < deadline) await sleep(5);
+    rmSync(join(dirs.procs, processId, 'exit.json'), { force: true });
+  }
+  return held;
+}
+
+/** Marks held each background process that runs (its in-sandbox pid among `pids`). */
+function markHeld(dirs: SandboxDirs, pids: ReadonlySet<number>): string[] {
+  if (!existsSync(dirs.procs)) return [];
+  const held: string[] = [];
+  for (const processId of readdirSync(dirs.procs)) {
+    const dir = join(dirs.procs, processId);
+    if (existsSync(join(dir, 'exit.json'))) continue;
+    const pid = readInternalPid(join(dir, 'launch.pid'));
+    if (pid === undefined || !pids.has(pid)) continue;
+    writeFileSync(join(dir, HELD_FILE), JSON.stringify({ pid }), { mode: 0o600 });
+    held.push(processId);
+  }
+  return held;
+}
+
+/**
+ * Starts the sandbox again from its image (its incarnation gets the new sandbox process, its
+ * start time stays), follows each held process with a new supervisor, then removes the image.
+ * `runtime_unavailable` when runsc cannot restore it; the image and the pause stay.
+ */
+export async function restoreGvisor(
+  dirs: SandboxDirs,
+  state: SandboxState,
+  runscPath: string,
+  held: readonly string[],
+  hooks: RestoreHooks,
+): Promise<void> {
+  const id = containerId(state.namespace, state.name);
+  await hooks.prepare();
+  await runsc(runscDelete(runscPath, dirs.dir, id)).catch(() => '');
+  const argv = runscRestore(runscPath, dirs.dir, id, 'none');
+  const incarnation = await startInCgroups(dirs, state, runscPath, argv, 'restore');
+  state.incarnation = {
+    ...incarnation,
+    startedAt: state.incarnation?.startedAt ?? incarnation.startedAt,
+  };
+  await writeState(dirs, state);
+  for (const processId of held) await follow(dirs, runscPath, id, processId, hooks);
+  rmSync(gvisorPaths(dirs.dir).image, { recursive: true, force: true });
+}
+
+/** A new supervisor for a restored process: `runsc wait --pid` ends with it and says how. */
+async function follow(
+  dirs: SandboxDirs,
+  runscPath: string,
+  id: string,
+  processId: string,
+  hooks: RestoreHooks,
+): Promise<void> {
+  const dir = join(dirs.procs, processId);
+  const held = readHeld(dir);
+  const meta = readMeta(dirs, processId);
+  if (held === undefined || meta === undefined) return;
+  // `runsc wait` prints {"id":…,"exitStatus":N}; the chain exits N as `runsc exec` would have.
+  // A process that ended before its wait began is gone with its status.
+  const script = [
+    'out=$("$@" 2>&1) || { echo "paddock: the process ended while its sandbox was restored; its exit status is lost" >&2; exit 255; }',
+    `exit "$(printf '%s' "$out" | sed -n 's/.*"exitStatus":\\([0-9]*\\).*/\\1/p')"`,
+  ].join('; ');
+  const chain: Argv = {
+    file: '/bin/bash',
+    args: ['--norc', '-c', script, 'paddock-wait', ...runscWait(runscPath, dirs.dir, id, held.pid)],
+  };
+  const supervisor = await hooks.supervise(dir, chain);
+  const next: BackgroundMeta = { ...meta, supervisor };
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify(next), { mode: 0o600 });
+  rmSync(join(dir, HELD_FILE), { force: true });
+}
+
+/**
+ * Forgets a checkpoint (the sandbox stops instead of resuming): its held processes are recorded
+ * as killed, and the image is removed.
+ */
+export function discardCheckpoint(dirs: SandboxDirs, held: readonly string[]): void {
+  const finishedAt = new Date().toISOString();
+  for (const processId of held) {
+    const dir = join(dirs.procs, processId);
+    if (!existsSync(join(dir, HELD_FILE))) continue;
+    const exit = { exitCode: null, signal: 'SIGKILL', timedOut: false, finishedAt };
+    writeFileSync(join(dir, 'exit.json'), JSON.stringify(exit), { mode: 0o600 });
+    rmSync(join(dir, HELD_FILE), { force: true });
+  }
+  rmSync(gvisorPaths(dirs.dir).image, { recursive: true, force: true });
+}
+
+function readHeld(dir: string): z.infer<typeof Held> | undefined {
+  try {
+    return Held.parse(JSON.parse(readFileSync(join(dir, HELD_FILE), 'utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+function readMeta(dirs: SandboxDirs, processId: string): BackgroundMeta | undefined {
+  try {
+    const text = readFileSync(join(dirs.procs, processId, 'meta.json'), 'utf8');
+    return BackgroundMeta.parse(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
