@@ -134,16 +134,27 @@ describe('governance and system tools through the MCP SDK client', {
   });
 
   it('usage reports totals over a window, grouped when asked (spend: run-tools.test.ts)', async () => {
-    const report = ok<{
+    type Report = {
       since: string;
       until: string;
-      total: { runs: number; costUsd: number };
+      total: { runs: number; costUsd: number; calls: number };
       groups?: Array<{ key: string }>;
-    }>(await admin.callTool({ name: 'usage', arguments: { groupBy: 'user' } }));
+      days: Array<{ day: string; stack?: unknown[] }>;
+      budgets: unknown[];
+    };
+    const report = ok<Report>(
+      await admin.callTool({ name: 'usage', arguments: { groupBy: 'user' } }),
+    );
     assert.ok(Date.parse(report.since) <= Date.now());
     assert.ok(Date.parse(report.until) > Date.parse(report.since));
     assert.equal(report.total.runs, 0);
+    assert.equal(report.total.calls, 0);
     assert.ok(Array.isArray(report.groups));
+    assert.deepEqual(
+      report.days.map((d) => d.day),
+      [report.since.slice(0, 10)],
+    );
+    assert.ok(Array.isArray(report.budgets));
 
     const window = ok<{ since: string; until: string }>(
       await alice.callTool({

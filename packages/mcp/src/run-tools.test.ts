@@ -194,15 +194,22 @@ describe('agent and run tools through the MCP SDK client', {
     );
 
     type Report = {
-      total: { runs: number; costUsd: number };
+      total: { runs: number; costUsd: number; calls: number };
       groups?: Array<{ key: string; usage: { runs: number } }>;
+      days: Array<{ day: string; usage: { calls: number } }>;
     };
     const spent = ok<Report>(await call(alice, 'usage', {}));
     assert.equal(spent.total.runs, 1);
     assert.ok(spent.total.costUsd > 0, 'the gateway metered the model call');
     assert.equal(ok<Report>(await call(bob, 'usage', {})).total.runs, 0, "not another user's");
-    const byUser = ok<Report>(await call(await w.connect(w.admin), 'usage', { groupBy: 'user' }));
+    const root = await w.connect(w.admin);
+    const byUser = ok<Report>(await call(root, 'usage', { groupBy: 'user' }));
     assert.equal(byUser.groups?.find((g) => g.key === 'alice')?.usage.runs, 1);
+    const alices = ok<Report>(await call(root, 'usage', { user: 'alice' }));
+    assert.equal(alices.total.runs, 1);
+    assert.ok(alices.total.calls > 0);
+    assert.equal(alices.days.at(-1)?.usage.calls, alices.total.calls);
+    assert.equal(ok<Report>(await call(root, 'usage', { user: 'bob' })).total.calls, 0);
 
     const message = await call(alice, 'run_send_message', { name: 'hello', text: 'more?' });
     assert.equal(errorCode(message), 'invalid_transition');

@@ -1,4 +1,5 @@
 /** Tools over governance: the effective policy, usage, audit records, credential names. */
+import { UsageGroupBy, UsageReport } from '@paddock/api';
 import { PolicySpec } from '@paddock/core';
 import { z } from 'zod';
 import { defineTool, NamespaceInput, type PaddockTool, READ_ONLY } from '../tool.ts';
@@ -7,14 +8,6 @@ const Timestamp = z.iso.datetime({ offset: true });
 
 const optional = <K extends string, V>(key: K, value: V | undefined) =>
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-
-const UsageTotals = z.object({
-  inputTokens: z.int(),
-  outputTokens: z.int(),
-  costUsd: z.number(),
-  runs: z.int(),
-  sandboxSeconds: z.number(),
-});
 
 export const governanceTools: PaddockTool[] = [
   defineTool({
@@ -54,19 +47,19 @@ export const governanceTools: PaddockTool[] = [
     name: 'usage',
     title: 'Usage and cost',
     description:
-      'Totals of tokens, cost in USD, runs and sandbox time over a window (today, UTC, by default), optionally grouped by namespace, user, agent or model. Admins see everyone; users their own. Use it to know what has been spent before starting more runs.',
+      "Totals of tokens, cost in USD, model calls, runs and sandbox time over a window (today, UTC, by default), optionally grouped by namespace, user, agent or model and filtered to one namespace or user; every UTC day of the window (its cost split by the grouping), and the burn-down of the daily budgets in force on the window's last day. Admins see everyone; users their own. Use it to know what has been spent, and what remains of a budget, before starting more runs.",
     input: z.object({
       since: Timestamp.optional().describe('Start of the window (RFC 3339, inclusive)'),
       until: Timestamp.optional().describe('End of the window (RFC 3339, exclusive)'),
-      groupBy: z.enum(['namespace', 'user', 'agent', 'model']).optional(),
+      groupBy: UsageGroupBy.optional(),
       namespace: z.string().min(1).optional().describe('Only this namespace'),
+      user: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("Only this user's calls and runs (admins; a user sees only their own)"),
     }),
-    output: z.object({
-      since: z.string(),
-      until: z.string(),
-      total: UsageTotals,
-      groups: z.array(z.object({ key: z.string(), usage: UsageTotals })).optional(),
-    }),
+    output: UsageReport,
     annotations: READ_ONLY,
     handle: async (input, { client, signal }) =>
       client.usage(
@@ -75,6 +68,7 @@ export const governanceTools: PaddockTool[] = [
           ...optional('until', input.until),
           ...optional('groupBy', input.groupBy),
           ...optional('namespace', input.namespace),
+          ...optional('user', input.user),
         },
         { signal },
       ),
