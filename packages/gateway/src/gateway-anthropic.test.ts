@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import { costUsd, DEFAULT_PRICE_TABLE } from '@paddock/core';
+import { closeServer, listen } from '@paddock/http';
 import { type FixtureOptions, GRANT, REAL_KEY, startGatewayFixture } from './gateway-fixture.ts';
 import { CLIENT_CLOSED_STATUS, COST_HEADER } from './relay.ts';
 
@@ -178,5 +181,36 @@ describe('gateway, Anthropic Messages API through @anthropic-ai/sdk', () => {
     const models = await g.client.models.list();
     assert.ok(models.data.some((model) => model.id.startsWith('claude-')));
     assert.equal(g.ledger.calls.length, 0);
+  });
+
+  it('asks the upstream for no compression, and decodes an answer compressed anyway', async (t) => {
+    const seen: IncomingHttpHeaders[] = [];
+    const message = {
+      id: 'msg_1',
+      type: 'message',
+      role: 'assistant',
+      model: ask.model,
+      content: [{ type: 'text', text: 'Squeezed.' }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: 7, output_tokens: 3 },
+    };
+    const upstream = createServer((req, res) => {
+      seen.push(req.headers);
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        res.end(gzipSync(JSON.stringify(message)));
+      });
+    });
+    const upstreamUrl = await listen(upstream, 0, '127.0.0.1');
+    t.after(() => closeServer(upstream));
+    const apiKey = async () => REAL_KEY;
+    const g = await start(t, { upstreams: { anthropic: { baseUrl: upstreamUrl, apiKey } } });
+    const answer = await g.client.messages.create(ask);
+    assert.deepEqual(answer.content, message.content);
+    assert.equal(seen[0]?.['accept-encoding'], undefined);
+    assert.equal(g.ledger.calls[0]?.inputTokens, 7);
+    assert.equal(g.ledger.calls[0]?.outputTokens, 3);
   });
 });

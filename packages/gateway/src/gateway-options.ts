@@ -39,8 +39,6 @@ export type GatewayOptions = {
   onBudgetExceeded?: (grant: RunGrant, limit: BudgetLimit) => void | Promise<void>;
   /** The clock of `at` and daily budgets. */
   now?: () => Date;
-  /** Used for upstream requests; the global fetch by default. */
-  fetch?: typeof fetch;
   /** Where failures the caller cannot see (ledger, hooks) are reported. */
   log?: (line: string) => void;
   /** Largest request body accepted (413 past it); 10 MiB by default. */
@@ -71,7 +69,6 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     ...options,
     prices: checked.prices,
     now: options.now ?? (() => new Date()),
-    fetch: options.fetch ?? fetch,
     log: options.log ?? (() => {}),
     maxBodyBytes: checked.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   };

@@ -6,13 +6,19 @@ import {
   type ResolvedGatewayOptions,
   resolveGatewayOptions,
 } from './gateway-options.ts';
-import { presentedToken, readRequestBody, returnedResponseHeaders, sendAnswer } from './http-io.ts';
+import {
+  presentedToken,
+  readRequestBody,
+  readText,
+  returnedResponseHeaders,
+  sendAnswer,
+} from './http-io.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { meteredCall } from './metered-call.ts';
 import { errorBody, Provider, refusalOf } from './provider-errors.ts';
 import { messageOf } from './relay.ts';
 import { providerOf, resolveRoute } from './routes.ts';
-import { fetchUpstream } from './upstream-fetch.ts';
+import { fetchUpstream } from './upstream-request.ts';
 
 /**
  * The LLM gateway as a request handler. The server mounts it under a prefix (`/gateway/`) and
@@ -86,7 +92,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         sendAnswer(res, {
           status: fetched.response.status,
           headers: returnedResponseHeaders(fetched.response.headers),
-          body: await fetched.response.text(),
+          body: await readText(fetched.response.body),
         });
       } catch (error) {
         // The caller left mid-body: there is nobody to answer.

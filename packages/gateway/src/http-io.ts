@@ -1,10 +1,12 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { BodyProblem, isBodyProblem, readBody, sendWhole } from '@paddock/http';
 
 /**
  * Headers never forwarded upstream: hop-by-hop headers, the caller's credentials (the run token),
- * what fetch computes itself, and `accept-encoding` (the gateway reads the answer to meter it).
+ * what the request computes itself, and `accept-encoding` (the gateway reads the answer to meter
+ * it).
  */
 const REQUEST_HEADERS_DROPPED = new Set([
   'connection',
@@ -30,7 +32,7 @@ const REQUEST_HEADERS_DROPPED = new Set([
   'x-forwarded-proto',
 ]);
 
-/** Headers of the upstream answer not passed back: hop-by-hop, and those fetch's decoding voids. */
+/** Headers of the upstream answer not passed back: hop-by-hop, and those decoding voids. */
 const RESPONSE_HEADERS_DROPPED = new Set([
   'connection',
   'keep-alive',
@@ -46,23 +48,24 @@ const RESPONSE_HEADERS_DROPPED = new Set([
 export function forwardedRequestHeaders(
   incoming: IncomingHttpHeaders,
   extra: Record<string, string>,
-): Headers {
-  const headers = new Headers();
+): Record<string, string> {
+  const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(incoming)) {
     if (value === undefined || REQUEST_HEADERS_DROPPED.has(name)) continue;
     if (name.startsWith('x-paddock-')) continue;
-    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
-  for (const [name, value] of Object.entries(extra)) headers.set(name, value);
+  for (const [name, value] of Object.entries(extra)) headers[name.toLowerCase()] = value;
   return headers;
 }
 
 /** The upstream answer's headers to pass back to the caller. */
-export function returnedResponseHeaders(upstream: Headers): Record<string, string> {
+export function returnedResponseHeaders(upstream: IncomingHttpHeaders): Record<string, string> {
   const headers: Record<string, string> = {};
-  upstream.forEach((value, name) => {
-    if (!RESPONSE_HEADERS_DROPPED.has(name)) headers[name] = value;
-  });
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined || RESPONSE_HEADERS_DROPPED.has(name)) continue;
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
   return headers;
 }
 
@@ -90,6 +93,13 @@ export async function readRequestBody(req: IncomingMessage, maxBytes: number): P
       { maxBytes },
     );
   }
+}
+
+/** Reads an upstream answer's body whole, as UTF-8 text. */
+export async function readText(body: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

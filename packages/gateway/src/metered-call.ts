@@ -21,7 +21,7 @@ import type { KeyedLock } from './keyed-lock.ts';
 import { errorBody, Provider, type Refusal, refusalOf } from './provider-errors.ts';
 import { CLIENT_CLOSED_STATUS, messageOf, type RelayOutcome, relayResponse } from './relay.ts';
 import type { Route } from './routes.ts';
-import { fetchUpstream } from './upstream-fetch.ts';
+import { fetchUpstream } from './upstream-request.ts';
 import { UsageMeter } from './usage-meter.ts';
 
 /** The fields of a model request the gateway reads; the rest is forwarded untouched. */

@@ -1,9 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type { TokenCounts } from '@paddock/core';
 import { writeWithBackpressure } from '@paddock/http';
-import { returnedResponseHeaders, sendAnswer } from './http-io.ts';
+import { readText, returnedResponseHeaders, sendAnswer } from './http-io.ts';
 import { upstreamError } from './provider-errors.ts';
 import { type SseEvent, SseParser } from './sse-parser.ts';
+import type { UpstreamResponse } from './upstream-request.ts';
 import type { UsageMeter } from './usage-meter.ts';
 
 /** The status recorded for a call whose caller went away before the answer ended (nginx's). */
@@ -26,7 +27,7 @@ export type RelayOutcome = {
  * withheld. Any other answer is small and read whole, so its cost (`costOf`) can go in a header.
  */
 export async function relayResponse(input: {
-  response: Response;
+  response: UpstreamResponse;
   res: ServerResponse;
   meter: UsageMeter;
   dropUsageOnlyChunk: boolean;
@@ -34,10 +35,11 @@ export async function relayResponse(input: {
 }): Promise<RelayOutcome> {
   const { response, res, meter } = input;
   const headers = returnedResponseHeaders(response.headers);
-  const isEventStream = (response.headers.get('content-type') ?? '').includes('text/event-stream');
-  if (!isEventStream || response.body === null || !response.ok) {
-    const text = await response.text();
-    if (!response.ok) {
+  const isEventStream = (response.headers['content-type'] ?? '').includes('text/event-stream');
+  const isOk = response.status >= 200 && response.status < 300;
+  if (!isEventStream || !isOk) {
+    const text = await readText(response.body);
+    if (!isOk) {
       sendAnswer(res, { status: response.status, headers, body: text });
       return {
         status: response.status,
@@ -60,6 +62,7 @@ export async function relayResponse(input: {
       for (const event of events) meter.readEvent(event);
       const out = input.dropUsageOnlyChunk ? keptText(events, leftover) : chunk;
       if (out.length > 0 && !(await writeWithBackpressure(res, out))) {
+        response.body.destroy();
         return closedByClient();
       }
     }

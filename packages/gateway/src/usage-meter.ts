@@ -66,7 +66,9 @@ export class UsageMeter {
 
   /** Reads one event of a streaming answer. */
   readEvent(event: SseEvent): void {
-    if (event.data === '' || event.data === '[DONE]') return;
+    // Usage and errors are all this reads: most events of a stream (text deltas) name neither,
+    // and are not worth a JSON.parse (a key spelled with escapes would be missed; none is).
+    if (!event.data.includes('usage') && !event.data.includes('error')) return;
     let data: unknown;
     try {
       data = JSON.parse(event.data);
