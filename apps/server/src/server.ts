@@ -37,6 +37,7 @@ import { parseRouteInput, type RouteHandler } from './http/router.ts';
 import { watchRunOutcomes } from './http/run-outcomes.ts';
 import { createSelfFetch } from './http/self-fetch.ts';
 import { createKubeSurface, isKubeRequest } from './kube-api/kube-api-server.ts';
+import { RELAY_HEADER, RelayKey } from './mcp/mcp-relay.ts';
 import { createMcpSurface, isMcpRequest } from './mcp/mcp-server.ts';
 import { PreviewLinks } from './preview/preview-links.ts';
 import { boundAddress, listenPreview, servePreviews } from './preview/preview-server.ts';
@@ -106,18 +107,22 @@ type Pipeline = {
   deps: ServerDeps;
   authenticator: Authenticator;
   limiter: RateLimiter;
+  /** Marks the MCP surface's REST calls, whose `/mcp` request was charged already. */
+  relay: RelayKey;
 };
 
-/** Authentication, then the per-principal rate limit. */
+/** Authentication, then the per-principal rate limit (unless `isCharged` is false). */
 async function admit(
   p: Pipeline,
   ctx: RequestContext,
   authorization: string | undefined,
+  isCharged = true,
 ): ReturnType<Admit> {
   const principal = await p.authenticator.authenticate(authorization, {
     ...(ctx.remoteAddress === undefined ? {} : { remoteAddress: ctx.remoteAddress }),
   });
   ctx.principal = principal;
+  if (!isCharged) return { principal };
   const decision = p.limiter.take(principal.id, Date.now());
   if (decision.allowed) return { principal };
   const error = new PaddockError(
@@ -171,7 +176,12 @@ async function serve(
     throw new PaddockError(ErrorCode.Internal, `no handler for ${route.operationId}`);
   let principal = NOBODY;
   if (route.auth === 'required') {
-    const admission = await admit(p, ctx, req.headers.authorization);
+    const admission = await admit(
+      p,
+      ctx,
+      req.headers.authorization,
+      !p.relay.matches(req.headers[RELAY_HEADER]),
+    );
     if ('error' in admission) {
       req.resume();
       return admission;
@@ -212,6 +222,7 @@ function mountRunMcp(p: Pipeline, apiUrl: string, selfFetch: typeof fetch | unde
   const runMcp = createMcpSurface({
     deps: p.deps,
     admit: (ctx, auth) => admit(p, ctx, auth),
+    relayHeaders: p.relay.headers(),
     apiUrl: () => apiUrl,
     isRunTokenOnly: true,
     ...(selfFetch === undefined ? {} : { selfFetch }),
@@ -244,6 +255,7 @@ export async function startServer(
     deps,
     authenticator: authenticatorFor(config, engine),
     limiter: new RateLimiter({ ratePerSec: config.rateLimitPerSec, burst: config.rateLimitBurst }),
+    relay: new RelayKey(),
   };
   const closePreviews = servePreviews(previewServer, {
     deps,
@@ -270,6 +282,7 @@ export async function startServer(
   const mcp = createMcpSurface({
     deps,
     admit: (ctx, auth) => admit(pipeline, ctx, auth),
+    relayHeaders: pipeline.relay.headers(),
     ...(self === undefined ? {} : { selfFetch: self.fetch }),
   });
   const kube = createKubeSurface({

@@ -1,6 +1,7 @@
 /**
  * Paddock as an MCP server over streamable HTTP at `/mcp` (stateful: one session per client,
- * named by `Mcp-Session-Id`). Each request is authenticated and rate limited like the REST API's;
+ * named by `Mcp-Session-Id`). Each request is authenticated and rate limited like the REST API's
+ * (once: the REST calls a tool makes for it are not charged again, see mcp-relay.ts);
  * a session belongs to the caller that opened it. Its tools call the REST API of this same server
  * through `@paddock/client` with the caller's own credentials, so every rule and every audit
  * record is the API's: this file only authenticates, keeps sessions and relays. A scoped caller
@@ -43,6 +44,11 @@ export type McpSurfaceOptions = {
   isRunTokenOnly?: boolean;
   /** The `fetch` of its calls to the REST API: one that trusts this server's own certificate. */
   selfFetch?: typeof fetch;
+  /**
+   * Sent with its calls to the REST API (mcp-relay.ts): the `/mcp` request they relay was
+   * charged against the rate limit, so they are not.
+   */
+  relayHeaders?: Record<string, string>;
 };
 
 type Session = McpSessionEntry & {
@@ -99,6 +105,7 @@ export function createMcpSurface(options: McpSurfaceOptions) {
       baseUrl: options.apiUrl?.() ?? selfUrl(req),
       token: () => session.token,
       ...(options.selfFetch === undefined ? {} : { fetch: options.selfFetch }),
+      ...(options.relayHeaders === undefined ? {} : { headers: options.relayHeaders }),
       ...(scope === undefined ? {} : { namespace: scope.namespace }),
     });
     const mcp = createPaddockMcpServer({
