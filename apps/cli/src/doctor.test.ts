@@ -11,6 +11,7 @@ import { createClient } from '@paddock/client';
 import { bwrapSkipReason, startPaddockProcess } from '@paddock/testkit';
 import { checkCgroups } from './doctor/cgroup-check.ts';
 import { CheckStatus, type DoctorCheck, formatChecks, hasFailure } from './doctor/check.ts';
+import { checkCheckpoint } from './doctor/checkpoint-check.ts';
 import { checkDataDir } from './doctor/data-dir-check.ts';
 import {
   checkBwrap,
@@ -82,6 +83,19 @@ describe('doctor probes', () => {
     const bin = binDir('found', { runsc: 'true', socat: 'true' });
     assert.equal(checkRunsc(bin).status, CheckStatus.Ok);
     assert.equal(checkSocat(bin).status, CheckStatus.Ok);
+  });
+
+  it('checkpoint: gVisor pauses to disk where runsc is; a failing criu check is said unusable', () => {
+    const criu = 'echo "Unexpected rt vDSO area bounds" >&2; exit 1';
+    const gvisor = checkCheckpoint(binDir('ckpt', { runsc: 'true', criu }));
+    assert.equal(gvisor.status, CheckStatus.Ok);
+    assert.match(
+      gvisor.detail,
+      /^gVisor sandboxes pause to disk; .*criu is unusable here: criu check says Unexpected rt vDSO area bounds/,
+    );
+    const none = checkCheckpoint('');
+    assert.equal(none.status, CheckStatus.Warn);
+    assert.match(none.detail, /^no sandbox pauses to disk/);
   });
 
   it('perl missing fails with its install command; found passes', () => {
@@ -283,6 +297,7 @@ describe('paddock doctor', { skip: bwrapSkipReason(), timeout: 60_000 }, () => {
           'node',
           'bubblewrap',
           'runsc',
+          'checkpoint',
           'socat',
           'perl',
           'root',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { PaddockClient } from '@paddock/client';
 import { checkCgroups } from './cgroup-check.ts';
 import type { DoctorCheck } from './check.ts';
+import { checkCheckpoint } from './checkpoint-check.ts';
 import { checkDataDir } from './data-dir-check.ts';
 import { checkBwrap, checkPerl, checkRunsc, checkSocat } from './host-binaries.ts';
 import { checkRoot, checkUserNamespaces, type ReadText } from './kernel-checks.ts';
@@ -48,6 +49,7 @@ export async function runDoctor(input: {
     checkNodeVersion(process.versions.node),
     checkBwrap(path),
     checkRunsc(path),
+    checkCheckpoint(path),
     checkSocat(path),
     checkPerl(path),
     checkRoot(uid),
