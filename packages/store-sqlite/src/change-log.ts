@@ -1,5 +1,4 @@
 import {
-  type AnyResource,
   ErrorCode,
   type Kind,
   type LabelSelector,
@@ -15,11 +14,10 @@ import {
   type ChangeRow,
   ChangeRow as ChangeRowSchema,
   decodeLabels,
-  decodeObject,
-  encodeObject,
   parseRow,
   StateRow,
 } from './row-codec.ts';
+import type { ValidatedRows } from './validated-rows.ts';
 import type { ChangeBatch } from './watch-stream.ts';
 
 /** Changes read per batch by a watch. */
@@ -40,10 +38,12 @@ export type ChangeFilter<K extends Kind> = {
 export class ChangeLog {
   readonly #connection: Connection;
   readonly #retention: number;
+  readonly #validated: ValidatedRows;
 
-  constructor(connection: Connection, retention: number) {
+  constructor(connection: Connection, retention: number, validated: ValidatedRows) {
     this.#connection = connection;
     this.#retention = retention;
+    this.#validated = validated;
   }
 
   /** The counter and the compaction horizon. */
@@ -73,12 +73,15 @@ export class ChangeLog {
     return state.resource_version;
   }
 
-  /** Inside a write transaction: records the change made at `version`. */
+  /**
+   * Inside a write transaction: records the change made at `version` (`json`: the object as
+   * `encodeObject` wrote it).
+   */
   append(
     version: number,
     type: WatchEventType,
     key: RowKey,
-    object: AnyResource,
+    json: string,
     previousLabels: Record<string, string> | undefined,
   ): void {
     this.#connection
@@ -91,7 +94,7 @@ export class ChangeLog {
         key.namespace,
         key.name,
         type,
-        encodeObject(object),
+        json,
         previousLabels === undefined ? null : JSON.stringify(previousLabels),
       );
   }
@@ -125,7 +128,7 @@ export class ChangeLog {
         );
       }
       const rows = this.#rowsAfter(filter, afterVersion);
-      const events = rows.flatMap((row) => toEvents(filter, row));
+      const events = rows.flatMap((row) => this.#toEvents(filter, row));
       const last = rows.at(-1);
       const hasMore = rows.length === BATCH_SIZE;
       const lastVersion =
@@ -151,25 +154,22 @@ export class ChangeLog {
     return rows.map((row) => parseRow(ChangeRowSchema, row, 'change row'));
   }
 
+  #toEvents<K extends Kind>(filter: ChangeFilter<K>, row: ChangeRow): WatchEvent<ResourceOf<K>>[] {
+    const key = { kind: filter.kind, namespace: row.namespace, name: row.name };
+    const object = this.#validated.decode(key, row.rv, row.json);
+    const isMatch = matchesLabels(filter.selector, object.metadata.labels);
+    if (row.type !== WatchEventType.Modified) return isMatch ? [{ type: row.type, object }] : [];
+    const wasMatch = matchesLabels(
+      filter.selector,
+      decodeLabels(row.prev_labels, `change ${row.rv} of ${describeKey(key)}`),
+    );
+    if (isMatch && wasMatch) return [{ type: WatchEventType.Modified, object }];
+    if (isMatch) return [{ type: WatchEventType.Added, object }];
+    if (wasMatch) return [{ type: WatchEventType.Deleted, object }];
+    return [];
+  }
+
   #prune(horizon: number): void {
     this.#connection.statement('DELETE FROM changes WHERE rv <= ?').run(horizon);
   }
-}
-
-function toEvents<K extends Kind>(
-  filter: ChangeFilter<K>,
-  row: ChangeRow,
-): WatchEvent<ResourceOf<K>>[] {
-  const key = { kind: filter.kind, namespace: row.namespace, name: row.name };
-  const object = decodeObject(key, row.json);
-  const isMatch = matchesLabels(filter.selector, object.metadata.labels);
-  if (row.type !== WatchEventType.Modified) return isMatch ? [{ type: row.type, object }] : [];
-  const wasMatch = matchesLabels(
-    filter.selector,
-    decodeLabels(row.prev_labels, `change ${row.rv} of ${describeKey(key)}`),
-  );
-  if (isMatch && wasMatch) return [{ type: WatchEventType.Modified, object }];
-  if (isMatch) return [{ type: WatchEventType.Added, object }];
-  if (wasMatch) return [{ type: WatchEventType.Deleted, object }];
-  return [];
 }

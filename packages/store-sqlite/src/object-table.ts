@@ -1,7 +1,8 @@
-import type { AnyResource, Kind, ResourceOf } from '@paddock/core';
+import type { Kind, ResourceOf } from '@paddock/core';
 import type { Connection } from './connection.ts';
 import type { RowKey } from './object-key.ts';
-import { decodeObject, encodeObject, ObjectRow, parseRow } from './row-codec.ts';
+import { ObjectRow, parseRow } from './row-codec.ts';
+import type { ValidatedRows } from './validated-rows.ts';
 
 /** Position after which a page starts: the last (namespace, name) already returned. */
 export type PageCursor = { namespace: string; name: string };
@@ -11,12 +12,17 @@ export type ScannedObject<K extends Kind> = { key: RowKey & { kind: K }; object:
 
 const COLUMNS = 'kind, namespace, name, resource_version, json';
 
-/** SQL access to the `objects` table. Every row read back is validated (see `decodeObject`). */
+/**
+ * SQL access to the `objects` table. Every row read back is validated (see `decodeObject`), once
+ * per text (`ValidatedRows`).
+ */
 export class ObjectTable {
   readonly #connection: Connection;
+  readonly #validated: ValidatedRows;
 
-  constructor(connection: Connection) {
+  constructor(connection: Connection, validated: ValidatedRows) {
     this.#connection = connection;
+    this.#validated = validated;
   }
 
   /** The stored object at `key`, or undefined. */
@@ -25,7 +31,8 @@ export class ObjectTable {
       .statement(`SELECT ${COLUMNS} FROM objects WHERE kind = ? AND namespace = ? AND name = ?`)
       .get(key.kind, key.namespace, key.name);
     if (row === undefined) return undefined;
-    return decodeObject(key, parseRow(ObjectRow, row, `${key.kind} row`).json);
+    const { resource_version: version, json } = parseRow(ObjectRow, row, `${key.kind} row`);
+    return this.#validated.decode(key, version, json);
   }
 
   /** Whether a row exists at `key`. */
@@ -37,27 +44,22 @@ export class ObjectTable {
     );
   }
 
-  insert(key: RowKey, version: number, object: AnyResource): void {
+  /** `json`: the object as `encodeObject` wrote it. */
+  insert(key: RowKey, version: number, uid: string, json: string): void {
     this.#connection
       .statement(
         'INSERT INTO objects (kind, namespace, name, uid, resource_version, json) VALUES (?, ?, ?, ?, ?, ?)',
       )
-      .run(
-        key.kind,
-        key.namespace,
-        key.name,
-        object.metadata.uid ?? '',
-        version,
-        encodeObject(object),
-      );
+      .run(key.kind, key.namespace, key.name, uid, version, json);
   }
 
-  replace(key: RowKey, version: number, object: AnyResource): void {
+  /** `json`: the object as `encodeObject` wrote it. */
+  replace(key: RowKey, version: number, json: string): void {
     this.#connection
       .statement(
         'UPDATE objects SET resource_version = ?, json = ? WHERE kind = ? AND namespace = ? AND name = ?',
       )
-      .run(version, encodeObject(object), key.kind, key.namespace, key.name);
+      .run(version, json, key.kind, key.namespace, key.name);
   }
 
   remove(key: RowKey): void {
@@ -97,7 +99,7 @@ export class ObjectTable {
       .map((raw) => {
         const row = parseRow(ObjectRow, raw, `${kind} row`);
         const key = { kind, namespace: row.namespace, name: row.name };
-        return { key, object: decodeObject(key, row.json) };
+        return { key, object: this.#validated.decode(key, row.resource_version, row.json) };
       });
   }
 }

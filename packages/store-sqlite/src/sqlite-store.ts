@@ -32,7 +32,9 @@ import {
   rowNamespace,
 } from './object-key.ts';
 import { ObjectTable } from './object-table.ts';
+import { encodeObject } from './row-codec.ts';
 import { resolveOptions, type SqliteStoreOptions } from './store-options.ts';
+import { ValidatedRows } from './validated-rows.ts';
 import { WatchStream } from './watch-stream.ts';
 import {
   atVersion,
@@ -76,6 +78,7 @@ export class SqliteStore implements ResourceStore {
   readonly #connection: Connection;
   readonly #objects: ObjectTable;
   readonly #changes: ChangeLog;
+  readonly #validated: ValidatedRows;
   readonly #notifier: ChangeNotifier;
   readonly #now: () => Date;
   readonly #reserve: StorageReserve | undefined;
@@ -87,8 +90,10 @@ export class SqliteStore implements ResourceStore {
     this.#now = resolved.now;
     this.#reserve = resolved.storageReserve;
     this.#connection = new Connection(resolved.path, resolved.busyTimeoutMs, resolved.walSync);
-    this.#objects = new ObjectTable(this.#connection);
-    this.#changes = new ChangeLog(this.#connection, resolved.changeRetention);
+    const validated = new ValidatedRows();
+    this.#validated = validated;
+    this.#objects = new ObjectTable(this.#connection, validated);
+    this.#changes = new ChangeLog(this.#connection, resolved.changeRetention, validated);
     this.#notifier = new ChangeNotifier(
       () => this.#connection.dataVersion(),
       resolved.pollIntervalMs,
@@ -291,19 +296,22 @@ export class SqliteStore implements ResourceStore {
     object: AnyResource,
     previous: AnyResource | undefined,
   ): void {
+    // Serialized once for the row and the change; readers of this version skip the schema.
+    const json = encodeObject(object);
+    this.#validated.written(key, version, json);
     switch (type) {
       case WatchEventType.Added:
-        this.#objects.insert(key, version, object);
+        this.#objects.insert(key, version, object.metadata.uid ?? '', json);
         break;
       case WatchEventType.Modified:
-        this.#objects.replace(key, version, object);
+        this.#objects.replace(key, version, json);
         break;
       case WatchEventType.Deleted:
         this.#objects.remove(key);
         break;
     }
     const previousLabels = previous === undefined ? undefined : (previous.metadata.labels ?? {});
-    this.#changes.append(version, type, key, object, previousLabels);
+    this.#changes.append(version, type, key, json, previousLabels);
   }
 
   #keyOf(input: AnyResource): RowKey {
