@@ -229,6 +229,52 @@ describe('REST server (anonymous admin on loopback)', () => {
     );
   });
 
+  it('lists and watches one object with fieldSelector=metadata.name=…', async () => {
+    const agent = (name: string, description = '') =>
+      JSON.stringify({
+        apiVersion: API,
+        kind: 'Agent',
+        metadata: { name },
+        spec: {
+          harness: { kind: 'builtin' },
+          ...(description ? { systemPrompt: description } : {}),
+        },
+      });
+    const collection = '/api/v1/namespaces/picked/agents';
+    for (const name of ['p1', 'p2']) {
+      assert.equal((await s.call(collection, { method: 'POST', body: agent(name) })).status, 201);
+    }
+    const listed = (await (
+      await s.call(`${collection}?fieldSelector=metadata.name%3Dp2`)
+    ).json()) as { items: Array<{ metadata: { name: string } }> };
+    assert.deepEqual(
+      listed.items.map((i) => i.metadata.name),
+      ['p2'],
+    );
+    const watch = await s.call(`${collection}?watch=true&fieldSelector=metadata.name%3Dp2`);
+    const writing = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      for (const name of ['p1', 'p2']) {
+        const path = `${collection}/${name}`;
+        await s.call(path, { method: 'PUT', body: agent(name, 'changed') });
+        await s.call(path, { method: 'DELETE' });
+      }
+    })();
+    const events = await readEvents(watch, 3);
+    await writing;
+    assert.deepEqual(
+      events.map((e) => [e.data.type, e.data.object.metadata.name]),
+      [
+        ['ADDED', 'p2'],
+        ['MODIFIED', 'p2'],
+        ['DELETED', 'p2'],
+      ],
+    );
+    const refused = await s.call(`${collection}?fieldSelector=spec.model%3Dx`);
+    assert.equal(refused.status, 400);
+    assert.match(await refused.text(), /fieldSelector/);
+  });
+
   it('names every invalid field, refuses malformed JSON and oversized bodies', async () => {
     const bad = await s.call('/api/v1/namespaces/default/sandboxes?limit=0', {
       method: 'GET',

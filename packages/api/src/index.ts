@@ -47,6 +47,7 @@ export { httpStatusFor } from './http-status.ts';
 export {
   DeleteQuery,
   deleteResultOf,
+  FieldSelectorQuery,
   kindListSchema,
   LabelSelectorQuery,
   ListMeta,

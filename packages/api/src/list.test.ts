@@ -27,6 +27,15 @@ describe('ListQuery', () => {
     assert.deepEqual(ListQuery.parse({}), {});
   });
 
+  it('reads a field selector of metadata.name as the name', () => {
+    assert.deepEqual(ListQuery.parse({ fieldSelector: 'metadata.name=box-1' }), {
+      fieldSelector: { name: 'box-1' },
+    });
+    assert.deepEqual(ListQuery.parse({ fieldSelector: 'metadata.name==box-1' }), {
+      fieldSelector: { name: 'box-1' },
+    });
+  });
+
   it('accepts limits 1 and 1000', () => {
     assert.equal(ListQuery.parse({ limit: '1' }).limit, 1);
     assert.equal(ListQuery.parse({ limit: '1000' }).limit, 1000);
@@ -40,6 +49,9 @@ describe('ListQuery', () => {
     rejects({ watch: 'yes' }, 'watch');
     rejects({ continue: '' }, 'continue');
     rejects({ labelSelector: 'app in (a' }, 'labelSelector');
+    rejects({ fieldSelector: 'metadata.namespace=ns' }, 'fieldSelector');
+    rejects({ fieldSelector: 'metadata.name!=box' }, 'fieldSelector');
+    rejects({ fieldSelector: 'metadata.name=a,metadata.name=b' }, 'fieldSelector');
   });
 
   it('rejects unknown parameters instead of ignoring them', () => {

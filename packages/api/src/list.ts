@@ -16,13 +16,29 @@ export const LabelSelectorQuery = z.string().superRefine((text, ctx) => {
 });
 
 /**
+ * Kubernetes field selector text, of which one field is served: `metadata.name=<name>` (or `==`),
+ * parsed to the name. A wait for one object watches it alone, not every object of its kind.
+ */
+export const FieldSelectorQuery = z.string().transform((text, ctx) => {
+  const name = /^\s*metadata\.name\s*==?\s*([^\s,=!]+)\s*$/.exec(text)?.[1];
+  if (name !== undefined) return { name };
+  ctx.addIssue({
+    code: 'custom',
+    message: `"${text}" is not served: the one field selector is metadata.name=<name>`,
+  });
+  return z.NEVER;
+});
+
+/**
  * Query of every list route. `limit` is a page size (1–1000); `continue` is the opaque token of
  * the previous page. `watch=true` turns the response into a server-sent event stream of
  * `WatchEvent`s (each event's `id` is the object's resourceVersion; reconnect with
- * `Last-Event-ID`, or start from `resourceVersion`).
+ * `Last-Event-ID`, or start from `resourceVersion`). `fieldSelector=metadata.name=<name>` lists or
+ * watches that object only.
  */
 export const ListQuery = z.strictObject({
   labelSelector: LabelSelectorQuery.optional(),
+  fieldSelector: FieldSelectorQuery.optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   continue: z.string().min(1).optional(),
   watch: QueryBoolean.optional(),

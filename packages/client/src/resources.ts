@@ -16,6 +16,8 @@ export type ScopeOptions = RequestOptions & { namespace?: string };
 
 export type ListOptions = ScopeOptions & {
   labelSelector?: string;
+  /** Kubernetes field selector; the server serves `metadata.name=<name>` (that object only). */
+  fieldSelector?: string;
   limit?: number;
   continue?: string;
   /** Namespaced kinds: every namespace the caller may see. */
@@ -24,6 +26,8 @@ export type ListOptions = ScopeOptions & {
 
 export type WatchOptions = ScopeOptions & {
   labelSelector?: string;
+  /** `metadata.name=<name>`: that object's changes only (see `ListOptions.fieldSelector`). */
+  fieldSelector?: string;
   /** Start after this store version (a list's `metadata.resourceVersion`). */
   resourceVersion?: string;
   allNamespaces?: boolean;
@@ -93,11 +97,11 @@ export function resourceClient<K extends Kind>(
     isNamespaced && all ? `list${kind}ForAllNamespaces` : `list${kind}`;
   return {
     list: (options) => {
-      const { labelSelector, limit, continue: token } = options ?? {};
+      const { labelSelector, fieldSelector, limit, continue: token } = options ?? {};
       return untyped.call(listId(options?.allNamespaces), {
         ...request(options),
         params: options?.allNamespaces ? {} : collection(options),
-        query: { labelSelector, limit, continue: token },
+        query: { labelSelector, fieldSelector, limit, continue: token },
       }) as Promise<ResourceList<K>>;
     },
     get: (name, options) =>
@@ -135,6 +139,7 @@ export function resourceClient<K extends Kind>(
         query: {
           watch: true,
           labelSelector: options?.labelSelector,
+          fieldSelector: options?.fieldSelector,
           resourceVersion: options?.resourceVersion,
         },
       }) as AsyncIterable<WatchEvent<ResourceOf<K>>>,

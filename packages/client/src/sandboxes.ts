@@ -205,8 +205,10 @@ export function sandboxClient(
       const current = await crud.get(name, { ...scope, signal });
       if (predicate(current)) return current;
       const version = current.metadata.resourceVersion;
+      // That sandbox's changes only: the server neither reads nor sends any other's.
       const changes = crud.watch({
         ...scope,
+        fieldSelector: `metadata.name=${name}`,
         signal,
         ...(version && { resourceVersion: version }),
       });

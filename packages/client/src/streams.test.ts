@@ -128,7 +128,7 @@ describe('streams against a stand-in server', () => {
 });
 
 describe('waitFor', () => {
-  it('resolves once the predicate holds, watching from the version it read', async () => {
+  it('resolves once the predicate holds, watching that sandbox from the version it read', async () => {
     let watched: Recorded | undefined;
     const server = await startStandIn({
       getSandbox: (_req, res) => {
@@ -149,6 +149,7 @@ describe('waitFor', () => {
       });
       assert.equal(ready.metadata.resourceVersion, '7');
       assert.equal(watched?.url.searchParams.get('resourceVersion'), '5');
+      assert.equal(watched?.url.searchParams.get('fieldSelector'), 'metadata.name=box');
       const error = await client.sandboxes
         .waitFor('box', () => false, { timeoutMs: 100 })
         .catch((e: unknown) => e);

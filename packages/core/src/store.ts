@@ -69,6 +69,11 @@ export type DeleteResult<T> =
 export type WatchOptions = ListOptions & {
   /** Deliver changes after this version; from the current version when absent. */
   resourceVersion?: string;
+  /**
+   * Only the changes of the object with this name (Kubernetes: `fieldSelector=metadata.name=…`),
+   * so a wait for one object is not handed every other object's changes.
+   */
+  name?: string;
   /** Ends the stream. */
   signal?: AbortSignal;
 };

@@ -23,10 +23,11 @@ import type { ChangeBatch } from './watch-stream.ts';
 /** Changes read per batch by a watch. */
 const BATCH_SIZE = 256;
 
-/** What a watch asks of the log. `namespace` undefined means every namespace. */
+/** What a watch asks of the log. `namespace` undefined means every namespace, `name` every name. */
 export type ChangeFilter<K extends Kind> = {
   kind: K;
   namespace: string | undefined;
+  name: string | undefined;
   selector: LabelSelector;
 };
 
@@ -138,19 +139,21 @@ export class ChangeLog {
   }
 
   #rowsAfter(filter: ChangeFilter<Kind>, afterVersion: number): ChangeRow[] {
-    const columns = 'rv, kind, namespace, name, type, json, prev_labels';
-    const rows =
-      filter.namespace === undefined
-        ? this.#connection
-            .statement(
-              `SELECT ${columns} FROM changes WHERE rv > ? AND kind = ? ORDER BY rv LIMIT ?`,
-            )
-            .all(afterVersion, filter.kind, BATCH_SIZE)
-        : this.#connection
-            .statement(
-              `SELECT ${columns} FROM changes WHERE rv > ? AND kind = ? AND namespace = ? ORDER BY rv LIMIT ?`,
-            )
-            .all(afterVersion, filter.kind, filter.namespace, BATCH_SIZE);
+    const where = ['rv > ?', 'kind = ?'];
+    const params: Array<string | number> = [afterVersion, filter.kind];
+    if (filter.namespace !== undefined) {
+      where.push('namespace = ?');
+      params.push(filter.namespace);
+    }
+    if (filter.name !== undefined) {
+      where.push('name = ?');
+      params.push(filter.name);
+    }
+    const rows = this.#connection
+      .statement(
+        `SELECT rv, kind, namespace, name, type, json, prev_labels FROM changes WHERE ${where.join(' AND ')} ORDER BY rv LIMIT ?`,
+      )
+      .all(...params, BATCH_SIZE);
     return rows.map((row) => parseRow(ChangeRowSchema, row, 'change row'));
   }
 

@@ -285,7 +285,8 @@ export class SqliteStore implements ResourceStore {
         ? this.#connection.run({ operation: `watch ${kind}` }, () => this.#changes.state())
             .resource_version
         : parseVersion(options.resourceVersion, 'resourceVersion');
-    return { filter: { kind, namespace, selector }, afterVersion };
+    const name = options.name ? options.name : undefined;
+    return { filter: { kind, namespace, name, selector }, afterVersion };
   }
 
   /** Inside a write: one change at `version`, to the row and to the change log. */

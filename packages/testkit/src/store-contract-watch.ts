@@ -113,6 +113,32 @@ export function watchCases(test: ContractCase): void {
       }
     });
 
+    test('watch by name sees only that object, from now or from a version', async ({ store }) => {
+      const ns = uniqueName('ns');
+      const first = await store.create(template(ns, 'other'));
+      const watch = new EventReader(store.watch('SandboxTemplate', { namespace: ns, name: 'one' }));
+      const replay = new EventReader(
+        store.watch('SandboxTemplate', {
+          namespace: ns,
+          name: 'one',
+          resourceVersion: first.metadata.resourceVersion ?? '',
+        }),
+      );
+      try {
+        await store.create(template(ns, 'other-2'));
+        const one = await store.create(template(ns, 'one'));
+        await store.update({ ...first, spec: { description: 'not this one' } });
+        await store.update({ ...one, spec: { description: 'this one' } });
+        await store.delete('SandboxTemplate', { namespace: ns, name: 'one' });
+        const expected = [`ADDED ${ns}/one`, `MODIFIED ${ns}/one`, `DELETED ${ns}/one`];
+        assert.deepEqual(await watch.take(3), expected);
+        assert.deepEqual(await replay.take(3), expected);
+      } finally {
+        await watch.close();
+        await replay.close();
+      }
+    });
+
     test('watch reports objects entering and leaving its selector as ADDED and DELETED', async ({
       store,
     }) => {

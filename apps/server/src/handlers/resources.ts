@@ -26,6 +26,7 @@ import { watchResources } from './watch.ts';
 
 type ListInput = {
   labelSelector?: string | undefined;
+  fieldSelector?: { name: string } | undefined;
   limit?: number | undefined;
   continue?: string | undefined;
   watch?: boolean | undefined;
@@ -42,7 +43,8 @@ async function list(
 ): Promise<Reply> {
   const { store } = call.deps.engine;
   const scope = namespace === undefined ? {} : { namespace };
-  if (query.watch) return watchResources(call, kind, { ...scope, ...query });
+  const name = query.fieldSelector?.name;
+  if (query.watch) return watchResources(call, kind, { ...scope, ...query, name });
   const page = await store.list(kind, {
     ...scope,
     ...(query.labelSelector === undefined ? {} : { labelSelector: query.labelSelector }),
@@ -57,7 +59,10 @@ async function list(
       ...(page.continue === undefined ? {} : { continue: page.continue }),
     },
     // A page of a user's list may come back shorter than `limit`: filtering follows paging.
-    items: page.items.filter((item) => isVisible(call.principal, item)),
+    items: page.items.filter(
+      (item) =>
+        isVisible(call.principal, item) && (name === undefined || item.metadata.name === name),
+    ),
   });
 }
 

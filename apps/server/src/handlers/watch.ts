@@ -10,13 +10,16 @@ type WatchQuery = {
   namespace?: string;
   labelSelector?: string | undefined;
   resourceVersion?: string | undefined;
+  /** One object's changes only (`fieldSelector=metadata.name=…`). */
+  name?: string | undefined;
 };
 
 /**
  * `?watch=true`: a server-sent event stream of watch events, `id:` = resourceVersion. With
  * `Last-Event-ID` (or `?resourceVersion=`) it resumes after that version; without, it first sends
  * every existing object as ADDED (id = the list's version), then the changes. An expired version
- * ends the stream with an `error` event carrying the `expired` envelope (list again).
+ * ends the stream with an `error` event carrying the `expired` envelope (list again). With a
+ * `name`, only that object's changes are read and sent.
  */
 export async function watchResources(
   call: HandlerCall,
@@ -31,6 +34,7 @@ export async function watchResources(
     ...(query.namespace === undefined ? {} : { namespace: query.namespace }),
     ...(query.labelSelector === undefined ? {} : { labelSelector: query.labelSelector }),
   };
+  const { name } = query;
   const abort = new AbortController();
   const sse = startSse(call.res, call.ctx.requestId, call.deps.shutdown);
   void sse.closed.then(() => abort.abort());
@@ -38,6 +42,7 @@ export async function watchResources(
     if (from === undefined) {
       const page = await store.list(kind, filter);
       for (const object of page.items) {
+        if (name !== undefined && object.metadata.name !== name) continue;
         if (isVisible(call.principal, object)) {
           sse.send({ id: page.resourceVersion, data: { type: WatchEventType.Added, object } });
         }
@@ -46,6 +51,7 @@ export async function watchResources(
     }
     for await (const event of store.watch(kind, {
       ...filter,
+      ...(name === undefined ? {} : { name }),
       resourceVersion: from,
       signal: abort.signal,
     })) {

@@ -36,6 +36,13 @@ const UNCONDITIONAL_ATTEMPTS = 16;
 /** A watch whose stream ended sooner than this without an event waits this long before resuming. */
 const RESUME_PAUSE_MS = 1000;
 
+/** Where a watch reads: the collection's path and its selectors (`fieldSelector`: a name). */
+type WatchStart = {
+  path: string;
+  labelSelector: string | undefined;
+  fieldSelector: string | undefined;
+};
+
 type RawList = {
   metadata?: { resourceVersion?: string; continue?: string };
   items?: Array<Record<string, unknown>>;
@@ -186,7 +193,7 @@ export class KubeStore implements ResourceStore {
     kind: K,
     options: WatchOptions = {},
   ): AsyncIterable<WatchEvent<ResourceOf<K>>> {
-    let start: { path: string; labelSelector: string | undefined } | undefined;
+    let start: WatchStart | undefined;
     let failure: unknown;
     try {
       checkKind(kind);
@@ -196,6 +203,7 @@ export class KubeStore implements ResourceStore {
       start = {
         path: resourcePath(kind, namespace),
         labelSelector: this.#selector(options.labelSelector),
+        fieldSelector: options.name ? `metadata.name=${options.name}` : undefined,
       };
     } catch (error) {
       failure = error;
@@ -224,7 +232,7 @@ export class KubeStore implements ResourceStore {
   /** Streams changes after the version `from()` gives, resuming when the server ends a stream. */
   async *#stream<K extends Kind>(
     kind: K,
-    start: { path: string; labelSelector: string | undefined } | undefined,
+    start: WatchStart | undefined,
     failure: unknown,
     from: () => Promise<string> | undefined,
     signal: AbortSignal,
@@ -236,7 +244,8 @@ export class KubeStore implements ResourceStore {
     while (!signal.aborted) {
       const began = performance.now();
       let delivered = 0;
-      const query = { resourceVersion: version, labelSelector: start.labelSelector };
+      const { labelSelector, fieldSelector } = start;
+      const query = { resourceVersion: version, labelSelector, fieldSelector };
       for await (const event of this.client.watch(start.path, query, signal)) {
         const next = versionOf(event);
         if (next !== undefined) version = next;
