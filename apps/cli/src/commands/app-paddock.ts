@@ -29,6 +29,11 @@ export function paddockChange(
   return was === is ? undefined : is ? 'enable' : 'disable';
 }
 
+/** Whether Argo CD can deploy from the cluster's repository (not: `--existing` without `--repo-url`). */
+export function canArgoCdReach(session: Session, repo: GitopsRepo): boolean {
+  return !(session.mode === 'existing' && repo.settings.repoURL === IN_CLUSTER_REPO_URL);
+}
+
 /**
  * Commits the catalog change `commit` makes; when it moves Paddock to another owner, hands it
  * over on the cluster (enable: after the commit; disable: `paddock install` first). Refuses, before
@@ -41,20 +46,18 @@ export async function commitWithHandover(
     session: Session;
     change: 'enable' | 'disable' | undefined;
     commit: () => Promise<CommitResult>;
+    /** How the commit is reported (default: its message and short hash). */
+    print?: (result: CommitResult) => void;
   },
 ): Promise<void> {
   const { repo, session, change } = options;
-  const print = (result: CommitResult) => context.io.stdout(commitLine(result));
+  const print = options.print ?? ((result: CommitResult) => context.io.stdout(commitLine(result)));
   if (change === undefined) {
     print(await options.commit());
     return;
   }
   const why = unreachable(session);
-  if (
-    change === 'enable' &&
-    session.mode === 'existing' &&
-    repo.settings.repoURL === IN_CLUSTER_REPO_URL
-  ) {
+  if (change === 'enable' && !canArgoCdReach(session, repo)) {
     throw new PaddockError(
       ErrorCode.ValidationFailed,
       `Argo CD cannot deploy Paddock on cluster ${session.name}: it does not reach this machine's repository`,

@@ -13,6 +13,7 @@ import {
 } from '@paddock/gitops';
 import { usageError } from '../cli-options.ts';
 import type { Command, CommandContext } from '../command.ts';
+import { canArgoCdReach, commitWithHandover, paddockChange } from './app-paddock.ts';
 import { printSession } from './cluster-print.ts';
 import { repoOf } from './cluster-repo.ts';
 import { clusterEnv, nameArg, timeoutMsOf } from './cluster-support.ts';
@@ -120,14 +121,28 @@ Example:
     if (profiles.length > 0) {
       const repo = repoOf(context, session);
       const catalog = await repo.readCatalog();
-      const result = applyProfiles(
-        catalog.length === 0 ? DEFAULT_CATALOG : catalogOf(catalog),
-        profiles,
-      );
-      const commit = await repo.writeCatalog(result.catalog.entries, {
-        message: `catalog: enable profile ${profiles.join(',')} (${result.enabled.join(', ')})`,
+      const before = catalog.length === 0 ? DEFAULT_CATALOG : catalogOf(catalog);
+      const result = applyProfiles(before, profiles);
+      let entries = result.catalog.entries;
+      let enabled = result.enabled;
+      if (paddockChange(before.entries, entries) === 'enable' && !canArgoCdReach(session, repo)) {
+        // Argo CD cannot reach this repository: Paddock stays with paddock install.
+        entries = entries.map((e) => (e.name === 'paddock' ? { ...e, enabled: false } : e));
+        enabled = enabled.filter((n) => n !== 'paddock');
+        context.io.stdout(
+          'paddock stays with paddock install: Argo CD does not reach this repository (--repo-url)\n',
+        );
+      }
+      await commitWithHandover(context, {
+        repo,
+        session,
+        change: paddockChange(before.entries, entries),
+        commit: () =>
+          repo.writeCatalog(entries, {
+            message: `catalog: enable profile ${profiles.join(',')} (${enabled.join(', ')})`,
+          }),
+        print: (commit) => context.io.stdout(`✓ ${commit.message}\n`),
       });
-      context.io.stdout(`✓ ${commit.message}\n`);
     }
     context.io.stdout(
       `cluster ${name} ready in ${((performance.now() - started) / 1000).toFixed(1)} s\n\n`,
