@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { ErrorCode, type ExitStatus, PaddockError, type ProcessHandle } from '@paddock/core';
-import type { HelperPool } from './helper-pool.ts';
+import type { HelperPool, HelperProcess } from './helper-pool.ts';
 import type { Argv } from './host-commands.ts';
 import {
   exitStatusOf,
@@ -85,7 +85,7 @@ export function spawnPiped(argv: Argv, options: PipedOptions = {}): ProcessHandl
     // They would have to go in argv: a bug of the caller, never a request's fault.
     throw new PaddockError(ErrorCode.Internal, `${argv.file}: request words need a pooled helper`);
   }
-  const child = pool
+  const child: HelperProcess = pool
     ? pool.take(argv)
     : spawn(argv.file, argv.args, {
         env: HOST_ENV,

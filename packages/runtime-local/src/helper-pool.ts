@@ -1,30 +1,64 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
+import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { HOST_ENV } from './exec.ts';
-import type { Argv } from './host-commands.ts';
+import { type Argv, spareWords } from './host-commands.ts';
+import type { Launcher, Spare } from './launcher.ts';
+import { signalNameOf } from './process-signals.ts';
 
-/** How many started helpers wait for a request. */
-const IDLE = 2;
+/** What `spawnPiped` uses of a started helper: a spawned `ChildProcess`, or a taken spare. */
+export type HelperProcess = Pick<
+  ChildProcess,
+  'pid' | 'stdin' | 'stdout' | 'stderr' | 'exitCode' | 'signalCode'
+> & {
+  once(
+    event: 'exit',
+    listener: (code: number | null, signal: NodeJS.Signals | null) => void,
+  ): unknown;
+};
 
-/** Where a pooled helper's request arrives (its stdin, stdout and stderr are the exec's). */
+/** Idle spares kept at the least, and at the most (however many execs ran at once). */
+const MIN_IDLE = 2;
+const MAX_IDLE = 32;
+
+/** Where a spawned helper's request arrives (its stdin, stdout and stderr are the exec's). */
 const REQUEST_FD = 3;
 
 /**
- * Host helpers (`host-helper.pl -r 3`) started ahead of need, so that an exec pays for neither
- * Node's fork of itself nor perl's start: a taken helper reads its words from descriptor 3 and
- * runs exactly as if it had been spawned with them, with its own stdin, stdout and stderr pipes
- * and its own process group. Idle helpers keep nothing alive (they are unreferenced, and end on
- * their own when Paddock does: their request pipe closes).
+ * Exec helpers started ahead of need, so that an exec pays for neither Node's fork of itself
+ * (10 ms and more at Paddock's size, blocking every request meanwhile) nor perl's start. They are
+ * forks of the launcher (`Launcher.spare`, `exec_spare` in host-helper.pl), so refilling the pool
+ * costs Node no fork either: a taken spare's stdio, request and exit status pipes are opened
+ * through `/proc/<pid>/fd/` (checked by inode, so a reused pid is never mistaken for it), its
+ * words written on the request pipe, and it runs exactly as a spawned `host-helper.pl` with them
+ * would, with its own stdin, stdout and stderr pipes and its own session. The pool keeps as many
+ * idle as the most execs that ran at once (at least two, at most 32); with none idle, a helper
+ * is spawned (`host-helper.pl -r 3`). Idle spares keep nothing alive and end with the launcher.
  */
 export class HelperPool {
   readonly #perl: string;
   readonly #script: string;
-  readonly #idle: ChildProcess[] = [];
+  readonly #launcher: Launcher | undefined;
+  readonly #spareWords = spareWords();
+  readonly #idle: Spare[] = [];
+  /** Spares asked of the launcher and not answered yet. */
+  #requested = 0;
+  /** Taken helpers that have not ended, and the most there were at once. */
+  #busy = 0;
+  #peakBusy = 0;
   #isClosed = false;
 
-  constructor(perl: string, script: string) {
+  constructor(perl: string, script: string, launcher?: Launcher) {
     this.#perl = perl;
     this.#script = script;
+    this.#launcher = launcher;
+  }
+
+  /** Spares ready to be taken (some may have ended since). */
+  get idle(): number {
+    return this.#idle.length;
   }
 
   /** Whether `argv` runs the helper script, so a pooled helper can run it instead. */
@@ -33,45 +67,51 @@ export class HelperPool {
   }
 
   /** A helper running `argv` (which `serves` accepted), its stdio piped like `spawn`'s. */
-  take(argv: Argv): ChildProcess {
-    let child = this.#idle.shift();
-    while (child !== undefined && (child.exitCode !== null || child.signalCode !== null))
-      child = this.#idle.shift();
-    child ??= this.#start();
-    const request = this.#request(child);
+  take(argv: Argv): HelperProcess {
     const words = [...argv.args.slice(1), ...(argv.requestWords ?? [])];
-    request.end(`${words.join('\0')}\0`);
-    setRef(child, true);
-    return child;
+    let helper: HelperProcess | undefined;
+    for (let spare = this.#idle.shift(); spare !== undefined; spare = this.#idle.shift()) {
+      helper = takeSpare(spare, words);
+      if (helper !== undefined) break;
+    }
+    helper ??= this.#spawn(words);
+    this.#busy += 1;
+    this.#peakBusy = Math.max(this.#peakBusy, this.#busy);
+    helper.once('exit', () => {
+      this.#busy -= 1;
+    });
+    return helper;
   }
 
   /**
-   * Starts helpers up to the pool's size, soon: called once the operation that took one is done,
-   * since a start blocks Paddock for as long as Node's fork of itself takes.
+   * Asks the launcher for the spares the pool lacks: called once the operation that took one is
+   * done, so that the launcher's fork does not compete with the exec just started.
    */
   refill(): void {
-    setImmediate(() => this.#fill());
-  }
-
-  /** Ends the idle helpers; later takes start helpers on demand. */
-  close(): void {
-    this.#isClosed = true;
-    for (const child of this.#idle.splice(0)) this.#request(child).end();
-  }
-
-  #request(child: ChildProcess): Writable {
-    return child.stdio[REQUEST_FD] as Writable;
-  }
-
-  #fill(): void {
-    while (!this.#isClosed && this.#idle.length < IDLE) {
-      const child = this.#start();
-      setRef(child, false);
-      this.#idle.push(child);
+    const launcher = this.#launcher;
+    if (launcher === undefined || this.#isClosed) return;
+    const target = Math.min(MAX_IDLE, Math.max(MIN_IDLE, this.#peakBusy));
+    while (this.#idle.length + this.#requested < target) {
+      this.#requested += 1;
+      launcher.spare(this.#spareWords).then(
+        (spare) => {
+          this.#requested -= 1;
+          if (!this.#isClosed) this.#idle.push(spare);
+        },
+        () => {
+          this.#requested -= 1;
+        },
+      );
     }
   }
 
-  #start(): ChildProcess {
+  /** Forgets the idle spares (they end with the launcher); later takes spawn helpers. */
+  close(): void {
+    this.#isClosed = true;
+    this.#idle.splice(0);
+  }
+
+  #spawn(words: readonly string[]): ChildProcess {
     const child = spawn(this.#perl, [this.#script, '-r', String(REQUEST_FD)], {
       env: HOST_ENV,
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
@@ -80,21 +120,85 @@ export class HelperPool {
     });
     // A helper that failed to start reports it through the exec that takes it.
     child.on('error', () => {});
-    this.#request(child).on('error', () => {});
+    const request = child.stdio[REQUEST_FD] as Writable;
+    request.on('error', () => {});
+    request.end(`${words.join('\0')}\0`);
     return child;
   }
 }
 
-/** Whether the helper (its process and its pipes) keeps Paddock's event loop alive. */
-function setRef(child: ChildProcess, isRef: boolean): void {
-  const handles: Array<{ ref?: () => void; unref?: () => void } | null> = [
-    child,
-    ...(child.stdio as Array<Readable | Writable | null>).map(
-      (stream) => stream as unknown as { ref?: () => void; unref?: () => void } | null,
-    ),
-  ];
-  for (const handle of handles) {
-    if (isRef) handle?.ref?.();
-    else handle?.unref?.();
+/** The ends of a spare's pipes Paddock opens, in `Spare.ends` order, and how. */
+const END_FLAGS = [
+  constants.O_WRONLY, // stdin
+  constants.O_RDONLY, // stdout
+  constants.O_RDONLY, // stderr
+  constants.O_WRONLY, // request
+  constants.O_RDONLY, // exit status
+] as const;
+
+/** Opens a spare's pipes and hands it `words`; undefined when it is gone (or its pid is another's). */
+function takeSpare(spare: Spare, words: readonly string[]): HelperProcess | undefined {
+  const path = (fd: number) => `/proc/${spare.pid}/fd/${fd}`;
+  const [first] = spare.ends;
+  if (spare.ends.length !== END_FLAGS.length || first === undefined) return undefined;
+  const fds: number[] = [];
+  try {
+    // Looked at before anything is opened: a reused pid's descriptors are not ours to open.
+    if (statSync(path(first.fd)).ino !== first.inode) return undefined;
+    for (const [i, end] of spare.ends.entries()) {
+      const fd = openSync(
+        path(end.fd),
+        (END_FLAGS[i] ?? constants.O_RDONLY) | constants.O_NONBLOCK,
+      );
+      fds.push(fd);
+      if (fstatSync(fd).ino !== end.inode) throw new Error('not the spare');
+    }
+  } catch {
+    for (const fd of fds) closeSync(fd);
+    return undefined;
+  }
+  return new TakenSpare(spare.pid, fds, words);
+}
+
+/** A spare at work, seen as `spawnPiped` sees a spawned helper. */
+class TakenSpare extends EventEmitter {
+  readonly pid: number;
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  exitCode: number | null = null;
+  signalCode: NodeJS.Signals | null = null;
+
+  constructor(pid: number, fds: readonly number[], words: readonly string[]) {
+    super();
+    const [stdin, stdout, stderr, request, status] = fds as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    this.pid = pid;
+    this.stdin = new Socket({ fd: stdin, readable: false, writable: true });
+    this.stdout = new Socket({ fd: stdout, readable: true, writable: false });
+    this.stderr = new Socket({ fd: stderr, readable: true, writable: false });
+    const requestPipe = new Socket({ fd: request, readable: false, writable: true });
+    requestPipe.on('error', () => {});
+    requestPipe.end(`${words.length}\0${words.map((word) => `${word}\0`).join('')}`);
+    // `exit N` or `signal N`, then the end of the pipe once the helper has ended; nothing said
+    // means it was killed (as a timeout does).
+    const statusPipe = new Socket({ fd: status, readable: true, writable: false });
+    let said = '';
+    statusPipe.setEncoding('utf8');
+    statusPipe.on('data', (chunk: string) => {
+      said += chunk;
+    });
+    statusPipe.on('error', () => {});
+    statusPipe.once('close', () => {
+      const [kind, value] = said.trim().split(' ');
+      if (kind === 'exit') this.exitCode = Number(value);
+      else this.signalCode = (signalNameOf(Number(value ?? 9)) ?? 'SIGKILL') as NodeJS.Signals;
+      this.emit('exit', this.exitCode, this.signalCode);
+    });
   }
 }

@@ -87,6 +87,11 @@ function syscallTable(): string {
     .join(',');
 }
 
+/** The words of the launcher's `spare` request (`HelperPool`): the system call numbers. */
+export function spareWords(): string[] {
+  return [syscallTable()];
+}
+
 /**
  * Where the sandbox directory, a rootfs and the staged directories (`dir=`, by index) appear for
  * bwrap inside the staging namespace: on a tmpfs of that namespace, so a start makes no mount

@@ -40,6 +40,8 @@
 # `-r FD`: started ahead of need (see helper-pool.ts); the words arrive NUL-ended on descriptor
 # FD, closed by the writer, so the wait costs nothing when they come.
 my $is_request;
+# A spare exec helper's (see exec_spare) exit status pipe: `exit N` or `signal N` goes there.
+my $status_out;
 if (@ARGV == 2 && $ARGV[0] eq '-r') {
   open(my $request, '<&=', $ARGV[1]) or exit 126;
   local $/ = "\0";
@@ -86,8 +88,10 @@ if (@ARGV == 1 && $ARGV[0] eq '-z') {
   $0 = 'paddock-launcher';
   $SIG{CHLD} = 'IGNORE';    # watchers end on their own; nothing waits for them
   my $buffer = '';
+  my $launcher = $$;
   while (my ($id, $kind, $count, @words) = next_request(\$buffer)) {
     if ($kind eq 'supervise') { supervise_request($id, @words); next }
+    if ($kind eq 'spare') { exec_spare($id, $launcher, @words) ? last : next }
     my $watcher = fork;
     next if !defined $watcher || $watcher > 0;
     $SIG{CHLD} = 'DEFAULT';
@@ -151,6 +155,67 @@ sub ran {
 }
 
 sub answer { my $line = join(' ', @_); $line =~ s/\n/ | /g; syswrite(STDOUT, "$line\n"); }
+
+# KIND `spare` (words: NUMBERS): a fork of the launcher that waits as an exec helper, so that
+# neither Node's fork of itself nor a perl start is on an exec's path or refills the pool
+# (helper-pool.ts). It makes its stdin, stdout, stderr, request and exit status pipes and answers
+# `ID ok PID FD:INODE...` for the ends Paddock opens through /proc/PID/fd (stdin's write end,
+# stdout's, stderr's and the status's read ends, the request's write end; the inode tells a
+# reused pid apart). Idle, it ends with the launcher (parent-death signal). Once the words
+# (`COUNT\0` then COUNT NUL-ended words) come on the request pipe, it drops the ends Paddock
+# holds, takes the others as descriptors 0 to 2 and returns true with @ARGV set, in its own
+# session and no longer tied to the launcher; the parent returns false at once.
+sub exec_spare {
+  my ($id, $launcher, $numbers) = @_;
+  my $pid = fork;
+  if (!defined $pid) { answer($id, 'err', "fork: $!"); return 0 }
+  return 0 if $pid;
+  my %nr = map { split /=/, $_, 2 } split /,/, $numbers;
+  $SIG{CHLD} = 'DEFAULT';
+  syscall($nr{setsid} + 0);
+  syscall($nr{prctl} + 0, 1, 15, 0, 0, 0);    # PR_SET_PDEATHSIG: SIGTERM
+  exit 0 if getppid() != $launcher;
+  my @pipes = map { pipe(my $r, my $w) or exit 0; [ $r, $w ] } 1 .. 5;
+  my ($in, $out, $err, $request, $status) = @pipes;
+  my @theirs = ($in->[1], $out->[0], $err->[0], $request->[1], $status->[0]);
+  answer($id, 'ok', $$, map { fileno($_) . ':' . (stat($_))[1] } @theirs);
+  open(STDIN, '<', '/dev/null');
+  open(STDOUT, '>', '/dev/null');
+  # Nothing of the launcher's (its spares' pipes) stays open here.
+  my %mine = map { fileno($_) => 1 } (map { @$_ } @pipes);
+  opendir(my $fds, '/proc/self/fd') or exit 0;
+  my @open = grep { /^\d+$/ && $_ > 2 && !$mine{$_} } readdir $fds;
+  my $own = fileno $fds;
+  closedir $fds;
+  for my $fd (@open) { syscall($nr{close} + 0, $fd + 0) if $fd != $own }
+  my $words = '';
+  while (1) {
+    my @fields = split /\0/, $words, -1;
+    if (@fields > 1 && $fields[0] =~ /^\d+$/ && $#fields > $fields[0]) {
+      @ARGV = @fields[ 1 .. $fields[0] ];
+      last;
+    }
+    sysread($request->[0], $words, 65536, length $words) or exit 0;
+  }
+  syscall($nr{prctl} + 0, 1, 0, 0, 0, 0);    # outlives the launcher from here, as a spawn would
+  close $_ for @theirs, $request->[0];
+  open(STDIN, '<&', $in->[0]) or exit 126;
+  open(STDOUT, '>&', $out->[1]) or exit 126;
+  open(STDERR, '>&', $err->[1]) or exit 126;
+  close $_ for $in->[0], $out->[1], $err->[1];
+  $status_out = $status->[1];
+  $is_request = 1;
+  return 1;
+}
+
+# A spare exec helper's last words on its status pipe (its parent, the launcher, reaps it).
+sub report_status {
+  return unless $status_out;
+  syswrite($status_out, "@_\n");
+  close $status_out;
+  undef $status_out;
+}
+END { report_status('exit', $?) }
 
 # In a watcher: forks the launch and watches it. Returns true in the launch's own process, with
 # @ARGV set to its words; the watcher itself answers and exits.
@@ -264,7 +329,7 @@ sub call {
 
 # Nothing Paddock inherited without close-on-exec reaches a sandbox (a directory descriptor there
 # would be a way out).
-my %kept = map { $_ => 1 } (0, 1, 2, @keep);
+my %kept = map { $_ => 1 } (0, 1, 2, @keep, $status_out ? fileno($status_out) : ());
 opendir(my $fds, '/proc/self/fd') or fail("/proc/self/fd: $!");
 my @open = grep { /^\d+$/ && !$kept{$_} } readdir $fds;
 my $own = fileno $fds;
@@ -299,6 +364,14 @@ for (@rlimits) {
 
 if ($mode eq 'launch') {
   stage() if defined $opt{uid};
+  # A spare reports the end of what it runs, which it cannot once it has exec'd it.
+  if ($status_out) {
+    my $child = fork;
+    fail("fork: $!") unless defined $child;
+    if ($child) { waitpid($child, 0); mirror($?) }
+    close $status_out;
+    undef $status_out;
+  }
   exec { $command[0] } @command or fail("$command[0]: $!");
 }
 elsif ($mode eq 'enter') {
@@ -399,6 +472,9 @@ sub enter {
   my $child = fork;
   fail("fork: $!") unless defined $child;
   if ($child == 0) {
+    # Only the helper reports its exit (the pipe is close-on-exec besides).
+    close $status_out if $status_out;
+    undef $status_out;
     # The command leads a process group of its own (its pid, which the sandbox sees too), so a
     # signal to that group reaches the command and all it starts, and nothing of the host side.
     setpgrp(0, 0);
@@ -428,10 +504,16 @@ sub enter {
   setpgrp($child, $child);    # also from here: a signal right after the fork finds the group
   close $root;
   waitpid($child, 0);
-  my $status = $?;
+  mirror($?);
+}
+
+# Ends as the child whose wait status is `status` did.
+sub mirror {
+  my $status = shift;
   if ($status & 127) {
     # Die of the same signal, as nsenter does, so the caller sees the command's own end.
     my $signal = $status & 127;
+    report_status('signal', $signal);
     $SIG{$_} = 'DEFAULT' for keys %SIG;
     kill $signal, $$;
     exit 128 + $signal;

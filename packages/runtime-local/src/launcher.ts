@@ -8,6 +8,13 @@ import { currentBootId, type ProcessIdentity } from './process-identity.ts';
 /** What the launcher says of a started sandbox: bwrap's pid and its init's (in the host's view). */
 export type Launched = { monitorPid: number; initPid: number };
 
+/**
+ * A spare exec helper the launcher forked (see `exec_spare` in host-helper.pl): its pid and, in
+ * order, its stdin's write end, stdout's and stderr's read ends, its request pipe's write end and
+ * its exit status pipe's read end, each as a descriptor number there and the pipe's inode.
+ */
+export type Spare = { pid: number; ends: Array<{ fd: number; inode: number }> };
+
 type Pending = { resolve: (words: string[]) => void; reject: (error: Error) => void };
 
 /**
@@ -57,7 +64,27 @@ export class Launcher {
     return { pid: Number(pid), startTicks, bootId: currentBootId() };
   }
 
-  #request(kind: 'launch' | 'run' | 'supervise', argv: Argv, what: string): Promise<string[]> {
+  /** Forks a spare exec helper (`HelperPool`); `words` are `spareWords()`. */
+  async spare(words: readonly string[]): Promise<Spare> {
+    const [pid = '', ...ends] = await this.#request(
+      'spare',
+      { file: '', args: ['', ...words] },
+      'a spare exec helper',
+    );
+    return {
+      pid: Number(pid),
+      ends: ends.map((end) => {
+        const [fd = '', inode = ''] = end.split(':');
+        return { fd: Number(fd), inode: Number(inode) };
+      }),
+    };
+  }
+
+  #request(
+    kind: 'launch' | 'run' | 'supervise' | 'spare',
+    argv: Argv,
+    what: string,
+  ): Promise<string[]> {
     const child = this.#running();
     const id = String(++this.#nextId);
     const words = argv.args.slice(1);
