@@ -2,6 +2,7 @@ import type { SandboxSnapshot } from '@paddock/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { PageHeader } from '../components/layout.tsx';
 import { Link } from '../components/link.tsx';
+import { RowDeleteButton } from '../components/row-delete-button.tsx';
 import { Empty, MutationError, QueryView } from '../components/states.tsx';
 import { TableFrame } from '../components/table-frame.tsx';
 import { age, bytes } from '../lib/format.ts';
@@ -67,15 +68,12 @@ export function SnapshotsPage(_props: { params: Record<string, string> }) {
                         </time>
                       </td>
                       <td>
-                        <button
-                          type="button"
-                          className="button small danger"
-                          aria-label={`Delete snapshot ${s.metadata.name}`}
-                          disabled={remove.isPending || !!s.metadata.deletionTimestamp}
-                          onClick={() => remove.mutate(s.metadata.name ?? '')}
-                        >
-                          Delete
-                        </button>
+                        <RowDeleteButton
+                          item={`snapshot ${s.metadata.name}`}
+                          onConfirm={() => remove.mutate(s.metadata.name ?? '')}
+                          isPending={remove.isPending}
+                          isDisabled={!!s.metadata.deletionTimestamp}
+                        />
                       </td>
                     </tr>
                   ))}

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { PageHeader } from '../components/layout.tsx';
 import { Link } from '../components/link.tsx';
+import { RowDeleteButton } from '../components/row-delete-button.tsx';
 import { Empty, MutationError, QueryView } from '../components/states.tsx';
 import { TableFrame } from '../components/table-frame.tsx';
 import { age, bytes } from '../lib/format.ts';
@@ -111,15 +112,12 @@ export function VolumesPage(_props: { params: Record<string, string> }) {
                         </time>
                       </td>
                       <td>
-                        <button
-                          type="button"
-                          className="button small danger"
-                          aria-label={`Delete volume ${v.metadata.name}`}
-                          disabled={remove.isPending || !!v.metadata.deletionTimestamp}
-                          onClick={() => remove.mutate(v.metadata.name ?? '')}
-                        >
-                          Delete
-                        </button>
+                        <RowDeleteButton
+                          item={`volume ${v.metadata.name}`}
+                          onConfirm={() => remove.mutate(v.metadata.name ?? '')}
+                          isPending={remove.isPending}
+                          isDisabled={!!v.metadata.deletionTimestamp}
+                        />
                       </td>
                     </tr>
                   ))}

@@ -8,6 +8,7 @@ import { FileEditor } from './file-editor.tsx';
 import { crumbsOf, isValidEntryName, joinPath, WORKSPACE } from './sandbox-paths.ts';
 import { saveBytes } from './save-bytes.ts';
 import './files-panel.css';
+import { RowDeleteButton } from '../row-delete-button.tsx';
 import { TableFrame } from '../table-frame.tsx';
 
 const byFolderThenName = (a: FileInfo, b: FileInfo) =>
@@ -19,7 +20,6 @@ export function FilesPanel({ name }: { name: string }) {
   const queryClient = useQueryClient();
   const [path, setPath] = useState(WORKSPACE);
   const [editing, setEditing] = useState<FileInfo | undefined>(undefined);
-  const [confirming, setConfirming] = useState<string | undefined>(undefined);
   const [folderName, setFolderName] = useState('');
   const [notice, setNotice] = useState('');
   const listKey = ['Sandbox', namespace, name, 'files', path];
@@ -32,7 +32,6 @@ export function FilesPanel({ name }: { name: string }) {
   const open = (next: string) => {
     setPath(next);
     setEditing(undefined);
-    setConfirming(undefined);
     setNotice('');
   };
 
@@ -59,7 +58,6 @@ export function FilesPanel({ name }: { name: string }) {
     mutationFn: (file: FileInfo) =>
       client.sandboxes.files.remove(name, file.path, { recursive: file.type === 'directory' }),
     onSuccess: (_, file) => {
-      setConfirming(undefined);
       setNotice(`Deleted ${file.name}`);
       if (editing?.path === file.path) setEditing(undefined);
     },
@@ -214,36 +212,12 @@ export function FilesPanel({ name }: { name: string }) {
                               </button>
                             </>
                           ) : null}
-                          {confirming === file.path ? (
-                            <>
-                              <button
-                                type="button"
-                                className="button small danger"
-                                aria-label={`Confirm delete of ${file.name}`}
-                                disabled={remove.isPending}
-                                onClick={() => remove.mutate(file)}
-                              >
-                                Confirm delete
-                              </button>
-                              <button
-                                type="button"
-                                className="button small ghost"
-                                aria-label={`Keep ${file.name}`}
-                                onClick={() => setConfirming(undefined)}
-                              >
-                                Keep
-                              </button>
-                            </>
-                          ) : (
-                            <button
-                              type="button"
-                              className="button small danger"
-                              aria-label={`Delete ${file.name}`}
-                              onClick={() => setConfirming(file.path)}
-                            >
-                              Delete
-                            </button>
-                          )}
+                          <RowDeleteButton
+                            item={file.name}
+                            question={`Delete ${file.name}?`}
+                            onConfirm={() => remove.mutate(file)}
+                            isPending={remove.isPending}
+                          />
                         </div>
                       </td>
                     </tr>

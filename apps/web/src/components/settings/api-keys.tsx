@@ -1,8 +1,8 @@
 import type { ApiKey } from '@paddock/api';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
 import { age } from '../../lib/format.ts';
 import { useSession } from '../../lib/session.ts';
+import { RowDeleteButton } from '../row-delete-button.tsx';
 import { Empty, MutationError, QueryView } from '../states.tsx';
 import { TableFrame } from '../table-frame.tsx';
 import { CreateApiKey } from './create-api-key.tsx';
@@ -16,43 +16,20 @@ function status(key: ApiKey, now: number): { text: string; level: string } {
 function RevokeButton({ apiKey }: { apiKey: ApiKey }) {
   const { client } = useSession();
   const queryClient = useQueryClient();
-  const [isConfirming, setConfirming] = useState(false);
   const revoke = useMutation({
     mutationFn: () => client.apiKeys.revoke(apiKey.id),
-    onSuccess: () => {
-      setConfirming(false);
-      void queryClient.invalidateQueries({ queryKey: ['apikeys'] });
-    },
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['apikeys'] }),
   });
   if (apiKey.revokedAt) return <span className="muted small">{age(apiKey.revokedAt)} ago</span>;
-  if (!isConfirming) {
-    return (
-      <button
-        type="button"
-        className="button small danger"
-        aria-label={`Revoke ${apiKey.name} (${apiKey.prefix})`}
-        onClick={() => setConfirming(true)}
-      >
-        Revoke
-      </button>
-    );
-  }
   return (
-    <div className="row revoke-confirm">
-      <span>Revoke {apiKey.name}? Programs using it stop working.</span>
-      <button
-        type="button"
-        className="button small danger"
-        disabled={revoke.isPending}
-        onClick={() => revoke.mutate()}
-      >
-        Confirm revoke
-      </button>
-      <button type="button" className="button small ghost" onClick={() => setConfirming(false)}>
-        Keep
-      </button>
-      <MutationError error={revoke.error} />
-    </div>
+    <RowDeleteButton
+      item={`${apiKey.name} (${apiKey.prefix})`}
+      verb="Revoke"
+      question={`Revoke ${apiKey.name}? Programs using it stop working.`}
+      onConfirm={() => revoke.mutate()}
+      isPending={revoke.isPending}
+      error={<MutationError error={revoke.error} />}
+    />
   );
 }
 

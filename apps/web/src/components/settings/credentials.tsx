@@ -3,45 +3,25 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { age } from '../../lib/format.ts';
 import { useSession } from '../../lib/session.ts';
+import { RowDeleteButton } from '../row-delete-button.tsx';
 import { Empty, MutationError, QueryView } from '../states.tsx';
 import { TableFrame } from '../table-frame.tsx';
 
 function DeleteButton({ credential }: { credential: Credential }) {
   const { client, namespace } = useSession();
   const queryClient = useQueryClient();
-  const [isConfirming, setConfirming] = useState(false);
   const remove = useMutation({
     mutationFn: () => client.credentials.delete(credential.name),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['credentials', namespace] }),
   });
-  if (!isConfirming) {
-    return (
-      <button
-        type="button"
-        className="button small danger"
-        aria-label={`Delete credential ${credential.name}`}
-        onClick={() => setConfirming(true)}
-      >
-        Delete
-      </button>
-    );
-  }
   return (
-    <div className="row revoke-confirm">
-      <span>Delete {credential.name}? Sandboxes and agents that use it lose it.</span>
-      <button
-        type="button"
-        className="button small danger"
-        disabled={remove.isPending}
-        onClick={() => remove.mutate()}
-      >
-        Confirm delete
-      </button>
-      <button type="button" className="button small ghost" onClick={() => setConfirming(false)}>
-        Keep
-      </button>
-      <MutationError error={remove.error} />
-    </div>
+    <RowDeleteButton
+      item={`credential ${credential.name}`}
+      question={`Delete ${credential.name}? Sandboxes and agents that use it lose it.`}
+      onConfirm={() => remove.mutate()}
+      isPending={remove.isPending}
+      error={<MutationError error={remove.error} />}
+    />
   );
 }
 
