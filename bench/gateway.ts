@@ -2,9 +2,12 @@
 // call made with @anthropic-ai/sdk straight to the model server (floor) and through the gateway
 // (run token checked, the budget held in the ledger, the real key injected, the stream relayed
 // and metered, the call recorded) — once with the in-memory ledger (the gateway's own work) and
-// once with the SQLite ledger of `paddock up` (plus its durable commit, an fsync per call):
-// sequential latency (the three interleaved call by call), the time added at p50 against the goal
-// of 1 ms, then throughput at concurrency 10. Reported against, not thresholds.
+// once with the SQLite ledger of `paddock up` (plus its commits; the WAL sync that makes each
+// record durable runs off the call's path): sequential latency (the three interleaved call by
+// call), the time added at p50 against the goal of 1 ms, then throughput at concurrency 10; and
+// the ledger's budget check (run, user-day and namespace-day caps) on an empty day beside a day
+// that already holds many calls (running totals: it should not grow). Reported against, not
+// thresholds.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -12,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
-import { DEFAULT_PRICE_TABLE, type UsageLedger } from '@paddock/core';
+import { DEFAULT_PRICE_TABLE, type UsageCap, type UsageLedger } from '@paddock/core';
 import { createGateway, createMemoryLedger, createRunTokens } from '@paddock/gateway';
 import { openSqliteUsageLedger } from '@paddock/store-sqlite';
 import { startScriptedLlm } from '@paddock/testkit';
@@ -24,6 +27,8 @@ const KEY = 'sk-bench-upstream-key';
 const MODEL = 'claude-sonnet-4-6';
 /** The goal for what the gateway adds to a call at p50, in ms. */
 const GOAL_ADDED_MS = 1;
+/** Calls already in the day when the budget check is measured on a busy day. */
+const BUSY_DAY_CALLS = 20_000;
 
 async function call(client: Anthropic): Promise<void> {
   const stream = await client.messages.create({
@@ -114,6 +119,63 @@ async function startGateway(
   };
 }
 
+/**
+ * The p50 of the ledger's budget check (`reserve` under a run, a user-day and a namespace-day cap,
+ * each hold released) on a fresh SQLite ledger after `priorCalls` calls of the same user and
+ * namespace today, in microseconds.
+ */
+async function budgetCheckUs(dir: string, priorCalls: number): Promise<number> {
+  const ledger = await openSqliteUsageLedger({ path: join(dir, `check-${priorCalls}.db`) });
+  try {
+    const grant = { namespace: 'default', runName: 'bench', user: 'bench' };
+    const at = new Date().toISOString();
+    for (let i = 0; i < priorCalls; i += 1000) {
+      const batch = Array.from({ length: Math.min(1000, priorCalls - i) }, (_, j) =>
+        ledger.record({
+          ...grant,
+          runUid: `earlier-${i + j}`,
+          at,
+          provider: 'anthropic',
+          model: MODEL,
+          status: 200,
+          isStream: true,
+          inputTokens: 20,
+          outputTokens: 8,
+          costUsd: 0.0002,
+          latencyMs: 1,
+        }),
+      );
+      await Promise.all(batch);
+    }
+    const since = new Date(`${at.slice(0, 10)}T00:00:00Z`);
+    const caps: UsageCap[] = [
+      { scope: { runUid: 'bench' }, metric: 'costUsd', max: 1e9 },
+      { scope: { user: 'bench', since }, metric: 'costUsd', max: 1e9 },
+      { scope: { namespace: 'default', since }, metric: 'costUsd', max: 1e9 },
+    ];
+    const samples: number[] = [];
+    for (let i = 0; i < CALLS; i++) {
+      const now = new Date();
+      const hold = {
+        ...grant,
+        runUid: 'bench',
+        id: `hold-${i}`,
+        at: now.toISOString(),
+        costUsd: 0.01,
+        tokens: 5000,
+        expiresAt: new Date(now.getTime() + 60_000).toISOString(),
+      };
+      const start = process.hrtime.bigint();
+      await ledger.reserve(hold, caps);
+      samples.push(elapsedMs(start) * 1000);
+      await ledger.release(hold.id);
+    }
+    return summarize(samples).p50;
+  } finally {
+    await ledger.close();
+  }
+}
+
 export async function runGatewayBench(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'paddock-bench-gateway-'));
   const llm = await startScriptedLlm({
@@ -141,6 +203,9 @@ export async function runGatewayBench(): Promise<Record<string, unknown>> {
     const [pairedMemory = Number.NaN, pairedSqlite = Number.NaN] = pairedP50;
     const floorRate = await throughput(direct);
     const gatedRate = await throughput(viaSqlite);
+    progress('gateway bench: budget checks');
+    const checkEmptyUs = await budgetCheckUs(dir, 0);
+    const checkBusyUs = await budgetCheckUs(dir, BUSY_DAY_CALLS);
     progress('');
     const row = (label: string, x: Summary, against?: Summary) =>
       `${label.padEnd(44)} p50 ${fmtMs(x.p50).padStart(9)}  p95 ${fmtMs(x.p95).padStart(9)}${
@@ -165,6 +230,9 @@ export async function runGatewayBench(): Promise<Record<string, unknown>> {
     console.log(
       `throughput at concurrency ${CONCURRENCY}: direct ${floorRate.toFixed(1)}/s, gateway ${gatedRate.toFixed(1)}/s (one run: its calls go one at a time) = ${ratio(gatedRate, floorRate).toFixed(2)}× floor`,
     );
+    console.log(
+      `budget check (run, user-day and namespace-day caps, sqlite): p50 ${checkEmptyUs.toFixed(0)} µs on an empty day, ${checkBusyUs.toFixed(0)} µs with ${BUSY_DAY_CALLS} calls already in the day = ${ratio(checkBusyUs, checkEmptyUs).toFixed(2)}×`,
+    );
     return {
       floor,
       gatewayMemoryLedger: memory,
@@ -178,6 +246,11 @@ export async function runGatewayBench(): Promise<Record<string, unknown>> {
       },
       floorRate,
       gatedRate,
+      budgetCheckUsP50: {
+        emptyDay: checkEmptyUs,
+        busyDay: checkBusyUs,
+        busyDayCalls: BUSY_DAY_CALLS,
+      },
     };
   } finally {
     await inMemory.close();
