@@ -501,7 +501,7 @@ export class LocalRuntime implements SandboxRuntime {
   async #exec(ref: SandboxRef, request: ExecRequest): Promise<ProcessHandle> {
     const { cwd } = checkExecRequest(request);
     const { dirs, state } = await this.#running(ref);
-    touchActivity(dirs);
+    await touchActivity(dirs);
     const processes = this.#processes(dirs, state);
     const timeoutMs =
       request.timeoutMs !== undefined && request.timeoutMs > 0 ? request.timeoutMs : undefined;
@@ -549,7 +549,7 @@ export class LocalRuntime implements SandboxRuntime {
     const options: PipedOptions = {
       onExit: () => {
         prepared.cleanup();
-        touchActivity(dirs);
+        void touchActivity(dirs);
       },
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(prepared.signal === undefined ? {} : { signalCommand: prepared.signal }),
@@ -574,7 +574,7 @@ export class LocalRuntime implements SandboxRuntime {
   async attach(ref: SandboxRef, processId: string): Promise<ProcessHandle> {
     const dirs = new SandboxDirs(this.#root, ref);
     const state = this.#state(dirs, ref);
-    touchActivity(dirs);
+    await touchActivity(dirs);
     return this.#processes(dirs, state).attach(processId);
   }
 
@@ -582,7 +582,7 @@ export class LocalRuntime implements SandboxRuntime {
     checkPort(port);
     return guardDiskFull(`connect to ${ref.namespace}/${ref.name}:${port}`, async () => {
       const { dirs, state } = await this.#running(ref);
-      touchActivity(dirs);
+      await touchActivity(dirs);
       return relayStream(this.#spawnPlain(dirs, state, relayCommand(port)), port);
     });
   }
@@ -674,7 +674,7 @@ export class LocalRuntime implements SandboxRuntime {
   }
 
   async #observe(dirs: SandboxDirs, state: SandboxState): Promise<RuntimeObservation> {
-    const activity = lastActivity(dirs);
+    const activity = await lastActivity(dirs);
     const common = {
       limits: state.limits.mechanism,
       rootless: !this.#isPrivileged,

@@ -6,10 +6,9 @@ import {
   readFileSync,
   renameSync,
   statSync,
-  utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type SandboxEnvironment as Environment,
@@ -154,18 +153,23 @@ export async function writeState(dirs: SandboxDirs, state: SandboxState): Promis
   await rename(temp, dirs.state);
 }
 
-export function touchActivity(dirs: SandboxDirs): void {
+/**
+ * Records activity now (the mtime of `activity`). Off the event loop: a metadata write on the
+ * host's disk, which waits for its journal when the disk is busy.
+ */
+export async function touchActivity(dirs: SandboxDirs): Promise<void> {
   const now = new Date();
   try {
-    utimesSync(dirs.activity, now, now);
+    await utimes(dirs.activity, now, now);
   } catch {
-    if (existsSync(dirs.dir)) writeFileSync(dirs.activity, '');
+    // Made on the first activity; not once the sandbox's directory is gone.
+    await writeFile(dirs.activity, '', { flag: 'a' }).catch(() => {});
   }
 }
 
-export function lastActivity(dirs: SandboxDirs): string | undefined {
+export async function lastActivity(dirs: SandboxDirs): Promise<string | undefined> {
   try {
-    return statSync(dirs.activity).mtime.toISOString();
+    return (await stat(dirs.activity)).mtime.toISOString();
   } catch {
     return undefined;
   }
