@@ -110,12 +110,18 @@ export async function checkpointGvisor(
   // supervisor is gone, that record goes too.
   await runsc(runscDelete(runscPath, dirs.dir, id)).catch(() => '');
   const deadline = Date.now() + SUPERVISOR_END_MS;
-  for (const processId of held) {
-    const supervisor = readMeta(dirs, processId)?.supervisor;
-    while (supervisor !== undefined && isAlive(supervisor) && Date.now() < deadline) await sleep(5);
-    rmSync(join(dirs.procs, processId, 'exit.json'), { force: true });
-  }
+  for (const processId of held) await dropCheckpointEnd(dirs, processId, deadline);
   return held;
+}
+
+/**
+ * Waits (up to `deadline`) for the supervisor that saw a held process's `runsc exec` end at the
+ * checkpoint, then removes the end it recorded: the process did not end.
+ */
+async function dropCheckpointEnd(dirs: SandboxDirs, processId: string, deadline: number) {
+  const supervisor = readMeta(dirs, processId)?.supervisor;
+  while (supervisor !== undefined && isAlive(supervisor) && Date.now() < deadline) await sleep(5);
+  rmSync(join(dirs.procs, processId, 'exit.json'), { force: true });
 }
 
 /** Marks held each background process that runs (its in-sandbox pid among `pids`). */
@@ -135,7 +141,8 @@ function markHeld(dirs: SandboxDirs, pids: ReadonlySet<number>): string[] {
 
 /**
  * Starts the sandbox again from its image (its incarnation gets the new sandbox process, its
- * start time stays), follows each held process with a new supervisor, then removes the image.
+ * start time stays), removes the image, then follows each held process with a new supervisor.
+ * Retried after a crash part way, it follows the processes still held without restoring twice.
  * `runtime_unavailable` when runsc cannot restore it; the image and the pause stay.
  */
 export async function restoreGvisor(
@@ -146,17 +153,19 @@ export async function restoreGvisor(
   hooks: RestoreHooks,
 ): Promise<void> {
   const id = containerId(state.namespace, state.name);
-  await hooks.prepare();
-  await runsc(runscDelete(runscPath, dirs.dir, id)).catch(() => '');
-  const argv = runscRestore(runscPath, dirs.dir, id, 'none');
-  const incarnation = await startInCgroups(dirs, state, runscPath, argv, 'restore');
-  state.incarnation = {
-    ...incarnation,
-    startedAt: state.incarnation?.startedAt ?? incarnation.startedAt,
-  };
-  await writeState(dirs, state);
+  if (hasImage(dirs)) {
+    await hooks.prepare();
+    await runsc(runscDelete(runscPath, dirs.dir, id)).catch(() => '');
+    const argv = runscRestore(runscPath, dirs.dir, id, 'none');
+    const incarnation = await startInCgroups(dirs, state, runscPath, argv, 'restore');
+    state.incarnation = {
+      ...incarnation,
+      startedAt: state.incarnation?.startedAt ?? incarnation.startedAt,
+    };
+    await writeState(dirs, state);
+    rmSync(gvisorPaths(dirs.dir).image, { recursive: true, force: true });
+  }
   for (const processId of held) await follow(dirs, runscPath, id, processId, hooks);
-  rmSync(gvisorPaths(dirs.dir).image, { recursive: true, force: true });
 }
 
 /** A new supervisor for a restored process: `runsc wait --pid` ends with it and says how. */
@@ -171,6 +180,8 @@ async function follow(
   const held = readHeld(dir);
   const meta = readMeta(dirs, processId);
   if (held === undefined || meta === undefined) return;
+  // Long gone unless the checkpoint's wait for it ran out.
+  await dropCheckpointEnd(dirs, processId, Date.now() + SUPERVISOR_END_MS);
   // `runsc wait` prints {"id":…,"exitStatus":N}; the chain exits N as `runsc exec` would have.
   // A process that ended before its wait began is gone with its status.
   const script = [
@@ -191,11 +202,13 @@ async function follow(
  * Forgets a checkpoint (the sandbox stops instead of resuming): its held processes are recorded
  * as killed, and the image is removed.
  */
-export function discardCheckpoint(dirs: SandboxDirs, held: readonly string[]): void {
-  const finishedAt = new Date().toISOString();
+export async function discardCheckpoint(dirs: SandboxDirs, held: readonly string[]): Promise<void> {
+  const deadline = Date.now() + SUPERVISOR_END_MS;
   for (const processId of held) {
     const dir = join(dirs.procs, processId);
     if (!existsSync(join(dir, HELD_FILE))) continue;
+    await dropCheckpointEnd(dirs, processId, deadline);
+    const finishedAt = new Date().toISOString();
     const exit = { exitCode: null, signal: 'SIGKILL', timedOut: false, finishedAt };
     writeFileSync(join(dir, 'exit.json'), JSON.stringify(exit), { mode: 0o600 });
     rmSync(join(dir, HELD_FILE), { force: true });

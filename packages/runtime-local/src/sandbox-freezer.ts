@@ -125,7 +125,7 @@ export async function thawSandbox(
   switch (record.mechanism) {
     case PauseMechanism.Checkpoint:
       if (options.isEnding || target.runsc === undefined || target.restore === undefined) {
-        discardCheckpoint(target.dirs, record.held ?? []);
+        await discardCheckpoint(target.dirs, record.held ?? []);
       } else {
         await restoreGvisor(
           target.dirs,
