@@ -1,5 +1,7 @@
 /**
- * Wakes watches when the `changes` table may have grown.
+ * Wakes watches when the `changes` table may have grown. A write through this store names what
+ * it changed (`hint`, e.g. the object's key) so that a listener can stay asleep for changes it
+ * does not watch; a wake without a hint (polling) means anything may have changed.
  *
  * - Writes through this store call `notify()` once their commit is durable (the connection's group
  *   commit): in-process watches wake at once. (A woken watch reads every committed row, so it may
@@ -9,8 +11,8 @@
  *   process) are noticed by polling `PRAGMA data_version`, which changes exactly when another
  *   connection has committed. One timer per store, running only while a watch is subscribed.
  */
-export class ChangeNotifier {
-  readonly #listeners = new Set<() => void>();
+export class ChangeNotifier<Hint = never> {
+  readonly #listeners = new Set<(hint?: Hint) => void>();
   readonly #readDataVersion: () => number;
   readonly #pollIntervalMs: number;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -22,7 +24,7 @@ export class ChangeNotifier {
   }
 
   /** Calls `listener` after every possible change until the returned function is called. */
-  subscribe(listener: () => void): () => void {
+  subscribe(listener: (hint?: Hint) => void): () => void {
     this.#listeners.add(listener);
     if (this.#timer === undefined) {
       this.#dataVersion = this.#readDataVersion();
@@ -34,9 +36,9 @@ export class ChangeNotifier {
     };
   }
 
-  /** Wakes every listener. */
-  notify(): void {
-    for (const listener of [...this.#listeners]) listener();
+  /** Wakes every listener, telling each what changed when it is known. */
+  notify(hint?: Hint): void {
+    for (const listener of [...this.#listeners]) listener(hint);
   }
 
   /** Number of subscribed watches (0 means no timer is running). */

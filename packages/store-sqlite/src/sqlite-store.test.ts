@@ -11,6 +11,7 @@ import {
   isSettledThisTurn,
   pause,
   runStoreContract,
+  sandbox,
   summarize,
   template,
   within,
@@ -169,6 +170,26 @@ describe('SqliteStore', { timeout: 60_000 }, () => {
       );
       assert.deepEqual(await recent.take(2), ['ADDED ns/c', 'ADDED ns/d']);
       await recent.close();
+    });
+  });
+
+  it('keeps a watch that other objects’ changes pass by from expiring', async () => {
+    await withStore({ changeRetention: 8 }, async (store) => {
+      const watch = new EventReader(
+        store.watch('SandboxTemplate', { namespace: 'ns', name: 'mine' }),
+      );
+      try {
+        const pending = watch.next();
+        for (let i = 0; i < 12; i++) {
+          await store.create(sandbox('ns', `box-${i}`));
+          await store.create(template('ns', `other-${i}`));
+          await store.create(template('elsewhere', `mine-${i}`));
+        }
+        await store.create(template('ns', 'mine'));
+        assert.equal(summarize(await pending), 'ADDED ns/mine');
+      } finally {
+        await watch.close();
+      }
     });
   });
 

@@ -54,6 +54,15 @@ function notFound(key: RowKey): PaddockError {
   return new PaddockError(ErrorCode.NotFound, `${describeKey(key)} not found`, details);
 }
 
+/** Whether a watch with `filter` may see a change of the object at `key`. */
+function isWatched(filter: ChangeFilter<Kind>, key: RowKey): boolean {
+  return (
+    key.kind === filter.kind &&
+    (filter.namespace === undefined || key.namespace === filter.namespace) &&
+    (filter.name === undefined || key.name === filter.name)
+  );
+}
+
 function emptyBatch(afterVersion: number) {
   return { events: [], lastVersion: afterVersion, hasMore: false };
 }
@@ -79,22 +88,26 @@ export class SqliteStore implements ResourceStore {
   readonly #objects: ObjectTable;
   readonly #changes: ChangeLog;
   readonly #validated: ValidatedRows;
-  readonly #notifier: ChangeNotifier;
+  /** Told the key of each change this store commits (see `#watchStart`'s `isWatched`). */
+  readonly #notifier: ChangeNotifier<RowKey>;
   readonly #now: () => Date;
   readonly #reserve: StorageReserve | undefined;
   readonly #watches = new Set<{ close(): void }>();
+  /** Changes a watch sleeps through (none of them its own) before it reads on anyway. */
+  readonly #wakeAfterSkipped: number;
 
   constructor(options: SqliteStoreOptions) {
     const resolved = resolveOptions(options);
     this.path = resolved.path;
     this.#now = resolved.now;
     this.#reserve = resolved.storageReserve;
+    this.#wakeAfterSkipped = Math.max(1, Math.floor(resolved.changeRetention / 4));
     this.#connection = new Connection(resolved.path, resolved.busyTimeoutMs, resolved.walSync);
     const validated = new ValidatedRows();
     this.#validated = validated;
     this.#objects = new ObjectTable(this.#connection, validated);
     this.#changes = new ChangeLog(this.#connection, resolved.changeRetention, validated);
-    this.#notifier = new ChangeNotifier(
+    this.#notifier = new ChangeNotifier<RowKey>(
       () => this.#connection.dataVersion(),
       resolved.pollIntervalMs,
     );
@@ -154,7 +167,7 @@ export class SqliteStore implements ResourceStore {
         return created;
       },
     );
-    this.#notifier.notify();
+    this.#notifier.notify({ kind: input.kind, namespace, name: object.metadata.name ?? '' });
     // `object` is `resource` validated and completed by the store: the caller's kind, so its type.
     return object as T;
   }
@@ -174,7 +187,7 @@ export class SqliteStore implements ResourceStore {
       this.#apply(type, key, version, written, stored);
       return written;
     });
-    this.#notifier.notify();
+    this.#notifier.notify(key);
     return object as T;
   }
 
@@ -195,7 +208,7 @@ export class SqliteStore implements ResourceStore {
         return written;
       },
     );
-    this.#notifier.notify();
+    this.#notifier.notify(key);
     return object as T;
   }
 
@@ -226,7 +239,7 @@ export class SqliteStore implements ResourceStore {
         return { status: 'deleted', object: final };
       },
     );
-    this.#notifier.notify();
+    this.#notifier.notify(at);
     return result;
   }
 
@@ -246,7 +259,19 @@ export class SqliteStore implements ResourceStore {
       {
         read: (after) =>
           filter === undefined ? emptyBatch(after) : this.#changes.read(filter, after),
-        subscribe: (listener) => this.#notifier.subscribe(listener),
+        subscribe: (listener) => {
+          // Woken by the changes it may see (by any, when another connection wrote), and after
+          // a quarter of the log's retention of others, so that it reads on before its version
+          // falls out of the log (a watch that had nothing to read must not turn `expired`).
+          let skipped = 0;
+          return this.#notifier.subscribe((changed) => {
+            const isSkipped =
+              changed !== undefined && filter !== undefined && !isWatched(filter, changed);
+            if (isSkipped && ++skipped < this.#wakeAfterSkipped) return;
+            skipped = 0;
+            listener();
+          });
+        },
       },
       { afterVersion: start?.afterVersion ?? 0, signal: options.signal, failure },
       (ended) => this.#watches.delete(ended),
