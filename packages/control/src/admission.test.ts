@@ -43,6 +43,20 @@ describe('sandbox admission', () => {
       'namespace_quota_exceeded',
     ]);
   });
+
+  it('reads templates where it is told to first, and a chain missing there from the store', async () => {
+    // `others` holds a `shell` of its own (the cache's view); `fresh` is in the store alone.
+    await others.store.create(templateManifest('shell', { timeout: '2h' }));
+    await stores.store.create(templateManifest('fresh', { timeout: '3h' }));
+    const timeoutOf = async (template: string) => {
+      const candidate = sandboxManifest('new', { templateRef: { name: template } });
+      const result = await admitSandbox(stores.store, candidate, { templates: others.store });
+      return result.admitted ? result.spec.timeout : result.message;
+    };
+    assert.equal(await timeoutOf('shell'), '2h');
+    assert.equal(await timeoutOf('fresh'), '3h');
+    await assert.rejects(timeoutOf('missing'), /missing/);
+  });
 });
 
 describe('sandbox admission of a shutdown time', () => {

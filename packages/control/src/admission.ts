@@ -3,6 +3,7 @@ import {
   applyOverrides,
   effectivePolicy,
   evaluate,
+  isPaddockError,
   type Origins,
   type PolicySpec,
   type PolicyUsage,
@@ -37,6 +38,12 @@ export type AdmissionOptions = {
    * reconciler's own admission counts again.
    */
   sandboxes?: ResourceStore;
+  /**
+   * Where the template chain is read first (default: `store`), a controller's informer cache: no
+   * list of every template from the store on each admission. A chain it does not hold whole (a
+   * template created a moment ago, not yet in the cache) is read from `store`.
+   */
+  templates?: ResourceStore;
 };
 
 /**
@@ -50,17 +57,23 @@ export async function admitSandbox(
   options: AdmissionOptions = {},
 ): Promise<AdmissionResult> {
   const namespace = sandbox.metadata.namespace ?? 'default';
-  const templates = await loadTemplates(store, namespace);
-  const lookup = (kind: TemplateKind, ns: string | undefined, name: string) =>
-    templates.find(
-      (t) => t.kind === kind && t.metadata.name === name && t.metadata.namespace === ns,
-    );
-
-  const resolved = resolveTemplate(sandbox.spec.templateRef, {
-    lookup,
-    namespace,
-    referrer: `Sandbox/${sandbox.metadata.name}`,
-  });
+  const resolve = (templates: AnyTemplate[]) =>
+    resolveTemplate(sandbox.spec.templateRef, {
+      lookup: (kind: TemplateKind, ns: string | undefined, name: string) =>
+        templates.find(
+          (t) => t.kind === kind && t.metadata.name === name && t.metadata.namespace === ns,
+        ),
+      namespace,
+      referrer: `Sandbox/${sandbox.metadata.name}`,
+    });
+  let resolved: ReturnType<typeof resolve>;
+  try {
+    resolved = resolve(await loadTemplates(options.templates ?? store, namespace));
+  } catch (error) {
+    if (options.templates === undefined || !isPaddockError(error, 'template_not_found'))
+      throw error;
+    resolved = resolve(await loadTemplates(store, namespace));
+  }
   const applied = applyOverrides(
     resolved,
     sandbox.spec.overrides ?? {},

@@ -97,11 +97,12 @@ function placed(kind: Kind, body: AnyResource, namespace: string | undefined, na
 
 /**
  * What admission reads: the store, the credentials index, the day's spend, and the controller's
- * cache to count the sandboxes holding quota (a list of the store would decode every Sandbox).
+ * cache to count the sandboxes holding quota and to read template chains from (a list of the
+ * store would read and decode every Sandbox, or every template, on each create).
  */
 function admissionDeps(call: HandlerCall) {
   const { store, credentials, spentToday, controller } = call.deps.engine;
-  return { store, credentials, spentToday, sandboxCache: controller.cache };
+  return { store, credentials, spentToday, controllerCache: controller.cache };
 }
 
 /** `isDryRun`: placed, owned and admitted, not stored (the Kubernetes API's `dryRun=All`). */

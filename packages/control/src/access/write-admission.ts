@@ -20,8 +20,11 @@ import { requireVolumeSizeUnchanged } from './volume-admission.ts';
 
 export type WriteAdmissionDeps = ReferenceDeps & {
   spentToday: SpentToday;
-  /** Where sandboxes holding quota are counted (see `AdmissionOptions`); default `store`. */
-  sandboxCache?: ResourceStore;
+  /**
+   * A controller's cache (see `AdmissionOptions`): sandboxes holding quota are counted there and
+   * template chains read from it first; default `store`.
+   */
+  controllerCache?: ResourceStore;
 };
 
 /**
@@ -88,7 +91,9 @@ async function requireGovernance(
     const result = await admitSandbox(
       deps.store,
       resource,
-      deps.sandboxCache === undefined ? {} : { sandboxes: deps.sandboxCache },
+      deps.controllerCache === undefined
+        ? {}
+        : { sandboxes: deps.controllerCache, templates: deps.controllerCache },
     );
     if (!result.admitted) {
       throw new PaddockError(ErrorCode.PolicyViolation, result.message, {
