@@ -152,9 +152,10 @@ export function usageAmount(totals: UsageTotals, metric: UsageMetric): number {
  *
  * `record` and `settle` resolve once the record is committed: every later `reserve` and `totals`,
  * on any handle, counts it, and a crash of the process keeps it. `durable` resolves once every
- * record committed before it was called also survives power loss (SQLite syncs its write-ahead
- * log then, shared with other writes; PostgreSQL commits durably, so at once), so a caller can
- * let the next call of a run go at the commit and still wait for durability off that path.
+ * record committed before it was called also survives power loss (SQLite: a sync of its
+ * write-ahead log begun after the last record, its own or one another write on the file began;
+ * PostgreSQL commits durably, so at once), so a caller can let the next call of a run go at the
+ * commit and still wait for durability off that path.
  */
 export interface UsageLedger {
   record(call: LlmCallRecord): Promise<void>;

@@ -204,8 +204,9 @@ function internal(error: unknown): PaddockError {
 
 /**
  * Records the call, in place of its hold when it has one (a failed settle releases the hold).
- * `committed` runs once the record counts for budgets, so the run's next call can go on; the
- * call stays in flight (`onCall` waits) until the record is durable.
+ * `committed` runs once the record counts for budgets, so the run's next call can go on; then
+ * `onCall`, then the wait for the record to be durable (a sync `onCall`'s own durable write began
+ * serves), all while the call is still in flight.
  */
 async function recordCall(
   ctx: MeteredCallContext,
@@ -215,18 +216,24 @@ async function recordCall(
 ): Promise<void> {
   const isHeld = hold.isHeld;
   hold.isHeld = false;
-  const { ledger } = ctx.options;
+  const { ledger, log } = ctx.options;
+  let isRecorded = false;
   try {
     if (isHeld) await ledger.settle(hold.id, call);
     else await ledger.record(call);
-    committed();
-    await ledger.durable();
+    isRecorded = true;
   } catch (error) {
-    ctx.options.log(`gateway: recording a call of run ${call.runUid} failed: ${messageOf(error)}`);
+    log(`gateway: recording a call of run ${call.runUid} failed: ${messageOf(error)}`);
     if (isHeld) await releaseHold(ctx, hold.id);
   }
   committed();
   await safely(ctx, 'onCall', () => ctx.options.onCall?.(ctx.grant, call));
+  if (!isRecorded) return;
+  try {
+    await ledger.durable();
+  } catch (error) {
+    log(`gateway: a call of run ${call.runUid} is recorded but not durable: ${messageOf(error)}`);
+  }
 }
 
 async function releaseHold(ctx: MeteredCallContext, id: string): Promise<void> {

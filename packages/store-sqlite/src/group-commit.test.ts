@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { template } from '@paddock/testkit';
-import { fileWalSync, type WalSync } from './group-commit.ts';
+import { fileWalSync, GroupCommit, type WalSync } from './group-commit.ts';
 import { openSqliteStore } from './index.ts';
 
 const INDEX_URL = new URL('./index.ts', import.meta.url).href;
@@ -154,6 +154,36 @@ describe('group commit', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('lets a commit wait for any sync begun after it, another writer’s too (durableAfter)', async () => {
+    const gated = gatedSync();
+    const group = new GroupCommit(gated.factory(''));
+    const log: string[] = [];
+    // Committed, then another writer's sync begins: it serves, no sync of its own.
+    const mark = group.syncs;
+    const theirs = watchSettle(group.durable(), log, 'theirs');
+    const mine = watchSettle(group.durableAfter(mark), log, 'mine');
+    await gated.release();
+    assert.deepEqual([theirs.isSettled, mine.isSettled, gated.started], [true, true, 1]);
+    // That sync succeeded: nothing to wait for.
+    const again = watchSettle(group.durableAfter(mark), log, 'again');
+    await nextTurn();
+    assert.deepEqual([again.isSettled, gated.started], [true, 1]);
+    // Committed while a sync runs: that one began before the commit, the next one serves.
+    const running = watchSettle(group.durable(), log, 'running');
+    const late = watchSettle(group.durableAfter(group.syncs), log, 'late');
+    await gated.release();
+    assert.deepEqual([running.isSettled, late.isSettled, gated.started], [true, false, 3]);
+    await gated.release();
+    assert.equal(late.isSettled, true);
+    assert.deepEqual(log, [
+      'theirs resolved',
+      'mine resolved',
+      'again resolved',
+      'running resolved',
+      'late resolved',
+    ]);
   });
 
   it('rejects the writes of a failed sync with internal, after their commit', async () => {

@@ -69,8 +69,11 @@ const noSync: WalSync = { sync: async () => {}, close: async () => {} };
 export class GroupCommit {
   readonly #walSync: WalSync;
   #running: Promise<void> | undefined;
+  #runningIndex = 0;
   #next: Promise<void> | undefined;
   #syncs = 0;
+  /** The index (1, 2, …) of the last sync that succeeded. */
+  #synced = 0;
 
   constructor(walSync: WalSync) {
     this.#walSync = walSync;
@@ -89,7 +92,19 @@ export class GroupCommit {
     return this.#next;
   }
 
-  /** Syncs started so far (for tests: many commits should share few syncs). */
+  /**
+   * Resolves once a sync that began after `mark` syncs had begun has succeeded: a commit that read
+   * `syncs` right after it committed is durable then. Unlike `durable`, a sync another writer
+   * began since serves too: at once when one has succeeded, after the running one when it began
+   * after the mark, else after a new one (`durable`).
+   */
+  durableAfter(mark: number): Promise<void> {
+    if (this.#synced > mark) return Promise.resolve();
+    if (this.#running !== undefined && this.#runningIndex > mark) return this.#running;
+    return this.durable();
+  }
+
+  /** Syncs begun so far: a commit's mark for `durableAfter` (and for tests, which count them). */
   get syncs(): number {
     return this.#syncs;
   }
@@ -103,10 +118,17 @@ export class GroupCommit {
 
   #start(): Promise<void> {
     this.#syncs += 1;
-    const running: Promise<void> = this.#walSync.sync().finally(() => {
-      if (this.#running === running) this.#running = undefined;
-    });
+    const index = this.#syncs;
+    const running: Promise<void> = this.#walSync
+      .sync()
+      .then(() => {
+        this.#synced = index;
+      })
+      .finally(() => {
+        if (this.#running === running) this.#running = undefined;
+      });
     this.#running = running;
+    this.#runningIndex = index;
     return running;
   }
 }

@@ -46,14 +46,17 @@ const TotalsRow = z.object({
  * checks and inserts under the file's write lock (BEGIN IMMEDIATE), so every connection to the
  * file, in any process, sees one order; `settle` swaps the hold for the record in one
  * transaction. Nothing here waits for a sync: commits are visible to every connection at once
- * and survive a process crash; `durable` waits for the WAL sync (the group commit the store
- * shares, see `Connection`) that makes them survive power loss too.
+ * and survive a process crash; `durable` waits for a WAL sync begun after the last record (the
+ * group commit the store shares, see `Connection`; another writer's sync serves) that makes them
+ * survive power loss too.
  */
 export class SqliteUsageLedger implements UsageLedger {
   readonly path: string;
   readonly #connection: Connection;
   readonly #group: GroupCommit;
   readonly #releaseGroup: () => void;
+  /** How many WAL syncs had begun when this ledger last committed a record. */
+  #mark = 0;
 
   constructor(options: SqliteUsageLedgerOptions) {
     const resolved = parseInput(SqliteUsageLedgerOptions, options, 'SQLite usage ledger options');
@@ -69,6 +72,7 @@ export class SqliteUsageLedger implements UsageLedger {
     this.#connection.writeWithoutSync({ operation: 'record LLM call', object: input.runUid }, () =>
       this.#insert(input),
     );
+    this.#mark = this.#group.syncs;
   }
 
   /** Inserts the call and adds it to its scopes' totals of its day (inside a transaction). */
@@ -158,6 +162,7 @@ export class SqliteUsageLedger implements UsageLedger {
         this.#insert(input);
       },
     );
+    this.#mark = this.#group.syncs;
   }
 
   async release(reservationId: string): Promise<void> {
@@ -199,7 +204,9 @@ export class SqliteUsageLedger implements UsageLedger {
 
   async durable(): Promise<void> {
     try {
-      await this.#group.durable();
+      // Any sync begun since the last record serves: one a store or a log on the file began
+      // for its own write (the run's transcript event of the call, say) saves one of ours.
+      await this.#group.durableAfter(this.#mark);
     } catch (error) {
       throw new PaddockError(
         ErrorCode.Internal,
