@@ -17,7 +17,7 @@ import {
   writeSession,
 } from '@paddock/gitops';
 import { runCli } from '../cli.ts';
-import { paddockChange } from './app-paddock.ts';
+import { keepPaddockWhereUnreachable, paddockChange } from './app-paddock.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'cli-app-paddock-'));
 after(() => rmSync(home, { recursive: true, force: true }));
@@ -81,6 +81,26 @@ describe('paddock app enable|disable paddock', () => {
     assert.equal(paddockChange(on, off), 'disable');
     assert.equal(paddockChange(on, on), undefined);
     assert.equal(paddockChange([], [{ name: 'litellm', enabled: true }]), undefined);
+  });
+
+  it('a profile keeps the entry disabled where Argo CD cannot reach the repository', () => {
+    const off = [
+      { name: 'paddock', enabled: false },
+      { name: 'litellm', enabled: false },
+    ];
+    const on = [
+      { name: 'paddock', enabled: true },
+      { name: 'litellm', enabled: true },
+    ];
+    assert.deepEqual(keepPaddockWhereUnreachable(off, on, false), {
+      entries: [
+        { name: 'paddock', enabled: false },
+        { name: 'litellm', enabled: true },
+      ],
+      isKept: true,
+    });
+    assert.deepEqual(keepPaddockWhereUnreachable(off, on, true), { entries: on, isKept: false });
+    assert.deepEqual(keepPaddockWhereUnreachable(on, on, false), { entries: on, isKept: false });
   });
 
   it('refuses to enable it where Argo CD cannot reach the repository, committing nothing', async () => {

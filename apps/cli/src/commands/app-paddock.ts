@@ -35,6 +35,25 @@ export function canArgoCdReach(session: Session, repo: GitopsRepo): boolean {
 }
 
 /**
+ * `after` (a profile's catalog) for a cluster whose repository Argo CD may not reach: when it
+ * would enable the `paddock` entry there, the entry stays disabled (`isKept`), so Paddock stays
+ * with `paddock install` instead of going to an Argo CD that cannot deploy it.
+ */
+export function keepPaddockWhereUnreachable<E extends Pick<CatalogEntry, 'name' | 'enabled'>>(
+  before: readonly E[],
+  after: readonly E[],
+  canReach: boolean,
+): { entries: E[]; isKept: boolean } {
+  if (canReach || paddockChange(before, after) !== 'enable') {
+    return { entries: [...after], isKept: false };
+  }
+  return {
+    entries: after.map((e) => (e.name === 'paddock' ? { ...e, enabled: false } : e)),
+    isKept: true,
+  };
+}
+
+/**
  * Commits the catalog change `commit` makes; when it moves Paddock to another owner, hands it
  * over on the cluster (enable: after the commit; disable: `paddock install` first). Refuses, before
  * committing, what would leave Paddock without an owner that can reach it.

@@ -13,7 +13,12 @@ import {
 } from '@paddock/gitops';
 import { usageError } from '../cli-options.ts';
 import type { Command, CommandContext } from '../command.ts';
-import { canArgoCdReach, commitWithHandover, paddockChange } from './app-paddock.ts';
+import {
+  canArgoCdReach,
+  commitWithHandover,
+  keepPaddockWhereUnreachable,
+  paddockChange,
+} from './app-paddock.ts';
 import { printSession } from './cluster-print.ts';
 import { repoOf } from './cluster-repo.ts';
 import { clusterEnv, nameArg, timeoutMsOf } from './cluster-support.ts';
@@ -123,12 +128,13 @@ Example:
       const catalog = await repo.readCatalog();
       const before = catalog.length === 0 ? DEFAULT_CATALOG : catalogOf(catalog);
       const result = applyProfiles(before, profiles);
-      let entries = result.catalog.entries;
-      let enabled = result.enabled;
-      if (paddockChange(before.entries, entries) === 'enable' && !canArgoCdReach(session, repo)) {
-        // Argo CD cannot reach this repository: Paddock stays with paddock install.
-        entries = entries.map((e) => (e.name === 'paddock' ? { ...e, enabled: false } : e));
-        enabled = enabled.filter((n) => n !== 'paddock');
+      const { entries, isKept } = keepPaddockWhereUnreachable(
+        before.entries,
+        result.catalog.entries,
+        canArgoCdReach(session, repo),
+      );
+      const enabled = isKept ? result.enabled.filter((n) => n !== 'paddock') : result.enabled;
+      if (isKept) {
         context.io.stdout(
           'paddock stays with paddock install: Argo CD does not reach this repository (--repo-url)\n',
         );
