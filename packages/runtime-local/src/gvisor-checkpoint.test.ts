@@ -118,6 +118,35 @@ describe('gVisor checkpoint to disk', { skip: gvisorSkip }, () => {
     assert.deepEqual(await world.runtime.observe(ref), { state: 'absent' });
   });
 
+  it('lets the sandbox write its background output and nothing else of procs/', async () => {
+    const ref = await world.provision({ isolation: 'gvisor' });
+    const held = await world.runtime.exec(ref, {
+      command: ['sh', '-c', 'echo out; echo err >&2; sleep 1000'],
+      background: true,
+      processId: 'p',
+    });
+    await held.stdout.cancel();
+    await linesBeyond(world, ref, 'p', 0);
+    const tries = [
+      'cat /run/paddock-procs/p/launch.nul',
+      'echo x > /run/paddock-procs/p/exit.json',
+      'echo x > /run/paddock-procs/p/meta.json',
+      'touch /run/paddock-procs/p/new',
+      'touch /run/paddock-procs/new',
+      'rm -f /run/paddock-procs/p/stdout',
+      'ln -s /etc/shadow /run/paddock-procs/p/link',
+      'mv /run/paddock-procs/p /run/paddock-procs/q',
+    ];
+    for (const attempt of tries) {
+      const result = await sh(world.runtime, ref, attempt);
+      assert.notEqual(result.exitCode, 0, `${attempt} is refused`);
+    }
+    const dirs = new SandboxDirs(world.root, ref);
+    assert.deepEqual(outputOf(world, ref, 'p'), ['out']);
+    assert.equal(readFileSync(join(dirs.procs, 'p', 'stderr'), 'utf8'), 'err\n');
+    await world.runtime.destroy(ref);
+  });
+
   it('pauses a sandbox on the host network with runsc pause (runsc cannot save its sockets)', async () => {
     const ref = await world.provision({ isolation: 'gvisor', network: { egress: 'open' } });
     assert.equal((await world.runtime.pause?.(ref))?.mechanism, 'runsc-pause');

@@ -90,6 +90,7 @@ export async function checkpointGvisor(
 ): Promise<string[] | undefined> {
   const id = containerId(state.namespace, state.name);
   const { image } = gvisorPaths(dirs.dir);
+  await untilStarted(dirs, Date.now() + SUPERVISOR_END_MS);
   await runsc([runscPath, `--root=${gvisorPaths(dirs.dir).state}`, 'pause', id]);
   let held: string[] = [];
   try {
@@ -122,6 +123,24 @@ async function dropCheckpointEnd(dirs: SandboxDirs, processId: string, deadline:
   const supervisor = readMeta(dirs, processId)?.supervisor;
   while (supervisor !== undefined && isAlive(supervisor) && Date.now() < deadline) await sleep(5);
   rmSync(join(dirs.procs, processId, 'exit.json'), { force: true });
+}
+
+/**
+ * Waits (up to `deadline`) until each background process just handed to its supervisor runs in
+ * the sandbox (its `runsc exec` wrote its in-sandbox pid), so the count before the image has it.
+ */
+async function untilStarted(dirs: SandboxDirs, deadline: number): Promise<void> {
+  if (!existsSync(dirs.procs)) return;
+  for (const processId of readdirSync(dirs.procs)) {
+    const dir = join(dirs.procs, processId);
+    const supervisor = readMeta(dirs, processId)?.supervisor;
+    const isStarting = () =>
+      supervisor !== undefined &&
+      isAlive(supervisor) &&
+      !existsSync(join(dir, 'exit.json')) &&
+      readInternalPid(join(dir, 'launch.pid')) === undefined;
+    while (isStarting() && Date.now() < deadline) await sleep(5);
+  }
 }
 
 /** Marks held each background process that runs (its in-sandbox pid among `pids`). */
