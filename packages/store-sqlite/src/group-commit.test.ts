@@ -158,7 +158,7 @@ describe('group commit', () => {
 
   it('lets a commit wait for any sync begun after it, another writer’s too (durableAfter)', async () => {
     const gated = gatedSync();
-    const group = new GroupCommit(gated.factory(''));
+    const group = new GroupCommit(gated.factory());
     const log: string[] = [];
     // Committed, then another writer's sync begins: it serves, no sync of its own.
     const mark = group.syncs;
