@@ -130,6 +130,7 @@ export async function reconcilePaused(
   }
   if (observation.state === RuntimeState.Stopped || observation.state === RuntimeState.Failed) {
     // Its frozen processes are gone (a host restart): nothing to resume, the workspace is kept.
+    // A sandbox paused to disk (`checkpoint`) is still observed paused: its resume restores it.
     await deps.status.note(
       sandbox,
       'PausedProcessesLost',
