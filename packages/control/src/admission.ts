@@ -44,6 +44,11 @@ export type AdmissionOptions = {
    * template created a moment ago, not yet in the cache) is read from `store`.
    */
   templates?: ResourceStore;
+  /**
+   * Where the policies are read (default: `store`), a controller's informer cache, as the
+   * reconciler's own admission reads them.
+   */
+  policies?: ResourceStore;
 };
 
 /**
@@ -80,14 +85,14 @@ export async function admitSandbox(
     `Sandbox/${sandbox.metadata.name}`,
   );
 
-  const policy = await loadPolicy(store, namespace);
+  const policy = await loadPolicy(options.policies ?? store, namespace);
   const owner = sandbox.metadata.annotations?.[OWNER_ANNOTATION] ?? 'anonymous';
-  const usage = await sandboxUsage(
-    options.sandboxes ?? store,
-    namespace,
-    owner,
-    sandbox.metadata.uid,
-  );
+  // Sandboxes are counted only against a quota: without one the count decides nothing.
+  const hasQuota =
+    policy.sandboxes?.maxPerNamespace !== undefined || policy.sandboxes?.maxPerUser !== undefined;
+  const usage = hasQuota
+    ? await sandboxUsage(options.sandboxes ?? store, namespace, owner, sandbox.metadata.uid)
+    : NO_USAGE;
   const violations = [
     ...applied.violations.map((v) => ({
       code: v.code,
@@ -175,6 +180,15 @@ export async function loadPolicy(store: ResourceStore, namespace: string): Promi
   return effectivePolicy(cluster, local);
 }
 
+const NO_USAGE: PolicyUsage = {
+  namespaceSandboxes: 0,
+  userSandboxes: 0,
+  namespaceConcurrentRuns: 0,
+  userConcurrentRuns: 0,
+  userSpentTodayUsd: 0,
+  namespaceSpentTodayUsd: 0,
+};
+
 const COUNTED: ReadonlySet<string> = new Set([
   SandboxPhase.Creating,
   SandboxPhase.Running,
@@ -196,13 +210,10 @@ async function sandboxUsage(
       COUNTED.has(s.status?.phase ?? ''),
   );
   return {
+    ...NO_USAGE,
     namespaceSandboxes: held.length,
     userSandboxes: held.filter(
       (s) => (s.metadata.annotations?.[OWNER_ANNOTATION] ?? 'anonymous') === owner,
     ).length,
-    namespaceConcurrentRuns: 0,
-    userConcurrentRuns: 0,
-    userSpentTodayUsd: 0,
-    namespaceSpentTodayUsd: 0,
   };
 }

@@ -21,8 +21,8 @@ import { requireVolumeSizeUnchanged } from './volume-admission.ts';
 export type WriteAdmissionDeps = ReferenceDeps & {
   spentToday: SpentToday;
   /**
-   * A controller's cache (see `AdmissionOptions`): sandboxes holding quota are counted there and
-   * template chains read from it first; default `store`.
+   * A controller's cache (see `AdmissionOptions`): sandboxes holding quota are counted there,
+   * policies read there and template chains read from it first; default `store`.
    */
   controllerCache?: ResourceStore;
 };
@@ -93,7 +93,11 @@ async function requireGovernance(
       resource,
       deps.controllerCache === undefined
         ? {}
-        : { sandboxes: deps.controllerCache, templates: deps.controllerCache },
+        : {
+            sandboxes: deps.controllerCache,
+            templates: deps.controllerCache,
+            policies: deps.controllerCache,
+          },
     );
     if (!result.admitted) {
       throw new PaddockError(ErrorCode.PolicyViolation, result.message, {
