@@ -3,7 +3,12 @@ import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type CgroupLayout, CONTROLLERS } from './cgroup-detect.ts';
-import { cgroupV1Settings, cgroupV2Settings, type SandboxLimits } from './resource-limits.ts';
+import {
+  type CgroupSetting,
+  cgroupV1Settings,
+  cgroupV2Settings,
+  type SandboxLimits,
+} from './resource-limits.ts';
 
 /** The cgroup directories of one sandbox: one on v2, one per controller on v1. */
 export function sandboxCgroupDirs(layout: CgroupLayout, key: string): string[] {
@@ -25,13 +30,15 @@ export async function createSandboxCgroups(
   if (layout.mechanism === 'cgroup-v2') {
     const [dir] = dirs as [string];
     const hasSwap = await exists(join(dir, 'memory.swap.max'));
-    for (const s of cgroupV2Settings(limits, hasSwap)) await writeFile(join(dir, s.file), s.value);
+    await byController(cgroupV2Settings(limits, hasSwap), (s) =>
+      writeFile(join(dir, s.file), s.value),
+    );
     return dirs;
   }
   const memoryDir = join(layout.bases.memory, key);
   const hasMemsw = await exists(join(memoryDir, 'memory.memsw.limit_in_bytes'));
   // Lowering a limit below the current memory+swap limit needs the memory+swap one first.
-  for (const s of cgroupV1Settings(limits, hasMemsw)) {
+  await byController(cgroupV1Settings(limits, hasMemsw), async (s) => {
     const path = join(layout.bases[s.controller], key, s.file);
     try {
       await writeFile(path, s.value);
@@ -40,8 +47,25 @@ export async function createSandboxCgroups(
       await writeFile(join(memoryDir, 'memory.memsw.limit_in_bytes'), s.value);
       await writeFile(path, s.value);
     }
-  }
+  });
   return dirs;
+}
+
+/**
+ * Applies `settings` in their order within each controller and the controllers side by side:
+ * each write waits for a thread of the pool, so the start waits for the longest chain only.
+ */
+async function byController(
+  settings: readonly CgroupSetting[],
+  apply: (setting: CgroupSetting) => Promise<void>,
+): Promise<void> {
+  const chains = new Map<string, CgroupSetting[]>();
+  for (const s of settings) chains.set(s.controller, [...(chains.get(s.controller) ?? []), s]);
+  await Promise.all(
+    [...chains.values()].map(async (chain) => {
+      for (const s of chain) await apply(s);
+    }),
+  );
 }
 
 async function exists(path: string): Promise<boolean> {
