@@ -2,12 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Sandbox } from '@paddock/core';
 import { eventually } from '@paddock/testkit';
-import {
-  openTempStores,
-  sandboxManifest,
-  type TempStores,
-  templateManifest,
-} from '../test-harness.ts';
+import { openTempStores, sandboxManifest, type TempStores } from '../test-harness.ts';
 import { Informer, type InformerEvent } from './informer.ts';
 
 const names = (items: Sandbox[]) => items.map((s) => s.metadata.name);
@@ -69,19 +64,21 @@ describe('informer', () => {
     await writer.delete('Sandbox', key('removed'));
     await writer.create(sandboxManifest('added'));
     await writer.compact();
-    // A commit through the watched connection wakes its watch, which finds its version expired.
-    await watched.create(templateManifest('wake'));
-    await eventually(() => seen.length === 4, { what: 'the relist', intervalMs: 5 });
+    // A Sandbox committed through the watched connection wakes its watch, which finds its
+    // version expired.
+    await watched.create(sandboxManifest('wake'));
+    await eventually(() => seen.length === 5, { what: 'the relist', intervalMs: 5 });
     assert.deepEqual(seen.sort(), [
       'ADDED added',
+      'ADDED wake',
       'DELETED removed',
       'MODIFIED kept',
       'RESYNC unchanged',
     ]);
-    assert.deepEqual(names(informer.list()), ['added', 'kept', 'unchanged']);
+    assert.deepEqual(names(informer.list()), ['added', 'kept', 'unchanged', 'wake']);
     assert.equal(informer.get(key('kept'))?.metadata.labels?.team, 'b');
     await writer.create(sandboxManifest('after'));
-    await watched.create(templateManifest('wake-again'));
+    await watched.create(sandboxManifest('wake-again'));
     await eventually(() => seen.includes('ADDED after'), {
       what: 'the watch from the new list',
       intervalMs: 5,
