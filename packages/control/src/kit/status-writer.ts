@@ -73,8 +73,12 @@ export class StatusWriter<
     }
     this.#checkReasons(before, status);
     const written = await this.#write(object, status);
-    for (const event of changes)
-      await this.note(object, event.type, status.message ?? '', this.#lifecycle.eventType(event));
+    // Recorded in order, together: one commit (and one sync) for all of them, not one each.
+    await Promise.all(
+      changes.map((event) =>
+        this.note(object, event.type, status.message ?? '', this.#lifecycle.eventType(event)),
+      ),
+    );
     return written;
   }
 
