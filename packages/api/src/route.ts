@@ -106,27 +106,42 @@ export function buildPath(path: string, params: Readonly<Record<string, string |
   });
 }
 
-/** Matches a concrete pathname against a template; undefined when it does not fit. */
-export function matchPath(template: string, pathname: string): Record<string, string> | undefined {
-  const want = template.split('/');
-  const got = pathname.split('/');
+/** A path template split once: literal segments, and `{param}` segments by name. */
+export type PathSegments = ReadonlyArray<string | { param: string }>;
+
+export function pathSegments(template: string): PathSegments {
+  return template.split('/').map((segment) => {
+    const param = /^\{([A-Za-z0-9_]+)\}$/.exec(segment)?.[1];
+    return param === undefined ? segment : { param };
+  });
+}
+
+/** Matches a pathname split at `/` against a split template; undefined when it does not fit. */
+export function matchSegments(
+  want: PathSegments,
+  got: readonly string[],
+): Record<string, string> | undefined {
   if (want.length !== got.length) return undefined;
   const params: Record<string, string> = {};
   for (const [i, segment] of want.entries()) {
     const actual = got[i] ?? '';
-    const param = /^\{([A-Za-z0-9_]+)\}$/.exec(segment)?.[1];
-    if (param === undefined) {
+    if (typeof segment === 'string') {
       if (segment !== actual) return undefined;
     } else {
       if (actual === '') return undefined;
       try {
-        params[param] = decodeURIComponent(actual);
+        params[segment.param] = decodeURIComponent(actual);
       } catch {
         return undefined;
       }
     }
   }
   return params;
+}
+
+/** Matches a concrete pathname against a template; undefined when it does not fit. */
+export function matchPath(template: string, pathname: string): Record<string, string> | undefined {
+  return matchSegments(pathSegments(template), pathname.split('/'));
 }
 
 /** Types of a route's inputs and default output, for the typed client and the server. */

@@ -1,5 +1,5 @@
-import type { AnyRoute, HttpMethod } from './route.ts';
-import { matchPath } from './route.ts';
+import type { AnyRoute, HttpMethod, PathSegments } from './route.ts';
+import { matchSegments, pathSegments } from './route.ts';
 import { clusterRouteList } from './routes-cluster.ts';
 import { credentialRouteList } from './routes-credentials.ts';
 import { resourceRouteList } from './routes-resources.ts';
@@ -38,8 +38,9 @@ export function matchRoute(
 ): { match: RouteMatch | undefined; allowed: HttpMethod[] } {
   const allowed: HttpMethod[] = [];
   let match: RouteMatch | undefined;
-  for (const route of SPECIFIC_FIRST) {
-    const params = matchPath(route.path, pathname);
+  const got = pathname.split('/');
+  for (const { route, segments } of BY_LENGTH.get(got.length) ?? []) {
+    const params = matchSegments(segments, got);
     if (!params) continue;
     if (route.method === method && !match) match = { route, params };
     if (!allowed.includes(route.method)) allowed.push(route.method);
@@ -51,3 +52,11 @@ const literalSegments = (path: string) => path.split('/').filter((s) => !s.start
 const SPECIFIC_FIRST = [...ROUTES].sort(
   (a, b) => literalSegments(b.path) - literalSegments(a.path),
 );
+/** The routes split once, by their number of segments (a path matches only its own length). */
+const BY_LENGTH = new Map<number, Array<{ route: AnyRoute; segments: PathSegments }>>();
+for (const route of SPECIFIC_FIRST) {
+  const segments = pathSegments(route.path);
+  const routes = BY_LENGTH.get(segments.length) ?? [];
+  routes.push({ route, segments });
+  BY_LENGTH.set(segments.length, routes);
+}
