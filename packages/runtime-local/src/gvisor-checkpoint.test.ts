@@ -7,7 +7,7 @@ import { isPaddockError, type ProcessHandle, type SandboxRef } from '@paddock/co
 import { gvisorPaths } from './gvisor.ts';
 import { findExecutable } from './host-binaries.ts';
 import { SandboxDirs } from './sandbox-state.ts';
-import { createTestWorld, sh, skipReason, type TestWorld } from './test-sandboxes.ts';
+import { createTestWorld, readText, sh, skipReason, type TestWorld } from './test-sandboxes.ts';
 
 const gvisorSkip =
   skipReason ??
@@ -144,6 +144,16 @@ describe('gVisor checkpoint to disk', { skip: gvisorSkip }, () => {
     const dirs = new SandboxDirs(world.root, ref);
     assert.deepEqual(outputOf(world, ref, 'p'), ['out']);
     assert.equal(readFileSync(join(dirs.procs, 'p', 'stderr'), 'utf8'), 'err\n');
+    await world.runtime.destroy(ref);
+  });
+
+  it('keeps runsc pause while an exec runs (runsc cannot restore its pipes)', async () => {
+    const ref = await world.provision({ isolation: 'gvisor' });
+    const exec = await world.runtime.exec(ref, { command: ['sh', '-c', 'sleep 1; echo done'] });
+    assert.equal((await world.runtime.pause?.(ref))?.mechanism, 'runsc-pause');
+    await world.runtime.resume?.(ref);
+    assert.equal(await readText(exec.stdout), 'done\n');
+    assert.equal((await exec.exit).exitCode, 0);
     await world.runtime.destroy(ref);
   });
 

@@ -81,7 +81,8 @@ async function runsc(argv: readonly string[], timeoutMs = 30_000): Promise<strin
 /**
  * Pauses the sandbox (`runsc pause`, so no process ends between the count and the image), marks
  * its running background processes held, and checkpoints it. The held processes' ids; undefined
- * when runsc could not checkpoint it, which leaves it paused by `runsc pause` instead.
+ * when an exec or terminal runs or runsc could not checkpoint it, which leaves it paused by
+ * `runsc pause` instead.
  */
 export async function checkpointGvisor(
   dirs: SandboxDirs,
@@ -97,6 +98,8 @@ export async function checkpointGvisor(
     const pids = new Set(
       z.array(z.int()).parse(JSON.parse(await runsc(runscPs(runscPath, dirs.dir, id)))),
     );
+    // An exec's process reads and writes the caller's pipes, which runsc cannot restore.
+    if (hasExecRunning(dirs, pids)) return undefined;
     held = markHeld(dirs, pids);
     rmSync(image, { recursive: true, force: true });
     mkdirSync(image, { recursive: true, mode: 0o700 });
@@ -141,6 +144,19 @@ async function untilStarted(dirs: SandboxDirs, deadline: number): Promise<void> 
       readInternalPid(join(dir, 'launch.pid')) === undefined;
     while (isStarting() && Date.now() < deadline) await sleep(5);
   }
+}
+
+/**
+ * Whether an exec or terminal (not a background process) runs or starts: its process file in
+ * `run/`, with no in-sandbox pid yet or one that runs.
+ */
+function hasExecRunning(dirs: SandboxDirs, pids: ReadonlySet<number>): boolean {
+  if (!existsSync(dirs.run)) return false;
+  return readdirSync(dirs.run).some((name) => {
+    if (!name.endsWith('.process.json')) return false;
+    const pid = readInternalPid(join(dirs.run, name.replace(/\.process\.json$/, '.pid')));
+    return pid === undefined || pids.has(pid);
+  });
 }
 
 /** Marks held each background process that runs (its in-sandbox pid among `pids`). */
