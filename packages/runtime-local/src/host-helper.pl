@@ -71,6 +71,35 @@ if (@ARGV == 2 && $ARGV[0] eq '-s') {
     exit 127;
   }
 }
+# `-p NUMBERS FD...`: a spare exec helper (exec_spare below), with its five pipes' read and write
+# ends: stdin, stdout, stderr, request, exit status. Paddock holds the ends it opened through
+# /proc; once the words (`COUNT\0` then COUNT NUL-ended words) come on the request pipe, the spare
+# drops those, takes the others as descriptors 0 to 2 and runs them, no longer tied to the launcher.
+if (@ARGV == 12 && $ARGV[0] eq '-p') {
+  my (undef, $numbers, @fds) = @ARGV;
+  my %nr = map { split /=/, $_, 2 } split /,/, $numbers;
+  my @ends = map { open(my $fh, $_ % 2 ? '>&=' : '<&=', $fds[$_]) or exit 126; $fh } 0 .. 9;
+  my ($in_r, $in_w, $out_r, $out_w, $err_r, $err_w, $request_r, $request_w, $status_r, $status_w) =
+    @ends;
+  my $words = '';
+  while (1) {
+    my @fields = split /\0/, $words, -1;
+    if (@fields > 1 && $fields[0] =~ /^\d+$/ && $#fields > $fields[0]) {
+      @ARGV = @fields[ 1 .. $fields[0] ];
+      last;
+    }
+    sysread($request_r, $words, 65536, length $words) or exit 0;
+  }
+  syscall($nr{prctl} + 0, 1, 0, 0, 0, 0);    # outlives the launcher from here, as a spawn would
+  close $_ for $in_w, $out_r, $err_r, $request_r, $request_w, $status_r;
+  open(STDIN, '<&', $in_r) or exit 126;
+  open(STDOUT, '>&', $out_w) or exit 126;
+  open(STDERR, '>&', $err_w) or exit 126;
+  close $_ for $in_r, $out_w, $err_w;
+  fcntl($status_w, 2, 1);    # F_SETFD: FD_CLOEXEC, never the command's
+  $status_out = $status_w;
+  $is_request = 1;
+}
 # `-z`: the launcher (see launcher.ts), started once, small, so that starting a sandbox costs a
 # fork of it rather than a fork of Paddock (which copies all of Paddock's memory map). Requests
 # on stdin: `ID\0KIND\0COUNT\0` then COUNT words, each NUL-ended; each gets a watcher process
@@ -91,7 +120,7 @@ if (@ARGV == 1 && $ARGV[0] eq '-z') {
   my $launcher = $$;
   while (my ($id, $kind, $count, @words) = next_request(\$buffer)) {
     if ($kind eq 'supervise') { supervise_request($id, @words); next }
-    if ($kind eq 'spare') { exec_spare($id, $launcher, @words) ? last : next }
+    if ($kind eq 'spare') { exec_spare($id, $launcher, @words); next }
     my $watcher = fork;
     next if !defined $watcher || $watcher > 0;
     $SIG{CHLD} = 'DEFAULT';
@@ -171,41 +200,22 @@ sub exec_spare {
   if (!defined $pid) { answer($id, 'err', "fork: $!"); return 0 }
   return 0 if $pid;
   my %nr = map { split /=/, $_, 2 } split /,/, $numbers;
-  $SIG{CHLD} = 'DEFAULT';
   syscall($nr{setsid} + 0);
-  syscall($nr{prctl} + 0, 1, 15, 0, 0, 0);    # PR_SET_PDEATHSIG: SIGTERM
+  syscall($nr{prctl} + 0, 1, 15, 0, 0, 0);    # PR_SET_PDEATHSIG: SIGTERM (kept across exec)
   exit 0 if getppid() != $launcher;
-  my @pipes = map { pipe(my $r, my $w) or exit 0; [ $r, $w ] } 1 .. 5;
-  my ($in, $out, $err, $request, $status) = @pipes;
-  my @theirs = ($in->[1], $out->[0], $err->[0], $request->[1], $status->[0]);
+  my @pipes = map { pipe(my $r, my $w) or exit 0; ($r, $w) } 1 .. 5;
+  # Paddock's ends: stdin's write end, stdout's, stderr's read ends, the request's write end, the
+  # status's read end.
+  my @theirs = @pipes[ 1, 2, 4, 7, 8 ];
   answer($id, 'ok', $$, map { fileno($_) . ':' . (stat($_))[1] } @theirs);
   open(STDIN, '<', '/dev/null');
   open(STDOUT, '>', '/dev/null');
-  # Nothing of the launcher's (its spares' pipes) stays open here.
-  my %mine = map { fileno($_) => 1 } (map { @$_ } @pipes);
-  opendir(my $fds, '/proc/self/fd') or exit 0;
-  my @open = grep { /^\d+$/ && $_ > 2 && !$mine{$_} } readdir $fds;
-  my $own = fileno $fds;
-  closedir $fds;
-  for my $fd (@open) { syscall($nr{close} + 0, $fd + 0) if $fd != $own }
-  my $words = '';
-  while (1) {
-    my @fields = split /\0/, $words, -1;
-    if (@fields > 1 && $fields[0] =~ /^\d+$/ && $#fields > $fields[0]) {
-      @ARGV = @fields[ 1 .. $fields[0] ];
-      last;
-    }
-    sysread($request->[0], $words, 65536, length $words) or exit 0;
-  }
-  syscall($nr{prctl} + 0, 1, 0, 0, 0, 0);    # outlives the launcher from here, as a spawn would
-  close $_ for @theirs, $request->[0];
-  open(STDIN, '<&', $in->[0]) or exit 126;
-  open(STDOUT, '>&', $out->[1]) or exit 126;
-  open(STDERR, '>&', $err->[1]) or exit 126;
-  close $_ for $in->[0], $out->[1], $err->[1];
-  $status_out = $status->[1];
-  $is_request = 1;
-  return 1;
+  fcntl($_, 2, 0) for @pipes;    # F_SETFD: open across the exec below
+  $SIG{CHLD} = 'DEFAULT';         # an ignored SIGCHLD would outlive the exec
+  # A perl of its own, compiled while it waits: a fork sharing the launcher's pages would copy
+  # each page it touches on the exec's path.
+  exec { $^X } $^X, __FILE__, '-p', $numbers, map { fileno($_) } @pipes;
+  exit 127;
 }
 
 # A spare exec helper's last words on its status pipe (its parent, the launcher, reaps it).
