@@ -122,9 +122,12 @@ export async function startInCgroups(
 ): Promise<Incarnation> {
   const id = containerId(state.namespace, state.name);
   const joinCgroups = 'while [ "$1" != -- ]; do echo 0 > "$1"; shift; done; shift; exec "$@"';
-  // The container keeps runsc's stdio: a log file, never a pipe that would outlive this call.
+  // The container keeps runsc's stdio: a log file, never a pipe that would outlive this call, and
+  // an empty file of its own as stdin. Never the host's /dev/null: runsc hands its stdio to the
+  // sandbox's user (fchown to 65534), which would make the host's /dev/null nobody's.
   const logPath = join(dirs.logs, 'runsc.log');
   const log = openSync(logPath, 'w', 0o600);
+  const stdin = openSync(join(dirs.logs, 'runsc.stdin'), 'w+', 0o600);
   const child = spawn(
     '/bin/bash',
     [
@@ -138,11 +141,12 @@ export async function startInCgroups(
     ],
     {
       env: HOST_ENV,
-      stdio: ['ignore', log, log],
+      stdio: [stdin, log, log],
       cwd: '/',
     },
   );
   closeSync(log);
+  closeSync(stdin);
   const code = await new Promise<number | null>((resolve) => {
     child.once('exit', (exitCode) => resolve(exitCode));
     child.once('error', () => resolve(-1));
@@ -288,12 +292,14 @@ export function gvisorExec(
     processFile,
     pidFile,
     signal: (_hostPid, signal) => signalGvisorProcess(dirs, state, runscPath, pidFile, signal),
+    // Its stdio are pipes: runsc exec hands them to the sandbox's user, and the supervisor that
+    // runs this at the timeout has the host's /dev/null as its own.
     killAtTimeout: (bash) => ({
       file: bash,
       args: [
         '--norc',
         '-c',
-        'pid=$(cat "$1") || exit 1; exec "$2" "$3" exec --user="$5" --cwd=/ "$4" /bin/sh -c "$6" paddock-kill "$pid"',
+        'pid=$(cat "$1") || exit 1; : | "$2" "$3" exec --user="$5" --cwd=/ "$4" /bin/sh -c "$6" paddock-kill "$pid" 2>&1 | cat >/dev/null',
         'paddock-kill',
         pidFile,
         runsc,

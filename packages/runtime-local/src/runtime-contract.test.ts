@@ -1,6 +1,9 @@
 // The SandboxRuntime contract on the local runtime: bubblewrap, and gVisor's runsc where installed.
 // It runs as whoever runs it: as root, and rootless (runtime-contract-rootless.test.ts re-runs this
 // file as an unprivileged user when the run is root's).
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import { type RuntimeUnderTest, runtimeContract } from '@paddock/testkit';
 import { findExecutable } from './host-binaries.ts';
 import { anyUserSkipReason, createTestWorld } from './test-sandboxes.ts';
@@ -17,6 +20,7 @@ async function localRuntime(): Promise<RuntimeUnderTest> {
 }
 
 const rootless = process.getuid?.() !== 0;
+const devNull = statSync('/dev/null');
 
 runtimeContract(rootless ? 'local, bubblewrap, rootless' : 'local, bubblewrap', localRuntime, {
   ...(anyUserSkipReason === undefined ? {} : { unavailable: anyUserSkipReason }),
@@ -30,4 +34,12 @@ const gvisorUnavailable =
 runtimeContract('local, gVisor', localRuntime, {
   spec: { isolation: 'gvisor' },
   ...(gvisorUnavailable === undefined ? {} : { unavailable: gvisorUnavailable }),
+});
+
+describe('the host after the contract ran', () => {
+  it("keeps its /dev/null as it was: no sandbox's runtime took it over", () => {
+    const now = statSync('/dev/null');
+    // runsc hands the stdio it is given to the sandbox's user: given /dev/null, it chowned it.
+    assert.deepEqual([now.uid, now.gid, now.mode], [devNull.uid, devNull.gid, devNull.mode]);
+  });
 });
