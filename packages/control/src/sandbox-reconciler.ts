@@ -290,7 +290,10 @@ async function markProvisioned(
     },
   );
   if (fromWarmPool) deps.warmPool?.claimRecorded(ref);
-  return nextDeadline(deps, written);
+  const next = nextDeadline(deps, written);
+  // No main process that could end by itself: the echo of this write needs no pass of its own.
+  const settledVersion = spec.command ? undefined : written.metadata.resourceVersion;
+  return settledVersion === undefined ? next : { ...next, settledVersion };
 }
 
 function timeoutMsOf(spec: SandboxEnvironment): number {

@@ -117,6 +117,44 @@ describe('controller kit', () => {
     assert.deepEqual(logs, [], 'a conflict is retried quietly');
   });
 
+  it('runs no pass for the echo of a write its last pass settled at, and one for any other change', async () => {
+    const passes: Record<string, number> = {};
+    const informer = kit.informer('Sandbox');
+    const controller = kit
+      .controller({
+        name: 'test',
+        reconcile: async (key) => {
+          passes[key.name] = (passes[key.name] ?? 0) + 1;
+          const read = await kit.store.get('Sandbox', key);
+          if (status.current(read).phase !== 'Pending') return {};
+          const written = await status.transition(read, [{ type: 'Admitted' }]);
+          // `settles` says where it settled; `echoes` does not, so its own write brings it back.
+          const version = written.metadata.resourceVersion ?? '';
+          return key.name === 'settles' ? { settledVersion: version } : {};
+        },
+      })
+      .watch(informer);
+    await kit.start();
+    const written = await Promise.all(
+      ['settles', 'echoes'].map((name) => stores.store.create(sandboxManifest(name))),
+    );
+    // Each one's status write has reached the cache, so its echo has been offered to the queue.
+    const isEchoed = (created: Sandbox) =>
+      Number(
+        informer.get({ namespace: 'default', name: created.metadata.name ?? '' })?.metadata
+          .resourceVersion,
+      ) > Number(created.metadata.resourceVersion);
+    await eventually(() => written.every(isEchoed), { what: 'both echoes', intervalMs: 5 });
+    await controller.idle();
+    assert.deepEqual(passes, { settles: 1, echoes: 2 });
+    const settled = await stores.store.get('Sandbox', { namespace: 'default', name: 'settles' });
+    await stores.store.update({
+      ...settled,
+      metadata: { ...settled.metadata, labels: { changed: 'elsewhere' } },
+    });
+    await eventually(() => passes.settles === 2, { what: 'a pass for the change', intervalMs: 5 });
+  });
+
   it('maps another kind’s events to the objects they concern', async () => {
     const seen: string[] = [];
     kit

@@ -1,5 +1,10 @@
-/** When to look at a key again without a change (a timeout); absent: only on the next change. */
-export type ReconcileResult = { requeueAfterMs?: number };
+/**
+ * When to look at a key again without a change (`requeueAfterMs`, a timeout; absent: only on the
+ * next change). `settledVersion`: the resourceVersion the pass left its object at with nothing
+ * more to do for it (usually its own last write), so the watch event of exactly that version —
+ * the echo of that write — starts no pass (see `Controller.watch`).
+ */
+export type ReconcileResult = { requeueAfterMs?: number; settledVersion?: string };
 
 /** Retry delays of a failing key: `baseMs`, doubling with each failure in a row, at most `maxMs`. */
 export type Backoff = { baseMs: number; maxMs: number };
@@ -79,6 +84,19 @@ export class WorkQueue {
     }, delayMs);
     timer.unref();
     this.#timers.set(key, { at, timer });
+  }
+
+  /**
+   * Drops the pass queued behind the running one of `key` (by an `add` while it ran): what asked
+   * for it is already handled.
+   */
+  cancelRerun(key: string): void {
+    this.#dirty.delete(key);
+  }
+
+  /** Whether a worker is processing `key` now. */
+  isActive(key: string): boolean {
+    return this.#active.has(key);
   }
 
   /** Keys waiting for a worker (not those running or waiting for a retry or requeue). */
