@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ErrorCode,
   LlmCallRecord,
@@ -27,6 +28,13 @@ export const SqliteUsageLedgerOptions = z.strictObject({
   busyTimeoutMs: z.int().min(0).default(5_000),
 });
 export type SqliteUsageLedgerOptions = z.input<typeof SqliteUsageLedgerOptions>;
+
+/**
+ * How long `durable` waits before it begins a WAL sync of its own: the records committed
+ * meanwhile (calls of other runs, the next call of a run) share it, and a sync begun by another
+ * write serves instead. Never on a model call's path: the call's answer has gone by then.
+ */
+const DURABLE_GROUP_DELAY_MS = 5;
 
 const AmountsRow = z.object({ spent: z.number(), held: z.number() });
 
@@ -203,10 +211,13 @@ export class SqliteUsageLedger implements UsageLedger {
   }
 
   async durable(): Promise<void> {
+    const mark = this.#mark;
     try {
-      // Any sync begun since the last record serves: one a store or a log on the file began
-      // for its own write (the run's transcript event of the call, say) saves one of ours.
-      await this.#group.durableAfter(this.#mark);
+      // Any sync begun since the last record serves: one a store or a log on the file began for
+      // its own write (the run's transcript event of the call, say) saves one of ours. Failing
+      // that, a moment's wait lets the records of calls ending close together share one.
+      if (this.#group.syncs <= mark) await sleep(DURABLE_GROUP_DELAY_MS);
+      await this.#group.durableAfter(mark);
     } catch (error) {
       throw new PaddockError(
         ErrorCode.Internal,
