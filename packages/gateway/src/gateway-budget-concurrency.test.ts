@@ -100,7 +100,7 @@ describe('gateway budgets under concurrency', () => {
       }),
     );
 
-    // A call's record and callbacks come after its answer (the record waits for its WAL sync).
+    // A call's record, callbacks and WAL sync come after its answer: wait until every call is done.
     await Promise.all(handling);
     // Every run ended refused by the daily budget, and was told so once.
     assert.deepEqual(
