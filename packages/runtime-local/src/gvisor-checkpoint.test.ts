@@ -149,11 +149,29 @@ describe('gVisor checkpoint to disk', { skip: gvisorSkip }, () => {
 
   it('keeps runsc pause while an exec runs (runsc cannot restore its pipes)', async () => {
     const ref = await world.provision({ isolation: 'gvisor' });
-    const exec = await world.runtime.exec(ref, { command: ['sh', '-c', 'sleep 1; echo done'] });
+    const waits = 'until [ -e /tmp/go ]; do sleep 0.05; done; echo done';
+    const exec = await world.runtime.exec(ref, { command: ['sh', '-c', waits] });
     assert.equal((await world.runtime.pause?.(ref))?.mechanism, 'runsc-pause');
     await world.runtime.resume?.(ref);
+    await sh(world.runtime, ref, 'touch /tmp/go');
     assert.equal(await readText(exec.stdout), 'done\n');
     assert.equal((await exec.exit).exitCode, 0);
+    await world.runtime.destroy(ref);
+  });
+
+  it("says why a sandbox whose process holds an ended exec's output cannot be restored", async () => {
+    const ref = await world.provision({ isolation: 'gvisor' });
+    const exec = await world.runtime.exec(ref, { command: ['sh', '-c', 'sleep 1000 & echo x'] });
+    assert.equal((await exec.exit).exitCode, 0);
+    void exec.stdout.cancel().catch(() => {});
+    void exec.stderr.cancel().catch(() => {});
+    assert.equal((await world.runtime.pause?.(ref))?.mechanism, 'checkpoint');
+    await assert.rejects(
+      world.runtime.resume?.(ref) ?? Promise.resolve(),
+      (e) => isPaddockError(e, 'runtime_unavailable') && /descriptor of the host's/.test(e.message),
+    );
+    assert.equal((await world.runtime.observe(ref)).state, 'paused');
+    assert.equal((await world.runtime.stop(ref)).state, 'stopped');
     await world.runtime.destroy(ref);
   });
 

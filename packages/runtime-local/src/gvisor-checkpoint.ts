@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { ErrorCode, PaddockError } from '@paddock/core';
 import { z } from 'zod';
 import { BackgroundMeta } from './background-files.ts';
 import { HOST_ENV } from './exec.ts';
@@ -192,7 +193,11 @@ export async function restoreGvisor(
     await hooks.prepare();
     await runsc(runscDelete(runscPath, dirs.dir, id)).catch(() => '');
     const argv = runscRestore(runscPath, dirs.dir, id, 'none');
-    const incarnation = await startInCgroups(dirs, state, runscPath, argv, 'restore');
+    const incarnation = await startInCgroups(dirs, state, runscPath, argv, 'restore').catch(
+      (error: unknown) => {
+        throw explainRestore(dirs, state, error);
+      },
+    );
     state.incarnation = {
       ...incarnation,
       startedAt: state.incarnation?.startedAt ?? incarnation.startedAt,
@@ -201,6 +206,22 @@ export async function restoreGvisor(
     rmSync(gvisorPaths(dirs.dir).image, { recursive: true, force: true });
   }
   for (const processId of held) await follow(dirs, runscPath, id, processId, hooks);
+}
+
+/**
+ * runsc's words on a failed restore end in a Go stack; where the image holds a descriptor of the
+ * host's (the output of an exec that ended, still open in a process), say that instead.
+ */
+function explainRestore(dirs: SandboxDirs, state: SandboxState, error: unknown): unknown {
+  let log = '';
+  try {
+    log = readFileSync(join(dirs.logs, 'runsc.log'), 'utf8');
+  } catch {}
+  if (!/HostConnectedEndpoint|hostfd:/.test(log)) return error;
+  return new PaddockError(
+    ErrorCode.RuntimeUnavailable,
+    `sandbox ${state.namespace}/${state.name} cannot be restored from its checkpoint: a process in it holds a descriptor of the host's (the output of an exec that ended, still open), which runsc cannot restore; stop the sandbox to start it afresh`,
+  );
 }
 
 /** A new supervisor for a restored process: `runsc wait --pid` ends with it and says how. */
