@@ -33,6 +33,9 @@ import { z } from 'zod';
  *   `namespace`, `agent` keyed `namespace/agent`) and UTC day (`day_ms`, its midnight), updated
  *   in the transaction of each call's record, so a budget check reads a few rows (see
  *   `usage-buckets.ts` in @paddock/core); filled from the calls already recorded.
+ * - Migration 9 drops two indexes every recorded call paid a page write for and nothing reads:
+ *   `llm_calls_by_run` (a run's totals are running totals now) and `llm_reservations_by_expiry`
+ *   (the holds of calls in flight are few: lapsed ones are found by a scan).
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -192,6 +195,10 @@ const MIGRATIONS: readonly string[] = [
     SELECT 'agent', namespace || '/' || agent, day_ms, sum(cost_usd), sum(input_tokens),
         sum(output_tokens), count(*)
       FROM calls WHERE agent IS NOT NULL GROUP BY namespace, agent, day_ms;
+  `,
+  `
+  DROP INDEX IF EXISTS llm_calls_by_run;
+  DROP INDEX IF EXISTS llm_reservations_by_expiry;
   `,
 ];
 
