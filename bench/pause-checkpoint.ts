@@ -1,6 +1,6 @@
 // Pause to disk of a gVisor sandbox (`pauseMechanism: checkpoint`) by the memory its process
-// holds, beside the floor: `runsc checkpoint` and `runsc restore` run by hand on the same
-// container. Paddock adds a `runsc pause` first (so the processes it marks held are the ones in
+// holds, beside the floor: `runsc checkpoint` (with the `runsc delete` of the ended container)
+// and `runsc restore` run by hand on the same container. Paddock adds a `runsc pause` first (so the processes it marks held are the ones in
 // the image), the count of those processes, and on resume a supervisor per restored process.
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
@@ -66,9 +66,10 @@ async function floorTimes(root: string, ref: SandboxRef) {
     rmSync(image, { recursive: true, force: true });
     let start = process.hrtime.bigint();
     await run('runsc', [state, 'checkpoint', `--image-path=${image}`, id]);
+    // The ended container's delete goes with the checkpoint, as in Paddock's pause.
+    await run('runsc', [state, 'delete', '--force', id]);
     checkpoint.push(elapsedMs(start));
     start = process.hrtime.bigint();
-    await run('runsc', [state, 'delete', '--force', id]);
     // The restored sandbox keeps runsc's stdio: a file, never a pipe.
     const log = openSync(join(dir, 'bench-restore.log'), 'w');
     const child = spawn(
