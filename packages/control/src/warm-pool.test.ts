@@ -65,6 +65,29 @@ describe('warm pool', () => {
     assert.equal(pool.stats()[0]?.hits, 1);
   });
 
+  it('refills once claims pause, or at the longest wait when they do not', async () => {
+    await pool.close();
+    const claimBoth = async (names: string[]) => {
+      for (const name of names) {
+        await h.apply(sandboxManifest(name));
+        assert.equal((await settle(name)).status?.fromWarmPool, true);
+      }
+    };
+    // Claims never pause long enough, and the longest wait is long: no refill meanwhile.
+    pool = new WarmPool({ ...h, refill: { quietMs: 60_000, maxWaitMs: 60_000 } });
+    await pool.scheduleSync();
+    await claimBoth(['p1', 'p2']);
+    assert.equal(pool.stats()[0]?.ready, 0, 'the burst is served before its refill');
+    await pool.close();
+    // The longest wait is over at once: the pool refills though claims have not paused.
+    pool = new WarmPool({ ...h, refill: { quietMs: 60_000, maxWaitMs: 0 } });
+    await pool.scheduleSync();
+    await claimBoth(['q1', 'q2']);
+    await eventually(() => pool.stats()[0]?.ready === 2, {
+      what: 'the refill at the longest wait',
+    });
+  });
+
   it('hands out no entry it cannot rename: a cold start follows and the entry is destroyed', async () => {
     const before = await warmEntries();
     const runtime = h.runtime;

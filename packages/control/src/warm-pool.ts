@@ -24,10 +24,13 @@ export const WARM_POOL_NAMESPACE = 'paddock-warm';
 const SYNC_KEY = 'pools';
 const REFILL_KEY = 'refill';
 /**
- * How long after a claim the pools refill: a burst of claims is followed by one refill pass, and
- * a claimant's first commands (an exec right after Running) do not compete with a new start.
+ * The pools refill once claims have paused this long: a burst of claims is served first and
+ * followed by one refill pass, and a claimant's first commands (an exec right after Running) do
+ * not compete with a new start.
  */
-const REFILL_DELAY_MS = 100;
+const REFILL_QUIET_MS = 100;
+/** ...but no later than this after the first claim a refill waits for (claims that never pause). */
+const REFILL_MAX_WAIT_MS = 1000;
 
 type Pool = {
   /** `Kind/namespace/name` of the template that declares the pool. */
@@ -57,6 +60,8 @@ export type WarmPoolOptions = {
   events: EventRecorder;
   now: () => Date;
   log?: (line: string) => void;
+  /** When the pools refill after claims (default `REFILL_QUIET_MS`, `REFILL_MAX_WAIT_MS`). */
+  refill?: { quietMs: number; maxWaitMs: number };
 };
 
 /**
@@ -80,6 +85,8 @@ export class WarmPool {
   readonly #queue: WorkQueue;
   #closed = false;
   #refillTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the first claim the pending refill waits for was recorded (epoch ms). */
+  #refillWaitingSince: number | undefined;
 
   constructor(options: WarmPoolOptions) {
     this.#options = options;
@@ -168,17 +175,29 @@ export class WarmPool {
 
   /**
    * A claimed entry (`entry`: the ref `claim` returned) is now recorded as its Sandbox's: the
-   * pools refill `REFILL_DELAY_MS` later
-   * (starting entries up to each pool's size; not the full sync's listing of every Sandbox and
-   * runtime entry, which a claim does not need).
+   * pools refill once claims have paused for `REFILL_QUIET_MS`, at most `REFILL_MAX_WAIT_MS`
+   * after the first claim the refill waits for (starting entries up to each pool's size; not the
+   * full sync's listing of every Sandbox and runtime entry, which a claim does not need).
    */
   claimRecorded(entry: SandboxRef): void {
     this.#claimedUnrecorded.delete(entry.name);
-    if (this.#refillTimer !== undefined || this.#closed) return;
-    this.#refillTimer = setTimeout(() => {
-      this.#refillTimer = undefined;
-      this.#queue.add(REFILL_KEY);
-    }, REFILL_DELAY_MS);
+    if (this.#closed) return;
+    const { quietMs, maxWaitMs } = this.#options.refill ?? {
+      quietMs: REFILL_QUIET_MS,
+      maxWaitMs: REFILL_MAX_WAIT_MS,
+    };
+    const now = Date.now();
+    this.#refillWaitingSince ??= now;
+    const leftMs = this.#refillWaitingSince + maxWaitMs - now;
+    clearTimeout(this.#refillTimer);
+    this.#refillTimer = setTimeout(
+      () => {
+        this.#refillTimer = undefined;
+        this.#refillWaitingSince = undefined;
+        this.#queue.add(REFILL_KEY);
+      },
+      Math.max(0, Math.min(quietMs, leftMs)),
+    );
   }
 
   /** Stops refilling; ready entries stay for the next process to adopt. */
