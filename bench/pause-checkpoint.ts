@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SandboxRef } from '@paddock/core';
-import { createLocalRuntime, type LocalRuntime } from '@paddock/runtime-local';
+import { createLocalRuntime } from '@paddock/runtime-local';
+import { readyHolder } from './holder.ts';
 import { elapsedMs, fmtMs, progress, ratio, summarize } from './stats.ts';
 
 const run = promisify(execFile);
@@ -30,23 +31,6 @@ type Row = {
   pauseRatio: number;
   resumeRatio: number;
 };
-
-async function ready(runtime: LocalRuntime, ref: SandboxRef, mib: number): Promise<void> {
-  const handle = await runtime.exec(ref, {
-    command: ['python3', '-c', holder(mib)],
-    background: true,
-    processId: 'holder',
-  });
-  await handle.stderr.cancel();
-  const reader = handle.stdout.getReader();
-  let seen = '';
-  while (!seen.includes('ready')) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the ${mib} MiB holder ended before it was ready`);
-    seen += new TextDecoder().decode(value);
-  }
-  await reader.cancel();
-}
 
 async function sizeMiB(dir: string): Promise<number> {
   let bytes = 0;
@@ -115,7 +99,7 @@ export async function runCheckpointBench(): Promise<Record<string, unknown> | un
       const ref = { namespace: 'bench', name: `ckpt-${mib}`, uid: `uid-${mib}-${Date.now()}` };
       const spec = { isolation: 'gvisor' as const, resources: { memory: `${mib + 512}Mi` } };
       await runtime.provision({ ...ref, spec });
-      await ready(runtime, ref, mib);
+      await readyHolder(runtime, ref, holder(mib), mib);
       const pause: number[] = [];
       const resume: number[] = [];
       let imageMiB = 0;

@@ -15,8 +15,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SandboxRef } from '@paddock/core';
-import { createLocalRuntime, type LocalRuntime } from '@paddock/runtime-local';
+import { createLocalRuntime } from '@paddock/runtime-local';
+import { readyHolder } from './holder.ts';
 import { runCheckpointBench } from './pause-checkpoint.ts';
 import { elapsedMs, fmtMs, progress, ratio, summarize } from './stats.ts';
 
@@ -39,23 +39,6 @@ type Row = {
   stopMs: number;
   startMs: number;
 };
-
-async function ready(runtime: LocalRuntime, ref: SandboxRef, mib: number): Promise<void> {
-  const handle = await runtime.exec(ref, {
-    command: ['python3', '-c', holder(mib)],
-    background: true,
-    processId: 'holder',
-  });
-  await handle.stderr.cancel();
-  const reader = handle.stdout.getReader();
-  let seen = '';
-  while (!seen.includes('ready')) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the ${mib} MiB holder ended before it was ready`);
-    seen += new TextDecoder().decode(value);
-  }
-  await reader.cancel();
-}
 
 /** A bare python of the same size, outside any sandbox, for the floor. */
 async function bareHolder(mib: number): Promise<ChildProcess> {
@@ -116,7 +99,7 @@ export async function runPauseBench(): Promise<Record<string, unknown>> {
       progress(`pause: ${mib} MiB`);
       const ref = { namespace: 'bench', name: `pause-${mib}`, uid: `uid-${mib}-${Date.now()}` };
       await runtime.provision({ ...ref, spec: { resources: { memory: `${mib + 256}Mi` } } });
-      await ready(runtime, ref, mib);
+      await readyHolder(runtime, ref, holder(mib), mib);
       const pause: number[] = [];
       const resume: number[] = [];
       let mechanism = '';
