@@ -74,6 +74,13 @@ export type WatchOptions = ListOptions & {
    * so a wait for one object is not handed every other object's changes.
    */
   name?: string;
+  /**
+   * Wake for a change as soon as it commits, before it is durable: for the controllers inside
+   * the server, which may act on a write while it syncs (what they write in turn is acknowledged,
+   * and seen by other watches, only once durable, and the write they acted on with it). A store
+   * without the distinction ignores it.
+   */
+  wakeBeforeDurable?: boolean;
   /** Ends the stream. */
   signal?: AbortSignal;
 };

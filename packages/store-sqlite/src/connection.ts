@@ -12,6 +12,7 @@ const DataVersionRow = z.object({ data_version: z.int() });
 type QueuedWrite = {
   context: FailureContext;
   body: () => unknown;
+  onCommitted: ((value: unknown) => void) | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 };
@@ -95,11 +96,17 @@ export class Connection {
    * event loop: one commit for all of them, each isolated by a savepoint, so one that throws (a
    * conflict, say) is undone alone and rejects alone. Resolves once its commit is durable (the
    * group commit); the batch's failures reject then too. Under load this keeps commits few:
-   * writes issued by many callbacks of one turn land together.
+   * writes issued by many callbacks of one turn land together. `onCommitted` is called with the
+   * body's value as soon as its batch has committed, before that commit is durable (to wake
+   * readers that may act on a write while it syncs).
    */
-  writeSoon<R>(context: FailureContext, body: () => R): Promise<R> {
+  writeSoon<R>(
+    context: FailureContext,
+    body: () => R,
+    onCommitted?: (value: R) => void,
+  ): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.#queued.push({ context, body, resolve, reject } as QueuedWrite);
+      this.#queued.push({ context, body, onCommitted, resolve, reject } as QueuedWrite);
       if (this.#queued.length === 1) setImmediate(() => this.#flush());
     });
   }
@@ -176,6 +183,10 @@ export class Connection {
       for (const write of batch) write.reject(this.#failure(error, write.context));
       return;
     }
+    batch.forEach((write, i) => {
+      const outcome = outcomes[i];
+      if (outcome !== undefined && !('error' in outcome)) write.onCommitted?.(outcome.value);
+    });
     // The batch settles together, once its commit is durable (failed writes reject then too).
     const isAnyCommitted = outcomes.some((outcome) => !('error' in outcome));
     const durable = isAnyCommitted ? this.#durable(context) : Promise.resolve();

@@ -135,6 +135,34 @@ describe('group commit', () => {
     }
   });
 
+  it('wakes a watch at the commit when it asks to, every other once the write is durable', async () => {
+    const sync = gatedSync();
+    const store = await openSqliteStore({ path: tempPath(), walSync: sync.factory });
+    const early = store
+      .watch('SandboxTemplate', { wakeBeforeDurable: true })
+      [Symbol.asyncIterator]();
+    const durable = store.watch('SandboxTemplate', {})[Symbol.asyncIterator]();
+    try {
+      const next = early.next();
+      const earlyEvent = watchSettle(next, sync.log, 'early watch');
+      const durableEvent = watchSettle(durable.next(), sync.log, 'durable watch');
+      const written = watchSettle(store.create(template('ns', 'a')), sync.log, 'a');
+      await nextTurn();
+      await nextTurn();
+      assert.equal(earlyEvent.isSettled, true, 'the early watch has the committed write');
+      assert.equal(durableEvent.isSettled, false, 'the other waits for the sync');
+      assert.equal(written.isSettled, false, 'the writer too');
+      await sync.release();
+      assert.equal(written.isSettled, true);
+      assert.equal(durableEvent.isSettled, true);
+      assert.equal((await next).value?.object.metadata.name, 'a');
+    } finally {
+      await early.return?.();
+      await durable.return?.();
+      await store.close();
+    }
+  });
+
   it('lets writes committed while a sync runs share the next one', async () => {
     const sync = gatedSync();
     const store = await openSqliteStore({ path: tempPath(), walSync: sync.factory });

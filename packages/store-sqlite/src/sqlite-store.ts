@@ -54,6 +54,12 @@ function notFound(key: RowKey): PaddockError {
   return new PaddockError(ErrorCode.NotFound, `${describeKey(key)} not found`, details);
 }
 
+/** Where a created object lives (its name may have been generated). */
+function keyOfCreated(object: AnyResource): RowKey {
+  const namespace = object.metadata.namespace ?? '';
+  return { kind: object.kind, namespace, name: object.metadata.name ?? '' };
+}
+
 /** Whether a watch with `filter` may see a change of the object at `key`. */
 function isWatched(filter: ChangeFilter<Kind>, key: RowKey): boolean {
   return (
@@ -166,8 +172,9 @@ export class SqliteStore implements ResourceStore {
         this.#apply(WatchEventType.Added, key, version, created, undefined);
         return created;
       },
+      (created) => this.#notifier.notifyCommitted(keyOfCreated(created)),
     );
-    this.#notifier.notify({ kind: input.kind, namespace, name: object.metadata.name ?? '' });
+    this.#notifier.notify(keyOfCreated(object));
     // `object` is `resource` validated and completed by the store: the caller's kind, so its type.
     return object as T;
   }
@@ -176,17 +183,21 @@ export class SqliteStore implements ResourceStore {
     const input = parseResource(resource);
     const key = this.#keyOf(input);
     const what = describeKey(key);
-    const object = await this.#connection.writeSoon({ operation: 'update', object: what }, () => {
-      const stored = this.#require(key);
-      checkPreconditions(stored, input.metadata, what);
-      const next = updatedObject(stored, input, what);
-      if (isUnchanged(stored, next)) return stored;
-      const version = this.#changes.nextVersion();
-      const written = atVersion(next, String(version));
-      const type = isReadyToDelete(written) ? WatchEventType.Deleted : WatchEventType.Modified;
-      this.#apply(type, key, version, written, stored);
-      return written;
-    });
+    const object = await this.#connection.writeSoon(
+      { operation: 'update', object: what },
+      () => {
+        const stored = this.#require(key);
+        checkPreconditions(stored, input.metadata, what);
+        const next = updatedObject(stored, input, what);
+        if (isUnchanged(stored, next)) return stored;
+        const version = this.#changes.nextVersion();
+        const written = atVersion(next, String(version));
+        const type = isReadyToDelete(written) ? WatchEventType.Deleted : WatchEventType.Modified;
+        this.#apply(type, key, version, written, stored);
+        return written;
+      },
+      () => this.#notifier.notifyCommitted(key),
+    );
     this.#notifier.notify(key);
     return object as T;
   }
@@ -207,6 +218,7 @@ export class SqliteStore implements ResourceStore {
         this.#apply(WatchEventType.Modified, key, version, written, stored);
         return written;
       },
+      () => this.#notifier.notifyCommitted(key),
     );
     this.#notifier.notify(key);
     return object as T;
@@ -238,6 +250,7 @@ export class SqliteStore implements ResourceStore {
         this.#apply(WatchEventType.Deleted, at, version, final, stored);
         return { status: 'deleted', object: final };
       },
+      () => this.#notifier.notifyCommitted(at),
     );
     this.#notifier.notify(at);
     return result;
@@ -264,13 +277,14 @@ export class SqliteStore implements ResourceStore {
           // a quarter of the log's retention of others, so that it reads on before its version
           // falls out of the log (a watch that had nothing to read must not turn `expired`).
           let skipped = 0;
-          return this.#notifier.subscribe((changed) => {
+          const onChange = (changed?: RowKey) => {
             const isSkipped =
               changed !== undefined && filter !== undefined && !isWatched(filter, changed);
             if (isSkipped && ++skipped < this.#wakeAfterSkipped) return;
             skipped = 0;
             listener();
-          });
+          };
+          return this.#notifier.subscribe(onChange, options.wakeBeforeDurable === true);
         },
       },
       { afterVersion: start?.afterVersion ?? 0, signal: options.signal, failure },

@@ -68,7 +68,7 @@ export class CachedStore implements ResourceStore {
     const result = await this.#store.delete(kind, key, options);
     const informer = this.#informer(kind);
     if (result.status === 'terminating') informer?.observe(result.object);
-    else informer?.forget(key);
+    else informer?.forget(key, result.object.metadata.resourceVersion);
     return result;
   }
 

@@ -85,6 +85,28 @@ describe('informer', () => {
     });
   });
 
+  it('keeps a newer object its watch brought over an older write acknowledged later', async () => {
+    const informer = new Informer(stores.store, 'Sandbox');
+    await informer.start();
+    const older = await stores.store.create(sandboxManifest('raced'));
+    const newer = await stores.store.update({
+      ...older,
+      metadata: { ...older.metadata, labels: { team: 'b' } },
+    });
+    const cachedVersion = () => informer.get(key('raced'))?.metadata.resourceVersion;
+    await eventually(() => cachedVersion() === newer.metadata.resourceVersion, {
+      what: 'the newer version from the watch',
+      intervalMs: 5,
+    });
+    informer.observe(older);
+    assert.equal(cachedVersion(), newer.metadata.resourceVersion, 'observe went back');
+    informer.forget(key('raced'), older.metadata.resourceVersion);
+    assert.equal(cachedVersion(), newer.metadata.resourceVersion, 'forget dropped a newer one');
+    informer.forget(key('raced'), newer.metadata.resourceVersion);
+    assert.equal(informer.get(key('raced')), undefined);
+    await informer.stop();
+  });
+
   it('hands every cached object to its handlers again at each resync', async () => {
     await stores.store.create(sandboxManifest('a'));
     await stores.store.create(sandboxManifest('b'));

@@ -123,10 +123,13 @@ export class Informer<K extends Kind> {
 
   /**
    * Takes in the result of a write this process made, before its watch event arrives, so that the
-   * next read sees it. The watch event still follows and still reaches the handlers.
+   * next read sees it. The watch event still follows and still reaches the handlers. A write the
+   * watch has already gone past (it wakes at commits, so a later change can arrive before this
+   * write is acknowledged) leaves the newer object in place.
    */
   observe(object: ResourceOf<K>): void {
     const key = queueKey(object.metadata);
+    if (this.#isPast(key, object.metadata.resourceVersion)) return;
     const isGone =
       object.metadata.deletionTimestamp !== undefined &&
       (object.metadata.finalizers ?? []).length === 0;
@@ -134,9 +137,20 @@ export class Informer<K extends Kind> {
     else this.#cache.set(key, deepFreeze(structuredClone(object)));
   }
 
-  /** Drops an object this process deleted, before its watch event arrives. */
-  forget(key: ObjectKey): void {
-    this.#cache.delete(queueKey(key));
+  /**
+   * Drops an object this process deleted (`version`: its version at the delete), before its watch
+   * event arrives; not one the watch already has at a later version (made again since).
+   */
+  forget(key: ObjectKey, version?: string): void {
+    if (!this.#isPast(queueKey(key), version)) this.#cache.delete(queueKey(key));
+  }
+
+  /** Whether the cached object at `key` is newer than `version` (numeric versions only). */
+  #isPast(key: string, version: string | undefined): boolean {
+    const cached = this.#cache.get(key)?.metadata.resourceVersion;
+    if (cached === undefined || version === undefined) return false;
+    if (!/^\d+$/.test(cached) || !/^\d+$/.test(version)) return false;
+    return BigInt(cached) > BigInt(version);
   }
 
   /** Hands every cached object to the handlers again (what the periodic resync does). */
@@ -156,7 +170,12 @@ export class Informer<K extends Kind> {
     while (!signal.aborted) {
       try {
         let delivered = 0;
-        const events = this.#store.watch(this.kind, { resourceVersion: this.#version, signal });
+        // Woken at each commit, not once it is durable: a controller may act while it syncs.
+        const events = this.#store.watch(this.kind, {
+          resourceVersion: this.#version,
+          signal,
+          wakeBeforeDurable: true,
+        });
         for await (const event of events) {
           delivered++;
           const object = deepFreeze(event.object);
