@@ -22,6 +22,19 @@ function quantityOr(text: string | undefined, scale: number, fallback: number): 
   }
 }
 
+/** Which sandbox it is and of which template: the fields every E2B view of a sandbox carries. */
+function identityOf(sandbox: Sandbox) {
+  const template =
+    sandbox.metadata.annotations?.[E2B_TEMPLATE_ANNOTATION] ?? sandbox.spec.templateRef.name;
+  return {
+    templateID: template,
+    alias: template,
+    sandboxID: sandboxIdOf(sandbox),
+    clientID: 'paddock',
+    envdVersion: ENVD_VERSION,
+  };
+}
+
 /** The fields E2B's list and detail share. */
 export function listedOf(sandbox: Sandbox) {
   const resources = sandbox.status?.resolved?.resources;
@@ -31,13 +44,8 @@ export function listedOf(sandbox: Sandbox) {
     (t): t is string => t !== undefined,
   );
   const endAt = ends.length === 0 ? '9999-12-31T23:59:59.000Z' : ends.sort()[0];
-  const template =
-    sandbox.metadata.annotations?.[E2B_TEMPLATE_ANNOTATION] ?? sandbox.spec.templateRef.name;
   return {
-    templateID: template,
-    alias: template,
-    sandboxID: sandboxIdOf(sandbox),
-    clientID: 'paddock',
+    ...identityOf(sandbox),
     startedAt: started,
     endAt,
     cpuCount: quantityOr(resources?.cpu, 1, 1),
@@ -45,21 +53,14 @@ export function listedOf(sandbox: Sandbox) {
     diskSizeMB: quantityOr(sandbox.status?.resolved?.workspace?.size, 1024 * 1024, 0),
     metadata: metadataOf(sandbox),
     state: stateOf(sandbox) ?? 'running',
-    envdVersion: ENVD_VERSION,
     volumeMounts: [],
   };
 }
 
 /** What a create, connect or resume answers: how to reach the sandbox's envd. */
 export function sandboxOf(call: ControlCall, sandbox: Sandbox) {
-  const template =
-    sandbox.metadata.annotations?.[E2B_TEMPLATE_ANNOTATION] ?? sandbox.spec.templateRef.name;
   return {
-    templateID: template,
-    alias: template,
-    sandboxID: sandboxIdOf(sandbox),
-    clientID: 'paddock',
-    envdVersion: ENVD_VERSION,
+    ...identityOf(sandbox),
     envdAccessToken: call.e2b.tokens.tokenFor(sandbox),
     trafficAccessToken: null,
     domain: null,
