@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../../apps/cli/src/cli.ts';
+import { runCliInProcess } from '../../apps/cli/src/test-cli.ts';
 import { parseServerArgs, resolveConfig, SETTING_SOURCES } from '../../apps/server/src/config.ts';
 import { codeSpans, prose, shellBlocks, tableAfter } from './markdown.ts';
 import { type ShellCommand, shellCommands, shellWords } from './shell-commands.ts';
@@ -84,23 +84,11 @@ function settingsTable(): { row: string; settings: Setting[] }[] {
   });
 }
 
-/** Runs the real CLI with `args`; resolves with its exit code and output. */
 /** Runs `paddock ARGS` in this process with the real CLI; its output is collected, not printed. */
 async function runDocumented(args: readonly string[]): Promise<{ code: number; output: string }> {
-  let output = '';
-  const collect = (chunk: string) => {
-    output += chunk;
-  };
-  const io = {
-    stdout: collect,
-    stderr: collect,
-    isInteractive: false,
-    readStdin: async () => '',
-    now: () => new Date(),
-  };
   const env = { ...process.env, NO_COLOR: '1', PADDOCK_CONFIG: join(scratch, 'cli.yaml') };
-  const code = await runCli([...args], io, env);
-  return { code, output };
+  const { code, output } = await runCliInProcess(args, env);
+  return { code: code ?? 1, output };
 }
 
 /** `paddock …` invocations in the docs' shell code blocks, each with where it was found. */

@@ -1,6 +1,7 @@
-// Test support: the real `paddock` CLI as a child process, its output collected.
+// Test support: the real `paddock` CLI as a child process or in this process, its output collected.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runCli as runCliHere } from './cli.ts';
 
 export const CLI_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -52,4 +53,32 @@ export function runCli(
   const run = spawnCli(args, options.env);
   run.child.stdin.end(options.stdin ?? '');
   return run.done;
+}
+
+/**
+ * Runs `paddock ARGS…` in this process with the real CLI (no child: for many quick runs), with no
+ * input and `env` as its environment; `output` is stdout and stderr as they interleaved.
+ */
+export async function runCliInProcess(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<CliResult & { output: string }> {
+  let stdout = '';
+  let stderr = '';
+  let output = '';
+  const io = {
+    stdout: (chunk: string) => {
+      stdout += chunk;
+      output += chunk;
+    },
+    stderr: (chunk: string) => {
+      stderr += chunk;
+      output += chunk;
+    },
+    isInteractive: false,
+    readStdin: async () => '',
+    now: () => new Date(),
+  };
+  const code = await runCliHere([...args], io, env);
+  return { code, stdout, stderr, output };
 }

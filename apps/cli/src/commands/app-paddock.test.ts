@@ -16,30 +16,15 @@ import {
   type Session,
   writeSession,
 } from '@paddock/gitops';
-import { runCli } from '../cli.ts';
+import { runCliInProcess } from '../test-cli.ts';
 import { keepPaddockWhereUnreachable, paddockChange } from './app-paddock.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'cli-app-paddock-'));
 after(() => rmSync(home, { recursive: true, force: true }));
 
 /** `paddock ARGS --home HOME` run in this process by the real CLI, its output collected. */
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io = {
-    stdout: (chunk: string) => {
-      stdout += chunk;
-    },
-    stderr: (chunk: string) => {
-      stderr += chunk;
-    },
-    isInteractive: false,
-    readStdin: async () => '',
-    now: () => new Date(),
-  };
-  const code = await runCli([...args, '--home', home], io, { ...process.env, NO_COLOR: '1' });
-  return { code, stdout, stderr };
-}
+const cli = (...args: string[]) =>
+  runCliInProcess([...args, '--home', home], { ...process.env, NO_COLOR: '1' });
 
 function sessionOf(name: string, state: Session['state'], repository: string): Session {
   return {
