@@ -4,6 +4,7 @@ import {
   effectivePolicy,
   evaluate,
   isPaddockError,
+  NO_USAGE,
   type Origins,
   type PolicySpec,
   type PolicyUsage,
@@ -179,15 +180,6 @@ export async function loadPolicy(store: ResourceStore, namespace: string): Promi
   ]);
   return effectivePolicy(cluster, local);
 }
-
-const NO_USAGE: PolicyUsage = {
-  namespaceSandboxes: 0,
-  userSandboxes: 0,
-  namespaceConcurrentRuns: 0,
-  userConcurrentRuns: 0,
-  userSpentTodayUsd: 0,
-  namespaceSpentTodayUsd: 0,
-};
 
 const COUNTED: ReadonlySet<string> = new Set([
   SandboxPhase.Creating,

@@ -106,6 +106,7 @@ export {
   domainCovered,
   evaluate,
   imageRepository,
+  NO_USAGE,
   PolicyRequest,
   PolicyUsage,
   RunPolicyRequest,

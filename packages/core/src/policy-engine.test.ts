@@ -8,6 +8,7 @@ import {
   domainCovered,
   evaluate,
   imageRepository,
+  NO_USAGE,
   PolicyRequest,
   PolicyUsage,
   type RunPolicyRequest,
@@ -17,15 +18,6 @@ import {
   ViolationCode,
 } from './policy-engine.ts';
 import type { SandboxEnvironment, TemplateRef } from './template.ts';
-
-const NO_USAGE: PolicyUsage = {
-  namespaceSandboxes: 0,
-  userSandboxes: 0,
-  namespaceConcurrentRuns: 0,
-  userConcurrentRuns: 0,
-  userSpentTodayUsd: 0,
-  namespaceSpentTodayUsd: 0,
-};
 
 function sandbox(
   spec: SandboxEnvironment = {},

@@ -71,6 +71,16 @@ export const PolicyUsage = z.strictObject({
 });
 export type PolicyUsage = z.infer<typeof PolicyUsage>;
 
+/** Nothing counted yet: no sandboxes, no runs, nothing spent. */
+export const NO_USAGE: PolicyUsage = Object.freeze({
+  namespaceSandboxes: 0,
+  userSandboxes: 0,
+  namespaceConcurrentRuns: 0,
+  userConcurrentRuns: 0,
+  userSpentTodayUsd: 0,
+  namespaceSpentTodayUsd: 0,
+});
+
 /**
  * Every violation of `policy` by `request`, all at once and in a fixed order (empty = allowed).
  * Pure and total for inputs that satisfy the schemas above.
