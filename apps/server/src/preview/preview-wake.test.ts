@@ -94,9 +94,17 @@ describe('pause, resume and idle wake, on the real bubblewrap runtime', {
     );
     await untilPhase(name, 'Paused');
     assert.equal((await statusOf(name)).reason, 'IdlePaused');
-    const events = await w.s.call(path(name, '/events'), { token: w.alice });
-    const reasons = ((await events.json()) as { items: Array<{ reason: string; type: string }> })
-      .items;
+    // The event is recorded after the status write that made the sandbox Paused.
+    const reasons = await eventually(
+      async () => {
+        const events = await w.s.call(path(name, '/events'), { token: w.alice });
+        const { items } = (await events.json()) as {
+          items: Array<{ reason: string; type: string }>;
+        };
+        return items.some((e) => e.reason === 'IdlePaused') ? items : undefined;
+      },
+      { timeoutMs: 10_000, what: 'the IdlePaused event' },
+    );
     const warning = reasons.findIndex((e) => e.reason === 'IdleSoon' && e.type === 'Warning');
     const pause = reasons.findIndex((e) => e.reason === 'IdlePaused');
     assert.ok(warning !== -1 && warning < pause, JSON.stringify(reasons.map((e) => e.reason)));
