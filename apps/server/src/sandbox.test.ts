@@ -163,14 +163,23 @@ describe('sandboxes over HTTP on the real bubblewrap runtime', {
       body: JSON.stringify({ command: ['cat', '/workspace/keep.txt'] }),
     });
     assert.equal(((await cat.json()) as { stdout: string }).stdout, 'kept');
-    const events = (await (await s.call(`${base}/events`)).json()) as {
-      items: Array<{ reason: string }>;
-    };
-    // One event per step of its life, in order.
-    assert.deepEqual(
-      events.items.map((e) => e.reason),
-      ['Admitted', 'Provisioned', 'StopRequested', 'Stopped', 'StartRequested', 'Started'],
-    );
+    // One event per step of its life, in order; each is recorded after the status write it
+    // describes, so the last may still be on its way.
+    const reasons = await eventually(async () => {
+      const events = (await (await s.call(`${base}/events`)).json()) as {
+        items: Array<{ reason: string }>;
+      };
+      const seen = events.items.map((e) => e.reason);
+      return seen.includes('Started') ? seen : undefined;
+    });
+    assert.deepEqual(reasons, [
+      'Admitted',
+      'Provisioned',
+      'StopRequested',
+      'Stopped',
+      'StartRequested',
+      'Started',
+    ]);
     const metrics = await (await s.call('/metrics')).text();
     assert.match(metrics, /paddock_sandboxes\{phase="Running"\} 1/);
     assert.match(metrics, /paddock_execs_total\{result="success"\} \d+/);
