@@ -92,6 +92,37 @@ describe('gVisor checkpoint to disk', { skip: gvisorSkip }, () => {
     assert.deepEqual(await handle.exit, { exitCode: null, signal: 'SIGTERM', timedOut: false });
   });
 
+  it("counts a held process's timeout in running time only: a pause neither restarts nor spends it", async () => {
+    const ref = await world.provision({ isolation: 'gvisor' });
+    const dirs = new SandboxDirs(world.root, ref);
+    const timed = await world.runtime.exec(ref, {
+      command: ['sh', '-c', COUNTER],
+      background: true,
+      processId: 'timed',
+      timeoutMs: 3000,
+    });
+    await timed.stdout.cancel();
+    await linesBeyond(world, ref, 'timed', 10);
+    assert.equal((await world.runtime.pause?.(ref))?.mechanism, 'checkpoint');
+    const held = JSON.parse(readFileSync(join(dirs.procs, 'timed', 'held.json'), 'utf8')) as {
+      timeoutLeftMs: number;
+    };
+    // It ran at least 10 steps of 50 ms before the image took it.
+    assert.ok(held.timeoutLeftMs <= 2500, `left ${held.timeoutLeftMs} ms`);
+    // Time on disk is not counted: past its whole timeout, it still runs after the resume.
+    await sleep(3200);
+    await world.runtime.resume?.(ref);
+    const [running] = await world.runtime.listProcesses(ref);
+    assert.equal(running?.running, true);
+    const launch = readFileSync(join(dirs.procs, 'timed', 'launch.nul'), 'utf8');
+    assert.equal(Number(launch.slice(0, launch.indexOf('\0'))), Math.max(1, held.timeoutLeftMs));
+    const handle = await world.runtime.attach(ref, 'timed');
+    await handle.stdout.cancel();
+    await handle.stderr.cancel();
+    assert.equal((await handle.exit).timedOut, true, 'then what was left of it runs out');
+    await world.runtime.destroy(ref);
+  });
+
   it('removes the image when a paused sandbox is stopped or deleted', async () => {
     const ref = await world.provision({ isolation: 'gvisor' });
     const dirs = new SandboxDirs(world.root, ref);
@@ -159,19 +190,31 @@ describe('gVisor checkpoint to disk', { skip: gvisorSkip }, () => {
     await world.runtime.destroy(ref);
   });
 
-  it("says why a sandbox whose process holds an ended exec's output cannot be restored", async () => {
+  it("pauses in memory while a process holds an ended exec's output, and resumes it", async () => {
     const ref = await world.provision({ isolation: 'gvisor' });
     const exec = await world.runtime.exec(ref, { command: ['sh', '-c', 'sleep 1000 & echo x'] });
     assert.equal((await exec.exit).exitCode, 0);
     void exec.stdout.cancel().catch(() => {});
     void exec.stderr.cancel().catch(() => {});
+    // A background process and what it leaves behind are no reason to stay in memory.
+    const held = await world.runtime.exec(ref, {
+      command: ['sh', '-c', 'sleep 2000 & sleep 3000'],
+      background: true,
+      processId: 'held',
+    });
+    await held.stdout.cancel();
+    // runsc cannot restore the exec's pipes that `sleep 1000` holds: runsc pause, not the disk.
+    assert.equal((await world.runtime.pause?.(ref))?.mechanism, 'runsc-pause');
+    assert.equal((await world.runtime.resume?.(ref))?.state, 'running');
+    assert.equal((await sh(world.runtime, ref, 'echo ok')).stdout, 'ok\n');
+    // Once it is gone, the pause goes to disk again.
+    assert.equal((await sh(world.runtime, ref, 'pkill -f "^sleep 1000$"')).exitCode, 0);
     assert.equal((await world.runtime.pause?.(ref))?.mechanism, 'checkpoint');
-    await assert.rejects(
-      world.runtime.resume?.(ref) ?? Promise.resolve(),
-      (e) => isPaddockError(e, 'runtime_unavailable') && /descriptor of the host's/.test(e.message),
+    assert.equal((await world.runtime.resume?.(ref))?.state, 'running');
+    assert.deepEqual(
+      (await world.runtime.listProcesses(ref)).map((p) => [p.id, p.running]),
+      [['held', true]],
     );
-    assert.equal((await world.runtime.observe(ref)).state, 'paused');
-    assert.equal((await world.runtime.stop(ref)).state, 'stopped');
     await world.runtime.destroy(ref);
   });
 

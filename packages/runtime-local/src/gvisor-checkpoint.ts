@@ -19,7 +19,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { z } from 'zod';
-import { BackgroundMeta } from './background-files.ts';
+import type { BackgroundMeta } from './background-files.ts';
+import { SANDBOX_GID, SANDBOX_UID } from './bwrap-launcher.ts';
 import { HOST_ENV } from './exec.ts';
 import {
   containerId,
@@ -33,6 +34,14 @@ import {
   runscRestore,
   runscWait,
 } from './gvisor.ts';
+import {
+  execBorn,
+  markHeld,
+  readHeld,
+  readMeta as readMetaIn,
+  renewTimeout,
+  unmarkHeld,
+} from './gvisor-held.ts';
 import { startInCgroups } from './gvisor-sandbox.ts';
 
 export { HELD_FILE };
@@ -42,8 +51,6 @@ import { isAlive, type ProcessIdentity } from './process-identity.ts';
 import { type SandboxDirs, type SandboxState, writeState } from './sandbox-state.ts';
 
 const run = promisify(execFile);
-
-const Held = z.strictObject({ pid: z.int().positive() });
 
 /** How long a checkpoint or restore may take: the image is as large as the sandbox's memory. */
 const IMAGE_TIMEOUT_MS = 300_000;
@@ -79,20 +86,25 @@ async function runsc(argv: readonly string[], timeoutMs = 30_000): Promise<strin
   return stdout;
 }
 
+/** What a checkpoint made: the held processes' ids, or why there is no image. */
+export type CheckpointResult = { held: string[] } | { reason: string };
+
 /**
  * Pauses the sandbox (`runsc pause`, so no process ends between the count and the image), marks
- * its running background processes held, and checkpoints it. The held processes' ids; undefined
- * when an exec or terminal runs or runsc could not checkpoint it, which leaves it paused by
- * `runsc pause` instead.
+ * its running background processes held, and checkpoints it to its own image. The sandbox is
+ * left paused by `runsc pause` instead, with the reason, when an exec or terminal runs, a
+ * process an exec started outlived it (it may hold the exec's pipes), or runsc could not write
+ * the image.
  */
 export async function checkpointGvisor(
   dirs: SandboxDirs,
   state: SandboxState,
   runscPath: string,
-): Promise<string[] | undefined> {
+): Promise<CheckpointResult> {
   const id = containerId(state.namespace, state.name);
   const { image } = gvisorPaths(dirs.dir);
   await untilStarted(dirs, Date.now() + SUPERVISOR_END_MS);
+  const stats = await readStats(runscPath, dirs, id);
   await runsc([runscPath, `--root=${gvisorPaths(dirs.dir).state}`, 'pause', id]);
   let held: string[] = [];
   try {
@@ -100,15 +112,25 @@ export async function checkpointGvisor(
       z.array(z.int()).parse(JSON.parse(await runsc(runscPs(runscPath, dirs.dir, id)))),
     );
     // An exec's process reads and writes the caller's pipes, which runsc cannot restore.
-    if (hasExecRunning(dirs, pids)) return undefined;
+    if (hasExecRunning(dirs, pids)) {
+      return { reason: 'an exec or terminal runs in it (runsc cannot save its pipes)' };
+    }
+    const born = execBorn(dirs, stats.text, stats.self).filter((p) => pids.has(p.pid));
+    if (born.length > 0) {
+      const names = born.map((p) => `${p.pid} (${p.command})`).join(', ');
+      return {
+        reason: `process ${names} was started by an exec and outlived it: it may hold the exec's output, a pipe of the host's that runsc cannot restore (start such processes as background processes)`,
+      };
+    }
     held = markHeld(dirs, pids);
     rmSync(image, { recursive: true, force: true });
     mkdirSync(image, { recursive: true, mode: 0o700 });
     await runsc(runscCheckpoint(runscPath, dirs.dir, id), IMAGE_TIMEOUT_MS);
-  } catch {
-    for (const processId of held) rmSync(join(dirs.procs, processId, HELD_FILE), { force: true });
+  } catch (error) {
+    for (const processId of held) unmarkHeld(join(dirs.procs, processId));
     rmSync(image, { recursive: true, force: true });
-    return undefined;
+    const words = error instanceof Error ? error.message.split('\n').slice(-2).join(' ') : '';
+    return { reason: `runsc could not write the image: ${words}`.trim() };
   }
   // A sandbox paused before its checkpoint is still there, paused: it goes now. That ends each
   // held process's `runsc exec`, which its supervisor takes for the process's end: once the
@@ -116,7 +138,24 @@ export async function checkpointGvisor(
   await runsc(runscDelete(runscPath, dirs.dir, id)).catch(() => '');
   const deadline = Date.now() + SUPERVISOR_END_MS;
   for (const processId of held) await dropCheckpointEnd(dirs, processId, deadline);
-  return held;
+  return { held };
+}
+
+/**
+ * `/proc/<pid>/stat` of every process of the running sandbox, read by a `runsc exec` of its
+ * own (`self`: its pid, whose group is left out).
+ */
+async function readStats(
+  runscPath: string,
+  dirs: SandboxDirs,
+  id: string,
+): Promise<{ text: string; self: number }> {
+  const root = `--root=${gvisorPaths(dirs.dir).state}`;
+  const user = `--user=${SANDBOX_UID}:${SANDBOX_GID}`;
+  const script = 'echo "$$"; cat /proc/[0-9]*/stat 2>/dev/null; true';
+  const out = await runsc([runscPath, root, 'exec', user, '--cwd=/', id, '/bin/sh', '-c', script]);
+  const [first = '', ...rest] = out.split('\n');
+  return { self: Number(first), text: rest.join('\n') };
 }
 
 /**
@@ -160,21 +199,6 @@ function hasExecRunning(dirs: SandboxDirs, pids: ReadonlySet<number>): boolean {
   });
 }
 
-/** Marks held each background process that runs (its in-sandbox pid among `pids`). */
-function markHeld(dirs: SandboxDirs, pids: ReadonlySet<number>): string[] {
-  if (!existsSync(dirs.procs)) return [];
-  const held: string[] = [];
-  for (const processId of readdirSync(dirs.procs)) {
-    const dir = join(dirs.procs, processId);
-    if (existsSync(join(dir, 'exit.json'))) continue;
-    const pid = readInternalPid(join(dir, 'launch.pid'));
-    if (pid === undefined || !pids.has(pid)) continue;
-    writeFileSync(join(dir, HELD_FILE), JSON.stringify({ pid }), { mode: 0o600 });
-    held.push(processId);
-  }
-  return held;
-}
-
 /**
  * Starts the sandbox again from its image (its incarnation gets the new sandbox process, its
  * start time stays), removes the image, then follows each held process with a new supervisor.
@@ -205,12 +229,24 @@ export async function restoreGvisor(
     await writeState(dirs, state);
     rmSync(gvisorPaths(dirs.dir).image, { recursive: true, force: true });
   }
-  for (const processId of held) await follow(dirs, runscPath, id, processId, hooks);
+  await followHeld(dirs, state, runscPath, held, hooks.supervise);
+}
+
+/** Follows each process still held (`held`) with a new supervisor, after a restore. */
+export async function followHeld(
+  dirs: SandboxDirs,
+  state: SandboxState,
+  runscPath: string,
+  held: readonly string[],
+  supervise: RestoreHooks['supervise'],
+): Promise<void> {
+  const id = containerId(state.namespace, state.name);
+  for (const processId of held) await follow(dirs, runscPath, id, processId, supervise);
 }
 
 /**
  * runsc's words on a failed restore end in a Go stack; where the image holds a descriptor of the
- * host's (the output of an exec that ended, still open in a process), say that instead.
+ * host's (the output of an exec that ended, still open), say that instead.
  */
 function explainRestore(dirs: SandboxDirs, state: SandboxState, error: unknown): unknown {
   let log = '';
@@ -230,7 +266,7 @@ async function follow(
   runscPath: string,
   id: string,
   processId: string,
-  hooks: RestoreHooks,
+  supervise: RestoreHooks['supervise'],
 ): Promise<void> {
   const dir = join(dirs.procs, processId);
   const held = readHeld(dir);
@@ -238,6 +274,7 @@ async function follow(
   if (held === undefined || meta === undefined) return;
   // Long gone unless the checkpoint's wait for it ran out.
   await dropCheckpointEnd(dirs, processId, Date.now() + SUPERVISOR_END_MS);
+  renewTimeout(dir, held);
   // `runsc wait` prints {"id":…,"exitStatus":N}; the chain exits N as `runsc exec` would have.
   // A process that ended before its wait began is gone with its status.
   const script = [
@@ -248,10 +285,10 @@ async function follow(
     file: '/bin/bash',
     args: ['--norc', '-c', script, 'paddock-wait', ...runscWait(runscPath, dirs.dir, id, held.pid)],
   };
-  const supervisor = await hooks.supervise(dir, chain);
+  const supervisor = await supervise(dir, chain);
   const next: BackgroundMeta = { ...meta, supervisor };
   writeFileSync(join(dir, 'meta.json'), JSON.stringify(next), { mode: 0o600 });
-  rmSync(join(dir, HELD_FILE), { force: true });
+  unmarkHeld(dir);
 }
 
 /**
@@ -267,24 +304,11 @@ export async function discardCheckpoint(dirs: SandboxDirs, held: readonly string
     const finishedAt = new Date().toISOString();
     const exit = { exitCode: null, signal: 'SIGKILL', timedOut: false, finishedAt };
     writeFileSync(join(dir, 'exit.json'), JSON.stringify(exit), { mode: 0o600 });
-    rmSync(join(dir, HELD_FILE), { force: true });
+    unmarkHeld(dir);
   }
   rmSync(gvisorPaths(dirs.dir).image, { recursive: true, force: true });
 }
 
-function readHeld(dir: string): z.infer<typeof Held> | undefined {
-  try {
-    return Held.parse(JSON.parse(readFileSync(join(dir, HELD_FILE), 'utf8')));
-  } catch {
-    return undefined;
-  }
-}
-
 function readMeta(dirs: SandboxDirs, processId: string): BackgroundMeta | undefined {
-  try {
-    const text = readFileSync(join(dirs.procs, processId, 'meta.json'), 'utf8');
-    return BackgroundMeta.parse(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
+  return readMetaIn(join(dirs.procs, processId));
 }

@@ -56,6 +56,8 @@ const PauseRecord = z.strictObject({
   cgroup: z.string().optional(),
   /** The background processes a checkpoint image holds (their ids). */
   held: z.array(z.string()).optional(),
+  /** Why a gVisor sandbox is paused in memory (`runsc pause`), not to disk. */
+  notOnDisk: z.string().optional(),
   pausedAt: z.string(),
 });
 export type PauseRecord = z.infer<typeof PauseRecord>;
@@ -170,13 +172,17 @@ async function freezeBy(target: FreezeTarget, pausedAt: string): Promise<PauseRe
   if (state.spec.isolation === 'gvisor' && target.runsc !== undefined) {
     if (!canCheckpoint(target.dirs, state)) {
       await runsc(target, 'pause');
-      return { mechanism: PauseMechanism.Gvisor, pausedAt };
+      const notOnDisk =
+        state.spec.network?.egress === 'open'
+          ? "it is on the host's network (runsc cannot save host sockets)"
+          : 'it was started by an older Paddock (its background output is on the host)';
+      return { mechanism: PauseMechanism.Gvisor, notOnDisk, pausedAt };
     }
-    // Paused by `runsc pause` when runsc could not write the image.
-    const held = await checkpointGvisor(target.dirs, state, target.runsc);
-    return held === undefined
-      ? { mechanism: PauseMechanism.Gvisor, pausedAt }
-      : { mechanism: PauseMechanism.Checkpoint, held, pausedAt };
+    // Paused by `runsc pause` when it cannot go to disk (the reason is kept).
+    const result = await checkpointGvisor(target.dirs, state, target.runsc);
+    return 'held' in result
+      ? { mechanism: PauseMechanism.Checkpoint, held: result.held, pausedAt }
+      : { mechanism: PauseMechanism.Gvisor, notOnDisk: result.reason, pausedAt };
   }
   const [v2] = state.limits.mechanism === 'cgroup-v2' ? state.limits.cgroups : [];
   if (v2 !== undefined && existsSync(join(v2, 'cgroup.freeze'))) {
