@@ -265,7 +265,9 @@ async function markProvisioned(
   patch: Partial<SandboxStatus> = {},
 ): Promise<ReconcileResult> {
   await startMainProcess(deps.runtime, ref, spec);
-  const observation = await deps.runtime.observe(ref);
+  // A warm entry was observed when it started: its limits and rootlessness have not changed.
+  const observation =
+    (fromWarmPool ? deps.warmPool?.takeFacts(ref) : undefined) ?? (await deps.runtime.observe(ref));
   const now = deps.now();
   const written = await deps.status.transition(
     sandbox,

@@ -65,6 +65,29 @@ describe('warm pool', () => {
     assert.equal(pool.stats()[0]?.hits, 1);
   });
 
+  it('records the facts observed when the entry started, without observing it again', async () => {
+    const observed: string[] = [];
+    const observe = h.runtime.observe.bind(h.runtime);
+    h.runtime.observe = (ref) => {
+      observed.push(ref.name);
+      return observe(ref);
+    };
+    await h.apply(sandboxManifest('a'));
+    const s = await settle('a');
+    assert.equal(s.status?.fromWarmPool, true);
+    assert.equal(s.status?.limits, 'rlimit', "the entry's limits, observed at its start");
+    const claimed = s.status?.runtime?.id.split('/')[1] ?? '';
+    assert.deepEqual(
+      observed.filter((name) => name === claimed),
+      [],
+      'the claim did not observe its entry',
+    );
+    // A claimant the pool has no facts of (a retried pass) observes the runtime, as a cold one.
+    const ref = idToRef(s.status?.runtime?.id ?? '');
+    assert.ok(ref !== undefined);
+    assert.equal(pool.takeFacts(ref), undefined, 'facts are handed out once');
+  });
+
   it('refills once claims pause, or at the longest wait when they do not', async () => {
     await pool.close();
     const claimBoth = async (names: string[]) => {

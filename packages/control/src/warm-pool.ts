@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import {
   type AnyTemplate,
   type ResourceStore,
+  type RuntimeObservation,
   resolveTemplate,
   type Sandbox,
   type SandboxEnvironment,
@@ -46,6 +47,12 @@ type Pool = {
   spec: SandboxEnvironment;
 };
 
+/**
+ * What a claimant records of its entry's runtime (how limits are enforced, whether rootless):
+ * fixed when the entry started, so observed then, off the claim's path.
+ */
+export type EntryFacts = Pick<RuntimeObservation, 'limits' | 'rootless'>;
+
 export type PoolStats = {
   template: string;
   desired: number;
@@ -81,6 +88,8 @@ export class WarmPool {
   readonly #counters = new Map<string, { hits: number; misses: number }>();
   /** Claimed entries whose Sandbox has not recorded them yet: never re-adopted meanwhile. */
   readonly #claimedUnrecorded = new Set<string>();
+  /** Facts of entries this process started, by entry name (the claimed ref's, once claimed). */
+  readonly #facts = new Map<string, EntryFacts>();
   /** Serialises syncs: one at a time, and one more for every burst of requests during one. */
   readonly #queue: WorkQueue;
   #closed = false;
@@ -132,11 +141,15 @@ export class WarmPool {
       this.#options.log?.(`warm pool: claiming ${entry.name}: ${(error as Error).message}`);
       await this.#options.runtime.destroy(entry).catch(() => {});
       this.#claimedUnrecorded.delete(entry.name);
+      this.#facts.delete(entry.name);
       counters.misses += 1;
       return undefined;
     }
     // Known by the claimed ref from now on (a sync never sees another entry ref again).
     this.#claimedUnrecorded.delete(entry.name);
+    const facts = this.#facts.get(entry.name);
+    this.#facts.delete(entry.name);
+    if (facts !== undefined) this.#facts.set(claimed.name, facts);
     if (claimed.namespace === WARM_POOL_NAMESPACE) this.#claimedUnrecorded.add(claimed.name);
     counters.hits += 1;
     return claimed;
@@ -153,6 +166,16 @@ export class WarmPool {
     if (name !== undefined && runtime.setHostname !== undefined)
       await runtime.setHostname(entry, name);
     return entry;
+  }
+
+  /**
+   * The facts observed when the entry claimed as `ref` started, once (the claimant records them
+   * instead of observing the runtime again); undefined for an entry this process did not start.
+   */
+  takeFacts(ref: SandboxRef): EntryFacts | undefined {
+    const facts = this.#facts.get(ref.name);
+    this.#facts.delete(ref.name);
+    return facts;
   }
 
   stats(): PoolStats[] {
@@ -254,6 +277,10 @@ export class WarmPool {
       while (entries.length > (pool?.size ?? 0)) await runtime.destroy(entries.pop() as SandboxRef);
       if (!pool) this.#ready.delete(tag);
     }
+    // Facts of entries gone meanwhile (destroyed, or claimed by a pass that failed) are dropped.
+    const pooled = new Set([...this.#ready.values()].flat().map((r) => r.name));
+    for (const name of this.#facts.keys())
+      if (!pooled.has(name) && !this.#claimedUnrecorded.has(name)) this.#facts.delete(name);
     await this.#fill();
   }
 
@@ -293,7 +320,14 @@ export class WarmPool {
       };
       await runtime.provision({ ...ref, spec: pool.spec, warmPool: { template } });
       const failure = await applyProvisioningSteps(runtime, ref, pool.spec, () => {});
-      if (!failure) return ref;
+      if (!failure) {
+        const { limits, rootless } = await runtime.observe(ref);
+        this.#facts.set(ref.name, {
+          ...(limits === undefined ? {} : { limits }),
+          ...(rootless === undefined ? {} : { rootless }),
+        });
+        return ref;
+      }
       await runtime.destroy(ref);
       await events.record({
         kind: pool.kind,
