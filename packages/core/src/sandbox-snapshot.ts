@@ -67,11 +67,13 @@ export const SandboxSnapshotStatus = z.strictObject({
   conditions: z.array(Condition).default([]),
   reason: z.string().optional(),
   message: z.string().optional(),
-  /** Bytes the copy takes on disk. */
+  /** Bytes the copy takes on disk (workspace and memory). */
   sizeBytes: z.int().nonnegative().optional(),
+  /** Bytes of its memory image, when `contents` has `memory`. */
+  memoryBytes: z.int().nonnegative().optional(),
   contents: z.array(z.enum(contents)).optional(),
   consistency: z.enum(consistencies).optional(),
-  /** Why memory is not in it, when it is not (no checkpoint support in the runtime). */
+  /** Why memory is not in it, when it is not (the runtime cannot checkpoint this sandbox now). */
   memoryNote: z.string().optional(),
   /** When the copy was taken. */
   createdAt: Timestamp.optional(),
@@ -164,7 +166,10 @@ export type SnapshotRef = { namespace: string; name: string; uid: string };
 
 /** What a runtime reports of a captured snapshot. */
 export type SnapshotCapture = {
+  /** Bytes on disk, workspace and memory. */
   sizeBytes: number;
+  /** Bytes of the memory image, when memory is included. */
+  memoryBytes?: number;
   contents: SnapshotContent[];
   consistency: SnapshotConsistency;
   /** Why memory is not included, when it is not. */

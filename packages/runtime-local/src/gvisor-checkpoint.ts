@@ -36,9 +36,11 @@ import {
 } from './gvisor.ts';
 import {
   execBorn,
+  FOLLOWER_PID_FILE,
   markHeld,
   readHeld,
   readMeta as readMetaIn,
+  readOrigin,
   renewTimeout,
   unmarkHeld,
 } from './gvisor-held.ts';
@@ -275,20 +277,70 @@ async function follow(
   // Long gone unless the checkpoint's wait for it ran out.
   await dropCheckpointEnd(dirs, processId, Date.now() + SUPERVISOR_END_MS);
   renewTimeout(dir, held);
-  // `runsc wait` prints {"id":…,"exitStatus":N}; the chain exits N as `runsc exec` would have.
-  // A process that ended before its wait began is gone with its status.
-  const script = [
-    'out=$("$@" 2>&1) || { echo "paddock: the process ended while its sandbox was restored; its exit status is lost" >&2; exit 255; }',
-    `exit "$(printf '%s' "$out" | sed -n 's/.*"exitStatus":\\([0-9]*\\).*/\\1/p')"`,
-  ].join('; ');
-  const chain: Argv = {
-    file: '/bin/bash',
-    args: ['--norc', '-c', script, 'paddock-wait', ...runscWait(runscPath, dirs.dir, id, held.pid)],
-  };
+  const origin = readOrigin(dir);
+  const chain =
+    origin === undefined || origin === id
+      ? waitChain(runscPath, dirs, id, held.pid)
+      : pollChain(runscPath, dirs, id, held.pid, dir);
   const supervisor = await supervise(dir, chain);
   const next: BackgroundMeta = { ...meta, supervisor };
   writeFileSync(join(dir, 'meta.json'), JSON.stringify(next), { mode: 0o600 });
   unmarkHeld(dir);
+}
+
+/**
+ * `runsc wait --pid`: ends with the process and exits with its status, as `runsc exec` would
+ * have. A process that ended before its wait began is gone with its status.
+ */
+function waitChain(runscPath: string, dirs: SandboxDirs, id: string, pid: number): Argv {
+  // `runsc wait` prints {"id":…,"exitStatus":N}.
+  const script = [
+    'out=$("$@" 2>&1) || { echo "paddock: the process ended while its sandbox was restored; its exit status is lost" >&2; exit 255; }',
+    `exit "$(printf '%s' "$out" | sed -n 's/.*"exitStatus":\\([0-9]*\\).*/\\1/p')"`,
+  ].join('; ');
+  return {
+    file: '/bin/bash',
+    args: ['--norc', '-c', script, 'paddock-wait', ...runscWait(runscPath, dirs.dir, id, pid)],
+  };
+}
+
+/**
+ * Follows a process another container's kernel started (restored from a snapshot into this
+ * sandbox), which `runsc wait` refuses: a poller inside the sandbox (its stdio its own, its pid
+ * in `follow.pid`) ends when the process has. Its exit status is not known: a signal Paddock
+ * sent reads as that signal (exit 128 + n, `signals`), any other end as exit code 255.
+ */
+function pollChain(
+  runscPath: string,
+  dirs: SandboxDirs,
+  id: string,
+  pid: number,
+  dir: string,
+): Argv {
+  const poll =
+    'exec </dev/null >/dev/null 2>&1; while s=$(cat "/proc/$1/stat") && case "$s" in *") Z "*) false;; esac; do sleep 0.2; done';
+  const exec = [
+    runscPath,
+    `--root=${gvisorPaths(dirs.dir).state}`,
+    'exec',
+    `--user=${SANDBOX_UID}:${SANDBOX_GID}`,
+    '--cwd=/',
+    `--internal-pid-file=${join(dir, FOLLOWER_PID_FILE)}`,
+    id,
+    '/bin/sh',
+    '-c',
+    poll,
+    'paddock-follow',
+    String(pid),
+  ];
+  // runsc exec hands its stdio to the sandbox's user: pipes of its own, never the supervisor's.
+  const script = [
+    'dir=$1; shift; : | "$@" 2>&1 | cat >/dev/null',
+    'sig=$(tail -n 1 -- "$dir/signals" 2>/dev/null)',
+    'if [ -n "$sig" ] && n=$(kill -l "$(echo "$sig" | sed s/^SIG//)" 2>/dev/null); then exit $((128 + n)); fi',
+    'echo "paddock: the process was restored from a snapshot of another sandbox; its exit status is not known" >&2; exit 255',
+  ].join('; ');
+  return { file: '/bin/bash', args: ['--norc', '-c', script, 'paddock-follow', dir, ...exec] };
 }
 
 /**

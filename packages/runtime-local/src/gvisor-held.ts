@@ -21,6 +21,32 @@ const Held = z.strictObject({
 });
 export type Held = z.infer<typeof Held>;
 
+/**
+ * Beside a process restored into another sandbox (a fork): the container whose kernel started
+ * it. gVisor keeps that id in the process, and `runsc wait` refuses a process of another
+ * container, so such a process is followed by polling (`gvisor-checkpoint.ts`).
+ */
+const ORIGIN_FILE = 'origin.json';
+const Origin = z.strictObject({ container: z.string() });
+
+/** The container whose kernel started the process, when it is not the sandbox's own. */
+export function readOrigin(dir: string): string | undefined {
+  try {
+    return Origin.parse(JSON.parse(readFileSync(join(dir, ORIGIN_FILE), 'utf8'))).container;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Records where a copied process comes from, unless it came from further (a fork of a fork). */
+export function writeOrigin(dir: string, container: string): void {
+  if (existsSync(join(dir, ORIGIN_FILE))) return;
+  writeFileSync(join(dir, ORIGIN_FILE), JSON.stringify({ container }), { mode: 0o600 });
+}
+
+/** The in-sandbox pid of the poller following a restored process of another container. */
+export const FOLLOWER_PID_FILE = 'follow.pid';
+
 /** When the supervisor following a process began counting its timeout (after a restore). */
 const TIMER_FILE = 'timer.json';
 const Timer = z.strictObject({ since: z.iso.datetime() });
@@ -105,7 +131,7 @@ export function unmarkHeld(dir: string): void {
 /**
  * Processes of the sandbox an exec started that outlived it (`cmd &` in an exec): every process
  * but init (pid 1) and zombies whose process group is not a background process's (each leads its own, with
- * the pid its `launch.pid` records). Such a process may hold the exec's stdio, pipes of the host
+ * the pid its `launch.pid` records, as the poller following a restored one does). Such a process may hold the exec's stdio, pipes of the host
  * that runsc can neither save nor restore. `stats` are `/proc/<pid>/stat` lines as the sandbox
  * has them; `self` is the pid that read them (its group is left out). Pids with their commands.
  */
@@ -117,8 +143,10 @@ export function execBorn(
   const groups = new Set<number>([1, self]);
   if (existsSync(dirs.procs)) {
     for (const processId of readdirSync(dirs.procs)) {
-      const pid = readInternalPid(join(dirs.procs, processId, 'launch.pid'));
-      if (pid !== undefined) groups.add(pid);
+      for (const file of ['launch.pid', FOLLOWER_PID_FILE]) {
+        const pid = readInternalPid(join(dirs.procs, processId, file));
+        if (pid !== undefined) groups.add(pid);
+      }
     }
   }
   const found: Array<{ pid: number; command: string }> = [];

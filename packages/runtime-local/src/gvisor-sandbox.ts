@@ -24,10 +24,12 @@ import {
   runscDelete,
   runscExec,
   runscKill,
+  runscRestore,
   runscRun,
   runscState,
   writeBundle,
 } from './gvisor.ts';
+import { dropSeed, renameRestored, seedImageOf } from './gvisor-snapshot.ts';
 import type { Argv } from './host-commands.ts';
 import type { HostMount } from './host-mounts.ts';
 import { identify } from './process-identity.ts';
@@ -104,8 +106,26 @@ export async function launchGvisor(
   });
   const id = containerId(state.namespace, state.name);
   await runsc(runscDelete(runscPath, dirs.dir, id)).catch(() => '');
-  const argv = runscRun(runscPath, dirs.dir, id, shareNetwork ? 'host' : 'none');
-  return startInCgroups(dirs, state, runscPath, argv, 'start');
+  const network = shareNetwork ? 'host' : 'none';
+  // Made from a snapshot with memory (`gvisor-snapshot.ts`): restored from its image, once.
+  const seed = seedImageOf(dirs.dir);
+  if (!existsSync(join(seed, 'checkpoint.img'))) {
+    return startInCgroups(
+      dirs,
+      state,
+      runscPath,
+      runscRun(runscPath, dirs.dir, id, network),
+      'start',
+    );
+  }
+  try {
+    const argv = runscRestore(runscPath, dirs.dir, id, network, seed);
+    const incarnation = await startInCgroups(dirs, state, runscPath, argv, 'restore');
+    await renameRestored(dirs, state, runscPath);
+    return incarnation;
+  } finally {
+    dropSeed(dirs.dir);
+  }
 }
 
 /**

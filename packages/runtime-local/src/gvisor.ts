@@ -222,18 +222,22 @@ export function runscCheckpoint(runsc: string, sandboxDir: string, id: string): 
   return [runsc, `--root=${paths.state}`, 'checkpoint', `--image-path=${paths.image}`, id];
 }
 
-/** `runsc restore --detach`: starts the sandbox again from its checkpoint image. */
+/**
+ * `runsc restore --detach`: starts the sandbox again from its checkpoint image (`image`: another
+ * image, a snapshot's, restored as this sandbox).
+ */
 export function runscRestore(
   runsc: string,
   sandboxDir: string,
   id: string,
   network: 'none' | 'host',
+  image?: string,
 ): string[] {
   const paths = gvisorPaths(sandboxDir);
   return [
     ...runscBase(runsc, paths.state, network),
     'restore',
-    `--image-path=${paths.image}`,
+    `--image-path=${image ?? paths.image}`,
     `--bundle=${paths.bundle}`,
     '--detach',
     id,

@@ -4,7 +4,8 @@
  * outlives them. The copy is `cp --reflink=auto -a` (a reflink where the file system has them,
  * a full copy otherwise), made while the sandbox's processes are held (`cgroup-freeze.ts`) or stopped,
  * and run as the sandbox's own host uid, so that a link planted in the workspace reads nothing
- * the sandbox could not. Memory is never included: the local runtime has no checkpoint (CRIU).
+ * the sandbox could not. A gVisor sandbox's snapshot holds its memory too, where runsc can
+ * checkpoint it (`gvisor-snapshot.ts`); a bubblewrap sandbox's never does (no usable CRIU).
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -33,7 +34,10 @@ import {
 } from '@paddock/core';
 import { z } from 'zod';
 import { freezeSandbox } from './cgroup-freeze.ts';
+import { isGvisor } from './gvisor-sandbox.ts';
+import { type MemoryCapture, seedGvisorMemory, withGvisorMemory } from './gvisor-snapshot.ts';
 import { findExecutable } from './host-binaries.ts';
+import type { FreezeTarget } from './sandbox-freezer.ts';
 import { type SandboxDirs, type SandboxState, writeFileAtomic } from './sandbox-state.ts';
 import {
   hasWorkspaceSize,
@@ -47,7 +51,7 @@ const run = promisify(execFile);
 const SNAPSHOTS_DIR = '.snapshots';
 const META = 'snapshot.json';
 export const MEMORY_NOTE =
-  'memory is not included: the local runtime cannot checkpoint processes (no CRIU); the workspace is';
+  'memory is not included: bubblewrap sandboxes cannot be checkpointed (no usable CRIU on this host; isolation gvisor can); the workspace is';
 
 const SnapshotMeta = z.strictObject({
   version: z.literal(1),
@@ -55,13 +59,14 @@ const SnapshotMeta = z.strictObject({
   sandbox: z.strictObject({ namespace: z.string(), name: z.string(), uid: z.string() }),
   capture: z.strictObject({
     sizeBytes: z.int().nonnegative(),
+    memoryBytes: z.int().nonnegative().optional(),
     contents: z.array(z.enum([SnapshotContent.Workspace, SnapshotContent.Memory])),
     consistency: z.enum([
       SnapshotConsistency.Frozen,
       SnapshotConsistency.Stopped,
       SnapshotConsistency.Live,
     ]),
-    memoryNote: z.string(),
+    memoryNote: z.string().optional(),
     capturedAt: z.string(),
   }),
 });
@@ -73,12 +78,18 @@ export type SnapshotHost = {
   root: string;
   /**
    * Runs `fn` while no other lifecycle operation runs on the sandbox, with its directories, its
-   * state and whether it runs; `sandbox_not_found` for an unknown one.
+   * state, whether it runs and what pausing it needs (a gVisor sandbox's memory is taken by a
+   * pause to disk); `sandbox_not_found` for an unknown one.
    */
   withSandbox<T>(
     ref: SandboxRef,
     what: string,
-    fn: (dirs: SandboxDirs, state: SandboxState, isRunning: boolean) => Promise<T>,
+    fn: (
+      dirs: SandboxDirs,
+      state: SandboxState,
+      isRunning: boolean,
+      target: FreezeTarget,
+    ) => Promise<T>,
   ): Promise<T>;
   /** The host uid owning the sandbox's files (none when rootless: Paddock's own). */
   ownerOf(state: SandboxState): number | undefined;
@@ -186,7 +197,7 @@ export class LocalSnapshots implements SnapshotStorage {
     const existing = readMeta(dir);
     if (existing !== undefined) return this.#same(existing, snapshot);
     const what = `snapshot ${snapshot.namespace}/${snapshot.name} of sandbox ${sandbox.namespace}/${sandbox.name}`;
-    return this.#host.withSandbox(sandbox, what, async (dirs, state, isRunning) => {
+    return this.#host.withSandbox(sandbox, what, async (dirs, state, isRunning, target) => {
       const again = readMeta(dir);
       if (again !== undefined) return this.#same(again, snapshot);
       const owner = this.#host.ownerOf(state);
@@ -210,33 +221,50 @@ export class LocalSnapshots implements SnapshotStorage {
       try {
         if (mountedHere && limit !== undefined)
           await mountWorkspaceVolume(dirs, limit, owner ?? state.hostUid);
-        const freeze = isRunning
-          ? await freezeSandbox(state.limits.mechanism, state.limits.cgroups)
-          : undefined;
-        try {
-          await copyTree(asUser(owner), dirs.workspace, workspace, what);
-        } finally {
-          freeze?.thaw();
+        const copy = () => copyTree(asUser(owner), dirs.workspace, workspace, what);
+        let memory: MemoryCapture | undefined;
+        let consistency: SnapshotConsistency;
+        if (isGvisor(state) && target.runsc !== undefined) {
+          memory = await withGvisorMemory(target, isRunning, partial, copy);
+          consistency = memory.isHeld ? SnapshotConsistency.Frozen : SnapshotConsistency.Stopped;
+        } else {
+          const freeze = isRunning
+            ? await freezeSandbox(state.limits.mechanism, state.limits.cgroups)
+            : undefined;
+          try {
+            await copy();
+          } finally {
+            freeze?.thaw();
+          }
+          consistency = !isRunning
+            ? SnapshotConsistency.Stopped
+            : freeze?.isFrozen
+              ? SnapshotConsistency.Frozen
+              : SnapshotConsistency.Live;
         }
+        const hasMemory = memory !== undefined && 'bytes' in memory;
         const meta: SnapshotMeta = {
           version: 1,
           uid: snapshot.uid,
           sandbox: { namespace: sandbox.namespace, name: sandbox.name, uid: sandbox.uid },
           capture: {
-            sizeBytes: await diskUsage(workspace),
-            contents: [SnapshotContent.Workspace],
-            consistency: !isRunning
-              ? SnapshotConsistency.Stopped
-              : freeze?.isFrozen
-                ? SnapshotConsistency.Frozen
-                : SnapshotConsistency.Live,
-            memoryNote: MEMORY_NOTE,
+            sizeBytes: await diskUsage(partial),
+            ...(memory !== undefined && 'bytes' in memory ? { memoryBytes: memory.bytes } : {}),
+            contents: hasMemory
+              ? [SnapshotContent.Workspace, SnapshotContent.Memory]
+              : [SnapshotContent.Workspace],
+            consistency,
+            ...(memory === undefined
+              ? { memoryNote: MEMORY_NOTE }
+              : 'note' in memory
+                ? { memoryNote: memory.note }
+                : {}),
             capturedAt: new Date().toISOString(),
           },
         };
         writeFileAtomic(join(partial, META), `${JSON.stringify(meta, null, 2)}\n`);
         renameSync(partial, dir);
-        return meta.capture;
+        return captureOf(meta);
       } catch (error) {
         rmSync(partial, { recursive: true, force: true });
         throw error;
@@ -297,6 +325,7 @@ export class LocalSnapshots implements SnapshotStorage {
       const chown = findExecutable('chown') ?? 'chown';
       await run(chown, ['-R', '-h', `${owner}:${owner}`, dirs.workspace]);
     }
+    seedGvisorMemory(dir, meta.sandbox, dirs, state);
   }
 
   #same(meta: SnapshotMeta, snapshot: SnapshotRef): SnapshotCapture {
@@ -306,6 +335,16 @@ export class LocalSnapshots implements SnapshotStorage {
         `snapshot ${snapshot.namespace}/${snapshot.name} exists with another uid; remove it first`,
       );
     }
-    return meta.capture;
+    return captureOf(meta);
   }
+}
+
+/** The capture a record holds, without its absent fields. */
+function captureOf(meta: SnapshotMeta): SnapshotCapture {
+  const { memoryBytes, memoryNote, ...capture } = meta.capture;
+  return {
+    ...capture,
+    ...(memoryBytes === undefined ? {} : { memoryBytes }),
+    ...(memoryNote === undefined ? {} : { memoryNote }),
+  };
 }

@@ -1,5 +1,6 @@
 /**
- * The SandboxSnapshot reconciler: captures the named sandbox's workspace once (Pending → Ready |
+ * The SandboxSnapshot reconciler: captures the named sandbox's workspace (and memory, where the
+ * runtime can) once (Pending → Ready |
  * Failed), deletes the runtime's copy when the snapshot is deleted (never when its sandbox is),
  * and enforces retention: `ttl` deletes a snapshot that long after its capture; `keepLast` keeps
  * only the newest ready snapshots of the same sandbox.
@@ -135,11 +136,15 @@ async function capture(
     [
       {
         type: 'Captured',
-        message: `workspace copied (${taken.sizeBytes} bytes, ${taken.consistency})`,
+        message:
+          taken.memoryBytes === undefined
+            ? `workspace copied (${taken.sizeBytes} bytes, ${taken.consistency})`
+            : `workspace and memory copied (${taken.sizeBytes} bytes, memory ${taken.memoryBytes} bytes, ${taken.consistency})`,
       },
     ],
     {
       sizeBytes: taken.sizeBytes,
+      ...(taken.memoryBytes === undefined ? {} : { memoryBytes: taken.memoryBytes }),
       contents: taken.contents,
       consistency: taken.consistency,
       ...(taken.memoryNote === undefined ? {} : { memoryNote: taken.memoryNote }),
