@@ -106,7 +106,9 @@ if (@ARGV == 12 && $ARGV[0] eq '-p') {
 # and one answer line on stdout. KIND `launch`: a `launch` command line whose bwrap has
 # `--info-fd 3`; the watcher starts it (with bwrap's stderr and info descriptor on pipes to it),
 # waits until the sandbox's init has forked and exec'd its anchor, and answers
-# `ID ok MONITOR INIT`, or `ID err MESSAGE` after killing what it started. KIND `run`: a
+# `ID ok MONITOR INIT`, or `ID err MESSAGE` after killing what it started; steps at the head of
+# its words (`prepare COUNT ...`, launch-prepare.pl) are done first, a failed one answered
+# `ID errno ERRNO MESSAGE`. KIND `run`: a
 # hostname or bind command line, answered `ID ok` or `ID err WHAT-IT-SAID` once it ended.
 # KIND `supervise`: a spare supervisor (background-supervisor.pl, compiled here once) takes the
 # background process, answered `ID ok PID START-TICKS`. The launcher ends with its stdin, and
@@ -114,6 +116,7 @@ if (@ARGV == 12 && $ARGV[0] eq '-p') {
 if (@ARGV == 1 && $ARGV[0] eq '-z') {
   my $supervisor = __FILE__ =~ s{[^/]*$}{background-supervisor.pl}r;
   require $supervisor;
+  require(__FILE__ =~ s{[^/]*$}{launch-prepare.pl}r);
   $0 = 'paddock-launcher';
   $SIG{CHLD} = 'IGNORE';    # watchers end on their own; nothing waits for them
   my $buffer = '';
@@ -231,6 +234,9 @@ END { report_status('exit', $?) }
 # @ARGV set to its words; the watcher itself answers and exits.
 sub launched {
   my ($id, @words) = @_;
+  # The start's file work first (launch-prepare.pl): a failed step starts nothing.
+  my @failed = prepare_launch(\@words);
+  if (@failed) { answer($id, 'errno', @failed); exit 0 }
   pipe(my $info_r, my $info_w) or do { answer($id, 'err', "pipe: $!"); exit 0 };
   pipe(my $err_r, my $err_w) or do { answer($id, 'err', "pipe: $!"); exit 0 };
   my $monitor = fork;

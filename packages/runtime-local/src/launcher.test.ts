@@ -1,5 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isPaddockError } from '@paddock/core';
 import { eventually } from '@paddock/testkit';
@@ -79,6 +89,56 @@ describe('launcher', { skip: skipReason ?? false }, () => {
     );
     const again = await launcher.launch(sandboxArgv(), 'test');
     await stop(again);
+  });
+
+  it("does a launch's steps first, in order, and starts nothing after a failed one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'launch-steps-'));
+    try {
+      const bound = join(dir, 'made', 'bound');
+      writeFileSync(join(dir, 'limit'), 'old');
+      const started = await launcher.launch(sandboxArgv(), 'test', [
+        { op: 'mkdir', path: join(dir, 'made'), mode: 0o711 },
+        { op: 'mkdir', path: join(dir, 'made'), mode: 0o700, owner: 4242 }, // kept, chowned
+        { op: 'write', path: bound, mode: 0o644, text: 'first\n' },
+        { op: 'write', path: bound, mode: 0o600, text: 'two' }, // in place: same inode and mode
+        { op: 'replace', path: join(dir, 'state.json'), text: '{"a":"b c\nd"}\n' },
+        { op: 'set', path: join(dir, 'limit'), value: '512' },
+      ]);
+      await stop(started);
+      const made = statSync(join(dir, 'made'));
+      assert.equal(made.mode & 0o777, 0o711);
+      assert.equal(made.uid, process.getuid?.() === 0 ? 4242 : made.uid);
+      assert.equal(readFileSync(bound, 'utf8'), 'two');
+      assert.equal(statSync(bound).mode & 0o777, 0o644);
+      assert.equal(readFileSync(join(dir, 'state.json'), 'utf8'), '{"a":"b c\nd"}\n');
+      assert.equal(statSync(join(dir, 'state.json')).mode & 0o777, 0o600);
+      assert.equal(readFileSync(join(dir, 'limit'), 'utf8'), '512');
+      assert.deepEqual(readdirSync(dir).sort(), ['limit', 'made', 'state.json']);
+
+      // A control file that refuses the value gets `alt` first, then again (here: refused again).
+      await assert.rejects(
+        launcher.launch(sandboxArgv(), 'test', [
+          { op: 'set', path: join(dir, 'made'), value: '7', alt: join(dir, 'limit') },
+          { op: 'write', path: join(dir, 'after'), mode: 0o644, text: 'x' },
+        ]),
+        (error: NodeJS.ErrnoException) =>
+          error.code === 'EISDIR' && error.message.includes(join(dir, 'made')),
+      );
+      assert.equal(readFileSync(join(dir, 'limit'), 'utf8'), '7');
+      assert.equal(existsSync(join(dir, 'after')), false, 'nothing after the failed step');
+      await assert.rejects(
+        launcher.launch(sandboxArgv(), 'test', [
+          { op: 'mkdir', path: join(dir, 'limit', 'x'), mode: 0o700 },
+        ]),
+        (error: NodeJS.ErrnoException) => error.code === 'ENOTDIR',
+      );
+      await assert.rejects(
+        launcher.launch(sandboxArgv(), 'test', [{ op: 'replace', path: dir, text: '\0' }]),
+        /NUL/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs a one-shot helper command and rejects with what it said when it fails', async () => {

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { HOST_ENV } from './exec.ts';
 import type { Argv } from './host-commands.ts';
+import { type LaunchStep, stepError, stepWords } from './launch-steps.ts';
 import { currentBootId, type ProcessIdentity } from './process-identity.ts';
 
 /** What the launcher says of a started sandbox: bwrap's pid and its init's (in the host's view). */
@@ -39,10 +40,13 @@ export class Launcher {
 
   /**
    * Runs the launch command line `argv` (whose bwrap reports on `--info-fd 3`) and resolves once
-   * the sandbox's anchor runs; rejects with bwrap's last words when it could not start.
+   * the sandbox's anchor runs; rejects with bwrap's last words when it could not start. `steps`
+   * (`launch-steps.ts`) are done first, by the launcher's watcher: a step that fails rejects with
+   * its system error (its `code`, e.g. `ENOSPC`), and nothing is started.
    */
-  async launch(argv: Argv, what: string): Promise<Launched> {
-    const [monitorPid, initPid] = await this.#request('launch', argv, what);
+  async launch(argv: Argv, what: string, steps: readonly LaunchStep[] = []): Promise<Launched> {
+    const words = steps.length === 0 ? [] : stepWords(steps);
+    const [monitorPid, initPid] = await this.#request('launch', argv, what, words);
     return { monitorPid: Number(monitorPid), initPid: Number(initPid) };
   }
 
@@ -84,13 +88,16 @@ export class Launcher {
     kind: 'launch' | 'run' | 'supervise' | 'spare',
     argv: Argv,
     what: string,
+    head: readonly string[] = [],
   ): Promise<string[]> {
     const child = this.#running();
     const id = String(++this.#nextId);
-    const words = argv.args.slice(1);
+    const words = [...head, ...argv.args.slice(1)];
     const answered = new Promise<string[]>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
     }).catch((error: Error) => {
+      // A step's system error stays one, as Node's own fs calls report theirs.
+      if ('code' in error) throw error;
       throw new PaddockError(ErrorCode.RuntimeUnavailable, `${what}: ${error.message}`);
     });
     setRef(child, true);
@@ -131,6 +138,8 @@ export class Launcher {
     this.#pending.delete(id);
     if (outcome === 'ok') {
       pending.resolve(rest);
+    } else if (outcome === 'errno') {
+      pending.reject(stepError(Number(rest[0]), rest.slice(1).join(' ')));
     } else {
       pending.reject(new Error(rest.join(' ') || 'bwrap exited'));
     }

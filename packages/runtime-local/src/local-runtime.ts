@@ -20,7 +20,6 @@ import { guardDiskFull, roomCheckedFiles } from './disk-full.ts';
 import { type EgressOptions, isAllowlist } from './egress-manager.ts';
 import { checkEnv } from './exec-request.ts';
 import { sandboxFiles } from './files.ts';
-import { followSeeded } from './gvisor-snapshot.ts';
 import type { HostBinaries } from './host-commands.ts';
 import { checkPort, relayCommand, relayStream } from './ports.ts';
 import { isAlive } from './process-identity.ts';
@@ -40,10 +39,12 @@ import { createSandboxCgroups } from './sandbox-cgroups.ts';
 import { execInSandbox, execPiped, processesOf, spawnPlain } from './sandbox-exec.ts';
 import { freezeSandbox, isHeldOnDisk, thawSandbox } from './sandbox-freezer.ts';
 import {
+  canPrepareInLauncher,
   checkAvailable,
   freezeTarget,
   killSandbox,
   launch,
+  newSandboxSteps,
   observeSandbox,
   removeSandbox,
 } from './sandbox-lifecycle.ts';
@@ -126,8 +127,7 @@ export class LocalRuntime implements SandboxRuntime {
         return locked(host, dirs, what, () => {
           const state = stateOf(dirs, ref);
           const anchor = state.incarnation?.anchor;
-          const target = freezeTarget(host, dirs, state);
-          return fn(dirs, state, anchor !== undefined && isAlive(anchor), target);
+          return fn(dirs, state, anchor !== undefined && isAlive(anchor));
         });
       },
       ownerOf: (state) => ownerOf(host, state),
@@ -190,6 +190,11 @@ export class LocalRuntime implements SandboxRuntime {
         limits: { mechanism: this.limitsMechanism, cgroups: [] },
       };
       try {
+        if (canPrepareInLauncher(request, state)) {
+          // Its directories, cgroups and state made by the launcher's watcher, then the start.
+          await launch(host, dirs, state, newSandboxSteps(host, dirs, state, limits));
+          return observeSandbox(host, dirs, state);
+        }
         const owner = host.isPrivileged ? state.hostUid : undefined;
         const layout = host.layout;
         // Off the event loop and side by side (`sandbox-setup.ts`, `sandbox-cgroups.ts`).
@@ -205,8 +210,6 @@ export class LocalRuntime implements SandboxRuntime {
         await writeState(dirs, state);
         if (request.fromSnapshot) await this.snapshots.seed(request.fromSnapshot, dirs, state);
         await launch(host, dirs, state);
-        // Restored from a snapshot's memory: the processes it holds get their supervisors.
-        await followSeeded(freezeTarget(host, dirs, state));
       } catch (error) {
         // A sandbox that could not start leaves nothing behind: provision stays retryable.
         await removeSandbox(host, dirs, state);

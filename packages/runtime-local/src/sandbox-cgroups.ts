@@ -3,6 +3,7 @@ import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type CgroupLayout, CONTROLLERS } from './cgroup-detect.ts';
+import type { LaunchStep } from './launch-steps.ts';
 import {
   type CgroupSetting,
   cgroupV1Settings,
@@ -49,6 +50,46 @@ export async function createSandboxCgroups(
     }
   });
   return dirs;
+}
+
+/** Whether memory cgroups under the layout's base have a swap limit (looked at once per base). */
+const swapLimits = new Map<string, boolean>();
+function hasSwapLimit(layout: CgroupLayout): boolean {
+  const file =
+    layout.mechanism === 'cgroup-v2'
+      ? join(layout.base, 'memory.swap.max')
+      : join(layout.bases.memory, 'memory.memsw.limit_in_bytes');
+  const has = swapLimits.get(file) ?? existsSync(file);
+  swapLimits.set(file, has);
+  return has;
+}
+
+/**
+ * What `createSandboxCgroups` does, as steps of the launcher's watcher (`launch-steps.ts`), with
+ * the cgroups' directories: the start's file work in one go, off the event loop.
+ */
+export function cgroupSteps(
+  layout: CgroupLayout,
+  key: string,
+  limits: SandboxLimits,
+): { dirs: string[]; steps: LaunchStep[] } {
+  const dirs = sandboxCgroupDirs(layout, key);
+  const steps: LaunchStep[] = dirs.map((path) => ({ op: 'mkdir', path, mode: 0o777 }));
+  const hasSwap = hasSwapLimit(layout);
+  if (layout.mechanism === 'cgroup-v2') {
+    const [dir] = dirs as [string];
+    for (const s of cgroupV2Settings(limits, hasSwap))
+      steps.push({ op: 'set', path: join(dir, s.file), value: s.value });
+    return { dirs, steps };
+  }
+  const memsw = join(layout.bases.memory, key, 'memory.memsw.limit_in_bytes');
+  for (const s of cgroupV1Settings(limits, hasSwap)) {
+    const path = join(layout.bases[s.controller], key, s.file);
+    // As in createSandboxCgroups: a memory limit above the memory+swap one needs that one first.
+    const isMemory = s.file === 'memory.limit_in_bytes' && hasSwap;
+    steps.push({ op: 'set', path, value: s.value, ...(isMemory ? { alt: memsw } : {}) });
+  }
+  return { dirs, steps };
 }
 
 /**

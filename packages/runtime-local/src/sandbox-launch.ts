@@ -1,9 +1,9 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { buildBwrapArgs, generatedEtc } from './bwrap-launcher.ts';
 import { type HostBinaries, launchCommand, STAGED } from './host-commands.ts';
 import type { HostMount } from './host-mounts.ts';
+import type { LaunchStep } from './launch-steps.ts';
 import type { Launcher } from './launcher.ts';
 import { identify } from './process-identity.ts';
 import type { Rlimit } from './resource-limits.ts';
@@ -36,6 +36,11 @@ export type LaunchContext = {
   etcView?: string;
   /** Starts bwrap and waits for the sandbox's anchor (`Launcher`). */
   launcher: Launcher;
+  /**
+   * File work the launcher's watcher does first (a new sandbox's directories, cgroups and
+   * state); the generated `/etc` files follow them.
+   */
+  steps?: readonly LaunchStep[];
 };
 
 const INFO_FD = 3;
@@ -50,17 +55,15 @@ function sandboxEtcFiles(hasEtcView: boolean): Array<keyof ReturnType<typeof gen
   return hasEtcView ? ['hosts', 'hostname'] : ['passwd', 'group', 'hosts', 'hostname'];
 }
 
-async function writeGeneratedEtc(
-  dirs: SandboxDirs,
-  hostname: string,
-  hasEtcView: boolean,
-): Promise<void> {
+/** The generated `/etc` files, written in place (bound by inode: a rename reaches them). */
+function generatedEtcSteps(dirs: SandboxDirs, hostname: string, hasEtcView: boolean): LaunchStep[] {
   const etc = generatedEtc(hostname);
-  await Promise.all(
-    sandboxEtcFiles(hasEtcView).map((name) =>
-      writeFile(join(dirs.etc, name), etc[name], { mode: 0o644 }),
-    ),
-  );
+  return sandboxEtcFiles(hasEtcView).map((name) => ({
+    op: 'write',
+    path: join(dirs.etc, name),
+    mode: 0o644,
+    text: etc[name],
+  }));
 }
 
 /** The bwrap argv of a sandbox, with paths as bwrap sees them (staged when privileged). */
@@ -124,7 +127,7 @@ export async function launchSandbox(
   state: SandboxState,
   context: LaunchContext,
 ): Promise<Incarnation> {
-  await writeGeneratedEtc(
+  const etcSteps = generatedEtcSteps(
     dirs,
     hostnameOf(state),
     state.spec.rootfs === undefined && context.etcView !== undefined,
@@ -156,7 +159,10 @@ export async function launchSandbox(
     bwrapArgs: sandboxBwrapArgs(dirs, state, context),
   });
   const what = `bubblewrap could not start sandbox ${state.namespace}/${state.name}`;
-  const { monitorPid, initPid } = await context.launcher.launch(argv, what);
+  const { monitorPid, initPid } = await context.launcher.launch(argv, what, [
+    ...(context.steps ?? []),
+    ...etcSteps,
+  ]);
   const monitor = identify(monitorPid);
   const anchor = identify(initPid);
   if (monitor === undefined || anchor === undefined) {

@@ -17,12 +17,19 @@ import { isAllowlist } from './egress-manager.ts';
 import { isGvisor, launchGvisor, stopGvisor } from './gvisor-sandbox.ts';
 import { type Argv, superviseCommand } from './host-commands.ts';
 import { resolveHostMounts } from './host-mounts.ts';
+import type { LaunchStep } from './launch-steps.ts';
 import { isAlive } from './process-identity.ts';
 import { readOnlyFileMounts } from './readonly-files.ts';
-import { launchRlimitsOf, resolveLimits } from './resource-limits.ts';
+import { launchRlimitsOf, resolveLimits, type SandboxLimits } from './resource-limits.ts';
 import { rootlessProblem } from './rootless.ts';
 import { cgroupKey, ownerOf, type RuntimeHost, runscOf } from './runtime-host.ts';
-import { createSandboxCgroups, killCgroups, oomKills, removeCgroups } from './sandbox-cgroups.ts';
+import {
+  cgroupSteps,
+  createSandboxCgroups,
+  killCgroups,
+  oomKills,
+  removeCgroups,
+} from './sandbox-cgroups.ts';
 import {
   type FreezeTarget,
   isHeldOnDisk,
@@ -31,8 +38,14 @@ import {
   thawSandbox,
 } from './sandbox-freezer.ts';
 import { type LaunchContext, launchSandbox } from './sandbox-launch.ts';
-import { checkRootfs, initExit } from './sandbox-setup.ts';
-import { lastActivity, type SandboxDirs, type SandboxState, writeState } from './sandbox-state.ts';
+import { checkRootfs, initExit, sandboxDirSteps } from './sandbox-setup.ts';
+import {
+  lastActivity,
+  type SandboxDirs,
+  type SandboxState,
+  stateText,
+  writeState,
+} from './sandbox-state.ts';
 import {
   checkWorkspaceVolume,
   hasWorkspaceSize,
@@ -106,6 +119,43 @@ export function checkAvailable(host: RuntimeHost, spec: ProvisionRequest['spec']
   checkWorkspaceVolume(workspaceLimit(spec), host.isPrivileged);
 }
 
+/**
+ * Whether a new sandbox's file work can wait for the launcher's watcher: nothing before the
+ * start needs its directories (read-only files, a snapshot's seed, a size-limited workspace, an
+ * egress proxy's socket), and bubblewrap starts it (gVisor's start does not go through it).
+ */
+export function canPrepareInLauncher(request: ProvisionRequest, state: SandboxState): boolean {
+  return (
+    !isGvisor(state) &&
+    !isAllowlist(state) &&
+    workspaceLimit(state.spec) === undefined &&
+    request.fromSnapshot === undefined &&
+    !request.readOnlyFiles?.length
+  );
+}
+
+/**
+ * A new sandbox's directories, cgroups (recorded in `state`) and state file as steps of the
+ * launcher's watcher: what provision otherwise does through Node's thread pool.
+ */
+export function newSandboxSteps(
+  host: RuntimeHost,
+  dirs: SandboxDirs,
+  state: SandboxState,
+  limits: SandboxLimits,
+): LaunchStep[] {
+  const owner = host.isPrivileged ? state.hostUid : undefined;
+  const cgroups = host.layout
+    ? cgroupSteps(host.layout, cgroupKey(host.root, state), limits)
+    : { dirs: [], steps: [] };
+  state.limits.cgroups = cgroups.dirs;
+  return [
+    ...sandboxDirSteps(dirs, owner, isAllowlist(state)),
+    ...cgroups.steps,
+    { op: 'replace', path: dirs.state, text: stateText(state) },
+  ];
+}
+
 function launchContext(host: RuntimeHost, dirs: SandboxDirs, state: SandboxState): LaunchContext {
   return {
     bin: host.bin,
@@ -125,10 +175,15 @@ function launchContext(host: RuntimeHost, dirs: SandboxDirs, state: SandboxState
   };
 }
 
+/**
+ * Starts a new incarnation and records it. `steps` (a new sandbox's directories, cgroups and
+ * state, see `canPrepareInLauncher`) are done by the launcher's watcher right before the start.
+ */
 export async function launch(
   host: RuntimeHost,
   dirs: SandboxDirs,
   state: SandboxState,
+  steps: readonly LaunchStep[] = [],
 ): Promise<void> {
   // Resolved at every start: a symlink changed since provision is judged as it is now.
   const hostMounts = [
@@ -155,7 +210,7 @@ export async function launch(
         toolMounts: host.toolMounts,
         hostMounts,
       })
-    : await launchSandbox(dirs, state, { ...launchContext(host, dirs, state), hostMounts });
+    : await launchSandbox(dirs, state, { ...launchContext(host, dirs, state), hostMounts, steps });
   await writeState(dirs, state);
 }
 

@@ -143,13 +143,18 @@ export function writeFileAtomic(path: string, data: string): void {
   renameSync(temp, path);
 }
 
+/** The text of `state.json`. */
+export function stateText(state: SandboxState): string {
+  return `${JSON.stringify(state, null, 2)}\n`;
+}
+
 /**
  * Replaces `state.json` atomically, off the event loop: on a busy disk a create's writes and
  * renames wait for the journal, which the event loop must not.
  */
 export async function writeState(dirs: SandboxDirs, state: SandboxState): Promise<void> {
   const temp = `${dirs.state}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  await writeFile(temp, stateText(state), { mode: 0o600 });
   await rename(temp, dirs.state);
 }
 
