@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { ErrorCode, type ExitStatus, PaddockError, type ProcessHandle } from '@paddock/core';
-import type { HelperPool, HelperProcess } from './helper-pool.ts';
+import type { HelperPool } from './helper-pool.ts';
 import type { Argv } from './host-commands.ts';
 import {
   exitStatusOf,
@@ -28,8 +28,6 @@ export type PipedOptions = {
   onTimeout?: { file: string; args: string[] };
   /** The chain reports a death by signal n as exit code `128 + n` (runsc exec). */
   reportsSignalsAsCodes?: boolean;
-  /** Helpers started ahead of need, to run `argv` when it is the host helper's. */
-  helpers?: HelperPool;
 };
 
 function runHost(command: { file: string; args: string[] }): Promise<void> {
@@ -76,29 +74,18 @@ export class SentSignals {
 }
 
 /**
- * Spawns a host chain that enters the sandbox, with stdin, stdout and stderr as pipes. The
- * chain leads its own process group, so a timeout kills the command and everything it forked.
+ * Starts a host chain that enters the sandbox on one of `helpers`, with stdin, stdout and stderr
+ * as pipes the command can reopen. The chain leads its own process group, so a timeout kills the
+ * command and everything it forked.
  */
-export function spawnPiped(argv: Argv, options: PipedOptions = {}): ProcessHandle {
-  const pool = options.helpers?.serves(argv) ? options.helpers : undefined;
-  if (pool === undefined && argv.requestWords !== undefined) {
-    // They would have to go in argv: a bug of the caller, never a request's fault.
-    throw new PaddockError(ErrorCode.Internal, `${argv.file}: request words need a pooled helper`);
-  }
-  const child: HelperProcess = pool
-    ? pool.take(argv)
-    : spawn(argv.file, argv.args, {
-        env: HOST_ENV,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        detached: true,
-        cwd: '/',
-      });
-  const { stdin, stdout, stderr } = child;
-  if (stdin === null || stdout === null || stderr === null) {
-    throw new PaddockError(ErrorCode.RuntimeUnavailable, `could not start ${argv.file}`);
-  }
-  const pid = child.pid;
-  if (pid === undefined) {
+export async function spawnPiped(
+  argv: Argv,
+  helpers: HelperPool,
+  options: PipedOptions = {},
+): Promise<ProcessHandle> {
+  const child = await helpers.take(argv);
+  const { stdin, stdout, stderr, pid } = child;
+  if (stdin === null || stdout === null || stderr === null || pid === undefined) {
     throw new PaddockError(ErrorCode.RuntimeUnavailable, `could not start ${argv.file}`);
   }
   let timedOut = false;
@@ -116,7 +103,7 @@ export function spawnPiped(argv: Argv, options: PipedOptions = {}): ProcessHandl
   const exit = new Promise<ExitStatus>((resolve) => {
     child.once('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
-      options.helpers?.refill();
+      helpers.refill();
       const status = sent.statusOf(code, signal, timedOut);
       options.onExit?.(status);
       resolve(status);

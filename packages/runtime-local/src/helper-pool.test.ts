@@ -56,7 +56,7 @@ describe('exec helper pool', { skip: skipReason ?? false }, () => {
   it('runs a helper on a spare the launcher forked: no fork of Node, stdio and exit piped', async () => {
     pool.refill();
     await eventually(() => pool.idle >= 2, { what: 'two spares ready' });
-    const helper = pool.take(catArgv());
+    const helper = await pool.take(catArgv());
     assert.equal(pool.idle, 1);
     const pid = helper.pid ?? 0;
     assert.equal(parentOf(pid), launcherPid(), 'a fork of the launcher, not of this process');
@@ -69,7 +69,7 @@ describe('exec helper pool', { skip: skipReason ?? false }, () => {
 
   it('reports a helper killed from outside as killed by that signal', async () => {
     await eventually(() => pool.idle >= 1, { what: 'a spare ready' });
-    const helper = pool.take(catArgv());
+    const helper = await pool.take(catArgv());
     const exit = exitOf(helper);
     // Its process group, as a timeout kills it: the helper and what it runs.
     process.kill(-(helper.pid ?? 0), 'SIGKILL');
@@ -77,7 +77,7 @@ describe('exec helper pool', { skip: skipReason ?? false }, () => {
     helper.stdin?.destroy();
   });
 
-  it('skips spares that ended while idle, and spawns a helper when none is left', async () => {
+  it('skips spares that ended while idle, and has the launcher fork one when none is left', async () => {
     pool.refill();
     await eventually(() => pool.idle >= 2, { what: 'spares ready' });
     const launcher = launcherPid();
@@ -93,12 +93,25 @@ describe('exec helper pool', { skip: skipReason ?? false }, () => {
     await eventually(() => spares.every((pid) => !readdirSync('/proc').includes(pid)), {
       what: 'the spares gone',
     });
-    const helper = pool.take(catArgv());
+    const helper = await pool.take(catArgv());
     assert.equal(pool.idle, 0);
+    assert.equal(parentOf(helper.pid ?? 0), launcher, 'forked by the launcher for this exec');
+    const exit = exitOf(helper);
+    helper.stdin?.end('forked\n');
+    assert.equal(await textOf(helper.stdout), 'forked\n');
+    assert.deepEqual(await exit, [0, null]);
+  });
+
+  it('without a launcher, spawns a helper that makes its own pipes, never socket pairs', async () => {
+    const alone = new HelperPool(PERL, HOST_HELPER);
+    const helper = await alone.take({ file: '/bin/sh', args: ['-c', 'cat; ls -l /proc/$$/fd/'] });
     assert.equal(parentOf(helper.pid ?? 0), process.pid, 'spawned by this process');
     const exit = exitOf(helper);
     helper.stdin?.end('spawned\n');
-    assert.equal(await textOf(helper.stdout), 'spawned\n');
+    const said = await textOf(helper.stdout);
+    assert.match(said, /^spawned\n/);
+    for (const fd of [0, 1, 2]) assert.match(said, new RegExp(` ${fd} -> pipe:`), said);
+    assert.doesNotMatch(said, /socket:/);
     assert.deepEqual(await exit, [0, null]);
   });
 });

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
+import { ErrorCode, PaddockError } from '@paddock/core';
 import { HOST_ENV } from './exec.ts';
 import { type Argv, spareWords } from './host-commands.ts';
 import type { Launcher, Spare } from './launcher.ts';
@@ -23,9 +24,6 @@ export type HelperProcess = Pick<
 const MIN_IDLE = 2;
 const MAX_IDLE = 32;
 
-/** Where a spawned helper's request arrives (its stdin, stdout and stderr are the exec's). */
-const REQUEST_FD = 3;
-
 /**
  * Exec helpers started ahead of need, so that an exec pays for neither Node's fork of itself
  * (10 ms and more at Paddock's size, blocking every request meanwhile) nor perl's start. The
@@ -35,8 +33,11 @@ const REQUEST_FD = 3;
  * through `/proc/<pid>/fd/` (checked by inode, so a reused pid is never mistaken for it), its
  * words written on the request pipe, and it runs exactly as a spawned `host-helper.pl` with them
  * would, with its own stdin, stdout and stderr pipes and its own session. The pool keeps as many
- * idle as the most execs that ran at once (at least two, at most 32); with none idle, a helper
- * is spawned (`host-helper.pl -r 3`). Idle spares keep nothing alive and end with the launcher.
+ * idle as the most execs that ran at once (at least two, at most 32); with none idle, the
+ * launcher forks one for the exec, and without a launcher a helper is spawned that makes its
+ * pipes itself (`host-helper.pl -o`). Either way the command's stdio are real pipes, never
+ * Node's socket pairs, so that it can reopen them (`/dev/stdout`, `/proc/self/fd/1`). Idle spares
+ * keep nothing alive and end with the launcher.
  */
 export class HelperPool {
   readonly #perl: string;
@@ -62,20 +63,18 @@ export class HelperPool {
     return this.#idle.length;
   }
 
-  /** Whether `argv` runs the helper script, so a pooled helper can run it instead. */
-  serves(argv: Argv): boolean {
-    return argv.file === this.#perl && argv.args[0] === this.#script;
-  }
-
-  /** A helper running `argv` (which `serves` accepted), its stdio piped like `spawn`'s. */
-  take(argv: Argv): HelperProcess {
-    const words = [...argv.args.slice(1), ...(argv.requestWords ?? [])];
+  /**
+   * A helper running `argv`, its stdio piped like `spawn`'s: the host helper's words as they are,
+   * any other command through the helper's `launch` mode with nothing to stage (which execs it).
+   */
+  async take(argv: Argv): Promise<HelperProcess> {
+    const words = this.#wordsOf(argv);
     let helper: HelperProcess | undefined;
     for (let spare = this.#idle.shift(); spare !== undefined; spare = this.#idle.shift()) {
       helper = takeSpare(spare, words);
       if (helper !== undefined) break;
     }
-    helper ??= this.#spawn(words);
+    helper ??= await this.#takeNew(words);
     this.#busy += 1;
     this.#peakBusy = Math.max(this.#peakBusy, this.#busy);
     helper.once('exit', () => {
@@ -112,20 +111,65 @@ export class HelperPool {
     this.#idle.splice(0);
   }
 
-  #spawn(words: readonly string[]): ChildProcess {
-    const child = spawn(this.#perl, [this.#script, '-r', String(REQUEST_FD)], {
+  #wordsOf(argv: Argv): string[] {
+    if (argv.file === this.#perl && argv.args[0] === this.#script) {
+      return [...argv.args.slice(1), ...(argv.requestWords ?? [])];
+    }
+    if (argv.requestWords !== undefined) {
+      // They would have to go in argv: a bug of the caller, never a request's fault.
+      throw new PaddockError(
+        ErrorCode.Internal,
+        `${argv.file}: request words need the host helper`,
+      );
+    }
+    return [...this.#spareWords, 'launch', '--', argv.file, ...argv.args];
+  }
+
+  /** A spare made for this exec: forked by the launcher, else spawned (`-o`). */
+  async #takeNew(words: readonly string[]): Promise<HelperProcess> {
+    const launcher = this.#isClosed ? undefined : this.#launcher;
+    const forked = await launcher?.spare(this.#spareWords).catch(() => undefined);
+    const taken = forked === undefined ? undefined : takeSpare(forked, words);
+    if (taken !== undefined) return taken;
+    const spawned = await this.#spawnSpare();
+    const helper = spawned === undefined ? undefined : takeSpare(spawned, words);
+    if (helper === undefined) {
+      throw new PaddockError(ErrorCode.RuntimeUnavailable, 'could not start an exec helper');
+    }
+    return helper;
+  }
+
+  /** A spare of this process's own: it answers `ok PID FD:INODE...` on its stdout. */
+  #spawnSpare(): Promise<Spare | undefined> {
+    const child = spawn(this.#perl, [this.#script, '-o', ...this.#spareWords], {
       env: HOST_ENV,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'ignore'],
       detached: true,
       cwd: '/',
     });
-    // A helper that failed to start reports it through the exec that takes it.
-    child.on('error', () => {});
-    const request = child.stdio[REQUEST_FD] as Writable;
-    request.on('error', () => {});
-    request.end(`${words.join('\0')}\0`);
-    return child;
+    return new Promise((resolve) => {
+      let said = '';
+      child.once('error', () => resolve(undefined));
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (chunk: string) => {
+        said += chunk;
+      });
+      child.stdout.once('close', () => resolve(spareOf(child.pid, said)));
+    });
   }
+}
+
+/** The spare a helper's answer `ok PID FD:INODE...` describes, if it is one. */
+function spareOf(pid: number | undefined, answer: string): Spare | undefined {
+  const [status, said, ...ends] = answer.trim().split(' ');
+  if (status !== 'ok' || pid === undefined || Number(said) !== pid) return undefined;
+  return {
+    pid,
+    ends: ends.map((end) => {
+      const [fd, inode] = end.split(':').map(Number);
+      return { fd: fd ?? -1, inode: inode ?? -1 };
+    }),
+  };
 }
 
 /** The ends of a spare's pipes Paddock opens, in `Spare.ends` order, and how. */

@@ -183,6 +183,11 @@ export type EnterOptions = {
   isPrivileged: boolean;
   /** A compiled seccomp program installed right before the command runs. */
   seccompFile?: string;
+  /**
+   * As root: the host uid (and gid) the sandbox user maps to, handed the command's stdio pipes
+   * and output files so that it may reopen them (`/dev/stdout`); rootless, they are its already.
+   */
+  stdioOwner?: number;
   command: readonly string[];
 };
 
@@ -205,6 +210,9 @@ export function enterCommand(options: EnterOptions): Argv {
       `cwd=${options.cwd}`,
       ...(options.isPrivileged ? [`user=${SANDBOX_UID}:${SANDBOX_GID}`] : []),
       ...(options.seccompFile === undefined ? [] : [`seccomp=${options.seccompFile}`]),
+      ...(options.stdioOwner === undefined
+        ? []
+        : [`stdio=${options.stdioOwner}:${options.stdioOwner}`]),
     ],
     [...options.command],
   );

@@ -7,6 +7,7 @@
 #   perl host-helper.pl -r FD  (the same words, NUL-ended, read from descriptor FD)
 #   perl host-helper.pl -z     (the launcher: launch requests on stdin, see below)
 #   perl host-helper.pl -s FD  (a background process's chain, see below)
+#   perl host-helper.pl -o NUMBERS  (a spare exec helper made on demand, see below)
 #
 # NUMBERS: the host's system call numbers, `name=nr,...` (host-commands.ts knows the tables).
 # OPTIONs are `key=value` words:
@@ -28,6 +29,9 @@
 #                   descriptor, never argv)
 #   cwd=DIR         the working directory inside
 #   user=UID:GID    become this user inside; absent: keep the mapped credentials (rootless)
+#   stdio=UID:GID   (as root) the host user the sandbox user maps to: descriptors 0 to 2 that
+#                   are pipes or regular files (never devices) are handed to it, as runc does, so
+#                   the command may reopen them (/dev/stdout, /proc/self/fd/1)
 #   seccomp=FILE    a compiled seccomp program installed right before the command runs
 # hostname: pid=N name=NAME   the UTS name of the sandbox whose anchor is N (as root)
 # bind: pid=N src=DIR dest=PATH [owner=UID:GID] [replace=1]   (as root) a copy of the host
@@ -42,6 +46,8 @@
 my $is_request;
 # A spare exec helper's (see exec_spare) exit status pipe: `exit N` or `signal N` goes there.
 my $status_out;
+# A background process's relay (relay_output): the pipes that ask it to drain and answer.
+my ($relay_ctl, $relay_ack);
 if (@ARGV == 2 && $ARGV[0] eq '-r') {
   open(my $request, '<&=', $ARGV[1]) or exit 126;
   local $/ = "\0";
@@ -51,8 +57,9 @@ if (@ARGV == 2 && $ARGV[0] eq '-r') {
   $is_request = 1;
 }
 # `-s FD`: the chain of a spare supervisor (background-supervisor.pl), started ahead of need:
-# DIR, INPROCESS, COUNT and COUNT words arrive NUL-ended on descriptor FD. Output goes to DIR's
-# `stdout` and `stderr`; INPROCESS 1: the words are this helper's, else an argv to exec.
+# DIR, INPROCESS, COUNT and COUNT words arrive NUL-ended on descriptor FD. INPROCESS 1: the words
+# are this helper's, output going through pipes to DIR's `stdout` and `stderr` (relay_output);
+# else an argv to exec with those files as its output (gVisor's, which writes them from inside).
 if (@ARGV == 2 && $ARGV[0] eq '-s') {
   open(my $request, '<&=', $ARGV[1]) or exit 126;
   local $/ = "\0";
@@ -62,25 +69,39 @@ if (@ARGV == 2 && $ARGV[0] eq '-s') {
   @ARGV = map { my $w = <$request>; $w =~ s/\0$//r } 1 .. $count;
   close $request;
   open(STDIN, '<', '/dev/null');
-  # O_WRONLY | O_APPEND | O_CREAT, private.
-  sysopen(STDOUT, "$dir/stdout", 01 | 02000 | 0100, 0600) or exit 127;
-  sysopen(STDERR, "$dir/stderr", 01 | 02000 | 0100, 0600) or exit 127;
-  if ($in_process ne '1') {
+  if ($in_process eq '1') {
+    relay_output($dir);
+  } else {
+    # O_WRONLY | O_APPEND | O_CREAT, private.
+    sysopen(STDOUT, "$dir/stdout", 01 | 02000 | 0100, 0600) or exit 127;
+    sysopen(STDERR, "$dir/stderr", 01 | 02000 | 0100, 0600) or exit 127;
     exec { $ARGV[0] } @ARGV;
     print STDERR "cannot run $ARGV[0]: $!\n";
     exit 127;
   }
 }
 # `-p NUMBERS FD...`: a spare exec helper (exec_spare below), with its five pipes' read and write
-# ends: stdin, stdout, stderr, request, exit status. Paddock holds the ends it opened through
-# /proc; once the words (`COUNT\0` then COUNT NUL-ended words) come on the request pipe, the spare
-# drops those, takes the others as descriptors 0 to 2 and runs them, no longer tied to the launcher.
+# ends: stdin, stdout, stderr, request, exit status. `-o NUMBERS`: the same, spawned by Paddock
+# when no spare is ready: it makes the pipes itself and answers `ok PID FD:INODE...` (as
+# exec_spare does) on stdout. Paddock holds the ends it opened through /proc (never a socket,
+# which a command could not reopen as /dev/stdout); once the words (`COUNT\0` then COUNT
+# NUL-ended words) come on the request pipe, the spare drops those, takes the others as
+# descriptors 0 to 2 and runs them, no longer tied to the launcher.
+my ($spare_numbers, @spare_ends);
 if (@ARGV == 12 && $ARGV[0] eq '-p') {
-  my (undef, $numbers, @fds) = @ARGV;
-  my %nr = map { split /=/, $_, 2 } split /,/, $numbers;
-  my @ends = map { open(my $fh, $_ % 2 ? '>&=' : '<&=', $fds[$_]) or exit 126; $fh } 0 .. 9;
+  (undef, $spare_numbers, my @fds) = @ARGV;
+  @spare_ends = map { open(my $fh, $_ % 2 ? '>&=' : '<&=', $fds[$_]) or exit 126; $fh } 0 .. 9;
+}
+if (@ARGV == 2 && $ARGV[0] eq '-o') {
+  $spare_numbers = $ARGV[1];
+  @spare_ends = map { pipe(my $r, my $w) or exit 126; ($r, $w) } 1 .. 5;
+  syswrite(STDOUT, join(' ', 'ok', $$, spare_answer(@spare_ends)) . "\n");
+  open(STDOUT, '>', '/dev/null');
+}
+if (@spare_ends) {
+  my %nr = map { split /=/, $_, 2 } split /,/, $spare_numbers;
   my ($in_r, $in_w, $out_r, $out_w, $err_r, $err_w, $request_r, $request_w, $status_r, $status_w) =
-    @ends;
+    @spare_ends;
   my $words = '';
   while (1) {
     my @fields = split /\0/, $words, -1;
@@ -96,6 +117,7 @@ if (@ARGV == 12 && $ARGV[0] eq '-p') {
   open(STDOUT, '>&', $out_w) or exit 126;
   open(STDERR, '>&', $err_w) or exit 126;
   close $_ for $in_r, $out_w, $err_w;
+  @spare_ends = ();
   fcntl($status_w, 2, 1);    # F_SETFD: FD_CLOEXEC, never the command's
   $status_out = $status_w;
   $is_request = 1;
@@ -207,10 +229,7 @@ sub exec_spare {
   syscall($nr{prctl} + 0, 1, 15, 0, 0, 0);    # PR_SET_PDEATHSIG: SIGTERM (kept across exec)
   exit 0 if getppid() != $launcher;
   my @pipes = map { pipe(my $r, my $w) or exit 0; ($r, $w) } 1 .. 5;
-  # Paddock's ends: stdin's write end, stdout's, stderr's read ends, the request's write end, the
-  # status's read end.
-  my @theirs = @pipes[ 1, 2, 4, 7, 8 ];
-  answer($id, 'ok', $$, map { fileno($_) . ':' . (stat($_))[1] } @theirs);
+  answer($id, 'ok', $$, spare_answer(@pipes));
   open(STDIN, '<', '/dev/null');
   open(STDOUT, '>', '/dev/null');
   fcntl($_, 2, 0) for @pipes;    # F_SETFD: open across the exec below
@@ -220,6 +239,11 @@ sub exec_spare {
   exec { $^X } $^X, __FILE__, '-p', $numbers, map { fileno($_) } @pipes;
   exit 127;
 }
+
+# `FD:INODE` of the ends of a spare's pipes (read and write end of each) that Paddock opens:
+# stdin's write end, stdout's and stderr's read ends, the request's write end, the status's read
+# end.
+sub spare_answer { map { fileno($_) . ':' . (stat($_))[1] } @_[ 1, 2, 4, 7, 8 ] }
 
 # A spare exec helper's last words on its status pipe (its parent, the launcher, reaps it).
 sub report_status {
@@ -345,7 +369,7 @@ sub call {
 
 # Nothing Paddock inherited without close-on-exec reaches a sandbox (a directory descriptor there
 # would be a way out).
-my %kept = map { $_ => 1 } (0, 1, 2, @keep, $status_out ? fileno($status_out) : ());
+my %kept = map { $_ => 1 } (0, 1, 2, @keep, map { $_ ? fileno($_) : () } $status_out, $relay_ctl, $relay_ack);
 opendir(my $fds, '/proc/self/fd') or fail("/proc/self/fd: $!");
 my @open = grep { /^\d+$/ && !$kept{$_} } readdir $fds;
 my $own = fileno $fds;
@@ -452,6 +476,15 @@ sub stage {
 }
 
 sub enter {
+  # While still the host's root: the exec's pipes (or a background process's output files) are
+  # the sandbox user's to reopen, and nobody else's (0600, as they were made).
+  if (defined $opt{stdio}) {
+    my ($uid, $gid) = split /:/, $opt{stdio};
+    for my $fh (\*STDIN, \*STDOUT, \*STDERR) {
+      my $type = ((stat $fh)[2] // 0) & 0170000;
+      chown($uid + 0, $gid + 0, $fh) or fail("stdio: $!") if $type == 0010000 || $type == 0100000;
+    }
+  }
   my %env = map { split /=/, $_, 2 } @env_words;
   if (defined $opt{env}) {
     open(my $fh, '<', $opt{env}) or fail("$opt{env}: $!");
@@ -520,7 +553,83 @@ sub enter {
   setpgrp($child, $child);    # also from here: a signal right after the fork finds the group
   close $root;
   waitpid($child, 0);
+  relay_drained();
   mirror($?);
+}
+
+# A background process's output goes through pipes, as an exec's does (its command may reopen
+# them as /dev/stdout, where reopening a file would truncate it), to a relay that appends it to
+# DIR's `stdout` and `stderr` (0600). The relay is no child of the chain and leaves its group (a
+# timeout's kill is not for it); it ends once every writer has (the command's own children may
+# write on after it).
+sub relay_output {
+  my ($dir) = @_;
+  my @pipes = map { pipe(my $r, my $w) or exit 127; ($r, $w) } 1 .. 4;
+  my ($out_r, $out_w, $err_r, $err_w, $ctl_r, $ctl_w, $ack_r, $ack_w) = @pipes;
+  # Not a child of the chain, whose child is the command alone (signals find it there).
+  my $relay = fork;
+  exit 127 unless defined $relay;
+  if ($relay) {
+    waitpid($relay, 0);
+    close $_ for $out_r, $err_r, $ctl_r, $ack_w;
+    open(STDOUT, '>&', $out_w) or exit 127;
+    open(STDERR, '>&', $err_w) or exit 127;
+    close $_ for $out_w, $err_w;
+    ($relay_ctl, $relay_ack) = ($ctl_w, $ack_r);
+    return;
+  }
+  close $_ for $out_w, $err_w, $ctl_w, $ack_r;
+  my $again = fork;
+  exit 0 if !defined $again || $again;
+  setpgrp(0, 0);
+  $0 = 'paddock-relay';
+  # O_WRONLY | O_APPEND | O_CREAT, private.
+  sysopen(my $out, "$dir/stdout", 01 | 02000 | 0100, 0600) or exit 127;
+  sysopen(my $err, "$dir/stderr", 01 | 02000 | 0100, 0600) or exit 127;
+  my %to = (fileno($out_r) => $out, fileno($err_r) => $err);
+  my %from = (fileno($out_r) => $out_r, fileno($err_r) => $err_r);
+  # Copies what one pipe holds; false at its end.
+  my $copy = sub {
+    my $fd = shift;
+    my $n = sysread($from{$fd}, my $chunk, 65536);
+    return 1 if !defined $n;    # EAGAIN: drained
+    return 0 if $n == 0;
+    syswrite($to{$fd}, $chunk);
+    return 2;
+  };
+  while (%from) {
+    my $rin = '';
+    vec($rin, $_, 1) = 1 for keys %from;
+    vec($rin, fileno($ctl_r), 1) = 1 if $ctl_r;
+    my $rout = $rin;
+    next if select($rout, undef, undef, undef) < 0;
+    if ($ctl_r && vec($rout, fileno($ctl_r), 1)) {
+      # The command has ended: all it wrote is in the pipes, copied before the chain ends.
+      for my $fd (keys %from) {
+        fcntl($from{$fd}, 4, 04000);    # F_SETFL: O_NONBLOCK
+        my $more;
+        while (($more = $copy->($fd)) == 2) { }
+        delete $from{$fd} unless $more;
+      }
+      syswrite($ack_w, 'x');
+      close $_ for $ctl_r, $ack_w;
+      undef $ctl_r;
+      next;
+    }
+    for my $fd (keys %from) {
+      delete $from{$fd} if vec($rout, $fd, 1) && !$copy->($fd);
+    }
+  }
+  exit 0;
+}
+
+# Once the command has ended: waits until the relay has copied what it wrote.
+sub relay_drained {
+  return unless $relay_ctl;
+  syswrite($relay_ctl, 'x');
+  sysread($relay_ack, my $done, 1);
+  close $_ for $relay_ctl, $relay_ack;
+  undef $relay_ctl;
 }
 
 # Ends as the child whose wait status is `status` did.

@@ -355,7 +355,7 @@ export class LocalRuntime implements SandboxRuntime {
     return guardDiskFull(`connect to ${ref.namespace}/${ref.name}:${port}`, async () => {
       const { dirs, state } = await runningSandbox(this.#host, ref);
       await touchActivity(dirs);
-      return relayStream(spawnPlain(this.#host, dirs, state, relayCommand(port)), port);
+      return relayStream(await spawnPlain(this.#host, dirs, state, relayCommand(port)), port);
     });
   }
 }

@@ -75,6 +75,7 @@ export function prepareProcess(
         : [],
     cwd,
     isPrivileged: context.isPrivileged,
+    ...(context.isPrivileged ? { stdioOwner: state.hostUid } : {}),
     ...(context.seccompFile === undefined ? {} : { seccompFile: context.seccompFile }),
     command: argv,
   };

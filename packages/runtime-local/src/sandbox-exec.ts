@@ -82,7 +82,7 @@ export async function execInSandbox(
       ...(request.rows === undefined ? {} : { rows: request.rows }),
     });
   }
-  return spawnPiped(prepared.argv, { ...options, helpers: host.helpers });
+  return spawnPiped(prepared.argv, host.helpers, options);
 }
 
 /** A plain exec for the files API: no egress bridge. */
@@ -105,7 +105,7 @@ export function spawnPlain(
   dirs: SandboxDirs,
   state: SandboxState,
   command: string[],
-): ProcessHandle {
+): Promise<ProcessHandle> {
   const prepared = prepareProcess(
     processContext(host),
     dirs,
@@ -115,8 +115,7 @@ export function spawnPlain(
     {},
     { tty: false, withEgress: false, isPooled: true },
   );
-  return spawnPiped(prepared.argv, {
-    helpers: host.helpers,
+  return spawnPiped(prepared.argv, host.helpers, {
     onExit: prepared.cleanup,
     ...(prepared.signal === undefined ? {} : { signalCommand: prepared.signal }),
   });

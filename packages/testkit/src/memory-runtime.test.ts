@@ -28,6 +28,7 @@ runtimeContract(
       exec: RUNS_NOTHING,
       ports: 'the memory runtime has no network',
       'lists background processes and replays their output from the start on attach': RUNS_NOTHING,
+      'a background process can reopen its output: /dev/stdout, /dev/stderr': RUNS_NOTHING,
       'paused processes make no progress and go on where they were after resume': RUNS_NOTHING,
     },
   },

@@ -116,6 +116,39 @@ export function execCases(group: RuntimeGroup): void {
       assert.equal((await runToEnd(runtime, ref, ['no-such-program'])).exitCode, 127);
     });
 
+    test('lets the command reopen its stdio: /dev/stdout, /dev/stderr, /dev/stdin', async ({
+      runtime,
+      shared,
+    }) => {
+      const ref = await shared();
+      const script = [
+        'echo out > /dev/stdout',
+        'echo err > /dev/stderr',
+        'cat /dev/stdin',
+        'echo both | tee /dev/stderr',
+        'echo fd1 > /proc/self/fd/1',
+      ].join('; ');
+      const whole = await runToEnd(runtime, ref, ['sh', '-c', script], { stdin: 'in\n' });
+      assert.deepEqual(whole, {
+        ...exited(0),
+        stdout: 'out\nin\nboth\nfd1\n',
+        stderr: 'err\nboth\n',
+      });
+
+      // Streaming, without a terminal: input written once the command has asked for it.
+      const streaming = await runtime.exec(ref, {
+        command: ['sh', '-c', 'echo ready > /dev/stdout; head -n 1 /dev/stdin | tee /dev/stderr'],
+      });
+      const reader = streaming.stdout.getReader();
+      assert.match(await readUntil(reader, /ready/), /ready/);
+      const writer = streaming.stdin.getWriter();
+      await writer.write(encode('later\n'));
+      await writer.close();
+      assert.match(await readUntil(reader, /later/), /later/);
+      assert.equal(await collectText(streaming.stderr), 'later\n');
+      assert.deepEqual(await streaming.exit, exited(0));
+    });
+
     test('delivers signals and reports a death by signal', async ({ runtime, shared }) => {
       const ref = await shared();
       const trapping = await runtime.exec(ref, {

@@ -59,6 +59,35 @@ export function processCases(group: RuntimeGroup): void {
       assert.deepEqual(await again.exit, exited(4));
     });
 
+    test('a background process can reopen its output: /dev/stdout, /dev/stderr', async ({
+      runtime,
+      shared,
+    }) => {
+      const ref = await shared();
+      const script = [
+        'echo out > /dev/stdout',
+        'echo err > /dev/stderr',
+        'cat /dev/stdin',
+        'echo both | tee /dev/stderr',
+        'echo fd1 > /proc/self/fd/1',
+      ].join('; ');
+      const handle = await runtime.exec(ref, { command: ['sh', '-c', script], background: true });
+      await handle.stdin.close().catch(() => {});
+      const [stdout, stderr, exit] = await Promise.all([
+        collectText(handle.stdout),
+        collectText(handle.stderr),
+        handle.exit,
+      ]);
+      assert.deepEqual(
+        { stdout, stderr, exit },
+        {
+          stdout: 'out\nboth\nfd1\n',
+          stderr: 'err\nboth\n',
+          exit: exited(0),
+        },
+      );
+    });
+
     test('a running process id is a conflict, an unknown one is not_found', async ({
       runtime,
       shared,
