@@ -131,13 +131,14 @@ Example:
 function runApp(
   app: '@paddock/server/main' | '@paddock/controller/main',
   args: string[],
+  env: NodeJS.ProcessEnv,
 ): Promise<number> {
   const main = fileURLToPath(import.meta.resolve(app));
   // The app's stdin is a pipe from here: if this process dies (even by SIGKILL), the pipe
   // closes and the app shuts down instead of running on unseen.
   const child = spawn(process.execPath, [main, ...args], {
     stdio: ['pipe', 'inherit', 'inherit'],
-    env: { ...process.env, PADDOCK_EXIT_WITH_PARENT: '1' },
+    env: { ...env, PADDOCK_EXIT_WITH_PARENT: '1' },
   });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGINT', forward);
@@ -162,8 +163,8 @@ function groupHelp(noun: string): string | undefined {
 
 async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<number> {
   const [first, ...rest] = argv;
-  if (first === 'up') return runApp('@paddock/server/main', rest);
-  if (first === 'controller') return runApp('@paddock/controller/main', rest);
+  if (first === 'up') return runApp('@paddock/server/main', rest, env);
+  if (first === 'controller') return runApp('@paddock/controller/main', rest, env);
   if (first === 'server') {
     const isHelp = rest.includes('--help') || rest.includes('-h');
     const namesCluster =
@@ -176,7 +177,7 @@ async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<numb
       );
       return 2;
     }
-    return runApp('@paddock/server/main', rest);
+    return runApp('@paddock/server/main', rest, env);
   }
   if (first === 'version' || first === '--version') {
     io.stdout(`paddock ${VERSION} (node ${process.versions.node})\n`);
@@ -231,6 +232,7 @@ async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<numb
     settings,
     client,
     io,
+    env,
   });
 }
 

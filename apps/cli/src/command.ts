@@ -18,6 +18,8 @@ export type CommandContext = {
   settings: Settings;
   client: PaddockClient;
   io: Io;
+  /** The environment `runCli` was given (never `process.env` directly: tests and embeddings differ). */
+  env: NodeJS.ProcessEnv;
 };
 
 /** A leaf command: its words, flags, help text (with an example) and how it runs. */

@@ -109,7 +109,7 @@ Example:
     if (flags.existing) {
       const kubeconfig =
         flags.kubeconfig ??
-        (process.env.KUBECONFIG?.split(':')[0] || `${process.env.HOME}/.kube/config`);
+        (context.env.KUBECONFIG?.split(':')[0] || `${context.env.HOME}/.kube/config`);
       session = await bootstrapExisting(env, {
         name,
         kubeconfig,

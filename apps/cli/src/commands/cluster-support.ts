@@ -19,8 +19,9 @@ import { type Progress, startProgress } from '../progress.ts';
 export const CLI_VERSION = '0.1.0';
 export const DEFAULT_CLUSTER = 'paddock';
 
-export function homeOf({ invocation }: CommandContext): string {
-  return invocation.flags.home ?? paddockHome(process.env);
+/** Where Paddock keeps its state: `--home`, else PADDOCK_HOME of the CLI's environment, else ~/.paddock. */
+export function homeOf({ invocation, env }: CommandContext): string {
+  return invocation.flags.home ?? paddockHome(env);
 }
 
 /** The lifecycle's environment: real tools; each step printed with its duration, a spinner while it runs. */
@@ -76,7 +77,7 @@ export function nameArg(
  */
 export function targetCluster(context: CommandContext): Session {
   const home = homeOf(context);
-  const named = context.invocation.flags['cluster-name'] ?? process.env.PADDOCK_CLUSTER;
+  const named = context.invocation.flags['cluster-name'] ?? context.env.PADDOCK_CLUSTER;
   if (named !== undefined) return readSession(home, named);
   const all = listSessions(home);
   if (all.length === 1 && all[0] !== undefined) return all[0];

@@ -53,9 +53,9 @@ NAMESPACE, USER, and TOKEN (set or none: keys are never printed).
 Example:
   paddock context list -o name
 `,
-  async run({ args, settings, io }) {
+  async run({ args, settings, io, env }) {
     if (args.length > 0) oneName(['', ...args], 'paddock context list');
-    const config = loadCliConfig(cliConfigPath(process.env));
+    const config = loadCliConfig(cliConfigPath(env));
     const rows = config.contexts.map((c) => row(c, config.currentContext));
     const document = { currentContext: config.currentContext, contexts: rows };
     switch (settings.output) {
@@ -94,9 +94,9 @@ namespace.
 Example:
   paddock context use prod
 `,
-  async run({ args, io }) {
+  async run({ args, io, env }) {
     const name = oneName(args, 'paddock context use NAME');
-    const path = cliConfigPath(process.env);
+    const path = cliConfigPath(env);
     saveCliConfig(path, useContext(loadCliConfig(path), name));
     io.stdout(`switched to context "${name}"\n`);
     return 0;
@@ -113,9 +113,9 @@ Deletes a saved context and its key. Deleting the current context leaves none cu
 Example:
   paddock context delete staging
 `,
-  async run({ args, io }) {
+  async run({ args, io, env }) {
     const name = oneName(args, 'paddock context delete NAME');
-    const path = cliConfigPath(process.env);
+    const path = cliConfigPath(env);
     saveCliConfig(path, deleteContext(loadCliConfig(path), name));
     io.stdout(`context/${name} deleted\n`);
     return 0;

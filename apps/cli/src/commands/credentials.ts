@@ -57,7 +57,7 @@ function tarDirectory(path: string): Buffer {
 
 /** The value of `credentials create` from exactly one of its three sources. */
 async function credentialValue(
-  { invocation, io }: CommandContext,
+  { invocation, io, env }: CommandContext,
   type: CredentialType,
 ): Promise<{ value: string } | { valueBase64: string }> {
   const { flags } = invocation;
@@ -71,7 +71,7 @@ async function credentialValue(
     );
   }
   if (flags['from-env'] !== undefined) {
-    const value = process.env[flags['from-env']];
+    const value = env[flags['from-env']];
     if (value === undefined || value === '') {
       throw invalid('--from-env', `the environment variable ${flags['from-env']} is not set`);
     }

@@ -22,12 +22,12 @@ prints the names of the checks that did not pass.
 Example:
   paddock doctor -o json
 `,
-  async run({ args, invocation, settings, client, io }) {
+  async run({ args, invocation, settings, client, io, env }) {
     if (args.length > 0) oneName(['', ...args], 'paddock doctor');
-    const checks = await runDoctor({ env: process.env, home: invocation.flags.home, client });
+    const checks = await runDoctor({ env, home: invocation.flags.home, client });
     switch (settings.output) {
       case OutputFormat.Table:
-        io.stdout(formatChecks(checks, { isFancy: shouldColor(process.stdout, process.env) }));
+        io.stdout(formatChecks(checks, { isFancy: shouldColor(process.stdout, env) }));
         break;
       case OutputFormat.Json:
         io.stdout(`${JSON.stringify(checks, null, 2)}\n`);

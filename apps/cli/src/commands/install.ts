@@ -54,10 +54,9 @@ function timeoutMs({ invocation }: CommandContext): number {
   return parseDurationMs(text);
 }
 
-function client({ invocation }: CommandContext): Promise<KubeClient> {
+function client({ invocation, env }: CommandContext): Promise<KubeClient> {
   const path =
-    invocation.flags.kubeconfig ??
-    (process.env.KUBECONFIG?.split(':')[0] || `${homedir()}/.kube/config`);
+    invocation.flags.kubeconfig ?? (env.KUBECONFIG?.split(':')[0] || `${homedir()}/.kube/config`);
   return KubeClient.fromKubeconfig(path, { userAgent: 'paddock-install' });
 }
 

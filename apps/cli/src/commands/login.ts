@@ -91,7 +91,7 @@ The context is named after the server's host:port unless --context names it.
 Example:
   paddock login --server https://paddock.example.com --token-stdin --context prod < key.txt
 `,
-  async run({ args, invocation, settings, io }) {
+  async run({ args, invocation, settings, io, env }) {
     if (args.length > 0) {
       throw new PaddockError(ErrorCode.ValidationFailed, 'usage: paddock login [--server URL]', {
         issues: args.map((a) => ({ path: a, message: 'unexpected argument' })),
@@ -106,7 +106,7 @@ Example:
         },
       );
     }
-    const path = cliConfigPath(process.env);
+    const path = cliConfigPath(env);
     const config = loadCliConfig(path);
     const token = await tokenToUse(invocation.flags, settings.token, settings.server, io.readStdin);
     const client = createClient({
@@ -144,13 +144,13 @@ Forgets the API key of the current context (or of --context NAME); its server an
 Example:
   paddock logout --context prod
 `,
-  async run({ args, invocation, io }) {
+  async run({ args, invocation, io, env }) {
     if (args.length > 0) {
       throw new PaddockError(ErrorCode.ValidationFailed, 'usage: paddock logout [--context NAME]', {
         issues: args.map((a) => ({ path: a, message: 'unexpected argument' })),
       });
     }
-    const path = cliConfigPath(process.env);
+    const path = cliConfigPath(env);
     const config = loadCliConfig(path);
     const name = invocation.flags.context ?? config.currentContext;
     if (!name) {

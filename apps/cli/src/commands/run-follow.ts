@@ -66,7 +66,7 @@ export async function followRun(
   const { client, io, settings } = context;
   const scope = { namespace: settings.namespace };
   const isJson = settings.output === OutputFormat.Json;
-  const isColor = shouldColor(process.stdout, process.env);
+  const isColor = shouldColor(process.stdout, context.env);
   const renderer = new TranscriptRenderer({ isColor, isVerbose: options.isVerbose });
   // Plain text may stop mid-line on the terminal, where a spinner would overwrite it.
   const spinner = spinnerOn(

@@ -95,7 +95,7 @@ Example:
       return 0;
     }
     const isJson = settings.output === OutputFormat.Json;
-    const isColor = shouldColor(process.stdout, process.env);
+    const isColor = shouldColor(process.stdout, context.env);
     const renderer = new TranscriptRenderer({ isColor, isVerbose });
     let afterSeq = 0;
     for (;;) {
