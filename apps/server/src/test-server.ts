@@ -20,7 +20,8 @@ export type TestServer = {
 
 /**
  * Starts a server whose home is `flags.home` when given (left in place at close, e.g. a test's own
- * mount), else a fresh temp dir removed at close.
+ * mount), else a fresh temp dir removed at close; with `flags.database` (a PostgreSQL URL) its
+ * audit, API keys, transcripts and usage go there, as `paddock up --database` does.
  */
 export async function startTestServer(
   flags: ConfigSources['flags'] = {},
@@ -34,6 +35,7 @@ export async function startTestServer(
   const engine = await startEngine(home, log, {
     upstreams: upstreamsOf(config),
     gateway: config.gateway,
+    ...(config.database === undefined ? {} : { database: config.database }),
   });
   const server = await startServer(config, engine, log);
   return {

@@ -1,9 +1,6 @@
 // The usage report of servers that share a PostgreSQL database: it reads the calls every replica
 // recorded in the shared ledger, summed as exact decimals.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openPostgresUsageLedger } from '@paddock/store-postgres';
 import {
@@ -12,29 +9,21 @@ import {
   postgresSkipReason,
   startPostgres,
 } from '@paddock/testkit';
-import { resolveConfig } from './config.ts';
-import { type Engine, startEngine } from './engine.ts';
-import { type RunningServer, startServer } from './server.ts';
+import { startTestServer, type TestServer } from './test-server.ts';
 
 describe('usage report on PostgreSQL', { skip: postgresSkipReason ?? false }, () => {
   let postgres: PostgresTestServer;
-  let engine: Engine;
-  let server: RunningServer;
+  let server: TestServer;
   let url: string;
-  const home = mkdtempSync(join(tmpdir(), 'paddock-usage-pg-'));
 
   before(async () => {
     postgres = await startPostgres();
     url = await postgres.createDatabase();
-    const config = resolveConfig({ flags: { addr: '127.0.0.1:0', home, database: url }, env: {} });
-    engine = await startEngine(home, () => {}, { database: url });
-    server = await startServer(config, engine, () => {});
+    server = await startTestServer({ database: url });
   });
   after(async () => {
     await server?.close();
-    await engine?.close();
     await postgres?.stop();
-    rmSync(home, { recursive: true, force: true });
   });
 
   it('totals, groups and days come from the shared ledger, to the micro-dollar', async () => {
