@@ -10,6 +10,7 @@
 #   replace PATH TEXT        a file replaced at once (written beside it, 0600, then renamed)
 #   set PATH VALUE ALT       a control file (a cgroup's) written; when refused and ALT is not
 #                            empty, ALT is written first (a memory+swap limit), then PATH again
+#   touch MODE SECONDS PATH  a file made (empty) if missing, its times set to SECONDS since 1970
 #
 # No modules: the launcher pays for each at its start.
 
@@ -47,6 +48,11 @@ sub prepare_launch {
       @failed = put($alt, 01 | 01000, 0, $value);
       @failed = put($path, 01 | 01000, 0, $value) unless @failed;
       return @failed if @failed;
+    } elsif ($op eq 'touch') {
+      my ($mode, $seconds, $path) = splice(@steps, 0, 3);
+      my @failed = put($path, 01 | 0100, oct $mode, '');    # O_WRONLY | O_CREAT
+      return @failed if @failed;
+      utime($seconds + 0, $seconds + 0, $path) or return (0 + $!, "utime $path: $!");
     } else {
       return (22, "unknown prepare step $op");    # EINVAL
     }

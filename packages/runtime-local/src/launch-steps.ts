@@ -14,7 +14,9 @@ export type LaunchStep =
   /** A file replaced at once (written beside it, root-only, then renamed over it). */
   | { op: 'replace'; path: string; text: string }
   /** A control file (a cgroup's) written; when refused, `alt` first, then it again. */
-  | { op: 'set'; path: string; value: string; alt?: string };
+  | { op: 'set'; path: string; value: string; alt?: string }
+  /** A file made (empty) if missing, its access and change times set to `seconds` since 1970. */
+  | { op: 'touch'; path: string; mode: number; seconds: number };
 
 /** The words of the steps at the head of a `launch` request: `prepare COUNT STEP...`. */
 export function stepWords(steps: readonly LaunchStep[]): string[] {
@@ -42,6 +44,8 @@ function stepArgs(step: LaunchStep): string[] {
       return ['replace', step.path, step.text];
     case 'set':
       return ['set', step.path, step.value, step.alt ?? ''];
+    case 'touch':
+      return ['touch', step.mode.toString(8), String(step.seconds), step.path];
   }
 }
 

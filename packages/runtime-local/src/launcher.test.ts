@@ -103,6 +103,8 @@ describe('launcher', { skip: skipReason ?? false }, () => {
         { op: 'write', path: bound, mode: 0o600, text: 'two' }, // in place: same inode and mode
         { op: 'replace', path: join(dir, 'state.json'), text: '{"a":"b c\nd"}\n' },
         { op: 'set', path: join(dir, 'limit'), value: '512' },
+        { op: 'touch', path: join(dir, 'touched'), mode: 0o640, seconds: 0 },
+        { op: 'touch', path: join(dir, 'limit'), mode: 0o600, seconds: 1000 }, // kept as it is
       ]);
       await stop(started);
       const made = statSync(join(dir, 'made'));
@@ -113,7 +115,10 @@ describe('launcher', { skip: skipReason ?? false }, () => {
       assert.equal(readFileSync(join(dir, 'state.json'), 'utf8'), '{"a":"b c\nd"}\n');
       assert.equal(statSync(join(dir, 'state.json')).mode & 0o777, 0o600);
       assert.equal(readFileSync(join(dir, 'limit'), 'utf8'), '512');
-      assert.deepEqual(readdirSync(dir).sort(), ['limit', 'made', 'state.json']);
+      assert.equal(statSync(join(dir, 'touched')).mtimeMs, 0);
+      assert.equal(statSync(join(dir, 'touched')).mode & 0o777, 0o640);
+      assert.equal(statSync(join(dir, 'limit')).mtimeMs, 1_000_000);
+      assert.deepEqual(readdirSync(dir).sort(), ['limit', 'made', 'state.json', 'touched']);
 
       // A control file that refuses the value gets `alt` first, then again (here: refused again).
       await assert.rejects(

@@ -50,6 +50,15 @@ describe('local runtime lifecycle', { skip: skipReason }, () => {
     assert.equal((await run(world.runtime, ref, ['cat', '/workspace/f'])).stdout, 'survived\n');
   });
 
+  it('reports no activity until the first exec, then its time', async () => {
+    const ref = await world.provision();
+    assert.equal((await world.runtime.observe(ref)).lastActivityAt, undefined);
+    const before = Date.now();
+    await run(world.runtime, ref, ['true']);
+    const at = (await world.runtime.observe(ref)).lastActivityAt;
+    assert.ok(at !== undefined && Date.parse(at) >= before - 1000, String(at));
+  });
+
   it('rejects kata and names that are no DNS label', async () => {
     const ref = world.ref();
     await assert.rejects(world.runtime.provision({ ...ref, spec: { isolation: 'kata' } }), (e) =>

@@ -41,6 +41,7 @@ import { type LaunchContext, launchSandbox } from './sandbox-launch.ts';
 import { checkRootfs, initExit, sandboxDirSteps } from './sandbox-setup.ts';
 import {
   lastActivity,
+  NO_ACTIVITY_S,
   type SandboxDirs,
   type SandboxState,
   stateText,
@@ -153,6 +154,8 @@ export function newSandboxSteps(
     ...sandboxDirSteps(dirs, owner, isAllowlist(state)),
     ...cgroups.steps,
     { op: 'replace', path: dirs.state, text: stateText(state) },
+    // Ready for the first exec's touch (`lastActivity`: 1970 is none yet).
+    { op: 'touch', path: dirs.activity, mode: 0o644, seconds: NO_ACTIVITY_S },
   ];
 }
 

@@ -172,13 +172,22 @@ export async function touchActivity(dirs: SandboxDirs): Promise<void> {
   }
 }
 
+/**
+ * The last activity, if any. A new sandbox's `activity` file is made with it, dated 1970
+ * (`NO_ACTIVITY_S`: none yet), so that its first exec only dates it (one system call on the
+ * exec's path, not three and a new file).
+ */
 export async function lastActivity(dirs: SandboxDirs): Promise<string | undefined> {
   try {
-    return (await stat(dirs.activity)).mtime.toISOString();
+    const { mtimeMs } = await stat(dirs.activity);
+    return mtimeMs === NO_ACTIVITY_S * 1000 ? undefined : new Date(mtimeMs).toISOString();
   } catch {
     return undefined;
   }
 }
+
+/** The date of an `activity` file that records no activity yet, in seconds since 1970. */
+export const NO_ACTIVITY_S = 0;
 
 /** Every `<namespace>/<name>` directory under the root that holds a state file. */
 export function listSandboxDirs(root: string): Array<{ namespace: string; name: string }> {
