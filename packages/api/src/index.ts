@@ -62,6 +62,15 @@ export {
   type OpenApiOptions,
 } from './openapi.ts';
 export {
+  KillProcessQuery,
+  ProcessExit,
+  ProcessId,
+  ProcessList,
+  ProcessParams,
+  SandboxProcess,
+  StartProcessBody,
+} from './processes.ts';
+export {
   type AnyRoute,
   type BinaryPayload,
   binary,

@@ -10,6 +10,7 @@ import {
   WriteFileQuery,
 } from './files.ts';
 import { type AnyRoute, binary, defineRoute, json, ndjson, sse, text } from './route.ts';
+import { PROCESS_ROUTES } from './routes-processes.ts';
 import { itemPath, NamespacedNameParams } from './routes-resources.ts';
 import {
   EventList,
@@ -251,6 +252,7 @@ export const SANDBOX_ROUTES = {
       },
     ],
   }),
+  ...PROCESS_ROUTES,
 } as const;
 
 export const sandboxRouteList: readonly AnyRoute[] = Object.values(SANDBOX_ROUTES);

@@ -28,6 +28,7 @@ export {
   forkSandbox,
   MAX_FORK_COUNT,
 } from './sandbox-fork.ts';
+export type { SandboxProcesses } from './sandbox-processes.ts';
 export type { LogsOptions, SandboxClient, SandboxFiles, WaitForOptions } from './sandboxes.ts';
 export { parseSse, type SseMessage } from './sse.ts';
 export type {

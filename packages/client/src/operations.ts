@@ -85,6 +85,11 @@ export const SANDBOX_OPERATIONS = {
   listSandboxPorts: SANDBOX_ROUTES.ports,
   getSandboxLogs: SANDBOX_ROUTES.logs,
   listSandboxEvents: SANDBOX_ROUTES.events,
+  listSandboxProcesses: SANDBOX_ROUTES.listProcesses,
+  startSandboxProcess: SANDBOX_ROUTES.startProcess,
+  getSandboxProcess: SANDBOX_ROUTES.getProcess,
+  followSandboxProcess: SANDBOX_ROUTES.processOutput,
+  killSandboxProcess: SANDBOX_ROUTES.killProcess,
 } as const;
 
 /** Run subresources by operationId: the transcript, messages and cancel. */

@@ -14,6 +14,7 @@ import type { Caller } from './call.ts';
 import type { ResolvedOptions } from './client-options.ts';
 import { openPortForward, type PortForward } from './port-forward.ts';
 import { type ResourceClient, resourceClient, type ScopeOptions } from './resources.ts';
+import { type SandboxProcesses, sandboxProcesses } from './sandbox-processes.ts';
 import { openTerminal, type Terminal } from './terminal.ts';
 import type { RequestOptions } from './transport.ts';
 import { explainWith } from './websocket-connect.ts';
@@ -68,6 +69,8 @@ export type SandboxClient = ResourceClient<'Sandbox'> & {
   /** `started`, `stdout`/`stderr` chunks, then `exit` or `error`. Breaking out kills the process. */
   execStream(name: string, body: ExecBody, options?: ScopeOptions): AsyncIterable<ExecStreamEvent>;
   files: SandboxFiles;
+  /** Background processes: started to run on, listed, followed, killed. */
+  processes: SandboxProcesses;
   /**
    * The declared ports. Each http port has `previewUrl`: open it in a browser (it is signed for
    * this caller, on the preview origin, and expires after 5 minutes: ask again for a fresh one).
@@ -279,6 +282,7 @@ export function sandboxClient(
         body,
       }),
     files,
+    processes: sandboxProcesses(caller, params, request),
     ports: (name, options) =>
       caller.call('listSandboxPorts', { ...request(options), params: params(name, options) }),
     logs,

@@ -155,6 +155,11 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Row>> = {
   listSandboxPorts: use(200),
   getSandboxLogs: use(200),
   listSandboxEvents: use(200),
+  listSandboxProcesses: use(200),
+  startSandboxProcess: use(201),
+  getSandboxProcess: use(200),
+  followSandboxProcess: use(200),
+  killSandboxProcess: use(200),
 
   // Alice's agent and run: never shared.
   listAgent: anyone(200, SEEN_BY_OWNER),

@@ -114,6 +114,15 @@ const onFreshSandbox: Request = {
 };
 const text = (value: string) => new TextEncoder().encode(value);
 
+/** Starts a background process of alice's in her sandbox, for a case about it. */
+async function aliceProcess(fx: AuthzWorld, id: string, command: string[]): Promise<CallSpec> {
+  await fx.json('owner', `${nsPath('sandboxes')}/${fx.box}/processes`, 201, {
+    method: 'POST',
+    body: { command, processId: id },
+  });
+  return { params: { name: fx.box, processId: id } };
+}
+
 /** Writes a file of alice's in her sandbox, for a case that deletes or moves it. */
 async function aliceFile(fx: AuthzWorld, path: string): Promise<string> {
   await fx.json('owner', `${nsPath('sandboxes')}/${fx.box}/files?path=${path}`, 200, {
@@ -189,6 +198,14 @@ export const AUTHZ_REQUESTS: Readonly<Record<string, Request>> = {
   listSandboxPorts: onBox(),
   getSandboxLogs: onBox(),
   listSandboxEvents: onBox(),
+  listSandboxProcesses: onBox(),
+  startSandboxProcess: fixed((fx, role) => ({
+    params: { name: fx.box },
+    body: { command: ['true'], processId: `start-${role}` },
+  })),
+  getSandboxProcess: { make: (fx, role) => aliceProcess(fx, `get-${role}`, ['true']) },
+  followSandboxProcess: { make: (fx, role) => aliceProcess(fx, `follow-${role}`, ['true']) },
+  killSandboxProcess: { make: (fx, role) => aliceProcess(fx, `kill-${role}`, ['sleep', '600']) },
 
   ...ownedRequests(
     'Agent',

@@ -8,6 +8,7 @@ import { eventHandlers } from './sandbox-events.ts';
 import { execHandlers } from './sandbox-exec.ts';
 import { fileHandlers } from './sandbox-files.ts';
 import { logHandlers } from './sandbox-logs.ts';
+import { processHandlers } from './sandbox-processes.ts';
 import { updateRetrying } from './update-retrying.ts';
 
 type Params = { namespace: string; name: string };
@@ -106,5 +107,6 @@ export const sandboxHandlers: RouteHandler[] = [
   ...execHandlers,
   ...fileHandlers,
   ...logHandlers,
+  ...processHandlers,
   ...eventHandlers,
 ];
