@@ -71,6 +71,7 @@ export const FLAG_SPEC = {
   tail: { type: 'string' },
   container: { type: 'string', short: 'c' },
   'auto-resume': { type: 'boolean' },
+  signal: { type: 'string' },
   count: { type: 'string' },
   size: { type: 'string' },
   ttl: { type: 'string' },

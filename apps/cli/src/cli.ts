@@ -31,6 +31,7 @@ import { sandboxForkCommands } from './commands/sandbox-fork.ts';
 import { sandboxLogsCommands } from './commands/sandbox-logs.ts';
 import { sandboxPortCommands } from './commands/sandbox-port.ts';
 import { sandboxPowerCommands } from './commands/sandbox-power.ts';
+import { sandboxProcessCommands } from './commands/sandbox-processes.ts';
 import { sandboxShellCommands } from './commands/sandbox-shell.ts';
 import { snapshotCommands } from './commands/snapshot.ts';
 import { templateCommands } from './commands/template.ts';
@@ -44,6 +45,7 @@ const COMMANDS: readonly Command[] = [
   ...sandboxCommands,
   ...sandboxPowerCommands,
   ...sandboxLogsCommands,
+  ...sandboxProcessCommands,
   ...sandboxShellCommands,
   ...sandboxCpCommands,
   ...sandboxPortCommands,
@@ -87,6 +89,7 @@ Usage:
   paddock sandbox list|get|create|delete|exec      manage sandboxes
   paddock sandbox stop|start|logs|events NAME      stop, start and watch a sandbox
   paddock sandbox shell NAME                       an interactive shell in a sandbox
+  paddock sandbox ps|kill NAME [ID]                background processes: list, signal one
   paddock sandbox cp SRC DST                       copy files in or out (NAME:PATH is inside)
   paddock sandbox port NAME [PORT]                 list ports, or forward one to this machine
   paddock get KIND [NAME]                          list or show resources of any kind
