@@ -53,10 +53,19 @@ async function standInRuntime(): Promise<RuntimeUnderTest> {
 const NO_POD_PAUSE =
   'the pod runtime cannot pause: Kubernetes has no freeze of a running pod (idle sandboxes stop instead)';
 
+/** A background process's output is a file in the pod; reopening it truncates it. */
+const OUTPUT_FILES =
+  "the pod runtime appends a background process's output to files inside the pod: reopening one (> /dev/stdout) truncates it, as with `cmd > file`";
+/** The stand-in's execs are Node child processes: socket pairs, which /dev/stdout cannot reopen. */
+const STAND_IN_STDIO =
+  "the stand-in pods' execs have Node's socket pairs as stdio (runc's, on a real cluster, are pipes)";
+
 runtimeContract('kubernetes, stand-in pods', standInRuntime, {
   ...(hasBwrap ? {} : { unavailable: 'the stand-in pods need bubblewrap (bwrap) on this machine' }),
   skip: {
     'pause and resume': NO_POD_PAUSE,
+    'lets the command reopen its stdio: /dev/stdout, /dev/stderr, /dev/stdin': STAND_IN_STDIO,
+    'a background process can reopen its output: /dev/stdout, /dev/stderr': OUTPUT_FILES,
     ...(hasSocat
       ? {}
       : { 'connects to a port a process listens on inside the sandbox': 'socat is not installed' }),
@@ -107,6 +116,7 @@ runtimeContract('kubernetes, whole cluster', clusterRuntime, {
   spec: { image: IMAGE ?? 'debian:bookworm-slim' },
   skip: {
     'pause and resume': NO_POD_PAUSE,
+    'a background process can reopen its output: /dev/stdout, /dev/stderr': OUTPUT_FILES,
     ...(IMAGE === undefined
       ? {
           'connects to a port a process listens on inside the sandbox':
