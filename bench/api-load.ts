@@ -9,6 +9,8 @@
 // - concurrent execs vs the same execs through the local runtime in process.
 // Every request must succeed and every sandbox must be Running and listed: failures are
 // collected, printed and counted. PADDOCK_BENCH_CPU_PROF=<dir> runs the server under --cpu-prof.
+// Each cold round, its floor and the claims also say where their CPU went per operation (server,
+// client, rest of the host: cpu-meter.ts): on a 2-core host the rate is what the CPU allows.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +25,7 @@ import type { ResourceStore, Sandbox, SandboxRef } from '@paddock/core';
 import { createLocalRuntime } from '@paddock/runtime-local';
 import { openSqliteStore } from '@paddock/store-sqlite';
 import { BUILTIN_TEMPLATES } from '../apps/server/src/builtin-templates.ts';
+import { type CpuSplit, formatCpuSplit, startCpuMeter } from './cpu-meter.ts';
 import { floorSpawnRate } from './floor.ts';
 import { startBenchServer } from './server.ts';
 import { elapsedMs, fmtMs, progress, ratio, type Summary, summarize } from './stats.ts';
@@ -243,6 +246,9 @@ type ColdRound = {
   createToRunning: Phase;
   /** API creates/s over the floor's spawns/s (goal ≥ 0.8). */
   vsFloor: number;
+  /** CPU per spawn of the floor and per create (undefined where /proc cannot say). */
+  floorCpu: CpuSplit | undefined;
+  createCpu: CpuSplit | undefined;
 };
 
 export type ApiLoadResults = {
@@ -251,7 +257,7 @@ export type ApiLoadResults = {
   claims: number;
   claimConcurrency: number;
   warmPoolSize: number;
-  warmClaims: Phase & { fromPool: number };
+  warmClaims: Phase & { fromPool: number; cpu: CpuSplit | undefined };
   latencyRounds: number;
   httpCreateToRunning: Summary;
   inProcessCreateToRunning: Summary;
@@ -291,9 +297,12 @@ export async function runApiLoadBench(): Promise<ApiLoadResults> {
     const cold: ColdRound[] = [];
     for (const concurrency of CREATE_CONCURRENCIES) {
       progress(`floor: ${CREATES} bare bwrap spawns at concurrency ${concurrency}`);
+      const floorMeter = startCpuMeter(server.pid);
       const floor = await floorSpawnRate(CREATES, concurrency);
+      const floorCpu = floorMeter.stop(CREATES);
       const names = Array.from({ length: CREATES }, (_, i) => `cold-${concurrency}-${i}`);
       for (const name of names) live.add(name);
+      const createMeter = startCpuMeter(server.pid);
       const createToRunning = await runPool(
         CREATES,
         concurrency,
@@ -301,6 +310,7 @@ export async function runApiLoadBench(): Promise<ApiLoadResults> {
         async (i) => void (await createRunning(client, names[i] as string, shell)),
         failures,
       );
+      const createCpu = createMeter.stop(CREATES);
       const listed = await listAll(client);
       for (const name of names) {
         const phase = listed.get(name);
@@ -318,6 +328,8 @@ export async function runApiLoadBench(): Promise<ApiLoadResults> {
         floorLatency: summarize(floor.latenciesMs),
         createToRunning,
         vsFloor: ratio(createToRunning.opsPerSec, floor.perSec),
+        floorCpu,
+        createCpu,
       });
       console.log(
         `cold c=${concurrency}: ${createToRunning.opsPerSec.toFixed(1)} creates/s (p50 ${fmtMs(createToRunning.latency.p50)}) vs floor ${floor.perSec.toFixed(1)}/s`,
@@ -352,6 +364,7 @@ export async function runApiLoadBench(): Promise<ApiLoadResults> {
     let fromPool = 0;
     const claimNames = Array.from({ length: CLAIMS }, (_, i) => `claim-${i}`);
     for (const name of claimNames) live.add(name);
+    const claimMeter = startCpuMeter(server.pid);
     const claims = await runPool(
       CLAIMS,
       CLAIM_CONCURRENCY,
@@ -365,6 +378,7 @@ export async function runApiLoadBench(): Promise<ApiLoadResults> {
       },
       failures,
     );
+    const claimCpu = claimMeter.stop(CLAIMS);
     // Without its template the pool drains instead of refilling while the claims are deleted.
     for (const name of WARM_TEMPLATES) await client.resources('SandboxTemplate').delete(name);
     await settle();
@@ -419,13 +433,16 @@ export async function runApiLoadBench(): Promise<ApiLoadResults> {
       console.log(
         `${`floor: bare bwrap → ready (c=${c.concurrency})`.padEnd(40)} ${c.floorPerSec.toFixed(1).padStart(7)} /s     p50 ${fmtMs(c.floorLatency.p50).padStart(9)}`,
       );
+      console.log(`  floor ${formatCpuSplit(c.floorCpu)}`);
       console.log(row(`create → Running (HTTP, c=${c.concurrency})`, c.createToRunning));
+      console.log(`  create ${formatCpuSplit(c.createCpu)}`);
       console.log(`  creates/s vs floor: ${c.vsFloor.toFixed(2)}× (goal ≥ 0.8×)`);
     }
     console.log(
       row(`warm claim → Running (c=${CLAIM_CONCURRENCY})`, claims),
       ` ${fromPool}/${CLAIMS} from the pool (goal ≥ 300/s)`,
     );
+    console.log(`  claim ${formatCpuSplit(claimCpu)}`);
     const httpVsInProcessP50 = ratio(httpSummary.p50, inProcess.p50);
     console.log(
       `create → Running one at a time: HTTP p50 ${fmtMs(httpSummary.p50)}, in process p50 ${fmtMs(inProcess.p50)} → ${httpVsInProcessP50.toFixed(2)}× (goal ≤ 1.5×)`,
@@ -447,7 +464,7 @@ export async function runApiLoadBench(): Promise<ApiLoadResults> {
       claims: CLAIMS,
       claimConcurrency: CLAIM_CONCURRENCY,
       warmPoolSize: WARM_POOL_SIZE * WARM_TEMPLATES.length,
-      warmClaims: { ...claims, fromPool },
+      warmClaims: { ...claims, fromPool, cpu: claimCpu },
       latencyRounds: LATENCY_ROUNDS,
       httpCreateToRunning: httpSummary,
       inProcessCreateToRunning: inProcess,
