@@ -1,13 +1,15 @@
 // Snapshot and fork of a local sandbox by the size of its workspace, beside the floor: the same
 // `cp --reflink=auto -a` of the same workspace by hand (no freeze, no change of user). A fork
 // copy is a provision from the snapshot, shown beside a provision of an empty sandbox (the copy
-// costs the difference) and beside the bare copy of the snapshot.
+// costs the difference) and beside the bare copy of the snapshot. Then the memory snapshots of
+// gVisor sandboxes (`snapshots-memory.ts`).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SandboxRef } from '@paddock/core';
 import { createLocalRuntime } from '@paddock/runtime-local';
+import { runMemorySnapshotBench } from './snapshots-memory.ts';
 import { elapsedMs, fmtMs, progress, ratio, summarize } from './stats.ts';
 
 const ROUNDS = Number(process.env.PADDOCK_BENCH_SNAPSHOT_ROUNDS ?? 3);
@@ -141,5 +143,11 @@ export async function runSnapshotBench() {
       ].join(' '),
     );
   }
-  return { rounds: ROUNDS, smallFiles: SMALL_FILES, rows };
+  const memory = await runMemorySnapshotBench();
+  return {
+    rounds: ROUNDS,
+    smallFiles: SMALL_FILES,
+    rows,
+    ...(memory === undefined ? {} : { memory }),
+  };
 }

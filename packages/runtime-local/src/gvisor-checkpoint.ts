@@ -19,7 +19,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { z } from 'zod';
-import type { BackgroundMeta } from './background-files.ts';
 import { SANDBOX_GID, SANDBOX_UID } from './bwrap-launcher.ts';
 import { HOST_ENV } from './exec.ts';
 import {
@@ -32,38 +31,32 @@ import {
   runscDelete,
   runscPs,
   runscRestore,
-  runscWait,
 } from './gvisor.ts';
 import {
-  execBorn,
-  FOLLOWER_PID_FILE,
-  markHeld,
-  readHeld,
-  readMeta as readMetaIn,
-  readOrigin,
-  renewTimeout,
-  unmarkHeld,
-} from './gvisor-held.ts';
+  dropCheckpointEnd,
+  followHeld,
+  SUPERVISOR_END_MS,
+  type Supervise,
+} from './gvisor-follow.ts';
+import { execBorn, markHeld, readMeta as readMetaIn, unmarkHeld } from './gvisor-held.ts';
 import { startInCgroups } from './gvisor-sandbox.ts';
 
 export { HELD_FILE };
 
-import type { Argv } from './host-commands.ts';
-import { isAlive, type ProcessIdentity } from './process-identity.ts';
+import { isAlive } from './process-identity.ts';
 import { type SandboxDirs, type SandboxState, writeState } from './sandbox-state.ts';
 
 const run = promisify(execFile);
 
 /** How long a checkpoint or restore may take: the image is as large as the sandbox's memory. */
 const IMAGE_TIMEOUT_MS = 300_000;
-const SUPERVISOR_END_MS = 10_000;
 
 /** What a restore needs from the runtime besides the sandbox's own state. */
 export type RestoreHooks = {
   /** Readies the host side of the sandbox as a start would (cgroups, mounts a host restart took). */
   prepare: () => Promise<void>;
   /** Starts the detached supervisor of a restored process, running `chain`. */
-  supervise: (processDir: string, chain: Argv) => Promise<ProcessIdentity>;
+  supervise: Supervise;
 };
 
 /**
@@ -161,16 +154,6 @@ async function readStats(
 }
 
 /**
- * Waits (up to `deadline`) for the supervisor that saw a held process's `runsc exec` end at the
- * checkpoint, then removes the end it recorded: the process did not end.
- */
-async function dropCheckpointEnd(dirs: SandboxDirs, processId: string, deadline: number) {
-  const supervisor = readMeta(dirs, processId)?.supervisor;
-  while (supervisor !== undefined && isAlive(supervisor) && Date.now() < deadline) await sleep(5);
-  rmSync(join(dirs.procs, processId, 'exit.json'), { force: true });
-}
-
-/**
  * Waits (up to `deadline`) until each background process just handed to its supervisor runs in
  * the sandbox (its `runsc exec` wrote its in-sandbox pid), so the count before the image has it.
  */
@@ -234,18 +217,6 @@ export async function restoreGvisor(
   await followHeld(dirs, state, runscPath, held, hooks.supervise);
 }
 
-/** Follows each process still held (`held`) with a new supervisor, after a restore. */
-export async function followHeld(
-  dirs: SandboxDirs,
-  state: SandboxState,
-  runscPath: string,
-  held: readonly string[],
-  supervise: RestoreHooks['supervise'],
-): Promise<void> {
-  const id = containerId(state.namespace, state.name);
-  for (const processId of held) await follow(dirs, runscPath, id, processId, supervise);
-}
-
 /**
  * runsc's words on a failed restore end in a Go stack; where the image holds a descriptor of the
  * host's (the output of an exec that ended, still open), say that instead.
@@ -260,87 +231,6 @@ function explainRestore(dirs: SandboxDirs, state: SandboxState, error: unknown):
     ErrorCode.RuntimeUnavailable,
     `sandbox ${state.namespace}/${state.name} cannot be restored from its checkpoint: a process in it holds a descriptor of the host's (the output of an exec that ended, still open), which runsc cannot restore; stop the sandbox to start it afresh`,
   );
-}
-
-/** A new supervisor for a restored process: `runsc wait --pid` ends with it and says how. */
-async function follow(
-  dirs: SandboxDirs,
-  runscPath: string,
-  id: string,
-  processId: string,
-  supervise: RestoreHooks['supervise'],
-): Promise<void> {
-  const dir = join(dirs.procs, processId);
-  const held = readHeld(dir);
-  const meta = readMeta(dirs, processId);
-  if (held === undefined || meta === undefined) return;
-  // Long gone unless the checkpoint's wait for it ran out.
-  await dropCheckpointEnd(dirs, processId, Date.now() + SUPERVISOR_END_MS);
-  renewTimeout(dir, held);
-  const origin = readOrigin(dir);
-  const chain =
-    origin === undefined || origin === id
-      ? waitChain(runscPath, dirs, id, held.pid)
-      : pollChain(runscPath, dirs, id, held.pid, dir);
-  const supervisor = await supervise(dir, chain);
-  const next: BackgroundMeta = { ...meta, supervisor };
-  writeFileSync(join(dir, 'meta.json'), JSON.stringify(next), { mode: 0o600 });
-  unmarkHeld(dir);
-}
-
-/**
- * `runsc wait --pid`: ends with the process and exits with its status, as `runsc exec` would
- * have. A process that ended before its wait began is gone with its status.
- */
-function waitChain(runscPath: string, dirs: SandboxDirs, id: string, pid: number): Argv {
-  // `runsc wait` prints {"id":…,"exitStatus":N}.
-  const script = [
-    'out=$("$@" 2>&1) || { echo "paddock: the process ended while its sandbox was restored; its exit status is lost" >&2; exit 255; }',
-    `exit "$(printf '%s' "$out" | sed -n 's/.*"exitStatus":\\([0-9]*\\).*/\\1/p')"`,
-  ].join('; ');
-  return {
-    file: '/bin/bash',
-    args: ['--norc', '-c', script, 'paddock-wait', ...runscWait(runscPath, dirs.dir, id, pid)],
-  };
-}
-
-/**
- * Follows a process another container's kernel started (restored from a snapshot into this
- * sandbox), which `runsc wait` refuses: a poller inside the sandbox (its stdio its own, its pid
- * in `follow.pid`) ends when the process has. Its exit status is not known: a signal Paddock
- * sent reads as that signal (exit 128 + n, `signals`), any other end as exit code 255.
- */
-function pollChain(
-  runscPath: string,
-  dirs: SandboxDirs,
-  id: string,
-  pid: number,
-  dir: string,
-): Argv {
-  const poll =
-    'exec </dev/null >/dev/null 2>&1; while s=$(cat "/proc/$1/stat") && case "$s" in *") Z "*) false;; esac; do sleep 0.2; done';
-  const exec = [
-    runscPath,
-    `--root=${gvisorPaths(dirs.dir).state}`,
-    'exec',
-    `--user=${SANDBOX_UID}:${SANDBOX_GID}`,
-    '--cwd=/',
-    `--internal-pid-file=${join(dir, FOLLOWER_PID_FILE)}`,
-    id,
-    '/bin/sh',
-    '-c',
-    poll,
-    'paddock-follow',
-    String(pid),
-  ];
-  // runsc exec hands its stdio to the sandbox's user: pipes of its own, never the supervisor's.
-  const script = [
-    'dir=$1; shift; : | "$@" 2>&1 | cat >/dev/null',
-    'sig=$(tail -n 1 -- "$dir/signals" 2>/dev/null)',
-    'if [ -n "$sig" ] && n=$(kill -l "$(echo "$sig" | sed s/^SIG//)" 2>/dev/null); then exit $((128 + n)); fi',
-    'echo "paddock: the process was restored from a snapshot of another sandbox; its exit status is not known" >&2; exit 255',
-  ].join('; ');
-  return { file: '/bin/bash', args: ['--norc', '-c', script, 'paddock-follow', dir, ...exec] };
 }
 
 /**
@@ -361,6 +251,6 @@ export async function discardCheckpoint(dirs: SandboxDirs, held: readonly string
   rmSync(gvisorPaths(dirs.dir).image, { recursive: true, force: true });
 }
 
-function readMeta(dirs: SandboxDirs, processId: string): BackgroundMeta | undefined {
+function readMeta(dirs: SandboxDirs, processId: string) {
   return readMetaIn(join(dirs.procs, processId));
 }
