@@ -149,9 +149,14 @@ export class ChangeLog {
       where.push('name = ?');
       params.push(filter.name);
     }
+    // One object's changes come from its index range (a client waiting for its sandbox steps over
+    // no other object's); any other watch reads the log from its version (by kind or namespace,
+    // the index would first read every change of them the log keeps).
+    const isOneObject = filter.namespace !== undefined && filter.name !== undefined;
+    const from = isOneObject ? 'changes INDEXED BY changes_by_object' : 'changes NOT INDEXED';
     const rows = this.#connection
       .statement(
-        `SELECT rv, kind, namespace, name, type, json, prev_labels FROM changes WHERE ${where.join(' AND ')} ORDER BY rv LIMIT ?`,
+        `SELECT rv, kind, namespace, name, type, json, prev_labels FROM ${from} WHERE ${where.join(' AND ')} ORDER BY rv LIMIT ?`,
       )
       .all(...params, BATCH_SIZE);
     return rows.map((row) => parseRow(ChangeRowSchema, row, 'change row'));

@@ -36,6 +36,8 @@ import { z } from 'zod';
  * - Migration 9 drops two indexes every recorded call paid a page write for and nothing reads:
  *   `llm_calls_by_run` (a run's totals are running totals now) and `llm_reservations_by_expiry`
  *   (the holds of calls in flight are few: lapsed ones are found by a scan).
+ * - Migration 10 indexes `changes` by object (`changes_by_object`): a watch of one object reads
+ *   its own changes, not every change since its version.
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -199,6 +201,9 @@ const MIGRATIONS: readonly string[] = [
   `
   DROP INDEX IF EXISTS llm_calls_by_run;
   DROP INDEX IF EXISTS llm_reservations_by_expiry;
+  `,
+  `
+  CREATE INDEX IF NOT EXISTS changes_by_object ON changes (kind, namespace, name, rv);
   `,
 ];
 

@@ -193,6 +193,94 @@ describe('SqliteStore', { timeout: 60_000 }, () => {
     });
   });
 
+  it("reads one object's changes through its index, in order, past others' and in batches", async () => {
+    await withStore({ changeRetention: 5_000 }, async (store, path) => {
+      const first = await store.create(template('ns', 'mine'));
+      // The same name in another namespace and of another kind: never its changes.
+      let elsewhere = await store.create(template('elsewhere', 'mine'));
+      let box = await store.create(sandbox('ns', 'mine'));
+      let mine = first;
+      for (let i = 0; i < 300; i++) {
+        const labels = { n: String(i) };
+        [mine, elsewhere, box] = await Promise.all([
+          store.update({ ...mine, metadata: { ...mine.metadata, labels } }),
+          store.update({ ...elsewhere, metadata: { ...elsewhere.metadata, labels } }),
+          store.update({ ...box, metadata: { ...box.metadata, labels } }),
+          store.create(template('ns', `other-${i}`)),
+        ]);
+      }
+      const watch = new EventReader(
+        store.watch('SandboxTemplate', {
+          namespace: 'ns',
+          name: 'mine',
+          resourceVersion: first.metadata.resourceVersion ?? '0',
+        }),
+      );
+      try {
+        // More than one batch (256) of its own changes, each once and in order.
+        const labels: string[] = [];
+        for (let i = 0; i < 300; i++) {
+          const event = await watch.next();
+          assert.equal(summarize(event), 'MODIFIED ns/mine');
+          labels.push(event.object.metadata.labels?.n ?? '');
+        }
+        assert.deepEqual(
+          labels,
+          Array.from({ length: 300 }, (_, i) => String(i)),
+        );
+      } finally {
+        await watch.close();
+      }
+      const db = new DatabaseSync(path, { readOnly: true });
+      try {
+        const plan = db
+          .prepare(
+            `EXPLAIN QUERY PLAN SELECT rv FROM changes INDEXED BY changes_by_object
+             WHERE rv > 0 AND kind = 'SandboxTemplate' AND namespace = 'ns' AND name = 'mine' ORDER BY rv`,
+          )
+          .all()
+          .map((row) => String((row as { detail: unknown }).detail));
+        assert.match(
+          plan.join('\n'),
+          /changes_by_object \(kind=\? AND namespace=\? AND name=\? AND rv>\?\)/,
+        );
+      } finally {
+        db.close();
+      }
+    });
+  });
+
+  it('adds the index of changes by object to a database made before it (migration 10)', async () => {
+    await withStore({}, async (store, path) => {
+      await store.create(template('ns', 'a'));
+      await store.close();
+      const db = new DatabaseSync(path);
+      db.exec('DROP INDEX changes_by_object; PRAGMA user_version = 9');
+      db.close();
+      const reopened = await openSqliteStore({ path });
+      try {
+        const events = new EventReader(
+          reopened.watch('SandboxTemplate', { namespace: 'ns', name: 'a', resourceVersion: '0' }),
+        );
+        assert.equal(summarize(await events.next()), 'ADDED ns/a');
+        await events.close();
+      } finally {
+        await reopened.close();
+      }
+      const check = new DatabaseSync(path, { readOnly: true });
+      try {
+        const row = check
+          .prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'changes_by_object'")
+          .get() as { n: number };
+        assert.equal(row.n, 1);
+        const version = check.prepare('PRAGMA user_version').get() as { user_version: number };
+        assert.equal(version.user_version, 10);
+      } finally {
+        check.close();
+      }
+    });
+  });
+
   it('expires a watch that falls behind retention while it runs', async () => {
     await withStore({ changeRetention: 1 }, async (store) => {
       const watch = store.watch('SandboxTemplate', {})[Symbol.asyncIterator]();
