@@ -117,6 +117,26 @@ describe('snapshots of gVisor sandboxes with their memory', { skip: gvisorSkip }
     for (const ref of copies) await world.runtime.destroy(ref);
   });
 
+  it("takes a paused sandbox's image as it is, and leaves memory out while an exec runs", async () => {
+    assert.equal((await world.runtime.pause?.(source))?.mechanism, 'checkpoint');
+    const fromPaused = { ...world.ref('snap-paused'), name: 'snap-paused' };
+    const capture = await world.runtime.snapshots.capture(source, fromPaused);
+    assert.deepEqual(capture.contents, ['workspace', 'memory']);
+    assert.equal((await world.runtime.observe(source)).state, 'paused', 'not woken');
+    assert.equal((await world.runtime.resume?.(source))?.state, 'running');
+
+    const waits = 'until [ -e /tmp/go ]; do sleep 0.05; done';
+    const exec = await world.runtime.exec(source, { command: ['sh', '-c', waits] });
+    const busy = { ...world.ref('snap-busy'), name: 'snap-busy' };
+    const partial = await world.runtime.snapshots.capture(source, busy);
+    assert.deepEqual(partial.contents, ['workspace']);
+    assert.equal(partial.consistency, 'frozen');
+    assert.match(partial.memoryNote ?? '', /an exec or terminal runs in it/);
+    await sh(world.runtime, source, 'touch /tmp/go');
+    assert.equal((await exec.exit).exitCode, 0, 'the exec went on after the copy');
+    for (const ref of [fromPaused, busy]) await world.runtime.snapshots.remove(ref);
+  });
+
   it('says why memory is missing from a stopped sandbox, and removes its files', async () => {
     const stopped = await world.provision({ isolation: 'gvisor' }, 'stopped');
     await world.runtime.stop(stopped);
