@@ -47,7 +47,7 @@ my $is_request;
 # A spare exec helper's (see exec_spare) exit status pipe: `exit N` or `signal N` goes there.
 my $status_out;
 # A background process's relay (relay_output): the pipes that ask it to drain and answer.
-my ($relay_ctl, $relay_ack);
+my ($relay_ctl, $relay_ack, $relay_out, $relay_err);
 if (@ARGV == 2 && $ARGV[0] eq '-r') {
   open(my $request, '<&=', $ARGV[1]) or exit 126;
   local $/ = "\0";
@@ -61,6 +61,7 @@ if (@ARGV == 2 && $ARGV[0] eq '-r') {
 # are this helper's, output going through pipes to DIR's `stdout` and `stderr` (relay_output);
 # else an argv to exec with those files as its output (gVisor's, which writes them from inside).
 if (@ARGV == 2 && $ARGV[0] eq '-s') {
+  relay_ahead($ARGV[1]);
   open(my $request, '<&=', $ARGV[1]) or exit 126;
   local $/ = "\0";
   my @head = map { my $w = <$request>; defined $w ? ($w =~ s/\0$//r) : () } 1 .. 3;
@@ -72,6 +73,7 @@ if (@ARGV == 2 && $ARGV[0] eq '-s') {
   if ($in_process eq '1') {
     relay_output($dir);
   } else {
+    relay_cancel();
     # O_WRONLY | O_APPEND | O_CREAT, private.
     sysopen(STDOUT, "$dir/stdout", 01 | 02000 | 0100, 0600) or exit 127;
     sysopen(STDERR, "$dir/stderr", 01 | 02000 | 0100, 0600) or exit 127;
@@ -559,23 +561,20 @@ sub enter {
 
 # A background process's output goes through pipes, as an exec's does (its command may reopen
 # them as /dev/stdout, where reopening a file would truncate it), to a relay that appends it to
-# DIR's `stdout` and `stderr` (0600). The relay is no child of the chain and leaves its group (a
-# timeout's kill is not for it); it ends once every writer has (the command's own children may
-# write on after it).
-sub relay_output {
-  my ($dir) = @_;
+# DIR's `stdout` and `stderr` (0600). The relay is forked while the chain waits for its job (off
+# the process's path), is no child of the chain and leaves its group (a timeout's kill is not for
+# it); it ends once every writer has (the command's own children may write on after it), or at
+# once when the chain ends without handing it a directory. REQUEST: the chain's request descriptor.
+sub relay_ahead {
+  my ($request) = @_;
   my @pipes = map { pipe(my $r, my $w) or exit 127; ($r, $w) } 1 .. 4;
   my ($out_r, $out_w, $err_r, $err_w, $ctl_r, $ctl_w, $ack_r, $ack_w) = @pipes;
-  # Not a child of the chain, whose child is the command alone (signals find it there).
   my $relay = fork;
   exit 127 unless defined $relay;
   if ($relay) {
     waitpid($relay, 0);
     close $_ for $out_r, $err_r, $ctl_r, $ack_w;
-    open(STDOUT, '>&', $out_w) or exit 127;
-    open(STDERR, '>&', $err_w) or exit 127;
-    close $_ for $out_w, $err_w;
-    ($relay_ctl, $relay_ack) = ($ctl_w, $ack_r);
+    ($relay_ctl, $relay_ack, $relay_out, $relay_err) = ($ctl_w, $ack_r, $out_w, $err_w);
     return;
   }
   close $_ for $out_w, $err_w, $ctl_w, $ack_r;
@@ -583,6 +582,14 @@ sub relay_output {
   exit 0 if !defined $again || $again;
   setpgrp(0, 0);
   $0 = 'paddock-relay';
+  $SIG{PIPE} = 'IGNORE';    # a chain killed before its answer leaves the relay to go on
+  open(my $job, '<&=', $request) and close $job;
+  open(STDIN, '<', '/dev/null');
+  open(STDOUT, '>', '/dev/null');
+  open(STDERR, '>', '/dev/null');
+  my $dir = '';
+  while ($dir !~ /\0/) { sysread($ctl_r, $dir, 4096, length $dir) or exit 0 }
+  $dir =~ s/\0.*//s;
   # O_WRONLY | O_APPEND | O_CREAT, private.
   sysopen(my $out, "$dir/stdout", 01 | 02000 | 0100, 0600) or exit 127;
   sysopen(my $err, "$dir/stderr", 01 | 02000 | 0100, 0600) or exit 127;
@@ -604,7 +611,7 @@ sub relay_output {
     my $rout = $rin;
     next if select($rout, undef, undef, undef) < 0;
     if ($ctl_r && vec($rout, fileno($ctl_r), 1)) {
-      # The command has ended: all it wrote is in the pipes, copied before the chain ends.
+      # The command has ended (or the chain died): all it wrote is in the pipes, copied now.
       for my $fd (keys %from) {
         fcntl($from{$fd}, 4, 04000);    # F_SETFL: O_NONBLOCK
         my $more;
@@ -621,6 +628,21 @@ sub relay_output {
     }
   }
   exit 0;
+}
+
+# The job's directory to the relay; the pipes to it become the chain's stdout and stderr.
+sub relay_output {
+  my ($dir) = @_;
+  syswrite($relay_ctl, "$dir\0");
+  open(STDOUT, '>&', $relay_out) or exit 127;
+  open(STDERR, '>&', $relay_err) or exit 127;
+  close $_ for $relay_out, $relay_err;
+}
+
+# No relay for this job: it ends.
+sub relay_cancel {
+  close $_ for $relay_ctl, $relay_ack, $relay_out, $relay_err;
+  undef $relay_ctl;
 }
 
 # Once the command has ended: waits until the relay has copied what it wrote.
