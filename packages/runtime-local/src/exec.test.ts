@@ -46,4 +46,17 @@ describe('exec', { skip: skipReason }, () => {
       'a fractional timeout is refused up front, not lost in the background supervisor',
     );
   });
+
+  it('hands a terminal exec its terminal: the command may reopen it as /dev/stdout', async () => {
+    const tty = await world.runtime.exec(ref, {
+      command: [
+        'sh',
+        '-c',
+        'echo out > /dev/stdout; echo err > /dev/stderr; echo fd > /proc/self/fd/1',
+      ],
+      tty: true,
+    });
+    assert.equal(await readText(tty.stdout), 'out\r\nerr\r\nfd\r\n');
+    assert.deepEqual(await tty.exit, { exitCode: 0, signal: null, timedOut: false });
+  });
 });
