@@ -185,7 +185,7 @@ export type EnterOptions = {
   seccompFile?: string;
   /**
    * As root: the host uid (and gid) the sandbox user maps to, handed the command's stdio pipes
-   * and output files so that it may reopen them (`/dev/stdout`); rootless, they are its already.
+   * and terminal so that it may reopen them (`/dev/stdout`); rootless, they are its already.
    */
   stdioOwner?: number;
   command: readonly string[];

@@ -30,8 +30,8 @@
 #   cwd=DIR         the working directory inside
 #   user=UID:GID    become this user inside; absent: keep the mapped credentials (rootless)
 #   stdio=UID:GID   (as root) the host user the sandbox user maps to: descriptors 0 to 2 that
-#                   are pipes, regular files or the exec's terminal (never another device) are
-#                   handed to it, as runc does, so the command may reopen them (/dev/stdout)
+#                   are pipes or the exec's terminal (never a file or another device) are handed
+#                   to it, as runc does, so the command may reopen them (/dev/stdout)
 #   seccomp=FILE    a compiled seccomp program installed right before the command runs
 # hostname: pid=N name=NAME   the UTS name of the sandbox whose anchor is N (as root)
 # bind: pid=N src=DIR dest=PATH [owner=UID:GID] [replace=1]   (as root) a copy of the host
@@ -478,17 +478,16 @@ sub stage {
 }
 
 sub enter {
-  # While still the host's root: the exec's pipes (or a background process's output files) are
-  # the sandbox user's to reopen, and nobody else's (0600, as they were made).
+  # While still the host's root: the exec's pipes and terminal are the sandbox user's to reopen,
+  # and nobody else's (0600, as they were made).
   if (defined $opt{stdio}) {
     my ($uid, $gid) = split /:/, $opt{stdio};
     for my $fh (\*STDIN, \*STDOUT, \*STDERR) {
       my ($mode, $rdev) = (stat $fh)[ 2, 6 ];
       my $type = ($mode // 0) & 0170000;
-      # A pipe, a file, or this exec's terminal (a pty: majors 136 to 143), never another device.
+      # A pipe, or this exec's terminal (a pty: majors 136 to 143); never a file or another device.
       my $is_pty = $type == 0020000 && (($rdev >> 8) & 0xfff) >= 136 && (($rdev >> 8) & 0xfff) <= 143;
-      chown($uid + 0, $gid + 0, $fh) or fail("stdio: $!")
-        if $type == 0010000 || $type == 0100000 || $is_pty;
+      chown($uid + 0, $gid + 0, $fh) or fail("stdio: $!") if $type == 0010000 || $is_pty;
     }
   }
   my %env = map { split /=/, $_, 2 } @env_words;
