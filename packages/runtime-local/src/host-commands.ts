@@ -53,6 +53,7 @@ const SYSCALLS: Record<string, Record<string, number>> = {
     move_mount: 429,
     openat2: 437,
     mount_setattr: 442,
+    exit_group: 231,
   },
   arm64: {
     close: 57,
@@ -76,10 +77,12 @@ const SYSCALLS: Record<string, Record<string, number>> = {
     move_mount: 429,
     openat2: 437,
     mount_setattr: 442,
+    exit_group: 94,
   },
 };
 
-function syscallTable(): string {
+/** The system call numbers `host-helper.pl` and the launcher's watchers take: `name=nr,...`. */
+export function syscallTable(): string {
   const table = SYSCALLS[process.arch];
   if (table === undefined) throw new Error(`the local runtime does not support ${process.arch}`);
   return Object.entries(table)

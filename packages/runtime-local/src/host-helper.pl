@@ -134,6 +134,7 @@ if (@spare_ends) {
 # its words (`prepare COUNT ...`, launch-prepare.pl) are done first, a failed one answered
 # `ID errno ERRNO MESSAGE`. KIND `run`: a
 # hostname or bind command line, answered `ID ok` or `ID err WHAT-IT-SAID` once it ended.
+# KIND `hostname`: a running sandbox's rename, done by the watcher itself (sandbox-hostname.pl).
 # KIND `supervise`: a spare supervisor (background-supervisor.pl, compiled here once) takes the
 # background process, answered `ID ok PID START-TICKS`. The launcher ends with its stdin, and
 # its spare supervisors with it.
@@ -141,6 +142,7 @@ if (@ARGV == 1 && $ARGV[0] eq '-z') {
   my $supervisor = __FILE__ =~ s{[^/]*$}{background-supervisor.pl}r;
   require $supervisor;
   require(__FILE__ =~ s{[^/]*$}{launch-prepare.pl}r);
+  require(__FILE__ =~ s{[^/]*$}{sandbox-hostname.pl}r);
   $0 = 'paddock-launcher';
   $SIG{CHLD} = 'IGNORE';    # watchers end on their own; nothing waits for them
   my $buffer = '';
@@ -151,6 +153,7 @@ if (@ARGV == 1 && $ARGV[0] eq '-z') {
     my $watcher = fork;
     next if !defined $watcher || $watcher > 0;
     $SIG{CHLD} = 'DEFAULT';
+    rename_host($id, @words) if $kind eq 'hostname';    # sandbox-hostname.pl: never returns
     # Only the side that runs the words gets past these.
     ($kind eq 'launch' ? launched($id, @words) : ran($id, @words)) and last;
   }

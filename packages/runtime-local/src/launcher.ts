@@ -59,6 +59,15 @@ export class Launcher {
   }
 
   /**
+   * Renames a running sandbox's host in the launcher's watcher itself, one fork
+   * (`sandbox-hostname.pl`; `words` from `renameWords`). Rejects as `run` does, or with the system
+   * error of a file step that failed.
+   */
+  async rename(words: readonly string[], what: string): Promise<void> {
+    await this.#request('hostname', { file: '', args: ['', ...words] }, what);
+  }
+
+  /**
    * Starts the detached supervisor of a background process (`superviseCommand`): a fork of the
    * launcher, which leaves its session and pipes, so it outlives the launcher and Paddock.
    * Resolves with the supervisor's identity once it has started the process's chain.
@@ -85,7 +94,7 @@ export class Launcher {
   }
 
   #request(
-    kind: 'launch' | 'run' | 'supervise' | 'spare',
+    kind: 'launch' | 'run' | 'hostname' | 'supervise' | 'spare',
     argv: Argv,
     what: string,
     head: readonly string[] = [],

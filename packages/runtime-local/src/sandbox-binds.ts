@@ -2,11 +2,11 @@
 // read-only files bound into it (attached at once when it runs, else at its next start).
 import { ErrorCode, PaddockError, type ReadOnlyFiles, type SandboxRef } from '@paddock/core';
 import { isGvisor } from './gvisor-sandbox.ts';
-import { bindCommand, hostnameCommand } from './host-commands.ts';
+import { bindCommand } from './host-commands.ts';
 import { isAlive } from './process-identity.ts';
 import { checkLaterBind, commitLaterBind, stageLaterBind } from './readonly-files.ts';
 import { locked, ownerOf, type RuntimeHost, stateOf } from './runtime-host.ts';
-import { checkHostname, rewriteHostFiles } from './sandbox-hostname.ts';
+import { checkHostname, renameWords } from './sandbox-hostname.ts';
 import { SandboxDirs, writeState } from './sandbox-state.ts';
 
 /** See `LocalRuntime.setHostname`. */
@@ -20,23 +20,18 @@ export async function setHostname(
   await locked(host, dirs, `rename sandbox ${ref.namespace}/${ref.name}`, async () => {
     const state = stateOf(dirs, ref);
     const anchor = state.incarnation?.anchor;
-    const isRunning = anchor !== undefined && isAlive(anchor);
-    // gVisor's kernel keeps the name it started with until its next start. The UTS name is set
-    // while the files below are written: both are done before this returns.
-    const utsName =
-      isRunning && !isGvisor(state)
-        ? host.launcher.run(
-            hostnameCommand(host.bin, anchor.pid, hostname),
-            "cannot set the sandbox's host name",
-          )
-        : undefined;
-    // Awaited below; a write failing first must not leave its rejection unhandled.
-    utsName?.catch(() => {});
     if (hostname === state.name) delete state.hostname;
     else state.hostname = hostname;
-    await writeState(dirs, state);
-    if (isRunning) rewriteHostFiles(dirs, hostname);
-    await utsName;
+    if (anchor === undefined || !isAlive(anchor)) {
+      await writeState(dirs, state);
+      return;
+    }
+    // gVisor's kernel keeps the name it started with until its next start.
+    const anchorPid = isGvisor(state) ? undefined : anchor.pid;
+    await host.launcher.rename(
+      renameWords(dirs, state, hostname, anchorPid),
+      "cannot set the sandbox's host name",
+    );
   });
 }
 

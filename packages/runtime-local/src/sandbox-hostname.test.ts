@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isPaddockError, type SandboxRef } from '@paddock/core';
+import { SandboxDirs } from './sandbox-state.ts';
 import { createTestWorld, sh, skipReason, type TestWorld } from './test-sandboxes.ts';
 
 const SHOW =
@@ -34,5 +37,22 @@ describe('renaming a sandbox host', { skip: skipReason }, () => {
     await assert.rejects(world.runtime.setHostname(warm, 'Bad_Name'), (e) =>
       isPaddockError(e, 'validation_failed'),
     );
+  });
+
+  it('reports a rename it could not write, leaving the recorded name as it was', async () => {
+    const ref = await world.provision({}, 'w-unwritable');
+    const etc = new SandboxDirs(world.root, ref).etc;
+    // A directory where the generated /etc/hostname was (the sandbox keeps its bound inode).
+    rmSync(join(etc, 'hostname'));
+    mkdirSync(join(etc, 'hostname'));
+    await assert.rejects(world.runtime.setHostname(ref, 'claimant'), (e: NodeJS.ErrnoException) => {
+      assert.equal(e.code, 'EISDIR');
+      assert.match(e.message, /hostname/);
+      return true;
+    });
+    await world.runtime.stop(ref);
+    rmdirSync(join(etc, 'hostname'));
+    await world.runtime.start(ref);
+    assert.equal((await sh(world.runtime, ref, 'cat /etc/hostname')).stdout, 'w-unwritable\n');
   });
 });

@@ -2,13 +2,16 @@
  * Renaming a sandbox's host: a claimed warm sandbox takes its claimant's name. The UTS name of a
  * running bubblewrap sandbox is set from the host (which holds the rights over its namespace; the
  * sandbox's own `sethostname` is refused by its seccomp filter), and the generated `/etc/hostname`
- * and `/etc/hosts` are rewritten in place: they are bound into the sandbox by inode.
+ * and `/etc/hosts` are rewritten in place: they are bound into the sandbox by inode. A running
+ * sandbox's rename is one request to the launcher, whose watcher does all of it with system calls
+ * (`sandbox-hostname.pl`), nothing of it on Paddock's event loop.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, PaddockError, ResourceName } from '@paddock/core';
 import { generatedEtc } from './bwrap-launcher.ts';
-import type { SandboxDirs } from './sandbox-state.ts';
+import { syscallTable } from './host-commands.ts';
+import { type LaunchStep, stepWords } from './launch-steps.ts';
+import { type SandboxDirs, type SandboxState, stateText } from './sandbox-state.ts';
 
 /** `validation_failed` unless `hostname` is a DNS label, as sandbox names are. */
 export function checkHostname(hostname: string): void {
@@ -24,10 +27,27 @@ export function checkHostname(hostname: string): void {
   }
 }
 
-/** Rewrites the generated `/etc/hostname` and `/etc/hosts` in place (same inode, seen inside). */
-export function rewriteHostFiles(dirs: SandboxDirs, hostname: string): void {
+/**
+ * The words of the launcher's `hostname` request (`Launcher.rename`, `sandbox-hostname.pl`): given
+ * `anchorPid`, that sandbox takes `hostname` as its UTS name; then its generated `/etc/hostname`
+ * and `/etc/hosts` are rewritten in place (same inode, seen inside) and `state` replaces its state.
+ */
+export function renameWords(
+  dirs: SandboxDirs,
+  state: SandboxState,
+  hostname: string,
+  anchorPid: number | undefined,
+): string[] {
   const etc = generatedEtc(hostname);
-  for (const name of ['hostname', 'hosts'] as const) {
-    writeFileSync(join(dirs.etc, name), etc[name], { mode: 0o644 });
-  }
+  const steps: LaunchStep[] = [
+    { op: 'write', path: join(dirs.etc, 'hostname'), mode: 0o644, text: etc.hostname },
+    { op: 'write', path: join(dirs.etc, 'hosts'), mode: 0o644, text: etc.hosts },
+    { op: 'replace', path: dirs.state, text: stateText(state) },
+  ];
+  return [
+    syscallTable(),
+    anchorPid === undefined ? '' : String(anchorPid),
+    hostname,
+    ...stepWords(steps),
+  ];
 }
