@@ -47,6 +47,15 @@ describe('exec', { skip: skipReason }, () => {
     );
   });
 
+  it("hands the command its stdio pipes, and nobody else: the sandbox user's, 0600", async () => {
+    const piped = await sh(
+      world.runtime,
+      ref,
+      'stat -L -c "%u %a %F" /proc/self/fd/0 /proc/self/fd/1 /proc/self/fd/2',
+    );
+    assert.equal(piped.stdout, '1000 600 fifo\n'.repeat(3));
+  });
+
   it('hands a terminal exec its terminal: the command may reopen it as /dev/stdout', async () => {
     const tty = await world.runtime.exec(ref, {
       command: [
