@@ -106,6 +106,9 @@ export async function checkpointGvisor(
     const pids = new Set(
       z.array(z.int()).parse(JSON.parse(await runsc(runscPs(runscPath, dirs.dir, id)))),
     );
+    // `runsc ps` lists only the processes this container's kernel started: those restored from
+    // another sandbox's snapshot are seen in the kernel's /proc (read just before the pause).
+    for (const pid of statPids(stats.text)) if (pid !== stats.self) pids.add(pid);
     // An exec's process reads and writes the caller's pipes, which runsc cannot restore.
     if (hasExecRunning(dirs, pids)) {
       return { reason: 'an exec or terminal runs in it (runsc cannot save its pipes)' };
@@ -134,6 +137,11 @@ export async function checkpointGvisor(
   const deadline = Date.now() + SUPERVISOR_END_MS;
   for (const processId of held) await dropCheckpointEnd(dirs, processId, deadline);
   return { held };
+}
+
+/** The pids of `/proc/<pid>/stat` lines. */
+function statPids(text: string): number[] {
+  return [...text.matchAll(/^(\d+) \(/gm)].map((match) => Number(match[1]));
 }
 
 /**

@@ -13,6 +13,7 @@ import { SANDBOX_GID, SANDBOX_UID } from './bwrap-launcher.ts';
 import { containerId, gvisorPaths, runscWait } from './gvisor.ts';
 import {
   FOLLOWER_PID_FILE,
+  FORMER_FOLLOWERS_FILE,
   readHeld,
   readMeta,
   readOrigin,
@@ -106,8 +107,13 @@ function pollChain(
   pid: number,
   dir: string,
 ): Argv {
-  const poll =
-    'exec </dev/null >/dev/null 2>&1; while s=$(cat "/proc/$1/stat") && case "$s" in *") Z "*) false;; esac; do sleep 0.2; done';
+  // The follower a checkpoint image took along (its pid, the last follow.pid) is ended first:
+  // files the host writes are not seen inside (gVisor caches them), so it is told by signal.
+  const poll = [
+    'exec </dev/null >/dev/null 2>&1',
+    'if [ -n "$2" ] && grep -qa paddock-follow "/proc/$2/cmdline" 2>/dev/null; then kill "$2"; fi',
+    'while s=$(cat "/proc/$1/stat") && case "$s" in *") Z "*) false;; esac; do sleep 0.2; done',
+  ].join('; ');
   const exec = [
     runscPath,
     `--root=${gvisorPaths(dirs.dir).state}`,
@@ -124,7 +130,8 @@ function pollChain(
   ];
   // runsc exec hands its stdio to the sandbox's user: pipes of its own, never the supervisor's.
   const script = [
-    'dir=$1; shift; : | "$@" 2>&1 | cat >/dev/null',
+    // The one it replaces is noted (`followers`) until it has ended: a checkpoint may come first.
+    `dir=$1; shift; old=$(cat -- "$dir/${FOLLOWER_PID_FILE}" 2>/dev/null); [ -z "$old" ] || echo "$old" >> "$dir/${FORMER_FOLLOWERS_FILE}"; : | "$@" "$old" 2>&1 | cat >/dev/null`,
     'sig=$(tail -n 1 -- "$dir/signals" 2>/dev/null)',
     'if [ -n "$sig" ] && n=$(kill -l "$(echo "$sig" | sed s/^SIG//)" 2>/dev/null); then exit $((128 + n)); fi',
     'echo "paddock: the process was restored from a snapshot of another sandbox; its exit status is not known" >&2; exit 255',

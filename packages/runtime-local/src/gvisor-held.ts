@@ -46,6 +46,8 @@ export function writeOrigin(dir: string, container: string): void {
 
 /** The in-sandbox pid of the poller following a restored process of another container. */
 export const FOLLOWER_PID_FILE = 'follow.pid';
+/** The pids of the pollers it replaced (one a checkpoint took along ends once replaced). */
+export const FORMER_FOLLOWERS_FILE = 'followers';
 
 /** When the supervisor following a process began counting its timeout (after a restore). */
 const TIMER_FILE = 'timer.json';
@@ -128,6 +130,15 @@ export function unmarkHeld(dir: string): void {
   rmSync(join(dir, HELD_FILE), { force: true });
 }
 
+function formerFollowers(dir: string): number[] {
+  try {
+    const lines = readFileSync(join(dir, FORMER_FOLLOWERS_FILE), 'utf8').split('\n');
+    return lines.map(Number).filter((pid) => Number.isInteger(pid) && pid > 0);
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Processes of the sandbox an exec started that outlived it (`cmd &` in an exec): every process
  * but init (pid 1) and zombies whose process group is not a background process's (each leads its own, with
@@ -147,6 +158,7 @@ export function execBorn(
         const pid = readInternalPid(join(dirs.procs, processId, file));
         if (pid !== undefined) groups.add(pid);
       }
+      for (const pid of formerFollowers(join(dirs.procs, processId))) groups.add(pid);
     }
   }
   const found: Array<{ pid: number; command: string }> = [];

@@ -107,6 +107,13 @@ describe('snapshots of gVisor sandboxes with their memory', { skip: gvisorSkip }
     }
     // Each copy's process is its own: ending one leaves the others counting.
     const [first, second] = copies as [SandboxRef, SandboxRef];
+    // A copy goes to disk and back as its source does, its restored process followed anew.
+    for (let round = 0; round < 2; round += 1) {
+      assert.equal((await world.runtime.pause?.(first))?.mechanism, 'checkpoint');
+      assert.equal((await world.runtime.resume?.(first))?.state, 'running');
+    }
+    const atResume = stepsOf(world, first, 'counter').length;
+    assertOneCount(await stepsBeyond(world, first, 'counter', atResume + 3), 'a paused copy');
     const handle = await world.runtime.attach(first, 'counter');
     await handle.stdout.cancel();
     await handle.stderr.cancel();
