@@ -7,7 +7,7 @@ import { ErrorCode, PaddockError } from '@paddock/core';
 import { HOST_ENV } from './exec.ts';
 import { type Argv, spareWords } from './host-commands.ts';
 import type { Launcher, Spare } from './launcher.ts';
-import { signalNameOf } from './process-signals.ts';
+import { killGroup, signalNameOf } from './process-signals.ts';
 
 /** What `spawnPiped` uses of a started helper: a spawned `ChildProcess`, or a taken spare. */
 export type HelperProcess = Pick<
@@ -134,6 +134,8 @@ export class HelperPool {
     const spawned = await this.#spawnSpare();
     const helper = spawned === undefined ? undefined : takeSpare(spawned, words);
     if (helper === undefined) {
+      // It holds its own request pipe's ends: untaken, it would wait for ever.
+      if (spawned !== undefined) killGroup(spawned.pid);
       throw new PaddockError(ErrorCode.RuntimeUnavailable, 'could not start an exec helper');
     }
     return helper;
