@@ -30,7 +30,8 @@ export function checkHostname(hostname: string): void {
 /**
  * The words of the launcher's `hostname` request (`Launcher.rename`, `sandbox-hostname.pl`): given
  * `anchorPid`, that sandbox takes `hostname` as its UTS name; then its generated `/etc/hostname`
- * and `/etc/hosts` are rewritten in place (same inode, seen inside) and `state` replaces its state.
+ * and `/etc/hosts` are overwritten in place (same inode and block, seen inside) and `state`
+ * replaces its state (written beside it, then renamed: never half-written).
  */
 export function renameWords(
   dirs: SandboxDirs,
@@ -39,15 +40,16 @@ export function renameWords(
   anchorPid: number | undefined,
 ): string[] {
   const etc = generatedEtc(hostname);
-  const steps: LaunchStep[] = [
-    { op: 'write', path: join(dirs.etc, 'hostname'), mode: 0o644, text: etc.hostname },
-    { op: 'write', path: join(dirs.etc, 'hosts'), mode: 0o644, text: etc.hosts },
-    { op: 'replace', path: dirs.state, text: stateText(state) },
-  ];
+  const replaced: LaunchStep = { op: 'replace', path: dirs.state, text: stateText(state) };
   return [
     syscallTable(),
     anchorPid === undefined ? '' : String(anchorPid),
     hostname,
-    ...stepWords(steps),
+    '2',
+    join(dirs.etc, 'hostname'),
+    etc.hostname,
+    join(dirs.etc, 'hosts'),
+    etc.hosts,
+    ...stepWords([replaced]),
   ];
 }
