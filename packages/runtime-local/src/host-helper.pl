@@ -46,8 +46,8 @@
 my $is_request;
 # A spare exec helper's (see exec_spare) exit status pipe: `exit N` or `signal N` goes there.
 my $status_out;
-# A background process's relay (relay_output): the pipes that ask it to drain and answer.
-my ($relay_ctl, $relay_ack, $relay_out, $relay_err);
+# A background process's relay (background-relay.pl): the pipes that ask it to drain and answer.
+our ($relay_ctl, $relay_ack);
 if (@ARGV == 2 && $ARGV[0] eq '-r') {
   open(my $request, '<&=', $ARGV[1]) or exit 126;
   local $/ = "\0";
@@ -58,9 +58,11 @@ if (@ARGV == 2 && $ARGV[0] eq '-r') {
 }
 # `-s FD`: the chain of a spare supervisor (background-supervisor.pl), started ahead of need:
 # DIR, INPROCESS, COUNT and COUNT words arrive NUL-ended on descriptor FD. INPROCESS 1: the words
-# are this helper's, output going through pipes to DIR's `stdout` and `stderr` (relay_output);
+# are this helper's, output going through pipes to DIR's `stdout` and `stderr` (a relay, forked
+# while it waits: background-relay.pl);
 # else an argv to exec with those files as its output (gVisor's, which writes them from inside).
 if (@ARGV == 2 && $ARGV[0] eq '-s') {
+  require(__FILE__ =~ s{[^/]*$}{background-relay.pl}r);
   relay_ahead($ARGV[1]);
   open(my $request, '<&=', $ARGV[1]) or exit 126;
   local $/ = "\0";
@@ -561,103 +563,8 @@ sub enter {
   setpgrp($child, $child);    # also from here: a signal right after the fork finds the group
   close $root;
   waitpid($child, 0);
-  relay_drained();
+  relay_drained() if $relay_ctl;
   mirror($?);
-}
-
-# A background process's output goes through pipes, as an exec's does (its command may reopen
-# them as /dev/stdout, where reopening a file would truncate it), to a relay that appends it to
-# DIR's `stdout` and `stderr` (0600). The relay is forked while the chain waits for its job (off
-# the process's path), is no child of the chain and leaves its group (a timeout's kill is not for
-# it); it ends once every writer has (the command's own children may write on after it), or at
-# once when the chain ends without handing it a directory. REQUEST: the chain's request descriptor.
-sub relay_ahead {
-  my ($request) = @_;
-  my @pipes = map { pipe(my $r, my $w) or exit 127; ($r, $w) } 1 .. 4;
-  my ($out_r, $out_w, $err_r, $err_w, $ctl_r, $ctl_w, $ack_r, $ack_w) = @pipes;
-  my $relay = fork;
-  exit 127 unless defined $relay;
-  if ($relay) {
-    waitpid($relay, 0);
-    close $_ for $out_r, $err_r, $ctl_r, $ack_w;
-    ($relay_ctl, $relay_ack, $relay_out, $relay_err) = ($ctl_w, $ack_r, $out_w, $err_w);
-    return;
-  }
-  close $_ for $out_w, $err_w, $ctl_w, $ack_r;
-  my $again = fork;
-  exit 0 if !defined $again || $again;
-  setpgrp(0, 0);
-  $0 = 'paddock-relay';
-  $SIG{PIPE} = 'IGNORE';    # a chain killed before its answer leaves the relay to go on
-  open(my $job, '<&=', $request) and close $job;
-  open(STDIN, '<', '/dev/null');
-  open(STDOUT, '>', '/dev/null');
-  open(STDERR, '>', '/dev/null');
-  my $dir = '';
-  while ($dir !~ /\0/) { sysread($ctl_r, $dir, 4096, length $dir) or exit 0 }
-  $dir =~ s/\0.*//s;
-  # O_WRONLY | O_APPEND | O_CREAT, private.
-  sysopen(my $out, "$dir/stdout", 01 | 02000 | 0100, 0600) or exit 127;
-  sysopen(my $err, "$dir/stderr", 01 | 02000 | 0100, 0600) or exit 127;
-  my %to = (fileno($out_r) => $out, fileno($err_r) => $err);
-  my %from = (fileno($out_r) => $out_r, fileno($err_r) => $err_r);
-  # Copies what one pipe holds; false at its end.
-  my $copy = sub {
-    my $fd = shift;
-    my $n = sysread($from{$fd}, my $chunk, 65536);
-    return 1 if !defined $n;    # EAGAIN: drained
-    return 0 if $n == 0;
-    syswrite($to{$fd}, $chunk);
-    return 2;
-  };
-  while (%from) {
-    my $rin = '';
-    vec($rin, $_, 1) = 1 for keys %from;
-    vec($rin, fileno($ctl_r), 1) = 1 if $ctl_r;
-    my $rout = $rin;
-    next if select($rout, undef, undef, undef) < 0;
-    if ($ctl_r && vec($rout, fileno($ctl_r), 1)) {
-      # The command has ended (or the chain died): all it wrote is in the pipes, copied now.
-      for my $fd (keys %from) {
-        fcntl($from{$fd}, 4, 04000);    # F_SETFL: O_NONBLOCK
-        my $more;
-        while (($more = $copy->($fd)) == 2) { }
-        delete $from{$fd} unless $more;
-      }
-      syswrite($ack_w, 'x');
-      close $_ for $ctl_r, $ack_w;
-      undef $ctl_r;
-      next;
-    }
-    for my $fd (keys %from) {
-      delete $from{$fd} if vec($rout, $fd, 1) && !$copy->($fd);
-    }
-  }
-  exit 0;
-}
-
-# The job's directory to the relay; the pipes to it become the chain's stdout and stderr.
-sub relay_output {
-  my ($dir) = @_;
-  syswrite($relay_ctl, "$dir\0");
-  open(STDOUT, '>&', $relay_out) or exit 127;
-  open(STDERR, '>&', $relay_err) or exit 127;
-  close $_ for $relay_out, $relay_err;
-}
-
-# No relay for this job: it ends.
-sub relay_cancel {
-  close $_ for $relay_ctl, $relay_ack, $relay_out, $relay_err;
-  undef $relay_ctl;
-}
-
-# Once the command has ended: waits until the relay has copied what it wrote.
-sub relay_drained {
-  return unless $relay_ctl;
-  syswrite($relay_ctl, 'x');
-  sysread($relay_ack, my $done, 1);
-  close $_ for $relay_ctl, $relay_ack;
-  undef $relay_ctl;
 }
 
 # Ends as the child whose wait status is `status` did.
