@@ -33,9 +33,11 @@ sub relay_ahead {
   open(STDIN, '<', '/dev/null');
   open(STDOUT, '>', '/dev/null');
   open(STDERR, '>', '/dev/null');
-  my $dir = '';
-  while ($dir !~ /\0/) { sysread($ctl_r, $dir, 4096, length $dir) or exit 0 }
-  $dir =~ s/\0.*//s;
+  my $said = '';
+  while ($said !~ /\0/) { sysread($ctl_r, $said, 4096, length $said) or exit 0 }
+  # A command that ended at once: its chain's drain request may have come with the directory.
+  my ($dir, $then) = split /\0/, $said, 2;
+  my $is_drain_due = length $then;
   # O_WRONLY | O_APPEND | O_CREAT, private.
   sysopen(my $out, "$dir/stdout", 01 | 02000 | 0100, 0600) or exit 127;
   sysopen(my $err, "$dir/stderr", 01 | 02000 | 0100, 0600) or exit 127;
@@ -51,12 +53,16 @@ sub relay_ahead {
     return 2;
   };
   while (%from) {
-    my $rin = '';
-    vec($rin, $_, 1) = 1 for keys %from;
-    vec($rin, fileno($ctl_r), 1) = 1 if $ctl_r;
-    my $rout = $rin;
-    next if select($rout, undef, undef, undef) < 0;
-    if ($ctl_r && vec($rout, fileno($ctl_r), 1)) {
+    my $rout = '';
+    if (!$is_drain_due) {
+      my $rin = '';
+      vec($rin, $_, 1) = 1 for keys %from;
+      vec($rin, fileno($ctl_r), 1) = 1 if $ctl_r;
+      $rout = $rin;
+      next if select($rout, undef, undef, undef) < 0;
+    }
+    if ($ctl_r && ($is_drain_due || vec($rout, fileno($ctl_r), 1))) {
+      $is_drain_due = 0;
       # The command has ended (or the chain died): all it wrote is in the pipes, copied now.
       for my $fd (keys %from) {
         fcntl($from{$fd}, 4, 04000);    # F_SETFL: O_NONBLOCK
