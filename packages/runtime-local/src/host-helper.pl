@@ -136,7 +136,8 @@ if (@spare_ends) {
 # its words (`prepare COUNT ...`, launch-prepare.pl) are done first, a failed one answered
 # `ID errno ERRNO MESSAGE`. KIND `run`: a
 # hostname or bind command line, answered `ID ok` or `ID err WHAT-IT-SAID` once it ended.
-# KIND `hostname`: a running sandbox's rename, done by the watcher itself (sandbox-hostname.pl).
+# KIND `hostname`: a running sandbox's rename, done by the launcher itself as root, else by one
+# watcher (sandbox-hostname.pl).
 # KIND `supervise`: a spare supervisor (background-supervisor.pl, compiled here once) takes the
 # background process, answered `ID ok PID START-TICKS`. The launcher ends with its stdin, and
 # its spare supervisors with it.
@@ -152,10 +153,10 @@ if (@ARGV == 1 && $ARGV[0] eq '-z') {
   while (my ($id, $kind, $count, @words) = next_request(\$buffer)) {
     if ($kind eq 'supervise') { supervise_request($id, @words); next }
     if ($kind eq 'spare') { exec_spare($id, $launcher, @words); next }
+    if ($kind eq 'hostname') { rename_host($id, @words); next }    # sandbox-hostname.pl
     my $watcher = fork;
     next if !defined $watcher || $watcher > 0;
     $SIG{CHLD} = 'DEFAULT';
-    rename_host($id, @words) if $kind eq 'hostname';    # sandbox-hostname.pl: never returns
     # Only the side that runs the words gets past these.
     ($kind eq 'launch' ? launched($id, @words) : ran($id, @words)) and last;
   }

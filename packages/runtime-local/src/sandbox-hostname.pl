@@ -1,5 +1,5 @@
-# Renaming a running sandbox's host, done by the launcher's watcher (host-helper.pl `-z`, compiled
-# there once) for a `hostname` request; sandbox-hostname.ts builds its words:
+# Renaming a running sandbox's host, done by the launcher (host-helper.pl `-z`, compiled there
+# once) for a `hostname` request; sandbox-hostname.ts builds its words:
 #
 #   NUMBERS PID NAME COUNT (PATH TEXT)... prepare COUNT STEP...
 #
@@ -11,26 +11,72 @@
 # `ID ok`, `ID err MESSAGE` when the UTS name could not be set (nothing written then), or
 # `ID errno ERRNO MESSAGE` for a file.
 #
-# One fork of the launcher does it all and ends without perl's exit (its cleanup touches memory
-# shared with the launcher, each page a copy): a rename was a watcher and a helper it forked.
+# As root the launcher does it in its own process, a few system calls: it joins the sandbox's UTS
+# namespace for the sethostname and goes back to its own. A fork of the launcher costs more than
+# all of that (copying its page tables, then a copy of each page it writes to: about 1 ms of CPU
+# here), and a rename was two of them (a watcher and the helper it ran). Unprivileged, the rights
+# over that namespace come from the sandbox's user namespace, which a process joins for good: one
+# fork does it all and ends without perl's exit (its cleanup writes to pages it shares).
 # No modules: the launcher pays for each at its start.
 
-# In a watcher: renames, answers and ends the watcher.
+# In the launcher: renames (in a fork of it when it must join a user namespace) and answers.
 sub rename_host {
-  my ($id, $numbers, $pid, $name, $count, @words) = @_;
+  my ($id, @words) = @_;
+  my ($numbers, $pid) = @words;
   my %nr = map { split /=/, $_, 2 } split /,/, $numbers;
-  my $error = $pid eq '' ? undef : set_uts_name(\%nr, $pid, $name);
-  my @failed;
-  if (!defined $error) {
-    my @files = splice(@words, 0, 2 * $count);
-    while (@files && !@failed) { @failed = overwrite(splice(@files, 0, 2)) }
-    @failed = prepare_launch(\@words) unless @failed;
+  if ($> == 0 || $pid eq '') {
+    answer($id, renamed(\%nr, @words));
+    return;
   }
-  if (defined $error) { answer($id, 'err', $error) }
-  elsif (@failed) { answer($id, 'errno', @failed) }
-  else { answer($id, 'ok') }
-  syscall($nr{exit_group} + 0, 0);
+  my $watcher = fork;
+  if (!defined $watcher) { answer($id, 'err', "fork: $!"); return }
+  return if $watcher;
+  $SIG{CHLD} = 'DEFAULT';
+  answer($id, renamed(\%nr, @words));
+  syscall($nr{exit_group} + 0, 0) if $nr{exit_group};
   exit 0;
+}
+
+# The rename of `words`: its answer's words (`ok`, `err MESSAGE`, `errno ERRNO MESSAGE`).
+sub renamed {
+  my ($nr, undef, $pid, $name, $count, @words) = @_;
+  if ($pid ne '') {
+    my $error = set_uts_name($nr, $pid, $name);
+    return ('err', $error) if defined $error;
+  }
+  my @files = splice(@words, 0, 2 * $count);
+  while (@files) {
+    my @failed = overwrite(splice(@files, 0, 2));
+    return ('errno', @failed) if @failed;
+  }
+  my @failed = prepare_launch(\@words);
+  return @failed ? ('errno', @failed) : ('ok');
+}
+
+# Sets the UTS name of the sandbox whose anchor is PID; nothing, or what failed. As root, from the
+# sandbox's UTS namespace, then back in this process's own: a launcher that cannot go back ends
+# (what it forks next must not start there); Paddock starts another. Unprivileged, from the
+# sandbox's user namespace (Paddock's own, which holds the rights over its UTS namespace), for good.
+sub set_uts_name {
+  my ($nr, $pid, $name) = @_;
+  sysopen(my $uts, "/proc/$pid/ns/uts", 0) or return "/proc/$pid/ns/uts: $!";
+  my $own;
+  if ($> == 0) {
+    sysopen($own, '/proc/self/ns/uts', 0) or return "/proc/self/ns/uts: $!";
+  } else {
+    sysopen(my $user, "/proc/$pid/ns/user", 0) or return "/proc/$pid/ns/user: $!";
+    syscall($nr->{setns} + 0, fileno($user), 0x10000000) != -1 or return "setns: $!";
+  }
+  syscall($nr->{setns} + 0, fileno($uts), 0x04000000) != -1 or return "setns: $!";
+  # A copy: syscall() may write through a string argument.
+  my $copy = "$name";
+  my $error = syscall($nr->{sethostname} + 0, $copy, length $copy) == -1 ? "sethostname: $!" : undef;
+  if ($own && syscall($nr->{setns} + 0, fileno($own), 0x04000000) == -1) {
+    print STDERR "paddock-launcher: cannot go back to its UTS namespace: $!\n";
+    syscall($nr->{exit_group} + 0, 1) if $nr->{exit_group};
+    exit 1;
+  }
+  return $error;
 }
 
 # Writes TEXT over PATH's start, then cuts it there: its inode and its block are kept (truncating
@@ -44,22 +90,6 @@ sub overwrite {
   truncate($fh, length $text) or return (0 + $!, "$path: $!");
   close $fh or return (0 + $!, "$path: $!");
   return ();
-}
-
-# Joins the UTS namespace of the sandbox whose anchor is PID (unprivileged, its user namespace
-# first: Paddock's own, which holds the rights over it) and sets its name; nothing, or what failed.
-sub set_uts_name {
-  my ($nr, $pid, $name) = @_;
-  sysopen(my $uts, "/proc/$pid/ns/uts", 0) or return "/proc/$pid/ns/uts: $!";
-  if ($> != 0) {
-    sysopen(my $user, "/proc/$pid/ns/user", 0) or return "/proc/$pid/ns/user: $!";
-    syscall($nr->{setns} + 0, fileno($user), 0x10000000) != -1 or return "setns: $!";
-  }
-  syscall($nr->{setns} + 0, fileno($uts), 0x04000000) != -1 or return "setns: $!";
-  # A copy: syscall() may write through a string argument.
-  my $copy = "$name";
-  syscall($nr->{sethostname} + 0, $copy, length $copy) != -1 or return "sethostname: $!";
-  return undef;
 }
 
 1;

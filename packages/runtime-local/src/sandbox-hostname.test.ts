@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isPaddockError, type SandboxRef } from '@paddock/core';
@@ -39,6 +39,15 @@ describe('renaming a sandbox host', { skip: skipReason }, () => {
     );
   });
 
+  it("leaves the launcher, which renames as root in its own process, in the host's UTS namespace", async () => {
+    const ref = await world.provision({}, 'w-launcher');
+    await world.runtime.setHostname(ref, 'claimant-2');
+    assert.equal((await sh(world.runtime, ref, 'hostname')).stdout, 'claimant-2\n');
+    const launchers = childrenNamed('paddock-launcher');
+    assert.equal(launchers.length, 1);
+    assert.equal(readlinkSync(`/proc/${launchers[0]}/ns/uts`), readlinkSync('/proc/self/ns/uts'));
+  });
+
   it('reports a rename it could not write, leaving the recorded name as it was', async () => {
     const ref = await world.provision({}, 'w-unwritable');
     const etc = new SandboxDirs(world.root, ref).etc;
@@ -56,3 +65,21 @@ describe('renaming a sandbox host', { skip: skipReason }, () => {
     assert.equal((await sh(world.runtime, ref, 'cat /etc/hostname')).stdout, 'w-unwritable\n');
   });
 });
+
+/** This process's children whose command line starts with `name`. */
+function childrenNamed(name: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return (
+          ppid === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(name)
+        );
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
