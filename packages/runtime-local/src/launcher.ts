@@ -59,9 +59,9 @@ export class Launcher {
   }
 
   /**
-   * Renames a running sandbox's host in the launcher's watcher itself, one fork
-   * (`sandbox-hostname.pl`; `words` from `renameWords`). Rejects as `run` does, or with the system
-   * error of a file step that failed.
+   * Renames a running sandbox's host (`sandbox-hostname.pl`; `words` from `renameWords`): as root
+   * in the launcher's own process, else in one watcher. Rejects as `run` does, or with the system
+   * error of a file that could not be written.
    */
   async rename(words: readonly string[], what: string): Promise<void> {
     await this.#request('hostname', { file: '', args: ['', ...words] }, what);

@@ -3,8 +3,8 @@
  * running bubblewrap sandbox is set from the host (which holds the rights over its namespace; the
  * sandbox's own `sethostname` is refused by its seccomp filter), and the generated `/etc/hostname`
  * and `/etc/hosts` are rewritten in place: they are bound into the sandbox by inode. A running
- * sandbox's rename is one request to the launcher, whose watcher does all of it with system calls
- * (`sandbox-hostname.pl`), nothing of it on Paddock's event loop.
+ * sandbox's rename is one request to the launcher, which does all of it with system calls, in its
+ * own process as root (`sandbox-hostname.pl`): no fork, nothing of it on Paddock's event loop.
  */
 import { join } from 'node:path';
 import { ErrorCode, PaddockError, ResourceName } from '@paddock/core';
