@@ -14,6 +14,7 @@ import {
   encode,
   exited,
   killed,
+  REOPEN_STDIO,
   readUntil,
   runToEnd,
   shell,
@@ -121,14 +122,7 @@ export function execCases(group: RuntimeGroup): void {
       shared,
     }) => {
       const ref = await shared();
-      const script = [
-        'echo out > /dev/stdout',
-        'echo err > /dev/stderr',
-        'cat /dev/stdin',
-        'echo both | tee /dev/stderr',
-        'echo fd1 > /proc/self/fd/1',
-      ].join('; ');
-      const whole = await runToEnd(runtime, ref, ['sh', '-c', script], { stdin: 'in\n' });
+      const whole = await runToEnd(runtime, ref, REOPEN_STDIO, { stdin: 'in\n' });
       assert.deepEqual(whole, {
         ...exited(0),
         stdout: 'out\nin\nboth\nfd1\n',

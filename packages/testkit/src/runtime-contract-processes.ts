@@ -6,6 +6,7 @@ import {
   encode,
   exited,
   killed,
+  REOPEN_STDIO,
   readUntil,
   startBackground,
 } from './runtime-fixtures.ts';
@@ -64,14 +65,7 @@ export function processCases(group: RuntimeGroup): void {
       shared,
     }) => {
       const ref = await shared();
-      const script = [
-        'echo out > /dev/stdout',
-        'echo err > /dev/stderr',
-        'cat /dev/stdin',
-        'echo both | tee /dev/stderr',
-        'echo fd1 > /proc/self/fd/1',
-      ].join('; ');
-      const handle = await runtime.exec(ref, { command: ['sh', '-c', script], background: true });
+      const handle = await runtime.exec(ref, { command: REOPEN_STDIO, background: true });
       await handle.stdin.close().catch(() => {});
       const [stdout, stderr, exit] = await Promise.all([
         collectText(handle.stdout),

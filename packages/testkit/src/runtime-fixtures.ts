@@ -113,3 +113,16 @@ export const exited = (exitCode: number): ExitStatus => ({
   signal: null,
   timedOut: false,
 });
+
+/** A command that reopens its stdio by name: `/dev/stdout`, `/dev/stderr`, `/dev/stdin`, `/proc/self/fd/1`. */
+export const REOPEN_STDIO = [
+  'sh',
+  '-c',
+  [
+    'echo out > /dev/stdout',
+    'echo err > /dev/stderr',
+    'cat /dev/stdin',
+    'echo both | tee /dev/stderr',
+    'echo fd1 > /proc/self/fd/1',
+  ].join('; '),
+];
