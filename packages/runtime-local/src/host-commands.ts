@@ -81,13 +81,18 @@ const SYSCALLS: Record<string, Record<string, number>> = {
   },
 };
 
+/** `syscallTable()`, made once: it is in every command line and launcher request. */
+let numbers: string | undefined;
+
 /** The system call numbers `host-helper.pl` and the launcher's watchers take: `name=nr,...`. */
 export function syscallTable(): string {
+  if (numbers !== undefined) return numbers;
   const table = SYSCALLS[process.arch];
   if (table === undefined) throw new Error(`the local runtime does not support ${process.arch}`);
-  return Object.entries(table)
+  numbers = Object.entries(table)
     .map(([name, nr]) => `${name}=${nr}`)
     .join(',');
+  return numbers;
 }
 
 /** The words of the launcher's `spare` request (`HelperPool`): the system call numbers. */
