@@ -20,6 +20,7 @@ import { guardDiskFull, roomCheckedFiles } from './disk-full.ts';
 import { type EgressOptions, isAllowlist } from './egress-manager.ts';
 import { checkEnv } from './exec-request.ts';
 import { sandboxFiles } from './files.ts';
+import { followSeeded } from './gvisor-snapshot.ts';
 import type { HostBinaries } from './host-commands.ts';
 import { checkPort, relayCommand, relayStream } from './ports.ts';
 import { isAlive } from './process-identity.ts';
@@ -127,7 +128,8 @@ export class LocalRuntime implements SandboxRuntime {
         return locked(host, dirs, what, () => {
           const state = stateOf(dirs, ref);
           const anchor = state.incarnation?.anchor;
-          return fn(dirs, state, anchor !== undefined && isAlive(anchor));
+          const target = freezeTarget(host, dirs, state);
+          return fn(dirs, state, anchor !== undefined && isAlive(anchor), target);
         });
       },
       ownerOf: (state) => ownerOf(host, state),
@@ -210,6 +212,8 @@ export class LocalRuntime implements SandboxRuntime {
         await writeState(dirs, state);
         if (request.fromSnapshot) await this.snapshots.seed(request.fromSnapshot, dirs, state);
         await launch(host, dirs, state);
+        // Restored from a snapshot's memory: the processes it holds get their supervisors.
+        await followSeeded(freezeTarget(host, dirs, state));
       } catch (error) {
         // A sandbox that could not start leaves nothing behind: provision stays retryable.
         await removeSandbox(host, dirs, state);
