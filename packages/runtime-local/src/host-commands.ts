@@ -113,7 +113,7 @@ export const STAGED = {
 
 function helper(
   bin: HostBinaries,
-  mode: 'launch' | 'enter' | 'hostname' | 'bind',
+  mode: 'launch' | 'enter' | 'bind',
   options: string[],
   tail: string[],
 ) {
@@ -236,11 +236,6 @@ export function envFileContent(env: Readonly<Record<string, string>>): string {
   return envPairs(env)
     .map((pair) => `${pair}\0`)
     .join('');
-}
-
-/** Sets the UTS name of a running sandbox from the host, through its anchor's namespace. */
-export function hostnameCommand(bin: HostBinaries, anchorPid: number, hostname: string): Argv {
-  return helper(bin, 'hostname', [`pid=${anchorPid}`, `name=${hostname}`], []);
 }
 
 export type BindOptions = {

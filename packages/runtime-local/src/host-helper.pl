@@ -33,7 +33,6 @@
 #                   are pipes or the exec's terminal (never a file or another device) are handed
 #                   to it, as runc does, so the command may reopen them (/dev/stdout)
 #   seccomp=FILE    a compiled seccomp program installed right before the command runs
-# hostname: pid=N name=NAME   the UTS name of the sandbox whose anchor is N (as root)
 # bind: pid=N src=DIR dest=PATH [owner=UID:GID] [replace=1]   (as root) a copy of the host
 #   directory DIR, read-only, nosuid, nodev and private, attached at PATH inside the running
 #   sandbox whose anchor is N. PATH is walked from the sandbox's root without following any
@@ -190,8 +189,7 @@ sub next_request {
   }
 }
 
-# In a watcher: forks the helper for `words` (a mode that prints only on failure: hostname,
-# bind) and answers `ID ok` or `ID err WHAT-IT-SAID`. Returns true in the helper's own process.
+# In a watcher: forks the helper for `words` (a mode that prints only on failure: bind) and answers `ID ok` or `ID err WHAT-IT-SAID`. Returns true in the helper's own process.
 sub ran {
   my ($id, @words) = @_;
   pipe(my $out_r, my $out_w) or do { answer($id, 'err', "pipe: $!"); exit 0 };
@@ -424,16 +422,6 @@ if ($mode eq 'launch') {
 }
 elsif ($mode eq 'enter') {
   enter();
-}
-elsif ($mode eq 'hostname') {
-  # The sandbox's own sethostname is refused by its seccomp filter: its name is set from here.
-  my $uts = dir_fd("/proc/$opt{pid}/ns/uts");
-  # Unprivileged, the rights over it come from the sandbox's user namespace (Paddock's own).
-  my $user = dir_fd("/proc/$opt{pid}/ns/user");
-  call('setns', fileno($user), 0x10000000) if $> != 0;
-  call('setns', fileno($uts), 0x04000000);
-  call('sethostname', $opt{name}, length $opt{name});
-  exit 0;
 }
 elsif ($mode eq 'bind') {
   bind_readonly();

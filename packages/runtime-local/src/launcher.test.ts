@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isPaddockError } from '@paddock/core';
 import { eventually } from '@paddock/testkit';
-import { HOST_HELPER, type HostBinaries, hostnameCommand, launchCommand } from './host-commands.ts';
+import { bindCommand, HOST_HELPER, type HostBinaries, launchCommand } from './host-commands.ts';
 import { type Launched, Launcher } from './launcher.ts';
 import { identify, isAlive } from './process-identity.ts';
 import { skipReason } from './test-sandboxes.ts';
@@ -148,18 +148,27 @@ describe('launcher', { skip: skipReason ?? false }, () => {
 
   it('runs a one-shot helper command and rejects with what it said when it fails', async () => {
     const started = await launcher.launch(sandboxArgv(), 'test');
+    const source = mkdtempSync(join(tmpdir(), 'paddock-launcher-bind-'));
     try {
-      await launcher.run(hostnameCommand(bin, started.initPid, 'renamed'), 'rename');
+      writeFileSync(join(source, 'seen'), 'from the host');
+      const bind = (anchorPid: number) =>
+        bindCommand(bin, { anchorPid, source, dest: '/bound', replace: false });
+      await launcher.run(bind(started.initPid), 'bind');
+      assert.equal(
+        readFileSync(`/proc/${started.initPid}/root/bound/seen`, 'utf8'),
+        'from the host',
+      );
       const gone = 2 ** 22 + 1; // above pid_max: never a process
       await assert.rejects(
-        launcher.run(hostnameCommand(bin, gone, 'renamed'), 'rename'),
+        launcher.run(bind(gone), 'bind'),
         (error) =>
           isPaddockError(error, 'runtime_unavailable') &&
-          error.message.startsWith('rename: ') &&
-          error.message.includes(`/proc/${gone}/ns/uts`),
+          error.message.startsWith('bind: ') &&
+          error.message.includes(`/proc/${gone}/ns/mnt`),
       );
     } finally {
       await stop(started);
+      rmSync(source, { recursive: true, force: true });
     }
   });
 

@@ -51,8 +51,7 @@ export class Launcher {
   }
 
   /**
-   * Runs a helper command line that prints nothing unless it fails (`hostnameCommand`,
-   * `bindCommand`); rejects with what it said, as `runtime_unavailable` of `what`.
+   * Runs a helper command line that prints nothing unless it fails (`bindCommand`); rejects with what it said, as `runtime_unavailable` of `what`.
    */
   async run(argv: Argv, what: string): Promise<void> {
     await this.#request('run', argv, what);
