@@ -373,6 +373,7 @@ describe('REST server (anonymous admin on loopback)', () => {
         namespace: 'default',
         name: 'nope',
         id: 'pdk_nope0000',
+        processId: 'nope',
       });
       const res = await s.call(path, {
         method: route.method,
