@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLocalRuntime } from '@paddock/runtime-local';
 import { eventually } from '@paddock/testkit';
 import { type ConfigSources, resolveConfig, upstreamsOf } from './config.ts';
 import { type Engine, startEngine } from './engine.ts';
@@ -59,6 +60,11 @@ export async function startTestServer(
       await server.close();
       for (const ref of await engine.runtime.list()) await engine.runtime.destroy(ref);
       await engine.close();
+      // A provision still in flight at the list above (a run's sandbox, say) had no files yet:
+      // once the controllers have stopped, a runtime on the same root, as after a restart, sees it.
+      const after = createLocalRuntime({ root: join(home, 'sandboxes') });
+      for (const ref of await after.list()) await after.destroy(ref);
+      await after.close();
       if (isOwnHome) rmSync(home, { recursive: true, force: true });
     },
   };
