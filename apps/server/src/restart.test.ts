@@ -125,8 +125,10 @@ describe('a server killed with SIGKILL mid-work and restarted', {
     const audited = new Set(audit.items.map((r) => r.requestId));
     for (const { requestId } of acknowledged)
       assert.ok(audited.has(requestId), `audit of ${requestId}`);
-    const s = (await (await call(second.url, box)).json()) as { status?: { phase?: string } };
-    assert.equal(s.status?.phase, 'Running');
+    const read = await call(second.url, box);
+    const body = await read.text();
+    const s = JSON.parse(body) as { status?: { phase?: string } };
+    assert.equal(s.status?.phase, 'Running', `${read.status} ${body}`);
     const still = await call(second.url, `${box}/exec`, {
       method: 'POST',
       body: JSON.stringify({ command: ['cat', '/tmp/mark'] }),
