@@ -25,20 +25,14 @@ export async function execInSandbox(
   const timeoutMs =
     request.timeoutMs !== undefined && request.timeoutMs > 0 ? request.timeoutMs : undefined;
   const tty = request.tty === true;
+  const prepare = (how: { processDir?: string; isPooled?: boolean }) =>
+    prepareProcess(processContext(host), dirs, state, request.command, cwd, request.env ?? {}, {
+      tty,
+      ...how,
+    });
   if (request.background) {
     const id = processes.allocateId(request.processId);
-    const prepared = prepareProcess(
-      processContext(host),
-      dirs,
-      state,
-      request.command,
-      cwd,
-      request.env ?? {},
-      {
-        tty,
-        processDir: processes.prepare(id),
-      },
-    );
+    const prepared = prepare({ processDir: processes.prepare(id) });
     return processes.start(
       id,
       request.command,
@@ -56,15 +50,7 @@ export async function execInSandbox(
         ),
     );
   }
-  const prepared = prepareProcess(
-    processContext(host),
-    dirs,
-    state,
-    request.command,
-    cwd,
-    request.env ?? {},
-    { tty, isPooled: !tty },
-  );
+  const prepared = prepare({ isPooled: !tty });
   const options: PipedOptions = {
     onExit: () => {
       prepared.cleanup();
