@@ -134,6 +134,13 @@ export type EngineOptions = {
    * local runtime's host service). The engine hands runs this URL whatever runtime is below.
    */
   gateway?: GatewaySettings;
+  /**
+   * On one machine, whether this process reconciles Sandboxes (default true). `false` admits and
+   * stores them but provisions none (no sandbox, warm-pool, snapshot or volume reconcilers), like
+   * a cluster's API server without `paddock controller`: for tests of the API alone, which own
+   * every write to the objects they make.
+   */
+  hasSandboxReconcilers?: boolean;
 };
 
 /**
@@ -296,7 +303,10 @@ async function openLocalBackend(
     toolMounts: harnessToolMounts(),
     storageReserve,
   });
-  const sandboxes = await startSandboxController({ store, runtime, events, log, credentials });
+  const sandboxes: SandboxesView =
+    options.hasSandboxReconcilers === false
+      ? { cache: store, warmPool: { stats: () => [] }, idle: async () => {}, stop: async () => {} }
+      : await startSandboxController({ store, runtime, events, log, credentials });
   return {
     store,
     runtime,

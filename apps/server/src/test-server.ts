@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createLocalRuntime } from '@paddock/runtime-local';
 import { eventually } from '@paddock/testkit';
 import { type ConfigSources, resolveConfig, upstreamsOf } from './config.ts';
-import { type Engine, startEngine } from './engine.ts';
+import { type Engine, type EngineOptions, startEngine } from './engine.ts';
 import { type RunningServer, startServer } from './server.ts';
 
 export type TestServer = {
@@ -22,11 +22,13 @@ export type TestServer = {
 /**
  * Starts a server whose home is `flags.home` when given (left in place at close, e.g. a test's own
  * mount), else a fresh temp dir removed at close; with `flags.database` (a PostgreSQL URL) its
- * audit, API keys, transcripts and usage go there, as `paddock up --database` does.
+ * audit, API keys, transcripts and usage go there, as `paddock up --database` does. With
+ * `engineOptions.hasSandboxReconcilers: false` it stores Sandboxes and provisions none.
  */
 export async function startTestServer(
   flags: ConfigSources['flags'] = {},
   env: NodeJS.ProcessEnv = {},
+  engineOptions: Pick<EngineOptions, 'hasSandboxReconcilers'> = {},
 ): Promise<TestServer> {
   const isOwnHome = flags.home === undefined;
   const home = flags.home ?? mkdtempSync(join(tmpdir(), 'paddock-server-'));
@@ -37,6 +39,7 @@ export async function startTestServer(
     upstreams: upstreamsOf(config),
     gateway: config.gateway,
     ...(config.database === undefined ? {} : { database: config.database }),
+    ...engineOptions,
   });
   const server = await startServer(config, engine, log);
   return {
