@@ -66,6 +66,7 @@ export { startScriptedLlm } from './scripted-llm/server.ts';
 export { mountSmallDisk, type SmallDisk } from './small-disk.ts';
 export {
   type ContractCase,
+  type ContractSubject,
   runStoreContract,
   type StoreContractOptions,
   type StoreUnderTest,

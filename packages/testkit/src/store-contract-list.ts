@@ -8,13 +8,7 @@ import {
   type ResourceStore,
 } from '@paddock/core';
 import type { ContractCase } from './store-contract.ts';
-import {
-  assertRejectsWith,
-  clusterTemplate,
-  sandbox,
-  template,
-  uniqueName,
-} from './store-fixtures.ts';
+import { assertRejectsWith, clusterTemplate, template, uniqueName } from './store-fixtures.ts';
 
 function keys(items: readonly AnyResource[]): string[] {
   return items.map(({ metadata }) =>
@@ -45,7 +39,10 @@ async function allPages(store: ResourceStore, kind: Kind, options: ListOptions) 
 /** Cases for list: namespaces, selectors, pagination. */
 export function listCases(test: ContractCase): void {
   describe('list', () => {
-    test('list filters by namespace and orders by namespace, then name', async ({ store }) => {
+    test('list filters by namespace and orders by namespace, then name', async ({
+      store,
+      sandbox,
+    }) => {
       const run = uniqueName('run');
       const labels = { 'paddock.dev/contract': run };
       const [a, b] = [`${run}-a`, `${run}-b`];

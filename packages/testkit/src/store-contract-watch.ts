@@ -6,7 +6,6 @@ import {
   assertRejectsWith,
   EventReader,
   pause,
-  sandbox,
   summarize,
   template,
   uniqueName,
@@ -18,6 +17,7 @@ export function watchCases(test: ContractCase): void {
   describe('watch', () => {
     test('watch streams ADDED, MODIFIED and DELETED live, in order, for its kind only', async ({
       store,
+      sandbox,
     }) => {
       const ns = uniqueName('ns');
       const watch = new EventReader(store.watch('SandboxTemplate', { namespace: ns }));

@@ -2,13 +2,7 @@ import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import { ErrorCode, type SandboxTemplate } from '@paddock/core';
 import type { ContractCase } from './store-contract.ts';
-import {
-  assertRejectsWith,
-  clusterTemplate,
-  sandbox,
-  template,
-  uniqueName,
-} from './store-fixtures.ts';
+import { assertRejectsWith, clusterTemplate, template, uniqueName } from './store-fixtures.ts';
 
 const LONG_AGO = '2000-01-01T00:00:00Z';
 
@@ -48,7 +42,10 @@ export function writeCases(test: ContractCase): void {
       );
     });
 
-    test('create derives the name from generateName with a random suffix', async ({ store }) => {
+    test('create derives the name from generateName with a random suffix', async ({
+      store,
+      sandbox,
+    }) => {
       const ns = uniqueName('ns');
       const input = sandbox(ns, 'unused');
       input.metadata = { namespace: ns, generateName: 'job-' };
@@ -82,7 +79,10 @@ export function writeCases(test: ContractCase): void {
       await assertRejectsWith(store.create(clusterTemplate(name)), ErrorCode.AlreadyExists);
     });
 
-    test('create allows one name in other namespaces and other kinds', async ({ store }) => {
+    test('create allows one name in other namespaces and other kinds', async ({
+      store,
+      sandbox,
+    }) => {
       const [a, b] = [uniqueName('ns'), uniqueName('ns')];
       await store.create(template(a, 'same'));
       await store.create(template(b, 'same'));
@@ -96,6 +96,7 @@ export function writeCases(test: ContractCase): void {
 
     test('create rejects an invalid resource with validation_failed naming the field', async ({
       store,
+      sandbox,
     }) => {
       const ns = uniqueName('ns');
       const bad = unchecked({ ...template(ns, 'bad'), spec: { isolation: 'vm' } });
@@ -263,7 +264,7 @@ export function writeCases(test: ContractCase): void {
       );
     });
 
-    test('updateStatus writes status only and keeps generation', async ({ store }) => {
+    test('updateStatus writes status only and keeps generation', async ({ store, sandbox }) => {
       const created = await store.create(sandbox(uniqueName('ns'), 'sb', { labels: { a: 'b' } }));
       const updated = await store.updateStatus({
         ...created,

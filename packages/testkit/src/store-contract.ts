@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import type { ResourceStore } from '@paddock/core';
+import type { ResourceStore, Sandbox, TemplateRef } from '@paddock/core';
 import { deleteCases } from './store-contract-delete.ts';
 import { listCases } from './store-contract-list.ts';
 import { watchCases } from './store-contract-watch.ts';
 import { writeCases } from './store-contract-writes.ts';
+import { FIXTURE_TEMPLATE_REF, type FixtureOptions, sandbox } from './store-fixtures.ts';
 
 /**
  * A fresh store for one case. `cleanup` closes it and removes what it made (temp dir, namespaces).
@@ -22,12 +23,24 @@ export type StoreContractOptions = {
   skip?: Record<string, string>;
   /** Per-case time limit (default 30 s). */
   timeoutMs?: number;
+  /**
+   * The template every Sandbox the cases write refers to (default `SandboxTemplate` `x` of the
+   * Sandbox's namespace, which need not exist). A store behind admission that resolves templates
+   * (`paddock up`'s Kubernetes API) names one it provides: the cases use random namespaces, so a
+   * `ClusterSandboxTemplate`.
+   */
+  sandboxTemplate?: TemplateRef;
+};
+
+/** What a case works on: the store, and the Sandbox fixture of this run (its template set). */
+export type ContractSubject = StoreUnderTest & {
+  sandbox(namespace: string, name: string, options?: Omit<FixtureOptions, 'spec'>): Sandbox;
 };
 
 /** Registers one case: runs `body` on a fresh store and always cleans it up. */
 export type ContractCase = (
   title: string,
-  body: (subject: StoreUnderTest, t: TestContext) => Promise<void>,
+  body: (subject: ContractSubject, t: TestContext) => Promise<void>,
 ) => void;
 
 /**
@@ -47,6 +60,9 @@ export function runStoreContract(
   options: StoreContractOptions = {},
 ): void {
   const skip = options.skip ?? {};
+  const templateRef = options.sandboxTemplate ?? FIXTURE_TEMPLATE_REF;
+  const sandboxOf: ContractSubject['sandbox'] = (namespace, name, fixture = {}) =>
+    sandbox(namespace, name, { ...fixture, templateRef });
   const titles = new Set<string>();
   const test: ContractCase = (title, body) => {
     assert.ok(!titles.has(title), `duplicate contract case "${title}"`);
@@ -59,7 +75,7 @@ export function runStoreContract(
     it(title, caseOptions, async (t) => {
       const subject = await makeStore();
       try {
-        await body(subject, t);
+        await body({ ...subject, sandbox: sandboxOf }, t);
       } finally {
         await subject.cleanup();
       }

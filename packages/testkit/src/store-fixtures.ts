@@ -10,6 +10,7 @@ import {
   type PaddockError,
   type Sandbox,
   type SandboxTemplate,
+  type TemplateRef,
   type TemplateSpec,
   type WatchEvent,
 } from '@paddock/core';
@@ -68,17 +69,20 @@ export function clusterTemplate(
   };
 }
 
-/** A `Sandbox` of template `templateName` (default `x`). */
+/** The template a fixture `Sandbox` refers to unless told: `SandboxTemplate` `x` of its namespace. */
+export const FIXTURE_TEMPLATE_REF: TemplateRef = { name: 'x' };
+
+/** A `Sandbox` of template `templateRef` (default `FIXTURE_TEMPLATE_REF`, which need not exist). */
 export function sandbox(
   namespace: string,
   name: string,
-  options: Omit<FixtureOptions, 'spec'> & { templateName?: string } = {},
+  options: Omit<FixtureOptions, 'spec'> & { templateRef?: TemplateRef } = {},
 ): Sandbox {
   return {
     apiVersion: API_VERSION,
     kind: 'Sandbox',
     metadata: metadata(name, namespace, options),
-    spec: { templateRef: { name: options.templateName ?? 'x' }, desiredState: 'Running' },
+    spec: { templateRef: options.templateRef ?? FIXTURE_TEMPLATE_REF, desiredState: 'Running' },
   };
 }
 
