@@ -137,13 +137,16 @@ export function createKubeSurface(options: KubeSurfaceOptions) {
     } catch (error) {
       failure = toPaddockError(error, ctx.requestId, deps.log);
       const path = parseResourcePath(ctx.url.pathname);
+      // A create names its object in the body; the verb put that name in the audit target.
+      const noted = ctx.audit.target;
+      const name = path?.name ?? (typeof noted === 'object' ? noted.name : undefined);
       const target =
         path === undefined
           ? {}
           : {
               group: API_GROUP,
               kind: KINDS[path.kind].plural,
-              ...(path.name === undefined ? {} : { name: path.name }),
+              ...(name === undefined ? {} : { name }),
             };
       const { http, body } = kubeStatusOf(failure, target);
       status = http;

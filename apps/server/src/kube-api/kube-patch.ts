@@ -8,6 +8,7 @@ import { createResource, getVisible, replaceResource } from '../handlers/resourc
 import { readBody } from '../http/body.ts';
 import { jsonPatch, mergePatch } from './json-patch.ts';
 import { fromKube, parseManifestBody, parseObjectBody, toKube } from './kube-objects.ts';
+import { unsupportedMediaType } from './kube-status.ts';
 import {
   audit,
   invalidParam,
@@ -26,7 +27,6 @@ export const PatchType = {
   Merge: 'application/merge-patch+json',
   Apply: 'application/apply-patch+yaml',
   ApplyJson: 'application/apply-patch+json',
-  Strategic: 'application/strategic-merge-patch+json',
 } as const;
 
 function contentTypeOf(v: VerbCall): string {
@@ -37,11 +37,11 @@ export async function patch(v: VerbCall): Promise<KubeReply> {
   const type = contentTypeOf(v);
   if (type === PatchType.Apply || type === PatchType.ApplyJson) return apply(v);
   if (type !== PatchType.Json && type !== PatchType.Merge) {
-    const message =
-      type === PatchType.Strategic
-        ? 'strategic merge patch is not served for custom resources: use --type=merge or --type=json'
-        : `must be ${PatchType.Json}, ${PatchType.Merge} or ${PatchType.Apply}`;
-    throw invalidParam('(content-type)', message);
+    // As a cluster answers a strategic merge patch of a custom resource: 415, which kubectl
+    // prints as is (use `kubectl patch --type=merge` or `--type=json`).
+    v.call.req.resume();
+    const accepted = [PatchType.Json, PatchType.Merge, PatchType.Apply];
+    return { status: 415, body: unsupportedMediaType(accepted) };
   }
   const bytes = await readBody(v.call.req, v.maxBodyBytes);
   const body =

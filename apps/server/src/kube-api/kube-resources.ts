@@ -5,16 +5,25 @@
  * parameters and shape Kubernetes' answers.
  */
 import { isVisible } from '@paddock/control';
-import { type AnyResource, API_VERSION, ErrorCode, PaddockError } from '@paddock/core';
+import {
+  type AnyResource,
+  API_GROUP,
+  API_VERSION,
+  ErrorCode,
+  isPaddockError,
+  KINDS,
+  PaddockError,
+  parseLabelSelector,
+} from '@paddock/core';
 import { createResource, deleteResource, getVisible } from '../handlers/resources.ts';
 import { readBody } from '../http/body.ts';
 import { matchesFields, parseFieldSelector } from './field-selector.ts';
 import { fromKube, parseObjectBody, toKube } from './kube-objects.ts';
 import { patch } from './kube-patch.ts';
+import { badRequest } from './kube-status.ts';
 import { includeObjectOf, toTable, wantsTable } from './kube-table.ts';
 import {
   audit,
-  invalidParam,
   isDryRunOf,
   type KubeReply,
   managerOf,
@@ -27,6 +36,11 @@ import {
 } from './kube-verb-call.ts';
 import { serveWatch } from './kube-watch.ts';
 import { MANAGED_FIELDS_ANNOTATION, recordUpdate, withManagedFields } from './managed-fields.ts';
+import {
+  PropagationPolicy,
+  propagationPolicyOf,
+  requireServedPolicy,
+} from './propagation-policy.ts';
 
 export type { KubeReply, VerbCall } from './kube-verb-call.ts';
 
@@ -41,11 +55,23 @@ function present(v: VerbCall, object: AnyResource, listMeta?: Record<string, str
   );
 }
 
+/** A list or a watch; a query it cannot read is 400 BadRequest, as on a cluster. */
 async function list(v: VerbCall): Promise<KubeReply> {
+  try {
+    return await listOrWatch(v);
+  } catch (error) {
+    if (!isPaddockError(error, ErrorCode.ValidationFailed) || v.call.res.headersSent) throw error;
+    return { status: 400, body: badRequest(error.message) };
+  }
+}
+
+async function listOrWatch(v: VerbCall): Promise<KubeReply> {
   const { call, path, query } = v;
   const fields = parseFieldSelector(query.get('fieldSelector') ?? undefined);
   const labelSelector = query.get('labelSelector') || undefined;
   if (query.get('watch') === 'true' || query.get('watch') === '1') {
+    // Read before the stream starts: a selector it cannot read is a 400, not an ERROR event.
+    if (labelSelector !== undefined) parseLabelSelector(labelSelector);
     const timeoutSeconds = positiveInt(query, 'timeoutSeconds');
     const isTable = wantsTable(call.req.headers.accept);
     const include = includeObjectOf(query.get('includeObject'));
@@ -88,6 +114,9 @@ async function create(v: VerbCall): Promise<KubeReply> {
   const { call, path, query } = v;
   audit(call, path.kind, 'create', path);
   const body = parseObjectBody(await readBody(call.req, v.maxBodyBytes));
+  // The name the body gives goes into the audit target, and from there into an error's Status.
+  const name = (body.metadata as { name?: unknown } | undefined)?.name;
+  if (typeof name === 'string' && name !== '') audit(call, path.kind, 'create', { ...path, name });
   const object = fromKube(path.kind, body, undefined);
   const entries = recordUpdate(undefined, object, managerOf(call, query), API_VERSION, Date.now());
   const created = await createResource(
@@ -117,20 +146,15 @@ async function remove(v: VerbCall): Promise<KubeReply> {
   audit(call, path.kind, 'delete', path);
   const bytes = await readBody(call.req, v.maxBodyBytes);
   const options = bytes.length === 0 ? {} : parseObjectBody(bytes);
-  const policy = query.get('propagationPolicy') ?? options.propagationPolicy;
-  if (policy !== undefined && policy !== null && policy !== 'Background') {
-    throw invalidParam(
-      'propagationPolicy',
-      `${String(policy)} is not served: Paddock deletes in the background (the objects a controller made for this one go with it through its finalizer)`,
-    );
-  }
+  const policy = propagationPolicyOf(query, options);
   const dryRun = Array.isArray(options.dryRun) ? options.dryRun : [];
   const isDryRun = isDryRunOf(query) || dryRun.includes('All');
   const preconditions = (options.preconditions ?? {}) as { uid?: string; resourceVersion?: string };
   const name = path.name ?? '';
-  if (preconditions.uid !== undefined) {
+  if (preconditions.uid !== undefined || policy !== PropagationPolicy.Background) {
     const current = await getVisible(call, path.kind, path.namespace, name);
-    if (current.metadata.uid !== preconditions.uid) {
+    await requireServedPolicy(call.deps.engine.store, current, policy);
+    if (preconditions.uid !== undefined && current.metadata.uid !== preconditions.uid) {
       throw new PaddockError(
         ErrorCode.Conflict,
         `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${current.metadata.uid}`,
@@ -147,7 +171,12 @@ async function remove(v: VerbCall): Promise<KubeReply> {
     apiVersion: 'v1',
     metadata: {},
     status: 'Success',
-    details: { name, group: 'paddock.dev', kind: path.kind, uid: result.object.metadata.uid },
+    details: {
+      name,
+      group: API_GROUP,
+      kind: KINDS[path.kind].plural,
+      uid: result.object.metadata.uid,
+    },
   });
 }
 

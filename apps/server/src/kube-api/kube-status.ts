@@ -157,3 +157,35 @@ export function kubeStatusOf(
     },
   };
 }
+
+/**
+ * A body of a media type the verb does not take (a strategic merge patch of a custom resource):
+ * 415 in the API server's words, which no Paddock error code stands for.
+ */
+export function unsupportedMediaType(accepted: readonly string[]): KubeStatus {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
+    reason: StatusReason.UnsupportedMediaType,
+    code: 415,
+  };
+}
+
+/**
+ * A list or watch whose query cannot be read (a label or field selector, a continue token): 400
+ * BadRequest with the error's message, as a cluster answers, where a body's problem is Invalid.
+ */
+export function badRequest(message: string): KubeStatus {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason: StatusReason.BadRequest,
+    code: 400,
+  };
+}
