@@ -51,6 +51,32 @@ describe('paddock kubeconfig', () => {
     assert.equal(view.stdout, 'team', view.stderr);
   });
 
+  it('prints the current context of the CLI config, or the one --context names', async () => {
+    const config = join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      [
+        'currentContext: laptop',
+        'contexts:',
+        '  - { name: laptop, server: "http://127.0.0.1:7070", token: pdk_laptop, namespace: mine }',
+        '  - { name: shared, server: "https://paddock.example.test", token: pdk_shared }',
+      ].join('\n'),
+    );
+    const withConfig = { ...env, PADDOCK_CONFIG: config };
+    const current = await runCli(['kubeconfig'], { env: withConfig });
+    assert.equal(current.code, 0, current.stderr);
+    const laptop = parse(current.stdout) as Kubeconfig;
+    assert.equal(laptop.clusters[0]?.cluster.server, 'http://127.0.0.1:7070');
+    assert.equal(laptop.users[0]?.user.token, 'pdk_laptop');
+    assert.equal(laptop.contexts[0]?.context.namespace, 'mine');
+    const named = await runCli(['kubeconfig', '--context', 'shared'], { env: withConfig });
+    assert.equal(named.code, 0, named.stderr);
+    const shared = parse(named.stdout) as Kubeconfig;
+    assert.equal(shared.clusters[0]?.cluster.server, 'https://paddock.example.test');
+    assert.equal(shared.users[0]?.user.token, 'pdk_shared');
+    assert.equal(shared.contexts[0]?.context.namespace, 'default');
+  });
+
   it("embeds an https server's CA from NODE_EXTRA_CA_CERTS, and names an unreadable one", async () => {
     const ca = join(dir, 'ca.pem');
     writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
