@@ -77,5 +77,12 @@ export {
 } from './runtime/stand-in-cluster.ts';
 export type { StandInImage } from './runtime/stand-in-pod-host.ts';
 export { KubeStore } from './store/kube-store.ts';
+// Test support: one kubeconfig in front of the test API server (CRDs) and the stand-in pods.
+export {
+  CompositeBackend,
+  type CompositeCluster,
+  compositeBackendOf,
+  startCompositeCluster,
+} from './testing/composite-cluster.ts';
 // Test support: CRDs standing in for Lease and Event on the test API server (never on a cluster).
 export { coreApiTestCrds, installCoreApiTestCrds } from './testing/core-api-crds.ts';

@@ -120,6 +120,8 @@ function serveLog(
     return;
   }
   response.writeHead(200, { 'Content-Type': 'text/plain' });
+  // Headers now, as the API server sends them, not with the first line (which may be long in coming).
+  response.flushHeaders();
   let sent = 0;
   const pump = () => {
     const size = existsSync(log.path) ? statSync(log.path).size : 0;

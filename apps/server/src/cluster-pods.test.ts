@@ -1,0 +1,263 @@
+// The server's public surface on sandboxes that are pods: `paddock server --kubeconfig` and
+// `paddock controller` as real processes on one kubeconfig that serves both Paddock's CRDs (the
+// test API server) and pods (the stand-in of @paddock/kube: each pod a bubblewrap mount
+// namespace of this machine, with pods/exec, pods/portforward and logs), routed by
+// `startCompositeCluster`. A Sandbox made through REST becomes a pod; then exec and files
+// through REST, the terminal WebSocket, a port forward and the preview proxy reach into it, all
+// through the pod runtime's exec and port-forward. With PADDOCK_TEST_KUBECONFIG the same runs on
+// that whole cluster instead (its image from PADDOCK_TEST_SANDBOX_IMAGE, with python3).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createClient, type PaddockClient } from '@paddock/client';
+import { isPaddockError } from '@paddock/core';
+import {
+  type CompositeCluster,
+  installCoreApiTestCrds,
+  installCrds,
+  KubeClient,
+  paddockCrds,
+  startCompositeCluster,
+} from '@paddock/kube';
+import {
+  bwrapSkipReason,
+  eventually,
+  type KubeTestServer,
+  kubeSkipReason,
+  type PaddockProcess,
+  startKubeTestServer,
+  startPaddockProcess,
+} from '@paddock/testkit';
+import { exchangePreviewUrl, previewRequest } from './preview/preview-test-client.ts';
+
+const v = 'paddock.dev/v1alpha1' as const;
+const serverMain = fileURLToPath(new URL('./main.ts', import.meta.url));
+const controllerMain = fileURLToPath(new URL('../../controller/src/main.ts', import.meta.url));
+const PAGE = '<h1>served from a pod</h1>\n';
+
+/** A TCP port free on this machine now (the stand-in's pods share its network). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('the server’s terminal, previews, exec and files on pods', {
+  skip: kubeSkipReason ?? bwrapSkipReason(),
+  timeout: 120_000,
+}, () => {
+  let kube: KubeTestServer;
+  let composite: CompositeCluster | undefined;
+  let server: PaddockProcess;
+  let controller: PaddockProcess;
+  let paddock: PaddockClient;
+  let port = 0;
+  const home = mkdtempSync(join(tmpdir(), 'paddock-cluster-pods-'));
+
+  before(async () => {
+    kube = await startKubeTestServer();
+    const admin = await KubeClient.fromKubeconfig(kube.kubeconfig);
+    try {
+      await installCrds(admin, paddockCrds());
+      await installCoreApiTestCrds(admin, kube);
+    } finally {
+      admin.close();
+    }
+    if (!kube.full) composite = await startCompositeCluster(kube.kubeconfig);
+    const kubeconfig = composite?.kubeconfig ?? kube.kubeconfig;
+    [server, controller] = await Promise.all([
+      startPaddockProcess([
+        serverMain,
+        '--kubeconfig',
+        kubeconfig,
+        '--addr',
+        '127.0.0.1:0',
+        '--gateway-addr',
+        '127.0.0.1:0',
+        '--home',
+        home,
+      ]),
+      startPaddockProcess([
+        controllerMain,
+        '--kubeconfig',
+        kubeconfig,
+        '--namespace',
+        'paddock-system',
+        '--metrics-addr',
+        '127.0.0.1:0',
+      ]),
+    ]);
+    paddock = createClient({ baseUrl: server.url });
+    port = await freePort();
+    await paddock.resources('SandboxTemplate').create({
+      apiVersion: v,
+      kind: 'SandboxTemplate',
+      metadata: { name: 'web' },
+      spec: {
+        ...(kube.full ? { image: process.env.PADDOCK_TEST_SANDBOX_IMAGE ?? 'python:3-slim' } : {}),
+        files: [{ path: '/workspace/index.html', content: PAGE }],
+        command: ['python3', '-m', 'http.server', String(port), '--directory', '/workspace'],
+        ports: [{ name: 'web', port, protocol: 'http' }],
+      },
+    });
+    await paddock.sandboxes.create({
+      apiVersion: v,
+      kind: 'Sandbox',
+      metadata: { name: 'web' },
+      spec: { templateRef: { kind: 'SandboxTemplate', name: 'web' } },
+    });
+    await paddock.sandboxes
+      .waitFor('web', (s) => s.status?.phase === 'Running', {
+        timeoutMs: kube.full ? 300_000 : 30_000,
+      })
+      .catch(async (error: Error) => {
+        const events = await paddock.sandboxes.events('web').catch(() => undefined);
+        throw new Error(
+          `${error.message}\nevents: ${JSON.stringify(events?.items.map((e) => `${e.reason}: ${e.message}`))}\ncontroller: ${controller.stderr().slice(-2000)}\nrouted: ${composite?.routed
+            .filter((l) => !l.includes('/leases/'))
+            .slice(-40)
+            .join('\n')}`,
+        );
+      });
+  });
+
+  after(async () => {
+    await paddock?.sandboxes.delete('web').catch(() => {});
+    await server?.stop();
+    await controller?.stop();
+    await composite?.close();
+    await kube?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('made the Sandbox a pod, reached through pods/exec', async () => {
+    if (composite !== undefined) {
+      const pods = [...composite.pods.objects.values()].filter((o) => o.kind === 'Pod');
+      assert.deepEqual(
+        pods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`),
+        ['default/web'],
+      );
+    }
+    const result = await paddock.sandboxes.exec('web', {
+      command: ['sh', '-c', 'cat /workspace/index.html; echo "pid $$"; exit 3'],
+    });
+    assert.equal(result.exitCode, 3);
+    assert.match(result.stdout, /^<h1>served from a pod<\/h1>\npid \d+\n$/);
+    if (composite !== undefined) {
+      assert.ok(
+        composite.routed.some((line) =>
+          /^pods GET \/api\/v1\/namespaces\/default\/pods\/web\/exec\?.*\(upgrade\)$/.test(line),
+        ),
+        'the exec went through pods/exec',
+      );
+    }
+  });
+
+  it('writes, lists and reads files through REST', async () => {
+    await paddock.sandboxes.files.write('web', '/workspace/notes/a.txt', 'written through REST\n');
+    const read = await paddock.sandboxes.files.read('web', '/workspace/notes/a.txt');
+    assert.equal(new TextDecoder().decode(read), 'written through REST\n');
+    const list = await paddock.sandboxes.files.list('web', '/workspace/notes');
+    assert.deepEqual(
+      list.items.map((f) => f.name),
+      ['a.txt'],
+    );
+    const seen = await paddock.sandboxes.exec('web', {
+      command: ['cat', '/workspace/notes/a.txt'],
+    });
+    assert.equal(seen.stdout, 'written through REST\n', 'the command sees what REST wrote');
+  });
+
+  it('runs a terminal: typed commands, a resize, the exit code', async () => {
+    const terminal = await paddock.sandboxes.terminal('web', { cols: 90, rows: 20 });
+    let output = '';
+    terminal.on('output', (data) => {
+      output += new TextDecoder().decode(data);
+    });
+    const waitFor = (pattern: RegExp) =>
+      eventually(() => pattern.test(output), {
+        timeoutMs: 15_000,
+        what: `${pattern} in the terminal output ${JSON.stringify(output.slice(-200))}`,
+      });
+    terminal.write('stty size; echo in-""pod $(cat /workspace/notes/a.txt)\r');
+    await waitFor(/^20 90\r?$/m);
+    await waitFor(/^in-pod written through REST\r?$/m);
+    terminal.resize(120, 40);
+    await eventually(
+      async () => {
+        terminal.write('stty size\r');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return /^40 120\r?$/m.test(output);
+      },
+      { timeoutMs: 15_000, what: 'the resize seen by the terminal' },
+    );
+    terminal.write('exit 5\r');
+    assert.deepEqual(await terminal.done, { exitCode: 5, signal: null });
+  });
+
+  it('serves the pod’s HTTP server through the preview proxy and a port forward', async () => {
+    const ports = await paddock.sandboxes.ports('web');
+    const previewUrl = ports.items.find((p) => p.port === port)?.previewUrl;
+    assert.ok(previewUrl, `a preview URL for port ${port}: ${JSON.stringify(ports)}`);
+    const opened = await exchangePreviewUrl(previewUrl);
+    // The main process may still be starting its listener: the proxy answers 502 until it listens.
+    const page = await eventually(
+      async () => {
+        const answer = await previewRequest(`${opened.base}index.html`, {
+          headers: { cookie: opened.cookie },
+        });
+        return answer.status === 200 ? answer : undefined;
+      },
+      { timeoutMs: 15_000, what: 'the pod’s HTTP server through the preview proxy' },
+    );
+    assert.equal(page.body, PAGE);
+    if (composite !== undefined) {
+      const forwarded = new RegExp(
+        `^pods GET /api/v1/namespaces/default/pods/web/portforward\\?ports=${port}.*\\(upgrade\\)$`,
+      );
+      assert.ok(
+        composite.routed.some((line) => forwarded.test(line)),
+        'the preview went through pods/portforward',
+      );
+    }
+    assert.equal(
+      (await previewRequest(`${opened.base}index.html`)).status,
+      401,
+      'no cookie, no preview',
+    );
+
+    const forward = await paddock.sandboxes.portForward('web', port);
+    const writer = forward.writable.getWriter();
+    await writer.write(new TextEncoder().encode('GET /index.html HTTP/1.0\r\n\r\n'));
+    let answer = '';
+    for await (const chunk of forward.readable) answer += new TextDecoder().decode(chunk);
+    assert.match(answer, /^HTTP\/1\.0 200 OK\r\n/);
+    assert.ok(answer.endsWith(PAGE), answer);
+    forward.close();
+  });
+
+  it('deletes the Sandbox and its pod', async () => {
+    await paddock.sandboxes.delete('web');
+    await eventually(
+      async () => {
+        try {
+          await paddock.sandboxes.get('web');
+          return false;
+        } catch (error) {
+          return isPaddockError(error, 'not_found');
+        }
+      },
+      { timeoutMs: 30_000, what: 'the Sandbox gone' },
+    );
+    if (composite !== undefined) {
+      const pods = [...composite.pods.objects.values()].filter((o) => o.kind === 'Pod');
+      assert.deepEqual(pods, [], 'the pod is gone');
+    }
+  });
+});
