@@ -89,6 +89,32 @@ describe('server-side apply', () => {
     );
   });
 
+  it('merges the finalizers (a set) and ownerReferences (by uid) a manifest lists', () => {
+    const owner = (uid: string, name: string) => ({ apiVersion: API, kind: 'Run', name, uid });
+    const listing = (finalizers: string[], ownerReferences: unknown[]) => ({
+      ...manifest({ description: 'a' }),
+      metadata: { name: 't', finalizers, ownerReferences },
+    });
+    const created = stored(
+      applyManifest(undefined, listing(['x.dev/a'], [owner('1', 'one')]), options('m')),
+    );
+    assert.deepEqual(created.metadata.finalizers, ['x.dev/a']);
+    assert.deepEqual(created.metadata.ownerReferences, [owner('1', 'one')]);
+    const held = {
+      ...created,
+      metadata: { ...created.metadata, finalizers: ['x.dev/a', 'paddock.dev/sandbox'] },
+    } as AnyResource;
+    const again = stored(
+      applyManifest(
+        held,
+        listing(['x.dev/b', 'x.dev/a'], [owner('2', 'two'), owner('1', 'renamed')]),
+        options('m'),
+      ),
+    );
+    assert.deepEqual(again.metadata.finalizers, ['x.dev/a', 'paddock.dev/sandbox', 'x.dev/b']);
+    assert.deepEqual(again.metadata.ownerReferences, [owner('1', 'renamed'), owner('2', 'two')]);
+  });
+
   it('an update takes the fields it changes from other managers', () => {
     const first = stored(
       applyManifest(undefined, manifest({ description: 'a', timeout: '1h' }), options('alpha')),

@@ -33,6 +33,35 @@ const isMap = (value: unknown): value is Record<string, unknown> =>
 const isEmptyMap = (value: unknown) => isMap(value) && Object.keys(value).length === 0;
 
 /**
+ * The finalizers and ownerReferences a manifest lists join the object's, as a cluster merges
+ * them: finalizers as a set, ownerReferences keyed by uid (the manifest's entry replaces one of
+ * the same uid). Which manager set which item is not tracked: one a manifest stops listing stays
+ * (remove it with a JSON or merge patch), where a cluster would remove it.
+ */
+function mergeMetadataLists(
+  object: Record<string, unknown>,
+  manifest: Record<string, unknown>,
+): void {
+  const given = isMap(manifest.metadata) ? manifest.metadata : {};
+  const metadata = (isMap(object.metadata) ? object.metadata : {}) as Record<string, unknown>;
+  const merge = (name: string, keyOf: (item: unknown) => unknown) => {
+    const listed = given[name];
+    if (!Array.isArray(listed) || listed.length === 0) return;
+    const byKey = new Map(listed.map((item) => [keyOf(item), item]));
+    const held = Array.isArray(metadata[name]) ? (metadata[name] as unknown[]) : [];
+    const heldKeys = new Set(held.map(keyOf));
+    // In place, so that applying the same manifest again changes nothing.
+    metadata[name] = [
+      ...held.map((item) => byKey.get(keyOf(item)) ?? item),
+      ...listed.filter((item) => !heldKeys.has(keyOf(item))),
+    ];
+  };
+  merge('finalizers', (finalizer) => finalizer);
+  merge('ownerReferences', (ref) => (isMap(ref) ? ref.uid : ref));
+  object.metadata = metadata;
+}
+
+/**
  * The object `manifest` applied over `current` (undefined: a create) makes, and its managers.
  * Throws `conflict` with `details.conflicts` naming each field and its manager.
  */
@@ -89,6 +118,7 @@ export function applyManifest(
     if (isEmptyMap(value) && isMap(valueAtPath(object, path))) continue;
     setAtPath(object, path, value);
   }
+  mergeMetadataLists(object, manifest);
   const entry: ManagedFieldsEntry = {
     manager: options.manager,
     operation: ManagerOperation.Apply,
