@@ -3,16 +3,19 @@
 // test API server) and pods (the stand-in of @paddock/kube: each pod a bubblewrap mount
 // namespace of this machine, with pods/exec, pods/portforward and logs), routed by
 // `startCompositeCluster`. A Sandbox made through REST becomes a pod; then exec and files
-// through REST, the terminal WebSocket, a port forward and the preview proxy reach into it, all
-// through the pod runtime's exec and port-forward. With PADDOCK_TEST_KUBECONFIG the same runs on
-// that whole cluster instead (its image from PADDOCK_TEST_SANDBOX_IMAGE, with python3).
+// through REST, the terminal WebSocket, a port forward, the preview proxy, an MCP tool and the
+// official E2B SDK reach into it, all through the pod runtime's exec and port-forward. With
+// PADDOCK_TEST_KUBECONFIG the same runs on that whole cluster instead (the sandbox image from
+// PADDOCK_TEST_SANDBOX_IMAGE, which needs python3).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createClient, type PaddockClient } from '@paddock/client';
 import { isPaddockError } from '@paddock/core';
 import {
@@ -32,11 +35,13 @@ import {
   startKubeTestServer,
   startPaddockProcess,
 } from '@paddock/testkit';
+import { Sandbox } from 'e2b';
 import { exchangePreviewUrl, previewRequest } from './preview/preview-test-client.ts';
 
 const v = 'paddock.dev/v1alpha1' as const;
 const serverMain = fileURLToPath(new URL('./main.ts', import.meta.url));
 const controllerMain = fileURLToPath(new URL('../../controller/src/main.ts', import.meta.url));
+const WEB_INDEX = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
 const PAGE = '<h1>served from a pod</h1>\n';
 
 /** A TCP port free on this machine now (the stand-in's pods share its network). */
@@ -48,7 +53,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe('the server’s terminal, previews, exec and files on pods', {
+describe('the server’s surfaces on pods: terminal, previews, exec, files, MCP, E2B', {
   skip: kubeSkipReason ?? bwrapSkipReason(),
   timeout: 120_000,
 }, () => {
@@ -117,12 +122,17 @@ describe('the server’s terminal, previews, exec and files on pods', {
         timeoutMs: kube.full ? 300_000 : 30_000,
       })
       .catch(async (error: Error) => {
+        // What the controller did and asked for says why: it goes into the failure.
         const events = await paddock.sandboxes.events('web').catch(() => undefined);
+        const reasons = events?.items.map((e) => `${e.reason}: ${e.message}`) ?? [];
+        const routed = composite?.routed.filter((line) => !line.includes('/leases/')) ?? [];
         throw new Error(
-          `${error.message}\nevents: ${JSON.stringify(events?.items.map((e) => `${e.reason}: ${e.message}`))}\ncontroller: ${controller.stderr().slice(-2000)}\nrouted: ${composite?.routed
-            .filter((l) => !l.includes('/leases/'))
-            .slice(-40)
-            .join('\n')}`,
+          [
+            error.message,
+            `events: ${reasons.join('; ')}`,
+            `controller: ${controller.stderr().slice(-2000)}`,
+            `last requests: ${routed.slice(-40).join('\n')}`,
+          ].join('\n'),
         );
       });
   });
@@ -134,6 +144,14 @@ describe('the server’s terminal, previews, exec and files on pods', {
     await composite?.close();
     await kube?.stop();
     rmSync(home, { recursive: true, force: true });
+  });
+
+  it('serves the web UI from the cluster’s server', async (t) => {
+    if (!existsSync(WEB_INDEX)) return t.skip('the web UI is not built (npm run build)');
+    const page = await fetch(`${server.url}/sandboxes/default/web`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(await page.text(), /<script type="module"/);
   });
 
   it('made the Sandbox a pod, reached through pods/exec', async () => {
@@ -240,6 +258,42 @@ describe('the server’s terminal, previews, exec and files on pods', {
     assert.match(answer, /^HTTP\/1\.0 200 OK\r\n/);
     assert.ok(answer.endsWith(PAGE), answer);
     forward.close();
+  });
+
+  it('answers MCP tools and the E2B SDK on pods', async () => {
+    const mcp = new Client({ name: 'paddock-test', version: '0.0.0' });
+    await mcp.connect(new StreamableHTTPClientTransport(new URL('/mcp', server.url)));
+    try {
+      const result = await mcp.callTool({
+        name: 'sandbox_exec',
+        arguments: { name: 'web', command: 'cat /workspace/notes/a.txt' },
+      });
+      assert.deepEqual(
+        (result.structuredContent as { exitCode: number; stdout: string }).stdout,
+        'written through REST\n',
+      );
+    } finally {
+      await mcp.close();
+    }
+
+    // The official SDK, pointed at the server: its sandbox is a pod too.
+    const { key } = await paddock.apiKeys.create({ name: 'e2b' });
+    const e2b = { apiUrl: `${server.url}/e2b`, sandboxUrl: `${server.url}/e2b`, apiKey: key };
+    const sbx = await Sandbox.create('base', { ...e2b, timeoutMs: 120_000 });
+    try {
+      await sbx.files.write('/home/user/e2b.txt', 'from the e2b sdk');
+      const run = await sbx.commands.run('cat /home/user/e2b.txt; echo " $((6 * 7))"');
+      assert.equal(run.stdout, 'from the e2b sdk 42\n');
+      if (composite !== undefined) {
+        const pods = [...composite.pods.objects.values()].filter((o) => o.kind === 'Pod');
+        assert.ok(
+          pods.some((p) => p.metadata.name === sbx.sandboxId),
+          `${sbx.sandboxId} among the pods`,
+        );
+      }
+    } finally {
+      await sbx.kill();
+    }
   });
 
   it('deletes the Sandbox and its pod', async () => {
