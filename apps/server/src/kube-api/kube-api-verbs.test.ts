@@ -62,13 +62,22 @@ describe('the Kubernetes API of paddock up: the rest of its verbs', () => {
   });
   after(() => s.close());
 
-  it('serves /version and the OpenAPI v3 document kubectl explain reads', async () => {
+  it('serves /version, the legacy group list and the OpenAPI v3 document kubectl explain reads', async () => {
     const version = (await (await kube('/version')).json()) as {
       major: string;
       gitVersion: string;
     };
     assert.equal(version.major, '1');
     assert.match(version.gitVersion, /^v1\.\d+\.\d+/);
+    const groups = (await (await kube('/apis')).json()) as {
+      kind: string;
+      groups: Array<{ name: string; preferredVersion: { groupVersion: string } }>;
+    };
+    assert.equal(groups.kind, 'APIGroupList', 'without the aggregated Accept');
+    assert.deepEqual(
+      groups.groups.map((g) => [g.name, g.preferredVersion.groupVersion]),
+      [['paddock.dev', API]],
+    );
     const index = (await (await kube('/openapi/v3')).json()) as {
       paths: Record<string, { serverRelativeURL: string }>;
     };
