@@ -1,8 +1,9 @@
 /**
  * Network policies for Paddock itself, and the optional Ingress: the controller may reach the
  * API server and nothing else (and be scraped on its metrics port); the server accepts traffic
- * on its port, and on its gateway port only from the sandbox pods of runs (Paddock's sandbox
- * pods labelled `RUN_LABEL`, in the namespaces `networkPolicy.sandboxNamespaceLabels` selects).
+ * on its API and preview ports, and on its gateway port only from the sandbox pods of runs
+ * (Paddock's sandbox pods labelled `RUN_LABEL`, in the namespaces
+ * `networkPolicy.sandboxNamespaceLabels` selects).
  * The sandboxes' own policies are the pod runtime's (objects/network-policy.ts): a run's allows
  * egress to this port.
  */
@@ -40,7 +41,14 @@ export function networkPolicies(values: InstallValues) {
     spec: {
       podSelector: { matchLabels: selectorLabels(values, InstallComponent.Server) },
       policyTypes: ['Ingress'],
-      ingress: [{ ports: [{ protocol: 'TCP', port: values.server.port }] }],
+      ingress: [
+        {
+          ports: [
+            { protocol: 'TCP', port: values.server.port },
+            { protocol: 'TCP', port: values.server.previewPort },
+          ],
+        },
+      ],
     },
   };
   const gateway: KubeObject = {

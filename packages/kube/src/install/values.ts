@@ -105,6 +105,11 @@ export const InstallValues = z
          * sandbox pods of runs may reach it (`networkPolicy.sandboxNamespaceLabels`).
          */
         gatewayPort: Port.default(8081),
+        /**
+         * The preview listener's port (`--preview-addr`): sandbox previews on their own origin, a
+         * port of the Service `<name>-server` with the same number (a preview URL names it).
+         */
+        previewPort: Port.default(7071),
         /** The server's data volume (a PersistentVolumeClaim of the cluster's default class). */
         dataSize: z
           .string()
@@ -176,6 +181,17 @@ export const InstallValues = z
       .prefault({}),
   })
   .superRefine((values, ctx) => {
+    const { port, gatewayPort, previewPort } = values.server;
+    if (previewPort === port || previewPort === gatewayPort || gatewayPort === port) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [
+          'server',
+          previewPort === port || previewPort === gatewayPort ? 'previewPort' : 'gatewayPort',
+        ],
+        message: `server.port (${port}), server.gatewayPort (${gatewayPort}) and server.previewPort (${previewPort}) must differ: each is a listener of its own`,
+      });
+    }
     if (values.server.enabled && values.server.replicas > 1 && values.server.databaseUrl === '') {
       ctx.addIssue({
         code: 'custom',

@@ -222,13 +222,17 @@ export function serverWorkload(values: InstallValues) {
       '--in-cluster',
       `--addr=0.0.0.0:${s.port}`,
       `--gateway-addr=0.0.0.0:${s.gatewayPort}`,
+      `--preview-addr=0.0.0.0:${s.previewPort}`,
       `--gateway-url=${gatewayUrl(values)}`,
       '--auth=required',
       `--home=${SERVER_HOME}`,
       ...s.extraArgs,
     ],
     port: { name: 'http', containerPort: s.port },
-    extraPorts: [{ name: 'gateway', containerPort: s.gatewayPort }],
+    extraPorts: [
+      { name: 'gateway', containerPort: s.gatewayPort },
+      { name: 'preview', containerPort: s.previewPort },
+    ],
     envFrom: [{ secretRef: { name: s.envSecret, optional: true } }],
     resources: s.resources,
     nodeSelector: s.nodeSelector,
@@ -275,7 +279,11 @@ export function serverWorkload(values: InstallValues) {
     spec: {
       type: values.service.type,
       selector: selectorLabels(values, InstallComponent.Server),
-      ports: [{ name: 'http', port: values.service.port, targetPort: 'http', protocol: 'TCP' }],
+      ports: [
+        { name: 'http', port: values.service.port, targetPort: 'http', protocol: 'TCP' },
+        // The preview URLs the server hands out name its listener's port: the same number here.
+        { name: 'preview', port: s.previewPort, targetPort: 'preview', protocol: 'TCP' },
+      ],
     },
   };
   const gatewayService: KubeObject = {
