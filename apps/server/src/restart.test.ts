@@ -146,4 +146,44 @@ describe('a server killed with SIGKILL mid-work and restarted', {
     const runtime = createLocalRuntime({ root: join(home, 'sandboxes') });
     assert.equal((await runtime.list()).length, 1, 'the sandbox outlives a graceful shutdown too');
   });
+
+  it('runs a sandbox whose provision the kill cut short once restarted', async () => {
+    const first = await launch(home);
+    procs.push(first);
+    const call = (url: string, path: string, init: RequestInit = {}) =>
+      fetch(`${url}${path}`, { ...init, headers: { 'content-type': 'application/json' } });
+    const created = await call(first.url, '/api/v1/namespaces/default/sandboxes', {
+      method: 'POST',
+      body: JSON.stringify({
+        apiVersion: API,
+        kind: 'Sandbox',
+        metadata: { name: 'cut' },
+        spec: { templateRef: { kind: 'ClusterSandboxTemplate', name: 'shell' } },
+      }),
+    });
+    assert.equal(created.status, 201);
+    // At once: the launcher has made the sandbox (or part of it) and not started it yet.
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const second = await launch(home);
+    procs.push(second);
+    const box = '/api/v1/namespaces/default/sandboxes/cut';
+    await eventually(
+      async () => {
+        const s = (await (await call(second.url, box)).json()) as { status?: { phase?: string } };
+        return s.status?.phase === 'Running';
+      },
+      { timeoutMs: 60_000, what: 'Running' },
+    );
+    // Running means running: an exec is served at once (it was refused, `not running`).
+    const echo = await call(second.url, `${box}/exec`, {
+      method: 'POST',
+      body: JSON.stringify({ command: ['echo', 'up'] }),
+    });
+    const answer = await echo.text();
+    assert.equal(echo.status, 200, answer);
+    assert.equal((JSON.parse(answer) as { stdout: string }).stdout, 'up\n');
+    second.child.kill('SIGTERM');
+    assert.equal(await second.exited, 0);
+  });
 });

@@ -324,6 +324,22 @@ describe('sandbox reconciler', () => {
     );
   });
 
+  it('starts a sandbox whose provision a crash cut short, made but never started', async () => {
+    await h.apply(sandboxManifest('cut'));
+    const provision = h.runtime.provision.bind(h.runtime);
+    h.runtime.provision = async (request) => {
+      h.runtime.provision = provision;
+      await provision(request);
+      h.runtime.crash(request);
+      throw new Error('the server died mid-provision');
+    };
+    await assert.rejects(reconcileSandbox(h, { namespace: 'default', name: 'cut' }));
+    const s = await h.settle('cut');
+    assert.equal(s.status?.phase, 'Running');
+    const ref = { namespace: 'default', name: 'cut', uid: s.metadata.uid ?? '' };
+    assert.equal((await h.runtime.observe(ref)).state, 'running', 'running when it says so');
+  });
+
   it('marks a sandbox lost when the runtime no longer has it', async () => {
     await h.apply(sandboxManifest('l'));
     const s = await h.settle('l');

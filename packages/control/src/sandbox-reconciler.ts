@@ -176,7 +176,10 @@ async function startCold(
 ): Promise<SandboxEvent | undefined> {
   try {
     const request = await provisionRequestOf(deps.store, sandbox, ref, spec, deps.credentials);
-    await deps.runtime.provision(request);
+    const observation = await deps.runtime.provision(request);
+    // Made but never started (a crash cut its provision short): provision observes an existing
+    // sandbox as it is, and the readiness written next must be true.
+    if (observation.state === RuntimeState.Stopped) await deps.runtime.start(ref);
     return undefined;
   } catch (error) {
     const refusal = provisionRefusal(error);
