@@ -16,7 +16,12 @@ import {
   readOrCreateSharedKey,
 } from '@paddock/kube';
 import { electRunController } from './elected-runs.ts';
-import { localServerKeys, SERVER_KEYS, type ServerKeys } from './server-keys.ts';
+import {
+  localServerKeys,
+  PREVIEW_KEY_SECRET,
+  SERVER_KEYS,
+  type ServerKeys,
+} from './server-keys.ts';
 
 /** What the engine reads sandboxes through: the controller's cache and its warm pools' counts. */
 export type SandboxesView = Pick<SandboxController, 'cache' | 'idle' | 'stop'> & {
@@ -74,8 +79,9 @@ export async function openClusterBackend(
 }
 
 /**
- * The server's keys as Secrets of `namespace` (`SERVER_KEYS`: made by the first replica, read by
- * every other), so that all replicas sign and verify run tokens and E2B access tokens alike. An
+ * The server's keys as Secrets of `namespace` (`SERVER_KEYS` and `PREVIEW_KEY_SECRET`: made by
+ * the first replica, read by every other), so that all replicas sign and verify run tokens, E2B
+ * access tokens and preview credentials alike. An
  * API server that serves no Secrets at all (the test API server of CRDs) leaves them files of
  * `home`, as on one machine, which holds for one replica only; it is logged.
  */
@@ -86,11 +92,12 @@ export async function clusterServerKeys(
   log: (line: string) => void,
 ): Promise<ServerKeys> {
   try {
-    const [gateway, e2b] = await Promise.all([
+    const [gateway, e2b, preview] = await Promise.all([
       readOrCreateSharedKey(client, namespace, SERVER_KEYS.gateway.secret),
       readOrCreateSharedKey(client, namespace, SERVER_KEYS.e2b.secret),
+      readOrCreateSharedKey(client, namespace, PREVIEW_KEY_SECRET),
     ]);
-    return { gateway, e2b };
+    return { gateway, e2b, preview };
   } catch (error) {
     if (!isPaddockError(error, ErrorCode.RuntimeUnavailable)) throw error;
     log(`${error.message}: the server's keys stay in ${home} (one replica only)`);

@@ -60,10 +60,23 @@ describe('the server’s surfaces on pods: terminal, previews, exec, files, MCP,
   let kube: KubeTestServer;
   let composite: CompositeCluster | undefined;
   let server: PaddockProcess;
+  /** A second replica of the server, on the same cluster (sharing its keys). */
+  let replica: PaddockProcess;
   let controller: PaddockProcess;
   let paddock: PaddockClient;
   let port = 0;
-  const home = mkdtempSync(join(tmpdir(), 'paddock-cluster-pods-'));
+  const dir = mkdtempSync(join(tmpdir(), 'paddock-cluster-pods-'));
+  const serverArgs = (kubeconfig: string, home: string) => [
+    serverMain,
+    '--kubeconfig',
+    kubeconfig,
+    '--addr',
+    '127.0.0.1:0',
+    '--gateway-addr',
+    '127.0.0.1:0',
+    '--home',
+    join(dir, home),
+  ];
 
   before(async () => {
     kube = await startKubeTestServer();
@@ -76,18 +89,9 @@ describe('the server’s surfaces on pods: terminal, previews, exec, files, MCP,
     }
     if (!kube.full) composite = await startCompositeCluster(kube.kubeconfig);
     const kubeconfig = composite?.kubeconfig ?? kube.kubeconfig;
-    [server, controller] = await Promise.all([
-      startPaddockProcess([
-        serverMain,
-        '--kubeconfig',
-        kubeconfig,
-        '--addr',
-        '127.0.0.1:0',
-        '--gateway-addr',
-        '127.0.0.1:0',
-        '--home',
-        home,
-      ]),
+    [server, replica, controller] = await Promise.all([
+      startPaddockProcess(serverArgs(kubeconfig, 'server')),
+      startPaddockProcess(serverArgs(kubeconfig, 'replica')),
       startPaddockProcess([
         controllerMain,
         '--kubeconfig',
@@ -140,10 +144,11 @@ describe('the server’s surfaces on pods: terminal, previews, exec, files, MCP,
   after(async () => {
     await paddock?.sandboxes.delete('web').catch(() => {});
     await server?.stop();
+    await replica?.stop();
     await controller?.stop();
     await composite?.close();
     await kube?.stop();
-    rmSync(home, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('serves the web UI from the cluster’s server', async (t) => {
@@ -249,6 +254,17 @@ describe('the server’s surfaces on pods: terminal, previews, exec, files, MCP,
       401,
       'no cookie, no preview',
     );
+
+    // The other replica accepts what this one signed: the replicas share the preview key.
+    const replicaOrigin = /previews on (http:\/\/\S+)/.exec(replica.stderr())?.[1];
+    assert.ok(replicaOrigin, replica.stderr());
+    const atReplica = new URL(previewUrl);
+    atReplica.port = new URL(replicaOrigin).port;
+    const openedThere = await exchangePreviewUrl(atReplica.toString());
+    const there = await previewRequest(`${openedThere.base}index.html`, {
+      headers: { cookie: openedThere.cookie },
+    });
+    assert.deepEqual([there.status, there.body], [200, PAGE]);
 
     const forward = await paddock.sandboxes.portForward('web', port);
     const writer = forward.writable.getWriter();

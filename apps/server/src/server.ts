@@ -239,7 +239,7 @@ export async function startServer(
   const tls = readTlsFiles(config.tls, config.addr.host);
   const metrics = new ServerMetrics();
   const shutdown = new AbortController();
-  const signer = new PreviewSigner();
+  const signer = new PreviewSigner(engine.keys.preview);
   const previewServer = await listenPreview(config.previewAddr);
   const previews = new PreviewLinks(signer, boundAddress(previewServer));
   const deps: ServerDeps = {

@@ -38,12 +38,17 @@ type Claims = z.infer<typeof Claims>;
 
 /**
  * Signs and verifies preview credentials: `base64url(JSON claims).base64url(HMAC-SHA256)` with a
- * key made at start, so every credential dies with the process. A credential names the caller
+ * key made at start, so every credential dies with the process, or with `key` (a cluster's
+ * replicas share one, so that each accepts what another signed). A credential names the caller
  * (id and roles, re-checked against the sandbox on every request) and the scope it opens; it is
  * useless for the API and for any other sandbox or port.
  */
 export class PreviewSigner {
-  readonly #key = randomBytes(32);
+  readonly #key: Uint8Array;
+
+  constructor(key: Uint8Array = randomBytes(32)) {
+    this.#key = key;
+  }
 
   sign(principal: Principal, scope: PreviewScope, use: PreviewUse, nowMs: number): string {
     const claims: Claims = {
