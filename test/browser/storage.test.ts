@@ -2,6 +2,8 @@
 // on a sandbox's page make what the API then lists; the Snapshots and Volumes pages list them
 // with sizes and users, create and delete; axe finds nothing serious.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bwrapSkipReason, eventually } from '@paddock/testkit';
 import {
@@ -15,6 +17,11 @@ import {
 } from './browser.ts';
 
 const API_VERSION = 'paddock.dev/v1alpha1';
+
+/** Whether gVisor's runsc is on the PATH (memory snapshots need it). */
+function hasRunsc(): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, 'runsc')));
+}
 
 describe('snapshots, forks and volumes in the web UI, in chromium', {
   skip: chromiumSkipReason() || bwrapSkipReason(),
@@ -89,7 +96,11 @@ describe('snapshots, forks and volumes in the web UI, in chromium', {
       await assertPageRendered(page, 'snapshots');
       const rows = page.getByRole('region', { name: 'Snapshots' }).locator('tbody tr');
       await eventually(async () => (await rows.count()) === 2, { what: 'two snapshot rows' });
-      assert.match(await rows.first().innerText(), /origin\s+Ready\s+[\d.]+ (B|KiB)\s+workspace/);
+      // Bubblewrap sandboxes hold no memory: the Memory column says none.
+      assert.match(
+        await rows.first().innerText(),
+        /origin\s+Ready\s+[\d.]+ (B|KiB)\s+none\s+workspace/,
+      );
       assert.deepEqual(await seriousA11yViolations(page), []);
       await screenshot(page, 'snapshots-desktop-light');
 
@@ -109,6 +120,56 @@ describe('snapshots, forks and volumes in the web UI, in chromium', {
       assert.deepEqual(await seriousA11yViolations(page), []);
       await page.setViewportSize(PHONE);
       await screenshot(page, 'volumes-phone-light');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows the memory image of a gVisor snapshot beside its size and contents', {
+    skip: hasRunsc() ? false : 'runsc (gVisor) is not installed',
+  }, async () => {
+    await w.api.resources('SandboxTemplate').create({
+      apiVersion: API_VERSION,
+      kind: 'SandboxTemplate',
+      metadata: { name: 'counter', namespace: 'default' },
+      spec: {
+        inheritsFrom: { kind: 'ClusterSandboxTemplate', name: 'shell' },
+        isolation: 'gvisor',
+        command: ['sh', '-c', 'i=0; while :; do i=$((i+1)); sleep 1; done'],
+      },
+    });
+    await w.api.sandboxes.create({
+      apiVersion: API_VERSION,
+      kind: 'Sandbox',
+      metadata: { name: 'warm' },
+      spec: { templateRef: { kind: 'SandboxTemplate', name: 'counter' } },
+    });
+    await w.api.sandboxes.waitFor('warm', (s) => s.status?.phase === 'Running');
+    await w.api.resources('SandboxSnapshot').create({
+      apiVersion: API_VERSION,
+      kind: 'SandboxSnapshot',
+      metadata: { name: 'warm-memory' },
+      spec: { sandboxRef: { name: 'warm' } },
+    });
+    const snapshot = await eventually(
+      async () => {
+        const s = await w.api.resources('SandboxSnapshot').get('warm-memory');
+        return s.status?.phase === 'Ready' ? s : undefined;
+      },
+      { what: 'the gVisor snapshot ready', timeoutMs: 60_000 },
+    );
+    const memoryBytes = snapshot.status?.memoryBytes;
+    assert.ok(memoryBytes !== undefined && memoryBytes > 0, JSON.stringify(snapshot.status));
+    const { context, page } = await w.newPage();
+    try {
+      await page.goto(`${w.url}/snapshots`);
+      await assertPageRendered(page, 'snapshots');
+      const row = page.getByRole('row').filter({ hasText: 'warm-memory' });
+      await row.waitFor();
+      const cells = row.getByRole('cell');
+      assert.match(await cells.nth(4).innerText(), /^[\d.]+ (KiB|MiB|GiB)$/, 'the Memory column');
+      assert.match(await cells.nth(5).innerText(), /workspace, memory/);
+      assert.deepEqual(await seriousA11yViolations(page), []);
     } finally {
       await context.close();
     }

@@ -9,7 +9,20 @@ import { age, bytes } from '../lib/format.ts';
 import { useLiveKind } from '../lib/live.ts';
 import { useSession } from '../lib/session.ts';
 
-/** Every snapshot of the namespace with its sandbox, phase, size, contents and age. Live. */
+/**
+ * The size of a snapshot's memory image; `none` when it holds the workspace only (a ready
+ * snapshot: its `memoryNote`, the cell's title, says why); nothing while it is being taken.
+ */
+function memoryOf(snapshot: SandboxSnapshot): string {
+  const { memoryBytes, phase } = snapshot.status ?? {};
+  if (memoryBytes !== undefined) return bytes(memoryBytes);
+  return phase === 'Ready' ? 'none' : '';
+}
+
+/**
+ * Every snapshot of the namespace with its sandbox, phase, size (of which memory), contents and
+ * age. Live.
+ */
 export function SnapshotsPage(_props: { params: Record<string, string> }) {
   const { client, namespace } = useSession();
   const queryClient = useQueryClient();
@@ -43,6 +56,7 @@ export function SnapshotsPage(_props: { params: Record<string, string> }) {
                     <th scope="col">Sandbox</th>
                     <th scope="col">Phase</th>
                     <th scope="col">Size</th>
+                    <th scope="col">Memory</th>
                     <th scope="col">Contents</th>
                     <th scope="col">Age</th>
                     <th scope="col">
@@ -61,6 +75,7 @@ export function SnapshotsPage(_props: { params: Record<string, string> }) {
                       </td>
                       <td title={s.status?.message}>{s.status?.phase ?? 'Pending'}</td>
                       <td>{s.status?.sizeBytes === undefined ? '' : bytes(s.status.sizeBytes)}</td>
+                      <td title={s.status?.memoryNote}>{memoryOf(s)}</td>
                       <td title={s.status?.memoryNote}>{(s.status?.contents ?? []).join(', ')}</td>
                       <td>
                         <time dateTime={s.status?.createdAt ?? s.metadata.creationTimestamp}>
