@@ -133,3 +133,29 @@ describe('controller settings: the server pods and the gateway', () => {
     assert.ok(serverPod.spec.containers[0].command.includes('--gateway-addr=0.0.0.0:9091'));
   });
 });
+
+describe('controller settings: the default sandbox image', () => {
+  it('is a public image by default; the environment sets it, a flag beats that', () => {
+    assert.equal(resolve([]).defaultImage, 'debian:bookworm-slim');
+    const env = { PADDOCK_DEFAULT_IMAGE: 'registry.example/env:1' };
+    assert.equal(resolve([], env).defaultImage, 'registry.example/env:1');
+    assert.equal(
+      resolve(['--default-image=registry.example/flag:2'], env).defaultImage,
+      'registry.example/flag:2',
+    );
+    assert.deepEqual(refusal(['--default-image=a b']), [
+      '--default-image: must be an image reference, without spaces',
+    ]);
+  });
+
+  it('is controller.defaultImage when run as paddock install renders it', () => {
+    const values = resolveValues({ sets: ['controller.defaultImage=python:3.13-slim'] });
+    const controller = renderInstall(values).find(
+      (o) => o.kind === 'Deployment' && o.metadata.name === 'paddock-controller',
+    );
+    // biome-ignore lint/suspicious/noExplicitAny: a rendered object read field by field.
+    const [, , ...args] = (controller as any).spec.template.spec.containers[0].command as string[];
+    const config = resolveControllerConfig(args, {}, HOME) as ControllerConfig;
+    assert.equal(config.defaultImage, 'python:3.13-slim');
+  });
+});

@@ -150,6 +150,11 @@ const ControllerConfig = z
       .string()
       .regex(/^[0-9]+(Mi|Gi)$/, 'must be a size such as 1Gi or 1500Mi')
       .default(DEFAULT_HARNESS.size),
+    /** The image of a sandbox pod whose template names none (the built-in templates name none). */
+    defaultImage: z
+      .string()
+      .regex(/^[^\s]+$/, 'must be an image reference, without spaces')
+      .default(resolveObjectOptions({}).defaultImage),
   })
   .superRefine((config, ctx) => {
     if (config.inCluster && config.kubeconfig !== undefined) {
@@ -196,6 +201,7 @@ const FLAGS = {
   'harness-pull-policy': { type: 'string' },
   'harness-clis': { type: 'string' },
   'harness-size': { type: 'string' },
+  'default-image': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -229,13 +235,16 @@ run at once: one leads (a coordination.k8s.io Lease), the others wait to take ov
   --harness-clis LIST      external CLIs copied with it: claude-code,codex,opencode (default
                            claude-code; Codex and OpenCode add about 800 MiB)
   --harness-size SIZE      the harness emptyDir's size limit (default 1Gi; 2Gi with every CLI)
+  --default-image IMAGE    the image of sandboxes whose template names none (default
+                           debian:bookworm-slim)
 
 Subcommand: paddock controller copy-harness --to DIR [--clis LIST] copies the harness (this
 process's Node.js and paddock-agent with its packages) into DIR: the init container runs it.
 
 Environment: PADDOCK_CONTROLLER_IDENTITY, PADDOCK_CONTROLLER_NAMESPACE (the pod's name and
 namespace, from the downward API), PADDOCK_SERVER_NAMESPACE, PADDOCK_SERVER_LABELS,
-PADDOCK_GATEWAY_SERVICE, PADDOCK_GATEWAY_PORT, PADDOCK_HARNESS_IMAGE (as their flags), KUBECONFIG.
+PADDOCK_GATEWAY_SERVICE, PADDOCK_GATEWAY_PORT, PADDOCK_HARNESS_IMAGE, PADDOCK_DEFAULT_IMAGE (as
+their flags), KUBECONFIG.
 `;
 }
 
@@ -283,6 +292,7 @@ export function resolveControllerConfig(
     harnessPullPolicy: str('harness-pull-policy'),
     harnessClis: str('harness-clis'),
     harnessSize: str('harness-size'),
+    defaultImage: str('default-image') ?? env.PADDOCK_DEFAULT_IMAGE,
   });
   const parsed = ControllerConfig.safeParse(input);
   if (parsed.success) return parsed.data;
@@ -315,6 +325,7 @@ const FLAG_OF: Record<string, string> = {
   harnessPullPolicy: '--harness-pull-policy',
   harnessClis: '--harness-clis',
   harnessSize: '--harness-size',
+  defaultImage: '--default-image',
 };
 
 /**

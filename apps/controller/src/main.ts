@@ -53,6 +53,7 @@ async function main(): Promise<number> {
       objects: resolveObjectOptions({
         ...serverObjectOptions(config),
         ...harnessObjectOptions(config),
+        defaultImage: config.defaultImage,
       }),
     }),
     identity: config.identity,

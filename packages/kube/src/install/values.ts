@@ -70,6 +70,11 @@ export const InstallValues = z
         retryPeriod: Duration.default('1500ms'),
         kubeQps: z.number().positive().default(200),
         kubeBurst: z.number().int().positive().default(400),
+        /** The image of sandbox pods whose template names none (`--default-image`). */
+        defaultImage: z
+          .string()
+          .regex(/^\S+$/, 'must be an image reference, without spaces')
+          .default('debian:bookworm-slim'),
         resources: Resources.default({
           requests: { cpu: '100m', memory: '128Mi' },
           limits: { cpu: '1', memory: '512Mi' },

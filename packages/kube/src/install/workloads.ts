@@ -159,6 +159,7 @@ export function controllerWorkload(values: InstallValues) {
       // Sandbox pods get the run harness from an init container of this same image.
       `--harness-image=${values.image.repository}:${values.image.tag}`,
       `--harness-pull-policy=${values.image.pullPolicy}`,
+      `--default-image=${c.defaultImage}`,
       ...c.extraArgs,
     ],
     port: { name: 'metrics', containerPort: c.metricsPort },

@@ -78,7 +78,9 @@ export type ObjectOptionsInput = Partial<ObjectOptions>;
 
 export const DEFAULT_OBJECT_OPTIONS: ObjectOptions = {
   labelPrefix: 'paddock.dev/',
-  defaultImage: 'paddock-sandbox:latest',
+  // A public image with what the pod runtime needs (a POSIX shell, GNU coreutils and tar,
+  // setsid, tail) and glibc for the run harness; templates name their own for more.
+  defaultImage: 'debian:bookworm-slim',
   idleCommand: ['sleep', 'infinity'],
   shell: '/bin/sh',
   defaultResources: { cpu: '1', memory: '2Gi' },
