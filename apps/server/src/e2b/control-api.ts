@@ -5,13 +5,15 @@
  * E2B's timeout is the Sandbox's `shutdownTime` (`Delete` at it, or `Stop` when the SDK asks to
  * pause on timeout). E2B's pause is Paddock's pause (`desiredState: Paused`: processes frozen,
  * memory kept) where the runtime can pause, else a stop (the workspace kept, processes not); E2B's
- * "paused" state is either of them, and connect or resume runs the sandbox again.
+ * "paused" state is either of them, and connect or resume runs the sandbox again. E2B's snapshots
+ * are SandboxSnapshots (control-snapshots.ts).
  */
 import { json, type Reply } from '../http/respond.ts';
 import { createSandbox } from './control-create.ts';
 import { connectSandbox, killSandbox, pauseSandbox, setTimeout_ } from './control-lifecycle.ts';
 import { listSandboxes } from './control-list.ts';
 import { visibleSandbox } from './control-sandbox.ts';
+import { createSnapshot, deleteSnapshot, listSnapshots } from './control-snapshots.ts';
 import { detailOf } from './control-views.ts';
 import type { ControlCall, ControlRoute } from './e2b-call.ts';
 
@@ -88,14 +90,20 @@ export const CONTROL_ROUTES: readonly ControlRoute[] = [
   {
     method: 'POST',
     path: '/sandboxes/:sandboxID/snapshots',
-    action: 'sandbox.snapshot',
-    handle: notOffered('snapshots'),
+    action: 'sandboxsnapshot.create',
+    handle: createSnapshot,
   },
   {
     method: 'GET',
     path: '/snapshots',
-    action: 'sandbox.snapshot',
-    handle: notOffered('snapshots'),
+    action: 'sandboxsnapshot.list',
+    handle: listSnapshots,
+  },
+  {
+    method: 'DELETE',
+    path: '/templates/:templateID',
+    action: 'sandboxsnapshot.delete',
+    handle: deleteSnapshot,
   },
   {
     method: 'POST',

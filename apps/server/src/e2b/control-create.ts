@@ -1,11 +1,13 @@
 // E2B's `POST /v2/sandboxes`: an E2B sandbox is a Sandbox in the E2B namespace, created and
-// admitted by the same function as the REST API's; E2B's timeout is its `shutdownTime`.
+// admitted by the same function as the REST API's; E2B's timeout is its `shutdownTime`; a
+// snapshot id as the template starts it from that SandboxSnapshot.
 import { randomBytes } from 'node:crypto';
-import { findObject, PrincipalVia } from '@paddock/control';
+import { findObject, isVisible, PrincipalVia } from '@paddock/control';
 import {
   API_VERSION,
   ErrorCode,
   PaddockError,
+  ResourceName,
   type Sandbox,
   type SandboxEnvironment,
   type TemplateRef,
@@ -60,20 +62,32 @@ function newSandboxId(): string {
   return `i${[...bytes].map((b) => alphabet[b % alphabet.length]).join('')}`;
 }
 
-/** The template an E2B template id names: the E2B namespace's SandboxTemplate, else a cluster one. */
-async function templateRefOf(call: ControlCall, templateId: string): Promise<TemplateRef> {
-  const local = await findObject(call.deps.engine.store, 'SandboxTemplate', {
+/**
+ * What an E2B template id names: the E2B namespace's SandboxTemplate, else a cluster one, else a
+ * ready SandboxSnapshot there (a snapshot id): the template of the sandbox it was taken from, and
+ * the snapshot to start from (admission checks the caller may use it, as for any Sandbox).
+ */
+async function templateRefOf(
+  call: ControlCall,
+  templateId: string,
+): Promise<{ templateRef: TemplateRef; fromSnapshot?: { name: string } }> {
+  const { store } = call.deps.engine;
+  const local = await findObject(store, 'SandboxTemplate', {
     namespace: E2B_NAMESPACE,
     name: templateId,
   });
-  if (local !== undefined) return { kind: 'SandboxTemplate', name: templateId };
-  const cluster = await findObject(call.deps.engine.store, 'ClusterSandboxTemplate', {
-    name: templateId,
-  });
-  if (cluster === undefined) {
+  if (local !== undefined) return { templateRef: { kind: 'SandboxTemplate', name: templateId } };
+  const cluster = await findObject(store, 'ClusterSandboxTemplate', { name: templateId });
+  if (cluster !== undefined)
+    return { templateRef: { kind: 'ClusterSandboxTemplate', name: templateId } };
+  const snapshot = ResourceName.safeParse(templateId).success
+    ? await findObject(store, 'SandboxSnapshot', { namespace: E2B_NAMESPACE, name: templateId })
+    : undefined;
+  const source = snapshot?.status?.source;
+  if (snapshot === undefined || source === undefined || !isVisible(call.principal, snapshot)) {
     throw new PaddockError(ErrorCode.NotFound, `template "${templateId}" not found`);
   }
-  return { kind: 'ClusterSandboxTemplate', name: templateId };
+  return { templateRef: source.templateRef, fromSnapshot: { name: templateId } };
 }
 
 /** E2B's network options as a Paddock network override (none when E2B's default is asked). */
@@ -107,7 +121,7 @@ export async function createSandbox(call: ControlCall): Promise<Reply> {
       'false is refused on a server that authenticates its callers: envd calls would need no credential at all',
     );
   }
-  const templateRef = await templateRefOf(call, body.templateID);
+  const { templateRef, fromSnapshot } = await templateRefOf(call, body.templateID);
   const network = networkOf(body);
   const env = Object.entries(body.envVars ?? {}).map(([name, value]) => ({ name, value }));
   const annotations: Record<string, string> = { [E2B_TEMPLATE_ANNOTATION]: body.templateID };
@@ -125,6 +139,7 @@ export async function createSandbox(call: ControlCall): Promise<Reply> {
     metadata: { name: newSandboxId(), namespace: E2B_NAMESPACE, annotations },
     spec: {
       templateRef,
+      ...(fromSnapshot === undefined ? {} : { fromSnapshot }),
       desiredState: 'Running',
       ...(Object.keys(overrides).length === 0 ? {} : { overrides }),
       shutdownTime: inSeconds(body.timeout ?? DEFAULT_TIMEOUT_SEC),

@@ -41,7 +41,7 @@ function statesOf(raw: string | null): Set<string> {
   return new Set(states);
 }
 
-function limitOf(raw: string | null): number {
+export function limitOf(raw: string | null): number {
   if (raw === null) return PAGE_LIMIT;
   const limit = Number(raw);
   if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_LIMIT) {
