@@ -4,8 +4,9 @@
 // is reported, killed, and fails the run. So is a sandbox's process (bwrap, the host helper, a
 // sandbox's anchor) started during the run, still alive, and descending from a process that names
 // it: sandboxes are started with a minimal environment and staged paths, so they need not name
-// the directory themselves. Processes of another run on the same machine are left alone.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// the directory themselves; nor does a background process's output relay, known by the files and
+// pipes it holds. Processes of another run on the same machine are left alone.
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,7 +33,10 @@ export function leftoversOf(dir: string): {
 
 /** What a process of a sandbox, or of the host side that starts and enters one, runs. */
 const SANDBOX_PROCESS =
-  /^(\S*\/)?(bwrap|perl \S*host-helper\.pl|sleep infinity|paddock-(launcher|enter|launch|bind))(\s|$)/;
+  /^(\S*\/)?(bwrap|perl \S*host-helper\.pl|sleep infinity|paddock-(launcher|enter|launch|bind|relay))(\s|$)/;
+
+/** The output relay of a background process (background-relay.pl). */
+const RELAY = /^paddock-relay(\s|$)/;
 
 /** The start of `pid` in clock ticks since boot, and whether it is a zombie (gone already). */
 function startOf(pid: number): { ticks: number; isZombie: boolean } | undefined {
@@ -58,11 +62,50 @@ function isUnder(pid: number, dir: string): boolean {
   return false;
 }
 
+/** What `pid`'s descriptors are open on: paths, `pipe:[inode]`, …; none once it is gone. */
+function openFilesOf(pid: number): string[] {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  return fds.flatMap((fd) => {
+    try {
+      return [readlinkSync(`/proc/${pid}/fd/${fd}`)];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * Whether the output relay `pid` is this run's: it leaves its chain at its start (its parent is
+ * init) and keeps none of its environment, so it is known by what it holds: the job's output
+ * files below `dir`, or, before it is handed a job, a pipe that a process under `dir` holds too
+ * (its chain, or the spare supervisor it waits with).
+ */
+function isRelayOf(pid: number, dir: string): boolean {
+  const held = openFilesOf(pid);
+  if (held.some((file) => file.startsWith(`${dir}/`))) return true;
+  // A pipe this process holds too came from outside the run (an inherited descriptor): no sign.
+  const inherited = new Set(openFilesOf(process.pid));
+  const pipes = new Set(held.filter((file) => file.startsWith('pipe:') && !inherited.has(file)));
+  if (pipes.size === 0) return false;
+  for (const entry of readdirSync('/proc')) {
+    const other = Number(entry);
+    if (!Number.isInteger(other) || other === pid || other === process.pid) continue;
+    if (openFilesOf(other).some((file) => pipes.has(file)) && isUnder(other, dir)) return true;
+  }
+  return false;
+}
+
 /**
  * Sandbox processes (`SANDBOX_PROCESS`) that started at or after `sinceTicks`, still run, and
  * belong to this run: they or an ancestor name `dir` (a sandbox's bwrap binds paths below it;
- * its processes descend from that bwrap). Another run's sandboxes, started meanwhile on the same
- * machine, are not this run's to report or kill.
+ * its processes descend from that bwrap), or, for an output relay, what it holds does
+ * (`isRelayOf`). Another run's sandboxes, started meanwhile on the same machine, are not this
+ * run's to report or kill.
  */
 export function sandboxProcessesSince(
   sinceTicks: number,
@@ -75,7 +118,9 @@ export function sandboxProcessesSince(
     const start = startOf(pid);
     if (start === undefined || start.isZombie || start.ticks < sinceTicks) continue;
     const command = read(`/proc/${pid}/cmdline`).replaceAll('\0', ' ').trim();
-    if (SANDBOX_PROCESS.test(command) && isUnder(pid, dir)) found.push({ pid, command });
+    if (!SANDBOX_PROCESS.test(command)) continue;
+    if (isUnder(pid, dir) || (RELAY.test(command) && isRelayOf(pid, dir)))
+      found.push({ pid, command });
   }
   return found;
 }

@@ -57,3 +57,71 @@ it("finds this run's sandbox processes started since it began, and not another r
   }
   rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * An output relay in miniature: orphaned at its start, named `paddock-relay`, with no
+ * environment; it holds `DIR/stdout` open (`file`), or only a pipe whose other end its starter,
+ * named by `DIR`, keeps (`pipe`), or nothing of DIR's (`none`). Prints the relay's pid.
+ */
+const RELAY = `
+my ($mode, $dir) = @ARGV;
+pipe(my $r, my $w) or die;
+my $pid = fork // die;
+if ($pid == 0) {
+  exit 0 if fork;
+  $0 = 'paddock-relay';
+  close $w;
+  if ($mode eq 'file') { open(my $out, '>>', "$dir/stdout") or die; push @keep, $out }
+  print STDOUT "$$\\n";
+  close STDOUT;
+  sleep 30;
+  exit 0;
+}
+waitpid($pid, 0);
+close $r;
+sleep 30 if $mode eq 'pipe';
+`;
+
+async function startRelay(mode: 'file' | 'pipe' | 'none', dir: string) {
+  const starter = spawn('perl', ['-e', RELAY, mode, dir], {
+    env: {},
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const [line] = (await once(starter.stdout, 'data')) as [Buffer];
+  return { starter, relay: Number(line.toString().trim()) };
+}
+
+it("finds this run's output relays by the files and pipes they hold, not another run's", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'paddock-leak-probe-'));
+  const since = ticksSinceBoot();
+  const started = await Promise.all([
+    startRelay('file', dir),
+    startRelay('pipe', dir),
+    startRelay('none', dir),
+  ]);
+  const [byFile, byPipe, others] = started.map((s) => s.relay);
+  // The other run's starter has left (it named the directory, and held the relay's pipe).
+  const left = started[2]?.starter;
+  if (left !== undefined && left.exitCode === null) await once(left, 'exit');
+  try {
+    const named = leftoversOf(dir).processes.map((p) => p.pid);
+    assert.ok(!named.includes(byFile ?? -1), 'a relay names nothing itself');
+    const found = sandboxProcessesSince(since, dir).map((p) => p.pid);
+    assert.ok(found.includes(byFile ?? -1), 'the relay holding its job output below the run');
+    assert.ok(found.includes(byPipe ?? -1), 'the relay sharing a pipe with its chain');
+    assert.ok(!found.includes(others ?? -1), "not another run's relay");
+  } finally {
+    for (const { starter, relay } of started) {
+      process.kill(relay, 'SIGKILL');
+      starter.kill('SIGKILL');
+    }
+    await Promise.all(
+      started.map(({ starter }) =>
+        starter.exitCode === null && starter.signalCode === null
+          ? once(starter, 'exit')
+          : undefined,
+      ),
+    );
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
