@@ -255,6 +255,12 @@ describe('the server’s surfaces on pods: terminal, previews, exec, files, MCP,
       'no cookie, no preview',
     );
 
+    // The main process's output is the container's log (pods/log): the server's access lines.
+    await eventually(
+      async () => /"GET \/index\.html HTTP\/1\.1" 200/.test(await paddock.sandboxes.logs('web')),
+      { timeoutMs: 15_000, what: 'the request in the sandbox’s log' },
+    );
+
     // The other replica accepts what this one signed: the replicas share the preview key.
     const replicaOrigin = /previews on (http:\/\/\S+)/.exec(replica.stderr())?.[1];
     assert.ok(replicaOrigin, replica.stderr());

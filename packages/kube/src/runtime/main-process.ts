@@ -61,15 +61,21 @@ export function mainInfo(pod: Pod): ProcessInfo {
   };
 }
 
-/** Its output (the container's log) from the start, then live; the exit from its status. */
+/**
+ * Its output (the container's log) from the start, then live; the exit from its status once the
+ * log ends. The exit follows the log on a connection of its own, opened when it is first awaited:
+ * a reader that only wants the output (the logs route reads a moment, then cancels) closes its
+ * log at once, instead of waiting on a second reader of the same stream (a cancelled branch of
+ * `tee` settles only when the other branch is cancelled too) and keeping a follow open.
+ */
 export async function attachMain(
   client: KubeClient,
   api: ObjectApi,
   target: PodTarget,
 ): Promise<ProcessHandle> {
-  const log = await followPodLog(client, target);
-  const [stdout, watched] = log.tee();
-  const exit = new Response(watched).arrayBuffer().then(async () => {
+  const stdout = await followPodLog(client, target);
+  const exit = onDemand(async () => {
+    await new Response(await followPodLog(client, target)).arrayBuffer();
     const pod = await api.get<Pod>(POD, target.namespace, target.pod);
     const info = pod === undefined ? undefined : mainInfo(pod);
     if (info?.exit !== undefined) return info.exit;
@@ -78,7 +84,6 @@ export async function attachMain(
       `the log of ${target.pod} ended while its main container ${info?.running ? 'runs' : 'is gone'}`,
     );
   });
-  exit.catch(() => {});
   return {
     id: MAIN_PROCESS_ID,
     stdin: new WritableStream<Uint8Array>(),
@@ -98,6 +103,23 @@ export async function attachMain(
     },
     exit,
   };
+}
+
+/** A promise whose work starts when it is first awaited (`then`, `catch` or `finally`). */
+function onDemand<T>(start: () => Promise<T>): Promise<T> {
+  let started: Promise<T> | undefined;
+  const run = () => {
+    started ??= start();
+    return started;
+  };
+  const lazy: Promise<T> = {
+    // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose, awaited like a promise.
+    then: (onFulfilled, onRejected) => run().then(onFulfilled, onRejected),
+    catch: (onRejected) => run().catch(onRejected),
+    finally: (onFinally) => run().finally(onFinally),
+    [Symbol.toStringTag]: 'Promise',
+  };
+  return lazy;
 }
 
 function mainContainer(pod: Pod) {

@@ -59,4 +59,24 @@ describe('PodRuntime main process (stand-in pods)', {
       await runtime.destroy(ref);
     }
   });
+  it('lets a reader of the output stop while the main process runs, and still tells its exit', {
+    timeout: 20_000,
+  }, async () => {
+    const runtime = new SandboxOwners(client).wrap(new PodRuntime(client));
+    const command = ['sh', '-c', 'echo up; while [ ! -e /tmp/go ]; do sleep 0.05; done; exit 4'];
+    await runtime.provision({ ...ref, spec: { command } });
+    try {
+      await runtime.exec(ref, { command, background: true, processId: 'main' });
+      // What the logs route does: read what is there, then cancel while the process runs.
+      const glance = await runtime.attach(ref, 'main');
+      const reader = glance.stdout.getReader();
+      assert.equal(new TextDecoder().decode((await reader.read()).value), 'up\n');
+      await reader.cancel();
+      const waiter = await runtime.attach(ref, 'main');
+      await runtime.files.write(ref, '/tmp/go', new Uint8Array());
+      assert.deepEqual(await waiter.exit, { exitCode: 4, signal: null, timedOut: false });
+    } finally {
+      await runtime.destroy(ref);
+    }
+  });
 });
