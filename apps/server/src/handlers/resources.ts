@@ -125,7 +125,16 @@ export async function createResource(
   };
   const started = performance.now();
   await admitWrite(admissionDeps(call), call.principal, resource);
-  if (options.isDryRun) return resource;
+  if (options.isDryRun) {
+    // What the write would answer: a name taken is AlreadyExists, as the store's create says.
+    const { name } = resource.metadata;
+    const key = { ...(namespace === undefined ? {} : { namespace }), name: name ?? '' };
+    if (name !== undefined && (await findObject(call.deps.engine.store, kind, key)) !== undefined) {
+      const where = namespace === undefined ? name : `${namespace}/${name}`;
+      throw new PaddockError(ErrorCode.AlreadyExists, `${kind} ${where} already exists`);
+    }
+    return resource;
+  }
   const created = await call.deps.engine.store.create(resource);
   if (kind === 'Sandbox')
     call.deps.metrics.createLatency.observe((performance.now() - started) / 1000);

@@ -228,6 +228,11 @@ describe('the Kubernetes API of paddock up: the rest of its verbs', () => {
     assert.equal(again.status, 409);
     const exists = (await again.json()) as Status;
     assert.equal(exists.message, 'sandboxtemplates.paddock.dev "taken" already exists');
+    const dryAgain = await kube(`${TEMPLATES}?dryRun=All`, {
+      method: 'POST',
+      body: JSON.stringify(template('taken')),
+    });
+    assert.equal(dryAgain.status, 409, 'a dry run answers what the create would');
     const bad = await kube(TEMPLATES, {
       method: 'POST',
       body: JSON.stringify({ ...template('bad'), spec: { isolation: 'vm' } }),
