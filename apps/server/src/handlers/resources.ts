@@ -171,7 +171,19 @@ export async function replaceResource(
   // The owner never changes through an update: the stored one is kept.
   const resource = withOwner(call.principal, rest as AnyResource, current);
   await admitWrite(admissionDeps(call), call.principal, resource, current);
-  if (options.isDryRun) return { ...resource, status: current.status } as AnyResource;
+  if (options.isDryRun) {
+    // What the write would answer: a stale resourceVersion is a conflict, as the store's update.
+    const given = resource.metadata.resourceVersion;
+    const stored = current.metadata.resourceVersion ?? '';
+    if (given !== undefined && given !== stored) {
+      throw new PaddockError(
+        ErrorCode.Conflict,
+        `${kind} ${namespace === undefined ? name : `${namespace}/${name}`} has been modified: resourceVersion ${given} is not the current ${stored}; read it again and retry`,
+        { currentResourceVersion: stored },
+      );
+    }
+    return { ...resource, status: current.status } as AnyResource;
+  }
   return call.deps.engine.store.update(resource);
 }
 

@@ -233,6 +233,12 @@ describe('the Kubernetes API of paddock up: the rest of its verbs', () => {
       body: JSON.stringify(template('taken')),
     });
     assert.equal(dryAgain.status, 409, 'a dry run answers what the create would');
+    const stale = await kube(`${TEMPLATES}/taken?dryRun=All`, {
+      method: 'PUT',
+      body: JSON.stringify(template('taken', { resourceVersion: '1' })),
+    });
+    assert.equal(stale.status, 409, 'and what the update would');
+    assert.equal(((await stale.json()) as Status).reason, 'Conflict');
     const bad = await kube(TEMPLATES, {
       method: 'POST',
       body: JSON.stringify({ ...template('bad'), spec: { isolation: 'vm' } }),
