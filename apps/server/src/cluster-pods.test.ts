@@ -320,17 +320,19 @@ describe('the server’s surfaces on pods: terminal, previews, exec, files, MCP,
 
   it('deletes the Sandbox and its pod', async () => {
     await paddock.sandboxes.delete('web');
-    await eventually(
+    const gone = await eventually(
       async () => {
         try {
           await paddock.sandboxes.get('web');
-          return false;
+          return undefined;
         } catch (error) {
-          return isPaddockError(error, 'not_found');
+          return isPaddockError(error, 'not_found') ? error : undefined;
         }
       },
       { timeoutMs: 30_000, what: 'the Sandbox gone' },
     );
+    // As on one machine: no path of the Kubernetes API in what the caller reads.
+    assert.equal(gone.message, 'Sandbox default/web not found');
     if (composite !== undefined) {
       const pods = [...composite.pods.objects.values()].filter((o) => o.kind === 'Pod');
       assert.deepEqual(pods, [], 'the pod is gone');

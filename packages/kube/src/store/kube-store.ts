@@ -330,7 +330,15 @@ export class KubeStore implements ResourceStore {
 
   async #read<K extends Kind>(target: Target<K>): Promise<ResourceOf<K>> {
     const path = resourcePath(target.kind, target.namespace, target.name);
-    return this.#decode(await this.client.request('GET', path), target.kind);
+    try {
+      return this.#decode(await this.client.request('GET', path), target.kind);
+    } catch (error) {
+      // Said as the SQLite store says it: the API's path is no business of the caller's.
+      if (isPaddockError(error, ErrorCode.NotFound)) {
+        throw new PaddockError(ErrorCode.NotFound, `${target.what} not found`, error.details);
+      }
+      throw error;
+    }
   }
 
   /** The label selector to send: checked with core's parser (errors name the field), else undefined. */
