@@ -98,15 +98,12 @@ export function resourceList() {
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: GROUP_VERSION, resources };
 }
 
-/** The aggregated discovery document of `/apis` (Paddock's group) or `/api` (an empty core group). */
+/** The aggregated discovery document of `/apis` (Paddock's group) or `/api` (no groups). */
 export function aggregatedDiscovery(isCore: boolean) {
+  // No core group at all: a version without resources would still make `kubectl api-versions`
+  // print `v1`.
   const items = isCore
-    ? [
-        {
-          metadata: { name: '' },
-          versions: [{ version: 'v1', resources: [], freshness: 'Current' }],
-        },
-      ]
+    ? []
     : [
         {
           metadata: { name: API_GROUP },

@@ -82,6 +82,12 @@ describe('kubectl against paddock up', { skip: kubectlSkipReason ?? false }, () 
     assert.equal(read.stdout, 'two');
   });
 
+  it('lists only paddock.dev in api-versions: no core group', async () => {
+    const versions = await k(['api-versions']);
+    assert.equal(versions.code, 0, versions.stderr);
+    assert.deepEqual(versions.stdout.trim().split('\n'), ['paddock.dev/v1alpha1']);
+  });
+
   it('explains sandbox.spec from the OpenAPI document', async () => {
     const explained = await k(['explain', 'sandbox.spec']);
     assert.equal(explained.code, 0, explained.stderr);
