@@ -54,6 +54,8 @@ describe('paddock server and controller on a Kubernetes API server', {
       kube.kubeconfig,
       '--addr',
       '127.0.0.1:0',
+      '--gateway-addr',
+      '127.0.0.1:0',
       '--home',
       home,
     ]);

@@ -59,6 +59,8 @@ describe('one set of manifests, from a laptop to a cluster', {
         kube.kubeconfig,
         '--addr',
         '127.0.0.1:0',
+        '--gateway-addr',
+        '127.0.0.1:0',
         '--home',
         join(dir, 'cluster'),
       ]),
