@@ -149,16 +149,17 @@ async function createRunning(
   name: string,
   templateRef: { kind: 'ClusterSandboxTemplate' | 'SandboxTemplate'; name: string },
 ): Promise<Sandbox> {
-  await client.sandboxes.create({
+  const created = await client.sandboxes.create({
     apiVersion: API_VERSION,
     kind: 'Sandbox',
     metadata: { name },
     spec: { templateRef },
   });
+  // From the create's answer: concurrent waits share one watch and need not read it again.
   const done = await client.sandboxes.waitFor(
     name,
     (s) => s.status?.phase === 'Running' || s.status?.phase === 'Error',
-    { timeoutMs: 120_000 },
+    { timeoutMs: 120_000, from: created },
   );
   if (done.status?.phase !== 'Running') {
     throw new Error(`${name} ended ${done.status?.phase}: ${done.status?.message ?? ''}`);

@@ -15,6 +15,7 @@ import type { ResolvedOptions } from './client-options.ts';
 import { openPortForward, type PortForward } from './port-forward.ts';
 import { type ResourceClient, resourceClient, type ScopeOptions } from './resources.ts';
 import { type SandboxProcesses, sandboxProcesses } from './sandbox-processes.ts';
+import { SandboxWaits } from './sandbox-waits.ts';
 import { openTerminal, type Terminal } from './terminal.ts';
 import type { RequestOptions } from './transport.ts';
 import { explainWith } from './websocket-connect.ts';
@@ -24,6 +25,11 @@ export type LogsOptions = ScopeOptions & { tailLines?: number; sinceTime?: strin
 export type WaitForOptions = ScopeOptions & {
   /** Give up with `timeout` after this long; default 60 000. */
   timeoutMs?: number;
+  /**
+   * The sandbox as the caller holds it (its create's or update's answer): the wait starts from
+   * it rather than reading it again where it can (concurrent waits on a namespace).
+   */
+  from?: Sandbox;
 };
 
 /** Files inside a sandbox, addressed by absolute path; contents travel as raw bytes. */
@@ -113,6 +119,7 @@ export function sandboxClient(
   resolved: ResolvedOptions,
 ): SandboxClient {
   const crud = resourceClient(caller, 'Sandbox', defaultNamespace);
+  const waits = new SandboxWaits(crud, defaultNamespace);
   const params = (name: string, options: ScopeOptions | undefined) => ({
     namespace: options?.namespace ?? defaultNamespace,
     name,
@@ -203,26 +210,13 @@ export function sandboxClient(
         `sandbox "${name}" did not reach the awaited state within ${timeoutMs} ms`,
         { timeoutMs },
       );
-    const scope = { ...(options?.namespace !== undefined && { namespace: options.namespace }) };
     try {
-      const current = await crud.get(name, { ...scope, signal });
-      if (predicate(current)) return current;
-      const version = current.metadata.resourceVersion;
-      // That sandbox's changes only: the server neither reads nor sends any other's.
-      const changes = crud.watch({
-        ...scope,
-        fieldSelector: `metadata.name=${name}`,
+      return await waits.wait(name, predicate, {
+        ...(options?.namespace !== undefined && { namespace: options.namespace }),
+        ...(options?.headers !== undefined && { headers: options.headers }),
         signal,
-        ...(version && { resourceVersion: version }),
+        from: options?.from,
       });
-      for await (const change of changes) {
-        if (change.object.metadata.name !== name) continue;
-        if (change.type === 'DELETED') {
-          throw new PaddockError(ErrorCode.SandboxNotFound, `sandbox "${name}" was deleted`);
-        }
-        if (predicate(change.object)) return change.object;
-      }
-      throw timedOut();
     } catch (error) {
       options?.signal?.throwIfAborted();
       throw stop.signal.aborted ? timedOut() : error;

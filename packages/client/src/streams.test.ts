@@ -126,36 +126,3 @@ describe('streams against a stand-in server', () => {
     assert.equal(server.requests.at(-1)?.url.searchParams.get('follow'), 'true');
   });
 });
-
-describe('waitFor', () => {
-  it('resolves once the predicate holds, watching that sandbox from the version it read', async () => {
-    let watched: Recorded | undefined;
-    const server = await startStandIn({
-      getSandbox: (_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(sandbox('box', '5', 'Creating')));
-      },
-      listSandbox: (req, res) => {
-        watched = req;
-        res.writeHead(200, sseHead);
-        res.write(watchEvent('MODIFIED', 'other', '6'));
-        res.write(watchEvent('MODIFIED', 'box', '7'));
-      },
-    });
-    try {
-      const client = createClient({ baseUrl: server.baseUrl });
-      const ready = await client.sandboxes.waitFor('box', (s) => s.status?.phase === 'Running', {
-        timeoutMs: 2000,
-      });
-      assert.equal(ready.metadata.resourceVersion, '7');
-      assert.equal(watched?.url.searchParams.get('resourceVersion'), '5');
-      assert.equal(watched?.url.searchParams.get('fieldSelector'), 'metadata.name=box');
-      const error = await client.sandboxes
-        .waitFor('box', () => false, { timeoutMs: 100 })
-        .catch((e: unknown) => e);
-      assert.ok(isPaddockError(error, 'timeout'), String(error));
-    } finally {
-      await server.close();
-    }
-  });
-});
