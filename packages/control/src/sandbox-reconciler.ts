@@ -5,7 +5,6 @@ import {
   formatDurationMs,
   isPaddockError,
   type ObjectKey,
-  parseDurationMs,
   type ResourceStore,
   RuntimeState,
   type Sandbox,
@@ -28,9 +27,17 @@ import { applyProvisioningSteps, MAIN_PROCESS_ID, startMainProcess } from './pro
 import type { CredentialSource } from './runs/credential-delivery.ts';
 import { refToId, runtimeRefOf } from './runtime-ref.ts';
 import {
+  expiry,
+  latest,
+  nextDeadline,
+  shutdownTimeOf,
+  timeoutMsOf,
+  untilDeadline,
+  wallClockDeadlines,
+} from './sandbox-deadlines.ts';
+import {
   canPause,
   expireIdle,
-  idleDeadlines,
   isStartRequestedAfter,
   pauseSandbox,
   reconcilePaused,
@@ -301,16 +308,6 @@ async function markProvisioned(
   return settledVersion === undefined ? next : { ...next, settledVersion };
 }
 
-function timeoutMsOf(spec: SandboxEnvironment): number {
-  return spec.timeout ? parseDurationMs(spec.timeout) : 0;
-}
-
-/** When a sandbox started `now` reaches its wall-clock timeout; nothing when it has none. */
-function expiry(spec: SandboxEnvironment, now: Date): Pick<SandboxStatus, 'expiresAt'> {
-  const timeoutMs = timeoutMsOf(spec);
-  return timeoutMs > 0 ? { expiresAt: new Date(now.getTime() + timeoutMs).toISOString() } : {};
-}
-
 async function stopRuntime(
   deps: Pass,
   sandbox: Sandbox,
@@ -414,48 +411,6 @@ async function expireWallClock(deps: Pass, sandbox: Sandbox): Promise<boolean> {
     return true;
   }
   return false;
-}
-
-/** The spec's `shutdownTime` in epoch milliseconds, when it has one. */
-function shutdownTimeOf(sandbox: Sandbox): number | undefined {
-  return sandbox.spec.shutdownTime === undefined
-    ? undefined
-    : Date.parse(sandbox.spec.shutdownTime);
-}
-
-function latest(...times: Array<string | undefined>): number | undefined {
-  const parsed = times.filter((t): t is string => t !== undefined).map((t) => Date.parse(t));
-  return parsed.length === 0 ? undefined : Math.max(...parsed);
-}
-
-/** When the wall-clock timeout and the shutdown time come (epoch ms), those the sandbox has. */
-function wallClockDeadlines(deps: Pass, sandbox: Sandbox): number[] {
-  const status = deps.status.current(sandbox);
-  const deadlines: number[] = [];
-  if (status.expiresAt) deadlines.push(Date.parse(status.expiresAt));
-  const shutdownAt = shutdownTimeOf(sandbox);
-  if (shutdownAt !== undefined) deadlines.push(shutdownAt);
-  return deadlines;
-}
-
-/** A pass again at the earliest of `deadlines` (epoch ms); none without one. */
-function untilDeadline(deps: Pass, deadlines: number[]): ReconcileResult {
-  if (deadlines.length === 0) return {};
-  return { requeueAfterMs: Math.max(0, Math.min(...deadlines) - deps.now().getTime()) };
-}
-
-/** How long until the wall-clock or idle timeout may fire. */
-function nextDeadline(deps: Pass, sandbox: Sandbox): ReconcileResult {
-  const status = deps.status.current(sandbox);
-  const now = deps.now().getTime();
-  const deadlines = wallClockDeadlines(deps, sandbox);
-  const idle = idleDeadlines(status, latest(status.lastActivityAt, status.startedAt));
-  if (idle) {
-    const warned =
-      status.idleWarningAt !== undefined && Date.parse(status.idleWarningAt) >= idle.warnAt;
-    deadlines.push(warned || now >= idle.warnAt ? idle.expireAt : idle.warnAt);
-  }
-  return untilDeadline(deps, deadlines);
 }
 
 async function stopped(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
