@@ -58,10 +58,12 @@ export { measureTakeover, type TakeoverMeasurement } from './leader/takeover-mea
 export { ControllerMetrics } from './metrics/controller-metrics.ts';
 export {
   DEFAULT_HARNESS,
+  HARNESS_COPY_PATH,
   HARNESS_LAYOUT,
   HARNESS_PATH,
   HarnessCli,
   type HarnessOptions,
+  harnessCopyCommand,
   SANDBOX_HARNESS_PATHS,
 } from './objects/harness.ts';
 export { type ObjectOptionsInput, resolveObjectOptions } from './objects/options.ts';
