@@ -296,7 +296,7 @@ sub launched {
   my ($rin, $ein) = ('', '');
   vec($rin, fileno($info_r), 1) = 1;
   vec($rin, fileno($err_r), 1) = 1;
-  my ($info_open, $err_open, $polls) = (1, 1, 0);
+  my ($info_open, $err_open, $waited) = (1, 1, 0);
   while (time < $deadline) {
     if (!defined $init) {
       my $rout = $rin;
@@ -324,8 +324,13 @@ sub launched {
         }
       }
     }
-    # The anchor execs within a few ms of the init's pid: look often at first, then every ms.
-    select(undef, undef, undef, ++$polls < 50 ? 0.0002 : 0.001);
+    # Each look costs a wake and a dozen system calls (the launches around compete for the same
+    # cores): look every 0.2 ms at first, then an eighth of the time waited so far (the anchor is
+    # seen at most that late, an eighth), at most every 5 ms.
+    my $pause = $waited / 8;
+    $pause = $pause < 0.0002 ? 0.0002 : $pause > 0.005 ? 0.005 : $pause;
+    select(undef, undef, undef, $pause);
+    $waited += $pause;
   }
   # Whatever bwrap said before it failed.
   while ($err_open) {
