@@ -19,10 +19,8 @@ import {
   readFileSync,
   readlinkSync,
   rmSync,
-  statSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import {
@@ -36,74 +34,23 @@ import {
   SANDBOX_HARNESS_PATHS,
 } from '@paddock/kube';
 import { bwrapSkipReason } from '@paddock/testkit';
+import { APP_DIR, assembleRootfs, type ImageSize, REPO_ROOT } from '../../scripts/build-image.ts';
+import { contextFilter, stage } from '../../scripts/containerfile.ts';
 import {
-  APP_DIR,
-  assembleRootfs,
-  CONTAINERFILE,
-  type ImageSize,
-  REPO_ROOT,
-} from '../../scripts/build-image.ts';
-import {
-  contextFilter,
-  type Instruction,
-  parseContainerfile,
-  stage,
-} from '../../scripts/containerfile.ts';
+  asUid,
+  type Container,
+  containerfile,
+  imageSteps,
+  imageUid,
+  inImage,
+  walkableTmpdir,
+} from './image-container.ts';
 
 const run = promisify(execFile);
-const file = parseContainerfile(readFileSync(join(REPO_ROOT, CONTAINERFILE), 'utf8'));
-const final = file.stages.at(-1);
-const finalSteps = (op: string): Instruction[] =>
-  (final?.instructions ?? []).filter((step) => step.op === op);
+const file = containerfile;
+const finalSteps = imageSteps;
 /** The uid of sandbox pods (the controller's default `sandboxUid`). */
 const SANDBOX_UID = 1000;
-/** The base image's PATH (the official node image's). */
-const IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-type Container = { uid: number; binds?: Array<[string, string]>; hasTmp?: boolean };
-
-/**
- * argv running `command` as a container of the image: its tree read-only as /, the Debian
- * base's /usr from this machine, its USER's uid (or the pod's), its ENV and WORKDIR. Under root,
- * the namespace is entered as that uid on this machine too, so file modes are checked for real.
- */
-function inImage(rootfs: string, container: Container, command: string[]): string[] {
-  const args = ['--ro-bind', rootfs, '/'];
-  for (const dir of ['/usr/bin', '/usr/sbin', '/usr/lib', '/usr/lib64']) {
-    if (existsSync(dir)) args.push('--ro-bind', dir, dir);
-  }
-  args.push('--proc', '/proc', '--dev', '/dev');
-  if (container.hasTmp !== false) args.push('--tmpfs', '/tmp');
-  for (const [from, to] of container.binds ?? []) args.push('--bind', from, to);
-  const uid = String(container.uid);
-  args.push('--unshare-all', '--uid', uid, '--gid', uid, '--die-with-parent', '--clearenv');
-  args.push('--setenv', 'PATH', IMAGE_PATH);
-  for (const env of finalSteps('ENV')) {
-    const [name = '', value = ''] = env.text.split('=');
-    args.push('--setenv', name, value);
-  }
-  args.push('--chdir', finalSteps('WORKDIR').at(-1)?.args[0] ?? '/', '--', ...command);
-  return asUid(container.uid, args);
-}
-
-/** bwrap with `args` as `uid`: under root, as that uid on this machine too (modes hold). */
-function asUid(uid: number, args: string[]): string[] {
-  if (process.getuid?.() !== 0) return ['bwrap', ...args];
-  return ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', 'bwrap', ...args];
-}
-
-/**
- * A directory other uids may pass through: the nearest of the temporary directory and its
- * parents whose path every uid can walk (a test run's own directory is private), on the same
- * file system as the checkout where it can be, so the tree is hard links, not copies.
- */
-function walkableTmpdir(): string {
-  const isWalkable = (dir: string): boolean =>
-    (statSync(dir).mode & 0o001) !== 0 && (dir === dirname(dir) || isWalkable(dirname(dir)));
-  let dir = tmpdir();
-  while (!isWalkable(dir) && dir !== dirname(dir)) dir = dirname(dir);
-  return dir;
-}
 
 async function exec(argv: string[]): Promise<{ stdout: string; stderr: string }> {
   const [command = '', ...rest] = argv;
@@ -157,7 +104,15 @@ describe('image/Containerfile', () => {
       .sort();
     assert.deepEqual(copied, ['package-lock.json', 'package.json', ...manifests].sort());
     const install = stage(file, 'deps').instructions.find((step) => step.op === 'RUN');
-    assert.match(install?.text ?? '', /npm ci --omit=dev --ignore-scripts/);
+    assert.match(install?.text ?? '', /npm ci --omit=dev /);
+    // Install scripts run there: a dependency that gains one is reviewed here first.
+    const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { hasInstallScript?: boolean; dev?: boolean }>;
+    };
+    const scripted = Object.entries(lock.packages)
+      .filter(([, entry]) => entry.hasInstallScript === true && entry.dev !== true)
+      .map(([key]) => key);
+    assert.deepEqual(scripted, ['node_modules/opencode-ai']);
   });
 
   it('runs Node.js as .node-version names it, as the user and command paddock install renders', () => {
@@ -212,6 +167,8 @@ describe('image/Containerfile', () => {
         'apps/server/src/main.ts',
         'node_modules/@kubernetes/client-node/package.json',
         'node_modules/@anthropic-ai/claude-code/cli.js',
+        // What opencode-ai's postinstall makes (its bin).
+        'node_modules/opencode-ai/bin/opencode.exe',
       ]) {
         assert.ok(existsSync(join(app, path)), `${path} is missing`);
       }
@@ -245,7 +202,7 @@ describe('image/Containerfile', () => {
     });
 
     it('runs paddock from PATH as its user, read-only', async () => {
-      const uid = Number(finalSteps('USER').at(-1)?.args[0]?.split(':')[0]);
+      const uid = imageUid();
       const entrypoint = finalSteps('ENTRYPOINT').at(-1)?.args ?? [];
       const { stdout } = await exec(inImage(rootfs, { uid }, [...entrypoint, '--version']));
       assert.match(stdout, /^paddock 0\.1\.0 \(node 24\.\d+\.\d+\)$/m);
@@ -254,8 +211,12 @@ describe('image/Containerfile', () => {
     it("copies the harness as a sandbox pod's init container does", async () => {
       const command = harnessCopyCommand({ ...DEFAULT_HARNESS, image: 'paddock/paddock:0.1.0' });
       // No /tmp: the init container mounts nothing but its emptyDir.
-      const container = { uid: SANDBOX_UID, hasTmp: false, binds: [[harness, HARNESS_COPY_PATH]] };
-      const { stderr } = await exec(inImage(rootfs, container as Container, command));
+      const container: Container = {
+        uid: SANDBOX_UID,
+        hasTmp: false,
+        binds: [[harness, HARNESS_COPY_PATH]],
+      };
+      const { stderr } = await exec(inImage(rootfs, container, command));
       assert.match(stderr, /copied the harness to \/paddock-harness: \d+ packages/);
       assert.ok(existsSync(join(harness, HARNESS_LAYOUT.node)));
       assert.ok(existsSync(join(harness, HARNESS_LAYOUT.agentMain)));
