@@ -78,8 +78,11 @@ const recordPath = (dirs: SandboxDirs) => join(dirs.dir, 'paused.json');
 
 /** The pause record of a paused sandbox; undefined when it is not paused. */
 export function readPause(dirs: SandboxDirs): PauseRecord | undefined {
+  const path = recordPath(dirs);
+  // Most sandboxes are not paused: a missing file is a stat, not a thrown error (5 times it).
+  if (!existsSync(path)) return undefined;
   try {
-    return PauseRecord.parse(JSON.parse(readFileSync(recordPath(dirs), 'utf8')));
+    return PauseRecord.parse(JSON.parse(readFileSync(path, 'utf8')));
   } catch {
     return undefined;
   }
@@ -87,10 +90,11 @@ export function readPause(dirs: SandboxDirs): PauseRecord | undefined {
 
 /**
  * Whether the sandbox is paused to disk (a checkpoint image holds it, no process of it runs):
- * paused although its init is gone, after a restart of Paddock or of the host too.
+ * paused although its init is gone, after a restart of Paddock or of the host too. `pause`:
+ * its pause record when the caller has read it.
  */
-export function isHeldOnDisk(dirs: SandboxDirs): boolean {
-  return readPause(dirs)?.mechanism === PauseMechanism.Checkpoint && hasImage(dirs);
+export function isHeldOnDisk(dirs: SandboxDirs, pause = readPause(dirs)): boolean {
+  return pause?.mechanism === PauseMechanism.Checkpoint && hasImage(dirs);
 }
 
 /** The error every call that needs a running sandbox gets while it is paused. */

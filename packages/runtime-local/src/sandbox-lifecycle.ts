@@ -69,10 +69,12 @@ export async function observeSandbox(
     ...(activity === undefined ? {} : { lastActivityAt: activity }),
   };
   const { startedAt } = state.incarnation ?? {};
-  if (startedAt && isHeldOnDisk(dirs)) return { state: RuntimeState.Paused, startedAt, ...common };
+  const pause = startedAt ? readPause(dirs) : undefined;
+  if (startedAt && isHeldOnDisk(dirs, pause))
+    return { state: RuntimeState.Paused, startedAt, ...common };
   if (state.incarnation && isAlive(state.incarnation.anchor)) {
     const { startedAt } = state.incarnation;
-    if (readPause(dirs) !== undefined) return { state: RuntimeState.Paused, startedAt, ...common };
+    if (pause !== undefined) return { state: RuntimeState.Paused, startedAt, ...common };
     await host.egress.ensure(dirs, state, ownerOf(host, state));
     return { state: RuntimeState.Running, startedAt: state.incarnation.startedAt, ...common };
   }
