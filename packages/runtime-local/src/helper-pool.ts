@@ -27,9 +27,9 @@ const MAX_IDLE = 32;
 /**
  * Exec helpers started ahead of need, so that an exec pays for neither Node's fork of itself
  * (10 ms and more at Paddock's size, blocking every request meanwhile) nor perl's start. The
- * launcher forks them (`Launcher.spare`, `exec_spare` in host-helper.pl) and each execs a perl of
- * its own that compiles while it waits (a fork sharing the launcher's pages would copy each page
- * it touches on the exec's path), so refilling the pool costs Node no fork either: a taken spare's stdio, request and exit status pipes are opened
+ * launcher forks them (`Launcher.spare`, `exec_spare` in launcher-requests.pl) and each execs a
+ * perl of its own that compiles while it waits (a fork sharing the launcher's pages would copy
+ * each page it touches on the exec's path), so refilling the pool costs Node no fork either: a taken spare's stdio, request and exit status pipes are opened
  * through `/proc/<pid>/fd/` (checked by inode, so a reused pid is never mistaken for it), its
  * words written on the request pipe, and it runs exactly as a spawned `host-helper.pl` with them
  * would, with its own stdin, stdout and stderr pipes and its own session. The pool keeps as many

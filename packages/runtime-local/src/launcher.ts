@@ -10,9 +10,9 @@ import { currentBootId, type ProcessIdentity } from './process-identity.ts';
 export type Launched = { monitorPid: number; initPid: number };
 
 /**
- * A spare exec helper the launcher forked (see `exec_spare` in host-helper.pl): its pid and, in
- * order, its stdin's write end, stdout's and stderr's read ends, its request pipe's write end and
- * its exit status pipe's read end, each as a descriptor number there and the pipe's inode.
+ * A spare exec helper the launcher forked (see `exec_spare` in launcher-requests.pl): its pid and,
+ * in order, its stdin's write end, stdout's and stderr's read ends, its request pipe's write end
+ * and its exit status pipe's read end, each as a descriptor number there and the pipe's inode.
  */
 export type Spare = { pid: number; ends: Array<{ fd: number; inode: number }> };
 
