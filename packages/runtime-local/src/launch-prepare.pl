@@ -6,7 +6,8 @@
 #   prepare COUNT STEP...    COUNT words of steps, in order, each an operation and its words:
 #   mkdir MODE OWNER PATH    a directory (octal MODE, under the umask), kept if it exists; OWNER
 #                            (a uid, also the gid) owns it when not empty
-#   write MODE PATH TEXT     a file created or truncated in place (its inode kept) with TEXT
+#   write MODE PATH TEXT     a file made, or written over in place and cut to length (`overwrite`:
+#                            its inode kept, so a bound file stays bound) with TEXT
 #   replace PATH TEXT        a file replaced at once (written beside it, 0600, then renamed)
 #   set PATH VALUE ALT       a control file (a cgroup's) written; when refused and ALT is not
 #                            empty, ALT is written first (a memory+swap limit), then PATH again
@@ -30,8 +31,7 @@ sub prepare_launch {
       chown($owner + 0, $owner + 0, $path) or return (0 + $!, "chown $path: $!");
     } elsif ($op eq 'write') {
       my ($mode, $path, $text) = splice(@steps, 0, 3);
-      # O_WRONLY | O_CREAT | O_TRUNC
-      my @failed = put($path, 01 | 0100 | 01000, oct $mode, $text);
+      my @failed = overwrite($path, oct $mode, $text);
       return @failed if @failed;
     } elsif ($op eq 'replace') {
       my ($path, $text) = splice(@steps, 0, 2);
@@ -57,6 +57,20 @@ sub prepare_launch {
       return (22, "unknown prepare step $op");    # EINVAL
     }
   }
+  return ();
+}
+
+# Writes TEXT over PATH's start (made with MODE if missing), then cuts it there: its inode and its
+# block are kept (truncating it to nothing first frees the block, which ext4 mounted with `discard`
+# pays for at once, and flushes the file when it is closed). Nothing, or errno and message. A
+# start's generated /etc files and a rename's (sandbox-hostname.pl) are written so.
+sub overwrite {
+  my ($path, $mode, $text) = @_;
+  sysopen(my $fh, $path, 01 | 0100, $mode) or return (0 + $!, "$path: $!");    # O_WRONLY | O_CREAT
+  my $written = syswrite($fh, $text);
+  return (0 + $! || 5, "$path: $!") unless defined $written && $written == length $text;
+  truncate($fh, length $text) or return (0 + $!, "$path: $!");
+  close $fh or return (0 + $!, "$path: $!");
   return ();
 }
 

@@ -46,7 +46,8 @@ sub renamed {
   }
   my @files = splice(@words, 0, 2 * $count);
   while (@files) {
-    my @failed = overwrite(splice(@files, 0, 2));
+    my ($path, $text) = splice(@files, 0, 2);
+    my @failed = overwrite($path, 0644, $text);    # launch-prepare.pl
     return ('errno', @failed) if @failed;
   }
   my @failed = prepare_launch(\@words);
@@ -77,19 +78,6 @@ sub set_uts_name {
     exit 1;
   }
   return $error;
-}
-
-# Writes TEXT over PATH's start, then cuts it there: its inode and its block are kept (truncating
-# it to nothing first frees the block, which ext4 mounted with `discard` pays for at once, and
-# flushes the file when it is closed). Nothing, or errno and message.
-sub overwrite {
-  my ($path, $text) = @_;
-  sysopen(my $fh, $path, 01 | 0100, 0644) or return (0 + $!, "$path: $!");    # O_WRONLY | O_CREAT
-  my $written = syswrite($fh, $text);
-  return (0 + $! || 5, "$path: $!") unless defined $written && $written == length $text;
-  truncate($fh, length $text) or return (0 + $!, "$path: $!");
-  close $fh or return (0 + $!, "$path: $!");
-  return ();
 }
 
 1;
