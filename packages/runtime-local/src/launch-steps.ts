@@ -9,7 +9,7 @@ import { getSystemErrorName } from 'node:util';
 export type LaunchStep =
   /** A directory (`mode` under the umask), kept if it exists; `owner` (uid and gid) owns it. */
   | { op: 'mkdir'; path: string; mode: number; owner?: number }
-  /** A file made, or written over in place and cut to length (its inode kept: bound stays bound). */
+  /** A file made, or overwritten in place and cut to length (its inode kept: bound stays bound). */
   | { op: 'write'; path: string; mode: number; text: string }
   /** A file replaced at once (written beside it, root-only, then renamed over it). */
   | { op: 'replace'; path: string; text: string }
