@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { installCoreApiTestCrds, installCrds, KubeClient, paddockCrds } from '@paddock/kube';
+import { installPaddockTestCrds } from '@paddock/kube';
 import {
   type KubeTestServer,
   kubeSkipReason,
@@ -43,13 +43,7 @@ describe('one set of manifests, from a laptop to a cluster', {
 
   before(async () => {
     kube = await startKubeTestServer();
-    const client = await KubeClient.fromKubeconfig(kube.kubeconfig);
-    try {
-      await installCrds(client, paddockCrds());
-      await installCoreApiTestCrds(client, kube);
-    } finally {
-      client.close();
-    }
+    await installPaddockTestCrds(kube);
     [laptop, cluster, controller] = await Promise.all([
       startPaddockProcess([cli, 'up', '--addr', '127.0.0.1:0', '--home', join(dir, 'laptop')]),
       startPaddockProcess([

@@ -18,10 +18,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   type CompositeCluster,
-  installCoreApiTestCrds,
-  installCrds,
-  KubeClient,
-  paddockCrds,
+  installPaddockTestCrds,
   renderInstall,
   resolveValues,
   startCompositeCluster,
@@ -108,13 +105,7 @@ describe('Paddock’s image on a cluster', {
     mkdirSync(home);
     if (process.getuid?.() === 0) chownSync(home, imageUid(), imageUid());
     kube = await startKubeTestServer();
-    const admin = await KubeClient.fromKubeconfig(kube.kubeconfig);
-    try {
-      await installCrds(admin, paddockCrds());
-      await installCoreApiTestCrds(admin, kube);
-    } finally {
-      admin.close();
-    }
+    await installPaddockTestCrds(kube);
     composite = await startCompositeCluster(kube.kubeconfig);
     // Readable by the image's uid (the composite's own directory is private).
     const kubeconfig = join(dir, 'kubeconfig');

@@ -9,7 +9,6 @@
 // PADDOCK_TEST_SANDBOX_IMAGE, which needs python3).
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,15 +19,13 @@ import { createClient, type PaddockClient } from '@paddock/client';
 import { isPaddockError } from '@paddock/core';
 import {
   type CompositeCluster,
-  installCoreApiTestCrds,
-  installCrds,
-  KubeClient,
-  paddockCrds,
+  installPaddockTestCrds,
   startCompositeCluster,
 } from '@paddock/kube';
 import {
   bwrapSkipReason,
   eventually,
+  freePort,
   type KubeTestServer,
   kubeSkipReason,
   type PaddockProcess,
@@ -43,15 +40,6 @@ const serverMain = fileURLToPath(new URL('./main.ts', import.meta.url));
 const controllerMain = fileURLToPath(new URL('../../controller/src/main.ts', import.meta.url));
 const WEB_INDEX = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
 const PAGE = '<h1>served from a pod</h1>\n';
-
-/** A TCP port free on this machine now (the stand-in's pods share its network). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('the server’s surfaces on pods: terminal, previews, exec, files, MCP, E2B', {
   skip: kubeSkipReason ?? bwrapSkipReason(),
@@ -80,13 +68,7 @@ describe('the server’s surfaces on pods: terminal, previews, exec, files, MCP,
 
   before(async () => {
     kube = await startKubeTestServer();
-    const admin = await KubeClient.fromKubeconfig(kube.kubeconfig);
-    try {
-      await installCrds(admin, paddockCrds());
-      await installCoreApiTestCrds(admin, kube);
-    } finally {
-      admin.close();
-    }
+    await installPaddockTestCrds(kube);
     if (!kube.full) composite = await startCompositeCluster(kube.kubeconfig);
     const kubeconfig = composite?.kubeconfig ?? kube.kubeconfig;
     [server, replica, controller] = await Promise.all([

@@ -13,10 +13,8 @@ import {
   type Access,
   type ApiRequest,
   accessOf,
-  installCoreApiTestCrds,
-  installCrds,
+  installPaddockTestCrds,
   KubeClient,
-  paddockCrds,
   SERVER_PERMISSIONS,
 } from '@paddock/kube';
 import {
@@ -44,13 +42,7 @@ describe('the server’s RBAC covers what it does on a cluster', {
 
   before(async () => {
     kube = await startKubeTestServer();
-    const admin = await KubeClient.fromKubeconfig(kube.kubeconfig);
-    try {
-      await installCrds(admin, paddockCrds());
-      await installCoreApiTestCrds(admin, kube);
-    } finally {
-      admin.close();
-    }
+    await installPaddockTestCrds(kube);
     client = await KubeClient.fromKubeconfig(kube.kubeconfig);
     client.onRequest = (request) => recorded.push(request);
     const config = resolveConfig({ flags: { addr: '127.0.0.1:0', home }, env: {} });

@@ -8,7 +8,6 @@
 // back through the REST API. The provider key stays in the server.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,15 +15,13 @@ import { fileURLToPath } from 'node:url';
 import { createClient, type PaddockClient } from '@paddock/client';
 import {
   type CompositeCluster,
-  installCoreApiTestCrds,
-  installCrds,
-  KubeClient,
-  paddockCrds,
+  installPaddockTestCrds,
   startCompositeCluster,
 } from '@paddock/kube';
 import {
   bwrapSkipReason,
   eventually,
+  freePort,
   type KubeTestServer,
   kubeSkipReason,
   type PaddockProcess,
@@ -43,14 +40,6 @@ const controllerMain = fileURLToPath(new URL('../../controller/src/main.ts', imp
 const ROOT = resolve(dirname(serverMain), '..', '..', '..');
 const IMAGE = 'registry.example/paddock/paddock:test';
 const PROVIDER_KEY = 'sk-ant-provider-key-that-stays-in-the-server';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 describe('a run of an agent on pods', {
   skip:
@@ -77,13 +66,7 @@ describe('a run of an agent on pods', {
         turns.shift()?.(request) ?? { error: { status: 500, message: 'script exhausted' } },
     });
     kube = await startKubeTestServer();
-    const admin = await KubeClient.fromKubeconfig(kube.kubeconfig);
-    try {
-      await installCrds(admin, paddockCrds());
-      await installCoreApiTestCrds(admin, kube);
-    } finally {
-      admin.close();
-    }
+    await installPaddockTestCrds(kube);
     composite = await startCompositeCluster(kube.kubeconfig, {
       // Paddock's image is this checkout and its Node.js, read-only.
       images: {

@@ -87,4 +87,8 @@ export {
   startCompositeCluster,
 } from './testing/composite-cluster.ts';
 // Test support: CRDs standing in for Lease and Event on the test API server (never on a cluster).
-export { coreApiTestCrds, installCoreApiTestCrds } from './testing/core-api-crds.ts';
+export {
+  coreApiTestCrds,
+  installCoreApiTestCrds,
+  installPaddockTestCrds,
+} from './testing/core-api-crds.ts';

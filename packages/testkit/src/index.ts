@@ -17,6 +17,7 @@ export {
   runEventLogContract,
 } from './event-log-contract.ts';
 export { type EventuallyOptions, eventually } from './eventually.ts';
+export { freePort } from './free-port.ts';
 export {
   fullClusterSkipReason,
   type KubeTestServer,

@@ -10,10 +10,10 @@ import {
   statSync,
 } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './free-port.ts';
 
 const run = promisify(execFile);
 
@@ -79,18 +79,6 @@ export const postgresSkipReason: string | undefined =
     : IS_ROOT && ACCOUNT === undefined
       ? 'PostgreSQL refuses to run as root and there is no postgres account to run it as'
       : undefined;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts a PostgreSQL server in a fresh temporary directory: `initdb`, then `pg_ctl start` with

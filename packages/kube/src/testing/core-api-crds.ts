@@ -4,8 +4,8 @@
 // `@kubernetes/client-node` generates from the Kubernetes OpenAPI (release-1.36), the required
 // fields from the validators `kubernetes-models` compiles from the same definitions.
 import * as k8s from '@kubernetes/client-node';
-import type { KubeClient } from '../client/kube-client.ts';
-import type { CustomResourceDefinition } from '../crds/crds.ts';
+import { KubeClient } from '../client/kube-client.ts';
+import { type CustomResourceDefinition, paddockCrds } from '../crds/crds.ts';
 import { installCrds } from '../crds/install.ts';
 
 /** A structural OpenAPI v3 schema node of a CRD (a type on every node, no `$ref`). */
@@ -220,4 +220,21 @@ export async function installCoreApiTestCrds(
 ): Promise<void> {
   if (server.full) return;
   await installCrds(client, await coreApiTestCrds(), signal);
+}
+
+/**
+ * Readies a test API server for Paddock: its CRDs, and the core-API stand-ins where the server
+ * is not a whole cluster. The client it uses is closed before it returns.
+ */
+export async function installPaddockTestCrds(server: {
+  kubeconfig: string;
+  full: boolean;
+}): Promise<void> {
+  const client = await KubeClient.fromKubeconfig(server.kubeconfig);
+  try {
+    await installCrds(client, paddockCrds());
+    await installCoreApiTestCrds(client, server);
+  } finally {
+    client.close();
+  }
 }
