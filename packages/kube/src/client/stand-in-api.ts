@@ -1,10 +1,8 @@
 // Test support (not exported): a stand-in Kubernetes API server on the loopback interface (plain
 // http, port 0) that answers each request with the next scripted answer, and a kubeconfig for it.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeLoopbackKubeconfig } from '../testing/loopback-kubeconfig.ts';
 
 export type Answer = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -54,24 +52,12 @@ export async function startStandInApi(): Promise<StandInApi> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const dir = mkdtempSync(join(tmpdir(), 'paddock-kubeconfig-'));
-  api.kubeconfig = join(dir, 'kubeconfig');
-  const cluster = { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true };
-  writeFileSync(
-    api.kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'stand-in', cluster }],
-      users: [{ name: 'tester', user: { token: 'stand-in-token' } }],
-      contexts: [{ name: 'stand-in', context: { cluster: 'stand-in', user: 'tester' } }],
-      'current-context': 'stand-in',
-    }),
-  );
+  const { kubeconfig, remove } = writeLoopbackKubeconfig(port, 'stand-in-token', 'stand-in');
+  api.kubeconfig = kubeconfig;
   api.close = async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
+    remove();
   };
   return api;
 }

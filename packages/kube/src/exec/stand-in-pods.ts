@@ -2,12 +2,10 @@
 // loopback interface (plain http, port 0) that serves pods/exec and pods/portforward over
 // WebSocket with Kubernetes' subprotocols, running commands on this machine and forwarding to
 // local ports; and a kubeconfig for it.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
+import { writeLoopbackKubeconfig } from '../testing/loopback-kubeconfig.ts';
 import { ChannelProtocol, ExecChannel, encodeData } from './channel-protocol.ts';
 import { type ExecProcess, serveExec } from './stand-in-exec.ts';
 import { servePortForward } from './stand-in-port-forward.ts';
@@ -148,24 +146,7 @@ export async function startPodStandIn(options: PodStandInOptions): Promise<PodSt
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const dir = mkdtempSync(join(tmpdir(), 'paddock-pod-stand-in-'));
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        {
-          name: 'stand-in',
-          cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true },
-        },
-      ],
-      users: [{ name: 'tester', user: { token: TOKEN } }],
-      contexts: [{ name: 'stand-in', context: { cluster: 'stand-in', user: 'tester' } }],
-      'current-context': 'stand-in',
-    }),
-  );
+  const { kubeconfig, remove } = writeLoopbackKubeconfig(port, TOKEN, 'pod-stand-in');
   return {
     kubeconfig,
     sessions,
@@ -178,7 +159,7 @@ export async function startPodStandIn(options: PodStandInOptions): Promise<PodSt
       wss.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      rmSync(dir, { recursive: true, force: true });
+      remove();
     },
   };
 }

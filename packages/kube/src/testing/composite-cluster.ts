@@ -9,7 +9,6 @@
 // own credentials put in place of the router's token. What it cannot show: garbage collection
 // (nothing deletes a Sandbox's objects when it goes but the runtime), admission, scheduling.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import {
   createServer,
   Agent as HttpAgent,
@@ -19,8 +18,6 @@ import {
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { type AddressInfo, connect as netConnect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { KubeClient } from '../client/kube-client.ts';
 import {
@@ -28,6 +25,7 @@ import {
   type StandInClusterOptions,
   startStandInCluster,
 } from '../runtime/stand-in-cluster.ts';
+import { writeLoopbackKubeconfig } from './loopback-kubeconfig.ts';
 
 /** Where the router sent a request: the stand-in of pods or the real API server. */
 export const CompositeBackend = { Pods: 'pods', ApiServer: 'api-server' } as const;
@@ -97,25 +95,7 @@ export async function startCompositeCluster(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const dir = mkdtempSync(join(tmpdir(), 'paddock-composite-'));
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        {
-          name: 'composite',
-          // Plain http on loopback; client-node asks for this to allow it.
-          cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true },
-        },
-      ],
-      users: [{ name: 'tester', user: { token } }],
-      contexts: [{ name: 'composite', context: { cluster: 'composite', user: 'tester' } }],
-      'current-context': 'composite',
-    }),
-  );
+  const { kubeconfig, remove } = writeLoopbackKubeconfig(port, token, 'composite');
   return {
     kubeconfig,
     pods,
@@ -125,7 +105,7 @@ export async function startCompositeCluster(
       await new Promise((resolve) => server.close(resolve));
       for (const backend of Object.values(backends)) backend.agent.destroy();
       await pods.close();
-      rmSync(dir, { recursive: true, force: true });
+      remove();
     },
   };
 }
