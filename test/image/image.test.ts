@@ -27,8 +27,8 @@ import {
   DEFAULT_HARNESS,
   HARNESS_COPY_PATH,
   HARNESS_LAYOUT,
-  HARNESS_PATH,
   harnessCopyCommand,
+  harnessSandboxArgs,
   renderInstall,
   resolveValues,
   SANDBOX_HARNESS_PATHS,
@@ -226,19 +226,15 @@ describe('image/Containerfile', () => {
     });
 
     it('runs the copied harness in a sandbox container without Paddock', async () => {
-      // The sandbox image: this machine's /usr and /etc (debian:bookworm-slim stands for it).
-      const args = ['--ro-bind', '/usr', '/usr', '--ro-bind', '/etc', '/etc'];
-      for (const top of ['bin', 'sbin', 'lib', 'lib64']) {
-        const path = `/${top}`;
-        if (!existsSync(path)) continue;
-        if (lstatSync(path).isSymbolicLink()) args.push('--symlink', readlinkSync(path), path);
-        else args.push('--ro-bind', path, path);
-      }
-      args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--tmpfs', '/workspace');
-      args.push('--ro-bind', harness, HARNESS_PATH, '--chdir', '/workspace', '--clearenv');
-      args.push('--setenv', 'PATH', '/usr/bin:/bin', '--setenv', 'HOME', '/tmp');
-      args.push('--unshare-all', '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID));
-      args.push('--die-with-parent', '--', SANDBOX_HARNESS_PATHS.node);
+      const args = harnessSandboxArgs(harness, [
+        '--unshare-all',
+        '--uid',
+        String(SANDBOX_UID),
+        '--gid',
+        String(SANDBOX_UID),
+        '--die-with-parent',
+      ]);
+      args.push(SANDBOX_HARNESS_PATHS.node);
       args.push(SANDBOX_HARNESS_PATHS.agentMain, 'wrap', 'command', '--prompt', 'hi', '--');
       args.push('sh', '-c', 'echo "from the pod"');
       const { stdout } = await exec(asUid(SANDBOX_UID, args));

@@ -5,33 +5,26 @@
 // and Claude Code's CLI.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { isPaddockError } from '@paddock/core';
-import { HARNESS_LAYOUT, HARNESS_PATH, SANDBOX_HARNESS_PATHS } from '@paddock/kube';
+import {
+  HARNESS_LAYOUT,
+  HARNESS_PATH,
+  harnessSandboxArgs,
+  SANDBOX_HARNESS_PATHS,
+} from '@paddock/kube';
 import { parseCopyArgs } from './harness-copy.ts';
 
 const run = promisify(execFile);
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 /** argv run in a namespace with the copy at HARNESS_PATH, read-only, and no other Paddock. */
-function inSandbox(harness: string, argv: string[]): string[] {
-  const args = ['--ro-bind', '/usr', '/usr', '--ro-bind', '/etc', '/etc'];
-  for (const top of ['bin', 'sbin', 'lib', 'lib64']) {
-    const path = `/${top}`;
-    if (!existsSync(path)) continue;
-    if (lstatSync(path).isSymbolicLink()) args.push('--symlink', readlinkSync(path), path);
-    else args.push('--ro-bind', path, path);
-  }
-  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--tmpfs', '/workspace');
-  args.push('--ro-bind', harness, HARNESS_PATH, '--chdir', '/workspace', '--clearenv');
-  args.push('--setenv', 'PATH', '/usr/bin:/bin', '--setenv', 'HOME', '/tmp', '--');
-  return [...args, ...argv];
-}
+const inSandbox = (harness: string, argv: string[]) => [...harnessSandboxArgs(harness), ...argv];
 
 describe('paddock controller copy-harness', () => {
   // About 280 MiB: in memory where there is a tmpfs, so the test does not wait on the disk.

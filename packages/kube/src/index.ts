@@ -86,9 +86,10 @@ export {
   compositeBackendOf,
   startCompositeCluster,
 } from './testing/composite-cluster.ts';
-// Test support: CRDs standing in for Lease and Event on the test API server (never on a cluster).
 export {
   coreApiTestCrds,
   installCoreApiTestCrds,
   installPaddockTestCrds,
 } from './testing/core-api-crds.ts';
+// Test support: CRDs standing in for Lease and Event on the test API server (never on a cluster).
+export { harnessSandboxArgs } from './testing/harness-sandbox.ts';
