@@ -37,6 +37,39 @@ async function launch(home: string): Promise<Proc> {
   return { child, url, exited };
 }
 
+/** A JSON request to the server at `url`. */
+const call = (url: string, path: string, init: RequestInit = {}) =>
+  fetch(`${url}${path}`, { ...init, headers: { 'content-type': 'application/json' } });
+
+const sandboxPath = (name: string) => `/api/v1/namespaces/default/sandboxes/${name}`;
+
+/** Creates Sandbox `name` of the built-in `shell` template; the create must be acknowledged. */
+async function createSandbox(url: string, name: string): Promise<void> {
+  const created = await call(url, '/api/v1/namespaces/default/sandboxes', {
+    method: 'POST',
+    body: JSON.stringify({
+      apiVersion: API,
+      kind: 'Sandbox',
+      metadata: { name },
+      spec: { templateRef: { kind: 'ClusterSandboxTemplate', name: 'shell' } },
+    }),
+  });
+  assert.equal(created.status, 201);
+}
+
+/** Waits until the server at `url` reports Sandbox `name` Running. */
+async function untilRunning(url: string, name: string): Promise<void> {
+  await eventually(
+    async () => {
+      const s = (await (await call(url, sandboxPath(name))).json()) as {
+        status?: { phase?: string };
+      };
+      return s.status?.phase === 'Running';
+    },
+    { timeoutMs: 60_000, what: 'Running' },
+  );
+}
+
 describe('a server killed with SIGKILL mid-work and restarted', {
   skip: bwrapSkipReason(),
 }, () => {
@@ -54,26 +87,9 @@ describe('a server killed with SIGKILL mid-work and restarted', {
   it('loses no acknowledged resource or audit record, and its sandboxes keep running', async () => {
     const first = await launch(home);
     procs.push(first);
-    const call = (url: string, path: string, init: RequestInit = {}) =>
-      fetch(`${url}${path}`, { ...init, headers: { 'content-type': 'application/json' } });
-    const box = '/api/v1/namespaces/default/sandboxes/keeper';
-    const created = await call(first.url, '/api/v1/namespaces/default/sandboxes', {
-      method: 'POST',
-      body: JSON.stringify({
-        apiVersion: API,
-        kind: 'Sandbox',
-        metadata: { name: 'keeper' },
-        spec: { templateRef: { kind: 'ClusterSandboxTemplate', name: 'shell' } },
-      }),
-    });
-    assert.equal(created.status, 201);
-    await eventually(
-      async () => {
-        const s = (await (await call(first.url, box)).json()) as { status?: { phase?: string } };
-        return s.status?.phase === 'Running';
-      },
-      { timeoutMs: 60_000, what: 'Running' },
-    );
+    const box = sandboxPath('keeper');
+    await createSandbox(first.url, 'keeper');
+    await untilRunning(first.url, 'keeper');
     // /tmp is a tmpfs of the running sandbox: it survives only if the sandbox was never restarted.
     const mark = await call(first.url, `${box}/exec`, {
       method: 'POST',
@@ -150,31 +166,14 @@ describe('a server killed with SIGKILL mid-work and restarted', {
   it('runs a sandbox whose provision the kill cut short once restarted', async () => {
     const first = await launch(home);
     procs.push(first);
-    const call = (url: string, path: string, init: RequestInit = {}) =>
-      fetch(`${url}${path}`, { ...init, headers: { 'content-type': 'application/json' } });
-    const created = await call(first.url, '/api/v1/namespaces/default/sandboxes', {
-      method: 'POST',
-      body: JSON.stringify({
-        apiVersion: API,
-        kind: 'Sandbox',
-        metadata: { name: 'cut' },
-        spec: { templateRef: { kind: 'ClusterSandboxTemplate', name: 'shell' } },
-      }),
-    });
-    assert.equal(created.status, 201);
+    await createSandbox(first.url, 'cut');
     // At once: the launcher has made the sandbox (or part of it) and not started it yet.
     first.child.kill('SIGKILL');
     await first.exited;
     const second = await launch(home);
     procs.push(second);
-    const box = '/api/v1/namespaces/default/sandboxes/cut';
-    await eventually(
-      async () => {
-        const s = (await (await call(second.url, box)).json()) as { status?: { phase?: string } };
-        return s.status?.phase === 'Running';
-      },
-      { timeoutMs: 60_000, what: 'Running' },
-    );
+    const box = sandboxPath('cut');
+    await untilRunning(second.url, 'cut');
     // Running means running: an exec is served at once (it was refused, `not running`).
     const echo = await call(second.url, `${box}/exec`, {
       method: 'POST',
