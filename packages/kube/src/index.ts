@@ -91,5 +91,6 @@ export {
   installCoreApiTestCrds,
   installPaddockTestCrds,
 } from './testing/core-api-crds.ts';
-// Test support: CRDs standing in for Lease and Event on the test API server (never on a cluster).
+// Test support: a sandbox container with a copied harness, for bwrap.
 export { harnessSandboxArgs } from './testing/harness-sandbox.ts';
+// Test support: CRDs standing in for Lease and Event on the test API server (never on a cluster).
