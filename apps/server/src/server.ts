@@ -12,7 +12,7 @@ import {
   requireInScope,
 } from '@paddock/control';
 import { ErrorCode, PaddockError } from '@paddock/core';
-import type { ServerConfig } from './config.ts';
+import { isLoopback, type ServerConfig } from './config.ts';
 import { AccessTokens } from './e2b/e2b-sandboxes.ts';
 import { createE2bSurface, isE2bRequest } from './e2b/e2b-server.ts';
 import type { Engine } from './engine.ts';
@@ -237,11 +237,20 @@ export async function startServer(
   log: (line: string) => void,
 ): Promise<RunningServer> {
   const tls = readTlsFiles(config.tls, config.addr.host);
+  const gatewayAt = engine.gateway.server.address() as AddressInfo;
+  if (tls !== undefined && !isLoopback(gatewayAt.address)) {
+    // Run pods dial the gateway by a Service name the API's certificate does not cover and
+    // trust no private CA: that hop stays http, inside the cluster (docs/server.md, TLS).
+    log(
+      `TLS covers the API and previews; the LLM gateway on ${gatewayAt.address}:${gatewayAt.port} speaks plain http to the sandboxes that reach it`,
+    );
+  }
   const metrics = new ServerMetrics();
   const shutdown = new AbortController();
   const signer = new PreviewSigner(engine.keys.preview);
-  const previewServer = await listenPreview(config.previewAddr);
-  const previews = new PreviewLinks(signer, boundAddress(previewServer));
+  // Previews open next to an https UI: same certificate, so `https://` links and `wss:` upgrades.
+  const previewServer = await listenPreview(config.previewAddr, tls);
+  const previews = new PreviewLinks(signer, boundAddress(previewServer), tls?.cert);
   const deps: ServerDeps = {
     engine,
     config,

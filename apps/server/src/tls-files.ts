@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { ErrorCode, type FieldIssue, PaddockError } from '@paddock/core';
+import { PREVIEW_DOMAIN } from './preview/preview-path.ts';
 
 /**
  * Where the API listener's certificate (chain) and private key are: PEM files, given or (with
@@ -18,12 +19,13 @@ export function selfSignedFiles(home: string): TlsFiles {
 }
 
 /**
- * Makes the self-signed certificate with openssl unless it exists: for localhost, 127.0.0.1,
- * ::1 and the listen host (a name or an address; not a wildcard), valid ten years.
+ * Makes the self-signed certificate with openssl unless it exists: for localhost, every preview
+ * host (`*.preview.localhost`), 127.0.0.1, ::1 and the listen host (a name or an address; not a
+ * wildcard), valid ten years.
  */
 function makeSelfSigned(files: TlsFiles, listenHost: string): void {
   if (existsSync(files.certFile) && existsSync(files.keyFile)) return;
-  const names = new Set(['DNS:localhost', 'IP:127.0.0.1', 'IP:::1']);
+  const names = new Set(['DNS:localhost', `DNS:*.${PREVIEW_DOMAIN}`, 'IP:127.0.0.1', 'IP:::1']);
   if (listenHost !== '0.0.0.0' && listenHost !== '::') {
     names.add(`${isIP(listenHost) === 0 ? 'DNS' : 'IP'}:${listenHost}`);
   }

@@ -30,11 +30,19 @@ function connectionTokens(value: string | undefined): Set<string> {
  * headers and those named in `Connection`, minus Paddock's credentials (`Authorization`, the
  * `paddock.bearer.*` subprotocol, `paddock*` cookies), `Host` set to the port, and
  * `X-Forwarded-Prefix` telling the app where it is mounted (when not at the root of its host). For a WebSocket upgrade,
- * `Connection: Upgrade` and `Upgrade: websocket` are put back.
+ * `Connection: Upgrade` and `Upgrade: websocket` are put back. `X-Forwarded-Proto: https` when
+ * the browser reached the preview over https.
  */
 export function upstreamRequestHeaders(
   rawHeaders: readonly string[],
-  options: { port: number; prefix: string; isUpgrade: boolean; remoteAddress: string | undefined },
+  options: {
+    port: number;
+    prefix: string;
+    isUpgrade: boolean;
+    remoteAddress: string | undefined;
+    /** Set when the preview listener serves https: `X-Forwarded-Proto: https` tells the app. */
+    isSecure: boolean;
+  },
 ): [string, string][] {
   const pairs: [string, string][] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2)
@@ -63,6 +71,7 @@ export function upstreamRequestHeaders(
   out.push(['host', `localhost:${options.port}`]);
   if (options.prefix !== '') out.push(['x-forwarded-prefix', options.prefix]);
   if (options.remoteAddress !== undefined) out.push(['x-forwarded-for', options.remoteAddress]);
+  if (options.isSecure) out.push(['x-forwarded-proto', 'https']);
   if (options.isUpgrade) out.push(['connection', 'Upgrade'], ['upgrade', 'websocket']);
   else out.push(['connection', 'close']);
   return out;

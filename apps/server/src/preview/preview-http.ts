@@ -46,6 +46,7 @@ export async function proxyPreviewHttp(call: HandlerCall, path: PreviewPath): Pr
         prefix: path.prefix,
         isUpgrade: false,
         remoteAddress: ctx.remoteAddress,
+        isSecure: deps.previews.isSecure,
       }),
     ),
     createConnection: () => socket,

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { httpStatusFor } from '@paddock/api';
@@ -10,6 +11,7 @@ import type { RateLimiter } from '../http/rate-limit.ts';
 import { createRequestContext, type RequestContext } from '../http/request-context.ts';
 import { type Reply, streamed } from '../http/respond.ts';
 import type { ServerDeps } from '../server-deps.ts';
+import type { TlsMaterial } from '../tls-files.ts';
 import { refuseUpgrade } from '../ws/refuse.ts';
 import { proxyPreviewHttp } from './preview-http.ts';
 import type { PreviewAddress } from './preview-links.ts';
@@ -24,12 +26,24 @@ import { proxyPreviewUpgrade } from './preview-websocket.ts';
 
 const ROUTE = 'preview';
 
-/** Binds the preview listener (port 0 = a free port); it answers nothing until `servePreviews`. */
-export async function listenPreview(addr: PreviewAddress): Promise<Server> {
+/** The preview listener: http, or https with the API's certificate when the API serves TLS. */
+export type PreviewListener = Server | HttpsServer;
+
+/**
+ * Binds the preview listener (port 0 = a free port); it answers nothing until `servePreviews`.
+ * With `tls` it speaks https only (WebSocket upgrades `wss:`): plain http gets no answer.
+ */
+export async function listenPreview(
+  addr: PreviewAddress,
+  tls?: TlsMaterial,
+): Promise<PreviewListener> {
   // Only WebSocket upgrades leave the request pipeline (an `Upgrade: h2c` is a plain request).
-  const server = createServer({
-    shouldUpgradeCallback: (req) => req.headers.upgrade?.toLowerCase() === 'websocket',
-  });
+  const shouldUpgradeCallback = (req: IncomingMessage) =>
+    req.headers.upgrade?.toLowerCase() === 'websocket';
+  const server =
+    tls === undefined
+      ? createServer({ shouldUpgradeCallback })
+      : createHttpsServer({ shouldUpgradeCallback, ...tls });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(addr.port, addr.host, () => resolve());
@@ -37,7 +51,7 @@ export async function listenPreview(addr: PreviewAddress): Promise<Server> {
   return server;
 }
 
-export function boundAddress(server: Server): PreviewAddress {
+export function boundAddress(server: PreviewListener): PreviewAddress {
   const { address, port } = server.address() as AddressInfo;
   return { host: address, port };
 }
@@ -57,7 +71,7 @@ type Previews = {
  * exchanged for, and only while the API key they were minted with is still valid; API keys are
  * never read here. Returns the shutdown of open connections.
  */
-export function servePreviews(server: Server, previews: Previews): () => Promise<void> {
+export function servePreviews(server: PreviewListener, previews: Previews): () => Promise<void> {
   const { deps } = previews;
   const inFlight = new Set<Promise<void>>();
   const open = new Set<Duplex>();
@@ -93,7 +107,13 @@ export function servePreviews(server: Server, previews: Previews): () => Promise
   function exchange(ctx: RequestContext, res: ServerResponse, path: PreviewPath, who: Principal) {
     res.writeHead(303, {
       location: `${path.prefix}${path.upstreamPath}`,
-      'set-cookie': previewSessionCookie(who, path, previews.signer, Date.now()),
+      'set-cookie': previewSessionCookie(
+        who,
+        path,
+        previews.signer,
+        Date.now(),
+        deps.previews.isSecure,
+      ),
       'cache-control': 'no-store',
       'referrer-policy': 'no-referrer',
       'x-request-id': ctx.requestId,

@@ -64,15 +64,20 @@ export async function previewPrincipal(
   );
 }
 
-/** The `Set-Cookie` value that opens this sandbox port (host-only, scoped to its mount path). */
+/**
+ * The `Set-Cookie` value that opens this sandbox port (host-only, scoped to its mount path;
+ * `Secure` when the preview listener serves https, so it is never sent over plain http).
+ */
 export function previewSessionCookie(
   principal: Principal,
   scope: PreviewScope & { prefix: string },
   signer: PreviewSigner,
   nowMs: number,
+  isSecure: boolean,
 ): string {
   const value = signer.sign(principal, scope, PreviewUse.Session, nowMs);
   const path = scope.prefix === '' ? '/' : `${scope.prefix}/`;
   const maxAge = Math.floor(PREVIEW_SESSION_TTL_MS / 1000);
-  return `${PREVIEW_COOKIE}=${value}; Path=${path}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax`;
+  const secure = isSecure ? '; Secure' : '';
+  return `${PREVIEW_COOKIE}=${value}; Path=${path}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
 }

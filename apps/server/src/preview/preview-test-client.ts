@@ -1,8 +1,9 @@
 // Test support: requests to the preview origin by its real URLs. `*.preview.localhost` resolves
 // to loopback in browsers; here every name is looked up as 127.0.0.1, and paths are sent as
-// given (fetch would resolve `..` itself).
+// given (fetch would resolve `..` itself). https URLs trust the process's default CAs.
 import assert from 'node:assert/strict';
 import { type IncomingHttpHeaders, request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { WebSocket } from 'ws';
 
@@ -13,13 +14,17 @@ export const loopback: LookupFunction = (_host, options, callback) => {
 
 export type PreviewAnswer = { status: number; headers: IncomingHttpHeaders; body: string };
 
-/** One HTTP request; `path` replaces the URL's path and query verbatim when given. */
+/**
+ * One HTTP request (https for an `https:` URL, trusting the process's default CAs); `path`
+ * replaces the URL's path and query verbatim when given.
+ */
 export function previewRequest(
   url: string,
   options: { method?: string; headers?: Record<string, string>; body?: string; path?: string } = {},
 ): Promise<PreviewAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, {
+    const send = url.startsWith('https:') ? httpsRequest : request;
+    const req = send(url, {
       method: options.method ?? 'GET',
       headers: options.headers ?? {},
       lookup: loopback,

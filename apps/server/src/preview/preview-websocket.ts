@@ -45,6 +45,7 @@ export async function proxyPreviewUpgrade(
     prefix: path.prefix,
     isUpgrade: true,
     remoteAddress: ctx.remoteAddress,
+    isSecure: deps.previews.isSecure,
   });
   const head = [
     `${ctx.method} ${path.upstreamPath} HTTP/1.1`,
