@@ -61,7 +61,13 @@ function toml(value: string): string {
   return JSON.stringify(value);
 }
 
-/** Codex pointed at the gateway: a Responses API provider at `OPENAI_BASE_URL`, keyed by the token. */
+/**
+ * Codex pointed at the gateway: a Responses API provider at `OPENAI_BASE_URL`, keyed by the token.
+ * Codex retries a turn whose request got a status it does not know (the gateway's 402 over budget
+ * among them) as a broken stream, five times; a refusal over budget is final, so the provider has
+ * no stream retries. Codex still retries a request answered with a 5xx (`request_max_retries`, 4
+ * by default); a stream that breaks half way fails the turn.
+ */
 function codexProvider(baseUrl: string | undefined): string[] {
   if (baseUrl === undefined) return [];
   const key = `model_providers.${CODEX_PROVIDER}`;
@@ -71,6 +77,7 @@ function codexProvider(baseUrl: string | undefined): string[] {
     [`${key}.base_url`, toml(baseUrl)],
     [`${key}.env_key`, toml('OPENAI_API_KEY')],
     [`${key}.wire_api`, toml('responses')],
+    [`${key}.stream_max_retries`, '0'],
   ].flatMap(([name, value]) => ['-c', `${name}=${value}`]);
 }
 

@@ -120,6 +120,14 @@ describe('CodexEvents', () => {
       '{"type":"turn.failed","error":{"message":"{\\"error\\":{\\"type\\":\\"budget_exceeded\\",\\"message\\":\\"over\\"}}"}}',
     ]);
     assert.equal(mapper.finish({ code: 1, signal: null }).outcome, 'budget_exceeded');
+    // As Codex 0.171.0 reports the gateway's 402: the status and message, not the error's type.
+    const reported = new CodexEvents();
+    mapAll(reported, [
+      '{"type":"turn.failed","error":{"message":"unexpected status 402 Payment Required: run budget exceeded: spent $0.0200 of $0.0001 (maxUsd), url: http://127.0.0.1:4000/v1/responses"}}',
+    ]);
+    const finished = reported.finish({ code: 1, signal: null });
+    assert.equal(finished.outcome, 'budget_exceeded');
+    assert.match(String(finished.message), /run budget exceeded/);
   });
 
   it('maps MCP calls and failed commands', () => {

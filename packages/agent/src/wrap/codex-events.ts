@@ -174,8 +174,9 @@ export class CodexEvents implements EventMapper {
   finish(exit: CliExit): Finish {
     const usage = this.#usage;
     if (this.#failure !== undefined) {
-      // The gateway refuses a call over budget with an error of type budget_exceeded (HTTP 402).
-      const isBudget = /budget_exceeded/.test(this.#failure);
+      // The gateway refuses a call over budget with HTTP 402 (error type budget_exceeded), which
+      // Codex reports as `unexpected status 402 Payment Required: MESSAGE, url: …`.
+      const isBudget = /budget_exceeded|\bunexpected status 402\b/.test(this.#failure);
       const outcome = isBudget ? RunOutcome.BudgetExceeded : RunOutcome.Failed;
       return { outcome, message: truncate(this.#failure, 2_000), usage };
     }

@@ -1,10 +1,13 @@
 // `paddock-agent wrap` as a real process: plain commands, signals, bad flags, a CLI that is not
-// installed, the real Claude Code (the pinned package) and the real Codex in interactive mode,
-// against a scripted model on a local port (Claude Code's and OpenCode's interactive modes are run
-// end to end by apps/server/src/runs-claude-code.test.ts and runs-opencode.test.ts).
+// installed, the real Claude Code (the pinned package), the real Codex in interactive mode and
+// refused over budget, against a scripted model (or a stand-in gateway) on a local port (Claude
+// Code's and OpenCode's interactive modes are run end to end by
+// apps/server/src/runs-claude-code.test.ts and runs-opencode.test.ts).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -359,5 +362,48 @@ describe('paddock-agent wrap', { timeout: 120_000 }, () => {
       const last = events.at(-1);
       assert.equal(last?.type === 'run.finished' && last.outcome, 'cancelled');
     });
+  });
+
+  it("codex: the gateway's 402 over budget ends the run at once, without a retry", async () => {
+    // A stand-in for the gateway refusing every call over budget, in its OpenAI wire shape.
+    let requests = 0;
+    const gateway = createServer((req, res) => {
+      req.resume().once('end', () => {
+        requests += 1;
+        res.writeHead(402, {
+          'content-type': 'application/json',
+          'x-paddock-budget-limit': 'maxUsd',
+        });
+        res.end(
+          JSON.stringify({
+            error: {
+              message: 'run budget exceeded: spent $0.0200 of $0.0100 (maxUsd)',
+              type: 'budget_exceeded',
+              param: null,
+              code: 'budget_exceeded',
+            },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = gateway.address() as AddressInfo;
+      const { code, events, stderr } = await wrap(
+        ['codex', '--prompt', 'anything', '--model', 'gpt-5.5'],
+        dir,
+        { OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`, OPENAI_API_KEY: 'pgt_test' },
+      ).exited;
+      assert.equal(code, 3, stderr);
+      const last = events.at(-1);
+      assert.equal(last?.type === 'run.finished' && last.outcome, 'budget_exceeded');
+      assert.match(String(last?.type === 'run.finished' && last.message), /run budget exceeded/);
+      // Codex's retries of a status it does not know are off: one call, no "Reconnecting...".
+      assert.equal(requests, 1);
+      assert.ok(!events.some((e) => e.type === 'log' && /Reconnecting/.test(e.message)));
+    } finally {
+      gateway.closeAllConnections();
+      await new Promise((resolve) => gateway.close(resolve));
+    }
   });
 });
