@@ -188,7 +188,10 @@ describe('the E2B control API through the official SDK', () => {
   it('answers calls Paddock does not offer with an E2B error saying so', async () => {
     const sbx = await Sandbox.create('base', w.opts(w.alice));
     try {
-      await assert.rejects(sbx.fork(), /501: forking a sandbox is not supported/);
+      await assert.rejects(
+        sbx.updateNetwork({ allowOut: ['example.com'] }),
+        /501: changing a running sandbox's network is not supported/,
+      );
       await assert.rejects(
         Sandbox.create('base', { ...w.opts(w.alice), volumeMounts: { '/data': 'vol' } }),
         /400: .*volumeMounts/,

@@ -6,10 +6,12 @@
  * pause on timeout). E2B's pause is Paddock's pause (`desiredState: Paused`: processes frozen,
  * memory kept) where the runtime can pause, else a stop (the workspace kept, processes not); E2B's
  * "paused" state is either of them, and connect or resume runs the sandbox again. E2B's snapshots
- * are SandboxSnapshots (control-snapshots.ts).
+ * are SandboxSnapshots (control-snapshots.ts); a fork is a snapshot and sandboxes started from it
+ * (control-fork.ts).
  */
 import { json, type Reply } from '../http/respond.ts';
 import { createSandbox } from './control-create.ts';
+import { forkSandbox } from './control-fork.ts';
 import { connectSandbox, killSandbox, pauseSandbox, setTimeout_ } from './control-lifecycle.ts';
 import { listSandboxes } from './control-list.ts';
 import { visibleSandbox } from './control-sandbox.ts';
@@ -109,7 +111,7 @@ export const CONTROL_ROUTES: readonly ControlRoute[] = [
     method: 'POST',
     path: '/sandboxes/:sandboxID/fork',
     action: 'sandbox.fork',
-    handle: notOffered('forking a sandbox'),
+    handle: forkSandbox,
   },
   {
     method: 'PUT',

@@ -53,8 +53,8 @@ const NewSandbox = z.object({
 });
 type NewSandbox = z.infer<typeof NewSandbox>;
 
-/** E2B's default sandbox lifetime when a create names none (its API's default, in seconds). */
-const DEFAULT_TIMEOUT_SEC = 15;
+/** E2B's default sandbox lifetime when a create or fork names none (its API's default, in seconds). */
+export const DEFAULT_TIMEOUT_SEC = 15;
 /** A fresh E2B-style sandbox id: a letter and 19 lowercase letters and digits (a DNS label). */
 function newSandboxId(): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -133,11 +133,10 @@ export async function createSandbox(call: ControlCall): Promise<Reply> {
     ...(env.length === 0 ? {} : { env }),
     ...(network === undefined ? {} : { network }),
   };
-  const manifest: Sandbox = {
-    apiVersion: API_VERSION,
-    kind: 'Sandbox',
-    metadata: { name: newSandboxId(), namespace: E2B_NAMESPACE, annotations },
-    spec: {
+  const created = await newE2bSandbox(
+    call,
+    { annotations },
+    {
       templateRef,
       ...(fromSnapshot === undefined ? {} : { fromSnapshot }),
       desiredState: 'Running',
@@ -145,8 +144,26 @@ export async function createSandbox(call: ControlCall): Promise<Reply> {
       shutdownTime: inSeconds(body.timeout ?? DEFAULT_TIMEOUT_SEC),
       shutdownPolicy: body.autoPause === true ? 'Stop' : 'Delete',
     },
-  };
-  const created = (await createResource(call, 'Sandbox', manifest, E2B_NAMESPACE)) as Sandbox;
+  );
   const running = await settle(call, created, 'Running');
   return json(sandboxOf(call, running), 201);
+}
+
+/**
+ * Creates a Sandbox under a fresh E2B id in the E2B namespace, as the caller, through the REST
+ * API's create: its owner set, admitted (template, policy, quotas, references) and audited alike.
+ * Answers at once; `settle` waits for it to run.
+ */
+export async function newE2bSandbox(
+  call: ControlCall,
+  metadata: Pick<Sandbox['metadata'], 'annotations' | 'labels'>,
+  spec: Sandbox['spec'],
+): Promise<Sandbox> {
+  const manifest: Sandbox = {
+    apiVersion: API_VERSION,
+    kind: 'Sandbox',
+    metadata: { ...metadata, name: newSandboxId(), namespace: E2B_NAMESPACE },
+    spec,
+  };
+  return (await createResource(call, 'Sandbox', manifest, E2B_NAMESPACE)) as Sandbox;
 }

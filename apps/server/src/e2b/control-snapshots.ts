@@ -7,8 +7,10 @@ import {
   ErrorCode,
   PaddockError,
   ResourceName,
+  type Sandbox,
   type SandboxSnapshot,
   SnapshotPhase,
+  type SnapshotRetention,
 } from '@paddock/core';
 import { z } from 'zod';
 import { createResource, deleteResource } from '../handlers/resources.ts';
@@ -17,7 +19,7 @@ import { readBodyAs } from './control-input.ts';
 import { limitOf } from './control-list.ts';
 import { visibleSandbox } from './control-sandbox.ts';
 import type { ControlCall } from './e2b-call.ts';
-import { E2B_NAMESPACE, sandboxIdOf } from './e2b-sandboxes.ts';
+import { E2B_FORK_ANNOTATION, E2B_NAMESPACE, sandboxIdOf } from './e2b-sandboxes.ts';
 
 const NewSnapshot = z.object({ name: ResourceName.optional() });
 
@@ -37,24 +39,49 @@ const infoOf = (snapshot: SandboxSnapshot) => {
 export async function createSnapshot(call: ControlCall): Promise<Reply> {
   const { name } = await readBodyAs(call, NewSnapshot, 'snapshot');
   const sandbox = await visibleSandbox(call);
-  const sandboxId = sandboxIdOf(sandbox);
+  const naming =
+    name === undefined ? { generateName: `${sandboxIdOf(sandbox).slice(0, 48)}-snap-` } : { name };
+  return json(infoOf(await takeSnapshot(call, sandbox, naming)), 201);
+}
+
+/** How `takeSnapshot` names and marks a snapshot, and how long it may be kept. */
+export type SnapshotPlan = ({ name: string } | { generateName: string }) & {
+  annotations?: Record<string, string>;
+  retention?: SnapshotRetention;
+};
+
+/**
+ * A SandboxSnapshot of `sandbox` created as the caller through the REST API's create (owner,
+ * admission and reference checks alike), once it is Ready; a capture that fails is `internal`
+ * with the reason, one that takes too long is `timeout`.
+ */
+export async function takeSnapshot(
+  call: ControlCall,
+  sandbox: Sandbox,
+  plan: SnapshotPlan,
+): Promise<SandboxSnapshot> {
+  const { annotations, retention, ...naming } = plan;
   const manifest: SandboxSnapshot = {
     apiVersion: API_VERSION,
     kind: 'SandboxSnapshot',
     metadata: {
       namespace: E2B_NAMESPACE,
-      ...(name === undefined ? { generateName: `${sandboxId.slice(0, 48)}-snap-` } : { name }),
+      ...naming,
+      ...(annotations === undefined ? {} : { annotations }),
     },
-    spec: { sandboxRef: { name: sandboxId } },
+    spec: {
+      sandboxRef: { name: sandboxIdOf(sandbox) },
+      ...(retention === undefined ? {} : { retention }),
+    },
   };
   const created = await createResource(call, 'SandboxSnapshot', manifest, E2B_NAMESPACE);
-  const ready = await untilCaptured(call, created as SandboxSnapshot);
-  return json(infoOf(ready), 201);
+  return untilCaptured(call, created as SandboxSnapshot);
 }
 
 /**
- * `GET /snapshots`: the caller's ready snapshots, newest first, filtered by `sandboxID` (the
- * sandbox each was taken of) and `name`, a page at a time (`x-next-token`: the last name given).
+ * `GET /snapshots`: the caller's ready snapshots (not a fork's own, which the fork deletes),
+ * newest first, filtered by `sandboxID` (the sandbox each was taken of) and `name`, a page at a
+ * time (`x-next-token`: the last name given).
  */
 export async function listSnapshots(call: ControlCall): Promise<Reply> {
   const query = call.ctx.url.searchParams;
@@ -71,6 +98,7 @@ export async function listSnapshots(call: ControlCall): Promise<Reply> {
         isVisible(call.principal, s) &&
         s.status?.phase === SnapshotPhase.Ready &&
         s.metadata.deletionTimestamp === undefined &&
+        s.metadata.annotations?.[E2B_FORK_ANNOTATION] === undefined &&
         (sandboxId === null || s.spec.sandboxRef.name === sandboxId) &&
         (name === null || s.metadata.name === name),
     )

@@ -19,6 +19,11 @@ export const E2B_NAMESPACE = 'default';
 export const E2B_SECURE_ANNOTATION = 'paddock.dev/e2b-secure';
 /** The E2B template name a Sandbox was created from (`base`), shown back as `templateID`/`alias`. */
 export const E2B_TEMPLATE_ANNOTATION = 'paddock.dev/e2b-template';
+/**
+ * Set on the SandboxSnapshot a fork takes, to the id of the sandbox forked: E2B's fork shows no
+ * snapshot, so that one is not listed, and is deleted once the forks are started.
+ */
+export const E2B_FORK_ANNOTATION = 'paddock.dev/e2b-fork-of';
 /** The E2B metadata of a Sandbox, as a JSON object of strings (E2B's keys need not be label keys). */
 export const E2B_METADATA_ANNOTATION = 'paddock.dev/e2b-metadata';
 

@@ -44,6 +44,7 @@ import type {
   EnvdRpc,
   EnvdUser,
 } from './e2b-call.ts';
+import { e2bMessage, e2bStatusFor } from './e2b-errors.ts';
 import { E2B_NAMESPACE, isSecure, keyOfSandboxId } from './e2b-sandboxes.ts';
 import { ENVD_HTTP_ROUTES } from './envd-files.ts';
 import { FILESYSTEM_RPCS } from './envd-filesystem.ts';
@@ -132,24 +133,6 @@ export function sendE2bError(
     { code: status, message },
     { headers: { ...headers, 'x-request-id': requestId, 'cache-control': 'no-store' } },
   );
-}
-
-/** A Paddock error as E2B tells it: policy violations listed, one line. */
-export function e2bMessage(error: PaddockError): string {
-  const violations = error.details?.violations;
-  if (error.code === ErrorCode.PolicyViolation && Array.isArray(violations)) {
-    const said = violations
-      .map((v) => (v !== null && typeof v === 'object' && 'message' in v ? String(v.message) : ''))
-      .filter((m) => m !== '');
-    if (said.length > 0) return `${error.message}: ${said.join('; ')}`;
-  }
-  return error.message;
-}
-
-/** The status E2B answers a Paddock error with (a gone sandbox on envd is its proxy's 502). */
-function e2bStatusFor(error: PaddockError): number {
-  if (error.code === ErrorCode.SandboxNotFound) return 404;
-  return httpStatusFor(error.code);
 }
 
 export type E2bSurfaceOptions = {
