@@ -145,7 +145,15 @@ describe('preview links under TLS', { skip: opensslSkipReason ?? false }, () => 
   it('uses per-port hosts only when the certificate covers *.preview.localhost (--tls-self-signed does)', async () => {
     const own = await startTestServer({ 'tls-self-signed': 'true' });
     const selfSigned = readFileSync(join(own.home, 'tls', 'cert.pem'), 'utf8');
-    await own.close();
+    try {
+      // A browser trusting cert.pem reaches a per-port host: the name checks, the listener answers.
+      setDefaultCACertificates([...getCACertificates('default'), selfSigned]);
+      const port = new URL(own.server.previewUrl).port;
+      const host = await previewRequest(`https://8080--web--default.preview.localhost:${port}/`);
+      assert.equal(host.status, 401, host.body);
+    } finally {
+      await own.close();
+    }
     const given = readFileSync(makeTestCertificates(dir).certFile, 'utf8');
     assert.equal(coversPreviewHosts(selfSigned), true);
     assert.equal(coversPreviewHosts(given), false);
