@@ -7,6 +7,8 @@
  *   `nonroot` user (65532) in `/etc/passwd`; its Debian `/usr` is left to the caller to mount;
  * - `npm ci --omit=dev`: the lock file's non-development packages, hard-linked from this
  *   checkout's node_modules (every workspace linked, as npm does);
+ * - the `case "${AGENT_CLIS}"` that leaves agent CLIs out: its arm for the value asked for
+ *   (`--agent-clis`, else the ARG's default), removing what it names;
  * - the web stage: the web UI that set-up built (`apps/web/dist`);
  * - each `COPY` of the build context: the files the ignore file lets through;
  * - `ln -s`: the same link.
@@ -16,12 +18,14 @@ import {
   chmodSync,
   copyFileSync,
   existsSync,
+  globSync,
   linkSync,
   lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -30,6 +34,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
+  type Containerfile,
   contextFilter,
   type Instruction,
   parseContainerfile,
@@ -60,9 +65,22 @@ type LockEntry = {
   optional?: boolean;
 };
 
+export type AssembleOptions = {
+  /** The checkout to assemble from (this one by default). */
+  repo?: string;
+  /** The build argument `AGENT_CLIS` (`all`, `claude-code`, `none`); the ARG's default if unset. */
+  agentClis?: string;
+};
+
 /** Assembles the image's tree under `out` (created; must be empty or absent). */
-export function assembleRootfs(out: string, repo: string = REPO_ROOT): ImageSize {
+export function assembleRootfs(out: string, options: AssembleOptions = {}): ImageSize {
+  const repo = options.repo ?? REPO_ROOT;
   const file = parseContainerfile(readFileSync(join(repo, CONTAINERFILE), 'utf8'));
+  const agentClis = options.agentClis ?? file.globalArgs.AGENT_CLIS ?? '';
+  const removals = agentCliRemovals(file);
+  if (!removals.has(agentClis)) {
+    throw new Error(`AGENT_CLIS must be ${[...removals.keys()].join(', ')}, not ${agentClis}`);
+  }
   if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`${out} is not empty`);
   baseLayer(out);
   const isIgnored = contextFilter(repo);
@@ -75,7 +93,7 @@ export function assembleRootfs(out: string, repo: string = REPO_ROOT): ImageSize
       for (const step of current.instructions) {
         if (step.op === 'WORKDIR') workdir = step.args[0] ?? '/';
         else if (step.op === 'COPY') copy(step, { out, repo, workdir, isIgnored });
-        else if (step.op === 'RUN') run(step, { out, repo, workdir });
+        else if (step.op === 'RUN') run(step, { out, repo, workdir, agentClis });
       }
     }
     workdirs.set(current.name, workdir);
@@ -166,12 +184,48 @@ function copyTree(
   }
 }
 
+/**
+ * What the Containerfile's `case "${AGENT_CLIS}"` removes for each value it takes: the paths
+ * (globs, relative to its stage's workdir) of its `rm -rf`, none for `all`. Its `*)` arm, which
+ * refuses any other value, is left out.
+ */
+export function agentCliRemovals(file: Containerfile): Map<string, string[]> {
+  for (const step of file.stages.flatMap((s) => s.instructions)) {
+    const removals = step.op === 'RUN' ? caseArms(step.text) : undefined;
+    if (removals !== undefined) return removals;
+  }
+  throw new Error(`${CONTAINERFILE}: no RUN case "\${AGENT_CLIS}" in … esac`);
+}
+
+/** The arms of a `RUN case "${AGENT_CLIS}" in … esac`; undefined for another `RUN`. */
+function caseArms(text: string): Map<string, string[]> | undefined {
+  const body = /^case "\$\{AGENT_CLIS\}" in (.*) esac$/.exec(text)?.[1];
+  if (body === undefined) return undefined;
+  const removals = new Map<string, string[]>();
+  for (const arm of body.split(';;')) {
+    const parsed = /^([\w-]+)\)\s*(?:rm -rf (.+))?$/.exec(arm.trim());
+    if (parsed === null) continue;
+    removals.set(
+      parsed[1] ?? '',
+      (parsed[2] ?? '').split(/\s+/).filter((p) => p !== ''),
+    );
+  }
+  return removals;
+}
+
 /** The `RUN`s of the Containerfile, each done here or refused. */
-function run(step: Instruction, place: Omit<Place, 'isIgnored'>): void {
+function run(step: Instruction, place: Omit<Place, 'isIgnored'> & { agentClis: string }): void {
   const text = step.text;
   const link = /^ln -s (\S+) (\S+)$/.exec(text);
+  const removals = caseArms(text);
   if (/(^| )npm ci --omit=dev /.test(text)) {
     productionModules(place.repo, join(place.out, place.workdir));
+  } else if (removals !== undefined) {
+    // Only unlinks: the tree's files are hard links to this checkout's.
+    const at = join(place.out, place.workdir);
+    for (const path of globSync(removals.get(place.agentClis) ?? [], { cwd: at })) {
+      rmSync(join(at, path), { recursive: true, force: true });
+    }
   } else if (text === `chmod -R a+rX,go-w ${APP_DIR}`) {
     // Sources were copied: made readable by all, writable by none but their owner. The
     // dependencies are links to this checkout's files, whose modes npm set (the test checks).
@@ -283,12 +337,18 @@ export function mebibytes(bytes: number): string {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { rootfs: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    options: { rootfs: { type: 'string' }, 'agent-clis': { type: 'string' } },
+    strict: true,
+  });
   if (values.rootfs === undefined) {
-    process.stderr.write('usage: node scripts/build-image.ts --rootfs DIR\n');
+    process.stderr.write(
+      'usage: node scripts/build-image.ts --rootfs DIR [--agent-clis all|claude-code|none]\n',
+    );
     process.exitCode = 2;
   } else {
-    const size = assembleRootfs(values.rootfs);
+    const agentClis = values['agent-clis'];
+    const size = assembleRootfs(values.rootfs, agentClis === undefined ? {} : { agentClis });
     const parts = (['node', 'dependencies', 'application', 'webUi'] as const)
       .map((part) => `${part} ${mebibytes(size[part])}`)
       .join(', ');

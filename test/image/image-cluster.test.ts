@@ -30,12 +30,18 @@ import {
   kubeSkipReason,
   startKubeTestServer,
 } from '@paddock/testkit';
-import { assembleRootfs } from '../../scripts/build-image.ts';
-import { type Container, imageUid, inImage, walkableTmpdir } from './image-container.ts';
+import {
+  type Container,
+  type ImageTree,
+  imageTree,
+  imageUid,
+  inImage,
+  SERVER_HOME,
+  walkableTmpdir,
+} from './image-container.ts';
 
 const ADMIN_KEY = `pdk_${'k'.repeat(43)}`;
 const KUBECONFIG = '/tmp/kubeconfig';
-const SERVER_HOME = '/var/lib/paddock';
 
 type Started = { child: ChildProcess; url: string; log: () => string };
 
@@ -89,19 +95,20 @@ describe('Paddock’s image on a cluster', {
   skip: kubeSkipReason ?? (bwrapSkipReason() || false),
   timeout: 120_000,
 }, () => {
-  const dir = mkdtempSync(join(walkableTmpdir(), 'paddock-image-cluster-'));
-  const rootfs = join(dir, 'rootfs');
-  const home = join(dir, 'server-home');
+  let tree: ImageTree;
+  let dir: string;
   let kube: KubeTestServer;
   let composite: CompositeCluster;
   let server: Started | undefined;
   let controller: Started | undefined;
 
   before(async () => {
+    tree = await imageTree();
+    const { rootfs } = tree;
+    dir = mkdtempSync(join(walkableTmpdir(), 'paddock-image-cluster-'));
     chmodSync(dir, 0o755);
-    assembleRootfs(rootfs);
-    // Mount points the container runtime makes; the server's volume is its uid's (fsGroup).
-    mkdirSync(join(rootfs, SERVER_HOME), { recursive: true });
+    // The server's volume is its uid's (fsGroup).
+    const home = join(dir, 'server-home');
     mkdirSync(home);
     if (process.getuid?.() === 0) chownSync(home, imageUid(), imageUid());
     kube = await startKubeTestServer();
@@ -146,7 +153,8 @@ describe('Paddock’s image on a cluster', {
     await Promise.all([stop(server), stop(controller)]);
     await composite?.close();
     await kube?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    tree?.remove();
   });
 
   it('serves the API on the cluster’s resources and the built web UI', async () => {

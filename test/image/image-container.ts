@@ -1,9 +1,25 @@
 // Test support: running a command as a container of Paddock's image (image/Containerfile) whose
 // file tree scripts/build-image.ts assembled, in a bubblewrap namespace, as a cluster runs it.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { CONTAINERFILE, REPO_ROOT } from '../../scripts/build-image.ts';
+import { basename, dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HARNESS_COPY_PATH } from '@paddock/kube';
+import {
+  assembleRootfs,
+  CONTAINERFILE,
+  type ImageSize,
+  REPO_ROOT,
+} from '../../scripts/build-image.ts';
 import { type Instruction, parseContainerfile } from '../../scripts/containerfile.ts';
 
 export const containerfile = parseContainerfile(
@@ -70,15 +86,81 @@ export function asUid(uid: number, args: string[]): string[] {
   return ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', 'bwrap', ...args];
 }
 
+/** Where the server's Deployment mounts its volume (a mount point the tree has). */
+export const SERVER_HOME = '/var/lib/paddock';
+
+export type ImageTree = {
+  rootfs: string;
+  size: ImageSize;
+  /** Removes the tree unless the test run shares it (the run's end removes it then). */
+  remove: () => void;
+};
+
 /**
- * A directory other uids may pass through: the nearest of the temporary directory and its
- * parents whose path every uid can walk (a test run's own directory is private), on the same
- * file system as the checkout where it can be, so the tree is hard links, not copies.
+ * The image's tree built with `AGENT_CLIS=agentClis`, with the mount points its containers need,
+ * below the test run's temporary directory (test/leak-check.ts sets TMPDIR and removes it after
+ * the run): assembled once per run, by whichever test file asks first, and shared by the others.
+ * Outside a run (no global set-up) each caller assembles its own and removes it.
+ */
+export async function imageTree(agentClis = 'all'): Promise<ImageTree> {
+  const dir = walkableTmpdir();
+  if (!basename(dir).startsWith('paddock-test-run-')) {
+    const own = mkdtempSync(join(dir, `paddock-image-${agentClis}-`));
+    chmodSync(own, 0o755);
+    const rootfs = join(own, 'rootfs');
+    const size = assemble(rootfs, agentClis);
+    return { rootfs, size, remove: () => rmSync(own, { recursive: true, force: true }) };
+  }
+  const shared = join(dir, `paddock-image-${agentClis}`);
+  const rootfs = join(shared, 'rootfs');
+  const done = join(shared, 'size.json');
+  const failed = join(shared, 'failed');
+  const remove = () => {};
+  try {
+    mkdirSync(shared, { mode: 0o755 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Another test file of the run assembles it: wait for it (a few seconds; ten minutes at most).
+    for (let waited = 0; !existsSync(done); waited += 200) {
+      if (existsSync(failed)) throw new Error(`assembling ${rootfs}: ${readFileSync(failed)}`);
+      if (waited > 600_000) throw new Error(`${rootfs} was not assembled in 10 minutes`);
+      await sleep(200);
+    }
+    return { rootfs, size: JSON.parse(readFileSync(done, 'utf8')) as ImageSize, remove };
+  }
+  try {
+    chmodSync(shared, 0o755);
+    const size = assemble(rootfs, agentClis);
+    writeFileSync(done, JSON.stringify(size));
+    return { rootfs, size, remove };
+  } catch (error) {
+    writeFileSync(failed, String(error));
+    throw error;
+  }
+}
+
+/** The tree, and the mount points a container runtime would make in it (it is read-only after). */
+function assemble(rootfs: string, agentClis: string): ImageSize {
+  const size = assembleRootfs(rootfs, { agentClis });
+  mkdirSync(join(rootfs, HARNESS_COPY_PATH));
+  mkdirSync(join(rootfs, SERVER_HOME), { recursive: true });
+  return size;
+}
+
+/**
+ * The temporary directory, made passable (not listable) by every uid: the image's containers run
+ * as other uids than the test's (65532, the sandbox's 1000) and bubblewrap, started as them, binds
+ * paths below it. A test run's own directory is private (0700): it gains o+x. Its parents must be
+ * passable already (`/tmp` is).
  */
 export function walkableTmpdir(): string {
-  const isWalkable = (dir: string): boolean =>
-    (statSync(dir).mode & 0o001) !== 0 && (dir === dirname(dir) || isWalkable(dirname(dir)));
-  let dir = tmpdir();
-  while (!isWalkable(dir) && dir !== dirname(dir)) dir = dirname(dir);
+  const dir = tmpdir();
+  const mode = statSync(dir).mode;
+  if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o111);
+  for (let up = dirname(dir); up !== dirname(up); up = dirname(up)) {
+    if ((statSync(up).mode & 0o001) === 0) {
+      throw new Error(`${up} cannot be passed by other uids: set TMPDIR below one that can`);
+    }
+  }
   return dir;
 }

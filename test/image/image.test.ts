@@ -5,22 +5,22 @@
 // image's — in bubblewrap namespaces: `paddock --version`, the init container of a sandbox pod
 // (`paddock controller copy-harness`, as the sandbox's uid with nothing writable but its
 // emptyDir), and then the copied harness in a sandbox container that has no Paddock of its own.
+// Built without the agent CLIs (`AGENT_CLIS=none`), the tree lacks exactly the packages only they
+// need, and a run of their harness kinds fails naming the missing CLI.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import {
-  chmodSync,
   chownSync,
   existsSync,
   globSync,
   lstatSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, matchesGlob } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import {
@@ -34,13 +34,15 @@ import {
   SANDBOX_HARNESS_PATHS,
 } from '@paddock/kube';
 import { bwrapSkipReason } from '@paddock/testkit';
-import { APP_DIR, assembleRootfs, type ImageSize, REPO_ROOT } from '../../scripts/build-image.ts';
+import { APP_DIR, agentCliRemovals, REPO_ROOT } from '../../scripts/build-image.ts';
 import { contextFilter, stage } from '../../scripts/containerfile.ts';
 import {
   asUid,
   type Container,
   containerfile,
+  type ImageTree,
   imageSteps,
+  imageTree,
   imageUid,
   inImage,
   walkableTmpdir,
@@ -51,10 +53,130 @@ const file = containerfile;
 const finalSteps = imageSteps;
 /** The uid of sandbox pods (the controller's default `sandboxUid`). */
 const SANDBOX_UID = 1000;
+/** The npm package of each external agent CLI (`@paddock/agent`'s optional dependencies). */
+const CLI_PACKAGES: Record<string, string> = {
+  'claude-code': '@anthropic-ai/claude-code',
+  codex: '@openai/codex',
+  opencode: 'opencode-ai',
+};
+
+type LockEntry = {
+  link?: boolean;
+  resolved?: string;
+  dev?: boolean;
+  hasInstallScript?: boolean;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+};
+const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, LockEntry>;
+};
+
+/**
+ * The lock file's packages a production install reaches from the workspaces, as Node resolves
+ * each dependency (its own node_modules, then each one above), not passing through `skipped`.
+ */
+function reachable(skipped: ReadonlySet<string>): Set<string> {
+  const seen = new Set<string>();
+  const queue = Object.keys(lock.packages).filter((key) => !key.includes('node_modules/'));
+  while (queue.length > 0) {
+    const key = queue.pop() ?? '';
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const entry = lock.packages[key] ?? {};
+    if (entry.link === true) {
+      queue.push(entry.resolved ?? '');
+      continue;
+    }
+    const names = Object.keys({
+      ...entry.dependencies,
+      ...entry.optionalDependencies,
+      ...entry.peerDependencies,
+    });
+    for (const name of names) {
+      if (skipped.has(name)) continue;
+      for (let dir = key; ; dir = dirname(dir)) {
+        const candidate = join(dir === '.' ? '' : dir, 'node_modules', name);
+        if (lock.packages[candidate] !== undefined) {
+          queue.push(candidate);
+          break;
+        }
+        if (dir === '.' || dir === '') break;
+      }
+    }
+  }
+  return seen;
+}
+
+/** The lock's packages that `rm -rf` of `globs` removes (a package or a directory above it). */
+function removedBy(globs: readonly string[]): Set<string> {
+  return new Set(
+    Object.keys(lock.packages).filter((key) => {
+      const parts = key.split('/');
+      return parts.some((_, n) =>
+        globs.some((g) => matchesGlob(parts.slice(0, n + 1).join('/'), g)),
+      );
+    }),
+  );
+}
 
 async function exec(argv: string[]): Promise<{ stdout: string; stderr: string }> {
   const [command = '', ...rest] = argv;
   return await run(command, rest, { maxBuffer: 16 * 2 ** 20 });
+}
+
+/** `exec`, resolving with the exit code instead of rejecting when it is not 0. */
+async function execStatus(
+  argv: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    return { code: 0, ...(await exec(argv)) };
+  } catch (error) {
+    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
+    if (typeof failed.code !== 'number') throw error;
+    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+/** The init container's `copy-harness` (the default CLIs) from `rootfs` into `harness`. */
+async function copyHarnessFrom(rootfs: string, harness: string): Promise<string> {
+  const command = harnessCopyCommand({ ...DEFAULT_HARNESS, image: 'paddock/paddock:0.1.0' });
+  // No /tmp: the init container mounts nothing but its emptyDir.
+  const container: Container = {
+    uid: SANDBOX_UID,
+    hasTmp: false,
+    binds: [[harness, HARNESS_COPY_PATH]],
+  };
+  const { stderr } = await exec(inImage(rootfs, container, command));
+  return stderr;
+}
+
+/** argv running the copied `harness`'s `paddock-agent` with `args` in a sandbox container. */
+function inSandbox(harness: string, args: string[]): string[] {
+  const bwrap = harnessSandboxArgs(harness, [
+    '--unshare-all',
+    '--uid',
+    String(SANDBOX_UID),
+    '--gid',
+    String(SANDBOX_UID),
+    '--die-with-parent',
+  ]);
+  bwrap.push(SANDBOX_HARNESS_PATHS.node, SANDBOX_HARNESS_PATHS.agentMain, ...args);
+  return asUid(SANDBOX_UID, bwrap);
+}
+
+/** The init container's emptyDir for the harness copy, the sandbox uid's. */
+function harnessVolume(): string {
+  const harness = mkdtempSync(join(walkableTmpdir(), 'paddock-image-harness-'));
+  if (process.getuid?.() === 0) chownSync(harness, SANDBOX_UID, SANDBOX_UID);
+  return harness;
+}
+
+function describeSize(what: string, size: ImageTree['size']): void {
+  process.stderr.write(
+    `# ${what}: ${size.files} files, ${(size.total / 2 ** 20).toFixed(1)} MiB\n`,
+  );
 }
 
 describe('image/Containerfile', () => {
@@ -105,10 +227,8 @@ describe('image/Containerfile', () => {
     assert.deepEqual(copied, ['package-lock.json', 'package.json', ...manifests].sort());
     const install = stage(file, 'deps').instructions.find((step) => step.op === 'RUN');
     assert.match(install?.text ?? '', /npm ci --omit=dev /);
+    assert.doesNotMatch(install?.text ?? '', /--omit=optional/);
     // Install scripts run there: a dependency that gains one is reviewed here first.
-    const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
-      packages: Record<string, { hasInstallScript?: boolean; dev?: boolean }>;
-    };
     const scripted = Object.entries(lock.packages)
       .filter(([, entry]) => entry.hasInstallScript === true && entry.dev !== true)
       .map(([key]) => key);
@@ -137,27 +257,38 @@ describe('image/Containerfile', () => {
     }
   });
 
-  describe('its file tree', { skip: bwrapSkipReason() }, () => {
-    const dir = mkdtempSync(join(walkableTmpdir(), 'paddock-image-'));
-    const rootfs = join(dir, 'rootfs');
-    // The harness copy is about 280 MiB: in memory where there is a tmpfs.
-    const shm = existsSync('/dev/shm') ? '/dev/shm' : dir;
-    const harness = mkdtempSync(join(shm, 'paddock-image-harness-'));
-    let size: ImageSize;
+  it('leaves out, for each AGENT_CLIS, exactly the packages only the CLIs left out need', () => {
+    const agent = JSON.parse(readFileSync(join(REPO_ROOT, 'packages/agent/package.json'), 'utf8'))
+      .optionalDependencies as Record<string, string>;
+    assert.deepEqual(Object.keys(agent).sort(), Object.values(CLI_PACKAGES).sort());
+    const removals = agentCliRemovals(file);
+    assert.deepEqual([...removals.keys()], ['all', 'claude-code', 'none']);
+    assert.equal(file.globalArgs.AGENT_CLIS, 'all');
+    const everything = reachable(new Set());
+    for (const [value, globs] of removals) {
+      const kept = value === 'all' ? Object.keys(CLI_PACKAGES) : value === 'none' ? [] : [value];
+      const left = Object.entries(CLI_PACKAGES).filter(([cli]) => !kept.includes(cli));
+      const without = reachable(new Set(left.map(([, pkg]) => pkg)));
+      const onlyTheirs = [...everything].filter((key) => !without.has(key)).sort();
+      assert.deepEqual([...removedBy(globs)].sort(), onlyTheirs, `AGENT_CLIS=${value}`);
+      for (const [, pkg] of left) assert.ok(onlyTheirs.includes(`node_modules/${pkg}`), pkg);
+    }
+  });
 
-    before(() => {
-      chmodSync(dir, 0o755);
-      size = assembleRootfs(rootfs);
-      // The container runtime makes the emptyDir's mount point; the tree is read-only after.
-      mkdirSync(join(rootfs, HARNESS_COPY_PATH));
-      if (process.getuid?.() === 0) chownSync(harness, SANDBOX_UID, SANDBOX_UID);
-      process.stderr.write(
-        `# image tree: ${size.files} files, ${(size.total / 2 ** 20).toFixed(1)} MiB\n`,
-      );
+  describe('its file tree', { skip: bwrapSkipReason() }, () => {
+    let tree: ImageTree;
+    let rootfs: string;
+    let harness: string;
+
+    before(async () => {
+      tree = await imageTree();
+      rootfs = tree.rootfs;
+      harness = harnessVolume(); // The copy is about 280 MiB.
+      describeSize('image tree', tree.size);
     });
     after(() => {
-      rmSync(dir, { recursive: true, force: true });
-      rmSync(harness, { recursive: true, force: true });
+      if (harness !== undefined) rmSync(harness, { recursive: true, force: true });
+      tree?.remove();
     });
 
     it('holds the production dependencies, the web UI and the sources, and no tooling', () => {
@@ -185,7 +316,7 @@ describe('image/Containerfile', () => {
         assert.ok(!existsSync(join(app, path)), `${path} is in the image`);
       }
       assert.ok(!existsSync(join(rootfs, 'usr/local/bin/npm')));
-      assert.ok(size.node > 0 && size.dependencies > size.application);
+      assert.ok(tree.size.node > 0 && tree.size.dependencies > tree.size.application);
     });
 
     it("is readable by any uid (the sandbox's copies it) and writable by none", () => {
@@ -209,14 +340,7 @@ describe('image/Containerfile', () => {
     });
 
     it("copies the harness as a sandbox pod's init container does", async () => {
-      const command = harnessCopyCommand({ ...DEFAULT_HARNESS, image: 'paddock/paddock:0.1.0' });
-      // No /tmp: the init container mounts nothing but its emptyDir.
-      const container: Container = {
-        uid: SANDBOX_UID,
-        hasTmp: false,
-        binds: [[harness, HARNESS_COPY_PATH]],
-      };
-      const { stderr } = await exec(inImage(rootfs, container, command));
+      const stderr = await copyHarnessFrom(rootfs, harness);
       assert.match(stderr, /copied the harness to \/paddock-harness: \d+ packages/);
       assert.ok(existsSync(join(harness, HARNESS_LAYOUT.node)));
       assert.ok(existsSync(join(harness, HARNESS_LAYOUT.agentMain)));
@@ -226,20 +350,67 @@ describe('image/Containerfile', () => {
     });
 
     it('runs the copied harness in a sandbox container without Paddock', async () => {
-      const args = harnessSandboxArgs(harness, [
-        '--unshare-all',
-        '--uid',
-        String(SANDBOX_UID),
-        '--gid',
-        String(SANDBOX_UID),
-        '--die-with-parent',
-      ]);
-      args.push(SANDBOX_HARNESS_PATHS.node);
-      args.push(SANDBOX_HARNESS_PATHS.agentMain, 'wrap', 'command', '--prompt', 'hi', '--');
-      args.push('sh', '-c', 'echo "from the pod"');
-      const { stdout } = await exec(asUid(SANDBOX_UID, args));
+      const wrap = ['wrap', 'command', '--prompt', 'hi', '--', 'sh', '-c', 'echo "from the pod"'];
+      const { stdout } = await exec(inSandbox(harness, wrap));
       assert.match(stdout, /from the pod/);
       assert.match(stdout, /"type":"run\.finished"/);
+    });
+  });
+
+  describe('its file tree built with AGENT_CLIS=none', { skip: bwrapSkipReason() }, () => {
+    let full: ImageTree;
+    let slim: ImageTree;
+    let harness: string;
+
+    before(async () => {
+      full = await imageTree();
+      slim = await imageTree('none');
+      harness = harnessVolume();
+      describeSize('image tree', full.size);
+      describeSize('image tree without the agent CLIs', slim.size);
+    });
+    after(() => {
+      if (harness !== undefined) rmSync(harness, { recursive: true, force: true });
+      slim?.remove();
+      full?.remove();
+    });
+
+    it('holds every package of the full tree but those only the CLIs need', () => {
+      const removed = removedBy(agentCliRemovals(file).get('none') ?? []);
+      const inFull = Object.keys(lock.packages).filter(
+        (key) => key.includes('node_modules/') && existsSync(join(full.rootfs, APP_DIR, key)),
+      );
+      const missing = inFull.filter((key) => !existsSync(join(slim.rootfs, APP_DIR, key)));
+      assert.deepEqual(
+        missing,
+        inFull.filter((key) => removed.has(key)),
+      );
+      for (const pkg of Object.values(CLI_PACKAGES))
+        assert.ok(missing.includes(`node_modules/${pkg}`));
+      assert.ok(slim.size.dependencies < full.size.dependencies);
+    });
+
+    it('copies a harness without them; a run of their kinds fails naming the missing CLI', async () => {
+      // The controller's default --clis=claude-code: what the image lacks is not copied.
+      assert.match(await copyHarnessFrom(slim.rootfs, harness), /copied the harness/);
+      const modules = join(harness, HARNESS_LAYOUT.nodeModules);
+      assert.ok(existsSync(join(modules, 'zod')));
+      assert.ok(!existsSync(join(modules, '@anthropic-ai/claude-code')));
+      for (const [kind, pkg] of Object.entries(CLI_PACKAGES)) {
+        const ran = await execStatus(inSandbox(harness, ['wrap', kind, '--prompt', 'hi']));
+        assert.notEqual(ran.code, 0, kind);
+        const finished = ran.stdout
+          .split('\n')
+          .filter((line) => line.includes('"run.finished"'))
+          .map((line) => JSON.parse(line) as { outcome: string; message: string });
+        assert.equal(finished.length, 1, ran.stdout);
+        assert.equal(finished[0]?.outcome, 'failed');
+        assert.match(
+          finished[0]?.message ?? '',
+          new RegExp(`^the ${kind} CLI is not installed: the package ${pkg} is missing`),
+        );
+        assert.doesNotMatch(ran.stderr, /\n\s+at /, `${kind}: a stack trace`);
+      }
     });
   });
 });
