@@ -1,5 +1,6 @@
 /**
- * `node scripts/oci-image.ts --out paddock.tar [--tag paddock/paddock:0.1.0]`: Paddock's image as
+ * `node scripts/oci-image.ts --out paddock.tar [--tag paddock/paddock:0.1.0] [--agent-clis none]`:
+ * Paddock's image (built with the Containerfile's `AGENT_CLIS`, `all` by default) as
  * an OCI image layout archive, made without a container engine from the tree `build-image.ts`
  * assembles, for `docker load`, `podman load`, `k3d image import` or `ctr image import`.
  *
@@ -27,7 +28,7 @@ import {
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { assembleRootfs, CONTAINERFILE, REPO_ROOT } from './build-image.ts';
+import { type AssembleOptions, assembleRootfs, CONTAINERFILE, REPO_ROOT } from './build-image.ts';
 import { type Instruction, parseContainerfile } from './containerfile.ts';
 
 type Descriptor = { mediaType: string; digest: string; size: number };
@@ -35,13 +36,30 @@ type Descriptor = { mediaType: string; digest: string; size: number };
 const IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** Writes the archive `out` of the image tagged `tag`; returns the manifest's digest. */
-export async function ociImage(out: string, tag: string): Promise<string> {
+export async function ociImage(
+  out: string,
+  tag: string,
+  options: AssembleOptions = {},
+): Promise<string> {
   const work = mkdtempSync(join(realpathSync(dirname(out)), '.paddock-oci-'));
   try {
     const rootfs = join(work, 'rootfs');
-    assembleRootfs(rootfs);
+    assembleRootfs(rootfs, options);
     copyLibraries(rootfs, [join(rootfs, 'usr/local/bin/node'), '/usr/bin/env']);
     copyFileSync('/usr/bin/env', join(rootfs, 'usr/bin/env'));
+    return await ociArchive(rootfs, out, tag);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes the archive `out` of an image whose one layer is the tree `rootfs`, tagged `tag`, with
+ * the Containerfile's configuration; returns the manifest's digest.
+ */
+export async function ociArchive(rootfs: string, out: string, tag: string): Promise<string> {
+  const work = mkdtempSync(join(realpathSync(dirname(out)), '.paddock-oci-'));
+  try {
     const layout = join(work, 'layout');
     const blobs = join(layout, 'blobs/sha256');
     mkdirSync(blobs, { recursive: true });
@@ -185,14 +203,22 @@ async function jsonBlob(blobs: string, mediaType: string, value: unknown): Promi
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
-    options: { out: { type: 'string' }, tag: { type: 'string', default: 'paddock/paddock:0.1.0' } },
+    options: {
+      out: { type: 'string' },
+      tag: { type: 'string', default: 'paddock/paddock:0.1.0' },
+      'agent-clis': { type: 'string' },
+    },
     strict: true,
   });
   if (values.out === undefined) {
-    process.stderr.write('usage: node scripts/oci-image.ts --out FILE.tar [--tag NAME:TAG]\n');
+    process.stderr.write(
+      'usage: node scripts/oci-image.ts --out FILE.tar [--tag NAME:TAG] [--agent-clis all|claude-code|none]\n',
+    );
     process.exitCode = 2;
   } else {
-    const digest = await ociImage(values.out, values.tag);
+    const agentClis = values['agent-clis'];
+    const options = agentClis === undefined ? {} : { agentClis };
+    const digest = await ociImage(values.out, values.tag, options);
     const bytes = statSync(values.out).size;
     process.stdout.write(
       `wrote ${values.out}: ${values.tag} (${digest}), ${(bytes / 2 ** 20).toFixed(1)} MiB\n`,
