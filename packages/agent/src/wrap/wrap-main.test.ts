@@ -1,8 +1,8 @@
 // `paddock-agent wrap` as a real process: plain commands, signals, bad flags, a CLI that is not
 // installed, the real Claude Code (the pinned package), the real Codex in interactive mode and
-// refused over budget, against a scripted model (or a stand-in gateway) on a local port (Claude
-// Code's and OpenCode's interactive modes are run end to end by
-// apps/server/src/runs-claude-code.test.ts and runs-opencode.test.ts).
+// refused over budget, the real OpenCode behind a refusing egress, against a scripted model (or a
+// stand-in gateway) on a local port (Claude Code's and OpenCode's interactive modes are run end
+// to end by apps/server/src/runs-claude-code.test.ts and runs-opencode.test.ts).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -362,6 +362,55 @@ describe('paddock-agent wrap', { timeout: 120_000 }, () => {
       const last = events.at(-1);
       assert.equal(last?.type === 'run.finished' && last.outcome, 'cancelled');
     });
+  });
+
+  it('opencode: installs nothing in the background through the egress', async () => {
+    // A stand-in for the sandbox's egress relay that refuses everything and counts what it saw.
+    const seen: string[] = [];
+    const egress = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.writeHead(403).end();
+    });
+    egress.on('connect', (req, socket) => {
+      seen.push(`CONNECT ${req.url}`);
+      socket.on('error', () => {});
+      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+    });
+    await new Promise<void>((resolve) => egress.listen(0, '127.0.0.1', resolve));
+    const key = 'sk-ant-test-key';
+    const llm = await startScriptedLlm({
+      requireKey: key,
+      script: (request) =>
+        JSON.stringify((request.body as { messages: unknown }).messages).includes('tool_result')
+          ? { text: 'Done.' }
+          : { toolCalls: [{ name: 'bash', input: { command: 'true', description: 'nothing' } }] },
+    });
+    const home = await mkdtemp(join(dir, 'opencode-home-'));
+    try {
+      const proxy = `http://127.0.0.1:${(egress.address() as AddressInfo).port}`;
+      const { code, events, stderr } = await wrap(
+        ['opencode', '--prompt', 'run true', '--model', 'claude-sonnet-4-5'],
+        home,
+        {
+          ANTHROPIC_BASE_URL: llm.url,
+          ANTHROPIC_API_KEY: key,
+          HTTP_PROXY: proxy,
+          HTTPS_PROXY: proxy,
+          NO_PROXY: '127.0.0.1,localhost',
+        },
+      ).exited;
+      assert.equal(code, 0, stderr);
+      const last = events.at(-1);
+      assert.equal(last?.type === 'run.finished' && last.result, 'Done.');
+      // OpenCode would fetch @opencode-ai/plugin from the npm registry into ~/.config/opencode.
+      assert.deepEqual(seen, []);
+      const log = await readFile(join(home, '.local/share/opencode/log/opencode.log'), 'utf8');
+      assert.doesNotMatch(log, /dependency install failed/);
+    } finally {
+      await llm.close();
+      egress.closeAllConnections();
+      await new Promise((resolve) => egress.close(resolve));
+    }
   });
 
   it("codex: the gateway's 402 over budget ends the run at once, without a retry", async () => {

@@ -12,6 +12,7 @@ import { claudeCodeUserLine, cliLaunch } from './cli-launch.ts';
 import { CodexEvents } from './codex-events.ts';
 import { CommandEvents } from './command-events.ts';
 import type { EventMapper } from './event-mapper.ts';
+import { skipOpenCodeDependencyInstall } from './opencode-dependencies.ts';
 import { OpenCodeEvents } from './opencode-events.ts';
 import type { WrapArgs, WrapKind } from './wrap-args.ts';
 import { type ProcessIo, runCliProcess } from './wrap-process.ts';
@@ -78,6 +79,7 @@ export async function runWrapped(
       { outcome: RunOutcome.Failed, message: launch.reason },
     );
   }
+  if (args.kind === HarnessKind.OpenCode) await skipOpenCodeDependencyInstall(env);
   const processIo: ProcessIo = {
     stopper: io.stopper,
     ...(io.kill === undefined ? {} : { kill: io.kill }),
