@@ -216,8 +216,8 @@ describe('runs with the codex harness', { skip: bwrapSkipReason(), timeout: 240_
     const summary = JSON.stringify(events.map((e) => [e.type, e.message ?? e.name ?? '']));
     assert.equal(run.status.phase, 'BudgetExceeded', `${run.status.message}\n${summary}`);
     assert.match(String(run.status.message), /budget/, summary);
-    // Codex retries a 402 as it would a 5xx: the run ends at the first refusal all the same, so
-    // whether Codex's own report of the 402 reaches the transcript before the end is a race.
+    // The run controller ends the run at the gateway's first refusal, so whether Codex's own
+    // report of the 402 reaches the transcript before the end is a race.
     const refused = events.filter((e) => e.type === 'llm.call' && e.status === 402);
     assert.ok(refused.length >= 1, summary);
   });
