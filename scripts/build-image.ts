@@ -197,6 +197,12 @@ export function agentCliRemovals(file: Containerfile): Map<string, string[]> {
   throw new Error(`${CONTAINERFILE}: no RUN case "\${AGENT_CLIS}" in … esac`);
 }
 
+/** The values the Containerfile's `AGENT_CLIS` may take (`all` first). */
+export function agentCliValues(repo: string = REPO_ROOT): string[] {
+  const file = parseContainerfile(readFileSync(join(repo, CONTAINERFILE), 'utf8'));
+  return [...agentCliRemovals(file).keys()];
+}
+
 /** The arms of a `RUN case "${AGENT_CLIS}" in … esac`; undefined for another `RUN`. */
 function caseArms(text: string): Map<string, string[]> | undefined {
   const body = /^case "\$\{AGENT_CLIS\}" in (.*) esac$/.exec(text)?.[1];
@@ -341,13 +347,17 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     options: { rootfs: { type: 'string' }, 'agent-clis': { type: 'string' } },
     strict: true,
   });
+  const agentClis = values['agent-clis'];
+  const known = agentCliValues();
   if (values.rootfs === undefined) {
     process.stderr.write(
-      'usage: node scripts/build-image.ts --rootfs DIR [--agent-clis all|claude-code|none]\n',
+      `usage: node scripts/build-image.ts --rootfs DIR [--agent-clis ${known.join('|')}]\n`,
     );
     process.exitCode = 2;
+  } else if (agentClis !== undefined && !known.includes(agentClis)) {
+    process.stderr.write(`--agent-clis: must be ${known.join(', ')}, not ${agentClis}\n`);
+    process.exitCode = 2;
   } else {
-    const agentClis = values['agent-clis'];
     const size = assembleRootfs(values.rootfs, agentClis === undefined ? {} : { agentClis });
     const parts = (['node', 'dependencies', 'application', 'webUi'] as const)
       .map((part) => `${part} ${mebibytes(size[part])}`)

@@ -28,7 +28,13 @@ import {
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type AssembleOptions, assembleRootfs, CONTAINERFILE, REPO_ROOT } from './build-image.ts';
+import {
+  type AssembleOptions,
+  agentCliValues,
+  assembleRootfs,
+  CONTAINERFILE,
+  REPO_ROOT,
+} from './build-image.ts';
 import { type Instruction, parseContainerfile } from './containerfile.ts';
 
 type Descriptor = { mediaType: string; digest: string; size: number };
@@ -210,13 +216,17 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     },
     strict: true,
   });
+  const agentClis = values['agent-clis'];
+  const known = agentCliValues();
   if (values.out === undefined) {
     process.stderr.write(
-      'usage: node scripts/oci-image.ts --out FILE.tar [--tag NAME:TAG] [--agent-clis all|claude-code|none]\n',
+      `usage: node scripts/oci-image.ts --out FILE.tar [--tag NAME:TAG] [--agent-clis ${known.join('|')}]\n`,
     );
     process.exitCode = 2;
+  } else if (agentClis !== undefined && !known.includes(agentClis)) {
+    process.stderr.write(`--agent-clis: must be ${known.join(', ')}, not ${agentClis}\n`);
+    process.exitCode = 2;
   } else {
-    const agentClis = values['agent-clis'];
     const options = agentClis === undefined ? {} : { agentClis };
     const digest = await ociImage(values.out, values.tag, options);
     const bytes = statSync(values.out).size;
