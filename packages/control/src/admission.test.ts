@@ -44,6 +44,30 @@ describe('sandbox admission', () => {
     ]);
   });
 
+  it('counts a Paused sandbox, and a Pending one only when it is told it was admitted', async () => {
+    const counted = await openTempStores();
+    try {
+      const paused = await counted.store.create(sandboxManifest('paused'));
+      await counted.store.updateStatus({
+        ...paused,
+        status: { phase: 'Paused', conditions: [] },
+      } as Sandbox);
+      const admitted = (options: { admitted?: ReadonlySet<string> } = {}) =>
+        admitSandbox(stores.store, sandboxManifest('new'), {
+          sandboxes: counted.store,
+          ...options,
+        });
+      assert.equal((await admitted()).admitted, false, 'a Paused sandbox holds quota');
+      await counted.store.delete('Sandbox', { namespace: 'default', name: 'paused' });
+      const pending = await counted.store.create(sandboxManifest('pending'));
+      assert.equal((await admitted()).admitted, true, 'a Pending sandbox is not counted');
+      const uid = pending.metadata.uid ?? '';
+      assert.equal((await admitted({ admitted: new Set([uid]) })).admitted, false);
+    } finally {
+      await counted.close();
+    }
+  });
+
   it('reads templates where it is told to first, and a chain missing there from the store', async () => {
     // `others` holds a `shell` of its own (the cache's view); `fresh` is in the store alone.
     await others.store.create(templateManifest('shell', { timeout: '2h' }));

@@ -50,6 +50,11 @@ export type AdmissionOptions = {
    * reconciler's own admission reads them.
    */
   policies?: ResourceStore;
+  /**
+   * Pending sandboxes (uids) that hold quota all the same: admitted by the reconciler, their
+   * status not written yet (`AdmissionLedger`).
+   */
+  admitted?: ReadonlySet<string>;
 };
 
 /**
@@ -92,7 +97,13 @@ export async function admitSandbox(
   const hasQuota =
     policy.sandboxes?.maxPerNamespace !== undefined || policy.sandboxes?.maxPerUser !== undefined;
   const usage = hasQuota
-    ? await sandboxUsage(options.sandboxes ?? store, namespace, owner, sandbox.metadata.uid)
+    ? await sandboxUsage(
+        options.sandboxes ?? store,
+        namespace,
+        owner,
+        sandbox.metadata.uid,
+        options.admitted,
+      )
     : NO_USAGE;
   const violations = [
     ...applied.violations.map((v) => ({
@@ -181,26 +192,34 @@ export async function loadPolicy(store: ResourceStore, namespace: string): Promi
   return effectivePolicy(cluster, local);
 }
 
-const COUNTED: ReadonlySet<string> = new Set([
+/**
+ * The phases in which a sandbox holds quota: it has (or keeps, stopped or paused) a workspace and
+ * can run again without being admitted again.
+ */
+export const QUOTA_PHASES: ReadonlySet<string> = new Set([
   SandboxPhase.Creating,
   SandboxPhase.Running,
   SandboxPhase.Stopped,
+  SandboxPhase.Paused,
 ]);
 
-/** Sandboxes that hold resources, not counting the one being admitted. */
+/** Sandboxes that hold quota, not counting the one being admitted. */
 async function sandboxUsage(
   store: ResourceStore,
   namespace: string,
   owner: string,
   selfUid: string | undefined,
+  admitted: ReadonlySet<string> = new Set(),
 ): Promise<PolicyUsage> {
   const { items } = await store.list('Sandbox', { namespace });
-  const held = items.filter(
-    (s) =>
-      s.metadata.uid !== selfUid &&
-      !s.metadata.deletionTimestamp &&
-      COUNTED.has(s.status?.phase ?? ''),
-  );
+  const held = items.filter((s) => {
+    if (s.metadata.uid === selfUid || s.metadata.deletionTimestamp) return false;
+    const phase = s.status?.phase ?? SandboxPhase.Pending;
+    return (
+      QUOTA_PHASES.has(phase) ||
+      (phase === SandboxPhase.Pending && admitted.has(s.metadata.uid ?? ''))
+    );
+  });
   return {
     ...NO_USAGE,
     namespaceSandboxes: held.length,

@@ -49,6 +49,7 @@ export {
   DEFAULT_POLICY_NAME,
   loadPolicy,
   OWNER_ANNOTATION,
+  QUOTA_PHASES,
 } from './admission.ts';
 // Authentication, authorization (visibility) and the audit log types of the control plane.
 export {

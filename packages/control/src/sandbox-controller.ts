@@ -1,4 +1,5 @@
 import type { ResourceStore, SandboxRuntime } from '@paddock/core';
+import { AdmissionLedger } from './admission-ledger.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import type { ReconcileOutcome } from './kit/controller.ts';
 import { ControllerManager } from './kit/manager.ts';
@@ -65,6 +66,7 @@ export async function startSandboxController(
     events,
     now,
     warmPool,
+    admissions: new AdmissionLedger(),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   };
   const sandboxes = kit

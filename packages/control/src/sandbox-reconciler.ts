@@ -17,6 +17,7 @@ import {
   type SandboxStatus,
 } from '@paddock/core';
 import { admitSandbox } from './admission.ts';
+import type { AdmissionLedger } from './admission-ledger.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import { provisionRefusal, provisionRequestOf } from './host-mount-provision.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from './kit/finalizers.ts';
@@ -70,6 +71,11 @@ export type ReconcileDeps = {
   warmPool?: WarmPool;
   /** Where template `mounts[].credential` are read, with the sandbox owner's rights. */
   credentials?: CredentialSource;
+  /**
+   * The controller's admissions not yet in a status (one per controller): quotas count them, and
+   * admissions are taken one at a time. Without it, sandboxes admitted together may pass a quota.
+   */
+  admissions?: AdmissionLedger;
 };
 
 /** One pass: the deps and the status writer of the Sandbox lifecycle. */
@@ -129,10 +135,24 @@ export async function reconcileSandbox(
 }
 
 async function admit(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
+  const uid = sandbox.metadata.uid ?? '';
+  try {
+    return await admitAndStart(deps, sandbox);
+  } finally {
+    deps.admissions?.recorded(uid);
+  }
+}
+
+async function admitAndStart(deps: Pass, sandbox: Sandbox): Promise<ReconcileResult> {
   const admittedAt = deps.now();
+  const { admissions } = deps;
   let result: Awaited<ReturnType<typeof admitSandbox>>;
   try {
-    result = await admitSandbox(deps.store, sandbox);
+    result = await (admissions === undefined
+      ? admitSandbox(deps.store, sandbox)
+      : admissions.admit(sandbox.metadata.uid ?? '', () =>
+          admitSandbox(deps.store, sandbox, { admitted: admissions.unrecorded }),
+        ));
   } catch (error) {
     if (
       isPaddockError(error) &&

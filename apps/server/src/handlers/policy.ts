@@ -1,5 +1,11 @@
 import { type PolicySource, TEMPLATE_POLICY_ROUTES } from '@paddock/api';
-import { admitSandbox, DEFAULT_POLICY_NAME, ownerOf, withOwner } from '@paddock/control';
+import {
+  admitSandbox,
+  DEFAULT_POLICY_NAME,
+  ownerOf,
+  QUOTA_PHASES,
+  withOwner,
+} from '@paddock/control';
 import {
   API_VERSION,
   ErrorCode,
@@ -8,7 +14,6 @@ import {
   POLICY_MERGE_RULES,
   type PolicySpec,
   type Sandbox,
-  SandboxPhase,
 } from '@paddock/core';
 import { json } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
@@ -17,13 +22,6 @@ import { usageReport } from './usage.ts';
 
 const CLUSTER: PolicySource = 'ClusterPolicy/default';
 const NAMESPACE: PolicySource = 'Policy/default';
-
-/** Phases in which a sandbox holds resources, as admission counts them. */
-const HOLDING: ReadonlySet<string> = new Set([
-  SandboxPhase.Creating,
-  SandboxPhase.Running,
-  SandboxPhase.Stopped,
-]);
 
 async function defaultSpec(
   call: HandlerCall,
@@ -65,7 +63,7 @@ function sourcesOf(merged: PolicySpec, local: PolicySpec | undefined) {
 async function usageNow(call: HandlerCall, namespace: string) {
   const { items } = await call.deps.engine.store.list('Sandbox', { namespace });
   const held = items.filter(
-    (s) => !s.metadata.deletionTimestamp && HOLDING.has(s.status?.phase ?? ''),
+    (s) => !s.metadata.deletionTimestamp && QUOTA_PHASES.has(s.status?.phase ?? ''),
   );
   const report = await usageReport(call.deps, call.principal, { namespace, groupBy: 'user' });
   const mine = report.groups?.find((g) => g.key === call.principal.id);
