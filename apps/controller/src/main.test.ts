@@ -112,9 +112,11 @@ describe('paddock controller on a real API server', { skip: kubeSkipReason ?? fa
       assert.equal(warning.type, 'Warning');
       assert.equal(warning.regarding?.name, 'box');
       assert.match(warning.note ?? '', /does not serve pods \(v1\)/);
-      assert.equal(
-        (await store.get('Sandbox', { namespace, name: 'box' })).status?.phase,
-        'Creating',
+      // Admitted while it waits for the runtime (written once its first start has failed).
+      await eventually(
+        async () =>
+          (await store.get('Sandbox', { namespace, name: 'box' })).status?.phase === 'Creating',
+        { what: 'the Sandbox Creating' },
       );
       await store.delete('Sandbox', { namespace, name: 'box' });
       await eventually(() => isSandboxGone(store, { namespace, name: 'box' }), {

@@ -55,6 +55,11 @@ export async function cloneRepos(
   return undefined;
 }
 
+/** Whether the template has steps for `applyProvisioningSteps` (files, repos, init scripts). */
+export function hasProvisioningSteps(spec: SandboxEnvironment): boolean {
+  return Boolean(spec.files?.length || spec.repos?.length || spec.init?.length);
+}
+
 /**
  * Applies a resolved template to a freshly provisioned sandbox, in order: files written, repos
  * cloned, init scripts run. Each step is recorded; the first failing step stops provisioning and

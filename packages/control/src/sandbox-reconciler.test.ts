@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { isPaddockError } from '@paddock/core';
+import { eventually } from '@paddock/testkit';
 import { runToCompletion } from './run-to-completion.ts';
 import {
+  CREATING_AFTER_MS,
   reconcileSandbox,
   SANDBOX_FINALIZER,
   START_REQUESTED_ANNOTATION,
@@ -65,6 +67,48 @@ describe('sandbox reconciler', () => {
     assert.deepEqual(reasons, ['Admitted', 'ProvisionStep', 'ProvisionStep', 'Provisioned']);
     const ready = s.status?.conditions.find((c) => c.type === 'Ready');
     assert.equal(ready?.status, 'True');
+  });
+
+  it('writes one status for a start that is soon over: Pending straight to Running', async () => {
+    await h.apply(templateManifest('quick', { timeout: '1h' }));
+    const created = await h.store.create(
+      withSandboxFinalizer(sandboxManifest('q', { templateRef: { name: 'quick' } })),
+    );
+    await reconcileSandbox(h, { namespace: 'default', name: 'q' });
+    const s = await h.store.get('Sandbox', { namespace: 'default', name: 'q' });
+    assert.equal(s.status?.phase, 'Running');
+    assert.equal(Number(s.metadata.resourceVersion), Number(created.metadata.resourceVersion) + 1);
+    assert.equal(s.status?.resolved?.timeout, '1h', 'the admission recorded with readiness');
+    assert.deepEqual(
+      h.events.list({ name: 'q' }).map((e) => e.reason),
+      ['Admitted', 'Provisioned'],
+    );
+  });
+
+  it(`says Creating while a start takes longer than ${CREATING_AFTER_MS} ms`, async () => {
+    await h.apply(templateManifest('quick'));
+    await h.store.create(
+      withSandboxFinalizer(sandboxManifest('slow', { templateRef: { name: 'quick' } })),
+    );
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const provision = h.runtime.provision.bind(h.runtime);
+    h.runtime.provision = async (request) => {
+      await held;
+      return provision(request);
+    };
+    const pass = reconcileSandbox(h, { namespace: 'default', name: 'slow' });
+    const phase = async () =>
+      (await h.store.get('Sandbox', { namespace: 'default', name: 'slow' })).status?.phase;
+    await eventually(async () => (await phase()) === 'Creating', {
+      what: 'the held sandbox Creating',
+      intervalMs: 20,
+    });
+    release();
+    await pass;
+    assert.equal(await phase(), 'Running');
   });
 
   it('needs no write of its own for the finalizer of a Sandbox created with it', async () => {

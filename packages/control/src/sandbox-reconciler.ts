@@ -21,10 +21,16 @@ import type { AdmissionLedger } from './admission-ledger.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import { provisionRefusal, provisionRequestOf } from './host-mount-provision.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from './kit/finalizers.ts';
+import { settledWithin } from './kit/settled-within.ts';
 import { StatusWriter } from './kit/status-writer.ts';
 import type { ReconcileResult } from './kit/work-queue.ts';
 import { sandboxLifecycle } from './lifecycles.ts';
-import { applyProvisioningSteps, MAIN_PROCESS_ID, startMainProcess } from './provisioning.ts';
+import {
+  applyProvisioningSteps,
+  hasProvisioningSteps,
+  MAIN_PROCESS_ID,
+  startMainProcess,
+} from './provisioning.ts';
 import type { CredentialSource } from './runs/credential-delivery.ts';
 import { refToId, runtimeRefOf } from './runtime-ref.ts';
 import {
@@ -181,18 +187,49 @@ async function admitAndStart(deps: Pass, sandbox: Sandbox): Promise<ReconcileRes
       admittedAt,
       admitted,
     );
-  // The sandbox starts while its admission is recorded (the status says Creating meanwhile): the
-  // commit costs the start nothing. A failed write leaves a started sandbox that the next pass,
-  // admitting again, finds already provisioned (provisioning is idempotent).
   const ref = runtimeRefOf(sandbox);
-  const [written, started] = await Promise.allSettled([
+  const starting = startCold(deps, sandbox, ref, result.spec);
+  // A start that is soon over records admission and readiness (or its refusal) in one status
+  // write: a write, its events and every watcher's echo fewer per create. A crash before that
+  // write leaves a started sandbox that the next pass, admitting again, finds already provisioned
+  // (provisioning is idempotent).
+  const started = hasProvisioningSteps(result.spec)
+    ? undefined
+    : await settledWithin(starting, CREATING_AFTER_MS);
+  if (started?.status === 'fulfilled') {
+    const failure = started.value;
+    if (failure === undefined) {
+      return markProvisioned(
+        deps,
+        sandbox,
+        ref,
+        result.spec,
+        false,
+        [{ type: 'Admitted' }],
+        admittedAt,
+        admitted,
+      );
+    }
+    const runtime = { name: deps.runtime.name, id: refToId(ref) };
+    await deps.status.transition(sandbox, [{ type: 'Admitted' }, failure], {
+      ...admitted,
+      runtime,
+    });
+    return {};
+  }
+  // A longer start, one with provisioning steps or one to retry (the runtime unavailable, say)
+  // says Creating meanwhile: the commit costs the start nothing.
+  const [written, start] = await Promise.allSettled([
     deps.status.transition(sandbox, [{ type: 'Admitted' }], admitted),
-    startCold(deps, sandbox, ref, result.spec),
+    starting,
   ]);
   if (written.status === 'rejected') throw written.reason;
-  if (started.status === 'rejected') throw started.reason;
-  return provisioned(deps, written.value, ref, result.spec, started.value);
+  if (start.status === 'rejected') throw start.reason;
+  return provisioned(deps, written.value, ref, result.spec, start.value);
 }
+
+/** How long a cold start may take before the status says Creating (otherwise Pending → Running). */
+export const CREATING_AFTER_MS = 1000;
 
 /** Starts a cold sandbox in the runtime: the refusal to record, or undefined once it runs. */
 async function startCold(

@@ -1,11 +1,13 @@
 // Shared set-up for the control tests: a real SQLite store in a temp dir, the memory runtime, a
 // clock the test moves by hand.
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AnyResource, Sandbox } from '@paddock/core';
 import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from '@paddock/store-sqlite';
 import { MemoryRuntime } from '@paddock/testkit';
+import { AdmissionLedger } from './admission-ledger.ts';
 import { MemoryEventRecorder } from './event-recorder.ts';
 import { type ReconcileDeps, reconcileSandbox } from './sandbox-reconciler.ts';
 
@@ -47,7 +49,7 @@ export async function createHarness(): Promise<Harness> {
   const store = stores.store;
   const runtime = new MemoryRuntime({ now });
   const events = new MemoryEventRecorder();
-  const deps: ReconcileDeps = { store, runtime, events, now };
+  const deps: ReconcileDeps = { store, runtime, events, now, admissions: new AdmissionLedger() };
   const harness: Harness = {
     ...deps,
     store,
