@@ -104,7 +104,7 @@ export type ImageTree = {
  */
 export async function imageTree(agentClis = 'all'): Promise<ImageTree> {
   const dir = walkableTmpdir();
-  if (!basename(dir).startsWith('paddock-test-run-')) {
+  if (!isTestRunDir(dir)) {
     const own = mkdtempSync(join(dir, `paddock-image-${agentClis}-`));
     chmodSync(own, 0o755);
     const rootfs = join(own, 'rootfs');
@@ -150,17 +150,22 @@ function assemble(rootfs: string, agentClis: string): ImageSize {
 /**
  * The temporary directory, made passable (not listable) by every uid: the image's containers run
  * as other uids than the test's (65532, the sandbox's 1000) and bubblewrap, started as them, binds
- * paths below it. A test run's own directory is private (0700): it gains o+x. Its parents must be
- * passable already (`/tmp` is).
+ * paths below it. A test run's own directory is private (0700): it gains o+x. Any other must be
+ * passable already, as its parents (`/tmp` is).
  */
 export function walkableTmpdir(): string {
   const dir = tmpdir();
   const mode = statSync(dir).mode;
-  if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o111);
-  for (let up = dirname(dir); up !== dirname(up); up = dirname(up)) {
-    if ((statSync(up).mode & 0o001) === 0) {
-      throw new Error(`${up} cannot be passed by other uids: set TMPDIR below one that can`);
+  if ((mode & 0o001) === 0 && isTestRunDir(dir)) chmodSync(dir, (mode & 0o7777) | 0o111);
+  for (let at = dir; at !== dirname(at); at = dirname(at)) {
+    if ((statSync(at).mode & 0o001) === 0) {
+      throw new Error(`${at} cannot be passed by other uids: set TMPDIR below one that can`);
     }
   }
   return dir;
+}
+
+/** Whether `dir` is the temporary directory test/leak-check.ts made for a test run. */
+function isTestRunDir(dir: string): boolean {
+  return basename(dir).startsWith('paddock-test-run-');
 }
