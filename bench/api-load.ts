@@ -21,7 +21,13 @@ import {
   startSandboxController,
   withSandboxFinalizer,
 } from '@paddock/control';
-import type { ResourceStore, Sandbox, SandboxRef } from '@paddock/core';
+import {
+  type ResourceStore,
+  RuntimeState,
+  resolveTemplate,
+  type Sandbox,
+  type SandboxRef,
+} from '@paddock/core';
 import { createLocalRuntime } from '@paddock/runtime-local';
 import { openSqliteStore } from '@paddock/store-sqlite';
 import { BUILTIN_TEMPLATES } from '../apps/server/src/builtin-templates.ts';
@@ -143,6 +149,51 @@ async function runtimeFloor(dir: string, failures: Failure[]): Promise<Phase> {
   }
 }
 
+/**
+ * The sandbox start alone: `count` starts of the `shell` template's environment through a local
+ * runtime in this process (no HTTP, store or controller), at most `concurrency` at a time; all
+ * destroyed after. Between the floor and the API: what Paddock's sandbox costs over bare bwrap.
+ */
+async function runtimeStartRate(
+  dir: string,
+  count: number,
+  concurrency: number,
+  serverPid: number,
+  failures: Failure[],
+): Promise<{ phase: Phase; cpu: CpuSplit | undefined }> {
+  const runtime = createLocalRuntime({ root: join(dir, `runtime-${concurrency}`) });
+  const spec = resolveTemplate(
+    { kind: 'ClusterSandboxTemplate', name: 'shell' },
+    {
+      lookup: (kind, _namespace, name) =>
+        BUILTIN_TEMPLATES.find((t) => t.kind === kind && t.metadata.name === name),
+      namespace: 'default',
+      referrer: 'the bench',
+    },
+  ).spec;
+  try {
+    // One start first: the launcher and the system view are made once, as a running server has them.
+    await runtime.provision({ namespace: 'bench', name: 'first', uid: 'first', spec });
+    const meter = startCpuMeter(serverPid);
+    const phase = await runPool(
+      count,
+      concurrency,
+      `runtime start (c=${concurrency})`,
+      async (i) => {
+        const name = `start-${i}`;
+        const observed = await runtime.provision({ namespace: 'bench', name, uid: name, spec });
+        if (observed.state !== RuntimeState.Running)
+          throw new Error(`${name} is ${observed.state}`);
+      },
+      failures,
+    );
+    return { phase, cpu: meter.stop(count) };
+  } finally {
+    for (const ref of await runtime.list()) await runtime.destroy(ref).catch(() => {});
+    await runtime.close();
+  }
+}
+
 /** Creates a sandbox from `template` and waits for Running; anything else throws. */
 async function createRunning(
   client: PaddockClient,
@@ -250,6 +301,11 @@ type ColdRound = {
   /** CPU per spawn of the floor and per create (undefined where /proc cannot say). */
   floorCpu: CpuSplit | undefined;
   createCpu: CpuSplit | undefined;
+  /** The same sandboxes started through the runtime in process, without the API. */
+  runtimeStart: Phase;
+  runtimeStartCpu: CpuSplit | undefined;
+  /** Runtime starts/s over the floor's spawns/s. */
+  runtimeVsFloor: number;
 };
 
 export type ApiLoadResults = {
@@ -301,6 +357,7 @@ export async function runApiLoadBench(): Promise<ApiLoadResults> {
       const floorMeter = startCpuMeter(server.pid);
       const floor = await floorSpawnRate(CREATES, concurrency);
       const floorCpu = floorMeter.stop(CREATES);
+      const runtimeStart = await runtimeStartRate(dir, CREATES, concurrency, server.pid, failures);
       const names = Array.from({ length: CREATES }, (_, i) => `cold-${concurrency}-${i}`);
       for (const name of names) live.add(name);
       const createMeter = startCpuMeter(server.pid);
@@ -331,6 +388,9 @@ export async function runApiLoadBench(): Promise<ApiLoadResults> {
         vsFloor: ratio(createToRunning.opsPerSec, floor.perSec),
         floorCpu,
         createCpu,
+        runtimeStart: runtimeStart.phase,
+        runtimeStartCpu: runtimeStart.cpu,
+        runtimeVsFloor: ratio(runtimeStart.phase.opsPerSec, floor.perSec),
       });
       console.log(
         `cold c=${concurrency}: ${createToRunning.opsPerSec.toFixed(1)} creates/s (p50 ${fmtMs(createToRunning.latency.p50)}) vs floor ${floor.perSec.toFixed(1)}/s`,
@@ -435,6 +495,12 @@ export async function runApiLoadBench(): Promise<ApiLoadResults> {
         `${`floor: bare bwrap → ready (c=${c.concurrency})`.padEnd(40)} ${c.floorPerSec.toFixed(1).padStart(7)} /s     p50 ${fmtMs(c.floorLatency.p50).padStart(9)}`,
       );
       console.log(`  floor ${formatCpuSplit(c.floorCpu)}`);
+      console.log(row(`sandbox start alone (runtime, c=${c.concurrency})`, c.runtimeStart));
+      // In process: the runtime's CPU is the bench's own (its client column); the server idles.
+      console.log(`  start ${formatCpuSplit(c.runtimeStartCpu)}`);
+      console.log(
+        `  starts/s vs floor: ${c.runtimeVsFloor.toFixed(2)}× (what the API's rate can reach at most)`,
+      );
       console.log(row(`create → Running (HTTP, c=${c.concurrency})`, c.createToRunning));
       console.log(`  create ${formatCpuSplit(c.createCpu)}`);
       console.log(`  creates/s vs floor: ${c.vsFloor.toFixed(2)}× (goal ≥ 0.8×)`);
