@@ -29,7 +29,8 @@ sub relay_ahead {
   setpgrp(0, 0);
   $0 = 'paddock-relay';
   $SIG{PIPE} = 'IGNORE';    # a chain killed before its answer leaves the relay to go on
-  open(my $job, '<&=', $request) and close $job;
+  # The request descriptor is the chain's alone (a `my` is seen only from the next statement on).
+  if (open(my $job, '<&=', $request)) { close $job }
   open(STDIN, '<', '/dev/null');
   open(STDOUT, '>', '/dev/null');
   open(STDERR, '>', '/dev/null');

@@ -1,14 +1,14 @@
 # The supervisors of background processes, kept ready by the launcher (`host-helper.pl -z`, see
 # launcher.ts), which loads this file once. A spare supervisor is a fork of the launcher that has
-# left its session and pipes (so the process it runs outlives the launcher and the Paddock
-# instance that started it) with its chain already started: `host-helper.pl -s`, compiled and
-# waiting on a pipe like the exec helpers of helper-pool.ts. A `supervise` request hands the
-# process to a spare and its chain at once (a spare is forked again a moment later, off the
-# process's path), so neither a fork nor a perl start is on it, where starting a supervisor of
-# its own took a fork of Node and two perl starts (about 30 ms). The chain runs the host chain
-# with its output appended to <dir>/stdout and <dir>/stderr; the supervisor enforces the timeout
-# recorded in <dir>/launch.nul and writes the exit status to <dir>/exit.json (atomically) when
-# the chain ends.
+# left its session and every descriptor of the launcher's (so the process it runs outlives the
+# launcher and the Paddock instance that started it, and holds nothing of theirs) with its chain
+# already started: `host-helper.pl -s`, compiled and waiting on a pipe like the exec helpers of
+# helper-pool.ts. A `supervise` request hands the process to a spare and its chain at once (a
+# spare is forked again a moment later, off the process's path), so neither a fork nor a perl
+# start is on it, where starting a supervisor of its own took a fork of Node and two perl starts
+# (about 30 ms). The chain runs the host chain with its output appended to <dir>/stdout and
+# <dir>/stderr; the supervisor enforces the timeout recorded in <dir>/launch.nul and writes the
+# exit status to <dir>/exit.json (atomically) when the chain ends.
 #
 # launch.nul holds NUL-terminated fields: the timeout in milliseconds (empty: none), then three
 # counted lists: the on-timeout argv, the environment (NAME=value), the argv to run.
@@ -21,7 +21,7 @@
 
 my $SPARES = 2;
 my @spares;    # [pid, start ticks, job pipe, go pipe] of each waiting supervisor
-my $setsid;    # the system call's number, from the first request
+my ($setsid, $close);    # the system calls' numbers, from the first request
 my $refill_at = 0;    # when to fork the spares it lacks (uptime, seconds)
 my $HELPER = __FILE__ =~ s{[^/]*$}{host-helper.pl}r;
 
@@ -30,6 +30,7 @@ my $HELPER = __FILE__ =~ s{[^/]*$}{host-helper.pl}r;
 sub supervise_request {
   my ($id, $numbers, $dir, $in_process, @words) = @_;
   ($setsid) = $numbers =~ /(?:^|,)setsid=(\d+)/;
+  ($close) = $numbers =~ /(?:^|,)close=(\d+)/;
   my $handed;
   # A spare that died fails the write (EPIPE): the next one, forked anew once none is left.
   for (1 .. 2 * $SPARES + 1) {
@@ -85,6 +86,8 @@ sub spare {
   syscall($setsid + 0);
   open(STDIN, '<', '/dev/null');
   open(STDOUT, '>', '/dev/null');
+  open(STDERR, '>', '/dev/null');
+  close_all_but($job, $go);
   # Terminal signals to the supervisor do not end it: the process it watches decides.
   $SIG{$_} = sub { } for qw(HUP INT TERM);
   pipe(my $woke_r, my $woke_w) or exit 0;
@@ -130,6 +133,20 @@ sub spare {
   write_json($dir, 'exit.json',
     "{\"exitCode\":$code,\"signal\":$signal_json,\"timedOut\":$timed,\"finishedAt\":$finished}");
   exit 0;
+}
+
+# Closes every descriptor but 0 to 2 and those of HANDLES. A supervisor, its chain and its relay
+# outlive the launcher and Paddock: a descriptor Paddock inherited without close-on-exec (a pipe
+# of what started it, which waits for that pipe's end: a test harness, `$(paddock up)`) would
+# keep that waiting as long as they run.
+sub close_all_but {
+  return unless defined $close;    # syscall(undef) would be the call numbered 0
+  my %kept = map { $_ => 1 } 0, 1, 2, map { fileno $_ } @_;
+  opendir(my $fds, '/proc/self/fd') or return;
+  my @open = grep { /^\d+$/ && !$kept{$_} } readdir $fds;
+  my $own = fileno $fds;
+  closedir $fds;
+  for my $fd (@open) { syscall($close + 0, $fd + 0) if $fd != $own }
 }
 
 sub read_launch {
