@@ -259,7 +259,8 @@ describe('a background process when Paddock is killed', { skip: skipReason ?? fa
     const chain = await eventually(
       () =>
         existsSync(join(dir, 'chain.json')) &&
-        BackgroundChain.parse(JSON.parse(readFileSync(join(dir, 'chain.json'), 'utf8'))).pid,
+        (BackgroundChain.parse(JSON.parse(readFileSync(join(dir, 'chain.json'), 'utf8'))).pid ??
+          undefined),
       { what: 'the chain' },
     );
     const relay = relayOf(dir);
@@ -277,7 +278,7 @@ describe('a background process when Paddock is killed', { skip: skipReason ?? fa
     const strays = openFilesOf(relay).filter((f) => !isOwn(f) && !chainFiles.has(f));
     assert.deepEqual(strays, [], "the relay holds only its output and its chain's pipes");
 
-    const inherited = started.paddock.stdio[INHERITED_FD] as NodeJS.ReadableStream;
+    const inherited = started.paddock.stdio.at(INHERITED_FD) as NodeJS.ReadableStream;
     const inheritedEnded = new Promise((resolve) => inherited.once('end', resolve).resume());
     await kill(started);
     await inheritedEnded;
