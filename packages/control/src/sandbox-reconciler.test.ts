@@ -111,6 +111,22 @@ describe('sandbox reconciler', () => {
     assert.equal(await phase(), 'Running');
   });
 
+  it('ends a Sandbox created Stopped stopped, its command never run', async () => {
+    await h.apply(templateManifest('served', { command: ['sleep', '600'] }));
+    await h.store.create(
+      withSandboxFinalizer(
+        sandboxManifest('later', { templateRef: { name: 'served' }, desiredState: 'Stopped' }),
+      ),
+    );
+    const s = await h.settle('later');
+    assert.equal(s.status?.phase, 'Stopped');
+    assert.deepEqual(
+      h.runtime.calls.filter((c) => c.startsWith('exec')),
+      [],
+      'the main command not started',
+    );
+  });
+
   it('needs no write of its own for the finalizer of a Sandbox created with it', async () => {
     const created = await h.store.create(withSandboxFinalizer(sandboxManifest('pre')));
     assert.deepEqual(created.metadata.finalizers, [SANDBOX_FINALIZER]);

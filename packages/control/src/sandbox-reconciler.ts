@@ -331,7 +331,9 @@ async function markProvisioned(
   since: Date,
   patch: Partial<SandboxStatus> = {},
 ): Promise<ReconcileResult> {
-  await startMainProcess(deps.runtime, ref, spec);
+  // Created to be stopped: its command never runs, and the next pass stops it.
+  const isToStop = sandbox.spec.desiredState === 'Stopped';
+  if (!isToStop) await startMainProcess(deps.runtime, ref, spec);
   // A warm entry was observed when it started: its limits and rootlessness have not changed.
   const observation =
     (fromWarmPool ? deps.warmPool?.takeFacts(ref) : undefined) ?? (await deps.runtime.observe(ref));
@@ -359,6 +361,7 @@ async function markProvisioned(
     },
   );
   if (fromWarmPool) deps.warmPool?.claimRecorded(ref);
+  if (isToStop) return { requeueAfterMs: 0 };
   const next = nextDeadline(deps, written);
   // No main process that could end by itself: the echo of this write needs no pass of its own.
   const settledVersion = spec.command ? undefined : written.metadata.resourceVersion;
