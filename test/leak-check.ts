@@ -80,14 +80,22 @@ function openFilesOf(pid: number): string[] {
 }
 
 /**
+ * Whether `pid` holds a file below `dir` open: a sandbox whose starter is gone (its bwrap is
+ * init's child, its paths staged) still holds its status file there, deleted or not.
+ */
+function holdsUnder(pid: number, dir: string): boolean {
+  return openFilesOf(pid).some((file) => file.startsWith(`${dir}/`));
+}
+
+/**
  * Whether the output relay `pid` is this run's: it leaves its chain at its start (its parent is
  * init) and keeps none of its environment, so it is known by what it holds: the job's output
  * files below `dir`, or, before it is handed a job, a pipe that a process under `dir` holds too
  * (its chain, or the spare supervisor it waits with).
  */
 function isRelayOf(pid: number, dir: string): boolean {
+  if (holdsUnder(pid, dir)) return true;
   const held = openFilesOf(pid);
-  if (held.some((file) => file.startsWith(`${dir}/`))) return true;
   // A pipe this process holds too came from outside the run (an inherited descriptor): no sign.
   const inherited = new Set(openFilesOf(process.pid));
   const pipes = new Set(held.filter((file) => file.startsWith('pipe:') && !inherited.has(file)));
@@ -103,7 +111,8 @@ function isRelayOf(pid: number, dir: string): boolean {
 /**
  * Sandbox processes (`SANDBOX_PROCESS`) that started at or after `sinceTicks`, still run, and
  * belong to this run: they or an ancestor name `dir` (a sandbox's bwrap binds paths below it;
- * its processes descend from that bwrap), or, for an output relay, what it holds does
+ * its processes descend from that bwrap), they hold a file below it open (a sandbox whose
+ * server is gone: its bwrap's status file), or, for an output relay, what it holds does
  * (`isRelayOf`). Another run's sandboxes, started meanwhile on the same machine, are not this
  * run's to report or kill.
  */
@@ -119,7 +128,7 @@ export function sandboxProcessesSince(
     if (start === undefined || start.isZombie || start.ticks < sinceTicks) continue;
     const command = read(`/proc/${pid}/cmdline`).replaceAll('\0', ' ').trim();
     if (!SANDBOX_PROCESS.test(command)) continue;
-    if (isUnder(pid, dir) || (RELAY.test(command) && isRelayOf(pid, dir)))
+    if (isUnder(pid, dir) || holdsUnder(pid, dir) || (RELAY.test(command) && isRelayOf(pid, dir)))
       found.push({ pid, command });
   }
   return found;

@@ -125,3 +125,38 @@ it("finds this run's output relays by the files and pipes they hold, not another
   }
   rmSync(dir, { recursive: true, force: true });
 });
+
+it("finds this run's sandbox whose starter is gone by the file it holds below the run, deleted or not", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'paddock-leak-probe-'));
+  const since = ticksSinceBoot();
+  // A bwrap left running by a server that stopped: init's child, no environment, staged paths;
+  // it holds its status file below the run (here a `sleep infinity` with one descriptor on it).
+  const orphan = (holds: string) =>
+    spawn(
+      'perl',
+      [
+        '-e',
+        'exit 0 if fork; $^F = 10; open(my $f, ">>", $ARGV[0]) or die; print STDOUT "$$\\n"; close STDOUT; exec "sleep", "infinity"',
+        holds,
+      ],
+      { env: {}, stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+  const pidOf = async (starter: ReturnType<typeof spawn>) => {
+    const [line] = (await once(starter.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
+    return Number(line.toString().trim());
+  };
+  const outside = mkdtempSync(join(tmpdir(), 'paddock-leak-other-'));
+  const ours = await pidOf(orphan(join(dir, 'status')));
+  const theirs = await pidOf(orphan(join(outside, 'status')));
+  try {
+    rmSync(join(dir, 'status'));
+    const found = sandboxProcessesSince(since, dir).map((p) => p.pid);
+    assert.ok(found.includes(ours), 'the orphan holding a (deleted) file below the run');
+    assert.ok(!found.includes(theirs), "not one holding another run's file");
+  } finally {
+    process.kill(ours, 'SIGKILL');
+    process.kill(theirs, 'SIGKILL');
+  }
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(outside, { recursive: true, force: true });
+});

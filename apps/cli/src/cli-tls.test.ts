@@ -18,6 +18,7 @@ import {
   startPaddockProcess,
   type TestCertificates,
 } from '@paddock/testkit';
+import { deleteAllSandboxes } from './test-cleanup.ts';
 import { CLI_MAIN, runCli } from './test-cli.ts';
 
 const kubectlSkipReason =
@@ -50,8 +51,14 @@ describe('paddock up with TLS', { skip: opensslSkipReason ?? bwrapSkipReason() }
     }
   });
   after(async () => {
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      // Stopping the server leaves sandboxes running, by design: bob's goes first.
+      if (server !== undefined && keys.bob !== undefined)
+        await deleteAllSandboxes(createClient({ baseUrl: server.url, token: keys.bob }));
+    } finally {
+      await server?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('serves REST over https to @paddock/client and the CLI', async () => {
