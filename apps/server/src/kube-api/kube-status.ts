@@ -123,6 +123,11 @@ function causesOf(details: ErrorDetails): StatusCause[] {
       ...(field === undefined ? {} : { field }),
     });
   }
+  // A reference in the body that is missing (or not the caller's to see): the field naming it.
+  const referenceField = text(details.field);
+  if (causes.length === 0 && referenceField !== undefined) {
+    causes.push({ reason: 'FieldValueNotFound', message: 'not found', field: referenceField });
+  }
   return causes;
 }
 
@@ -139,7 +144,11 @@ export function kubeStatusOf(
       ? `${target.kind}.${target.group ?? ''} "${target.name}"`
       : undefined;
   let message = error.message;
-  if (named !== undefined && reason === StatusReason.NotFound) message = `${named} not found`;
+  // A missing reference keeps its own message (it names the field); the object itself is not missing.
+  const isReference = text(error.details.field) !== undefined;
+  if (named !== undefined && reason === StatusReason.NotFound && !isReference) {
+    message = `${named} not found`;
+  }
   if (named !== undefined && reason === StatusReason.AlreadyExists)
     message = `${named} already exists`;
   const hasDetails = causes.length > 0 || Object.keys(target).length > 0;
