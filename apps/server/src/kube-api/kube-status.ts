@@ -123,11 +123,6 @@ function causesOf(details: ErrorDetails): StatusCause[] {
       ...(field === undefined ? {} : { field }),
     });
   }
-  // A reference in the body that is missing (or not the caller's to see): the field naming it.
-  const referenceField = text(details.field);
-  if (causes.length === 0 && referenceField !== undefined) {
-    causes.push({ reason: 'FieldValueNotFound', message: 'not found', field: referenceField });
-  }
   return causes;
 }
 
@@ -138,6 +133,17 @@ export function kubeStatusOf(
 ): { http: number; body: KubeStatus } {
   const { http, reason } = statusOf(error.code);
   const causes = causesOf(error.details);
+  // A refused reference in the body (missing, or not the caller's to see) names its field.
+  const field = text(error.details.field);
+  if (causes.length === 0 && field !== undefined) {
+    const cause =
+      reason === StatusReason.NotFound
+        ? 'FieldValueNotFound'
+        : reason === StatusReason.Forbidden
+          ? 'FieldValueForbidden'
+          : 'FieldValueInvalid';
+    causes.push({ reason: cause, message: error.message, field });
+  }
   // kubectl's own words for a missing or taken name: `sandboxes.paddock.dev "web" not found`.
   const named =
     target.kind !== undefined && target.name !== undefined
@@ -145,8 +151,7 @@ export function kubeStatusOf(
       : undefined;
   let message = error.message;
   // A missing reference keeps its own message (it names the field); the object itself is not missing.
-  const isReference = text(error.details.field) !== undefined;
-  if (named !== undefined && reason === StatusReason.NotFound && !isReference) {
+  if (named !== undefined && reason === StatusReason.NotFound && field === undefined) {
     message = `${named} not found`;
   }
   if (named !== undefined && reason === StatusReason.AlreadyExists)
