@@ -116,7 +116,7 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   }
 
   async close(): Promise<void> {
-    this.#connection.close();
+    await this.#connection.close();
   }
 }
 

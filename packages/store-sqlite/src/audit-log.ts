@@ -138,10 +138,11 @@ export class SqliteAuditLog implements AuditLog {
   /** Closes the file; every `follow` in progress ends. */
   async close(): Promise<void> {
     if (!this.#connection.isOpen) return;
-    this.#connection.close();
+    const closed = this.#connection.close();
     // Wake the followers so they see the closed connection and end, then stop the poll timer.
     this.#notifier.notify();
     this.#notifier.close();
+    await closed;
   }
 
   #readAfter(after: number) {

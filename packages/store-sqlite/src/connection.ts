@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { ErrorCode, isPaddockError, PaddockError } from '@paddock/core';
 import { z } from 'zod';
+import { acquireCheckpointer, type Checkpointer } from './checkpointer.ts';
 import { freeBytesAt, releaseReserve } from './disk-reserve.ts';
 import { type FailureContext, toPaddockError } from './errors.ts';
 import { acquireGroupCommit, type GroupCommit, type WalSyncFactory } from './group-commit.ts';
@@ -30,6 +31,9 @@ type QueuedWrite = {
  * after their commit, shared by every connection of this process to the file. Until then the
  * commit is visible to readers but not acknowledged; a process crash keeps it (it is in the OS's
  * page cache), only power loss or an OS crash before the sync can lose it.
+ *
+ * Checkpoints (copying the WAL into the database file) run off the event loop, in the file's
+ * `Checkpointer`, shared like the group commit: SQLite's automatic one is off on every connection.
  */
 export class Connection {
   readonly #db: DatabaseSync;
@@ -38,10 +42,23 @@ export class Connection {
   readonly #queued: QueuedWrite[] = [];
   readonly #group: GroupCommit;
   readonly #releaseGroup: () => void;
+  readonly #checkpointer: Checkpointer | undefined;
+  readonly #releaseCheckpointer: () => Promise<void>;
   #commits = 0;
   #isOpen = true;
+  #closed: Promise<void> | undefined;
 
-  constructor(path: string, busyTimeoutMs: number, walSync?: WalSyncFactory) {
+  /**
+   * Opens (creating and migrating) the database at `path`. `checkpointPages`: how many frames
+   * the WAL gathers before a checkpoint (see `Checkpointer`; the first connection to the file in
+   * this process sets it).
+   */
+  constructor(
+    path: string,
+    busyTimeoutMs: number,
+    walSync?: WalSyncFactory,
+    checkpointPages?: number,
+  ) {
     const context = { operation: `open ${path}` };
     this.#path = path;
     let db: DatabaseSync | undefined;
@@ -57,6 +74,9 @@ export class Connection {
     const { group, release } = acquireGroupCommit(path, walSync);
     this.#group = group;
     this.#releaseGroup = release;
+    const checkpoints = acquireCheckpointer(path, { busyTimeoutMs, pages: checkpointPages });
+    this.#checkpointer = checkpoints.checkpointer;
+    this.#releaseCheckpointer = checkpoints.release;
   }
 
   /** The prepared statement for `sql`, prepared once per connection. */
@@ -121,6 +141,11 @@ export class Connection {
     return this.#group.syncs;
   }
 
+  /** The file's checkpointer (for tests); none for `:memory:`. */
+  get checkpointer(): Checkpointer | undefined {
+    return this.#checkpointer;
+  }
+
   /** Runs `body` in a read transaction: every statement sees the same snapshot. */
   read<R>(context: FailureContext, body: () => R): R {
     return this.#retryOnFullDisk(() => this.#transaction('BEGIN', context, body));
@@ -147,12 +172,21 @@ export class Connection {
     return this.#isOpen;
   }
 
-  close(): void {
-    if (!this.#isOpen) return;
+  /**
+   * Refuses new work at once; resolves once the file is released. The last connection of this
+   * process to the file waits for its checkpointer's final checkpoint first (with this
+   * connection still open, so that closing it finds the WAL copied: SQLite checkpoints when the
+   * last connection to a file closes, which would run here, on the event loop). Never rejects.
+   */
+  close(): Promise<void> {
+    if (this.#closed !== undefined) return this.#closed;
     this.#isOpen = false;
     this.#statements.clear();
-    this.#db.close();
-    this.#releaseGroup();
+    this.#closed = this.#releaseCheckpointer().then(() => {
+      this.#db.close();
+      this.#releaseGroup();
+    });
+    return this.#closed;
   }
 
   #flush(): void {
@@ -215,7 +249,10 @@ export class Connection {
       this.#db.exec(begin);
       const result = body();
       this.#db.exec('COMMIT');
-      if (begin !== 'BEGIN') this.#commits += 1;
+      if (begin !== 'BEGIN') {
+        this.#commits += 1;
+        this.#checkpointer?.noteCommit();
+      }
       return result;
     } catch (error) {
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK');

@@ -222,7 +222,7 @@ export class SqliteCredentialStore implements CredentialStore {
   }
 
   async close(): Promise<void> {
-    this.#connection.close();
+    await this.#connection.close();
   }
 }
 

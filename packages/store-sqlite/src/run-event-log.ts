@@ -172,10 +172,11 @@ export class SqliteRunEventLog implements RunEventLog {
   /** Closes the file; every `follow` in progress ends. */
   async close(): Promise<void> {
     if (!this.#connection.isOpen) return;
-    this.#connection.close();
+    const closed = this.#connection.close();
     // Wake the followers so they see the closed connection and end, then stop the poll timer.
     this.#notifier.notify();
     this.#notifier.close();
+    await closed;
   }
 
   #read(uid: string, afterSeq: number, limit: number): StoredTranscriptEvent[] {

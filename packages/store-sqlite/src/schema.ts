@@ -221,12 +221,15 @@ function userVersion(db: DatabaseSync): number {
  * concurrent writers (other stores on the same file) wait instead of failing, and `synchronous =
  * NORMAL`: COMMIT does not fsync on the event loop (the WAL never corrupts in this mode; SQLite
  * still syncs at checkpoints). An acknowledged write survives power loss because the connection
- * acknowledges it only after its group commit has synced the WAL (`group-commit.ts`).
+ * acknowledges it only after its group commit has synced the WAL (`group-commit.ts`). No
+ * automatic checkpoint: it would run inside a COMMIT, writing and syncing the database file on
+ * the event loop; the file's `Checkpointer` runs them in a worker thread instead.
  */
 export function configureConnection(db: DatabaseSync, busyTimeoutMs: number): void {
   db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');
+  db.exec('PRAGMA wal_autocheckpoint = 0');
 }
 
 /**

@@ -306,7 +306,7 @@ export class SqliteStore implements ResourceStore {
   async close(): Promise<void> {
     for (const stream of [...this.#watches]) stream.close();
     this.#notifier.close();
-    this.#connection.close();
+    await this.#connection.close();
   }
 
   /** Validates a watch request and fixes where it starts: after the given version, or now. */

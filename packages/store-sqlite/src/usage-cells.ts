@@ -57,7 +57,7 @@ export class SqliteUsageCells implements UsageCellReader {
   }
 
   async close(): Promise<void> {
-    this.#connection.close();
+    await this.#connection.close();
   }
 }
 

@@ -228,7 +228,7 @@ export class SqliteUsageLedger implements UsageLedger {
 
   async close(): Promise<void> {
     if (!this.#connection.isOpen) return;
-    this.#connection.close();
+    await this.#connection.close();
     this.#releaseGroup();
   }
 }
