@@ -10,6 +10,9 @@ import { toPaddockError } from './errors.ts';
 /** Checkpoint once the WAL holds this many frames (pages) not yet in the database: SQLite's own. */
 export const DEFAULT_CHECKPOINT_PAGES = 1000;
 
+/** Checkpoints run at once, one after another, to copy what was committed while one ran. */
+const MAX_CATCH_UPS = 3;
+
 const WORKER_URL = new URL('./checkpoint-worker.ts', import.meta.url);
 
 const CheckpointReply = z.union([
@@ -76,11 +79,7 @@ export class Checkpointer {
     const pending = this.pendingFrames();
     // Fewer than were held back: the WAL was reset, or someone else checkpointed it.
     if (pending < this.#heldBack) this.#heldBack = 0;
-    if (pending < this.#heldBack + this.#pages) return;
-    const running = this.#checkpoint('PASSIVE', false).finally(() => {
-      if (this.#running === running) this.#running = undefined;
-    });
-    this.#running = running;
+    if (pending >= this.#heldBack + this.#pages) this.#start(0);
   }
 
   /**
@@ -88,17 +87,22 @@ export class Checkpointer {
    * lock: a torn read only moves a checkpoint by a commit). 0 while there is no WAL index.
    */
   pendingFrames(): number {
+    const { mxFrame, nBackfill } = this.#walIndexHeader();
+    return Math.max(0, mxFrame - nBackfill);
+  }
+
+  #walIndexHeader(): { mxFrame: number; nBackfill: number } {
     try {
       this.#walIndexFd ??= openSync(`${this.#databasePath}-shm`, 'r');
       const read = readSync(this.#walIndexFd, this.#header, 0, WAL_INDEX_HEADER_BYTES, 0);
-      if (read < WAL_INDEX_HEADER_BYTES) return 0;
+      if (read < WAL_INDEX_HEADER_BYTES) return { mxFrame: 0, nBackfill: 0 };
     } catch {
-      return 0;
+      return { mxFrame: 0, nBackfill: 0 };
     }
     const isLittleEndian = endianness() === 'LE';
     const at = (offset: number) =>
       isLittleEndian ? this.#header.readUInt32LE(offset) : this.#header.readUInt32BE(offset);
-    return Math.max(0, at(MX_FRAME_OFFSET) - at(N_BACKFILL_OFFSET));
+    return { mxFrame: at(MX_FRAME_OFFSET), nBackfill: at(N_BACKFILL_OFFSET) };
   }
 
   /** Checkpoints that ran to the end (copying all, or what readers allowed). */
@@ -118,7 +122,7 @@ export class Checkpointer {
 
   /** Resolves once no checkpoint is running (for tests). */
   async idle(): Promise<void> {
-    await this.#running;
+    while (this.#running !== undefined) await this.#running;
   }
 
   /**
@@ -128,39 +132,60 @@ export class Checkpointer {
    */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      await this.#running;
+      await this.idle();
       if (this.pendingFrames() > 0 || this.#worker !== undefined) {
         await this.#checkpoint('TRUNCATE', true);
       }
       await this.#worker?.terminate();
       this.#worker = undefined;
-      if (this.#walIndexFd !== undefined) closeSync(this.#walIndexFd);
+      const fd = this.#walIndexFd;
       this.#walIndexFd = undefined;
-    })();
+      if (fd !== undefined) closeSync(fd);
+    })().catch(() => {});
     return this.#closed;
   }
 
-  /** One checkpoint in the worker; never rejects: a failure is counted and kept. */
-  async #checkpoint(mode: CheckpointMode, isFinal: boolean): Promise<void> {
-    const pendingBefore = this.pendingFrames();
+  /** A PASSIVE checkpoint, the `catchUps`th in a row. */
+  #start(catchUps: number): void {
+    const running: Promise<void> = this.#checkpoint('PASSIVE', false).then((hasCopied) => {
+      if (this.#running === running) this.#running = undefined;
+      // SQLite restarts the WAL from its start only when a writer finds every frame copied: what
+      // was committed while a checkpoint ran (or held back by a write in progress) would keep it
+      // growing, so it is copied at once too.
+      if (!hasCopied || this.#closed !== undefined || this.pendingFrames() === 0) return;
+      if (catchUps < MAX_CATCH_UPS) this.#start(catchUps + 1);
+      else this.#heldBack = 0;
+    });
+    this.#running = running;
+  }
+
+  /**
+   * One checkpoint in the worker: whether it copied any frame. Never rejects: a failure is
+   * counted and kept, and what it left is retried once `pages` more frames have come.
+   */
+  async #checkpoint(mode: CheckpointMode, isFinal: boolean): Promise<boolean> {
+    const before = this.#walIndexHeader();
+    const pendingBefore = Math.max(0, before.mxFrame - before.nBackfill);
+    this.#heldBack = pendingBefore;
     let reply: CheckpointReply;
     try {
       reply = await this.#request(mode, isFinal);
     } catch (error) {
       this.#fail(error);
-      this.#heldBack = pendingBefore;
       void this.#worker?.terminate();
       this.#worker = undefined;
-      return;
+      return false;
     }
     if ('error' in reply) {
       this.#fail(Object.assign(new Error(reply.error.message), reply.error));
-      this.#heldBack = pendingBefore;
-      return;
+      return false;
     }
     this.#checkpoints += 1;
     // log and checkpointed are -1 when the checkpoint could not start (another one runs).
-    this.#heldBack = reply.log < 0 ? pendingBefore : Math.max(0, reply.log - reply.checkpointed);
+    const hasCopied = reply.checkpointed > before.nBackfill;
+    // Readers of older snapshots may hold frames back: retried after `pages` more.
+    if (reply.log >= 0) this.#heldBack = hasCopied ? 0 : this.pendingFrames();
+    return hasCopied;
   }
 
   #fail(error: unknown): void {
