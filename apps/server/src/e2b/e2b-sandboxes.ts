@@ -38,9 +38,14 @@ export function sandboxIdOf(sandbox: Sandbox): string {
   return sandbox.metadata.name ?? '';
 }
 
-/** Whether envd calls to this sandbox need its access token (E2B's `secure`, on by default). */
-export function isSecure(sandbox: Sandbox): boolean {
-  return sandbox.metadata.annotations?.[E2B_SECURE_ANNOTATION] !== 'false';
+/**
+ * Whether envd calls to this sandbox need its access token (E2B's `secure`, on by default). On a
+ * server that authenticates its callers they always do: the annotation that turns it off can be
+ * written through REST or the Kubernetes API too (and outlives a restart with auth turned on),
+ * and honouring it there would let anyone who knows the id run code in the sandbox.
+ */
+export function isSecure(sandbox: Sandbox, isAuthRequired: boolean): boolean {
+  return isAuthRequired || sandbox.metadata.annotations?.[E2B_SECURE_ANNOTATION] !== 'false';
 }
 
 /** The E2B metadata recorded on a Sandbox (empty when none, or unreadable). */

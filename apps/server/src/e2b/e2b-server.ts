@@ -73,7 +73,10 @@ const SIGNED_FILES_PATH = '/files';
 async function signerOf(deps: ServerDeps, tokens: E2bServices['tokens'], ctx: RequestContext) {
   const operation = ctx.method === 'GET' ? 'read' : 'write';
   const { items } = await deps.engine.store.list('Sandbox', { namespace: E2B_NAMESPACE });
-  return items.find((s) => isSecure(s) && isValidSignature(ctx.url, operation, tokens.tokenFor(s)));
+  const { isAuthRequired } = deps.config;
+  return items.find(
+    (s) => isSecure(s, isAuthRequired) && isValidSignature(ctx.url, operation, tokens.tokenFor(s)),
+  );
 }
 
 const ENVD_RPCS: ReadonlyMap<string, EnvdRpc> = new Map(
@@ -370,7 +373,7 @@ async function serveEnvd(
     if (isRpc) return fail(new ConnectError(ConnectCode.Unimplemented, message));
     return fail(new PaddockError(ErrorCode.NotFound, message));
   }
-  if (isSecure(sandbox)) {
+  if (isSecure(sandbox, deps.config.isAuthRequired)) {
     const token = headerOf(req, 'x-access-token');
     const isSigned =
       rpc === undefined &&
