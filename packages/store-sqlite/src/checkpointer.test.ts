@@ -147,6 +147,35 @@ describe('checkpoints', { timeout: 30_000 }, () => {
     }
   });
 
+  it('never wait for a reader: what it holds back is copied once it ends', async () => {
+    const path = tempPath();
+    const connection = connectionWithTable(path, 100);
+    const checkpointer = checkpointerOf(connection);
+    const reader = new DatabaseSync(path, { readOnly: true });
+    try {
+      reader.exec('BEGIN');
+      reader.prepare('SELECT count(*) FROM blobs').get();
+      // 60 commits, about 1,000 frames, all after the reader's snapshot: none can be copied.
+      for (let round = 0; round < 20; round++) {
+        insertBlobs(connection, 3);
+        await checkpointer.idle();
+      }
+      assert.equal(checkpointer.failures, 0);
+      assert.ok(checkpointer.pendingFrames() >= 60 * 16, 'nothing copied');
+      // Tried again only once `pages` more frames had come, not after every commit.
+      assert.ok(checkpointer.checkpoints >= 1);
+      assert.ok(checkpointer.checkpoints <= 11, `${checkpointer.checkpoints} checkpoints`);
+      reader.exec('COMMIT');
+      insertBlobs(connection, 7);
+      await checkpointer.idle();
+      assert.equal(checkpointer.pendingFrames(), 0);
+      assert.equal(blobCount(connection), 67);
+    } finally {
+      reader.close();
+      await connection.close();
+    }
+  });
+
   it('lets close wait for a checkpoint in progress, then checkpoint what is left', async () => {
     const path = tempPath();
     const connection = connectionWithTable(path, 100);
