@@ -5,6 +5,7 @@ import type { Engine } from './engine.ts';
 import type { KeyConnections } from './http/key-connections.ts';
 import type { ServerMetrics } from './http/metrics.ts';
 import type { RequestContext } from './http/request-context.ts';
+import type { SandboxConnections } from './http/sandbox-connections.ts';
 import type { PreviewLinks } from './preview/preview-links.ts';
 
 /** What handlers may use: the engine's stores and runtime, the config, metrics, the log. */
@@ -19,6 +20,8 @@ export type ServerDeps = {
   previews: PreviewLinks;
   /** The open connections of each API key, ended when it is revoked. */
   keyConnections: KeyConnections;
+  /** The open connections into each sandbox, ended for a caller who may no longer see it. */
+  sandboxConnections: SandboxConnections;
 };
 
 /** One authenticated request reaching a handler. */

@@ -35,6 +35,7 @@ import { createRequestContext, type RequestContext } from './http/request-contex
 import { type Reply, sendReply } from './http/respond.ts';
 import { parseRouteInput, type RouteHandler } from './http/router.ts';
 import { watchRunOutcomes } from './http/run-outcomes.ts';
+import { SandboxConnections } from './http/sandbox-connections.ts';
 import { createSelfFetch } from './http/self-fetch.ts';
 import { createKubeSurface, isKubeRequest } from './kube-api/kube-api-server.ts';
 import { RELAY_HEADER, RelayKey } from './mcp/mcp-relay.ts';
@@ -200,6 +201,10 @@ async function serve(
     }
     // Revoking the key ends this request, and the stream it may become, at once.
     res.once('close', p.deps.keyConnections.bind(principal, req.socket));
+    if (kind === 'Sandbox' && params.namespace !== undefined && params.name !== undefined) {
+      const sandbox = { namespace: params.namespace, name: params.name };
+      res.once('close', p.deps.sandboxConnections.bind(principal, sandbox, req.socket));
+    }
   }
   const input = await parseRouteInput(route, params, ctx.url, req, p.deps.config.maxBodyBytes);
   const reply = await handler.handle({ ctx, principal, req, res, deps: p.deps }, input);
@@ -259,7 +264,9 @@ export async function startServer(
     shutdown: shutdown.signal,
     previews,
     keyConnections: new KeyConnections(),
+    sandboxConnections: new SandboxConnections(),
   };
+  void deps.sandboxConnections.follow(engine.store, shutdown.signal, log);
   const pipeline: Pipeline = {
     deps,
     authenticator: authenticatorFor(config, engine),

@@ -114,7 +114,13 @@ describe('preview links and cookies end with the API key or the share they came 
     const bob = await exchangePreviewUrl(await previewUrlOf(w, web, w.bob));
     assert.equal((await get(bob)).status, 200);
     assert.equal(await upgrade(bob), 101);
+    // A WebSocket bob holds open is closed by the unshare, not only refused when opened again.
+    const held = previewSocket(`${bob.base.replace('http://', 'ws://')}ws`, bob.cookie);
+    sockets.push(held.ws);
+    assert.equal((await held.outcome).status, 101);
+    const heldClosed = new Promise<void>((resolve) => held.ws.once('close', () => resolve()));
     await shareWith([]);
+    await heldClosed;
     const after = await get(bob);
     assert.equal(after.status, 404, after.body);
     assert.equal(refusal(after).code, 'not_found');

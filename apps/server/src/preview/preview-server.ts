@@ -128,6 +128,7 @@ export function servePreviews(server: PreviewListener, previews: Previews): () =
     try {
       const { who, ...path } = await admit(ctx, req);
       res.once('close', deps.keyConnections.bind(who, req.socket));
+      res.once('close', deps.sandboxConnections.bind(who, path, req.socket));
       const call = { ctx, principal: who, req, res, deps };
       const isNavigation = ctx.method === 'GET' || ctx.method === 'HEAD';
       if (path.token !== undefined && isNavigation) {
@@ -153,6 +154,7 @@ export function servePreviews(server: PreviewListener, previews: Previews): () =
     try {
       const { who, ...path } = await admit(ctx, req);
       deps.keyConnections.bind(who, socket);
+      deps.sandboxConnections.bind(who, path, socket);
       status = await proxyPreviewUpgrade(
         { ctx, principal: who, req, socket, head, deps, open },
         path,

@@ -84,6 +84,8 @@ export function createUpgradeHandler(deps: ServerDeps, admit: Admit): UpgradeHan
       namespace: (terminal ?? forward)?.namespace,
     });
     deps.keyConnections.bind(admission.principal, socket);
+    const target = terminal ?? forward;
+    if (target !== undefined) deps.sandboxConnections.bind(admission.principal, target, socket);
     const call = { ctx, principal: admission.principal, req, socket, head, deps };
     if (terminal !== undefined)
       return { status: await serveTerminal({ ...call, wss, sessions }, terminal) };

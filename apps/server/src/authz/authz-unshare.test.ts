@@ -1,0 +1,129 @@
+// Taking a user off a sandbox's `sharedWith` ends what that user has open into it at once — a
+// terminal, a port forward, a followed log, a sandbox's event stream — as revoking a key does;
+// the owner's own connections go on.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PORT_FORWARD_PROTOCOL, TERMINAL_PROTOCOL } from '@paddock/api';
+import { bwrapSkipReason } from '@paddock/testkit';
+import { openSocket, type TestSocket } from '../ws/test-users.ts';
+import {
+  type AuthzWorld,
+  BOX_PORT,
+  NS,
+  nsPath,
+  type Role,
+  startAuthzWorld,
+} from './authz-fixtures.ts';
+import { currentManifest } from './authz-fresh.ts';
+
+/** A server-sent event stream whose end (the server closing it, or its socket) is awaited. */
+async function openStream(fx: AuthzWorld, role: Role, path: string) {
+  const abort = new AbortController();
+  const res = await fetch(`${fx.w.s.url}${path}`, {
+    signal: abort.signal,
+    headers: { accept: 'text/event-stream', authorization: `Bearer ${fx.tokenOf(role)}` },
+  });
+  assert.equal(res.status, 200, `${path} as ${role}`);
+  const reader = res.body?.getReader();
+  const ended = (async () => {
+    try {
+      for (;;) if ((await reader?.read())?.done !== false) return 'ended';
+    } catch {
+      return 'ended';
+    }
+  })();
+  return { ended, close: () => abort.abort() };
+}
+
+/** `promise`'s value, or `open` when it has not settled within `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'open'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'open'>((resolve) => {
+    timer = setTimeout(() => resolve('open'), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('unsharing a sandbox ends the connections of the user taken off it', {
+  skip: bwrapSkipReason(),
+  timeout: 300_000,
+}, () => {
+  let fx: AuthzWorld;
+  before(async () => {
+    fx = await startAuthzWorld();
+  });
+  after(async () => {
+    await fx?.close();
+  });
+
+  const socketAs = async (role: Role, path: string, protocol: string): Promise<TestSocket> => {
+    const url = `${fx.w.s.url.replace('http://', 'ws://')}${path}`;
+    const { socket, opened } = openSocket(url, {
+      token: fx.tokenOf(role) ?? '',
+      protocols: [protocol],
+    });
+    await opened;
+    return socket;
+  };
+
+  it("closes carol's terminal, port forward and streams; alice's go on", async () => {
+    const terminal = `/ws/terminal/${NS}/${fx.box}`;
+    const carolShell = await socketAs('shared', terminal, TERMINAL_PROTOCOL);
+    const aliceShell = await socketAs('owner', terminal, TERMINAL_PROTOCOL);
+    const carolForward = await socketAs(
+      'shared',
+      `/ws/port-forward/${NS}/${fx.box}/${BOX_PORT}`,
+      PORT_FORWARD_PROTOCOL,
+    );
+    const streams = await Promise.all(
+      [
+        `${nsPath('sandboxes')}/${fx.box}/logs?follow=true`,
+        `${nsPath('sandboxes')}/${fx.box}/events?watch=true`,
+      ].map((path) => openStream(fx, 'shared', path)),
+    );
+    const aliceStream = await openStream(
+      fx,
+      'owner',
+      `${nsPath('sandboxes')}/${fx.box}/events?watch=true`,
+    );
+    try {
+      carolShell.send('echo be""fore\r');
+      await carolShell.waitForOutput(/^before\r?$/m);
+
+      const unshared = await currentManifest(fx, `${nsPath('sandboxes')}/${fx.box}`);
+      unshared.spec.sharedWith = [];
+      await fx.json('owner', `${nsPath('sandboxes')}/${fx.box}`, 200, {
+        method: 'PUT',
+        body: unshared,
+      });
+
+      for (const [what, socket] of [
+        ['terminal', carolShell],
+        ['port forward', carolForward],
+      ] as const) {
+        assert.notEqual(await within(socket.closed, 10_000), 'open', `carol's ${what} is open`);
+      }
+      for (const stream of streams) {
+        assert.equal(await within(stream.ended, 10_000), 'ended', "carol's stream is open");
+      }
+      // Alice's own terminal and stream are untouched.
+      aliceShell.send('echo st""ill\r');
+      await aliceShell.waitForOutput(/^still\r?$/m);
+      assert.equal(await within(aliceStream.ended, 500), 'open');
+      // And carol cannot come back in.
+      const { opened, refused } = openSocket(
+        `${fx.w.s.url.replace('http://', 'ws://')}${terminal}`,
+        { token: fx.tokenOf('shared') ?? '', protocols: [TERMINAL_PROTOCOL] },
+      );
+      await assert.rejects(opened);
+      assert.equal((await refused).status, 404);
+    } finally {
+      for (const socket of [carolShell, aliceShell, carolForward]) socket.ws.terminate();
+      for (const stream of [...streams, aliceStream]) stream.close();
+    }
+  });
+});

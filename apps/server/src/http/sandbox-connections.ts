@@ -1,0 +1,79 @@
+import type { Duplex } from 'node:stream';
+import { isVisible, type Principal } from '@paddock/control';
+import type { ResourceStore, Sandbox } from '@paddock/core';
+
+type Bound = { principal: Principal; binds: number };
+
+const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
+
+/** How long to wait before following the store's changes again after its watch failed. */
+const REWATCH_DELAY_MS = 1000;
+
+/**
+ * The open connections that reach into a sandbox (terminals, port forwards, previews, its
+ * requests and streams), each with the caller that opened it, so a caller who may no longer see
+ * the sandbox — its owner took the caller off `sharedWith` — loses them at once, as a revoked key
+ * does, instead of keeping a shell in it for as long as the socket lasts. Who may see a sandbox
+ * is `@paddock/control`'s rule (`isVisible`), asked again on every change of the sandbox.
+ */
+export class SandboxConnections {
+  readonly #bySandbox = new Map<string, Map<Duplex, Bound>>();
+
+  /**
+   * Tracks `socket` as opened by `principal` on the sandbox `namespace/name` until it closes or
+   * the returned release is called (a socket bound more than once stays until every release).
+   */
+  bind(principal: Principal, sandbox: { namespace: string; name: string }, socket: Duplex) {
+    const key = keyOf(sandbox.namespace, sandbox.name);
+    let sockets = this.#bySandbox.get(key);
+    if (sockets === undefined) {
+      sockets = new Map();
+      this.#bySandbox.set(key, sockets);
+    }
+    const bound = sockets.get(socket);
+    // A keep-alive socket serves one caller's requests (its key is checked on each).
+    sockets.set(socket, { principal, binds: (bound?.binds ?? 0) + 1 });
+    let isReleased = false;
+    const release = () => {
+      if (isReleased) return;
+      isReleased = true;
+      socket.off('close', release);
+      const left = sockets.get(socket);
+      if (left !== undefined && left.binds > 1)
+        sockets.set(socket, { ...left, binds: left.binds - 1 });
+      else sockets.delete(socket);
+      if (sockets.size === 0 && this.#bySandbox.get(key) === sockets) this.#bySandbox.delete(key);
+    };
+    socket.once('close', release);
+    return release;
+  }
+
+  /** Destroys the connections into `sandbox` of callers who may not see it as it now is. */
+  revisit(sandbox: Sandbox): number {
+    const key = keyOf(sandbox.metadata.namespace ?? 'default', sandbox.metadata.name ?? '');
+    const sockets = this.#bySandbox.get(key);
+    if (sockets === undefined) return 0;
+    const lost = [...sockets].filter(([, { principal }]) => !isVisible(principal, sandbox));
+    for (const [socket] of lost) socket.destroy();
+    return lost.length;
+  }
+
+  /**
+   * Revisits every changed Sandbox of `store` until `signal` aborts; a failed watch (a version
+   * compacted away, a store error) is followed again from the current version.
+   */
+  async follow(store: ResourceStore, signal: AbortSignal, log: (line: string) => void) {
+    while (!signal.aborted) {
+      try {
+        const { resourceVersion } = await store.list('Sandbox', { limit: 1 });
+        for await (const event of store.watch('Sandbox', { resourceVersion, signal })) {
+          this.revisit(event.object);
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        log(`sandbox connections: watch failed, following again: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, REWATCH_DELAY_MS).unref());
+      }
+    }
+  }
+}
