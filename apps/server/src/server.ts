@@ -267,6 +267,7 @@ export async function startServer(
     sandboxConnections: new SandboxConnections(),
   };
   void deps.sandboxConnections.follow(engine.store, shutdown.signal, log);
+  void deps.keyConnections.followRuns(engine.store, shutdown.signal, log);
   const pipeline: Pipeline = {
     deps,
     authenticator: authenticatorFor(config, engine),

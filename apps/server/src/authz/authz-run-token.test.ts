@@ -142,6 +142,20 @@ describe("a run's token reads as its owner, with the user role, while the run la
     const during = await gateway(tokens.alice);
     const duringText = await during.text();
     assert.notEqual(during.status, 401, `refused while its run lasts: ${duringText}`);
+    // A stream the run's token opened while the run lasted ends with the run.
+    const abort = new AbortController();
+    const watch = await fetch(`${fx.w.s.url}${nsPath('sandboxes')}?watch=true`, {
+      signal: abort.signal,
+      headers: { accept: 'text/event-stream', authorization: `Bearer ${tokens.alice}` },
+    });
+    assert.equal(watch.status, 200);
+    const reader = watch.body?.getReader();
+    const watchEnded = (async () => {
+      try {
+        while ((await reader?.read())?.done === false) {}
+      } catch {}
+      return 'ended' as const;
+    })();
     // Alice opens the gate: her run ends.
     await fx.json('owner', `${nsPath('sandboxes')}/${fx.box}/files?path=${GATE}`, 200, {
       method: 'PUT',
@@ -157,5 +171,13 @@ describe("a run's token reads as its owner, with the user role, while the run la
     const api = await asToken(tokens.alice, `${nsPath('sandboxes')}/${fx.box}`);
     await api.body?.cancel();
     assert.equal(api.status, 401);
+    let timer: NodeJS.Timeout | undefined;
+    const open = new Promise<'open'>((resolve) => {
+      timer = setTimeout(() => resolve('open'), 10_000);
+    });
+    const outcome = await Promise.race([watchEnded, open]);
+    clearTimeout(timer);
+    abort.abort();
+    assert.equal(outcome, 'ended', "the run's watch outlived its run");
   });
 });

@@ -1,10 +1,25 @@
 import type { Duplex } from 'node:stream';
 import type { Principal } from '@paddock/control';
+import { isTerminalRunPhase, type ResourceStore, WatchEventType } from '@paddock/core';
+import { followChanges } from './follow-changes.ts';
+
+/** What a run's token opened is tracked under this id: it ends with the run (`runConnectionsId`). */
+export function runConnectionsId(run: string): string {
+  return `run:${run}`;
+}
+
+/** The id a principal's connections are tracked under: its API key, or its run's token. */
+function credentialIdOf(principal: Principal): string | undefined {
+  if (principal.keyId !== undefined) return principal.keyId;
+  const run = principal.scope?.run;
+  return run === undefined ? undefined : runConnectionsId(run);
+}
 
 /**
- * The open connections of each API key (requests in progress, event streams, terminals, port
- * forwards, previews), so revoking a key ends what it opened at once instead of when the
- * connection happens to close. Principals without a key (OIDC, anonymous) are not tracked.
+ * The open connections of each API key and run token (requests in progress, event streams,
+ * terminals, port forwards, previews), so revoking a key, or the end of a run, ends what it
+ * opened at once instead of when the connection happens to close. Other principals (OIDC,
+ * anonymous) are not tracked.
  */
 export class KeyConnections {
   /** Per key, each socket with the number of its binds not yet released. */
@@ -15,7 +30,7 @@ export class KeyConnections {
    * A socket bound more than once (pipelined requests) stays tracked until every bind is released.
    */
   bind(principal: Principal, socket: Duplex): () => void {
-    const keyId = principal.keyId;
+    const keyId = credentialIdOf(principal);
     if (keyId === undefined) return () => {};
     let sockets = this.#byKey.get(keyId);
     if (sockets === undefined) {
@@ -35,6 +50,19 @@ export class KeyConnections {
     };
     socket.once('close', release);
     return release;
+  }
+
+  /**
+   * Ends what each run's token opened once its run is over (an outcome, or deleted): the token
+   * is refused from then on, and its open streams must not outlive it. Runs until `signal` aborts.
+   */
+  followRuns(store: ResourceStore, signal: AbortSignal, log: (line: string) => void) {
+    return followChanges(store, 'Run', signal, log, ({ type, object }) => {
+      const isOver =
+        type === WatchEventType.Deleted || isTerminalRunPhase(object.status?.phase ?? 'Pending');
+      if (isOver)
+        this.end(runConnectionsId(`${object.metadata.namespace}/${object.metadata.name}`));
+    });
   }
 
   /** Destroys every connection `keyId` opened, except `spare` (the revoking request's own). */

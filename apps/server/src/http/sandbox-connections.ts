@@ -1,13 +1,11 @@
 import type { Duplex } from 'node:stream';
 import { isVisible, type Principal } from '@paddock/control';
 import type { ResourceStore, Sandbox } from '@paddock/core';
+import { followChanges } from './follow-changes.ts';
 
 type Bound = { principal: Principal; binds: number };
 
 const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
-
-/** How long to wait before following the store's changes again after its watch failed. */
-const REWATCH_DELAY_MS = 1000;
 
 /**
  * The open connections that reach into a sandbox (terminals, port forwards, previews, its
@@ -58,22 +56,8 @@ export class SandboxConnections {
     return lost.length;
   }
 
-  /**
-   * Revisits every changed Sandbox of `store` until `signal` aborts; a failed watch (a version
-   * compacted away, a store error) is followed again from the current version.
-   */
-  async follow(store: ResourceStore, signal: AbortSignal, log: (line: string) => void) {
-    while (!signal.aborted) {
-      try {
-        const { resourceVersion } = await store.list('Sandbox', { limit: 1 });
-        for await (const event of store.watch('Sandbox', { resourceVersion, signal })) {
-          this.revisit(event.object);
-        }
-      } catch (error) {
-        if (signal.aborted) return;
-        log(`sandbox connections: watch failed, following again: ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, REWATCH_DELAY_MS).unref());
-      }
-    }
+  /** Revisits every changed Sandbox of `store` until `signal` aborts. */
+  follow(store: ResourceStore, signal: AbortSignal, log: (line: string) => void): Promise<void> {
+    return followChanges(store, 'Sandbox', signal, log, (event) => this.revisit(event.object));
   }
 }
