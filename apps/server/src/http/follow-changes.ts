@@ -6,7 +6,8 @@ const REWATCH_DELAY_MS = 1000;
 /**
  * Hands every change of `kind` in `store`, from now on, to `onChange` until `signal` aborts; a
  * failed watch (a version compacted away, a store error) is followed again from the current
- * version. For the server's own bookkeeping of open connections, not for controllers.
+ * version. With `onList`, each (re)start first hands it every object as it then is. For the
+ * server's own bookkeeping of open connections, not for controllers.
  */
 export async function followChanges<K extends Kind>(
   store: ResourceStore,
@@ -14,10 +15,13 @@ export async function followChanges<K extends Kind>(
   signal: AbortSignal,
   log: (line: string) => void,
   onChange: (event: WatchEvent<ResourceOf<K>>) => void,
+  onList?: (items: readonly ResourceOf<K>[]) => void,
 ): Promise<void> {
   while (!signal.aborted) {
     try {
-      const { resourceVersion } = await store.list(kind, { limit: 1 });
+      const page = await store.list(kind, onList === undefined ? { limit: 1 } : {});
+      onList?.(page.items);
+      const { resourceVersion } = page;
       for await (const event of store.watch(kind, { resourceVersion, signal })) onChange(event);
     } catch (error) {
       if (signal.aborted) return;

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { isVisible, type Principal } from '@paddock/control';
-import type { ResourceStore, Sandbox } from '@paddock/core';
+import { type ResourceStore, type Sandbox, WatchEventType } from '@paddock/core';
 import { followChanges } from './follow-changes.ts';
 
 type Bound = { principal: Principal; binds: number };
@@ -46,18 +46,43 @@ export class SandboxConnections {
     return release;
   }
 
-  /** Destroys the connections into `sandbox` of callers who may not see it as it now is. */
-  revisit(sandbox: Sandbox): number {
-    const key = keyOf(sandbox.metadata.namespace ?? 'default', sandbox.metadata.name ?? '');
+  /**
+   * Destroys the connections into a sandbox of callers who could see it as it was (`before`) and
+   * may not as it now is (`after`). A caller who never could (a request about to be answered
+   * 404) keeps its connection: it may carry that caller's other requests.
+   */
+  revisit(before: Sandbox, after: Sandbox): number {
+    const key = keyOf(after.metadata.namespace ?? 'default', after.metadata.name ?? '');
     const sockets = this.#bySandbox.get(key);
     if (sockets === undefined) return 0;
-    const lost = [...sockets].filter(([, { principal }]) => !isVisible(principal, sandbox));
+    const lost = [...sockets].filter(
+      ([, { principal }]) => isVisible(principal, before) && !isVisible(principal, after),
+    );
     for (const [socket] of lost) socket.destroy();
     return lost.length;
   }
 
-  /** Revisits every changed Sandbox of `store` until `signal` aborts. */
+  /** Revisits every changed Sandbox of `store`, against its version before, until `signal` aborts. */
   follow(store: ResourceStore, signal: AbortSignal, log: (line: string) => void): Promise<void> {
-    return followChanges(store, 'Sandbox', signal, log, (event) => this.revisit(event.object));
+    const known = new Map<string, Sandbox>();
+    const keyOfSandbox = (s: Sandbox) =>
+      keyOf(s.metadata.namespace ?? 'default', s.metadata.name ?? '');
+    return followChanges(
+      store,
+      'Sandbox',
+      signal,
+      log,
+      ({ type, object }) => {
+        const key = keyOfSandbox(object);
+        const before = known.get(key);
+        if (type === WatchEventType.Deleted) known.delete(key);
+        else known.set(key, object);
+        if (before !== undefined) this.revisit(before, object);
+      },
+      (items) => {
+        known.clear();
+        for (const sandbox of items) known.set(keyOfSandbox(sandbox), sandbox);
+      },
+    );
   }
 }
