@@ -4,11 +4,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PORT_FORWARD_PROTOCOL, TERMINAL_PROTOCOL } from '@paddock/api';
-import { bwrapSkipReason } from '@paddock/testkit';
-import { openSocket, type TestSocket } from '../ws/test-users.ts';
+import { bwrapSkipReason, eventually } from '@paddock/testkit';
+import { openSocket, type TestSocket, uniqueName } from '../ws/test-users.ts';
 import {
   type AuthzWorld,
   BOX_PORT,
+  commandAgent,
+  type JsonValue,
+  manifest,
   NS,
   nsPath,
   type Role,
@@ -69,6 +72,65 @@ describe('unsharing a sandbox ends the connections of the user taken off it', {
     await opened;
     return socket;
   };
+
+  /** Shares alice's sandbox with exactly `users`. */
+  const shareWith = async (users: string[]) => {
+    const changed = await currentManifest(fx, `${nsPath('sandboxes')}/${fx.box}`);
+    changed.spec.sharedWith = users;
+    await fx.json('owner', `${nsPath('sandboxes')}/${fx.box}`, 200, {
+      method: 'PUT',
+      body: changed,
+    });
+  };
+  /** The inbox files of runs in alice's sandbox, read as admin. */
+  const inbox = async () => {
+    const listed = await fx.json<JsonValue>('admin', `${nsPath('sandboxes')}/${fx.box}/exec`, 200, {
+      method: 'POST',
+      body: { command: ['sh', '-c', 'ls -A /tmp/.paddock-run/inbox 2>/dev/null'] },
+    });
+    return String(listed.stdout)
+      .split('\n')
+      .filter((line) => line.endsWith('.json'));
+  };
+
+  it("takes no input into carol's interactive run in alice's sandbox once unshared", async () => {
+    await shareWith(['carol']);
+    const run = uniqueName('carol-talks');
+    await fx.json('shared', nsPath('runs'), 201, {
+      method: 'POST',
+      body: manifest('Run', run, {
+        agent: commandAgent('sleep 300'),
+        prompt: 'x',
+        mode: 'interactive',
+        sandbox: { name: fx.box },
+      }),
+    });
+    await eventually(
+      async () => {
+        const got = await fx.json<JsonValue>('shared', `${nsPath('runs')}/${run}`, 200);
+        return got.status?.phase === 'Running' ? true : undefined;
+      },
+      { timeoutMs: 60_000, what: `run ${run} Running` },
+    );
+    const message = `${nsPath('runs')}/${run}/messages`;
+    await fx.json('shared', message, 202, { method: 'POST', body: { text: 'while shared' } });
+    const before = await inbox();
+    assert.equal(before.length, 1, 'the message while shared reached the inbox');
+
+    try {
+      await shareWith([]);
+      const refused = await fx.call('shared', message, {
+        method: 'POST',
+        body: { text: 'after' },
+      });
+      const text = await refused.text();
+      assert.equal(refused.status, 404, text);
+      assert.deepEqual(await inbox(), before, "carol wrote into alice's sandbox after the unshare");
+    } finally {
+      await fx.json('admin', `${nsPath('runs')}/${run}/cancel`, 200, { method: 'POST' });
+      await shareWith(['carol']);
+    }
+  });
 
   it("closes carol's terminal, port forward and streams; alice's go on", async () => {
     const terminal = `/ws/terminal/${NS}/${fx.box}`;

@@ -5,6 +5,7 @@ import {
   RUN_INBOX_DIR,
   requireVisibleObject,
   runtimeRefOf,
+  usableSandbox,
 } from '@paddock/control';
 import {
   ChangeFeed,
@@ -56,7 +57,9 @@ async function deliver(
       { phase: phaseOf(run) },
     );
   }
-  const sandbox = await call.deps.engine.store.get('Sandbox', {
+  // Input lands in the run's sandbox: only while the caller may still use it (a user taken off
+  // `sharedWith` no longer reaches it through a run of theirs either).
+  const sandbox = await usableSandbox(call.deps.engine.store, call.principal, {
     namespace: params.namespace,
     name: run.status.sandboxName,
   });
