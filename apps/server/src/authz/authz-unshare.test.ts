@@ -124,10 +124,32 @@ describe('unsharing a sandbox ends the connections of the user taken off it', {
         body: { text: 'after' },
       });
       const text = await refused.text();
-      assert.equal(refused.status, 404, text);
+      // Not found for carol now, or (once the run has seen the unshare) a run no longer Running.
+      assert.ok([404, 409].includes(refused.status), `${refused.status} ${text}`);
       assert.deepEqual(await inbox(), before, "carol wrote into alice's sandbox after the unshare");
+      // The run itself stops working there: it fails, and its harness is stopped.
+      const failed = await eventually(
+        async () => {
+          const got = await fx.json<JsonValue>('shared', `${nsPath('runs')}/${run}`, 200);
+          return got.status?.phase === 'Failed' ? got : undefined;
+        },
+        { timeoutMs: 30_000, what: `run ${run} Failed after the unshare` },
+      );
+      assert.match(String(failed.status?.message), /may no longer be used by carol/);
+      await eventually(
+        async () => {
+          const listed = await fx.json<JsonValue>(
+            'admin',
+            `${nsPath('sandboxes')}/${fx.box}/processes`,
+            200,
+          );
+          const harness = (listed.items as JsonValue[]).find((p) => String(p.id).includes(run));
+          return harness === undefined || harness.running === false;
+        },
+        { timeoutMs: 30_000, what: `the harness of ${run} stopped` },
+      );
     } finally {
-      await fx.json('admin', `${nsPath('runs')}/${run}/cancel`, 200, { method: 'POST' });
+      await fx.call('admin', `${nsPath('runs')}/${run}/cancel`, { method: 'POST' });
       await shareWith(['carol']);
     }
   });

@@ -211,26 +211,40 @@ async function createRunSandbox(deps: Pass, run: Run, agent: AgentSpec, name: st
   }
 }
 
-async function sandboxRef(deps: Pass, run: Run): Promise<SandboxRef | undefined> {
+async function assignedSandbox(deps: Pass, run: Run): Promise<Sandbox | undefined> {
   const name = run.status?.sandboxName;
   if (!name) return undefined;
   try {
-    const sandbox = await deps.store.get('Sandbox', {
+    return await deps.store.get('Sandbox', {
       namespace: run.metadata.namespace ?? 'default',
       name,
     });
-    return runtimeRefOf(sandbox);
   } catch (error) {
     if (isPaddockError(error, 'not_found')) return undefined;
     throw error;
   }
 }
 
+async function sandboxRef(deps: Pass, run: Run): Promise<SandboxRef | undefined> {
+  const sandbox = await assignedSandbox(deps, run);
+  return sandbox === undefined ? undefined : runtimeRefOf(sandbox);
+}
+
+/**
+ * The ref of the run's sandbox while the run may still work in it, or why it may not: gone, or
+ * (a named one) no longer usable by the run's owner, who was taken off its `sharedWith`, say.
+ */
+async function usableRef(deps: Pass, run: Run): Promise<SandboxRef | string> {
+  const sandbox = await assignedSandbox(deps, run);
+  const name = run.status?.sandboxName;
+  if (sandbox === undefined) return `sandbox ${name} is gone`;
+  if (!mayUse(run, sandbox)) return `sandbox ${name} may no longer be used by ${ownerOf(run)}`;
+  return runtimeRefOf(sandbox);
+}
+
 async function starting(deps: Pass, run: Run): Promise<ReconcileResult> {
-  const ref = await sandboxRef(deps, run);
-  if (ref === undefined) {
-    return fail(deps, run, `sandbox ${run.status?.sandboxName} is gone`);
-  }
+  const ref = await usableRef(deps, run);
+  if (typeof ref === 'string') return fail(deps, run, ref);
   const processId = harnessProcessId(run);
   const processes = await deps.runtime.listProcesses(ref);
   if (!processes.some((p) => p.id === processId)) {
@@ -312,10 +326,9 @@ function outcomeEvent(state: PumpState): RunEvent | undefined {
 }
 
 async function running(deps: Pass, run: Run): Promise<ReconcileResult> {
-  const ref = await sandboxRef(deps, run);
-  if (ref === undefined) {
-    return fail(deps, run, `sandbox ${run.status?.sandboxName} is gone`);
-  }
+  // Asked again on every change of the sandbox: a run's owner taken off it stops working there.
+  const ref = await usableRef(deps, run);
+  if (typeof ref === 'string') return fail(deps, run, ref);
   const state = deps.pumps.ensure(
     queueKey(run.metadata),
     run.metadata.uid ?? '',
