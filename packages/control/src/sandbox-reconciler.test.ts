@@ -4,12 +4,12 @@ import { isPaddockError } from '@paddock/core';
 import { eventually } from '@paddock/testkit';
 import { runToCompletion } from './run-to-completion.ts';
 import {
-  CREATING_AFTER_MS,
   reconcileSandbox,
   SANDBOX_FINALIZER,
   START_REQUESTED_ANNOTATION,
   withSandboxFinalizer,
 } from './sandbox-reconciler.ts';
+import { CREATING_AFTER_MS } from './sandbox-start.ts';
 import { createHarness, type Harness, sandboxManifest, templateManifest } from './test-harness.ts';
 
 const clusterPolicy = (spec: Record<string, unknown>) =>
