@@ -43,7 +43,7 @@ export class Connection {
   readonly #group: GroupCommit;
   readonly #releaseGroup: () => void;
   readonly #checkpointer: Checkpointer | undefined;
-  readonly #releaseCheckpointer: () => Promise<void>;
+  readonly #releaseCheckpointer: (checkpointHere?: () => void) => Promise<void>;
   #commits = 0;
   #isOpen = true;
   #closed: Promise<void> | undefined;
@@ -176,13 +176,15 @@ export class Connection {
    * Refuses new work at once; resolves once the file is released. The last connection of this
    * process to the file waits for its checkpointer's final checkpoint first (with this
    * connection still open, so that closing it finds the WAL copied: SQLite checkpoints when the
-   * last connection to a file closes, which would run here, on the event loop). Never rejects.
+   * last connection to a file closes, which would run here, on the event loop); where no worker
+   * ran (a short-lived store), that checkpoint runs here, on this connection. Never rejects.
    */
   close(): Promise<void> {
     if (this.#closed !== undefined) return this.#closed;
     this.#isOpen = false;
     this.#statements.clear();
-    this.#closed = this.#releaseCheckpointer().then(() => {
+    const checkpointHere = () => this.#db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    this.#closed = this.#releaseCheckpointer(checkpointHere).then(() => {
       this.#db.close();
       this.#releaseGroup();
     });
