@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
+import { eventually } from '@paddock/testkit';
 import OpenAI from 'openai';
 import { BUDGET_LIMIT_HEADER } from './budget.ts';
 import { type FixtureOptions, post, startGatewayFixture } from './gateway-fixture.ts';
@@ -156,10 +157,15 @@ describe('gateway budgets', () => {
     const hanging = { text: 'thinking…', isHanging: true };
     const g = await start(t, { script: [hanging, turn], limits: { namespaceDailyUsd: 0.01 } });
     const holder = new AbortController();
+    // Not streamed: the upstream hangs before answering, so the call ends with nothing to charge.
     const first = g
       .anthropic(g.token({ runUid: 'run-a' }))
-      .messages.create({ ...ask, stream: true }, { signal: holder.signal });
-    const stream = await first;
+      .messages.create(ask, { signal: holder.signal });
+    await eventually(() => g.llm.requests.length > 0, {
+      what: 'the held call upstream',
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     // Its hold: the body at 4 bytes a token and max_tokens 1024 at $15 / MTok, over $0.01.
     const other = g.anthropic(g.token({ runUid: 'run-b', user: 'bob' }));
     await assert.rejects(other.messages.create(ask), (error: unknown) => {
@@ -172,19 +178,16 @@ describe('gateway budgets', () => {
       return true;
     });
     holder.abort();
-    // The SDK ends the iteration or throws its abort error; either way the caller is gone.
-    await (async () => {
-      for await (const _ of stream);
-    })().catch(() => {});
+    await assert.rejects(first);
     await g.waitForCalls(2);
     assert.equal(g.ledger.reservations.size, 0, 'the hold went with its call');
     await other.messages.create(ask);
     assert.deepEqual(
-      g.ledger.calls.map((call) => [call.runUid, call.status]),
+      g.ledger.calls.map((call) => [call.runUid, call.status, call.costUsd]),
       [
-        ['run-b', 402],
-        ['run-a', 499],
-        ['run-b', 200],
+        ['run-b', 402, 0],
+        ['run-a', 499, 0],
+        ['run-b', 200, 0.006],
       ],
     );
   });

@@ -92,7 +92,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         sendAnswer(res, {
           status: fetched.response.status,
           headers: returnedResponseHeaders(fetched.response.headers),
-          body: await readText(fetched.response.body),
+          body: fetched.response.redact(await readText(fetched.response.body)),
         });
       } catch (error) {
         // The caller left mid-body: there is nobody to answer.

@@ -59,7 +59,14 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
   const hold = { id: randomUUID(), isHeld: false };
   // The run's lock, while this call holds it: let go once the call's record is committed.
   let release: (() => void) | undefined;
-  const record = (outcome: RelayOutcome, cost: number) =>
+  // What the call is charged: nothing until the upstream accepted it; then what its answer
+  // reported, or, when the answer ended without its final usage (a stream cut short, an answer
+  // without usage), the estimate it was let through on where that says more.
+  let estimate: TokenCounts = { inputTokens: 0, outputTokens: 0 };
+  let isAccepted = false;
+  let costOf = (_counts: TokenCounts) => 0;
+  const charged = () => (isAccepted ? meter.chargedCounts(estimate) : meter.counts);
+  const record = (outcome: RelayOutcome, counts: TokenCounts) =>
     recordCall(ctx, hold, () => release?.(), {
       ...grant,
       at: at.toISOString(),
@@ -67,8 +74,8 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
       model,
       status: outcome.status,
       isStream: outcome.isStream,
-      ...meter.counts,
-      costUsd: cost,
+      ...counts,
+      costUsd: costOf(counts),
       latencyMs: Math.max(0, performance.now() - startedMs),
       ...(outcome.error === undefined ? {} : { error: outcome.error }),
     });
@@ -77,11 +84,10 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
     sendAnswer(ctx.res, { status: refusal.status, headers: jsonHeaders(refusal), body }, ctx.req);
     await record(
       { status: refusal.status, isStream, error: { code: refusal.type, message: refusal.message } },
-      0,
+      meter.counts,
     );
   };
 
-  let costOf = (_counts: TokenCounts) => 0;
   try {
     const raw = await readRequestBody(ctx.req, options.maxBodyBytes);
     const request = parseRequest(raw);
@@ -94,7 +100,7 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
       release = await ctx.locks.acquire(grant.runUid);
     }
     const { prices, ledger } = options;
-    const estimate = estimateCall(request, raw.length);
+    estimate = estimateCall(request, raw.length);
     const reserved = await reserveBudget({
       id: hold.id,
       grant,
@@ -122,28 +128,27 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
     const fetched = await fetchUpstream(ctx, body);
     if (fetched.refusal !== undefined) {
       if (fetched.isClientGone) {
-        await record({ status: CLIENT_CLOSED_STATUS, isStream, error: clientGone }, 0);
+        await record({ status: CLIENT_CLOSED_STATUS, isStream, error: clientGone }, meter.counts);
       } else {
         await refuse(fetched.refusal);
       }
       return;
     }
+    const { status } = fetched.response;
+    isAccepted = status >= 200 && status < 300;
     const outcome = await relayResponse({
       response: fetched.response,
       res: ctx.res,
       meter,
       dropUsageOnlyChunk,
-      costOf,
+      cost: () => costOf(charged()),
     });
-    await record(outcome, costOf(meter.counts));
+    await record(outcome, charged());
   } catch (error) {
     const isCallerGone = ctx.res.destroyed && !ctx.res.writableFinished;
     if (isCallerGone || isBodyProblem(error, BodyProblem.CutOff)) {
       // The caller left mid-body, or while the answer was read (the read was aborted with it).
-      await record(
-        { status: CLIENT_CLOSED_STATUS, isStream, error: clientGone },
-        costOf(meter.counts),
-      );
+      await record({ status: CLIENT_CLOSED_STATUS, isStream, error: clientGone }, charged());
       return;
     }
     if (!isPaddockError(error)) options.log(`gateway: call failed: ${messageOf(error)}`);

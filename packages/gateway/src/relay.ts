@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import type { TokenCounts } from '@paddock/core';
 import { writeWithBackpressure } from '@paddock/http';
 import { readText, returnedResponseHeaders, sendAnswer } from './http-io.ts';
 import { upstreamError } from './provider-errors.ts';
@@ -24,21 +23,22 @@ export type RelayOutcome = {
  * Passes an upstream answer back to the caller. An event stream is relayed chunk by chunk as it
  * arrives (with backpressure) while `meter` reads its events on the side; with
  * `dropUsageOnlyChunk` the final OpenAI chunk the gateway asked for (no choices, only usage) is
- * withheld. Any other answer is small and read whole, so its cost (`costOf`) can go in a header.
+ * withheld. Any other answer is small and read whole, so its `cost` can go in a header.
  */
 export async function relayResponse(input: {
   response: UpstreamResponse;
   res: ServerResponse;
   meter: UsageMeter;
   dropUsageOnlyChunk: boolean;
-  costOf: (counts: TokenCounts) => number;
+  /** The call's cost once its answer was read (`meter` has it). */
+  cost: () => number;
 }): Promise<RelayOutcome> {
   const { response, res, meter } = input;
   const headers = returnedResponseHeaders(response.headers);
   const isEventStream = (response.headers['content-type'] ?? '').includes('text/event-stream');
   const isOk = response.status >= 200 && response.status < 300;
   if (!isEventStream || !isOk) {
-    const text = await readText(response.body);
+    const text = response.redact(await readText(response.body));
     if (!isOk) {
       sendAnswer(res, { status: response.status, headers, body: text });
       return {
@@ -48,7 +48,7 @@ export async function relayResponse(input: {
       };
     }
     meter.readBody(parseJson(text));
-    headers[COST_HEADER] = input.costOf(meter.counts).toFixed(6);
+    headers[COST_HEADER] = input.cost().toFixed(6);
     sendAnswer(res, { status: response.status, headers, body: text });
     return { status: response.status, isStream: false };
   }

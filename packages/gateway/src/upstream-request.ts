@@ -29,8 +29,17 @@ export type UpstreamRequest = {
   upstream: UpstreamConfig;
 };
 
-/** The upstream's answer: its status, its headers, and its body (decoded if it came compressed). */
-export type UpstreamResponse = { status: number; headers: IncomingHttpHeaders; body: Readable };
+/**
+ * The upstream's answer: its status, its headers (the provider key already replaced by
+ * `[redacted]`), its body (decoded if it came compressed), and `redact`, which does the same to
+ * text read from the body: an error may quote the request, key included.
+ */
+export type UpstreamResponse = {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Readable;
+  redact: (text: string) => string;
+};
 
 export type Fetched =
   | { response: UpstreamResponse; refusal?: undefined }
@@ -70,8 +79,9 @@ export async function fetchUpstream(
   const search = new URL(req.url ?? '/', 'http://gateway.invalid').search;
   try {
     const url = new URL(upstreamUrl(ctx.upstream.baseUrl, route.upstreamPath, search));
-    const response = await send(url, route.method, headers, body, controller.signal);
-    return { response };
+    const answer = await send(url, route.method, headers, body, controller.signal);
+    const redact = (text: string) => redacted(text, apiKey);
+    return { response: { ...answer, headers: redactedHeaders(answer.headers, redact), redact } };
   } catch (error) {
     const isClientGone = controller.signal.aborted;
     return {
@@ -92,7 +102,7 @@ function send(
   headers: Record<string, string>,
   body: Buffer | string | undefined,
   signal: AbortSignal,
-): Promise<UpstreamResponse> {
+): Promise<Omit<UpstreamResponse, 'redact'>> {
   return new Promise((resolve, reject) => {
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const outgoing = request(url, { method, headers, signal }, (incoming) => {
@@ -120,6 +130,23 @@ function decoded(incoming: IncomingMessage): Readable {
   if (decoder === undefined) return incoming;
   // A failure on either side destroys both; the reader sees it on the decoder.
   return pipeline(incoming, decoder, () => {});
+}
+
+/** The text with every occurrence of the provider key replaced by `[redacted]`. */
+function redacted(text: string, apiKey: string): string {
+  return text.includes(apiKey) ? text.replaceAll(apiKey, '[redacted]') : text;
+}
+
+function redactedHeaders(
+  headers: IncomingHttpHeaders,
+  redact: (text: string) => string,
+): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.map(redact) : redact(value);
+  }
+  return out;
 }
 
 function authHeaders(provider: Provider, apiKey: string): Record<string, string> {

@@ -43,6 +43,8 @@ const ErrorShape = z.object({
 export class UsageMeter {
   readonly #provider: Provider;
   readonly #counts: TokenCounts = { inputTokens: 0, outputTokens: 0 };
+  #isInputKnown = false;
+  #isFinal = false;
   #error: { code: string; message: string } | undefined;
 
   constructor(provider: Provider) {
@@ -53,6 +55,28 @@ export class UsageMeter {
     return { ...this.#counts };
   }
 
+  /**
+   * Whether the answer said what the whole call used: a JSON answer's `usage`, Anthropic's
+   * `message_delta`, OpenAI's usage chunk or `response.completed`. A stream cut before that (or
+   * an answer without usage) leaves it false, and `counts` short of what the provider bills.
+   */
+  get isFinal(): boolean {
+    return this.#isFinal;
+  }
+
+  /**
+   * What to charge for the call: its counts once final; before that, the hold's `estimate` where
+   * the answer said less (input only when no usage was seen at all, output always).
+   */
+  chargedCounts(estimate: TokenCounts): TokenCounts {
+    if (this.#isFinal) return this.counts;
+    return {
+      ...this.#counts,
+      inputTokens: this.#isInputKnown ? this.#counts.inputTokens : estimate.inputTokens,
+      outputTokens: Math.max(this.#counts.outputTokens, estimate.outputTokens),
+    };
+  }
+
   /** An error the provider reported inside a stream (Anthropic `event: error`). */
   get streamError(): { code: string; message: string } | undefined {
     return this.#error;
@@ -61,7 +85,7 @@ export class UsageMeter {
   /** Reads `usage` from a non-streaming answer. */
   readBody(body: unknown): void {
     if (typeof body !== 'object' || body === null || !('usage' in body)) return;
-    this.#readUsage(body.usage);
+    this.#readUsage(body.usage, true);
   }
 
   /** Reads one event of a streaming answer. */
@@ -85,25 +109,29 @@ export class UsageMeter {
     }
     if (this.#provider === Provider.Anthropic && 'message' in data) {
       const message = data.message;
+      // `message_start`: the input, and the output so far; the total comes in `message_delta`.
       if (typeof message === 'object' && message !== null && 'usage' in message) {
-        this.#readUsage(message.usage);
+        this.#readUsage(message.usage, false);
       }
     }
-    if ('usage' in data && data.usage !== null) this.#readUsage(data.usage);
+    if ('usage' in data && data.usage !== null) this.#readUsage(data.usage, true);
     // Responses API streams: `response.completed` carries the whole response with its usage.
     if (this.#provider === Provider.OpenAi && 'response' in data) {
       const response = data.response;
       if (typeof response === 'object' && response !== null && 'usage' in response) {
-        if (response.usage !== null) this.#readUsage(response.usage);
+        if (response.usage !== null) this.#readUsage(response.usage, true);
       }
     }
   }
 
-  #readUsage(usage: unknown): void {
+  #readUsage(usage: unknown, isFinal: boolean): void {
     switch (this.#provider) {
       case Provider.Anthropic: {
         const parsed = AnthropicUsage.safeParse(usage);
-        if (parsed.success) this.#readAnthropic(parsed.data);
+        if (!parsed.success) return;
+        this.#readAnthropic(parsed.data);
+        if (parsed.data.input_tokens !== undefined) this.#isInputKnown = true;
+        if (isFinal) this.#isFinal = true;
         return;
       }
       case Provider.OpenAi: {
@@ -128,7 +156,10 @@ export class UsageMeter {
     }
   }
 
+  // OpenAI reports usage once, at the end: it is final.
   #setOpenAi(input: number, output: number, cached: number): void {
+    this.#isInputKnown = true;
+    this.#isFinal = true;
     this.#counts.inputTokens = Math.max(0, input - cached);
     this.#counts.outputTokens = output;
     if (cached > 0) this.#counts.cacheReadTokens = cached;
