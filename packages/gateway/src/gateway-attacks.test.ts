@@ -196,6 +196,32 @@ describe('gateway attacks: spending past a budget', () => {
     assert.equal(g.ledger.reservations.size, 0);
   });
 
+  it('lets go of a hanging call once its caller gives up: the run goes on, nothing stays held', async (t) => {
+    const g = await start(t, {
+      script: [{ text: 'never', isHanging: true }, { text: 'next' }],
+      limits: { runUsd: 1, userDailyUsd: 1 },
+    });
+    const client = g.anthropic();
+    const giveUp = new AbortController();
+    const hanging = client.messages.create(ask, { signal: giveUp.signal });
+    await eventually(() => g.llm.requests.length > 0, { what: 'the upstream', timeoutMs: 5_000 });
+    assert.equal(g.ledger.reservations.size, 1);
+    giveUp.abort();
+    await assert.rejects(hanging);
+    // The run's lock went with the call: its next call is not stuck behind it.
+    const next = await client.messages.create(ask, { timeout: 5_000 });
+    assert.equal(next.content[0]?.type === 'text' && next.content[0].text, 'next');
+    const calls = await g.waitForCalls(2);
+    assert.deepEqual(
+      calls.map((call) => [call.status, call.costUsd > 0]),
+      [
+        [CLIENT_CLOSED_STATUS, false],
+        [200, true],
+      ],
+    );
+    assert.equal(g.ledger.reservations.size, 0);
+  });
+
   it('serves no endpoint that would reach the provider unmetered', async (t) => {
     const g = await start(t);
     const headers = { 'x-api-key': g.token(), 'content-type': 'application/json' };
