@@ -68,7 +68,8 @@ const OUTPUT_LIMIT_FIELDS = ['max_tokens', 'max_completion_tokens', 'max_output_
 /**
  * What a call is expected to use before it is made, for its hold: its body at 4 bytes a token
  * in, and its own output limit (`max_tokens`, `max_completion_tokens` or `max_output_tokens`),
- * at most {@link OUTPUT_ESTIMATE_TOKENS}, out.
+ * at most {@link OUTPUT_ESTIMATE_TOKENS}, out, for each of the `n` choices it asks for (OpenAI
+ * Chat Completions; the limit is per choice).
  */
 export function estimateCall(request: Record<string, unknown>, bodyBytes: number): TokenCounts {
   let outputTokens = OUTPUT_ESTIMATE_TOKENS;
@@ -79,7 +80,12 @@ export function estimateCall(request: Record<string, unknown>, bodyBytes: number
       break;
     }
   }
-  return { inputTokens: Math.ceil(bodyBytes / BYTES_PER_TOKEN), outputTokens };
+  const { n } = request;
+  const choices = typeof n === 'number' && Number.isInteger(n) && n > 1 ? n : 1;
+  return {
+    inputTokens: Math.ceil(bodyBytes / BYTES_PER_TOKEN),
+    outputTokens: outputTokens * choices,
+  };
 }
 
 /** A cap of the ledger with the limit it enforces and how a refusal by it reads. */

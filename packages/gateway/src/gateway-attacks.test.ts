@@ -154,15 +154,23 @@ describe('gateway attacks: spending past a budget', () => {
       stream: true,
     });
     for await (const _ of stream);
-    const calls = await g.waitForCalls(2);
-    for (const call of calls) {
+    // Three choices of up to 500 tokens each.
+    await client.chat.completions.create({
+      model: 'gpt-4o',
+      max_tokens: 500,
+      n: 3,
+      messages: hello,
+    });
+    const calls = await g.waitForCalls(3);
+    for (const [index, call] of calls.entries()) {
+      const outputTokens = index === 2 ? 1500 : 500;
       assert.equal(call.status, 200);
-      assert.equal(call.outputTokens, 500);
+      assert.equal(call.outputTokens, outputTokens);
       assert.ok(call.inputTokens > 0, 'the body estimates the input');
       const { inputTokens } = call;
       assert.equal(
         call.costUsd,
-        costUsd(DEFAULT_PRICE_TABLE, 'gpt-4o', { inputTokens, outputTokens: 500 }),
+        costUsd(DEFAULT_PRICE_TABLE, 'gpt-4o', { inputTokens, outputTokens }),
       );
     }
     assert.equal(answer.response.headers.get(COST_HEADER), calls[0]?.costUsd.toFixed(6));
