@@ -19,14 +19,25 @@ import { confinePath, isRoot, WRITABLE_ROOTS } from './sandbox-paths.ts';
 /** Runs a command inside the sandbox as the sandbox user (a plain, piped exec). */
 export type RunInSandbox = (ref: SandboxRef, command: string[]) => Promise<ProcessHandle>;
 
-const PRELUDE = fileGuards(WRITABLE_ROOTS);
-
 const FIND_FORMAT = `'%y\\0%s\\0%m\\0%T@\\0%f\\0'`;
 
 const { WrongType, BadArchive } = FileExit;
 
+/**
+ * `regular P`: P must be a regular file (after links) or absent. A fifo the sandbox planted would
+ * block `cat` forever on opening it (for reading with no writer, for writing with no reader): the
+ * API call would never answer and its process would never end.
+ */
+const REGULAR = `regular() { [ ! -e "$1" ] || [ -f "$1" ] || { echo "$1 is not a regular file" >&2; exit ${WrongType}; }; }`;
+
+const PRELUDE = `${fileGuards(WRITABLE_ROOTS)}${REGULAR}\n`;
+
+/** The common scripts, with `read` and `write` refusing what is not a regular file. */
 const SCRIPTS = {
   ...COMMON_FILE_SCRIPTS,
+  read: 'follow "$1"; exists "$1"; notdir "$1"; regular "$1"; exec cat -- "$1"',
+  write: `follow "$1"; notdir "$1"; regular "$1"; mkdir -p -- "$(dirname -- "$1")" && cat > "$1" || exit ${WrongType}
+    if [ -n "$2" ]; then chmod "$2" -- "$1"; fi`,
   list: `follow "$1"; exists "$1"; isdir "$1"; exec find "$1/" -mindepth 1 -maxdepth 1 -printf ${FIND_FORMAT}`,
   stat: `nofollow "$1"; exists "$1"; exec find "$1" -maxdepth 0 -printf ${FIND_FORMAT}`,
   upload: `follow "$1"; mkdir -p -- "$1" || exit ${WrongType}; isdir "$1"
