@@ -113,7 +113,10 @@ describe('buildBwrapArgs', () => {
     const args = buildBwrapArgs({ ...plan, egressDir: '/s/egress', tmpSizeBytes: 1024 });
     assert.ok(valuesOf(args, '--ro-bind').includes('/s/egress'));
     assert.equal(args[args.indexOf('/s/egress') + 1], '/run/paddock');
-    assert.equal(args[args.indexOf('--size') + 2], '--tmpfs');
+    for (const dest of ['/dev/shm', '/tmp']) {
+      const at = args.indexOf(dest, args.indexOf('--proc'));
+      assert.deepEqual(args.slice(at - 3, at), ['--size', '1024', '--tmpfs'], dest);
+    }
   });
 
   it('generates passwd, group and hosts with the sandbox user and hostname', () => {

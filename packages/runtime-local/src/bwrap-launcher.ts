@@ -38,7 +38,10 @@ export type BwrapPlan = {
   toolMounts?: ReadonlyArray<{ source: string; dest: string }>;
   /** Template host mounts (`host-mounts.ts`; sources as bwrap sees them), after the tools. */
   hostMounts?: ReadonlyArray<{ source: string; dest: string; readOnly: boolean }>;
-  /** Size of the `/tmp` tmpfs; unbounded (but charged to the memory limit) when absent. */
+  /**
+   * Size of each of the `/tmp` and `/dev/shm` tmpfs; unbounded when absent, where a memory cgroup
+   * counts their pages against the sandbox's memory limit (rlimits do not: they need a size).
+   */
   tmpSizeBytes?: number;
   /**
    * Kernel refuses nested user namespaces (needs `--unshare-user`; bwrap ≥ 0.8). bwrap does it
@@ -93,9 +96,11 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
   // A whole `/etc` (an `EtcView`) brings its own mtab: it is read-only by then.
   if (!plan.view.some((entry) => entry.kind === 'bind' && entry.dest === '/etc'))
     args.push('--symlink', '../proc/self/mounts', '/etc/mtab');
-  args.push('--proc', '/proc', ...devArgs(plan.hasDevpts ?? true), '--tmpfs', '/dev/shm');
-  if (plan.tmpSizeBytes !== undefined) args.push('--size', String(plan.tmpSizeBytes));
-  args.push('--tmpfs', '/tmp');
+  args.push('--proc', '/proc', ...devArgs(plan.hasDevpts ?? true));
+  for (const dest of ['/dev/shm', '/tmp']) {
+    if (plan.tmpSizeBytes !== undefined) args.push('--size', String(plan.tmpSizeBytes));
+    args.push('--tmpfs', dest);
+  }
   args.push('--bind', plan.workspace, WORKSPACE, '--bind', plan.home, SANDBOX_HOME);
   if (plan.egressDir !== undefined) args.push('--ro-bind', plan.egressDir, EGRESS_DIR);
   for (const mount of plan.toolMounts ?? []) args.push('--ro-bind', mount.source, mount.dest);

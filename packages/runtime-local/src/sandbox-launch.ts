@@ -22,6 +22,8 @@ export type LaunchContext = {
   /** Paddock runs as root: bwrap runs as the sandbox's own host uid from a staging namespace. */
   isPrivileged: boolean;
   rlimits: readonly Rlimit[];
+  /** Size of the `/tmp` and `/dev/shm` tmpfs (rlimits: no memory cgroup counts their pages). */
+  tmpSizeBytes?: number;
   /** Whether bwrap may forbid nested user namespaces (`--disable-userns`). */
   disableNestedUserns: boolean;
   /** A directory holding the egress proxy's socket, for `allowlist` sandboxes. */
@@ -108,6 +110,7 @@ export function sandboxBwrapArgs(
         : mount.source,
     })),
     disableNestedUserns: context.disableNestedUserns,
+    ...(context.tmpSizeBytes === undefined ? {} : { tmpSizeBytes: context.tmpSizeBytes }),
     // Rootless, a devpts would cost a second user namespace that Paddock could not enter.
     hasDevpts: context.isPrivileged,
     infoFd: INFO_FD,

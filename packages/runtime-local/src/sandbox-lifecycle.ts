@@ -162,13 +162,16 @@ export function newSandboxSteps(
 }
 
 function launchContext(host: RuntimeHost, dirs: SandboxDirs, state: SandboxState): LaunchContext {
+  const limits =
+    state.limits.mechanism === 'rlimit'
+      ? resolveLimits(state.spec.resources, host.defaults)
+      : undefined;
   return {
     bin: host.bin,
     isPrivileged: host.isPrivileged,
-    rlimits:
-      state.limits.mechanism === 'rlimit'
-        ? launchRlimitsOf(resolveLimits(state.spec.resources, host.defaults), !host.isPrivileged)
-        : [],
+    rlimits: limits === undefined ? [] : launchRlimitsOf(limits, !host.isPrivileged),
+    // No memory cgroup counts tmpfs pages: each tmpfs gets the memory limit as its size.
+    ...(limits === undefined ? {} : { tmpSizeBytes: limits.memoryBytes }),
     // Rootless, bwrap would forbid them from a second user namespace Paddock cannot enter:
     // the seccomp filter refuses new namespaces instead.
     disableNestedUserns: host.isPrivileged,
