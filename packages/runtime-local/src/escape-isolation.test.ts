@@ -1,13 +1,15 @@
 /**
  * Escape attempts on what sandboxes could share on one host without a network: abstract unix
- * sockets (per network namespace), System V IPC (per ipc namespace) and `/dev/shm` (a tmpfs of
- * each sandbox). Each attempt is checked against the owner's own view first, so that it fails
- * if the resource were shared.
+ * sockets (per network namespace), System V IPC (per ipc namespace), `/dev/shm` (a tmpfs of
+ * each sandbox), and the host uid a destroyed sandbox leaves files under in a shared volume.
+ * Each attempt is checked against the owner's own view first, so that it fails if the resource
+ * were shared.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { SandboxRef } from '@paddock/core';
+import { readState, SandboxDirs } from './sandbox-state.ts';
 import { createTestWorld, sh, skipReason, type TestWorld } from './test-sandboxes.ts';
 
 const SOCKET = 'paddock-escape-probe';
@@ -62,5 +64,25 @@ describe('escape attempts through what sandboxes on one host could share', {
     );
     assert.equal(seen.stdout, '0\n');
     assert.ok(!existsSync('/dev/shm/owner-marker'), "the host's /dev/shm stays apart too");
+  });
+
+  it("cannot read a destroyed sandbox's private files in a shared volume by taking its host uid", async () => {
+    const volume = { namespace: owner.namespace, name: 'shared', uid: 'vol-shared' };
+    await world.runtime.volumes.ensure(volume, undefined);
+    const spec = { volumes: [{ name: 'shared', mountPath: '/data' }] };
+    const hostUid = (ref: SandboxRef) => readState(new SandboxDirs(world.root, ref))?.hostUid;
+    const leaver = await world.provision(spec, 'leaver');
+    const wrote = await sh(world.runtime, leaver, 'umask 077; echo leaver-private > /data/private');
+    assert.equal(wrote.exitCode, 0, wrote.stderr);
+    const uid = hostUid(leaver);
+    await world.runtime.destroy(leaver);
+    // Sandboxes made after it: each with a uid of its own, none the one it gave back.
+    for (const name of ['later-1', 'later-2']) {
+      const later = await world.provision(spec, name);
+      assert.notEqual(hostUid(later), uid);
+      const read = await sh(world.runtime, later, 'cat /data/private');
+      assert.doesNotMatch(read.stdout, /leaver-private/);
+      assert.match(read.stderr, /Permission denied/);
+    }
   });
 });

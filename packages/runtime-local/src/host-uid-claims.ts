@@ -7,6 +7,11 @@
  * root that owns it; a claim whose root no longer holds a sandbox with that uid is stale and taken
  * over. Without a usable claims directory (see `prepareClaimsDir`) the runtime falls back to uids
  * unique under its root.
+ *
+ * Within one root a uid is never handed out twice: a destroyed sandbox's files may outlive it
+ * where other sandboxes of the root look (a volume), owned by its uid, and a later sandbox running
+ * as that uid would own them (a file of mode 0600 left in a shared volume would be its to read).
+ * Where the next claim starts is kept in `<root>/.host-uid-next` across restarts.
  */
 import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +19,21 @@ import { listSandboxDirs, readState, SandboxDirs } from './sandbox-state.ts';
 
 /** Where claims live by default. */
 export const HOST_UID_CLAIMS_DIR = '/run/paddock/host-uids';
+
+/** Under a runtime's root: the uid its next claim starts from. */
+const NEXT_FILE = '.host-uid-next';
+
+/** The uid the root's next claim starts from, as last recorded; `base` when none is. */
+function recordedNext(root: string, base: number): number {
+  let text: string;
+  try {
+    text = readFileSync(join(root, NEXT_FILE), 'utf8');
+  } catch {
+    return base;
+  }
+  const next = Number(text.trim());
+  return Number.isSafeInteger(next) && next > base ? next : base;
+}
 
 /** The host uids the sandboxes under `root` hold. */
 function uidsUnder(root: string): Set<number> {
@@ -66,8 +86,8 @@ function isStale(
 /**
  * The host uids one runtime claims and gives back. The uids its own sandboxes hold are read from
  * their state once, at the first claim, then kept; the search for a free uid resumes where the
- * last one ended (or at the lowest given back), so a claim costs a few system calls however many
- * sandboxes the root holds.
+ * last one ended (recorded under the root, never going back to a uid given back), so a claim costs
+ * a few system calls however many sandboxes the root holds.
  */
 export class HostUidClaims {
   readonly #root: string;
@@ -83,7 +103,10 @@ export class HostUidClaims {
 
   /** A host uid that no sandbox under the root holds and no other runtime has claimed. */
   claim(): number {
-    this.#ours ??= uidsUnder(this.#root);
+    if (this.#ours === undefined) {
+      this.#ours = uidsUnder(this.#root);
+      this.#next = Math.max(this.#next, recordedNext(this.#root, this.#next), ...this.#ours);
+    }
     const ours = this.#ours;
     const theirs = new Map<string, Set<number>>();
     const uidsOf = (holder: string): Set<number> => {
@@ -96,15 +119,20 @@ export class HostUidClaims {
       if (this.#take(uid, uidsOf)) {
         ours.add(uid);
         this.#next = uid + 1;
+        try {
+          writeFileSync(join(this.#root, NEXT_FILE), `${this.#next}\n`, { mode: 0o600 });
+        } catch {}
         return uid;
       }
     }
   }
 
-  /** Gives `uid` back once the root's sandbox that held it is destroyed. */
+  /**
+   * Gives `uid` back once the root's sandbox that held it is destroyed: to other roots, never to
+   * this one (see the module comment).
+   */
   release(uid: number): void {
     this.#ours?.delete(uid);
-    this.#next = Math.min(this.#next, uid);
     const path = join(this.#claimsDir, String(uid));
     if (holderOf(path) !== this.#root) return;
     try {
