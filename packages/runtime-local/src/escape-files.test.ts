@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isPaddockError, type SandboxRef } from '@paddock/core';
+import { findExecutable } from './host-binaries.ts';
 import { readState, SandboxDirs } from './sandbox-state.ts';
 import { createTestWorld, sh, skipReason, type TestWorld } from './test-sandboxes.ts';
 
@@ -141,5 +142,40 @@ describe('escape attempts through the files API and snapshots', {
     assert.equal((await sh(world.runtime, ref, runaways)).stdout, '3\n');
     await world.runtime.destroy(ref);
     assert.deepEqual(processesOfUid(state.hostUid), []);
+  });
+});
+
+const gvisorSkip =
+  skipReason ??
+  (findExecutable('runsc') === undefined ? 'runsc (gVisor) is not installed' : undefined);
+
+describe('escape attempts through the files API of a gVisor sandbox', {
+  skip: gvisorSkip,
+  timeout: 120_000,
+}, () => {
+  let world: TestWorld;
+  before(() => {
+    world = createTestWorld();
+  });
+  after(async () => {
+    await world?.cleanup();
+  });
+
+  it('refuses a planted fifo and resolves planted links in its own view', async () => {
+    const ref = await world.provision({ isolation: 'gvisor' });
+    const database = join(world.dataDir, 'paddock.db');
+    writeFileSync(database, 'paddock-secret-db');
+    const { files } = world.runtime;
+    await sh(world.runtime, ref, `mkfifo /workspace/fifo && ln -s '${database}' /tmp/db-link`);
+    for (const call of [
+      () => files.read(ref, '/workspace/fifo'),
+      () => files.write(ref, '/workspace/fifo', encode('x')),
+    ]) {
+      await assert.rejects(call(), (e) => isPaddockError(e, 'validation_failed'));
+    }
+    const read = await files.read(ref, '/tmp/db-link').then(decode, (e: unknown) => e);
+    assert.ok(read instanceof Error, `read answered ${JSON.stringify(read)}`);
+    await files.write(ref, '/tmp/db-link', encode('overwritten')).catch(() => {});
+    assert.equal(readFileSync(database, 'utf8'), 'paddock-secret-db');
   });
 });
