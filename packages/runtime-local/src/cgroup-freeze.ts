@@ -2,15 +2,15 @@
  * Holding a running sandbox still for a moment (a snapshot's copy). With cgroup v2: the freezer
  * (`cgroup.freeze` set to 1 until `cgroup.events` says `frozen 1`, then restored; a sandbox
  * frozen already, paused, stays frozen). With cgroup v1 (no freezer controller is delegated to
- * sandboxes): SIGSTOP to every process of its cgroup, again until no new one appears, then
- * SIGCONT to those it stopped. Without cgroups (rlimits) nothing can be found to hold.
+ * sandboxes): SIGSTOP to every process of its cgroup, again until all of them are stopped, then
+ * SIGCONT to those it stopped. Without cgroups (rlimits): the same to every process of its pid
+ * namespace.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const FREEZE_WAIT_MS = 2_000;
-const STOP_ROUNDS = 10;
 
 export type Freeze = {
   /** Whether every process of the sandbox is held now. */
@@ -60,38 +60,46 @@ function pidsOf(dir: string): number[] {
   }
 }
 
-/** Whether the process is stopped already (state `T`), by the sandbox's own doing. */
-function isStopped(pid: number): boolean {
+/**
+ * Whether the process runs no code until something continues it: stopped (`T`), in a tracing stop
+ * (`t`, its tracer being a sandbox process, stopped too), or dead (`Z`, `X`).
+ */
+function isHeld(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+    return /^[TtZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
   } catch {
-    return false;
+    return true;
   }
 }
 
-function stopAll(dir: string): Freeze {
+/**
+ * SIGSTOP to every process `pidsNow` lists, again until one scan finds every one of them held:
+ * a process the sandbox forked meanwhile, or one it had stopped and another of its processes
+ * continued, is stopped too. Only the processes stopped here are continued by `thaw`.
+ */
+async function stopAll(pidsNow: () => number[]): Promise<Freeze> {
   const stopped = new Set<number>();
-  const untouched = new Set<number>();
-  let isStable = false;
-  for (let round = 0; round < STOP_ROUNDS && !isStable; round++) {
-    isStable = true;
-    for (const pid of pidsOf(dir)) {
-      if (stopped.has(pid) || untouched.has(pid)) continue;
-      isStable = false;
-      if (isStopped(pid)) {
-        untouched.add(pid);
-        continue;
-      }
+  const deadline = Date.now() + FREEZE_WAIT_MS;
+  let isFrozen = false;
+  for (;;) {
+    const running = pidsNow().filter((pid) => !isHeld(pid));
+    if (running.length === 0) {
+      isFrozen = true;
+      break;
+    }
+    if (Date.now() > deadline) break;
+    for (const pid of running) {
       try {
         process.kill(pid, 'SIGSTOP');
         stopped.add(pid);
       } catch {}
     }
+    await sleep(1);
   }
   let thawed = false;
   return {
-    isFrozen: isStable,
+    isFrozen,
     thaw: () => {
       if (thawed) return;
       thawed = true;
@@ -106,13 +114,16 @@ function stopAll(dir: string): Freeze {
 
 /**
  * Holds every process of a sandbox whose limits are in `cgroups` (its directories, by
- * `mechanism`); `isFrozen` says whether it could.
+ * `mechanism`); without cgroups (rlimits), those `namespacePids` lists (its pid namespace's).
+ * `isFrozen` says whether it could.
  */
 export async function freezeSandbox(
   mechanism: 'cgroup-v2' | 'cgroup-v1' | 'rlimit',
   cgroups: readonly string[],
+  namespacePids: () => number[],
 ): Promise<Freeze> {
   const [first] = cgroups;
-  if (first === undefined || mechanism === 'rlimit') return NOTHING;
-  return mechanism === 'cgroup-v2' ? freezeV2(first) : stopAll(first);
+  if (mechanism === 'rlimit') return stopAll(namespacePids);
+  if (first === undefined) return NOTHING;
+  return mechanism === 'cgroup-v2' ? freezeV2(first) : stopAll(() => pidsOf(first));
 }

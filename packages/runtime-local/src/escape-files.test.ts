@@ -5,7 +5,16 @@
  * runtime contract (runtime-contract.test.ts); these plant things the lexical check lets through.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isPaddockError, type SandboxRef } from '@paddock/core';
@@ -125,6 +134,57 @@ describe('escape attempts through the files API and snapshots', {
     assert.doesNotMatch(inside.stdout + inside.stderr, /victim-secret/);
     await assert.rejects(world.runtime.files.read(copy, '/workspace/snap-link'));
     await world.runtime.snapshots.remove(snapshot);
+  });
+
+  it('cannot smuggle a host file into a snapshot by swapping a directory for a link during the copy', async () => {
+    // A world-readable host directory the sandbox's view does not have; the copy runs on the
+    // host as the sandbox's uid, so it could read it if it followed a link swapped in meanwhile.
+    const outside = mkdtempSync('/tmp/paddock-escape-swap-');
+    try {
+      chmodSync(outside, 0o755);
+      writeFileSync(join(outside, 'host-file'), 'host-only');
+      chmodSync(join(outside, 'host-file'), 0o644);
+      // Under rlimits no cgroup holds the sandbox: the processes of its pid namespace are stopped.
+      const runtime = world.reopen({ limits: 'rlimit' });
+      const ref = world.ref('swapper');
+      await runtime.provision({ ...ref, spec: {} });
+      await sh(runtime, ref, 'mkdir -p /workspace/w/d && echo own > /workspace/w/d/own');
+      const swapper = await runtime.exec(ref, {
+        command: [
+          'perl',
+          '-e',
+          `chdir "/workspace/w"; while (1) { rename "d", "r"; symlink "${outside}", "d"; unlink "d"; rename "r", "d" }`,
+        ],
+        background: true,
+      });
+      try {
+        // Swapping in the sandbox (an exec still entering it is no process of it yet).
+        let running = '';
+        for (let i = 0; i < 100 && running === ''; i++)
+          running = (await sh(runtime, ref, 'pgrep -x perl || true')).stdout;
+        assert.notEqual(running, '');
+        for (let i = 0; i < 8; i++) {
+          const snapshot = { namespace: ref.namespace, name: `swap-${i}`, uid: `swap-${i}` };
+          const capture = await runtime.snapshots.capture(ref, snapshot);
+          assert.equal(capture.consistency, 'frozen');
+          const copied = join(world.root, '.snapshots', ref.namespace, snapshot.name, 'workspace');
+          // The swapper may be held with `d` a link: copied as a link, it is no directory of
+          // the copy; a directory holding the host's file is what the copy must never have.
+          for (const dir of ['d', 'r']) {
+            const path = join(copied, 'w', dir);
+            if (!lstatSync(path, { throwIfNoEntry: false })?.isDirectory()) continue;
+            assert.deepEqual(readdirSync(path), ['own'], `copy ${i} of ${dir}`);
+          }
+          await runtime.snapshots.remove(snapshot);
+        }
+      } finally {
+        await swapper.signal('SIGKILL');
+        await swapper.exit;
+        await runtime.destroy(ref);
+      }
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it('stops and destroys processes that double-fork into a new session', async () => {

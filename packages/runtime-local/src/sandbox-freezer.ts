@@ -280,7 +280,8 @@ function sandboxPids(state: SandboxState): number[] {
 }
 
 /** The processes whose pid namespace is the sandbox's (its init's, the anchor's). */
-function namespacePids(state: SandboxState): number[] {
+/** Host pids of every process in the sandbox's pid namespace (none when it does not run). */
+export function namespacePids(state: SandboxState): number[] {
   const anchor = state.incarnation?.anchor.pid;
   if (anchor === undefined) return [];
   let namespace: string;

@@ -2,9 +2,10 @@
  * Workspace snapshots of the local runtime (`SnapshotStorage`): a copy of a sandbox's workspace
  * under `<root>/.snapshots/<namespace>/<name>/`, kept apart from every sandbox so that it
  * outlives them. The copy is `cp --reflink=auto -a` (a reflink where the file system has them,
- * a full copy otherwise), made while the sandbox's processes are held (`cgroup-freeze.ts`) or stopped,
- * and run as the sandbox's own host uid, so that a link planted in the workspace reads nothing
- * the sandbox could not. A gVisor sandbox's snapshot holds its memory too, where runsc can
+ * a full copy otherwise), made while the sandbox's processes are held (`cgroup-freeze.ts`: never
+ * while one runs, which could swap a directory for a link under the copy) or stopped, and run as
+ * the sandbox's own host uid, so that a link planted in the workspace reads nothing the sandbox
+ * could not. A gVisor sandbox's snapshot holds its memory too, where runsc can
  * checkpoint it (`gvisor-snapshot.ts`); a bubblewrap sandbox's never does (no usable CRIU).
  */
 import { execFile, spawn } from 'node:child_process';
@@ -37,7 +38,7 @@ import { freezeSandbox } from './cgroup-freeze.ts';
 import { isGvisor } from './gvisor-sandbox.ts';
 import { type MemoryCapture, seedGvisorMemory, withGvisorMemory } from './gvisor-snapshot.ts';
 import { findExecutable } from './host-binaries.ts';
-import type { FreezeTarget } from './sandbox-freezer.ts';
+import { type FreezeTarget, namespacePids, readPause } from './sandbox-freezer.ts';
 import { type SandboxDirs, type SandboxState, writeFileAtomic } from './sandbox-state.ts';
 import {
   hasWorkspaceSize,
@@ -228,19 +229,26 @@ export class LocalSnapshots implements SnapshotStorage {
           memory = await withGvisorMemory(target, isRunning, partial, copy);
           consistency = memory.isHeld ? SnapshotConsistency.Frozen : SnapshotConsistency.Stopped;
         } else {
-          const freeze = isRunning
-            ? await freezeSandbox(state.limits.mechanism, state.limits.cgroups)
-            : undefined;
+          // The copy runs on the host, where a directory the sandbox swaps for a link during it
+          // would be followed: no process of the sandbox may run meanwhile (a paused one is held).
+          const freeze =
+            isRunning && readPause(dirs) === undefined
+              ? await freezeSandbox(state.limits.mechanism, state.limits.cgroups, () =>
+                  namespacePids(state),
+                )
+              : undefined;
           try {
+            if (freeze !== undefined && !freeze.isFrozen) {
+              throw new PaddockError(
+                ErrorCode.Conflict,
+                `${what}: its processes could not all be held still for the copy; stop or pause it and try again`,
+              );
+            }
             await copy();
           } finally {
             freeze?.thaw();
           }
-          consistency = !isRunning
-            ? SnapshotConsistency.Stopped
-            : freeze?.isFrozen
-              ? SnapshotConsistency.Frozen
-              : SnapshotConsistency.Live;
+          consistency = isRunning ? SnapshotConsistency.Frozen : SnapshotConsistency.Stopped;
         }
         const hasMemory = memory !== undefined && 'bytes' in memory;
         const meta: SnapshotMeta = {
