@@ -68,7 +68,9 @@ describe('run event stream: resume', () => {
   };
 
   before(async () => {
-    server = await startTestServer();
+    // Up to ~215 stream requests in a few seconds: past the per-caller rate limit's burst (100),
+    // which is not what this test is about.
+    server = await startTestServer({ 'rate-limit': '100000', 'rate-burst': '100000' });
     // A run whose agent is missing, written straight into the store: the reconciler fails it at
     // once and never writes its transcript, so the test alone appends to it.
     const run = await server.engine.store.create<Run>({
