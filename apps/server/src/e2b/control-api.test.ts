@@ -134,17 +134,7 @@ describe('the E2B control API through the official SDK', () => {
   });
 
   it('reports a policy violation as the error the SDK shows', async () => {
-    const res = await w.s.call('/api/v1/clusterpolicies', {
-      method: 'POST',
-      token: w.admin,
-      body: JSON.stringify({
-        apiVersion: 'paddock.dev/v1alpha1',
-        kind: 'ClusterPolicy',
-        metadata: { name: 'default' },
-        spec: { maxTimeout: '1h' },
-      }),
-    });
-    assert.equal(res.status, 201, await res.clone().text());
+    const removePolicy = await w.clusterPolicy({ maxTimeout: '1h' });
     try {
       const error = await Sandbox.create('base', {
         ...w.opts(w.alice),
@@ -156,7 +146,7 @@ describe('the E2B control API through the official SDK', () => {
       await assert.rejects(ok.setTimeout(2 * 3_600_000), /403: .*timeout/);
       await ok.kill();
     } finally {
-      await w.s.call('/api/v1/clusterpolicies/default', { method: 'DELETE', token: w.admin });
+      await removePolicy();
     }
   });
 

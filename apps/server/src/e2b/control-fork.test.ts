@@ -140,17 +140,7 @@ describe("E2B's fork through the official SDK", () => {
   });
 
   it('answers a fork that policy refuses with its own error in the list, not a failed call', async () => {
-    const res = await w.s.call('/api/v1/clusterpolicies', {
-      method: 'POST',
-      token: w.admin,
-      body: JSON.stringify({
-        apiVersion: 'paddock.dev/v1alpha1',
-        kind: 'ClusterPolicy',
-        metadata: { name: 'default' },
-        spec: { sandboxes: { maxPerUser: 1 } },
-      }),
-    });
-    assert.equal(res.status, 201, await res.clone().text());
+    const removePolicy = await w.clusterPolicy({ sandboxes: { maxPerUser: 1 } });
     const sbx = await Sandbox.create('base', w.opts(w.alice));
     const started: Sandbox[] = [];
     try {
@@ -169,7 +159,7 @@ describe("E2B's fork through the official SDK", () => {
       assert.equal((await sbx.commands.run('true')).exitCode, 0, 'the source runs on');
     } finally {
       await Promise.all([...started, sbx].map((s) => s.kill()));
-      await w.s.call('/api/v1/clusterpolicies/default', { method: 'DELETE', token: w.admin });
+      await removePolicy();
     }
   });
 });

@@ -1,5 +1,6 @@
 // Test support: a real server with auth required, two users, and the official `e2b` SDK's
 // connection options pointed at its `/e2b` surface.
+import assert from 'node:assert/strict';
 import { Sandbox } from 'e2b';
 import { createRunningSandbox } from '../test-server.ts';
 import { type AuthWorld, startAuthWorld, uniqueName } from '../ws/test-users.ts';
@@ -13,6 +14,8 @@ export type E2bWorld = AuthWorld & {
    * template unless told), with its access token: for envd tests that do not need the control API.
    */
   restSandbox(apiKey: string, template?: string): Promise<Sandbox>;
+  /** Sets the cluster's default policy (as the admin); the returned call removes it again. */
+  clusterPolicy(spec: Record<string, unknown>): Promise<() => Promise<void>>;
   close(): Promise<void>;
 };
 
@@ -39,6 +42,25 @@ export async function startE2bWorld(): Promise<E2bWorld> {
         envdVersion: ENVD_VERSION,
         envdAccessToken,
       });
+    },
+    clusterPolicy: async (spec) => {
+      const res = await world.s.call('/api/v1/clusterpolicies', {
+        method: 'POST',
+        token: world.admin,
+        body: JSON.stringify({
+          apiVersion: 'paddock.dev/v1alpha1',
+          kind: 'ClusterPolicy',
+          metadata: { name: 'default' },
+          spec,
+        }),
+      });
+      assert.equal(res.status, 201, await res.clone().text());
+      return async () => {
+        await world.s.call('/api/v1/clusterpolicies/default', {
+          method: 'DELETE',
+          token: world.admin,
+        });
+      };
     },
     close: () => world.s.close(),
   };
