@@ -1,5 +1,6 @@
 // The engine of one machine end to end: the reconciler on the real SQLite store and the real
 // bubblewrap runtime. Survives a control-plane restart and a simulated host reboot.
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import type { Sandbox, SandboxRef } from '@paddock/core';
 import { createLocalRuntime, type LocalRuntime } from '@paddock/runtime-local';
 import { openSqliteStore, type SqliteStore } from '@paddock/store-sqlite';
 import { bwrapSkipReason, eventually } from '@paddock/testkit';
+import { AdmissionLedger } from './admission-ledger.ts';
 import { MemoryEventRecorder } from './event-recorder.ts';
 import { runToCompletion } from './run-to-completion.ts';
 import { reconcileSandbox } from './sandbox-reconciler.ts';
@@ -22,7 +24,8 @@ describe('local engine: reconciler + SQLite + bubblewrap', {
   let store: SqliteStore;
   let runtime: LocalRuntime;
   const events = new MemoryEventRecorder();
-  const deps = () => ({ store, runtime, events, now: () => new Date() });
+  const admissions = new AdmissionLedger();
+  const deps = () => ({ store, runtime, events, now: () => new Date(), admissions });
   const settle = async (name: string): Promise<Sandbox> => {
     for (let i = 0; i < 10; i++) {
       const r = await reconcileSandbox(deps(), { namespace: 'default', name });

@@ -69,9 +69,9 @@ export type ReconcileDeps = {
   credentials?: CredentialSource;
   /**
    * The controller's admissions not yet in a status (one per controller): quotas count them, and
-   * admissions are taken one at a time. Without it, sandboxes admitted together may pass a quota.
+   * admissions are taken one at a time.
    */
-  admissions?: AdmissionLedger;
+  admissions: AdmissionLedger;
 };
 
 /** One pass: the deps and the status writer of the Sandbox lifecycle. */

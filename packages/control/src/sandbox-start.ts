@@ -28,7 +28,7 @@ export async function admit(deps: Pass, sandbox: Sandbox): Promise<ReconcileResu
   try {
     return await admitAndStart(deps, sandbox);
   } finally {
-    deps.admissions?.recorded(uid);
+    deps.admissions.recorded(uid);
   }
 }
 
@@ -37,11 +37,9 @@ async function admitAndStart(deps: Pass, sandbox: Sandbox): Promise<ReconcileRes
   const { admissions } = deps;
   let result: Awaited<ReturnType<typeof admitSandbox>>;
   try {
-    result = await (admissions === undefined
-      ? admitSandbox(deps.store, sandbox)
-      : admissions.admit(sandbox.metadata.uid ?? '', () =>
-          admitSandbox(deps.store, sandbox, { admitted: admissions.unrecorded }),
-        ));
+    result = await admissions.admit(sandbox.metadata.uid ?? '', () =>
+      admitSandbox(deps.store, sandbox, { admitted: admissions.unrecorded }),
+    );
   } catch (error) {
     if (
       isPaddockError(error) &&
