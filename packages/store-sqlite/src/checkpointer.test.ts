@@ -105,6 +105,28 @@ describe('checkpoints', { timeout: 30_000 }, () => {
     }
   });
 
+  it('at close with no worker started, a last checkpoint that fails loses nothing', async () => {
+    const path = tempPath();
+    const connection = connectionWithTable(path, NEVER);
+    insertBlobs(connection, 5);
+    const checkpointer = new Checkpointer(path, { busyTimeoutMs: 1_000, pages: NEVER });
+    assert.ok(checkpointer.pendingFrames() > 0);
+    await checkpointer.close(() => {
+      throw new Error('disk I/O error');
+    });
+    assert.equal(checkpointer.failures, 1);
+    assert.equal(checkpointer.checkpoints, 0);
+    assert.match(checkpointer.lastFailure?.message ?? '', /disk I\/O error/);
+    assert.ok(checkpointer.pendingFrames() > 0, 'the frames are still in the WAL');
+    await connection.close();
+    const reopened = connectionWithTable(path, NEVER);
+    try {
+      assert.equal(blobCount(reopened), 5);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('complete at close: the last connection copies the WAL into the database first', async () => {
     const path = tempPath();
     const connection = connectionWithTable(path, NEVER);
