@@ -2,13 +2,13 @@
 // CONTROLLER_PERMISSIONS) against the requests the controller really makes: every request of two
 // candidates is recorded (KubeClient.onRequest) while they elect a leader, reconcile a Sandbox to
 // Running with its Events, stop and start it twice (repeats: an Event series), delete it through
-// the finalizer, and hand the Lease over; each is
+// the finalizer, hand the Lease over, and have a write of each kind refused as a conflict; each is
 // mapped to (verb, group, resource) and the set must equal the table's `controller` rows. The
 // pod runtime's rows come from its own tables (INSTANCE_RESOURCES, OWNER_KINDS): the test server
 // serves no pods, so it never gets as far as reading a Sandbox.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { isPaddockError, type SnapshotStorage } from '@paddock/core';
+import { type AnyResource, isPaddockError, type SnapshotStorage } from '@paddock/core';
 import {
   type ApiRequest,
   accessOf,
@@ -17,7 +17,7 @@ import {
   INSTANCE_RESOURCES,
   INSTANCE_SUBRESOURCES,
   KubeClient,
-  type KubeStore,
+  KubeStore,
   OWNER_KINDS,
   PermissionSource,
 } from '@paddock/kube';
@@ -187,6 +187,30 @@ describe("the controller's RBAC is exactly what it uses", { skip: kubeSkipReason
     } finally {
       await a.stop();
       await b.stop();
+    }
+    // A write of the controller's that the API refuses as a conflict (someone wrote between its
+    // read and its write) reads the current version: the scenarios above hit it by chance, so
+    // each kind the controller writes is refused here once, through the controller's store.
+    const controllerStore = new KubeStore(await recordingClient());
+    for (const kind of ['Sandbox', 'SandboxSnapshot', 'Volume'] as const) {
+      const name = uniqueName('conflict');
+      const spec =
+        kind === 'Sandbox'
+          ? { templateRef: { name: 'shell' }, desiredState: 'Stopped' }
+          : kind === 'SandboxSnapshot'
+            ? { sandboxRef: { name: 'gone' } }
+            : {};
+      const stale: AnyResource = await store.create({
+        apiVersion: 'paddock.dev/v1alpha1',
+        kind,
+        metadata: { name, namespace },
+        spec,
+      } as AnyResource);
+      await store.update({ ...stale, metadata: { ...stale.metadata, labels: { moved: 'on' } } });
+      await assert.rejects(controllerStore.updateStatus(stale), (error: unknown) =>
+        isPaddockError(error, 'conflict'),
+      );
+      await store.delete(kind, { namespace, name });
     }
 
     const used = new Set<string>();

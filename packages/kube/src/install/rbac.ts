@@ -54,12 +54,14 @@ const plural = (kind: keyof typeof KINDS) => KINDS[kind].plural;
 /** Every permission the controller needs, each once. */
 export const CONTROLLER_PERMISSIONS: readonly Permission[] = [
   // The sandbox, snapshot and volume controllers: their informers list and watch, they write
-  // finalizers and status (and retention deletes snapshots).
+  // finalizers and status (and retention deletes snapshots). A write the API refuses as a
+  // conflict reads the object's current version (the store's contract: the conflict names it),
+  // and a delete reads the version it makes its precondition.
   ...[plural('Sandbox'), plural('SandboxSnapshot'), plural('Volume')].map(
     (resource): Permission => ({
       group: API_GROUP,
       resource,
-      verbs: ['list', 'watch', 'update'],
+      verbs: ['get', 'list', 'watch', 'update'],
       scope: 'cluster',
       source: PermissionSource.Controller,
     }),
@@ -76,8 +78,7 @@ export const CONTROLLER_PERMISSIONS: readonly Permission[] = [
   {
     group: API_GROUP,
     resource: plural('SandboxSnapshot'),
-    // A delete reads the object first (its version is the delete's precondition).
-    verbs: ['get', 'delete'],
+    verbs: ['delete'],
     scope: 'cluster',
     source: PermissionSource.Controller,
   },
