@@ -17,6 +17,7 @@ import { isPaddockError } from '@paddock/core';
 import { mountSmallDisk } from '@paddock/testkit';
 import { Checkpointer } from './checkpointer.ts';
 import { Connection } from './connection.ts';
+import { WAL_SIZE_LIMIT_BYTES } from './schema.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'paddock-checkpoint-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -100,6 +101,26 @@ describe('checkpoints', { timeout: 30_000 }, () => {
         `the WAL (${sizeOf(`${path}-wal`)} bytes) was reset, not grown to hold every write`,
       );
       assert.equal(blobCount(connection), 300);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('shrink the WAL back to its limit after a burst, at the next write', async () => {
+    const path = tempPath();
+    const connection = connectionWithTable(path, 200);
+    const checkpointer = checkpointerOf(connection);
+    try {
+      // One burst of about 1.3 times the limit, faster than checkpoints can copy it.
+      const burst = Math.ceil((1.3 * WAL_SIZE_LIMIT_BYTES) / (17 * PAGE_BYTES));
+      insertBlobs(connection, burst);
+      assert.ok(sizeOf(`${path}-wal`) > WAL_SIZE_LIMIT_BYTES, 'the burst grew the WAL past it');
+      await checkpointer.idle();
+      assert.equal(checkpointer.pendingFrames(), 0, 'the checkpoints copied the whole burst');
+      insertBlobs(connection, 1);
+      const walBytes = sizeOf(`${path}-wal`);
+      assert.ok(walBytes <= WAL_SIZE_LIMIT_BYTES, `the WAL is ${walBytes} bytes after the burst`);
+      assert.equal(blobCount(connection), burst + 1);
     } finally {
       await connection.close();
     }

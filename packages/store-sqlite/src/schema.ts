@@ -217,19 +217,30 @@ function userVersion(db: DatabaseSync): number {
 }
 
 /**
+ * The WAL's size once a checkpoint has copied it all: a burst of writes grows the file past this
+ * (no checkpoint can keep up with it), and the next write after a complete checkpoint truncates
+ * it back (`journal_size_limit`) instead of keeping the burst's size on disk until close. Four
+ * times what a checkpoint is due at (`DEFAULT_CHECKPOINT_PAGES` of 4 KiB), so steady writing never
+ * truncates and grows the file again.
+ */
+export const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/**
  * Sets the connection's pragmas: WAL so readers never block the writer, a busy timeout so
  * concurrent writers (other stores on the same file) wait instead of failing, and `synchronous =
  * NORMAL`: COMMIT does not fsync on the event loop (the WAL never corrupts in this mode; SQLite
  * still syncs at checkpoints). An acknowledged write survives power loss because the connection
  * acknowledges it only after its group commit has synced the WAL (`group-commit.ts`). No
  * automatic checkpoint: it would run inside a COMMIT, writing and syncing the database file on
- * the event loop; the file's `Checkpointer` runs them in a worker thread instead.
+ * the event loop; the file's `Checkpointer` runs them in a worker thread instead. The WAL shrinks
+ * back to `WAL_SIZE_LIMIT_BYTES` after a burst.
  */
 export function configureConnection(db: DatabaseSync, busyTimeoutMs: number): void {
   db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');
   db.exec('PRAGMA wal_autocheckpoint = 0');
+  db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
 }
 
 /**
