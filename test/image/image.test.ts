@@ -392,7 +392,9 @@ describe('image/Containerfile', () => {
 
     it('copies a harness without them; a run of their kinds fails naming the missing CLI', async () => {
       // The controller's default --clis=claude-code: what the image lacks is not copied.
-      assert.match(await copyHarnessFrom(slim.rootfs, harness), /copied the harness/);
+      const said = await copyHarnessFrom(slim.rootfs, harness);
+      assert.match(said, /copied the harness/);
+      assert.match(said, /not in this image, not copied: the claude-code CLI/);
       const modules = join(harness, HARNESS_LAYOUT.nodeModules);
       assert.ok(existsSync(join(modules, 'zod')));
       assert.ok(!existsSync(join(modules, '@anthropic-ai/claude-code')));

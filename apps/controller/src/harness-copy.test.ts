@@ -46,6 +46,7 @@ describe('paddock controller copy-harness', () => {
 
   it('copies Node.js, the harness and Claude Code, and leaves out the CLIs not asked for', () => {
     assert.match(report, /copied the harness to .*: \d+ packages, \d+ files, \d+ bytes/);
+    assert.doesNotMatch(report, /not in this image/);
     assert.ok(existsSync(join(harness, HARNESS_LAYOUT.node)));
     assert.ok(existsSync(join(harness, HARNESS_LAYOUT.agentMain)));
     const modules = join(harness, HARNESS_LAYOUT.nodeModules);

@@ -32,7 +32,8 @@ const CLI_PACKAGES: Record<HarnessCli, string> = {
   [HarnessCli.OpenCode]: 'opencode-ai',
 };
 
-export type HarnessCopy = { files: number; bytes: number; packages: number };
+/** What was copied; `missing`: the CLIs asked for that this installation lacks (not copied). */
+export type HarnessCopy = { files: number; bytes: number; packages: number; missing: HarnessCli[] };
 
 /** One package of the closure: where it is here, and where it goes under the harness's root. */
 type Found = { dir: string; dest: string; link?: string };
@@ -81,7 +82,12 @@ export function copyHarness(to: string, clis: readonly HarnessCli[]): HarnessCop
       .map((cli) => CLI_PACKAGES[cli]),
   );
   const found = closure(root, realpathSync(agentDir), skipped);
-  const count: HarnessCopy = { files: 0, bytes: 0, packages: found.length };
+  // An image built without a CLI (AGENT_CLIS) has no package for it: copied without it, said.
+  const missing = clis.filter(
+    (cli) =>
+      !found.some((entry) => entry.dir.endsWith(`${sep}node_modules${sep}${CLI_PACKAGES[cli]}`)),
+  );
+  const count: HarnessCopy = { files: 0, bytes: 0, packages: found.length, missing };
   const nodeDest = join(to, HARNESS_LAYOUT.node);
   mkdirSync(dirname(nodeDest), { recursive: true });
   copyFileSync(process.execPath, nodeDest);

@@ -27,6 +27,9 @@ async function main(): Promise<number> {
     log(
       `copied the harness to ${to}: ${copied.packages} packages, ${copied.files} files, ${copied.bytes} bytes`,
     );
+    for (const cli of copied.missing) {
+      log(`not in this image, not copied: the ${cli} CLI (a run of its kind fails naming it)`);
+    }
     return 0;
   }
   const config = resolveControllerConfig(process.argv.slice(2), process.env, homedir());
