@@ -1,7 +1,8 @@
 // The E2B surface on a server that authenticates: bob's API key reaches none of alice's E2B
 // sandboxes or snapshots through any control route (each not found, her sandbox unchanged), and
 // envd needs the sandbox's own access token — never bob's key, and never nothing, even when the
-// annotation E2B's `secure: false` sets was written through REST.
+// annotation E2B's `secure: false` sets was written through REST; without it, envd answers as for
+// a sandbox that does not exist.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { bwrapSkipReason } from '@paddock/testkit';
@@ -129,9 +130,59 @@ describe("the E2B API keeps alice's sandboxes and snapshots from bob", {
     for (const token of [undefined, fx.tokenOf('other'), fx.tokenOf('owner')]) {
       const res = await envdRead(sandboxId, '/workspace/s.txt', token);
       const text = await res.text();
-      assert.equal(res.status, 401, text);
+      assert.equal(res.status, 502, text);
       assert.ok(!text.includes(SECRET));
     }
+  });
+
+  it("answers envd calls without the sandbox's token exactly as for a sandbox that does not exist", async () => {
+    // Sandbox names in `default` are chosen by people: envd must not be an oracle of which exist.
+    const missing = uniqueName('no-such-box');
+    const probes: Array<[string, string, string?]> = [
+      ['GET', '/files?path=/workspace/s.txt'],
+      ['GET', '/health'],
+      ['GET', '/no-such-route'],
+      ['POST', '/process.Process/List', '{}'],
+      ['POST', '/filesystem.Filesystem/Stat', '{"path":"/workspace/s.txt"}'],
+    ];
+    const callers: Array<[string, Record<string, string>]> = [
+      ['no credential', {}],
+      ['a wrong token', { 'x-access-token': 'not-the-token' }],
+      ["bob's API key", { 'x-api-key': fx.tokenOf('other') ?? '', 'x-access-token': 'x' }],
+      ["alice's own API key", { 'x-api-key': fx.tokenOf('owner') ?? '' }],
+    ];
+    const answer = async (
+      id: string,
+      [method, path, body]: [string, string, string?],
+      headers: Record<string, string>,
+    ) => {
+      const res = await fetch(`${fx.w.s.url}${E2B}${path}`, {
+        method,
+        headers: {
+          ...headers,
+          'e2b-sandbox-id': id,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body }),
+      });
+      return `${res.status} ${(await res.text()).replaceAll(id, '<id>')}`;
+    };
+    const differences: string[] = [];
+    for (const probe of probes) {
+      const unknown = await answer(missing, probe, {});
+      for (const [who, headers] of callers) {
+        for (const id of [sandboxId, fx.box]) {
+          const got = await answer(id, probe, headers);
+          if (got !== unknown) differences.push(`${probe[1]} as ${who}: ${got} vs ${unknown}`);
+        }
+      }
+    }
+    assert.deepEqual(differences, []);
+    // Her token still opens both routes that answer without a body.
+    const health = await fetch(`${fx.w.s.url}${E2B}/health`, {
+      headers: { 'e2b-sandbox-id': sandboxId, 'x-access-token': accessToken },
+    });
+    assert.equal(health.status, 204);
   });
 
   it("needs the access token even when a sandbox's annotation says `secure: false` (written through REST)", async () => {
@@ -155,7 +206,7 @@ describe("the E2B API keeps alice's sandboxes and snapshots from bob", {
     });
     const anonymous = await envdRead(name, '/workspace/s.txt');
     const text = await anonymous.text();
-    assert.equal(anonymous.status, 401, text);
+    assert.equal(anonymous.status, 502, text);
     assert.ok(!text.includes(SECRET));
     const refused = await control('owner', 'POST', '/sandboxes', {
       templateID: 'base',

@@ -316,6 +316,15 @@ function sandboxGone(id: string, why: string): PaddockError {
   return new PaddockError(ErrorCode.SandboxNotFound, `sandbox "${id}" ${why}`);
 }
 
+/**
+ * The answer to an envd call naming a sandbox that does not exist, or one the caller holds no
+ * credential for: the same for both (status, body and audit code), so envd tells nobody without
+ * the sandbox's token which ids exist.
+ */
+function sandboxUnknown(id: string): PaddockError {
+  return sandboxGone(id, 'not found, or this access token (X-Access-Token) is not its');
+}
+
 async function serveEnvd(
   options: E2bSurfaceOptions,
   ctx: RequestContext,
@@ -333,7 +342,14 @@ async function serveEnvd(
   const fail = (error: PaddockError | ConnectError): Outcome => {
     req.resume();
     if (error instanceof ConnectError || isRpc) {
-      const connect = error instanceof ConnectError ? error : toConnectError(error, deps.log);
+      // E2B's proxy answers an RPC to a missing sandbox 502, which Connect clients read as
+      // `unavailable` (the SDK: "sandbox timeout"), never as a missing file.
+      const connect =
+        error instanceof ConnectError
+          ? error
+          : error.code === ErrorCode.SandboxNotFound
+            ? new ConnectError(ConnectCode.Unavailable, error.message)
+            : toConnectError(error, deps.log);
       if (isStreamingRequest(req)) {
         new ConnectStream(res).end(connect);
         return { status: 200, error: connect };
@@ -346,14 +362,29 @@ async function serveEnvd(
     return { status, error };
   };
   const key = keyOfSandboxId(sandboxId);
-  if (key === undefined) return fail(sandboxGone(sandboxId, 'not found'));
+  if (key === undefined) return fail(sandboxUnknown(sandboxId));
   ctx.audit.target = { kind: 'Sandbox', ...key };
   let sandbox: Sandbox;
   try {
     sandbox = await deps.engine.store.get('Sandbox', key);
   } catch (error) {
-    if (isPaddockError(error, ErrorCode.NotFound)) return fail(sandboxGone(sandboxId, 'not found'));
+    if (isPaddockError(error, ErrorCode.NotFound)) return fail(sandboxUnknown(sandboxId));
     throw error;
+  }
+  // Before anything else that depends on the sandbox (its health, its routes): without its
+  // token a caller learns nothing a missing sandbox would not tell.
+  if (isSecure(sandbox, deps.config.isAuthRequired)) {
+    const isSigned =
+      rpc === undefined &&
+      path === '/files' &&
+      isValidSignature(
+        ctx.url,
+        ctx.method === 'GET' ? 'read' : 'write',
+        options.services.tokens.tokenFor(sandbox),
+      );
+    const token = headerOf(req, 'x-access-token');
+    if (!isSigned && !options.services.tokens.isValid(sandbox, token))
+      return fail(sandboxUnknown(sandboxId));
   }
   const httpRoute =
     rpc === undefined ? matchPath<EnvdHttpRoute>(ENVD_HTTP_ROUTES, ctx.method, path) : undefined;
@@ -372,27 +403,6 @@ async function serveEnvd(
     const message = `${path} is not part of Paddock's envd API`;
     if (isRpc) return fail(new ConnectError(ConnectCode.Unimplemented, message));
     return fail(new PaddockError(ErrorCode.NotFound, message));
-  }
-  if (isSecure(sandbox, deps.config.isAuthRequired)) {
-    const token = headerOf(req, 'x-access-token');
-    const isSigned =
-      rpc === undefined &&
-      path === '/files' &&
-      isValidSignature(
-        ctx.url,
-        ctx.method === 'GET' ? 'read' : 'write',
-        options.services.tokens.tokenFor(sandbox),
-      );
-    if (!isSigned && !options.services.tokens.isValid(sandbox, token)) {
-      return fail(
-        new PaddockError(
-          ErrorCode.Unauthenticated,
-          token === undefined
-            ? 'this sandbox needs its access token (X-Access-Token)'
-            : "the access token is not this sandbox's",
-        ),
-      );
-    }
   }
   let user: EnvdUser;
   try {

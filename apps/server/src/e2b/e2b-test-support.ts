@@ -6,6 +6,12 @@ import { createRunningSandbox } from '../test-server.ts';
 import { type AuthWorld, startAuthWorld, uniqueName } from '../ws/test-users.ts';
 import { E2B_NAMESPACE, ENVD_VERSION, openAccessTokens } from './e2b-sandboxes.ts';
 
+/**
+ * What the SDK raises for an envd call without the sandbox's access token: the same as for a
+ * sandbox that does not exist, so envd tells no stranger which ids exist.
+ */
+export const UNKNOWN_SANDBOX = /not found, or this access token \(X-Access-Token\) is not its/;
+
 export type E2bWorld = AuthWorld & {
   /** The SDK's connection options for a user's API key (what `E2B_API_URL`, … would give). */
   opts(apiKey: string): { apiUrl: string; sandboxUrl: string; apiKey: string };

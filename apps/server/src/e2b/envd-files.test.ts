@@ -2,15 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { bwrapSkipReason } from '@paddock/testkit';
-import {
-  AuthenticationError,
-  FileNotFoundError,
-  InvalidArgumentError,
-  Sandbox,
-  SandboxError,
-} from 'e2b';
+import { FileNotFoundError, InvalidArgumentError, Sandbox, SandboxError } from 'e2b';
 import { ENVD_VERSION } from './e2b-server.ts';
-import { type E2bWorld, startE2bWorld } from './e2b-test-support.ts';
+import { type E2bWorld, startE2bWorld, UNKNOWN_SANDBOX } from './e2b-test-support.ts';
 
 const streamOf = (...chunks: string[]) =>
   new ReadableStream<Uint8Array>({
@@ -200,7 +194,7 @@ describe('envd /files through the e2b SDK', { skip: bwrapSkipReason(), timeout: 
     await assert.rejects(sbx.files.read('w.txt', { user: 'root' }), /one unprivileged user/);
   });
 
-  it('refuses a wrong access token', async () => {
+  it('answers a wrong access token as for a sandbox that does not exist', async () => {
     const Ctor = Sandbox as unknown as new (o: Record<string, unknown>) => Sandbox;
     const stranger = new Ctor({
       ...w.opts(w.alice),
@@ -209,8 +203,8 @@ describe('envd /files through the e2b SDK', { skip: bwrapSkipReason(), timeout: 
       envdAccessToken: 'not-the-token',
     });
     await sbx.files.write('secret.txt', 'mine');
-    await assert.rejects(stranger.files.read('secret.txt'), AuthenticationError);
-    await assert.rejects(stranger.files.write('secret.txt', 'theirs'), AuthenticationError);
+    await assert.rejects(stranger.files.read('secret.txt'), UNKNOWN_SANDBOX);
+    await assert.rejects(stranger.files.write('secret.txt', 'theirs'), UNKNOWN_SANDBOX);
     assert.equal(await sbx.files.read('secret.txt'), 'mine');
   });
 });

@@ -3,7 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import { runningRef } from '@paddock/control';
 import { bwrapSkipReason } from '@paddock/testkit';
 import {
-  AuthenticationError,
   FileNotFoundError,
   type FilesystemEvent,
   FilesystemEventType,
@@ -13,7 +12,7 @@ import {
 } from 'e2b';
 import { E2B_NAMESPACE } from './e2b-sandboxes.ts';
 import { ENVD_VERSION } from './e2b-server.ts';
-import { type E2bWorld, startE2bWorld } from './e2b-test-support.ts';
+import { type E2bWorld, startE2bWorld, UNKNOWN_SANDBOX } from './e2b-test-support.ts';
 
 /** Waits until `events` holds one matching `check`, or fails after `timeoutMs`. */
 async function seen(
@@ -211,7 +210,7 @@ describe('envd filesystem service through the e2b SDK', {
     await assert.rejects(sbx.files.list('.', { user: 'root' }), /one unprivileged user/);
   });
 
-  it('refuses a wrong access token', async () => {
+  it('answers a wrong access token as for a sandbox that does not exist', async () => {
     const Ctor = Sandbox as unknown as new (o: Record<string, unknown>) => Sandbox;
     const stranger = new Ctor({
       ...w.opts(w.alice),
@@ -219,8 +218,8 @@ describe('envd filesystem service through the e2b SDK', {
       envdVersion: ENVD_VERSION,
       envdAccessToken: 'not-the-token',
     });
-    await assert.rejects(stranger.files.list('.'), AuthenticationError);
-    await assert.rejects(stranger.files.exists('.'), AuthenticationError);
+    await assert.rejects(stranger.files.list('.'), UNKNOWN_SANDBOX);
+    await assert.rejects(stranger.files.exists('.'), UNKNOWN_SANDBOX);
   });
 
   it('answers the polled watcher calls of the Python SDK', async () => {

@@ -4,16 +4,16 @@ import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { bwrapSkipReason, eventually } from '@paddock/testkit';
 import {
-  AuthenticationError,
   CommandExitError,
   NotFoundError,
   Sandbox,
   SandboxError,
+  SandboxNotFoundError,
   TimeoutError,
 } from 'e2b';
 import { startTestServer, type TestServer } from '../test-server.ts';
 import { E2B_NAMESPACE, ENVD_VERSION, openAccessTokens } from './e2b-sandboxes.ts';
-import { type E2bWorld, startE2bWorld } from './e2b-test-support.ts';
+import { type E2bWorld, startE2bWorld, UNKNOWN_SANDBOX } from './e2b-test-support.ts';
 
 describe('envd process service through the e2b SDK', {
   skip: bwrapSkipReason(),
@@ -282,7 +282,7 @@ describe('envd process service through the e2b SDK', {
     assert.deepEqual(frames[4], { flags: 2, message: {} });
   });
 
-  it('refuses root, and another sandbox’s access token', async () => {
+  it('refuses root, and answers another sandbox’s access token as for a missing sandbox', async () => {
     const asRoot = await sbx.commands.run('id', { user: 'root' }).catch((e) => e);
     assert.ok(asRoot instanceof SandboxError, String(asRoot));
     assert.match(asRoot.message, /permission_denied.*unprivileged user/);
@@ -295,9 +295,10 @@ describe('envd process service through the e2b SDK', {
       envdVersion: ENVD_VERSION,
       envdAccessToken: await tokenOf(other.sandboxId),
     });
-    await assert.rejects(forged.commands.run('echo no'), AuthenticationError);
-    await assert.rejects(forged.commands.list(), AuthenticationError);
-    await assert.rejects(forged.commands.kill(1000), AuthenticationError);
+    // What the SDK says when a command's sandbox is gone.
+    await assert.rejects(forged.commands.run('echo no'), SandboxNotFoundError);
+    await assert.rejects(forged.commands.list(), UNKNOWN_SANDBOX);
+    await assert.rejects(forged.commands.kill(1000), UNKNOWN_SANDBOX);
   });
 
   it('ends the stream of a command whose sandbox is deleted', async () => {
