@@ -39,6 +39,7 @@ export {
 } from './access/sandbox-wake.ts';
 export {
   admitWrite,
+  admitWriteAccess,
   type WriteAdmissionDeps,
   withOwner,
 } from './access/write-admission.ts';

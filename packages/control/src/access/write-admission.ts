@@ -118,6 +118,25 @@ async function requireGovernance(
 }
 
 /**
+ * Everything `admitWrite` checks but governance: who may write `resource`, what it may change, and
+ * every object it names (with the caller's rights). Throws as `admitWrite` does, never
+ * `policy_violation`. The policy dry run admits through here, so it refuses what a create refuses.
+ */
+export async function admitWriteAccess(
+  deps: ReferenceDeps,
+  principal: Principal,
+  resource: AnyResource,
+  current?: AnyResource,
+): Promise<void> {
+  if (current === undefined) requireWritable(principal, resource.kind);
+  else requireManageable(principal, current);
+  if (current !== undefined && resource.kind === 'Run') requireRunSpecUnchanged(resource, current);
+  if (current !== undefined) requireVolumeSizeUnchanged(resource, current);
+  requireNoHostPaths(principal, resource);
+  await requireUsableReferences(deps, principal, resource);
+}
+
+/**
  * Admits writing `resource` (already placed in its namespace and stamped by `withOwner`) as
  * `principal`; `current` is the stored object on an update. Throws `forbidden` (role, a shared
  * user changing an object, host paths), `not_found` (a reference the caller cannot see),
@@ -130,11 +149,6 @@ export async function admitWrite(
   resource: AnyResource,
   current?: AnyResource,
 ): Promise<void> {
-  if (current === undefined) requireWritable(principal, resource.kind);
-  else requireManageable(principal, current);
-  if (current !== undefined && resource.kind === 'Run') requireRunSpecUnchanged(resource, current);
-  if (current !== undefined) requireVolumeSizeUnchanged(resource, current);
-  requireNoHostPaths(principal, resource);
-  await requireUsableReferences(deps, principal, resource);
+  await admitWriteAccess(deps, principal, resource, current);
   await requireGovernance(deps, resource, current === undefined);
 }
