@@ -1,8 +1,8 @@
 // What a sandbox names besides its template — a snapshot to start from, volumes, credentials in its
 // overrides or in its template's mounts — used only with its owner's rights, through REST: bob
 // (and carol, whom alice shares only her sandbox with) cannot reach alice's by naming them. Also:
-// the policy check tells nobody whether her objects exist, and list watches of every owned kind
-// carry none of hers to bob.
+// the policy check refuses what a create refuses and tells nobody whether her objects exist, and
+// list watches of every owned kind carry none of hers to bob.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { bwrapSkipReason, encodeTar, eventually } from '@paddock/testkit';
@@ -162,29 +162,58 @@ describe("a sandbox reaches none of another user's snapshots, volumes or credent
     );
   });
 
-  it("answers bob's policy check alike for her snapshot or volume and for a name nobody uses", async () => {
+  it('answers the policy check on a sandbox naming her snapshot, volume or credential as a create: admitted for her, refused (404) for bob and carol', async () => {
+    const check = (role: Role, spec: object) =>
+      send(role, '/api/v1/namespaces/default/policy/check', 'POST', {
+        ...manifest('Sandbox', 'probe', { templateRef: SHELL, ...spec }),
+      });
+    const wrong: string[] = [];
+    for (const [field, spec] of naming()) {
+      // Hers get a verdict: admitted, or (credential overrides, which `shell` does not allow)
+      // refused by governance only.
+      const hers = await check('owner', spec);
+      const verdict: JsonValue = JSON.parse(hers.text);
+      const isVerdict =
+        verdict.admitted === true ||
+        (field.startsWith('spec.overrides.') &&
+          verdict.violations?.every((v: JsonValue) => v.code === 'override_not_allowed'));
+      if (hers.status !== 200 || !isVerdict)
+        wrong.push(`owner ${field}: ${hers.status} ${hers.text}`);
+      for (const role of ['other', 'shared'] as const) {
+        const got = await check(role, spec);
+        if (!isRefusedAt(got, field)) wrong.push(`${role} ${field}: ${got.status} ${got.text}`);
+        const created = await send(role, nsPath('sandboxes'), 'POST', {
+          ...manifest('Sandbox', uniqueName('probe'), { templateRef: SHELL, ...spec }),
+        });
+        if (created.code !== got.code || created.status !== got.status)
+          wrong.push(`${role} ${field}: check ${got.status} but create ${created.status}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
+  it("answers bob's policy check alike for her snapshot, volume or credential and for a name nobody uses", async () => {
     const check = async (spec: object) => {
-      const got = await fx.json<JsonValue>(
-        'other',
-        '/api/v1/namespaces/default/policy/check',
-        200,
-        {
-          method: 'POST',
-          body: manifest('Sandbox', 'probe', { templateRef: SHELL, ...spec }),
-        },
-      );
-      return JSON.stringify(got).replaceAll(fx.snapshot, 'X').replaceAll(fx.volume, 'X');
+      const got = await send('other', '/api/v1/namespaces/default/policy/check', 'POST', {
+        ...manifest('Sandbox', 'probe', { templateRef: SHELL, ...spec }),
+      });
+      const body: JsonValue = JSON.parse(got.text);
+      delete body.error?.requestId;
+      return `${got.status} ${JSON.stringify(body)}`
+        .replaceAll(fx.snapshot, 'X')
+        .replaceAll(fx.volume, 'X')
+        .replaceAll(fx.credential, 'X');
     };
     const absent = 'nobody-has-this';
-    const pairs: Array<[object, object]> = [
-      [{ fromSnapshot: { name: fx.snapshot } }, { fromSnapshot: { name: absent } }],
-      [
-        { volumes: [{ name: fx.volume, mountPath: '/data' }] },
-        { volumes: [{ name: absent, mountPath: '/data' }] },
-      ],
-    ];
-    for (const [hers, nobodys] of pairs) {
-      assert.equal(await check(hers), (await check(nobodys)).replaceAll(absent, 'X'));
+    const nobodys = (spec: object) =>
+      JSON.parse(
+        JSON.stringify(spec)
+          .replaceAll(fx.snapshot, absent)
+          .replaceAll(fx.volume, absent)
+          .replaceAll(fx.credential, absent),
+      );
+    for (const [, hers] of naming()) {
+      assert.equal(await check(hers), (await check(nobodys(hers))).replaceAll(absent, 'X'));
     }
   });
 

@@ -1,6 +1,7 @@
 import { type PolicySource, TEMPLATE_POLICY_ROUTES } from '@paddock/api';
 import {
   admitSandbox,
+  admitWriteAccess,
   DEFAULT_POLICY_NAME,
   ownerOf,
   QUOTA_PHASES,
@@ -91,7 +92,11 @@ async function effective(call: HandlerCall, namespace: string) {
   });
 }
 
-/** Admission without the store write: the sandbox is placed and owned as a create would do. */
+/**
+ * Admission without the store write: the sandbox is placed and owned as a create would do, and
+ * refused as a create would be when it names what its owner may not use (another user's
+ * snapshot, volume or credential: `not_found`, naming the field); governance answers as a verdict.
+ */
 async function check(call: HandlerCall, namespace: string, body: Sandbox) {
   if (body.metadata.namespace !== undefined && body.metadata.namespace !== namespace) {
     const message = `must be "${namespace}" (the path's)`;
@@ -105,7 +110,8 @@ async function check(call: HandlerCall, namespace: string, body: Sandbox) {
     metadata: { ...metadata, name: metadata.name ?? metadata.generateName ?? 'dry-run', namespace },
   };
   const sandbox = withOwner(call.principal, placed) as Sandbox;
-  const { store, controller } = call.deps.engine;
+  const { store, credentials, controller } = call.deps.engine;
+  await admitWriteAccess({ store, credentials }, call.principal, sandbox);
   const result = await admitSandbox(store, sandbox, { sandboxes: controller.cache });
   return json({
     apiVersion: API_VERSION,
