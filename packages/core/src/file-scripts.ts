@@ -13,7 +13,24 @@ export const FileExit = {
   WrongType: 5,
   BadArchive: 6,
   Unsupported: 7,
+  TooLarge: 8,
 } as const;
+
+/**
+ * The most bytes `SandboxFiles.read` answers with (64 MiB): the answer is held in memory whole,
+ * so a larger file (a sparse one of 100 GiB costs the sandbox nothing) is `payload_too_large`.
+ * An archive download streams and has no such limit.
+ */
+export const MAX_FILE_READ_BYTES = 64 * 1024 * 1024;
+
+/** The error of a read past {@link MAX_FILE_READ_BYTES}: `payload_too_large` naming the limit. */
+export function fileTooLarge(path: string): PaddockError {
+  return new PaddockError(
+    ErrorCode.PayloadTooLarge,
+    `${path} is larger than ${MAX_FILE_READ_BYTES} bytes, the most a file read answers: download it as an archive instead`,
+    { path, limitBytes: MAX_FILE_READ_BYTES },
+  );
+}
 
 /** `roots` as a `case` pattern of sh: each root and everything below it, quoted. */
 function rootPattern(roots: readonly string[]): string {
@@ -31,6 +48,10 @@ function rootPattern(roots: readonly string[]): string {
  * anyway; they keep the API's answers inside `roots`.
  * - `follow P`: P with every symlink resolved must stay inside the roots.
  * - `nofollow P`: P's directory resolved, plus its own name, must (P itself may be a link).
+ * - `regular P`: P must be a regular file (after links) or absent. A fifo the sandbox planted
+ *   would block opening it (for reading with no writer, for writing with no reader): the API call
+ *   would never answer. A fifo swapped in after this check cannot block either: `read` and
+ *   `write` open with O_NONBLOCK (GNU dd), and answer what the fifo held or fail.
  */
 export function fileGuards(roots: readonly string[]): string {
   const { Outside, Missing, WrongType } = FileExit;
@@ -44,15 +65,26 @@ nofollow() {
 exists() { [ -e "$1" ] || [ -L "$1" ] || { echo "$1 does not exist" >&2; exit ${Missing}; }; }
 isdir() { [ -d "$1" ] || { echo "$1 is not a directory" >&2; exit ${WrongType}; }; }
 notdir() { [ ! -d "$1" ] || { echo "$1 is a directory" >&2; exit ${WrongType}; }; }
+regular() { [ ! -e "$1" ] || [ -f "$1" ] || { echo "$1 is not a regular file" >&2; exit ${WrongType}; }; }
 `;
 }
 
-const { WrongType, BadArchive } = FileExit;
+const { WrongType, BadArchive, TooLarge } = FileExit;
 
-/** The operations whose script is the same in every runtime (after `fileGuards`). */
+/**
+ * The operations whose script is the same in every runtime (after `fileGuards`); `read` and
+ * `write` need GNU `stat` and `dd`. `read` refuses a file past {@link MAX_FILE_READ_BYTES} and
+ * copies at most one byte more whatever the file turns into meanwhile (grown, swapped for a link
+ * to /dev/zero): its caller refuses an answer that long.
+ */
 export const COMMON_FILE_SCRIPTS = {
-  read: 'follow "$1"; exists "$1"; notdir "$1"; exec cat -- "$1"',
-  write: `follow "$1"; notdir "$1"; mkdir -p -- "$(dirname -- "$1")" && cat > "$1" || exit ${WrongType}
+  read: `follow "$1"; exists "$1"; notdir "$1"; regular "$1"
+    s=$(stat -L -c %s -- "$1") || exit 1
+    [ "$s" -le ${MAX_FILE_READ_BYTES} ] || { echo "$1 holds $s bytes" >&2; exit ${TooLarge}; }
+    dd if="$1" iflag=nonblock,count_bytes count=${MAX_FILE_READ_BYTES + 1} bs=64K status=none || { regular "$1"; exit 1; }
+    regular "$1"`,
+  write: `follow "$1"; notdir "$1"; regular "$1"; mkdir -p -- "$(dirname -- "$1")" || exit ${WrongType}
+    dd of="$1" oflag=nonblock bs=64K status=none || { regular "$1"; exit ${WrongType}; }
     if [ -n "$2" ]; then chmod "$2" -- "$1"; fi`,
   mkdir: `follow "$1"; mkdir -p -- "$1" 2>/dev/null || { echo "$1 is not a directory" >&2; exit ${WrongType}; }`,
   move: `nofollow "$1"; nofollow "$2"; exists "$1"; mkdir -p -- "$(dirname -- "$2")"
@@ -80,7 +112,8 @@ function tarReason(stderr: string): string | undefined {
 /**
  * An operation's exit code as the error of the files contract: `path_outside_sandbox`,
  * `not_found`, `validation_failed` (wrong type, bad archive), `runtime_unavailable` (the image
- * lacks a tool), else `internal`. A full disk is the caller's to recognise first.
+ * lacks a tool), `payload_too_large` (a read past {@link MAX_FILE_READ_BYTES}), else `internal`.
+ * A full disk is the caller's to recognise first.
  */
 export function fileFailure(
   op: string,
@@ -109,6 +142,8 @@ export function fileFailure(
     }
     case FileExit.Unsupported:
       return new PaddockError(ErrorCode.RuntimeUnavailable, message, { path });
+    case TooLarge:
+      return fileTooLarge(path);
     default:
       return new PaddockError(ErrorCode.Internal, `${op} ${path} failed: ${message}`, {
         path,

@@ -67,6 +67,8 @@ export {
   FileExit,
   fileFailure,
   fileGuards,
+  fileTooLarge,
+  MAX_FILE_READ_BYTES,
 } from './file-scripts.ts';
 export { decodeJsonRow } from './json-row.ts';
 export {
