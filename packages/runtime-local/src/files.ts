@@ -8,6 +8,8 @@ import {
   fileFailure,
   fileGuards,
   fileModeOctal,
+  fileTooLarge,
+  MAX_FILE_READ_BYTES,
   PaddockError,
   type ProcessHandle,
   type SandboxFiles,
@@ -23,21 +25,11 @@ const FIND_FORMAT = `'%y\\0%s\\0%m\\0%T@\\0%f\\0'`;
 
 const { WrongType, BadArchive } = FileExit;
 
-/**
- * `regular P`: P must be a regular file (after links) or absent. A fifo the sandbox planted would
- * block `cat` forever on opening it (for reading with no writer, for writing with no reader): the
- * API call would never answer and its process would never end.
- */
-const REGULAR = `regular() { [ ! -e "$1" ] || [ -f "$1" ] || { echo "$1 is not a regular file" >&2; exit ${WrongType}; }; }`;
+const PRELUDE = `${fileGuards(WRITABLE_ROOTS)}\n`;
 
-const PRELUDE = `${fileGuards(WRITABLE_ROOTS)}${REGULAR}\n`;
-
-/** The common scripts, with `read` and `write` refusing what is not a regular file. */
+/** The common scripts (`read` and `write` refuse what is not a regular file), with GNU find. */
 const SCRIPTS = {
   ...COMMON_FILE_SCRIPTS,
-  read: 'follow "$1"; exists "$1"; notdir "$1"; regular "$1"; exec cat -- "$1"',
-  write: `follow "$1"; notdir "$1"; regular "$1"; mkdir -p -- "$(dirname -- "$1")" && cat > "$1" || exit ${WrongType}
-    if [ -n "$2" ]; then chmod "$2" -- "$1"; fi`,
   list: `follow "$1"; exists "$1"; isdir "$1"; exec find "$1/" -mindepth 1 -maxdepth 1 -printf ${FIND_FORMAT}`,
   stat: `nofollow "$1"; exists "$1"; exec find "$1" -maxdepth 0 -printf ${FIND_FORMAT}`,
   upload: `follow "$1"; mkdir -p -- "$1" || exit ${WrongType}; isdir "$1"
@@ -55,6 +47,27 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of stream) chunks.push(chunk);
   return Buffer.concat(chunks);
+}
+
+/**
+ * A process's output, or `undefined` once it passes `limitBytes`: the process is killed then and
+ * the rest drained unkept (the read script stops one byte past the limit itself, but a sandbox
+ * might shadow the tools the script runs).
+ */
+async function readAtMost(handle: ProcessHandle, limitBytes: number): Promise<Buffer | undefined> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of handle.stdout) {
+    const wasWithin = total <= limitBytes;
+    total += chunk.byteLength;
+    if (total <= limitBytes) {
+      chunks.push(chunk);
+    } else if (wasWithin) {
+      chunks.length = 0;
+      await handle.signal('SIGKILL').catch(() => {});
+    }
+  }
+  return total <= limitBytes ? Buffer.concat(chunks) : undefined;
 }
 
 /** Translates a file operation's exit code into the error of the files contract. */
@@ -105,6 +118,8 @@ export function sandboxFiles(run: RunInSandbox): SandboxFiles {
     stdin?: Uint8Array | ReadableStream<Uint8Array>,
   ): Promise<Buffer> {
     const handle = await run(ref, command(op, args));
+    // Only a read's output is kept whole in memory: a list or a stat is bounded by the directory.
+    const output = op === 'read' ? readAtMost(handle, MAX_FILE_READ_BYTES) : readAll(handle.stdout);
     const writing =
       stdin instanceof ReadableStream
         ? stdin.pipeTo(handle.stdin).catch(() => {})
@@ -115,11 +130,12 @@ export function sandboxFiles(run: RunInSandbox): SandboxFiles {
             await writer.close().catch(() => {});
           })();
     const [stdout, stderr, exit] = await Promise.all([
-      readAll(handle.stdout),
+      output,
       readAll(handle.stderr),
       handle.exit,
       writing,
     ]);
+    if (stdout === undefined) throw fileTooLarge(path);
     if (exit.exitCode !== 0) throw failure(op, path, exit.exitCode, stderr.toString('utf8'));
     return stdout;
   }
