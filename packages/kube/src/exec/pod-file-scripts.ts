@@ -9,7 +9,8 @@ import {
 
 /**
  * What every file operation starts with: `fileGuards` (see there) after a check that the image
- * has GNU coreutils (`realpath -m`, `stat -c`, `mv -T`); tar is needed for archives.
+ * has GNU coreutils (`realpath -m`, `stat -c`, `mv -T`, `dd iflag=nonblock`); tar is needed for
+ * archives.
  */
 function prelude(roots: readonly string[]): string {
   return `umask 022

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import {
   chmodSync,
   mkdirSync,
@@ -9,12 +10,13 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isPaddockError, type SandboxFiles } from '@paddock/core';
+import { isPaddockError, MAX_FILE_READ_BYTES, type SandboxFiles } from '@paddock/core';
 import { execInPod } from './exec-in-pod.ts';
 import { type Fixture, POD, readBytes, startFixture } from './exec-test-support.ts';
 import { podFiles } from './pod-files.ts';
@@ -151,6 +153,91 @@ describe('podFiles through exec on the stand-in API server', () => {
     );
   });
 
+  it('answers a fifo with validation_failed instead of hanging read or write, even one swapped in after the check', {
+    timeout: 30_000,
+  }, async () => {
+    // Without the check, `cat` blocks opening the fifo and the exec never ends (the test's
+    // timeout fails it).
+    const fifos = `${workspace}/fifos`;
+    mkdirSync(fifos);
+    assert.equal(spawnSync('mkfifo', [`${fifos}/fifo`]).status, 0);
+    symlinkSync('fifo', `${fifos}/to-fifo`);
+    for (const path of [`${fifos}/fifo`, `${fifos}/to-fifo`]) {
+      for (const call of [
+        () => files.read(REF, path),
+        () => files.write(REF, path, Buffer.from('x')),
+      ]) {
+        await assert.rejects(call(), (e) => {
+          assert.ok(isPaddockError(e, 'validation_failed'), String(e));
+          assert.match(e.message, /not a regular file/);
+          return true;
+        });
+      }
+    }
+    // `target` is, in turn and atomically (rename), a hard link of a regular file and of the
+    // fifo: the calls open it without blocking, so a swap after the check cannot hang them.
+    writeFileSync(`${fifos}/regular`, 'content');
+    const swapper = spawn('perl', [
+      '-e',
+      'chdir shift; while (1) { for my $f ("fifo", "regular") { link $f, "t"; rename "t", "target" } }',
+      fifos,
+    ]);
+    try {
+      const outcomes = new Set<string>();
+      for (let i = 0; i < 40; i++) {
+        // A fifo swapped in after the check reads as what it holds: nothing (no writer).
+        const read = await files
+          .read(REF, `${fifos}/target`)
+          .then((bytes) => Buffer.from(bytes).toString('utf8'), refused);
+        assert.ok(['content', '', 'refused'].includes(read), `read answered ${read}`);
+        outcomes.add(`read ${read}`);
+        const wrote = await files
+          .write(REF, `${fifos}/target`, Buffer.from('content'))
+          .then(() => 'written', refused);
+        outcomes.add(`write ${wrote}`);
+      }
+      assert.ok(
+        outcomes.has('read refused') || outcomes.has('write refused'),
+        [...outcomes].join(),
+      );
+    } finally {
+      swapper.kill('SIGKILL');
+      await once(swapper, 'close');
+    }
+  });
+
+  it(`refuses to read past ${MAX_FILE_READ_BYTES} bytes as payload_too_large naming the limit`, async () => {
+    const sparse = `${workspace}/sparse`;
+    writeFileSync(sparse, '');
+    truncateSync(sparse, 100 * 1024 ** 3);
+    const tooLarge = (e: unknown) => {
+      assert.ok(isPaddockError(e, 'payload_too_large'), String(e));
+      assert.match(e.message, new RegExp(`larger than ${MAX_FILE_READ_BYTES} bytes`));
+      assert.equal((e.details as { limitBytes?: number }).limitBytes, MAX_FILE_READ_BYTES);
+      return true;
+    };
+    await assert.rejects(files.read(REF, sparse), tooLarge);
+    // An image whose PATH leads to another `dd` that ignores the script's bound: the answer is
+    // still cut at the limit.
+    const shims = join(dir, 'dd-shims');
+    mkdirSync(shims);
+    writeFileSync(
+      join(shims, 'dd'),
+      `#!/bin/sh\nexec head -c ${MAX_FILE_READ_BYTES + 4096} /dev/zero\n`,
+      { mode: 0o755 },
+    );
+    const shadowed = podFiles({
+      roots: [workspace],
+      run: (_ref, command) =>
+        execInPod(fixture.client, {
+          ...POD,
+          command,
+          env: { PATH: `${shims}:${process.env.PATH ?? '/usr/bin:/bin'}` },
+        }),
+    });
+    await assert.rejects(shadowed.read(REF, `${workspace}/key`), tooLarge);
+  });
+
   it('says runtime_unavailable when the image lacks GNU realpath', async () => {
     const shims = join(dir, 'shims');
     mkdirSync(shims);
@@ -176,6 +263,12 @@ describe('podFiles through exec on the stand-in API server', () => {
     );
   });
 });
+
+/** `refused` for `validation_failed` (what is not a regular file); anything else rethrown. */
+function refused(error: unknown): string {
+  if (isPaddockError(error, 'validation_failed')) return 'refused';
+  throw error;
+}
 
 function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
   return new ReadableStream({

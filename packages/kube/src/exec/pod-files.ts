@@ -4,6 +4,8 @@ import {
   type FileInfo,
   type FileType,
   fileModeOctal,
+  fileTooLarge,
+  MAX_FILE_READ_BYTES,
   PaddockError,
   type ProcessHandle,
   type SandboxFiles,
@@ -42,6 +44,8 @@ export function podFiles(options: PodFilesOptions): SandboxFiles {
     stdin?: Uint8Array | ReadableStream<Uint8Array>,
   ): Promise<Buffer> {
     const handle = await options.run(ref, fileCommand(op, roots, args));
+    // Only a read's output is kept whole in memory: a list or a stat is bounded by the directory.
+    const output = op === 'read' ? readAtMost(handle, MAX_FILE_READ_BYTES) : readAll(handle.stdout);
     const writing =
       stdin instanceof ReadableStream
         ? stdin.pipeTo(handle.stdin).catch(() => {})
@@ -51,11 +55,12 @@ export function podFiles(options: PodFilesOptions): SandboxFiles {
             await writer.close();
           })().catch(() => {});
     const [stdout, stderr, exit] = await Promise.all([
-      readAll(handle.stdout),
+      output,
       readAll(handle.stderr),
       handle.exit,
       writing,
     ]);
+    if (stdout === undefined) throw fileTooLarge(path);
     if (exit.exitCode !== 0) throw fileFailure(op, path, exit.exitCode, stderr.toString('utf8'));
     return stdout;
   }
@@ -160,4 +165,26 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of stream) chunks.push(chunk);
   return Buffer.concat(chunks);
+}
+
+/**
+ * A process's output, or `undefined` once it passes `limitBytes`: the rest is drained unkept (the
+ * read script stops one byte past the limit itself, but an image might put a directory the
+ * sandbox writes to in PATH, ahead of the tools the script runs). The process is asked to end,
+ * which an unwrapped exec cannot be (Kubernetes exec has no signals): it then runs to its end.
+ */
+async function readAtMost(handle: ProcessHandle, limitBytes: number): Promise<Buffer | undefined> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of handle.stdout) {
+    const wasWithin = total <= limitBytes;
+    total += chunk.byteLength;
+    if (total <= limitBytes) {
+      chunks.push(chunk);
+    } else if (wasWithin) {
+      chunks.length = 0;
+      await handle.signal('SIGKILL').catch(() => {});
+    }
+  }
+  return total <= limitBytes ? Buffer.concat(chunks) : undefined;
 }
