@@ -34,7 +34,12 @@ export type BudgetLimits = z.infer<typeof BudgetLimits>;
 export const BUDGET_LIMIT_HEADER = 'x-paddock-budget-limit';
 
 /** A refusal over budget, with the limit that caused it. */
-export type BudgetRefusal = Refusal & { limit: BudgetLimit; isModelUnpriced: boolean };
+export type BudgetRefusal = Refusal & {
+  limit: BudgetLimit;
+  isModelUnpriced: boolean;
+  /** Whether what was spent alone reached the limit (false: calls in flight hold the rest). */
+  isSpent: boolean;
+};
 
 /** Midnight UTC of `now`'s day: where daily budgets start counting. */
 export function startOfUtcDay(now: Date): Date {
@@ -43,7 +48,12 @@ export function startOfUtcDay(now: Date): Date {
 
 const usd = (amount: number) => `$${amount.toFixed(4)}`;
 
-function refuse(limit: BudgetLimit, message: string, isModelUnpriced = false): BudgetRefusal {
+function refuse(
+  limit: BudgetLimit,
+  message: string,
+  options: { isModelUnpriced?: boolean; isSpent?: boolean } = {},
+): BudgetRefusal {
+  const isModelUnpriced = options.isModelUnpriced ?? false;
   return {
     status: 402,
     type: isModelUnpriced ? 'model_not_priced' : 'budget_exceeded',
@@ -51,40 +61,69 @@ function refuse(limit: BudgetLimit, message: string, isModelUnpriced = false): B
     headers: { [BUDGET_LIMIT_HEADER]: limit },
     limit,
     isModelUnpriced,
+    isSpent: options.isSpent ?? true,
   };
 }
 
 /** How long a hold lasts when its call is never settled (the process died mid-call). */
 export const HOLD_TTL_MS = 30 * 60_000;
 
-/** The output tokens a call is expected to use, at most (its own limit when lower). */
+/**
+ * The output tokens an incomplete answer is charged at most (its own limit when lower): a stream
+ * cut before its final usage, an answer without usage.
+ */
 export const OUTPUT_ESTIMATE_TOKENS = 4096;
+
+/**
+ * The output tokens a call that sets no output limit may produce, for its hold: the largest
+ * output of the models the default price table names (gpt-5's 128 000).
+ */
+export const OUTPUT_CEILING_TOKENS = 128_000;
 
 /** Request bytes per input token: the estimate's rule of thumb. */
 const BYTES_PER_TOKEN = 4;
 
 const OUTPUT_LIMIT_FIELDS = ['max_tokens', 'max_completion_tokens', 'max_output_tokens'] as const;
 
-/**
- * What a call is expected to use before it is made, for its hold: its body at 4 bytes a token
- * in, and its own output limit (`max_tokens`, `max_completion_tokens` or `max_output_tokens`),
- * at most {@link OUTPUT_ESTIMATE_TOKENS}, out, for each of the `n` choices it asks for (OpenAI
- * Chat Completions; the limit is per choice).
- */
-export function estimateCall(request: Record<string, unknown>, bodyBytes: number): TokenCounts {
-  let outputTokens = OUTPUT_ESTIMATE_TOKENS;
+/** The call's own output limit per choice, when it sets one. */
+function outputLimitOf(request: Record<string, unknown>): number | undefined {
   for (const field of OUTPUT_LIMIT_FIELDS) {
     const asked = request[field];
-    if (typeof asked === 'number' && Number.isInteger(asked) && asked >= 0) {
-      outputTokens = Math.min(asked, OUTPUT_ESTIMATE_TOKENS);
-      break;
-    }
+    if (typeof asked === 'number' && Number.isInteger(asked) && asked >= 0) return asked;
   }
+  return undefined;
+}
+
+/** The `n` choices an OpenAI Chat Completions call asks for (the output limit is per choice). */
+function choicesOf(request: Record<string, unknown>): number {
   const { n } = request;
-  const choices = typeof n === 'number' && Number.isInteger(n) && n > 1 ? n : 1;
+  return typeof n === 'number' && Number.isInteger(n) && n > 1 ? n : 1;
+}
+
+/**
+ * What a call is expected to use, charged when its answer ends without its final usage: its body
+ * at 4 bytes a token in, and its own output limit (`max_tokens`, `max_completion_tokens` or
+ * `max_output_tokens`), at most {@link OUTPUT_ESTIMATE_TOKENS}, out, for each of its `n` choices.
+ */
+export function estimateCall(request: Record<string, unknown>, bodyBytes: number): TokenCounts {
+  const limit = outputLimitOf(request);
+  const outputTokens = Math.min(limit ?? OUTPUT_ESTIMATE_TOKENS, OUTPUT_ESTIMATE_TOKENS);
   return {
     inputTokens: Math.ceil(bodyBytes / BYTES_PER_TOKEN),
-    outputTokens: outputTokens * choices,
+    outputTokens: outputTokens * choicesOf(request),
+  };
+}
+
+/**
+ * The most a call can use, which it holds while in flight: its body at 4 bytes a token in, and
+ * its whole output limit out (or {@link OUTPUT_CEILING_TOKENS} when it sets none), for each of
+ * its `n` choices. Holding less would let calls racing on one budget together spend past it by
+ * more than one call.
+ */
+export function worstCaseCall(request: Record<string, unknown>, bodyBytes: number): TokenCounts {
+  return {
+    inputTokens: Math.ceil(bodyBytes / BYTES_PER_TOKEN),
+    outputTokens: (outputLimitOf(request) ?? OUTPUT_CEILING_TOKENS) * choicesOf(request),
   };
 }
 
@@ -147,14 +186,16 @@ function capsOf(grant: RunGrant, limits: BudgetLimits, now: Date): NamedCap[] {
  * user's day or the namespace's day has already spent, with what calls in flight hold, at least
  * its limit, when the run's tokens (spent and held) reached `runTokens`, or when the model has
  * no price while a USD limit applies (the call could not be counted); otherwise the call's hold
- * (`estimate` at the model's price) is stored under `id` and must be settled with its record or
- * released. No limit: nothing is held (`isHeld` false).
+ * (`hold`, its worst case, at the model's price) is stored under `id` and must be settled with
+ * its record or released. No limit: nothing is held (`isHeld` false). A refusal's `isSpent` is
+ * false when the limit is reached only with what calls in flight hold: it may have room again
+ * once they end.
  */
 export async function reserveBudget(input: {
   id: string;
   grant: RunGrant;
   model: string;
-  estimate: TokenCounts;
+  hold: TokenCounts;
   limits: BudgetLimits;
   ledger: UsageLedger;
   prices: PriceTable;
@@ -166,7 +207,7 @@ export async function reserveBudget(input: {
   const firstUsd = caps.find((cap) => cap.metric === UsageMetric.CostUsd);
   if (firstUsd !== undefined && !isPriced) {
     const message = `model "${model}" has no price in the gateway's price table, and a USD budget (${firstUsd.limit}) applies`;
-    return { refusal: refuse(firstUsd.limit, message, true) };
+    return { refusal: refuse(firstUsd.limit, message, { isModelUnpriced: true }) };
   }
   if (caps.length === 0) return { isHeld: false };
   const outcome = await input.ledger.reserve(
@@ -174,8 +215,8 @@ export async function reserveBudget(input: {
       ...grant,
       id: input.id,
       at: now.toISOString(),
-      costUsd: isPriced ? costUsd(prices, model, input.estimate) : 0,
-      tokens: input.estimate.inputTokens + input.estimate.outputTokens,
+      costUsd: isPriced ? costUsd(prices, model, input.hold) : 0,
+      tokens: input.hold.inputTokens + input.hold.outputTokens,
       expiresAt: new Date(now.getTime() + HOLD_TTL_MS).toISOString(),
     },
     caps,
@@ -185,5 +226,6 @@ export async function reserveBudget(input: {
   if (cap === undefined) {
     throw new PaddockError(ErrorCode.Internal, 'the ledger refused a call by an unknown cap');
   }
-  return { refusal: refuse(cap.limit, cap.refusal(outcome.spent, outcome.held)) };
+  const message = cap.refusal(outcome.spent, outcome.held);
+  return { refusal: refuse(cap.limit, message, { isSpent: outcome.spent >= cap.max }) };
 }

@@ -153,9 +153,13 @@ describe('gateway budgets', () => {
     );
   });
 
-  it('counts what a call in flight holds, and gives it back when the call ends', async (t) => {
+  it('answers 429, not 402, while calls in flight hold the rest of a budget, and gives it back', async (t) => {
     const hanging = { text: 'thinking…', isHanging: true };
-    const g = await start(t, { script: [hanging, turn], limits: { namespaceDailyUsd: 0.01 } });
+    const g = await start(t, {
+      script: [hanging, turn],
+      limits: { namespaceDailyUsd: 0.01 },
+      budgetWaitMs: 0,
+    });
     const holder = new AbortController();
     // Not streamed: the upstream hangs before answering, so the call ends with nothing to charge.
     const first = g
@@ -169,14 +173,17 @@ describe('gateway budgets', () => {
     // Its hold: the body at 4 bytes a token and max_tokens 1024 at $15 / MTok, over $0.01.
     const other = g.anthropic(g.token({ runUid: 'run-b', user: 'bob' }));
     await assert.rejects(other.messages.create(ask), (error: unknown) => {
-      assert.ok(error instanceof Anthropic.APIError);
-      assert.equal(error.status, 402);
+      assert.ok(error instanceof Anthropic.RateLimitError);
+      assert.equal(error.headers?.get('retry-after'), '5');
+      assert.equal(error.headers?.get(BUDGET_LIMIT_HEADER), 'dailyUsd');
       assert.match(
         error.message,
-        /spent \$0\.0000 \(\+ \$0\.015\d held by calls in flight\) of \$0\.0100 today/,
+        /spent \$0\.0000 \(\+ \$0\.015\d held by calls in flight\) of \$0\.0100 today .*retry once they end/,
       );
       return true;
     });
+    // Nothing was spent: the run is not told it is over its budget.
+    assert.deepEqual(g.exceeded, []);
     holder.abort();
     await assert.rejects(first);
     await g.waitForCalls(2);
@@ -185,11 +192,37 @@ describe('gateway budgets', () => {
     assert.deepEqual(
       g.ledger.calls.map((call) => [call.runUid, call.status, call.costUsd]),
       [
-        ['run-b', 402, 0],
+        ['run-b', 429, 0],
         ['run-a', 499, 0],
         ['run-b', 200, 0.006],
       ],
     );
+  });
+
+  it('lets a call wait for the budget calls in flight hold, and go once they let go of it', async (t) => {
+    const hanging = { text: 'thinking…', isHanging: true };
+    const g = await start(t, { script: [hanging, turn], limits: { namespaceDailyUsd: 0.01 } });
+    const holder = new AbortController();
+    const first = g
+      .anthropic(g.token({ runUid: 'run-a' }))
+      .messages.create(ask, { signal: holder.signal });
+    await eventually(() => g.llm.requests.length > 0, { what: 'the held call upstream' });
+    const waiting = g.anthropic(g.token({ runUid: 'run-b', user: 'bob' })).messages.create(ask);
+    await eventually(() => g.gateway.callsInFlight('run-b') === 1, { what: 'the waiting call' });
+    assert.equal(g.llm.requests.length, 1, 'the waiting call is not upstream');
+    holder.abort();
+    await assert.rejects(first);
+    const answer = await waiting;
+    assert.equal(answer.content[0]?.type === 'text' && answer.content[0].text, 'ok');
+    await g.waitForCalls(2);
+    assert.deepEqual(
+      g.ledger.calls.map((call) => [call.runUid, call.status]),
+      [
+        ['run-a', 499],
+        ['run-b', 200],
+      ],
+    );
+    assert.deepEqual(g.exceeded, []);
   });
 
   it('serialises racing calls of one run, so only one passes the last dollar', async (t) => {

@@ -53,7 +53,18 @@ export type FixtureOptions = {
   prices?: PriceTable;
   /** The key the gateway holds; `null` for none configured. */
   apiKey?: string | null;
-} & Partial<Pick<GatewayOptions, 'isActive' | 'now' | 'maxBodyBytes' | 'upstreams'>>;
+} & Partial<
+  Pick<
+    GatewayOptions,
+    | 'isActive'
+    | 'now'
+    | 'maxBodyBytes'
+    | 'upstreams'
+    | 'upstreamHeadersTimeoutMs'
+    | 'upstreamIdleTimeoutMs'
+    | 'budgetWaitMs'
+  >
+>;
 
 export async function startGatewayFixture(options: FixtureOptions = {}): Promise<GatewayFixture> {
   const llm = await startScriptedLlm({ script: options.script ?? [], requireKey: REAL_KEY });
@@ -85,6 +96,13 @@ export async function startGatewayFixture(options: FixtureOptions = {}): Promise
     ...(options.isActive === undefined ? {} : { isActive: options.isActive }),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+    ...(options.upstreamHeadersTimeoutMs === undefined
+      ? {}
+      : { upstreamHeadersTimeoutMs: options.upstreamHeadersTimeoutMs }),
+    ...(options.upstreamIdleTimeoutMs === undefined
+      ? {}
+      : { upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs }),
+    ...(options.budgetWaitMs === undefined ? {} : { budgetWaitMs: options.budgetWaitMs }),
   });
   const server = createServer((req, res) => {
     const path = req.url ?? '/';

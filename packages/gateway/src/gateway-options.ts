@@ -14,6 +14,26 @@ import type { RunTokens } from './run-tokens.ts';
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /**
+ * The default wait for an upstream's answer to begin (its status and headers): 10 minutes, the
+ * request timeout of the Anthropic and OpenAI SDKs. A non-streaming answer begins only once the
+ * whole answer is generated, which for a long answer or a reasoning model takes minutes.
+ */
+export const DEFAULT_UPSTREAM_HEADERS_TIMEOUT_MS = 600_000;
+
+/**
+ * The default longest silence of an upstream once its answer began: 5 minutes without a byte.
+ * Anthropic streams send `ping` events every few seconds; an OpenAI reasoning model may think
+ * for minutes before its first chunk.
+ */
+export const DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS = 300_000;
+
+/**
+ * The default wait of a call refused only because calls in flight hold the rest of a budget:
+ * 60 seconds for them to end before it is answered 429.
+ */
+export const DEFAULT_BUDGET_WAIT_MS = 60_000;
+
+/**
  * One provider upstream. `baseUrl` follows each SDK's convention: Anthropic's without `/v1`
  * (the gateway appends `/v1/messages`), an OpenAI-compatible one with it (the gateway appends
  * `/chat/completions`). `apiKey` is asked on every call, so a rotated credential takes effect at
@@ -43,6 +63,21 @@ export type GatewayOptions = {
   log?: (line: string) => void;
   /** Largest request body accepted (413 past it); 10 MiB by default. */
   maxBodyBytes?: number;
+  /**
+   * How long to wait for an upstream's answer to begin, connection included (504 past it);
+   * {@link DEFAULT_UPSTREAM_HEADERS_TIMEOUT_MS} by default.
+   */
+  upstreamHeadersTimeoutMs?: number;
+  /**
+   * How long an upstream's answer may go without a byte once it began (a 504, or an `error`
+   * event in a stream, past it); {@link DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS} by default.
+   */
+  upstreamIdleTimeoutMs?: number;
+  /**
+   * How long a call waits when a budget still has room but calls in flight hold it (429 past
+   * it); {@link DEFAULT_BUDGET_WAIT_MS} by default, 0 to answer 429 at once.
+   */
+  budgetWaitMs?: number;
 };
 
 /** Options after validation, every default filled in. */
@@ -60,6 +95,9 @@ const ValidatedOptions = z.object({
   }),
   prices: PriceTable,
   maxBodyBytes: z.int().positive().optional(),
+  upstreamHeadersTimeoutMs: z.int().positive().optional(),
+  upstreamIdleTimeoutMs: z.int().positive().optional(),
+  budgetWaitMs: z.int().nonnegative().optional(),
 });
 
 /** Checks the options once; throws `validation_failed` listing every problem. */
@@ -71,6 +109,10 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     now: options.now ?? (() => new Date()),
     log: options.log ?? (() => {}),
     maxBodyBytes: checked.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    upstreamHeadersTimeoutMs:
+      checked.upstreamHeadersTimeoutMs ?? DEFAULT_UPSTREAM_HEADERS_TIMEOUT_MS,
+    upstreamIdleTimeoutMs: checked.upstreamIdleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
+    budgetWaitMs: checked.budgetWaitMs ?? DEFAULT_BUDGET_WAIT_MS,
   };
 }
 

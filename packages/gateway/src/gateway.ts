@@ -35,13 +35,17 @@ export type Gateway = {
 /**
  * Creates the gateway. Every answer it gives itself is in the provider's error shape: 401 for a
  * missing, invalid, expired or finished-run token, 400 for a body that is not JSON or has no
- * `model`, 402 over a budget (header `x-paddock-budget-limit`), 404/405 for unknown routes,
- * 413 past `maxBodyBytes`, 502 for an unreachable upstream, 503 without a provider key. Upstream
- * errors pass through unchanged. Throws `validation_failed` for bad options.
+ * `model`, names a key twice or declares a provider-side tool under a USD budget, 402 over a
+ * budget (header `x-paddock-budget-limit`), 404/405 for unknown routes, 413 past
+ * `maxBodyBytes`, 429 when calls in flight still hold the rest of a budget after
+ * `budgetWaitMs`, 502 for an unreachable upstream, 503 without a provider key, 504 for an
+ * upstream silent past its timeouts. Upstream errors pass through unchanged. Throws
+ * `validation_failed` for bad options.
  */
 export function createGateway(options: GatewayOptions): Gateway {
   const resolved = resolveGatewayOptions(options);
   const locks = new KeyedLock();
+  const holds = new ChangeFeed();
   const inFlight = new Map<string, number>();
   const feed = new ChangeFeed();
   const metered = async (ctx: Parameters<typeof meteredCall>[0]) => {
@@ -77,7 +81,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         }
         const ctx = { options: resolved, req, res, route, upstream };
         if (route.isMetered) {
-          await metered({ ...ctx, grant, locks });
+          await metered({ ...ctx, grant, locks, holds });
           return;
         }
         const body =
@@ -92,7 +96,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         sendAnswer(res, {
           status: fetched.response.status,
           headers: returnedResponseHeaders(fetched.response.headers),
-          body: fetched.response.redact(await readText(fetched.response.body)),
+          body: fetched.response.redact(await readText(fetched.response.chunks)),
         });
       } catch (error) {
         // The caller left mid-body: there is nobody to answer.

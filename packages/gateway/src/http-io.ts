@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { BodyProblem, isBodyProblem, readBody, sendWhole } from '@paddock/http';
 
@@ -95,10 +94,10 @@ export async function readRequestBody(req: IncomingMessage, maxBytes: number): P
   }
 }
 
-/** Reads an upstream answer's body whole, as UTF-8 text. */
-export async function readText(body: Readable): Promise<string> {
+/** Reads an upstream answer's body whole, as UTF-8 text (its `chunks`, under the idle timeout). */
+export async function readText(body: AsyncIterable<Buffer>): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
+  for await (const chunk of body) chunks.push(chunk);
   return Buffer.concat(chunks).toString('utf8');
 }
 

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import {
+  BudgetLimit,
+  type ChangeFeed,
   costUsd,
   ErrorCode,
   isPaddockError,
@@ -14,11 +16,14 @@ import {
 } from '@paddock/core';
 import { BodyProblem, isBodyProblem } from '@paddock/http';
 import { z } from 'zod';
-import { BudgetLimits, estimateCall, reserveBudget } from './budget.ts';
+import { BudgetLimits, estimateCall, worstCaseCall } from './budget.ts';
+import { heldBudgetRefusal, reserveBudgetWaiting } from './budget-wait.ts';
+import { firstDuplicateKey } from './duplicate-keys.ts';
 import type { ResolvedGatewayOptions, UpstreamConfig } from './gateway-options.ts';
 import { readRequestBody, sendAnswer } from './http-io.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import { errorBody, Provider, type Refusal, refusalOf } from './provider-errors.ts';
+import { providerToolOf } from './provider-tools.ts';
 import { CLIENT_CLOSED_STATUS, messageOf, type RelayOutcome, relayResponse } from './relay.ts';
 import type { Route } from './routes.ts';
 import { fetchUpstream } from './upstream-request.ts';
@@ -35,6 +40,8 @@ type ModelRequest = z.infer<typeof ModelRequest>;
 export type MeteredCallContext = {
   options: ResolvedGatewayOptions;
   locks: KeyedLock;
+  /** Notified whenever a call of this gateway lets go of its hold (settled or released). */
+  holds: ChangeFeed;
   req: IncomingMessage;
   res: ServerResponse;
   route: Route;
@@ -46,7 +53,7 @@ export type MeteredCallContext = {
  * One model call (Anthropic Messages, OpenAI Chat Completions or Responses): parse, check the budgets,
  * forward with the real key, relay the answer, then record what it used and cost. Every outcome
  * past authentication is recorded, refusals and failures included. Under a limit the check and the
- * charge are one step: the call holds its estimate in the ledger before it is forwarded, and its
+ * charge are one step: the call holds its worst case in the ledger before it is forwarded, and its
  * record replaces the hold (a call that ends unrecorded releases it).
  */
 export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
@@ -94,6 +101,15 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
     model = request.model;
     isStream = request.stream === true;
     const limits = parseInput(BudgetLimits, await options.limitsFor(grant), 'budget limits');
+    const tool = providerToolOf(route, request);
+    const usdLimit = usdLimitOf(limits);
+    if (tool !== undefined && usdLimit !== undefined) {
+      throw new PaddockError(
+        ErrorCode.ValidationFailed,
+        `${tool.path} is the provider-side tool "${tool.type}", which the provider bills per use and the gateway cannot meter; it is refused while a USD budget (${usdLimit}) applies`,
+        { issues: [{ path: tool.path, message: `provider-side tool ${tool.type}` }] },
+      );
+    }
     // Calls of a run with a run limit go one at a time, so the run's next call is checked
     // against the last one's actual cost, not its estimate (holds cover other processes).
     if (limits.runUsd !== undefined || limits.runTokens !== undefined) {
@@ -101,16 +117,27 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
     }
     const { prices, ledger } = options;
     estimate = estimateCall(request, raw.length);
-    const reserved = await reserveBudget({
-      id: hold.id,
-      grant,
-      model,
-      estimate,
-      limits,
-      ledger,
-      prices,
-      now: at,
-    });
+    const reserved = await reserveBudgetWaiting(
+      {
+        id: hold.id,
+        grant,
+        model,
+        hold: worstCaseCall(request, raw.length),
+        limits,
+        ledger,
+        prices,
+        now: at,
+      },
+      { holds: ctx.holds, waitMs: options.budgetWaitMs, res: ctx.res },
+    );
+    if ('refusal' in reserved && ctx.res.destroyed) {
+      await record({ status: CLIENT_CLOSED_STATUS, isStream, error: clientGone }, meter.counts);
+      return;
+    }
+    if ('refusal' in reserved && !reserved.refusal.isSpent) {
+      await refuse(heldBudgetRefusal(reserved.refusal));
+      return;
+    }
     if ('refusal' in reserved) {
       const { refusal } = reserved;
       await refuse(refusal);
@@ -137,6 +164,7 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
     const { status } = fetched.response;
     isAccepted = status >= 200 && status < 300;
     const outcome = await relayResponse({
+      provider: route.provider,
       response: fetched.response,
       res: ctx.res,
       meter,
@@ -165,16 +193,39 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
 
 const clientGone = { code: 'client_closed_request', message: 'the caller went away' };
 
+/**
+ * The request, parsed. Refuses (`validation_failed`) a body that is not JSON, lacks `model`, or
+ * names a key twice in one object: the gateway reads the last of duplicates, a provider may
+ * read the first, and the call must run as the model it was priced as.
+ */
 function parseRequest(body: Buffer): ModelRequest {
+  const text = body.toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(body.toString('utf8'));
+    json = JSON.parse(text);
   } catch {
     throw new PaddockError(ErrorCode.ValidationFailed, 'request body is not JSON', {
       issues: [{ path: '(root)', message: 'not JSON' }],
     });
   }
+  const duplicate = firstDuplicateKey(text);
+  if (duplicate !== undefined) {
+    throw new PaddockError(
+      ErrorCode.ValidationFailed,
+      `request body names ${duplicate} twice; send each key once`,
+      { issues: [{ path: duplicate, message: 'duplicate key' }] },
+    );
+  }
   return parseInput(ModelRequest, json, 'request body');
+}
+
+/** The limit a USD budget of `limits` is reported as, when one applies. */
+function usdLimitOf(limits: BudgetLimits): BudgetLimit | undefined {
+  if (limits.runUsd !== undefined) return BudgetLimit.MaxUsd;
+  if (limits.userDailyUsd !== undefined || limits.namespaceDailyUsd !== undefined) {
+    return BudgetLimit.DailyUsd;
+  }
+  return undefined;
 }
 
 /**
@@ -227,6 +278,7 @@ async function recordCall(
     if (isHeld) await ledger.settle(hold.id, call);
     else await ledger.record(call);
     isRecorded = true;
+    if (isHeld) ctx.holds.notify();
   } catch (error) {
     log(`gateway: recording a call of run ${call.runUid} failed: ${messageOf(error)}`);
     if (isHeld) await releaseHold(ctx, hold.id);
@@ -244,6 +296,7 @@ async function recordCall(
 async function releaseHold(ctx: MeteredCallContext, id: string): Promise<void> {
   try {
     await ctx.options.ledger.release(id);
+    ctx.holds.notify();
   } catch (error) {
     ctx.options.log(
       `gateway: releasing a hold of run ${ctx.grant.runUid} failed: ${messageOf(error)}`,

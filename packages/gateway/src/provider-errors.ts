@@ -36,6 +36,8 @@ export function refusalOf(error: PaddockError): Refusal {
       return refusal(413, 'request_too_large');
     case ErrorCode.RuntimeUnavailable:
       return refusal(503, 'api_error');
+    case ErrorCode.Timeout:
+      return refusal(504, 'timeout_error');
     default:
       return { status: 500, type: 'api_error', message: 'internal gateway error' };
   }

@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
+import { ErrorCode, isPaddockError, type PaddockError } from '@paddock/core';
 import { writeWithBackpressure } from '@paddock/http';
 import { readText, returnedResponseHeaders, sendAnswer } from './http-io.ts';
-import { upstreamError } from './provider-errors.ts';
+import { errorBody, type Provider, refusalOf, upstreamError } from './provider-errors.ts';
 import { type SseEvent, SseParser } from './sse-parser.ts';
 import type { UpstreamResponse } from './upstream-request.ts';
 import type { UsageMeter } from './usage-meter.ts';
@@ -23,9 +24,12 @@ export type RelayOutcome = {
  * Passes an upstream answer back to the caller. An event stream is relayed chunk by chunk as it
  * arrives (with backpressure) while `meter` reads its events on the side; with
  * `dropUsageOnlyChunk` the final OpenAI chunk the gateway asked for (no choices, only usage) is
- * withheld. Any other answer is small and read whole, so its `cost` can go in a header.
+ * withheld. Any other answer is small and read whole, so its `cost` can go in a header. An
+ * upstream silent past the idle timeout is answered in `provider`'s error shape: 504 before the
+ * answer began, an `error` event ending the stream after.
  */
 export async function relayResponse(input: {
+  provider: Provider;
   response: UpstreamResponse;
   res: ServerResponse;
   meter: UsageMeter;
@@ -38,7 +42,20 @@ export async function relayResponse(input: {
   const isEventStream = (response.headers['content-type'] ?? '').includes('text/event-stream');
   const isOk = response.status >= 200 && response.status < 300;
   if (!isEventStream || !isOk) {
-    const text = response.redact(await readText(response.body));
+    let text: string;
+    try {
+      text = response.redact(await readText(response.chunks));
+    } catch (error) {
+      if (!isTimeout(error)) throw error;
+      const refusal = refusalOf(error);
+      const body = errorBody(input.provider, refusal);
+      sendAnswer(res, {
+        status: refusal.status,
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      return { status: refusal.status, isStream: false, error: timeoutError(error) };
+    }
     if (!isOk) {
       sendAnswer(res, { status: response.status, headers, body: text });
       return {
@@ -57,7 +74,7 @@ export async function relayResponse(input: {
   res.flushHeaders();
   const parser = new SseParser();
   try {
-    for await (const chunk of response.body) {
+    for await (const chunk of response.chunks) {
       const { events, leftover } = parser.push(chunk);
       for (const event of events) meter.readEvent(event);
       const out = input.dropUsageOnlyChunk ? keptText(events, leftover) : chunk;
@@ -68,6 +85,14 @@ export async function relayResponse(input: {
     }
   } catch (error) {
     if (res.destroyed) return closedByClient();
+    if (isTimeout(error)) {
+      // The SDKs raise an `error` event as the provider's error (Anthropic's own stream errors).
+      const event = `event: error\ndata: ${errorBody(input.provider, refusalOf(error))}\n\n`;
+      // Half an event already relayed is ended first, so the error event reads on its own.
+      const isHalfRelayed = parser.end() !== '' && !input.dropUsageOnlyChunk;
+      res.end(isHalfRelayed ? `\n\n${event}` : event);
+      return { status: response.status, isStream: true, error: timeoutError(error) };
+    }
     res.destroy();
     return {
       status: response.status,
@@ -82,6 +107,14 @@ export async function relayResponse(input: {
   return streamError === undefined
     ? { status: response.status, isStream: true }
     : { status: response.status, isStream: true, error: streamError };
+}
+
+function isTimeout(error: unknown): error is PaddockError {
+  return isPaddockError(error) && error.code === ErrorCode.Timeout;
+}
+
+function timeoutError(error: PaddockError): { code: string; message: string } {
+  return { code: 'upstream_timeout', message: error.message };
 }
 
 function closedByClient(): RelayOutcome {

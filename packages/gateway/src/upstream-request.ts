@@ -7,7 +7,7 @@ import {
 import { request as httpsRequest } from 'node:https';
 import { pipeline, type Readable, type Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { ErrorCode, PaddockError } from '@paddock/core';
+import { ErrorCode, isPaddockError, PaddockError } from '@paddock/core';
 import {
   type ResolvedGatewayOptions,
   type UpstreamConfig,
@@ -17,6 +17,7 @@ import { forwardedRequestHeaders } from './http-io.ts';
 import { Provider, type Refusal } from './provider-errors.ts';
 import { messageOf } from './relay.ts';
 import type { Route } from './routes.ts';
+import { chunksWithin, UpstreamWait, upstreamTimeout } from './upstream-timeout.ts';
 
 /** The Anthropic API version sent when the caller named none (curl users often forget it). */
 const DEFAULT_ANTHROPIC_VERSION = '2023-06-01';
@@ -31,13 +32,15 @@ export type UpstreamRequest = {
 
 /**
  * The upstream's answer: its status, its headers (the provider key already replaced by
- * `[redacted]`), its body (decoded if it came compressed), and `redact`, which does the same to
- * text read from the body: an error may quote the request, key included.
+ * `[redacted]`), its body (decoded if it came compressed), `chunks`, the body's chunks read
+ * under the idle timeout (the iteration throws `timeout` past it), and `redact`, which does the
+ * same as for headers to text read from the body: an error may quote the request, key included.
  */
 export type UpstreamResponse = {
   status: number;
   headers: IncomingHttpHeaders;
   body: Readable;
+  chunks: AsyncIterable<Buffer>;
   redact: (text: string) => string;
 };
 
@@ -49,7 +52,8 @@ export type Fetched =
  * Sends the caller's request upstream with the real key in place of the run token, through
  * `node:http(s)` and its keep-alive agents (a fraction of `fetch`'s cost per call). Aborted when
  * the caller goes away (so a cancelled stream stops costing). Throws `runtime_unavailable` when
- * no key is configured; an unreachable upstream is a 502 refusal.
+ * no key is configured; an unreachable upstream is a 502 refusal, one whose answer does not
+ * begin within `upstreamHeadersTimeoutMs` (connection included) a 504 refusal.
  */
 export async function fetchUpstream(
   ctx: UpstreamRequest,
@@ -79,11 +83,30 @@ export async function fetchUpstream(
   const search = new URL(req.url ?? '/', 'http://gateway.invalid').search;
   try {
     const url = new URL(upstreamUrl(ctx.upstream.baseUrl, route.upstreamPath, search));
-    const answer = await send(url, route.method, headers, body, controller.signal);
+    const timeoutMs = ctx.options.upstreamHeadersTimeoutMs;
+    const timedOut = () => upstreamTimeout(route.provider, UpstreamWait.Headers, timeoutMs);
+    const answer = await send(url, route.method, headers, body, controller.signal, {
+      timeoutMs,
+      timedOut,
+    });
     const redact = (text: string) => redacted(text, apiKey);
-    return { response: { ...answer, headers: redactedHeaders(answer.headers, redact), redact } };
+    const idleMs = ctx.options.upstreamIdleTimeoutMs;
+    return {
+      response: {
+        ...answer,
+        headers: redactedHeaders(answer.headers, redact),
+        chunks: chunksWithin(answer.body, idleMs, route.provider),
+        redact,
+      },
+    };
   } catch (error) {
     const isClientGone = controller.signal.aborted;
+    if (!isClientGone && isPaddockError(error) && error.code === ErrorCode.Timeout) {
+      return {
+        isClientGone,
+        refusal: { status: 504, type: 'timeout_error', message: error.message },
+      };
+    }
     return {
       isClientGone,
       refusal: {
@@ -95,24 +118,33 @@ export async function fetchUpstream(
   }
 }
 
-/** One request; resolves with the answer once its headers arrive. */
+/**
+ * One request; resolves with the answer once its headers arrive, or fails with `timedOut()`
+ * when they have not after `timeoutMs` (the request is destroyed).
+ */
 function send(
   url: URL,
   method: string,
   headers: Record<string, string>,
   body: Buffer | string | undefined,
   signal: AbortSignal,
-): Promise<Omit<UpstreamResponse, 'redact'>> {
+  timeout: { timeoutMs: number; timedOut: () => Error },
+): Promise<Omit<UpstreamResponse, 'redact' | 'chunks'>> {
   return new Promise((resolve, reject) => {
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const outgoing = request(url, { method, headers, signal }, (incoming) => {
+      clearTimeout(timer);
       resolve({
         status: incoming.statusCode ?? 502,
         headers: incoming.headers,
         body: decoded(incoming),
       });
     });
-    outgoing.on('error', reject);
+    const timer = setTimeout(() => outgoing.destroy(timeout.timedOut()), timeout.timeoutMs);
+    outgoing.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
     outgoing.end(body);
   });
 }
