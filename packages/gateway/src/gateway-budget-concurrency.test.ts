@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { type BudgetLimit, DEFAULT_PRICE_TABLE, type RunGrant } from '@paddock/core';
+import { type BudgetLimit, costUsd, DEFAULT_PRICE_TABLE, type RunGrant } from '@paddock/core';
 import { closeServer, listen } from '@paddock/http';
 import { openSqliteUsageLedger } from '@paddock/store-sqlite';
 import { startScriptedLlm } from '@paddock/testkit';
-import { BUDGET_LIMIT_HEADER, startOfUtcDay } from './budget.ts';
+import { BUDGET_LIMIT_HEADER, startOfUtcDay, worstCaseCall } from './budget.ts';
 import { createGateway } from './gateway.ts';
-import { REAL_KEY } from './gateway-fixture.ts';
+import { REAL_KEY, startGatewayFixture } from './gateway-fixture.ts';
 import { createRunTokens } from './run-tokens.ts';
 
 const RUNS = 20;
@@ -148,5 +148,64 @@ describe('gateway budgets under concurrency', () => {
     } finally {
       await reopened.close();
     }
+  });
+
+  it('holds each call to its max_tokens, so answers longer than usual cannot race past a budget', async (t) => {
+    // Agents ask for long answers (Claude Code: max_tokens 32000) and usually get far less; here
+    // every answer is 8000 tokens out, twice the 4096 a hold used to count at most.
+    const budgetUsd = 0.5;
+    const g = await startGatewayFixture({
+      script: () => ({
+        text: 'a long answer',
+        usage: { inputTokens: 1000, outputTokens: 8000 },
+        chunkDelayMs: 20,
+      }),
+      limits: { namespaceDailyUsd: budgetUsd },
+    });
+    t.after(() => g.close());
+    const long = {
+      ...ask,
+      max_tokens: 32_000,
+      messages: [{ role: 'user' as const, content: 'Go' }],
+    };
+    const callUsd = costUsd(DEFAULT_PRICE_TABLE, MODEL, { inputTokens: 1000, outputTokens: 8000 });
+    const body = JSON.stringify({ ...long, stream: true });
+    const holdUsd = costUsd(DEFAULT_PRICE_TABLE, MODEL, worstCaseCall(long, body.length));
+    const runs = await Promise.all(
+      Array.from({ length: RUNS }, async (_, i) => {
+        const client = new Anthropic({
+          apiKey: g.token({ runUid: `run-${i}`, runName: `run-${i}`, user: `user-${i % 4}` }),
+          baseURL: `${g.url}/anthropic`,
+          maxRetries: 0,
+        });
+        for (let calls = 0; ; calls++) {
+          try {
+            await client.messages.stream(long).finalMessage();
+          } catch (error) {
+            assert.ok(error instanceof Anthropic.APIError, String(error));
+            return { calls, status: error.status };
+          }
+        }
+      }),
+    );
+    assert.deepEqual(
+      runs.map((run) => run.status),
+      runs.map(() => 402),
+    );
+    const answered = runs.reduce((sum, run) => sum + run.calls, 0);
+    await g.waitForCalls(answered + RUNS);
+    const spent = g.ledger.calls.reduce((sum, call) => sum + call.costUsd, 0);
+    t.diagnostic(
+      `${answered} calls of $${callUsd.toFixed(4)} spent $${spent.toFixed(4)} of $${budgetUsd} (hold $${holdUsd.toFixed(4)})`,
+    );
+    assert.ok(Math.abs(spent - answered * callUsd) < 1e-9, `${spent}`);
+    assert.ok(spent >= budgetUsd, `the budget was used up: $${spent}`);
+    // A call is let through while spent + held is below the budget, and holds its worst case:
+    // the budget ends at most one worst case over, however many runs race.
+    assert.ok(
+      spent < budgetUsd + holdUsd,
+      `at most one call's worst case ($${holdUsd.toFixed(4)}) over: $${spent} of $${budgetUsd}`,
+    );
+    assert.equal(g.ledger.reservations.size, 0);
   });
 });
