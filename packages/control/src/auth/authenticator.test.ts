@@ -110,6 +110,11 @@ describe('API keys', () => {
       const expiresAt = new Date(NOW.getTime() + 60_000);
       const issued = await issueApiKey(keys, { ownerId: 'alice', roles: ['user'], expiresAt }, NOW);
       const alice = await auth.authenticate(`Bearer ${issued.key}`);
+      assert.equal(
+        alice.expiresAtMs,
+        expiresAt.getTime(),
+        'the principal says when its key expires',
+      );
       assert.deepEqual(await auth.confirm(alice), alice);
       await assertRefused(auth.confirm({ ...alice, id: 'bob' }), 'unknown_api_key');
       await assertRefused(auth.confirm({ ...alice, keyId: 'pdk_missing0' }), 'unknown_api_key');

@@ -98,6 +98,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       roles: [...record.roles],
       via: PrincipalVia.ApiKey,
       keyId: record.id,
+      ...(record.expiresAt === undefined ? {} : { expiresAtMs: Date.parse(record.expiresAt) }),
     };
   }
 

@@ -107,16 +107,20 @@ async function assertRefused(promise: Promise<unknown>, reason: string): Promise
 describe('OIDC verifier', () => {
   it('accepts a valid RS256 or ES256 token, with roles from the roles or groups claim', async () => {
     const oidc = verifier();
+    // Accepted until `exp` (300 s from now) plus the default skew of 60 s.
+    const expiresAtMs = (nowSec() + 300 + 60) * 1000;
     assert.deepEqual(await oidc.verify(await token()), {
       id: 'alice',
       roles: ['user'],
       via: 'oidc',
+      expiresAtMs,
     });
     const admin = await token({ sub: 'root', groups: ['devs', 'paddock-admin'] }, { key: ec });
     assert.deepEqual(await oidc.verify(admin), {
       id: 'root',
       roles: ['user', 'admin'],
       via: 'oidc',
+      expiresAtMs,
     });
     assert.deepEqual((await oidc.verify(await token({ roles: 'paddock-admin other' }))).roles, [
       'user',

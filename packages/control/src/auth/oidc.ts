@@ -172,7 +172,9 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
       const values = rolesClaims.flatMap((claim) => claimValues(claimAt(payload, claim)));
       const isAdmin = values.some((value) => adminValues.has(value));
       const roles: Role[] = isAdmin ? [Role.User, Role.Admin] : [Role.User];
-      return { id: subject, roles, via: PrincipalVia.Oidc };
+      // `exp` is required and checked: the token is accepted until then, plus the skew allowed.
+      const expiresAtMs = Math.floor(((payload.exp ?? 0) + clockSkewSec) * 1000);
+      return { id: subject, roles, via: PrincipalVia.Oidc, expiresAtMs };
     },
   };
 }

@@ -25,7 +25,10 @@ export type PrincipalScope = { namespace: string; run?: string };
  * The authenticated caller. `id` is the user id that owns sandboxes and API keys (the OIDC
  * subject, or an API key's owner). `keyId` is the public id of the API key used, when `via` is
  * `api-key` (for the `apikey.use` audit record). `scope`, when present, narrows what the
- * principal may do below its roles: read-only, one namespace (a run's token).
+ * principal may do below its roles: read-only, one namespace (a run's token). `expiresAtMs`
+ * (epoch milliseconds) is when the credential it came with stops being accepted — an API key's
+ * expiry, an OIDC token's `exp` plus the clock skew allowed — so what it opened can end then;
+ * absent when the credential does not expire.
  */
 export type Principal = {
   id: string;
@@ -33,6 +36,7 @@ export type Principal = {
   via: PrincipalVia;
   keyId?: string;
   scope?: PrincipalScope;
+  expiresAtMs?: number;
 };
 
 /** The dev-mode principal granted without credentials, only on a loopback address. */
