@@ -182,6 +182,25 @@ describe('auth, ownership, audit and rate limits', () => {
     );
   });
 
+  it("ends an OIDC token's event stream when the token expires", { timeout: 15_000 }, async () => {
+    // `exp` 58 s ago: accepted for 2 s more thanks to the 60 s of clock skew allowed.
+    const token = await sign({ sub: 'dave', exp: Math.floor(Date.now() / 1000) - 58 });
+    const res = await fetch(`${s.url}/api/v1/namespaces/default/sandboxes?watch=true`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(res.status, 200);
+    let text = '';
+    try {
+      for await (const chunk of res.body ?? []) text += new TextDecoder().decode(chunk);
+    } catch {
+      // The server destroyed the connection: ended all the same.
+    }
+    assert.match(text, /stream open/, 'the stream was open until the token expired');
+    const again = await s.call('/api/v1/users/me', { token });
+    assert.equal(again.status, 401);
+    await again.body?.cancel();
+  });
+
   it('rate-limits per principal with 429 and Retry-After', async () => {
     const { key } = (await (
       await s.call('/api/v1/apikeys', {

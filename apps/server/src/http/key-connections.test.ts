@@ -1,5 +1,5 @@
-// Revoking an API key ends what it opened: event streams and terminals, at once; the same
-// user's other key keeps its own.
+// Revoking an API key, or its expiry, ends what it opened: event streams and terminals, at once;
+// the same user's other key keeps its own.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
@@ -18,7 +18,7 @@ const viaKey = (keyId: string): Principal => ({
   keyId,
 });
 
-describe('KeyConnections', () => {
+describe('KeyConnections', { timeout: 10_000 }, () => {
   it('ends only the sockets still bound to the key, sparing the revoking one', async () => {
     const connections = new KeyConnections();
     const [done, closed, open, spare, other] = [0, 1, 2, 3, 4].map(() => new PassThrough());
@@ -55,6 +55,35 @@ describe('KeyConnections', () => {
     assert.equal(released.destroyed, false);
   });
 
+  it("ends a key's sockets when it expires, with no call; a key without expiry keeps its own", async () => {
+    const connections = new KeyConnections();
+    const [expiring, lasting] = [new PassThrough(), new PassThrough()];
+    connections.bind({ ...viaKey('k1'), expiresAtMs: Date.now() + 50 }, expiring);
+    connections.bind(viaKey('k2'), lasting);
+    await once(expiring, 'close');
+    assert.equal(expiring.destroyed, true);
+    assert.equal(lasting.destroyed, false);
+    lasting.destroy();
+  });
+
+  it('ends an OIDC token’s sockets at its expiry, tracked by subject and expiry', async () => {
+    const connections = new KeyConnections();
+    const sso = (expiresAtMs: number): Principal => ({
+      id: 'carol',
+      roles: [Role.User],
+      via: PrincipalVia.Oidc,
+      expiresAtMs,
+    });
+    const [soon, later] = [new PassThrough(), new PassThrough()];
+    connections.bind(sso(Date.now() + 50), soon);
+    connections.bind(sso(Date.now() + 3_600_000), later);
+    await once(soon, 'close');
+    assert.equal(later.destroyed, false, 'her later token keeps its socket');
+    later.destroy();
+    await once(later, 'close');
+    assert.equal(later.listenerCount('close'), 0, 'released, its timer cleared');
+  });
+
   it('does not track principals without a key', () => {
     const connections = new KeyConnections();
     const socket = new PassThrough();
@@ -86,16 +115,19 @@ async function openStream(url: string, token: string) {
   return { state, cancel: () => reader?.cancel().catch(() => {}) };
 }
 
-describe('revoking an API key ends its open connections', {
+describe('revoking an API key, or its expiry, ends its open connections', {
   skip: bwrapSkipReason(),
   timeout: 120_000,
 }, () => {
   let w: AuthWorld;
   const box = uniqueName('revoke');
+  // The revocation test stops `box`: the expiry test opens its terminal here.
+  const expiryBox = uniqueName('expire');
 
   before(async () => {
     w = await startAuthWorld();
     await w.createSandbox(box, w.alice, { kind: 'ClusterSandboxTemplate', name: 'shell' });
+    await w.createSandbox(expiryBox, w.alice, { kind: 'ClusterSandboxTemplate', name: 'shell' });
   });
   after(async () => {
     await w.s.close();
@@ -135,6 +167,34 @@ describe('revoking an API key ends its open connections', {
       token: w.alice,
     });
     await eventually(() => kept.state.text.includes('"Stopped"'), { what: 'the Stopped event' });
+    const again = await fetch(watch, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(again.status, 401);
+    await again.body?.cancel();
+    kept.cancel();
+  });
+
+  it("ends an expiring key's event stream and terminal when it expires, with nothing revoked", async () => {
+    const made = await w.s.call('/api/v1/apikeys', {
+      method: 'POST',
+      token: w.alice,
+      body: JSON.stringify({ name: 'short-lived', expiresIn: '2s' }),
+    });
+    assert.equal(made.status, 201);
+    const { key } = (await made.json()) as { key: string };
+
+    const watch = `${w.s.url}/api/v1/namespaces/default/sandboxes?watch=true`;
+    const expiring = await openStream(watch, key);
+    const kept = await openStream(watch, w.alice);
+    const terminal = openSocket(
+      `${w.s.url.replace('http://', 'ws://')}/ws/terminal/default/${expiryBox}`,
+      { token: key, protocols: [TERMINAL_PROTOCOL] },
+    );
+    await terminal.opened;
+    await terminal.socket.waitForMessage('session');
+
+    await eventually(() => expiring.state.ended, { timeoutMs: 10_000, what: 'the stream to end' });
+    await terminal.socket.closed;
+    assert.equal(kept.state.ended, false, 'the key without expiry keeps its stream');
     const again = await fetch(watch, { headers: { authorization: `Bearer ${key}` } });
     assert.equal(again.status, 401);
     await again.body?.cancel();

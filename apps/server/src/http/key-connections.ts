@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { Principal } from '@paddock/control';
+import { type Principal, PrincipalVia } from '@paddock/control';
 import { isTerminalRunPhase, type ResourceStore, WatchEventType } from '@paddock/core';
 import { followChanges } from './follow-changes.ts';
 
@@ -8,22 +8,38 @@ export function runConnectionsId(run: string): string {
   return `run:${run}`;
 }
 
-/** The id a principal's connections are tracked under: its API key, or its run's token. */
+/**
+ * The id a principal's connections are tracked under: its API key, its run's token, or its OIDC
+ * token (subject and expiry: every token of a subject with that expiry dies at once).
+ */
 function credentialIdOf(principal: Principal): string | undefined {
   if (principal.keyId !== undefined) return principal.keyId;
   const run = principal.scope?.run;
-  return run === undefined ? undefined : runConnectionsId(run);
+  if (run !== undefined) return runConnectionsId(run);
+  if (principal.via === PrincipalVia.Oidc && principal.expiresAtMs !== undefined)
+    return `oidc:${principal.id}:${principal.expiresAtMs}`;
+  return undefined;
 }
 
+/** The longest delay a Node timer takes (about 24.8 days): a later expiry is armed in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The sockets of one credential, each with its binds not yet released, and its expiry timer. */
+type Tracked = {
+  sockets: Map<Duplex, number>;
+  expiresAtMs?: number;
+  timer?: NodeJS.Timeout;
+};
+
 /**
- * The open connections of each API key and run token (requests in progress, event streams,
- * terminals, port forwards, previews), so revoking a key, or the end of a run, ends what it
- * opened at once instead of when the connection happens to close. Other principals (OIDC,
- * anonymous) are not tracked.
+ * The open connections of each API key, run token and OIDC token (requests in progress, event
+ * streams, terminals, port forwards, previews), so revoking a key, the end of a run, or the
+ * expiry of a key or token (`Principal.expiresAtMs`, one timer per credential while it holds a
+ * connection) ends what it opened at once instead of when the connection happens to close.
+ * Other principals (anonymous, a sandbox's token) are not tracked.
  */
 export class KeyConnections {
-  /** Per key, each socket with the number of its binds not yet released. */
-  readonly #byKey = new Map<string, Map<Duplex, number>>();
+  readonly #byKey = new Map<string, Tracked>();
 
   /**
    * Tracks `socket` as opened by `principal` until it closes or the returned release is called.
@@ -32,12 +48,18 @@ export class KeyConnections {
   bind(principal: Principal, socket: Duplex): () => void {
     const keyId = credentialIdOf(principal);
     if (keyId === undefined) return () => {};
-    let sockets = this.#byKey.get(keyId);
-    if (sockets === undefined) {
-      sockets = new Map();
-      this.#byKey.set(keyId, sockets);
+    let tracked = this.#byKey.get(keyId);
+    if (tracked === undefined) {
+      tracked = { sockets: new Map() };
+      this.#byKey.set(keyId, tracked);
     }
+    const { sockets } = tracked;
     sockets.set(socket, (sockets.get(socket) ?? 0) + 1);
+    const { expiresAtMs } = principal;
+    if (expiresAtMs !== undefined && expiresAtMs < (tracked.expiresAtMs ?? Infinity)) {
+      tracked.expiresAtMs = expiresAtMs;
+      this.#arm(keyId, tracked);
+    }
     let isReleased = false;
     const release = () => {
       if (isReleased) return;
@@ -46,10 +68,29 @@ export class KeyConnections {
       const binds = (sockets.get(socket) ?? 1) - 1;
       if (binds > 0) sockets.set(socket, binds);
       else sockets.delete(socket);
-      if (sockets.size === 0 && this.#byKey.get(keyId) === sockets) this.#byKey.delete(keyId);
+      if (sockets.size === 0 && this.#byKey.get(keyId) === tracked) {
+        clearTimeout(tracked.timer);
+        this.#byKey.delete(keyId);
+      }
     };
     socket.once('close', release);
     return release;
+  }
+
+  /** Ends the credential's connections at its expiry (re-armed while it is beyond one timer). */
+  #arm(keyId: string, tracked: Tracked): void {
+    clearTimeout(tracked.timer);
+    const delayMs = (tracked.expiresAtMs ?? Infinity) - Date.now();
+    tracked.timer = setTimeout(
+      () => {
+        if (this.#byKey.get(keyId) !== tracked) return;
+        if (delayMs > MAX_TIMER_MS) this.#arm(keyId, tracked);
+        else this.end(keyId);
+      },
+      Math.max(0, Math.min(delayMs, MAX_TIMER_MS)),
+    );
+    // The timer never holds the process open: it only matters while a connection does.
+    tracked.timer.unref();
   }
 
   /**
@@ -67,7 +108,8 @@ export class KeyConnections {
 
   /** Destroys every connection `keyId` opened, except `spare` (the revoking request's own). */
   end(keyId: string, spare?: Duplex): number {
-    const sockets = [...(this.#byKey.get(keyId)?.keys() ?? [])].filter((s) => s !== spare);
+    const open = this.#byKey.get(keyId)?.sockets.keys() ?? [];
+    const sockets = [...open].filter((s) => s !== spare);
     for (const socket of sockets) socket.destroy();
     return sockets.length;
   }

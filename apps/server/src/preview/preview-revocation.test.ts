@@ -18,7 +18,7 @@ function refusal(answer: PreviewAnswer): Envelope['error'] {
   return (JSON.parse(answer.body) as Envelope).error;
 }
 
-describe('preview links and cookies end with the API key or the share they came from', {
+describe('preview links and cookies end with the API key (revoked or expired) or the share they came from', {
   skip: bwrapSkipReason(),
   timeout: 120_000,
 }, () => {
@@ -38,11 +38,11 @@ describe('preview links and cookies end with the API key or the share they came 
     return status;
   };
   /** A second key of alice's, which she revokes later. */
-  const aliceKey = async (name: string) => {
+  const aliceKey = async (name: string, expiresIn?: string) => {
     const res = await w.s.call('/api/v1/apikeys', {
       method: 'POST',
       token: w.alice,
-      body: JSON.stringify({ name }),
+      body: JSON.stringify({ name, ...(expiresIn === undefined ? {} : { expiresIn }) }),
     });
     assert.equal(res.status, 201, await res.clone().text());
     const { key, apiKey } = (await res.json()) as { key: string; apiKey: { id: string } };
@@ -107,6 +107,20 @@ describe('preview links and cookies end with the API key or the share they came 
     assert.equal(await upgrade(opened), 401);
     assert.equal((await get(kept)).status, 200, "alice's other cookie still serves");
     assert.equal(await upgrade(kept), 101);
+  });
+
+  it("closes a preview WebSocket held with an expiring key's cookie when the key expires", async () => {
+    const phone = await aliceKey('phone', '3s');
+    const opened = await exchangePreviewUrl(await previewUrlOf(w, web, phone.key));
+    const held = previewSocket(`${opened.base.replace('http://', 'ws://')}ws`, opened.cookie);
+    sockets.push(held.ws);
+    assert.equal((await held.outcome).status, 101);
+    await new Promise<void>((resolve) => held.ws.once('close', () => resolve()));
+    const after = await get(opened);
+    // The cookie expired with the key it was made from.
+    assert.equal(after.status, 401, after.body);
+    assert.equal(refusal(after).code, 'unauthenticated');
+    assert.equal(await upgrade(kept), 101, "alice's other cookie still serves");
   });
 
   it('refuses the cookie of a user the sandbox is no longer shared with, at once', async () => {

@@ -33,6 +33,8 @@ const Claims = z.strictObject({
   mode: z.enum(['host', 'path']),
   /** Expiry, epoch milliseconds. */
   exp: z.int(),
+  /** When the caller's own credential expires (`Principal.expiresAtMs`), epoch milliseconds. */
+  cexp: z.int().optional(),
 });
 type Claims = z.infer<typeof Claims>;
 
@@ -61,7 +63,12 @@ export class PreviewSigner {
       name: scope.name,
       port: scope.port,
       mode: scope.mode,
-      exp: nowMs + (use === PreviewUse.Exchange ? PREVIEW_EXCHANGE_TTL_MS : PREVIEW_SESSION_TTL_MS),
+      // Never past the credential it was made from: a preview outlives no expired token.
+      exp: Math.min(
+        nowMs + (use === PreviewUse.Exchange ? PREVIEW_EXCHANGE_TTL_MS : PREVIEW_SESSION_TTL_MS),
+        principal.expiresAtMs ?? Infinity,
+      ),
+      ...(principal.expiresAtMs === undefined ? {} : { cexp: principal.expiresAtMs }),
     };
     const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
     return `${body}.${this.#mac(body)}`;
@@ -99,6 +106,7 @@ export class PreviewSigner {
       roles: claims.roles,
       via: claims.via,
       ...(claims.kid === undefined ? {} : { keyId: claims.kid }),
+      ...(claims.cexp === undefined ? {} : { expiresAtMs: claims.cexp }),
     };
   }
 
