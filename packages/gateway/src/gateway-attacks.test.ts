@@ -253,6 +253,122 @@ describe('gateway attacks: spending past a budget', () => {
     }
     assert.equal(g.llm.requests.length, 0);
   });
+
+  it('refuses a body naming a key twice, so the model priced is the model run', async (t) => {
+    const g = await start(t, { script: [{ text: 'ok' }], limits: { runUsd: 1 } });
+    const headers = { 'x-api-key': g.token() };
+    const messages = JSON.stringify(hello);
+    // Priced as haiku by a parser keeping the last duplicate, run as opus by one keeping the first.
+    const bodies: Array<[string, string, string]> = [
+      [
+        'anthropic/v1/messages',
+        `{"model":"claude-opus-4-1","max_tokens":64,"messages":${messages},"model":"claude-haiku-4-5"}`,
+        'model',
+      ],
+      [
+        'anthropic/v1/messages',
+        `{"model":"claude-opus-4-1","max_tokens":64,"messages":${messages},"mod\\u0065l":"claude-haiku-4-5"}`,
+        'model',
+      ],
+      [
+        'anthropic/v1/messages',
+        `{"model":"claude-haiku-4-5","max_tokens":64,"max_tokens":32000,"messages":${messages}}`,
+        'max_tokens',
+      ],
+      [
+        'openai/v1/chat/completions',
+        `{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":false,"include_usage":true},"messages":${messages}}`,
+        'stream_options.include_usage',
+      ],
+    ];
+    for (const [path, body, field] of bodies) {
+      const answer = await post(`${g.url}/${path}`, body, headers);
+      assert.equal(answer.status, 400, body);
+      assert.match(answer.text, new RegExp(`names ${field.replaceAll('.', '\\.')} twice`));
+    }
+    assert.equal(g.llm.requests.length, 0);
+    // Duplicates only as text inside strings are no duplicates.
+    const content = '{\\"model\\":1,\\"model\\":2}';
+    const fine = await post(
+      `${g.url}/anthropic/v1/messages`,
+      { ...ask, messages: [{ role: 'user', content }] },
+      headers,
+    );
+    assert.equal(fine.status, 200);
+  });
+
+  it('refuses provider-side tools, billed per use and not metered, while a USD budget applies', async (t) => {
+    const g = await start(t, { script: Array(4).fill({ text: 'ok' }), limits: { runUsd: 1 } });
+    const headers = { 'x-api-key': g.token() };
+    const refused: Array<[string, object, string]> = [
+      [
+        'anthropic/v1/messages',
+        {
+          ...ask,
+          tools: [
+            { name: 'read', input_schema: { type: 'object' } },
+            { type: 'web_search_20250305', name: 'web_search', max_uses: 5 },
+          ],
+        },
+        'tools\\[1\\] is the provider-side tool "web_search_20250305"',
+      ],
+      [
+        'anthropic/v1/messages',
+        { ...ask, tools: [{ type: 'code_execution_20250825', name: 'code_execution' }] },
+        'tools\\[0\\] is the provider-side tool "code_execution_20250825"',
+      ],
+      [
+        'openai/v1/responses',
+        { model: 'gpt-4o', input: 'x', tools: [{ type: 'web_search' }] },
+        'tools\\[0\\] is the provider-side tool "web_search"',
+      ],
+      [
+        'openai/v1/chat/completions',
+        { model: 'gpt-4o', messages: hello, web_search_options: {} },
+        'web_search_options is the provider-side tool "web_search"',
+      ],
+    ];
+    for (const [path, body, message] of refused) {
+      const answer = await post(`${g.url}/${path}`, body, headers);
+      assert.equal(answer.status, 400, path);
+      const { error } = answer.json as { error: { message: string } };
+      assert.match(error.message, new RegExp(`^${message}.*USD budget \\(maxUsd\\)`));
+    }
+    assert.equal(g.llm.requests.length, 0);
+    // Tools the caller runs itself pass: custom ones and Anthropic's typed client tools.
+    const clientTools = await post(
+      `${g.url}/anthropic/v1/messages`,
+      {
+        ...ask,
+        tools: [
+          { name: 'read', input_schema: { type: 'object' } },
+          { type: 'bash_20250124', name: 'bash' },
+          { type: 'text_editor_20250728', name: 'str_replace_based_edit_tool' },
+        ],
+      },
+      headers,
+    );
+    assert.equal(clientTools.status, 200);
+    const functions = await post(
+      `${g.url}/openai/v1/responses`,
+      { model: 'gpt-4o', input: 'x', tools: [{ type: 'function', name: 'f', parameters: {} }] },
+      headers,
+    );
+    assert.equal(functions.status, 200);
+    assert.equal(g.llm.requests.length, 2);
+  });
+
+  it('lets provider-side tools through where no USD budget applies', async (t) => {
+    const g = await start(t, { script: [{ text: 'ok' }], limits: { runTokens: 100_000 } });
+    const search = { type: 'web_search_20250305', name: 'web_search', max_uses: 1 };
+    const answer = await post(
+      `${g.url}/anthropic/v1/messages`,
+      { ...ask, tools: [search] },
+      { 'x-api-key': g.token() },
+    );
+    assert.equal(answer.status, 200);
+    assert.equal(g.llm.requests.length, 1);
+  });
 });
 
 describe('gateway attacks: getting the provider key', () => {
