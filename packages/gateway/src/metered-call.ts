@@ -68,7 +68,7 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
   let release: (() => void) | undefined;
   // What the call is charged: nothing until the upstream accepted it; then what its answer
   // reported, or, when the answer ended without its final usage (a stream cut short, an answer
-  // without usage), the estimate it was let through on where that says more.
+  // without usage), its estimate where that says more (not its worst case, which it holds).
   let estimate: TokenCounts = { inputTokens: 0, outputTokens: 0 };
   let isAccepted = false;
   let costOf = (_counts: TokenCounts) => 0;

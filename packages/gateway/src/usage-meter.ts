@@ -65,7 +65,7 @@ export class UsageMeter {
   }
 
   /**
-   * What to charge for the call: its counts once final; before that, the hold's `estimate` where
+   * What to charge for the call: its counts once final; before that, the call's `estimate` where
    * the answer said less (input only when no usage was seen at all, output always).
    */
   chargedCounts(estimate: TokenCounts): TokenCounts {
