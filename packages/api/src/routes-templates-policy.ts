@@ -50,9 +50,9 @@ export const PolicyUsageNow = z.object({
   namespaceSandboxes: z.int().nonnegative(),
   /** Of those, the caller's own. */
   userSandboxes: z.int().nonnegative(),
-  /** Cost of runs created today in the namespace (visible to the caller), in USD. */
+  /** Model spend today in the namespace, every user's, as its daily budget counts it, in USD. */
   namespaceSpentTodayUsd: z.number().nonnegative(),
-  /** Of that, the caller's own runs. */
+  /** The caller's model spend today in every namespace, as the per-user daily budget counts it. */
   userSpentTodayUsd: z.number().nonnegative(),
 });
 export type PolicyUsageNow = z.infer<typeof PolicyUsageNow>;
