@@ -1,8 +1,11 @@
 // Template resolution, the effective policy and the policy dry run over raw HTTP against a real server.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { openSqliteUsageLedger } from '@paddock/store-sqlite';
 import { bwrapSkipReason, eventually } from '@paddock/testkit';
 import { API, startTestServer, type TestServer } from './test-server.ts';
+import { type AuthWorld, startAuthWorld } from './ws/test-users.ts';
 
 type ErrorBody = { error: { code: string; details: Record<string, unknown> } };
 
@@ -219,3 +222,62 @@ describe('effective policy usage on the real runtime', { skip: bwrapSkipReason()
 });
 
 const zeroSpend = { namespaceSpentTodayUsd: 0, userSpentTodayUsd: 0 };
+
+describe("effective policy spend: what the daily budgets count, others' runs as a sum only", () => {
+  let w: AuthWorld;
+  before(async () => {
+    w = await startAuthWorld();
+    // Calls as the gateway records them (its ledger in the server's database).
+    const ledger = await openSqliteUsageLedger({ path: join(w.s.home, 'paddock.db') });
+    const call = (user: string, namespace: string, runName: string, costUsd: number) =>
+      ledger.record({
+        runUid: `uid-${runName}`,
+        namespace,
+        runName,
+        user,
+        at: new Date().toISOString(),
+        provider: 'anthropic',
+        model: 'claude-sonnet-4-5',
+        status: 200,
+        isStream: false,
+        inputTokens: 10,
+        outputTokens: 10,
+        costUsd,
+        latencyMs: 5,
+      });
+    try {
+      await call('alice', 'default', 'alice-secret-run', 1.25);
+      await call('bob', 'default', 'bob-run', 0.5);
+      await call('alice', 'team', 'alice-team-run', 2);
+    } finally {
+      await ledger.close();
+    }
+  });
+  after(() => w.s.close());
+
+  it("shows bob the namespace's spend of every user, as run admission counts it", async () => {
+    const res = await w.s.call('/api/v1/namespaces/default/policy/effective', { token: w.bob });
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    const { usage } = JSON.parse(text) as {
+      usage: { namespaceSpentTodayUsd: number; userSpentTodayUsd: number };
+    };
+    assert.equal(usage.namespaceSpentTodayUsd, 1.75, "alice's spend in default counts");
+    assert.equal(usage.userSpentTodayUsd, 0.5);
+    const enforced = await w.s.engine.spentToday({ user: 'bob', namespace: 'default' });
+    assert.deepEqual(
+      { namespace: usage.namespaceSpentTodayUsd, user: usage.userSpentTodayUsd },
+      { namespace: enforced.namespaceSpentTodayUsd, user: enforced.userSpentTodayUsd },
+    );
+    assert.doesNotMatch(text, /alice/, 'nothing of her runs but the sum');
+  });
+
+  it("shows alice her own spend in every namespace, as the user's daily budget counts it", async () => {
+    const res = await w.s.call('/api/v1/namespaces/default/policy/effective', { token: w.alice });
+    const { usage } = (await res.json()) as {
+      usage: { namespaceSpentTodayUsd: number; userSpentTodayUsd: number };
+    };
+    assert.equal(usage.namespaceSpentTodayUsd, 1.75);
+    assert.equal(usage.userSpentTodayUsd, 3.25);
+  });
+});

@@ -19,7 +19,6 @@ import {
 import { json } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
 import type { HandlerCall } from '../server-deps.ts';
-import { usageReport } from './usage.ts';
 
 const CLUSTER: PolicySource = 'ClusterPolicy/default';
 const NAMESPACE: PolicySource = 'Policy/default';
@@ -60,19 +59,25 @@ function sourcesOf(merged: PolicySpec, local: PolicySpec | undefined) {
   return sources;
 }
 
-/** Sandboxes held in the namespace and by the caller, and today's spend (the usage report's). */
+/**
+ * Sandboxes held in the namespace and by the caller, and today's spend as the daily budgets count
+ * it (`spentToday`, the gateway ledger's totals): the namespace's from every user's runs, a sum
+ * that names none of them, and the caller's in every namespace, as `maxUsdPerUserPerDay` counts.
+ */
 async function usageNow(call: HandlerCall, namespace: string) {
-  const { items } = await call.deps.engine.store.list('Sandbox', { namespace });
+  const { store, spentToday } = call.deps.engine;
+  const [{ items }, spent] = await Promise.all([
+    store.list('Sandbox', { namespace }),
+    spentToday({ user: call.principal.id, namespace }),
+  ]);
   const held = items.filter(
     (s) => !s.metadata.deletionTimestamp && QUOTA_PHASES.has(s.status?.phase ?? ''),
   );
-  const report = await usageReport(call.deps, call.principal, { namespace, groupBy: 'user' });
-  const mine = report.groups?.find((g) => g.key === call.principal.id);
   return {
     namespaceSandboxes: held.length,
     userSandboxes: held.filter((s) => ownerOf(s) === call.principal.id).length,
-    namespaceSpentTodayUsd: report.total.costUsd,
-    userSpentTodayUsd: mine?.usage.costUsd ?? 0,
+    namespaceSpentTodayUsd: spent.namespaceSpentTodayUsd,
+    userSpentTodayUsd: spent.userSpentTodayUsd,
   };
 }
 
