@@ -126,7 +126,9 @@ export async function serveExec(
       child.stdin.once('drain', () => socket.resume());
     }
   });
-  child.stdin?.on('error', () => {});
+  // A process that ended without reading its input: what the client sends is dropped (as a
+  // kubelet does), and the socket read on, else the close handshake waits for a drain never due.
+  child.stdin?.on('error', () => socket.resume());
   if (!params.stdin) child.stdin?.end();
   child.once('close', (code, signal) => {
     const number = signal === null ? (code ?? 0) : 128 + constants.signals[signal];
