@@ -73,13 +73,14 @@ const { WrongType, BadArchive, TooLarge } = FileExit;
 
 /**
  * The operations whose script is the same in every runtime (after `fileGuards`); `read` and
- * `write` need GNU `stat` and `dd`. `read` refuses a file past {@link MAX_FILE_READ_BYTES} and
- * copies at most one byte more whatever the file turns into meanwhile (grown, swapped for a link
- * to /dev/zero): its caller refuses an answer that long.
+ * `write` need GNU `du` and `dd` (`du`, not `stat`: gVisor refuses the statx of coreutils 9).
+ * `read` refuses a file past {@link MAX_FILE_READ_BYTES} and copies at most one byte more
+ * whatever the file turns into meanwhile (grown, swapped for a link to /dev/zero): its caller
+ * refuses an answer that long.
  */
 export const COMMON_FILE_SCRIPTS = {
   read: `follow "$1"; exists "$1"; notdir "$1"; regular "$1"
-    s=$(stat -L -c %s -- "$1") || exit 1
+    s=$(du -Lb -- "$1") || exit 1; s=\${s%%[!0-9]*}
     [ "$s" -le ${MAX_FILE_READ_BYTES} ] || { echo "$1 holds $s bytes" >&2; exit ${TooLarge}; }
     dd if="$1" iflag=nonblock,count_bytes count=${MAX_FILE_READ_BYTES + 1} bs=64K status=none || { regular "$1"; exit 1; }
     regular "$1"`,
