@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isPaddockError, MAX_FILE_READ_BYTES, type SandboxRef } from '@paddock/core';
+import { findExecutable } from './host-binaries.ts';
 import { createTestWorld, sh, skipReason, type TestWorld } from './test-sandboxes.ts';
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -83,6 +84,37 @@ describe('files of a hostile sandbox', { skip: skipReason, timeout: 60_000 }, ()
     }
     // A file of exactly the limit still reads whole.
     assert.equal((await files.read(ref, '/workspace/at-limit')).byteLength, MAX_FILE_READ_BYTES);
+  });
+});
+
+const gvisorSkip =
+  skipReason ??
+  (findExecutable('runsc') === undefined ? 'runsc (gVisor) is not installed' : undefined);
+
+describe('files of a gVisor sandbox past the read limit', {
+  skip: gvisorSkip,
+  timeout: 60_000,
+}, () => {
+  let world: TestWorld;
+  before(() => {
+    world = createTestWorld();
+  });
+  after(async () => {
+    await world?.cleanup();
+  });
+
+  it('refuses a sparse file past the limit and reads a small one', async () => {
+    const ref = await world.provision({ isolation: 'gvisor' });
+    const { files } = world.runtime;
+    await sh(
+      world.runtime,
+      ref,
+      'truncate -s 100G /workspace/sparse && printf small > /workspace/small',
+    );
+    await assert.rejects(files.read(ref, '/workspace/sparse'), (e) =>
+      isPaddockError(e, 'payload_too_large'),
+    );
+    assert.equal(decode(await files.read(ref, '/workspace/small')), 'small');
   });
 });
 
