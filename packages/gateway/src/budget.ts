@@ -196,6 +196,8 @@ export async function reserveBudget(input: {
   grant: RunGrant;
   model: string;
   hold: TokenCounts;
+  /** What the call holds on top of its tokens' cost: the fees of the web searches it may run. */
+  feesUsd?: number;
   limits: BudgetLimits;
   ledger: UsageLedger;
   prices: PriceTable;
@@ -215,7 +217,7 @@ export async function reserveBudget(input: {
       ...grant,
       id: input.id,
       at: now.toISOString(),
-      costUsd: isPriced ? costUsd(prices, model, input.hold) : 0,
+      costUsd: (isPriced ? costUsd(prices, model, input.hold) : 0) + (input.feesUsd ?? 0),
       tokens: input.hold.inputTokens + input.hold.outputTokens,
       expiresAt: new Date(now.getTime() + HOLD_TTL_MS).toISOString(),
     },

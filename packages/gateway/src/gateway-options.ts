@@ -8,6 +8,7 @@ import {
 } from '@paddock/core';
 import { z } from 'zod';
 import type { BudgetLimits } from './budget.ts';
+import type { Provider } from './provider-errors.ts';
 import type { RunTokens } from './run-tokens.ts';
 
 /** The default largest request body: 10 MiB. */
@@ -26,6 +27,15 @@ export const DEFAULT_UPSTREAM_HEADERS_TIMEOUT_MS = 600_000;
  * for minutes before its first chunk.
  */
 export const DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS = 300_000;
+
+/**
+ * The default price of one web search in USD, per provider: Anthropic's $10 and OpenAI's
+ * $25 per 1 000 searches (the web search of non-reasoning models; reasoning models pay $10).
+ */
+export const DEFAULT_WEB_SEARCH_USD: Readonly<Record<Provider, number>> = {
+  anthropic: 0.01,
+  openai: 0.025,
+};
 
 /**
  * The default wait of a call refused only because calls in flight hold the rest of a budget:
@@ -78,13 +88,20 @@ export type GatewayOptions = {
    * it); {@link DEFAULT_BUDGET_WAIT_MS} by default, 0 to answer 429 at once.
    */
   budgetWaitMs?: number;
+  /**
+   * The price of one web search (Anthropic `web_search_…`, OpenAI `web_search`) in USD, per
+   * provider, added to a call's token cost; {@link DEFAULT_WEB_SEARCH_USD} where absent.
+   */
+  webSearchUsd?: Partial<Record<Provider, number>>;
 };
 
 /** Options after validation, every default filled in. */
 export type ResolvedGatewayOptions = Required<
-  Omit<GatewayOptions, 'isActive' | 'onCall' | 'onBudgetExceeded'>
+  Omit<GatewayOptions, 'isActive' | 'onCall' | 'onBudgetExceeded' | 'webSearchUsd'>
 > &
-  Pick<GatewayOptions, 'isActive' | 'onCall' | 'onBudgetExceeded'>;
+  Pick<GatewayOptions, 'isActive' | 'onCall' | 'onBudgetExceeded'> & {
+    webSearchUsd: Record<Provider, number>;
+  };
 
 const BaseUrl = z.url({ protocol: /^https?$/ });
 
@@ -98,6 +115,12 @@ const ValidatedOptions = z.object({
   upstreamHeadersTimeoutMs: z.int().positive().optional(),
   upstreamIdleTimeoutMs: z.int().positive().optional(),
   budgetWaitMs: z.int().nonnegative().optional(),
+  webSearchUsd: z
+    .strictObject({
+      anthropic: z.number().nonnegative().optional(),
+      openai: z.number().nonnegative().optional(),
+    })
+    .optional(),
 });
 
 /** Checks the options once; throws `validation_failed` listing every problem. */
@@ -113,6 +136,10 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
       checked.upstreamHeadersTimeoutMs ?? DEFAULT_UPSTREAM_HEADERS_TIMEOUT_MS,
     upstreamIdleTimeoutMs: checked.upstreamIdleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
     budgetWaitMs: checked.budgetWaitMs ?? DEFAULT_BUDGET_WAIT_MS,
+    webSearchUsd: {
+      anthropic: checked.webSearchUsd?.anthropic ?? DEFAULT_WEB_SEARCH_USD.anthropic,
+      openai: checked.webSearchUsd?.openai ?? DEFAULT_WEB_SEARCH_USD.openai,
+    },
   };
 }
 

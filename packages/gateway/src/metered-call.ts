@@ -23,7 +23,7 @@ import type { ResolvedGatewayOptions, UpstreamConfig } from './gateway-options.t
 import { readRequestBody, sendAnswer } from './http-io.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import { errorBody, Provider, type Refusal, refusalOf } from './provider-errors.ts';
-import { providerToolOf } from './provider-tools.ts';
+import { providerToolOf, webSearchesHeld } from './provider-tools.ts';
 import { CLIENT_CLOSED_STATUS, messageOf, type RelayOutcome, relayResponse } from './relay.ts';
 import type { Route } from './routes.ts';
 import { fetchUpstream } from './upstream-request.ts';
@@ -116,6 +116,7 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
       release = await ctx.locks.acquire(grant.runUid);
     }
     const { prices, ledger } = options;
+    const webSearchUsd = options.webSearchUsd[route.provider];
     estimate = estimateCall(request, raw.length);
     const reserved = await reserveBudgetWaiting(
       {
@@ -123,6 +124,7 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
         grant,
         model,
         hold: worstCaseCall(request, raw.length),
+        feesUsd: webSearchesHeld(route, request) * webSearchUsd,
         limits,
         ledger,
         prices,
@@ -150,7 +152,9 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
     }
     hold.isHeld = reserved.isHeld;
     const isPriced = priceOf(prices, model) !== undefined;
-    costOf = (counts: TokenCounts) => (isPriced ? costUsd(prices, model, counts) : 0);
+    // Tokens at the model's price, and every web search the answer reported at its own.
+    costOf = (counts: TokenCounts) =>
+      (isPriced ? costUsd(prices, model, counts) : 0) + meter.webSearches * webSearchUsd;
     const { body, dropUsageOnlyChunk } = outgoingBody(route, request, raw);
     const fetched = await fetchUpstream(ctx, body);
     if (fetched.refusal !== undefined) {

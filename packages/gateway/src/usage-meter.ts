@@ -11,6 +11,7 @@ const AnthropicUsage = z.object({
   output_tokens: OptionalCount,
   cache_read_input_tokens: z.number().int().nonnegative().nullish().catch(undefined),
   cache_creation_input_tokens: z.number().int().nonnegative().nullish().catch(undefined),
+  server_tool_use: z.object({ web_search_requests: OptionalCount }).nullish().catch(undefined),
 });
 type AnthropicUsage = z.infer<typeof AnthropicUsage>;
 
@@ -45,6 +46,9 @@ export class UsageMeter {
   readonly #counts: TokenCounts = { inputTokens: 0, outputTokens: 0 };
   #isInputKnown = false;
   #isFinal = false;
+  #anthropicSearches = 0;
+  // OpenAI Responses `web_search_call` output items seen, by id (a stream names each twice).
+  readonly #searchCalls = new Set<string>();
   #error: { code: string; message: string } | undefined;
 
   constructor(provider: Provider) {
@@ -77,6 +81,15 @@ export class UsageMeter {
     };
   }
 
+  /**
+   * The web searches the provider reported running for the call, each billed on top of tokens:
+   * Anthropic's `usage.server_tool_use.web_search_requests`, OpenAI Responses `web_search_call`
+   * output items.
+   */
+  get webSearches(): number {
+    return this.#anthropicSearches + this.#searchCalls.size;
+  }
+
   /** An error the provider reported inside a stream (Anthropic `event: error`). */
   get streamError(): { code: string; message: string } | undefined {
     return this.#error;
@@ -84,15 +97,17 @@ export class UsageMeter {
 
   /** Reads `usage` from a non-streaming answer. */
   readBody(body: unknown): void {
-    if (typeof body !== 'object' || body === null || !('usage' in body)) return;
-    this.#readUsage(body.usage, true);
+    if (typeof body !== 'object' || body === null) return;
+    if (this.#provider === Provider.OpenAi && 'output' in body) this.#readOutput(body.output);
+    if ('usage' in body) this.#readUsage(body.usage, true);
   }
 
   /** Reads one event of a streaming answer. */
   readEvent(event: SseEvent): void {
     // Usage and errors are all this reads: most events of a stream (text deltas) name neither,
     // and are not worth a JSON.parse (a key spelled with escapes would be missed; none is).
-    if (!event.data.includes('usage') && !event.data.includes('error')) return;
+    const isSearch = event.data.includes('web_search_call');
+    if (!isSearch && !event.data.includes('usage') && !event.data.includes('error')) return;
     let data: unknown;
     try {
       data = JSON.parse(event.data);
@@ -121,6 +136,24 @@ export class UsageMeter {
       if (typeof response === 'object' && response !== null && 'usage' in response) {
         if (response.usage !== null) this.#readUsage(response.usage, true);
       }
+      if (isSearch && typeof response === 'object' && response !== null && 'output' in response) {
+        this.#readOutput(response.output);
+      }
+    }
+    // `response.output_item.added` / `.done`: searches count before the stream ends.
+    if (this.#provider === Provider.OpenAi && isSearch && 'item' in data) {
+      this.#readOutput([data.item]);
+    }
+  }
+
+  /** Counts the `web_search_call` items of a Responses `output`. */
+  #readOutput(output: unknown): void {
+    if (!Array.isArray(output)) return;
+    for (const [index, item] of output.entries()) {
+      if (typeof item !== 'object' || item === null || !('type' in item)) continue;
+      if (item.type !== 'web_search_call') continue;
+      const id = 'id' in item && typeof item.id === 'string' ? item.id : `#${index}`;
+      this.#searchCalls.add(id);
     }
   }
 
@@ -170,6 +203,9 @@ export class UsageMeter {
   #readAnthropic(usage: AnthropicUsage): void {
     if (usage.input_tokens !== undefined) this.#counts.inputTokens = usage.input_tokens;
     if (usage.output_tokens !== undefined) this.#counts.outputTokens = usage.output_tokens;
+    const searches = usage.server_tool_use?.web_search_requests;
+    if (searches !== undefined)
+      this.#anthropicSearches = Math.max(this.#anthropicSearches, searches);
     if (typeof usage.cache_read_input_tokens === 'number' && usage.cache_read_input_tokens > 0) {
       this.#counts.cacheReadTokens = usage.cache_read_input_tokens;
     }
