@@ -23,8 +23,8 @@ export const DEFAULT_UPSTREAM_HEADERS_TIMEOUT_MS = 600_000;
 
 /**
  * The default longest silence of an upstream once its answer began: 5 minutes without a byte.
- * Anthropic streams send `ping` events every few seconds; an OpenAI reasoning model may think
- * for minutes before its first chunk.
+ * Anthropic streams send `ping` events while the model works; an OpenAI reasoning model may
+ * think for minutes before its first chunk.
  */
 export const DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS = 300_000;
 
