@@ -14,7 +14,7 @@ import {
   upstreamUrl,
 } from './gateway-options.ts';
 import { forwardedRequestHeaders } from './http-io.ts';
-import { Provider, type Refusal } from './provider-errors.ts';
+import { Provider, type Refusal, refusalOf } from './provider-errors.ts';
 import { messageOf } from './relay.ts';
 import type { Route } from './routes.ts';
 import { chunksWithin, UpstreamWait, upstreamTimeout } from './upstream-timeout.ts';
@@ -102,10 +102,7 @@ export async function fetchUpstream(
   } catch (error) {
     const isClientGone = controller.signal.aborted;
     if (!isClientGone && isPaddockError(error) && error.code === ErrorCode.Timeout) {
-      return {
-        isClientGone,
-        refusal: { status: 504, type: 'timeout_error', message: error.message },
-      };
+      return { isClientGone, refusal: refusalOf(error) };
     }
     return {
       isClientGone,
