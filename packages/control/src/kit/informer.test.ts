@@ -33,6 +33,8 @@ describe('informer', () => {
     await store.create(sandboxManifest('before'));
     const informer = new Informer(store, 'Sandbox');
     const seen = inform(informer);
+    const previous = new Map<string, Sandbox | undefined>();
+    informer.subscribe((e) => previous.set(`${e.type} ${e.object.metadata.name}`, e.previous));
     await informer.start();
     assert.deepEqual(seen, ['ADDED before'], 'the list, before start() resolves');
     assert.equal(informer.get(key('before'))?.metadata.name, 'before');
@@ -41,6 +43,12 @@ describe('informer', () => {
     await store.delete('Sandbox', key('before'));
     await eventually(() => seen.length === 4, { what: 'the watch events', intervalMs: 5 });
     assert.deepEqual(seen, ['ADDED before', 'ADDED later', 'MODIFIED later', 'DELETED before']);
+    assert.equal(previous.get('ADDED later'), undefined);
+    assert.equal(
+      previous.get('MODIFIED later')?.metadata.resourceVersion,
+      later.metadata.resourceVersion,
+    );
+    assert.equal(previous.get('DELETED before')?.metadata.name, 'before');
     assert.equal(informer.get(key('before')), undefined);
     assert.deepEqual(names(informer.list()), ['later']);
     assert.deepEqual(names(informer.list({ labelSelector: 'team=a' })), ['later']);
@@ -58,6 +66,8 @@ describe('informer', () => {
     await writer.create(sandboxManifest('unchanged'));
     const informer = new Informer(watched, 'Sandbox');
     const seen = inform(informer);
+    const previous = new Map<string, Sandbox | undefined>();
+    informer.subscribe((e) => previous.set(`${e.type} ${e.object.metadata.name}`, e.previous));
     await informer.start();
     seen.length = 0;
     await writer.update({ ...kept, metadata: { ...kept.metadata, labels: { team: 'b' } } });
@@ -77,6 +87,14 @@ describe('informer', () => {
     ]);
     assert.deepEqual(names(informer.list()), ['added', 'kept', 'unchanged', 'wake']);
     assert.equal(informer.get(key('kept'))?.metadata.labels?.team, 'b');
+    // Each change comes with the object as it was before the watch was lost.
+    assert.equal(previous.get('MODIFIED kept')?.metadata.labels?.team, undefined);
+    assert.equal(
+      previous.get('MODIFIED kept')?.metadata.resourceVersion,
+      kept.metadata.resourceVersion,
+    );
+    assert.equal(previous.get('DELETED removed')?.metadata.name, 'removed');
+    assert.equal(previous.get('ADDED added'), undefined);
     await writer.create(sandboxManifest('after'));
     await watched.create(sandboxManifest('wake-again'));
     await eventually(() => seen.includes('ADDED after'), {

@@ -17,7 +17,11 @@ import { queueKey } from './queue-key.ts';
 export const InformerEventType = { ...WatchEventType, Resync: 'RESYNC' } as const;
 export type InformerEventType = (typeof InformerEventType)[keyof typeof InformerEventType];
 
-export type InformerEvent<T> = { type: InformerEventType; object: T };
+/**
+ * One change as the handlers see it; `previous` is the object as the cache held it before the
+ * change, when it held one (on a relist after a lost watch: as it was before the gap).
+ */
+export type InformerEvent<T> = { type: InformerEventType; object: T; previous?: T };
 export type InformerHandler<T> = (event: InformerEvent<T>) => void;
 
 export type InformerOptions = {
@@ -155,7 +159,8 @@ export class Informer<K extends Kind> {
 
   /** Hands every cached object to the handlers again (what the periodic resync does). */
   resync(): void {
-    for (const object of [...this.#cache.values()]) this.#emit(InformerEventType.Resync, object);
+    for (const object of [...this.#cache.values()])
+      this.#emit(InformerEventType.Resync, object, object);
   }
 
   /** Ends the watch; the cache stays readable. */
@@ -181,9 +186,10 @@ export class Informer<K extends Kind> {
           const object = deepFreeze(event.object);
           this.#version = object.metadata.resourceVersion ?? this.#version;
           const key = queueKey(object.metadata);
+          const previous = this.#cache.get(key);
           if (event.type === WatchEventType.Deleted) this.#cache.delete(key);
           else this.#cache.set(key, object);
-          this.#emit(event.type, object);
+          this.#emit(event.type, object, previous);
         }
         // A watch may end (a server's timeout): resume at once, unless it ends as soon as it starts.
         if (delivered === 0 && !signal.aborted) await this.#pause();
@@ -225,21 +231,22 @@ export class Informer<K extends Kind> {
       this.#cache.set(key, object);
       if (cached === undefined) this.#emit(InformerEventType.Added, object);
       else if (cached.metadata.resourceVersion !== object.metadata.resourceVersion)
-        this.#emit(InformerEventType.Modified, object);
-      else this.#emit(InformerEventType.Resync, object);
+        this.#emit(InformerEventType.Modified, object, cached);
+      else this.#emit(InformerEventType.Resync, object, cached);
     }
     for (const [key, cached] of [...this.#cache]) {
       if (listed.has(key)) continue;
       this.#cache.delete(key);
-      this.#emit(InformerEventType.Deleted, cached);
+      this.#emit(InformerEventType.Deleted, cached, cached);
     }
     this.#version = list.resourceVersion;
   }
 
-  #emit(type: InformerEventType, object: ResourceOf<K>): void {
+  #emit(type: InformerEventType, object: ResourceOf<K>, previous?: ResourceOf<K>): void {
+    const event = previous === undefined ? { type, object } : { type, object, previous };
     for (const handler of this.#handlers) {
       try {
-        handler({ type, object });
+        handler(event);
       } catch (error) {
         this.#options.log?.(`${this.kind} handler: ${(error as Error).message}`);
       }
