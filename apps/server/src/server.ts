@@ -6,6 +6,7 @@ import {
   type Authenticator,
   createAuthenticator,
   createOidcVerifier,
+  Informer,
   type Principal,
   PrincipalVia,
   RequestChannel,
@@ -34,7 +35,7 @@ import { RateLimiter } from './http/rate-limit.ts';
 import { createRequestContext, type RequestContext } from './http/request-context.ts';
 import { type Reply, sendReply } from './http/respond.ts';
 import { parseRouteInput, type RouteHandler } from './http/router.ts';
-import { watchRunOutcomes } from './http/run-outcomes.ts';
+import { countRunOutcomes } from './http/run-outcomes.ts';
 import { SandboxConnections } from './http/sandbox-connections.ts';
 import { createSelfFetch } from './http/self-fetch.ts';
 import { createKubeSurface, isKubeRequest } from './kube-api/kube-api-server.ts';
@@ -266,8 +267,13 @@ export async function startServer(
     keyConnections: new KeyConnections(),
     sandboxConnections: new SandboxConnections(),
   };
-  void deps.sandboxConnections.follow(engine.store, shutdown.signal, log);
-  void deps.keyConnections.followRuns(engine.store, shutdown.signal, log);
+  // The server's own informers (the controller's may run in another process): what a run's
+  // token opened ends with its run, unsharing ends what the user opened, finished runs count.
+  const runs = new Informer(engine.store, 'Run', { log });
+  const sandboxes = new Informer(engine.store, 'Sandbox', { log });
+  deps.keyConnections.followRuns(runs);
+  deps.sandboxConnections.follow(sandboxes);
+  countRunOutcomes(runs, metrics.runsFinished);
   const pipeline: Pipeline = {
     deps,
     authenticator: authenticatorFor(config, engine),
@@ -373,7 +379,11 @@ export async function startServer(
   const host = address.includes(':') ? `[${address}]` : address;
   mountRunMcp(pipeline, `${scheme}://${dialHost(address)}:${port}`, self?.fetch);
   // Started once the listener is bound, so a failed start leaves no watch behind.
-  const stopRunOutcomes = await watchRunOutcomes(engine.store, metrics.runsFinished, log);
+  const stopInformers = () => Promise.all([runs.stop(), sandboxes.stop()]);
+  await Promise.all([runs.start(), sandboxes.start()]).catch(async (error: unknown) => {
+    await stopInformers();
+    throw error;
+  });
   return {
     url: `${scheme}://${host}:${port}`,
     previewUrl: previews.origin,
@@ -381,7 +391,7 @@ export async function startServer(
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       shutdown.abort();
-      await stopRunOutcomes();
+      await stopInformers();
       await upgrades.close();
       await closePreviews();
       server.closeIdleConnections();

@@ -3,13 +3,15 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { TERMINAL_PROTOCOL } from '@paddock/api';
-import { type Principal, PrincipalVia } from '@paddock/control';
-import { Role } from '@paddock/core';
+import { Informer, type Principal, PrincipalVia } from '@paddock/control';
+import { API_VERSION, Role, type Run } from '@paddock/core';
+import { openSqliteStore, type SqliteStore } from '@paddock/store-sqlite';
 import { bwrapSkipReason, eventually } from '@paddock/testkit';
 import { type AuthWorld, openSocket, startAuthWorld, uniqueName } from '../ws/test-users.ts';
 import { KeyConnections } from './key-connections.ts';
+import { storeWithLostWatch } from './lost-watch-store.ts';
 
 const viaKey = (keyId: string): Principal => ({
   id: 'alice',
@@ -90,6 +92,74 @@ describe('KeyConnections', { timeout: 10_000 }, () => {
     connections.bind({ id: 'bob', roles: [Role.User], via: PrincipalVia.Oidc }, socket);
     assert.equal(socket.listenerCount('close'), 0);
     assert.equal(connections.end('k1'), 0);
+  });
+});
+
+const viaRunToken = (run: string): Principal => ({
+  id: 'alice',
+  roles: [Role.User],
+  via: PrincipalVia.RunToken,
+  scope: { namespace: 'default', run: `default/${run}` },
+});
+
+const runManifest = (name: string): Run => ({
+  apiVersion: API_VERSION,
+  kind: 'Run',
+  metadata: { name, namespace: 'default' },
+  spec: { agentRef: { name: 'helper' }, prompt: 'hello', mode: 'task' },
+});
+
+describe('the end of a run ends what its token opened, also while the watch of runs is lost', {
+  timeout: 10_000,
+}, () => {
+  let store: SqliteStore;
+  let runs: Informer<'Run'> | undefined;
+  beforeEach(async () => {
+    store = await openSqliteStore({ path: ':memory:' });
+  });
+  afterEach(async () => {
+    await runs?.stop();
+    await store.close();
+  });
+
+  /** Follows the store's runs through a first watch that is lost while `whileLost` runs. */
+  async function followRuns(connections: KeyConnections, whileLost: () => Promise<void>) {
+    const lossy = storeWithLostWatch(store, 'Run', whileLost);
+    runs = new Informer(lossy, 'Run', { retryMs: 10, log: () => {} });
+    connections.followRuns(runs);
+    await runs.start();
+  }
+
+  it('a run that succeeds meanwhile: caught up when the watch resumes', async () => {
+    await store.create(runManifest('ends'));
+    await store.create(runManifest('goes-on'));
+    const connections = new KeyConnections();
+    const [ended, kept] = [new PassThrough(), new PassThrough()];
+    connections.bind(viaRunToken('ends'), ended);
+    connections.bind(viaRunToken('goes-on'), kept);
+    await followRuns(connections, async () => {
+      const run = await store.get('Run', { namespace: 'default', name: 'ends' });
+      await store.updateStatus({ ...run, status: { phase: 'Succeeded', conditions: [] } });
+    });
+    await once(ended, 'close');
+    assert.equal(kept.destroyed, false, 'a run still going keeps what its token opened');
+    kept.destroy();
+  });
+
+  it('a run deleted meanwhile, its change compacted away: caught up by the relist', async () => {
+    await store.create(runManifest('deleted'));
+    await store.create(runManifest('goes-on'));
+    const connections = new KeyConnections();
+    const [ended, kept] = [new PassThrough(), new PassThrough()];
+    connections.bind(viaRunToken('deleted'), ended);
+    connections.bind(viaRunToken('goes-on'), kept);
+    await followRuns(connections, async () => {
+      await store.delete('Run', { namespace: 'default', name: 'deleted' });
+      await store.compact();
+    });
+    await once(ended, 'close');
+    assert.equal(kept.destroyed, false, 'a run still going keeps what its token opened');
+    kept.destroy();
   });
 });
 

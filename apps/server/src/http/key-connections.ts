@@ -1,7 +1,6 @@
 import type { Duplex } from 'node:stream';
-import { type Principal, PrincipalVia } from '@paddock/control';
-import { isTerminalRunPhase, type ResourceStore, WatchEventType } from '@paddock/core';
-import { followChanges } from './follow-changes.ts';
+import { type Informer, InformerEventType, type Principal, PrincipalVia } from '@paddock/control';
+import { isTerminalRunPhase } from '@paddock/core';
 
 /** What a run's token opened is tracked under this id: it ends with the run (`runConnectionsId`). */
 export function runConnectionsId(run: string): string {
@@ -95,12 +94,15 @@ export class KeyConnections {
 
   /**
    * Ends what each run's token opened once its run is over (an outcome, or deleted): the token
-   * is refused from then on, and its open streams must not outlive it. Runs until `signal` aborts.
+   * is refused from then on, and its open streams must not outlive it. Every event of `runs`
+   * counts, its first list and its relists too: a run that ended while the watch was lost (the
+   * informer resumes from its last version, or lists again when that expired) ends its token's
+   * connections once the informer catches up.
    */
-  followRuns(store: ResourceStore, signal: AbortSignal, log: (line: string) => void) {
-    return followChanges(store, 'Run', signal, log, ({ type, object }) => {
+  followRuns(runs: Informer<'Run'>): void {
+    runs.subscribe(({ type, object }) => {
       const isOver =
-        type === WatchEventType.Deleted || isTerminalRunPhase(object.status?.phase ?? 'Pending');
+        type === InformerEventType.Deleted || isTerminalRunPhase(object.status?.phase ?? 'Pending');
       if (isOver)
         this.end(runConnectionsId(`${object.metadata.namespace}/${object.metadata.name}`));
     });

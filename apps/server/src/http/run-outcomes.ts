@@ -1,22 +1,20 @@
-import { Informer, InformerEventType } from '@paddock/control';
-import { isTerminalRunPhase, type ResourceStore, type RunPhase } from '@paddock/core';
+import { type Informer, InformerEventType } from '@paddock/control';
+import { isTerminalRunPhase, type RunPhase } from '@paddock/core';
 import type { Counter } from '@paddock/http';
 
 /**
- * Counts runs into `counter` (label `phase`) as they reach an outcome, by watching the store: a
- * run counts once, when it is seen moving from an active phase to a terminal one. Runs already
- * finished when the watch starts are not counted (a counter starts at zero with the process).
- * Resolves once the first list is read; the returned function stops the watch.
+ * Counts the runs of `runs` into `counter` (label `phase`) as they reach an outcome: a run counts
+ * once, when it is seen moving from an active phase to a terminal one. Runs already finished at
+ * the informer's first list are not counted (a counter starts at zero with the process).
  */
-export async function watchRunOutcomes(
-  store: ResourceStore,
-  counter: Counter,
-  log: (line: string) => void,
-): Promise<() => Promise<void>> {
-  const informer = new Informer(store, 'Run', { log });
+export function countRunOutcomes(runs: Informer<'Run'>, counter: Counter): void {
   const phases = new Map<string, RunPhase | undefined>();
   let isWatching = false;
-  informer.subscribe(({ type, object }) => {
+  // Queued when the first list is in: before the watch after it hands over anything.
+  void runs.synced().then(() => {
+    isWatching = true;
+  });
+  runs.subscribe(({ type, object }) => {
     const uid = object.metadata.uid ?? '';
     if (type === InformerEventType.Deleted) {
       phases.delete(uid);
@@ -32,7 +30,4 @@ export async function watchRunOutcomes(
     // The first list (ADDED before the watch) only sets the baseline.
     if (isNewOutcome && isWatching) counter.inc({ phase });
   });
-  await informer.start();
-  isWatching = true;
-  return () => informer.stop();
 }

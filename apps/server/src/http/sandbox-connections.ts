@@ -1,7 +1,6 @@
 import type { Duplex } from 'node:stream';
-import { isVisible, type Principal } from '@paddock/control';
-import { type ResourceStore, type Sandbox, WatchEventType } from '@paddock/core';
-import { followChanges } from './follow-changes.ts';
+import { type Informer, isVisible, type Principal } from '@paddock/control';
+import type { Sandbox } from '@paddock/core';
 
 type Bound = { principal: Principal; binds: number };
 
@@ -62,27 +61,14 @@ export class SandboxConnections {
     return lost.length;
   }
 
-  /** Revisits every changed Sandbox of `store`, against its version before, until `signal` aborts. */
-  follow(store: ResourceStore, signal: AbortSignal, log: (line: string) => void): Promise<void> {
-    const known = new Map<string, Sandbox>();
-    const keyOfSandbox = (s: Sandbox) =>
-      keyOf(s.metadata.namespace ?? 'default', s.metadata.name ?? '');
-    return followChanges(
-      store,
-      'Sandbox',
-      signal,
-      log,
-      ({ type, object }) => {
-        const key = keyOfSandbox(object);
-        const before = known.get(key);
-        if (type === WatchEventType.Deleted) known.delete(key);
-        else known.set(key, object);
-        if (before !== undefined) this.revisit(before, object);
-      },
-      (items) => {
-        known.clear();
-        for (const sandbox of items) known.set(keyOfSandbox(sandbox), sandbox);
-      },
-    );
+  /**
+   * Revisits every changed Sandbox of `sandboxes` against its version before, the informer's
+   * relists included: a sharedWith change made while its watch was lost is caught once it
+   * catches up (resuming from its last version, or listing again when that expired).
+   */
+  follow(sandboxes: Informer<'Sandbox'>): void {
+    sandboxes.subscribe(({ object, previous }) => {
+      if (previous !== undefined && previous !== object) this.revisit(previous, object);
+    });
   }
 }
