@@ -292,8 +292,10 @@ export async function startRunServices(options: RunServicesOptions): Promise<Run
   const runTokens: RunTokenVerifier = {
     prefix: RUN_TOKEN_PREFIX,
     verify: async (token) => {
-      const grant = tokens.verify(token);
-      return grant !== undefined && (await grants.isActive(grant)) ? grant : undefined;
+      const accepted = tokens.accept(token);
+      return accepted !== undefined && (await grants.isActive(accepted.grant))
+        ? accepted
+        : undefined;
     },
   };
   return {

@@ -32,10 +32,13 @@ describe('run tokens', () => {
     let now = new Date('2025-01-01T00:00:00Z');
     const tokens = createRunTokens(randomBytes(32), { now: () => now });
     const token = tokens.issue(grant, 5_000);
+    const expiresAtMs = now.getTime() + 5_000;
     now = new Date(now.getTime() + 4_999);
     assert.deepEqual(tokens.verify(token), grant);
+    assert.deepEqual(tokens.accept(token), { grant, expiresAtMs }, 'accept says when');
     now = new Date(now.getTime() + 1);
     assert.equal(tokens.verify(token), undefined);
+    assert.equal(tokens.accept(token), undefined);
   });
 
   it('refuses a short secret, a bad grant and a non-positive ttl', () => {

@@ -23,6 +23,8 @@ export type RunTokens = {
   issue(grant: RunGrant, ttlMs: number): string;
   /** The grant of a genuine, unexpired token; `undefined` for anything else. */
   verify(token: string): RunGrant | undefined;
+  /** As `verify`, with when the token expires (ms since the epoch). */
+  accept(token: string): { grant: RunGrant; expiresAtMs: number } | undefined;
 };
 
 /**
@@ -45,6 +47,23 @@ export function createRunTokens(secret: Uint8Array, options: { now?: () => Date 
   // is read again. The oldest entry goes first past the bound.
   const genuine = new Map<string, z.infer<typeof Payload>>();
 
+  /** The payload of a genuine, unexpired token; `undefined` for anything else. */
+  function accepted(token: string): z.infer<typeof Payload> | undefined {
+    const known = genuine.get(token);
+    if (known !== undefined) return known.expMs > now().getTime() ? known : undefined;
+    if (!token.startsWith(RUN_TOKEN_PREFIX)) return undefined;
+    const [encoded, signature, extra] = token.slice(RUN_TOKEN_PREFIX.length).split('.');
+    if (encoded === undefined || signature === undefined || extra !== undefined) return undefined;
+    const expected = mac(encoded);
+    const given = Buffer.from(signature, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    const payload = Payload.safeParse(parseJson(Buffer.from(encoded, 'base64url').toString()));
+    if (!payload.success || payload.data.expMs <= now().getTime()) return undefined;
+    if (genuine.size >= GENUINE_TOKENS_KEPT) genuine.delete(genuine.keys().next().value ?? '');
+    genuine.set(token, payload.data);
+    return payload.data;
+  }
+
   return {
     issue(grant, ttlMs) {
       if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
@@ -60,20 +79,13 @@ export function createRunTokens(secret: Uint8Array, options: { now?: () => Date 
       return `${RUN_TOKEN_PREFIX}${encoded}.${mac(encoded).toString('base64url')}`;
     },
 
-    verify(token) {
-      const known = genuine.get(token);
-      if (known !== undefined) return known.expMs > now().getTime() ? known.grant : undefined;
-      if (!token.startsWith(RUN_TOKEN_PREFIX)) return undefined;
-      const [encoded, signature, extra] = token.slice(RUN_TOKEN_PREFIX.length).split('.');
-      if (encoded === undefined || signature === undefined || extra !== undefined) return undefined;
-      const expected = mac(encoded);
-      const given = Buffer.from(signature, 'base64url');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-      const payload = Payload.safeParse(parseJson(Buffer.from(encoded, 'base64url').toString()));
-      if (!payload.success || payload.data.expMs <= now().getTime()) return undefined;
-      if (genuine.size >= GENUINE_TOKENS_KEPT) genuine.delete(genuine.keys().next().value ?? '');
-      genuine.set(token, payload.data);
-      return payload.data.grant;
+    verify: (token) => accepted(token)?.grant,
+
+    accept(token) {
+      const payload = accepted(token);
+      return payload === undefined
+        ? undefined
+        : { grant: payload.grant, expiresAtMs: payload.expMs };
     },
   };
 }

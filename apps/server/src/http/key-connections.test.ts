@@ -20,6 +20,20 @@ const viaKey = (keyId: string): Principal => ({
   keyId,
 });
 
+const viaRunToken = (run: string): Principal => ({
+  id: 'alice',
+  roles: [Role.User],
+  via: PrincipalVia.RunToken,
+  scope: { namespace: 'default', run: `default/${run}` },
+});
+
+const runManifest = (name: string): Run => ({
+  apiVersion: API_VERSION,
+  kind: 'Run',
+  metadata: { name, namespace: 'default' },
+  spec: { agentRef: { name: 'helper' }, prompt: 'hello', mode: 'task' },
+});
+
 describe('KeyConnections', { timeout: 10_000 }, () => {
   it('ends only the sockets still bound to the key, sparing the revoking one', async () => {
     const connections = new KeyConnections();
@@ -86,6 +100,24 @@ describe('KeyConnections', { timeout: 10_000 }, () => {
     assert.equal(later.listenerCount('close'), 0, 'released, its timer cleared');
   });
 
+  it("ends a run token's sockets at its expiry, and every token's of the run when it ends", async () => {
+    const connections = new KeyConnections();
+    const expiring = (run: string, expiresAtMs: number) => ({ ...viaRunToken(run), expiresAtMs });
+    const [soon, later, lasting, otherRun] = [0, 1, 2, 3].map(() => new PassThrough());
+    assert.ok(soon && later && lasting && otherRun);
+    connections.bind(expiring('fix', Date.now() + 50), soon);
+    connections.bind(expiring('fix', Date.now() + 3_600_000), later);
+    connections.bind(viaRunToken('fix'), lasting);
+    connections.bind(expiring('fix-2', Date.now() + 3_600_000), otherRun);
+    await once(soon, 'close');
+    assert.equal(later.destroyed, false, 'a later token of the run keeps its socket');
+    assert.equal(connections.endRun('default/fix'), 2);
+    assert.equal(later.destroyed, true);
+    assert.equal(lasting.destroyed, true);
+    assert.equal(otherRun.destroyed, false, 'a run whose name it begins is another run');
+    otherRun.destroy();
+  });
+
   it('does not track principals without a key', () => {
     const connections = new KeyConnections();
     const socket = new PassThrough();
@@ -93,20 +125,6 @@ describe('KeyConnections', { timeout: 10_000 }, () => {
     assert.equal(socket.listenerCount('close'), 0);
     assert.equal(connections.end('k1'), 0);
   });
-});
-
-const viaRunToken = (run: string): Principal => ({
-  id: 'alice',
-  roles: [Role.User],
-  via: PrincipalVia.RunToken,
-  scope: { namespace: 'default', run: `default/${run}` },
-});
-
-const runManifest = (name: string): Run => ({
-  apiVersion: API_VERSION,
-  kind: 'Run',
-  metadata: { name, namespace: 'default' },
-  spec: { agentRef: { name: 'helper' }, prompt: 'hello', mode: 'task' },
 });
 
 describe('the end of a run ends what its token opened, also while the watch of runs is lost', {

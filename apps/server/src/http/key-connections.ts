@@ -2,19 +2,25 @@ import type { Duplex } from 'node:stream';
 import { type Informer, InformerEventType, type Principal, PrincipalVia } from '@paddock/control';
 import { isTerminalRunPhase } from '@paddock/core';
 
-/** What a run's token opened is tracked under this id: it ends with the run (`runConnectionsId`). */
-export function runConnectionsId(run: string): string {
+/** What the tokens of run `namespace/name` opened is tracked under this id, or ids it begins. */
+function runConnectionsId(run: string): string {
   return `run:${run}`;
 }
 
 /**
- * The id a principal's connections are tracked under: its API key, its run's token, or its OIDC
- * token (subject and expiry: every token of a subject with that expiry dies at once).
+ * The id a principal's connections are tracked under: its API key, its run's token (the run and
+ * the token's expiry, if any: a run's tokens of one expiry die at once, all of them with the
+ * run), or its OIDC token (subject and expiry: every token of a subject with that expiry dies at
+ * once).
  */
 function credentialIdOf(principal: Principal): string | undefined {
   if (principal.keyId !== undefined) return principal.keyId;
   const run = principal.scope?.run;
-  if (run !== undefined) return runConnectionsId(run);
+  if (run !== undefined) {
+    const id = runConnectionsId(run);
+    // `@` is in no namespace or run name: the id stays within the run's prefix.
+    return principal.expiresAtMs === undefined ? id : `${id}@${principal.expiresAtMs}`;
+  }
   if (principal.via === PrincipalVia.Oidc && principal.expiresAtMs !== undefined)
     return `oidc:${principal.id}:${principal.expiresAtMs}`;
   return undefined;
@@ -33,8 +39,9 @@ type Tracked = {
 /**
  * The open connections of each API key, run token and OIDC token (requests in progress, event
  * streams, terminals, port forwards, previews), so revoking a key, the end of a run, or the
- * expiry of a key or token (`Principal.expiresAtMs`, one timer per credential while it holds a
- * connection) ends what it opened at once instead of when the connection happens to close.
+ * expiry of a key or token (`Principal.expiresAtMs`: an API key's, a run token's, an OIDC
+ * token's; one timer per credential while it holds a connection) ends what it opened at once
+ * instead of when the connection happens to close.
  * Other principals (anonymous, a sandbox's token) are not tracked.
  */
 export class KeyConnections {
@@ -103,9 +110,17 @@ export class KeyConnections {
     runs.subscribe(({ type, object }) => {
       const isOver =
         type === InformerEventType.Deleted || isTerminalRunPhase(object.status?.phase ?? 'Pending');
-      if (isOver)
-        this.end(runConnectionsId(`${object.metadata.namespace}/${object.metadata.name}`));
+      if (isOver) this.endRun(`${object.metadata.namespace}/${object.metadata.name}`);
     });
+  }
+
+  /** Destroys every connection the tokens of run `namespace/name` opened. */
+  endRun(run: string): number {
+    const id = runConnectionsId(run);
+    let ended = 0;
+    for (const keyId of [...this.#byKey.keys()])
+      if (keyId === id || keyId.startsWith(`${id}@`)) ended += this.end(keyId);
+    return ended;
   }
 
   /** Destroys every connection `keyId` opened, except `spare` (the revoking request's own). */

@@ -19,8 +19,11 @@ import { ANONYMOUS_ADMIN, type Principal, PrincipalVia } from './principal.ts';
 export type RunTokenVerifier = {
   /** What every run token starts with. */
   prefix: string;
-  /** The grant of a genuine, unexpired token of a run that is still going; else undefined. */
-  verify(token: string): Promise<RunGrant | undefined>;
+  /**
+   * The grant of a genuine, unexpired token of a run that is still going, with when the token
+   * expires (ms since the epoch) if it does; else undefined.
+   */
+  verify(token: string): Promise<{ grant: RunGrant; expiresAtMs?: number } | undefined>;
 };
 
 export type AuthenticatorOptions = {
@@ -73,8 +76,8 @@ export function isLoopbackAddress(address: string): boolean {
  * - `Bearer pdk_…` (scheme case-insensitive) → the API key's owner with the key's roles, after
  *   a lookup by SHA-256; its last use is recorded. Unknown, revoked or expired → refused.
  * - a run token (`runTokens.prefix`) → the run's owner with the user role only (whatever its
- *   own roles), scoped to the run's namespace (`scope`, see `requireInScope`). Forged, expired
- *   or of a finished run → refused.
+ *   own roles), scoped to the run's namespace (`scope`, see `requireInScope`), until the token's
+ *   expiry (`expiresAtMs`). Forged, expired or of a finished run → refused.
  * - any other bearer token → the OIDC verifier when configured, else refused.
  * - no header → `ANONYMOUS_ADMIN` when allowed (and the peer is loopback, when known), else refused.
  * - anything else (another scheme, garbage) → refused, even when anonymous access is allowed:
@@ -118,18 +121,20 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   }
 
   async function viaRunToken(verifier: RunTokenVerifier, token: string): Promise<Principal> {
-    const grant = await verifier.verify(token);
-    if (grant === undefined) {
+    const accepted = await verifier.verify(token);
+    if (accepted === undefined) {
       throw authFailure(
         AuthFailureReason.InvalidRunToken,
         'the run token is not valid (forged, expired, or its run has finished)',
       );
     }
+    const { grant, expiresAtMs } = accepted;
     return {
       id: grant.user,
       roles: [Role.User],
       via: PrincipalVia.RunToken,
       scope: { namespace: grant.namespace, run: `${grant.namespace}/${grant.runName}` },
+      ...(expiresAtMs === undefined ? {} : { expiresAtMs }),
     };
   }
 

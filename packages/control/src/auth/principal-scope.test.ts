@@ -11,10 +11,17 @@ import { RequestChannel, requireInScope, type ScopedRequest } from './principal-
 
 const GRANT: RunGrant = { runUid: 'u-1', namespace: 'team-a', runName: 'fix', user: 'alice' };
 
-/** Knows one good token, and one of a run that has finished. */
+/** When `pgt_expiring` stops being accepted. */
+const EXPIRES_AT_MS = Date.parse('2031-01-01T00:00:00Z');
+
+/** Knows a good token, one that expires, and one of a run that has finished. */
 const verifier: RunTokenVerifier = {
   prefix: 'pgt_',
-  verify: async (token) => (token === 'pgt_good' ? GRANT : undefined),
+  verify: async (token) => {
+    if (token === 'pgt_good') return { grant: GRANT };
+    if (token === 'pgt_expiring') return { grant: GRANT, expiresAtMs: EXPIRES_AT_MS };
+    return undefined;
+  },
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'paddock-scope-'));
@@ -59,6 +66,16 @@ describe('run tokens as principals', () => {
     });
     const principal = await auth.authenticate('Bearer pgt_good');
     assert.deepEqual(principal, scoped);
+  });
+
+  it('says when the run token stops being accepted, so what it opened can end then', async () => {
+    const auth = createAuthenticator({
+      apiKeys: keys,
+      allowAnonymousAdmin: false,
+      runTokens: verifier,
+    });
+    const principal = await auth.authenticate('Bearer pgt_expiring');
+    assert.deepEqual(principal, { ...scoped, expiresAtMs: EXPIRES_AT_MS });
   });
 
   it('refuses a token the verifier does not vouch for, even when anonymous access is allowed', async () => {
