@@ -17,18 +17,21 @@ export const FileExit = {
 } as const;
 
 /**
- * The most bytes `SandboxFiles.read` answers with (64 MiB): the answer is held in memory whole,
+ * The most bytes `SandboxFiles.read` answers with (64 MiB): its answer is held in memory whole,
  * so a larger file (a sparse one of 100 GiB costs the sandbox nothing) is `payload_too_large`.
- * An archive download streams and has no such limit.
+ * `SandboxFiles.readStream` streams any size; an archive download streams too.
  */
 export const MAX_FILE_READ_BYTES = 64 * 1024 * 1024;
 
-/** The error of a read past {@link MAX_FILE_READ_BYTES}: `payload_too_large` naming the limit. */
-export function fileTooLarge(path: string): PaddockError {
+/**
+ * The error of a buffered read past `limitBytes` (default {@link MAX_FILE_READ_BYTES}):
+ * `payload_too_large` naming the limit and the way to read it whole.
+ */
+export function fileTooLarge(path: string, limitBytes = MAX_FILE_READ_BYTES): PaddockError {
   return new PaddockError(
     ErrorCode.PayloadTooLarge,
-    `${path} is larger than ${MAX_FILE_READ_BYTES} bytes, the most a file read answers: download it as an archive instead`,
-    { path, limitBytes: MAX_FILE_READ_BYTES },
+    `${path} is larger than ${limitBytes} bytes, the most a file read held in memory answers: stream it (GET .../files, paddock sandbox cp) or download it as an archive instead`,
+    { path, limitBytes },
   );
 }
 
@@ -74,15 +77,17 @@ const { WrongType, BadArchive, TooLarge } = FileExit;
 /**
  * The operations whose script is the same in every runtime (after `fileGuards`); `read` and
  * `write` need GNU `du` and `dd` (`du`, not `stat`: gVisor refuses the statx of coreutils 9).
- * `read` refuses a file past {@link MAX_FILE_READ_BYTES} and copies at most one byte more
- * whatever the file turns into meanwhile (grown, swapped for a link to /dev/zero): its caller
- * refuses an answer that long.
+ * `read PATH [LIMIT]` fails before any output (a file past LIMIT bytes is `TooLarge`), then
+ * prints the file's size and a newline, then copies that many bytes at most whatever the file
+ * turns into meanwhile (grown, swapped for a link to /dev/zero); `readFileStream` turns that
+ * into `SandboxFiles.readStream`'s answer and refuses an answer of another length.
  */
 export const COMMON_FILE_SCRIPTS = {
   read: `follow "$1"; exists "$1"; notdir "$1"; regular "$1"
-    s=$(du -Lb -- "$1") || exit 1; s=\${s%%[!0-9]*}
-    [ "$s" -le ${MAX_FILE_READ_BYTES} ] || { echo "$1 holds $s bytes" >&2; exit ${TooLarge}; }
-    dd if="$1" iflag=nonblock,count_bytes count=${MAX_FILE_READ_BYTES + 1} bs=64K status=none || { regular "$1"; exit 1; }
+    s=$(du -Lb -- "$1") || exit 1; s=\${s%%[!0-9]*}; [ -n "$s" ] || exit 1
+    [ -z "$2" ] || [ "$s" -le "$2" ] || { echo "$1 holds $s bytes" >&2; exit ${TooLarge}; }
+    printf '%s\\n' "$s"
+    dd if="$1" iflag=nonblock,count_bytes count="$s" bs=64K status=none || { regular "$1"; exit 1; }
     regular "$1"`,
   write: `follow "$1"; notdir "$1"; regular "$1"; mkdir -p -- "$(dirname -- "$1")" || exit ${WrongType}
     dd of="$1" oflag=nonblock bs=64K status=none || { regular "$1"; exit ${WrongType}; }
@@ -113,7 +118,7 @@ function tarReason(stderr: string): string | undefined {
 /**
  * An operation's exit code as the error of the files contract: `path_outside_sandbox`,
  * `not_found`, `validation_failed` (wrong type, bad archive), `runtime_unavailable` (the image
- * lacks a tool), `payload_too_large` (a read past {@link MAX_FILE_READ_BYTES}), else `internal`.
+ * lacks a tool), `payload_too_large` (a buffered read past its limit), else `internal`.
  * A full disk is the caller's to recognise first.
  */
 export function fileFailure(

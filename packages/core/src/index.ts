@@ -62,6 +62,7 @@ export {
   type JsonValue,
   PaddockError,
 } from './errors.ts';
+export { type FileReadFailure, fileBytesOf, readFileStream } from './file-read-stream.ts';
 export {
   COMMON_FILE_SCRIPTS,
   FileExit,
@@ -205,6 +206,7 @@ export {
   type ExecRequest,
   type ExitStatus,
   type FileInfo,
+  type FileReadStream,
   type FileType,
   fileModeOctal,
   PauseMechanism,

@@ -290,6 +290,9 @@ export function fileModeOctal(mode: number | undefined): string {
   return mode.toString(8);
 }
 
+/** What `SandboxFiles.readStream` answers: the file's size, then exactly that many bytes. */
+export type FileReadStream = { sizeBytes: number; stream: ReadableStream<Uint8Array> };
+
 /**
  * Files inside a sandbox, addressed by absolute paths as the sandbox sees them. Only paths under
  * the sandbox's writable roots (`/workspace`, `/tmp`, its home) are served; `..` that leaves them,
@@ -299,7 +302,21 @@ export function fileModeOctal(mode: number | undefined): string {
  * removing a root) is `validation_failed`. `stat`, `remove` and `move` act on a symlink itself.
  */
 export interface SandboxFiles {
+  /**
+   * A regular file's bytes held in memory whole: at most `MAX_FILE_READ_BYTES` (64 MiB), a
+   * larger file is `payload_too_large` naming the limit. For callers that must buffer (one MCP
+   * message); everything else streams with `readStream`.
+   */
   read(ref: SandboxRef, path: string): Promise<Uint8Array>;
+  /**
+   * A regular file of any size as a stream of exactly `sizeBytes` bytes. Every refusal
+   * (`not_found`, `validation_failed` for a directory or a fifo, `path_outside_sandbox`, the
+   * sandbox's state) rejects the promise before any byte is streamed. A failure past that (the
+   * sandbox stopped, the file shrank) errors the stream, never ends it early as if whole. The
+   * stream pulls from the sandbox only as it is read (a slow reader holds no more than a few
+   * chunks in memory); the caller must read it to its end or cancel it.
+   */
+  readStream(ref: SandboxRef, path: string): Promise<FileReadStream>;
   /** Creates missing parents; a new file gets mode 0o644 unless told, an existing one keeps its. */
   write(
     ref: SandboxRef,

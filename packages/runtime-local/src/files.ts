@@ -4,14 +4,16 @@ import {
   ErrorCode,
   FileExit,
   type FileInfo,
+  type FileReadStream,
   type FileType,
+  fileBytesOf,
   fileFailure,
   fileGuards,
   fileModeOctal,
-  fileTooLarge,
   MAX_FILE_READ_BYTES,
   PaddockError,
   type ProcessHandle,
+  readFileStream,
   type SandboxFiles,
   type SandboxRef,
 } from '@paddock/core';
@@ -47,27 +49,6 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of stream) chunks.push(chunk);
   return Buffer.concat(chunks);
-}
-
-/**
- * A process's output, or `undefined` once it passes `limitBytes`: the process is killed then and
- * the rest drained unkept (the read script stops one byte past the limit itself, but a sandbox
- * might shadow the tools the script runs).
- */
-async function readAtMost(handle: ProcessHandle, limitBytes: number): Promise<Buffer | undefined> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of handle.stdout) {
-    const wasWithin = total <= limitBytes;
-    total += chunk.byteLength;
-    if (total <= limitBytes) {
-      chunks.push(chunk);
-    } else if (wasWithin) {
-      chunks.length = 0;
-      await handle.signal('SIGKILL').catch(() => {});
-    }
-  }
-  return total <= limitBytes ? Buffer.concat(chunks) : undefined;
 }
 
 /** Translates a file operation's exit code into the error of the files contract. */
@@ -118,8 +99,8 @@ export function sandboxFiles(run: RunInSandbox): SandboxFiles {
     stdin?: Uint8Array | ReadableStream<Uint8Array>,
   ): Promise<Buffer> {
     const handle = await run(ref, command(op, args));
-    // Only a read's output is kept whole in memory: a list or a stat is bounded by the directory.
-    const output = op === 'read' ? readAtMost(handle, MAX_FILE_READ_BYTES) : readAll(handle.stdout);
+    // A list or a stat is bounded by the directory; a file's bytes go through `readStream`.
+    const output = readAll(handle.stdout);
     const writing =
       stdin instanceof ReadableStream
         ? stdin.pipeTo(handle.stdin).catch(() => {})
@@ -135,14 +116,27 @@ export function sandboxFiles(run: RunInSandbox): SandboxFiles {
       handle.exit,
       writing,
     ]);
-    if (stdout === undefined) throw fileTooLarge(path);
     if (exit.exitCode !== 0) throw failure(op, path, exit.exitCode, stderr.toString('utf8'));
     return stdout;
   }
 
+  /** The `read` script's answer as a stream; a file past `limitBytes` is refused before it. */
+  async function readStream(
+    ref: SandboxRef,
+    path: string,
+    limitBytes?: number,
+  ): Promise<FileReadStream> {
+    const args = [confinePath(path), limitBytes === undefined ? '' : String(limitBytes)];
+    const handle = await run(ref, command('read', args));
+    return readFileStream(handle, path, (exitCode, stderr) =>
+      failure('read', path, exitCode, stderr),
+    );
+  }
+
   return {
     read: async (ref, path) =>
-      new Uint8Array(await perform(ref, 'read', path, [confinePath(path)])),
+      fileBytesOf(await readStream(ref, path, MAX_FILE_READ_BYTES), path, MAX_FILE_READ_BYTES),
+    readStream: (ref, path) => readStream(ref, path),
     write: async (ref, path, data, options) => {
       const target = confinePath(path);
       await perform(ref, 'write', path, [target, fileModeOctal(options?.mode)], data);

@@ -4,6 +4,8 @@ import {
   ErrorCode,
   type ExecRequest,
   type ExitStatus,
+  fileTooLarge,
+  MAX_FILE_READ_BYTES,
   PaddockError,
   PauseMechanism,
   type PauseResult,
@@ -18,7 +20,7 @@ import {
   type SandboxRuntime,
 } from '@paddock/core';
 import { MemoryFileTree } from './memory-files.ts';
-import { collect, encode, streamOf } from './runtime-fixtures.ts';
+import { chunkedStreamOf, collect, encode, streamOf } from './runtime-fixtures.ts';
 
 /** What a scripted command does in the memory runtime. */
 export type ScriptedResult = { exitCode: number; stdout?: string; stderr?: string };
@@ -269,7 +271,17 @@ export class MemoryRuntime implements SandboxRuntime {
   }
 
   readonly files: SandboxFiles = {
-    read: async (ref, path) => this.#files(ref).read(path),
+    read: async (ref, path) => {
+      const data = this.#files(ref).read(path);
+      if (data.byteLength > MAX_FILE_READ_BYTES) throw fileTooLarge(path);
+      return data;
+    },
+    readStream: async (ref, path) => {
+      const data = this.#files(ref).read(path);
+      // Each chunk is read from a running sandbox, as a runtime's copy inside it: a stop errors it.
+      const stream = chunkedStreamOf(data, () => void this.#files(ref));
+      return { sizeBytes: data.byteLength, stream };
+    },
     write: async (ref, path, data, options) => {
       this.calls.push(`write ${ref.namespace}/${ref.name} ${path}`);
       this.#files(ref).write(path, data, options?.mode);

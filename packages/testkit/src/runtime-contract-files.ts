@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { ErrorCode } from '@paddock/core';
 import type { RuntimeGroup } from './runtime-contract.ts';
 import { collect, decode, encode, entries, streamOf } from './runtime-fixtures.ts';
@@ -150,6 +151,73 @@ export function filesCases(group: RuntimeGroup): void {
         files.upload(ref, '/workspace/not-tar', streamOf(encode('not a tar archive\n'.repeat(64)))),
         ErrorCode.ValidationFailed,
       );
+    });
+
+    test('streams a file of several MiB byte-exact, refusals before the first byte', async ({
+      runtime,
+      shared,
+    }) => {
+      const ref = await shared();
+      const { files } = runtime;
+      const data = new Uint8Array(randomBytes(5 * 1024 * 1024 + 123));
+      await files.write(ref, '/workspace/streamed/big.bin', data);
+      const read = await files.readStream(ref, '/workspace/streamed/big.bin');
+      assert.equal(read.sizeBytes, data.byteLength);
+      const hash = createHash('sha256');
+      let chunks = 0;
+      let bytes = 0;
+      for await (const chunk of read.stream) {
+        hash.update(chunk);
+        chunks += 1;
+        bytes += chunk.byteLength;
+      }
+      assert.equal(bytes, data.byteLength);
+      assert.equal(hash.digest('hex'), createHash('sha256').update(data).digest('hex'));
+      assert.ok(chunks > 1, `the file came in ${chunks} chunk(s), not streamed`);
+
+      await files.write(ref, '/workspace/streamed/empty', new Uint8Array(0));
+      const empty = await files.readStream(ref, '/workspace/streamed/empty');
+      assert.equal(empty.sizeBytes, 0);
+      assert.equal((await collect(empty.stream)).byteLength, 0);
+
+      // A reader that stops early cancels the read; the next one is whole.
+      const first = await files.readStream(ref, '/workspace/streamed/big.bin');
+      const reader = first.stream.getReader();
+      assert.ok(((await reader.read()).value?.byteLength ?? 0) > 0);
+      await reader.cancel();
+      const again = await files.readStream(ref, '/workspace/streamed/big.bin');
+      assert.equal((await collect(again.stream)).byteLength, data.byteLength);
+
+      const outside = ErrorCode.PathOutsideSandbox;
+      await files.upload(
+        ref,
+        '/workspace/streamed',
+        archive([{ path: 'passwd', type: 'symlink', target: '/etc/passwd' }]),
+      );
+      for (const [path, code] of [
+        ['/workspace/streamed/missing', ErrorCode.NotFound],
+        ['/workspace/streamed', ErrorCode.ValidationFailed],
+        ['streamed/big.bin', ErrorCode.ValidationFailed],
+        ['/etc/passwd', outside],
+        ['/workspace/../etc/passwd', outside],
+        ['/workspace/streamed/passwd', outside],
+      ] as const) {
+        await assertRejectsWith(files.readStream(ref, path), code);
+      }
+    });
+
+    test('a stream errors when the sandbox stops midway', async ({ runtime, fresh }) => {
+      const ref = await fresh();
+      const { files } = runtime;
+      const data = new Uint8Array(randomBytes(8 * 1024 * 1024));
+      await files.write(ref, '/workspace/big.bin', data);
+      const read = await files.readStream(ref, '/workspace/big.bin');
+      const reader = read.stream.getReader();
+      assert.ok(((await reader.read()).value?.byteLength ?? 0) > 0);
+      await runtime.stop(ref);
+      await assert.rejects(async () => {
+        for (;;) if ((await reader.read()).done) return;
+      }, 'a read cut by the stop ended as if whole');
     });
 
     test('refuses paths that leave the sandbox through ..', async ({ runtime, shared }) => {

@@ -16,6 +16,32 @@ export function streamOf(data: Uint8Array): ReadableStream<Uint8Array> {
   });
 }
 
+/**
+ * `data` in chunks of at most 64 KiB, each made only when read (as a runtime's file read), after
+ * `check` (which errors the stream by throwing).
+ */
+export function chunkedStreamOf(
+  data: Uint8Array,
+  check: () => void = () => {},
+): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream(
+    {
+      pull(controller) {
+        check();
+        if (at >= data.byteLength) {
+          controller.close();
+          return;
+        }
+        const end = Math.min(at + 64 * 1024, data.byteLength);
+        controller.enqueue(data.subarray(at, end));
+        at = end;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
 /** `chunks` one after another, in one array. */
 export function concat(chunks: readonly Uint8Array[]): Uint8Array {
   const all = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));

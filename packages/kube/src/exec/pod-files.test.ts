@@ -185,11 +185,12 @@ describe('podFiles through exec on the stand-in API server', () => {
     try {
       const outcomes = new Set<string>();
       for (let i = 0; i < 40; i++) {
-        // A fifo swapped in after the check reads as what it holds: nothing (no writer).
+        // A fifo swapped in after the check reads as what it holds: nothing (no writer); met
+        // after the regular file was sized, fewer bytes than sized: `conflict`, never cut short.
         const read = await files
           .read(REF, `${fifos}/target`)
           .then((bytes) => Buffer.from(bytes).toString('utf8'), refused);
-        assert.ok(['content', '', 'refused'].includes(read), `read answered ${read}`);
+        assert.ok(['content', '', 'refused', 'changed'].includes(read), `read answered ${read}`);
         outcomes.add(`read ${read}`);
         const wrote = await files
           .write(REF, `${fifos}/target`, Buffer.from('content'))
@@ -217,8 +218,8 @@ describe('podFiles through exec on the stand-in API server', () => {
       return true;
     };
     await assert.rejects(files.read(REF, sparse), tooLarge);
-    // An image whose PATH leads to another `dd` that ignores the script's bound: the answer is
-    // still cut at the limit.
+    // An image whose PATH leads to another `dd` that ignores the script's bound: an answer
+    // longer than the size the script printed is refused, never passed on.
     const shims = join(dir, 'dd-shims');
     mkdirSync(shims);
     writeFileSync(
@@ -235,7 +236,14 @@ describe('podFiles through exec on the stand-in API server', () => {
           env: { PATH: `${shims}:${process.env.PATH ?? '/usr/bin:/bin'}` },
         }),
     });
-    await assert.rejects(shadowed.read(REF, `${workspace}/key`), tooLarge);
+    const tooLong = (e: unknown) => {
+      assert.ok(isPaddockError(e, 'internal'), String(e));
+      assert.match(e.message, /answered more than the \d+ bytes the file holds/);
+      return true;
+    };
+    await assert.rejects(shadowed.read(REF, `${workspace}/key`), tooLong);
+    const streamed = await shadowed.readStream(REF, `${workspace}/key`);
+    await assert.rejects(streamed.stream.pipeTo(new WritableStream()), tooLong);
   });
 
   it('says runtime_unavailable when the image lacks GNU realpath', async () => {
@@ -264,9 +272,13 @@ describe('podFiles through exec on the stand-in API server', () => {
   });
 });
 
-/** `refused` for `validation_failed` (what is not a regular file); anything else rethrown. */
+/**
+ * `refused` for `validation_failed` (what is not a regular file), `changed` for `conflict` (a
+ * read that met the fifo after sizing the file); anything else rethrown.
+ */
 function refused(error: unknown): string {
   if (isPaddockError(error, 'validation_failed')) return 'refused';
+  if (isPaddockError(error, 'conflict')) return 'changed';
   throw error;
 }
 

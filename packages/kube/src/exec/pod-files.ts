@@ -2,12 +2,14 @@ import { posix } from 'node:path';
 import {
   ErrorCode,
   type FileInfo,
+  type FileReadStream,
   type FileType,
+  fileBytesOf,
   fileModeOctal,
-  fileTooLarge,
   MAX_FILE_READ_BYTES,
   PaddockError,
   type ProcessHandle,
+  readFileStream,
   type SandboxFiles,
   type SandboxRef,
 } from '@paddock/core';
@@ -44,8 +46,8 @@ export function podFiles(options: PodFilesOptions): SandboxFiles {
     stdin?: Uint8Array | ReadableStream<Uint8Array>,
   ): Promise<Buffer> {
     const handle = await options.run(ref, fileCommand(op, roots, args));
-    // Only a read's output is kept whole in memory: a list or a stat is bounded by the directory.
-    const output = op === 'read' ? readAtMost(handle, MAX_FILE_READ_BYTES) : readAll(handle.stdout);
+    // A list or a stat is bounded by the directory; a file's bytes go through `readStream`.
+    const output = readAll(handle.stdout);
     const writing =
       stdin instanceof ReadableStream
         ? stdin.pipeTo(handle.stdin).catch(() => {})
@@ -60,7 +62,6 @@ export function podFiles(options: PodFilesOptions): SandboxFiles {
       handle.exit,
       writing,
     ]);
-    if (stdout === undefined) throw fileTooLarge(path);
     if (exit.exitCode !== 0) throw fileFailure(op, path, exit.exitCode, stderr.toString('utf8'));
     return stdout;
   }
@@ -73,8 +74,28 @@ export function podFiles(options: PodFilesOptions): SandboxFiles {
     }
   }
 
+  /**
+   * The `read` script's answer as a stream; a file past `limitBytes` is refused before it. The
+   * exec's output is paused while the stream is not read (TCP's flow control reaches the pod).
+   * A cancelled stream cannot kill an unwrapped exec (Kubernetes exec has no signals): the rest
+   * of the file is then read and dropped.
+   */
+  async function readStream(
+    ref: SandboxRef,
+    path: string,
+    limitBytes?: number,
+  ): Promise<FileReadStream> {
+    const args = [confine(path), limitBytes === undefined ? '' : String(limitBytes)];
+    const handle = await options.run(ref, fileCommand('read', roots, args));
+    return readFileStream(handle, path, (exitCode, stderr) =>
+      fileFailure('read', path, exitCode, stderr),
+    );
+  }
+
   return {
-    read: async (ref, path) => new Uint8Array(await perform(ref, 'read', path, [confine(path)])),
+    read: async (ref, path) =>
+      fileBytesOf(await readStream(ref, path, MAX_FILE_READ_BYTES), path, MAX_FILE_READ_BYTES),
+    readStream: (ref, path) => readStream(ref, path),
     write: async (ref, path, data, writeOptions) => {
       const target = confine(path);
       await perform(ref, 'write', path, [target, fileModeOctal(writeOptions?.mode)], data);
@@ -165,26 +186,4 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of stream) chunks.push(chunk);
   return Buffer.concat(chunks);
-}
-
-/**
- * A process's output, or `undefined` once it passes `limitBytes`: the rest is drained unkept (the
- * read script stops one byte past the limit itself, but an image might put a directory the
- * sandbox writes to in PATH, ahead of the tools the script runs). The process is asked to end,
- * which an unwrapped exec cannot be (Kubernetes exec has no signals): it then runs to its end.
- */
-async function readAtMost(handle: ProcessHandle, limitBytes: number): Promise<Buffer | undefined> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of handle.stdout) {
-    const wasWithin = total <= limitBytes;
-    total += chunk.byteLength;
-    if (total <= limitBytes) {
-      chunks.push(chunk);
-    } else if (wasWithin) {
-      chunks.length = 0;
-      await handle.signal('SIGKILL').catch(() => {});
-    }
-  }
-  return total <= limitBytes ? Buffer.concat(chunks) : undefined;
 }

@@ -38,6 +38,7 @@ export class SandboxOwners {
     const files = runtime.files;
     const mapped: SandboxFiles = {
       read: (ref, path) => files.read(real(ref), path),
+      readStream: (ref, path) => files.readStream(real(ref), path),
       write: (ref, path, data, options) => files.write(real(ref), path, data, options),
       list: (ref, path) => files.list(real(ref), path),
       stat: (ref, path) => files.stat(real(ref), path),
