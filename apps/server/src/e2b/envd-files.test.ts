@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { bwrapSkipReason } from '@paddock/testkit';
@@ -54,6 +55,33 @@ describe('envd /files through the e2b SDK', { skip: bwrapSkipReason(), timeout: 
     await sbx.files.write('r/empty', '');
     assert.equal(await sbx.files.read('r/empty'), '');
     assert.equal((await sbx.files.read('r/empty', { format: 'bytes' })).length, 0);
+  });
+
+  it('streams a file past 64 MiB (the most a buffered read holds) whole, gzipped or not', async () => {
+    const size = 80 * 1024 * 1024;
+    const made = await sbx.commands.run(
+      `yes 'a line of the big file' | head -c ${size} > big.txt && sha256sum big.txt`,
+    );
+    const expected = made.stdout.split(' ')[0];
+    const digest = async (stream: ReadableStream<Uint8Array>) => {
+      const hash = createHash('sha256');
+      let bytes = 0;
+      for await (const chunk of stream) {
+        hash.update(chunk);
+        bytes += chunk.byteLength;
+      }
+      return { bytes, hash: hash.digest('hex') };
+    };
+    // The SDK asks for gzip: the body streams compressed, chunked.
+    const streamed = await sbx.files.read('big.txt', { format: 'stream' });
+    assert.deepEqual(await digest(streamed), { bytes: size, hash: expected });
+    const raw = await envd('/files?path=big.txt', { headers: { 'accept-encoding': 'identity' } });
+    assert.equal(raw.headers.get('content-length'), String(size));
+    assert.equal(raw.headers.get('content-encoding'), null);
+    assert.deepEqual(await digest(raw.body ?? new ReadableStream()), {
+      bytes: size,
+      hash: expected,
+    });
   });
 
   it('writes a string, an ArrayBuffer, a Blob and a ReadableStream', async () => {

@@ -8,15 +8,15 @@
  */
 import { posix } from 'node:path';
 import { promisify } from 'node:util';
-import { constants, gunzip, gzip } from 'node:zlib';
+import { constants, createGzip, gunzip } from 'node:zlib';
 import { ErrorCode, isPaddockError, PaddockError } from '@paddock/core';
+import { sendFileStream } from '../handlers/file-stream.ts';
 import { invalidBody, readBody } from '../http/body.ts';
 import { json, type Reply, streamed } from '../http/respond.ts';
 import { BINARY_BODY_FACTOR } from '../http/router.ts';
 import type { EnvdCall, EnvdHttpRoute } from './e2b-call.ts';
 import { requireSandboxUser, resolveEnvdPath } from './envd-filesystem-entry.ts';
 
-const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
 /** Smaller downloads go uncompressed: gzip's framing would outweigh what it saves. */
@@ -61,24 +61,31 @@ async function download(call: EnvdCall): Promise<Reply> {
     throw new PaddockError(ErrorCode.ValidationFailed, 'the path of the file is missing');
   const path = resolveEnvdPath(given);
   call.ctx.audit.details = { path };
-  const bytes = await refusingOutside(() => call.deps.engine.runtime.files.read(call.ref, path));
+  // Refusals (404, 400, 403) come before any byte; the file then streams at the client's pace.
+  const read = await refusingOutside(() =>
+    call.deps.engine.runtime.files.readStream(call.ref, path),
+  );
   const isGzip =
-    acceptsGzip(call.req.headers['accept-encoding']) && bytes.byteLength >= GZIP_MIN_BYTES;
+    acceptsGzip(call.req.headers['accept-encoding']) && read.sizeBytes >= GZIP_MIN_BYTES;
   const level =
-    bytes.byteLength > GZIP_FAST_ABOVE_BYTES
+    read.sizeBytes > GZIP_FAST_ABOVE_BYTES
       ? constants.Z_BEST_SPEED
       : constants.Z_DEFAULT_COMPRESSION;
-  const body = isGzip ? await gzipAsync(bytes, { level }) : bytes;
   call.res.writeHead(200, {
     'content-type': 'application/octet-stream',
-    'content-length': body.byteLength,
+    // A compressed body's length is known only at its end: it goes chunked.
+    ...(isGzip ? { 'content-encoding': 'gzip' } : { 'content-length': read.sizeBytes }),
     'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(posix.basename(path))}`,
     'cache-control': 'no-store',
     vary: 'Accept-Encoding',
     'x-request-id': call.ctx.requestId,
-    ...(isGzip ? { 'content-encoding': 'gzip' } : {}),
   });
-  call.res.end(body);
+  const failure = await sendFileStream(
+    call.res,
+    read.stream,
+    isGzip ? createGzip({ level }) : undefined,
+  );
+  if (failure !== undefined) throw failure;
   return streamed();
 }
 

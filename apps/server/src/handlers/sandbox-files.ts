@@ -6,6 +6,7 @@ import { empty, json, streamed } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
 import type { HandlerCall } from '../server-deps.ts';
 import { inspectTar } from '../tar-archive.ts';
+import { sendFileStream } from './file-stream.ts';
 
 type Params = { namespace: string; name: string };
 
@@ -26,13 +27,15 @@ const wire = (info: FileInfo) => ({ ...info });
 export const fileHandlers: RouteHandler[] = [
   on(SANDBOX_ROUTES.readFile, async (call, { params, query }) => {
     const ref = await refFor(call, params, query.path);
-    const bytes = await call.deps.engine.runtime.files.read(ref, query.path);
+    // Refusals (not_found, a directory, outside the sandbox) come before any byte is sent.
+    const read = await call.deps.engine.runtime.files.readStream(ref, query.path);
     call.res.writeHead(200, {
       'content-type': 'application/octet-stream',
-      'content-length': bytes.byteLength,
+      'content-length': read.sizeBytes,
       'x-request-id': call.ctx.requestId,
     });
-    call.res.end(bytes);
+    const failure = await sendFileStream(call.res, read.stream);
+    if (failure !== undefined) throw failure;
     return streamed();
   }),
   on(
