@@ -1,7 +1,7 @@
 // The real `paddock sandbox cp` and `sandbox port`, as child processes, against a real `paddock up`.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   chmodSync,
   mkdirSync,
@@ -97,6 +97,21 @@ describe('paddock sandbox cp and port against a real paddock up', {
     assert.equal(piped.code, 0, piped.stderr);
     const out = await cli(['sandbox', 'cp', `${box}:/workspace/piped.txt`, '-']);
     assert.equal(out.stdout, 'from stdin\n');
+  });
+
+  it('copies a file past 64 MiB down, streamed to the local file', async () => {
+    const size = 100 * 1024 * 1024;
+    const hash = (
+      await inBox(
+        `cd /workspace && truncate -s ${size} big && printf ends | dd of=big conv=notrunc status=none && sha256sum big`,
+      )
+    ).split(' ')[0];
+    const local = join(work, 'big');
+    const down = await cli(['sandbox', 'cp', `${box}:big`, local]);
+    assert.equal(down.code, 0, down.stderr);
+    assert.equal(statSync(local).size, size);
+    assert.equal(createHash('sha256').update(readFileSync(local)).digest('hex'), hash);
+    rmSync(local);
   });
 
   it('copies a directory tree up and down', async () => {

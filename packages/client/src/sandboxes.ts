@@ -9,6 +9,7 @@ import type {
   PortList,
   ResourceEvent,
 } from '@paddock/api';
+import { SANDBOX_ROUTES } from '@paddock/api';
 import { ErrorCode, PaddockError, type Sandbox } from '@paddock/core';
 import type { Caller } from './call.ts';
 import type { ResolvedOptions } from './client-options.ts';
@@ -17,7 +18,7 @@ import { type ResourceClient, resourceClient, type ScopeOptions } from './resour
 import { type SandboxProcesses, sandboxProcesses } from './sandbox-processes.ts';
 import { SandboxWaits } from './sandbox-waits.ts';
 import { openTerminal, type Terminal } from './terminal.ts';
-import type { RequestOptions } from './transport.ts';
+import { type RequestOptions, send } from './transport.ts';
 import { explainWith } from './websocket-connect.ts';
 
 export type LogsOptions = ScopeOptions & { tailLines?: number; sinceTime?: string };
@@ -34,7 +35,18 @@ export type WaitForOptions = ScopeOptions & {
 
 /** Files inside a sandbox, addressed by absolute path; contents travel as raw bytes. */
 export type SandboxFiles = {
+  /** The file's bytes, whole in memory: for small files (`readStream` for any size). */
   read(name: string, path: string, options?: ScopeOptions): Promise<Uint8Array>;
+  /**
+   * The file as a stream of `sizeBytes` bytes, at the pace it is read. Refusals (`not_found`,
+   * `validation_failed`, `path_outside_sandbox`) reject the promise; a transfer cut midway
+   * (the sandbox stopped, the connection lost) errors the stream. Read it to its end or cancel it.
+   */
+  readStream(
+    name: string,
+    path: string,
+    options?: ScopeOptions,
+  ): Promise<{ sizeBytes: number; stream: ReadableStream<Uint8Array> }>;
   /** Creates or truncates; strings are written as UTF-8; `mode` is octal text (`644`). */
   write(
     name: string,
@@ -137,6 +149,41 @@ export function sandboxClient(
 
   const files: SandboxFiles = {
     read: (name, path, options) => caller.call('readSandboxFile', at(name, path, options)),
+    readStream: async (name, path, options) => {
+      const exchange = await send(resolved, SANDBOX_ROUTES.readFile, at(name, path, options));
+      // The time limit covers the answer's start; the body takes as long as the file does.
+      exchange.deadline.settle();
+      const body = exchange.response.body ?? new ReadableStream<Uint8Array>();
+      const failed = (error: unknown) =>
+        options?.signal?.aborted
+          ? options.signal.reason
+          : new PaddockError(
+              ErrorCode.RuntimeUnavailable,
+              `reading ${path} of sandbox ${name} was cut short: ${error instanceof Error ? error.message : String(error)}`,
+              { path },
+              { cause: error },
+            );
+      const reader = body.getReader();
+      const stream = new ReadableStream<Uint8Array>(
+        {
+          pull: async (controller) => {
+            try {
+              const next = await reader.read();
+              if (next.done) controller.close();
+              else controller.enqueue(next.value);
+            } catch (error) {
+              controller.error(failed(error));
+            }
+          },
+          cancel: (reason) => reader.cancel(reason),
+        },
+        { highWaterMark: 0 },
+      );
+      return {
+        sizeBytes: Number(exchange.response.headers.get('content-length') ?? 0),
+        stream,
+      };
+    },
     write: (name, path, data, options) =>
       caller.call('writeSandboxFile', {
         ...request(options),

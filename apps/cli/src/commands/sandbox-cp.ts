@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { PaddockClient } from '@paddock/client';
 import { ErrorCode, PaddockError } from '@paddock/core';
 import { usageError } from '../cli-options.ts';
@@ -88,30 +91,34 @@ async function upload(scope: Scope, source: string, target: string, stdin: () =>
   await Promise.all([files.upload(scope.sandbox, target, stream, scope), archive.done]);
 }
 
-/** Sandbox → local: a file through the read route (mode kept), a directory as a tar archive. */
-async function download(
-  scope: Scope,
-  source: string,
-  target: string,
-  stdout: (bytes: Uint8Array) => void,
-) {
+/**
+ * Sandbox → local: a file streamed through the read route (any size, mode kept; a copy cut
+ * midway is removed and the error reported), a directory as a tar archive.
+ */
+async function download(scope: Scope, source: string, target: string, stdout: Writable) {
   const files = scope.client.sandboxes.files;
   const info = await files.stat(scope.sandbox, source, scope);
   if (info.type !== 'directory') {
-    const data = await files.read(scope.sandbox, source, scope);
-    if (target === '-') {
-      stdout(data);
+    const isInto = target !== '-' && (await localType(target)) === 'directory';
+    const path = isInto ? join(target, posix.basename(source)) : target;
+    const { stream } = await files.readStream(scope.sandbox, source, scope);
+    const bytes = Readable.fromWeb(stream as WebReadableStream<Uint8Array>);
+    if (path === '-') {
+      await pipeline(bytes, stdout, { end: false });
       return;
     }
-    const isInto = (await localType(target)) === 'directory';
-    const path = isInto ? join(target, posix.basename(source)) : target;
-    await writeFile(path, data);
+    try {
+      await pipeline(bytes, createWriteStream(path));
+    } catch (error) {
+      await rm(path, { force: true });
+      throw error;
+    }
     await chmod(path, info.mode & 0o7777);
     return;
   }
   const archive = await files.download(scope.sandbox, source, scope);
   if (target === '-') {
-    stdout(archive);
+    stdout.write(archive);
     return;
   }
   // The archive holds one entry named like the source directory.
@@ -131,7 +138,8 @@ const cp: Command = {
 Copies files and directories between this machine and a sandbox, either way. NAME:PATH is inside
 sandbox NAME (a relative PATH is under /workspace), anything else is local; - is stdin (as SRC)
 or stdout (as DST: a file's bytes, or a directory as a tar archive). Copying into an existing
-directory puts the copy inside it. File modes are kept.
+directory puts the copy inside it. File modes are kept. A file out of a sandbox streams, whatever
+its size; a copy cut short (the sandbox stopped) is removed and the command fails.
 
 Examples:
   paddock sandbox cp ./src scratch:/workspace/src
@@ -149,9 +157,7 @@ Examples:
     const to = parseLocation(dst);
     const namespace = settings.namespace;
     if (from.sandbox !== undefined && to.sandbox === undefined) {
-      await download({ client, sandbox: from.sandbox, namespace }, from.path, dst, (bytes) =>
-        process.stdout.write(bytes),
-      );
+      await download({ client, sandbox: from.sandbox, namespace }, from.path, dst, process.stdout);
       return 0;
     }
     if (from.sandbox === undefined && to.sandbox !== undefined) {
