@@ -20,6 +20,7 @@ import {
   TranscriptEventType,
   WatchEventType,
 } from '@paddock/core';
+import { readFileHead } from './file-head.ts';
 
 export const SANDBOX_FILES_TEMPLATE = 'paddock://sandboxes/{namespace}/{name}/files/{+path}';
 export const RUN_TRANSCRIPT_TEMPLATE = 'paddock://runs/{namespace}/{name}/transcript';
@@ -89,6 +90,15 @@ function mimeTypeOf(path: string): string {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** A file past what one resource message carries: `payload_too_large` naming the bound. */
+function tooLargeResource(path: string, sizeBytes: number): PaddockError {
+  return new PaddockError(
+    ErrorCode.PayloadTooLarge,
+    `${path} is ${sizeBytes} bytes, more than the ${MAX_RESOURCE_BYTES} a resource carries; read its start with sandbox_read_file (maxBytes), or parts of it with a command`,
+    { path, limitBytes: MAX_RESOURCE_BYTES },
+  );
+}
+
 async function readSandboxPath(
   client: PaddockClient,
   uri: URL,
@@ -119,13 +129,11 @@ async function readSandboxPath(
       ],
     };
   }
-  if (info.sizeBytes > MAX_RESOURCE_BYTES) {
-    throw new PaddockError(
-      ErrorCode.PayloadTooLarge,
-      `${path} is ${info.sizeBytes} bytes, more than the ${MAX_RESOURCE_BYTES} a resource carries; read it in parts with a command instead`,
-    );
-  }
-  const bytes = await client.sandboxes.files.read(name, path, scope);
+  if (info.sizeBytes > MAX_RESOURCE_BYTES) throw tooLargeResource(path, info.sizeBytes);
+  // Read again within the bound: the file may have grown since it was sized.
+  const head = await readFileHead(client, name, path, scope, MAX_RESOURCE_BYTES + 1);
+  if (head.sizeBytes > MAX_RESOURCE_BYTES) throw tooLargeResource(path, head.sizeBytes);
+  const { bytes } = head;
   try {
     return { contents: [{ uri: uri.href, mimeType: mimeTypeOf(path), text: utf8.decode(bytes) }] };
   } catch {

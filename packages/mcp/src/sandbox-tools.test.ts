@@ -326,6 +326,7 @@ describe('sandbox tools through the MCP SDK client', {
     assert.equal(head.encoding, 'utf8');
     assert.equal(head.content, 'h');
     assert.equal(head.truncated, true);
+    assert.equal(head.sizeBytes, 13, 'the size of the whole file, of which 2 bytes were read');
 
     const bytes = Buffer.from([0, 1, 2, 255, 254]);
     ok(

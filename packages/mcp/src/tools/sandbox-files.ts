@@ -1,5 +1,6 @@
 /** Tools over the files of a sandbox: read, write, list. */
 import { z } from 'zod';
+import { readFileHead } from '../file-head.ts';
 import { defineTool, NamespaceInput, type PaddockTool, READ_ONLY, scopeOf } from '../tool.ts';
 import { AbsolutePath, SandboxName } from './sandbox-inputs.ts';
 
@@ -48,19 +49,22 @@ export const sandboxFileTools: PaddockTool[] = [
     }),
     annotations: READ_ONLY,
     handle: async (input, { client, signal }) => {
-      const bytes = await client.sandboxes.files.read(input.name, input.path, {
-        ...scopeOf(input.namespace),
-        signal,
-      });
-      const isCut = bytes.byteLength > input.maxBytes;
-      const kept = isCut ? bytes.subarray(0, input.maxBytes) : bytes;
+      // Only the bytes answered are read: the rest of a file of any size is never fetched.
+      const { bytes: kept, sizeBytes } = await readFileHead(
+        client,
+        input.name,
+        input.path,
+        { ...scopeOf(input.namespace), signal },
+        input.maxBytes,
+      );
+      const isCut = sizeBytes > kept.byteLength;
       const text = asText(kept, isCut);
       return {
         path: input.path,
         ...(text === undefined
           ? { encoding: 'base64' as const, content: Buffer.from(kept).toString('base64') }
           : { encoding: 'utf8' as const, content: text }),
-        sizeBytes: bytes.byteLength,
+        sizeBytes,
         truncated: isCut,
       };
     },
