@@ -74,9 +74,14 @@ export async function readFileStream(
   pending = pending.subarray(newline + 1);
   // The first byte (or the end) is awaited before answering: a copy that cannot even start is an
   // error of the call, not of a stream already handed out.
-  if (sizeBytes > 0 && pending.byteLength === 0) {
+  if (pending.byteLength === 0) {
     const next = await reader.read();
-    if (next.done) throw await ended();
+    if (next.done) {
+      const [exit, text] = await Promise.all([handle.exit.catch(lostExit), stderr]);
+      if (exit.exitCode !== 0) throw failure(exit.exitCode, text);
+      if (sizeBytes > 0) throw await ended();
+      return { sizeBytes, stream: new ReadableStream({ start: (c) => c.close() }) };
+    }
     pending = next.value;
   }
 
@@ -95,7 +100,13 @@ export async function readFileStream(
           chunk = pending;
           pending = new Uint8Array(0);
         } else {
-          const next = await reader.read();
+          let next: Awaited<ReturnType<typeof reader.read>>;
+          try {
+            next = await reader.read();
+          } catch (error) {
+            controller.error(lost(path, error));
+            return;
+          }
           if (next.done) {
             if (sentBytes < sizeBytes) {
               controller.error(await ended());
@@ -152,6 +163,16 @@ function noSize(path: string): PaddockError {
   return new PaddockError(ErrorCode.Internal, `reading ${path} failed: no size came first`, {
     path,
   });
+}
+
+/** The process's output failed (its connection lost): an error of the read naming why. */
+function lost(path: string, error: unknown): PaddockError {
+  return new PaddockError(
+    ErrorCode.Internal,
+    `reading ${path} failed: ${error instanceof Error ? error.message : String(error)}`,
+    { path },
+    { cause: error },
+  );
 }
 
 /** The exit of a process whose connection failed: no status, an error of the read. */
