@@ -5,8 +5,8 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { isPaddockError, type PaddockError } from '@paddock/core';
 
 /**
- * Sends a file read's stream (`SandboxFiles.readStream`) as the body of `res`, whose headers are
- * written, at the pace the client takes it: the copy inside the sandbox waits while the client
+ * Sends a file read's stream (`SandboxFiles.readStream`, or an archive's) as the body of `res`,
+ * whose headers are written, at the pace the client takes it: the copy inside the sandbox waits while the client
  * is slow, so the server holds a few chunks, never the file. A client gone cancels the read. A
  * read that fails midway destroys the response, so the client sees a cut body (short of its
  * Content-Length, or a chunked body never ended), never a whole one; its error is returned for

@@ -101,8 +101,9 @@ export const fileHandlers: RouteHandler[] = [
       'content-type': 'application/x-tar',
       'x-request-id': call.ctx.requestId,
     });
-    for await (const chunk of tar) call.res.write(chunk);
-    call.res.end();
+    // At the client's pace too: a slow client must not make the server hold the archive.
+    const failure = await sendFileStream(call.res, tar);
+    if (failure !== undefined) throw failure;
     return streamed();
   }),
   on(
