@@ -18,6 +18,11 @@ export const ModelPrice = z.strictObject({
   cacheReadUsdPerMTok: UsdPerMTok.optional(),
   /** Cache writes; the input price when absent. */
   cacheWriteUsdPerMTok: UsdPerMTok.optional(),
+  /**
+   * The most output tokens one answer of the model holds: what a call setting no output limit of
+   * its own (`max_tokens`, …) holds of a budget while in flight. The gateway's ceiling when absent.
+   */
+  maxOutputTokens: z.int().positive().optional(),
 });
 export type ModelPrice = z.infer<typeof ModelPrice>;
 
@@ -67,16 +72,42 @@ export const DEFAULT_PRICE_TABLE: PriceTable = {
       cacheReadUsdPerMTok: 0.08,
       cacheWriteUsdPerMTok: 1,
     },
+    // Anthropic's Messages API requires max_tokens: no call of theirs needs maxOutputTokens.
     {
       model: 'gpt-4o-mini*',
       inputUsdPerMTok: 0.15,
       outputUsdPerMTok: 0.6,
       cacheReadUsdPerMTok: 0.075,
+      maxOutputTokens: 16_384,
     },
-    { model: 'gpt-4o*', inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cacheReadUsdPerMTok: 1.25 },
-    { model: 'gpt-4.1*', inputUsdPerMTok: 2, outputUsdPerMTok: 8, cacheReadUsdPerMTok: 0.5 },
-    { model: 'gpt-5*', inputUsdPerMTok: 1.25, outputUsdPerMTok: 10, cacheReadUsdPerMTok: 0.125 },
-    { model: 'o4-mini*', inputUsdPerMTok: 1.1, outputUsdPerMTok: 4.4, cacheReadUsdPerMTok: 0.275 },
+    {
+      model: 'gpt-4o*',
+      inputUsdPerMTok: 2.5,
+      outputUsdPerMTok: 10,
+      cacheReadUsdPerMTok: 1.25,
+      maxOutputTokens: 16_384,
+    },
+    {
+      model: 'gpt-4.1*',
+      inputUsdPerMTok: 2,
+      outputUsdPerMTok: 8,
+      cacheReadUsdPerMTok: 0.5,
+      maxOutputTokens: 32_768,
+    },
+    {
+      model: 'gpt-5*',
+      inputUsdPerMTok: 1.25,
+      outputUsdPerMTok: 10,
+      cacheReadUsdPerMTok: 0.125,
+      maxOutputTokens: 128_000,
+    },
+    {
+      model: 'o4-mini*',
+      inputUsdPerMTok: 1.1,
+      outputUsdPerMTok: 4.4,
+      cacheReadUsdPerMTok: 0.275,
+      maxOutputTokens: 100_000,
+    },
   ],
 };
 

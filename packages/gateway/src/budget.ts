@@ -75,8 +75,8 @@ export const HOLD_TTL_MS = 30 * 60_000;
 export const OUTPUT_ESTIMATE_TOKENS = 4096;
 
 /**
- * The output tokens a call that sets no output limit may produce, for its hold: the largest
- * output of the models the default price table names (gpt-5's 128 000).
+ * The output tokens a call that sets no output limit may produce, for its hold, when its model's
+ * price names no `maxOutputTokens`: the largest of the default price table (gpt-5's 128 000).
  */
 export const OUTPUT_CEILING_TOKENS = 128_000;
 
@@ -116,14 +116,19 @@ export function estimateCall(request: Record<string, unknown>, bodyBytes: number
 
 /**
  * The most a call can use, which it holds while in flight: its body at 4 bytes a token in, and
- * its whole output limit out (or {@link OUTPUT_CEILING_TOKENS} when it sets none), for each of
- * its `n` choices. Holding less would let calls racing on one budget together spend past it by
- * more than one call.
+ * its whole output limit out (when it sets none, its model's `maxOutputTokens`, else
+ * {@link OUTPUT_CEILING_TOKENS}), for each of its `n` choices. Holding less would let calls
+ * racing on one budget together spend past it by more than one call.
  */
-export function worstCaseCall(request: Record<string, unknown>, bodyBytes: number): TokenCounts {
+export function worstCaseCall(
+  request: Record<string, unknown>,
+  bodyBytes: number,
+  modelMaxOutputTokens?: number,
+): TokenCounts {
+  const perChoice = outputLimitOf(request) ?? modelMaxOutputTokens ?? OUTPUT_CEILING_TOKENS;
   return {
     inputTokens: Math.ceil(bodyBytes / BYTES_PER_TOKEN),
-    outputTokens: (outputLimitOf(request) ?? OUTPUT_CEILING_TOKENS) * choicesOf(request),
+    outputTokens: perChoice * choicesOf(request),
   };
 }
 

@@ -199,6 +199,27 @@ describe('gateway budgets', () => {
     );
   });
 
+  it("holds a call that sets no output limit at its model's most output (the price table's)", async (t) => {
+    const hanging = { text: 'thinking…', isHanging: true };
+    const g = await start(t, { script: [hanging], limits: { namespaceDailyUsd: 10 } });
+    const client = new OpenAI({ apiKey: g.token(), baseURL: `${g.url}/openai/v1`, maxRetries: 0 });
+    const holder = new AbortController();
+    const call = client.chat.completions.create(
+      { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] },
+      { signal: holder.signal },
+    );
+    await eventually(() => g.llm.requests.length > 0, { what: 'the held call upstream' });
+    const [held] = [...g.ledger.reservations.values()];
+    // gpt-4o answers at most 16 384 tokens, at $10 / MTok: not the 128 000 of the ceiling.
+    assert.ok(held !== undefined, 'the call holds budget');
+    assert.ok(
+      held.costUsd > 0.16384 && held.costUsd < 0.17,
+      `the hold is $${held.costUsd}, gpt-4o's most output and the body`,
+    );
+    holder.abort();
+    await assert.rejects(call);
+  });
+
   it('lets a call wait for the budget calls in flight hold, and go once they let go of it', async (t) => {
     const hanging = { text: 'thinking…', isHanging: true };
     const g = await start(t, { script: [hanging, turn], limits: { namespaceDailyUsd: 0.01 } });

@@ -123,7 +123,7 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
         id: hold.id,
         grant,
         model,
-        hold: worstCaseCall(request, raw.length),
+        hold: worstCaseCall(request, raw.length, priceOf(prices, model)?.maxOutputTokens),
         feesUsd: webSearchesHeld(route, request) * webSearchUsd,
         limits,
         ledger,
