@@ -1,10 +1,10 @@
 /**
- * The answer of the files API's `read` script (`COMMON_FILE_SCRIPTS.read`) as
- * `SandboxFiles.readStream` gives it: shared by the runtimes that run the script inside the
- * sandbox. Pure: it only reads the streams of a process it is handed.
+ * The answers of the files API's `read` and `download` scripts (`COMMON_FILE_SCRIPTS`) as
+ * `SandboxFiles.readStream` and `download` give them: shared by the runtimes that run the
+ * scripts inside the sandbox. Pure: it only reads the streams of a process it is handed.
  */
 import { ErrorCode, PaddockError } from './errors.ts';
-import { fileTooLarge } from './file-scripts.ts';
+import { archiveFailure, fileTooLarge } from './file-scripts.ts';
 import type { ExitStatus, FileReadStream, ProcessHandle } from './runtime.ts';
 
 /** The size line the script prints first: digits and a newline. */
@@ -133,6 +133,75 @@ export async function readFileStream(
     { highWaterMark: 0 },
   );
   return { sizeBytes, stream };
+}
+
+/**
+ * The tar archive `handle` (the `download` script) prints, as a stream. A refusal before its
+ * first byte (`not_found`, `path_outside_sandbox`, tar missing) rejects the promise with
+ * `failure`'s error. Past it, an archive that is not whole (`archiveFailure`: a file tar could
+ * not read, a file that shrank, tar killed as the sandbox stopped) errors the stream at its end,
+ * so a consumer never takes it for a whole one. The stream pulls from the process only as it is
+ * read; cancelling it kills the process.
+ */
+export async function readArchiveStream(
+  handle: ProcessHandle,
+  path: string,
+  failure: FileReadFailure,
+): Promise<ReadableStream<Uint8Array>> {
+  void handle.stdin.close().catch(() => {});
+  const stderr = textOf(handle.stderr);
+  const reader = handle.stdout.getReader();
+  const ended = async () => {
+    const [exit, text] = await Promise.all([handle.exit.catch(lostExit), stderr]);
+    return { exit, text };
+  };
+
+  let first: Uint8Array | undefined;
+  for (;;) {
+    const next = await reader.read();
+    if (next.done) {
+      const { exit, text } = await ended();
+      if (exit.exitCode !== 0) throw failure(exit.exitCode, text);
+      return new ReadableStream({ start: (c) => c.close() });
+    }
+    if (next.value.byteLength > 0) {
+      first = next.value;
+      break;
+    }
+  }
+
+  let pending: Uint8Array | undefined = first;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull: async (controller) => {
+        if (pending !== undefined) {
+          controller.enqueue(pending);
+          pending = undefined;
+          return;
+        }
+        let next: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          next = await reader.read();
+        } catch (error) {
+          controller.error(lost(path, error));
+          return;
+        }
+        if (!next.done) {
+          controller.enqueue(next.value);
+          return;
+        }
+        const { exit, text } = await ended();
+        const error = archiveFailure(path, exit, text);
+        if (error === undefined) controller.close();
+        else controller.error(error);
+      },
+      cancel: async (reason) => {
+        await reader.cancel(reason).catch(() => {});
+        await handle.signal('SIGKILL').catch(() => {});
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 /**

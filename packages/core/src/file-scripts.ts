@@ -81,6 +81,8 @@ const { WrongType, BadArchive, TooLarge } = FileExit;
  * prints the file's size and a newline, then copies that many bytes at most whatever the file
  * turns into meanwhile (grown, swapped for a link to /dev/zero); `readFileStream` turns that
  * into `SandboxFiles.readStream`'s answer and refuses an answer of another length.
+ * `download PATH` prints a tar archive of PATH (GNU tar, or a tar whose failures exit non-zero);
+ * `readArchiveStream` judges tar's exit with `archiveFailure`.
  */
 export const COMMON_FILE_SCRIPTS = {
   read: `follow "$1"; exists "$1"; notdir "$1"; regular "$1"
@@ -100,19 +102,61 @@ export const COMMON_FILE_SCRIPTS = {
       if [ "$2" = recursive ]; then exec rm -rf -- "$1"; fi
       rmdir -- "$1" 2>/dev/null || { echo "$1 is a directory that is not empty" >&2; exit ${WrongType}; }
     else exec rm -f -- "$1"; fi`,
-  check: 'follow "$1"; exists "$1"',
+  download:
+    'follow "$1"; exists "$1"; cd -- "$(dirname -- "$1")" && exec tar -c -f - -- "$(basename -- "$1")"',
 } as const;
 
-/** tar's first complaint, without its warnings and its closing "Exiting with failure status". */
-function tarReason(stderr: string): string | undefined {
+/** tar's complaints, without its notes and its closing "Exiting with failure status". */
+function tarComplaints(stderr: string): string[] {
   return stderr
     .split('\n')
     .map((line) => line.trim())
-    .find(
+    .filter(
       (line) =>
         line !== '' &&
         !/Removing leading|Exiting with failure status|Error is not recoverable/.test(line),
     );
+}
+
+/** tar's first complaint. */
+function tarReason(stderr: string): string | undefined {
+  return tarComplaints(stderr)[0];
+}
+
+/**
+ * What GNU tar says when the tree changes while it is archived, as warnings that exit 1 ("some
+ * files differ"): a file changed (written, grown: its member holds what was read, up to the size
+ * it had) or removed before it was read (it has no member). Each member is whole as read.
+ */
+const TREE_CHANGED = /: (file changed as we read it|File removed before we read it)$/;
+
+/**
+ * Why an archive tar created (the `download` script) is not whole, or undefined when it is: exit
+ * 0, or exit 1 when tar said nothing but {@link TREE_CHANGED} warnings (a snapshot of a tree in
+ * use, as `kubectl cp` and `docker cp` give). Anything else is `internal` naming why: tar's first
+ * complaint (a file it could not read and left out, a file that shrank while read and was padded
+ * with zeros it never held), or tar ended by a signal or without a status (the sandbox stopped).
+ * Exit 1 with any other message fails too: busybox tar exits 1 for every failure.
+ */
+export function archiveFailure(
+  path: string,
+  exit: { exitCode: number | null; signal: string | null },
+  stderr: string,
+): PaddockError | undefined {
+  const complaints = tarComplaints(stderr);
+  if (exit.exitCode === 0) return undefined;
+  if (exit.exitCode === 1 && complaints.length > 0 && complaints.every((l) => TREE_CHANGED.test(l)))
+    return undefined;
+  const reason =
+    exit.exitCode === null
+      ? exit.signal === null
+        ? 'tar ended without an exit status (the sandbox stopped or its connection was lost)'
+        : `tar was ended by ${exit.signal}`
+      : (complaints[0] ?? `tar exited with ${exit.exitCode}`);
+  return new PaddockError(ErrorCode.Internal, `the archive of ${path} is incomplete: ${reason}`, {
+    path,
+    exitCode: exit.exitCode,
+  });
 }
 
 /**

@@ -62,7 +62,12 @@ export {
   type JsonValue,
   PaddockError,
 } from './errors.ts';
-export { type FileReadFailure, fileBytesOf, readFileStream } from './file-read-stream.ts';
+export {
+  type FileReadFailure,
+  fileBytesOf,
+  readArchiveStream,
+  readFileStream,
+} from './file-read-stream.ts';
 export {
   COMMON_FILE_SCRIPTS,
   FileExit,

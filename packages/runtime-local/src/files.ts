@@ -13,6 +13,7 @@ import {
   MAX_FILE_READ_BYTES,
   PaddockError,
   type ProcessHandle,
+  readArchiveStream,
   readFileStream,
   type SandboxFiles,
   type SandboxRef,
@@ -36,7 +37,6 @@ const SCRIPTS = {
   stat: `nofollow "$1"; exists "$1"; exec find "$1" -maxdepth 0 -printf ${FIND_FORMAT}`,
   upload: `follow "$1"; mkdir -p -- "$1" || exit ${WrongType}; isdir "$1"
     tar -x -f - -C "$1" --no-same-owner --delay-directory-restore || exit ${BadArchive}`,
-  download: 'cd -- "$(dirname -- "$1")" && exec tar -c -f - -- "$(basename -- "$1")"',
 } as const;
 
 type Operation = keyof typeof SCRIPTS;
@@ -185,12 +185,10 @@ export function sandboxFiles(run: RunInSandbox): SandboxFiles {
       await perform(ref, 'upload', path, [confinePath(path)], tar);
     },
     download: async (ref, path) => {
-      const target = confinePath(path);
-      await perform(ref, 'check', path, [target]);
-      const handle = await run(ref, command('download', [target]));
-      await handle.stdin.close().catch(() => {});
-      void readAll(handle.stderr);
-      return handle.stdout;
+      const handle = await run(ref, command('download', [confinePath(path)]));
+      return readArchiveStream(handle, path, (exitCode, stderr) =>
+        failure('download', path, exitCode, stderr),
+      );
     },
   };
 }

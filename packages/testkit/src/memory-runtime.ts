@@ -296,7 +296,8 @@ export class MemoryRuntime implements SandboxRuntime {
       const files = this.#files(ref);
       files.upload(path, await collect(tar));
     },
-    download: async (ref, path) => streamOf(this.#files(ref).download(path)),
+    download: async (ref, path) =>
+      chunkedStreamOf(this.#files(ref).download(path), () => void this.#files(ref)),
   };
 
   #startBackground(entry: Entry, request: ExecRequest): ProcessHandle {

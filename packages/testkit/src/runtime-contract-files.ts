@@ -206,18 +206,27 @@ export function filesCases(group: RuntimeGroup): void {
       }
     });
 
-    test('a stream errors when the sandbox stops midway', async ({ runtime, fresh }) => {
+    test('a read and an archive download error when the sandbox stops midway', async ({
+      runtime,
+      fresh,
+    }) => {
       const ref = await fresh();
       const { files } = runtime;
       const data = new Uint8Array(randomBytes(8 * 1024 * 1024));
       await files.write(ref, '/workspace/big.bin', data);
-      const read = await files.readStream(ref, '/workspace/big.bin');
-      const reader = read.stream.getReader();
-      assert.ok(((await reader.read()).value?.byteLength ?? 0) > 0);
+      const read = (await files.readStream(ref, '/workspace/big.bin')).stream.getReader();
+      const archive = (await files.download(ref, '/workspace')).getReader();
+      for (const reader of [read, archive])
+        assert.ok(((await reader.read()).value?.byteLength ?? 0) > 0);
       await runtime.stop(ref);
-      await assert.rejects(async () => {
-        for (;;) if ((await reader.read()).done) return;
-      }, 'a read cut by the stop ended as if whole');
+      for (const [reader, what] of [
+        [read, 'a read'],
+        [archive, 'an archive'],
+      ] as const) {
+        await assert.rejects(async () => {
+          for (;;) if ((await reader.read()).done) return;
+        }, `${what} cut by the stop ended as if whole`);
+      }
     });
 
     test('refuses paths that leave the sandbox through ..', async ({ runtime, shared }) => {

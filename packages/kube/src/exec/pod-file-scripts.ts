@@ -31,8 +31,6 @@ const SCRIPTS = {
   stat: `nofollow "$1"; exists "$1"; set -- "$1"; ${STAT}`,
   upload: `follow "$1"; mkdir -p -- "$1" || exit ${WrongType}; isdir "$1"
     tar -x -o -f - -C "$1" || exit ${BadArchive}`,
-  download:
-    'follow "$1"; exists "$1"; cd -- "$(dirname -- "$1")" && exec tar -c -f - -- "$(basename -- "$1")"',
 } as const;
 
 export type FileOperation = keyof typeof SCRIPTS;

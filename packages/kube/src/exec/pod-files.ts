@@ -9,6 +9,7 @@ import {
   MAX_FILE_READ_BYTES,
   PaddockError,
   type ProcessHandle,
+  readArchiveStream,
   readFileStream,
   type SandboxFiles,
   type SandboxRef,
@@ -132,12 +133,10 @@ export function podFiles(options: PodFilesOptions): SandboxFiles {
       await perform(ref, 'upload', path, [confine(path)], tar);
     },
     download: async (ref, path) => {
-      const target = confine(path);
-      await perform(ref, 'check', path, [target]);
-      const handle = await options.run(ref, fileCommand('download', roots, [target]));
-      await handle.stdin.close().catch(() => {});
-      void readAll(handle.stderr).catch(() => {});
-      return handle.stdout;
+      const handle = await options.run(ref, fileCommand('download', roots, [confine(path)]));
+      return readArchiveStream(handle, path, (exitCode, stderr) =>
+        fileFailure('download', path, exitCode, stderr),
+      );
     },
   };
 }
