@@ -1,7 +1,7 @@
 // GET …/files streams a file of any size: a 200 MiB (sparse) file in a real bubblewrap sandbox,
 // read through the REST API of a real `paddock up` child process, whose memory is read from
 // /proc while a slow client holds the transfer. Refusals come before the first byte; a sandbox
-// stopped midway cuts the response.
+// stopped midway cuts the response, and so does an archive tar could not make whole.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -146,6 +146,28 @@ describe('file reads stream through the REST API', {
       const body = (await res.json()) as { error: { code: string } };
       assert.deepEqual([res.status, body.error.code], [status, code], path);
     }
+  });
+
+  it('cuts an archive download tar could not make whole; refuses a missing path before it', async () => {
+    const archive = (path: string) =>
+      fetch(
+        `${server.url}/api/v1/namespaces/default/sandboxes/${box}/files/archive?path=${encodeURIComponent(path)}`,
+      );
+    // A file its own user made unreadable: tar leaves it out and exits 2 after the last byte.
+    await inBox(
+      'mkdir -p /workspace/tree && echo a > /workspace/tree/a && echo b > /workspace/tree/b',
+    );
+    await inBox('chmod 000 /workspace/tree/b');
+    const res = await archive('/workspace/tree');
+    assert.equal(res.status, 200);
+    await assert.rejects(res.arrayBuffer(), 'an archive missing a file ended as if whole');
+    await inBox('chmod 644 /workspace/tree/b');
+    const whole = await archive('/workspace/tree');
+    assert.equal(whole.status, 200);
+    assert.ok((await whole.arrayBuffer()).byteLength >= 10240);
+    const missing = await archive('/workspace/missing');
+    const body = (await missing.json()) as { error: { code: string } };
+    assert.deepEqual([missing.status, body.error.code], [404, 'not_found']);
   });
 
   it('cuts the response when the sandbox stops midway, never ends it as if whole', async () => {
