@@ -160,6 +160,23 @@ describe('execInPod against the stand-in API server (v5)', () => {
     await readText(bare.stdout);
   });
 
+  it('cuts the connection of an unwrapped exec at SIGKILL: the command loses its output and ends', async () => {
+    const handle = await execInPod(fixture.client, {
+      ...POD,
+      command: ['yes', 'more'],
+      wrap: false,
+      stdin: false,
+    });
+    const reader = handle.stdout.getReader();
+    assert.match(Buffer.from((await reader.read()).value ?? []).toString('utf8'), /^more\n/);
+    assert.equal(fixture.standIn.running().length, 1);
+    await handle.signal('SIGKILL');
+    assert.deepEqual(await handle.exit, { exitCode: null, signal: 'SIGKILL', timedOut: false });
+    // The stand-in saw the connection end and closed the command's pipes: `yes` died writing.
+    await waitFor(() => fixture.standIn.running().length === 0, 'the command is gone');
+    await reader.cancel();
+  });
+
   it('asks for the streams it uses and sends its frames byte for byte', async () => {
     const first = fixture.standIn.frames.length;
     const piped = await toEnd(

@@ -64,7 +64,13 @@ const KILL_GRACE_MS = 5000;
  *   exist exits 127. A code `128 + n` reads as signal n when n was sent through `signal` (or
  *   SIGKILL by the timeout: `{exitCode: null, signal: 'SIGKILL', timedOut: true}`). It rejects
  *   (`runtime_unavailable`) when the connection ends without a status.
- * - `signal` is another exec: `kill` of the wrapper's pid (see `exec-wrapper.ts`).
+ * - `signal` is another exec: `kill` of the wrapper's pid (see `exec-wrapper.ts`). An unwrapped
+ *   exec has no pid to signal: its `SIGKILL` cuts the connection instead, as its timeout does,
+ *   and `exit` reads `{exitCode: null, signal: 'SIGKILL'}` unless the status came first. The
+ *   exec's stream to the kubelet then ends, and a command that streams a file stops at its next
+ *   write instead of reading the rest for nobody (killed by SIGPIPE where the container runtime
+ *   closes its pipes, else blocked on its full output). One that neither writes nor reads runs
+ *   on. Other signals of an unwrapped exec are `runtime_unavailable`.
  *
  * The connection errors of `openChannelSocket` are thrown before any handle exists;
  * `validation_failed` for a bad request.
@@ -117,6 +123,7 @@ class ExecSession {
   #status = '';
   #socketError: string | undefined;
   #isTimedOut = false;
+  #isCut = false;
   #isEnded = false;
   #timer: NodeJS.Timeout | undefined;
 
@@ -210,6 +217,8 @@ class ExecSession {
     this.#stdout.close();
     this.#stderr.close();
     if (this.#isTimedOut) return { exitCode: null, signal: 'SIGKILL', timedOut: true };
+    if (this.#isCut && this.#status === '')
+      return { exitCode: null, signal: 'SIGKILL', timedOut: false };
     if (this.#status === '') {
       throw new PaddockError(
         ErrorCode.RuntimeUnavailable,
@@ -252,10 +261,16 @@ class ExecSession {
 
   async #signal(name: string, isWrapped: boolean): Promise<void> {
     if (this.#isEnded) return;
+    if (!isWrapped && name === 'SIGKILL') {
+      // No pid to kill: the connection is cut, and the command loses its output and input.
+      this.#isCut = true;
+      this.#socket.terminate();
+      return;
+    }
     if (!isWrapped) {
       throw new PaddockError(
         ErrorCode.RuntimeUnavailable,
-        'Kubernetes exec has no signals: run the command under the exec wrapper to signal it',
+        'Kubernetes exec has no signals: run the command under the exec wrapper to signal it (SIGKILL cuts its connection)',
       );
     }
     const pid = await this.#pid;

@@ -246,6 +246,22 @@ describe('podFiles through exec on the stand-in API server', () => {
     await assert.rejects(streamed.stream.pipeTo(new WritableStream()), tooLong);
   });
 
+  it('ends the command in the pod when a read or a download is cancelled, instead of reading on', async () => {
+    // 100 GiB (sparse): read to its end, it would keep the command running far past the test.
+    const endless = `${workspace}/endless`;
+    mkdirSync(endless);
+    writeFileSync(`${endless}/zeros`, '');
+    truncateSync(`${endless}/zeros`, 100 * 1024 ** 3);
+    const read = async () => (await files.readStream(REF, `${endless}/zeros`)).stream;
+    for (const open of [read, () => files.download(REF, endless)]) {
+      const reader = (await open()).getReader();
+      assert.ok(((await reader.read()).value?.byteLength ?? 0) > 0);
+      assert.equal(fixture.standIn.running().length, 1);
+      await reader.cancel();
+      await waitFor(() => fixture.standIn.running().length === 0, 'the command in the pod ended');
+    }
+  });
+
   it('says runtime_unavailable when the image lacks GNU realpath', async () => {
     const shims = join(dir, 'shims');
     mkdirSync(shims);
@@ -280,6 +296,14 @@ function refused(error: unknown): string {
   if (isPaddockError(error, 'validation_failed')) return 'refused';
   if (isPaddockError(error, 'conflict')) return 'changed';
   throw error;
+}
+
+async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`timed out waiting until ${what}`);
 }
 
 function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {

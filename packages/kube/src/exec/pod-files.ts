@@ -78,8 +78,8 @@ export function podFiles(options: PodFilesOptions): SandboxFiles {
   /**
    * The `read` script's answer as a stream; a file past `limitBytes` is refused before it. The
    * exec's output is paused while the stream is not read (TCP's flow control reaches the pod).
-   * A cancelled stream cannot kill an unwrapped exec (Kubernetes exec has no signals): the rest
-   * of the file is then read and dropped.
+   * A cancelled stream (or archive) kills its exec the one way an unwrapped exec has: its
+   * connection is cut, and the command in the pod loses its output (see `execInPod`).
    */
   async function readStream(
     ref: SandboxRef,

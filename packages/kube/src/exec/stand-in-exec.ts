@@ -39,7 +39,10 @@ type Terminal = {
  * writable channel first, stdout and stderr as they come (the process waits while the client is
  * slow), stdin until the client closes it (v5), resizes on channel 4, then the final Status on
  * channel 3 and a close. A process runs as runc runs one: a new session (`detached`). The client
- * going away does not stop it (as in Kubernetes); the stand-in kills what is left when it closes.
+ * going away does not kill it (as in Kubernetes), but ends its streams as the container runtime
+ * does when the exec's stream ends: its output pipes are closed (SIGPIPE at its next write) and
+ * its input ends. A process that neither writes nor reads runs on; the stand-in kills what is
+ * left when it closes. (A terminal is left as it is.)
  */
 export async function serveExec(
   socket: WebSocket,
@@ -116,6 +119,9 @@ export async function serveExec(
   if (child.pid === undefined) return;
   started({ pid: child.pid, kill: () => killGroup(child.pid ?? 0) });
   pipeOut(child, socket, params);
+  socket.once('close', () => {
+    for (const stream of [child.stdout, child.stderr, child.stdin]) stream?.destroy();
+  });
   listen((message) => {
     const decoded = decodeMessage(message, protocol);
     if (decoded === undefined || decoded.channel !== ExecChannel.Stdin || !params.stdin) return;
