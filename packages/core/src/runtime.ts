@@ -336,6 +336,11 @@ export interface SandboxFiles {
    * are `validation_failed`.
    */
   upload(ref: SandboxRef, path: string, tar: ReadableStream<Uint8Array>): Promise<void>;
-  /** A tar archive of `path` (a file or a directory). */
+  /**
+   * A tar archive of `path` (a file or a directory), streamed as it is read. Refusals
+   * (`not_found`, `path_outside_sandbox`) reject the promise; an archive that turns out not
+   * whole (a file left out or padded, the sandbox stopped) errors the stream at its end. A tree
+   * that only changed while archived is whole (each member as read).
+   */
   download(ref: SandboxRef, path: string): Promise<ReadableStream<Uint8Array>>;
 }
