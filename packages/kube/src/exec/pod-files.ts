@@ -18,7 +18,7 @@ import { WRITABLE_PATHS } from '../objects/template-files.ts';
 import { confinePath, isRoot } from './pod-file-paths.ts';
 import { type FileOperation, fileCommand, fileFailure } from './pod-file-scripts.ts';
 
-/** Runs an argv in the sandbox's container, as its user (e.g. `execInPod` with `wrap: false`). */
+/** Runs an argv in the sandbox's container, as its user (e.g. `execInPod`, under its wrapper). */
 export type RunInPod = (ref: SandboxRef, command: string[]) => Promise<ProcessHandle>;
 
 export type PodFilesOptions = {
@@ -78,8 +78,9 @@ export function podFiles(options: PodFilesOptions): SandboxFiles {
   /**
    * The `read` script's answer as a stream; a file past `limitBytes` is refused before it. The
    * exec's output is paused while the stream is not read (TCP's flow control reaches the pod).
-   * A cancelled stream (or archive) kills its exec the one way an unwrapped exec has: its
-   * connection is cut, and the command in the pod loses its output (see `execInPod`).
+   * A cancelled stream (or archive) `SIGKILL`s its exec: under the exec wrapper a `kill` of its
+   * process group in the pod (what the pod runtime runs); unwrapped, a cut connection, which
+   * may leave the command blocked on its full output pipe (see `execInPod`).
    */
   async function readStream(
     ref: SandboxRef,

@@ -18,7 +18,18 @@ export type ExecParams = {
   tty: boolean;
   /** The process's environment (default this process's). */
   env?: NodeJS.ProcessEnv;
+  /** What a client going away does to the process's pipes (default `close-pipes`). */
+  goneClient?: GoneClient;
 };
+
+/**
+ * What the container runtime does with a command's pipes when its exec's stream ends:
+ * `close-pipes` closes them (SIGPIPE at its next write, input ended); `stop-copying` only stops
+ * copying its output, so the command blocks on its full pipe until the pod ends (what containerd
+ * and cri-o may do).
+ */
+export const GoneClient = { ClosePipes: 'close-pipes', StopCopying: 'stop-copying' } as const;
+export type GoneClient = (typeof GoneClient)[keyof typeof GoneClient];
 
 /** What the session started, so the stand-in can kill what is left when it closes. */
 export type ExecProcess = { pid: number; kill(): void };
@@ -41,7 +52,8 @@ type Terminal = {
  * channel 3 and a close. A process runs as runc runs one: a new session (`detached`). The client
  * going away does not kill it (as in Kubernetes), but ends its streams as the container runtime
  * does when the exec's stream ends: its output pipes are closed (SIGPIPE at its next write) and
- * its input ends. A process that neither writes nor reads runs on; the stand-in kills what is
+ * its input ends, or with `goneClient: 'stop-copying'` its output is no longer read (it blocks on
+ * its full pipe). A process that neither writes nor reads runs on; the stand-in kills what is
  * left when it closes. (A terminal is left as it is.)
  */
 export async function serveExec(
@@ -118,8 +130,13 @@ export async function serveExec(
   });
   if (child.pid === undefined) return;
   started({ pid: child.pid, kill: () => killGroup(child.pid ?? 0) });
-  pipeOut(child, socket, params);
+  const isCopyingOnly = params.goneClient === GoneClient.StopCopying;
+  pipeOut(child, socket, params, isCopyingOnly);
   socket.once('close', () => {
+    if (isCopyingOnly) {
+      for (const stream of [child.stdout, child.stderr]) stream?.pause();
+      return;
+    }
     for (const stream of [child.stdout, child.stderr, child.stdin]) stream?.destroy();
   });
   listen((message) => {
@@ -177,7 +194,12 @@ async function firstResize(
   });
 }
 
-function pipeOut(child: ChildProcess, socket: WebSocket, params: ExecParams): void {
+function pipeOut(
+  child: ChildProcess,
+  socket: WebSocket,
+  params: ExecParams,
+  isCopyingOnly: boolean,
+): void {
   const streams = [
     [child.stdout, ExecChannel.Stdout, params.stdout],
     [child.stderr, ExecChannel.Stderr, params.stderr],
@@ -186,7 +208,11 @@ function pipeOut(child: ChildProcess, socket: WebSocket, params: ExecParams): vo
     stream?.on('data', (data: Buffer) => {
       if (!isWanted) return;
       stream.pause();
-      send(socket, channel, data, () => stream.resume());
+      send(socket, channel, data, () => {
+        // Nobody to copy to: the output stays in its pipe, and the command blocks once it is full.
+        if (isCopyingOnly && socket.readyState !== socket.OPEN) return;
+        stream.resume();
+      });
     });
   }
 }

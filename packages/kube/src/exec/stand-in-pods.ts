@@ -7,7 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { writeLoopbackKubeconfig } from '../testing/loopback-kubeconfig.ts';
 import { ChannelProtocol, ExecChannel, encodeData } from './channel-protocol.ts';
-import { type ExecProcess, serveExec } from './stand-in-exec.ts';
+import { type ExecProcess, type GoneClient, serveExec } from './stand-in-exec.ts';
 import { servePortForward } from './stand-in-port-forward.ts';
 import { errorAnswerJson, internalErrorJson } from './stand-in-status.ts';
 
@@ -29,6 +29,8 @@ export type PodStandInOptions = {
   fallback?: (request: IncomingMessage, response: ServerResponse) => void;
   /** The subprotocols it accepts for exec, best first (default v5 then v4; kubelets before 1.30: v4). */
   execProtocols?: ChannelProtocol[];
+  /** What a client going away does to its command's pipes (default `close-pipes`; see `GoneClient`). */
+  goneClient?: GoneClient;
 };
 
 export type PodStandIn = {
@@ -113,6 +115,7 @@ export async function startPodStandIn(options: PodStandInOptions): Promise<PodSt
         stdout: flag('stdout'),
         stderr: flag('stderr'),
         tty: flag('tty'),
+        ...(options.goneClient === undefined ? {} : { goneClient: options.goneClient }),
       };
       if (command.length === 0)
         return refuse(400, 'BadRequest', 'you must specify at least 1 command');

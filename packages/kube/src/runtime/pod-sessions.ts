@@ -56,10 +56,12 @@ export class PodSessions {
     this.#api = api;
     this.#activity = activity;
     this.#processes = new PodProcesses(client);
+    // Under the exec wrapper, so a cancelled read or archive kills its command by pid (a second
+    // exec): cutting the connection alone may leave it blocked on its full pipe (containerd).
     this.files = podFiles({
       run: async (ref, command) => {
         const { target } = await this.#running(ref);
-        return execInPod(client, { ...target, command, wrap: false });
+        return execInPod(client, { ...target, command });
       },
     });
   }

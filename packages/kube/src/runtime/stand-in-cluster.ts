@@ -7,6 +7,7 @@ import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'nod
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { GoneClient } from '../exec/stand-in-exec.ts';
 import { type PodStandIn, startPodStandIn } from '../exec/stand-in-pods.ts';
 import type { Pod } from '../objects/kube-types.ts';
 import { MAIN_CONTAINER } from '../objects/sandbox-pod.ts';
@@ -28,6 +29,8 @@ export type StandInClusterOptions = {
   images?: Readonly<Record<string, StandInImage>>;
   /** Where the pods' directories go (default: the system's temporary directory). */
   tmpdir?: string;
+  /** What a client going away does to its exec's pipes (see `GoneClient`). */
+  goneClient?: GoneClient;
 };
 
 export async function startStandInCluster(
@@ -92,6 +95,7 @@ export async function startStandInCluster(
       return run === undefined ? undefined : { namespace, name, containers: [MAIN_CONTAINER], run };
     },
     fallback,
+    ...(options.goneClient === undefined ? {} : { goneClient: options.goneClient }),
   });
   return {
     kubeconfig: standIn.kubeconfig,
