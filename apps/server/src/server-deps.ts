@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '@paddock/control';
 import type { ServerConfig } from './config.ts';
 import type { Engine } from './engine.ts';
+import type { DownloadLinks } from './handlers/download-links.ts';
 import type { KeyConnections } from './http/key-connections.ts';
 import type { ServerMetrics } from './http/metrics.ts';
 import type { RequestContext } from './http/request-context.ts';
@@ -22,6 +23,8 @@ export type ServerDeps = {
   keyConnections: KeyConnections;
   /** The open connections into each sandbox, ended for a caller who may no longer see it. */
   sandboxConnections: SandboxConnections;
+  /** Signed download links of sandbox files (`…/files/download-link`). */
+  downloadLinks: DownloadLinks;
 };
 
 /** One authenticated request reaching a handler. */

@@ -21,6 +21,7 @@ import { apiKeyHandlers } from './handlers/api-keys.ts';
 import { auditHandlers } from './handlers/audit.ts';
 import { clusterHandlers } from './handlers/cluster.ts';
 import { credentialHandlers } from './handlers/credentials.ts';
+import { DownloadLinkSigner } from './handlers/download-link-token.ts';
 import { policyHandlers } from './handlers/policy.ts';
 import { resourceRouteHandlers } from './handlers/resources.ts';
 import { runHandlers } from './handlers/runs.ts';
@@ -254,6 +255,7 @@ export async function startServer(
   const metrics = new ServerMetrics();
   const shutdown = new AbortController();
   const signer = new PreviewSigner(engine.keys.preview);
+  const authenticator = authenticatorFor(config, engine);
   // Previews open next to an https UI: same certificate, so `https://` links and `wss:` upgrades.
   const previewServer = await listenPreview(config.previewAddr, tls);
   const previews = new PreviewLinks(signer, boundAddress(previewServer), tls?.cert);
@@ -266,6 +268,10 @@ export async function startServer(
     previews,
     keyConnections: new KeyConnections(),
     sandboxConnections: new SandboxConnections(),
+    downloadLinks: {
+      signer: new DownloadLinkSigner(engine.keys.preview),
+      confirm: (principal) => authenticator.confirm(principal),
+    },
   };
   // The server's own informers (the controller's may run in another process): what a run's
   // token opened ends with its run, unsharing ends what the user opened, finished runs count.
@@ -276,7 +282,7 @@ export async function startServer(
   countRunOutcomes(runs, metrics.runsFinished);
   const pipeline: Pipeline = {
     deps,
-    authenticator: authenticatorFor(config, engine),
+    authenticator,
     limiter: new RateLimiter({ ratePerSec: config.rateLimitPerSec, burst: config.rateLimitBurst }),
     relay: new RelayKey(),
   };

@@ -45,3 +45,28 @@ export const MoveBody = z.strictObject({ from: SandboxPath, to: SandboxPath });
 
 /** Reply of the mutating file routes that have nothing else to say. */
 export const FileWriteResult = z.object({ path: z.string() });
+
+/** What a download link fetches: the file's bytes, or a tar archive of a file or directory. */
+export const DownloadKind = z.enum(['file', 'archive']);
+export type DownloadKind = z.infer<typeof DownloadKind>;
+
+/** Body of `POST …/files/download-link`. */
+export const DownloadLinkBody = z.strictObject({
+  path: SandboxPath,
+  kind: DownloadKind.default('file'),
+});
+
+/** A signed download link: `url` is relative to the API's origin and needs no credential. */
+export const DownloadLink = z.object({
+  url: z.string(),
+  /** When the link stops working (RFC 3339); a download started before goes on. */
+  expiresAt: z.string(),
+  path: z.string(),
+  kind: DownloadKind,
+  /** The name the download is saved under (`Content-Disposition`). */
+  filename: z.string(),
+});
+export type DownloadLink = z.infer<typeof DownloadLink>;
+
+/** `?token=` of `GET …/files/download`: the signed link's token. */
+export const DownloadQuery = z.strictObject({ token: z.string().min(1).max(16_384) });

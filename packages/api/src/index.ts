@@ -32,6 +32,10 @@ export {
   ExecStreamEvent,
 } from './exec.ts';
 export {
+  DownloadKind,
+  DownloadLink,
+  DownloadLinkBody,
+  DownloadQuery,
   FileInfo,
   FileList,
   FileType,

@@ -114,18 +114,24 @@ describe('OpenAPI document', () => {
     assert.deepEqual(collectRefs(create?.requestBody), ['#/components/schemas/SandboxInput']);
   });
 
-  it('lets probes, metrics and sign-in discovery through without auth, and nothing else', () => {
+  it('lets probes, metrics, sign-in discovery and signed download links through without auth, and nothing else', () => {
     const open = operations(doc)
       .filter((o) => Array.isArray(o.op.security) && (o.op.security as unknown[]).length === 0)
       .map((o) => o.op.operationId)
       .sort();
     assert.deepEqual(open, [
+      'downloadSandboxFileByLink',
       'getAuthConfig',
       'getHealth',
       'getMetrics',
       'getOpenApiDocument',
       'getReadiness',
     ]);
+  });
+
+  it('documents the 403 of a signed download link', () => {
+    const download = operations(doc).find((o) => o.op.operationId === 'downloadSandboxFileByLink');
+    assert.ok(Object.keys(download?.op.responses as Json).includes('403'));
   });
 
   it('coerces list query parameters from strings and documents watch streams', () => {

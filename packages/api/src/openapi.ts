@@ -55,6 +55,8 @@ export function errorStatusesFor(route: AnyRoute): number[] {
     statuses.add(401);
     statuses.add(403);
   }
+  // A signed link (`?token=`) is refused with 403 when altered, expired or its signer's gone.
+  if (route.query?.shape && 'token' in route.query.shape) statuses.add(403);
   if (/\{(name|id)\}/.test(route.path) || route.path.includes('{namespace}')) statuses.add(404);
   if (route.method !== 'GET' && route.auth === 'required') statuses.add(409);
   if (route.query?.shape && 'watch' in route.query.shape) statuses.add(410);

@@ -1,6 +1,9 @@
 import { Sandbox } from '@paddock/core';
 import { ExecBody, ExecResult, ExecStreamEvent } from './exec.ts';
 import {
+  DownloadLink,
+  DownloadLinkBody,
+  DownloadQuery,
   FileInfo,
   FileList,
   MkdirBody,
@@ -195,6 +198,46 @@ export const SANDBOX_ROUTES = {
     params,
     query: PathQuery,
     responses: [{ status: 200, description: 'A tar archive', content: [binary(TAR)] }],
+  }),
+  downloadLink: defineRoute({
+    operationId: 'createSandboxDownloadLink',
+    method: 'POST',
+    path: `${base}/files/download-link`,
+    summary: 'Sign a short-lived link that downloads a file, or a tar archive, with no credential',
+    description:
+      'Answers a URL (relative to this origin) that GETs the file (`kind: file`) or a tar archive ' +
+      'of the file or directory (`kind: archive`) without an Authorization header, for 60 seconds: ' +
+      'a browser can navigate to it and stream the download to disk. The link is signed for this ' +
+      'caller, this sandbox, this path and this kind; each GET re-checks that the caller may still ' +
+      'see the sandbox (a revoked API key or an unshare ends it).',
+    tags,
+    auth,
+    params,
+    body: json(DownloadLinkBody),
+    responses: [{ status: 200, description: 'The signed link', content: [json(DownloadLink)] }],
+  }),
+  downloadByLink: defineRoute({
+    operationId: 'downloadSandboxFileByLink',
+    method: 'GET',
+    path: `${base}/files/download`,
+    summary: 'Download through a signed link (no Authorization header)',
+    description:
+      'Streams what the link was signed for, with `Content-Disposition: attachment` (RFC 6266, the ' +
+      "name RFC 5987-encoded in `filename*`): the file's bytes with its Content-Length, or a tar " +
+      'archive. A link that is malformed, altered, expired, for another sandbox, or whose signer ' +
+      'lost its credential answers 403 `forbidden` naming the problem (`details.reason`); a ' +
+      'sandbox the signer may no longer see answers 404, as to the signer.',
+    tags,
+    auth: 'none',
+    params,
+    query: DownloadQuery,
+    responses: [
+      {
+        status: 200,
+        description: 'The file, or a tar archive',
+        content: [binary(OCTET), binary(TAR)],
+      },
+    ],
   }),
   uploadArchive: defineRoute({
     operationId: 'uploadSandboxArchive',

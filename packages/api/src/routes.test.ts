@@ -96,6 +96,8 @@ describe('route table', () => {
       makeSandboxDirectory: `POST ${base}/files/mkdir`,
       moveSandboxFile: `POST ${base}/files/move`,
       downloadSandboxArchive: `GET ${base}/files/archive`,
+      createSandboxDownloadLink: `POST ${base}/files/download-link`,
+      downloadSandboxFileByLink: `GET ${base}/files/download`,
       uploadSandboxArchive: `PUT ${base}/files/archive`,
       listSandboxPorts: `GET ${base}/ports`,
       getSandboxLogs: `GET ${base}/logs`,
@@ -122,7 +124,14 @@ describe('route table', () => {
       const route = routeById(id);
       assert.equal(route && `${route.method} ${route.path}`, line, id);
     }
-    const open = ['getHealth', 'getReadiness', 'getMetrics', 'getOpenApiDocument', 'getAuthConfig'];
+    const open = [
+      'getHealth',
+      'getReadiness',
+      'getMetrics',
+      'getOpenApiDocument',
+      'getAuthConfig',
+      'downloadSandboxFileByLink',
+    ];
     for (const id of open) {
       assert.equal(routeById(id)?.auth, 'none', id);
     }

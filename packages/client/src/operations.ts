@@ -81,6 +81,8 @@ export const SANDBOX_OPERATIONS = {
   makeSandboxDirectory: SANDBOX_ROUTES.mkdir,
   moveSandboxFile: SANDBOX_ROUTES.move,
   downloadSandboxArchive: SANDBOX_ROUTES.downloadArchive,
+  createSandboxDownloadLink: SANDBOX_ROUTES.downloadLink,
+  downloadSandboxFileByLink: SANDBOX_ROUTES.downloadByLink,
   uploadSandboxArchive: SANDBOX_ROUTES.uploadArchive,
   listSandboxPorts: SANDBOX_ROUTES.ports,
   getSandboxLogs: SANDBOX_ROUTES.logs,

@@ -1,4 +1,6 @@
 import type {
+  DownloadKind,
+  DownloadLink,
   EventList,
   ExecBody,
   ExecResult,
@@ -72,6 +74,18 @@ export type SandboxFiles = {
   ): Promise<void>;
   /** A tar archive of the file or directory at `path`. */
   download(name: string, path: string, options?: ScopeOptions): Promise<Uint8Array>;
+  /**
+   * A link that downloads the file (`kind: 'file'`, the default) or a tar archive of the file or
+   * directory (`kind: 'archive'`) with no credential, for 60 seconds: hand it to a browser (an
+   * `<a href>` navigation) to stream the download to disk. `url` is absolute, on this client's
+   * base URL. The link is as good as the caller's access: it stops working once the caller's key
+   * is revoked or the sandbox is no longer shared with them.
+   */
+  downloadLink(
+    name: string,
+    path: string,
+    options?: ScopeOptions & { kind?: DownloadKind },
+  ): Promise<DownloadLink>;
 };
 
 /** Sandbox CRUD plus lifecycle, exec, files, ports, logs, events and waiting. */
@@ -215,6 +229,19 @@ export function sandboxClient(
       caller.call('uploadSandboxArchive', { ...at(name, path, options), body: tar }),
     download: (name, path, options) =>
       caller.call('downloadSandboxArchive', at(name, path, options)),
+    downloadLink: async (name, path, options) => {
+      const link = await caller.call('createSandboxDownloadLink', {
+        ...request(options),
+        params: params(name, options),
+        body: { path, ...(options?.kind !== undefined && { kind: options.kind }) },
+      });
+      // The server answers a path on its origin; the client's base URL may carry a prefix.
+      const relative = new URL(link.url, 'http://origin.invalid');
+      const url = new URL(resolved.baseUrl);
+      url.pathname = url.pathname.replace(/\/+$/, '') + relative.pathname;
+      url.search = relative.search;
+      return { ...link, url: url.toString() };
+    },
   };
 
   function logs(name: string, options: LogsOptions & { follow: true }): AsyncIterable<LogLine>;

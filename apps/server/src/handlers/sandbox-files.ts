@@ -2,11 +2,12 @@ import { SANDBOX_ROUTES } from '@paddock/api';
 import { readyWorkspace } from '@paddock/control';
 import type { FileInfo } from '@paddock/core';
 import { invalidBody } from '../http/body.ts';
-import { empty, json, streamed } from '../http/respond.ts';
+import { empty, json } from '../http/respond.ts';
 import { on, type RouteHandler } from '../http/router.ts';
 import type { HandlerCall } from '../server-deps.ts';
 import { inspectTar } from '../tar-archive.ts';
-import { sendFileStream } from './file-stream.ts';
+import { downloadLinkHandlers } from './download-links.ts';
+import { sendArchive, sendFile } from './sandbox-file-send.ts';
 
 type Params = { namespace: string; name: string };
 
@@ -25,19 +26,9 @@ const wire = (info: FileInfo) => ({ ...info });
 
 /** Files of a sandbox; confinement (`path_outside_sandbox`) is the runtime's. */
 export const fileHandlers: RouteHandler[] = [
-  on(SANDBOX_ROUTES.readFile, async (call, { params, query }) => {
-    const ref = await refFor(call, params, query.path);
-    // Refusals (not_found, a directory, outside the sandbox) come before any byte is sent.
-    const read = await call.deps.engine.runtime.files.readStream(ref, query.path);
-    call.res.writeHead(200, {
-      'content-type': 'application/octet-stream',
-      'content-length': read.sizeBytes,
-      'x-request-id': call.ctx.requestId,
-    });
-    const failure = await sendFileStream(call.res, read.stream);
-    if (failure !== undefined) throw failure;
-    return streamed();
-  }),
+  on(SANDBOX_ROUTES.readFile, async (call, { params, query }) =>
+    sendFile(call, await refFor(call, params, query.path), query.path),
+  ),
   on(
     SANDBOX_ROUTES.writeFile,
     async (call, { params, query, body }) => {
@@ -94,18 +85,9 @@ export const fileHandlers: RouteHandler[] = [
     },
     { action: 'sandbox.files.move' },
   ),
-  on(SANDBOX_ROUTES.downloadArchive, async (call, { params, query }) => {
-    const ref = await refFor(call, params, query.path);
-    const tar = await call.deps.engine.runtime.files.download(ref, query.path);
-    call.res.writeHead(200, {
-      'content-type': 'application/x-tar',
-      'x-request-id': call.ctx.requestId,
-    });
-    // At the client's pace too: a slow client must not make the server hold the archive.
-    const failure = await sendFileStream(call.res, tar);
-    if (failure !== undefined) throw failure;
-    return streamed();
-  }),
+  on(SANDBOX_ROUTES.downloadArchive, async (call, { params, query }) =>
+    sendArchive(call, await refFor(call, params, query.path), query.path),
+  ),
   on(
     SANDBOX_ROUTES.uploadArchive,
     async (call, { params, query, body }) => {
@@ -118,4 +100,5 @@ export const fileHandlers: RouteHandler[] = [
     },
     { action: 'sandbox.files.upload' },
   ),
+  ...downloadLinkHandlers,
 ];
