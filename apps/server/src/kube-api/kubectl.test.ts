@@ -129,6 +129,35 @@ describe('kubectl against paddock up', { skip: kubectlSkipReason ?? false }, () 
     assert.deepEqual(ownersOf('f:templateRef').sort(), ['alpha', 'beta'], 'same value: shared');
   });
 
+  it('removes a finalizer its manager alone applied and applies no more; keeps one another applies', async () => {
+    const template = (finalizers: string[]) =>
+      JSON.stringify({
+        apiVersion: API,
+        kind: 'SandboxTemplate',
+        metadata: { name: 'finalized', ...(finalizers.length > 0 ? { finalizers } : {}) },
+        spec: { description: 'held' },
+      });
+    const apply = (manager: string, finalizers: string[]) =>
+      k(['apply', '--server-side', `--field-manager=${manager}`, '-f', '-'], template(finalizers));
+    const finalizers = async () =>
+      (await k(['get', 'sbxt', 'finalized', '-o', 'jsonpath={.metadata.finalizers}'])).stdout;
+    assert.equal((await apply('alpha', ['x.dev/a', 'x.dev/b'])).code, 0);
+    assert.equal((await apply('beta', ['x.dev/b'])).code, 0);
+    const got = await k(['get', 'sbxt', 'finalized', '-o', 'json', '--show-managed-fields']);
+    const entries = (JSON.parse(got.stdout) as { metadata: { managedFields: ManagedEntry[] } })
+      .metadata.managedFields;
+    assert.deepEqual(entries.find((e) => e.manager === 'alpha')?.fieldsV1['f:metadata'], {
+      'f:finalizers': { '.': {}, 'v:"x.dev/a"': {}, 'v:"x.dev/b"': {} },
+    });
+    const dropped = await apply('alpha', []);
+    assert.equal(dropped.code, 0, dropped.stderr);
+    assert.equal(await finalizers(), '["x.dev/b"]', 'a gone (alpha alone had it), b kept for beta');
+    assert.equal((await apply('beta', [])).code, 0);
+    assert.equal(await finalizers(), '', 'b gone once beta dropped it too');
+    const deleted = await k(['delete', 'sbxt', 'finalized', '--wait', '--timeout=30s']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+  });
+
   it('waits for Running, watches a change made through REST, and deletes with --wait', async () => {
     const created = await k(
       ['apply', '--server-side', '-f', '-'],

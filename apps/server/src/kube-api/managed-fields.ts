@@ -1,7 +1,9 @@
 /**
  * Field ownership for server-side apply: which manager set which fields, as Kubernetes'
  * `metadata.managedFields` (`FieldsV1`). A field is a path to a leaf of the object: a scalar, a
- * list (lists are atomic: owned whole) or an empty map. Paddock's store keeps ObjectMeta only,
+ * list (lists are atomic: owned whole) or an empty map; the items of `metadata.finalizers` (a
+ * set: `v:"name"`) and `metadata.ownerReferences` (keyed: `k:{"uid":"…"}`) are owned one by one,
+ * as the API server owns them. Paddock's store keeps ObjectMeta only,
  * so the entries live in the annotation `paddock.dev/managed-fields` and this surface shows them
  * as `metadata.managedFields` (and hides the annotation).
  */
@@ -39,6 +41,36 @@ export const describeField = (path: FieldPath) => `.${path.join('.')}`;
 export const fieldKey = (path: FieldPath) => JSON.stringify(path);
 export const parseFieldKey = (key: string) => JSON.parse(key) as string[];
 
+/** The metadata lists whose items are owned one by one, and the FieldsV1 key of an item. */
+const ITEM_LISTS: Readonly<Record<string, (item: unknown) => string | undefined>> = {
+  finalizers: (item) => (typeof item === 'string' ? `v:${JSON.stringify(item)}` : undefined),
+  ownerReferences: (item) =>
+    isMap(item) && typeof item.uid === 'string'
+      ? `k:${JSON.stringify({ uid: item.uid })}`
+      : undefined,
+};
+
+/** The list name when `path` is an item of a metadata list owned by item (`metadata.finalizers.v:"x"`). */
+function itemListOf(path: FieldPath): string | undefined {
+  const [top, list] = path;
+  return path.length === 3 &&
+    top === 'metadata' &&
+    list !== undefined &&
+    Object.hasOwn(ITEM_LISTS, list)
+    ? list
+    : undefined;
+}
+
+function itemsOf(metadata: unknown, list: string): unknown[] {
+  const items = isMap(metadata) ? metadata[list] : undefined;
+  return Array.isArray(items) ? items : [];
+}
+
+function itemIndex(items: readonly unknown[], list: string, key: string | undefined): number {
+  const keyOf = ITEM_LISTS[list];
+  return keyOf === undefined ? -1 : items.findIndex((item) => keyOf(item) === key);
+}
+
 function leaves(value: unknown, prefix: string[], into: Set<string>): void {
   if (!isMap(value) || Object.keys(value).length === 0) {
     into.add(fieldKey(prefix));
@@ -47,7 +79,10 @@ function leaves(value: unknown, prefix: string[], into: Set<string>): void {
   for (const [key, child] of Object.entries(value)) leaves(child, [...prefix, key], into);
 }
 
-/** The fields a manifest sets: its spec (and other top-level data), labels and annotations. */
+/**
+ * The fields a manifest sets: its spec (and other top-level data), labels and annotations, and
+ * each finalizer and ownerReference it lists.
+ */
 export function fieldsOf(object: Record<string, unknown>): Set<string> {
   const fields = new Set<string>();
   for (const [key, value] of Object.entries(object)) {
@@ -63,6 +98,12 @@ export function fieldsOf(object: Record<string, unknown>): Set<string> {
           void v;
         }
       }
+      for (const [list, keyOf] of Object.entries(ITEM_LISTS)) {
+        for (const item of itemsOf(value, list)) {
+          const key = keyOf(item);
+          if (key !== undefined) fields.add(fieldKey(['metadata', list, key]));
+        }
+      }
       continue;
     }
     leaves(value, [key], fields);
@@ -72,6 +113,11 @@ export function fieldsOf(object: Record<string, unknown>): Set<string> {
 
 /** The value at `path`, or undefined. */
 export function valueAtPath(object: unknown, path: FieldPath): unknown {
+  const list = itemListOf(path);
+  if (list !== undefined) {
+    const items = itemsOf(valueAtPath(object, ['metadata']), list);
+    return items[itemIndex(items, list, path[2])];
+  }
   let current = object;
   for (const key of path) {
     if (!isMap(current)) return undefined;
@@ -81,6 +127,18 @@ export function valueAtPath(object: unknown, path: FieldPath): unknown {
 }
 
 export function setAtPath(object: Record<string, unknown>, path: FieldPath, value: unknown): void {
+  const list = itemListOf(path);
+  if (list !== undefined) {
+    // An item replaces the one of its key in place, else joins the list at its end.
+    if (!isMap(object.metadata)) object.metadata = {};
+    const metadata = object.metadata as Record<string, unknown>;
+    const items = [...itemsOf(metadata, list)];
+    const at = itemIndex(items, list, path[2]);
+    if (at === -1) items.push(structuredClone(value));
+    else items[at] = structuredClone(value);
+    metadata[list] = items;
+    return;
+  }
   let current = object;
   for (const key of path.slice(0, -1)) {
     const next = current[key];
@@ -93,6 +151,17 @@ export function setAtPath(object: Record<string, unknown>, path: FieldPath, valu
 
 /** Removes the field at `path`, and the maps it leaves empty (a manifest's field set is leaves). */
 export function removeAtPath(object: Record<string, unknown>, path: FieldPath): void {
+  const list = itemListOf(path);
+  if (list !== undefined) {
+    const metadata = object.metadata;
+    if (!isMap(metadata)) return;
+    const items = itemsOf(metadata, list).filter(
+      (_, i, all) => i !== itemIndex(all, list, path[2]),
+    );
+    if (items.length > 0) metadata[list] = items;
+    else delete metadata[list];
+    return;
+  }
   const parents: Array<[Record<string, unknown>, string]> = [];
   let current = object;
   for (const key of path.slice(0, -1)) {
@@ -115,11 +184,15 @@ export function removeAtPath(object: Record<string, unknown>, path: FieldPath): 
 export function toFieldsV1(fields: Iterable<string>): Record<string, unknown> {
   const root: Record<string, unknown> = {};
   for (const key of fields) {
+    const path = parseFieldKey(key);
+    const isItem = itemListOf(path) !== undefined;
     let node = root;
-    for (const part of parseFieldKey(key)) {
-      const name = `f:${part}`;
+    for (const [i, part] of path.entries()) {
+      const name = isItem && i === 2 ? part : `f:${part}`;
       if (!isMap(node[name])) node[name] = {};
       node = node[name] as Record<string, unknown>;
+      // The list itself (`.`), as the API server records it beside the items.
+      if (isItem && i === 1) node['.'] = {};
     }
   }
   return root;
@@ -128,6 +201,12 @@ export function toFieldsV1(fields: Iterable<string>): Record<string, unknown> {
 export function fromFieldsV1(fieldsV1: unknown): Set<string> {
   const fields = new Set<string>();
   const walk = (node: unknown, prefix: string[]) => {
+    if (isMap(node) && itemListOf([...prefix, '']) !== undefined) {
+      for (const key of Object.keys(node)) {
+        if (/^[kv]:/.test(key)) fields.add(fieldKey([...prefix, key]));
+      }
+      return;
+    }
     const children = isMap(node) ? Object.keys(node).filter((k) => k.startsWith('f:')) : [];
     const hasListKeys = isMap(node) && Object.keys(node).some((k) => /^[kvi]:/.test(k));
     if (prefix.length > 0 && (children.length === 0 || hasListKeys)) {

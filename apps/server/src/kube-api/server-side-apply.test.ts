@@ -115,6 +115,75 @@ describe('server-side apply', () => {
     assert.deepEqual(again.metadata.ownerReferences, [owner('1', 'renamed'), owner('2', 'two')]);
   });
 
+  it('owns finalizers and ownerReferences item by item: removes those the applier alone dropped', () => {
+    const owner = (uid: string) => ({ apiVersion: API, kind: 'Run', name: `run-${uid}`, uid });
+    const listing = (finalizers: string[], uids: string[]) => ({
+      ...manifest({ description: 'a' }),
+      metadata: { name: 't', finalizers, ownerReferences: uids.map(owner) },
+    });
+    const first = applyManifest(
+      undefined,
+      listing(['x.dev/a', 'x.dev/b', 'x.dev/c'], ['1', '2']),
+      options('alpha'),
+    );
+    assert.deepEqual(first.entries[0]?.fieldsV1, {
+      'f:metadata': {
+        'f:finalizers': { '.': {}, 'v:"x.dev/a"': {}, 'v:"x.dev/b"': {}, 'v:"x.dev/c"': {} },
+        'f:ownerReferences': { '.': {}, 'k:{"uid":"1"}': {}, 'k:{"uid":"2"}': {} },
+      },
+      'f:spec': { 'f:description': {} },
+    });
+    assert.deepEqual(
+      fromFieldsV1(first.entries[0]?.fieldsV1),
+      fieldsOf(listing(['x.dev/a', 'x.dev/b', 'x.dev/c'], ['1', '2'])),
+    );
+    // beta applies b too; an update (a controller through this API) adds d; the store's own
+    // controller adds paddock.dev/sandbox, owned by no manager.
+    const shared = stored(applyManifest(stored(first), listing(['x.dev/b'], []), options('beta')));
+    const withUpdate = {
+      ...shared,
+      metadata: {
+        ...shared.metadata,
+        finalizers: [...(shared.metadata.finalizers ?? []), 'x.dev/d'],
+      },
+    } as AnyResource;
+    const updated = withManagedFields(
+      withUpdate,
+      recordUpdate(shared, withUpdate, 'controller', API, NOW),
+    );
+    const held = {
+      ...updated,
+      metadata: {
+        ...updated.metadata,
+        finalizers: [...(updated.metadata.finalizers ?? []), 'paddock.dev/sandbox'],
+      },
+    } as AnyResource;
+    const dropped = applyManifest(held, listing(['x.dev/a'], ['1']), options('alpha'));
+    const metadata = dropped.object.metadata as AnyResource['metadata'];
+    assert.deepEqual(
+      metadata.finalizers,
+      ['x.dev/a', 'x.dev/b', 'x.dev/d', 'paddock.dev/sandbox'],
+      "c gone (alpha alone had it); b kept for beta, d for the update, the controller's own",
+    );
+    assert.deepEqual(metadata.ownerReferences, [owner('1')], 'owner 2 gone');
+    assert.deepEqual(
+      dropped.entries.map((e) => [e.manager, e.fieldsV1['f:metadata']]),
+      [
+        ['beta', { 'f:finalizers': { '.': {}, 'v:"x.dev/b"': {} } }],
+        ['controller', { 'f:finalizers': { '.': {}, 'v:"x.dev/d"': {} } }],
+        [
+          'alpha',
+          {
+            'f:finalizers': { '.': {}, 'v:"x.dev/a"': {} },
+            'f:ownerReferences': { '.': {}, 'k:{"uid":"1"}': {} },
+          },
+        ],
+      ],
+    );
+    const none = applyManifest(stored(dropped), manifest({ description: 'a' }), options('alpha'));
+    assert.equal((none.object.metadata as AnyResource['metadata']).ownerReferences, undefined);
+  });
+
   it('an update takes the fields it changes from other managers', () => {
     const first = stored(
       applyManifest(undefined, manifest({ description: 'a', timeout: '1h' }), options('alpha')),

@@ -3,6 +3,10 @@
  * the manager's; fields the manager set before and no longer sets are removed unless another
  * manager owns them; a field another manager owns, set here to a different value, is a conflict
  * (409, a cause per field) unless `force` takes it over. Setting the same value shares it.
+ * Finalizers and ownerReferences are fields item by item (`managed-fields.ts`): a manifest's
+ * items join the object's (an ownerReference replaces the one of its uid), and one the manager
+ * alone listed and lists no more is removed; one another manager (or an update) owns stays, as
+ * does one set outside this surface (a controller's own finalizer, owned by nobody here).
  */
 import { type AnyResource, ErrorCode, PaddockError } from '@paddock/core';
 import {
@@ -31,35 +35,6 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 const isMap = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const isEmptyMap = (value: unknown) => isMap(value) && Object.keys(value).length === 0;
-
-/**
- * The finalizers and ownerReferences a manifest lists join the object's, as a cluster merges
- * them: finalizers as a set, ownerReferences keyed by uid (the manifest's entry replaces one of
- * the same uid). Which manager set which item is not tracked: one a manifest stops listing stays
- * (remove it with a JSON or merge patch), where a cluster would remove it.
- */
-function mergeMetadataLists(
-  object: Record<string, unknown>,
-  manifest: Record<string, unknown>,
-): void {
-  const given = isMap(manifest.metadata) ? manifest.metadata : {};
-  const metadata = (isMap(object.metadata) ? object.metadata : {}) as Record<string, unknown>;
-  const merge = (name: string, keyOf: (item: unknown) => unknown) => {
-    const listed = given[name];
-    if (!Array.isArray(listed) || listed.length === 0) return;
-    const byKey = new Map(listed.map((item) => [keyOf(item), item]));
-    const held = Array.isArray(metadata[name]) ? (metadata[name] as unknown[]) : [];
-    const heldKeys = new Set(held.map(keyOf));
-    // In place, so that applying the same manifest again changes nothing.
-    metadata[name] = [
-      ...held.map((item) => byKey.get(keyOf(item)) ?? item),
-      ...listed.filter((item) => !heldKeys.has(keyOf(item))),
-    ];
-  };
-  merge('finalizers', (finalizer) => finalizer);
-  merge('ownerReferences', (ref) => (isMap(ref) ? ref.uid : ref));
-  object.metadata = metadata;
-}
 
 /**
  * The object `manifest` applied over `current` (undefined: a create) makes, and its managers.
@@ -118,7 +93,6 @@ export function applyManifest(
     if (isEmptyMap(value) && isMap(valueAtPath(object, path))) continue;
     setAtPath(object, path, value);
   }
-  mergeMetadataLists(object, manifest);
   const entry: ManagedFieldsEntry = {
     manager: options.manager,
     operation: ManagerOperation.Apply,
