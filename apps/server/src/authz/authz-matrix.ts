@@ -151,6 +151,18 @@ export const AUTHZ_MATRIX: Readonly<Record<string, Row>> = {
   makeSandboxDirectory: use(201),
   moveSandboxFile: use(200),
   downloadSandboxArchive: use(200),
+  createSandboxDownloadLink: use(200),
+  // A link needs no header: each caller opens one it signed; anonymous, one of alice's; bob, who
+  // may sign none, one forged from hers.
+  downloadSandboxFileByLink: {
+    expect: {
+      owner: ok(200),
+      other: FORBIDDEN,
+      shared: ok(200),
+      admin: ok(200),
+      anonymous: ok(200),
+    },
+  },
   uploadSandboxArchive: use(204),
   listSandboxPorts: use(200),
   getSandboxLogs: use(200),

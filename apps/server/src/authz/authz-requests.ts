@@ -133,6 +133,21 @@ async function aliceFile(fx: AuthzWorld, path: string): Promise<string> {
   return path;
 }
 
+/** A download link of `SECRET_PATH` signed by `role` (alice's for anonymous; forged for bob). */
+async function downloadLink(fx: AuthzWorld, role: Role): Promise<CallSpec> {
+  const signer = role === 'other' || role === 'anonymous' ? 'owner' : role;
+  const { url } = await fx.json<{ url: string }>(
+    signer,
+    `${nsPath('sandboxes')}/${fx.box}/files/download-link`,
+    200,
+    { method: 'POST', body: { path: SECRET_PATH } },
+  );
+  const token = new URL(url, 'http://paddock.invalid').searchParams.get('token') ?? '';
+  const [claims, mac = ''] = token.split('.');
+  const forged = `${claims}.${mac.startsWith('A') ? 'B' : 'A'}${mac.slice(1)}`;
+  return { params: { name: fx.box }, query: { token: role === 'other' ? forged : token } };
+}
+
 export const AUTHZ_REQUESTS: Readonly<Record<string, Request>> = {
   ...configRequests(
     'ClusterSandboxTemplate',
@@ -190,6 +205,8 @@ export const AUTHZ_REQUESTS: Readonly<Record<string, Request>> = {
     }),
   },
   downloadSandboxArchive: onBox({ query: { path: SECRET_PATH } }),
+  createSandboxDownloadLink: onBox({ body: { path: SECRET_PATH } }),
+  downloadSandboxFileByLink: { make: downloadLink },
   uploadSandboxArchive: fixed((fx, role) => ({
     params: { name: fx.box },
     query: { path: `/workspace/authz/upload-${role}` },
