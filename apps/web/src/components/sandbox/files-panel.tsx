@@ -1,4 +1,4 @@
-import type { FileInfo } from '@paddock/api';
+import type { DownloadKind, FileInfo } from '@paddock/api';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ChangeEvent, type FormEvent, useState } from 'react';
 import { bytes } from '../../lib/format.ts';
@@ -6,7 +6,7 @@ import { useSession } from '../../lib/session.ts';
 import { Empty, MutationError, QueryView } from '../states.tsx';
 import { FileEditor } from './file-editor.tsx';
 import { crumbsOf, isValidEntryName, joinPath, WORKSPACE } from './sandbox-paths.ts';
-import { saveBytes } from './save-bytes.ts';
+import { startDownload } from './start-download.ts';
 import './files-panel.css';
 import { RowDeleteButton } from '../row-delete-button.tsx';
 import { TableFrame } from '../table-frame.tsx';
@@ -63,12 +63,14 @@ export function FilesPanel({ name }: { name: string }) {
     },
     onSettled: refresh,
   });
+  // Through a signed link the browser navigates to: the download streams to disk at once.
   const download = useMutation({
-    mutationFn: async (file: FileInfo) => {
-      saveBytes(await client.sandboxes.files.read(name, file.path), file.name);
-      return file.name;
+    mutationFn: async ({ at, kind }: { at: string; kind: DownloadKind }) => {
+      const link = await client.sandboxes.files.downloadLink(name, at, { kind });
+      startDownload(link.url, link.filename);
+      return link.filename;
     },
-    onSuccess: (fileName) => setNotice(`Downloaded ${fileName}`),
+    onSuccess: (fileName) => setNotice(`Downloading ${fileName}`),
   });
 
   const onUpload = (event: ChangeEvent<HTMLInputElement>) => {
@@ -115,6 +117,14 @@ export function FilesPanel({ name }: { name: string }) {
             disabled={upload.isPending}
           />
         </div>
+        <button
+          type="button"
+          className="button"
+          onClick={() => download.mutate({ at: path, kind: 'archive' })}
+          disabled={download.isPending}
+        >
+          Download folder as .tar
+        </button>
         <form className="row new-folder" onSubmit={onMkdir}>
           <div className="field">
             <label htmlFor="new-folder-name">New folder</label>
@@ -198,7 +208,7 @@ export function FilesPanel({ name }: { name: string }) {
                                 type="button"
                                 className="button small"
                                 aria-label={`Download ${file.name}`}
-                                onClick={() => download.mutate(file)}
+                                onClick={() => download.mutate({ at: file.path, kind: 'file' })}
                               >
                                 Download
                               </button>
@@ -211,6 +221,16 @@ export function FilesPanel({ name }: { name: string }) {
                                 Edit
                               </button>
                             </>
+                          ) : null}
+                          {file.type === 'directory' ? (
+                            <button
+                              type="button"
+                              className="button small"
+                              aria-label={`Download ${file.name} as .tar`}
+                              onClick={() => download.mutate({ at: file.path, kind: 'archive' })}
+                            >
+                              Download .tar
+                            </button>
                           ) : null}
                           <RowDeleteButton
                             item={file.name}
