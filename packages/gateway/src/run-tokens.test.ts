@@ -46,6 +46,9 @@ describe('run tokens', () => {
     assert.throws(() => createRunTokens(randomBytes(16)), isValidation);
     const tokens = createRunTokens(randomBytes(32));
     assert.throws(() => tokens.issue({ ...grant, runUid: '' }, 1000), isValidation);
+    const { runUid: _uid, ...withoutUid } = grant;
+    // @ts-expect-error the run's uid is what tells a run from a later one of the same name
+    assert.throws(() => tokens.issue(withoutUid, 1000), isValidation);
     assert.throws(() => tokens.issue(grant, 0), isValidation);
   });
 });

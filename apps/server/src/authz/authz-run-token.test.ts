@@ -1,7 +1,8 @@
 // A run's token (what its sandbox holds instead of a provider key) used as an API credential on a
 // server with several users: it reads as the run's owner with the user role only, so alice's run
 // sees none of bob's objects through REST or the Kubernetes API, an admin's run sees no more than
-// a user's, and once the run has ended the token opens neither the API nor the LLM gateway.
+// a user's, and once the run has ended the token opens neither the API nor the LLM gateway, nor
+// once it was deleted, for a new run made under its name.
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -179,5 +180,64 @@ describe("a run's token reads as its owner, with the user role, while the run la
     clearTimeout(timer);
     abort.abort();
     assert.equal(outcome, 'ended', "the run's watch outlived its run");
+  });
+
+  it("is refused for a new run made under its run's name once that run was deleted", async () => {
+    const { port } = fx.w.s.engine.gateway.server.address() as AddressInfo;
+    const gateway = (token: string) =>
+      fetch(`http://127.0.0.1:${port}/gateway/anthropic/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': token },
+        body: JSON.stringify({
+          model: 'claude-sonnet-4-5',
+          max_tokens: 1,
+          messages: [{ role: 'user', content: 'x' }],
+        }),
+      });
+    const old = tokens.admin;
+    const runPath = `${nsPath('runs')}/${runs.admin}`;
+    const deleted = await fx.call('admin', runPath, { method: 'DELETE' });
+    await deleted.body?.cancel();
+    assert.ok(deleted.ok, `delete: ${deleted.status}`);
+    await eventually(
+      async () => {
+        const res = await fx.call('admin', runPath);
+        await res.body?.cancel();
+        return res.status === 404 ? true : undefined;
+      },
+      { timeoutMs: 60_000, what: `run ${runs.admin} gone` },
+    );
+    // The sandbox the run made goes with it; the new run makes one of the same name.
+    await eventually(
+      async () => {
+        const res = await fx.call('admin', `${nsPath('sandboxes')}/${adminBox}`);
+        await res.body?.cancel();
+        return res.status === 404 ? true : undefined;
+      },
+      { timeoutMs: 60_000, what: `sandbox ${adminBox} gone` },
+    );
+    await startRun('admin', runs.admin, { templateRef: SHELL });
+    const box = await eventually(
+      async () =>
+        (await fx.json<JsonValue>('admin', runPath, 200)).status?.sandboxName as string | undefined,
+      { what: "the new run's sandbox" },
+    );
+    const renewed = await tokenIn('admin', () => box);
+    assert.notEqual(renewed, old);
+    const fresh = await asToken(renewed, `${nsPath('runs')}/${runs.admin}`);
+    await fresh.body?.cancel();
+    assert.equal(fresh.status, 200, "the new run's own token is accepted");
+    const api = await asToken(old, `${nsPath('runs')}/${runs.admin}`);
+    const apiText = await api.text();
+    assert.equal(api.status, 401, apiText);
+    const late = await gateway(old);
+    const lateText = await late.text();
+    assert.equal(late.status, 401, lateText);
+    await fx.json('admin', `${nsPath('sandboxes')}/${box}/files?path=${GATE}`, 200, {
+      method: 'PUT',
+      bytes: new TextEncoder().encode('go'),
+      contentType: 'application/octet-stream',
+    });
+    await waitForRunEnd(fx.call, runs.admin);
   });
 });

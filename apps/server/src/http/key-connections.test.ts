@@ -20,11 +20,15 @@ const viaKey = (keyId: string): Principal => ({
   keyId,
 });
 
-const viaRunToken = (run: string): Principal => ({
+const viaRunToken = (run: string, runUid?: string): Principal => ({
   id: 'alice',
   roles: [Role.User],
   via: PrincipalVia.RunToken,
-  scope: { namespace: 'default', run: `default/${run}` },
+  scope: {
+    namespace: 'default',
+    run: `default/${run}`,
+    ...(runUid === undefined ? {} : { runUid }),
+  },
 });
 
 const runManifest = (name: string): Run => ({
@@ -118,6 +122,24 @@ describe('KeyConnections', { timeout: 10_000 }, () => {
     otherRun.destroy();
   });
 
+  it('ends the tokens of one run by its uid: a new run of the same name keeps its own', async () => {
+    const connections = new KeyConnections();
+    const [old, renewed, expiring] = [0, 1, 2].map(() => new PassThrough());
+    assert.ok(old && renewed && expiring);
+    connections.bind(viaRunToken('fix', 'uid-old'), old);
+    connections.bind(
+      { ...viaRunToken('fix', 'uid-old'), expiresAtMs: Date.now() + 60_000 },
+      expiring,
+    );
+    connections.bind(viaRunToken('fix', 'uid-new'), renewed);
+    assert.equal(connections.endRun('default/fix', 'uid-old'), 2);
+    assert.equal(old.destroyed && expiring.destroyed, true);
+    assert.equal(renewed.destroyed, false, 'the new run of the name keeps its connection');
+    await Promise.all([once(old, 'close'), once(expiring, 'close')]);
+    assert.equal(connections.endRun('default/fix'), 1, 'without a uid: every run of the name');
+    assert.equal(renewed.destroyed, true);
+  });
+
   it('does not track principals without a key', () => {
     const connections = new KeyConnections();
     const socket = new PassThrough();
@@ -161,6 +183,23 @@ describe('the end of a run ends what its token opened, also while the watch of r
     });
     await once(ended, 'close');
     assert.equal(kept.destroyed, false, 'a run still going keeps what its token opened');
+    kept.destroy();
+  });
+
+  it('a run deleted and made again under its name meanwhile: the old run ends, the new goes on', async () => {
+    const first = await store.create(runManifest('again'));
+    const connections = new KeyConnections();
+    const [ended, kept] = [new PassThrough(), new PassThrough()];
+    connections.bind(viaRunToken('again', first.metadata.uid), ended);
+    await followRuns(connections, async () => {
+      await store.delete('Run', { namespace: 'default', name: 'again' });
+      const second = await store.create(runManifest('again'));
+      assert.notEqual(second.metadata.uid, first.metadata.uid);
+      connections.bind(viaRunToken('again', second.metadata.uid), kept);
+      await store.compact();
+    });
+    await once(ended, 'close');
+    assert.equal(kept.destroyed, false, "the new run's token keeps what it opened");
     kept.destroy();
   });
 

@@ -2,23 +2,26 @@ import type { Duplex } from 'node:stream';
 import { type Informer, InformerEventType, type Principal, PrincipalVia } from '@paddock/control';
 import { isTerminalRunPhase } from '@paddock/core';
 
-/** What the tokens of run `namespace/name` opened is tracked under this id, or ids it begins. */
-function runConnectionsId(run: string): string {
-  return `run:${run}`;
+/**
+ * What the tokens of run `namespace/name` opened is tracked under this id (with the run's uid:
+ * `run:ns/name#uid`), or ids it begins (`@` and the token's expiry).
+ */
+function runConnectionsId(run: string, uid: string | undefined): string {
+  return uid === undefined ? `run:${run}` : `run:${run}#${uid}`;
 }
 
 /**
- * The id a principal's connections are tracked under: its API key, its run's token (the run and
- * the token's expiry, if any: a run's tokens of one expiry die at once, all of them with the
- * run), or its OIDC token (subject and expiry: every token of a subject with that expiry dies at
- * once).
+ * The id a principal's connections are tracked under: its API key, its run's token (the run, its
+ * uid and the token's expiry, if any: a run's tokens of one expiry die at once, all of them with
+ * the run), or its OIDC token (subject and expiry: every token of a subject with that expiry dies
+ * at once).
  */
 function credentialIdOf(principal: Principal): string | undefined {
   if (principal.keyId !== undefined) return principal.keyId;
   const run = principal.scope?.run;
   if (run !== undefined) {
-    const id = runConnectionsId(run);
-    // `@` is in no namespace or run name: the id stays within the run's prefix.
+    const id = runConnectionsId(run, principal.scope?.runUid);
+    // `#` and `@` are in no namespace, run name or uid: the id stays within the run's prefix.
     return principal.expiresAtMs === undefined ? id : `${id}@${principal.expiresAtMs}`;
   }
   if (principal.via === PrincipalVia.Oidc && principal.expiresAtMs !== undefined)
@@ -104,22 +107,35 @@ export class KeyConnections {
    * is refused from then on, and its open streams must not outlive it. Every event of `runs`
    * counts, its first list and its relists too: a run that ended while the watch was lost (the
    * informer resumes from its last version, or lists again when that expired) ends its token's
-   * connections once the informer catches up.
+   * connections once the informer catches up. A run is known by its uid: one deleted and made
+   * again under its name while the watch was lost (the relist shows the new run in the old one's
+   * place) ends the old run's, and the new run's tokens keep theirs.
    */
   followRuns(runs: Informer<'Run'>): void {
-    runs.subscribe(({ type, object }) => {
+    runs.subscribe(({ type, object, previous }) => {
+      const run = `${object.metadata.namespace}/${object.metadata.name}`;
+      const replaced = previous?.metadata.uid;
+      if (replaced !== undefined && replaced !== object.metadata.uid) this.endRun(run, replaced);
       const isOver =
         type === InformerEventType.Deleted || isTerminalRunPhase(object.status?.phase ?? 'Pending');
-      if (isOver) this.endRun(`${object.metadata.namespace}/${object.metadata.name}`);
+      if (isOver) this.endRun(run, object.metadata.uid);
     });
   }
 
-  /** Destroys every connection the tokens of run `namespace/name` opened. */
-  endRun(run: string): number {
-    const id = runConnectionsId(run);
+  /**
+   * Destroys every connection the tokens of run `namespace/name` opened: of its incarnation
+   * `uid` only when given (and those of tokens that name no uid), else of every one.
+   */
+  endRun(run: string, uid?: string): number {
+    const anyUid = runConnectionsId(run, undefined);
+    const ids = uid === undefined ? undefined : [runConnectionsId(run, uid), anyUid];
     let ended = 0;
-    for (const keyId of [...this.#byKey.keys()])
-      if (keyId === id || keyId.startsWith(`${id}@`)) ended += this.end(keyId);
+    for (const keyId of [...this.#byKey.keys()]) {
+      const [id = ''] = keyId.split('@', 1);
+      const isOfRun =
+        ids === undefined ? id === anyUid || id.startsWith(`${anyUid}#`) : ids.includes(id);
+      if (isOfRun) ended += this.end(keyId);
+    }
     return ended;
   }
 

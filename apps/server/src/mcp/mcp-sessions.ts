@@ -84,7 +84,8 @@ export class McpSessions<S extends McpSessionEntry = McpSessionEntry> {
 
 /**
  * The same caller: the same user by the same means, with an API key the same key (an OIDC
- * session goes on with a refreshed token of the same subject), with a run's token the same run.
+ * session goes on with a refreshed token of the same subject), with a run's token the same run
+ * (its uid: not a new run of the same name).
  */
 export function isSameCaller(a: Principal, b: Principal): boolean {
   return (
@@ -92,6 +93,7 @@ export function isSameCaller(a: Principal, b: Principal): boolean {
     a.via === b.via &&
     a.keyId === b.keyId &&
     a.scope?.namespace === b.scope?.namespace &&
-    a.scope?.run === b.scope?.run
+    a.scope?.run === b.scope?.run &&
+    a.scope?.runUid === b.scope?.runUid
   );
 }

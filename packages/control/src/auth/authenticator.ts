@@ -21,7 +21,8 @@ export type RunTokenVerifier = {
   prefix: string;
   /**
    * The grant of a genuine, unexpired token of a run that is still going, with when the token
-   * expires (ms since the epoch) if it does; else undefined.
+   * expires (ms since the epoch) if it does; else undefined. "Its run" is the run of the grant's
+   * `runUid`: the token of a deleted run is refused for a new run of the same name.
    */
   verify(token: string): Promise<{ grant: RunGrant; expiresAtMs?: number } | undefined>;
 };
@@ -76,8 +77,9 @@ export function isLoopbackAddress(address: string): boolean {
  * - `Bearer pdk_…` (scheme case-insensitive) → the API key's owner with the key's roles, after
  *   a lookup by SHA-256; its last use is recorded. Unknown, revoked or expired → refused.
  * - a run token (`runTokens.prefix`) → the run's owner with the user role only (whatever its
- *   own roles), scoped to the run's namespace (`scope`, see `requireInScope`), until the token's
- *   expiry (`expiresAtMs`). Forged, expired or of a finished run → refused.
+ *   own roles), scoped to the run's namespace (`scope`, see `requireInScope`; `scope.runUid` the
+ *   run's uid), until the token's expiry (`expiresAtMs`). Forged, expired, or of a finished or
+ *   deleted run (a new run of the same name included) → refused.
  * - any other bearer token → the OIDC verifier when configured, else refused.
  * - no header → `ANONYMOUS_ADMIN` when allowed (and the peer is loopback, when known), else refused.
  * - anything else (another scheme, garbage) → refused, even when anonymous access is allowed:
@@ -133,7 +135,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       id: grant.user,
       roles: [Role.User],
       via: PrincipalVia.RunToken,
-      scope: { namespace: grant.namespace, run: `${grant.namespace}/${grant.runName}` },
+      scope: {
+        namespace: grant.namespace,
+        run: `${grant.namespace}/${grant.runName}`,
+        runUid: grant.runUid,
+      },
       ...(expiresAtMs === undefined ? {} : { expiresAtMs }),
     };
   }

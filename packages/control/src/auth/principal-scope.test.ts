@@ -35,7 +35,7 @@ const scoped: Principal = {
   id: 'alice',
   roles: ['user'],
   via: 'run-token',
-  scope: { namespace: 'team-a', run: 'team-a/fix' },
+  scope: { namespace: 'team-a', run: 'team-a/fix', runUid: 'u-1' },
 };
 const api = (method: string, namespace: string | undefined, operation?: string): ScopedRequest => ({
   channel: RequestChannel.Api,

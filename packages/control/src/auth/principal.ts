@@ -17,9 +17,11 @@ export type PrincipalVia = (typeof PrincipalVia)[keyof typeof PrincipalVia];
 
 /**
  * What a scoped principal is confined to: reading the objects of one namespace (see
- * `requireInScope`). `run` names the run whose token it is, for messages and the audit log.
+ * `requireInScope`). `run` names the run whose token it is (`namespace/name`), for messages and
+ * the audit log; `runUid` is that run's uid: a run deleted and made again under the same name is
+ * another run, and what the old one's token opened must not pass for the new one's.
  */
-export type PrincipalScope = { namespace: string; run?: string };
+export type PrincipalScope = { namespace: string; run?: string; runUid?: string };
 
 /**
  * The authenticated caller. `id` is the user id that owns sandboxes and API keys (the OIDC
