@@ -8,6 +8,7 @@ import { KubeClient } from '../client/kube-client.ts';
 import { ChannelProtocol } from './channel-protocol.ts';
 import { execInPod } from './exec-in-pod.ts';
 import { type Fixture, POD, readText, startFixture, toEnd } from './exec-test-support.ts';
+import { startPodStandIn } from './stand-in-pods.ts';
 
 describe('execInPod against the stand-in API server (v5)', () => {
   let fixture: Fixture;
@@ -175,6 +176,28 @@ describe('execInPod against the stand-in API server (v5)', () => {
     // The stand-in saw the connection end and closed the command's pipes: `yes` died writing.
     await waitFor(() => fixture.standIn.running().length === 0, 'the command is gone');
     await reader.cancel();
+  });
+
+  it('cuts the connection of a wrapped exec whose SIGKILL could not be sent, as of an unwrapped one', async () => {
+    let isPodThere = true;
+    const standIn = await startPodStandIn({
+      pods: (namespace, name) =>
+        isPodThere ? { namespace, name, containers: [POD.container] } : undefined,
+    });
+    const client = await KubeClient.fromKubeconfig(standIn.kubeconfig);
+    try {
+      const handle = await execInPod(client, { ...POD, command: ['yes', 'more'], stdin: false });
+      const reader = handle.stdout.getReader();
+      assert.match(Buffer.from((await reader.read()).value ?? []).toString('utf8'), /more\n/);
+      isPodThere = false;
+      await handle.signal('SIGKILL');
+      assert.deepEqual(await handle.exit, { exitCode: null, signal: 'SIGKILL', timedOut: false });
+      await waitFor(() => standIn.running().length === 0, 'the command is gone');
+      await reader.cancel();
+    } finally {
+      client.close();
+      await standIn.close();
+    }
   });
 
   it('asks for the streams it uses and sends its frames byte for byte', async () => {

@@ -64,7 +64,8 @@ const KILL_GRACE_MS = 5000;
  *   exist exits 127. A code `128 + n` reads as signal n when n was sent through `signal` (or
  *   SIGKILL by the timeout: `{exitCode: null, signal: 'SIGKILL', timedOut: true}`). It rejects
  *   (`runtime_unavailable`) when the connection ends without a status.
- * - `signal` is another exec: `kill` of the wrapper's pid (see `exec-wrapper.ts`). An unwrapped
+ * - `signal` is another exec: `kill` of the wrapper's pid (see `exec-wrapper.ts`); a `SIGKILL`
+ *   that exec could not deliver (refused, the pod going) cuts the connection instead. An unwrapped
  *   exec has no pid to signal: its `SIGKILL` cuts the connection instead, as its timeout does,
  *   and `exit` reads `{exitCode: null, signal: 'SIGKILL'}` unless the status came first. The
  *   exec's stream to the kubelet then ends, and a command that streams a file stops at its next
@@ -279,7 +280,27 @@ class ExecSession {
       throw new PaddockError(ErrorCode.RuntimeUnavailable, 'the exec wrapper reported no pid');
     }
     this.#sent.add(name);
-    await runQuietly(this.#client, { ...this.#target, command: signalCommand(name, pid) });
+    const kill = runQuietly(this.#client, { ...this.#target, command: signalCommand(name, pid) });
+    if (name !== 'SIGKILL') {
+      await kill;
+      return;
+    }
+    // A kill that could not be sent (the pod going, the exec refused) still ends the session, as
+    // an unwrapped one ends: its connection is cut. One that found no process leaves the status
+    // in flight its time to come.
+    const status = await kill.catch(() => undefined);
+    if (status === undefined) this.#cutAfter(0);
+    else if (status.exitCode !== 0) this.#cutAfter(KILL_GRACE_MS);
+  }
+
+  /** Cuts the connection after `delayMs` unless the session ended first. */
+  #cutAfter(delayMs: number): void {
+    if (this.#isEnded) return;
+    const cut = setTimeout(() => {
+      this.#isCut = true;
+      this.#socket.terminate();
+    }, delayMs);
+    this.#socket.once('close', () => clearTimeout(cut));
   }
 
   async #timeOut(): Promise<void> {
