@@ -180,6 +180,14 @@ describe('server-side apply', () => {
         ],
       ],
     );
+    // The same ownerReference with its keys in another order is the same value: shared.
+    const { uid, ...rest } = owner('1');
+    const reordered = {
+      ...listing(['x.dev/a'], []),
+      metadata: { name: 't', ownerReferences: [{ uid, ...rest }] },
+    };
+    const sharing = applyManifest(stored(dropped), reordered, options('gamma'));
+    assert.ok(sharing.entries.some((e) => e.manager === 'gamma'));
     const none = applyManifest(stored(dropped), manifest({ description: 'a' }), options('alpha'));
     assert.equal((none.object.metadata as AnyResource['metadata']).ownerReferences, undefined);
   });
