@@ -205,6 +205,66 @@ describe('runs', { skip: bwrapSkipReason(), timeout: 180_000 }, () => {
     assert.match(JSON.stringify(events), /from-the-repo/);
   });
 
+  it('runs again under the name of a deleted run once the sandbox of the one before is gone', async () => {
+    const { store } = server.engine;
+    const sleeper = { harness: { kind: 'command', command: ['sleep', '60'] } };
+    await createRun('again', sleeper, 'first');
+    const assigned = await eventually(
+      async () => {
+        const res = await server.call('/api/v1/namespaces/default/runs/again');
+        const name = ((await res.json()) as RunJson).status?.sandboxName;
+        return name === undefined ? undefined : name;
+      },
+      { what: 'the first run has its sandbox', timeoutMs: 60_000 },
+    );
+    // The first run's sandbox is held in its deletion (a finalizer of the test's) while the
+    // second run comes.
+    const key = { namespace: 'default', name: assigned };
+    const box = await store.get('Sandbox', key);
+    const hold = 'test.paddock.dev/hold';
+    await store.update({
+      ...box,
+      metadata: { ...box.metadata, finalizers: [...(box.metadata.finalizers ?? []), hold] },
+    });
+    assert.equal(
+      (await server.call('/api/v1/namespaces/default/runs/again', { method: 'DELETE' })).status,
+      200,
+    );
+    await eventually(
+      async () => (await server.call('/api/v1/namespaces/default/runs/again')).status === 404,
+      { what: 'the first run gone', timeoutMs: 60_000 },
+    );
+    assert.ok((await store.get('Sandbox', key)).metadata.deletionTimestamp, 'its sandbox is going');
+    await createRun(
+      'again',
+      { harness: { kind: 'command', command: ['echo', 'second'] } },
+      'second',
+    );
+    // The second run's first pass (its finalizer) is over: it waits, it has not failed.
+    await eventually(
+      async () =>
+        (
+          (await (await server.call('/api/v1/namespaces/default/runs/again')).json()) as RunJson
+        ).metadata?.finalizers?.includes('paddock.dev/run') === true,
+      { what: 'the second run reconciled' },
+    );
+    await server.engine.runs.idle();
+    const waiting = (await (
+      await server.call('/api/v1/namespaces/default/runs/again')
+    ).json()) as RunJson;
+    assert.notEqual(waiting.status?.phase, 'Failed', waiting.status?.message);
+    const held = await store.get('Sandbox', key);
+    await store.update({
+      ...held,
+      metadata: {
+        ...held.metadata,
+        finalizers: (held.metadata.finalizers ?? []).filter((f) => f !== hold),
+      },
+    });
+    const run = await finished('again');
+    assert.equal(run.status.phase, 'Succeeded', run.status.message);
+  });
+
   it('refuses a run whose agent does not exist; the reconciler fails one written past admission', async () => {
     const orphan = {
       apiVersion: API,

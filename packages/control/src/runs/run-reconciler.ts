@@ -135,6 +135,22 @@ function mayUse(run: Run, sandbox: Sandbox): boolean {
   return sandbox.metadata.ownerReferences?.some((o) => o.uid === run.metadata.uid) ?? false;
 }
 
+/** How often a run waiting for an earlier run's sandbox to go looks again, events aside. */
+const LEFTOVER_RECHECK_MS = 2000;
+
+/**
+ * Whether `sandbox` is the one an earlier run of the same name made for itself, being deleted
+ * with it: a run that made none of its own waits for it to go instead of failing.
+ */
+function isLeftOfEarlierRun(run: Run, sandbox: Sandbox): boolean {
+  if (run.spec.sandbox?.name || !sandbox.metadata.deletionTimestamp) return false;
+  return (
+    sandbox.metadata.ownerReferences?.some(
+      (o) => o.kind === 'Run' && o.name === run.metadata.name && o.uid !== run.metadata.uid,
+    ) ?? false
+  );
+}
+
 async function pending(deps: Pass, run: Run): Promise<ReconcileResult> {
   let agent: AgentSpec;
   try {
@@ -158,6 +174,11 @@ async function pending(deps: Pass, run: Run): Promise<ReconcileResult> {
     sandbox = await deps.store.get('Sandbox', { namespace, name });
   } catch (error) {
     if (!isPaddockError(error, 'not_found')) throw error;
+  }
+  if (sandbox !== undefined && isLeftOfEarlierRun(run, sandbox)) {
+    // A run deleted and made again under its name: the sandbox of the one before is still
+    // going (its deletion waits on its own finalizer). Its going wakes this run (owner's name).
+    return { requeueAfterMs: LEFTOVER_RECHECK_MS };
   }
   if (sandbox !== undefined && !mayUse(run, sandbox)) {
     const why = run.spec.sandbox?.name ? 'not found' : "already exists and is not this run's";
