@@ -3,6 +3,7 @@
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
+import { configureConnection } from './schema.ts';
 
 const WorkerData = z.object({ databasePath: z.string().min(1), busyTimeoutMs: z.int().min(0) });
 const CheckpointRequest = z.object({
@@ -16,11 +17,9 @@ const port = parentPort;
 if (port === null) throw new Error('checkpoint-worker.ts runs only as a worker thread');
 const { databasePath, busyTimeoutMs } = WorkerData.parse(workerData);
 const db = new DatabaseSync(databasePath);
-// A PASSIVE checkpoint never waits; the busy timeout bounds only the final TRUNCATE's wait.
-db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
-db.exec('PRAGMA wal_autocheckpoint = 0');
-// At NORMAL a checkpoint still syncs the WAL before copying it and the database after.
-db.exec('PRAGMA synchronous = NORMAL');
+// As every connection to the file (a PASSIVE checkpoint never waits; the busy timeout bounds
+// only the final TRUNCATE's wait; at NORMAL a checkpoint still syncs the WAL and the database).
+configureConnection(db, busyTimeoutMs);
 
 port.on('message', (message: unknown) => {
   const request = CheckpointRequest.parse(message);
