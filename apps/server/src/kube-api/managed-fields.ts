@@ -155,9 +155,9 @@ export function removeAtPath(object: Record<string, unknown>, path: FieldPath): 
   if (list !== undefined) {
     const metadata = object.metadata;
     if (!isMap(metadata)) return;
-    const items = itemsOf(metadata, list).filter(
-      (_, i, all) => i !== itemIndex(all, list, path[2]),
-    );
+    const held = itemsOf(metadata, list);
+    const at = itemIndex(held, list, path[2]);
+    const items = held.filter((_, i) => i !== at);
     if (items.length > 0) metadata[list] = items;
     else delete metadata[list];
     return;
