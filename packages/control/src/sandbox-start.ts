@@ -57,17 +57,14 @@ async function admitAndStart(deps: Pass, sandbox: Sandbox): Promise<ReconcileRes
   const admitted = { resolved: result.spec, origins: { ...result.origins } };
   // A warm entry makes the sandbox ready at once: admission and readiness in one status write.
   const claimed = await deps.warmPool?.claim(sandbox, result.spec);
-  if (claimed)
-    return markProvisioned(
-      deps,
-      sandbox,
-      claimed,
-      result.spec,
-      true,
-      [{ type: 'Admitted' }],
-      admittedAt,
-      admitted,
-    );
+  if (claimed) {
+    return markProvisioned(deps, sandbox, claimed, result.spec, {
+      fromWarmPool: true,
+      before: [{ type: 'Admitted' }],
+      since: admittedAt,
+      patch: admitted,
+    });
+  }
   const ref = runtimeRefOf(sandbox);
   const starting = startCold(deps, sandbox, ref, result.spec);
   // A start that is soon over records admission and readiness (or its refusal) in one status
@@ -80,21 +77,15 @@ async function admitAndStart(deps: Pass, sandbox: Sandbox): Promise<ReconcileRes
   if (started?.status === 'fulfilled') {
     const failure = started.value;
     if (failure === undefined) {
-      return markProvisioned(
-        deps,
-        sandbox,
-        ref,
-        result.spec,
-        false,
-        [{ type: 'Admitted' }],
-        admittedAt,
-        admitted,
-      );
+      return markProvisioned(deps, sandbox, ref, result.spec, {
+        before: [{ type: 'Admitted' }],
+        since: admittedAt,
+        patch: admitted,
+      });
     }
-    const runtime = { name: deps.runtime.name, id: refToId(ref) };
     await deps.status.transition(sandbox, [{ type: 'Admitted' }, failure], {
       ...admitted,
-      runtime,
+      runtime: runtimeStatusOf(deps, ref),
     });
     return {};
   }
@@ -148,26 +139,19 @@ async function provisioned(
   spec: SandboxEnvironment,
   failure: SandboxEvent | undefined,
 ): Promise<ReconcileResult> {
-  const runtime = { runtime: { name: deps.runtime.name, id: refToId(ref) } };
   const failed =
     failure ??
     (await applyProvisioningSteps(deps.runtime, ref, spec, (step, message) =>
       deps.status.note(sandbox, 'ProvisionStep', `${step}: ${message}`),
     ).then((step) => (step ? ({ type: 'ProvisionFailed', ...step } as const) : undefined)));
   if (failed) {
-    await deps.status.transition(sandbox, [failed], runtime);
+    await deps.status.transition(sandbox, [failed], { runtime: runtimeStatusOf(deps, ref) });
     return {};
   }
   const admitted = findCondition(deps.status.current(sandbox).conditions, 'Admitted');
-  return markProvisioned(
-    deps,
-    sandbox,
-    ref,
-    spec,
-    false,
-    [],
-    startupOrigin(sandbox, admitted?.lastTransitionTime),
-  );
+  return markProvisioned(deps, sandbox, ref, spec, {
+    since: startupOrigin(sandbox, admitted?.lastTransitionTime),
+  });
 }
 
 /** A Creating sandbox (its start was cut short, or is slow): started again, or claimed. */
@@ -183,15 +167,10 @@ export async function create(deps: Pass, sandbox: Sandbox): Promise<ReconcileRes
     return provisioned(deps, sandbox, ref, spec, await startCold(deps, sandbox, ref, spec));
   }
   const admitted = findCondition(status.conditions, 'Admitted')?.lastTransitionTime;
-  return markProvisioned(
-    deps,
-    sandbox,
-    claimed ?? runtimeRefOf(sandbox),
-    spec,
-    true,
-    [],
-    startupOrigin(sandbox, admitted),
-  );
+  return markProvisioned(deps, sandbox, claimed ?? runtimeRefOf(sandbox), spec, {
+    fromWarmPool: true,
+    since: startupOrigin(sandbox, admitted),
+  });
 }
 
 /**
@@ -202,17 +181,29 @@ function startupOrigin(sandbox: Sandbox, admittedAt: string | undefined): Date {
   return new Date(admittedAt ?? sandbox.metadata.creationTimestamp ?? 0);
 }
 
-/** Starts the main process and records readiness (`before`: admission, for a warm claim; `since`: when startup began). */
+/** The runtime a sandbox's status names: this runtime and the sandbox's id in it. */
+function runtimeStatusOf(deps: Pass, ref: SandboxRef): { name: string; id: string } {
+  return { name: deps.runtime.name, id: refToId(ref) };
+}
+
+/**
+ * Starts the main process and records readiness. `before`: events recorded in the same write
+ * (admission, when the start was soon over or a warm claim); `since`: when startup began;
+ * `patch`: more status to write with it (what admission resolved).
+ */
 async function markProvisioned(
   deps: Pass,
   sandbox: Sandbox,
   ref: SandboxRef,
   spec: SandboxEnvironment,
-  fromWarmPool: boolean,
-  before: SandboxEvent[],
-  since: Date,
-  patch: Partial<SandboxStatus> = {},
+  readiness: {
+    fromWarmPool?: boolean;
+    before?: SandboxEvent[];
+    since: Date;
+    patch?: Partial<SandboxStatus>;
+  },
 ): Promise<ReconcileResult> {
+  const { fromWarmPool = false, before = [], since, patch = {} } = readiness;
   // Created to be stopped: its command never runs, and the next pass stops it.
   const isToStop = sandbox.spec.desiredState === 'Stopped';
   if (!isToStop) await startMainProcess(deps.runtime, ref, spec);
@@ -233,8 +224,7 @@ async function markProvisioned(
     {
       ...patch,
       runtime: {
-        name: deps.runtime.name,
-        id: refToId(ref),
+        ...runtimeStatusOf(deps, ref),
         ...(observation.rootless === undefined ? {} : { rootless: observation.rootless }),
       },
       ...expiry(spec, now),
