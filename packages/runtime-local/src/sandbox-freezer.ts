@@ -279,8 +279,10 @@ function sandboxPids(state: SandboxState): number[] {
   return namespacePids(state);
 }
 
-/** The processes whose pid namespace is the sandbox's (its init's, the anchor's). */
-/** Host pids of every process in the sandbox's pid namespace (none when it does not run). */
+/**
+ * Host pids of every process whose pid namespace is the sandbox's (its init's, the anchor's);
+ * none when it does not run.
+ */
 export function namespacePids(state: SandboxState): number[] {
   const anchor = state.incarnation?.anchor.pid;
   if (anchor === undefined) return [];
