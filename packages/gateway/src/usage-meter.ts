@@ -45,6 +45,9 @@ export class UsageMeter {
   readonly #provider: Provider;
   readonly #counts: TokenCounts = { inputTokens: 0, outputTokens: 0 };
   #isInputKnown = false;
+  // Whether the answer said what the whole call used: a JSON answer's `usage`, Anthropic's
+  // `message_delta`, OpenAI's usage chunk or `response.completed`. A stream cut before that (or
+  // an answer without usage) leaves it false, and `counts` short of what the provider bills.
   #isFinal = false;
   #anthropicSearches = 0;
   // OpenAI Responses `web_search_call` output items seen, by id (a stream names each twice).
@@ -57,15 +60,6 @@ export class UsageMeter {
 
   get counts(): TokenCounts {
     return { ...this.#counts };
-  }
-
-  /**
-   * Whether the answer said what the whole call used: a JSON answer's `usage`, Anthropic's
-   * `message_delta`, OpenAI's usage chunk or `response.completed`. A stream cut before that (or
-   * an answer without usage) leaves it false, and `counts` short of what the provider bills.
-   */
-  get isFinal(): boolean {
-    return this.#isFinal;
   }
 
   /**
