@@ -117,13 +117,14 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
     }
     const { prices, ledger } = options;
     const webSearchUsd = options.webSearchUsd[route.provider];
+    const price = priceOf(prices, model);
     estimate = estimateCall(request, raw.length);
     const reserved = await reserveBudgetWaiting(
       {
         id: hold.id,
         grant,
         model,
-        hold: worstCaseCall(request, raw.length, priceOf(prices, model)?.maxOutputTokens),
+        hold: worstCaseCall(request, raw.length, price?.maxOutputTokens),
         feesUsd: webSearchesHeld(route, request) * webSearchUsd,
         limits,
         ledger,
@@ -151,10 +152,9 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
       return;
     }
     hold.isHeld = reserved.isHeld;
-    const isPriced = priceOf(prices, model) !== undefined;
     // Tokens at the model's price, and every web search the answer reported at its own.
     costOf = (counts: TokenCounts) =>
-      (isPriced ? costUsd(prices, model, counts) : 0) + meter.webSearches * webSearchUsd;
+      (price !== undefined ? costUsd(prices, model, counts) : 0) + meter.webSearches * webSearchUsd;
     const { body, dropUsageOnlyChunk } = outgoingBody(route, request, raw);
     const fetched = await fetchUpstream(ctx, body);
     if (fetched.refusal !== undefined) {
