@@ -118,11 +118,6 @@ function tarComplaints(stderr: string): string[] {
     );
 }
 
-/** tar's first complaint. */
-function tarReason(stderr: string): string | undefined {
-  return tarComplaints(stderr)[0];
-}
-
 /**
  * What GNU tar says when the tree changes while it is archived, as warnings that exit 1 ("some
  * files differ"): a file changed (written, grown: its member holds what was read, up to the size
@@ -183,7 +178,7 @@ export function fileFailure(
         issues: [{ path: 'path', message }],
       });
     case BadArchive: {
-      const reason = tarReason(stderr) ?? message;
+      const reason = tarComplaints(stderr)[0] ?? message;
       return new PaddockError(
         ErrorCode.ValidationFailed,
         `the archive cannot be extracted into ${path}: ${reason}`,
