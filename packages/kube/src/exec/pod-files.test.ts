@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isPaddockError, MAX_FILE_READ_BYTES, type SandboxFiles } from '@paddock/core';
+import { eventually } from '@paddock/testkit';
 import { execInPod } from './exec-in-pod.ts';
 import { type Fixture, POD, readBytes, startFixture } from './exec-test-support.ts';
 import { podFiles } from './pod-files.ts';
@@ -258,7 +259,10 @@ describe('podFiles through exec on the stand-in API server', () => {
       assert.ok(((await reader.read()).value?.byteLength ?? 0) > 0);
       assert.equal(fixture.standIn.running().length, 1);
       await reader.cancel();
-      await waitFor(() => fixture.standIn.running().length === 0, 'the command in the pod ended');
+      await eventually(() => fixture.standIn.running().length === 0, {
+        what: 'the command in the pod ended',
+        timeoutMs: 5000,
+      });
     }
   });
 
@@ -296,14 +300,6 @@ function refused(error: unknown): string {
   if (isPaddockError(error, 'validation_failed')) return 'refused';
   if (isPaddockError(error, 'conflict')) return 'changed';
   throw error;
-}
-
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`timed out waiting until ${what}`);
 }
 
 function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { eventually } from '@paddock/testkit';
 import { KubeClient } from '../client/kube-client.ts';
 import { GoneClient } from '../exec/stand-in-exec.ts';
 import { PodRuntime } from './pod-runtime.ts';
@@ -50,18 +51,13 @@ describe("PodRuntime files (stand-in pods that keep a gone client's pipes)", {
         assert.ok(((await reader.read()).value?.byteLength ?? 0) > 0);
         assert.equal(cluster.standIn.running().length, 1, 'the command runs in the pod');
         await reader.cancel();
-        await waitFor(() => cluster.standIn.running().length === 0, 'the command in the pod ended');
+        await eventually(() => cluster.standIn.running().length === 0, {
+          what: 'the command in the pod ended',
+          timeoutMs: 5000,
+        });
       }
     } finally {
       await runtime.destroy(ref);
     }
   });
 });
-
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`timed out waiting until ${what}`);
-}
