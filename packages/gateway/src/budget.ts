@@ -132,6 +132,18 @@ export function worstCaseCall(
   };
 }
 
+/**
+ * The limit a USD budget of `limits` is reported as, when one applies: that of the first USD cap
+ * of {@link capsOf}.
+ */
+export function usdLimitOf(limits: BudgetLimits): BudgetLimit | undefined {
+  if (limits.runUsd !== undefined) return BudgetLimit.MaxUsd;
+  if (limits.userDailyUsd !== undefined || limits.namespaceDailyUsd !== undefined) {
+    return BudgetLimit.DailyUsd;
+  }
+  return undefined;
+}
+
 /** A cap of the ledger with the limit it enforces and how a refusal by it reads. */
 type NamedCap = UsageCap & { limit: BudgetLimit; refusal(spent: number, held: number): string };
 
@@ -211,10 +223,10 @@ export async function reserveBudget(input: {
   const { grant, model, limits, prices, now } = input;
   const caps = capsOf(grant, limits, now);
   const isPriced = priceOf(prices, model) !== undefined;
-  const firstUsd = caps.find((cap) => cap.metric === UsageMetric.CostUsd);
-  if (firstUsd !== undefined && !isPriced) {
-    const message = `model "${model}" has no price in the gateway's price table, and a USD budget (${firstUsd.limit}) applies`;
-    return { refusal: refuse(firstUsd.limit, message, { isModelUnpriced: true }) };
+  const usdLimit = usdLimitOf(limits);
+  if (usdLimit !== undefined && !isPriced) {
+    const message = `model "${model}" has no price in the gateway's price table, and a USD budget (${usdLimit}) applies`;
+    return { refusal: refuse(usdLimit, message, { isModelUnpriced: true }) };
   }
   if (caps.length === 0) return { isHeld: false };
   const outcome = await input.ledger.reserve(

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import {
-  BudgetLimit,
   type ChangeFeed,
   costUsd,
   ErrorCode,
@@ -16,7 +15,7 @@ import {
 } from '@paddock/core';
 import { BodyProblem, isBodyProblem } from '@paddock/http';
 import { z } from 'zod';
-import { BudgetLimits, estimateCall, worstCaseCall } from './budget.ts';
+import { BudgetLimits, estimateCall, usdLimitOf, worstCaseCall } from './budget.ts';
 import { heldBudgetRefusal, reserveBudgetWaiting } from './budget-wait.ts';
 import { firstDuplicateKey } from './duplicate-keys.ts';
 import type { ResolvedGatewayOptions, UpstreamConfig } from './gateway-options.ts';
@@ -221,15 +220,6 @@ function parseRequest(body: Buffer): ModelRequest {
     );
   }
   return parseInput(ModelRequest, json, 'request body');
-}
-
-/** The limit a USD budget of `limits` is reported as, when one applies. */
-function usdLimitOf(limits: BudgetLimits): BudgetLimit | undefined {
-  if (limits.runUsd !== undefined) return BudgetLimit.MaxUsd;
-  if (limits.userDailyUsd !== undefined || limits.namespaceDailyUsd !== undefined) {
-    return BudgetLimit.DailyUsd;
-  }
-  return undefined;
 }
 
 /**
