@@ -246,6 +246,34 @@ describe('gateway budgets', () => {
     assert.deepEqual(g.exceeded, []);
   });
 
+  it('records a call whose caller leaves while it waits for budget as gone, holding nothing', async (t) => {
+    const hanging = { text: 'thinking…', isHanging: true };
+    const g = await start(t, { script: [hanging], limits: { namespaceDailyUsd: 0.01 } });
+    const holder = new AbortController();
+    const first = g
+      .anthropic(g.token({ runUid: 'run-a' }))
+      .messages.create(ask, { signal: holder.signal });
+    await eventually(() => g.llm.requests.length > 0, { what: 'the held call upstream' });
+    const leaver = new AbortController();
+    const waiting = g
+      .anthropic(g.token({ runUid: 'run-b', user: 'bob' }))
+      .messages.create(ask, { signal: leaver.signal });
+    await eventually(() => g.gateway.callsInFlight('run-b') === 1, { what: 'the waiting call' });
+    leaver.abort();
+    await assert.rejects(waiting);
+    await g.waitForCalls(1);
+    assert.deepEqual(
+      g.ledger.calls.map((call) => [call.runUid, call.status, call.costUsd, call.error?.code]),
+      [['run-b', 499, 0, 'client_closed_request']],
+    );
+    assert.equal(g.ledger.reservations.size, 1, "only the first call's hold is left");
+    assert.equal(g.llm.requests.length, 1, 'the call that left never went upstream');
+    holder.abort();
+    await assert.rejects(first);
+    await g.waitForCalls(2);
+    assert.deepEqual(g.exceeded, []);
+  });
+
   it('serialises racing calls of one run, so only one passes the last dollar', async (t) => {
     const slow = { ...turn, chunkDelayMs: 5 };
     const g = await start(t, { script: [slow, slow, slow, slow], limits: { runUsd: 0.005 } });
