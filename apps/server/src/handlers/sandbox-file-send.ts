@@ -14,15 +14,11 @@ export async function sendFile(
   headers: Record<string, string> = {},
 ): Promise<Reply> {
   const read = await call.deps.engine.runtime.files.readStream(ref, path);
-  call.res.writeHead(200, {
+  return send(call, read.stream, {
     ...headers,
     'content-type': 'application/octet-stream',
     'content-length': read.sizeBytes,
-    'x-request-id': call.ctx.requestId,
   });
-  const failure = await sendFileStream(call.res, read.stream);
-  if (failure !== undefined) throw failure;
-  return streamed();
 }
 
 /** Streams a tar archive of the file or directory at `path` as the response (and `headers`). */
@@ -33,13 +29,18 @@ export async function sendArchive(
   headers: Record<string, string> = {},
 ): Promise<Reply> {
   const tar = await call.deps.engine.runtime.files.download(ref, path);
-  call.res.writeHead(200, {
-    ...headers,
-    'content-type': 'application/x-tar',
-    'x-request-id': call.ctx.requestId,
-  });
   // At the client's pace too: a slow client must not make the server hold the archive.
-  const failure = await sendFileStream(call.res, tar);
+  return send(call, tar, { ...headers, 'content-type': 'application/x-tar' });
+}
+
+/** A 200 with `headers` and the request id, then `stream` as its body; a failure midway throws. */
+async function send(
+  call: HandlerCall,
+  stream: ReadableStream<Uint8Array>,
+  headers: Record<string, string | number>,
+): Promise<Reply> {
+  call.res.writeHead(200, { ...headers, 'x-request-id': call.ctx.requestId });
+  const failure = await sendFileStream(call.res, stream);
   if (failure !== undefined) throw failure;
   return streamed();
 }
