@@ -71,12 +71,15 @@ const SIGNED_FILES_PATH = '/files';
  * running E2B sandbox's token is tried, so only a genuine signature finds one.
  */
 async function signerOf(deps: ServerDeps, tokens: E2bServices['tokens'], ctx: RequestContext) {
-  const operation = ctx.method === 'GET' ? 'read' : 'write';
   const { items } = await deps.engine.store.list('Sandbox', { namespace: E2B_NAMESPACE });
   const { isAuthRequired } = deps.config;
-  return items.find(
-    (s) => isSecure(s, isAuthRequired) && isValidSignature(ctx.url, operation, tokens.tokenFor(s)),
-  );
+  return items.find((s) => isSecure(s, isAuthRequired) && isSignedBy(ctx, tokens, s));
+}
+
+/** Whether the request's URL is signed with `sandbox`'s token for what it does (GET reads). */
+function isSignedBy(ctx: RequestContext, tokens: E2bServices['tokens'], sandbox: Sandbox) {
+  const operation = ctx.method === 'GET' ? 'read' : 'write';
+  return isValidSignature(ctx.url, operation, tokens.tokenFor(sandbox));
 }
 
 const ENVD_RPCS: ReadonlyMap<string, EnvdRpc> = new Map(
@@ -375,13 +378,7 @@ async function serveEnvd(
   // token a caller learns nothing a missing sandbox would not tell.
   if (isSecure(sandbox, deps.config.isAuthRequired)) {
     const isSigned =
-      rpc === undefined &&
-      path === '/files' &&
-      isValidSignature(
-        ctx.url,
-        ctx.method === 'GET' ? 'read' : 'write',
-        options.services.tokens.tokenFor(sandbox),
-      );
+      rpc === undefined && path === '/files' && isSignedBy(ctx, options.services.tokens, sandbox);
     const token = headerOf(req, 'x-access-token');
     if (!isSigned && !options.services.tokens.isValid(sandbox, token))
       return fail(sandboxUnknown(sandboxId));
