@@ -132,21 +132,19 @@ export async function meteredCall(ctx: MeteredCallContext): Promise<void> {
       },
       { holds: ctx.holds, waitMs: options.budgetWaitMs, res: ctx.res },
     );
-    if ('refusal' in reserved && ctx.res.destroyed) {
-      await record({ status: CLIENT_CLOSED_STATUS, isStream, error: clientGone }, meter.counts);
-      return;
-    }
-    if ('refusal' in reserved && !reserved.refusal.isSpent) {
-      await refuse(heldBudgetRefusal(reserved.refusal));
-      return;
-    }
     if ('refusal' in reserved) {
       const { refusal } = reserved;
-      await refuse(refusal);
-      if (!refusal.isModelUnpriced) {
-        await safely(ctx, 'onBudgetExceeded', () =>
-          options.onBudgetExceeded?.(grant, refusal.limit),
-        );
+      if (ctx.res.destroyed) {
+        await record({ status: CLIENT_CLOSED_STATUS, isStream, error: clientGone }, meter.counts);
+      } else if (!refusal.isSpent) {
+        await refuse(heldBudgetRefusal(refusal));
+      } else {
+        await refuse(refusal);
+        if (!refusal.isModelUnpriced) {
+          await safely(ctx, 'onBudgetExceeded', () =>
+            options.onBudgetExceeded?.(grant, refusal.limit),
+          );
+        }
       }
       return;
     }
