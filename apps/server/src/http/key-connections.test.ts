@@ -11,7 +11,7 @@ import { openSqliteStore, type SqliteStore } from '@paddock/store-sqlite';
 import { bwrapSkipReason, eventually } from '@paddock/testkit';
 import { type AuthWorld, openSocket, startAuthWorld, uniqueName } from '../ws/test-users.ts';
 import { KeyConnections } from './key-connections.ts';
-import { storeWithLostWatch } from './lost-watch-store.ts';
+import { storeWithLostWatch } from './lost-watch-test-support.ts';
 
 const viaKey = (keyId: string): Principal => ({
   id: 'alice',
