@@ -8,7 +8,7 @@ import { Informer, OWNER_ANNOTATION, type Principal, PrincipalVia } from '@paddo
 import { Role } from '@paddock/core';
 import { openSqliteStore, type SqliteStore } from '@paddock/store-sqlite';
 import { sandbox } from '@paddock/testkit';
-import { storeWithLostWatch } from './lost-watch-store.ts';
+import { storeWithLostWatch } from './lost-watch-test-support.ts';
 import { SandboxConnections } from './sandbox-connections.ts';
 
 const user = (id: string): Principal => ({
@@ -18,6 +18,31 @@ const user = (id: string): Principal => ({
   keyId: `key-${id}`,
 });
 const box = { namespace: 'default', name: 'shared' };
+
+describe('SandboxConnections.revisit', () => {
+  it('ends callers who could see the sandbox and may no longer, each socket until its last release', () => {
+    const before = sandbox(box.namespace, box.name);
+    before.metadata.annotations = { [OWNER_ANNOTATION]: 'alice' };
+    before.spec.sharedWith = ['bob'];
+    const after = { ...before, spec: { ...before.spec, sharedWith: [] } };
+    const connections = new SandboxConnections();
+    const [bob, twice, released, dave] = [0, 1, 2, 3].map(() => new PassThrough());
+    assert.ok(bob && twice && released && dave);
+    connections.bind(user('bob'), box, bob);
+    connections.bind(user('bob'), box, twice)();
+    connections.bind(user('bob'), box, twice);
+    connections.bind(user('bob'), box, released)();
+    connections.bind(user('dave'), box, dave);
+
+    assert.equal(connections.revisit(before, after), 2);
+    assert.equal(bob.destroyed, true);
+    assert.equal(twice.destroyed, true, 'a socket bound twice stays tracked until both releases');
+    assert.equal(released.destroyed, false, 'a released socket is not ended');
+    assert.equal(dave.destroyed, false, 'a caller who never could see it keeps its connection');
+    assert.equal(connections.revisit(before, before), 0, 'no change of sharing ends nothing');
+    dave.destroy();
+  });
+});
 
 describe('unsharing ends what the user opened into the sandbox, also while the watch is lost', {
   timeout: 10_000,
