@@ -7,8 +7,8 @@ import { ErrorCode, isPaddockError, PaddockError } from './errors.ts';
 import { fileBytesOf, readFileStream } from './file-read-stream.ts';
 import type { ProcessHandle } from './runtime.ts';
 
-/** A process that printed `chunks` and exited 0; `killed` records its signals. */
-function printed(chunks: string[]): { handle: ProcessHandle; killed: string[] } {
+/** A process that printed `chunks` and exited `exitCode`; `killed` records its signals. */
+function printed(chunks: string[], exitCode = 0): { handle: ProcessHandle; killed: string[] } {
   const killed: string[] = [];
   const encoder = new TextEncoder();
   const handle: ProcessHandle = {
@@ -25,7 +25,7 @@ function printed(chunks: string[]): { handle: ProcessHandle; killed: string[] } 
     signal: async (name) => {
       killed.push(name);
     },
-    exit: Promise.resolve({ exitCode: 0, signal: null, timedOut: false }),
+    exit: Promise.resolve({ exitCode, signal: null, timedOut: false }),
   };
   return { handle, killed };
 }
@@ -45,6 +45,17 @@ describe('readFileStream', () => {
     const read = await readFileStream(handle, '/w/f', failure);
     assert.equal(read.sizeBytes, 5);
     assert.equal(await collect(read.stream), 'hello');
+  });
+
+  it("rejects with the runtime's failure when the script exits non-zero before the size", async () => {
+    const { handle } = printed([], 4);
+    await assert.rejects(readFileStream(handle, '/w/f', failure), /^PaddockError: exit 4: $/);
+  });
+
+  it('errors the stream with conflict when the file ends short of its size (exit 0)', async () => {
+    const { handle } = printed(['5\nab']);
+    const read = await readFileStream(handle, '/w/f', failure);
+    await assert.rejects(collect(read.stream), (error) => isPaddockError(error, 'conflict'));
   });
 
   it('rejects an answer whose first line is not a size, and kills the process', async () => {

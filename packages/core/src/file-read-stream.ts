@@ -32,19 +32,22 @@ export async function readFileStream(
   void handle.stdin.close().catch(() => {});
   const stderr = textOf(handle.stderr);
   const reader = handle.stdout.getReader();
+  /** The process's failure once its output ended, or undefined when it exited 0. */
+  const finished = async (): Promise<PaddockError | undefined> => {
+    const [exit, text] = await Promise.all([handle.exit.catch(lostExit), stderr]);
+    return exit.exitCode === 0 ? undefined : failure(exit.exitCode, text);
+  };
   /**
    * The process's error once its output ended short: its failure, or when it exited 0,
    * `conflict` (the file shrank, or turned into a fifo, after it was sized: read it again).
    */
-  const ended = async (): Promise<PaddockError> => {
-    const [exit, text] = await Promise.all([handle.exit.catch(lostExit), stderr]);
-    if (exit.exitCode !== 0) return failure(exit.exitCode, text);
-    return new PaddockError(
+  const ended = async (): Promise<PaddockError> =>
+    (await finished()) ??
+    new PaddockError(
       ErrorCode.Conflict,
       `${path} changed while it was read: it holds fewer bytes than when the read began`,
       { path },
     );
-  };
   const stop = async (reason: unknown) => {
     await reader.cancel(reason).catch(() => {});
     await handle.signal('SIGKILL').catch(() => {});
@@ -77,9 +80,8 @@ export async function readFileStream(
   if (pending.byteLength === 0) {
     const next = await reader.read();
     if (next.done) {
-      const [exit, text] = await Promise.all([handle.exit.catch(lostExit), stderr]);
-      if (exit.exitCode !== 0) throw failure(exit.exitCode, text);
-      if (sizeBytes > 0) throw await ended();
+      const error = sizeBytes > 0 ? await ended() : await finished();
+      if (error !== undefined) throw error;
       return { sizeBytes, stream: new ReadableStream({ start: (c) => c.close() }) };
     }
     pending = next.value;
@@ -108,13 +110,9 @@ export async function readFileStream(
             return;
           }
           if (next.done) {
-            if (sentBytes < sizeBytes) {
-              controller.error(await ended());
-              return;
-            }
-            const [exit, text] = await Promise.all([handle.exit.catch(lostExit), stderr]);
-            if (exit.exitCode === 0) controller.close();
-            else controller.error(failure(exit.exitCode, text));
+            const error = sentBytes < sizeBytes ? await ended() : await finished();
+            if (error === undefined) controller.close();
+            else controller.error(error);
             return;
           }
           chunk = next.value;
