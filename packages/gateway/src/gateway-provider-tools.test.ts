@@ -4,12 +4,15 @@ import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { costUsd, DEFAULT_PRICE_TABLE } from '@paddock/core';
+import { costUsd, DEFAULT_PRICE_TABLE, ErrorCode, isPaddockError } from '@paddock/core';
 import { closeServer, listen, readBody } from '@paddock/http';
 import { eventually } from '@paddock/testkit';
 import OpenAI from 'openai';
+import { createGateway } from './gateway.ts';
 import { type FixtureOptions, post, REAL_KEY, startGatewayFixture } from './gateway-fixture.ts';
+import { createMemoryLedger } from './memory-ledger.ts';
 import { COST_HEADER } from './relay.ts';
+import { createRunTokens } from './run-tokens.ts';
 
 async function start(t: TestContext, options: FixtureOptions = {}) {
   const fixture = await startGatewayFixture(options);
@@ -238,6 +241,28 @@ describe('gateway provider-side tools: web search, metered', () => {
       ],
     );
     assert.equal(answer.response.headers.get(COST_HEADER), calls[0]?.costUsd.toFixed(6));
+  });
+
+  it('refuses a web search price that is negative or names no provider, naming the field', () => {
+    const options = {
+      upstreams: {},
+      prices: DEFAULT_PRICE_TABLE,
+      tokens: createRunTokens(Buffer.alloc(32, 1)),
+      ledger: createMemoryLedger(),
+      limitsFor: async () => ({}),
+    };
+    const bad = [{ anthropic: -0.01 }, { openai: Number.NaN }, { gemini: 0.01 }];
+    for (const webSearchUsd of bad) {
+      assert.throws(
+        () => createGateway({ ...options, webSearchUsd }),
+        (error: unknown) => {
+          assert.ok(isPaddockError(error) && error.code === ErrorCode.ValidationFailed);
+          assert.match(error.message, /webSearchUsd/);
+          return true;
+        },
+        JSON.stringify(webSearchUsd),
+      );
+    }
   });
 
   it('holds the searches a call may run: its max_uses, or five', async (t) => {
