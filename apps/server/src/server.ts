@@ -384,27 +384,25 @@ export async function startServer(
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   mountRunMcp(pipeline, `${scheme}://${dialHost(address)}:${port}`, self?.fetch);
-  // Started once the listener is bound, so a failed start leaves no watch behind.
-  const stopInformers = () => Promise.all([runs.stop(), sandboxes.stop()]);
-  await Promise.all([runs.start(), sandboxes.start()]).catch(async (error: unknown) => {
-    await stopInformers();
-    throw error;
-  });
-  return {
-    url: `${scheme}://${host}:${port}`,
-    previewUrl: previews.origin,
-    metrics,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      shutdown.abort();
-      await stopInformers();
-      await upgrades.close();
-      await closePreviews();
-      server.closeIdleConnections();
-      await Promise.allSettled([...inFlight]);
-      server.closeAllConnections();
-      await closed;
-      await self?.close();
-    },
+  const close = async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    shutdown.abort();
+    await Promise.all([runs.stop(), sandboxes.stop()]);
+    await upgrades.close();
+    await closePreviews();
+    server.closeIdleConnections();
+    await Promise.allSettled([...inFlight]);
+    server.closeAllConnections();
+    await closed;
+    await self?.close();
   };
+  // Started once the listener is bound, so a failed start leaves no watch behind; nor a
+  // listener: a first list failing closes everything started (once both starts are settled).
+  const started = await Promise.allSettled([runs.start(), sandboxes.start()]);
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) {
+    await close();
+    throw failed.reason;
+  }
+  return { url: `${scheme}://${host}:${port}`, previewUrl: previews.origin, metrics, close };
 }
