@@ -30,8 +30,7 @@ export type PrincipalScope = { namespace: string; run?: string; runUid?: string 
  * principal may do below its roles: read-only, one namespace (a run's token). `expiresAtMs`
  * (epoch milliseconds) is when the credential it came with stops being accepted — an API key's
  * expiry, an OIDC token's `exp` plus the clock skew allowed, a run token's expiry — so what it
- * opened can end then;
- * absent when the credential does not expire.
+ * opened can end then; absent when the credential does not expire.
  */
 export type Principal = {
   id: string;
