@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { bwrapSkipReason } from '@paddock/testkit';
+import { bwrapSkipReason, eventually } from '@paddock/testkit';
 import { inspectTar } from '../tar-archive.ts';
 import { API } from '../test-server.ts';
 import { type AuthWorld, startAuthWorld, uniqueName } from '../ws/test-users.ts';
@@ -266,5 +266,23 @@ describe('signed download links', { skip: bwrapSkipReason(), timeout: 180_000 },
     const got = await refusal(await open(url));
     assert.equal(got.status, 404);
     assert.equal(got.code, 'not_found');
+  });
+
+  it('refuses a link to a sandbox deleted and made again under its name', async () => {
+    const again = uniqueName('dl-again');
+    await w.createSandbox(again, w.alice, SHELL);
+    const signed = await sign(w.alice, '/workspace', 'archive', again);
+    assert.equal(signed.status, 200, JSON.stringify(signed.body));
+    const sandbox = `/api/v1/namespaces/default/sandboxes/${again}`;
+    const deleted = await w.s.call(sandbox, { method: 'DELETE', token: w.alice });
+    assert.ok(deleted.status < 300, await deleted.text());
+    await eventually(async () => (await w.s.call(sandbox, { token: w.alice })).status === 404, {
+      what: `sandbox ${again} deleted`,
+      timeoutMs: 60_000,
+    });
+    await w.createSandbox(again, w.alice, SHELL);
+    const got = await refusal(await open(signed.body.url));
+    assert.deepEqual([got.status, got.reason], [403, LinkProblem.SandboxReplaced]);
+    assert.match(got.message, new RegExp(`for an earlier sandbox default/${again}, deleted since`));
   });
 });
