@@ -57,6 +57,26 @@ describe('informer', () => {
     assert.ok(Object.isFrozen(informer.get(key('later'))?.metadata), 'cached objects are frozen');
   });
 
+  it('stops during a first list that fails: start rejects, stop resolves', async () => {
+    const { store } = stores;
+    let failList: ((error: Error) => void) | undefined;
+    const failing = Object.create(store, {
+      list: {
+        value: () =>
+          new Promise((_, reject) => {
+            failList = reject;
+          }),
+      },
+    }) as typeof store;
+    const informer = new Informer(failing, 'Sandbox');
+    const started = informer.start();
+    await eventually(() => failList !== undefined, { what: 'the first list asked' });
+    const stopped = informer.stop();
+    failList?.(new Error('the store is gone'));
+    await assert.rejects(started, /the store is gone/);
+    await stopped;
+  });
+
   it('lists again when its watch has expired, and reports what changed meanwhile', async () => {
     const writer = stores.store;
     // Commits of `writer` reach this connection's watches only when they poll: not in this test.

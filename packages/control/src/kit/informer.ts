@@ -69,9 +69,11 @@ export class Informer<K extends Kind> {
   /** Lists (the cache is filled when this resolves), then watches in the background. */
   async start(): Promise<void> {
     if (this.#loop) return this.#synced;
-    this.#loop = this.#synced;
+    const listed = this.#relist();
+    // A stop during the first list waits for the list, whether or not it succeeds.
+    this.#loop = listed.catch(() => {});
     try {
-      await this.#relist();
+      await listed;
     } catch (error) {
       this.#loop = undefined;
       throw error;
